@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# build.sh: the one entry point for edgetune developers and users.
+#
+#   ./build.sh [build]        install missing packages (as root) and build into build/ (binary: build/edgetune)
+#   ./build.sh run [ARGS...]  build, then open the workbench (default: the bundled demo model)
+#   ./build.sh test           build and run every test: unit, conformance, integration, ui, e2e, the unit and
+#                             conformance tests again under ASan+UBSan, and the fuzzer for 60 s
+#   ./build.sh asan           only the sanitizer part of `test`
+#   ./build.sh fuzz [SECONDS] build the libFuzzer target with clang and run it (default 60 s)
+#   ./build.sh cross          aarch64 build with gcc-aarch64-linux-gnu, its tests under qemu-aarch64
+#                             (a Cortex-A72 without dot-product, and a CPU with it)
+#   ./build.sh bench          speed table: edgetune against ONNX Runtime (npm onnxruntime-node) on
+#                             full-size models that the fixture generator makes into fixtures/large/
+#   ./build.sh deps [GROUP]   only install (or list) the packages a group needs: build test cross bench
+#   ./build.sh clean          remove every build folder
+#
+# Missing Debian/Ubuntu packages are installed with apt-get when run as root; otherwise the one apt line to
+# run is printed and the script exits with code 2.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+say() { printf 'build.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 2; }
+
+# --- packages -------------------------------------------------------------------------------------------------
+pkgs_build="gcc make cmake pkg-config libncurses-dev libpfm4-dev libsqlite3-dev liblz4-dev"
+pkgs_test="tmux clang libclang-rt-dev groff-base man-db"
+pkgs_cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
+pkgs_bench="nodejs npm python3-torch python3-torchvision python3-onnx python3-numpy"
+
+missing_pkgs() {
+    local p out=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out="$out $p"
+    done
+    echo "${out# }"
+}
+
+need() {
+    command -v dpkg-query >/dev/null 2>&1 || return 0 # not Debian-like: trust the user's toolchain
+    local miss
+    miss=$(missing_pkgs "$@")
+    [ -z "$miss" ] && return 0
+    if [ "$(id -u)" = 0 ]; then
+        say "installing missing packages: $miss"
+        export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086
+        apt-get install -y -q --no-install-recommends $miss >/dev/null ||
+            { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $miss >/dev/null; } ||
+            die "apt-get could not install: $miss"
+    else
+        die "missing packages; run: sudo apt-get install -y $miss"
+    fi
+}
+
+# --- builds ---------------------------------------------------------------------------------------------------
+configure_and_build() { # DIR [cmake args...]
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+}
+
+build_main() { need $pkgs_build; configure_and_build build -DET_WERROR=ON; }
+
+build_asan() {
+    need $pkgs_build
+    configure_and_build build-asan -DET_WERROR=ON -DET_SANITIZE=ON
+}
+
+run_fuzz() { # SECONDS
+    local secs=${1:-60}
+    need $pkgs_build $pkgs_test
+    CC=clang configure_and_build build-fuzz -DET_FUZZ=ON -DET_CORE_ONLY=ON
+    local corpus=build-fuzz/corpus
+    rm -rf "$corpus" && mkdir -p "$corpus"
+    cp fixtures/models/*.onnx tests/fuzz/seeds/* "$corpus"/ 2>/dev/null || true
+    say "fuzzing the ONNX reader and graph passes for ${secs} s"
+    ASAN_OPTIONS=detect_leaks=1 build-fuzz/tests/fuzz_model -max_total_time="$secs" -rss_limit_mb=2048 \
+        -max_len=262144 -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+}
+
+run_cross() {
+    need $pkgs_build $pkgs_cross
+    configure_and_build build-aarch64 -DET_WERROR=ON -DET_CORE_ONLY=ON \
+        -DCMAKE_TOOLCHAIN_FILE="$here/tests/cross/aarch64-linux-gnu.cmake"
+    local cpu
+    for cpu in cortex-a72 cortex-a76; do
+        say "aarch64 tests under qemu-aarch64 -cpu $cpu"
+        (cd build-aarch64 && ET_QEMU_CPU=$cpu ctest --output-on-failure -j "$jobs" -L 'unit|conformance')
+    done
+}
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+build)
+    build_main
+    ;;
+run)
+    build_main
+    exec build/edgetune "$@"
+    ;;
+test)
+    build_main
+    need $pkgs_test
+    say "tests"
+    (cd build && ctest --output-on-failure -j "$jobs" -LE 'fuzz|bench')
+    say "unit and conformance tests under ASan+UBSan"
+    build_asan
+    (cd build-asan && ctest --output-on-failure -j "$jobs" -L 'unit|conformance')
+    run_fuzz 60
+    say "all tests passed"
+    ;;
+asan)
+    build_asan
+    (cd build-asan && ctest --output-on-failure -j "$jobs" -L 'unit|conformance')
+    ;;
+fuzz)
+    run_fuzz "${1:-60}"
+    ;;
+cross)
+    run_cross
+    ;;
+bench)
+    build_main
+    need $pkgs_bench
+    exec tests/bench/run.sh "$@"
+    ;;
+deps)
+    group=${1:-build}
+    case "$group" in
+    build) need $pkgs_build ;;
+    test) need $pkgs_build $pkgs_test ;;
+    cross) need $pkgs_build $pkgs_cross ;;
+    bench) need $pkgs_build $pkgs_bench ;;
+    *) die "unknown package group '$group' (build, test, cross, bench)" ;;
+    esac
+    ;;
+clean)
+    rm -rf build build-asan build-fuzz build-aarch64
+    ;;
+-h | --help | help)
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+*)
+    die "unknown command '$cmd'; see ./build.sh --help"
+    ;;
+esac

@@ -1,0 +1,41 @@
+/* cli.h: the subcommand table and what every subcommand shares.
+ *
+ * Each subcommand lives in src/cli/cmd_<name>.c as `int et_cmd_<name>(et_cli *cli, int argc, char **argv)`,
+ * where argv[0] is the subcommand name; it returns the process exit code (0 ok, 1 failure while running,
+ * 2 bad usage or bad input). Subcommands hold no logic of their own beyond parsing and printing: the work is in
+ * src/, db/ and profilers/ so the TUI can call the same functions. */
+#ifndef ET_CLI_CLI_H
+#define ET_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "util/status.h"
+
+typedef struct et_cli {
+    const char *db_path;   /* --db PATH, or NULL: db/ resolves EDGETUNE_DB and the XDG default */
+} et_cli;
+
+/* X(name, summary) in the order `edgetune --help` lists them. */
+#define ET_COMMAND_LIST(X)                                                                       \
+    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")
+
+#define ET_X(name, summary) int et_cmd_##name(et_cli *cli, int argc, char **argv);
+ET_COMMAND_LIST(ET_X)
+#undef ET_X
+
+/* Prints "edgetune CMD: <message>; see 'edgetune CMD --help'" to stderr and returns 2. */
+int et_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "edgetune: <err->msg>" to stderr and returns the exit code for err->status. */
+int et_cli_report(const et_err *err);
+
+/* Strict number parsing for flag values: the whole string must be a number within [min, max].
+ * On failure they print a usage error naming the flag and return false. */
+bool et_cli_parse_long(const char *cmd, const char *flag, const char *s, long min, long max, long *out);
+bool et_cli_parse_double(const char *cmd, const char *flag, const char *s, double min, double max, double *out);
+
+/* True when argv[i] is -h or --help for any i >= 1. */
+bool et_cli_wants_help(int argc, char **argv);
+
+#endif
