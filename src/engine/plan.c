@@ -1,0 +1,343 @@
+/* plan.c: graph -> executable steps over one arena. */
+#include "engine/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/layout.h"
+#include "engine/memplan.h"
+#include "engine/threadpool.h"
+#include "util/mem.h"
+
+typedef struct step {
+    et_op_inst inst;
+    double time_ns_total;
+    int64_t runs;
+    int64_t macs;
+} step;
+
+struct et_plan {
+    et_graph *graph; /* the plan's own rewritten clone */
+    step *steps;
+    int n_steps;
+    et_tensor *tensors;  /* one per graph value: dtype, shape, data pointer */
+    void *arena;
+    int64_t arena_bytes;
+    void **const_copies; /* aligned copies of constants, per value (NULL when borrowed or freed) */
+    void *scratch;
+    size_t scratch_bytes;
+    et_threadpool *pool;
+    bool profile;
+    et_tensor *inputs, *outputs; /* views for the accessors */
+};
+
+et_plan_options et_plan_options_default(void) {
+    return (et_plan_options){.threads = 1, .channels_last = true, .profile_layers = false};
+}
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Ops whose output is the input reinterpreted: they share the input's storage and run as no-ops. */
+static bool is_alias_op(const et_graph *g, const et_node *n) {
+    switch (n->op) {
+    case ET_OP_RESHAPE:
+    case ET_OP_FLATTEN:
+    case ET_OP_SQUEEZE:
+    case ET_OP_UNSQUEEZE:
+    case ET_OP_IDENTITY:
+        break;
+    case ET_OP_DROPOUT:
+        if (n->n_outputs > 1 && n->outputs[1] >= 0)
+            return false; /* the mask output needs its own buffer */
+        break;
+    default:
+        return false;
+    }
+    const et_value *in = et_node_cin(g, n, 0);
+    return in && in->kind != ET_VAL_CONST && n->outputs[0] >= 0;
+}
+
+void et_plan_free(et_plan *p) {
+    if (!p)
+        return;
+    for (int i = 0; i < p->n_steps; i++) {
+        et_op_inst_release(&p->steps[i].inst);
+        free(p->steps[i].inst.in);
+        free(p->steps[i].inst.out);
+    }
+    if (p->const_copies && p->graph)
+        for (int i = 0; i < p->graph->n_values; i++)
+            et_aligned_free(p->const_copies[i]);
+    free(p->const_copies);
+    free(p->steps);
+    free(p->tensors);
+    free(p->inputs);
+    free(p->outputs);
+    et_aligned_free(p->arena);
+    et_aligned_free(p->scratch);
+    et_threadpool_destroy(p->pool);
+    et_graph_free(p->graph);
+    free(p);
+}
+
+/* Binds constant value v: borrowed when suitably aligned, else copied into an aligned block. */
+static et_status bind_constant(et_plan *p, int v, et_err *err) {
+    const et_value *val = &p->graph->values[v];
+    et_tensor *t = &p->tensors[v];
+    size_t esize = et_dtype_size(val->dtype);
+    if (val->nbytes == 0 || (esize && ((uintptr_t)val->data % esize) == 0 && ((uintptr_t)val->data % 16) == 0)) {
+        t->data = (void *)val->data;
+        return ET_OK;
+    }
+    void *copy = et_aligned_alloc(val->nbytes);
+    if (!copy)
+        return et_fail(err, ET_E_NOMEM, "out of memory copying constant '%s' (%zu bytes)", val->name, val->nbytes);
+    memcpy(copy, val->data, val->nbytes);
+    p->const_copies[v] = copy;
+    t->data = copy;
+    return ET_OK;
+}
+
+et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_plan **out, et_err *err) {
+    *out = NULL;
+    et_plan_options o = opt ? *opt : et_plan_options_default();
+    et_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+    et_status st = ET_OK;
+    int64_t *storage_of = NULL, *offsets = NULL;
+    et_mem_req *reqs = NULL;
+    p->profile = o.profile_layers;
+    p->graph = et_graph_clone(src);
+    if (!p->graph) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+        goto fail;
+    }
+    et_graph *g = p->graph;
+    if (o.channels_last && (st = et_layout_channels_last(g, err)) != ET_OK)
+        goto fail;
+    if ((st = et_graph_compact(g, err)) != ET_OK)
+        goto fail;
+    if (o.threads > 1) {
+        p->pool = et_threadpool_create(o.threads, err);
+        if (!p->pool) {
+            st = err ? err->status : ET_E_RUNTIME;
+            goto fail;
+        }
+    }
+
+    p->tensors = calloc((size_t)g->n_values + 1, sizeof *p->tensors);
+    p->const_copies = calloc((size_t)g->n_values + 1, sizeof *p->const_copies);
+    p->steps = calloc((size_t)g->n_nodes + 1, sizeof *p->steps);
+    if (!p->tensors || !p->const_copies || !p->steps) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+        goto fail;
+    }
+    for (int v = 0; v < g->n_values; v++) {
+        const et_value *val = &g->values[v];
+        if (et_shape_numel(&val->shape) < 0 && (val->n_consumers > 0 || val->producer >= 0)) {
+            st = et_fail(err, ET_E_INPUT, "tensor '%s' has no known shape; give the input shapes with --shape",
+                         val->name);
+            goto fail;
+        }
+        p->tensors[v].dtype = val->dtype;
+        p->tensors[v].shape = val->shape;
+        if (val->kind == ET_VAL_CONST && (st = bind_constant(p, v, err)) != ET_OK)
+            goto fail;
+    }
+
+    /* prepare every step */
+    for (int i = 0; i < g->n_nodes; i++) {
+        const et_node *n = &g->nodes[i];
+        step *s = &p->steps[p->n_steps];
+        et_op_inst *inst = &s->inst;
+        const et_op_impl *impl = et_op_impl_get(n->op);
+        if (!impl || !impl->prepare) {
+            st = et_fail(err, ET_E_UNSUPPORTED, "node '%s': operator %s has no implementation", n->name, n->op_type);
+            goto fail;
+        }
+        inst->node = n;
+        inst->n_in = n->n_inputs;
+        inst->n_out = n->n_outputs;
+        inst->in = calloc((size_t)(n->n_inputs ? n->n_inputs : 1), sizeof(et_tensor));
+        inst->out = calloc((size_t)(n->n_outputs ? n->n_outputs : 1), sizeof(et_tensor));
+        if (!inst->in || !inst->out) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+            goto fail;
+        }
+        p->n_steps++;
+        for (int j = 0; j < n->n_inputs; j++)
+            if (n->inputs[j] >= 0)
+                inst->in[j] = p->tensors[n->inputs[j]]; /* constants carry data; others get it after layout */
+        for (int j = 0; j < n->n_outputs; j++)
+            if (n->outputs[j] >= 0)
+                inst->out[j] = p->tensors[n->outputs[j]];
+        snprintf(inst->kernel, sizeof inst->kernel, "ref");
+        snprintf(inst->precision, sizeof inst->precision, "fp32");
+        if ((st = impl->prepare(g, n, inst, err)) != ET_OK)
+            goto fail;
+        s->macs = et_node_macs(g, n);
+        if (inst->scratch_bytes > p->scratch_bytes)
+            p->scratch_bytes = inst->scratch_bytes;
+    }
+
+    /* storage: aliases share their input's storage */
+    storage_of = malloc(((size_t)g->n_values + 1) * sizeof *storage_of);
+    reqs = calloc((size_t)g->n_values + 1, sizeof *reqs);
+    offsets = calloc((size_t)g->n_values + 1, sizeof *offsets);
+    if (!storage_of || !reqs || !offsets) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+        goto fail;
+    }
+    for (int v = 0; v < g->n_values; v++) {
+        storage_of[v] = g->values[v].kind == ET_VAL_CONST ? -1 : v;
+        reqs[v].first = 1 << 30;
+        reqs[v].last = -1;
+    }
+    for (int i = 0; i < p->n_steps; i++) {
+        const et_node *n = &g->nodes[i];
+        if (is_alias_op(g, n))
+            storage_of[n->outputs[0]] = storage_of[n->inputs[0]];
+    }
+    for (int v = 0; v < g->n_values; v++) {
+        int64_t s = storage_of[v];
+        if (s < 0)
+            continue;
+        int64_t numel = et_shape_numel(&g->values[v].shape);
+        int64_t bytes = numel > 0 ? numel * (int64_t)et_dtype_size(g->values[v].dtype) : 0;
+        if (bytes > reqs[s].bytes)
+            reqs[s].bytes = bytes;
+        if (g->values[v].kind == ET_VAL_INPUT)
+            reqs[s].first = -1;
+        if (g->values[v].is_output)
+            reqs[s].last = p->n_steps;
+    }
+    for (int i = 0; i < p->n_steps; i++) {
+        const et_node *n = &g->nodes[i];
+        for (int j = 0; j < n->n_outputs; j++) {
+            int v = n->outputs[j];
+            if (v >= 0 && storage_of[v] >= 0) {
+                et_mem_req *r = &reqs[storage_of[v]];
+                if (i < r->first)
+                    r->first = i;
+                if (i > r->last)
+                    r->last = i;
+            }
+        }
+        for (int j = 0; j < n->n_inputs; j++) {
+            int v = n->inputs[j];
+            if (v >= 0 && storage_of[v] >= 0 && i > reqs[storage_of[v]].last)
+                reqs[storage_of[v]].last = i;
+        }
+    }
+    for (int v = 0; v < g->n_values; v++)
+        if (reqs[v].first > reqs[v].last) /* unused storage (or an alias target): no space */
+            reqs[v].first = reqs[v].last = -2, reqs[v].bytes = 0;
+    p->arena_bytes = et_memplan(reqs, g->n_values, offsets);
+    if (p->arena_bytes < 0) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory planning the arena");
+        goto fail;
+    }
+    if (p->arena_bytes > ((int64_t)64 << 30)) {
+        st = et_fail(err, ET_E_INPUT,
+                     "the model's activations would need %.1f GiB; check the input shapes (--shape)",
+                     (double)p->arena_bytes / (1 << 30));
+        goto fail;
+    }
+    p->arena = et_aligned_alloc((size_t)p->arena_bytes);
+    p->scratch = p->scratch_bytes ? et_aligned_alloc(p->scratch_bytes) : NULL;
+    if (!p->arena || (p->scratch_bytes && !p->scratch)) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory: the arena needs %lld bytes", (long long)p->arena_bytes);
+        goto fail;
+    }
+    for (int v = 0; v < g->n_values; v++)
+        if (storage_of[v] >= 0)
+            p->tensors[v].data = (char *)p->arena + offsets[storage_of[v]];
+    for (int i = 0; i < p->n_steps; i++) {
+        const et_node *n = &g->nodes[i];
+        et_op_inst *inst = &p->steps[i].inst;
+        for (int j = 0; j < n->n_inputs; j++)
+            if (n->inputs[j] >= 0)
+                inst->in[j].data = p->tensors[n->inputs[j]].data;
+        for (int j = 0; j < n->n_outputs; j++)
+            if (n->outputs[j] >= 0)
+                inst->out[j].data = p->tensors[n->outputs[j]].data;
+    }
+    p->inputs = calloc((size_t)g->n_inputs + 1, sizeof *p->inputs);
+    p->outputs = calloc((size_t)g->n_outputs + 1, sizeof *p->outputs);
+    if (!p->inputs || !p->outputs) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+        goto fail;
+    }
+    free(storage_of), free(reqs), free(offsets);
+    *out = p;
+    return ET_OK;
+fail:
+    free(storage_of), free(reqs), free(offsets);
+    et_plan_free(p);
+    return st;
+}
+
+int et_plan_n_inputs(const et_plan *p) { return p->graph->n_inputs; }
+int et_plan_n_outputs(const et_plan *p) { return p->graph->n_outputs; }
+
+et_tensor *et_plan_input(et_plan *p, int i) {
+    p->inputs[i] = p->tensors[p->graph->inputs[i]];
+    return &p->inputs[i];
+}
+const char *et_plan_input_name(const et_plan *p, int i) { return p->graph->values[p->graph->inputs[i]].name; }
+
+const et_tensor *et_plan_output(const et_plan *p, int i) { return &p->tensors[p->graph->outputs[i]]; }
+const char *et_plan_output_name(const et_plan *p, int i) { return p->graph->values[p->graph->outputs[i]].name; }
+
+et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err) {
+    et_exec_ctx ctx = {.pool = p->pool, .scratch = p->scratch};
+    for (int i = 0; i < p->n_steps; i++) {
+        if (cancel && *cancel)
+            return et_fail(err, ET_E_CANCELLED, "cancelled");
+        step *s = &p->steps[i];
+        double t0 = p->profile ? now_ns() : 0;
+        et_status st = s->inst.run(&s->inst, &ctx, err);
+        if (st != ET_OK)
+            return st;
+        if (p->profile) {
+            s->time_ns_total += now_ns() - t0;
+            s->runs++;
+        }
+    }
+    return ET_OK;
+}
+
+et_plan_stats et_plan_get_stats(const et_plan *p) {
+    et_plan_stats s = {.arena_bytes = p->arena_bytes, .n_steps = p->n_steps};
+    for (int i = 0; i < p->n_steps; i++) {
+        s.weights_bytes += p->steps[i].inst.packed_bytes;
+        s.macs += p->steps[i].macs;
+    }
+    return s;
+}
+
+void et_plan_step_info(const et_plan *p, int i, et_step_info *out) {
+    const step *s = &p->steps[i];
+    out->name = s->inst.node->name;
+    out->op = s->inst.node->op_type;
+    out->kernel = s->inst.kernel;
+    out->precision = s->inst.precision;
+    out->macs = s->macs;
+    out->time_ms = s->runs ? s->time_ns_total / (double)s->runs / 1e6 : 0.0;
+}
+
+void et_plan_reset_profile(et_plan *p) {
+    for (int i = 0; i < p->n_steps; i++) {
+        p->steps[i].time_ns_total = 0;
+        p->steps[i].runs = 0;
+    }
+}
+
+et_threadpool *et_plan_threadpool(et_plan *p) { return p->pool; }

@@ -1,0 +1,73 @@
+/* plan.h: a graph made executable on this CPU.
+ *
+ * et_plan_create takes a graph with static shapes (a pristine or tuned clone), makes its own copy, rewrites it
+ * for the engine's layout (layout.c: channels-last around convolutions and pooling), prepares one operator
+ * instance per node (kernels chosen, weights packed), and places every intermediate tensor in one arena by
+ * lifetime (memplan.c). Running is then: write inputs, et_plan_run, read outputs; nothing is allocated per run.
+ *
+ * Ownership: the plan borrows constant data from the graph it was created from, so that graph (and the graphs
+ * it was cloned from) must outlive the plan. Input and output tensors returned by the accessors belong to the
+ * plan. A plan is used by one thread at a time. */
+#ifndef ET_ENGINE_PLAN_H
+#define ET_ENGINE_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/op.h"
+
+typedef struct et_plan_options {
+    int threads;          /* >= 1 */
+    bool channels_last;   /* rewrite convolutions and pooling to channels-last (the fast path); default true */
+    bool profile_layers;  /* time every step (adds two clock reads per step) */
+} et_plan_options;
+
+/* Defaults: 1 thread, channels-last, no layer profile. */
+et_plan_options et_plan_options_default(void);
+
+typedef struct et_plan et_plan;
+
+/* Builds a plan. ET_E_INPUT/UNSUPPORTED for graphs it cannot run (err names the node), ET_E_NOMEM when the
+ * arena or packed weights do not fit. */
+et_status et_plan_create(const et_graph *g, const et_plan_options *opt, et_plan **out, et_err *err);
+void et_plan_free(et_plan *p);
+
+int et_plan_n_inputs(const et_plan *p);
+int et_plan_n_outputs(const et_plan *p);
+/* The i-th graph input as ONNX declares it (dtype, shape, name); write its elements to ->data before a run. */
+et_tensor *et_plan_input(et_plan *p, int i);
+const char *et_plan_input_name(const et_plan *p, int i);
+/* The i-th graph output after a run, in ONNX layout. */
+const et_tensor *et_plan_output(const et_plan *p, int i);
+const char *et_plan_output_name(const et_plan *p, int i);
+
+/* Runs all steps. ET_E_INPUT when data is invalid for an operator (err names the node), ET_E_CANCELLED when
+ * *cancel becomes non-zero between steps (cancel may be NULL). */
+et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err);
+
+/* What the plan holds: arena bytes (activations and inputs), packed weight bytes, steps. */
+typedef struct et_plan_stats {
+    int64_t arena_bytes;
+    int64_t weights_bytes;
+    int64_t macs;
+    int n_steps;
+} et_plan_stats;
+et_plan_stats et_plan_get_stats(const et_plan *p);
+
+/* Per-step information for the layer profile; time is the mean over runs since the last reset when the plan
+ * was created with profile_layers (0 otherwise). */
+typedef struct et_step_info {
+    const char *name;
+    const char *op;
+    const char *kernel;
+    const char *precision;
+    int64_t macs;
+    double time_ms;
+} et_step_info;
+void et_plan_step_info(const et_plan *p, int step, et_step_info *out);
+void et_plan_reset_profile(et_plan *p);
+
+/* The thread pool of the plan's workers (NULL with 1 thread), e.g. to list their thread ids for counters. */
+struct et_threadpool *et_plan_threadpool(et_plan *p);
+
+#endif
