@@ -4,6 +4,7 @@
  * Their run is a copy when input and output buffers differ; the planner normally gives them the same buffer
  * (plan.c: alias operators), so at run time they cost nothing. Shape-defining inputs (Reshape's shape,
  * Squeeze/Unsqueeze axes from opset 13) must be constants. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,9 +98,11 @@ static et_status flatten_infer(et_graph *g, et_node *n, et_err *err) {
     if (st != ET_OK)
         return st;
     const et_value *x = et_node_cin(g, n, 0);
-    int axis;
-    if (!et_op_axis(et_node_attr_int(n, "axis", 1), x->shape.rank + 1, &axis) || axis > x->shape.rank)
-        return et_op_fail(err, n, "axis out of range");
+    int64_t axis = et_node_attr_int(n, "axis", 1);
+    if (axis < 0)
+        axis += x->shape.rank;
+    if (axis < 0 || axis > x->shape.rank)
+        return et_op_fail(err, n, "axis %lld out of range", (long long)et_node_attr_int(n, "axis", 1));
     et_shape out = {.rank = 2, .dim = {1, 1}};
     for (int i = 0; i < x->shape.rank; i++)
         out.dim[i < axis ? 0 : 1] *= x->shape.dim[i];
