@@ -174,16 +174,10 @@ static et_status cast_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err)
     return ET_OK;
 }
 
-#define SIMPLE_PREPARE(NAME, RUN)                                                         \
-    static et_status NAME(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) { \
-        inst->run = RUN;                                                                  \
-        (void)g, (void)n, (void)err;                                                      \
-        return ET_OK;                                                                     \
-    }
-SIMPLE_PREPARE(constant_prepare, constant_run)
-SIMPLE_PREPARE(cos_prepare, cos_run)
-SIMPLE_PREPARE(range_prepare, range_run)
-SIMPLE_PREPARE(cast_prepare, cast_run)
+ET_SIMPLE_PREPARE(constant_prepare, constant_run)
+ET_SIMPLE_PREPARE(cos_prepare, cos_run)
+ET_SIMPLE_PREPARE(range_prepare, range_run)
+ET_SIMPLE_PREPARE(cast_prepare, cast_run)
 
 const et_op_impl et_impl_constant = {constant_infer, constant_prepare};
 const et_op_impl et_impl_constant_of_shape = {cos_infer, cos_prepare};

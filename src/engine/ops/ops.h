@@ -20,7 +20,17 @@
     X(RESHAPE, et_impl_reshape) X(FLATTEN, et_impl_flatten) X(SQUEEZE, et_impl_squeeze)            \
     X(UNSQUEEZE, et_impl_unsqueeze) X(IDENTITY, et_impl_identity) X(DROPOUT, et_impl_identity)     \
     X(SHAPE, et_impl_shape) X(CONSTANT, et_impl_constant) X(CONSTANT_OF_SHAPE, et_impl_constant_of_shape) \
-    X(RANGE, et_impl_range) X(CAST, et_impl_cast)
+    X(RANGE, et_impl_range) X(CAST, et_impl_cast) X(TRANSPOSE, et_impl_transpose)                 \
+    X(CONCAT, et_impl_concat) X(SPLIT, et_impl_split) X(SLICE, et_impl_slice) X(GATHER, et_impl_gather) \
+    X(WHERE, et_impl_where) X(EXPAND, et_impl_expand) X(TILE, et_impl_tile) X(PAD, et_impl_pad)
+
+/* A prepare function that only sets run (operators with no parameters to precompute). */
+#define ET_SIMPLE_PREPARE(NAME, RUN)                                                               \
+    static et_status NAME(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {    \
+        inst->run = RUN;                                                                           \
+        (void)g, (void)n, (void)err;                                                               \
+        return ET_OK;                                                                              \
+    }
 
 #define ET_X(op, impl) extern const et_op_impl impl;
 ET_OP_IMPL_LIST(ET_X)
