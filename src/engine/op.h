@@ -41,11 +41,15 @@ typedef struct et_op_inst et_op_inst;
 struct et_op_inst {
     et_status (*run)(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err);
     void (*release)(et_op_inst *inst); /* frees params; may be NULL when params is NULL or plain malloc'd */
+    /* Optional: called once after the planner bound every data pointer (before the first run), for work that
+     * needs the tensors' addresses (indirection buffers). May allocate; run must not. */
+    et_status (*bind)(et_op_inst *inst, et_err *err);
     void *params;
     size_t scratch_bytes;
     char kernel[64];        /* which kernel runs, for the per-layer profile: "f32-igemm-6x16-avx2", "ref" */
     char precision[24];     /* "fp32", "int8", ... */
     int64_t packed_bytes;   /* weight bytes this instance holds (packed copies) */
+    uint32_t packed_inputs; /* bit i: constant input i was copied into packed_bytes and is not read by run */
     const et_node *node;    /* for error messages; valid while the plan's graph lives */
     int n_in, n_out;
     et_tensor *in, *out;    /* bound by the planner; in[i].data NULL for omitted optional inputs */

@@ -269,6 +269,11 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
             if (n->outputs[j] >= 0)
                 inst->out[j].data = p->tensors[n->outputs[j]].data;
     }
+    for (int i = 0; i < p->n_steps; i++) {
+        et_op_inst *inst = &p->steps[i].inst;
+        if (inst->bind && (st = inst->bind(inst, err)) != ET_OK)
+            goto fail;
+    }
     p->inputs = calloc((size_t)g->n_inputs + 1, sizeof *p->inputs);
     p->outputs = calloc((size_t)g->n_outputs + 1, sizeof *p->outputs);
     if (!p->inputs || !p->outputs) {
@@ -316,10 +321,23 @@ et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err) {
 
 et_plan_stats et_plan_get_stats(const et_plan *p) {
     et_plan_stats s = {.arena_bytes = p->arena_bytes, .n_steps = p->n_steps};
+    const et_graph *g = p->graph;
+    /* constants some step still reads at run time count as weights, next to the packed copies */
+    char *read = calloc((size_t)g->n_values + 1, 1);
     for (int i = 0; i < p->n_steps; i++) {
-        s.weights_bytes += p->steps[i].inst.packed_bytes;
+        const et_op_inst *inst = &p->steps[i].inst;
+        s.weights_bytes += inst->packed_bytes;
         s.macs += p->steps[i].macs;
+        for (int j = 0; read && j < inst->node->n_inputs; j++) {
+            int v = inst->node->inputs[j];
+            if (v >= 0 && g->values[v].kind == ET_VAL_CONST && !(j < 32 && (inst->packed_inputs >> j & 1)))
+                read[v] = 1;
+        }
     }
+    for (int v = 0; read && v < g->n_values; v++)
+        if (read[v] && et_dtype_is_float(g->values[v].dtype))
+            s.weights_bytes += (int64_t)g->values[v].nbytes;
+    free(read);
     return s;
 }
 

@@ -22,7 +22,8 @@
     X(SHAPE, et_impl_shape) X(CONSTANT, et_impl_constant) X(CONSTANT_OF_SHAPE, et_impl_constant_of_shape) \
     X(RANGE, et_impl_range) X(CAST, et_impl_cast) X(TRANSPOSE, et_impl_transpose)                 \
     X(CONCAT, et_impl_concat) X(SPLIT, et_impl_split) X(SLICE, et_impl_slice) X(GATHER, et_impl_gather) \
-    X(WHERE, et_impl_where) X(EXPAND, et_impl_expand) X(TILE, et_impl_tile) X(PAD, et_impl_pad)
+    X(WHERE, et_impl_where) X(EXPAND, et_impl_expand) X(TILE, et_impl_tile) X(PAD, et_impl_pad)     \
+    X(CONV_NHWC, et_impl_conv_nhwc) X(POOL_NHWC, et_impl_pool_nhwc)
 
 /* A prepare function that only sets run (operators with no parameters to precompute). */
 #define ET_SIMPLE_PREPARE(NAME, RUN)                                                               \
@@ -31,6 +32,9 @@
         (void)g, (void)n, (void)err;                                                               \
         return ET_OK;                                                                              \
     }
+
+/* Whether et.PoolNhwc computes pooling node n on NCHW input shape x exactly as ONNX does (layout.c asks). */
+bool et_pool_nhwc_supports(const et_node *n, const et_shape *x);
 
 #define ET_X(op, impl) extern const et_op_impl impl;
 ET_OP_IMPL_LIST(ET_X)

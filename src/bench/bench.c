@@ -1,0 +1,128 @@
+/* bench.c: the timed loop. Each timed iteration is one et_plan_run between two CLOCK_MONOTONIC reads; the inputs
+ * stay in the plan, so nothing else happens inside the loop. Profilers start just before the first timed
+ * iteration and stop right after the last; fidelity runs afterwards on the evaluation set. */
+#include "bench/bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/threadpool.h"
+
+enum { MAX_ITERS = 100000, MAX_TIDS = 256 };
+
+et_bench_config et_bench_config_default(void) {
+    et_bench_config c = {.warmup = 5, .iters = 50, .fidelity = true, .profilers = true};
+    c.prof = et_profiler_config_all();
+    return c;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void copy_layers(et_plan *plan, et_result *r) {
+    et_plan_stats ps = et_plan_get_stats(plan);
+    free(r->layers);
+    r->layers = calloc((size_t)(ps.n_steps ? ps.n_steps : 1), sizeof *r->layers);
+    r->n_layers = 0;
+    if (!r->layers)
+        return;
+    for (int i = 0; i < ps.n_steps; i++) {
+        et_step_info si;
+        et_plan_step_info(plan, i, &si);
+        et_layer_profile *l = &r->layers[r->n_layers++];
+        snprintf(l->name, sizeof l->name, "%s", si.name);
+        snprintf(l->op, sizeof l->op, "%s", si.op);
+        snprintf(l->kernel, sizeof l->kernel, "%s", si.kernel);
+        snprintf(l->precision, sizeof l->precision, "%s", si.precision);
+        l->time_ms = si.time_ms;
+        l->macs = si.macs;
+    }
+}
+
+et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, et_err *err) {
+    et_plan *plan = et_session_plan(s);
+    if (!plan)
+        return et_fail(err, ET_E_RUNTIME, "no configuration: call et_session_configure first");
+    et_session_describe(s, r);
+    r->status = ET_RUN_RUNNING;
+    r->warmup_iters = cfg->warmup;
+    et_session_load_inputs(s);
+    et_status st = ET_OK;
+    for (int i = 0; i < cfg->warmup && st == ET_OK; i++)
+        st = et_plan_run(plan, cfg->cancel, err);
+
+    et_profilers *prof = NULL;
+    if (st == ET_OK && cfg->profilers && (st = et_profilers_open(&cfg->prof, &prof, err)) != ET_OK) {
+        r->status = ET_RUN_FAILED;
+        return st;
+    }
+    int cap = cfg->seconds > 0 ? 1024 : (cfg->iters > 0 ? cfg->iters : 1);
+    double *samples = st == ET_OK ? malloc((size_t)cap * sizeof *samples) : NULL;
+    if (st == ET_OK && !samples)
+        st = et_fail(err, ET_E_NOMEM, "out of memory for latency samples");
+    int n = 0;
+    if (st == ET_OK) {
+        et_plan_reset_profile(plan);
+        pid_t tids[MAX_TIDS];
+        int n_tids = 0;
+        et_threadpool *pool = et_plan_threadpool(plan);
+        if (pool)
+            n_tids = et_threadpool_tids(pool, tids, MAX_TIDS);
+        if (n_tids == 0)
+            tids[n_tids++] = (pid_t)syscall(SYS_gettid);
+        if (prof)
+            et_profilers_start(prof, tids, n_tids);
+        double start = now_ms();
+        for (;;) {
+            if (cfg->seconds > 0 ? (n >= cfg->iters && now_ms() - start >= cfg->seconds * 1e3) || n >= MAX_ITERS
+                                 : n >= cfg->iters)
+                break;
+            if (n == cap) {
+                double *grown = realloc(samples, (size_t)cap * 2 * sizeof *samples);
+                if (!grown) {
+                    st = et_fail(err, ET_E_NOMEM, "out of memory for latency samples");
+                    break;
+                }
+                samples = grown;
+                cap *= 2;
+            }
+            double t0 = now_ms();
+            st = et_plan_run(plan, cfg->cancel, err);
+            double t1 = now_ms();
+            if (st != ET_OK)
+                break;
+            samples[n++] = t1 - t0;
+            if (cfg->progress)
+                cfg->progress(cfg->progress_ctx, n, cfg->seconds > 0 ? 0 : cfg->iters, t1 - t0);
+        }
+        if (prof) {
+            et_profilers_stop(prof);
+            et_profilers_read(prof, n, r);
+        }
+    }
+    et_profilers_close(prof);
+    r->iters = n;
+    free(r->samples_ms);
+    r->samples_ms = samples;
+    r->n_samples = n;
+    et_latency_stats_compute(samples, n, &r->latency);
+    if (cfg->layers && n > 0)
+        copy_layers(plan, r);
+    if (st == ET_OK && cfg->fidelity) {
+        et_status fs = et_session_fidelity(s, cfg->cancel, &r->fidelity, err);
+        if (fs == ET_E_CANCELLED) {
+            st = fs;
+        } else if (fs != ET_OK) {
+            r->fidelity.status = ET_AVAIL_ERROR;
+            snprintf(r->fidelity.why, sizeof r->fidelity.why, "%s", err ? err->msg : "failed");
+        }
+    }
+    r->status = st == ET_OK ? ET_RUN_OK : st == ET_E_CANCELLED ? ET_RUN_ABORTED : ET_RUN_FAILED;
+    return st;
+}

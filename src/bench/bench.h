@@ -1,0 +1,31 @@
+/* bench.h: one measured run: warm-up, timed iterations, statistics, profilers around the timed loop only,
+ * fidelity outside it (ARCHITECTURE.md, Bench). Used by `edgetune bench`, `sweep` and the workbench. */
+#ifndef ET_BENCH_BENCH_H
+#define ET_BENCH_BENCH_H
+
+#include "bench/result.h"
+#include "bench/session.h"
+#include "profilers/profilers.h"
+
+typedef struct et_bench_config {
+    int warmup;          /* untimed iterations first (default 5) */
+    int iters;           /* timed iterations (default 50); with seconds > 0, the minimum */
+    double seconds;      /* > 0: keep timing until this many seconds have passed (capped at 100000 iterations) */
+    bool fidelity;       /* compare with the fp32 baseline on the evaluation set (default true) */
+    bool profilers;      /* counters, power, memory, thermal around the timed loop (default true) */
+    et_profiler_config prof;
+    bool layers;         /* copy the per-layer profile (the session must time layers) */
+    const volatile int *cancel; /* non-zero stops the run between iterations: status "aborted" */
+    /* called after each timed iteration from the measuring thread; may be NULL */
+    void (*progress)(void *ctx, int done, int total, double last_ms);
+    void *progress_ctx;
+} et_bench_config;
+
+et_bench_config et_bench_config_default(void);
+
+/* Measures the session's current configuration into r (which the caller initialised with et_result_init and
+ * later frees). Returns ET_OK with r->status ok; ET_E_CANCELLED with r->status aborted and the iterations done so
+ * far; other errors with r->status failed and err naming the cause. */
+et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, et_err *err);
+
+#endif

@@ -1,0 +1,65 @@
+/* session.h: one model open for measurement: the pristine graph, the inputs, the evaluation set, and the plan
+ * for the current knobs. Both front ends (CLI and workbench) work through a session, so they measure the same
+ * way.
+ *
+ * Inputs: --input files, or seeded random data (the same every time). Evaluation set (fidelity): --eval DIR,
+ * else the folder <model>.eval/ next to the model when present, else 8 seeded random inputs. A labels.txt in the
+ * evaluation folder (one integer per line, in file-name order) enables accuracy. Calibration: --calib DIR, else
+ * <model>.calib/, else seeded random inputs.
+ *
+ * A session is used by one thread at a time. */
+#ifndef ET_BENCH_SESSION_H
+#define ET_BENCH_SESSION_H
+
+#include "bench/result.h"
+#include "engine/plan.h"
+#include "model/model.h"
+#include "tune/tune.h"
+
+typedef struct et_session_input_file {
+    const char *name; /* NULL: the model's only input */
+    const char *path;
+} et_session_input_file;
+
+typedef struct et_session_options {
+    const char *model_path;
+    const et_input_shape *shapes;
+    int n_shapes;
+    const et_session_input_file *inputs;
+    int n_inputs;
+    const char *eval_dir;  /* NULL: <model>.eval/ when present, else seeded random inputs */
+    const char *calib_dir; /* NULL: <model>.calib/ when present, else seeded random inputs */
+    bool profile_layers;   /* time each plan step (per-layer profile) */
+} et_session_options;
+
+typedef struct et_session et_session;
+
+/* Loads the model and the input files. Errors name the file or flag (exit 2 for bad input). */
+et_status et_session_open(const et_session_options *opt, et_session **out, et_err *err);
+void et_session_free(et_session *s);
+
+const et_model *et_session_model(const et_session *s);
+
+/* Derives the tuned graph and its plan for knobs (reused when the knobs equal the current ones). The time this
+ * took is in et_session_prepare_ms. */
+et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err);
+double et_session_prepare_ms(const et_session *s);
+const et_tune_report *et_session_tune_report(const et_session *s);
+et_plan *et_session_plan(et_session *s);
+const et_knobs *et_session_knobs(const et_session *s);
+
+/* Writes the session's inputs into the plan (done by configure; needed again after the plan ran on other data). */
+void et_session_load_inputs(et_session *s);
+
+/* Runs the plan once on the session's inputs; outputs through et_plan_output(et_session_plan(s), i). */
+et_status et_session_infer(et_session *s, const volatile int *cancel, et_err *err);
+
+/* Fidelity of the current plan against the fp32 baseline on the evaluation set. The baseline outputs are computed
+ * once per session. Leaves the plan loaded with the session inputs again. */
+et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err);
+
+/* Fills the identity of a result: uuid, start time, model, host, knobs, engine (ISA, exec), weights and arena
+ * bytes, prepare time. */
+void et_session_describe(et_session *s, et_result *r);
+
+#endif

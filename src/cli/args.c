@@ -1,0 +1,176 @@
+/* args.c: the argument walker and the flags shared by several subcommands. */
+#include "cli/args.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+et_args et_args_start(const char *cmd, int argc, char **argv) {
+    return (et_args){.cmd = cmd, .argc = argc, .argv = argv, .i = 1};
+}
+
+bool et_args_more(et_args *a) { return !a->failed && a->i < a->argc; }
+
+bool et_args_flag(et_args *a, const char *name) {
+    if (a->only_positional || strcmp(a->argv[a->i], name) != 0)
+        return false;
+    a->i++;
+    return true;
+}
+
+bool et_args_value(et_args *a, const char *name, const char **value) {
+    if (a->only_positional)
+        return false;
+    const char *w = a->argv[a->i];
+    size_t l = strlen(name);
+    if (strncmp(w, name, l) != 0)
+        return false;
+    if (w[l] == '=') {
+        *value = w + l + 1;
+        a->i++;
+        return true;
+    }
+    if (w[l] != '\0')
+        return false;
+    if (a->i + 1 >= a->argc) {
+        et_cli_usage_error(a->cmd, "%s needs a value", name);
+        a->failed = true;
+        return false;
+    }
+    *value = a->argv[a->i + 1];
+    a->i += 2;
+    return true;
+}
+
+bool et_args_positional(et_args *a, const char **slot) {
+    const char *w = a->argv[a->i];
+    if (!a->only_positional && strcmp(w, "--") == 0) {
+        a->only_positional = true;
+        a->i++;
+        return true;
+    }
+    if (!a->only_positional && w[0] == '-' && w[1] != '\0') {
+        et_cli_usage_error(a->cmd, "unknown option '%s'", w);
+        a->failed = true;
+        return false;
+    }
+    if (*slot) {
+        et_cli_usage_error(a->cmd, "unexpected argument '%s'", w);
+        a->failed = true;
+        return false;
+    }
+    *slot = w;
+    a->i++;
+    return true;
+}
+
+int et_args_tensor_flag(et_args *a, et_tensor_args *t) {
+    const char *v;
+    if (et_args_value(a, "--shape", &v)) {
+        const char *eq = strrchr(v, '=');
+        if (!eq || eq == v || t->n_shapes >= ET_MAX_CLI_TENSORS || (size_t)(eq - v) >= sizeof t->names[0]) {
+            et_cli_usage_error(a->cmd, "--shape '%s': expected NAME=DIMS, e.g. --shape input=1x3x224x224", v);
+            return -1;
+        }
+        int k = t->n_shapes;
+        snprintf(t->names[k], sizeof t->names[k], "%.*s", (int)(eq - v), v);
+        if (!et_parse_dims(eq + 1, &t->shapes[k].shape)) {
+            et_cli_usage_error(a->cmd, "--shape '%s': dims must be whole numbers joined by 'x', e.g. 1x3x224x224", v);
+            return -1;
+        }
+        t->shapes[k].name = t->names[k];
+        t->n_shapes++;
+        return 1;
+    }
+    if (et_args_value(a, "--input", &v)) {
+        const char *eq = strchr(v, '=');
+        if (t->n_inputs >= ET_MAX_CLI_TENSORS) {
+            et_cli_usage_error(a->cmd, "too many --input flags");
+            return -1;
+        }
+        /* NAME=FILE, or just FILE for a single-input model */
+        t->inputs[t->n_inputs].name = NULL;
+        t->inputs[t->n_inputs].path = v;
+        if (eq && eq != v) {
+            t->inputs[t->n_inputs].name = v; /* NUL-terminated at '=' below: argv is ours to edit */
+            *(char *)eq = '\0';
+            t->inputs[t->n_inputs].path = eq + 1;
+        }
+        t->n_inputs++;
+        return 1;
+    }
+    return a->failed ? -1 : 0;
+}
+
+int et_args_knob_flag(et_args *a, et_knobs *k) {
+    const char *v;
+    long l;
+    double d;
+    if (et_args_value(a, "--bits", &v)) {
+        if (!et_cli_parse_long(a->cmd, "--bits", v, 2, 32, &l))
+            return -1;
+        k->weight_bits = (int)l;
+    } else if (et_args_value(a, "--act-bits", &v)) {
+        if (!et_cli_parse_long(a->cmd, "--act-bits", v, 2, 32, &l))
+            return -1;
+        k->act_bits = (int)l;
+    } else if (et_args_value(a, "--granularity", &v)) {
+        int g = et_granularity_parse(v);
+        if (g < 0) {
+            et_cli_usage_error(a->cmd, "--granularity '%s': expected tensor or channel", v);
+            return -1;
+        }
+        k->granularity = (et_granularity)g;
+    } else if (et_args_flag(a, "--symmetric")) {
+        k->symmetric = true;
+    } else if (et_args_flag(a, "--asymmetric")) {
+        k->symmetric = false;
+    } else if (et_args_value(a, "--prune", &v)) {
+        if (!et_cli_parse_double(a->cmd, "--prune", v, 0.0, 0.95, &d))
+            return -1;
+        k->prune_ratio = (float)d;
+    } else if (et_args_value(a, "--prune-method", &v)) {
+        int m = et_prune_method_parse(v);
+        if (m < 0) {
+            et_cli_usage_error(a->cmd, "--prune-method '%s': expected unstructured, global, nm or channel", v);
+            return -1;
+        }
+        k->prune_method = (et_prune_method)m;
+    } else if (et_args_value(a, "--nm", &v)) {
+        int n, m;
+        char tail;
+        if (sscanf(v, "%d:%d%c", &n, &m, &tail) != 2 || n < 1 || m < 2 || n >= m || m > 16) {
+            et_cli_usage_error(a->cmd, "--nm '%s': expected N:M with 1 <= N < M <= 16, e.g. 2:4", v);
+            return -1;
+        }
+        k->nm_n = n, k->nm_m = m;
+    } else if (et_args_value(a, "--threads", &v)) {
+        if (!et_cli_parse_long(a->cmd, "--threads", v, 1, 256, &l))
+            return -1;
+        k->threads = (int)l;
+    } else if (et_args_flag(a, "--quantize-all")) {
+        k->quantize_all = true;
+    } else {
+        return a->failed ? -1 : 0;
+    }
+    return 1;
+}
+
+const char et_knob_help[] =
+    "knobs:\n"
+    "  --bits N              weight bits: 32 (fp32), 16 (fp16), 8, 7, 6, 5, 4, 3, 2 (default 32)\n"
+    "  --act-bits N          activation bits: 32 or 8 (default 32)\n"
+    "  --granularity G       weight scales per 'channel' (default) or per 'tensor'\n"
+    "  --symmetric           symmetric weight quantization (default)\n"
+    "  --asymmetric          asymmetric (zero point) weight quantization\n"
+    "  --prune R             pruning ratio from 0 to 0.95 (default 0)\n"
+    "  --prune-method M      unstructured (per layer, default), global, nm, channel\n"
+    "  --nm N:M              keep N of every M weights with --prune-method nm (default 2:4)\n"
+    "  --threads T           inference threads (default 1)\n"
+    "  --quantize-all        also quantize the first and last layer (kept fp32 by default)\n";
+
+const char et_tensor_help[] =
+    "inputs:\n"
+    "  --shape NAME=DIMS     fix an input's dims, e.g. --shape input=1x3x224x224 (batch defaults to 1)\n"
+    "  --input NAME=FILE     feed an input from a .npy file (FILE alone for a single-input model)\n";

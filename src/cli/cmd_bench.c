@@ -1,0 +1,195 @@
+/* cmd_bench.c: `edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]
+ * [--label TEXT] ...`: one measured run, printed and saved in the run database.
+ *
+ * The database is opened (and the run row begun, status 'running') before measuring, so an unwritable database
+ * fails in a second, not after the measurement, and a killed process leaves a run the next open marks aborted.
+ * SIGINT, SIGTERM and SIGHUP stop the measurement between iterations; what was measured is saved as aborted. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "db/db.h"
+#include "db/report.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
+            "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
+            "                      [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
+            "Measures the model with the knobs: warm-up, timed iterations (latency percentiles in ms), peak memory,\n"
+            "perf counters, power and energy per inference, temperatures and clocks (each, or why it is not\n"
+            "available here: see 'edgetune doctor'), and fidelity against the fp32 baseline. The run is saved in the\n"
+            "database unless --no-save.\n\n"
+            "  --iters N          timed iterations (default 50)\n"
+            "  --warmup N         untimed iterations first (default 5)\n"
+            "  --seconds S        time for at least S seconds (and at least --iters iterations)\n"
+            "  --json             print one JSON object instead of text\n"
+            "  --no-save          do not store the run\n"
+            "  --label TEXT       a label stored with the run\n"
+            "  --baseline         mark the run as its model's baseline on this host\n"
+            "  --layers           per-layer time, share, kernel and precision\n"
+            "  --events LIST      perf counter events (libpfm4 names, comma separated); 'list' shows them\n"
+            "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
+            "  --no-fidelity      skip the comparison with the fp32 baseline\n"
+            "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
+            "  --calib DIR        calibration inputs for 8-bit activations; default <model>.calib/\n\n");
+    fputs(et_tensor_help, out);
+    fputs(et_knob_help, out);
+}
+
+static void progress(void *ctx, int done, int total, double last_ms) {
+    (void)ctx;
+    if (total > 0 && (done == total || done % 10 == 0))
+        fprintf(stderr, "\rbench: %d/%d iterations, last %.3f ms   %s", done, total, last_ms, done == total ? "\n" : "");
+}
+
+int et_cmd_bench(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    et_args a = et_args_start("bench", argc, argv);
+    et_tensor_args targs = {0};
+    et_knobs knobs = et_knobs_default();
+    et_bench_config cfg = et_bench_config_default();
+    const char *model = NULL, *label = NULL, *v, *eval = NULL, *calib = NULL;
+    bool json = false, save = true, layers = false, baseline = false;
+    long l;
+    double d;
+    while (et_args_more(&a)) {
+        int r;
+        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
+            if (r < 0)
+                return 2;
+        } else if (et_args_value(&a, "--iters", &v)) {
+            if (!et_cli_parse_long("bench", "--iters", v, 1, 100000, &l))
+                return 2;
+            cfg.iters = (int)l;
+        } else if (et_args_value(&a, "--warmup", &v)) {
+            if (!et_cli_parse_long("bench", "--warmup", v, 0, 100000, &l))
+                return 2;
+            cfg.warmup = (int)l;
+        } else if (et_args_value(&a, "--seconds", &v)) {
+            if (!et_cli_parse_double("bench", "--seconds", v, 0.001, 86400, &d))
+                return 2;
+            cfg.seconds = d;
+            cfg.iters = 1;
+        } else if (et_args_flag(&a, "--json")) {
+            json = true;
+        } else if (et_args_flag(&a, "--no-save")) {
+            save = false;
+        } else if (et_args_value(&a, "--label", &label)) {
+        } else if (et_args_flag(&a, "--baseline")) {
+            baseline = true;
+        } else if (et_args_flag(&a, "--layers")) {
+            layers = true;
+        } else if (et_args_value(&a, "--events", &v)) {
+            if (strcmp(v, "list") == 0) {
+                et_err err = {0};
+                return et_counters_list_events(stdout, &err) == ET_OK ? 0 : et_cli_report(&err);
+            }
+            cfg.prof.events = v;
+        } else if (et_args_flag(&a, "--no-profilers")) {
+            cfg.profilers = false;
+        } else if (et_args_flag(&a, "--no-fidelity")) {
+            cfg.fidelity = false;
+        } else if (et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
+        } else if (!et_args_positional(&a, &model)) {
+            break;
+        }
+    }
+    if (a.failed)
+        return 2;
+    if (!model)
+        return et_cli_usage_error("bench", "give the model file");
+    et_err err = {0};
+    if (et_knobs_validate(&knobs, &err) != ET_OK)
+        return et_cli_report(&err);
+
+    et_db *db = NULL;
+    if (save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
+        return et_cli_report(&err);
+
+    et_session_input_file files[ET_MAX_CLI_TENSORS];
+    for (int i = 0; i < targs.n_inputs; i++)
+        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
+    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
+                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = eval, .calib_dir = calib,
+                             .profile_layers = layers};
+    et_session *s = NULL;
+    et_result r;
+    et_result_init(&r);
+    int rc = 0;
+    int64_t run_id = 0;
+    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK) {
+        rc = et_cli_report(&err);
+        goto done;
+    }
+    if (label)
+        snprintf(r.label, sizeof r.label, "%s", label);
+    et_session_describe(s, &r);
+    if (db && et_db_begin_run(db, &r, &run_id, &err) != ET_OK) {
+        rc = et_cli_report(&err);
+        goto done;
+    }
+    struct sigaction sa = {0}, old_int, old_term, old_hup;
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    cfg.cancel = (const volatile int *)&stop_requested;
+    cfg.layers = layers;
+    if (!json)
+        cfg.progress = progress;
+    et_status st = et_bench_run(s, &cfg, &r, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    if (st != ET_OK && st != ET_E_CANCELLED)
+        rc = et_cli_report(&err);
+    if (st == ET_E_CANCELLED) {
+        fprintf(stderr, "\nedgetune: stopped after %d timed iterations; the run is saved as aborted\n", r.iters);
+        rc = 1;
+    }
+    if (db) {
+        et_err e2 = {0};
+        if (et_db_finish_run(db, run_id, &r, &e2) != ET_OK) {
+            rc = et_cli_report(&e2);
+            goto done;
+        }
+        if (baseline && r.status == ET_RUN_OK && et_db_set_baseline(db, run_id, true, NULL, &e2) != ET_OK) {
+            rc = et_cli_report(&e2);
+            goto done;
+        }
+        r.is_baseline = baseline && r.status == ET_RUN_OK;
+    }
+    if (st == ET_OK || st == ET_E_CANCELLED) {
+        et_db_run_meta meta = {0};
+        if (db) {
+            et_err e3 = {0};
+            et_db_run_meta_get(db, run_id, &meta, &e3);
+        }
+        if (json)
+            et_db_show_json(&r, &meta, stdout);
+        else {
+            et_db_show_text(&r, &meta, stdout);
+            if (db)
+                printf("saved as run %lld in %s\n", (long long)run_id, et_db_path(db));
+        }
+    }
+done:
+    et_result_free(&r);
+    et_session_free(s);
+    et_db_close(db);
+    return rc;
+}
