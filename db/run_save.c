@@ -147,9 +147,11 @@ static et_status save_blob(et_db *db, int64_t run_id, const char *kind, et_sampl
         free(blob);
         return err ? err->status : ET_E_RUNTIME;
     }
+    et_samples_header h = {.codec = ET_SAMPLES_CODEC_LZ4_PLANES};
+    et_samples_peek(blob, len, &h, NULL); /* our own blob: always valid */
     sqlite3_bind_int64(st, 1, run_id);
     et_db_bind_text(st, 2, kind);
-    et_db_bind_text(st, 3, et_samples_codec_name(ET_SAMPLES_CODEC_LZ4_PLANES));
+    et_db_bind_text(st, 3, et_samples_codec_name(h.codec));
     et_db_bind_text(st, 4, et_samples_elem_name(elem));
     sqlite3_bind_int(st, 5, count);
     sqlite3_bind_int64(st, 6, (int64_t)count * (elem == ET_SAMPLES_F64 ? 8 : 16));

@@ -2,13 +2,22 @@
 #include "db/samples_codec.h"
 
 #include <limits.h>
+#include <math.h>
+#include <stdbool.h>
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { VERSION = 1, MAX_VALUES = 1 << 26 }; /* 2^26 eight-byte values: 512 MiB raw, far beyond any run */
 
-const char *et_samples_codec_name(int codec) { return codec == ET_SAMPLES_CODEC_LZ4_PLANES ? "lz4-planes" : "?"; }
+const char *et_samples_codec_name(int codec) {
+    switch (codec) {
+    case ET_SAMPLES_CODEC_LZ4_PLANES: return "lz4-planes";
+    case ET_SAMPLES_CODEC_LZ4_NS_DIV: return "lz4-planes-ns";
+    case ET_SAMPLES_CODEC_LZ4_NS_MUL: return "lz4-planes-ns*";
+    default: return "?";
+    }
+}
 const char *et_samples_elem_name(et_samples_elem e) {
     return e == ET_SAMPLES_F64 ? "f64" : e == ET_SAMPLES_POWER ? "power" : "?";
 }
@@ -42,8 +51,8 @@ static uint32_t checksum(const uint64_t *u, size_t m) {
 
 /* values (m of them, already transformed) -> header + LZ4(byte planes). raw_sum is the checksum of the plain
  * values, taken by the caller before any transform. */
-static et_status encode(const uint64_t *u, size_t m, et_samples_elem elem, uint32_t count, uint32_t raw_sum,
-                        unsigned char **blob, size_t *len, et_err *err) {
+static et_status encode(const uint64_t *u, size_t m, int codec, et_samples_elem elem, uint32_t count,
+                        uint32_t raw_sum, unsigned char **blob, size_t *len, et_err *err) {
     *blob = NULL, *len = 0;
     size_t raw = m * 8;
     unsigned char *planes = malloc(raw ? raw : 1);
@@ -65,7 +74,7 @@ static et_status encode(const uint64_t *u, size_t m, et_samples_elem elem, uint3
         return et_fail(err, ET_E_RUNTIME, "LZ4 could not compress %zu samples", m);
     }
     memcpy(out, "ETSB", 4);
-    out[4] = VERSION, out[5] = ET_SAMPLES_CODEC_LZ4_PLANES, out[6] = (unsigned char)elem, out[7] = 0;
+    out[4] = VERSION, out[5] = (unsigned char)codec, out[6] = (unsigned char)elem, out[7] = 0;
     put_u32(out + 8, count);
     put_u32(out + 12, (uint32_t)raw);
     put_u32(out + 16, (uint32_t)payload);
@@ -73,6 +82,27 @@ static et_status encode(const uint64_t *u, size_t m, et_samples_elem elem, uint3
     *blob = out;
     *len = (size_t)ET_SAMPLES_HEADER_BYTES + (size_t)payload;
     return ET_OK;
+}
+
+static double ns_to_ms(int codec, int64_t ns) {
+    return codec == ET_SAMPLES_CODEC_LZ4_NS_DIV ? (double)ns / 1e6 : (double)ns * 1e-6;
+}
+
+/* Latencies usually are whole nanoseconds from CLOCK_MONOTONIC converted to ms, by ns / 1e6 or by ns * 1e-6.
+ * When every value is exactly that, the integers are stored instead: the same doubles come back bit for bit,
+ * and integers of a few significant bytes compress far better than mantissas. Otherwise: the double bits. */
+static int ns_codec(const double *v, int n) {
+    static const int codecs[] = {ET_SAMPLES_CODEC_LZ4_NS_DIV, ET_SAMPLES_CODEC_LZ4_NS_MUL};
+    for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+        bool exact = n > 0;
+        for (int i = 0; exact && i < n; i++) {
+            double ns = v[i] * 1e6;
+            exact = isfinite(v[i]) && fabs(ns) < 9e15 && bits_of(ns_to_ms(codecs[c], llround(ns))) == bits_of(v[i]);
+        }
+        if (exact)
+            return codecs[c];
+    }
+    return ET_SAMPLES_CODEC_LZ4_PLANES;
 }
 
 et_status et_samples_encode_f64(const double *v, int n, unsigned char **blob, size_t *len, et_err *err) {
@@ -83,7 +113,11 @@ et_status et_samples_encode_f64(const double *v, int n, unsigned char **blob, si
         return et_fail(err, ET_E_NOMEM, "out of memory encoding %d samples", n);
     for (int i = 0; i < n; i++)
         u[i] = bits_of(v[i]);
-    et_status s = encode(u, (size_t)n, ET_SAMPLES_F64, (uint32_t)n, checksum(u, (size_t)n), blob, len, err);
+    uint32_t sum = checksum(u, (size_t)n);
+    int codec = ns_codec(v, n);
+    for (int i = 0; codec != ET_SAMPLES_CODEC_LZ4_PLANES && i < n; i++)
+        u[i] = (uint64_t)llround(v[i] * 1e6);
+    et_status s = encode(u, (size_t)n, codec, ET_SAMPLES_F64, (uint32_t)n, sum, blob, len, err);
     free(u);
     return s;
 }
@@ -102,7 +136,7 @@ et_status et_samples_encode_power(const et_power_sample *p, int n, unsigned char
     uint32_t sum = checksum(u, m);
     for (int i = n - 1; i > 0; i--) /* times are regular: their differences repeat */
         u[i] -= u[i - 1];
-    et_status s = encode(u, m, ET_SAMPLES_POWER, (uint32_t)n, sum, blob, len, err);
+    et_status s = encode(u, m, ET_SAMPLES_CODEC_LZ4_PLANES, ET_SAMPLES_POWER, (uint32_t)n, sum, blob, len, err);
     free(u);
     return s;
 }
@@ -117,7 +151,8 @@ et_status et_samples_peek(const void *blob, size_t len, et_samples_header *h, et
     h->version = b[4], h->codec = b[5], h->elem = (et_samples_elem)b[6];
     h->count = get_u32(b + 8), h->raw_bytes = get_u32(b + 12);
     h->payload_bytes = get_u32(b + 16), h->checksum = get_u32(b + 20);
-    if (h->version != VERSION || h->codec != ET_SAMPLES_CODEC_LZ4_PLANES)
+    bool ns = h->codec == ET_SAMPLES_CODEC_LZ4_NS_DIV || h->codec == ET_SAMPLES_CODEC_LZ4_NS_MUL;
+    if (h->version != VERSION || !(h->codec == ET_SAMPLES_CODEC_LZ4_PLANES || (ns && b[6] == ET_SAMPLES_F64)))
         return et_fail(err, ET_E_UNSUPPORTED, "blob has version %d codec %d, which this edgetune cannot read",
                        h->version, h->codec);
     if (h->elem != ET_SAMPLES_F64 && h->elem != ET_SAMPLES_POWER)
@@ -174,17 +209,19 @@ et_status et_samples_decode_f64(const void *blob, size_t len, int expect_count, 
     et_status s = decode(blob, len, ET_SAMPLES_F64, expect_count, &u, &m, &h, err);
     if (s != ET_OK)
         return s;
-    if (checksum(u, m) != h.checksum) {
-        free(u);
-        return et_fail(err, ET_E_INPUT, "blob fails its checksum (altered or damaged)");
-    }
     double *v = m ? malloc(m * sizeof *v) : NULL;
     if (m && !v) {
         free(u);
         return et_fail(err, ET_E_NOMEM, "out of memory decoding %zu samples", m);
     }
     for (size_t i = 0; i < m; i++)
-        v[i] = double_of(u[i]);
+        v[i] = h.codec == ET_SAMPLES_CODEC_LZ4_PLANES ? double_of(u[i]) : ns_to_ms(h.codec, (int64_t)u[i]);
+    for (size_t i = 0; i < m; i++)
+        u[i] = bits_of(v[i]);
+    if (checksum(u, m) != h.checksum) {
+        free(u), free(v);
+        return et_fail(err, ET_E_INPUT, "blob fails its checksum (altered or damaged)");
+    }
     free(u);
     *out = v, *n = (int)m;
     return ET_OK;

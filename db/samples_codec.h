@@ -8,6 +8,8 @@
  *
  * Why byte planes: doubles from a clock differ mostly in their low mantissa bytes; putting byte k of every value
  * together (as Blosc's shuffle does) turns the sign/exponent/high-mantissa bytes into long runs LZ4 can find.
+ * Latencies that are whole nanoseconds converted to ms (the usual case) are stored as the integers (codecs 2 and
+ * 3), which come back as the very same doubles; the checksum is always over the doubles' bits.
  *
  * Decoding checks every field against the blob length and the caller's expected count, decompresses with bounds
  * checks, and verifies the checksum, so a truncated or altered blob is an error, never wrong numbers. */
@@ -20,7 +22,12 @@
 #include "bench/result.h"
 #include "util/status.h"
 
-enum { ET_SAMPLES_HEADER_BYTES = 24, ET_SAMPLES_CODEC_LZ4_PLANES = 1 };
+enum {
+    ET_SAMPLES_HEADER_BYTES = 24,
+    ET_SAMPLES_CODEC_LZ4_PLANES = 1, /* the values' bits in byte planes */
+    ET_SAMPLES_CODEC_LZ4_NS_DIV = 2, /* f64 only: whole ns as int64 in byte planes; value = ns / 1e6 */
+    ET_SAMPLES_CODEC_LZ4_NS_MUL = 3, /* f64 only: as 2; value = ns * 1e-6 */
+};
 typedef enum { ET_SAMPLES_F64 = 1, ET_SAMPLES_POWER = 2 } et_samples_elem;
 
 typedef struct et_samples_header {
@@ -29,7 +36,7 @@ typedef struct et_samples_header {
     uint32_t count, raw_bytes, payload_bytes, checksum;
 } et_samples_header;
 
-/* Name of the codec for the samples.codec column ("lz4-planes") and of an element type ("f64", "power"). */
+/* Name of the codec for the samples.codec column ("lz4-planes", "lz4-planes-ns") and of an element type ("f64", "power"). */
 const char *et_samples_codec_name(int codec);
 const char *et_samples_elem_name(et_samples_elem e);
 
