@@ -16,9 +16,18 @@ static int display_width(const char *s) {
 
 static bool is_numeric(const et_table_col *c) { return c->kind != ET_COL_TEXT; }
 
-static void pad(FILE *out, int n) {
-    for (int i = 0; i < n; i++)
-        fputc(' ', out);
+/* Blanks are held back until something visible follows them, so no line ends in blanks. */
+typedef struct line_out {
+    FILE *out;
+    int pending;
+} line_out;
+
+static void put(line_out *l, const char *s) {
+    if (!*s)
+        return;
+    for (; l->pending > 0; l->pending--)
+        fputc(' ', l->out);
+    fputs(s, l->out);
 }
 
 bool et_table_write_text(const et_table *t, FILE *out) {
@@ -39,32 +48,30 @@ bool et_table_write_text(const et_table *t, FILE *out) {
     if (et_table_title(t))
         fprintf(out, "%s\n", et_table_title(t));
     for (int r = -2; r < nr; r++) { /* -2: header, -1: rule */
+        line_out l = {out, 0};
         bool first = true;
-        int trailing = 0;
         for (int c = 0; c < nc; c++) {
             const et_table_col *k = et_table_col_at(t, c);
             if (k->machine_only)
                 continue;
             if (!first)
-                pad(out, trailing + 2);
+                l.pending += 2;
             first = false;
-            trailing = 0;
             if (r == -1) {
-                for (int i = 0; i < width[c]; i++)
-                    fputc('-', out);
-                continue;
-            }
-            if (r == -2)
+                memset(buf, '-', (size_t)width[c]);
+                buf[width[c]] = '\0';
+            } else if (r == -2) {
                 et_table_header_human(k, buf, sizeof buf);
-            else
+            } else {
                 et_table_cell_human(t, r, c, buf, sizeof buf);
+            }
             int gap = width[c] - display_width(buf);
             if (is_numeric(k)) {
-                pad(out, gap);
-                fputs(buf, out);
+                l.pending += gap;
+                put(&l, buf);
             } else {
-                fputs(buf, out);
-                trailing = gap; /* padded only if another column follows: no trailing blanks */
+                put(&l, buf);
+                l.pending += gap;
             }
         }
         fputc('\n', out);
