@@ -182,8 +182,10 @@ et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_i
     et_status s = rows && res && loaded && why ? ET_OK : et_fail(err, ET_E_NOMEM, "out of memory comparing runs");
     for (int i = 0; s == ET_OK && i < 2 * n + 1; i++)
         et_result_init(&res[i]);
-    if (s == ET_OK && baseline_id)
+    if (s == ET_OK && baseline_id) {
+        snprintf(why[nr], sizeof why[nr], "given with --baseline");
         rows[nr++] = (row){baseline_id, baseline_id, true};
+    }
     for (int i = 0; s == ET_OK && i < n; i++) {
         if (find_row(rows, nr, ids[i]) >= 0)
             continue;
@@ -237,7 +239,8 @@ et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_i
         }
         if (t)
             et_table_add_note(t, "speed-up = baseline p50 / run p50; size ratio = baseline size / run size (deployed "
-                                 "weights); accuracy delta = run - baseline in percentage points");
+                                 "weights); accuracy delta = run - baseline in percentage points; top-1 agreement is with the "
+                                 "run's own model in fp32");
         else
             s = et_fail(err, ET_E_NOMEM, "out of memory comparing runs");
     }

@@ -121,6 +121,9 @@ et_run_status et_db_run_status_parse(const char *s);
     "AND h2.arch = h1.arch AND h2.board = h1.board AND h2.machine_id = h1.machine_id "                        \
     "WHERE h1.id = (SELECT host_id FROM runs WHERE id = ?1))"
 
+/* "file:" URI of path with the given query ("mode=ro"); characters URIs reserve are %-escaped. */
+void et_db_uri(const char *path, const char *query, char *out, size_t len);
+
 /* Milliseconds since the epoch. */
 int64_t et_db_now_unix_ms(void);
 

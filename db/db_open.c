@@ -139,10 +139,14 @@ static et_status check_identity(et_db *db, int *version, et_err *err) {
     return ET_OK;
 }
 
-static et_status open_sqlite(et_db *db, int flags, et_err *err) {
+/* Opens the connection. immutable: nothing here can ever be written (see et_db_open). */
+static et_status open_sqlite(et_db *db, int flags, bool immutable, et_err *err) {
     /* A leading "file:" would make SQLite read the path as a URI (we enable URIs for ATTACH in import). */
-    char name[ET_PATH_MAX + 2];
-    snprintf(name, sizeof name, "%s%s", strncmp(db->path, "file:", 5) == 0 ? "./" : "", db->path);
+    char name[3 * ET_PATH_MAX + 32];
+    if (immutable)
+        et_db_uri(db->path, "immutable=1", name, sizeof name);
+    else
+        snprintf(name, sizeof name, "%s%s", strncmp(db->path, "file:", 5) == 0 ? "./" : "", db->path);
     int rc = sqlite3_open_v2(name, &db->sql, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK)
         return et_db_fail_sql(db->sql, db->path, rc, "opening", err);
@@ -206,7 +210,14 @@ et_status et_db_open(const char *path, et_db_mode mode, et_db **out, et_err *err
         db->read_only = !writable;
         int flags = db->read_only ? SQLITE_OPEN_READONLY
                                   : SQLITE_OPEN_READWRITE | (mode == ET_DB_WRITE ? SQLITE_OPEN_CREATE : 0);
-        s = open_sqlite(db, flags, err);
+        /* A WAL database opened read-only needs its -shm file, and SQLite cannot create one in a directory we may
+         * not write. No -wal file there means no writer is active (ours keep one while open), so the file is read
+         * as an immutable snapshot. */
+        char wal[ET_PATH_MAX + 8], dir[ET_PATH_MAX];
+        snprintf(wal, sizeof wal, "%s-wal", db->path);
+        parent_dir(db->path, dir, sizeof dir);
+        bool immutable = db->read_only && access(dir, W_OK | X_OK) != 0 && access(wal, F_OK) != 0;
+        s = open_sqlite(db, flags, immutable, err);
     }
     if (s == ET_OK && !db->read_only && sqlite3_db_readonly(db->sql, "main") == 1) {
         /* permissions said yes but SQLite could only open it read-only (read-only mount, immutable file) */

@@ -108,3 +108,16 @@ int64_t et_db_now_unix_ms(void) {
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void et_db_uri(const char *path, const char *query, char *out, size_t len) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(out, len, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < len; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("/._-~", *p)) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%', out[n++] = hex[*p >> 4], out[n++] = hex[*p & 15];
+        }
+    }
+    snprintf(out + n, len - n, "?%s", query);
+}

@@ -17,20 +17,6 @@
 
 #include "db/db_internal.h"
 
-/* "file:" URI of path, read-only; characters URIs reserve are %-escaped. */
-static void uri_of(const char *path, char *out, size_t len) {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = (size_t)snprintf(out, len, "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < len; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("/._-~", *p)) {
-            out[n++] = (char)*p;
-        } else {
-            out[n++] = '%', out[n++] = hex[*p >> 4], out[n++] = hex[*p & 15];
-        }
-    }
-    snprintf(out + n, len - n, "?mode=ro");
-}
-
 static et_status exec_count(et_db *db, const char *sql, int *changes, et_err *err) {
     et_status s = et_db_exec(db, sql, "importing runs", err);
     if (s == ET_OK && changes)
@@ -121,7 +107,7 @@ et_status et_db_import(et_db *db, const char *other_path, et_import_stats *stats
     et_db_close(other);
 
     char uri[3 * ET_PATH_MAX + 32];
-    uri_of(path, uri, sizeof uri);
+    et_db_uri(path, "mode=ro", uri, sizeof uri);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, "ATTACH DATABASE ?1 AS other", -1, &st, NULL);
     if (rc == SQLITE_OK) {

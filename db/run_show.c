@@ -65,8 +65,8 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     fprintf(out, "%-13s sha256 %s; %s file, %s params, %s MACs per inference\n", "",
             r->model.sha256[0] ? r->model.sha256 : "unknown", bytes_text((double)r->model.file_bytes, a, sizeof a),
             count_text((double)r->model.params, b, sizeof b), count_text((double)r->model.macs, c, sizeof c));
-    fprintf(out, "%-13s %s%s%s%s, %s, %d cores, kernel %s%s%s\n", "host", r->host.hostname,
-            r->host.board[0] ? " (" : "", r->host.board, r->host.board[0] ? ")" : "", r->host.cpu, r->host.cores,
+    fprintf(out, "%-13s %s%s%s%s, %s %s, %d cores, kernel %s%s%s\n", "host", r->host.hostname,
+            r->host.board[0] ? " (" : "", r->host.board, r->host.board[0] ? ")" : "", r->host.cpu, r->host.arch, r->host.cores,
             r->host.kernel, m->machine_id[0] ? ", machine id " : "", m->machine_id);
     fprintf(out, "%-13s %s; %s\n", "config", et_knobs_describe(&r->knobs, cfg, sizeof cfg),
             r->knobs.quantize_all ? "every layer quantized" : "first and last layer kept fp32");

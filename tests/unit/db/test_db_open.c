@@ -243,8 +243,14 @@ static void test_read_only_file_and_directory(void) {
     chmod(path, 0644); /* file writable, directory not: SQLite could not create its -wal file */
     perm_case c4 = {path, ET_DB_WRITE, ET_E_PERMISSION, "writable", false};
     ET_CHECK_INT(et_run_unprivileged(perm_child, &c4), 0);
-    /* nothing writable at all: reading still works (SQLite >= 3.22 reads WAL files read-only) */
+    /* nothing writable at all and no -wal/-shm left by an earlier reader: reading still works (an immutable
+     * snapshot, since no writer can be active) */
     chmod(path, 0444);
+    char side[720];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
     perm_case c5 = {path, ET_DB_READ, ET_OK, "", true};
     ET_CHECK_INT(et_run_unprivileged(perm_child, &c5), 0);
     unsigned char *after = et_read_file(path, &n1);
