@@ -57,6 +57,10 @@ static const char schema_v1[] =
     "  writer_pid INTEGER, writer_start_ticks INTEGER, writer_boot_id TEXT);"
     "CREATE INDEX runs_by_time ON runs(started_unix_ms, id);"
     "CREATE INDEX runs_by_model ON runs(model_id, threads, started_unix_ms);"
+    /* compare's default baseline: a marked run, else the newest fp32 run, of a model on a host */
+    "CREATE INDEX runs_baselines ON runs(model_id, host_id) WHERE is_baseline = 1;"
+    "CREATE INDEX runs_fp32 ON runs(model_id, host_id, threads, started_unix_ms) WHERE status = 'ok' "
+    "AND weight_bits = 32 AND act_bits = 32 AND prune_ratio = 0;"
     "CREATE INDEX runs_running ON runs(status) WHERE status = 'running';"
     "CREATE TABLE run_stats("
     "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
