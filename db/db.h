@@ -78,7 +78,8 @@ et_status et_db_save_run(et_db *db, const et_result *r, int64_t *run_id, et_err 
 et_status et_db_begin_run(et_db *db, const et_result *r, int64_t *run_id, et_err *err);
 
 /* Completes a run begun with et_db_begin_run: updates the row from r (status from r->status; 'running' is stored
- * as 'aborted') and stores everything else, in one transaction. ET_E_INPUT when run_id is not a running run. */
+ * as 'aborted') and stores everything else, in one transaction. A row that a sweep marked aborted meanwhile is
+ * still completed (the writer was alive after all). ET_E_INPUT when run_id was finished already or removed. */
 et_status et_db_finish_run(et_db *db, int64_t run_id, const et_result *r, et_err *err);
 
 typedef enum {

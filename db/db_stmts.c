@@ -24,7 +24,10 @@ static const char *const sql_text[ET_ST_COUNT] = {
                          "engine_isa = ?21, engine_exec = ?22, engine_notes = ?23, warmup_iters = ?24, iters = ?25, "
                          "prepare_ms = ?26, profiler_overhead_pct = ?27, writer_pid = NULL, "
                          "writer_start_ticks = NULL, writer_boot_id = NULL "
-                         "WHERE id = ?31 AND status = 'running'",
+                         /* 'aborted' too: a sweep may have judged a live writer dead (another pid namespace);
+                            a run is finished once, while it has no stats */
+                         "WHERE id = ?31 AND status IN ('running', 'aborted') "
+                         "AND id NOT IN (SELECT run_id FROM run_stats)",
     [ET_ST_STATS_INSERT] = "INSERT INTO run_stats(run_id, " ET_DB_STATS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                            "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
                            "?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",

@@ -336,8 +336,8 @@ et_status et_db_finish_run(et_db *db, int64_t run_id, const et_result *r, et_err
         s = step(db, st, what, err);
         if (s == ET_OK && sqlite3_changes(db->sql) != 1)
             s = et_fail(err, ET_E_INPUT,
-                        "run %lld in %s is not a running run (finished already, removed, or marked aborted after "
-                        "its writer stopped); the result was not stored",
+                        "run %lld in %s is not a run in progress (finished already, or removed); the result was "
+                        "not stored",
                         (long long)run_id, db->path);
     } else if (s == ET_OK) {
         s = err ? err->status : ET_E_RUNTIME;

@@ -108,7 +108,7 @@ static int ns_codec(const double *v, int n) {
 et_status et_samples_encode_f64(const double *v, int n, unsigned char **blob, size_t *len, et_err *err) {
     if (n < 0 || n > MAX_VALUES)
         return et_fail(err, ET_E_USAGE, "%d latency samples: at most %d can be stored", n, MAX_VALUES);
-    uint64_t *u = malloc(((size_t)n ? (size_t)n : 1) * sizeof *u);
+    uint64_t *u = calloc((size_t)n ? (size_t)n : 1, sizeof *u);
     if (!u)
         return et_fail(err, ET_E_NOMEM, "out of memory encoding %d samples", n);
     for (int i = 0; i < n; i++)
@@ -126,7 +126,7 @@ et_status et_samples_encode_power(const et_power_sample *p, int n, unsigned char
     if (n < 0 || n > MAX_VALUES / 2)
         return et_fail(err, ET_E_USAGE, "%d power samples: at most %d can be stored", n, MAX_VALUES / 2);
     size_t m = (size_t)n * 2;
-    uint64_t *u = malloc((m ? m : 1) * sizeof *u);
+    uint64_t *u = calloc(m ? m : 1, sizeof *u);
     if (!u)
         return et_fail(err, ET_E_NOMEM, "out of memory encoding %d power samples", n);
     for (int i = 0; i < n; i++) {

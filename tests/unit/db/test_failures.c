@@ -214,7 +214,6 @@ static void test_workbench_and_bench_interleave(void) {
     int st;
     waitpid(pid, &st, 0);
     ET_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    et_result_init(&r);
     et_fake_result(&r, 77, NULL);
     ET_CHECK_INT(et_db_finish_run(tui, running, &r, &e), ET_OK);
     int64_t n = 0;
