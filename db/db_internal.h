@@ -102,6 +102,9 @@ void et_db_host_machine_id(const et_host_info *h, char *out, size_t len);
  * NULL read as NaN (SQLite stores NaN as NULL). */
 void et_db_col_text(sqlite3_stmt *st, int col, char *out, size_t len);
 double et_db_col_double(sqlite3_stmt *st, int col);
+/* Reads the 10 knob columns starting at col (weight_bits, act_bits, granularity, symmetric, prune_ratio,
+ * prune_method, nm_n, nm_m, threads, quantize_all: the order of the runs table); returns the next column. */
+int et_db_col_knobs(sqlite3_stmt *st, int col, et_knobs *k);
 /* Binds a double, NaN as NULL. */
 int et_db_bind_double(sqlite3_stmt *st, int idx, double v);
 int et_db_bind_text(sqlite3_stmt *st, int idx, const char *s);

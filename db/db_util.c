@@ -121,3 +121,22 @@ void et_db_uri(const char *path, const char *query, char *out, size_t len) {
     }
     snprintf(out + n, len - n, "?%s", query);
 }
+
+int et_db_col_knobs(sqlite3_stmt *st, int c, et_knobs *k) {
+    char text[32];
+    k->weight_bits = sqlite3_column_int(st, c++);
+    k->act_bits = sqlite3_column_int(st, c++);
+    et_db_col_text(st, c++, text, sizeof text);
+    int g = et_granularity_parse(text);
+    k->granularity = g < 0 ? ET_GRAN_CHANNEL : (et_granularity)g;
+    k->symmetric = sqlite3_column_int(st, c++) != 0;
+    k->prune_ratio = (float)sqlite3_column_double(st, c++);
+    et_db_col_text(st, c++, text, sizeof text);
+    int pm = et_prune_method_parse(text);
+    k->prune_method = pm < 0 ? ET_PRUNE_UNSTRUCTURED : (et_prune_method)pm;
+    k->nm_n = sqlite3_column_int(st, c++);
+    k->nm_m = sqlite3_column_int(st, c++);
+    k->threads = sqlite3_column_int(st, c++);
+    k->quantize_all = sqlite3_column_int(st, c++) != 0;
+    return c;
+}
