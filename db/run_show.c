@@ -91,7 +91,8 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
                 mem->peak_rss_method);
     else
         unavailable(out, "memory", mem->status, mem->why);
-    fprintf(out, "%-13s weights %s in memory, %s deployed; activation arena %s\n", "",
+    if (mem->weights_bytes > 0 || mem->weights_deploy_bytes > 0 || mem->arena_bytes > 0)
+        fprintf(out, "%-13s weights %s in memory, %s deployed; activation arena %s\n", "",
             bytes_text((double)mem->weights_bytes, a, sizeof a),
             bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
     if (r->n_counters == 0)
