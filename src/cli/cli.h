@@ -18,7 +18,14 @@ typedef struct et_cli {
 
 /* X(name, summary) in the order `edgetune --help` lists them. */
 #define ET_COMMAND_LIST(X)                                                                       \
-    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")
+    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")                   \
+    X(runs, "stored runs, newest first, filtered by model, host, knob, label")                         \
+    X(show, "everything stored about one run")                                                         \
+    X(compare, "runs side by side against a baseline: speed-up, size, memory, energy, accuracy")     \
+    X(label, "set or clear the label of a run")                                                        \
+    X(baseline, "mark the run compare uses as baseline for its model on its host")                     \
+    X(rm, "remove runs")                                                                               \
+    X(import, "merge the runs of another device's runs.db")
 
 #define ET_X(name, summary) int et_cmd_##name(et_cli *cli, int argc, char **argv);
 ET_COMMAND_LIST(ET_X)

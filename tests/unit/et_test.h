@@ -37,10 +37,12 @@ static const char *et_test_name_;
         }                                                                                                  \
     } while (0)
 
+/* cond is evaluated once: it may have side effects (open a file, allocate). */
 #define ET_REQUIRE(cond)                                                                                   \
     do {                                                                                                   \
-        ET_CHECK(cond);                                                                                    \
-        if (!(cond))                                                                                       \
+        int et_ok_ = (cond) ? 1 : 0;                                                                       \
+        ET_CHECK_MSG(et_ok_, "required: %s", #cond);                                                       \
+        if (!et_ok_)                                                                                       \
             return;                                                                                        \
     } while (0)
 

@@ -1,0 +1,42 @@
+/* report.h: what the front ends print from the database: the `runs` listing and the `compare` table (as
+ * et_table, so every export format comes for free), and everything about one run for `show` (text and JSON).
+ * The TUI's history and compare views call the same functions. */
+#ifndef ET_DB_REPORT_H
+#define ET_DB_REPORT_H
+
+#include <stdio.h>
+
+#include "db/db.h"
+#include "db/table.h"
+
+/* A short knob summary for table cells: "fp32, 1 thr", "w8a8 prune 30%, 4 thr", "w4a32 nm 2:4, 2 thr (sim)". */
+char *et_db_config_short(const et_knobs *k, const char *exec, char *buf, size_t len);
+
+/* Local time "YYYY-MM-DD HH:MM:SS" of a unix time in ms; "?" when it cannot be shown. */
+char *et_db_format_time(int64_t unix_ms, char *buf, size_t len);
+
+/* The `runs` listing as a table (newest first, as given). NULL when out of memory. Columns: id, uuid*, started,
+ * started_unix_ms*, model, host, config, iters, latency_p50_ms, latency_p99_ms, peak_memory_mib,
+ * energy_per_inf_mj, status, baseline, label (* machine formats only). */
+et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title);
+
+/* The default baseline of run_id: the run marked baseline for its model on its host, else the newest finished fp32
+ * run of the same model with the same threads on the same host (possibly run_id itself). *base_id gets 0 when
+ * there is none; why (may be NULL) gets the rule that chose it, or why none was found. */
+et_status et_db_default_baseline(et_db *db, int64_t run_id, int64_t *base_id, char *why, size_t why_len,
+                                 et_err *err);
+
+/* Builds the comparison of runs ids[0..n) against baseline_id (0: each run against its default baseline). Rows:
+ * the baseline(s) first, then each run once, in the order given. Columns: run, uuid*, baseline (yes on baseline
+ * rows), vs (the baseline's run id), label, model, host, config, latency_p50_ms, latency_p99_ms, speedup
+ * (baseline p50 / run p50), size_mib (deployed weights), size_ratio (baseline size / run size), peak_memory_mib,
+ * energy_per_inf_mj, top1_agreement_pct, accuracy_pct, accuracy_delta_pp. Notes say which baseline each run met
+ * and how ratios are defined. *out (et_table_free it). ET_E_INPUT for an unknown id; database errors as usual. */
+et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_id, et_table **out, et_err *err);
+
+/* `show`: everything stored about run run_id as text with units, or as one JSON object. r is the loaded run
+ * (samples optional), meta its storage facts. */
+void et_db_show_text(const et_result *r, const et_db_run_meta *meta, FILE *out);
+void et_db_show_json(const et_result *r, const et_db_run_meta *meta, FILE *out);
+
+#endif

@@ -1,0 +1,159 @@
+/* schema.c: the database schema as an ordered list of migration steps, and the migration runner.
+ *
+ * Step i takes PRAGMA user_version from i to i + 1; a database is at version N when steps 0..N-1 have run. Steps
+ * are only ever appended: a released step is never edited, so every database reaches the same schema by the same
+ * path. A database whose user_version is above et_db_schema_version() was written by a newer edgetune and is
+ * refused by et_db_open without being touched.
+ *
+ * Design of version 1 (the tables ARCHITECTURE.md names; every field of et_result has a home):
+ *  - models and hosts are shared rows; runs point at them. A model is (sha256, name); a host is its whole
+ *    identity, machine id included, so two devices with the same hostname stay apart after an import.
+ *  - runs: one row per measurement with the full knob configuration as columns (filterable), engine facts,
+ *    iterations, status, label, baseline mark and, for 'running' rows, the writer (pid, start time, boot id).
+ *  - run_stats: 1:1 with runs: latency statistics and the scalar parts of memory, power, thermal and fidelity.
+ *  - thermal_zones, counters, layers, fidelity_outputs: the per-run arrays, keyed (run_id, idx).
+ *  - samples: per-run blobs (kind 'latency_ms' or 'power'), LZ4 with a checked header (samples_codec.c); codec,
+ *    element type, count and raw size are columns too, so a reader can tell what it has without decoding.
+ * Status-like fields are stored as their names ("ok", "no permission") so the file reads well in sqlite3 and
+ * does not depend on enum order. NaN is stored as NULL (SQLite's own rule); +inf SQNR is stored as is. */
+#include <stdio.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+static const char schema_v1[] =
+    "CREATE TABLE models("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL,"          /* hex of the file bytes; '' when unknown */
+    "  name TEXT NOT NULL,"
+    "  file_bytes INTEGER NOT NULL,"
+    "  params INTEGER NOT NULL,"
+    "  macs INTEGER NOT NULL,"
+    "  UNIQUE(sha256, name));"
+    "CREATE TABLE hosts("
+    "  id INTEGER PRIMARY KEY,"
+    "  hostname TEXT NOT NULL, cpu TEXT NOT NULL, arch TEXT NOT NULL, board TEXT NOT NULL,"
+    "  kernel TEXT NOT NULL, cores INTEGER NOT NULL,"
+    "  machine_id TEXT NOT NULL,"      /* /etc/machine-id of the device, '' when unknown */
+    "  UNIQUE(hostname, cpu, arch, board, kernel, cores, machine_id));"
+    "CREATE TABLE runs("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  model_id INTEGER NOT NULL REFERENCES models(id),"
+    "  host_id INTEGER NOT NULL REFERENCES hosts(id),"
+    "  model_path TEXT NOT NULL,"
+    "  started_unix_ms INTEGER NOT NULL,"
+    "  saved_unix_ms INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK(status IN ('ok','aborted','failed','running')),"
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  is_baseline INTEGER NOT NULL DEFAULT 0 CHECK(is_baseline IN (0,1)),"
+    "  weight_bits INTEGER NOT NULL, act_bits INTEGER NOT NULL, granularity TEXT NOT NULL,"
+    "  symmetric INTEGER NOT NULL, prune_ratio REAL NOT NULL, prune_method TEXT NOT NULL,"
+    "  nm_n INTEGER NOT NULL, nm_m INTEGER NOT NULL, threads INTEGER NOT NULL, quantize_all INTEGER NOT NULL,"
+    "  engine_version TEXT NOT NULL, engine_isa TEXT NOT NULL, engine_exec TEXT NOT NULL,"
+    "  engine_notes TEXT NOT NULL,"
+    "  warmup_iters INTEGER NOT NULL, iters INTEGER NOT NULL,"
+    "  prepare_ms REAL, profiler_overhead_pct REAL,"
+    "  writer_pid INTEGER, writer_start_ticks INTEGER, writer_boot_id TEXT);"
+    "CREATE INDEX runs_by_time ON runs(started_unix_ms, id);"
+    "CREATE INDEX runs_by_model ON runs(model_id, threads, started_unix_ms);"
+    /* compare's default baseline: a marked run, else the newest fp32 run, of a model on a host */
+    "CREATE INDEX runs_baselines ON runs(model_id, host_id) WHERE is_baseline = 1;"
+    "CREATE INDEX runs_fp32 ON runs(model_id, host_id, threads, started_unix_ms) WHERE status = 'ok' "
+    "AND weight_bits = 32 AND act_bits = 32 AND prune_ratio = 0;"
+    "CREATE INDEX runs_running ON runs(status) WHERE status = 'running';"
+    "CREATE TABLE run_stats("
+    "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    "  lat_min_ms REAL, lat_mean_ms REAL, lat_p50_ms REAL, lat_p90_ms REAL, lat_p99_ms REAL,"
+    "  lat_max_ms REAL, lat_std_ms REAL, lat_cv REAL, throughput_ips REAL,"
+    "  mem_status TEXT NOT NULL, mem_why TEXT NOT NULL, peak_rss_bytes INTEGER, peak_rss_method TEXT NOT NULL,"
+    "  weights_bytes INTEGER, weights_deploy_bytes INTEGER, arena_bytes INTEGER,"
+    "  power_status TEXT NOT NULL, power_why TEXT NOT NULL, power_source TEXT NOT NULL,"
+    "  power_partial INTEGER NOT NULL, avg_power_w REAL, energy_j REAL, energy_per_inf_mj REAL,"
+    "  power_n_samples INTEGER NOT NULL,"
+    "  thermal_status TEXT NOT NULL, thermal_why TEXT NOT NULL, cpu_mhz_start REAL, cpu_mhz_end REAL,"
+    "  cpu_mhz_max REAL, throttled INTEGER NOT NULL, throttle_why TEXT NOT NULL,"
+    "  fid_status TEXT NOT NULL, fid_why TEXT NOT NULL, fid_n_inputs INTEGER NOT NULL,"
+    "  fid_eval_source TEXT NOT NULL, accuracy REAL, baseline_accuracy REAL);"
+    "CREATE TABLE thermal_zones("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+    "  zone TEXT NOT NULL, temp_start_c REAL, temp_end_c REAL,"
+    "  PRIMARY KEY(run_id, idx));"
+    "CREATE TABLE counters("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+    "  name TEXT NOT NULL, label TEXT NOT NULL, status TEXT NOT NULL, why TEXT NOT NULL,"
+    "  value REAL, value_per_inf REAL, raw INTEGER NOT NULL, enabled_ns INTEGER NOT NULL,"
+    "  running_ns INTEGER NOT NULL,"
+    "  PRIMARY KEY(run_id, idx));"
+    "CREATE TABLE layers("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+    "  name TEXT NOT NULL, op TEXT NOT NULL, kernel TEXT NOT NULL, precision TEXT NOT NULL,"
+    "  time_ms REAL, macs INTEGER NOT NULL,"
+    "  PRIMARY KEY(run_id, idx));"
+    "CREATE TABLE fidelity_outputs("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+    "  output TEXT NOT NULL, top1_agreement REAL, top5_agreement REAL, cosine REAL, sqnr_db REAL,"
+    "  max_abs_err REAL,"
+    "  PRIMARY KEY(run_id, idx));"
+    "CREATE TABLE samples("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('latency_ms','power')),"
+    "  codec TEXT NOT NULL, elem TEXT NOT NULL, count INTEGER NOT NULL, raw_bytes INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  UNIQUE(run_id, kind));";
+
+static const char *const steps[] = {
+    schema_v1,
+};
+
+int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }
+const char *et_db_schema_step(int i) { return i >= 0 && i < et_db_schema_step_count() ? steps[i] : NULL; }
+int et_db_schema_version(void) { return et_db_schema_step_count(); }
+
+static int read_user_version(sqlite3 *sql, int *out) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(sql, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+et_status et_db_migrate(sqlite3 *sql, const char *path, const char *const *list, int n, et_err *err) {
+    for (;;) {
+        int rc = sqlite3_exec(sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return et_db_fail_sql(sql, path, rc, "upgrading the schema", err);
+        int version = 0;
+        rc = read_user_version(sql, &version);
+        if (rc != SQLITE_OK) {
+            sqlite3_exec(sql, "ROLLBACK", NULL, NULL, NULL);
+            return et_db_fail_sql(sql, path, rc, "reading the schema version", err);
+        }
+        if (version >= n) { /* done, possibly by another process while we waited for the lock */
+            sqlite3_exec(sql, "ROLLBACK", NULL, NULL, NULL);
+            return ET_OK;
+        }
+        char tail[96];
+        snprintf(tail, sizeof tail, ";PRAGMA application_id=%d;PRAGMA user_version=%d;", ET_DB_APPLICATION_ID,
+                 version + 1);
+        rc = sqlite3_exec(sql, list[version], NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(sql, tail, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(sql, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            char what[64];
+            snprintf(what, sizeof what, "upgrading the schema to version %d", version + 1);
+            et_status s = et_db_fail_sql(sql, path, rc, what, err);
+            sqlite3_exec(sql, "ROLLBACK", NULL, NULL, NULL);
+            return s;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/* cmd_compare.c: `edgetune compare RUN... [--baseline RUN]`: runs side by side with ratios against a baseline. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_db.h"
+#include "db/report.h"
+
+static const char usage[] =
+    "usage: edgetune compare RUN... [--baseline RUN] [--format FMT | --json] [-o FILE]\n"
+    "\n"
+    "Compares runs with a baseline: absolute values and, against the baseline, speed-up (baseline p50 / run\n"
+    "p50), size ratio (baseline weights / run weights, at the deployed bit-width), and accuracy delta (run -\n"
+    "baseline, percentage points); also p99 latency, peak memory, energy per inference and top-1 agreement.\n"
+    "\n"
+    "  --baseline RUN   compare every run with this one; runs of different models compare too\n"
+    "                   (default: for each run, the run marked baseline for its model on its host, else the\n"
+    "                   newest finished fp32 run of the same model with the same threads on the same host)\n"
+    "  --format FMT     table (default), md, csv, json, latex (booktabs) or html\n"
+    "  --json           the same as --format json\n"
+    "  -o FILE          write to FILE (replaced atomically) instead of standard output\n"
+    "\n"
+    "RUN is a run id from 'edgetune runs', 'last', or the start of a run uuid. Baseline rows come first; the notes\n"
+    "under the table say which baseline each run met and why.\n";
+
+int et_cmd_compare(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    const char *base_ref = NULL, *out = NULL, *v = NULL;
+    et_table_format fmt = ET_TABLE_TEXT;
+    const char **refs = calloc((size_t)argc, sizeof *refs);
+    int n_refs = 0, rc = refs ? 0 : 1;
+    for (int i = 1; !rc && i < argc; i++) {
+        int m;
+        if ((m = et_cli_flag("compare", argc, argv, &i, "--baseline", &v)) != 0)
+            rc = m < 0 ? 2 : 0, base_ref = v;
+        else if ((m = et_cli_flag("compare", argc, argv, &i, "--format", &v)) != 0)
+            rc = m < 0 ? 2 : et_cli_table_format("compare", v, &fmt);
+        else if ((m = et_cli_flag("compare", argc, argv, &i, "-o", &v)) != 0)
+            rc = m < 0 ? 2 : 0, out = v;
+        else if (strcmp(argv[i], "--json") == 0)
+            fmt = ET_TABLE_JSON;
+        else if (argv[i][0] == '-' && argv[i][1])
+            rc = et_cli_usage_error("compare", "unknown option '%s'", argv[i]);
+        else
+            refs[n_refs++] = argv[i];
+    }
+    if (!rc && n_refs == 0)
+        rc = et_cli_usage_error("compare", "which runs? give one or more RUN ids from 'edgetune runs'");
+    et_db *db = NULL;
+    if (!rc)
+        rc = et_cli_open_db(cli, ET_DB_READ, &db);
+    int64_t *ids = calloc((size_t)(n_refs ? n_refs : 1), sizeof *ids), base = 0;
+    for (int i = 0; !rc && i < n_refs; i++)
+        rc = et_cli_find_run(db, refs[i], &ids[i]);
+    if (!rc && base_ref)
+        rc = et_cli_find_run(db, base_ref, &base);
+    et_table *t = NULL;
+    et_err e = {0};
+    if (!rc && et_db_compare(db, ids, n_refs, base, &t, &e) != ET_OK)
+        rc = et_cli_report(&e);
+    if (!rc)
+        rc = et_cli_write_table(t, fmt, out);
+    et_table_free(t);
+    free(ids);
+    free(refs);
+    et_db_close(db);
+    return rc;
+}

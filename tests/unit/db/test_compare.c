@@ -1,0 +1,154 @@
+/* test_compare.c: baseline selection (marked, else the newest fp32 run of the same model with the same threads
+ * on the same host; never another host), and the numbers of the comparison table: ratios and deltas computed
+ * from the stored runs, across models with an explicit baseline, and a run without a baseline. */
+#include "db/report.h"
+#include "db_test_util.h"
+#include "et_test.h"
+#include "fake_runs.h"
+
+static char dir[512];
+static int64_t id[10];
+static et_result res[10];
+
+static void setup(et_db **db) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/cmp.db", dir);
+    et_err e = {0};
+    if (et_db_open(path, ET_DB_WRITE, db, &e) != ET_OK) {
+        fprintf(stderr, "%s\n", e.msg);
+        exit(2);
+    }
+    const et_fake_opts o[10] = {
+        {0},                                            /* unused */
+        {.threads = 1},                                 /* 1 resnet fp32 1 thread, pi5 */
+        {.threads = 4},                                 /* 2 resnet fp32 4 threads */
+        {.threads = 4, .weight_bits = 8, .act_bits = 8}, /* 3 */
+        {.threads = 4, .weight_bits = 4, .prune = 0.3f}, /* 4 */
+        {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2},                  /* 5 */
+        {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2, .weight_bits = 8}, /* 6 */
+        {.threads = 4, .host = "orin", .base_ms = 3},                                /* 7 */
+        {.threads = 4, .host = "orin", .base_ms = 3, .weight_bits = 8},               /* 8 */
+        {.threads = 4, .model = "yolo.onnx", .weight_bits = 8},                       /* 9: no fp32 run */
+    };
+    for (int i = 1; i < 10; i++) {
+
+        et_fake_result(&res[i], (uint64_t)i, &o[i]);
+        if (et_db_save_run(*db, &res[i], &id[i], &e) != ET_OK)
+            fprintf(stderr, "%s\n", e.msg);
+    }
+}
+
+static void test_default_baseline(void) {
+    et_db *db;
+    setup(&db);
+    int64_t b;
+    char why[200];
+    et_err e = {0};
+    ET_CHECK_INT(et_db_default_baseline(db, id[3], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, id[2]);
+    ET_CHECK(strstr(why, "fp32") != NULL);
+    ET_CHECK_INT(et_db_default_baseline(db, id[8], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, id[7]); /* same host only */
+    ET_CHECK_INT(et_db_default_baseline(db, id[6], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, id[5]); /* same model only */
+    ET_CHECK_INT(et_db_default_baseline(db, id[1], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, id[1]); /* an fp32 run is its own baseline */
+    ET_CHECK_INT(et_db_default_baseline(db, id[9], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, 0);
+    ET_CHECK(strstr(why, "--baseline") != NULL);
+    /* a marked baseline wins over the rule */
+    ET_CHECK_INT(et_db_set_baseline(db, id[1], true, NULL, &e), ET_OK);
+    ET_CHECK_INT(et_db_default_baseline(db, id[3], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, id[1]);
+    ET_CHECK(strstr(why, "marked") != NULL);
+    ET_CHECK_INT(et_db_default_baseline(db, id[8], &b, why, sizeof why, &e), ET_OK);
+    ET_CHECK_INT(b, id[7]); /* the mark is per host */
+    et_db_close(db);
+}
+
+static double num(const et_table *t, int row, const char *key) {
+    return et_table_num_at(t, row, et_table_col_index(t, key));
+}
+
+static void test_table_numbers(void) {
+    et_db *db;
+    setup(&db);
+    et_err e = {0};
+    et_table *t = NULL;
+    int64_t ids[] = {id[3], id[4], id[9]};
+    ET_REQUIRE(et_db_compare(db, ids, 3, 0, &t, &e) == ET_OK);
+    ET_REQUIRE(et_table_n_rows(t) == 4); /* baseline 2, then 3, 4, 9 */
+    ET_CHECK_INT(num(t, 0, "run"), id[2]);
+    ET_CHECK_INT(num(t, 0, "baseline"), 1);
+    ET_CHECK_INT(num(t, 1, "run"), id[3]);
+    ET_CHECK_INT(num(t, 1, "baseline"), 0);
+    ET_CHECK_INT(num(t, 1, "vs"), id[2]);
+    ET_CHECK_NEAR(num(t, 0, "speedup"), 1.0, 1e-12);
+    ET_CHECK_NEAR(num(t, 1, "latency_p50_ms"), res[3].latency.p50_ms, 1e-12);
+    ET_CHECK_NEAR(num(t, 1, "speedup"), res[2].latency.p50_ms / res[3].latency.p50_ms, 1e-12);
+    ET_CHECK_NEAR(num(t, 2, "speedup"), res[2].latency.p50_ms / res[4].latency.p50_ms, 1e-12);
+    ET_CHECK_NEAR(num(t, 2, "size_ratio"),
+                  (double)res[2].memory.weights_deploy_bytes / (double)res[4].memory.weights_deploy_bytes, 1e-12);
+    ET_CHECK_NEAR(num(t, 2, "size_mib"), res[4].memory.weights_deploy_bytes / 1048576.0, 1e-9);
+    ET_CHECK_NEAR(num(t, 2, "peak_memory_mib"), res[4].memory.peak_rss_bytes / 1048576.0, 1e-9);
+    ET_CHECK_NEAR(num(t, 2, "energy_per_inf_mj"), res[4].power.energy_per_inf_mj, 1e-12);
+    ET_CHECK_NEAR(num(t, 2, "accuracy_pct"), res[4].fidelity.accuracy * 100, 1e-9);
+    ET_CHECK_NEAR(num(t, 2, "accuracy_delta_pp"), (res[4].fidelity.accuracy - res[2].fidelity.accuracy) * 100, 1e-9);
+    ET_CHECK_NEAR(num(t, 2, "top1_agreement_pct"), res[4].fidelity.outputs[0].top1_agreement * 100, 1e-9);
+    /* run 9 has no baseline: absolute values, no ratios, and a note */
+    ET_CHECK_INT(num(t, 3, "run"), id[9]);
+    ET_CHECK(isnan(num(t, 3, "vs")) && isnan(num(t, 3, "speedup")) && isnan(num(t, 3, "accuracy_delta_pp")));
+    ET_CHECK(num(t, 3, "latency_p50_ms") > 0);
+    bool noted = false;
+    for (int i = 0; i < et_table_n_notes(t); i++)
+        noted |= strstr(et_table_note(t, i), "no baseline for run") != NULL;
+    ET_CHECK(noted);
+    /* human text: direction words */
+    char buf[64];
+    et_table_cell_human(t, 1, et_table_col_index(t, "speedup"), buf, sizeof buf);
+    ET_CHECK_MSG(strstr(buf, "x faster") != NULL, "%s", buf);
+    et_table_cell_human(t, 2, et_table_col_index(t, "accuracy_delta_pp"), buf, sizeof buf);
+    ET_CHECK_MSG(buf[0] == '-', "%s", buf);
+    et_table_cell_human(t, 0, et_table_col_index(t, "speedup"), buf, sizeof buf);
+    ET_CHECK_STR(buf, "1.00x");
+    et_table_free(t);
+
+    /* across models against an explicit baseline: the report table */
+    int64_t cross[] = {id[6]};
+    ET_REQUIRE(et_db_compare(db, cross, 1, id[2], &t, &e) == ET_OK);
+    ET_REQUIRE(et_table_n_rows(t) == 2);
+    ET_CHECK_INT(num(t, 0, "run"), id[2]);
+    ET_CHECK_STR(et_table_text_at(t, 1, et_table_col_index(t, "model")), "mobilenet_v3.onnx");
+    ET_CHECK_NEAR(num(t, 1, "speedup"), res[2].latency.p50_ms / res[6].latency.p50_ms, 1e-12);
+    ET_CHECK(num(t, 1, "speedup") > 1);
+    ET_CHECK_NEAR(num(t, 1, "size_ratio"),
+                  (double)res[2].memory.weights_deploy_bytes / (double)res[6].memory.weights_deploy_bytes, 1e-12);
+    ET_CHECK(strstr(et_table_title(t), "vs baseline run") != NULL);
+    et_table_free(t);
+
+    /* a slower run reads "slower" */
+    int64_t slow[] = {id[2]};
+    ET_REQUIRE(et_db_compare(db, slow, 1, id[3], &t, &e) == ET_OK);
+    et_table_cell_human(t, 1, et_table_col_index(t, "speedup"), buf, sizeof buf);
+    ET_CHECK_MSG(strstr(buf, "x slower") != NULL, "%s", buf);
+    ET_CHECK(num(t, 1, "speedup") < 1);
+    et_table_free(t);
+
+    /* an unknown id */
+    int64_t bad[] = {9999};
+    ET_CHECK_INT(et_db_compare(db, bad, 1, 0, &t, &e), ET_E_INPUT);
+    ET_CHECK(t == NULL);
+    et_db_close(db);
+}
+
+int main(void) {
+    et_tmpdir(dir, sizeof dir);
+    ET_RUN(test_default_baseline);
+    et_rmtree(dir);
+    et_tmpdir(dir, sizeof dir);
+    ET_RUN(test_table_numbers);
+    et_rmtree(dir);
+    for (int i = 1; i < 10; i++)
+        et_result_free(&res[i]);
+    return et_test_done();
+}
