@@ -19,6 +19,8 @@ typedef struct et_cli {
 /* X(name, summary) in the order `edgetune --help` lists them. */
 #define ET_COMMAND_LIST(X)                                                                       \
     X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")                   \
+    X(run, "one inference: inputs from .npy files, outputs printed and written as .npy")            \
+    X(bench, "measure latency, memory, counters, power and fidelity with the knobs; saves a run")   \
     X(runs, "stored runs, newest first, filtered by model, host, knob, label")                         \
     X(show, "everything stored about one run")                                                         \
     X(compare, "runs side by side against a baseline: speed-up, size, memory, energy, accuracy")     \
