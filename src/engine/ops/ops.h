@@ -11,7 +11,13 @@
     X(POW, et_impl_binary) X(EQUAL, et_impl_binary) X(LESS, et_impl_binary)                        \
     X(GREATER, et_impl_binary) X(LESS_OR_EQUAL, et_impl_binary) X(GREATER_OR_EQUAL, et_impl_binary) \
     X(AND, et_impl_binary) X(OR, et_impl_binary) X(XOR, et_impl_binary) X(PRELU, et_impl_binary)   \
-    X(MIN, et_impl_binary) X(MAX, et_impl_binary) X(SUM, et_impl_binary) X(MEAN, et_impl_binary)
+    X(MIN, et_impl_binary) X(MAX, et_impl_binary) X(SUM, et_impl_binary) X(MEAN, et_impl_binary)    \
+    /* neural-network operators (conv.c, conv_transpose.c, gemm.c, pool.c, norm.c, softmax.c, reduce.c,  \
+       resize.c) */                                                                                   \
+    X(CONV, et_impl_conv) X(CONV_TRANSPOSE, et_impl_conv_transpose)                                \
+    X(GEMM, et_impl_gemm) X(MATMUL, et_impl_matmul)                                                 \
+    X(MAX_POOL, et_impl_pool) X(AVERAGE_POOL, et_impl_pool) X(GLOBAL_MAX_POOL, et_impl_pool)          \
+    X(GLOBAL_AVERAGE_POOL, et_impl_pool)
 
 #define ET_X(op, impl) extern const et_op_impl impl;
 ET_OP_IMPL_LIST(ET_X)

@@ -1,0 +1,149 @@
+/* nn_util.c: window geometry, checked attribute reading and fused activations (see nn_util.h).
+ *
+ * Every size that reaches a kernel loop is checked here first: attribute values are bounded by ATTR_LIMIT
+ * (2^30), so sums and products of a dimension (< 2^62 elements, guaranteed by shape inference) with a few of
+ * them cannot overflow int64. */
+#include "engine/ops/nn_util.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ATTR_LIMIT ((int64_t)1 << 30)
+
+et_status et_attr_ints_checked(const et_node *n, const char *name, int count, int64_t def, int64_t lo, int64_t hi,
+                               int64_t *out, et_err *err) {
+    int got = 0;
+    const int64_t *v = et_node_attr_ints(n, name, &got);
+    if (!v) {
+        for (int i = 0; i < count; i++)
+            out[i] = def;
+        return ET_OK;
+    }
+    if (got != count)
+        return et_op_fail(err, n, "attribute %s has %d values; expected %d", name, got, count);
+    for (int i = 0; i < count; i++) {
+        if (v[i] < lo || v[i] > hi)
+            return et_op_fail(err, n, "attribute %s[%d] = %lld is outside [%lld, %lld]", name, i, (long long)v[i],
+                              (long long)lo, (long long)hi);
+        out[i] = v[i];
+    }
+    return ET_OK;
+}
+
+et_status et_window_init(const et_node *n, const et_shape *x, const int64_t *kernel, bool ceil_mode, et_window *w,
+                         et_err *err) {
+    memset(w, 0, sizeof *w);
+    if (x->rank < 3)
+        return et_op_fail(err, n, "input has rank %d; expected N x C x spatial dims (rank >= 3)", x->rank);
+    int ns = x->rank - 2;
+    if (ns > ET_WIN_MAX_SP)
+        return et_op_failx(err, ET_E_UNSUPPORTED, n, "%d spatial dimensions; at most %d are supported", ns,
+                           ET_WIN_MAX_SP);
+    w->n_sp = ns;
+    int64_t strides[ET_WIN_MAX_SP], dil[ET_WIN_MAX_SP], pads[2 * ET_WIN_MAX_SP];
+    et_status st;
+    if ((st = et_attr_ints_checked(n, "strides", ns, 1, 1, ATTR_LIMIT, strides, err)) != ET_OK ||
+        (st = et_attr_ints_checked(n, "dilations", ns, 1, 1, ATTR_LIMIT, dil, err)) != ET_OK ||
+        (st = et_attr_ints_checked(n, "pads", 2 * ns, 0, 0, ATTR_LIMIT, pads, err)) != ET_OK)
+        return st;
+    const char *ap = et_node_attr_string(n, "auto_pad", "NOTSET");
+    enum { NOTSET, SAME_UPPER, SAME_LOWER, VALID } mode;
+    if (!*ap || strcmp(ap, "NOTSET") == 0)
+        mode = NOTSET;
+    else if (strcmp(ap, "SAME_UPPER") == 0)
+        mode = SAME_UPPER;
+    else if (strcmp(ap, "SAME_LOWER") == 0)
+        mode = SAME_LOWER;
+    else if (strcmp(ap, "VALID") == 0)
+        mode = VALID;
+    else
+        return et_op_fail(err, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
+    int off = ET_WIN_MAX_SP - ns;
+    for (int i = 0; i < ET_WIN_MAX_SP; i++)
+        w->in[i] = w->out[i] = w->k[i] = w->stride[i] = w->dil[i] = 1;
+    for (int i = 0; i < ns; i++) {
+        int d = off + i;
+        int64_t in = x->dim[2 + i], k = kernel[i];
+        if (in < 0)
+            return et_op_fail(err, n, "spatial dimension %d of the input is unknown", i);
+        if (k < 1 || k > ATTR_LIMIT)
+            return et_op_fail(err, n, "kernel size %lld in dimension %d is invalid", (long long)k, i);
+        int64_t ek = dil[i] * (k - 1) + 1, s = strides[i];
+        int64_t p0 = pads[i], p1 = pads[ns + i], out;
+        if (mode == SAME_UPPER || mode == SAME_LOWER) {
+            out = (in + s - 1) / s;
+            int64_t total = (out - 1) * s + ek - in;
+            if (total < 0)
+                total = 0;
+            p0 = mode == SAME_UPPER ? total / 2 : total - total / 2;
+            p1 = total - p0;
+        } else {
+            if (mode == VALID)
+                p0 = p1 = 0;
+            int64_t span = in + p0 + p1 - ek;
+            if (span < 0)
+                return et_op_fail(err, n,
+                                  "kernel extent %lld in dimension %d is larger than the padded input (%lld + %lld "
+                                  "+ %lld)",
+                                  (long long)ek, i, (long long)in, (long long)p0, (long long)p1);
+            out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+            if (ceil_mode && out > 1 && (out - 1) * s >= in + p0)
+                out--; /* the last window would start in the end padding (PyTorch's rule) */
+        }
+        if (out < 1)
+            return et_op_fail(err, n, "output size in dimension %d would be %lld", i, (long long)out);
+        w->in[d] = in, w->out[d] = out, w->k[d] = k, w->stride[d] = s, w->dil[d] = dil[i];
+        w->pad0[d] = p0, w->pad1[d] = p1;
+    }
+    return ET_OK;
+}
+
+et_status et_act_check(const et_node *n, et_err *err) {
+    if ((unsigned)n->act.kind >= ET_ACT_COUNT)
+        return et_op_failx(err, ET_E_UNSUPPORTED, n, "unknown fused activation %d", (int)n->act.kind);
+    return ET_OK;
+}
+
+void et_act_apply_f32(const et_activation *act, float *x, int64_t n) {
+    const float a = act->alpha, b = act->beta;
+    switch (act->kind) {
+    case ET_ACT_NONE: break;
+    case ET_ACT_RELU:
+        for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case ET_ACT_CLIP:
+        for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] < a ? a : (x[i] > b ? b : x[i]);
+        break;
+    case ET_ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] < 0.0f ? x[i] * a : x[i];
+        break;
+    case ET_ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++)
+            x[i] = 1.0f / (1.0f + expf(-x[i]));
+        break;
+    case ET_ACT_HARD_SIGMOID:
+        for (int64_t i = 0; i < n; i++) {
+            float v = a * x[i] + b;
+            x[i] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+        }
+        break;
+    case ET_ACT_HARD_SWISH:
+        for (int64_t i = 0; i < n; i++) {
+            float v = x[i] * (1.0f / 6.0f) + 0.5f;
+            x[i] *= v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+        }
+        break;
+    case ET_ACT_TANH:
+        for (int64_t i = 0; i < n; i++)
+            x[i] = tanhf(x[i]);
+        break;
+    default: break;
+    }
+}
+
+et_status et_op_fail_not_const(et_err *err, const et_node *n, int input) {
+    return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input %d must be a constant", input);
+}
