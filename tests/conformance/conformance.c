@@ -101,6 +101,11 @@ static int input_slot(const et_graph *g, const tensor_file *tf, int k) {
     return k < g->n_inputs ? k : -1;
 }
 
+/* A load that failed only because a shape depends on an input's values (retried with inputs bound). */
+static bool is_data_dependent(const et_err *e) {
+    return e->status == ET_E_UNSUPPORTED && strstr(e->msg, "data-dependent shape") != NULL;
+}
+
 /* Runs one claimed case. Returns 1 pass, 0 fail, -1 skipped; why says what happened. */
 static int run_case(const char *dir, bool *used_binding, char *why, size_t why_len) {
     char model_path[4096];
@@ -132,12 +137,22 @@ static int run_case(const char *dir, bool *used_binding, char *why, size_t why_l
         et_model *probe = NULL;
         et_load_options raw = {.allow_unsupported = true};
         et_err e2 = {0};
-        if (et_model_load(model_path, &raw, &probe, &e2) != ET_OK) {
+        /* the probe only maps data files to input names; it fails like the first load when a shape depends on
+         * an input, and then the names written in the data files are used */
+        if (et_model_load(model_path, &raw, &probe, &e2) != ET_OK && !is_data_dependent(&e2)) {
             snprintf(why, why_len, "%s", err.msg);
             goto done;
         }
         int nb = 0;
         for (int k = 0; k < n_in; k++) {
+            if (!probe) {
+                if (!ins[k].name || !*ins[k].name) {
+                    snprintf(why, why_len, "%s (input %d has no name to bind it by)", err.msg, k);
+                    goto done;
+                }
+                bind[nb++] = (et_input_binding){ins[k].name, ins[k].t.dtype, ins[k].t.shape, ins[k].t.data};
+                continue;
+            }
             int slot = input_slot(probe->graph, &ins[k], k);
             if (slot < 0)
                 continue;
@@ -208,7 +223,7 @@ static bool is_claimed(const char *dir, char *why, size_t why_len) {
     et_err err = {0};
     if (et_model_load(path, &raw, &m, &err) != ET_OK) {
         snprintf(why, why_len, "%s", err.msg);
-        return false;
+        return is_data_dependent(&err); /* every op is implemented; run_case binds the inputs */
     }
     bool claimed = m->unsupported[0] == '\0';
     et_model_free(m);

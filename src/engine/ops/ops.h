@@ -17,7 +17,11 @@
     X(CONV, et_impl_conv) X(CONV_TRANSPOSE, et_impl_conv_transpose)                                \
     X(GEMM, et_impl_gemm) X(MATMUL, et_impl_matmul)                                                 \
     X(MAX_POOL, et_impl_pool) X(AVERAGE_POOL, et_impl_pool) X(GLOBAL_MAX_POOL, et_impl_pool)          \
-    X(GLOBAL_AVERAGE_POOL, et_impl_pool)
+    X(GLOBAL_AVERAGE_POOL, et_impl_pool) X(BATCH_NORM, et_impl_batch_norm)                            \
+    X(LAYER_NORM, et_impl_layer_norm) X(INSTANCE_NORM, et_impl_instance_norm)                        \
+    X(SOFTMAX, et_impl_softmax) X(LOG_SOFTMAX, et_impl_softmax) X(REDUCE_MEAN, et_impl_reduce)        \
+    X(REDUCE_SUM, et_impl_reduce) X(REDUCE_MAX, et_impl_reduce) X(REDUCE_MIN, et_impl_reduce)         \
+    X(ARG_MAX, et_impl_argmax)
 
 #define ET_X(op, impl) extern const et_op_impl impl;
 ET_OP_IMPL_LIST(ET_X)
