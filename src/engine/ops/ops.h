@@ -21,7 +21,7 @@
     X(LAYER_NORM, et_impl_layer_norm) X(INSTANCE_NORM, et_impl_instance_norm)                        \
     X(SOFTMAX, et_impl_softmax) X(LOG_SOFTMAX, et_impl_softmax) X(REDUCE_MEAN, et_impl_reduce)        \
     X(REDUCE_SUM, et_impl_reduce) X(REDUCE_MAX, et_impl_reduce) X(REDUCE_MIN, et_impl_reduce)         \
-    X(ARG_MAX, et_impl_argmax)
+    X(ARG_MAX, et_impl_argmax) X(RESIZE, et_impl_resize) X(UPSAMPLE, et_impl_resize)
 
 #define ET_X(op, impl) extern const et_op_impl impl;
 ET_OP_IMPL_LIST(ET_X)
