@@ -75,7 +75,7 @@ et_status et_model_load_bound(const char *path, const et_load_options *opt, cons
         et_err_prefix(err, "%s: ", m->name);
         goto fail;
     }
-    if (m->unsupported[0]) { /* info on a model we cannot run: stop after reading */
+    if (m->unsupported[0] || o.read_only) { /* info on a model we cannot run: stop after reading */
         *out = m;
         return ET_OK;
     }

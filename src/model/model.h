@@ -22,6 +22,7 @@ typedef struct et_load_options {
     int n_shapes;
     bool allow_unsupported; /* read and report even when ops are unsupported (info); no passes run then */
     bool no_fusion;         /* skip BN folding and activation fusion (tests compare with and without) */
+    bool read_only;         /* stop after reading and checking operators: no shapes, no passes (info) */
 } et_load_options;
 
 typedef struct et_model {

@@ -669,15 +669,15 @@ static et_status parse_graph(reader *r, et_pb gpb) {
             st = ET_E_INPUT;
             goto done;
         }
-        if (sh.rank < 0) {
+        /* Non-numeric inputs (strings, sequences) are recorded and refused by et_pass_input_shapes, so that
+         * reading (info, the operator check) still works on such models. */
+        if (sh.rank < 0 && dt != ET_DT_UNDEFINED && dt != ET_DT_STRING) {
             st = et_fail(r->err, ET_E_INPUT, "%s: graph input '%s' has no shape; give one with --shape %s=DIMS",
                          r->m->name, name, name);
             goto done;
         }
-        if (dt == ET_DT_UNDEFINED) {
-            st = et_fail(r->err, ET_E_INPUT, "%s: graph input '%s' has no element type", r->m->name, name);
-            goto done;
-        }
+        if (sh.rank < 0)
+            sh.rank = 0;
         g->values[v].dtype = dt;
         g->values[v].shape = sh;
         memcpy(g->values[v].dim_param, dim_param, sizeof dim_param);

@@ -169,7 +169,7 @@ static void direct_planes(void *ctx, size_t begin, size_t end) {
                     }
                 }
             }
-        et_act_apply_f32(&p->act, yc, out_plane);
+        et_act_apply_f32(&p->act, yc, (size_t)out_plane);
     }
 }
 
@@ -191,7 +191,7 @@ static void epilogue(void *ctx, size_t begin, size_t end) {
             for (int64_t i = 0; i < plane; i++)
                 yc[i] += bv;
         }
-        et_act_apply_f32(&j->p->act, yc, plane);
+        et_act_apply_f32(&j->p->act, yc, (size_t)plane);
     }
 }
 

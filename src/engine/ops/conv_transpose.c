@@ -175,7 +175,7 @@ static void init_or_act(void *ctx, size_t begin, size_t end) {
     for (size_t pl = begin; pl < end; pl++) {
         float *yc = j->y + (int64_t)pl * plane;
         if (j->act) {
-            et_act_apply_f32(&j->p->act, yc, plane);
+            et_act_apply_f32(&j->p->act, yc, (size_t)plane);
             continue;
         }
         const float bv = j->b ? j->b[(int64_t)pl % j->p->cout] : 0.0f;

@@ -98,7 +98,7 @@ static et_status gemm_run_f32(const et_op_inst *inst, et_exec_ctx *ctx, et_err *
     else
         et_sgemm(ctx->pool, p->m, p->n, p->k, p->alpha, a, a_rs, a_cs, b, p->tb ? 1 : p->n, p->tb ? p->k : 1, y,
                  p->n, acc);
-    et_act_apply_f32(&p->act, y, p->m * p->n);
+    et_act_apply_f32(&p->act, y, (size_t)(p->m * p->n));
     (void)err;
     return ET_OK;
 }
@@ -263,7 +263,7 @@ static void mm_items_f32(void *ctx, size_t begin, size_t end) {
         const float *b = (const float *)j->b->data + ob * p->k * p->n;
         float *y = (float *)j->y->data + (int64_t)bi * p->m * p->n;
         et_sgemm(j->pool, p->m, p->n, p->k, 1.0f, a, p->k, 1, b, p->n, 1, y, p->n, false);
-        et_act_apply_f32(&p->act, y, p->m * p->n);
+        et_act_apply_f32(&p->act, y, (size_t)(p->m * p->n));
     }
 }
 
@@ -309,7 +309,7 @@ static et_status mm_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
         float *y = inst->out[0].data;
         et_sgemm(ctx->pool, p->batch * p->m, p->n, p->k, 1.0f, inst->in[0].data, p->k, 1, inst->in[1].data, p->n, 1,
                  y, p->n, false);
-        et_act_apply_f32(&p->act, y, p->batch * p->m * p->n);
+        et_act_apply_f32(&p->act, y, (size_t)(p->batch * p->m * p->n));
         return ET_OK;
     }
     if (p->batch > 1 && p->m * p->n * p->k < (1 << 20)) {

@@ -1,11 +1,10 @@
-/* nn_util.c: window geometry, checked attribute reading and fused activations (see nn_util.h).
+/* nn_util.c: window geometry and checked attribute reading (see nn_util.h).
  *
  * Every size that reaches a kernel loop is checked here first: attribute values are bounded by ATTR_LIMIT
  * (2^30), so sums and products of a dimension (< 2^62 elements, guaranteed by shape inference) with a few of
  * them cannot overflow int64. */
 #include "engine/ops/nn_util.h"
 
-#include <math.h>
 #include <string.h>
 
 #define ATTR_LIMIT ((int64_t)1 << 30)
@@ -102,46 +101,6 @@ et_status et_act_check(const et_node *n, et_err *err) {
     if ((unsigned)n->act.kind >= ET_ACT_COUNT)
         return et_op_failx(err, ET_E_UNSUPPORTED, n, "unknown fused activation %d", (int)n->act.kind);
     return ET_OK;
-}
-
-void et_act_apply_f32(const et_activation *act, float *x, int64_t n) {
-    const float a = act->alpha, b = act->beta;
-    switch (act->kind) {
-    case ET_ACT_NONE: break;
-    case ET_ACT_RELU:
-        for (int64_t i = 0; i < n; i++)
-            x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    case ET_ACT_CLIP:
-        for (int64_t i = 0; i < n; i++)
-            x[i] = x[i] < a ? a : (x[i] > b ? b : x[i]);
-        break;
-    case ET_ACT_LEAKY_RELU:
-        for (int64_t i = 0; i < n; i++)
-            x[i] = x[i] < 0.0f ? x[i] * a : x[i];
-        break;
-    case ET_ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++)
-            x[i] = 1.0f / (1.0f + expf(-x[i]));
-        break;
-    case ET_ACT_HARD_SIGMOID:
-        for (int64_t i = 0; i < n; i++) {
-            float v = a * x[i] + b;
-            x[i] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
-        }
-        break;
-    case ET_ACT_HARD_SWISH:
-        for (int64_t i = 0; i < n; i++) {
-            float v = x[i] * (1.0f / 6.0f) + 0.5f;
-            x[i] *= v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
-        }
-        break;
-    case ET_ACT_TANH:
-        for (int64_t i = 0; i < n; i++)
-            x[i] = tanhf(x[i]);
-        break;
-    default: break;
-    }
 }
 
 et_status et_op_fail_not_const(et_err *err, const et_node *n, int input) {

@@ -1,5 +1,5 @@
 /* nn_util.h: pieces shared by the neural-network operator implementations (conv, conv_transpose, gemm, pool,
- * norm, softmax, reduce, resize): the fused activation, sliding-window geometry, a reference f32 GEMM, and a
+ * norm, softmax, reduce, resize): sliding-window geometry, a reference f32 GEMM, and a
  * parallel-for that runs inline when the plan has no pool.
  *
  * Sliding windows are normalised to three spatial dimensions: a 1-D or 2-D operator gets leading dimensions of
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "engine/op.h"
+#include "engine/ops/activation.h"
 #include "engine/threadpool.h"
 
 enum { ET_WIN_MAX_SP = 3 };
@@ -41,10 +42,8 @@ et_status et_window_init(const et_node *n, const et_shape *x, const int64_t *ker
 et_status et_attr_ints_checked(const et_node *n, const char *name, int count, int64_t def, int64_t lo, int64_t hi,
                                int64_t *out, et_err *err);
 
-/* Applies a fused activation in place to x[0..n). ET_ACT_NONE does nothing. */
-void et_act_apply_f32(const et_activation *act, float *x, int64_t n);
-
-/* Checks a node's fused activation is one et_act_apply_f32 knows. ET_E_UNSUPPORTED naming the node otherwise. */
+/* Checks a node's fused activation is one et_act_apply_f32 (activation.h) knows. ET_E_UNSUPPORTED naming the
+ * node otherwise. */
 et_status et_act_check(const et_node *n, et_err *err);
 
 /* Reference f32 GEMM: C = alpha * A * B + (accumulate ? C : 0), with C row-major (ldc) and A, B given by

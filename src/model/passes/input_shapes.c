@@ -65,6 +65,14 @@ et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_
     }
     for (int i = 0; i < g->n_inputs; i++) {
         et_value *v = &g->values[g->inputs[i]];
+        if (v->dtype == ET_DT_UNDEFINED)
+            return et_fail(err, ET_E_UNSUPPORTED,
+                           "graph input '%s' is not a numeric tensor (sequence, map and optional types are not "
+                           "supported)",
+                           v->name);
+        if (v->dtype == ET_DT_STRING)
+            return et_fail(err, ET_E_UNSUPPORTED, "graph input '%s' holds strings; edgetune computes on numbers only",
+                           v->name);
         for (int d = 0; d < v->shape.rank; d++) {
             if (v->shape.dim[d] >= 0)
                 continue;
