@@ -47,19 +47,21 @@ static void test_sgemm_edges(void) {
 static double run_gemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool b_const, const et_shape *cs,
                        float alpha, float beta, et_activation act) {
     oh_graph t = oh_new(13);
-    float *a = malloc((size_t)(m * k) * 4), *b = malloc((size_t)(k * n) * 4), *c = malloc((size_t)(m * n) * 4);
+    int64_t cn = cs && et_shape_numel(cs) > m * n ? et_shape_numel(cs) : m * n;
+    float *a = malloc((size_t)(m * k) * 4), *b = malloc((size_t)(k * n) * 4), *c = malloc((size_t)cn * 4);
     float *want = malloc((size_t)(m * n) * 4);
     oh_fill(a, m * k, 11);
     oh_fill(b, k * n, 12);
-    oh_fill(c, m * n, 13);
+    oh_fill(c, cn, 13);
     naive_mm(m, n, k, a, ta ? 1 : k, ta ? m : 1, b, tb ? 1 : n, tb ? k : 1, want);
     int64_t cst[ET_MAX_RANK] = {0};
-    et_shape ys = SHAPE(m, n);
-    if (cs)
+    et_shape ys = SHAPE(m, n), bc;
+    bool c_fits = cs && et_shape_broadcast(&ys, cs, &bc) && et_shape_equal(&bc, &ys);
+    if (c_fits)
         et_broadcast_strides(cs, &ys, cst);
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) {
-            float v = alpha * want[i * n + j] + (cs ? beta * c[i * cst[0] + j * cst[1]] : 0.0f);
+            float v = alpha * want[i * n + j] + (c_fits ? beta * c[i * cst[0] + j * cst[1]] : 0.0f);
             want[i * n + j] = oh_act(&act, v);
         }
     int av = oh_input(&t, "a", ET_DT_F32, ta ? SHAPE(k, m) : SHAPE(m, k));

@@ -8,7 +8,7 @@
 /* One-input-one-output graph runner: returns the plan (NULL on failure, message in err). */
 static et_plan *run1(oh_graph *t, et_op op, et_dtype dt, et_shape xs, const void *x, int extra_in, const int *extra,
                      int n_out, void (*attrs)(et_graph *, int), et_err *err) {
-    int ins[4] = {oh_input(t, "x", dt, xs)};
+    int ins[6] = {oh_input(t, "x", dt, xs)};
     for (int i = 0; i < extra_in; i++)
         ins[1 + i] = extra[i];
     int outs[3];
