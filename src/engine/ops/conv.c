@@ -17,6 +17,7 @@
 #include "engine/ops/ops.h"
 
 enum { CHUNK_BYTES = 2 << 20 };
+#define MAX_ROW_BYTES ((int64_t)1 << 30)
 
 typedef struct params {
     et_window w;
@@ -55,6 +56,8 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
     }
     if (b && (b->shape.rank != 1 || b->shape.dim[0] != m))
         return et_op_fail(err, n, "bias must be a vector of %lld values", (long long)m);
+    if (et_shape_numel(&w->shape) <= 0)
+        return et_op_fail(err, n, "the weights are empty");
     et_window win;
     if ((st = et_window_init(n, &x->shape, &w->shape.dim[2], false, &win, err)) != ET_OK ||
         (st = et_act_check(n, err)) != ET_OK)
@@ -259,7 +262,14 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         if (p->w.stride[i] != 1 || p->w.pad0[i] != 0 || p->w.pad1[i] != 0)
             p->pointwise = false;
     if (!p->depthwise && !p->pointwise && p->rows > 0) {
-        int64_t row_bytes = p->kg * p->w.out[2] * (int64_t)sizeof(float);
+        int64_t row_bytes;
+        if (__builtin_mul_overflow(p->kg, p->w.out[2] * (int64_t)sizeof(float), &row_bytes) ||
+            row_bytes > MAX_ROW_BYTES) {
+            st = et_op_failx(err, ET_E_UNSUPPORTED, n, "one output row needs a %lld x %lld column buffer; too large",
+                             (long long)p->kg, (long long)p->w.out[2]);
+            free(p);
+            return st;
+        }
         p->chunk_rows = row_bytes > 0 ? CHUNK_BYTES / row_bytes : p->rows;
         if (p->chunk_rows < 1)
             p->chunk_rows = 1;

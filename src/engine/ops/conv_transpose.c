@@ -19,6 +19,7 @@
 
 #define ATTR_LIMIT ((int64_t)1 << 30)
 enum { CHUNK_BYTES = 2 << 20 };
+#define MAX_ROW_BYTES ((int64_t)1 << 30)
 
 typedef struct params {
     et_window w;
@@ -64,7 +65,11 @@ static et_status geometry(const et_node *n, const et_shape *x, const et_shape *w
         if (in < 0 || k < 1 || k > ATTR_LIMIT)
             return et_op_fail(err, n, "input size %lld / kernel size %lld in dimension %d is invalid",
                               (long long)in, (long long)k, i);
-        int64_t full = s * (in > 0 ? in - 1 : 0) + opad[i] + dil[i] * (k - 1) + 1;
+        int64_t full;
+        if (__builtin_mul_overflow(s, in > 0 ? in - 1 : 0, &full) || full > ((int64_t)1 << 50))
+            return et_op_fail(err, n, "stride %lld on %lld inputs in dimension %d is too large", (long long)s,
+                              (long long)in, i);
+        full += opad[i] + dil[i] * (k - 1) + 1;
         int64_t p0 = pads[i], p1 = pads[ns + i], out;
         if (os || same_upper || same_lower) {
             if (os && (os[i] < 1 || os[i] > ((int64_t)1 << 40)))
@@ -116,6 +121,8 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
     }
     if (b && (b->shape.rank != 1 || b->shape.dim[0] != m))
         return et_op_fail(err, n, "bias must be a vector of %lld values", (long long)m);
+    if (et_shape_numel(&w->shape) <= 0)
+        return et_op_fail(err, n, "the weights are empty");
     et_window win;
     if ((st = geometry(n, &x->shape, &w->shape, &win, err)) != ET_OK || (st = et_act_check(n, err)) != ET_OK)
         return st;
@@ -236,7 +243,14 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->kprod = et_window_k_size(&p->w);
     p->act = n->act;
     p->rows = p->w.in[0] * p->w.in[1];
-    int64_t row_bytes = p->mg * p->kprod * p->w.in[2] * (int64_t)sizeof(float);
+    int64_t row_bytes;
+    if (__builtin_mul_overflow(p->mg * p->kprod, p->w.in[2] * (int64_t)sizeof(float), &row_bytes) ||
+        row_bytes > MAX_ROW_BYTES) {
+        st = et_op_failx(err, ET_E_UNSUPPORTED, n, "one input row needs a %lld x %lld column buffer; too large",
+                         (long long)(p->mg * p->kprod), (long long)p->w.in[2]);
+        free(p);
+        return st;
+    }
     p->chunk_rows = row_bytes > 0 ? CHUNK_BYTES / row_bytes : p->rows;
     if (p->chunk_rows < 1)
         p->chunk_rows = 1;

@@ -214,7 +214,7 @@ static void make_tap(const params *p, int d, int64_t xo, const double *roi, tap 
         double a = roi[d], b = roi[p->rank + d];
         xi = len == 1.0 ? (b - a) * (in - 1) / 2 : x * (b - a) * (in - 1) / (len - 1);
         xi += a * (in - 1);
-        if (xi < 0 || xi > in - 1) {
+        if (!(xi >= 0 && xi <= in - 1)) { /* also NaN from a NaN roi */
             t->outside = true;
             t->n = 1;
             t->w[0] = 1;
@@ -225,6 +225,11 @@ static void make_tap(const params *p, int d, int64_t xo, const double *roi, tap 
     default: xi = x / s; break;
     }
     const int64_t last = p->in[d] - 1;
+    /* far outside the input every tap clamps to an edge anyway; keep the integer conversion defined */
+    if (!(xi >= -4.0))
+        xi = -4.0;
+    if (xi > in + 4.0)
+        xi = in + 4.0;
     const double fl = floor(xi), fr = xi - fl;
     const int64_t i0 = (int64_t)fl;
     if (p->mode == M_NEAREST) {
@@ -379,6 +384,8 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
         memcpy(inst->out[0].data, inst->in[0].data, et_dtype_size(p->dtype));
         return ET_OK;
     }
+    if (et_shape_numel(&inst->out[0].shape) == 0)
+        return ET_OK;
     /* taps per dimension, in scratch; a rank-1 input is viewed as 1 x W */
     double roi[2 * ET_MAX_RANK] = {0};
     if (p->roi_input >= 0) {
@@ -433,6 +440,8 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     int64_t n_taps = 0;
     for (int d = 0; d < p->rank; d++)
         n_taps += p->out[d];
+    if (et_shape_numel(&inst->out[0].shape) == 0)
+        n_taps = 0; /* nothing to compute: run returns at once */
     inst->scratch_bytes = (size_t)n_taps * sizeof(tap);
     inst->params = p;
     inst->run = run;

@@ -346,8 +346,10 @@ static void test_conv_hostile_attributes(void) {
     /* a kernel larger than the unpadded input */
     et_status st = infer_conv_with(ET_OP_CONV, m_none, 4, 7, msg, sizeof msg);
     ET_CHECK_MSG(st == ET_E_INPUT && strstr(msg, "larger than the padded input"), "'%s'", msg);
-    /* weights that do not match the channels */
+    /* weights that do not match the channels, or hold nothing */
     st = infer_conv_with(ET_OP_CONV, m_none, 3, 3, msg, sizeof msg);
+    ET_CHECK_MSG(st == ET_E_INPUT, "'%s'", msg);
+    st = infer_conv_with(ET_OP_CONV, m_none, 4, 0, msg, sizeof msg);
     ET_CHECK_MSG(st == ET_E_INPUT, "'%s'", msg);
 
     ET_CHECK_INT(infer_conv_with(ET_OP_CONV_TRANSPOSE, m_none, 1, 3, msg, sizeof msg), ET_OK);

@@ -143,6 +143,14 @@ static void test_runtime_roi(void) {
     /* row: size 1 -> (0.5 + 0.5) / 2 * 2 = 1; cols: 0.5 * 2 = 1 and 1.5 * 2 = 3 (outside) */
     ET_CHECK_NEAR(y[0], 4.0, 1e-6);
     ET_CHECK_NEAR(y[1], -7.0, 0);
+    /* a NaN or huge roi extrapolates instead of indexing anywhere */
+    et_tensor *r = et_plan_input(p, 1);
+    ((float *)r->data)[0] = NAN;
+    ((float *)r->data)[3] = 1e30f;
+    ET_REQUIRE(et_plan_run(p, NULL, &err) == ET_OK);
+    y = et_plan_output(p, 0)->data;
+    ET_CHECK_NEAR(y[0], -7.0, 0);
+    ET_CHECK_NEAR(y[1], -7.0, 0);
     et_plan_free(p);
     oh_free(&t);
 }
