@@ -32,32 +32,14 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
     if (st != ET_OK)
         return st;
     const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2);
-    if (x->dtype != ET_DT_F32 || w->dtype != ET_DT_F32 || (b && b->dtype != ET_DT_F32))
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "element type %s is not supported (float32 only)",
-                           et_dtype_name(x->dtype != ET_DT_F32 ? x->dtype : w->dtype));
-    if (w->shape.rank != x->shape.rank || x->shape.rank < 3)
-        return et_op_fail(err, n, "weights have rank %d and input rank %d; expected equal ranks >= 3",
-                          w->shape.rank, x->shape.rank);
+    if ((st = et_conv_check_operands(n, x, w, b, w->shape.rank > 0 ? w->shape.dim[0] : -1, err)) != ET_OK)
+        return st;
     int64_t group = et_node_attr_int(n, "group", 1);
     int64_t c = x->shape.dim[1], m = w->shape.dim[0];
     if (group < 1 || c % group != 0 || m % group != 0 || w->shape.dim[1] * group != c)
         return et_op_fail(err, n, "group %lld does not fit %lld input channels, %lld filters of %lld channels",
                           (long long)group, (long long)c, (long long)m, (long long)w->shape.dim[1]);
     int ns = x->shape.rank - 2;
-    int kc = 0;
-    const int64_t *ks = et_node_attr_ints(n, "kernel_shape", &kc);
-    if (ks) {
-        if (kc != ns)
-            return et_op_fail(err, n, "kernel_shape has %d values; expected %d", kc, ns);
-        for (int i = 0; i < ns; i++)
-            if (ks[i] != w->shape.dim[2 + i])
-                return et_op_fail(err, n, "kernel_shape[%d] = %lld differs from the weights' %lld", i,
-                                  (long long)ks[i], (long long)w->shape.dim[2 + i]);
-    }
-    if (b && (b->shape.rank != 1 || b->shape.dim[0] != m))
-        return et_op_fail(err, n, "bias must be a vector of %lld values", (long long)m);
-    if (et_shape_numel(&w->shape) <= 0)
-        return et_op_fail(err, n, "the weights are empty");
     et_window win;
     if ((st = et_window_init(n, &x->shape, &w->shape.dim[2], false, &win, err)) != ET_OK ||
         (st = et_act_check(n, err)) != ET_OK)

@@ -51,11 +51,10 @@ static et_status geometry(const et_node *n, const et_shape *x, const et_shape *w
         return et_op_fail(err, n, "output_shape has %d values; expected %d", n_os, ns);
     if (os)
         os += n_os - ns; /* a full N x C x ... shape: keep the spatial part */
-    const char *ap = et_node_attr_string(n, "auto_pad", "NOTSET");
-    bool same_upper = strcmp(ap, "SAME_UPPER") == 0, same_lower = strcmp(ap, "SAME_LOWER") == 0;
-    bool valid = strcmp(ap, "VALID") == 0;
-    if (!same_upper && !same_lower && !valid && *ap && strcmp(ap, "NOTSET") != 0)
-        return et_op_fail(err, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
+    et_auto_pad ap;
+    if ((st = et_auto_pad_of(n, &ap, err)) != ET_OK)
+        return st;
+    bool same_upper = ap == ET_PAD_SAME_UPPER, same_lower = ap == ET_PAD_SAME_LOWER, valid = ap == ET_PAD_VALID;
     int off = ET_WIN_MAX_SP - ns;
     for (int i = 0; i < ET_WIN_MAX_SP; i++)
         w->in[i] = w->out[i] = w->k[i] = w->stride[i] = w->dil[i] = 1;
@@ -97,32 +96,17 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
     if (st != ET_OK)
         return st;
     const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2);
-    if (x->dtype != ET_DT_F32 || w->dtype != ET_DT_F32 || (b && b->dtype != ET_DT_F32))
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "element type %s is not supported (float32 only)",
-                           et_dtype_name(x->dtype != ET_DT_F32 ? x->dtype : w->dtype));
-    if (w->shape.rank != x->shape.rank || x->shape.rank < 3)
-        return et_op_fail(err, n, "weights have rank %d and input rank %d; expected equal ranks >= 3",
-                          w->shape.rank, x->shape.rank);
+    if ((st = et_conv_check_operands(n, x, w, b, -1, err)) != ET_OK)
+        return st;
     int64_t group = et_node_attr_int(n, "group", 1);
     int64_t c = x->shape.dim[1];
     if (group < 1 || w->shape.dim[0] != c || c % group != 0)
         return et_op_fail(err, n, "group %lld and weights %lld x %lld do not fit %lld input channels",
                           (long long)group, (long long)w->shape.dim[0], (long long)w->shape.dim[1], (long long)c);
     int64_t m = w->shape.dim[1] * group;
-    int ns = x->shape.rank - 2, kc = 0;
-    const int64_t *ks = et_node_attr_ints(n, "kernel_shape", &kc);
-    if (ks) {
-        if (kc != ns)
-            return et_op_fail(err, n, "kernel_shape has %d values; expected %d", kc, ns);
-        for (int i = 0; i < ns; i++)
-            if (ks[i] != w->shape.dim[2 + i])
-                return et_op_fail(err, n, "kernel_shape[%d] = %lld differs from the weights' %lld", i,
-                                  (long long)ks[i], (long long)w->shape.dim[2 + i]);
-    }
+    int ns = x->shape.rank - 2;
     if (b && (b->shape.rank != 1 || b->shape.dim[0] != m))
         return et_op_fail(err, n, "bias must be a vector of %lld values", (long long)m);
-    if (et_shape_numel(&w->shape) <= 0)
-        return et_op_fail(err, n, "the weights are empty");
     et_window win;
     if ((st = geometry(n, &x->shape, &w->shape, &win, err)) != ET_OK || (st = et_act_check(n, err)) != ET_OK)
         return st;

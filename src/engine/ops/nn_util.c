@@ -1,4 +1,5 @@
-/* nn_util.c: window geometry and checked attribute reading (see nn_util.h).
+/* nn_util.c: window geometry, checked attribute reading, auto_pad and convolution operand checks (see
+ * nn_util.h).
  *
  * Every size that reaches a kernel loop is checked here first: attribute values are bounded by ATTR_LIMIT
  * (2^30), so sums and products of a dimension (< 2^62 elements, guaranteed by shape inference) with a few of
@@ -29,6 +30,46 @@ et_status et_attr_ints_checked(const et_node *n, const char *name, int count, in
     return ET_OK;
 }
 
+et_status et_auto_pad_of(const et_node *n, et_auto_pad *out, et_err *err) {
+    const char *ap = et_node_attr_string(n, "auto_pad", "NOTSET");
+    static const char *const names[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+    if (!*ap) {
+        *out = ET_PAD_NOTSET;
+        return ET_OK;
+    }
+    for (int i = 0; i < 4; i++)
+        if (strcmp(ap, names[i]) == 0) {
+            *out = (et_auto_pad)i;
+            return ET_OK;
+        }
+    return et_op_fail(err, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
+}
+
+et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_value *w, const et_value *b,
+                                 int64_t m, et_err *err) {
+    if (x->dtype != ET_DT_F32 || w->dtype != ET_DT_F32 || (b && b->dtype != ET_DT_F32))
+        return et_op_failx(err, ET_E_UNSUPPORTED, n, "element type %s is not supported (float32 only)",
+                           et_dtype_name(x->dtype != ET_DT_F32 ? x->dtype : w->dtype));
+    if (w->shape.rank != x->shape.rank || x->shape.rank < 3)
+        return et_op_fail(err, n, "weights have rank %d and input rank %d; expected equal ranks >= 3",
+                          w->shape.rank, x->shape.rank);
+    if (et_shape_numel(&w->shape) <= 0)
+        return et_op_fail(err, n, "the weights are empty");
+    int ns = x->shape.rank - 2, kc = 0;
+    const int64_t *ks = et_node_attr_ints(n, "kernel_shape", &kc);
+    if (ks) {
+        if (kc != ns)
+            return et_op_fail(err, n, "kernel_shape has %d values; expected %d", kc, ns);
+        for (int i = 0; i < ns; i++)
+            if (ks[i] != w->shape.dim[2 + i])
+                return et_op_fail(err, n, "kernel_shape[%d] = %lld differs from the weights' %lld", i,
+                                  (long long)ks[i], (long long)w->shape.dim[2 + i]);
+    }
+    if (b && m >= 0 && (b->shape.rank != 1 || b->shape.dim[0] != m))
+        return et_op_fail(err, n, "bias must be a vector of %lld values", (long long)m);
+    return ET_OK;
+}
+
 et_status et_window_init(const et_node *n, const et_shape *x, const int64_t *kernel, bool ceil_mode, et_window *w,
                          et_err *err) {
     memset(w, 0, sizeof *w);
@@ -45,18 +86,9 @@ et_status et_window_init(const et_node *n, const et_shape *x, const int64_t *ker
         (st = et_attr_ints_checked(n, "dilations", ns, 1, 1, ATTR_LIMIT, dil, err)) != ET_OK ||
         (st = et_attr_ints_checked(n, "pads", 2 * ns, 0, 0, ATTR_LIMIT, pads, err)) != ET_OK)
         return st;
-    const char *ap = et_node_attr_string(n, "auto_pad", "NOTSET");
-    enum { NOTSET, SAME_UPPER, SAME_LOWER, VALID } mode;
-    if (!*ap || strcmp(ap, "NOTSET") == 0)
-        mode = NOTSET;
-    else if (strcmp(ap, "SAME_UPPER") == 0)
-        mode = SAME_UPPER;
-    else if (strcmp(ap, "SAME_LOWER") == 0)
-        mode = SAME_LOWER;
-    else if (strcmp(ap, "VALID") == 0)
-        mode = VALID;
-    else
-        return et_op_fail(err, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
+    et_auto_pad mode;
+    if ((st = et_auto_pad_of(n, &mode, err)) != ET_OK)
+        return st;
     int off = ET_WIN_MAX_SP - ns;
     for (int i = 0; i < ET_WIN_MAX_SP; i++)
         w->in[i] = w->out[i] = w->k[i] = w->stride[i] = w->dil[i] = 1;
@@ -69,15 +101,15 @@ et_status et_window_init(const et_node *n, const et_shape *x, const int64_t *ker
             return et_op_fail(err, n, "kernel size %lld in dimension %d is invalid", (long long)k, i);
         int64_t ek = dil[i] * (k - 1) + 1, s = strides[i];
         int64_t p0 = pads[i], p1 = pads[ns + i], out;
-        if (mode == SAME_UPPER || mode == SAME_LOWER) {
+        if (mode == ET_PAD_SAME_UPPER || mode == ET_PAD_SAME_LOWER) {
             out = (in + s - 1) / s;
             int64_t total = (out - 1) * s + ek - in;
             if (total < 0)
                 total = 0;
-            p0 = mode == SAME_UPPER ? total / 2 : total - total / 2;
+            p0 = mode == ET_PAD_SAME_UPPER ? total / 2 : total - total / 2;
             p1 = total - p0;
         } else {
-            if (mode == VALID)
+            if (mode == ET_PAD_VALID)
                 p0 = p1 = 0;
             int64_t span = in + p0 + p1 - ek;
             if (span < 0)

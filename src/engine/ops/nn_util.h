@@ -29,6 +29,17 @@ static inline int64_t et_window_in_size(const et_window *w) { return w->in[0] * 
 static inline int64_t et_window_out_size(const et_window *w) { return w->out[0] * w->out[1] * w->out[2]; }
 static inline int64_t et_window_k_size(const et_window *w) { return w->k[0] * w->k[1] * w->k[2]; }
 
+typedef enum { ET_PAD_NOTSET, ET_PAD_SAME_UPPER, ET_PAD_SAME_LOWER, ET_PAD_VALID } et_auto_pad;
+
+/* The node's auto_pad attribute (NOTSET when absent or empty). ET_E_INPUT naming the node for other values. */
+et_status et_auto_pad_of(const et_node *n, et_auto_pad *out, et_err *err);
+
+/* Checks the operands of Conv / ConvTranspose: float32 X, W and optional B (else ET_E_UNSUPPORTED), equal ranks
+ * >= 3, a non-empty W, kernel_shape (when given) equal to W's spatial dims, and B a vector of `m` values
+ * (m < 0: not checked). ET_E_INPUT naming the node otherwise. */
+et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_value *w, const et_value *b,
+                                 int64_t m, et_err *err);
+
 /* Geometry of Conv / MaxPool / AveragePool on input x (N, C, spatial...) with the given kernel sizes (n_sp
  * of them, from W or kernel_shape): reads strides, dilations, pads and auto_pad from the node. ceil_mode
  * rounds the output size up (pools); a last window that would start inside the end padding is dropped.
