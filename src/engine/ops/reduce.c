@@ -123,15 +123,25 @@ static void simple_f32(void *ctx, size_t begin, size_t end) {
         const float *x = (const float *)j->x + (int64_t)o * len * inner;
         float *y = (float *)j->y + (int64_t)o * inner;
         if (inner == 1) {
-            double s = 0;
-            float m = len > 0 ? x[0] : (p->kind == R_MAX ? -INFINITY : INFINITY);
-            for (int64_t r = 0; r < len; r++) {
-                const float v = x[r];
-                s += v;
-                if (p->kind == R_MAX ? (v > m || isnan(v)) : (v < m || isnan(v)))
-                    m = v;
+            if (p->kind == R_SUM || p->kind == R_MEAN) {
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0; /* independent sums: no serial add chain */
+                int64_t r = 0;
+                for (; r + 4 <= len; r += 4)
+                    s0 += x[r], s1 += x[r + 1], s2 += x[r + 2], s3 += x[r + 3];
+                for (; r < len; r++)
+                    s0 += x[r];
+                double s = (s0 + s1) + (s2 + s3);
+                y[0] = (float)(p->kind == R_SUM ? s : s / (double)len);
+            } else {
+                float m = p->kind == R_MAX ? -INFINITY : INFINITY;
+                bool is_max = p->kind == R_MAX;
+                for (int64_t r = 0; r < len; r++) {
+                    const float v = x[r];
+                    if (is_max ? (v > m || isnan(v)) : (v < m || isnan(v)))
+                        m = v;
+                }
+                y[0] = m;
             }
-            y[0] = p->kind == R_SUM ? (float)s : p->kind == R_MEAN ? (float)(s / (double)len) : m;
             continue;
         }
         if (len == 0) {

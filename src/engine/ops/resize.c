@@ -274,6 +274,14 @@ static void make_tap(const params *p, int d, int64_t xo, const double *roi, tap 
     if (p->exclude_outside && sum != 0)
         for (int k = 0; k < t->n; k++)
             t->w[k] /= sum;
+    /* drop taps that contribute nothing (an unscaled dimension then has one tap), keeping at least one */
+    int kept = 0;
+    for (int k = 0; k < t->n; k++)
+        if (t->w[k] != 0 || (k == t->n - 1 && kept == 0)) {
+            t->idx[kept] = t->idx[k];
+            t->w[kept++] = t->w[k];
+        }
+    t->n = kept;
 }
 
 /* ---- the walk ----------------------------------------------------------------------------------------------- */
@@ -284,6 +292,8 @@ typedef struct job {
     const void *x;
     void *y;
     int r;                  /* rank, padded to >= 2 by the view below */
+    bool any_outside_w;     /* some tap of the last dimension extrapolates */
+    bool single_w;          /* every tap of the last dimension is one input with weight 1 */
     int64_t in[ET_MAX_RANK], out[ET_MAX_RANK];
 } job;
 
@@ -318,6 +328,31 @@ static inline void store(et_dtype t, void *y, int64_t i, double v) {
     et_dtype_store(t, y, (size_t)i, v);
 }
 
+/* Leading dims have at most 4 taps each (cubic), so 4^(ET_MAX_RANK - 2) combinations cover every case. */
+enum { MAX_COMBOS = 4096 };
+_Static_assert(ET_MAX_RANK <= 8, "MAX_COMBOS covers 4 taps in at most 6 leading dims");
+
+/* Output value at (oh, ow) of a plane whose leading taps are the n_c combinations (input offset, weight). */
+static inline double plane_value(const params *p, const void *x, const int64_t *c_off, const double *c_w, int n_c,
+                                 const tap *a, const tap *b, int64_t iw_n) {
+    double v = 0;
+    const bool f32 = p->dtype == ET_DT_F32;
+    for (int c = 0; c < n_c; c++)
+        for (int ka = 0; ka < a->n; ka++) {
+            const double wa = c_w[c] * a->w[ka];
+            const int64_t row = c_off[c] + a->idx[ka] * iw_n;
+            double sr = 0;
+            if (f32)
+                for (int kb = 0; kb < b->n; kb++)
+                    sr += b->w[kb] * ((const float *)x)[row + b->idx[kb]];
+            else
+                for (int kb = 0; kb < b->n; kb++)
+                    sr += b->w[kb] * load(p->dtype, x, row + b->idx[kb]);
+            v += wa * sr;
+        }
+    return v;
+}
+
 static void planes(void *ctx, size_t begin, size_t end) {
     const job *j = ctx;
     const params *p = j->p;
@@ -330,50 +365,63 @@ static void planes(void *ctx, size_t begin, size_t end) {
         s *= j->in[d];
     }
     for (size_t pl = begin; pl < end; pl++) {
-        /* the leading dims' taps of this plane */
+        /* the leading dims' taps of this plane, combined into (offset, weight) pairs */
         const tap *lt[ET_MAX_RANK];
-        int64_t rest = (int64_t)pl;
+        int64_t rest = (int64_t)pl, n_combos = 1;
         bool outside = false;
         for (int d = lead - 1; d >= 0; d--) {
             lt[d] = &j->taps[d][rest % j->out[d]];
             rest /= j->out[d];
             outside = outside || lt[d]->outside;
+            n_combos *= lt[d]->n;
         }
-        int64_t y0 = (int64_t)pl * oh_n * ow_n;
-        for (int64_t oh = 0; oh < oh_n; oh++)
-            for (int64_t ow = 0; ow < ow_n; ow++) {
-                const tap *a = &th[oh], *b = &tw[ow];
-                double v = 0;
-                if (outside || a->outside || b->outside) {
-                    v = p->extrapolation;
-                } else {
-                    int cnt[ET_MAX_RANK] = {0};
-                    for (;;) { /* every combination of leading taps */
-                        int64_t off = 0;
-                        double wl = 1;
-                        for (int d = 0; d < lead; d++) {
-                            off += lt[d]->idx[cnt[d]] * in_stride[d];
-                            wl *= lt[d]->w[cnt[d]];
-                        }
-                        if (wl != 0)
-                            for (int ka = 0; ka < a->n; ka++) {
-                                if (a->w[ka] == 0)
-                                    continue;
-                                const int64_t row = off + a->idx[ka] * iw_n;
-                                double sr = 0;
-                                for (int kb = 0; kb < b->n; kb++)
-                                    sr += b->w[kb] * load(p->dtype, j->x, row + b->idx[kb]);
-                                v += wl * a->w[ka] * sr;
-                            }
-                        int d = lead - 1;
-                        while (d >= 0 && ++cnt[d] == lt[d]->n)
-                            cnt[d--] = 0;
-                        if (d < 0)
-                            break;
-                    }
-                }
-                store(p->dtype, j->y, y0 + oh * ow_n + ow, v);
+        const int64_t y0 = (int64_t)pl * oh_n * ow_n;
+        int64_t c_off[MAX_COMBOS];
+        double c_w[MAX_COMBOS];
+        int cnt[ET_MAX_RANK] = {0};
+        for (int c = 0; c < n_combos; c++) {
+            c_off[c] = 0;
+            c_w[c] = 1;
+            for (int d = 0; d < lead; d++) {
+                c_off[c] += lt[d]->idx[cnt[d]] * in_stride[d];
+                c_w[c] *= lt[d]->w[cnt[d]];
             }
+            for (int d = lead - 1; d >= 0 && ++cnt[d] == lt[d]->n; d--)
+                cnt[d] = 0;
+        }
+        for (int64_t oh = 0; oh < oh_n; oh++) {
+            const tap *a = &th[oh];
+            if (p->dtype == ET_DT_F32 && n_combos == 1 && !outside && !a->outside && !j->any_outside_w) {
+                /* float32, one leading combination: rows straight from the input */
+                float *yr = (float *)j->y + y0 + oh * ow_n;
+                const float *x = (const float *)j->x + c_off[0];
+                if (a->n == 1 && j->single_w) { /* nearest in both: a gather */
+                    const float *xr = x + a->idx[0] * iw_n;
+                    for (int64_t ow = 0; ow < ow_n; ow++)
+                        yr[ow] = xr[tw[ow].idx[0]];
+                    continue;
+                }
+                for (int64_t ow = 0; ow < ow_n; ow++) {
+                    const tap *b = &tw[ow];
+                    double v = 0;
+                    for (int ka = 0; ka < a->n; ka++) {
+                        const float *xr = x + a->idx[ka] * iw_n;
+                        double sr = 0;
+                        for (int kb = 0; kb < b->n; kb++)
+                            sr += b->w[kb] * xr[b->idx[kb]];
+                        v += a->w[ka] * sr;
+                    }
+                    yr[ow] = (float)(c_w[0] * v);
+                }
+                continue;
+            }
+            for (int64_t ow = 0; ow < ow_n; ow++) {
+                const tap *b = &tw[ow];
+                const bool ext = outside || a->outside || b->outside;
+                store(p->dtype, j->y, y0 + oh * ow_n + ow,
+                      ext ? p->extrapolation : plane_value(p, j->x, c_off, c_w, (int)n_combos, a, b, iw_n));
+            }
+        }
     }
 }
 
@@ -409,6 +457,11 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
         j.out[d + shift] = p->out[d];
         for (int64_t o = 0; o < p->out[d]; o++)
             make_tap(p, d, o, roi, all++);
+    }
+    j.single_w = true;
+    for (int64_t o = 0; o < j.out[j.r - 1]; o++) {
+        j.any_outside_w = j.any_outside_w || taps[j.r - 1][o].outside;
+        j.single_w = j.single_w && taps[j.r - 1][o].n == 1 && taps[j.r - 1][o].w[0] == 1;
     }
     int64_t n_planes = 1;
     for (int d = 0; d < j.r - 2; d++)
