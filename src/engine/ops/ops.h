@@ -22,7 +22,18 @@
     X(SHAPE, et_impl_shape) X(CONSTANT, et_impl_constant) X(CONSTANT_OF_SHAPE, et_impl_constant_of_shape) \
     X(RANGE, et_impl_range) X(CAST, et_impl_cast) X(TRANSPOSE, et_impl_transpose)                 \
     X(CONCAT, et_impl_concat) X(SPLIT, et_impl_split) X(SLICE, et_impl_slice) X(GATHER, et_impl_gather) \
-    X(WHERE, et_impl_where) X(EXPAND, et_impl_expand) X(TILE, et_impl_tile) X(PAD, et_impl_pad)     \
+    X(WHERE, et_impl_where) X(EXPAND, et_impl_expand) X(TILE, et_impl_tile) X(PAD, et_impl_pad)    \
+    /* neural-network operators (conv.c, conv_transpose.c, gemm.c, pool.c, norm.c, softmax.c, reduce.c,  \
+       resize.c) */                                                                                   \
+    X(CONV, et_impl_conv) X(CONV_TRANSPOSE, et_impl_conv_transpose)                                \
+    X(GEMM, et_impl_gemm) X(MATMUL, et_impl_matmul)                                                 \
+    X(MAX_POOL, et_impl_pool) X(AVERAGE_POOL, et_impl_pool) X(GLOBAL_MAX_POOL, et_impl_pool)          \
+    X(GLOBAL_AVERAGE_POOL, et_impl_pool) X(BATCH_NORM, et_impl_batch_norm)                            \
+    X(LAYER_NORM, et_impl_layer_norm) X(INSTANCE_NORM, et_impl_instance_norm)                        \
+    X(SOFTMAX, et_impl_softmax) X(LOG_SOFTMAX, et_impl_softmax) X(REDUCE_MEAN, et_impl_reduce)        \
+    X(REDUCE_SUM, et_impl_reduce) X(REDUCE_MAX, et_impl_reduce) X(REDUCE_MIN, et_impl_reduce)         \
+    X(ARG_MAX, et_impl_argmax) X(RESIZE, et_impl_resize) X(UPSAMPLE, et_impl_resize)                 \
+    /* channels-last fast paths (layout.c creates them) */                                          \
     X(CONV_NHWC, et_impl_conv_nhwc) X(POOL_NHWC, et_impl_pool_nhwc)
 
 /* A prepare function that only sets run (operators with no parameters to precompute). */
