@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/fuse_nhwc.h"
 #include "engine/layout.h"
 #include "engine/memplan.h"
 #include "engine/threadpool.h"
@@ -120,7 +121,8 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         goto fail;
     }
     et_graph *g = p->graph;
-    if (o.channels_last && (st = et_layout_channels_last(g, err)) != ET_OK)
+    if (o.channels_last &&
+        ((st = et_layout_channels_last(g, err)) != ET_OK || (st = et_fuse_nhwc(g, err)) != ET_OK))
         goto fail;
     if ((st = et_graph_compact(g, err)) != ET_OK)
         goto fail;

@@ -1,0 +1,123 @@
+/* fuse_nhwc.c: fusions on the channels-last graph (after layout.c).
+ *
+ *  - Residual: Add(conv_out, r) where conv_out comes from an et.ConvNhwc with no activation and no other user,
+ *    and r is a same-shape activation produced before that convolution, becomes the convolution's 4th input:
+ *    the sum happens on each output tile while it is in cache (ResNet and MobileNetV2 blocks).
+ *  - Activations after such a sum (ResNet's Relu) and any other activation directly after an et.ConvNhwc fold
+ *    into the convolution. */
+#include "engine/fuse_nhwc.h"
+
+#include <math.h>
+#include <string.h>
+
+static bool single_use(const et_graph *g, int v) {
+    return v >= 0 && g->values[v].n_consumers == 1 && !g->values[v].is_output;
+}
+
+/* Tries to fuse Add node `ai` with its operand `side` being the convolution output. */
+static bool fuse_residual(et_graph *g, int ai, int side) {
+    et_node *add = &g->nodes[ai];
+    int conv_v = add->inputs[side], other = add->inputs[1 - side];
+    if (!single_use(g, conv_v) || other < 0 || g->values[other].kind == ET_VAL_CONST)
+        return false;
+    int ci = g->values[conv_v].producer;
+    if (ci < 0)
+        return false;
+    et_node *conv = &g->nodes[ci];
+    if (conv->op != ET_OP_CONV_NHWC || conv->act.kind != ET_ACT_NONE || conv->n_inputs > 3 ||
+        !et_shape_equal(&g->values[other].shape, &g->values[conv_v].shape) ||
+        g->values[other].dtype != ET_DT_F32)
+        return false;
+    int op = g->values[other].producer;
+    if (op >= ci) /* the residual must exist before the convolution runs */
+        return false;
+    int *ins = et_arena_calloc(&g->arena, 4, sizeof(int));
+    if (!ins)
+        return false;
+    ins[0] = conv->inputs[0];
+    ins[1] = conv->inputs[1];
+    ins[2] = conv->n_inputs > 2 ? conv->inputs[2] : -1;
+    ins[3] = other;
+    conv->inputs = ins;
+    conv->n_inputs = 4;
+    conv->outputs[0] = add->outputs[0];
+    add->dead = true;
+    return true;
+}
+
+static bool activation_of(const et_graph *g, const et_node *n, et_activation *a) {
+    memset(a, 0, sizeof *a);
+    switch (n->op) {
+    case ET_OP_RELU: a->kind = ET_ACT_RELU; return true;
+    case ET_OP_SIGMOID: a->kind = ET_ACT_SIGMOID; return true;
+    case ET_OP_HARD_SWISH: a->kind = ET_ACT_HARD_SWISH; return true;
+    case ET_OP_TANH: a->kind = ET_ACT_TANH; return true;
+    case ET_OP_LEAKY_RELU:
+        a->kind = ET_ACT_LEAKY_RELU;
+        a->alpha = et_node_attr_float(n, "alpha", 0.01f);
+        return true;
+    case ET_OP_HARD_SIGMOID:
+        a->kind = ET_ACT_HARD_SIGMOID;
+        a->alpha = et_node_attr_float(n, "alpha", 0.2f);
+        a->beta = et_node_attr_float(n, "beta", 0.5f);
+        return true;
+    case ET_OP_CLIP: {
+        a->kind = ET_ACT_CLIP;
+        a->alpha = -INFINITY, a->beta = INFINITY;
+        if (g->opset < 11) {
+            a->alpha = et_node_attr_float(n, "min", -INFINITY);
+            a->beta = et_node_attr_float(n, "max", INFINITY);
+            return true;
+        }
+        for (int k = 1; k < 3 && k < n->n_inputs; k++) {
+            int v = n->inputs[k];
+            if (v < 0)
+                continue;
+            const et_value *b = &g->values[v];
+            if (b->kind != ET_VAL_CONST || b->dtype != ET_DT_F32 || et_shape_numel(&b->shape) != 1)
+                return false;
+            float f;
+            memcpy(&f, b->data, sizeof f);
+            *(k == 1 ? &a->alpha : &a->beta) = f;
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+et_status et_fuse_nhwc(et_graph *g, et_err *err) {
+    et_graph_count_uses(g);
+    bool changed = false;
+    for (int i = 0; i < g->n_nodes; i++) {
+        et_node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        if (n->op == ET_OP_ADD && n->n_inputs == 2 && n->inputs[0] >= 0 && n->inputs[1] >= 0) {
+            /* prefer the later convolution, so the other operand is ready when it runs */
+            int p0 = g->values[n->inputs[0]].producer, p1 = g->values[n->inputs[1]].producer;
+            int first = p0 >= p1 ? 0 : 1;
+            if (fuse_residual(g, i, first) || fuse_residual(g, i, 1 - first)) {
+                changed = true;
+                et_graph_count_uses(g);
+            }
+            continue;
+        }
+        et_activation a;
+        if (n->n_inputs >= 1 && n->inputs[0] >= 0 && activation_of(g, n, &a) && single_use(g, n->inputs[0])) {
+            int pi = g->values[n->inputs[0]].producer;
+            if (pi < 0)
+                continue;
+            et_node *p = &g->nodes[pi];
+            if (p->op != ET_OP_CONV_NHWC || p->act.kind != ET_ACT_NONE)
+                continue;
+            p->act = a;
+            p->outputs[0] = n->outputs[0];
+            n->dead = true;
+            changed = true;
+            et_graph_count_uses(g);
+        }
+    }
+    return changed ? et_graph_compact(g, err) : ET_OK;
+}

@@ -1,0 +1,10 @@
+/* fuse_nhwc.h: residual-add and activation fusion into et.ConvNhwc, run by the planner after the layout pass. */
+#ifndef ET_ENGINE_FUSE_NHWC_H
+#define ET_ENGINE_FUSE_NHWC_H
+
+#include "model/graph.h"
+
+/* Rewrites g in place; ET_E_NOMEM on allocation failure. */
+et_status et_fuse_nhwc(et_graph *g, et_err *err);
+
+#endif
