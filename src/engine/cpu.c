@@ -116,20 +116,30 @@ static void detect(void) {
     if (f->asimd)
         f->best = f->asimddp ? ET_ISA_NEONDOT : ET_ISA_NEON;
 #endif
-    f->chosen = f->best;
-    const char *env = getenv("EDGETUNE_ISA");
-    if (env && *env) {
-        bool ok;
-        const et_cpu_isa want = parse_env(env, &ok);
-        if (!ok)
-            fprintf(stderr, "edgetune: EDGETUNE_ISA=%s is not one of scalar, avx2, avx512, neon, neondot; using %s\n",
-                    env, isa_names[f->best]);
-        else if (!can_run(f, want))
-            fprintf(stderr, "edgetune: EDGETUNE_ISA=%s is not available on this CPU; using %s\n", env,
-                    isa_names[f->best]);
-        else
-            f->chosen = want;
+    char note[160];
+    f->chosen = et_cpu_choose(f, getenv("EDGETUNE_ISA"), note, sizeof note);
+    if (note[0])
+        fprintf(stderr, "edgetune: %s\n", note);
+}
+
+et_cpu_isa et_cpu_choose(const et_cpu_features *f, const char *request, char *note, size_t note_size) {
+    if (note_size)
+        note[0] = 0;
+    if (!request || !*request)
+        return f->best;
+    bool ok;
+    const et_cpu_isa want = parse_env(request, &ok);
+    if (!ok) {
+        snprintf(note, note_size, "EDGETUNE_ISA=%s is not one of scalar, avx2, avx512, neon, neondot; using %s",
+                 request, isa_names[f->best]);
+        return f->best;
     }
+    if (!can_run(f, want)) {
+        snprintf(note, note_size, "EDGETUNE_ISA=%s is not available on this CPU; using %s", request,
+                 isa_names[f->best]);
+        return f->best;
+    }
+    return want;
 }
 
 const et_cpu_features *et_cpu_features_get(void) {

@@ -9,6 +9,7 @@
 #define ET_ENGINE_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* X(enum, name printed, EDGETUNE_ISA spelling), from the lowest path up. */
 #define ET_CPU_ISA_LIST(X)                                                                                   \
@@ -49,5 +50,10 @@ const char *et_cpu_isa_label(et_cpu_isa isa);
 
 /* True when this CPU can run `isa` (scalar always can). Tests use it to skip kernels the CPU lacks. */
 bool et_cpu_can_run(et_cpu_isa isa);
+
+/* The path a CPU with flags f runs when EDGETUNE_ISA is `request` (NULL or "": the best). When the request cannot
+ * be honoured (unknown name, or an ISA this CPU lacks) it returns the best path and writes a one-line note
+ * (note[0] == 0 otherwise). Detection uses it once at start; tests call it directly. */
+et_cpu_isa et_cpu_choose(const et_cpu_features *f, const char *request, char *note, size_t note_size);
 
 #endif
