@@ -1,0 +1,305 @@
+/* kernel_bench.c: how fast the compute core is on this machine.
+ *
+ *   1. The core's fp32 peak, measured: a loop of independent FMAs (12 accumulators, more than pipes x latency)
+ *      in the widest vectors this CPU has. Clock speed is never assumed.
+ *   2. GEMM and indirect-GEMM microkernels with their operands in L1 (one MR x NR tile, K chosen so that A and
+ *      the packed W fit in 24 KiB), for every ISA this CPU runs, in GFLOP/s and % of the measured peak.
+ *   3. The thread pool: the cost of an empty parallel_for over 2 threads, back to back (workers spinning) and
+ *      after a pause (workers asleep).
+ *   4. The convolution operator on typical MobileNetV2 / ResNet layers, and the classifier GEMVs, at 1 and 2
+ *      threads: ms per run (best of 5 medians) and GFLOP/s.
+ *
+ * Usage: kernel_bench [--quick]   (EDGETUNE_ISA=... picks the path the operators use)
+ * Timings on a shared machine are noisy: each figure is the best of several repetitions. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+#include "engine/cpu.h"
+#include "engine/kernels/f32-gemm/f32-gemm.h"
+#include "engine/kernels/f32-igemm/f32-igemm.h"
+#include "engine/nhwc/conv2d.h"
+#include "engine/threadpool.h"
+#include "util/mem.h"
+
+static int quick;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static float *alloc_floats(size_t n, float value) {
+    float *p = et_aligned_alloc(n * sizeof(float));
+    if (!p) {
+        fprintf(stderr, "kernel_bench: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i] = value + (float)(i % 13) * 1e-3f;
+    return p;
+}
+
+/* --- 1. peak -------------------------------------------------------------------------------------------- */
+/* 12 named accumulators (an array would live in memory across the asm barrier) */
+#define ACC_DECL(T, init) T a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init, \
+                                a8 = init, a9 = init, a10 = init, a11 = init
+#define ACC_ALL(F) F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7) F(a8) F(a9) F(a10) F(a11)
+#define ACC_BARRIER(c)                                                                                       \
+    __asm__ volatile("" : "+" c(a0), "+" c(a1), "+" c(a2), "+" c(a3), "+" c(a4), "+" c(a5), "+" c(a6), "+" c(a7), \
+                     "+" c(a8), "+" c(a9), "+" c(a10), "+" c(a11))
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
+    ACC_DECL(__m256, _mm256_set1_ps(1.0f));
+    const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+    const double t0 = now_s();
+    for (long it = 0; it < iters; it++) {
+#define F(r) r = _mm256_fmadd_ps(r, x, y);
+        ACC_ALL(F)
+#undef F
+        ACC_BARRIER("x");
+    }
+    const double dt = now_s() - t0;
+    float sink[8];
+    _mm256_storeu_ps(sink, _mm256_add_ps(a0, a11));
+    return sink[0] == 42.0f ? 0 : (double)iters * 12 * 16 / dt / 1e9;
+}
+
+__attribute__((target("avx512f"))) static double peak_avx512(long iters) {
+    ACC_DECL(__m512, _mm512_set1_ps(1.0f));
+    const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+    const double t0 = now_s();
+    for (long it = 0; it < iters; it++) {
+#define F(r) r = _mm512_fmadd_ps(r, x, y);
+        ACC_ALL(F)
+#undef F
+        ACC_BARRIER("v");
+    }
+    const double dt = now_s() - t0;
+    float sink[16];
+    _mm512_storeu_ps(sink, _mm512_add_ps(a0, a11));
+    return sink[0] == 42.0f ? 0 : (double)iters * 12 * 32 / dt / 1e9;
+}
+#elif defined(__aarch64__)
+static double peak_neon(long iters) {
+    ACC_DECL(float32x4_t, vdupq_n_f32(1.0f));
+    const float32x4_t x = vdupq_n_f32(0.999999f), y = vdupq_n_f32(1e-7f);
+    const double t0 = now_s();
+    for (long it = 0; it < iters; it++) {
+#define F(r) r = vfmaq_f32(y, r, x);
+        ACC_ALL(F)
+#undef F
+        ACC_BARRIER("w");
+    }
+    const double dt = now_s() - t0;
+    return vgetq_lane_f32(vaddq_f32(a0, a11), 0) == 42.0f ? 0 : (double)iters * 12 * 8 / dt / 1e9;
+}
+#endif
+
+/* The best of several runs of the peak loop for one ISA (GFLOP/s), 0 when it cannot run here. */
+static double peak_gflops(et_cpu_isa isa) {
+    if (!et_cpu_can_run(isa))
+        return 0;
+    double best = 0;
+    const long iters = quick ? 5000000 : 30000000;
+    for (int rep = 0; rep < 5; rep++) {
+        double g = 0;
+#if defined(__x86_64__)
+        if (isa == ET_ISA_AVX2)
+            g = peak_avx2(iters);
+        else if (isa == ET_ISA_AVX512)
+            g = peak_avx512(iters);
+#elif defined(__aarch64__)
+        if (isa == ET_ISA_NEON || isa == ET_ISA_NEONDOT)
+            g = peak_neon(iters);
+#endif
+        best = g > best ? g : best;
+    }
+    return best;
+}
+
+/* --- 2. microkernels in L1 ------------------------------------------------------------------------------ */
+static void bench_microkernels(et_cpu_isa isa, double peak) {
+    const et_f32_gemm_config *g = et_f32_gemm_config_for(isa);
+    const et_f32_igemm_config *ig = et_f32_igemm_config_for(isa);
+    if (!g || !et_cpu_can_run(isa))
+        return;
+    const size_t mr = g->mr, nr = g->nr;
+    const size_t k = 24 * 1024 / ((mr + nr) * sizeof(float)) / 8 * 8;
+    float *a = alloc_floats(mr * k, 0.01f), *w = alloc_floats((k + 1) * nr, 0.02f), *c = alloc_floats(mr * nr, 0);
+    const et_f32_minmax_params clamp = {-INFINITY, INFINITY};
+    const float **ind = malloc(mr * sizeof *ind);
+    for (size_t i = 0; i < mr; i++)
+        ind[i] = a + i * k;
+    const long calls = quick ? 20000 : 200000;
+    for (int kind = 0; kind < 2; kind++) {
+        double best = 0;
+        for (int rep = 0; rep < 5; rep++) {
+            const double t0 = now_s();
+            for (long i = 0; i < calls; i++) {
+                if (kind == 0)
+                    g->ukernel(mr, nr, k, a, k, w, c, nr, &clamp);
+                else
+                    ig->ukernel(mr, nr, k, 1, ind, w, c, nr, 0, a + mr * k, &clamp);
+                __asm__ volatile("" ::: "memory");
+            }
+            const double gf = (double)calls * 2.0 * (double)(mr * nr * k) / (now_s() - t0) / 1e9;
+            best = gf > best ? gf : best;
+        }
+        printf("  %-26s K=%-4zu %7.1f GFLOP/s  %5.1f %% of peak (%.1f GFLOP/s)\n", kind ? ig->name : g->name, k, best,
+               peak > 0 ? 100.0 * best / peak : 0.0, peak);
+    }
+    free(ind);
+    et_aligned_free(a);
+    et_aligned_free(w);
+    et_aligned_free(c);
+}
+
+/* --- 3. thread pool ------------------------------------------------------------------------------------- */
+static void empty_task(void *ctx, size_t begin, size_t end) { (void)ctx, (void)begin, (void)end; }
+
+static void bench_threadpool(void) {
+    et_err err = {0};
+    et_threadpool *pool = et_threadpool_create(2, &err);
+    if (!pool) {
+        printf("  thread pool: %s\n", err.msg);
+        return;
+    }
+    const long iters = quick ? 20000 : 200000;
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        const double t0 = now_s();
+        for (long i = 0; i < iters; i++)
+            et_threadpool_parallel_for(pool, 2, empty_task, NULL);
+        const double ns = (now_s() - t0) / (double)iters * 1e9;
+        best = ns < best ? ns : best;
+    }
+    double cold = 1e30;
+    for (int rep = 0; rep < 20; rep++) {
+        const struct timespec nap = {0, 2 * 1000 * 1000}; /* past the spin window: the worker sleeps */
+        nanosleep(&nap, NULL);
+        const double t0 = now_s();
+        et_threadpool_parallel_for(pool, 2, empty_task, NULL);
+        const double ns = (now_s() - t0) * 1e9;
+        cold = ns < cold ? ns : cold;
+    }
+    printf("  empty parallel_for, 2 threads: %.0f ns back to back (workers spinning), %.1f us after 2 ms idle "
+           "(workers asleep, futex wake; best of 20)\n", best, cold / 1000.0);
+    et_threadpool_destroy(pool);
+}
+
+/* --- 4. convolution layers ------------------------------------------------------------------------------ */
+typedef struct {
+    const char *name;
+    size_t h, w, c, oc, k, stride, groups;
+    int relu6;
+} layer;
+
+static const layer layers[] = {
+    {"mbv2 stem 3x3 s2 3->32", 224, 224, 3, 32, 3, 2, 1, 1},
+    {"mbv2 dw 3x3 112 c32", 112, 112, 32, 32, 3, 1, 32, 1},
+    {"mbv2 pw 112 32->16", 112, 112, 32, 16, 1, 1, 1, 0},
+    {"mbv2 pw 56 24->144", 56, 56, 24, 144, 1, 1, 1, 1},
+    {"mbv2 dw 3x3 56 c144", 56, 56, 144, 144, 3, 1, 144, 1},
+    {"mbv2 dw 3x3 s2 56 c144", 56, 56, 144, 144, 3, 2, 144, 1},
+    {"mbv2 pw 28 192->32", 28, 28, 192, 32, 1, 1, 1, 0},
+    {"mbv2 pw 14 384->64", 14, 14, 384, 64, 1, 1, 1, 0},
+    {"mbv2 dw 3x3 7 c960", 7, 7, 960, 960, 3, 1, 960, 1},
+    {"mbv2 pw 7 960->320", 7, 7, 960, 320, 1, 1, 1, 0},
+    {"mbv2 pw 7 320->1280", 7, 7, 320, 1280, 1, 1, 1, 1},
+    {"resnet stem 7x7 s2 3->64", 224, 224, 3, 64, 7, 2, 1, 1},
+    {"resnet 3x3 56 64->64", 56, 56, 64, 64, 3, 1, 1, 1},
+    {"resnet 3x3 28 128->128", 28, 28, 128, 128, 3, 1, 1, 1},
+    {"resnet 3x3 14 256->256", 14, 14, 256, 256, 3, 1, 1, 1},
+    {"resnet 3x3 7 512->512", 7, 7, 512, 512, 3, 1, 1, 1},
+    {"resnet50 1x1 56 64->256", 56, 56, 64, 256, 1, 1, 1, 0},
+    {"resnet50 1x1 56 256->64", 56, 56, 256, 64, 1, 1, 1, 1},
+    {"resnet50 1x1 14 1024->256", 14, 14, 1024, 256, 1, 1, 1, 1},
+    {"resnet50 1x1 7 512->2048", 7, 7, 512, 2048, 1, 1, 1, 0},
+    {"fc 1280->1000 (mbv2)", 1, 1, 1280, 1000, 1, 1, 1, 0},
+    {"fc 2048->1000 (resnet50)", 1, 1, 2048, 1000, 1, 1, 1, 0},
+};
+
+static void bench_layer(const layer *l, et_threadpool *pools[2]) {
+    et_conv2d_nhwc_params p = {0};
+    p.in_channels = l->c, p.out_channels = l->oc, p.groups = l->groups;
+    p.kernel_h = p.kernel_w = l->k, p.stride_h = p.stride_w = l->stride;
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = l->k / 2;
+    p.clamp = l->relu6, p.out_min = 0.0f, p.out_max = 6.0f;
+    float *w = alloc_floats(l->oc * (l->c / l->groups) * l->k * l->k, 0.01f), *bias = alloc_floats(l->oc, 0.1f);
+    et_conv2d_nhwc *op = NULL;
+    et_err err = {0};
+    if (et_conv2d_nhwc_create(&p, w, bias, &op, &err) != ET_OK) {
+        printf("  %-28s %s\n", l->name, err.msg);
+        return;
+    }
+    size_t oh, ow;
+    et_conv2d_nhwc_output_size(op, l->h, l->w, &oh, &ow);
+    float *in = alloc_floats(l->h * l->w * l->c, 0.5f), *out = alloc_floats(oh * ow * l->oc, 0);
+    et_conv2d_nhwc_setup(op, 1, l->h, l->w, in, out, NULL, NULL, &err);
+    const double flops = 2.0 * (double)et_conv2d_nhwc_macs(op);
+    double ms[2];
+    for (int t = 0; t < 2; t++) {
+        et_conv2d_nhwc_run(op, pools[t], &err); /* warm-up */
+        const int reps = quick ? 3 : 15;
+        double best = 1e30;
+        for (int r = 0; r < 5; r++) {
+            double samples[15];
+            for (int i = 0; i < reps; i++) {
+                const double t0 = now_s();
+                et_conv2d_nhwc_run(op, pools[t], &err);
+                samples[i] = now_s() - t0;
+            }
+            for (int i = 1; i < reps; i++) /* insertion sort, for the median */
+                for (int j = i; j > 0 && samples[j] < samples[j - 1]; j--) {
+                    const double tmp = samples[j];
+                    samples[j] = samples[j - 1];
+                    samples[j - 1] = tmp;
+                }
+            best = samples[reps / 2] < best ? samples[reps / 2] : best;
+        }
+        ms[t] = best * 1e3;
+    }
+    printf("  %-28s %-24s %8.3f ms %6.1f GFLOP/s | %8.3f ms %6.1f GFLOP/s\n", l->name, et_conv2d_nhwc_kernel_name(op),
+           ms[0], flops / ms[0] / 1e6, ms[1], flops / ms[1] / 1e6);
+    et_conv2d_nhwc_destroy(op);
+    et_aligned_free(w);
+    et_aligned_free(bias);
+    et_aligned_free(in);
+    et_aligned_free(out);
+}
+
+int main(int argc, char **argv) {
+    quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    const et_cpu_features *f = et_cpu_features_get();
+    printf("edgetune kernel bench: best ISA %s, operators use %s\n\n", et_cpu_isa_label(f->best), et_cpu_isa_name());
+    printf("GEMM microkernels, operands in L1 (%% of the measured FMA peak of the same vector width):\n");
+    for (int isa = ET_ISA_AVX2; isa < ET_ISA_COUNT; isa++) {
+        if (isa == ET_ISA_NEONDOT || !et_cpu_can_run((et_cpu_isa)isa))
+            continue;
+        bench_microkernels((et_cpu_isa)isa, peak_gflops((et_cpu_isa)isa));
+    }
+    printf("\nThread pool:\n");
+    bench_threadpool();
+    printf("\nConvolution operator, batch 1 (best of 5 medians):           1 thread               | 2 threads\n");
+    et_err err = {0};
+    et_threadpool *pools[2] = {NULL, et_threadpool_create(2, &err)};
+    if (!pools[1]) {
+        fprintf(stderr, "kernel_bench: %s\n", err.msg);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+        bench_layer(&layers[i], pools);
+    et_threadpool_destroy(pools[1]);
+    return 0;
+}
