@@ -4,7 +4,6 @@
  * broadcast straight from memory into the FMA, once per kernel tap with that tap's 6 row pointers. Column tails
  * are masked stores. */
 #include <immintrin.h>
-
 #include <stdint.h>
 
 #include "engine/kernels/f32-igemm/f32-igemm.h"

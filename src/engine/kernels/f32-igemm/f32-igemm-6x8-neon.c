@@ -4,7 +4,6 @@
  * lane with fmla (vfmaq_laneq_f32), so each load of A feeds 8 FMAs; 12 + 6 + 2 = 20 of the 32 q registers.
  * The inner loop runs once per kernel tap with that tap's 6 row pointers. */
 #include <arm_neon.h>
-
 #include <stdint.h>
 
 #include "engine/kernels/f32-igemm/f32-igemm.h"
