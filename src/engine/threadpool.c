@@ -5,7 +5,11 @@
  * announce themselves in `sleepers` before their final check, and the poster bumps the generation before it
  * reads `sleepers` (both sequentially consistent), so either the poster sees the sleeper and wakes it or the
  * sleeper sees the new generation: no lost wake-up, and no futex syscall while everyone is spinning.
- * Completion uses the same pattern on `pending` (workers still inside the job) with the caller as the waiter. */
+ * Completion: a worker joins a job before it takes chunks, through one atomic word `job_state` = 2 x (workers
+ * inside the job) + closed bit. The caller runs chunks too; when none are left it sets the closed bit and waits
+ * only for the workers that joined. A worker that was descheduled (a shared core) and wakes after the close
+ * sees the bit and leaves, so a slow or sleeping worker never holds a job up: the caller simply did its share.
+ * The caller waits on the same spin-then-futex pattern, with `caller_sleeping` as its announcement. */
 #include "engine/threadpool.h"
 
 #include <errno.h>
@@ -31,7 +35,7 @@ struct et_threadpool {
     pid_t *tids;        /* threads: creator first */
     _Atomic uint32_t generation;
     _Atomic uint32_t sleepers;
-    _Atomic uint32_t pending;
+    _Atomic uint32_t job_state; /* 2 x joined workers + closed bit */
     _Atomic uint32_t caller_sleeping;
     _Atomic bool stop;
     _Atomic int started;
@@ -110,9 +114,11 @@ static void *worker_main(void *p) {
         seen = gen;
         if (atomic_load_explicit(&pool->stop, memory_order_acquire))
             break;
-        run_chunks(pool);
-        if (atomic_fetch_sub(&pool->pending, 1) == 1 && atomic_load(&pool->caller_sleeping))
-            futex(&pool->pending, FUTEX_WAKE, 1);
+        const uint32_t before = atomic_fetch_add(&pool->job_state, 2);
+        if (!(before & 1)) /* joined an open job (this one, or a later one posted meanwhile) */
+            run_chunks(pool);
+        if (atomic_fetch_sub(&pool->job_state, 2) == 3 && atomic_load(&pool->caller_sleeping))
+            futex(&pool->job_state, FUTEX_WAKE, 1);
     }
     return NULL;
 }
@@ -133,6 +139,7 @@ et_threadpool *et_threadpool_create(int threads, et_err *err) {
     if (!pool)
         goto nomem;
     pool->threads = threads;
+    atomic_store(&pool->job_state, 1); /* closed until the first job */
     pool->tids = calloc((size_t)threads, sizeof *pool->tids);
     pool->workers = calloc((size_t)threads, sizeof *pool->workers);
     if (!pool->tids || !pool->workers)
@@ -210,20 +217,22 @@ void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t ma
     pool->n = n;
     pool->chunk = chunk;
     atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool->pending, (uint32_t)(pool->threads - 1), memory_order_relaxed);
+    /* Reopen by clearing the bit, never by a store: a worker that woke late for the last job may be between its
+     * +2 and -2, and its pair must stay balanced. */
+    atomic_fetch_and(&pool->job_state, ~1u);
     post(pool);
     run_chunks(pool);
-    uint32_t left = spin_while_equal(&pool->pending, (uint32_t)(pool->threads - 1));
-    while (left != 0) {
-        left = spin_while_equal(&pool->pending, left);
-        if (left == 0)
+    uint32_t state = atomic_fetch_or(&pool->job_state, 1) | 1; /* closed: late workers will not join */
+    while (state != 1) {
+        state = spin_while_equal(&pool->job_state, state);
+        if (state == 1)
             break;
         atomic_store(&pool->caller_sleeping, 1);
-        left = atomic_load(&pool->pending);
-        if (left != 0)
-            futex(&pool->pending, FUTEX_WAIT, left);
+        state = atomic_load(&pool->job_state);
+        if (state != 1)
+            futex(&pool->job_state, FUTEX_WAIT, state);
         atomic_store(&pool->caller_sleeping, 0);
-        left = atomic_load(&pool->pending);
+        state = atomic_load(&pool->job_state);
     }
 }
 

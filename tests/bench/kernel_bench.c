@@ -8,10 +8,12 @@
  *      after a pause (workers asleep).
  *   4. The convolution operator on typical MobileNetV2 / ResNet layers, and the classifier GEMVs, at 1 and 2
  *      threads: ms per run (best of 5 medians) and GFLOP/s.
+ *   5. MobileNetV2 and ResNet-50 built from these operators and run back to back, at 1 and 2 threads.
  *
  * Usage: kernel_bench [--quick]   (EDGETUNE_ISA=... picks the path the operators use)
  * Timings on a shared machine are noisy: each figure is the best of several repetitions. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,8 @@
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 #include "engine/nhwc/conv2d.h"
+#include "engine/nhwc/matmul.h"
+#include "engine/nhwc/pool2d.h"
 #include "engine/threadpool.h"
 #include "util/mem.h"
 
@@ -168,6 +172,17 @@ static void bench_microkernels(et_cpu_isa isa, double peak) {
 /* --- 3. thread pool ------------------------------------------------------------------------------------- */
 static void empty_task(void *ctx, size_t begin, size_t end) { (void)ctx, (void)begin, (void)end; }
 
+/* Each of the 2 items waits until the other has started (or 10 ms passed): a job both threads must take part in,
+ * so its time is the full post / wake / join / finish round trip. */
+static void meet_task(void *ctx, size_t begin, size_t end) {
+    _Atomic int *arrived = ctx;
+    for (size_t i = begin; i < end; i++)
+        atomic_fetch_add(arrived, 1);
+    const double deadline = now_s() + 0.01;
+    while (atomic_load(arrived) < 2 && now_s() < deadline)
+        ;
+}
+
 static void bench_threadpool(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
@@ -184,6 +199,16 @@ static void bench_threadpool(void) {
         const double ns = (now_s() - t0) / (double)iters * 1e9;
         best = ns < best ? ns : best;
     }
+    double meet = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        const double t0 = now_s();
+        for (long i = 0; i < iters / 10; i++) {
+            _Atomic int arrived = 0;
+            et_threadpool_parallel_for_chunked(pool, 2, 1, meet_task, &arrived);
+        }
+        const double ns = (now_s() - t0) / (double)(iters / 10) * 1e9;
+        meet = ns < meet ? ns : meet;
+    }
     double cold = 1e30;
     for (int rep = 0; rep < 20; rep++) {
         const struct timespec nap = {0, 2 * 1000 * 1000}; /* past the spin window: the worker sleeps */
@@ -193,8 +218,9 @@ static void bench_threadpool(void) {
         const double ns = (now_s() - t0) * 1e9;
         cold = ns < cold ? ns : cold;
     }
-    printf("  empty parallel_for, 2 threads: %.0f ns back to back (workers spinning), %.1f us after 2 ms idle "
-           "(workers asleep, futex wake; best of 20)\n", best, cold / 1000.0);
+    printf("  parallel_for on 2 threads, back to back: %.0f ns for an empty job (the caller may finish it alone), "
+           "%.0f ns for a job both threads must join (post, join, finish); %.1f us after 2 ms idle (worker asleep, "
+           "futex wake; best of 20)\n", best, meet, cold / 1000.0);
     et_threadpool_destroy(pool);
 }
 
@@ -279,6 +305,171 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
     et_aligned_free(out);
 }
 
+
+/* --- 5. whole networks ------------------------------------------------------------------------------------ */
+/* The convolutions (with their fused Relu/Relu6 and residual adds), pooling and classifier of MobileNetV2 and
+ * ResNet-50 at 224x224, run back to back as an engine would: the kernel-side share of end-to-end latency.
+ * Missing: the NCHW<->NHWC conversion at the graph boundary, which an engine adds once per inference. */
+enum { NET_MAX = 80 };
+typedef enum { STEP_CONV, STEP_MAXPOOL, STEP_GAP, STEP_FC } step_kind;
+typedef struct {
+    step_kind kind;
+    et_conv2d_nhwc *conv;
+    et_pool2d_nhwc *pool;
+    et_fully_connected *fc;
+    size_t h, w, c, oh, ow, oc;
+    float *in, *out, *res;
+} step;
+typedef struct {
+    step steps[NET_MAX];
+    size_t count;
+    double macs;
+} net;
+
+/* Appends a convolution reading `in` (h x w x c); returns its output buffer. */
+static float *net_conv(net *n, float *in, size_t *h, size_t *w, size_t *c, size_t oc, size_t k, size_t stride,
+                       size_t groups, float relu_max, float *residual) {
+    et_conv2d_nhwc_params p = {0};
+    p.in_channels = *c, p.out_channels = oc, p.groups = groups, p.kernel_h = p.kernel_w = k;
+    p.stride_h = p.stride_w = stride, p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+    p.clamp = relu_max > 0, p.out_min = 0.0f, p.out_max = relu_max;
+    p.residual = residual != NULL;
+    float *wts = alloc_floats(oc * (*c / groups) * k * k, 0.001f), *bias = alloc_floats(oc, 0.01f);
+    step *s = &n->steps[n->count++];
+    et_err err = {0};
+    s->kind = STEP_CONV;
+    if (et_conv2d_nhwc_create(&p, wts, bias, &s->conv, &err) != ET_OK) {
+        fprintf(stderr, "kernel_bench: %s\n", err.msg);
+        exit(1);
+    }
+    size_t oh, ow;
+    et_conv2d_nhwc_output_size(s->conv, *h, *w, &oh, &ow);
+    s->in = in, s->res = residual, s->out = alloc_floats(oh * ow * oc, 0.0f);
+    s->h = *h, s->w = *w, s->c = *c;
+    et_conv2d_nhwc_setup(s->conv, 1, *h, *w, in, s->out, residual, NULL, &err);
+    n->macs += (double)et_conv2d_nhwc_macs(s->conv);
+    *h = oh, *w = ow, *c = oc;
+    et_aligned_free(wts);
+    et_aligned_free(bias);
+    return s->out;
+}
+
+static float *net_tail(net *n, float *in, size_t h, size_t w, size_t c, size_t classes) {
+    step *g = &n->steps[n->count++];
+    g->kind = STEP_GAP, g->in = in, g->h = h, g->w = w, g->c = c, g->out = alloc_floats(c, 0.0f);
+    step *f = &n->steps[n->count++];
+    et_fully_connected_params p = {0};
+    p.in_features = c, p.out_features = classes;
+    float *wts = alloc_floats(c * classes, 0.001f);
+    et_err err = {0};
+    f->kind = STEP_FC;
+    et_fully_connected_create(&p, wts, NULL, &f->fc, &err);
+    f->in = g->out, f->out = alloc_floats(classes, 0.0f);
+    et_fully_connected_setup(f->fc, 1, f->in, f->out, &err);
+    n->macs += (double)(c * classes);
+    et_aligned_free(wts);
+    return f->out;
+}
+
+static void build_mobilenet_v2(net *n, float *image) {
+    static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                                     {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    size_t h = 224, w = 224, c = 3;
+    float *x = net_conv(n, image, &h, &w, &c, 32, 3, 2, 1, 6.0f, NULL);
+    for (int b = 0; b < 7; b++)
+        for (size_t r = 0; r < cfg[b][2]; r++) {
+            const size_t t = cfg[b][0], oc = cfg[b][1], stride = r == 0 ? cfg[b][3] : 1;
+            float *block_in = x;
+            const size_t in_c = c;
+            if (t != 1)
+                x = net_conv(n, x, &h, &w, &c, in_c * t, 1, 1, 1, 6.0f, NULL);
+            x = net_conv(n, x, &h, &w, &c, c, 3, stride, c, 6.0f, NULL);
+            x = net_conv(n, x, &h, &w, &c, oc, 1, 1, 1, 0.0f, stride == 1 && in_c == oc ? block_in : NULL);
+        }
+    x = net_conv(n, x, &h, &w, &c, 1280, 1, 1, 1, 6.0f, NULL);
+    net_tail(n, x, h, w, c, 1000);
+}
+
+static void build_resnet50(net *n, float *image) {
+    size_t h = 224, w = 224, c = 3;
+    float *x = net_conv(n, image, &h, &w, &c, 64, 7, 2, 1, INFINITY, NULL);
+    step *mp = &n->steps[n->count++];
+    et_pool2d_nhwc_params pp = {0};
+    pp.kind = ET_POOL_MAX, pp.channels = 64, pp.kernel_h = pp.kernel_w = 3, pp.stride_h = pp.stride_w = 2;
+    pp.pad_top = pp.pad_left = pp.pad_bottom = pp.pad_right = 1;
+    et_err err = {0};
+    mp->kind = STEP_MAXPOOL;
+    et_pool2d_nhwc_create(&pp, &mp->pool, &err);
+    mp->in = x, mp->out = alloc_floats(56 * 56 * 64, 0.0f);
+    et_pool2d_nhwc_setup(mp->pool, 1, h, w, x, mp->out, &err);
+    x = mp->out, h = 56, w = 56;
+    static const size_t blocks[4] = {3, 4, 6, 3};
+    for (int s = 0; s < 4; s++)
+        for (size_t b = 0; b < blocks[s]; b++) {
+            const size_t width = (size_t)64 << s, stride = b == 0 && s > 0 ? 2 : 1;
+            float *shortcut = x;
+            size_t sh = h, sw = w, sc = c;
+            if (b == 0)
+                shortcut = net_conv(n, x, &sh, &sw, &sc, width * 4, 1, stride, 1, 0.0f, NULL);
+            float *y = net_conv(n, x, &h, &w, &c, width, 1, 1, 1, INFINITY, NULL);
+            y = net_conv(n, y, &h, &w, &c, width, 3, stride, 1, INFINITY, NULL);
+            x = net_conv(n, y, &h, &w, &c, width * 4, 1, 1, 1, INFINITY, shortcut);
+        }
+    net_tail(n, x, h, w, c, 1000);
+}
+
+static void net_run(net *n, et_threadpool *pool) {
+    et_err err = {0};
+    for (size_t i = 0; i < n->count; i++) {
+        step *s = &n->steps[i];
+        switch (s->kind) {
+        case STEP_CONV: et_conv2d_nhwc_run(s->conv, pool, &err); break;
+        case STEP_MAXPOOL: et_pool2d_nhwc_run(s->pool, pool, &err); break;
+        case STEP_GAP: et_global_avgpool_nhwc(1, s->h * s->w, s->c, s->in, 0, s->out, 0, -INFINITY, INFINITY, pool); break;
+        case STEP_FC: et_fully_connected_run(s->fc, pool, &err); break;
+        }
+    }
+}
+
+static void net_free(net *n) {
+    for (size_t i = 0; i < n->count; i++) {
+        step *s = &n->steps[i];
+        et_conv2d_nhwc_destroy(s->conv);
+        et_pool2d_nhwc_destroy(s->pool);
+        et_fully_connected_destroy(s->fc);
+        et_aligned_free(s->out);
+    }
+}
+
+static void bench_network(const char *name, void (*build)(net *, float *), et_threadpool *pools[2]) {
+    net *n = calloc(1, sizeof *n);
+    float *image = alloc_floats(224 * 224 * 3, 0.5f);
+    build(n, image);
+    double ms[2][2];
+    for (int t = 0; t < 2; t++) {
+        net_run(n, pools[t]);
+        const int reps = quick ? 5 : 31;
+        double samples[31];
+        for (int i = 0; i < reps; i++) {
+            const double t0 = now_s();
+            net_run(n, pools[t]);
+            samples[i] = now_s() - t0;
+        }
+        for (int i = 1; i < reps; i++)
+            for (int j = i; j > 0 && samples[j] < samples[j - 1]; j--) {
+                const double tmp = samples[j];
+                samples[j] = samples[j - 1];
+                samples[j - 1] = tmp;
+            }
+        ms[t][0] = samples[0] * 1e3, ms[t][1] = samples[reps / 2] * 1e3;
+    }
+    printf("  %-14s %3zu ops %5.2f GMAC | 1 thread: min %7.2f ms median %7.2f ms | 2 threads: min %7.2f ms median "
+           "%7.2f ms\n", name, n->count, n->macs / 1e9, ms[0][0], ms[0][1], ms[1][0], ms[1][1]);
+    net_free(n);
+    free(n);
+    et_aligned_free(image);
+}
+
 int main(int argc, char **argv) {
     quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     const et_cpu_features *f = et_cpu_features_get();
@@ -300,6 +491,10 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
         bench_layer(&layers[i], pools);
+    printf("\nWhole networks at 224x224, batch 1 (convolutions with fused activations and residual adds, pooling,\n"
+           "classifier; no layout conversion at the graph boundary):\n");
+    bench_network("MobileNetV2", build_mobilenet_v2, pools);
+    bench_network("ResNet-50", build_resnet50, pools);
     et_threadpool_destroy(pools[1]);
     return 0;
 }

@@ -3,8 +3,7 @@
  * 12 accumulators (6 rows x 2 ymm) + 2 loads of W + 1 broadcast of A = 15 of the 16 ymm registers. Each k step
  * is 12 independent FMAs against 8 loads, so two FMA pipes with a 4-cycle latency stay full (Zen 3: 6 cycles
  * per step at 2 FMAs/cycle, loads at 3/cycle take under 3). The same inner loop as f32-gemm-6x16-avx2, run once
- * per kernel tap with that tap's 6 row pointers. W is prefetched 24 steps ahead: for large K (3x3 x 512
- * channels) the panel lives in L2, and the hardware prefetcher alone leaves the FMAs waiting. */
+ * per kernel tap with that tap's 6 row pointers. */
 #include <immintrin.h>
 
 #include <stdint.h>
@@ -61,7 +60,6 @@ ET_F32_IGEMM_UKERNEL(et_f32_igemm_ukernel_6x16__avx2) {
 #pragma GCC unroll 2
             for (size_t k = 0; k < kc; k++) {
                 const __m256 bl = _mm256_loadu_ps(w), bh = _mm256_loadu_ps(w + 8);
-                _mm_prefetch((const char *)(w + 384), _MM_HINT_T0);
                 w += 16;
                 __m256 av = _mm256_broadcast_ss(a0 + k);
                 acc0l = _mm256_fmadd_ps(av, bl, acc0l);
