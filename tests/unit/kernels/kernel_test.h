@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "engine/cpu.h"
+#include "util/status.h"
 #include "et_test.h"
 #include "util/mem.h"
 
@@ -42,6 +43,16 @@ static inline float *kt_alloc(size_t n) {
     }
     return p;
 }
+
+/* Runs a call that returns et_status once (ET_REQUIRE would evaluate it twice) and stops the test function on
+ * failure, printing the error an `et_err err` in scope holds. */
+#define KT_REQUIRE_OK(expr)                                                                                  \
+    do {                                                                                                     \
+        const et_status kt_st_ = (expr);                                                                     \
+        ET_CHECK_MSG(kt_st_ == ET_OK, "%s", err.msg);                                                        \
+        if (kt_st_ != ET_OK)                                                                                 \
+            return;                                                                                          \
+    } while (0)
 
 /* True when the kernels of `isa` can be checked here; prints why not otherwise (once per test and ISA). */
 static inline int kt_isa_runnable(et_cpu_isa isa, const void *config, const char *family) {

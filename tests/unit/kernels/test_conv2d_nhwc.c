@@ -62,7 +62,7 @@ static void run_case(const conv_case *cc, et_threadpool *pool) {
     p.post_params = (et_f32_unary_params){0, 0, cc->post == ET_UNARY_LRELU ? 0.1f : 0.2f, 0.5f};
     et_conv2d_nhwc *op = NULL;
     et_err err = {0};
-    ET_REQUIRE(et_conv2d_nhwc_create(&p, w, bias, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_conv2d_nhwc_create(&p, w, bias, &op, &err));
     ET_CHECK(et_conv2d_nhwc_packed_bytes(op) >= cc->oc * (gic * cc->kh * cc->kw + 1) * sizeof(float));
     /* run twice: the second time on a copy of the input at another address, same shape */
     for (int pass = 0; pass < 2; pass++) {
@@ -74,9 +74,8 @@ static void run_case(const conv_case *cc, et_threadpool *pool) {
         }
         for (size_t i = 0; i < out_n; i++)
             out[i] = 12345.0f;
-        ET_REQUIRE(et_conv2d_nhwc_setup(op, cc->n, cc->h, cc->w, input, out, cc->residual ? res : NULL, NULL, &err) ==
-                   ET_OK);
-        ET_REQUIRE(et_conv2d_nhwc_run(op, pool, &err) == ET_OK);
+        KT_REQUIRE_OK(et_conv2d_nhwc_setup(op, cc->n, cc->h, cc->w, input, out, cc->residual ? res : NULL, NULL, &err));
+        KT_REQUIRE_OK(et_conv2d_nhwc_run(op, pool, &err));
         int bad = 0;
         for (size_t b = 0; b < cc->n; b++)
             for (size_t o = 0; o < cc->oc; o++)
@@ -166,11 +165,11 @@ static void test_conv_cases(void) {
 
 static void test_conv_paths_and_errors(void) {
     et_conv2d_nhwc_params p = {0};
-    const float w[64] = {0};
+    const float w[4 * 4 * 9] = {0}; /* the largest weight below: 4 -> 4 channels, 3x3 */
     et_conv2d_nhwc *op = NULL;
     et_err err = {0};
     p.in_channels = 4, p.out_channels = 4, p.kernel_h = 1, p.kernel_w = 1;
-    ET_REQUIRE(et_conv2d_nhwc_create(&p, w, NULL, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_conv2d_nhwc_create(&p, w, NULL, &op, &err));
     ET_CHECK_INT(et_conv2d_nhwc_path(op), ET_CONV_PATH_GEMM);
     ET_CHECK(strstr(et_conv2d_nhwc_kernel_name(op), "f32-gemm-") != NULL);
     float buf[16];
@@ -178,14 +177,14 @@ static void test_conv_paths_and_errors(void) {
     ET_CHECK_INT(et_conv2d_nhwc_setup(op, 1, 2, 2, NULL, buf, NULL, NULL, &err), ET_E_INPUT);
     et_conv2d_nhwc_destroy(op);
     p.kernel_h = p.kernel_w = 3, p.groups = 4;
-    ET_REQUIRE(et_conv2d_nhwc_create(&p, w, NULL, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_conv2d_nhwc_create(&p, w, NULL, &op, &err));
     ET_CHECK_INT(et_conv2d_nhwc_path(op), ET_CONV_PATH_DWCONV);
     ET_CHECK(strstr(et_conv2d_nhwc_kernel_name(op), "f32-dwconv-") != NULL);
     ET_CHECK_INT(et_conv2d_nhwc_setup(op, 1, 2, 2, buf, buf, NULL, NULL, &err), ET_E_INPUT); /* 2x2 < 3x3 */
     ET_CHECK(strstr(err.msg, "smaller than the 3x3 kernel") != NULL);
     et_conv2d_nhwc_destroy(op);
     p.groups = 1;
-    ET_REQUIRE(et_conv2d_nhwc_create(&p, w, NULL, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_conv2d_nhwc_create(&p, w, NULL, &op, &err));
     ET_CHECK_INT(et_conv2d_nhwc_path(op), ET_CONV_PATH_IGEMM);
     et_conv2d_nhwc_destroy(op);
     p.groups = 3;

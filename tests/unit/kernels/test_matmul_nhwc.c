@@ -18,10 +18,10 @@ static void check_fc(size_t rows, size_t in, size_t out, int kn, int clamp, int 
     p.post = post, p.post_op = ET_UNARY_HSWISH;
     et_fully_connected *op = NULL;
     et_err err = {0};
-    ET_REQUIRE(et_fully_connected_create(&p, w, b, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_fully_connected_create(&p, w, b, &op, &err));
     ET_CHECK(et_fully_connected_packed_bytes(op) >= in * out * sizeof(float));
-    ET_REQUIRE(et_fully_connected_setup(op, rows, x, y, &err) == ET_OK);
-    ET_REQUIRE(et_fully_connected_run(op, pool, &err) == ET_OK);
+    KT_REQUIRE_OK(et_fully_connected_setup(op, rows, x, y, &err));
+    KT_REQUIRE_OK(et_fully_connected_run(op, pool, &err));
     int bad = 0;
     for (size_t r = 0; r < rows; r++)
         for (size_t o = 0; o < out && bad < 3; o++) {
@@ -76,15 +76,15 @@ static void check_dynamic(size_t batch, size_t m, size_t k, size_t n, int trans,
     p.b_transposed = trans;
     et_matmul_dynamic *op = NULL;
     et_err err = {0};
-    ET_REQUIRE(et_matmul_dynamic_create(&p, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_matmul_dynamic_create(&p, &op, &err));
     /* once with the operator's own scratch, once with the caller's */
     for (int pass = 0; pass < 2; pass++) {
         void *scratch = NULL;
         if (pass == 1)
             scratch = et_aligned_alloc(et_matmul_dynamic_scratch_bytes(op, batch, k, n, shared));
-        ET_REQUIRE(et_matmul_dynamic_setup(op, batch, m, k, n, a, m * k, b, shared ? 0 : k * n, c, m * n, scratch,
-                                           &err) == ET_OK);
-        ET_REQUIRE(et_matmul_dynamic_run(op, pool, &err) == ET_OK);
+        KT_REQUIRE_OK(et_matmul_dynamic_setup(op, batch, m, k, n, a, m * k, b, shared ? 0 : k * n, c, m * n, scratch,
+                                           &err));
+        KT_REQUIRE_OK(et_matmul_dynamic_run(op, pool, &err));
         int bad = 0;
         for (size_t i = 0; i < batch; i++)
             for (size_t r = 0; r < m; r++)

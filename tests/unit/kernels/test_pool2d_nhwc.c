@@ -20,16 +20,17 @@ static void run_case(const pool_case *pc, et_threadpool *pool) {
     p.input_pixel_stride = pc->c + 2, p.output_pixel_stride = pc->c + 1;
     et_pool2d_nhwc *op = NULL;
     et_err err = {0};
-    ET_REQUIRE(et_pool2d_nhwc_create(&p, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_pool2d_nhwc_create(&p, &op, &err));
     size_t oh, ow;
-    ET_REQUIRE(et_pool2d_nhwc_output_size(op, pc->h, pc->w, &oh, &ow));
+    const bool sized = et_pool2d_nhwc_output_size(op, pc->h, pc->w, &oh, &ow);
+    ET_REQUIRE(sized);
     const size_t in_n = pc->n * pc->h * pc->w * (pc->c + 2), out_n = pc->n * oh * ow * (pc->c + 1);
     float *in = kt_alloc(2 * in_n), *out = kt_alloc(out_n);
     kt_fill(in, 2 * in_n, -2.0f, 1.0f);
     for (int pass = 0; pass < 2; pass++) {
         const float *input = in + pass * in_n;
-        ET_REQUIRE(et_pool2d_nhwc_setup(op, pc->n, pc->h, pc->w, input, out, &err) == ET_OK);
-        ET_REQUIRE(et_pool2d_nhwc_run(op, pool, &err) == ET_OK);
+        KT_REQUIRE_OK(et_pool2d_nhwc_setup(op, pc->n, pc->h, pc->w, input, out, &err));
+        KT_REQUIRE_OK(et_pool2d_nhwc_run(op, pool, &err));
         int bad = 0;
         for (size_t b = 0; b < pc->n; b++)
             for (size_t y = 0; y < oh; y++)
@@ -123,7 +124,7 @@ static void test_pool_errors(void) {
     et_err err = {0};
     ET_CHECK_INT(et_pool2d_nhwc_create(&p, &op, &err), ET_E_INPUT);
     p.channels = 4, p.kernel_h = p.kernel_w = 3;
-    ET_REQUIRE(et_pool2d_nhwc_create(&p, &op, &err) == ET_OK);
+    KT_REQUIRE_OK(et_pool2d_nhwc_create(&p, &op, &err));
     float buf[64];
     ET_CHECK_INT(et_pool2d_nhwc_run(op, NULL, &err), ET_E_RUNTIME);
     ET_CHECK_INT(et_pool2d_nhwc_setup(op, 1, 2, 2, buf, buf, &err), ET_E_INPUT);
