@@ -308,7 +308,8 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
 
 /* --- 5. whole networks ------------------------------------------------------------------------------------ */
 /* The convolutions (with their fused Relu/Relu6 and residual adds), pooling and classifier of MobileNetV2 and
- * ResNet-50 at 224x224, run back to back as an engine would: the kernel-side share of end-to-end latency.
+ * ResNet-50 at 224x224, run back to back as an engine would, with activations rotating through 5 buffers as in
+ * an arena: the kernel-side share of end-to-end latency.
  * Missing: the NCHW<->NHWC conversion at the graph boundary, which an engine adds once per inference. */
 enum { NET_MAX = 80 };
 typedef enum { STEP_CONV, STEP_MAXPOOL, STEP_GAP, STEP_FC } step_kind;
@@ -320,15 +321,29 @@ typedef struct {
     size_t h, w, c, oh, ow, oc;
     float *in, *out, *res;
 } step;
+enum { NET_BUFFERS = 5, NET_BUFFER_FLOATS = 112 * 112 * 96 }; /* the largest activation of either network */
 typedef struct {
     step steps[NET_MAX];
     size_t count;
     double macs;
+    float *buffers[NET_BUFFERS]; /* activations rotate through these, as in an engine's arena */
 } net;
 
-/* Appends a convolution reading `in` (h x w x c); returns its output buffer. */
+/* A buffer that is none of the (up to 3) live ones. */
+static float *net_pick(net *n, const float *a, const float *b, const float *c) {
+    for (int i = 0; i < NET_BUFFERS; i++) {
+        if (!n->buffers[i])
+            n->buffers[i] = alloc_floats(NET_BUFFER_FLOATS, 0.0f);
+        if (n->buffers[i] != a && n->buffers[i] != b && n->buffers[i] != c)
+            return n->buffers[i];
+    }
+    return NULL; /* not reached: 5 buffers, at most 3 live */
+}
+
+/* Appends a convolution reading `in` (h x w x c) into a buffer that is not `keep` (a tensor a later step reads);
+ * returns its output buffer. */
 static float *net_conv(net *n, float *in, size_t *h, size_t *w, size_t *c, size_t oc, size_t k, size_t stride,
-                       size_t groups, float relu_max, float *residual) {
+                       size_t groups, float relu_max, float *residual, const float *keep) {
     et_conv2d_nhwc_params p = {0};
     p.in_channels = *c, p.out_channels = oc, p.groups = groups, p.kernel_h = p.kernel_w = k;
     p.stride_h = p.stride_w = stride, p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
@@ -344,7 +359,7 @@ static float *net_conv(net *n, float *in, size_t *h, size_t *w, size_t *c, size_
     }
     size_t oh, ow;
     et_conv2d_nhwc_output_size(s->conv, *h, *w, &oh, &ow);
-    s->in = in, s->res = residual, s->out = alloc_floats(oh * ow * oc, 0.0f);
+    s->in = in, s->res = residual, s->out = net_pick(n, in, residual, keep);
     s->h = *h, s->w = *w, s->c = *c;
     et_conv2d_nhwc_setup(s->conv, 1, *h, *w, in, s->out, residual, NULL, &err);
     n->macs += (double)et_conv2d_nhwc_macs(s->conv);
@@ -356,7 +371,7 @@ static float *net_conv(net *n, float *in, size_t *h, size_t *w, size_t *c, size_
 
 static float *net_tail(net *n, float *in, size_t h, size_t w, size_t c, size_t classes) {
     step *g = &n->steps[n->count++];
-    g->kind = STEP_GAP, g->in = in, g->h = h, g->w = w, g->c = c, g->out = alloc_floats(c, 0.0f);
+    g->kind = STEP_GAP, g->in = in, g->h = h, g->w = w, g->c = c, g->out = net_pick(n, in, NULL, NULL);
     step *f = &n->steps[n->count++];
     et_fully_connected_params p = {0};
     p.in_features = c, p.out_features = classes;
@@ -364,7 +379,7 @@ static float *net_tail(net *n, float *in, size_t h, size_t w, size_t c, size_t c
     et_err err = {0};
     f->kind = STEP_FC;
     et_fully_connected_create(&p, wts, NULL, &f->fc, &err);
-    f->in = g->out, f->out = alloc_floats(classes, 0.0f);
+    f->in = g->out, f->out = net_pick(n, g->out, NULL, NULL);
     et_fully_connected_setup(f->fc, 1, f->in, f->out, &err);
     n->macs += (double)(c * classes);
     et_aligned_free(wts);
@@ -375,24 +390,24 @@ static void build_mobilenet_v2(net *n, float *image) {
     static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
                                      {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     size_t h = 224, w = 224, c = 3;
-    float *x = net_conv(n, image, &h, &w, &c, 32, 3, 2, 1, 6.0f, NULL);
+    float *x = net_conv(n, image, &h, &w, &c, 32, 3, 2, 1, 6.0f, NULL, NULL);
     for (int b = 0; b < 7; b++)
         for (size_t r = 0; r < cfg[b][2]; r++) {
             const size_t t = cfg[b][0], oc = cfg[b][1], stride = r == 0 ? cfg[b][3] : 1;
             float *block_in = x;
             const size_t in_c = c;
             if (t != 1)
-                x = net_conv(n, x, &h, &w, &c, in_c * t, 1, 1, 1, 6.0f, NULL);
-            x = net_conv(n, x, &h, &w, &c, c, 3, stride, c, 6.0f, NULL);
-            x = net_conv(n, x, &h, &w, &c, oc, 1, 1, 1, 0.0f, stride == 1 && in_c == oc ? block_in : NULL);
+                x = net_conv(n, x, &h, &w, &c, in_c * t, 1, 1, 1, 6.0f, NULL, block_in);
+            x = net_conv(n, x, &h, &w, &c, c, 3, stride, c, 6.0f, NULL, block_in);
+            x = net_conv(n, x, &h, &w, &c, oc, 1, 1, 1, 0.0f, stride == 1 && in_c == oc ? block_in : NULL, NULL);
         }
-    x = net_conv(n, x, &h, &w, &c, 1280, 1, 1, 1, 6.0f, NULL);
+    x = net_conv(n, x, &h, &w, &c, 1280, 1, 1, 1, 6.0f, NULL, NULL);
     net_tail(n, x, h, w, c, 1000);
 }
 
 static void build_resnet50(net *n, float *image) {
     size_t h = 224, w = 224, c = 3;
-    float *x = net_conv(n, image, &h, &w, &c, 64, 7, 2, 1, INFINITY, NULL);
+    float *x = net_conv(n, image, &h, &w, &c, 64, 7, 2, 1, INFINITY, NULL, NULL);
     step *mp = &n->steps[n->count++];
     et_pool2d_nhwc_params pp = {0};
     pp.kind = ET_POOL_MAX, pp.channels = 64, pp.kernel_h = pp.kernel_w = 3, pp.stride_h = pp.stride_w = 2;
@@ -400,7 +415,7 @@ static void build_resnet50(net *n, float *image) {
     et_err err = {0};
     mp->kind = STEP_MAXPOOL;
     et_pool2d_nhwc_create(&pp, &mp->pool, &err);
-    mp->in = x, mp->out = alloc_floats(56 * 56 * 64, 0.0f);
+    mp->in = x, mp->out = net_pick(n, x, NULL, NULL);
     et_pool2d_nhwc_setup(mp->pool, 1, h, w, x, mp->out, &err);
     x = mp->out, h = 56, w = 56;
     static const size_t blocks[4] = {3, 4, 6, 3};
@@ -410,10 +425,10 @@ static void build_resnet50(net *n, float *image) {
             float *shortcut = x;
             size_t sh = h, sw = w, sc = c;
             if (b == 0)
-                shortcut = net_conv(n, x, &sh, &sw, &sc, width * 4, 1, stride, 1, 0.0f, NULL);
-            float *y = net_conv(n, x, &h, &w, &c, width, 1, 1, 1, INFINITY, NULL);
-            y = net_conv(n, y, &h, &w, &c, width, 3, stride, 1, INFINITY, NULL);
-            x = net_conv(n, y, &h, &w, &c, width * 4, 1, 1, 1, INFINITY, shortcut);
+                shortcut = net_conv(n, x, &sh, &sw, &sc, width * 4, 1, stride, 1, 0.0f, NULL, x);
+            float *y = net_conv(n, x, &h, &w, &c, width, 1, 1, 1, INFINITY, NULL, shortcut);
+            y = net_conv(n, y, &h, &w, &c, width, 3, stride, 1, INFINITY, NULL, shortcut);
+            x = net_conv(n, y, &h, &w, &c, width * 4, 1, 1, 1, INFINITY, shortcut, NULL);
         }
     net_tail(n, x, h, w, c, 1000);
 }
@@ -437,8 +452,9 @@ static void net_free(net *n) {
         et_conv2d_nhwc_destroy(s->conv);
         et_pool2d_nhwc_destroy(s->pool);
         et_fully_connected_destroy(s->fc);
-        et_aligned_free(s->out);
     }
+    for (int i = 0; i < NET_BUFFERS; i++)
+        et_aligned_free(n->buffers[i]);
 }
 
 static void bench_network(const char *name, void (*build)(net *, float *), et_threadpool *pools[2]) {
