@@ -77,10 +77,14 @@ static void sweep(et_cpu_isa isa) {
         for (size_t i = 0; i < sizeof kss / sizeof kss[0]; i++)
             check_dwconv(cfg, 0, channels, kss[i], 2, -INFINITY, INFINITY);
     }
-    const size_t wide[] = {ct * 6 + 3, 97, 144};
-    for (size_t i = 0; i < 3; i++) {
+    /* wide channel counts reach the blocked path of kernels that switch on the weight size (AVX2 9p: >= 385),
+     * with widths that leave a partial block of pixels */
+    const size_t wide[] = {ct * 6 + 3, 97, 144, 385, 400, 963};
+    for (size_t i = 0; i < 6; i++) {
         if (cfg->ukernel_9p)
-            check_dwconv(cfg, 1, wide[i], 9, 5, 0.0f, 6.0f);
+            check_dwconv(cfg, 1, wide[i], 9, 11, -INFINITY, INFINITY);
+        if (cfg->ukernel_9p)
+            check_dwconv(cfg, 1, wide[i], 9, 17, 0.0f, 6.0f);
         check_dwconv(cfg, 0, wide[i], 25, 4, -0.5f, 0.5f);
     }
 }
