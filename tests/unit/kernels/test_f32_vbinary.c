@@ -64,7 +64,7 @@ static void sweep(et_cpu_isa isa) {
     const et_f32_minmax_params none = {-INFINITY, INFINITY}, window = {-1.5f, 2.0f};
     for (int op = 0; op < ET_BINARY_COUNT; op++)
         for (int bs = 0; bs < 2; bs++)
-            for (size_t n = 1; n <= MAXN; n = n < 70 ? n + 1 : MAXN + 1 - (n == 70) * 1) {
+            for (size_t n = 1; n <= MAXN; n = n < 70 ? n + 1 : n == 70 ? MAXN : MAXN + 1) { /* 1..70, 1000 */
                 const et_f32_minmax_params *p = n % 3 == 0 ? &window : &none;
                 fill_nonzero(a, n);
                 fill_nonzero(b, n);
