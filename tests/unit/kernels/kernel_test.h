@@ -1,0 +1,69 @@
+/* kernel_test.h: shared helpers for the kernel tests: a seeded random generator, the ISA sweep (each ISA this
+ * build has and this CPU runs; the others are skipped with a printed line), and relative-error checks. */
+#ifndef ET_KERNEL_TEST_H
+#define ET_KERNEL_TEST_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/cpu.h"
+#include "util/status.h"
+#include "et_test.h"
+#include "util/mem.h"
+
+static uint64_t kt_rng_state = 0x9e3779b97f4a7c15ull;
+
+static inline uint32_t kt_rand_u32(void) {
+    uint64_t x = kt_rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    kt_rng_state = x;
+    return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* Uniform in [lo, hi). */
+static inline float kt_rand_f32(float lo, float hi) {
+    return lo + (hi - lo) * (float)(kt_rand_u32() >> 8) * (1.0f / 16777216.0f);
+}
+
+static inline void kt_fill(float *x, size_t n, float lo, float hi) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = kt_rand_f32(lo, hi);
+}
+
+/* An aligned buffer of n floats (plus a guard) that aborts the test binary on failure: tests only. */
+static inline float *kt_alloc(size_t n) {
+    float *p = et_aligned_alloc((n + 16) * sizeof(float));
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* Runs a call that returns et_status once (ET_REQUIRE would evaluate it twice) and stops the test function on
+ * failure, printing the error an `et_err err` in scope holds. */
+#define KT_REQUIRE_OK(expr)                                                                                  \
+    do {                                                                                                     \
+        const et_status kt_st_ = (expr);                                                                     \
+        ET_CHECK_MSG(kt_st_ == ET_OK, "%s", err.msg);                                                        \
+        if (kt_st_ != ET_OK)                                                                                 \
+            return;                                                                                          \
+    } while (0)
+
+/* True when the kernels of `isa` can be checked here; prints why not otherwise (once per test and ISA). */
+static inline int kt_isa_runnable(et_cpu_isa isa, const void *config, const char *family) {
+    if (!config)
+        return 0; /* this build has no kernels of that ISA (other architecture): nothing to say */
+    if (!et_cpu_can_run(isa)) {
+        fprintf(stderr, "skip %s %s: this CPU lacks the ISA; run this test on a machine that has it\n", family,
+                et_cpu_isa_label(isa));
+        return 0;
+    }
+    return 1;
+}
+
+#endif
