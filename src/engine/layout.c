@@ -276,7 +276,7 @@ static et_status rewrite(lay *L) {
             }
         }
         if (agnostic) {
-            for (int k = 0; k < n->n_inputs; k++) {
+            for (int k = 0; k < g->nodes[i].n_inputs; k++) {
                 int v = g->nodes[i].inputs[k];
                 if (v < 0)
                     continue;
@@ -304,8 +304,8 @@ static et_status rewrite(lay *L) {
                 return ET_E_NOMEM;
             continue;
         }
-        /* an ONNX-layout consumer: every input in ONNX layout */
-        for (int k = 0; k < n->n_inputs; k++) {
+        /* an ONNX-layout consumer: every input in ONNX layout (insertions move the node: index it afresh) */
+        for (int k = 0; k < g->nodes[L->pos].n_inputs; k++) {
             int v = g->nodes[L->pos].inputs[k];
             if (!need_onnx(L, v))
                 return ET_E_NOMEM;

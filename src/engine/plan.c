@@ -215,8 +215,11 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         int64_t bytes = numel > 0 ? numel * (int64_t)et_dtype_size(g->values[v].dtype) : 0;
         if (bytes > reqs[s].bytes)
             reqs[s].bytes = bytes;
-        if (g->values[v].kind == ET_VAL_INPUT)
+        if (g->values[v].kind == ET_VAL_INPUT) {
+            /* inputs are written once and read by every run: their buffer is never reused */
             reqs[s].first = -1;
+            reqs[s].last = p->n_steps;
+        }
         if (g->values[v].is_output)
             reqs[s].last = p->n_steps;
     }

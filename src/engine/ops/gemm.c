@@ -171,6 +171,7 @@ static et_status gemm_prepare(const et_graph *g, const et_node *n, et_op_inst *i
             for (int64_t kk = 0; kk < p->k; kk++)
                 p->bt[kk * p->n + q] = b[q * p->k + kk];
         inst->packed_bytes = p->k * p->n * (int64_t)sizeof(float);
+        inst->packed_inputs = 1u << 1; /* B is read from the transposed copy only */
     }
     inst->run = gemm_run_f32;
     snprintf(inst->kernel, sizeof inst->kernel, "%s", p->bt ? "ref-gemm-packed" : "ref-gemm");

@@ -98,7 +98,8 @@ static bool check_model(const char *dir, const char *name, int threads, char *wh
         }
         memcpy(t->data, in[n_in].data, (size_t)et_shape_numel(&t->shape) * et_dtype_size(t->dtype));
     }
-    if (et_plan_run(p, NULL, &err) != ET_OK) {
+    /* run twice: the second run must see the same inputs (a plan's input buffers are never reused) */
+    if (et_plan_run(p, NULL, &err) != ET_OK || et_plan_run(p, NULL, &err) != ET_OK) {
         snprintf(why, why_len, "run: %s", err.msg);
         goto done;
     }
