@@ -18,7 +18,8 @@ typedef struct et_cli {
 
 /* X(name, summary) in the order `edgetune --help` lists them. */
 #define ET_COMMAND_LIST(X)                                                                       \
-    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")
+    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")                   \
+    X(doctor, "which profilers work here (counters, power, memory, thermal), and why not")
 
 #define ET_X(name, summary) int et_cmd_##name(et_cli *cli, int argc, char **argv);
 ET_COMMAND_LIST(ET_X)
