@@ -173,9 +173,13 @@ static void decide_availability(et_counters *c, bool trial, const char *root) {
                 explain_open_failure(c, e, -fd);
             }
         } else if (!c->env.user_ok) {
-            explain_open_failure(c, e, EACCES);
+            et_probe_set(&e->probe, ET_AVAIL_NO_PERMISSION, EACCES, et_perf_permission_hint(&c->env),
+                         "perf_event_paranoid=%d and no CAP_PERFMON: unprivileged perf_event_open is refused",
+                         c->env.paranoid);
         } else if (e->hardware && e->pmu_class == CLASS_CORE && !c->hw_pmu_in_sysfs) {
             explain_open_failure(c, e, ENOENT);
+            snprintf(e->probe.why, sizeof e->probe.why, "no hardware PMU in /sys/bus/event_source/devices%s",
+                     c->env.hypervisor ? " (virtual machine without a virtual PMU)" : "");
         } else {
             et_probe_set(&e->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
         }
@@ -545,9 +549,9 @@ void et_counters_destroy(et_counters *c) {
     free(c);
 }
 
-void et_counters_summary(const et_counters *c, bool hardware, et_probe *out, char *detail, size_t cap) {
-    size_t used = 0;
-    detail[0] = '\0';
+void et_counters_summary(const et_counters *c, bool hardware, et_probe *out, char *text, size_t cap) {
+    char works[256] = "", fails[160] = "";
+    size_t wu = 0, fu = 0;
     int n_ok = 0, n_all = 0;
     const et_event *first_bad = NULL;
     for (int e = 0; e < c->n_events; e++) {
@@ -555,26 +559,34 @@ void et_counters_summary(const et_counters *c, bool hardware, et_probe *out, cha
         if (ev->hardware != hardware || (ev->optional && ev->probe.status == ET_AVAIL_UNSUPPORTED))
             continue;
         n_all++;
-        if (ev->probe.status == ET_AVAIL_OK) {
+        bool ok = ev->probe.status == ET_AVAIL_OK;
+        char *buf = ok ? works : fails;
+        size_t *used = ok ? &wu : &fu;
+        size_t bcap = ok ? sizeof works : sizeof fails;
+        int w = snprintf(buf + *used, bcap - *used, "%s%s", *used ? ", " : "", ev->label);
+        if (w > 0 && (size_t)w < bcap - *used)
+            *used += (size_t)w;
+        if (ok)
             n_ok++;
-            int w = snprintf(detail + used, cap - used, "%s%s", used ? ", " : "", ev->label);
-            if (w > 0 && (size_t)w < cap - used)
-                used += (size_t)w;
-        } else if (!first_bad) {
+        else if (!first_bad)
             first_bad = ev;
-        }
     }
     if (n_all == 0) {
         et_probe_set(out, ET_AVAIL_NOT_RUN, 0, NULL, "no %s events requested", hardware ? "hardware" : "software");
-    } else if (n_ok == 0 && first_bad) {
-        *out = first_bad->probe;
-    } else if (first_bad) {
-        *out = first_bad->probe;
-        out->status = ET_AVAIL_OK;
-        char tmp[ET_WHY_MAX];
-        snprintf(tmp, sizeof tmp, "%d of %d work; not %s: %s", n_ok, n_all, first_bad->label, first_bad->probe.why);
-        snprintf(out->why, sizeof out->why, "%s", tmp);
-    } else {
-        et_probe_set(out, ET_AVAIL_OK, 0, NULL, "%d of %d work", n_ok, n_all);
+        snprintf(text, cap, "%s", out->why);
+        return;
     }
+    if (!first_bad) {
+        et_probe_set(out, ET_AVAIL_OK, 0, NULL, "%d of %d work", n_ok, n_all);
+        snprintf(text, cap, "%d of %d work: %s", n_ok, n_all, works);
+        return;
+    }
+    *out = first_bad->probe;
+    if (n_ok == 0) {
+        snprintf(text, cap, "%s", first_bad->probe.why);
+        return;
+    }
+    out->status = ET_AVAIL_OK;
+    snprintf(out->why, sizeof out->why, "%d of %d work", n_ok, n_all);
+    snprintf(text, cap, "%d of %d work: %s; not %s: %s", n_ok, n_all, works, fails, first_bad->probe.why);
 }

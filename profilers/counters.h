@@ -86,9 +86,9 @@ void et_counters_stop(et_counters *c);
 int et_counters_read(const et_counters *c, int iterations, et_counter **out);
 void et_counters_destroy(et_counters *c);
 
-/* Availability summaries for doctor: of the hardware events and of the software events (the worst-first first
- * failure, or OK with a list of what works). */
-void et_counters_summary(const et_counters *c, bool hardware, et_probe *out, char *detail, size_t cap);
+/* Availability of the hardware or the software events, for doctor: OK when any works (hint and errno of the
+ * first that does not), else the first failure. text gets what works and what does not, and why. */
+void et_counters_summary(const et_counters *c, bool hardware, et_probe *out, char *text, size_t cap);
 
 /* --- maths, exposed for tests ------------------------------------------------------------------------------- */
 /* Parses a PERF_FORMAT_GROUP|ID|TOTAL_TIME_ENABLED|TOTAL_TIME_RUNNING buffer of n_bytes: {nr, ena, run,

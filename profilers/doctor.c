@@ -65,24 +65,23 @@ static void perf_items(et_doctor_report *r, const et_sysroot *sr, const et_perf_
     }
     for (int hw = 0; hw < 2; hw++) {
         et_probe p;
-        char detail[ET_DOCTOR_TEXT_MAX], works[256];
-        et_counters_summary(c, hw == 0, &p, works, sizeof works);
-        if (p.status == ET_AVAIL_OK)
-            snprintf(detail, sizeof detail, "%s: %s", p.why, works);
-        else
-            snprintf(detail, sizeof detail, "%s", p.why);
+        char detail[ET_DOCTOR_TEXT_MAX];
+        et_counters_summary(c, hw == 0, &p, detail, sizeof detail);
         if (hw == 0) {
+            size_t used = strlen(detail);
+            snprintf(detail + used, sizeof detail - used, "; kernel PMU: %s",
+                     c->hw_pmu_in_sysfs ? c->hw_pmu_name : "none in /sys/bus/event_source/devices");
             char pmu[64];
             int n = et_pfm_core_counters(pmu, sizeof pmu);
-            size_t used = strlen(detail);
-            snprintf(detail + used, sizeof detail - used, "; kernel PMU: %s; libpfm4 knows the CPU as %s",
-                     c->hw_pmu_in_sysfs ? c->hw_pmu_name : "none in /sys/bus/event_source/devices",
-                     pmu[0] ? pmu : "nothing specific (generic perf:: events only)");
-            if (n > 0) {
-                used = strlen(detail);
-                snprintf(detail + used, sizeof detail - used, " (%d counters; groups of at most %d)", n,
-                         c->group_cap);
-            }
+            used = strlen(detail);
+            if (!trial)
+                ; /* libpfm4 describes this machine's CPU, not the fixture's */
+            else if (pmu[0])
+                snprintf(detail + used, sizeof detail - used, "; libpfm4 knows the CPU as %s (%d counters; groups of "
+                         "at most %d)", pmu, n, c->group_cap);
+            else
+                snprintf(detail + used, sizeof detail - used, "; libpfm4 has no table for this CPU: generic perf:: "
+                         "events only");
         }
         add(r, hw == 0 ? "counters: hardware" : "counters: software", p.status, p.hint, "%s%s", detail,
             fixture_note);

@@ -79,6 +79,12 @@ void et_host_info_read_at(const et_sysroot *sr, et_host_info *out) {
             et_text_field_str(cpuinfo, "model name", out->cpu, sizeof out->cpu);
         if (!out->cpu[0])
             et_text_field_str(cpuinfo, "Hardware", out->cpu, sizeof out->cpu);
+        if (!sr->is_real) /* a fixture describes another machine: its cpuinfo says which architecture */
+            snprintf(out->arch, sizeof out->arch, "%s",
+                     strstr(cpuinfo, "CPU architecture: 8") ? "aarch64"
+                     : strstr(cpuinfo, "CPU architecture: 7") ? "armv7l"
+                     : strstr(cpuinfo, "vendor_id")          ? "x86_64"
+                                                             : out->arch);
     }
     free(cpuinfo);
 

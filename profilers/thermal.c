@@ -325,8 +325,8 @@ void et_thermal_probe(et_thermal *t, et_probe *zones, et_probe *clocks, et_probe
                      "no thermal zones in /sys/class/thermal and no CPU hwmon sensor (k10temp, coretemp)%s",
                      t->sr->is_real ? "" : " in the fixture");
     } else {
-        et_probe_set(zones, ET_AVAIL_OK, 0, NULL, "%d %s:", t->n_zones,
-                     t->zones_from_hwmon ? "CPU hwmon sensors" : "thermal zones");
+        et_probe_set(zones, ET_AVAIL_OK, 0, NULL, "%d %s%s:", t->n_zones,
+                     t->zones_from_hwmon ? "CPU hwmon sensor" : "thermal zone", t->n_zones == 1 ? "" : "s");
         for (int z = 0; z < t->n_zones; z++) {
             int64_t mc = 0;
             et_sys_read_i64(t->sr, t->zone_path[z], &mc);
@@ -354,8 +354,9 @@ void et_thermal_probe(et_thermal *t, et_probe *zones, et_probe *clocks, et_probe
         et_probe_set(throttle, ET_AVAIL_OK, 0, NULL, "Raspberry Pi firmware flags (%s): 0x%x%s%s", t->rpi_src,
                      t->rpi_start, what[0] ? ", now: " : "", what);
     } else if (t->have_throttle_count) {
-        et_probe_set(throttle, ET_AVAIL_OK, 0, NULL, "x86 thermal_throttle counters%s",
-                     t->n_cpus ? " and clocks against their maximum" : "");
+        et_probe_set(throttle, ET_AVAIL_OK, 0, NULL, "x86 thermal_throttle counters%s%s",
+                     t->n_cpus ? " and clocks against their " : "",
+                     t->n_cpus ? (t->ref_is_base ? "base frequency" : "maximum") : "");
     } else if (t->n_cpus > 0) {
         et_probe_set(throttle, ET_AVAIL_OK, 0, NULL, "clocks against their %s under load",
                      t->ref_is_base ? "base frequency" : "maximum");
