@@ -27,7 +27,8 @@ typedef struct et_cli {
     X(label, "set or clear the label of a run")                                                        \
     X(baseline, "mark the run compare uses as baseline for its model on its host")                     \
     X(rm, "remove runs")                                                                               \
-    X(import, "merge the runs of another device's runs.db")
+    X(import, "merge the runs of another device's runs.db")   \
+    X(doctor, "which profilers work here (counters, power, memory, thermal), and why not")
 
 #define ET_X(name, summary) int et_cmd_##name(et_cli *cli, int argc, char **argv);
 ET_COMMAND_LIST(ET_X)
