@@ -68,8 +68,9 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     fprintf(out, "%-13s %s%s%s%s, %s %s, %d cores, kernel %s%s%s\n", "host", r->host.hostname,
             r->host.board[0] ? " (" : "", r->host.board, r->host.board[0] ? ")" : "", r->host.cpu, r->host.arch, r->host.cores,
             r->host.kernel, m->machine_id[0] ? ", machine id " : "", m->machine_id);
-    fprintf(out, "%-13s %s; %s\n", "config", et_knobs_describe(&r->knobs, cfg, sizeof cfg),
-            r->knobs.quantize_all ? "every layer quantized" : "first and last layer kept fp32");
+    bool quantized = r->knobs.weight_bits < 32 || r->knobs.act_bits < 32;
+    fprintf(out, "%-13s %s%s%s\n", "config", et_knobs_describe(&r->knobs, cfg, sizeof cfg), quantized ? "; " : "",
+            !quantized ? "" : r->knobs.quantize_all ? "every layer quantized" : "first and last layer kept fp32");
     fprintf(out, "%-13s edgetune %s, kernels %s, exec %s%s%s\n", "engine", r->engine.version,
             r->engine.isa[0] ? r->engine.isa : "?", r->engine.exec, r->engine.notes[0] ? "; " : "", r->engine.notes);
     fprintf(out, "%-13s %d timed after %d warm-up; preparing took %.1f ms\n", "iterations", r->iters,

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/bench.h"
 #include "cli/args.h"
@@ -47,10 +48,12 @@ static void usage(FILE *out) {
     fputs(et_knob_help, out);
 }
 
+/* A progress line on a terminal, rewritten in place and erased at the end. */
 static void progress(void *ctx, int done, int total, double last_ms) {
     (void)ctx;
     if (total > 0 && (done == total || done % 10 == 0))
-        fprintf(stderr, "\rbench: %d/%d iterations, last %.3f ms   %s", done, total, last_ms, done == total ? "\n" : "");
+        fprintf(stderr, "\rbench: %d/%d timed iterations, last %.3f ms   %s", done, total, last_ms,
+                done == total ? "\r\033[K" : "");
 }
 
 int et_cmd_bench(et_cli *cli, int argc, char **argv) {
@@ -149,7 +152,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     sigaction(SIGHUP, &sa, &old_hup);
     cfg.cancel = (const volatile int *)&stop_requested;
     cfg.layers = layers;
-    if (!json)
+    if (!json && isatty(STDERR_FILENO))
         cfg.progress = progress;
     et_status st = et_bench_run(s, &cfg, &r, &err);
     sigaction(SIGINT, &old_int, NULL);
