@@ -18,6 +18,7 @@ typedef struct et_cli {
 
 /* X(name, summary) in the order `edgetune --help` lists them. */
 #define ET_COMMAND_LIST(X)                                                                       \
+    X(tui, "the workbench (default): knobs, live measurement, baseline, history; no MODEL: the demo")  \
     X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")                   \
     X(run, "one inference: inputs from .npy files, outputs printed and written as .npy")            \
     X(bench, "measure latency, memory, counters, power and fidelity with the knobs; saves a run")   \

@@ -1,0 +1,136 @@
+/* cmd_tui.c: `edgetune [tui] [MODEL] [KNOBS] ...`: the workbench (ui/app.c). With no MODEL it opens the demo
+ * model: the path compiled in (ET_DEMO_MODEL, the source tree's fixtures/models/demo.onnx), else demo.onnx in
+ * ../fixtures/models/ or ../share/edgetune/ next to the binary. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "ui/app.h"
+#include "ui/keys.h"
+
+#ifndef ET_DEMO_MODEL
+#define ET_DEMO_MODEL ""
+#endif
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: edgetune [tui] [MODEL] [KNOBS] [--no-save] [--seconds S] [--no-profilers] [--no-fidelity]\n"
+            "                [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n"
+            "                [--ascii] [--no-color] [--keys]\n\n"
+            "The workbench: turn the knobs and watch latency, memory, counters, power, temperature and fidelity\n"
+            "settle beside the fp32 baseline, live. Every measurement that completes is stored as a run in the\n"
+            "database (see --db); the baseline (fp32 with the same threads) is measured first when none is stored.\n"
+            "Views: workbench, history (stored runs: filter, sort, mark, compare, export), layers, compare.\n"
+            "Press ? inside for every key. Needs a terminal of at least 80x24.\n\n"
+            "With no MODEL it opens the bundled demo model (%s).\n\n"
+            "  --no-save          do not store runs (history and compare stay empty)\n"
+            "  --seconds S        measure each setting for at most S seconds (default 6; it stops earlier\n"
+            "                     once the median latency settles)\n"
+            "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
+            "  --no-fidelity      skip the comparison with the fp32 outputs\n"
+            "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
+            "  --calib DIR        calibration inputs for 8-bit activations; default <model>.calib/\n"
+            "  --ascii            ASCII only, even in a UTF-8 locale (the default without UTF-8)\n"
+            "  --no-color         attributes only, no colours (NO_COLOR in the environment does the same)\n"
+            "  --keys             print every key and what it does, then exit\n\n",
+            ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/demo.onnx");
+    fputs(et_tensor_help, out);
+    fputs(et_knob_help, out);
+}
+
+static bool is_file(const char *p) {
+    struct stat st;
+    return p && *p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The demo model: compiled-in path, else next to the binary. Returns false when none is found. */
+static bool find_demo(char *out, size_t len) {
+    if (is_file(ET_DEMO_MODEL)) {
+        snprintf(out, len, "%s", ET_DEMO_MODEL);
+        return true;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    static const char *const rel[] = {"/../fixtures/models/demo.onnx", "/../share/edgetune/demo.onnx",
+                                      "/demo.onnx"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(out, len, "%s%s", exe, rel[i]);
+        if (is_file(out))
+            return true;
+    }
+    return false;
+}
+
+int et_cmd_tui(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    et_args a = et_args_start("tui", argc, argv);
+    et_tensor_args targs = {0};
+    et_app_options o = {.knobs = et_knobs_default(), .worker = et_worker_options_default()};
+    const char *model = NULL, *v;
+    double d;
+    while (et_args_more(&a)) {
+        int r;
+        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &o.knobs)) != 0) {
+            if (r < 0)
+                return 2;
+        } else if (et_args_flag(&a, "--no-save")) {
+            o.worker.save = false;
+        } else if (et_args_value(&a, "--seconds", &v)) {
+            if (!et_cli_parse_double("tui", "--seconds", v, 0.1, 86400, &d))
+                return 2;
+            o.worker.max_seconds = d;
+            if (o.worker.min_seconds > d)
+                o.worker.min_seconds = d;
+        } else if (et_args_flag(&a, "--no-profilers")) {
+            o.worker.profilers = false;
+        } else if (et_args_flag(&a, "--no-fidelity")) {
+            o.worker.fidelity = false;
+        } else if (et_args_value(&a, "--eval", &o.session.eval_dir) ||
+                   et_args_value(&a, "--calib", &o.session.calib_dir)) {
+        } else if (et_args_flag(&a, "--ascii")) {
+            o.ascii = true;
+        } else if (et_args_flag(&a, "--no-color") || et_args_flag(&a, "--no-colour")) {
+            o.no_color = true;
+        } else if (et_args_flag(&a, "--keys")) {
+            et_keys_print(stdout);
+            return 0;
+        } else if (!et_args_positional(&a, &model)) {
+            break;
+        }
+    }
+    if (a.failed)
+        return 2;
+    char demo[PATH_MAX];
+    if (!model) {
+        if (!find_demo(demo, sizeof demo)) {
+            fprintf(stderr, "edgetune: no MODEL given and the demo model is not where it was built (%s); give a "
+                            "model: edgetune MODEL.onnx\n", ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/demo.onnx");
+            return 2;
+        }
+        model = demo;
+    }
+    et_session_input_file files[ET_MAX_CLI_TENSORS];
+    for (int i = 0; i < targs.n_inputs; i++)
+        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
+    o.session.model_path = model;
+    o.session.shapes = targs.shapes;
+    o.session.n_shapes = targs.n_shapes;
+    o.session.inputs = files;
+    o.session.n_inputs = targs.n_inputs;
+    o.worker.db_path = cli->db_path;
+    return et_app_run(&o);
+}

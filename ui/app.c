@@ -1,0 +1,241 @@
+/* app.c: the workbench's one loop. It owns the terminal, the input, the redraw pace and the signals:
+ *
+ *   poll(stdin, signal pipe, worker pipe)   sleeps until a key, a signal or a new snapshot; no timer while idle
+ *   keys          -> et_ui_key -> maybe redraw
+ *   SIGWINCH      -> new size, full repaint
+ *   SIGINT/TERM/HUP (and stdin hung up) -> leave the loop
+ *   worker pipe   -> et_worker_snapshot_get -> redraw
+ *   redraw        at most every 100 ms: a change inside that window waits for the rest of it (poll timeout)
+ *
+ * Signal handlers only write the signal number to a pipe (self-pipe), so everything happens here, in order.
+ * Leaving: the worker is stopped first (it cancels the measurement in flight and stores it as aborted), then
+ * the terminal is restored, then a line on stderr says why we stopped. */
+#include "ui/app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/cpu.h"
+#include "ui/backend.h"
+#include "ui/term.h"
+#include "ui/ui.h"
+
+enum { REDRAW_MIN_MS = 100 };
+
+/* The write end of the signal pipe: the one thing the handlers touch. */
+static volatile sig_atomic_t signal_fd = -1;
+
+static void on_signal(int sig) {
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (signal_fd >= 0) {
+        ssize_t n = write(signal_fd, &b, 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool make_pipe(int fds[2]) {
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+        return false;
+    return true;
+}
+
+static void drain(int fd, unsigned char *last_sigs, int *n_sigs) {
+    unsigned char buf[64];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n && last_sigs && *n_sigs < 16; i++)
+            last_sigs[(*n_sigs)++] = buf[i];
+}
+
+static void install_signals(struct sigaction old[4]) {
+    static const int sigs[4] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < 4; i++)
+        sigaction(sigs[i], &sa, &old[i]);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void restore_signals(const struct sigaction old[4]) {
+    static const int sigs[4] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+    for (int i = 0; i < 4; i++)
+        sigaction(sigs[i], &old[i], NULL);
+}
+
+static int cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n < 1024 ? (int)n : 1;
+}
+
+int et_app_run(const et_app_options *o) {
+    et_err err = {0};
+    /* the character set only: numbers keep the C locale's decimal point everywhere (exports, the database) */
+    setlocale(LC_CTYPE, "");
+    /* everything that can fail on bad input happens before the screen is ours */
+    et_session_options so = o->session;
+    so.profile_layers = true;
+    et_session *session = NULL;
+    if (et_session_open(&so, &session, &err) != ET_OK) {
+        fprintf(stderr, "edgetune: %s\n", err.msg);
+        return et_status_exit_code(err.status);
+    }
+    if (et_knobs_validate(&o->knobs, &err) != ET_OK) {
+        et_session_free(session);
+        fprintf(stderr, "edgetune: %s\n", err.msg);
+        return 2;
+    }
+    et_backend be;
+    memset(&be, 0, sizeof be);
+    char db_path[ET_PATH_MAX] = "";
+    et_worker_options wopt = o->worker;
+    if (wopt.save) {
+        if (et_db_resolve_path(wopt.db_path, db_path, sizeof db_path, &err) != ET_OK ||
+            et_db_open(db_path, ET_DB_WRITE, &be.db, &err) != ET_OK) {
+            et_session_free(session);
+            fprintf(stderr, "edgetune: %s\n", err.msg);
+            return et_status_exit_code(err.status);
+        }
+        wopt.db_path = db_path;
+    }
+    int sig_pipe[2] = {-1, -1}, wake_pipe[2] = {-1, -1};
+    if (!make_pipe(sig_pipe) || !make_pipe(wake_pipe)) {
+        fprintf(stderr, "edgetune: cannot create a pipe: %s\n", strerror(errno));
+        et_session_free(session);
+        et_db_close(be.db);
+        return 1;
+    }
+    struct sigaction old[4];
+    signal_fd = sig_pipe[1];
+    install_signals(old);
+
+    et_term *term = NULL;
+    et_term_options to = {.no_color = o->no_color, .ascii = o->ascii};
+    int rc = 0, stop_sig = 0;
+    et_ui ui;
+    memset(&ui, 0, sizeof ui);
+    if (et_term_open(&to, &term, &err) != ET_OK) {
+        rc = et_status_exit_code(err.status);
+        fprintf(stderr, "edgetune: %s\n", err.msg);
+        et_session_free(session);
+        goto out;
+    }
+    wopt.wake_fd = wake_pipe[1];
+    if (et_backend_start(&be, session, &o->knobs, &wopt, &err) != ET_OK) {
+        et_term_close(term);
+        term = NULL;
+        fprintf(stderr, "edgetune: %s\n", err.msg);
+        rc = 1;
+        goto out;
+    }
+
+    et_ui_init(&ui, &be.ops, &o->knobs, et_term_ascii(term), cores(), et_cpu_isa_name(), db_path);
+    et_canvas canvas;
+    int w, h;
+    et_term_update_size(term, &w, &h);
+    if (!et_canvas_init(&canvas, w, h, et_term_ascii(term))) {
+        rc = 1;
+        goto stop;
+    }
+    bool dirty = true, repaint = true;
+    double last_draw = -1e9;
+    for (;;) {
+        double since = now_ms() - last_draw;
+        if (dirty && since >= REDRAW_MIN_MS) {
+            et_ui_draw(&ui, &canvas);
+            et_term_blit(term, &canvas, repaint);
+            last_draw = now_ms();
+            dirty = repaint = false;
+        }
+        int timeout = dirty ? (int)(REDRAW_MIN_MS - (now_ms() - last_draw)) + 1 : -1;
+        struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {sig_pipe[0], POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
+        int n = poll(fds, 3, timeout < 0 ? -1 : timeout);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n <= 0)
+            continue;
+        if (fds[1].revents & POLLIN) {
+            unsigned char sigs[16];
+            int ns = 0;
+            drain(sig_pipe[0], sigs, &ns);
+            for (int i = 0; i < ns; i++) {
+                if (sigs[i] == SIGWINCH) {
+                    et_term_update_size(term, &w, &h);
+                    if (et_canvas_resize(&canvas, w, h))
+                        dirty = repaint = true;
+                    last_draw = -1e9; /* a resize is answered at once */
+                } else {
+                    stop_sig = sigs[i];
+                }
+            }
+            if (stop_sig)
+                break;
+        }
+        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            stop_sig = SIGHUP; /* the terminal went away without a SIGHUP */
+            break;
+        }
+        if (fds[0].revents & POLLIN) {
+            bool quit = false;
+            for (int key; !quit && (key = et_term_read_key(term)) != ET_KEY_NONE;) {
+                if (key == ET_KEY_RESIZE) {
+                    et_term_update_size(term, &w, &h);
+                    et_canvas_resize(&canvas, w, h);
+                    repaint = true;
+                }
+                unsigned r = et_ui_key(&ui, key);
+                quit = r & ET_UI_QUIT;
+                dirty |= (r & ET_UI_REDRAW) != 0;
+                repaint |= (r & ET_UI_REPAINT) != 0;
+            }
+            if (quit)
+                break;
+        }
+        if (fds[2].revents & POLLIN) {
+            drain(wake_pipe[0], NULL, NULL);
+            if (et_worker_snapshot_get(be.worker, &ui.snap)) {
+                et_ui_snapshot_changed(&ui);
+                dirty = true;
+            }
+        }
+    }
+    et_canvas_free(&canvas);
+    if (stop_sig == SIGTERM || stop_sig == SIGHUP)
+        rc = 1;
+stop:
+    /* the worker first: it stores the measurement in flight as aborted; then the terminal */
+    et_backend_stop(&be);
+    et_ui_free(&ui);
+    et_term_close(term);
+    term = NULL;
+    if (stop_sig)
+        fprintf(stderr, "edgetune: stopped by %s; a measurement in flight was stored as aborted\n",
+                stop_sig == SIGINT ? "SIGINT" : stop_sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+out:
+    restore_signals(old);
+    signal_fd = -1;
+    for (int i = 0; i < 2; i++) {
+        close(sig_pipe[i]);
+        close(wake_pipe[i]);
+    }
+    et_db_close(be.db);
+    return rc;
+}

@@ -1,0 +1,145 @@
+/* view_layers.c: where the time of the current run goes, layer by layer: time per inference, share of the
+ * total, MACs, and the kernel and precision that ran (the same data `edgetune bench --layers` prints, from
+ * et_result.layers). Sorted by time (s switches to plan order). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ui/ui.h"
+#include "ui/widgets.h"
+
+enum { L_INDEX, L_NAME, L_OP, L_KERNEL, L_PRECISION, L_TIME, L_SHARE, L_MACS, L_RATE, L_COUNT };
+static const et_table_col layer_cols[L_COUNT] = {
+    [L_INDEX] = {.key = "step", .header = "#", .kind = ET_COL_INT},
+    [L_NAME] = {.key = "layer", .header = "layer", .kind = ET_COL_TEXT},
+    [L_OP] = {.key = "op", .header = "op", .kind = ET_COL_TEXT},
+    [L_KERNEL] = {.key = "kernel", .header = "kernel", .kind = ET_COL_TEXT},
+    [L_PRECISION] = {.key = "precision", .header = "precision", .kind = ET_COL_TEXT},
+    [L_TIME] = {.key = "time_ms", .header = "time", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
+    [L_SHARE] = {.key = "share_pct", .header = "share", .unit = "%", .kind = ET_COL_REAL, .decimals = 1},
+    [L_MACS] = {.key = "macs_m", .header = "MACs", .unit = "M", .kind = ET_COL_REAL, .decimals = 2},
+    [L_RATE] = {.key = "gmacs_per_s", .header = "rate", .unit = "GMAC/s", .kind = ET_COL_REAL, .decimals = 2},
+};
+
+static int by_time(const void *a, const void *b, void *ctx) {
+    const et_layer_profile *l = ctx;
+    double x = l[*(const int *)a].time_ms, y = l[*(const int *)b].time_ms;
+    return (x < y) - (x > y);
+}
+
+/* The layers of r in order (sorted by time when by_time_order). */
+static et_table *layers_table(const et_result *r, bool sort_by_time) {
+    et_table *t = et_table_new("edgetune layers");
+    if (!t)
+        return NULL;
+    for (int c = 0; c < L_COUNT; c++)
+        et_table_add_col(t, &layer_cols[c]);
+    int *order = malloc((size_t)(r->n_layers ? r->n_layers : 1) * sizeof *order);
+    if (!order)
+        return t;
+    double total = 0;
+    for (int i = 0; i < r->n_layers; i++) {
+        order[i] = i;
+        total += r->layers[i].time_ms;
+    }
+    if (sort_by_time)
+        qsort_r(order, (size_t)r->n_layers, sizeof *order, by_time, r->layers);
+    for (int k = 0; k < r->n_layers; k++) {
+        const et_layer_profile *l = &r->layers[order[k]];
+        int row = et_table_add_row(t);
+        et_table_set_num(t, row, L_INDEX, order[k] + 1);
+        et_table_set_text(t, row, L_NAME, l->name);
+        et_table_set_text(t, row, L_OP, l->op);
+        et_table_set_text(t, row, L_KERNEL, l->kernel);
+        et_table_set_text(t, row, L_PRECISION, l->precision);
+        et_table_set_num(t, row, L_TIME, l->time_ms);
+        et_table_set_num(t, row, L_SHARE, total > 0 ? l->time_ms / total * 100.0 : NAN);
+        et_table_set_num(t, row, L_MACS, (double)l->macs / 1e6);
+        et_table_set_num(t, row, L_RATE, l->time_ms > 0 && l->macs > 0 ? (double)l->macs / (l->time_ms * 1e6) : NAN);
+    }
+    et_table_add_note(t, "time: mean per inference over %d timed iterations; share: of the sum of layer times (%.3f ms)",
+                      r->iters, total);
+    free(order);
+    return t;
+}
+
+et_table *et_ui_layers_table(const et_result *r) { return layers_table(r, false); }
+
+static const char *const cols[] = {"step", "time_ms", "share_pct", "layer", "op", "kernel", "precision", "macs_m",
+                                   "gmacs_per_s"};
+
+static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
+    const et_worker_snapshot *s = &ui->snap;
+    const et_result *r = &s->current;
+    char title[256], k[160];
+    et_knobs_describe(&s->knobs, k, sizeof k);
+    snprintf(title, sizeof title, "Layers: %s, %d steps, sorted by %s", k, s->have_current ? r->n_layers : 0,
+             ui->layers_sort ? "time" : "plan order");
+    et_canvas_box(c, area, ET_ROLE_BORDER, title, ET_ROLE_PANEL);
+    et_rect in = {area.x + 2, area.y + 1, area.w - 4, area.h - 2};
+    if (s->state == ET_WORKER_FAILED) {
+        char line[ET_ERR_MSG_MAX + 8];
+        snprintf(line, sizeof line, "n/a: %s", s->error);
+        et_canvas_text_fit(c, in.x, in.y, in.w, ET_ROLE_ERROR, line);
+        return;
+    }
+    if (!s->have_current || r->n_layers == 0 || r->iters == 0) {
+        et_canvas_text_fit(c, in.x, in.y, in.w, ET_ROLE_DIM, "n/a: no layer profile yet (the run is starting)");
+        return;
+    }
+    et_table *t = layers_table(r, ui->layers_sort != 0);
+    if (!t)
+        return;
+    int table_h = in.h - 2;
+    int sel = ui->layers_sel;
+    et_w_table_opts o = {.top = ui->layers_top, .sel = sel, .cols = cols, .n_cols = sizeof cols / sizeof cols[0],
+                         .max_text_w = in.w > 120 ? 48 : 26};
+    et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, t, &o);
+    /* the share as a bar under the table for the selected layer */
+    if (sel >= 0 && sel < et_table_n_rows(t)) {
+        double share = et_table_num_at(t, sel, L_SHARE);
+        char line[256];
+        snprintf(line, sizeof line, "%s: %.1f %% of the time ", et_table_text_at(t, sel, L_NAME), share);
+        int n = et_canvas_text_fit(c, in.x, in.y + in.h - 1, in.w / 2, ET_ROLE_LABEL, line);
+        et_w_bar(c, in.x + n, in.y + in.h - 1, in.w - n, share / 100.0, ET_ROLE_GRAPH);
+    }
+    et_table_free(t);
+}
+
+static unsigned key(et_ui *ui, et_action a, int k) {
+    (void)k;
+    int n = ui->snap.have_current ? ui->snap.current.n_layers : 0;
+    int page = ui->h - 8 > 1 ? ui->h - 8 : 1; /* rows of layers on screen */
+    switch (a) {
+    case ET_DO_UP: ui->layers_sel--; break;
+    case ET_DO_DOWN: ui->layers_sel++; break;
+    case ET_DO_PAGE_UP: ui->layers_sel -= page; break;
+    case ET_DO_PAGE_DOWN: ui->layers_sel += page; break;
+    case ET_DO_HOME: ui->layers_sel = 0; break;
+    case ET_DO_END: ui->layers_sel = n - 1; break;
+    case ET_DO_SORT:
+    case ET_DO_REVERSE: ui->layers_sort = !ui->layers_sort; break;
+    default: return 0;
+    }
+    if (ui->layers_sel >= n)
+        ui->layers_sel = n - 1;
+    if (ui->layers_sel < 0)
+        ui->layers_sel = 0;
+    if (ui->layers_top > ui->layers_sel)
+        ui->layers_top = ui->layers_sel;
+    if (ui->layers_sel >= ui->layers_top + page)
+        ui->layers_top = ui->layers_sel - page + 1;
+    return ET_UI_REDRAW;
+}
+
+static void resize(et_ui *ui, et_rect area) {
+    int page = area.h - 5 > 1 ? area.h - 5 : 1;
+    if (ui->layers_sel >= ui->layers_top + page)
+        ui->layers_top = ui->layers_sel - page + 1;
+}
+
+static const et_footer_item footer[] = {{ET_DO_HELP, NULL}, {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Layer"},
+                                        {ET_DO_SORT, NULL}, {ET_DO_EXPORT, NULL},    {ET_DO_QUIT, NULL}};
+
+const et_view et_view_layers = {.name = "layers", .draw = draw, .key = key, .resize = resize, .footer = footer,
+                                .n_footer = sizeof footer / sizeof footer[0]};
