@@ -29,7 +29,7 @@ static et_role state_text(const et_ui *ui, char *buf, size_t len) {
     const et_worker_snapshot *s = &ui->snap;
     switch (s->state) {
     case ET_WORKER_BASELINE:
-        snprintf(buf, len, "measuring the fp32 baseline %.1f s", s->current_seconds);
+        snprintf(buf, len, "baseline: measuring %.1f s", s->current_seconds);
         return ET_ROLE_WARN;
     case ET_WORKER_MEASURING:
         snprintf(buf, len, "measuring %.1f s, %d iterations", s->current_seconds, s->current.iters);

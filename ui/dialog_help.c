@@ -8,9 +8,10 @@ static int n_lines(void) { return ET_DO_COUNT - 1; }
 
 static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     int h = n_lines() + 6;
+    et_canvas_fill(c, (et_rect){area.x, area.y + 1, area.w, area.h - 2}, ' ', ET_ROLE_NORMAL); /* an overlay */
     et_rect in = et_ui_dialog_frame(c, area.w - 4 < 100 ? area.w - 4 : 100, h, "Keys");
     int rows = in.h - 2;
-    int key_w = 22;
+    int key_w = 14;
     int top = ui->help_top;
     for (int i = 0; i < rows && top + i < n_lines(); i++) {
         et_action a = (et_action)(top + i + 1);

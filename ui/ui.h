@@ -121,7 +121,7 @@ typedef struct et_ui {
     int cmp_top, cmp_left;
 
     /* layers */
-    int layers_sel, layers_top, layers_sort; /* sort 0: plan order, 1: time */
+    int layers_sel, layers_top, layers_left, layers_sort; /* sort 0: plan order, 1: time */
 
     /* dialogs */
     et_field open_path;

@@ -65,7 +65,7 @@ static et_table *layers_table(const et_result *r, bool sort_by_time) {
 
 et_table *et_ui_layers_table(const et_result *r) { return layers_table(r, false); }
 
-static const char *const cols[] = {"step", "time_ms", "share_pct", "layer", "op", "kernel", "precision", "macs_m",
+static const char *const cols[] = {"step", "time_ms", "share_pct", "op", "precision", "kernel", "layer", "macs_m",
                                    "gmacs_per_s"};
 
 static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
@@ -92,16 +92,18 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
         return;
     int table_h = in.h - 2;
     int sel = ui->layers_sel;
-    et_w_table_opts o = {.top = ui->layers_top, .sel = sel, .cols = cols, .n_cols = sizeof cols / sizeof cols[0],
-                         .max_text_w = in.w > 120 ? 48 : 26};
+    et_w_table_opts o = {.top = ui->layers_top, .sel = sel, .left = ui->layers_left, .frozen = 1, .cols = cols,
+                         .n_cols = sizeof cols / sizeof cols[0], .max_text_w = in.w > 120 ? 48 : 26};
     et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, t, &o);
     /* the share as a bar under the table for the selected layer */
     if (sel >= 0 && sel < et_table_n_rows(t)) {
         double share = et_table_num_at(t, sel, L_SHARE);
         char line[256];
-        snprintf(line, sizeof line, "%s: %.1f %% of the time ", et_table_text_at(t, sel, L_NAME), share);
-        int n = et_canvas_text_fit(c, in.x, in.y + in.h - 1, in.w / 2, ET_ROLE_LABEL, line);
-        et_w_bar(c, in.x + n, in.y + in.h - 1, in.w - n, share / 100.0, ET_ROLE_GRAPH);
+        snprintf(line, sizeof line, "%5.1f %% ", share);
+        int n = et_canvas_text(c, in.x, in.y + in.h - 1, in.w, ET_ROLE_LABEL, line);
+        et_w_bar(c, in.x + n, in.y + in.h - 1, 30, share / 100.0, ET_ROLE_GRAPH);
+        snprintf(line, sizeof line, " %s", et_table_text_at(t, sel, L_NAME));
+        et_canvas_text_fit(c, in.x + n + 31, in.y + in.h - 1, in.w - n - 31, ET_ROLE_DIM, line);
     }
     et_table_free(t);
 }
@@ -119,6 +121,14 @@ static unsigned key(et_ui *ui, et_action a, int k) {
     case ET_DO_END: ui->layers_sel = n - 1; break;
     case ET_DO_SORT:
     case ET_DO_REVERSE: ui->layers_sort = !ui->layers_sort; break;
+    case ET_DO_LEFT:
+        if (ui->layers_left > 0)
+            ui->layers_left--;
+        break;
+    case ET_DO_RIGHT:
+        if (ui->layers_left < 6)
+            ui->layers_left++;
+        break;
     default: return 0;
     }
     if (ui->layers_sel >= n)

@@ -19,7 +19,7 @@ typedef struct layout {
 } layout;
 
 static layout layout_for(et_rect a) {
-    int left = 26 + (a.w - 80) / 5;
+    int left = 25 + (a.w - 80) / 5;
     if (left > 36)
         left = 36;
     int top_h = 11 + (a.h - 21) / 2;
@@ -122,7 +122,7 @@ static const char *first_counter_why(const et_result *r) {
 }
 
 static void draw_latency(const et_result *r, et_canvas *c, et_rect in, int *y, int hist_h) {
-    char a[32], b[32], d[32], e[32];
+    char a[32], b[32], d[96], e[32];
     int x = in.x, right = in.x + in.w;
     x = pair(c, x, *y, right, "p50", et_ui_fmt_ms(a, sizeof a, r->latency.p50_ms), ET_ROLE_VALUE);
     x = pair(c, x, *y, right, "p90", et_ui_fmt_ms(b, sizeof b, r->latency.p90_ms), ET_ROLE_VALUE);
@@ -240,7 +240,7 @@ static void draw_resources(const et_result *r, const et_canvas *cc, et_canvas *c
             x = pair(c, x, *y, right, "temp", "n/a", ET_ROLE_DIM);
         }
         if (t->cpu_mhz_end > 0) {
-            if (t->cpu_mhz_max > 0)
+            if (t->cpu_mhz_max > 0 && !t->throttled) /* throttled: the room goes to the reason */
                 snprintf(b, sizeof b, "%.0f MHz (max %.0f)", t->cpu_mhz_end, t->cpu_mhz_max);
             else
                 snprintf(b, sizeof b, "%.0f MHz", t->cpu_mhz_end);
@@ -307,8 +307,8 @@ static void draw_live(const et_ui *ui, et_canvas *c, et_rect r) {
 static void fid_row(et_canvas *c, et_rect in, int *y, const char *label, const char *value, et_role role) {
     if (*y >= in.y + in.h)
         return;
-    et_canvas_text(c, in.x, *y, 11, ET_ROLE_LABEL, label);
-    et_canvas_text_fit(c, in.x + 11, *y, in.w - 11, role, value);
+    et_canvas_text(c, in.x, *y, 10, ET_ROLE_LABEL, label);
+    et_canvas_text_fit(c, in.x + 10, *y, in.w - 10, role, value);
     (*y)++;
 }
 
@@ -344,18 +344,23 @@ static void draw_fidelity(const et_ui *ui, et_canvas *c, et_rect r) {
     snprintf(v, sizeof v, "%.6f", o->cosine);
     fid_row(c, in, &y, "cosine", v, ET_ROLE_VALUE);
     if (isinf(o->sqnr_db))
-        snprintf(v, sizeof v, "inf dB (same)");
+        snprintf(v, sizeof v, "inf dB");
     else
         snprintf(v, sizeof v, "%.1f dB", o->sqnr_db);
     fid_row(c, in, &y, "SQNR", v, ET_ROLE_VALUE);
     snprintf(v, sizeof v, "%.4g", o->max_abs_err);
     fid_row(c, in, &y, "max |err|", v, ET_ROLE_VALUE);
     if (f->accuracy >= 0) {
-        char base[32];
-        snprintf(v, sizeof v, "%.1f %% (fp32 %s)", f->accuracy * 100.0,
-                 f->baseline_accuracy >= 0 ? (snprintf(base, sizeof base, "%.1f %%", f->baseline_accuracy * 100.0), base)
-                                           : "n/a");
-        fid_row(c, in, &y, "accuracy", v, f->accuracy < f->baseline_accuracy ? ET_ROLE_BAD : ET_ROLE_VALUE);
+        snprintf(v, sizeof v, "%.1f %%", f->accuracy * 100.0);
+        fid_row(c, in, &y, "accuracy", v, ET_ROLE_VALUE);
+        if (f->baseline_accuracy >= 0) {
+            double pp = (f->accuracy - f->baseline_accuracy) * 100.0;
+            if (in.w >= 32)
+                snprintf(v, sizeof v, "%+.1f pp (fp32 %.1f %%)", pp, f->baseline_accuracy * 100.0);
+            else
+                snprintf(v, sizeof v, "%+.1f pp", pp);
+            fid_row(c, in, &y, " vs fp32", v, pp < -0.05 ? ET_ROLE_BAD : pp > 0.05 ? ET_ROLE_GOOD : ET_ROLE_VALUE);
+        }
     } else {
         fid_row(c, in, &y, "accuracy", "n/a: no labels", ET_ROLE_DIM);
     }
@@ -381,7 +386,6 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
         snprintf(title, sizeof title, "vs baseline: none yet (fp32 is measured first)");
     et_canvas_box(c, r, ET_ROLE_BORDER, title, ET_ROLE_PANEL);
     et_rect in = inside(r);
-    in.x += 1, in.w -= 2;
     et_delta_row rows[ET_DELTA_MAX_ROWS];
     bool full = in.h - 1 >= 14;
     bool show_cur = s->have_current && s->current.iters > 0 && s->state != ET_WORKER_FAILED &&
@@ -389,7 +393,7 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
     int n = et_delta_rows(show_cur ? &s->current : NULL, s->have_baseline ? &s->baseline : NULL, full, rows,
                           ET_DELTA_MAX_ROWS);
     /* columns: metric, baseline, current, delta, then marker and change */
-    int extra = in.w - 52 > 0 ? (in.w - 52) / 4 : 0;
+    int extra = in.w - 53 > 0 ? (in.w - 53) / 4 : 0;
     if (extra > 4)
         extra = 4;
     int mw = 10 + extra, vw = 8 + extra, dw = 8 + extra;
@@ -399,8 +403,9 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
     et_canvas_text_right(c, xc, in.y, vw, ET_ROLE_HEADER, "current");
     et_canvas_text_right(c, xd, in.y, dw, ET_ROLE_HEADER, "delta");
     char legend[64];
-    snprintf(legend, sizeof legend, "%s better %s worse", et_canvas_glyph_text(c, ET_G_BETTER),
-             et_canvas_glyph_text(c, ET_G_WORSE));
+    bool roomy = in.x + in.w - xm >= 16;
+    snprintf(legend, sizeof legend, roomy ? "%s better %s worse" : "%sbetter %sworse",
+             et_canvas_glyph_text(c, ET_G_BETTER), et_canvas_glyph_text(c, ET_G_WORSE));
     et_canvas_text_fit(c, xm, in.y, in.x + in.w - xm, ET_ROLE_HEADER, legend);
     et_canvas_set_role(c, in.x, in.y, in.w, ET_ROLE_HEADER);
     const char *cur_na = s->state == ET_WORKER_FAILED ? "n/a" : "...";

@@ -25,18 +25,25 @@ int et_w_sparkline(et_canvas *c, int x, int y, int w, et_role role, const double
 void et_w_histogram(et_canvas *c, et_rect r, et_role role, const double *v, int n, double lo, double hi) {
     if (r.w <= 0 || r.h <= 0 || n <= 0)
         return;
-    int *bins = calloc((size_t)r.w, sizeof *bins);
+    /* about 5 samples per bin at least, so a short run does not look like noise; bins are bw columns wide */
+    int want = n / 5 < 8 ? 8 : n / 5;
+    int bw = (r.w + want - 1) / want;
+    if (bw < 1)
+        bw = 1;
+    int n_bins = r.w / bw;
+    int *bins = calloc((size_t)n_bins, sizeof *bins);
     if (!bins)
         return;
     double span = hi - lo;
     int most = 0;
     for (int i = 0; i < n; i++) {
-        int b = span > 0 ? (int)((v[i] - lo) / span * r.w) : 0;
-        b = b < 0 ? 0 : b >= r.w ? r.w - 1 : b;
+        int b = span > 0 ? (int)((v[i] - lo) / span * n_bins) : 0;
+        b = b < 0 ? 0 : b >= n_bins ? n_bins - 1 : b;
         if (++bins[b] > most)
             most = bins[b];
     }
-    for (int b = 0; b < r.w; b++) {
+    for (int col = 0; col < n_bins * bw; col++) {
+        int b = col / bw;
         /* height in eighths of a row; a non-empty bin shows at least the lowest block */
         int eighths = most > 0 ? (int)floor((double)bins[b] / most * r.h * 8 + 0.5) : 0;
         if (bins[b] > 0 && eighths == 0)
@@ -45,7 +52,7 @@ void et_w_histogram(et_canvas *c, et_rect r, et_role role, const double *v, int 
             int in_row = eighths - row * 8;
             if (in_row <= 0)
                 break;
-            et_canvas_glyph(c, r.x + b, r.y + r.h - 1 - row, blocks[(in_row > 8 ? 8 : in_row) - 1], role);
+            et_canvas_glyph(c, r.x + col, r.y + r.h - 1 - row, blocks[(in_row > 8 ? 8 : in_row) - 1], role);
         }
     }
     free(bins);

@@ -10,8 +10,9 @@
  * blocks). Returns the number of values drawn. */
 int et_w_sparkline(et_canvas *c, int x, int y, int w, et_role role, const double *v, int n, double lo, double hi);
 
-/* A histogram of v[0..n) over [lo, hi] in r.w bins, bars r.h rows high (eighth blocks), scaled to the fullest
- * bin; values outside go to the first and last bin. */
+/* A histogram of v[0..n) over [lo, hi] across r.w columns (at most one bin per 5 values, each bin one or more
+ * columns wide), bars r.h rows high (eighth blocks), scaled to the fullest bin; values outside [lo, hi] go to
+ * the first and last bin. */
 void et_w_histogram(et_canvas *c, et_rect r, et_role role, const double *v, int n, double lo, double hi);
 
 /* A horizontal bar of frac (0..1) of w cells. */

@@ -1,0 +1,195 @@
+/* test_golden.c: every view and dialog rendered from fixed fake data (tests/unit/ui/fake_ui.h) into a canvas at
+ * 80x24 and 132x43 (and a few special cases: ASCII, a knob setting that cannot run, the baseline measured first,
+ * a terminal that is too small), compared line by line with tests/ui/golden/<name>.txt.
+ *
+ * A changed screen fails with the first differing line and leaves the new screen in ./golden-actual/<name>.txt;
+ * after checking it, ET_UPDATE_GOLDEN=1 writes the golden files. The locale is C.UTF-8 (or C for ASCII) and
+ * TZ is UTC, so the screens do not depend on the machine. */
+#include <errno.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "et_test.h"
+#include "ui/fake_ui.h"
+
+static char golden_dir[1024];
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Compares the canvas with golden/<name>.txt. */
+static void check_screen(const char *name, const et_canvas *c) {
+    char *got = et_canvas_to_string(c);
+    ET_REQUIRE(got != NULL);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.txt", golden_dir, name);
+    if (getenv("ET_UPDATE_GOLDEN")) {
+        write_file(path, got);
+        fprintf(stderr, "wrote %s\n", path);
+        free(got);
+        return;
+    }
+    char *want = read_file(path);
+    ET_CHECK_MSG(want != NULL, "%s: missing (ET_UPDATE_GOLDEN=1 writes it)", path);
+    if (want && strcmp(want, got) != 0) {
+        const char *a = want, *b = got;
+        int line = 1;
+        while (*a && *a == *b) {
+            if (*a == '\n')
+                line++;
+            a++, b++;
+        }
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        ET_CHECK_MSG(false, "%s: line %d differs\n  want: %.*s\n  got:  %.*s", name, line,
+                     (int)(ea ? ea - a : (long)strlen(a)), a, (int)(eb ? eb - b : (long)strlen(b)), b);
+        mkdir("golden-actual", 0777);
+        snprintf(path, sizeof path, "golden-actual/%s.txt", name);
+        write_file(path, got);
+    }
+    free(want);
+    free(got);
+}
+
+typedef void (*setup_fn)(et_ui *ui);
+
+/* Renders the fake state after setup at w x h, twice (the first draw settles sizes and scrolling). */
+static void scene(const char *name, int w, int h, bool ascii, setup_fn setup) {
+    fake_backend be;
+    fake_backend_init(&be, 24);
+    et_ui ui;
+    fake_ui_init(&ui, &be, ascii);
+    et_canvas c;
+    ET_REQUIRE(et_canvas_init(&c, w, h, ascii));
+    et_ui_draw(&ui, &c);
+    if (setup)
+        setup(&ui);
+    et_ui_draw(&ui, &c);
+    char full[128];
+    snprintf(full, sizeof full, "%s_%dx%d", name, w, h);
+    check_screen(full, &c);
+    et_canvas_free(&c);
+    et_ui_free(&ui);
+}
+
+static void keys(et_ui *ui, const int *k, int n) {
+    for (int i = 0; i < n; i++)
+        et_ui_key(ui, k[i]);
+}
+
+static void to_history(et_ui *ui) {
+    const int k[] = {'2', ET_KEY_DOWN, ' ', ' ', '/', 'p', 'i', '5', ET_KEY_ENTER};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void to_layers(et_ui *ui) {
+    const int k[] = {'3', ET_KEY_DOWN};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void to_compare(et_ui *ui) {
+    const int k[] = {'2', ' ', ' ', ' ', 'c'};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void to_help(et_ui *ui) { et_ui_key(ui, '?'); }
+static void to_export(et_ui *ui) {
+    const int k[] = {'2', 'e', ET_KEY_DOWN};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void to_open(et_ui *ui) {
+    et_ui_key(ui, 'o');
+    et_field_set(&ui->open_path, "/nonexistent-dir/model");
+    et_ui_key(ui, ET_KEY_TAB);
+}
+
+/* The knobs cannot run (this build has no quantization, or they are invalid). */
+static void failed(et_ui *ui) {
+    ui->snap.state = ET_WORKER_FAILED;
+    snprintf(ui->snap.error, sizeof ui->snap.error, "quantization and pruning are not available in this build yet");
+    ui->snap.have_current = false;
+    const int k[] = {ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_DOWN};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+
+/* The first minutes: no baseline stored, fp32 being measured first. */
+static void baseline_first(et_ui *ui) {
+    et_worker_snapshot *s = &ui->snap;
+    et_result_free(&s->baseline);
+    et_result_init(&s->baseline);
+    s->have_baseline = false;
+    s->baseline_run_id = 0;
+    s->baseline_why[0] = '\0';
+    s->state = ET_WORKER_BASELINE;
+    s->measuring_baseline = true;
+    s->current_run_id = 0;
+    s->current_seconds = 1.4;
+    fake_ui_result(&s->current, 0);
+    s->current.status = ET_RUN_RUNNING;
+    s->current.fidelity.status = ET_AVAIL_NOT_RUN;
+}
+
+/* Measuring the w8a8 run, 1.2 s in, fidelity not checked yet; a message on the footer line. */
+static void measuring(et_ui *ui) {
+    ui->snap.state = ET_WORKER_MEASURING;
+    ui->snap.current_run_id = 12;
+    ui->snap.current_seconds = 1.2;
+    ui->snap.current.fidelity.status = ET_AVAIL_NOT_RUN;
+    ui->snap.current.power.status = ET_AVAIL_UNSUPPORTED;
+    snprintf(ui->snap.current.power.why, sizeof ui->snap.current.power.why,
+             "no power sensor here (see 'edgetune doctor')");
+    et_ui_message(ui, false, "run 11 is now the baseline of mobilenet_v2.onnx on this host");
+}
+
+static void test_screens(void) {
+    static const int sizes[2][2] = {{80, 24}, {132, 43}};
+    for (int i = 0; i < 2; i++) {
+        int w = sizes[i][0], h = sizes[i][1];
+        scene("workbench", w, h, false, NULL);
+        scene("history", w, h, false, to_history);
+        scene("layers", w, h, false, to_layers);
+        scene("compare", w, h, false, to_compare);
+        scene("help", w, h, false, to_help);
+        scene("export", w, h, false, to_export);
+        scene("open", w, h, false, to_open);
+        scene("failed", w, h, false, failed);
+        scene("baseline_first", w, h, false, baseline_first);
+        scene("measuring", w, h, false, measuring);
+    }
+    scene("workbench_ascii", 80, 24, true, NULL);
+    scene("history_ascii", 80, 24, true, to_history);
+    scene("too_small", 60, 20, false, NULL);
+}
+
+int main(void) {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    if (!setlocale(LC_CTYPE, "C.UTF-8"))
+        setlocale(LC_CTYPE, "C.utf8");
+    snprintf(golden_dir, sizeof golden_dir, "%s/tests/ui/golden", et_test_source_dir());
+    ET_RUN(test_screens);
+    return et_test_done();
+}

@@ -1,0 +1,249 @@
+/* fake_ui.h: fixed, made-up data for the UI tests and the golden screens: two runs (an fp32 baseline and a w8a8
+ * run pruned 30 %) with every section filled, a history of runs, and a backend that records what the views ask
+ * of it. Nothing comes from the machine (no host name, no clock), so the screens are the same everywhere. */
+#ifndef ET_TEST_FAKE_UI_H
+#define ET_TEST_FAKE_UI_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/ui.h"
+
+/* variant 0: fp32 baseline; 1: w8 a8, 30 % pruned, faster and smaller. */
+static inline void fake_ui_result(et_result *r, int variant) {
+    et_result_free(r);
+    et_result_init(r);
+    bool q = variant == 1;
+    snprintf(r->uuid, sizeof r->uuid, q ? "22222222-2222-4222-8222-222222222222" : "11111111-1111-4111-8111-111111111111");
+    r->started_unix_ms = 1760000000000ll + variant * 60000;
+    r->status = ET_RUN_OK;
+    snprintf(r->model.name, sizeof r->model.name, "mobilenet_v2.onnx");
+    snprintf(r->model.path, sizeof r->model.path, "/models/mobilenet_v2.onnx");
+    snprintf(r->model.sha256, sizeof r->model.sha256, "%064d", 7);
+    r->model.file_bytes = 14 << 20;
+    r->model.params = 3500000;
+    r->model.macs = 300000000;
+    snprintf(r->host.hostname, sizeof r->host.hostname, "pi5");
+    snprintf(r->host.cpu, sizeof r->host.cpu, "Cortex-A76");
+    snprintf(r->host.arch, sizeof r->host.arch, "aarch64");
+    snprintf(r->host.board, sizeof r->host.board, "Raspberry Pi 5 Model B Rev 1.0");
+    r->host.cores = 4;
+    r->knobs = et_knobs_default();
+    r->knobs.threads = 4;
+    if (q) {
+        r->knobs.weight_bits = 8;
+        r->knobs.act_bits = 8;
+        r->knobs.prune_ratio = 0.3f;
+    }
+    snprintf(r->engine.isa, sizeof r->engine.isa, "neon+dot");
+    snprintf(r->engine.exec, sizeof r->engine.exec, "native");
+    r->warmup_iters = 5;
+    r->prepare_ms = q ? 412.5 : 35.0;
+    double base = q ? 4.1 : 9.8;
+    int n = 240;
+    r->samples_ms = malloc((size_t)n * sizeof *r->samples_ms);
+    r->n_samples = r->iters = n;
+    for (int i = 0; i < n; i++) /* a slow start that settles, a few outliers */
+        r->samples_ms[i] = base * (1.0 + 0.04 * sin(i * 0.7) + (i < 20 ? 0.2 * (20 - i) / 20.0 : 0.0) +
+                                   (i % 53 == 0 ? 0.35 : 0.0));
+    et_latency_stats_compute(r->samples_ms, n, &r->latency);
+    r->memory.status = ET_AVAIL_OK;
+    r->memory.why[0] = '\0';
+    r->memory.peak_rss_bytes = q ? 38 << 20 : 61 << 20;
+    snprintf(r->memory.peak_rss_method, sizeof r->memory.peak_rss_method, "clear_refs+VmHWM");
+    r->memory.weights_bytes = q ? 3670016 : 14 << 20;
+    r->memory.weights_deploy_bytes = q ? 2569011 : 14 << 20;
+    r->memory.arena_bytes = q ? 1 << 20 : 4 << 20;
+    r->n_counters = 3;
+    r->counters = calloc(3, sizeof *r->counters);
+    static const char *const labels[] = {"cycles", "instructions", "cache-misses (LLC)"};
+    static const char *const names[] = {"perf::CYCLES", "perf::INSTRUCTIONS", "perf::CACHE-MISSES"};
+    for (int i = 0; i < 3; i++) {
+        et_counter *c = &r->counters[i];
+        snprintf(c->name, sizeof c->name, "%s", names[i]);
+        snprintf(c->label, sizeof c->label, "%s", labels[i]);
+        c->status = ET_AVAIL_OK;
+        c->enabled_ns = c->running_ns = 1000000000ull;
+        double per = i == 0 ? base * 2.4e6 : i == 1 ? base * 2.4e6 * (q ? 2.9 : 2.1) : (q ? 1.2e4 : 3.1e4);
+        c->value_per_inf = per;
+        c->value = per * n;
+        c->raw = (uint64_t)c->value;
+    }
+    r->power.status = ET_AVAIL_OK;
+    r->power.why[0] = '\0';
+    snprintf(r->power.source, sizeof r->power.source, "pi5-pmic");
+    r->power.avg_power_w = q ? 5.1 : 5.9;
+    r->power.energy_per_inf_mj = r->power.avg_power_w * base;
+    r->power.energy_j = r->power.energy_per_inf_mj * n / 1000.0;
+    r->thermal.status = ET_AVAIL_OK;
+    r->thermal.why[0] = '\0';
+    r->thermal.n_zones = 1;
+    snprintf(r->thermal.zone[0], sizeof r->thermal.zone[0], "cpu-thermal");
+    r->thermal.temp_start_c[0] = q ? 61.2 : 55.0;
+    r->thermal.temp_end_c[0] = q ? 63.8 : 61.2;
+    r->thermal.cpu_mhz_start = r->thermal.cpu_mhz_max = 2400;
+    r->thermal.cpu_mhz_end = q ? 1800 : 2400;
+    r->thermal.throttled = q;
+    snprintf(r->thermal.throttle_why, sizeof r->thermal.throttle_why, "%s", q ? "soft temperature limit" : "");
+    r->fidelity.status = ET_AVAIL_OK;
+    r->fidelity.why[0] = '\0';
+    r->fidelity.n_inputs = 64;
+    snprintf(r->fidelity.eval_source, sizeof r->fidelity.eval_source, "/models/mobilenet_v2.eval");
+    r->fidelity.accuracy = q ? 0.703 : 0.719;
+    r->fidelity.baseline_accuracy = 0.719;
+    r->fidelity.n_outputs = 1;
+    r->fidelity.outputs = calloc(1, sizeof *r->fidelity.outputs);
+    et_output_fidelity *o = &r->fidelity.outputs[0];
+    snprintf(o->output, sizeof o->output, "logits");
+    o->top1_agreement = q ? 0.953 : 1.0;
+    o->top5_agreement = q ? 0.992 : 1.0;
+    o->cosine = q ? 0.99412 : 1.0;
+    o->sqnr_db = q ? 21.7 : INFINITY;
+    o->max_abs_err = q ? 0.8125 : 0.0;
+    static const char *const ops[] = {"Conv", "Conv", "Conv", "Conv", "Gemm", "GlobalAveragePool"};
+    r->n_layers = 6;
+    r->layers = calloc(6, sizeof *r->layers);
+    double share[6] = {0.31, 0.22, 0.18, 0.14, 0.12, 0.03};
+    for (int i = 0; i < 6; i++) {
+        et_layer_profile *l = &r->layers[i];
+        snprintf(l->name, sizeof l->name, i < 4 ? "/features/features.%d/conv/Conv" : "/classifier/layer_%d", i);
+        snprintf(l->op, sizeof l->op, "%s", ops[i]);
+        snprintf(l->kernel, sizeof l->kernel, "%s", q ? "qs8-igemm-4x16-neondot" : "f32-igemm-6x16-neon");
+        snprintf(l->precision, sizeof l->precision, "%s", q && i > 0 && i < 4 ? "int8" : "fp32");
+        l->time_ms = base * share[i];
+        l->macs = (int64_t)(share[i] * 3e8);
+    }
+}
+
+/* A snapshot: the w8a8 run settled and stored as run 12 against the fp32 baseline run 11 (marked). */
+static inline void fake_ui_snapshot(et_worker_snapshot *s) {
+    et_worker_snapshot_free(s);
+    fake_ui_result(&s->current, 1);
+    fake_ui_result(&s->baseline, 0);
+    s->have_current = s->have_baseline = true;
+    s->state = ET_WORKER_SETTLED;
+    s->knobs = s->current.knobs;
+    s->model = s->current.model;
+    s->host = s->current.host;
+    s->current_run_id = 12;
+    s->current_seconds = 3.2;
+    s->baseline_run_id = 11;
+    snprintf(s->baseline_why, sizeof s->baseline_why, "run 11 (marked baseline)");
+    s->runs_saved = 2;
+    s->last_saved_run_id = 12;
+    s->seq = 1;
+}
+
+/* A history of n runs (newest first). */
+static inline et_run_summary *fake_ui_runs(int n) {
+    et_run_summary *runs = calloc((size_t)n, sizeof *runs);
+    static const int bits[] = {32, 8, 4, 8, 16, 32, 6};
+    static const float prune[] = {0.0f, 0.3f, 0.0f, 0.5f, 0.0f, 0.0f, 0.2f};
+    for (int i = 0; i < n; i++) {
+        et_run_summary *r = &runs[i];
+        int k = i % 7;
+        r->id = n - i;
+        snprintf(r->uuid, sizeof r->uuid, "%08d-0000-4000-8000-%012d", n - i, n - i);
+        r->started_unix_ms = 1760000000000ll - (int64_t)i * 3600000;
+        r->status = i == 3 ? ET_RUN_ABORTED : ET_RUN_OK;
+        r->is_baseline = i == 5;
+        snprintf(r->label, sizeof r->label, "%s", i == 1 ? "candidate" : "");
+        snprintf(r->model, sizeof r->model, "%s", i % 3 == 2 ? "resnet18.onnx" : "mobilenet_v2.onnx");
+        snprintf(r->hostname, sizeof r->hostname, "%s", i % 4 == 3 ? "jetson" : "pi5");
+        r->knobs = et_knobs_default();
+        r->knobs.weight_bits = bits[k];
+        r->knobs.act_bits = bits[k] <= 8 ? 8 : 32;
+        r->knobs.prune_ratio = prune[k];
+        r->knobs.threads = 4;
+        snprintf(r->exec, sizeof r->exec, "%s", bits[k] == 6 ? "simulated" : "native");
+        r->iters = 200 + 10 * i;
+        r->p50_ms = 9.8 * (bits[k] >= 16 ? 1.0 : 0.45) * (1.0 - 0.3 * prune[k]) + 0.01 * i;
+        r->p99_ms = r->p50_ms * 1.3;
+        r->peak_rss_bytes = (bits[k] >= 16 ? 61.0 : 38.0) * 1048576.0;
+        r->energy_per_inf_mj = i == 3 ? NAN : r->p50_ms * 5.5;
+    }
+    return runs;
+}
+
+/* The backend the views drive in tests: it counts calls and keeps the last knobs. */
+typedef struct fake_backend {
+    et_ui_backend ops;
+    int set_knobs_calls, remeasure_calls, mark_calls, compare_calls, open_calls;
+    et_knobs last_knobs;
+    int n_runs;
+    int64_t compared[16];
+    int n_compared;
+    char opened[ET_PATH_MAX];
+} fake_backend;
+
+static void fake_set_knobs(void *ctx, const et_knobs *k) {
+    fake_backend *b = ctx;
+    b->set_knobs_calls++;
+    b->last_knobs = *k;
+}
+static void fake_remeasure(void *ctx) { ((fake_backend *)ctx)->remeasure_calls++; }
+static void fake_mark(void *ctx) { ((fake_backend *)ctx)->mark_calls++; }
+static et_status fake_list_runs(void *ctx, et_run_summary **out, int *n, et_err *err) {
+    (void)err;
+    fake_backend *b = ctx;
+    *out = fake_ui_runs(b->n_runs);
+    *n = b->n_runs;
+    return ET_OK;
+}
+static et_status fake_compare(void *ctx, const int64_t *ids, int n, et_table **out, et_err *err) {
+    (void)err;
+    fake_backend *b = ctx;
+    b->compare_calls++;
+    b->n_compared = n < 16 ? n : 16;
+    memcpy(b->compared, ids, (size_t)b->n_compared * sizeof *ids);
+    et_table *t = et_table_new("compare");
+    et_table_col run = {.key = "run", .header = "run", .kind = ET_COL_INT};
+    et_table_col cfg = {.key = "config", .header = "config", .kind = ET_COL_TEXT};
+    et_table_col speed = {.key = "speedup", .header = "speed-up", .kind = ET_COL_RATIO, .decimals = 2,
+                          .better = ET_BETTER_HIGHER, .up_word = "faster", .down_word = "slower"};
+    et_table_col delta = {.key = "accuracy_delta_pp", .header = "accuracy", .unit = "pp", .kind = ET_COL_DELTA,
+                          .decimals = 1, .better = ET_BETTER_HIGHER};
+    et_table_add_col(t, &run);
+    et_table_add_col(t, &cfg);
+    et_table_add_col(t, &speed);
+    et_table_add_col(t, &delta);
+    for (int i = 0; i < n; i++) {
+        int r = et_table_add_row(t);
+        et_table_set_num(t, r, 0, (double)ids[i]);
+        et_table_set_text(t, r, 1, i == 0 ? "fp32, 4 thr" : "w8a8 prune 30%, 4 thr");
+        et_table_set_num(t, r, 2, i == 0 ? 1.0 : 2.39 - 0.7 * i);
+        et_table_set_num(t, r, 3, i == 0 ? NAN : -1.6 + 2.0 * (i - 1));
+    }
+    et_table_add_note(t, "speed-up = baseline p50 / run p50");
+    *out = t;
+    return ET_OK;
+}
+static et_status fake_open(void *ctx, const char *path, et_err *err) {
+    fake_backend *b = ctx;
+    b->open_calls++;
+    if (strstr(path, "missing"))
+        return et_fail(err, ET_E_IO, "%s: no such file", path);
+    snprintf(b->opened, sizeof b->opened, "%s", path);
+    return ET_OK;
+}
+
+static inline void fake_backend_init(fake_backend *b, int n_runs) {
+    memset(b, 0, sizeof *b);
+    b->n_runs = n_runs;
+    b->ops = (et_ui_backend){.ctx = b, .set_knobs = fake_set_knobs, .remeasure = fake_remeasure,
+                             .mark_baseline = fake_mark, .list_runs = fake_list_runs, .compare = fake_compare,
+                             .open_model = fake_open};
+}
+
+/* A state as the program has it after start, with the fake snapshot. */
+static inline void fake_ui_init(et_ui *ui, fake_backend *b, bool ascii) {
+    et_knobs k = et_knobs_default();
+    k.weight_bits = 8, k.act_bits = 8, k.prune_ratio = 0.3f, k.threads = 4;
+    et_ui_init(ui, &b->ops, &k, ascii, 4, "neon+dot", "/data/runs.db");
+    fake_ui_snapshot(&ui->snap);
+    et_ui_snapshot_changed(ui);
+}
+
+#endif
