@@ -110,10 +110,15 @@ static void set_message(et_worker *w, const char *fmt, ...) {
     wake(w);
 }
 
-/* Publishes state, and the accumulated run when acc is not NULL. */
-static void publish(et_worker *w, et_worker_state state, const et_knobs *k, const et_result *acc, int64_t run_id,
-                    double seconds, bool is_baseline) {
+/* Publishes state, and the accumulated run when acc is not NULL. gen: the generation of the knobs measured (0 for
+ * the baseline): when the UI has asked for other knobs since, the news is stale and dropped. */
+static void publish(et_worker *w, uint64_t gen, et_worker_state state, const et_knobs *k, const et_result *acc,
+                    int64_t run_id, double seconds, bool is_baseline) {
     pthread_mutex_lock(&w->mu);
+    if (gen && gen != w->want_gen) {
+        pthread_mutex_unlock(&w->mu);
+        return;
+    }
     w->pub.state = state;
     if (k)
         w->pub.knobs = *k;
@@ -137,8 +142,12 @@ static void publish(et_worker *w, et_worker_state state, const et_knobs *k, cons
     wake(w);
 }
 
-static void publish_failed(et_worker *w, const et_knobs *k, const char *why) {
+static void publish_failed(et_worker *w, uint64_t gen, const et_knobs *k, const char *why) {
     pthread_mutex_lock(&w->mu);
+    if (gen != w->want_gen) {
+        pthread_mutex_unlock(&w->mu);
+        return;
+    }
     w->pub.state = ET_WORKER_FAILED;
     w->pub.knobs = *k;
     snprintf(w->pub.error, sizeof w->pub.error, "%s", why);
@@ -325,7 +334,8 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
     if (!wanted)
         return M_SUPERSEDED;
     bool is_fp32 = et_knobs_is_fp32(k);
-    publish(w, ET_WORKER_PREPARING, as_baseline ? NULL : k, NULL, 0, 0, false);
+    uint64_t pgen = as_baseline ? 0 : gen;
+    publish(w, pgen, ET_WORKER_PREPARING, as_baseline ? NULL : k, NULL, 0, 0, false);
 
     et_err err = {0};
     if (et_session_configure(w->session, k, &err) != ET_OK) {
@@ -333,7 +343,7 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
             set_message(w, "the fp32 baseline cannot run: %s", err.msg);
             return M_FAILED;
         }
-        publish_failed(w, k, err.msg);
+        publish_failed(w, gen, k, err.msg);
         return M_FAILED;
     }
     if (!still_wanted(w, gen, as_baseline, k->threads))
@@ -349,7 +359,7 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
         run_id = 0;
     }
     et_worker_state busy = as_baseline ? ET_WORKER_BASELINE : ET_WORKER_MEASURING;
-    publish(w, busy, as_baseline ? NULL : k, &acc, run_id, 0, as_baseline || is_fp32);
+    publish(w, pgen, busy, as_baseline ? NULL : k, &acc, run_id, 0, as_baseline || is_fp32);
 
     et_bench_config cfg = et_bench_config_default();
     cfg.warmup = w->opt.warmup;
@@ -375,12 +385,12 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
             break;
         take_mark_request(w);
         bool done = settled(w, elapsed, acc.iters, p50_before, acc.latency.p50_ms) || acc.iters >= 100000;
-        publish(w, busy, NULL, &acc, run_id, elapsed, as_baseline || is_fp32);
+        publish(w, pgen, busy, NULL, &acc, run_id, elapsed, as_baseline || is_fp32);
         if (done)
             break;
     }
     if (st == ET_OK && w->opt.fidelity) {
-        publish(w, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
+        publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
         et_status fs = et_session_fidelity(w->session, &w->cancel, &acc.fidelity, &err);
         if (fs == ET_E_CANCELLED) {
             st = fs;
@@ -444,7 +454,7 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
             w->last_ok = et_result_copy(&w->last, &acc);
             w->last_run_id = run_id;
         }
-        publish(w, as_baseline ? ET_WORKER_BASELINE : ET_WORKER_SETTLED, NULL, as_baseline ? NULL : &acc, run_id,
+        publish(w, pgen, as_baseline ? ET_WORKER_BASELINE : ET_WORKER_SETTLED, NULL, as_baseline ? NULL : &acc, run_id,
                 elapsed, as_baseline || is_fp32);
     } else if (end == M_SUPERSEDED || end == M_FAILED) {
         pthread_mutex_lock(&w->mu);
@@ -454,9 +464,9 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
     if (end == M_FAILED && !as_baseline) {
         char why[ET_ERR_MSG_MAX];
         snprintf(why, sizeof why, "measuring failed: %s", err.msg);
-        publish_failed(w, k, why);
+        publish_failed(w, gen, k, why);
     } else if (end == M_STOPPED) {
-        publish(w, ET_WORKER_STOPPED, NULL, &acc, run_id, elapsed, as_baseline || is_fp32);
+        publish(w, 0, ET_WORKER_STOPPED, NULL, &acc, run_id, elapsed, as_baseline || is_fp32);
     }
     et_result_free(&acc);
     return end;
@@ -584,26 +594,42 @@ et_status et_worker_start(et_session *session, const et_knobs *knobs, const et_w
     return ET_OK;
 }
 
+/* Called with mu held: a new generation of knobs. The snapshot says so at once (the UI's acknowledgement does
+ * not wait for the thread to notice), unless the baseline these knobs need is being measured. */
+static void new_generation(et_worker *w, const et_knobs *k) {
+    w->want = *k;
+    w->want_gen++;
+    w->pub.knobs = *k;
+    w->pub.mark_pending = false;
+    if (!(w->busy_baseline && w->busy_threads == k->threads)) {
+        w->cancel = 1;
+        w->pub.state = ET_WORKER_PREPARING;
+        w->pub.error[0] = '\0';
+        w->pub.have_current = false;
+        w->pub.current_run_id = 0;
+        w->pub.current_seconds = 0;
+        et_result_free(&w->pub.current);
+    }
+    w->pub.seq++;
+    pthread_cond_signal(&w->cv);
+}
+
 void et_worker_set_knobs(et_worker *w, const et_knobs *k) {
     pthread_mutex_lock(&w->mu);
-    if (memcmp(&w->want, k, sizeof *k) != 0) {
-        w->want = *k;
-        w->want_gen++;
-        /* a baseline being measured for these threads is still needed: let it finish */
-        if (!(w->busy_baseline && w->busy_threads == k->threads))
-            w->cancel = 1;
-        pthread_cond_signal(&w->cv);
-    }
+    bool changed = memcmp(&w->want, k, sizeof *k) != 0;
+    if (changed)
+        new_generation(w, k);
     pthread_mutex_unlock(&w->mu);
+    if (changed)
+        wake(w);
 }
 
 void et_worker_remeasure(et_worker *w) {
     pthread_mutex_lock(&w->mu);
-    w->want_gen++;
-    if (!w->busy_baseline)
-        w->cancel = 1;
-    pthread_cond_signal(&w->cv);
+    et_knobs k = w->want;
+    new_generation(w, &k);
     pthread_mutex_unlock(&w->mu);
+    wake(w);
 }
 
 void et_worker_mark_baseline(et_worker *w) {

@@ -1,0 +1,279 @@
+/* test_views.c: keys drive the state and the backend as the issue says: arrows change knobs and post them at
+ * once, b/r/0/q/?/Tab do what the help says, the history filters, sorts, marks and compares, the export dialog
+ * writes every format, the open dialog keeps its error and the old model on failure. A fake backend records
+ * the calls; screens are drawn into canvases to check what the user sees. */
+#include <locale.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "et_test.h"
+#include "ui/fake_ui.h"
+
+static char *screen(et_ui *ui, int w, int h) {
+    et_canvas c;
+    if (!et_canvas_init(&c, w, h, false))
+        return NULL;
+    et_ui_draw(ui, &c);
+    char *s = et_canvas_to_string(&c);
+    et_canvas_free(&c);
+    return s;
+}
+
+static void test_knob_keys_post_at_once(void) {
+    fake_backend be;
+    fake_backend_init(&be, 5);
+    et_ui ui;
+    et_knobs k = et_knobs_default();
+    et_ui_init(&ui, &be.ops, &k, false, 4, "avx2+fma", "");
+    ET_CHECK_INT(et_ui_key(&ui, ET_KEY_LEFT) & ET_UI_REDRAW, ET_UI_REDRAW); /* 32 is the first: nothing posted */
+    ET_CHECK_INT(be.set_knobs_calls, 0);
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_INT(be.set_knobs_calls, 1);
+    ET_CHECK_INT(be.last_knobs.weight_bits, 16);
+    et_ui_key(&ui, 'l'); /* vi alias */
+    ET_CHECK_INT(be.last_knobs.weight_bits, 8);
+    for (int i = 0; i < 4; i++)
+        et_ui_key(&ui, ET_KEY_DOWN); /* to the prune ratio */
+    ET_CHECK_INT(ui.knob, ET_KNOB_PRUNE_RATIO);
+    for (int i = 0; i < 6; i++)
+        et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_NEAR(be.last_knobs.prune_ratio, 0.30, 1e-6);
+    ET_CHECK_INT(be.last_knobs.weight_bits, 8);
+    ET_CHECK_INT(be.set_knobs_calls, 8);
+    et_ui_key(&ui, ET_KEY_UP);
+    ET_CHECK_INT(ui.knob, ET_KNOB_SYMMETRIC);
+    et_ui_key(&ui, '0');
+    ET_CHECK(et_knobs_is_fp32(&be.last_knobs));
+    et_ui_key(&ui, 'b');
+    ET_CHECK_INT(be.mark_calls, 1);
+    et_ui_key(&ui, 'r');
+    ET_CHECK_INT(be.remeasure_calls, 1);
+    ET_CHECK(et_ui_key(&ui, 'q') & ET_UI_QUIT);
+    ET_CHECK(et_ui_key(&ui, ET_KEY_F10) & ET_UI_QUIT);
+    et_ui_free(&ui);
+}
+
+static void test_views_help_and_tab(void) {
+    fake_backend be;
+    fake_backend_init(&be, 5);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, ET_KEY_TAB);
+    ET_CHECK_INT(ui.view, ET_VIEW_HISTORY);
+    et_ui_key(&ui, ET_KEY_TAB);
+    et_ui_key(&ui, ET_KEY_TAB);
+    et_ui_key(&ui, ET_KEY_TAB);
+    ET_CHECK_INT(ui.view, ET_VIEW_WORKBENCH);
+    et_ui_key(&ui, ET_KEY_BACKTAB);
+    ET_CHECK_INT(ui.view, ET_VIEW_COMPARE);
+    et_ui_key(&ui, '1');
+    et_ui_key(&ui, '?');
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_HELP);
+    char *s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "Keys") && strstr(s, "previous knob"));
+    free(s);
+    ET_CHECK((et_ui_key(&ui, 'q') & ET_UI_QUIT) == 0); /* q closes the help first */
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    /* while the help is up, knob keys do not reach the workbench */
+    et_ui_key(&ui, '?');
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_INT(be.set_knobs_calls, 0);
+    et_ui_free(&ui);
+}
+
+static void test_workbench_screen(void) {
+    fake_backend be;
+    fake_backend_init(&be, 5);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    char *s = screen(&ui, 80, 24);
+    ET_REQUIRE(s != NULL);
+    /* header: model, host, threads, ISA, CPU; both runs with delta and the ratio's direction in words */
+    ET_CHECK(strstr(s, "mobilenet_v2.onnx") && strstr(s, "host pi5") && strstr(s, "4 threads") && strstr(s, "neon+dot"));
+    ET_CHECK(strstr(s, "9.87 ms") && strstr(s, "4.13 ms") && strstr(s, "-5.74 ms") && strstr(s, "2.39x faster"));
+    ET_CHECK(strstr(s, "THROTTLED") != NULL);
+    free(s);
+    /* knobs that cannot run: the reason on the screen, prefixed n/a */
+    ui.snap.state = ET_WORKER_FAILED;
+    snprintf(ui.snap.error, sizeof ui.snap.error, "quantization is not available");
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "n/a: quantization is not available"));
+    free(s);
+    s = screen(&ui, 79, 24);
+    ET_CHECK(s && strstr(s, "terminal too small: 79x24") && strstr(s, "at least 80x24"));
+    free(s);
+    et_ui_free(&ui);
+}
+
+static void test_history_filter_sort_mark_compare(void) {
+    fake_backend be;
+    fake_backend_init(&be, 10);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, '2');
+    char *s = screen(&ui, 100, 30);
+    ET_CHECK(s && strstr(s, "Runs: 10 of 10"));
+    free(s);
+    ET_CHECK_INT(ui.runs[ui.rows[0]].id, 10); /* newest first */
+    /* filter */
+    et_ui_key(&ui, '/');
+    for (const char *p = "jetson"; *p; p++)
+        et_ui_key(&ui, *p);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK(!ui.filtering);
+    for (int i = 0; i < ui.n_rows; i++)
+        ET_CHECK_STR(ui.runs[ui.rows[i]].hostname, "jetson");
+    ET_CHECK(ui.n_rows > 0 && ui.n_rows < 10);
+    et_ui_key(&ui, ET_KEY_ESC);
+    ET_CHECK_INT(ui.n_rows, 10);
+    /* sort by p50, ascending */
+    et_ui_key(&ui, 's');
+    ET_CHECK_INT(ui.hist_sort, 1);
+    for (int i = 1; i < ui.n_rows; i++)
+        ET_CHECK(ui.runs[ui.rows[i - 1]].p50_ms <= ui.runs[ui.rows[i]].p50_ms);
+    et_ui_key(&ui, 'S');
+    for (int i = 1; i < ui.n_rows; i++)
+        ET_CHECK(ui.runs[ui.rows[i - 1]].p50_ms >= ui.runs[ui.rows[i]].p50_ms);
+    /* mark two and compare them */
+    et_ui_key(&ui, 'g');
+    int64_t first = ui.runs[ui.rows[0]].id, second = ui.runs[ui.rows[1]].id;
+    et_ui_key(&ui, ' ');
+    et_ui_key(&ui, ' ');
+    ET_CHECK(et_ui_is_marked(&ui, first) && et_ui_is_marked(&ui, second));
+    et_ui_key(&ui, 'c');
+    ET_CHECK_INT(ui.view, ET_VIEW_COMPARE);
+    ET_CHECK_INT(be.n_compared, 2);
+    ET_CHECK(be.compared[0] == first && be.compared[1] == second);
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "Compare: 2 runs") && strstr(s, "faster"));
+    free(s);
+    /* Enter in the history compares the run under the cursor only, and keeps the marks */
+    et_ui_key(&ui, '2');
+    et_ui_key(&ui, 'G');
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.n_compared, 1);
+    ET_CHECK_INT(ui.n_marked, 2);
+    et_ui_key(&ui, '2');
+    et_ui_key(&ui, 'u');
+    ET_CHECK_INT(ui.n_marked, 0);
+    et_ui_free(&ui);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_export_every_format(void) {
+    fake_backend be;
+    fake_backend_init(&be, 6);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    char dir[] = "/tmp/et_export_XXXXXX";
+    ET_REQUIRE(mkdtemp(dir) != NULL);
+    et_ui_key(&ui, '2');
+    et_ui_key(&ui, ' '); /* one marked run: only it is exported */
+    for (int f = 0; f < ET_TABLE_FORMAT_COUNT; f++) {
+        et_ui_key(&ui, 'e');
+        ET_REQUIRE(ui.dialog == ET_DIALOG_EXPORT);
+        ui.export_format = f;
+        char path[256];
+        snprintf(path, sizeof path, "%s/runs.%s", dir, et_table_format_name((et_table_format)f));
+        et_field_set(&ui.export_path, path);
+        et_ui_key(&ui, ET_KEY_ENTER);
+        ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+        ET_CHECK(strstr(ui.message, "exported 1 row") != NULL);
+        char *text = slurp(path);
+        ET_CHECK_MSG(text && strstr(text, "mobilenet"), "%s", path); /* LaTeX escapes the underscore */
+    }
+    char *csv = slurp(strcat(strcpy((char[256]){0}, dir), "/runs.csv"));
+    ET_CHECK(csv && strncmp(csv, "id,", 3) == 0);
+    /* the format keys move the extension along */
+    et_ui_key(&ui, 'e');
+    et_field_set(&ui.export_path, "out.csv");
+    ui.export_format = ET_TABLE_CSV;
+    et_ui_key(&ui, ET_KEY_DOWN);
+    ET_CHECK_STR(ui.export_path.text, "out.json");
+    /* a path that cannot be written: the error stays in the dialog */
+    et_field_set(&ui.export_path, "/nonexistent-dir/x.json");
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_EXPORT);
+    ET_CHECK(strstr(ui.dialog_error, "/nonexistent-dir") != NULL);
+    et_ui_key(&ui, ET_KEY_ESC);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    /* the workbench exports its comparison */
+    et_ui_key(&ui, '1');
+    et_ui_key(&ui, 'e');
+    char path[256];
+    snprintf(path, sizeof path, "%s/bench.md", dir);
+    ui.export_format = ET_TABLE_MD;
+    et_field_set(&ui.export_path, path);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    char *md = slurp(path);
+    ET_CHECK(md && strstr(md, "faster") && strstr(md, "| p50"));
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ET_CHECK(system(cmd) == 0);
+    et_ui_free(&ui);
+}
+
+static void test_open_dialog(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, 'o');
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_OPEN);
+    ET_CHECK_STR(ui.open_path.text, "/models/"); /* starts in the open model's folder */
+    et_field_set(&ui.open_path, "/missing.onnx");
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_OPEN);
+    ET_CHECK(strstr(ui.dialog_error, "no such file") != NULL);
+    et_ui_key(&ui, ET_KEY_CTRL_U);
+    for (const char *p = "/m/other.onnx"; *p; p++)
+        et_ui_key(&ui, *p);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    ET_CHECK_STR(be.opened, "/m/other.onnx");
+    ET_CHECK_INT(be.set_knobs_calls, 0); /* typing a path never turned a knob */
+    et_ui_free(&ui);
+}
+
+static void test_worker_message_and_stale_history(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, '2');
+    char *s = screen(&ui, 80, 24);
+    free(s);
+    ET_CHECK(!ui.runs_stale);
+    ui.snap.runs_saved++;
+    snprintf(ui.snap.message, sizeof ui.snap.message, "run 13 is now the baseline");
+    ui.snap.message_seq++;
+    et_ui_snapshot_changed(&ui);
+    ET_CHECK(ui.runs_stale);
+    ET_CHECK_STR(ui.message, "run 13 is now the baseline");
+    et_ui_key(&ui, ET_KEY_DOWN); /* the next key clears the message line */
+    ET_CHECK_STR(ui.message, "");
+    et_ui_free(&ui);
+}
+
+int main(void) {
+    setlocale(LC_CTYPE, "C.UTF-8");
+    setenv("TZ", "UTC", 1);
+    ET_RUN(test_knob_keys_post_at_once);
+    ET_RUN(test_views_help_and_tab);
+    ET_RUN(test_workbench_screen);
+    ET_RUN(test_history_filter_sort_mark_compare);
+    ET_RUN(test_export_every_format);
+    ET_RUN(test_open_dialog);
+    ET_RUN(test_worker_message_and_stale_history);
+    return et_test_done();
+}
