@@ -32,7 +32,7 @@ static et_role state_text(const et_ui *ui, char *buf, size_t len) {
         snprintf(buf, len, "baseline: measuring %.1f s", s->current_seconds);
         return ET_ROLE_WARN;
     case ET_WORKER_MEASURING:
-        snprintf(buf, len, "measuring %.1f s, %d iterations", s->current_seconds, s->current.iters);
+        snprintf(buf, len, "measuring %.1f s: %d iters", s->current_seconds, s->current.iters);
         return ET_ROLE_WARN;
     case ET_WORKER_SETTLED:
         if (s->current_run_id > 0)

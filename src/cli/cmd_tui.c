@@ -18,9 +18,9 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: edgetune [tui] [MODEL] [KNOBS] [--no-save] [--seconds S] [--no-profilers] [--no-fidelity]\n"
-            "                [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n"
-            "                [--ascii] [--no-color] [--keys]\n\n"
+            "usage: edgetune [tui] [MODEL] [KNOBS] [--no-save] [--seconds S] [--min-seconds S] [--no-profilers]\n"
+            "                [--no-fidelity] [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]...\n"
+            "                [--shape NAME=DIMS]... [--ascii] [--no-color] [--keys]\n\n"
             "The workbench: turn the knobs and watch latency, memory, counters, power, temperature and fidelity\n"
             "settle beside the fp32 baseline, live. Every measurement that completes is stored as a run in the\n"
             "database (see --db); the baseline (fp32 with the same threads) is measured first when none is stored.\n"
@@ -30,6 +30,7 @@ static void usage(FILE *out) {
             "  --no-save          do not store runs (history and compare stay empty)\n"
             "  --seconds S        measure each setting for at most S seconds (default 6; it stops earlier\n"
             "                     once the median latency settles)\n"
+            "  --min-seconds S    ... and for at least S seconds (default 1)\n"
             "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
             "  --no-fidelity      skip the comparison with the fp32 outputs\n"
             "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
@@ -93,8 +94,10 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
             if (!et_cli_parse_double("tui", "--seconds", v, 0.1, 86400, &d))
                 return 2;
             o.worker.max_seconds = d;
-            if (o.worker.min_seconds > d)
-                o.worker.min_seconds = d;
+        } else if (et_args_value(&a, "--min-seconds", &v)) {
+            if (!et_cli_parse_double("tui", "--min-seconds", v, 0, 86400, &d))
+                return 2;
+            o.worker.min_seconds = d;
         } else if (et_args_flag(&a, "--no-profilers")) {
             o.worker.profilers = false;
         } else if (et_args_flag(&a, "--no-fidelity")) {
@@ -114,6 +117,8 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
     }
     if (a.failed)
         return 2;
+    if (o.worker.min_seconds > o.worker.max_seconds)
+        o.worker.max_seconds = o.worker.min_seconds;
     char demo[PATH_MAX];
     if (!model) {
         if (!find_demo(demo, sizeof demo)) {
