@@ -101,7 +101,7 @@ build)
     ;;
 run)
     build_main
-    exec build/edgetune "$@"
+    exec build/edgetune tui "$@" # the workbench; with no MODEL the demo model, runs in the default database
     ;;
 test)
     build_main
