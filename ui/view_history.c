@@ -39,11 +39,16 @@ static const bool sort_desc_default[] = {
 #undef ET_X
 };
 
-/* The history table's columns, most useful first (the rest follow; Left/Right scroll). */
-static const char *const hist_cols[] = {"id",     "started", "config", "latency_p50_ms", "latency_p99_ms",
-                                        "peak_memory_mib", "energy_per_inf_mj", "status", "baseline", "label",
-                                        "model", "host", "iterations"};
-enum { N_HIST_COLS = sizeof hist_cols / sizeof hist_cols[0] };
+/* The history table's columns, most useful first (the rest follow; Left/Right scroll). On a narrow screen the
+ * numbers come before the model name (the filter narrows the list to one model). */
+static const char *const hist_cols_wide[] = {"id",     "started",  "model",           "config",
+                                             "latency_p50_ms", "latency_p99_ms", "peak_memory_mib",
+                                             "energy_per_inf_mj", "status", "baseline", "label", "host", "iterations"};
+static const char *const hist_cols_narrow[] = {"id",     "started",  "config",          "latency_p50_ms",
+                                               "latency_p99_ms", "peak_memory_mib", "energy_per_inf_mj", "status",
+                                               "baseline", "label", "model", "host", "iterations"};
+enum { N_HIST_COLS = sizeof hist_cols_wide / sizeof hist_cols_wide[0] };
+_Static_assert(sizeof hist_cols_narrow == sizeof hist_cols_wide, "the same columns in another order");
 
 bool et_ui_is_marked(const et_ui *ui, int64_t id) {
     for (int i = 0; i < ui->n_marked; i++)
@@ -263,7 +268,8 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
         et_table *t = rows_table(ui, false);
         if (t) {
             et_w_table_opts o = {.top = ui->hist_top, .sel = ui->hist_sel, .left = ui->hist_left, .frozen = 1,
-                                 .mark_w = 2, .cols = hist_cols, .n_cols = N_HIST_COLS, .max_text_w = 28};
+                                 .mark_w = 2, .cols = in.w >= 120 ? hist_cols_wide : hist_cols_narrow,
+                                 .n_cols = N_HIST_COLS, .max_text_w = 28};
             et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, t, &o);
             for (int line = 1; line < table_h; line++) {
                 int row = ui->hist_top + line - 1;
