@@ -125,6 +125,9 @@ typedef struct et_power_sampler et_power_sampler;
 /* Prepares sampling of a probed, OK source; interval_ms 0 takes the source's default. The timeline capacity is
  * allocated here. Fails with ET_E_NOMEM or ET_E_RUNTIME. The caller owns *out; src must outlive it. */
 et_status et_sampler_create(et_power_source *src, int interval_ms, et_power_sampler **out, et_err *err);
+/* As et_sampler_create with a given timeline capacity (tests use a small one to exercise thinning). */
+et_status et_sampler_create_with(et_power_source *src, int interval_ms, int timeline_cap, et_power_sampler **out,
+                                 et_err *err);
 /* Starts the source, takes the first sample and starts the thread; returns 0 or -errno (the source failed). */
 int et_sampler_start(et_power_sampler *s);
 /* Stops the thread (waking it at once), takes the last sample, stops the source. */

@@ -124,14 +124,21 @@ static void *sampler_main(void *arg) {
 }
 
 et_status et_sampler_create(et_power_source *src, int interval_ms, et_power_sampler **out, et_err *err) {
+    return et_sampler_create_with(src, interval_ms, TIMELINE_CAP, out, err);
+}
+
+et_status et_sampler_create_with(et_power_source *src, int interval_ms, int timeline_cap, et_power_sampler **out,
+                                 et_err *err) {
     *out = NULL;
+    if (timeline_cap < 2)
+        timeline_cap = 2;
     et_power_sampler *s = calloc(1, sizeof *s);
     if (!s)
         return et_fail(err, ET_E_NOMEM, "out of memory for the power sampler");
     s->src = src;
     s->base_interval_ms = interval_ms > 0 ? interval_ms : src->interval_ms > 0 ? src->interval_ms : 100;
     s->interval_ms = s->base_interval_ms;
-    s->cap = TIMELINE_CAP;
+    s->cap = timeline_cap;
     s->t_ns = malloc((size_t)s->cap * sizeof *s->t_ns);
     s->mw = malloc((size_t)s->cap * sizeof *s->mw);
     pthread_condattr_t ca;
