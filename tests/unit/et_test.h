@@ -37,11 +37,15 @@ static const char *et_test_name_;
         }                                                                                                  \
     } while (0)
 
+/* cond is evaluated once: it may have side effects (ET_REQUIRE(open(...) == 0)). */
 #define ET_REQUIRE(cond)                                                                                   \
     do {                                                                                                   \
-        ET_CHECK(cond);                                                                                    \
-        if (!(cond))                                                                                       \
+        et_test_checks_++;                                                                                 \
+        if (!(cond)) {                                                                                     \
+            fprintf(stderr, "%s:%d: %s: required check failed: %s\n", __FILE__, __LINE__, et_test_name_, #cond); \
+            et_test_current_failed_ = 1;                                                                   \
             return;                                                                                        \
+        }                                                                                                  \
     } while (0)
 
 #define ET_CHECK_INT(a, b)                                                                                 \
