@@ -150,7 +150,7 @@ static void probe(et_power_source *s) {
         s->partial = false;
         et_power_detail_add(s, "; measuring %s (the board input)", rails[total].name);
     } else {
-        snprintf(s->label, sizeof s->label, "ina3221 (sum of %d rails)", s->n_channels);
+        snprintf(s->label, sizeof s->label, "ina3221 (sum of %d rail%s)", s->n_channels, s->n_channels == 1 ? "" : "s");
         s->partial = true;
         et_power_detail_add(s, "; no VDD_IN/POM_5V_IN rail: the sum of rails is partial (rails overlap or miss "
                                "parts of the board)");

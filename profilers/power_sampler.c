@@ -28,6 +28,8 @@ struct et_power_sampler {
     double prev[ET_POWER_MAX_CHANNELS];
     double prev_mw;
     double energy_uj;
+    double last_de_uj;                      /* energy and time behind the newest timeline point (ENERGY) */
+    int64_t last_dt_ns;
     int n_taken, n_failed, last_errno;
     /* the thread */
     pthread_t thread;
@@ -81,7 +83,18 @@ static void take_sample(et_power_sampler *s) {
             s->prev[i] = raw.value[i];
         }
         s->energy_uj += de;
-        append(s, now - s->t0_ns, de / (double)dt * 1e6);
+        if (s->n > 0 && dt < (int64_t)s->interval_ms * 250000) {
+            /* a sliver (the stop sample right after a thread sample): a counter that updates every ms or so says
+             * little over it, so fold it into the newest point instead of plotting a spike or a zero */
+            s->last_de_uj += de;
+            s->last_dt_ns += dt;
+            s->t_ns[s->n - 1] = now - s->t0_ns;
+            s->mw[s->n - 1] = s->last_de_uj / (double)s->last_dt_ns * 1e6;
+        } else {
+            s->last_de_uj = de;
+            s->last_dt_ns = dt;
+            append(s, now - s->t0_ns, de / (double)dt * 1e6);
+        }
     } else {
         s->energy_uj += 0.5 * (s->prev_mw + raw.value[0]) * (double)dt * 1e-6;
         s->prev_mw = raw.value[0];
@@ -163,6 +176,8 @@ int et_sampler_start(et_power_sampler *s) {
     s->n = 0;
     s->have_prev = false;
     s->energy_uj = 0;
+    s->last_de_uj = 0;
+    s->last_dt_ns = 0;
     s->n_taken = s->n_failed = s->last_errno = 0;
     s->t0_ns = s->t_last_ns = 0;
     s->stop_requested = false;
