@@ -105,6 +105,10 @@ extern const et_power_ops *const et_power_sources[];
 void et_power_source_init(et_power_source *s, const et_power_ops *ops, const et_sysroot *sr, const et_perf_ops *perf,
                           const et_vcio_ops *vcio, const et_perf_env *penv, bool trial);
 
+/* start and stop for sources that keep nothing open (file-based): do nothing, return 0. */
+int et_power_start_nothing(et_power_source *s);
+void et_power_stop_nothing(et_power_source *s);
+
 /* The common `read` op: copies label and partial into out. */
 void et_power_read_label(const et_power_source *s, et_power_info *out);
 

@@ -119,11 +119,6 @@ static void probe(et_power_source *s) {
     et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
 }
 
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
-}
-
 static int sample(et_power_source *s, et_power_raw *out) {
     double total = 0;
     for (int i = 0; i < s->n_channels; i++) {
@@ -148,7 +143,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_hwmon_ops = {"hwmon", "hwmon power/energy", probe, start, sample, stop,
+const et_power_ops et_power_hwmon_ops = {"hwmon", "hwmon power/energy", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                          et_power_read_label};

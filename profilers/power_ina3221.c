@@ -159,11 +159,6 @@ static void probe(et_power_source *s) {
     et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
 }
 
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
-}
-
 static int sample(et_power_source *s, et_power_raw *out) {
     double total = 0;
     for (int i = 0; i < s->n_channels; i++) {
@@ -179,7 +174,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_ina3221_ops = {"ina3221", "Jetson INA3221", probe, start, sample, stop,
+const et_power_ops et_power_ina3221_ops = {"ina3221", "Jetson INA3221", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                           et_power_read_label};

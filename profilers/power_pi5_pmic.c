@@ -185,11 +185,6 @@ static void probe(et_power_source *s) {
     et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
 }
 
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
-}
-
 static int sample(et_power_source *s, et_power_raw *out) {
     char reply[GENCMD_TEXT];
     int r = s->vcio->gencmd(s->vcio->ctx, s->sr, "pmic_read_adc", reply, sizeof reply);
@@ -204,7 +199,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_pi5_pmic_ops = {"pi5-pmic", "Raspberry Pi 5 PMIC", probe, start, sample, stop,
+const et_power_ops et_power_pi5_pmic_ops = {"pi5-pmic", "Raspberry Pi 5 PMIC", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                             et_power_read_label};
