@@ -72,7 +72,9 @@ et_status et_counters_list_events_at(FILE *out, const et_sysroot *sr, const et_p
             continue; /* perf_raw::rNNNN takes any raw code; nothing to list */
         const char *verdict = "";
         char verdict_buf[160];
-        if (can_try && !generic && pi.first_event >= 0) {
+        if (pi.type != PFM_PMU_TYPE_CORE && !generic) {
+            verdict = " - system-wide PMU (uncore, RAPL): edgetune counts the engine's threads, not whole CPUs";
+        } else if (can_try && !generic && pi.first_event >= 0) {
             pfm_event_info_t ei;
             memset(&ei, 0, sizeof ei);
             ei.size = sizeof ei;
