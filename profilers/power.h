@@ -115,6 +115,11 @@ void et_power_read_label(const et_power_source *s, et_power_info *out);
 /* Appends printf-formatted text to s->detail (truncating quietly). */
 void et_power_detail_add(et_power_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* For ENERGY sources on real hardware: starts s, samples twice wait_ms apart, stops it, and gives the counters'
+ * advance. A counter that does not move is a VM exposing RAPL without the hardware behind it (seen: a perf power
+ * PMU whose energy-psys opens and reads 0 forever). Returns 0 or the -errno of start or sample. */
+int et_power_check_advance(et_power_source *s, int wait_ms, double *delta_uj);
+
 /* Wrap-safe advance of a cumulative counter: e1 - e0, or e1 + (range - e0) when it wrapped (range 0: no wrap). */
 double et_energy_delta_uj(double e0, double e1, double range_uj);
 

@@ -218,6 +218,12 @@ void et_sampler_read(const et_power_sampler *s, int iterations, et_power_info *o
                  s->last_errno ? et_errno_name(s->last_errno) : "");
         return;
     }
+    if (s->src->kind == ET_POWER_ENERGY && s->energy_uj <= 0 && window_s >= 0.05) {
+        out->status = ET_AVAIL_UNSUPPORTED;
+        snprintf(out->why, sizeof out->why, "%s: the energy counter did not advance in %.0f ms (a VM exposing "
+                 "RAPL without the hardware, or a frozen sensor)", s->src->label, window_s * 1e3);
+        return;
+    }
     out->status = ET_AVAIL_OK;
     out->why[0] = '\0';
     out->energy_j = s->energy_uj / 1e6;

@@ -247,7 +247,24 @@ static void test_perf_power_pmu(void) {
     ET_CHECK_STR(s.label, "rapl-perf:energy-psys");
     ET_CHECK_INT(f.opens, opens);
     et_sysroot_close(&sr2);
+
+    /* seen on a cloud VM: a power PMU whose energy-psys opens and reads 0 forever. Not "0 W": unsupported. */
+    f.rate_w = 0;
+    et_perf_env_read(&sr, &penv);
+    et_power_source_init(&s, &et_power_rapl_perf_ops, &sr, &ops, NULL, &penv, true);
+    ET_CHECK(s.probe.status == ET_AVAIL_UNSUPPORTED && strstr(s.probe.why, "did not advance"));
+    ET_CHECK_INT(f.open_now, 0);
     et_sysroot_close(&sr);
+}
+
+static void test_frozen_counter_is_not_zero_watts(void) {
+    et_result r;
+    run(fixture_root("amd-zen"), 120, 3, &r, NULL); /* the tree's package-0 counter never moves */
+    ET_CHECK_STR(r.power.source, "rapl:package-0");
+    ET_CHECK_MSG(r.power.status == ET_AVAIL_UNSUPPORTED && strstr(r.power.why, "did not advance"), "%s: %s",
+                 et_avail_name(r.power.status), r.power.why);
+    ET_CHECK(r.power.samples == NULL);
+    et_result_free(&r);
 }
 
 /* --- trees built here: hwmon power, an unwired INA3221 channel, a Pi 5 with old firmware ------------------- */
@@ -301,6 +318,7 @@ int main(void) {
     ET_RUN(test_unavailable_power_says_why);
     ET_RUN(test_rapl_known_rate_across_wrap);
     ET_RUN(test_perf_power_pmu);
+    ET_RUN(test_frozen_counter_is_not_zero_watts);
     ET_RUN(test_generated_trees);
     return et_test_done();
 }
