@@ -87,6 +87,7 @@ struct et_power_source {
     char label[ET_NAME_MAX];                /* what result.power.source says */
     bool partial;
     int interval_ms;                        /* default sampling period for this source */
+    int min_interval_ms;                    /* never sample faster (the sensor's update_interval, a slow query) */
     int n_channels;
     et_power_channel ch[ET_POWER_MAX_CHANNELS];
     char detail[ET_POWER_DETAIL_MAX];       /* for doctor: zones or rails found, with values */

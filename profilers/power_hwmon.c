@@ -110,6 +110,8 @@ static void probe(et_power_source *s) {
         c->wrap_uj = 0;
         if (use[k]->interval_ms > s->interval_ms)
             s->interval_ms = use[k]->interval_ms;
+        if (use[k]->interval_ms > s->min_interval_ms)
+            s->min_interval_ms = use[k]->interval_ms;
     }
     if (n_use == 1)
         snprintf(s->label, sizeof s->label, "hwmon:%s/%s", use[0]->name, use[0]->label);

@@ -145,6 +145,7 @@ static void probe(et_power_source *s) {
             interval = rails[i].interval_ms;
     }
     s->interval_ms = interval > 100 ? interval : 100;
+    s->min_interval_ms = interval; /* the monitor has nothing new to say faster than this */
     if (total >= 0) {
         snprintf(s->label, sizeof s->label, "ina3221:%s", rails[total].name);
         s->partial = false;

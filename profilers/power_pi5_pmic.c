@@ -174,6 +174,7 @@ static void probe(et_power_source *s) {
     }
     s->kind = ET_POWER_POWER;
     s->interval_ms = 100; /* a query costs ~23 ms: at most ~10 Hz */
+    s->min_interval_ms = 50;
     s->n_channels = 1;
     snprintf(s->ch[0].name, sizeof s->ch[0].name, "pmic");
     snprintf(s->label, sizeof s->label, "pi5-pmic (sum of %d rails)", n);

@@ -150,6 +150,8 @@ et_status et_sampler_create_with(et_power_source *src, int interval_ms, int time
         return et_fail(err, ET_E_NOMEM, "out of memory for the power sampler");
     s->src = src;
     s->base_interval_ms = interval_ms > 0 ? interval_ms : src->interval_ms > 0 ? src->interval_ms : 100;
+    if (s->base_interval_ms < src->min_interval_ms)
+        s->base_interval_ms = src->min_interval_ms;
     s->interval_ms = s->base_interval_ms;
     s->cap = timeline_cap;
     s->t_ns = malloc((size_t)s->cap * sizeof *s->t_ns);

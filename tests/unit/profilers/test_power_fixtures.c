@@ -65,6 +65,23 @@ static void test_static_rails(void) {
     }
 }
 
+static void test_update_interval_respected(void) {
+    et_profiler_config cfg = power_only();
+    cfg.power_interval_ms = 10; /* asks for faster than orin-jp6's INA3221 updates (250 ms) */
+    et_profiler_env env = {fixture_root("orin-jp6"), NULL, NULL};
+    et_profilers *p = NULL;
+    ET_REQUIRE(et_profilers_open_env(&cfg, &env, &p, NULL) == ET_OK);
+    et_profilers_start(p, NULL, 0);
+    sleep_ms(600);
+    et_profilers_stop(p);
+    et_result r;
+    et_result_init(&r);
+    et_profilers_read(p, 1, &r);
+    et_profilers_close(p);
+    ET_CHECK_MSG(r.power.n_samples >= 3 && r.power.n_samples <= 5, "%d samples in 600 ms", r.power.n_samples);
+    et_result_free(&r);
+}
+
 static void test_unavailable_power_says_why(void) {
     et_result r;
     run(fixture_root("rapl-noperm"), 20, 1, &r, NULL);
@@ -315,6 +332,7 @@ static void test_generated_trees(void) {
 
 int main(void) {
     ET_RUN(test_static_rails);
+    ET_RUN(test_update_interval_respected);
     ET_RUN(test_unavailable_power_says_why);
     ET_RUN(test_rapl_known_rate_across_wrap);
     ET_RUN(test_perf_power_pmu);
