@@ -172,6 +172,43 @@ static void test_start_stop_repeat(void) {
     et_sysroot_close(&sr);
 }
 
+/* An unprivileged user (paranoid 2, no CAP_PERFMON): perf would count context switches as 0 in user mode, so
+ * they come from /proc/self/task/TID/status. The scratch tree says "unprivileged" and links to the real tasks. */
+static void test_context_switches_from_proc(void) {
+    char dir[256];
+    scratch_make(dir, sizeof dir);
+    ET_REQUIRE(dir[0]);
+    put_file(dir, "proc/sys/kernel/perf_event_paranoid", "2\n");
+    put_file(dir, "proc/self/status", "Name:\tt\nCapEff:\t0000000000000000\n");
+    char link[400];
+    snprintf(link, sizeof link, "%s/proc/self/task", dir);
+    ET_REQUIRE(symlink("/proc/self/task", link) == 0);
+    et_sysroot sr;
+    ET_REQUIRE(et_sysroot_open(dir, &sr, NULL) == ET_OK);
+    et_counters *c = NULL;
+    ET_REQUIRE(et_counters_create("perf::TASK-CLOCK", &sr, NULL, true, &c, NULL) == ET_OK);
+    ET_CHECK(!c->env.kernel_ok);
+    pid_t tid = my_tid();
+    et_counters_start(c, &tid, 1);
+    for (int i = 0; i < 8; i++)
+        sleep_ms(2); /* 8 voluntary switches at least */
+    et_counters_stop(c);
+    et_counter *list = NULL;
+    int n = et_counters_read(c, 1, &list);
+    const et_counter *cs = find(list, n, "context-switches");
+    ET_REQUIRE(cs);
+    ET_CHECK_MSG(cs->status == ET_AVAIL_OK && cs->value >= 8 && cs->value < 100, "%s %.0f: %s",
+                 et_avail_name(cs->status), cs->value, cs->why);
+    ET_CHECK(strstr(cs->why, "/proc/self/task/TID/status") != NULL);
+    const et_counter *mig = find(list, n, "cpu-migrations");
+    ET_REQUIRE(mig);
+    ET_CHECK(mig->status == ET_AVAIL_OK ? strstr(mig->why, "sched") != NULL : mig->status == ET_AVAIL_NO_PERMISSION);
+    free(list);
+    et_counters_destroy(c);
+    et_sysroot_close(&sr);
+    scratch_remove(dir);
+}
+
 static void test_list_events(void) {
     et_sysroot sr;
     ET_REQUIRE(et_sysroot_open("/", &sr, NULL) == ET_OK);
@@ -190,6 +227,7 @@ static void test_list_events(void) {
 int main(void) {
     ET_RUN(test_listed_threads_only);
     ET_RUN(test_start_stop_repeat);
+    ET_RUN(test_context_switches_from_proc);
     ET_RUN(test_list_events);
     return et_test_done();
 }
