@@ -28,7 +28,8 @@
 typedef struct et_profiler_config {
     bool counters, power, memory, thermal;   /* each source can be switched off */
     const char *events;        /* NULL: the default set; else a comma list of libpfm4 names */
-    int power_interval_ms;     /* sampler period; 0: a per-source default that respects update_interval */
+    int power_interval_ms;     /* sampler period; 0: a per-source default that respects update_interval
+                                  (a shorter period than the sensor's update_interval is raised to it) */
 } et_profiler_config;
 
 /* Everything on, default events, default sampling. */

@@ -167,7 +167,8 @@ void et_profile_print(FILE *out, const et_result *r) {
             else if (c->enabled_ns > 0 && c->running_ns == 0)
                 fprintf(out, "  %-26s not counted: %s\n", c->label, c->why);
             else
-                fprintf(out, "  %-26s %14.0f%s%s\n", c->label, c->value_per_inf, c->why[0] ? "  " : "", c->why);
+                fprintf(out, "  %-26s %14.*f%s%s\n", c->label, fabs(c->value_per_inf) < 1000 ? 2 : 0,
+                        c->value_per_inf, c->why[0] ? "  " : "", c->why);
         }
     }
 
