@@ -101,6 +101,7 @@ static void test_whole_run_here(void) {
     volatile double x = 1;
     while (thread_cpu_s() < end)
         x *= 1.0000001;
+    (void)x;
     et_profilers_stop(p);
     et_result r;
     et_result_init(&r);
