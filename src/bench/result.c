@@ -128,6 +128,22 @@ void et_latency_stats_compute(const double *samples_ms, int n, et_latency_stats 
     free(s);
 }
 
+static const et_counter *find_counter(const et_result *r, const char *label) {
+    for (int i = 0; i < r->n_counters; i++)
+        if (strcmp(r->counters[i].label, label) == 0)
+            return &r->counters[i];
+    return NULL;
+}
+
+static bool counted(const et_counter *c) { return c && c->status == ET_AVAIL_OK && c->running_ns > 0; }
+
+double et_result_ipc(const et_result *r) {
+    const et_counter *cyc = find_counter(r, "cycles"), *ins = find_counter(r, "instructions");
+    if (!counted(cyc) || !counted(ins) || cyc->value <= 0)
+        return NAN;
+    return ins->value / cyc->value;
+}
+
 void et_uuid_v4(char out[ET_UUID_LEN + 1]) {
     unsigned char b[16];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);

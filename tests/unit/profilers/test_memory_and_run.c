@@ -125,25 +125,9 @@ static void test_whole_run_here(void) {
     ET_CHECK(r.thermal.status == ET_AVAIL_OK || r.thermal.why[0]);
     ET_CHECK(r.thermal.throttle_why[0] != '\0' || r.thermal.status != ET_AVAIL_OK);
 
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    et_json j;
-    et_json_init(&j, f, false);
-    et_json_begin_object(&j, NULL);
-    et_profile_json(&j, &r);
-    et_json_end_object(&j);
-    et_json_finish(&j);
-    et_profile_print(f, &r);
-    fclose(f);
-    ET_CHECK(strstr(text, "\"memory\":{\"status\":\"ok\"") != NULL);
-    ET_CHECK(strstr(text, "\"counters\":{") && strstr(text, "\"power\":{") && strstr(text, "\"thermal\":{"));
-    ET_CHECK(strstr(text, "\"peak_rss_method\":\"clear_refs+VmHWM\"") != NULL);
+    ET_CHECK(strcmp(r.memory.peak_rss_method, "clear_refs+VmHWM") == 0);
     if (r.power.status != ET_AVAIL_OK)
-        ET_CHECK(strstr(text, "\"power\":{\"status\":\"unsupported\",\"why\":\"") ||
-                 strstr(text, "\"power\":{\"status\":\"no permission\",\"why\":\""));
-    fputs(text, stderr);
-    free(text);
+        ET_CHECK(r.power.why[0] != '\0');
     ET_CHECK(isnan(et_result_ipc(&r)) || et_result_ipc(&r) > 0);
     et_result_free(&r);
 }
