@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "profilers/profilers.h"
+#include "bench/result.h"
 #include "util/units.h"
 
 char *et_ui_fmt_ms(char *buf, size_t len, double ms) {
