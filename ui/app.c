@@ -165,9 +165,14 @@ int et_app_run(const et_app_options *o) {
             last_draw = now_ms();
             dirty = repaint = false;
         }
-        int timeout = dirty ? (int)(REDRAW_MIN_MS - (now_ms() - last_draw)) + 1 : -1;
+        /* dirty: wake when the 100 ms since the last draw are over; else sleep until something happens */
+        int timeout = -1;
+        if (dirty) {
+            double left = REDRAW_MIN_MS - (now_ms() - last_draw);
+            timeout = left > 0 ? (int)left + 1 : 0;
+        }
         struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {sig_pipe[0], POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
-        int n = poll(fds, 3, timeout < 0 ? -1 : timeout);
+        int n = poll(fds, 3, timeout);
         if (n < 0 && errno != EINTR)
             break;
         if (n <= 0)
