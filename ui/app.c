@@ -222,6 +222,11 @@ int et_app_run(const et_app_options *o) {
             }
         }
     }
+    if (stop_sig != SIGHUP) { /* say why the screen stands still while the worker stores its run */
+        et_ui_message(&ui, false, "stopping: storing the measurement in flight...");
+        et_ui_draw(&ui, &canvas);
+        et_term_blit(term, &canvas, false);
+    }
     et_canvas_free(&canvas);
     if (stop_sig == SIGTERM || stop_sig == SIGHUP)
         rc = 1;
