@@ -64,41 +64,60 @@ void et_ui_draw_tabs(const et_ui *ui, et_canvas *c, int y) {
         et_canvas_text_right(c, x, y, room, role, st);
 }
 
+/* The key text of a footer item: the action's first key; arrows show their pair (Up with Down, Left with Right). */
+static void footer_keys(const et_canvas *c, et_action a, char *keys, size_t len) {
+    char more[64];
+    et_action_keys(a, c->ascii, keys, len);
+    char *slash = strchr(keys, '/');
+    if (slash && slash != keys)
+        *slash = '\0';
+    if (a == ET_DO_UP || a == ET_DO_LEFT) {
+        if (c->ascii) { /* "UpDown" reads badly: short pairs */
+            snprintf(keys, len, "%s", a == ET_DO_UP ? "Up/Dn" : "Lt/Rt");
+        } else {
+            et_action_keys(a + 1, c->ascii, more, sizeof more);
+            char *s2 = strchr(more, '/');
+            if (s2)
+                *s2 = '\0';
+            strncat(keys, more, len - strlen(keys) - 1);
+        }
+    }
+}
+
+static int footer_item_width(const et_canvas *c, const et_footer_item *it) {
+    char keys[64];
+    footer_keys(c, it->action, keys, sizeof keys);
+    const char *name = it->name ? it->name : et_action_name(it->action);
+    return et_text_width(keys) + 1 + (int)strlen(name ? name : "") + 2;
+}
+
+static int draw_footer_item(et_canvas *c, int x, int y, const et_footer_item *it) {
+    char keys[64];
+    footer_keys(c, it->action, keys, sizeof keys);
+    const char *name = it->name ? it->name : et_action_name(it->action);
+    x += et_canvas_text(c, x, y, c->w - x, ET_ROLE_KEY, keys);
+    x += et_canvas_text(c, x, y, c->w - x, ET_ROLE_FOOTER, " ");
+    x += et_canvas_text(c, x, y, c->w - x, ET_ROLE_FOOTER, name ? name : "");
+    return x + 2;
+}
+
 void et_ui_draw_footer(const et_ui *ui, et_canvas *c, int y, const et_view *v) {
     et_canvas_fill(c, (et_rect){0, y, c->w, 1}, ' ', ET_ROLE_FOOTER);
     if (ui->message[0]) {
         et_canvas_text_fit(c, 1, y, c->w - 2, ui->message_is_error ? ET_ROLE_ERROR : ET_ROLE_FOOTER, ui->message);
         return;
     }
-    int x = 0;
-    for (int i = 0; i < v->n_footer && x < c->w; i++) {
-        et_action a = v->footer[i].action;
-        char keys[64], more[64];
-        /* the first key of the action; arrows show their pair (Up with Down, Left with Right) */
-        et_action_keys(a, c->ascii, keys, sizeof keys);
-        char *slash = strchr(keys, '/');
-        if (slash && slash != keys)
-            *slash = '\0';
-        if (a == ET_DO_UP || a == ET_DO_LEFT) {
-            if (c->ascii) { /* "UpDown" reads badly: short pairs */
-                snprintf(keys, sizeof keys, "%s", a == ET_DO_UP ? "Up/Dn" : "Lt/Rt");
-            } else {
-                et_action_keys(a + 1, c->ascii, more, sizeof more);
-                char *s2 = strchr(more, '/');
-                if (s2)
-                    *s2 = '\0';
-                strncat(keys, more, sizeof keys - strlen(keys) - 1);
-            }
-        }
-        const char *name = v->footer[i].name ? v->footer[i].name : et_action_name(a);
-        int need = et_text_width(keys) + 1 + (int)strlen(name ? name : "") + 1;
-        if (x + need > c->w)
+    if (v->n_footer == 0)
+        return;
+    /* the last item (quit, cancel) always shows: the ones before it fill what room is left */
+    const et_footer_item *last = &v->footer[v->n_footer - 1];
+    int room = c->w - footer_item_width(c, last), x = 0;
+    for (int i = 0; i + 1 < v->n_footer; i++) {
+        if (x + footer_item_width(c, &v->footer[i]) - 2 > room)
             break;
-        x += et_canvas_text(c, x, y, c->w - x, ET_ROLE_KEY, keys);
-        x += et_canvas_text(c, x, y, c->w - x, ET_ROLE_FOOTER, " ");
-        x += et_canvas_text(c, x, y, c->w - x, ET_ROLE_FOOTER, name ? name : "");
-        x += 2;
+        x = draw_footer_item(c, x, y, &v->footer[i]);
     }
+    draw_footer_item(c, x, y, last);
 }
 
 et_rect et_ui_dialog_frame(et_canvas *c, int w, int h, const char *title) {
