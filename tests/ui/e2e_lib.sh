@@ -9,13 +9,14 @@
 #   e2e_keys KEY...                      tmux send-keys
 #   e2e_exit_code [SECONDS]              waits for the program to end, prints its exit code
 #   e2e_sql "SELECT ..."                 sqlite3 on the test database
+#   e2e_kill, e2e_resize W H             end the session (SIGHUP to the program), resize it
 set -u
 
 e2e_fail() {
     echo "FAIL: $*" >&2
-    if [ -n "${E2E_SOCK:-}" ] && tmux -S "$E2E_SOCK" has-session -t et 2>/dev/null; then
+    if [ -n "${E2E_SOCK:-}" ] && tmux -S "$E2E_SOCK" has-session -t "${E2E_S:-et0}" 2>/dev/null; then
         echo "--- screen ---" >&2
-        tmux -S "$E2E_SOCK" capture-pane -p -t et >&2
+        tmux -S "$E2E_SOCK" capture-pane -p -t "$E2E_S" >&2
         echo "--------------" >&2
     fi
     exit 1
@@ -37,6 +38,11 @@ e2e_init() {
     E2E_DB=$E2E_DIR/runs.db
     E2E_MODEL=$E2E_SRC/fixtures/models/demo.onnx
     trap e2e_cleanup EXIT
+    # one server for the whole test, kept alive by a session of its own: killing a test's session must not
+    # race with the server shutting down while the next session starts
+    tmux -S "$E2E_SOCK" -u new-session -d -s keep -x 80 -y 24 "sleep 100000" || e2e_fail "cannot start tmux"
+    E2E_N=0
+    E2E_S=et0
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -58,8 +64,10 @@ e2e_start() {
     # the inner sh execs the binary, so its pid is edgetune's; the outer one records the exit code
     local cmd="sh -c 'echo \$\$ > $E2E_DIR/pid; exec env EDGETUNE_DB=$E2E_DB$envq $E2E_BIN$args'; echo \$? > $E2E_DIR/exit; sleep 600"
     rm -f "$E2E_DIR/exit" "$E2E_DIR/pid"
-    tmux -S "$E2E_SOCK" -u new-session -d -s et -x "$w" -y "$h" "$cmd" || e2e_fail "tmux new-session"
-    tmux -S "$E2E_SOCK" set-option -t et -g status off >/dev/null
+    E2E_N=$((E2E_N + 1))
+    E2E_S=et$E2E_N
+    tmux -S "$E2E_SOCK" -u new-session -d -s "$E2E_S" -x "$w" -y "$h" "$cmd" || e2e_fail "tmux new-session"
+    tmux -S "$E2E_SOCK" set-option -t "$E2E_S" status off >/dev/null
     local end
     end=$(($(now_ms) + 10000))
     while [ ! -s "$E2E_DIR/pid" ]; do
@@ -69,7 +77,7 @@ e2e_start() {
     E2E_PID=$(cat "$E2E_DIR/pid")
 }
 
-e2e_screen() { tmux -S "$E2E_SOCK" capture-pane -p -t et; }
+e2e_screen() { tmux -S "$E2E_SOCK" capture-pane -p -t "$E2E_S"; }
 
 e2e_wait() {
     local re=$1 secs=${2:-30} end
@@ -90,7 +98,13 @@ e2e_wait_gone() {
     done
 }
 
-e2e_keys() { tmux -S "$E2E_SOCK" send-keys -t et "$@"; }
+e2e_keys() { tmux -S "$E2E_SOCK" send-keys -t "$E2E_S" "$@"; }
+
+# ends the current session (its pane gets SIGHUP, as when an SSH connection drops)
+e2e_kill() { tmux -S "$E2E_SOCK" kill-session -t "$E2E_S"; }
+
+# tmux resize-window for the current session
+e2e_resize() { tmux -S "$E2E_SOCK" resize-window -t "$E2E_S" -x "$1" -y "$2"; }
 
 e2e_exit_code() {
     local secs=${1:-30} end

@@ -17,17 +17,17 @@ idle_ticks=$(($(e2e_cpu_ticks) - before))
 echo "idle: ${idle_ticks} ticks of CPU (1 tick = 10 ms) in 5 s"
 [ "$idle_ticks" -le 5 ] || e2e_fail "the idle workbench used ${idle_ticks} ticks (> 1 % of a core) in 5 s"
 
-tmux -S "$E2E_SOCK" resize-window -t et -x 200 -y 50
+e2e_resize 200 50
 e2e_wait "[│|]p90 +[0-9.]+ ms" 10                 # the comparison lists the secondary metrics on a big screen
 e2e_wait "cores\)" 10                        # the whole header fits
 [ "$(e2e_screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -gt 150 ] ||
     e2e_fail "the screen did not grow to 200 columns"
 
-tmux -S "$E2E_SOCK" resize-window -t et -x 60 -y 20
+e2e_resize 60 20
 e2e_wait "terminal too small: 60x20" 10
 e2e_wait "at least 80x24"
 
-tmux -S "$E2E_SOCK" resize-window -t et -x 80 -y 24
+e2e_resize 80 24
 e2e_wait "vs baseline: run 1" 10
 e2e_wait_gone "too small" 5
 e2e_keys 2

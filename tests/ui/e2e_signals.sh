@@ -22,12 +22,12 @@ e2e_start 80 24 "${envs[@]}" -- "$E2E_MODEL" --seconds 1
 e2e_wait "settled: stored as run 1" 60
 e2e_keys q
 [ "$(e2e_exit_code 20)" = 0 ] || e2e_fail "q did not quit cleanly"
-tmux -S "$E2E_SOCK" kill-session -t et
+e2e_kill
 
 # 1. the terminal goes away (a dropped SSH session): SIGHUP
 start_measuring
 pid=$E2E_PID
-tmux -S "$E2E_SOCK" kill-session -t et
+e2e_kill
 t0=$(now_ms)
 while kill -0 "$pid" 2>/dev/null; do
     [ $(($(now_ms) - t0)) -gt 20000 ] && e2e_fail "still running 20 s after SIGHUP"
@@ -46,7 +46,7 @@ code=$(e2e_exit_code 20)
 e2e_wait "stopped by SIGTERM" 5
 [ "$(aborted)" = 2 ] || e2e_fail "after SIGTERM: $(aborted) aborted runs, expected 2"
 [ "$(running)" = 0 ] || e2e_fail "after SIGTERM: a run was left 'running'"
-tmux -S "$E2E_SOCK" kill-session -t et
+e2e_kill
 
 # 3. Ctrl-C: a way to quit like q (exit code 0), the measurement in flight stored as aborted
 start_measuring

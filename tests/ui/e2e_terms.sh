@@ -7,7 +7,7 @@ source "$here/e2e_lib.sh"
 e2e_init "$1"
 
 # SGR colour codes in the captured screen (30-37/40-47 foreground/background, or 38;5 / 48;5 for 256 colours)
-has_colour() { tmux -S "$E2E_SOCK" capture-pane -e -p -t et | grep -qE $'\e\\[([0-9;]*;)?([34][0-7]|[34]8;5;[0-9]+)(;[0-9;]*)?m'; }
+has_colour() { tmux -S "$E2E_SOCK" capture-pane -e -p -t "$E2E_S" | grep -qE $'\e\\[([0-9;]*;)?([34][0-7]|[34]8;5;[0-9]+)(;[0-9;]*)?m'; }
 
 check_term() { # TERM LANG NO_COLOR(0|1) want_colour(0|1)
     local envs=(TERM=$1 LANG=$2 LC_ALL=$2)
@@ -24,7 +24,7 @@ check_term() { # TERM LANG NO_COLOR(0|1) want_colour(0|1)
     local code
     code=$(e2e_exit_code 20)
     [ "$code" = 0 ] || e2e_fail "TERM=$1: exit code $code after q"
-    tmux -S "$E2E_SOCK" kill-session -t et
+    e2e_kill
     echo "TERM=$1 LANG=$2 NO_COLOR=$3: ok"
 }
 
@@ -40,7 +40,7 @@ e2e_start 80 24 TERM=no-such-terminal -- "$E2E_MODEL" --no-save
 code=$(e2e_exit_code 20)
 [ "$code" = 2 ] || e2e_fail "unknown TERM: exit code $code, expected 2"
 e2e_wait "TERM=no-such-terminal is unknown to terminfo" 5
-tmux -S "$E2E_SOCK" kill-session -t et
+e2e_kill
 out=$(EDGETUNE_DB=$E2E_DB "$E2E_BIN" "$E2E_MODEL" --no-save </dev/null 2>&1 >/dev/null)
 code=$?
 [ "$code" = 2 ] || e2e_fail "no terminal: exit code $code, expected 2"
