@@ -78,8 +78,9 @@ int main(int argc, char **argv) {
     if (cmd)
         return cmd->fn(&cli, argc - 1, argv + 1);
     const command *tui = find_command("tui");
-    if (tui && (argc < 2 || argv[1][0] != '-' || strcmp(argv[1], "-") == 0)) {
-        /* `edgetune` and `edgetune model.onnx` open the workbench */
+    if (tui) {
+        /* `edgetune`, `edgetune model.onnx` and `edgetune --seconds 2 model.onnx` open the workbench, whose
+         * option parser reports anything it does not know */
         argv[0] = "tui";
         return tui->fn(&cli, argc, argv);
     }
