@@ -1,0 +1,193 @@
+/* prune.c: weight pruning that keeps shapes: magnitude (per layer or one global threshold) and N:M.
+ *
+ * Magnitude: the k = floor(ratio * n) weights of smallest |w| become 0, with the threshold found by selection
+ * (quickselect, O(n)) instead of a sort; ties at the threshold are broken by position so exactly k go.
+ * Global: one threshold over every eligible layer, so layers with many small weights lose more.
+ * N:M: in every group of M consecutive input channels (at each output channel and kernel position: the
+ * reduction axis the sparse kernels walk), the N largest |w| stay; a last partial group of t channels keeps
+ * ceil(N t / M). The ratio knob only switches N:M on: the sparsity is 1 - N/M. Depthwise convolutions (one
+ * input channel per filter) have no such groups and are skipped.
+ *
+ * The zeros stay in dense tensors; whether a sparse kernel runs them is decided per layer when the plan is
+ * made, where it is measured (the result names the kernel that ran). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune/tune_internal.h"
+
+static int64_t numel_of(const et_graph *g, int v) { return et_shape_numel(&g->values[v].shape); }
+
+/* Zeroes the k smallest |w| of w[0..n) given the k-th smallest |w| (thr): first all below, then ties in order. */
+static int64_t zero_below(float *w, int64_t n, float thr, int64_t k_left) {
+    int64_t done = 0;
+    for (int64_t i = 0; i < n && done < k_left; i++)
+        if (fabsf(w[i]) < thr) {
+            w[i] = 0.0f;
+            done++;
+        }
+    return done;
+}
+static int64_t zero_ties(float *w, int64_t n, float thr, int64_t k_left) {
+    int64_t done = 0;
+    for (int64_t i = 0; i < n && done < k_left; i++)
+        if (w[i] != 0.0f && fabsf(w[i]) == thr) {
+            w[i] = 0.0f;
+            done++;
+        }
+    return done;
+}
+
+static int64_t count_zeros(const float *w, int64_t n) {
+    int64_t z = 0;
+    for (int64_t i = 0; i < n; i++)
+        z += w[i] == 0.0f;
+    return z;
+}
+
+static et_status prune_magnitude(et_tune_ctx *c, bool global) {
+    et_graph *g = c->g;
+    int64_t total = 0, biggest = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        if (c->keep[l])
+            continue;
+        int64_t n = numel_of(g, c->layers[l].weight);
+        total += n;
+        biggest = n > biggest ? n : biggest;
+    }
+    if (total == 0)
+        return ET_OK;
+    float *scratch = malloc((size_t)(global ? total : biggest) * sizeof *scratch);
+    if (!scratch)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+    double ratio = (double)c->k->prune_ratio;
+    et_status st = ET_OK;
+    if (global) {
+        int64_t at = 0;
+        for (int l = 0; l < c->n_layers; l++) {
+            if (c->keep[l])
+                continue;
+            const float *w = g->values[c->layers[l].weight].data;
+            int64_t n = numel_of(g, c->layers[l].weight);
+            for (int64_t i = 0; i < n; i++)
+                scratch[at + i] = fabsf(w[i]);
+            at += n;
+        }
+        int64_t k = (int64_t)(ratio * (double)total);
+        if (k > 0) {
+            float thr = et_select_kth(scratch, total, k - 1);
+            int64_t left = k;
+            float **ws = calloc((size_t)c->n_layers, sizeof *ws);
+            if (!ws) {
+                free(scratch);
+                return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+            }
+            for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
+                if (c->keep[l])
+                    continue;
+                if (!(ws[l] = et_tune_writable(c, c->layers[l].weight))) {
+                    st = et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+                    break;
+                }
+                c->pruned[l] = true;
+                left -= zero_below(ws[l], numel_of(g, c->layers[l].weight), thr, left);
+            }
+            for (int l = 0; l < c->n_layers && st == ET_OK && left > 0; l++)
+                if (!c->keep[l])
+                    left -= zero_ties(ws[l], numel_of(g, c->layers[l].weight), thr, left);
+            free(ws);
+        }
+    } else {
+        for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
+            if (c->keep[l])
+                continue;
+            int64_t n = numel_of(g, c->layers[l].weight);
+            int64_t k = (int64_t)(ratio * (double)n);
+            if (k <= 0)
+                continue;
+            float *w = et_tune_writable(c, c->layers[l].weight);
+            if (!w) {
+                st = et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+                break;
+            }
+            for (int64_t i = 0; i < n; i++)
+                scratch[i] = fabsf(w[i]);
+            c->pruned[l] = true;
+            float thr = et_select_kth(scratch, n, k - 1);
+            int64_t left = k - zero_below(w, n, thr, k);
+            zero_ties(w, n, thr, left);
+        }
+    }
+    free(scratch);
+    return st;
+}
+
+/* Keeps the `keep` largest |w| of the m elements w[0], w[s], ..., zeroing the rest (ties: lower index stays). */
+static void nm_group(float *w, int64_t s, int m, int keep) {
+    float mag[16];
+    for (int i = 0; i < m; i++)
+        mag[i] = fabsf(w[i * s]);
+    for (int i = 0; i < m; i++) {
+        int larger = 0; /* elements that rank before i */
+        for (int j = 0; j < m; j++)
+            larger += mag[j] > mag[i] || (mag[j] == mag[i] && j < i);
+        if (larger >= keep)
+            w[i * s] = 0.0f;
+    }
+}
+
+static et_status prune_nm(et_tune_ctx *c) {
+    et_graph *g = c->g;
+    int N = c->k->nm_n, M = c->k->nm_m;
+    for (int l = 0; l < c->n_layers; l++) {
+        const et_wlayer *L = &c->layers[l];
+        if (c->keep[l])
+            continue;
+        if (L->depthwise) {
+            c->rep->n_skipped_layers++;
+            et_tune_note(c, false, "%s: depthwise, no %d:%d groups (not pruned)", g->nodes[L->node].name, N, M);
+            continue;
+        }
+        float *w = et_tune_writable(c, L->weight);
+        if (!w)
+            return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+        c->pruned[l] = true;
+        /* reduction index i = ic * ksize + kpos (Conv) or k (Gemm/MatMul): groups of M input channels at a
+         * fixed kernel position are M elements ksize apart in i */
+        int64_t in_ch = L->view.per_ch / L->ksize;
+        for (int64_t o = 0; o < L->view.n_ch; o++) {
+            float *row = w + o * L->view.ch_stride;
+            int64_t es = L->view.el_stride;
+            for (int64_t kp = 0; kp < L->ksize; kp++)
+                for (int64_t ic = 0; ic < in_ch; ic += M) {
+                    int m = (int)(in_ch - ic < M ? in_ch - ic : M);
+                    int keep = m == M ? N : (N * m + M - 1) / M;
+                    nm_group(row + (ic * L->ksize + kp) * es, L->ksize * es, m, keep);
+                }
+        }
+    }
+    return ET_OK;
+}
+
+et_status et_tune_prune_weights(et_tune_ctx *c) {
+    const et_knobs *k = c->k;
+    et_status st;
+    if (k->prune_method == ET_PRUNE_NM)
+        st = prune_nm(c);
+    else
+        st = prune_magnitude(c, k->prune_method == ET_PRUNE_GLOBAL);
+    if (st != ET_OK)
+        return st;
+    int64_t zeros = 0, total = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        if (!c->pruned[l])
+            continue;
+        int v = c->layers[l].weight;
+        int64_t n = numel_of(c->g, v);
+        zeros += count_zeros(c->g->values[v].data, n);
+        total += n;
+        c->rep->n_pruned_layers++;
+    }
+    c->rep->sparsity = total ? (double)zeros / (double)total : 0.0;
+    return ET_OK;
+}
