@@ -47,7 +47,10 @@
     X(QUANTIZE, "et.Quantize")                /* fp32 -> int8/uint8 */                           \
     X(DEQUANTIZE, "et.Dequantize")            /* int8/uint8 -> fp32 */                           \
     X(QCONV_NHWC, "et.QConvNhwc")             /* quantized conv, int32 accumulation */           \
-    X(QGEMM, "et.QGemm")                      /* quantized fully-connected / matmul */
+    X(QGEMM, "et.QGemm")                      /* quantized fully-connected / matmul */             \
+    X(QCONV, "et.QConv")                      /* quantized conv in ONNX layout (tune makes it;     \
+                                                 layout.c turns it into et.QConvNhwc) */           \
+    X(QADD, "et.QAdd")                        /* int8 + int8 -> int8 (residual adds) */
 
 typedef enum {
     ET_OP_UNKNOWN = 0,

@@ -53,6 +53,7 @@ typedef struct et_knobs {
     int threads;              /* >= 1 */
     bool quantize_all;        /* false: first and last layer stay fp32 (and unpruned) */
     et_clip clip;             /* weight range: min/max (default) or the 99.99th percentile */
+    bool force_int8;          /* act-bits 8: int8 even where measured slower than fp32 (no speed guard) */
 } et_knobs;
 
 /* The fp32, unpruned, 1-thread configuration. */

@@ -68,6 +68,20 @@ et_status et_tune_prune_channels(et_tune_ctx *c);
 /* Weight-only quantization (act-bits 32): weights rounded to knob bits (fp16 at 16) and stored dequantized. */
 et_status et_tune_quantize_weights_only(et_tune_ctx *c);
 
+/* Activation ranges of every float activation of c->g (indexed by value; NaN where none was seen), from the
+ * calibration inputs or the cache. lo and hi hold c->g->n_values floats. */
+et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo, float *hi);
+
+/* Rewrites g (a float graph: c->g or a clone of it) into its int8 form for the nodes marked in cand (indexed
+ * by node; Conv/Gemm/MatMul weight layers), with activation ranges lo/hi (indexed by g's values). Nodes that
+ * cannot be quantized are left float (noted when note is true). *n_q receives the quantized layer count. */
+et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi,
+                             bool note, int *n_q);
+
+/* The speed guard: times candidate layers in int8 and in float32 on this CPU and clears cand[i] for those whose
+ * int8 version is slower; *all_fp32 when the int8 model as a whole is not faster. Cached per configuration. */
+et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const float *hi, bool *all_fp32);
+
 /* Full int8 (act-bits 8): calibration, quantized operators, Quantize/Dequantize at region edges. */
 et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib);
 
