@@ -157,6 +157,8 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             goto fail;
     }
     rep->params_after = layer_params(&c);
+    if (k->prune_ratio > 0.0f && k->prune_method == ET_PRUNE_CHANNEL && rep->params_before > 0)
+        rep->sparsity = 1.0 - (double)rep->params_after / (double)rep->params_before;
 
     c.n_deploy = g->n_values;
     c.deploy = calloc((size_t)c.n_deploy + 1, sizeof *c.deploy);

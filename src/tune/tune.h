@@ -57,6 +57,8 @@ typedef struct et_tune_options {
     bool speed_guard;     /* keep layers fp32 where int8 is measured slower (default true) */
     int guard_runs;       /* timed runs per plan for the guard (default 3, the minimum counts) */
     et_tune_cache *cache; /* NULL: nothing reused */
+    bool prune_zero_only; /* tests: channel pruning zeroes the consumers' dropped input channels instead of
+                             removing them, which must give the same outputs as the shrunk graph */
 } et_tune_options;
 
 et_tune_options et_tune_options_default(void);

@@ -305,7 +305,57 @@ static void test_guard_cache(void) {
     et_model_free(m);
 }
 
+/* Channel pruning removes channels; zeroing the same channels' uses instead must compute the same outputs. */
+static void check_channel_pruning(const char *rel, bool expect_shrink) {
+    et_model *m = tt_load(rel);
+    ET_REQUIRE(m);
+    et_calib_set in = tt_calib(m->graph, 1, true);
+    et_knobs k = et_knobs_default();
+    k.prune_ratio = 0.5f;
+    k.prune_method = ET_PRUNE_CHANNEL;
+    k.quantize_all = true;
+    et_tune_options o = et_tune_options_default();
+    et_tune_report r1, r2;
+    et_graph *shrunk = NULL, *zeroed = NULL;
+    et_err err = {0};
+    ET_REQUIRE(et_tune_apply_ex(m->graph, &k, NULL, &o, &shrunk, &r1, &err) == ET_OK);
+    o.prune_zero_only = true;
+    ET_REQUIRE(et_tune_apply_ex(m->graph, &k, NULL, &o, &zeroed, &r2, &err) == ET_OK);
+    enum { MAXN = 1 << 18 };
+    float *a = malloc(MAXN * sizeof(float)), *b = malloc(MAXN * sizeof(float));
+    int64_t na = tt_run(shrunk, in.sets, true, 1, a, MAXN), nb = tt_run(zeroed, in.sets, true, 1, b, MAXN);
+    ET_REQUIRE(na > 0 && na == nb && na <= MAXN);
+    double worst = 0, peak = 0;
+    for (int64_t i = 0; i < na; i++) {
+        worst = fmax(worst, fabs((double)a[i] - b[i]));
+        peak = fmax(peak, fabs((double)b[i]));
+    }
+    ET_CHECK_MSG(worst <= 1e-4 * peak + 1e-6, "%s: shrunk and zeroed differ by %g (peak %g)", rel, worst, peak);
+    if (expect_shrink) {
+        ET_CHECK_MSG(r1.params_after < r1.params_before * 0.75, "%s: %lld -> %lld weights", rel,
+                     (long long)r1.params_before, (long long)r1.params_after);
+        ET_CHECK(et_graph_macs(shrunk) < et_graph_macs(m->graph));
+        ET_CHECK(r1.n_pruned_layers > 0 && r1.sparsity > 0.25);
+    }
+    free(a), free(b);
+    et_graph_free(shrunk), et_graph_free(zeroed);
+    tt_calib_free(&in);
+    et_model_free(m);
+}
+
+static void test_channel_pruning(void) {
+    check_channel_pruning("models/digits.onnx", true);
+    check_channel_pruning("models/mobilenetv2_small.onnx", true);
+    check_channel_pruning("models/mobilenetv3_small.onnx", true);
+    check_channel_pruning("models/resnet_small.onnx", true);
+    check_channel_pruning("models/squeezenet_small.onnx", true);
+    check_channel_pruning("models/fpn_resize.onnx", false);
+    check_channel_pruning("models/transformer_tiny.onnx", false);
+    check_channel_pruning("models/bn_unfused.onnx", false);
+}
+
 int main(void) {
+    ET_RUN(test_channel_pruning);
     ET_RUN(test_reproducible_and_pristine);
     ET_RUN(test_unstructured_counts_and_edges);
     ET_RUN(test_global_and_nm);
