@@ -244,6 +244,14 @@ static et_status rewrite(lay *L) {
             if (x < 0)
                 return ET_E_NOMEM;
             i = L->pos;
+            if (qconv && g->nodes[i].n_inputs > 3 && g->nodes[i].inputs[3] >= 0) {
+                /* et.QConv's residual (tune fuses skip connections) is an output-shaped activation */
+                int r = to_nhwc(L, g->nodes[i].inputs[3]);
+                if (r < 0)
+                    return ET_E_NOMEM;
+                i = L->pos;
+                g->nodes[i].inputs[3] = r;
+            }
             n = &g->nodes[i];
             et_op orig = n->op;
             n->inputs[0] = x;

@@ -6,8 +6,11 @@
  *                                      requantized to int8 with the output's calibrated scale
  *   Gemm (transA 0, alpha = beta = 1), MatMul with a constant B
  *                                      et.QGemm, same arithmetic
- *   Add of two int8 tensors of one shape, and a Relu/Clip right after it
- *                                      et.QAdd (residual connections stay int8)
+ *   Add of a quantized Conv's output (no activation, no other user) and an earlier int8 tensor, and a
+ *   Relu/Clip right after it           folded into that et.QConv as its residual input and activation (the add
+ *                                      happens in the requantization: ResNet and MobileNetV2 skip connections)
+ *   other Adds of two int8 tensors of one shape (and a Relu/Clip after)
+ *                                      et.QAdd
  *   Concat whose inputs all come from int8 operators used only by it
  *                                      plain Concat on int8 bytes: the producers write with the concat's scale
  *   everything else (pooling, Flatten/Reshape, Softmax, Mul, Sigmoid, a Conv with HardSwish...)
@@ -222,12 +225,57 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
     return ET_OK;
 }
 
-/* Classifies the nodes: which become int8 operators, which Relu/Clip fold into a QAdd. */
-static void classify(rw *R, const bool *cand, int *kind, int *out_v, bool note) {
+/* The Relu or Clip (constant bounds) that alone uses value y, folded into node `into` as its activation: returns
+ * its index (or -1) after setting the activation. */
+static int fold_activation(rw *R, int from, int y, et_node *into) {
+    et_graph *g = R->g;
+    if (g->values[y].n_consumers != 1 || g->values[y].is_output)
+        return -1;
+    for (int j = from + 1; j < g->n_nodes; j++) {
+        et_node *r = &g->nodes[j];
+        if (r->n_inputs < 1 || r->inputs[0] != y)
+            continue;
+        bool relu = r->op == ET_OP_RELU;
+        bool clip = r->op == ET_OP_CLIP && g->opset < 11;
+        if (!(relu || clip) || !ranged(R->lo, R->hi, r->outputs[0]))
+            return -1;
+        into->act.kind = relu ? ET_ACT_RELU : ET_ACT_CLIP;
+        into->act.alpha = clip ? et_node_attr_float(r, "min", -INFINITY) : 0.0f;
+        into->act.beta = clip ? et_node_attr_float(r, "max", INFINITY) : 0.0f;
+        return j;
+    }
+    return -1;
+}
+
+/* Add node i as the residual of the quantized Conv producing operand `side`: that Conv has no activation and
+ * no other user, and the other operand exists before the Conv runs. */
+static bool fuse_residual(rw *R, int i, int side, int *kind, int *out_v, int *resid) {
+    et_graph *g = R->g;
+    et_node *n = &g->nodes[i];
+    int a = n->inputs[side], b = n->inputs[1 - side];
+    int pa = g->values[a].producer, pb = g->values[b].producer;
+    if (pa < 0 || kind[pa] != K_QCONV || out_v[pa] != a || resid[pa] >= 0 || g->nodes[pa].act.kind != ET_ACT_NONE ||
+        g->values[a].n_consumers != 1 || g->values[a].is_output || pb >= pa || !ranged(R->lo, R->hi, b) ||
+        !et_shape_equal(&g->values[a].shape, &g->values[b].shape) || g->values[b].kind == ET_VAL_CONST)
+        return false;
+    resid[pa] = b;
+    kind[i] = K_ABSORBED;
+    out_v[pa] = n->outputs[0];
+    int j = fold_activation(R, i, n->outputs[0], &g->nodes[pa]);
+    if (j >= 0) {
+        kind[j] = K_ABSORBED;
+        out_v[pa] = g->nodes[j].outputs[0];
+    }
+    return true;
+}
+
+/* Classifies the nodes: which become int8 operators, which Add and Relu/Clip fold into them. */
+static void classify(rw *R, const bool *cand, int *kind, int *out_v, int *resid, bool note) {
     et_graph *g = R->g;
     for (int i = 0; i < g->n_nodes; i++) {
         kind[i] = K_FP32;
         out_v[i] = g->nodes[i].n_outputs > 0 ? g->nodes[i].outputs[0] : -1;
+        resid[i] = -1;
     }
     for (int i = 0; i < g->n_nodes; i++) {
         et_node *n = &g->nodes[i];
@@ -244,30 +292,21 @@ static void classify(rw *R, const bool *cand, int *kind, int *out_v, bool note) 
             continue;
         }
         if (n->op == ET_OP_ADD && n->n_inputs == 2 && n->inputs[0] >= 0 && n->inputs[1] >= 0) {
+            /* prefer the later convolution, so that the other operand is ready when it runs */
+            int p0 = g->values[n->inputs[0]].producer, p1 = g->values[n->inputs[1]].producer;
+            int first = p0 >= p1 ? 0 : 1;
+            if (fuse_residual(R, i, first, kind, out_v, resid) || fuse_residual(R, i, 1 - first, kind, out_v, resid))
+                continue;
             int a = n->inputs[0], b = n->inputs[1];
             int pa = g->values[a].producer, pb = g->values[b].producer;
             if (pa < 0 || pb < 0 || !is_q(kind[pa]) || !is_q(kind[pb]) ||
                 !et_shape_equal(&g->values[a].shape, &g->values[b].shape) || !ranged(R->lo, R->hi, n->outputs[0]))
                 continue;
             kind[i] = K_QADD;
-            /* a Relu or Clip (constant bounds) right after, used by nobody else: fold it in */
-            int y = n->outputs[0];
-            if (g->values[y].n_consumers == 1 && !g->values[y].is_output) {
-                for (int j = i + 1; j < g->n_nodes; j++) {
-                    et_node *r = &g->nodes[j];
-                    if (r->n_inputs < 1 || r->inputs[0] != y)
-                        continue;
-                    bool relu = r->op == ET_OP_RELU;
-                    bool clip = r->op == ET_OP_CLIP && g->opset < 11;
-                    if ((relu || clip) && ranged(R->lo, R->hi, r->outputs[0])) {
-                        n->act.kind = relu ? ET_ACT_RELU : ET_ACT_CLIP;
-                        n->act.alpha = clip ? et_node_attr_float(r, "min", -INFINITY) : 0.0f;
-                        n->act.beta = clip ? et_node_attr_float(r, "max", INFINITY) : 0.0f;
-                        kind[j] = K_ABSORBED;
-                        out_v[i] = r->outputs[0];
-                    }
-                    break;
-                }
+            int j = fold_activation(R, i, n->outputs[0], n);
+            if (j >= 0) {
+                kind[j] = K_ABSORBED;
+                out_v[i] = g->nodes[j].outputs[0];
             }
             continue;
         }
@@ -298,12 +337,13 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
     int nn = g->n_nodes, nv = g->n_values;
     rw R = {.c = c, .g = g, .lo = lo, .hi = hi, .n_orig = nv};
     int *kind = malloc(((size_t)nn + 1) * sizeof *kind), *out_v = malloc(((size_t)nn + 1) * sizeof *out_v);
+    int *resid = malloc(((size_t)nn + 1) * sizeof *resid);
     R.qv = malloc(((size_t)nv + 1) * sizeof *R.qv);
     R.range_lo = malloc(((size_t)nv + 1) * sizeof *R.range_lo);
     R.range_hi = malloc(((size_t)nv + 1) * sizeof *R.range_hi);
     et_node *old = NULL;
     et_status st = ET_OK;
-    if (!kind || !out_v || !R.qv || !R.range_lo || !R.range_hi) {
+    if (!kind || !out_v || !resid || !R.qv || !R.range_lo || !R.range_hi) {
         st = et_fail(c->err, ET_E_NOMEM, "out of memory quantizing the graph");
         goto done;
     }
@@ -312,7 +352,7 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
         R.range_lo[v] = lo[v];
         R.range_hi[v] = hi[v];
     }
-    classify(&R, cand, kind, out_v, note);
+    classify(&R, cand, kind, out_v, resid, note);
 
     /* rebuild the node list in order, with Quantize/Dequantize where int8 and float meet */
     old = g->nodes;
@@ -342,6 +382,10 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
             if ((st = make_weights(&R, o, x_scale, &ins[1], &ins[2])) != ET_OK)
                 break;
             n_ins = ins[2] >= 0 ? 3 : 2;
+            if (resid[i] >= 0) {
+                ins[3] = get_q(&R, resid[i]);
+                n_ins = 4;
+            }
             op = kind[i] == K_QCONV ? ET_OP_QCONV : ET_OP_QGEMM;
             (*n_q)++;
         } else if (kind[i] == K_QADD) {
@@ -361,7 +405,7 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
         }
         bool ins_ok = true;
         for (int k = 0; k < n_ins; k++)
-            ins_ok &= cins[k] >= 0 || (k == 2 && op != ET_OP_CONCAT);
+            ins_ok &= cins[k] >= 0 || (k == 2 && op == ET_OP_QCONV);
         int fv = out_v[i];
         int yq = ins_ok ? new_int8_value(&R, fv) : -1;
         int at = yq >= 0 ? append_like(&R, o, op, cins, n_ins, &yq, 1) : -1;
@@ -391,7 +435,7 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
     }
 done:
     free(old);
-    free(kind), free(out_v), free(R.qv), free(R.range_lo), free(R.range_hi);
+    free(kind), free(out_v), free(resid), free(R.qv), free(R.range_lo), free(R.range_hi);
     return st;
 }
 

@@ -155,14 +155,11 @@ void et_act_qparams(float lo, float hi, float *scale, int32_t *zero_point) {
     *zero_point = (int32_t)(z < -128 ? -128 : z > 127 ? 127 : z);
 }
 
-int8_t et_quantize_f32(float x, float inv_scale, int32_t zp) {
-    float r = x * inv_scale;
-    if (!(r > -1e9f))
-        r = -1e9f; /* NaN and -inf saturate low, as the kernels' clamps do */
-    if (r > 1e9f)
-        r = 1e9f;
-    long q = lrintf(r) + zp;
-    return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+int8_t et_quantize_f32(float x, float scale, int32_t zp) {
+    float f = x / scale, lo = (float)(-128 - zp), hi = (float)(127 - zp);
+    f = f >= lo ? f : lo; /* NaN and -inf saturate low, as the kernels' clamps do */
+    f = f <= hi ? f : hi;
+    return (int8_t)(lrintf(f) + zp);
 }
 
 void et_round_fp16(const float *in, float *out, int64_t n) {

@@ -45,8 +45,8 @@ et_status et_quantize_weights(const float *w, const et_wview *v, const et_wq_con
  * zero (padding, Relu) is exact; scale = (hi - lo) / 255 (1 for an empty range). */
 void et_act_qparams(float lo, float hi, float *scale, int32_t *zero_point);
 
-/* q = clamp(round(x / scale) + zp, -128, 127) (round half to even, as lrintf). */
-int8_t et_quantize_f32(float x, float inv_scale, int32_t zp);
+/* q = clamp(round(x / scale) + zp, -128, 127) (round half to even, as lrintf; NaN -> -128): QuantizeLinear. */
+int8_t et_quantize_f32(float x, float scale, int32_t zp);
 
 /* Rounds each of n floats to the nearest fp16 value (as stored by fp16 weights) into out (may equal in). */
 void et_round_fp16(const float *in, float *out, int64_t n);

@@ -1,10 +1,12 @@
 /* qadd.c: et.QAdd: y = a + b on int8 tensors of the same shape, each with its own per-tensor scale (residual
- * connections between quantized convolutions, so the int8 region does not end at every block). The fused
- * activation (Relu or Clip after the add, as in ResNet) narrows the output range. Arithmetic: qc8-ref.h. */
+ * connections between quantized convolutions that could not fuse the add, so the int8 region does not end at every
+ * block). The fused activation (Relu or Clip after the add, as in ResNet) narrows the output range. Kernel:
+ * qs8-vadd (arithmetic in its header and qc8-ref.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/kernels/qs8-vadd/qs8-vadd.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
 #include "engine/ops/qops.h"
@@ -22,7 +24,8 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 }
 
 typedef struct params {
-    et_qc8_add_params q;
+    et_qs8_add_params q;
+    const et_qs8_vadd_config *cfg;
     size_t n;
     const int8_t *a, *b;
     int8_t *y;
@@ -30,8 +33,8 @@ typedef struct params {
 
 static void task(void *ctx, size_t i0, size_t i1) {
     const params *p = ctx;
-    size_t e1 = i1 * 4096 < p->n ? i1 * 4096 : p->n;
-    et_qc8_add_ref(&p->q, p->a, p->b, p->y, i0 * 4096, e1);
+    size_t e0 = i0 * 4096, e1 = i1 * 4096 < p->n ? i1 * 4096 : p->n;
+    p->cfg->ukernel(e1 - e0, p->a + e0, p->b + e0, 0, p->y + e0, &p->q);
 }
 
 static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
@@ -56,16 +59,15 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     params *p = calloc(1, sizeof *p);
     if (!p)
         return et_fail(err, ET_E_NOMEM, "out of memory");
-    p->q.a_zp = aq->zero_point[0];
-    p->q.b_zp = bq->zero_point[0];
-    p->q.y_zp = yq->zero_point[0];
-    p->q.a_mult = aq->scale[0] / yq->scale[0];
-    p->q.b_mult = bq->scale[0] / yq->scale[0];
-    et_qc8_act_range(lo, hi, yq->scale[0], p->q.y_zp, &p->q.qmin, &p->q.qmax);
+    int32_t qmin, qmax;
+    et_qc8_act_range(lo, hi, yq->scale[0], yq->zero_point[0], &qmin, &qmax);
+    et_qs8_add_params_init(&p->q, aq->scale[0], aq->zero_point[0], bq->scale[0], bq->zero_point[0], yq->scale[0],
+                           yq->zero_point[0], qmin, qmax);
+    p->cfg = et_qs8_vadd_config_get();
     p->n = (size_t)et_shape_numel(&inst->in[0].shape);
     inst->params = p;
     inst->run = run;
-    snprintf(inst->kernel, sizeof inst->kernel, "qs8-vadd-ref");
+    snprintf(inst->kernel, sizeof inst->kernel, "%s", p->cfg->name);
     snprintf(inst->precision, sizeof inst->precision, "int8");
     return ET_OK;
 }

@@ -1,19 +1,22 @@
 /* qconv.c: et.QConv (ONNX layout, NCHW) and et.QConvNhwc (channels last): 2-D convolution on int8 tensors.
  *
  * Inputs: X int8 (per-tensor scale and zero point), W int8 constant [O, C/group, kh, kw] (symmetric, per output
- * channel scales), B int32 constant [O] (optional, scale x_scale * w_scale[o]). Output Y int8 with its own
- * per-tensor scale. Attributes are the Conv's; the node's fused activation may be none, Relu or Clip (they narrow
- * the output range; tune keeps other activations in float32). Scales come from the values' et_quant_info.
+ * channel scales), B int32 constant [O] (optional, scale x_scale * w_scale[o]), R int8 (optional: a residual of
+ * the output's shape added before the activation, ResNet/MobileNetV2 skip connections). Output Y int8 with its
+ * own per-tensor scale. Attributes are the Conv's; the node's fused activation may be none, Relu or Clip (they
+ * narrow the output range; tune keeps other activations in float32). Scales come from the values' et_quant_info.
  *
- * tune emits et.QConv; the layout pass rewrites it to et.QConvNhwc exactly like Conv -> et.ConvNhwc, so et.QConv
- * runs only in plans without the channels-last rewrite (it transposes through scratch around the same code).
- * The arithmetic is the qc8 reference (kernels/qc8-ref): int32 accumulation, fp32 requantization. */
+ * tune emits et.QConv; the layout pass rewrites it to et.QConvNhwc exactly like Conv -> et.ConvNhwc. et.QConvNhwc
+ * runs on the NHWC quantized operator (nhwc/qconv2d.h: qc8/qc4 GEMM, IGEMM and depthwise kernels for this CPU);
+ * et.QConv, which only plans without the channels-last rewrite see, and any shape that operator declines, run the
+ * scalar reference (kernels/qc8-ref), transposing through scratch in NCHW. Both compute the same bytes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/nhwc/qconv2d.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
 #include "engine/ops/qops.h"
@@ -32,10 +35,11 @@ static et_status geometry(const et_graph *g, const et_node *n, bool nhwc, et_win
 }
 
 static et_status infer_common(et_graph *g, et_node *n, bool nhwc, et_err *err) {
-    et_status st = et_op_check_arity(n, 2, 3, 1, 1, err);
+    et_status st = et_op_check_arity(n, 2, 4, 1, 1, err);
     if (st != ET_OK)
         return st;
-    const et_value *x = et_node_cin(g, n, 0), *wt = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2);
+    const et_value *x = et_node_cin(g, n, 0), *wt = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2),
+                   *r = et_node_cin(g, n, 3);
     if (x->dtype != ET_DT_I8 || wt->dtype != ET_DT_I8 || wt->kind != ET_VAL_CONST || (b && (b->dtype != ET_DT_I32 ||
                                                                                           b->kind != ET_VAL_CONST)))
         return et_op_fail(err, n, "expects int8 X, constant int8 W and constant int32 B");
@@ -49,6 +53,8 @@ static et_status infer_common(et_graph *g, et_node *n, bool nhwc, et_err *err) {
         return st;
     et_shape out = nhwc ? (et_shape){.rank = 4, .dim = {x->shape.dim[0], w.out[1], w.out[2], wt->shape.dim[0]}}
                         : (et_shape){.rank = 4, .dim = {x->shape.dim[0], wt->shape.dim[0], w.out[1], w.out[2]}};
+    if (r && (r->dtype != ET_DT_I8 || !et_shape_equal(&r->shape, &out)))
+        return et_op_fail(err, n, "the residual is not an int8 tensor of the output's shape");
     et_op_set_output(g, n, 0, ET_DT_I8, &out);
     return ET_OK;
 }
@@ -57,6 +63,9 @@ static et_status infer_nchw(et_graph *g, et_node *n, et_err *err) { return infer
 static et_status infer_nhwc(et_graph *g, et_node *n, et_err *err) { return infer_common(g, n, true, err); }
 
 typedef struct params {
+    et_qconv2d_nhwc *op; /* the NHWC operator, or NULL: the reference below */
+    size_t batch, in_h, in_w;
+    bool residual;
     et_qc8_conv_desc d;
     int8_t *w;      /* OHWI, or HWC for depthwise */
     int32_t *bias;
@@ -70,11 +79,23 @@ typedef struct params {
 static void release(et_op_inst *inst) {
     params *p = inst->params;
     if (p) {
+        et_qconv2d_nhwc_destroy(p->op);
         et_aligned_free(p->w);
         free(p->bias);
         free(p->mult);
     }
     free(p);
+}
+
+static et_status bind(et_op_inst *inst, et_err *err) {
+    params *p = inst->params;
+    return et_qconv2d_nhwc_setup(p->op, p->batch, p->in_h, p->in_w, inst->in[0].data, inst->out[0].data,
+                                 p->residual ? inst->in[3].data : NULL, NULL, err);
+}
+
+static et_status run_op(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
+    const params *p = inst->params;
+    return et_qconv2d_nhwc_run(p->op, ctx->pool, err);
 }
 
 static void conv_task(void *ctx, size_t p0, size_t p1) {
@@ -99,9 +120,15 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     params p = *(const params *)inst->params;
     const et_qc8_conv_desc *d = &p.d;
     size_t pixels = d->batch * d->out_h * d->out_w;
+    size_t ny = d->batch * d->out_h * d->out_w * d->out_c;
     if (p.nchw) {
         int8_t *xs = ctx->scratch, *ys = xs + et_round_up(d->batch * d->in_h * d->in_w * d->in_c, 64);
+        int8_t *rs = ys + et_round_up(ny, 64);
         transpose_nc(inst->in[0].data, xs, d->batch, d->in_c, d->in_h * d->in_w, true);
+        if (p.residual) {
+            transpose_nc(inst->in[3].data, rs, d->batch, d->out_c, d->out_h * d->out_w, true);
+            p.d.residual = rs;
+        }
         p.x = xs;
         p.y = ys;
         et_par_for(ctx->pool, pixels, conv_task, &p);
@@ -109,6 +136,8 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     } else {
         p.x = inst->in[0].data;
         p.y = inst->out[0].data;
+        if (p.residual)
+            p.d.residual = inst->in[3].data;
         et_par_for(ctx->pool, pixels, conv_task, &p);
     }
     (void)err;
@@ -128,12 +157,14 @@ et_status et_qact_bounds(const et_node *n, float *lo, float *hi, et_err *err) {
     }
 }
 
-void et_qprecision(const et_graph *g, const et_node *n, et_op_inst *inst) {
+void et_qprecision(const et_graph *g, const et_node *n, et_op_inst *inst, int storage_bits) {
     const et_quant_info *wq = g->values[n->inputs[1]].quant;
-    if (wq && wq->value_bits < 8)
-        snprintf(inst->precision, sizeof inst->precision, "int8 (simulated w%d)", wq->value_bits);
+    int bits = wq ? wq->value_bits : 8;
+    const char *container = storage_bits == 4 ? "int4" : "int8";
+    if ((storage_bits == 4 && bits == 4) || (storage_bits != 4 && bits == 8))
+        snprintf(inst->precision, sizeof inst->precision, "%s", container);
     else
-        snprintf(inst->precision, sizeof inst->precision, "int8");
+        snprintf(inst->precision, sizeof inst->precision, "%s (simulated w%d)", container, bits);
 }
 
 /* Shared by et.QConv, et.QConvNhwc and et.QGemm: the scales of X, W and Y and the requantization inputs. */
@@ -197,14 +228,66 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
         memcpy(p->bias, inst->in[2].data, d->out_c * sizeof *p->bias);
     else
         memset(p->bias, 0, d->out_c * sizeof *p->bias);
+    p->batch = d->batch, p->in_h = d->in_h, p->in_w = d->in_w;
+    p->residual = inst->n_in > 3 && n->inputs[3] >= 0;
+    if (p->residual) {
+        const et_quant_info *rq = g->values[n->inputs[3]].quant;
+        if (!rq || rq->n != 1)
+            return et_op_fail(err, n, "the residual has no per-tensor scale");
+        d->residual_mult = rq->scale[0] / y_s;
+        d->residual_zp = rq->zero_point[0];
+    }
+    inst->packed_inputs = inst->n_in > 2 && n->inputs[2] >= 0 ? 0x6u : 0x2u;
+    if (nhwc) { /* the operator layer, when it takes this shape */
+        const et_quant_info *wq = g->values[n->inputs[1]].quant;
+        float *ws = malloc(d->out_c * sizeof *ws);
+        if (!ws)
+            return et_fail(err, ET_E_NOMEM, "out of memory");
+        for (size_t c = 0; c < d->out_c; c++)
+            ws[c] = wq->scale[wq->n == 1 ? 0 : c];
+        et_qconv2d_nhwc_params qp = {0};
+        qp.in_channels = d->in_c, qp.out_channels = d->out_c, qp.groups = d->groups;
+        qp.kernel_h = d->kernel_h, qp.kernel_w = d->kernel_w, qp.stride_h = d->stride_h, qp.stride_w = d->stride_w;
+        qp.dilation_h = d->dilation_h, qp.dilation_w = d->dilation_w;
+        qp.pad_top = d->pad_top, qp.pad_left = d->pad_left;
+        qp.pad_bottom = (size_t)w.pad1[1], qp.pad_right = (size_t)w.pad1[2];
+        qp.x_scale = x_s, qp.x_zp = d->x_zp, qp.y_scale = y_s, qp.y_zp = d->y_zp;
+        qp.clamp = d->qmin > -128 || d->qmax < 127;
+        qp.qmin = d->qmin, qp.qmax = d->qmax;
+        qp.weight_bits = wq->value_bits;
+        if (p->residual) {
+            const et_quant_info *rq = g->values[n->inputs[3]].quant;
+            qp.residual = true;
+            qp.residual_scale = rq->scale[0];
+            qp.residual_zp = rq->zero_point[0];
+        }
+        et_err e2 = {0};
+        st = et_qconv2d_nhwc_create(&qp, wt->data, ws, p->bias, &p->op, &e2);
+        free(ws);
+        if (st == ET_OK) {
+            et_aligned_free(p->w), free(p->bias), free(p->mult);
+            p->w = NULL, p->bias = NULL, p->mult = NULL;
+            inst->run = run_op;
+            inst->bind = bind;
+            inst->packed_bytes = (int64_t)et_qconv2d_nhwc_packed_bytes(p->op);
+            snprintf(inst->kernel, sizeof inst->kernel, "%s", et_qconv2d_nhwc_kernel_name(p->op));
+            et_qprecision(g, n, inst, et_qconv2d_nhwc_storage_bits(p->op));
+            return ET_OK;
+        }
+        if (st != ET_E_UNSUPPORTED) {
+            if (err)
+                *err = e2;
+            et_err_prefix(err, "node '%s': ", n->name);
+            return st;
+        }
+    }
     if (p->nchw)
         inst->scratch_bytes = et_round_up(d->batch * d->in_h * d->in_w * d->in_c, 64) +
-                              d->batch * d->out_h * d->out_w * d->out_c;
+                              2 * et_round_up(d->batch * d->out_h * d->out_w * d->out_c, 64);
     inst->run = run;
     inst->packed_bytes = (int64_t)(d->out_c * taps * ipg + d->out_c * (sizeof *p->bias + sizeof *p->mult));
-    inst->packed_inputs = inst->n_in > 2 ? 0x6u : 0x2u;
     snprintf(inst->kernel, sizeof inst->kernel, "%s", et_qc8_is_depthwise(d) ? "qc8-dwconv-ref" : "qc8-conv-ref");
-    et_qprecision(g, n, inst);
+    et_qprecision(g, n, inst, 8);
     return ET_OK;
 }
 

@@ -3,12 +3,15 @@
  * Inputs: A int8 [..., K] (per-tensor scale), W int8 constant [N, K] (one row per output feature: symmetric,
  * per-row scales), B int32 constant [N] (optional). Output Y int8 [..., N]. The leading dimensions of A are rows
  * (MatMul's batch folds into M). Fused activation: none, Relu or Clip. tune/qgraph.c makes it from Gemm
- * (transA = 0, alpha = beta = 1) and MatMul whose B is a constant matrix; the arithmetic is the qc8 reference. */
+ * (transA = 0, alpha = beta = 1) and MatMul whose B is a constant matrix. It runs on the quantized fully-connected
+ * operator (nhwc/qfc.h: the qc8/qc4 GEMM kernels for this CPU), or the scalar reference (kernels/qc8-ref) for a
+ * shape that operator declines; both compute the same bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/nhwc/qfc.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
 #include "engine/ops/qops.h"
@@ -31,6 +34,7 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 }
 
 typedef struct params {
+    et_qfully_connected *op; /* NULL: the reference */
     size_t m, n, k;
     int32_t x_zp, y_zp, qmin, qmax;
     int32_t *bias;
@@ -42,6 +46,7 @@ typedef struct params {
 static void release(et_op_inst *inst) {
     params *p = inst->params;
     if (p) {
+        et_qfully_connected_destroy(p->op);
         free(p->bias);
         free(p->mult);
     }
@@ -60,6 +65,16 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     et_par_for(ctx->pool, p.m, task, &p);
     (void)err;
     return ET_OK;
+}
+
+static et_status bind(et_op_inst *inst, et_err *err) {
+    params *p = inst->params;
+    return et_qfully_connected_setup(p->op, p->m, inst->in[0].data, inst->out[0].data, err);
+}
+
+static et_status run_op(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
+    const params *p = inst->params;
+    return et_qfully_connected_run(p->op, ctx->pool, err);
 }
 
 static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
@@ -86,11 +101,38 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     et_qc8_act_range(lo, hi, y_s, p->y_zp, &p->qmin, &p->qmax);
     if (inst->n_in > 2 && inst->in[2].data)
         memcpy(p->bias, inst->in[2].data, p->n * sizeof *p->bias);
+    const et_quant_info *wq = g->values[n->inputs[1]].quant;
+    float *ws = malloc(p->n * sizeof *ws);
+    if (!ws)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    for (size_t c = 0; c < p->n; c++)
+        ws[c] = wq->scale[wq->n == 1 ? 0 : c];
+    et_qfully_connected_params fp = {.in_features = p->k, .out_features = p->n, .x_scale = x_s, .x_zp = p->x_zp,
+                                     .y_scale = y_s, .y_zp = p->y_zp, .clamp = p->qmin > -128 || p->qmax < 127,
+                                     .qmin = p->qmin, .qmax = p->qmax, .weight_bits = wq->value_bits};
+    et_err e2 = {0};
+    st = p->m > 0 ? et_qfully_connected_create(&fp, w->data, ws, p->bias, &p->op, &e2) : ET_E_UNSUPPORTED;
+    free(ws);
+    if (st == ET_OK) {
+        inst->run = run_op;
+        inst->bind = bind;
+        inst->packed_bytes = (int64_t)et_qfully_connected_packed_bytes(p->op);
+        inst->packed_inputs = inst->n_in > 2 ? 0x6u : 0x2u;
+        snprintf(inst->kernel, sizeof inst->kernel, "%s", et_qfully_connected_kernel_name(p->op));
+        et_qprecision(g, n, inst, et_qfully_connected_storage_bits(p->op));
+        return ET_OK;
+    }
+    if (st != ET_E_UNSUPPORTED) {
+        if (err)
+            *err = e2;
+        et_err_prefix(err, "node '%s': ", n->name);
+        return st;
+    }
     inst->run = run;
     inst->packed_bytes = (int64_t)(p->n * (sizeof *p->bias + sizeof *p->mult));
     inst->packed_inputs = inst->n_in > 2 ? 0x4u : 0x0u; /* W is read in place */
     snprintf(inst->kernel, sizeof inst->kernel, "qc8-fc-ref");
-    et_qprecision(g, n, inst);
+    et_qprecision(g, n, inst, 8);
     return ET_OK;
 }
 

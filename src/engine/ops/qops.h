@@ -13,7 +13,8 @@ et_status et_qact_bounds(const et_node *n, float *lo, float *hi, et_err *err);
 et_status et_qscales(const et_graph *g, const et_node *n, int64_t out_c, float *x_s, int32_t *x_zp, float *y_s,
                      int32_t *y_zp, float *mult, et_err *err);
 
-/* Sets inst->precision: "int8", or "int8 (simulated wN)" for weights narrower than 8 bits. */
-void et_qprecision(const et_graph *g, const et_node *n, et_op_inst *inst);
+/* Sets inst->precision from the weights' value bits and the bits the kernel stores them in (4: nibbles, 8 or
+ * 16: int8 values): "int8", "int4", or "int8 (simulated w5)" when the values are narrower than their container. */
+void et_qprecision(const et_graph *g, const et_node *n, et_op_inst *inst, int storage_bits);
 
 #endif

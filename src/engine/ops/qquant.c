@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
 #include "tune/quant_info.h"
@@ -34,27 +34,32 @@ static et_status dequantize_infer(et_graph *g, et_node *n, et_err *err) {
 }
 
 typedef struct qparams {
-    float scale, inv_scale;
-    int32_t zp;
+    et_qs8_quantize_params q;
+    et_qs8_dequantize_params d;
+    const et_qs8_vcvt_config *cfg;
     size_t n;
     const void *x;
     void *y;
 } qparams;
 
+enum { CHUNK = 4096 };
+
 static void quantize_task(void *ctx, size_t i0, size_t i1) {
     const qparams *p = ctx;
-    et_qc8_quantize_ref(p->x, p->inv_scale, p->zp, p->y, i0 * 4096, i1 * 4096 < p->n ? i1 * 4096 : p->n);
+    size_t e0 = i0 * CHUNK, e1 = i1 * CHUNK < p->n ? i1 * CHUNK : p->n;
+    p->cfg->quantize(e1 - e0, (const float *)p->x + e0, (int8_t *)p->y + e0, &p->q);
 }
 static void dequantize_task(void *ctx, size_t i0, size_t i1) {
     const qparams *p = ctx;
-    et_qc8_dequantize_ref(p->x, p->scale, p->zp, p->y, i0 * 4096, i1 * 4096 < p->n ? i1 * 4096 : p->n);
+    size_t e0 = i0 * CHUNK, e1 = i1 * CHUNK < p->n ? i1 * CHUNK : p->n;
+    p->cfg->dequantize(e1 - e0, (const int8_t *)p->x + e0, (float *)p->y + e0, &p->d);
 }
 
 static et_status run_quantize(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     qparams p = *(const qparams *)inst->params;
     p.x = inst->in[0].data;
     p.y = inst->out[0].data;
-    et_par_for(ctx->pool, (p.n + 4095) / 4096, quantize_task, &p);
+    et_par_for(ctx->pool, (p.n + CHUNK - 1) / CHUNK, quantize_task, &p);
     (void)err;
     return ET_OK;
 }
@@ -62,7 +67,7 @@ static et_status run_dequantize(const et_op_inst *inst, et_exec_ctx *ctx, et_err
     qparams p = *(const qparams *)inst->params;
     p.x = inst->in[0].data;
     p.y = inst->out[0].data;
-    et_par_for(ctx->pool, (p.n + 4095) / 4096, dequantize_task, &p);
+    et_par_for(ctx->pool, (p.n + CHUNK - 1) / CHUNK, dequantize_task, &p);
     (void)err;
     return ET_OK;
 }
@@ -75,13 +80,14 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
     qparams *p = calloc(1, sizeof *p);
     if (!p)
         return et_fail(err, ET_E_NOMEM, "out of memory");
-    p->scale = q->scale[0];
-    p->inv_scale = 1.0f / q->scale[0];
-    p->zp = q->zero_point[0];
+    et_qs8_quantize_params_init(&p->q, q->scale[0], q->zero_point[0], -128, 127);
+    p->d.scale = q->scale[0];
+    p->d.zp = q->zero_point[0];
+    p->cfg = et_qs8_vcvt_config_get();
     p->n = (size_t)et_shape_numel(&inst->in[0].shape);
     inst->params = p;
     inst->run = quantize ? run_quantize : run_dequantize;
-    snprintf(inst->kernel, sizeof inst->kernel, "%s", quantize ? "qs8-quantize-ref" : "qs8-dequantize-ref");
+    snprintf(inst->kernel, sizeof inst->kernel, "%s", p->cfg->name);
     snprintf(inst->precision, sizeof inst->precision, "int8");
     return ET_OK;
 }

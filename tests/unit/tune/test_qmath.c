@@ -128,8 +128,8 @@ static void test_act_qparams_and_fp16(void) {
     ET_CHECK_NEAR(s, 4.0f / 255.0f, 1e-7);
     ET_CHECK_NEAR(s * (float)(-128 - zp), -1.0f, s); /* the codes span the range */
     ET_CHECK_NEAR(s * (float)(127 - zp), 3.0f, s);
-    ET_CHECK(et_quantize_f32(0.0f, 1.0f / s, zp) == zp);
-    ET_CHECK(et_quantize_f32(1e9f, 1.0f / s, zp) == 127 && et_quantize_f32(NAN, 1.0f / s, zp) == -128);
+    ET_CHECK(et_quantize_f32(0.0f, s, zp) == zp);
+    ET_CHECK(et_quantize_f32(1e9f, s, zp) == 127 && et_quantize_f32(NAN, s, zp) == -128);
     et_act_qparams(0.5f, 6.0f, &s, &zp); /* range widened to contain 0 */
     ET_CHECK_INT(zp, -128);
     et_act_qparams(0.0f, 0.0f, &s, &zp);

@@ -51,6 +51,14 @@ static inline bool tap(size_t o, size_t k, size_t stride, size_t dil, size_t pad
     return true;
 }
 
+/* Requantizes one output element (index `at` in the output, for the residual). */
+static inline int8_t output(const et_qc8_conv_desc *d, int32_t acc, float mult, size_t at) {
+    float f = (float)acc * mult;
+    if (d->residual)
+        f = f + (float)((int32_t)d->residual[at] - d->residual_zp) * d->residual_mult;
+    return et_qc8_round_clamp(f, d->y_zp, d->qmin, d->qmax);
+}
+
 static void dw_pixel(const et_qc8_conv_desc *d, const int8_t *x, const int8_t *w, const int32_t *bias,
                      const float *mult, int8_t *y, size_t b, size_t oy, size_t ox, int32_t *acc) {
     size_t C = d->in_c;
@@ -70,8 +78,9 @@ static void dw_pixel(const et_qc8_conv_desc *d, const int8_t *x, const int8_t *w
                 acc[c] += ((int32_t)xp[c] - d->x_zp) * (int32_t)wp[c];
         }
     }
+    size_t pix = (b * d->out_h + oy) * d->out_w + ox;
     for (size_t c = 0; c < C; c++)
-        y[c] = et_qc8_requantize(acc[c], mult[c], d->y_zp, d->qmin, d->qmax);
+        y[c] = output(d, acc[c], mult[c], pix * C + c);
 }
 
 void et_qc8_conv2d_nhwc_ref(const et_qc8_conv_desc *d, const int8_t *x, const int8_t *w, const int32_t *bias,
@@ -110,7 +119,7 @@ void et_qc8_conv2d_nhwc_ref(const et_qc8_conv_desc *d, const int8_t *x, const in
                     acc += s;
                 }
             }
-            yp[oc] = et_qc8_requantize(acc, mult[oc], d->y_zp, d->qmin, d->qmax);
+            yp[oc] = output(d, acc, mult[oc], p * d->out_c + oc);
         }
     }
 }
@@ -131,23 +140,17 @@ void et_qc8_fc_ref(size_t k, size_t n, const int8_t *x, int32_t x_zp, const int8
 
 void et_qc8_add_ref(const et_qc8_add_params *p, const int8_t *a, const int8_t *b, int8_t *y, size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; i++) {
-        float r = (float)((int32_t)a[i] - p->a_zp) * p->a_mult + (float)((int32_t)b[i] - p->b_zp) * p->b_mult;
-        long q = lrintf(r) + p->y_zp;
-        y[i] = (int8_t)(q < p->qmin ? p->qmin : q > p->qmax ? p->qmax : q);
+        float ra = (float)((int32_t)a[i] - p->a_zp) * p->a_mult, rb = (float)((int32_t)b[i] - p->b_zp) * p->b_mult;
+        y[i] = et_qc8_round_clamp(ra + rb, p->y_zp, p->qmin, p->qmax);
     }
 }
 
-void et_qc8_quantize_ref(const float *x, float inv_scale, int32_t zp, int8_t *q, size_t i0, size_t i1) {
-    for (size_t i = i0; i < i1; i++) {
-        float r = x[i] * inv_scale;
-        r = r > -16777216.0f ? r : -16777216.0f; /* also catches NaN */
-        r = r < 16777216.0f ? r : 16777216.0f;
-        long v = lrintf(r) + zp;
-        q[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
-    }
+void et_qc8_quantize_ref(const float *x, float scale, int32_t zp, int8_t *q, size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++)
+        q[i] = et_qc8_round_clamp(x[i] / scale, zp, -128, 127);
 }
 
 void et_qc8_dequantize_ref(const int8_t *q, float scale, int32_t zp, float *x, size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; i++)
-        x[i] = scale * (float)((int32_t)q[i] - zp);
+        x[i] = (float)((int32_t)q[i] - zp) * scale;
 }
