@@ -479,10 +479,12 @@ et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib) {
     c->rep->n_fp32_layers = c->n_layers - n_q;
     et_tune_note(c, true, "calibration: %s (%d input%s)", c->rep->calib_source, calib ? calib->n_sets : 0,
                  calib && calib->n_sets == 1 ? "" : "s");
-    if (n_q > 0 && k->weight_bits != 8) {
+    if (n_q > 0 && k->weight_bits == 4) {
+        et_tune_note(c, true, "4-bit weights packed two per byte (qc4 kernels; depthwise layers keep int8)");
+    } else if (n_q > 0 && k->weight_bits != 8) {
         snprintf(c->rep->exec, sizeof c->rep->exec, "simulated");
-        et_tune_note(c, true, "%d-bit weights run on int8 kernels (range clamped to +-%d)", k->weight_bits,
-                     (1 << (k->weight_bits - 1)) - 1);
+        et_tune_note(c, true, "%d-bit weights run on %s kernels (values within +-%d)", k->weight_bits,
+                     k->weight_bits < 4 ? "int4" : "int8", (1 << (k->weight_bits - 1)) - 1);
     }
 done:
     free(lo), free(hi), free(cand);
