@@ -358,6 +358,7 @@ const et_model *et_session_model(const et_session *s) { return s->model; }
 double et_session_prepare_ms(const et_session *s) { return s->prepare_ms; }
 const et_tune_report *et_session_tune_report(const et_session *s) { return &s->report; }
 et_plan *et_session_plan(et_session *s) { return s->plan; }
+const et_graph *et_session_tuned(const et_session *s) { return s->tuned; }
 const et_knobs *et_session_knobs(const et_session *s) { return &s->knobs; }
 
 static void load_set(et_session *s, const et_npy *set) {

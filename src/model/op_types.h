@@ -37,7 +37,9 @@
     X(SLICE, "Slice") X(GATHER, "Gather") X(SHAPE, "Shape") X(CAST, "Cast")                      \
     X(CONSTANT, "Constant") X(CONSTANT_OF_SHAPE, "ConstantOfShape") X(IDENTITY, "Identity")      \
     X(DROPOUT, "Dropout") X(PAD, "Pad") X(RESIZE, "Resize") X(UPSAMPLE, "Upsample")              \
-    X(EXPAND, "Expand") X(RANGE, "Range") X(TILE, "Tile")
+    X(EXPAND, "Expand") X(RANGE, "Range") X(TILE, "Tile")                                        \
+    /* quantization (QDQ models, such as the ones `edgetune save` writes) */                     \
+    X(QUANTIZE_LINEAR, "QuantizeLinear") X(DEQUANTIZE_LINEAR, "DequantizeLinear")
 
 /* Internal operators: inputs/outputs are documented where each is created. */
 #define ET_INTERNAL_OP_LIST(X)                                                                   \

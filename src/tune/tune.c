@@ -42,13 +42,11 @@ int64_t et_tune_deploy_bytes(const et_tune_ctx *c) {
             continue;
         int64_t n = et_shape_numel(&v->shape);
         const et_quant_info *q = v->quant;
-        if (q) {
-            total += (n * q->storage_bits + 7) / 8 + 4 * (int64_t)q->n;
-            continue;
-        }
-        const struct et_deploy *d = i < c->n_deploy ? &c->deploy[i] : NULL;
-        if (d && d->bits > 0) {
-            total += (n * d->bits + 7) / 8 + 4 * (int64_t)d->n_scales + (d->zero_points ? d->n_scales : 0);
+        if (q) { /* codes at their bits, plus 4-byte scales and 1-byte zero points where any is not 0 */
+            bool zp = false;
+            for (int z = 0; z < q->n; z++)
+                zp |= q->zero_point[z] != 0;
+            total += (n * q->storage_bits + 7) / 8 + 4 * (int64_t)q->n + (zp ? q->n : 0);
             continue;
         }
         if (et_dtype_is_float(v->dtype))
@@ -125,7 +123,6 @@ static void ctx_free(et_tune_ctx *c) {
     free(c->keep);
     free(c->pruned);
     free(c->owned);
-    free(c->deploy);
 }
 
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
@@ -160,12 +157,6 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     if (k->prune_ratio > 0.0f && k->prune_method == ET_PRUNE_CHANNEL && rep->params_before > 0)
         rep->sparsity = 1.0 - (double)rep->params_after / (double)rep->params_before;
 
-    c.n_deploy = g->n_values;
-    c.deploy = calloc((size_t)c.n_deploy + 1, sizeof *c.deploy);
-    if (!c.deploy) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
-        goto fail;
-    }
     if (k->act_bits == 8)
         st = et_tune_quantize_int8(&c, calib);
     else if (k->weight_bits < 32)

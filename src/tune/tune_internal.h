@@ -36,14 +36,6 @@ typedef struct et_tune_ctx {
     bool *pruned;        /* per layer: a pruning pass changed it */
     et_tune_report *rep;
     char *owned;         /* per value: data already a graph-owned copy */
-    /* per value (weight-only quantization): what a deployment stores for a float constant that holds
-     * dequantized weights: bits per element (0: as stored), scales, and whether zero points come along */
-    struct et_deploy {
-        int8_t bits;
-        bool zero_points;
-        int32_t n_scales;
-    } *deploy;
-    int n_deploy;
     int owned_cap;
     et_err *err;
 } et_tune_ctx;
@@ -85,8 +77,8 @@ et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const
 /* Full int8 (act-bits 8): calibration, quantized operators, Quantize/Dequantize at region edges. */
 et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib);
 
-/* Bytes a deployment stores for the constants the tuned graph uses: quantized values at their storage bits
- * plus scales, weight-only layers as recorded in c->deploy, other constants as they are. */
+/* Bytes a deployment stores for the constants the tuned graph uses: quantized values (int8 constants and
+ * weight-only float weights, which carry a quant info) at their storage bits plus scales, others as they are. */
 int64_t et_tune_deploy_bytes(const et_tune_ctx *c);
 
 #endif
