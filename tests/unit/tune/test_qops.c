@@ -18,6 +18,7 @@ static float frand(void) {
 typedef struct conv_case {
     int n, c, h, w, o, k, stride, pad, dil, group, bits;
     bool relu, residual;
+    float amplitude; /* inputs in [-a, a]; with scale 0.02, a > 2.5 saturates codes (0: 1) */
 } conv_case;
 
 static int add_input(et_graph *g, const char *name, const et_shape *s) {
@@ -108,6 +109,9 @@ static void run_conv_case(const conv_case *t) {
     g->n_outputs = 1;
     ET_REQUIRE(infer_all(g));
     et_calib_set in = tt_calib(g, 1, false);
+    for (int s = 0; s < in.n_inputs && t->amplitude > 0; s++)
+        for (int64_t e = 0; e < et_shape_numel(&in.sets[s].shape); e++)
+            ((float *)in.sets[s].data)[e] *= t->amplitude;
     int64_t n = et_shape_numel(&g->values[out].shape);
     float *a = malloc((size_t)n * sizeof *a), *r = malloc((size_t)n * sizeof *r), *m = malloc((size_t)n * sizeof *m);
     ET_REQUIRE(tt_run(g, in.sets, true, 1, a, n) == n);
@@ -126,31 +130,42 @@ static void run_conv_case(const conv_case *t) {
 
 static void test_qconv_layouts_agree(void) {
     const conv_case cases[] = {
-        {1, 16, 9, 9, 24, 1, 1, 0, 1, 1, 8, false, false},   /* 1x1: gemm path */
-        {2, 32, 8, 7, 40, 1, 1, 0, 1, 1, 8, true, true},     /* 1x1 + residual + relu */
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false},   /* first-layer shape: igemm */
-        {1, 24, 10, 10, 24, 3, 1, 1, 1, 24, 8, true, false}, /* depthwise */
-        {1, 48, 9, 9, 48, 3, 2, 1, 1, 48, 8, false, false},  /* depthwise strided */
-        {1, 64, 6, 6, 32, 3, 1, 2, 2, 1, 8, false, true},    /* dilated + residual */
-        {1, 16, 7, 7, 16, 3, 1, 1, 1, 4, 8, false, false},   /* grouped */
-        {1, 32, 8, 8, 33, 1, 1, 0, 1, 1, 4, false, false},   /* 4-bit: nibble kernels */
-        {1, 20, 8, 8, 17, 3, 1, 1, 1, 1, 4, true, true},     /* 4-bit igemm + residual */
-        {1, 32, 8, 8, 32, 1, 1, 0, 1, 1, 6, false, false},   /* 6-bit */
-        {1, 32, 8, 8, 32, 3, 1, 1, 1, 1, 2, true, false},    /* 2-bit */
-        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 4, false, false},  /* depthwise 4-bit */
+        {1, 16, 9, 9, 24, 1, 1, 0, 1, 1, 8, false, false, 0.0f},   /* 1x1: gemm path */
+        {2, 32, 8, 7, 40, 1, 1, 0, 1, 1, 8, true, true, 0.0f},     /* 1x1 + residual + relu */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 0.0f},   /* first-layer shape: igemm */
+        {1, 24, 10, 10, 24, 3, 1, 1, 1, 24, 8, true, false, 0.0f}, /* depthwise */
+        {1, 48, 9, 9, 48, 3, 2, 1, 1, 48, 8, false, false, 0.0f},  /* depthwise strided */
+        {1, 64, 6, 6, 32, 3, 1, 2, 2, 1, 8, false, true, 0.0f},    /* dilated + residual */
+        {1, 16, 7, 7, 16, 3, 1, 1, 1, 4, 8, false, false, 0.0f},   /* grouped */
+        {1, 32, 8, 8, 33, 1, 1, 0, 1, 1, 4, false, false, 0.0f},   /* 4-bit: nibble kernels */
+        {1, 20, 8, 8, 17, 3, 1, 1, 1, 1, 4, true, true, 0.0f},     /* 4-bit igemm + residual */
+        {1, 32, 8, 8, 32, 1, 1, 0, 1, 1, 6, false, false, 0.0f},   /* 6-bit */
+        {1, 32, 8, 8, 32, 3, 1, 1, 1, 1, 2, true, false, 0.0f},    /* 2-bit */
+        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 4, false, false, 0.0f},  /* depthwise 4-bit */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 0.0f},   /* first-layer shape, 4-bit */
+        {1, 3, 32, 32, 16, 3, 2, 1, 1, 1, 4, false, false, 0.0f},  /* first-layer shape, 4-bit, larger */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 3, true, false, 0.0f},   /* first-layer shape, 3-bit */
+        {1, 16, 8, 8, 96, 1, 1, 0, 1, 1, 4, false, false, 0.0f},   /* 1x1 4-bit, wide */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 6.0f}, /* saturated input codes */
+        {1, 3, 96, 96, 16, 3, 2, 1, 1, 1, 4, true, false, 3.0f}, /* MobileNetV2-small's first layer */
+        {1, 3, 96, 96, 32, 3, 2, 1, 1, 1, 4, true, false, 3.0f},
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 6.0f},
+        {1, 16, 8, 8, 24, 1, 1, 0, 1, 1, 4, false, false, 6.0f},
+        {1, 16, 8, 8, 24, 3, 1, 1, 1, 1, 8, false, true, 6.0f},
+        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 8, false, false, 6.0f},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_conv_case(&cases[i]);
 }
 
-static void test_qgemm_layouts_agree(void) {
-    for (int bits = 4; bits <= 8; bits += 4) {
+static void qgemm_case(int bits, int R, int K, int N) {
+    {
         et_graph *g = et_graph_new();
         g->opset = 13;
-        int x = add_input(g, "x", &(et_shape){.rank = 3, .dim = {2, 5, 37}});
+        int x = add_input(g, "x", &(et_shape){.rank = 3, .dim = {1, R, K}});
         int xq = act_value(g, "xq", 0.02f, 3), y = act_value(g, "yq", 0.2f, -20);
-        int w = quantized_weights(g, 19, 37, bits, &(et_shape){.rank = 2, .dim = {19, 37}});
-        int b = bias_i32(g, 19);
+        int w = quantized_weights(g, N, K, bits, &(et_shape){.rank = 2, .dim = {N, K}});
+        int b = bias_i32(g, N);
         et_graph_add_node(g, ET_OP_QUANTIZE, "q", &x, 1, &xq, 1, NULL);
         int ins[3] = {xq, w, b};
         int node = et_graph_add_node(g, ET_OP_QGEMM, "fc", ins, 3, &y, 1, NULL);
@@ -162,30 +177,39 @@ static void test_qgemm_layouts_agree(void) {
         g->outputs[0] = out;
         g->n_outputs = 1;
         ET_REQUIRE(infer_all(g));
-        ET_CHECK(g->values[out].shape.rank == 3 && g->values[out].shape.dim[2] == 19);
+        ET_CHECK(g->values[out].shape.rank == 3 && g->values[out].shape.dim[2] == N);
         /* against a direct integer computation from the codes */
         et_calib_set in = tt_calib(g, 1, false);
-        float got[2 * 5 * 19];
-        ET_REQUIRE(tt_run(g, in.sets, true, 2, got, 190) == 190);
+        float *got = malloc((size_t)(R * N) * sizeof *got);
+        ET_REQUIRE(tt_run(g, in.sets, true, 2, got, R * N) == R * N);
         const float *xf = in.sets[0].data;
         const int8_t *wq = g->values[w].data;
         const int32_t *bq = g->values[b].data;
         const et_quant_info *wi = g->values[w].quant;
         int worst = 0;
-        for (int r = 0; r < 10; r++)
-            for (int j = 0; j < 19; j++) {
+        for (int r = 0; r < R; r++)
+            for (int j = 0; j < N; j++) {
                 int32_t acc = bq[j];
-                for (int k = 0; k < 37; k++)
-                    acc += (et_quantize_f32(xf[r * 37 + k], 0.02f, 3) - 3) * wq[j * 37 + k];
+                for (int k = 0; k < K; k++)
+                    acc += (et_quantize_f32(xf[r * K + k], 0.02f, 3) - 3) * wq[j * K + k];
                 float f = (float)acc * et_qs8_requant_scale(0.02f, wi->scale[j], 0.2f);
                 f = fminf(fmaxf(f, 0.0f), 30.0f); /* Clip [0, 6] at scale 0.2: codes [zp, zp + 30] */
                 int want = (int)lrintf(f) - 20;
-                int have = (int)lrintf(got[r * 19 + j] / 0.2f) - 20;
+                int have = (int)lrintf(got[r * N + j] / 0.2f) - 20;
                 worst = abs(want - have) > worst ? abs(want - have) : worst;
             }
-        ET_CHECK_MSG(worst == 0, "bits %d: %d codes off", bits, worst);
+        ET_CHECK_MSG(worst == 0, "bits %d, %dx%dx%d: %d codes off", bits, R, K, N, worst);
+        free(got);
         tt_calib_free(&in);
         et_graph_free(g);
+    }
+}
+
+static void test_qgemm_layouts_agree(void) {
+    for (int bits = 4; bits <= 8; bits += 2) {
+        qgemm_case(bits, 10, 37, 19);
+        qgemm_case(bits, 1, 1280, 10);
+        qgemm_case(bits, 3, 320, 33);
     }
 }
 

@@ -181,13 +181,13 @@ static void test_global_and_nm(void) {
 }
 
 /* int8 graphs: operators present, same output in both layouts, close to fp32 */
-static void check_int8_model(const char *rel, double min_cos, bool expect_qadd, bool expect_concat,
-                             bool exact_layouts) {
+static void check_int8_model_bits(const char *rel, int bits, double min_cos, bool expect_qadd, bool expect_concat,
+                                  bool exact_layouts) {
     et_model *m = tt_load(rel);
     ET_REQUIRE(m);
     et_calib_set cal = tt_calib(m->graph, 4, false);
     et_knobs k = et_knobs_default();
-    k.weight_bits = 8;
+    k.weight_bits = bits;
     k.act_bits = 8;
     k.quantize_all = true;
     k.force_int8 = true;
@@ -237,7 +237,14 @@ static void check_int8_model(const char *rel, double min_cos, bool expect_qadd, 
     et_model_free(m);
 }
 
+static void check_int8_model(const char *rel, double min_cos, bool expect_qadd, bool expect_concat,
+                             bool exact_layouts) {
+    check_int8_model_bits(rel, 8, min_cos, expect_qadd, expect_concat, exact_layouts);
+}
+
 static void test_int8_models(void) {
+    check_int8_model_bits("models/mobilenetv2_small.onnx", 4, 0.5, true, false, false);
+    check_int8_model_bits("models/digits.onnx", 4, 0.99, false, false, true);
     check_int8_model("models/digits.onnx", 0.999, false, false, true);
     check_int8_model("models/mobilenetv2_small.onnx", 0.95, true, false, false);
     check_int8_model("models/resnet_small.onnx", 0.98, true, false, false);
