@@ -4,6 +4,7 @@
 
 static const et_qdwconv_config configs[] = {
 #if defined(__x86_64__)
+    {et_qc8_dwconv_ukernel_xp16c__avx2, 16, ET_QDW_S16_PAIRS16, ET_KREQ_AVX2, "qc8-dwconv-xp16c-avx2"},
 #endif
 #if defined(__aarch64__)
 #endif

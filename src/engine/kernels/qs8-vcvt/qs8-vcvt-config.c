@@ -7,6 +7,7 @@
 
 static const et_qs8_vcvt_config configs[] = {
 #if defined(__x86_64__)
+    CFG(x32__avx2, ET_KREQ_AVX2, "qs8-vcvt-x32-avx2"),
 #endif
 #if defined(__aarch64__)
 #endif
