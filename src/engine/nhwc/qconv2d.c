@@ -28,6 +28,7 @@ struct et_qconv2d_nhwc {
     size_t gic, goc, ks, kc_pad;
     const et_qgemm_config *gemm;
     const et_qdwconv_config *dw;
+    et_qdwconv_ukernel_fn dw_fn;
     const et_qs8_vcvt_config *cvt;
     const char *kernel_name;
     void *packed;
@@ -112,7 +113,8 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
     if (depthwise && !force_gemm) {
         op->path = ET_CONV_PATH_DWCONV;
         op->dw = et_qdwconv_config_get();
-        op->kernel_name = op->dw->name;
+        op->dw_fn = op->ks == 9 && op->dw->ukernel_9p ? op->dw->ukernel_9p : op->dw->ukernel;
+        op->kernel_name = op->ks == 9 && op->dw->ukernel_9p ? op->dw->name_9p : op->dw->name;
         op->a_elem = 1;
         op->a_pixel_bytes = p.input_pixel_stride;
         return ET_OK;
@@ -515,7 +517,7 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
         const size_t x0 = chunk * op->chunk_w, width = op->out_w - x0 < op->chunk_w ? op->out_w - x0 : op->chunk_w;
         const size_t pixel = oy * op->out_w + x0, out_pixel = img * op->out_h * op->out_w + pixel;
         const int8_t *r = op->residual ? op->residual + out_pixel * res_s : NULL;
-        op->dw->ukernel(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s,
+        op->dw_fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s,
                         ks, out_s, op->input_delta + img * image_in, op->zero, r, res_s, &op->rq);
     }
 }

@@ -23,6 +23,7 @@ static void *xalloc(size_t bytes) {
 }
 
 static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_t width, int residual, int32_t x_zp) {
+    const int use9 = ks == 9 && cfg->ukernel_9p;
     const et_qdwconv_config *ref = scalar_dw();
     const size_t pool = 7, offset_px = 2, stride = ks > 1 ? ks - 1 : 1, nptr = (width - 1) * stride + ks;
     int8_t *in = xalloc((pool + offset_px) * channels), *zero = xalloc(channels), *w = xalloc(channels * ks);
@@ -53,10 +54,12 @@ static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_
         if (residual == 2)
             memcpy(o, res, width * os);
         const int8_t *r = residual == 1 ? res : residual == 2 ? o : NULL;
-        (pass ? ref : cfg)->ukernel(channels, width, ks, ind, pass ? p2 : p1, o, stride, os, off, zero, r, os, &rp);
+        const et_qdwconv_ukernel_fn fn = pass ? ref->ukernel : use9 ? cfg->ukernel_9p : cfg->ukernel;
+        fn(channels, width, ks, ind, pass ? p2 : p1, o, stride, os, off, zero, r, os, &rp);
     }
     int bad = memcmp(o1, o2, width * os) != 0;
-    ET_CHECK_MSG(!bad, "%s channels=%zu ks=%zu width=%zu residual=%d zp=%d differs from scalar", cfg->name, channels,
+    ET_CHECK_MSG(!bad, "%s channels=%zu ks=%zu width=%zu residual=%d zp=%d differs from scalar",
+                 use9 ? cfg->name_9p : cfg->name, channels,
                  ks, width, residual, (int)x_zp);
     /* the scalar kernel against a naive sum */
     for (size_t x = 0; x < width && !bad; x++)
@@ -91,7 +94,7 @@ static void test_all_configs(void) {
             fprintf(stderr, "skip %s: this CPU lacks %s\n", cfgs[i].name, et_kreq_name(cfgs[i].req));
             continue;
         }
-        const size_t kss[] = {1, 2, 3, 4, 9, 25};
+        const size_t kss[] = {1, 2, 3, 4, 9, 25, 81};
         int failures = 0;
         for (size_t ch = 1; ch <= 40 && failures < 3; ch++)
             for (size_t k = 0; k < sizeof kss / sizeof kss[0]; k++)

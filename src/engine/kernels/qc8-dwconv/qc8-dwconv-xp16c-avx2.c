@@ -29,9 +29,33 @@ static inline void store16(int8_t *c, __m128i v, size_t n) {
     memcpy(c, tmp, n);
 }
 
-static inline const int8_t *tap(const void *p, const void *zero, size_t offset, size_t c) {
-    return (p == zero ? (const int8_t *)p : (const int8_t *)((uintptr_t)p + offset)) + c;
+/* Accumulates 16 channels over every tap pair into acc_lo / acc_hi; `full` loads 16 bytes per tap, else n. */
+static inline void taps16(const int8_t *const *px, size_t ks, size_t c, size_t n, int full, const uint8_t **wp,
+                          __m256i *acc_lo, __m256i *acc_hi) {
+    const uint8_t *w = *wp;
+    size_t t = 0;
+    for (; t + 2 <= ks; t += 2, w += 64) {
+        const __m128i v0 = full ? _mm_loadu_si128((const __m128i *)(px[t] + c)) : load16(px[t] + c, n);
+        const __m128i v1 = full ? _mm_loadu_si128((const __m128i *)(px[t + 1] + c)) : load16(px[t + 1] + c, n);
+        const __m256i x0 = _mm256_cvtepi8_epi16(v0), x1 = _mm256_cvtepi8_epi16(v1);
+        *acc_lo = _mm256_add_epi32(*acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
+                                                              _mm256_loadu_si256((const __m256i *)w)));
+        *acc_hi = _mm256_add_epi32(*acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
+                                                              _mm256_loadu_si256((const __m256i *)(w + 32))));
+    }
+    if (t < ks) { /* an odd last tap pairs with zero weights */
+        const __m128i v0 = full ? _mm_loadu_si128((const __m128i *)(px[t] + c)) : load16(px[t] + c, n);
+        const __m256i x0 = _mm256_cvtepi8_epi16(v0), z = _mm256_setzero_si256();
+        *acc_lo = _mm256_add_epi32(*acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, z),
+                                                              _mm256_loadu_si256((const __m256i *)w)));
+        *acc_hi = _mm256_add_epi32(*acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, z),
+                                                              _mm256_loadu_si256((const __m256i *)(w + 32))));
+        w += 64;
+    }
+    *wp = w;
 }
+
+enum { MAX_TAPS = 64 }; /* tap pointers resolved once per pixel; larger kernels resolve in chunks */
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
     const __m256 lo = _mm256_set1_ps(params->out_lo), hi = _mm256_set1_ps(params->out_hi);
@@ -39,7 +63,7 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
     const __m256 rs = _mm256_set1_ps(params->residual_scale);
     /* channel order of the accumulators: 0-3, 8-11 | 4-7, 12-15 */
     const __m128i acc_order = _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
-    const size_t pairs = (ks + 1) / 2;
+    const int8_t *px[MAX_TAPS];
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
         const uint8_t *wp = weights;
         for (size_t c = 0; c < channels; c += 16) {
@@ -47,15 +71,13 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
             __m256i acc_lo = _mm256_loadu_si256((const __m256i *)wp);
             __m256i acc_hi = _mm256_loadu_si256((const __m256i *)(wp + 32));
             wp += 64;
-            for (size_t p = 0; p < pairs; p++, wp += 64) {
-                const size_t t = 2 * p;
-                const __m256i x0 = _mm256_cvtepi8_epi16(load16(tap(input[t], zero, input_offset, c), nch));
-                const __m256i x1 = t + 1 < ks ? _mm256_cvtepi8_epi16(load16(tap(input[t + 1], zero, input_offset, c), nch))
-                                              : _mm256_setzero_si256();
-                acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
-                                                                    _mm256_loadu_si256((const __m256i *)wp)));
-                acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
-                                                                    _mm256_loadu_si256((const __m256i *)(wp + 32))));
+            for (size_t t0 = 0; t0 < ks; t0 += MAX_TAPS) { /* one chunk for every kernel up to 8x8 */
+                const size_t kn = ks - t0 < MAX_TAPS ? ks - t0 : MAX_TAPS;
+                if (c == 0 || ks > MAX_TAPS)
+                    for (size_t t = 0; t < kn; t++)
+                        px[t] = input[t0 + t] == zero ? (const int8_t *)zero
+                                                      : (const int8_t *)((uintptr_t)input[t0 + t] + input_offset);
+                taps16(px, kn, c, nch, nch == 16, &wp, &acc_lo, &acc_hi);
             }
             __m256 f_lo = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), _mm256_loadu_ps((const float *)(const void *)wp));
             __m256 f_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), _mm256_loadu_ps((const float *)(const void *)(wp + 32)));
