@@ -55,6 +55,10 @@ static void test_scalar_rules(void) {
     c->to_s16(3, d, s16);
     c->to_u8(3, d, u8);
     ET_CHECK(s16[0] == -128 && s16[2] == 127 && u8[0] == 0 && u8[1] == 128 && u8[2] == 255);
+    int16_t padded[8];
+    c->pad_rows(ET_QA_S16, 2, 3, d, 1, padded, 4); /* rows {-128, 0, 127} and {0, 127, 5}: overlapping reads */
+    ET_CHECK(padded[0] == -128 && padded[1] == 0 && padded[2] == 127 && padded[3] == 0 && padded[4] == 0 &&
+             padded[5] == 127 && padded[6] == 5 && padded[7] == 0);
     et_qs8_add_params ap;
     et_qs8_add_params_init(&ap, 1.0f, 0, 2.0f, -1, 1.0f, 0, -128, 127); /* y = a + 2 (b + 1) */
     const int8_t a1[] = {1, 100, -100, 0}, b1[] = {2, 100, -100, -1};
@@ -116,6 +120,21 @@ static void test_configs_match_scalar(void) {
                 ET_CHECK_MSG(memcmp(s1, s2, n * 2) == 0, "%s to_s16 n=%zu differs", c->name, n);
                 c->to_u8(n, a, (uint8_t *)y1), rc->to_u8(n, a, (uint8_t *)y2);
                 ET_CHECK_MSG(memcmp(y1, y2, n) == 0, "%s to_u8 n=%zu differs", c->name, n);
+                /* padded rows: RGB pixels (3 -> 4, the shuffle path), and others */
+                const size_t shapes[][3] = {{3, 3, 4}, {3, 5, 4}, {5, 5, 8}, {1, 1, 2}, {7, 9, 8}};
+                for (size_t sh = 0; sh < 5; sh++) {
+                    const size_t w = shapes[sh][0], xs = shapes[sh][1], ys = shapes[sh][2], rows = n / xs;
+                    for (int f = 0; f < 3; f++) {
+                        int16_t p1[MAX + 64], p2[MAX + 64];
+                        memset(p1, 0x55, sizeof p1), memset(p2, 0x55, sizeof p2);
+                        if (rows * ys * 2 > sizeof p1)
+                            continue;
+                        c->pad_rows((et_qa_format)f, rows, w, a, xs, p1, ys);
+                        rc->pad_rows((et_qa_format)f, rows, w, a, xs, p2, ys);
+                        ET_CHECK_MSG(memcmp(p1, p2, sizeof p1) == 0, "%s pad_rows %zu/%zu/%zu rows=%zu format %d differs",
+                                     c->name, w, xs, ys, rows, f);
+                    }
+                }
             }
             if (ad) {
                 et_qs8_add_params p;

@@ -3,7 +3,7 @@
 
 #define CFG(suffix, req, name)                                                                               \
     {et_qs8_quantize_ukernel_##suffix, et_qs8_dequantize_ukernel_##suffix, et_qs8_requantize_ukernel_##suffix, \
-     et_qs8_to_s16_ukernel_##suffix, et_qs8_to_u8_ukernel_##suffix, req, name}
+     et_qs8_to_s16_ukernel_##suffix, et_qs8_to_u8_ukernel_##suffix, et_qs8_pad_rows_ukernel_##suffix, req, name}
 
 static const et_qs8_vcvt_config configs[] = {
 #if defined(__x86_64__)

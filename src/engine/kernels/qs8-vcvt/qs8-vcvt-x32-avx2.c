@@ -73,3 +73,24 @@ void et_qs8_to_u8_ukernel_x32__avx2(size_t n, const int8_t *x, uint8_t *y) {
     for (size_t i = 0; i < n; i++)
         y[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
 }
+
+void et_qs8_pad_rows_ukernel_x32__avx2(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
+                                       void *y, size_t y_stride) {
+    size_t r = 0;
+    if (n == 3 && x_stride == 3 && y_stride == 4 && f != ET_QA_S8) {
+        /* dense RGB pixels: 4 pixels (12 bytes) per 16-byte load; shuffle indexes 0x80 write zero */
+        const __m128i spread = _mm_setr_epi8(0, 1, 2, -128, 3, 4, 5, -128, 6, 7, 8, -128, 9, 10, 11, -128);
+        const __m128i flip = _mm_setr_epi8(-128, -128, -128, 0, -128, -128, -128, 0, -128, -128, -128, 0, -128, -128,
+                                           -128, 0);
+        for (; r + 6 <= rows; r += 4) { /* + 6: the 16-byte load stays within the 3 * rows input bytes */
+            const __m128i v = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(x + 3 * r)), spread);
+            if (f == ET_QA_S16)
+                _mm256_storeu_si256((__m256i *)((int16_t *)y + 4 * r), _mm256_cvtepi8_epi16(v));
+            else
+                _mm_storeu_si128((__m128i *)((uint8_t *)y + 4 * r), _mm_xor_si128(v, flip));
+        }
+    }
+    const size_t eb = f == ET_QA_S16 ? 2 : 1;
+    et_qs8_pad_rows_ukernel_x1__scalar(f, rows - r, n, x + r * x_stride, x_stride, (uint8_t *)y + r * y_stride * eb,
+                                       y_stride);
+}
