@@ -22,6 +22,7 @@
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/nhwc/conv2d.h"
 #include "engine/nhwc/qconv2d.h"
+#include "engine/nhwc/spconv.h"
 #include "engine/threadpool.h"
 #include "util/mem.h"
 
@@ -236,6 +237,96 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
     et_aligned_free(bq), et_aligned_free(ws), et_aligned_free(outf), et_aligned_free(outq);
 }
 
+
+/* --- 4. sparse 1x1 ---------------------------------------------------------------------------------------- */
+typedef struct {
+    const char *name;
+    size_t pixels, k, n;
+} pw_shape;
+
+static const pw_shape pw_shapes[] = {
+    {"mbv2 112 32->16", 12544, 32, 16},   {"mbv2 56 24->144", 3136, 24, 144},  {"mbv2 56 144->24", 3136, 144, 24},
+    {"mbv2 28 32->192", 784, 32, 192},    {"mbv2 28 192->32", 784, 192, 32},   {"mbv2 14 384->64", 196, 384, 64},
+    {"mbv2 14 64->384", 196, 64, 384},    {"mbv2 14 576->96", 196, 576, 96},   {"mbv2 7 960->160", 49, 960, 160},
+    {"mbv2 7 320->1280", 49, 320, 1280},  {"resnet50 56 64->256", 3136, 64, 256}, {"resnet50 14 1024->256", 196, 1024, 256},
+    {"fc 1280->1000", 1, 1280, 1000},
+};
+
+/* Dense out x in weights, `density` of them nonzero; nm: 2:4 (two nonzeros in every group of four inputs). */
+static void make_sparse(float *w, size_t out, size_t in, double density, int nm) {
+    for (size_t o = 0; o < out; o++)
+        for (size_t i = 0; i < in; i++) {
+            const float v = (float)rand_int(1, 1000) * 1e-3f;
+            const int keep = nm ? (i % 4 == o % 2 || i % 4 == 2 + o % 2) : (double)rand_int(0, 9999) < density * 1e4;
+            w[o * in + i] = keep ? v : 0.0f;
+        }
+}
+
+/* Best of 5 medians of `reps` runs of a sparse or dense operator (1 thread). */
+static double time_pw(et_spconv_nhwc *sp, et_conv2d_nhwc *dn) {
+    et_err err = {0};
+    const int reps = quick ? 5 : 11;
+    double best = 1e30;
+    for (int r = 0; r < 5; r++) {
+        double s[11];
+        for (int i = 0; i < reps; i++) {
+            const double t0 = now_s();
+            if (sp)
+                et_spconv_nhwc_run(sp, NULL, &err);
+            else
+                et_conv2d_nhwc_run(dn, NULL, &err);
+            s[i] = now_s() - t0;
+        }
+        const double m = median(s, reps);
+        best = m < best ? m : best;
+    }
+    return best;
+}
+
+static void bench_sparse(void) {
+    static const double densities[] = {0.5, 0.3, 0.1, 0.5};
+    printf("  %-22s %9s | %-28s| %-28s| %-28s| %-28s\n", "layer (pixels k->n)", "dense ms", "50 % zeros",
+           "70 % zeros", "90 % zeros", "2:4");
+    for (size_t s = 0; s < sizeof pw_shapes / sizeof pw_shapes[0]; s++) {
+        const pw_shape *l = &pw_shapes[s];
+        if (filter && !strstr(l->name, filter))
+            continue;
+        float *x = xalloc(l->pixels * l->k * 4), *y = xalloc(l->pixels * l->n * 4), *w = xalloc(l->n * l->k * 4);
+        for (size_t i = 0; i < l->pixels * l->k; i++)
+            x[i] = (float)rand_int(0, 100) * 0.01f;
+        et_conv2d_nhwc_params dp = {0};
+        dp.in_channels = l->k, dp.out_channels = l->n, dp.kernel_h = dp.kernel_w = 1;
+        make_sparse(w, l->n, l->k, 1.0, 0);
+        et_conv2d_nhwc *dn = NULL;
+        et_err err = {0};
+        et_conv2d_nhwc_create(&dp, w, NULL, &dn, &err);
+        et_conv2d_nhwc_setup(dn, 1, l->pixels, 1, x, y, NULL, NULL, &err);
+        et_conv2d_nhwc_run(dn, NULL, &err);
+        const double td = time_pw(NULL, dn);
+        printf("  %-22s %9.3f", l->name, td * 1e3);
+        for (int d = 0; d < 4; d++) {
+            make_sparse(w, l->n, l->k, densities[d], d == 3);
+            et_spconv_nhwc_params sp = {0};
+            sp.in_channels = l->k, sp.out_channels = l->n;
+            et_spconv_nhwc *op = NULL;
+            if (et_spconv_nhwc_create(&sp, w, l->k, 1, NULL, &op, &err) != ET_OK) {
+                printf(" | %-27s", "(too deep)");
+                continue;
+            }
+            et_spconv_nhwc_setup(op, l->pixels, x, y, NULL, &err);
+            et_spconv_nhwc_run(op, NULL, &err);
+            const double ts = time_pw(op, NULL);
+            const int pick = et_spconv_nhwc_faster(l->pixels, l->k, l->n, et_spconv_nhwc_nonzeros(op));
+            printf(" | %7.3f ms %5.2fx %-6s %s", ts * 1e3, td / ts, pick ? "sparse" : "dense",
+                   (pick != (ts < td)) ? "MISS" : "ok  ");
+            et_spconv_nhwc_destroy(op);
+        }
+        printf("\n");
+        et_conv2d_nhwc_destroy(dn);
+        et_aligned_free(x), et_aligned_free(y), et_aligned_free(w);
+    }
+}
+
 int main(int argc, char **argv) {
     int section = 0;
     for (int i = 1; i < argc; i++) {
@@ -263,6 +354,11 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
             if (!filter || strstr(layers[i].name, filter))
                 bench_layer(&layers[i], pools);
+    }
+    if (!section || section == 4) {
+        printf("\n4. Sparse 1x1 convolution (f32-spmm) against the dense GEMM, 1 thread: ms, speed-up over dense, what "
+               "et_spconv_nhwc_faster picks, and whether that pick was right (MISS: it chose the slower one)\n");
+        bench_sparse();
     }
     et_threadpool_destroy(pools[1]);
     return 0;
