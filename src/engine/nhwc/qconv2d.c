@@ -28,6 +28,7 @@ struct et_qconv2d_nhwc {
     size_t gic, goc, ks, kc_pad;
     const et_qgemm_config *gemm;
     const et_qdwconv_config *dw;
+    et_qdwconv_ukernel_fn dw_fn;
     const et_qs8_vcvt_config *cvt;
     const char *kernel_name;
     void *packed;
@@ -112,7 +113,8 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
     if (depthwise && !force_gemm) {
         op->path = ET_CONV_PATH_DWCONV;
         op->dw = et_qdwconv_config_get();
-        op->kernel_name = op->dw->name;
+        op->dw_fn = op->ks == 9 && op->dw->ukernel_9p ? op->dw->ukernel_9p : op->dw->ukernel;
+        op->kernel_name = op->ks == 9 && op->dw->ukernel_9p ? op->dw->name_9p : op->dw->name;
         op->a_elem = 1;
         op->a_pixel_bytes = p.input_pixel_stride;
         return ET_OK;
@@ -424,31 +426,52 @@ et_status et_qconv2d_nhwc_setup(et_qconv2d_nhwc *op, size_t batch, size_t in_h, 
     return ET_OK;
 }
 
-/* Converts pixels [begin, end) of the input into the A format, each group's channels padded to kc_pad. */
+/* Converts n int8 into the A format at dst (the vector kernels; inline for short runs, where a call per pixel
+ * would cost more than the work). */
+static void convert_run(const et_qconv2d_nhwc *op, size_t n, const int8_t *src, uint8_t *dst) {
+    const et_qa_format f = op->gemm->a_format;
+    if (n >= 32) {
+        if (f == ET_QA_S16)
+            op->cvt->to_s16(n, src, (int16_t *)(void *)dst);
+        else if (f == ET_QA_U8)
+            op->cvt->to_u8(n, src, dst);
+        else
+            memcpy(dst, src, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (f == ET_QA_S16) {
+            const int16_t v = src[i];
+            memcpy(dst + 2 * i, &v, 2);
+        } else {
+            dst[i] = f == ET_QA_U8 ? (uint8_t)((uint8_t)src[i] ^ 0x80u) : (uint8_t)src[i];
+        }
+    }
+}
+
+/* Converts chunks [begin, end) of CONVERT_CHUNK_PIXELS input pixels into the A format, each group's channels
+ * padded with zeros to kc_pad. */
 static void convert_tasks(void *ctx, size_t begin, size_t end) {
     const et_qconv2d_nhwc *op = ctx;
     const size_t in_s = op->p.input_pixel_stride, gic = op->gic, kcp = op->kc_pad, eb = op->a_elem;
-    const size_t p0 = begin * CONVERT_CHUNK_PIXELS;
     const size_t total = op->batch * op->in_h * op->in_w;
+    const size_t p0 = begin * CONVERT_CHUNK_PIXELS;
     const size_t p1 = end * CONVERT_CHUNK_PIXELS < total ? end * CONVERT_CHUNK_PIXELS : total;
-    const et_qa_format f = op->gemm->a_format;
-    const bool dense = kcp == gic && in_s == op->p.in_channels;
-    for (size_t px = p0; px < p1; px++) {
-        const size_t runs = dense ? 1 : op->p.groups, n = dense ? (p1 - p0) * in_s : gic;
-        for (size_t g = 0; g < runs; g++) {
-            const int8_t *src = op->input + px * in_s + g * gic;
-            uint8_t *dst = op->a_base + px * op->a_pixel_bytes + g * kcp * eb;
-            switch (f) {
-            case ET_QA_S16: op->cvt->to_s16(n, src, (int16_t *)(void *)dst); break;
-            case ET_QA_U8: op->cvt->to_u8(n, src, dst); break;
-            default: memcpy(dst, src, n); break;
-            }
-            if (!dense)
-                memset(dst + gic * eb, 0, (kcp - gic) * eb);
-        }
-        if (dense)
-            return;
+    if (kcp == gic && in_s == op->p.in_channels) { /* dense both sides: one run */
+        convert_run(op, (p1 - p0) * in_s, op->input + p0 * in_s, op->a_base + p0 * op->a_pixel_bytes);
+        return;
     }
+    if (op->p.groups == 1 && gic < 32) { /* few channels (a network's first layer): one call for the chunk */
+        op->cvt->pad_rows(op->gemm->a_format, p1 - p0, gic, op->input + p0 * in_s, in_s,
+                          op->a_base + p0 * op->a_pixel_bytes, kcp);
+        return;
+    }
+    for (size_t px = p0; px < p1; px++)
+        for (size_t g = 0; g < op->p.groups; g++) {
+            uint8_t *dst = op->a_base + px * op->a_pixel_bytes + g * kcp * eb;
+            convert_run(op, gic, op->input + px * in_s + g * gic, dst);
+            memset(dst + gic * eb, 0, (kcp - gic) * eb);
+        }
 }
 
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
@@ -515,7 +538,7 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
         const size_t x0 = chunk * op->chunk_w, width = op->out_w - x0 < op->chunk_w ? op->out_w - x0 : op->chunk_w;
         const size_t pixel = oy * op->out_w + x0, out_pixel = img * op->out_h * op->out_w + pixel;
         const int8_t *r = op->residual ? op->residual + out_pixel * res_s : NULL;
-        op->dw->ukernel(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s,
+        op->dw_fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s,
                         ks, out_s, op->input_delta + img * image_in, op->zero, r, res_s, &op->rq);
     }
 }

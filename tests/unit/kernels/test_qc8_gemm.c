@@ -84,9 +84,12 @@ static int check(const et_qgemm_config *cfg, const qcase *q) {
         const int8_t *r = q->residual == 1 ? res : q->residual == 2 ? c : NULL;
         const et_qgemm_config *k = pass ? ref : cfg;
         if (q->ks == 0) {
-            const uint8_t *ap = pass ? (const uint8_t *)a : acvt;
-            const size_t stride = pass ? kc : kcp * eb;
-            k->gemm(mr, n, pass ? kc : kcp, ap, stride, pass ? pr : pk, c, cs, r, cs, &rp);
+            if (pass == 0) {
+                k->gemm(mr, n, kcp, acvt, kcp * eb, pk, c, cs, r, cs, &rp);
+            } else { /* the reference, one row per call (its MR differs) */
+                for (size_t i = 0; i < mr; i++)
+                    k->gemm(1, n, kc, a + i * kc, kc, pr, c + i * cs, cs, r ? r + i * cs : NULL, cs, &rp);
+            }
         } else {
             /* pointers to rows of the pool; every 4th a padding tap (zero buffer, never offset) */
             const void **ind = malloc(ks * MR * sizeof *ind);
@@ -101,8 +104,19 @@ static int check(const et_qgemm_config *cfg, const qcase *q) {
                         ind[t * MR + i] = pass ? (const void *)(a + row * kc) : (const void *)(acvt + row * kcp * eb);
                 }
             const size_t a_off = offset_rows * (pass ? kc : kcp * eb);
-            k->igemm(mr, n, pass ? kc : kcp, ks, ind, pass ? pr : pk, c, cs, a_off, pass ? (const void *)zero8 : zcvt,
-                     r, cs, &rp);
+            if (pass == 0) {
+                k->igemm(mr, n, kcp, ks, ind, pk, c, cs, a_off, zcvt, r, cs, &rp);
+            } else { /* the reference, one row per call: a table of its MR with every entry that row's */
+                const size_t rmr = ref->mr;
+                const void **one = malloc(ks * rmr * sizeof *one);
+                for (size_t i = 0; i < mr; i++) {
+                    for (size_t t = 0; t < ks; t++)
+                        for (size_t x = 0; x < rmr; x++)
+                            one[t * rmr + x] = ind[t * MR + i];
+                    k->igemm(1, n, kc, ks, one, pr, c + i * cs, cs, a_off, zero8, r ? r + i * cs : NULL, cs, &rp);
+                }
+                free(one);
+            }
             /* the scalar result against a naive sum (the oracle of the oracle) */
             if (pass == 1)
                 for (size_t i = 0; i < mr; i++)

@@ -4,10 +4,12 @@
 
 static const et_qdwconv_config configs[] = {
 #if defined(__x86_64__)
+    {et_qc8_dwconv_ukernel_9p16c__avx2, et_qc8_dwconv_ukernel_xp16c__avx2, 16, ET_QDW_S16_PAIRS16, ET_KREQ_AVX2,
+     "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2"},
 #endif
 #if defined(__aarch64__)
 #endif
-    {et_qc8_dwconv_ukernel_xp1c__scalar, 1, ET_QDW_S8_TAPS, ET_KREQ_SCALAR, "qc8-dwconv-xp1c-scalar"},
+    {NULL, et_qc8_dwconv_ukernel_xp1c__scalar, 1, ET_QDW_S8_TAPS, ET_KREQ_SCALAR, NULL, "qc8-dwconv-xp1c-scalar"},
 };
 
 const et_qdwconv_config *et_qdwconv_configs(size_t *count) {

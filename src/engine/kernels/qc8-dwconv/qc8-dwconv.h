@@ -34,16 +34,18 @@ typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2);
+ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__neon);
 
 typedef enum { ET_QDW_S8_TAPS, ET_QDW_S16_PAIRS16 } et_qdw_layout;
 
 typedef struct et_qdwconv_config {
+    et_qdwconv_ukernel_fn ukernel_9p; /* exactly 9 taps (3x3); NULL: use ukernel */
     et_qdwconv_ukernel_fn ukernel;
     size_t channel_tile;
     et_qdw_layout layout;
     et_kreq req;
-    const char *name; /* "qc8-dwconv-xp16c-avx2" */
+    const char *name_9p, *name; /* "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2" */
 } et_qdwconv_config;
 
 /* Every config this build has, best first; *count receives the number. */

@@ -10,6 +10,9 @@
 
 static const et_qgemm_config configs[] = {
 #if defined(__x86_64__)
+    CFG(qc4, 6x16c4, avx2, 6, 16, 4, ET_QA_U8, ET_QW_S4, 4, ET_KREQ_AVX2),
+    CFG(qc8, 6x16c4, avx2, 6, 16, 4, ET_QA_U8, ET_QW_S8, 7, ET_KREQ_AVX2),
+    CFG(qc8, 6x16c2, avx2, 6, 16, 2, ET_QA_S16, ET_QW_S16, 8, ET_KREQ_AVX2),
 #endif
 #if defined(__aarch64__)
 #endif

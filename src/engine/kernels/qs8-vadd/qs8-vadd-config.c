@@ -3,6 +3,7 @@
 
 static const et_qs8_vadd_config configs[] = {
 #if defined(__x86_64__)
+    {et_qs8_vadd_ukernel_x16__avx2, ET_KREQ_AVX2, "qs8-vadd-x16-avx2"},
 #endif
 #if defined(__aarch64__)
 #endif

@@ -3,10 +3,11 @@
 
 #define CFG(suffix, req, name)                                                                               \
     {et_qs8_quantize_ukernel_##suffix, et_qs8_dequantize_ukernel_##suffix, et_qs8_requantize_ukernel_##suffix, \
-     et_qs8_to_s16_ukernel_##suffix, et_qs8_to_u8_ukernel_##suffix, req, name}
+     et_qs8_to_s16_ukernel_##suffix, et_qs8_to_u8_ukernel_##suffix, et_qs8_pad_rows_ukernel_##suffix, req, name}
 
 static const et_qs8_vcvt_config configs[] = {
 #if defined(__x86_64__)
+    CFG(x32__avx2, ET_KREQ_AVX2, "qs8-vcvt-x32-avx2"),
 #endif
 #if defined(__aarch64__)
 #endif

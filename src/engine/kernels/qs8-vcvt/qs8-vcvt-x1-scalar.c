@@ -26,3 +26,15 @@ void et_qs8_to_u8_ukernel_x1__scalar(size_t n, const int8_t *x, uint8_t *y) {
     for (size_t i = 0; i < n; i++)
         y[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
 }
+
+void et_qs8_pad_rows_ukernel_x1__scalar(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
+                                        void *y, size_t y_stride) {
+    for (size_t r = 0; r < rows; r++, x += x_stride)
+        for (size_t i = 0; i < y_stride; i++) {
+            const int8_t v = i < n ? x[i] : 0;
+            if (f == ET_QA_S16)
+                ((int16_t *)y)[r * y_stride + i] = v;
+            else
+                ((uint8_t *)y)[r * y_stride + i] = i < n && f == ET_QA_U8 ? (uint8_t)((uint8_t)v ^ 0x80u) : (uint8_t)v;
+        }
+}

@@ -4,6 +4,9 @@
  *   dequantize  int8 -> fp32   y = (float)(x - zp_x) * s_x                (exact: one rounding)
  *   requantize  int8 -> int8   y = clamp(lrintf((float)(x - zp_x) * (s_x / s_y)) + zp_y)
  *   to_s16      int8 -> int16  (ET_QA_S16)        to_u8  int8 -> x ^ 0x80 (ET_QA_U8)
+ *   pad_rows    rows of n int8 (x_stride apart) -> rows of y_stride elements in an A format, zero past n: the
+ *               GEMM operand of a layer whose channel count is not a multiple of the kernel's KR (an RGB
+ *               image's 3 channels padded to 4, done with one shuffle per 4 pixels on AVX2)
  * Rounding and clamping follow et_qs8_round_clamp exactly (clamp in float before lrintf; NaN maps to qmin), so
  * every ISA produces the same bytes. y may not overlap x except exactly (in place) for same-size types. */
 #ifndef ET_KERNELS_QS8_VCVT_H
@@ -36,6 +39,8 @@ typedef struct et_qs8_vcvt_config {
     void (*requantize)(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p);
     void (*to_s16)(size_t n, const int8_t *x, int16_t *y);
     void (*to_u8)(size_t n, const int8_t *x, uint8_t *y);
+    void (*pad_rows)(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, void *y,
+                     size_t y_stride);
     et_kreq req;
     const char *name; /* "qs8-vcvt-x32-avx2" */
 } et_qs8_vcvt_config;
@@ -45,7 +50,9 @@ typedef struct et_qs8_vcvt_config {
     void et_qs8_dequantize_ukernel_##suffix(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p); \
     void et_qs8_requantize_ukernel_##suffix(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p); \
     void et_qs8_to_s16_ukernel_##suffix(size_t n, const int8_t *x, int16_t *y);                              \
-    void et_qs8_to_u8_ukernel_##suffix(size_t n, const int8_t *x, uint8_t *y);
+    void et_qs8_to_u8_ukernel_##suffix(size_t n, const int8_t *x, uint8_t *y);                               \
+    void et_qs8_pad_rows_ukernel_##suffix(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, \
+                                          void *y, size_t y_stride);
 
 ET_QS8_VCVT_DECLARE(x1__scalar)
 ET_QS8_VCVT_DECLARE(x32__avx2)
