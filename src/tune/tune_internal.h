@@ -36,6 +36,7 @@ typedef struct et_tune_ctx {
     bool *pruned;        /* per layer: a pruning pass changed it */
     et_tune_report *rep;
     char *owned;         /* per value: data already a graph-owned copy */
+    float *calib_lo, *calib_hi; /* while calibrating: the ranges being filled */
     int owned_cap;
     et_err *err;
 } et_tune_ctx;
