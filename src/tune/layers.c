@@ -1,5 +1,6 @@
 /* layers.c: the weight layers of a graph, graph-owned weight copies, and report notes (tune_internal.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,13 @@ float *et_tune_writable(et_tune_ctx *c, int v) {
     val->data = copy;
     c->owned[v] = 1;
     return copy;
+}
+
+const float *et_tune_readable(et_tune_ctx *c, int v) {
+    const et_value *val = &c->g->values[v];
+    if ((uintptr_t)val->data % sizeof(float) == 0)
+        return val->data;
+    return et_tune_writable(c, v);
 }
 
 static void append(char *buf, size_t cap, const char *text) {

@@ -68,8 +68,12 @@ static et_status prune_magnitude(et_tune_ctx *c, bool global) {
         for (int l = 0; l < c->n_layers; l++) {
             if (c->keep[l])
                 continue;
-            const float *w = g->values[c->layers[l].weight].data;
+            const float *w = et_tune_readable(c, c->layers[l].weight);
             int64_t n = numel_of(g, c->layers[l].weight);
+            if (!w) {
+                free(scratch);
+                return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+            }
             for (int64_t i = 0; i < n; i++)
                 scratch[at + i] = fabsf(w[i]);
             at += n;
@@ -185,7 +189,10 @@ et_status et_tune_prune_weights(et_tune_ctx *c) {
             continue;
         int v = c->layers[l].weight;
         int64_t n = numel_of(c->g, v);
-        zeros += count_zeros(c->g->values[v].data, n);
+        const float *w = et_tune_readable(c, v); /* pruned layers are graph-owned (aligned) already */
+        if (!w)
+            return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+        zeros += count_zeros(w, n);
         total += n;
         c->rep->n_pruned_layers++;
     }
@@ -206,7 +213,9 @@ et_status et_tune_prune_weights(et_tune_ctx *c) {
         if (stride != 1 || y->shape.rank != 4)
             continue;
         pointwise++;
-        const float *w = c->g->values[L->weight].data;
+        const float *w = et_tune_readable(c, L->weight);
+        if (!w)
+            return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
         size_t nnz = et_spconv_count_nonzeros(w, (size_t)L->view.n_ch, (size_t)L->view.per_ch,
                                               (size_t)L->view.per_ch, 1);
         sparse += et_spconv_nhwc_faster((size_t)(y->shape.dim[0] * y->shape.dim[2] * y->shape.dim[3]),

@@ -325,7 +325,6 @@ static int cmp_ranked(const void *a, const void *b) {
 
 /* Scores and masks of every prunable space. */
 static et_status choose(chp *P) {
-    et_graph *g = P->g;
     double ratio = (double)P->c->k->prune_ratio;
     P->mask = calloc((size_t)P->n_sp + 1, sizeof *P->mask);
     P->kept = calloc((size_t)P->n_sp + 1, sizeof *P->kept);
@@ -348,7 +347,11 @@ static et_status choose(chp *P) {
             const et_wlayer *L = &P->c->layers[l];
             if (P->node_space[L->node] < 0 || find(P, P->node_space[L->node]) != s)
                 continue;
-            const float *w = g->values[L->weight].data;
+            const float *w = et_tune_readable(P->c, L->weight);
+            if (!w) {
+                free(score);
+                return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+            }
             double total = 0;
             double *norm = calloc((size_t)C, sizeof *norm);
             if (!norm) {

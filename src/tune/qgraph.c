@@ -163,13 +163,19 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         free(rows), free(scale), free(zp);
         return et_fail(R->c->err, ET_E_NOMEM, "out of memory quantizing weights");
     }
-    const float *src = w->data;
-    if (transpose) /* [K][N] -> [N][K] */
+    memcpy(rows, w->data, (size_t)(n_ch * per) * sizeof *rows); /* model data may be unaligned: copy bytes */
+    if (transpose) { /* [K][N] -> [N][K] */
+        float *t = malloc((size_t)(n_ch * per) * sizeof *t);
+        if (!t) {
+            free(rows), free(scale), free(zp);
+            return et_fail(R->c->err, ET_E_NOMEM, "out of memory quantizing weights");
+        }
         for (int64_t kk = 0; kk < per; kk++)
             for (int64_t j = 0; j < n_ch; j++)
-                rows[j * per + kk] = src[kk * n_ch + j];
-    else
-        memcpy(rows, src, (size_t)(n_ch * per) * sizeof *rows);
+                t[j * per + kk] = rows[kk * n_ch + j];
+        free(rows);
+        rows = t;
+    }
     char name[256];
     snprintf(name, sizeof name, "%.240s.q", w->name);
     int wq = et_graph_add_const(g, name, ET_DT_I8, &ws, NULL, R->c->err);
@@ -216,8 +222,15 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         bi->axis = 0;
         bi->value_bits = bi->storage_bits = 32;
         bi->qmin = INT32_MIN, bi->qmax = INT32_MAX;
-        et_qc8_quantize_bias(bv >= 0 ? g->values[bv].data : NULL, (size_t)n_ch, x_scale, scale,
-                             (int32_t *)g->values[bq].data);
+        float *bf = bv >= 0 ? malloc((size_t)n_ch * sizeof *bf) : NULL;
+        if (bv >= 0 && !bf) {
+            free(scale), free(zp);
+            return et_fail(R->c->err, ET_E_NOMEM, "out of memory quantizing a bias");
+        }
+        if (bf)
+            memcpy(bf, g->values[bv].data, (size_t)n_ch * sizeof *bf);
+        et_qc8_quantize_bias(bf, (size_t)n_ch, x_scale, scale, (int32_t *)g->values[bq].data);
+        free(bf);
         g->values[bq].quant = bi;
         *b_out = bq;
     }

@@ -48,6 +48,10 @@ et_status et_tune_find_layers(et_tune_ctx *c);
 /* The writable float copy of constant v owned by the graph (made on first call); NULL on out-of-memory. */
 float *et_tune_writable(et_tune_ctx *c, int v);
 
+/* Constant v's floats at an aligned address: the data itself when aligned (model files may leave it unaligned),
+ * else a graph-owned copy (et_tune_writable). NULL on out-of-memory. */
+const float *et_tune_readable(et_tune_ctx *c, int v);
+
 /* Appends to the report's detail text ("; "-separated), and to notes when `note` (both truncate safely). */
 void et_tune_note(et_tune_ctx *c, bool note, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

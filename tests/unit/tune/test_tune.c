@@ -69,10 +69,17 @@ static int layer_weights(const et_graph *g, int *w, int max) {
     return n;
 }
 
+/* Element i of a float constant (model data may be unaligned: read bytes). */
+static float fat(const et_value *v, int64_t i) {
+    float f;
+    memcpy(&f, (const char *)v->data + 4 * i, sizeof f);
+    return f;
+}
+
 static int64_t zeros_of(const et_value *v) {
     int64_t z = 0, n = et_shape_numel(&v->shape);
     for (int64_t i = 0; i < n; i++)
-        z += ((const float *)v->data)[i] == 0.0f;
+        z += fat(v, i) == 0.0f;
     return z;
 }
 
@@ -104,12 +111,12 @@ static void test_unstructured_counts_and_edges(void) {
             /* every zeroed weight is no larger than every kept one */
             float max_cut = 0, min_kept = INFINITY;
             for (int64_t i = 0; i < n; i++) {
-                float x = fabsf(((const float *)a->data)[i]), y = ((const float *)b->data)[i];
+                float x = fabsf(fat(a, i)), y = fat(b, i);
                 if (y == 0.0f)
                     max_cut = fmaxf(max_cut, x);
                 else {
                     min_kept = fminf(min_kept, x);
-                    ET_CHECK(y == ((const float *)a->data)[i]);
+                    ET_CHECK(y == fat(a, i));
                 }
             }
             ET_CHECK(max_cut <= min_kept);
@@ -141,8 +148,8 @@ static void test_global_and_nm(void) {
         int64_t n = et_shape_numel(&a->shape);
         total += n;
         for (int64_t i = 0; i < n; i++) {
-            float x = fabsf(((const float *)a->data)[i]);
-            if (((const float *)b->data)[i] == 0.0f)
+            float x = fabsf(fat(a, i));
+            if (fat(b, i) == 0.0f)
                 max_cut = fmaxf(max_cut, x), zeros++;
             else
                 min_kept = fminf(min_kept, x);
