@@ -197,33 +197,38 @@ et_status et_tune_prune_weights(et_tune_ctx *c) {
         c->rep->n_pruned_layers++;
     }
     c->rep->sparsity = total ? (double)zeros / (double)total : 0.0;
-    /* which pruned layers the engine will run sparse: the same measured predicate et.ConvNhwc uses */
+    /* which pruned layers the engine will run sparse: the predicate et.ConvNhwc and Gemm/MatMul use */
     int pointwise = 0, sparse = 0;
     for (int l = 0; l < c->n_layers; l++) {
         const et_wlayer *L = &c->layers[l];
         const et_node *n = &c->g->nodes[L->node];
-        if (!c->pruned[l] || L->kind != ET_WL_CONV || L->ksize != 1 || L->group != 1)
+        if (!c->pruned[l] || L->group != 1 || (L->kind == ET_WL_CONV && L->ksize != 1))
             continue;
-        const et_value *y = &c->g->values[n->outputs[0]];
-        int64_t stride = 1;
-        int cnt = 0;
-        const int64_t *strides = et_node_attr_ints(n, "strides", &cnt);
-        for (int i = 0; i < cnt; i++)
-            stride *= strides[i];
-        if (stride != 1 || y->shape.rank != 4)
-            continue;
+        const et_value *x = &c->g->values[n->inputs[0]], *y = &c->g->values[n->outputs[0]];
+        int64_t rows;
+        if (L->kind == ET_WL_CONV) {
+            int64_t stride = 1;
+            int cnt = 0;
+            const int64_t *strides = et_node_attr_ints(n, "strides", &cnt);
+            for (int i = 0; i < cnt; i++)
+                stride *= strides[i];
+            if (stride != 1 || y->shape.rank != 4)
+                continue;
+            rows = y->shape.dim[0] * y->shape.dim[2] * y->shape.dim[3];
+        } else {
+            rows = et_shape_numel(&x->shape) / L->view.per_ch;
+        }
         pointwise++;
         const float *w = et_tune_readable(c, L->weight);
         if (!w)
             return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
         size_t nnz = et_spconv_count_nonzeros(w, (size_t)L->view.n_ch, (size_t)L->view.per_ch,
-                                              (size_t)L->view.per_ch, 1);
-        sparse += et_spconv_nhwc_faster((size_t)(y->shape.dim[0] * y->shape.dim[2] * y->shape.dim[3]),
-                                        (size_t)L->view.per_ch, (size_t)L->view.n_ch, nnz);
+                                              (size_t)L->view.ch_stride, (size_t)L->view.el_stride);
+        sparse += et_spconv_nhwc_faster((size_t)rows, (size_t)L->view.per_ch, (size_t)L->view.n_ch, nnz);
     }
     if (pointwise && c->k->act_bits == 32)
-        et_tune_note(c, true, "sparse kernels for %d of %d pruned 1x1 layers (the others run dense: not faster "
-                     "at their sparsity)", sparse, pointwise);
+        et_tune_note(c, true, "sparse kernels for %d of %d pruned 1x1/fully-connected layers (the others run "
+                     "dense: not faster at their shape and sparsity)", sparse, pointwise);
     else if (c->k->act_bits == 8)
         et_tune_note(c, true, "int8 layers run their zeros dense (no int8 sparse kernels)");
     return ET_OK;

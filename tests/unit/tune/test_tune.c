@@ -373,7 +373,41 @@ static void test_channel_pruning(void) {
     check_channel_pruning("models/bn_unfused.onnx", false);
 }
 
+/* Unstructured 90 %: the plan runs the layers the report names on the sparse kernels, with the dense result. */
+static void test_sparse_kernels_run(void) {
+    et_model *m = tt_load("models/mobilenetv2_small.onnx");
+    ET_REQUIRE(m);
+    et_knobs k = et_knobs_default();
+    k.prune_ratio = 0.9f;
+    k.quantize_all = true;
+    et_tune_report rep;
+    et_graph *t = derive(m->graph, &k, NULL, &rep);
+    ET_REQUIRE(t);
+    int predicted = -1, total = -1;
+    const char *at = strstr(rep.notes, "sparse kernels for ");
+    ET_REQUIRE(at && sscanf(at, "sparse kernels for %d of %d", &predicted, &total) == 2);
+    et_plan *p = NULL;
+    ET_REQUIRE(et_plan_create(t, NULL, &p, NULL) == ET_OK);
+    int spmm = 0;
+    for (int i = 0; i < et_plan_get_stats(p).n_steps; i++) {
+        et_step_info si;
+        et_plan_step_info(p, i, &si);
+        spmm += strstr(si.kernel, "spmm") != NULL;
+    }
+    et_plan_free(p);
+    ET_CHECK_MSG(spmm == predicted && spmm > 0, "report says %d, the plan runs %d sparse layers", predicted, spmm);
+    et_calib_set in = tt_calib(m->graph, 1, true);
+    float a[64], b[64];
+    int64_t na = tt_run(t, in.sets, true, 1, a, 64), nb = tt_run(t, in.sets, false, 1, b, 64);
+    ET_REQUIRE(na > 0 && na == nb);
+    ET_CHECK(tt_cosine(a, b, na) > 0.99999); /* sparse (channels-last) against the dense reference (NCHW) */
+    tt_calib_free(&in);
+    et_graph_free(t);
+    et_model_free(m);
+}
+
 int main(void) {
+    ET_RUN(test_sparse_kernels_run);
     ET_RUN(test_channel_pruning);
     ET_RUN(test_reproducible_and_pristine);
     ET_RUN(test_unstructured_counts_and_edges);
