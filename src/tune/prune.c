@@ -1,7 +1,8 @@
 /* prune.c: weight pruning that keeps shapes: magnitude (per layer or one global threshold) and N:M.
  *
  * Magnitude: the k = floor(ratio * n) weights of smallest |w| become 0, with the threshold found by selection
- * (quickselect, O(n)) instead of a sort; ties at the threshold are broken by position so exactly k go.
+ * (radix select, O(n)) instead of a sort; ties at the threshold are broken by position so exactly k go. The
+ * passes over the weights are branch-free so they vectorise (ResNet-50 has 25 M weights).
  * Global: one threshold over every eligible layer, so layers with many small weights lose more.
  * N:M: in every group of M consecutive input channels (at each output channel and kernel position: the
  * reduction axis the sparse kernels walk), the N largest |w| stay; a last partial group of t channels keeps
@@ -19,16 +20,30 @@
 
 static int64_t numel_of(const et_graph *g, int v) { return et_shape_numel(&g->values[v].shape); }
 
-/* Zeroes the k smallest |w| of w[0..n) given the k-th smallest |w| (thr): first all below, then ties in order. */
-static int64_t zero_below(float *w, int64_t n, float thr, int64_t k_left) {
-    int64_t done = 0;
-    for (int64_t i = 0; i < n && done < k_left; i++)
-        if (fabsf(w[i]) < thr) {
-            w[i] = 0.0f;
-            done++;
-        }
-    return done;
+/* Counts the |w| below thr and equal to thr (one vectorisable pass). */
+static void count_around(const float *w, int64_t n, float thr, int64_t *below, int64_t *equal) {
+    int64_t b = 0, e = 0;
+    for (int64_t i = 0; i < n; i++) {
+        float a = fabsf(w[i]);
+        b += a < thr;
+        e += a == thr;
+    }
+    *below += b;
+    *equal += e;
 }
+
+/* Zeroes every |w| below thr, or at most thr when `with_ties` (branch-free, vectorisable). */
+static void zero_up_to(float *w, int64_t n, float thr, bool with_ties) {
+    if (with_ties) {
+        for (int64_t i = 0; i < n; i++)
+            w[i] = fabsf(w[i]) <= thr ? 0.0f : w[i];
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            w[i] = fabsf(w[i]) < thr ? 0.0f : w[i];
+    }
+}
+
+/* Zeroes the first k_left weights with |w| == thr (ties broken by position); returns how many. */
 static int64_t zero_ties(float *w, int64_t n, float thr, int64_t k_left) {
     int64_t done = 0;
     for (int64_t i = 0; i < n && done < k_left; i++)
@@ -81,12 +96,12 @@ static et_status prune_magnitude(et_tune_ctx *c, bool global) {
         int64_t k = (int64_t)(ratio * (double)total);
         if (k > 0) {
             float thr = et_select_kth(scratch, total, k - 1);
-            int64_t left = k;
             float **ws = calloc((size_t)c->n_layers, sizeof *ws);
             if (!ws) {
                 free(scratch);
                 return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
             }
+            int64_t below = 0, equal = 0;
             for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
                 if (c->keep[l])
                     continue;
@@ -95,10 +110,16 @@ static et_status prune_magnitude(et_tune_ctx *c, bool global) {
                     break;
                 }
                 c->pruned[l] = true;
-                left -= zero_below(ws[l], numel_of(g, c->layers[l].weight), thr, left);
+                count_around(ws[l], numel_of(g, c->layers[l].weight), thr, &below, &equal);
             }
-            for (int l = 0; l < c->n_layers && st == ET_OK && left > 0; l++)
-                if (!c->keep[l])
+            /* exactly k go: all below the threshold, then ties in layer and position order */
+            bool all_ties = below + equal == k;
+            int64_t left = k - below;
+            for (int l = 0; l < c->n_layers && st == ET_OK; l++)
+                if (ws[l])
+                    zero_up_to(ws[l], numel_of(g, c->layers[l].weight), thr, all_ties);
+            for (int l = 0; l < c->n_layers && st == ET_OK && !all_ties && left > 0; l++)
+                if (ws[l])
                     left -= zero_ties(ws[l], numel_of(g, c->layers[l].weight), thr, left);
             free(ws);
         }
@@ -119,8 +140,11 @@ static et_status prune_magnitude(et_tune_ctx *c, bool global) {
                 scratch[i] = fabsf(w[i]);
             c->pruned[l] = true;
             float thr = et_select_kth(scratch, n, k - 1);
-            int64_t left = k - zero_below(w, n, thr, k);
-            zero_ties(w, n, thr, left);
+            int64_t below = 0, equal = 0;
+            count_around(w, n, thr, &below, &equal);
+            zero_up_to(w, n, thr, below + equal == k);
+            if (below + equal != k)
+                zero_ties(w, n, thr, k - below);
         }
     }
     free(scratch);

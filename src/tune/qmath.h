@@ -51,7 +51,8 @@ int8_t et_quantize_f32(float x, float scale, int32_t zp);
 /* Rounds each of n floats to the nearest fp16 value (as stored by fp16 weights) into out (may equal in). */
 void et_round_fp16(const float *in, float *out, int64_t n);
 
-/* The k-th smallest (0-based) of a[0..n), which is reordered (quickselect, median of three). n > 0, k < n. */
+/* The k-th smallest (0-based) of a[0..n), which may be reordered (radix select over the float bits for large n,
+ * quickselect with a median of three otherwise). n > 0, k < n. */
 float et_select_kth(float *a, int64_t n, int64_t k);
 
 #endif

@@ -121,6 +121,22 @@ static void test_select_kth(void) {
     }
 }
 
+/* Large arrays take the radix path: same answers as sorting, negatives, ties and infinities included. */
+static void test_select_kth_large(void) {
+    int64_t n = 200003;
+    float *a = malloc((size_t)n * sizeof *a), *s = malloc((size_t)n * sizeof *s), *b = malloc((size_t)n * sizeof *b);
+    for (int64_t i = 0; i < n; i++)
+        a[i] = s[i] = i % 7 == 0 ? 0.5f : i % 1001 == 0 ? -INFINITY : frand() * 100.0f;
+    a[17] = s[17] = INFINITY;
+    qsort(s, (size_t)n, sizeof *s, cmp_f);
+    int64_t ks[] = {0, 1, n / 7, n / 2, n - 2, n - 1};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        memcpy(b, a, (size_t)n * sizeof *b);
+        ET_CHECK_MSG(et_select_kth(b, n, ks[i]) == s[ks[i]], "k %lld", (long long)ks[i]);
+    }
+    free(a), free(s), free(b);
+}
+
 static void test_act_qparams_and_fp16(void) {
     float s;
     int32_t zp;
@@ -220,6 +236,7 @@ int main(void) {
     ET_RUN(test_percentile_ignores_outlier);
     ET_RUN(test_zero_channel_and_bad_bits);
     ET_RUN(test_select_kth);
+    ET_RUN(test_select_kth_large);
     ET_RUN(test_act_qparams_and_fp16);
     ET_RUN(test_qc8_conv_ref_matches_float);
     ET_RUN(test_qc8_add_fc);
