@@ -42,6 +42,7 @@ struct et_session {
     et_plan *plan;
     et_tune_report report;
     double prepare_ms;
+    et_tune_cache *tune_cache; /* calibration ranges and speed-guard timings reused across knob changes */
 };
 
 static double now_ms(void) {
@@ -338,6 +339,7 @@ void et_session_free(et_session *s) {
         return;
     et_plan_free(s->plan);
     et_graph_free(s->tuned);
+    et_tune_cache_free(s->tune_cache);
     free_sets(s->inputs, s->n_in);
     free_sets(s->eval, s->n_eval * (s->n_in ? s->n_in : 1));
     free_sets(s->calib, s->n_calib * (s->n_in ? s->n_in : 1));
@@ -356,6 +358,7 @@ const et_model *et_session_model(const et_session *s) { return s->model; }
 double et_session_prepare_ms(const et_session *s) { return s->prepare_ms; }
 const et_tune_report *et_session_tune_report(const et_session *s) { return &s->report; }
 et_plan *et_session_plan(et_session *s) { return s->plan; }
+const et_graph *et_session_tuned(const et_session *s) { return s->tuned; }
 const et_knobs *et_session_knobs(const et_session *s) { return &s->knobs; }
 
 static void load_set(et_session *s, const et_npy *set) {
@@ -379,7 +382,11 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
     s->configured = false;
     et_calib_set calib = {.n_sets = s->n_calib, .n_inputs = s->n_in, .sets = s->calib};
     snprintf(calib.source, sizeof calib.source, "%s", s->calib_source);
-    et_status st = et_tune_apply(s->model->graph, k, &calib, &s->tuned, &s->report, err);
+    if (!s->tune_cache)
+        s->tune_cache = et_tune_cache_new(); /* NULL only caches nothing */
+    et_tune_options to = et_tune_options_default();
+    to.cache = s->tune_cache;
+    et_status st = et_tune_apply_ex(s->model->graph, k, &calib, &to, &s->tuned, &s->report, err);
     if (st != ET_OK)
         return st;
     et_plan_options po = et_plan_options_default();

@@ -46,6 +46,8 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err);
 double et_session_prepare_ms(const et_session *s);
 const et_tune_report *et_session_tune_report(const et_session *s);
 et_plan *et_session_plan(et_session *s);
+/* The tuned graph of the current configuration (NULL before et_session_configure); owned by the session. */
+const et_graph *et_session_tuned(const et_session *s);
 const et_knobs *et_session_knobs(const et_session *s);
 
 /* Writes the session's inputs into the plan (done by configure; needed again after the plan ran on other data). */

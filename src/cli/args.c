@@ -153,6 +153,15 @@ int et_args_knob_flag(et_args *a, et_knobs *k) {
         k->threads = (int)l;
     } else if (et_args_flag(a, "--quantize-all")) {
         k->quantize_all = true;
+    } else if (et_args_value(a, "--clip", &v)) {
+        int c = et_clip_parse(v);
+        if (c < 0) {
+            et_cli_usage_error(a->cmd, "--clip '%s': expected minmax or percentile", v);
+            return -1;
+        }
+        k->clip = (et_clip)c;
+    } else if (et_args_flag(a, "--force-int8")) {
+        k->force_int8 = true;
     } else {
         return a->failed ? -1 : 0;
     }
@@ -170,7 +179,9 @@ const char et_knob_help[] =
     "  --prune-method M      unstructured (per layer, default), global, nm, channel\n"
     "  --nm N:M              keep N of every M weights with --prune-method nm (default 2:4)\n"
     "  --threads T           inference threads (default 1)\n"
-    "  --quantize-all        also quantize the first and last layer (kept fp32 by default)\n";
+    "  --quantize-all        also quantize (and prune) the first and last layer (kept fp32 by default)\n"
+    "  --clip C              weight range: minmax (default) or percentile (99.99th of |w|)\n"
+    "  --force-int8          with --act-bits 8: int8 even for layers measured slower than fp32 here\n";
 
 const char et_tensor_help[] =
     "inputs:\n"

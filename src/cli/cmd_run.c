@@ -13,10 +13,11 @@
 
 static void usage(FILE *out) {
     fprintf(out, "usage: edgetune run MODEL [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [--output-dir DIR] "
-                 "[KNOBS]\n\n"
+                 "[KNOBS] [--calib DIR]\n\n"
                  "Runs the model once and prints each output. Inputs not given with --input get seeded random data.\n"
                  "--output-dir DIR writes each output to DIR/<output name>.npy (characters outside [A-Za-z0-9._-]\n"
-                 "in the name become '_').\n\n");
+                 "in the name become '_'). --calib DIR: calibration inputs (.npy) for --act-bits 8 (default <model>.calib/,\n"
+                 "else seeded random inputs).\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }
@@ -44,13 +45,13 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
     et_args a = et_args_start("run", argc, argv);
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
-    const char *model = NULL, *out_dir = NULL;
+    const char *model = NULL, *out_dir = NULL, *calib = NULL;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
             if (r < 0)
                 return 2;
-        } else if (et_args_value(&a, "--output-dir", &out_dir)) {
+        } else if (et_args_value(&a, "--output-dir", &out_dir) || et_args_value(&a, "--calib", &calib)) {
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -63,7 +64,7 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs};
+                             .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
     et_err err = {0};
     et_session *s = NULL;
     if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK ||

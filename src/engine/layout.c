@@ -81,6 +81,7 @@ static bool insert_convert(lay *L, int from, int to, const int *perm) {
     et_shape dst = permute(src, perm);
     g->values[to].shape = dst;
     g->values[to].dtype = g->values[from].dtype;
+    g->values[to].quant = g->values[from].quant; /* an int8 tensor keeps its scale in either layout */
     char name[200];
     snprintf(name, sizeof name, "%.150s.%s", g->values[from].name, perm == TO_NHWC ? "to_nhwc" : "to_nchw");
     int ins[2] = {from, -1}, outs[1] = {to};
@@ -134,6 +135,7 @@ static int make_nhwc_output(lay *L, int i, int slot) {
         return -1;
     g->values[t].dtype = g->values[v].dtype;
     g->values[t].shape = permute(&g->values[v].shape, TO_NHWC);
+    g->values[t].quant = g->values[v].quant;
     g->nodes[i].outputs[slot] = t;
     L->nhwc[v] = t;
     L->onnx_missing[v] = true;
@@ -150,6 +152,7 @@ static bool is_unary(et_op op) {
     case ET_OP_HARD_SWISH: case ET_OP_TANH: case ET_OP_ERF: case ET_OP_ELU: case ET_OP_SOFTPLUS: case ET_OP_SQRT:
     case ET_OP_EXP: case ET_OP_LOG: case ET_OP_NEG: case ET_OP_ABS: case ET_OP_RECIPROCAL: case ET_OP_FLOOR:
     case ET_OP_CEIL: case ET_OP_CAST:
+    case ET_OP_QUANTIZE: case ET_OP_DEQUANTIZE: /* per-tensor scales: elementwise */
         return true;
     default:
         return false;
@@ -160,6 +163,7 @@ static bool is_binary(et_op op) {
     switch (op) {
     case ET_OP_ADD: case ET_OP_SUB: case ET_OP_MUL: case ET_OP_DIV: case ET_OP_MIN: case ET_OP_MAX:
     case ET_OP_SUM: case ET_OP_MEAN: case ET_OP_PRELU:
+    case ET_OP_QADD:
         return true;
     default:
         return false;
@@ -173,6 +177,14 @@ static bool conv_ok(const et_graph *g, const et_node *n) {
     const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2);
     return x && w && x->shape.rank == 4 && x->dtype == ET_DT_F32 && w->kind == ET_VAL_CONST &&
            w->dtype == ET_DT_F32 && w->shape.rank == 4 && (!b || (b->kind == ET_VAL_CONST && b->dtype == ET_DT_F32));
+}
+
+/* et.QConv (tune's int8 convolution) -> et.QConvNhwc, the same way. */
+static bool qconv_ok(const et_graph *g, const et_node *n) {
+    if (n->op != ET_OP_QCONV || n->n_outputs != 1)
+        return false;
+    const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1);
+    return x && w && x->shape.rank == 4 && x->dtype == ET_DT_I8 && w->kind == ET_VAL_CONST && w->shape.rank == 4;
 }
 
 static bool pool_ok(const et_graph *g, const et_node *n) {
@@ -226,17 +238,25 @@ static et_status rewrite(lay *L) {
     for (L->pos = 0; L->pos < g->n_nodes; L->pos++) {
         et_node *n = &g->nodes[L->pos];
         int i = L->pos;
-        if (conv_ok(g, n) || pool_ok(g, n)) {
-            bool conv = n->op == ET_OP_CONV;
+        if (conv_ok(g, n) || pool_ok(g, n) || qconv_ok(g, n)) {
+            bool conv = n->op == ET_OP_CONV, qconv = n->op == ET_OP_QCONV;
             int x = to_nhwc(L, g->nodes[L->pos].inputs[0]);
             if (x < 0)
                 return ET_E_NOMEM;
             i = L->pos;
+            if (qconv && g->nodes[i].n_inputs > 3 && g->nodes[i].inputs[3] >= 0) {
+                /* et.QConv's residual (tune fuses skip connections) is an output-shaped activation */
+                int r = to_nhwc(L, g->nodes[i].inputs[3]);
+                if (r < 0)
+                    return ET_E_NOMEM;
+                i = L->pos;
+                g->nodes[i].inputs[3] = r;
+            }
             n = &g->nodes[i];
             et_op orig = n->op;
             n->inputs[0] = x;
-            n->op = conv ? ET_OP_CONV_NHWC : ET_OP_POOL_NHWC;
-            if (!conv && !et_node_set_attr_int(g, i, "pool_op", orig))
+            n->op = qconv ? ET_OP_QCONV_NHWC : conv ? ET_OP_CONV_NHWC : ET_OP_POOL_NHWC;
+            if (!conv && !qconv && !et_node_set_attr_int(g, i, "pool_op", orig))
                 return ET_E_NOMEM;
             if (make_nhwc_output(L, i, 0) < 0)
                 return ET_E_NOMEM;

@@ -31,6 +31,8 @@ struct et_plan {
     size_t scratch_bytes;
     et_threadpool *pool;
     bool profile;
+    void (*observe)(void *ctx, const char *value_name, const et_tensor *t);
+    void *observe_ctx;
     et_tensor *inputs, *outputs; /* views for the accessors */
 };
 
@@ -115,6 +117,8 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
     int64_t *storage_of = NULL, *offsets = NULL;
     et_mem_req *reqs = NULL;
     p->profile = o.profile_layers;
+    p->observe = o.observe;
+    p->observe_ctx = o.observe_ctx;
     p->graph = et_graph_clone(src);
     if (!p->graph) {
         st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
@@ -320,6 +324,12 @@ et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err) {
             s->time_ns_total += now_ns() - t0;
             s->runs++;
         }
+        if (p->observe)
+            for (int j = 0; j < s->inst.node->n_outputs; j++) {
+                int v = s->inst.node->outputs[j];
+                if (v >= 0)
+                    p->observe(p->observe_ctx, p->graph->values[v].name, &p->tensors[v]);
+            }
     }
     return ET_OK;
 }

@@ -20,6 +20,11 @@ typedef struct et_plan_options {
     int threads;          /* >= 1 */
     bool channels_last;   /* rewrite convolutions and pooling to channels-last (the fast path); default true */
     bool profile_layers;  /* time every step (adds two clock reads per step) */
+    /* Optional: called after each step with each value it wrote (its name in the plan's graph: the original name,
+     * or "<name>.nhwc" for a channels-last twin) and the tensor, valid until the next step. Calibration uses it
+     * to see every activation without keeping them all alive. NULL: nothing is called. */
+    void (*observe)(void *ctx, const char *value_name, const et_tensor *t);
+    void *observe_ctx;
 } et_plan_options;
 
 /* Defaults: 1 thread, channels-last, no layer profile. */

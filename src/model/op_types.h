@@ -37,7 +37,9 @@
     X(SLICE, "Slice") X(GATHER, "Gather") X(SHAPE, "Shape") X(CAST, "Cast")                      \
     X(CONSTANT, "Constant") X(CONSTANT_OF_SHAPE, "ConstantOfShape") X(IDENTITY, "Identity")      \
     X(DROPOUT, "Dropout") X(PAD, "Pad") X(RESIZE, "Resize") X(UPSAMPLE, "Upsample")              \
-    X(EXPAND, "Expand") X(RANGE, "Range") X(TILE, "Tile")
+    X(EXPAND, "Expand") X(RANGE, "Range") X(TILE, "Tile")                                        \
+    /* quantization (QDQ models, such as the ones `edgetune save` writes) */                     \
+    X(QUANTIZE_LINEAR, "QuantizeLinear") X(DEQUANTIZE_LINEAR, "DequantizeLinear")
 
 /* Internal operators: inputs/outputs are documented where each is created. */
 #define ET_INTERNAL_OP_LIST(X)                                                                   \
@@ -47,7 +49,10 @@
     X(QUANTIZE, "et.Quantize")                /* fp32 -> int8/uint8 */                           \
     X(DEQUANTIZE, "et.Dequantize")            /* int8/uint8 -> fp32 */                           \
     X(QCONV_NHWC, "et.QConvNhwc")             /* quantized conv, int32 accumulation */           \
-    X(QGEMM, "et.QGemm")                      /* quantized fully-connected / matmul */
+    X(QGEMM, "et.QGemm")                      /* quantized fully-connected / matmul */             \
+    X(QCONV, "et.QConv")                      /* quantized conv in ONNX layout (tune makes it;     \
+                                                 layout.c turns it into et.QConvNhwc) */           \
+    X(QADD, "et.QAdd")                        /* int8 + int8 -> int8 (residual adds) */
 
 typedef enum {
     ET_OP_UNKNOWN = 0,

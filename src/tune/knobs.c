@@ -14,13 +14,19 @@ static const char *const prune_names[] = {
     ET_PRUNE_METHOD_LIST(ET_X)
 #undef ET_X
 };
+static const char *const clip_names[] = {
+#define ET_X(e, s) s,
+    ET_CLIP_LIST(ET_X)
+#undef ET_X
+};
+_Static_assert(sizeof clip_names / sizeof clip_names[0] == ET_CLIP_COUNT, "clip names");
 _Static_assert(sizeof gran_names / sizeof gran_names[0] == ET_GRAN_COUNT, "granularity names");
 _Static_assert(sizeof prune_names / sizeof prune_names[0] == ET_PRUNE_COUNT, "prune method names");
 
 et_knobs et_knobs_default(void) {
     return (et_knobs){.weight_bits = 32, .act_bits = 32, .granularity = ET_GRAN_CHANNEL, .symmetric = true,
                       .prune_ratio = 0.0f, .prune_method = ET_PRUNE_UNSTRUCTURED, .nm_n = 2, .nm_m = 4,
-                      .threads = 1, .quantize_all = false};
+                      .threads = 1, .quantize_all = false, .clip = ET_CLIP_MINMAX};
 }
 
 bool et_knobs_is_fp32(const et_knobs *k) {
@@ -45,6 +51,12 @@ et_status et_knobs_validate(const et_knobs *k, et_err *err) {
         return et_fail(err, ET_E_USAGE, "invalid prune method or granularity");
     if (k->prune_method == ET_PRUNE_NM && !(k->nm_n >= 1 && k->nm_m >= 2 && k->nm_n < k->nm_m && k->nm_m <= 16))
         return et_fail(err, ET_E_USAGE, "--nm %d:%d: need 1 <= N < M <= 16, e.g. 2:4", k->nm_n, k->nm_m);
+    if ((unsigned)k->clip >= ET_CLIP_COUNT)
+        return et_fail(err, ET_E_USAGE, "invalid weight clipping method");
+    if (k->act_bits == 8 && !k->symmetric)
+        return et_fail(err, ET_E_USAGE,
+                       "--asymmetric with --act-bits 8: the int8 kernels take symmetric weights (zero point 0); "
+                       "use --symmetric, or --act-bits 32 for asymmetric weights");
     if (k->threads < 1 || k->threads > 256)
         return et_fail(err, ET_E_USAGE, "--threads %d: must be between 1 and 256", k->threads);
     return ET_OK;
@@ -55,6 +67,13 @@ const char *et_granularity_name(et_granularity g) {
 }
 const char *et_prune_method_name(et_prune_method m) {
     return (unsigned)m < ET_PRUNE_COUNT ? prune_names[m] : "?";
+}
+const char *et_clip_name(et_clip c) { return (unsigned)c < ET_CLIP_COUNT ? clip_names[c] : "?"; }
+int et_clip_parse(const char *s) {
+    for (int i = 0; i < ET_CLIP_COUNT; i++)
+        if (strcmp(s, clip_names[i]) == 0)
+            return i;
+    return -1;
 }
 int et_granularity_parse(const char *s) {
     for (int i = 0; i < ET_GRAN_COUNT; i++)
@@ -77,8 +96,8 @@ char *et_knobs_describe(const et_knobs *k, char *buf, size_t len) {
         else
             snprintf(prune, sizeof prune, "prune %.0f%% %s", k->prune_ratio * 100.0, et_prune_method_name(k->prune_method));
     }
-    snprintf(buf, len, "w%d a%d %s %s, %s, %d thread%s", k->weight_bits, k->act_bits,
-             et_granularity_name(k->granularity), k->symmetric ? "sym" : "asym", prune, k->threads,
-             k->threads == 1 ? "" : "s");
+    snprintf(buf, len, "w%d a%d %s %s%s, %s, %d thread%s", k->weight_bits, k->act_bits,
+             et_granularity_name(k->granularity), k->symmetric ? "sym" : "asym",
+             k->clip == ET_CLIP_PERCENTILE ? " pct" : "", prune, k->threads, k->threads == 1 ? "" : "s");
     return buf;
 }

@@ -2,7 +2,22 @@
  *
  * A pure function of (pristine graph, knobs, calibration data): it never modifies the pristine graph, so
  * toggling 8 -> 4 -> 8 bits gives bit-identical weights. The result borrows from the pristine graph, which must
- * outlive it. */
+ * outlive it.
+ *
+ * The steps, each on the copy:
+ *   1. pruning: channel pruning shrinks the graph (prune_channel.c); magnitude (per layer or global) and N:M
+ *      pruning zero weights in place (prune.c)
+ *   2. quantization:
+ *      act-bits 32, bits 16       weights rounded to fp16, computed in fp32 (exec "simulated")
+ *      act-bits 32, bits 2..8     weights rounded to the grid, stored dequantized: fp32 kernels (exec "simulated")
+ *      act-bits 8, bits 2..8      full int8 (qgraph.c): calibrated activation ranges, et.QConv / et.QGemm /
+ *                                 et.QAdd on int8 tensors with int32 accumulation, et.Quantize / et.Dequantize
+ *                                 at the edges of quantized regions; widths other than 8 (and 4 while no int4
+ *                                 kernel exists) run on the int8 kernels with a clamped range (exec "simulated")
+ *   3. the speed guard (speed_guard.c, act-bits 8): every quantized layer is timed against its fp32 version on
+ *      this CPU; a layer whose int8 version is slower stays fp32, and if the whole int8 model is not faster the
+ *      whole model stays fp32. The report lists what was kept and why.
+ * The first and last weight layers stay fp32 and unpruned unless knobs.quantize_all. */
 #ifndef ET_TUNE_TUNE_H
 #define ET_TUNE_TUNE_H
 
@@ -22,11 +37,39 @@ typedef struct et_tune_report {
     char notes[256];              /* what the user must know: kept-fp32 layers, skipped layers, calibration */
     int64_t weights_deploy_bytes; /* bytes of weights a deployment stores at this bit-width */
     int n_quantized_layers, n_pruned_layers, n_skipped_layers;
-    double sparsity;              /* fraction of zero weights in pruned layers */
+    double sparsity;              /* fraction of zero (or removed) weights in pruned layers */
+    /* beyond the summary */
+    int n_fp32_layers;            /* weight layers running fp32 (edge layers, unsupported, kept by the guard) */
+    int n_guard_kept;             /* of which kept fp32 because int8 measured slower */
+    int64_t params_before, params_after; /* weight elements of the weight layers (channel pruning shrinks) */
+    double calib_ms, guard_ms, total_ms; /* time spent calibrating, timing layers, in all */
+    char calib_source[256];       /* where activation ranges came from ("" without act-bits 8) */
+    char detail[4096];            /* the full list: every kept, skipped and simulated layer, with reasons */
 } et_tune_report;
 
-/* Derives the tuned graph. ET_E_UNSUPPORTED for knob combinations not implemented, naming the knob. */
+/* Reuse across knob changes of one model (owned by the caller, e.g. the session): calibration ranges per
+ * pruning configuration and the speed guard's timings per configuration. Not thread-safe. */
+typedef struct et_tune_cache et_tune_cache;
+et_tune_cache *et_tune_cache_new(void);
+void et_tune_cache_free(et_tune_cache *c);
+
+typedef struct et_tune_options {
+    bool speed_guard;     /* keep layers fp32 where int8 is measured slower (default true) */
+    int guard_runs;       /* timed runs per plan for the guard (default 3, the minimum counts) */
+    et_tune_cache *cache; /* NULL: nothing reused */
+    bool prune_zero_only; /* tests: channel pruning zeroes the consumers' dropped input channels instead of
+                             removing them, which must give the same outputs as the shrunk graph */
+} et_tune_options;
+
+et_tune_options et_tune_options_default(void);
+
+/* Derives the tuned graph with default options and no cache. ET_E_UNSUPPORTED for knob combinations not
+ * implemented, naming the knob; ET_E_USAGE for invalid knobs. *out is NULL on failure; the caller frees it. */
 et_status et_tune_apply(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib, et_graph **out,
                         et_tune_report *rep, et_err *err);
+
+/* Same with options (opt may be NULL for the defaults). */
+et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
+                           const et_tune_options *opt, et_graph **out, et_tune_report *rep, et_err *err);
 
 #endif

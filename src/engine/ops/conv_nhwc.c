@@ -5,13 +5,17 @@
  * Conv's (group, strides, dilations, pads, auto_pad, kernel_shape). Output [N,OH,OW,O].
  *
  * The work is the NHWC operator layer (src/engine/nhwc/conv2d.c): weights packed once in prepare for this CPU's
- * kernels, the indirection buffer built in bind (once, with the arena's pointers), and run is one call. */
+ * kernels, the indirection buffer built in bind (once, with the arena's pointers), and run is one call.
+ * A 1x1 convolution whose weights are mostly zero (unstructured pruning) runs on the sparse operator
+ * (nhwc/spconv.h) when its measured cost model says sparse beats the dense GEMM for this shape and sparsity;
+ * otherwise the zeros run dense. The kernel name in the layer profile says which ran. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/nhwc/conv2d.h"
+#include "engine/nhwc/spconv.h"
 #include "engine/ops/act_map.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
@@ -47,26 +51,53 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 
 typedef struct params {
     et_conv2d_nhwc *op;
+    et_spconv_nhwc *sparse; /* instead of op, for sparse 1x1 weights */
     size_t batch, in_h, in_w;
     bool residual;
 } params;
 
 static void release(et_op_inst *inst) {
     params *p = inst->params;
-    if (p)
+    if (p) {
         et_conv2d_nhwc_destroy(p->op);
+        et_spconv_nhwc_destroy(p->sparse);
+    }
     free(p);
 }
 
 static et_status bind(et_op_inst *inst, et_err *err) {
     params *p = inst->params;
+    if (p->sparse)
+        return et_spconv_nhwc_setup(p->sparse, p->batch * p->in_h * p->in_w, inst->in[0].data, inst->out[0].data,
+                                    p->residual ? inst->in[3].data : NULL, err);
     return et_conv2d_nhwc_setup(p->op, p->batch, p->in_h, p->in_w, inst->in[0].data, inst->out[0].data,
                                 p->residual ? inst->in[3].data : NULL, NULL, err);
 }
 
 static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     const params *p = inst->params;
+    if (p->sparse)
+        return et_spconv_nhwc_run(p->sparse, ctx->pool, err);
     return et_conv2d_nhwc_run(p->op, ctx->pool, err);
+}
+
+/* The sparse operator for a pointwise convolution with enough zeros that it is expected to be faster; NULL
+ * (dense) otherwise or when it cannot be created. */
+static et_spconv_nhwc *try_sparse(const et_conv2d_nhwc_params *cp, const params *p, const float *w,
+                                  const float *bias) {
+    if (cp->kernel_h != 1 || cp->kernel_w != 1 || cp->stride_h > 1 || cp->stride_w > 1 || cp->groups > 1 ||
+        cp->dilation_h > 1 || cp->dilation_w > 1 || cp->pad_top || cp->pad_left || cp->pad_bottom || cp->pad_right)
+        return NULL;
+    size_t nnz = et_spconv_count_nonzeros(w, cp->out_channels, cp->in_channels, cp->in_channels, 1);
+    if (nnz == cp->out_channels * cp->in_channels ||
+        !et_spconv_nhwc_faster(p->batch * p->in_h * p->in_w, cp->in_channels, cp->out_channels, nnz))
+        return NULL;
+    et_spconv_nhwc_params sp = {.in_channels = cp->in_channels, .out_channels = cp->out_channels,
+                                .clamp = cp->clamp, .out_min = cp->out_min, .out_max = cp->out_max,
+                                .post = cp->post, .post_op = cp->post_op, .post_params = cp->post_params,
+                                .residual = cp->residual};
+    et_spconv_nhwc *op = NULL;
+    return et_spconv_nhwc_create(&sp, w, cp->in_channels, 1, bias, &op, NULL) == ET_OK ? op : NULL;
 }
 
 static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
@@ -99,6 +130,16 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->residual = inst->n_in > 3 && n->inputs[3] >= 0;
     cp.residual = p->residual;
     const float *bias = inst->n_in > 2 && n->inputs[2] >= 0 ? inst->in[2].data : NULL;
+    if ((p->sparse = try_sparse(&cp, p, wt->data, bias))) {
+        inst->params = p;
+        inst->release = release;
+        inst->run = run;
+        inst->bind = bind;
+        inst->packed_bytes = (int64_t)et_spconv_nhwc_packed_bytes(p->sparse);
+        inst->packed_inputs = bias ? 0x6u : 0x2u;
+        snprintf(inst->kernel, sizeof inst->kernel, "%s", et_spconv_nhwc_kernel_name(p->sparse));
+        return ET_OK;
+    }
     if ((st = et_conv2d_nhwc_create(&cp, wt->data, bias, &p->op, err)) != ET_OK) {
         et_err_prefix(err, "node '%s': ", n->name);
         free(p);

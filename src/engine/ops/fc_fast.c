@@ -2,34 +2,44 @@
  *
  * Gemm qualifies when transA = 0, alpha = 1 and C is absent or a constant bias row ([N] or [1,N]); MatMul when
  * B is a constant [K,N] matrix (A's leading dims fold into rows). Everything else stays on the reference
- * implementation in gemm.c, which is also the oracle for this path in the tests. */
+ * implementation in gemm.c, which is also the oracle for this path in the tests. Weights that are mostly zero
+ * (unstructured pruning) run on the sparse operator (nhwc/spconv.h) where its measured cost model says that is
+ * faster for this shape; the kernel name says which ran. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/nhwc/matmul.h"
+#include "engine/nhwc/spconv.h"
 #include "engine/ops/act_map.h"
 #include "engine/ops/fc_fast.h"
 
 typedef struct fc_params {
     et_fully_connected *op;
+    et_spconv_nhwc *sparse; /* instead of op, for mostly-zero weights */
     size_t rows;
 } fc_params;
 
 static void fc_release(et_op_inst *inst) {
     fc_params *p = inst->params;
-    if (p)
+    if (p) {
         et_fully_connected_destroy(p->op);
+        et_spconv_nhwc_destroy(p->sparse);
+    }
     free(p);
 }
 
 static et_status fc_bind(et_op_inst *inst, et_err *err) {
     fc_params *p = inst->params;
+    if (p->sparse)
+        return et_spconv_nhwc_setup(p->sparse, p->rows, inst->in[0].data, inst->out[0].data, NULL, err);
     return et_fully_connected_setup(p->op, p->rows, inst->in[0].data, inst->out[0].data, err);
 }
 
 static et_status fc_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     const fc_params *p = inst->params;
+    if (p->sparse)
+        return et_spconv_nhwc_run(p->sparse, ctx->pool, err);
     return et_fully_connected_run(p->op, ctx->pool, err);
 }
 
@@ -89,6 +99,25 @@ bool et_fc_fast_prepare(const et_graph *g, const et_node *n, et_op_inst *inst, e
         return true;
     }
     p->rows = (size_t)(et_shape_numel(as) / k);
+    size_t so = tb ? (size_t)k : 1, si = tb ? 1 : (size_t)cols; /* element (out o, in i) at o * so + i * si */
+    size_t nnz = et_spconv_count_nonzeros(inst->in[1].data, (size_t)cols, (size_t)k, so, si);
+    if (nnz < (size_t)(k * cols) && et_spconv_nhwc_faster(p->rows, (size_t)k, (size_t)cols, nnz)) {
+        et_spconv_nhwc_params sp = {.in_channels = (size_t)k, .out_channels = (size_t)cols, .clamp = ka.clamp,
+                                    .out_min = ka.out_min, .out_max = ka.out_max, .post = ka.post,
+                                    .post_op = ka.post_op, .post_params = ka.post_params};
+        if (et_spconv_nhwc_create(&sp, inst->in[1].data, so, si, bias, &p->sparse, NULL) == ET_OK) {
+            free(bias);
+            *st = ET_OK;
+            inst->params = p;
+            inst->release = fc_release;
+            inst->bind = fc_bind;
+            inst->run = fc_run;
+            inst->packed_bytes = (int64_t)et_spconv_nhwc_packed_bytes(p->sparse);
+            inst->packed_inputs = gemm && inst->n_in > 2 && n->inputs[2] >= 0 ? 0x6u : 0x2u;
+            snprintf(inst->kernel, sizeof inst->kernel, "%s", et_spconv_nhwc_kernel_name(p->sparse));
+            return true;
+        }
+    }
     *st = et_fully_connected_create(&fp, inst->in[1].data, bias, &p->op, err);
     free(bias);
     if (*st != ET_OK) {

@@ -1,0 +1,366 @@
+/* cmd_sweep.c: `edgetune sweep MODEL --bits LIST --prune LIST [--prune-method LIST] [--act-bits LIST] ...`: every
+ * point of the grid measured like `bench` (fp32 baseline first), one table with size, latency p50, speed-up
+ * against the measured fp32 baseline, fidelity, and the Pareto-optimal rows marked; each point is saved as a run
+ * unless --no-save.
+ *
+ * Rounds (--rounds N) measure the whole grid N times, alternating configurations, and keep each point's fastest
+ * round: on a shared machine a slow period then hits every point instead of one. Fidelity is measured once per
+ * point (it does not depend on timing). The grid and the Pareto front are tune/sweep.c; this file parses, runs
+ * the session and prints. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/cli_db.h"
+#include "tune/sweep.h"
+
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
+            "                      [KNOBS] [--iters N] [--warmup N] [--rounds N] [--format FMT] [-o FILE]\n"
+            "                      [--no-save] [--label TEXT] [--eval DIR] [--calib DIR] [--profilers]\n\n"
+            "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
+            "prints one table: deployed weight size, latency p50, speed-up against the measured fp32 baseline,\n"
+            "fidelity against fp32 (top-1 agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
+            "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
+            "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n\n"
+            "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
+            "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
+            "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
+            "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
+            "  --iters N            timed iterations per point and round (default 30)\n"
+            "  --warmup N           untimed iterations first (default 3)\n"
+            "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
+            "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
+            "  -o FILE              write the table to FILE (replaced atomically)\n"
+            "  --no-save            do not store the runs\n"
+            "  --label TEXT         label of the stored runs (default 'sweep')\n"
+            "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
+            "  --eval DIR, --calib DIR, --input NAME=FILE, --shape NAME=DIMS: as for bench\n\n");
+    fputs(et_tensor_help, out);
+    fputs(et_knob_help, out);
+}
+
+/* "fp32", "w8", "w8a8", "w4 + 50% channel", "fp32 + 2:4" */
+static void point_name(const et_knobs *k, char *buf, size_t len) {
+    char q[32], p[48] = "";
+    if (k->weight_bits == 32 && k->act_bits == 32)
+        snprintf(q, sizeof q, "fp32");
+    else if (k->act_bits == 8)
+        snprintf(q, sizeof q, "w%da8", k->weight_bits);
+    else
+        snprintf(q, sizeof q, "w%d", k->weight_bits);
+    if (k->prune_ratio > 0.0f) {
+        if (k->prune_method == ET_PRUNE_NM)
+            snprintf(p, sizeof p, " + %d:%d", k->nm_n, k->nm_m);
+        else
+            snprintf(p, sizeof p, " + %.0f%% %s", k->prune_ratio * 100.0, et_prune_method_name(k->prune_method));
+    }
+    snprintf(buf, len, "%s%s", q, p);
+}
+
+typedef struct point {
+    et_knobs k;
+    et_result r;
+    bool measured;
+    char error[256];
+} point;
+
+static const et_table_col COLS[] = {
+    {.key = "config", .header = "config", .kind = ET_COL_TEXT},
+    {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
+    {.key = "size_mib", .header = "size", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 2, .better = ET_BETTER_LOWER},
+    {.key = "latency_p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 3,
+     .better = ET_BETTER_LOWER},
+    {.key = "speedup", .header = "speed-up", .unit = "x", .kind = ET_COL_RATIO, .decimals = 2,
+     .better = ET_BETTER_HIGHER, .up_word = "faster", .down_word = "slower"},
+    {.key = "top1_agreement_pct", .header = "top-1", .unit = "%", .kind = ET_COL_REAL, .decimals = 1,
+     .better = ET_BETTER_HIGHER},
+    {.key = "cosine", .header = "cosine", .kind = ET_COL_REAL, .decimals = 4, .better = ET_BETTER_HIGHER},
+    {.key = "sqnr_db", .header = "SQNR", .unit = "dB", .kind = ET_COL_REAL, .decimals = 1, .better = ET_BETTER_HIGHER},
+    {.key = "accuracy_pct", .header = "accuracy", .unit = "%", .kind = ET_COL_REAL, .decimals = 2,
+     .better = ET_BETTER_HIGHER},
+    {.key = "pareto", .header = "pareto", .kind = ET_COL_BOOL},
+    {.key = "pareto_size", .header = "pareto size", .kind = ET_COL_BOOL},
+    {.key = "run_id", .header = "run", .kind = ET_COL_INT, .machine_only = true},
+    {.key = "notes", .header = "notes", .kind = ET_COL_TEXT, .machine_only = true},
+};
+enum { C_CONFIG, C_EXEC, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES };
+
+/* The quality a row is judged by: accuracy with labels, else top-1 agreement, else cosine (first output). */
+static double quality(const et_result *r, bool *is_acc) {
+    *is_acc = false;
+    if (r->fidelity.status != ET_AVAIL_OK || r->fidelity.n_outputs < 1)
+        return NAN;
+    if (r->fidelity.accuracy >= 0) {
+        *is_acc = true;
+        return r->fidelity.accuracy;
+    }
+    const et_output_fidelity *o = &r->fidelity.outputs[0];
+    return o->top1_agreement >= 0 ? o->top1_agreement : o->cosine;
+}
+
+static et_table *build_table(const char *model, point *pts, int n, const int64_t *ids) {
+    char title[512];
+    snprintf(title, sizeof title, "sweep of %s", model);
+    et_table *t = et_table_new(title);
+    for (size_t c = 0; c < sizeof COLS / sizeof COLS[0]; c++)
+        et_table_add_col(t, &COLS[c]);
+    double *lat = calloc((size_t)n, sizeof *lat), *size = calloc((size_t)n, sizeof *size),
+           *qual = calloc((size_t)n, sizeof *qual);
+    bool *po = calloc((size_t)n, sizeof *po), *ps = calloc((size_t)n, sizeof *ps);
+    if (!lat || !size || !qual || !po || !ps) {
+        free(lat), free(size), free(qual), free(po), free(ps);
+        return t;
+    }
+    bool acc_metric = false;
+    for (int i = 0; i < n; i++) {
+        bool a = false;
+        lat[i] = pts[i].measured ? pts[i].r.latency.p50_ms : NAN;
+        size[i] = pts[i].measured ? (double)pts[i].r.memory.weights_deploy_bytes : NAN;
+        qual[i] = pts[i].measured ? quality(&pts[i].r, &a) : NAN;
+        acc_metric |= a;
+    }
+    et_pareto(lat, qual, n, po);
+    et_pareto(size, qual, n, ps);
+    double base = pts[0].measured ? pts[0].r.latency.p50_ms : NAN;
+    for (int i = 0; i < n; i++) {
+        const et_result *r = &pts[i].r;
+        int row = et_table_add_row(t);
+        char name[96];
+        point_name(&pts[i].k, name, sizeof name);
+        et_table_set_text(t, row, C_CONFIG, name);
+        if (!pts[i].measured) {
+            et_table_set_text(t, row, C_EXEC, "failed");
+            et_table_set_text(t, row, C_NOTES, pts[i].error);
+            et_table_add_note(t, "%s: %s", name, pts[i].error);
+            continue;
+        }
+        et_table_set_text(t, row, C_EXEC, r->engine.exec);
+        et_table_set_num(t, row, C_SIZE, (double)r->memory.weights_deploy_bytes / 1048576.0);
+        et_table_set_num(t, row, C_P50, r->latency.p50_ms);
+        et_table_set_num(t, row, C_SPEEDUP, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN);
+        if (r->fidelity.status == ET_AVAIL_OK && r->fidelity.n_outputs > 0) {
+            const et_output_fidelity *o = &r->fidelity.outputs[0];
+            et_table_set_num(t, row, C_TOP1, o->top1_agreement >= 0 ? 100.0 * o->top1_agreement : NAN);
+            et_table_set_num(t, row, C_COS, o->cosine);
+            et_table_set_num(t, row, C_SQNR, isinf(o->sqnr_db) ? NAN : o->sqnr_db);
+            et_table_set_num(t, row, C_ACC, r->fidelity.accuracy >= 0 ? 100.0 * r->fidelity.accuracy : NAN);
+        }
+        et_table_set_num(t, row, C_PARETO, po[i]);
+        et_table_set_num(t, row, C_PARETO_SIZE, ps[i]);
+        et_table_set_num(t, row, C_RUN, ids && ids[i] > 0 ? (double)ids[i] : NAN);
+        et_table_set_text(t, row, C_NOTES, r->engine.notes);
+        if (r->engine.notes[0] && i > 0)
+            et_table_add_note(t, "%s: %s", name, r->engine.notes);
+    }
+    et_table_add_note(t, "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
+                      "or smaller (pareto size) and at least as good in %s",
+                      acc_metric ? "accuracy" : "top-1 agreement with fp32");
+    if (pts[0].measured && pts[0].r.fidelity.status == ET_AVAIL_OK)
+        et_table_add_note(t, "fidelity on %d inputs from %s", pts[0].r.fidelity.n_inputs,
+                          pts[0].r.fidelity.eval_source);
+    free(lat), free(size), free(qual), free(po), free(ps);
+    return t;
+}
+
+int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    et_args a = et_args_start("sweep", argc, argv);
+    et_tensor_args targs = {0};
+    et_knobs knobs = et_knobs_default();
+    const char *model = NULL, *label = "sweep", *out = NULL, *eval = NULL, *calib = NULL, *v;
+    const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL;
+    et_table_format fmt = ET_TABLE_TEXT;
+    bool save = true, profilers = false;
+    long iters = 30, warmup = 3, rounds = 1;
+    while (et_args_more(&a)) {
+        int r;
+        if (et_args_value(&a, "--bits", &l_bits) || et_args_value(&a, "--act-bits", &l_act) ||
+            et_args_value(&a, "--prune", &l_prune) || et_args_value(&a, "--prune-method", &l_method)) {
+        } else if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
+            if (r < 0)
+                return 2;
+        } else if (et_args_value(&a, "--iters", &v)) {
+            if (!et_cli_parse_long("sweep", "--iters", v, 1, 100000, &iters))
+                return 2;
+        } else if (et_args_value(&a, "--warmup", &v)) {
+            if (!et_cli_parse_long("sweep", "--warmup", v, 0, 100000, &warmup))
+                return 2;
+        } else if (et_args_value(&a, "--rounds", &v)) {
+            if (!et_cli_parse_long("sweep", "--rounds", v, 1, 100, &rounds))
+                return 2;
+        } else if (et_args_value(&a, "--format", &v)) {
+            if (et_cli_table_format("sweep", v, &fmt) != 0)
+                return 2;
+        } else if (et_args_flag(&a, "--json")) {
+            fmt = ET_TABLE_JSON;
+        } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label) ||
+                   et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_flag(&a, "--no-save")) {
+            save = false;
+        } else if (et_args_flag(&a, "--profilers")) {
+            profilers = true;
+        } else if (!et_args_positional(&a, &model)) {
+            break;
+        }
+    }
+    if (a.failed)
+        return 2;
+    if (!model)
+        return et_cli_usage_error("sweep", "give the model file");
+    if (!l_bits && !l_act && !l_prune && !l_method)
+        return et_cli_usage_error("sweep", "give at least one list: --bits, --act-bits, --prune or --prune-method");
+    et_err err = {0};
+    et_sweep_lists lists = {0};
+    if (et_sweep_parse(l_bits, l_act, l_prune, l_method, &lists, &err) != ET_OK)
+        return et_cli_report(&err);
+    if (l_method && !l_prune && knobs.prune_ratio == 0.0f) {
+        lists.prune[0] = 0.5f; /* a method list alone means: each method at 50 % */
+        lists.n_prune = 1;
+    }
+    point *pts = calloc(ET_SWEEP_MAX, sizeof *pts);
+    et_knobs *grid = calloc(ET_SWEEP_MAX, sizeof *grid);
+    int64_t *ids = calloc(ET_SWEEP_MAX, sizeof *ids);
+    if (!pts || !grid || !ids) {
+        free(pts), free(grid), free(ids);
+        return et_cli_report(&(et_err){ET_E_NOMEM, "out of memory"});
+    }
+    int n = et_sweep_grid(&lists, &knobs, grid, ET_SWEEP_MAX, &err);
+    for (int i = 0; i < n; i++) {
+        pts[i].k = grid[i];
+        et_result_init(&pts[i].r);
+    }
+    int rc = 0;
+    et_db *db = NULL;
+    et_session *s = NULL;
+    if (n < 0) {
+        rc = et_cli_report(&err);
+        goto done;
+    }
+    if (save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK) {
+        rc = et_cli_report(&err);
+        goto done;
+    }
+    et_session_input_file files[ET_MAX_CLI_TENSORS];
+    for (int i = 0; i < targs.n_inputs; i++)
+        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
+    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
+                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = eval, .calib_dir = calib};
+    if (et_session_open(&so, &s, &err) != ET_OK) {
+        rc = et_cli_report(&err);
+        goto done;
+    }
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    { /* warm the machine on the baseline first: the first point measured must not pay for a cold CPU */
+        et_err e = {0};
+        et_bench_config cfg = et_bench_config_default();
+        cfg.iters = (int)(iters > 10 ? iters : 10);
+        cfg.warmup = (int)warmup;
+        cfg.profilers = cfg.fidelity = false;
+        et_result r;
+        et_result_init(&r);
+        if (et_session_configure(s, &pts[0].k, &e) == ET_OK)
+            et_bench_run(s, &cfg, &r, &e);
+        et_result_free(&r);
+    }
+    for (long round = 0; round < rounds && !stop_requested; round++)
+        for (int i = 0; i < n && !stop_requested; i++) {
+            point *p = &pts[i];
+            if (round > 0 && !p->measured)
+                continue; /* failed once: it fails again */
+            char name[96];
+            point_name(&p->k, name, sizeof name);
+            et_err e = {0};
+            et_bench_config cfg = et_bench_config_default();
+            cfg.iters = (int)iters;
+            cfg.warmup = (int)warmup;
+            cfg.profilers = profilers;
+            cfg.fidelity = round == 0;
+            cfg.cancel = (const volatile int *)&stop_requested;
+            et_result r;
+            et_result_init(&r);
+            et_status st = et_session_configure(s, &p->k, &e);
+            if (st == ET_OK)
+                st = et_bench_run(s, &cfg, &r, &e);
+            if (st != ET_OK) {
+                if (st != ET_E_CANCELLED && round == 0)
+                    snprintf(p->error, sizeof p->error, "%s", e.msg);
+                et_result_free(&r);
+                if (st == ET_E_CANCELLED)
+                    break;
+                fprintf(stderr, "sweep: %s failed: %s\n", name, e.msg);
+                continue;
+            }
+            if (isatty(STDERR_FILENO) || rounds > 1)
+                fprintf(stderr, "sweep: round %ld/%ld, %d/%d %-28s p50 %.3f ms\n", round + 1, rounds, i + 1, n, name,
+                        r.latency.p50_ms);
+            if (!p->measured) {
+                et_result_free(&p->r);
+                p->r = r;
+                p->measured = true;
+            } else if (r.latency.p50_ms < p->r.latency.p50_ms) { /* keep the faster round, and the fidelity */
+                et_fidelity_info f = p->r.fidelity;
+                p->r.fidelity = r.fidelity;
+                r.fidelity = f;
+                et_result_free(&p->r);
+                p->r = r;
+            } else {
+                et_result_free(&r);
+            }
+        }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (stop_requested) {
+        fprintf(stderr, "edgetune: sweep stopped; nothing saved\n");
+        rc = 1;
+        goto done;
+    }
+    for (int i = 0; db && i < n; i++) {
+        if (!pts[i].measured)
+            continue;
+        snprintf(pts[i].r.label, sizeof pts[i].r.label, "%s", label);
+        if (et_db_save_run(db, &pts[i].r, &ids[i], &err) != ET_OK) {
+            rc = et_cli_report(&err);
+            goto done;
+        }
+    }
+    et_table *t = build_table(et_session_model(s)->name, pts, n, db ? ids : NULL);
+    int64_t lo = 0, hi = 0;
+    for (int i = 0; db && i < n; i++)
+        if (ids[i] > 0) {
+            lo = lo && lo < ids[i] ? lo : ids[i];
+            hi = hi > ids[i] ? hi : ids[i];
+        }
+    if (db && hi > 0)
+        et_table_add_note(t, "saved as runs %lld to %lld in %s", (long long)lo, (long long)hi, et_db_path(db));
+    rc = et_cli_write_table(t, fmt, out);
+    et_table_free(t);
+    for (int i = 0; i < n; i++)
+        rc = rc ? rc : (pts[i].measured ? 0 : 1);
+done:
+    for (int i = 0; i < n; i++)
+        et_result_free(&pts[i].r);
+    free(pts), free(grid), free(ids);
+    et_session_free(s);
+    et_db_close(db);
+    return rc;
+}

@@ -1,0 +1,26 @@
+/* qc8-dwconv-config.c: the quantized depthwise kernels this build has, best first; the first one this CPU and
+ * the chosen ISA path allow is used. */
+#include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
+
+static const et_qdwconv_config configs[] = {
+#if defined(__x86_64__)
+    {et_qc8_dwconv_ukernel_9p16c__avx2, et_qc8_dwconv_ukernel_xp16c__avx2, 16, ET_QDW_S16_PAIRS16, ET_KREQ_AVX2,
+     "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2"},
+#endif
+#if defined(__aarch64__)
+#endif
+    {NULL, et_qc8_dwconv_ukernel_xp1c__scalar, 1, ET_QDW_S8_TAPS, ET_KREQ_SCALAR, NULL, "qc8-dwconv-xp1c-scalar"},
+};
+
+const et_qdwconv_config *et_qdwconv_configs(size_t *count) {
+    *count = sizeof configs / sizeof configs[0];
+    return configs;
+}
+
+const et_qdwconv_config *et_qdwconv_config_get(void) {
+    const size_t n = sizeof configs / sizeof configs[0];
+    for (size_t i = 0; i < n; i++)
+        if (et_kreq_selected(configs[i].req))
+            return &configs[i];
+    return &configs[n - 1];
+}

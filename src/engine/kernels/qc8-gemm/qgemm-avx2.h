@@ -1,0 +1,81 @@
+/* qgemm-avx2.h: the requantizing epilogue the AVX2 quantized GEMM/IGEMM kernels share: 16 int32 columns (two
+ * ymm, columns 0-7 and 8-15) of one row -> 16 int8, with the exact steps of et_qs8_requantize (qparams.h):
+ * cvtepi32_ps and mul_ps round like the C conversions and products, max/min clamp in float, cvtps_epi32 rounds
+ * to nearest even like lrintf in the default mode. Only -avx2 kernel files include it. */
+#ifndef ET_KERNELS_QGEMM_AVX2_H
+#define ET_KERNELS_QGEMM_AVX2_H
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "engine/kernels/qparams.h"
+
+/* n (<= 16) int8 from p; the rest zero. Never reads past p + n. */
+static inline __m128i et_qavx2_load16(const int8_t *p, size_t n) {
+    if (n >= 16)
+        return _mm_loadu_si128((const __m128i *)p);
+    int8_t tmp[16] = {0};
+    memcpy(tmp, p, n);
+    return _mm_loadu_si128((const __m128i *)tmp);
+}
+
+/* Stores the first n (<= 16) bytes of v. */
+static inline void et_qavx2_store16(int8_t *c, __m128i v, size_t n) {
+    if (n >= 16) {
+        _mm_storeu_si128((__m128i *)c, v);
+        return;
+    }
+    if (n & 8) {
+        _mm_storel_epi64((__m128i *)c, v);
+        v = _mm_unpackhi_epi64(v, v);
+        c += 8;
+    }
+    if (n & 4) {
+        const int32_t x = _mm_cvtsi128_si32(v);
+        memcpy(c, &x, 4);
+        v = _mm_srli_epi64(v, 32);
+        c += 4;
+    }
+    if (n & 2) {
+        const int16_t x = (int16_t)_mm_extract_epi16(v, 0);
+        memcpy(c, &x, 2);
+        v = _mm_srli_epi32(v, 16);
+        c += 2;
+    }
+    if (n & 1)
+        *c = (int8_t)_mm_extract_epi8(v, 0);
+}
+
+/* Requantizes one row: acc_lo / acc_hi hold columns 0-7 / 8-15, scales likewise; r (NULL: none) holds the
+ * residual of the first n columns. Returns 16 int8 (columns past n are garbage). */
+static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 s_lo, __m256 s_hi, const int8_t *r,
+                                         size_t n, const et_qs8_requant_params *p) {
+    __m256 f_lo = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), s_lo);
+    __m256 f_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), s_hi);
+    if (r) {
+        const __m128i rv = et_qavx2_load16(r, n);
+        const __m256i rzp = _mm256_set1_epi32(p->residual_zp);
+        const __m256 rs = _mm256_set1_ps(p->residual_scale);
+        const __m256i r_lo = _mm256_sub_epi32(_mm256_cvtepi8_epi32(rv), rzp);
+        const __m256i r_hi = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(rv, 8)), rzp);
+        f_lo = _mm256_add_ps(f_lo, _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
+        f_hi = _mm256_add_ps(f_hi, _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
+    }
+    const __m256 lo = _mm256_set1_ps(p->out_lo), hi = _mm256_set1_ps(p->out_hi);
+    f_lo = _mm256_min_ps(_mm256_max_ps(f_lo, lo), hi);
+    f_hi = _mm256_min_ps(_mm256_max_ps(f_hi, lo), hi);
+    /* packs interleaves the halves per 128-bit lane: [0-3 8-11 | 4-7 12-15]; the permute restores the order */
+    __m256i v = _mm256_packs_epi32(_mm256_cvtps_epi32(f_lo), _mm256_cvtps_epi32(f_hi));
+    v = _mm256_permute4x64_epi64(v, 0xD8);
+    v = _mm256_adds_epi16(v, _mm256_set1_epi16((short)p->out_zp));
+    return _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+/* Row pointers of an MR-row tile: rows i >= mr alias row mr - 1 (XNNPACK's convention). */
+#define ET_QAVX2_ROWS(MR, T, base, stride, out)                                                              \
+    do {                                                                                                     \
+        for (size_t i_ = 0; i_ < (MR); i_++)                                                                 \
+            (out)[i_] = (base) ? (T)((uintptr_t)(base) + (i_ < mr ? i_ : mr - 1) * (stride)) : NULL;         \
+    } while (0)
+
+#endif

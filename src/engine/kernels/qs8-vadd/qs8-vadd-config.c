@@ -1,0 +1,33 @@
+/* qs8-vadd-config.c: the int8 add kernels this build has, best first, and the parameter helper. */
+#include "engine/kernels/qs8-vadd/qs8-vadd.h"
+
+static const et_qs8_vadd_config configs[] = {
+#if defined(__x86_64__)
+    {et_qs8_vadd_ukernel_x16__avx2, ET_KREQ_AVX2, "qs8-vadd-x16-avx2"},
+#endif
+#if defined(__aarch64__)
+#endif
+    {et_qs8_vadd_ukernel_x1__scalar, ET_KREQ_SCALAR, "qs8-vadd-x1-scalar"},
+};
+
+const et_qs8_vadd_config *et_qs8_vadd_configs(size_t *count) {
+    *count = sizeof configs / sizeof configs[0];
+    return configs;
+}
+
+const et_qs8_vadd_config *et_qs8_vadd_config_get(void) {
+    const size_t n = sizeof configs / sizeof configs[0];
+    for (size_t i = 0; i < n; i++)
+        if (et_kreq_selected(configs[i].req))
+            return &configs[i];
+    return &configs[n - 1];
+}
+
+void et_qs8_add_params_init(et_qs8_add_params *p, float a_scale, int32_t a_zp, float b_scale, int32_t b_zp,
+                            float y_scale, int32_t y_zp, int32_t qmin, int32_t qmax) {
+    p->a_scale = a_scale / y_scale;
+    p->b_scale = b_scale / y_scale;
+    p->a_zp = a_zp;
+    p->b_zp = b_zp;
+    et_qs8_requant_params_init(&p->out, y_zp, qmin, qmax, 0.0f, 0);
+}

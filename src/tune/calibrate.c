@@ -1,0 +1,221 @@
+/* calibrate.c: activation ranges for int8 quantization.
+ *
+ * The float32 graph as tuned so far (pruned, weights still float) runs on each calibration input, and the min
+ * and max of every float activation are kept (min/max calibration: the ranges cover every calibration value, so
+ * nothing seen in calibration clips). The plan reports each value as a step writes it (et_plan_options.observe;
+ * channels-last twins "<name>.nhwc" count for their value), so the model runs at full speed with no tensor kept
+ * alive. Values the plan's fusions consume (a pre-activation sum) are not seen; when one of them is the input or
+ * output of a weight layer, a second, slower pass makes just those graph outputs. The calibration inputs are
+ * --calib DIR (.npy files), else the model's <name>.calib/ folder, else seeded random inputs; the report says
+ * which.
+ *
+ * Ranges depend only on the pruned float graph and the inputs, not on the bit-width, so they are cached per
+ * pruning configuration: turning the bits knob does not calibrate again. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/plan.h"
+#include "tune/tune_cache.h"
+#include "tune/tune_internal.h"
+
+/* Key of the ranges: everything that changes the float graph before quantization. */
+static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
+    const et_knobs *k = c->k;
+    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d", c->g->n_values, (double)k->prune_ratio, (int)k->prune_method,
+             k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0);
+}
+
+static bool wanted(const et_graph *g, int v) {
+    const et_value *val = &g->values[v];
+    return val->kind != ET_VAL_CONST && val->dtype == ET_DT_F32 && (val->producer >= 0 || val->kind == ET_VAL_INPUT) &&
+           et_shape_numel(&val->shape) > 0;
+}
+
+typedef struct observer {
+    const et_graph *g;
+    float *lo, *hi;
+} observer;
+
+/* The tuned graph's value for a plan value name: itself, or the value a "<name>.nhwc[_etN]" twin stands for. */
+static int value_of(const et_graph *g, const char *name) {
+    int v = et_graph_find_value(g, name);
+    if (v >= 0)
+        return v;
+    const char *t = strstr(name, ".nhwc");
+    while (t && strstr(t + 1, ".nhwc"))
+        t = strstr(t + 1, ".nhwc");
+    if (!t || (size_t)(t - name) >= 512)
+        return -1;
+    char base[512];
+    memcpy(base, name, (size_t)(t - name));
+    base[t - name] = '\0';
+    return et_graph_find_value(g, base);
+}
+
+/* Widens [lo, hi] to the range of d[0..n) (NaN ignored). Eight lanes so the compiler vectorises it (minps and
+ * maxps compute exactly these comparisons): this runs over every activation of every calibration input. */
+static void min_max(const float *d, int64_t n, float *lo, float *hi) {
+    float l8[8], h8[8];
+    for (int k = 0; k < 8; k++)
+        l8[k] = INFINITY, h8[k] = -INFINITY;
+    int64_t e = 0;
+    for (; e + 8 <= n; e += 8)
+        for (int k = 0; k < 8; k++) {
+            l8[k] = d[e + k] < l8[k] ? d[e + k] : l8[k];
+            h8[k] = d[e + k] > h8[k] ? d[e + k] : h8[k];
+        }
+    for (; e < n; e++) {
+        l8[0] = d[e] < l8[0] ? d[e] : l8[0];
+        h8[0] = d[e] > h8[0] ? d[e] : h8[0];
+    }
+    float mn = l8[0], mx = h8[0];
+    for (int k = 1; k < 8; k++) {
+        mn = l8[k] < mn ? l8[k] : mn;
+        mx = h8[k] > mx ? h8[k] : mx;
+    }
+    if (isnan(*lo) || mn < *lo)
+        *lo = mn;
+    if (isnan(*hi) || mx > *hi)
+        *hi = mx;
+}
+
+static void observe(void *ctx, const char *name, const et_tensor *t) {
+    observer *o = ctx;
+    if (t->dtype != ET_DT_F32 || !t->data)
+        return;
+    int v = value_of(o->g, name);
+    if (v < 0 || !wanted(o->g, v))
+        return;
+    min_max(t->data, et_shape_numel(&t->shape), &o->lo[v], &o->hi[v]);
+}
+
+/* Runs plan on every calibration set. */
+static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *calib) {
+    et_graph *g = c->g;
+    for (int s = 0; s < calib->n_sets; s++) {
+        for (int i = 0; i < g->n_inputs; i++) {
+            et_tensor *t = et_plan_input(plan, i);
+            const et_npy *x = &calib->sets[s * calib->n_inputs + i];
+            size_t need = (size_t)et_shape_numel(&t->shape) * et_dtype_size(t->dtype);
+            if (x->nbytes != need || x->dtype != t->dtype)
+                return et_fail(c->err, ET_E_INPUT, "calibration input %d of set %d does not match input '%s'", i, s,
+                               et_plan_input_name(plan, i));
+            memcpy(t->data, x->data, need);
+            if (t->dtype == ET_DT_F32) { /* graph inputs are observed too: nothing writes them */
+                int v = g->inputs[i];
+                min_max(t->data, et_shape_numel(&t->shape), &c->calib_lo[v], &c->calib_hi[v]);
+            }
+        }
+        et_status st = et_plan_run(plan, NULL, c->err);
+        if (st != ET_OK)
+            return st;
+    }
+    return ET_OK;
+}
+
+/* Whether value v feeds or leaves a weight layer (a range int8 needs). */
+static bool needed(const et_graph *g, int v) {
+    const et_value *val = &g->values[v];
+    if (val->producer >= 0) {
+        et_op op = g->nodes[val->producer].op;
+        if (op == ET_OP_CONV || op == ET_OP_GEMM || op == ET_OP_MATMUL)
+            return true;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const et_node *n = &g->nodes[i];
+        if ((n->op == ET_OP_CONV || n->op == ET_OP_GEMM || n->op == ET_OP_MATMUL) && n->n_inputs > 0 &&
+            n->inputs[0] == v)
+            return true;
+    }
+    return false;
+}
+
+et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo, float *hi) {
+    et_graph *g = c->g;
+    int nv = g->n_values;
+    for (int v = 0; v < nv; v++)
+        lo[v] = NAN, hi[v] = NAN;
+    char key[192];
+    calib_key(c, key, sizeof key);
+    size_t bytes = 0;
+    const float *cached = et_tune_cache_get(c->opt->cache, key, &bytes);
+    if (cached && bytes == 2 * (size_t)nv * sizeof(float)) {
+        memcpy(lo, cached, (size_t)nv * sizeof(float));
+        memcpy(hi, cached + nv, (size_t)nv * sizeof(float));
+        return ET_OK;
+    }
+    if (!calib || calib->n_sets < 1 || calib->n_inputs != g->n_inputs)
+        return et_fail(c->err, ET_E_INPUT, "int8 activations need calibration inputs (--calib DIR of .npy files)");
+    et_graph_count_uses(g);
+    c->calib_lo = lo, c->calib_hi = hi;
+
+    /* pass 1: the plan as it runs, observed */
+    observer ob = {.g = g, .lo = lo, .hi = hi};
+    et_plan_options po = et_plan_options_default();
+    po.threads = c->k->threads;
+    po.observe = observe;
+    po.observe_ctx = &ob;
+    et_plan *plan = NULL;
+    et_status st = et_plan_create(g, &po, &plan, c->err);
+    if (st == ET_OK)
+        st = run_sets(c, plan, calib);
+    et_plan_free(plan);
+    if (st != ET_OK)
+        return st;
+
+    /* pass 2, only when a weight layer's input or output was fused away: those values as graph outputs */
+    int *outs = malloc(((size_t)nv + 1) * sizeof *outs);
+    if (!outs)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+    int n_out = 0, n_missing = 0;
+    for (int i = 0; i < g->n_outputs; i++)
+        outs[n_out++] = g->outputs[i];
+    for (int v = 0; v < nv; v++)
+        if (wanted(g, v) && isnan(lo[v]) && !g->values[v].is_output && needed(g, v)) {
+            outs[n_out++] = v;
+            n_missing++;
+        }
+    if (n_missing == 0) {
+        free(outs);
+    } else {
+        et_graph *cg = et_graph_clone(g);
+        if (!cg) {
+            free(outs);
+            return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+        }
+        free(cg->outputs);
+        cg->outputs = outs;
+        cg->n_outputs = n_out;
+        et_graph_count_uses(cg);
+        po.observe = NULL;
+        if ((st = et_plan_create(cg, &po, &plan, c->err)) == ET_OK) {
+            for (int s = 0; s < calib->n_sets && st == ET_OK; s++) {
+                for (int i = 0; i < g->n_inputs; i++) {
+                    et_tensor *t = et_plan_input(plan, i);
+                    memcpy(t->data, calib->sets[s * calib->n_inputs + i].data,
+                           calib->sets[s * calib->n_inputs + i].nbytes);
+                }
+                if ((st = et_plan_run(plan, NULL, c->err)) != ET_OK)
+                    break;
+                for (int o = g->n_outputs; o < n_out; o++) {
+                    const et_tensor *t = et_plan_output(plan, o);
+                    min_max(t->data, et_shape_numel(&t->shape), &lo[outs[o]], &hi[outs[o]]);
+                }
+            }
+            et_plan_free(plan);
+        }
+        et_graph_free(cg);
+        if (st != ET_OK)
+            return st;
+    }
+    float *blob = malloc(2 * (size_t)nv * sizeof *blob);
+    if (blob) {
+        memcpy(blob, lo, (size_t)nv * sizeof *blob);
+        memcpy(blob + nv, hi, (size_t)nv * sizeof *blob);
+        et_tune_cache_put(c->opt->cache, key, blob, 2 * (size_t)nv * sizeof *blob);
+        free(blob);
+    }
+    return ET_OK;
+}

@@ -1,0 +1,37 @@
+/* sweep.h: the grid of a sweep (bits x activation bits x prune ratio x prune method) and its Pareto front.
+ *
+ * The grid always starts with the fp32 baseline (the speed-ups are measured against it), drops combinations
+ * that are not valid knobs (--act-bits 8 with float weights) and merges duplicates: any method at ratio 0 is
+ * "no pruning", and N:M ignores the ratio (its sparsity is 1 - N/M), so it appears once per bit-width. */
+#ifndef ET_TUNE_SWEEP_H
+#define ET_TUNE_SWEEP_H
+
+#include <stdbool.h>
+
+#include "tune/knobs.h"
+
+enum { ET_SWEEP_MAX = 512 };
+
+typedef struct et_sweep_lists {
+    int bits[16], n_bits;
+    int act_bits[2], n_act_bits;
+    float prune[32];
+    int n_prune;
+    et_prune_method methods[ET_PRUNE_COUNT];
+    int n_methods;
+} et_sweep_lists;
+
+/* Parses "8,4,2" (bits and act bits: each must be a valid width), "0,0.5,0.9" (ratios in [0, 0.95]) and
+ * "unstructured,nm,channel" into l; ET_E_USAGE naming the flag and the bad item. NULL leaves a list as is. */
+et_status et_sweep_parse(const char *bits, const char *act_bits, const char *prune, const char *methods,
+                         et_sweep_lists *l, et_err *err);
+
+/* The knob combinations of the grid, fp32 baseline first, from base (granularity, threads... are kept).
+ * Returns the count (at most max); ET_E_USAGE via err and -1 when the grid is empty or too large. */
+int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, int max, et_err *err);
+
+/* Marks the rows that are Pareto-optimal for (cost lower is better, quality higher is better): no other row is at
+ * least as good in both and strictly better in one. NaN values are never optimal and never dominate. */
+void et_pareto(const double *cost, const double *quality, int n, bool *optimal);
+
+#endif

@@ -1,0 +1,16 @@
+/* tune_cache.h: the keyed blobs behind et_tune_cache (tune.h): calibration ranges and speed-guard decisions,
+ * each under a key naming the knobs it depends on. A blob is copied in and owned by the cache. */
+#ifndef ET_TUNE_TUNE_CACHE_H
+#define ET_TUNE_TUNE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tune/tune.h"
+
+/* The blob stored under key (and its size), or NULL; c may be NULL. The pointer is valid until the next put. */
+const void *et_tune_cache_get(const et_tune_cache *c, const char *key, size_t *bytes);
+/* Stores a copy of data under key (replacing); false when c is NULL or memory runs out (a cache miss later). */
+bool et_tune_cache_put(et_tune_cache *c, const char *key, const void *data, size_t bytes);
+
+#endif

@@ -1,0 +1,89 @@
+/* tune_internal.h: what the tune passes share (prune.c, prune_channel.c, wquant.c, qgraph.c, calibrate.c,
+ * speed_guard.c, tune.c). Not part of the API.
+ *
+ * A weight layer is a Conv, Gemm or MatMul whose weights are a float32 constant. Its weights are seen as output
+ * channels (et_wview): Conv OIHW rows; Gemm B^T rows (transB = 1) or B columns; MatMul B columns. Passes
+ * replace a layer's weights by writing a graph-owned copy (et_tune_writable), never the pristine data. */
+#ifndef ET_TUNE_TUNE_INTERNAL_H
+#define ET_TUNE_TUNE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tune/qmath.h"
+#include "tune/tune.h"
+
+typedef enum { ET_WL_CONV, ET_WL_GEMM, ET_WL_MATMUL } et_wlayer_kind;
+
+typedef struct et_wlayer {
+    int node;            /* node index */
+    int weight;          /* value index of the float32 weights */
+    et_wlayer_kind kind;
+    et_wview view;       /* channels = output channels */
+    int64_t group;       /* Conv group (1 otherwise) */
+    int64_t ksize;       /* Conv: elements of one input channel's kernel (kh*kw); 1 otherwise */
+    bool depthwise;      /* group == input channels == output channels */
+    bool edge;           /* first or last weight layer in execution order */
+} et_wlayer;
+
+typedef struct et_tune_ctx {
+    et_graph *g;
+    const et_knobs *k;
+    const et_tune_options *opt;
+    et_wlayer *layers;
+    int n_layers;
+    bool *keep;          /* per layer: left untouched (first/last layer without --quantize-all) */
+    bool *pruned;        /* per layer: a pruning pass changed it */
+    et_tune_report *rep;
+    char *owned;         /* per value: data already a graph-owned copy */
+    float *calib_lo, *calib_hi; /* while calibrating: the ranges being filled */
+    int owned_cap;
+    et_err *err;
+} et_tune_ctx;
+
+/* Finds the weight layers of g (in node order) into ctx->layers, marking the first and last as edge.
+ * ET_E_NOMEM on allocation failure. */
+et_status et_tune_find_layers(et_tune_ctx *c);
+
+/* The writable float copy of constant v owned by the graph (made on first call); NULL on out-of-memory. */
+float *et_tune_writable(et_tune_ctx *c, int v);
+
+/* Constant v's floats at an aligned address: the data itself when aligned (model files may leave it unaligned),
+ * else a graph-owned copy (et_tune_writable). NULL on out-of-memory. */
+const float *et_tune_readable(et_tune_ctx *c, int v);
+
+/* Appends to the report's detail text ("; "-separated), and to notes when `note` (both truncate safely). */
+void et_tune_note(et_tune_ctx *c, bool note, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Magnitude (per layer or global) or N:M pruning of the eligible layers' weights, in place. */
+et_status et_tune_prune_weights(et_tune_ctx *c);
+
+/* Channel pruning (filter L1 norm): removes output channels and the consumers' matching inputs; the graph's
+ * shapes are re-inferred. Rebuilds ctx->layers. */
+et_status et_tune_prune_channels(et_tune_ctx *c);
+
+/* Weight-only quantization (act-bits 32): weights rounded to knob bits (fp16 at 16) and stored dequantized. */
+et_status et_tune_quantize_weights_only(et_tune_ctx *c);
+
+/* Activation ranges of every float activation of c->g (indexed by value; NaN where none was seen), from the
+ * calibration inputs or the cache. lo and hi hold c->g->n_values floats. */
+et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo, float *hi);
+
+/* Rewrites g (a float graph: c->g or a clone of it) into its int8 form for the nodes marked in cand (indexed
+ * by node; Conv/Gemm/MatMul weight layers), with activation ranges lo/hi (indexed by g's values). Nodes that
+ * cannot be quantized are left float (noted when note is true). *n_q receives the quantized layer count. */
+et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi,
+                             bool note, int *n_q);
+
+/* The speed guard: times candidate layers in int8 and in float32 on this CPU and clears cand[i] for those whose
+ * int8 version is slower; *all_fp32 when the int8 model as a whole is not faster. Cached per configuration. */
+et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const float *hi, bool *all_fp32);
+
+/* Full int8 (act-bits 8): calibration, quantized operators, Quantize/Dequantize at region edges. */
+et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib);
+
+/* Bytes a deployment stores for the constants the tuned graph uses: quantized values (int8 constants and
+ * weight-only float weights, which carry a quant info) at their storage bits plus scales, others as they are. */
+int64_t et_tune_deploy_bytes(const et_tune_ctx *c);
+
+#endif
