@@ -73,13 +73,22 @@ build_asan() {
 run_fuzz() { # SECONDS
     local secs=${1:-60}
     need $pkgs_build $pkgs_test
-    CC=clang configure_and_build build-fuzz -DET_FUZZ=ON -DET_CORE_ONLY=ON
+    CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DET_FUZZ=ON -DET_CORE_ONLY=ON >/dev/null
+    cmake --build build-fuzz -j "$jobs" --target fuzz_model
     local corpus=build-fuzz/corpus
     rm -rf "$corpus" && mkdir -p "$corpus"
-    cp fixtures/models/*.onnx tests/fuzz/seeds/* "$corpus"/ 2>/dev/null || true
+    # seeds: every fixture model small enough for -max_len, the hostile files, and hand-made seeds
+    find fixtures/models fixtures/bad tests/fuzz/seeds -maxdepth 1 -type f \( -name '*.onnx' -o -name '*.seed' \) \
+        -size -256k -exec cp {} "$corpus"/ \; 2>/dev/null || true
     say "fuzzing the ONNX reader and graph passes for ${secs} s"
-    ASAN_OPTIONS=detect_leaks=1 build-fuzz/tests/fuzz_model -max_total_time="$secs" -rss_limit_mb=2048 \
-        -max_len=262144 -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+    local rc=0
+    ASAN_OPTIONS=detect_leaks=1 build-fuzz/tests/fuzz/fuzz_model -max_total_time="$secs" -rss_limit_mb=2048 \
+        -max_len=262144 -print_final_stats=1 "$corpus" >build-fuzz/fuzz.log 2>&1 || rc=$?
+    grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed|new_units|peak_rss)' build-fuzz/fuzz.log || true
+    if [ "$rc" != 0 ]; then
+        tail -n 40 build-fuzz/fuzz.log
+        die "the fuzzer found a failure (log: build-fuzz/fuzz.log; reproduce: build-fuzz/tests/fuzz/fuzz_model CRASH_FILE)"
+    fi
 }
 
 run_cross() {

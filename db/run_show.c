@@ -109,6 +109,9 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
             fprintf(out, "%-13s %-22s %s: %s\n", i ? "" : "counters", k->label[0] ? k->label : k->name,
                     et_avail_name(k->status), k->why);
     }
+    double ipc = et_result_ipc(r);
+    if (!isnan(ipc))
+        fprintf(out, "%-13s %.2f instructions per cycle\n", "IPC", ipc);
     const et_power_info *p = &r->power;
     if (p->status == ET_AVAIL_OK)
         fprintf(out, "%-13s %s%s: average %.3f W, %.4f J over the timed loop, %.4f mJ per inference\n", "power",
@@ -274,6 +277,7 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
     et_json_int(&j, "weights_deploy_bytes", mem->weights_deploy_bytes);
     et_json_int(&j, "arena_bytes", mem->arena_bytes);
     et_json_end_object(&j);
+    et_json_number(&j, "ipc", et_result_ipc(r)); /* null unless cycles and instructions were counted */
     et_json_begin_array(&j, "counters");
     for (int i = 0; i < r->n_counters; i++) {
         const et_counter *c = &r->counters[i];

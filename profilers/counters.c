@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <perfmon/pfmlib_perf_event.h>
 
@@ -105,6 +107,25 @@ static et_status add_event(et_counters *c, const char *name, bool optional, et_e
     return ET_OK;
 }
 
+/* The /proc value of a proc_source event for one thread; -errno when it cannot be read. */
+static int proc_value(const et_sysroot *sr, int source, pid_t tid, uint64_t *out) {
+    char path[96], text[4096];
+    snprintf(path, sizeof path, "proc/self/task/%d/%s", (int)tid, source == 1 ? "status" : "sched");
+    int n = et_sys_read(sr, path, text, sizeof text);
+    if (n < 0)
+        return n;
+    int64_t a = 0, b = 0;
+    if (source == 1) {
+        if (!et_text_field_i64(text, "voluntary_ctxt_switches", &a) ||
+            !et_text_field_i64(text, "nonvoluntary_ctxt_switches", &b))
+            return -ENODATA;
+    } else if (!et_text_field_i64(text, "se.nr_migrations", &a)) {
+        return -ENODATA;
+    }
+    *out = (uint64_t)(a + b);
+    return 0;
+}
+
 static void detect_hw_pmu(et_counters *c, const et_sysroot *sr) {
     char names[64][ET_SYS_NAME_MAX];
     int n = et_sys_list(sr, "sys/bus/event_source/devices", NULL, names, 64);
@@ -159,9 +180,18 @@ static void decide_availability(et_counters *c, bool trial, const char *root) {
                          "no %s/proc/sys/kernel/perf_event_paranoid: this kernel has no perf events",
                          strcmp(root, "/") ? root : "");
         } else if (e->needs_kernel && !c->env.kernel_ok) {
-            et_probe_set(&e->probe, ET_AVAIL_NO_PERMISSION, EACCES, et_perf_permission_hint(&c->env),
-                         "%s happen in the kernel: user-only counting (perf_event_paranoid=%d, no CAP_PERFMON) "
-                         "would report 0", e->label, c->env.paranoid);
+            int source = e->attr.config == PERF_COUNT_SW_CONTEXT_SWITCHES ? 1 : 2;
+            uint64_t v;
+            if (proc_value(c->sr, source, (pid_t)syscall(SYS_gettid), &v) == 0) {
+                e->proc_source = source;
+                et_probe_set(&e->probe, ET_AVAIL_OK, 0, et_perf_permission_hint(&c->env),
+                             "from /proc/self/task/TID/%s: perf counts %s only in kernel mode (perf_event_paranoid="
+                             "%d, no CAP_PERFMON)", source == 1 ? "status" : "sched", e->label, c->env.paranoid);
+            } else {
+                et_probe_set(&e->probe, ET_AVAIL_NO_PERMISSION, EACCES, et_perf_permission_hint(&c->env),
+                             "%s happen in the kernel: user-only counting (perf_event_paranoid=%d, no CAP_PERFMON) "
+                             "would report 0", e->label, c->env.paranoid);
+            }
         } else if (trial) {
             struct perf_event_attr a = e->attr;
             a.disabled = 1;
@@ -191,7 +221,7 @@ static void plan_groups(et_counters *c) {
     for (int i = 0; i < c->n_events; i++) {
         et_event *e = &c->ev[i];
         e->group = -1;
-        if (e->probe.status != ET_AVAIL_OK)
+        if (e->probe.status != ET_AVAIL_OK || e->proc_source)
             continue;
         int cap = e->pmu_class == CLASS_CORE ? c->group_cap : ET_MAX_GROUP;
         int g = -1;
@@ -223,6 +253,7 @@ et_status et_counters_create(const char *events, const et_sysroot *sr, const et_
     if (!c)
         return et_fail(err, ET_E_NOMEM, "out of memory for the counter set");
     c->ops = ops ? ops : et_perf_ops_system();
+    c->sr = sr;
     c->grouped = true;
     et_perf_env_read(sr, &c->env);
     detect_hw_pmu(c, sr);
@@ -367,7 +398,10 @@ static bool ensure_capacity(et_counters *c, int n_tids) {
     bool *gone = realloc(c->tid_gone, (size_t)n_tids * sizeof *gone);
     if (gone)
         c->tid_gone = gone;
-    if (!fds || !ids || !tids || !gone)
+    uint64_t *base = realloc(c->proc_base, slots * sizeof *base);
+    if (base)
+        c->proc_base = base;
+    if (!fds || !ids || !tids || !gone || !base)
         return false;
     c->cap_tids = n_tids;
     return true;
@@ -385,6 +419,44 @@ static void ioctl_leaders(et_counters *c, unsigned long request) {
                 if (c->grouped)
                     break; /* the first open member leads */
             }
+}
+
+static void accumulate(et_event *e, uint64_t value, uint64_t ena, uint64_t run) {
+    e->raw += value;
+    e->enabled_ns += ena;
+    e->running_ns += run;
+    if (run > 0)
+        e->estimate += et_perf_scale(value, ena, run);
+    else if (ena > 0)
+        e->uncounted = true;
+}
+
+/* The /proc fallbacks: base values at start, advances at stop (accounted over the whole window). */
+static void read_proc_events(et_counters *c, bool stop) {
+    for (int e = 0; e < c->n_events; e++) {
+        et_event *ev = &c->ev[e];
+        if (!ev->proc_source || ev->probe.status != ET_AVAIL_OK)
+            continue;
+        for (int t = 0; t < c->n_tids; t++) {
+            uint64_t v = 0, *base = &c->proc_base[(size_t)t * (size_t)c->n_events + (size_t)e];
+            int r = proc_value(c->sr, ev->proc_source, c->tids[t], &v);
+            if (r == -ENOENT) { /* the thread is gone */
+                c->tid_gone[t] = true;
+                continue;
+            }
+            if (r < 0) {
+                et_probe_set(&ev->probe, ET_AVAIL_ERROR, -r, NULL, "reading /proc/self/task/%d for %s: %s",
+                             (int)c->tids[t], ev->label, et_errno_name(-r));
+                break;
+            }
+            if (!stop) {
+                *base = v;
+            } else if (!c->tid_gone[t]) {
+                uint64_t window = (uint64_t)(c->t_stop_ns - c->t_start_ns);
+                accumulate(ev, v >= *base ? v - *base : 0, window, window);
+            }
+        }
+    }
 }
 
 void et_counters_start(et_counters *c, const pid_t *tids, int n_tids) {
@@ -417,20 +489,11 @@ void et_counters_start(et_counters *c, const pid_t *tids, int n_tids) {
             g = -1;
         }
     }
+    read_proc_events(c, false);
     ioctl_leaders(c, PERF_EVENT_IOC_RESET);
     ioctl_leaders(c, PERF_EVENT_IOC_ENABLE);
     c->t_start_ns = c->ops->clock_ns(c->ops->ctx);
     c->running = true;
-}
-
-static void accumulate(et_event *e, uint64_t value, uint64_t ena, uint64_t run) {
-    e->raw += value;
-    e->enabled_ns += ena;
-    e->running_ns += run;
-    if (run > 0)
-        e->estimate += et_perf_scale(value, ena, run);
-    else if (ena > 0)
-        e->uncounted = true;
 }
 
 void et_counters_stop(et_counters *c) {
@@ -438,6 +501,7 @@ void et_counters_stop(et_counters *c) {
         return;
     ioctl_leaders(c, PERF_EVENT_IOC_DISABLE);
     c->t_stop_ns = c->ops->clock_ns(c->ops->ctx);
+    read_proc_events(c, true);
     uint64_t buf[3 + 2 * ET_MAX_GROUP];
     for (int t = 0; t < c->n_tids; t++) {
         for (int g = 0; g < c->n_groups; g++) {
@@ -544,6 +608,7 @@ void et_counters_destroy(et_counters *c) {
     }
     free(c->fds);
     free(c->ids);
+    free(c->proc_base);
     free(c->tids);
     free(c->tid_gone);
     free(c);

@@ -11,6 +11,10 @@
  *   read     the et_counter list with per-inference values.
  * No allocation between start and stop; start may be called again after stop.
  *
+ * Context switches and migrations only count in kernel mode; without that permission they are read from
+ * /proc/self/task/TID/status (voluntary + nonvoluntary switches) and .../sched (se.nr_migrations) instead, and
+ * say so.
+ *
  * Scaling (PROFILERS.md section 1): estimate = raw * enabled / running in long double per thread and group; a
  * group that was enabled but never running was NOT COUNTED, which is different from zero, and is reported so. */
 #ifndef ET_PROFILERS_COUNTERS_H
@@ -37,6 +41,8 @@ typedef struct et_event {
     bool optional;                /* dropped from the result when this CPU lacks it (stalled cycles) */
     bool needs_kernel;            /* only ever counts in kernel mode (context switches, migrations) */
     bool hardware;                /* counted by a hardware PMU */
+    int proc_source;              /* needs_kernel events without kernel permission, read from /proc instead:
+                                     0 none, 1 context switches (task status), 2 migrations (task sched) */
     int pmu_class;                /* events of one class may share a group */
     int group;                    /* index into groups, -1 when not opened */
     et_probe probe;
@@ -53,6 +59,7 @@ typedef struct et_counter_group {
 
 typedef struct et_counters {
     const et_perf_ops *ops;
+    const et_sysroot *sr;         /* for the /proc fallbacks; owned by the caller, outlives the set */
     et_perf_env env;
     bool hw_pmu_in_sysfs;         /* a cpu / armv8 PMU under sys/bus/event_source/devices */
     char hw_pmu_name[64];         /* its sysfs name, or "" */
@@ -67,12 +74,13 @@ typedef struct et_counters {
     pid_t *tids;
     int *fds;                     /* [tid * n_events + event], -1 when not open */
     uint64_t *ids;
+    uint64_t *proc_base;          /* [tid * n_events + event]: /proc value at start, for proc_source events */
     bool *tid_gone;               /* thread exited before start (ESRCH) */
     int64_t t_start_ns, t_stop_ns;
     bool running;
 } et_counters;
 
-/* Creates a counter set. events: NULL or "" for the default set, else a comma list of libpfm4 names (the software
+/* Creates a counter set. sr must outlive it. events: NULL or "" for the default set, else a comma list of libpfm4 names (the software
  * events task-clock, context-switches, cpu-migrations and page-faults are always added). Fails with ET_E_USAGE
  * naming the first unknown event, ET_E_RUNTIME when libpfm4 cannot initialise, ET_E_NOMEM. trial: open each event
  * once on the calling thread to learn what the kernel accepts (false under a fixture sysroot, where availability

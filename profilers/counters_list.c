@@ -72,21 +72,20 @@ et_status et_counters_list_events_at(FILE *out, const et_sysroot *sr, const et_p
             continue; /* perf_raw::rNNNN takes any raw code; nothing to list */
         const char *verdict = "";
         char verdict_buf[160];
-        if (can_try && !generic) {
-            for (int i = pi.first_event; i != -1; i = pfm_get_event_next(i)) {
-                pfm_event_info_t ei;
-                memset(&ei, 0, sizeof ei);
-                ei.size = sizeof ei;
-                if (pfm_get_event_info(i, PFM_OS_PERF_EVENT, &ei) != PFM_SUCCESS || ei.pmu != pi.pmu)
-                    break;
-                int e = try_event(ops, pi.name, ei.name);
-                if (e != 0) {
-                    snprintf(verdict_buf, sizeof verdict_buf, " - NOT countable here: %s opening %s (%s)",
-                             et_errno_name(e), ei.name,
-                             e == ENOENT || e == ENODEV ? "the kernel has no such PMU" : strerror(e));
-                    verdict = verdict_buf;
-                }
-                break;
+        if (pi.type != PFM_PMU_TYPE_CORE && !generic) {
+            verdict = " - system-wide PMU (uncore, RAPL): edgetune counts the engine's threads, not whole CPUs";
+        } else if (can_try && !generic && pi.first_event >= 0) {
+            pfm_event_info_t ei;
+            memset(&ei, 0, sizeof ei);
+            ei.size = sizeof ei;
+            int e = pfm_get_event_info(pi.first_event, PFM_OS_PERF_EVENT, &ei) == PFM_SUCCESS
+                        ? try_event(ops, pi.name, ei.name)
+                        : 0;
+            if (e != 0) {
+                snprintf(verdict_buf, sizeof verdict_buf, " - NOT countable here: %s opening %s (%s)",
+                         et_errno_name(e), ei.name, e == ENOENT || e == ENODEV ? "the kernel has no such PMU"
+                                                                               : strerror(e));
+                verdict = verdict_buf;
             }
         }
         fprintf(out, "\n%s (%s): %d events, %d counters%s\n", pi.name, pi.desc ? pi.desc : "", pi.nevents,

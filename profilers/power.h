@@ -87,6 +87,7 @@ struct et_power_source {
     char label[ET_NAME_MAX];                /* what result.power.source says */
     bool partial;
     int interval_ms;                        /* default sampling period for this source */
+    int min_interval_ms;                    /* never sample faster (the sensor's update_interval, a slow query) */
     int n_channels;
     et_power_channel ch[ET_POWER_MAX_CHANNELS];
     char detail[ET_POWER_DETAIL_MAX];       /* for doctor: zones or rails found, with values */
@@ -105,11 +106,20 @@ extern const et_power_ops *const et_power_sources[];
 void et_power_source_init(et_power_source *s, const et_power_ops *ops, const et_sysroot *sr, const et_perf_ops *perf,
                           const et_vcio_ops *vcio, const et_perf_env *penv, bool trial);
 
+/* start and stop for sources that keep nothing open (file-based): do nothing, return 0. */
+int et_power_start_nothing(et_power_source *s);
+void et_power_stop_nothing(et_power_source *s);
+
 /* The common `read` op: copies label and partial into out. */
 void et_power_read_label(const et_power_source *s, et_power_info *out);
 
 /* Appends printf-formatted text to s->detail (truncating quietly). */
 void et_power_detail_add(et_power_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* For ENERGY sources on real hardware: starts s, samples twice wait_ms apart, stops it, and gives the counters'
+ * advance. A counter that does not move is a VM exposing RAPL without the hardware behind it (seen: a perf power
+ * PMU whose energy-psys opens and reads 0 forever). Returns 0 or the -errno of start or sample. */
+int et_power_check_advance(et_power_source *s, int wait_ms, double *delta_uj);
 
 /* Wrap-safe advance of a cumulative counter: e1 - e0, or e1 + (range - e0) when it wrapped (range 0: no wrap). */
 double et_energy_delta_uj(double e0, double e1, double range_uj);
@@ -125,6 +135,9 @@ typedef struct et_power_sampler et_power_sampler;
 /* Prepares sampling of a probed, OK source; interval_ms 0 takes the source's default. The timeline capacity is
  * allocated here. Fails with ET_E_NOMEM or ET_E_RUNTIME. The caller owns *out; src must outlive it. */
 et_status et_sampler_create(et_power_source *src, int interval_ms, et_power_sampler **out, et_err *err);
+/* As et_sampler_create with a given timeline capacity (tests use a small one to exercise thinning). */
+et_status et_sampler_create_with(et_power_source *src, int interval_ms, int timeline_cap, et_power_sampler **out,
+                                 et_err *err);
 /* Starts the source, takes the first sample and starts the thread; returns 0 or -errno (the source failed). */
 int et_sampler_start(et_power_sampler *s);
 /* Stops the thread (waking it at once), takes the last sample, stops the source. */

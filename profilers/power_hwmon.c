@@ -110,6 +110,8 @@ static void probe(et_power_source *s) {
         c->wrap_uj = 0;
         if (use[k]->interval_ms > s->interval_ms)
             s->interval_ms = use[k]->interval_ms;
+        if (use[k]->interval_ms > s->min_interval_ms)
+            s->min_interval_ms = use[k]->interval_ms;
     }
     if (n_use == 1)
         snprintf(s->label, sizeof s->label, "hwmon:%s/%s", use[0]->name, use[0]->label);
@@ -117,11 +119,6 @@ static void probe(et_power_source *s) {
         snprintf(s->label, sizeof s->label, "hwmon:%s (sum of %d sockets)", use[0]->name, n_use);
     s->partial = strncmp(use[0]->name, "ina2", 4) != 0;
     et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
-}
-
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
 }
 
 static int sample(et_power_source *s, et_power_raw *out) {
@@ -148,7 +145,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_hwmon_ops = {"hwmon", "hwmon power/energy", probe, start, sample, stop,
+const et_power_ops et_power_hwmon_ops = {"hwmon", "hwmon power/energy", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                          et_power_read_label};

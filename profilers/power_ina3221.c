@@ -145,23 +145,19 @@ static void probe(et_power_source *s) {
             interval = rails[i].interval_ms;
     }
     s->interval_ms = interval > 100 ? interval : 100;
+    s->min_interval_ms = interval; /* the monitor has nothing new to say faster than this */
     if (total >= 0) {
         snprintf(s->label, sizeof s->label, "ina3221:%s", rails[total].name);
         s->partial = false;
         et_power_detail_add(s, "; measuring %s (the board input)", rails[total].name);
     } else {
-        snprintf(s->label, sizeof s->label, "ina3221 (sum of %d rails)", s->n_channels);
+        snprintf(s->label, sizeof s->label, "ina3221 (sum of %d rail%s)", s->n_channels, s->n_channels == 1 ? "" : "s");
         s->partial = true;
         et_power_detail_add(s, "; no VDD_IN/POM_5V_IN rail: the sum of rails is partial (rails overlap or miss "
                                "parts of the board)");
     }
     et_power_detail_add(s, "; polled every %d ms", s->interval_ms);
     et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
-}
-
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
 }
 
 static int sample(et_power_source *s, et_power_raw *out) {
@@ -179,7 +175,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_ina3221_ops = {"ina3221", "Jetson INA3221", probe, start, sample, stop,
+const et_power_ops et_power_ina3221_ops = {"ina3221", "Jetson INA3221", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                           et_power_read_label};

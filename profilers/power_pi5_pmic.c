@@ -174,6 +174,7 @@ static void probe(et_power_source *s) {
     }
     s->kind = ET_POWER_POWER;
     s->interval_ms = 100; /* a query costs ~23 ms: at most ~10 Hz */
+    s->min_interval_ms = 50;
     s->n_channels = 1;
     snprintf(s->ch[0].name, sizeof s->ch[0].name, "pmic");
     snprintf(s->label, sizeof s->label, "pi5-pmic (sum of %d rails)", n);
@@ -183,11 +184,6 @@ static void probe(et_power_source *s) {
         et_power_detail_add(s, "%s%s", i ? " " : "", names[i]);
     et_power_detail_add(s, "); PMIC outputs only: USB, fan and conversion losses are not included");
     et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
-}
-
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
 }
 
 static int sample(et_power_source *s, et_power_raw *out) {
@@ -204,7 +200,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_pi5_pmic_ops = {"pi5-pmic", "Raspberry Pi 5 PMIC", probe, start, sample, stop,
+const et_power_ops et_power_pi5_pmic_ops = {"pi5-pmic", "Raspberry Pi 5 PMIC", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                             et_power_read_label};

@@ -80,48 +80,56 @@ static void probe(et_power_source *s) {
                      "/sys/class/powercap has no intel-rapl zone");
         return;
     }
-    int use[ET_POWER_MAX_CHANNELS], n_use = 0;
-    if (psys >= 0)
-        use[n_use++] = psys;
-    else
-        for (int k = 0; k < n_pkg; k++)
-            use[n_use++] = pkg[k];
-    if (n_use == 0) {
-        et_probe_set(&s->probe, ET_AVAIL_UNSUPPORTED, ENOENT, NULL, "no package or psys zone among the RAPL zones");
+    /* psys alone when there is one, else the packages; on real hardware a counter must also move (a VM can
+     * show zones that read a constant), and a dead psys falls back to the packages */
+    for (int attempt = psys >= 0 ? 0 : 1; attempt < 2; attempt++) {
+        int use[ET_POWER_MAX_CHANNELS], n_use = 0;
+        if (attempt == 0)
+            use[n_use++] = psys;
+        else
+            for (int k = 0; k < n_pkg; k++)
+                use[n_use++] = pkg[k];
+        if (n_use == 0)
+            break;
+        char label[ET_NAME_MAX] = "rapl:";
+        s->n_channels = 0;
+        for (int k = 0; k < n_use; k++) {
+            int i = use[k];
+            if (err_read[i] != 0) {
+                bool perm = err_read[i] == EACCES || err_read[i] == EPERM;
+                et_probe_set(&s->probe, et_avail_from_errno(err_read[i]), err_read[i], perm ? RAPL_PERM_HINT : NULL,
+                             "/sys/class/powercap/%s/energy_uj: %s%s", zones[i], et_errno_name(err_read[i]),
+                             perm ? ": readable by root only since Linux 5.10 (CVE-2020-8694, \"Platypus\")" : "");
+                s->n_channels = 0;
+                return;
+            }
+            et_power_channel *c = &s->ch[s->n_channels++];
+            snprintf(c->name, sizeof c->name, "%s", names[i]);
+            snprintf(c->path, sizeof c->path, "sys/class/powercap/%s/energy_uj", zones[i]);
+            c->scale = 1.0;
+            c->wrap_uj = (double)range[i];
+            size_t l = strlen(label);
+            snprintf(label + l, sizeof label - l, "%s%s", k ? "+" : "", names[i]);
+        }
+        double moved = 1;
+        if (s->sr->is_real && et_power_check_advance(s, 30, &moved) == 0 && moved <= 0) {
+            et_power_detail_add(s, "; %s did not advance in 30 ms", label + 5);
+            continue;
+        }
+        snprintf(s->label, sizeof s->label, "%s", label);
+        s->partial = attempt == 1; /* a package zone is the CPU package only, not the board */
+        et_power_detail_add(s, "; measuring %s%s", label + 5,
+                            attempt == 0 ? " (the platform, includes the package)" : " (CPU package only)");
+        et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
         return;
     }
-    char label[ET_NAME_MAX] = "rapl:";
-    for (int k = 0; k < n_use; k++) {
-        int i = use[k];
-        if (err_read[i] != 0) {
-            char why[ET_WHY_MAX];
-            snprintf(why, sizeof why, "/sys/class/powercap/%s/energy_uj: %s%s", zones[i], et_errno_name(err_read[i]),
-                     err_read[i] == EACCES || err_read[i] == EPERM
-                         ? ": readable by root only since Linux 5.10 (CVE-2020-8694, \"Platypus\")"
-                         : "");
-            et_probe_set(&s->probe, et_avail_from_errno(err_read[i]), err_read[i],
-                         err_read[i] == EACCES || err_read[i] == EPERM ? RAPL_PERM_HINT : NULL, "%s", why);
-            s->n_channels = 0;
-            return;
-        }
-        et_power_channel *c = &s->ch[s->n_channels++];
-        snprintf(c->name, sizeof c->name, "%s", names[i]);
-        snprintf(c->path, sizeof c->path, "sys/class/powercap/%s/energy_uj", zones[i]);
-        c->scale = 1.0;
-        c->wrap_uj = (double)range[i];
-        size_t l = strlen(label);
-        snprintf(label + l, sizeof label - l, "%s%s", k ? "+" : "", names[i]);
-    }
-    snprintf(s->label, sizeof s->label, "%s", label);
-    s->partial = psys < 0; /* a package zone is the CPU package only, not the board */
-    et_power_detail_add(s, "; measuring %s%s", label + 5, psys >= 0 ? " (the platform, includes the package)"
-                                                                    : " (CPU package only)");
-    et_probe_set(&s->probe, ET_AVAIL_OK, 0, NULL, "%s", "");
-}
-
-static int start(et_power_source *s) {
-    (void)s;
-    return 0;
+    s->n_channels = 0;
+    if (psys < 0 && n_pkg == 0)
+        et_probe_set(&s->probe, ET_AVAIL_UNSUPPORTED, ENOENT, NULL, "no package or psys zone among the RAPL zones");
+    else
+        et_probe_set(&s->probe, ET_AVAIL_UNSUPPORTED, ENODATA,
+                     "nothing to do in a VM; on bare metal check that RAPL is enabled in the firmware",
+                     "the RAPL counters do not advance: zones without the hardware behind them (typical of a VM)");
 }
 
 static int sample(et_power_source *s, et_power_raw *out) {
@@ -137,7 +145,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-static void stop(et_power_source *s) { (void)s; }
-
-const et_power_ops et_power_rapl_powercap_ops = {"rapl-powercap", "RAPL (powercap)", probe, start, sample, stop,
+const et_power_ops et_power_rapl_powercap_ops = {"rapl-powercap", "RAPL (powercap)", probe, et_power_start_nothing, sample,
+                                                 et_power_stop_nothing,
                                                  et_power_read_label};

@@ -28,6 +28,8 @@ struct et_power_sampler {
     double prev[ET_POWER_MAX_CHANNELS];
     double prev_mw;
     double energy_uj;
+    double last_de_uj;                      /* energy and time behind the newest timeline point (ENERGY) */
+    int64_t last_dt_ns;
     int n_taken, n_failed, last_errno;
     /* the thread */
     pthread_t thread;
@@ -81,7 +83,18 @@ static void take_sample(et_power_sampler *s) {
             s->prev[i] = raw.value[i];
         }
         s->energy_uj += de;
-        append(s, now - s->t0_ns, de / (double)dt * 1e6);
+        if (s->n > 0 && dt < (int64_t)s->interval_ms * 250000) {
+            /* a sliver (the stop sample right after a thread sample): a counter that updates every ms or so says
+             * little over it, so fold it into the newest point instead of plotting a spike or a zero */
+            s->last_de_uj += de;
+            s->last_dt_ns += dt;
+            s->t_ns[s->n - 1] = now - s->t0_ns;
+            s->mw[s->n - 1] = s->last_de_uj / (double)s->last_dt_ns * 1e6;
+        } else {
+            s->last_de_uj = de;
+            s->last_dt_ns = dt;
+            append(s, now - s->t0_ns, de / (double)dt * 1e6);
+        }
     } else {
         s->energy_uj += 0.5 * (s->prev_mw + raw.value[0]) * (double)dt * 1e-6;
         s->prev_mw = raw.value[0];
@@ -124,14 +137,23 @@ static void *sampler_main(void *arg) {
 }
 
 et_status et_sampler_create(et_power_source *src, int interval_ms, et_power_sampler **out, et_err *err) {
+    return et_sampler_create_with(src, interval_ms, TIMELINE_CAP, out, err);
+}
+
+et_status et_sampler_create_with(et_power_source *src, int interval_ms, int timeline_cap, et_power_sampler **out,
+                                 et_err *err) {
     *out = NULL;
+    if (timeline_cap < 2)
+        timeline_cap = 2;
     et_power_sampler *s = calloc(1, sizeof *s);
     if (!s)
         return et_fail(err, ET_E_NOMEM, "out of memory for the power sampler");
     s->src = src;
     s->base_interval_ms = interval_ms > 0 ? interval_ms : src->interval_ms > 0 ? src->interval_ms : 100;
+    if (s->base_interval_ms < src->min_interval_ms)
+        s->base_interval_ms = src->min_interval_ms;
     s->interval_ms = s->base_interval_ms;
-    s->cap = TIMELINE_CAP;
+    s->cap = timeline_cap;
     s->t_ns = malloc((size_t)s->cap * sizeof *s->t_ns);
     s->mw = malloc((size_t)s->cap * sizeof *s->mw);
     pthread_condattr_t ca;
@@ -156,6 +178,8 @@ int et_sampler_start(et_power_sampler *s) {
     s->n = 0;
     s->have_prev = false;
     s->energy_uj = 0;
+    s->last_de_uj = 0;
+    s->last_dt_ns = 0;
     s->n_taken = s->n_failed = s->last_errno = 0;
     s->t0_ns = s->t_last_ns = 0;
     s->stop_requested = false;
@@ -194,6 +218,12 @@ void et_sampler_read(const et_power_sampler *s, int iterations, et_power_info *o
         snprintf(out->why, sizeof out->why, "%s: %d of %d samples read%s%s", s->src->label, s->n_taken,
                  s->n_taken + s->n_failed, s->last_errno ? ", last error " : "",
                  s->last_errno ? et_errno_name(s->last_errno) : "");
+        return;
+    }
+    if (s->src->kind == ET_POWER_ENERGY && s->energy_uj <= 0 && window_s >= 0.05) {
+        out->status = ET_AVAIL_UNSUPPORTED;
+        snprintf(out->why, sizeof out->why, "%s: the energy counter did not advance in %.0f ms (a VM exposing "
+                 "RAPL without the hardware, or a frozen sensor)", s->src->label, window_s * 1e3);
         return;
     }
     out->status = ET_AVAIL_OK;

@@ -28,7 +28,8 @@
 typedef struct et_profiler_config {
     bool counters, power, memory, thermal;   /* each source can be switched off */
     const char *events;        /* NULL: the default set; else a comma list of libpfm4 names */
-    int power_interval_ms;     /* sampler period; 0: a per-source default that respects update_interval */
+    int power_interval_ms;     /* sampler period; 0: a per-source default that respects update_interval
+                                  (a shorter period than the sensor's update_interval is raised to it) */
 } et_profiler_config;
 
 /* Everything on, default events, default sampling. */
@@ -101,14 +102,5 @@ void et_doctor_json(const et_doctor_report *r, et_json *j);
 /* Lists the libpfm4 PMUs and events this machine offers (for `--events list` and `doctor --events`), marking
  * what the kernel refuses here. ET_E_IO for a bad EDGETUNE_SYSROOT, ET_E_RUNTIME when libpfm4 fails. */
 et_status et_counters_list_events(FILE *out, et_err *err);
-
-/* --- presenting a result's profiler sections (bench output, show, TUI) --------------------------------------- */
-/* Writes the members "memory", "counters", "power" and "thermal" into the JSON object being written. Each is an
- * object with "status" and "why" (null when all is well), so a missing measurement says why. */
-void et_profile_json(et_json *j, const et_result *r);
-/* Human-readable lines for the same sections. */
-void et_profile_print(FILE *out, const et_result *r);
-/* Instructions per cycle from the result's counters; NaN unless both were counted. */
-double et_result_ipc(const et_result *r);
 
 #endif

@@ -45,6 +45,59 @@ static void copy_layers(et_plan *plan, et_result *r) {
     }
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median latency of n iterations (timings into buf). ET_OK or the run's error. */
+static et_status timed_median(et_plan *plan, int n, double *buf, const volatile int *cancel, double *median,
+                              et_err *err) {
+    for (int i = 0; i < n; i++) {
+        double t0 = now_ms();
+        et_status st = et_plan_run(plan, cancel, err);
+        if (st != ET_OK)
+            return st;
+        buf[i] = now_ms() - t0;
+    }
+    qsort(buf, (size_t)n, sizeof *buf, cmp_double);
+    *median = buf[n / 2];
+    return ET_OK;
+}
+
+/* The cost of the profilers on latency: rounds of n iterations with them off, then on, alternating so that
+ * drift (clocks, neighbours) hits both; the result is the median over rounds of on/off - 1, in percent. */
+static et_status measure_overhead(et_plan *plan, et_profilers *prof, const pid_t *tids, int n_tids, int n, int rounds,
+                                  const volatile int *cancel, double *pct, et_err *err) {
+    double *buf = malloc((size_t)n * sizeof *buf), *ratios = malloc((size_t)rounds * sizeof *ratios);
+    et_status st = ET_OK;
+    if (!buf || !ratios) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory");
+        goto done;
+    }
+    et_result scratch;
+    et_result_init(&scratch);
+    for (int k = 0; k < rounds && st == ET_OK; k++) {
+        double off, on;
+        if ((st = timed_median(plan, n, buf, cancel, &off, err)) != ET_OK)
+            break;
+        et_profilers_start(prof, tids, n_tids);
+        st = timed_median(plan, n, buf, cancel, &on, err);
+        et_profilers_stop(prof);
+        et_profilers_read(prof, n, &scratch);
+        ratios[k] = off > 0 ? (on / off - 1.0) * 100.0 : 0.0;
+    }
+    et_result_free(&scratch);
+    if (st == ET_OK) {
+        qsort(ratios, (size_t)rounds, sizeof *ratios, cmp_double);
+        *pct = ratios[rounds / 2];
+    }
+done:
+    free(buf);
+    free(ratios);
+    return st;
+}
+
 et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, et_err *err) {
     et_plan *plan = et_session_plan(s);
     if (!plan)
@@ -105,6 +158,9 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
             et_profilers_stop(prof);
             et_profilers_read(prof, n, r);
         }
+        if (st == ET_OK && prof && cfg->overhead_rounds > 0)
+            st = measure_overhead(plan, prof, tids, n_tids, cfg->iters > 10 ? cfg->iters : 10, cfg->overhead_rounds,
+                                  cfg->cancel, &r->profiler_overhead_pct, err);
     }
     et_profilers_close(prof);
     r->iters = n;

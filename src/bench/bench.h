@@ -15,6 +15,8 @@ typedef struct et_bench_config {
     bool profilers;      /* counters, power, memory, thermal around the timed loop (default true) */
     et_profiler_config prof;
     bool layers;         /* copy the per-layer profile (the session must time layers) */
+    int overhead_rounds; /* > 0: afterwards, alternate this many rounds of `iters` iterations with profilers off
+                            and on, and store the latency cost of profiling in profiler_overhead_pct */
     const volatile int *cancel; /* non-zero stops the run between iterations: status "aborted" */
     /* called after each timed iteration from the measuring thread; may be NULL */
     void (*progress)(void *ctx, int done, int total, double last_ms);

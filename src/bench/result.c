@@ -73,13 +73,14 @@ static bool dup_array(void **dst, const void *src, size_t n, size_t elem) {
 
 bool et_result_copy(et_result *dst, const et_result *src) {
     *dst = *src;
-    bool ok = dup_array((void **)&dst->samples_ms, src->samples_ms, (size_t)src->n_samples, sizeof(double)) &
-              dup_array((void **)&dst->counters, src->counters, (size_t)src->n_counters, sizeof(et_counter)) &
-              dup_array((void **)&dst->power.samples, src->power.samples, (size_t)src->power.n_samples,
-                        sizeof(et_power_sample)) &
-              dup_array((void **)&dst->fidelity.outputs, src->fidelity.outputs, (size_t)src->fidelity.n_outputs,
-                        sizeof(et_output_fidelity)) &
-              dup_array((void **)&dst->layers, src->layers, (size_t)src->n_layers, sizeof(et_layer_profile));
+    /* every array is attempted (so each pointer is either a copy or NULL) before judging success */
+    bool ok = dup_array((void **)&dst->samples_ms, src->samples_ms, (size_t)src->n_samples, sizeof(double));
+    ok = dup_array((void **)&dst->counters, src->counters, (size_t)src->n_counters, sizeof(et_counter)) && ok;
+    ok = dup_array((void **)&dst->power.samples, src->power.samples, (size_t)src->power.n_samples,
+                   sizeof(et_power_sample)) && ok;
+    ok = dup_array((void **)&dst->fidelity.outputs, src->fidelity.outputs, (size_t)src->fidelity.n_outputs,
+                   sizeof(et_output_fidelity)) && ok;
+    ok = dup_array((void **)&dst->layers, src->layers, (size_t)src->n_layers, sizeof(et_layer_profile)) && ok;
     if (!ok) {
         et_result_free(dst);
         et_result_init(dst);
@@ -125,6 +126,22 @@ void et_latency_stats_compute(const double *samples_ms, int n, et_latency_stats 
     out->cv = mean > 0 ? out->std_ms / mean : 0.0;
     out->throughput_ips = mean > 0 ? 1000.0 / mean : 0.0;
     free(s);
+}
+
+static const et_counter *find_counter(const et_result *r, const char *label) {
+    for (int i = 0; i < r->n_counters; i++)
+        if (strcmp(r->counters[i].label, label) == 0)
+            return &r->counters[i];
+    return NULL;
+}
+
+static bool counted(const et_counter *c) { return c && c->status == ET_AVAIL_OK && c->running_ns > 0; }
+
+double et_result_ipc(const et_result *r) {
+    const et_counter *cyc = find_counter(r, "cycles"), *ins = find_counter(r, "instructions");
+    if (!counted(cyc) || !counted(ins) || cyc->value <= 0)
+        return NAN;
+    return ins->value / cyc->value;
 }
 
 void et_uuid_v4(char out[ET_UUID_LEN + 1]) {

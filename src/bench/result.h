@@ -185,6 +185,10 @@ bool et_result_copy(et_result *dst, const et_result *src);
 /* Fills stats from samples (sorted copy; percentiles by linear interpolation). n == 0 gives all zeros. */
 void et_latency_stats_compute(const double *samples_ms, int n, et_latency_stats *out);
 
+/* Instructions per cycle from the result's counters ("cycles" and "instructions" labels); NaN unless both were
+ * counted (status ok and running time > 0). */
+double et_result_ipc(const et_result *r);
+
 /* A fresh random version-4 UUID, 36 characters plus NUL. */
 void et_uuid_v4(char out[ET_UUID_LEN + 1]);
 

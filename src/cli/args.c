@@ -44,6 +44,8 @@ bool et_args_value(et_args *a, const char *name, const char **value) {
 }
 
 bool et_args_positional(et_args *a, const char **slot) {
+    if (a->failed) /* an earlier matcher already reported this word */
+        return false;
     const char *w = a->argv[a->i];
     if (!a->only_positional && strcmp(w, "--") == 0) {
         a->only_positional = true;

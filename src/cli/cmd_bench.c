@@ -42,6 +42,8 @@ static void usage(FILE *out) {
             "  --events LIST      perf counter events (libpfm4 names, comma separated); 'list' shows them\n"
             "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
             "  --no-fidelity      skip the comparison with the fp32 baseline\n"
+            "  --overhead R       also measure what profiling costs: R rounds of --iters iterations with the\n"
+            "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n"
             "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
             "  --calib DIR        calibration inputs for 8-bit activations; default <model>.calib/\n\n");
     fputs(et_tensor_help, out);
@@ -104,6 +106,10 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
             cfg.prof.events = v;
         } else if (et_args_flag(&a, "--no-profilers")) {
             cfg.profilers = false;
+        } else if (et_args_value(&a, "--overhead", &v)) {
+            if (!et_cli_parse_long("bench", "--overhead", v, 1, 1000, &l))
+                return 2;
+            cfg.overhead_rounds = (int)l;
         } else if (et_args_flag(&a, "--no-fidelity")) {
             cfg.fidelity = false;
         } else if (et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {

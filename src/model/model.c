@@ -86,7 +86,8 @@ et_status et_model_load_bound(const char *path, const et_load_options *opt, cons
         goto fail;
     }
     if (!o.no_fusion &&
-        ((st = et_pass_fold_batchnorm(g, err)) != ET_OK || (st = et_pass_fuse_activations(g, err)) != ET_OK)) {
+        ((st = et_pass_fuse_pad(g, err)) != ET_OK || (st = et_pass_fold_batchnorm(g, err)) != ET_OK ||
+         (st = et_pass_fuse_activations(g, err)) != ET_OK)) {
         et_err_prefix(err, "%s: ", m->name);
         goto fail;
     }

@@ -248,7 +248,8 @@ static et_status parse_tensor(reader *r, et_pb pb, tensor_fields *tf) {
     size_t esize = et_dtype_size(tf->t.dtype), nbytes;
     if (numel < 0 || !et_mul_size((size_t)numel, esize, &nbytes) || nbytes > MAX_TENSOR_BYTES) {
         char sb[128];
-        return et_fail(r->err, ET_E_INPUT, "%s: tensor '%s' claims an absurd size (%s %s); the model is damaged",
+        return et_fail(r->err, ET_E_INPUT,
+                       "%s: tensor '%s' claims %s %s, beyond the 16 GiB edgetune accepts; the model is damaged",
                        r->m->name, tname, et_shape_str(&tf->t.shape, sb, sizeof sb), et_dtype_name(tf->t.dtype));
     }
     tf->t.nbytes = nbytes;

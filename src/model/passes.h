@@ -36,6 +36,9 @@ et_status et_pass_infer_and_fold(et_graph *g, et_err *err);
 /* Removes Identity and inference-mode Dropout, then nodes whose outputs nobody uses; compacts. */
 et_status et_pass_dce(et_graph *g, et_err *err);
 
+/* Folds a zero constant-mode Pad (spatial dims only) into the Conv it feeds. */
+et_status et_pass_fuse_pad(et_graph *g, et_err *err);
+
 /* Folds BatchNormalization into the Conv (or ConvTranspose) that feeds it when that Conv has no other user. */
 et_status et_pass_fold_batchnorm(et_graph *g, et_err *err);
 

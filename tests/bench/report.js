@@ -13,7 +13,11 @@ const path = require('path');
 
 function lastJson(file) {
   if (!fs.existsSync(file)) return null;
-  const lines = fs.readFileSync(file, 'utf8').split('\n').reverse();
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text); /* the whole output: edgetune bench --json prints one (pretty) object */
+  } catch (e) { /* else the last line that is an object */ }
+  const lines = text.split('\n').reverse();
   for (const l of lines) {
     const t = l.trim();
     if (!t.startsWith('{')) continue;

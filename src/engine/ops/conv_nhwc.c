@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/nhwc/conv2d.h"
+#include "engine/ops/act_map.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
 
@@ -68,29 +69,6 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     return et_conv2d_nhwc_run(p->op, ctx->pool, err);
 }
 
-/* Maps the fused activation onto the operator's clamp and post-op. */
-static et_status set_activation(const et_node *n, et_conv2d_nhwc_params *cp, et_err *err) {
-    const et_activation *a = &n->act;
-    switch (a->kind) {
-    case ET_ACT_NONE: return ET_OK;
-    case ET_ACT_RELU: cp->clamp = true, cp->out_min = 0.0f, cp->out_max = INFINITY; return ET_OK;
-    case ET_ACT_CLIP: cp->clamp = true, cp->out_min = a->alpha, cp->out_max = a->beta; return ET_OK;
-    case ET_ACT_HARD_SWISH: cp->post = true, cp->post_op = ET_UNARY_HSWISH; return ET_OK;
-    case ET_ACT_SIGMOID: cp->post = true, cp->post_op = ET_UNARY_SIGMOID; return ET_OK;
-    case ET_ACT_TANH: cp->post = true, cp->post_op = ET_UNARY_TANH; return ET_OK;
-    case ET_ACT_HARD_SIGMOID:
-        cp->post = true, cp->post_op = ET_UNARY_HSIGMOID;
-        cp->post_params.alpha = a->alpha, cp->post_params.beta = a->beta;
-        return ET_OK;
-    case ET_ACT_LEAKY_RELU:
-        cp->post = true, cp->post_op = ET_UNARY_LRELU;
-        cp->post_params.alpha = a->alpha;
-        return ET_OK;
-    default:
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation %s is not supported", et_act_name(a->kind));
-    }
-}
-
 static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
     et_window w;
     et_status st = geometry(g, n, &w, err);
@@ -107,8 +85,11 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     cp.pad_top = (size_t)w.pad0[1], cp.pad_left = (size_t)w.pad0[2];
     cp.pad_bottom = (size_t)w.pad1[1], cp.pad_right = (size_t)w.pad1[2];
     cp.residual = inst->n_in > 3 && inst->in[3].data != NULL;
-    if ((st = set_activation(n, &cp, err)) != ET_OK)
+    et_kernel_act ka;
+    if ((st = et_act_to_kernel(n, &n->act, &ka, err)) != ET_OK)
         return st;
+    cp.clamp = ka.clamp, cp.out_min = ka.out_min, cp.out_max = ka.out_max;
+    cp.post = ka.post, cp.post_op = ka.post_op, cp.post_params = ka.post_params;
     params *p = calloc(1, sizeof *p);
     if (!p)
         return et_fail(err, ET_E_NOMEM, "out of memory");

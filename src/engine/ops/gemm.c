@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/fc_fast.h"
 #include "engine/ops/nn_util.h"
 #include "engine/ops/ops.h"
 
@@ -127,6 +128,9 @@ static et_status gemm_run_generic(const et_op_inst *inst, et_exec_ctx *ctx, et_e
 }
 
 static et_status gemm_prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
+    et_status fst;
+    if (et_fc_fast_prepare(g, n, inst, &fst, err))
+        return fst;
     gemm_params *p = calloc(1, sizeof *p);
     if (!p)
         return et_fail(err, ET_E_NOMEM, "out of memory");
@@ -323,6 +327,9 @@ static et_status mm_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
 }
 
 static et_status mm_prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
+    et_status fst;
+    if (et_fc_fast_prepare(g, n, inst, &fst, err))
+        return fst;
     mm_params *p = calloc(1, sizeof *p);
     if (!p)
         return et_fail(err, ET_E_NOMEM, "out of memory");

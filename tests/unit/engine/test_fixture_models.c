@@ -10,49 +10,7 @@
 #include "et_test.h"
 #include "model/model.h"
 #include "op_harness.h"
-#include "util/mapped_file.h"
-
-/* A minimal .npy reader (v1/v2, little-endian, C order): float32, int64 and int32. */
-typedef struct npy {
-    et_mapped_file f;
-    et_dtype dtype;
-    et_shape shape;
-    const void *data;
-} npy;
-
-static bool npy_open(const char *path, npy *n) {
-    et_err err = {0};
-    memset(n, 0, sizeof *n);
-    if (et_mapped_file_open(path, &n->f, &err) != ET_OK)
-        return false;
-    const unsigned char *p = n->f.data;
-    if (n->f.size < 12 || memcmp(p, "\x93NUMPY", 6) != 0)
-        return false;
-    size_t hlen = p[6] == 1 ? (size_t)(p[8] | p[9] << 8) : (size_t)(p[8] | p[9] << 8 | p[10] << 16 | p[11] << 24);
-    size_t hoff = p[6] == 1 ? 10 : 12;
-    if (hoff + hlen > n->f.size)
-        return false;
-    char h[512] = "";
-    memcpy(h, p + hoff, hlen < sizeof h - 1 ? hlen : sizeof h - 1);
-    n->dtype = strstr(h, "'<f4'") ? ET_DT_F32 : strstr(h, "'<i8'") ? ET_DT_I64 : strstr(h, "'<i4'") ? ET_DT_I32
-                                                                                                       : ET_DT_UNDEFINED;
-    const char *s = strstr(h, "'shape': (");
-    if (n->dtype == ET_DT_UNDEFINED || !s || strstr(h, "'fortran_order': True"))
-        return false;
-    s += 10;
-    while (*s && *s != ')') {
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (end == s)
-            break;
-        n->shape.dim[n->shape.rank++] = v;
-        s = end;
-        while (*s == ',' || *s == ' ')
-            s++;
-    }
-    n->data = p + hoff + hlen;
-    return hoff + hlen + (size_t)et_shape_numel(&n->shape) * et_dtype_size(n->dtype) <= n->f.size;
-}
+#include "util/npy.h"
 
 /* Path of input/output k of model `name`: <name>.<kind>.npy or <name>.<kind>.<k>.npy. */
 static bool io_path(const char *dir, const char *name, const char *kind, int k, int count_hint, char *out,
@@ -78,14 +36,14 @@ static bool check_model(const char *dir, const char *name, int threads, char *wh
     o.threads = threads;
     et_plan *p = NULL;
     bool ok = false;
-    npy in[8] = {0}, out = {0};
+    et_npy in[8] = {0}, out = {0};
     int n_in = 0;
     if (et_plan_create(m->graph, &o, &p, &err) != ET_OK) {
         snprintf(why, why_len, "plan: %s", err.msg);
         goto done;
     }
     for (; n_in < et_plan_n_inputs(p) && n_in < 8; n_in++) {
-        if (!io_path(dir, name, "input", n_in, et_plan_n_inputs(p), path, sizeof path) || !npy_open(path, &in[n_in])) {
+        if (!io_path(dir, name, "input", n_in, et_plan_n_inputs(p), path, sizeof path) || et_npy_read(path, &in[n_in], &err) != ET_OK) {
             snprintf(why, why_len, "cannot read %s", path);
             n_in++;
             goto done;
@@ -105,7 +63,7 @@ static bool check_model(const char *dir, const char *name, int threads, char *wh
     }
     ok = true;
     for (int k = 0; k < et_plan_n_outputs(p) && ok; k++) {
-        if (!io_path(dir, name, "output", k, et_plan_n_outputs(p), path, sizeof path) || !npy_open(path, &out)) {
+        if (!io_path(dir, name, "output", k, et_plan_n_outputs(p), path, sizeof path) || et_npy_read(path, &out, &err) != ET_OK) {
             snprintf(why, why_len, "cannot read %s", path);
             ok = false;
             break;
@@ -128,11 +86,11 @@ static bool check_model(const char *dir, const char *name, int threads, char *wh
                 ok = false;
             }
         }
-        et_mapped_file_close(&out.f);
+        et_npy_free(&out);
     }
 done:
     for (int i = 0; i < n_in; i++)
-        et_mapped_file_close(&in[i].f);
+        et_npy_free(&in[i]);
     et_plan_free(p);
     et_model_free(m);
     return ok;

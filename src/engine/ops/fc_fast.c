@@ -1,0 +1,106 @@
+/* fc_fast.c: Gemm and MatMul with a constant float32 B on the packed GEMM kernels (src/engine/nhwc/matmul.h).
+ *
+ * Gemm qualifies when transA = 0, alpha = 1 and C is absent or a constant bias row ([N] or [1,N]); MatMul when
+ * B is a constant [K,N] matrix (A's leading dims fold into rows). Everything else stays on the reference
+ * implementation in gemm.c, which is also the oracle for this path in the tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/nhwc/matmul.h"
+#include "engine/ops/act_map.h"
+#include "engine/ops/fc_fast.h"
+
+typedef struct fc_params {
+    et_fully_connected *op;
+    size_t rows;
+} fc_params;
+
+static void fc_release(et_op_inst *inst) {
+    fc_params *p = inst->params;
+    if (p)
+        et_fully_connected_destroy(p->op);
+    free(p);
+}
+
+static et_status fc_bind(et_op_inst *inst, et_err *err) {
+    fc_params *p = inst->params;
+    return et_fully_connected_setup(p->op, p->rows, inst->in[0].data, inst->out[0].data, err);
+}
+
+static et_status fc_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
+    const fc_params *p = inst->params;
+    return et_fully_connected_run(p->op, ctx->pool, err);
+}
+
+/* The bias row of a Gemm (beta * C) when C is a constant [N] or [1,N]; *ok false when C does not qualify. */
+static float *gemm_bias(const et_graph *g, const et_node *n, const et_op_inst *inst, int64_t cols, bool *ok) {
+    *ok = true;
+    if (inst->n_in < 3 || n->inputs[2] < 0)
+        return NULL;
+    const et_value *c = et_node_cin(g, n, 2);
+    bool row = c->kind == ET_VAL_CONST && c->dtype == ET_DT_F32 && et_shape_numel(&c->shape) == cols &&
+               (c->shape.rank == 1 || (c->shape.rank == 2 && c->shape.dim[0] == 1));
+    if (!row) {
+        *ok = false;
+        return NULL;
+    }
+    float *b = malloc((size_t)cols * sizeof *b);
+    if (!b) {
+        *ok = false;
+        return NULL;
+    }
+    float beta = et_node_attr_float(n, "beta", 1.0f);
+    const float *src = inst->in[2].data;
+    for (int64_t i = 0; i < cols; i++)
+        b[i] = beta * src[i];
+    return b;
+}
+
+bool et_fc_fast_prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_status *st, et_err *err) {
+    const et_value *bv = et_node_cin(g, n, 1);
+    if (inst->in[0].dtype != ET_DT_F32 || !bv || bv->kind != ET_VAL_CONST || bv->dtype != ET_DT_F32 ||
+        bv->shape.rank != 2 || inst->in[0].shape.rank < 2 || !inst->in[1].data)
+        return false;
+    bool gemm = n->op == ET_OP_GEMM;
+    bool tb = gemm && et_node_attr_int(n, "transB", 0) != 0;
+    if (gemm && (et_node_attr_int(n, "transA", 0) != 0 || et_node_attr_float(n, "alpha", 1.0f) != 1.0f))
+        return false;
+    const et_shape *as = &inst->in[0].shape;
+    int64_t k = as->dim[as->rank - 1], cols = bv->shape.dim[tb ? 0 : 1];
+    if (bv->shape.dim[tb ? 1 : 0] != k || k <= 0 || cols <= 0)
+        return false;
+    bool bias_ok;
+    float *bias = gemm ? gemm_bias(g, n, inst, cols, &bias_ok) : (bias_ok = true, NULL);
+    if (!bias_ok)
+        return false;
+    et_kernel_act ka;
+    if (et_act_to_kernel(n, &n->act, &ka, NULL) != ET_OK) {
+        free(bias);
+        return false;
+    }
+    et_fully_connected_params fp = {.in_features = (size_t)k, .out_features = (size_t)cols, .weights_kn = !tb,
+                                    .clamp = ka.clamp, .out_min = ka.out_min, .out_max = ka.out_max,
+                                    .post = ka.post, .post_op = ka.post_op, .post_params = ka.post_params};
+    fc_params *p = calloc(1, sizeof *p);
+    if (!p) {
+        free(bias);
+        *st = et_fail(err, ET_E_NOMEM, "out of memory");
+        return true;
+    }
+    p->rows = (size_t)(et_shape_numel(as) / k);
+    *st = et_fully_connected_create(&fp, inst->in[1].data, bias, &p->op, err);
+    free(bias);
+    if (*st != ET_OK) {
+        free(p);
+        return true;
+    }
+    inst->params = p;
+    inst->release = fc_release;
+    inst->bind = fc_bind;
+    inst->run = fc_run;
+    inst->packed_bytes = (int64_t)et_fully_connected_packed_bytes(p->op);
+    inst->packed_inputs = gemm && inst->n_in > 2 && n->inputs[2] >= 0 ? 0x6u : 0x2u;
+    snprintf(inst->kernel, sizeof inst->kernel, "%s", et_fully_connected_kernel_name(p->op));
+    return true;
+}
