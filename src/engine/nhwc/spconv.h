@@ -51,6 +51,7 @@ size_t et_spconv_count_nonzeros(const float *w, size_t out_channels, size_t in_c
 et_status et_spconv_nhwc_create(const et_spconv_nhwc_params *params, const float *weights, size_t w_stride_o,
                                 size_t w_stride_i, const float *bias, et_spconv_nhwc **out, et_err *err);
 
+/* Frees the operator and what it owns; NULL is a no-op. */
 void et_spconv_nhwc_destroy(et_spconv_nhwc *op);
 
 /* Binds `pixels` input pixels (all images and rows of a batch together: a 1x1 convolution does not care) and

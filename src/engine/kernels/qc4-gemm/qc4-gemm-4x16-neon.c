@@ -200,25 +200,9 @@ ET_QGEMM_UKERNEL(et_qc4_gemm_ukernel_4x16__neon) {
         }
         const float *s = (const float *)(const void *)(panel + 16 * 4 + weight_bytes);
         panel += 16 * 8 + weight_bytes;
-        for (size_t half = 0; half < 2; half++) {
-            const size_t col = 8 * half, n = nc - col < 8 ? nc - col : 8;
-            if (nc <= col)
-                break;
-            const float32x4_t s0 = vld1q_f32(s + col), s1 = vld1q_f32(s + col + 4);
-            int8x8_t o[4];
-            for (size_t i = 0; i < 4; i++) /* every residual row read before any output row is written */
-                o[i] = et_qneon_requant8(acc[i][2 * half], acc[i][2 * half + 1], s0, s1, rr[i] ? rr[i] + col : NULL, n,
-                                         params);
-            for (size_t i = 4; i-- > 0;)
-                et_qneon_store8(cr[i] + col, o[i], n);
-        }
+        et_qneon_store_4rows(acc, s, 16, nc, cr, rr, params);
         if (nc <= 16)
             return;
         nc -= 16;
-        for (size_t i = 0; i < 4; i++) {
-            cr[i] += 16;
-            if (rr[i])
-                rr[i] += 16;
-        }
     }
 }

@@ -50,6 +50,28 @@ static inline int8x8_t et_qneon_requant8(int32x4_t acc0, int32x4_t acc1, float32
     return vqmovn_s16(vqaddq_s16(v, vdupq_n_s16((int16_t)p->out_zp)));
 }
 
+/* The end of a 4-row panel of nr (8 or 16) columns: requantizes acc (row i, columns 4v..4v+3 in acc[i][v]) with
+ * the panel's scales s, stores the first min(nc, nr) columns of each row and moves every row pointer nr columns
+ * on. Each 8-column half reads all residual rows before it writes any output row, so r may be c. */
+static inline void et_qneon_store_4rows(int32x4_t acc[4][4], const float *s, size_t nr, size_t nc, int8_t *cr[4],
+                                        const int8_t *rr[4], const et_qs8_requant_params *params) {
+    for (size_t col = 0; col < nr && col < nc; col += 8) {
+        const size_t n = nc - col < 8 ? nc - col : 8;
+        const float32x4_t s0 = vld1q_f32(s + col), s1 = vld1q_f32(s + col + 4);
+        int8x8_t o[4];
+        for (size_t i = 0; i < 4; i++)
+            o[i] = et_qneon_requant8(acc[i][col / 4], acc[i][col / 4 + 1], s0, s1, rr[i] ? rr[i] + col : NULL, n,
+                                     params);
+        for (size_t i = 4; i-- > 0;)
+            et_qneon_store8(cr[i] + col, o[i], n);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        cr[i] += nr;
+        if (rr[i])
+            rr[i] += nr;
+    }
+}
+
 /* Row pointers of an MR-row tile: rows i >= mr alias row mr - 1. */
 #define ET_QNEON_ROWS(MR, T, base, stride, out)                                                              \
     do {                                                                                                     \

@@ -12,7 +12,7 @@ ET_QIGEMM_UKERNEL(et_qc8_igemm_ukernel_4x8__neon) {
     const uint8_t *panel = w;
     const size_t weight_bytes = (ks * kc * 8 + 3) / 4 * 4;
     for (;;) {
-        int32x4_t acc[4][2];
+        int32x4_t acc[4][4]; /* columns 4v..4v+3 in [i][v]; only v < 2 used */
         for (size_t v = 0; v < 2; v++) {
             const int32x4_t b = vld1q_s32((const int32_t *)(const void *)panel + 4 * v);
             acc[0][v] = acc[1][v] = acc[2][v] = acc[3][v] = b;
@@ -131,25 +131,9 @@ ET_QIGEMM_UKERNEL(et_qc8_igemm_ukernel_4x8__neon) {
         }
         const float *s = (const float *)(const void *)(panel + 8 * 4 + weight_bytes);
         panel += 8 * 8 + weight_bytes;
-        for (size_t half = 0; half < 1; half++) {
-            const size_t col = 8 * half, n = nc - col < 8 ? nc - col : 8;
-            if (nc <= col)
-                break;
-            const float32x4_t s0 = vld1q_f32(s + col), s1 = vld1q_f32(s + col + 4);
-            int8x8_t o[4];
-            for (size_t i = 0; i < 4; i++) /* every residual row read before any output row is written */
-                o[i] = et_qneon_requant8(acc[i][2 * half], acc[i][2 * half + 1], s0, s1, rr[i] ? rr[i] + col : NULL, n,
-                                         params);
-            for (size_t i = 4; i-- > 0;)
-                et_qneon_store8(cr[i] + col, o[i], n);
-        }
+        et_qneon_store_4rows(acc, s, 8, nc, cr, rr, params);
         if (nc <= 8)
             return;
         nc -= 8;
-        for (size_t i = 0; i < 4; i++) {
-            cr[i] += 8;
-            if (rr[i])
-                rr[i] += 8;
-        }
     }
 }
