@@ -20,7 +20,10 @@
 #include "engine/cpu.h"
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
+#include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 #include "engine/nhwc/conv2d.h"
+#include "engine/nhwc/matmul.h"
+#include "engine/nhwc/pool2d.h"
 #include "engine/nhwc/qconv2d.h"
 #include "engine/nhwc/spconv.h"
 #include "engine/threadpool.h"
@@ -238,6 +241,273 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
 }
 
 
+/* --- 3. whole networks ------------------------------------------------------------------------------------ */
+/* MobileNetV2 and ResNet-50 at 224x224 built from the operators and run back to back, activations rotating
+ * through 5 buffers as in an engine arena. Variants: fp32; int8 (all convolutions, residual adds fused; the
+ * input quantized once, and dequantized before the fp32 pooling and classifier: no int8 pooling operator yet,
+ * so ResNet-50's max pool runs as dequantize + fp32 pool + quantize, costs included); fp32 with every 1x1
+ * convolution 90 % sparse (sparse kernels where et_spconv_nhwc_faster says so, dense otherwise). */
+typedef enum { V_FP32, V_INT8, V_SPARSE } net_variant;
+typedef enum { S_CONV, S_QCONV, S_SPCONV, S_MAXPOOL, S_GAP, S_FC, S_QUANT, S_DEQUANT } step_kind;
+typedef struct {
+    step_kind kind;
+    et_conv2d_nhwc *conv;
+    et_qconv2d_nhwc *qconv;
+    et_spconv_nhwc *sp;
+    et_pool2d_nhwc *pool;
+    et_fully_connected *fc;
+    size_t n, h, w, c;
+    void *in, *out;
+} net_step;
+enum { NET_STEPS = 160, NET_BUFS = 5, NET_BUF_BYTES = 112 * 112 * 96 * 4 };
+typedef struct {
+    net_variant v;
+    int bits;
+    net_step steps[NET_STEPS];
+    size_t count, sparse_layers, pw_layers;
+    double macs;
+    void *bufs[NET_BUFS];
+    et_qs8_quantize_params qp;
+    et_qs8_dequantize_params dq;
+    const et_qs8_vcvt_config *cvt;
+} net;
+
+static void *net_pick(net *n, const void *a, const void *b, const void *c) {
+    for (int i = 0; i < NET_BUFS; i++) {
+        if (!n->bufs[i])
+            n->bufs[i] = xalloc(NET_BUF_BYTES);
+        if (n->bufs[i] != a && n->bufs[i] != b && n->bufs[i] != c)
+            return n->bufs[i];
+    }
+    return NULL;
+}
+
+static net_step *net_add(net *n, step_kind k) {
+    if (n->count == NET_STEPS) {
+        fprintf(stderr, "qkernel_bench: network too long\n");
+        exit(1);
+    }
+    net_step *s = &n->steps[n->count++];
+    memset(s, 0, sizeof *s);
+    s->kind = k;
+    return s;
+}
+
+/* A convolution reading `in` (h x w x c), relu6 when relu_max > 0 (Relu for INFINITY), optional residual; the
+ * output goes to a buffer that is neither `in`, `residual` nor `keep`. */
+static void *net_conv(net *n, void *in, size_t *h, size_t *w, size_t *c, size_t oc, size_t k, size_t stride,
+                      size_t groups, float relu_max, void *residual, const void *keep) {
+    const size_t gic = *c / groups, wn = oc * gic * k * k;
+    net_step *s = net_add(n, S_CONV);
+    s->in = in, s->out = net_pick(n, in, residual, keep), s->h = *h, s->w = *w, s->c = *c;
+    et_err err = {0};
+    size_t oh = 0, ow = 0;
+    const int pointwise = k == 1 && stride == 1 && groups == 1;
+    if (n->v == V_INT8) {
+        et_qconv2d_nhwc_params q = {0};
+        q.in_channels = *c, q.out_channels = oc, q.groups = groups, q.kernel_h = q.kernel_w = k;
+        q.stride_h = q.stride_w = stride, q.pad_top = q.pad_left = q.pad_bottom = q.pad_right = k / 2;
+        q.x_scale = 0.05f, q.x_zp = -128, q.y_scale = 0.05f, q.y_zp = relu_max > 0 ? -128 : 0;
+        q.clamp = relu_max > 0, q.qmin = -128, q.qmax = 127, q.weight_bits = n->bits;
+        q.residual = residual != NULL, q.residual_scale = 0.05f, q.residual_zp = 0;
+        int8_t *wt = xalloc(wn);
+        float *ws = xalloc(oc * 4);
+        const int wmax = (1 << (n->bits - 1)) - 1;
+        for (size_t i = 0; i < wn; i++)
+            wt[i] = (int8_t)rand_int(-wmax, wmax);
+        for (size_t o = 0; o < oc; o++)
+            ws[o] = 0.01f;
+        s->kind = S_QCONV;
+        if (et_qconv2d_nhwc_create(&q, wt, ws, NULL, &s->qconv, &err) != ET_OK) {
+            fprintf(stderr, "qkernel_bench: %s\n", err.msg);
+            exit(1);
+        }
+        et_qconv2d_nhwc_output_size(s->qconv, *h, *w, &oh, &ow);
+        et_qconv2d_nhwc_setup(s->qconv, 1, *h, *w, in, s->out, residual, NULL, &err);
+        n->macs += (double)et_qconv2d_nhwc_macs(s->qconv);
+        et_aligned_free(wt), et_aligned_free(ws);
+    } else {
+        float *wt = xalloc(wn * 4), *bias = xalloc(oc * 4);
+        const int sparse = n->v == V_SPARSE && pointwise;
+        for (size_t i = 0; i < wn; i++)
+            wt[i] = (!sparse || rand_int(0, 9) == 0) ? (float)rand_int(-100, 100) * 1e-4f : 0.0f;
+        n->pw_layers += sparse;
+        if (sparse && et_spconv_nhwc_faster(*h * *w, *c, oc, et_spconv_count_nonzeros(wt, oc, *c, *c, 1))) {
+            et_spconv_nhwc_params sp = {0};
+            sp.in_channels = *c, sp.out_channels = oc;
+            sp.clamp = relu_max > 0, sp.out_min = 0.0f, sp.out_max = relu_max;
+            sp.residual = residual != NULL;
+            s->kind = S_SPCONV;
+            et_spconv_nhwc_create(&sp, wt, *c, 1, bias, &s->sp, &err);
+            et_spconv_nhwc_setup(s->sp, *h * *w, in, s->out, residual, &err);
+            oh = *h, ow = *w;
+            n->sparse_layers++;
+            n->macs += (double)(*h * *w * *c * oc);
+        } else {
+            et_conv2d_nhwc_params p = {0};
+            p.in_channels = *c, p.out_channels = oc, p.groups = groups, p.kernel_h = p.kernel_w = k;
+            p.stride_h = p.stride_w = stride, p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+            p.clamp = relu_max > 0, p.out_min = 0.0f, p.out_max = relu_max;
+            p.residual = residual != NULL;
+            if (et_conv2d_nhwc_create(&p, wt, bias, &s->conv, &err) != ET_OK) {
+                fprintf(stderr, "qkernel_bench: %s\n", err.msg);
+                exit(1);
+            }
+            et_conv2d_nhwc_output_size(s->conv, *h, *w, &oh, &ow);
+            et_conv2d_nhwc_setup(s->conv, 1, *h, *w, in, s->out, residual, NULL, &err);
+            n->macs += (double)et_conv2d_nhwc_macs(s->conv);
+        }
+        et_aligned_free(wt), et_aligned_free(bias);
+    }
+    *h = oh, *w = ow, *c = oc;
+    return s->out;
+}
+
+/* Converts between int8 and fp32 (int8 networks only; a no-op for the fp32 ones). */
+static void *net_cvt(net *n, step_kind k, void *in, size_t count, const void *keep) {
+    if (n->v != V_INT8)
+        return in;
+    net_step *s = net_add(n, k);
+    s->in = in, s->out = net_pick(n, in, keep, NULL), s->n = count;
+    return s->out;
+}
+
+static void net_tail(net *n, void *x, size_t h, size_t w, size_t c) {
+    x = net_cvt(n, S_DEQUANT, x, h * w * c, NULL);
+    net_step *g = net_add(n, S_GAP);
+    g->in = x, g->out = net_pick(n, x, NULL, NULL), g->h = h, g->w = w, g->c = c;
+    net_step *f = net_add(n, S_FC);
+    et_fully_connected_params p = {0};
+    p.in_features = c, p.out_features = 1000;
+    float *wt = xalloc(c * 1000 * 4);
+    et_err err = {0};
+    et_fully_connected_create(&p, wt, NULL, &f->fc, &err);
+    f->in = g->out, f->out = net_pick(n, g->out, NULL, NULL);
+    et_fully_connected_setup(f->fc, 1, f->in, f->out, &err);
+    n->macs += (double)(c * 1000);
+    et_aligned_free(wt);
+}
+
+static void build_mobilenet_v2(net *n, void *image) {
+    static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                                     {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    size_t h = 224, w = 224, c = 3;
+    void *x = net_cvt(n, S_QUANT, image, 224 * 224 * 3, NULL);
+    x = net_conv(n, x, &h, &w, &c, 32, 3, 2, 1, 6.0f, NULL, NULL);
+    for (int b = 0; b < 7; b++)
+        for (size_t r = 0; r < cfg[b][2]; r++) {
+            const size_t t = cfg[b][0], oc = cfg[b][1], stride = r == 0 ? cfg[b][3] : 1;
+            void *block_in = x;
+            const size_t in_c = c;
+            if (t != 1)
+                x = net_conv(n, x, &h, &w, &c, in_c * t, 1, 1, 1, 6.0f, NULL, block_in);
+            x = net_conv(n, x, &h, &w, &c, c, 3, stride, c, 6.0f, NULL, block_in);
+            x = net_conv(n, x, &h, &w, &c, oc, 1, 1, 1, 0.0f, stride == 1 && in_c == oc ? block_in : NULL, NULL);
+        }
+    x = net_conv(n, x, &h, &w, &c, 1280, 1, 1, 1, 6.0f, NULL, NULL);
+    net_tail(n, x, h, w, c);
+}
+
+static void build_resnet50(net *n, void *image) {
+    size_t h = 224, w = 224, c = 3;
+    void *x = net_cvt(n, S_QUANT, image, 224 * 224 * 3, NULL);
+    x = net_conv(n, x, &h, &w, &c, 64, 7, 2, 1, INFINITY, NULL, NULL);
+    x = net_cvt(n, S_DEQUANT, x, h * w * c, NULL);
+    net_step *mp = net_add(n, S_MAXPOOL);
+    et_pool2d_nhwc_params pp = {0};
+    pp.kind = ET_POOL_MAX, pp.channels = 64, pp.kernel_h = pp.kernel_w = 3, pp.stride_h = pp.stride_w = 2;
+    pp.pad_top = pp.pad_left = pp.pad_bottom = pp.pad_right = 1;
+    et_err err = {0};
+    et_pool2d_nhwc_create(&pp, &mp->pool, &err);
+    mp->in = x, mp->out = net_pick(n, x, NULL, NULL);
+    et_pool2d_nhwc_setup(mp->pool, 1, h, w, x, mp->out, &err);
+    x = mp->out, h = 56, w = 56;
+    x = net_cvt(n, S_QUANT, x, h * w * c, NULL);
+    static const size_t blocks[4] = {3, 4, 6, 3};
+    for (int st = 0; st < 4; st++)
+        for (size_t b = 0; b < blocks[st]; b++) {
+            const size_t width = (size_t)64 << st, stride = b == 0 && st > 0 ? 2 : 1;
+            void *shortcut = x;
+            size_t sh = h, sw = w, sc = c;
+            if (b == 0)
+                shortcut = net_conv(n, x, &sh, &sw, &sc, width * 4, 1, stride, 1, 0.0f, NULL, x);
+            void *y = net_conv(n, x, &h, &w, &c, width, 1, 1, 1, INFINITY, NULL, shortcut);
+            y = net_conv(n, y, &h, &w, &c, width, 3, stride, 1, INFINITY, NULL, shortcut);
+            x = net_conv(n, y, &h, &w, &c, width * 4, 1, 1, 1, INFINITY, shortcut, NULL);
+        }
+    net_tail(n, x, h, w, c);
+}
+
+static void net_run(net *n, et_threadpool *pool) {
+    et_err err = {0};
+    for (size_t i = 0; i < n->count; i++) {
+        net_step *s = &n->steps[i];
+        switch (s->kind) {
+        case S_CONV: et_conv2d_nhwc_run(s->conv, pool, &err); break;
+        case S_QCONV: et_qconv2d_nhwc_run(s->qconv, pool, &err); break;
+        case S_SPCONV: et_spconv_nhwc_run(s->sp, pool, &err); break;
+        case S_MAXPOOL: et_pool2d_nhwc_run(s->pool, pool, &err); break;
+        case S_GAP: et_global_avgpool_nhwc(1, s->h * s->w, s->c, s->in, 0, s->out, 0, -INFINITY, INFINITY, pool); break;
+        case S_FC: et_fully_connected_run(s->fc, pool, &err); break;
+        case S_QUANT: n->cvt->quantize(s->n, s->in, s->out, &n->qp); break;
+        case S_DEQUANT: n->cvt->dequantize(s->n, s->in, s->out, &n->dq); break;
+        }
+    }
+}
+
+static void net_free(net *n) {
+    for (size_t i = 0; i < n->count; i++) {
+        net_step *s = &n->steps[i];
+        et_conv2d_nhwc_destroy(s->conv);
+        et_qconv2d_nhwc_destroy(s->qconv);
+        et_spconv_nhwc_destroy(s->sp);
+        et_pool2d_nhwc_destroy(s->pool);
+        et_fully_connected_destroy(s->fc);
+    }
+    for (int i = 0; i < NET_BUFS; i++)
+        et_aligned_free(n->bufs[i]);
+}
+
+/* Runs the variants of one network alternately (so that machine noise hits them alike) and prints the medians. */
+static void bench_network(const char *name, void (*build)(net *, void *), const net_variant *vs, const int *bits,
+                          int count, et_threadpool *pool) {
+    net *nets = calloc((size_t)count, sizeof *nets);
+    float *image = xalloc(224 * 224 * 3 * 4);
+    for (int i = 0; i < count; i++) {
+        nets[i].v = vs[i], nets[i].bits = bits[i], nets[i].cvt = et_qs8_vcvt_config_get();
+        et_qs8_quantize_params_init(&nets[i].qp, 0.05f, -128, -128, 127);
+        nets[i].dq = (et_qs8_dequantize_params){0.05f, -128};
+        build(&nets[i], image);
+        net_run(&nets[i], pool);
+    }
+    enum { REPS = 15 };
+    const int reps = quick ? 5 : REPS;
+    double samples[8][REPS];
+    for (int r = 0; r < reps; r++)
+        for (int i = 0; i < count; i++) {
+            const double t0 = now_s();
+            net_run(&nets[i], pool);
+            samples[i][r] = now_s() - t0;
+        }
+    double base = 0;
+    for (int i = 0; i < count; i++) {
+        const double ms = median(samples[i], reps) * 1e3;
+        base = i == 0 ? ms : base;
+        char label[64];
+        if (vs[i] == V_INT8)
+            snprintf(label, sizeof label, "int8, %d-bit weights", bits[i]);
+        else if (vs[i] == V_SPARSE)
+            snprintf(label, sizeof label, "fp32, 1x1 90%% sparse (%zu/%zu)", nets[i].sparse_layers, nets[i].pw_layers);
+        else
+            snprintf(label, sizeof label, "fp32 dense");
+        printf("  %-12s %-34s %3zu steps %5.2f GMAC  median %8.2f ms  %5.2fx vs fp32 dense\n", name, label,
+               nets[i].count, nets[i].macs / 1e9, ms, base / ms);
+        net_free(&nets[i]);
+    }
+    free(nets);
+    et_aligned_free(image);
+}
+
 /* --- 4. sparse 1x1 ---------------------------------------------------------------------------------------- */
 typedef struct {
     const char *name;
@@ -354,6 +624,13 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
             if (!filter || strstr(layers[i].name, filter))
                 bench_layer(&layers[i], pools);
+    }
+    if (!section || section == 3) {
+        printf("\n3. Whole networks at 224x224, batch 1, 1 thread (medians of alternating runs):\n");
+        const net_variant mv[] = {V_FP32, V_INT8, V_INT8, V_INT8, V_SPARSE};
+        const int mb[] = {0, 8, 7, 4, 0};
+        bench_network("MobileNetV2", build_mobilenet_v2, mv, mb, 5, NULL);
+        bench_network("ResNet-50", build_resnet50, mv, mb, 4, NULL);
     }
     if (!section || section == 4) {
         printf("\n4. Sparse 1x1 convolution (f32-spmm) against the dense GEMM, 1 thread: ms, speed-up over dense, what "

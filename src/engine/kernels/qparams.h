@@ -11,7 +11,9 @@
  * Requantization, defined once (et_qs8_requantize below; every SIMD kernel computes exactly these fp32 steps,
  * so that SIMD and scalar results match bit for bit):
  *     f = (float)acc * scale                           (int32 -> fp32 rounds to nearest even)
- *     f = f + (float)(r - r_zp) * r_scale              (only with a fused int8 residual; two products, no FMA)
+ *     f = f + (float)(r - r_zp) * r_scale              (only with a fused int8 residual; two products, no FMA:
+ *                                                       the C code keeps each product in its own statement so that
+ *                                                       no compiler contracts it into an FMA)
  *     f = min(max(f, qmin - zp_y), qmax - zp_y)        (the clamp, in float, before rounding: no overflow)
  *     y = lrintf(f) + zp_y                             (round to nearest, ties to even: the default mode)
  * Clamping before rounding gives the same result as rounding first (the bounds are integers) and keeps every

@@ -4,8 +4,10 @@
  * pixels x nc output channels (gemm, igemm) or one piece of an output row (dwconv); nc is cut into
  * NR-multiples when there are too few pixel tiles for the threads, and when a group's packed weights outgrow
  * L2_BUDGET_BYTES the tasks go column block by column block. When the kernels read A in another format (int16,
- * uint8) or need k padded to their KR, a first parallel pass converts the input into scratch laid out
- * [image][pixel][group][kc_pad], the pad zeroed, and the gemm rows / indirection pointers then address that copy.
+ * uint8) or need k padded to their KR, the input is converted: a 1x1 (gemm) task converts its own MR rows into a
+ * stack buffer just before its kernel call (they stay in L1; no pass over memory), an igemm run first converts the
+ * whole input in a parallel pass into scratch laid out [image][pixel][group][kc_pad], the pad zeroed, which the
+ * indirection pointers address (each input pixel is read by several taps and tiles, so once is cheaper).
  * The int32 sum over k * taps is bounded by 255 * 127 * K, so K <= MAX_K keeps it inside int32. */
 #include "engine/nhwc/qconv2d.h"
 
@@ -20,7 +22,10 @@
 #include "engine/nhwc/indirection.h"
 #include "util/mem.h"
 
-enum { L2_BUDGET_BYTES = 256 * 1024, TASKS_PER_THREAD = 4, MAX_K = 66000, CONVERT_CHUNK_PIXELS = 256 };
+enum {
+    L2_BUDGET_BYTES = 256 * 1024, TASKS_PER_THREAD = 4, MAX_K = 66000, CONVERT_CHUNK_PIXELS = 256,
+    FUSED_A_BYTES = 32 * 1024, /* gemm tasks convert their own rows when MR rows fit here (in L1) */
+};
 
 struct et_qconv2d_nhwc {
     et_qconv2d_nhwc_params p; /* normalised */
@@ -35,7 +40,8 @@ struct et_qconv2d_nhwc {
     size_t packed_bytes, group_packed_bytes, panel_bytes;
     void *zero;              /* padding taps: kc_pad elements of zp_x in the A format (dwconv: channels bytes) */
     et_qs8_requant_params rq;
-    bool convert;            /* A is a converted copy of the input in scratch */
+    bool convert;            /* A is a converted copy of the input */
+    bool fused_convert;      /* ... made by each gemm task for its rows (else by a pass into scratch) */
     size_t a_elem;           /* bytes per A element */
     size_t a_pixel_bytes;    /* bytes per pixel of the A operand */
     /* setup state */
@@ -128,6 +134,9 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
     op->a_elem = et_qa_format_bytes(op->gemm->a_format);
     op->convert = op->gemm->a_format != ET_QA_S8 || op->kc_pad != op->gic;
     op->a_pixel_bytes = op->convert ? p.groups * op->kc_pad * op->a_elem : p.input_pixel_stride;
+    /* per-task conversion pays a call per tile: measured to win from 64 channels up, lose below (Zen 3) */
+    op->fused_convert = op->convert && op->path == ET_CONV_PATH_GEMM && op->gic >= 64 &&
+                        op->gemm->mr * op->kc_pad * op->a_elem <= FUSED_A_BYTES;
     return ET_OK;
 }
 
@@ -283,7 +292,7 @@ bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t 
 
 size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w) {
     size_t pixels = 0, bytes = 0;
-    if (!op->convert || !et_mul_size(batch, in_h, &pixels) || !et_mul_size(pixels, in_w, &pixels) ||
+    if (!op->convert || op->fused_convert || !et_mul_size(batch, in_h, &pixels) || !et_mul_size(pixels, in_w, &pixels) ||
         !et_mul_size(pixels, op->a_pixel_bytes, &bytes))
         return 0;
     return bytes;
@@ -400,7 +409,7 @@ et_status et_qconv2d_nhwc_setup(et_qconv2d_nhwc *op, size_t batch, size_t in_h, 
     op->out_h = out_h;
     op->out_w = out_w;
     op->a_base = (uint8_t *)(uintptr_t)input;
-    if (op->convert) {
+    if (op->convert && !op->fused_convert) {
         const size_t need = et_qconv2d_nhwc_scratch_bytes(op, batch, in_h, in_w);
         if (need == 0)
             return et_fail(err, ET_E_INPUT, "quantized convolution input %zux%zux%zu is too large", batch, in_h, in_w);
@@ -474,10 +483,17 @@ static void convert_tasks(void *ctx, size_t begin, size_t end) {
         }
 }
 
+/* Converts `rows` input rows of one group (gic channels each, input_pixel_stride apart) into dst: rows of kc_pad
+ * elements, zero-padded. */
+static void convert_rows(const et_qconv2d_nhwc *op, size_t rows, const int8_t *src, uint8_t *dst) {
+    op->cvt->pad_rows(op->gemm->a_format, rows, op->gic, src, op->p.input_pixel_stride, dst, op->kc_pad);
+}
+
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_qconv2d_nhwc *op = ctx;
     const et_qgemm_config *cfg = op->gemm;
     const size_t mr = cfg->mr, nr = cfg->nr, out_s = op->p.output_pixel_stride, res_s = op->p.residual_pixel_stride;
+    uint8_t abuf[FUSED_A_BYTES] __attribute__((aligned(64)));
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
         if (op->n_outer) {
@@ -492,11 +508,16 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
         const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
         const size_t col0 = nb * op->nc, cols = op->goc - col0 < op->nc ? op->goc - col0 : op->nc;
         const uint8_t *a = op->a_base + row0 * op->a_pixel_bytes + g * op->kc_pad * op->a_elem;
+        size_t a_stride = op->a_pixel_bytes;
+        if (op->fused_convert) {
+            convert_rows(op, rows, op->input + row0 * op->p.input_pixel_stride + g * op->gic, abuf);
+            a = abuf;
+            a_stride = op->kc_pad * op->a_elem;
+        }
         const uint8_t *w = (const uint8_t *)op->packed + g * op->group_packed_bytes + col0 / nr * op->panel_bytes;
         const size_t oc0 = g * op->goc + col0;
         const int8_t *r = op->residual ? op->residual + row0 * res_s + oc0 : NULL;
-        cfg->gemm(rows, cols, op->kc_pad, a, op->a_pixel_bytes, w, op->output + row0 * out_s + oc0, out_s, r, res_s,
-                  &op->rq);
+        cfg->gemm(rows, cols, op->kc_pad, a, a_stride, w, op->output + row0 * out_s + oc0, out_s, r, res_s, &op->rq);
     }
 }
 
@@ -547,7 +568,7 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "quantized convolution run before a successful setup");
     plan_tasks(op, (size_t)et_threadpool_size(pool));
-    if (op->convert) {
+    if (op->convert && !op->fused_convert) {
         const size_t pixels = op->batch * op->in_h * op->in_w;
         et_threadpool_parallel_for(pool, (pixels + CONVERT_CHUNK_PIXELS - 1) / CONVERT_CHUNK_PIXELS, convert_tasks, op);
     }

@@ -34,6 +34,8 @@ typedef struct et_qfully_connected et_qfully_connected;
 et_status et_qfully_connected_create(const et_qfully_connected_params *params, const int8_t *weights,
                                      const float *w_scale, const int32_t *bias, et_qfully_connected **out,
                                      et_err *err);
+
+/* Frees the operator and what it owns; NULL is a no-op. */
 void et_qfully_connected_destroy(et_qfully_connected *op);
 
 /* Binds `rows` input rows and the output; ET_E_INPUT for NULL tensors or rows == 0, ET_E_NOMEM when scratch for
@@ -44,6 +46,8 @@ et_status et_qfully_connected_setup(et_qfully_connected *op, size_t rows, const 
 /* Runs on `pool` (NULL: the caller); ET_E_RUNTIME before a successful setup. Allocates nothing. */
 et_status et_qfully_connected_run(et_qfully_connected *op, et_threadpool *pool, et_err *err);
 
+/* The kernel that runs ("qc8-gemm-6x16c2-avx2"; static string), the bytes of packed weights, bias and scales,
+ * and the bits one packed weight occupies (as et_qconv2d_nhwc_storage_bits). */
 const char *et_qfully_connected_kernel_name(const et_qfully_connected *op);
 size_t et_qfully_connected_packed_bytes(const et_qfully_connected *op);
 int et_qfully_connected_storage_bits(const et_qfully_connected *op);

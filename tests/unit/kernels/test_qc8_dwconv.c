@@ -72,8 +72,9 @@ static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_
                 acc += ((int32_t)px[c] - x_zp) * w[c * ks + t];
             }
             float f = (float)acc * scale[c];
+            const float fr = (float)((int32_t)res[x * os + c] - 3) * 0.41f; /* separate: no FMA contraction */
             if (residual)
-                f = f + (float)((int32_t)res[x * os + c] - 3) * 0.41f;
+                f = f + fr;
             const int8_t want = et_qs8_round_clamp(f, &rp);
             if (o2[x * os + c] != want) {
                 ET_CHECK_MSG(0, "scalar dwconv pixel %zu channel %zu = %d, naive %d", x, c, o2[x * os + c], want);

@@ -130,7 +130,8 @@ static int check(const et_qgemm_config *cfg, const qcase *q) {
                                 acc += ((int32_t)row[kk] - q->x_zp) * w[(j * kc + kk) * ks + t];
                         }
                         const float f0 = (float)acc * scale[j];
-                        const float f = r ? f0 + (float)((int32_t)res[i * cs + j] + 5) * 0.37f : f0;
+                        const float fr = (float)((int32_t)res[i * cs + j] + 5) * 0.37f; /* no FMA contraction */
+                        const float f = r ? f0 + fr : f0;
                         const int8_t want = et_qs8_round_clamp(f, &rp);
                         if (c[i * cs + j] != want) {
                             ET_CHECK_MSG(0, "scalar igemm [%zu][%zu] = %d, naive %d", i, j, c[i * cs + j], want);

@@ -34,8 +34,10 @@ static void *xalloc(size_t bytes) {
 static int8_t naive_requant(int64_t acc, float mult, int has_r, int r, float r_mult, int32_t r_zp, int32_t y_zp,
                             int32_t qmin, int32_t qmax) {
     float f = (float)acc * mult;
-    if (has_r)
-        f = f + (float)(r - r_zp) * r_mult;
+    if (has_r) { /* two statements: a compiler may not fuse them into an FMA (clang's fp-contract=on would) */
+        const float res = (float)(r - r_zp) * r_mult;
+        f = f + res;
+    }
     const float lo = (float)(qmin - y_zp), hi = (float)(qmax - y_zp);
     f = f >= lo ? f : lo;
     f = f <= hi ? f : hi;

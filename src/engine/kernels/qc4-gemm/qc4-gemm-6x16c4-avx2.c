@@ -97,29 +97,12 @@ ET_QGEMM_UKERNEL(et_qc4_gemm_ukernel_6x16c4__avx2) {
         widen(acc[9], s4h, ones);
         widen(acc[10], s5l, ones);
         widen(acc[11], s5h, ones);
-        const __m256 s_lo = _mm256_loadu_ps((const float *)(const void *)wp);
-        const __m256 s_hi = _mm256_loadu_ps((const float *)(const void *)(wp + 32));
+        const __m256i tile[12] = {ld(acc[0]), ld(acc[1]), ld(acc[2]), ld(acc[3]), ld(acc[4]), ld(acc[5]),
+                                  ld(acc[6]), ld(acc[7]), ld(acc[8]), ld(acc[9]), ld(acc[10]), ld(acc[11])};
+        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, params);
         wp += 64;
-        const size_t n = nc < 16 ? nc : 16;
-        const __m128i o0 = et_qavx2_requant16(ld(acc[0]), ld(acc[1]), s_lo, s_hi, rr[0], n, params);
-        const __m128i o1 = et_qavx2_requant16(ld(acc[2]), ld(acc[3]), s_lo, s_hi, rr[1], n, params);
-        const __m128i o2 = et_qavx2_requant16(ld(acc[4]), ld(acc[5]), s_lo, s_hi, rr[2], n, params);
-        const __m128i o3 = et_qavx2_requant16(ld(acc[6]), ld(acc[7]), s_lo, s_hi, rr[3], n, params);
-        const __m128i o4 = et_qavx2_requant16(ld(acc[8]), ld(acc[9]), s_lo, s_hi, rr[4], n, params);
-        const __m128i o5 = et_qavx2_requant16(ld(acc[10]), ld(acc[11]), s_lo, s_hi, rr[5], n, params);
-        et_qavx2_store16(cr[5], o5, n);
-        et_qavx2_store16(cr[4], o4, n);
-        et_qavx2_store16(cr[3], o3, n);
-        et_qavx2_store16(cr[2], o2, n);
-        et_qavx2_store16(cr[1], o1, n);
-        et_qavx2_store16(cr[0], o0, n);
         if (nc <= 16)
             return;
         nc -= 16;
-        for (size_t i = 0; i < 6; i++) {
-            cr[i] += 16;
-            if (rr[i])
-                rr[i] += 16;
-        }
     }
 }

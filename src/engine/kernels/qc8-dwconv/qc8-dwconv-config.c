@@ -8,6 +8,7 @@ static const et_qdwconv_config configs[] = {
      "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2"},
 #endif
 #if defined(__aarch64__)
+    {NULL, et_qc8_dwconv_ukernel_xp16c__neon, 16, ET_QDW_S8_TAPS, ET_KREQ_NEON, NULL, "qc8-dwconv-xp16c-neon"},
 #endif
     {NULL, et_qc8_dwconv_ukernel_xp1c__scalar, 1, ET_QDW_S8_TAPS, ET_KREQ_SCALAR, NULL, "qc8-dwconv-xp1c-scalar"},
 };

@@ -53,30 +53,11 @@ ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_6x16c4__avx2) {
             acc5l = _mm256_add_epi32(acc5l, _mm256_madd_epi16(_mm256_maddubs_epi16(va, wl), ones));
             acc5h = _mm256_add_epi32(acc5h, _mm256_madd_epi16(_mm256_maddubs_epi16(va, wh), ones));
         }
-        const __m256 s_lo = _mm256_loadu_ps((const float *)(const void *)wp);
-        const __m256 s_hi = _mm256_loadu_ps((const float *)(const void *)(wp + 32));
+        const __m256i tile[12] = {acc0l, acc0h, acc1l, acc1h, acc2l, acc2h, acc3l, acc3h, acc4l, acc4h, acc5l, acc5h};
+        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, params);
         wp += 64;
-        const size_t n = nc < 16 ? nc : 16;
-        /* every residual row is read before any output row is written: r may be c */
-        const __m128i o0 = et_qavx2_requant16(acc0l, acc0h, s_lo, s_hi, rr[0], n, params);
-        const __m128i o1 = et_qavx2_requant16(acc1l, acc1h, s_lo, s_hi, rr[1], n, params);
-        const __m128i o2 = et_qavx2_requant16(acc2l, acc2h, s_lo, s_hi, rr[2], n, params);
-        const __m128i o3 = et_qavx2_requant16(acc3l, acc3h, s_lo, s_hi, rr[3], n, params);
-        const __m128i o4 = et_qavx2_requant16(acc4l, acc4h, s_lo, s_hi, rr[4], n, params);
-        const __m128i o5 = et_qavx2_requant16(acc5l, acc5h, s_lo, s_hi, rr[5], n, params);
-        et_qavx2_store16(cr[5], o5, n);
-        et_qavx2_store16(cr[4], o4, n);
-        et_qavx2_store16(cr[3], o3, n);
-        et_qavx2_store16(cr[2], o2, n);
-        et_qavx2_store16(cr[1], o1, n);
-        et_qavx2_store16(cr[0], o0, n);
         if (nc <= 16)
             return;
         nc -= 16;
-        for (size_t i = 0; i < 6; i++) {
-            cr[i] += 16;
-            if (rr[i])
-                rr[i] += 16;
-        }
     }
 }

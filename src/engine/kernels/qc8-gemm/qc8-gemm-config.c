@@ -10,11 +10,15 @@
 
 static const et_qgemm_config configs[] = {
 #if defined(__x86_64__)
+    CFG(qc8, 7x16c4, avx512vnni, 7, 16, 4, ET_QA_U8, ET_QW_S8, 8, ET_KREQ_AVX512VNNI),
     CFG(qc4, 6x16c4, avx2, 6, 16, 4, ET_QA_U8, ET_QW_S4, 4, ET_KREQ_AVX2),
     CFG(qc8, 6x16c4, avx2, 6, 16, 4, ET_QA_U8, ET_QW_S8, 7, ET_KREQ_AVX2),
     CFG(qc8, 6x16c2, avx2, 6, 16, 2, ET_QA_S16, ET_QW_S16, 8, ET_KREQ_AVX2),
 #endif
 #if defined(__aarch64__)
+    CFG(qc8, 4x16c4, neondot, 4, 16, 4, ET_QA_S8, ET_QW_S8, 8, ET_KREQ_NEONDOT),
+    CFG(qc4, 4x16, neon, 4, 16, 1, ET_QA_S8, ET_QW_S4, 4, ET_KREQ_NEON),
+    CFG(qc8, 4x8, neon, 4, 8, 1, ET_QA_S8, ET_QW_S8, 8, ET_KREQ_NEON),
 #endif
     CFG(qc4, 4x4, scalar, 4, 4, 1, ET_QA_S8, ET_QW_S4, 4, ET_KREQ_SCALAR),
     CFG(qc8, 4x4, scalar, 4, 4, 1, ET_QA_S8, ET_QW_S8, 8, ET_KREQ_SCALAR),

@@ -71,6 +71,24 @@ static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 
     return _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
+/* The end of a 6 x 16 panel: requantizes acc (row i: acc[2i] columns 0-7, acc[2i+1] 8-15) with the panel's
+ * scales at s, stores the first n (<= 16) columns of each row, and moves every row pointer 16 columns on. Every
+ * residual row is read before any output row is written, so r may be c (an in-place residual add). */
+static inline void et_qavx2_store_6x16(const __m256i acc[12], const uint8_t *s, size_t n, int8_t *cr[6],
+                                       const int8_t *rr[6], const et_qs8_requant_params *params) {
+    const __m256 s_lo = _mm256_loadu_ps((const float *)(const void *)s);
+    const __m256 s_hi = _mm256_loadu_ps((const float *)(const void *)(s + 32));
+    __m128i o[6];
+    for (size_t i = 0; i < 6; i++)
+        o[i] = et_qavx2_requant16(acc[2 * i], acc[2 * i + 1], s_lo, s_hi, rr[i], n, params);
+    for (size_t i = 6; i-- > 0;) {
+        et_qavx2_store16(cr[i], o[i], n);
+        cr[i] += 16;
+        if (rr[i])
+            rr[i] += 16;
+    }
+}
+
 /* Row pointers of an MR-row tile: rows i >= mr alias row mr - 1 (XNNPACK's convention). */
 #define ET_QAVX2_ROWS(MR, T, base, stride, out)                                                              \
     do {                                                                                                     \

@@ -6,6 +6,7 @@ static const et_qs8_vadd_config configs[] = {
     {et_qs8_vadd_ukernel_x16__avx2, ET_KREQ_AVX2, "qs8-vadd-x16-avx2"},
 #endif
 #if defined(__aarch64__)
+    {et_qs8_vadd_ukernel_x16__neon, ET_KREQ_NEON, "qs8-vadd-x16-neon"},
 #endif
     {et_qs8_vadd_ukernel_x1__scalar, ET_KREQ_SCALAR, "qs8-vadd-x1-scalar"},
 };

@@ -33,7 +33,10 @@ typedef struct et_qs8_vadd_config {
     const char *name; /* "qs8-vadd-x16-avx2" */
 } et_qs8_vadd_config;
 
+/* Every config this build has, best first; *count receives the number. */
 const et_qs8_vadd_config *et_qs8_vadd_configs(size_t *count);
+
+/* The config for this CPU and ISA path (never NULL: scalar at worst). */
 const et_qs8_vadd_config *et_qs8_vadd_config_get(void);
 
 /* Fills p for inputs (s_a, zp_a), (s_b, zp_b) and output (s_y, zp_y) clamped to [qmin, qmax]. */

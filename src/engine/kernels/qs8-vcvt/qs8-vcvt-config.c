@@ -10,6 +10,7 @@ static const et_qs8_vcvt_config configs[] = {
     CFG(x32__avx2, ET_KREQ_AVX2, "qs8-vcvt-x32-avx2"),
 #endif
 #if defined(__aarch64__)
+    CFG(x16__neon, ET_KREQ_NEON, "qs8-vcvt-x16-neon"),
 #endif
     CFG(x1__scalar, ET_KREQ_SCALAR, "qs8-vcvt-x1-scalar"),
 };

@@ -2,6 +2,7 @@
  * et_qs8_round_clamp step by step (div/mul, max, min, cvtps_epi32 = lrintf in the default rounding mode, + zp);
  * tails shorter than a vector run the same rule one element at a time, so results match the scalar kernels. */
 #include <immintrin.h>
+#include <string.h>
 
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 
@@ -74,8 +75,17 @@ void et_qs8_to_u8_ukernel_x32__avx2(size_t n, const int8_t *x, uint8_t *y) {
         y[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
 }
 
+/* 16 int8 -> the format at y (16 int16, or 16 bytes flipped or copied). */
+static inline void cvt16(et_qa_format f, __m128i v, void *y) {
+    if (f == ET_QA_S16)
+        _mm256_storeu_si256((__m256i *)y, _mm256_cvtepi8_epi16(v));
+    else
+        _mm_storeu_si128((__m128i *)y, f == ET_QA_U8 ? _mm_xor_si128(v, _mm_set1_epi8((char)0x80)) : v);
+}
+
 void et_qs8_pad_rows_ukernel_x32__avx2(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
                                        void *y, size_t y_stride) {
+    const size_t eb = f == ET_QA_S16 ? 2 : 1;
     size_t r = 0;
     if (n == 3 && x_stride == 3 && y_stride == 4 && f != ET_QA_S8) {
         /* dense RGB pixels: 4 pixels (12 bytes) per 16-byte load; shuffle indexes 0x80 write zero */
@@ -89,8 +99,20 @@ void et_qs8_pad_rows_ukernel_x32__avx2(et_qa_format f, size_t rows, size_t n, co
             else
                 _mm_storeu_si128((__m128i *)((uint8_t *)y + 4 * r), _mm_xor_si128(v, flip));
         }
+    } else if (n >= 16) {
+        /* 16 at a time; a tail converts the row's last 16 again (overlapping, same values): no read past the row */
+        for (; r < rows; r++) {
+            const int8_t *xr = x + r * x_stride;
+            uint8_t *yr = (uint8_t *)y + r * y_stride * eb;
+            size_t i = 0;
+            for (; i + 16 <= n; i += 16)
+                cvt16(f, _mm_loadu_si128((const __m128i *)(xr + i)), yr + i * eb);
+            if (i < n)
+                cvt16(f, _mm_loadu_si128((const __m128i *)(xr + n - 16)), yr + (n - 16) * eb);
+            if (y_stride > n)
+                memset(yr + n * eb, 0, (y_stride - n) * eb);
+        }
     }
-    const size_t eb = f == ET_QA_S16 ? 2 : 1;
     et_qs8_pad_rows_ukernel_x1__scalar(f, rows - r, n, x + r * x_stride, x_stride, (uint8_t *)y + r * y_stride * eb,
                                        y_stride);
 }
