@@ -29,7 +29,8 @@ die() { say "$*"; exit 2; }
 pkgs_build="gcc make cmake pkg-config libncurses-dev libpfm4-dev libsqlite3-dev liblz4-dev"
 pkgs_test="tmux sqlite3 clang libclang-rt-dev groff-base man-db"
 pkgs_cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
-pkgs_bench="nodejs npm python3-torch python3-torchvision python3-onnx python3-numpy"
+pkgs_bench="python3-torch python3-torchvision python3-onnx python3-numpy"
+pkgs_node="nodejs npm" # only when no node/npm is on PATH (NodeSource's nodejs bundles npm, Debian's does not)
 
 missing_pkgs() {
     local p out=""
@@ -136,6 +137,7 @@ cross)
 bench)
     build_main
     need $pkgs_bench
+    command -v node >/dev/null && command -v npm >/dev/null || need $pkgs_node
     exec tests/bench/run.sh "$@"
     ;;
 deps)
@@ -144,7 +146,10 @@ deps)
     build) need $pkgs_build ;;
     test) need $pkgs_build $pkgs_test ;;
     cross) need $pkgs_build $pkgs_cross ;;
-    bench) need $pkgs_build $pkgs_bench ;;
+    bench)
+        need $pkgs_build $pkgs_bench
+        command -v node >/dev/null && command -v npm >/dev/null || need $pkgs_node
+        ;;
     *) die "unknown package group '$group' (build, test, cross, bench)" ;;
     esac
     ;;

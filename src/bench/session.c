@@ -394,6 +394,8 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
     po.profile_layers = s->profile_layers;
     if ((st = et_plan_create(s->tuned, &po, &s->plan, err)) != ET_OK)
         return st;
+    /* the plan holds its packed weights: the file's pages need not stay resident beside them */
+    et_model_drop_pages(s->model);
     s->knobs = *k;
     s->configured = true;
     s->prepare_ms = now_ms() - t0;

@@ -193,6 +193,31 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
             p->scratch_bytes = inst->scratch_bytes;
     }
 
+    /* Aligned copies of constants that every consumer packed into its own storage are not read at run time:
+     * free them now, so the weights are held once (packed), not twice. */
+    {
+        char *needed = calloc((size_t)g->n_values + 1, 1);
+        if (!needed) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+            goto fail;
+        }
+        for (int i = 0; i < p->n_steps; i++) {
+            const et_op_inst *inst = &p->steps[i].inst;
+            for (int j = 0; j < inst->node->n_inputs; j++) {
+                int v = inst->node->inputs[j];
+                if (v >= 0 && !(j < 32 && (inst->packed_inputs >> j & 1)))
+                    needed[v] = 1;
+            }
+        }
+        for (int v = 0; v < g->n_values; v++)
+            if (p->const_copies[v] && !needed[v] && !g->values[v].is_output) {
+                et_aligned_free(p->const_copies[v]);
+                p->const_copies[v] = NULL;
+                p->tensors[v].data = NULL;
+            }
+        free(needed);
+    }
+
     /* storage: aliases share their input's storage */
     storage_of = malloc(((size_t)g->n_values + 1) * sizeof *storage_of);
     reqs = calloc((size_t)g->n_values + 1, sizeof *reqs);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "model/passes.h"
 #include "util/sha256.h"
@@ -33,6 +34,17 @@ bool et_parse_dims(const char *s, et_shape *shape) {
         }
     }
     return true;
+}
+
+static void drop(const et_mapped_file *f) {
+    if (f->data && f->size)
+        madvise((void *)f->data, f->size, MADV_DONTNEED); /* private read-only file pages: re-read on demand */
+}
+
+void et_model_drop_pages(et_model *m) {
+    drop(&m->file);
+    for (int i = 0; i < m->n_external; i++)
+        drop(&m->external[i]);
 }
 
 void et_model_free(et_model *m) {

@@ -47,6 +47,11 @@ typedef struct et_model {
 et_status et_model_load(const char *path, const et_load_options *opt, et_model **out, et_err *err);
 void et_model_free(et_model *m);
 
+/* Lets the kernel reclaim the resident pages of the model file (and external data files). The mappings stay
+ * valid: a later read faults the data back in from the page cache. Called once a plan has packed its weights,
+ * so that the weights are not held twice in memory. */
+void et_model_drop_pages(et_model *m);
+
 /* Reader only (used by et_model_load and the fuzzer): parses the ONNX file already mapped in m->file into
  * m->graph (nodes in file order, shapes as declared). */
 et_status et_onnx_read(et_model *m, et_err *err);
