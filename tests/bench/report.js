@@ -57,12 +57,15 @@ function main() {
     if (!m) continue;
     const [, model, threads, , tool] = m;
     const key = `${model}\t${threads}`;
-    if (!rows.has(key)) rows.set(key, { model, threads: Number(threads), edgetune: [], ort: [], prec: null });
+    if (!rows.has(key)) rows.set(key, { model, threads: Number(threads), edgetune: [], ort: [], prec: null, isa: null });
     const j = lastJson(path.join(dir, f));
     const row = rows.get(key);
     if (!j || !j.latency_ms || typeof j.latency_ms.p50 !== 'number') continue;
     row[tool].push(j);
-    if (tool === 'edgetune') row.prec = precision(j.config);
+    if (tool === 'edgetune') {
+      row.prec = precision(j.config);
+      row.isa = (j.engine && j.engine.isa) || null; /* the kernel path edgetune ran */
+    }
     if (tool === 'ort') {
       cpu = cpu || j.cpu;
       ortVersion = j.version;
@@ -72,18 +75,18 @@ function main() {
   const best = (list) => (list.length ? Math.min(...list.map((j) => j.latency_ms.p50)) : null);
   const peak = (list) => (list.length ? Math.max(...list.map((j) => (j.memory && j.memory.peak_rss_bytes) || 0)) : null);
   const head = ['model', 'precision', 'threads', 'edgetune p50 ms', 'ORT p50 ms', 'ratio', 'edgetune RSS MiB',
-    'ORT RSS MiB'];
+    'ORT RSS MiB', 'edgetune ISA'];
   const body = [];
   for (const r of [...rows.values()].sort((a, b) => a.model.localeCompare(b.model) || a.threads - b.threads)) {
     const e = best(r.edgetune);
     const o = best(r.ort);
     body.push([r.model, r.prec || 'fp32', String(r.threads), e === null ? '-' : e.toFixed(2),
       o === null ? '-' : o.toFixed(2), e !== null && o ? (e / o).toFixed(2) : '-', mib(peak(r.edgetune)),
-      mib(peak(r.ort))]);
+      mib(peak(r.ort)), r.isa || '-']);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells) => (md ? `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
-    : cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+    : cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   process.stdout.write(`CPU: ${cpu || 'unknown'}; ONNX Runtime ${ortVersion || '?'} (onnxruntime-node)\n`);
   process.stdout.write(fmt(head) + '\n');
   if (md) process.stdout.write(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
