@@ -22,7 +22,7 @@
 #include "engine/nhwc/indirection.h"
 #include "util/mem.h"
 
-enum { L2_BUDGET_BYTES = 256 * 1024, TASKS_PER_THREAD = 4 };
+enum { L2_BUDGET_BYTES = 256 * 1024, TASKS_PER_THREAD = 4, WIDE_MAX_FLOATS = 48 };
 
 struct et_conv2d_nhwc {
     et_conv2d_nhwc_params p; /* normalised: strides, dilations, groups >= 1; pixel strides set */
@@ -48,6 +48,14 @@ struct et_conv2d_nhwc {
     const float *input;
     float *output;
     const float *residual;
+    /* "wide taps" (igemm with few input channels, e.g. an RGB stem): the input is copied into wide_buf with its
+     * left/right padding materialised, so the kernel_w taps of one kernel row are kernel_w * channels contiguous
+     * floats and the kernel walks kernel_h taps of that length instead of kernel_h * kernel_w short ones */
+    bool wide;
+    size_t ks_run, kc_run;   /* taps and channels per tap the igemm kernel sees */
+    size_t wide_w;           /* padded width of wide_buf */
+    float *wide_buf;
+    size_t wide_capacity;    /* floats */
     /* task grid */
     size_t m, m_tiles, nc, n_blocks, tasks, row_chunks, chunk_w;
     bool n_outer;
@@ -108,14 +116,22 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
         op->path = ET_CONV_PATH_IGEMM;
         op->igemm = et_f32_igemm_config_get();
         op->kernel_name = op->igemm->name;
+        /* Few input channels: a tap is too short for the kernel to amortise its pointer; merge each kernel row's
+         * taps (the packed weights are [tap][channel], so the row order needs no repacking). */
+        op->wide = p.groups == 1 && p.dilation_w == 1 && p.kernel_w > 1 && p.input_pixel_stride == p.in_channels &&
+                   p.in_channels * p.kernel_w <= WIDE_MAX_FLOATS;
     }
+    op->ks_run = op->wide ? p.kernel_h : op->ks;
+    op->kc_run = op->wide ? p.kernel_w * op->gic : op->gic;
     return ET_OK;
 }
 
 static et_status alloc_common(et_conv2d_nhwc *op, size_t packed_floats, et_err *err) {
     op->packed_floats = packed_floats;
     op->packed = et_aligned_alloc(packed_floats * sizeof(float));
-    const size_t zero_floats = (op->gic > op->p.in_channels ? op->gic : op->p.in_channels) + 64;
+    size_t zero_floats = (op->gic > op->p.in_channels ? op->gic : op->p.in_channels) + 64;
+    if (op->kc_run + 64 > zero_floats)
+        zero_floats = op->kc_run + 64;
     op->zero = et_aligned_calloc(zero_floats * sizeof(float));
     if (!op->packed || !op->zero)
         return et_fail(err, ET_E_NOMEM, "out of memory packing convolution weights (%zu bytes)",
@@ -232,6 +248,7 @@ void et_conv2d_nhwc_destroy(et_conv2d_nhwc *op) {
         return;
     et_aligned_free(op->packed);
     et_aligned_free(op->zero);
+    et_aligned_free(op->wide_buf);
     free(op->ind);
     free(op);
 }
@@ -264,7 +281,7 @@ static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_
     size_t count = 0;
     if (op->path == ET_CONV_PATH_IGEMM) {
         const size_t mr = op->igemm->mr, tiles = (pixels + mr - 1) / mr;
-        if (!et_mul_size(tiles * mr, op->ks, &count))
+        if (!et_mul_size(tiles * mr, op->ks_run, &count))
             count = 0;
     } else if (!et_mul_size(pixels, op->ks, &count)) {
         count = 0;
@@ -281,7 +298,21 @@ static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_
     const et_conv2d_nhwc_params *p = &op->p;
     const et_window win = {op->in_h, op->in_w, op->out_h, op->out_w, p->kernel_h, p->kernel_w, p->stride_h,
                            p->stride_w, p->dilation_h, p->dilation_w, p->pad_top, p->pad_left};
-    if (op->path == ET_CONV_PATH_IGEMM)
+    if (op->wide) {
+        /* one tap per kernel row, pointing at the row's first padded column in wide_buf */
+        const size_t mr = op->igemm->mr, tiles = (pixels + mr - 1) / mr, c = p->in_channels;
+        for (size_t t = 0; t < tiles; t++)
+            for (size_t ky = 0; ky < p->kernel_h; ky++)
+                for (size_t i = 0; i < mr; i++) {
+                    size_t px = t * mr + i < pixels ? t * mr + i : pixels - 1;
+                    size_t oy = px / op->out_w, ox = px % op->out_w;
+                    size_t iy = oy * p->stride_h + ky * p->dilation_h; /* in padded rows */
+                    const float *ptr = op->zero;
+                    if (iy >= p->pad_top && iy - p->pad_top < op->in_h)
+                        ptr = op->wide_buf + ((iy - p->pad_top) * op->wide_w + ox * p->stride_w) * c;
+                    op->ind[(t * p->kernel_h + ky) * mr + i] = ptr;
+                }
+    } else if (op->path == ET_CONV_PATH_IGEMM)
         et_indirection_igemm(op->ind, &win, input, p->input_pixel_stride, op->zero, op->igemm->mr);
     else
         et_indirection_window(op->ind, &win, input, p->input_pixel_stride, op->zero, false);
@@ -348,6 +379,22 @@ et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, si
     op->in_w = in_w;
     op->out_h = out_h;
     op->out_w = out_w;
+    if (op->wide) {
+        size_t wide_w = in_w + op->p.pad_left + op->p.pad_right, floats;
+        if (!et_mul_size(batch * in_h, wide_w * op->p.in_channels, &floats))
+            return et_fail(err, ET_E_INPUT, "convolution input %zux%zu is too large", in_h, in_w);
+        if (floats > op->wide_capacity || wide_w != op->wide_w) {
+            et_aligned_free(op->wide_buf);
+            op->wide_buf = et_aligned_calloc(floats * sizeof(float)); /* padding columns stay zero */
+            if (!op->wide_buf) {
+                op->wide_capacity = 0;
+                return et_fail(err, ET_E_NOMEM, "out of memory for a %zu-float padded convolution input", floats);
+            }
+            op->wide_capacity = floats;
+            op->wide_w = wide_w;
+            op->ind_h = op->ind_w = 0; /* the pointers point into the new buffer: rebuild them */
+        }
+    }
     et_status st = prepare_indirection(op, input, err);
     if (st != ET_OK)
         return st;
@@ -402,7 +449,9 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_f32_igemm_config *cfg = op->igemm;
     const size_t mr = cfg->mr, nr = cfg->nr, out_s = op->p.output_pixel_stride;
     const size_t panel = (op->ks * op->gic + 1) * nr;
-    const size_t image_in = op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
+    const size_t image_in = op->wide ? op->in_h * op->wide_w * op->p.in_channels * sizeof(float)
+                                     : op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
+    const size_t delta = op->wide ? 0 : op->input_delta;
     const size_t image_out = op->m * out_s;
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, rest;
@@ -418,11 +467,11 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
         const size_t img = rest % op->batch, g = rest / op->batch;
         const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
         const size_t col0 = nb * op->nc, cols = op->goc - col0 < op->nc ? op->goc - col0 : op->nc;
-        const size_t a_offset = op->input_delta + img * image_in + g * op->gic * sizeof(float);
+        const size_t a_offset = delta + img * image_in + g * op->gic * sizeof(float);
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;
         float *c = op->output + img * image_out + row0 * out_s + g * op->goc + col0;
-        cfg->ukernel(rows, cols, op->gic, op->ks, op->ind + mt * op->ks * mr, w, c, out_s, a_offset, op->zero,
-                     &op->kernel_clamp);
+        cfg->ukernel(rows, cols, op->kc_run, op->ks_run, op->ind + mt * op->ks_run * mr, w, c, out_s, a_offset,
+                     op->zero, &op->kernel_clamp);
         if (op->residual || op->p.post) {
             const float *r = op->residual ? op->residual + (img * op->m + row0) * op->p.residual_pixel_stride +
                                                 g * op->goc + col0
@@ -459,6 +508,11 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "convolution run before a successful setup");
     plan_tasks(op, (size_t)et_threadpool_size(pool));
+    if (op->wide) { /* the input rows into the padded copy (its padding columns are zeros from setup) */
+        const size_t c = op->p.in_channels, row = op->in_w * c;
+        for (size_t r = 0; r < op->batch * op->in_h; r++)
+            memcpy(op->wide_buf + (r * op->wide_w + op->p.pad_left) * c, op->input + r * row, row * sizeof(float));
+    }
     switch (op->path) {
     case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->tasks, gemm_tasks, op); break;
     case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->tasks, igemm_tasks, op); break;

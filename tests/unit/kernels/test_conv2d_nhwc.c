@@ -143,6 +143,7 @@ static const conv_case cases[] = {
     {1, 16, 6, 6, 32, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, -1},       /* 1x1 stride 2: igemm */
     {1, 4, 5, 5, 4, 1, 2, 3, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, ET_UNARY_TANH}, /* rectangular kernel */
     {2, 3, 13, 11, 40, 1, 3, 3, 2, 1, 2, 1, 1, 2, 0, 1, 2, 3, 1, 1, -1},      /* few channels: batch, dilation */
+    {2, 3, 13, 11, 40, 1, 3, 5, 2, 1, 1, 1, 1, 2, 0, 3, 0, 0, 1, 1, -1},      /* wide taps: batch, asymmetric pads */
     {1, 1, 9, 9, 7, 1, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, ET_UNARY_SIGMOID}, /* one input channel */
     {1, 24, 9, 9, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, -1},      /* depthwise 3x3 relu6-ish */
     {2, 37, 8, 7, 37, 37, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 2, 0, 0, -1},      /* depthwise s2, asymmetric */
