@@ -16,7 +16,7 @@ enum { ET_DB_APPLICATION_ID = 0x45544442 };
     "model_path, started_unix_ms, saved_unix_ms, status, label, is_baseline, weight_bits, " \
     "act_bits, granularity, symmetric, prune_ratio, prune_method, nm_n, nm_m, threads, quantize_all, "        \
     "engine_version, engine_isa, engine_exec, engine_notes, warmup_iters, iters, prepare_ms, "                \
-    "profiler_overhead_pct"
+    "profiler_overhead_pct, clip, force_int8"
 
 #define ET_DB_STATS_COLS                                                                                           \
     "lat_min_ms, lat_mean_ms, lat_p50_ms, lat_p90_ms, lat_p99_ms, lat_max_ms, lat_std_ms, lat_cv, "            \

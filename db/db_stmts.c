@@ -12,21 +12,22 @@ static const char *const sql_text[ET_ST_COUNT] = {
                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ET_ST_HOST_ID] = "SELECT id FROM hosts WHERE hostname = ?1 AND cpu = ?2 AND arch = ?3 AND board = ?4 "
                       "AND kernel = ?5 AND cores = ?6 AND machine_id = ?7",
-    /* ?1 uuid, ?2..?27 RUN_COLS, ?28..?30 writer */
+    /* ?1 uuid, ?2..?29 RUN_COLS, ?30..?32 writer */
     [ET_ST_RUN_INSERT] = "INSERT INTO runs(uuid, " ET_DB_RUN_COLS ", writer_pid, writer_start_ticks, writer_boot_id) "
                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-                         "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
-    /* ?2..?27 as above, ?31 the run id */
+                         "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+    /* ?2..?29 as above, ?33 the run id */
     [ET_ST_RUN_FINISH] = "UPDATE runs SET model_id = ?2, host_id = ?3, model_path = ?4, started_unix_ms = ?5, "
                          "saved_unix_ms = ?6, status = ?7, label = ?8, is_baseline = ?9, weight_bits = ?10, "
                          "act_bits = ?11, granularity = ?12, symmetric = ?13, prune_ratio = ?14, prune_method = ?15, "
                          "nm_n = ?16, nm_m = ?17, threads = ?18, quantize_all = ?19, engine_version = ?20, "
                          "engine_isa = ?21, engine_exec = ?22, engine_notes = ?23, warmup_iters = ?24, iters = ?25, "
-                         "prepare_ms = ?26, profiler_overhead_pct = ?27, writer_pid = NULL, "
+                         "prepare_ms = ?26, profiler_overhead_pct = ?27, clip = ?28, force_int8 = ?29, "
+                         "writer_pid = NULL, "
                          "writer_start_ticks = NULL, writer_boot_id = NULL "
                          /* 'aborted' too: a sweep may have judged a live writer dead (another pid namespace);
                             a run is finished once, while it has no stats */
-                         "WHERE id = ?31 AND status IN ('running', 'aborted') "
+                         "WHERE id = ?33 AND status IN ('running', 'aborted') "
                          "AND id NOT IN (SELECT run_id FROM run_stats)",
     [ET_ST_STATS_INSERT] = "INSERT INTO run_stats(run_id, " ET_DB_STATS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                            "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "

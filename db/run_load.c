@@ -35,6 +35,10 @@ static void read_run_row(sqlite3_stmt *st, et_result *r) {
     r->iters = sqlite3_column_int(st, c++);
     r->prepare_ms = et_db_col_double(st, c++);
     r->profiler_overhead_pct = et_db_col_double(st, c++);
+    et_db_col_text(st, c++, text, sizeof text);
+    int clip = et_clip_parse(text);
+    k->clip = clip < 0 ? ET_CLIP_MINMAX : (et_clip)clip;
+    k->force_int8 = sqlite3_column_int(st, c++) != 0;
     /* model */
     et_db_col_text(st, c++, r->model.sha256, sizeof r->model.sha256);
     et_db_col_text(st, c++, r->model.name, sizeof r->model.name);

@@ -67,7 +67,7 @@ static et_status host_id(et_db *db, const et_host_info *h, int64_t *id, const ch
     return rc == SQLITE_ROW ? ET_OK : et_db_fail_sql(db->sql, db->path, rc, what, err);
 }
 
-/* Binds ?2..?27 of ET_ST_RUN_INSERT / ET_ST_RUN_FINISH. */
+/* Binds ?2..?29 of ET_ST_RUN_INSERT / ET_ST_RUN_FINISH. */
 static void bind_run_cols(sqlite3_stmt *st, const et_result *r, int64_t mid, int64_t hid, et_run_status status) {
     const et_knobs *k = &r->knobs;
     sqlite3_bind_int64(st, 2, mid);
@@ -96,6 +96,8 @@ static void bind_run_cols(sqlite3_stmt *st, const et_result *r, int64_t mid, int
     sqlite3_bind_int(st, 25, r->iters);
     et_db_bind_double(st, 26, r->prepare_ms);
     et_db_bind_double(st, 27, r->profiler_overhead_pct);
+    et_db_bind_text(st, 28, et_clip_name(k->clip));
+    sqlite3_bind_int(st, 29, k->force_int8 ? 1 : 0);
 }
 
 static void bind_stats(sqlite3_stmt *st, int64_t run_id, const et_result *r) {
@@ -254,9 +256,9 @@ static et_status insert_run(et_db *db, const et_result *r, const char *uuid, et_
     et_db_bind_text(st, 1, uuid);
     bind_run_cols(st, r, mid, hid, status);
     if (w) {
-        sqlite3_bind_int64(st, 28, w->pid);
-        sqlite3_bind_int64(st, 29, w->start_ticks);
-        et_db_bind_text(st, 30, w->boot_id);
+        sqlite3_bind_int64(st, 30, w->pid);
+        sqlite3_bind_int64(st, 31, w->start_ticks);
+        et_db_bind_text(st, 32, w->boot_id);
     }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -332,7 +334,7 @@ et_status et_db_finish_run(et_db *db, int64_t run_id, const et_result *r, et_err
     sqlite3_stmt *st = s == ET_OK ? et_db_stmt(db, ET_ST_RUN_FINISH, err) : NULL;
     if (st) {
         bind_run_cols(st, r, mid, hid, final_status(r->status));
-        sqlite3_bind_int64(st, 31, run_id);
+        sqlite3_bind_int64(st, 33, run_id);
         s = step(db, st, what, err);
         if (s == ET_OK && sqlite3_changes(db->sql) != 1)
             s = et_fail(err, ET_E_INPUT,

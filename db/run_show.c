@@ -228,6 +228,8 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
     et_json_string(&j, "nm", buf);
     et_json_int(&j, "threads", k->threads);
     et_json_bool(&j, "quantize_all", k->quantize_all);
+    et_json_string(&j, "clip", et_clip_name(k->clip));
+    et_json_bool(&j, "force_int8", k->force_int8);
     et_json_end_object(&j);
     et_json_begin_object(&j, "engine");
     et_json_string(&j, "version", r->engine.version);

@@ -54,6 +54,7 @@ static const char schema_v1[] =
     "  engine_notes TEXT NOT NULL,"
     "  warmup_iters INTEGER NOT NULL, iters INTEGER NOT NULL,"
     "  prepare_ms REAL, profiler_overhead_pct REAL,"
+    "  clip TEXT NOT NULL DEFAULT 'minmax', force_int8 INTEGER NOT NULL DEFAULT 0,"
     "  writer_pid INTEGER, writer_start_ticks INTEGER, writer_boot_id TEXT);"
     "CREATE INDEX runs_by_time ON runs(started_unix_ms, id);"
     "CREATE INDEX runs_by_model ON runs(model_id, threads, started_unix_ms);"

@@ -33,6 +33,7 @@ static void test_roundtrip_every_field(void) {
     et_fake_result(&a, 42, &o);
     snprintf(a.label, sizeof a.label, "pi5 test \"quoted\", with, commas");
     a.knobs.prune_method = ET_PRUNE_NM, a.knobs.nm_n = 1, a.knobs.nm_m = 4, a.knobs.quantize_all = true;
+    a.knobs.clip = ET_CLIP_PERCENTILE, a.knobs.force_int8 = true;
     a.fidelity.outputs[0].sqnr_db = INFINITY;
     a.fidelity.outputs[0].top5_agreement = NAN;
     et_err e = {0};
