@@ -119,11 +119,16 @@ static int pragma_text(sqlite3 *sql, const char *q, char *out, size_t len) {
 /* Decides whether the opened file may be used: ours (or empty) and not newer. Reads only. */
 static et_status check_identity(et_db *db, int *version, et_err *err) {
     int app_id = 0, n_objects = 0;
-    int rc = pragma_int(db->sql, "PRAGMA application_id", &app_id);
-    if (rc == SQLITE_OK)
-        rc = pragma_int(db->sql, "PRAGMA user_version", version);
+    /* one read transaction, so the three answers come from one snapshot: another process creating the schema
+     * at this moment must not look like "tables but no application_id" (another program's database) */
+    int rc = sqlite3_exec(db->sql, "BEGIN", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = pragma_int(db->sql, "SELECT count(*) FROM sqlite_master", &n_objects);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db->sql, "PRAGMA application_id", &app_id);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db->sql, "PRAGMA user_version", version);
+    sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return et_db_fail_sql(db->sql, db->path, rc, "reading the database header", err);
     if (app_id != ET_DB_APPLICATION_ID && !(app_id == 0 && n_objects == 0))
