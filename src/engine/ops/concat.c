@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/ops/ops.h"
+#include "engine/threadpool.h"
 
 typedef struct params {
     int axis;
@@ -45,24 +46,43 @@ static int64_t outer_of(const et_shape *s, int axis) {
     return o;
 }
 
-static et_status concat_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
-    const params *p = inst->params;
-    const et_tensor *y = &inst->out[0];
-    size_t es = et_dtype_size(y->dtype);
-    int64_t outer = outer_of(&y->shape, p->axis);
-    int64_t out_row = outer ? et_shape_numel(&y->shape) / outer : 0;
+typedef struct concat_job {
+    const et_op_inst *inst;
+    int64_t outer, out_row;
+    size_t es;
+} concat_job;
+
+/* Copies outer rows [begin, end) of every input into the output. */
+static void concat_rows(void *ctx, size_t begin, size_t end) {
+    const concat_job *j = ctx;
+    const et_op_inst *inst = j->inst;
+    char *y = inst->out[0].data;
     int64_t at = 0;
     for (int i = 0; i < inst->n_in; i++) {
         const et_tensor *x = &inst->in[i];
         if (!x->data)
             continue;
-        int64_t row = outer ? et_shape_numel(&x->shape) / outer : 0;
-        for (int64_t o = 0; o < outer && row; o++)
-            memcpy((char *)y->data + (size_t)(o * out_row + at) * es, (const char *)x->data + (size_t)(o * row) * es,
-                   (size_t)row * es);
+        int64_t row = et_shape_numel(&x->shape) / j->outer;
+        for (size_t o = begin; o < end && row; o++)
+            memcpy(y + ((int64_t)o * j->out_row + at) * (int64_t)j->es, (const char *)x->data + (int64_t)o * row * (int64_t)j->es,
+                   (size_t)row * j->es);
         at += row;
     }
-    (void)ctx, (void)err;
+}
+
+static et_status concat_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
+    const params *p = inst->params;
+    const et_tensor *y = &inst->out[0];
+    concat_job j = {inst, outer_of(&y->shape, p->axis), 0, et_dtype_size(y->dtype)};
+    if (j.outer == 0 || et_shape_numel(&y->shape) == 0)
+        return ET_OK;
+    j.out_row = et_shape_numel(&y->shape) / j.outer;
+    /* channels-last concatenations (Fire modules, FPNs) copy many short rows: spread them over the threads */
+    if (ctx->pool && j.outer >= 64 && et_shape_numel(&y->shape) * (int64_t)j.es >= (1 << 16))
+        et_threadpool_parallel_for(ctx->pool, (size_t)j.outer, concat_rows, &j);
+    else
+        concat_rows(&j, 0, (size_t)j.outer);
+    (void)err;
     return ET_OK;
 }
 
