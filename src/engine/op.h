@@ -74,6 +74,13 @@ et_status et_op_fail(et_err *err, const et_node *n, const char *fmt, ...) __attr
 et_status et_op_failx(et_err *err, et_status st, const et_node *n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Fails with "data-dependent shape: input N must be a constant" (ET_E_UNSUPPORTED): edgetune plans static
+ * shapes, so an input that defines a shape must be known at load time (the conformance runner then binds it). */
+et_status et_op_fail_not_const(et_err *err, const et_node *n, int input);
+
+/* C-order strides (in elements) of shape s into strides[0..rank). */
+void et_shape_strides(const et_shape *s, int64_t *strides);
+
 /* Checks the input count is within [min, max] and output count within [min_out, max_out]. */
 et_status et_op_check_arity(const et_node *n, int min_in, int max_in, int min_out, int max_out, et_err *err);
 

@@ -112,7 +112,7 @@ static et_status split_sizes(const et_graph *g, const et_node *n, const et_shape
     } else {
         int r = et_op_const_ints(g, n, 1, buf, 4096);
         if (r == -2)
-            return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input 1 must be a constant");
+            return et_op_fail_not_const(err, n, 1);
         if (r == -3)
             return et_op_fail(err, n, "split must be an int64 tensor");
         if (r > 0)

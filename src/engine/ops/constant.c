@@ -54,7 +54,7 @@ static et_status cos_infer(et_graph *g, et_node *n, et_err *err) {
     int64_t dims[ET_MAX_RANK];
     int r = et_op_const_ints(g, n, 0, dims, ET_MAX_RANK);
     if (r == -2)
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input 0 must be a constant");
+        return et_op_fail_not_const(err, n, 0);
     if (r < 0)
         return et_op_fail(err, n, "shape must be an int64 tensor of at most %d values", ET_MAX_RANK);
     et_shape s = {.rank = r};
@@ -94,7 +94,7 @@ static et_status range_infer(et_graph *g, et_node *n, et_err *err) {
     for (int i = 0; i < 3; i++) {
         v[i] = et_node_cin(g, n, i);
         if (v[i]->kind != ET_VAL_CONST)
-            return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input %d must be a constant", i);
+            return et_op_fail_not_const(err, n, i);
         if (et_shape_numel(&v[i]->shape) != 1 || v[i]->dtype != v[0]->dtype)
             return et_op_fail(err, n, "start, limit and delta must be scalars of one type");
     }

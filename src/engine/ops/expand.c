@@ -52,7 +52,7 @@ static et_status expand_infer(et_graph *g, et_node *n, et_err *err) {
     int64_t dims[ET_MAX_RANK];
     int r = et_op_const_ints(g, n, 1, dims, ET_MAX_RANK);
     if (r == -2)
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input 1 must be a constant");
+        return et_op_fail_not_const(err, n, 1);
     if (r < 0)
         return et_op_fail(err, n, "shape must be an int64 tensor of at most %d values", ET_MAX_RANK);
     et_shape want = {.rank = r}, out;
@@ -99,7 +99,7 @@ static et_status tile_infer(et_graph *g, et_node *n, et_err *err) {
     int64_t reps[ET_MAX_RANK];
     int r = et_op_const_ints(g, n, 1, reps, ET_MAX_RANK);
     if (r == -2)
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input 1 must be a constant");
+        return et_op_fail_not_const(err, n, 1);
     if (r != x->shape.rank)
         return et_op_fail(err, n, "repeats must have one value per input dim");
     et_shape out = x->shape;
@@ -119,11 +119,8 @@ static et_status tile_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err)
     int64_t numel = et_shape_numel(&o->shape);
     if (numel == 0)
         return ET_OK;
-    int64_t in_stride[ET_MAX_RANK], s = 1;
-    for (int d = r - 1; d >= 0; d--) {
-        in_stride[d] = s;
-        s *= x->shape.dim[d];
-    }
+    int64_t in_stride[ET_MAX_RANK];
+    et_shape_strides(&x->shape, in_stride);
     if (r == 0) {
         memcpy(o->data, x->data, es);
         return ET_OK;

@@ -135,6 +135,4 @@ et_status et_act_check(const et_node *n, et_err *err) {
     return ET_OK;
 }
 
-et_status et_op_fail_not_const(et_err *err, const et_node *n, int input) {
-    return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input %d must be a constant", input);
-}
+

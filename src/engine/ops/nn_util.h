@@ -71,8 +71,5 @@ static inline void et_par_for(et_threadpool *pool, size_t n, et_task_fn fn, void
         fn(arg, 0, n);
 }
 
-/* Fails with "data-dependent shape: input N must be a constant" (ET_E_UNSUPPORTED; the conformance runner
- * then binds inputs as constants). */
-et_status et_op_fail_not_const(et_err *err, const et_node *n, int input);
 
 #endif

@@ -28,6 +28,18 @@ et_status et_op_failx(et_err *err, et_status st, const et_node *n, const char *f
     return st;
 }
 
+et_status et_op_fail_not_const(et_err *err, const et_node *n, int input) {
+    return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input %d must be a constant", input);
+}
+
+void et_shape_strides(const et_shape *s, int64_t *strides) {
+    int64_t st = 1;
+    for (int d = s->rank - 1; d >= 0; d--) {
+        strides[d] = st;
+        st *= s->dim[d];
+    }
+}
+
 et_status et_op_check_arity(const et_node *n, int min_in, int max_in, int min_out, int max_out, et_err *err) {
     /* trailing omitted optional inputs do not count */
     int n_in = n->n_inputs;

@@ -30,7 +30,7 @@ static et_status resolve(const et_graph *g, const et_node *n, const et_shape *in
     } else {
         np = et_op_const_ints(g, n, 1, pads, 2 * ET_MAX_RANK);
         if (np == -2)
-            return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: pads must be a constant");
+            return et_op_fail_not_const(err, n, 1);
         if (np < 0)
             return et_op_fail(err, n, "pads must be an int64 tensor");
         p->value = 0.0;
@@ -112,11 +112,8 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     et_dtype_store(t, fill, 0, value);
     int r = p->rank;
     int64_t numel = et_shape_numel(&y->shape);
-    int64_t in_stride[ET_MAX_RANK], s = 1;
-    for (int d = r - 1; d >= 0; d--) {
-        in_stride[d] = s;
-        s *= x->shape.dim[d];
-    }
+    int64_t in_stride[ET_MAX_RANK];
+    et_shape_strides(&x->shape, in_stride);
     for (int64_t k = 0; k < numel; k++) {
         int64_t rem = k, off = 0;
         bool inside = true;

@@ -30,10 +30,6 @@ static et_status copy_prepare(const et_graph *g, const et_node *n, et_op_inst *i
     return ET_OK;
 }
 
-static et_status not_constant(const et_node *n, int input, et_err *err) {
-    return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: input %d must be a constant", input);
-}
-
 /* ---- Reshape ---- */
 static et_status reshape_infer(et_graph *g, et_node *n, et_err *err) {
     const et_value *x = et_node_cin(g, n, 0);
@@ -54,7 +50,7 @@ static et_status reshape_infer(et_graph *g, et_node *n, et_err *err) {
             return st;
         rank = et_op_const_ints(g, n, 1, shape, ET_MAX_RANK);
         if (rank == -2)
-            return not_constant(n, 1, err);
+            return et_op_fail_not_const(err, n, 1);
         if (rank < 0)
             return et_op_fail(err, n, "shape must be an int64 tensor of at most %d values", ET_MAX_RANK);
     }
@@ -122,7 +118,7 @@ static et_status read_axes(et_graph *g, et_node *n, int64_t *axes, int *count, e
     }
     int r = et_op_const_ints(g, n, 1, axes, ET_MAX_RANK);
     if (r == -2)
-        return not_constant(n, 1, err);
+        return et_op_fail_not_const(err, n, 1);
     if (r == -3)
         return et_op_fail(err, n, "axes must be an int64 tensor of at most %d values", ET_MAX_RANK);
     *count = r < 0 ? 0 : r;

@@ -102,11 +102,8 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     int64_t numel = et_shape_numel(&y->shape);
     if (numel == 0)
         return ET_OK;
-    int64_t in_stride[ET_MAX_RANK], s = 1;
-    for (int d = r - 1; d >= 0; d--) {
-        in_stride[d] = s;
-        s *= x->shape.dim[d];
-    }
+    int64_t in_stride[ET_MAX_RANK];
+    et_shape_strides(&x->shape, in_stride);
     if (r == 0) {
         memcpy(y->data, x->data, es);
         return ET_OK;

@@ -154,11 +154,7 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         return et_fail(err, ET_E_NOMEM, "out of memory");
     p->esize = et_dtype_size(x->dtype);
     int64_t in_stride[ET_MAX_RANK];
-    int64_t s = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-        in_stride[i] = s;
-        s *= x->shape.dim[i];
-    }
+    et_shape_strides(&x->shape, in_stride);
     /* output axes in order, dropping size-1 dims and merging axes that are consecutive in the input */
     int r = 0;
     for (int i = 0; i < rank; i++) {
