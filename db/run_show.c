@@ -149,8 +149,9 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     } else {
         unavailable(out, "fidelity", f->status, f->why);
     }
-    if (r->profiler_overhead_pct >= 0)
-        fprintf(out, "%-13s %.2f %% of latency\n", "profiler cost", r->profiler_overhead_pct);
+    if (!isnan(r->profiler_overhead_pct)) /* a negative cost is measurement noise around zero: shown as measured */
+        fprintf(out, "%-13s %+.2f %% of latency (profilers on vs off, alternating)\n", "profiler cost",
+                r->profiler_overhead_pct);
     if (r->n_layers > 0)
         fprintf(out, "layers (%d)    %-28s %-12s %-26s %-10s %10s %12s\n", r->n_layers, "name", "op", "kernel",
                 "precision", "time (ms)", "MACs");
@@ -240,7 +241,7 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
     et_json_int(&j, "warmup_iterations", r->warmup_iters);
     et_json_int(&j, "iterations", r->iters);
     et_json_number(&j, "prepare_ms", r->prepare_ms);
-    json_nonneg(&j, "profiler_overhead_pct", r->profiler_overhead_pct);
+    et_json_number(&j, "profiler_overhead_pct", r->profiler_overhead_pct); /* null when not measured */
     const et_latency_stats *l = &r->latency;
     if (r->iters > 0) {
         et_json_begin_object(&j, "latency_ms");

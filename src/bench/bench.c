@@ -78,14 +78,19 @@ static et_status measure_overhead(et_plan *plan, et_profilers *prof, const pid_t
     et_result scratch;
     et_result_init(&scratch);
     for (int k = 0; k < rounds && st == ET_OK; k++) {
-        double off, on;
-        if ((st = timed_median(plan, n, buf, cancel, &off, err)) != ET_OK)
-            break;
-        et_profilers_start(prof, tids, n_tids);
-        st = timed_median(plan, n, buf, cancel, &on, err);
-        et_profilers_stop(prof);
-        et_profilers_read(prof, n, &scratch);
-        ratios[k] = off > 0 ? (on / off - 1.0) * 100.0 : 0.0;
+        /* alternate which half goes first, so a drift within a round favours neither */
+        double t[2] = {0, 0}; /* [0] off, [1] on */
+        for (int half = 0; half < 2 && st == ET_OK; half++) {
+            bool on = (half ^ (k & 1)) != 0;
+            if (on)
+                et_profilers_start(prof, tids, n_tids);
+            st = timed_median(plan, n, buf, cancel, &t[on], err);
+            if (on) {
+                et_profilers_stop(prof);
+                et_profilers_read(prof, n, &scratch);
+            }
+        }
+        ratios[k] = t[0] > 0 ? (t[1] / t[0] - 1.0) * 100.0 : 0.0;
     }
     et_result_free(&scratch);
     if (st == ET_OK) {

@@ -42,7 +42,7 @@ void et_result_init(et_result *r) {
     not_run(&r->fidelity.status, r->fidelity.why, sizeof r->fidelity.why);
     r->fidelity.accuracy = -1.0;
     r->fidelity.baseline_accuracy = -1.0;
-    r->profiler_overhead_pct = -1.0;
+    r->profiler_overhead_pct = NAN;
     snprintf(r->engine.version, sizeof r->engine.version, "%s", ET_VERSION);
     snprintf(r->engine.exec, sizeof r->engine.exec, "native");
 }

@@ -172,7 +172,8 @@ typedef struct et_result {
     et_fidelity_info fidelity;
     int n_layers;
     et_layer_profile *layers;      /* owned; 0 when not profiled */
-    double profiler_overhead_pct;  /* measured cost of the profilers on latency; < 0 when not measured */
+    double profiler_overhead_pct;  /* measured cost of the profilers on latency (may be slightly negative: noise);
+                                      NaN when not measured */
 } et_result;
 
 /* Zeroes r and marks every section ET_AVAIL_NOT_RUN with "not measured". */
