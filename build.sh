@@ -4,7 +4,8 @@
 #   ./build.sh [build]        install missing packages (as root) and build into build/ (binary: build/edgetune)
 #   ./build.sh run [ARGS...]  build, then open the workbench (default: the bundled demo model)
 #   ./build.sh test           build and run every test: unit, conformance, integration, ui, e2e, the unit and
-#                             conformance tests again under ASan+UBSan, and the fuzzer for 60 s
+#                             conformance tests and the hostile-input CLI test again under ASan+UBSan, and the
+#                             fuzzer for 60 s
 #   ./build.sh asan           only the sanitizer part of `test`
 #   ./build.sh fuzz [SECONDS] build the libFuzzer target with clang and run it (default 60 s)
 #   ./build.sh cross          aarch64 build with gcc-aarch64-linux-gnu, its tests under qemu-aarch64
@@ -120,13 +121,13 @@ test)
     (cd build && ctest --output-on-failure -j "$jobs" -LE 'fuzz|bench')
     say "unit and conformance tests under ASan+UBSan"
     build_asan
-    (cd build-asan && ctest --output-on-failure -j "$jobs" -L 'unit|conformance')
+    (cd build-asan && ctest --output-on-failure -j "$jobs" -L 'unit|conformance|asan')
     run_fuzz 60
     say "all tests passed"
     ;;
 asan)
     build_asan
-    (cd build-asan && ctest --output-on-failure -j "$jobs" -L 'unit|conformance')
+    (cd build-asan && ctest --output-on-failure -j "$jobs" -L 'unit|conformance|asan')
     ;;
 fuzz)
     run_fuzz "${1:-60}"
