@@ -158,7 +158,7 @@ clean)
     rm -rf build build-asan build-fuzz build-aarch64
     ;;
 -h | --help | help)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n "2,/^set -euo/p" "$0" | sed "/^set -euo/d; s/^# \{0,1\}//"
     ;;
 *)
     die "unknown command '$cmd'; see ./build.sh --help"
