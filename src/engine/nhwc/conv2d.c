@@ -504,15 +504,19 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
     }
 }
 
+static void wide_copy_rows(void *ctx, size_t begin, size_t end) {
+    const et_conv2d_nhwc *op = ctx;
+    const size_t c = op->p.in_channels, row = op->in_w * c;
+    for (size_t r = begin; r < end; r++)
+        memcpy(op->wide_buf + (r * op->wide_w + op->p.pad_left) * c, op->input + r * row, row * sizeof(float));
+}
+
 et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *err) {
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "convolution run before a successful setup");
     plan_tasks(op, (size_t)et_threadpool_size(pool));
-    if (op->wide) { /* the input rows into the padded copy (its padding columns are zeros from setup) */
-        const size_t c = op->p.in_channels, row = op->in_w * c;
-        for (size_t r = 0; r < op->batch * op->in_h; r++)
-            memcpy(op->wide_buf + (r * op->wide_w + op->p.pad_left) * c, op->input + r * row, row * sizeof(float));
-    }
+    if (op->wide) /* the input rows into the padded copy (its padding columns are zeros from setup) */
+        et_threadpool_parallel_for(pool, op->batch * op->in_h, wide_copy_rows, op);
     switch (op->path) {
     case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->tasks, gemm_tasks, op); break;
     case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->tasks, igemm_tasks, op); break;
