@@ -1,12 +1,7 @@
 /* conv2d.c: the NHWC convolution operator (see conv2d.h).
  *
- * Work split: a run is a flat list of tasks, each one kernel call on a tile of up to MR output pixels x nc
- * output channels (gemm, igemm) or one piece of an output row (dwconv), handed to the thread pool. nc is the
- * whole group when there are enough pixel tiles to keep every thread busy, and is cut into NR-multiples when
- * there are not (a 7x7 layer has 9 tiles of 6 pixels). When a group's packed weights are larger than
- * L2_BUDGET_BYTES the tasks go column block by column block (N outer), so that one block of weights stays in L2
- * while every pixel tile streams past it; otherwise pixel tile by pixel tile (M outer), which keeps the MR rows
- * of input in L1 across all columns. */
+ * Work split: task_grid.h (tiles of MR output pixels x nc output channels for gemm/igemm, pieces of output rows
+ * for dwconv), handed to the thread pool. */
 #include "engine/nhwc/conv2d.h"
 
 #include <math.h>
@@ -20,9 +15,10 @@
 #include "engine/kernels/f32-vbinary/f32-vbinary.h"
 #include "engine/kernels/f32-vunary/f32-vunary.h"
 #include "engine/nhwc/indirection.h"
+#include "engine/nhwc/task_grid.h"
 #include "util/mem.h"
 
-enum { L2_BUDGET_BYTES = 256 * 1024, TASKS_PER_THREAD = 4, WIDE_MAX_FLOATS = 48 };
+enum { WIDE_MAX_FLOATS = 48 };
 
 struct et_conv2d_nhwc {
     et_conv2d_nhwc_params p; /* normalised: strides, dilations, groups >= 1; pixel strides set */
@@ -57,8 +53,7 @@ struct et_conv2d_nhwc {
     float *wide_buf;
     size_t wide_capacity;    /* floats */
     /* task grid */
-    size_t m, m_tiles, nc, n_blocks, tasks, row_chunks, chunk_w;
-    bool n_outer;
+    et_task_grid grid;
 };
 
 static bool is_depthwise(const et_conv2d_nhwc_params *p) {
@@ -325,39 +320,17 @@ static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_
 
 /* Splits the run into tasks for up to `threads` threads. */
 static void plan_tasks(et_conv2d_nhwc *op, size_t threads) {
-    const size_t target = threads > 1 ? threads * TASKS_PER_THREAD : 1;
     if (op->path == ET_CONV_PATH_DWCONV) {
-        const size_t rows = op->batch * op->out_h;
-        size_t chunks = rows >= target ? 1 : (target + rows - 1) / rows;
-        chunks = chunks > op->out_w ? op->out_w : chunks;
-        op->chunk_w = (op->out_w + chunks - 1) / chunks;
-        op->row_chunks = (op->out_w + op->chunk_w - 1) / op->chunk_w;
-        op->tasks = rows * op->row_chunks;
+        et_task_grid_rows(&op->grid, op->batch * op->out_h, op->out_w, threads);
         return;
     }
-    const size_t mr = op->path == ET_CONV_PATH_GEMM ? op->gemm->mr : op->igemm->mr;
-    const size_t nr = op->path == ET_CONV_PATH_GEMM ? op->gemm->nr : op->igemm->nr;
-    const size_t images = op->path == ET_CONV_PATH_GEMM ? 1 : op->batch;
-    op->m = op->path == ET_CONV_PATH_GEMM ? op->batch * op->in_h * op->in_w : op->out_h * op->out_w;
-    op->m_tiles = (op->m + mr - 1) / mr;
-    const size_t m_tasks = op->p.groups * images * op->m_tiles;
+    const bool gemm = op->path == ET_CONV_PATH_GEMM;
+    const size_t mr = gemm ? op->gemm->mr : op->igemm->mr, nr = gemm ? op->gemm->nr : op->igemm->nr;
     const size_t weight_bytes = op->group_packed_floats * sizeof(float);
-    size_t nc = op->goc;
-    op->n_outer = weight_bytes > L2_BUDGET_BYTES && op->m_tiles > 1;
-    if (op->n_outer) {
-        const size_t k_bytes = weight_bytes / et_round_up(op->goc, nr) * nr; /* one panel */
-        size_t panels = L2_BUDGET_BYTES / (k_bytes ? k_bytes : 1);
-        nc = (panels ? panels : 1) * nr;
-    }
-    if (m_tasks < target) {
-        const size_t want_blocks = (target + m_tasks - 1) / m_tasks;
-        const size_t split = et_round_up((op->goc + want_blocks - 1) / want_blocks, nr);
-        nc = split < nc ? split : nc;
-    }
-    nc = nc < op->goc ? nc : op->goc;
-    op->nc = nc;
-    op->n_blocks = (op->goc + nc - 1) / nc;
-    op->tasks = m_tasks * op->n_blocks;
+    const size_t panel_bytes = weight_bytes / et_round_up(op->goc, nr) * nr;
+    /* gemm folds the batch into its rows; igemm runs one image per task */
+    et_task_grid_gemm(&op->grid, gemm ? op->batch * op->in_h * op->in_w : op->out_h * op->out_w, mr, op->goc, nr,
+                      op->p.groups * (gemm ? 1 : op->batch), weight_bytes, panel_bytes, threads);
 }
 
 et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const float *input,
@@ -423,17 +396,9 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const size_t panel = (op->gic + 1) * nr;
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
-        if (op->n_outer) {
-            mt = t % op->m_tiles;
-            nb = t / op->m_tiles % op->n_blocks;
-            g = t / op->m_tiles / op->n_blocks;
-        } else {
-            nb = t % op->n_blocks;
-            mt = t / op->n_blocks % op->m_tiles;
-            g = t / op->n_blocks / op->m_tiles;
-        }
-        const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
-        const size_t col0 = nb * op->nc, cols = op->goc - col0 < op->nc ? op->goc - col0 : op->nc;
+        et_task_grid_at(&op->grid, t, &mt, &nb, &g);
+        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const float *a = op->input + row0 * in_s + g * op->gic;
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;
         float *c = op->output + row0 * out_s + g * op->goc + col0;
@@ -452,28 +417,20 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
     const size_t image_in = op->wide ? op->in_h * op->wide_w * op->p.in_channels * sizeof(float)
                                      : op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
     const size_t delta = op->wide ? 0 : op->input_delta;
-    const size_t image_out = op->m * out_s;
+    const size_t image_out = op->grid.m * out_s;
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, rest;
-        if (op->n_outer) {
-            mt = t % op->m_tiles;
-            nb = t / op->m_tiles % op->n_blocks;
-            rest = t / op->m_tiles / op->n_blocks;
-        } else {
-            nb = t % op->n_blocks;
-            mt = t / op->n_blocks % op->m_tiles;
-            rest = t / op->n_blocks / op->m_tiles;
-        }
+        et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
         const size_t img = rest % op->batch, g = rest / op->batch;
-        const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
-        const size_t col0 = nb * op->nc, cols = op->goc - col0 < op->nc ? op->goc - col0 : op->nc;
+        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const size_t a_offset = delta + img * image_in + g * op->gic * sizeof(float);
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;
         float *c = op->output + img * image_out + row0 * out_s + g * op->goc + col0;
         cfg->ukernel(rows, cols, op->kc_run, op->ks_run, op->ind + mt * op->ks_run * mr, w, c, out_s, a_offset,
                      op->zero, &op->kernel_clamp);
         if (op->residual || op->p.post) {
-            const float *r = op->residual ? op->residual + (img * op->m + row0) * op->p.residual_pixel_stride +
+            const float *r = op->residual ? op->residual + (img * op->grid.m + row0) * op->p.residual_pixel_stride +
                                                 g * op->goc + col0
                                           : NULL;
             epilogue(op, c, r, rows, cols);
@@ -488,9 +445,9 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
     const size_t out_s = op->p.output_pixel_stride, ks = op->ks;
     const size_t image_in = op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
     for (size_t t = begin; t < end; t++) {
-        const size_t chunk = t % op->row_chunks, row = t / op->row_chunks;
+        const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
-        const size_t x0 = chunk * op->chunk_w, width = op->out_w - x0 < op->chunk_w ? op->out_w - x0 : op->chunk_w;
+        const size_t x0 = chunk * op->grid.chunk_w, width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
         const size_t pixel = oy * op->out_w + x0;
         float *c = op->output + (img * op->out_h * op->out_w + pixel) * out_s;
         fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, c, ks, out_s,
@@ -518,9 +475,9 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
     if (op->wide) /* the input rows into the padded copy (its padding columns are zeros from setup) */
         et_threadpool_parallel_for(pool, op->batch * op->in_h, wide_copy_rows, op);
     switch (op->path) {
-    case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->tasks, gemm_tasks, op); break;
-    case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->tasks, igemm_tasks, op); break;
-    case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->tasks, dwconv_tasks, op); break;
+    case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->grid.tasks, gemm_tasks, op); break;
+    case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->grid.tasks, igemm_tasks, op); break;
+    case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->grid.tasks, dwconv_tasks, op); break;
     }
     return ET_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/nhwc/conv2d.h"
+#include "engine/nhwc/task_grid.h"
 #include "util/mem.h"
 
 struct et_fully_connected {
@@ -75,7 +76,6 @@ size_t et_fully_connected_packed_bytes(const et_fully_connected *op) { return et
 
 /* --- dynamic ---------------------------------------------------------------------------------------------- */
 
-enum { TASKS_PER_THREAD = 4 };
 
 struct et_matmul_dynamic {
     et_matmul_dynamic_params p;
@@ -88,7 +88,7 @@ struct et_matmul_dynamic {
     size_t batch, m, k, n, a_bs, b_bs, c_bs, b_count, packed_floats, panels;
     const float *a, *b;
     float *c, *packed;
-    size_t m_tiles, nc, n_blocks;
+    et_task_grid grid;
 };
 
 et_status et_matmul_dynamic_create(const et_matmul_dynamic_params *params, et_matmul_dynamic **out, et_err *err) {
@@ -175,9 +175,10 @@ static void multiply_tasks(void *ctx, size_t begin, size_t end) {
     const et_f32_gemm_config *cfg = op->gemm;
     const size_t mr = cfg->mr, nr = cfg->nr;
     for (size_t t = begin; t < end; t++) {
-        const size_t nb = t % op->n_blocks, mt = t / op->n_blocks % op->m_tiles, bi = t / op->n_blocks / op->m_tiles;
+        size_t mt, nb, bi;
+        et_task_grid_at(&op->grid, t, &mt, &nb, &bi);
         const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
-        const size_t col0 = nb * op->nc, cols = op->n - col0 < op->nc ? op->n - col0 : op->nc;
+        const size_t col0 = nb * op->grid.nc, cols = op->n - col0 < op->grid.nc ? op->n - col0 : op->grid.nc;
         const float *w = op->packed + (op->b_bs ? bi * op->packed_floats : 0) + col0 / nr * (op->k + 1) * nr;
         (rows == 1 ? cfg->ukernel1 : cfg->ukernel)(rows, cols, op->k, op->a + bi * op->a_bs + row0 * op->k, op->k, w,
                                                    op->c + bi * op->c_bs + row0 * op->n + col0, op->n, &op->clamp);
@@ -188,19 +189,10 @@ et_status et_matmul_dynamic_run(et_matmul_dynamic *op, et_threadpool *pool, et_e
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "matrix multiply run before a successful setup");
     et_threadpool_parallel_for(pool, op->b_count * op->panels, pack_tasks, op);
-    const size_t threads = (size_t)et_threadpool_size(pool), nr = op->gemm->nr;
-    const size_t target = threads > 1 ? threads * TASKS_PER_THREAD : 1;
-    op->m_tiles = (op->m + op->gemm->mr - 1) / op->gemm->mr;
-    const size_t m_tasks = op->batch * op->m_tiles;
-    size_t nc = op->n;
-    if (m_tasks < target) {
-        const size_t want = (target + m_tasks - 1) / m_tasks;
-        nc = et_round_up((op->n + want - 1) / want, nr);
-        nc = nc < op->n ? nc : op->n;
-    }
-    op->nc = nc;
-    op->n_blocks = (op->n + nc - 1) / nc;
-    et_threadpool_parallel_for(pool, m_tasks * op->n_blocks, multiply_tasks, op);
+    /* no weight-size blocking: B is packed per run into scratch, one product at a time */
+    et_task_grid_gemm(&op->grid, op->m, op->gemm->mr, op->n, op->gemm->nr, op->batch, 0, 0,
+                      (size_t)et_threadpool_size(pool));
+    et_threadpool_parallel_for(pool, op->grid.tasks, multiply_tasks, op);
     return ET_OK;
 }
 

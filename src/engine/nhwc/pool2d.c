@@ -8,9 +8,10 @@
 
 #include "engine/kernels/f32-pool/f32-pool.h"
 #include "engine/nhwc/indirection.h"
+#include "engine/nhwc/task_grid.h"
 #include "util/mem.h"
 
-enum { TASKS_PER_THREAD = 4, GAP_CHANNEL_BLOCK = 64 };
+enum { GAP_CHANNEL_BLOCK = 64 };
 
 struct et_pool2d_nhwc {
     et_pool2d_nhwc_params p;
@@ -27,7 +28,7 @@ struct et_pool2d_nhwc {
     const float *ind_base, *input;
     size_t input_delta;
     float *output;
-    size_t chunk_w, row_chunks, tasks;
+    et_task_grid grid;
 };
 
 et_status et_pool2d_nhwc_create(const et_pool2d_nhwc_params *params, et_pool2d_nhwc **out, et_err *err) {
@@ -145,9 +146,9 @@ static void pool_tasks(void *ctx, size_t begin, size_t end) {
     const size_t image_in = op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
     const size_t out_s = op->p.output_pixel_stride, ks = op->ks;
     for (size_t t = begin; t < end; t++) {
-        const size_t chunk = t % op->row_chunks, row = t / op->row_chunks;
+        const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
-        const size_t x0 = chunk * op->chunk_w, width = op->out_w - x0 < op->chunk_w ? op->out_w - x0 : op->chunk_w;
+        const size_t x0 = chunk * op->grid.chunk_w, width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
         const size_t pixel = oy * op->out_w + x0;
         float *o = op->output + (img * op->out_h * op->out_w + pixel) * out_s;
         const size_t offset = op->input_delta + img * image_in;
@@ -162,14 +163,8 @@ static void pool_tasks(void *ctx, size_t begin, size_t end) {
 et_status et_pool2d_nhwc_run(et_pool2d_nhwc *op, et_threadpool *pool, et_err *err) {
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "pooling run before a successful setup");
-    const size_t threads = (size_t)et_threadpool_size(pool);
-    const size_t target = threads > 1 ? threads * TASKS_PER_THREAD : 1, rows = op->batch * op->out_h;
-    size_t chunks = rows >= target ? 1 : (target + rows - 1) / rows;
-    chunks = chunks > op->out_w ? op->out_w : chunks;
-    op->chunk_w = (op->out_w + chunks - 1) / chunks;
-    op->row_chunks = (op->out_w + op->chunk_w - 1) / op->chunk_w;
-    op->tasks = rows * op->row_chunks;
-    et_threadpool_parallel_for(pool, op->tasks, pool_tasks, op);
+    et_task_grid_rows(&op->grid, op->batch * op->out_h, op->out_w, (size_t)et_threadpool_size(pool));
+    et_threadpool_parallel_for(pool, op->grid.tasks, pool_tasks, op);
     return ET_OK;
 }
 

@@ -1,9 +1,7 @@
 /* qconv2d.c: the NHWC quantized convolution operator (see qconv2d.h).
  *
- * The structure is conv2d.c's: a run is a flat list of tasks, each one kernel call on a tile of up to MR output
- * pixels x nc output channels (gemm, igemm) or one piece of an output row (dwconv); nc is cut into
- * NR-multiples when there are too few pixel tiles for the threads, and when a group's packed weights outgrow
- * L2_BUDGET_BYTES the tasks go column block by column block. When the kernels read A in another format (int16,
+ * The structure is conv2d.c's: a run is a flat list of tasks (task_grid.h), each one kernel call on a tile of up
+ * to MR output pixels x nc output channels (gemm, igemm) or one piece of an output row (dwconv). When the kernels read A in another format (int16,
  * uint8) or need k padded to their KR, the input is converted: a 1x1 (gemm) task converts its own MR rows into a
  * stack buffer just before its kernel call (they stay in L1; no pass over memory), an igemm run first converts the
  * whole input in a parallel pass into scratch laid out [image][pixel][group][kc_pad], the pad zeroed, which the
@@ -20,10 +18,11 @@
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 #include "engine/nhwc/indirection.h"
+#include "engine/nhwc/task_grid.h"
 #include "util/mem.h"
 
 enum {
-    L2_BUDGET_BYTES = 256 * 1024, TASKS_PER_THREAD = 4, MAX_K = 66000, CONVERT_CHUNK_PIXELS = 256,
+    MAX_K = 66000, CONVERT_CHUNK_PIXELS = 256,
     FUSED_A_BYTES = 32 * 1024, /* gemm tasks convert their own rows when MR rows fit here (in L1) */
 };
 
@@ -58,8 +57,7 @@ struct et_qconv2d_nhwc {
     const uint8_t *ind_base;
     size_t input_delta;      /* bytes from ind_base to the bound A (mod 2^64) */
     /* task grid */
-    size_t m, m_tiles, nc, n_blocks, tasks, row_chunks, chunk_w;
-    bool n_outer;
+    et_task_grid grid;
 };
 
 static bool in_s8(int32_t v) { return v >= -128 && v <= 127; }
@@ -358,36 +356,14 @@ static et_status prepare_indirection(et_qconv2d_nhwc *op, et_err *err) {
 
 /* Splits the run into tasks for up to `threads` threads (conv2d.c's plan). */
 static void plan_tasks(et_qconv2d_nhwc *op, size_t threads) {
-    const size_t target = threads > 1 ? threads * TASKS_PER_THREAD : 1;
     if (op->path == ET_CONV_PATH_DWCONV) {
-        const size_t rows = op->batch * op->out_h;
-        size_t chunks = rows >= target ? 1 : (target + rows - 1) / rows;
-        chunks = chunks > op->out_w ? op->out_w : chunks;
-        op->chunk_w = (op->out_w + chunks - 1) / chunks;
-        op->row_chunks = (op->out_w + op->chunk_w - 1) / op->chunk_w;
-        op->tasks = rows * op->row_chunks;
+        et_task_grid_rows(&op->grid, op->batch * op->out_h, op->out_w, threads);
         return;
     }
-    const size_t mr = op->gemm->mr, nr = op->gemm->nr;
-    const size_t images = op->path == ET_CONV_PATH_GEMM ? 1 : op->batch;
-    op->m = op->path == ET_CONV_PATH_GEMM ? op->batch * op->in_h * op->in_w : op->out_h * op->out_w;
-    op->m_tiles = (op->m + mr - 1) / mr;
-    const size_t m_tasks = op->p.groups * images * op->m_tiles;
-    size_t nc = op->goc;
-    op->n_outer = op->group_packed_bytes > L2_BUDGET_BYTES && op->m_tiles > 1;
-    if (op->n_outer) {
-        const size_t panels = L2_BUDGET_BYTES / op->panel_bytes;
-        nc = (panels ? panels : 1) * nr;
-    }
-    if (m_tasks < target) {
-        const size_t want_blocks = (target + m_tasks - 1) / m_tasks;
-        const size_t split = et_round_up((op->goc + want_blocks - 1) / want_blocks, nr);
-        nc = split < nc ? split : nc;
-    }
-    nc = nc < op->goc ? nc : op->goc;
-    op->nc = nc;
-    op->n_blocks = (op->goc + nc - 1) / nc;
-    op->tasks = m_tasks * op->n_blocks;
+    const bool gemm = op->path == ET_CONV_PATH_GEMM;
+    et_task_grid_gemm(&op->grid, gemm ? op->batch * op->in_h * op->in_w : op->out_h * op->out_w, op->gemm->mr,
+                      op->goc, op->gemm->nr, op->p.groups * (gemm ? 1 : op->batch), op->group_packed_bytes,
+                      op->panel_bytes, threads);
 }
 
 et_status et_qconv2d_nhwc_setup(et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const int8_t *input,
@@ -496,17 +472,9 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     uint8_t abuf[FUSED_A_BYTES] __attribute__((aligned(64)));
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
-        if (op->n_outer) {
-            mt = t % op->m_tiles;
-            nb = t / op->m_tiles % op->n_blocks;
-            g = t / op->m_tiles / op->n_blocks;
-        } else {
-            nb = t % op->n_blocks;
-            mt = t / op->n_blocks % op->m_tiles;
-            g = t / op->n_blocks / op->m_tiles;
-        }
-        const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
-        const size_t col0 = nb * op->nc, cols = op->goc - col0 < op->nc ? op->goc - col0 : op->nc;
+        et_task_grid_at(&op->grid, t, &mt, &nb, &g);
+        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const uint8_t *a = op->a_base + row0 * op->a_pixel_bytes + g * op->kc_pad * op->a_elem;
         size_t a_stride = op->a_pixel_bytes;
         if (op->fused_convert) {
@@ -528,21 +496,13 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
     const size_t image_in = op->in_h * op->in_w * op->a_pixel_bytes;
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, rest;
-        if (op->n_outer) {
-            mt = t % op->m_tiles;
-            nb = t / op->m_tiles % op->n_blocks;
-            rest = t / op->m_tiles / op->n_blocks;
-        } else {
-            nb = t % op->n_blocks;
-            mt = t / op->n_blocks % op->m_tiles;
-            rest = t / op->n_blocks / op->m_tiles;
-        }
+        et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
         const size_t img = rest % op->batch, g = rest / op->batch;
-        const size_t row0 = mt * mr, rows = op->m - row0 < mr ? op->m - row0 : mr;
-        const size_t col0 = nb * op->nc, cols = op->goc - col0 < op->nc ? op->goc - col0 : op->nc;
+        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const size_t a_offset = op->input_delta + img * image_in + g * op->kc_pad * op->a_elem;
         const uint8_t *w = (const uint8_t *)op->packed + g * op->group_packed_bytes + col0 / nr * op->panel_bytes;
-        const size_t pixel = img * op->m + row0, oc0 = g * op->goc + col0;
+        const size_t pixel = img * op->grid.m + row0, oc0 = g * op->goc + col0;
         const int8_t *r = op->residual ? op->residual + pixel * res_s + oc0 : NULL;
         cfg->igemm(rows, cols, op->kc_pad, op->ks, op->ind + mt * op->ks * mr, w, op->output + pixel * out_s + oc0,
                    out_s, a_offset, op->zero, r, res_s, &op->rq);
@@ -554,9 +514,9 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
     const size_t out_s = op->p.output_pixel_stride, res_s = op->p.residual_pixel_stride, ks = op->ks;
     const size_t image_in = op->in_h * op->in_w * op->p.input_pixel_stride;
     for (size_t t = begin; t < end; t++) {
-        const size_t chunk = t % op->row_chunks, row = t / op->row_chunks;
+        const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
-        const size_t x0 = chunk * op->chunk_w, width = op->out_w - x0 < op->chunk_w ? op->out_w - x0 : op->chunk_w;
+        const size_t x0 = chunk * op->grid.chunk_w, width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
         const size_t pixel = oy * op->out_w + x0, out_pixel = img * op->out_h * op->out_w + pixel;
         const int8_t *r = op->residual ? op->residual + out_pixel * res_s : NULL;
         op->dw_fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s,
@@ -573,9 +533,9 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
         et_threadpool_parallel_for(pool, (pixels + CONVERT_CHUNK_PIXELS - 1) / CONVERT_CHUNK_PIXELS, convert_tasks, op);
     }
     switch (op->path) {
-    case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->tasks, gemm_tasks, op); break;
-    case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->tasks, igemm_tasks, op); break;
-    case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->tasks, dwconv_tasks, op); break;
+    case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->grid.tasks, gemm_tasks, op); break;
+    case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->grid.tasks, igemm_tasks, op); break;
+    case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->grid.tasks, dwconv_tasks, op); break;
     }
     return ET_OK;
 }

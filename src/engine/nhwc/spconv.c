@@ -14,9 +14,9 @@
 #include "engine/kernels/f32-spmm/f32-spmm.h"
 #include "engine/kernels/f32-vbinary/f32-vbinary.h"
 #include "engine/kernels/f32-vunary/f32-vunary.h"
+#include "engine/nhwc/task_grid.h"
 #include "util/mem.h"
 
-enum { TASKS_PER_THREAD = 4 };
 
 struct et_spconv_nhwc {
     et_spconv_nhwc_params p;
@@ -35,7 +35,8 @@ struct et_spconv_nhwc {
     et_f32_minmax_params kernel_clamp, out_clamp;
     /* setup */
     bool ready;
-    size_t pixels, m_tiles, n_block, n_blocks, tasks;
+    size_t pixels;
+    et_task_grid grid;
     const float *input;
     float *output;
     const float *residual;
@@ -167,9 +168,10 @@ static void spconv_tasks(void *ctx, size_t begin, size_t end) {
     const size_t in_s = op->p.input_pixel_stride, out_s = op->p.output_pixel_stride;
     const size_t res_s = op->p.residual_pixel_stride, oc = op->p.out_channels;
     for (size_t t = begin; t < end; t++) {
-        const size_t nb = t % op->n_blocks, mt = t / op->n_blocks;
+        size_t mt, nb, unused;
+        et_task_grid_at(&op->grid, t, &mt, &nb, &unused);
         const size_t p0 = mt * op->mr, rows = op->pixels - p0 < op->mr ? op->pixels - p0 : op->mr;
-        const size_t n0 = nb * op->n_block, cols = oc - n0 < op->n_block ? oc - n0 : op->n_block;
+        const size_t n0 = nb * op->grid.nc, cols = oc - n0 < op->grid.nc ? oc - n0 : op->grid.nc;
         op->pack(rows, op->p.in_channels, op->input + p0 * in_s, in_s, xt);
         const size_t j0 = op->row_start[n0];
         float *c = op->output + p0 * out_s + n0;
@@ -188,18 +190,9 @@ static void spconv_tasks(void *ctx, size_t begin, size_t end) {
 et_status et_spconv_nhwc_run(et_spconv_nhwc *op, et_threadpool *pool, et_err *err) {
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "sparse convolution run before a successful setup");
-    const size_t threads = (size_t)et_threadpool_size(pool), oc = op->p.out_channels;
-    const size_t target = threads > 1 ? threads * TASKS_PER_THREAD : 1;
-    op->m_tiles = (op->pixels + op->mr - 1) / op->mr;
-    op->n_block = oc;
-    if (op->m_tiles < target) {
-        const size_t want = (target + op->m_tiles - 1) / op->m_tiles;
-        const size_t block = et_round_up((oc + want - 1) / want, 8);
-        op->n_block = block < oc ? block : oc;
-    }
-    op->n_blocks = (oc + op->n_block - 1) / op->n_block;
-    op->tasks = op->m_tiles * op->n_blocks;
-    et_threadpool_parallel_for(pool, op->tasks, spconv_tasks, op);
+    /* column blocks in multiples of 8 (the kernels' channel step), no weight-size blocking */
+    et_task_grid_gemm(&op->grid, op->pixels, op->mr, op->p.out_channels, 8, 1, 0, 0, (size_t)et_threadpool_size(pool));
+    et_threadpool_parallel_for(pool, op->grid.tasks, spconv_tasks, op);
     return ET_OK;
 }
 
