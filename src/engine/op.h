@@ -46,6 +46,7 @@ struct et_op_inst {
     et_status (*bind)(et_op_inst *inst, et_err *err);
     void *params;
     size_t scratch_bytes;
+    void *scratch;          /* bound by the planner before bind: the plan's shared scratch (ctx->scratch at run) */
     char kernel[64];        /* which kernel runs, for the per-layer profile: "f32-igemm-6x16-avx2", "ref" */
     char precision[24];     /* "fp32", "int8", ... */
     int64_t packed_bytes;   /* weight bytes this instance holds (packed copies) */

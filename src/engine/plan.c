@@ -305,6 +305,7 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
     }
     for (int i = 0; i < p->n_steps; i++) {
         et_op_inst *inst = &p->steps[i].inst;
+        inst->scratch = p->scratch;
         if (inst->bind && (st = inst->bind(inst, err)) != ET_OK)
             goto fail;
     }

@@ -245,6 +245,9 @@ static const layer layers[] = {
     {"mbv2 pw 7 960->320", 7, 7, 960, 320, 1, 1, 1, 0},
     {"mbv2 pw 7 320->1280", 7, 7, 320, 1280, 1, 1, 1, 1},
     {"resnet stem 7x7 s2 3->64", 224, 224, 3, 64, 7, 2, 1, 1},
+    {"squeezenet fire 3x3 55 16->64", 55, 55, 16, 64, 3, 1, 1, 1},
+    {"squeezenet fire 3x3 27 32->128", 27, 27, 32, 128, 3, 1, 1, 1},
+    {"squeezenet fire 3x3 13 64->256", 13, 13, 64, 256, 3, 1, 1, 1},
     {"resnet 3x3 56 64->64", 56, 56, 64, 64, 3, 1, 1, 1},
     {"resnet 3x3 28 128->128", 28, 28, 128, 128, 3, 1, 1, 1},
     {"resnet 3x3 14 256->256", 14, 14, 256, 256, 3, 1, 1, 1},
@@ -257,8 +260,13 @@ static const layer layers[] = {
     {"fc 2048->1000 (resnet50)", 1, 1, 2048, 1000, 1, 1, 1, 0},
 };
 
-static void bench_layer(const layer *l, et_threadpool *pools[2]) {
+/* One layer through one algorithm (AUTO: what the engine picks at this size; the 3x3 stride-1 layers are also
+ * run forced through each path, so that the cost model's choice can be checked against the times). GFLOP/s
+ * counts a direct convolution's work whichever path does it. */
+static void bench_layer(const layer *l, et_threadpool *pools[2], et_conv_algo algo) {
     et_conv2d_nhwc_params p = {0};
+    p.algo = algo;
+    p.expect_batch = 1, p.expect_h = l->h, p.expect_w = l->w;
     p.in_channels = l->c, p.out_channels = l->oc, p.groups = l->groups;
     p.kernel_h = p.kernel_w = l->k, p.stride_h = p.stride_w = l->stride;
     p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = l->k / 2;
@@ -273,7 +281,9 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
     size_t oh, ow;
     et_conv2d_nhwc_output_size(op, l->h, l->w, &oh, &ow);
     float *in = alloc_floats(l->h * l->w * l->c, 0.5f), *out = alloc_floats(oh * ow * l->oc, 0);
-    et_conv2d_nhwc_setup(op, 1, l->h, l->w, in, out, NULL, NULL, &err);
+    const size_t scratch_bytes = et_conv2d_nhwc_scratch_bytes(op, 1, l->h, l->w);
+    void *scratch = scratch_bytes ? et_aligned_alloc(scratch_bytes) : NULL;
+    et_conv2d_nhwc_setup(op, 1, l->h, l->w, in, out, NULL, scratch, &err);
     const double flops = 2.0 * (double)et_conv2d_nhwc_macs(op);
     double ms[2];
     for (int t = 0; t < 2; t++) {
@@ -297,9 +307,13 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
         }
         ms[t] = best * 1e3;
     }
-    printf("  %-28s %-24s %8.3f ms %6.1f GFLOP/s | %8.3f ms %6.1f GFLOP/s\n", l->name, et_conv2d_nhwc_kernel_name(op),
+    static const char *const algo_tag[] = {"", " (direct)", " (F2x2)", " (F4x4)"};
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", l->name, algo_tag[algo]);
+    printf("  %-36s %-24s %8.3f ms %6.1f GFLOP/s | %8.3f ms %6.1f GFLOP/s\n", name, et_conv2d_nhwc_kernel_name(op),
            ms[0], flops / ms[0] / 1e6, ms[1], flops / ms[1] / 1e6);
     et_conv2d_nhwc_destroy(op);
+    et_aligned_free(scratch);
     et_aligned_free(w);
     et_aligned_free(bias);
     et_aligned_free(in);
@@ -507,7 +521,12 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
-        bench_layer(&layers[i], pools);
+    {
+        bench_layer(&layers[i], pools, ET_CONV_ALGO_AUTO);
+        if (layers[i].k == 3 && layers[i].stride == 1 && layers[i].groups == 1 && !quick)
+            for (et_conv_algo a = ET_CONV_ALGO_DIRECT; a <= ET_CONV_ALGO_WINOGRAD_4X4; a++)
+                bench_layer(&layers[i], pools, a);
+    }
     printf("\nWhole networks at 224x224, batch 1 (convolutions with fused activations and residual adds, pooling,\n"
            "classifier; no layout conversion at the graph boundary):\n");
     bench_network("MobileNetV2", build_mobilenet_v2, pools);

@@ -16,6 +16,7 @@
 #include "engine/kernels/f32-vunary/f32-vunary.h"
 #include "engine/nhwc/indirection.h"
 #include "engine/nhwc/task_grid.h"
+#include "engine/nhwc/winograd.h"
 #include "util/mem.h"
 
 enum { WIDE_MAX_FLOATS = 48 };
@@ -27,6 +28,9 @@ struct et_conv2d_nhwc {
     const et_f32_gemm_config *gemm;
     const et_f32_igemm_config *igemm;
     const et_f32_dwconv_config *dwconv;
+    et_winograd *wino;       /* the Winograd path's transformed weights */
+    et_wino_tile wino_tile;
+    void *scratch;           /* bound at setup (Winograd) */
     et_f32_vbinary_ukernel_fn vadd;
     et_f32_vunary_ukernel_fn vunary;
     const char *kernel_name;
@@ -60,6 +64,30 @@ static bool is_depthwise(const et_conv2d_nhwc_params *p) {
     return p->groups == p->in_channels && p->groups == p->out_channels;
 }
 
+/* Whether a convolution takes the Winograd path, and with which tile: forced by params->algo, else by cost at
+ * the expected size (no size: never). */
+static bool use_winograd(const et_conv2d_nhwc_params *p, et_wino_tile *tile) {
+    if (p->kernel_h != 3 || p->kernel_w != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dilation_h != 1 ||
+        p->dilation_w != 1 || p->groups != 1)
+        return false;
+    switch (p->algo) {
+    case ET_CONV_ALGO_DIRECT: return false;
+    case ET_CONV_ALGO_WINOGRAD_2X2: *tile = ET_WINO_F2; return true;
+    case ET_CONV_ALGO_WINOGRAD_4X4: *tile = ET_WINO_F4; return true;
+    case ET_CONV_ALGO_AUTO: break;
+    }
+    if (!p->expect_h || !p->expect_w)
+        return false;
+    const size_t out_h = et_window_out_size(p->expect_h, p->pad_top, p->pad_bottom, 3, 1, 1);
+    const size_t out_w = et_window_out_size(p->expect_w, p->pad_left, p->pad_right, 3, 1, 1);
+    const int f = et_winograd_choose(p->expect_batch ? p->expect_batch : 1, out_h, out_w, p->in_channels,
+                                     p->out_channels);
+    if (f < 0)
+        return false;
+    *tile = (et_wino_tile)f;
+    return true;
+}
+
 /* Validates and normalises params into op->p, picks the path and the kernels. */
 static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params, et_err *err) {
     et_conv2d_nhwc_params p = *params;
@@ -81,6 +109,8 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
         p.residual_pixel_stride < p.out_channels)
         return et_fail(err, ET_E_INPUT, "convolution pixel strides (%zu in, %zu out) are narrower than the channels "
                        "(%zu in, %zu out)", p.input_pixel_stride, p.output_pixel_stride, p.in_channels, p.out_channels);
+    if ((unsigned)p.algo > ET_CONV_ALGO_WINOGRAD_4X4)
+        return et_fail(err, ET_E_INPUT, "convolution algorithm %d is not known", (int)p.algo);
     if (p.post && (unsigned)p.post_op >= ET_UNARY_COUNT)
         return et_fail(err, ET_E_INPUT, "convolution post-op %d is not a known activation", (int)p.post_op);
     if (!p.clamp) {
@@ -107,6 +137,10 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
         op->path = ET_CONV_PATH_GEMM;
         op->gemm = et_f32_gemm_config_get();
         op->kernel_name = op->gemm->name;
+    } else if (use_winograd(&p, &op->wino_tile)) {
+        op->path = ET_CONV_PATH_WINOGRAD;
+        op->gemm = et_f32_gemm_config_get();
+        op->kernel_name = et_f32_wino_config_get()->name[op->wino_tile];
     } else {
         op->path = ET_CONV_PATH_IGEMM;
         op->igemm = et_f32_igemm_config_get();
@@ -148,6 +182,7 @@ static size_t packed_size(const et_conv2d_nhwc *op, size_t *group_floats) {
             return 0;
         per_group = et_f32_gemm_packed_floats(op->gemm->nr, op->goc, op->gic);
         break;
+    case ET_CONV_PATH_WINOGRAD: return 0; /* winograd.c packs */
     case ET_CONV_PATH_IGEMM:
         if (!et_mul_size(op->ks, op->gic, &k) || !et_mul_size(op->goc + op->igemm->nr, k + 1, &per_group))
             return 0;
@@ -169,6 +204,12 @@ et_status et_conv2d_nhwc_create(const et_conv2d_nhwc_params *params, const float
     et_status st = init_op(op, params, err);
     if (st != ET_OK)
         goto fail;
+    if (op->path == ET_CONV_PATH_WINOGRAD) {
+        if ((st = et_winograd_create(op->wino_tile, op->gic, op->goc, weights, bias, &op->wino, err)) != ET_OK)
+            goto fail;
+        *out = op;
+        return ET_OK;
+    }
     size_t group_floats = 0;
     const size_t total = packed_size(op, &group_floats);
     if (total == 0) {
@@ -190,6 +231,7 @@ et_status et_conv2d_nhwc_create(const et_conv2d_nhwc_params *params, const float
             break;
         case ET_CONV_PATH_GEMM: et_f32_gemm_pack(op->gemm->nr, op->goc, op->gic, wg, op->gic, 1, bg, pg); break;
         case ET_CONV_PATH_IGEMM: et_f32_igemm_pack_oihw(op->igemm->nr, op->goc, op->ks, op->gic, wg, bg, pg); break;
+        case ET_CONV_PATH_WINOGRAD: break;
         }
     }
     *out = op;
@@ -241,6 +283,7 @@ fail:
 void et_conv2d_nhwc_destroy(et_conv2d_nhwc *op) {
     if (!op)
         return;
+    et_winograd_destroy(op->wino);
     et_aligned_free(op->packed);
     et_aligned_free(op->zero);
     et_aligned_free(op->wide_buf);
@@ -260,13 +303,15 @@ bool et_conv2d_nhwc_output_size(const et_conv2d_nhwc *op, size_t in_h, size_t in
 }
 
 size_t et_conv2d_nhwc_scratch_bytes(const et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w) {
-    (void)op, (void)batch, (void)in_h, (void)in_w;
-    return 0;
+    size_t out_h, out_w;
+    if (op->path != ET_CONV_PATH_WINOGRAD || !et_conv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w))
+        return 0;
+    return et_winograd_scratch_bytes(op->wino, batch, out_h, out_w);
 }
 
 /* Builds (or keeps) the indirection buffer for the bound spatial size. */
 static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_err *err) {
-    if (op->path == ET_CONV_PATH_GEMM)
+    if (op->path == ET_CONV_PATH_GEMM || op->path == ET_CONV_PATH_WINOGRAD)
         return ET_OK;
     if (op->ind && op->ind_h == op->in_h && op->ind_w == op->in_w) {
         op->input_delta = (size_t)((uintptr_t)input - (uintptr_t)op->ind_base);
@@ -320,6 +365,8 @@ static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_
 
 /* Splits the run into tasks for up to `threads` threads. */
 static void plan_tasks(et_conv2d_nhwc *op, size_t threads) {
+    if (op->path == ET_CONV_PATH_WINOGRAD)
+        return; /* winograd.c splits its own phases */
     if (op->path == ET_CONV_PATH_DWCONV) {
         et_task_grid_rows(&op->grid, op->batch * op->out_h, op->out_w, threads);
         return;
@@ -335,7 +382,6 @@ static void plan_tasks(et_conv2d_nhwc *op, size_t threads) {
 
 et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const float *input,
                                float *output, const float *residual, void *scratch, et_err *err) {
-    (void)scratch;
     op->ready = false;
     if (!input || !output || (op->p.residual && !residual))
         return et_fail(err, ET_E_INPUT, "convolution setup without %s tensor",
@@ -347,6 +393,14 @@ et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, si
         return et_fail(err, ET_E_INPUT, "convolution input %zux%zu with padding is smaller than the %zux%zu kernel "
                        "(dilation %zux%zu)", in_h, in_w, op->p.kernel_h, op->p.kernel_w, op->p.dilation_h,
                        op->p.dilation_w);
+    if (op->path == ET_CONV_PATH_WINOGRAD) {
+        const size_t need = et_winograd_scratch_bytes(op->wino, batch, out_h, out_w);
+        if (need == 0)
+            return et_fail(err, ET_E_INPUT, "convolution input %zux%zu is too large", in_h, in_w);
+        if (!scratch)
+            return et_fail(err, ET_E_INPUT, "Winograd convolution setup without its %zu bytes of scratch", need);
+    }
+    op->scratch = scratch;
     op->batch = batch;
     op->in_h = in_h;
     op->in_w = in_w;
@@ -478,6 +532,18 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
     case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->grid.tasks, gemm_tasks, op); break;
     case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->grid.tasks, igemm_tasks, op); break;
     case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->grid.tasks, dwconv_tasks, op); break;
+    case ET_CONV_PATH_WINOGRAD: {
+        const et_conv2d_nhwc_params *p = &op->p;
+        const et_winograd_args a = {
+            .batch = op->batch, .in_h = op->in_h, .in_w = op->in_w, .out_h = op->out_h, .out_w = op->out_w,
+            .pad_top = p->pad_top, .pad_left = p->pad_left, .input = op->input,
+            .input_stride = p->input_pixel_stride, .output = op->output, .output_stride = p->output_pixel_stride,
+            .residual = op->residual, .residual_stride = p->residual_pixel_stride, .out_min = p->out_min,
+            .out_max = p->out_max, .post = p->post, .post_op = p->post_op, .post_params = p->post_params,
+            .scratch = op->scratch};
+        et_winograd_run(op->wino, &a, pool);
+        break;
+    }
     }
     return ET_OK;
 }
@@ -486,7 +552,9 @@ const char *et_conv2d_nhwc_kernel_name(const et_conv2d_nhwc *op) { return op->ke
 
 et_conv_path et_conv2d_nhwc_path(const et_conv2d_nhwc *op) { return op->path; }
 
-size_t et_conv2d_nhwc_packed_bytes(const et_conv2d_nhwc *op) { return op->packed_floats * sizeof(float); }
+size_t et_conv2d_nhwc_packed_bytes(const et_conv2d_nhwc *op) {
+    return op->wino ? et_winograd_packed_bytes(op->wino) : op->packed_floats * sizeof(float);
+}
 
 size_t et_conv2d_nhwc_macs(const et_conv2d_nhwc *op) {
     if (!op->ready)

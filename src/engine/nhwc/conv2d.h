@@ -8,6 +8,8 @@
  *   create: packs the OIHW weights and bias once for this CPU's kernels and picks the path:
  *           gemm   (1x1, stride 1, no padding)          f32-gemm-6x16-avx2 ...
  *           dwconv (groups == in == out channels)         f32-dwconv-9p16c-avx2 ...
+ *           winograd (3x3, stride 1, one group, when winograd.h expects it to win at the expected size)
+ *                                                         f32-winograd-4x4-avx2 + f32-gemm-6x16-avx2 ...
  *           igemm  (everything else: KxK, strided, dilated, grouped)  f32-igemm-6x16-avx2 ...
  *   setup:  binds a batch and spatial size and the tensors; builds the indirection buffer when the spatial size
  *           changes (kept across setups otherwise: a moved input is an offset, not a rebuild).
@@ -27,6 +29,9 @@
 #include "engine/threadpool.h"
 #include "util/status.h"
 
+/* How a 3x3 stride-1 convolution is computed: direct (igemm) or Winograd F(2x2, 3x3) / F(4x4, 3x3). */
+typedef enum { ET_CONV_ALGO_AUTO, ET_CONV_ALGO_DIRECT, ET_CONV_ALGO_WINOGRAD_2X2, ET_CONV_ALGO_WINOGRAD_4X4 } et_conv_algo;
+
 /* Zero-initialise, then set what applies: zero strides, dilations and groups mean 1, zero pixel strides mean
  * dense, and clamp/post_op/residual are off until enabled. */
 typedef struct et_conv2d_nhwc_params {
@@ -40,12 +45,16 @@ typedef struct et_conv2d_nhwc_params {
     et_unary_op post_op;
     et_f32_unary_params post_params; /* alpha/beta of hardsigmoid and leaky relu */
     bool residual;       /* add a residual tensor (same shape as the output) before the clamp */
+    /* The input size setup will mostly see (0: unknown). Winograd pays only at some sizes, and its weights are
+     * transformed at create, so create needs the size to choose it; any size still runs correctly. */
+    size_t expect_batch, expect_h, expect_w;
+    et_conv_algo algo;   /* AUTO (0): by cost at the expected size; the others force a path (tests, benches) */
 } et_conv2d_nhwc_params;
 
 typedef struct et_conv2d_nhwc et_conv2d_nhwc;
 
 /* Which algorithm an operator runs. */
-typedef enum { ET_CONV_PATH_GEMM, ET_CONV_PATH_IGEMM, ET_CONV_PATH_DWCONV } et_conv_path;
+typedef enum { ET_CONV_PATH_GEMM, ET_CONV_PATH_IGEMM, ET_CONV_PATH_DWCONV, ET_CONV_PATH_WINOGRAD } et_conv_path;
 
 /* Creates a convolution from OIHW weights [out_channels][in_channels / groups][kernel_h][kernel_w] and bias
  * [out_channels] (NULL: zeros). Returns ET_E_INPUT for inconsistent parameters (channels not divisible by
@@ -67,14 +76,17 @@ void et_conv2d_nhwc_destroy(et_conv2d_nhwc *op);
  * kernel after padding. */
 bool et_conv2d_nhwc_output_size(const et_conv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h, size_t *out_w);
 
-/* Scratch the operator needs at setup (bytes); 0 today: the indirection buffer is owned by the operator so that
- * it survives between runs. Kept so that an engine can hand the same arena to every operator kind. */
+/* Scratch bytes a run at this size needs (the Winograd path's transformed tiles; 0 for the others, whose
+ * indirection buffers are owned by the operator so that they survive between runs). An engine hands every
+ * operator the same scratch. */
 size_t et_conv2d_nhwc_scratch_bytes(const et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w);
 
 /* Binds shapes and tensors: input [batch][in_h][in_w][input_pixel_stride], output [batch][out_h][out_w]
- * [output_pixel_stride], residual like the output (required iff params.residual, else ignored), scratch (may
- * be NULL while scratch_bytes is 0). Returns ET_E_INPUT when the input is smaller than the kernel or a tensor is
- * NULL, ET_E_NOMEM when the indirection buffer cannot grow (the operator then stays unusable until a
+ * [output_pixel_stride], residual like the output (required iff params.residual, else ignored), scratch of
+ * et_conv2d_nhwc_scratch_bytes for this size, 64-byte aligned (may be NULL when that is 0), which every run until
+ * the next setup uses (the caller owns it and may share it with other operators that do not run at the same
+ * time). Returns ET_E_INPUT when the input is smaller than the kernel, a tensor is NULL or the
+ * scratch is missing, ET_E_NOMEM when the indirection buffer cannot grow (the operator then stays unusable until a
  * successful setup). Allocates only when the spatial size changes. */
 et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const float *input,
                                float *output, const float *residual, void *scratch, et_err *err);
@@ -91,7 +103,8 @@ et_conv_path et_conv2d_nhwc_path(const et_conv2d_nhwc *op);
 /* Bytes of packed weights and bias the operator holds (the engine's weight-memory figure). */
 size_t et_conv2d_nhwc_packed_bytes(const et_conv2d_nhwc *op);
 
-/* Multiply-adds of one run at the current setup (0 before setup). */
+/* Multiply-adds of one run at the current setup, counted as a direct convolution (the work done, whichever path
+ * does it; 0 before setup). */
 size_t et_conv2d_nhwc_macs(const et_conv2d_nhwc *op);
 
 #endif

@@ -536,6 +536,7 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
     case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->grid.tasks, gemm_tasks, op); break;
     case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->grid.tasks, igemm_tasks, op); break;
     case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->grid.tasks, dwconv_tasks, op); break;
+    case ET_CONV_PATH_WINOGRAD: break; /* fp32 only: never chosen here */
     }
     return ET_OK;
 }

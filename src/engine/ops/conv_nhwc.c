@@ -71,7 +71,7 @@ static et_status bind(et_op_inst *inst, et_err *err) {
         return et_spconv_nhwc_setup(p->sparse, p->batch * p->in_h * p->in_w, inst->in[0].data, inst->out[0].data,
                                     p->residual ? inst->in[3].data : NULL, err);
     return et_conv2d_nhwc_setup(p->op, p->batch, p->in_h, p->in_w, inst->in[0].data, inst->out[0].data,
-                                p->residual ? inst->in[3].data : NULL, NULL, err);
+                                p->residual ? inst->in[3].data : NULL, inst->scratch, err);
 }
 
 static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
@@ -140,6 +140,7 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         snprintf(inst->kernel, sizeof inst->kernel, "%s", et_spconv_nhwc_kernel_name(p->sparse));
         return ET_OK;
     }
+    cp.expect_batch = p->batch, cp.expect_h = p->in_h, cp.expect_w = p->in_w;
     if ((st = et_conv2d_nhwc_create(&cp, wt->data, bias, &p->op, err)) != ET_OK) {
         et_err_prefix(err, "node '%s': ", n->name);
         free(p);
@@ -150,6 +151,7 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     inst->run = run;
     inst->bind = bind;
     inst->packed_bytes = (int64_t)et_conv2d_nhwc_packed_bytes(p->op);
+    inst->scratch_bytes = et_conv2d_nhwc_scratch_bytes(p->op, p->batch, p->in_h, p->in_w);
     inst->packed_inputs = bias ? 0x6u : 0x2u; /* weights and bias live packed in the operator */
     snprintf(inst->kernel, sizeof inst->kernel, "%s", et_conv2d_nhwc_kernel_name(p->op));
     return ET_OK;

@@ -2,8 +2,10 @@
  * double precision, over each path (gemm, igemm, dwconv) and the shapes that stress them: 1x1, 3x3, 5x5, 7x7,
  * strides, dilations, asymmetric pads, groups, depthwise, batch > 1, pixel strides wider than the channels,
  * fused clamp, residual add and post-ops, on 1 and 2 threads, and a second setup with a moved input (which
- * reuses the indirection buffer through an offset). Tolerance: the bound of K fp32 multiply-adds (K = taps x
- * input channels per group) plus one rounding per epilogue step. */
+ * reuses the indirection buffer through an offset). Every 3x3 stride-1 case also runs forced through Winograd
+ * F(2x2, 3x3) and F(4x4, 3x3). Tolerance: the bound of K fp32 multiply-adds (K = taps x input channels per
+ * group) plus one rounding per epilogue step, times the growth of rounding errors in the Winograd transforms
+ * (2x for F2, 8x for F4: measured growth is about 0.3x and 2x of the direct bound). */
 #include <math.h>
 
 #include "engine/kernels/f32-vunary/f32-vunary.h"
@@ -27,7 +29,9 @@ static double post_ref(int op, double x) {
     }
 }
 
-static void run_case(const conv_case *cc, et_threadpool *pool) {
+static double worst_ratio[4]; /* by algo: the largest |error| / tolerance seen (printed: how much margin) */
+
+static void run_case(const conv_case *cc, et_threadpool *pool, et_conv_algo algo) {
     const size_t gic = cc->c / cc->groups, goc = cc->oc / cc->groups;
     const size_t oh = (cc->h + cc->pt + cc->pb - ((cc->kh - 1) * cc->dh + 1)) / cc->sh + 1;
     const size_t ow = (cc->w + cc->pl + cc->pr - ((cc->kw - 1) * cc->dw + 1)) / cc->sw + 1;
@@ -60,10 +64,17 @@ static void run_case(const conv_case *cc, et_threadpool *pool) {
     p.post = cc->post >= 0;
     p.post_op = cc->post >= 0 ? (et_unary_op)cc->post : ET_UNARY_CLAMP;
     p.post_params = (et_f32_unary_params){0, 0, cc->post == ET_UNARY_LRELU ? 0.1f : 0.2f, 0.5f};
+    p.algo = algo;
     et_conv2d_nhwc *op = NULL;
     et_err err = {0};
     KT_REQUIRE_OK(et_conv2d_nhwc_create(&p, w, bias, &op, &err));
     ET_CHECK(et_conv2d_nhwc_packed_bytes(op) >= cc->oc * (gic * cc->kh * cc->kw + 1) * sizeof(float));
+    ET_CHECK_INT(et_conv2d_nhwc_path(op) == ET_CONV_PATH_WINOGRAD,
+                 algo == ET_CONV_ALGO_WINOGRAD_2X2 || algo == ET_CONV_ALGO_WINOGRAD_4X4);
+    const double amp = algo == ET_CONV_ALGO_WINOGRAD_2X2 ? 2.0 : algo == ET_CONV_ALGO_WINOGRAD_4X4 ? 8.0 : 1.0;
+    const size_t scratch_bytes = et_conv2d_nhwc_scratch_bytes(op, cc->n, cc->h, cc->w);
+    ET_CHECK_INT(scratch_bytes > 0, et_conv2d_nhwc_path(op) == ET_CONV_PATH_WINOGRAD);
+    void *scratch = scratch_bytes ? et_aligned_alloc(scratch_bytes) : NULL;
     /* run twice: the second time on a copy of the input at another address, same shape */
     for (int pass = 0; pass < 2; pass++) {
         const float *input = in;
@@ -74,7 +85,8 @@ static void run_case(const conv_case *cc, et_threadpool *pool) {
         }
         for (size_t i = 0; i < out_n; i++)
             out[i] = 12345.0f;
-        KT_REQUIRE_OK(et_conv2d_nhwc_setup(op, cc->n, cc->h, cc->w, input, out, cc->residual ? res : NULL, NULL, &err));
+        KT_REQUIRE_OK(et_conv2d_nhwc_setup(op, cc->n, cc->h, cc->w, input, out, cc->residual ? res : NULL, scratch,
+                                             &err));
         KT_REQUIRE_OK(et_conv2d_nhwc_run(op, pool, &err));
         int bad = 0;
         for (size_t b = 0; b < cc->n; b++)
@@ -102,7 +114,10 @@ static void run_case(const conv_case *cc, et_threadpool *pool) {
                         if (cc->clamp)
                             acc = acc < 0.0 ? 0.0 : acc > 1.5 ? 1.5 : acc;
                         acc = post_ref(cc->post, acc);
-                        const double tol = 2.0 * (double)(gic * cc->kh * cc->kw + 3) * 1.2e-7 * abs_sum + 1e-6 * fabs(acc) + 1e-7;
+                        const double tol = amp * 2.0 * (double)(gic * cc->kh * cc->kw + 3) * 1.2e-7 * abs_sum +
+                                           1e-6 * fabs(acc) + 1e-7;
+                        if (fabs(out[opix] - acc) / tol > worst_ratio[algo])
+                            worst_ratio[algo] = fabs(out[opix] - acc) / tol;
                         if (!(fabs(out[opix] - acc) <= tol)) {
                             ET_CHECK_MSG(0, "%s n%zu c%zu %zux%zu oc%zu g%zu k%zux%zu s%zux%zu d%zux%zu pad %zu,%zu,%zu,%zu "
                                          "(pass %d, %d threads): out[%zu][%zu][%zu][%zu] = %.7g, want %.7g",
@@ -119,6 +134,7 @@ static void run_case(const conv_case *cc, et_threadpool *pool) {
         et_test_checks_++;
     }
     et_conv2d_nhwc_destroy(op);
+    et_aligned_free(scratch);
     et_aligned_free(x);
     et_aligned_free(w);
     et_aligned_free(bias);
@@ -153,16 +169,32 @@ static const conv_case cases[] = {
     {1, 8, 4, 4, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -1},        /* depthwise multiplier 2: igemm */
     {1, 64, 7, 7, 160, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, ET_UNARY_HSIGMOID},
     {1, 128, 7, 7, 256, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, -1},     /* weights over L2 budget: N outer */
+    /* 3x3 stride 1 shapes for Winograd: sizes not multiples of the block, valid and asymmetric padding, post-ops */
+    {1, 20, 13, 11, 24, 1, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 0, 0, 1, 0, -1},
+    {1, 9, 6, 6, 33, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, ET_UNARY_HSWISH},
+    {2, 64, 14, 14, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 3, 1, 1, -1},
+    {1, 1, 5, 5, 3, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, ET_UNARY_SIGMOID},
 };
+
+static bool winograd_shape(const conv_case *cc) {
+    return cc->kh == 3 && cc->kw == 3 && cc->sh == 1 && cc->sw == 1 && cc->dh == 1 && cc->dw == 1 && cc->groups == 1;
+}
 
 static void test_conv_cases(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     ET_REQUIRE(pool != NULL);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        run_case(&cases[i], NULL);
-        run_case(&cases[i], pool);
+        run_case(&cases[i], NULL, ET_CONV_ALGO_AUTO);
+        run_case(&cases[i], pool, ET_CONV_ALGO_AUTO);
+        if (winograd_shape(&cases[i]))
+            for (et_conv_algo a = ET_CONV_ALGO_WINOGRAD_2X2; a <= ET_CONV_ALGO_WINOGRAD_4X4; a++) {
+                run_case(&cases[i], NULL, a);
+                run_case(&cases[i], pool, a);
+            }
     }
+    printf("worst |error| / tolerance: direct %.3f, winograd 2x2 %.3f, winograd 4x4 %.3f\n", worst_ratio[0],
+           worst_ratio[2], worst_ratio[3]);
     et_threadpool_destroy(pool);
 }
 
