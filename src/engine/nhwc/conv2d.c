@@ -434,7 +434,11 @@ et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, si
 
 /* The residual add (with the clamp) and the post-op on a tile of `rows` pixels x `cols` channels at c. */
 static void epilogue(const et_conv2d_nhwc *op, float *c, const float *r, size_t rows, size_t cols) {
-    const size_t cs = op->p.output_pixel_stride, rs = op->p.residual_pixel_stride;
+    size_t cs = op->p.output_pixel_stride, rs = op->p.residual_pixel_stride;
+    if (cs == cols && (!r || rs == cols)) { /* whole pixels, back to back: one call over the tile, not one per row */
+        cols *= rows;
+        rows = 1;
+    }
     for (size_t i = 0; i < rows; i++) {
         if (r)
             op->vadd(ET_BINARY_ADD, cols, c + i * cs, r + i * rs, 0, c + i * cs, &op->out_clamp);

@@ -4,11 +4,14 @@
  * Each (operator, element type) pair is one inner-loop function over a run of `n` elements with operand
  * strides 0 or 1; bcast.c turns any broadcast into such runs. float16/bfloat16 compute in float. Integer
  * division by zero gives 0 (ONNX leaves it undefined; we keep it deterministic). The float32 Add/Mul/Sub/Div
- * runs are the hot ones (residual adds, scaling) and are written so the compiler vectorises them. */
+ * runs are the hot ones (residual adds, SE-block channel scaling on NHWC tensors): they run on the SIMD
+ * f32-vbinary kernel of this CPU (same IEEE results as the loops below, which stay the reference). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/kernels/f32-vbinary/f32-vbinary.h"
 #include "engine/ops/bcast.h"
 #include "engine/ops/ops.h"
 #include "engine/threadpool.h"
@@ -246,7 +249,25 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 typedef struct params {
     kind k;
     run_fn fn;
+    et_f32_vbinary_ukernel_fn simd; /* float32 Add/Sub/Mul/Div: the SIMD kernel; NULL otherwise */
 } params;
+
+/* One run of n float32 elements with operand strides 0 or 1 on the SIMD kernel. Both operands scalar (a run of
+ * one repeated value) stays on the reference loop. */
+static bool simd_run(const params *p, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n) {
+    static const et_f32_minmax_params none = {-INFINITY, INFINITY};
+    static const et_binary_op direct[] = {[K_ADD] = ET_BINARY_ADD, [K_SUB] = ET_BINARY_SUB, [K_MUL] = ET_BINARY_MUL,
+                                          [K_DIV] = ET_BINARY_DIV};
+    static const et_binary_op swapped[] = {[K_ADD] = ET_BINARY_ADD, [K_SUB] = ET_BINARY_RSUB,
+                                           [K_MUL] = ET_BINARY_MUL, [K_DIV] = ET_BINARY_RDIV};
+    if (sa == 1)
+        p->simd(direct[p->k], (size_t)n, a, b, sb == 0, o, &none);
+    else if (sb == 1)
+        p->simd(swapped[p->k], (size_t)n, b, a, 1, o, &none);
+    else
+        return false;
+    return true;
+}
 
 typedef struct job {
     const et_op_inst *inst;
@@ -265,7 +286,9 @@ static void run_rows(void *ctx, size_t begin, size_t end) {
         const char *a = (const char *)j->a->data + off[0] * (int64_t)j->ea;
         const char *b = (const char *)j->b->data + off[1] * (int64_t)j->eb;
         char *o = (char *)j->o->data + (int64_t)row * j->bc.inner * (int64_t)j->eo;
-        j->p->fn(a, j->bc.stride[0][j->bc.rank - 1], b, j->bc.stride[1][j->bc.rank - 1], o, j->bc.inner);
+        const int64_t sa = j->bc.stride[0][j->bc.rank - 1], sb = j->bc.stride[1][j->bc.rank - 1];
+        if (!j->p->simd || !simd_run(j->p, (const float *)a, sa, (const float *)b, sb, (float *)o, j->bc.inner))
+            j->p->fn(a, sa, b, sb, o, j->bc.inner);
     }
 }
 
@@ -341,6 +364,12 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         return et_fail(err, ET_E_NOMEM, "out of memory");
     p->k = kind_of(n->op);
     p->fn = p->k == K_PRELU ? pick_prelu(inst->in[0].dtype) : p->k == K_POW ? NULL : pick(p->k, inst->in[0].dtype);
+    p->simd = NULL;
+    if (inst->in[0].dtype == ET_DT_F32 && (p->k == K_ADD || p->k == K_SUB || p->k == K_MUL || p->k == K_DIV)) {
+        const et_f32_vbinary_config *cfg = et_f32_vbinary_config_get();
+        p->simd = cfg->ukernel;
+        snprintf(inst->kernel, sizeof inst->kernel, "%s", cfg->name);
+    }
     inst->params = p;
     inst->run = run;
     (void)g;
