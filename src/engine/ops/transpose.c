@@ -93,6 +93,44 @@ static void job_2d(void *ctx, size_t begin, size_t end) {
                      cols, p->esize, 0, rows);
 }
 
+/* A 2-D transpose with few rows (an NCHW image with 1-4 channels going to NHWC, the first step of most vision
+ * models): column by column, so the output is written in order from `rows` sequential input streams. Task t is
+ * chunk t % chunks of batch t / chunks. */
+enum { SMALL_ROWS = 4, SMALL_CHUNK = 4096 };
+static void job_small_rows(void *ctx, size_t begin, size_t end) {
+    const job *j = ctx;
+    const params *p = j->p;
+    const int64_t rows = p->out_dim[p->rank - 1], cols = p->out_dim[p->rank - 2], per = rows * cols;
+    const size_t chunks = (size_t)((cols + SMALL_CHUNK - 1) / SMALL_CHUNK);
+    for (size_t t = begin; t < end; t++) {
+        const float *src = (const float *)j->in + (int64_t)(t / chunks) * per;
+        float *dst = (float *)j->out + (int64_t)(t / chunks) * per;
+        const int64_t c0 = (int64_t)(t % chunks) * SMALL_CHUNK;
+        const int64_t c1 = c0 + SMALL_CHUNK < cols ? c0 + SMALL_CHUNK : cols;
+        if (rows == 3) { /* RGB: the common case, unrolled */
+            const float *restrict s0 = src, *restrict s1 = src + cols, *restrict s2 = src + 2 * cols;
+            float *restrict d = dst;
+            for (int64_t c = c0; c < c1; c++) {
+                d[3 * c] = s0[c];
+                d[3 * c + 1] = s1[c];
+                d[3 * c + 2] = s2[c];
+            }
+            continue;
+        }
+        for (int64_t c = c0; c < c1; c++)
+            for (int64_t r = 0; r < rows; r++)
+                dst[c * rows + r] = src[r * cols + c];
+    }
+}
+
+/* A 2-D transpose, optionally batched by a leading untouched dim. */
+static bool is_2d(const params *p) {
+    const int r = p->rank;
+    return r >= 2 && p->in_stride[r - 2] == 1 && p->in_stride[r - 1] == p->out_dim[r - 2] &&
+           (r == 2 || (r == 3 && p->in_stride[0] == p->out_dim[1] * p->out_dim[2]));
+}
+static bool is_few_rows(const params *p) { return is_2d(p) && p->esize == 4 && p->out_dim[p->rank - 1] <= SMALL_ROWS; }
+
 static void job_generic(void *ctx, size_t begin, size_t end) {
     const job *j = ctx;
     const params *p = j->p;
@@ -123,9 +161,13 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     if (numel == 0)
         return ET_OK;
     int r = p->rank;
-    /* a 2-D transpose (optionally batched by a leading untouched dim) */
-    bool is2d = r >= 2 && p->in_stride[r - 2] == 1 && p->in_stride[r - 1] == p->out_dim[r - 2] &&
-                (r == 2 || (r == 3 && p->in_stride[0] == p->out_dim[1] * p->out_dim[2]));
+    const bool is2d = is_2d(p);
+    if (is_few_rows(p)) {
+        const size_t tasks = (r == 3 ? (size_t)p->out_dim[0] : 1) *
+                             (size_t)((p->out_dim[r - 2] + SMALL_CHUNK - 1) / SMALL_CHUNK);
+        et_threadpool_parallel_for(numel >= 65536 ? ctx->pool : NULL, tasks, job_small_rows, &j);
+        return ET_OK;
+    }
     if (is2d) {
         size_t batches = r == 3 ? (size_t)p->out_dim[0] : 1;
         if (ctx->pool && batches > 1)
@@ -179,7 +221,7 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->rank = r;
     inst->params = p;
     inst->run = run;
-    snprintf(inst->kernel, sizeof inst->kernel, r <= 3 ? "transpose-tiled" : "transpose");
+    snprintf(inst->kernel, sizeof inst->kernel, is_few_rows(p) ? "transpose-few-rows" : r <= 3 ? "transpose-tiled" : "transpose");
     (void)g;
     return ET_OK;
 }
