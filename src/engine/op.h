@@ -47,6 +47,8 @@ struct et_op_inst {
     void *params;
     size_t scratch_bytes;
     void *scratch;          /* bound by the planner before bind: the plan's shared scratch (ctx->scratch at run) */
+    int64_t out_pixel_stride; /* set before prepare: out[0] lives inside a wider tensor (inplace.h), pixels this
+                               * many elements apart; 0: dense. Only et.ConvNhwc is ever given one. */
     char kernel[64];        /* which kernel runs, for the per-layer profile: "f32-igemm-6x16-avx2", "ref" */
     char precision[24];     /* "fp32", "int8", ... */
     int64_t packed_bytes;   /* weight bytes this instance holds (packed copies) */

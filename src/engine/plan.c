@@ -8,6 +8,7 @@
 
 #include "engine/fuse_nhwc.h"
 #include "engine/layout.h"
+#include "engine/inplace.h"
 #include "engine/memplan.h"
 #include "engine/threadpool.h"
 #include "util/mem.h"
@@ -66,6 +67,12 @@ static bool is_alias_op(const et_graph *g, const et_node *n) {
     return in && in->kind != ET_VAL_CONST && n->outputs[0] >= 0;
 }
 
+/* The run of a step whose work was done by others (an in-place Concat). */
+static et_status run_nothing(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
+    (void)inst, (void)ctx, (void)err;
+    return ET_OK;
+}
+
 void et_plan_free(et_plan *p) {
     if (!p)
         return;
@@ -116,6 +123,8 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
     et_status st = ET_OK;
     int64_t *storage_of = NULL, *offsets = NULL;
     et_mem_req *reqs = NULL;
+    et_inplace *places = NULL;
+    bool *noop = NULL;
     p->profile = o.profile_layers;
     p->observe = o.observe;
     p->observe_ctx = o.observe_ctx;
@@ -158,6 +167,18 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
             goto fail;
     }
 
+    /* concatenations written in place by their producers (not while observing: see inplace.h) */
+    places = malloc(((size_t)g->n_values + 1) * sizeof *places);
+    noop = calloc((size_t)g->n_nodes + 1, sizeof *noop);
+    if (!places || !noop) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
+        goto fail;
+    }
+    for (int v = 0; v < g->n_values; v++)
+        places[v] = (et_inplace){.into = -1};
+    if (o.channels_last && !o.observe)
+        et_inplace_concats(g, places, noop);
+
     /* prepare every step */
     for (int i = 0; i < g->n_nodes; i++) {
         const et_node *n = &g->nodes[i];
@@ -186,8 +207,13 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
                 inst->out[j] = p->tensors[n->outputs[j]];
         snprintf(inst->kernel, sizeof inst->kernel, "ref");
         snprintf(inst->precision, sizeof inst->precision, "fp32");
+        inst->out_pixel_stride = n->n_outputs > 0 && n->outputs[0] >= 0 ? places[n->outputs[0]].pixel_stride : 0;
         if ((st = impl->prepare(g, n, inst, err)) != ET_OK)
             goto fail;
+        if (noop[i]) { /* its inputs were written into its output */
+            inst->run = run_nothing;
+            snprintf(inst->kernel, sizeof inst->kernel, "in-place");
+        }
         s->macs = et_node_macs(g, n);
         if (inst->scratch_bytes > p->scratch_bytes)
             p->scratch_bytes = inst->scratch_bytes;
@@ -236,6 +262,9 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         if (is_alias_op(g, n))
             storage_of[n->outputs[0]] = storage_of[n->inputs[0]];
     }
+    for (int v = 0; v < g->n_values; v++)
+        if (places[v].into >= 0)
+            storage_of[v] = storage_of[places[v].into];
     for (int v = 0; v < g->n_values; v++) {
         int64_t s = storage_of[v];
         if (s < 0)
@@ -292,7 +321,7 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
     }
     for (int v = 0; v < g->n_values; v++)
         if (storage_of[v] >= 0)
-            p->tensors[v].data = (char *)p->arena + offsets[storage_of[v]];
+            p->tensors[v].data = (char *)p->arena + offsets[storage_of[v]] + places[v].byte_offset;
     for (int i = 0; i < p->n_steps; i++) {
         const et_node *n = &g->nodes[i];
         et_op_inst *inst = &p->steps[i].inst;
@@ -315,11 +344,11 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
         goto fail;
     }
-    free(storage_of), free(reqs), free(offsets);
+    free(storage_of), free(reqs), free(offsets), free(places), free(noop);
     *out = p;
     return ET_OK;
 fail:
-    free(storage_of), free(reqs), free(offsets);
+    free(storage_of), free(reqs), free(offsets), free(places), free(noop);
     et_plan_free(p);
     return st;
 }

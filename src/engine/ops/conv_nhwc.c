@@ -130,7 +130,8 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->residual = inst->n_in > 3 && n->inputs[3] >= 0;
     cp.residual = p->residual;
     const float *bias = inst->n_in > 2 && n->inputs[2] >= 0 ? inst->in[2].data : NULL;
-    if ((p->sparse = try_sparse(&cp, p, wt->data, bias))) {
+    cp.output_pixel_stride = (size_t)inst->out_pixel_stride; /* written into a concatenation (inplace.h) */
+    if (!inst->out_pixel_stride && (p->sparse = try_sparse(&cp, p, wt->data, bias))) {
         inst->params = p;
         inst->release = release;
         inst->run = run;
