@@ -344,7 +344,9 @@ static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_
         for (size_t t = 0; t < tiles; t++)
             for (size_t ky = 0; ky < p->kernel_h; ky++)
                 for (size_t i = 0; i < mr; i++) {
-                    size_t px = t * mr + i < pixels ? t * mr + i : pixels - 1;
+                    size_t row0, rows;
+                    et_tile_rows(t, pixels, tiles, &row0, &rows);
+                    size_t px = row0 + (i < rows ? i : rows - 1);
                     size_t oy = px / op->out_w, ox = px % op->out_w;
                     size_t iy = oy * p->stride_h + ky * p->dilation_h; /* in padded rows */
                     const float *ptr = op->zero;
@@ -450,12 +452,13 @@ static void epilogue(const et_conv2d_nhwc *op, float *c, const float *r, size_t 
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_conv2d_nhwc *op = ctx;
     const et_f32_gemm_config *cfg = op->gemm;
-    const size_t mr = cfg->mr, nr = cfg->nr, in_s = op->p.input_pixel_stride, out_s = op->p.output_pixel_stride;
+    const size_t nr = cfg->nr, in_s = op->p.input_pixel_stride, out_s = op->p.output_pixel_stride;
     const size_t panel = (op->gic + 1) * nr;
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
         et_task_grid_at(&op->grid, t, &mt, &nb, &g);
-        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        size_t row0, rows;
+        et_tile_rows(mt, op->grid.m, op->grid.m_tiles, &row0, &rows);
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const float *a = op->input + row0 * in_s + g * op->gic;
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;
@@ -480,7 +483,8 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
         size_t mt, nb, rest;
         et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
         const size_t img = rest % op->batch, g = rest / op->batch;
-        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        size_t row0, rows;
+        et_tile_rows(mt, op->grid.m, op->grid.m_tiles, &row0, &rows);
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const size_t a_offset = delta + img * image_in + g * op->gic * sizeof(float);
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;

@@ -2,6 +2,8 @@
  * clarity wins over speed here. */
 #include "engine/nhwc/indirection.h"
 
+#include "engine/nhwc/task_grid.h"
+
 size_t et_window_out_size(size_t in, size_t pad_before, size_t pad_after, size_t kernel, size_t stride,
                           size_t dilation) {
     const size_t extent = (kernel - 1) * dilation + 1, padded = in + pad_before + pad_after;
@@ -27,7 +29,9 @@ void et_indirection_igemm(const float **buf, const et_window *w, const float *in
     const size_t tiles = (pixels + mr - 1) / mr;
     for (size_t t = 0; t < tiles; t++)
         for (size_t i = 0; i < mr; i++) {
-            const size_t p = t * mr + i < pixels ? t * mr + i : pixels - 1;
+            size_t row0, rows;
+            et_tile_rows(t, pixels, tiles, &row0, &rows);
+            const size_t p = row0 + (i < rows ? i : rows - 1);
             const size_t oy = p / w->out_w, ox = p % w->out_w;
             for (size_t ky = 0; ky < w->kernel_h; ky++)
                 for (size_t kx = 0; kx < w->kernel_w; kx++) {

@@ -19,9 +19,9 @@ typedef struct et_window {
 size_t et_window_out_size(size_t in, size_t pad_before, size_t pad_after, size_t kernel, size_t stride,
                           size_t dilation);
 
-/* For the indirect GEMM: tiles of mr output pixels (the last tile repeats its last pixel), each with ks =
- * kernel_h * kernel_w taps: buf[(tile * ks + tap) * mr + i]. buf holds ceil(out_h * out_w / mr) * ks * mr
- * pointers. */
+/* For the indirect GEMM: ceil(out_h * out_w / mr) tiles of up to mr output pixels, split evenly (et_tile_rows in
+ * task_grid.h; a tile of fewer than mr repeats its last pixel), each with ks = kernel_h * kernel_w taps:
+ * buf[(tile * ks + tap) * mr + i]. buf holds ceil(out_h * out_w / mr) * ks * mr pointers. */
 void et_indirection_igemm(const float **buf, const et_window *win, const float *input, size_t pixel_stride,
                           const float *zero, size_t mr);
 

@@ -29,6 +29,15 @@ void et_task_grid_gemm(et_task_grid *g, size_t m, size_t mr, size_t n, size_t nr
 /* Row-shaped: `rows` output rows of `width` pixels. */
 void et_task_grid_rows(et_task_grid *g, size_t rows, size_t width, size_t threads);
 
+/* The rows of row tile mt split evenly: m_tiles stays ceil(m / mr), but sizes differ by at most one (a 7x7 layer's
+ * 49 pixels in 9 tiles: 5, 5, 6, 5, 6, 5, 6, 5, 6) instead of mr, ..., mr and a remainder, so a kernel whose cost
+ * follows its row count (f32-gemm-rows-avx2.h) computes no padding rows. Users that index tiles as mt * mr
+ * (the int8 operators) keep that split; an indirection buffer must be built with the split its users read. */
+static inline void et_tile_rows(size_t mt, size_t m, size_t m_tiles, size_t *row0, size_t *rows) {
+    *row0 = mt * m / m_tiles;
+    *rows = (mt + 1) * m / m_tiles - *row0;
+}
+
 /* Task t of a GEMM-shaped grid: row tile, column block, and the index of its (group, image) product. */
 static inline void et_task_grid_at(const et_task_grid *g, size_t t, size_t *mt, size_t *nb, size_t *rest) {
     if (g->n_outer) {

@@ -177,11 +177,12 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_winograd *w = r->w;
     const et_f32_gemm_config *cfg = w->gemm;
     const et_f32_minmax_params none = {-INFINITY, INFINITY};
-    const size_t mr = cfg->mr, nr = cfg->nr, panel = (w->c + 1) * nr;
+    const size_t nr = cfg->nr, panel = (w->c + 1) * nr;
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, p;
         et_task_grid_at(&r->grid, t, &mt, &nb, &p);
-        const size_t row0 = mt * mr, rows = r->tiles - row0 < mr ? r->tiles - row0 : mr;
+        size_t row0, rows;
+        et_tile_rows(mt, r->tiles, r->grid.m_tiles, &row0, &rows);
         const size_t col0 = nb * r->grid.nc, cols = w->k - col0 < r->grid.nc ? w->k - col0 : r->grid.nc;
         const float *av = r->v + (p * r->tiles + row0) * w->c;
         const float *u = w->u + p * w->u_floats + col0 / nr * panel;

@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "engine/kernels/f32-gemm/f32-gemm.h"
+#include "engine/kernels/f32-gemm/f32-gemm-rows-avx2.h"
 
 /* Stores the first nc (< 16) columns of one row. */
 static inline void store_tail(float *c, __m256 lo, __m256 hi, size_t nc) {
@@ -58,7 +59,40 @@ static __attribute__((noinline)) void half_panel(size_t kc, const float *a0, con
     store_tail(c0, _mm256_max_ps(_mm256_min_ps(r0, vmax), vmin), zero8, nc);
 }
 
+/* A tile of mr <= MR < 6 rows (rows past mr - 1 alias it). */
+static inline __attribute__((always_inline)) void few_rows(const int MR, size_t mr, size_t nc, size_t kc,
+                                                            const float *a, size_t a_stride, const float *w, float *c,
+                                                            size_t cm_stride, __m256 vmin, __m256 vmax) {
+    const float *ar[5];
+    float *cr[5];
+    for (int r = 0; r < MR; r++) {
+        const size_t i = (size_t)r < mr ? (size_t)r : mr - 1;
+        ar[r] = a + i * a_stride;
+        cr[r] = c + i * cm_stride;
+    }
+    for (;;) {
+        __m256 acc[5][2];
+        for (int r = 0; r < MR; r++)
+            acc[r][0] = _mm256_loadu_ps(w), acc[r][1] = _mm256_loadu_ps(w + 8);
+        w = et_avx2_rows_fma(MR, kc, ar, w + 16, acc);
+        et_avx2_rows_store(MR, acc, cr, nc, vmin, vmax);
+        if (nc <= 16)
+            return;
+        nc -= 16;
+        for (int r = 0; r < MR; r++)
+            cr[r] += 16;
+    }
+}
+
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_6x16__avx2) {
+    if (mr < 6) {
+        const __m256 lo = _mm256_set1_ps(params->min), hi = _mm256_set1_ps(params->max);
+        if (mr == 5)
+            few_rows(5, mr, nc, kc, a, a_stride, w, c, cm_stride, lo, hi);
+        else
+            few_rows(4, mr, nc, kc, a, a_stride, w, c, cm_stride, lo, hi);
+        return;
+    }
     const float *a0 = a;
     float *c0 = c;
     const float *a1 = a0 + a_stride;

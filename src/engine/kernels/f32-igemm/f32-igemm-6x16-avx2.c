@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "engine/kernels/f32-gemm/f32-gemm-rows-avx2.h"
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 
 /* Stores the first nc (< 16) columns of one row. */
@@ -71,7 +72,44 @@ static __attribute__((noinline)) void half_panel(size_t kc, size_t ks, const flo
     store_tail(c0, _mm256_max_ps(_mm256_min_ps(r0, vmax), vmin), zero8, nc);
 }
 
+/* A tile of mr <= MR < 6 rows (rows past mr - 1 alias it; the indirection buffer still has 6 per tap). */
+static inline __attribute__((always_inline)) void few_rows(const int MR, size_t mr, size_t nc, size_t kc, size_t ks,
+                                                            const float **a, const float *w, float *c,
+                                                            size_t cm_stride, size_t a_offset, const float *zero,
+                                                            __m256 vmin, __m256 vmax) {
+    float *cr[5];
+    for (int r = 0; r < MR; r++)
+        cr[r] = c + ((size_t)r < mr ? (size_t)r : mr - 1) * cm_stride;
+    for (;;) {
+        __m256 acc[5][2];
+        for (int r = 0; r < MR; r++)
+            acc[r][0] = _mm256_loadu_ps(w), acc[r][1] = _mm256_loadu_ps(w + 8);
+        w += 16;
+        const float **ap = a;
+        for (size_t t = 0; t < ks; t++, ap += 6) {
+            const float *ar[5];
+            for (int r = 0; r < MR; r++)
+                ar[r] = ap[r] == zero ? ap[r] : (const float *)((uintptr_t)ap[r] + a_offset);
+            w = et_avx2_rows_fma(MR, kc, ar, w, acc);
+        }
+        et_avx2_rows_store(MR, acc, cr, nc, vmin, vmax);
+        if (nc <= 16)
+            return;
+        nc -= 16;
+        for (int r = 0; r < MR; r++)
+            cr[r] += 16;
+    }
+}
+
 ET_F32_IGEMM_UKERNEL(et_f32_igemm_ukernel_6x16__avx2) {
+    if (mr < 6) {
+        const __m256 lo = _mm256_set1_ps(params->min), hi = _mm256_set1_ps(params->max);
+        if (mr == 5)
+            few_rows(5, mr, nc, kc, ks, a, w, c, cm_stride, a_offset, zero, lo, hi);
+        else
+            few_rows(4, mr, nc, kc, ks, a, w, c, cm_stride, a_offset, zero, lo, hi);
+        return;
+    }
     float *c0 = c;
     float *c1 = mr < 2 ? c0 : c0 + cm_stride;
     float *c2 = mr <= 2 ? c1 : c1 + cm_stride;
