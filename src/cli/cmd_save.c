@@ -76,9 +76,13 @@ static int check(et_session *s, const char *path, const et_tensor_args *targs) {
         }
         double cs = na > 0 && nb > 0 ? dot / sqrt(na * nb) : (na == nb ? 1.0 : 0.0);
         /* A loaded QDQ file computes in float (dequantized operands, float sums), the tuned model in integers:
-         * a sum that lands on a rounding tie can move one code, and a random-weight model amplifies that. So the
-         * check is agreement, not identity: same arg-max and cosine >= 0.98 (identical in practice). */
-        int64_t classes = a->shape.rank ? a->shape.dim[a->shape.rank - 1] : 1;
+         * a float sum within its rounding error of a half step moves one code, and deeper layers amplify those
+         * moves (measured: ResNet-18 cosine 0.9997, ResNet-50 0.983, each block multiplying 1 - cosine by about
+         * 4; ONNX Runtime's own evaluation of the file agrees with edgetune to the same degree). So the check is
+         * agreement, not identity: cosine >= 0.95, and the same arg-max for classifier outputs ([batch, classes]);
+         * a wrong scale or zero point gives far less. The arg-max of a feature map's last axis says nothing. */
+        const bool classifier = a->shape.rank == 2 || (a->shape.rank > 2 && n == a->shape.dim[0] * a->shape.dim[a->shape.rank - 1]);
+        int64_t classes = classifier ? a->shape.dim[a->shape.rank - 1] : 1;
         bool same_top = true;
         for (int64_t r = 0; classes > 1 && r + classes <= n; r += classes) {
             int64_t ia = 0, ib = 0;
@@ -88,12 +92,17 @@ static int check(et_session *s, const char *path, const et_tensor_args *targs) {
             }
             same_top &= ia == ib;
         }
-        bool ok = cs >= 0.98 && same_top;
+        bool ok = cs >= 0.95 && same_top;
         printf("check: output '%s' from the saved file vs the tuned model: cosine %.6f, max abs difference %.3g%s%s\n",
                et_plan_output_name(p, o), cs, worst, same_top ? "" : ", arg-max differs", ok ? "" : "  MISMATCH");
         (void)peak;
-        if (!ok)
+        if (!ok) {
             rc = 1;
+            if (!classifier && cs >= 0.8)
+                printf("note: a float evaluation of a QDQ file and integer kernels differ by rounding ties that deep "
+                       "layers amplify; compare the file's accuracy on labelled data (bench --eval) before "
+                       "trusting or discarding it\n");
+        }
     }
     et_plan_free(p);
     et_model_free(m);

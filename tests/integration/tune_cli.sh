@@ -35,7 +35,7 @@ fi
 
 # --- save: every knob family, every model kind --------------------------------------------------------------
 i=0
-for model in digits mobilenetv2_small resnet_small squeezenet_small transformer_tiny mobilenetv3_small; do
+for model in digits mobilenetv2_small resnet_small squeezenet_small transformer_tiny mobilenetv3_small fpn_resize; do
     for knobs in "" "--bits 8" "--bits 16" "--bits 4 --granularity tensor --asymmetric" "--bits 8 --act-bits 8" \
                  "--bits 4 --act-bits 8 --quantize-all" "--bits 8 --act-bits 8 --prune 0.5 --prune-method channel" \
                  "--prune 0.5 --prune-method nm" "--bits 6 --act-bits 8 --prune 0.3"; do
@@ -44,8 +44,8 @@ for model in digits mobilenetv2_small resnet_small squeezenet_small transformer_
         # shellcheck disable=SC2086 # knobs is a list of flags
         expect 0 "$ET" save "$M/$model.onnx" $knobs -o "$f" --input "$M/$model.input.npy"
         check grep -q "^check: output .* cosine" out.txt
-        # on the fixture's own input (not saturating, no ties in practice) the file and the tuned model agree
-        # to float rounding
+        # on these small fixtures the file and the tuned model agree to float rounding, give or take a rounding
+        # tie (fpn_resize: feature-map outputs, where an arg-max along the last axis once gave a false MISMATCH)
         if grep -q MISMATCH out.txt || ! awk '/^check:/ { for (i = 1; i < NF; i++) { if ($i == "cosine") c = $(i + 1) + 0;
                 if ($i == "difference") d = $(i + 1) + 0 } } END { exit !(c >= 0.999 || d < 1e-3) }' out.txt; then
             bad "save $model $knobs: $(grep check: out.txt)"
