@@ -513,7 +513,9 @@ int main(int argc, char **argv) {
     }
     printf("\nThread pool:\n");
     bench_threadpool();
-    printf("\nConvolution operator, batch 1 (best of 5 medians):           1 thread               | 2 threads\n");
+    printf("\nConvolution operator, batch 1 (best of 5 medians; GFLOP/s counts a direct convolution's work, so Winograd\n"
+           "rows can pass the FMA peak; without --quick, 3x3 stride-1 layers also run forced through each path after the\n"
+           "engine's own choice at that size):                               1 thread               | 2 threads\n");
     et_err err = {0};
     et_threadpool *pools[2] = {NULL, et_threadpool_create(2, &err)};
     if (!pools[1]) {
