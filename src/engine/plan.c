@@ -390,7 +390,7 @@ et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err) {
 }
 
 et_plan_stats et_plan_get_stats(const et_plan *p) {
-    et_plan_stats s = {.arena_bytes = p->arena_bytes, .n_steps = p->n_steps};
+    et_plan_stats s = {.arena_bytes = p->arena_bytes + (int64_t)p->scratch_bytes, .n_steps = p->n_steps};
     const et_graph *g = p->graph;
     /* constants some step still reads at run time count as weights, next to the packed copies */
     char *read = calloc((size_t)g->n_values + 1, 1);

@@ -50,7 +50,9 @@ const char *et_plan_output_name(const et_plan *p, int i);
  * *cancel becomes non-zero between steps (cancel may be NULL). */
 et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err);
 
-/* What the plan holds: arena bytes (activations and inputs), packed weight bytes, steps. */
+/* What the plan holds: arena bytes (activations and inputs, plus the scratch the operators share, e.g.
+ * Winograd's transformed tiles: all the working memory a run touches besides weights), packed weight bytes,
+ * steps. */
 typedef struct et_plan_stats {
     int64_t arena_bytes;
     int64_t weights_bytes;
