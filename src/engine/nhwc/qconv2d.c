@@ -306,8 +306,8 @@ static const uint8_t *tap_pointer(const et_window *w, const uint8_t *base, size_
     return base + (iy * w->in_w + ix) * pixel_bytes;
 }
 
-/* Builds the byte-pointer tables of indirection.h (igemm: tiles of mr pixels, [tile][tap][mr]; dwconv: [pixel]
- * [tap]) over the A operand at `base`. */
+/* Builds the byte-pointer tables of indirection.h (igemm: tiles of up to mr pixels split evenly, [tile][tap][mr];
+ * dwconv: [pixel][tap]) over the A operand at `base`. */
 static void build_indirection(et_qconv2d_nhwc *op, const uint8_t *base) {
     const et_qconv2d_nhwc_params *p = &op->p;
     const et_window w = {op->in_h, op->in_w, op->out_h, op->out_w, p->kernel_h, p->kernel_w, p->stride_h,
@@ -317,7 +317,9 @@ static void build_indirection(et_qconv2d_nhwc *op, const uint8_t *base) {
     const size_t tiles = (pixels + mr - 1) / mr;
     for (size_t t = 0; t < tiles; t++)
         for (size_t i = 0; i < mr; i++) {
-            const size_t px = t * mr + i < pixels ? t * mr + i : pixels - 1;
+            size_t row0, rows;
+            et_tile_rows(t, pixels, tiles, &row0, &rows); /* the split igemm_tasks reads */
+            const size_t px = row0 + (i < rows ? i : rows - 1);
             const size_t oy = px / op->out_w, ox = px % op->out_w;
             for (size_t tap = 0; tap < ks; tap++) {
                 const uint8_t *ptr = tap_pointer(&w, base, op->a_pixel_bytes, oy, ox, tap / p->kernel_w,
@@ -468,12 +470,13 @@ static void convert_rows(const et_qconv2d_nhwc *op, size_t rows, const int8_t *s
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_qconv2d_nhwc *op = ctx;
     const et_qgemm_config *cfg = op->gemm;
-    const size_t mr = cfg->mr, nr = cfg->nr, out_s = op->p.output_pixel_stride, res_s = op->p.residual_pixel_stride;
+    const size_t nr = cfg->nr, out_s = op->p.output_pixel_stride, res_s = op->p.residual_pixel_stride;
     uint8_t abuf[FUSED_A_BYTES] __attribute__((aligned(64)));
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
         et_task_grid_at(&op->grid, t, &mt, &nb, &g);
-        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        size_t row0, rows;
+        et_tile_rows(mt, op->grid.m, op->grid.m_tiles, &row0, &rows);
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const uint8_t *a = op->a_base + row0 * op->a_pixel_bytes + g * op->kc_pad * op->a_elem;
         size_t a_stride = op->a_pixel_bytes;
@@ -498,7 +501,8 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
         size_t mt, nb, rest;
         et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
         const size_t img = rest % op->batch, g = rest / op->batch;
-        const size_t row0 = mt * mr, rows = op->grid.m - row0 < mr ? op->grid.m - row0 : mr;
+        size_t row0, rows;
+        et_tile_rows(mt, op->grid.m, op->grid.m_tiles, &row0, &rows);
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const size_t a_offset = op->input_delta + img * image_in + g * op->kc_pad * op->a_elem;
         const uint8_t *w = (const uint8_t *)op->packed + g * op->group_packed_bytes + col0 / nr * op->panel_bytes;

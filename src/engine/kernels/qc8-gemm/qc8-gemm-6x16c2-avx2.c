@@ -8,11 +8,30 @@
  * the multiply-add and add share three integer pipes, so a k pair costs about 8 cycles for 192 MACs. */
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qc8-gemm/qgemm-avx2.h"
+#include "engine/kernels/qc8-gemm/qgemm-c2-rows-avx2.h"
 
 static inline __m256i bcast32(const int16_t *p) {
     int32_t v;
     memcpy(&v, p, sizeof v);
     return _mm256_set1_epi32(v);
+}
+
+/* A tile of mr <= MR < 6 rows (f32-gemm-rows-avx2.h's reason, qgemm-c2-rows-avx2.h's loop). */
+static inline __attribute__((always_inline)) void few_rows(const int MR, size_t mr, size_t nc, size_t kc,
+                                                            const int16_t *const *ar, const uint8_t *wp, int8_t *cr[6],
+                                                            const int8_t *rr[6], const et_qs8_requant_params *params) {
+    for (;;) {
+        __m256i acc[5][2];
+        for (int i = 0; i < MR; i++)
+            acc[i][0] = _mm256_loadu_si256((const __m256i *)wp), acc[i][1] = _mm256_loadu_si256((const __m256i *)(wp + 32));
+        wp = et_qc2_rows_madd(MR, kc, ar, wp + 64, acc);
+        et_qc2_rows_store(MR, acc, wp, nc < 16 ? nc : 16, cr, rr, params);
+        wp += 64;
+        if (nc <= 16)
+            return;
+        nc -= 16;
+    }
+    (void)mr;
 }
 
 ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_6x16c2__avx2) {
@@ -22,6 +41,14 @@ ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_6x16c2__avx2) {
     ET_QAVX2_ROWS(6, const int16_t *, a, a_stride, ar);
     ET_QAVX2_ROWS(6, int8_t *, c, cm_stride, cr);
     ET_QAVX2_ROWS(6, const int8_t *, r, rm_stride, rr);
+    if (mr == 5) {
+        few_rows(5, mr, nc, kc, ar, w, cr, rr, params);
+        return;
+    }
+    if (mr < 5) {
+        few_rows(4, mr, nc, kc, ar, w, cr, rr, params);
+        return;
+    }
     const int16_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5];
     const uint8_t *wp = w;
     for (;;) {
