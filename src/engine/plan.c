@@ -174,10 +174,11 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
         goto fail;
     }
-    for (int v = 0; v < g->n_values; v++)
-        places[v] = (et_inplace){.into = -1};
     if (o.channels_last && !o.observe)
         et_inplace_concats(g, places, noop);
+    else
+        for (int v = 0; v < g->n_values; v++)
+            places[v] = (et_inplace){.into = -1};
 
     /* prepare every step */
     for (int i = 0; i < g->n_nodes; i++) {

@@ -16,8 +16,9 @@ static inline __m256i bcast32(const int16_t *p) {
     return _mm256_set1_epi32(v);
 }
 
-/* A tile of mr <= MR < 6 rows (f32-gemm-rows-avx2.h's reason, qgemm-c2-rows-avx2.h's loop). */
-static inline __attribute__((always_inline)) void few_rows(const int MR, size_t mr, size_t nc, size_t kc,
+/* A tile of mr <= MR < 6 rows, whose row pointers ET_QAVX2_ROWS aliased past mr - 1 (f32-gemm-rows-avx2.h's
+ * reason, qgemm-c2-rows-avx2.h's loop). */
+static inline __attribute__((always_inline)) void few_rows(const int MR, size_t nc, size_t kc,
                                                             const int16_t *const *ar, const uint8_t *wp, int8_t *cr[6],
                                                             const int8_t *rr[6], const et_qs8_requant_params *params) {
     for (;;) {
@@ -31,7 +32,6 @@ static inline __attribute__((always_inline)) void few_rows(const int MR, size_t 
             return;
         nc -= 16;
     }
-    (void)mr;
 }
 
 ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_6x16c2__avx2) {
@@ -42,11 +42,11 @@ ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_6x16c2__avx2) {
     ET_QAVX2_ROWS(6, int8_t *, c, cm_stride, cr);
     ET_QAVX2_ROWS(6, const int8_t *, r, rm_stride, rr);
     if (mr == 5) {
-        few_rows(5, mr, nc, kc, ar, w, cr, rr, params);
+        few_rows(5, nc, kc, ar, w, cr, rr, params);
         return;
     }
     if (mr < 5) {
-        few_rows(4, mr, nc, kc, ar, w, cr, rr, params);
+        few_rows(4, nc, kc, ar, w, cr, rr, params);
         return;
     }
     const int16_t *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5];
