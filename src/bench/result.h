@@ -121,8 +121,10 @@ typedef struct et_output_fidelity {
 typedef struct et_fidelity_info {
     et_avail status;
     char why[ET_WHY_MAX];
-    int n_inputs;                  /* evaluation inputs used */
-    char eval_source[ET_PATH_MAX]; /* the --eval folder, or "seeded random inputs" */
+    int n_inputs;                  /* evaluation inputs used (accuracy counts every one) */
+    int n_compared;                /* of which compared output by output with the baseline: n_inputs, unless the
+                                      baseline's outputs exceeded their memory cap (then a seeded subset) */
+    char eval_source[ET_PATH_MAX]; /* the --eval path with its sample count, or "seeded random inputs" */
     double accuracy;               /* with labels: fraction correct, else < 0 */
     double baseline_accuracy;      /* the fp32 model on the same labels, else < 0 */
     int n_outputs;

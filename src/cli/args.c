@@ -186,4 +186,6 @@ const char et_knob_help[] =
 const char et_tensor_help[] =
     "inputs:\n"
     "  --shape NAME=DIMS     fix an input's dims, e.g. --shape input=1x3x224x224 (batch defaults to 1)\n"
-    "  --input NAME=FILE     feed an input from a .npy file (FILE alone for a single-input model)\n";
+    "  --input NAME=FILE     feed an input from a .npy file (FILE alone for a single-input model; a uint16\n"
+    "                        file feeds a bfloat16 input with its bits); small inputs that the model needs as\n"
+    "                        values to plan (a Reshape's shape, Pad's pads, ...) are bound as constants\n";
