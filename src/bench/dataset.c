@@ -219,7 +219,7 @@ et_status et_dataset_open(const et_dataset_options *opt, et_dataset **out, et_er
     char **names = NULL;
     int n = 0;
     if (stat(opt->path, &sb) != 0) {
-        st = et_fail(err, ET_E_IO, "%s: %s", opt->path, strerror(errno));
+        st = et_fail(err, ET_E_IO, "%s: cannot read: %s (check the path)", opt->path, strerror(errno));
         goto fail;
     }
     bool is_dir = S_ISDIR(sb.st_mode);

@@ -30,7 +30,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
             "                      [KNOBS] [--iters N] [--warmup N] [--rounds N] [--format FMT] [-o FILE]\n"
-            "                      [--no-save] [--label TEXT] [--eval DIR] [--calib DIR] [--profilers]\n\n"
+            "                      [--no-save] [--label TEXT] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
+            "                      [--calib PATH] [--profilers]\n\n"
             "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
             "prints one table: deployed weight size, latency p50, speed-up against the measured fp32 baseline,\n"
             "fidelity against fp32 (top-1 agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
@@ -48,8 +49,9 @@ static void usage(FILE *out) {
             "  --no-save            do not store the runs\n"
             "  --label TEXT         label of the stored runs (default 'sweep')\n"
             "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
-            "  --eval DIR, --calib DIR, --input NAME=FILE, --shape NAME=DIMS: as for bench\n\n");
+            "\n");
     fputs(et_tensor_help, out);
+    fputs(et_data_help, out);
     fputs(et_knob_help, out);
 }
 
@@ -184,7 +186,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     et_args a = et_args_start("sweep", argc, argv);
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
-    const char *model = NULL, *label = "sweep", *out = NULL, *eval = NULL, *calib = NULL, *v;
+    const char *model = NULL, *label = "sweep", *out = NULL, *v;
+    et_data_args data = {0};
     const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL;
     et_table_format fmt = ET_TABLE_TEXT;
     bool save = true, profilers = false;
@@ -193,7 +196,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         int r;
         if (et_args_value(&a, "--bits", &l_bits) || et_args_value(&a, "--act-bits", &l_act) ||
             et_args_value(&a, "--prune", &l_prune) || et_args_value(&a, "--prune-method", &l_method)) {
-        } else if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
+        } else if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
+                   (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--iters", &v)) {
@@ -210,8 +214,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
                 return 2;
         } else if (et_args_flag(&a, "--json")) {
             fmt = ET_TABLE_JSON;
-        } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label) ||
-                   et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label)) {
         } else if (et_args_flag(&a, "--no-save")) {
             save = false;
         } else if (et_args_flag(&a, "--profilers")) {
@@ -261,7 +264,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = eval, .calib_dir = calib};
+                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval, .calib_dir = data.calib,
+                             .labels_path = data.labels, .eval_limit = data.eval_limit};
     if (et_session_open(&so, &s, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
