@@ -418,16 +418,17 @@ et_status et_dataset_fit(et_dataset *d, const char *input_name, et_dtype dtype, 
     size_t len = sizeof d->describe;
     int w;
     if (d->subset)
-        w = snprintf(p, len, "%s: seeded subset of %lld of %lld samples (seed %llu)", d->path, (long long)d->count,
-                     (long long)d->total, (unsigned long long)d->seed);
+        w = snprintf(p, len, "%s (seeded subset of %lld of %lld samples, seed %llu; %d file%s", d->path,
+                     (long long)d->count, (long long)d->total, (unsigned long long)d->seed, d->n_files,
+                     d->n_files == 1 ? "" : "s");
     else
-        w = snprintf(p, len, "%s: %lld samples", d->path, (long long)d->total);
-    if (w > 0 && (size_t)w < len && d->n_files > 1)
-        w += snprintf(p + w, len - (size_t)w, " in %d files", d->n_files);
+        w = snprintf(p, len, "%s (%d file%s", d->path, d->n_files, d->n_files == 1 ? "" : "s");
     if (w > 0 && (size_t)w < len && d->labels) {
         const char *slash = strrchr(d->labels_name, '/');
-        snprintf(p + w, len - (size_t)w, ", labels from %s", slash ? slash + 1 : d->labels_name);
+        w += snprintf(p + w, len - (size_t)w, ", labels from %s", slash ? slash + 1 : d->labels_name);
     }
+    if (w > 0 && (size_t)w < len)
+        snprintf(p + w, len - (size_t)w, ")");
     *sample = s;
     return ET_OK;
 }

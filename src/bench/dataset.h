@@ -62,7 +62,8 @@ et_status et_dataset_read(et_dataset *d, int64_t i, void *dst, et_err *err);
 
 /* The path as given. */
 const char *et_dataset_path(const et_dataset *d);
-/* "DIR: 3000 samples in 3000 files, labels.txt" or "...: seeded subset of 500 of 10000 samples (seed 1), ...". */
+/* "DIR (3000 files, labels from labels.txt)", or "DIR (seeded subset of 500 of 10000 samples, seed 1; 1 file,
+ * labels from labels.npy)". Valid after et_dataset_fit. */
 const char *et_dataset_describe(const et_dataset *d);
 
 #endif

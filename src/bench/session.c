@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "bench/dataset.h"
+#include "bench/deploy_memory.h"
 #include "engine/cpu.h"
 #include "model/model_info.h"
 #include "model/passes.h"
@@ -675,6 +676,26 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
     }
     free(acc);
     free(tmp);
+    return st;
+}
+
+et_status et_session_deployed_memory(et_session *s, const char *exe, const volatile int *cancel,
+                                     et_deployed_memory *out, et_err *err) {
+    if (!s->tuned)
+        return et_fail(err, ET_E_RUNTIME, "no configuration: call et_session_configure first");
+    et_status st = et_deploy_measure(s->tuned, s->knobs.threads, exe, cancel, out, err);
+    /* where the engine holds weights wider than the knobs say, the number is right and the user must know why */
+    const et_knobs *k = &s->knobs;
+    if (st == ET_OK && out->status == ET_AVAIL_OK && !out->why[0]) {
+        if (k->act_bits == 32 && k->weight_bits < 32)
+            snprintf(out->why, sizeof out->why,
+                     "weight-only %d-bit weights run on fp32 kernels, which hold them as fp32: only their stored size "
+                     "shrinks (--act-bits 8 runs int8 and packed 4-bit natively)", k->weight_bits);
+        else if (k->act_bits == 8 && s->report.n_guard_kept > 0)
+            snprintf(out->why, sizeof out->why,
+                     "%d layer%s kept fp32 by the speed guard (int8 measured slower here) hold fp32 weights "
+                     "(--force-int8 changes that)", s->report.n_guard_kept, s->report.n_guard_kept == 1 ? "" : "s");
+    }
     return st;
 }
 

@@ -74,6 +74,11 @@ et_status et_session_infer(et_session *s, const volatile int *cancel, et_err *er
  * once per session. Leaves the plan loaded with the session inputs again. */
 et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err);
 
+/* Measures the memory the current configuration needs when deployed (deploy_memory.h), starting the edgetune
+ * binary exe (NULL: not measured). ET_OK with out->status saying whether it was measured, or ET_E_CANCELLED. */
+et_status et_session_deployed_memory(et_session *s, const char *exe, const volatile int *cancel,
+                                     et_deployed_memory *out, et_err *err);
+
 /* Fills the identity of a result: uuid, start time, model, host, knobs, engine (ISA, exec), weights and arena
  * bytes, prepare time. */
 void et_session_describe(et_session *s, et_result *r);

@@ -389,6 +389,8 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
         if (done)
             break;
     }
+    if (st == ET_OK && w->opt.deploy_exe)
+        st = et_session_deployed_memory(w->session, w->opt.deploy_exe, &w->cancel, &acc.deployed, &err);
     if (st == ET_OK && w->opt.fidelity) {
         publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
         et_status fs = et_session_fidelity(w->session, &w->cancel, &acc.fidelity, &err);

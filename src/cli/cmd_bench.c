@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/deploy_memory.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "db/db.h"
@@ -159,6 +160,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
     cfg.cancel = (const volatile int *)&stop_requested;
+    cfg.deploy_exe = ET_DEPLOY_SELF_EXE;
     cfg.layers = layers;
     if (!json && isatty(STDERR_FILENO))
         cfg.progress = progress;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/deploy_memory.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "ui/app.h"
@@ -141,5 +142,6 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
     o.session.labels_path = data.labels;
     o.session.eval_limit = data.eval_limit;
     o.worker.db_path = cli->db_path;
+    o.worker.deploy_exe = ET_DEPLOY_SELF_EXE;
     return et_app_run(&o);
 }
