@@ -281,7 +281,7 @@ et_status et_dataset_open(const et_dataset_options *opt, et_dataset **out, et_er
             goto fail;
         }
     }
-    if ((st = read_labels(d, opt->labels_path, is_dir, err)) != ET_OK)
+    if (!opt->no_labels && (st = read_labels(d, opt->labels_path, is_dir, err)) != ET_OK)
         goto fail;
     for (int i = 0; i < n; i++)
         free(names[i]);

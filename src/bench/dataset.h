@@ -28,6 +28,7 @@ typedef struct et_dataset et_dataset;
 typedef struct et_dataset_options {
     const char *path;        /* a folder of .npy files, or one .npy file */
     const char *labels_path; /* NULL: labels.txt or labels.npy in the folder (none for a single file) */
+    bool no_labels;          /* do not read labels (calibration needs none) */
     int64_t limit;           /* > 0: a seeded subset of this many samples when the set is larger */
     uint64_t seed;           /* of the subset */
 } et_dataset_options;

@@ -27,7 +27,7 @@
 
 extern char **environ;
 
-enum { CHILD_IMAGE_FD = 3, CHILD_RUNS = 5, CHILD_WARMUP = 2, TIME_LIMIT_S = 600 };
+enum { CHILD_IMAGE_FD = 3, CHILD_RUNS = 2, CHILD_WARMUP = 1, TIME_LIMIT_S = 600 };
 static const char line_tag[] = "edgetune-deploy-memory";
 
 /* ---- child ------------------------------------------------------------------------------------------------ */

@@ -157,6 +157,7 @@ typedef struct set_request {
     const char *path;      /* as given, or the companion folder, or NULL */
     const char *labels;
     int64_t limit;
+    bool no_labels;
     et_dataset *ds;
     et_shape sample;       /* after the first fit */
 } set_request;
@@ -165,7 +166,8 @@ typedef struct set_request {
 static et_status open_set(set_request *r, const et_value *declared, const et_shape *shape_flag, et_err *err) {
     if (!r->path)
         return ET_OK;
-    et_dataset_options o = {.path = r->path, .labels_path = r->labels, .limit = r->limit, .seed = ET_SUBSET_SEED};
+    et_dataset_options o = {.path = r->path, .labels_path = r->labels, .no_labels = r->no_labels, .limit = r->limit,
+                            .seed = ET_SUBSET_SEED};
     et_status st = et_dataset_open(&o, &r->ds, err);
     if (st == ET_OK)
         st = et_dataset_fit(r->ds, declared->name, declared->dtype, shape_flag ? shape_flag : &declared->shape,
@@ -192,7 +194,8 @@ et_status et_session_open(const et_session_options *opt, et_session **out, et_er
     bool bound[MAX_GIVEN] = {false};
     set_request sets[2] = {{.what = "--eval", .path = opt->eval_dir, .labels = opt->labels_path,
                             .limit = opt->eval_limit},
-                           {.what = "--calib", .path = opt->calib_dir, .limit = ET_CALIB_MAX_SAMPLES}};
+                           {.what = "--calib", .path = opt->calib_dir, .limit = ET_CALIB_MAX_SAMPLES,
+                            .no_labels = true}};
     char companions[2][ET_PATH_MAX];
     int n_shapes = 0;
     if (n_files > MAX_GIVEN || opt->n_shapes > MAX_GIVEN) {
