@@ -188,7 +188,7 @@ et_status et_session_open(const et_session_options *opt, et_session **out, et_er
     int n_files = opt->n_inputs;
     et_npy *files = NULL;
     et_model *probe = NULL;
-    et_input_shape shapes[MAX_GIVEN];
+    et_input_shape shapes[MAX_GIVEN + 1]; /* the flags', and one from a data set */
     et_input_binding given[MAX_GIVEN];
     const char *given_names[MAX_GIVEN];
     bool bound[MAX_GIVEN] = {false};
@@ -687,6 +687,7 @@ et_status et_session_deployed_memory(et_session *s, const char *exe, const volat
     if (!s->tuned)
         return et_fail(err, ET_E_RUNTIME, "no configuration: call et_session_configure first");
     et_status st = et_deploy_measure(s->tuned, s->knobs.threads, exe, cancel, out, err);
+    et_model_drop_pages(s->model); /* writing the image read the weights the tuned graph borrows */
     /* where the engine holds weights wider than the knobs say, the number is right and the user must know why */
     const et_knobs *k = &s->knobs;
     if (st == ET_OK && out->status == ET_AVAIL_OK && !out->why[0]) {

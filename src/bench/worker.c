@@ -512,6 +512,8 @@ static void open_db(et_worker *w) {
 static void *thread_main(void *arg) {
     et_worker *w = arg;
     open_db(w);
+    if (et_session_notes(w->session)[0]) /* how the given inputs were taken: said once, as the CLI says it */
+        set_message(w, "%s", et_session_notes(w->session));
     uint64_t done_gen = 0;
     for (;;) {
         pthread_mutex_lock(&w->mu);

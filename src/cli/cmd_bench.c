@@ -147,6 +147,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         rc = et_cli_report(&err);
         goto done;
     }
+    et_cli_note(et_session_notes(s));
     if (label)
         snprintf(r.label, sizeof r.label, "%s", label);
     et_session_describe(s, &r);

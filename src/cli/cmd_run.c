@@ -76,8 +76,7 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
         et_session_free(s);
         return et_cli_report(&err);
     }
-    if (et_session_notes(s)[0])
-        fprintf(stderr, "edgetune: %s\n", et_session_notes(s));
+    et_cli_note(et_session_notes(s));
     if (out_dir) {
         if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
             fprintf(stderr, "edgetune: %s: cannot create the folder: %s\n", out_dir, strerror(errno));

@@ -278,6 +278,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         rc = et_cli_report(&err);
         goto done;
     }
+    et_cli_note(et_session_notes(s));
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);

@@ -68,6 +68,7 @@ expect_2 "batched eval of the wrong shape" "$bin" bench --no-save "$m" --eval "$
 expect_2 "calib of the wrong shape" "$bin" run "$m" --act-bits 8 --bits 8 --calib "$models/mobilenetv2_small.input.npy"
 expect_2 "eval-limit not a number" "$bin" bench --no-save "$m" --eval-limit lots
 expect_2 "missing eval folder" "$bin" bench --no-save "$m" --eval "$PWD/nope"
+rm -rf ev
 expect_2 "unknown command" "$bin" frobnicate
 expect_2 "dynamic dim without --shape" "$bin" run "$models/dynamic_shape.onnx" --shape nope=1
 

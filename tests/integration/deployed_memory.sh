@@ -7,6 +7,9 @@ set -u
 bin=$1
 src=${ET_SOURCE_DIR:?}
 m=$src/fixtures/models/demo.onnx
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
 export EDGETUNE_DB=$PWD/runs.db
 command -v python3 >/dev/null || { echo "skipped: python3 is needed to read the JSON"; exit 77; }
 fails=0
