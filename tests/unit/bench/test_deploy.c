@@ -120,6 +120,16 @@ static void test_image_round_trip(void) {
 }
 
 #ifdef ET_EDGETUNE_BIN
+/* Under AddressSanitizer the measuring process's resident memory is mostly shadow memory and quarantine: the
+ * sizes below say nothing about a deployment there, so only that the measurement works is checked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ET_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ET_ASAN 1
+#endif
+#endif
+
 static et_deployed_memory measure(et_session *s, const config *c) {
     et_deployed_memory d = {0};
     et_knobs k = knobs_of(c);
@@ -144,6 +154,7 @@ static void test_measured_in_a_child(void) {
         ET_CHECK(d[c].peak_bytes >= d[c].runtime_bytes + d[c].weights_bytes * 9 / 10);
     }
     fflush(stdout);
+#ifndef ET_ASAN
     et_deployed_memory fp32 = d[0], w4 = d[1], w8a8 = d[2], w4a8 = d[3], channel = d[7];
     /* weight-only runs on fp32 kernels: the same memory as fp32, within a few pages */
     ET_CHECK_MSG(llabs(w4.peak_bytes - fp32.peak_bytes) < 256 * 1024, "w4 %lld vs fp32 %lld", (long long)w4.peak_bytes,
@@ -159,6 +170,9 @@ static void test_measured_in_a_child(void) {
         ET_CHECK_MSG(saved > 0.7 * weights_saved && saved < weights_saved + arena_saved + 1024 * 1024,
                      "saved %.0f bytes; the weights %.0f, the arena %.0f", saved, weights_saved, arena_saved);
     }
+#else
+    printf("  (AddressSanitizer build: sizes not compared)\n");
+#endif
     /* cancelled before it starts: no measurement, a cancelled status */
     volatile int cancel = 1;
     et_deployed_memory x;
