@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "util/status.h"
 
 enum { ET_DB_BUSY_TIMEOUT_MS = 5000 };

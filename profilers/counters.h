@@ -26,7 +26,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "profilers/perf_ops.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"

@@ -2,7 +2,7 @@
 #ifndef ET_PROFILERS_HOST_H
 #define ET_PROFILERS_HOST_H
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "profilers/sysroot.h"
 
 /* Fills out from the files under sr (uname where the tree has nothing); never fails. */

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
 

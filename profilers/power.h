@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "profilers/perf_ops.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"

@@ -1,6 +1,6 @@
 /* probe.h: what every profiler source answers when asked "can you measure here?" (PROFILERS.md section 0).
  *
- * A probe never aborts: it records a status (et_avail from bench/result.h), the errno that decided it, a one-line
+ * A probe never aborts: it records a status (et_avail from record/result.h), the errno that decided it, a one-line
  * reason and a one-line hint that tells the user what to do. The perf permission context (paranoid level and
  * capabilities) is read once per probe round and shared by the counter and perf-RAPL sources. */
 #ifndef ET_PROFILERS_PROBE_H
@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "profilers/sysroot.h"
 
 enum { ET_HINT_MAX = 384 };

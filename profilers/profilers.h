@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "util/json.h"
 #include "util/status.h"
 

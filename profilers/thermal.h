@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "profilers/power.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"

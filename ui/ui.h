@@ -64,7 +64,7 @@ typedef enum {
 /* What a key handler asks of the loop. */
 enum { ET_UI_REDRAW = 1, ET_UI_REPAINT = 2 /* clear and draw everything (Ctrl-L) */, ET_UI_QUIT = 4 };
 
-/* The knob rows of the workbench (values come from the X-macro lists in tune/knobs.h). */
+/* The knob rows of the workbench (values come from the X-macro lists in record/knobs.h). */
 #define ET_KNOB_LIST(X)                               \
     X(ET_KNOB_WEIGHT_BITS, "weight bits")             \
     X(ET_KNOB_ACT_BITS, "act bits")                   \

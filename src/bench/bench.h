@@ -3,7 +3,7 @@
 #ifndef ET_BENCH_BENCH_H
 #define ET_BENCH_BENCH_H
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "bench/session.h"
 #include "profilers/profilers.h"
 

@@ -11,7 +11,7 @@
 #ifndef ET_BENCH_SESSION_H
 #define ET_BENCH_SESSION_H
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "engine/plan.h"
 #include "model/model.h"
 #include "tune/tune.h"

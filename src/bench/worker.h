@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "bench/session.h"
 #include "util/status.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "engine/op.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 
 typedef struct lay {
     et_graph *g;

@@ -1,6 +1,6 @@
 /* npy.c: .npy reading and writing. The header is a Python dict literal; we parse just the three keys numpy
  * writes ('descr', 'fortran_order', 'shape') and refuse anything else clearly. */
-#include "util/npy.h"
+#include "model/npy.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* npy.h: numpy's .npy tensor files (format 1.0/2.0/3.0, little-endian, C order): the tensor format of the
  * command line (--input, --output-dir, --eval, --calib). */
-#ifndef ET_UTIL_NPY_H
-#define ET_UTIL_NPY_H
+#ifndef ET_MODEL_NPY_H
+#define ET_MODEL_NPY_H
 
 #include "model/graph.h"
 

@@ -1,5 +1,5 @@
 /* quant_info.c: quantization records in a graph's arena (see quant_info.h). */
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 
 et_quant_info *et_quant_info_new(et_graph *g, int n, float **scale, int32_t **zero_point) {
     et_quant_info *q = et_arena_calloc(&g->arena, 1, sizeof *q);

@@ -11,8 +11,8 @@
  *
  * An info lives in the arena of the graph that owns the value (the tuned graph); clones, such as the planner's,
  * copy the pointer, so the tuned graph must outlive them (it does: it outlives its plan). */
-#ifndef ET_TUNE_QUANT_INFO_H
-#define ET_TUNE_QUANT_INFO_H
+#ifndef ET_MODEL_QUANT_INFO_H
+#define ET_MODEL_QUANT_INFO_H
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /* knobs.c: defaults, validation and names for et_knobs. */
-#include "tune/knobs.h"
+#include "record/knobs.h"
 
 #include <stdio.h>
 #include <string.h>

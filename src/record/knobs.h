@@ -1,8 +1,9 @@
-/* knobs.h: the tuning configuration a user turns (ARCHITECTURE.md, Tune). A plain value type: copy it freely.
+/* knobs.h: the tuning configuration a user turns (README.md, Design: Tune). A plain value type: copy it freely.
  * The names and value lists are X-macros so that the CLI flags, the TUI knob panel, the database columns and
- * the help text all come from one place. */
-#ifndef ET_TUNE_KNOBS_H
-#define ET_TUNE_KNOBS_H
+ * the help text all come from one place. It is half of the run record (result.h holds it), so it lives on the
+ * record floor, below tune, which reads it, and below profilers, db and ui, which store and show it. */
+#ifndef ET_RECORD_KNOBS_H
+#define ET_RECORD_KNOBS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* result.c: lifetime, copying and statistics of et_result. */
-#include "bench/result.h"
+#include "record/result.h"
 
 #include <fcntl.h>
 #include <math.h>

@@ -5,14 +5,17 @@
  * counters, power timeline, per-layer profile, fidelity per output) are heap arrays owned by the result and freed
  * by et_result_free(). Every quantity carries its unit in its name.
  *
- * "Unavailable" is never encoded as 0: each profiler section has a status and a one-line reason. */
-#ifndef ET_BENCH_RESULT_H
-#define ET_BENCH_RESULT_H
+ * "Unavailable" is never encoded as 0: each profiler section has a status and a one-line reason.
+ *
+ * The record floor (src/record) sits below everything that fills or reads a run: tune (fidelity), profilers,
+ * db, bench, ui and cli all include it, and it includes only knobs.h and libc. */
+#ifndef ET_RECORD_RESULT_H
+#define ET_RECORD_RESULT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tune/knobs.h"
+#include "record/knobs.h"
 
 /* Availability of a measured section (PROFILERS.md section 0). */
 #define ET_AVAIL_LIST(X)                                                     \

@@ -28,7 +28,7 @@
 #include <time.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 #include "tune/tune_internal.h"
 
 enum { K_FP32, K_QCONV, K_QGEMM, K_QADD, K_QCONCAT, K_ABSORBED };

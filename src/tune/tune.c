@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "model/model_info.h"
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 #include "tune/tune_cache.h"
 #include "tune/tune_internal.h"
 

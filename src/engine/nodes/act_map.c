@@ -1,5 +1,5 @@
 /* act_map.c: fused activation -> kernel clamp/post-op. */
-#include "engine/ops/act_map.h"
+#include "engine/nodes/act_map.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* act_map.h: a node's fused activation (et_activation) expressed as the NHWC operators' clamp + post-op. */
-#ifndef ET_ENGINE_OPS_ACT_MAP_H
-#define ET_ENGINE_OPS_ACT_MAP_H
+#ifndef ET_ENGINE_NODES_ACT_MAP_H
+#define ET_ENGINE_NODES_ACT_MAP_H
 
 #include <stdbool.h>
 

@@ -1,6 +1,6 @@
 /* activation.c: applying a fused activation to a run of floats. Kept as simple loops the compiler vectorises
  * for the piecewise-linear kinds (the common ones); transcendental kinds go through libm. */
-#include "engine/ops/activation.h"
+#include "engine/nodes/activation.h"
 
 void et_act_apply_f32(const et_activation *a, float *x, size_t n) {
     switch (a->kind) {

@@ -1,7 +1,7 @@
 /* activation.h: scalar definitions of the activations the engine fuses (et_activation in graph.h) and the
  * standalone activation operators. These are the reference; SIMD kernels are tested against them. */
-#ifndef ET_ENGINE_OPS_ACTIVATION_H
-#define ET_ENGINE_OPS_ACTIVATION_H
+#ifndef ET_ENGINE_NODES_ACTIVATION_H
+#define ET_ENGINE_NODES_ACTIVATION_H
 
 #include <math.h>
 #include <stddef.h>

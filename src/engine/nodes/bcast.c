@@ -1,5 +1,5 @@
 /* bcast.c: broadcast iteration with dimension collapsing. */
-#include "engine/ops/bcast.h"
+#include "engine/nodes/bcast.h"
 
 #include <string.h>
 

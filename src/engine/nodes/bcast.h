@@ -3,8 +3,8 @@
  * Dimensions are collapsed where every operand is contiguous across them, so the common cases (same shapes,
  * a scalar, a per-channel vector) become one long inner run. Callers loop over `outer` rows and process
  * `inner` elements per row with per-operand inner strides 0 or 1. */
-#ifndef ET_ENGINE_OPS_BCAST_H
-#define ET_ENGINE_OPS_BCAST_H
+#ifndef ET_ENGINE_NODES_BCAST_H
+#define ET_ENGINE_NODES_BCAST_H
 
 #include "engine/op.h"
 

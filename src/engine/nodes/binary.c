@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "engine/kernels/f32-vbinary/f32-vbinary.h"
-#include "engine/ops/bcast.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/bcast.h"
+#include "engine/nodes/nodes.h"
 #include "engine/threadpool.h"
 
 typedef enum { K_ADD, K_SUB, K_MUL, K_DIV, K_POW, K_EQ, K_LT, K_GT, K_LE, K_GE, K_AND, K_OR, K_XOR, K_MIN, K_MAX,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 
 /* ---- Constant: the value attribute (or value_float(s)/value_int(s)) ---- */
 static et_status constant_infer(et_graph *g, et_node *n, et_err *err) {

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 enum { CHUNK_BYTES = 2 << 20 };
 #define MAX_ROW_BYTES ((int64_t)1 << 30)

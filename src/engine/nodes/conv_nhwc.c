@@ -4,21 +4,21 @@
  * and optionally R [N,OH,OW,O], a residual added before the activation (fuse_residual.c). Attributes are the
  * Conv's (group, strides, dilations, pads, auto_pad, kernel_shape). Output [N,OH,OW,O].
  *
- * The work is the NHWC operator layer (src/engine/nhwc/conv2d.c): weights packed once in prepare for this CPU's
+ * The work is the NHWC operator layer (src/engine/operators/conv2d.c): weights packed once in prepare for this CPU's
  * kernels, the indirection buffer built in bind (once, with the arena's pointers), and run is one call.
  * A 1x1 convolution whose weights are mostly zero (unstructured pruning) runs on the sparse operator
- * (nhwc/spconv.h) when its measured cost model says sparse beats the dense GEMM for this shape and sparsity;
+ * (operators/spconv.h) when its measured cost model says sparse beats the dense GEMM for this shape and sparsity;
  * otherwise the zeros run dense. The kernel name in the layer profile says which ran. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/nhwc/conv2d.h"
-#include "engine/nhwc/spconv.h"
-#include "engine/ops/act_map.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/operators/conv2d.h"
+#include "engine/operators/spconv.h"
+#include "engine/nodes/act_map.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 /* The NCHW view of an NHWC shape, for the shared window geometry. */
 static et_shape nchw_of(const et_shape *s) {

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 #define ATTR_LIMIT ((int64_t)1 << 30)
 enum { CHUNK_BYTES = 2 << 20 };

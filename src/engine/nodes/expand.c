@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/bcast.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/bcast.h"
+#include "engine/nodes/nodes.h"
 
 /* ---- Where(cond, x, y) ---- */
 static et_status where_infer(et_graph *g, et_node *n, et_err *err) {

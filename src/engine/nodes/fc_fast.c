@@ -1,18 +1,18 @@
-/* fc_fast.c: Gemm and MatMul with a constant float32 B on the packed GEMM kernels (src/engine/nhwc/matmul.h).
+/* fc_fast.c: Gemm and MatMul with a constant float32 B on the packed GEMM kernels (src/engine/operators/matmul.h).
  *
  * Gemm qualifies when transA = 0, alpha = 1 and C is absent or a constant bias row ([N] or [1,N]); MatMul when
  * B is a constant [K,N] matrix (A's leading dims fold into rows). Everything else stays on the reference
  * implementation in gemm.c, which is also the oracle for this path in the tests. Weights that are mostly zero
- * (unstructured pruning) run on the sparse operator (nhwc/spconv.h) where its measured cost model says that is
+ * (unstructured pruning) run on the sparse operator (operators/spconv.h) where its measured cost model says that is
  * faster for this shape; the kernel name says which ran. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/nhwc/matmul.h"
-#include "engine/nhwc/spconv.h"
-#include "engine/ops/act_map.h"
-#include "engine/ops/fc_fast.h"
+#include "engine/operators/matmul.h"
+#include "engine/operators/spconv.h"
+#include "engine/nodes/act_map.h"
+#include "engine/nodes/fc_fast.h"
 
 typedef struct fc_params {
     et_fully_connected *op;

@@ -1,6 +1,6 @@
 /* fc_fast.h: the packed-kernel path of Gemm and MatMul with constant weights (see fc_fast.c). */
-#ifndef ET_ENGINE_OPS_FC_FAST_H
-#define ET_ENGINE_OPS_FC_FAST_H
+#ifndef ET_ENGINE_NODES_FC_FAST_H
+#define ET_ENGINE_NODES_FC_FAST_H
 
 #include <stdbool.h>
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/fc_fast.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/fc_fast.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 static bool gemm_type_ok(et_dtype t) { return et_dtype_is_float(t); }
 static bool matmul_type_ok(et_dtype t) {

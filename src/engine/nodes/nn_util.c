@@ -4,7 +4,7 @@
  * Every size that reaches a kernel loop is checked here first: attribute values are bounded by ATTR_LIMIT
  * (2^30), so sums and products of a dimension (< 2^62 elements, guaranteed by shape inference) with a few of
  * them cannot overflow int64. */
-#include "engine/ops/nn_util.h"
+#include "engine/nodes/nn_util.h"
 
 #include <string.h>
 

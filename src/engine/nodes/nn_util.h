@@ -4,14 +4,14 @@
  *
  * Sliding windows are normalised to three spatial dimensions: a 1-D or 2-D operator gets leading dimensions of
  * size 1 (kernel 1, stride 1, no padding), so every kernel is one triple loop instead of an N-d odometer. */
-#ifndef ET_ENGINE_OPS_NN_UTIL_H
-#define ET_ENGINE_OPS_NN_UTIL_H
+#ifndef ET_ENGINE_NODES_NN_UTIL_H
+#define ET_ENGINE_NODES_NN_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/op.h"
-#include "engine/ops/activation.h"
+#include "engine/nodes/activation.h"
 #include "engine/threadpool.h"
 
 enum { ET_WIN_MAX_SP = 3 };

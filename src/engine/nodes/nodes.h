@@ -1,8 +1,8 @@
-/* ops.h: the operator implementations and which ET_OP each serves. One implementation may serve several
+/* nodes.h: the node implementations and which ET_OP each serves. One implementation may serve several
  * operators (binary.c serves Add, Sub, Mul...). To add an operator: implement et_impl_<name> in its own file
  * and add X(OP, impl) lines here. The registry (registry.c) is built from this list. */
-#ifndef ET_ENGINE_OPS_OPS_H
-#define ET_ENGINE_OPS_OPS_H
+#ifndef ET_ENGINE_NODES_NODES_H
+#define ET_ENGINE_NODES_NODES_H
 
 #include "engine/op.h"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 static inline double ld(et_dtype t, const void *p, int64_t i) {
     return t == ET_DT_F32 ? (double)((const float *)p)[i] : et_dtype_load(t, p, (size_t)i);

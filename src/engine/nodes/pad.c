@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 
 typedef enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE } pad_mode;
 

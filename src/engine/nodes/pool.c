@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 typedef struct params {
     et_window w;

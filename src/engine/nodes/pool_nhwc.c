@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/nhwc/pool2d.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/operators/pool2d.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 static bool is_global(et_op op) { return op == ET_OP_GLOBAL_AVERAGE_POOL || op == ET_OP_GLOBAL_MAX_POOL; }
 

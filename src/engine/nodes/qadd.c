@@ -7,10 +7,10 @@
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
 #include "engine/kernels/qs8-vadd/qs8-vadd.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
-#include "engine/ops/qops.h"
-#include "tune/quant_info.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
+#include "engine/nodes/qops.h"
+#include "model/quant_info.h"
 
 static et_status infer(et_graph *g, et_node *n, et_err *err) {
     et_status st = et_op_check_arity(n, 2, 2, 1, 1, err);

@@ -7,7 +7,7 @@
  * narrow the output range; tune keeps other activations in float32). Scales come from the values' et_quant_info.
  *
  * tune emits et.QConv; the layout pass rewrites it to et.QConvNhwc exactly like Conv -> et.ConvNhwc. et.QConvNhwc
- * runs on the NHWC quantized operator (nhwc/qconv2d.h: qc8/qc4 GEMM, IGEMM and depthwise kernels for this CPU);
+ * runs on the NHWC quantized operator (operators/qconv2d.h: qc8/qc4 GEMM, IGEMM and depthwise kernels for this CPU);
  * et.QConv, which only plans without the channels-last rewrite see, and any shape that operator declines, run the
  * scalar reference (kernels/qc8-ref), transposing through scratch in NCHW. Both compute the same bytes. */
 #include <math.h>
@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
-#include "engine/nhwc/qconv2d.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
-#include "engine/ops/qops.h"
-#include "tune/quant_info.h"
+#include "engine/operators/qconv2d.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
+#include "engine/nodes/qops.h"
+#include "model/quant_info.h"
 #include "util/mem.h"
 
 static et_shape nchw_of(const et_shape *s) {

@@ -4,18 +4,18 @@
  * per-row scales), B int32 constant [N] (optional). Output Y int8 [..., N]. The leading dimensions of A are rows
  * (MatMul's batch folds into M). Fused activation: none, Relu or Clip. tune/qgraph.c makes it from Gemm
  * (transA = 0, alpha = beta = 1) and MatMul whose B is a constant matrix. It runs on the quantized fully-connected
- * operator (nhwc/qfc.h: the qc8/qc4 GEMM kernels for this CPU), or the scalar reference (kernels/qc8-ref) for a
+ * operator (operators/qfc.h: the qc8/qc4 GEMM kernels for this CPU), or the scalar reference (kernels/qc8-ref) for a
  * shape that operator declines; both compute the same bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
-#include "engine/nhwc/qfc.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
-#include "engine/ops/qops.h"
-#include "tune/quant_info.h"
+#include "engine/operators/qfc.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
+#include "engine/nodes/qops.h"
+#include "model/quant_info.h"
 
 static et_status infer(et_graph *g, et_node *n, et_err *err) {
     et_status st = et_op_check_arity(n, 2, 3, 1, 1, err);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 
 static et_status check_params(const et_graph *g, const et_node *n, const et_value *x, int *axis, et_err *err) {
     const et_value *s = et_node_cin(g, n, 1), *z = et_node_cin(g, n, 2);

@@ -1,6 +1,6 @@
 /* qops.h: what the quantized operators share (qconv.c defines these; qgemm.c and qadd.c use them). */
-#ifndef ET_ENGINE_OPS_QOPS_H
-#define ET_ENGINE_OPS_QOPS_H
+#ifndef ET_ENGINE_NODES_QOPS_H
+#define ET_ENGINE_NODES_QOPS_H
 
 #include "engine/op.h"
 

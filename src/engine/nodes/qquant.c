@@ -8,9 +8,9 @@
 #include <stdlib.h>
 
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
-#include "tune/quant_info.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
+#include "model/quant_info.h"
 
 static et_status infer_common(et_graph *g, et_node *n, et_dtype in_type, et_dtype out_type, int qv, et_err *err) {
     et_status st = et_op_check_arity(n, 1, 1, 1, 1, err);

@@ -1,5 +1,5 @@
 /* registry.c: operator -> implementation table, built from ET_OP_IMPL_LIST. */
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 
 static const et_op_impl *const table[ET_OP_COUNT] = {
 #define ET_X(op, impl) [ET_OP_##op] = &impl,

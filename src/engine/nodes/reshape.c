@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 
 static et_status copy_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     const et_tensor *x = &inst->in[0];

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/nn_util.h"
+#include "engine/nodes/nodes.h"
 
 typedef enum { M_NEAREST, M_LINEAR, M_CUBIC } rmode;
 typedef enum { C_HALF_PIXEL, C_PYTORCH_HALF_PIXEL, C_ALIGN_CORNERS, C_ASYMMETRIC, C_TF_HALF_PIXEL_NN,

@@ -7,7 +7,7 @@
  * but slower. The real fast path (packed panels, SIMD per ISA) lives in the kernels; this is the oracle. */
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
+#include "engine/nodes/nn_util.h"
 
 enum { MR = 4, NR = 8, TILE_M = 64, TILE_N = 256 };
 

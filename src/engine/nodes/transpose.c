@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/ops.h"
+#include "engine/nodes/nodes.h"
 #include "engine/threadpool.h"
 
 typedef struct params {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/activation.h"
-#include "engine/ops/ops.h"
+#include "engine/nodes/activation.h"
+#include "engine/nodes/nodes.h"
 #include "engine/threadpool.h"
 
 typedef struct params {

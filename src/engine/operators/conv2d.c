@@ -2,7 +2,7 @@
  *
  * Work split: task_grid.h (tiles of MR output pixels x nc output channels for gemm/igemm, pieces of output rows
  * for dwconv), handed to the thread pool. */
-#include "engine/nhwc/conv2d.h"
+#include "engine/operators/conv2d.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,9 +14,9 @@
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 #include "engine/kernels/f32-vbinary/f32-vbinary.h"
 #include "engine/kernels/f32-vunary/f32-vunary.h"
-#include "engine/nhwc/indirection.h"
-#include "engine/nhwc/task_grid.h"
-#include "engine/nhwc/winograd.h"
+#include "engine/operators/indirection.h"
+#include "engine/operators/task_grid.h"
+#include "engine/operators/winograd.h"
 #include "util/mem.h"
 
 enum { WIDE_MAX_FLOATS = 48 };

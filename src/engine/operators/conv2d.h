@@ -19,8 +19,8 @@
  * Ownership: the operator owns its packed weights, indirection and zero buffers; the caller keeps ownership of
  * the weights it passed (they may be freed after create) and of the input, output and residual tensors, which
  * must stay valid from setup through run. One operator serves one run at a time. */
-#ifndef ET_ENGINE_NHWC_CONV2D_H
-#define ET_ENGINE_NHWC_CONV2D_H
+#ifndef ET_ENGINE_OPERATORS_CONV2D_H
+#define ET_ENGINE_OPERATORS_CONV2D_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* indirection.c: pointer tables for windowed kernels (see indirection.h). Built once per spatial size, so
  * clarity wins over speed here. */
-#include "engine/nhwc/indirection.h"
+#include "engine/operators/indirection.h"
 
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/task_grid.h"
 
 size_t et_window_out_size(size_t in, size_t pad_before, size_t pad_after, size_t kernel, size_t stride,
                           size_t dilation) {

@@ -2,8 +2,8 @@
  * (XNNPACK's indirection buffers). Each table entry points at the first channel of one input pixel; padding
  * taps point at a zero buffer (or, for max pooling, at a valid pixel of the same window). Tables are built for
  * one image; kernels add a byte offset to reach another image or a moved input. */
-#ifndef ET_ENGINE_NHWC_INDIRECTION_H
-#define ET_ENGINE_NHWC_INDIRECTION_H
+#ifndef ET_ENGINE_OPERATORS_INDIRECTION_H
+#define ET_ENGINE_OPERATORS_INDIRECTION_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,15 +1,15 @@
 /* matmul.c: fully-connected (a 1x1 convolution over rows, see conv2d.c) and dynamic matrix multiply. The dynamic
  * product runs in two parallel passes: pack B panels (batch x panels tasks), then multiply tiles of MR rows x
  * NR-multiple columns (batch x row tiles x column blocks tasks). */
-#include "engine/nhwc/matmul.h"
+#include "engine/operators/matmul.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "engine/kernels/f32-gemm/f32-gemm.h"
-#include "engine/nhwc/conv2d.h"
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/conv2d.h"
+#include "engine/operators/task_grid.h"
 #include "util/mem.h"
 
 struct et_fully_connected {

@@ -9,8 +9,8 @@
  *
  * Ownership: operators own their packed weights and scratch; tensors stay the caller's and must stay valid
  * from setup through run. */
-#ifndef ET_ENGINE_NHWC_MATMUL_H
-#define ET_ENGINE_NHWC_MATMUL_H
+#ifndef ET_ENGINE_OPERATORS_MATMUL_H
+#define ET_ENGINE_OPERATORS_MATMUL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,14 +1,14 @@
 /* pool2d.c: NHWC pooling operators (see pool2d.h). Tasks are pieces of output rows, as for depthwise
  * convolution; global pooling splits channels into blocks so that two threads share even a 7x7x1280 tensor. */
-#include "engine/nhwc/pool2d.h"
+#include "engine/operators/pool2d.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "engine/kernels/f32-pool/f32-pool.h"
-#include "engine/nhwc/indirection.h"
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/indirection.h"
+#include "engine/operators/task_grid.h"
 #include "util/mem.h"
 
 enum { GAP_CHANNEL_BLOCK = 64 };

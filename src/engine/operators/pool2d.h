@@ -4,8 +4,8 @@
  * bottom/right padding: pass it in pad_bottom/pad_right (average pooling never counts those taps unless
  * count_include_pad, matching ONNX for windows that stay inside the padded input).
  * Ownership: the operator owns its indirection and scale tables; tensors stay the caller's. */
-#ifndef ET_ENGINE_NHWC_POOL2D_H
-#define ET_ENGINE_NHWC_POOL2D_H
+#ifndef ET_ENGINE_OPERATORS_POOL2D_H
+#define ET_ENGINE_OPERATORS_POOL2D_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
  * whole input in a parallel pass into scratch laid out [image][pixel][group][kc_pad], the pad zeroed, which the
  * indirection pointers address (each input pixel is read by several taps and tiles, so once is cheaper).
  * The int32 sum over k * taps is bounded by 255 * 127 * K, so K <= MAX_K keeps it inside int32. */
-#include "engine/nhwc/qconv2d.h"
+#include "engine/operators/qconv2d.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -17,8 +17,8 @@
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
-#include "engine/nhwc/indirection.h"
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/indirection.h"
+#include "engine/operators/task_grid.h"
 #include "util/mem.h"
 
 enum {

@@ -20,14 +20,14 @@
  * then converts the input once per run into scratch, which the caller may supply (scratch_bytes) or leave to the
  * operator. Ownership as et_conv2d_nhwc: the operator owns its packed weights, indirection and scratch; the
  * caller's weights may be freed after create; tensors stay the caller's and must stay valid from setup to run. */
-#ifndef ET_ENGINE_NHWC_QCONV2D_H
-#define ET_ENGINE_NHWC_QCONV2D_H
+#ifndef ET_ENGINE_OPERATORS_QCONV2D_H
+#define ET_ENGINE_OPERATORS_QCONV2D_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/nhwc/conv2d.h"
+#include "engine/operators/conv2d.h"
 #include "engine/threadpool.h"
 #include "util/status.h"
 

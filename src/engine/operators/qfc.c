@@ -1,10 +1,10 @@
 /* qfc.c: the quantized fully-connected operator (see qfc.h): a GEMM-layout quantized 1x1 convolution whose
  * "pixels" are the rows. */
-#include "engine/nhwc/qfc.h"
+#include "engine/operators/qfc.h"
 
 #include <stdlib.h>
 
-#include "engine/nhwc/qconv2d.h"
+#include "engine/operators/qconv2d.h"
 
 struct et_qfully_connected {
     et_qconv2d_nhwc *conv;

@@ -3,8 +3,8 @@
  * with the scheme of qconv2d.h (x per-tensor asymmetric, W per output column symmetric, int32 bias, fused clamp).
  * A 1x1 quantized convolution over `rows` pixels underneath, so it has that operator's kernels, tiling and
  * threading. Ownership: the operator owns its packed weights and scratch; tensors stay the caller's. */
-#ifndef ET_ENGINE_NHWC_QFC_H
-#define ET_ENGINE_NHWC_QFC_H
+#ifndef ET_ENGINE_OPERATORS_QFC_H
+#define ET_ENGINE_OPERATORS_QFC_H
 
 #include <stdbool.h>
 #include <stddef.h>

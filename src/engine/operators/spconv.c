@@ -5,7 +5,7 @@
  * the output channels are split in blocks of 8 (each block's task packs its own copy of the tile). Each task packs
  * its pixels channel-major into a stack buffer and runs the kernel; a residual add and post-op run on the tile
  * while it is in L1, as in conv2d.c. */
-#include "engine/nhwc/spconv.h"
+#include "engine/operators/spconv.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,7 +14,7 @@
 #include "engine/kernels/f32-spmm/f32-spmm.h"
 #include "engine/kernels/f32-vbinary/f32-vbinary.h"
 #include "engine/kernels/f32-vunary/f32-vunary.h"
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/task_grid.h"
 #include "util/mem.h"
 
 

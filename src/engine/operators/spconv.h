@@ -12,8 +12,8 @@
  *
  * Ownership as et_conv2d_nhwc: the operator owns its compressed weights; the caller's dense weights may be freed
  * after create; tensors stay the caller's and must stay valid from setup through run. */
-#ifndef ET_ENGINE_NHWC_SPCONV_H
-#define ET_ENGINE_NHWC_SPCONV_H
+#ifndef ET_ENGINE_OPERATORS_SPCONV_H
+#define ET_ENGINE_OPERATORS_SPCONV_H
 
 #include <stdbool.h>
 #include <stddef.h>

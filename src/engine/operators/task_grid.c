@@ -1,5 +1,5 @@
 /* task_grid.c: splitting convolution work into tasks (see task_grid.h). */
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/task_grid.h"
 
 #include "util/mem.h"
 

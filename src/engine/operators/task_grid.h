@@ -6,8 +6,8 @@
  * ET_TASK_L2_BUDGET_BYTES the tasks go column block by column block (N outer), so one block of weights stays in L2
  * while every row tile streams past it; otherwise row tile by row tile (M outer), which keeps the MR rows of input
  * in L1 across all columns. Row-shaped work (depthwise) splits output rows into chunks of chunk_w pixels. */
-#ifndef ET_ENGINE_NHWC_TASK_GRID_H
-#define ET_ENGINE_NHWC_TASK_GRID_H
+#ifndef ET_ENGINE_OPERATORS_TASK_GRID_H
+#define ET_ENGINE_OPERATORS_TASK_GRID_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* winograd.c: Winograd convolution for NHWC tensors (see winograd.h). */
-#include "engine/nhwc/winograd.h"
+#include "engine/operators/winograd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -7,7 +7,7 @@
 
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/f32-vunary/f32-vunary.h"
-#include "engine/nhwc/task_grid.h"
+#include "engine/operators/task_grid.h"
 #include "util/mem.h"
 
 struct et_winograd {

@@ -8,8 +8,8 @@
  * U (the transformed weights, t*t packed GEMM operands) is built at create: t*t/9 of the direct weights' size.
  *
  * Ownership: the object owns U, the bias copy and a zero buffer; the caller owns every tensor and the scratch. */
-#ifndef ET_ENGINE_NHWC_WINOGRAD_H
-#define ET_ENGINE_NHWC_WINOGRAD_H
+#ifndef ET_ENGINE_OPERATORS_WINOGRAD_H
+#define ET_ENGINE_OPERATORS_WINOGRAD_H
 
 #include <stdbool.h>
 #include <stddef.h>

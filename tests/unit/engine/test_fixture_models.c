@@ -10,7 +10,7 @@
 #include "et_test.h"
 #include "model/model.h"
 #include "op_harness.h"
-#include "util/npy.h"
+#include "model/npy.h"
 
 /* Path of input/output k of model `name`: <name>.<kind>.npy or <name>.<kind>.<k>.npy. */
 static bool io_path(const char *dir, const char *name, const char *kind, int k, int count_hint, char *out,

@@ -4,7 +4,7 @@
  * scalar reference. Both must give the same bytes, and stay within a few codes of float arithmetic. */
 #include "engine/op.h"
 #include "model/passes.h"
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 #include "engine/kernels/qparams.h"
 #include "tune/qmath.h"
 #include "tune_test.h"
