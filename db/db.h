@@ -1,4 +1,4 @@
-/* db.h: the run database (ARCHITECTURE.md, DB): every measured run is stored in SQLite, so runs can be listed,
+/* db.h: the run database (README.md, Design: DB): every measured run is stored in SQLite, so runs can be listed,
  * shown, compared, labelled, removed and merged from other devices later.
  *
  * One et_db is one connection to one runs.db; it is not shared between threads (open one per thread: SQLite

@@ -1,7 +1,7 @@
 /* power.h: power and energy sources, each behind one ops table, and the sampler thread that turns any of them
  * into a timeline, an average power and an energy per inference.
  *
- * Two kinds of source (PROFILERS.md sections 2-4):
+ * Two kinds of source (README.md sections 2-4):
  *   ENERGY  a cumulative counter (RAPL powercap energy_uj, the perf power PMU, hwmon energy*_input). Energy is the
  *           counter's advance, unwrapped per channel (d = e1 >= e0 ? e1 - e0 : e1 + range - e0); the timeline's
  *           power is the advance between two samples over their time.

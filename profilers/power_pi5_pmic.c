@@ -1,4 +1,4 @@
-/* power_pi5_pmic.c: Raspberry Pi 5 power from its PMIC's ADCs, through the firmware (PROFILERS.md section 4).
+/* power_pi5_pmic.c: Raspberry Pi 5 power from its PMIC's ADCs, through the firmware (README.md section 4).
  *
  * `vcgencmd pmic_read_adc` prints one line per measurement:
  *     VDD_CORE_A current(7)=0.75012000A

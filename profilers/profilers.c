@@ -1,4 +1,4 @@
-/* profilers.c: the set of profilers one run uses, in the order PROFILERS.md asks for:
+/* profilers.c: the set of profilers one run uses, in the order README.md (section 1) asks for:
  *   start: reset the memory peak, read temperatures and clocks, start the power sampler thread, and open the
  *          counters last, so that the sampler thread exists before them and the open costs stay out of the loop;
  *   stop:  disable the counters first, then stop the sampler, read temperatures, clocks and the memory peak. */

@@ -19,7 +19,7 @@ static const int act_bits[] = {ET_ACT_BITS_LIST(ET_X)};
 #undef ET_X
 enum { N_WEIGHT_BITS = sizeof weight_bits / sizeof weight_bits[0], N_ACT_BITS = sizeof act_bits / sizeof act_bits[0] };
 
-/* N:M patterns offered (ARCHITECTURE.md, Tune: 2:4 and 1:4). */
+/* N:M patterns offered (README.md, Design: Tune: 2:4 and 1:4). */
 static const int nm_patterns[][2] = {{2, 4}, {1, 4}};
 enum { N_NM = sizeof nm_patterns / sizeof nm_patterns[0], PRUNE_STEPS = 19 /* 0 .. 95 % by 5 % */ };
 

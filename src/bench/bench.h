@@ -1,5 +1,5 @@
 /* bench.h: one measured run: warm-up, timed iterations, statistics, profilers around the timed loop only,
- * fidelity outside it (ARCHITECTURE.md, Bench). Used by `edgetune bench`, `sweep` and the workbench. */
+ * fidelity outside it (README.md, Design: Bench). Used by `edgetune bench`, `sweep` and the workbench. */
 #ifndef ET_BENCH_BENCH_H
 #define ET_BENCH_BENCH_H
 

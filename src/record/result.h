@@ -17,7 +17,7 @@
 
 #include "record/knobs.h"
 
-/* Availability of a measured section (PROFILERS.md section 0). */
+/* Availability of a measured section (profilers/README.md section 0). */
 #define ET_AVAIL_LIST(X)                                                     \
     X(ET_AVAIL_OK, "ok")                                                     \
     X(ET_AVAIL_UNSUPPORTED, "unsupported")   /* no such hardware or driver */ \
