@@ -65,7 +65,7 @@ int et_db_schema_version(void);
 /* `PRAGMA integrity_check`: ET_OK when SQLite reports "ok", ET_E_INPUT with its first complaint otherwise. */
 et_status et_db_check_integrity(et_db *db, et_err *err);
 
-/* ---- storing runs (run_store.c) ---- */
+/* ---- storing runs (run_save.c) ---- */
 
 /* Stores r in one transaction: its model and host (shared rows, found or added), the run with every knob, stats,
  * counters, thermal zones, layers, fidelity per output and the latency samples and power timeline as LZ4 blobs.

@@ -1,7 +1,7 @@
 /* conv_nhwc.c: et.ConvNhwc, the engine's fast convolution (created by layout.c from a 2-D Conv).
  *
  * Inputs: X [N,H,W,C] (channels last), W [O, C/group, kh, kw] (the ONNX weights, constant), B [O] (optional),
- * and optionally R [N,OH,OW,O], a residual added before the activation (fuse_residual.c). Attributes are the
+ * and optionally R [N,OH,OW,O], a residual added before the activation (fuse_nhwc.c). Attributes are the
  * Conv's (group, strides, dilations, pads, auto_pad, kernel_shape). Output [N,OH,OW,O].
  *
  * The work is the NHWC operator layer (src/engine/operators/conv2d.c): weights packed once in prepare for this CPU's
