@@ -50,8 +50,8 @@ et_status et_table_write_path(const et_table *t, et_table_format f, const char *
     if (s == ET_OK && fsync(fileno(out)) != 0)
         s = et_fail(err, ET_E_IO, "cannot write %s: %s (the file was not changed)", path, strerror(errno));
     if (out ? fclose(out) != 0 : close(fd) != 0)
-        s = s != ET_OK ? s : et_fail(err, ET_E_IO, "cannot write %s: %s (the file was not changed)", path,
-                                     strerror(errno));
+        s = s != ET_OK ? s
+                       : et_fail(err, ET_E_IO, "cannot write %s: %s (the file was not changed)", path, strerror(errno));
     if (s == ET_OK && rename(tmp, path) != 0)
         s = et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "cannot write %s: %s (the file was not changed)",
                     path, strerror(errno));

@@ -26,10 +26,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "record/result.h"
 #include "profilers/perf_ops.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 #include "util/status.h"
 
 enum { ET_MAX_EVENTS = 32, ET_MAX_GROUP = 16 };

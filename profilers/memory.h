@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#include "record/result.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 
 typedef struct et_memory {
     const et_sysroot *sr;

@@ -20,11 +20,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "record/result.h"
 #include "profilers/perf_ops.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
 #include "profilers/vcio.h"
+#include "record/result.h"
 #include "util/status.h"
 
 /* --- sources ------------------------------------------------------------------------------------------------- */

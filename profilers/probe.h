@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "record/result.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 
 enum { ET_HINT_MAX = 384 };
 

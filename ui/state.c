@@ -7,8 +7,8 @@
 
 #include "ui/ui.h"
 
-void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool ascii, int max_threads,
-                const char *isa, const char *db_path) {
+void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool ascii, int max_threads, const char *isa,
+                const char *db_path) {
     memset(ui, 0, sizeof *ui);
     ui->be = be;
     ui->knobs = *knobs;

@@ -3,9 +3,9 @@
 #ifndef ET_BENCH_BENCH_H
 #define ET_BENCH_BENCH_H
 
-#include "record/result.h"
 #include "bench/session.h"
 #include "profilers/profilers.h"
+#include "record/result.h"
 
 typedef struct et_bench_config {
     int warmup;          /* untimed iterations first (default 5) */

@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "record/result.h"
 #include "bench/session.h"
+#include "record/result.h"
 #include "util/status.h"
 
 /* X(enum, text shown in the UI) */

@@ -22,8 +22,8 @@
 #define ET_TUNE_TUNE_H
 
 #include "model/graph.h"
-#include "record/knobs.h"
 #include "model/npy.h"
+#include "record/knobs.h"
 
 /* Calibration inputs for activation ranges: sets of graph inputs (set k, input i at sets[k * n_inputs + i]). */
 typedef struct et_calib_set {

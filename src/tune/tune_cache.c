@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct cache_entry {
+    char key[192];
+    void *data;
+    size_t bytes;
+};
+
 struct et_tune_cache {
-    struct cache_entry {
-        char key[192];
-        void *data;
-        size_t bytes;
-    } *e;
+    struct cache_entry *e;
     int n, cap;
 };
 
