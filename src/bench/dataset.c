@@ -8,33 +8,33 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "bench/result.h"
-#include "util/npy.h"
+#include "model/npy.h"
+#include "record/result.h"
 
 typedef struct ds_file {
     char *path;
     et_dtype dtype;
     et_shape shape;
     size_t data_offset, data_bytes;
-    int64_t rows;       /* samples in this file (after et_dataset_fit) */
-    int64_t first_row;  /* index of its first sample in the whole set */
+    int64_t rows;      /* samples in this file (after et_dataset_fit) */
+    int64_t first_row; /* index of its first sample in the whole set */
 } ds_file;
 
 struct et_dataset {
     char path[ET_PATH_MAX];
     int n_files;
     ds_file *files;
-    int64_t total;       /* samples in the whole set */
+    int64_t total; /* samples in the whole set */
     size_t sample_bytes;
-    bool per_file;       /* each file is one sample (a batch-dim model) */
-    int64_t *labels;     /* n_labels, or NULL */
+    bool per_file;   /* each file is one sample (a batch-dim model) */
+    int64_t *labels; /* n_labels, or NULL */
     int64_t n_labels;
     char labels_name[ET_PATH_MAX];
     int64_t limit;
     uint64_t seed;
-    int64_t count;       /* samples used */
-    int64_t *subset;     /* count indices into the whole set when a subset is used, else NULL */
-    et_npy_file open;    /* the file read last, kept open */
+    int64_t count;    /* samples used */
+    int64_t *subset;  /* count indices into the whole set when a subset is used, else NULL */
+    et_npy_file open; /* the file read last, kept open */
     int open_index;
     char describe[ET_PATH_MAX + 256];
 };
@@ -473,6 +473,5 @@ et_status et_dataset_read(et_dataset *d, int64_t i, void *dst, et_err *err) {
         }
         d->open_index = lo;
     }
-    return et_npy_read_at(&d->open, f->path, (size_t)(r - f->first_row) * d->sample_bytes, dst, d->sample_bytes,
-                          err);
+    return et_npy_read_at(&d->open, f->path, (size_t)(r - f->first_row) * d->sample_bytes, dst, d->sample_bytes, err);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 
 static const char magic[8] = {'E', 'T', 'I', 'M', 'G', '0', '0', '1'};
 enum { HEADER_BYTES = 32, ALIGN = 64 };
@@ -291,6 +291,150 @@ static void get_attr(rbuf *b, et_graph *g, et_attr *a) {
     b->at += (size_t)nbytes;
 }
 
+/* The quantization record of a value (after its "has one" flag). false on out-of-memory. */
+static bool read_quant(rbuf *b, et_graph *g, et_value *val) {
+    int axis = get_i32(b), n = get_i32(b);
+    if (n < 0 || n > (1 << 24) || (size_t)n * 8 > b->n - b->at) {
+        b->bad = true;
+        return true;
+    }
+    float *scale;
+    int32_t *zp;
+    et_quant_info *q = et_quant_info_new(g, n, &scale, &zp);
+    if (!q)
+        return false;
+    q->axis = axis;
+    for (int k = 0; k < n; k++)
+        scale[k] = get_f32(b);
+    for (int k = 0; k < n; k++)
+        zp[k] = get_i32(b);
+    q->value_bits = get_i32(b);
+    q->storage_bits = get_i32(b);
+    q->qmin = get_i32(b);
+    q->qmax = get_i32(b);
+    val->quant = q;
+    return true;
+}
+
+/* The values; constant data borrowed from data[data_off..len). */
+static et_status read_values(rbuf *b, et_graph *g, const uint8_t *data, size_t data_off, size_t len, et_err *err) {
+    int32_t n_values = get_i32(b);
+    for (int32_t i = 0; i < n_values && !b->bad; i++) {
+        const char *name = get_str(b, g, NULL);
+        et_value_kind kind = (et_value_kind)get_i32(b);
+        if (b->bad || !name)
+            break;
+        int v = et_graph_add_value(g, name, kind, err);
+        if (v < 0)
+            return err ? err->status : ET_E_NOMEM;
+        et_value *val = &g->values[v];
+        val->dtype = (et_dtype)get_i32(b);
+        get_shape(b, &val->shape);
+        val->is_output = get_i32(b) != 0;
+        int64_t nbytes = get_i64(b), rel = get_i64(b);
+        if (nbytes < 0 || rel < 0 || (uint64_t)rel > len - data_off ||
+            (uint64_t)nbytes > len - data_off - (uint64_t)rel) {
+            b->bad = true;
+            break;
+        }
+        if (nbytes) {
+            val->data = data + data_off + rel;
+            val->nbytes = (size_t)nbytes;
+        }
+        if (get_i32(b) && !read_quant(b, g, val))
+            return et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
+    }
+    if (!b->bad && g->n_values != n_values)
+        b->bad = true;
+    return ET_OK;
+}
+
+/* n index entries (each -1 or a value of g) into idx, which holds g->n_values + 1. */
+static void read_indices(rbuf *b, const et_graph *g, int *idx, int32_t *n) {
+    *n = get_i32(b);
+    if (*n < 0 || *n > g->n_values + 1 || (size_t)*n * 4 > b->n - b->at) {
+        b->bad = true;
+        *n = 0;
+        return;
+    }
+    for (int k = 0; k < *n; k++) {
+        idx[k] = get_i32(b);
+        b->bad |= idx[k] < -1 || idx[k] >= g->n_values;
+    }
+}
+
+/* One node's attributes and fused activation, after its inputs and outputs. false on out-of-memory. */
+static bool read_node_tail(rbuf *b, et_graph *g, int node) {
+    int32_t n_attrs = get_i32(b);
+    if (n_attrs < 0 || n_attrs > 4096) {
+        b->bad = true;
+        return true;
+    }
+    if (n_attrs) {
+        et_attr *attrs = et_arena_calloc(&g->arena, (size_t)n_attrs, sizeof *attrs);
+        if (!attrs)
+            return false;
+        for (int k = 0; k < n_attrs; k++)
+            get_attr(b, g, &attrs[k]);
+        g->nodes[node].attrs = attrs;
+        g->nodes[node].n_attrs = n_attrs;
+    }
+    g->nodes[node].act.kind = (et_act_kind)get_i32(b);
+    g->nodes[node].act.alpha = get_f32(b);
+    g->nodes[node].act.beta = get_f32(b);
+    return true;
+}
+
+static et_status read_nodes(rbuf *b, et_graph *g, et_err *err) {
+    int32_t n_nodes = get_i32(b);
+    int *ins = malloc((size_t)(g->n_values + 1) * sizeof *ins),
+        *outs = malloc((size_t)(g->n_values + 1) * sizeof *outs);
+    et_status st = ins && outs ? ET_OK : et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
+    for (int32_t i = 0; st == ET_OK && i < n_nodes && !b->bad; i++) {
+        et_op op = (et_op)get_i32(b);
+        const char *op_type = get_str(b, g, NULL), *domain = get_str(b, g, NULL), *name = get_str(b, g, NULL);
+        int32_t n_in, n_out;
+        read_indices(b, g, ins, &n_in);
+        read_indices(b, g, outs, &n_out);
+        if (b->bad)
+            break;
+        int node = et_graph_add_node(g, op, name, ins, n_in, outs, n_out, err);
+        if (node < 0) {
+            st = err ? err->status : ET_E_NOMEM;
+            break;
+        }
+        if (op_type)
+            g->nodes[node].op_type = op_type;
+        g->nodes[node].domain = domain ? domain : "";
+        if (!read_node_tail(b, g, node))
+            st = et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
+    }
+    if (st == ET_OK && !b->bad && g->n_nodes != n_nodes)
+        b->bad = true;
+    free(ins);
+    free(outs);
+    return st;
+}
+
+/* The graph's input or output list into *list. */
+static void read_io(rbuf *b, et_graph *g, int **list, int *n) {
+    int32_t count = get_i32(b);
+    if (b->bad || count < 0 || count > g->n_values) {
+        b->bad = true;
+        return;
+    }
+    *list = malloc((size_t)(count + 1) * sizeof **list);
+    if (!*list) {
+        b->bad = true;
+        return;
+    }
+    for (int k = 0; k < count; k++) {
+        (*list)[k] = get_i32(b);
+        b->bad |= (*list)[k] < 0 || (*list)[k] >= g->n_values;
+    }
+    *n = count;
+}
+
 et_status et_deploy_image_read(const void *data, size_t len, et_graph **out, et_err *err) {
     *out = NULL;
     const uint8_t *p = data;
@@ -305,151 +449,21 @@ et_status et_deploy_image_read(const void *data, size_t len, et_graph **out, et_
     if (!g)
         return et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
     rbuf b = {.p = p + HEADER_BYTES, .n = meta};
-    et_status st = ET_OK;
     g->opset = get_i64(&b);
-    int32_t n_values = get_i32(&b);
-    for (int32_t i = 0; i < n_values && !b.bad; i++) {
-        const char *name = get_str(&b, g, NULL);
-        et_value_kind kind = (et_value_kind)get_i32(&b);
-        if (b.bad || !name)
-            break;
-        int v = et_graph_add_value(g, name, kind, err);
-        if (v < 0) {
-            st = err ? err->status : ET_E_NOMEM;
-            goto fail;
-        }
-        et_value *val = &g->values[v];
-        val->dtype = (et_dtype)get_i32(&b);
-        get_shape(&b, &val->shape);
-        val->is_output = get_i32(&b) != 0;
-        int64_t nbytes = get_i64(&b), rel = get_i64(&b);
-        if (nbytes < 0 || rel < 0 || (uint64_t)rel > len - data_off || (uint64_t)nbytes > len - data_off - (uint64_t)rel) {
-            b.bad = true;
-            break;
-        }
-        if (nbytes) {
-            val->data = p + data_off + rel;
-            val->nbytes = (size_t)nbytes;
-        }
-        if (get_i32(&b)) {
-            int axis = get_i32(&b), n = get_i32(&b);
-            if (n < 0 || n > (1 << 24)) {
-                b.bad = true;
-                break;
-            }
-            float *scale;
-            int32_t *zp;
-            et_quant_info *q = et_quant_info_new(g, n, &scale, &zp);
-            if (!q) {
-                st = et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
-                goto fail;
-            }
-            q->axis = axis;
-            for (int k = 0; k < n; k++)
-                scale[k] = get_f32(&b);
-            for (int k = 0; k < n; k++)
-                zp[k] = get_i32(&b);
-            q->value_bits = get_i32(&b);
-            q->storage_bits = get_i32(&b);
-            q->qmin = get_i32(&b);
-            q->qmax = get_i32(&b);
-            val->quant = q;
-        }
+    et_status st = read_values(&b, g, p, (size_t)data_off, len, err);
+    if (st == ET_OK && !b.bad)
+        st = read_nodes(&b, g, err);
+    if (st == ET_OK && !b.bad) {
+        read_io(&b, g, &g->inputs, &g->n_inputs);
+        read_io(&b, g, &g->outputs, &g->n_outputs);
     }
-    int32_t n_nodes = get_i32(&b);
-    /* every index list fits in the meta bytes: n_values bounds them */
-    int *ins = malloc((size_t)(g->n_values + 1) * sizeof *ins), *outs = malloc((size_t)(g->n_values + 1) * sizeof *outs);
-    if (!ins || !outs) {
-        free(ins), free(outs);
-        st = et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
-        goto fail;
-    }
-    for (int32_t i = 0; i < n_nodes && !b.bad; i++) {
-        et_op op = (et_op)get_i32(&b);
-        const char *op_type = get_str(&b, g, NULL), *domain = get_str(&b, g, NULL), *name = get_str(&b, g, NULL);
-        int32_t n_in = get_i32(&b);
-        if (n_in < 0 || n_in > g->n_values + 1 || (size_t)n_in * 4 > b.n - b.at) {
-            b.bad = true;
-            break;
-        }
-        for (int k = 0; k < n_in; k++)
-            ins[k] = get_i32(&b);
-        int32_t n_out = get_i32(&b);
-        if (n_out < 0 || n_out > g->n_values + 1 || (size_t)n_out * 4 > b.n - b.at) {
-            b.bad = true;
-            break;
-        }
-        for (int k = 0; k < n_out; k++)
-            outs[k] = get_i32(&b);
-        for (int k = 0; k < n_in; k++)
-            b.bad |= ins[k] < -1 || ins[k] >= g->n_values;
-        for (int k = 0; k < n_out; k++)
-            b.bad |= outs[k] < -1 || outs[k] >= g->n_values;
-        if (b.bad)
-            break;
-        int node = et_graph_add_node(g, op, name, ins, n_in, outs, n_out, err);
-        if (node < 0) {
-            free(ins), free(outs);
-            st = err ? err->status : ET_E_NOMEM;
-            goto fail;
-        }
-        et_node *nd = &g->nodes[node];
-        if (op_type)
-            nd->op_type = op_type;
-        nd->domain = domain ? domain : "";
-        int32_t n_attrs = get_i32(&b);
-        if (n_attrs < 0 || n_attrs > 4096) {
-            b.bad = true;
-            break;
-        }
-        if (n_attrs) {
-            et_attr *attrs = et_arena_calloc(&g->arena, (size_t)n_attrs, sizeof *attrs);
-            if (!attrs) {
-                free(ins), free(outs);
-                st = et_fail(err, ET_E_NOMEM, "out of memory reading the deployment image");
-                goto fail;
-            }
-            for (int k = 0; k < n_attrs; k++)
-                get_attr(&b, g, &attrs[k]);
-            g->nodes[node].attrs = attrs;
-            g->nodes[node].n_attrs = n_attrs;
-        }
-        g->nodes[node].act.kind = (et_act_kind)get_i32(&b);
-        g->nodes[node].act.alpha = get_f32(&b);
-        g->nodes[node].act.beta = get_f32(&b);
-    }
-    free(ins);
-    free(outs);
-    int32_t n_in = get_i32(&b);
-    if (!b.bad && n_in >= 0 && n_in <= g->n_values) {
-        g->inputs = malloc((size_t)(n_in + 1) * sizeof *g->inputs);
-        for (int k = 0; g->inputs && k < n_in; k++)
-            g->inputs[k] = get_i32(&b);
-        g->n_inputs = g->inputs ? n_in : 0;
-    } else {
-        b.bad = true;
-    }
-    int32_t n_out = get_i32(&b);
-    if (!b.bad && n_out >= 0 && n_out <= g->n_values) {
-        g->outputs = malloc((size_t)(n_out + 1) * sizeof *g->outputs);
-        for (int k = 0; g->outputs && k < n_out; k++)
-            g->outputs[k] = get_i32(&b);
-        g->n_outputs = g->outputs ? n_out : 0;
-    } else {
-        b.bad = true;
-    }
-    for (int k = 0; !b.bad && k < g->n_inputs; k++)
-        b.bad |= g->inputs[k] < 0 || g->inputs[k] >= g->n_values;
-    for (int k = 0; !b.bad && k < g->n_outputs; k++)
-        b.bad |= g->outputs[k] < 0 || g->outputs[k] >= g->n_values;
-    if (b.bad || b.at != b.n || g->n_values != n_values || g->n_nodes != n_nodes) {
+    if (st == ET_OK && (b.bad || b.at != b.n))
         st = et_fail(err, ET_E_INPUT, "the deployment image is damaged");
-        goto fail;
+    if (st != ET_OK) {
+        et_graph_free(g);
+        return st;
     }
     et_graph_count_uses(g);
     *out = g;
     return ET_OK;
-fail:
-    et_graph_free(g);
-    return st;
 }

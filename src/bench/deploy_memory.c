@@ -254,7 +254,9 @@ et_status et_deploy_measure(const et_graph *g, int threads, const char *exe, con
         first[strcspn(first, "\n")] = '\0';
         unavailable(out, ET_AVAIL_ERROR, "the measuring process failed (%s%d): %s",
                     WIFEXITED(status) ? "exit " : "signal ",
-                    WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? WTERMSIG(status) : -1,
+                    WIFEXITED(status)     ? WEXITSTATUS(status)
+                    : WIFSIGNALED(status) ? WTERMSIG(status)
+                                          : -1,
                     first[0] ? first : "no output");
         return ET_OK;
     }
@@ -274,7 +276,9 @@ et_status et_deploy_measure(const et_graph *g, int threads, const char *exe, con
     }
     out->status = ET_AVAIL_OK;
     if (!hwm)
-        snprintf(out->why, sizeof out->why, "its peak could not be reset (/proc/self/clear_refs): resident set after "
-                                            "%d inferences, not their peak", CHILD_WARMUP + CHILD_RUNS);
+        snprintf(out->why, sizeof out->why,
+                 "its peak could not be reset (/proc/self/clear_refs): resident set after "
+                 "%d inferences, not their peak",
+                 CHILD_WARMUP + CHILD_RUNS);
     return ET_OK;
 }

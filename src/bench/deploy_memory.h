@@ -17,8 +17,8 @@
 #ifndef ET_BENCH_DEPLOY_MEMORY_H
 #define ET_BENCH_DEPLOY_MEMORY_H
 
-#include "bench/result.h"
 #include "model/graph.h"
+#include "record/result.h"
 
 /* The binary to start for the measurement when the caller is the edgetune binary itself. */
 #define ET_DEPLOY_SELF_EXE "/proc/self/exe"

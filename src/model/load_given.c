@@ -91,8 +91,10 @@ et_status et_model_load_given(const char *path, const et_load_options *opt_in, c
             if (mask[k])
                 at += (size_t)snprintf(note + at, note_len - at, "%s '%s'", n++ ? "," : "", given[k].name);
         if (at < note_len)
-            snprintf(note + at, note_len - at, " bound as constant%s before planning: the model needs %s value%s to "
-                     "plan its shapes", n_bound > 1 ? "s" : "", n_bound > 1 ? "their" : "its", n_bound > 1 ? "s" : "");
+            snprintf(note + at, note_len - at,
+                     " bound as constant%s before planning: the model needs %s value%s to "
+                     "plan its shapes",
+                     n_bound > 1 ? "s" : "", n_bound > 1 ? "their" : "its", n_bound > 1 ? "s" : "");
     }
 done:
     if (bound)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""export_fmnist.py: Fashion-MNIST test images as an edgetune evaluation set (issue 11).
+"""export_fmnist.py: Fashion-MNIST test images as an edgetune evaluation set.
 
     /usr/bin/python3 tests/bench/export_fmnist.py OUT [--n N] [--offset K] [--form folder|batched]
 

@@ -33,7 +33,7 @@
 #include "model/model.h"
 #include "model/passes.h"
 #include "util/mapped_file.h"
-#include "util/npy.h"
+#include "model/npy.h"
 
 enum { MAX_IO = 16 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deployed_memory.sh: the memory headline through the public CLI (issue 11). bench --json leads its memory object
+# deployed_memory.sh: the memory headline through the public CLI. bench --json leads its memory object
 # with what the tuned model needs when deployed, measured in a separate process; 8-bit and 4-bit weights and
 # channel pruning need less than fp32; show, runs, compare and sweep show it first (compare's memory ratio uses
 # it); edgetune's own peak stays, labelled. Needs python3 to read the JSON (skipped, exit 77, without it).

@@ -1,4 +1,4 @@
-/* test_dataset.c: evaluation sets of any size, always aligned (issue 11).
+/* test_dataset.c: evaluation sets of any size, always aligned.
  *
  * A 3,000-sample set made from the digits fixture's 360 labelled samples (each copy with its own seeded noise, so
  * no two samples are the same and some predictions change) must score exactly what its two halves score
@@ -16,8 +16,8 @@
 #include "bench/dataset.h"
 #include "bench/session.h"
 #include "et_test.h"
+#include "model/npy.h"
 #include "model/onnx_writer.h"
-#include "util/npy.h"
 
 enum { N_DIGITS = 360, N_SET = 3000, SAMPLE = 64 };
 
@@ -119,7 +119,8 @@ static bool write_batched(const char *dir, bool merged) {
     char p[1024], q[1024];
     snprintf(p, sizeof p, "%s/images.npy", dir);
     snprintf(q, sizeof q, "%s/labels.npy", dir);
-    bool ok = et_npy_write(p, ET_DT_F32, &s, all, NULL) == ET_OK && et_npy_write(q, ET_DT_I64, &ls, labels, NULL) == ET_OK;
+    bool ok = et_npy_write(p, ET_DT_F32, &s, all, NULL) == ET_OK &&
+              et_npy_write(q, ET_DT_I64, &ls, labels, NULL) == ET_OK;
     free(all);
     free(labels);
     return ok;
@@ -187,7 +188,8 @@ static void test_halves_and_order(void) {
         ET_CHECK_INT(a.n, N_SET);
         ET_CHECK_INT(p.n + q.n, N_SET);
         /* the noise makes it a real test: neither everything right nor chance */
-        ET_CHECK_MSG(a.baseline_accuracy > 0.3 && a.baseline_accuracy < 0.97, "fp32 accuracy %.4f", a.baseline_accuracy);
+        ET_CHECK_MSG(a.baseline_accuracy > 0.3 && a.baseline_accuracy < 0.97, "fp32 accuracy %.4f",
+                     a.baseline_accuracy);
         long long whole = llround(a.accuracy * N_SET), parts = llround(p.accuracy * p.n) + llround(q.accuracy * q.n);
         ET_CHECK_INT(whole, parts);
         long long base_whole = llround(a.baseline_accuracy * N_SET),
@@ -221,8 +223,8 @@ static void test_halves_and_order(void) {
     ET_REQUIRE(s1.st == ET_OK && s2.st == ET_OK);
     ET_CHECK_INT(s1.n, 500);
     ET_CHECK(s1.accuracy == s2.accuracy);
-    ET_CHECK_MSG(fabs(s1.baseline_accuracy - a.baseline_accuracy) < 0.08, "subset %.3f vs all %.3f", s1.baseline_accuracy,
-                 a.baseline_accuracy);
+    ET_CHECK_MSG(fabs(s1.baseline_accuracy - a.baseline_accuracy) < 0.08, "subset %.3f vs all %.3f",
+                 s1.baseline_accuracy, a.baseline_accuracy);
 }
 
 static void test_errors(void) {

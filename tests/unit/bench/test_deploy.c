@@ -1,4 +1,4 @@
-/* test_deploy.c: deployed memory (issue 11).
+/* test_deploy.c: deployed memory, the memory headline of every run.
  *
  * The tuned graph's image must give back a graph whose plan computes exactly what the tuned graph's plan computes
  * (fp32, weight-only, int8, packed 4-bit, unstructured, N:M and channel pruning), and the measurement in a
@@ -25,10 +25,14 @@ typedef struct config {
 } config;
 
 static const config configs[] = {
-    {"fp32", 32, 32, 0, ET_PRUNE_UNSTRUCTURED},      {"w4 weight-only", 4, 32, 0, ET_PRUNE_UNSTRUCTURED},
-    {"w8a8", 8, 8, 0, ET_PRUNE_UNSTRUCTURED},        {"w4a8", 4, 8, 0, ET_PRUNE_UNSTRUCTURED},
-    {"w5a8", 5, 8, 0, ET_PRUNE_UNSTRUCTURED},        {"prune 70%", 32, 32, 0.7f, ET_PRUNE_UNSTRUCTURED},
-    {"nm 2:4", 32, 32, 0.5f, ET_PRUNE_NM},           {"channel 50%", 32, 32, 0.5f, ET_PRUNE_CHANNEL},
+    {"fp32", 32, 32, 0, ET_PRUNE_UNSTRUCTURED},
+    {"w4 weight-only", 4, 32, 0, ET_PRUNE_UNSTRUCTURED},
+    {"w8a8", 8, 8, 0, ET_PRUNE_UNSTRUCTURED},
+    {"w4a8", 4, 8, 0, ET_PRUNE_UNSTRUCTURED},
+    {"w5a8", 5, 8, 0, ET_PRUNE_UNSTRUCTURED},
+    {"prune 70%", 32, 32, 0.7f, ET_PRUNE_UNSTRUCTURED},
+    {"nm 2:4", 32, 32, 0.5f, ET_PRUNE_NM},
+    {"channel 50%", 32, 32, 0.5f, ET_PRUNE_CHANNEL},
     {"w8a8 channel 30%", 8, 8, 0.3f, ET_PRUNE_CHANNEL},
 };
 
@@ -101,8 +105,7 @@ static void check_round_trip(et_session *s, const char *what) {
 }
 
 static void test_image_round_trip(void) {
-    static const char *const models[] = {"digits.onnx", "mobilenetv2_small.onnx", "crnn_small.onnx",
-                                         "fpn_resize.onnx"};
+    static const char *const models[] = {"digits.onnx", "mobilenetv2_small.onnx", "crnn_small.onnx", "fpn_resize.onnx"};
     for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
         et_session *s = open_model(models[m]);
         ET_REQUIRE(s);
