@@ -53,6 +53,39 @@ static void unavailable(FILE *out, const char *section, et_avail status, const c
     fprintf(out, "%-13s %s: %s\n", section, et_avail_name(status), why[0] ? why : "no reason recorded");
 }
 
+/* The memory lines of `show`: deployed memory first (the headline, with what it is made of), then edgetune's own
+ * peak, labelled, then the weights and arena of edgetune's plan. */
+static void show_memory_text(const et_result *r, FILE *out) {
+    char a[64], b[64], c[64], d[64];
+    const et_memory_info *mem = &r->memory;
+    const et_deployed_memory *dep = &r->deployed;
+    if (dep->status == ET_AVAIL_OK) {
+        fprintf(out, "%-13s deployed %s: what the tuned model needs on edgetune's engine (%s)\n", "memory",
+                bytes_text((double)dep->peak_bytes, a, sizeof a), dep->method);
+        fprintf(out, "%-13s = packed weights %s + arena and scratch %s + runtime code, libc and stacks %s + thread "
+                     "pool and the rest; %s while loading\n",
+                "", bytes_text((double)dep->weights_bytes, a, sizeof a), bytes_text((double)dep->arena_bytes, b, sizeof b),
+                bytes_text((double)dep->runtime_bytes, c, sizeof c),
+                bytes_text((double)dep->load_peak_bytes, d, sizeof d));
+        if (dep->why[0])
+            fprintf(out, "%-13s note: %s\n", "", dep->why);
+    } else {
+        fprintf(out, "%-13s deployed: %s: %s\n", "memory", et_avail_name(dep->status),
+                dep->why[0] ? dep->why : "no reason recorded");
+    }
+    if (mem->status == ET_AVAIL_OK)
+        fprintf(out, "%-13s edgetune's own peak RSS %s (%s): this process, with the pristine model and the fp32 "
+                     "baseline, not a deployment\n", "", bytes_text((double)mem->peak_rss_bytes, a, sizeof a),
+                mem->peak_rss_method);
+    else
+        fprintf(out, "%-13s edgetune's own peak RSS: %s: %s\n", "", et_avail_name(mem->status),
+                mem->why[0] ? mem->why : "no reason recorded");
+    if (mem->weights_bytes > 0 || mem->weights_deploy_bytes > 0 || mem->arena_bytes > 0)
+        fprintf(out, "%-13s weights %s in memory, %s stored at this bit-width; activation arena %s\n", "",
+            bytes_text((double)mem->weights_bytes, a, sizeof a),
+            bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
+}
+
 void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     char a[64], b[64], c[64], when[32], cfg[160];
     fprintf(out, "run %lld  %s%s\n", (long long)m->id, r->uuid, r->is_baseline ? "  (marked baseline)" : "");
@@ -86,33 +119,7 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     fprintf(out, "samples\n");
     blob_line(out, "latency", &m->latency);
     blob_line(out, "power", &m->power);
-    const et_memory_info *mem = &r->memory;
-    const et_deployed_memory *dep = &r->deployed;
-    if (dep->status == ET_AVAIL_OK) {
-        fprintf(out, "%-13s deployed %s: what the tuned model needs on edgetune's engine (%s)\n", "memory",
-                bytes_text((double)dep->peak_bytes, a, sizeof a), dep->method);
-        fprintf(out, "%-13s = packed weights %s + arena and scratch %s + runtime code, libc and stacks %s + thread "
-                     "pool and the rest; %s while loading\n",
-                "", bytes_text((double)dep->weights_bytes, a, sizeof a), bytes_text((double)dep->arena_bytes, b, sizeof b),
-                bytes_text((double)dep->runtime_bytes, c, sizeof c),
-                bytes_text((double)dep->load_peak_bytes, cfg, sizeof cfg));
-        if (dep->why[0])
-            fprintf(out, "%-13s note: %s\n", "", dep->why);
-    } else {
-        fprintf(out, "%-13s deployed: %s: %s\n", "memory", et_avail_name(dep->status),
-                dep->why[0] ? dep->why : "no reason recorded");
-    }
-    if (mem->status == ET_AVAIL_OK)
-        fprintf(out, "%-13s edgetune's own peak RSS %s (%s): this process, with the pristine model and the fp32 "
-                     "baseline, not a deployment\n", "", bytes_text((double)mem->peak_rss_bytes, a, sizeof a),
-                mem->peak_rss_method);
-    else
-        fprintf(out, "%-13s edgetune's own peak RSS: %s: %s\n", "", et_avail_name(mem->status),
-                mem->why[0] ? mem->why : "no reason recorded");
-    if (mem->weights_bytes > 0 || mem->weights_deploy_bytes > 0 || mem->arena_bytes > 0)
-        fprintf(out, "%-13s weights %s in memory, %s stored at this bit-width; activation arena %s\n", "",
-            bytes_text((double)mem->weights_bytes, a, sizeof a),
-            bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
+    show_memory_text(r, out);
     if (r->n_counters == 0)
         fprintf(out, "%-13s none recorded\n", "counters");
     for (int i = 0; i < r->n_counters; i++) {

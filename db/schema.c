@@ -104,7 +104,7 @@ static const char schema_v1[] =
     "  data BLOB NOT NULL,"
     "  UNIQUE(run_id, kind));";
 
-/* Version 2 (issue 11): the memory headline, what the tuned model needs when deployed (et_deployed_memory: a
+/* Version 2: the memory headline, what the tuned model needs when deployed (et_deployed_memory: a
  * separate process holding only the plan), beside edgetune's own peak; and how many evaluation inputs fidelity
  * compared output by output (a seeded subset when the baseline's outputs exceed their memory cap). Runs stored
  * before have no deployed measurement: 'not measured', with the reason. */
