@@ -1,5 +1,5 @@
 /* kernel_test.h: shared helpers for the kernel tests: a seeded random generator, the ISA sweep (each ISA this
- * build has and this CPU runs; the others are skipped with a printed line), and relative-error checks. */
+ * table entry this build has and this CPU runs; the others are skipped with a printed line), and relative-error checks. */
 #ifndef ET_KERNEL_TEST_H
 #define ET_KERNEL_TEST_H
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "util/status.h"
 #include "et_test.h"
 #include "util/mem.h"
@@ -54,16 +55,12 @@ static inline float *kt_alloc(size_t n) {
             return;                                                                                          \
     } while (0)
 
-/* True when the kernels of `isa` can be checked here; prints why not otherwise (once per test and ISA). */
-static inline int kt_isa_runnable(et_cpu_isa isa, const void *config, const char *family) {
-    if (!config)
-        return 0; /* this build has no kernels of that ISA (other architecture): nothing to say */
-    if (!et_cpu_can_run(isa)) {
-        fprintf(stderr, "skip %s %s: this CPU lacks the ISA; run this test on a machine that has it\n", family,
-                et_cpu_isa_label(isa));
-        return 0;
-    }
-    return 1;
+/* True when a config's kernels can be checked here (its requirement is runnable); prints why not otherwise. */
+static inline int kt_config_runnable(et_kreq req, const char *name) {
+    if (et_kreq_runnable(req))
+        return 1;
+    fprintf(stderr, "skip %s: this CPU lacks %s; run this test on a machine that has it\n", name, et_kreq_name(req));
+    return 0;
 }
 
 #endif

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
 
 typedef void (*et_f32_dwconv_ukernel_fn)(size_t channels, size_t output_width, size_t ks, const float **input,
@@ -41,14 +41,16 @@ typedef struct et_f32_dwconv_config {
     et_f32_dwconv_ukernel_fn ukernel_xp;
     size_t channel_tile;
     const char *name_9p, *name_xp; /* "f32-dwconv-9p16c-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_dwconv_config;
 
-/* The config for the chosen ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_dwconv_config *et_f32_dwconv_config_get(void);
 
-/* One ISA's config, or NULL when this build has no kernels for it. */
-const et_f32_dwconv_config *et_f32_dwconv_config_for(et_cpu_isa isa);
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_dwconv_config *et_f32_dwconv_configs(size_t *count);
 
 /* Floats in packed weights: round_up(channels, ct) * (ks + 1). */
 size_t et_f32_dwconv_packed_floats(size_t ct, size_t channels, size_t ks);

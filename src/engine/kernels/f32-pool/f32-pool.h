@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
 
 typedef void (*et_f32_maxpool_ukernel_fn)(size_t output_pixels, size_t ks, size_t channels, const float **input,
@@ -53,10 +53,15 @@ typedef struct et_f32_pool_config {
     et_f32_avgpool_ukernel_fn avgpool;
     et_f32_gavgpool_ukernel_fn gavgpool;
     const char *maxpool_name, *avgpool_name, *gavgpool_name;
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_pool_config;
 
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_pool_config *et_f32_pool_config_get(void);
-const et_f32_pool_config *et_f32_pool_config_for(et_cpu_isa isa);
+
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_pool_config *et_f32_pool_configs(size_t *count);
 
 #endif

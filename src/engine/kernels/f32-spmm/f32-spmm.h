@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
-#include "engine/kernels/qparams.h"
 
 typedef void (*et_f32_spmm_ukernel_fn)(size_t mr, size_t nc, const float *xt, const float *values,
                                        const int32_t *offsets, const uint32_t *nnz, const float *bias, float *c,
@@ -70,10 +70,12 @@ typedef struct et_f32_spmm_config {
     float nnz_cost[ET_F32_SPMM_TILES], pack_cost;
 } et_f32_spmm_config;
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_f32_spmm_config *et_f32_spmm_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_spmm_config *et_f32_spmm_config_get(void);
 
 /* The tile (index into ukernel[], MR = 32 >> tile) for k input channels: the largest whose xt fits in

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
 
 typedef void (*et_f32_vbinary_ukernel_fn)(et_binary_op op, size_t n, const float *a, const float *b, int b_scalar,
@@ -28,11 +28,16 @@ ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x8__neon);
 typedef struct et_f32_vbinary_config {
     et_f32_vbinary_ukernel_fn ukernel;
     const char *name; /* "f32-vbinary-x16-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_vbinary_config;
 
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_vbinary_config *et_f32_vbinary_config_get(void);
-const et_f32_vbinary_config *et_f32_vbinary_config_for(et_cpu_isa isa);
+
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_vbinary_config *et_f32_vbinary_configs(size_t *count);
 
 /* The name of an operation ("add"), "?" out of range. */
 const char *et_binary_op_name(et_binary_op op);

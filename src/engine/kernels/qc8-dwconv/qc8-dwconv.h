@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/qparams.h"
 
 typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size_t ks, const void **input,
@@ -48,10 +49,12 @@ typedef struct et_qdwconv_config {
     const char *name_9p, *name; /* "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2" */
 } et_qdwconv_config;
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_qdwconv_config *et_qdwconv_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL: scalar at worst). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_qdwconv_config *et_qdwconv_config_get(void);
 
 /* Bytes of packed weights for `channels` channels of ks taps; 0 on overflow. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_add_params {
@@ -33,10 +34,12 @@ typedef struct et_qs8_vadd_config {
     const char *name; /* "qs8-vadd-x16-avx2" */
 } et_qs8_vadd_config;
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_qs8_vadd_config *et_qs8_vadd_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL: scalar at worst). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_qs8_vadd_config *et_qs8_vadd_config_get(void);
 
 /* Fills p for inputs (s_a, zp_a), (s_b, zp_b) and output (s_y, zp_y) clamped to [qmin, qmax]. */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_quantize_params {
@@ -58,10 +59,12 @@ ET_QS8_VCVT_DECLARE(x1__scalar)
 ET_QS8_VCVT_DECLARE(x32__avx2)
 ET_QS8_VCVT_DECLARE(x16__neon)
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_qs8_vcvt_config *et_qs8_vcvt_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_qs8_vcvt_config *et_qs8_vcvt_config_get(void);
 
 /* Fills quantize parameters for scale s_y > 0, zero point zp_y and clamp [qmin, qmax] (in [-128, 127]). */
