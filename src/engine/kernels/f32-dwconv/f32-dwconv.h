@@ -17,6 +17,7 @@
 
 #include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_dwconv_ukernel_fn)(size_t channels, size_t output_width, size_t ks, const float **input,
                                          const float *weights, float *output, size_t input_stride,
@@ -27,6 +28,14 @@ typedef void (*et_f32_dwconv_ukernel_fn)(size_t channels, size_t output_width, s
     void name(size_t channels, size_t output_width, size_t ks, const float **input, const float *weights,    \
               float *output, size_t input_stride, size_t output_stride, size_t input_offset, const float *zero,  \
               const et_f32_minmax_params *params)
+
+/* What every depthwise kernel checks on entry (precondition.h): the tap count a "9p" kernel is built for
+ * (TAPS = 9; 0 for the "xp" kernels, which take any), and an input_offset that keeps moved rows aligned to floats. */
+#define ET_F32_DWCONV_REQUIRE(TAPS)                                                                          \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS));                                                      \
+        ET_KERNEL_REQUIRE(input_offset % sizeof(float) == 0);                                                \
+    } while (0)
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp1c__scalar);
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p16c__avx2);

@@ -15,6 +15,7 @@
 
 #include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_maxpool_ukernel_fn)(size_t output_pixels, size_t ks, size_t channels, const float **input,
                                           size_t input_offset, size_t input_stride, float *output,
@@ -36,6 +37,11 @@ typedef void (*et_f32_gavgpool_ukernel_fn)(size_t rows, size_t channels, const f
 #define ET_F32_GAVGPOOL_UKERNEL(name)                                                                        \
     void name(size_t rows, size_t channels, const float *input, size_t input_stride, float scale, float *output, \
               const et_f32_minmax_params *params)
+
+/* What the pooling kernels check on entry (precondition.h): max/avgpool, an input_offset that keeps moved rows
+ * aligned to floats; gavgpool, the operands it reads and writes when there is a channel to pool. */
+#define ET_F32_POOL_REQUIRE() ET_KERNEL_REQUIRE(input_offset % sizeof(float) == 0)
+#define ET_F32_GAVGPOOL_REQUIRE() ET_KERNEL_REQUIRE(channels == 0 || (input != NULL && output != NULL))
 
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp1c__scalar);
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp8c__avx2);

@@ -12,6 +12,7 @@
 
 #include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_vbinary_ukernel_fn)(et_binary_op op, size_t n, const float *a, const float *b, int b_scalar,
                                           float *y, const et_f32_minmax_params *params);
@@ -19,6 +20,14 @@ typedef void (*et_f32_vbinary_ukernel_fn)(et_binary_op op, size_t n, const float
 #define ET_F32_VBINARY_UKERNEL(name)                                                                         \
     void name(et_binary_op op, size_t n, const float *a, const float *b, int b_scalar, float *y,               \
               const et_f32_minmax_params *params)
+
+/* What every binary kernel checks on entry (precondition.h): an operation it has a loop for (another would
+ * silently give zeros) and the operands it reads and writes when there is an element. */
+#define ET_F32_VBINARY_REQUIRE()                                                                             \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((unsigned)op < ET_BINARY_COUNT);                                                   \
+        ET_KERNEL_REQUIRE(n == 0 || (a != NULL && b != NULL && y != NULL));                                  \
+    } while (0)
 
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x1__scalar);
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x16__avx2);

@@ -12,12 +12,21 @@
 
 #include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_vunary_ukernel_fn)(et_unary_op op, size_t n, const float *x, float *y,
                                          const et_f32_unary_params *params);
 
 #define ET_F32_VUNARY_UKERNEL(name)                                                                          \
     void name(et_unary_op op, size_t n, const float *x, float *y, const et_f32_unary_params *params)
+
+/* What every unary kernel checks on entry (precondition.h): an operation it has a loop for and the operands it
+ * reads and writes when there is an element. */
+#define ET_F32_VUNARY_REQUIRE()                                                                              \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((unsigned)op < ET_UNARY_COUNT);                                                    \
+        ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL));                                               \
+    } while (0)
 
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x1__scalar);
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x16__avx2);

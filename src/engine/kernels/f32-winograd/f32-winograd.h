@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 
 typedef enum { ET_WINO_F2 = 0, ET_WINO_F4 = 1, ET_WINO_TILES } et_wino_tile;
 
@@ -47,6 +48,11 @@ const et_f32_wino_config *et_f32_wino_config_get(void);
 /* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
  * calling a kernel). *count receives the number. */
 const et_f32_wino_config *et_f32_wino_configs(size_t *count);
+
+/* What the transforms check on entry (precondition.h): tile positions at least `channels` floats apart, so that
+ * one position's values do not overwrite (input) or overlap (output) the next one's. */
+#define ET_F32_WINO_INPUT_REQUIRE() ET_KERNEL_REQUIRE(v_stride >= channels)
+#define ET_F32_WINO_OUTPUT_REQUIRE() ET_KERNEL_REQUIRE(m_stride >= channels)
 
 #define ET_F32_WINO_DECLARE(isa)                                                                             \
     void et_f32_wino_input_2x2__##isa(size_t, const float *const *, float *, size_t);                        \

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_add_params {
@@ -23,6 +24,10 @@ typedef void (*et_qs8_vadd_ukernel_fn)(size_t n, const int8_t *a, const int8_t *
 
 #define ET_QS8_VADD_UKERNEL(name)                                                                            \
     void name(size_t n, const int8_t *a, const int8_t *b, int b_scalar, int8_t *y, const et_qs8_add_params *p)
+
+/* What every add kernel checks on entry (precondition.h): the operands it reads and writes when there is an
+ * element. */
+#define ET_QS8_VADD_REQUIRE() ET_KERNEL_REQUIRE(n == 0 || (a != NULL && b != NULL && y != NULL))
 
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x1__scalar);
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x16__avx2);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_quantize_params {
@@ -45,6 +46,15 @@ typedef struct et_qs8_vcvt_config {
     et_kreq req;
     const char *name; /* "qs8-vcvt-x32-avx2" */
 } et_qs8_vcvt_config;
+
+/* What the conversion kernels check on entry (precondition.h): the operands they read and write when there is an
+ * element; pad_rows, a format it knows and rows at least as long as the values they receive. */
+#define ET_QS8_VCVT_REQUIRE() ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL))
+#define ET_QS8_PAD_ROWS_REQUIRE()                                                                            \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((unsigned)f < ET_QA_FORMAT_COUNT);                                                 \
+        ET_KERNEL_REQUIRE(y_stride >= n);                                                                    \
+    } while (0)
 
 #define ET_QS8_VCVT_DECLARE(suffix)                                                                          \
     void et_qs8_quantize_ukernel_##suffix(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p);   \
