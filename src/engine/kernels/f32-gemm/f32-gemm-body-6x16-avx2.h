@@ -16,36 +16,10 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+#include "engine/kernels/f32-gemm/f32-gemm-store-avx2.h"
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 #include "engine/kernels/gemm-body.h"
-
-/* Stores the first nc (<= 16) columns of one row. */
-static inline __attribute__((always_inline)) void et_f32_avx2_store16(float *c, __m256 lo, __m256 hi, size_t nc) {
-    if (nc >= 16) {
-        _mm256_storeu_ps(c, lo);
-        _mm256_storeu_ps(c + 8, hi);
-        return;
-    }
-    if (nc & 8) {
-        _mm256_storeu_ps(c, lo);
-        lo = hi;
-        c += 8;
-    }
-    __m128 x = _mm256_castps256_ps128(lo);
-    if (nc & 4) {
-        _mm_storeu_ps(c, x);
-        x = _mm256_extractf128_ps(lo, 1);
-        c += 4;
-    }
-    if (nc & 2) {
-        _mm_storel_pi((__m64 *)c, x);
-        x = _mm_movehl_ps(x, x);
-        c += 2;
-    }
-    if (nc & 1)
-        _mm_store_ss(c, x);
-}
 
 static inline __m256 et_f32_avx2_clamp(__m256 v, __m256 vmin, __m256 vmax) {
     return _mm256_max_ps(_mm256_min_ps(v, vmax), vmin);

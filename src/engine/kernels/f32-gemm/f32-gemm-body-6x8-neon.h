@@ -8,6 +8,7 @@
 #include <arm_neon.h>
 #include <stddef.h>
 
+#include "engine/kernels/f32-gemm/f32-gemm-store-neon.h"
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 #include "engine/kernels/gemm-body.h"
@@ -30,23 +31,6 @@
         acc5l = vfmaq_laneq_f32(acc5l, bl, va5, L);                                                          \
         acc5h = vfmaq_laneq_f32(acc5h, bh, va5, L);                                                          \
     } while (0)
-
-/* Stores the first nc (< 8) columns of one row. */
-static inline void et_f32_neon_store_tail(float *c, float32x4_t lo, float32x4_t hi, size_t nc) {
-    if (nc & 4) {
-        vst1q_f32(c, lo);
-        lo = hi;
-        c += 4;
-    }
-    float32x2_t x = vget_low_f32(lo);
-    if (nc & 2) {
-        vst1_f32(c, x);
-        x = vget_high_f32(lo);
-        c += 2;
-    }
-    if (nc & 1)
-        vst1_lane_f32(c, x, 0);
-}
 
 /* The kernel: mr (1..6) rows x nc columns, ks taps of kc (ks = 1 for a GEMM). */
 ET_F32_GEMM_BODY_SIGNATURE {
