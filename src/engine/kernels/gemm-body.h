@@ -1,18 +1,19 @@
 /* gemm-body.h: how one body serves both the GEMM and the IGEMM kernel of a tile.
  *
  * Each ISA's GEMM and IGEMM kernels of a tile differ only in where a row of A starts (gemm-a-rows.h); the rest,
- * accumulate, requantize or clamp, store and the tails, is written once, in a body header (<family>-body-<isa>.h).
+ * accumulate, requantize or clamp, store and the tails, is written once, in a body header
+ * (<family>-body-<tile>-<isa>.h; qgemm-body-*.h where the qc8 and qc4 kernels of an ISA share one).
  * The body header is a template: a kernel file defines which kernel it is and includes it, and the body header
  * then defines that kernel function, e.g. all of qc8-igemm-6x16c4-avx2.c is
  *
  *     #define ET_BODY_NAME et_qc8_igemm_ukernel_6x16c4__avx2
  *     #define ET_BODY_INDIRECT 1            (0: a GEMM, A rows a stride apart; 1: an IGEMM)
- *     #include "engine/kernels/qc8-gemm/qc8-gemm-body-avx2.h"
+ *     #include "engine/kernels/qc8-gemm/qc8-gemm-body-6x16c4-avx2.h"
  *
- * Inside, ET_<FAMILY>_BODY_SIGNATURE is the kernel's signature (the family header's ET_<FAMILY>_UKERNEL or
- * ET_<FAMILY>_IGEMM_UKERNEL), and ET_<FAMILY>_BODY_PROLOGUE(MR...) opens it: the family's precondition check
- * (precondition.h), `const et_a_rows A` read by ET_BODY_A_ROW(MR, t, r), and for a GEMM `const size_t ks = 1`,
- * a single tap.
+ * (a body shared by kernels of several weight widths or tile heights also takes ET_BODY_W_BITS or ET_BODY_MR).
+ * Inside, ET_<FAMILY>_BODY_SIGNATURE is the kernel's signature (the family header's GEMM or IGEMM one), and
+ * ET_<FAMILY>_BODY_PROLOGUE(MR...) opens it: the family's precondition check (precondition.h), `const et_a_rows A`
+ * read by ET_BODY_A_ROW(MR, t, r), and for a GEMM `const size_t ks = 1`, a single tap.
  *
  * Why a template and not an always-inline function called from two small kernels: measured, inlining a body into
  * a wrapper changes the compiler's register allocation of the inner loop (the qc4 AVX2 loop spilled 10 of its 12

@@ -1,13 +1,13 @@
-/* qc4-gemm-body-6x16c4-avx2.h: the AVX2 4-bit-weight loop, 6 rows x 16 columns, k in quads, that qc4-gemm-6x16c4-avx2.c
- * and qc4-igemm-6x16c4-avx2.c share (include in files built with -mavx2). The two differ only in where a row of
- * A starts (gemm-a-rows.h).
+/* qc4-gemm-body-6x16c4-avx2.h: the AVX2 4-bit-weight body, 6 rows x 16 columns, k in quads, of
+ * qc4-gemm-6x16c4-avx2.c and qc4-igemm-6x16c4-avx2.c, which differ only in where a row of A starts. A template
+ * (gemm-body.h): the kernel file names the kernel; built with -mavx2.
  *
  * Weights arrive two per byte (format S4): one 32-byte load holds a k quad of all 16 columns, the low nibbles
  * columns 0-7 and the high nibbles columns 8-15. Each nibble is masked out and sign-extended to int8 with one
  * vpshufb through a 16-entry table. A is uint8 (x ^ 0x80): vpmaddubsw pair sums are at most 2 * 255 * 7 = 3570,
  * so up to 9 of them add in int16 without overflow; the kernel adds 8 quads in int16 (vpaddw), across taps in
  * the IGEMM, and only then widens to int32 with vpmaddwd by ones: most of the widening work of the 8-bit
- * kernels is gone. A template (gemm-body.h): the kernel file names the kernel. */
+ * kernels is gone. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* qgemm-body-4xn-neon.h: the NEON quantized body of 4 rows, int8 A read as stored (ET_QA_S8), of four kernels
  * that differ only in how a weight is stored (ET_BODY_W_BITS) and in where a row of A starts. A template
- * (gemm-body.h): the kernel file names the kernel.
+ * (gemm-body.h): the kernel file names the kernel:
  *   qc8-gemm/igemm-4x8-neon.c    8 columns of int8 weights [k][8];
  *   qc4-gemm/igemm-4x16-neon.c  16 columns of 4-bit weights: per k, 8 bytes hold 16 nibbles (low: columns 0-7,
  *                                high: 8-15), sign-extended with shifts (vshl then vshr on int8 lanes).
