@@ -1,5 +1,5 @@
-/* kernel_test.h: shared helpers for the kernel tests: a seeded random generator, the ISA sweep (each ISA this
- * table entry this build has and this CPU runs; the others are skipped with a printed line), and relative-error checks. */
+/* kernel_test.h: shared helpers for the kernel tests: a seeded random generator, which config table entries can
+ * run here (the others are skipped with a printed line), and an aborting allocator. */
 #ifndef ET_KERNEL_TEST_H
 #define ET_KERNEL_TEST_H
 
