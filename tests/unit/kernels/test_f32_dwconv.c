@@ -87,12 +87,7 @@ static void sweep(const et_f32_dwconv_config *cfg) {
 }
 
 static void test_all_configs(void) {
-    size_t n;
-    const et_f32_dwconv_config *cfgs = et_f32_dwconv_configs(&n);
-    ET_CHECK(n >= 1 && cfgs[n - 1].req == ET_KREQ_SCALAR);
-    for (size_t i = 0; i < n; i++)
-        if (kt_config_runnable(cfgs[i].req, cfgs[i].name_xp))
-            sweep(&cfgs[i]);
+    KT_SWEEP_CONFIGS(et_f32_dwconv_config, et_f32_dwconv_configs, name_xp, sweep, 0);
 }
 
 int main(void) {

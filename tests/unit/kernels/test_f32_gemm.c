@@ -93,12 +93,7 @@ static void test_gemm_pack_layout(void) {
 }
 
 static void test_all_configs(void) {
-    size_t n;
-    const et_f32_gemm_config *cfgs = et_f32_gemm_configs(&n);
-    ET_CHECK(n >= 1 && cfgs[n - 1].req == ET_KREQ_SCALAR);
-    for (size_t i = 0; i < n; i++)
-        if (kt_config_runnable(cfgs[i].req, cfgs[i].name))
-            sweep(&cfgs[i]);
+    KT_SWEEP_CONFIGS(et_f32_gemm_config, et_f32_gemm_configs, name, sweep, 0);
 }
 
 int main(void) {

@@ -90,12 +90,7 @@ static void sweep(const et_f32_pool_config *cfg) {
 }
 
 static void test_all_configs(void) {
-    size_t n;
-    const et_f32_pool_config *cfgs = et_f32_pool_configs(&n);
-    ET_CHECK(n >= 1 && cfgs[n - 1].req == ET_KREQ_SCALAR);
-    for (size_t i = 0; i < n; i++)
-        if (kt_config_runnable(cfgs[i].req, cfgs[i].maxpool_name))
-            sweep(&cfgs[i]);
+    KT_SWEEP_CONFIGS(et_f32_pool_config, et_f32_pool_configs, maxpool_name, sweep, 0);
 }
 
 int main(void) {
