@@ -5,7 +5,7 @@
  * path. A database whose user_version is above et_db_schema_version() was written by a newer edgetune and is
  * refused by et_db_open without being touched.
  *
- * Design of version 1 (the tables ARCHITECTURE.md names; every field of et_result has a home):
+ * Design of version 1 (the tables README.md, Design: DB, names; every field of et_result has a home):
  *  - models and hosts are shared rows; runs point at them. A model is (sha256, name); a host is its whole
  *    identity, machine id included, so two devices with the same hostname stay apart after an import.
  *  - runs: one row per measurement with the full knob configuration as columns (filterable), engine facts,
@@ -104,8 +104,25 @@ static const char schema_v1[] =
     "  data BLOB NOT NULL,"
     "  UNIQUE(run_id, kind));";
 
+/* Version 2: the memory headline, what the tuned model needs when deployed (et_deployed_memory: a
+ * separate process holding only the plan), beside edgetune's own peak; and how many evaluation inputs fidelity
+ * compared output by output (a seeded subset when the baseline's outputs exceed their memory cap). Runs stored
+ * before have no deployed measurement: 'not measured', with the reason. */
+static const char schema_v2[] =
+    "ALTER TABLE run_stats ADD COLUMN dep_status TEXT NOT NULL DEFAULT 'not measured';"
+    "ALTER TABLE run_stats ADD COLUMN dep_why TEXT NOT NULL DEFAULT "
+    "'stored by an edgetune that did not measure deployed memory';"
+    "ALTER TABLE run_stats ADD COLUMN dep_peak_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_runtime_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_load_peak_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_weights_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_arena_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_method TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE run_stats ADD COLUMN fid_n_compared INTEGER;";
+
 static const char *const steps[] = {
     schema_v1,
+    schema_v2,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

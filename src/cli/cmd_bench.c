@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/deploy_memory.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "db/db.h"
@@ -26,7 +27,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
             "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
-            "                      [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
+            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
+            "                      [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
             "Measures the model with the knobs: warm-up, timed iterations (latency percentiles in ms), peak memory,\n"
             "perf counters, power and energy per inference, temperatures and clocks (each, or why it is not\n"
             "available here: see 'edgetune doctor'), and fidelity against the fp32 baseline. The run is saved in the\n"
@@ -43,10 +45,9 @@ static void usage(FILE *out) {
             "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
             "  --no-fidelity      skip the comparison with the fp32 baseline\n"
             "  --overhead R       also measure what profiling costs: R rounds of --iters iterations with the\n"
-            "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n"
-            "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
-            "  --calib DIR        calibration inputs for 8-bit activations; default <model>.calib/\n\n");
+            "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n\n");
     fputs(et_tensor_help, out);
+    fputs(et_data_help, out);
     fputs(et_knob_help, out);
 }
 
@@ -67,13 +68,15 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
     et_bench_config cfg = et_bench_config_default();
-    const char *model = NULL, *label = NULL, *v, *eval = NULL, *calib = NULL;
+    const char *model = NULL, *label = NULL, *v;
+    et_data_args data = {0};
     bool json = false, save = true, layers = false, baseline = false;
     long l;
     double d;
     while (et_args_more(&a)) {
         int r;
-        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
+        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
+            (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--iters", &v)) {
@@ -112,7 +115,6 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
             cfg.overhead_rounds = (int)l;
         } else if (et_args_flag(&a, "--no-fidelity")) {
             cfg.fidelity = false;
-        } else if (et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -133,7 +135,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = eval, .calib_dir = calib,
+                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval, .calib_dir = data.calib,
+                             .labels_path = data.labels, .eval_limit = data.eval_limit,
                              .profile_layers = layers};
     et_session *s = NULL;
     et_result r;
@@ -144,6 +147,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         rc = et_cli_report(&err);
         goto done;
     }
+    et_cli_note(et_session_notes(s));
     if (label)
         snprintf(r.label, sizeof r.label, "%s", label);
     et_session_describe(s, &r);
@@ -157,6 +161,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
     cfg.cancel = (const volatile int *)&stop_requested;
+    cfg.deploy_exe = ET_DEPLOY_SELF_EXE;
     cfg.layers = layers;
     if (!json && isatty(STDERR_FILENO))
         cfg.progress = progress;
