@@ -21,12 +21,6 @@ char *et_db_format_time(int64_t unix_ms, char *buf, size_t len);
  * (* machine formats only). */
 et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title);
 
-/* The default baseline of run_id: the run marked baseline for its model on its host, else the newest finished fp32
- * run of the same model with the same threads on the same host (possibly run_id itself). *base_id gets 0 when
- * there is none; why (may be NULL) gets the rule that chose it, or why none was found. */
-et_status et_db_default_baseline(et_db *db, int64_t run_id, int64_t *base_id, char *why, size_t why_len,
-                                 et_err *err);
-
 /* Builds the comparison of runs ids[0..n) against baseline_id (0: each run against its default baseline). Rows:
  * the baseline(s) first, then each run once, in the order given. Columns: run, uuid*, baseline (yes on baseline
  * rows), vs (the baseline's run id), label, model, host, config, latency_p50_ms, latency_p99_ms, speedup

@@ -201,71 +201,51 @@ static bool baseline_fits(const et_worker *w, int threads) {
     return w->base.valid && (w->base.marked || w->base.threads == threads);
 }
 
-/* The stored baseline for threads, as `compare` chooses it: the run marked baseline of this model on this host,
- * else the newest finished fp32 run with these threads. Hosts are matched by hostname here; the run saved next
- * is checked against the database's own rule (check_baseline_rule). */
+/* How the panel names a baseline: "run 11 (marked baseline)", "run 12 (newest fp32, 4 threads)". */
+static void baseline_text(bool marked, int64_t run_id, int threads, char *buf, size_t len) {
+    if (marked)
+        snprintf(buf, len, "run %lld (marked baseline)", (long long)run_id);
+    else
+        snprintf(buf, len, "run %lld (newest fp32, %d thread%s)", (long long)run_id, threads, threads == 1 ? "" : "s");
+}
+
+/* Loads stored run id and makes it the baseline (a database error goes to the message line). */
+static void adopt_baseline(et_worker *w, int64_t id, et_baseline_kind kind, int threads) {
+    et_result r;
+    et_result_init(&r);
+    et_err err = {0};
+    if (et_db_load_run(w->db, id, ET_DB_LOAD_ALL, &r, &err) != ET_OK) {
+        publish_db_error(w, "loading the baseline", &err);
+    } else {
+        char why[ET_WHY_MAX];
+        baseline_text(kind == ET_BASELINE_MARKED, id, threads, why, sizeof why);
+        set_baseline(w, &r, id, kind == ET_BASELINE_MARKED, why);
+    }
+    et_result_free(&r);
+}
+
+/* The stored baseline for threads, by the database's one rule (db/baseline.c), for the model and host measured
+ * here before a run of them is stored. */
 static void lookup_baseline(et_worker *w, int threads) {
     if (!w->db)
         return;
-    et_run_filter f = et_run_filter_any();
-    f.model = w->pub.model.sha256;
-    f.host = w->pub.host.hostname;
-    f.limit = 200;
-    for (int pass = 0; pass < 2; pass++) {
-        f.baselines_only = pass == 0;
-        if (pass == 1)
-            f.weight_bits = 32, f.act_bits = 32, f.prune_ratio = 0, f.threads = threads;
-        et_run_summary *runs = NULL;
-        int n = 0;
-        et_err err = {0};
-        if (et_db_list_runs(w->db, &f, &runs, &n, &err) != ET_OK) {
-            publish_db_error(w, "looking for a baseline", &err);
-            return;
-        }
-        int64_t id = 0;
-        for (int i = 0; i < n && !id; i++)
-            if (strcmp(runs[i].hostname, w->pub.host.hostname) == 0 && runs[i].status == ET_RUN_OK)
-                id = runs[i].id;
-        free(runs);
-        if (!id)
-            continue;
-        et_result r;
-        et_result_init(&r);
-        if (et_db_load_run(w->db, id, ET_DB_LOAD_ALL, &r, &err) != ET_OK) {
-            publish_db_error(w, "loading the baseline", &err);
-            et_result_free(&r);
-            return;
-        }
-        char why[ET_WHY_MAX];
-        if (pass == 0)
-            snprintf(why, sizeof why, "run %lld (marked baseline)", (long long)id);
-        else
-            snprintf(why, sizeof why, "run %lld (newest fp32, %d thread%s)", (long long)id, threads,
-                     threads == 1 ? "" : "s");
-        set_baseline(w, &r, id, pass == 0, why);
-        et_result_free(&r);
-        return;
-    }
+    int64_t id = 0;
+    et_baseline_kind kind = ET_BASELINE_NONE;
+    et_err err = {0};
+    if (et_db_baseline_for(w->db, &w->pub.model, &w->pub.host, threads, &id, &kind, &err) != ET_OK)
+        publish_db_error(w, "looking for a baseline", &err);
+    else if (id)
+        adopt_baseline(w, id, kind, threads);
 }
 
-/* After storing run_id: if the database's own rule names another baseline (the hostname match above was too
- * loose, or another process stored one meanwhile), follow it. */
-static void check_baseline_rule(et_worker *w, int64_t run_id) {
+/* After storing run_id: if the rule now names another baseline (another process stored or marked one
+ * meanwhile), follow it. */
+static void check_baseline_rule(et_worker *w, int64_t run_id, int threads) {
     int64_t id = 0;
-    char why[ET_WHY_MAX];
+    et_baseline_kind kind = ET_BASELINE_NONE;
     et_err err = {0};
-    if (!w->db || et_db_default_baseline(w->db, run_id, &id, why, sizeof why, &err) != ET_OK || id == 0 ||
-        id == w->base.run_id)
-        return;
-    et_result r;
-    et_result_init(&r);
-    if (et_db_load_run(w->db, id, ET_DB_LOAD_ALL, &r, &err) == ET_OK) {
-        char text[ET_WHY_MAX];
-        snprintf(text, sizeof text, "run %lld (%s)", (long long)id,
-                 strncmp(why, "marked", 6) == 0 ? "marked baseline" : "newest fp32 with these threads");
-        set_baseline(w, &r, id, strncmp(why, "marked", 6) == 0, text);
-    }
-    et_result_free(&r);
+    if (w->db && et_db_default_baseline(w->db, run_id, &id, &kind, &err) == ET_OK && id != 0 && id != w->base.run_id)
+        adopt_baseline(w, id, kind, threads);
 }
 
 static et_knobs fp32_of(const et_knobs *k) {
@@ -294,7 +274,7 @@ static void mark_baseline_now(et_worker *w, const et_result *r, int64_t run_id) 
             return;
         }
         char why[ET_WHY_MAX];
-        snprintf(why, sizeof why, "run %lld (marked baseline)", (long long)run_id);
+        baseline_text(true, run_id, r->knobs.threads, why, sizeof why);
         set_baseline(w, r, run_id, true, why);
         set_message(w, "run %lld is now the baseline of %s on this host", (long long)run_id, r->model.name);
     } else {
@@ -440,8 +420,7 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
         if (is_fp32 && !(w->base.valid && w->base.marked)) {
             char why[ET_WHY_MAX];
             if (run_id > 0)
-                snprintf(why, sizeof why, "run %lld (newest fp32, %d thread%s)", (long long)run_id, k->threads,
-                         k->threads == 1 ? "" : "s");
+                baseline_text(false, run_id, k->threads, why, sizeof why);
             else
                 snprintf(why, sizeof why, "fp32, %d thread%s, this session (not stored)", k->threads,
                          k->threads == 1 ? "" : "s");
@@ -450,7 +429,7 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
         if (mark)
             mark_baseline_now(w, &acc, run_id);
         else if (run_id > 0)
-            check_baseline_rule(w, run_id);
+            check_baseline_rule(w, run_id, k->threads);
         if (!as_baseline) {
             et_result_free(&w->last);
             w->last_ok = et_result_copy(&w->last, &acc);

@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
+#include "record/metrics.h"
 #include "tune/sweep.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -135,7 +136,7 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
     for (int i = 0; i < n; i++) {
         bool a = false;
         lat[i] = pts[i].measured ? pts[i].r.latency.p50_ms : NAN;
-        size[i] = pts[i].measured ? (double)pts[i].r.memory.weights_deploy_bytes : NAN;
+        size[i] = pts[i].measured ? et_metric_value(&pts[i].r, ET_METRIC_SIZE) : NAN;
         qual[i] = pts[i].measured ? quality(&pts[i].r, &a) : NAN;
         acc_metric |= a;
     }
@@ -155,9 +156,8 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
             continue;
         }
         et_table_set_text(t, row, C_EXEC, r->engine.exec);
-        et_table_set_num(t, row, C_DEPLOYED,
-                         r->deployed.status == ET_AVAIL_OK ? (double)r->deployed.peak_bytes / 1048576.0 : NAN);
-        et_table_set_num(t, row, C_SIZE, (double)r->memory.weights_deploy_bytes / 1048576.0);
+        et_table_set_num(t, row, C_DEPLOYED, et_metric_value(r, ET_METRIC_DEPLOYED) / 1048576.0);
+        et_table_set_num(t, row, C_SIZE, et_metric_value(r, ET_METRIC_SIZE) / 1048576.0); /* compare's size rule */
         et_table_set_num(t, row, C_P50, r->latency.p50_ms);
         et_table_set_num(t, row, C_SPEEDUP, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN);
         if (r->fidelity.status == ET_AVAIL_OK && r->fidelity.n_outputs > 0) {
