@@ -72,7 +72,7 @@ static void format_delta(et_metric_unit u, double v, char *buf, size_t len) {
         break;
     }
     case ET_UNIT_PER_S:
-    case ET_UNIT_COUNT: {
+    case ET_UNIT_PER_INF: {
         char n[32];
         et_fmt_count(n, sizeof n, a);
         snprintf(buf, len, "%s%s", s, n);
@@ -110,7 +110,7 @@ static void format(et_metric_unit u, double v, bool sign, char *buf, size_t len)
     case ET_UNIT_MJ: snprintf(num, sizeof num, a < 10 ? "%.3f mJ" : "%.1f mJ", a); break;
     case ET_UNIT_W: snprintf(num, sizeof num, "%.2f W", a); break;
     case ET_UNIT_NONE: snprintf(num, sizeof num, "%.2f", a); break;
-    case ET_UNIT_COUNT: et_fmt_count(num, sizeof num, a); break;
+    case ET_UNIT_PER_INF: et_fmt_count(num, sizeof num, a); break;
     case ET_UNIT_FRACTION: snprintf(num, sizeof num, "%.1f %%", a * 100.0); break;
     }
     snprintf(buf, len, "%s", num);

@@ -61,8 +61,7 @@ static void progress(void *ctx, int done, int total, double last_ms) {
 
 /* The measurement, with SIGINT, SIGTERM and SIGHUP stopping it between iterations (ET_E_CANCELLED; r holds what
  * was measured) and the progress line when show_progress. The handlers are restored before returning. */
-static et_status run_with_signals(et_session *s, et_bench_config *cfg, bool show_progress, et_result *r,
-                                  et_err *err) {
+static et_status run_with_signals(et_session *s, et_bench_config *cfg, bool show_progress, et_result *r, et_err *err) {
     struct sigaction sa = {0}, old_int, old_term, old_hup;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);

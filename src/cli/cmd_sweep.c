@@ -207,8 +207,8 @@ static int make_points(const et_sweep_lists *lists, const et_knobs *knobs, point
 }
 
 /* Opens the model with the --shape, --input and data-set flags; how given inputs were taken goes to stderr. */
-static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data,
-                              et_session **s, et_err *err) {
+static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, et_session **s,
+                              et_err *err) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs->n_inputs; i++)
         files[i] = (et_session_input_file){targs->inputs[i].name, targs->inputs[i].path};

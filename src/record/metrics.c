@@ -31,7 +31,7 @@ const et_metric et_metrics[ET_METRIC_COUNT] = {
                          ET_CHANGE_RATIO, "lower", "higher", NULL, NULL, false},
     [ET_METRIC_IPC] = {"IPC", "IPC", "ipc", "", 1, 2, ET_UNIT_NONE, ET_METRIC_HIGHER_IS_BETTER, ET_CHANGE_RATIO,
                        "higher", "lower", NULL, NULL, false},
-    [ET_METRIC_CYCLES] = {"cycles/inf", "cycles/inf", "cycles_per_inf", "", 1, 0, ET_UNIT_COUNT,
+    [ET_METRIC_CYCLES] = {"cycles/inf", "cycles/inf", "cycles_per_inf", "", 1, 0, ET_UNIT_PER_INF,
                           ET_METRIC_LOWER_IS_BETTER, ET_CHANGE_RATIO, "fewer", "more", NULL, NULL, false},
     [ET_METRIC_TOP1] = {"top-1", "top-1 agree", "top1_agreement_pct", "%", 100, 2, ET_UNIT_FRACTION,
                         ET_METRIC_HIGHER_IS_BETTER, ET_CHANGE_POINTS, NULL, NULL, NULL, NULL, true},

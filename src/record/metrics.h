@@ -46,7 +46,7 @@ typedef enum {
     ET_UNIT_MJ,       /* millijoules */
     ET_UNIT_W,        /* watts */
     ET_UNIT_NONE,     /* a plain number (IPC) */
-    ET_UNIT_COUNT,    /* a count per inference (cycles) */
+    ET_UNIT_PER_INF,  /* a count per inference (cycles) */
     ET_UNIT_FRACTION, /* 0..1, shown as % (a difference in percentage points) */
 } et_metric_unit;
 

@@ -101,6 +101,22 @@ static void check_agree(const et_result *base, const et_result *cur) {
     et_db_close(db);
 }
 
+/* Every metric of the table is filled in (designated initializers would leave a forgotten one zero), with names
+ * that fit where they are shown and a comparison column only where there are words or points for it. */
+static void test_table_complete(void) {
+    for (int m = 0; m < ET_METRIC_COUNT; m++) {
+        const et_metric *d = &et_metrics[m];
+        ET_REQUIRE(d->name && d->header && d->key && d->col_unit); /* metric m is filled in */
+        ET_CHECK_MSG(d->col_scale > 0, "%s", d->key);
+        ET_CHECK_MSG(!d->headline || strlen(d->name) <= 10, "%s: too long for the small panel", d->name);
+        ET_CHECK_MSG(d->change == ET_CHANGE_POINTS || (d->up_word && d->down_word), "%s: no ratio words", d->key);
+        ET_CHECK_MSG(!d->vs_key == !d->vs_header, "%s", d->key);
+        for (int o = 0; o < m; o++)
+            ET_CHECK_MSG(strcmp(d->key, et_metrics[o].key) != 0 && strcmp(d->name, et_metrics[o].name) != 0,
+                         "%s twice", d->key);
+    }
+}
+
 static void test_measured_runs(void) {
     et_result base, cur;
     et_result_init(&base);
@@ -143,6 +159,7 @@ static void test_missing_sizes(void) {
 }
 
 int main(void) {
+    ET_RUN(test_table_complete);
     et_tmpdir(dir, sizeof dir);
     ET_RUN(test_measured_runs);
     et_rmtree(dir);
