@@ -60,8 +60,8 @@ static void progress(void *ctx, int done, int total, double last_ms) {
 }
 
 /* The measurement, with SIGINT, SIGTERM and SIGHUP stopping it between iterations (ET_E_CANCELLED; r holds what
- * was measured) and the progress line when show_progress. The handlers are restored before returning. */
-static et_status run_with_signals(et_session *s, et_bench_config *cfg, bool show_progress, et_result *r, et_err *err) {
+ * was measured) and, with progress_line, the line of timed iterations. The handlers are restored before returning. */
+static et_status run_with_signals(et_session *s, et_bench_config *cfg, bool progress_line, et_result *r, et_err *err) {
     struct sigaction sa = {0}, old_int, old_term, old_hup;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
@@ -69,7 +69,7 @@ static et_status run_with_signals(et_session *s, et_bench_config *cfg, bool show
     sigaction(SIGHUP, &sa, &old_hup);
     cfg->cancel = (const volatile int *)&stop_requested;
     cfg->deploy_exe = ET_DEPLOY_SELF_EXE;
-    if (show_progress)
+    if (progress_line)
         cfg->progress = progress;
     et_status st = et_bench_run(s, cfg, r, err);
     sigaction(SIGINT, &old_int, NULL);
