@@ -1,6 +1,6 @@
 /* dispatch.h: how every kernel family picks its kernels. One style for all of them:
  *
- *   - each family's <family>-config.c holds one table, `configs`, of the configs this build has: best first,
+ *   - each family's config file (f32-gemm-config.c, ...) holds one table, `configs`, of the configs this build has: best first,
  *     scalar last, each entry naming what the CPU must have to run it (et_kreq);
  *   - et_<family>_config_get() returns &configs[ET_KREQ_PICK(configs)]: the first entry whose requirement the
  *     CPU meets and the ISA path chosen at start allows. Walking the table in order is the chain

@@ -1,8 +1,8 @@
 /* qgemm-body-4xn-neon.h: the NEON quantized body of 4 rows, int8 A read as stored (ET_QA_S8), of four kernels
  * that differ only in how a weight is stored (ET_BODY_W_BITS) and in where a row of A starts. A template
  * (gemm-body.h): the kernel file names the kernel:
- *   qc8-gemm/igemm-4x8-neon.c    8 columns of int8 weights [k][8];
- *   qc4-gemm/igemm-4x16-neon.c  16 columns of 4-bit weights: per k, 8 bytes hold 16 nibbles (low: columns 0-7,
+ *   qc8-gemm-4x8-neon.c, qc8-igemm-4x8-neon.c       8 columns of int8 weights [k][8];
+ *   qc4-gemm-4x16-neon.c, qc4-igemm-4x16-neon.c    16 columns of 4-bit weights: per k, 8 bytes hold 16 nibbles (low: columns 0-7,
  *                                high: 8-15), sign-extended with shifts (vshl then vshr on int8 lanes).
  * Exact: weights and A widen to int16 and vmlal_lane_s16 accumulates int16 products into int32. Eight k at a
  * time: one 8-byte load per row, widened once, each lane multiplying a weight row. */
