@@ -282,6 +282,7 @@ static void draw_live(const et_ui *ui, et_canvas *c, et_rect r) {
     if (!s->have_current || s->current.iters <= 0) {
         const char *what = s->state == ET_WORKER_PREPARING ? "preparing: deriving the model and its plan"
                            : s->state == ET_WORKER_STARTING ? "starting the measurement"
+                           : s->state == ET_WORKER_FIDELITY ? "checking fidelity against fp32 first; latency next"
                                                             : "warming up";
         et_canvas_text_fit(c, in.x, y, in.w, ET_ROLE_DIM, what);
         return;

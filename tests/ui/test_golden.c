@@ -245,6 +245,14 @@ static void demo_accuracy_first(et_ui *ui) {
     s->current.deployed.status = ET_AVAIL_NOT_RUN;
 }
 
+/* ... and a moment earlier, while it checks: the previous setting's numbers are gone, nothing measured yet. */
+static void demo_checking(et_ui *ui) {
+    demo_accuracy_first(ui);
+    et_worker_snapshot *s = &ui->snap;
+    s->state = ET_WORKER_FIDELITY;
+    s->current.fidelity.status = ET_AVAIL_NOT_RUN;
+}
+
 static void test_screens(void) {
     static const int sizes[2][2] = {{80, 24}, {132, 43}};
     for (int i = 0; i < 2; i++) {
@@ -263,6 +271,7 @@ static void test_screens(void) {
     scene("demo_pruned", 80, 24, false, demo_pruned);
     scene("demo_pruned", 132, 43, false, demo_pruned);
     scene("demo_accuracy_first", 80, 24, false, demo_accuracy_first);
+    scene("demo_checking", 80, 24, false, demo_checking);
     scene("workbench_ascii", 80, 24, true, NULL);
     scene("history_ascii", 80, 24, true, to_history);
     scene("too_small", 60, 20, false, NULL);
