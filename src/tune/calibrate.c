@@ -23,8 +23,13 @@
 /* Key of the ranges: everything that changes the float graph before quantization. */
 static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
     const et_knobs *k = c->k;
-    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d", c->g->n_values, (double)k->prune_ratio, (int)k->prune_method,
-             k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0);
+    /* recovered weights depend on every quantization knob too */
+    char rec[96] = "";
+    if (k->recover != ET_RECOVER_NONE)
+        snprintf(rec, sizeof rec, "|rec%d|%d|%d|%d|%d|%d", (int)k->recover, k->weight_bits, (int)k->granularity,
+                 (int)k->clip, k->force_int8 ? 1 : 0, k->threads); /* threads: the speed guard's int8 layers */
+    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d%s", c->g->n_values, (double)k->prune_ratio, (int)k->prune_method,
+             k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0, rec);
 }
 
 static bool wanted(const et_graph *g, int v) {

@@ -96,14 +96,31 @@ static void run(et_threadpool *pool, size_t n, size_t chunk, et_task_fn fn, void
         fn(ctx, 0, n);
 }
 
+/* The factorisation writes the reversed matrix's lower triangle only; its upper triangle (a's lower one) still
+ * holds the input, so a failed attempt is undone from it and the saved diagonal. */
+static void restore(double *a, int64_t d, const double *diag) {
+    reverse(a, d);
+    for (int64_t i = 0; i < d; i++) {
+        for (int64_t j = i + 1; j < d; j++)
+            a[i * d + j] = a[j * d + i];
+        a[i * d + i] = diag[i];
+    }
+}
+
 bool et_chol_upper_rev(double *a, int64_t d, et_threadpool *pool) {
     if (d <= 0)
         return true;
-    reverse(a, d); /* the upper triangle is now the lower one */
     int64_t ld_max = ((d + TC - 1) / TC) * TC + TC;
     double *pt = et_aligned_calloc((size_t)(NB * ld_max) * sizeof *pt);
-    if (!pt)
+    double *diag = malloc((size_t)d * sizeof *diag);
+    if (!pt || !diag) {
+        et_aligned_free(pt);
+        free(diag);
         return false;
+    }
+    for (int64_t i = 0; i < d; i++)
+        diag[i] = a[i * d + i];
+    reverse(a, d); /* the upper triangle is now the lower one */
     bool ok = true;
     for (int64_t k0 = 0; k0 < d && ok; k0 += NB) {
         int64_t nb = d - k0 < NB ? d - k0 : NB;
@@ -146,8 +163,12 @@ bool et_chol_upper_rev(double *a, int64_t d, et_threadpool *pool) {
         run(pool, (size_t)((m + TR - 1) / TR), 4, update_tiles, &J);
     }
     et_aligned_free(pt);
-    if (!ok)
+    if (!ok) {
+        restore(a, d, diag);
+        free(diag);
         return false;
+    }
+    free(diag);
     for (int64_t i = 0; i < d; i++) /* clear the (stale) upper triangle, then reverse into R */
         for (int64_t j = i + 1; j < d; j++)
             a[i * d + j] = 0.0;

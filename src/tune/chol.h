@@ -17,10 +17,10 @@
 
 #include "engine/threadpool.h"
 
-/* Factors the symmetric d x d matrix a (row-major; only its upper triangle is read) in place into R with
- * a = R R^T: R in the upper triangle, zeros below. Returns false, with a's contents undefined, when a is not
- * positive definite (a pivot <= 0 or not finite); the caller adds dampening and starts again from a copy.
- * pool may be NULL. */
+/* Factors the symmetric d x d matrix a (row-major, both triangles) in place into R with a = R R^T: R in the
+ * upper triangle, zeros below. Returns false and leaves a as it was when a is not positive definite (a pivot
+ * <= 0 or not finite) or scratch (d doubles and a panel) cannot be allocated; the caller adds dampening and
+ * tries again. pool may be NULL. */
 bool et_chol_upper_rev(double *a, int64_t d, et_threadpool *pool);
 
 #endif

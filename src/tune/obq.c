@@ -21,6 +21,7 @@ typedef struct obq_job {
     float *w, *dw;          /* rows x d: weights (overwritten by the result as columns are done), W - Q */
     int64_t rows, d;
     const double *r;
+    int64_t ldr;            /* row stride of r */
     const et_obq_config *cfg;
     const et_f32_gemm_config *gc;
     int64_t i1, i2, nb;     /* the block */
@@ -95,7 +96,7 @@ static void current_values(const obq_job *J, const float *wr, const float *a, in
         for (int64_t s = 0; s < t; s++)
             y -= (out[s] - wr[J->i1 + jj + s]) * J->rblk[(jj + s) * J->nb + jj + t];
         int64_t j = J->i1 + jj + t;
-        out[t] = wr[j] + y / (float)J->r[j * J->d + j];
+        out[t] = wr[j] + y / (float)J->r[j * J->ldr + j];
     }
 }
 
@@ -110,13 +111,13 @@ static void walk_row(const obq_job *J, int64_t r) {
             float sal[16];
             current_values(J, wr, a, jj, len, sal);
             for (int64_t t = 0; t < len; t++) {
-                float v = sal[t] * (float)J->r[(j + t) * J->d + j + t];
+                float v = sal[t] * (float)J->r[(j + t) * J->ldr + j + t];
                 sal[t] = v * v;
             }
             int64_t keep = len == cfg->nm_m ? cfg->nm_n : (cfg->nm_n * len + cfg->nm_m - 1) / cfg->nm_m;
             nm_choose(sal, len, keep, m + jj);
         }
-        float rjj = (float)J->r[j * J->d + j];
+        float rjj = (float)J->r[j * J->ldr + j];
         float p = wr[j] + a[jj] / rjj;
         float q = m[jj] ? 0.0f : round_one(&cfg->quant, r, p);
         float delta = wr[j] - q;
@@ -160,7 +161,7 @@ static void saliencies(const obq_job *J, float *sal) {
         float *out = sal + r * J->nb;
         current_values(J, J->w + r * J->d, J->acc + r * J->nb, 0, J->nb, out);
         for (int64_t jj = 0; jj < J->nb; jj++) {
-            float v = out[jj] * (float)J->r[(J->i1 + jj) * J->d + J->i1 + jj];
+            float v = out[jj] * (float)J->r[(J->i1 + jj) * J->ldr + J->i1 + jj];
             out[jj] = v * v;
         }
     }
@@ -199,7 +200,7 @@ static void adaptive_mask(obq_job *J, int64_t count, float *sal) {
         }
 }
 
-et_status et_obq_run(float *w, int64_t rows, int64_t d, const double *r, const et_obq_config *cfg,
+et_status et_obq_run(float *w, int64_t rows, int64_t d, const double *r, int64_t ldr, const et_obq_config *cfg,
                      et_threadpool *pool, double *err_out, et_err *err) {
     if (err_out)
         *err_out = 0.0;
@@ -231,13 +232,13 @@ et_status et_obq_run(float *w, int64_t rows, int64_t d, const double *r, const e
             i2 = i1 + nb_max;
             nb = nb_max;
         }
-        obq_job J = {.w = w, .dw = dw, .rows = rows, .d = d, .r = r, .cfg = cfg, .gc = gc, .i1 = i1, .i2 = i2,
+        obq_job J = {.w = w, .dw = dw, .rows = rows, .d = d, .r = r, .ldr = ldr, .cfg = cfg, .gc = gc, .i1 = i1, .i2 = i2,
                      .nb = nb, .packed = NULL, .rblk = rblk, .acc = acc, .mask = mask, .row_err = row_err};
         for (int64_t a = 0; a < nb; a++)
             for (int64_t b = 0; b < nb; b++)
-                rblk[a * nb + b] = b > a ? (float)r[(i1 + a) * d + i1 + b] : 0.0f;
+                rblk[a * nb + b] = b > a ? (float)r[(i1 + a) * ldr + i1 + b] : 0.0f;
         if (i1 > 0) {
-            et_tgemm_pack_f64(gc, (size_t)nb, (size_t)i1, r + i1, (size_t)d, packed);
+            et_tgemm_pack_f64(gc, (size_t)nb, (size_t)i1, r + i1, (size_t)ldr, packed);
             J.packed = packed;
         }
         if (cfg->mask == ET_OBQ_MASK_FIXED) {
@@ -281,7 +282,8 @@ done:
 
 typedef struct err_job {
     const float *dw;
-    int64_t rows, d, j0, j1;
+    int64_t rows, d, j0, j1, k; /* k: the product's depth (j1 for a triangular R, d for a full H) */
+    bool quad;                  /* sum D_rj * (D H)_rj instead of (D R)_rj^2 */
     const float *packed;
     float *out;      /* rows x (j1 - j0) */
     double *row_sum; /* per row */
@@ -293,18 +295,19 @@ static void err_task(void *ctx, size_t b, size_t e) {
     int64_t r0 = (int64_t)b * (int64_t)J->gc->mr, r1 = (int64_t)e * (int64_t)J->gc->mr;
     r1 = r1 < J->rows ? r1 : J->rows;
     int64_t nb = J->j1 - J->j0;
-    et_tgemm(J->gc, (size_t)(r1 - r0), (size_t)nb, (size_t)J->j1, J->dw + r0 * J->d, (size_t)J->d, J->packed,
+    et_tgemm(J->gc, (size_t)(r1 - r0), (size_t)nb, (size_t)J->k, J->dw + r0 * J->d, (size_t)J->d, J->packed,
              J->out + r0 * nb, (size_t)nb);
     for (int64_t r = r0; r < r1; r++) {
         double s = 0.0;
-        const float *o = J->out + r * nb;
+        const float *o = J->out + r * nb, *dr = J->dw + r * J->d + J->j0;
         for (int64_t j = 0; j < nb; j++)
-            s += (double)o[j] * (double)o[j];
+            s += (double)o[j] * (double)(J->quad ? dr[j] : o[j]);
         J->row_sum[r] += s;
     }
 }
 
-double et_obq_error(const float *dw, int64_t rows, int64_t d, const double *r, et_threadpool *pool) {
+static double product_sum(const float *dw, int64_t rows, int64_t d, const double *m, int64_t ldm, bool quad,
+                          et_threadpool *pool) {
     if (rows <= 0 || d <= 0)
         return 0.0;
     const et_f32_gemm_config *gc = et_f32_gemm_config_get();
@@ -316,9 +319,10 @@ double et_obq_error(const float *dw, int64_t rows, int64_t d, const double *r, e
     if (packed && out && row_sum) {
         for (int64_t j0 = 0; j0 < d; j0 += bs) {
             int64_t j1 = j0 + bs < d ? j0 + bs : d;
-            et_tgemm_pack_f64(gc, (size_t)(j1 - j0), (size_t)j1, r + j0, (size_t)d, packed);
-            err_job J = {.dw = dw, .rows = rows, .d = d, .j0 = j0, .j1 = j1, .packed = packed, .out = out,
-                         .row_sum = row_sum, .gc = gc};
+            int64_t k = quad ? d : j1; /* R is upper triangular: rows past j1 of its columns are zero */
+            et_tgemm_pack_f64(gc, (size_t)(j1 - j0), (size_t)k, m + j0, (size_t)ldm, packed);
+            err_job J = {.dw = dw, .rows = rows, .d = d, .j0 = j0, .j1 = j1, .k = k, .quad = quad, .packed = packed,
+                         .out = out, .row_sum = row_sum, .gc = gc};
             size_t tiles = (size_t)((rows + (int64_t)gc->mr - 1) / (int64_t)gc->mr);
             if (pool && tiles > 1)
                 et_threadpool_parallel_for_chunked(pool, tiles, 1, err_task, &J);
@@ -333,4 +337,12 @@ double et_obq_error(const float *dw, int64_t rows, int64_t d, const double *r, e
     et_aligned_free(out);
     free(row_sum);
     return total;
+}
+
+double et_obq_error(const float *dw, int64_t rows, int64_t d, const double *r, int64_t ldr, et_threadpool *pool) {
+    return product_sum(dw, rows, d, r, ldr, false, pool);
+}
+
+double et_obq_quad(const float *dw, int64_t rows, int64_t d, const double *h, et_threadpool *pool) {
+    return product_sum(dw, rows, d, h, d, true, pool);
 }

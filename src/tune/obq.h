@@ -55,14 +55,19 @@ typedef struct et_obq_config {
 } et_obq_config;
 
 /* Runs the column walk. w: rows x d floats, row-major: in, the weights to approximate; out, the result (on the
- * grid, zeros where masked). r: the factor of the dampened Hessian from et_chol_upper_rev (d x d). *err_out
+ * grid, zeros where masked). r: the factor of the dampened Hessian from et_chol_upper_rev (d x d, rows ldr apart:
+ * a trailing block of a larger factor is the factor of the trailing block of its Hessian). *err_out
  * (may be NULL) receives sum e_j^2 = trace((W - Q) H' (W - Q)^T) for the dampened H'. ET_E_NOMEM when scratch
  * cannot be allocated (w is then unchanged). */
-et_status et_obq_run(float *w, int64_t rows, int64_t d, const double *r, const et_obq_config *cfg,
+et_status et_obq_run(float *w, int64_t rows, int64_t d, const double *r, int64_t ldr, const et_obq_config *cfg,
                      et_threadpool *pool, double *err_out, et_err *err);
 
 /* trace(D R R^T D^T) = ||D R||^2 for D rows x d (row-major): the output error of weights W - D under the
  * Hessian R R^T. -1 when scratch cannot be allocated. */
-double et_obq_error(const float *dw, int64_t rows, int64_t d, const double *r, et_threadpool *pool);
+double et_obq_error(const float *dw, int64_t rows, int64_t d, const double *r, int64_t ldr, et_threadpool *pool);
+
+/* trace(D H D^T) for D rows x d and a symmetric H (d x d): the output error of weights W - D, without a
+ * factorisation. -1 when scratch cannot be allocated. */
+double et_obq_quad(const float *dw, int64_t rows, int64_t d, const double *h, et_threadpool *pool);
 
 #endif

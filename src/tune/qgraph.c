@@ -186,7 +186,19 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
     et_wq_config cfg = {.bits = k->weight_bits, .symmetric = true, .per_channel = k->granularity == ET_GRAN_CHANNEL,
                         .clip = k->clip, .percentile = 99.99f};
     et_wview view = {.n_ch = n_ch, .per_ch = per, .ch_stride = per, .el_stride = 1};
-    et_status st = et_quantize_weights(rows, &view, &cfg, scale, zp, (int8_t *)g->values[wq].data, NULL, R->c->err);
+    et_status st = ET_OK;
+    const et_quant_info *given = w->quant; /* recovered weights are on their grid: keep it */
+    if (given && given->value_bits == k->weight_bits && (given->n == n_ch || given->n == 1)) {
+        for (int64_t j = 0; j < n_ch; j++) {
+            scale[j] = given->scale[given->n == 1 ? 0 : j];
+            zp[j] = 0;
+        }
+        int32_t qmin, qmax;
+        et_wq_range(k->weight_bits, true, &qmin, &qmax);
+        et_quantize_on_grid(rows, &view, scale, zp, true, qmin, qmax, (int8_t *)g->values[wq].data);
+    } else {
+        st = et_quantize_weights(rows, &view, &cfg, scale, zp, (int8_t *)g->values[wq].data, NULL, R->c->err);
+    }
     free(rows);
     float *qs;
     int32_t *qz;
@@ -471,14 +483,14 @@ et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib) {
     snprintf(c->rep->calib_source, sizeof c->rep->calib_source, "%s", calib && calib->source[0] ? calib->source : "?");
     int n_cand = 0;
     for (int l = 0; l < c->n_layers; l++)
-        if (!c->keep[l]) {
+        if (!c->keep[l] && (!c->int8_cand || c->int8_cand[c->layers[l].node])) {
             cand[c->layers[l].node] = true;
             n_cand++;
         }
     bool all_fp32 = false;
     if (k->force_int8 && n_cand > 0)
         et_tune_note(c, true, "--force-int8: no speed guard, int8 wherever possible");
-    if (c->opt->speed_guard && !k->force_int8 && n_cand > 0) {
+    if (c->opt->speed_guard && !k->force_int8 && n_cand > 0 && !c->int8_cand) {
         t0 = now_ms();
         st = et_tune_speed_guard(c, cand, lo, hi, &all_fp32);
         c->rep->guard_ms = now_ms() - t0;

@@ -67,9 +67,20 @@ static void test_chol(void) {
         check_chol(sizes[i], NULL);
         check_chol(sizes[i], pool);
     }
-    /* not positive definite: refused */
-    double bad[9] = {1, 2, 0, 2, 1, 0, 0, 0, 1};
+    /* not positive definite: refused, and left as it was (so that dampening can be added and tried again) */
+    double bad[9] = {1, 2, 0, 2, 1, 0, 0, 0, 1}, copy[9];
+    memcpy(copy, bad, sizeof bad);
     ET_CHECK(!et_chol_upper_rev(bad, 3, NULL));
+    ET_CHECK(memcmp(bad, copy, sizeof bad) == 0);
+    int64_t big = 150; /* fails late, after several blocks */
+    double *a = random_spd(big, 20, 0.0), *keep = malloc((size_t)(big * big) * sizeof *keep);
+    memcpy(keep, a, (size_t)(big * big) * sizeof *keep);
+    ET_CHECK(!et_chol_upper_rev(a, big, pool));
+    ET_CHECK(memcmp(a, keep, (size_t)(big * big) * sizeof *keep) == 0);
+    for (int64_t i = 0; i < big; i++)
+        a[i * big + i] += 1.0;
+    ET_CHECK(et_chol_upper_rev(a, big, pool));
+    free(a), free(keep);
     double nan_m[4] = {1, 0, 0, NAN};
     ET_CHECK(!et_chol_upper_rev(nan_m, 2, NULL));
     et_threadpool_destroy(pool);
@@ -144,7 +155,7 @@ static void run_case(const ref_case *c, et_threadpool *pool) {
     }
     double e_run = 0;
     et_err err = {0};
-    ET_REQUIRE(et_obq_run(w, rows, d, r, &cfg, pool, &e_run, &err) == ET_OK);
+    ET_REQUIRE(et_obq_run(w, rows, d, r, d, &cfg, pool, &e_run, &err) == ET_OK);
     /* the result against the reference: on the same grid point almost everywhere (a rounding tie computed in
      * float here and in double there may go either way, and shifts what follows a little) */
     const float *q = Q.data;
@@ -170,7 +181,7 @@ static void run_case(const ref_case *c, et_threadpool *pool) {
     float *dw = malloc((size_t)rows * (size_t)d * sizeof *dw);
     for (int i = 0; i < rows * d; i++)
         dw[i] = w0[i] - w[i];
-    double e_check = et_obq_error(dw, rows, d, r, pool);
+    double e_check = et_obq_error(dw, rows, d, r, d, pool);
     ET_CHECK_MSG(fabs(e_check - e_run) <= 1e-3 * e_check, "%s: reported error %.6g, recomputed %.6g", c->name, e_run,
                  e_check);
     ET_CHECK_MSG(fabs(e_run - c->err) <= 0.005 * c->err, "%s: error %.6g, reference %.6g", c->name, e_run, c->err);
@@ -184,7 +195,7 @@ static void run_case(const ref_case *c, et_threadpool *pool) {
                 v = v < c->qmin ? c->qmin : v > c->qmax ? c->qmax : v;
                 dw[i * d + j] = w0[i * d + j] - s * (float)(v - z);
             }
-        double e_rtn = et_obq_error(dw, rows, d, r, pool);
+        double e_rtn = et_obq_error(dw, rows, d, r, d, pool);
         ET_CHECK_MSG(e_run < e_rtn, "%s: GPTQ %.6g not below rounding %.6g", c->name, e_run, e_rtn);
     }
     if (cfg.mask == ET_OBQ_MASK_FIXED) {
@@ -215,7 +226,7 @@ static void run_case(const ref_case *c, et_threadpool *pool) {
                 mp[i * d + a] = a < n_masked;
             }
         et_obq_config lsq = {.mask = ET_OBQ_MASK_FIXED, .fixed = mp, .block = 16};
-        ET_REQUIRE(et_obq_run(wp, rows, d, hp, &lsq, NULL, NULL, &err) == ET_OK);
+        ET_REQUIRE(et_obq_run(wp, rows, d, hp, d, &lsq, NULL, NULL, &err) == ET_OK);
         et_npy L = {0};
         ET_REQUIRE(load(c->name, "lsq", &L));
         const float *ref = L.data; /* rows x kept, kept columns in ascending order */
@@ -281,8 +292,8 @@ static void test_deterministic(void) {
     memcpy(a, w, (size_t)rows * d * sizeof *a);
     memcpy(b, w, (size_t)rows * d * sizeof *b);
     double ea, eb;
-    ET_CHECK(et_obq_run(a, rows, d, h, &cfg, NULL, &ea, &err) == ET_OK);
-    ET_CHECK(et_obq_run(b, rows, d, h, &cfg, pool, &eb, &err) == ET_OK);
+    ET_CHECK(et_obq_run(a, rows, d, h, d, &cfg, NULL, &ea, &err) == ET_OK);
+    ET_CHECK(et_obq_run(b, rows, d, h, d, &cfg, pool, &eb, &err) == ET_OK);
     ET_CHECK(memcmp(a, b, (size_t)rows * d * sizeof *a) == 0);
     ET_CHECK(ea == eb);
     int zeros = 0;

@@ -1,0 +1,324 @@
+/* calib_walk.c: the graph over the calibration set, one segment at a time (calib_walk.h).
+ *
+ * A segment [b, upto) becomes a graph of its own: a clone of g whose other nodes are dead, whose inputs are the
+ * boundary values it reads (graph inputs for the plan, in the graph's layout) and whose outputs are the values
+ * live at upto that it makes. The engine plans and runs it like any model, so every operator and kernel the
+ * engine has is available, and the layer inputs are exactly what the tuned model computes. */
+#include "tune/calib_walk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/plan.h"
+#include "util/mem.h"
+
+struct et_calib_walk {
+    const et_calib_set *calib;
+    int n_sets, threads;
+    int64_t cap;
+    int n_nodes, n_values;
+    int *last_use;  /* per value: the last live node that reads it, -1 for none */
+    int *producer;  /* per value: its live producer, -1 for inputs and constants */
+    /* the boundary */
+    int b;
+    int n_live;
+    int *live;      /* values live at b */
+    void **data;    /* n_sets x n_live buffers */
+    bool borrowed;  /* b == 0: data points into the calibration sets */
+    int64_t held, peak;
+};
+
+static int64_t value_bytes(const et_graph *g, int v) {
+    int64_t n = et_shape_numel(&g->values[v].shape);
+    return n > 0 ? n * (int64_t)et_dtype_size(g->values[v].dtype) : 0;
+}
+
+static void free_data(et_calib_walk *w) {
+    if (w->data && !w->borrowed)
+        for (int i = 0; i < w->n_sets * w->n_live; i++)
+            et_aligned_free(w->data[i]);
+    free(w->data);
+    free(w->live);
+    w->data = NULL;
+    w->live = NULL;
+    w->n_live = 0;
+    w->held = 0;
+}
+
+void et_calib_walk_free(et_calib_walk *w) {
+    if (!w)
+        return;
+    free_data(w);
+    free(w->last_use);
+    free(w->producer);
+    free(w);
+}
+
+int64_t et_calib_walk_held_bytes(const et_calib_walk *w) { return w->held; }
+int64_t et_calib_walk_peak_bytes(const et_calib_walk *w) { return w->peak; }
+
+et_status et_calib_walk_new(const et_graph *g, const et_calib_set *calib, int threads, int64_t cap_bytes,
+                            et_calib_walk **out, et_err *err) {
+    *out = NULL;
+    if (!calib || calib->n_sets < 1 || calib->n_inputs != g->n_inputs)
+        return et_fail(err, ET_E_INPUT, "recovery needs calibration inputs (--calib DIR of .npy files)");
+    et_calib_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+    w->calib = calib;
+    w->n_sets = calib->n_sets;
+    w->threads = threads > 0 ? threads : 1;
+    w->cap = cap_bytes;
+    w->n_nodes = g->n_nodes;
+    w->n_values = g->n_values;
+    w->last_use = malloc(((size_t)g->n_values + 1) * sizeof *w->last_use);
+    w->producer = malloc(((size_t)g->n_values + 1) * sizeof *w->producer);
+    w->live = malloc(((size_t)g->n_inputs + 1) * sizeof *w->live);
+    w->data = calloc((size_t)calib->n_sets * (size_t)(g->n_inputs + 1), sizeof *w->data);
+    if (!w->last_use || !w->producer || !w->live || !w->data) {
+        et_calib_walk_free(w);
+        return et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+    }
+    for (int v = 0; v < g->n_values; v++)
+        w->last_use[v] = -1, w->producer[v] = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const et_node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        for (int j = 0; j < n->n_inputs; j++)
+            if (n->inputs[j] >= 0)
+                w->last_use[n->inputs[j]] = i;
+        for (int j = 0; j < n->n_outputs; j++)
+            if (n->outputs[j] >= 0)
+                w->producer[n->outputs[j]] = i;
+    }
+    /* the first boundary: the graph inputs, read from the calibration sets in place */
+    w->b = 0;
+    w->borrowed = true;
+    w->n_live = g->n_inputs;
+    for (int i = 0; i < g->n_inputs; i++) {
+        int v = g->inputs[i];
+        w->live[i] = v;
+        for (int s = 0; s < w->n_sets; s++) {
+            const et_npy *x = &calib->sets[s * calib->n_inputs + i];
+            if (x->dtype != g->values[v].dtype || (int64_t)x->nbytes != value_bytes(g, v)) {
+                char a[96], b[96];
+                et_calib_walk_free(w);
+                return et_fail(err, ET_E_INPUT, "calibration input %d: %s %s, but the model's input '%s' is %s %s",
+                               s + 1, et_dtype_name(x->dtype), et_shape_str(&x->shape, a, sizeof a),
+                               g->values[v].name, et_dtype_name(g->values[v].dtype),
+                               et_shape_str(&g->values[v].shape, b, sizeof b));
+            }
+            w->data[s * g->n_inputs + i] = x->data;
+        }
+    }
+    *out = w;
+    return ET_OK;
+}
+
+static int index_in(const int *list, int n, int v) {
+    for (int i = 0; i < n; i++)
+        if (list[i] == v)
+            return i;
+    return -1;
+}
+
+/* The segment as a graph: nodes [b, upto) of g, reading seg_in, writing seg_out. NULL on out-of-memory. */
+static et_graph *segment_graph(const et_graph *g, int b, int upto, const int *seg_in, int n_in, const int *seg_out,
+                               int n_out) {
+    et_graph *sg = et_graph_clone(g);
+    if (!sg)
+        return NULL;
+    for (int i = 0; i < sg->n_nodes; i++)
+        if (i < b || i >= upto)
+            sg->nodes[i].dead = true;
+    for (int v = 0; v < sg->n_values; v++)
+        if (sg->values[v].kind == ET_VAL_INPUT && index_in(seg_in, n_in, v) < 0)
+            sg->values[v].kind = ET_VAL_INTERMEDIATE; /* an input this segment does not read */
+    free(sg->inputs);
+    free(sg->outputs);
+    sg->inputs = malloc(((size_t)n_in + 1) * sizeof *sg->inputs);
+    sg->outputs = malloc(((size_t)n_out + 1) * sizeof *sg->outputs);
+    if (!sg->inputs || !sg->outputs) {
+        et_graph_free(sg);
+        return NULL;
+    }
+    for (int i = 0; i < n_in; i++) {
+        sg->inputs[i] = seg_in[i];
+        sg->values[seg_in[i]].kind = ET_VAL_INPUT;
+    }
+    memcpy(sg->outputs, seg_out, (size_t)n_out * sizeof *sg->outputs);
+    sg->n_inputs = n_in;
+    sg->n_outputs = n_out;
+    et_graph_count_uses(sg);
+    /* drop the other nodes now: the planner's layout pass must not see them (it would give the segment's
+     * inputs channels-last twins made by nodes that never run) */
+    if (et_graph_compact(sg, NULL) != ET_OK) {
+        et_graph_free(sg);
+        return NULL;
+    }
+    return sg;
+}
+
+et_status et_calib_walk_to(et_calib_walk *w, const et_graph *g, int upto, const int *want, int n_want,
+                           et_calib_walk_fn fn, void *ctx, const volatile int *cancel, et_err *err) {
+    if (upto < w->b || upto > w->n_nodes || g->n_nodes != w->n_nodes || g->n_values < w->n_values)
+        return et_fail(err, ET_E_RUNTIME, "calibration walk: node %d is behind the boundary %d", upto, w->b);
+    int nv = w->n_values; /* values added since (a new bias) are constants: never live */
+    int *live = malloc(((size_t)nv + 1) * sizeof *live);    /* live at upto */
+    int *seg_in = malloc(((size_t)nv + 1) * sizeof *seg_in);
+    int *seg_out = malloc(((size_t)nv + 1) * sizeof *seg_out);
+    const et_tensor **vals = calloc((size_t)n_want + 1, sizeof *vals);
+    et_tensor *held_t = calloc((size_t)n_want + 1, sizeof *held_t);
+    int *out_of = malloc(((size_t)nv + 1) * sizeof *out_of); /* per value: its plan output index, or -1 */
+    void **next = NULL;
+    int n_live = 0, n_in = 0, n_out = 0;
+    int64_t live_bytes = 0;
+    et_graph *sg = NULL;
+    et_plan *plan = NULL;
+    et_status st = ET_OK;
+    if (!live || !seg_in || !seg_out || !vals || !held_t || !out_of) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+        goto done;
+    }
+    bool *in_seg_in = calloc((size_t)nv + 1, sizeof *in_seg_in);
+    if (!in_seg_in) {
+        st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+        goto done;
+    }
+    for (int v = 0; v < nv; v++) {
+        out_of[v] = -1;
+        const et_value *val = &g->values[v];
+        if (val->kind == ET_VAL_CONST)
+            continue;
+        bool made = val->kind == ET_VAL_INPUT || (w->producer[v] >= 0 && w->producer[v] < upto);
+        if (made && w->last_use[v] >= upto) {
+            live[n_live++] = v;
+            live_bytes += value_bytes(g, v);
+        }
+    }
+    bool any_node = false;
+    for (int i = w->b; i < upto; i++) {
+        const et_node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        any_node = true;
+        for (int j = 0; j < n->n_inputs; j++) {
+            int v = n->inputs[j];
+            if (v < 0 || v >= nv || g->values[v].kind == ET_VAL_CONST || in_seg_in[v])
+                continue;
+            if (w->producer[v] >= w->b && g->values[v].kind != ET_VAL_INPUT)
+                continue; /* made inside the segment */
+            if (index_in(w->live, w->n_live, v) < 0) {
+                free(in_seg_in);
+                st = et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not held at node %d", g->values[v].name,
+                             w->b);
+                goto done;
+            }
+            in_seg_in[v] = true;
+            seg_in[n_in++] = v;
+        }
+    }
+    free(in_seg_in);
+    for (int k = 0; k < n_live; k++) {
+        int v = live[k];
+        if (g->values[v].kind != ET_VAL_INPUT && w->producer[v] >= w->b) {
+            out_of[v] = n_out;
+            seg_out[n_out++] = v;
+        }
+    }
+    for (int k = 0; k < n_want; k++)
+        if (index_in(live, n_live, want[k]) < 0) {
+            st = et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not live at node %d", g->values[want[k]].name,
+                         upto);
+            goto done;
+        }
+    bool store = live_bytes * w->n_sets <= w->cap;
+    if (any_node && n_out > 0) {
+        if (!(sg = segment_graph(g, w->b, upto, seg_in, n_in, seg_out, n_out))) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+            goto done;
+        }
+        et_plan_options po = et_plan_options_default();
+        po.threads = w->threads;
+        if ((st = et_plan_create(sg, &po, &plan, err)) != ET_OK)
+            goto done;
+    }
+    if (store) {
+        next = calloc((size_t)w->n_sets * (size_t)(n_live + 1), sizeof *next);
+        if (!next) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+            goto done;
+        }
+    }
+    for (int s = 0; s < w->n_sets && st == ET_OK; s++) {
+        if (cancel && *cancel) {
+            st = et_fail(err, ET_E_CANCELLED, "cancelled");
+            break;
+        }
+        if (plan) {
+            for (int i = 0; i < n_in; i++) {
+                et_tensor *t = et_plan_input(plan, i);
+                int at = index_in(w->live, w->n_live, seg_in[i]);
+                memcpy(t->data, w->data[s * w->n_live + at], (size_t)value_bytes(g, seg_in[i]));
+            }
+            if ((st = et_plan_run(plan, cancel, err)) != ET_OK)
+                break;
+        }
+        for (int k = 0; k < n_want; k++) {
+            int v = want[k];
+            if (plan && out_of[v] >= 0) {
+                vals[k] = et_plan_output(plan, out_of[v]);
+            } else {
+                int at = index_in(w->live, w->n_live, v);
+                held_t[k] = (et_tensor){.dtype = g->values[v].dtype, .shape = g->values[v].shape,
+                                        .data = w->data[s * w->n_live + at]};
+                vals[k] = &held_t[k];
+            }
+        }
+        if (fn && (st = fn(ctx, s, vals, err)) != ET_OK)
+            break;
+        if (!store)
+            continue;
+        for (int k = 0; k < n_live; k++) {
+            int v = live[k];
+            size_t bytes = (size_t)value_bytes(g, v);
+            void *copy = et_aligned_alloc(bytes ? bytes : 1);
+            if (!copy) {
+                st = et_fail(err, ET_E_NOMEM, "out of memory holding calibration activations");
+                break;
+            }
+            const void *src;
+            if (plan && out_of[v] >= 0)
+                src = et_plan_output(plan, out_of[v])->data;
+            else
+                src = w->data[s * w->n_live + index_in(w->live, w->n_live, v)];
+            memcpy(copy, src, bytes);
+            next[s * n_live + k] = copy;
+        }
+    }
+    if (st == ET_OK && store) {
+        int64_t both = w->held + live_bytes * w->n_sets; /* the old and the new boundary, for a moment */
+        w->peak = both > w->peak ? both : w->peak;
+        free_data(w);
+        w->live = live;
+        live = NULL;
+        w->n_live = n_live;
+        w->data = next;
+        next = NULL;
+        w->borrowed = false;
+        w->b = upto;
+        w->held = live_bytes * w->n_sets;
+    }
+done:
+    if (next) {
+        for (int i = 0; i < w->n_sets * n_live; i++)
+            et_aligned_free(next[i]);
+        free(next);
+    }
+    et_plan_free(plan);
+    et_graph_free(sg);
+    free(live), free(seg_in), free(seg_out), free(vals), free(held_t), free(out_of);
+    return st;
+}
