@@ -5,7 +5,7 @@
  *   wide problems:   At is packed as the B of the GEMM kernels, and each tile of mr rows of H is
  *                    At[tile] * At^T over the chunk, from the tile's diagonal on (H is symmetric), added into
  *                    the double H; tiles run on the pool
- *   narrow problems: the d(d+1)/2 dot products directly, eight partial sums each, one group per task
+ *   grouped layers:  the same per group, whole groups per task (a depthwise layer: one 9 x 9 H per channel)
  * The order of every sum is fixed by the chunking, which does not depend on the thread count. */
 #include "tune/hessian.h"
 
@@ -19,7 +19,7 @@
 #include "tune/tgemm.h"
 #include "util/mem.h"
 
-enum { NARROW_D = 16, CHUNK_FLOATS = 1 << 21 };
+enum { CHUNK_FLOATS = 1 << 21 };
 
 static const int64_t MAX_HESS_BYTES = (int64_t)3 << 30; /* beyond this a layer is not compensated */
 
@@ -138,23 +138,41 @@ static int64_t in_size(const et_hess *hs) { return hs->in[0] * hs->in[1] * hs->i
 
 /* Feature row f (input channel f / ksize of the group, kernel element f % ksize) of a convolution over output
  * positions [p0, p0 + n): the input value each position reads there, 0 in the padding. plane points at the
- * group's first input channel. */
+ * group's first input channel. Walks whole output rows: the bounds are worked out once per row, and a row of a
+ * stride-1 convolution is one copy. */
 static void conv_row(const et_hess *hs, const float *plane, int64_t f, int64_t p0, int64_t n, float *row) {
     int64_t ci = f / hs->ksize, kk = f % hs->ksize;
     int64_t k2 = kk % hs->k[2], k1 = (kk / hs->k[2]) % hs->k[1], k0 = kk / (hs->k[2] * hs->k[1]);
     const float *src = plane + ci * in_size(hs);
-    int64_t o2 = p0 % hs->out[2], o1 = (p0 / hs->out[2]) % hs->out[1], o0 = p0 / (hs->out[2] * hs->out[1]);
-    for (int64_t p = 0; p < n; p++) {
+    int64_t o2_step = hs->stride[2], off2 = k2 * hs->dil[2] - hs->pad0[2];
+    /* output columns whose input column is inside: [c_lo, c_hi) */
+    int64_t c_lo = off2 >= 0 ? 0 : (-off2 + o2_step - 1) / o2_step;
+    int64_t c_hi = hs->in[2] - off2 <= 0 ? 0 : (hs->in[2] - off2 + o2_step - 1) / o2_step;
+    c_hi = c_hi < hs->out[2] ? c_hi : hs->out[2];
+    for (int64_t p = p0; p < p0 + n;) {
+        int64_t o2 = p % hs->out[2], o1 = (p / hs->out[2]) % hs->out[1], o0 = p / (hs->out[2] * hs->out[1]);
+        int64_t len = hs->out[2] - o2 < p0 + n - p ? hs->out[2] - o2 : p0 + n - p;
+        float *dst = row + (p - p0);
         int64_t i0 = o0 * hs->stride[0] - hs->pad0[0] + k0 * hs->dil[0];
         int64_t i1 = o1 * hs->stride[1] - hs->pad0[1] + k1 * hs->dil[1];
-        int64_t i2 = o2 * hs->stride[2] - hs->pad0[2] + k2 * hs->dil[2];
-        bool in = i0 >= 0 && i0 < hs->in[0] && i1 >= 0 && i1 < hs->in[1] && i2 >= 0 && i2 < hs->in[2];
-        row[p] = in ? src[(i0 * hs->in[1] + i1) * hs->in[2] + i2] : 0.0f;
-        if (++o2 == hs->out[2]) {
-            o2 = 0;
-            if (++o1 == hs->out[1])
-                o1 = 0, o0++;
+        if (i0 < 0 || i0 >= hs->in[0] || i1 < 0 || i1 >= hs->in[1]) {
+            memset(dst, 0, (size_t)len * sizeof *dst);
+        } else {
+            const float *line = src + (i0 * hs->in[1] + i1) * hs->in[2];
+            for (int64_t t = 0; t < len; t++) {
+                int64_t oc = o2 + t;
+                if (oc < c_lo || oc >= c_hi) {
+                    dst[t] = 0.0f;
+                } else if (o2_step == 1) { /* the inside run of this row at once */
+                    int64_t run = (c_hi < o2 + len ? c_hi : o2 + len) - oc;
+                    memcpy(dst + t, line + oc + off2, (size_t)run * sizeof *dst);
+                    t += run - 1;
+                } else {
+                    dst[t] = line[oc * o2_step + off2];
+                }
+            }
         }
+        p += len;
     }
 }
 
@@ -180,101 +198,72 @@ static double row_sum(const float *x, int64_t n) {
     return s;
 }
 
-static double dot(const float *x, const float *y, int64_t n) {
-    float s8[8] = {0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int q = 0; q < 8; q++)
-            s8[q] += x[i + q] * y[i + q];
-    double s = 0;
-    for (int q = 0; q < 8; q++)
-        s += s8[q];
-    for (; i < n; i++)
-        s += (double)x[i] * y[i];
-    return s;
+/* Scratch of one worker: a chunk's feature rows, their packed transpose, a tile of products. */
+typedef struct scratch {
+    float *at, *packed, *c;
+} scratch;
+
+static void scratch_free(scratch *S) {
+    et_aligned_free(S->at);
+    et_aligned_free(S->packed);
+    free(S->c);
+    memset(S, 0, sizeof *S);
 }
 
-typedef struct acc_job {
+static bool scratch_alloc(scratch *S, const et_f32_gemm_config *gc, int64_t d, int64_t chunk, bool rows) {
+    memset(S, 0, sizeof *S);
+    S->at = rows ? et_aligned_alloc((size_t)(d * chunk) * sizeof *S->at) : NULL;
+    S->packed = et_aligned_alloc(et_tgemm_packed_floats(gc, (size_t)d, (size_t)chunk) * sizeof *S->packed);
+    S->c = malloc((size_t)((int64_t)gc->mr * d) * sizeof *S->c);
+    if ((rows && !S->at) || !S->packed || !S->c) {
+        scratch_free(S);
+        return false;
+    }
+    return true;
+}
+
+/* One chunk [p0, p0 + np) of one group's rows: the feature rows (at, lda), where to build them, and what to
+ * add them to. */
+typedef struct chunk_job {
     et_hess *hs;
-    const float *x;      /* this tensor (one batch item for a convolution) */
-    const float *at;     /* the chunk's feature rows (wide problems) */
-    int64_t lda, p0, np; /* row stride of at; the chunk's positions */
-    int64_t group;
-    const float *packed;
-    float *at_buf;       /* where feature rows are built */
+    const float *x;      /* the tensor (one batch item of a convolution) */
+    int64_t group, p0, np;
+    const float *at;     /* feature rows (built into build, or read in place) */
+    float *build;        /* NULL: in place */
+    int64_t lda;
+    float *packed;
     const et_f32_gemm_config *gc;
-    atomic_int *failed;  /* set by a task that could not get its scratch */
-} acc_job;
+    atomic_int *failed;
+} chunk_job;
 
-/* Narrow problems: groups [b, e), all positions, dot products. */
-static void narrow_task(void *ctx, size_t b, size_t e) {
-    const acc_job *J = ctx;
-    et_hess *hs = J->hs;
-    int64_t d = hs->d, P = hs->conv ? out_positions(hs) : hs->batch;
-    int64_t chunk = P < 4096 ? P : 4096;
-    float *rows = malloc((size_t)(d * chunk) * sizeof *rows);
-    if (!rows) {
-        atomic_store(J->failed, 1);
-        return;
-    }
-    for (size_t g = b; g < e; g++) {
-        double *h = hs->h + (int64_t)g * d * d, *sum = hs->sum + (int64_t)g * d;
-        for (int64_t p0 = 0; p0 < P; p0 += chunk) {
-            int64_t n = P - p0 < chunk ? P - p0 : chunk;
-            for (int64_t f = 0; f < d; f++) {
-                if (hs->conv)
-                    conv_row(hs, J->x + (int64_t)g * hs->cg * in_size(hs), f, p0, n, rows + f * chunk);
-                else
-                    for (int64_t p = 0; p < n; p++)
-                        rows[f * chunk + p] = J->x[(p0 + p) * hs->row_len + (int64_t)g * d + f];
-            }
-            for (int64_t i = 0; i < d; i++) {
-                sum[i] += row_sum(rows + i * chunk, n);
-                for (int64_t j = i; j < d; j++)
-                    h[i * d + j] += dot(rows + i * chunk, rows + j * chunk, n);
-            }
-        }
-    }
-    free(rows);
-}
-
-/* Wide problems: feature rows [b, e) of the chunk into at_buf, and their sums. */
-static void rows_task(void *ctx, size_t b, size_t e) {
-    const acc_job *J = ctx;
+/* Feature rows [b, e) of the chunk (built when not in place) and their sums. */
+static void rows_part(const chunk_job *J, size_t b, size_t e) {
     et_hess *hs = J->hs;
     for (size_t f = b; f < e; f++) {
-        float *row = J->at_buf + (int64_t)f * J->lda;
-        if (J->at_buf) {
+        if (J->build) {
+            float *row = J->build + (int64_t)f * J->lda;
             if (hs->conv)
                 conv_row(hs, J->x + J->group * hs->cg * in_size(hs), (int64_t)f, J->p0, J->np, row);
             else
                 for (int64_t p = 0; p < J->np; p++)
                     row[p] = J->x[(J->p0 + p) * hs->row_len + J->group * hs->d + (int64_t)f];
         }
-        const float *r = J->at + (int64_t)f * J->lda;
-        hs->sum[J->group * hs->d + (int64_t)f] += row_sum(r, J->np);
+        hs->sum[J->group * hs->d + (int64_t)f] += row_sum(J->at + (int64_t)f * J->lda, J->np);
     }
 }
 
-/* Wide problems: packs panels [b, e) of At^T. */
-static void pack_task(void *ctx, size_t b, size_t e) {
-    const acc_job *J = ctx;
+/* Panels [b, e) of the feature rows' transpose, packed as the GEMM's B. */
+static void pack_part(const chunk_job *J, size_t b, size_t e) {
     size_t nr = J->gc->nr, d = (size_t)J->hs->d;
     size_t n0 = b * nr, n1 = e * nr < d ? e * nr : d;
     et_f32_gemm_pack(nr, n1 - n0, (size_t)J->np, J->at + n0 * (size_t)J->lda, (size_t)J->lda, 1, NULL,
-                     (float *)J->packed + n0 * (size_t)(J->np + 1));
+                     J->packed + n0 * (size_t)(J->np + 1));
 }
 
-/* Wide problems: tiles [b, e) of mr rows of H, from their diagonal on. */
-static void gemm_task(void *ctx, size_t b, size_t e) {
-    const acc_job *J = ctx;
+/* Tiles [b, e) of mr rows of H, from their diagonal on, added into the double H. c: mr x d floats. */
+static void gemm_part(const chunk_job *J, size_t b, size_t e, float *c) {
     et_hess *hs = J->hs;
     int64_t d = hs->d, mr = (int64_t)J->gc->mr, nr = (int64_t)J->gc->nr;
-    float *c = malloc((size_t)(mr * d) * sizeof *c);
-    if (!c) {
-        atomic_store(J->failed, 1);
-        return;
-    }
     double *h = hs->h + J->group * d * d;
     for (size_t t = b; t < e; t++) {
         int64_t i0 = (int64_t)t * mr, rows = d - i0 < mr ? d - i0 : mr;
@@ -288,6 +277,18 @@ static void gemm_task(void *ctx, size_t b, size_t e) {
                 hr[j] += cr[j - j0];
         }
     }
+}
+
+static void rows_task(void *ctx, size_t b, size_t e) { rows_part(ctx, b, e); }
+static void pack_task(void *ctx, size_t b, size_t e) { pack_part(ctx, b, e); }
+static void gemm_task(void *ctx, size_t b, size_t e) {
+    const chunk_job *J = ctx;
+    float *c = malloc((size_t)((int64_t)J->gc->mr * J->hs->d) * sizeof *c);
+    if (!c) {
+        atomic_store(J->failed, 1);
+        return;
+    }
+    gemm_part(J, b, e, c);
     free(c);
 }
 
@@ -298,6 +299,44 @@ static void par(et_threadpool *pool, size_t n, size_t chunk, et_task_fn fn, void
         et_threadpool_parallel_for_chunked(pool, n, chunk, fn, ctx);
     else
         fn(ctx, 0, n);
+}
+
+static int64_t chunk_rows(const et_hess *hs, int64_t P) {
+    int64_t chunk = CHUNK_FLOATS / hs->d;
+    chunk = chunk < 64 ? 64 : chunk > 1024 ? 1024 : chunk;
+    return chunk < P ? chunk : P;
+}
+
+/* Several groups (grouped convolutions, per-channel blocks): whole groups per task, each task with its own
+ * scratch and everything inside it serial. */
+typedef struct groups_job {
+    et_hess *hs;
+    const float *x;
+    const et_f32_gemm_config *gc;
+    atomic_int *failed;
+} groups_job;
+
+static void groups_task(void *ctx, size_t b, size_t e) {
+    const groups_job *G = ctx;
+    et_hess *hs = G->hs;
+    int64_t P = hs->conv ? out_positions(hs) : hs->batch, chunk = chunk_rows(hs, P);
+    scratch S;
+    if (!scratch_alloc(&S, G->gc, hs->d, chunk, true)) {
+        atomic_store(G->failed, 1);
+        return;
+    }
+    size_t tiles = (size_t)((hs->d + (int64_t)G->gc->mr - 1) / (int64_t)G->gc->mr);
+    size_t panels = (size_t)((hs->d + (int64_t)G->gc->nr - 1) / (int64_t)G->gc->nr);
+    for (size_t g = b; g < e; g++)
+        for (int64_t p0 = 0; p0 < P; p0 += chunk) {
+            int64_t np = P - p0 < chunk ? P - p0 : chunk;
+            chunk_job J = {.hs = hs, .x = G->x, .group = (int64_t)g, .p0 = p0, .np = np, .at = S.at, .build = S.at,
+                           .lda = np, .packed = S.packed, .gc = G->gc, .failed = G->failed};
+            rows_part(&J, 0, (size_t)hs->d);
+            pack_part(&J, 0, panels);
+            gemm_part(&J, 0, tiles, S.c);
+        }
+    scratch_free(&S);
 }
 
 static bool all_finite(const float *x, int64_t n) {
@@ -325,41 +364,34 @@ et_status et_hess_add(et_hess *hs, const float *x, et_threadpool *pool, et_err *
     for (int64_t it = 0; it < items && !atomic_load(&failed); it++) {
         const float *xi = x + it * per_item;
         hs->rows += P;
-        if (d <= NARROW_D) {
-            acc_job J = {.hs = hs, .x = xi, .failed = &failed};
-            par(pool, (size_t)hs->groups, 1, narrow_task, &J);
+        if (hs->groups > 1) {
+            groups_job G = {.hs = hs, .x = xi, .gc = gc, .failed = &failed};
+            int64_t per_task = (hs->groups + 15) / 16; /* a few tasks per thread */
+            par(pool, (size_t)hs->groups, (size_t)(per_task > 0 ? per_task : 1), groups_task, &G);
             continue;
         }
-        int64_t chunk = CHUNK_FLOATS / d;
-        chunk = chunk < 64 ? 64 : chunk > 1024 ? 1024 : chunk;
-        chunk = chunk < P ? chunk : P;
+        int64_t chunk = chunk_rows(hs, P);
         bool in_place = hs->conv && pointwise(hs);
-        float *at_buf = in_place ? NULL : et_aligned_alloc((size_t)(d * chunk) * sizeof *at_buf);
-        float *packed = et_aligned_alloc(et_tgemm_packed_floats(gc, (size_t)d, (size_t)chunk) * sizeof *packed);
-        if ((!in_place && !at_buf) || !packed) {
-            et_aligned_free(at_buf);
-            et_aligned_free(packed);
+        scratch S;
+        if (!scratch_alloc(&S, gc, d, chunk, !in_place))
             return et_fail(err, ET_E_NOMEM, "out of memory accumulating a Hessian (%lld inputs per output)",
                            (long long)d);
-        }
-        for (int64_t g = 0; g < hs->groups; g++)
-            for (int64_t p0 = 0; p0 < P; p0 += chunk) {
-                int64_t np = P - p0 < chunk ? P - p0 : chunk;
-                acc_job J = {.hs = hs, .x = xi, .p0 = p0, .np = np, .group = g, .packed = packed, .gc = gc,
+        for (int64_t p0 = 0; p0 < P; p0 += chunk) {
+            int64_t np = P - p0 < chunk ? P - p0 : chunk;
+            chunk_job J = {.hs = hs, .x = xi, .group = 0, .p0 = p0, .np = np, .packed = S.packed, .gc = gc,
                            .failed = &failed};
-                if (in_place) {
-                    J.at = xi + g * hs->cg * in_size(hs) + p0;
-                    J.lda = in_size(hs);
-                } else {
-                    J.at = J.at_buf = at_buf;
-                    J.lda = np;
-                }
-                par(pool, (size_t)d, 16, rows_task, &J);
-                par(pool, (size_t)((d + (int64_t)gc->nr - 1) / (int64_t)gc->nr), 4, pack_task, &J);
-                par(pool, (size_t)((d + (int64_t)gc->mr - 1) / (int64_t)gc->mr), 2, gemm_task, &J);
+            if (in_place) {
+                J.at = xi + p0;
+                J.lda = in_size(hs);
+            } else {
+                J.at = J.build = S.at;
+                J.lda = np;
             }
-        et_aligned_free(at_buf);
-        et_aligned_free(packed);
+            par(pool, (size_t)d, 16, rows_task, &J);
+            par(pool, (size_t)((d + (int64_t)gc->nr - 1) / (int64_t)gc->nr), 4, pack_task, &J);
+            par(pool, (size_t)((d + (int64_t)gc->mr - 1) / (int64_t)gc->mr), 2, gemm_task, &J);
+        }
+        scratch_free(&S);
     }
     if (atomic_load(&failed))
         return et_fail(err, ET_E_NOMEM, "out of memory accumulating a Hessian (%lld inputs per output)", (long long)d);

@@ -49,7 +49,7 @@ typedef struct rec {
     et_calib_walk *walk;
     const bool *quantize;
     et_hess hs;
-    double t0_ms, work_total, work_done;
+    double t0_ms, work_total, work_done, hess_ms;
     int done, total;
     bool matmul_noted;
     et_recover_blob *blob; /* what the cache keeps: every layer's new weights, scales and bias */
@@ -67,7 +67,9 @@ static et_status add_input(void *ctx, int set, const et_tensor *const *vals, et_
     const et_tensor *t = vals[0];
     if (t->dtype != ET_DT_F32)
         return et_fail(err, ET_E_UNSUPPORTED, "recovery needs float32 layer inputs");
+    double t0 = now_ms();
     et_status st = et_hess_add(&R->hs, t->data, R->pool, err);
+    R->hess_ms += now_ms() - t0;
     if (st == ET_E_INPUT)
         et_fail(err, ET_E_INPUT, "%s: calibration input %d makes NaN or infinite values in the model", R->calib->source,
                 set + 1);
@@ -327,10 +329,13 @@ static et_status recover_layer(rec *R, int l) {
         et_hess_free(&R->hs);
         return et_fail(c->err, ET_E_UNSUPPORTED, "%s: unexpected weight layout for recovery", node->name);
     }
+    double t_walk = now_ms();
     if ((st = et_calib_walk_to(R->walk, g, L->node, &x, 1, add_input, R, c->opt->cancel, c->err)) != ET_OK) {
         et_hess_free(&R->hs);
         return st;
     }
+    t_walk = now_ms() - t_walk;
+    double t_solve = now_ms();
     et_hess_finish(&R->hs);
     int64_t held = et_calib_walk_held_bytes(R->walk) +
                    R->hs.groups * (R->hs.d * R->hs.d + R->hs.d) * (int64_t)sizeof(double) + 6 * n * (int64_t)sizeof(float);
@@ -465,9 +470,10 @@ static et_status recover_layer(rec *R, int l) {
     if (node->op != ET_OP_MATMUL)
         after -= bias_gain;
     if (getenv("ET_RECOVER_DEBUG"))
-        fprintf(stderr, "%s: rows %lld d %lld groups %lld energy %.4g before %.4g after %.4g gain %.4g delta0 %.4g sum0 %.4g\n",
-                node->name, (long long)R->hs.rows, (long long)per, (long long)groups, energy, before, after, bias_gain,
-                delta[0], R->hs.sum[0]);
+        fprintf(stderr, "%8.0f ms %s: walk %.0f ms (hess %.0f) solve %.0f ms; rows %lld d %lld groups %lld rows/g %lld before %.4g after %.4g (rel)\n",
+                now_ms() - R->t0_ms, node->name, t_walk, R->hess_ms, now_ms() - t_solve, (long long)R->hs.rows, (long long)per, (long long)groups,
+                (long long)rows, before / energy, after / energy);
+    R->hess_ms = 0;
     after = after > 0.0 ? after : 0.0;
     float *w = et_tune_writable(c, L->weight);
     if (!w) {
