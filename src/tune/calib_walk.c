@@ -161,41 +161,63 @@ static et_graph *segment_graph(const et_graph *g, int b, int upto, const int *se
     return sg;
 }
 
-et_status et_calib_walk_to(et_calib_walk *w, const et_graph *g, int upto, const int *want, int n_want,
-                           et_calib_walk_fn fn, void *ctx, const volatile int *cancel, et_err *err) {
+/* One segment of one walk, being run over the sets. */
+typedef struct seg {
+    et_calib_walk *w;
+    const et_graph *g;
+    int upto, n_want;
+    const int *want;
+    int *live, *seg_in, *seg_out, *out_of; /* out_of: per value, its plan output index or -1 */
+    int n_live, n_in, n_out;
+    int64_t live_bytes;
+    bool store;
+    et_graph *sg;
+    et_plan *plan;
+    void **next;            /* the new boundary's values, per set */
+    const et_tensor **vals; /* the wanted values of the current set */
+    et_tensor *held_t;
+} seg;
+
+static void seg_free(seg *S) {
+    if (S->next) {
+        for (int i = 0; i < S->w->n_sets * S->n_live; i++)
+            et_aligned_free(S->next[i]);
+        free(S->next);
+    }
+    et_plan_free(S->plan);
+    et_graph_free(S->sg);
+    free(S->live), free(S->seg_in), free(S->seg_out), free(S->vals), free(S->held_t), free(S->out_of);
+    memset(S, 0, sizeof *S);
+}
+
+/* Works out the segment [boundary, upto) and plans it. */
+static et_status seg_begin(seg *S, et_calib_walk *w, const et_graph *g, int upto, const int *want, int n_want,
+                           et_err *err) {
+    memset(S, 0, sizeof *S);
+    S->w = w, S->g = g, S->upto = upto, S->want = want, S->n_want = n_want;
     if (upto < w->b || upto > w->n_nodes || g->n_nodes != w->n_nodes || g->n_values < w->n_values)
         return et_fail(err, ET_E_RUNTIME, "calibration walk: node %d is behind the boundary %d", upto, w->b);
     int nv = w->n_values; /* values added since (a new bias) are constants: never live */
-    int *live = malloc(((size_t)nv + 1) * sizeof *live);    /* live at upto */
-    int *seg_in = malloc(((size_t)nv + 1) * sizeof *seg_in);
-    int *seg_out = malloc(((size_t)nv + 1) * sizeof *seg_out);
-    const et_tensor **vals = calloc((size_t)n_want + 1, sizeof *vals);
-    et_tensor *held_t = calloc((size_t)n_want + 1, sizeof *held_t);
-    int *out_of = malloc(((size_t)nv + 1) * sizeof *out_of); /* per value: its plan output index, or -1 */
-    void **next = NULL;
-    int n_live = 0, n_in = 0, n_out = 0;
-    int64_t live_bytes = 0;
-    et_graph *sg = NULL;
-    et_plan *plan = NULL;
-    et_status st = ET_OK;
-    if (!live || !seg_in || !seg_out || !vals || !held_t || !out_of) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
-        goto done;
-    }
+    S->live = malloc(((size_t)nv + 1) * sizeof *S->live);
+    S->seg_in = malloc(((size_t)nv + 1) * sizeof *S->seg_in);
+    S->seg_out = malloc(((size_t)nv + 1) * sizeof *S->seg_out);
+    S->vals = calloc((size_t)n_want + 1, sizeof *S->vals);
+    S->held_t = calloc((size_t)n_want + 1, sizeof *S->held_t);
+    S->out_of = malloc(((size_t)nv + 1) * sizeof *S->out_of);
     bool *in_seg_in = calloc((size_t)nv + 1, sizeof *in_seg_in);
-    if (!in_seg_in) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
-        goto done;
+    if (!S->live || !S->seg_in || !S->seg_out || !S->vals || !S->held_t || !S->out_of || !in_seg_in) {
+        free(in_seg_in);
+        return et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
     }
     for (int v = 0; v < nv; v++) {
-        out_of[v] = -1;
+        S->out_of[v] = -1;
         const et_value *val = &g->values[v];
         if (val->kind == ET_VAL_CONST)
             continue;
         bool made = val->kind == ET_VAL_INPUT || (w->producer[v] >= 0 && w->producer[v] < upto);
         if (made && w->last_use[v] >= upto) {
-            live[n_live++] = v;
-            live_bytes += value_bytes(g, v);
+            S->live[S->n_live++] = v;
+            S->live_bytes += value_bytes(g, v);
         }
     }
     bool any_node = false;
@@ -212,113 +234,152 @@ et_status et_calib_walk_to(et_calib_walk *w, const et_graph *g, int upto, const 
                 continue; /* made inside the segment */
             if (index_in(w->live, w->n_live, v) < 0) {
                 free(in_seg_in);
-                st = et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not held at node %d", g->values[v].name,
-                             w->b);
-                goto done;
+                return et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not held at node %d", g->values[v].name,
+                               w->b);
             }
             in_seg_in[v] = true;
-            seg_in[n_in++] = v;
+            S->seg_in[S->n_in++] = v;
         }
     }
     free(in_seg_in);
-    for (int k = 0; k < n_live; k++) {
-        int v = live[k];
+    for (int k = 0; k < S->n_live; k++) {
+        int v = S->live[k];
         if (g->values[v].kind != ET_VAL_INPUT && w->producer[v] >= w->b) {
-            out_of[v] = n_out;
-            seg_out[n_out++] = v;
+            S->out_of[v] = S->n_out;
+            S->seg_out[S->n_out++] = v;
         }
     }
     for (int k = 0; k < n_want; k++)
-        if (index_in(live, n_live, want[k]) < 0) {
-            st = et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not live at node %d", g->values[want[k]].name,
-                         upto);
-            goto done;
-        }
-    bool store = live_bytes * w->n_sets <= w->cap;
-    if (any_node && n_out > 0) {
-        if (!(sg = segment_graph(g, w->b, upto, seg_in, n_in, seg_out, n_out))) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
-            goto done;
-        }
+        if (index_in(S->live, S->n_live, want[k]) < 0)
+            return et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not live at node %d",
+                           g->values[want[k]].name, upto);
+    S->store = S->live_bytes * w->n_sets <= w->cap;
+    if (any_node && S->n_out > 0) {
+        if (!(S->sg = segment_graph(g, w->b, upto, S->seg_in, S->n_in, S->seg_out, S->n_out)))
+            return et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
         et_plan_options po = et_plan_options_default();
         po.threads = w->threads;
-        if ((st = et_plan_create(sg, &po, &plan, err)) != ET_OK)
-            goto done;
+        et_status st = et_plan_create(S->sg, &po, &S->plan, err);
+        if (st != ET_OK)
+            return st;
     }
-    if (store) {
-        next = calloc((size_t)w->n_sets * (size_t)(n_live + 1), sizeof *next);
-        if (!next) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
-            goto done;
+    if (S->store && !(S->next = calloc((size_t)w->n_sets * (size_t)(S->n_live + 1), sizeof *S->next)))
+        return et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
+    return ET_OK;
+}
+
+/* Runs set s and points vals at the wanted values. */
+static et_status seg_run(seg *S, int s, const volatile int *cancel, et_err *err) {
+    et_calib_walk *w = S->w;
+    if (S->plan) {
+        for (int i = 0; i < S->n_in; i++) {
+            et_tensor *t = et_plan_input(S->plan, i);
+            int at = index_in(w->live, w->n_live, S->seg_in[i]);
+            memcpy(t->data, w->data[s * w->n_live + at], (size_t)value_bytes(S->g, S->seg_in[i]));
         }
+        et_status st = et_plan_run(S->plan, cancel, err);
+        if (st != ET_OK)
+            return st;
+    }
+    for (int k = 0; k < S->n_want; k++) {
+        int v = S->want[k];
+        if (S->plan && S->out_of[v] >= 0) {
+            S->vals[k] = et_plan_output(S->plan, S->out_of[v]);
+        } else {
+            int at = index_in(w->live, w->n_live, v);
+            S->held_t[k] = (et_tensor){.dtype = S->g->values[v].dtype, .shape = S->g->values[v].shape,
+                                       .data = w->data[s * w->n_live + at]};
+            S->vals[k] = &S->held_t[k];
+        }
+    }
+    return ET_OK;
+}
+
+/* Keeps set s's values live at upto for the new boundary (when it is stored). */
+static et_status seg_keep(seg *S, int s, et_err *err) {
+    if (!S->store)
+        return ET_OK;
+    et_calib_walk *w = S->w;
+    for (int k = 0; k < S->n_live; k++) {
+        int v = S->live[k];
+        size_t bytes = (size_t)value_bytes(S->g, v);
+        void *copy = et_aligned_alloc(bytes ? bytes : 1);
+        if (!copy)
+            return et_fail(err, ET_E_NOMEM, "out of memory holding calibration activations");
+        const void *src;
+        if (S->plan && S->out_of[v] >= 0)
+            src = et_plan_output(S->plan, S->out_of[v])->data;
+        else
+            src = w->data[s * w->n_live + index_in(w->live, w->n_live, v)];
+        memcpy(copy, src, bytes);
+        S->next[s * S->n_live + k] = copy;
+    }
+    return ET_OK;
+}
+
+/* Makes upto the boundary (when ok and stored), and frees the segment. */
+static void seg_end(seg *S, bool ok) {
+    et_calib_walk *w = S->w;
+    if (ok && S->store && w) {
+        int64_t both = w->held + S->live_bytes * w->n_sets; /* the old and the new boundary, for a moment */
+        w->peak = both > w->peak ? both : w->peak;
+        free_data(w);
+        w->live = S->live;
+        S->live = NULL;
+        w->n_live = S->n_live;
+        w->data = S->next;
+        S->next = NULL;
+        w->borrowed = false;
+        w->b = S->upto;
+        w->held = S->live_bytes * w->n_sets;
+    }
+    seg_free(S);
+}
+
+et_status et_calib_walk_to_pair(et_calib_walk *w, const et_graph *g, et_calib_walk *ref, const et_graph *ref_g,
+                                int upto, const int *want, int n_want, et_calib_walk_pair_fn fn, void *ctx,
+                                const volatile int *cancel, et_err *err) {
+    seg a, b;
+    memset(&b, 0, sizeof b);
+    et_status st = seg_begin(&a, w, g, upto, want, n_want, err);
+    if (st == ET_OK && ref) {
+        if (ref->n_sets != w->n_sets)
+            st = et_fail(err, ET_E_RUNTIME, "calibration walks over different sets");
+        else
+            st = seg_begin(&b, ref, ref_g, upto, want, n_want, err);
     }
     for (int s = 0; s < w->n_sets && st == ET_OK; s++) {
         if (cancel && *cancel) {
             st = et_fail(err, ET_E_CANCELLED, "cancelled");
             break;
         }
-        if (plan) {
-            for (int i = 0; i < n_in; i++) {
-                et_tensor *t = et_plan_input(plan, i);
-                int at = index_in(w->live, w->n_live, seg_in[i]);
-                memcpy(t->data, w->data[s * w->n_live + at], (size_t)value_bytes(g, seg_in[i]));
-            }
-            if ((st = et_plan_run(plan, cancel, err)) != ET_OK)
-                break;
-        }
-        for (int k = 0; k < n_want; k++) {
-            int v = want[k];
-            if (plan && out_of[v] >= 0) {
-                vals[k] = et_plan_output(plan, out_of[v]);
-            } else {
-                int at = index_in(w->live, w->n_live, v);
-                held_t[k] = (et_tensor){.dtype = g->values[v].dtype, .shape = g->values[v].shape,
-                                        .data = w->data[s * w->n_live + at]};
-                vals[k] = &held_t[k];
-            }
-        }
-        if (fn && (st = fn(ctx, s, vals, err)) != ET_OK)
+        if ((st = seg_run(&a, s, cancel, err)) != ET_OK || (ref && (st = seg_run(&b, s, cancel, err)) != ET_OK))
             break;
-        if (!store)
-            continue;
-        for (int k = 0; k < n_live; k++) {
-            int v = live[k];
-            size_t bytes = (size_t)value_bytes(g, v);
-            void *copy = et_aligned_alloc(bytes ? bytes : 1);
-            if (!copy) {
-                st = et_fail(err, ET_E_NOMEM, "out of memory holding calibration activations");
-                break;
-            }
-            const void *src;
-            if (plan && out_of[v] >= 0)
-                src = et_plan_output(plan, out_of[v])->data;
-            else
-                src = w->data[s * w->n_live + index_in(w->live, w->n_live, v)];
-            memcpy(copy, src, bytes);
-            next[s * n_live + k] = copy;
-        }
+        if (fn && (st = fn(ctx, s, a.vals, ref ? b.vals : NULL, err)) != ET_OK)
+            break;
+        if ((st = seg_keep(&a, s, err)) != ET_OK || (ref && (st = seg_keep(&b, s, err)) != ET_OK))
+            break;
     }
-    if (st == ET_OK && store) {
-        int64_t both = w->held + live_bytes * w->n_sets; /* the old and the new boundary, for a moment */
-        w->peak = both > w->peak ? both : w->peak;
-        free_data(w);
-        w->live = live;
-        live = NULL;
-        w->n_live = n_live;
-        w->data = next;
-        next = NULL;
-        w->borrowed = false;
-        w->b = upto;
-        w->held = live_bytes * w->n_sets;
-    }
-done:
-    if (next) {
-        for (int i = 0; i < w->n_sets * n_live; i++)
-            et_aligned_free(next[i]);
-        free(next);
-    }
-    et_plan_free(plan);
-    et_graph_free(sg);
-    free(live), free(seg_in), free(seg_out), free(vals), free(held_t), free(out_of);
+    seg_end(&a, st == ET_OK);
+    if (ref)
+        seg_end(&b, st == ET_OK);
     return st;
+}
+
+typedef struct single_ctx {
+    et_calib_walk_fn fn;
+    void *ctx;
+} single_ctx;
+
+static et_status single(void *ctx, int set, const et_tensor *const *vals, const et_tensor *const *ref_vals,
+                        et_err *err) {
+    (void)ref_vals;
+    const single_ctx *c = ctx;
+    return c->fn ? c->fn(c->ctx, set, vals, err) : ET_OK;
+}
+
+et_status et_calib_walk_to(et_calib_walk *w, const et_graph *g, int upto, const int *want, int n_want,
+                           et_calib_walk_fn fn, void *ctx, const volatile int *cancel, et_err *err) {
+    single_ctx c = {fn, ctx};
+    return et_calib_walk_to_pair(w, g, NULL, NULL, upto, want, n_want, single, &c, cancel, err);
 }

@@ -36,6 +36,14 @@ void et_calib_walk_free(et_calib_walk *w);
 et_status et_calib_walk_to(et_calib_walk *w, const et_graph *g, int upto, const int *want, int n_want,
                            et_calib_walk_fn fn, void *ctx, const volatile int *cancel, et_err *err);
 
+/* The same for two walks in step over the same sets: w over g, ref over ref_g (graphs of the same nodes and
+ * values, e.g. the model being compressed and its pristine original); fn sees both sets of values. */
+typedef et_status (*et_calib_walk_pair_fn)(void *ctx, int set, const et_tensor *const *vals,
+                                           const et_tensor *const *ref_vals, et_err *err);
+et_status et_calib_walk_to_pair(et_calib_walk *w, const et_graph *g, et_calib_walk *ref, const et_graph *ref_g,
+                                int upto, const int *want, int n_want, et_calib_walk_pair_fn fn, void *ctx,
+                                const volatile int *cancel, et_err *err);
+
 /* Bytes held by the stored boundary now, and the most held so far. */
 int64_t et_calib_walk_held_bytes(const et_calib_walk *w);
 int64_t et_calib_walk_peak_bytes(const et_calib_walk *w);

@@ -118,8 +118,25 @@ et_status et_hess_init(et_hess *hs, const et_graph *g, int node, bool per_channe
 void et_hess_free(et_hess *hs) {
     et_aligned_free(hs->h);
     free(hs->sum);
+    free(hs->cross);
+    free(hs->sum_ref);
+    free(hs->y2);
+    hs->y2 = NULL;
     hs->h = NULL;
     hs->sum = NULL;
+    hs->cross = NULL;
+    hs->sum_ref = NULL;
+}
+
+et_status et_hess_set_reference(et_hess *hs, const float *w_ref, int64_t rows_per_group, et_err *err) {
+    hs->w_ref = w_ref;
+    hs->rows_g = rows_per_group;
+    hs->cross = calloc((size_t)(hs->groups * rows_per_group * hs->d), sizeof *hs->cross);
+    hs->sum_ref = calloc((size_t)(hs->groups * hs->d), sizeof *hs->sum_ref);
+    hs->y2 = calloc((size_t)hs->groups, sizeof *hs->y2);
+    if (!hs->cross || !hs->sum_ref || !hs->y2)
+        return et_fail(err, ET_E_NOMEM, "out of memory for a layer's reference statistics");
+    return ET_OK;
 }
 
 void et_hess_finish(et_hess *hs) {
@@ -201,21 +218,33 @@ static double row_sum(const float *x, int64_t n) {
 /* Scratch of one worker: a chunk's feature rows, their packed transpose, a tile of products. */
 typedef struct scratch {
     float *at, *packed, *c;
+    float *at_ref, *packed_ref, *cross; /* with a reference */
 } scratch;
 
 static void scratch_free(scratch *S) {
     et_aligned_free(S->at);
     et_aligned_free(S->packed);
     free(S->c);
+    et_aligned_free(S->at_ref);
+    et_aligned_free(S->packed_ref);
+    free(S->cross);
     memset(S, 0, sizeof *S);
 }
 
-static bool scratch_alloc(scratch *S, const et_f32_gemm_config *gc, int64_t d, int64_t chunk, bool rows) {
+static bool scratch_alloc(scratch *S, const et_f32_gemm_config *gc, int64_t d, int64_t chunk, bool rows,
+                          bool ref, int64_t rows_g) {
     memset(S, 0, sizeof *S);
     S->at = rows ? et_aligned_alloc((size_t)(d * chunk) * sizeof *S->at) : NULL;
     S->packed = et_aligned_alloc(et_tgemm_packed_floats(gc, (size_t)d, (size_t)chunk) * sizeof *S->packed);
     S->c = malloc((size_t)((int64_t)gc->mr * d) * sizeof *S->c);
-    if ((rows && !S->at) || !S->packed || !S->c) {
+    bool ok = (!rows || S->at) && S->packed && S->c;
+    if (ok && ref) {
+        S->at_ref = rows ? et_aligned_alloc((size_t)(d * chunk) * sizeof *S->at_ref) : NULL;
+        S->packed_ref = et_aligned_alloc(et_tgemm_packed_floats(gc, (size_t)chunk, (size_t)d) * sizeof *S->packed_ref);
+        S->cross = malloc((size_t)((rows_g > 0 ? rows_g : 1) * (chunk + d)) * sizeof *S->cross);
+        ok = (!rows || S->at_ref) && S->packed_ref && S->cross;
+    }
+    if (!ok) {
         scratch_free(S);
         return false;
     }
@@ -234,6 +263,10 @@ typedef struct chunk_job {
     float *packed;
     const et_f32_gemm_config *gc;
     atomic_int *failed;
+    /* the reference's feature rows (same layout as at), when there is one */
+    const float *x_ref, *at_ref;
+    float *build_ref, *packed_ref;
+    double *y2;          /* per row tile: the reference output's energy (summed in order afterwards) */
 } chunk_job;
 
 /* Feature rows [b, e) of the chunk (built when not in place) and their sums. */
@@ -249,7 +282,60 @@ static void rows_part(const chunk_job *J, size_t b, size_t e) {
                     row[p] = J->x[(J->p0 + p) * hs->row_len + J->group * hs->d + (int64_t)f];
         }
         hs->sum[J->group * hs->d + (int64_t)f] += row_sum(J->at + (int64_t)f * J->lda, J->np);
+        if (!J->x_ref)
+            continue;
+        if (J->build_ref) {
+            float *row = J->build_ref + (int64_t)f * J->lda;
+            if (hs->conv)
+                conv_row(hs, J->x_ref + J->group * hs->cg * in_size(hs), (int64_t)f, J->p0, J->np, row);
+            else
+                for (int64_t p = 0; p < J->np; p++)
+                    row[p] = J->x_ref[(J->p0 + p) * hs->row_len + J->group * hs->d + (int64_t)f];
+        }
+        hs->sum_ref[J->group * hs->d + (int64_t)f] += row_sum(J->at_ref + (int64_t)f * J->lda, J->np);
     }
+}
+
+/* Panels [b, e) of the reference's feature rows, packed as a B of depth d (features) and np columns. */
+static void pack_ref_part(const chunk_job *J, size_t b, size_t e) {
+    size_t nr = J->gc->nr, np = (size_t)J->np, d = (size_t)J->hs->d;
+    size_t n0 = b * nr, n1 = e * nr < np ? e * nr : np;
+    et_f32_gemm_pack(nr, n1 - n0, d, J->at_ref + n0, 1, (size_t)J->lda, NULL, J->packed_ref + n0 * (d + 1));
+}
+
+/* Output rows [r0, r1) of the group: y = W_ref x_ref over the chunk, then cross += y x^T. scratch: (r1 - r0) x
+ * (np + d) floats. */
+static void cross_part(const chunk_job *J, int64_t r0, int64_t r1, float *buf, double *y2) {
+    et_hess *hs = J->hs;
+    int64_t d = hs->d, np = J->np, m = r1 - r0;
+    float *y = buf, *gc = buf + m * np;
+    const float *w = hs->w_ref + (J->group * hs->rows_g + r0) * d;
+    et_tgemm(J->gc, (size_t)m, (size_t)np, (size_t)d, w, (size_t)d, J->packed_ref, y, (size_t)np);
+    double e = 0.0;
+    for (int64_t i = 0; i < m * np; i++)
+        e += (double)y[i] * (double)y[i];
+    *y2 += e;
+    et_tgemm(J->gc, (size_t)m, (size_t)d, (size_t)np, y, (size_t)np, J->packed, gc, (size_t)d);
+    double *cross = hs->cross + (J->group * hs->rows_g + r0) * d;
+    for (int64_t i = 0; i < m * d; i++)
+        cross[i] += gc[i];
+}
+
+static void pack_ref_task(void *ctx, size_t b, size_t e) { pack_ref_part(ctx, b, e); }
+static void cross_task(void *ctx, size_t b, size_t e) {
+    const chunk_job *J = ctx;
+    int64_t mr = (int64_t)J->gc->mr, r0 = (int64_t)b * mr, r1 = (int64_t)e * mr;
+    r1 = r1 < J->hs->rows_g ? r1 : J->hs->rows_g;
+    float *buf = malloc((size_t)((r1 - r0) * (J->np + J->hs->d)) * sizeof *buf);
+    if (!buf) {
+        atomic_store(J->failed, 1);
+        return;
+    }
+    for (size_t t = b; t < e; t++) { /* one tile at a time: its energy lands in its own slot */
+        int64_t a = (int64_t)t * mr, z = a + mr < r1 ? a + mr : r1;
+        cross_part(J, a, z, buf, &J->y2[t]);
+    }
+    free(buf);
 }
 
 /* Panels [b, e) of the feature rows' transpose, packed as the GEMM's B. */
@@ -311,9 +397,10 @@ static int64_t chunk_rows(const et_hess *hs, int64_t P) {
  * scratch and everything inside it serial. */
 typedef struct groups_job {
     et_hess *hs;
-    const float *x;
+    const float *x, *x_ref;
     const et_f32_gemm_config *gc;
     atomic_int *failed;
+    double *y2; /* per group */
 } groups_job;
 
 static void groups_task(void *ctx, size_t b, size_t e) {
@@ -321,7 +408,7 @@ static void groups_task(void *ctx, size_t b, size_t e) {
     et_hess *hs = G->hs;
     int64_t P = hs->conv ? out_positions(hs) : hs->batch, chunk = chunk_rows(hs, P);
     scratch S;
-    if (!scratch_alloc(&S, G->gc, hs->d, chunk, true)) {
+    if (!scratch_alloc(&S, G->gc, hs->d, chunk, true, G->x_ref != NULL, hs->rows_g)) {
         atomic_store(G->failed, 1);
         return;
     }
@@ -331,10 +418,15 @@ static void groups_task(void *ctx, size_t b, size_t e) {
         for (int64_t p0 = 0; p0 < P; p0 += chunk) {
             int64_t np = P - p0 < chunk ? P - p0 : chunk;
             chunk_job J = {.hs = hs, .x = G->x, .group = (int64_t)g, .p0 = p0, .np = np, .at = S.at, .build = S.at,
-                           .lda = np, .packed = S.packed, .gc = G->gc, .failed = G->failed};
+                           .lda = np, .packed = S.packed, .gc = G->gc, .failed = G->failed, .x_ref = G->x_ref,
+                           .at_ref = S.at_ref, .build_ref = S.at_ref, .packed_ref = S.packed_ref};
             rows_part(&J, 0, (size_t)hs->d);
             pack_part(&J, 0, panels);
             gemm_part(&J, 0, tiles, S.c);
+            if (G->x_ref) {
+                pack_ref_part(&J, 0, (size_t)((np + (int64_t)G->gc->nr - 1) / (int64_t)G->gc->nr));
+                cross_part(&J, 0, hs->rows_g, S.cross, &G->y2[g]);
+            }
         }
     scratch_free(&S);
 }
@@ -354,43 +446,68 @@ static bool all_finite(const float *x, int64_t n) {
 }
 
 et_status et_hess_add(et_hess *hs, const float *x, et_threadpool *pool, et_err *err) {
+    return et_hess_add_pair(hs, x, NULL, pool, err);
+}
+
+et_status et_hess_add_pair(et_hess *hs, const float *x, const float *x_ref, et_threadpool *pool, et_err *err) {
     int64_t per_item = hs->conv ? hs->c_in * in_size(hs) : hs->batch * hs->row_len;
     int64_t items = hs->conv ? hs->batch : 1;
-    if (!all_finite(x, per_item * items))
+    if (!all_finite(x, per_item * items) || (x_ref && !all_finite(x_ref, per_item * items)))
         return et_fail(err, ET_E_INPUT, "the layer's input holds NaN or infinite values");
+    if (x_ref && !hs->cross)
+        return et_fail(err, ET_E_RUNTIME, "a reference input without et_hess_set_reference");
     const et_f32_gemm_config *gc = et_f32_gemm_config_get();
     int64_t d = hs->d, P = hs->conv ? out_positions(hs) : hs->batch;
     atomic_int failed = 0;
     for (int64_t it = 0; it < items && !atomic_load(&failed); it++) {
-        const float *xi = x + it * per_item;
+        const float *xi = x + it * per_item, *xr = x_ref ? x_ref + it * per_item : NULL;
         hs->rows += P;
         if (hs->groups > 1) {
-            groups_job G = {.hs = hs, .x = xi, .gc = gc, .failed = &failed};
+            double *y2 = xr ? calloc((size_t)hs->groups, sizeof *y2) : NULL;
+            if (xr && !y2)
+                return et_fail(err, ET_E_NOMEM, "out of memory accumulating a Hessian");
+            groups_job G = {.hs = hs, .x = xi, .x_ref = xr, .gc = gc, .failed = &failed, .y2 = y2};
             int64_t per_task = (hs->groups + 15) / 16; /* a few tasks per thread */
             par(pool, (size_t)hs->groups, (size_t)(per_task > 0 ? per_task : 1), groups_task, &G);
+            for (int64_t g = 0; xr && g < hs->groups; g++)
+                hs->y2[g] += y2[g];
+            free(y2);
             continue;
         }
         int64_t chunk = chunk_rows(hs, P);
         bool in_place = hs->conv && pointwise(hs);
         scratch S;
-        if (!scratch_alloc(&S, gc, d, chunk, !in_place))
+        size_t row_tiles = (size_t)((hs->rows_g + (int64_t)gc->mr - 1) / (int64_t)gc->mr);
+        double *y2 = xr ? calloc(row_tiles + 1, sizeof *y2) : NULL;
+        if (!scratch_alloc(&S, gc, d, chunk, !in_place, xr != NULL, 0) || (xr && !y2)) {
+            free(y2);
             return et_fail(err, ET_E_NOMEM, "out of memory accumulating a Hessian (%lld inputs per output)",
                            (long long)d);
+        }
         for (int64_t p0 = 0; p0 < P; p0 += chunk) {
             int64_t np = P - p0 < chunk ? P - p0 : chunk;
             chunk_job J = {.hs = hs, .x = xi, .group = 0, .p0 = p0, .np = np, .packed = S.packed, .gc = gc,
-                           .failed = &failed};
+                           .failed = &failed, .x_ref = xr, .packed_ref = S.packed_ref, .y2 = y2};
             if (in_place) {
                 J.at = xi + p0;
+                J.at_ref = xr ? xr + p0 : NULL;
                 J.lda = in_size(hs);
             } else {
                 J.at = J.build = S.at;
+                J.at_ref = J.build_ref = S.at_ref;
                 J.lda = np;
             }
             par(pool, (size_t)d, 16, rows_task, &J);
             par(pool, (size_t)((d + (int64_t)gc->nr - 1) / (int64_t)gc->nr), 4, pack_task, &J);
             par(pool, (size_t)((d + (int64_t)gc->mr - 1) / (int64_t)gc->mr), 2, gemm_task, &J);
+            if (xr) {
+                par(pool, (size_t)((np + (int64_t)gc->nr - 1) / (int64_t)gc->nr), 4, pack_ref_task, &J);
+                par(pool, row_tiles, 2, cross_task, &J);
+            }
         }
+        for (size_t t = 0; xr && t < row_tiles; t++)
+            hs->y2[0] += y2[t];
+        free(y2);
         scratch_free(&S);
     }
     if (atomic_load(&failed))

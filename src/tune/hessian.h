@@ -28,6 +28,12 @@ typedef struct et_hess {
     int64_t in[3], out[3], k[3], stride[3], dil[3], pad0[3];
     int64_t batch;                    /* conv: N; fc: rows per tensor */
     int64_t row_len;                  /* fc: features per input row (d * groups) */
+    /* against a reference (et_hess_set_reference): the pristine layer on the pristine model's inputs */
+    const float *w_ref;   /* groups x rows_g x d: the pristine weights, row-major per group */
+    int64_t rows_g;
+    double *cross;        /* groups x rows_g x d: sum over rows of (W_ref x_ref) x^T */
+    double *sum_ref;      /* groups x d: sum of x_ref */
+    double *y2;           /* groups: sum of |W_ref x_ref|^2, the reference output's energy */
 } et_hess;
 
 /* Sets up the accumulators for weight layer `node` of g (Conv, Gemm or MatMul with constant weights) and its
@@ -40,6 +46,14 @@ et_status et_hess_init(et_hess *hs, const et_graph *g, int node, bool per_channe
 /* Adds one tensor of the layer's input (float32, in the graph's layout: NCHW for a convolution). ET_E_INPUT
  * when it holds NaN or an infinity (the message says so; the caller names the calibration file). */
 et_status et_hess_add(et_hess *hs, const float *x, et_threadpool *pool, et_err *err);
+
+/* Also accumulates, from et_hess_add_pair's reference inputs, what fitting the layer's output to the reference
+ * output W_ref x_ref (instead of to W x on its own inputs) needs: cross, sum_ref and y2. w_ref (borrowed, groups x
+ * rows_per_group x d) must outlive the accumulation. ET_E_NOMEM when they do not fit. */
+et_status et_hess_set_reference(et_hess *hs, const float *w_ref, int64_t rows_per_group, et_err *err);
+
+/* et_hess_add with the reference model's tensor for the same input (same shape). */
+et_status et_hess_add_pair(et_hess *hs, const float *x, const float *x_ref, et_threadpool *pool, et_err *err);
 
 /* Mirrors the upper triangles so that every H is symmetric and complete. */
 void et_hess_finish(et_hess *hs);

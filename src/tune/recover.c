@@ -46,7 +46,7 @@ typedef struct rec {
     const et_graph *pristine;
     const et_calib_set *calib;
     et_threadpool *pool;
-    et_calib_walk *walk;
+    et_calib_walk *walk, *walk_ref; /* walk_ref: the pristine model, in step (recover_reference) */
     const bool *quantize;
     et_hess hs;
     double t0_ms, work_total, work_done, hess_ms;
@@ -69,6 +69,20 @@ static et_status add_input(void *ctx, int set, const et_tensor *const *vals, et_
         return et_fail(err, ET_E_UNSUPPORTED, "recovery needs float32 layer inputs");
     double t0 = now_ms();
     et_status st = et_hess_add(&R->hs, t->data, R->pool, err);
+    R->hess_ms += now_ms() - t0;
+    if (st == ET_E_INPUT)
+        et_fail(err, ET_E_INPUT, "%s: calibration input %d makes NaN or infinite values in the model", R->calib->source,
+                set + 1);
+    return st;
+}
+
+static et_status add_pair(void *ctx, int set, const et_tensor *const *vals, const et_tensor *const *ref_vals,
+                          et_err *err) {
+    rec *R = ctx;
+    if (vals[0]->dtype != ET_DT_F32 || ref_vals[0]->dtype != ET_DT_F32)
+        return et_fail(err, ET_E_UNSUPPORTED, "recovery needs float32 layer inputs");
+    double t0 = now_ms();
+    et_status st = et_hess_add_pair(&R->hs, vals[0]->data, ref_vals[0]->data, R->pool, err);
     R->hess_ms += now_ms() - t0;
     if (st == ET_E_INPUT)
         et_fail(err, ET_E_INPUT, "%s: calibration input %d makes NaN or infinite values in the model", R->calib->source,
@@ -300,6 +314,10 @@ static void solve_groups(void *ctx, size_t b, size_t e) {
             s.scale_out += (int64_t)gi * J->rows, s.zp_out += (int64_t)gi * J->rows;
         if (s.mask == ET_OBQ_MASK_ADAPTIVE)
             s.prune_count = count_zeros(J->cur + off, J->rows * J->d);
+        if (J->R->hs.cross) {
+            s.cross = J->R->hs.cross + off;
+            s.y2 = J->R->hs.y2[gi];
+        }
         J->status[gi] = et_solve_run(&s, J->inner_pool ? J->R->pool : NULL, &J->errs[gi]);
         J->out[gi] = s;
     }
@@ -323,28 +341,44 @@ static et_status recover_layer(rec *R, int l) {
         return ET_OK;
     }
     int x = node->inputs[0];
-    if ((st = et_hess_init(&R->hs, g, L->node, false, c->err)) != ET_OK)
-        return st;
-    if (R->hs.d != per || R->hs.groups != groups) {
-        et_hess_free(&R->hs);
-        return et_fail(c->err, ET_E_UNSUPPORTED, "%s: unexpected weight layout for recovery", node->name);
+    float *pristine_raw = copy_floats(&R->pristine->values[L->weight]);
+    float *cur_raw = copy_floats(&g->values[L->weight]);
+    float *wo = malloc((size_t)n * sizeof *wo), *wc = malloc((size_t)n * sizeof *wc);
+    if (!pristine_raw || !cur_raw || !wo || !wc) {
+        et_aligned_free(pristine_raw), et_aligned_free(cur_raw), free(wo), free(wc);
+        return et_fail(c->err, ET_E_NOMEM, "%s: out of memory compensating the layer", node->name);
+    }
+    gather(pristine_raw, &L->view, wo);
+    gather(cur_raw, &L->view, wc);
+    if (!quant && !refit && memcmp(wo, wc, (size_t)n * sizeof *wo) == 0) { /* pruning left it as it was */
+        et_aligned_free(pristine_raw), et_aligned_free(cur_raw), free(wo), free(wc);
+        return ET_OK;
     }
     double t_walk = now_ms();
-    if ((st = et_calib_walk_to(R->walk, g, L->node, &x, 1, add_input, R, c->opt->cancel, c->err)) != ET_OK) {
+    if ((st = et_hess_init(&R->hs, g, L->node, false, c->err)) == ET_OK && (R->hs.d != per || R->hs.groups != groups))
+        st = et_fail(c->err, ET_E_UNSUPPORTED, "%s: unexpected weight layout for recovery", node->name);
+    if (st == ET_OK && R->walk_ref)
+        st = et_hess_set_reference(&R->hs, wo, rows, c->err);
+    if (st == ET_OK && R->walk_ref)
+        st = et_calib_walk_to_pair(R->walk, g, R->walk_ref, R->pristine, L->node, &x, 1, add_pair, R, c->opt->cancel,
+                                   c->err);
+    else if (st == ET_OK)
+        st = et_calib_walk_to(R->walk, g, L->node, &x, 1, add_input, R, c->opt->cancel, c->err);
+    if (st != ET_OK) {
         et_hess_free(&R->hs);
+        et_aligned_free(pristine_raw), et_aligned_free(cur_raw), free(wo), free(wc);
         return st;
     }
     t_walk = now_ms() - t_walk;
     double t_solve = now_ms();
     et_hess_finish(&R->hs);
-    int64_t held = et_calib_walk_held_bytes(R->walk) +
-                   R->hs.groups * (R->hs.d * R->hs.d + R->hs.d) * (int64_t)sizeof(double) + 6 * n * (int64_t)sizeof(float);
+    bool ref = R->walk_ref != NULL;
+    int64_t held = et_calib_walk_held_bytes(R->walk) + (ref ? et_calib_walk_held_bytes(R->walk_ref) : 0) +
+                   R->hs.groups * (R->hs.d * R->hs.d + R->hs.d) * (int64_t)sizeof(double) +
+                   (ref ? n * (int64_t)sizeof(double) : 0) + 6 * n * (int64_t)sizeof(float);
     if (held > c->rep->recover_peak_bytes)
         c->rep->recover_peak_bytes = held;
 
-    float *pristine_raw = copy_floats(&R->pristine->values[L->weight]);
-    float *cur_raw = copy_floats(&g->values[L->weight]);
-    float *wo = malloc((size_t)n * sizeof *wo), *wc = malloc((size_t)n * sizeof *wc);
     float *wp = malloc((size_t)n * sizeof *wp), *wp2 = malloc((size_t)n * sizeof *wp2);
     float *res = malloc((size_t)n * sizeof *res), *dw = malloc((size_t)n * sizeof *dw);
     float *scale_o = malloc((size_t)n_ch * sizeof *scale_o), *scale_p = malloc((size_t)n_ch * sizeof *scale_p);
@@ -354,13 +388,11 @@ static et_status recover_layer(rec *R, int l) {
     et_solve *sol = calloc((size_t)groups, sizeof *sol);
     et_status *sst = calloc((size_t)groups, sizeof *sst);
     et_err *serr = calloc((size_t)groups, sizeof *serr);
-    if (!pristine_raw || !cur_raw || !wo || !wc || !wp || !wp2 || !res || !dw || !scale_o || !scale_p || !zp_o ||
+    if (!wp || !wp2 || !res || !dw || !scale_o || !scale_p || !zp_o ||
         !zp_p || !delta || !before_g || !bias_now || !sol || !sst || !serr) {
         st = et_fail(c->err, ET_E_NOMEM, "%s: out of memory compensating the layer", node->name);
         goto done;
     }
-    gather(pristine_raw, &L->view, wo);
-    gather(cur_raw, &L->view, wc);
     et_wview rv = {.n_ch = n_ch, .per_ch = per, .ch_stride = per, .el_stride = 1};
     int bits = quant ? k->weight_bits : 0;
     bool symmetric = k->act_bits == 8 || k->symmetric;
@@ -394,8 +426,22 @@ static et_status recover_layer(rec *R, int l) {
         int64_t off = gi * rows * per;
         for (int64_t i = 0; i < rows * per; i++)
             dw[off + i] = wo[off + i] - wp[off + i];
-        double e = et_obq_quad(wo + off, rows, per, h, groups > 1 ? NULL : R->pool);
-        double b = et_obq_quad(dw + off, rows, per, h, groups > 1 ? NULL : R->pool);
+        double e, b;
+        if (ref) { /* against the reference output: |y_ref - Wp x|^2 = y2 - 2 <Wp, cross> + Wp H Wp^T */
+            double wc2 = 0.0;
+            const double *cr = R->hs.cross + off;
+            for (int64_t i = 0; i < rows * per; i++)
+                wc2 += (double)wp[off + i] * cr[i];
+            e = R->hs.y2[gi];
+            double q = et_obq_quad(wp + off, rows, per, h, groups > 1 ? NULL : R->pool);
+            b = q < 0 ? -1 : e - 2.0 * wc2 + q;
+            b = b < 0 && q >= 0 ? 0 : b;
+            if (q < 0)
+                e = -1;
+        } else {
+            e = et_obq_quad(wo + off, rows, per, h, groups > 1 ? NULL : R->pool);
+            b = et_obq_quad(dw + off, rows, per, h, groups > 1 ? NULL : R->pool);
+        }
         if (e < 0 || b < 0) {
             st = et_fail(c->err, ET_E_NOMEM, "%s: out of memory compensating the layer", node->name);
             goto done;
@@ -461,11 +507,12 @@ static et_status recover_layer(rec *R, int l) {
     double inv_n = R->hs.rows > 0 ? 1.0 / (double)R->hs.rows : 0.0, bias_gain = 0.0;
     for (int64_t o = 0; o < n_ch; o++) {
         const double *sum = R->hs.sum + (o / rows) * per;
+        const double *sum_ref = ref ? R->hs.sum_ref + (o / rows) * per : sum; /* the reference's inputs */
         double s = 0.0;
         for (int64_t i = 0; i < per; i++)
-            s += ((double)wo[o * per + i] - (double)res[o * per + i]) * sum[i];
+            s += (double)wo[o * per + i] * sum_ref[i] - (double)res[o * per + i] * sum[i];
         delta[o] = s * inv_n;
-        bias_gain += s * s * inv_n; /* N (d . mean)^2 */
+        bias_gain += s * s * inv_n; /* N (mean error)^2 */
     }
     if (node->op != ET_OP_MATMUL)
         after -= bias_gain;
@@ -577,7 +624,11 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
     if (threads > 1 && !(R.pool = et_threadpool_create(threads, &perr)))
         R.pool = NULL; /* run on this thread */
     int64_t cap = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
+    if (c->opt->recover_reference)
+        cap /= 2; /* two walks hold activations */
     if ((st = et_calib_walk_new(g, calib, threads, cap, &R.walk, c->err)) != ET_OK)
+        goto done;
+    if (c->opt->recover_reference && (st = et_calib_walk_new(R.pristine, calib, threads, cap, &R.walk_ref, c->err)) != ET_OK)
         goto done;
     R.blob = et_recover_blob_new();
     if (c->opt->progress)
@@ -600,7 +651,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         }
     }
     if (st == ET_OK) {
-        int64_t peak = et_calib_walk_peak_bytes(R.walk);
+        int64_t peak = et_calib_walk_peak_bytes(R.walk) + (R.walk_ref ? et_calib_walk_peak_bytes(R.walk_ref) : 0);
         if (peak > c->rep->recover_peak_bytes)
             c->rep->recover_peak_bytes = peak;
         c->rep->recover_ms = now_ms() - t0;
@@ -610,6 +661,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
 done:
     et_recover_blob_free(R.blob);
     et_calib_walk_free(R.walk);
+    et_calib_walk_free(R.walk_ref);
     et_threadpool_destroy(R.pool);
     return st;
 }

@@ -68,6 +68,49 @@ static int by_diag_desc(const void *a, const void *b) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+typedef struct target_job {
+    const double *r;
+    int64_t d;
+    const double *cross;
+    float *w;
+} target_job;
+
+/* Rows [b, e) of W* from W* R R^T = cross: z R^T = c (back substitution), then w R = z (forward). */
+static void target_rows(void *ctx, size_t b, size_t e) {
+    const target_job *J = ctx;
+    int64_t d = J->d;
+    double *z = malloc((size_t)d * sizeof *z);
+    if (!z)
+        return; /* the caller checks nothing here: the row keeps the pristine weights as its target */
+    for (size_t r = b; r < e; r++) {
+        const double *c = J->cross + (int64_t)r * d;
+        for (int64_t j = d - 1; j >= 0; j--) {
+            const double *rj = J->r + j * d;
+            double t = c[j];
+            for (int64_t k = j + 1; k < d; k++)
+                t -= rj[k] * z[k];
+            z[j] = t / rj[j];
+        }
+        for (int64_t j = 0; j < d; j++) { /* x_j R_jj + sum_{k<j} x_k R_kj = z_j: column form, row by row */
+            double x = z[j] / J->r[j * d + j];
+            const double *rj = J->r + j * d;
+            for (int64_t k = j + 1; k < d; k++)
+                z[k] -= x * rj[k];
+            J->w[(int64_t)r * d + j] = (float)x;
+        }
+    }
+    free(z);
+}
+
+static void solve_target(const double *r, int64_t d, const double *cross, int64_t rows, float *w,
+                         et_threadpool *pool) {
+    target_job J = {.r = r, .d = d, .cross = cross, .w = w};
+    if (pool && rows > 1)
+        et_threadpool_parallel_for_chunked(pool, (size_t)rows, 4, target_rows, &J);
+    else
+        target_rows(&J, 0, (size_t)rows);
+}
+
 static void fall_back(et_solve *s, const char *fmt, long long a, long long b) {
     s->fell_back = true;
     snprintf(s->why, sizeof s->why, fmt, a, b);
@@ -91,6 +134,7 @@ et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
     float *target = malloc((size_t)(rows * d) * sizeof *target);
     uint8_t *fixed = NULL;
     float *kept = NULL;
+    double *cross = NULL;
     diag_ix *order = NULL;
     et_status st = ET_OK;
     if (!perm || !drow || !seen || !frow || !target) {
@@ -157,6 +201,23 @@ et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
                   (long long)(DAMP * pow(10.0, MAX_DAMP_TRIES - 1)), 0);
         goto done;
     }
+    if (s->cross) {
+        /* the target: the least-squares fit of the reference output, with the dampening pulling towards the
+         * pristine weights (not towards zero): W* (H + lambda I) = cross + lambda W, so that a layer whose inputs
+         * equal the reference's keeps W* = W. Two triangular solves with H + lambda I = R R^T. */
+        if (!(cross = malloc((size_t)(rows * d) * sizeof *cross))) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
+            goto done;
+        }
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t a = 0; a < d; a++)
+                cross[r * d + a] = s->cross[r * d + perm[a]] + lambda * (double)s->w[r * d + a];
+        solve_target(s->h, d, cross, rows, s->w, pool);
+        memcpy(target, s->w, (size_t)(rows * d) * sizeof *target);
+        for (int64_t r = 0; r < rows; r++) /* back to the true cross terms, for the error */
+            for (int64_t a = 0; a < d; a++)
+                cross[r * d + a] = s->cross[r * d + perm[a]];
+    }
     et_obq_quant q = {.bits = s->bits, .qmin = s->qmin, .qmax = s->qmax, .scale = s->scale,
                       .zero_point = s->zero_point};
     double e1 = 0.0, e2 = 0.0;
@@ -197,16 +258,29 @@ et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
         if ((st = et_obq_run(s->w, rows, d, s->h, d, &cfg, pool, &e1, err)) != ET_OK)
             goto done;
     }
-    /* the walk's error is for the dampened H: take the dampening's share out */
-    double dd = 0.0;
-    for (int64_t i = 0; i < rows * d; i++) {
-        double x = (double)target[i] - (double)s->w[i];
-        dd += x * x;
+    if (cross) { /* |y_ref - Q x|^2 = y2 - 2 <Q, cross> + Q H Q^T, with H = R R^T - lambda I */
+        double qc = 0.0, qq = 0.0;
+        for (int64_t i = 0; i < rows * d; i++) {
+            qc += (double)s->w[i] * cross[i];
+            qq += (double)s->w[i] * (double)s->w[i];
+        }
+        double qhq = et_obq_error(s->w, rows, d, s->h, d, pool);
+        if (qhq < 0) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
+            goto done;
+        }
+        s->err = s->y2 - 2.0 * qc + qhq - lambda * qq;
+    } else { /* the walk's error is for the dampened H: take the dampening's share out */
+        double dd = 0.0;
+        for (int64_t i = 0; i < rows * d; i++) {
+            double x = (double)target[i] - (double)s->w[i];
+            dd += x * x;
+        }
+        s->err = e1 + e2 - lambda * dd;
     }
-    s->err = e1 + e2 - lambda * dd;
     s->err = s->err > 0.0 ? s->err : 0.0;
     permute_cols(s->w, rows, d, perm, true, frow);
 done:
-    free(perm), free(drow), free(seen), free(frow), free(target), free(fixed), free(kept), free(order);
+    free(perm), free(drow), free(seen), free(frow), free(target), free(fixed), free(kept), free(order), free(cross);
     return st;
 }

@@ -43,8 +43,13 @@ typedef struct et_solve {
     int64_t ksize;         /* kernel elements per input channel (1 for Gemm/MatMul) */
     const uint8_t *chan_keep; /* FIXED: per input channel (d / ksize of them), 0 = dropped */
     bool act_order;
+    /* fitting a reference output (the pristine model's) instead of W on the layer's own inputs: the target
+     * becomes W* with W* H = cross (least squares), and err is measured against the reference */
+    const double *cross;   /* rows x d, or NULL */
+    double y2;             /* the reference output's energy (with cross) */
     /* out */
-    double err;            /* trace((W - Q) H (W - Q)^T) with the undampened H */
+    double err;            /* trace((W - Q) H (W - Q)^T) with the undampened H; with cross, the squared distance
+                              of Q X from the reference output */
     double damp;           /* the relative dampening that worked */
     bool fell_back;
     char why[64];

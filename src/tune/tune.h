@@ -85,6 +85,8 @@ typedef struct et_tune_options {
     int recover_threads;  /* threads for recovery (0: every online CPU) */
     int64_t recover_hold_bytes; /* most memory for held calibration activations (0: 256 MiB) */
     bool recover_act_order; /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
+    bool recover_reference; /* each layer fits the pristine model's output for that layer (on the pristine
+                               model's inputs), not its own output on the compressed inputs (default true) */
     et_tune_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     const volatile int *cancel; /* non-zero: stop at the next layer (or calibration set) with ET_E_CANCELLED */
