@@ -68,7 +68,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_knobs knobs = et_knobs_default();
     et_bench_config cfg = et_bench_config_default();
     const char *model = NULL, *label = NULL, *v, *eval = NULL, *calib = NULL;
-    bool json = false, save = true, layers = false, baseline = false;
+    bool json = false, save = true, layers = false, baseline = false, show_progress = false;
     long l;
     double d;
     while (et_args_more(&a)) {
@@ -113,6 +113,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         } else if (et_args_flag(&a, "--no-fidelity")) {
             cfg.fidelity = false;
         } else if (et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -140,7 +142,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_result_init(&r);
     int rc = 0;
     int64_t run_id = 0;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK) {
+    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }

@@ -46,12 +46,15 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
     const char *model = NULL, *out_dir = NULL, *calib = NULL;
+    bool show_progress = false;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--output-dir", &out_dir) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -67,7 +70,7 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
                              .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
     et_err err = {0};
     et_session *s = NULL;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK ||
+    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK ||
         et_session_infer(s, NULL, &err) != ET_OK) {
         et_session_free(s);
         return et_cli_report(&err);

@@ -119,7 +119,7 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
     const char *model = NULL, *out = NULL, *calib = NULL;
-    bool do_check = true;
+    bool do_check = true, show_progress = false;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
@@ -128,6 +128,8 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
         } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--calib", &calib)) {
         } else if (et_args_flag(&a, "--no-check")) {
             do_check = false;
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -148,7 +150,7 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
                              .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
     et_session *s = NULL;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK) {
+    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK) {
         et_session_free(s);
         return et_cli_report(&err);
     }

@@ -187,7 +187,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     const char *model = NULL, *label = "sweep", *out = NULL, *eval = NULL, *calib = NULL, *v;
     const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL;
     et_table_format fmt = ET_TABLE_TEXT;
-    bool save = true, profilers = false;
+    bool save = true, profilers = false, show_progress = false;
     long iters = 30, warmup = 3, rounds = 1;
     while (et_args_more(&a)) {
         int r;
@@ -212,6 +212,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
             fmt = ET_TABLE_JSON;
         } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label) ||
                    et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (et_args_flag(&a, "--no-save")) {
             save = false;
         } else if (et_args_flag(&a, "--profilers")) {
@@ -278,7 +280,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         cfg.profilers = cfg.fidelity = false;
         et_result r;
         et_result_init(&r);
-        if (et_session_configure(s, &pts[0].k, &e) == ET_OK)
+        if (et_cli_configure(s, &pts[0].k, show_progress, (const volatile int *)&stop_requested, &e) == ET_OK)
             et_bench_run(s, &cfg, &r, &e);
         et_result_free(&r);
     }
@@ -298,7 +300,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
             cfg.cancel = (const volatile int *)&stop_requested;
             et_result r;
             et_result_init(&r);
-            et_status st = et_session_configure(s, &p->k, &e);
+            et_status st = et_cli_configure(s, &p->k, show_progress, (const volatile int *)&stop_requested, &e);
             if (st == ET_OK)
                 st = et_bench_run(s, &cfg, &r, &e);
             if (st != ET_OK) {
