@@ -104,8 +104,19 @@ static const char schema_v1[] =
     "  data BLOB NOT NULL,"
     "  UNIQUE(run_id, kind));";
 
+/* Version 2 (recovery, issue 13): the recovery mode and the activation calibration method of a run, and each
+ * profiled layer's reconstruction error on the calibration set without and with recovery (fractions of the
+ * output's energy; NULL when not measured). Runs stored before have recover 'none' and calib_method 'minmax',
+ * which is what they ran. */
+static const char schema_v2[] =
+    "ALTER TABLE runs ADD COLUMN recover TEXT NOT NULL DEFAULT 'none';"
+    "ALTER TABLE runs ADD COLUMN calib_method TEXT NOT NULL DEFAULT 'minmax';"
+    "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
+    "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
+
 static const char *const steps[] = {
     schema_v1,
+    schema_v2,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }
