@@ -26,7 +26,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
             "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
-            "                      [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
+            "                      [--eval DIR] [--calib DIR] [--progress] [--input NAME=FILE.npy]...\n"
+            "                      [--shape NAME=DIMS]...\n\n"
             "Measures the model with the knobs: warm-up, timed iterations (latency percentiles in ms), peak memory,\n"
             "perf counters, power and energy per inference, temperatures and clocks (each, or why it is not\n"
             "available here: see 'edgetune doctor'), and fidelity against the fp32 baseline. The run is saved in the\n"
@@ -45,7 +46,8 @@ static void usage(FILE *out) {
             "  --overhead R       also measure what profiling costs: R rounds of --iters iterations with the\n"
             "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n"
             "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
-            "  --calib DIR        calibration inputs for 8-bit activations; default <model>.calib/\n\n");
+            "  --calib DIR        calibration inputs for 8-bit activations and --recover; default <model>.calib/\n"
+            "  --progress         recovery's progress on stderr even when it is not a terminal\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }

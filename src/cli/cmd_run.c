@@ -13,11 +13,12 @@
 
 static void usage(FILE *out) {
     fprintf(out, "usage: edgetune run MODEL [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [--output-dir DIR] "
-                 "[KNOBS] [--calib DIR]\n\n"
+                 "[KNOBS] [--calib DIR] [--progress]\n\n"
                  "Runs the model once and prints each output. Inputs not given with --input get seeded random data.\n"
                  "--output-dir DIR writes each output to DIR/<output name>.npy (characters outside [A-Za-z0-9._-]\n"
-                 "in the name become '_'). --calib DIR: calibration inputs (.npy) for --act-bits 8 (default <model>.calib/,\n"
-                 "else seeded random inputs).\n\n");
+                 "in the name become '_'). --calib DIR: calibration inputs (.npy) for --act-bits 8 and --recover\n"
+                 "(default <model>.calib/, else seeded random inputs). --progress: recovery's progress on stderr even\n"
+                 "when it is not a terminal.\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }

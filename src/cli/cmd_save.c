@@ -18,15 +18,17 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune save MODEL [KNOBS] -o OUT.onnx [--calib DIR] [--input NAME=FILE.npy]...\n"
-            "                     [--shape NAME=DIMS]... [--no-check]\n\n"
+            "                     [--shape NAME=DIMS]... [--no-check] [--progress]\n\n"
             "Writes the model tuned with the knobs as an ONNX file: int8 layers in QDQ form (QuantizeLinear /\n"
             "DequantizeLinear around Conv, Gemm, MatMul and Add; per-channel weight scales on axis 0), weight-only\n"
             "quantized weights as int8 codes with a DequantizeLinear (fp16 weights as float16 with a Cast), pruned\n"
             "weights, and channel-pruned layers with their smaller shapes. Opset 13 or the model's, if newer.\n"
             "The saved file is loaded back and run on the same input as the tuned model to check that they agree.\n\n"
             "  -o FILE        the ONNX file to write (replaced atomically)\n"
-            "  --calib DIR    calibration inputs for --act-bits 8 (default <model>.calib/, else seeded random)\n"
-            "  --no-check     do not load the saved file back\n\n");
+            "  --calib DIR    calibration inputs for --act-bits 8 and --recover (default <model>.calib/, else\n"
+            "                 seeded random)\n"
+            "  --no-check     do not load the saved file back\n"
+            "  --progress     recovery's progress on stderr even when it is not a terminal\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }
