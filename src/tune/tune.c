@@ -255,11 +255,18 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             if (st != ET_OK)
                 goto fail;
         }
-        if (rep->n_recovered > 0 || rep->recover_cached)
+        if (rep->n_recovered > 0 || rep->recover_cached) {
+            char how[96];
+            if (rep->recover_cached)
+                snprintf(how, sizeof how, ", from the cache");
+            else
+                snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
+                         (double)rep->recover_peak_bytes / 1048576.0);
             et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s (%d input%s)%s",
                          et_recover_name(k->recover), rep->n_recovered, rep->n_recovered == 1 ? "" : "s",
                          calib && calib->source[0] ? calib->source : "calibration inputs", calib ? calib->n_sets : 0,
-                         calib && calib->n_sets == 1 ? "" : "s", rep->recover_cached ? ", cached" : "");
+                         calib && calib->n_sets == 1 ? "" : "s", how);
+        }
         if (int8_recover) {
             for (int l = 0; l < c.n_layers; l++) /* node indices after channel pruning's shrink */
                 node_cand[c.layers[l].node] = quantize[l];
