@@ -56,6 +56,7 @@ void et_calib_walk_free(et_calib_walk *w) {
 }
 
 int64_t et_calib_walk_held_bytes(const et_calib_walk *w) { return w->held; }
+void et_calib_walk_set_cap(et_calib_walk *w, int64_t cap_bytes) { w->cap = cap_bytes > 0 ? cap_bytes : 0; }
 int64_t et_calib_walk_peak_bytes(const et_calib_walk *w) { return w->peak; }
 
 et_status et_calib_walk_new(const et_graph *g, const et_calib_set *calib, int threads, int64_t cap_bytes,
@@ -317,11 +318,24 @@ static et_status seg_keep(seg *S, int s, et_err *err) {
     return ET_OK;
 }
 
+/* Set s of the old boundary is not needed any more once the new one holds it: freed at once, so that the two
+ * boundaries never coexist in full (the most held is the larger of them plus one set). */
+static void seg_release(seg *S, int s) {
+    et_calib_walk *w = S->w;
+    if (!S->store || w->borrowed)
+        return;
+    for (int k = 0; k < w->n_live; k++) {
+        et_aligned_free(w->data[s * w->n_live + k]);
+        w->data[s * w->n_live + k] = NULL;
+    }
+}
+
 /* Makes upto the boundary (when ok and stored), and frees the segment. */
 static void seg_end(seg *S, bool ok) {
     et_calib_walk *w = S->w;
     if (ok && S->store && w) {
-        int64_t both = w->held + S->live_bytes * w->n_sets; /* the old and the new boundary, for a moment */
+        int64_t old = w->held, new_bytes = S->live_bytes * w->n_sets;
+        int64_t both = (old > new_bytes ? old : new_bytes) + (old + new_bytes) / (w->n_sets > 0 ? w->n_sets : 1);
         w->peak = both > w->peak ? both : w->peak;
         free_data(w);
         w->live = S->live;
@@ -359,6 +373,9 @@ et_status et_calib_walk_to_pair(et_calib_walk *w, const et_graph *g, et_calib_wa
             break;
         if ((st = seg_keep(&a, s, err)) != ET_OK || (ref && (st = seg_keep(&b, s, err)) != ET_OK))
             break;
+        seg_release(&a, s);
+        if (ref)
+            seg_release(&b, s);
     }
     seg_end(&a, st == ET_OK);
     if (ref)

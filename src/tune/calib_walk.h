@@ -44,6 +44,11 @@ et_status et_calib_walk_to_pair(et_calib_walk *w, const et_graph *g, et_calib_wa
                                 int upto, const int *want, int n_want, et_calib_walk_pair_fn fn, void *ctx,
                                 const volatile int *cancel, et_err *err);
 
+/* The most the stored boundary may take from now on (recovery gives the walks what the current layer's
+ * Hessians leave of its memory budget). A boundary that is stored replaces the old one set by set, so the two
+ * never coexist in full. After a failed or cancelled walk_to the walk holds no usable boundary: free it. */
+void et_calib_walk_set_cap(et_calib_walk *w, int64_t cap_bytes);
+
 /* Bytes held by the stored boundary now, and the most held so far. */
 int64_t et_calib_walk_held_bytes(const et_calib_walk *w);
 int64_t et_calib_walk_peak_bytes(const et_calib_walk *w);

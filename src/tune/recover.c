@@ -50,6 +50,7 @@ typedef struct rec {
     const bool *quantize;
     et_hess hs;
     double t0_ms, work_total, work_done, hess_ms;
+    int64_t budget;      /* bytes for held activations and the current layer's statistics */
     int done, total;
     bool matmul_noted;
     et_recover_blob *blob; /* what the cache keeps: every layer's new weights, scales and bias */
@@ -359,6 +360,14 @@ static et_status recover_layer(rec *R, int l) {
         st = et_fail(c->err, ET_E_UNSUPPORTED, "%s: unexpected weight layout for recovery", node->name);
     if (st == ET_OK && R->walk_ref)
         st = et_hess_set_reference(&R->hs, wo, rows, c->err);
+    if (st == ET_OK) { /* the walks may hold what this layer's statistics leave of the memory budget */
+        int64_t stats = R->hs.groups * (R->hs.d * R->hs.d + R->hs.d) * (int64_t)sizeof(double) +
+                        (R->walk_ref ? n * (int64_t)sizeof(double) : 0);
+        int64_t left = R->budget - stats, walks = R->walk_ref ? 2 : 1;
+        et_calib_walk_set_cap(R->walk, left > 0 ? left / walks : 0);
+        if (R->walk_ref)
+            et_calib_walk_set_cap(R->walk_ref, left > 0 ? left / walks : 0);
+    }
     if (st == ET_OK && R->walk_ref)
         st = et_calib_walk_to_pair(R->walk, g, R->walk_ref, R->pristine, L->node, &x, 1, add_pair, R, c->opt->cancel,
                                    c->err);
@@ -460,9 +469,15 @@ static et_status recover_layer(rec *R, int l) {
             proto.mask = ET_OBQ_MASK_FIXED;
             proto.chan_keep = c->chan_keep[l];
             proto.scale_out = scale_o, proto.zp_out = zp_o; /* scales from the refit weights */
+        } else if (bits >= 2 && bits <= 8 && (wq.per_channel || groups == 1)) {
+            /* scales from the solve's own target (the pristine weights, or their fit to the reference output,
+             * which may reach past the pristine range) */
+            proto.scale_out = scale_o, proto.zp_out = zp_o;
         } else {
-            proto.scale = bits >= 2 && bits <= 8 ? scale_o : NULL;
+            proto.scale = bits >= 2 && bits <= 8 ? scale_o : NULL; /* one scale for several groups */
             proto.zero_point = zp_o;
+        }
+        if (!refit) {
             if (masked)
                 proto.mask = k->prune_method == ET_PRUNE_NM ? ET_OBQ_MASK_NM : ET_OBQ_MASK_ADAPTIVE;
             proto.nm_n = k->nm_n, proto.nm_m = k->nm_m;
@@ -623,9 +638,8 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
     int threads = threads_for(c->opt);
     if (threads > 1 && !(R.pool = et_threadpool_create(threads, &perr)))
         R.pool = NULL; /* run on this thread */
-    int64_t cap = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
-    if (c->opt->recover_reference)
-        cap /= 2; /* two walks hold activations */
+    R.budget = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
+    int64_t cap = c->opt->recover_reference ? R.budget / 2 : R.budget; /* two walks hold activations */
     if ((st = et_calib_walk_new(g, calib, threads, cap, &R.walk, c->err)) != ET_OK)
         goto done;
     if (c->opt->recover_reference && (st = et_calib_walk_new(R.pristine, calib, threads, cap, &R.walk_ref, c->err)) != ET_OK)

@@ -253,6 +253,13 @@ et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
                 memcpy(s->w + r * d + n_first, kept + r * dk, (size_t)dk * sizeof *kept);
         }
     } else {
+        if (!s->scale && s->bits >= 2 && s->bits <= 8) { /* the grid of the target itself */
+            et_wview v = {.n_ch = rows, .per_ch = d, .ch_stride = d, .el_stride = 1};
+            if ((st = et_quantize_weights(s->w, &v, s->wq, s->scale_out, s->zp_out, NULL, NULL, err)) != ET_OK)
+                goto done;
+            q.scale = s->scale_out;
+            q.zero_point = s->zp_out;
+        }
         et_obq_config cfg = {.quant = q, .mask = s->mask, .prune_count = s->prune_count, .nm_n = s->nm_n,
                              .nm_m = s->nm_m, .nm_segment = s->mask == ET_OBQ_MASK_NM ? cg : 0};
         if ((st = et_obq_run(s->w, rows, d, s->h, d, &cfg, pool, &e1, err)) != ET_OK)

@@ -28,7 +28,8 @@ typedef struct et_solve {
     const float *w_plain;  /* rows x d: round to nearest / magnitude pruning (the fallback) */
     double *h;             /* d x d, symmetric; destroyed */
     /* rounding: bits 0 (none), 16 (fp16) or 2..8 with scales per row (scale, zero_point) or, when they are
-     * NULL, computed from the refit weights with wq (channel pruning) into scale_out / zp_out */
+     * NULL, computed with wq from the weights the walk aims at (the pristine or the fitted ones; after channel
+     * pruning the refit ones) into scale_out / zp_out */
     int bits;
     int32_t qmin, qmax;
     const float *scale;
