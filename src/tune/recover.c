@@ -80,6 +80,8 @@ static et_status add_input(void *ctx, int set, const et_tensor *const *vals, et_
 static et_status add_pair(void *ctx, int set, const et_tensor *const *vals, const et_tensor *const *ref_vals,
                           et_err *err) {
     rec *R = ctx;
+    if (!R->hs.cross) /* this layer fits its own output: the reference walk only keeps in step */
+        return add_input(ctx, set, vals, err);
     if (vals[0]->dtype != ET_DT_F32 || ref_vals[0]->dtype != ET_DT_F32)
         return et_fail(err, ET_E_UNSUPPORTED, "recovery needs float32 layer inputs");
     double t0 = now_ms();
@@ -358,7 +360,10 @@ static et_status recover_layer(rec *R, int l) {
     double t_walk = now_ms();
     if ((st = et_hess_init(&R->hs, g, L->node, false, c->err)) == ET_OK && (R->hs.d != per || R->hs.groups != groups))
         st = et_fail(c->err, ET_E_UNSUPPORTED, "%s: unexpected weight layout for recovery", node->name);
-    if (st == ET_OK && R->walk_ref)
+    /* fitting the reference output: every layer but grouped ones (a depthwise channel's 9 weights cannot undo
+     * what the layers before did, and trying costs accuracy: measured on MobileNetV2) */
+    bool ref = R->walk_ref != NULL && groups == 1;
+    if (st == ET_OK && ref)
         st = et_hess_set_reference(&R->hs, wo, rows, c->err);
     if (st == ET_OK) { /* the walks may hold what this layer's statistics leave of the memory budget */
         int64_t stats = R->hs.groups * (R->hs.d * R->hs.d + R->hs.d) * (int64_t)sizeof(double) +
@@ -381,7 +386,6 @@ static et_status recover_layer(rec *R, int l) {
     t_walk = now_ms() - t_walk;
     double t_solve = now_ms();
     et_hess_finish(&R->hs);
-    bool ref = R->walk_ref != NULL;
     int64_t held = et_calib_walk_held_bytes(R->walk) + (ref ? et_calib_walk_held_bytes(R->walk_ref) : 0) +
                    R->hs.groups * (R->hs.d * R->hs.d + R->hs.d) * (int64_t)sizeof(double) +
                    (ref ? n * (int64_t)sizeof(double) : 0) + 6 * n * (int64_t)sizeof(float);
