@@ -12,6 +12,7 @@
 #                             (a Cortex-A72 without dot-product, and a CPU with it)
 #   ./build.sh bench          speed table: edgetune against ONNX Runtime (npm onnxruntime-node) on
 #                             full-size models that the fixture generator makes into fixtures/large/
+#   ./build.sh format [FILE...]  rewrite the C files (all tracked ones, or those named) in .clang-format's layout
 #   ./build.sh deps [GROUP]   only install (or list) the packages a group needs: build test cross bench
 #   ./build.sh clean          remove every build folder
 #
@@ -140,6 +141,10 @@ bench)
     need $pkgs_bench
     command -v node >/dev/null && command -v npm >/dev/null || need $pkgs_node
     exec tests/bench/run.sh "$@"
+    ;;
+format)
+    need clang-format
+    exec tests/structure/format.sh "$here" --fix "$@"
     ;;
 deps)
     group=${1:-build}

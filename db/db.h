@@ -1,4 +1,4 @@
-/* db.h: the run database (ARCHITECTURE.md, DB): every measured run is stored in SQLite, so runs can be listed,
+/* db.h: the run database (README.md, Design: DB): every measured run is stored in SQLite, so runs can be listed,
  * shown, compared, labelled, removed and merged from other devices later.
  *
  * One et_db is one connection to one runs.db; it is not shared between threads (open one per thread: SQLite
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "util/status.h"
 
 enum { ET_DB_BUSY_TIMEOUT_MS = 5000 };
@@ -65,7 +65,7 @@ int et_db_schema_version(void);
 /* `PRAGMA integrity_check`: ET_OK when SQLite reports "ok", ET_E_INPUT with its first complaint otherwise. */
 et_status et_db_check_integrity(et_db *db, et_err *err);
 
-/* ---- storing runs (run_store.c) ---- */
+/* ---- storing runs (run_save.c) ---- */
 
 /* Stores r in one transaction: its model and host (shared rows, found or added), the run with every knob, stats,
  * counters, thermal zones, layers, fidelity per output and the latency samples and power timeline as LZ4 blobs.

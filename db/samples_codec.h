@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "util/status.h"
 
 enum {

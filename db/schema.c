@@ -5,7 +5,7 @@
  * path. A database whose user_version is above et_db_schema_version() was written by a newer edgetune and is
  * refused by et_db_open without being touched.
  *
- * Design of version 1 (the tables ARCHITECTURE.md names; every field of et_result has a home):
+ * Design of version 1 (the tables README.md, Design: DB, names; every field of et_result has a home):
  *  - models and hosts are shared rows; runs point at them. A model is (sha256, name); a host is its whole
  *    identity, machine id included, so two devices with the same hostname stay apart after an import.
  *  - runs: one row per measurement with the full knob configuration as columns (filterable), engine facts,

@@ -1,16 +1,12 @@
-/* table.c: the table model (columns, rows, cells, notes), cell formatting shared by the writers, and writing to a
- * stream or atomically to a path. The writers themselves are in table_text.c, table_csv.c, table_json.c and
- * table_markup.c. */
+/* table.c: the table model (columns, rows, cells, notes) and the cell formatting the writers share. The writers
+ * are in table_text.c, table_csv.c, table_json.c and table_markup.c; table_write.c picks one by format and writes
+ * to a stream or atomically to a path. */
 #include "db/table.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 typedef struct cell {
     char *text; /* text cell when not NULL */
@@ -166,6 +162,7 @@ int et_table_n_rows(const et_table *t) { return t->n_rows; }
 int et_table_n_cols(const et_table *t) { return t->n_cols; }
 int et_table_n_notes(const et_table *t) { return t->n_notes; }
 const char *et_table_title(const et_table *t) { return t->title; }
+bool et_table_out_of_memory(const et_table *t) { return t->oom; }
 const char *et_table_note(const et_table *t, int i) { return i >= 0 && i < t->n_notes ? t->notes[i] : NULL; }
 const et_table_col *et_table_col_at(const et_table *t, int c) {
     return c >= 0 && c < t->n_cols ? &t->cols[c].c : NULL;
@@ -258,57 +255,4 @@ void et_table_header_human(const et_table_col *c, char *buf, size_t len) {
         snprintf(buf, len, "%s (%s)", c->header, c->unit);
     else
         snprintf(buf, len, "%s", c->header);
-}
-
-et_status et_table_write(const et_table *t, et_table_format f, FILE *out, et_err *err) {
-    if (t->oom)
-        return et_fail(err, ET_E_NOMEM, "out of memory building the table");
-    bool ok = false;
-    switch (f) {
-    case ET_TABLE_TEXT: ok = et_table_write_text(t, out); break;
-    case ET_TABLE_MD: ok = et_table_write_md(t, out); break;
-    case ET_TABLE_CSV: ok = et_table_write_csv(t, out); break;
-    case ET_TABLE_JSON: ok = et_table_write_json(t, out); break;
-    case ET_TABLE_LATEX: ok = et_table_write_latex(t, out); break;
-    case ET_TABLE_HTML: ok = et_table_write_html(t, out); break;
-    default: return et_fail(err, ET_E_USAGE, "unknown table format %d", (int)f);
-    }
-    if (!ok || fflush(out) != 0 || ferror(out))
-        return et_fail(err, ET_E_IO, "cannot write the %s table: %s", et_table_format_name(f), strerror(errno));
-    return ET_OK;
-}
-
-et_status et_table_write_path(const et_table *t, et_table_format f, const char *path, et_err *err) {
-    if (!path || strcmp(path, "-") == 0)
-        return et_table_write(t, f, stdout, err);
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp)
-        return et_fail(err, ET_E_NOMEM, "out of memory writing %s", path);
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return et_fail(err, e == EACCES || e == EROFS || e == EPERM ? ET_E_PERMISSION : ET_E_IO,
-                       "cannot write %s: %s (the file was not changed)", path, strerror(e));
-    }
-    struct stat st;
-    fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644); /* mkstemp makes 0600; a report is shared */
-    FILE *out = fdopen(fd, "w");
-    et_status s = out ? et_table_write(t, f, out, err) : et_fail(err, ET_E_IO, "cannot write %s", path);
-    if (s == ET_OK && fsync(fileno(out)) != 0)
-        s = et_fail(err, ET_E_IO, "cannot write %s: %s (the file was not changed)", path, strerror(errno));
-    if (out ? fclose(out) != 0 : close(fd) != 0)
-        s = s != ET_OK ? s : et_fail(err, ET_E_IO, "cannot write %s: %s (the file was not changed)", path,
-                                     strerror(errno));
-    if (s == ET_OK && rename(tmp, path) != 0)
-        s = et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "cannot write %s: %s (the file was not changed)",
-                    path, strerror(errno));
-    else if (s != ET_OK && err)
-        et_err_prefix(err, "%s: ", path);
-    if (s != ET_OK)
-        unlink(tmp);
-    free(tmp);
-    return s;
 }

@@ -84,6 +84,8 @@ int et_table_n_rows(const et_table *t);
 int et_table_n_cols(const et_table *t);
 int et_table_n_notes(const et_table *t);
 const char *et_table_title(const et_table *t);
+/* True when building the table ran out of memory somewhere (the writers then fail with ET_E_NOMEM). */
+bool et_table_out_of_memory(const et_table *t);
 const char *et_table_note(const et_table *t, int i);
 const et_table_col *et_table_col_at(const et_table *t, int col);
 /* The text of a text cell (NULL when the cell is a number or missing); the value of a number cell (NaN otherwise). */
@@ -99,7 +101,7 @@ void et_table_num_machine(double v, char *buf, size_t len);
 /* "header (unit)" or "header". */
 void et_table_header_human(const et_table_col *c, char *buf, size_t len);
 
-/* Writes t in format f to out. ET_E_NOMEM when building the table ran out of memory, ET_E_IO on a write error. */
+/* Writes t in format f to out (table_write.c, as the next one). ET_E_NOMEM when building the table ran out of memory, ET_E_IO on a write error. */
 et_status et_table_write(const et_table *t, et_table_format f, FILE *out, et_err *err);
 
 /* Writes t to path atomically (a temporary file in the same directory, renamed over path once complete), so a

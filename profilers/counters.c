@@ -13,7 +13,7 @@
 
 enum { CLASS_CORE = 0, CLASS_SOFTWARE = 1, CLASS_OTHER = 100 };
 
-/* The default set (issue 4): IPC, caches and branches, stalled cycles where the CPU has them. */
+/* The default set: IPC, caches and branches, stalled cycles where the CPU has them. */
 static const struct {
     const char *name;
     bool optional;

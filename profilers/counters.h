@@ -15,7 +15,7 @@
  * /proc/self/task/TID/status (voluntary + nonvoluntary switches) and .../sched (se.nr_migrations) instead, and
  * say so.
  *
- * Scaling (PROFILERS.md section 1): estimate = raw * enabled / running in long double per thread and group; a
+ * Scaling (README.md section 1): estimate = raw * enabled / running in long double per thread and group; a
  * group that was enabled but never running was NOT COUNTED, which is different from zero, and is reported so. */
 #ifndef ET_PROFILERS_COUNTERS_H
 #define ET_PROFILERS_COUNTERS_H
@@ -26,10 +26,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "bench/result.h"
 #include "profilers/perf_ops.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 #include "util/status.h"
 
 enum { ET_MAX_EVENTS = 32, ET_MAX_GROUP = 16 };

@@ -1,5 +1,5 @@
 /* counters_math.c: decoding perf read buffers and multiplexing scale. Pure functions, tested on fabricated
- * buffers (tests/unit/profilers/test_counters_math.c). */
+ * buffers (tests/unit/profilers/test_counters.c). */
 #include <errno.h>
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* counters_pfm.c: libpfm4 for edgetune: one-time initialisation, name encoding, the core PMU's counter count.
  *
- * pfm_initialize() is not thread-safe and is the one piece of global state profilers/ keeps (STYLE.md allows
+ * pfm_initialize() is not thread-safe and is the one piece of global state profilers/ keeps (README.md, Style, allows
  * it): it runs once under pthread_once. `is_present` in libpfm's PMU info means libpfm recognised the CPU, not that
- * the kernel can count it (PROFILERS.md: the VM's zen PMU is "present" and every open returns ENOENT), so nothing
+ * the kernel can count it (README.md: the VM's zen PMU is "present" and every open returns ENOENT), so nothing
  * here decides availability: the caller opens. */
 #include <ctype.h>
 #include <pthread.h>

@@ -109,10 +109,10 @@ et_status et_doctor_collect(const et_profiler_env *env, et_doctor_report *out, e
         add(out, "libpfm4", ET_AVAIL_ERROR, "reinstall libpfm4", "initialisation failed: %s", pfm_strerror(pfm));
     perf_items(out, &sr, perf, trial, &penv);
 
-    et_power_source *all = calloc(5, sizeof *all);
+    et_power_source *all = calloc(ET_POWER_SOURCE_COUNT, sizeof *all);
     if (all) {
         const et_power_source *chosen = NULL;
-        for (int i = 0; et_power_sources[i] && i < 5; i++) {
+        for (int i = 0; i < ET_POWER_SOURCE_COUNT; i++) {
             et_power_source *s = &all[i];
             et_power_source_init(s, et_power_sources[i], &sr, perf, vcio, &penv, trial);
             char detail[ET_DOCTOR_TEXT_MAX];

@@ -2,8 +2,8 @@
 #ifndef ET_PROFILERS_HOST_H
 #define ET_PROFILERS_HOST_H
 
-#include "bench/result.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 
 /* Fills out from the files under sr (uname where the tree has nothing); never fails. */
 void et_host_info_read_at(const et_sysroot *sr, et_host_info *out);

@@ -1,4 +1,4 @@
-/* memory.h: peak resident memory of the timed loop (PROFILERS.md section 5).
+/* memory.h: peak resident memory of the timed loop (README.md section 5).
  *
  * start writes "5" to /proc/self/clear_refs, which resets VmHWM (the high-water mark) to the current RSS; stop
  * reads VmHWM from /proc/self/status, so the peak belongs to the timed loop. When clear_refs cannot be written
@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#include "bench/result.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 
 typedef struct et_memory {
     const et_sysroot *sr;

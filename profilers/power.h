@@ -1,7 +1,7 @@
 /* power.h: power and energy sources, each behind one ops table, and the sampler thread that turns any of them
  * into a timeline, an average power and an energy per inference.
  *
- * Two kinds of source (PROFILERS.md sections 2-4):
+ * Two kinds of source (README.md sections 2-4):
  *   ENERGY  a cumulative counter (RAPL powercap energy_uj, the perf power PMU, hwmon energy*_input). Energy is the
  *           counter's advance, unwrapped per channel (d = e1 >= e0 ? e1 - e0 : e1 + range - e0); the timeline's
  *           power is the advance between two samples over their time.
@@ -20,21 +20,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
 #include "profilers/perf_ops.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
+#include "profilers/vcio.h"
+#include "record/result.h"
 #include "util/status.h"
-
-/* --- the VideoCore mailbox (Raspberry Pi firmware) ----------------------------------------------------------- */
-/* One vcgencmd command through the mailbox. The default implementation asks /dev/vcio (ioctl, no fork: never
- * fork a helper while counters are open); under a fixture sysroot it reads `.edgetune/vcgencmd/<command>` with
- * spaces as '_'. Returns the reply length, or -errno (-ENOENT: no mailbox). */
-typedef struct et_vcio_ops {
-    int (*gencmd)(void *ctx, const et_sysroot *sr, const char *command, char *reply, unsigned cap);
-    void *ctx;
-} et_vcio_ops;
-const et_vcio_ops *et_vcio_ops_system(void);
 
 /* --- sources ------------------------------------------------------------------------------------------------- */
 typedef enum { ET_POWER_ENERGY, ET_POWER_POWER } et_power_kind;
@@ -93,14 +84,19 @@ struct et_power_source {
     char detail[ET_POWER_DETAIL_MAX];       /* for doctor: zones or rails found, with values */
 };
 
-extern const et_power_ops et_power_ina3221_ops;
-extern const et_power_ops et_power_pi5_pmic_ops;
-extern const et_power_ops et_power_rapl_powercap_ops;
-extern const et_power_ops et_power_rapl_perf_ops;
-extern const et_power_ops et_power_hwmon_ops;
+/* Every source, in order of preference: X(name) has its ops table et_power_<name>_ops in power_<name>.c. */
+#define ET_POWER_SOURCE_LIST(X) X(ina3221) X(pi5_pmic) X(rapl_powercap) X(rapl_perf) X(hwmon)
+#define ET_X(name) extern const et_power_ops et_power_##name##_ops;
+ET_POWER_SOURCE_LIST(ET_X)
+#undef ET_X
+enum {
+#define ET_X(name) +1
+    ET_POWER_SOURCE_COUNT = 0 ET_POWER_SOURCE_LIST(ET_X) /* how many sources there are */
+#undef ET_X
+};
 
-/* All sources in order of preference; NULL-terminated. */
-extern const et_power_ops *const et_power_sources[];
+/* The sources in order of preference (power_sources.c, which sits above them all). */
+extern const et_power_ops *const et_power_sources[ET_POWER_SOURCE_COUNT];
 
 /* Sets up s for ops with the environment, then probes it. */
 void et_power_source_init(et_power_source *s, const et_power_ops *ops, const et_sysroot *sr, const et_perf_ops *perf,

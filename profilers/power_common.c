@@ -1,16 +1,11 @@
-/* power_common.c: what the power sources share: setup, the doctor detail text, wrap-safe counter deltas, and the
- * order in which sources are preferred. */
+/* power_common.c: what the power sources share: setup, the doctor detail text and wrap-safe counter deltas. The
+ * sources call it; it calls none of them (their list is power_sources.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "profilers/power.h"
-
-const et_power_ops *const et_power_sources[] = {
-    &et_power_ina3221_ops, &et_power_pi5_pmic_ops, &et_power_rapl_powercap_ops, &et_power_rapl_perf_ops,
-    &et_power_hwmon_ops,   NULL,
-};
 
 void et_power_source_init(et_power_source *s, const et_power_ops *ops, const et_sysroot *sr, const et_perf_ops *perf,
                           const et_vcio_ops *vcio, const et_perf_env *penv, bool trial) {

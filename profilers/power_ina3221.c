@@ -1,4 +1,4 @@
-/* power_ina3221.c: NVIDIA Jetson power rails from the on-board INA3221 monitors (PROFILERS.md section 3).
+/* power_ina3221.c: NVIDIA Jetson power rails from the on-board INA3221 monitors (README.md section 3).
  *
  * The devices are the I2C clients whose `name` contains "ina3221" (JetPack 4 "ina3221x", JetPack 5/6 "ina3221").
  *   JetPack 4 (IIO):   iio:deviceN/rail_name_K, in_powerK_input (mW), K = 0..2.

@@ -1,4 +1,4 @@
-/* power_pi5_pmic.c: Raspberry Pi 5 power from its PMIC's ADCs, through the firmware (PROFILERS.md section 4).
+/* power_pi5_pmic.c: Raspberry Pi 5 power from its PMIC's ADCs, through the firmware (README.md section 4).
  *
  * `vcgencmd pmic_read_adc` prints one line per measurement:
  *     VDD_CORE_A current(7)=0.75012000A
@@ -6,72 +6,19 @@
  * Currents and voltages are paired by rail name (the channel numbers change between firmware versions), and power
  * is the sum of A*V over rails with both (a missing or "nanV" value drops the rail). The rails are the PMIC's
  * outputs, not the 5 V input: USB, fan and conversion losses are missing, so the result is marked partial.
- * The query goes through the VideoCore mailbox ioctl on /dev/vcio (tag 0x00030080) rather than by running
- * vcgencmd, because forking after counters are open would count the child. One query takes ~23 ms, so the
- * sampler asks at most every 100 ms. A Pi 4 or older has no current sensor at all. */
+ * The query goes through the VideoCore mailbox (vcio.c) rather than by running vcgencmd, because forking after
+ * counters are open would count the child. One query takes ~23 ms, so the sampler asks at most every 100 ms. A
+ * Pi 4 or older has no current sensor at all. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "profilers/power.h"
 #include "profilers/rpi.h"
-
-/* --- the mailbox ----------------------------------------------------------------------------------------------- */
-#define VCIO_IOCTL_PROPERTY _IOWR(100, 0, char *)
-enum { GET_GENCMD_RESULT = 0x00030080, GENCMD_TEXT = 4096 };
-
-static int fixture_gencmd(const et_sysroot *sr, const char *command, char *reply, unsigned cap) {
-    char path[160];
-    int n = snprintf(path, sizeof path, ".edgetune/vcgencmd/%s", command);
-    for (int i = (int)strlen(".edgetune/vcgencmd/"); i < n && path[i]; i++)
-        if (path[i] == ' ' || path[i] == '/')
-            path[i] = '_';
-    return et_sys_read(sr, path, reply, cap);
-}
-
-static int sys_gencmd(void *ctx, const et_sysroot *sr, const char *command, char *reply, unsigned cap) {
-    (void)ctx;
-    if (!sr->is_real && !et_sys_is_chardev(sr, "dev/vcio"))
-        return fixture_gencmd(sr, command, reply, cap);
-    size_t len = strlen(command);
-    if (len + 1 >= GENCMD_TEXT || cap == 0)
-        return -EINVAL;
-    int fd = et_sys_open(sr, "dev/vcio", O_RDWR);
-    if (fd < 0)
-        return fd;
-    /* {size, request code, tag, value buffer size, request size, gencmd result, text[GENCMD_TEXT], end tag} */
-    uint32_t msg[6 + GENCMD_TEXT / 4 + 1];
-    memset(msg, 0, sizeof msg);
-    msg[0] = sizeof msg;
-    msg[1] = 0; /* process request */
-    msg[2] = GET_GENCMD_RESULT;
-    msg[3] = GENCMD_TEXT;
-    memcpy(&msg[6], command, len + 1);
-    int r = ioctl(fd, VCIO_IOCTL_PROPERTY, msg);
-    int e = r < 0 ? errno : 0;
-    close(fd);
-    if (r < 0)
-        return -e;
-    if (msg[1] != 0x80000000u) /* the firmware did not answer with success */
-        return -EIO;
-    const char *text = (const char *)&msg[6];
-    size_t n = strnlen(text, GENCMD_TEXT);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(reply, text, n);
-    reply[n] = '\0';
-    return (int)n;
-}
-
-static const et_vcio_ops system_vcio = {sys_gencmd, NULL};
-const et_vcio_ops *et_vcio_ops_system(void) { return &system_vcio; }
 
 /* --- the text ---------------------------------------------------------------------------------------------------- */
 enum { MAX_PMIC_RAILS = 48 };
@@ -146,7 +93,7 @@ static void probe(et_power_source *s) {
                      "USB-C input", "%s has no power sensor (only the Pi 5 PMIC reports currents)", model);
         return;
     }
-    char reply[GENCMD_TEXT];
+    char reply[ET_VCIO_TEXT_MAX];
     int r = s->vcio->gencmd(s->vcio->ctx, s->sr, "pmic_read_adc", reply, sizeof reply);
     if (r < 0) {
         const char *hint = r == -EACCES || r == -EPERM ? "add the user to the video group: "
@@ -187,7 +134,7 @@ static void probe(et_power_source *s) {
 }
 
 static int sample(et_power_source *s, et_power_raw *out) {
-    char reply[GENCMD_TEXT];
+    char reply[ET_VCIO_TEXT_MAX];
     int r = s->vcio->gencmd(s->vcio->ctx, s->sr, "pmic_read_adc", reply, sizeof reply);
     if (r < 0)
         return r;

@@ -61,7 +61,7 @@ static void probe(et_power_source *s) {
     s->relevant = true;
     s->kind = ET_POWER_ENERGY;
     s->interval_ms = 100;
-    /* psys first: it includes the package (PROFILERS.md section 2) */
+    /* psys first: it includes the package (README.md section 2) */
     static const char *const candidates[] = {"energy-psys", "energy-pkg"};
     char dead[96] = "";
     bool any = false;

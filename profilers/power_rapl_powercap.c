@@ -1,7 +1,7 @@
 /* power_rapl_powercap.c: RAPL energy counters through /sys/class/powercap/intel-rapl:N (Intel, and AMD Zen with
  * intel_rapl_msr since Linux 5.11).
  *
- * Zones (PROFILERS.md section 2): top-level intel-rapl:N are package-N or psys; intel-rapl:N:M (core, uncore,
+ * Zones (README.md section 2): top-level intel-rapl:N are package-N or psys; intel-rapl:N:M (core, uncore,
  * dram) sit inside their parent; psys covers the whole SoC including the package. So the run is measured on psys
  * alone when it exists, else on the sum of the package zones, and subzones are never added. intel-rapl-mmio:N
  * repeats package-N through another interface on recent laptops and is skipped. energy_uj wraps at

@@ -1,6 +1,6 @@
-/* probe.h: what every profiler source answers when asked "can you measure here?" (PROFILERS.md section 0).
+/* probe.h: what every profiler source answers when asked "can you measure here?" (README.md section 0).
  *
- * A probe never aborts: it records a status (et_avail from bench/result.h), the errno that decided it, a one-line
+ * A probe never aborts: it records a status (et_avail from record/result.h), the errno that decided it, a one-line
  * reason and a one-line hint that tells the user what to do. The perf permission context (paranoid level and
  * capabilities) is read once per probe round and shared by the counter and perf-RAPL sources. */
 #ifndef ET_PROFILERS_PROBE_H
@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "bench/result.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 
 enum { ET_HINT_MAX = 384 };
 
@@ -24,7 +24,7 @@ typedef struct et_probe {
 void et_probe_set(et_probe *p, et_avail status, int errnum, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* The errno map of PROFILERS.md: ENOENT/ENODEV/EOPNOTSUPP/ENOSYS/ENXIO -> UNSUPPORTED, EACCES/EPERM ->
+/* The errno map of README.md (section 1): ENOENT/ENODEV/EOPNOTSUPP/ENOSYS/ENXIO -> UNSUPPORTED, EACCES/EPERM ->
  * NO_PERMISSION, EINVAL -> INVALID, others (EBUSY, EMFILE, ...) -> ERROR. 0 -> OK. */
 et_avail et_avail_from_errno(int errnum);
 

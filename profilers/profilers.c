@@ -1,4 +1,4 @@
-/* profilers.c: the set of profilers one run uses, in the order PROFILERS.md asks for:
+/* profilers.c: the set of profilers one run uses, in the order README.md (section 1) asks for:
  *   start: reset the memory peak, read temperatures and clocks, start the power sampler thread, and open the
  *          counters last, so that the sampler thread exists before them and the open costs stay out of the loop;
  *   stop:  disable the counters first, then stop the sampler, read temperatures, clocks and the memory peak. */
@@ -13,8 +13,6 @@
 #include "profilers/power.h"
 #include "profilers/thermal.h"
 
-enum { N_SOURCES = 5 };
-
 struct et_profilers {
     et_profiler_config cfg;
     char events[1024];
@@ -24,7 +22,7 @@ struct et_profilers {
     et_perf_env penv;
     et_counters *counters;
     int n_sources, chosen;
-    et_power_source sources[N_SOURCES];
+    et_power_source sources[ET_POWER_SOURCE_COUNT];
     et_power_sampler *sampler;
     int power_start_errno;
     et_memory mem;
@@ -72,7 +70,7 @@ et_status et_profilers_open_env(const et_profiler_config *cfg, const et_profiler
         }
     }
     if (cfg->power) {
-        for (int i = 0; et_power_sources[i] && p->n_sources < N_SOURCES; i++) {
+        for (int i = 0; i < ET_POWER_SOURCE_COUNT; i++) {
             et_power_source *s = &p->sources[p->n_sources++];
             et_power_source_init(s, et_power_sources[i], &p->sr, p->perf, p->vcio, &p->penv, trial);
             if (p->chosen < 0 && s->probe.status == ET_AVAIL_OK)

@@ -1,5 +1,5 @@
 /* profilers.h: what the device does during the timed iterations: counters, power and energy, peak memory,
- * temperatures, clocks and throttling (issue 4, PROFILERS.md). The one header bench, cli and ui include.
+ * temperatures, clocks and throttling (README.md). The one header bench and cli include.
  *
  * Each source is probed when opened and is either measured or reported unavailable with the reason and what the
  * user can do; an unavailable source is never an error. All /sys, /proc and /dev access goes through one root:
@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "util/json.h"
 #include "util/status.h"
 

@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
 #include "profilers/power.h"
 #include "profilers/probe.h"
 #include "profilers/sysroot.h"
+#include "record/result.h"
 
 enum { ET_THERMAL_MAX_CPUS = 1024, ET_CPUINFO_BUF = 65536 };
 

@@ -86,36 +86,144 @@ static int cores(void) {
     return n > 0 && n < 1024 ? (int)n : 1;
 }
 
-int et_app_run(const et_app_options *o) {
+/* What the loop works on; the read ends of the signal and wake-up pipes. */
+typedef struct app_loop {
+    et_ui *ui;
+    et_canvas *canvas;
+    et_term *term;
+    et_backend *be;
+    int sig_fd, wake_fd;
+    int w, h;
+    bool dirty, repaint;
+    double last_draw;
+    int stop_sig; /* the signal that ended the loop (SIGHUP also when the terminal went away), or 0 */
+} app_loop;
+
+/* Draws when something changed and the last draw is REDRAW_MIN_MS old; returns poll's timeout: the rest of that
+ * window while a change waits, else -1 (sleep until something happens). */
+static int draw_when_due(app_loop *L) {
+    if (L->dirty && now_ms() - L->last_draw >= REDRAW_MIN_MS) {
+        et_ui_draw(L->ui, L->canvas);
+        et_term_blit(L->term, L->canvas, L->repaint);
+        L->last_draw = now_ms();
+        L->dirty = L->repaint = false;
+    }
+    if (!L->dirty)
+        return -1;
+    double left = REDRAW_MIN_MS - (now_ms() - L->last_draw);
+    return left > 0 ? (int)left + 1 : 0;
+}
+
+/* The signals that arrived: a resize is answered at once, any other ends the loop (true). */
+static bool on_signals(app_loop *L) {
+    unsigned char sigs[16];
+    int ns = 0;
+    drain(L->sig_fd, sigs, &ns);
+    for (int i = 0; i < ns; i++) {
+        if (sigs[i] == SIGWINCH) {
+            et_term_update_size(L->term, &L->w, &L->h);
+            if (et_canvas_resize(L->canvas, L->w, L->h))
+                L->dirty = L->repaint = true;
+            L->last_draw = -1e9; /* a resize is answered at once */
+        } else {
+            L->stop_sig = sigs[i];
+        }
+    }
+    return L->stop_sig != 0;
+}
+
+/* Every key waiting, to the UI; true when one of them quits. */
+static bool on_keys(app_loop *L) {
+    bool quit = false;
+    for (int key; !quit && (key = et_term_read_key(L->term)) != ET_KEY_NONE;) {
+        if (key == ET_KEY_RESIZE) {
+            et_term_update_size(L->term, &L->w, &L->h);
+            et_canvas_resize(L->canvas, L->w, L->h);
+            L->repaint = true;
+        }
+        unsigned r = et_ui_key(L->ui, key);
+        quit = r & ET_UI_QUIT;
+        L->dirty |= (r & ET_UI_REDRAW) != 0;
+        L->repaint |= (r & ET_UI_REPAINT) != 0;
+    }
+    return quit;
+}
+
+/* The worker posted: take its snapshot. */
+static void on_wake(app_loop *L) {
+    drain(L->wake_fd, NULL, NULL);
+    if (et_worker_snapshot_get(L->be->worker, &L->ui->snap)) {
+        et_ui_snapshot_changed(L->ui);
+        L->dirty = true;
+    }
+}
+
+/* The loop: until q, a signal that stops us, or the terminal going away. */
+static void run_loop(app_loop *L) {
+    L->dirty = L->repaint = true;
+    L->last_draw = -1e9;
+    for (;;) {
+        int timeout = draw_when_due(L);
+        struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {L->sig_fd, POLLIN, 0}, {L->wake_fd, POLLIN, 0}};
+        int n = poll(fds, 3, timeout);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n <= 0)
+            continue;
+        if ((fds[1].revents & POLLIN) && on_signals(L))
+            break;
+        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            L->stop_sig = SIGHUP; /* the terminal went away without a SIGHUP */
+            break;
+        }
+        if ((fds[0].revents & POLLIN) && on_keys(L))
+            break;
+        if (fds[2].revents & POLLIN)
+            on_wake(L);
+    }
+}
+
+/* Everything that can fail on bad input, before the screen is ours: the session (model and inputs), the knobs,
+ * the database when runs are saved (wopt->db_path then points at db_path). Returns 0, or the exit code after one
+ * line on stderr. */
+static int open_session_and_db(const et_app_options *o, et_session **session, et_backend *be, et_worker_options *wopt,
+                               char *db_path, size_t db_path_len) {
     et_err err = {0};
-    /* the character set only: numbers keep the C locale's decimal point everywhere (exports, the database) */
-    setlocale(LC_CTYPE, "");
-    /* everything that can fail on bad input happens before the screen is ours */
     et_session_options so = o->session;
     so.profile_layers = true;
-    et_session *session = NULL;
-    if (et_session_open(&so, &session, &err) != ET_OK) {
+    if (et_session_open(&so, session, &err) != ET_OK) {
         fprintf(stderr, "edgetune: %s\n", err.msg);
         return et_status_exit_code(err.status);
     }
     if (et_knobs_validate(&o->knobs, &err) != ET_OK) {
-        et_session_free(session);
+        et_session_free(*session);
         fprintf(stderr, "edgetune: %s\n", err.msg);
         return 2;
     }
+    if (wopt->save) {
+        if (et_db_resolve_path(wopt->db_path, db_path, db_path_len, &err) != ET_OK ||
+            et_db_open(db_path, ET_DB_WRITE, &be->db, &err) != ET_OK) {
+            et_session_free(*session);
+            fprintf(stderr, "edgetune: %s\n", err.msg);
+            return et_status_exit_code(err.status);
+        }
+        wopt->db_path = db_path;
+    }
+    return 0;
+}
+
+int et_app_run(const et_app_options *o) {
+    et_err err = {0};
+    /* the character set only: numbers keep the C locale's decimal point everywhere (exports, the database) */
+    setlocale(LC_CTYPE, "");
+    et_session *session = NULL;
     et_backend be;
     memset(&be, 0, sizeof be);
     char db_path[ET_PATH_MAX] = "";
     et_worker_options wopt = o->worker;
-    if (wopt.save) {
-        if (et_db_resolve_path(wopt.db_path, db_path, sizeof db_path, &err) != ET_OK ||
-            et_db_open(db_path, ET_DB_WRITE, &be.db, &err) != ET_OK) {
-            et_session_free(session);
-            fprintf(stderr, "edgetune: %s\n", err.msg);
-            return et_status_exit_code(err.status);
-        }
-        wopt.db_path = db_path;
-    }
+    int rc = open_session_and_db(o, &session, &be, &wopt, db_path, sizeof db_path);
+    if (rc != 0)
+        return rc;
     int sig_pipe[2] = {-1, -1}, wake_pipe[2] = {-1, -1};
     if (!make_pipe(sig_pipe) || !make_pipe(wake_pipe)) {
         fprintf(stderr, "edgetune: cannot create a pipe: %s\n", strerror(errno));
@@ -129,9 +237,9 @@ int et_app_run(const et_app_options *o) {
 
     et_term *term = NULL;
     et_term_options to = {.no_color = o->no_color, .ascii = o->ascii};
-    int rc = 0, stop_sig = 0;
     et_ui ui;
     memset(&ui, 0, sizeof ui);
+    app_loop L = {.ui = &ui, .be = &be, .sig_fd = sig_pipe[0], .wake_fd = wake_pipe[0]};
     if (et_term_open(&to, &term, &err) != ET_OK) {
         rc = et_status_exit_code(err.status);
         fprintf(stderr, "edgetune: %s\n", err.msg);
@@ -149,86 +257,21 @@ int et_app_run(const et_app_options *o) {
 
     et_ui_init(&ui, &be.ops, &o->knobs, et_term_ascii(term), cores(), et_cpu_isa_name(), db_path);
     et_canvas canvas;
-    int w, h;
-    et_term_update_size(term, &w, &h);
-    if (!et_canvas_init(&canvas, w, h, et_term_ascii(term))) {
+    L.canvas = &canvas;
+    L.term = term;
+    et_term_update_size(term, &L.w, &L.h);
+    if (!et_canvas_init(&canvas, L.w, L.h, et_term_ascii(term))) {
         rc = 1;
         goto stop;
     }
-    bool dirty = true, repaint = true;
-    double last_draw = -1e9;
-    for (;;) {
-        double since = now_ms() - last_draw;
-        if (dirty && since >= REDRAW_MIN_MS) {
-            et_ui_draw(&ui, &canvas);
-            et_term_blit(term, &canvas, repaint);
-            last_draw = now_ms();
-            dirty = repaint = false;
-        }
-        /* dirty: wake when the 100 ms since the last draw are over; else sleep until something happens */
-        int timeout = -1;
-        if (dirty) {
-            double left = REDRAW_MIN_MS - (now_ms() - last_draw);
-            timeout = left > 0 ? (int)left + 1 : 0;
-        }
-        struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {sig_pipe[0], POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
-        int n = poll(fds, 3, timeout);
-        if (n < 0 && errno != EINTR)
-            break;
-        if (n <= 0)
-            continue;
-        if (fds[1].revents & POLLIN) {
-            unsigned char sigs[16];
-            int ns = 0;
-            drain(sig_pipe[0], sigs, &ns);
-            for (int i = 0; i < ns; i++) {
-                if (sigs[i] == SIGWINCH) {
-                    et_term_update_size(term, &w, &h);
-                    if (et_canvas_resize(&canvas, w, h))
-                        dirty = repaint = true;
-                    last_draw = -1e9; /* a resize is answered at once */
-                } else {
-                    stop_sig = sigs[i];
-                }
-            }
-            if (stop_sig)
-                break;
-        }
-        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-            stop_sig = SIGHUP; /* the terminal went away without a SIGHUP */
-            break;
-        }
-        if (fds[0].revents & POLLIN) {
-            bool quit = false;
-            for (int key; !quit && (key = et_term_read_key(term)) != ET_KEY_NONE;) {
-                if (key == ET_KEY_RESIZE) {
-                    et_term_update_size(term, &w, &h);
-                    et_canvas_resize(&canvas, w, h);
-                    repaint = true;
-                }
-                unsigned r = et_ui_key(&ui, key);
-                quit = r & ET_UI_QUIT;
-                dirty |= (r & ET_UI_REDRAW) != 0;
-                repaint |= (r & ET_UI_REPAINT) != 0;
-            }
-            if (quit)
-                break;
-        }
-        if (fds[2].revents & POLLIN) {
-            drain(wake_pipe[0], NULL, NULL);
-            if (et_worker_snapshot_get(be.worker, &ui.snap)) {
-                et_ui_snapshot_changed(&ui);
-                dirty = true;
-            }
-        }
-    }
-    if (stop_sig != SIGHUP) { /* say why the screen stands still while the worker stores its run */
+    run_loop(&L);
+    if (L.stop_sig != SIGHUP) { /* say why the screen stands still while the worker stores its run */
         et_ui_message(&ui, false, "stopping: storing the measurement in flight...");
         et_ui_draw(&ui, &canvas);
         et_term_blit(term, &canvas, false);
     }
     et_canvas_free(&canvas);
-    if (stop_sig == SIGTERM || stop_sig == SIGHUP)
+    if (L.stop_sig == SIGTERM || L.stop_sig == SIGHUP)
         rc = 1;
 stop:
     /* the worker first: it stores the measurement in flight as aborted; then the terminal */
@@ -236,9 +279,11 @@ stop:
     et_ui_free(&ui);
     et_term_close(term);
     term = NULL;
-    if (stop_sig)
+    if (L.stop_sig)
         fprintf(stderr, "edgetune: stopped by %s; a measurement in flight was stored as aborted\n",
-                stop_sig == SIGINT ? "SIGINT" : stop_sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+                L.stop_sig == SIGINT    ? "SIGINT"
+                : L.stop_sig == SIGTERM ? "SIGTERM"
+                                        : "SIGHUP");
 out:
     restore_signals(old);
     signal_fd = -1;

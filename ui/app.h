@@ -6,7 +6,7 @@
 
 #include "bench/session.h"
 #include "bench/worker.h"
-#include "tune/knobs.h"
+#include "record/knobs.h"
 
 typedef struct et_app_options {
     et_session_options session;  /* the model and its inputs (profile_layers is switched on) */

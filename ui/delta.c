@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "util/units.h"
 
 char *et_ui_fmt_ms(char *buf, size_t len, double ms) {

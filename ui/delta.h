@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 
 typedef struct et_delta_row {
     const char *metric;

@@ -1,5 +1,5 @@
 /* knob.c: the workbench's knob rows: names, value texts, whether a knob applies to the current setting, and
- * stepping through each knob's values. The value lists are tune/knobs.h's X-macros (weight and activation bits,
+ * stepping through each knob's values. The value lists are record/knobs.h's X-macros (weight and activation bits,
  * granularity, prune method, recovery, activation calibration); the prune ratio steps by 5 % from 0 to 95 %,
  * threads from 1 to the cores. */
 #include <math.h>
@@ -20,7 +20,7 @@ static const int act_bits[] = {ET_ACT_BITS_LIST(ET_X)};
 #undef ET_X
 enum { N_WEIGHT_BITS = sizeof weight_bits / sizeof weight_bits[0], N_ACT_BITS = sizeof act_bits / sizeof act_bits[0] };
 
-/* N:M patterns offered (ARCHITECTURE.md, Tune: 2:4 and 1:4). */
+/* N:M patterns offered (README.md, Design: Tune: 2:4 and 1:4). */
 static const int nm_patterns[][2] = {{2, 4}, {1, 4}};
 enum { N_NM = sizeof nm_patterns / sizeof nm_patterns[0], PRUNE_STEPS = 19 /* 0 .. 95 % by 5 % */ };
 
@@ -82,7 +82,7 @@ bool et_knob_step(et_knobs *k, et_knob_id id, int dir, int max_threads) {
     int i;
     switch (id) {
     case ET_KNOB_WEIGHT_BITS:
-        /* right (+1) goes along the list as tune/knobs.h orders it: 32, 16, 8, ... 2 (more compression) */
+        /* right (+1) goes along the list as record/knobs.h orders it: 32, 16, 8, ... 2 (more compression) */
         i = index_of(weight_bits, N_WEIGHT_BITS, k->weight_bits);
         if (!step(&i, N_WEIGHT_BITS, dir))
             return false;

@@ -1,65 +1,14 @@
-/* ui.c: the state's lifetime, key dispatch (dialog first, then global keys, then the view) and the screen
- * layout: header, tabs, the view, footer; the "terminal too small" notice below 80x24. */
+/* ui.c: key dispatch (dialog first, then global keys, then the view) and the screen layout: header, tabs, the
+ * view, footer; the "terminal too small" notice below 80x24. It holds the table of views and dialogs, so it sits
+ * above them; what they share about the state (the message line) is state.c, below them. */
 #include "ui/ui.h"
 
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const et_view *const views[ET_VIEW_COUNT] = {&et_view_workbench, &et_view_history, &et_view_layers,
                                                      &et_view_compare};
 static const et_view *const dialogs[ET_DIALOG_COUNT] = {NULL, &et_dialog_help, &et_dialog_open, &et_dialog_export};
-
-void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool ascii, int max_threads,
-                const char *isa, const char *db_path) {
-    memset(ui, 0, sizeof *ui);
-    ui->be = be;
-    ui->knobs = *knobs;
-    ui->ascii = ascii;
-    ui->max_threads = max_threads > 0 ? max_threads : 1;
-    if (ui->knobs.threads > ui->max_threads)
-        ui->max_threads = ui->knobs.threads;
-    snprintf(ui->isa, sizeof ui->isa, "%s", isa ? isa : "?");
-    snprintf(ui->db_path, sizeof ui->db_path, "%s", db_path ? db_path : "");
-    et_worker_snapshot_init(&ui->snap);
-    ui->snap.knobs = *knobs;
-    ui->runs_stale = true;
-    ui->hist_desc = true;
-    ui->export_format = ET_TABLE_CSV;
-    ui->layers_sort = 1;
-}
-
-void et_ui_free(et_ui *ui) {
-    et_worker_snapshot_free(&ui->snap);
-    free(ui->runs);
-    free(ui->rows);
-    free(ui->marked);
-    free(ui->cmp_ids);
-    et_table_free(ui->cmp);
-    memset(ui, 0, sizeof *ui);
-}
-
-void et_ui_message(et_ui *ui, bool is_error, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ui->message, sizeof ui->message, fmt, ap);
-    va_end(ap);
-    ui->message_is_error = is_error;
-}
-
-void et_ui_snapshot_changed(et_ui *ui) {
-    if (ui->snap.message_seq != ui->worker_message_seq) {
-        ui->worker_message_seq = ui->snap.message_seq;
-        if (ui->snap.message[0])
-            et_ui_message(ui, false, "%s", ui->snap.message);
-    }
-    if (ui->snap.runs_saved != ui->runs_saved_seen || ui->snap.baseline_run_id != ui->baseline_seen) {
-        ui->runs_saved_seen = ui->snap.runs_saved;
-        ui->baseline_seen = ui->snap.baseline_run_id;
-        ui->runs_stale = true; /* a run was stored or marked: the history reloads when shown */
-    }
-}
 
 static void set_view(et_ui *ui, et_view_id v) {
     ui->view = v;

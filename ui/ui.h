@@ -64,7 +64,7 @@ typedef enum {
 /* What a key handler asks of the loop. */
 enum { ET_UI_REDRAW = 1, ET_UI_REPAINT = 2 /* clear and draw everything (Ctrl-L) */, ET_UI_QUIT = 4 };
 
-/* The knob rows of the workbench (values come from the X-macro lists in tune/knobs.h). */
+/* The knob rows of the workbench (values come from the X-macro lists in record/knobs.h). */
 #define ET_KNOB_LIST(X)                               \
     X(ET_KNOB_WEIGHT_BITS, "weight bits")             \
     X(ET_KNOB_ACT_BITS, "act bits")                   \
@@ -140,7 +140,8 @@ typedef struct et_ui {
     uint64_t worker_message_seq;
 } et_ui;
 
-/* Sets up the state for knobs; be is borrowed. */
+/* Sets up the state for knobs; be is borrowed. (state.c, as are et_ui_free, et_ui_snapshot_changed and
+ * et_ui_message; et_ui_key and et_ui_draw are ui.c.) */
 void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool ascii, int max_threads,
                 const char *isa, const char *db_path);
 void et_ui_free(et_ui *ui);

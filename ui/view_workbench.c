@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 #include "ui/delta.h"
 #include "ui/ui.h"
 #include "ui/widgets.h"

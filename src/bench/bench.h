@@ -1,11 +1,11 @@
 /* bench.h: one measured run: warm-up, timed iterations, statistics, profilers around the timed loop only,
- * fidelity outside it (ARCHITECTURE.md, Bench). Used by `edgetune bench`, `sweep` and the workbench. */
+ * fidelity outside it (README.md, Design: Bench). Used by `edgetune bench`, `sweep` and the workbench. */
 #ifndef ET_BENCH_BENCH_H
 #define ET_BENCH_BENCH_H
 
-#include "bench/result.h"
 #include "bench/session.h"
 #include "profilers/profilers.h"
+#include "record/result.h"
 
 typedef struct et_bench_config {
     int warmup;          /* untimed iterations first (default 5) */

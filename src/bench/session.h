@@ -11,9 +11,9 @@
 #ifndef ET_BENCH_SESSION_H
 #define ET_BENCH_SESSION_H
 
-#include "bench/result.h"
 #include "engine/plan.h"
 #include "model/model.h"
+#include "record/result.h"
 #include "tune/tune.h"
 
 typedef struct et_session_input_file {

@@ -1,4 +1,4 @@
-/* worker.h: the workbench's measurement thread (ARCHITECTURE.md, UI). It owns the et_session and its own
+/* worker.h: the workbench's measurement thread (README.md, Design: UI). It owns the et_session and its own
  * database connection; the UI only posts requests (the knobs it wants, re-measure, mark baseline, stop) and reads
  * snapshots. It never touches the terminal.
  *
@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/result.h"
 #include "bench/session.h"
+#include "record/result.h"
 #include "util/status.h"
 
 /* X(enum, text shown in the UI) */

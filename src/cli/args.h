@@ -17,7 +17,7 @@
 #include <stdbool.h>
 
 #include "model/model.h"
-#include "tune/knobs.h"
+#include "record/knobs.h"
 
 typedef struct et_args {
     const char *cmd;

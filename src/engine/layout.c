@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/nodes/nodes.h"
 #include "engine/op.h"
-#include "engine/ops/ops.h"
 
 typedef struct lay {
     et_graph *g;

@@ -1,4 +1,6 @@
-/* op.h: the operator layer. Every operator (ONNX or internal) provides one et_op_impl:
+/* op.h: what a node implementation (engine/nodes/) provides. Every graph operator (ONNX or internal, such as
+ * et.ConvNhwc) has one et_op_impl; the fast paths inside them call the channels-last operator layer
+ * (engine/operators/), which calls the kernels (engine/kernels/):
  *
  *   infer    sets dtype and shape of each output from the inputs' dtypes and shapes, the attributes, and the
  *            data of constant inputs where the ONNX spec makes a shape depend on it (Reshape's shape, Slice's

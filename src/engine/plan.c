@@ -114,91 +114,69 @@ static et_status bind_constant(et_plan *p, int v, et_err *err) {
     return ET_OK;
 }
 
-et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_plan **out, et_err *err) {
-    *out = NULL;
-    et_plan_options o = opt ? *opt : et_plan_options_default();
-    et_plan *p = calloc(1, sizeof *p);
-    if (!p)
-        return et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-    et_status st = ET_OK;
-    int64_t *storage_of = NULL, *offsets = NULL;
-    et_mem_req *reqs = NULL;
-    et_inplace *places = NULL;
-    bool *noop = NULL;
-    p->profile = o.profile_layers;
-    p->observe = o.observe;
-    p->observe_ctx = o.observe_ctx;
-    p->graph = et_graph_clone(src);
-    if (!p->graph) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-        goto fail;
-    }
-    et_graph *g = p->graph;
-    if (o.channels_last &&
-        ((st = et_layout_channels_last(g, err)) != ET_OK || (st = et_fuse_nhwc(g, err)) != ET_OK))
-        goto fail;
-    if ((st = et_graph_compact(g, err)) != ET_OK)
-        goto fail;
-    if (o.threads > 1) {
-        p->pool = et_threadpool_create(o.threads, err);
-        if (!p->pool) {
-            st = err ? err->status : ET_E_RUNTIME;
-            goto fail;
-        }
-    }
+static et_status nomem(et_err *err) { return et_fail(err, ET_E_NOMEM, "out of memory creating a plan"); }
 
+/* Phase 1: the plan's own clone of the graph, rewritten for the engine's layout (channels-last, then the fusions
+ * that layout allows) and compacted; the thread pool for more than one thread. */
+static et_status rewrite_graph(et_plan *p, const et_graph *src, const et_plan_options *o, et_err *err) {
+    p->graph = et_graph_clone(src);
+    if (!p->graph)
+        return nomem(err);
+    et_graph *g = p->graph;
+    et_status st;
+    if (o->channels_last && ((st = et_layout_channels_last(g, err)) != ET_OK || (st = et_fuse_nhwc(g, err)) != ET_OK))
+        return st;
+    if ((st = et_graph_compact(g, err)) != ET_OK)
+        return st;
+    if (o->threads > 1) {
+        p->pool = et_threadpool_create(o->threads, err);
+        if (!p->pool)
+            return err ? err->status : ET_E_RUNTIME;
+    }
+    return ET_OK;
+}
+
+/* Phase 2: one tensor per value with its dtype and shape (every used value needs a known shape), constants
+ * bound to their data. */
+static et_status bind_values(et_plan *p, et_err *err) {
+    const et_graph *g = p->graph;
     p->tensors = calloc((size_t)g->n_values + 1, sizeof *p->tensors);
     p->const_copies = calloc((size_t)g->n_values + 1, sizeof *p->const_copies);
     p->steps = calloc((size_t)g->n_nodes + 1, sizeof *p->steps);
-    if (!p->tensors || !p->const_copies || !p->steps) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-        goto fail;
-    }
+    if (!p->tensors || !p->const_copies || !p->steps)
+        return nomem(err);
     for (int v = 0; v < g->n_values; v++) {
         const et_value *val = &g->values[v];
-        if (et_shape_numel(&val->shape) < 0 && (val->n_consumers > 0 || val->producer >= 0)) {
-            st = et_fail(err, ET_E_INPUT, "tensor '%s' has no known shape; give the input shapes with --shape",
-                         val->name);
-            goto fail;
-        }
+        if (et_shape_numel(&val->shape) < 0 && (val->n_consumers > 0 || val->producer >= 0))
+            return et_fail(err, ET_E_INPUT, "tensor '%s' has no known shape; give the input shapes with --shape",
+                           val->name);
         p->tensors[v].dtype = val->dtype;
         p->tensors[v].shape = val->shape;
+        et_status st;
         if (val->kind == ET_VAL_CONST && (st = bind_constant(p, v, err)) != ET_OK)
-            goto fail;
+            return st;
     }
+    return ET_OK;
+}
 
-    /* concatenations written in place by their producers (not while observing: see inplace.h) */
-    places = malloc(((size_t)g->n_values + 1) * sizeof *places);
-    noop = calloc((size_t)g->n_nodes + 1, sizeof *noop);
-    if (!places || !noop) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-        goto fail;
-    }
-    if (o.channels_last && !o.observe)
-        et_inplace_concats(g, places, noop);
-    else
-        for (int v = 0; v < g->n_values; v++)
-            places[v] = (et_inplace){.into = -1};
-
-    /* prepare every step */
+/* Phase 3: prepares one step per node (kernels chosen, weights packed); concatenations whose inputs are written
+ * in place (places, noop: inplace.h) run nothing. The shared scratch is the largest any step asks for. */
+static et_status prepare_steps(et_plan *p, const et_inplace *places, const bool *noop, et_err *err) {
+    const et_graph *g = p->graph;
     for (int i = 0; i < g->n_nodes; i++) {
         const et_node *n = &g->nodes[i];
         step *s = &p->steps[p->n_steps];
         et_op_inst *inst = &s->inst;
         const et_op_impl *impl = et_op_impl_get(n->op);
-        if (!impl || !impl->prepare) {
-            st = et_fail(err, ET_E_UNSUPPORTED, "node '%s': operator %s has no implementation", n->name, n->op_type);
-            goto fail;
-        }
+        if (!impl || !impl->prepare)
+            return et_fail(err, ET_E_UNSUPPORTED, "node '%s': operator %s has no implementation", n->name, n->op_type);
         inst->node = n;
         inst->n_in = n->n_inputs;
         inst->n_out = n->n_outputs;
         inst->in = calloc((size_t)(n->n_inputs ? n->n_inputs : 1), sizeof(et_tensor));
         inst->out = calloc((size_t)(n->n_outputs ? n->n_outputs : 1), sizeof(et_tensor));
-        if (!inst->in || !inst->out) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-            goto fail;
-        }
+        if (!inst->in || !inst->out)
+            return nomem(err);
         p->n_steps++;
         for (int j = 0; j < n->n_inputs; j++)
             if (n->inputs[j] >= 0)
@@ -209,8 +187,9 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         snprintf(inst->kernel, sizeof inst->kernel, "ref");
         snprintf(inst->precision, sizeof inst->precision, "fp32");
         inst->out_pixel_stride = n->n_outputs > 0 && n->outputs[0] >= 0 ? places[n->outputs[0]].pixel_stride : 0;
-        if ((st = impl->prepare(g, n, inst, err)) != ET_OK)
-            goto fail;
+        et_status st = impl->prepare(g, n, inst, err);
+        if (st != ET_OK)
+            return st;
         if (noop[i]) { /* its inputs were written into its output */
             inst->run = run_nothing;
             snprintf(inst->kernel, sizeof inst->kernel, "in-place");
@@ -219,40 +198,38 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         if (inst->scratch_bytes > p->scratch_bytes)
             p->scratch_bytes = inst->scratch_bytes;
     }
+    return ET_OK;
+}
 
-    /* Aligned copies of constants that every consumer packed into its own storage are not read at run time:
-     * free them now, so the weights are held once (packed), not twice. */
-    {
-        char *needed = calloc((size_t)g->n_values + 1, 1);
-        if (!needed) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-            goto fail;
+/* Phase 4: aligned copies of constants that every consumer packed into its own storage are not read at run
+ * time: free them now, so the weights are held once (packed), not twice. */
+static et_status free_packed_constants(et_plan *p, et_err *err) {
+    const et_graph *g = p->graph;
+    char *needed = calloc((size_t)g->n_values + 1, 1);
+    if (!needed)
+        return nomem(err);
+    for (int i = 0; i < p->n_steps; i++) {
+        const et_op_inst *inst = &p->steps[i].inst;
+        for (int j = 0; j < inst->node->n_inputs; j++) {
+            int v = inst->node->inputs[j];
+            if (v >= 0 && !(j < 32 && (inst->packed_inputs >> j & 1)))
+                needed[v] = 1;
         }
-        for (int i = 0; i < p->n_steps; i++) {
-            const et_op_inst *inst = &p->steps[i].inst;
-            for (int j = 0; j < inst->node->n_inputs; j++) {
-                int v = inst->node->inputs[j];
-                if (v >= 0 && !(j < 32 && (inst->packed_inputs >> j & 1)))
-                    needed[v] = 1;
-            }
-        }
-        for (int v = 0; v < g->n_values; v++)
-            if (p->const_copies[v] && !needed[v] && !g->values[v].is_output) {
-                et_aligned_free(p->const_copies[v]);
-                p->const_copies[v] = NULL;
-                p->tensors[v].data = NULL;
-            }
-        free(needed);
     }
+    for (int v = 0; v < g->n_values; v++)
+        if (p->const_copies[v] && !needed[v] && !g->values[v].is_output) {
+            et_aligned_free(p->const_copies[v]);
+            p->const_copies[v] = NULL;
+            p->tensors[v].data = NULL;
+        }
+    free(needed);
+    return ET_OK;
+}
 
-    /* storage: aliases share their input's storage */
-    storage_of = malloc(((size_t)g->n_values + 1) * sizeof *storage_of);
-    reqs = calloc((size_t)g->n_values + 1, sizeof *reqs);
-    offsets = calloc((size_t)g->n_values + 1, sizeof *offsets);
-    if (!storage_of || !reqs || !offsets) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-        goto fail;
-    }
+/* Phase 5a: which storage each value lives in (aliases share their input's, in-place concatenation inputs their
+ * output's; constants none: -1) and the size and lifetime, in steps, of each storage. */
+static void storage_lifetimes(const et_plan *p, const et_inplace *places, int64_t *storage_of, et_mem_req *reqs) {
+    const et_graph *g = p->graph;
     for (int v = 0; v < g->n_values; v++) {
         storage_of[v] = g->values[v].kind == ET_VAL_CONST ? -1 : v;
         reqs[v].first = 1 << 30;
@@ -303,26 +280,50 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
     for (int v = 0; v < g->n_values; v++)
         if (reqs[v].first > reqs[v].last) /* unused storage (or an alias target): no space */
             reqs[v].first = reqs[v].last = -2, reqs[v].bytes = 0;
+}
+
+/* Phase 5b: the arena (offsets from the lifetimes, memplan.c) and the shared scratch, allocated; every
+ * non-constant value's tensor points into the arena. */
+static et_status place_in_arena(et_plan *p, const et_inplace *places, et_err *err) {
+    const et_graph *g = p->graph;
+    et_status st = ET_OK;
+    int64_t *storage_of = malloc(((size_t)g->n_values + 1) * sizeof *storage_of);
+    et_mem_req *reqs = calloc((size_t)g->n_values + 1, sizeof *reqs);
+    int64_t *offsets = calloc((size_t)g->n_values + 1, sizeof *offsets);
+    if (!storage_of || !reqs || !offsets) {
+        st = nomem(err);
+        goto done;
+    }
+    storage_lifetimes(p, places, storage_of, reqs);
     p->arena_bytes = et_memplan(reqs, g->n_values, offsets);
     if (p->arena_bytes < 0) {
         st = et_fail(err, ET_E_NOMEM, "out of memory planning the arena");
-        goto fail;
+        goto done;
     }
     if (p->arena_bytes > ((int64_t)64 << 30)) {
         st = et_fail(err, ET_E_INPUT,
                      "the model's activations would need %.1f GiB; check the input shapes (--shape)",
                      (double)p->arena_bytes / (1 << 30));
-        goto fail;
+        goto done;
     }
     p->arena = et_aligned_alloc((size_t)p->arena_bytes);
     p->scratch = p->scratch_bytes ? et_aligned_alloc(p->scratch_bytes) : NULL;
     if (!p->arena || (p->scratch_bytes && !p->scratch)) {
         st = et_fail(err, ET_E_NOMEM, "out of memory: the arena needs %lld bytes", (long long)p->arena_bytes);
-        goto fail;
+        goto done;
     }
     for (int v = 0; v < g->n_values; v++)
         if (storage_of[v] >= 0)
             p->tensors[v].data = (char *)p->arena + offsets[storage_of[v]] + places[v].byte_offset;
+done:
+    free(storage_of), free(reqs), free(offsets);
+    return st;
+}
+
+/* Phase 6: every step sees its tensors' data and the shared scratch, then binds (indirection buffers); the
+ * accessors' views of inputs and outputs. */
+static et_status bind_steps(et_plan *p, et_err *err) {
+    const et_graph *g = p->graph;
     for (int i = 0; i < p->n_steps; i++) {
         const et_node *n = &g->nodes[i];
         et_op_inst *inst = &p->steps[i].inst;
@@ -336,22 +337,59 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
     for (int i = 0; i < p->n_steps; i++) {
         et_op_inst *inst = &p->steps[i].inst;
         inst->scratch = p->scratch;
+        et_status st;
         if (inst->bind && (st = inst->bind(inst, err)) != ET_OK)
-            goto fail;
+            return st;
     }
     p->inputs = calloc((size_t)g->n_inputs + 1, sizeof *p->inputs);
     p->outputs = calloc((size_t)g->n_outputs + 1, sizeof *p->outputs);
-    if (!p->inputs || !p->outputs) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory creating a plan");
-        goto fail;
+    if (!p->inputs || !p->outputs)
+        return nomem(err);
+    return ET_OK;
+}
+
+et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_plan **out, et_err *err) {
+    *out = NULL;
+    et_plan_options o = opt ? *opt : et_plan_options_default();
+    et_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return nomem(err);
+    et_inplace *places = NULL;
+    bool *noop = NULL;
+    p->profile = o.profile_layers;
+    p->observe = o.observe;
+    p->observe_ctx = o.observe_ctx;
+    et_status st = rewrite_graph(p, src, &o, err);
+    if (st == ET_OK)
+        st = bind_values(p, err);
+    if (st == ET_OK) {
+        /* concatenations written in place by their producers (not while observing: see inplace.h) */
+        const et_graph *g = p->graph;
+        places = malloc(((size_t)g->n_values + 1) * sizeof *places);
+        noop = calloc((size_t)g->n_nodes + 1, sizeof *noop);
+        if (!places || !noop)
+            st = nomem(err);
+        else if (o.channels_last && !o.observe)
+            et_inplace_concats(p->graph, places, noop);
+        else
+            for (int v = 0; v < g->n_values; v++)
+                places[v] = (et_inplace){.into = -1};
     }
-    free(storage_of), free(reqs), free(offsets), free(places), free(noop);
+    if (st == ET_OK)
+        st = prepare_steps(p, places, noop, err);
+    if (st == ET_OK)
+        st = free_packed_constants(p, err);
+    if (st == ET_OK)
+        st = place_in_arena(p, places, err);
+    if (st == ET_OK)
+        st = bind_steps(p, err);
+    free(places), free(noop);
+    if (st != ET_OK) {
+        et_plan_free(p);
+        return st;
+    }
     *out = p;
     return ET_OK;
-fail:
-    free(storage_of), free(reqs), free(offsets), free(places), free(noop);
-    et_plan_free(p);
-    return st;
 }
 
 int et_plan_n_inputs(const et_plan *p) { return p->graph->n_inputs; }

@@ -37,7 +37,7 @@ char *et_shape_str(const et_shape *s, char *buf, size_t len);
 
 typedef enum { ET_VAL_INPUT, ET_VAL_CONST, ET_VAL_INTERMEDIATE } et_value_kind;
 
-struct et_quant_info; /* defined by src/tune: per-tensor or per-channel scale/zero-point of an integer value */
+struct et_quant_info; /* model/quant_info.h, filled by tune: scale/zero-point of an integer value */
 
 typedef struct et_value {
     const char *name;

@@ -159,32 +159,59 @@ static et_status map_external(reader *r, const tensor_fields *tf, const uint8_t 
     return ET_OK;
 }
 
-/* Parses a TensorProto in pb into out (data borrowed or graph-owned). */
-static et_status parse_tensor(reader *r, et_pb pb, tensor_fields *tf) {
-    memset(tf, 0, sizeof *tf);
-    tf->first_offset = (size_t)(pb.p - pb.base);
+/* One external_data key/value entry (location, offset, length) of a TensorProto into tf. ET_E_INPUT when the
+ * entry is malformed. */
+static et_status read_external_entry(reader *r, et_pb *it, const et_pb_field *f, tensor_fields *tf) {
+    et_pb kv = et_pb_sub(it, f);
+    et_pb_field e;
+    et_pb_field kf = {0}, vf = {0};
+    bool hk = false, hv = false;
+    int rc;
+    while ((rc = et_pb_next(&kv, &e, r->err)) > 0) {
+        if (e.num == 1 && e.wire == ET_PB_LEN)
+            kf = e, hk = true;
+        if (e.num == 2 && e.wire == ET_PB_LEN)
+            vf = e, hv = true;
+    }
+    if (rc < 0)
+        return ET_E_INPUT;
+    if (hk && hv) {
+        char v[1024];
+        snprintf(v, sizeof v, "%.*s", (int)(vf.len < 1023 ? vf.len : 1023), (const char *)vf.data);
+        if (kf.len == 8 && memcmp(kf.data, "location", 8) == 0) {
+            tf->ext_location = et_arena_strdup(&r->g->arena, v);
+        } else if (kf.len == 6 && memcmp(kf.data, "offset", 6) == 0) {
+            tf->ext_offset = strtoll(v, NULL, 10);
+        } else if (kf.len == 6 && memcmp(kf.data, "length", 6) == 0) {
+            tf->ext_length = strtoll(v, NULL, 10);
+        }
+    }
+    return ET_OK;
+}
+
+/* The fields of a TensorProto: dims, data type (8: strings), name, raw data, external data; *has_typed when a
+ * typed data field (float_data, int32_data...) is present. */
+static et_status read_tensor_fields(reader *r, et_pb pb, tensor_fields *tf, int64_t *dtype, int *rank,
+                                    bool *has_typed) {
     et_pb_field f;
     int rc;
-    int64_t dtype = 0;
-    int rank = 0;
     et_pb it = pb;
-    bool has_typed = false;
     while ((rc = et_pb_next(&it, &f, r->err)) > 0) {
         switch (f.num) {
         case 1: /* dims */
             if (f.wire == ET_PB_LEN) {
                 int64_t n = et_pb_count_varints(f.data, f.len);
-                if (n < 0 || rank + n > ET_MAX_RANK)
+                if (n < 0 || *rank + n > ET_MAX_RANK)
                     return malformed(r, f.offset, n < 0 ? "malformed dims" : "tensor has more than 8 dims");
-                et_pb_read_varints(f.data, f.len, tf->dims + rank, n);
-                rank += (int)n;
+                et_pb_read_varints(f.data, f.len, tf->dims + *rank, n);
+                *rank += (int)n;
             } else if (f.wire == ET_PB_VARINT) {
-                if (rank >= ET_MAX_RANK)
+                if (*rank >= ET_MAX_RANK)
                     return malformed(r, f.offset, "tensor has more than 8 dims");
-                tf->dims[rank++] = (int64_t)f.u64;
+                tf->dims[(*rank)++] = (int64_t)f.u64;
             }
             break;
-        case 2: dtype = (int64_t)f.u64; break;
+        case 2: *dtype = (int64_t)f.u64; break;
         case 3: return malformed(r, f.offset, "segmented tensors are not supported");
         case 8:
             if (f.wire == ET_PB_LEN && !(tf->name = dup_str(r, &f)))
@@ -195,40 +222,26 @@ static et_status parse_tensor(reader *r, et_pb pb, tensor_fields *tf) {
                 return malformed(r, f.offset, "raw_data has the wrong wire type");
             tf->raw = f.data, tf->raw_len = f.len, tf->has_raw = true;
             break;
-        case 4: case 5: case 7: case 10: case 11: has_typed = true; break;
-        case 6: dtype = 8; break; /* string_data */
-        case 13: { /* external_data: key/value entries */
-            if (f.wire != ET_PB_LEN)
-                break;
-            et_pb kv = et_pb_sub(&it, &f);
-            et_pb_field e;
-            et_pb_field kf = {0}, vf = {0};
-            bool hk = false, hv = false;
-            while ((rc = et_pb_next(&kv, &e, r->err)) > 0) {
-                if (e.num == 1 && e.wire == ET_PB_LEN) kf = e, hk = true;
-                if (e.num == 2 && e.wire == ET_PB_LEN) vf = e, hv = true;
-            }
-            if (rc < 0)
+        case 4:
+        case 5:
+        case 7:
+        case 10:
+        case 11: *has_typed = true; break;
+        case 6: *dtype = 8; break; /* string_data */
+        case 13:                   /* external_data: key/value entries */
+            if (f.wire == ET_PB_LEN && read_external_entry(r, &it, &f, tf) != ET_OK)
                 return ET_E_INPUT;
-            if (hk && hv) {
-                char v[1024];
-                snprintf(v, sizeof v, "%.*s", (int)(vf.len < 1023 ? vf.len : 1023), (const char *)vf.data);
-                if (kf.len == 8 && memcmp(kf.data, "location", 8) == 0) {
-                    tf->ext_location = et_arena_strdup(&r->g->arena, v);
-                } else if (kf.len == 6 && memcmp(kf.data, "offset", 6) == 0) {
-                    tf->ext_offset = strtoll(v, NULL, 10);
-                } else if (kf.len == 6 && memcmp(kf.data, "length", 6) == 0) {
-                    tf->ext_length = strtoll(v, NULL, 10);
-                }
-            }
             break;
-        }
         case 14: tf->external = f.u64 == 1; break;
         default: break;
         }
     }
-    if (rc < 0)
-        return ET_E_INPUT;
+    return rc < 0 ? ET_E_INPUT : ET_OK;
+}
+
+/* Sets tf->t's dtype, shape and byte size, refusing strings, unknown types, negative dims and sizes beyond
+ * MAX_TENSOR_BYTES; *numel gets the element count. */
+static et_status check_tensor_type(reader *r, tensor_fields *tf, int64_t dtype, int rank, int64_t *numel) {
     const char *tname = tf->name ? tf->name : "(unnamed)";
     if (dtype == 8)
         return et_fail(r->err, ET_E_UNSUPPORTED, "%s: tensor '%s' holds strings; edgetune computes on numbers only",
@@ -244,15 +257,23 @@ static et_status parse_tensor(reader *r, et_pb pb, tensor_fields *tf) {
                            (long long)tf->dims[i]);
         tf->t.shape.dim[i] = tf->dims[i];
     }
-    int64_t numel = et_shape_numel(&tf->t.shape);
+    *numel = et_shape_numel(&tf->t.shape);
     size_t esize = et_dtype_size(tf->t.dtype), nbytes;
-    if (numel < 0 || !et_mul_size((size_t)numel, esize, &nbytes) || nbytes > MAX_TENSOR_BYTES) {
+    if (*numel < 0 || !et_mul_size((size_t)*numel, esize, &nbytes) || nbytes > MAX_TENSOR_BYTES) {
         char sb[128];
         return et_fail(r->err, ET_E_INPUT,
                        "%s: tensor '%s' claims %s %s, beyond the 16 GiB edgetune accepts; the model is damaged",
                        r->m->name, tname, et_shape_str(&tf->t.shape, sb, sizeof sb), et_dtype_name(tf->t.dtype));
     }
     tf->t.nbytes = nbytes;
+    return ET_OK;
+}
+
+/* tf->t.data: the external file's bytes, the raw data (both borrowed), or the typed fields decoded into graph
+ * memory; each must hold exactly the bytes the dims need. */
+static et_status bind_tensor_data(reader *r, et_pb *pb, tensor_fields *tf, int64_t numel, bool has_typed) {
+    const char *tname = tf->name ? tf->name : "(unnamed)";
+    size_t nbytes = tf->t.nbytes;
     if (tf->external) {
         const uint8_t *data = NULL;
         size_t size = 0;
@@ -285,7 +306,22 @@ static et_status parse_tensor(reader *r, et_pb pb, tensor_fields *tf) {
     if (!dst)
         return et_fail(r->err, ET_E_NOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, nbytes);
     tf->t.data = dst;
-    return decode_typed(r, &pb, tf, dst, numel);
+    return decode_typed(r, pb, tf, dst, numel);
+}
+
+/* Parses a TensorProto in pb into out (data borrowed or graph-owned). */
+static et_status parse_tensor(reader *r, et_pb pb, tensor_fields *tf) {
+    memset(tf, 0, sizeof *tf);
+    tf->first_offset = (size_t)(pb.p - pb.base);
+    int64_t dtype = 0, numel = 0;
+    int rank = 0;
+    bool has_typed = false;
+    et_status st = read_tensor_fields(r, pb, tf, &dtype, &rank, &has_typed);
+    if (st == ET_OK)
+        st = check_tensor_type(r, tf, dtype, rank, &numel);
+    if (st == ET_OK)
+        st = bind_tensor_data(r, &pb, tf, numel, has_typed);
+    return st;
 }
 
 /* ---- value info (graph inputs) --------------------------------------------------------------------------- */
@@ -596,87 +632,79 @@ static bool push_field(field_list *l, const et_pb_field *f) {
     return true;
 }
 
-static et_status parse_graph(reader *r, et_pb gpb) {
-    field_list nodes = {0}, inits = {0}, inputs = {0}, outputs = {0};
+/* The GraphProto's repeated fields, collected before any is parsed (initializers and inputs must exist before
+ * the nodes that use them are resolved). */
+typedef struct graph_fields {
+    field_list nodes, inits, inputs, outputs;
+} graph_fields;
+
+static et_status collect_graph_fields(reader *r, et_pb gpb, graph_fields *gf) {
     et_pb_field f;
     int rc;
-    et_status st = ET_OK;
     et_pb it = gpb;
     while ((rc = et_pb_next(&it, &f, r->err)) > 0) {
         if (f.wire != ET_PB_LEN)
             continue;
         bool ok = true;
         switch (f.num) {
-        case 1: ok = push_field(&nodes, &f); break;
-        case 5: ok = push_field(&inits, &f); break;
-        case 11: ok = push_field(&inputs, &f); break;
-        case 12: ok = push_field(&outputs, &f); break;
-        case 15:
-            st = et_fail(r->err, ET_E_UNSUPPORTED, "%s: sparse initializers are not supported", r->m->name);
-            goto done;
+        case 1: ok = push_field(&gf->nodes, &f); break;
+        case 5: ok = push_field(&gf->inits, &f); break;
+        case 11: ok = push_field(&gf->inputs, &f); break;
+        case 12: ok = push_field(&gf->outputs, &f); break;
+        case 15: return et_fail(r->err, ET_E_UNSUPPORTED, "%s: sparse initializers are not supported", r->m->name);
         default: break;
         }
-        if (!ok) {
-            st = et_fail(r->err, ET_E_NOMEM, "out of memory reading the graph");
-            goto done;
-        }
+        if (!ok)
+            return et_fail(r->err, ET_E_NOMEM, "out of memory reading the graph");
     }
-    if (rc < 0) {
-        st = ET_E_INPUT;
-        goto done;
-    }
+    return rc < 0 ? ET_E_INPUT : ET_OK;
+}
+
+/* Every initializer becomes a constant value. */
+static et_status add_initializers(reader *r, et_pb gpb, const field_list *inits) {
     et_graph *g = r->g;
-    for (int i = 0; i < inits.n; i++) {
+    for (int i = 0; i < inits->n; i++) {
         tensor_fields tf;
-        st = parse_tensor(r, et_pb_sub(&gpb, &inits.items[i]), &tf);
+        et_status st = parse_tensor(r, et_pb_sub(&gpb, &inits->items[i]), &tf);
         if (st != ET_OK)
-            goto done;
-        if (!tf.name || !*tf.name) {
-            st = malformed(r, inits.items[i].offset, "initializer without a name");
-            goto done;
-        }
+            return st;
+        if (!tf.name || !*tf.name)
+            return malformed(r, inits->items[i].offset, "initializer without a name");
         int v = et_graph_add_value(g, tf.name, ET_VAL_CONST, r->err);
         if (v < 0) {
-            st = ET_E_INPUT;
             et_err_prefix(r->err, "%s: ", r->m->name);
-            goto done;
+            return ET_E_INPUT;
         }
         g->values[v].dtype = tf.t.dtype;
         g->values[v].shape = tf.t.shape;
         g->values[v].data = tf.t.data;
         g->values[v].nbytes = tf.t.nbytes;
     }
-    g->inputs = malloc((size_t)(inputs.n + 1) * sizeof(int));
-    g->outputs = malloc((size_t)(outputs.n + 1) * sizeof(int));
-    if (!g->inputs || !g->outputs) {
-        st = et_fail(r->err, ET_E_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < inputs.n; i++) {
+    return ET_OK;
+}
+
+/* Every graph input that is not also an initializer becomes an input value with its type and shape. */
+static et_status add_inputs(reader *r, et_pb gpb, const field_list *inputs) {
+    et_graph *g = r->g;
+    for (int i = 0; i < inputs->n; i++) {
         const char *name, *dim_param[ET_MAX_RANK] = {0};
         et_dtype dt;
         et_shape sh;
-        st = parse_value_info(r, et_pb_sub(&gpb, &inputs.items[i]), &name, &dt, &sh, dim_param);
+        et_status st = parse_value_info(r, et_pb_sub(&gpb, &inputs->items[i]), &name, &dt, &sh, dim_param);
         if (st != ET_OK)
-            goto done;
-        if (!name || !*name) {
-            st = malformed(r, inputs.items[i].offset, "graph input without a name");
-            goto done;
-        }
+            return st;
+        if (!name || !*name)
+            return malformed(r, inputs->items[i].offset, "graph input without a name");
         if (et_graph_find_value(g, name) >= 0) /* older exporters list initializers as inputs too */
             continue;
         int v = et_graph_add_value(g, name, ET_VAL_INPUT, r->err);
-        if (v < 0) {
-            st = ET_E_INPUT;
-            goto done;
-        }
+        if (v < 0)
+            return ET_E_INPUT;
         /* Non-numeric inputs (strings, sequences) are recorded and refused by et_pass_input_shapes, so that
          * reading (info, the operator check) still works on such models. */
-        if (sh.rank < 0 && dt != ET_DT_UNDEFINED && dt != ET_DT_STRING) {
-            st = et_fail(r->err, ET_E_INPUT, "%s: graph input '%s' has no shape; give one with --shape %s=DIMS",
-                         r->m->name, name, name);
-            goto done;
-        }
+        if (sh.rank < 0 && dt != ET_DT_UNDEFINED && dt != ET_DT_STRING)
+            return et_fail(r->err, ET_E_INPUT, "%s: graph input '%s' has no shape; give one with --shape %s=DIMS",
+                           r->m->name, name, name);
         if (sh.rank < 0)
             sh.rank = 0;
         g->values[v].dtype = dt;
@@ -684,40 +712,67 @@ static et_status parse_graph(reader *r, et_pb gpb) {
         memcpy(g->values[v].dim_param, dim_param, sizeof dim_param);
         g->inputs[g->n_inputs++] = v;
     }
-    node_src *srcs = calloc((size_t)(nodes.n ? nodes.n : 1), sizeof *srcs);
-    if (!srcs) {
-        st = et_fail(r->err, ET_E_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < nodes.n && st == ET_OK; i++) {
-        srcs[i].pb = et_pb_sub(&gpb, &nodes.items[i]);
-        srcs[i].offset = nodes.items[i].offset;
+    return ET_OK;
+}
+
+/* The nodes: every node's outputs first (a node may use a value produced later in the file), then their inputs
+ * and attributes. */
+static et_status add_nodes(reader *r, et_pb gpb, const field_list *nodes) {
+    node_src *srcs = calloc((size_t)(nodes->n ? nodes->n : 1), sizeof *srcs);
+    if (!srcs)
+        return et_fail(r->err, ET_E_NOMEM, "out of memory");
+    et_status st = ET_OK;
+    for (int i = 0; i < nodes->n && st == ET_OK; i++) {
+        srcs[i].pb = et_pb_sub(&gpb, &nodes->items[i]);
+        srcs[i].offset = nodes->items[i].offset;
         st = parse_node_outputs(r, &srcs[i], i);
     }
-    for (int i = 0; i < nodes.n && st == ET_OK; i++)
+    for (int i = 0; i < nodes->n && st == ET_OK; i++)
         st = resolve_node(r, &srcs[i], i);
     free(srcs);
-    if (st != ET_OK)
-        goto done;
-    for (int i = 0; i < outputs.n; i++) {
+    return st;
+}
+
+/* The graph outputs: values some node (or an input, or an initializer) produced; at least one. */
+static et_status add_outputs(reader *r, et_pb gpb, const field_list *outputs) {
+    et_graph *g = r->g;
+    for (int i = 0; i < outputs->n; i++) {
         const char *name, *dim_param[ET_MAX_RANK];
         et_dtype dt;
         et_shape sh;
-        st = parse_value_info(r, et_pb_sub(&gpb, &outputs.items[i]), &name, &dt, &sh, dim_param);
+        et_status st = parse_value_info(r, et_pb_sub(&gpb, &outputs->items[i]), &name, &dt, &sh, dim_param);
         if (st != ET_OK)
-            goto done;
+            return st;
         int v = name ? et_graph_find_value(g, name) : -1;
-        if (v < 0) {
-            st = et_fail(r->err, ET_E_INPUT, "%s: graph output '%s' is not produced by any node", r->m->name,
-                         name ? name : "");
-            goto done;
-        }
+        if (v < 0)
+            return et_fail(r->err, ET_E_INPUT, "%s: graph output '%s' is not produced by any node", r->m->name,
+                           name ? name : "");
         g->outputs[g->n_outputs++] = v;
     }
     if (g->n_outputs == 0)
-        st = et_fail(r->err, ET_E_INPUT, "%s: the graph has no outputs", r->m->name);
-done:
-    free(nodes.items), free(inits.items), free(inputs.items), free(outputs.items);
+        return et_fail(r->err, ET_E_INPUT, "%s: the graph has no outputs", r->m->name);
+    return ET_OK;
+}
+
+static et_status parse_graph(reader *r, et_pb gpb) {
+    graph_fields gf = {0};
+    et_status st = collect_graph_fields(r, gpb, &gf);
+    if (st == ET_OK)
+        st = add_initializers(r, gpb, &gf.inits);
+    if (st == ET_OK) {
+        et_graph *g = r->g;
+        g->inputs = malloc((size_t)(gf.inputs.n + 1) * sizeof(int));
+        g->outputs = malloc((size_t)(gf.outputs.n + 1) * sizeof(int));
+        if (!g->inputs || !g->outputs)
+            st = et_fail(r->err, ET_E_NOMEM, "out of memory");
+    }
+    if (st == ET_OK)
+        st = add_inputs(r, gpb, &gf.inputs);
+    if (st == ET_OK)
+        st = add_nodes(r, gpb, &gf.nodes);
+    if (st == ET_OK)
+        st = add_outputs(r, gpb, &gf.outputs);
+    free(gf.nodes.items), free(gf.inits.items), free(gf.inputs.items), free(gf.outputs.items);
     return st;
 }
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 
 typedef struct ow {
     const et_graph *g;

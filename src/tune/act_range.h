@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "tune/knobs.h"
+#include "record/knobs.h"
 
 enum { ET_ACT_HIST_BINS = 2048 };
 

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 
 typedef struct et_fidelity_acc {
     int n_inputs;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ops/nn_util.h"
+#include "engine/nodes/nn_util.h"
 #include "tune/tgemm.h"
 #include "util/mem.h"
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/nhwc/spconv.h"
+#include "engine/operators/spconv.h"
 #include "tune/tune_internal.h"
 
 static int64_t numel_of(const et_graph *g, int v) { return et_shape_numel(&g->values[v].shape); }

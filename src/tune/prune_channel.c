@@ -22,7 +22,7 @@
 
 #include "engine/op.h"
 #include "model/passes.h"
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 #include "tune/tune_internal.h"
 
 enum { D_NONE, D_SPACE, D_CONCAT, D_FLAT /* Flatten of a feature map: each channel is H*W features */ };
@@ -134,139 +134,176 @@ static int const_chan_axis(const et_value *c, int r) {
     return idx >= 0 && idx < c->shape.rank ? idx : -1;
 }
 
+/* y carries the same channels as x. */
+static void same_channels(chp *P, int y, int x) {
+    P->dkind[y] = P->dkind[x], P->dspace[y] = P->dspace[x], P->dnode[y] = P->dnode[x];
+}
+
+/* The weight layer of node i, or NULL. */
+static const et_wlayer *layer_of_node(const et_tune_ctx *c, int i) {
+    const et_wlayer *L = NULL;
+    for (int l = 0; l < c->n_layers; l++)
+        if (c->layers[l].node == i)
+            L = &c->layers[l];
+    return L;
+}
+
+/* A weight layer: a depthwise convolution passes its input's channels through (its filters shrink with them);
+ * any other produces a new space, its output channels, blocked where it cannot shrink. */
+static et_status analyse_weight_layer(chp *P, int i, const et_wlayer *L) {
+    et_graph *g = P->g;
+    const et_tune_ctx *c = P->c;
+    const et_node *n = &g->nodes[i];
+    int x = n->n_inputs > 0 ? n->inputs[0] : -1, y = n->n_outputs > 0 ? n->outputs[0] : -1;
+    const char *name = n->name;
+    bool shared_w = g->values[L->weight].n_consumers != 1;
+    bool bias_ok = n->n_inputs < 3 || n->inputs[2] < 0 ||
+                   (g->values[n->inputs[2]].kind == ET_VAL_CONST && g->values[n->inputs[2]].n_consumers == 1 &&
+                    et_shape_numel(&g->values[n->inputs[2]].shape) == L->view.n_ch);
+    if (L->kind == ET_WL_CONV && L->depthwise) {
+        /* channels pass through; the filters shrink with the input */
+        if (shared_w || !bias_ok)
+            block_value(P, x, "'%s' shares its weights%s", name, "");
+        same_channels(P, y, x);
+        return ET_OK;
+    }
+    bool consumer_ok = !shared_w && (L->kind == ET_WL_CONV ? L->group == 1 : g->values[x].shape.rank == 2);
+    if (!consumer_ok)
+        block_value(P, x, "used by '%s' (grouped, shared or batched weights)%s", name, "");
+    if ((L->kind == ET_WL_GEMM || L->kind == ET_WL_MATMUL) && g->values[y].shape.rank != 2)
+        return ET_OK;
+    int s = new_space(P, L->view.n_ch);
+    if (s < 0)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
+    P->dkind[y] = D_SPACE, P->dspace[y] = s;
+    P->node_space[i] = s;
+    int first_layer = c->n_layers > 0 ? c->layers[0].node : -1;
+    if (L->kind == ET_WL_CONV && L->group != 1)
+        block_space(P, s, "'%s' is a grouped convolution%s", name, "");
+    else if (shared_w || !bias_ok)
+        block_space(P, s, "'%s' shares its weights or bias%s", name, "");
+    else if (i == first_layer && !c->k->quantize_all)
+        block_space(P, s, "'%s' is the first layer (kept; --quantize-all prunes it)%s", name, "");
+    return ET_OK;
+}
+
+/* Activations, pooling, Identity: the output has the input's channels unless a second output or a changed
+ * channel count says otherwise. */
+static void analyse_unary(chp *P, const et_node *n, int x, int y) {
+    const et_graph *g = P->g;
+    bool extra_ok = true; /* MaxPool's Indices output, Dropout's mask: keep it simple */
+    for (int k = 1; k < n->n_outputs; k++)
+        extra_ok &= n->outputs[k] < 0;
+    if (!extra_ok || chan_dim(&g->values[x]) != chan_dim(&g->values[y]))
+        block_value(P, x, "used by '%s' (%s)", n->name, n->op_type);
+    else
+        same_channels(P, y, x);
+}
+
+/* Clip with constant bounds passes channels through. */
+static void analyse_clip(chp *P, const et_node *n, int x, int y) {
+    const et_graph *g = P->g;
+    bool const_bounds = true;
+    for (int k = 1; k < n->n_inputs; k++)
+        const_bounds &= n->inputs[k] < 0 || g->values[n->inputs[k]].kind == ET_VAL_CONST;
+    if (!const_bounds)
+        block_value(P, x, "used by '%s' (%s)", n->name, n->op_type);
+    else
+        same_channels(P, y, x);
+}
+
+/* Flatten from axis 1: one pixel per channel keeps the channels as features; more pixels make each channel a
+ * run of features (D_FLAT). */
+static void analyse_flatten(chp *P, const et_node *n, int i, int x, int y) {
+    const et_value *xv = &P->g->values[x];
+    if (xv->shape.rank < 2 || et_node_attr_int(n, "axis", 1) != 1 || P->dkind[x] == D_FLAT) {
+        block_value(P, x, "used by '%s' (%s)", n->name, n->op_type);
+        return;
+    }
+    bool one_pixel = et_shape_numel(&xv->shape) == xv->shape.dim[0] * xv->shape.dim[1];
+    if (one_pixel) /* [N, C, 1, 1] -> [N, C]: the channels are the features */
+        same_channels(P, y, x);
+    else /* [N, C, H, W] -> [N, C*H*W]: channel c is features c*H*W .. (c+1)*H*W-1 */
+        P->dkind[y] = D_FLAT, P->dnode[y] = i;
+}
+
+/* Concat along channels: the output's channels are its inputs' in order (D_CONCAT). */
+static void analyse_concat(chp *P, const et_node *n, int i, int y) {
+    const et_graph *g = P->g;
+    int axis;
+    if (!et_op_axis(et_node_attr_int(n, "axis", 0), g->values[y].shape.rank, &axis) || axis != 1) {
+        for (int k = 0; k < n->n_inputs; k++)
+            block_value(P, n->inputs[k], "used by '%s' (Concat not along channels)%s", n->name, "");
+        return;
+    }
+    P->dkind[y] = D_CONCAT, P->dnode[y] = i;
+}
+
+/* Element-wise Add/Sub/Mul/Div/Max/Min: two activations with channels must share one space (merged); a
+ * constant may broadcast over the channels or be per channel (then it shrinks too). */
+static void analyse_binary(chp *P, const et_node *n, int y) {
+    const et_graph *g = P->g;
+    int r = g->values[y].shape.rank;
+    int64_t cy = chan_dim(&g->values[y]);
+    int act[2], n_act = 0;
+    bool ok = r >= 2;
+    for (int k = 0; k < 2 && ok; k++) {
+        const et_value *v = &g->values[n->inputs[k]];
+        if (v->kind == ET_VAL_CONST) {
+            int ax = const_chan_axis(v, r);
+            ok = ax < 0 || v->shape.dim[ax] == 1 || (v->shape.dim[ax] == cy && v->n_consumers == 1);
+            continue;
+        }
+        int ax = 1 - (r - v->shape.rank);
+        if (ax < 0 || v->shape.dim[ax] == 1)
+            continue; /* broadcast over channels: no channel role */
+        act[n_act++] = n->inputs[k];
+    }
+    if (ok && n_act == 2) {
+        int a = act[0], b = act[1];
+        if (P->dkind[a] == D_SPACE && P->dkind[b] == D_SPACE)
+            unite(P, P->dspace[a], P->dspace[b], n->name);
+        else
+            ok = false;
+    }
+    if (!ok || n_act == 0) {
+        for (int k = 0; k < 2; k++)
+            block_value(P, n->inputs[k], "used by '%s' (%s with fixed channels)", n->name, n->op_type);
+        return;
+    }
+    same_channels(P, y, act[0]);
+}
+
 /* Walks the graph once, giving each activation a channel descriptor and merging spaces. */
 static et_status analyse(chp *P) {
     et_graph *g = P->g;
-    const et_tune_ctx *c = P->c;
     for (int v = 0; v < g->n_values; v++)
         P->dkind[v] = D_NONE, P->dspace[v] = -1, P->dnode[v] = -1;
     for (int i = 0; i < g->n_nodes; i++)
         P->node_space[i] = -1;
-    int first_layer = c->n_layers > 0 ? c->layers[0].node : -1;
     for (int i = 0; i < g->n_nodes; i++) {
-        et_node *n = &g->nodes[i];
+        const et_node *n = &g->nodes[i];
         int x = n->n_inputs > 0 ? n->inputs[0] : -1, y = n->n_outputs > 0 ? n->outputs[0] : -1;
-        const char *name = n->name;
-        bool weight_layer = false;
-        for (int l = 0; l < c->n_layers; l++)
-            weight_layer |= c->layers[l].node == i;
-        if (weight_layer) {
-            const et_wlayer *L = NULL;
-            for (int l = 0; l < c->n_layers; l++)
-                if (c->layers[l].node == i)
-                    L = &c->layers[l];
-            bool shared_w = g->values[L->weight].n_consumers != 1;
-            bool bias_ok = n->n_inputs < 3 || n->inputs[2] < 0 ||
-                           (g->values[n->inputs[2]].kind == ET_VAL_CONST && g->values[n->inputs[2]].n_consumers == 1 &&
-                            et_shape_numel(&g->values[n->inputs[2]].shape) == L->view.n_ch);
-            if (L->kind == ET_WL_CONV && L->depthwise) {
-                /* channels pass through; the filters shrink with the input */
-                if (shared_w || !bias_ok)
-                    block_value(P, x, "'%s' shares its weights%s", name, "");
-                P->dkind[y] = P->dkind[x], P->dspace[y] = P->dspace[x], P->dnode[y] = P->dnode[x];
-                continue;
-            }
-            bool consumer_ok = !shared_w && (L->kind == ET_WL_CONV ? L->group == 1 : g->values[x].shape.rank == 2);
-            if (!consumer_ok)
-                block_value(P, x, "used by '%s' (grouped, shared or batched weights)%s", name, "");
-            if (L->kind == ET_WL_GEMM || L->kind == ET_WL_MATMUL) {
-                if (g->values[y].shape.rank != 2)
-                    continue;
-            }
-            int s = new_space(P, L->view.n_ch);
-            if (s < 0)
-                return et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
-            P->dkind[y] = D_SPACE, P->dspace[y] = s;
-            P->node_space[i] = s;
-            if (L->kind == ET_WL_CONV && L->group != 1)
-                block_space(P, s, "'%s' is a grouped convolution%s", name, "");
-            else if (shared_w || !bias_ok)
-                block_space(P, s, "'%s' shares its weights or bias%s", name, "");
-            else if (i == first_layer && !c->k->quantize_all)
-                block_space(P, s, "'%s' is the first layer (kept; --quantize-all prunes it)%s", name, "");
-            continue;
+        const et_wlayer *L = layer_of_node(P->c, i);
+        if (L) {
+            et_status st = analyse_weight_layer(P, i, L);
+            if (st != ET_OK)
+                return st;
+        } else if (is_passthrough_unary(n->op) && n->n_outputs >= 1 && y >= 0) {
+            analyse_unary(P, n, x, y);
+        } else if (n->op == ET_OP_CLIP) {
+            analyse_clip(P, n, x, y);
+        } else if (n->op == ET_OP_FLATTEN && x >= 0) {
+            analyse_flatten(P, n, i, x, y);
+        } else if (n->op == ET_OP_CONCAT && y >= 0) {
+            analyse_concat(P, n, i, y);
+        } else if (is_elementwise_binary(n->op) && n->n_inputs == 2 && y >= 0) {
+            analyse_binary(P, n, y);
+        } else { /* anything else keeps its inputs' channels as they are */
+            for (int k = 0; k < n->n_inputs; k++)
+                if (n->inputs[k] >= 0 && g->values[n->inputs[k]].kind != ET_VAL_CONST)
+                    block_value(P, n->inputs[k], "used by '%s' (%s)", n->name, n->op_type);
         }
-        if (is_passthrough_unary(n->op) && n->n_outputs >= 1 && y >= 0) {
-            bool extra_ok = true; /* MaxPool's Indices output, Dropout's mask: keep it simple */
-            for (int k = 1; k < n->n_outputs; k++)
-                extra_ok &= n->outputs[k] < 0;
-            if (!extra_ok || chan_dim(&g->values[x]) != chan_dim(&g->values[y])) {
-                block_value(P, x, "used by '%s' (%s)", name, n->op_type);
-                continue;
-            }
-            P->dkind[y] = P->dkind[x], P->dspace[y] = P->dspace[x], P->dnode[y] = P->dnode[x];
-            continue;
-        }
-        if (n->op == ET_OP_CLIP) {
-            bool const_bounds = true;
-            for (int k = 1; k < n->n_inputs; k++)
-                const_bounds &= n->inputs[k] < 0 || g->values[n->inputs[k]].kind == ET_VAL_CONST;
-            if (!const_bounds) {
-                block_value(P, x, "used by '%s' (%s)", name, n->op_type);
-                continue;
-            }
-            P->dkind[y] = P->dkind[x], P->dspace[y] = P->dspace[x], P->dnode[y] = P->dnode[x];
-            continue;
-        }
-        if (n->op == ET_OP_FLATTEN && x >= 0) {
-            const et_value *xv = &g->values[x];
-            if (xv->shape.rank < 2 || et_node_attr_int(n, "axis", 1) != 1 || P->dkind[x] == D_FLAT) {
-                block_value(P, x, "used by '%s' (%s)", name, n->op_type);
-                continue;
-            }
-            bool one_pixel = et_shape_numel(&xv->shape) == xv->shape.dim[0] * xv->shape.dim[1];
-            if (one_pixel) /* [N, C, 1, 1] -> [N, C]: the channels are the features */
-                P->dkind[y] = P->dkind[x], P->dspace[y] = P->dspace[x], P->dnode[y] = P->dnode[x];
-            else /* [N, C, H, W] -> [N, C*H*W]: channel c is features c*H*W .. (c+1)*H*W-1 */
-                P->dkind[y] = D_FLAT, P->dnode[y] = i;
-            continue;
-        }
-        if (n->op == ET_OP_CONCAT && y >= 0) {
-            int axis;
-            if (!et_op_axis(et_node_attr_int(n, "axis", 0), g->values[y].shape.rank, &axis) || axis != 1) {
-                for (int k = 0; k < n->n_inputs; k++)
-                    block_value(P, n->inputs[k], "used by '%s' (Concat not along channels)%s", name, "");
-                continue;
-            }
-            P->dkind[y] = D_CONCAT, P->dnode[y] = i;
-            continue;
-        }
-        if (is_elementwise_binary(n->op) && n->n_inputs == 2 && y >= 0) {
-            int r = g->values[y].shape.rank;
-            int64_t cy = chan_dim(&g->values[y]);
-            int act[2], n_act = 0;
-            bool ok = r >= 2;
-            for (int k = 0; k < 2 && ok; k++) {
-                const et_value *v = &g->values[n->inputs[k]];
-                if (v->kind == ET_VAL_CONST) {
-                    int ax = const_chan_axis(v, r);
-                    ok = ax < 0 || v->shape.dim[ax] == 1 || (v->shape.dim[ax] == cy && v->n_consumers == 1);
-                    continue;
-                }
-                int ax = 1 - (r - v->shape.rank);
-                if (ax < 0 || v->shape.dim[ax] == 1)
-                    continue; /* broadcast over channels: no channel role */
-                act[n_act++] = n->inputs[k];
-            }
-            if (ok && n_act == 2) {
-                int a = act[0], b = act[1];
-                if (P->dkind[a] == D_SPACE && P->dkind[b] == D_SPACE)
-                    unite(P, P->dspace[a], P->dspace[b], name);
-                else
-                    ok = false;
-            }
-            if (!ok || n_act == 0) {
-                for (int k = 0; k < 2; k++)
-                    block_value(P, n->inputs[k], "used by '%s' (%s with fixed channels)", name, n->op_type);
-                continue;
-            }
-            P->dkind[y] = P->dkind[act[0]], P->dspace[y] = P->dspace[act[0]], P->dnode[y] = P->dnode[act[0]];
-            continue;
-        }
-        /* anything else keeps its inputs' channels as they are */
-        for (int k = 0; k < n->n_inputs; k++)
-            if (n->inputs[k] >= 0 && g->values[n->inputs[k]].kind != ET_VAL_CONST)
-                block_value(P, n->inputs[k], "used by '%s' (%s)", name, n->op_type);
     }
     for (int k = 0; k < g->n_outputs; k++)
         block_value(P, g->outputs[k], "reaches the graph output '%s'%s", g->values[g->outputs[k]].name, "");

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tune/knobs.h"
+#include "record/knobs.h"
 #include "util/status.h"
 
 typedef struct et_wview {

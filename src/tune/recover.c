@@ -29,7 +29,7 @@
 #include "model/dtype.h"
 #include "tune/calib_walk.h"
 #include "tune/hessian.h"
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 #include "tune/recover_cache.h"
 #include "tune/recover_solve.h"
 #include "tune/tune_internal.h"

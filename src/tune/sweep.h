@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "tune/knobs.h"
+#include "record/knobs.h"
 
 enum { ET_SWEEP_MAX = 512 };
 

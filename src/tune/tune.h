@@ -1,4 +1,4 @@
-/* tune.h: from the pristine graph and the knobs to the graph the engine runs (ARCHITECTURE.md, Tune).
+/* tune.h: from the pristine graph and the knobs to the graph the engine runs (README.md, Design: Tune).
  *
  * A pure function of (pristine graph, knobs, calibration data): it never modifies the pristine graph, so
  * toggling 8 -> 4 -> 8 bits gives bit-identical weights. The result borrows from the pristine graph, which must
@@ -10,7 +10,7 @@
  *   2. quantization:
  *      act-bits 32, bits 16       weights rounded to fp16, computed in fp32 (exec "simulated")
  *      act-bits 32, bits 2..8     weights rounded to the grid, stored dequantized: fp32 kernels (exec "simulated")
- *      act-bits 8, bits 2..8      full int8 (qgraph.c): calibrated activation ranges, et.QConv / et.QGemm /
+ *      act-bits 8, bits 2..8      full int8 (quantize_int8.c, qgraph.c): calibrated activation ranges, et.QConv / et.QGemm /
  *                                 et.QAdd on int8 tensors with int32 accumulation, et.Quantize / et.Dequantize
  *                                 at the edges of quantized regions; widths other than 8 (and 4 while no int4
  *                                 kernel exists) run on the int8 kernels with a clamped range (exec "simulated")
@@ -22,8 +22,8 @@
 #define ET_TUNE_TUNE_H
 
 #include "model/graph.h"
-#include "tune/knobs.h"
-#include "util/npy.h"
+#include "model/npy.h"
+#include "record/knobs.h"
 
 /* Calibration inputs for activation ranges: sets of graph inputs (set k, input i at sets[k * n_inputs + i]). */
 typedef struct et_calib_set {

@@ -1,5 +1,5 @@
-/* tune_internal.h: what the tune passes share (prune.c, prune_channel.c, wquant.c, qgraph.c, calibrate.c,
- * speed_guard.c, tune.c). Not part of the API.
+/* tune_internal.h: what the tune passes share (prune.c, prune_channel.c, wquant.c, quantize_int8.c, qgraph.c,
+ * calibrate.c, speed_guard.c, layers.c, tune.c). Not part of the API.
  *
  * A weight layer is a Conv, Gemm or MatMul whose weights are a float32 constant. Its weights are seen as output
  * channels (et_wview): Conv OIHW rows; Gemm B^T rows (transB = 1) or B columns; MatMul B columns. Passes
@@ -106,7 +106,7 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
  * int8 version is slower; *all_fp32 when the int8 model as a whole is not faster. Cached per configuration. */
 et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const float *hi, bool *all_fp32);
 
-/* Full int8 (act-bits 8): calibration, quantized operators, Quantize/Dequantize at region edges. */
+/* Full int8 (act-bits 8, quantize_int8.c): calibration, the speed guard, then et_tune_build_int8. */
 et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib);
 
 /* Bytes a deployment stores for the constants the tuned graph uses: quantized values (int8 constants and

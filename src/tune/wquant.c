@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 
 #include "tune/tune_internal.h"
 

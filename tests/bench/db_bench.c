@@ -1,4 +1,4 @@
-/* db_bench.c: the run database with a long history (issue 5, point 8). Builds (once, then reuses) a database of
+/* db_bench.c: the run database with a long history. Builds (once, then reuses) a database of
  * 100,000 synthetic runs over 20 models and 5 hosts, then times, each 20 times with a fresh connection as a CLI
  * process would have:
  *   runs --limit 50     open + list the newest 50 + build the table + write it (to /dev/null) + close

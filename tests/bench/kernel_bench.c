@@ -29,9 +29,9 @@
 #include "engine/cpu.h"
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/f32-igemm/f32-igemm.h"
-#include "engine/nhwc/conv2d.h"
-#include "engine/nhwc/matmul.h"
-#include "engine/nhwc/pool2d.h"
+#include "engine/operators/conv2d.h"
+#include "engine/operators/matmul.h"
+#include "engine/operators/pool2d.h"
 #include "engine/threadpool.h"
 #include "util/mem.h"
 

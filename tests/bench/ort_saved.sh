@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ort_saved.sh: `edgetune save` against ONNX Runtime on the full-size models: the saved int8 (QDQ) file runs in
 # ORT, its outputs are compared with edgetune's on the tuned model, and the latencies of both are reported next to
-# fp32 (issue 3, item 9).
+# fp32.
 #
 #   tests/bench/ort_saved.sh [--models mobilenet_v2,resnet18] [--bits 8,7] [--rounds N] [--iters N] [--threads T]
 #

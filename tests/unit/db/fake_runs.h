@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/result.h"
+#include "record/result.h"
 
 typedef struct et_fake_opts {
     const char *model;    /* default "resnet50.onnx" */

@@ -9,8 +9,8 @@
 
 #include "et_test.h"
 #include "model/model.h"
+#include "model/npy.h"
 #include "op_harness.h"
-#include "util/npy.h"
 
 /* Path of input/output k of model `name`: <name>.<kind>.npy or <name>.<kind>.<k>.npy. */
 static bool io_path(const char *dir, const char *name, const char *kind, int k, int count_hint, char *out,

@@ -1,7 +1,7 @@
 /* test_gemm.c: the reference GEMM (tile edges, strides, accumulate), Gemm (every transpose combination with
  * constant and runtime B, C broadcast shapes, alpha/beta, fused activations) and MatMul (1-D operands, batch
  * broadcast, the folded-batch path, generic element types) against naive loops. */
-#include "engine/ops/nn_util.h"
+#include "engine/nodes/nn_util.h"
 #include "et_test.h"
 #include "op_harness.h"
 

@@ -9,7 +9,7 @@
 #include <math.h>
 
 #include "engine/kernels/f32-vunary/f32-vunary.h"
-#include "engine/nhwc/conv2d.h"
+#include "engine/operators/conv2d.h"
 #include "kernel_test.h"
 
 typedef struct {

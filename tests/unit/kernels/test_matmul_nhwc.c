@@ -1,7 +1,7 @@
 /* test_matmul_nhwc.c: the fully-connected operator (both weight layouts, batch 1 GEMV and many rows, strided
  * rows, clamp, post-op) and the dynamic matrix multiply (B plain, transposed and shared, odd sizes) against
  * naive double-precision products, on 1 and 2 threads. Tolerance: the bound of K fp32 multiply-adds. */
-#include "engine/nhwc/matmul.h"
+#include "engine/operators/matmul.h"
 #include "kernel_test.h"
 
 static double tol_for(size_t k, double abs_sum) { return 2.0 * (double)(k + 2) * 1.2e-7 * abs_sum + 1e-7; }

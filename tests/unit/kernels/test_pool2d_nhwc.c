@@ -2,7 +2,7 @@
  * stride, dilation (max), asymmetric padding, count_include_pad both ways, ceil-mode-like extra padding,
  * batch > 1, pixel strides, clamp, 1 and 2 threads, a moved input; and global average pooling. Max pooling is
  * exact; averages are within the bound of ks adds and one multiply. */
-#include "engine/nhwc/pool2d.h"
+#include "engine/operators/pool2d.h"
 #include "kernel_test.h"
 
 typedef struct {

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/nhwc/qconv2d.h"
-#include "engine/nhwc/qfc.h"
+#include "engine/operators/qconv2d.h"
+#include "engine/operators/qfc.h"
 #include "kernel_test.h"
 
 typedef struct {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "engine/kernels/f32-spmm/f32-spmm.h"
-#include "engine/nhwc/spconv.h"
+#include "engine/operators/spconv.h"
 #include "kernel_test.h"
 
 /* Dense out x in weights with about `density` of them nonzero (2:4 when density == 0.5 and nm != 0). */

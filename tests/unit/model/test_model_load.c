@@ -10,7 +10,7 @@
 #include "et_test.h"
 #include "model/model.h"
 #include "model/model_info.h"
-#include "util/npy.h"
+#include "model/npy.h"
 
 static void fixture(const char *name, char *out, size_t len) {
     snprintf(out, len, "%s/fixtures/models/%s", et_test_source_dir(), name);

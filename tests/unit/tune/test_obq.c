@@ -9,7 +9,7 @@
 #include "tune/chol.h"
 #include "tune/obq.h"
 #include "tune/qmath.h"
-#include "util/npy.h"
+#include "model/npy.h"
 
 static const char *src_dir(void) {
     const char *d = getenv("ET_SOURCE_DIR");

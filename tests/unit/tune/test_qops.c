@@ -2,10 +2,10 @@
  * Quantize -> QGemm -> Dequantize, over many shapes. The channels-last plan runs the NHWC operator layer
  * (qconv2d/qfc: the SIMD kernels of this CPU); the plan without the channels-last rewrite runs et.QConv, the
  * scalar reference. Both must give the same bytes, and stay within a few codes of float arithmetic. */
+#include "engine/kernels/qparams.h"
 #include "engine/op.h"
 #include "model/passes.h"
-#include "tune/quant_info.h"
-#include "engine/kernels/qparams.h"
+#include "model/quant_info.h"
 #include "tune/qmath.h"
 #include "tune_test.h"
 

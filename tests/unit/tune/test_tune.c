@@ -2,7 +2,7 @@
  * reproducible (8 -> 4 -> 8 bits gives the same bytes), pruning removes exactly what it says, N:M groups hold,
  * the first and last layers stay fp32 by default, and the int8 graph runs in both layouts with the same result
  * and close to fp32. */
-#include "tune/quant_info.h"
+#include "model/quant_info.h"
 #include "tune_test.h"
 
 /* FNV-1a over every constant the graph's nodes use, in node order. */

@@ -1,5 +1,5 @@
 /* test_keys_knobs.c: the key table (every action reachable, no key bound twice, vi aliases) and the knob rows
- * (stepping walks exactly tune/knobs.h's value lists and stops at their ends). */
+ * (stepping walks exactly record/knobs.h's value lists and stops at their ends). */
 #include "et_test.h"
 #include "ui/ui.h"
 

@@ -1,7 +1,7 @@
 /* test_status.c: error records and exit codes. */
 #include "et_test.h"
+#include "record/result.h"
 #include "util/status.h"
-#include "bench/result.h"
 
 static void test_fail_formats_and_returns(void) {
     et_err e = {0};
