@@ -9,7 +9,8 @@
  * Directions: speed-up = baseline p50 / run p50 and size ratio = baseline size / run size, so above 1 is better
  * and the human formats say "2.10x faster" / "1.30x slower"; accuracy delta = run - baseline in percentage
  * points. Size is the deployed weight size at the run's bit-width (memory.weights_deploy_bytes), or the model
- * file for an fp32 run that did not report it. */
+ * file for an fp32 run that did not report it; memory ratio = baseline deployed memory / run deployed memory
+ * (et_deployed_memory: what each needs when deployed, not edgetune's own peak, which is only in machine formats). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ et_status et_db_default_baseline(et_db *db, int64_t run_id, int64_t *base_id, ch
 }
 
 enum { K_RUN, K_UUID, K_BASE, K_VS, K_LABEL, K_MODEL, K_HOST, K_CONFIG, K_P50, K_P99, K_SPEEDUP, K_SIZE, K_SIZE_RATIO,
-       K_MEM, K_ENERGY, K_TOP1, K_ACC, K_ACC_DELTA, K_COUNT };
+       K_DEPLOYED, K_MEM_RATIO, K_MEM, K_ENERGY, K_TOP1, K_ACC, K_ACC_DELTA, K_COUNT };
 
 static const et_table_col cols[K_COUNT] = {
     [K_RUN] = {.key = "run", .header = "run", .kind = ET_COL_INT},
@@ -81,8 +82,12 @@ static const et_table_col cols[K_COUNT] = {
                 .better = ET_BETTER_LOWER},
     [K_SIZE_RATIO] = {.key = "size_ratio", .header = "size ratio", .unit = "x", .kind = ET_COL_RATIO, .decimals = 2,
                       .better = ET_BETTER_HIGHER, .up_word = "smaller", .down_word = "larger"},
-    [K_MEM] = {.key = "peak_memory_mib", .header = "peak mem", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 1,
-               .better = ET_BETTER_LOWER},
+    [K_DEPLOYED] = {.key = "deployed_mib", .header = "deployed mem", .unit = "MiB", .kind = ET_COL_REAL,
+                    .decimals = 1, .better = ET_BETTER_LOWER},
+    [K_MEM_RATIO] = {.key = "memory_ratio", .header = "memory ratio", .unit = "x", .kind = ET_COL_RATIO,
+                     .decimals = 2, .better = ET_BETTER_HIGHER, .up_word = "smaller", .down_word = "larger"},
+    [K_MEM] = {.key = "peak_memory_mib", .header = "edgetune peak", .unit = "MiB", .kind = ET_COL_REAL,
+               .decimals = 1, .better = ET_BETTER_LOWER, .machine_only = true},
     [K_ENERGY] = {.key = "energy_per_inf_mj", .header = "energy/inf", .unit = "mJ", .kind = ET_COL_REAL,
                   .decimals = 3, .better = ET_BETTER_LOWER},
     [K_TOP1] = {.key = "top1_agreement_pct", .header = "top-1 agree", .unit = "%", .kind = ET_COL_REAL,
@@ -99,6 +104,9 @@ static double size_of(const et_result *r) {
     if (r->memory.weights_deploy_bytes > 0)
         return (double)r->memory.weights_deploy_bytes;
     return et_knobs_is_fp32(&r->knobs) && r->model.file_bytes > 0 ? (double)r->model.file_bytes : NAN;
+}
+static double deployed_of(const et_result *r) {
+    return r->deployed.status == ET_AVAIL_OK && r->deployed.peak_bytes > 0 ? (double)r->deployed.peak_bytes : NAN;
 }
 static double mem_of(const et_result *r) {
     return r->memory.status == ET_AVAIL_OK ? (double)r->memory.peak_rss_bytes : NAN;
@@ -159,6 +167,7 @@ static void fill_row(et_table *t, const row *rw, const et_result *r, const et_re
     et_table_set_num(t, k, K_P50, p50_of(r));
     et_table_set_num(t, k, K_P99, p99_of(r));
     et_table_set_num(t, k, K_SIZE, size_of(r) / (1024.0 * 1024.0));
+    et_table_set_num(t, k, K_DEPLOYED, deployed_of(r) / (1024.0 * 1024.0));
     et_table_set_num(t, k, K_MEM, mem_of(r) / (1024.0 * 1024.0));
     et_table_set_num(t, k, K_ENERGY, energy_of(r));
     et_table_set_num(t, k, K_TOP1, top1_of(r));
@@ -166,6 +175,7 @@ static void fill_row(et_table *t, const row *rw, const et_result *r, const et_re
     if (b) {
         et_table_set_num(t, k, K_SPEEDUP, ratio(p50_of(b), p50_of(r)));
         et_table_set_num(t, k, K_SIZE_RATIO, ratio(size_of(b), size_of(r)));
+        et_table_set_num(t, k, K_MEM_RATIO, ratio(deployed_of(b), deployed_of(r)));
         et_table_set_num(t, k, K_ACC_DELTA, acc_of(r) - acc_of(b));
     }
 }
@@ -239,8 +249,9 @@ et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_i
         }
         if (t)
             et_table_add_note(t, "speed-up = baseline p50 / run p50; size ratio = baseline size / run size (deployed "
-                                 "weights); accuracy delta = run - baseline in percentage points; top-1 agreement is with the "
-                                 "run's own model in fp32");
+                                 "weights); memory ratio = baseline deployed memory / run deployed memory (peak "
+                                 "resident memory of a process holding only the tuned plan); accuracy delta = run - "
+                                 "baseline in percentage points; top-1 agreement is with the run's own model in fp32");
         else
             s = et_fail(err, ET_E_NOMEM, "out of memory comparing runs");
     }

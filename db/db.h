@@ -159,7 +159,8 @@ typedef struct et_run_summary {
     char exec[32];
     int iters;
     double p50_ms, p99_ms;
-    double peak_rss_bytes;
+    double deployed_bytes;    /* what the tuned model needs when deployed (the memory headline) */
+    double peak_rss_bytes;    /* edgetune's own peak while measuring */
     double energy_per_inf_mj;
 } et_run_summary;
 

@@ -24,7 +24,8 @@ enum { ET_DB_APPLICATION_ID = 0x45544442 };
     "weights_deploy_bytes, arena_bytes, power_status, power_why, power_source, power_partial, avg_power_w, "  \
     "energy_j, energy_per_inf_mj, power_n_samples, thermal_status, thermal_why, cpu_mhz_start, cpu_mhz_end, " \
     "cpu_mhz_max, throttled, throttle_why, fid_status, fid_why, fid_n_inputs, fid_eval_source, accuracy, "    \
-    "baseline_accuracy"
+    "baseline_accuracy, dep_status, dep_why, dep_peak_bytes, dep_runtime_bytes, dep_load_peak_bytes, "          \
+    "dep_weights_bytes, dep_arena_bytes, dep_method, fid_n_compared"
 
 /* Statements prepared once per connection (SQLITE_PREPARE_PERSISTENT) and reused by every save and load. */
 typedef enum {

@@ -31,7 +31,8 @@ static const char *const sql_text[ET_ST_COUNT] = {
                          "AND id NOT IN (SELECT run_id FROM run_stats)",
     [ET_ST_STATS_INSERT] = "INSERT INTO run_stats(run_id, " ET_DB_STATS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                            "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
-                           "?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
+                           "?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, "
+                           "?44, ?45, ?46, ?47)",
     [ET_ST_ZONE_INSERT] = "INSERT INTO thermal_zones(run_id, idx, zone, temp_start_c, temp_end_c) "
                           "VALUES(?1, ?2, ?3, ?4, ?5)",
     [ET_ST_COUNTER_INSERT] = "INSERT INTO counters(run_id, idx, name, label, status, why, value, value_per_inf, raw, "

@@ -17,8 +17,9 @@ char *et_db_config_short(const et_knobs *k, const char *exec, char *buf, size_t 
 char *et_db_format_time(int64_t unix_ms, char *buf, size_t len);
 
 /* The `runs` listing as a table (newest first, as given). NULL when out of memory. Columns: id, uuid*, started,
- * started_unix_ms*, model, host, config, iters, latency_p50_ms, latency_p99_ms, peak_memory_mib,
- * energy_per_inf_mj, status, baseline, label (* machine formats only). */
+ * started_unix_ms*, model, host, config, iters, latency_p50_ms, latency_p99_ms, deployed_mib (what the tuned model
+ * needs when deployed), peak_memory_mib* (edgetune's own peak), energy_per_inf_mj, status, baseline, label
+ * (* machine formats only). */
 et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title);
 
 /* The default baseline of run_id: the run marked baseline for its model on its host, else the newest finished fp32
@@ -30,8 +31,9 @@ et_status et_db_default_baseline(et_db *db, int64_t run_id, int64_t *base_id, ch
 /* Builds the comparison of runs ids[0..n) against baseline_id (0: each run against its default baseline). Rows:
  * the baseline(s) first, then each run once, in the order given. Columns: run, uuid*, baseline (yes on baseline
  * rows), vs (the baseline's run id), label, model, host, config, latency_p50_ms, latency_p99_ms, speedup
- * (baseline p50 / run p50), size_mib (deployed weights), size_ratio (baseline size / run size), peak_memory_mib,
- * energy_per_inf_mj, top1_agreement_pct, accuracy_pct, accuracy_delta_pp. Notes say which baseline each run met
+ * (baseline p50 / run p50), size_mib (deployed weights), size_ratio (baseline size / run size), deployed_mib (what
+ * the tuned model needs in memory when deployed), memory_ratio (baseline deployed memory / run's), peak_memory_mib
+ * (edgetune's own peak), energy_per_inf_mj, top1_agreement_pct, accuracy_pct, accuracy_delta_pp. Notes say which baseline each run met
  * and how ratios are defined. *out (et_table_free it). ET_E_INPUT for an unknown id; database errors as usual. */
 et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_id, et_table **out, et_err *err);
 

@@ -96,6 +96,16 @@ static void read_run_row(sqlite3_stmt *st, et_result *r) {
     et_db_col_text(st, c++, f->eval_source, sizeof f->eval_source);
     f->accuracy = et_db_col_double(st, c++);
     f->baseline_accuracy = et_db_col_double(st, c++);
+    et_deployed_memory *d = &r->deployed;
+    et_db_col_text(st, c++, text, sizeof text);
+    d->status = et_db_avail_parse(text);
+    et_db_col_text(st, c++, d->why, sizeof d->why);
+    int64_t *dep[] = {&d->peak_bytes, &d->runtime_bytes, &d->load_peak_bytes, &d->weights_bytes, &d->arena_bytes};
+    for (size_t i = 0; i < sizeof dep / sizeof dep[0]; i++)
+        *dep[i] = sqlite3_column_int64(st, c++);
+    et_db_col_text(st, c++, d->method, sizeof d->method);
+    f->n_compared = sqlite3_column_type(st, c) == SQLITE_NULL ? f->n_inputs : sqlite3_column_int(st, c);
+    c++;
 }
 
 /* Runs a per-run array query, growing *arr by elem bytes per row; row() fills one element. */

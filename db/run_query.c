@@ -122,8 +122,8 @@ et_status et_db_list_runs(et_db *db, const et_run_filter *f, et_run_summary **ou
                        "SELECT r.id, r.uuid, r.started_unix_ms, r.status, r.is_baseline, r.label, m.name, h.hostname, "
                        "r.weight_bits, r.act_bits, r.granularity, r.symmetric, r.prune_ratio, r.prune_method, r.nm_n, "
                        "r.nm_m, r.threads, r.quantize_all, r.engine_exec, r.iters, s.lat_p50_ms, s.lat_p99_ms, "
-                       "s.mem_status, s.peak_rss_bytes, s.power_status, s.energy_per_inf_mj, r.recover, "
-                       "r.calib_method "
+                       "s.mem_status, s.peak_rss_bytes, s.power_status, s.energy_per_inf_mj, s.dep_status, "
+                       "s.dep_peak_bytes, r.recover, r.calib_method "
                        "FROM runs r CROSS JOIN models m ON m.id = r.model_id CROSS JOIN hosts h ON h.id = r.host_id "
                        "LEFT JOIN run_stats s ON s.run_id = r.id WHERE 1");
     /* Parameters are numbered so each filter binds the same slot whether or not the others are present. */
@@ -206,6 +206,9 @@ et_status et_db_list_runs(et_db *db, const et_run_filter *f, et_run_summary **ou
         c++;
         et_db_col_text(st, c++, text, sizeof text);
         r->energy_per_inf_mj = strcmp(text, "ok") == 0 ? et_db_col_double(st, c) : NAN;
+        c++;
+        et_db_col_text(st, c++, text, sizeof text);
+        r->deployed_bytes = strcmp(text, "ok") == 0 ? (double)sqlite3_column_int64(st, c) : NAN;
         c++;
         et_db_col_text(st, c++, text, sizeof text);
         int v = et_recover_parse(text);

@@ -140,6 +140,19 @@ static void bind_stats(sqlite3_stmt *st, int64_t run_id, const et_result *r) {
     et_db_bind_text(st, i++, f->eval_source);
     et_db_bind_double(st, i++, f->accuracy);
     et_db_bind_double(st, i++, f->baseline_accuracy);
+    const et_deployed_memory *d = &r->deployed;
+    bool measured = d->status == ET_AVAIL_OK;
+    et_db_bind_text(st, i++, et_avail_name(d->status));
+    et_db_bind_text(st, i++, d->why);
+    const int64_t dep[] = {d->peak_bytes, d->runtime_bytes, d->load_peak_bytes, d->weights_bytes, d->arena_bytes};
+    for (size_t k = 0; k < sizeof dep / sizeof dep[0]; k++) {
+        if (measured)
+            sqlite3_bind_int64(st, i++, dep[k]);
+        else
+            sqlite3_bind_null(st, i++);
+    }
+    et_db_bind_text(st, i++, d->method);
+    sqlite3_bind_int(st, i++, f->n_compared > 0 ? f->n_compared : f->n_inputs);
 }
 
 static et_status save_blob(et_db *db, int64_t run_id, const char *kind, et_samples_elem elem, unsigned char *blob,

@@ -53,6 +53,39 @@ static void unavailable(FILE *out, const char *section, et_avail status, const c
     fprintf(out, "%-13s %s: %s\n", section, et_avail_name(status), why[0] ? why : "no reason recorded");
 }
 
+/* The memory lines of `show`: deployed memory first (the headline, with what it is made of), then edgetune's own
+ * peak, labelled, then the weights and arena of edgetune's plan. */
+static void show_memory_text(const et_result *r, FILE *out) {
+    char a[64], b[64], c[64], d[64];
+    const et_memory_info *mem = &r->memory;
+    const et_deployed_memory *dep = &r->deployed;
+    if (dep->status == ET_AVAIL_OK) {
+        fprintf(out, "%-13s deployed %s: what the tuned model needs on edgetune's engine (%s)\n", "memory",
+                bytes_text((double)dep->peak_bytes, a, sizeof a), dep->method);
+        fprintf(out, "%-13s = packed weights %s + arena and scratch %s + runtime code, libc and stacks %s + thread "
+                     "pool and the rest; %s while loading\n",
+                "", bytes_text((double)dep->weights_bytes, a, sizeof a), bytes_text((double)dep->arena_bytes, b, sizeof b),
+                bytes_text((double)dep->runtime_bytes, c, sizeof c),
+                bytes_text((double)dep->load_peak_bytes, d, sizeof d));
+        if (dep->why[0])
+            fprintf(out, "%-13s note: %s\n", "", dep->why);
+    } else {
+        fprintf(out, "%-13s deployed: %s: %s\n", "memory", et_avail_name(dep->status),
+                dep->why[0] ? dep->why : "no reason recorded");
+    }
+    if (mem->status == ET_AVAIL_OK)
+        fprintf(out, "%-13s edgetune's own peak RSS %s (%s): this process, with the pristine model and the fp32 "
+                     "baseline, not a deployment\n", "", bytes_text((double)mem->peak_rss_bytes, a, sizeof a),
+                mem->peak_rss_method);
+    else
+        fprintf(out, "%-13s edgetune's own peak RSS: %s: %s\n", "", et_avail_name(mem->status),
+                mem->why[0] ? mem->why : "no reason recorded");
+    if (mem->weights_bytes > 0 || mem->weights_deploy_bytes > 0 || mem->arena_bytes > 0)
+        fprintf(out, "%-13s weights %s in memory, %s stored at this bit-width; activation arena %s\n", "",
+            bytes_text((double)mem->weights_bytes, a, sizeof a),
+            bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
+}
+
 void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     char a[64], b[64], c[64], when[32], cfg[160];
     fprintf(out, "run %lld  %s%s\n", (long long)m->id, r->uuid, r->is_baseline ? "  (marked baseline)" : "");
@@ -86,16 +119,7 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     fprintf(out, "samples\n");
     blob_line(out, "latency", &m->latency);
     blob_line(out, "power", &m->power);
-    const et_memory_info *mem = &r->memory;
-    if (mem->status == ET_AVAIL_OK)
-        fprintf(out, "%-13s peak RSS %s (%s)\n", "memory", bytes_text((double)mem->peak_rss_bytes, a, sizeof a),
-                mem->peak_rss_method);
-    else
-        unavailable(out, "memory", mem->status, mem->why);
-    if (mem->weights_bytes > 0 || mem->weights_deploy_bytes > 0 || mem->arena_bytes > 0)
-        fprintf(out, "%-13s weights %s in memory, %s deployed; activation arena %s\n", "",
-            bytes_text((double)mem->weights_bytes, a, sizeof a),
-            bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
+    show_memory_text(r, out);
     if (r->n_counters == 0)
         fprintf(out, "%-13s none recorded\n", "counters");
     for (int i = 0; i < r->n_counters; i++) {
@@ -130,7 +154,11 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     }
     const et_fidelity_info *f = &r->fidelity;
     if (f->status == ET_AVAIL_OK) {
-        fprintf(out, "%-13s %d inputs from %s", "fidelity", f->n_inputs, f->eval_source);
+        if (f->n_compared > 0 && f->n_compared < f->n_inputs)
+            fprintf(out, "%-13s %d inputs (outputs compared on a seeded subset of %d) from %s", "fidelity",
+                    f->n_inputs, f->n_compared, f->eval_source);
+        else
+            fprintf(out, "%-13s %d inputs from %s", "fidelity", f->n_inputs, f->eval_source);
         if (f->accuracy >= 0)
             fprintf(out, "; accuracy %.2f %%", f->accuracy * 100.0);
         if (f->baseline_accuracy >= 0)
@@ -277,8 +305,31 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
         et_json_end_array(&j);
     }
     const et_memory_info *mem = &r->memory;
+    const et_deployed_memory *dep = &r->deployed;
     et_json_begin_object(&j, "memory");
+    /* the headline first: what the tuned model needs when deployed; then edgetune's own process */
+    if (dep->status == ET_AVAIL_OK)
+        et_json_int(&j, "deployed_bytes", dep->peak_bytes);
+    else
+        et_json_null(&j, "deployed_bytes");
+    et_json_begin_object(&j, "deployed");
+    json_avail(&j, dep->status, dep->why);
+    if (dep->status == ET_AVAIL_OK && dep->why[0])
+        et_json_string(&j, "note", dep->why);
+    et_json_string(&j, "includes", "the tuned plan alone in a separate process: packed weights at the deployed "
+                                   "bit-width, arena and scratch, thread pool, the runtime's code and libc");
+    et_json_string(&j, "method", dep->method);
+    if (dep->status == ET_AVAIL_OK) {
+        et_json_int(&j, "peak_bytes", dep->peak_bytes);
+        et_json_int(&j, "weights_bytes", dep->weights_bytes);
+        et_json_int(&j, "arena_bytes", dep->arena_bytes);
+        et_json_int(&j, "runtime_bytes", dep->runtime_bytes);
+        et_json_int(&j, "load_peak_bytes", dep->load_peak_bytes);
+    }
+    et_json_end_object(&j);
+    /* edgetune's own process (pristine model, baseline, tuned plan): status, why and peak_rss_* are about it */
     json_avail(&j, mem->status, mem->why);
+    et_json_string(&j, "peak_rss_of", "edgetune's own process (pristine model, fp32 baseline, tuned plan)");
     if (mem->status == ET_AVAIL_OK)
         et_json_int(&j, "peak_rss_bytes", mem->peak_rss_bytes);
     else
@@ -345,6 +396,7 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
     et_json_begin_object(&j, "fidelity");
     json_avail(&j, f->status, f->why);
     et_json_int(&j, "n_inputs", f->n_inputs);
+    et_json_int(&j, "n_compared", f->n_compared > 0 ? f->n_compared : f->n_inputs);
     et_json_string(&j, "eval_source", f->eval_source);
     json_nonneg(&j, "accuracy", f->accuracy);
     json_nonneg(&j, "baseline_accuracy", f->baseline_accuracy);

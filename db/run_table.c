@@ -36,8 +36,8 @@ char *et_db_format_time(int64_t unix_ms, char *buf, size_t len) {
     return buf;
 }
 
-enum { C_ID, C_UUID, C_STARTED, C_STARTED_MS, C_MODEL, C_HOST, C_CONFIG, C_ITERS, C_P50, C_P99, C_MEM, C_ENERGY,
-       C_STATUS, C_BASE, C_LABEL, C_COUNT };
+enum { C_ID, C_UUID, C_STARTED, C_STARTED_MS, C_MODEL, C_HOST, C_CONFIG, C_ITERS, C_P50, C_P99, C_DEPLOYED, C_MEM,
+       C_ENERGY, C_STATUS, C_BASE, C_LABEL, C_COUNT };
 
 static const et_table_col runs_cols[C_COUNT] = {
     [C_ID] = {.key = "id", .header = "id", .kind = ET_COL_INT},
@@ -53,8 +53,10 @@ static const et_table_col runs_cols[C_COUNT] = {
                .better = ET_BETTER_LOWER},
     [C_P99] = {.key = "latency_p99_ms", .header = "p99", .unit = "ms", .kind = ET_COL_REAL, .decimals = 2,
                .better = ET_BETTER_LOWER},
-    [C_MEM] = {.key = "peak_memory_mib", .header = "peak mem", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 1,
-               .better = ET_BETTER_LOWER},
+    [C_DEPLOYED] = {.key = "deployed_mib", .header = "deployed mem", .unit = "MiB", .kind = ET_COL_REAL,
+                    .decimals = 1, .better = ET_BETTER_LOWER},
+    [C_MEM] = {.key = "peak_memory_mib", .header = "edgetune peak", .unit = "MiB", .kind = ET_COL_REAL,
+               .decimals = 1, .better = ET_BETTER_LOWER, .machine_only = true},
     [C_ENERGY] = {.key = "energy_per_inf_mj", .header = "energy/inf", .unit = "mJ", .kind = ET_COL_REAL,
                   .decimals = 3, .better = ET_BETTER_LOWER},
     [C_STATUS] = {.key = "status", .header = "status", .kind = ET_COL_TEXT},
@@ -82,6 +84,7 @@ et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title)
         et_table_set_num(t, r, C_ITERS, s->iters);
         et_table_set_num(t, r, C_P50, s->p50_ms);
         et_table_set_num(t, r, C_P99, s->p99_ms);
+        et_table_set_num(t, r, C_DEPLOYED, s->deployed_bytes / (1024.0 * 1024.0));
         et_table_set_num(t, r, C_MEM, s->peak_rss_bytes / (1024.0 * 1024.0));
         et_table_set_num(t, r, C_ENERGY, s->energy_per_inf_mj);
         et_table_set_text(t, r, C_STATUS, et_run_status_name(s->status));

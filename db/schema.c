@@ -104,11 +104,27 @@ static const char schema_v1[] =
     "  data BLOB NOT NULL,"
     "  UNIQUE(run_id, kind));";
 
-/* Version 2 (recovery, issue 13): the recovery mode and the activation calibration method of a run, and each
+/* Version 2: the memory headline, what the tuned model needs when deployed (et_deployed_memory: a
+ * separate process holding only the plan), beside edgetune's own peak; and how many evaluation inputs fidelity
+ * compared output by output (a seeded subset when the baseline's outputs exceed their memory cap). Runs stored
+ * before have no deployed measurement: 'not measured', with the reason. */
+static const char schema_v2[] =
+    "ALTER TABLE run_stats ADD COLUMN dep_status TEXT NOT NULL DEFAULT 'not measured';"
+    "ALTER TABLE run_stats ADD COLUMN dep_why TEXT NOT NULL DEFAULT "
+    "'stored by an edgetune that did not measure deployed memory';"
+    "ALTER TABLE run_stats ADD COLUMN dep_peak_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_runtime_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_load_peak_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_weights_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_arena_bytes INTEGER;"
+    "ALTER TABLE run_stats ADD COLUMN dep_method TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE run_stats ADD COLUMN fid_n_compared INTEGER;";
+
+/* Version 3 (recovery): the recovery mode and the activation calibration method of a run, and each
  * profiled layer's reconstruction error on the calibration set without and with recovery (fractions of the
  * output's energy; NULL when not measured). Runs stored before have recover 'none' and calib_method 'minmax',
  * which is what they ran. */
-static const char schema_v2[] =
+static const char schema_v3[] =
     "ALTER TABLE runs ADD COLUMN recover TEXT NOT NULL DEFAULT 'none';"
     "ALTER TABLE runs ADD COLUMN calib_method TEXT NOT NULL DEFAULT 'minmax';"
     "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
@@ -117,6 +133,7 @@ static const char schema_v2[] =
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
+    schema_v3,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

@@ -69,7 +69,7 @@ static double top_agreement(const et_result *r, int k) {
 }
 
 typedef enum {
-    M_P50, M_P90, M_P99, M_RATE, M_PEAK, M_WEIGHTS, M_ARENA, M_ENERGY, M_POWER, M_IPC, M_CYCLES, M_TOP1, M_TOP5,
+    M_P50, M_P90, M_P99, M_RATE, M_DEPLOYED, M_PEAK, M_WEIGHTS, M_ARENA, M_ENERGY, M_POWER, M_IPC, M_CYCLES, M_TOP1, M_TOP5,
     M_ACC
 } metric_id;
 
@@ -82,6 +82,8 @@ static double value_of(const et_result *r, metric_id m) {
     case M_P90: return timed ? r->latency.p90_ms : NAN;
     case M_P99: return timed ? r->latency.p99_ms : NAN;
     case M_RATE: return timed ? r->latency.throughput_ips : NAN;
+    case M_DEPLOYED:
+        return r->deployed.status == ET_AVAIL_OK && r->deployed.peak_bytes > 0 ? (double)r->deployed.peak_bytes : NAN;
     case M_PEAK: return r->memory.status == ET_AVAIL_OK ? (double)r->memory.peak_rss_bytes : NAN;
     case M_WEIGHTS:
         return r->memory.weights_deploy_bytes > 0 ? (double)r->memory.weights_deploy_bytes
@@ -117,7 +119,8 @@ static const metric metrics[] = {
     {M_P90, "p90", U_MS, LOWER, R_RATIO, "faster", "slower", true},
     {M_P99, "p99", U_MS, LOWER, R_RATIO, "faster", "slower", false},
     {M_RATE, "inf/s", U_RATE, HIGHER, R_RATIO, "higher", "lower", false},
-    {M_PEAK, "peak mem", U_BYTES, LOWER, R_RATIO, "smaller", "larger", false},
+    {M_DEPLOYED, "deployed", U_BYTES, LOWER, R_RATIO, "smaller", "larger", false},
+    {M_PEAK, "edgetune peak", U_BYTES, LOWER, R_RATIO, "smaller", "larger", true},
     {M_WEIGHTS, "weights", U_BYTES, LOWER, R_RATIO, "smaller", "larger", false},
     {M_ARENA, "arena", U_BYTES, LOWER, R_RATIO, "smaller", "larger", true},
     {M_ENERGY, "energy/inf", U_MJ, LOWER, R_RATIO, "less", "more", false},

@@ -1,12 +1,12 @@
 /* view_compare.c: the marked runs against their baselines: `edgetune compare`'s table (db/report.h's
- * et_db_compare: speed-up, size ratio, memory, energy, accuracy), scrolled with the arrows, notes below. */
+ * et_db_compare: speed-up, deployed memory and its ratio, size ratio, energy, accuracy), scrolled with the arrows, notes below. */
 #include <stdio.h>
 
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
 static const char *const cmp_cols[] = {"run",       "baseline",     "vs",           "config",  "latency_p50_ms",
-                                       "speedup",   "size_mib",     "size_ratio",   "peak_memory_mib",
+                                       "speedup",   "deployed_mib", "memory_ratio", "size_mib", "size_ratio",
                                        "energy_per_inf_mj", "top1_agreement_pct", "accuracy_pct",
                                        "accuracy_delta_pp", "latency_p99_ms", "label", "model", "host"};
 enum { N_CMP_COLS = sizeof cmp_cols / sizeof cmp_cols[0] };

@@ -17,7 +17,7 @@
     X(SORT_STARTED, "started", true)  \
     X(SORT_P50, "p50", false)         \
     X(SORT_P99, "p99", false)         \
-    X(SORT_MEM, "peak mem", false)    \
+    X(SORT_MEM, "deployed mem", false) \
     X(SORT_ENERGY, "energy", false)   \
     X(SORT_MODEL, "model", false)     \
     X(SORT_CONFIG, "bits", true)      \
@@ -42,10 +42,10 @@ static const bool sort_desc_default[] = {
 /* The history table's columns, most useful first (the rest follow; Left/Right scroll). On a narrow screen the
  * numbers come before the model name (the filter narrows the list to one model). */
 static const char *const hist_cols_wide[] = {"id",     "started",  "model",           "config",
-                                             "latency_p50_ms", "latency_p99_ms", "peak_memory_mib",
+                                             "latency_p50_ms", "latency_p99_ms", "deployed_mib",
                                              "energy_per_inf_mj", "status", "baseline", "label", "host", "iterations"};
 static const char *const hist_cols_narrow[] = {"id",     "started",  "config",          "latency_p50_ms",
-                                               "latency_p99_ms", "peak_memory_mib", "energy_per_inf_mj", "status",
+                                               "latency_p99_ms", "deployed_mib", "energy_per_inf_mj", "status",
                                                "baseline", "label", "model", "host", "iterations"};
 enum { N_HIST_COLS = sizeof hist_cols_wide / sizeof hist_cols_wide[0] };
 _Static_assert(sizeof hist_cols_narrow == sizeof hist_cols_wide, "the same columns in another order");
@@ -104,7 +104,7 @@ static double sort_value(const et_run_summary *r, int key) {
     case SORT_STARTED: return (double)r->started_unix_ms + (double)r->id * 1e-6;
     case SORT_P50: return r->p50_ms;
     case SORT_P99: return r->p99_ms;
-    case SORT_MEM: return r->peak_rss_bytes;
+    case SORT_MEM: return r->deployed_bytes;
     case SORT_ENERGY: return r->energy_per_inf_mj;
     case SORT_CONFIG: return r->knobs.weight_bits * 1000.0 + r->knobs.act_bits + (1.0 - r->knobs.prune_ratio) * 0.1;
     case SORT_STATUS: return r->status;

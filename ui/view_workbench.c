@@ -195,19 +195,22 @@ static void draw_resources(const et_result *r, const et_canvas *cc, et_canvas *c
     snprintf(d, sizeof d, "%.0f %%", r->latency.cv * 100.0);
     pair(c, x, *y, right, "cv", d, ET_ROLE_VALUE);
     (*y)++;
-    /* memory */
+    /* memory: what a deployment needs first; edgetune's own peak after, named as such */
     x = in.x;
-    if (r->memory.status == ET_AVAIL_OK)
-        x = pair(c, x, *y, right, "peak", et_ui_fmt_bytes(a, sizeof a, (double)r->memory.peak_rss_bytes),
+    if (r->deployed.status == ET_AVAIL_OK)
+        x = pair(c, x, *y, right, "deployed", et_ui_fmt_bytes(a, sizeof a, (double)r->deployed.peak_bytes),
                  ET_ROLE_VALUE);
     else
-        x = pair(c, x, *y, right, "peak", "n/a", ET_ROLE_DIM);
+        x = pair(c, x, *y, right, "deployed", "n/a", ET_ROLE_DIM);
     x = pair(c, x, *y, right, "weights",
              et_ui_fmt_bytes(a, sizeof a,
                              (double)(r->memory.weights_deploy_bytes > 0 ? r->memory.weights_deploy_bytes
                                                                          : r->memory.weights_bytes)),
              ET_ROLE_VALUE);
-    pair(c, x, *y, right, "arena", et_ui_fmt_bytes(b, sizeof b, (double)r->memory.arena_bytes), ET_ROLE_VALUE);
+    x = pair(c, x, *y, right, "arena", et_ui_fmt_bytes(b, sizeof b, (double)r->memory.arena_bytes), ET_ROLE_VALUE);
+    if (r->memory.status == ET_AVAIL_OK)
+        pair(c, x, *y, right, "edgetune peak", et_ui_fmt_bytes(a, sizeof a, (double)r->memory.peak_rss_bytes),
+             ET_ROLE_DIM);
     (*y)++;
     /* counters */
     double ipc = et_result_ipc(r);

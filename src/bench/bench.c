@@ -188,6 +188,9 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
     et_latency_stats_compute(samples, n, &r->latency);
     if (cfg->layers && n > 0)
         copy_layers(plan, et_session_tune_report(s), r);
+    if (st == ET_OK) { /* after the timed loop: the child process never competes with it */
+        st = et_session_deployed_memory(s, cfg->deploy_exe, cfg->cancel, &r->deployed, err);
+    }
     if (st == ET_OK && cfg->fidelity) {
         et_status fs = et_session_fidelity(s, cfg->cancel, &r->fidelity, err);
         if (fs == ET_E_CANCELLED) {

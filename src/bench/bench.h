@@ -12,6 +12,9 @@ typedef struct et_bench_config {
     int iters;           /* timed iterations (default 50); with seconds > 0, the minimum */
     double seconds;      /* > 0: keep timing until this many seconds have passed (capped at 100000 iterations) */
     bool fidelity;       /* compare with the fp32 baseline on the evaluation set (default true) */
+    const char *deploy_exe; /* the edgetune binary that measures deployed memory (ET_DEPLOY_SELF_EXE from the
+                               edgetune binary itself); NULL: not measured (default: library users and tests
+                               are not edgetune) */
     bool profilers;      /* counters, power, memory, thermal around the timed loop (default true) */
     et_profiler_config prof;
     bool layers;         /* copy the per-layer profile (the session must time layers) */

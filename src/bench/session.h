@@ -2,10 +2,15 @@
  * for the current knobs. Both front ends (CLI and workbench) work through a session, so they measure the same
  * way.
  *
- * Inputs: --input files, or seeded random data (the same every time). Evaluation set (fidelity): --eval DIR,
- * else the folder <model>.eval/ next to the model when present, else 8 seeded random inputs. A labels.txt in the
- * evaluation folder (one integer per line, in file-name order) enables accuracy. Calibration: --calib DIR, else
- * <model>.calib/, else seeded random inputs.
+ * Inputs: --input files, or seeded random data (the same every time). Given inputs that planning needs as
+ * values (a Reshape's shape given as a graph input, ...) are bound as constants (et_model_load_given); the notes
+ * say which. Evaluation set (fidelity): --eval PATH (a folder of .npy files or one batched .npy, dataset.h), else
+ * the folder <model>.eval/ next to the model when present, else 8 seeded random inputs; it streams from disk, any
+ * size. Labels (labels.txt or labels.npy in the folder, or --labels FILE) enable accuracy. Calibration: --calib
+ * PATH, else <model>.calib/, else seeded random inputs; held in memory (at most 1024 samples and 256 MiB: a larger
+ * set is used through a seeded subset, which its source names). A data set feeds the model's only input (or the
+ * only one not given with --input); its samples' shape fixes that input's dynamic dims unless --shape does, and
+ * must agree with --shape when both are given.
  *
  * A session is used by one thread at a time. */
 #ifndef ET_BENCH_SESSION_H
@@ -27,8 +32,10 @@ typedef struct et_session_options {
     int n_shapes;
     const et_session_input_file *inputs;
     int n_inputs;
-    const char *eval_dir;  /* NULL: <model>.eval/ when present, else seeded random inputs */
-    const char *calib_dir; /* NULL: <model>.calib/ when present, else seeded random inputs */
+    const char *eval_dir;  /* a folder or .npy file; NULL: <model>.eval/ when present, else seeded random inputs */
+    const char *calib_dir; /* a folder or .npy file; NULL: <model>.calib/ when present, else seeded random inputs */
+    const char *labels_path; /* NULL: labels.txt or labels.npy in the evaluation folder */
+    int64_t eval_limit;    /* > 0: a seeded subset of this many evaluation samples */
     bool profile_layers;   /* time each plan step (per-layer profile) */
 } et_session_options;
 
@@ -54,6 +61,13 @@ et_plan *et_session_plan(et_session *s);
 /* The tuned graph of the current configuration (NULL before et_session_configure); owned by the session. */
 const et_graph *et_session_tuned(const et_session *s);
 const et_knobs *et_session_knobs(const et_session *s);
+/* What the user must know about how the given inputs were taken (inputs bound as constants), or "". */
+const char *et_session_notes(const et_session *s);
+/* Evaluation samples used per fidelity pass, and where they come from ("DIR: 3000 samples, labels from
+ * labels.txt", "seeded random inputs"); the calibration set's source likewise. */
+int64_t et_session_eval_count(const et_session *s);
+const char *et_session_eval_source(const et_session *s);
+const char *et_session_calib_source(const et_session *s);
 
 /* Writes the session's inputs into the plan (done by configure; needed again after the plan ran on other data). */
 void et_session_load_inputs(et_session *s);
@@ -64,6 +78,11 @@ et_status et_session_infer(et_session *s, const volatile int *cancel, et_err *er
 /* Fidelity of the current plan against the fp32 baseline on the evaluation set. The baseline outputs are computed
  * once per session. Leaves the plan loaded with the session inputs again. */
 et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err);
+
+/* Measures the memory the current configuration needs when deployed (deploy_memory.h), starting the edgetune
+ * binary exe (NULL: not measured). ET_OK with out->status saying whether it was measured, or ET_E_CANCELLED. */
+et_status et_session_deployed_memory(et_session *s, const char *exe, const volatile int *cancel,
+                                     et_deployed_memory *out, et_err *err);
 
 /* Fills the identity of a result: uuid, start time, model, host, knobs, engine (ISA, exec), weights and arena
  * bytes, prepare time. */

@@ -412,6 +412,8 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
         if (done)
             break;
     }
+    if (st == ET_OK && w->opt.deploy_exe)
+        st = et_session_deployed_memory(w->session, w->opt.deploy_exe, &w->cancel, &acc.deployed, &err);
     if (st == ET_OK && w->opt.fidelity) {
         publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
         et_status fs = et_session_fidelity(w->session, &w->cancel, &acc.fidelity, &err);
@@ -533,6 +535,8 @@ static void open_db(et_worker *w) {
 static void *thread_main(void *arg) {
     et_worker *w = arg;
     open_db(w);
+    if (et_session_notes(w->session)[0]) /* how the given inputs were taken: said once, as the CLI says it */
+        set_message(w, "%s", et_session_notes(w->session));
     uint64_t done_gen = 0;
     for (;;) {
         pthread_mutex_lock(&w->mu);

@@ -9,7 +9,8 @@
  *      as state FAILED with the reason, and the worker waits for other knobs;
  *   3. measures in short chunks back to back (et_bench_run), accumulating samples, counters, energy and layer
  *      times for these knobs, publishing a snapshot after each chunk, until the median settles (or a time cap);
- *   4. fidelity against fp32, then the run is stored (et_db_begin_run before measuring, et_db_finish_run after),
+ *   4. the memory the tuned model needs when deployed (a separate process, deploy_memory.h), fidelity against
+ *      fp32, then the run is stored (et_db_begin_run before measuring, et_db_finish_run after),
  *      and the worker sleeps until the next request.
  * A knob change cancels the measurement in flight at once (between two plan steps) and discards it: it was
  * superseded, not completed. Stopping (quit, signal) keeps it: the part measured is stored as aborted.
@@ -58,6 +59,8 @@ typedef struct et_worker_options {
     double settle_rel;     /* settled: the median moved less than this fraction over the last chunk (default 0.01) */
     bool profilers;        /* counters, power, memory, thermal (default true) */
     bool fidelity;         /* default true */
+    const char *deploy_exe; /* the edgetune binary that measures deployed memory (deploy_memory.h); NULL: not
+                               measured (the default: tests are not edgetune) */
     int wake_fd;           /* write end of the UI's wake-up pipe, or -1 */
 } et_worker_options;
 

@@ -182,6 +182,16 @@ int et_args_knob_flag(et_args *a, et_knobs *k) {
     return 1;
 }
 
+int et_args_data_flag(et_args *a, et_data_args *d) {
+    const char *v;
+    if (et_args_value(a, "--eval", &d->eval) || et_args_value(a, "--calib", &d->calib) ||
+        et_args_value(a, "--labels", &d->labels))
+        return 1;
+    if (et_args_value(a, "--eval-limit", &v))
+        return et_cli_parse_long(a->cmd, "--eval-limit", v, 1, 1000000000L, &d->eval_limit) ? 1 : -1;
+    return a->failed ? -1 : 0;
+}
+
 const char et_knob_help[] =
     "knobs:\n"
     "  --bits N              weight bits: 32 (fp32), 16 (fp16), 8, 7, 6, 5, 4, 3, 2 (default 32)\n"
@@ -205,4 +215,18 @@ const char et_knob_help[] =
 const char et_tensor_help[] =
     "inputs:\n"
     "  --shape NAME=DIMS     fix an input's dims, e.g. --shape input=1x3x224x224 (batch defaults to 1)\n"
-    "  --input NAME=FILE     feed an input from a .npy file (FILE alone for a single-input model)\n";
+    "  --input NAME=FILE     feed an input from a .npy file (FILE alone for a single-input model; a uint16\n"
+    "                        file feeds a bfloat16 input with its bits); small inputs that the model needs as\n"
+    "                        values to plan (a Reshape's shape, Pad's pads, ...) are bound as constants\n";
+
+const char et_data_help[] =
+    "data sets:\n"
+    "  --eval PATH           evaluation inputs for fidelity: a folder of .npy files (one sample each, or a\n"
+    "                        batch N x ...), or one batched .npy; every sample is used, in file-name order\n"
+    "                        (default: <model>.eval/ when present, else 8 seeded random inputs)\n"
+    "  --labels FILE         class labels for accuracy: labels.txt (one integer per line) or labels.npy,\n"
+    "                        one per sample (default: labels.txt or labels.npy in the --eval folder)\n"
+    "  --eval-limit N        use a seeded random subset of N samples (each keeps its label)\n"
+    "  --calib PATH          calibration inputs for --act-bits 8, in the same forms (default <model>.calib/;\n"
+    "                        at most 1024 samples and 256 MiB are used: a seeded subset of a larger set)\n"
+    "  A data set's sample shape fixes the model input's dynamic dims (unless --shape gives them).\n";

@@ -52,6 +52,15 @@ typedef struct et_tensor_args {
 /* Consumes --shape / --input at the current position. Returns 1 consumed, 0 not this flag, -1 error. */
 int et_args_tensor_flag(et_args *a, et_tensor_args *t);
 
+/* --eval PATH, --calib PATH, --labels FILE, --eval-limit N: the data sets of bench, sweep and the workbench. */
+typedef struct et_data_args {
+    const char *eval, *calib, *labels;
+    long eval_limit; /* 0: every sample */
+} et_data_args;
+
+/* Consumes one of those flags at the current position. Returns 1 consumed, 0 not this flag, -1 error. */
+int et_args_data_flag(et_args *a, et_data_args *d);
+
 /* Consumes a knob flag (--bits, --act-bits, --granularity, --symmetric, --asymmetric, --prune,
  * --prune-method, --nm, --threads, --quantize-all). Returns 1 consumed, 0 not a knob, -1 error. */
 int et_args_knob_flag(et_args *a, et_knobs *k);
@@ -59,5 +68,6 @@ int et_args_knob_flag(et_args *a, et_knobs *k);
 /* The help lines for the knob and tensor flags, for every command's --help. */
 extern const char et_knob_help[];
 extern const char et_tensor_help[];
+extern const char et_data_help[];
 
 #endif

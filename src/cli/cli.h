@@ -40,6 +40,9 @@ ET_COMMAND_LIST(ET_X)
 /* Prints "edgetune CMD: <message>; see 'edgetune CMD --help'" to stderr and returns 2. */
 int et_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Prints "edgetune: <note>" to stderr once, when note is not empty (a session's notes: inputs bound as constants). */
+void et_cli_note(const char *note);
+
 /* Prints "edgetune: <err->msg>" to stderr and returns the exit code for err->status. */
 int et_cli_report(const et_err *err);
 

@@ -20,6 +20,11 @@ int et_cli_usage_error(const char *cmd, const char *fmt, ...) {
     return 2;
 }
 
+void et_cli_note(const char *note) {
+    if (note && note[0])
+        fprintf(stderr, "edgetune: %s\n", note);
+}
+
 int et_cli_report(const et_err *err) {
     fprintf(stderr, "edgetune: %s\n", err->msg[0] ? err->msg : et_status_text(err->status));
     return et_status_exit_code(err->status);

@@ -35,8 +35,8 @@ static void show(void *ctx, int done, int total, double elapsed_ms, double left_
     fflush(stderr);
 }
 
-et_status et_cli_configure(struct et_session *s, const struct et_knobs *k, bool progress,
-                           const volatile int *cancel, et_err *err) {
+et_status et_cli_configure(struct et_session *s, const struct et_knobs *k, bool progress, const volatile int *cancel,
+                           et_err *err) {
     progress_out p = {.tty = isatty(STDERR_FILENO) != 0};
     cancel_requested = 0;
     struct sigaction sa = {0}, old_int, old_term, old_hup;

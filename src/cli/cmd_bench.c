@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/deploy_memory.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "db/db.h"
@@ -26,8 +27,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
             "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
-            "                      [--eval DIR] [--calib DIR] [--progress] [--input NAME=FILE.npy]...\n"
-            "                      [--shape NAME=DIMS]...\n\n"
+            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--progress]\n"
+            "                      [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
             "Measures the model with the knobs: warm-up, timed iterations (latency percentiles in ms), peak memory,\n"
             "perf counters, power and energy per inference, temperatures and clocks (each, or why it is not\n"
             "available here: see 'edgetune doctor'), and fidelity against the fp32 baseline. The run is saved in the\n"
@@ -45,10 +46,9 @@ static void usage(FILE *out) {
             "  --no-fidelity      skip the comparison with the fp32 baseline\n"
             "  --overhead R       also measure what profiling costs: R rounds of --iters iterations with the\n"
             "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n"
-            "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
-            "  --calib DIR        calibration inputs for 8-bit activations and --recover; default <model>.calib/\n"
             "  --progress         recovery's progress on stderr even when it is not a terminal\n\n");
     fputs(et_tensor_help, out);
+    fputs(et_data_help, out);
     fputs(et_knob_help, out);
 }
 
@@ -69,13 +69,15 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
     et_bench_config cfg = et_bench_config_default();
-    const char *model = NULL, *label = NULL, *v, *eval = NULL, *calib = NULL;
+    const char *model = NULL, *label = NULL, *v;
+    et_data_args data = {0};
     bool json = false, save = true, layers = false, baseline = false, show_progress = false;
     long l;
     double d;
     while (et_args_more(&a)) {
         int r;
-        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
+        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
+            (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--iters", &v)) {
@@ -114,7 +116,6 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
             cfg.overhead_rounds = (int)l;
         } else if (et_args_flag(&a, "--no-fidelity")) {
             cfg.fidelity = false;
-        } else if (et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
         } else if (et_args_flag(&a, "--progress")) {
             show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
@@ -137,7 +138,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = eval, .calib_dir = calib,
+                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval, .calib_dir = data.calib,
+                             .labels_path = data.labels, .eval_limit = data.eval_limit,
                              .profile_layers = layers};
     et_session *s = NULL;
     et_result r;
@@ -148,6 +150,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         rc = et_cli_report(&err);
         goto done;
     }
+    et_cli_note(et_session_notes(s));
     if (label)
         snprintf(r.label, sizeof r.label, "%s", label);
     et_session_describe(s, &r);
@@ -161,6 +164,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
     cfg.cancel = (const volatile int *)&stop_requested;
+    cfg.deploy_exe = ET_DEPLOY_SELF_EXE;
     cfg.layers = layers;
     if (!json && isatty(STDERR_FILENO))
         cfg.progress = progress;

@@ -13,10 +13,14 @@
 
 static void usage(FILE *out) {
     fprintf(out, "usage: edgetune run MODEL [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [--output-dir DIR] "
-                 "[KNOBS] [--calib DIR] [--progress]\n\n"
+                 "[KNOBS] [--calib PATH] [--progress]\n\n"
                  "Runs the model once and prints each output. Inputs not given with --input get seeded random data.\n"
+                 "Given inputs whose values the model needs to plan its shapes (a Reshape's shape, Pad's pads, Resize's\n"
+                 "scales or sizes, Slice's starts, ... given as graph inputs; at most 64 elements each) are bound as\n"
+                 "constants before planning, and stderr says which.\n"
                  "--output-dir DIR writes each output to DIR/<output name>.npy (characters outside [A-Za-z0-9._-]\n"
-                 "in the name become '_'). --calib DIR: calibration inputs (.npy) for --act-bits 8 and --recover\n"
+                 "in the name become '_'; bfloat16 outputs as uint16 holding the bits, as numpy has no bfloat16).\n"
+                 "--calib PATH: calibration inputs (.npy files or one batched .npy) for --act-bits 8 and --recover\n"
                  "(default <model>.calib/, else seeded random inputs). --progress: recovery's progress on stderr even\n"
                  "when it is not a terminal.\n\n");
     fputs(et_tensor_help, out);
@@ -76,6 +80,7 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
         et_session_free(s);
         return et_cli_report(&err);
     }
+    et_cli_note(et_session_notes(s));
     if (out_dir) {
         if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
             fprintf(stderr, "edgetune: %s: cannot create the folder: %s\n", out_dir, strerror(errno));

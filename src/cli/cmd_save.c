@@ -156,6 +156,7 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
         et_session_free(s);
         return et_cli_report(&err);
     }
+    et_cli_note(et_session_notes(s));
     et_onnx_write_info info = {0};
     if (et_onnx_write(et_session_tuned(s), out, "edgetune 0.1.0", &info, &err) != ET_OK) {
         et_session_free(s);

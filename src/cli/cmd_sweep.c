@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/deploy_memory.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
@@ -30,11 +31,12 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
             "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N] [--format FMT]\n"
-            "                      [-o FILE] [--no-save] [--label TEXT] [--eval DIR] [--calib DIR] [--profilers]\n"
-            "                      [--progress]\n\n"
+            "                      [-o FILE] [--no-save] [--label TEXT] [--eval PATH] [--labels FILE]\n"
+            "                      [--eval-limit N] [--calib PATH] [--profilers] [--progress]\n\n"
             "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
-            "prints one table: deployed weight size, latency p50, speed-up against the measured fp32 baseline,\n"
-            "fidelity against fp32 (top-1 agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
+            "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
+            "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
+            "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
             "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
             "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n\n"
             "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
@@ -51,8 +53,9 @@ static void usage(FILE *out) {
             "  --label TEXT         label of the stored runs (default 'sweep')\n"
             "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
             "  --progress           recovery's progress on stderr even when it is not a terminal\n"
-            "  --eval DIR, --calib DIR, --input NAME=FILE, --shape NAME=DIMS: as for bench\n\n");
+            "\n");
     fputs(et_tensor_help, out);
+    fputs(et_data_help, out);
     fputs(et_knob_help, out);
 }
 
@@ -88,6 +91,8 @@ typedef struct point {
 static const et_table_col COLS[] = {
     {.key = "config", .header = "config", .kind = ET_COL_TEXT},
     {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
+    {.key = "deployed_mib", .header = "deployed mem", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 1,
+     .better = ET_BETTER_LOWER},
     {.key = "size_mib", .header = "size", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 2, .better = ET_BETTER_LOWER},
     {.key = "latency_p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 3,
      .better = ET_BETTER_LOWER},
@@ -104,7 +109,7 @@ static const et_table_col COLS[] = {
     {.key = "run_id", .header = "run", .kind = ET_COL_INT, .machine_only = true},
     {.key = "notes", .header = "notes", .kind = ET_COL_TEXT, .machine_only = true},
 };
-enum { C_CONFIG, C_EXEC, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES };
+enum { C_CONFIG, C_EXEC, C_DEPLOYED, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES };
 
 /* The quality a row is judged by: accuracy with labels, else top-1 agreement, else cosine (first output). */
 static double quality(const et_result *r, bool *is_acc) {
@@ -156,6 +161,8 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
             continue;
         }
         et_table_set_text(t, row, C_EXEC, r->engine.exec);
+        et_table_set_num(t, row, C_DEPLOYED,
+                         r->deployed.status == ET_AVAIL_OK ? (double)r->deployed.peak_bytes / 1048576.0 : NAN);
         et_table_set_num(t, row, C_SIZE, (double)r->memory.weights_deploy_bytes / 1048576.0);
         et_table_set_num(t, row, C_P50, r->latency.p50_ms);
         et_table_set_num(t, row, C_SPEEDUP, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN);
@@ -176,6 +183,8 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
     et_table_add_note(t, "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
                       "or smaller (pareto size) and at least as good in %s",
                       acc_metric ? "accuracy" : "top-1 agreement with fp32");
+    et_table_add_note(t, "deployed mem: peak resident memory of a separate process holding only the tuned plan "
+                         "(packed weights, arena, scratch, threads, runtime code); size: the weights as stored");
     if (pts[0].measured && pts[0].r.fidelity.status == ET_AVAIL_OK)
         et_table_add_note(t, "fidelity on %d inputs from %s", pts[0].r.fidelity.n_inputs,
                           pts[0].r.fidelity.eval_source);
@@ -191,7 +200,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     et_args a = et_args_start("sweep", argc, argv);
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
-    const char *model = NULL, *label = "sweep", *out = NULL, *eval = NULL, *calib = NULL, *v;
+    const char *model = NULL, *label = "sweep", *out = NULL, *v;
+    et_data_args data = {0};
     const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL, *l_recover = NULL;
     et_table_format fmt = ET_TABLE_TEXT;
     bool save = true, profilers = false, show_progress = false;
@@ -201,7 +211,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         if (et_args_value(&a, "--bits", &l_bits) || et_args_value(&a, "--act-bits", &l_act) ||
             et_args_value(&a, "--prune", &l_prune) || et_args_value(&a, "--prune-method", &l_method) ||
             et_args_value(&a, "--recover", &l_recover)) {
-        } else if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
+        } else if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
+                   (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--iters", &v)) {
@@ -218,8 +229,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
                 return 2;
         } else if (et_args_flag(&a, "--json")) {
             fmt = ET_TABLE_JSON;
-        } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label) ||
-                   et_args_value(&a, "--eval", &eval) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label)) {
         } else if (et_args_flag(&a, "--progress")) {
             show_progress = true;
         } else if (et_args_flag(&a, "--no-save")) {
@@ -272,11 +282,13 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = eval, .calib_dir = calib};
+                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval, .calib_dir = data.calib,
+                             .labels_path = data.labels, .eval_limit = data.eval_limit};
     if (et_session_open(&so, &s, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }
+    et_cli_note(et_session_notes(s));
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
@@ -306,6 +318,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
             cfg.warmup = (int)warmup;
             cfg.profilers = profilers;
             cfg.fidelity = round == 0;
+            cfg.deploy_exe = round == 0 ? ET_DEPLOY_SELF_EXE : NULL;
             cfg.cancel = (const volatile int *)&stop_requested;
             et_result r;
             et_result_init(&r);
@@ -332,6 +345,9 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
                 et_fidelity_info f = p->r.fidelity;
                 p->r.fidelity = r.fidelity;
                 r.fidelity = f;
+                et_deployed_memory dm = p->r.deployed; /* measured in round 0 */
+                p->r.deployed = r.deployed;
+                r.deployed = dm;
                 et_result_free(&p->r);
                 p->r = r;
             } else {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/deploy_memory.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "ui/app.h"
@@ -19,7 +20,8 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune [tui] [MODEL] [KNOBS] [--no-save] [--seconds S] [--min-seconds S] [--no-profilers]\n"
-            "                [--no-fidelity] [--eval DIR] [--calib DIR] [--input NAME=FILE.npy]...\n"
+            "                [--no-fidelity] [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
+            "                [--input NAME=FILE.npy]...\n"
             "                [--shape NAME=DIMS]... [--ascii] [--no-color] [--keys]\n\n"
             "The workbench: turn the knobs and watch latency, memory, counters, power, temperature and fidelity\n"
             "settle beside the fp32 baseline, live. Every measurement that completes is stored as a run in the\n"
@@ -33,13 +35,12 @@ static void usage(FILE *out) {
             "  --min-seconds S    ... and for at least S seconds (default 1)\n"
             "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
             "  --no-fidelity      skip the comparison with the fp32 outputs\n"
-            "  --eval DIR         evaluation inputs (.npy, plus labels.txt for accuracy); default <model>.eval/\n"
-            "  --calib DIR        calibration inputs for 8-bit activations; default <model>.calib/\n"
             "  --ascii            ASCII only, even in a UTF-8 locale (the default without UTF-8)\n"
             "  --no-color         attributes only, no colours (NO_COLOR in the environment does the same)\n"
             "  --keys             print every key and what it does, then exit\n\n",
             ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/demo.onnx");
     fputs(et_tensor_help, out);
+    fputs(et_data_help, out);
     fputs(et_knob_help, out);
 }
 
@@ -82,10 +83,12 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_app_options o = {.knobs = et_knobs_default(), .worker = et_worker_options_default()};
     const char *model = NULL, *v;
+    et_data_args data = {0};
     double d;
     while (et_args_more(&a)) {
         int r;
-        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &o.knobs)) != 0) {
+        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &o.knobs)) != 0 ||
+            (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_flag(&a, "--no-save")) {
@@ -102,8 +105,6 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
             o.worker.profilers = false;
         } else if (et_args_flag(&a, "--no-fidelity")) {
             o.worker.fidelity = false;
-        } else if (et_args_value(&a, "--eval", &o.session.eval_dir) ||
-                   et_args_value(&a, "--calib", &o.session.calib_dir)) {
         } else if (et_args_flag(&a, "--ascii")) {
             o.ascii = true;
         } else if (et_args_flag(&a, "--no-color") || et_args_flag(&a, "--no-colour")) {
@@ -136,6 +137,11 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
     o.session.n_shapes = targs.n_shapes;
     o.session.inputs = files;
     o.session.n_inputs = targs.n_inputs;
+    o.session.eval_dir = data.eval;
+    o.session.calib_dir = data.calib;
+    o.session.labels_path = data.labels;
+    o.session.eval_limit = data.eval_limit;
     o.worker.db_path = cli->db_path;
+    o.worker.deploy_exe = ET_DEPLOY_SELF_EXE;
     return et_app_run(&o);
 }

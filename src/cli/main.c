@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/deploy_memory.h"
 #include "cli/cli.h"
 
 typedef struct {
@@ -43,6 +44,9 @@ static const command *find_command(const char *name) {
 }
 
 int main(int argc, char **argv) {
+    /* the deployed-memory measurement's own process: first, before anything else is loaded or touched */
+    if (argc >= 2 && strcmp(argv[1], ET_DEPLOY_COMMAND) == 0)
+        return et_deploy_child_main(argc - 1, argv + 1);
     et_cli cli = {0};
     /* Remove global flags wherever they appear (before a "--"), so subcommands never see them. */
     int n = 1;

@@ -5,8 +5,8 @@
 
 #include "model/model.h"
 
-/* A graph input turned into a constant before inference (the conformance runner binds inputs whose values
- * define shapes, e.g. Reshape's shape given as a graph input). Data is copied. */
+/* A graph input turned into a constant before inference (inputs whose values define shapes, e.g. Reshape's shape
+ * given as a graph input). Data is copied. */
 typedef struct et_input_binding {
     const char *name;
     et_dtype dtype;
@@ -14,9 +14,25 @@ typedef struct et_input_binding {
     const void *data;
 } et_input_binding;
 
-/* et_model_load with bindings (the conformance runner binds inputs whose values define shapes). */
+/* et_model_load with bindings (inputs turned into constants). */
 et_status et_model_load_bound(const char *path, const et_load_options *opt, const et_input_binding *bind,
                               int n_bind, et_model **out, et_err *err);
+
+/* Given inputs at most this many elements may be bound as constants: a value that defines a shape is a short
+ * list of numbers (a shape, pads, scales, starts, a scalar limit); anything larger is data. */
+enum { ET_BIND_MAX_ELEMS = 64 };
+
+/* Loads a model to run it on given input values (`run --input`, the conformance runner: one function, so that both
+ * do the same). The given inputs' shapes fix their dims (as --shape does, for inputs opt->shapes leaves out).
+ * When the model does not load with them as runtime inputs, because planning needs a value (a Reshape's shape,
+ * Pad's pads, Resize's scales or sizes, Slice's starts, Range's limits, ...) or a given shape contradicts a
+ * declared one that only matters through its value, given inputs of at most ET_BIND_MAX_ELEMS elements are
+ * bound as constants: all of them first, then each is unbound again when the model loads without it, so the
+ * fewest stay bound. bound[i] (may be NULL; n_given entries) says which were; note (may be NULL) gets one line
+ * naming them, or "" when none was bound. Errors: those of et_model_load for the model as given; when binding was
+ * tried and did not help, the error of the bound model (it got further). The caller owns *out. */
+et_status et_model_load_given(const char *path, const et_load_options *opt, const et_input_binding *given,
+                              int n_given, bool *bound, char *note, size_t note_len, et_model **out, et_err *err);
 
 /* ET_E_UNSUPPORTED listing every operator the engine lacks with its count, in one line:
  * "<model>: unsupported operators: LSTM (2 nodes), com.microsoft.FusedConv (1 node)". Writes the same list

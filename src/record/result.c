@@ -36,6 +36,7 @@ static void not_run(et_avail *status, char *why, size_t len) {
 void et_result_init(et_result *r) {
     memset(r, 0, sizeof *r);
     r->knobs = et_knobs_default();
+    not_run(&r->deployed.status, r->deployed.why, sizeof r->deployed.why);
     not_run(&r->memory.status, r->memory.why, sizeof r->memory.why);
     not_run(&r->power.status, r->power.why, sizeof r->power.why);
     not_run(&r->thermal.status, r->thermal.why, sizeof r->thermal.why);

@@ -65,12 +65,28 @@ typedef struct et_latency_stats {
 typedef struct et_memory_info {
     et_avail status;
     char why[ET_WHY_MAX];
-    int64_t peak_rss_bytes;        /* peak resident set during the timed loop */
+    int64_t peak_rss_bytes;        /* edgetune's own peak resident set during the timed loop (the pristine model,
+                                      the baseline and the tuned model together): not what a deployment needs */
     char peak_rss_method[64];      /* "clear_refs+VmHWM" or the fallback used, e.g. "ru_maxrss (process peak)" */
     int64_t weights_bytes;         /* bytes of weights as the engine holds them (packed) */
     int64_t weights_deploy_bytes;  /* bytes a deployment would store at this bit-width */
     int64_t arena_bytes;           /* activation arena of the plan */
 } et_memory_info;
+
+/* The memory headline: what the tuned model needs when deployed on edgetune's engine. Measured in a separate
+ * process that loads only what a deployment loads (the tuned graph's image, deploy_image.h), builds the plan
+ * (weights packed at the deployed bit-width, arena, scratch, thread pool) and runs it; edgetune's own process
+ * (the pristine model, the fp32 baseline, the derivation) is not in it. */
+typedef struct et_deployed_memory {
+    et_avail status;
+    char why[ET_WHY_MAX];
+    int64_t peak_bytes;            /* peak resident set of that process while inferring: the headline */
+    int64_t runtime_bytes;         /* its resident set before loading the model: the runtime's code, libc, stacks */
+    int64_t load_peak_bytes;       /* its peak while loading and planning (image pages beside the packed weights) */
+    int64_t weights_bytes;         /* packed weights in that plan */
+    int64_t arena_bytes;           /* arena + scratch of that plan */
+    char method[64];               /* e.g. "child process, VmHWM after clear_refs" */
+} et_deployed_memory;
 
 typedef struct et_counter {
     char name[ET_NAME_MAX];        /* libpfm4 name with explicit pmu, e.g. "perf::CYCLES" */
@@ -124,8 +140,10 @@ typedef struct et_output_fidelity {
 typedef struct et_fidelity_info {
     et_avail status;
     char why[ET_WHY_MAX];
-    int n_inputs;                  /* evaluation inputs used */
-    char eval_source[ET_PATH_MAX]; /* the --eval folder, or "seeded random inputs" */
+    int n_inputs;                  /* evaluation inputs used (accuracy counts every one) */
+    int n_compared;                /* of which compared output by output with the baseline: n_inputs, unless the
+                                      baseline's outputs exceeded their memory cap (then a seeded subset) */
+    char eval_source[ET_PATH_MAX]; /* the --eval path with its sample count, or "seeded random inputs" */
     double accuracy;               /* with labels: fraction correct, else < 0 */
     double baseline_accuracy;      /* the fp32 model on the same labels, else < 0 */
     int n_outputs;
@@ -170,6 +188,7 @@ typedef struct et_result {
     int n_samples;
     double *samples_ms;            /* per timed iteration, owned */
 
+    et_deployed_memory deployed;   /* the memory headline (memory.peak_rss_bytes is edgetune's own peak) */
     et_memory_info memory;
     int n_counters;
     et_counter *counters;          /* owned */

@@ -18,14 +18,14 @@ struct et_calib_walk {
     int n_sets, threads;
     int64_t cap;
     int n_nodes, n_values;
-    int *last_use;  /* per value: the last live node that reads it, -1 for none */
-    int *producer;  /* per value: its live producer, -1 for inputs and constants */
+    int *last_use; /* per value: the last live node that reads it, -1 for none */
+    int *producer; /* per value: its live producer, -1 for inputs and constants */
     /* the boundary */
     int b;
     int n_live;
-    int *live;      /* values live at b */
-    void **data;    /* n_sets x n_live buffers */
-    bool borrowed;  /* b == 0: data points into the calibration sets */
+    int *live;     /* values live at b */
+    void **data;   /* n_sets x n_live buffers */
+    bool borrowed; /* b == 0: data points into the calibration sets */
     int64_t held, peak;
 };
 
@@ -107,9 +107,8 @@ et_status et_calib_walk_new(const et_graph *g, const et_calib_set *calib, int th
                 char a[96], b[96];
                 et_calib_walk_free(w);
                 return et_fail(err, ET_E_INPUT, "calibration input %d: %s %s, but the model's input '%s' is %s %s",
-                               s + 1, et_dtype_name(x->dtype), et_shape_str(&x->shape, a, sizeof a),
-                               g->values[v].name, et_dtype_name(g->values[v].dtype),
-                               et_shape_str(&g->values[v].shape, b, sizeof b));
+                               s + 1, et_dtype_name(x->dtype), et_shape_str(&x->shape, a, sizeof a), g->values[v].name,
+                               et_dtype_name(g->values[v].dtype), et_shape_str(&g->values[v].shape, b, sizeof b));
             }
             w->data[s * g->n_inputs + i] = x->data;
         }
@@ -252,8 +251,8 @@ static et_status seg_begin(seg *S, et_calib_walk *w, const et_graph *g, int upto
     }
     for (int k = 0; k < n_want; k++)
         if (index_in(S->live, S->n_live, want[k]) < 0)
-            return et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not live at node %d",
-                           g->values[want[k]].name, upto);
+            return et_fail(err, ET_E_RUNTIME, "calibration walk: '%s' is not live at node %d", g->values[want[k]].name,
+                           upto);
     S->store = S->live_bytes * w->n_sets <= w->cap;
     if (any_node && S->n_out > 0) {
         if (!(S->sg = segment_graph(g, w->b, upto, S->seg_in, S->n_in, S->seg_out, S->n_out)))
@@ -288,7 +287,8 @@ static et_status seg_run(seg *S, int s, const volatile int *cancel, et_err *err)
             S->vals[k] = et_plan_output(S->plan, S->out_of[v]);
         } else {
             int at = index_in(w->live, w->n_live, v);
-            S->held_t[k] = (et_tensor){.dtype = S->g->values[v].dtype, .shape = S->g->values[v].shape,
+            S->held_t[k] = (et_tensor){.dtype = S->g->values[v].dtype,
+                                       .shape = S->g->values[v].shape,
                                        .data = w->data[s * w->n_live + at]};
             S->vals[k] = &S->held_t[k];
         }

@@ -37,10 +37,10 @@ static void axpy(double *restrict y, const double *restrict x, double s, int64_t
 }
 
 typedef struct panel_job {
-    double *a;      /* the matrix (reversed), row-major d x d */
+    double *a;            /* the matrix (reversed), row-major d x d */
     int64_t d, k0, nb, m; /* panel columns [k0, k0+nb), rows [k0+nb, d): m of them */
-    int64_t ld;     /* row length of pt: m rounded up to TC */
-    double *pt;     /* the panel transposed: pt[j * ld + r] = a[(k0+nb+r) * d + k0+j] */
+    int64_t ld;           /* row length of pt: m rounded up to TC */
+    double *pt;           /* the panel transposed: pt[j * ld + r] = a[(k0+nb+r) * d + k0+j] */
 } panel_job;
 
 /* Solves rows [b, e) of the panel against the factored diagonal block (forward substitution per column). */

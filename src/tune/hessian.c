@@ -231,8 +231,8 @@ static void scratch_free(scratch *S) {
     memset(S, 0, sizeof *S);
 }
 
-static bool scratch_alloc(scratch *S, const et_f32_gemm_config *gc, int64_t d, int64_t chunk, bool rows,
-                          bool ref, int64_t rows_g) {
+static bool scratch_alloc(scratch *S, const et_f32_gemm_config *gc, int64_t d, int64_t chunk, bool rows, bool ref,
+                          int64_t rows_g) {
     memset(S, 0, sizeof *S);
     S->at = rows ? et_aligned_alloc((size_t)(d * chunk) * sizeof *S->at) : NULL;
     S->packed = et_aligned_alloc(et_tgemm_packed_floats(gc, (size_t)d, (size_t)chunk) * sizeof *S->packed);
@@ -255,10 +255,10 @@ static bool scratch_alloc(scratch *S, const et_f32_gemm_config *gc, int64_t d, i
  * add them to. */
 typedef struct chunk_job {
     et_hess *hs;
-    const float *x;      /* the tensor (one batch item of a convolution) */
+    const float *x; /* the tensor (one batch item of a convolution) */
     int64_t group, p0, np;
-    const float *at;     /* feature rows (built into build, or read in place) */
-    float *build;        /* NULL: in place */
+    const float *at; /* feature rows (built into build, or read in place) */
+    float *build;    /* NULL: in place */
     int64_t lda;
     float *packed;
     const et_f32_gemm_config *gc;
@@ -266,7 +266,7 @@ typedef struct chunk_job {
     /* the reference's feature rows (same layout as at), when there is one */
     const float *x_ref, *at_ref;
     float *build_ref, *packed_ref;
-    double *y2;          /* per row tile: the reference output's energy (summed in order afterwards) */
+    double *y2; /* per row tile: the reference output's energy (summed in order afterwards) */
 } chunk_job;
 
 /* Feature rows [b, e) of the chunk (built when not in place) and their sums. */
@@ -417,9 +417,21 @@ static void groups_task(void *ctx, size_t b, size_t e) {
     for (size_t g = b; g < e; g++)
         for (int64_t p0 = 0; p0 < P; p0 += chunk) {
             int64_t np = P - p0 < chunk ? P - p0 : chunk;
-            chunk_job J = {.hs = hs, .x = G->x, .group = (int64_t)g, .p0 = p0, .np = np, .at = S.at, .build = S.at,
-                           .lda = np, .packed = S.packed, .gc = G->gc, .failed = G->failed, .x_ref = G->x_ref,
-                           .at_ref = S.at_ref, .build_ref = S.at_ref, .packed_ref = S.packed_ref};
+            chunk_job J = {.hs = hs,
+                           .x = G->x,
+                           .group = (int64_t)g,
+                           .p0 = p0,
+                           .np = np,
+                           .at = S.at,
+                           .build = S.at,
+                           .lda = np,
+                           .packed = S.packed,
+                           .gc = G->gc,
+                           .failed = G->failed,
+                           .x_ref = G->x_ref,
+                           .at_ref = S.at_ref,
+                           .build_ref = S.at_ref,
+                           .packed_ref = S.packed_ref};
             rows_part(&J, 0, (size_t)hs->d);
             pack_part(&J, 0, panels);
             gemm_part(&J, 0, tiles, S.c);
@@ -486,8 +498,17 @@ et_status et_hess_add_pair(et_hess *hs, const float *x, const float *x_ref, et_t
         }
         for (int64_t p0 = 0; p0 < P; p0 += chunk) {
             int64_t np = P - p0 < chunk ? P - p0 : chunk;
-            chunk_job J = {.hs = hs, .x = xi, .group = 0, .p0 = p0, .np = np, .packed = S.packed, .gc = gc,
-                           .failed = &failed, .x_ref = xr, .packed_ref = S.packed_ref, .y2 = y2};
+            chunk_job J = {.hs = hs,
+                           .x = xi,
+                           .group = 0,
+                           .p0 = p0,
+                           .np = np,
+                           .packed = S.packed,
+                           .gc = gc,
+                           .failed = &failed,
+                           .x_ref = xr,
+                           .packed_ref = S.packed_ref,
+                           .y2 = y2};
             if (in_place) {
                 J.at = xi + p0;
                 J.at_ref = xr ? xr + p0 : NULL;

@@ -18,22 +18,22 @@
 #include "util/status.h"
 
 typedef struct et_hess {
-    int64_t groups, d;   /* problems and features per problem */
-    int64_t rows;        /* rows (output positions times batch) seen per group */
-    double *h;           /* groups x d x d; upper triangles while accumulating, full after et_hess_finish */
-    double *sum;         /* groups x d */
+    int64_t groups, d; /* problems and features per problem */
+    int64_t rows;      /* rows (output positions times batch) seen per group */
+    double *h;         /* groups x d x d; upper triangles while accumulating, full after et_hess_finish */
+    double *sum;       /* groups x d */
     /* geometry of the layer */
     bool conv;
-    int64_t c_in, cg, ksize;          /* conv: input channels, per group, kernel elements */
+    int64_t c_in, cg, ksize; /* conv: input channels, per group, kernel elements */
     int64_t in[3], out[3], k[3], stride[3], dil[3], pad0[3];
-    int64_t batch;                    /* conv: N; fc: rows per tensor */
-    int64_t row_len;                  /* fc: features per input row (d * groups) */
+    int64_t batch;   /* conv: N; fc: rows per tensor */
+    int64_t row_len; /* fc: features per input row (d * groups) */
     /* against a reference (et_hess_set_reference): the pristine layer on the pristine model's inputs */
-    const float *w_ref;   /* groups x rows_g x d: the pristine weights, row-major per group */
+    const float *w_ref; /* groups x rows_g x d: the pristine weights, row-major per group */
     int64_t rows_g;
-    double *cross;        /* groups x rows_g x d: sum over rows of (W_ref x_ref) x^T */
-    double *sum_ref;      /* groups x d: sum of x_ref */
-    double *y2;           /* groups: sum of |W_ref x_ref|^2, the reference output's energy */
+    double *cross;   /* groups x rows_g x d: sum over rows of (W_ref x_ref) x^T */
+    double *sum_ref; /* groups x d: sum of x_ref */
+    double *y2;      /* groups: sum of |W_ref x_ref|^2, the reference output's energy */
 } et_hess;
 
 /* Sets up the accumulators for weight layer `node` of g (Conv, Gemm or MatMul with constant weights) and its

@@ -18,19 +18,19 @@
 #include "util/mem.h"
 
 typedef struct obq_job {
-    float *w, *dw;          /* rows x d: weights (overwritten by the result as columns are done), W - Q */
+    float *w, *dw; /* rows x d: weights (overwritten by the result as columns are done), W - Q */
     int64_t rows, d;
     const double *r;
-    int64_t ldr;            /* row stride of r */
+    int64_t ldr; /* row stride of r */
     const et_obq_config *cfg;
     const et_f32_gemm_config *gc;
-    int64_t i1, i2, nb;     /* the block */
-    const float *packed;    /* R[0:i1, i1:i2] packed (NULL when i1 == 0) */
-    const float *rblk;      /* R[i1:i2, i1:i2] as floats, nb x nb */
-    float *acc;             /* rows x nb */
-    uint8_t *mask;          /* rows x nb: 1 = zero this weight */
-    double *row_err;        /* per row: sum of e^2 so far */
-    bool gemm, walk;        /* which steps this pass runs */
+    int64_t i1, i2, nb;  /* the block */
+    const float *packed; /* R[0:i1, i1:i2] packed (NULL when i1 == 0) */
+    const float *rblk;   /* R[i1:i2, i1:i2] as floats, nb x nb */
+    float *acc;          /* rows x nb */
+    uint8_t *mask;       /* rows x nb: 1 = zero this weight */
+    double *row_err;     /* per row: sum of e^2 so far */
+    bool gemm, walk;     /* which steps this pass runs */
 } obq_job;
 
 static inline float round_one(const et_obq_quant *q, int64_t r, float p) {
@@ -137,8 +137,8 @@ static void task(void *ctx, size_t b, size_t e) {
     r1 = r1 < J->rows ? r1 : J->rows;
     if (J->gemm) {
         if (J->packed)
-            et_tgemm(J->gc, (size_t)(r1 - r0), (size_t)J->nb, (size_t)J->i1, J->dw + r0 * J->d, (size_t)J->d,
-                     J->packed, J->acc + r0 * J->nb, (size_t)J->nb);
+            et_tgemm(J->gc, (size_t)(r1 - r0), (size_t)J->nb, (size_t)J->i1, J->dw + r0 * J->d, (size_t)J->d, J->packed,
+                     J->acc + r0 * J->nb, (size_t)J->nb);
         else
             memset(J->acc + r0 * J->nb, 0, (size_t)((r1 - r0) * J->nb) * sizeof(float));
     }
@@ -232,8 +232,22 @@ et_status et_obq_run(float *w, int64_t rows, int64_t d, const double *r, int64_t
             i2 = i1 + nb_max;
             nb = nb_max;
         }
-        obq_job J = {.w = w, .dw = dw, .rows = rows, .d = d, .r = r, .ldr = ldr, .cfg = cfg, .gc = gc, .i1 = i1, .i2 = i2,
-                     .nb = nb, .packed = NULL, .rblk = rblk, .acc = acc, .mask = mask, .row_err = row_err};
+        obq_job J = {.w = w,
+                     .dw = dw,
+                     .rows = rows,
+                     .d = d,
+                     .r = r,
+                     .ldr = ldr,
+                     .cfg = cfg,
+                     .gc = gc,
+                     .i1 = i1,
+                     .i2 = i2,
+                     .nb = nb,
+                     .packed = NULL,
+                     .rblk = rblk,
+                     .acc = acc,
+                     .mask = mask,
+                     .row_err = row_err};
         for (int64_t a = 0; a < nb; a++)
             for (int64_t b = 0; b < nb; b++)
                 rblk[a * nb + b] = b > a ? (float)r[(i1 + a) * ldr + i1 + b] : 0.0f;
@@ -321,8 +335,17 @@ static double product_sum(const float *dw, int64_t rows, int64_t d, const double
             int64_t j1 = j0 + bs < d ? j0 + bs : d;
             int64_t k = quad ? d : j1; /* R is upper triangular: rows past j1 of its columns are zero */
             et_tgemm_pack_f64(gc, (size_t)(j1 - j0), (size_t)k, m + j0, (size_t)ldm, packed);
-            err_job J = {.dw = dw, .rows = rows, .d = d, .j0 = j0, .j1 = j1, .k = k, .quad = quad, .packed = packed,
-                         .out = out, .row_sum = row_sum, .gc = gc};
+            err_job J = {.dw = dw,
+                         .rows = rows,
+                         .d = d,
+                         .j0 = j0,
+                         .j1 = j1,
+                         .k = k,
+                         .quad = quad,
+                         .packed = packed,
+                         .out = out,
+                         .row_sum = row_sum,
+                         .gc = gc};
             size_t tiles = (size_t)((rows + (int64_t)gc->mr - 1) / (int64_t)gc->mr);
             if (pool && tiles > 1)
                 et_threadpool_parallel_for_chunked(pool, tiles, 1, err_task, &J);

@@ -107,7 +107,9 @@ void et_recover_blob_add_layer(et_recover_blob *b, int node, const float *w, int
                                const float *scale, const int32_t *zp, int64_t n_ch, const float *bias) {
     if (!b)
         return;
-    layer_head h = {.node = node, .flags = (scale ? 1 : 0) | (bias ? 2 : 0) | (quantized ? 4 : 0), .n = n,
+    layer_head h = {.node = node,
+                    .flags = (scale ? 1 : 0) | (bias ? 2 : 0) | (quantized ? 4 : 0),
+                    .n = n,
                     .n_ch = n_ch};
     put(b, &h, sizeof h);
     put(b, w, (size_t)n * sizeof *w);
@@ -123,8 +125,11 @@ void et_recover_blob_store(et_recover_blob *b, et_tune_ctx *c, const char *key) 
     if (!b || b->failed || !c->opt->cache)
         return;
     int n_err = c->rep->n_layer_errs;
-    blob_head h = {.n_recovered = c->rep->n_recovered, .n_fallback = c->rep->n_fallback, .n_layer_errs = n_err,
-                   .peak_bytes = c->rep->recover_peak_bytes, .recover_ms = c->rep->recover_ms};
+    blob_head h = {.n_recovered = c->rep->n_recovered,
+                   .n_fallback = c->rep->n_fallback,
+                   .n_layer_errs = n_err,
+                   .peak_bytes = c->rep->recover_peak_bytes,
+                   .recover_ms = c->rep->recover_ms};
     memcpy(b->data, &h, sizeof h);
     put(b, c->rep->layer_err, (size_t)n_err * sizeof c->rep->layer_err[0]);
     if (b->failed)

@@ -102,8 +102,7 @@ static void target_rows(void *ctx, size_t b, size_t e) {
     free(z);
 }
 
-static void solve_target(const double *r, int64_t d, const double *cross, int64_t rows, float *w,
-                         et_threadpool *pool) {
+static void solve_target(const double *r, int64_t d, const double *cross, int64_t rows, float *w, et_threadpool *pool) {
     target_job J = {.r = r, .d = d, .cross = cross, .w = w};
     if (pool && rows > 1)
         et_threadpool_parallel_for_chunked(pool, (size_t)rows, 4, target_rows, &J);
@@ -117,6 +116,179 @@ static void fall_back(et_solve *s, const char *fmt, long long a, long long b) {
     memcpy(s->w, s->w_plain, (size_t)(s->rows * s->d) * sizeof *s->w);
 }
 
+/* One solve's working state. */
+typedef struct solve_ctx {
+    et_solve *s;
+    et_threadpool *pool;
+    et_err *err;
+    int64_t *perm;   /* the walk's column order: column a of the walk is column perm[a] of the layer */
+    int64_t n_first; /* FIXED: the dropped columns, walked first */
+    float *target;   /* the weights the walk aims at, in the walk's order */
+    double *cross;   /* with a reference: its cross terms in the walk's order */
+    double lambda;   /* the dampening added to H's diagonal */
+} solve_ctx;
+
+static et_status oom(solve_ctx *C) { return et_fail(C->err, ET_E_NOMEM, "out of memory compensating a layer"); }
+
+/* Inputs that were always zero (any weight works: GPTQ's choice is 0), then the walk's order: dropped channels
+ * first (FIXED), input channels at one kernel position together (N:M), decreasing H diagonal (act order), or as
+ * they are; H and W permuted to it. */
+static et_status order_columns(solve_ctx *C) {
+    et_solve *s = C->s;
+    int64_t rows = s->rows, d = s->d, cg = d / (s->ksize > 0 ? s->ksize : 1), k = 0;
+    for (int64_t j = 0; j < d; j++)
+        if (s->h[j * d + j] == 0.0) {
+            s->h[j * d + j] = 1.0;
+            for (int64_t r = 0; r < rows; r++)
+                s->w[r * d + j] = 0.0f;
+        }
+    if (s->mask == ET_OBQ_MASK_FIXED) {
+        for (int64_t f = 0; f < d; f++)
+            if (!s->chan_keep[f / s->ksize])
+                C->perm[k++] = f;
+        C->n_first = k;
+        for (int64_t f = 0; f < d; f++)
+            if (s->chan_keep[f / s->ksize])
+                C->perm[k++] = f;
+    } else if (s->mask == ET_OBQ_MASK_NM) {
+        for (int64_t kp = 0; kp < s->ksize; kp++)
+            for (int64_t ci = 0; ci < cg; ci++)
+                C->perm[k++] = ci * s->ksize + kp;
+    } else if (s->act_order && s->mask == ET_OBQ_MASK_NONE && s->bits != 0) {
+        diag_ix *order = malloc((size_t)d * sizeof *order);
+        if (!order)
+            return oom(C);
+        for (int64_t j = 0; j < d; j++)
+            order[j] = (diag_ix){s->h[j * d + j], j};
+        qsort(order, (size_t)d, sizeof *order, by_diag_desc);
+        for (int64_t j = 0; j < d; j++)
+            C->perm[j] = order[j].i;
+        free(order);
+    } else {
+        for (int64_t j = 0; j < d; j++)
+            C->perm[j] = j;
+    }
+    double *drow = malloc((size_t)d * sizeof *drow);
+    bool *seen = malloc((size_t)d * sizeof *seen);
+    float *frow = malloc((size_t)d * sizeof *frow);
+    if (drow && seen && frow) {
+        permute_sym(s->h, d, C->perm, drow, seen);
+        permute_cols(s->w, rows, d, C->perm, false, frow);
+    }
+    free(drow), free(seen), free(frow);
+    return drow && seen && frow ? ET_OK : oom(C);
+}
+
+/* Dampening, tenfold more each time the factorisation fails; false when it never succeeds. */
+static bool factor(solve_ctx *C) {
+    et_solve *s = C->s;
+    int64_t d = s->d;
+    double mean = 0.0;
+    for (int64_t j = 0; j < d; j++)
+        mean += s->h[j * d + j];
+    mean /= (double)d;
+    C->lambda = 0.0;
+    for (int t = 0; t < MAX_DAMP_TRIES; t++) {
+        double want = DAMP * pow(10.0, t) * mean;
+        for (int64_t j = 0; j < d; j++)
+            s->h[j * d + j] += want - C->lambda;
+        C->lambda = want;
+        s->damp = DAMP * pow(10.0, t);
+        if (et_chol_upper_rev(s->h, d, C->pool))
+            return true;
+    }
+    return false;
+}
+
+/* With a reference: the target is the least-squares fit of the reference output, with the dampening pulling
+ * towards the pristine weights (not towards zero): W* (H + lambda I) = cross + lambda W, so that a layer whose
+ * inputs equal the reference's keeps W* = W. Two triangular solves with H + lambda I = R R^T. */
+static et_status reference_target(solve_ctx *C) {
+    et_solve *s = C->s;
+    int64_t rows = s->rows, d = s->d;
+    if (!(C->cross = malloc((size_t)(rows * d) * sizeof *C->cross)))
+        return oom(C);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t a = 0; a < d; a++)
+            C->cross[r * d + a] = s->cross[r * d + C->perm[a]] + C->lambda * (double)s->w[r * d + a];
+    solve_target(s->h, d, C->cross, rows, s->w, C->pool);
+    for (int64_t r = 0; r < rows; r++) /* back to the true cross terms, for the error */
+        for (int64_t a = 0; a < d; a++)
+            C->cross[r * d + a] = s->cross[r * d + C->perm[a]];
+    return ET_OK;
+}
+
+/* The grid of weights w (rows x d, row stride ld) into scale_out / zp_out, unless the scales were given. */
+static et_status grid_of(solve_ctx *C, const float *w, int64_t d, et_obq_quant *q) {
+    et_solve *s = C->s;
+    if (s->scale || s->bits < 2 || s->bits > 8)
+        return ET_OK;
+    et_wview v = {.n_ch = s->rows, .per_ch = d, .ch_stride = d, .el_stride = 1};
+    et_status st = et_quantize_weights(w, &v, s->wq, s->scale_out, s->zp_out, NULL, NULL, C->err);
+    q->scale = s->scale_out;
+    q->zero_point = s->zp_out;
+    return st;
+}
+
+/* Channel pruning: the dropped columns walked first with a fixed mask (the least-squares refit of the kept
+ * ones), then GPTQ on the kept columns alone on the grid of the refit weights. *e: the walks' error. */
+static et_status walk_fixed(solve_ctx *C, et_obq_quant q, double *e) {
+    et_solve *s = C->s;
+    int64_t rows = s->rows, d = s->d, m = C->n_first, dk = d - m;
+    uint8_t *fixed = calloc((size_t)(rows * d), 1);
+    float *kept = dk > 0 ? malloc((size_t)(rows * dk) * sizeof *kept) : NULL;
+    double e1 = 0.0, e2 = 0.0;
+    et_status st = ET_OK;
+    if (!fixed || (dk > 0 && !kept)) {
+        st = oom(C);
+        goto done;
+    }
+    for (int64_t r = 0; r < rows; r++)
+        memset(fixed + r * d, 1, (size_t)m);
+    et_obq_config refit = {.mask = ET_OBQ_MASK_FIXED, .fixed = fixed};
+    if ((st = et_obq_run(s->w, rows, d, s->h, d, &refit, C->pool, &e1, C->err)) != ET_OK || s->bits == 0 || dk == 0)
+        goto done;
+    for (int64_t r = 0; r < rows; r++)
+        memcpy(kept + r * dk, s->w + r * d + m, (size_t)dk * sizeof *kept);
+    if (s->bits != 16 && (st = grid_of(C, kept, dk, &q)) != ET_OK)
+        goto done;
+    et_obq_config round = {.quant = q}; /* the trailing block of R is the factor of the kept columns' H */
+    if ((st = et_obq_run(kept, rows, dk, s->h + m * d + m, d, &round, C->pool, &e2, C->err)) != ET_OK)
+        goto done;
+    for (int64_t r = 0; r < rows; r++)
+        memcpy(s->w + r * d + m, kept + r * dk, (size_t)dk * sizeof *kept);
+done:
+    free(fixed), free(kept);
+    *e = e1 + e2;
+    return st;
+}
+
+/* The undampened error of the result: against the reference output, or against the target. */
+static et_status final_error(solve_ctx *C, double e_walk) {
+    et_solve *s = C->s;
+    int64_t n = s->rows * s->d;
+    if (C->cross) { /* |y_ref - Q x|^2 = y2 - 2 <Q, cross> + Q H Q^T, with H = R R^T - lambda I */
+        double qc = 0.0, qq = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            qc += (double)s->w[i] * C->cross[i];
+            qq += (double)s->w[i] * (double)s->w[i];
+        }
+        double qhq = et_obq_error(s->w, s->rows, s->d, s->h, s->d, C->pool);
+        if (qhq < 0)
+            return oom(C);
+        s->err = s->y2 - 2.0 * qc + qhq - C->lambda * qq;
+    } else { /* the walk's error is for the dampened H: take the dampening's share out */
+        double dd = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            double x = (double)C->target[i] - (double)s->w[i];
+            dd += x * x;
+        }
+        s->err = e_walk - C->lambda * dd;
+    }
+    s->err = s->err > 0.0 ? s->err : 0.0;
+    return ET_OK;
+}
+
 et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
     int64_t rows = s->rows, d = s->d;
     s->err = 0.0;
@@ -127,167 +299,46 @@ et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
                   (long long)d);
         return ET_OK;
     }
-    int64_t *perm = malloc((size_t)d * sizeof *perm);
-    double *drow = malloc((size_t)d * sizeof *drow);
-    bool *seen = malloc((size_t)d * sizeof *seen);
-    float *frow = malloc((size_t)d * sizeof *frow);
-    float *target = malloc((size_t)(rows * d) * sizeof *target);
-    uint8_t *fixed = NULL;
-    float *kept = NULL;
-    double *cross = NULL;
-    diag_ix *order = NULL;
-    et_status st = ET_OK;
-    if (!perm || !drow || !seen || !frow || !target) {
-        st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
+    solve_ctx C = {.s = s, .pool = pool, .err = err};
+    C.perm = malloc((size_t)d * sizeof *C.perm);
+    C.target = malloc((size_t)(rows * d) * sizeof *C.target);
+    et_status st = C.perm && C.target ? order_columns(&C) : oom(&C);
+    if (st != ET_OK)
         goto done;
-    }
-    /* inputs that were always zero: any weight works, GPTQ's choice is 0 */
-    for (int64_t j = 0; j < d; j++)
-        if (s->h[j * d + j] == 0.0) {
-            s->h[j * d + j] = 1.0;
-            for (int64_t r = 0; r < rows; r++)
-                s->w[r * d + j] = 0.0f;
-        }
-    /* the order of the walk */
-    int64_t n_first = 0, cg = d / (s->ksize > 0 ? s->ksize : 1);
-    if (s->mask == ET_OBQ_MASK_FIXED) {
-        int64_t k = 0;
-        for (int64_t f = 0; f < d; f++)
-            if (!s->chan_keep[f / s->ksize])
-                perm[k++] = f;
-        n_first = k;
-        for (int64_t f = 0; f < d; f++)
-            if (s->chan_keep[f / s->ksize])
-                perm[k++] = f;
-    } else if (s->mask == ET_OBQ_MASK_NM) { /* groups of input channels at one kernel position: kp-major */
-        int64_t k = 0;
-        for (int64_t kp = 0; kp < s->ksize; kp++)
-            for (int64_t ci = 0; ci < cg; ci++)
-                perm[k++] = ci * s->ksize + kp;
-    } else if (s->act_order && s->mask == ET_OBQ_MASK_NONE && s->bits != 0) {
-        if (!(order = malloc((size_t)d * sizeof *order))) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
-            goto done;
-        }
-        for (int64_t j = 0; j < d; j++)
-            order[j] = (diag_ix){s->h[j * d + j], j};
-        qsort(order, (size_t)d, sizeof *order, by_diag_desc);
-        for (int64_t j = 0; j < d; j++)
-            perm[j] = order[j].i;
-    } else {
-        for (int64_t j = 0; j < d; j++)
-            perm[j] = j;
-    }
-    permute_sym(s->h, d, perm, drow, seen);
-    permute_cols(s->w, rows, d, perm, false, frow);
-    memcpy(target, s->w, (size_t)(rows * d) * sizeof *target);
-    /* dampening, more when the factorisation fails */
-    double mean = 0.0;
-    for (int64_t j = 0; j < d; j++)
-        mean += s->h[j * d + j];
-    mean /= (double)d;
-    double lambda = 0.0;
-    bool factored = false;
-    for (int t = 0; t < MAX_DAMP_TRIES && !factored; t++) {
-        double want = DAMP * pow(10.0, t) * mean;
-        for (int64_t j = 0; j < d; j++)
-            s->h[j * d + j] += want - lambda;
-        lambda = want;
-        s->damp = DAMP * pow(10.0, t);
-        factored = et_chol_upper_rev(s->h, d, pool);
-    }
-    if (!factored) {
+    if (!factor(&C)) {
         fall_back(s, "fell back to rounding: singular Hessian (dampening up to %lldx the mean diagonal)",
                   (long long)(DAMP * pow(10.0, MAX_DAMP_TRIES - 1)), 0);
         goto done;
     }
-    if (s->cross) {
-        /* the target: the least-squares fit of the reference output, with the dampening pulling towards the
-         * pristine weights (not towards zero): W* (H + lambda I) = cross + lambda W, so that a layer whose inputs
-         * equal the reference's keeps W* = W. Two triangular solves with H + lambda I = R R^T. */
-        if (!(cross = malloc((size_t)(rows * d) * sizeof *cross))) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
-            goto done;
-        }
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t a = 0; a < d; a++)
-                cross[r * d + a] = s->cross[r * d + perm[a]] + lambda * (double)s->w[r * d + a];
-        solve_target(s->h, d, cross, rows, s->w, pool);
-        memcpy(target, s->w, (size_t)(rows * d) * sizeof *target);
-        for (int64_t r = 0; r < rows; r++) /* back to the true cross terms, for the error */
-            for (int64_t a = 0; a < d; a++)
-                cross[r * d + a] = s->cross[r * d + perm[a]];
-    }
-    et_obq_quant q = {.bits = s->bits, .qmin = s->qmin, .qmax = s->qmax, .scale = s->scale,
+    if (s->cross && (st = reference_target(&C)) != ET_OK)
+        goto done;
+    memcpy(C.target, s->w, (size_t)(rows * d) * sizeof *C.target);
+    et_obq_quant q = {.bits = s->bits,
+                      .qmin = s->qmin,
+                      .qmax = s->qmax,
+                      .scale = s->scale,
                       .zero_point = s->zero_point};
-    double e1 = 0.0, e2 = 0.0;
+    double e = 0.0;
     if (s->mask == ET_OBQ_MASK_FIXED) {
-        if (!(fixed = calloc((size_t)(rows * d), 1))) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
-            goto done;
-        }
-        for (int64_t r = 0; r < rows; r++)
-            memset(fixed + r * d, 1, (size_t)n_first);
-        et_obq_config refit = {.mask = ET_OBQ_MASK_FIXED, .fixed = fixed};
-        if ((st = et_obq_run(s->w, rows, d, s->h, d, &refit, pool, &e1, err)) != ET_OK)
-            goto done;
-        int64_t dk = d - n_first;
-        if (s->bits != 0 && dk > 0) {
-            if (!(kept = malloc((size_t)(rows * dk) * sizeof *kept))) {
-                st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
-                goto done;
-            }
-            for (int64_t r = 0; r < rows; r++)
-                memcpy(kept + r * dk, s->w + r * d + n_first, (size_t)dk * sizeof *kept);
-            if (!s->scale && s->bits != 16) {
-                et_wview v = {.n_ch = rows, .per_ch = dk, .ch_stride = dk, .el_stride = 1};
-                if ((st = et_quantize_weights(kept, &v, s->wq, s->scale_out, s->zp_out, NULL, NULL, err)) != ET_OK)
-                    goto done;
-                q.scale = s->scale_out;
-                q.zero_point = s->zp_out;
-            }
-            et_obq_config round = {.quant = q};
-            if ((st = et_obq_run(kept, rows, dk, s->h + n_first * d + n_first, d, &round, pool, &e2, err)) != ET_OK)
-                goto done;
-            for (int64_t r = 0; r < rows; r++)
-                memcpy(s->w + r * d + n_first, kept + r * dk, (size_t)dk * sizeof *kept);
-        }
-    } else {
-        if (!s->scale && s->bits >= 2 && s->bits <= 8) { /* the grid of the target itself */
-            et_wview v = {.n_ch = rows, .per_ch = d, .ch_stride = d, .el_stride = 1};
-            if ((st = et_quantize_weights(s->w, &v, s->wq, s->scale_out, s->zp_out, NULL, NULL, err)) != ET_OK)
-                goto done;
-            q.scale = s->scale_out;
-            q.zero_point = s->zp_out;
-        }
-        et_obq_config cfg = {.quant = q, .mask = s->mask, .prune_count = s->prune_count, .nm_n = s->nm_n,
-                             .nm_m = s->nm_m, .nm_segment = s->mask == ET_OBQ_MASK_NM ? cg : 0};
-        if ((st = et_obq_run(s->w, rows, d, s->h, d, &cfg, pool, &e1, err)) != ET_OK)
-            goto done;
+        st = walk_fixed(&C, q, &e);
+    } else if ((st = grid_of(&C, s->w, d, &q)) == ET_OK) { /* the grid of the target itself */
+        et_obq_config cfg = {.quant = q,
+                             .mask = s->mask,
+                             .prune_count = s->prune_count,
+                             .nm_n = s->nm_n,
+                             .nm_m = s->nm_m,
+                             .nm_segment = s->mask == ET_OBQ_MASK_NM ? d / s->ksize : 0};
+        st = et_obq_run(s->w, rows, d, s->h, d, &cfg, pool, &e, err);
     }
-    if (cross) { /* |y_ref - Q x|^2 = y2 - 2 <Q, cross> + Q H Q^T, with H = R R^T - lambda I */
-        double qc = 0.0, qq = 0.0;
-        for (int64_t i = 0; i < rows * d; i++) {
-            qc += (double)s->w[i] * cross[i];
-            qq += (double)s->w[i] * (double)s->w[i];
-        }
-        double qhq = et_obq_error(s->w, rows, d, s->h, d, pool);
-        if (qhq < 0) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory compensating a layer");
-            goto done;
-        }
-        s->err = s->y2 - 2.0 * qc + qhq - lambda * qq;
-    } else { /* the walk's error is for the dampened H: take the dampening's share out */
-        double dd = 0.0;
-        for (int64_t i = 0; i < rows * d; i++) {
-            double x = (double)target[i] - (double)s->w[i];
-            dd += x * x;
-        }
-        s->err = e1 + e2 - lambda * dd;
+    if (st == ET_OK && (st = final_error(&C, e)) == ET_OK) {
+        float *frow = malloc((size_t)d * sizeof *frow);
+        if (frow)
+            permute_cols(s->w, rows, d, C.perm, true, frow);
+        else
+            st = oom(&C);
+        free(frow);
     }
-    s->err = s->err > 0.0 ? s->err : 0.0;
-    permute_cols(s->w, rows, d, perm, true, frow);
 done:
-    free(perm), free(drow), free(seen), free(frow), free(target), free(fixed), free(kept), free(order), free(cross);
+    free(C.perm), free(C.target), free(C.cross);
     return st;
 }

@@ -23,10 +23,10 @@
 
 typedef struct et_solve {
     int64_t rows, d;
-    int64_t n_samples;     /* calibration rows behind H */
-    float *w;              /* rows x d: in, the pristine weights; out, the result */
-    const float *w_plain;  /* rows x d: round to nearest / magnitude pruning (the fallback) */
-    double *h;             /* d x d, symmetric; destroyed */
+    int64_t n_samples;    /* calibration rows behind H */
+    float *w;             /* rows x d: in, the pristine weights; out, the result */
+    const float *w_plain; /* rows x d: round to nearest / magnitude pruning (the fallback) */
+    double *h;            /* d x d, symmetric; destroyed */
     /* rounding: bits 0 (none), 16 (fp16) or 2..8 with scales per row (scale, zero_point) or, when they are
      * NULL, computed with wq from the weights the walk aims at (the pristine or the fitted ones; after channel
      * pruning the refit ones) into scale_out / zp_out */
@@ -38,20 +38,20 @@ typedef struct et_solve {
     float *scale_out;
     int32_t *zp_out;
     /* masks */
-    et_obq_mask mask;      /* NONE, ADAPTIVE (prune_count), NM (nm_n:nm_m per input channel group), FIXED */
+    et_obq_mask mask; /* NONE, ADAPTIVE (prune_count), NM (nm_n:nm_m per input channel group), FIXED */
     int64_t prune_count;
     int nm_n, nm_m;
-    int64_t ksize;         /* kernel elements per input channel (1 for Gemm/MatMul) */
+    int64_t ksize;            /* kernel elements per input channel (1 for Gemm/MatMul) */
     const uint8_t *chan_keep; /* FIXED: per input channel (d / ksize of them), 0 = dropped */
     bool act_order;
     /* fitting a reference output (the pristine model's) instead of W on the layer's own inputs: the target
      * becomes W* with W* H = cross (least squares), and err is measured against the reference */
-    const double *cross;   /* rows x d, or NULL */
-    double y2;             /* the reference output's energy (with cross) */
+    const double *cross; /* rows x d, or NULL */
+    double y2;           /* the reference output's energy (with cross) */
     /* out */
-    double err;            /* trace((W - Q) H (W - Q)^T) with the undampened H; with cross, the squared distance
+    double err;  /* trace((W - Q) H (W - Q)^T) with the undampened H; with cross, the squared distance
                               of Q X from the reference output */
-    double damp;           /* the relative dampening that worked */
+    double damp; /* the relative dampening that worked */
     bool fell_back;
     char why[64];
 } et_solve;

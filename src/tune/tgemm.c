@@ -11,8 +11,7 @@ size_t et_tgemm_packed_floats(const et_f32_gemm_config *cfg, size_t n, size_t k)
 
 /* The panel layout of f32-gemm.h with a zero bias: for each panel of nr columns, nr zeros, then nr values per
  * depth. */
-void et_tgemm_pack_f64(const et_f32_gemm_config *cfg, size_t n, size_t k, const double *b, size_t ldb,
-                       float *packed) {
+void et_tgemm_pack_f64(const et_f32_gemm_config *cfg, size_t n, size_t k, const double *b, size_t ldb, float *packed) {
     size_t nr = cfg->nr;
     for (size_t n0 = 0; n0 < n; n0 += nr) {
         size_t w = n - n0 < nr ? n - n0 : nr;
@@ -29,8 +28,7 @@ void et_tgemm_pack_f64(const et_f32_gemm_config *cfg, size_t n, size_t k, const 
     }
 }
 
-void et_tgemm_pack_t(const et_f32_gemm_config *cfg, size_t n, size_t k, const float *bt, size_t ldbt,
-                     float *packed) {
+void et_tgemm_pack_t(const et_f32_gemm_config *cfg, size_t n, size_t k, const float *bt, size_t ldbt, float *packed) {
     et_f32_gemm_pack(cfg->nr, n, k, bt, ldbt, 1, NULL, packed);
 }
 

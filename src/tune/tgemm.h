@@ -16,13 +16,11 @@
 size_t et_tgemm_packed_floats(const et_f32_gemm_config *cfg, size_t n, size_t k);
 
 /* Packs the k x n block of a row-major double matrix, element (i, j) at b[i * ldb + j], rounded to float. */
-void et_tgemm_pack_f64(const et_f32_gemm_config *cfg, size_t n, size_t k, const double *b, size_t ldb,
-                       float *packed);
+void et_tgemm_pack_f64(const et_f32_gemm_config *cfg, size_t n, size_t k, const double *b, size_t ldb, float *packed);
 
 /* Packs the k x n block of B given as its transpose: element (i, j) of B at bt[j * ldbt + i] (that is, bt is
  * n rows of k contiguous floats, e.g. a Hessian's feature rows). */
-void et_tgemm_pack_t(const et_f32_gemm_config *cfg, size_t n, size_t k, const float *bt, size_t ldbt,
-                     float *packed);
+void et_tgemm_pack_t(const et_f32_gemm_config *cfg, size_t n, size_t k, const float *bt, size_t ldbt, float *packed);
 
 /* The packed panels from column j0 on (j0 a multiple of cfg->nr): a B of n - j0 columns. */
 static inline const float *et_tgemm_panel(const et_f32_gemm_config *cfg, const float *packed, size_t k, size_t j0) {

@@ -177,10 +177,9 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             else
                 snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
                          (double)rep->recover_peak_bytes / 1048576.0);
-            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s (%d input%s)%s",
-                         et_recover_name(k->recover), rep->n_recovered, rep->n_recovered == 1 ? "" : "s",
-                         calib && calib->source[0] ? calib->source : "calibration inputs", calib ? calib->n_sets : 0,
-                         calib && calib->n_sets == 1 ? "" : "s", how);
+            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s%s", et_recover_name(k->recover),
+                         rep->n_recovered, rep->n_recovered == 1 ? "" : "s",
+                         calib && calib->source[0] ? calib->source : "the calibration inputs", how);
         }
         if (int8_recover) {
             for (int l = 0; l < c.n_layers; l++) /* node indices after channel pruning's shrink */

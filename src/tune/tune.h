@@ -83,7 +83,8 @@ typedef struct et_tune_options {
                              removing them, which must give the same outputs as the shrunk graph */
     /* recovery */
     int recover_threads;  /* threads for recovery (0: every online CPU) */
-    int64_t recover_hold_bytes; /* most memory for held calibration activations (0: 256 MiB) */
+    int64_t recover_hold_bytes; /* memory for a layer's statistics and the activations held between segments of
+                                   the calibration walks (0: 256 MiB) */
     bool recover_act_order; /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
     bool recover_reference; /* each layer fits the pristine model's output for that layer (on the pristine
                                model's inputs), not its own output on the compressed inputs (default true) */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ort_recover.sh: files `edgetune save` writes with recovery, run by ONNX Runtime: its accuracy on the evaluation
-# set beside edgetune's on the same tuned model (issue 13: "save writes the reconstructed weights; ONNX Runtime runs
+# set beside edgetune's on the same tuned model ("save writes the reconstructed weights; ONNX Runtime runs
 # the file and agrees with edgetune").
 #
 #   tests/bench/ort_recover.sh MODEL.onnx [--eval DIR] [--calib DIR] [--max N] [--recover full] [CONFIG]...

@@ -11,20 +11,29 @@
  * does not compute on). Exit status: 0 when no claimed case failed, 1 otherwise, 77 when the folder is absent.
  *
  * Inputs whose values define shapes (Reshape's shape given as a graph input) must be constants for edgetune,
- * which plans static shapes; when a case does not load with runtime inputs it is retried with its inputs bound
- * as constants, and the summary says how many needed that. */
+ * which plans static shapes: the case is loaded with et_model_load_given, the function `edgetune run` uses, which
+ * binds such inputs; the summary says how many cases needed that.
+ *
+ * With ET_EDGETUNE set to the edgetune binary (CTest sets it when the CLI is built), every case also runs through
+ * the public command line: its inputs are written as .npy files, `edgetune run model.onnx --input NAME=FILE...
+ * --output-dir DIR` runs it, and the .npy files it writes are compared with the expected outputs in the same way.
+ * A case passes only when both ways pass. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "engine/op.h"
 #include "engine/plan.h"
 #include "model/model.h"
 #include "model/passes.h"
 #include "util/mapped_file.h"
+#include "model/npy.h"
 
 enum { MAX_IO = 16 };
 
@@ -35,7 +44,7 @@ typedef struct tensor_file {
 } tensor_file;
 
 typedef struct counts {
-    int passed, failed, skipped, not_claimed, bound;
+    int passed, failed, skipped, not_claimed, bound, cli_run;
 } counts;
 
 static int load_tensors(const char *dir, const char *prefix, et_graph *owner, tensor_file *out, char *why) {
@@ -117,110 +126,61 @@ static bool is_type_limit(const et_err *e) {
                                              strstr(e->msg, "training-mode dropout is random"));
 }
 
-/* True when every test input matches a graph input's type and shape. */
-static bool inputs_fit(const et_graph *g, const tensor_file *ins, int n_in) {
-    for (int k = 0; k < n_in; k++) {
-        int slot = input_slot(g, &ins[k], k);
-        if (slot < 0)
-            return false;
-        const et_value *v = &g->values[g->inputs[slot]];
-        if (!same_type(ins[k].t.dtype, v->dtype) || !et_shape_equal(&v->shape, &ins[k].t.shape))
-            return false;
+/* The file name `edgetune run --output-dir` gives an output (the documented rule: every character outside
+ * [A-Za-z0-9._-] becomes '_'). */
+static void output_file_name(const char *name, char *out, size_t len) {
+    size_t i = 0;
+    for (; name[i] && i + 1 < len; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-';
+        out[i] = ok ? c : '_';
     }
-    return true;
+    out[i] = '\0';
+    if (i == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        snprintf(out, len, "output");
 }
 
-/* Runs one claimed case. Returns 1 pass, 0 fail, -1 skipped; why says what happened. */
-static int run_case(const char *dir, bool *used_binding, char *why, size_t why_len) {
-    char model_path[4096];
-    snprintf(model_path, sizeof model_path, "%s/model.onnx", dir);
-    et_graph *owner = et_graph_new();
-    tensor_file ins[MAX_IO] = {0}, outs[MAX_IO] = {0};
-    int n_in = 0, n_out = 0, result = 0;
+/* Runs the case in this process through et_model_load_given (what `edgetune run` loads with). Returns 1 pass,
+ * 0 fail, -1 skipped. */
+static int run_in_process(const char *model_path, const et_graph *probe, const tensor_file *ins, int n_in,
+                          const tensor_file *outs, int n_out, bool *used_binding, char *why, size_t why_len) {
+    et_input_binding given[MAX_IO];
+    bool bound[MAX_IO] = {false};
+    for (int k = 0; k < n_in; k++) {
+        int slot = input_slot(probe, &ins[k], k);
+        if (slot < 0) {
+            snprintf(why, why_len, "input %d has no graph input", k);
+            return 0;
+        }
+        const et_value *gv = &probe->values[probe->inputs[slot]];
+        et_dtype dt = same_type(ins[k].t.dtype, gv->dtype) ? gv->dtype : ins[k].t.dtype;
+        given[k] = (et_input_binding){gv->name, dt, ins[k].t.shape, ins[k].t.data};
+    }
     et_model *m = NULL;
     et_plan *plan = NULL;
     et_err err = {0};
-    char reason[512] = "";
-    {
-        /* models whose inputs are not numeric tensors (strings, sequences, optionals) are skipped up front:
-         * their test data is not even a TensorProto */
-        et_load_options raw = {.allow_unsupported = true, .read_only = true};
-        et_model *probe = NULL;
-        if (et_model_load(model_path, &raw, &probe, &err) == ET_OK) {
-            for (int i = 0; i < probe->graph->n_inputs; i++) {
-                const et_value *v = &probe->graph->values[probe->graph->inputs[i]];
-                if (v->dtype == ET_DT_UNDEFINED || v->dtype == ET_DT_STRING) {
-                    snprintf(why, why_len, "input '%s' is %s", v->name,
-                             v->dtype == ET_DT_STRING ? "a string tensor" : "not a tensor (sequence or optional)");
-                    result = -1;
-                }
-            }
-            et_model_free(probe);
-            if (result < 0)
-                goto done;
-        }
+    int result = 0;
+    if (et_model_load_given(model_path, NULL, given, n_in, bound, NULL, 0, &m, &err) != ET_OK) {
+        snprintf(why, why_len, "%s", err.msg);
+        return is_type_limit(&err) ? -1 : 0;
     }
-    n_in = load_tensors(dir, "input", owner, ins, reason);
-    n_out = n_in >= 0 ? load_tensors(dir, "output", owner, outs, reason) : 0;
-    if (n_in < 0 || n_out < 0) {
-        bool unsupported_type = strstr(reason, "strings") != NULL;
-        snprintf(why, why_len, "%s", reason);
-        result = unsupported_type ? -1 : 0;
-        if (n_in < 0)
-            n_in = -n_in - 1;
-        if (n_out < 0)
-            n_out = -n_out - 1;
-        goto done;
-    }
-    et_status st = et_model_load(model_path, NULL, &m, &err);
     *used_binding = false;
-    if (st == ET_OK && !inputs_fit(m->graph, ins, n_in)) {
-        /* the test data's shapes differ from the declared ones (it happens in the ONNX data): bind them */
-        et_model_free(m);
-        m = NULL;
-        st = ET_E_INPUT;
-        snprintf(err.msg, sizeof err.msg, "the test inputs do not match the model's declared inputs");
-    }
-    if (st != ET_OK) {
-        /* retry with every input bound as a constant (data-dependent shapes) */
-        et_input_binding bind[MAX_IO];
-        et_model *probe = NULL;
-        et_load_options raw = {.allow_unsupported = true, .read_only = true};
-        et_err e2 = {0};
-        if (et_model_load(model_path, &raw, &probe, &e2) != ET_OK) {
-            snprintf(why, why_len, "%s", e2.msg);
-            if (is_type_limit(&e2))
-                result = -1;
-            goto done;
-        }
-        int nb = 0;
-        for (int k = 0; k < n_in; k++) {
-            int slot = input_slot(probe->graph, &ins[k], k);
-            if (slot < 0)
-                continue;
-            const et_value *gv = &probe->graph->values[probe->graph->inputs[slot]];
-            et_dtype dt = same_type(ins[k].t.dtype, gv->dtype) ? gv->dtype : ins[k].t.dtype;
-            bind[nb++] = (et_input_binding){gv->name, dt, ins[k].t.shape, ins[k].t.data};
-        }
-        et_err e3 = {0};
-        st = et_model_load_bound(model_path, NULL, bind, nb, &m, &e3);
-        et_model_free(probe);
-        if (st != ET_OK) {
-            snprintf(why, why_len, "%s", e3.msg);
-            if (is_type_limit(&err) || is_type_limit(&e3))
-                result = -1;
-            goto done;
-        }
-        *used_binding = true;
-    }
-    if ((st = et_plan_create(m->graph, NULL, &plan, &err)) != ET_OK) {
+    for (int k = 0; k < n_in; k++)
+        *used_binding |= bound[k];
+    if (et_plan_create(m->graph, NULL, &plan, &err) != ET_OK) {
         snprintf(why, why_len, "plan: %s", err.msg);
         goto done;
     }
-    for (int k = 0; k < n_in && !*used_binding; k++) {
-        int slot = input_slot(m->graph, &ins[k], k);
-        if (slot < 0 || slot >= et_plan_n_inputs(plan)) {
-            snprintf(why, why_len, "input %d has no graph input", k);
+    for (int k = 0; k < n_in; k++) {
+        if (bound[k])
+            continue;
+        int slot = -1;
+        for (int i = 0; i < et_plan_n_inputs(plan); i++)
+            if (strcmp(et_plan_input_name(plan, i), given[k].name) == 0)
+                slot = i;
+        if (slot < 0) {
+            snprintf(why, why_len, "input %d ('%s') has no plan input", k, given[k].name);
             goto done;
         }
         et_tensor *t = et_plan_input(plan, slot);
@@ -231,7 +191,7 @@ static int run_case(const char *dir, bool *used_binding, char *why, size_t why_l
         if (ins[k].t.nbytes)
             memcpy(t->data, ins[k].t.data, ins[k].t.nbytes);
     }
-    if ((st = et_plan_run(plan, NULL, &err)) != ET_OK) {
+    if (et_plan_run(plan, NULL, &err) != ET_OK) {
         snprintf(why, why_len, "run: %s", err.msg);
         goto done;
     }
@@ -250,6 +210,175 @@ static int run_case(const char *dir, bool *used_binding, char *why, size_t why_l
 done:
     et_plan_free(plan);
     et_model_free(m);
+    return result;
+}
+
+/* Runs argv with stdout and stderr to files; returns the exit status, or -1 when it could not run or was killed. */
+static int spawn(char *const *argv, const char *out_path, const char *err_path) {
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The first line of a file, for a failure message. */
+static void first_line(const char *path, char *out, size_t len) {
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fgets(out, (int)len, f))
+        out[strcspn(out, "\n")] = '\0';
+    fclose(f);
+}
+
+/* Runs the case through `edgetune run` (the binary at exe) in work/. Returns 1 pass, 0 fail, -1 skipped. */
+static int run_cli(const char *exe, const char *work, const char *model_path, const et_graph *probe,
+                   const tensor_file *ins, int n_in, const tensor_file *outs, int n_out, char *why, size_t why_len) {
+    char paths[MAX_IO][4200], flags[MAX_IO][4400], out_dir[4200], out_txt[4200], err_txt[4200];
+    char *argv[8 + 2 * MAX_IO];
+    int argc = 0;
+    argv[argc++] = (char *)exe;
+    argv[argc++] = "run";
+    argv[argc++] = (char *)model_path;
+    for (int k = 0; k < n_in; k++) {
+        int slot = input_slot(probe, &ins[k], k);
+        if (slot < 0) {
+            snprintf(why, why_len, "cli: input %d has no graph input", k);
+            return 0;
+        }
+        const et_value *gv = &probe->values[probe->inputs[slot]];
+        snprintf(paths[k], sizeof paths[k], "%s/input_%d.npy", work, k);
+        et_err err = {0};
+        if (et_npy_write(paths[k], ins[k].t.dtype, &ins[k].t.shape, ins[k].t.data, &err) != ET_OK) {
+            snprintf(why, why_len, "cli: writing the input: %s", err.msg);
+            return 0;
+        }
+        snprintf(flags[k], sizeof flags[k], "%s=%s", gv->name, paths[k]);
+        argv[argc++] = "--input";
+        argv[argc++] = flags[k];
+    }
+    snprintf(out_dir, sizeof out_dir, "%s/out", work);
+    snprintf(out_txt, sizeof out_txt, "%s/stdout.txt", work);
+    snprintf(err_txt, sizeof err_txt, "%s/stderr.txt", work);
+    argv[argc++] = "--output-dir";
+    argv[argc++] = out_dir;
+    argv[argc] = NULL;
+    int rc = spawn(argv, out_txt, err_txt);
+    for (int k = 0; k < n_in; k++)
+        unlink(paths[k]);
+    if (rc != 0) {
+        char line[512];
+        first_line(err_txt, line, sizeof line);
+        snprintf(why, why_len, "cli: edgetune run exited %d: %s", rc, line);
+        et_err e = {.status = ET_E_UNSUPPORTED};
+        snprintf(e.msg, sizeof e.msg, "%s", line);
+        return rc == 2 && is_type_limit(&e) ? -1 : 0;
+    }
+    if (probe->n_outputs != n_out) {
+        snprintf(why, why_len, "cli: the model has %d outputs, expected %d", probe->n_outputs, n_out);
+        return 0;
+    }
+    int result = 1;
+    for (int k = 0; k < n_out && result == 1; k++) {
+        const char *name = probe->values[probe->outputs[k]].name;
+        char file[256], path[4600], w[256];
+        output_file_name(name, file, sizeof file);
+        snprintf(path, sizeof path, "%s/%s.npy", out_dir, file);
+        et_npy got;
+        et_err err = {0};
+        if (et_npy_read(path, &got, &err) != ET_OK) {
+            snprintf(why, why_len, "cli: output %d (%s): %s", k, name, err.msg);
+            return 0;
+        }
+        /* numpy has no bfloat16: edgetune writes its bits as uint16, the test data holds them as uint16 too */
+        et_tensor t = {.dtype = got.dtype == ET_DT_U16 && outs[k].t.dtype == ET_DT_U16 ? ET_DT_U16 : got.dtype,
+                       .shape = got.shape, .data = got.data};
+        if (!values_match(&outs[k].t, &t, w, sizeof w)) {
+            snprintf(why, why_len, "cli: output %d (%s): %s", k, name, w);
+            result = 0;
+        }
+        et_npy_free(&got);
+    }
+    return result;
+}
+
+/* Removes the plain files in dir (not recursive). */
+static void empty_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            unlink(p);
+    }
+    closedir(d);
+}
+
+/* Runs one claimed case. Returns 1 pass, 0 fail, -1 skipped; why says what happened. */
+static int run_case(const char *dir, const char *exe, const char *work, bool *used_binding, bool *via_cli, char *why,
+                    size_t why_len) {
+    char model_path[4096];
+    snprintf(model_path, sizeof model_path, "%s/model.onnx", dir);
+    et_graph *owner = et_graph_new();
+    tensor_file ins[MAX_IO] = {0}, outs[MAX_IO] = {0};
+    int n_in = 0, n_out = 0, result = 0;
+    et_model *probe = NULL;
+    et_err err = {0};
+    char reason[512] = "";
+    /* models whose inputs are not numeric tensors (strings, sequences, optionals) are skipped up front: their
+     * test data is not even a TensorProto */
+    et_load_options raw = {.allow_unsupported = true, .read_only = true};
+    if (et_model_load(model_path, &raw, &probe, &err) != ET_OK) {
+        snprintf(why, why_len, "%s", err.msg);
+        result = is_type_limit(&err) ? -1 : 0;
+        goto done;
+    }
+    for (int i = 0; i < probe->graph->n_inputs; i++) {
+        const et_value *v = &probe->graph->values[probe->graph->inputs[i]];
+        if (v->dtype == ET_DT_UNDEFINED || v->dtype == ET_DT_STRING) {
+            snprintf(why, why_len, "input '%s' is %s", v->name,
+                     v->dtype == ET_DT_STRING ? "a string tensor" : "not a tensor (sequence or optional)");
+            result = -1;
+            goto done;
+        }
+    }
+    n_in = load_tensors(dir, "input", owner, ins, reason);
+    n_out = n_in >= 0 ? load_tensors(dir, "output", owner, outs, reason) : 0;
+    if (n_in < 0 || n_out < 0) {
+        bool unsupported_type = strstr(reason, "strings") != NULL;
+        snprintf(why, why_len, "%s", reason);
+        result = unsupported_type ? -1 : 0;
+        if (n_in < 0)
+            n_in = -n_in - 1;
+        if (n_out < 0)
+            n_out = -n_out - 1;
+        goto done;
+    }
+    result = run_in_process(model_path, probe->graph, ins, n_in, outs, n_out, used_binding, why, why_len);
+    if (result == 1 && exe) {
+        *via_cli = true;
+        char out_dir[4200];
+        snprintf(out_dir, sizeof out_dir, "%s/out", work);
+        empty_dir(out_dir); /* no output of an earlier case can pass for this one's */
+        result = run_cli(exe, work, model_path, probe->graph, ins, n_in, outs, n_out, why, why_len);
+    }
+done:
+    et_model_free(probe);
     for (int k = 0; k < n_in; k++)
         et_mapped_file_close(&ins[k].file);
     for (int k = 0; k < n_out; k++)
@@ -286,6 +415,18 @@ int main(int argc, char **argv) {
         dir = def;
     }
     const char *filter = argc > 2 ? argv[2] : NULL;
+    const char *exe = getenv("ET_EDGETUNE");
+    char work[4096] = "";
+    if (exe && *exe) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(work, sizeof work, "%s/et-conformance-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(work)) {
+            printf("conformance: cannot make a work folder in %s\n", tmp && *tmp ? tmp : "/tmp");
+            return 1;
+        }
+    } else {
+        exe = NULL;
+    }
     DIR *d = opendir(dir);
     if (!d) {
         printf("conformance: skipped: no ONNX node tests at %s (set ET_ONNX_NODE_TESTS to the folder)\n", dir);
@@ -314,11 +455,12 @@ int main(int argc, char **argv) {
             free(names[i]);
             continue;
         }
-        bool bound = false;
-        int r = run_case(path, &bound, why, sizeof why);
+        bool bound = false, via_cli = false;
+        int r = run_case(path, exe, work, &bound, &via_cli, why, sizeof why);
         if (r > 0) {
             c.passed++;
             c.bound += bound;
+            c.cli_run += via_cli;
         } else if (r < 0) {
             c.skipped++;
             printf("SKIP %s: %s\n", names[i], why);
@@ -329,8 +471,22 @@ int main(int argc, char **argv) {
         free(names[i]);
     }
     free(names);
+    if (exe) {
+        char f[4200];
+        snprintf(f, sizeof f, "%s/out", work);
+        empty_dir(f);
+        rmdir(f);
+        empty_dir(work);
+        rmdir(work);
+    }
     printf("conformance: %d passed, %d failed, %d skipped of %d cases for claimed operators "
-           "(%d needed inputs bound as constants); %d cases use operators edgetune does not claim\n",
-           c.passed, c.failed, c.skipped, c.passed + c.failed + c.skipped, c.bound, c.not_claimed);
+           "(%d needed inputs bound as constants; %d of the passed also passed through %s run); %d cases use "
+           "operators edgetune does not claim\n",
+           c.passed, c.failed, c.skipped, c.passed + c.failed + c.skipped, c.bound, c.cli_run,
+           exe ? exe : "edgetune (not given: set ET_EDGETUNE)", c.not_claimed);
+    if (exe && c.cli_run != c.passed) {
+        printf("conformance: every passed case must pass through the command line too\n");
+        return 1;
+    }
     return c.failed ? 1 : 0;
 }

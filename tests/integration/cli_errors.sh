@@ -58,6 +58,17 @@ printf 'not numpy' >bad.npy
 expect_2 "bad input file" "$bin" run "$m" --input bad.npy
 expect_2 "wrong input shape" "$bin" run "$m" --input "$models/mobilenetv2_small.input.npy"
 expect_2 "iters needs a value" "$bin" bench --no-save "$m" --iters
+# evaluation sets: labels that do not match the samples, a batched file of the wrong shape, a bad limit
+mkdir -p ev
+cp "$models/digits.eval/input_000.npy" "$models/digits.eval/input_001.npy" "$models/digits.eval/input_002.npy" ev/
+printf '1\n2\n' >ev/labels.txt
+expect_2 "labels count differs" "$bin" bench --no-save "$m" --eval ev --iters 1
+grep -q "2 labels for 3 samples" err.txt || { echo "FAIL: the label count message"; fails=$((fails + 1)); }
+expect_2 "batched eval of the wrong shape" "$bin" bench --no-save "$m" --eval "$models/mobilenetv2_small.input.npy" --iters 1
+expect_2 "calib of the wrong shape" "$bin" run "$m" --act-bits 8 --bits 8 --calib "$models/mobilenetv2_small.input.npy"
+expect_2 "eval-limit not a number" "$bin" bench --no-save "$m" --eval-limit lots
+expect_2 "missing eval folder" "$bin" bench --no-save "$m" --eval "$PWD/nope"
+rm -rf ev
 expect_2 "unknown command" "$bin" frobnicate
 expect_2 "dynamic dim without --shape" "$bin" run "$models/dynamic_shape.onnx" --shape nope=1
 

@@ -131,7 +131,7 @@ for knobs in "--bits 4 --quantize-all" "--bits 4 --act-bits 8 --force-int8 --qua
 done
 expect 0 "$ET" bench "$M/digits.onnx" --bits 3 --quantize-all --recover full --layers --iters 3 --no-profilers \
     --progress --label recovered
-check grep -q "recovery (full): 3 layers compensated on .*digits.calib (64 inputs) in" out.txt
+check grep -q "recovery (full): 3 layers compensated on .*digits.calib (64 files) in" out.txt
 check grep -q "fell back to rounding: 64 samples for 512 weights per row" out.txt
 check grep -q "error without/with recovery" out.txt
 check grep -q "recovering: layer 3 of 3" err.txt
@@ -165,7 +165,7 @@ np.save("nan_calib/a.npy", np.ones((1, 1, 8, 8), np.float32)); np.save("nan_cali
 np.save("wrong_calib/a.npy", np.ones((1, 1, 8, 9), np.float32))
 '
     expect 2 "$ET" bench "$M/digits.onnx" --bits 4 --recover full --calib nan_calib --no-save
-    check grep -q "nan_calib: calibration input 2 holds NaN or infinite values" err.txt
+    check grep -q "nan_calib (2 files): calibration input 2 holds NaN or infinite values" err.txt
     expect 2 "$ET" bench "$M/digits.onnx" --bits 4 --recover full --calib wrong_calib --no-save
 fi
 

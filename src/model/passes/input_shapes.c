@@ -80,18 +80,22 @@ et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_
                 v->shape.dim[0] = 1; /* batch defaults to 1 */
                 continue;
             }
+            /* a numeric example: the known dims, 1 for the batch, an image's 3x224x224 for an NCHW input */
             char dims[128] = "";
             size_t at = 0;
             for (int k = 0; k < v->shape.rank && at < sizeof dims; k++) {
-                int w = v->shape.dim[k] >= 0 ? snprintf(dims + at, sizeof dims - at, "%s%lld", k ? "x" : "",
-                                                        (long long)v->shape.dim[k])
-                                             : snprintf(dims + at, sizeof dims - at, "%s%s", k ? "x" : "",
-                                                        v->dim_param[k] ? v->dim_param[k] : "N");
+                long long ex = v->shape.dim[k] >= 0 ? (long long)v->shape.dim[k]
+                               : k == 0                                  ? 1
+                               : v->shape.rank == 4 && k == 1            ? 3
+                               : v->shape.rank == 4                      ? 224
+                                                                         : 32;
+                int w = snprintf(dims + at, sizeof dims - at, "%s%lld", k ? "x" : "", ex);
                 if (w > 0)
                     at += (size_t)w;
             }
             return et_fail(err, ET_E_USAGE,
-                           "input '%s' dim %d%s%s%s is not fixed by the model; give it with --shape %s=%s",
+                           "input '%s' dim %d%s%s%s is not fixed by the model; give the dims with --shape, e.g. "
+                           "--shape %s=%s, or give --input or --eval files, whose shape fixes them",
                            v->name, d, v->dim_param[d] ? " ('" : "", v->dim_param[d] ? v->dim_param[d] : "",
                            v->dim_param[d] ? "')" : "", v->name, dims);
         }

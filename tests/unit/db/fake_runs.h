@@ -106,6 +106,14 @@ static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opt
     r->memory.weights_bytes = (int64_t)(r->model.params * (o.weight_bits >= 16 ? 4 : 1));
     r->memory.weights_deploy_bytes = (int64_t)((double)r->model.params * o.weight_bits / 8.0 * (1.0 - o.prune));
     r->memory.arena_bytes = 12 << 20;
+    r->deployed.status = ET_AVAIL_OK;
+    r->deployed.why[0] = '\0';
+    r->deployed.weights_bytes = r->memory.weights_deploy_bytes;
+    r->deployed.arena_bytes = 12 << 20;
+    r->deployed.runtime_bytes = 4 << 20;
+    r->deployed.peak_bytes = r->deployed.weights_bytes + r->deployed.arena_bytes + r->deployed.runtime_bytes;
+    r->deployed.load_peak_bytes = 2 * r->deployed.peak_bytes;
+    snprintf(r->deployed.method, sizeof r->deployed.method, "separate process, VmHWM after clear_refs");
     r->n_counters = 3;
     r->counters = calloc(3, sizeof(et_counter));
     static const char *const names[] = {"perf::CYCLES", "perf::INSTRUCTIONS", "perf::CACHE-MISSES"};
@@ -149,6 +157,7 @@ static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opt
     f->status = ET_AVAIL_OK;
     f->why[0] = '\0';
     f->n_inputs = 64;
+    f->n_compared = (seed % 3) == 0 ? 48 : 64;
     snprintf(f->eval_source, sizeof f->eval_source, "fixtures/eval");
     double loss = o.weight_bits >= 16 ? 0.0 : (8.0 / o.weight_bits) * 0.01 + o.prune * 0.02;
     f->accuracy = 0.76 - loss;
@@ -238,6 +247,13 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
                     !strcmp(ma->peak_rss_method, mb->peak_rss_method) && ma->weights_bytes == mb->weights_bytes &&
                     ma->weights_deploy_bytes == mb->weights_deploy_bytes && ma->arena_bytes == mb->arena_bytes,
                 "memory");
+    const et_deployed_memory *da = &a->deployed, *db_ = &b->deployed;
+    ET_FAKE_CMP(da->status == db_->status && !strcmp(da->why, db_->why) &&
+                    (da->status != ET_AVAIL_OK ||
+                     (da->peak_bytes == db_->peak_bytes && da->runtime_bytes == db_->runtime_bytes &&
+                      da->load_peak_bytes == db_->load_peak_bytes && da->weights_bytes == db_->weights_bytes &&
+                      da->arena_bytes == db_->arena_bytes && !strcmp(da->method, db_->method))),
+                "deployed memory");
     ET_FAKE_CMP(a->n_counters == b->n_counters, "n_counters");
     for (int i = 0; i < a->n_counters; i++) {
         const et_counter *x = &a->counters[i], *y = &b->counters[i];
@@ -266,6 +282,7 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
                     "thermal zone");
     const et_fidelity_info *fa = &a->fidelity, *fb = &b->fidelity;
     ET_FAKE_CMP(fa->status == fb->status && !strcmp(fa->why, fb->why) && fa->n_inputs == fb->n_inputs &&
+                    (fa->status != ET_AVAIL_OK || fa->n_compared == fb->n_compared) &&
                     !strcmp(fa->eval_source, fb->eval_source) && et_fake_same_double(fa->accuracy, fb->accuracy) &&
                     et_fake_same_double(fa->baseline_accuracy, fb->baseline_accuracy) && fa->n_outputs == fb->n_outputs,
                 "fidelity");

@@ -6,10 +6,10 @@
 
 #include "engine/threadpool.h"
 #include "et_test.h"
+#include "model/npy.h"
 #include "tune/chol.h"
 #include "tune/obq.h"
 #include "tune/qmath.h"
-#include "model/npy.h"
 
 static const char *src_dir(void) {
     const char *d = getenv("ET_SOURCE_DIR");
@@ -139,9 +139,9 @@ static void run_case(const ref_case *c, et_threadpool *pool) {
     double *r = factor(H.data, w, rows, d, c->damp);
     ET_REQUIRE(r);
     memcpy(w0, w, (size_t)rows * (size_t)d * sizeof *w0);
-    et_obq_config cfg = {.quant = {.bits = c->bits, .qmin = c->qmin, .qmax = c->qmax, .scale = S.data,
-                                   .zero_point = Z.data},
-                         .block = c->block};
+    et_obq_config cfg =
+        {.quant = {.bits = c->bits, .qmin = c->qmin, .qmax = c->qmax, .scale = S.data, .zero_point = Z.data},
+         .block = c->block};
     if (strcmp(c->mask, "adaptive") == 0) {
         cfg.mask = ET_OBQ_MASK_ADAPTIVE;
         cfg.prune_count = c->prune_count;
@@ -169,12 +169,11 @@ static void run_case(const ref_case *c, et_threadpool *pool) {
         ref_zeros += q[i] == 0.0f;
     }
     if (getenv("ET_TEST_VERBOSE"))
-        fprintf(stderr, "%s: %d of %d differ, error %.6g vs reference %.6g\n", c->name, differ, rows * d, e_run, c->err);
-    ET_CHECK_MSG(differ <= rows * d / 100, "%s: %d of %d weights differ from the reference", c->name, differ,
-                 rows * d);
+        fprintf(stderr, "%s: %d of %d differ, error %.6g vs reference %.6g\n", c->name, differ, rows * d, e_run,
+                c->err);
+    ET_CHECK_MSG(differ <= rows * d / 100, "%s: %d of %d weights differ from the reference", c->name, differ, rows * d);
     if (cfg.mask != ET_OBQ_MASK_NONE)
-        ET_CHECK_MSG(abs(zeros - ref_zeros) <= rows * d / 100, "%s: %d zeros, reference %d", c->name, zeros,
-                     ref_zeros);
+        ET_CHECK_MSG(abs(zeros - ref_zeros) <= rows * d / 100, "%s: %d zeros, reference %d", c->name, zeros, ref_zeros);
     if (cfg.mask == ET_OBQ_MASK_ADAPTIVE && cfg.quant.bits == 0)
         ET_CHECK_MSG(zeros >= c->prune_count, "%s: %d zeros for %lld pruned", c->name, zeros, c->prune_count);
     /* the error it reports is the dampened output error of what it returns, and matches the reference's */
@@ -288,7 +287,8 @@ static void test_deterministic(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     et_obq_config cfg = {.quant = {.bits = 4, .qmin = -7, .qmax = 7, .scale = scale, .zero_point = zp},
-                         .mask = ET_OBQ_MASK_ADAPTIVE, .prune_count = rows * d / 2};
+                         .mask = ET_OBQ_MASK_ADAPTIVE,
+                         .prune_count = rows * d / 2};
     memcpy(a, w, (size_t)rows * d * sizeof *a);
     memcpy(b, w, (size_t)rows * d * sizeof *b);
     double ea, eb;

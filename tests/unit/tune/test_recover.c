@@ -61,9 +61,9 @@ static void check_hessian(const char *model, int max_layers) {
         ET_REQUIRE(et_hess_add(&hs, x, checked % 2 ? pool : NULL, &err) == ET_OK);
         ET_REQUIRE(et_hess_add(&hs, x, checked % 2 ? NULL : pool, &err) == ET_OK); /* twice: accumulates */
         et_hess_finish(&hs);
-        int64_t P = n->op == ET_OP_CONV ? et_shape_numel(&g->values[n->outputs[0]].shape) /
-                                              g->values[n->outputs[0]].shape.dim[1]
-                                        : numel / hs.d;
+        int64_t P = n->op == ET_OP_CONV
+                        ? et_shape_numel(&g->values[n->outputs[0]].shape) / g->values[n->outputs[0]].shape.dim[1]
+                        : numel / hs.d;
         ET_CHECK_INT(hs.rows, 2 * P);
         double worst = 0, scale = 0;
         for (int64_t gi = 0; gi < hs.groups; gi++)
@@ -95,7 +95,7 @@ static void check_hessian(const char *model, int max_layers) {
 static void test_hessian(void) {
     check_hessian("models/mobilenetv2_small.onnx", 8); /* strided 3x3, depthwise, 1x1 */
     check_hessian("models/resnet_small.onnx", 6);
-    check_hessian("models/digits.onnx", 3);          /* padded 3x3, Gemm */
+    check_hessian("models/digits.onnx", 3); /* padded 3x3, Gemm */
 }
 
 /* ---- the walk sees what the model computes ------------------------------------------------------------ */
@@ -176,7 +176,7 @@ static void check_full_below_none(const char *model, int n_sets) {
         int bits;
         float prune;
         et_prune_method pm;
-    } cfgs[] = {{4, 0, ET_PRUNE_UNSTRUCTURED}, {3, 0, ET_PRUNE_UNSTRUCTURED}, {32, 0.5f, ET_PRUNE_UNSTRUCTURED},
+    } cfgs[] = {{4, 0, ET_PRUNE_UNSTRUCTURED}, {3, 0, ET_PRUNE_UNSTRUCTURED},    {32, 0.5f, ET_PRUNE_UNSTRUCTURED},
                 {32, 0.5f, ET_PRUNE_NM},       {4, 0.5f, ET_PRUNE_UNSTRUCTURED}, {32, 0.5f, ET_PRUNE_CHANNEL},
                 {4, 0.5f, ET_PRUNE_CHANNEL}};
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
@@ -243,7 +243,8 @@ static double mean_error(const et_graph *pristine, const et_graph *t, const char
     double *diff = calloc((size_t)C, sizeof *diff), sq = 0;
     double worst = INFINITY;
     for (int s = 0; s < cs->n_sets; s++) {
-        if (tt_run(a, &cs->sets[s], true, 1, ya, numel) != numel || tt_run(b, &cs->sets[s], true, 1, yb, numel) != numel)
+        if (tt_run(a, &cs->sets[s], true, 1, ya, numel) != numel ||
+            tt_run(b, &cs->sets[s], true, 1, yb, numel) != numel)
             goto done;
         for (int64_t e = 0; e < numel; e++) {
             diff[yv->shape.rank == 2 ? e % C : e / per] += (double)yb[e] - (double)ya[e];

@@ -56,6 +56,14 @@ static inline void fake_ui_result(et_result *r, int variant) {
     r->memory.weights_bytes = q ? 3670016 : 14 << 20;
     r->memory.weights_deploy_bytes = q ? 2569011 : 14 << 20;
     r->memory.arena_bytes = q ? 1 << 20 : 4 << 20;
+    r->deployed.status = ET_AVAIL_OK;
+    r->deployed.why[0] = '\0';
+    r->deployed.weights_bytes = q ? 3670016 : 14 << 20;
+    r->deployed.arena_bytes = r->memory.arena_bytes;
+    r->deployed.runtime_bytes = 4 << 20;
+    r->deployed.peak_bytes = r->deployed.weights_bytes + r->deployed.arena_bytes + r->deployed.runtime_bytes;
+    r->deployed.load_peak_bytes = 2 * r->deployed.peak_bytes;
+    snprintf(r->deployed.method, sizeof r->deployed.method, "separate process, VmHWM after clear_refs");
     r->n_counters = 3;
     r->counters = calloc(3, sizeof *r->counters);
     static const char *const labels[] = {"cycles", "instructions", "cache-misses (LLC)"};
@@ -163,6 +171,7 @@ static inline et_run_summary *fake_ui_runs(int n) {
         r->p50_ms = 9.8 * (bits[k] >= 16 ? 1.0 : 0.45) * (1.0 - 0.3 * prune[k]) + 0.01 * i;
         r->p99_ms = r->p50_ms * 1.3;
         r->peak_rss_bytes = (bits[k] >= 16 ? 61.0 : 38.0) * 1048576.0;
+        r->deployed_bytes = (bits[k] >= 16 ? 22.0 : bits[k] >= 8 ? 9.5 : 7.0) * 1048576.0;
         r->energy_per_inf_mj = i == 3 ? NAN : r->p50_ms * 5.5;
     }
     return runs;
