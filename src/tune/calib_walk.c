@@ -20,6 +20,8 @@ struct et_calib_walk {
     int n_nodes, n_values;
     int *last_use; /* per value: the last live node that reads it, -1 for none */
     int *producer; /* per value: its live producer, -1 for inputs and constants */
+    int n_inputs;
+    int *inputs; /* the graph inputs (the first boundary) */
     /* the boundary */
     int b;
     int n_live;
@@ -52,11 +54,42 @@ void et_calib_walk_free(et_calib_walk *w) {
     free_data(w);
     free(w->last_use);
     free(w->producer);
+    free(w->inputs);
     free(w);
 }
 
 int64_t et_calib_walk_held_bytes(const et_calib_walk *w) { return w->held; }
-void et_calib_walk_set_cap(et_calib_walk *w, int64_t cap_bytes) { w->cap = cap_bytes > 0 ? cap_bytes : 0; }
+
+/* Makes the graph inputs the boundary again, read from the calibration sets in place; false (and the boundary
+ * unchanged) when memory runs out. */
+static bool reset_to_inputs(et_calib_walk *w) {
+    int *live = malloc(((size_t)w->n_inputs + 1) * sizeof *live);
+    void **data = calloc((size_t)w->n_sets * (size_t)(w->n_inputs + 1), sizeof *data);
+    if (!live || !data) {
+        free(live);
+        free(data);
+        return false;
+    }
+    free_data(w);
+    for (int i = 0; i < w->n_inputs; i++) {
+        live[i] = w->inputs[i];
+        for (int s = 0; s < w->n_sets; s++)
+            data[s * w->n_inputs + i] = w->calib->sets[s * w->calib->n_inputs + i].data;
+    }
+    w->live = live;
+    w->data = data;
+    w->n_live = w->n_inputs;
+    w->borrowed = true;
+    w->b = 0;
+    return true;
+}
+
+void et_calib_walk_set_cap(et_calib_walk *w, int64_t cap_bytes) {
+    w->cap = cap_bytes > 0 ? cap_bytes : 0;
+    /* a boundary over the new cap is dropped: the next segment runs from the inputs again (time, not memory) */
+    if (!w->borrowed && w->held > w->cap)
+        reset_to_inputs(w);
+}
 int64_t et_calib_walk_peak_bytes(const et_calib_walk *w) { return w->peak; }
 
 et_status et_calib_walk_new(const et_graph *g, const et_calib_set *calib, int threads, int64_t cap_bytes,
@@ -75,9 +108,11 @@ et_status et_calib_walk_new(const et_graph *g, const et_calib_set *calib, int th
     w->n_values = g->n_values;
     w->last_use = malloc(((size_t)g->n_values + 1) * sizeof *w->last_use);
     w->producer = malloc(((size_t)g->n_values + 1) * sizeof *w->producer);
+    w->n_inputs = g->n_inputs;
+    w->inputs = malloc(((size_t)g->n_inputs + 1) * sizeof *w->inputs);
     w->live = malloc(((size_t)g->n_inputs + 1) * sizeof *w->live);
     w->data = calloc((size_t)calib->n_sets * (size_t)(g->n_inputs + 1), sizeof *w->data);
-    if (!w->last_use || !w->producer || !w->live || !w->data) {
+    if (!w->last_use || !w->producer || !w->inputs || !w->live || !w->data) {
         et_calib_walk_free(w);
         return et_fail(err, ET_E_NOMEM, "out of memory walking the calibration set");
     }
@@ -100,7 +135,7 @@ et_status et_calib_walk_new(const et_graph *g, const et_calib_set *calib, int th
     w->n_live = g->n_inputs;
     for (int i = 0; i < g->n_inputs; i++) {
         int v = g->inputs[i];
-        w->live[i] = v;
+        w->live[i] = w->inputs[i] = v;
         for (int s = 0; s < w->n_sets; s++) {
             const et_npy *x = &calib->sets[s * calib->n_inputs + i];
             if (x->dtype != g->values[v].dtype || (int64_t)x->nbytes != value_bytes(g, v)) {

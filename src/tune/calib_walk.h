@@ -45,8 +45,9 @@ et_status et_calib_walk_to_pair(et_calib_walk *w, const et_graph *g, et_calib_wa
                                 const volatile int *cancel, et_err *err);
 
 /* The most the stored boundary may take from now on (recovery gives the walks what the current layer's
- * Hessians leave of its memory budget). A boundary that is stored replaces the old one set by set, so the two
- * never coexist in full. After a failed or cancelled walk_to the walk holds no usable boundary: free it. */
+ * Hessians leave of its memory budget). A boundary held now that is over the new cap is dropped, and the next
+ * segment runs from the graph inputs again. A boundary that is stored replaces the old one set by set, so the
+ * two never coexist in full. After a failed or cancelled walk_to the walk holds no usable boundary: free it. */
 void et_calib_walk_set_cap(et_calib_walk *w, int64_t cap_bytes);
 
 /* Bytes held by the stored boundary now, and the most held so far. */

@@ -86,6 +86,8 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         return et_fail(c->err, ET_E_INPUT, "--recover needs calibration inputs (--calib DIR of .npy files)");
     if ((st = check_inputs(calib, c->err)) != ET_OK)
         return st;
+    if (!(R.result = calloc((size_t)c->n_layers + 1, 1)))
+        return et_fail(c->err, ET_E_NOMEM, "out of memory recovering weights");
     /* from the cache: the same knobs on the same calibration set made these weights before */
     char key[256];
     uint64_t quant_hash = 1469598103934665603ull;
@@ -93,14 +95,14 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         quant_hash = (quant_hash ^ (uint64_t)(quantize[l] ? l + 1 : 0)) * 1099511628211ull;
     et_recover_key(c, calib, quant_hash, key, sizeof key);
     bool found = false;
-    if ((st = et_recover_apply_cached(&R, key, &found)) != ET_OK)
-        return st;
-    if (found) {
-        c->rep->recover_cached = true;
-        for (int i = 0; i < c->rep->n_layer_errs; i++)
-            if (c->rep->layer_err[i].fallback[0])
-                et_tune_note(c, true, "%s: %s", c->rep->layer_err[i].name, c->rep->layer_err[i].fallback);
-        return ET_OK;
+    if ((st = et_recover_apply_cached(&R, key, &found)) != ET_OK || found) {
+        if (found) {
+            c->rep->recover_cached = true;
+            for (int i = 0; i < c->rep->n_layer_errs; i++)
+                if (c->rep->layer_err[i].fallback[0])
+                    et_tune_note(c, true, "%s: %s", c->rep->layer_err[i].name, c->rep->layer_err[i].fallback);
+        }
+        goto done;
     }
     et_graph_count_uses(g);
     et_err perr = {0};
@@ -114,7 +116,6 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
     if (c->opt->recover_reference &&
         (st = et_calib_walk_new(R.pristine, calib, threads, cap, &R.walk_ref, c->err)) != ET_OK)
         goto done;
-    R.blob = et_recover_blob_new();
     if (c->opt->progress)
         c->opt->progress(c->opt->progress_ctx, 0, R.total, 0.0, -1.0, "");
     for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
@@ -139,14 +140,17 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         if (peak > c->rep->recover_peak_bytes)
             c->rep->recover_peak_bytes = peak;
         c->rep->recover_ms = now_ms() - t0;
-        if (R.blob)
-            et_recover_blob_store(R.blob, c, key);
+        /* the walks' activations go first: the cached copy of the weights takes their place */
+        et_calib_walk_free(R.walk);
+        et_calib_walk_free(R.walk_ref);
+        R.walk = R.walk_ref = NULL;
+        et_recover_cache_result(&R, key);
     }
 done:
-    et_recover_blob_free(R.blob);
     et_calib_walk_free(R.walk);
     et_calib_walk_free(R.walk_ref);
     et_threadpool_destroy(R.pool);
+    free(R.result);
     return st;
 }
 

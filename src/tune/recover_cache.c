@@ -64,11 +64,15 @@ void et_recover_key(const et_tune_ctx *c, const et_calib_set *calib, uint64_t qu
              (unsigned long long)calib_fingerprint(calib), c->g->n_values);
 }
 
-et_recover_blob *et_recover_blob_new(void) {
+size_t et_recover_blob_layer_bytes(int64_t n, int64_t n_ch) {
+    return sizeof(layer_head) + (size_t)n * sizeof(float) + (size_t)n_ch * (2 * sizeof(float) + sizeof(int32_t));
+}
+
+et_recover_blob *et_recover_blob_new(size_t reserve) {
     et_recover_blob *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->cap = 1 << 16;
+    b->cap = sizeof(blob_head) + reserve + ET_TUNE_MAX_LAYER_ERRS * sizeof(et_tune_layer_err);
     if (!(b->data = calloc(1, b->cap))) {
         free(b);
         return NULL;
@@ -135,7 +139,9 @@ void et_recover_blob_store(et_recover_blob *b, et_tune_ctx *c, const char *key) 
     if (b->failed)
         return;
     et_tune_cache_trim(c->opt->cache, "recover|", (size_t)ET_RECOVER_CACHE_MIB << 20, b->len);
-    et_tune_cache_put(c->opt->cache, key, b->data, b->len);
+    et_tune_cache_put_owned(c->opt->cache, key, b->data, b->len); /* no second copy of every weight */
+    b->data = NULL;
+    b->len = b->cap = 0;
 }
 
 const void *et_recover_blob_find(et_tune_ctx *c, const char *key, size_t *bytes) {

@@ -13,9 +13,12 @@
 /* The key of recovery's result for ctx's knobs, calibration set and the set of layers to quantize (its hash). */
 void et_recover_key(const et_tune_ctx *c, const et_calib_set *calib, uint64_t quant_hash, char *key, size_t len);
 
-/* A blob being built (NULL from _new when out of memory: nothing is cached then). */
+/* A blob being built (NULL from _new when out of memory: nothing is cached then); reserve: the bytes its layers
+ * will take (et_recover_blob_layer_bytes summed), allocated at once. */
 typedef struct et_recover_blob et_recover_blob;
-et_recover_blob *et_recover_blob_new(void);
+et_recover_blob *et_recover_blob_new(size_t reserve);
+/* What one layer takes in a blob. */
+size_t et_recover_blob_layer_bytes(int64_t n, int64_t n_ch);
 void et_recover_blob_free(et_recover_blob *b);
 /* One layer: n weights (row-major [n_ch][n / n_ch]); quantized, with scale and zp (n_ch each; NULL for fp16
  * weights); bias (n_ch) or NULL for none. A failed allocation poisons the blob. */

@@ -143,6 +143,56 @@ static void current_bias(const et_tune_ctx *c, int l, float *out) {
     }
 }
 
+void et_recover_cache_result(et_recover_run *R, const char *key) {
+    et_tune_ctx *c = R->c;
+    const et_graph *g = c->g;
+    if (!c->opt->cache)
+        return;
+    size_t reserve = 0;
+    int64_t most = 1;
+    for (int l = 0; l < c->n_layers; l++)
+        if (R->result[l]) {
+            const et_wview *v = &c->layers[l].view;
+            reserve += et_recover_blob_layer_bytes(v->n_ch * v->per_ch, v->n_ch);
+            most = v->n_ch * v->per_ch > most ? v->n_ch * v->per_ch : most;
+        }
+    et_recover_blob *b = et_recover_blob_new(reserve);
+    float *w = malloc((size_t)most * sizeof *w);
+    for (int l = 0; l < c->n_layers && b && w; l++) {
+        if (!R->result[l])
+            continue;
+        const et_wlayer *L = &c->layers[l];
+        const et_node *n = &g->nodes[L->node];
+        int64_t n_ch = L->view.n_ch;
+        float *aux = malloc((size_t)n_ch * 2 * sizeof *aux);
+        int32_t *zp = malloc((size_t)n_ch * sizeof *zp);
+        if (!aux || !zp) {
+            free(aux), free(zp);
+            et_recover_blob_free(b);
+            b = NULL;
+            break;
+        }
+        et_recover_gather(g->values[L->weight].data, &L->view, w);
+        /* scales and zero points as recovery attached them (a per-tensor one repeated per channel) */
+        const et_quant_info *qi = g->values[L->weight].quant;
+        bool quant = (R->result[l] & ET_RECOVER_QUANT) != 0, scaled = quant && qi && qi->n > 0;
+        for (int64_t o = 0; scaled && o < n_ch; o++) {
+            aux[o] = qi->scale[qi->n > 1 ? o : 0];
+            zp[o] = qi->zero_point[qi->n > 1 ? o : 0];
+        }
+        /* the bias as it acts (times Gemm's beta): applying it back sets the same */
+        if (n->op != ET_OP_MATMUL)
+            current_bias(c, l, aux + n_ch);
+        et_recover_blob_add_layer(b, L->node, w, n_ch * L->view.per_ch, quant, scaled ? aux : NULL, zp, n_ch,
+                                  n->op != ET_OP_MATMUL ? aux + n_ch : NULL);
+        free(aux), free(zp);
+    }
+    free(w);
+    if (b)
+        et_recover_blob_store(b, c, key);
+    et_recover_blob_free(b);
+}
+
 /* The cached result of the same configuration, written into the graph as recover_layer would: *found false
  * when there is none (or it does not fit this graph: then nothing is written). ET_E_NOMEM half way. */
 et_status et_recover_apply_cached(et_recover_run *R, const char *key, bool *found) {

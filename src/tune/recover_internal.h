@@ -8,8 +8,6 @@
 #include "tune/hessian.h"
 #include "tune/tune_internal.h"
 
-struct et_recover_blob;
-
 /* One recovery run over the layers of ctx->g. */
 typedef struct et_recover_run {
     et_tune_ctx *c;
@@ -23,8 +21,10 @@ typedef struct et_recover_run {
     int64_t budget; /* bytes for held activations and the current layer's statistics */
     int done, total;
     bool matmul_noted;
-    struct et_recover_blob *blob; /* what the cache keeps: every layer's new weights, scales and bias */
+    unsigned char *result; /* per layer: ET_RECOVER_DONE, | ET_RECOVER_QUANT when its weights were rounded */
 } et_recover_run;
+
+enum { ET_RECOVER_DONE = 1, ET_RECOVER_QUANT = 2 };
 
 /* Compensates layer l (recover_layer.c): statistics from the walk, the solve (full) or the plain weights (bias),
  * bias correction, the result written into the graph and the report. ET_E_NOMEM, ET_E_CANCELLED, ET_E_INPUT
@@ -49,6 +49,11 @@ et_status et_recover_add_bias(et_recover_run *R, int l, const double *delta, flo
  * ET_E_NOMEM on allocation failure. */
 et_status et_recover_attach_quant(et_tune_ctx *c, const et_wlayer *L, int bits, bool symmetric, bool per_channel,
                                   const float *scale, const int32_t *zp);
+
+/* Every layer recovery changed (R->result), as the graph holds it now, into the cache under key: built at the end
+ * of the run from the graph, so that the weights are not held twice while it runs. Nothing cached when memory
+ * runs out. */
+void et_recover_cache_result(et_recover_run *R, const char *key);
 
 /* The cached result of the same configuration written into the graph as et_recover_layer would: *found false when
  * there is none (or it does not fit this graph: then nothing is written). ET_E_NOMEM half way. */

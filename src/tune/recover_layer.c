@@ -373,7 +373,7 @@ static void job_bias(layer_job *J) {
     J->after = J->after > 0.0 ? J->after : 0.0;
 }
 
-/* The result into the graph, the report and the cache blob. */
+/* The result into the graph and the report. */
 static et_status job_commit(layer_job *J) {
     et_recover_run *R = J->R;
     et_tune_ctx *c = R->c;
@@ -403,10 +403,7 @@ static et_status job_commit(layer_job *J) {
                 break;
             }
     }
-    if (R->blob)
-        et_recover_blob_add_layer(R->blob, J->L->node, J->res, J->n, J->quant,
-                                  J->quant && J->bits != 16 ? J->scale_o : NULL, J->zp_o, J->n_ch,
-                                  J->node->op != ET_OP_MATMUL ? J->bias_now : NULL);
+    R->result[J->l] = ET_RECOVER_DONE | (J->quant ? ET_RECOVER_QUANT : 0);
     if (getenv("ET_RECOVER_DEBUG")) /* a developer's trace of where the time goes */
         fprintf(stderr,
                 "%8.0f ms %s: walk %.0f ms (Hessian %.0f), solve %.0f ms; %lld rows, %lld x %lld in %lld "

@@ -45,6 +45,14 @@ bool et_tune_cache_put(et_tune_cache *c, const char *key, const void *data, size
     if (!copy)
         return false;
     memcpy(copy, data, bytes);
+    return et_tune_cache_put_owned(c, key, copy, bytes);
+}
+
+bool et_tune_cache_put_owned(et_tune_cache *c, const char *key, void *copy, size_t bytes) {
+    if (!c) {
+        free(copy);
+        return false;
+    }
     for (int i = 0; i < c->n; i++)
         if (strcmp(c->e[i].key, key) == 0) {
             free(c->e[i].data);

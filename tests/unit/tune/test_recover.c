@@ -115,7 +115,9 @@ static void test_walk(void) {
     const et_graph *g = m->graph;
     et_calib_set cs = tt_calib(g, 3, false);
     et_err err = {0};
-    for (int cap = 0; cap < 2; cap++) { /* nothing held (every segment from the inputs) and everything held */
+    /* nothing held (every segment from the inputs), everything held, and held boundaries dropped now and then
+     * (a cap lowered under them) */
+    for (int cap = 0; cap < 3; cap++) {
         et_calib_walk *w = NULL;
         ET_REQUIRE(et_calib_walk_new(g, &cs, 2, cap ? (int64_t)1 << 30 : 0, &w, &err) == ET_OK);
         int seen = 0;
@@ -123,6 +125,12 @@ static void test_walk(void) {
             const et_node *n = &g->nodes[i];
             if (n->op != ET_OP_CONV && n->op != ET_OP_GEMM)
                 continue;
+            if (cap == 2 && seen % 3 == 1) {
+                ET_CHECK(et_calib_walk_held_bytes(w) > 0);
+                et_calib_walk_set_cap(w, et_calib_walk_held_bytes(w) - 1);
+                ET_CHECK(et_calib_walk_held_bytes(w) == 0);
+                et_calib_walk_set_cap(w, (int64_t)1 << 30);
+            }
             int x = n->inputs[0];
             float *got[3] = {0};
             ET_REQUIRE(et_calib_walk_to(w, g, i, &x, 1, keep_first, got, NULL, &err) == ET_OK);
