@@ -9,10 +9,11 @@
  * model, go through the weight layers in node order; recover_layer.c compensates each layer from what they hand
  * it: its inputs as the compressed layers before it make them, and the pristine model's output for that layer,
  * which every layer but grouped ones is fit to (so each layer also makes up for what the layers before it
- * left). full solves the weights (GPTQ, SparseGPT, the least-squares refit of channel pruning's consumers); bias
- * keeps the plain ones; both correct each output channel's mean error against the pristine output into its
- * bias (Nagel et al. 2019, as NNCF and AIMET do it). Results go into the graph (recover_graph.c) and the cache
- * (recover_cache.c), the time and layer count to the progress callback.
+ * left). full solves the weights (GPTQ; exact OBS masks on small layers and SparseGPT on large ones; the
+ * least-squares refit of channel pruning's consumers); bias keeps the plain ones; both correct each output
+ * channel's mean error against the pristine output into its bias (Nagel et al. 2019, as NNCF and AIMET do it).
+ * Results go into the graph (recover_graph.c) and the cache (recover_cache.c), the time and layer count to the
+ * progress callback.
  *
  * Memory: a budget (et_tune_options.recover_hold_bytes, 256 MiB by default) for one layer's statistics (the
  * largest Hessian in ResNet-50: 4608 x 4608 doubles, 162 MiB) and what the walks hold between segments: they get

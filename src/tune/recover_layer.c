@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tune/chol.h"
+#include "tune/obs_exact.h"
 #include "tune/qmath.h"
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
@@ -248,6 +250,7 @@ typedef struct group_job {
     float *res;           /* n_ch x d: in, pristine; out, result */
     const float *plain_q; /* the plain weights rounded with the recovery's scales (the fallback) */
     const float *cur;     /* the plain weights before rounding (their zero counts) */
+    const int64_t *zeros; /* per group, its zeros when not the plain weights' (or NULL) */
     et_solve proto;
     et_solve *out;     /* per group */
     et_status *status; /* per group */
@@ -268,7 +271,7 @@ static void solve_groups(void *ctx, size_t b, size_t e) {
         if (s.scale_out)
             s.scale_out += (int64_t)gi * G->rows, s.zp_out += (int64_t)gi * G->rows;
         if (s.mask == ET_OBQ_MASK_ADAPTIVE)
-            s.prune_count = count_zeros(G->cur + off, G->rows * G->d);
+            s.prune_count = G->zeros ? G->zeros[gi] : count_zeros(G->cur + off, G->rows * G->d);
         if (G->R->hs.cross) {
             s.cross = G->R->hs.cross + off;
             s.y2 = G->R->hs.y2[gi];
@@ -291,7 +294,8 @@ static et_solve solve_proto(const layer_job *J) {
                   .qmax = J->qmax,
                   .wq = &J->wq,
                   .ksize = J->L->kind == ET_WL_CONV ? J->L->ksize : 1,
-                  .act_order = c->opt->recover_act_order};
+                  .act_order = c->opt->recover_act_order,
+                  .exact_masks = c->opt->recover_exact_masks};
     if (J->refit) {
         p.mask = ET_OBQ_MASK_FIXED;
         p.chan_keep = c->chan_keep[J->l];
@@ -312,6 +316,40 @@ static et_solve solve_proto(const layer_job *J) {
     return p;
 }
 
+/* Grouped layers (depthwise) with exact masks: the layer's zeros shared out over its groups by what the exact
+ * walk of each channel costs (on its group's Hessian, dampened as the solve will), not where magnitude put them.
+ * NULL (magnitude's shares) when a Hessian does not factor or memory runs out. */
+static int64_t *group_zeros(const layer_job *J, const et_solve *proto) {
+    int64_t g = J->groups, rows = J->rows, d = J->per;
+    if (g < 2 || proto->mask != ET_OBQ_MASK_ADAPTIVE || !proto->exact_masks || !et_obs_exact_fits(rows, d))
+        return NULL;
+    double *h = malloc((size_t)(d * d) * sizeof *h), *cost = malloc((size_t)(J->n_ch * d) * sizeof *cost);
+    int64_t *cnt = malloc((size_t)J->n_ch * sizeof *cnt), *zeros = calloc((size_t)g, sizeof *zeros);
+    bool ok = h && cost && cnt && zeros;
+    for (int64_t gi = 0; ok && gi < g; gi++) {
+        memcpy(h, J->R->hs.h + gi * d * d, (size_t)(d * d) * sizeof *h);
+        double mean = 0.0;
+        for (int64_t j = 0; j < d; j++) {
+            h[j * d + j] = h[j * d + j] == 0.0 ? 1.0 : h[j * d + j];
+            mean += h[j * d + j] / (double)d;
+        }
+        for (int64_t j = 0; j < d; j++)
+            h[j * d + j] += 0.01 * mean;
+        et_err e = {0};
+        ok = et_chol_upper_rev(h, d, NULL) &&
+             et_obs_costs(J->wo + gi * rows * d, rows, d, h, cost + gi * rows * d, NULL, &e) == ET_OK;
+    }
+    if (ok) {
+        et_obs_share(cost, J->n_ch, d, count_zeros(J->wc, J->n), cnt);
+        for (int64_t o = 0; o < J->n_ch; o++)
+            zeros[o / rows] += cnt[o];
+    }
+    free(h), free(cost), free(cnt);
+    if (!ok)
+        free(zeros);
+    return ok ? zeros : NULL;
+}
+
 /* full: the weights solved per group; J->after their error (a group that fell back: rounding's). */
 static et_status job_solve(layer_job *J) {
     et_recover_run *R = J->R;
@@ -328,10 +366,13 @@ static et_status job_solve(layer_job *J) {
                    .status = J->sst,
                    .errs = J->serr,
                    .inner_pool = J->groups == 1};
+    int64_t *zeros = group_zeros(J, &G.proto);
+    G.zeros = zeros;
     if (J->groups > 1 && R->pool)
         et_threadpool_parallel_for_chunked(R->pool, (size_t)J->groups, 8, solve_groups, &G);
     else
         solve_groups(&G, 0, (size_t)J->groups);
+    free(zeros);
     J->after = 0.0;
     int fell = 0;
     for (int64_t gi = 0; gi < J->groups; gi++) {

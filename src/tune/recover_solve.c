@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tune/chol.h"
+#include "tune/obs_exact.h"
 #include "tune/qmath.h"
 #include "util/mem.h"
 
@@ -263,6 +264,33 @@ done:
     return st;
 }
 
+/* Unstructured and N:M masks on a small matrix: the exact OBS mask and refit (obs_exact.h), then, when quantizing, GPTQ
+ * with that mask fixed on the grid of the target. *e: the dampened error of the result against the target. */
+static et_status walk_exact(solve_ctx *C, et_obq_quant q, double *e) {
+    et_solve *s = C->s;
+    int64_t rows = s->rows, d = s->d;
+    uint8_t *mask = malloc((size_t)(rows * d));
+    float *dw = malloc((size_t)(rows * d) * sizeof *dw);
+    et_status st = mask && dw ? grid_of(C, s->w, d, &q) : oom(C);
+    if (st == ET_OK && s->mask == ET_OBQ_MASK_NM)
+        st = et_obs_prune_nm(s->w, rows, d, s->h, s->nm_n, s->nm_m, d / s->ksize, mask, C->pool, C->err);
+    else if (st == ET_OK)
+        st = et_obs_prune(s->w, rows, d, s->h, s->prune_count, mask, C->pool, C->err);
+    if (st == ET_OK && s->bits != 0) {
+        et_obq_config cfg = {.quant = q, .mask = ET_OBQ_MASK_FIXED, .fixed = mask};
+        st = et_obq_run(s->w, rows, d, s->h, d, &cfg, C->pool, NULL, C->err);
+    }
+    if (st == ET_OK) {
+        for (int64_t i = 0; i < rows * d; i++)
+            dw[i] = C->target[i] - s->w[i];
+        *e = et_obq_error(dw, rows, d, s->h, d, C->pool);
+        if (*e < 0)
+            st = oom(C);
+    }
+    free(mask), free(dw);
+    return st;
+}
+
 /* The undampened error of the result: against the reference output, or against the target. */
 static et_status final_error(solve_ctx *C, double e_walk) {
     et_solve *s = C->s;
@@ -321,6 +349,9 @@ et_status et_solve_run(et_solve *s, et_threadpool *pool, et_err *err) {
     double e = 0.0;
     if (s->mask == ET_OBQ_MASK_FIXED) {
         st = walk_fixed(&C, q, &e);
+    } else if ((s->mask == ET_OBQ_MASK_ADAPTIVE || s->mask == ET_OBQ_MASK_NM) && s->exact_masks &&
+               et_obs_exact_fits(rows, d)) {
+        st = walk_exact(&C, q, &e);
     } else if ((st = grid_of(&C, s->w, d, &q)) == ET_OK) { /* the grid of the target itself */
         et_obq_config cfg = {.quant = q,
                              .mask = s->mask,

@@ -2,8 +2,10 @@
  * the order the columns are visited in, dampening, and which walk of obq.h runs.
  *
  *   quantization only     GPTQ, columns by decreasing Hessian diagonal ("act order", optional)
- *   magnitude / N:M masks SparseGPT (adaptive mask with the layer's zero count, or N:M over input channels at
- *                         each kernel position), rounding at the same time when quantizing
+ *   magnitude / N:M masks on small matrices (et_obs_exact_fits: about rows x d^3 / 3 <= 2^29), the exact OBS
+ *                         mask and refit (obs_exact.h), then GPTQ with that mask fixed when quantizing;
+ *                         elsewhere SparseGPT (adaptive mask with the layer's zero count, or N:M over input
+ *                         channels at each kernel position), rounding at the same time when quantizing
  *   channel pruning       the dropped input channels' columns first, as a fixed mask: that walk is the
  *                         least-squares refit of the kept columns; then GPTQ on the kept columns alone (the
  *                         trailing block of R is the factor of their Hessian), with scales from the refit weights
@@ -44,6 +46,7 @@ typedef struct et_solve {
     int64_t ksize;            /* kernel elements per input channel (1 for Gemm/MatMul) */
     const uint8_t *chan_keep; /* FIXED: per input channel (d / ksize of them), 0 = dropped */
     bool act_order;
+    bool exact_masks; /* ADAPTIVE on a small matrix: exact OBS (obs_exact.h) instead of SparseGPT */
     /* fitting a reference output (the pristine model's) instead of W on the layer's own inputs: the target
      * becomes W* with W* H = cross (least squares), and err is measured against the reference */
     const double *cross; /* rows x d, or NULL */

@@ -88,6 +88,8 @@ typedef struct et_tune_options {
     bool recover_act_order; /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
     bool recover_reference; /* each layer fits the pristine model's output for that layer (on the pristine
                                model's inputs), not its own output on the compressed inputs (default true) */
+    bool recover_exact_masks; /* unstructured and N:M masks by exact OBS where the layer is small enough
+                                 (obs_exact.h), SparseGPT elsewhere; false: SparseGPT everywhere (default true) */
     et_tune_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     const volatile int *cancel; /* non-zero: stop at the next layer (or calibration set) with ET_E_CANCELLED */

@@ -1,7 +1,8 @@
 /* test_obq.c: recovery's numeric core against references: the Cholesky factor (chol.c) against its definition,
  * the GPTQ / SparseGPT walk (obq.c) against fixtures/recovery/, written in numpy from the papers' algorithms by
  * fixtures/gen/recovery_ref.py (the U = chol(H^-1) form; edgetune uses H = R R^T), and the least-squares refit
- * of channel pruning against its closed form. */
+ * of channel pruning against its closed form; exact OBS masks (obs_exact.c) by what they must satisfy: the count,
+ * N:M groups, the least-squares refit of what is kept, an error no larger than SparseGPT's. */
 #include <math.h>
 
 #include "engine/threadpool.h"
@@ -9,6 +10,7 @@
 #include "model/npy.h"
 #include "tune/chol.h"
 #include "tune/obq.h"
+#include "tune/obs_exact.h"
 #include "tune/qmath.h"
 
 static const char *src_dir(void) {
@@ -304,9 +306,88 @@ static void test_deterministic(void) {
     free(h), free(w), free(a), free(b), free(scale), free(zp);
 }
 
+/* The refit of what a mask keeps is the least-squares optimum: (H (W' - W))_j = 0 for every kept weight j. */
+static double kept_gradient(const float *res, const float *w, int64_t rows, int64_t d, const double *h) {
+    double worst = 0;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < d; j++) {
+            if (res[r * d + j] == 0.0f)
+                continue;
+            double g = 0;
+            for (int64_t k = 0; k < d; k++)
+                g += h[j * d + k] * ((double)res[r * d + k] - (double)w[r * d + k]);
+            worst = fmax(worst, fabs(g) / h[j * d + j]);
+        }
+    return worst;
+}
+
+static double error_of(const float *res, const float *w, int64_t rows, int64_t d, const double *r) {
+    float *dw = malloc((size_t)(rows * d) * sizeof *dw);
+    for (int64_t i = 0; i < rows * d; i++)
+        dw[i] = w[i] - res[i];
+    double e = et_obq_error(dw, rows, d, r, d, NULL);
+    free(dw);
+    return e;
+}
+
+static void test_obs_exact(void) {
+    int64_t rows = 13, d = 24, n = rows * d;
+    double *h = random_spd(d, 60, 1e-2), *r = malloc((size_t)(d * d) * sizeof *r);
+    memcpy(r, h, (size_t)(d * d) * sizeof *r);
+    ET_REQUIRE(et_chol_upper_rev(r, d, NULL));
+    float *w = malloc((size_t)n * sizeof *w), *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b),
+          *s = malloc((size_t)n * sizeof *s);
+    uint8_t *ma = malloc((size_t)n), *mb = malloc((size_t)n);
+    for (int64_t i = 0; i < n; i++)
+        w[i] = (float)rnd();
+    et_err err = {0};
+    et_threadpool *pool = et_threadpool_create(2, &err);
+    for (int pass = 0; pass < 2; pass++) { /* unstructured 60 %, then 2:4 */
+        memcpy(a, w, (size_t)n * sizeof *a), memcpy(b, w, (size_t)n * sizeof *b), memcpy(s, w, (size_t)n * sizeof *s);
+        et_obq_config sparsegpt = {.mask = pass ? ET_OBQ_MASK_NM : ET_OBQ_MASK_ADAPTIVE,
+                                   .prune_count = n * 6 / 10,
+                                   .nm_n = 2,
+                                   .nm_m = 4};
+        if (pass == 0) {
+            ET_REQUIRE(et_obs_prune(a, rows, d, r, n * 6 / 10, ma, NULL, &err) == ET_OK);
+            ET_REQUIRE(et_obs_prune(b, rows, d, r, n * 6 / 10, mb, pool, &err) == ET_OK);
+        } else {
+            ET_REQUIRE(et_obs_prune_nm(a, rows, d, r, 2, 4, d, ma, NULL, &err) == ET_OK);
+            ET_REQUIRE(et_obs_prune_nm(b, rows, d, r, 2, 4, d, mb, pool, &err) == ET_OK);
+        }
+        ET_REQUIRE(et_obq_run(s, rows, d, r, d, &sparsegpt, NULL, NULL, &err) == ET_OK);
+        ET_CHECK_MSG(memcmp(a, b, (size_t)n * sizeof *a) == 0 && memcmp(ma, mb, (size_t)n) == 0,
+                     "1 and 2 threads differ");
+        int64_t zeros = 0;
+        for (int64_t i = 0; i < n; i++) {
+            zeros += ma[i];
+            ET_CHECK(!ma[i] || a[i] == 0.0f);
+        }
+        if (pass == 0) {
+            ET_CHECK_MSG(zeros == n * 6 / 10, "%lld zeros, want %lld", (long long)zeros, (long long)(n * 6 / 10));
+        } else {
+            for (int64_t g = 0; g < n / 4; g++)
+                ET_CHECK(ma[4 * g] + ma[4 * g + 1] + ma[4 * g + 2] + ma[4 * g + 3] == 2);
+        }
+        double grad = kept_gradient(a, w, rows, d, h);
+        ET_CHECK_MSG(grad <= 1e-4, "pass %d: kept weights off the least-squares optimum by %.3g", pass, grad);
+        double ea = error_of(a, w, rows, d, r), es = error_of(s, w, rows, d, r);
+        ET_CHECK_MSG(ea <= es, "pass %d: exact OBS error %.6g above SparseGPT's %.6g", pass, ea, es);
+    }
+    /* the shares: the cheapest steps first, each row's in order */
+    double cost[6] = {1, 5, 9, 2, 3, 4};
+    int64_t count[2];
+    et_obs_share(cost, 2, 3, 3, count);
+    ET_CHECK(count[0] == 1 && count[1] == 2);
+    ET_CHECK(et_obs_exact_fits(64, 288) && !et_obs_exact_fits(64, 576) && !et_obs_exact_fits(1, 2000));
+    et_threadpool_destroy(pool);
+    free(h), free(r), free(w), free(a), free(b), free(s), free(ma), free(mb);
+}
+
 int main(void) {
     ET_RUN(test_chol);
     ET_RUN(test_reference_cases);
     ET_RUN(test_deterministic);
+    ET_RUN(test_obs_exact);
     return et_test_done();
 }
