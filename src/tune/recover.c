@@ -42,7 +42,7 @@ static int threads_for(const et_tune_options *o) {
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-/* Layers recovery changes, and the work (multiply-adds of the layer) for the progress estimate. */
+/* Layers recovery changes. */
 static bool wants(const et_recover_run *R, int l) {
     const et_tune_ctx *c = R->c;
     bool refit = c->chan_keep && c->chan_keep[l];
@@ -51,6 +51,19 @@ static bool wants(const et_recover_run *R, int l) {
     bool quant = R->quantize[l] && c->k->weight_bits < 32;
     bool masked = c->pruned[l] && c->k->prune_method != ET_PRUNE_CHANNEL;
     return quant || masked || refit;
+}
+
+/* Layer l's share of the run's time, in multiply-adds: both walks run it on every calibration set, its Hessian
+ * takes positions x d^2 per group and set, the solve about d^3 / 3 (the factor) + rows x d^2 per group. The
+ * progress line's estimate of the time left follows it (MACs alone make the wide late layers of a ResNet, whose
+ * solve dominates, look cheap). */
+static double layer_work(const et_tune_ctx *c, const et_calib_set *calib, int l) {
+    const et_wlayer *L = &c->layers[l];
+    double macs = (double)et_node_macs(c->g, &c->g->nodes[L->node]), d = (double)L->view.per_ch;
+    double groups = L->kind == ET_WL_CONV && L->group > 1 ? (double)L->group : 1.0;
+    double rows = (double)L->view.n_ch / groups, sets = calib && calib->n_sets > 0 ? (double)calib->n_sets : 1.0;
+    double positions = L->view.n_ch > 0 && d > 0 ? macs / ((double)L->view.n_ch * d) : 0.0;
+    return sets * (2.0 * macs + positions * d * d * groups) + groups * (d * d * d / 3.0 + rows * d * d) + 1.0;
 }
 
 static et_status check_inputs(const et_calib_set *calib, et_err *err) {
@@ -79,7 +92,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
     for (int l = 0; l < c->n_layers; l++)
         if (wants(&R, l)) {
             R.total++;
-            R.work_total += (double)et_node_macs(g, &g->nodes[c->layers[l].node]) + 1.0;
+            R.work_total += layer_work(c, calib, l);
         }
     if (R.total == 0)
         return ET_OK;
@@ -129,7 +142,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         if ((st = et_recover_layer(&R, l)) != ET_OK)
             break;
         R.done++;
-        R.work_done += (double)et_node_macs(g, &g->nodes[c->layers[l].node]) + 1.0;
+        R.work_done += layer_work(c, calib, l);
         if (c->opt->progress) {
             double el = now_ms() - t0;
             double left = R.work_done > 0 ? el * (R.work_total - R.work_done) / R.work_done : -1.0;
