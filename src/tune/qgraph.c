@@ -170,6 +170,8 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         free(rows);
         rows = t;
     }
+    /* recovered weights are on their grid: keep it (read before adding a value moves g->values, and w with it) */
+    const et_quant_info *given = w->quant;
     char name[256];
     snprintf(name, sizeof name, "%.240s.q", w->name);
     int wq = et_graph_add_const(g, name, ET_DT_I8, &ws, NULL, R->c->err);
@@ -181,7 +183,6 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
                         .clip = k->clip, .percentile = 99.99f};
     et_wview view = {.n_ch = n_ch, .per_ch = per, .ch_stride = per, .el_stride = 1};
     et_status st = ET_OK;
-    const et_quant_info *given = w->quant; /* recovered weights are on their grid: keep it */
     if (given && given->value_bits == k->weight_bits && (given->n == n_ch || given->n == 1)) {
         for (int64_t j = 0; j < n_ch; j++) {
             scale[j] = given->scale[given->n == 1 ? 0 : j];
