@@ -120,9 +120,20 @@ static const char schema_v2[] =
     "ALTER TABLE run_stats ADD COLUMN dep_method TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE run_stats ADD COLUMN fid_n_compared INTEGER;";
 
+/* Version 3 (recovery): the recovery mode and the activation calibration method of a run, and each
+ * profiled layer's reconstruction error on the calibration set without and with recovery (fractions of the
+ * output's energy; NULL when not measured). Runs stored before have recover 'none' and calib_method 'minmax',
+ * which is what they ran. */
+static const char schema_v3[] =
+    "ALTER TABLE runs ADD COLUMN recover TEXT NOT NULL DEFAULT 'none';"
+    "ALTER TABLE runs ADD COLUMN calib_method TEXT NOT NULL DEFAULT 'minmax';"
+    "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
+    "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
+
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
+    schema_v3,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

@@ -5,7 +5,8 @@
 # steps (0 -> 25 %) with the arrow keys and check that the comparison panel shows an accuracy below the
 # baseline's (and how long after the last key it showed: checked before the timed loop when the evaluation pass
 # is quick, bench/worker.h); then weight bits 32 -> 16 -> 8, wait for the new numbers, check that the screen
-# shows the runs with deltas, quit with q, and check that the database holds the runs. `utf8` runs with
+# shows the runs with deltas; turn recovery on (none -> bias -> full) and check that the accuracy comes closer to
+# the baseline's; quit with q, and check that the database holds the runs. `utf8` runs with
 # LANG=C.UTF-8 TERM=xterm-256color, `vt100` with LANG=C TERM=vt100 (and then the screen must be pure ASCII).
 #
 # If the 8-bit, 25 % pruned setting does not run ("n/a for these knobs"), the test fails and prints the reason
@@ -81,7 +82,27 @@ if [ "$variant" = vt100 ]; then
     e2e_screen | grep -q "^+ Knobs -" || e2e_fail "no ASCII frame"
 fi
 
-# 5. quit: exit code 0, terminal back (the shell's prompt is not ours to check), runs in the database
+# 5. recovery on (down to 'recover', none -> bias -> full): the gap to the baseline narrows
+read -r base_none cur_none <<<"$(accuracy_pair)"
+[ -n "${cur_none:-}" ] || e2e_fail "no accuracy for 8-bit weights with 25 % pruning"
+e2e_keys Down Down Down Down Down Down Down Down Down Right Right
+e2e_wait "recover .* full" 10
+end=$(($(now_ms) + 150000))
+while :; do
+    read -r base cur <<<"$(accuracy_pair)"
+    if [ -n "${cur:-}" ] && awk -v b="$base" -v c="$cur" -v n="$cur_none" 'BEGIN { exit !(b - c < b - n) }'; then
+        break
+    fi
+    [ "$(now_ms)" -gt "$end" ] && e2e_fail "with recovery on, no accuracy closer to the baseline's than $cur_none % within 150 s"
+    sleep 0.1
+done
+e2e_wait "settled: stored as run" 120
+read -r base cur <<<"$(accuracy_pair)"
+awk -v b="$base" -v c="$cur" -v n="$cur_none" 'BEGIN { exit !(b - c < b - n) }' ||
+    e2e_fail "settled with recovery: accuracy $cur % is not closer to $base % than $cur_none % without it"
+echo "8-bit weights, pruning 25 %: accuracy $cur_none % without recovery, $cur % with it, baseline $base %"
+
+# 6. quit: exit code 0, terminal back (the shell's prompt is not ours to check), runs in the database
 e2e_keys q
 code=$(e2e_exit_code 30)
 [ "$code" = 0 ] || e2e_fail "exit code $code after q"
@@ -93,4 +114,6 @@ echo "key acknowledged on screen after ${ack_ms} ms (send-keys to capture-pane, 
     e2e_fail "the 25 % pruned fp32 run is not in the database with an accuracy below its baseline's"
 [ "$(e2e_sql "SELECT count(*) FROM runs WHERE weight_bits = 8 AND abs(prune_ratio - 0.25) < 0.001 AND status = 'ok'")" -ge 1 ] ||
     e2e_fail "the 8-bit, 25 % pruned run is not in the database"
+[ "$(e2e_sql "SELECT count(*) FROM runs JOIN run_stats ON run_stats.run_id = runs.id WHERE recover = 'full' AND weight_bits = 8 AND abs(prune_ratio - 0.25) < 0.001 AND status = 'ok' AND accuracy > (SELECT max(s2.accuracy) FROM runs r2 JOIN run_stats s2 ON s2.run_id = r2.id WHERE r2.recover = 'none' AND r2.weight_bits = 8 AND abs(r2.prune_ratio - 0.25) < 0.001 AND r2.status = 'ok')")" -ge 1 ] ||
+    e2e_fail "the recovered 8-bit, 25 % pruned run is not in the database with a higher accuracy than without recovery"
 echo "ok: $variant"
