@@ -221,9 +221,9 @@ static bool has_fidelity(const et_worker_snapshot *s) {
            memcmp(&s->knobs, &wanted, sizeof wanted) == 0;
 }
 
-/* The workbench's demo (fmnist_demo, 500 labelled images, a pass well under a second): after the baseline, a knob
- * change shows its accuracy before any latency (worker.h, step 3), and pruning 25 % costs accuracy. The first
- * chunk takes a second, so the snapshot in between cannot be missed. */
+/* The workbench's demo (fmnist_demo, 500 labelled images): after the baseline, a knob change shows its accuracy
+ * before any latency (worker.h, step 3), and pruning 25 % costs accuracy. The first chunk takes a second, so the
+ * snapshot in between cannot be missed. */
 static void test_fidelity_first(void) {
     int pipefd[2];
     ET_REQUIRE(pipe2(pipefd, O_NONBLOCK) == 0);
@@ -232,6 +232,9 @@ static void test_fidelity_first(void) {
     et_worker_options o = fast_options(pipefd[1]);
     o.save = false;
     o.chunk_seconds = o.min_seconds = o.max_seconds = 1.0;
+    /* the limit is compared with a pass estimated at this build's speed: about 0.4 s in Release, seconds under
+     * ASan; the order is what is tested here, so the limit is lifted */
+    o.fidelity_first_s = 1e6;
     et_knobs k = et_knobs_default();
     et_worker *w = NULL;
     et_err err = {0};
