@@ -77,6 +77,9 @@ int et_table_add_row(et_table *t);
 /* Sets a cell (out-of-range indices are ignored). NaN makes a number cell missing. */
 void et_table_set_text(et_table *t, int row, int col, const char *text);
 void et_table_set_num(et_table *t, int row, int col, double v);
+/* A number cell that human formats show as `said` instead of the formatted number ("= same, p 0.41" where the
+ * number is a speed-up that is not significant); machine formats carry the number. */
+void et_table_set_num_said(et_table *t, int row, int col, double v, const char *said);
 void et_table_add_note(et_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Read access, for writers and tests. */
