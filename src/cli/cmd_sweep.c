@@ -30,35 +30,34 @@ static void on_signal(int sig) {
 }
 
 static void usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
-        "                      [KNOBS] [--iters N] [--warmup N] [--rounds N] [--min-effect PCT]\n"
-        "                      [--format FMT] [-o FILE]\n"
-        "                      [--no-save] [--label TEXT] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
-        "                      [--calib PATH] [--profilers]\n\n"
-        "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
-        "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
-        "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
-        "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
-        "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
-        "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
-        "Speed-up and accuracy say whether they differ from fp32 beyond noise: \"1.21x faster, p <0.001\",\n"
-        "\"= same, p 0.41\" (tests as in 'edgetune compare --help'); csv and json carry p, interval and verdict.\n\n"
-        "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
-        "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
-        "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
-        "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
-        "  --iters N            timed iterations per point and round (default 30)\n"
-        "  --warmup N           untimed iterations first (default 3)\n"
-        "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
-        "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
-        "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
-        "  -o FILE              write the table to FILE (replaced atomically)\n"
-        "  --no-save            do not store the runs\n"
-        "  --label TEXT         label of the stored runs (default 'sweep')\n"
-        "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
-        "\n");
+    fprintf(out,
+            "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
+            "                      [KNOBS] [--iters N] [--warmup N] [--rounds N] [--min-effect PCT]\n"
+            "                      [--format FMT] [-o FILE]\n"
+            "                      [--no-save] [--label TEXT] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
+            "                      [--calib PATH] [--profilers]\n\n"
+            "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
+            "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
+            "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
+            "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
+            "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
+            "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
+            "Speed-up and accuracy say whether they differ from fp32 beyond noise: \"1.21x faster, p <0.001\",\n"
+            "\"= same, p 0.41\" (tests as in 'edgetune compare --help'); csv and json carry p, interval and verdict.\n\n"
+            "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
+            "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
+            "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
+            "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
+            "  --iters N            timed iterations per point and round (default 30)\n"
+            "  --warmup N           untimed iterations first (default 3)\n"
+            "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
+            "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
+            "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
+            "  -o FILE              write the table to FILE (replaced atomically)\n"
+            "  --no-save            do not store the runs\n"
+            "  --label TEXT         label of the stored runs (default 'sweep')\n"
+            "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
+            "\n");
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -92,40 +91,18 @@ typedef struct point {
 static const et_table_col COLS[] = {
     {.key = "config", .header = "config", .kind = ET_COL_TEXT},
     {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
-    {.key = "deployed_mib",
-     .header = "deployed mem",
-     .unit = "MiB",
-     .kind = ET_COL_REAL,
-     .decimals = 1,
+    {.key = "deployed_mib", .header = "deployed mem", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 1,
      .better = ET_BETTER_LOWER},
     {.key = "size_mib", .header = "size", .unit = "MiB", .kind = ET_COL_REAL, .decimals = 2, .better = ET_BETTER_LOWER},
-    {.key = "latency_p50_ms",
-     .header = "p50",
-     .unit = "ms",
-     .kind = ET_COL_REAL,
-     .decimals = 3,
+    {.key = "latency_p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 3,
      .better = ET_BETTER_LOWER},
-    {.key = "speedup",
-     .header = "speed-up",
-     .unit = "x",
-     .kind = ET_COL_RATIO,
-     .decimals = 2,
-     .better = ET_BETTER_HIGHER,
-     .up_word = "faster",
-     .down_word = "slower"},
-    {.key = "top1_agreement_pct",
-     .header = "top-1",
-     .unit = "%",
-     .kind = ET_COL_REAL,
-     .decimals = 1,
+    {.key = "speedup", .header = "speed-up", .unit = "x", .kind = ET_COL_RATIO, .decimals = 2,
+     .better = ET_BETTER_HIGHER, .up_word = "faster", .down_word = "slower"},
+    {.key = "top1_agreement_pct", .header = "top-1", .unit = "%", .kind = ET_COL_REAL, .decimals = 1,
      .better = ET_BETTER_HIGHER},
     {.key = "cosine", .header = "cosine", .kind = ET_COL_REAL, .decimals = 4, .better = ET_BETTER_HIGHER},
     {.key = "sqnr_db", .header = "SQNR", .unit = "dB", .kind = ET_COL_REAL, .decimals = 1, .better = ET_BETTER_HIGHER},
-    {.key = "accuracy_pct",
-     .header = "accuracy",
-     .unit = "%",
-     .kind = ET_COL_REAL,
-     .decimals = 2,
+    {.key = "accuracy_pct", .header = "accuracy", .unit = "%", .kind = ET_COL_REAL, .decimals = 2,
      .better = ET_BETTER_HIGHER},
     {.key = "pareto", .header = "pareto", .kind = ET_COL_BOOL},
     {.key = "pareto_size", .header = "pareto size", .kind = ET_COL_BOOL},
@@ -133,55 +110,20 @@ static const et_table_col COLS[] = {
     {.key = "notes", .header = "notes", .kind = ET_COL_TEXT, .machine_only = true},
     /* significance against the fp32 row (src/stats/ab.h), machine formats; humans read it in the cells */
     {.key = "speedup_p", .header = "speed-up p", .kind = ET_COL_REAL, .decimals = 4, .machine_only = true},
-    {.key = "speedup_ci_low",
-     .header = "speed-up 95% low",
-     .unit = "x",
-     .kind = ET_COL_REAL,
-     .decimals = 4,
+    {.key = "speedup_ci_low", .header = "speed-up 95% low", .unit = "x", .kind = ET_COL_REAL, .decimals = 4,
      .machine_only = true},
-    {.key = "speedup_ci_high",
-     .header = "speed-up 95% high",
-     .unit = "x",
-     .kind = ET_COL_REAL,
-     .decimals = 4,
+    {.key = "speedup_ci_high", .header = "speed-up 95% high", .unit = "x", .kind = ET_COL_REAL, .decimals = 4,
      .machine_only = true},
     {.key = "speedup_verdict", .header = "speed-up verdict", .kind = ET_COL_TEXT, .machine_only = true},
-    {.key = "accuracy_delta_pp",
-     .header = "accuracy delta",
-     .unit = "pp",
-     .kind = ET_COL_DELTA,
-     .decimals = 2,
+    {.key = "accuracy_delta_pp", .header = "accuracy delta", .unit = "pp", .kind = ET_COL_DELTA, .decimals = 2,
      .machine_only = true},
-    {.key = "accuracy_delta_pp_p",
-     .header = "accuracy delta p",
-     .kind = ET_COL_REAL,
-     .decimals = 4,
+    {.key = "accuracy_delta_pp_p", .header = "accuracy delta p", .kind = ET_COL_REAL, .decimals = 4,
      .machine_only = true},
-    {.key = "accuracy_delta_pp_verdict", .header = "accuracy delta verdict", .kind = ET_COL_TEXT, .machine_only = true},
+    {.key = "accuracy_delta_pp_verdict", .header = "accuracy delta verdict", .kind = ET_COL_TEXT,
+     .machine_only = true},
 };
-enum {
-    C_CONFIG,
-    C_EXEC,
-    C_DEPLOYED,
-    C_SIZE,
-    C_P50,
-    C_SPEEDUP,
-    C_TOP1,
-    C_COS,
-    C_SQNR,
-    C_ACC,
-    C_PARETO,
-    C_PARETO_SIZE,
-    C_RUN,
-    C_NOTES,
-    C_SPEEDUP_P,
-    C_SPEEDUP_LO,
-    C_SPEEDUP_HI,
-    C_SPEEDUP_VERDICT,
-    C_ACC_DELTA,
-    C_ACC_P,
-    C_ACC_VERDICT
-};
+enum { C_CONFIG, C_EXEC, C_DEPLOYED, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES,
+       C_SPEEDUP_P, C_SPEEDUP_LO, C_SPEEDUP_HI, C_SPEEDUP_VERDICT, C_ACC_DELTA, C_ACC_P, C_ACC_VERDICT };
 
 /* Row i's speed-up and accuracy against the fp32 row, with their tests (db/significance.c): the verdict in the
  * human cells ("1.21x faster, p <0.001", "= same, p 0.41"), p, interval and verdict in machine columns. */
@@ -194,8 +136,8 @@ static void fill_significance(et_table *t, int row, const et_result *base, const
     if (ab.verdict != ET_AB_NA && !isnan(speedup)) {
         et_ab shown = ab;
         shown.estimate = speedup; /* the column's p50 ratio; the verdict is the test's */
-        et_table_set_num_said(t, row, C_SPEEDUP, speedup,
-                              et_ab_say(&shown, o, false, "faster", "slower", said, sizeof said));
+        et_ab_say(&shown, o, false, "faster", "slower", said, sizeof said);
+        et_table_set_num_said(t, row, C_SPEEDUP, speedup, said);
         et_table_set_num(t, row, C_SPEEDUP_P, ab.p);
         et_table_set_num(t, row, C_SPEEDUP_LO, ab.ci_lo);
         et_table_set_num(t, row, C_SPEEDUP_HI, ab.ci_hi);
@@ -285,15 +227,13 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
         if (r->engine.notes[0] && i > 0)
             et_table_add_note(t, "%s: %s", name, r->engine.notes);
     }
-    et_table_add_note(t,
-                      "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
+    et_table_add_note(t, "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
                       "or smaller (pareto size) and at least as good in %s",
                       acc_metric ? "accuracy" : "top-1 agreement with fp32");
-    et_table_add_note(t,
-                      "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
-                      "consecutive iterations, accuracy by McNemar's test on per-input correctness; \"= same\": not "
-                      "significant at p < %.2f; a significant speed-up under %.1f %% (--min-effect) is shown with ~; "
-                      "with --rounds the fastest round's samples are tested (man edgetune, compare)",
+    et_table_add_note(t, "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
+                         "consecutive iterations, accuracy by McNemar's test on per-input correctness; \"= same\": not "
+                         "significant at p < %.2f; a significant speed-up under %.1f %% (--min-effect) is shown with ~; "
+                         "with --rounds the fastest round's samples are tested (man edgetune, compare)",
                       ab->alpha, ab->min_effect * 100.0);
     et_table_add_note(t, "deployed mem: peak resident memory of a separate process holding only the tuned plan "
                          "(packed weights, arena, scratch, threads, runtime code); size: the weights as stored");
@@ -330,15 +270,9 @@ static et_status open_session(const char *model, const et_tensor_args *targs, co
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs->n_inputs; i++)
         files[i] = (et_session_input_file){targs->inputs[i].name, targs->inputs[i].path};
-    et_session_options so = {.model_path = model,
-                             .shapes = targs->shapes,
-                             .n_shapes = targs->n_shapes,
-                             .inputs = files,
-                             .n_inputs = targs->n_inputs,
-                             .eval_dir = data->eval,
-                             .calib_dir = data->calib,
-                             .labels_path = data->labels,
-                             .eval_limit = data->eval_limit};
+    et_session_options so = {.model_path = model, .shapes = targs->shapes, .n_shapes = targs->n_shapes,
+                             .inputs = files, .n_inputs = targs->n_inputs, .eval_dir = data->eval,
+                             .calib_dir = data->calib, .labels_path = data->labels, .eval_limit = data->eval_limit};
     et_status st = et_session_open(&so, s, err);
     if (st == ET_OK)
         et_cli_note(et_session_notes(*s));
@@ -433,7 +367,7 @@ static void measure_grid(et_session *s, point *pts, int n, const sweep_plan *pla
 /* Saves the measured points as runs (db may be NULL: --no-save; ids[i] gets each id) and writes the table to out
  * in fmt. Returns the exit code: 1 when a point failed, that of a failed save or write. */
 static int save_and_print(et_db *db, const char *model, point *pts, int n, int64_t *ids, const char *label,
-                          et_table_format fmt, const char *out, const et_ab_options *o) {
+                          et_table_format fmt, const char *out, const et_ab_options *ab) {
     for (int i = 0; db && i < n; i++) {
         if (!pts[i].measured)
             continue;
@@ -442,7 +376,7 @@ static int save_and_print(et_db *db, const char *model, point *pts, int n, int64
         if (et_db_save_run(db, &pts[i].r, &ids[i], &err) != ET_OK)
             return et_cli_report(&err);
     }
-    et_table *t = build_table(model, pts, n, db ? ids : NULL, o);
+    et_table *t = build_table(model, pts, n, db ? ids : NULL, ab);
     int64_t lo = 0, hi = 0;
     for (int i = 0; db && i < n; i++)
         if (ids[i] > 0) {
