@@ -25,7 +25,8 @@ static void on_signal(int sig) {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
+            "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--until-stable]\n"
+            "                      [--stable-within PCT] [--json] [--no-save]\n"
             "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
             "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
             "                      [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
@@ -36,6 +37,10 @@ static void usage(FILE *out) {
             "  --iters N          timed iterations (default 50)\n"
             "  --warmup N         untimed iterations first (default 5)\n"
             "  --seconds S        time for at least S seconds (and at least --iters iterations)\n"
+            "  --until-stable     time (at least --iters) until the 95 %% interval of the median is within\n"
+            "                     --stable-within of it, or until --seconds (the cap; default 30) pass; the run's\n"
+            "                     notes say which stop it met and the width reached\n"
+            "  --stable-within PCT  the interval's half-width for --until-stable, %% of the median (default 1)\n"
             "  --json             print one JSON object instead of text\n"
             "  --no-save          do not store the run\n"
             "  --label TEXT       a label stored with the run\n"
@@ -122,7 +127,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_data_args data = {0};
     bool json = false, save = true, layers = false, baseline = false;
     long l;
-    double d;
+    double d, stable_pct = 1.0;
+    bool until_stable = false;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
@@ -142,6 +148,12 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
                 return 2;
             cfg.seconds = d;
             cfg.iters = 1;
+        } else if (et_args_flag(&a, "--until-stable")) {
+            until_stable = true;
+        } else if (et_args_value(&a, "--stable-within", &v)) {
+            if (!et_cli_parse_double("bench", "--stable-within", v, 0.01, 50, &stable_pct))
+                return 2;
+            until_stable = true;
         } else if (et_args_flag(&a, "--json")) {
             json = true;
         } else if (et_args_flag(&a, "--no-save")) {
@@ -173,6 +185,13 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         return 2;
     if (!model)
         return et_cli_usage_error("bench", "give the model file");
+    if (until_stable && cfg.overhead_rounds > 0)
+        return et_cli_usage_error("bench", "--until-stable and --overhead do not go together: measure them apart");
+    if (until_stable) {
+        cfg.stable_rel = stable_pct / 100.0;
+        if (!(cfg.seconds > 0))
+            cfg.seconds = 30; /* the cap */
+    }
     et_err err = {0};
     if (et_knobs_validate(&knobs, &err) != ET_OK)
         return et_cli_report(&err);

@@ -24,7 +24,7 @@ static const char usage[] =
     "  -o FILE          write to FILE (replaced atomically) instead of standard output\n"
     "\n"
     "Significance: the speed-up and the accuracy delta say whether the difference is real. Speed-up: a Mann-Whitney\n"
-    "U test on the medians of blocks of 25 consecutive iterations (20 to 400 blocks a run) and a bootstrap 95 %\n"
+    "U test on the medians of blocks of 25 consecutive iterations (20 to 100 blocks a run) and a bootstrap 95 %\n"
     "interval (2000 resamples, fixed seed); accuracy: McNemar's test on per-input correctness of the same\n"
     "labelled evaluation set. Not significant at p < 0.05: \"= same, p 0.41\". csv and json add speedup_p,\n"
     "speedup_ci_low, speedup_ci_high, speedup_verdict and the same for accuracy_delta_pp. Drift between runs on\n"

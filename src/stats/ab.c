@@ -9,6 +9,11 @@
 
 #include "stats/stats.h"
 
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
 et_ab_options et_ab_defaults(void) {
     return (et_ab_options){.alpha = ET_AB_ALPHA,
                            .min_effect = ET_AB_MIN_EFFECT,
@@ -182,4 +187,33 @@ char *et_ab_say(const et_ab *ab, const et_ab_options *o, bool points, const char
     else
         snprintf(buf, len, "%s, %s", change, pt);
     return buf;
+}
+
+bool et_ab_median_interval(const double *ms, int n, const et_ab_options *o, double *median, double *lo, double *hi) {
+    *median = *lo = *hi = NAN;
+    if (n < 2 || !ms)
+        return false;
+    int k = block_count(o, n);
+    double *mem = malloc(((size_t)n + 2u * (size_t)k + (size_t)o->resamples) * sizeof *mem);
+    if (!mem)
+        return false;
+    double *scratch = mem, *blocks = mem + n, *buf = blocks + k, *meds = buf + k;
+    k = et_stats_block_medians(ms, n, k, blocks, scratch);
+    for (int i = 0; i < n; i++)
+        scratch[i] = ms[i];
+    *median = et_stats_median_inplace(scratch, n);
+    et_rng rng;
+    et_rng_seed(&rng, o->seed);
+    int r = o->resamples > 0 ? o->resamples : 1;
+    for (int b = 0; b < r; b++) {
+        for (int i = 0; i < k; i++)
+            buf[i] = blocks[et_rng_below(&rng, (uint64_t)k)];
+        meds[b] = et_stats_median_inplace(buf, k);
+    }
+    /* the 2.5 % and 97.5 % order statistics of the resampled medians */
+    qsort(meds, (size_t)r, sizeof *meds, cmp_double);
+    *lo = meds[(int)floor(0.025 * (r - 1))];
+    *hi = meds[(int)ceil(0.975 * (r - 1))];
+    free(mem);
+    return true;
 }

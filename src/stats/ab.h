@@ -7,7 +7,7 @@
  * per-iteration samples treats 10,000 samples as 10,000 independent observations and calls almost any two runs
  * different. Each run is split into blocks of ET_AB_BLOCK_ITERS (25) consecutive iterations, but into at least
  * ET_AB_MIN_BLOCKS (20) blocks (shorter ones for runs under 500 iterations; one iteration each under 20) and at most
- * ET_AB_MAX_BLOCKS (400), and each block is summarised by its median. More blocks, more power: the test's
+ * ET_AB_MAX_BLOCKS (100: the cost of compare stays small), and each block is summarised by its median. More blocks, more power: the test's
  * resolution grows with the run's length, which is what `bench --until-stable` buys. Then:
  *  - p: two-sided Mann-Whitney U on the two sets of block medians (exact for up to 20 per side without ties);
  *  - the interval: a percentile bootstrap 95 % interval of median(base blocks) / median(run blocks), with
@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { ET_AB_BLOCK_ITERS = 25, ET_AB_MIN_BLOCKS = 20, ET_AB_MAX_BLOCKS = 400, ET_AB_RESAMPLES = 2000 };
+enum { ET_AB_BLOCK_ITERS = 25, ET_AB_MIN_BLOCKS = 20, ET_AB_MAX_BLOCKS = 100, ET_AB_RESAMPLES = 2000 };
 #define ET_AB_SEED 0x5EEDAB16ull
 #define ET_AB_ALPHA 0.05
 #define ET_AB_MIN_EFFECT 0.03
@@ -74,6 +74,11 @@ bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int 
 /* Accuracy of run against base on the same n inputs: correctness flags (1 right, 0 wrong) per input in the same
  * order. */
 bool et_ab_accuracy(const uint8_t *base_ok, const uint8_t *run_ok, int n, const et_ab_options *o, et_ab *out);
+
+/* The 95 % interval of a run's median latency for `bench --until-stable` and the workbench: a percentile bootstrap
+ * (o->resamples, seeded with o->seed) of the median of the run's block medians (the blocks of the A/B rule
+ * above). *median gets the p50 of all samples. false (NaNs) for n < 2 or when memory runs out. */
+bool et_ab_median_interval(const double *ms, int n, const et_ab_options *o, double *median, double *lo, double *hi);
 
 /* Marks out as n/a with a reason (printf-style). */
 void et_ab_na(et_ab *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,15 +14,21 @@ uint64_t et_rng_next(et_rng *r) {
     return z ^ (z >> 31);
 }
 
+/* Lemire's multiply-shift with rejection: exact like modulo with rejection, but without a division in the common
+ * case (the bootstrap draws hundreds of thousands of indices per comparison). */
 uint64_t et_rng_below(et_rng *r, uint64_t n) {
     if (n <= 1)
         return 0;
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n; /* reject the top sliver so every residue is equally likely */
-    uint64_t x;
-    do
-        x = et_rng_next(r);
-    while (x >= limit);
-    return x % n;
+    unsigned __int128 m = (unsigned __int128)et_rng_next(r) * n;
+    uint64_t low = (uint64_t)m;
+    if (low < n) {
+        uint64_t threshold = (0 - n) % n; /* 2^64 mod n: the values to reject so every result is equally likely */
+        while (low < threshold) {
+            m = (unsigned __int128)et_rng_next(r) * n;
+            low = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
 }
 
 double et_rng_uniform(et_rng *r) { return (double)(et_rng_next(r) >> 11) * 0x1.0p-53; }

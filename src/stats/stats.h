@@ -53,7 +53,7 @@ bool et_mann_whitney(const double *a, int na, const double *b, int nb, double *s
 /* A percentile bootstrap interval at `level` (0.95) for median(a) / median(b): `resamples` times, draw na values
  * of a and nb of b with replacement (rng), take the ratio of their medians; the interval is the (1-level)/2 and
  * (1+level)/2 quantiles of those ratios. scratch must hold na + nb + resamples doubles. Cost: resamples * (na +
- * nb) (medians by selection). Returns false (lo = hi = NaN) when na or nb is below 1 or a median is not above 0. */
+ * nb) (counts over the sorted samples). Returns false (lo = hi = NaN) when na or nb is below 1 or a median is not above 0. */
 bool et_bootstrap_ratio_of_medians(const double *a, int na, const double *b, int nb, int resamples, double level,
                                    et_rng *rng, double *scratch, double *lo, double *hi);
 
