@@ -56,6 +56,27 @@ static void usage(FILE *out) {
     fputs(et_knob_help, out);
 }
 
+/* --until-stable and --stable-within PCT (which implies it): 1 when one was read, -1 on a bad value, else 0. */
+static int stability_flag(et_args *a, bool *until_stable, double *pct) {
+    const char *v;
+    if (et_args_flag(a, "--until-stable"))
+        return *until_stable = true, 1;
+    if (!et_args_value(a, "--stable-within", &v))
+        return 0;
+    *until_stable = true;
+    return et_cli_parse_double("bench", "--stable-within", v, 0.01, 50, pct) ? 1 : -1;
+}
+
+/* Sets cfg up for --until-stable at +-pct %: the time cap is --seconds, else 30 s. 2 (said) with --overhead. */
+static int apply_stability(et_bench_config *cfg, double pct) {
+    if (cfg->overhead_rounds > 0)
+        return et_cli_usage_error("bench", "--until-stable and --overhead do not go together: measure them apart");
+    cfg->stable_rel = pct / 100.0;
+    if (!(cfg->seconds > 0))
+        cfg->seconds = 30;
+    return 0;
+}
+
 /* A progress line on a terminal, rewritten in place and erased at the end. */
 static void progress(void *ctx, int done, int total, double last_ms) {
     (void)ctx;
@@ -148,12 +169,9 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
                 return 2;
             cfg.seconds = d;
             cfg.iters = 1;
-        } else if (et_args_flag(&a, "--until-stable")) {
-            until_stable = true;
-        } else if (et_args_value(&a, "--stable-within", &v)) {
-            if (!et_cli_parse_double("bench", "--stable-within", v, 0.01, 50, &stable_pct))
+        } else if ((r = stability_flag(&a, &until_stable, &stable_pct)) != 0) {
+            if (r < 0)
                 return 2;
-            until_stable = true;
         } else if (et_args_flag(&a, "--json")) {
             json = true;
         } else if (et_args_flag(&a, "--no-save")) {
@@ -185,13 +203,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         return 2;
     if (!model)
         return et_cli_usage_error("bench", "give the model file");
-    if (until_stable && cfg.overhead_rounds > 0)
-        return et_cli_usage_error("bench", "--until-stable and --overhead do not go together: measure them apart");
-    if (until_stable) {
-        cfg.stable_rel = stable_pct / 100.0;
-        if (!(cfg.seconds > 0))
-            cfg.seconds = 30; /* the cap */
-    }
+    if (until_stable && apply_stability(&cfg, stable_pct) != 0)
+        return 2;
     et_err err = {0};
     if (et_knobs_validate(&knobs, &err) != ET_OK)
         return et_cli_report(&err);
