@@ -18,6 +18,7 @@
 
 #include "db/db_internal.h"
 #include "db/report.h"
+#include "db/report_svg.h"
 #include "db/significance.h"
 #include "record/metrics.h"
 
@@ -256,11 +257,29 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
 
 et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_id, et_table **out, et_err *err) {
     et_ab_options o = et_ab_defaults();
-    return et_db_compare_ex(db, ids, n, baseline_id, &o, out, err);
+    return et_db_compare_ex(db, ids, n, baseline_id, &o, false, out, err);
+}
+
+/* The report's pictures of the loaded rows, attached to t for the html writer. */
+static void attach_figures(et_table *t, const row *rows, int nr, const et_result *res) {
+    et_report_run *runs = calloc((size_t)(nr ? nr : 1), sizeof *runs);
+    char (*names)[128] = calloc((size_t)(nr ? nr : 1), sizeof *names);
+    for (int i = 0; runs && names && i < nr; i++) {
+        char cfg[96];
+        snprintf(names[i], sizeof names[i], "run %lld %s", (long long)rows[i].id,
+                 et_db_config_short(&res[i].knobs, res[i].engine.exec, cfg, sizeof cfg));
+        runs[i] = (et_report_run){.r = &res[i], .name = names[i], .is_baseline = rows[i].is_base};
+    }
+    char *html = runs && names ? et_report_svg_figures(runs, nr) : NULL;
+    if (html)
+        et_table_set_html_figures(t, html);
+    else
+        et_table_add_note(t, "the pictures could not be drawn (out of memory)");
+    free(html), free(runs), free(names);
 }
 
 et_status et_db_compare_ex(et_db *db, const int64_t *ids, int n, int64_t baseline_id, const et_ab_options *o,
-                           et_table **out, et_err *err) {
+                           bool html_figures, et_table **out, et_err *err) {
     *out = NULL;
     /* at most one baseline row per run, plus the runs */
     row *rows = calloc((size_t)(2 * n + 1), sizeof *rows);
@@ -276,6 +295,8 @@ et_status et_db_compare_ex(et_db *db, const int64_t *ids, int n, int64_t baselin
     et_table *t = s == ET_OK ? build_table(rows, nr, res, n, baseline_id, o) : NULL;
     if (s == ET_OK && !t)
         s = et_fail(err, ET_E_NOMEM, "out of memory comparing runs");
+    if (s == ET_OK && html_figures)
+        attach_figures(t, rows, nr, res);
     for (int i = 0; res && i < 2 * n + 1; i++)
         et_result_free(&res[i]);
     free(rows), free(res);

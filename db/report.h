@@ -34,9 +34,10 @@ et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_i
 /* The same with the A/B options (significance level, --min-effect); et_db_compare uses et_ab_defaults(). Tested
  * comparisons (speed-up: latency samples; accuracy delta: per-input correctness) say their verdict in human formats
  * ("1.21x faster, p <0.001", "= same, p 0.41") and carry <key>_p, <key>_ci_low, <key>_ci_high and <key>_verdict
- * columns in machine formats; a note states the rule, and one per comparison that could not be tested says why. */
+ * columns in machine formats; a note states the rule, and one per comparison that could not be tested says why.
+ * html_figures: the report's pictures (db/report_svg.h) go with the table for the html writer. */
 et_status et_db_compare_ex(et_db *db, const int64_t *ids, int n, int64_t baseline_id, const et_ab_options *o,
-                           et_table **out, et_err *err);
+                           bool html_figures, et_table **out, et_err *err);
 
 /* `show`: everything stored about run run_id as text with units, or as one JSON object. r is the loaded run
  * (samples optional), meta its storage facts. */

@@ -27,6 +27,7 @@ struct et_table {
     int n_rows, cap_rows;
     char **notes;
     int n_notes, cap_notes;
+    char *html_figures; /* an HTML fragment the html writer puts above the table, or NULL */
     bool oom;
 };
 
@@ -69,6 +70,7 @@ void et_table_free(et_table *t) {
         return;
     for (int i = 0; i < t->n_rows * t->n_cols; i++)
         free(t->cells[i].text), free(t->cells[i].said);
+    free(t->html_figures);
     for (int i = 0; i < t->n_cols; i++) {
         table_col *c = &t->cols[i];
         free(c->key), free(c->header), free(c->unit), free(c->up), free(c->down);
@@ -166,6 +168,12 @@ void et_table_add_note(et_table *t, const char *fmt, ...) {
     if (d)
         t->notes[t->n_notes++] = d;
 }
+
+void et_table_set_html_figures(et_table *t, const char *html) {
+    free(t->html_figures);
+    t->html_figures = html ? dup_or_null(t, html) : NULL;
+}
+const char *et_table_html_figures(const et_table *t) { return t->html_figures; }
 
 int et_table_n_rows(const et_table *t) { return t->n_rows; }
 int et_table_n_cols(const et_table *t) { return t->n_cols; }

@@ -82,6 +82,11 @@ void et_table_set_num(et_table *t, int row, int col, double v);
 void et_table_set_num_said(et_table *t, int row, int col, double v, const char *said);
 void et_table_add_note(et_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* An HTML fragment (the report's pictures, db/report_svg.h) that the html writer puts above the table; the other
+ * formats ignore it. Copied; NULL removes it. */
+void et_table_set_html_figures(et_table *t, const char *html);
+const char *et_table_html_figures(const et_table *t);
+
 /* Read access, for writers and tests. */
 int et_table_n_rows(const et_table *t);
 int et_table_n_cols(const et_table *t);

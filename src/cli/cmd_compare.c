@@ -19,7 +19,9 @@ static const char usage[] =
     "                   newest finished fp32 run of the same model with the same threads on the same host)\n"
     "  --min-effect PCT smallest speed-up change called faster or slower, in percent (default 3); a smaller\n"
     "                   change that is significant shows as \"~ 1.02x faster (< 3 % min effect)\"\n"
-    "  --format FMT     table (default), md, csv, json, latex (booktabs) or html\n"
+    "  --format FMT     table (default), md, csv, json, latex (booktabs) or html (one self-contained file:\n"
+    "                   inline SVG pictures of the latency distributions, accuracy against latency with the\n"
+    "                   Pareto front, size and energy bars, the baseline highlighted, then the table)\n"
     "  --json           the same as --format json\n"
     "  -o FILE          write to FILE (replaced atomically) instead of standard output\n"
     "\n"
@@ -74,7 +76,7 @@ int et_cmd_compare(et_cli *cli, int argc, char **argv) {
         rc = et_cli_find_run(db, base_ref, &base);
     et_table *t = NULL;
     et_err e = {0};
-    if (!rc && et_db_compare_ex(db, ids, n_refs, base, &ab, &t, &e) != ET_OK)
+    if (!rc && et_db_compare_ex(db, ids, n_refs, base, &ab, fmt == ET_TABLE_HTML, &t, &e) != ET_OK)
         rc = et_cli_report(&e);
     if (!rc)
         rc = et_cli_write_table(t, fmt, out);

@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
+#include "db/report_svg.h"
 #include "db/significance.h"
 #include "record/metrics.h"
 #include "tune/sweep.h"
@@ -52,7 +53,8 @@ static void usage(FILE *out) {
             "  --warmup N           untimed iterations first (default 3)\n"
             "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
             "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
-            "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
+            "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
+            "                       for compare); --json is --format json\n"
             "  -o FILE              write the table to FILE (replaced atomically)\n"
             "  --no-save            do not store the runs\n"
             "  --label TEXT         label of the stored runs (default 'sweep')\n"
@@ -364,6 +366,25 @@ static void measure_grid(et_session *s, point *pts, int n, const sweep_plan *pla
         }
 }
 
+/* The report's pictures of the measured points (db/report_svg.h), for `--format html`; the fp32 point is the
+ * baseline. */
+static void attach_figures(et_table *t, const point *pts, int n) {
+    et_report_run *runs = calloc((size_t)(n ? n : 1), sizeof *runs);
+    char (*names)[96] = calloc((size_t)(n ? n : 1), sizeof *names);
+    int k = 0;
+    for (int i = 0; runs && names && i < n; i++) {
+        if (!pts[i].measured)
+            continue;
+        point_name(&pts[i].k, names[k], sizeof names[k]);
+        runs[k] = (et_report_run){.r = &pts[i].r, .name = names[k], .is_baseline = i == 0};
+        k++;
+    }
+    char *html = runs && names ? et_report_svg_figures(runs, k) : NULL;
+    if (html)
+        et_table_set_html_figures(t, html);
+    free(html), free(runs), free(names);
+}
+
 /* Saves the measured points as runs (db may be NULL: --no-save; ids[i] gets each id) and writes the table to out
  * in fmt. Returns the exit code: 1 when a point failed, that of a failed save or write. */
 static int save_and_print(et_db *db, const char *model, point *pts, int n, int64_t *ids, const char *label,
@@ -377,6 +398,8 @@ static int save_and_print(et_db *db, const char *model, point *pts, int n, int64
             return et_cli_report(&err);
     }
     et_table *t = build_table(model, pts, n, db ? ids : NULL, ab);
+    if (fmt == ET_TABLE_HTML)
+        attach_figures(t, pts, n);
     int64_t lo = 0, hi = 0;
     for (int i = 0; db && i < n; i++)
         if (ids[i] > 0) {

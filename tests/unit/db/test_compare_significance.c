@@ -83,7 +83,7 @@ static void test_verdicts(void) {
     /* --min-effect 0.5 %: the 1 % change is called slower */
     et_ab_options o = et_ab_defaults();
     o.min_effect = 0.005;
-    ET_REQUIRE(et_db_compare_ex(db, runs, 4, id[0], &o, &t, &e) == ET_OK);
+    ET_REQUIRE(et_db_compare_ex(db, runs, 4, id[0], &o, false, &t, &e) == ET_OK);
     ET_CHECK_MSG(strcmp(cell(t, 3, "speedup", buf, sizeof buf), "1.01x slower, p <0.001") == 0, "%s", buf);
     et_table_free(t);
     for (int i = 0; i < 5; i++)
