@@ -48,6 +48,12 @@ void et_result_init(et_result *r) {
     snprintf(r->engine.exec, sizeof r->engine.exec, "native");
 }
 
+void et_fidelity_info_free(et_fidelity_info *f) {
+    free(f->outputs), free(f->top1), free(f->correct);
+    f->outputs = NULL, f->n_outputs = 0;
+    f->top1 = NULL, f->correct = NULL, f->n_per_input = 0;
+}
+
 void et_result_free(et_result *r) {
     free(r->samples_ms);
     free(r->counters);

@@ -209,6 +209,9 @@ typedef struct et_result {
 void et_result_init(et_result *r);
 /* Frees the owned arrays; r is left initialised and empty. */
 void et_result_free(et_result *r);
+/* Frees a fidelity section's owned arrays (outputs, top1, correct) and zeroes their counts; et_result_free does
+ * this for a whole result. */
+void et_fidelity_info_free(et_fidelity_info *f);
 /* Deep copy; returns false on allocation failure (dst is then empty). */
 bool et_result_copy(et_result *dst, const et_result *src);
 
