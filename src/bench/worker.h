@@ -9,7 +9,8 @@
  *   2. derives the tuned model (et_session_configure); a failure (e.g. knobs this build cannot run) is published
  *      as state FAILED with the reason, and the worker waits for other knobs;
  *   3. measures in short chunks back to back (et_bench_run), accumulating samples, counters, energy and layer
- *      times for these knobs, publishing a snapshot after each chunk, until the median settles (or a time cap);
+ *      times for these knobs, publishing a snapshot after each chunk, until the median settles (its 95 % interval
+ *      within +-settle_rel, et_ab_median_interval) or a time cap; the run's notes say which;
  *   4. the memory the tuned model needs when deployed (a separate process, deploy_memory.h), fidelity against
  *      fp32, then the run is stored (et_db_begin_run before measuring, et_db_finish_run after),
  *      and the worker sleeps until the next request.
@@ -57,7 +58,8 @@ typedef struct et_worker_options {
     double min_seconds;    /* timed seconds before the median may count as settled (default 1) */
     double max_seconds;    /* stop there even if it has not settled (default 6) */
     int min_iters;         /* timed iterations before it may settle (default 10) */
-    double settle_rel;     /* settled: the median moved less than this fraction over the last chunk (default 0.01) */
+    double settle_rel;     /* settled: the 95 % interval of the median is within +- this fraction of it (default 0.02;
+                              et_ab_median_interval, as `bench --until-stable`) */
     bool profilers;        /* counters, power, memory, thermal (default true) */
     bool fidelity;         /* default true */
     const char *deploy_exe; /* the edgetune binary that measures deployed memory (deploy_memory.h); NULL: not
