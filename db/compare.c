@@ -18,6 +18,8 @@
 
 #include "db/db_internal.h"
 #include "db/report.h"
+#include "db/report_svg.h"
+#include "db/significance.h"
 #include "record/metrics.h"
 
 enum { K_RUN, K_UUID, K_BASE, K_VS, K_LABEL, K_MODEL, K_HOST, K_CONFIG, K_LEAD };
@@ -33,10 +35,31 @@ static const et_table_col lead_cols[K_LEAD] = {
     [K_CONFIG] = {.key = "config", .header = "config", .kind = ET_COL_TEXT},
 };
 
-/* Where each metric's columns are: its value, and its comparison with the baseline (-1: none). */
+/* Where each metric's columns are: its value, its comparison with the baseline (-1: none), and the first of the
+ * four machine columns of that comparison's test (p, interval low and high, verdict; -1: not tested). */
 typedef struct metric_cols {
-    int value[ET_METRIC_COUNT], vs[ET_METRIC_COUNT];
+    int value[ET_METRIC_COUNT], vs[ET_METRIC_COUNT], sig[ET_METRIC_COUNT];
 } metric_cols;
+
+enum { SIG_P, SIG_LO, SIG_HI, SIG_VERDICT, SIG_COLS };
+
+/* The machine columns of a tested comparison: <vs_key>_p, _ci_low, _ci_high (95 %, in the comparison's unit),
+ * _verdict (same, small, better, worse, n/a). */
+static void add_sig_columns(et_table *t, const et_metric *d, bool points) {
+    static const char *const suffix[SIG_COLS] = {"_p", "_ci_low", "_ci_high", "_verdict"};
+    static const char *const words[SIG_COLS] = {" p", " 95% low", " 95% high", " verdict"};
+    for (int i = 0; i < SIG_COLS; i++) {
+        char key[64], header[64];
+        snprintf(key, sizeof key, "%s%s", d->vs_key, suffix[i]);
+        snprintf(header, sizeof header, "%s%s", d->vs_header, words[i]);
+        et_table_add_col(t, &(et_table_col){.key = key,
+                                            .header = header,
+                                            .unit = i == SIG_LO || i == SIG_HI ? (points ? "pp" : "x") : "",
+                                            .kind = i == SIG_VERDICT ? ET_COL_TEXT : ET_COL_REAL,
+                                            .decimals = 4,
+                                            .machine_only = true});
+    }
+}
 
 /* The columns: the lead ones, then each metric of src/record/metrics.h in its order, followed by its comparison
  * with the baseline where it has one. Metrics that are not headline metrics are in machine formats only. */
@@ -57,7 +80,7 @@ static void add_columns(et_table *t, metric_cols *mc) {
                                             .better = better,
                                             .machine_only = !d->headline});
         mc->value[m] = n++;
-        mc->vs[m] = -1;
+        mc->vs[m] = mc->sig[m] = -1;
         if (!d->vs_key)
             continue;
         bool points = d->change == ET_CHANGE_POINTS;
@@ -71,6 +94,11 @@ static void add_columns(et_table *t, metric_cols *mc) {
                                             .down_word = d->down_word,
                                             .machine_only = !d->headline});
         mc->vs[m] = n++;
+        if (d->test == ET_TEST_NONE)
+            continue;
+        add_sig_columns(t, d, points);
+        mc->sig[m] = n;
+        n += SIG_COLS;
     }
 }
 
@@ -94,7 +122,33 @@ static void describe(const et_result *r, int64_t id, char *buf, size_t len) {
              et_db_format_time(r->started_unix_ms, when, sizeof when));
 }
 
-static void fill_row(et_table *t, const metric_cols *mc, const row *rw, const et_result *r, const et_result *b) {
+/* The comparison cell of tested metric m of r against b, with its test's columns; a comparison that cannot be
+ * tested keeps its plain number, and a note says why. */
+static void fill_tested(et_table *t, const metric_cols *mc, int k, et_metric_id m, double change, const row *rw,
+                        const et_result *r, const et_result *b, const et_ab_options *o) {
+    const et_metric *d = &et_metrics[m];
+    bool points = d->change == ET_CHANGE_POINTS;
+    et_ab ab;
+    et_db_significance(b, r, m, o, &ab);
+    et_table_set_text(t, k, mc->sig[m] + SIG_VERDICT, et_ab_verdict_name(ab.verdict));
+    if (ab.verdict == ET_AB_NA) {
+        et_table_set_num(t, k, mc->vs[m], change);
+        et_table_add_note(t, "run %lld, %s against run %lld not tested: %s", (long long)rw->id, d->vs_header,
+                          (long long)rw->base_id, ab.why);
+        return;
+    }
+    char said[160];
+    et_ab shown = ab;
+    shown.estimate = change; /* the column's own number (p50 ratio); the verdict is the test's */
+    et_ab_say(&shown, o, points, d->up_word, d->down_word, said, sizeof said);
+    et_table_set_num_said(t, k, mc->vs[m], change, said);
+    et_table_set_num(t, k, mc->sig[m] + SIG_P, ab.p);
+    et_table_set_num(t, k, mc->sig[m] + SIG_LO, ab.ci_lo);
+    et_table_set_num(t, k, mc->sig[m] + SIG_HI, ab.ci_hi);
+}
+
+static void fill_row(et_table *t, const metric_cols *mc, const row *rw, const et_result *r, const et_result *b,
+                     const et_ab_options *o) {
     char cfg[96];
     int k = et_table_add_row(t);
     et_table_set_num(t, k, K_RUN, (double)rw->id);
@@ -111,9 +165,12 @@ static void fill_row(et_table *t, const metric_cols *mc, const row *rw, const et
         if (!b || mc->vs[m] < 0)
             continue;
         double bv = et_metric_value(b, (et_metric_id)m);
-        et_table_set_num(t, k, mc->vs[m],
-                         et_metrics[m].change == ET_CHANGE_POINTS ? et_metric_points(bv, v)
-                                                                  : et_metric_ratio((et_metric_id)m, bv, v));
+        double change = et_metrics[m].change == ET_CHANGE_POINTS ? et_metric_points(bv, v)
+                                                                 : et_metric_ratio((et_metric_id)m, bv, v);
+        if (mc->sig[m] >= 0 && !rw->is_base && !isnan(change))
+            fill_tested(t, mc, k, (et_metric_id)m, change, rw, r, b, o);
+        else
+            et_table_set_num(t, k, mc->vs[m], change);
     }
 }
 
@@ -147,7 +204,7 @@ static et_status choose_rows(et_db *db, const int64_t *ids, int n, int64_t basel
 /* Loads every row's run into res[i] (once each). */
 static et_status load_rows(et_db *db, const row *rows, int nr, et_result *res, et_err *err) {
     for (int i = 0; i < nr; i++) {
-        et_status s = et_db_load_run(db, rows[i].id, ET_DB_LOAD_NO_SAMPLES, &res[i], err);
+        et_status s = et_db_load_run(db, rows[i].id, ET_DB_LOAD_ALL, &res[i], err); /* samples: for the tests */
         if (s != ET_OK)
             return s;
     }
@@ -156,7 +213,8 @@ static et_status load_rows(et_db *db, const row *rows, int nr, et_result *res, e
 
 /* The table of the loaded rows, with a note per baseline, per run without one and per unfinished run. NULL when
  * out of memory. */
-static et_table *build_table(const row *rows, int nr, const et_result *res, int n, int64_t baseline_id) {
+static et_table *build_table(const row *rows, int nr, const et_result *res, int n, int64_t baseline_id,
+                             const et_ab_options *o) {
     char title[256], desc[400];
     if (baseline_id)
         snprintf(title, sizeof title, "edgetune compare: %d run%s vs baseline run %lld", n, n == 1 ? "" : "s",
@@ -170,7 +228,7 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
     add_columns(t, &mc);
     for (int i = 0; i < nr; i++) {
         int b = rows[i].base_id ? find_row(rows, nr, rows[i].base_id) : -1;
-        fill_row(t, &mc, &rows[i], &res[i], b >= 0 ? &res[b] : NULL);
+        fill_row(t, &mc, &rows[i], &res[i], b >= 0 ? &res[b] : NULL, o);
         describe(&res[i], rows[i].id, desc, sizeof desc);
         if (rows[i].is_base)
             et_table_add_note(t, "baseline %s (%s)", desc, rows[i].why);
@@ -185,10 +243,43 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
                          "baseline size / run size (size: the weights as stored at the run's bit-width, or the model "
                          "file for an fp32 run that did not record them); accuracy delta = run - baseline in "
                          "percentage points; top-1 agreement is with the run's own model in fp32");
+    et_table_add_note(t, "significance: speed-up by a Mann-Whitney U test on the medians of blocks of %d consecutive "
+                         "iterations (at least %d, at most %d blocks a run), its 95 %% interval by a bootstrap of the "
+                         "ratio of block medians (%d resamples, seed 0x%llX), its estimate the Hodges-Lehmann ratio; "
+                         "accuracy by McNemar's test on per-input correctness of the same evaluation set. A change "
+                         "is called only when p < %.2f and, for speed-up, it is at least %.1f %% (--min-effect); "
+                         "\"= same\" means the two runs' measurements cannot tell them apart, not that they are "
+                         "equal. Drift between runs on a busy or throttling machine is not in the test: repeat runs",
+                      o->block_iters, o->min_blocks, o->max_blocks, o->resamples, (unsigned long long)o->seed, o->alpha,
+                      o->min_effect * 100.0);
     return t;
 }
 
 et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_id, et_table **out, et_err *err) {
+    et_ab_options o = et_ab_defaults();
+    return et_db_compare_ex(db, ids, n, baseline_id, &o, false, out, err);
+}
+
+/* The report's pictures of the loaded rows, attached to t for the html writer. */
+static void attach_figures(et_table *t, const row *rows, int nr, const et_result *res) {
+    et_report_run *runs = calloc((size_t)(nr ? nr : 1), sizeof *runs);
+    char (*names)[128] = calloc((size_t)(nr ? nr : 1), sizeof *names);
+    for (int i = 0; runs && names && i < nr; i++) {
+        char cfg[96];
+        snprintf(names[i], sizeof names[i], "run %lld %s", (long long)rows[i].id,
+                 et_db_config_short(&res[i].knobs, res[i].engine.exec, cfg, sizeof cfg));
+        runs[i] = (et_report_run){.r = &res[i], .name = names[i], .is_baseline = rows[i].is_base};
+    }
+    char *html = runs && names ? et_report_svg_figures(runs, nr) : NULL;
+    if (html)
+        et_table_set_html_figures(t, html);
+    else
+        et_table_add_note(t, "the pictures could not be drawn (out of memory)");
+    free(html), free(runs), free(names);
+}
+
+et_status et_db_compare_ex(et_db *db, const int64_t *ids, int n, int64_t baseline_id, const et_ab_options *o,
+                           bool html_figures, et_table **out, et_err *err) {
     *out = NULL;
     /* at most one baseline row per run, plus the runs */
     row *rows = calloc((size_t)(2 * n + 1), sizeof *rows);
@@ -201,9 +292,11 @@ et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_i
         s = choose_rows(db, ids, n, baseline_id, rows, &nr, err);
     if (s == ET_OK)
         s = load_rows(db, rows, nr, res, err);
-    et_table *t = s == ET_OK ? build_table(rows, nr, res, n, baseline_id) : NULL;
+    et_table *t = s == ET_OK ? build_table(rows, nr, res, n, baseline_id, o) : NULL;
     if (s == ET_OK && !t)
         s = et_fail(err, ET_E_NOMEM, "out of memory comparing runs");
+    if (s == ET_OK && html_figures)
+        attach_figures(t, rows, nr, res);
     for (int i = 0; res && i < 2 * n + 1; i++)
         et_result_free(&res[i]);
     free(rows), free(res);

@@ -84,13 +84,19 @@ et_status et_db_finish_run(et_db *db, int64_t run_id, const et_result *r, et_err
 
 typedef enum {
     ET_DB_LOAD_ALL = 0,
-    ET_DB_LOAD_NO_SAMPLES = 1, /* skip the latency samples and power timeline (n_samples stays 0) */
+    ET_DB_LOAD_NO_SAMPLES = 1, /* skip the latency samples, power timeline and per-input results (n_samples stays 0) */
 } et_db_load_flags;
 
 /* Fills out (which must be initialised with et_result_init, and is freed and re-initialised first) with run
  * run_id. Blobs are checked: a truncated or corrupt blob gives ET_E_INPUT naming the run and what to do.
  * ET_E_INPUT when there is no such run. On failure out is left initialised and empty. */
 et_status et_db_load_run(et_db *db, int64_t run_id, et_db_load_flags flags, et_result *out, et_err *err);
+
+/* A run's per-input results on its evaluation set (db/run_inputs.c): save stores f's top1/correct arrays (nothing
+ * when f->n_per_input is 0), inside the caller's transaction; load replaces f's arrays and eval_hash (none stored:
+ * n_per_input 0, ET_OK). A damaged blob is ET_E_INPUT naming the run. */
+et_status et_db_save_inputs(et_db *db, int64_t run_id, const et_fidelity_info *f, et_err *err);
+et_status et_db_load_inputs(et_db *db, int64_t run_id, et_fidelity_info *f, et_err *err);
 
 /* What et_db_load_run leaves out of et_result: blob sizes of a run's samples, for `show`. */
 typedef struct et_db_blob_info {

@@ -44,6 +44,8 @@ static const char *const copy_children[] = {
     "FROM other.fidelity_outputs c JOIN temp.import_map m ON m.old_id = c.run_id",
     "INSERT INTO main.samples(run_id, kind, codec, elem, count, raw_bytes, data) SELECT m.new_id, kind, codec, "
     "elem, count, raw_bytes, data FROM other.samples c JOIN temp.import_map m ON m.old_id = c.run_id",
+    "INSERT INTO main.run_inputs(run_id, eval_hash, count, codec, top1, correct) SELECT m.new_id, eval_hash, count, "
+    "codec, top1, correct FROM other.run_inputs c JOIN temp.import_map m ON m.old_id = c.run_id",
 };
 
 static et_status copy_runs(et_db *db, et_import_stats *st, et_err *err) {

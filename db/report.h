@@ -8,6 +8,7 @@
 
 #include "db/db.h"
 #include "db/table.h"
+#include "stats/ab.h"
 
 /* A short knob summary for table cells: "fp32, 1 thr", "w8a8 prune 30%, 4 thr", "w4a32 nm 2:4, 2 thr (sim)",
  * "w4a32 rec full, 1 thr" (recovery on). */
@@ -31,6 +32,13 @@ et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title)
  * headline metrics are machine-only (*). Notes say which baseline each run met and how ratios are defined.
  * *out (et_table_free it). ET_E_INPUT for an unknown id; database errors as usual. */
 et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_id, et_table **out, et_err *err);
+/* The same with the A/B options (significance level, --min-effect); et_db_compare uses et_ab_defaults(). Tested
+ * comparisons (speed-up: latency samples; accuracy delta: per-input correctness) say their verdict in human formats
+ * ("1.21x faster, p <0.001", "= same, p 0.41") and carry <key>_p, <key>_ci_low, <key>_ci_high and <key>_verdict
+ * columns in machine formats; a note states the rule, and one per comparison that could not be tested says why.
+ * html_figures: the report's pictures (db/report_svg.h) go with the table for the html writer. */
+et_status et_db_compare_ex(et_db *db, const int64_t *ids, int n, int64_t baseline_id, const et_ab_options *o,
+                           bool html_figures, et_table **out, et_err *err);
 
 /* `show`: everything stored about run run_id as text with units, or as one JSON object. r is the loaded run
  * (samples optional), meta its storage facts. */

@@ -275,6 +275,8 @@ et_status et_db_load_run(et_db *db, int64_t run_id, et_db_load_flags flags, et_r
         s = load_blob(db, run_id, out->uuid, "latency_ms", out, err);
     if (s == ET_OK && !(flags & ET_DB_LOAD_NO_SAMPLES))
         s = load_blob(db, run_id, out->uuid, "power", out, err);
+    if (s == ET_OK && !(flags & ET_DB_LOAD_NO_SAMPLES))
+        s = et_db_load_inputs(db, run_id, &out->fidelity, err);
     if (s != ET_OK) {
         et_result_free(out);
         et_result_init(out);

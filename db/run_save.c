@@ -239,6 +239,8 @@ static et_status save_children(et_db *db, int64_t id, const et_result *r, const 
         et_db_bind_double(st, 8, o->max_abs_err);
         s = step(db, st, what, err);
     }
+    if (s == ET_OK)
+        s = et_db_save_inputs(db, id, &r->fidelity, err);
     if (s == ET_OK && r->n_samples > 0 && r->samples_ms) {
         unsigned char *blob;
         size_t len;

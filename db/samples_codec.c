@@ -19,7 +19,7 @@ const char *et_samples_codec_name(int codec) {
     }
 }
 const char *et_samples_elem_name(et_samples_elem e) {
-    return e == ET_SAMPLES_F64 ? "f64" : e == ET_SAMPLES_POWER ? "power" : "?";
+    return e == ET_SAMPLES_F64 ? "f64" : e == ET_SAMPLES_POWER ? "power" : e == ET_SAMPLES_I32 ? "i32" : "?";
 }
 
 static void put_u32(unsigned char *p, uint32_t v) {
@@ -141,6 +141,21 @@ et_status et_samples_encode_power(const et_power_sample *p, int n, unsigned char
     return s;
 }
 
+et_status et_samples_encode_i32(const int32_t *v, int n, unsigned char **blob, size_t *len, et_err *err) {
+    if (n < 0 || n > MAX_VALUES)
+        return et_fail(err, ET_E_USAGE, "%d per-input values: at most %d can be stored", n, MAX_VALUES);
+    uint64_t *u = calloc((size_t)n ? (size_t)n : 1, sizeof *u);
+    if (!u)
+        return et_fail(err, ET_E_NOMEM, "out of memory encoding %d per-input values", n);
+    for (int i = 0; i < n; i++) /* zero-extended: the four high planes are zeros that LZ4 folds away */
+        u[i] = (uint64_t)(uint32_t)v[i];
+    et_status s =
+        encode(u, (size_t)n, ET_SAMPLES_CODEC_LZ4_PLANES, ET_SAMPLES_I32, (uint32_t)n, checksum(u, (size_t)n), blob,
+               len, err);
+    free(u);
+    return s;
+}
+
 et_status et_samples_peek(const void *blob, size_t len, et_samples_header *h, et_err *err) {
     const unsigned char *b = blob;
     if (!b || len < ET_SAMPLES_HEADER_BYTES)
@@ -155,9 +170,9 @@ et_status et_samples_peek(const void *blob, size_t len, et_samples_header *h, et
     if (h->version != VERSION || !(h->codec == ET_SAMPLES_CODEC_LZ4_PLANES || (ns && b[6] == ET_SAMPLES_F64)))
         return et_fail(err, ET_E_UNSUPPORTED, "blob has version %d codec %d, which this edgetune cannot read",
                        h->version, h->codec);
-    if (h->elem != ET_SAMPLES_F64 && h->elem != ET_SAMPLES_POWER)
+    if (h->elem != ET_SAMPLES_F64 && h->elem != ET_SAMPLES_POWER && h->elem != ET_SAMPLES_I32)
         return et_fail(err, ET_E_INPUT, "blob has unknown element type %d", (int)h->elem);
-    uint64_t per = h->elem == ET_SAMPLES_F64 ? 8 : 16;
+    uint64_t per = h->elem == ET_SAMPLES_POWER ? 16 : 8;
     if (h->count > MAX_VALUES || (uint64_t)h->count * per != h->raw_bytes)
         return et_fail(err, ET_E_INPUT, "blob header is inconsistent (count %u, raw %u bytes)", h->count,
                        h->raw_bytes);
@@ -254,5 +269,29 @@ et_status et_samples_decode_power(const void *blob, size_t len, int expect_count
     }
     free(u);
     *out = p, *n = (int)count;
+    return ET_OK;
+}
+
+et_status et_samples_decode_i32(const void *blob, size_t len, int expect_count, int32_t **out, int *n, et_err *err) {
+    *out = NULL, *n = 0;
+    uint64_t *u;
+    size_t m;
+    et_samples_header h;
+    et_status s = decode(blob, len, ET_SAMPLES_I32, expect_count, &u, &m, &h, err);
+    if (s != ET_OK)
+        return s;
+    bool fits = checksum(u, m) == h.checksum;
+    for (size_t i = 0; fits && i < m; i++)
+        fits = u[i] <= UINT32_MAX;
+    int32_t *v = m && fits ? malloc(m * sizeof *v) : NULL;
+    if (!fits || (m && !v)) {
+        free(u);
+        return fits ? et_fail(err, ET_E_NOMEM, "out of memory decoding %zu per-input values", m)
+                    : et_fail(err, ET_E_INPUT, "blob fails its checksum (altered or damaged)");
+    }
+    for (size_t i = 0; i < m; i++)
+        v[i] = (int32_t)(uint32_t)u[i];
+    free(u);
+    *out = v, *n = (int)m;
     return ET_OK;
 }

@@ -130,10 +130,24 @@ static const char schema_v3[] =
     "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
     "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
 
+/* Version 4 (per-input results): per evaluation input, the
+ * run's top-1 class and (with labels) whether it was right, as i32 LZ4 blobs (samples_codec.h), with the
+ * evaluation set's content hash and size, so that McNemar's test can pair two runs input by input
+ * (db/run_inputs.c). Runs stored before have no row: their accuracy cannot be tested, and compare says so. */
+static const char schema_inputs[] =
+    "CREATE TABLE run_inputs("
+    "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    "  eval_hash TEXT NOT NULL,"    /* FNV-1a 64 hex of the inputs' bytes and labels; '' when unknown */
+    "  count INTEGER NOT NULL,"     /* evaluation inputs */
+    "  codec TEXT NOT NULL,"
+    "  top1 BLOB NOT NULL,"         /* i32 per input: arg-max of output 0 */
+    "  correct BLOB);";             /* i32 0/1 per input; NULL without labels */
+
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
     schema_v3,
+    schema_inputs,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

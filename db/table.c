@@ -11,6 +11,7 @@
 typedef struct cell {
     char *text; /* text cell when not NULL */
     double num; /* number cell otherwise; NaN: missing */
+    char *said; /* a number cell's words for humans (et_table_set_num_said), or NULL */
 } cell;
 
 typedef struct table_col {
@@ -26,6 +27,7 @@ struct et_table {
     int n_rows, cap_rows;
     char **notes;
     int n_notes, cap_notes;
+    char *html_figures; /* an HTML fragment the html writer puts above the table, or NULL */
     bool oom;
 };
 
@@ -67,7 +69,8 @@ void et_table_free(et_table *t) {
     if (!t)
         return;
     for (int i = 0; i < t->n_rows * t->n_cols; i++)
-        free(t->cells[i].text);
+        free(t->cells[i].text), free(t->cells[i].said);
+    free(t->html_figures);
     for (int i = 0; i < t->n_cols; i++) {
         table_col *c = &t->cols[i];
         free(c->key), free(c->header), free(c->unit), free(c->up), free(c->down);
@@ -115,7 +118,7 @@ int et_table_add_row(et_table *t) {
         return -1;
     }
     for (int c = 0; c < t->n_cols; c++)
-        t->cells[t->n_rows * t->n_cols + c] = (cell){NULL, NAN};
+        t->cells[t->n_rows * t->n_cols + c] = (cell){NULL, NAN, NULL};
     return t->n_rows++;
 }
 
@@ -129,18 +132,26 @@ void et_table_set_text(et_table *t, int row, int c, const char *text) {
     cell *x = cell_at(t, row, c);
     if (!x)
         return;
-    free(x->text);
+    free(x->text), free(x->said);
     x->text = dup_or_null(t, text ? text : "");
     x->num = NAN;
+    x->said = NULL;
 }
 
 void et_table_set_num(et_table *t, int row, int c, double v) {
     cell *x = cell_at(t, row, c);
     if (!x)
         return;
-    free(x->text);
-    x->text = NULL;
+    free(x->text), free(x->said);
+    x->text = NULL, x->said = NULL;
     x->num = v;
+}
+
+void et_table_set_num_said(et_table *t, int row, int c, double v, const char *said) {
+    et_table_set_num(t, row, c, v);
+    cell *x = cell_at(t, row, c);
+    if (x && said)
+        x->said = dup_or_null(t, said);
 }
 
 void et_table_add_note(et_table *t, const char *fmt, ...) {
@@ -157,6 +168,12 @@ void et_table_add_note(et_table *t, const char *fmt, ...) {
     if (d)
         t->notes[t->n_notes++] = d;
 }
+
+void et_table_set_html_figures(et_table *t, const char *html) {
+    free(t->html_figures);
+    t->html_figures = html ? dup_or_null(t, html) : NULL;
+}
+const char *et_table_html_figures(const et_table *t) { return t->html_figures; }
 
 int et_table_n_rows(const et_table *t) { return t->n_rows; }
 int et_table_n_cols(const et_table *t) { return t->n_cols; }
@@ -194,8 +211,8 @@ void et_table_cell_human(const et_table *t, int row, int c, char *buf, size_t le
     buf[0] = '\0';
     if (!x)
         return;
-    if (x->text) {
-        snprintf(buf, len, "%s", x->text);
+    if (x->text || x->said) {
+        snprintf(buf, len, "%s", x->text ? x->text : x->said);
         return;
     }
     const et_table_col *k = &t->cols[c].c;

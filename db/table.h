@@ -77,7 +77,15 @@ int et_table_add_row(et_table *t);
 /* Sets a cell (out-of-range indices are ignored). NaN makes a number cell missing. */
 void et_table_set_text(et_table *t, int row, int col, const char *text);
 void et_table_set_num(et_table *t, int row, int col, double v);
+/* A number cell that human formats show as `said` instead of the formatted number ("= same, p 0.41" where the
+ * number is a speed-up that is not significant); machine formats carry the number. */
+void et_table_set_num_said(et_table *t, int row, int col, double v, const char *said);
 void et_table_add_note(et_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An HTML fragment (the report's pictures, db/report_svg.h) that the html writer puts above the table; the other
+ * formats ignore it. Copied; NULL removes it. */
+void et_table_set_html_figures(et_table *t, const char *html);
+const char *et_table_html_figures(const et_table *t);
 
 /* Read access, for writers and tests. */
 int et_table_n_rows(const et_table *t);

@@ -116,8 +116,11 @@ bool et_table_write_html(const et_table *t, FILE *out) {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>", out);
     html_text(out, et_table_title(t) ? et_table_title(t) : "edgetune");
     fputs("</title>\n<style>table{border-collapse:collapse}th,td{padding:2px 8px}td.num{text-align:right}"
-          "thead th{border-bottom:1px solid}</style>\n</head>\n<body>\n<table>\n",
+          "thead th{border-bottom:1px solid}</style>\n</head>\n<body>\n",
           out);
+    if (et_table_html_figures(t))
+        fputs(et_table_html_figures(t), out); /* the report's pictures: already HTML */
+    fputs("<table>\n", out);
     if (et_table_title(t)) {
         fputs("<caption>", out);
         html_text(out, et_table_title(t));

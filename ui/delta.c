@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/significance.h"
 #include "record/metrics.h"
 #include "record/result.h"
 #include "util/units.h"
@@ -150,6 +151,31 @@ static void change_text(et_metric_id id, double b, double c, et_delta_row *row) 
         row->verdict = up ? 1 : -1;
 }
 
+/* A tested metric whose raw data both runs hold (latency samples, per-input correctness) says its test's verdict,
+ * as compare does: row->said gets compare's words ("= same, p 0.41", "1.62x faster, p <0.001"); row->change the
+ * short form for narrow panels ("= same", "~1.02x faster" for significant but under the min effect, else the
+ * plain change), and only a change called better or worse keeps its marker. Without the raw data the plain change
+ * stays and said is empty. */
+static void tested_text(et_metric_id id, const et_result *cur, const et_result *base, double b, double c,
+                        et_delta_row *row) {
+    const et_metric *m = &et_metrics[id];
+    et_ab_options o = et_ab_defaults();
+    et_ab ab;
+    if (isnan(b) || isnan(c) || !et_db_significance(base, cur, id, &o, &ab))
+        return;
+    if (m->change == ET_CHANGE_RATIO)
+        ab.estimate = et_metric_ratio(id, b, c); /* the row's own ratio; the verdict is the test's */
+    et_ab_say(&ab, &o, m->change == ET_CHANGE_POINTS, m->up_word, m->down_word, row->said, sizeof row->said);
+    if (ab.verdict == ET_AB_SAME)
+        snprintf(row->change, sizeof row->change, "= same");
+    else if (ab.verdict == ET_AB_SMALL) {
+        char plain[sizeof row->change];
+        snprintf(plain, sizeof plain, "%s", row->change);
+        snprintf(row->change, sizeof row->change, "~%s", plain);
+    }
+    row->verdict = ab.verdict == ET_AB_BETTER ? 1 : ab.verdict == ET_AB_WORSE ? -1 : 0;
+}
+
 int et_delta_rows(const et_result *cur, const et_result *base, bool full, et_delta_row *rows, int max) {
     int n = 0;
     for (int i = 0; i < ET_METRIC_COUNT && n < max; i++) {
@@ -169,6 +195,8 @@ int et_delta_rows(const et_result *cur, const et_result *base, bool full, et_del
         else
             format(m->unit, c - b, true, row->delta, sizeof row->delta);
         change_text((et_metric_id)i, b, c, row);
+        if (m->test != ET_TEST_NONE && cur && base)
+            tested_text((et_metric_id)i, cur, base, b, c, row);
     }
     return n;
 }

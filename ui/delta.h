@@ -4,7 +4,8 @@
  * sign) and a change text that says which way is better and relative to what: "1.62x faster", "2.00x smaller",
  * "-1.2 pp". The verdict (+1 better, -1 worse, 0 the same within 0.5 % or not comparable) picks the colour and
  * the marker (ET_G_BETTER / ET_G_WORSE / ET_G_SAME), so the table reads without colour too. Missing values are
- * "n/a"; the reason is on the live panel. */
+ * "n/a"; the reason is on the live panel. Metrics with a significance test (p50, accuracy) say the test's verdict
+ * when both runs hold the raw data (db/significance.h): "= same, p 0.41" is neither better nor worse. */
 #ifndef ET_UI_DELTA_H
 #define ET_UI_DELTA_H
 
@@ -16,6 +17,7 @@
 typedef struct et_delta_row {
     const char *metric;
     char base[32], cur[32], delta[32], change[32];
+    char said[96]; /* a tested metric's verdict in compare's words ("= same, p 0.41"), or "" when untested */
     int verdict;
 } et_delta_row;
 

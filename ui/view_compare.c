@@ -1,10 +1,15 @@
 /* view_compare.c: the marked runs against their baselines: `edgetune compare`'s table (db/report.h's
  * et_db_compare), scrolled with the arrows, notes below. Its columns: which run against which, then the headline
  * metrics of src/record/metrics.h in their order, each followed by its comparison with the baseline (speed-up,
- * memory ratio, size ratio, accuracy delta), then label, model and host. */
+ * memory ratio, size ratio, accuracy delta), then label, model and host. Where the screen has room below the
+ * table, a scatter plot of accuracy (else top-1 agreement) against p50 with the Pareto front (ui/scatter.h):
+ * each run is marked by its row in the table (1, 2, ...; B for a baseline). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "record/metrics.h"
+#include "ui/scatter.h"
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
@@ -28,6 +33,31 @@ static int compare_columns(const char **cols) {
     return n;
 }
 
+/* The scatter of the table's rows: p50 against accuracy where a row has it, else top-1 agreement. */
+static void draw_scatter(const et_table *t, et_canvas *c, et_rect r) {
+    int rows = et_table_n_rows(t), xc = et_table_col_index(t, et_metrics[ET_METRIC_P50].key),
+        ac = et_table_col_index(t, et_metrics[ET_METRIC_ACCURACY].key),
+        tc = et_table_col_index(t, et_metrics[ET_METRIC_TOP1].key), bc = et_table_col_index(t, "baseline");
+    bool acc = ac >= 0;
+    for (int i = 0; acc && i < rows; i++)
+        acc = !isnan(et_table_num_at(t, i, ac));
+    int yc = acc ? ac : tc;
+    et_scatter_point *pts = calloc((size_t)(rows ? rows : 1), sizeof *pts);
+    if (!pts || xc < 0 || yc < 0) {
+        free(pts);
+        return;
+    }
+    for (int i = 0; i < rows; i++) {
+        bool base = bc >= 0 && et_table_num_at(t, i, bc) == 1;
+        pts[i] = (et_scatter_point){.x = et_table_num_at(t, i, xc), .y = et_table_num_at(t, i, yc),
+                                    .mark = base ? 'B' : i < 9 ? (char)('1' + i) : (char)('a' + (i - 9) % 26),
+                                    .baseline = base};
+    }
+    et_w_scatter(c, r, pts, rows, "p50 ms", acc ? "accuracy % (marks: table rows, B baseline; front dotted)"
+                                                : "top-1 agreement % (marks: table rows, B baseline; front dotted)");
+    free(pts);
+}
+
 static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     char title[160];
     if (ui->cmp)
@@ -46,13 +76,21 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     int notes = et_table_n_notes(ui->cmp);
     int note_h = notes + 1 < in.h / 2 ? notes + 1 : in.h / 2;
     int table_h = in.h - note_h;
+    /* room for the scatter below the table's rows: then the notes keep at most 3 lines */
+    int rows_h = et_table_n_rows(ui->cmp) + 2, short_notes = notes + 1 < 3 ? notes + 1 : 3;
+    int plot_h = in.h - rows_h - short_notes;
+    if (plot_h >= 8) {
+        table_h = rows_h, note_h = short_notes;
+        draw_scatter(ui->cmp, c, (et_rect){in.x, in.y + table_h, in.w, plot_h});
+    }
     const char *cols[MAX_CMP_COLS];
     int n_cols = compare_columns(cols);
     et_w_table_opts o = {.top = ui->cmp_top, .sel = -1, .left = ui->cmp_left, .frozen = 1, .cols = cols,
                          .n_cols = n_cols, .max_text_w = 24};
     et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, ui->cmp, &o);
+    int notes_y = plot_h >= 8 ? in.y + table_h + plot_h - 1 : in.y + table_h;
     for (int i = 0; i < notes && i + 1 < note_h; i++)
-        et_canvas_text_fit(c, in.x, in.y + table_h + 1 + i, in.w, ET_ROLE_DIM, et_table_note(ui->cmp, i));
+        et_canvas_text_fit(c, in.x, notes_y + 1 + i, in.w, ET_ROLE_DIM, et_table_note(ui->cmp, i));
 }
 
 static unsigned key(et_ui *ui, et_action a, int k) {

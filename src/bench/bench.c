@@ -4,6 +4,7 @@
 #include "bench/bench.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/threadpool.h"
+#include "stats/ab.h"
 
 enum { MAX_ITERS = 100000, MAX_TIDS = 256 };
 
@@ -56,6 +58,31 @@ static void copy_layers(et_plan *plan, const et_tune_report *rep, et_result *r) 
         l->macs = si.macs;
         recon_errors(rep, si.name, &l->recon_err_before, &l->recon_err_after);
     }
+}
+
+/* --until-stable: true when the 95 % interval of the median of samples[0..n) is within +-rel of it; *half_rel gets
+ * the half-width reached, relative to the median. */
+static bool stable_enough(const double *samples, int n, double rel, double *half_rel) {
+    et_ab_options o = et_ab_defaults();
+    o.resamples = 1000; /* checked many times during a run: 1000 resamples keep each check to a few ms */
+    double med, lo, hi;
+    if (!et_ab_median_interval(samples, n, &o, &med, &lo, &hi) || !(med > 0))
+        return false;
+    *half_rel = (hi - lo) / 2.0 / med;
+    return *half_rel <= rel;
+}
+
+/* Appends the until-stable outcome to the run's engine notes, so the stored run says which stop it met. */
+static void note_stability(et_result *r, bool stable, double half_rel, double rel, double cap_s, int n) {
+    char what[160];
+    if (stable)
+        snprintf(what, sizeof what, "until-stable: median's 95 %% interval within +-%.2f %% (target %.2f %%) after %d "
+                 "iterations", half_rel * 100.0, rel * 100.0, n);
+    else
+        snprintf(what, sizeof what, "until-stable: time cap %.0f s reached, median's 95 %% interval +-%.2f %% (target "
+                 "%.2f %%) after %d iterations", cap_s, half_rel * 100.0, rel * 100.0, n);
+    size_t len = strlen(r->engine.notes);
+    snprintf(r->engine.notes + len, sizeof r->engine.notes - len, "%s%s", len ? "; " : "", what);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -150,9 +177,19 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
         if (prof)
             et_profilers_start(prof, tids, n_tids);
         double start = now_ms();
+        bool until_stable = cfg->stable_rel > 0 && cfg->seconds > 0, stable = false;
+        int next_check = cfg->iters > 40 ? cfg->iters : 40;
+        double half_rel = NAN;
         for (;;) {
-            if (cfg->seconds > 0 ? (n >= cfg->iters && now_ms() - start >= cfg->seconds * 1e3) || n >= MAX_ITERS
-                                 : n >= cfg->iters)
+            if (until_stable && n >= next_check) {
+                stable = stable_enough(samples, n, cfg->stable_rel, &half_rel);
+                next_check = n + (n / 10 > 20 ? n / 10 : 20); /* checks grow with the run: their cost stays small */
+                if (stable)
+                    break;
+            }
+            if (until_stable ? now_ms() - start >= cfg->seconds * 1e3 || n >= MAX_ITERS
+                : cfg->seconds > 0 ? (n >= cfg->iters && now_ms() - start >= cfg->seconds * 1e3) || n >= MAX_ITERS
+                                   : n >= cfg->iters)
                 break;
             if (n == cap) {
                 double *grown = realloc(samples, (size_t)cap * 2 * sizeof *samples);
@@ -175,6 +212,11 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
         if (prof) {
             et_profilers_stop(prof);
             et_profilers_read(prof, n, r);
+        }
+        if (until_stable && st == ET_OK) {
+            if (!stable && n >= 2)
+                stable_enough(samples, n, cfg->stable_rel, &half_rel);
+            note_stability(r, stable, half_rel, cfg->stable_rel, cfg->seconds, n);
         }
         if (st == ET_OK && prof && cfg->overhead_rounds > 0)
             st = measure_overhead(plan, prof, tids, n_tids, cfg->iters > 10 ? cfg->iters : 10, cfg->overhead_rounds,

@@ -10,6 +10,7 @@
 #include "bench/session_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,8 +254,29 @@ done:
     return st;
 }
 
+/* FNV-1a 64 over n bytes, continuing from h. */
+static uint64_t fnv64(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001B3ull;
+    return h;
+}
+
+/* The bytes of the evaluation input of plan (the one the set feeds, or every input of seeded random sets). */
+static uint64_t hash_eval_input(et_session *s, et_plan *plan, uint64_t h) {
+    for (int i = 0; i < s->n_in; i++) {
+        if (s->eval && i != s->eval_input)
+            continue;
+        const et_tensor *t = et_plan_input(plan, i);
+        h = fnv64(h, t->data, (size_t)et_shape_numel(&t->shape) * et_dtype_size(t->dtype));
+    }
+    return h;
+}
+
 et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err) {
     free(out->outputs);
+    free(out->top1);
+    free(out->correct);
     memset(out, 0, sizeof *out);
     out->accuracy = out->baseline_accuracy = -1.0;
     if (!s->plan)
@@ -274,9 +296,14 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
     }
     bool labels = s->eval && et_dataset_has_labels(s->eval) && s->n_out > 0;
     int64_t correct = 0, base_correct = 0;
+    /* per input: top-1 and correctness, for McNemar's test between runs (a run that cannot hold them has none) */
+    int32_t *top1 = s->n_out > 0 && s->n_eval <= INT32_MAX ? malloc((size_t)s->n_eval * sizeof *top1) : NULL;
+    uint8_t *ok = top1 && labels ? malloc((size_t)s->n_eval) : NULL;
+    uint64_t hash = 0xCBF29CE484222325ull;
     for (int64_t k = 0; k < s->n_eval; k++) {
         if ((st = load_eval(s, s->plan, k, err)) != ET_OK || (st = et_plan_run(s->plan, cancel, err)) != ET_OK)
             break;
+        hash = hash_eval_input(s, s->plan, hash);
         const float *b = s->kept_slot[k] >= 0 ? s->base_out + s->kept_slot[k] * s->out_stride : NULL;
         for (int o = 0; o < s->n_out; o++) {
             const et_tensor *t = et_plan_output(s->plan, o);
@@ -286,10 +313,16 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
                 et_fidelity_add(&acc[o], b, tmp, s->out_numel[o], s->out_classes[o]);
                 b += s->out_numel[o];
             }
+            int64_t arg = o == 0 ? et_argmax_f32(tmp, s->out_numel[0]) : -1;
+            if (o == 0 && top1)
+                top1[k] = (int32_t)arg;
             if (o == 0 && labels) {
                 int64_t label = et_dataset_label(s->eval, k);
-                correct += et_argmax_f32(tmp, s->out_numel[0]) == label;
+                hash = fnv64(hash, &label, sizeof label);
+                correct += arg == label;
                 base_correct += s->base_top1[k] == label;
+                if (ok)
+                    ok[k] = arg == label;
             }
         }
     }
@@ -311,8 +344,16 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
                 out->accuracy = (double)correct / (double)s->n_eval;
                 out->baseline_accuracy = (double)base_correct / (double)s->n_eval;
             }
+            if (top1 && (!labels || ok)) {
+                out->n_per_input = (int)s->n_eval;
+                out->top1 = top1, out->correct = ok;
+                top1 = NULL, ok = NULL;
+                snprintf(out->eval_hash, sizeof out->eval_hash, "%016llx", (unsigned long long)hash);
+            }
         }
     }
+    free(top1);
+    free(ok);
     free(acc);
     free(tmp);
     return st;

@@ -76,7 +76,8 @@ void et_session_load_inputs(et_session *s);
 et_status et_session_infer(et_session *s, const volatile int *cancel, et_err *err);
 
 /* Fidelity of the current plan against the fp32 baseline on the evaluation set. The baseline outputs are computed
- * once per session. Leaves the plan loaded with the session inputs again. */
+ * once per session. Leaves the plan loaded with the session inputs again. out's arrays (outputs, per-input top1
+ * and correct) are the caller's: et_fidelity_info_free, or et_result_free of the result holding it. */
 et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err);
 
 /* Measures the memory the current configuration needs when deployed (deploy_memory.h), starting the edgetune

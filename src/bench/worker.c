@@ -19,6 +19,7 @@
 #include "bench/bench.h"
 #include "db/db.h"
 #include "db/report.h"
+#include "stats/ab.h"
 
 static const char *const state_names[] = {
 #define ET_X(e, s) s,
@@ -33,7 +34,7 @@ const char *et_worker_state_name(et_worker_state s) {
 
 et_worker_options et_worker_options_default(void) {
     return (et_worker_options){.save = true, .warmup = 5, .chunk_seconds = 0.25, .min_seconds = 1.0,
-                               .max_seconds = 6.0, .min_iters = 10, .settle_rel = 0.01, .profilers = true,
+                               .max_seconds = 6.0, .min_iters = 10, .settle_rel = 0.02, .profilers = true,
                                .fidelity = true, .fidelity_first_s = 1.0, .wake_fd = -1};
 }
 
@@ -311,12 +312,20 @@ static bool still_wanted(et_worker *w, uint64_t gen, bool baseline, int threads)
     return ok;
 }
 
-static bool settled(const et_worker *w, double elapsed_s, int iters, double p50_before, double p50_now) {
-    if (elapsed_s >= w->opt.max_seconds)
-        return true;
-    if (elapsed_s < w->opt.min_seconds || iters < w->opt.min_iters || !(p50_now > 0) || !(p50_before > 0))
-        return false;
-    return fabs(p50_now - p50_before) / p50_now < w->opt.settle_rel;
+/* Settled: the 95 % interval of the median (et_ab_median_interval, the same as `bench --until-stable`) is within
+ * +-settle_rel of it (*stable, *half_rel the width reached), or the time cap is reached. */
+static bool settled(const et_worker *w, double elapsed_s, const et_result *acc, bool *stable, double *half_rel) {
+    *stable = false;
+    if (elapsed_s >= w->opt.min_seconds && acc->iters >= w->opt.min_iters) {
+        et_ab_options o = et_ab_defaults();
+        o.resamples = 1000;
+        double med, lo, hi;
+        if (et_ab_median_interval(acc->samples_ms, acc->n_samples, &o, &med, &lo, &hi) && med > 0) {
+            *half_rel = (hi - lo) / 2.0 / med;
+            *stable = *half_rel <= w->opt.settle_rel;
+        }
+    }
+    return *stable || elapsed_s >= w->opt.max_seconds;
 }
 
 /* The timed loop of one measurement: chunks of opt.chunk_seconds, each accumulated into acc and published, until
@@ -331,12 +340,11 @@ static et_status time_until_settled(et_worker *w, uint64_t pgen, et_worker_state
     cfg.profilers = w->opt.profilers;
     cfg.layers = true;
     cfg.cancel = &w->cancel;
-    double t0 = now_s();
+    double t0 = now_s(), half_rel = NAN;
     et_status st = ET_OK;
     for (;;) {
         et_result chunk;
         et_result_init(&chunk);
-        double p50_before = acc->latency.p50_ms;
         st = et_bench_run(w->session, &cfg, &chunk, err);
         if (!et_worker_accumulate(acc, &chunk) && st == ET_OK)
             st = et_fail(err, ET_E_NOMEM, "out of memory accumulating samples");
@@ -346,7 +354,15 @@ static et_status time_until_settled(et_worker *w, uint64_t pgen, et_worker_state
         if (st != ET_OK)
             break;
         take_mark_request(w);
-        bool done = settled(w, *elapsed_s, acc->iters, p50_before, acc->latency.p50_ms) || acc->iters >= 100000;
+        bool stable = false;
+        bool done = settled(w, *elapsed_s, acc, &stable, &half_rel) || acc->iters >= 100000;
+        if (done) { /* the stored run says which stop it met */
+            size_t len = strlen(acc->engine.notes);
+            snprintf(acc->engine.notes + len, sizeof acc->engine.notes - len,
+                     stable ? "%ssettled: median's 95 %% interval within +-%.2f %% after %d iterations"
+                            : "%stime cap reached: median's 95 %% interval +-%.2f %% after %d iterations",
+                     len ? "; " : "", half_rel * 100.0, acc->iters);
+        }
         publish(w, pgen, busy, NULL, acc, run_id, *elapsed_s, shown_as_baseline);
         if (done)
             break;

@@ -14,7 +14,8 @@
  *      about a second; a slower set (or the baseline's own run, with no latency to estimate from) is checked in
  *      step 5 instead, so its latency is not held up;
  *   4. measures in short chunks back to back (et_bench_run), accumulating samples, counters, energy and layer
- *      times for these knobs, publishing a snapshot after each chunk, until the median settles (or a time cap);
+ *      times for these knobs, publishing a snapshot after each chunk, until the median settles (its 95 % interval
+ *      within +-settle_rel, et_ab_median_interval) or a time cap; the run's notes say which;
  *   5. the memory the tuned model needs when deployed (a separate process, deploy_memory.h), fidelity against
  *      fp32 unless step 3 did it, then the run is stored (et_db_begin_run before measuring, et_db_finish_run
  *      after), and the worker sleeps until the next request.
@@ -62,7 +63,8 @@ typedef struct et_worker_options {
     double min_seconds;    /* timed seconds before the median may count as settled (default 1) */
     double max_seconds;    /* stop there even if it has not settled (default 6) */
     int min_iters;         /* timed iterations before it may settle (default 10) */
-    double settle_rel;     /* settled: the median moved less than this fraction over the last chunk (default 0.01) */
+    double settle_rel;     /* settled: the 95 % interval of the median is within +- this fraction of it (default 0.02;
+                              et_ab_median_interval, as `bench --until-stable`) */
     bool profilers;        /* counters, power, memory, thermal (default true) */
     bool fidelity;         /* default true */
     double fidelity_first_s; /* fidelity before timing when a pass is expected to take at most this (default 1);

@@ -48,6 +48,8 @@ static bool take_first(et_result *acc, const et_result *c) {
     acc->engine = copy.engine;
     acc->prepare_ms = copy.prepare_ms;
     free(copy.fidelity.outputs);
+    free(copy.fidelity.top1);
+    free(copy.fidelity.correct);
     return true;
 }
 

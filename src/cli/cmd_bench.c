@@ -25,7 +25,8 @@ static void on_signal(int sig) {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
+            "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--until-stable]\n"
+            "                      [--stable-within PCT] [--json] [--no-save]\n"
             "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
             "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--progress]\n"
             "                      [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
@@ -36,6 +37,10 @@ static void usage(FILE *out) {
             "  --iters N          timed iterations (default 50)\n"
             "  --warmup N         untimed iterations first (default 5)\n"
             "  --seconds S        time for at least S seconds (and at least --iters iterations)\n"
+            "  --until-stable     time (at least --iters) until the 95 %% interval of the median is within\n"
+            "                     --stable-within of it, or until --seconds (the cap; default 30) pass; the run's\n"
+            "                     notes say which stop it met and the width reached\n"
+            "  --stable-within PCT  the interval's half-width for --until-stable, %% of the median (default 1)\n"
             "  --json             print one JSON object instead of text\n"
             "  --no-save          do not store the run\n"
             "  --label TEXT       a label stored with the run\n"
@@ -50,6 +55,27 @@ static void usage(FILE *out) {
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
+}
+
+/* --until-stable and --stable-within PCT (which implies it): 1 when one was read, -1 on a bad value, else 0. */
+static int stability_flag(et_args *a, bool *until_stable, double *pct) {
+    const char *v;
+    if (et_args_flag(a, "--until-stable"))
+        return *until_stable = true, 1;
+    if (!et_args_value(a, "--stable-within", &v))
+        return 0;
+    *until_stable = true;
+    return et_cli_parse_double("bench", "--stable-within", v, 0.01, 50, pct) ? 1 : -1;
+}
+
+/* Sets cfg up for --until-stable at +-pct %: the time cap is --seconds, else 30 s. 2 (said) with --overhead. */
+static int apply_stability(et_bench_config *cfg, double pct) {
+    if (cfg->overhead_rounds > 0)
+        return et_cli_usage_error("bench", "--until-stable and --overhead do not go together: measure them apart");
+    cfg->stable_rel = pct / 100.0;
+    if (!(cfg->seconds > 0))
+        cfg->seconds = 30;
+    return 0;
 }
 
 /* A progress line on a terminal, rewritten in place and erased at the end. */
@@ -110,72 +136,99 @@ static void print_run(et_db *db, int64_t run_id, const et_result *r, bool json) 
         printf("saved as run %lld in %s\n", (long long)run_id, et_db_path(db));
 }
 
-int et_cmd_bench(et_cli *cli, int argc, char **argv) {
-    if (et_cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return 0;
-    }
+/* What the command line asks of bench. */
+typedef struct bench_args {
+    et_tensor_args targs;
+    et_knobs knobs;
+    et_bench_config cfg;
+    const char *model, *label;
+    et_data_args data;
+    bool json, save, layers, baseline, show_progress, until_stable;
+    double stable_pct;
+} bench_args;
+
+/* Reads the flags into *b. Returns -1 to go on, or the exit code to return now (2 after a bad flag, which it
+ * has reported; `--events list`'s own code after printing the list). */
+static int parse_args(int argc, char **argv, bench_args *b) {
     et_args a = et_args_start("bench", argc, argv);
-    et_tensor_args targs = {0};
-    et_knobs knobs = et_knobs_default();
-    et_bench_config cfg = et_bench_config_default();
-    const char *model = NULL, *label = NULL, *v;
-    et_data_args data = {0};
-    bool json = false, save = true, layers = false, baseline = false, show_progress = false;
+    const char *v;
     long l;
     double d;
     while (et_args_more(&a)) {
         int r;
-        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
-            (r = et_args_data_flag(&a, &data)) != 0) {
+        if ((r = et_args_tensor_flag(&a, &b->targs)) != 0 || (r = et_args_knob_flag(&a, &b->knobs)) != 0 ||
+            (r = et_args_data_flag(&a, &b->data)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--iters", &v)) {
             if (!et_cli_parse_long("bench", "--iters", v, 1, 100000, &l))
                 return 2;
-            cfg.iters = (int)l;
+            b->cfg.iters = (int)l;
         } else if (et_args_value(&a, "--warmup", &v)) {
             if (!et_cli_parse_long("bench", "--warmup", v, 0, 100000, &l))
                 return 2;
-            cfg.warmup = (int)l;
+            b->cfg.warmup = (int)l;
         } else if (et_args_value(&a, "--seconds", &v)) {
             if (!et_cli_parse_double("bench", "--seconds", v, 0.001, 86400, &d))
                 return 2;
-            cfg.seconds = d;
-            cfg.iters = 1;
+            b->cfg.seconds = d;
+            b->cfg.iters = 1;
+        } else if ((r = stability_flag(&a, &b->until_stable, &b->stable_pct)) != 0) {
+            if (r < 0)
+                return 2;
         } else if (et_args_flag(&a, "--json")) {
-            json = true;
+            b->json = true;
         } else if (et_args_flag(&a, "--no-save")) {
-            save = false;
-        } else if (et_args_value(&a, "--label", &label)) {
+            b->save = false;
+        } else if (et_args_value(&a, "--label", &b->label)) {
         } else if (et_args_flag(&a, "--baseline")) {
-            baseline = true;
+            b->baseline = true;
         } else if (et_args_flag(&a, "--layers")) {
-            layers = true;
+            b->layers = true;
         } else if (et_args_value(&a, "--events", &v)) {
             if (strcmp(v, "list") == 0) {
                 et_err err = {0};
                 return et_counters_list_events(stdout, &err) == ET_OK ? 0 : et_cli_report(&err);
             }
-            cfg.prof.events = v;
+            b->cfg.prof.events = v;
         } else if (et_args_flag(&a, "--no-profilers")) {
-            cfg.profilers = false;
+            b->cfg.profilers = false;
         } else if (et_args_value(&a, "--overhead", &v)) {
             if (!et_cli_parse_long("bench", "--overhead", v, 1, 1000, &l))
                 return 2;
-            cfg.overhead_rounds = (int)l;
+            b->cfg.overhead_rounds = (int)l;
         } else if (et_args_flag(&a, "--no-fidelity")) {
-            cfg.fidelity = false;
+            b->cfg.fidelity = false;
         } else if (et_args_flag(&a, "--progress")) {
-            show_progress = true;
-        } else if (!et_args_positional(&a, &model)) {
+            b->show_progress = true;
+        } else if (!et_args_positional(&a, &b->model)) {
             break;
         }
     }
     if (a.failed)
         return 2;
-    if (!model)
+    if (!b->model)
         return et_cli_usage_error("bench", "give the model file");
+    if (b->until_stable && apply_stability(&b->cfg, b->stable_pct) != 0)
+        return 2;
+    return -1;
+}
+
+int et_cmd_bench(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    bench_args b = {.knobs = et_knobs_default(), .cfg = et_bench_config_default(), .save = true, .stable_pct = 1.0};
+    int prc = parse_args(argc, argv, &b);
+    if (prc >= 0)
+        return prc;
+    et_tensor_args targs = b.targs;
+    et_knobs knobs = b.knobs;
+    et_bench_config cfg = b.cfg;
+    const char *model = b.model, *label = b.label;
+    et_data_args data = b.data;
+    bool json = b.json, save = b.save, layers = b.layers, baseline = b.baseline, show_progress = b.show_progress;
     et_err err = {0};
     if (et_knobs_validate(&knobs, &err) != ET_OK)
         return et_cli_report(&err);

@@ -19,6 +19,8 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
+#include "db/report_svg.h"
+#include "db/significance.h"
 #include "record/metrics.h"
 #include "tune/sweep.h"
 
@@ -31,15 +33,18 @@ static void on_signal(int sig) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
-            "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N] [--format FMT]\n"
-            "                      [-o FILE] [--no-save] [--label TEXT] [--eval PATH] [--labels FILE]\n"
-            "                      [--eval-limit N] [--calib PATH] [--profilers] [--progress]\n\n"
+            "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N]\n"
+            "                      [--min-effect PCT] [--format FMT] [-o FILE] [--no-save] [--label TEXT]\n"
+            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--profilers]\n"
+            "                      [--progress]\n\n"
             "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
             "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
             "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
             "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
             "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
-            "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n\n"
+            "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
+            "Speed-up and accuracy say whether they differ from fp32 beyond noise: \"1.21x faster, p <0.001\",\n"
+            "\"= same, p 0.41\" (tests as in 'edgetune compare --help'); csv and json carry p, interval and verdict.\n\n"
             "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
             "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
             "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
@@ -48,7 +53,9 @@ static void usage(FILE *out) {
             "  --iters N            timed iterations per point and round (default 30)\n"
             "  --warmup N           untimed iterations first (default 3)\n"
             "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
-            "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
+            "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
+            "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
+            "                       for compare); --json is --format json\n"
             "  -o FILE              write the table to FILE (replaced atomically)\n"
             "  --no-save            do not store the runs\n"
             "  --label TEXT         label of the stored runs (default 'sweep')\n"
@@ -109,8 +116,53 @@ static const et_table_col COLS[] = {
     {.key = "pareto_size", .header = "pareto size", .kind = ET_COL_BOOL},
     {.key = "run_id", .header = "run", .kind = ET_COL_INT, .machine_only = true},
     {.key = "notes", .header = "notes", .kind = ET_COL_TEXT, .machine_only = true},
+    /* significance against the fp32 row (src/stats/ab.h), machine formats; humans read it in the cells */
+    {.key = "speedup_p", .header = "speed-up p", .kind = ET_COL_REAL, .decimals = 4, .machine_only = true},
+    {.key = "speedup_ci_low", .header = "speed-up 95% low", .unit = "x", .kind = ET_COL_REAL, .decimals = 4,
+     .machine_only = true},
+    {.key = "speedup_ci_high", .header = "speed-up 95% high", .unit = "x", .kind = ET_COL_REAL, .decimals = 4,
+     .machine_only = true},
+    {.key = "speedup_verdict", .header = "speed-up verdict", .kind = ET_COL_TEXT, .machine_only = true},
+    {.key = "accuracy_delta_pp", .header = "accuracy delta", .unit = "pp", .kind = ET_COL_DELTA, .decimals = 2,
+     .machine_only = true},
+    {.key = "accuracy_delta_pp_p", .header = "accuracy delta p", .kind = ET_COL_REAL, .decimals = 4,
+     .machine_only = true},
+    {.key = "accuracy_delta_pp_verdict", .header = "accuracy delta verdict", .kind = ET_COL_TEXT,
+     .machine_only = true},
 };
-enum { C_CONFIG, C_EXEC, C_DEPLOYED, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES };
+enum { C_CONFIG, C_EXEC, C_DEPLOYED, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES,
+       C_SPEEDUP_P, C_SPEEDUP_LO, C_SPEEDUP_HI, C_SPEEDUP_VERDICT, C_ACC_DELTA, C_ACC_P, C_ACC_VERDICT };
+
+/* Row i's speed-up and accuracy against the fp32 row, with their tests (db/significance.c): the verdict in the
+ * human cells ("1.21x faster, p <0.001", "= same, p 0.41"), p, interval and verdict in machine columns. */
+static void fill_significance(et_table *t, int row, const et_result *base, const et_result *r, double speedup,
+                              const et_ab_options *o) {
+    et_ab ab;
+    char said[160];
+    et_db_significance(base, r, ET_METRIC_P50, o, &ab);
+    et_table_set_text(t, row, C_SPEEDUP_VERDICT, et_ab_verdict_name(ab.verdict));
+    if (ab.verdict != ET_AB_NA && !isnan(speedup)) {
+        et_ab shown = ab;
+        shown.estimate = speedup; /* the column's p50 ratio; the verdict is the test's */
+        et_ab_say(&shown, o, false, "faster", "slower", said, sizeof said);
+        et_table_set_num_said(t, row, C_SPEEDUP, speedup, said);
+        et_table_set_num(t, row, C_SPEEDUP_P, ab.p);
+        et_table_set_num(t, row, C_SPEEDUP_LO, ab.ci_lo);
+        et_table_set_num(t, row, C_SPEEDUP_HI, ab.ci_hi);
+    }
+    if (!(r->fidelity.accuracy >= 0) || !(base->fidelity.accuracy >= 0))
+        return;
+    double acc = 100.0 * r->fidelity.accuracy;
+    et_table_set_num(t, row, C_ACC_DELTA, acc - 100.0 * base->fidelity.accuracy);
+    et_db_significance(base, r, ET_METRIC_ACCURACY, o, &ab);
+    et_table_set_text(t, row, C_ACC_VERDICT, et_ab_verdict_name(ab.verdict));
+    if (ab.verdict == ET_AB_NA)
+        return;
+    char cell[200];
+    snprintf(cell, sizeof cell, "%.2f (%s)", acc, et_ab_say(&ab, o, true, NULL, NULL, said, sizeof said));
+    et_table_set_num_said(t, row, C_ACC, acc, cell);
+    et_table_set_num(t, row, C_ACC_P, ab.p);
+}
 
 /* The quality a row is judged by: accuracy with labels, else top-1 agreement, else cosine (first output). */
 static double quality(const et_result *r, bool *is_acc) {
@@ -125,7 +177,7 @@ static double quality(const et_result *r, bool *is_acc) {
     return o->top1_agreement >= 0 ? o->top1_agreement : o->cosine;
 }
 
-static et_table *build_table(const char *model, point *pts, int n, const int64_t *ids) {
+static et_table *build_table(const char *model, point *pts, int n, const int64_t *ids, const et_ab_options *ab) {
     char title[512];
     snprintf(title, sizeof title, "sweep of %s", model);
     et_table *t = et_table_new(title);
@@ -176,6 +228,9 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
         et_table_set_num(t, row, C_PARETO, po[i]);
         et_table_set_num(t, row, C_PARETO_SIZE, ps[i]);
         et_table_set_num(t, row, C_RUN, ids && ids[i] > 0 ? (double)ids[i] : NAN);
+        if (i > 0 && pts[0].measured)
+            fill_significance(t, row, &pts[0].r, r, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN,
+                              ab);
         et_table_set_text(t, row, C_NOTES, r->engine.notes);
         if (r->engine.notes[0] && i > 0)
             et_table_add_note(t, "%s: %s", name, r->engine.notes);
@@ -183,6 +238,11 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
     et_table_add_note(t, "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
                       "or smaller (pareto size) and at least as good in %s",
                       acc_metric ? "accuracy" : "top-1 agreement with fp32");
+    et_table_add_note(t, "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
+                         "consecutive iterations, accuracy by McNemar's test on per-input correctness; \"= same\": not "
+                         "significant at p < %.2f; a significant speed-up under %.1f %% (--min-effect) is shown with ~; "
+                         "with --rounds the fastest round's samples are tested (man edgetune, compare)",
+                      ab->alpha, ab->min_effect * 100.0);
     et_table_add_note(t, "deployed mem: peak resident memory of a separate process holding only the tuned plan "
                          "(packed weights, arena, scratch, threads, runtime code); size: the weights as stored");
     if (pts[0].measured && pts[0].r.fidelity.status == ET_AVAIL_OK)
@@ -312,10 +372,29 @@ static void measure_grid(et_session *s, point *pts, int n, const sweep_plan *pla
         }
 }
 
+/* The report's pictures of the measured points (db/report_svg.h), for `--format html`; the fp32 point is the
+ * baseline. */
+static void attach_figures(et_table *t, const point *pts, int n) {
+    et_report_run *runs = calloc((size_t)(n ? n : 1), sizeof *runs);
+    char (*names)[96] = calloc((size_t)(n ? n : 1), sizeof *names);
+    int k = 0;
+    for (int i = 0; runs && names && i < n; i++) {
+        if (!pts[i].measured)
+            continue;
+        point_name(&pts[i].k, names[k], sizeof names[k]);
+        runs[k] = (et_report_run){.r = &pts[i].r, .name = names[k], .is_baseline = i == 0};
+        k++;
+    }
+    char *html = runs && names ? et_report_svg_figures(runs, k) : NULL;
+    if (html)
+        et_table_set_html_figures(t, html);
+    free(html), free(runs), free(names);
+}
+
 /* Saves the measured points as runs (db may be NULL: --no-save; ids[i] gets each id) and writes the table to out
  * in fmt. Returns the exit code: 1 when a point failed, that of a failed save or write. */
 static int save_and_print(et_db *db, const char *model, point *pts, int n, int64_t *ids, const char *label,
-                          et_table_format fmt, const char *out) {
+                          et_table_format fmt, const char *out, const et_ab_options *ab) {
     for (int i = 0; db && i < n; i++) {
         if (!pts[i].measured)
             continue;
@@ -324,7 +403,9 @@ static int save_and_print(et_db *db, const char *model, point *pts, int n, int64
         if (et_db_save_run(db, &pts[i].r, &ids[i], &err) != ET_OK)
             return et_cli_report(&err);
     }
-    et_table *t = build_table(model, pts, n, db ? ids : NULL);
+    et_table *t = build_table(model, pts, n, db ? ids : NULL, ab);
+    if (fmt == ET_TABLE_HTML)
+        attach_figures(t, pts, n);
     int64_t lo = 0, hi = 0;
     for (int i = 0; db && i < n; i++)
         if (ids[i] > 0) {
@@ -354,6 +435,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     et_table_format fmt = ET_TABLE_TEXT;
     bool save = true, profilers = false, show_progress = false;
     long iters = 30, warmup = 3, rounds = 1;
+    et_ab_options ab = et_ab_defaults();
     while (et_args_more(&a)) {
         int r;
         if (et_args_value(&a, "--bits", &l_bits) || et_args_value(&a, "--act-bits", &l_act) ||
@@ -372,6 +454,11 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         } else if (et_args_value(&a, "--rounds", &v)) {
             if (!et_cli_parse_long("sweep", "--rounds", v, 1, 100, &rounds))
                 return 2;
+        } else if (et_args_value(&a, "--min-effect", &v)) {
+            double pct = 0;
+            if (!et_cli_parse_double("sweep", "--min-effect", v, 0, 100, &pct))
+                return 2;
+            ab.min_effect = pct / 100.0;
         } else if (et_args_value(&a, "--format", &v)) {
             if (et_cli_table_format("sweep", v, &fmt) != 0)
                 return 2;
@@ -436,7 +523,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         rc = 1;
         goto done;
     }
-    rc = save_and_print(db, et_session_model(s)->name, pts, n, ids, label, fmt, out);
+    rc = save_and_print(db, et_session_model(s)->name, pts, n, ids, label, fmt, out, &ab);
 done:
     for (int i = 0; i < n; i++)
         et_result_free(&pts[i].r);

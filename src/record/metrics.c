@@ -9,7 +9,7 @@
 // clang-format off
 const et_metric et_metrics[ET_METRIC_COUNT] = {
     [ET_METRIC_P50] = {"p50", "p50", "latency_p50_ms", "ms", 1, 2, ET_UNIT_MS, ET_METRIC_LOWER_IS_BETTER,
-                       ET_CHANGE_RATIO, "faster", "slower", "speedup", "speed-up", true},
+                       ET_CHANGE_RATIO, "faster", "slower", "speedup", "speed-up", true, ET_TEST_LATENCY_SAMPLES},
     [ET_METRIC_P90] = {"p90", "p90", "latency_p90_ms", "ms", 1, 2, ET_UNIT_MS, ET_METRIC_LOWER_IS_BETTER,
                        ET_CHANGE_RATIO, "faster", "slower", NULL, NULL, false},
     [ET_METRIC_P99] = {"p99", "p99", "latency_p99_ms", "ms", 1, 2, ET_UNIT_MS, ET_METRIC_LOWER_IS_BETTER,
@@ -39,7 +39,7 @@ const et_metric et_metrics[ET_METRIC_COUNT] = {
                         ET_METRIC_HIGHER_IS_BETTER, ET_CHANGE_POINTS, NULL, NULL, NULL, NULL, false},
     [ET_METRIC_ACCURACY] = {"accuracy", "accuracy", "accuracy_pct", "%", 100, 2, ET_UNIT_FRACTION,
                             ET_METRIC_HIGHER_IS_BETTER, ET_CHANGE_POINTS, NULL, NULL, "accuracy_delta_pp",
-                            "accuracy delta", true},
+                            "accuracy delta", true, ET_TEST_PAIRED_CORRECTNESS},
 };
 // clang-format on
 

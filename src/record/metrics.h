@@ -55,6 +55,10 @@ typedef enum { ET_METRIC_LOWER_IS_BETTER, ET_METRIC_HIGHER_IS_BETTER, ET_METRIC_
 /* How a change against the baseline is said: as a ratio ("2.10x faster") or in percentage points ("-1.6 pp"). */
 typedef enum { ET_CHANGE_RATIO, ET_CHANGE_POINTS } et_metric_change;
 
+/* Which raw data say whether a change against the baseline is real (the test itself is src/stats/ab.h; it is run
+ * by db/significance.c): none, the per-iteration latency samples, or the per-input correctness. */
+typedef enum { ET_TEST_NONE, ET_TEST_LATENCY_SAMPLES, ET_TEST_PAIRED_CORRECTNESS } et_metric_test;
+
 typedef struct et_metric {
     const char *name;     /* the workbench's row (at most 10 characters for a headline metric): "deployed" */
     const char *header;   /* compare's column: "deployed mem" */
@@ -70,6 +74,7 @@ typedef struct et_metric {
      * percentage points (et_metric_points), after this metric's own column */
     const char *vs_key, *vs_header;
     bool headline;
+    et_metric_test test; /* how the comparison against the baseline is tested (ET_TEST_NONE: it is not) */
 } et_metric;
 
 /* The table, in display order (compare's columns and the workbench's rows follow it). */

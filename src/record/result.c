@@ -48,16 +48,25 @@ void et_result_init(et_result *r) {
     snprintf(r->engine.exec, sizeof r->engine.exec, "native");
 }
 
+void et_fidelity_info_free(et_fidelity_info *f) {
+    free(f->outputs), free(f->top1), free(f->correct);
+    f->outputs = NULL, f->n_outputs = 0;
+    f->top1 = NULL, f->correct = NULL, f->n_per_input = 0;
+}
+
 void et_result_free(et_result *r) {
     free(r->samples_ms);
     free(r->counters);
     free(r->power.samples);
     free(r->fidelity.outputs);
+    free(r->fidelity.top1);
+    free(r->fidelity.correct);
     free(r->layers);
     r->samples_ms = NULL, r->n_samples = 0;
     r->counters = NULL, r->n_counters = 0;
     r->power.samples = NULL, r->power.n_samples = 0;
     r->fidelity.outputs = NULL, r->fidelity.n_outputs = 0;
+    r->fidelity.top1 = NULL, r->fidelity.correct = NULL, r->fidelity.n_per_input = 0;
     r->layers = NULL, r->n_layers = 0;
 }
 
@@ -81,6 +90,10 @@ bool et_result_copy(et_result *dst, const et_result *src) {
                    sizeof(et_power_sample)) && ok;
     ok = dup_array((void **)&dst->fidelity.outputs, src->fidelity.outputs, (size_t)src->fidelity.n_outputs,
                    sizeof(et_output_fidelity)) && ok;
+    ok = dup_array((void **)&dst->fidelity.top1, src->fidelity.top1, (size_t)src->fidelity.n_per_input,
+                   sizeof(int32_t)) && ok;
+    ok = dup_array((void **)&dst->fidelity.correct, src->fidelity.correct, (size_t)src->fidelity.n_per_input,
+                   sizeof(uint8_t)) && ok;
     ok = dup_array((void **)&dst->layers, src->layers, (size_t)src->n_layers, sizeof(et_layer_profile)) && ok;
     if (!ok) {
         et_result_free(dst);

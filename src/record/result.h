@@ -148,6 +148,13 @@ typedef struct et_fidelity_info {
     double baseline_accuracy;      /* the fp32 model on the same labels, else < 0 */
     int n_outputs;
     et_output_fidelity *outputs;   /* owned */
+    /* per evaluation input, in the set's order (what McNemar's test pairs between two runs): n_per_input is
+       n_inputs when stored, else 0 (runs stored before, or a pass that did not finish) */
+    int n_per_input;
+    int32_t *top1;                 /* owned: arg-max of output 0 for each input */
+    uint8_t *correct;              /* owned: 1 when top1 equals the input's label; NULL without labels */
+    char eval_hash[17];            /* FNV-1a 64 (hex) of every evaluation input's bytes and its label: runs with
+                                      the same hash and count ran on the same inputs; "" when unknown */
 } et_fidelity_info;
 
 typedef struct et_layer_profile {
@@ -205,6 +212,9 @@ typedef struct et_result {
 void et_result_init(et_result *r);
 /* Frees the owned arrays; r is left initialised and empty. */
 void et_result_free(et_result *r);
+/* Frees a fidelity section's owned arrays (outputs, top1, correct) and zeroes their counts; et_result_free does
+ * this for a whole result. */
+void et_fidelity_info_free(et_fidelity_info *f);
 /* Deep copy; returns false on allocation failure (dst is then empty). */
 bool et_result_copy(et_result *dst, const et_result *src);
 

@@ -297,6 +297,7 @@ static void test_screens(void) {
     scene("demo_checking", 80, 24, false, demo_checking);
     scene("workbench_ascii", 80, 24, true, NULL);
     scene("history_ascii", 80, 24, true, to_history);
+    scene("compare_ascii", 80, 24, true, to_compare);
     scene("too_small", 60, 20, false, NULL);
 }
 

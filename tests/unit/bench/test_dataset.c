@@ -153,7 +153,7 @@ static measured measure(const char *model, const char *eval, const char *labels,
         m.cosine = fi.outputs[0].cosine;
         m.top1 = fi.outputs[0].top1_agreement;
     }
-    free(fi.outputs);
+    et_fidelity_info_free(&fi);
     et_session_free(s);
     return m;
 }

@@ -269,6 +269,9 @@ static void drop_v3(sqlite3 *s) {
         ET_CHECK_INT(sqlite3_exec(s, q[i], NULL, NULL, NULL), SQLITE_OK);
 }
 
+/* Back from version 4: the per-input results table dropped. */
+static void drop_v4(sqlite3 *s) { ET_CHECK_INT(sqlite3_exec(s, "DROP TABLE run_inputs", NULL, NULL, NULL), SQLITE_OK); }
+
 /* A version-2 database (before recovery) opened by this build: migrated in place, its runs intact, recover
  * 'none' and calib_method 'minmax' (what they ran), no reconstruction errors on their layers. */
 static void test_upgrade_from_v2_keeps_runs(void) {
@@ -286,11 +289,12 @@ static void test_upgrade_from_v2_keeps_runs(void) {
     et_db_close(db);
     sqlite3 *s = NULL;
     ET_REQUIRE(sqlite3_open(path, &s) == SQLITE_OK);
+    drop_v4(s);
     drop_v3(s);
     ET_CHECK_INT(sqlite3_exec(s, "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
     ET_REQUIRE(et_db_open(path, ET_DB_READ, &db, &e) == ET_OK);
-    ET_CHECK_INT(pragma_int(db->sql, "PRAGMA user_version"), 3);
+    ET_CHECK_INT(pragma_int(db->sql, "PRAGMA user_version"), et_db_schema_version());
     et_result back;
     et_result_init(&back);
     ET_REQUIRE(et_db_load_run(db, id, ET_DB_LOAD_ALL, &back, &e) == ET_OK);
@@ -328,6 +332,7 @@ static void test_upgrade_from_v1_keeps_runs(void) {
         snprintf(q, sizeof q, "ALTER TABLE run_stats DROP COLUMN %s", cols[i]);
         ET_CHECK_INT(sqlite3_exec(s, q, NULL, NULL, NULL), SQLITE_OK);
     }
+    drop_v4(s);
     drop_v3(s);
     ET_CHECK_INT(sqlite3_exec(s, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);

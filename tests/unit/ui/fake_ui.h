@@ -215,16 +215,26 @@ static et_status fake_compare(void *ctx, const int64_t *ids, int n, et_table **o
                           .better = ET_BETTER_HIGHER, .up_word = "faster", .down_word = "slower"};
     et_table_col delta = {.key = "accuracy_delta_pp", .header = "accuracy", .unit = "pp", .kind = ET_COL_DELTA,
                           .decimals = 1, .better = ET_BETTER_HIGHER};
+    /* for the scatter plot under the table: the baseline flag, p50 and accuracy */
+    et_table_col base = {.key = "baseline", .header = "base", .kind = ET_COL_BOOL};
+    et_table_col p50 = {.key = "latency_p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 2};
+    et_table_col acc = {.key = "accuracy_pct", .header = "accuracy", .unit = "%", .kind = ET_COL_REAL, .decimals = 2};
     et_table_add_col(t, &run);
     et_table_add_col(t, &cfg);
     et_table_add_col(t, &speed);
     et_table_add_col(t, &delta);
+    et_table_add_col(t, &base);
+    et_table_add_col(t, &p50);
+    et_table_add_col(t, &acc);
     for (int i = 0; i < n; i++) {
         int r = et_table_add_row(t);
         et_table_set_num(t, r, 0, (double)ids[i]);
         et_table_set_text(t, r, 1, i == 0 ? "fp32, 4 thr" : "w8a8 prune 30%, 4 thr");
         et_table_set_num(t, r, 2, i == 0 ? 1.0 : 2.39 - 0.7 * i);
         et_table_set_num(t, r, 3, i == 0 ? NAN : -1.6 + 2.0 * (i - 1));
+        et_table_set_num(t, r, 4, i == 0);
+        et_table_set_num(t, r, 5, i == 0 ? 9.87 : 9.87 / (2.39 - 0.7 * i));
+        et_table_set_num(t, r, 6, i == 0 ? 71.9 : 71.9 - 1.6 + 2.0 * (i - 1));
     }
     et_table_add_note(t, "speed-up = baseline p50 / run p50");
     *out = t;

@@ -90,7 +90,8 @@ static void check_agree(const et_result *base, const et_result *cur) {
             bool up = vs >= 1;
             double shown = up ? vs : 1 / vs;
             snprintf(x, sizeof x, shown < 10 ? "%.2fx %s" : "%.1fx %s", shown, up ? d->up_word : d->down_word);
-            ET_CHECK_MSG(strcmp(full[m].change, x) == 0 || strcmp(full[m].change, "same") == 0,
+            ET_CHECK_MSG(strcmp(full[m].change, x) == 0 || strcmp(full[m].change, "same") == 0 ||
+                             strcmp(full[m].change, "= same") == 0,
                          "%s: compare %g, panel '%s'", d->vs_key, vs, full[m].change);
         }
     }

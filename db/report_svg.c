@@ -1,0 +1,287 @@
+/* report_svg.c: the pictures of an HTML report (see report_svg.h). Each figure is an <svg> with a viewBox, so it
+ * scales with the page, and a <figcaption> that says what is drawn and in which unit. Colours come from one small
+ * palette; the baseline is orange and labelled, so the pictures also read in greyscale. */
+#include "db/report_svg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/metrics.h"
+
+enum { W = 760, LEFT = 190, RIGHT = 30, ROW_H = 22 };
+static const char COL_RUN[] = "#3b6ea8", COL_BASE[] = "#e07b00", COL_FRONT[] = "#2a9d4b", COL_AXIS[] = "#444";
+
+static void text_esc(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '"')
+            fputs("&quot;", f);
+        else if ((unsigned char)*s >= 0x20)
+            fputc(*s, f);
+    }
+}
+
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static double quantile(const double *sorted, int n, double q) {
+    double pos = q * (n - 1);
+    int i = (int)floor(pos);
+    return i >= n - 1 ? sorted[n - 1] : sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]);
+}
+
+/* p5, p25, p50, p75, p95 of a run's latency: from its samples, else from the stored statistics (min for p5 and
+ * p25, p90 for p75, p99 for p95: a wider box, said in the caption). false when it has none. */
+static bool five_numbers(const et_result *r, double q[5], bool *from_samples) {
+    *from_samples = false;
+    if (r->n_samples > 1 && r->samples_ms) {
+        double *s = malloc((size_t)r->n_samples * sizeof *s);
+        if (s) {
+            memcpy(s, r->samples_ms, (size_t)r->n_samples * sizeof *s);
+            qsort(s, (size_t)r->n_samples, sizeof *s, cmp_double);
+            const double at[5] = {0.05, 0.25, 0.5, 0.75, 0.95};
+            for (int i = 0; i < 5; i++)
+                q[i] = quantile(s, r->n_samples, at[i]);
+            free(s);
+            *from_samples = true;
+            return true;
+        }
+    }
+    if (!(r->latency.p50_ms > 0))
+        return false;
+    const et_latency_stats *l = &r->latency;
+    q[0] = l->min_ms, q[1] = l->min_ms, q[2] = l->p50_ms, q[3] = l->p90_ms, q[4] = l->p99_ms;
+    return true;
+}
+
+static double x_of(double v, double lo, double hi) { return LEFT + (v - lo) / (hi - lo) * (W - LEFT - RIGHT); }
+
+static void axis(FILE *f, int y, double lo, double hi, const char *unit) {
+    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", LEFT, y, W - RIGHT, y, COL_AXIS);
+    for (int k = 0; k <= 4; k++) {
+        double v = lo + (hi - lo) * k / 4.0, x = x_of(v, lo, hi);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>", x, y, x, y + 4, COL_AXIS);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.3g</text>\n", x, y + 16, v);
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s</text>\n", W - RIGHT, y + 30, unit);
+}
+
+static void row_label(FILE *f, int y, const et_report_run *run) {
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\"%s>", LEFT - 8, y + 4,
+            run->is_baseline ? " font-weight=\"bold\"" : "");
+    text_esc(f, run->name);
+    if (run->is_baseline)
+        fputs(" (baseline)", f);
+    fputs("</text>\n", f);
+}
+
+static void open_figure(FILE *f, const char *id, int h) {
+    fprintf(f,
+            "<figure id=\"%s\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+            "height=\"%d\" role=\"img\">\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+            id, W, h, W, h, W, h);
+}
+
+static void close_figure(FILE *f, const char *caption) {
+    fputs("</svg>\n<figcaption>", f);
+    text_esc(f, caption);
+    fputs("</figcaption>\n</figure>\n", f);
+}
+
+static void latency_boxes(FILE *f, const et_report_run *runs, int n) {
+    double(*q)[5] = calloc((size_t)(n ? n : 1), sizeof *q);
+    bool *ok = calloc((size_t)(n ? n : 1), sizeof *ok), all_samples = true;
+    if (!q || !ok) {
+        free(q), free(ok);
+        return;
+    }
+    double lo = INFINITY, hi = 0;
+    for (int i = 0; i < n; i++) {
+        bool s = false;
+        ok[i] = five_numbers(runs[i].r, q[i], &s);
+        all_samples &= s || !ok[i];
+        if (ok[i])
+            lo = fmin(lo, q[i][0]), hi = fmax(hi, q[i][4]);
+    }
+    if (!(hi > lo))
+        lo = 0, hi = hi > 0 ? hi * 1.1 : 1;
+    lo = fmax(0, lo - (hi - lo) * 0.05), hi += (hi - lo) * 0.05;
+    int h = 30 + n * ROW_H + 40;
+    open_figure(f, "latency", h);
+    for (int i = 0; i < n; i++) {
+        int y = 20 + i * ROW_H + ROW_H / 2;
+        row_label(f, y, &runs[i]);
+        if (!ok[i]) {
+            fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">n/a</text>\n", LEFT + 4, y + 4);
+            continue;
+        }
+        const char *c = runs[i].is_baseline ? COL_BASE : COL_RUN;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>", x_of(q[i][0], lo, hi), y,
+                x_of(q[i][4], lo, hi), y, c);
+        fprintf(f,
+                "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.35\" "
+                "stroke=\"%s\"/>",
+                x_of(q[i][1], lo, hi), y - 7, fmax(1, x_of(q[i][3], lo, hi) - x_of(q[i][1], lo, hi)), 14, c, c);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n",
+                x_of(q[i][2], lo, hi), y - 8, x_of(q[i][2], lo, hi), y + 8, c);
+    }
+    axis(f, 24 + n * ROW_H, lo, hi, "latency (ms)");
+    close_figure(f, all_samples ? "Latency per inference (ms): whiskers p5-p95, box p25-p75, thick line the median, "
+                                  "from every timed iteration."
+                                : "Latency per inference (ms): whiskers p5-p95, box p25-p75, thick line the median; "
+                                  "runs without stored samples: min to p99 from their statistics.");
+    free(q), free(ok);
+}
+
+/* Quality of a run for the scatter: accuracy when use_acc, else top-1 agreement with fp32; NaN when missing. */
+static double quality_of(const et_result *r, bool use_acc) {
+    return et_metric_value(r, use_acc ? ET_METRIC_ACCURACY : ET_METRIC_TOP1);
+}
+
+static void scatter(FILE *f, const et_report_run *runs, int n) {
+    bool use_acc = n > 0;
+    for (int i = 0; i < n; i++)
+        use_acc &= !isnan(et_metric_value(runs[i].r, ET_METRIC_ACCURACY));
+    double xlo = INFINITY, xhi = 0, ylo = INFINITY, yhi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        double x = et_metric_value(runs[i].r, ET_METRIC_P50), y = quality_of(runs[i].r, use_acc) * 100.0;
+        if (isnan(x) || isnan(y))
+            continue;
+        xlo = fmin(xlo, x), xhi = fmax(xhi, x), ylo = fmin(ylo, y), yhi = fmax(yhi, y);
+    }
+    if (!(xhi >= xlo))
+        xlo = 0, xhi = 1, ylo = 0, yhi = 100;
+    double xpad = fmax((xhi - xlo) * 0.12, xhi * 0.02 + 1e-9), ypad = fmax((yhi - ylo) * 0.1, 0.5);
+    xlo = fmax(0, xlo - xpad), xhi += 2.5 * xpad, ylo -= ypad, yhi = fmin(100.0 + ypad, yhi + ypad);
+    const int top = 20, plot_h = 260, h = top + plot_h + 50;
+    open_figure(f, "scatter", h);
+    /* y axis */
+    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", LEFT, top, LEFT, top + plot_h,
+            COL_AXIS);
+    for (int k = 0; k <= 4; k++) {
+        double v = ylo + (yhi - ylo) * k / 4.0, y = top + plot_h - (v - ylo) / (yhi - ylo) * plot_h;
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>\n", LEFT - 6, y + 4, v);
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s (%%)</text>\n", LEFT - 6, top - 6,
+            use_acc ? "accuracy" : "top-1 agreement");
+    axis(f, top + plot_h, xlo, xhi, "p50 latency (ms)");
+    /* the Pareto front: runs no other run beats on both (faster and at least as good, or as fast and better) */
+    int *front = calloc((size_t)(n ? n : 1), sizeof *front), nf = 0;
+    for (int i = 0; front && i < n; i++) {
+        double xi = et_metric_value(runs[i].r, ET_METRIC_P50), yi = quality_of(runs[i].r, use_acc);
+        if (isnan(xi) || isnan(yi))
+            continue;
+        bool dominated = false;
+        for (int j = 0; j < n && !dominated; j++) {
+            double xj = et_metric_value(runs[j].r, ET_METRIC_P50), yj = quality_of(runs[j].r, use_acc);
+            dominated = j != i && !isnan(xj) && !isnan(yj) && xj <= xi && yj >= yi && (xj < xi || yj > yi);
+        }
+        if (!dominated)
+            front[nf++] = i;
+    }
+    for (int a = 1; a < nf; a++) /* by latency */
+        for (int b = a; b > 0 && et_metric_value(runs[front[b]].r, ET_METRIC_P50) <
+                                     et_metric_value(runs[front[b - 1]].r, ET_METRIC_P50);
+             b--) {
+            int t = front[b];
+            front[b] = front[b - 1], front[b - 1] = t;
+        }
+    if (nf > 0) { /* a staircase through the front, on to the right edge: what lies below and right is dominated */
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"6 3\" points=\"",
+                COL_FRONT);
+        double prev_y = NAN;
+        for (int k = 0; k < nf; k++) {
+            const et_result *r = runs[front[k]].r;
+            double px = x_of(et_metric_value(r, ET_METRIC_P50), xlo, xhi),
+                   py = top + plot_h - (quality_of(r, use_acc) * 100.0 - ylo) / (yhi - ylo) * plot_h;
+            if (k > 0)
+                fprintf(f, "%.1f,%.1f ", px, prev_y);
+            fprintf(f, "%.1f,%.1f ", px, py);
+            prev_y = py;
+        }
+        fprintf(f, "%d,%.1f\"/>\n", W - RIGHT, prev_y);
+    }
+    for (int i = 0; i < n; i++) {
+        double x = et_metric_value(runs[i].r, ET_METRIC_P50), y = quality_of(runs[i].r, use_acc) * 100.0;
+        if (isnan(x) || isnan(y))
+            continue;
+        bool on_front = false;
+        for (int k = 0; k < nf; k++)
+            on_front |= front[k] == i;
+        double px = x_of(x, xlo, xhi), py = top + plot_h - (y - ylo) / (yhi - ylo) * plot_h;
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"/>", px, py,
+                runs[i].is_baseline ? 7 : 5, runs[i].is_baseline ? COL_BASE : COL_RUN, on_front ? COL_FRONT : "none");
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", px + 8, py - 6);
+        text_esc(f, runs[i].name);
+        fputs(runs[i].is_baseline ? " (baseline)" : on_front ? " *" : "", f);
+        fputs("</text>\n", f);
+    }
+    free(front);
+    close_figure(f, use_acc
+                        ? "Accuracy (%) against p50 latency (ms); the dashed green staircase is the Pareto front "
+                          "(no other run both faster and at least as accurate), its runs ringed green and marked *."
+                        : "Top-1 agreement with fp32 (%) against p50 latency (ms); the dashed green staircase is the "
+                          "Pareto front (no other run both faster and at least as faithful), marked *.");
+}
+
+static void bars(FILE *f, const char *id, const et_report_run *runs, int n, et_metric_id m, double scale,
+                 const char *unit, const char *caption) {
+    double hi = 0;
+    for (int i = 0; i < n; i++) {
+        double v = et_metric_value(runs[i].r, m) * scale;
+        if (!isnan(v))
+            hi = fmax(hi, v);
+    }
+    hi = hi > 0 ? hi * 1.1 : 1;
+    int h = 30 + n * ROW_H + 40;
+    open_figure(f, id, h);
+    for (int i = 0; i < n; i++) {
+        int y = 20 + i * ROW_H + ROW_H / 2;
+        row_label(f, y, &runs[i]);
+        double v = et_metric_value(runs[i].r, m) * scale;
+        if (isnan(v)) {
+            fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">n/a</text>\n", LEFT + 4, y + 4);
+            continue;
+        }
+        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"%s\"/>", LEFT, y - 7,
+                fmax(1, x_of(v, 0, hi) - LEFT), runs[i].is_baseline ? COL_BASE : COL_RUN);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.3g %s</text>\n", x_of(v, 0, hi) + 4, y + 4, v, unit);
+    }
+    char u[32];
+    snprintf(u, sizeof u, "%s", unit);
+    axis(f, 24 + n * ROW_H, 0, hi, u);
+    close_figure(f, caption);
+}
+
+char *et_report_svg_figures(const et_report_run *runs, int n) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    fputs("<section class=\"figures\">\n", f);
+    latency_boxes(f, runs, n);
+    scatter(f, runs, n);
+    bars(f, "size", runs, n, ET_METRIC_SIZE, 1.0 / 1048576.0, "MiB",
+         "Size (MiB): the weights as stored at each run's bit-width (the model file for an fp32 run that did not "
+         "record them).");
+    bars(f, "energy", runs, n, ET_METRIC_ENERGY, 1.0, "mJ",
+         "Energy per inference (mJ), where a power source measured it (n/a: none on this device).");
+    fputs("</section>\n", f);
+    bool ok = !ferror(f);
+    fclose(f);
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

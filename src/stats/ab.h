@@ -1,0 +1,96 @@
+/* ab.h: the verdict on one metric of two runs (A/B): is the difference real, and is it big enough to matter.
+ * The rule is written here once; compare (db/compare.c), sweep, history and the workbench's baseline panel all
+ * show what it says.
+ *
+ * Latency. The unit of independence is a block of consecutive iterations, not an iteration: successive
+ * iterations of one run are correlated (frequency, cache and scheduler state drift together), so a test on raw
+ * per-iteration samples treats 10,000 samples as 10,000 independent observations and calls almost any two runs
+ * different. Each run is split into blocks of ET_AB_BLOCK_ITERS (25) consecutive iterations, but into at least
+ * ET_AB_MIN_BLOCKS (20) blocks (shorter ones for runs under 500 iterations; one iteration each under 20) and at most
+ * ET_AB_MAX_BLOCKS (100: the cost of compare stays small), and each block is summarised by its median. More blocks, more power: the test's
+ * resolution grows with the run's length, which is what `bench --until-stable` buys. Then:
+ *  - p: two-sided Mann-Whitney U on the two sets of block medians (exact for up to 20 per side without ties);
+ *  - the interval: a percentile bootstrap 95 % interval of median(base blocks) / median(run blocks), with
+ *    ET_AB_RESAMPLES resamples from a splitmix64 stream seeded with ET_AB_SEED, so it is the same every time;
+ *  - the point estimate: the Hodges-Lehmann ratio, the median of (baseline block / run block) over all pairs of
+ *    blocks: the estimate that belongs to the Mann-Whitney test. It is not compare's speed-up (baseline p50 /
+ *    run p50): when a run mixes quiet and contended phases (a shared machine), its p50 moves with the mix, while
+ *    pairs across the two phases fall on both sides of the Hodges-Lehmann ratio and leave it where the shift is;
+ *  - the verdict: "better"/"worse" when p < alpha (0.05) AND the point estimate is at least min_effect away from
+ *    1 (default ET_AB_MIN_EFFECT, 3 %); "small" when p < alpha but the change is below min_effect; "same" when
+ *    p >= alpha. The min-effect floor exists because on a shared or throttling machine two runs of the same
+ *    configuration differ by more than their own noise says (drift between runs is not in either run's blocks).
+ * Accuracy. McNemar's test on per-input correctness of the same evaluation set (same content hash and size), the
+ *    point estimate the difference in percentage points; "better"/"worse" when p < alpha, else "same". Runs of
+ *    different evaluation sets are not paired: the verdict is n/a and says so. */
+#ifndef ET_STATS_AB_H
+#define ET_STATS_AB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { ET_AB_BLOCK_ITERS = 25, ET_AB_MIN_BLOCKS = 20, ET_AB_MAX_BLOCKS = 100, ET_AB_RESAMPLES = 2000 };
+#define ET_AB_SEED 0x5EEDAB16ull
+#define ET_AB_ALPHA 0.05
+#define ET_AB_MIN_EFFECT 0.03
+
+typedef enum {
+    ET_AB_NA,     /* could not be judged (why says so) */
+    ET_AB_SAME,   /* not significant at alpha */
+    ET_AB_SMALL,  /* significant but below min_effect: not called a win or a loss */
+    ET_AB_BETTER, /* significant, at least min_effect, in the better direction */
+    ET_AB_WORSE,
+} et_ab_verdict;
+
+typedef struct et_ab_options {
+    double alpha;      /* significance level, 0.05 */
+    double min_effect; /* smallest relative change called a win or a loss (0.03 = 3 %) */
+    int block_iters;   /* iterations per block (ET_AB_BLOCK_ITERS) ... */
+    int min_blocks;    /* ... but at least this many blocks (one iteration each for shorter runs) ... */
+    int max_blocks;    /* ... and at most this many (longer blocks for longer runs) */
+    int resamples;
+    uint64_t seed;
+} et_ab_options;
+
+typedef struct et_ab {
+    et_ab_verdict verdict;
+    double estimate;     /* latency: Hodges-Lehmann ratio baseline / run (above 1: faster); accuracy: run - baseline
+                            in pp */
+    double ci_lo, ci_hi; /* 95 % interval of the estimate (NaN when none) */
+    double p;            /* two-sided p-value (NaN when n/a) */
+    int n_base, n_run;   /* units tested: blocks (latency), paired inputs (accuracy, both) */
+    bool exact;          /* exact test (Mann-Whitney exact distribution, McNemar binomial) */
+    char why[128];       /* ET_AB_NA: why ("fewer than 2 samples", "different evaluation sets") */
+} et_ab;
+
+et_ab_options et_ab_defaults(void);
+
+/* Latency (lower is better) of run against base, from their raw per-iteration samples in time order. false with
+ * out->verdict ET_AB_NA and out->why set when a run has no samples or memory ran out. */
+bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int n_run, const et_ab_options *o,
+                   et_ab *out);
+
+/* Accuracy of run against base on the same n inputs: correctness flags (1 right, 0 wrong) per input in the same
+ * order. */
+bool et_ab_accuracy(const uint8_t *base_ok, const uint8_t *run_ok, int n, const et_ab_options *o, et_ab *out);
+
+/* The 95 % interval of a run's median latency for `bench --until-stable` and the workbench: a percentile bootstrap
+ * (o->resamples, seeded with o->seed) of the median of the run's block medians (the blocks of the A/B rule
+ * above). *median gets the p50 of all samples. false (NaNs) for n < 2 or when memory runs out. */
+bool et_ab_median_interval(const double *ms, int n, const et_ab_options *o, double *median, double *lo, double *hi);
+
+/* Marks out as n/a with a reason (printf-style). */
+void et_ab_na(et_ab *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The verdict for people: "= same, p 0.41", "1.21x faster, p <0.001", "~ 1.02x faster (< 3 % min effect), p 0.01",
+ * "+1.20 pp, p 0.003", "n/a: <why>". points: the estimate is a difference in pp (else a ratio with up_word for
+ * above 1, down_word below). Returns buf. */
+char *et_ab_say(const et_ab *ab, const et_ab_options *o, bool points, const char *up_word, const char *down_word,
+                char *buf, size_t len);
+
+/* A short marker for narrow cells: "=" same, "~" small, "+" better, "-" worse, "?" n/a. */
+const char *et_ab_mark(et_ab_verdict v);
+const char *et_ab_verdict_name(et_ab_verdict v); /* "same", "small", "better", "worse", "n/a" */
+
+#endif
