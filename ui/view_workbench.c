@@ -460,7 +460,10 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
         et_canvas_glyph(c, xm, y, row->verdict > 0 ? ET_G_BETTER : row->verdict < 0 ? ET_G_WORSE : ET_G_SAME, role);
         /* a tested change in compare's words where they fit ("= same, p 0.41"), else the short form */
         bool said_fits = row->said[0] && (int)strlen(row->said) <= cw;
-        et_canvas_text_fit(c, xm + 2, y, cw, role, said_fits ? row->said : row->change);
+        const char *said = said_fits ? row->said : row->change;
+        if (strncmp(said, "= ", 2) == 0)
+            said += 2; /* the glyph before it is already the "=" */
+        et_canvas_text_fit(c, xm + 2, y, cw, role, said);
     }
 }
 
