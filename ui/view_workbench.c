@@ -298,6 +298,7 @@ static void draw_live(const et_ui *ui, et_canvas *c, et_rect r) {
         char rec[160];
         const char *what = s->state == ET_WORKER_PREPARING ? "preparing: deriving the model and its plan"
                            : s->state == ET_WORKER_STARTING ? "starting the measurement"
+                           : s->state == ET_WORKER_FIDELITY ? "checking fidelity against fp32 first; latency next"
                                                             : "warming up";
         if (s->state == ET_WORKER_PREPARING && s->prep_total > 0) { /* recovery: layer by layer */
             char left[48] = "";
@@ -350,7 +351,9 @@ static void draw_fidelity(const et_ui *ui, et_canvas *c, et_rect r) {
     }
     if (!s->have_current || f->status != ET_AVAIL_OK) {
         const char *why = !s->have_current || f->status == ET_AVAIL_NOT_RUN
-                              ? (s->state == ET_WORKER_SETTLED ? "n/a: not measured" : "checked when the run settles")
+                              ? (s->state == ET_WORKER_SETTLED    ? "n/a: not measured"
+                                 : s->state == ET_WORKER_FIDELITY ? "checking against fp32 on the evaluation set"
+                                                                  : "checked when the run settles")
                               : f->why;
         wrap(c, in.x, y, in.w, in.h, ET_ROLE_DIM, why);
         return;
@@ -413,8 +416,11 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
     et_rect in = inside(r);
     et_delta_row rows[ET_DELTA_MAX_ROWS];
     bool full = in.h - 1 >= 14;
-    bool show_cur = s->have_current && s->current.iters > 0 && s->state != ET_WORKER_FAILED &&
-                    !(s->measuring_baseline || s->state == ET_WORKER_BASELINE);
+    /* the current run shows once it has latency samples, or fidelity (checked first when it is quick, worker.h):
+     * the cells that need samples read "..." until the first ones arrive */
+    bool show_cur = s->have_current && (s->current.iters > 0 || s->current.fidelity.status == ET_AVAIL_OK) &&
+                    s->state != ET_WORKER_FAILED && !(s->measuring_baseline || s->state == ET_WORKER_BASELINE);
+    bool pending = show_cur && s->current.iters == 0;
     int n = et_delta_rows(show_cur ? &s->current : NULL, s->have_baseline ? &s->baseline : NULL, full, rows,
                           ET_DELTA_MAX_ROWS);
     /* columns: metric, baseline, current, delta, then marker and change */
@@ -440,8 +446,10 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
         et_canvas_text(c, in.x, y, mw, ET_ROLE_LABEL, row->metric);
         et_canvas_text_right(c, xb, y, vw, s->have_baseline ? ET_ROLE_BASELINE : ET_ROLE_DIM,
                              s->have_baseline ? row->base : "...");
-        et_canvas_text_right(c, xc, y, vw, ET_ROLE_VALUE, show_cur ? row->cur : cur_na);
-        if (!show_cur || !s->have_baseline)
+        bool not_yet = pending && strcmp(row->cur, "n/a") == 0;
+        et_canvas_text_right(c, xc, y, vw, not_yet ? ET_ROLE_DIM : ET_ROLE_VALUE,
+                             not_yet ? "..." : show_cur ? row->cur : cur_na);
+        if (!show_cur || !s->have_baseline || not_yet)
             continue;
         et_role role = row->verdict > 0 ? ET_ROLE_GOOD : row->verdict < 0 ? ET_ROLE_BAD : ET_ROLE_NORMAL;
         et_canvas_text_right(c, xd, y, dw, role, row->delta);

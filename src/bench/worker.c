@@ -35,7 +35,7 @@ const char *et_worker_state_name(et_worker_state s) {
 et_worker_options et_worker_options_default(void) {
     return (et_worker_options){.save = true, .warmup = 5, .chunk_seconds = 0.25, .min_seconds = 1.0,
                                .max_seconds = 6.0, .min_iters = 10, .settle_rel = 0.02, .profilers = true,
-                               .fidelity = true, .wake_fd = -1};
+                               .fidelity = true, .fidelity_first_s = 1.0, .wake_fd = -1};
 }
 
 void et_worker_snapshot_init(et_worker_snapshot *s) {
@@ -370,22 +370,37 @@ static et_status time_until_settled(et_worker *w, uint64_t pgen, et_worker_state
     return st;
 }
 
-/* After the timed loop: deployed memory (in a separate process), then fidelity. A fidelity that fails is noted in
- * the run, which still counts; only a cancel or a failed deployed-memory measurement is returned. */
-static et_status measure_after_timing(et_worker *w, uint64_t pgen, et_result *acc, et_err *err) {
+/* Fidelity against fp32 into acc. A fidelity that fails is noted in the run, which still counts; returns
+ * ET_E_CANCELLED on a cancel, else ET_OK. */
+static et_status check_fidelity(et_worker *w, uint64_t pgen, et_result *acc, et_err *err) {
+    publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
+    et_status fs = et_session_fidelity(w->session, &w->cancel, &acc->fidelity, err);
+    if (fs == ET_E_CANCELLED)
+        return fs;
+    if (fs != ET_OK) {
+        acc->fidelity.status = ET_AVAIL_ERROR;
+        snprintf(acc->fidelity.why, sizeof acc->fidelity.why, "%s", err->msg);
+    }
+    return ET_OK;
+}
+
+/* Whether fidelity goes before the timed loop (worker.h, step 3): one pass over the evaluation set, estimated at
+ * the baseline's median latency, takes at most opt.fidelity_first_s. False without a measured baseline. */
+static bool fidelity_first(const et_worker *w) {
+    if (!w->opt.fidelity || !(w->opt.fidelity_first_s > 0) || !w->base.valid || w->base.r.iters <= 0)
+        return false;
+    double p50_s = w->base.r.latency.p50_ms / 1e3;
+    return p50_s > 0 && (double)et_session_eval_count(w->session) * p50_s <= w->opt.fidelity_first_s;
+}
+
+/* After the timed loop: deployed memory (in a separate process), then fidelity unless it was checked first. Only
+ * a cancel or a failed deployed-memory measurement is returned. */
+static et_status measure_after_timing(et_worker *w, uint64_t pgen, bool fidelity, et_result *acc, et_err *err) {
     et_status st = ET_OK;
     if (w->opt.deploy_exe)
         st = et_session_deployed_memory(w->session, w->opt.deploy_exe, &w->cancel, &acc->deployed, err);
-    if (st == ET_OK && w->opt.fidelity) {
-        publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
-        et_status fs = et_session_fidelity(w->session, &w->cancel, &acc->fidelity, err);
-        if (fs == ET_E_CANCELLED) {
-            st = fs;
-        } else if (fs != ET_OK) {
-            acc->fidelity.status = ET_AVAIL_ERROR;
-            snprintf(acc->fidelity.why, sizeof acc->fidelity.why, "%s", err->msg);
-        }
-    }
+    if (st == ET_OK && fidelity)
+        st = check_fidelity(w, pgen, acc, err);
     return st;
 }
 
@@ -501,9 +516,14 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
     publish(w, pgen, busy, as_baseline ? NULL : k, &acc, run_id, 0, as_baseline || is_fp32);
 
     double elapsed = 0;
-    et_status st = time_until_settled(w, pgen, busy, as_baseline || is_fp32, &acc, run_id, &elapsed, &err);
+    et_status st = ET_OK;
+    bool first = !as_baseline && fidelity_first(w);
+    if (first && (st = check_fidelity(w, pgen, &acc, &err)) == ET_OK)
+        publish(w, pgen, busy, NULL, &acc, run_id, 0, is_fp32); /* accuracy shows now, latency follows */
     if (st == ET_OK)
-        st = measure_after_timing(w, pgen, &acc, &err);
+        st = time_until_settled(w, pgen, busy, as_baseline || is_fp32, &acc, run_id, &elapsed, &err);
+    if (st == ET_OK)
+        st = measure_after_timing(w, pgen, w->opt.fidelity && !first, &acc, &err);
     measure_end end = end_of(w, st, &acc);
     run_id = store_run(w, run_id, &acc, end);
     if (end == M_DONE) {

@@ -8,12 +8,17 @@
  *      uses too), else it measures one first;
  *   2. derives the tuned model (et_session_configure); a failure (e.g. knobs this build cannot run) is published
  *      as state FAILED with the reason, and the worker waits for other knobs;
- *   3. measures in short chunks back to back (et_bench_run), accumulating samples, counters, energy and layer
+ *   3. fidelity against fp32 (accuracy with labels) first, published before any latency, when one pass over the
+ *      evaluation set is expected to be quick: its size times the baseline's median latency at most
+ *      opt.fidelity_first_s (the demo's 500 images: about 0.4 s here), so a knob change shows its accuracy within
+ *      about a second; a slower set (or the baseline's own run, with no latency to estimate from) is checked in
+ *      step 5 instead, so its latency is not held up;
+ *   4. measures in short chunks back to back (et_bench_run), accumulating samples, counters, energy and layer
  *      times for these knobs, publishing a snapshot after each chunk, until the median settles (its 95 % interval
  *      within +-settle_rel, et_ab_median_interval) or a time cap; the run's notes say which;
- *   4. the memory the tuned model needs when deployed (a separate process, deploy_memory.h), fidelity against
- *      fp32, then the run is stored (et_db_begin_run before measuring, et_db_finish_run after),
- *      and the worker sleeps until the next request.
+ *   5. the memory the tuned model needs when deployed (a separate process, deploy_memory.h), fidelity against
+ *      fp32 unless step 3 did it, then the run is stored (et_db_begin_run before measuring, et_db_finish_run
+ *      after), and the worker sleeps until the next request.
  * A knob change cancels the measurement in flight at once (between two plan steps) and discards it: it was
  * superseded, not completed. Stopping (quit, signal) keeps it: the part measured is stored as aborted.
  *
@@ -62,6 +67,8 @@ typedef struct et_worker_options {
                               et_ab_median_interval, as `bench --until-stable`) */
     bool profilers;        /* counters, power, memory, thermal (default true) */
     bool fidelity;         /* default true */
+    double fidelity_first_s; /* fidelity before timing when a pass is expected to take at most this (default 1);
+                                0: always after timing */
     const char *deploy_exe; /* the edgetune binary that measures deployed memory (deploy_memory.h); NULL: not
                                measured (the default: tests are not edgetune) */
     int wake_fd;           /* write end of the UI's wake-up pipe, or -1 */

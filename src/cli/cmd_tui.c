@@ -1,6 +1,8 @@
 /* cmd_tui.c: `edgetune [tui] [MODEL] [KNOBS] ...`: the workbench (ui/app.c). With no MODEL it opens the demo
- * model: the path compiled in (ET_DEMO_MODEL, the source tree's fixtures/models/demo.onnx), else demo.onnx in
- * ../fixtures/models/ or ../share/edgetune/ next to the binary. */
+ * model: the path compiled in (ET_DEMO_MODEL, the source tree's fixtures/models/fmnist_demo.onnx, a classifier
+ * trained on Fashion-MNIST), else fmnist_demo.onnx in ../fixtures/models/ or ../share/edgetune/ next to the
+ * binary. Its fmnist_demo.eval/ (500 labelled test images) and fmnist_demo.calib/ beside it are picked up by the
+ * session's one rule for every model (<model>.eval/, <model>.calib/; session.h), so accuracy shows at once. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +30,13 @@ static void usage(FILE *out) {
             "database (see --db); the baseline (fp32 with the same threads) is measured first when none is stored.\n"
             "Views: workbench, history (stored runs: filter, sort, mark, compare, export), layers, compare.\n"
             "Press ? inside for every key. Needs a terminal of at least 80x24.\n\n"
-            "With no MODEL it opens the bundled demo model (%s).\n\n"
+            "With no MODEL it opens the bundled demo model,\n  %s:\n"
+            "a small classifier trained on Fashion-MNIST, with 500 labelled test images in fmnist_demo.eval/ and\n"
+            "calibration images in fmnist_demo.calib/ beside it. For every model, <model>.eval/ and <model>.calib/\n"
+            "next to it are used unless --eval and --calib say otherwise (the same rule as bench and sweep).\n"
+            "Fidelity and accuracy are checked right after a knob change, before latency, when one pass over the\n"
+            "evaluation set should take at most 1 s (its size times the baseline's median latency; the demo: about\n"
+            "0.4 s); otherwise after the latency settles.\n\n"
             "  --no-save          do not store runs (history and compare stay empty)\n"
             "  --seconds S        measure each setting for at most S seconds (default 6; it stops earlier\n"
             "                     once the median latency settles)\n"
@@ -38,7 +46,7 @@ static void usage(FILE *out) {
             "  --ascii            ASCII only, even in a UTF-8 locale (the default without UTF-8)\n"
             "  --no-color         attributes only, no colours (NO_COLOR in the environment does the same)\n"
             "  --keys             print every key and what it does, then exit\n\n",
-            ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/demo.onnx");
+            ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/fmnist_demo.onnx");
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -64,8 +72,8 @@ static bool find_demo(char *out, size_t len) {
     if (!slash)
         return false;
     *slash = '\0';
-    static const char *const rel[] = {"/../fixtures/models/demo.onnx", "/../share/edgetune/demo.onnx",
-                                      "/demo.onnx"};
+    static const char *const rel[] = {"/../fixtures/models/fmnist_demo.onnx", "/../share/edgetune/fmnist_demo.onnx",
+                                      "/fmnist_demo.onnx"};
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
         snprintf(out, len, "%s%s", exe, rel[i]);
         if (is_file(out))
@@ -123,8 +131,10 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
     char demo[PATH_MAX];
     if (!model) {
         if (!find_demo(demo, sizeof demo)) {
-            fprintf(stderr, "edgetune: no MODEL given and the demo model is not where it was built (%s); give a "
-                            "model: edgetune MODEL.onnx\n", ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/demo.onnx");
+            fprintf(stderr,
+                    "edgetune: no MODEL given and the demo model is not where it was built (%s); give a "
+                    "model: edgetune MODEL.onnx\n",
+                    ET_DEMO_MODEL[0] ? ET_DEMO_MODEL : "fixtures/models/fmnist_demo.onnx");
             return 2;
         }
         model = demo;
