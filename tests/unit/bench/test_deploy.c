@@ -159,9 +159,11 @@ static void test_measured_in_a_child(void) {
     fflush(stdout);
 #ifndef ET_ASAN
     et_deployed_memory fp32 = d[0], w4 = d[1], w8a8 = d[2], w4a8 = d[3], channel = d[7];
-    /* weight-only runs on fp32 kernels: the same memory as fp32, within a few pages */
-    ET_CHECK_MSG(llabs(w4.peak_bytes - fp32.peak_bytes) < 256 * 1024, "w4 %lld vs fp32 %lld", (long long)w4.peak_bytes,
-                 (long long)fp32.peak_bytes);
+    /* weight-only runs on fp32 kernels: the same memory as fp32 within 5 % (two processes' resident pages differ by
+     * a few hundred KiB from run to run on a loaded machine), and more than w4a8 needs */
+    ET_CHECK_MSG(llabs(w4.peak_bytes - fp32.peak_bytes) < fp32.peak_bytes / 20, "w4 %lld vs fp32 %lld",
+                 (long long)w4.peak_bytes, (long long)fp32.peak_bytes);
+    ET_CHECK(w4.peak_bytes > w4a8.peak_bytes);
     /* fp32 > 8-bit > 4-bit, and channel pruning below fp32, each by about what the weights save */
     ET_CHECK(fp32.peak_bytes > w8a8.peak_bytes && w8a8.peak_bytes > w4a8.peak_bytes);
     ET_CHECK(fp32.peak_bytes > channel.peak_bytes);
