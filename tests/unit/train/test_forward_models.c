@@ -124,7 +124,7 @@ static void test_forward_matches_references(void) {
                             "squeezenet_small", "multi_io", "external_data",     "dynamic_shape"};
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
         check_model(models[i], false);
-    const char *with_bn[] = {"bn_unfused", "initializers_as_inputs", "mobilenetv2_small", "resnet_small"};
+    const char *with_bn[] = {"bn_unfused", "initializers_as_inputs", "mobilenetv2_small", "resnet_small", "train_ref"};
     for (size_t i = 0; i < sizeof with_bn / sizeof with_bn[0]; i++)
         check_model(with_bn[i], true);
 }
