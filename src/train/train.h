@@ -24,6 +24,7 @@
 
 #include "engine/threadpool.h"
 #include "model/graph.h"
+#include "record/knobs.h"
 #include "tune/qmath.h"
 
 /* How BatchNormalization nodes run while training: with their running statistics, their scale and shift
@@ -127,6 +128,13 @@ void et_tnet_calibrate_begin(et_tnet *n);
 void et_tnet_calibrate_end(et_tnet *n);
 /* The ranges were written from outside (a checkpoint): derive their scales again. */
 void et_tnet_act_ranges_changed(et_tnet *n);
+
+/* Quantization-aware training for knobs k on graph g (train_quant.c): which nodes tune quantizes (a weight-only
+ * derivation at the knobs' bits, no pruning; its quantized weights name their layers) into quant_nodes (one per
+ * node of g), how many into *count; and the grid tune rounds their weights to (symmetric whenever activations
+ * are 8-bit, as the int8 kernels take). Errors of et_tune_apply. */
+et_status et_train_quant_layers(const et_graph *g, const et_knobs *k, bool *quant_nodes, int *count, et_err *err);
+et_wq_config et_train_weight_grid(const et_knobs *k);
 
 /* Memory the network holds: activations and their gradients at opt.batch, parameters with gradients and
  * effective copies, scratch. */

@@ -11,6 +11,9 @@
 #include "train/train_quant.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "tune/tune.h"
 
 struct et_train_quant {
     et_tnet *n;
@@ -137,4 +140,39 @@ et_status et_train_quant_after(et_train_quant *q, int k, et_err *err) {
     }
     default: return ET_OK;
     }
+}
+
+et_wq_config et_train_weight_grid(const et_knobs *k) {
+    return (et_wq_config){.bits = k->weight_bits,
+                          .symmetric = k->act_bits == 8 || k->symmetric,
+                          .per_channel = k->granularity == ET_GRAN_CHANNEL,
+                          .clip = k->clip,
+                          .percentile = 99.99f};
+}
+
+et_status et_train_quant_layers(const et_graph *g, const et_knobs *k, bool *quant_nodes, int *count, et_err *err) {
+    *count = 0;
+    memset(quant_nodes, 0, (size_t)g->n_nodes * sizeof *quant_nodes);
+    if (k->weight_bits >= 32)
+        return ET_OK;
+    et_knobs w = *k; /* weight-only at the same bits: its quantized weights are exactly the layers tune rounds */
+    w.act_bits = 32;
+    w.prune_ratio = 0.0f;
+    et_graph *t = NULL;
+    et_tune_report rep;
+    et_status st = et_tune_apply(g, &w, NULL, &t, &rep, err);
+    if (st != ET_OK)
+        return st;
+    for (int v = 0; v < t->n_values; v++) {
+        if (!t->values[v].quant)
+            continue;
+        int gv = et_graph_find_value(g, t->values[v].name);
+        for (int n = 0; gv >= 0 && n < g->n_nodes; n++) {
+            const et_node *nd = &g->nodes[n];
+            if (!nd->dead && nd->n_inputs > 1 && nd->inputs[1] == gv && !quant_nodes[n])
+                quant_nodes[n] = true, (*count)++;
+        }
+    }
+    et_graph_free(t);
+    return ET_OK;
 }
