@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "record/train_record.h"
 #include "train/loss.h"
 #include "train/optim.h"
 #include "train/teacher.h"
@@ -36,19 +37,8 @@ typedef struct et_train_source {
     void *ctx;
 } et_train_source;
 
-/* What one epoch did. Fractions are 0..1; < 0 when not measured (no labels, no evaluation set). */
-typedef struct et_epoch_record {
-    int epoch; /* 1-based */
-    int64_t steps, samples;
-    double loss, kd, ce;         /* means over the epoch's samples */
-    double train_agree;          /* top-1 agreement with the teacher on the training batches (training mode) */
-    double train_acc;            /* top-1 accuracy on the training labels */
-    double eval_agree, eval_acc; /* on the evaluation set after the epoch (evaluation mode) */
-    double lr;                   /* at the epoch's last step */
-    double sparsity;             /* of the prunable weights at the epoch's end (0 without pruning) */
-    double seconds;              /* training steps only */
-    double samples_per_s;
-} et_epoch_record;
+/* What one epoch did: record/train_record.h's et_train_epoch (the database stores it as it is). */
+typedef et_train_epoch et_epoch_record;
 
 /* Where a run stands: filled by et_train_run, written to and read from checkpoints. */
 typedef struct et_train_state {
