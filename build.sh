@@ -13,7 +13,8 @@
 #   ./build.sh bench          speed table: edgetune against ONNX Runtime (npm onnxruntime-node) on
 #                             full-size models that the fixture generator makes into fixtures/large/
 #   ./build.sh format [FILE...]  rewrite the C files (all tracked ones, or those named) in .clang-format's layout
-#   ./build.sh deps [GROUP]   only install (or list) the packages a group needs: build test cross bench
+#   ./build.sh deps [GROUP]   only install (or list) the packages a group needs: build test cross bench, or
+#                             fixtures (what fixtures/generate.py needs; nothing else uses it)
 #   ./build.sh clean          remove every build folder
 #
 # Missing Debian/Ubuntu packages are installed with apt-get when run as root; otherwise the one apt line to
@@ -32,6 +33,8 @@ pkgs_build="gcc make cmake pkg-config libncurses-dev libpfm4-dev libsqlite3-dev 
 pkgs_test="tmux sqlite3 clang libclang-rt-dev groff-base man-db"
 pkgs_cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 pkgs_bench="python3-torch python3-torchvision python3-onnx python3-numpy"
+# only for regenerating the committed fixtures (fixtures/generate.py): the build and the tests never need them
+pkgs_fixtures="python3-torch python3-torchvision python3-onnx python3-numpy python3-sklearn dataset-fashion-mnist"
 pkgs_node="nodejs npm" # only when no node/npm is on PATH (NodeSource's nodejs bundles npm, Debian's does not)
 
 missing_pkgs() {
@@ -156,7 +159,8 @@ deps)
         need $pkgs_build $pkgs_bench
         command -v node >/dev/null && command -v npm >/dev/null || need $pkgs_node
         ;;
-    *) die "unknown package group '$group' (build, test, cross, bench)" ;;
+    fixtures) need $pkgs_fixtures ;;
+    *) die "unknown package group '$group' (build, test, cross, bench, fixtures)" ;;
     esac
     ;;
 clean)

@@ -133,6 +133,30 @@ et_status et_db_save_train(et_db *db, int64_t run_id, const et_train_record *t, 
  * and re-initialised first). *found is false for a run that is not a training run (out stays empty). */
 et_status et_db_load_train(et_db *db, int64_t run_id, et_train_record *out, bool *found, et_err *err);
 
+/* ---- the baseline of a run (baseline.c) ---- */
+
+/* Which rule chose a default baseline. */
+typedef enum {
+    ET_BASELINE_NONE,        /* no run fits: no marked run, no finished fp32 run with these threads */
+    ET_BASELINE_MARKED,      /* the run marked baseline of the model on the host (any thread count) */
+    ET_BASELINE_NEWEST_FP32, /* the newest finished fp32 run of the model on the host with the same threads */
+    ET_BASELINE_KIND_COUNT
+} et_baseline_kind;
+
+/* The default baseline of run_id: the run marked baseline for its model on its host, else the newest finished fp32
+ * run of the same model with the same threads on the same host (possibly run_id itself). *base_id gets 0 when
+ * there is none (or no such run); *kind (may be NULL) the rule that chose it. Database errors as usual. */
+et_status et_db_default_baseline(et_db *db, int64_t run_id, int64_t *base_id, et_baseline_kind *kind, et_err *err);
+
+/* The same rule for a model measured on a host with threads, before any run of them is stored (the workbench
+ * measures the baseline first when this finds none). The host's machine id is taken as et_db_save_run stores it. */
+et_status et_db_baseline_for(et_db *db, const et_model_info *model, const et_host_info *host, int threads,
+                             int64_t *base_id, et_baseline_kind *kind, et_err *err);
+
+/* One line saying why a baseline of this kind was chosen, or for ET_BASELINE_NONE why none was and what to do:
+ * "marked baseline of this model on this host". Static text. */
+const char *et_db_baseline_why(et_baseline_kind kind);
+
 /* ---- finding and listing (run_query.c) ---- */
 
 /* Resolves a RUN reference given by a user: a decimal number is the local run id; "last" is the newest run;

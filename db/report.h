@@ -21,19 +21,14 @@ char *et_db_format_time(int64_t unix_ms, char *buf, size_t len);
  * (* machine formats only). */
 et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title);
 
-/* The default baseline of run_id: the run marked baseline for its model on its host, else the newest finished fp32
- * run of the same model with the same threads on the same host (possibly run_id itself). *base_id gets 0 when
- * there is none; why (may be NULL) gets the rule that chose it, or why none was found. */
-et_status et_db_default_baseline(et_db *db, int64_t run_id, int64_t *base_id, char *why, size_t why_len,
-                                 et_err *err);
-
-/* Builds the comparison of runs ids[0..n) against baseline_id (0: each run against its default baseline). Rows:
- * the baseline(s) first, then each run once, in the order given. Columns: run, uuid*, baseline (yes on baseline
- * rows), vs (the baseline's run id), label, model, host, config, latency_p50_ms, latency_p99_ms, speedup
- * (baseline p50 / run p50), size_mib (deployed weights), size_ratio (baseline size / run size), deployed_mib (what
- * the tuned model needs in memory when deployed), memory_ratio (baseline deployed memory / run's), peak_memory_mib
- * (edgetune's own peak), energy_per_inf_mj, top1_agreement_pct, accuracy_pct, accuracy_delta_pp. Notes say which baseline each run met
- * and how ratios are defined. *out (et_table_free it). ET_E_INPUT for an unknown id; database errors as usual. */
+/* Builds the comparison of runs ids[0..n) against baseline_id (0: each run against its default baseline,
+ * et_db_default_baseline). Rows: the baseline(s) first, then each run once, in the order given. Columns: run,
+ * uuid*, baseline (yes on baseline rows), vs (the baseline's run id), label, model, host, config, then each metric of
+ * src/record/metrics.h in its order under its key (latency_p50_ms, deployed_mib, size_mib, ...), followed by its
+ * comparison with the baseline where it has one: speedup (baseline p50 / run p50), memory_ratio (baseline deployed
+ * memory / run's), size_ratio (baseline size / run size), accuracy_delta_pp (run - baseline). Metrics that are not
+ * headline metrics are machine-only (*). Notes say which baseline each run met and how ratios are defined.
+ * *out (et_table_free it). ET_E_INPUT for an unknown id; database errors as usual. */
 et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_id, et_table **out, et_err *err);
 
 /* `show`: everything stored about run run_id as text with units, or as one JSON object. r is the loaded run

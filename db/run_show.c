@@ -216,6 +216,170 @@ static void json_nonneg(et_json *j, const char *key, double v) {
         et_json_null(j, key);
 }
 
+/* Latency statistics (null before the first timed iteration), what the sample blobs hold, and the samples when they
+ * were loaded. */
+static void json_latency(et_json *j, const et_result *r, const et_db_run_meta *m) {
+    const et_latency_stats *l = &r->latency;
+    if (r->iters > 0) {
+        et_json_begin_object(j, "latency_ms");
+        et_json_number(j, "min", l->min_ms);
+        et_json_number(j, "mean", l->mean_ms);
+        et_json_number(j, "p50", l->p50_ms);
+        et_json_number(j, "p90", l->p90_ms);
+        et_json_number(j, "p99", l->p99_ms);
+        et_json_number(j, "max", l->max_ms);
+        et_json_number(j, "std", l->std_ms);
+        et_json_end_object(j);
+    } else {
+        et_json_null(j, "latency_ms");
+    }
+    et_json_number(j, "latency_cv", l->cv);
+    et_json_number(j, "throughput_ips", l->throughput_ips);
+    et_json_begin_object(j, "samples");
+    json_blob(j, "latency", &m->latency);
+    json_blob(j, "power", &m->power);
+    et_json_end_object(j);
+    if (r->samples_ms) {
+        et_json_begin_array(j, "latency_samples_ms");
+        for (int i = 0; i < r->n_samples; i++)
+            et_json_number(j, NULL, r->samples_ms[i]);
+        et_json_end_array(j);
+    }
+}
+
+/* Memory: the deployed memory first (the headline), then edgetune's own process. */
+static void json_memory(et_json *j, const et_result *r) {
+    const et_memory_info *mem = &r->memory;
+    const et_deployed_memory *dep = &r->deployed;
+    et_json_begin_object(j, "memory");
+    /* the headline first: what the tuned model needs when deployed; then edgetune's own process */
+    if (dep->status == ET_AVAIL_OK)
+        et_json_int(j, "deployed_bytes", dep->peak_bytes);
+    else
+        et_json_null(j, "deployed_bytes");
+    et_json_begin_object(j, "deployed");
+    json_avail(j, dep->status, dep->why);
+    if (dep->status == ET_AVAIL_OK && dep->why[0])
+        et_json_string(j, "note", dep->why);
+    et_json_string(j, "includes", "the tuned plan alone in a separate process: packed weights at the deployed "
+                                   "bit-width, arena and scratch, thread pool, the runtime's code and libc");
+    et_json_string(j, "method", dep->method);
+    if (dep->status == ET_AVAIL_OK) {
+        et_json_int(j, "peak_bytes", dep->peak_bytes);
+        et_json_int(j, "weights_bytes", dep->weights_bytes);
+        et_json_int(j, "arena_bytes", dep->arena_bytes);
+        et_json_int(j, "runtime_bytes", dep->runtime_bytes);
+        et_json_int(j, "load_peak_bytes", dep->load_peak_bytes);
+    }
+    et_json_end_object(j);
+    /* edgetune's own process (pristine model, baseline, tuned plan): status, why and peak_rss_* are about it */
+    json_avail(j, mem->status, mem->why);
+    et_json_string(j, "peak_rss_of", "edgetune's own process (pristine model, fp32 baseline, tuned plan)");
+    if (mem->status == ET_AVAIL_OK)
+        et_json_int(j, "peak_rss_bytes", mem->peak_rss_bytes);
+    else
+        et_json_null(j, "peak_rss_bytes");
+    et_json_string(j, "peak_rss_method", mem->peak_rss_method);
+    et_json_int(j, "weights_bytes", mem->weights_bytes);
+    et_json_int(j, "weights_deploy_bytes", mem->weights_deploy_bytes);
+    et_json_int(j, "arena_bytes", mem->arena_bytes);
+    et_json_end_object(j);
+}
+
+/* IPC and every counter with its availability, scaled value and raw reading. */
+static void json_counters(et_json *j, const et_result *r) {
+    et_json_number(j, "ipc", et_result_ipc(r)); /* null unless cycles and instructions were counted */
+    et_json_begin_array(j, "counters");
+    for (int i = 0; i < r->n_counters; i++) {
+        const et_counter *c = &r->counters[i];
+        et_json_begin_object(j, NULL);
+        et_json_string(j, "name", c->name);
+        et_json_string(j, "label", c->label);
+        json_avail(j, c->status, c->why);
+        et_json_number(j, "value", c->value);
+        et_json_number(j, "value_per_inf", c->value_per_inf);
+        et_json_number(j, "raw", (double)c->raw);
+        et_json_int(j, "enabled_ns", (int64_t)c->enabled_ns);
+        et_json_int(j, "running_ns", (int64_t)c->running_ns);
+        et_json_end_object(j);
+    }
+    et_json_end_array(j);
+}
+
+/* Power and energy (null unless measured), and the timeline when it was loaded. */
+static void json_power(et_json *j, const et_result *r) {
+    const et_power_info *p = &r->power;
+    et_json_begin_object(j, "power");
+    json_avail(j, p->status, p->why);
+    et_json_string(j, "source", p->source);
+    et_json_bool(j, "partial", p->partial);
+    et_json_number(j, "avg_power_w", p->status == ET_AVAIL_OK ? p->avg_power_w : NAN);
+    et_json_number(j, "energy_j", p->status == ET_AVAIL_OK ? p->energy_j : NAN);
+    et_json_number(j, "energy_per_inf_mj", p->status == ET_AVAIL_OK ? p->energy_per_inf_mj : NAN);
+    if (p->samples) {
+        et_json_begin_array(j, "timeline");
+        for (int i = 0; i < p->n_samples; i++) {
+            et_json_begin_object(j, NULL);
+            et_json_int(j, "t_ns", p->samples[i].t_ns);
+            et_json_number(j, "power_mw", p->samples[i].power_mw);
+            et_json_end_object(j);
+        }
+        et_json_end_array(j);
+    }
+    et_json_end_object(j);
+}
+
+/* Clocks, throttling and the thermal zones. */
+static void json_thermal(et_json *j, const et_result *r) {
+    const et_thermal_info *t = &r->thermal;
+    et_json_begin_object(j, "thermal");
+    json_avail(j, t->status, t->why);
+    et_json_number(j, "cpu_mhz_start", t->cpu_mhz_start);
+    et_json_number(j, "cpu_mhz_end", t->cpu_mhz_end);
+    et_json_number(j, "cpu_mhz_max", t->cpu_mhz_max);
+    et_json_bool(j, "throttled", t->throttled);
+    et_json_string(j, "throttle_why", t->throttle_why);
+    et_json_begin_array(j, "zones");
+    for (int i = 0; i < t->n_zones && i < ET_MAX_ZONES; i++) {
+        et_json_begin_object(j, NULL);
+        et_json_string(j, "zone", t->zone[i]);
+        et_json_number(j, "temp_start_c", t->temp_start_c[i]);
+        et_json_number(j, "temp_end_c", t->temp_end_c[i]);
+        et_json_end_object(j);
+    }
+    et_json_end_array(j);
+    et_json_end_object(j);
+}
+
+/* Fidelity against the fp32 baseline, per output. */
+static void json_fidelity(et_json *j, const et_result *r) {
+    const et_fidelity_info *f = &r->fidelity;
+    et_json_begin_object(j, "fidelity");
+    json_avail(j, f->status, f->why);
+    et_json_int(j, "n_inputs", f->n_inputs);
+    et_json_int(j, "n_compared", f->n_compared > 0 ? f->n_compared : f->n_inputs);
+    et_json_string(j, "eval_source", f->eval_source);
+    json_nonneg(j, "accuracy", f->accuracy);
+    json_nonneg(j, "baseline_accuracy", f->baseline_accuracy);
+    et_json_begin_array(j, "outputs");
+    for (int i = 0; i < f->n_outputs; i++) {
+        const et_output_fidelity *o = &f->outputs[i];
+        et_json_begin_object(j, NULL);
+        et_json_string(j, "output", o->output);
+        json_nonneg(j, "top1_agreement", o->top1_agreement);
+        json_nonneg(j, "top5_agreement", o->top5_agreement);
+        et_json_number(j, "cosine", o->cosine);
+        if (isinf(o->sqnr_db)) /* identical outputs: JSON has no infinity */
+            et_json_string(j, "sqnr_db", o->sqnr_db > 0 ? "inf" : "-inf");
+        else
+            et_json_number(j, "sqnr_db", o->sqnr_db);
+        et_json_number(j, "max_abs_err", o->max_abs_err);
+        et_json_end_object(j);
+    }
+    et_json_end_array(j);
+    et_json_end_object(j);
+}
+
 void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
     et_json j;
     char buf[64];
@@ -270,145 +434,12 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
     et_json_int(&j, "iterations", r->iters);
     et_json_number(&j, "prepare_ms", r->prepare_ms);
     et_json_number(&j, "profiler_overhead_pct", r->profiler_overhead_pct); /* null when not measured */
-    const et_latency_stats *l = &r->latency;
-    if (r->iters > 0) {
-        et_json_begin_object(&j, "latency_ms");
-        et_json_number(&j, "min", l->min_ms);
-        et_json_number(&j, "mean", l->mean_ms);
-        et_json_number(&j, "p50", l->p50_ms);
-        et_json_number(&j, "p90", l->p90_ms);
-        et_json_number(&j, "p99", l->p99_ms);
-        et_json_number(&j, "max", l->max_ms);
-        et_json_number(&j, "std", l->std_ms);
-        et_json_end_object(&j);
-    } else {
-        et_json_null(&j, "latency_ms");
-    }
-    et_json_number(&j, "latency_cv", l->cv);
-    et_json_number(&j, "throughput_ips", l->throughput_ips);
-    et_json_begin_object(&j, "samples");
-    json_blob(&j, "latency", &m->latency);
-    json_blob(&j, "power", &m->power);
-    et_json_end_object(&j);
-    if (r->samples_ms) {
-        et_json_begin_array(&j, "latency_samples_ms");
-        for (int i = 0; i < r->n_samples; i++)
-            et_json_number(&j, NULL, r->samples_ms[i]);
-        et_json_end_array(&j);
-    }
-    const et_memory_info *mem = &r->memory;
-    const et_deployed_memory *dep = &r->deployed;
-    et_json_begin_object(&j, "memory");
-    /* the headline first: what the tuned model needs when deployed; then edgetune's own process */
-    if (dep->status == ET_AVAIL_OK)
-        et_json_int(&j, "deployed_bytes", dep->peak_bytes);
-    else
-        et_json_null(&j, "deployed_bytes");
-    et_json_begin_object(&j, "deployed");
-    json_avail(&j, dep->status, dep->why);
-    if (dep->status == ET_AVAIL_OK && dep->why[0])
-        et_json_string(&j, "note", dep->why);
-    et_json_string(&j, "includes", "the tuned plan alone in a separate process: packed weights at the deployed "
-                                   "bit-width, arena and scratch, thread pool, the runtime's code and libc");
-    et_json_string(&j, "method", dep->method);
-    if (dep->status == ET_AVAIL_OK) {
-        et_json_int(&j, "peak_bytes", dep->peak_bytes);
-        et_json_int(&j, "weights_bytes", dep->weights_bytes);
-        et_json_int(&j, "arena_bytes", dep->arena_bytes);
-        et_json_int(&j, "runtime_bytes", dep->runtime_bytes);
-        et_json_int(&j, "load_peak_bytes", dep->load_peak_bytes);
-    }
-    et_json_end_object(&j);
-    /* edgetune's own process (pristine model, baseline, tuned plan): status, why and peak_rss_* are about it */
-    json_avail(&j, mem->status, mem->why);
-    et_json_string(&j, "peak_rss_of", "edgetune's own process (pristine model, fp32 baseline, tuned plan)");
-    if (mem->status == ET_AVAIL_OK)
-        et_json_int(&j, "peak_rss_bytes", mem->peak_rss_bytes);
-    else
-        et_json_null(&j, "peak_rss_bytes");
-    et_json_string(&j, "peak_rss_method", mem->peak_rss_method);
-    et_json_int(&j, "weights_bytes", mem->weights_bytes);
-    et_json_int(&j, "weights_deploy_bytes", mem->weights_deploy_bytes);
-    et_json_int(&j, "arena_bytes", mem->arena_bytes);
-    et_json_end_object(&j);
-    et_json_number(&j, "ipc", et_result_ipc(r)); /* null unless cycles and instructions were counted */
-    et_json_begin_array(&j, "counters");
-    for (int i = 0; i < r->n_counters; i++) {
-        const et_counter *c = &r->counters[i];
-        et_json_begin_object(&j, NULL);
-        et_json_string(&j, "name", c->name);
-        et_json_string(&j, "label", c->label);
-        json_avail(&j, c->status, c->why);
-        et_json_number(&j, "value", c->value);
-        et_json_number(&j, "value_per_inf", c->value_per_inf);
-        et_json_number(&j, "raw", (double)c->raw);
-        et_json_int(&j, "enabled_ns", (int64_t)c->enabled_ns);
-        et_json_int(&j, "running_ns", (int64_t)c->running_ns);
-        et_json_end_object(&j);
-    }
-    et_json_end_array(&j);
-    const et_power_info *p = &r->power;
-    et_json_begin_object(&j, "power");
-    json_avail(&j, p->status, p->why);
-    et_json_string(&j, "source", p->source);
-    et_json_bool(&j, "partial", p->partial);
-    et_json_number(&j, "avg_power_w", p->status == ET_AVAIL_OK ? p->avg_power_w : NAN);
-    et_json_number(&j, "energy_j", p->status == ET_AVAIL_OK ? p->energy_j : NAN);
-    et_json_number(&j, "energy_per_inf_mj", p->status == ET_AVAIL_OK ? p->energy_per_inf_mj : NAN);
-    if (p->samples) {
-        et_json_begin_array(&j, "timeline");
-        for (int i = 0; i < p->n_samples; i++) {
-            et_json_begin_object(&j, NULL);
-            et_json_int(&j, "t_ns", p->samples[i].t_ns);
-            et_json_number(&j, "power_mw", p->samples[i].power_mw);
-            et_json_end_object(&j);
-        }
-        et_json_end_array(&j);
-    }
-    et_json_end_object(&j);
-    const et_thermal_info *t = &r->thermal;
-    et_json_begin_object(&j, "thermal");
-    json_avail(&j, t->status, t->why);
-    et_json_number(&j, "cpu_mhz_start", t->cpu_mhz_start);
-    et_json_number(&j, "cpu_mhz_end", t->cpu_mhz_end);
-    et_json_number(&j, "cpu_mhz_max", t->cpu_mhz_max);
-    et_json_bool(&j, "throttled", t->throttled);
-    et_json_string(&j, "throttle_why", t->throttle_why);
-    et_json_begin_array(&j, "zones");
-    for (int i = 0; i < t->n_zones && i < ET_MAX_ZONES; i++) {
-        et_json_begin_object(&j, NULL);
-        et_json_string(&j, "zone", t->zone[i]);
-        et_json_number(&j, "temp_start_c", t->temp_start_c[i]);
-        et_json_number(&j, "temp_end_c", t->temp_end_c[i]);
-        et_json_end_object(&j);
-    }
-    et_json_end_array(&j);
-    et_json_end_object(&j);
-    const et_fidelity_info *f = &r->fidelity;
-    et_json_begin_object(&j, "fidelity");
-    json_avail(&j, f->status, f->why);
-    et_json_int(&j, "n_inputs", f->n_inputs);
-    et_json_int(&j, "n_compared", f->n_compared > 0 ? f->n_compared : f->n_inputs);
-    et_json_string(&j, "eval_source", f->eval_source);
-    json_nonneg(&j, "accuracy", f->accuracy);
-    json_nonneg(&j, "baseline_accuracy", f->baseline_accuracy);
-    et_json_begin_array(&j, "outputs");
-    for (int i = 0; i < f->n_outputs; i++) {
-        const et_output_fidelity *o = &f->outputs[i];
-        et_json_begin_object(&j, NULL);
-        et_json_string(&j, "output", o->output);
-        json_nonneg(&j, "top1_agreement", o->top1_agreement);
-        json_nonneg(&j, "top5_agreement", o->top5_agreement);
-        et_json_number(&j, "cosine", o->cosine);
-        if (isinf(o->sqnr_db)) /* identical outputs: JSON has no infinity */
-            et_json_string(&j, "sqnr_db", o->sqnr_db > 0 ? "inf" : "-inf");
-        else
-            et_json_number(&j, "sqnr_db", o->sqnr_db);
-        et_json_number(&j, "max_abs_err", o->max_abs_err);
-        et_json_end_object(&j);
-    }
-    et_json_end_array(&j);
-    et_json_end_object(&j);
+    json_latency(&j, r, m);
+    json_memory(&j, r);
+    json_counters(&j, r);
+    json_power(&j, r);
+    json_thermal(&j, r);
+    json_fidelity(&j, r);
     et_json_begin_array(&j, "layers");
     for (int i = 0; i < r->n_layers; i++) {
         const et_layer_profile *y = &r->layers[i];

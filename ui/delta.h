@@ -21,8 +21,9 @@ typedef struct et_delta_row {
 
 enum { ET_DELTA_MAX_ROWS = 16 };
 
-/* Fills rows (at most max) for cur against base (either may be NULL: its cells are "n/a"). full adds the
- * secondary metrics (p90, arena, power, cycles, top-5) for big screens. Returns the number of rows. */
+/* Fills rows (at most max) for cur against base (either may be NULL: its cells are "n/a"): one per metric of
+ * src/record/metrics.h, in its order, the headline metrics only unless full (for big screens). Returns the number
+ * of rows. */
 int et_delta_rows(const et_result *cur, const et_result *base, bool full, et_delta_row *rows, int max);
 
 /* Number formats with units; "n/a" for a value that is missing (NaN or negative). Each returns buf. */

@@ -1,15 +1,32 @@
 /* view_compare.c: the marked runs against their baselines: `edgetune compare`'s table (db/report.h's
- * et_db_compare: speed-up, deployed memory and its ratio, size ratio, energy, accuracy), scrolled with the arrows, notes below. */
+ * et_db_compare), scrolled with the arrows, notes below. Its columns: which run against which, then the headline
+ * metrics of src/record/metrics.h in their order, each followed by its comparison with the baseline (speed-up,
+ * memory ratio, size ratio, accuracy delta), then label, model and host. */
 #include <stdio.h>
 
+#include "record/metrics.h"
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
-static const char *const cmp_cols[] = {"run",       "baseline",     "vs",           "config",  "latency_p50_ms",
-                                       "speedup",   "deployed_mib", "memory_ratio", "size_mib", "size_ratio",
-                                       "energy_per_inf_mj", "top1_agreement_pct", "accuracy_pct",
-                                       "accuracy_delta_pp", "latency_p99_ms", "label", "model", "host"};
-enum { N_CMP_COLS = sizeof cmp_cols / sizeof cmp_cols[0] };
+enum { MAX_CMP_COLS = 8 + 2 * ET_METRIC_COUNT };
+
+/* The keys of the columns shown, in order; returns their count. */
+static int compare_columns(const char **cols) {
+    static const char *const lead[] = {"run", "baseline", "vs", "config"}, *const tail[] = {"label", "model", "host"};
+    int n = 0;
+    for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++)
+        cols[n++] = lead[i];
+    for (int m = 0; m < ET_METRIC_COUNT; m++) {
+        if (!et_metrics[m].headline)
+            continue;
+        cols[n++] = et_metrics[m].key;
+        if (et_metrics[m].vs_key)
+            cols[n++] = et_metrics[m].vs_key;
+    }
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+        cols[n++] = tail[i];
+    return n;
+}
 
 static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     char title[160];
@@ -29,8 +46,10 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     int notes = et_table_n_notes(ui->cmp);
     int note_h = notes + 1 < in.h / 2 ? notes + 1 : in.h / 2;
     int table_h = in.h - note_h;
-    et_w_table_opts o = {.top = ui->cmp_top, .sel = -1, .left = ui->cmp_left, .frozen = 1, .cols = cmp_cols,
-                         .n_cols = N_CMP_COLS, .max_text_w = 24};
+    const char *cols[MAX_CMP_COLS];
+    int n_cols = compare_columns(cols);
+    et_w_table_opts o = {.top = ui->cmp_top, .sel = -1, .left = ui->cmp_left, .frozen = 1, .cols = cols,
+                         .n_cols = n_cols, .max_text_w = 24};
     et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, ui->cmp, &o);
     for (int i = 0; i < notes && i + 1 < note_h; i++)
         et_canvas_text_fit(c, in.x, in.y + table_h + 1 + i, in.w, ET_ROLE_DIM, et_table_note(ui->cmp, i));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "record/metrics.h"
 #include "record/result.h"
 #include "ui/delta.h"
 #include "ui/ui.h"
@@ -187,15 +188,12 @@ static void draw_resources(const et_result *r, const et_canvas *cc, et_canvas *c
                  ET_ROLE_VALUE);
     else
         x = pair(c, x, *y, right, "deployed", "n/a", ET_ROLE_DIM);
-    x = pair(c, x, *y, right, "weights",
-             et_ui_fmt_bytes(a, sizeof a,
-                             (double)(r->memory.weights_deploy_bytes > 0 ? r->memory.weights_deploy_bytes
-                                                                         : r->memory.weights_bytes)),
-             ET_ROLE_VALUE);
+    x = pair(c, x, *y, right, et_metrics[ET_METRIC_SIZE].name,
+             et_ui_fmt_bytes(a, sizeof a, et_metric_value(r, ET_METRIC_SIZE)), ET_ROLE_VALUE);
     x = pair(c, x, *y, right, "arena", et_ui_fmt_bytes(b, sizeof b, (double)r->memory.arena_bytes), ET_ROLE_VALUE);
-    if (r->memory.status == ET_AVAIL_OK)
-        pair(c, x, *y, right, "edgetune peak", et_ui_fmt_bytes(a, sizeof a, (double)r->memory.peak_rss_bytes),
-             ET_ROLE_DIM);
+    et_ui_fmt_bytes(a, sizeof a, (double)r->memory.peak_rss_bytes);
+    if (r->memory.status == ET_AVAIL_OK && x + et_text_width("edgetune peak ") + et_text_width(a) <= right)
+        pair(c, x, *y, right, "edgetune peak", a, ET_ROLE_DIM); /* secondary: whole or not at all */
     (*y)++;
     /* counters */
     double ipc = et_result_ipc(r);

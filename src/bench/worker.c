@@ -201,71 +201,51 @@ static bool baseline_fits(const et_worker *w, int threads) {
     return w->base.valid && (w->base.marked || w->base.threads == threads);
 }
 
-/* The stored baseline for threads, as `compare` chooses it: the run marked baseline of this model on this host,
- * else the newest finished fp32 run with these threads. Hosts are matched by hostname here; the run saved next
- * is checked against the database's own rule (check_baseline_rule). */
+/* How the panel names a baseline: "run 11 (marked baseline)", "run 12 (newest fp32, 4 threads)". */
+static void baseline_text(bool marked, int64_t run_id, int threads, char *buf, size_t len) {
+    if (marked)
+        snprintf(buf, len, "run %lld (marked baseline)", (long long)run_id);
+    else
+        snprintf(buf, len, "run %lld (newest fp32, %d thread%s)", (long long)run_id, threads, threads == 1 ? "" : "s");
+}
+
+/* Loads stored run id and makes it the baseline (a database error goes to the message line). */
+static void adopt_baseline(et_worker *w, int64_t id, et_baseline_kind kind, int threads) {
+    et_result r;
+    et_result_init(&r);
+    et_err err = {0};
+    if (et_db_load_run(w->db, id, ET_DB_LOAD_ALL, &r, &err) != ET_OK) {
+        publish_db_error(w, "loading the baseline", &err);
+    } else {
+        char why[ET_WHY_MAX];
+        baseline_text(kind == ET_BASELINE_MARKED, id, threads, why, sizeof why);
+        set_baseline(w, &r, id, kind == ET_BASELINE_MARKED, why);
+    }
+    et_result_free(&r);
+}
+
+/* The stored baseline for threads, by the database's one rule (db/baseline.c), for the model and host measured
+ * here before a run of them is stored. */
 static void lookup_baseline(et_worker *w, int threads) {
     if (!w->db)
         return;
-    et_run_filter f = et_run_filter_any();
-    f.model = w->pub.model.sha256;
-    f.host = w->pub.host.hostname;
-    f.limit = 200;
-    for (int pass = 0; pass < 2; pass++) {
-        f.baselines_only = pass == 0;
-        if (pass == 1)
-            f.weight_bits = 32, f.act_bits = 32, f.prune_ratio = 0, f.threads = threads;
-        et_run_summary *runs = NULL;
-        int n = 0;
-        et_err err = {0};
-        if (et_db_list_runs(w->db, &f, &runs, &n, &err) != ET_OK) {
-            publish_db_error(w, "looking for a baseline", &err);
-            return;
-        }
-        int64_t id = 0;
-        for (int i = 0; i < n && !id; i++)
-            if (strcmp(runs[i].hostname, w->pub.host.hostname) == 0 && runs[i].status == ET_RUN_OK)
-                id = runs[i].id;
-        free(runs);
-        if (!id)
-            continue;
-        et_result r;
-        et_result_init(&r);
-        if (et_db_load_run(w->db, id, ET_DB_LOAD_ALL, &r, &err) != ET_OK) {
-            publish_db_error(w, "loading the baseline", &err);
-            et_result_free(&r);
-            return;
-        }
-        char why[ET_WHY_MAX];
-        if (pass == 0)
-            snprintf(why, sizeof why, "run %lld (marked baseline)", (long long)id);
-        else
-            snprintf(why, sizeof why, "run %lld (newest fp32, %d thread%s)", (long long)id, threads,
-                     threads == 1 ? "" : "s");
-        set_baseline(w, &r, id, pass == 0, why);
-        et_result_free(&r);
-        return;
-    }
+    int64_t id = 0;
+    et_baseline_kind kind = ET_BASELINE_NONE;
+    et_err err = {0};
+    if (et_db_baseline_for(w->db, &w->pub.model, &w->pub.host, threads, &id, &kind, &err) != ET_OK)
+        publish_db_error(w, "looking for a baseline", &err);
+    else if (id)
+        adopt_baseline(w, id, kind, threads);
 }
 
-/* After storing run_id: if the database's own rule names another baseline (the hostname match above was too
- * loose, or another process stored one meanwhile), follow it. */
-static void check_baseline_rule(et_worker *w, int64_t run_id) {
+/* After storing run_id: if the rule now names another baseline (another process stored or marked one
+ * meanwhile), follow it. */
+static void check_baseline_rule(et_worker *w, int64_t run_id, int threads) {
     int64_t id = 0;
-    char why[ET_WHY_MAX];
+    et_baseline_kind kind = ET_BASELINE_NONE;
     et_err err = {0};
-    if (!w->db || et_db_default_baseline(w->db, run_id, &id, why, sizeof why, &err) != ET_OK || id == 0 ||
-        id == w->base.run_id)
-        return;
-    et_result r;
-    et_result_init(&r);
-    if (et_db_load_run(w->db, id, ET_DB_LOAD_ALL, &r, &err) == ET_OK) {
-        char text[ET_WHY_MAX];
-        snprintf(text, sizeof text, "run %lld (%s)", (long long)id,
-                 strncmp(why, "marked", 6) == 0 ? "marked baseline" : "newest fp32 with these threads");
-        set_baseline(w, &r, id, strncmp(why, "marked", 6) == 0, text);
-    }
-    et_result_free(&r);
+    if (w->db && et_db_default_baseline(w->db, run_id, &id, &kind, &err) == ET_OK && id != 0 && id != w->base.run_id)
+        adopt_baseline(w, id, kind, threads);
 }
 
 static et_knobs fp32_of(const et_knobs *k) {
@@ -294,7 +274,7 @@ static void mark_baseline_now(et_worker *w, const et_result *r, int64_t run_id) 
             return;
         }
         char why[ET_WHY_MAX];
-        snprintf(why, sizeof why, "run %lld (marked baseline)", (long long)run_id);
+        baseline_text(true, run_id, r->knobs.threads, why, sizeof why);
         set_baseline(w, r, run_id, true, why);
         set_message(w, "run %lld is now the baseline of %s on this host", (long long)run_id, r->model.name);
     } else {
@@ -321,7 +301,127 @@ static bool settled(const et_worker *w, double elapsed_s, int iters, double p50_
     return fabs(p50_now - p50_before) / p50_now < w->opt.settle_rel;
 }
 
-/* One measurement of k: configure, chunks until settled, fidelity, store. */
+/* The timed loop of one measurement: chunks of opt.chunk_seconds, each accumulated into acc and published, until
+ * the median settles (or a stop or knob change cancels it: ET_E_CANCELLED). *elapsed_s gets the time it took. */
+static et_status time_until_settled(et_worker *w, uint64_t pgen, et_worker_state busy, bool shown_as_baseline,
+                                    et_result *acc, int64_t run_id, double *elapsed_s, et_err *err) {
+    et_bench_config cfg = et_bench_config_default();
+    cfg.warmup = w->opt.warmup;
+    cfg.iters = 1;
+    cfg.seconds = w->opt.chunk_seconds;
+    cfg.fidelity = false;
+    cfg.profilers = w->opt.profilers;
+    cfg.layers = true;
+    cfg.cancel = &w->cancel;
+    double t0 = now_s();
+    et_status st = ET_OK;
+    for (;;) {
+        et_result chunk;
+        et_result_init(&chunk);
+        double p50_before = acc->latency.p50_ms;
+        st = et_bench_run(w->session, &cfg, &chunk, err);
+        if (!et_worker_accumulate(acc, &chunk) && st == ET_OK)
+            st = et_fail(err, ET_E_NOMEM, "out of memory accumulating samples");
+        et_result_free(&chunk);
+        cfg.warmup = 0;
+        *elapsed_s = now_s() - t0;
+        if (st != ET_OK)
+            break;
+        take_mark_request(w);
+        bool done = settled(w, *elapsed_s, acc->iters, p50_before, acc->latency.p50_ms) || acc->iters >= 100000;
+        publish(w, pgen, busy, NULL, acc, run_id, *elapsed_s, shown_as_baseline);
+        if (done)
+            break;
+    }
+    return st;
+}
+
+/* After the timed loop: deployed memory (in a separate process), then fidelity. A fidelity that fails is noted in
+ * the run, which still counts; only a cancel or a failed deployed-memory measurement is returned. */
+static et_status measure_after_timing(et_worker *w, uint64_t pgen, et_result *acc, et_err *err) {
+    et_status st = ET_OK;
+    if (w->opt.deploy_exe)
+        st = et_session_deployed_memory(w->session, w->opt.deploy_exe, &w->cancel, &acc->deployed, err);
+    if (st == ET_OK && w->opt.fidelity) {
+        publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
+        et_status fs = et_session_fidelity(w->session, &w->cancel, &acc->fidelity, err);
+        if (fs == ET_E_CANCELLED) {
+            st = fs;
+        } else if (fs != ET_OK) {
+            acc->fidelity.status = ET_AVAIL_ERROR;
+            snprintf(acc->fidelity.why, sizeof acc->fidelity.why, "%s", err->msg);
+        }
+    }
+    return st;
+}
+
+/* How a measurement that returned st ended, with acc's status set to match: cancelled by stop or by a knob
+ * change (aborted), failed, or done. */
+static measure_end end_of(et_worker *w, et_status st, et_result *acc) {
+    if (st == ET_E_CANCELLED) {
+        pthread_mutex_lock(&w->mu);
+        measure_end end = w->stop ? M_STOPPED : M_SUPERSEDED;
+        pthread_mutex_unlock(&w->mu);
+        acc->status = ET_RUN_ABORTED;
+        return end;
+    }
+    acc->status = st == ET_OK ? ET_RUN_OK : ET_RUN_FAILED;
+    return st == ET_OK ? M_DONE : M_FAILED;
+}
+
+/* Completes the stored run row, or removes it when a knob change superseded the measurement (not a measurement
+ * anyone asked to keep). Returns the id of the run that stands: run_id, or 0 when there is none. */
+static int64_t store_run(et_worker *w, int64_t run_id, const et_result *acc, measure_end end) {
+    if (!w->db || run_id <= 0)
+        return run_id;
+    et_err err = {0};
+    et_status ds = end == M_SUPERSEDED ? et_db_delete_run(w->db, run_id, &err)
+                                       : et_db_finish_run(w->db, run_id, acc, &err);
+    if (ds != ET_OK) {
+        publish_db_error(w, "storing the run", &err);
+    } else if (end != M_SUPERSEDED) {
+        pthread_mutex_lock(&w->mu);
+        w->pub.runs_saved++;
+        w->pub.last_saved_run_id = run_id;
+        pthread_mutex_unlock(&w->mu);
+    }
+    return end == M_SUPERSEDED ? 0 : run_id;
+}
+
+/* A measurement that completed: an fp32 run is the baseline unless one is marked; `b` pressed meanwhile marks
+ * it; otherwise the database's rule may name another baseline. Then it is the last run, and settled. */
+static void on_completed(et_worker *w, const et_knobs *k, uint64_t pgen, bool as_baseline, const et_result *acc,
+                         int64_t run_id, double elapsed_s) {
+    bool is_fp32 = et_knobs_is_fp32(k);
+    bool mark;
+    pthread_mutex_lock(&w->mu);
+    mark = w->pub.mark_pending || w->mark_req;
+    w->pub.mark_pending = false;
+    w->mark_req = false;
+    pthread_mutex_unlock(&w->mu);
+    if (is_fp32 && !(w->base.valid && w->base.marked)) {
+        char why[ET_WHY_MAX];
+        if (run_id > 0)
+            baseline_text(false, run_id, k->threads, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "fp32, %d thread%s, this session (not stored)", k->threads,
+                     k->threads == 1 ? "" : "s");
+        set_baseline(w, acc, run_id, false, why);
+    }
+    if (mark)
+        mark_baseline_now(w, acc, run_id);
+    else if (run_id > 0)
+        check_baseline_rule(w, run_id, k->threads);
+    if (!as_baseline) {
+        et_result_free(&w->last);
+        w->last_ok = et_result_copy(&w->last, acc);
+        w->last_run_id = run_id;
+    }
+    publish(w, pgen, as_baseline ? ET_WORKER_BASELINE : ET_WORKER_SETTLED, NULL, as_baseline ? NULL : acc, run_id,
+            elapsed_s, as_baseline || is_fp32);
+}
+
+/* One measurement of k: configure, chunks until settled, deployed memory and fidelity, store. */
 static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool as_baseline) {
     pthread_mutex_lock(&w->mu);
     bool wanted = !w->stop && (as_baseline ? w->want.threads == k->threads : w->want_gen == gen);
@@ -361,103 +461,14 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
     et_worker_state busy = as_baseline ? ET_WORKER_BASELINE : ET_WORKER_MEASURING;
     publish(w, pgen, busy, as_baseline ? NULL : k, &acc, run_id, 0, as_baseline || is_fp32);
 
-    et_bench_config cfg = et_bench_config_default();
-    cfg.warmup = w->opt.warmup;
-    cfg.iters = 1;
-    cfg.seconds = w->opt.chunk_seconds;
-    cfg.fidelity = false;
-    cfg.profilers = w->opt.profilers;
-    cfg.layers = true;
-    cfg.cancel = &w->cancel;
-    double t0 = now_s(), elapsed = 0;
-    et_status st = ET_OK;
-    for (;;) {
-        et_result chunk;
-        et_result_init(&chunk);
-        double p50_before = acc.latency.p50_ms;
-        st = et_bench_run(w->session, &cfg, &chunk, &err);
-        if (!et_worker_accumulate(&acc, &chunk) && st == ET_OK)
-            st = et_fail(&err, ET_E_NOMEM, "out of memory accumulating samples");
-        et_result_free(&chunk);
-        cfg.warmup = 0;
-        elapsed = now_s() - t0;
-        if (st != ET_OK)
-            break;
-        take_mark_request(w);
-        bool done = settled(w, elapsed, acc.iters, p50_before, acc.latency.p50_ms) || acc.iters >= 100000;
-        publish(w, pgen, busy, NULL, &acc, run_id, elapsed, as_baseline || is_fp32);
-        if (done)
-            break;
-    }
-    if (st == ET_OK && w->opt.deploy_exe)
-        st = et_session_deployed_memory(w->session, w->opt.deploy_exe, &w->cancel, &acc.deployed, &err);
-    if (st == ET_OK && w->opt.fidelity) {
-        publish(w, pgen, ET_WORKER_FIDELITY, NULL, NULL, 0, 0, false);
-        et_status fs = et_session_fidelity(w->session, &w->cancel, &acc.fidelity, &err);
-        if (fs == ET_E_CANCELLED) {
-            st = fs;
-        } else if (fs != ET_OK) {
-            acc.fidelity.status = ET_AVAIL_ERROR;
-            snprintf(acc.fidelity.why, sizeof acc.fidelity.why, "%s", err.msg);
-        }
-    }
-    measure_end end = M_DONE;
-    if (st == ET_E_CANCELLED) {
-        pthread_mutex_lock(&w->mu);
-        end = w->stop ? M_STOPPED : M_SUPERSEDED;
-        pthread_mutex_unlock(&w->mu);
-        acc.status = ET_RUN_ABORTED;
-    } else if (st != ET_OK) {
-        acc.status = ET_RUN_FAILED;
-        end = M_FAILED;
-    } else {
-        acc.status = ET_RUN_OK;
-    }
-    if (w->db && run_id > 0) {
-        et_err e2 = {0};
-        /* superseded by a knob change: not a measurement anyone asked to keep */
-        et_status ds = end == M_SUPERSEDED ? et_db_delete_run(w->db, run_id, &e2)
-                                           : et_db_finish_run(w->db, run_id, &acc, &e2);
-        if (ds != ET_OK) {
-            publish_db_error(w, "storing the run", &e2);
-        } else if (end != M_SUPERSEDED) {
-            pthread_mutex_lock(&w->mu);
-            w->pub.runs_saved++;
-            w->pub.last_saved_run_id = run_id;
-            pthread_mutex_unlock(&w->mu);
-        }
-        if (end == M_SUPERSEDED)
-            run_id = 0;
-    }
+    double elapsed = 0;
+    et_status st = time_until_settled(w, pgen, busy, as_baseline || is_fp32, &acc, run_id, &elapsed, &err);
+    if (st == ET_OK)
+        st = measure_after_timing(w, pgen, &acc, &err);
+    measure_end end = end_of(w, st, &acc);
+    run_id = store_run(w, run_id, &acc, end);
     if (end == M_DONE) {
-        /* `b` pressed while this run was measuring marks it now */
-        bool mark;
-        pthread_mutex_lock(&w->mu);
-        mark = w->pub.mark_pending || w->mark_req;
-        w->pub.mark_pending = false;
-        w->mark_req = false;
-        pthread_mutex_unlock(&w->mu);
-        if (is_fp32 && !(w->base.valid && w->base.marked)) {
-            char why[ET_WHY_MAX];
-            if (run_id > 0)
-                snprintf(why, sizeof why, "run %lld (newest fp32, %d thread%s)", (long long)run_id, k->threads,
-                         k->threads == 1 ? "" : "s");
-            else
-                snprintf(why, sizeof why, "fp32, %d thread%s, this session (not stored)", k->threads,
-                         k->threads == 1 ? "" : "s");
-            set_baseline(w, &acc, run_id, false, why);
-        }
-        if (mark)
-            mark_baseline_now(w, &acc, run_id);
-        else if (run_id > 0)
-            check_baseline_rule(w, run_id);
-        if (!as_baseline) {
-            et_result_free(&w->last);
-            w->last_ok = et_result_copy(&w->last, &acc);
-            w->last_run_id = run_id;
-        }
-        publish(w, pgen, as_baseline ? ET_WORKER_BASELINE : ET_WORKER_SETTLED, NULL, as_baseline ? NULL : &acc, run_id,
-                elapsed, as_baseline || is_fp32);
+        on_completed(w, k, pgen, as_baseline, &acc, run_id, elapsed);
     } else if (end == M_SUPERSEDED || end == M_FAILED) {
         pthread_mutex_lock(&w->mu);
         w->pub.mark_pending = false;

@@ -4,7 +4,8 @@
  *
  * What it does for the knobs it was given last:
  *   1. the baseline: fp32 with the same threads. The run marked baseline for this model on this host, else the
- *      newest finished fp32 run with those threads (as `compare` chooses it), else it measures one first;
+ *      newest finished fp32 run with those threads (the database's one rule, et_db_baseline_for, that `compare`
+ *      uses too), else it measures one first;
  *   2. derives the tuned model (et_session_configure); a failure (e.g. knobs this build cannot run) is published
  *      as state FAILED with the reason, and the worker waits for other knobs;
  *   3. measures in short chunks back to back (et_bench_run), accumulating samples, counters, energy and layer
@@ -86,7 +87,7 @@ typedef struct et_worker_snapshot {
     bool have_baseline;
     et_result baseline;
     int64_t baseline_run_id;        /* 0 when not stored (--no-save) */
-    char baseline_why[ET_WHY_MAX];  /* how it was chosen: "marked baseline", "newest fp32 run with 1 thread", ... */
+    char baseline_why[ET_WHY_MAX];  /* how it was chosen, e.g. "run 12 (newest fp32, 4 threads)" */
     bool measuring_baseline;        /* state BASELINE: the fp32 run is being measured before `knobs` */
     int runs_saved;                 /* runs stored by this worker */
     int64_t last_saved_run_id;

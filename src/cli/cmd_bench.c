@@ -59,6 +59,56 @@ static void progress(void *ctx, int done, int total, double last_ms) {
                 done == total ? "\r\033[K" : "");
 }
 
+/* The measurement, with SIGINT, SIGTERM and SIGHUP stopping it between iterations (ET_E_CANCELLED; r holds what
+ * was measured) and, with progress_line, the line of timed iterations. The handlers are restored before returning. */
+static et_status run_with_signals(et_session *s, et_bench_config *cfg, bool progress_line, et_result *r, et_err *err) {
+    struct sigaction sa = {0}, old_int, old_term, old_hup;
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    cfg->cancel = (const volatile int *)&stop_requested;
+    cfg->deploy_exe = ET_DEPLOY_SELF_EXE;
+    if (progress_line)
+        cfg->progress = progress;
+    et_status st = et_bench_run(s, cfg, r, err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    return st;
+}
+
+/* Completes the run row begun before measuring and, with --baseline and a run that finished, marks it. On a
+ * database error *rc gets the exit code (the error is reported) and the status is returned. */
+static et_status store_run(et_db *db, int64_t run_id, bool baseline, et_result *r, int *rc) {
+    et_err err = {0};
+    et_status s = et_db_finish_run(db, run_id, r, &err);
+    if (s == ET_OK && baseline && r->status == ET_RUN_OK)
+        s = et_db_set_baseline(db, run_id, true, NULL, &err);
+    if (s != ET_OK) {
+        *rc = et_cli_report(&err);
+        return s;
+    }
+    r->is_baseline = baseline && r->status == ET_RUN_OK;
+    return ET_OK;
+}
+
+/* The run as `show` prints it (text, or JSON), and where it was saved. */
+static void print_run(et_db *db, int64_t run_id, const et_result *r, bool json) {
+    et_db_run_meta meta = {0};
+    if (db) {
+        et_err err = {0};
+        et_db_run_meta_get(db, run_id, &meta, &err);
+    }
+    if (json) {
+        et_db_show_json(r, &meta, stdout);
+        return;
+    }
+    et_db_show_text(r, &meta, stdout);
+    if (db)
+        printf("saved as run %lld in %s\n", (long long)run_id, et_db_path(db));
+}
+
 int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     if (et_cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -155,52 +205,18 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         rc = et_cli_report(&err);
         goto done;
     }
-    struct sigaction sa = {0}, old_int, old_term, old_hup;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGHUP, &sa, &old_hup);
-    cfg.cancel = (const volatile int *)&stop_requested;
-    cfg.deploy_exe = ET_DEPLOY_SELF_EXE;
     cfg.layers = layers;
-    if (!json && isatty(STDERR_FILENO))
-        cfg.progress = progress;
-    et_status st = et_bench_run(s, &cfg, &r, &err);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
+    et_status st = run_with_signals(s, &cfg, !json && isatty(STDERR_FILENO), &r, &err);
     if (st != ET_OK && st != ET_E_CANCELLED)
         rc = et_cli_report(&err);
     if (st == ET_E_CANCELLED) {
         fprintf(stderr, "\nedgetune: stopped after %d timed iterations; the run is saved as aborted\n", r.iters);
         rc = 1;
     }
-    if (db) {
-        et_err e2 = {0};
-        if (et_db_finish_run(db, run_id, &r, &e2) != ET_OK) {
-            rc = et_cli_report(&e2);
-            goto done;
-        }
-        if (baseline && r.status == ET_RUN_OK && et_db_set_baseline(db, run_id, true, NULL, &e2) != ET_OK) {
-            rc = et_cli_report(&e2);
-            goto done;
-        }
-        r.is_baseline = baseline && r.status == ET_RUN_OK;
-    }
-    if (st == ET_OK || st == ET_E_CANCELLED) {
-        et_db_run_meta meta = {0};
-        if (db) {
-            et_err e3 = {0};
-            et_db_run_meta_get(db, run_id, &meta, &e3);
-        }
-        if (json)
-            et_db_show_json(&r, &meta, stdout);
-        else {
-            et_db_show_text(&r, &meta, stdout);
-            if (db)
-                printf("saved as run %lld in %s\n", (long long)run_id, et_db_path(db));
-        }
-    }
+    if (db && store_run(db, run_id, baseline, &r, &rc) != ET_OK)
+        goto done;
+    if (st == ET_OK || st == ET_E_CANCELLED)
+        print_run(db, run_id, &r, json);
 done:
     et_result_free(&r);
     et_session_free(s);

@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
+#include "record/metrics.h"
 #include "tune/sweep.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -135,7 +136,7 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
     for (int i = 0; i < n; i++) {
         bool a = false;
         lat[i] = pts[i].measured ? pts[i].r.latency.p50_ms : NAN;
-        size[i] = pts[i].measured ? (double)pts[i].r.memory.weights_deploy_bytes : NAN;
+        size[i] = pts[i].measured ? et_metric_value(&pts[i].r, ET_METRIC_SIZE) : NAN;
         qual[i] = pts[i].measured ? quality(&pts[i].r, &a) : NAN;
         acc_metric |= a;
     }
@@ -155,9 +156,8 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
             continue;
         }
         et_table_set_text(t, row, C_EXEC, r->engine.exec);
-        et_table_set_num(t, row, C_DEPLOYED,
-                         r->deployed.status == ET_AVAIL_OK ? (double)r->deployed.peak_bytes / 1048576.0 : NAN);
-        et_table_set_num(t, row, C_SIZE, (double)r->memory.weights_deploy_bytes / 1048576.0);
+        et_table_set_num(t, row, C_DEPLOYED, et_metric_value(r, ET_METRIC_DEPLOYED) / 1048576.0);
+        et_table_set_num(t, row, C_SIZE, et_metric_value(r, ET_METRIC_SIZE) / 1048576.0); /* compare's size rule */
         et_table_set_num(t, row, C_P50, r->latency.p50_ms);
         et_table_set_num(t, row, C_SPEEDUP, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN);
         if (r->fidelity.status == ET_AVAIL_OK && r->fidelity.n_outputs > 0) {
@@ -184,6 +184,154 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
                           pts[0].r.fidelity.eval_source);
     free(lat), free(size), free(qual), free(po), free(ps);
     return t;
+}
+
+/* The points of the grid of lists around knobs, in *pts (room for ET_SWEEP_MAX), and room for their run ids in
+ * *ids; the caller frees both (either may be NULL). Returns the number of points, or -1 with err filled (a grid
+ * that cannot be made, out of memory). */
+static int make_points(const et_sweep_lists *lists, const et_knobs *knobs, point **pts, int64_t **ids, et_err *err) {
+    *pts = calloc(ET_SWEEP_MAX, sizeof **pts);
+    *ids = calloc(ET_SWEEP_MAX, sizeof **ids);
+    et_knobs *grid = calloc(ET_SWEEP_MAX, sizeof *grid);
+    int n = -1;
+    if (!*pts || !*ids || !grid)
+        et_fail(err, ET_E_NOMEM, "out of memory");
+    else
+        n = et_sweep_grid(lists, knobs, grid, ET_SWEEP_MAX, err);
+    for (int i = 0; i < n; i++) {
+        (*pts)[i].k = grid[i];
+        et_result_init(&(*pts)[i].r);
+    }
+    free(grid);
+    return n;
+}
+
+/* Opens the model with the --shape, --input and data-set flags; how given inputs were taken goes to stderr. */
+static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, et_session **s,
+                              et_err *err) {
+    et_session_input_file files[ET_MAX_CLI_TENSORS];
+    for (int i = 0; i < targs->n_inputs; i++)
+        files[i] = (et_session_input_file){targs->inputs[i].name, targs->inputs[i].path};
+    et_session_options so = {.model_path = model, .shapes = targs->shapes, .n_shapes = targs->n_shapes,
+                             .inputs = files, .n_inputs = targs->n_inputs, .eval_dir = data->eval,
+                             .calib_dir = data->calib, .labels_path = data->labels, .eval_limit = data->eval_limit};
+    et_status st = et_session_open(&so, s, err);
+    if (st == ET_OK)
+        et_cli_note(et_session_notes(*s));
+    return st;
+}
+
+/* How each point is measured: --iters, --warmup, --rounds, --profilers. */
+typedef struct sweep_plan {
+    long iters, warmup, rounds;
+    bool profilers;
+} sweep_plan;
+
+/* Warms the machine on the baseline first: the first point measured must not pay for a cold CPU. */
+static void warm_up(et_session *s, const et_knobs *k, const sweep_plan *plan) {
+    et_err e = {0};
+    et_bench_config cfg = et_bench_config_default();
+    cfg.iters = (int)(plan->iters > 10 ? plan->iters : 10);
+    cfg.warmup = (int)plan->warmup;
+    cfg.profilers = cfg.fidelity = false;
+    et_result r;
+    et_result_init(&r);
+    if (et_session_configure(s, k, &e) == ET_OK)
+        et_bench_run(s, &cfg, &r, &e);
+    et_result_free(&r);
+}
+
+/* Keeps the faster of p's round so far and round r (which is consumed), with the fidelity and deployed memory
+ * measured in round 0. */
+static void keep_faster(point *p, et_result *r) {
+    if (!p->measured) {
+        et_result_free(&p->r);
+        p->r = *r;
+        p->measured = true;
+    } else if (r->latency.p50_ms < p->r.latency.p50_ms) {
+        et_fidelity_info f = p->r.fidelity;
+        p->r.fidelity = r->fidelity;
+        r->fidelity = f;
+        et_deployed_memory dm = p->r.deployed; /* measured in round 0 */
+        p->r.deployed = r->deployed;
+        r->deployed = dm;
+        et_result_free(&p->r);
+        p->r = *r;
+    } else {
+        et_result_free(r);
+    }
+}
+
+/* Point i of n in round `round` (fidelity and deployed memory in round 0 only). A failure is kept in p->error
+ * (round 0) and said on stderr; ET_E_CANCELLED when a signal stopped it. */
+static et_status measure_point(et_session *s, point *p, long round, int i, int n, const sweep_plan *plan) {
+    char name[96];
+    point_name(&p->k, name, sizeof name);
+    et_err e = {0};
+    et_bench_config cfg = et_bench_config_default();
+    cfg.iters = (int)plan->iters;
+    cfg.warmup = (int)plan->warmup;
+    cfg.profilers = plan->profilers;
+    cfg.fidelity = round == 0;
+    cfg.deploy_exe = round == 0 ? ET_DEPLOY_SELF_EXE : NULL;
+    cfg.cancel = (const volatile int *)&stop_requested;
+    et_result r;
+    et_result_init(&r);
+    et_status st = et_session_configure(s, &p->k, &e);
+    if (st == ET_OK)
+        st = et_bench_run(s, &cfg, &r, &e);
+    if (st != ET_OK) {
+        if (st != ET_E_CANCELLED && round == 0)
+            snprintf(p->error, sizeof p->error, "%s", e.msg);
+        et_result_free(&r);
+        if (st != ET_E_CANCELLED)
+            fprintf(stderr, "sweep: %s failed: %s\n", name, e.msg);
+        return st;
+    }
+    if (isatty(STDERR_FILENO) || plan->rounds > 1)
+        fprintf(stderr, "sweep: round %ld/%ld, %d/%d %-28s p50 %.3f ms\n", round + 1, plan->rounds, i + 1, n, name,
+                r.latency.p50_ms);
+    keep_faster(p, &r);
+    return ET_OK;
+}
+
+/* The grid, round after round (a point that failed once is not tried again), until done or a signal stops it. */
+static void measure_grid(et_session *s, point *pts, int n, const sweep_plan *plan) {
+    for (long round = 0; round < plan->rounds && !stop_requested; round++)
+        for (int i = 0; i < n && !stop_requested; i++) {
+            if (round > 0 && !pts[i].measured)
+                continue; /* failed once: it fails again */
+            if (measure_point(s, &pts[i], round, i, n, plan) == ET_E_CANCELLED)
+                break;
+        }
+}
+
+/* Saves the measured points as runs (db may be NULL: --no-save; ids[i] gets each id) and writes the table to out
+ * in fmt. Returns the exit code: 1 when a point failed, that of a failed save or write. */
+static int save_and_print(et_db *db, const char *model, point *pts, int n, int64_t *ids, const char *label,
+                          et_table_format fmt, const char *out) {
+    for (int i = 0; db && i < n; i++) {
+        if (!pts[i].measured)
+            continue;
+        et_err err = {0};
+        snprintf(pts[i].r.label, sizeof pts[i].r.label, "%s", label);
+        if (et_db_save_run(db, &pts[i].r, &ids[i], &err) != ET_OK)
+            return et_cli_report(&err);
+    }
+    et_table *t = build_table(model, pts, n, db ? ids : NULL);
+    int64_t lo = 0, hi = 0;
+    for (int i = 0; db && i < n; i++)
+        if (ids[i] > 0) {
+            lo = lo && lo < ids[i] ? lo : ids[i];
+            hi = hi > ids[i] ? hi : ids[i];
+        }
+    if (db && hi > 0)
+        et_table_add_note(t, "saved as runs %lld to %lld in %s", (long long)lo, (long long)hi, et_db_path(db));
+    int rc = et_cli_write_table(t, fmt, out);
+    et_table_free(t);
+    for (int i = 0; i < n; i++)
+        rc = rc ? rc : (pts[i].measured ? 0 : 1);
+    return rc;
 }
 
 int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
@@ -245,18 +393,9 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         lists.prune[0] = 0.5f; /* a method list alone means: each method at 50 % */
         lists.n_prune = 1;
     }
-    point *pts = calloc(ET_SWEEP_MAX, sizeof *pts);
-    et_knobs *grid = calloc(ET_SWEEP_MAX, sizeof *grid);
-    int64_t *ids = calloc(ET_SWEEP_MAX, sizeof *ids);
-    if (!pts || !grid || !ids) {
-        free(pts), free(grid), free(ids);
-        return et_cli_report(&(et_err){ET_E_NOMEM, "out of memory"});
-    }
-    int n = et_sweep_grid(&lists, &knobs, grid, ET_SWEEP_MAX, &err);
-    for (int i = 0; i < n; i++) {
-        pts[i].k = grid[i];
-        et_result_init(&pts[i].r);
-    }
+    point *pts = NULL;
+    int64_t *ids = NULL;
+    int n = make_points(&lists, &knobs, &pts, &ids, &err);
     int rc = 0;
     et_db *db = NULL;
     et_session *s = NULL;
@@ -268,82 +407,17 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         rc = et_cli_report(&err);
         goto done;
     }
-    et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < targs.n_inputs; i++)
-        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval, .calib_dir = data.calib,
-                             .labels_path = data.labels, .eval_limit = data.eval_limit};
-    if (et_session_open(&so, &s, &err) != ET_OK) {
+    if (open_session(model, &targs, &data, &s, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }
-    et_cli_note(et_session_notes(s));
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    { /* warm the machine on the baseline first: the first point measured must not pay for a cold CPU */
-        et_err e = {0};
-        et_bench_config cfg = et_bench_config_default();
-        cfg.iters = (int)(iters > 10 ? iters : 10);
-        cfg.warmup = (int)warmup;
-        cfg.profilers = cfg.fidelity = false;
-        et_result r;
-        et_result_init(&r);
-        if (et_session_configure(s, &pts[0].k, &e) == ET_OK)
-            et_bench_run(s, &cfg, &r, &e);
-        et_result_free(&r);
-    }
-    for (long round = 0; round < rounds && !stop_requested; round++)
-        for (int i = 0; i < n && !stop_requested; i++) {
-            point *p = &pts[i];
-            if (round > 0 && !p->measured)
-                continue; /* failed once: it fails again */
-            char name[96];
-            point_name(&p->k, name, sizeof name);
-            et_err e = {0};
-            et_bench_config cfg = et_bench_config_default();
-            cfg.iters = (int)iters;
-            cfg.warmup = (int)warmup;
-            cfg.profilers = profilers;
-            cfg.fidelity = round == 0;
-            cfg.deploy_exe = round == 0 ? ET_DEPLOY_SELF_EXE : NULL;
-            cfg.cancel = (const volatile int *)&stop_requested;
-            et_result r;
-            et_result_init(&r);
-            et_status st = et_session_configure(s, &p->k, &e);
-            if (st == ET_OK)
-                st = et_bench_run(s, &cfg, &r, &e);
-            if (st != ET_OK) {
-                if (st != ET_E_CANCELLED && round == 0)
-                    snprintf(p->error, sizeof p->error, "%s", e.msg);
-                et_result_free(&r);
-                if (st == ET_E_CANCELLED)
-                    break;
-                fprintf(stderr, "sweep: %s failed: %s\n", name, e.msg);
-                continue;
-            }
-            if (isatty(STDERR_FILENO) || rounds > 1)
-                fprintf(stderr, "sweep: round %ld/%ld, %d/%d %-28s p50 %.3f ms\n", round + 1, rounds, i + 1, n, name,
-                        r.latency.p50_ms);
-            if (!p->measured) {
-                et_result_free(&p->r);
-                p->r = r;
-                p->measured = true;
-            } else if (r.latency.p50_ms < p->r.latency.p50_ms) { /* keep the faster round, and the fidelity */
-                et_fidelity_info f = p->r.fidelity;
-                p->r.fidelity = r.fidelity;
-                r.fidelity = f;
-                et_deployed_memory dm = p->r.deployed; /* measured in round 0 */
-                p->r.deployed = r.deployed;
-                r.deployed = dm;
-                et_result_free(&p->r);
-                p->r = r;
-            } else {
-                et_result_free(&r);
-            }
-        }
+    sweep_plan plan = {.iters = iters, .warmup = warmup, .rounds = rounds, .profilers = profilers};
+    warm_up(s, &pts[0].k, &plan);
+    measure_grid(s, pts, n, &plan);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (stop_requested) {
@@ -351,32 +425,11 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         rc = 1;
         goto done;
     }
-    for (int i = 0; db && i < n; i++) {
-        if (!pts[i].measured)
-            continue;
-        snprintf(pts[i].r.label, sizeof pts[i].r.label, "%s", label);
-        if (et_db_save_run(db, &pts[i].r, &ids[i], &err) != ET_OK) {
-            rc = et_cli_report(&err);
-            goto done;
-        }
-    }
-    et_table *t = build_table(et_session_model(s)->name, pts, n, db ? ids : NULL);
-    int64_t lo = 0, hi = 0;
-    for (int i = 0; db && i < n; i++)
-        if (ids[i] > 0) {
-            lo = lo && lo < ids[i] ? lo : ids[i];
-            hi = hi > ids[i] ? hi : ids[i];
-        }
-    if (db && hi > 0)
-        et_table_add_note(t, "saved as runs %lld to %lld in %s", (long long)lo, (long long)hi, et_db_path(db));
-    rc = et_cli_write_table(t, fmt, out);
-    et_table_free(t);
-    for (int i = 0; i < n; i++)
-        rc = rc ? rc : (pts[i].measured ? 0 : 1);
+    rc = save_and_print(db, et_session_model(s)->name, pts, n, ids, label, fmt, out);
 done:
     for (int i = 0; i < n; i++)
         et_result_free(&pts[i].r);
-    free(pts), free(grid), free(ids);
+    free(pts), free(ids);
     et_session_free(s);
     et_db_close(db);
     return rc;

@@ -7,8 +7,9 @@
 //   node tests/bench/check_fixtures.js [--write-ort] [MODELS_DIR (default fixtures/models)]
 //
 // --write-ort also writes <name>.ort_output[.k].npy for the models manifest.json lists under ort_reference.
-// It also checks digits.eval accuracy under ORT, runs demo.eval, feeds dynamic_shape a batch of 3, and reports
-// what ORT makes of each file in fixtures/bad/ (information only). Exit 0 all agree, 1 a mismatch, 3 no ORT.
+// It also checks the accuracy of every trained model (digits, fmnist_*) on its <name>.eval/ under ORT, runs
+// demo.eval, feeds dynamic_shape a batch of 3, and reports what ORT makes of each file in fixtures/bad/
+// (information only). Exit 0 all agree, 1 a mismatch, 3 no ORT.
 const fs = require('fs');
 const path = require('path');
 const npy = require('./npy');
@@ -100,20 +101,25 @@ async function main() {
     });
   }
 
-  if (sessions.digits && fs.existsSync(path.join(dir, 'digits.eval', 'labels.txt'))) {
-    const labels = fs.readFileSync(path.join(dir, 'digits.eval', 'labels.txt'), 'utf8').trim().split('\n').map(Number);
+  // Every trained model (a manifest entry with `accuracy`) on its labelled <name>.eval/: the count of correct
+  // top-1 answers must be PyTorch's exactly. Files are taken in name order, as edgetune and labels.txt take them.
+  for (const name of Object.keys(manifest.models).sort()) {
+    const want = manifest.models[name].accuracy;
+    const evalDir = path.join(dir, `${name}.eval`);
+    if (!want || !sessions[name] || !fs.existsSync(path.join(evalDir, 'labels.txt'))) continue;
+    const labels = fs.readFileSync(path.join(evalDir, 'labels.txt'), 'utf8').trim().split('\n').map(Number);
+    const files = fs.readdirSync(evalDir).filter((f) => f.endsWith('.npy')).sort();
     let correct = 0;
-    for (let i = 0; i < labels.length; i++) {
-      const a = npy.read(path.join(dir, 'digits.eval', `input_${String(i).padStart(3, '0')}.npy`));
-      const r = await sessions.digits.run({ input: new ort.Tensor(a.type, a.data, a.dims) });
+    for (let i = 0; i < files.length && i < labels.length; i++) {
+      const a = npy.read(path.join(evalDir, files[i]));
+      const r = await sessions[name].run({ input: new ort.Tensor(a.type, a.data, a.dims) });
       if (argmax(r.output.data) === labels[i]) correct++;
     }
-    const acc = correct / labels.length;
-    const want = manifest.models.digits.accuracy;
-    const ok = want && correct === want.correct;
+    const ok = files.length === labels.length && files.length === want.eval_images && correct === want.correct;
     if (!ok) bad++;
-    process.stdout.write(`digits.eval: ORT accuracy ${acc.toFixed(4)} (${correct}/${labels.length}), ` +
-      `PyTorch ${want ? want.top1.toFixed(4) : '?'}: ${ok ? 'ok' : 'FAIL'}\n`);
+    process.stdout.write(`${name}.eval: ORT accuracy ${(correct / labels.length).toFixed(4)} (${correct}/` +
+      `${labels.length}, ${files.length} files), PyTorch ${want.top1.toFixed(4)} (${want.correct}/${want.eval_images}): ` +
+      `${ok ? 'ok' : 'FAIL'}\n`);
   }
   if (sessions.demo && fs.existsSync(path.join(dir, 'demo.eval'))) {
     const files = fs.readdirSync(path.join(dir, 'demo.eval')).filter((f) => f.endsWith('.npy')).sort();

@@ -131,11 +131,8 @@ static double peak_once(et_cpu_isa isa) {
 /* --- 2. microkernels in L1 ------------------------------------------------------------------------------ */
 /* Peak and kernel runs alternate, 7 of each, and each figure is the best of its 7: on a shared machine a burst of
  * someone else's work then cannot sink one figure alone and skew the ratio. */
-static void bench_microkernels(et_cpu_isa isa) {
-    const et_f32_gemm_config *g = et_f32_gemm_config_for(isa);
-    const et_f32_igemm_config *ig = et_f32_igemm_config_for(isa);
-    if (!g || !et_cpu_can_run(isa))
-        return;
+static void bench_microkernels(const et_f32_gemm_config *g, const et_f32_igemm_config *ig) {
+    const et_cpu_isa isa = et_kreq_isa(g->req);
     const size_t mr = g->mr, nr = g->nr;
     const size_t k = 24 * 1024 / ((mr + nr) * sizeof(float)) / 8 * 8;
     float *a = alloc_floats(mr * k, 0.01f), *w = alloc_floats((k + 1) * nr, 0.02f), *c = alloc_floats(mr * nr, 0);
@@ -506,11 +503,13 @@ int main(int argc, char **argv) {
     const et_cpu_features *f = et_cpu_features_get();
     printf("edgetune kernel bench: best ISA %s, operators use %s\n\n", et_cpu_isa_label(f->best), et_cpu_isa_name());
     printf("GEMM microkernels, operands in L1 (%% of the measured FMA peak of the same vector width):\n");
-    for (int isa = ET_ISA_AVX2; isa < ET_ISA_COUNT; isa++) {
-        if (isa == ET_ISA_NEONDOT || !et_cpu_can_run((et_cpu_isa)isa))
-            continue;
-        bench_microkernels((et_cpu_isa)isa);
-    }
+    size_t n_gemm, n_igemm;
+    const et_f32_gemm_config *gemms = et_f32_gemm_configs(&n_gemm);
+    const et_f32_igemm_config *igemms = et_f32_igemm_configs(&n_igemm);
+    for (size_t i = 0; i < n_gemm; i++) /* the SIMD ones, each with the IGEMM kernel of the same requirement */
+        for (size_t j = 0; j < n_igemm; j++)
+            if (gemms[i].req != ET_KREQ_SCALAR && igemms[j].req == gemms[i].req && et_kreq_runnable(gemms[i].req))
+                bench_microkernels(&gemms[i], &igemms[j]);
     printf("\nThread pool:\n");
     bench_threadpool();
     printf("\nConvolution operator, batch 1 (best of 5 medians; GFLOP/s counts a direct convolution's work, so Winograd\n"

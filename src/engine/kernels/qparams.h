@@ -1,5 +1,5 @@
 /* qparams.h: what the quantized (int8) kernel families share: the one requantization rule, the formats the
- * GEMM kernels read their A operand in, and which CPU features a kernel needs.
+ * GEMM kernels read their A operand in (which CPU features a kernel needs: dispatch.h).
  *
  * Scheme (agreed with the graph side): activations int8 asymmetric per tensor (scale s, zero point zp in
  * [-128, 127]); weights int8 symmetric per output channel (scale w_s[c], zero point 0, |w| <= 2^(bits-1) - 1);
@@ -53,33 +53,6 @@ static inline size_t et_qa_format_bytes(et_qa_format f) { return f == ET_QA_S16 
 
 /* The shift a format adds to int8 values (128 for U8, else 0): the bias folds -(zp_x + shift) * sum(w). */
 static inline int32_t et_qa_format_shift(et_qa_format f) { return f == ET_QA_U8 ? 128 : 0; }
-
-/* Which CPU features a kernel needs. X(enum, name). A kernel runs when the CPU has the features
- * (et_kreq_runnable) and is used when, in addition, it lies within the path EDGETUNE_ISA chose
- * (et_kreq_selected): AVX-512 VNNI kernels need the avx512 path (forcing avx2 turns them off), NEON dot
- * product kernels the neondot path. */
-#define ET_KREQ_LIST(X)                                                                                      \
-    X(ET_KREQ_SCALAR, "scalar")                                                                              \
-    X(ET_KREQ_AVX2, "avx2")                                                                                  \
-    X(ET_KREQ_AVX512VNNI, "avx512vnni")                                                                      \
-    X(ET_KREQ_NEON, "neon")                                                                                  \
-    X(ET_KREQ_NEONDOT, "neondot")
-
-typedef enum {
-#define ET_X(e, name) e,
-    ET_KREQ_LIST(ET_X)
-#undef ET_X
-        ET_KREQ_COUNT
-} et_kreq;
-
-/* True when this CPU can execute kernels that need `req`. */
-bool et_kreq_runnable(et_kreq req);
-
-/* True when kernels that need `req` may be chosen: runnable, and within the path et_cpu_isa_get() chose. */
-bool et_kreq_selected(et_kreq req);
-
-/* "avx512vnni" etc. (static string; "?" out of range). */
-const char *et_kreq_name(et_kreq req);
 
 /* Output side of requantization, read once per kernel call. */
 typedef struct et_qs8_requant_params {

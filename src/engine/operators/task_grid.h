@@ -31,7 +31,7 @@ void et_task_grid_rows(et_task_grid *g, size_t rows, size_t width, size_t thread
 
 /* The rows of row tile mt split evenly: m_tiles stays ceil(m / mr), but sizes differ by at most one (a 7x7 layer's
  * 49 pixels in 9 tiles: 5, 5, 6, 5, 6, 5, 6, 5, 6) instead of mr, ..., mr and a remainder, so a kernel whose cost
- * follows its row count (f32-gemm-rows-avx2.h, qgemm-c2-rows-avx2.h) computes no padding rows; on other kernels
+ * follows its row count (f32-gemm-body-6x16-avx2.h, qc8-gemm-body-6x16c2-avx2.h) computes no padding rows; on other kernels
  * it costs the same. An indirection buffer must be built with the split its users read. */
 static inline void et_tile_rows(size_t mt, size_t m, size_t m_tiles, size_t *row0, size_t *rows) {
     *row0 = mt * m / m_tiles;

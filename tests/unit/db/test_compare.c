@@ -38,31 +38,51 @@ static void setup(et_db **db) {
     }
 }
 
+/* The rule through both of its forms: from a stored run, and from the run's model, host and threads (what the
+ * workbench asks before it stores a run). They must name the same baseline, for the same reason. */
+static int64_t baseline_of(et_db *db, int i, et_baseline_kind *kind) {
+    int64_t b = -1, b2 = -1;
+    et_baseline_kind k2 = ET_BASELINE_KIND_COUNT;
+    et_err e = {0};
+    ET_CHECK_INT(et_db_default_baseline(db, id[i], &b, kind, &e), ET_OK);
+    ET_CHECK_INT(et_db_baseline_for(db, &res[i].model, &res[i].host, res[i].knobs.threads, &b2, &k2, &e), ET_OK);
+    ET_CHECK_MSG(b2 == b && k2 == *kind, "run %d: %lld (%d) by run, %lld (%d) by model/host/threads", i,
+                 (long long)b, (int)*kind, (long long)b2, (int)k2);
+    return b;
+}
+
 static void test_default_baseline(void) {
     et_db *db;
     setup(&db);
-    int64_t b;
-    char why[200];
+    et_baseline_kind kind;
     et_err e = {0};
-    ET_CHECK_INT(et_db_default_baseline(db, id[3], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, id[2]);
-    ET_CHECK(strstr(why, "fp32") != NULL);
-    ET_CHECK_INT(et_db_default_baseline(db, id[8], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, id[7]); /* same host only */
-    ET_CHECK_INT(et_db_default_baseline(db, id[6], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, id[5]); /* same model only */
-    ET_CHECK_INT(et_db_default_baseline(db, id[1], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, id[1]); /* an fp32 run is its own baseline */
-    ET_CHECK_INT(et_db_default_baseline(db, id[9], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, 0);
-    ET_CHECK(strstr(why, "--baseline") != NULL);
-    /* a marked baseline wins over the rule */
+    ET_CHECK_INT(baseline_of(db, 3, &kind), id[2]);
+    ET_CHECK_INT(kind, ET_BASELINE_NEWEST_FP32);
+    ET_CHECK(strstr(et_db_baseline_why(kind), "fp32") != NULL);
+    ET_CHECK_INT(baseline_of(db, 8, &kind), id[7]); /* same host only */
+    ET_CHECK_INT(baseline_of(db, 6, &kind), id[5]); /* same model only */
+    ET_CHECK_INT(baseline_of(db, 1, &kind), id[1]); /* an fp32 run is its own baseline */
+    ET_CHECK_INT(baseline_of(db, 4, &kind), id[2]); /* 4 threads: not the 1-thread fp32 run */
+    ET_CHECK_INT(baseline_of(db, 9, &kind), 0);
+    ET_CHECK_INT(kind, ET_BASELINE_NONE);
+    ET_CHECK(strstr(et_db_baseline_why(kind), "--baseline") != NULL);
+    /* no run of these threads: none, by either form */
+    int64_t b = -1;
+    ET_CHECK_INT(et_db_baseline_for(db, &res[3].model, &res[3].host, 2, &b, &kind, &e), ET_OK);
+    ET_CHECK(b == 0 && kind == ET_BASELINE_NONE);
+    /* an unknown run has none */
+    ET_CHECK_INT(et_db_default_baseline(db, 9999, &b, &kind, &e), ET_OK);
+    ET_CHECK(b == 0 && kind == ET_BASELINE_NONE);
+    /* a marked baseline wins over the rule, for every thread count */
     ET_CHECK_INT(et_db_set_baseline(db, id[1], true, NULL, &e), ET_OK);
-    ET_CHECK_INT(et_db_default_baseline(db, id[3], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, id[1]);
-    ET_CHECK(strstr(why, "marked") != NULL);
-    ET_CHECK_INT(et_db_default_baseline(db, id[8], &b, why, sizeof why, &e), ET_OK);
-    ET_CHECK_INT(b, id[7]); /* the mark is per host */
+    ET_CHECK_INT(baseline_of(db, 3, &kind), id[1]);
+    ET_CHECK_INT(kind, ET_BASELINE_MARKED);
+    ET_CHECK(strstr(et_db_baseline_why(kind), "marked") != NULL);
+    ET_CHECK_INT(et_db_baseline_for(db, &res[3].model, &res[3].host, 2, &b, &kind, &e), ET_OK);
+    ET_CHECK(b == id[1] && kind == ET_BASELINE_MARKED);
+    ET_CHECK_INT(baseline_of(db, 8, &kind), id[7]); /* the mark is per host */
+    ET_CHECK_INT(kind, ET_BASELINE_NEWEST_FP32);
+    ET_CHECK_INT(baseline_of(db, 6, &kind), id[5]); /* ... and per model */
     et_db_close(db);
 }
 

@@ -1,5 +1,5 @@
-/* kernel_test.h: shared helpers for the kernel tests: a seeded random generator, the ISA sweep (each ISA this
- * build has and this CPU runs; the others are skipped with a printed line), and relative-error checks. */
+/* kernel_test.h: shared helpers for the kernel tests: a seeded random generator, which config table entries can
+ * run here (the others are skipped with a printed line), and an aborting allocator. */
 #ifndef ET_KERNEL_TEST_H
 #define ET_KERNEL_TEST_H
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "util/status.h"
 #include "et_test.h"
 #include "util/mem.h"
@@ -54,16 +55,25 @@ static inline float *kt_alloc(size_t n) {
             return;                                                                                          \
     } while (0)
 
-/* True when the kernels of `isa` can be checked here; prints why not otherwise (once per test and ISA). */
-static inline int kt_isa_runnable(et_cpu_isa isa, const void *config, const char *family) {
-    if (!config)
-        return 0; /* this build has no kernels of that ISA (other architecture): nothing to say */
-    if (!et_cpu_can_run(isa)) {
-        fprintf(stderr, "skip %s %s: this CPU lacks the ISA; run this test on a machine that has it\n", family,
-                et_cpu_isa_label(isa));
-        return 0;
-    }
-    return 1;
+/* True when a config's kernels can be checked here (its requirement is runnable); prints why not otherwise. */
+static inline int kt_config_runnable(et_kreq req, const char *name) {
+    if (et_kreq_runnable(req))
+        return 1;
+    fprintf(stderr, "skip %s: this CPU lacks %s; run this test on a machine that has it\n", name, et_kreq_name(req));
+    return 0;
 }
+
+/* Runs sweep(&entry) for every entry of a family's config table (configs_fn, dispatch.h) that this CPU runs,
+ * printing why the others are skipped; with skip_scalar, not the last (scalar) entry, for families whose scalar
+ * kernel has a test of its own. Checks that the table ends at scalar. */
+#define KT_SWEEP_CONFIGS(type, configs_fn, name_field, sweep, skip_scalar)                                   \
+    do {                                                                                                     \
+        size_t kt_n_;                                                                                        \
+        const type *kt_cfgs_ = configs_fn(&kt_n_);                                                           \
+        ET_CHECK(kt_n_ >= 1 && kt_cfgs_[kt_n_ - 1].req == ET_KREQ_SCALAR);                                    \
+        for (size_t kt_i_ = 0; kt_i_ + ((skip_scalar) ? 1 : 0) < kt_n_; kt_i_++)                             \
+            if (kt_config_runnable(kt_cfgs_[kt_i_].req, kt_cfgs_[kt_i_].name_field))                         \
+                sweep(&kt_cfgs_[kt_i_]);                                                                     \
+    } while (0)
 
 #endif

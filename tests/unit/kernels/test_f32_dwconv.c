@@ -65,10 +65,7 @@ static void check_dwconv(const et_f32_dwconv_config *cfg, int use9, size_t chann
     et_aligned_free(out);
 }
 
-static void sweep(et_cpu_isa isa) {
-    const et_f32_dwconv_config *cfg = et_f32_dwconv_config_for(isa);
-    if (!kt_isa_runnable(isa, cfg, "f32-dwconv"))
-        return;
+static void sweep(const et_f32_dwconv_config *cfg) {
     const size_t ct = cfg->channel_tile;
     for (size_t channels = 1; channels <= 3 * ct + 1; channels++) {
         if (cfg->ukernel_9p)
@@ -89,15 +86,11 @@ static void sweep(et_cpu_isa isa) {
     }
 }
 
-static void test_dwconv_scalar(void) { sweep(ET_ISA_SCALAR); }
-static void test_dwconv_avx2(void) { sweep(ET_ISA_AVX2); }
-static void test_dwconv_avx512(void) { sweep(ET_ISA_AVX512); }
-static void test_dwconv_neon(void) { sweep(ET_ISA_NEON); }
+static void test_all_configs(void) {
+    KT_SWEEP_CONFIGS(et_f32_dwconv_config, et_f32_dwconv_configs, name_xp, sweep, 0);
+}
 
 int main(void) {
-    ET_RUN(test_dwconv_scalar);
-    ET_RUN(test_dwconv_avx2);
-    ET_RUN(test_dwconv_avx512);
-    ET_RUN(test_dwconv_neon);
+    ET_RUN(test_all_configs);
     return et_test_done();
 }

@@ -53,10 +53,7 @@ static void check_gemm(const et_f32_gemm_config *cfg, int use1, size_t m, size_t
     et_aligned_free(c);
 }
 
-static void sweep(et_cpu_isa isa) {
-    const et_f32_gemm_config *cfg = et_f32_gemm_config_for(isa);
-    if (!kt_isa_runnable(isa, cfg, "f32-gemm"))
-        return;
+static void sweep(const et_f32_gemm_config *cfg) {
     const size_t mr = cfg->mr, nr = cfg->nr;
     const size_t ks[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 64, 131};
     for (int use1 = 0; use1 < 2; use1++) {
@@ -83,11 +80,6 @@ static void sweep(et_cpu_isa isa) {
     }
 }
 
-static void test_gemm_scalar(void) { sweep(ET_ISA_SCALAR); }
-static void test_gemm_avx2(void) { sweep(ET_ISA_AVX2); }
-static void test_gemm_avx512(void) { sweep(ET_ISA_AVX512); }
-static void test_gemm_neon(void) { sweep(ET_ISA_NEON); }
-
 static void test_gemm_pack_layout(void) {
     /* 2 columns, k = 3, panels of 4: [b0 b1 0 0][w00 w10 0 0][w01 w11 0 0][w02 w12 0 0] */
     const float w[6] = {1, 2, 3, 4, 5, 6}; /* O x I: column j row i at w[j * 3 + i] */
@@ -100,11 +92,12 @@ static void test_gemm_pack_layout(void) {
         ET_CHECK_NEAR(packed[i], want[i], 0);
 }
 
+static void test_all_configs(void) {
+    KT_SWEEP_CONFIGS(et_f32_gemm_config, et_f32_gemm_configs, name, sweep, 0);
+}
+
 int main(void) {
     ET_RUN(test_gemm_pack_layout);
-    ET_RUN(test_gemm_scalar);
-    ET_RUN(test_gemm_avx2);
-    ET_RUN(test_gemm_avx512);
-    ET_RUN(test_gemm_neon);
+    ET_RUN(test_all_configs);
     return et_test_done();
 }

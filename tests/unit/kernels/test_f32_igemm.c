@@ -71,10 +71,7 @@ static void check_igemm(const et_f32_igemm_config *cfg, size_t mr, size_t n, siz
     et_aligned_free(c);
 }
 
-static void sweep(et_cpu_isa isa) {
-    const et_f32_igemm_config *cfg = et_f32_igemm_config_for(isa);
-    if (!kt_isa_runnable(isa, cfg, "f32-igemm"))
-        return;
+static void sweep(const et_f32_igemm_config *cfg) {
     const size_t nr = cfg->nr;
     const size_t kcs[] = {1, 2, 3, 5, 8, 16, 19, 32};
     const size_t kss[] = {1, 2, 4, 9, 25};
@@ -90,15 +87,11 @@ static void sweep(et_cpu_isa isa) {
     check_igemm(cfg, cfg->mr - 1, nr + 1, 7, 5, nr + 2, -0.2f, 0.1f);
 }
 
-static void test_igemm_scalar(void) { sweep(ET_ISA_SCALAR); }
-static void test_igemm_avx2(void) { sweep(ET_ISA_AVX2); }
-static void test_igemm_avx512(void) { sweep(ET_ISA_AVX512); }
-static void test_igemm_neon(void) { sweep(ET_ISA_NEON); }
+static void test_all_configs(void) {
+    KT_SWEEP_CONFIGS(et_f32_igemm_config, et_f32_igemm_configs, name, sweep, 0);
+}
 
 int main(void) {
-    ET_RUN(test_igemm_scalar);
-    ET_RUN(test_igemm_avx2);
-    ET_RUN(test_igemm_avx512);
-    ET_RUN(test_igemm_neon);
+    ET_RUN(test_all_configs);
     return et_test_done();
 }

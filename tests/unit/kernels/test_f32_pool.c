@@ -80,10 +80,7 @@ static void check_pool(const et_f32_pool_config *cfg, size_t channels, size_t ks
     et_aligned_free(scale);
 }
 
-static void sweep(et_cpu_isa isa) {
-    const et_f32_pool_config *cfg = et_f32_pool_config_for(isa);
-    if (!kt_isa_runnable(isa, cfg, "f32-pool"))
-        return;
+static void sweep(const et_f32_pool_config *cfg) {
     const size_t kss[] = {1, 4, 9, 25};
     for (size_t channels = 1; channels <= 40; channels++)
         for (size_t i = 0; i < 4; i++)
@@ -92,13 +89,11 @@ static void sweep(et_cpu_isa isa) {
     check_pool(cfg, 64, 4, -0.5f, 0.5f);
 }
 
-static void test_pool_scalar(void) { sweep(ET_ISA_SCALAR); }
-static void test_pool_avx2(void) { sweep(ET_ISA_AVX2); }
-static void test_pool_neon(void) { sweep(ET_ISA_NEON); }
+static void test_all_configs(void) {
+    KT_SWEEP_CONFIGS(et_f32_pool_config, et_f32_pool_configs, maxpool_name, sweep, 0);
+}
 
 int main(void) {
-    ET_RUN(test_pool_scalar);
-    ET_RUN(test_pool_avx2);
-    ET_RUN(test_pool_neon);
+    ET_RUN(test_all_configs);
     return et_test_done();
 }

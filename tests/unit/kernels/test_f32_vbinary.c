@@ -55,10 +55,7 @@ static void test_scalar_vs_double(void) {
     et_aligned_free(y);
 }
 
-static void sweep(et_cpu_isa isa) {
-    const et_f32_vbinary_config *cfg = et_f32_vbinary_config_for(isa);
-    if (!kt_isa_runnable(isa, cfg, "f32-vbinary"))
-        return;
+static void sweep(const et_f32_vbinary_config *cfg) {
     enum { MAXN = 1000 };
     float *a = kt_alloc(MAXN + 1), *b = kt_alloc(MAXN + 1), *want = kt_alloc(MAXN + 1), *got = kt_alloc(MAXN + 1);
     const et_f32_minmax_params none = {-INFINITY, INFINITY}, window = {-1.5f, 2.0f};
@@ -98,14 +95,12 @@ static void sweep(et_cpu_isa isa) {
     et_aligned_free(got);
 }
 
-static void test_vbinary_avx2(void) { sweep(ET_ISA_AVX2); }
-static void test_vbinary_avx512(void) { sweep(ET_ISA_AVX512); }
-static void test_vbinary_neon(void) { sweep(ET_ISA_NEON); }
+static void test_all_configs(void) {
+    KT_SWEEP_CONFIGS(et_f32_vbinary_config, et_f32_vbinary_configs, name, sweep, 1);
+}
 
 int main(void) {
     ET_RUN(test_scalar_vs_double);
-    ET_RUN(test_vbinary_avx2);
-    ET_RUN(test_vbinary_avx512);
-    ET_RUN(test_vbinary_neon);
+    ET_RUN(test_all_configs);
     return et_test_done();
 }

@@ -55,10 +55,7 @@ static void test_scalar_vs_libm(void) {
     et_aligned_free(y);
 }
 
-static void sweep(et_cpu_isa isa) {
-    const et_f32_vunary_config *cfg = et_f32_vunary_config_for(isa);
-    if (!kt_isa_runnable(isa, cfg, "f32-vunary"))
-        return;
+static void sweep(const et_f32_vunary_config *cfg) {
     const et_f32_unary_params p = {-0.7f, 2.5f, 1.0f / 6.0f, 0.5f};
     enum { MAXN = 1000 };
     float *x = kt_alloc(MAXN + 1), *want = kt_alloc(MAXN + 1), *got = kt_alloc(MAXN + 1);
@@ -92,14 +89,12 @@ static void sweep(et_cpu_isa isa) {
     et_aligned_free(got);
 }
 
-static void test_vunary_avx2(void) { sweep(ET_ISA_AVX2); }
-static void test_vunary_avx512(void) { sweep(ET_ISA_AVX512); }
-static void test_vunary_neon(void) { sweep(ET_ISA_NEON); }
+static void test_all_configs(void) {
+    KT_SWEEP_CONFIGS(et_f32_vunary_config, et_f32_vunary_configs, name, sweep, 1);
+}
 
 int main(void) {
     ET_RUN(test_scalar_vs_libm);
-    ET_RUN(test_vunary_avx2);
-    ET_RUN(test_vunary_avx512);
-    ET_RUN(test_vunary_neon);
+    ET_RUN(test_all_configs);
     return et_test_done();
 }

@@ -159,11 +159,8 @@ static int check(const et_qgemm_config *cfg, const qcase *q) {
 }
 
 static void sweep(const et_qgemm_config *cfg) {
-    if (!et_kreq_runnable(cfg->req)) {
-        fprintf(stderr, "skip %s: this CPU lacks %s; run this test on a machine that has it\n", cfg->gemm_name,
-                et_kreq_name(cfg->req));
+    if (!kt_config_runnable(cfg->req, cfg->gemm_name))
         return;
-    }
     const size_t nr = cfg->nr, kr = cfg->kr;
     const size_t kcs[] = {1, 2, 3, kr, kr + 1, 2 * kr - 1, 8, 16, 17, 31, 64, 67};
     const size_t kss[] = {0, 1, 2, 9};

@@ -116,7 +116,7 @@ static void test_delta_rows(void) {
     ET_CHECK_STR(p50->change, want);
     ET_CHECK_INT(p50->verdict, 1);
     ET_CHECK(p50->delta[0] == '-'); /* faster: the latency went down */
-    const et_delta_row *w = find(rows, n, "weights");
+    const et_delta_row *w = find(rows, n, "size");
     ET_REQUIRE(w != NULL);
     ET_CHECK(strstr(w->change, "smaller") != NULL && w->verdict == 1);
     const et_delta_row *acc = find(rows, n, "accuracy");

@@ -134,6 +134,7 @@ static void blocked(size_t channels, size_t output_width, const float **input, c
 }
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p16c__avx2) {
+    ET_F32_DWCONV_REQUIRE(9);
     (void)ks;
     if (channels >= BLOCK_MIN_CHANNELS)
         blocked(channels, output_width, input, weights, output, input_stride, output_stride, input_offset, zero, params);

@@ -10,6 +10,7 @@ static inline const float *tap(const float *p, const float *zero, size_t input_o
 }
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p32c__avx512f) {
+    ET_F32_DWCONV_REQUIRE(9);
     (void)ks;
     const __m512 vmin = _mm512_set1_ps(params->min);
     const __m512 vmax = _mm512_set1_ps(params->max);

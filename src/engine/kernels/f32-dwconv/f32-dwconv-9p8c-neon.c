@@ -11,6 +11,7 @@ static inline const float *tap(const float *p, const float *zero, size_t input_o
 }
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p8c__neon) {
+    ET_F32_DWCONV_REQUIRE(9);
     const float32x4_t vmin = vdupq_n_f32(params->min);
     const float32x4_t vmax = vdupq_n_f32(params->max);
     const size_t full = channels & ~(size_t)7;

@@ -98,6 +98,7 @@ static void blocked(size_t channels, size_t output_width, size_t ks, const float
 }
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp16c__avx2) {
+    ET_F32_DWCONV_REQUIRE(0);
     const __m256 vmin = _mm256_set1_ps(params->min);
     const __m256 vmax = _mm256_set1_ps(params->max);
     if (ks <= TABLE_TAPS) {

@@ -5,6 +5,7 @@
 #include "engine/kernels/f32-dwconv/f32-dwconv.h"
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp1c__scalar) {
+    ET_F32_DWCONV_REQUIRE(0);
     const float vmin = params->min, vmax = params->max;
     for (size_t x = 0; x < output_width; x++) {
         const float *w = weights;

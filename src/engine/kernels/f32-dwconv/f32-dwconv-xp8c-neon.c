@@ -94,6 +94,7 @@ static void blocked(size_t channels, size_t output_width, size_t ks, const float
 }
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp8c__neon) {
+    ET_F32_DWCONV_REQUIRE(0);
     if (ks <= TABLE_TAPS) {
         blocked(channels, output_width, ks, input, weights, output, input_stride, output_stride, input_offset, zero,
                 params);

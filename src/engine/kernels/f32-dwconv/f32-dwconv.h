@@ -15,8 +15,9 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_dwconv_ukernel_fn)(size_t channels, size_t output_width, size_t ks, const float **input,
                                          const float *weights, float *output, size_t input_stride,
@@ -27,6 +28,14 @@ typedef void (*et_f32_dwconv_ukernel_fn)(size_t channels, size_t output_width, s
     void name(size_t channels, size_t output_width, size_t ks, const float **input, const float *weights,    \
               float *output, size_t input_stride, size_t output_stride, size_t input_offset, const float *zero,  \
               const et_f32_minmax_params *params)
+
+/* What every depthwise kernel checks on entry (precondition.h): the tap count a "9p" kernel is built for
+ * (TAPS = 9; 0 for the "xp" kernels, which take any), and an input_offset that keeps moved rows aligned to floats. */
+#define ET_F32_DWCONV_REQUIRE(TAPS)                                                                          \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS));                                                      \
+        ET_KERNEL_REQUIRE(input_offset % sizeof(float) == 0);                                                \
+    } while (0)
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp1c__scalar);
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p16c__avx2);
@@ -41,14 +50,16 @@ typedef struct et_f32_dwconv_config {
     et_f32_dwconv_ukernel_fn ukernel_xp;
     size_t channel_tile;
     const char *name_9p, *name_xp; /* "f32-dwconv-9p16c-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_dwconv_config;
 
-/* The config for the chosen ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_dwconv_config *et_f32_dwconv_config_get(void);
 
-/* One ISA's config, or NULL when this build has no kernels for it. */
-const et_f32_dwconv_config *et_f32_dwconv_config_for(et_cpu_isa isa);
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_dwconv_config *et_f32_dwconv_configs(size_t *count);
 
 /* Floats in packed weights: round_up(channels, ct) * (ks + 1). */
 size_t et_f32_dwconv_packed_floats(size_t ct, size_t channels, size_t ks);

@@ -4,9 +4,11 @@
  * bound by reading W in any case. */
 #include <immintrin.h>
 
+#include "engine/kernels/f32-gemm/f32-gemm-store-avx2.h"
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_1x16__avx2) {
+    ET_F32_GEMM_REQUIRE(1);
     (void)mr;
     (void)a_stride;
     (void)cm_stride;
@@ -42,33 +44,10 @@ ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_1x16__avx2) {
         __m256 hi = _mm256_add_ps(_mm256_add_ps(h0, h1), _mm256_add_ps(h2, h3));
         lo = _mm256_max_ps(_mm256_min_ps(lo, vmax), vmin);
         hi = _mm256_max_ps(_mm256_min_ps(hi, vmax), vmin);
-        if (nc >= 16) {
-            _mm256_storeu_ps(c, lo);
-            _mm256_storeu_ps(c + 8, hi);
-            c += 16;
-            nc -= 16;
-            if (nc == 0)
-                return;
-            continue;
-        }
-        if (nc & 8) {
-            _mm256_storeu_ps(c, lo);
-            lo = hi;
-            c += 8;
-        }
-        __m128 x = _mm256_castps256_ps128(lo);
-        if (nc & 4) {
-            _mm_storeu_ps(c, x);
-            x = _mm256_extractf128_ps(lo, 1);
-            c += 4;
-        }
-        if (nc & 2) {
-            _mm_storel_pi((__m64 *)c, x);
-            x = _mm_movehl_ps(x, x);
-            c += 2;
-        }
-        if (nc & 1)
-            _mm_store_ss(c, x);
-        return;
+        et_f32_avx2_store16(c, lo, hi, nc);
+        if (nc <= 16)
+            return;
+        c += 16;
+        nc -= 16;
     }
 }

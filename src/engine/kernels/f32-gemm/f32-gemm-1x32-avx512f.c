@@ -5,6 +5,7 @@
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_1x32__avx512f) {
+    ET_F32_GEMM_REQUIRE(1);
     (void)mr;
     (void)a_stride;
     (void)cm_stride;

@@ -2,9 +2,11 @@
  * of partial sums so that a single row does not wait on the FMA latency. */
 #include <arm_neon.h>
 
+#include "engine/kernels/f32-gemm/f32-gemm-store-neon.h"
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_1x8__neon) {
+    ET_F32_GEMM_REQUIRE(1);
     (void)mr;
     (void)a_stride;
     (void)cm_stride;
@@ -37,28 +39,15 @@ ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_1x8__neon) {
         float32x4_t hi = vaddq_f32(vaddq_f32(h0, h1), vaddq_f32(h2, h3));
         lo = vmaxq_f32(vminq_f32(lo, vmax), vmin);
         hi = vmaxq_f32(vminq_f32(hi, vmax), vmin);
-        if (nc >= 8) {
-            vst1q_f32(c, lo);
-            vst1q_f32(c + 4, hi);
-            c += 8;
-            nc -= 8;
-            if (nc == 0)
-                return;
-            continue;
+        if (nc < 8) {
+            et_f32_neon_store_tail(c, lo, hi, nc);
+            return;
         }
-        if (nc & 4) {
-            vst1q_f32(c, lo);
-            lo = hi;
-            c += 4;
-        }
-        float32x2_t x = vget_low_f32(lo);
-        if (nc & 2) {
-            vst1_f32(c, x);
-            x = vget_high_f32(lo);
-            c += 2;
-        }
-        if (nc & 1)
-            vst1_lane_f32(c, x, 0);
-        return;
+        vst1q_f32(c, lo);
+        vst1q_f32(c + 4, hi);
+        if (nc == 8)
+            return;
+        c += 8;
+        nc -= 8;
     }
 }

@@ -1,42 +1,6 @@
-/* f32-gemm-4x4-scalar.c: the portable GEMM kernel, 4 rows x 4 columns of accumulators (see f32-gemm.h).
- * The fallback on CPUs without a SIMD path, and the shape the SIMD kernels are checked against in tests. */
-#include "engine/kernels/f32-gemm/f32-gemm.h"
-
-enum { MR = 4, NR = 4 };
-
-ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_4x4__scalar) {
-    const float *ar[MR];
-    float *cr[MR];
-    for (size_t i = 0; i < MR; i++) {
-        const size_t row = i < mr ? i : mr - 1;
-        ar[i] = a + row * a_stride;
-        cr[i] = c + row * cm_stride;
-    }
-    const float vmin = params->min, vmax = params->max;
-    for (;;) {
-        float acc[MR][NR];
-        for (size_t i = 0; i < MR; i++)
-            for (size_t j = 0; j < NR; j++)
-                acc[i][j] = w[j];
-        w += NR;
-        for (size_t k = 0; k < kc; k++) {
-            for (size_t i = 0; i < MR; i++) {
-                const float av = ar[i][k];
-                for (size_t j = 0; j < NR; j++)
-                    acc[i][j] += av * w[j];
-            }
-            w += NR;
-        }
-        const size_t cols = nc < NR ? nc : NR;
-        for (size_t i = MR; i-- > 0;) {
-            for (size_t j = 0; j < cols; j++) {
-                float v = acc[i][j] < vmin ? vmin : acc[i][j];
-                cr[i][j] = v > vmax ? vmax : v;
-            }
-            cr[i] += NR;
-        }
-        if (nc <= NR)
-            return;
-        nc -= NR;
-    }
-}
+/* f32-gemm-4x4-scalar.c: the portable GEMM kernel, 4 rows x 4 columns of accumulators (see f32-gemm.h). Its body is
+ * f32-gemm-body-4x4-scalar.h, shared with the other scalar kernels (gemm-body.h). */
+#define ET_BODY_NAME et_f32_gemm_ukernel_4x4__scalar
+#define ET_BODY_INDIRECT 0
+#define ET_BODY_MR 4
+#include "engine/kernels/f32-gemm/f32-gemm-body-4x4-scalar.h"

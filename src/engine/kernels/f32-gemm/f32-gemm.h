@@ -13,8 +13,9 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride,
                                        const float *w, float *c, size_t cm_stride,
@@ -23,6 +24,14 @@ typedef void (*et_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const fl
 #define ET_F32_GEMM_UKERNEL(name)                                                                            \
     void name(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w, float *c,    \
               size_t cm_stride, const et_f32_minmax_params *params)
+
+/* What every GEMM kernel of MR rows checks on entry (precondition.h): 1..MR rows (row mr - 1 is read and written)
+ * and at least one column (a call reads a whole panel of W, which n = 0 columns do not have). */
+#define ET_F32_GEMM_REQUIRE(MR)                                                                              \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
+        ET_KERNEL_REQUIRE(nc >= 1);                                                                          \
+    } while (0)
 
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_4x4__scalar);
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_1x4__scalar);
@@ -38,15 +47,16 @@ typedef struct et_f32_gemm_config {
     et_f32_gemm_ukernel_fn ukernel, ukernel1;
     size_t mr, nr;
     const char *name, *name1; /* "f32-gemm-6x16-avx2", "f32-gemm-1x16-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_gemm_config;
 
-/* The config for the ISA path chosen at start (never NULL: scalar at worst). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_gemm_config *et_f32_gemm_config_get(void);
 
-/* The config of one ISA, or NULL when this build has no kernels for it (tests and benchmarks; the caller
- * checks et_cpu_can_run before calling its kernels). */
-const et_f32_gemm_config *et_f32_gemm_config_for(et_cpu_isa isa);
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_gemm_config *et_f32_gemm_configs(size_t *count);
 
 /* Floats in a packed W for n columns and depth k with panels of nr: round_up(n, nr) * (k + 1). */
 size_t et_f32_gemm_packed_floats(size_t nr, size_t n, size_t k);

@@ -14,8 +14,9 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_igemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const float **a,
                                         const float *w, float *c, size_t cm_stride, size_t a_offset,
@@ -24,6 +25,15 @@ typedef void (*et_f32_igemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t 
 #define ET_F32_IGEMM_UKERNEL(name)                                                                           \
     void name(size_t mr, size_t nc, size_t kc, size_t ks, const float **a, const float *w, float *c,         \
               size_t cm_stride, size_t a_offset, const float *zero, const et_f32_minmax_params *params)
+
+/* What every IGEMM kernel of MR rows checks on entry (precondition.h): 1..MR rows, at least one column (see
+ * ET_F32_GEMM_REQUIRE) and an a_offset that keeps the rows it moves aligned to floats. */
+#define ET_F32_IGEMM_REQUIRE(MR)                                                                             \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
+        ET_KERNEL_REQUIRE(nc >= 1);                                                                          \
+        ET_KERNEL_REQUIRE(a_offset % sizeof(float) == 0);                                                    \
+    } while (0)
 
 ET_F32_IGEMM_UKERNEL(et_f32_igemm_ukernel_4x4__scalar);
 ET_F32_IGEMM_UKERNEL(et_f32_igemm_ukernel_6x16__avx2);
@@ -34,14 +44,16 @@ typedef struct et_f32_igemm_config {
     et_f32_igemm_ukernel_fn ukernel;
     size_t mr, nr;
     const char *name; /* "f32-igemm-6x16-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_igemm_config;
 
-/* The config for the chosen ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_igemm_config *et_f32_igemm_config_get(void);
 
-/* One ISA's config, or NULL when this build has no kernels for it. */
-const et_f32_igemm_config *et_f32_igemm_config_for(et_cpu_isa isa);
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_igemm_config *et_f32_igemm_configs(size_t *count);
 
 /* Floats in packed weights: round_up(n, nr) * (ks * kc + 1). */
 size_t et_f32_igemm_packed_floats(size_t nr, size_t n, size_t ks, size_t kc);

@@ -10,6 +10,7 @@ static inline const float *tap(const float *p, const float *zero, size_t input_o
 }
 
 ET_F32_AVGPOOL_UKERNEL(et_f32_avgpool_ukernel_xp4c__neon) {
+    ET_F32_POOL_REQUIRE();
     const float32x4_t vmin = vdupq_n_f32(params->min), vmax = vdupq_n_f32(params->max);
     for (size_t x = 0; x < output_pixels; x++) {
         const float32x4_t vscale = vld1q_dup_f32(scale + x);

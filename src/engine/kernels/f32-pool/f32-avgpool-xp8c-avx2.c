@@ -12,6 +12,7 @@ static inline const float *tap(const float *p, const float *zero, size_t input_o
 }
 
 ET_F32_AVGPOOL_UKERNEL(et_f32_avgpool_ukernel_xp8c__avx2) {
+    ET_F32_POOL_REQUIRE();
     const __m256 vmin = _mm256_set1_ps(params->min), vmax = _mm256_set1_ps(params->max);
     for (size_t x = 0; x < output_pixels; x++) {
         const __m256 vscale = _mm256_broadcast_ss(scale + x);

@@ -2,6 +2,7 @@
 #include "engine/kernels/f32-pool/f32-pool.h"
 
 ET_F32_GAVGPOOL_UKERNEL(et_f32_gavgpool_ukernel_x1c__scalar) {
+    ET_F32_GAVGPOOL_REQUIRE();
     const float lo = params->min, hi = params->max;
     for (size_t c = 0; c < channels; c++) {
         float sum = 0.0f;

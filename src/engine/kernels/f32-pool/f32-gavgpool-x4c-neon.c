@@ -5,6 +5,7 @@
 #include "engine/kernels/f32-pool/f32-pool.h"
 
 ET_F32_GAVGPOOL_UKERNEL(et_f32_gavgpool_ukernel_x4c__neon) {
+    ET_F32_GAVGPOOL_REQUIRE();
     const float32x4_t vmin = vdupq_n_f32(params->min), vmax = vdupq_n_f32(params->max);
     const float32x4_t vscale = vdupq_n_f32(scale);
     size_t c = 0;

@@ -9,6 +9,7 @@
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
 ET_F32_GAVGPOOL_UKERNEL(et_f32_gavgpool_ukernel_x8c__avx2) {
+    ET_F32_GAVGPOOL_REQUIRE();
     const __m256 vmin = _mm256_set1_ps(params->min), vmax = _mm256_set1_ps(params->max);
     const __m256 vscale = _mm256_set1_ps(scale);
     for (size_t c = 0; c < channels; c += 8) {

@@ -6,6 +6,7 @@
 #include "engine/kernels/f32-pool/f32-pool.h"
 
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp1c__scalar) {
+    ET_F32_POOL_REQUIRE();
     const float lo = params->min, hi = params->max;
     for (size_t x = 0; x < output_pixels; x++) {
         for (size_t c = 0; c < channels; c++) {

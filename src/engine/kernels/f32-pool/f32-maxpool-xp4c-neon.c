@@ -6,6 +6,7 @@
 #include "engine/kernels/f32-pool/f32-pool.h"
 
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp4c__neon) {
+    ET_F32_POOL_REQUIRE();
     const float32x4_t vmin = vdupq_n_f32(params->min), vmax = vdupq_n_f32(params->max);
     for (size_t x = 0; x < output_pixels; x++) {
         size_t c = 0;

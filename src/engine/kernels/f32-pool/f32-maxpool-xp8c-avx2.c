@@ -8,6 +8,7 @@
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp8c__avx2) {
+    ET_F32_POOL_REQUIRE();
     const __m256 vmin = _mm256_set1_ps(params->min), vmax = _mm256_set1_ps(params->max);
     for (size_t x = 0; x < output_pixels; x++) {
         size_t c = 0;

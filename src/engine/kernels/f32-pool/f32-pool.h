@@ -13,8 +13,9 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_maxpool_ukernel_fn)(size_t output_pixels, size_t ks, size_t channels, const float **input,
                                           size_t input_offset, size_t input_stride, float *output,
@@ -37,6 +38,11 @@ typedef void (*et_f32_gavgpool_ukernel_fn)(size_t rows, size_t channels, const f
     void name(size_t rows, size_t channels, const float *input, size_t input_stride, float scale, float *output, \
               const et_f32_minmax_params *params)
 
+/* What the pooling kernels check on entry (precondition.h): max/avgpool, an input_offset that keeps moved rows
+ * aligned to floats; gavgpool, the operands it reads and writes when there is a channel to pool. */
+#define ET_F32_POOL_REQUIRE() ET_KERNEL_REQUIRE(input_offset % sizeof(float) == 0)
+#define ET_F32_GAVGPOOL_REQUIRE() ET_KERNEL_REQUIRE(channels == 0 || (input != NULL && output != NULL))
+
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp1c__scalar);
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp8c__avx2);
 ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp4c__neon);
@@ -53,10 +59,15 @@ typedef struct et_f32_pool_config {
     et_f32_avgpool_ukernel_fn avgpool;
     et_f32_gavgpool_ukernel_fn gavgpool;
     const char *maxpool_name, *avgpool_name, *gavgpool_name;
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_pool_config;
 
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_pool_config *et_f32_pool_config_get(void);
-const et_f32_pool_config *et_f32_pool_config_for(et_cpu_isa isa);
+
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_pool_config *et_f32_pool_configs(size_t *count);
 
 #endif

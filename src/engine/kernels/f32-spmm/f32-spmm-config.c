@@ -1,4 +1,5 @@
-/* f32-spmm-config.c: the sparse kernels this build has, best first, with their measured cost models. */
+/* f32-spmm-config.c: the sparse kernels this build has, best first, with their measured cost models;
+ * et_f32_spmm_config_get picks the first one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. */
 #include "engine/kernels/f32-spmm/f32-spmm.h"
 
 #define CFG(isa, req, nnz32, nnz16, nnz8, pack_cost)                                                                   \
@@ -19,17 +20,11 @@ static const et_f32_spmm_config configs[] = {
     CFG(scalar, ET_KREQ_SCALAR, 1.5f, 1.5f, 1.5f, 2.0f),
 };
 
-const et_f32_spmm_config *et_f32_spmm_configs(size_t *count) {
-    *count = sizeof configs / sizeof configs[0];
-    return configs;
-}
+const et_f32_spmm_config *et_f32_spmm_config_get(void) { return &configs[ET_KREQ_PICK(configs)]; }
 
-const et_f32_spmm_config *et_f32_spmm_config_get(void) {
-    const size_t n = sizeof configs / sizeof configs[0];
-    for (size_t i = 0; i < n; i++)
-        if (et_kreq_selected(configs[i].req))
-            return &configs[i];
-    return &configs[n - 1];
+const et_f32_spmm_config *et_f32_spmm_configs(size_t *count) {
+    *count = ET_KREQ_COUNT_OF(configs);
+    return configs;
 }
 
 int et_f32_spmm_tile_for(size_t k) {

@@ -107,14 +107,26 @@ static inline __attribute__((always_inline)) void pack(const size_t V, size_t mr
 }
 
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_32x1__avx2) {
+    ET_F32_SPMM_REQUIRE(32);
     spmm(4, mr, nc, xt, values, offsets, nnz, bias, c, cm_stride, params);
 }
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_16x1__avx2) {
+    ET_F32_SPMM_REQUIRE(16);
     spmm(2, mr, nc, xt, values, offsets, nnz, bias, c, cm_stride, params);
 }
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_8x1__avx2) {
+    ET_F32_SPMM_REQUIRE(8);
     spmm(1, mr, nc, xt, values, offsets, nnz, bias, c, cm_stride, params);
 }
-ET_F32_SPMM_PACK(et_f32_spmm_pack_32__avx2) { pack(4, mr, k, x, x_stride, xt); }
-ET_F32_SPMM_PACK(et_f32_spmm_pack_16__avx2) { pack(2, mr, k, x, x_stride, xt); }
-ET_F32_SPMM_PACK(et_f32_spmm_pack_8__avx2) { pack(1, mr, k, x, x_stride, xt); }
+ET_F32_SPMM_PACK(et_f32_spmm_pack_32__avx2) {
+    ET_F32_SPMM_PACK_REQUIRE(32);
+    pack(4, mr, k, x, x_stride, xt);
+}
+ET_F32_SPMM_PACK(et_f32_spmm_pack_16__avx2) {
+    ET_F32_SPMM_PACK_REQUIRE(16);
+    pack(2, mr, k, x, x_stride, xt);
+}
+ET_F32_SPMM_PACK(et_f32_spmm_pack_8__avx2) {
+    ET_F32_SPMM_PACK_REQUIRE(8);
+    pack(1, mr, k, x, x_stride, xt);
+}

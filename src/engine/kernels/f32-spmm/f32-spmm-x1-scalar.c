@@ -29,14 +29,26 @@ static void pack(size_t MR, size_t mr, size_t k, const float *x, size_t x_stride
 }
 
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_32x1__scalar) {
+    ET_F32_SPMM_REQUIRE(32);
     spmm(32, mr, nc, xt, values, offsets, nnz, bias, c, cm_stride, params);
 }
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_16x1__scalar) {
+    ET_F32_SPMM_REQUIRE(16);
     spmm(16, mr, nc, xt, values, offsets, nnz, bias, c, cm_stride, params);
 }
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_8x1__scalar) {
+    ET_F32_SPMM_REQUIRE(8);
     spmm(8, mr, nc, xt, values, offsets, nnz, bias, c, cm_stride, params);
 }
-ET_F32_SPMM_PACK(et_f32_spmm_pack_32__scalar) { pack(32, mr, k, x, x_stride, xt); }
-ET_F32_SPMM_PACK(et_f32_spmm_pack_16__scalar) { pack(16, mr, k, x, x_stride, xt); }
-ET_F32_SPMM_PACK(et_f32_spmm_pack_8__scalar) { pack(8, mr, k, x, x_stride, xt); }
+ET_F32_SPMM_PACK(et_f32_spmm_pack_32__scalar) {
+    ET_F32_SPMM_PACK_REQUIRE(32);
+    pack(32, mr, k, x, x_stride, xt);
+}
+ET_F32_SPMM_PACK(et_f32_spmm_pack_16__scalar) {
+    ET_F32_SPMM_PACK_REQUIRE(16);
+    pack(16, mr, k, x, x_stride, xt);
+}
+ET_F32_SPMM_PACK(et_f32_spmm_pack_8__scalar) {
+    ET_F32_SPMM_PACK_REQUIRE(8);
+    pack(8, mr, k, x, x_stride, xt);
+}

@@ -19,8 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
-#include "engine/kernels/qparams.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_spmm_ukernel_fn)(size_t mr, size_t nc, const float *xt, const float *values,
                                        const int32_t *offsets, const uint32_t *nnz, const float *bias, float *c,
@@ -34,6 +35,15 @@ typedef void (*et_f32_spmm_pack_fn)(size_t mr, size_t k, const float *x, size_t 
     void name(size_t mr, size_t nc, const float *xt, const float *values, const int32_t *offsets,            \
               const uint32_t *nnz, const float *bias, float *c, size_t cm_stride, const et_f32_minmax_params *params)
 #define ET_F32_SPMM_PACK(name) void name(size_t mr, size_t k, const float *x, size_t x_stride, float *xt)
+
+/* What the sparse kernels of MR pixels check on entry (precondition.h): 1..MR pixels (pack: at most MR), and
+ * the CSR arrays they walk when there is an output channel. */
+#define ET_F32_SPMM_REQUIRE(MR)                                                                              \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
+        ET_KERNEL_REQUIRE(nc == 0 || (nnz != NULL && bias != NULL));                                         \
+    } while (0)
+#define ET_F32_SPMM_PACK_REQUIRE(MR) ET_KERNEL_REQUIRE(mr <= (MR))
 
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_32x1__scalar);
 ET_F32_SPMM_UKERNEL(et_f32_spmm_ukernel_16x1__scalar);
@@ -70,10 +80,12 @@ typedef struct et_f32_spmm_config {
     float nnz_cost[ET_F32_SPMM_TILES], pack_cost;
 } et_f32_spmm_config;
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_f32_spmm_config *et_f32_spmm_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_spmm_config *et_f32_spmm_config_get(void);
 
 /* The tile (index into ukernel[], MR = 32 >> tile) for k input channels: the largest whose xt fits in

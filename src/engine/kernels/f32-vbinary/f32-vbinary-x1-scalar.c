@@ -16,6 +16,7 @@ static inline float apply(et_binary_op op, float a, float b) {
 }
 
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x1__scalar) {
+    ET_F32_VBINARY_REQUIRE();
     const float lo = params->min, hi = params->max;
     for (size_t i = 0; i < n; i++) {
         float v = apply(op, a[i], b_scalar ? b[0] : b[i]);

@@ -54,6 +54,7 @@ DEFINE_LOOP(loop_rsub, _mm256_sub_ps(vb, va))
 DEFINE_LOOP(loop_rdiv, _mm256_div_ps(vb, va))
 
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x16__avx2) {
+    ET_F32_VBINARY_REQUIRE();
     const __m256 vmin = _mm256_set1_ps(params->min), vmax = _mm256_set1_ps(params->max);
     switch (op) {
     case ET_BINARY_ADD: loop_add(n, a, b, b_scalar, y, vmin, vmax); break;

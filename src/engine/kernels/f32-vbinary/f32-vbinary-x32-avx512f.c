@@ -53,6 +53,7 @@ DEFINE_LOOP(loop_rsub, _mm512_sub_ps(vb, va))
 DEFINE_LOOP(loop_rdiv, _mm512_div_ps(vb, va))
 
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x32__avx512f) {
+    ET_F32_VBINARY_REQUIRE();
     const __m512 vmin = _mm512_set1_ps(params->min), vmax = _mm512_set1_ps(params->max);
     switch (op) {
     case ET_BINARY_ADD: loop_add(n, a, b, b_scalar, y, vmin, vmax); break;

@@ -52,6 +52,7 @@ DEFINE_LOOP(loop_rsub, vsubq_f32(vb, va))
 DEFINE_LOOP(loop_rdiv, vdivq_f32(vb, va))
 
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x8__neon) {
+    ET_F32_VBINARY_REQUIRE();
     const float32x4_t vmin = vdupq_n_f32(params->min), vmax = vdupq_n_f32(params->max);
     switch (op) {
     case ET_BINARY_ADD: loop_add(n, a, b, b_scalar, y, vmin, vmax); break;

@@ -55,6 +55,7 @@ static inline float tanh_approx(float x) {
 }
 
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x1__scalar) {
+    ET_F32_VUNARY_REQUIRE();
     const float lo = params->min, hi = params->max, alpha = params->alpha, beta = params->beta;
     switch (op) {
     case ET_UNARY_CLAMP:

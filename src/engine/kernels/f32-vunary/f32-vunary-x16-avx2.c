@@ -93,6 +93,7 @@ DEFINE_LOOP(loop_tanh, op_tanh)
 DEFINE_LOOP(loop_lrelu, op_lrelu)
 
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x16__avx2) {
+    ET_F32_VUNARY_REQUIRE();
     switch (op) {
     case ET_UNARY_CLAMP: loop_clamp(n, x, y, params); break;
     case ET_UNARY_HSWISH: loop_hswish(n, x, y, params); break;

@@ -10,14 +10,23 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
 #include "engine/kernels/params.h"
+#include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_vunary_ukernel_fn)(et_unary_op op, size_t n, const float *x, float *y,
                                          const et_f32_unary_params *params);
 
 #define ET_F32_VUNARY_UKERNEL(name)                                                                          \
     void name(et_unary_op op, size_t n, const float *x, float *y, const et_f32_unary_params *params)
+
+/* What every unary kernel checks on entry (precondition.h): an operation it has a loop for and the operands it
+ * reads and writes when there is an element. */
+#define ET_F32_VUNARY_REQUIRE()                                                                              \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((unsigned)op < ET_UNARY_COUNT);                                                    \
+        ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL));                                               \
+    } while (0)
 
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x1__scalar);
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x16__avx2);
@@ -27,11 +36,16 @@ ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x8__neon);
 typedef struct et_f32_vunary_config {
     et_f32_vunary_ukernel_fn ukernel;
     const char *name; /* "f32-vunary-x16-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_vunary_config;
 
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_f32_vunary_config *et_f32_vunary_config_get(void);
-const et_f32_vunary_config *et_f32_vunary_config_for(et_cpu_isa isa);
+
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_vunary_config *et_f32_vunary_configs(size_t *count);
 
 /* The name of an operation ("sigmoid"), "?" out of range. */
 const char *et_unary_op_name(et_unary_op op);

@@ -1,48 +1,32 @@
-/* f32-winograd-config.c: which Winograd transforms run on this CPU (the GEMM between them is f32-gemm's), and
- * the kernel transform, done once per convolution in double precision. */
+/* f32-winograd-config.c: the Winograd transforms this build has, best first (the GEMM between them is
+ * f32-gemm's); et_f32_wino_config_get picks the first one this CPU and the chosen ISA path allow (dispatch.h),
+ * scalar at worst. Also the kernel transform, done once per convolution in double precision. */
 #include "engine/kernels/f32-winograd/f32-winograd.h"
 
-static const et_f32_wino_config scalar_config = {
-    {et_f32_wino_input_2x2__scalar, et_f32_wino_input_4x4__scalar},
-    {et_f32_wino_output_2x2__scalar, et_f32_wino_output_4x4__scalar},
-    {"f32-winograd-2x2-scalar", "f32-winograd-4x4-scalar"},
-    ET_ISA_SCALAR,
-};
-#if defined(__x86_64__)
-static const et_f32_wino_config avx2_config = {
-    {et_f32_wino_input_2x2__avx2, et_f32_wino_input_4x4__avx2},
-    {et_f32_wino_output_2x2__avx2, et_f32_wino_output_4x4__avx2},
-    {"f32-winograd-2x2-avx2", "f32-winograd-4x4-avx2"},
-    ET_ISA_AVX2,
-};
+static const et_f32_wino_config configs[] = {
+#if defined(__x86_64__) /* the transforms are memory-bound: 8 lanes are enough, AVX-512 runs the AVX2 ones */
+    {{et_f32_wino_input_2x2__avx2, et_f32_wino_input_4x4__avx2},
+     {et_f32_wino_output_2x2__avx2, et_f32_wino_output_4x4__avx2},
+     {"f32-winograd-2x2-avx2", "f32-winograd-4x4-avx2"},
+     ET_KREQ_AVX2},
 #endif
 #if defined(__aarch64__)
-static const et_f32_wino_config neon_config = {
-    {et_f32_wino_input_2x2__neon, et_f32_wino_input_4x4__neon},
-    {et_f32_wino_output_2x2__neon, et_f32_wino_output_4x4__neon},
-    {"f32-winograd-2x2-neon", "f32-winograd-4x4-neon"},
-    ET_ISA_NEON,
+    {{et_f32_wino_input_2x2__neon, et_f32_wino_input_4x4__neon},
+     {et_f32_wino_output_2x2__neon, et_f32_wino_output_4x4__neon},
+     {"f32-winograd-2x2-neon", "f32-winograd-4x4-neon"},
+     ET_KREQ_NEON},
+#endif
+    {{et_f32_wino_input_2x2__scalar, et_f32_wino_input_4x4__scalar},
+     {et_f32_wino_output_2x2__scalar, et_f32_wino_output_4x4__scalar},
+     {"f32-winograd-2x2-scalar", "f32-winograd-4x4-scalar"},
+     ET_KREQ_SCALAR},
 };
-#endif
 
-const et_f32_wino_config *et_f32_wino_config_for(et_cpu_isa isa) {
-    switch (isa) {
-    case ET_ISA_SCALAR: return &scalar_config;
-#if defined(__x86_64__)
-    case ET_ISA_AVX2:
-    case ET_ISA_AVX512: return &avx2_config; /* the transforms are memory-bound: 8 lanes are enough */
-#endif
-#if defined(__aarch64__)
-    case ET_ISA_NEON:
-    case ET_ISA_NEONDOT: return &neon_config;
-#endif
-    default: return NULL;
-    }
-}
+const et_f32_wino_config *et_f32_wino_config_get(void) { return &configs[ET_KREQ_PICK(configs)]; }
 
-const et_f32_wino_config *et_f32_wino_config_get(void) {
-    const et_f32_wino_config *config = et_f32_wino_config_for(et_cpu_isa_get());
-    return config ? config : &scalar_config;
+const et_f32_wino_config *et_f32_wino_configs(size_t *count) {
+    *count = ET_KREQ_COUNT_OF(configs);
+    return configs;
 }
 
 /* G for F(2,3) and F(4,3), t x 3 (Lavin & Gray). */

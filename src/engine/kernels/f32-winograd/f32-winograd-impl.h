@@ -81,6 +81,7 @@ typedef float WV;
 
 #define W_DEFINE_INPUT(NAME, t, IN1)                                                                         \
     void WCAT(NAME, WSUF)(size_t channels, const float *const *d, float *v, size_t v_stride) {               \
+        ET_F32_WINO_INPUT_REQUIRE();                                                                         \
         size_t c = 0;                                                                                        \
         for (; c + WL <= channels; c += WL) {                                                                \
             W_INPUT_2D(WV, t, IN1, V_LOAD, V_STORE);                                \
@@ -126,6 +127,7 @@ W_DEFINE_INPUT(et_f32_wino_input_4x4__, 6, W_IN4)
 #define W_DEFINE_OUTPUT(NAME, t, m, OUT1)                                                                    \
     void WCAT(NAME, WSUF)(size_t channels, const float *mm, size_t m_stride, const float *bias,              \
                           float *const *y, const float *const *r, float min, float max) {                    \
+        ET_F32_WINO_OUTPUT_REQUIRE();                                                                        \
         size_t c = 0;                                                                                        \
         for (; c + WL <= channels; c += WL) {                                                                \
             W_OUTPUT_2D(WV, t, m, OUT1, VO_LOAD, WLOAD(bias + c), VO_RES, VO_CLAMP, \

@@ -14,7 +14,8 @@
 
 #include <stddef.h>
 
-#include "engine/cpu.h"
+#include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 
 typedef enum { ET_WINO_F2 = 0, ET_WINO_F4 = 1, ET_WINO_TILES } et_wino_tile;
 
@@ -37,8 +38,21 @@ typedef struct et_f32_wino_config {
     et_f32_wino_input_fn input[ET_WINO_TILES];
     et_f32_wino_output_fn output[ET_WINO_TILES];
     const char *name[ET_WINO_TILES]; /* "f32-winograd-4x4-avx2" */
-    et_cpu_isa isa;
+    et_kreq req; /* what the CPU must have (dispatch.h) */
 } et_f32_wino_config;
+
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
+const et_f32_wino_config *et_f32_wino_config_get(void);
+
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
+const et_f32_wino_config *et_f32_wino_configs(size_t *count);
+
+/* What the transforms check on entry (precondition.h): tile positions at least `channels` floats apart, so that
+ * one position's values do not overwrite (input) or overlap (output) the next one's. */
+#define ET_F32_WINO_INPUT_REQUIRE() ET_KERNEL_REQUIRE(v_stride >= channels)
+#define ET_F32_WINO_OUTPUT_REQUIRE() ET_KERNEL_REQUIRE(m_stride >= channels)
 
 #define ET_F32_WINO_DECLARE(isa)                                                                             \
     void et_f32_wino_input_2x2__##isa(size_t, const float *const *, float *, size_t);                        \
@@ -50,10 +64,6 @@ typedef struct et_f32_wino_config {
 ET_F32_WINO_DECLARE(scalar)
 ET_F32_WINO_DECLARE(avx2)
 ET_F32_WINO_DECLARE(neon)
-
-/* The config for the chosen ISA path (never NULL), and one ISA's (NULL when this build has none). */
-const et_f32_wino_config *et_f32_wino_config_get(void);
-const et_f32_wino_config *et_f32_wino_config_for(et_cpu_isa isa);
 
 /* The kernel transform U = G g G^T of one 3x3 kernel g (row-major), computed in double: t*t values,
  * position p = i * t + j at u[p * u_stride]. */

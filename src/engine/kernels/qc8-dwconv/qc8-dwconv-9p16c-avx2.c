@@ -33,6 +33,7 @@ static inline const int8_t *tap(const void *p, const void *zero, size_t offset) 
     } while (0)
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2) {
+    ET_QDWCONV_REQUIRE(9);
     (void)ks; /* always 9 */
     const __m256 lo = _mm256_set1_ps(params->out_lo), hi = _mm256_set1_ps(params->out_hi);
     const __m256i zp = _mm256_set1_epi16((short)params->out_zp), rzp = _mm256_set1_epi32(params->residual_zp);

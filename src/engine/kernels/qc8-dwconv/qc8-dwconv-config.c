@@ -1,5 +1,5 @@
-/* qc8-dwconv-config.c: the quantized depthwise kernels this build has, best first; the first one this CPU and
- * the chosen ISA path allow is used. */
+/* qc8-dwconv-config.c: the quantized depthwise kernels this build has, best first; et_qdwconv_config_get picks
+ * the first one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. */
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 
 static const et_qdwconv_config configs[] = {
@@ -13,15 +13,9 @@ static const et_qdwconv_config configs[] = {
     {NULL, et_qc8_dwconv_ukernel_xp1c__scalar, 1, ET_QDW_S8_TAPS, ET_KREQ_SCALAR, NULL, "qc8-dwconv-xp1c-scalar"},
 };
 
-const et_qdwconv_config *et_qdwconv_configs(size_t *count) {
-    *count = sizeof configs / sizeof configs[0];
-    return configs;
-}
+const et_qdwconv_config *et_qdwconv_config_get(void) { return &configs[ET_KREQ_PICK(configs)]; }
 
-const et_qdwconv_config *et_qdwconv_config_get(void) {
-    const size_t n = sizeof configs / sizeof configs[0];
-    for (size_t i = 0; i < n; i++)
-        if (et_kreq_selected(configs[i].req))
-            return &configs[i];
-    return &configs[n - 1];
+const et_qdwconv_config *et_qdwconv_configs(size_t *count) {
+    *count = ET_KREQ_COUNT_OF(configs);
+    return configs;
 }

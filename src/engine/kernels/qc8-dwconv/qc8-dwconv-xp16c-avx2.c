@@ -58,6 +58,7 @@ static inline void taps16(const int8_t *const *px, size_t ks, size_t c, size_t n
 enum { MAX_TAPS = 64 }; /* tap pointers resolved once per pixel; larger kernels resolve in chunks */
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
+    ET_QDWCONV_REQUIRE(0);
     const __m256 lo = _mm256_set1_ps(params->out_lo), hi = _mm256_set1_ps(params->out_hi);
     const __m256i zp = _mm256_set1_epi16((short)params->out_zp), rzp = _mm256_set1_epi32(params->residual_zp);
     const __m256 rs = _mm256_set1_ps(params->residual_scale);

@@ -20,6 +20,7 @@ static inline const int8_t *tap(const void *p, const void *zero, size_t offset) 
 }
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__neon) {
+    ET_QDWCONV_REQUIRE(0);
     const size_t tile = 64 + 16 * ks + 64;
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
         const uint8_t *wp = weights;

@@ -6,6 +6,7 @@
 #include "util/mem.h"
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar) {
+    ET_QDWCONV_REQUIRE(0);
     const size_t wbytes = et_round_up(ks, 4), tile = 8 + wbytes;
     for (size_t x = 0; x < output_width; x++) {
         const uint8_t *wp = weights;

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 #include "engine/kernels/qparams.h"
 
 typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size_t ks, const void **input,
@@ -31,6 +33,15 @@ typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size
     void name(size_t channels, size_t output_width, size_t ks, const void **input, const void *weights,      \
               int8_t *output, size_t input_stride, size_t output_stride, size_t input_offset, const void *zero,   \
               const int8_t *r, size_t r_stride, const et_qs8_requant_params *params)
+
+/* What every quantized depthwise kernel checks on entry (precondition.h): the tap count a "9p" kernel is built
+ * for (TAPS = 9; 0 for the "xp" kernels, which take any), and packed weights aligned to 4 bytes (the tiles' int32
+ * biases and float scales are read in place). */
+#define ET_QDWCONV_REQUIRE(TAPS)                                                                             \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS));                                                      \
+        ET_KERNEL_REQUIRE((uintptr_t)weights % 4 == 0);                                                      \
+    } while (0)
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2);
@@ -48,10 +59,12 @@ typedef struct et_qdwconv_config {
     const char *name_9p, *name; /* "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2" */
 } et_qdwconv_config;
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_qdwconv_config *et_qdwconv_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL: scalar at worst). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_qdwconv_config *et_qdwconv_config_get(void);
 
 /* Bytes of packed weights for `channels` channels of ks taps; 0 on overflow. */

@@ -25,13 +25,14 @@ static const et_qgemm_config configs[] = {
 };
 
 const et_qgemm_config *et_qgemm_configs(size_t *count) {
-    *count = sizeof configs / sizeof configs[0];
+    *count = ET_KREQ_COUNT_OF(configs);
     return configs;
 }
 
+/* dispatch.h's walk with one more condition: the config must be exact for the weight width. */
 const et_qgemm_config *et_qgemm_config_get(int weight_bits) {
-    const size_t n = sizeof configs / sizeof configs[0];
-    for (size_t i = 0; i < n; i++)
+    const size_t n = ET_KREQ_COUNT_OF(configs);
+    for (size_t i = 0; i + 1 < n; i++)
         if (configs[i].max_weight_bits >= weight_bits && et_kreq_selected(configs[i].req))
             return &configs[i];
     return &configs[n - 1];

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 #include "engine/kernels/qparams.h"
 
 typedef void (*et_qgemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const void *w,
@@ -45,6 +47,21 @@ typedef void (*et_qigemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks,
     void name(size_t mr, size_t nc, size_t kc, size_t ks, const void **a, const void *w, int8_t *c,          \
               size_t cm_stride, size_t a_offset, const void *zero, const int8_t *r, size_t rm_stride,         \
               const et_qs8_requant_params *params)
+
+/* What every GEMM kernel of MR rows and k blocks of KR checks on entry (precondition.h): 1..MR rows (row mr - 1
+ * is read and written), at least one column (a call reads a whole panel of W, which n = 0 columns do not have),
+ * a depth of whole k blocks (the loops step KR at a time), and packed weights aligned to 4 bytes (the panels'
+ * int32 biases and float scales are read in place). */
+#define ET_QGEMM_REQUIRE(MR, KR)                                                                             \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
+        ET_KERNEL_REQUIRE(nc >= 1);                                                                          \
+        ET_KERNEL_REQUIRE(kc % (KR) == 0);                                                                   \
+        ET_KERNEL_REQUIRE((uintptr_t)w % 4 == 0);                                                            \
+    } while (0)
+
+/* The same for IGEMM kernels. */
+#define ET_QIGEMM_REQUIRE(MR, KR) ET_QGEMM_REQUIRE(MR, KR)
 
 ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_4x4__scalar);
 ET_QIGEMM_UKERNEL(et_qc8_igemm_ukernel_4x4__scalar);
@@ -89,12 +106,13 @@ typedef struct et_qgemm_config {
     const char *gemm_name, *igemm_name; /* "qc8-gemm-6x16c2-avx2", "qc8-igemm-6x16c2-avx2" */
 } et_qgemm_config;
 
-/* Every config this build has, best first (tests and benchmarks walk them; check et_kreq_runnable before
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
  * calling a kernel). *count receives the number. */
 const et_qgemm_config *et_qgemm_configs(size_t *count);
 
-/* The config to use for weights of `weight_bits` (2..8) on this CPU and ISA path: the first selected config
- * whose max_weight_bits >= weight_bits (never NULL: the scalar qc8 kernels take every width). */
+/* The config to use for weights of `weight_bits` (2..8) on this CPU and ISA path: the first entry of the table
+ * this CPU and the path allow whose max_weight_bits >= weight_bits (never NULL: the scalar qc8 kernels take every
+ * width; dispatch.h). */
 const et_qgemm_config *et_qgemm_config_get(int weight_bits);
 
 /* kc rounded up to the config's KR. */

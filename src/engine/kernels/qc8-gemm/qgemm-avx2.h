@@ -1,4 +1,5 @@
-/* qgemm-avx2.h: the requantizing epilogue the AVX2 quantized GEMM/IGEMM kernels share: 16 int32 columns (two
+/* qgemm-avx2.h: what the AVX2 quantized GEMM/IGEMM bodies share: the A broadcast, row pointers and the
+ * requantizing epilogue: 16 int32 columns (two
  * ymm, columns 0-7 and 8-15) of one row -> 16 int8, with the exact steps of et_qs8_requantize (qparams.h):
  * cvtepi32_ps and mul_ps round like the C conversions and products, max/min clamp in float, cvtps_epi32 rounds
  * to nearest even like lrintf in the default mode. Only -avx2 kernel files include it. */
@@ -9,6 +10,13 @@
 #include <string.h>
 
 #include "engine/kernels/qparams.h"
+
+/* Four bytes at p (two int16 of A, or four uint8) broadcast as one 32-bit lane: a load, no shuffle. */
+static inline __m256i et_qavx2_bcast32(const void *p) {
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return _mm256_set1_epi32(v);
+}
 
 /* n (<= 16) int8 from p; the rest zero. Never reads past p + n. */
 static inline __m128i et_qavx2_load16(const int8_t *p, size_t n) {

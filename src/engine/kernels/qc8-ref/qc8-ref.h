@@ -1,8 +1,8 @@
 /* qc8-ref.h: the scalar reference of the quantized ("qc8") scheme: the definition the SIMD kernels must
- * reproduce, and what runs when no SIMD kernel serves a layer. Written by the tune branch; the qkernels branch
- * tests its kernels against it (same numbers, or within 1 where a kernel rounds differently: say so there).
+ * reproduce, and what runs when no SIMD kernel serves a layer. The kernel tests check every qc8/qc4 kernel against
+ * it (same numbers, or within 1 where a kernel rounds differently: the test says so there).
  *
- * The scheme (tune/quant_info.h), with the one requantization rule of kernels/qparams.h (shared, so the
+ * The scheme (model/quant_info.h), with the one requantization rule of kernels/qparams.h (shared, so the
  * reference and the SIMD kernels agree to the bit):
  *   activations  int8, per tensor: real = s * (q - zp), zp in [-128, 127]
  *   weights      int8, per output channel, symmetric: real = w_s[c] * q, q in [-qmax, qmax]

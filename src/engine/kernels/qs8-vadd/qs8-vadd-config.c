@@ -1,4 +1,5 @@
-/* qs8-vadd-config.c: the int8 add kernels this build has, best first, and the parameter helper. */
+/* qs8-vadd-config.c: the int8 add kernels this build has, best first; et_qs8_vadd_config_get picks the first one
+ * this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. Also the parameter helper. */
 #include "engine/kernels/qs8-vadd/qs8-vadd.h"
 
 static const et_qs8_vadd_config configs[] = {
@@ -11,17 +12,11 @@ static const et_qs8_vadd_config configs[] = {
     {et_qs8_vadd_ukernel_x1__scalar, ET_KREQ_SCALAR, "qs8-vadd-x1-scalar"},
 };
 
-const et_qs8_vadd_config *et_qs8_vadd_configs(size_t *count) {
-    *count = sizeof configs / sizeof configs[0];
-    return configs;
-}
+const et_qs8_vadd_config *et_qs8_vadd_config_get(void) { return &configs[ET_KREQ_PICK(configs)]; }
 
-const et_qs8_vadd_config *et_qs8_vadd_config_get(void) {
-    const size_t n = sizeof configs / sizeof configs[0];
-    for (size_t i = 0; i < n; i++)
-        if (et_kreq_selected(configs[i].req))
-            return &configs[i];
-    return &configs[n - 1];
+const et_qs8_vadd_config *et_qs8_vadd_configs(size_t *count) {
+    *count = ET_KREQ_COUNT_OF(configs);
+    return configs;
 }
 
 void et_qs8_add_params_init(et_qs8_add_params *p, float a_scale, int32_t a_zp, float b_scale, int32_t b_zp,

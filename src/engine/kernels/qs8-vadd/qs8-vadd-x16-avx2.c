@@ -11,6 +11,7 @@ static inline void scaled(__m128i v, __m256i zp, __m256 s, __m256 *lo, __m256 *h
 }
 
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x16__avx2) {
+    ET_QS8_VADD_REQUIRE();
     if (n == 0)
         return;
     const __m256 sa = _mm256_set1_ps(p->a_scale), sb = _mm256_set1_ps(p->b_scale);

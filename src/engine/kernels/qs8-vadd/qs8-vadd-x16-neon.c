@@ -11,6 +11,7 @@ static inline void scaled(int8x8_t v, int32x4_t zp, float32x4_t s, float32x4_t *
 }
 
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x16__neon) {
+    ET_QS8_VADD_REQUIRE();
     if (n == 0)
         return;
     const float32x4_t sa = vdupq_n_f32(p->a_scale), sb = vdupq_n_f32(p->b_scale);

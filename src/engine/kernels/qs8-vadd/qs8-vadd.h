@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_add_params {
@@ -23,6 +25,10 @@ typedef void (*et_qs8_vadd_ukernel_fn)(size_t n, const int8_t *a, const int8_t *
 #define ET_QS8_VADD_UKERNEL(name)                                                                            \
     void name(size_t n, const int8_t *a, const int8_t *b, int b_scalar, int8_t *y, const et_qs8_add_params *p)
 
+/* What every add kernel checks on entry (precondition.h): the operands it reads and writes when there is an
+ * element. */
+#define ET_QS8_VADD_REQUIRE() ET_KERNEL_REQUIRE(n == 0 || (a != NULL && b != NULL && y != NULL))
+
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x1__scalar);
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x16__avx2);
 ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x16__neon);
@@ -33,10 +39,12 @@ typedef struct et_qs8_vadd_config {
     const char *name; /* "qs8-vadd-x16-avx2" */
 } et_qs8_vadd_config;
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_qs8_vadd_config *et_qs8_vadd_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL: scalar at worst). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_qs8_vadd_config *et_qs8_vadd_config_get(void);
 
 /* Fills p for inputs (s_a, zp_a), (s_b, zp_b) and output (s_y, zp_y) clamped to [qmin, qmax]. */

@@ -1,4 +1,5 @@
-/* qs8-vcvt-config.c: the conversion kernels this build has, best first, and the parameter helpers. */
+/* qs8-vcvt-config.c: the conversion kernels this build has, best first; et_qs8_vcvt_config_get picks the first
+ * one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. Also the parameter helpers. */
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 
 #define CFG(suffix, req, name)                                                                               \
@@ -15,17 +16,11 @@ static const et_qs8_vcvt_config configs[] = {
     CFG(x1__scalar, ET_KREQ_SCALAR, "qs8-vcvt-x1-scalar"),
 };
 
-const et_qs8_vcvt_config *et_qs8_vcvt_configs(size_t *count) {
-    *count = sizeof configs / sizeof configs[0];
-    return configs;
-}
+const et_qs8_vcvt_config *et_qs8_vcvt_config_get(void) { return &configs[ET_KREQ_PICK(configs)]; }
 
-const et_qs8_vcvt_config *et_qs8_vcvt_config_get(void) {
-    const size_t n = sizeof configs / sizeof configs[0];
-    for (size_t i = 0; i < n; i++)
-        if (et_kreq_selected(configs[i].req))
-            return &configs[i];
-    return &configs[n - 1];
+const et_qs8_vcvt_config *et_qs8_vcvt_configs(size_t *count) {
+    *count = ET_KREQ_COUNT_OF(configs);
+    return configs;
 }
 
 void et_qs8_quantize_params_init(et_qs8_quantize_params *p, float y_scale, int32_t y_zp, int32_t qmin, int32_t qmax) {

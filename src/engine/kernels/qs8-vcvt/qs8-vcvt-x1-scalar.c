@@ -3,32 +3,38 @@
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 
 void et_qs8_quantize_ukernel_x1__scalar(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     for (size_t i = 0; i < n; i++)
         y[i] = et_qs8_round_clamp(x[i] / p->scale, &p->out);
 }
 
 void et_qs8_dequantize_ukernel_x1__scalar(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     for (size_t i = 0; i < n; i++)
         y[i] = (float)((int32_t)x[i] - p->zp) * p->scale;
 }
 
 void et_qs8_requantize_ukernel_x1__scalar(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     for (size_t i = 0; i < n; i++)
         y[i] = et_qs8_round_clamp((float)((int32_t)x[i] - p->in_zp) * p->scale, &p->out);
 }
 
 void et_qs8_to_s16_ukernel_x1__scalar(size_t n, const int8_t *x, int16_t *y) {
+    ET_QS8_VCVT_REQUIRE();
     for (size_t i = 0; i < n; i++)
         y[i] = x[i];
 }
 
 void et_qs8_to_u8_ukernel_x1__scalar(size_t n, const int8_t *x, uint8_t *y) {
+    ET_QS8_VCVT_REQUIRE();
     for (size_t i = 0; i < n; i++)
         y[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
 }
 
 void et_qs8_pad_rows_ukernel_x1__scalar(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
                                         void *y, size_t y_stride) {
+    ET_QS8_PAD_ROWS_REQUIRE();
     for (size_t r = 0; r < rows; r++, x += x_stride)
         for (size_t i = 0; i < y_stride; i++) {
             const int8_t v = i < n ? x[i] : 0;

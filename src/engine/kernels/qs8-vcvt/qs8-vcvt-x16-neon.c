@@ -14,6 +14,7 @@ static inline int8x8_t round_pack8(float32x4_t f0, float32x4_t f1, const et_qs8_
 }
 
 void et_qs8_quantize_ukernel_x16__neon(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     const float32x4_t s = vdupq_n_f32(p->scale);
     for (; n >= 8; n -= 8, x += 8, y += 8)
         vst1_s8(y, round_pack8(vdivq_f32(vld1q_f32(x), s), vdivq_f32(vld1q_f32(x + 4), s), &p->out));
@@ -22,6 +23,7 @@ void et_qs8_quantize_ukernel_x16__neon(size_t n, const float *x, int8_t *y, cons
 }
 
 void et_qs8_dequantize_ukernel_x16__neon(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     const float32x4_t s = vdupq_n_f32(p->scale);
     const int32x4_t zp = vdupq_n_s32(p->zp);
     for (; n >= 8; n -= 8, x += 8, y += 8) {
@@ -34,6 +36,7 @@ void et_qs8_dequantize_ukernel_x16__neon(size_t n, const int8_t *x, float *y, co
 }
 
 void et_qs8_requantize_ukernel_x16__neon(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     const float32x4_t s = vdupq_n_f32(p->scale);
     const int32x4_t zp = vdupq_n_s32(p->in_zp);
     for (; n >= 8; n -= 8, x += 8, y += 8) {
@@ -47,6 +50,7 @@ void et_qs8_requantize_ukernel_x16__neon(size_t n, const int8_t *x, int8_t *y, c
 }
 
 void et_qs8_to_s16_ukernel_x16__neon(size_t n, const int8_t *x, int16_t *y) {
+    ET_QS8_VCVT_REQUIRE();
     for (; n >= 16; n -= 16, x += 16, y += 16) {
         const int8x16_t v = vld1q_s8(x);
         vst1q_s16(y, vmovl_s8(vget_low_s8(v)));
@@ -57,6 +61,7 @@ void et_qs8_to_s16_ukernel_x16__neon(size_t n, const int8_t *x, int16_t *y) {
 }
 
 void et_qs8_to_u8_ukernel_x16__neon(size_t n, const int8_t *x, uint8_t *y) {
+    ET_QS8_VCVT_REQUIRE();
     const uint8x16_t sign = vdupq_n_u8(0x80);
     for (; n >= 16; n -= 16, x += 16, y += 16)
         vst1q_u8(y, veorq_u8(vreinterpretq_u8_s8(vld1q_s8(x)), sign));
@@ -66,5 +71,6 @@ void et_qs8_to_u8_ukernel_x16__neon(size_t n, const int8_t *x, uint8_t *y) {
 
 void et_qs8_pad_rows_ukernel_x16__neon(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
                                        void *y, size_t y_stride) {
+    ET_QS8_PAD_ROWS_REQUIRE();
     et_qs8_pad_rows_ukernel_x1__scalar(f, rows, n, x, x_stride, y, y_stride);
 }

@@ -14,6 +14,7 @@ static inline __m128i pack16(__m256i lo, __m256i hi, __m256i zp16) {
 }
 
 void et_qs8_quantize_ukernel_x32__avx2(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     const __m256 s = _mm256_set1_ps(p->scale), lo = _mm256_set1_ps(p->out.out_lo), hi = _mm256_set1_ps(p->out.out_hi);
     const __m256i zp = _mm256_set1_epi16((short)p->out.out_zp);
     for (; n >= 32; n -= 32, x += 32, y += 32) {
@@ -30,6 +31,7 @@ void et_qs8_quantize_ukernel_x32__avx2(size_t n, const float *x, int8_t *y, cons
 }
 
 void et_qs8_dequantize_ukernel_x32__avx2(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     const __m256 s = _mm256_set1_ps(p->scale);
     const __m256i zp = _mm256_set1_epi32(p->zp);
     for (; n >= 16; n -= 16, x += 16, y += 16) {
@@ -44,6 +46,7 @@ void et_qs8_dequantize_ukernel_x32__avx2(size_t n, const int8_t *x, float *y, co
 }
 
 void et_qs8_requantize_ukernel_x32__avx2(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p) {
+    ET_QS8_VCVT_REQUIRE();
     const __m256 s = _mm256_set1_ps(p->scale), lo = _mm256_set1_ps(p->out.out_lo), hi = _mm256_set1_ps(p->out.out_hi);
     const __m256i in_zp = _mm256_set1_epi32(p->in_zp), zp = _mm256_set1_epi16((short)p->out.out_zp);
     for (; n >= 16; n -= 16, x += 16, y += 16) {
@@ -59,6 +62,7 @@ void et_qs8_requantize_ukernel_x32__avx2(size_t n, const int8_t *x, int8_t *y, c
 }
 
 void et_qs8_to_s16_ukernel_x32__avx2(size_t n, const int8_t *x, int16_t *y) {
+    ET_QS8_VCVT_REQUIRE();
     for (; n >= 32; n -= 32, x += 32, y += 32) {
         _mm256_storeu_si256((__m256i *)y, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)));
         _mm256_storeu_si256((__m256i *)(y + 16), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + 16))));
@@ -68,6 +72,7 @@ void et_qs8_to_s16_ukernel_x32__avx2(size_t n, const int8_t *x, int16_t *y) {
 }
 
 void et_qs8_to_u8_ukernel_x32__avx2(size_t n, const int8_t *x, uint8_t *y) {
+    ET_QS8_VCVT_REQUIRE();
     const __m256i sign = _mm256_set1_epi8((char)0x80);
     for (; n >= 32; n -= 32, x += 32, y += 32)
         _mm256_storeu_si256((__m256i *)y, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x), sign));
@@ -85,6 +90,7 @@ static inline void cvt16(et_qa_format f, __m128i v, void *y) {
 
 void et_qs8_pad_rows_ukernel_x32__avx2(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
                                        void *y, size_t y_stride) {
+    ET_QS8_PAD_ROWS_REQUIRE();
     const size_t eb = f == ET_QA_S16 ? 2 : 1;
     size_t r = 0;
     if (n == 3 && x_stride == 3 && y_stride == 4 && f != ET_QA_S8) {

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/kernels/dispatch.h"
+#include "engine/kernels/precondition.h"
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_quantize_params {
@@ -45,6 +47,15 @@ typedef struct et_qs8_vcvt_config {
     const char *name; /* "qs8-vcvt-x32-avx2" */
 } et_qs8_vcvt_config;
 
+/* What the conversion kernels check on entry (precondition.h): the operands they read and write when there is an
+ * element; pad_rows, a format it knows and rows at least as long as the values they receive. */
+#define ET_QS8_VCVT_REQUIRE() ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL))
+#define ET_QS8_PAD_ROWS_REQUIRE()                                                                            \
+    do {                                                                                                     \
+        ET_KERNEL_REQUIRE((unsigned)f < ET_QA_FORMAT_COUNT);                                                 \
+        ET_KERNEL_REQUIRE(y_stride >= n);                                                                    \
+    } while (0)
+
 #define ET_QS8_VCVT_DECLARE(suffix)                                                                          \
     void et_qs8_quantize_ukernel_##suffix(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p);   \
     void et_qs8_dequantize_ukernel_##suffix(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p); \
@@ -58,10 +69,12 @@ ET_QS8_VCVT_DECLARE(x1__scalar)
 ET_QS8_VCVT_DECLARE(x32__avx2)
 ET_QS8_VCVT_DECLARE(x16__neon)
 
-/* Every config this build has, best first; *count receives the number. */
+/* Every config this build has, best first, scalar last (tests and benchmarks; check et_kreq_runnable before
+ * calling a kernel). *count receives the number. */
 const et_qs8_vcvt_config *et_qs8_vcvt_configs(size_t *count);
 
-/* The config for this CPU and ISA path (never NULL). */
+/* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
+ * NULL: scalar at worst; dispatch.h). */
 const et_qs8_vcvt_config *et_qs8_vcvt_config_get(void);
 
 /* Fills quantize parameters for scale s_y > 0, zero point zp_y and clamp [qmin, qmax] (in [-128, 127]). */
