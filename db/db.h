@@ -197,6 +197,8 @@ typedef struct et_run_summary {
     double deployed_bytes;    /* what the tuned model needs when deployed (the memory headline) */
     double peak_rss_bytes;    /* edgetune's own peak while measuring */
     double energy_per_inf_mj;
+    char trained[16]; /* a training run: "finetune" or "distill" (train_store.c); "" otherwise */
+    int train_epochs; /* a training run's completed epochs */
 } et_run_summary;
 
 /* Lists the runs matching f, newest first. *out (free() it) gets *n summaries. */

@@ -59,6 +59,7 @@ struct et_tstep {
     int out;              /* the value it writes */
     void *state;          /* the operator's own (freed by release) */
     size_t scratch_bytes; /* per worker slot, while the step runs */
+    double forward_ms, backward_ms; /* with opt.profile: time spent so far */
 };
 
 /* Scratch memory for tasks on the pool: one slot per thread that may run a task at once. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "train/tnet.h"
 
@@ -78,6 +79,23 @@ void et_tnet_par_chunked(et_tnet *n, size_t items, size_t chunk, et_task_fn fn, 
         fn(ctx, 0, items);
 }
 
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+int et_tnet_n_steps(const et_tnet *n) { return n->n_steps; }
+
+void et_tnet_step_profile(const et_tnet *n, int i, const char **name, const char **op, double *forward_ms,
+                          double *backward_ms) {
+    const et_tstep *s = &n->steps[i];
+    *name = s->name;
+    *op = s->node ? et_op_name(s->node->op) : s->op->name;
+    *forward_ms = s->forward_ms;
+    *backward_ms = s->backward_ms;
+}
+
 et_status et_tnet_forward(et_tnet *n, int batch, bool training, et_err *err) {
     if (batch < 1 || batch > n->opt.batch)
         return et_fail(err, ET_E_USAGE, "a pass of %d samples on a network built for %d", batch, n->opt.batch);
@@ -88,8 +106,11 @@ et_status et_tnet_forward(et_tnet *n, int batch, bool training, et_err *err) {
     n->training = training;
     for (int k = 0; k < n->n_steps; k++) {
         et_tstep *s = &n->steps[k];
+        double t0 = n->opt.profile ? now_ms() : 0;
         if ((st = s->op->forward(n, s, err)) != ET_OK)
             return st;
+        if (n->opt.profile)
+            s->forward_ms += now_ms() - t0;
     }
     return ET_OK;
 }
@@ -108,8 +129,11 @@ void et_tnet_backward(et_tnet *n) {
         bool any = false;
         for (int j = 0; j < s->n_in; j++)
             any |= s->in[j] >= 0 && n->values[s->in[j]].needs_grad;
+        double t0 = n->opt.profile ? now_ms() : 0;
         if (any)
             s->op->backward(n, s);
+        if (n->opt.profile)
+            s->backward_ms += now_ms() - t0;
     }
     et_tnet_finish_grads(n);
 }

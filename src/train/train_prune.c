@@ -165,7 +165,7 @@ double et_train_sparsity(et_tnet *n, const bool *prunable) {
     int64_t zeros = 0, total = 0;
     for (int i = 0; i < et_tnet_n_params(n); i++) {
         et_tparam *p = et_tnet_param(n, i);
-        if (p->kind != ET_TPARAM_WEIGHT || (prunable && !prunable[i]))
+        if (p->kind != ET_TPARAM_WEIGHT || (prunable ? !prunable[i] : !p->mask))
             continue;
         for (int64_t e = 0; e < p->numel; e++)
             zeros += p->mask ? !p->mask[e] : p->w[e] == 0.0f;

@@ -34,7 +34,8 @@ bool et_prune_due(const et_prune_schedule *s, int64_t step);
  * floor(sparsity x count) go). ET_E_NOMEM. */
 et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, bool global, et_err *err);
 
-/* The fraction of zero weights over the prunable (or, with NULL, all) weight parameters. */
+/* The fraction of pruned weights over the prunable weight parameters (NULL: over those with a mask); 0 when
+ * none is. */
 double et_train_sparsity(et_tnet *n, const bool *prunable);
 
 #endif
