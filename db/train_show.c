@@ -29,8 +29,7 @@ void et_db_show_train_text(const et_train_record *t, FILE *out) {
     const bool distill = t->kind == ET_TRAIN_DISTILL;
     fprintf(out, "%-13s %s, %d of %d epochs, batch %d, %s schedule, %.1f s\n", "training", et_train_kind_name(t->kind),
             t->n_epochs, t->epochs, t->batch, t->schedule, t->seconds);
-    fprintf(out, "%-13s %s: %s (sha256 %.16s)\n", "", distill ? "teacher" : "parent", t->parent_path,
-            t->parent_sha256);
+    fprintf(out, "%-13s %s: %s (sha256 %.16s)\n", "", distill ? "teacher" : "parent", t->parent_path, t->parent_sha256);
     if (distill)
         fprintf(out, "%-13s student: %s (sha256 %.16s)\n", "", t->student_path, t->student_sha256);
     if (t->output_path[0])
@@ -47,8 +46,8 @@ void et_db_show_train_text(const et_train_record *t, FILE *out) {
             distill ? "untrained student" : "knobs one-shot", acc_drop(t->acc_before, t->acc_fp32, b, sizeof b),
             acc_drop(t->acc_after, t->acc_fp32, c, sizeof c));
     if (t->agree_before >= 0 || t->agree_after >= 0)
-        fprintf(out, "%-13s top-1 agreement with the fp32 %s: before %s, after %s\n", "",
-                distill ? "teacher" : "model", pct(t->agree_before, a, sizeof a), pct(t->agree_after, b, sizeof b));
+        fprintf(out, "%-13s top-1 agreement with the fp32 %s: before %s, after %s\n", "", distill ? "teacher" : "model",
+                pct(t->agree_before, a, sizeof a), pct(t->agree_after, b, sizeof b));
     if (t->stop_why[0])
         fprintf(out, "%-13s stopped: %s\n", "", t->stop_why);
     for (int i = 0; i < t->n_epochs; i++) {

@@ -51,17 +51,22 @@ static et_status hash_all(et_train_data *d, const char *what, et_err *err) {
     return ET_OK;
 }
 
-et_status et_train_data_open(et_train_data *d, const char *what, const char *path, const char *labels_path,
-                             bool labels, int64_t limit, const et_graph *g, bool hash, et_err *err) {
+et_status et_train_data_open(et_train_data *d, const char *what, const char *path, const char *labels_path, bool labels,
+                             int64_t limit, const et_graph *g, bool hash, et_err *err) {
     memset(d, 0, sizeof *d);
     if (g->n_inputs != 1)
-        return et_fail(err, ET_E_UNSUPPORTED, "%s: the model has %d inputs; training reads one data set into a "
-                       "model's only input", what, g->n_inputs);
+        return et_fail(err, ET_E_UNSUPPORTED,
+                       "%s: the model has %d inputs; training reads one data set into a "
+                       "model's only input",
+                       what, g->n_inputs);
     const et_value *in = &g->values[g->inputs[0]];
     if (in->dtype != ET_DT_F32)
         return et_fail(err, ET_E_UNSUPPORTED, "%s: the model's input '%s' is %s; training takes float32 inputs", what,
                        in->name, et_dtype_name(in->dtype));
-    et_dataset_options o = {.path = path, .labels_path = labels_path, .no_labels = !labels, .limit = limit,
+    et_dataset_options o = {.path = path,
+                            .labels_path = labels_path,
+                            .no_labels = !labels,
+                            .limit = limit,
                             .seed = SUBSET_SEED};
     et_status st = et_dataset_open(&o, &d->set, err);
     et_shape sample;
@@ -77,8 +82,8 @@ et_status et_train_data_open(et_train_data *d, const char *what, const char *pat
     d->numel = (int64_t)(et_dataset_sample_bytes(d->set) / sizeof(float));
     if (d->numel != et_shape_numel(&in->shape)) {
         et_train_data_free(d);
-        return et_fail(err, ET_E_INPUT, "%s %s: samples of %lld values, the model's input '%s' takes %lld", what,
-                       path, (long long)d->numel, in->name, (long long)et_shape_numel(&in->shape));
+        return et_fail(err, ET_E_INPUT, "%s %s: samples of %lld values, the model's input '%s' takes %lld", what, path,
+                       (long long)d->numel, in->name, (long long)et_shape_numel(&in->shape));
     }
     size_t bytes = (size_t)d->n * (size_t)d->numel * sizeof(float);
     if (bytes <= ET_TRAIN_DATA_CACHE_MAX_BYTES)
@@ -96,7 +101,9 @@ et_status et_train_data_open(et_train_data *d, const char *what, const char *pat
     }
     snprintf(d->describe, sizeof d->describe, "%s%s", et_dataset_describe(d->set),
              d->cache ? "" : " (streamed from disk: larger than the memory budget)");
-    d->src = (et_train_source){.n = d->n, .read = read_sample, .ctx = d,
+    d->src = (et_train_source){.n = d->n,
+                               .read = read_sample,
+                               .ctx = d,
                                .label = labels && et_dataset_has_labels(d->set) ? read_label : NULL};
     return ET_OK;
 }

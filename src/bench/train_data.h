@@ -12,10 +12,10 @@ enum { ET_TRAIN_DATA_CACHE_MAX_BYTES = 512 << 20 };
 typedef struct et_train_data {
     et_dataset *set;
     int64_t n;
-    int64_t numel;       /* floats per sample */
-    float *cache;        /* n x numel, or NULL when the set is larger than the budget (streamed) */
-    float *row;          /* one sample's bytes when streaming */
-    char sha256[65];     /* of the samples' float bytes in order ("" until hashed) */
+    int64_t numel;   /* floats per sample */
+    float *cache;    /* n x numel, or NULL when the set is larger than the budget (streamed) */
+    float *row;      /* one sample's bytes when streaming */
+    char sha256[65]; /* of the samples' float bytes in order ("" until hashed) */
     char describe[ET_PATH_MAX];
     et_train_source src;
 } et_train_data;
@@ -24,8 +24,8 @@ typedef struct et_train_data {
  * (labels: false reads none); limit > 0 takes a seeded subset. With hash, reads every sample once (filling the
  * cache) and hashes them. `what` names the flag in messages ("--data"). Errors of dataset.h, ET_E_UNSUPPORTED
  * for a model with several inputs or a non-float input. The caller frees with et_train_data_free. */
-et_status et_train_data_open(et_train_data *d, const char *what, const char *path, const char *labels_path,
-                             bool labels, int64_t limit, const et_graph *g, bool hash, et_err *err);
+et_status et_train_data_open(et_train_data *d, const char *what, const char *path, const char *labels_path, bool labels,
+                             int64_t limit, const et_graph *g, bool hash, et_err *err);
 void et_train_data_free(et_train_data *d);
 
 /* <model path without .onnx>.<suffix>/ when that folder exists (the session's default for eval and calib), else

@@ -35,9 +35,17 @@ const char *et_train_job_phase_name(et_train_job_phase p) {
 }
 
 et_train_job_options et_train_job_options_default(void) {
-    return (et_train_job_options){.kind = ET_TRAIN_FINETUNE, .knobs = et_knobs_default(), .epochs = 1, .batch = 64,
-                                  .optimizer = ET_OPTIM_ADAMW, .weight_decay = -1.0f, .warmup_frac = 0.05f,
-                                  .temperature = 2.0f, .kd_weight = 1.0f, .seed = 1, .save = true};
+    return (et_train_job_options){.kind = ET_TRAIN_FINETUNE,
+                                  .knobs = et_knobs_default(),
+                                  .epochs = 1,
+                                  .batch = 64,
+                                  .optimizer = ET_OPTIM_ADAMW,
+                                  .weight_decay = -1.0f,
+                                  .warmup_frac = 0.05f,
+                                  .temperature = 2.0f,
+                                  .kd_weight = 1.0f,
+                                  .seed = 1,
+                                  .save = true};
 }
 
 void et_train_job_result_init(et_train_job_result *r) {
@@ -56,10 +64,10 @@ typedef struct job {
     et_train_job_result *res;
     et_err *err;
     et_session *session;
-    et_model *student;          /* distill: the student's file */
-    const et_graph *pristine;   /* what is tuned and trained: the model, or the student */
-    et_graph *train_graph;      /* the pristine graph with the knobs' pruning (the network borrows it) */
-    et_graph *trained;          /* the trained values (et_tnet_export) */
+    et_model *student;        /* distill: the student's file */
+    const et_graph *pristine; /* what is tuned and trained: the model, or the student */
+    et_graph *train_graph;    /* the pristine graph with the knobs' pruning (the network borrows it) */
+    et_graph *trained;        /* the trained values (et_tnet_export) */
     bool *quant_nodes, *prunable;
     et_threadpool *pool;
     et_tnet *net;
@@ -121,8 +129,9 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
     if (o->kind == ET_TRAIN_DISTILL && !o->student_path)
         return et_fail(err, ET_E_USAGE, "give the student model file (distill TEACHER.onnx STUDENT.onnx)");
     if (!o->data_path)
-        return et_fail(err, ET_E_USAGE, "give the training data with --data DIR (a folder of .npy files or one "
-                                        "batched .npy)");
+        return et_fail(err, ET_E_USAGE,
+                       "give the training data with --data DIR (a folder of .npy files or one "
+                       "batched .npy)");
     if (!o->out_path)
         return et_fail(err, ET_E_USAGE, "give the file to write with -o OUT.onnx");
     if (o->epochs < 1 || o->epochs > ET_TRAIN_MAX_EPOCHS)
@@ -137,10 +146,11 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
         return et_fail(err, ET_E_USAGE, "--lr %g / --warmup %g: give a rate below 10 and a warm-up share in [0, 1)",
                        (double)o->lr, (double)o->warmup_frac);
     const et_knobs *k = &o->knobs;
-    if (o->gradual && !(k->prune_ratio > 0.0f && (k->prune_method == ET_PRUNE_UNSTRUCTURED ||
-                                                  k->prune_method == ET_PRUNE_GLOBAL)))
-        return et_fail(err, ET_E_USAGE, "--schedule gradual raises unstructured or global magnitude pruning to "
-                                        "--prune R: give --prune R (> 0) with --prune-method unstructured or global");
+    if (o->gradual &&
+        !(k->prune_ratio > 0.0f && (k->prune_method == ET_PRUNE_UNSTRUCTURED || k->prune_method == ET_PRUNE_GLOBAL)))
+        return et_fail(err, ET_E_USAGE,
+                       "--schedule gradual raises unstructured or global magnitude pruning to "
+                       "--prune R: give --prune R (> 0) with --prune-method unstructured or global");
     if (o->kind == ET_TRAIN_DISTILL && k->prune_ratio > 0.0f)
         return et_fail(err, ET_E_USAGE, "distill trains the student as it is: prune it with finetune afterwards");
     et_status st = et_knobs_validate(k, err);
@@ -153,8 +163,12 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
 
 static et_status open_files(job *j) {
     const et_train_job_options *o = j->o;
-    et_session_options so = {.model_path = o->model_path, .shapes = o->shapes, .n_shapes = o->n_shapes,
-                             .eval_dir = o->eval_path, .calib_dir = o->calib_path, .labels_path = o->eval_labels,
+    et_session_options so = {.model_path = o->model_path,
+                             .shapes = o->shapes,
+                             .n_shapes = o->n_shapes,
+                             .eval_dir = o->eval_path,
+                             .calib_dir = o->calib_path,
+                             .labels_path = o->eval_labels,
                              .eval_limit = o->eval_limit};
     et_status st = et_session_open(&so, &j->session, j->err);
     if (st != ET_OK)
@@ -169,14 +183,16 @@ static et_status open_files(job *j) {
     }
     phase(j, ET_JOB_PREPARING, NULL);
     bool labels = o->kd_weight < 1.0f || o->labels_path;
-    if ((st = et_train_data_open(&j->data, "--data", o->data_path, o->labels_path, labels, o->data_limit,
-                                 j->pristine, true, j->err)) != ET_OK)
+    if ((st = et_train_data_open(&j->data, "--data", o->data_path, o->labels_path, labels, o->data_limit, j->pristine,
+                                 true, j->err)) != ET_OK)
         return st;
     if (o->kd_weight < 1.0f && !j->data.src.label)
-        return et_fail(j->err, ET_E_USAGE, "--kd-weight %g mixes in cross-entropy, which needs labels: put "
-                       "labels.txt or labels.npy in %s, or give --labels FILE", (double)o->kd_weight, o->data_path);
-    note(j, "training data: %s, %lld values per sample, sha256 %.16s...", j->data.describe,
-         (long long)j->data.numel, j->data.sha256);
+        return et_fail(j->err, ET_E_USAGE,
+                       "--kd-weight %g mixes in cross-entropy, which needs labels: put "
+                       "labels.txt or labels.npy in %s, or give --labels FILE",
+                       (double)o->kd_weight, o->data_path);
+    note(j, "training data: %s, %lld values per sample, sha256 %.16s...", j->data.describe, (long long)j->data.numel,
+         j->data.sha256);
     char def[ET_PATH_MAX];
     const char *eval = o->eval_path ? o->eval_path : et_train_default_set(o->model_path, "eval", def, sizeof def);
     if (eval && (st = et_train_data_open(&j->eval, "--eval", eval, o->eval_labels, true, o->eval_limit, j->pristine,
@@ -202,9 +218,10 @@ static et_status check_pair(job *j) {
         const et_value *a = &t->values[t->outputs[i]], *b = &s->values[s->outputs[i]];
         if (et_shape_numel(&a->shape) != et_shape_numel(&b->shape)) {
             char sa[64], sb[64];
-            return et_fail(j->err, ET_E_INPUT, "output %d: the teacher's is %s, the student's %s; distillation needs "
-                           "the same outputs", i, et_shape_str(&a->shape, sa, sizeof sa),
-                           et_shape_str(&b->shape, sb, sizeof sb));
+            return et_fail(j->err, ET_E_INPUT,
+                           "output %d: the teacher's is %s, the student's %s; distillation needs "
+                           "the same outputs",
+                           i, et_shape_str(&a->shape, sa, sizeof sa), et_shape_str(&b->shape, sb, sizeof sb));
         }
     }
     return ET_OK;
@@ -388,21 +405,22 @@ static void make_config(job *j) {
     c->progress = on_progress;
     c->progress_ctx = j;
     char knobs[160];
-    snprintf(j->tag, sizeof j->tag, "%s %s %s | %s | data %s %lld | epochs %d batch %d %s lr %g wd %g clip %g "
+    snprintf(j->tag, sizeof j->tag,
+             "%s %s %s | %s | data %s %lld | epochs %d batch %d %s lr %g wd %g clip %g "
              "T %g kd %g warm-up %g seed %llu %s",
              et_train_kind_name(o->kind), et_session_model(j->session)->sha256, j->student ? j->student->sha256 : "-",
              et_knobs_describe(&o->knobs, knobs, sizeof knobs), j->data.sha256, (long long)j->data.n, o->epochs,
-             o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay,
-             (double)o->clip_norm, (double)o->temperature, (double)o->kd_weight, (double)o->warmup_frac,
-             (unsigned long long)o->seed, o->gradual ? "gradual" : "oneshot");
+             o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
+             (double)o->temperature, (double)o->kd_weight, (double)o->warmup_frac, (unsigned long long)o->seed,
+             o->gradual ? "gradual" : "oneshot");
     c->checkpoint_tag = j->tag;
 }
 
 static et_status prepare_training(job *j) {
     const et_train_job_options *o = j->o;
     int64_t n[2] = {j->data.n, j->eval.n};
-    et_status st = et_teacher_create(et_session_model(j->session)->graph, o->knobs.threads, n, 256u << 20,
-                                     &j->teacher, j->err);
+    et_status st = et_teacher_create(et_session_model(j->session)->graph, o->knobs.threads, n, 256u << 20, &j->teacher,
+                                     j->err);
     if (st == ET_OK)
         st = et_optim_create(&j->cfg.optim, j->net, &j->opt, j->err);
     if (st == ET_OK && !(j->state = calloc(1, sizeof *j->state)))
@@ -422,8 +440,7 @@ static et_status prepare_training(job *j) {
 static et_status train(job *j) {
     phase(j, ET_JOB_TRAINING, NULL);
     const et_train_source *eval = j->eval.set ? &j->eval.src : NULL, *calib = j->calib.set ? &j->calib.src : NULL;
-    return et_train_run(j->net, j->opt, j->teacher, &j->data.src, eval, calib, &j->cfg, j->state, &j->outcome,
-                        j->err);
+    return et_train_run(j->net, j->opt, j->teacher, &j->data.src, eval, calib, &j->cfg, j->state, &j->outcome, j->err);
 }
 
 /* ---- the trained file and its measurement ------------------------------------------------------------------- */

@@ -39,28 +39,28 @@ typedef struct et_train_job_options {
     et_knobs knobs;           /* threads always; finetune: what to tune; distill: quantization of the student */
     const et_input_shape *shapes;
     int n_shapes;
-    const char *data_path;    /* training data (required) */
-    const char *labels_path;  /* NULL: labels.txt / labels.npy in the data folder when present */
-    int64_t data_limit;       /* > 0: a seeded subset of this many training samples */
-    const char *eval_path;    /* NULL: <model>.eval/ when present (else no per-epoch evaluation) */
+    const char *data_path;   /* training data (required) */
+    const char *labels_path; /* NULL: labels.txt / labels.npy in the data folder when present */
+    int64_t data_limit;      /* > 0: a seeded subset of this many training samples */
+    const char *eval_path;   /* NULL: <model>.eval/ when present (else no per-epoch evaluation) */
     const char *eval_labels;
     int64_t eval_limit;
-    const char *calib_path;   /* NULL: <model>.calib/ when present, else the first training samples */
-    const char *out_path;     /* the trained file (required); its checkpoint is OUT.ckpt */
+    const char *calib_path; /* NULL: <model>.calib/ when present, else the first training samples */
+    const char *out_path;   /* the trained file (required); its checkpoint is OUT.ckpt */
     int epochs, batch;
     et_optim_kind optimizer;
-    float lr;                 /* <= 0: the optimizer's default (SGD 0.01, AdamW 0.001) */
-    float min_lr;             /* the cosine's floor */
-    float weight_decay;       /* < 0: the optimizer's default */
-    float clip_norm;          /* 0: no gradient clipping */
+    float lr;           /* <= 0: the optimizer's default (SGD 0.01, AdamW 0.001) */
+    float min_lr;       /* the cosine's floor */
+    float weight_decay; /* < 0: the optimizer's default */
+    float clip_norm;    /* 0: no gradient clipping */
     float warmup_frac;
     float temperature, kd_weight;
-    bool gradual;             /* prune while training (Zhu & Gupta) instead of once before */
-    bool resume;              /* continue from OUT.ckpt */
+    bool gradual; /* prune while training (Zhu & Gupta) instead of once before */
+    bool resume;  /* continue from OUT.ckpt */
     uint64_t seed;
-    bool save;                /* store the run */
+    bool save; /* store the run */
     const char *db_path;
-    const char *deploy_exe;   /* measure deployed memory with this binary (NULL: not measured) */
+    const char *deploy_exe; /* measure deployed memory with this binary (NULL: not measured) */
     const char *label;
     const volatile int *cancel;
     /* called from the training thread; may be NULL */
@@ -73,12 +73,12 @@ typedef struct et_train_job_options {
  * temperature 2, pure distillation (kd_weight 1), seed 1, one-shot pruning, saving to the default database. */
 et_train_job_options et_train_job_options_default(void);
 
-#define ET_TRAIN_JOB_PHASE_LIST(X)                                                                           \
-    X(ET_JOB_PREPARING, "preparing")     /* reading data, deriving the graph */                             \
-    X(ET_JOB_BEFORE, "measuring before") /* accuracy of the knobs applied one-shot */                        \
-    X(ET_JOB_TRAINING, "training")                                                                           \
-    X(ET_JOB_WRITING, "writing")         /* the trained file */                                             \
-    X(ET_JOB_MEASURING, "measuring")     /* latency, memory and fidelity of the trained model */            \
+#define ET_TRAIN_JOB_PHASE_LIST(X)                                                           \
+    X(ET_JOB_PREPARING, "preparing")     /* reading data, deriving the graph */              \
+    X(ET_JOB_BEFORE, "measuring before") /* accuracy of the knobs applied one-shot */        \
+    X(ET_JOB_TRAINING, "training")                                                           \
+    X(ET_JOB_WRITING, "writing")     /* the trained file */                                  \
+    X(ET_JOB_MEASURING, "measuring") /* latency, memory and fidelity of the trained model */ \
     X(ET_JOB_DONE, "done")
 typedef enum {
 #define ET_X(e, s) e,
@@ -95,12 +95,12 @@ typedef struct et_train_job_progress {
 } et_train_job_progress;
 
 typedef struct et_train_job_result {
-    et_train_record record;  /* owned */
-    et_result run;           /* the trained model's measurement (owned); status ok, failed or aborted */
-    int64_t run_id;          /* in the database, 0 when not saved */
+    et_train_record record; /* owned */
+    et_result run;          /* the trained model's measurement (owned); status ok, failed or aborted */
+    int64_t run_id;         /* in the database, 0 when not saved */
     char checkpoint_path[ET_PATH_MAX];
-    et_tnet_memory memory;   /* the training network's memory */
-    int64_t params_trained;  /* trainable values */
+    et_tnet_memory memory;     /* the training network's memory */
+    int64_t params_trained;    /* trainable values */
     int n_masked, n_quantized; /* layers with pruning masks, layers trained with fake quantization */
 } et_train_job_result;
 

@@ -27,26 +27,28 @@ static void on_signal(int sig) {
 
 static void usage(FILE *out, et_train_kind kind) {
     if (kind == ET_TRAIN_FINETUNE)
-        fprintf(out,
-                "usage: edgetune finetune MODEL [KNOBS] --data PATH -o OUT.onnx [--epochs N] [--schedule oneshot|gradual]\n"
-                "                         [TRAINING] [--eval PATH] [--labels FILE] [--calib PATH] [--resume]\n\n"
-                "Trains the model as tuned by the knobs to reproduce the fp32 original's outputs on the --data inputs\n"
-                "(knowledge distillation: no labels needed). Pruning masks stay (pruned weights stay 0, channel-pruned\n"
-                "layers stay small); quantized layers train with fake quantization on the grid the knobs give and a\n"
-                "straight-through gradient (quantization-aware training). --schedule gradual starts from the dense\n"
-                "model and raises the sparsity to --prune R over the epochs (Zhu & Gupta's cubic schedule; the last\n"
-                "epoch trains at R). OUT.onnx is the trained model tuned by the knobs, as `edgetune save` writes it;\n"
-                "it is measured like a bench run and stored as a run with its training record (data set and hash,\n"
-                "epochs, loss and accuracy per epoch, the parent model and OUT.onnx).\n\n");
+        fprintf(
+            out,
+            "usage: edgetune finetune MODEL [KNOBS] --data PATH -o OUT.onnx [--epochs N] [--schedule oneshot|gradual]\n"
+            "                         [TRAINING] [--eval PATH] [--labels FILE] [--calib PATH] [--resume]\n\n"
+            "Trains the model as tuned by the knobs to reproduce the fp32 original's outputs on the --data inputs\n"
+            "(knowledge distillation: no labels needed). Pruning masks stay (pruned weights stay 0, channel-pruned\n"
+            "layers stay small); quantized layers train with fake quantization on the grid the knobs give and a\n"
+            "straight-through gradient (quantization-aware training). --schedule gradual starts from the dense\n"
+            "model and raises the sparsity to --prune R over the epochs (Zhu & Gupta's cubic schedule; the last\n"
+            "epoch trains at R). OUT.onnx is the trained model tuned by the knobs, as `edgetune save` writes it;\n"
+            "it is measured like a bench run and stored as a run with its training record (data set and hash,\n"
+            "epochs, loss and accuracy per epoch, the parent model and OUT.onnx).\n\n");
     else
-        fprintf(out,
-                "usage: edgetune distill TEACHER.onnx STUDENT.onnx --data PATH -o OUT.onnx [--epochs N] [TRAINING]\n"
-                "                        [QUANTIZATION KNOBS] [--eval PATH] [--labels FILE] [--calib PATH] [--resume]\n\n"
-                "Trains STUDENT (any model with the teacher's inputs and outputs, e.g. a narrower network exported\n"
-                "untrained) to reproduce TEACHER's outputs on the --data inputs. The student's BatchNormalization\n"
-                "layers train with batch statistics. Quantization knobs (--bits, --act-bits, ...) train the student\n"
-                "with fake quantization; OUT.onnx is the trained student (tuned by those knobs), measured against the\n"
-                "teacher (accuracy, agreement) and stored as a run.\n\n");
+        fprintf(
+            out,
+            "usage: edgetune distill TEACHER.onnx STUDENT.onnx --data PATH -o OUT.onnx [--epochs N] [TRAINING]\n"
+            "                        [QUANTIZATION KNOBS] [--eval PATH] [--labels FILE] [--calib PATH] [--resume]\n\n"
+            "Trains STUDENT (any model with the teacher's inputs and outputs, e.g. a narrower network exported\n"
+            "untrained) to reproduce TEACHER's outputs on the --data inputs. The student's BatchNormalization\n"
+            "layers train with batch statistics. Quantization knobs (--bits, --act-bits, ...) train the student\n"
+            "with fake quantization; OUT.onnx is the trained student (tuned by those knobs), measured against the\n"
+            "teacher (accuracy, agreement) and stored as a run.\n\n");
     fprintf(out,
             "training:\n"
             "  --data PATH           training inputs: a folder of .npy files or one batched .npy (N x ...), read in\n"
@@ -118,10 +120,10 @@ static int train_flag(et_args *a, train_args *t) {
     const struct {
         const char *flag;
         double min, max;
-    } nums[] = {{"--epochs", 1, 1000},         {"--batch", 1, 4096},       {"--lr", 0, 10},
-                {"--min-lr", 0, 10},           {"--warmup", 0, 0.99},      {"--weight-decay", 0, 1},
-                {"--clip-grad", 0, 1e9},       {"--temperature", 0.01, 100}, {"--kd-weight", 0, 1},
-                {"--seed", 0, 4294967295.0},   {"--data-limit", 1, 1e12}};
+    } nums[] = {{"--epochs", 1, 1000},       {"--batch", 1, 4096},         {"--lr", 0, 10},
+                {"--min-lr", 0, 10},         {"--warmup", 0, 0.99},        {"--weight-decay", 0, 1},
+                {"--clip-grad", 0, 1e9},     {"--temperature", 0.01, 100}, {"--kd-weight", 0, 1},
+                {"--seed", 0, 4294967295.0}, {"--data-limit", 1, 1e12}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if ((r = number(a, nums[i].flag, nums[i].min, nums[i].max, &x)) <= 0) {
             if (r < 0)
@@ -256,7 +258,8 @@ static int parse(et_train_kind kind, int argc, char **argv, train_args *t) {
     if (kind == ET_TRAIN_DISTILL && !second)
         return et_cli_usage_error(cmd, "give the student file after the teacher's");
     if (kind == ET_TRAIN_FINETUNE && second)
-        return et_cli_usage_error(cmd, "unexpected argument '%s' (finetune takes one model; distill takes two)", second);
+        return et_cli_usage_error(cmd, "unexpected argument '%s' (finetune takes one model; distill takes two)",
+                                  second);
     t->o.model_path = first;
     t->o.student_path = second;
     return 0;

@@ -1,14 +1,16 @@
 /* op_conv.c: Conv (2-D and 1-D; strided, dilated, padded, grouped) in training: forward and backward as GEMMs
- * on the engine's kernels (tgemm.h), depthwise convolutions in direct loops (op_dwconv.c).
+ * on the engine's kernels (tgemm.h), depthwise convolutions as taps over padded planes (op_dwconv.c).
  *
  * Layout is ONNX's NCHW. For one image and group, with cols the im2col matrix [Cin/g*kh*kw + 1][pixels] (the
  * extra row is ones, so the bias rides along as an extra column of the weights):
  *   forward   Y = [W | b] . cols                   A = the weights (as they lie, OIHW), packed = cols
  *   dX        dcols = W^T . dY, then col2im        A = W^T (transposed once per step), packed = dY
- *   dW, db    [dW | db] += dY . cols^T             A = dY (as it lies), packed = cols^T (a ones column last)
- * The packed operands are built block by block straight from the image (no im2col matrix in memory): a block
- * of pixels is sized so that its packed columns stay in L2. A 1x1 stride-1 convolution without padding packs
- * its input rows directly and writes dX without col2im.
+ *   dW, db    [dW | db]^T += cols . dY^T           A = cols (im2col rows), packed = dY^T
+ * im2col and col2im walk each row of cols in runs along an output row (a zero fill or a contiguous copy), block
+ * by block of pixels sized to stay in L2; the im2col rows are then packed by contiguous copies. A 1x1 stride-1
+ * convolution without padding packs its input rows directly and writes dX without col2im. The weight
+ * gradient's blocks gather the pixels of consecutive images, so that layers with small planes (4x4 at the end of
+ * a classifier) still run products of a few hundred pixels deep.
  *
  * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
  * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
@@ -33,118 +35,106 @@ static void release(et_tstep *s) {
     }
 }
 
-/* ---- packing ------------------------------------------------------------------------------------------------ */
+/* ---- im2col by rows ----------------------------------------------------------------------------------------- */
 
-/* Input offsets of the window origin of output pixels p0 .. p0+np-1 of one plane (row and column), for a
- * panel at a time. */
-static void origins(const et_conv_geom *c, size_t p0, size_t np, int64_t *oy, int64_t *ox) {
-    for (size_t j = 0; j < np; j++) {
-        int64_t p = (int64_t)(p0 + j);
-        oy[j] = p / c->ow * c->sh - c->pt;
-        ox[j] = p % c->ow * c->sw - c->pl;
-    }
+/* The output columns [*lo, *hi] (inclusive; empty when *hi < *lo) whose input column ox * sw + base lies inside a
+ * row of iw, for base = kx * dw - pl. */
+static void valid_cols(const et_conv_geom *c, int64_t base, int64_t *lo, int64_t *hi) {
+    *lo = base >= 0 ? 0 : (-base + c->sw - 1) / c->sw;
+    *hi = c->iw - 1 - base < 0 ? -1 : (c->iw - 1 - base) / c->sw;
 }
 
-/* Packs cols for pixels [p0, p0+np) of one image's group (x: its first input channel) as the kernels' B operand:
- * depth kdim + 1 (the last row ones), np columns. */
-static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *packed) {
+/* Fills rows 0..kdim-1 of cols (row stride ld) with the im2col values of pixels [p0, p0+np) of one image's group
+ * (x: its first input channel), and row kdim with ones. Walks each row's pixels in runs along an output row, so
+ * that a run is a zero fill or a contiguous copy (at stride 1) instead of a bounds check per element. */
+static void im2col_rows(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *cols, size_t ld) {
+    for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
+        for (int64_t ky = 0; ky < c->kh; ky++)
+            for (int64_t kx = 0; kx < c->kw; kx++, r++) {
+                const float *xc = x + ci * c->ihw;
+                const int64_t base = kx * c->dw - c->pl;
+                int64_t lo, hi;
+                valid_cols(c, base, &lo, &hi);
+                float *dst = cols + (size_t)r * ld;
+                for (size_t j = 0; j < np;) {
+                    const int64_t q = (int64_t)(p0 + j), oy = q / c->ow, ox0 = q % c->ow;
+                    const int64_t len = c->ow - ox0 < (int64_t)(np - j) ? c->ow - ox0 : (int64_t)(np - j);
+                    const int64_t iy = oy * c->sh - c->pt + ky * c->dh;
+                    float *d = dst + j - ox0; /* d[ox] is output column ox of this run */
+                    int64_t a = ox0 > lo ? ox0 : lo, b = ox0 + len - 1 < hi ? ox0 + len - 1 : hi;
+                    if (iy < 0 || iy >= c->ih || b < a) {
+                        memset(d + ox0, 0, (size_t)len * sizeof *d);
+                    } else {
+                        const float *xr = xc + iy * c->iw + base;
+                        memset(d + ox0, 0, (size_t)(a - ox0) * sizeof *d);
+                        if (c->sw == 1)
+                            memcpy(d + a, xr + a, (size_t)(b - a + 1) * sizeof *d);
+                        else
+                            for (int64_t ox = a; ox <= b; ox++)
+                                d[ox] = xr[ox * c->sw];
+                        memset(d + b + 1, 0, (size_t)(ox0 + len - 1 - b) * sizeof *d);
+                    }
+                    j += (size_t)len;
+                }
+            }
+    float *ones = cols + (size_t)c->kdim * ld;
+    for (size_t j = 0; j < np; j++)
+        ones[j] = 1.0f;
+}
+
+/* Adds dcols [kdim][np] (row stride ld; pixels [p0, p0+np) of one image's group) into dx (the group's first
+ * input channel): col2im, in the same runs as im2col_rows. */
+static void col2im_rows_add(const et_conv_geom *c, const float *dcols, size_t p0, size_t np, size_t ld, float *dx) {
+    for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
+        for (int64_t ky = 0; ky < c->kh; ky++)
+            for (int64_t kx = 0; kx < c->kw; kx++, r++) {
+                float *dxc = dx + ci * c->ihw;
+                const int64_t base = kx * c->dw - c->pl;
+                int64_t lo, hi;
+                valid_cols(c, base, &lo, &hi);
+                const float *src = dcols + (size_t)r * ld;
+                for (size_t j = 0; j < np;) {
+                    const int64_t q = (int64_t)(p0 + j), oy = q / c->ow, ox0 = q % c->ow;
+                    const int64_t len = c->ow - ox0 < (int64_t)(np - j) ? c->ow - ox0 : (int64_t)(np - j);
+                    const int64_t iy = oy * c->sh - c->pt + ky * c->dh;
+                    const float *sv = src + j - ox0;
+                    int64_t a = ox0 > lo ? ox0 : lo, b = ox0 + len - 1 < hi ? ox0 + len - 1 : hi;
+                    if (iy >= 0 && iy < c->ih && a <= b) {
+                        float *xr = dxc + iy * c->iw + base;
+                        if (c->sw == 1)
+                            for (int64_t ox = a; ox <= b; ox++)
+                                xr[ox] += sv[ox];
+                        else
+                            for (int64_t ox = a; ox <= b; ox++)
+                                xr[ox * c->sw] += sv[ox];
+                    }
+                    j += (size_t)len;
+                }
+            }
+}
+
+/* Packs cols for pixels [p0, p0+np) of one image's group as the kernels' B operand (depth kdim + 1, the last row
+ * ones, np columns): the input rows themselves for a pointwise convolution, else im2col rows (into `rows`, kdim
+ * + 1 rows of np) packed by contiguous copies. */
+static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *rows, float *packed) {
+    if (!c->pointwise) {
+        im2col_rows(c, x, p0, np, rows, np);
+        et_tgemm_pack((size_t)c->kdim + 1, np, rows, np, 1, NULL, packed);
+        return;
+    }
     const size_t nr = et_tgemm_nr();
-    int64_t oy[64], ox[64];
     for (size_t q0 = 0; q0 < np; q0 += nr) {
         const size_t cols = np - q0 < nr ? np - q0 : nr;
-        memset(packed, 0, nr * sizeof *packed);
+        memset(packed, 0, nr * sizeof *packed); /* the bias slot */
         float *p = packed + nr;
-        if (c->pointwise) {
-            for (int64_t ci = 0; ci < c->cin_g; ci++, p += nr) {
-                memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
-                if (cols < nr)
-                    memset(p + cols, 0, (nr - cols) * sizeof *p);
-            }
-        } else {
-            origins(c, p0 + q0, cols, oy, ox);
-            for (int64_t ci = 0; ci < c->cin_g; ci++) {
-                const float *xc = x + ci * c->ihw;
-                for (int64_t ky = 0; ky < c->kh; ky++)
-                    for (int64_t kx = 0; kx < c->kw; kx++, p += nr) {
-                        size_t j = 0;
-                        for (; j < cols; j++) {
-                            int64_t iy = oy[j] + ky * c->dh, ix = ox[j] + kx * c->dw;
-                            p[j] = (uint64_t)iy < (uint64_t)c->ih && (uint64_t)ix < (uint64_t)c->iw
-                                       ? xc[iy * c->iw + ix]
-                                       : 0.0f;
-                        }
-                        for (; j < nr; j++)
-                            p[j] = 0.0f;
-                    }
-            }
+        for (int64_t ci = 0; ci < c->cin_g; ci++, p += nr) {
+            memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
+            if (cols < nr)
+                memset(p + cols, 0, (nr - cols) * sizeof *p);
         }
         for (size_t j = 0; j < nr; j++)
             p[j] = j < cols ? 1.0f : 0.0f;
         packed = p + nr;
-    }
-}
-
-/* Packs cols^T for pixels [p0, p0+np) as the B operand of the weight gradient: depth np (pixels), kdim + 1
- * columns (the last ones). */
-static void pack_cols_t(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *packed) {
-    const size_t nr = et_tgemm_nr(), n = (size_t)c->kdim + 1;
-    int64_t oy[1], ox[1];
-    for (size_t n0 = 0; n0 < n; n0 += nr) {
-        const size_t cols = n - n0 < nr ? n - n0 : nr;
-        memset(packed, 0, nr * sizeof *packed);
-        float *p = packed + nr;
-        /* the columns of this panel: input channel, kernel row and column of each */
-        int64_t off[64], ky[64], kx[64];
-        bool ones[64];
-        for (size_t j = 0; j < nr; j++) {
-            size_t col = n0 + j;
-            ones[j] = col == (size_t)c->kdim;
-            if (col >= (size_t)c->kdim) {
-                off[j] = ky[j] = kx[j] = 0;
-                continue;
-            }
-            int64_t ci = (int64_t)col / c->kk, r = (int64_t)col % c->kk;
-            off[j] = ci * c->ihw;
-            ky[j] = r / c->kw * c->dh;
-            kx[j] = r % c->kw * c->dw;
-        }
-        for (size_t k = 0; k < np; k++, p += nr) {
-            if (c->pointwise) {
-                const float *xp = x + p0 + k;
-                for (size_t j = 0; j < nr; j++)
-                    p[j] = j < cols ? (ones[j] ? 1.0f : xp[off[j]]) : 0.0f;
-                continue;
-            }
-            origins(c, p0 + k, 1, oy, ox);
-            for (size_t j = 0; j < nr; j++) {
-                int64_t iy = oy[0] + ky[j], ix = ox[0] + kx[j];
-                float v = (uint64_t)iy < (uint64_t)c->ih && (uint64_t)ix < (uint64_t)c->iw ? x[off[j] + iy * c->iw + ix]
-                                                                                           : 0.0f;
-                p[j] = j < cols ? (ones[j] ? 1.0f : v) : 0.0f;
-            }
-        }
-        packed = p;
-    }
-}
-
-/* Adds dcols [kdim][np] (pixels [p0, p0+np) of one image's group) into dx (the group's first input channel). */
-static void col2im_add(const et_conv_geom *c, const float *dcols, size_t p0, size_t np, float *dx) {
-    int64_t oy[64], ox[64];
-    for (size_t q0 = 0; q0 < np; q0 += 64) {
-        size_t cols = np - q0 < 64 ? np - q0 : 64;
-        origins(c, p0 + q0, cols, oy, ox);
-        for (int64_t ci = 0; ci < c->cin_g; ci++) {
-            float *dxc = dx + ci * c->ihw;
-            for (int64_t ky = 0; ky < c->kh; ky++)
-                for (int64_t kx = 0; kx < c->kw; kx++) {
-                    const float *row = dcols + ((ci * c->kh + ky) * c->kw + kx) * (int64_t)np + q0;
-                    for (size_t j = 0; j < cols; j++) {
-                        int64_t iy = oy[j] + ky * c->dh, ix = ox[j] + kx * c->dw;
-                        if ((uint64_t)iy < (uint64_t)c->ih && (uint64_t)ix < (uint64_t)c->iw)
-                            dxc[iy * c->iw + ix] += row[j];
-                    }
-                }
-        }
     }
 }
 
@@ -164,13 +154,13 @@ static void forward_task(void *arg, size_t begin, size_t end) {
     const conv_run *r = arg;
     const et_conv_geom *c = r->c;
     int slot;
-    float *packed = et_tslot_acquire(&r->n->slots, &slot);
+    float *packed = et_tslot_acquire(&r->n->slots, &slot), *rows = packed + c->packed_cols_floats;
     for (size_t t = begin; t < end; t++) {
         size_t b = t / r->n_blocks, p0 = t % r->n_blocks * c->block;
         size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
         for (int64_t gi = 0; gi < c->groups; gi++) {
             const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
-            pack_cols(c, x, p0, np, packed);
+            pack_cols(c, x, p0, np, rows, packed);
             float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
             et_tgemm((size_t)c->cout_g, np, (size_t)c->kdim + 1, c->wa + gi * c->cout_g * (c->kdim + 1),
                      (size_t)c->kdim + 1, packed, y, (size_t)c->ohw);
@@ -230,7 +220,7 @@ static void dx_task(void *arg, size_t begin, size_t end) {
                         for (size_t j = 0; j < np; j++)
                             dx[ci * c->ihw + (int64_t)(p0 + j)] += dcols[ci * (int64_t)np + (int64_t)j];
                 } else {
-                    col2im_add(c, dcols, p0, np, dx);
+                    col2im_rows_add(c, dcols, p0, np, np, dx);
                 }
             }
         }
@@ -238,51 +228,101 @@ static void dx_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
-/* The weight gradient of chunk `chunk` of the batch, into its buffer c->wacc + chunk * cout * (kdim + 1). */
+/* Packs dY^T of a block of pixels as the B operand of the weight gradient: depth = the block's pixels (runs of
+ * `segs` images: image seg_b[i], pixels [seg_p0[i], seg_p0[i] + seg_n[i])), cout_g columns (group gi). */
+typedef struct pixel_block {
+    size_t n, count; /* pixels, runs */
+    size_t b[64], p0[64], len[64];
+} pixel_block;
+
+static void pack_dy_t(const et_conv_geom *c, const float *dy, int64_t gi, const pixel_block *pb, float *packed) {
+    const size_t nr = et_tgemm_nr(), cols_total = (size_t)c->cout_g;
+    for (size_t n0 = 0; n0 < cols_total; n0 += nr) {
+        const size_t cols = cols_total - n0 < nr ? cols_total - n0 : nr;
+        memset(packed, 0, nr * sizeof *packed); /* the bias slot */
+        float *p = packed + nr;
+        for (size_t s = 0; s < pb->count; s++) {
+            const float *src = dy + ((int64_t)pb->b[s] * c->cout + gi * c->cout_g + (int64_t)n0) * c->ohw +
+                               (int64_t)pb->p0[s];
+            for (size_t q = 0; q < pb->len[s]; q++, p += nr) {
+                size_t j = 0;
+                for (; j < cols; j++)
+                    p[j] = src[(int64_t)j * c->ohw + (int64_t)q];
+                for (; j < nr; j++)
+                    p[j] = 0.0f;
+            }
+        }
+        packed = p;
+    }
+}
+
+/* [dW | db]^T of one block of pixels (group gi) into acc ([kdim + 1][cout_g]), or added to it (accumulate). The
+ * block's im2col rows are already in cols (row stride c->dw_block). */
+static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, float *cols, float *packed, float *part,
+                        float *acc, bool accumulate) {
+    const et_conv_geom *c = r->c;
+    const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g;
+    float *ones = cols + (size_t)c->kdim * c->dw_block;
+    for (size_t j = 0; j < pb->n; j++)
+        ones[j] = 1.0f;
+    pack_dy_t(c, r->dy, gi, pb, packed);
+    et_tgemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
+    if (accumulate)
+        for (size_t e = 0; e < kd * cout_g; e++)
+            acc[e] += part[e];
+}
+
+/* The weight gradient of chunk `chunk` of the batch, into its buffer c->wacc + chunk * groups * (kdim + 1) *
+ * cout_g, transposed: A = the im2col rows of a block of pixels, B = dY^T of the same pixels packed, so the product
+ * is [kdim + 1][cout_g]. A block gathers pixels of consecutive images (up to c->dw_block), so that layers with
+ * small planes still run long products. */
 static void dw_task(void *arg, size_t begin, size_t end) {
     const conv_run *r = arg;
     const et_conv_geom *c = r->c;
-    const size_t ldw = (size_t)c->kdim + 1, batch = (size_t)r->n->batch_now;
+    const size_t kd = (size_t)c->kdim + 1, batch = (size_t)r->n->batch_now;
     int slot;
-    float *packed = et_tslot_acquire(&r->n->slots, &slot);
-    float *part = packed + c->packed_colst_floats;
+    float *cols = et_tslot_acquire(&r->n->slots, &slot);
+    float *packed = cols + et_round_up(kd * c->dw_block, 16), *part = packed + c->packed_dyt_floats;
     for (size_t chunk = begin; chunk < end; chunk++) {
-        float *acc = c->wacc + chunk * (size_t)c->cout * ldw;
         size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
-        bool first = true;
-        for (size_t b = b0; b < b1; b++)
-            for (size_t p0 = 0; p0 < (size_t)c->ohw; p0 += c->block) {
-                size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
-                for (int64_t gi = 0; gi < c->groups; gi++) {
-                    const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
-                    const float *dy = r->dy + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
-                    float *dst = first ? acc + gi * c->cout_g * (int64_t)ldw : part;
-                    pack_cols_t(c, x, p0, np, packed);
-                    et_tgemm((size_t)c->cout_g, ldw, np, dy, (size_t)c->ohw, packed, dst, ldw);
-                    if (!first) {
-                        float *a = acc + gi * c->cout_g * (int64_t)ldw;
-                        for (size_t e = 0; e < (size_t)c->cout_g * ldw; e++)
-                            a[e] += part[e];
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            float *acc = c->wacc + (chunk * (size_t)c->groups + (size_t)gi) * kd * (size_t)c->cout_g;
+            bool accumulate = false;
+            pixel_block pb = {0};
+            for (size_t b = b0; b < b1; b++) {
+                const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
+                for (size_t p0 = 0; p0 < (size_t)c->ohw;) {
+                    size_t len = (size_t)c->ohw - p0 < c->dw_block - pb.n ? (size_t)c->ohw - p0 : c->dw_block - pb.n;
+                    im2col_rows(c, x, p0, len, cols + pb.n, c->dw_block);
+                    pb.b[pb.count] = b, pb.p0[pb.count] = p0, pb.len[pb.count] = len;
+                    pb.count++, pb.n += len, p0 += len;
+                    if (pb.n == c->dw_block || pb.count == sizeof pb.b / sizeof pb.b[0]) {
+                        wgrad_block(r, gi, &pb, cols, packed, part, acc, accumulate);
+                        accumulate = true;
+                        pb.n = pb.count = 0;
                     }
                 }
-                first = false;
             }
+            if (pb.n > 0)
+                wgrad_block(r, gi, &pb, cols, packed, part, acc, accumulate);
+        }
     }
     et_tslot_release(&r->n->slots, slot);
 }
 
 /* Sums the chunks' weight gradients in chunk order into the weight and bias gradients. */
 static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, size_t chunks) {
-    const size_t ldw = (size_t)c->kdim + 1;
+    const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g, per_chunk = (size_t)c->cout * kd;
     bool acc_w = false, acc_b = false;
     float *dw = et_tnet_grad_begin(n, s->in[1], &acc_w);
     float *db = s->n_in > 2 ? et_tnet_grad_begin(n, s->in[2], &acc_b) : NULL;
     for (int64_t o = 0; o < c->cout; o++) {
-        const float *a0 = c->wacc + (size_t)o * ldw;
+        const size_t gi = (size_t)(o / c->cout_g), ol = (size_t)(o % c->cout_g);
+        const float *a0 = c->wacc + gi * kd * cout_g + ol;
         for (int64_t i = 0; i <= c->kdim; i++) {
-            float sum = a0[i];
+            float sum = a0[(size_t)i * cout_g];
             for (size_t ch = 1; ch < chunks; ch++)
-                sum += a0[ch * (size_t)c->cout * ldw + (size_t)i];
+                sum += a0[ch * per_chunk + (size_t)i * cout_g];
             if (i < c->kdim && dw)
                 dw[o * c->kdim + i] = acc_w ? dw[o * c->kdim + i] + sum : sum;
             else if (i == c->kdim && db)
@@ -377,11 +417,13 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
     size_t block = BLOCK_BUDGET_FLOATS / kd / nr * nr;
     block = block < nr ? nr : block;
     c->block = (size_t)c->ohw < block ? (size_t)c->ohw : block;
-    size_t packed_cols = et_tgemm_packed_floats(kd, c->block);
+    c->packed_cols_floats = et_round_up(et_tgemm_packed_floats(kd, c->block), 16);
     c->packed_dy_floats = et_round_up(et_tgemm_packed_floats((size_t)c->cout_g, c->block), 16);
-    c->packed_colst_floats = et_round_up(et_tgemm_packed_floats(c->block, kd), 16);
-    size_t fwd = packed_cols, dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
-           dw = c->packed_colst_floats + (size_t)c->cout_g * kd;
+    /* the weight gradient's blocks span images: pixels within the budget, at least one panel's worth */
+    c->dw_block = BLOCK_BUDGET_FLOATS / kd > nr ? BLOCK_BUDGET_FLOATS / kd : nr;
+    c->packed_dyt_floats = et_round_up(et_tgemm_packed_floats(c->dw_block, (size_t)c->cout_g), 16);
+    size_t fwd = c->packed_cols_floats + kd * c->block, dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
+           dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + (size_t)c->cout_g * kd;
     size_t most = fwd > dx ? fwd : dx;
     most = most > dw ? most : dw;
     s->scratch_bytes = most * sizeof(float);

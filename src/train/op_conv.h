@@ -8,15 +8,18 @@
 typedef struct et_conv_geom {
     int64_t cin, cout, groups, cin_g, cout_g;
     int64_t ih, iw, oh, ow, ihw, ohw;
-    int64_t kh, kw, kk, sh, sw, dh, dw, pt, pl;   /* pads at the start of each dim (the end pads are implied) */
-    int64_t kdim;                                 /* cin_g * kh * kw: the depth of one output channel's weights */
-    bool pointwise;                               /* 1x1, stride 1, no padding: cols are the input rows */
-    bool depthwise;                               /* one input and one output channel per group */
-    size_t block;                                 /* pixels per packed block */
-    size_t packed_dy_floats, packed_colst_floats; /* scratch layout of the backward tasks */
-    float *wa;                                    /* [cout][kdim + 1]: weights and bias, the forward's A operand */
-    float *wt;                                    /* [groups][kdim][cout_g]: W^T per group, dX's A operand */
-    float *wacc; /* [chunks][cout][kdim + 1]: the weight gradient per chunk of images */
+    int64_t kh, kw, kk, sh, sw, dh, dw, pt, pl; /* pads at the start of each dim (the end pads are implied) */
+    int64_t kdim;                               /* cin_g * kh * kw: the depth of one output channel's weights */
+    bool pointwise;                             /* 1x1, stride 1, no padding: cols are the input rows */
+    bool depthwise;                             /* one input and one output channel per group */
+    size_t block;                               /* pixels per packed block (forward, dX: within one image) */
+    size_t dw_block;                            /* pixels per block of the weight gradient (across images) */
+    /* scratch layout of the tasks (floats, each rounded to 16): packed cols (forward), packed dY (dX), packed
+     * dY^T of a block of pixels (dW) */
+    size_t packed_cols_floats, packed_dy_floats, packed_dyt_floats;
+    float *wa;   /* [cout][kdim + 1]: weights and bias, the forward's A operand */
+    float *wt;   /* [groups][kdim][cout_g]: W^T per group, dX's A operand */
+    float *wacc; /* [chunks][groups][kdim + 1][cout_g]: the weight gradient (transposed) per chunk of images */
 } et_conv_geom;
 
 /* Depthwise convolutions (op_dwconv.c): scratch and buffers at build, forward, backward. */

@@ -123,8 +123,13 @@ static void forward_task(void *arg, size_t begin, size_t end) {
 
 et_status et_dwconv_forward(et_tnet *n, et_tstep *s, et_conv_geom *c, et_err *err) {
     (void)err;
-    dw_run r = {.n = n, .c = c, .tk = et_tk_config_get(), .x = et_tv_data(n, s->in[0]), .w = et_tv_data(n, s->in[1]),
-                .y = et_tv_data(n, s->out), .bias = s->n_in > 2 && s->in[2] >= 0 ? et_tv_data(n, s->in[2]) : NULL};
+    dw_run r = {.n = n,
+                .c = c,
+                .tk = et_tk_config_get(),
+                .x = et_tv_data(n, s->in[0]),
+                .w = et_tv_data(n, s->in[1]),
+                .y = et_tv_data(n, s->out),
+                .bias = s->n_in > 2 && s->in[2] >= 0 ? et_tv_data(n, s->in[2]) : NULL};
     geometry(c, &r.d);
     r.planes = stack_planes(&r.d, n->opt.batch);
     et_tnet_par(n, (size_t)c->cout, forward_task, &r);
@@ -132,8 +137,7 @@ et_status et_dwconv_forward(et_tnet *n, et_tstep *s, et_conv_geom *c, et_err *er
 }
 
 /* Channel ch of images [b0, b0 + np): the taps' gradient into taps, dX into dx; returns the sum of dY. */
-static float backward_stack(const dw_run *r, const dw_scratch *s, int64_t ch, int64_t b0, int64_t np,
-                            float *taps) {
+static float backward_stack(const dw_run *r, const dw_scratch *s, int64_t ch, int64_t b0, int64_t np, float *taps) {
     const et_conv_geom *c = r->c;
     const dw_geom *d = &r->d;
     const int64_t plane = d->hp * d->wp;
@@ -187,7 +191,11 @@ static void backward_task(void *arg, size_t begin, size_t end) {
 }
 
 void et_dwconv_backward(et_tnet *n, et_tstep *s, et_conv_geom *c) {
-    dw_run r = {.n = n, .c = c, .tk = et_tk_config_get(), .x = et_tv_data(n, s->in[0]), .w = et_tv_data(n, s->in[1]),
+    dw_run r = {.n = n,
+                .c = c,
+                .tk = et_tk_config_get(),
+                .x = et_tv_data(n, s->in[0]),
+                .w = et_tv_data(n, s->in[1]),
                 .dy = et_tnet_grad_of(n, s->out)};
     geometry(c, &r.d);
     r.planes = stack_planes(&r.d, n->opt.batch);
@@ -199,8 +207,10 @@ void et_dwconv_backward(et_tnet *n, et_tstep *s, et_conv_geom *c) {
 
 et_status et_dwconv_prepare(et_tnet *n, et_tstep *s, et_conv_geom *c, et_err *err) {
     if (c->kk > 64)
-        return et_fail(err, ET_E_UNSUPPORTED, "node '%s' (Conv): a depthwise kernel of %lld taps; the training "
-                       "engine takes up to 64 (8x8)", s->name, (long long)c->kk);
+        return et_fail(err, ET_E_UNSUPPORTED,
+                       "node '%s' (Conv): a depthwise kernel of %lld taps; the training "
+                       "engine takes up to 64 (8x8)",
+                       s->name, (long long)c->kk);
     dw_geom d;
     geometry(c, &d);
     s->scratch_bytes = scratch_floats(&d, stack_planes(&d, n->opt.batch)) * sizeof(float);

@@ -3,12 +3,15 @@
  *
  * Derivatives follow PyTorch where a choice exists: at a kink the gradient is that of the side PyTorch takes
  * (Relu 0 at 0; Clip passes inside the open interval, as hardtanh; HardSwish x/3 + 1/2 on [-3, 3]). Sigmoid
- * and Tanh differentiate from their output, the others from their input. Work is split in blocks of elements. */
+ * and Tanh differentiate from their output, the others from their input. Work is split in blocks of elements;
+ * Relu and Clip run on the SIMD clamp and mask of kernels/tk.h (a NaN input stays NaN through them, so that the
+ * trainer's NaN stop sees it). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/op.h"
+#include "train/kernels/tk.h"
 #include "train/tnet.h"
 
 enum { BLOCK = 8192 };
@@ -52,6 +55,7 @@ static float act_slope(const et_activation *a, float x, float y) {
 
 typedef struct unary_run {
     const et_activation *a;
+    const et_tk_config *tk;
     const float *x, *y, *dy;
     float *out, *dx;
     bool acc;
@@ -62,14 +66,9 @@ static void forward_task(void *arg, size_t begin, size_t end) {
     const unary_run *r = arg;
     size_t e0 = begin * BLOCK, e1 = end * BLOCK < r->total ? end * BLOCK : r->total;
     const et_activation a = *r->a;
-    if (a.kind == ET_ACT_RELU) {
-        for (size_t e = e0; e < e1; e++)
-            r->out[e] = r->x[e] > 0.0f ? r->x[e] : 0.0f;
-    } else if (a.kind == ET_ACT_CLIP) {
-        for (size_t e = e0; e < e1; e++) {
-            float v = r->x[e] < a.alpha ? a.alpha : r->x[e];
-            r->out[e] = v > a.beta ? a.beta : v;
-        }
+    if (a.kind == ET_ACT_RELU || a.kind == ET_ACT_CLIP) { /* the SIMD clamp of kernels/tk.h */
+        const float lo = a.kind == ET_ACT_RELU ? 0.0f : a.alpha, hi = a.kind == ET_ACT_RELU ? INFINITY : a.beta;
+        r->tk->clamp(r->out + e0, r->x + e0, lo, hi, e1 - e0);
     } else {
         for (size_t e = e0; e < e1; e++)
             r->out[e] = act_forward(&a, r->x[e]);
@@ -80,12 +79,9 @@ static void backward_task(void *arg, size_t begin, size_t end) {
     const unary_run *r = arg;
     size_t e0 = begin * BLOCK, e1 = end * BLOCK < r->total ? end * BLOCK : r->total;
     const et_activation a = *r->a;
-    if (a.kind == ET_ACT_RELU && !r->acc) {
-        for (size_t e = e0; e < e1; e++)
-            r->dx[e] = r->x[e] > 0.0f ? r->dy[e] : 0.0f;
-    } else if (a.kind == ET_ACT_CLIP && !r->acc) {
-        for (size_t e = e0; e < e1; e++)
-            r->dx[e] = r->x[e] > a.alpha && r->x[e] < a.beta ? r->dy[e] : 0.0f;
+    if (a.kind == ET_ACT_RELU || a.kind == ET_ACT_CLIP) { /* dy inside (lo, hi), else 0: the SIMD mask */
+        const float lo = a.kind == ET_ACT_RELU ? 0.0f : a.alpha, hi = a.kind == ET_ACT_RELU ? INFINITY : a.beta;
+        r->tk->mask(r->dx + e0, r->dy + e0, r->x + e0, lo, hi, e1 - e0, r->acc);
     } else {
         for (size_t e = e0; e < e1; e++) {
             float g = r->dy[e] * act_slope(&a, r->x[e], r->y[e]);
@@ -97,6 +93,7 @@ static void backward_task(void *arg, size_t begin, size_t end) {
 static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
     (void)err;
     unary_run r = {.a = s->state,
+                   .tk = et_tk_config_get(),
                    .x = et_tv_data(n, s->in[0]),
                    .out = et_tv_data(n, s->out),
                    .total = (size_t)n->batch_now * (size_t)n->values[s->out].numel};
@@ -106,6 +103,7 @@ static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
 
 static void backward(et_tnet *n, et_tstep *s) {
     unary_run r = {.a = s->state,
+                   .tk = et_tk_config_get(),
                    .x = et_tv_data(n, s->in[0]),
                    .y = et_tv_data(n, s->out),
                    .dy = et_tnet_grad_of(n, s->out),

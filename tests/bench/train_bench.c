@@ -117,9 +117,8 @@ int main(int argc, char **argv) {
             return 1;
         }
     double dt = now_s() - t0;
-    printf("%s: epoch of %lld samples, batch %d, %d thread%s%s: %.3f s, %.0f samples/s\n", m->name,
-           (long long)samples, batch, threads, threads > 1 ? "s" : "", use_teacher ? "" : " (no teacher)", dt,
-           (double)samples / dt);
+    printf("%s: epoch of %lld samples, batch %d, %d thread%s%s: %.3f s, %.0f samples/s\n", m->name, (long long)samples,
+           batch, threads, threads > 1 ? "s" : "", use_teacher ? "" : " (no teacher)", dt, (double)samples / dt);
     if (layers) {
         double tf = 0, tb = 0;
         for (int i = 0; i < et_tnet_n_steps(b.net); i++) {

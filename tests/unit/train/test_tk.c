@@ -107,8 +107,7 @@ static void test_every_isa_matches_the_loops(void) {
 }
 
 /* The tolerance bites: a kernel that drops one tap is caught. */
-static void broken_taps(float *y, const float *x, const ptrdiff_t *off, const float *w, int ntaps, size_t n,
-                        bool acc) {
+static void broken_taps(float *y, const float *x, const ptrdiff_t *off, const float *w, int ntaps, size_t n, bool acc) {
     et_tk_scalar.taps(y, x, off, w, ntaps > 1 ? ntaps - 1 : ntaps, n, acc);
 }
 
