@@ -44,10 +44,38 @@ static void valid_cols(const et_conv_geom *c, int64_t base, int64_t *lo, int64_t
     *hi = c->iw - 1 - base < 0 ? -1 : (c->iw - 1 - base) / c->sw;
 }
 
+/* One row of cols: output columns [ox0, ox0 + len) of output row oy, for input row iy (may be outside) of one
+ * channel plane xc, kernel column offset base (input column = ox * sw + base, valid for ox in [lo, hi]). d[ox]
+ * receives output column ox. Plain loops over restrict pointers, so the compiler vectorises them; no library
+ * call for runs of a dozen floats. */
+static inline void im2col_run(const et_conv_geom *c, const float *restrict xc, int64_t iy, int64_t base, int64_t lo,
+                              int64_t hi, int64_t ox0, int64_t len, float *restrict d) {
+    const int64_t end = ox0 + len;
+    int64_t a = ox0 > lo ? ox0 : lo, b = end - 1 < hi ? end - 1 : hi;
+    if (iy < 0 || iy >= c->ih || b < a) {
+        for (int64_t ox = ox0; ox < end; ox++)
+            d[ox] = 0.0f;
+        return;
+    }
+    const float *restrict xr = xc + iy * c->iw + base;
+    for (int64_t ox = ox0; ox < a; ox++)
+        d[ox] = 0.0f;
+    if (c->sw == 1)
+        for (int64_t ox = a; ox <= b; ox++)
+            d[ox] = xr[ox];
+    else
+        for (int64_t ox = a; ox <= b; ox++)
+            d[ox] = xr[ox * c->sw];
+    for (int64_t ox = b + 1; ox < end; ox++)
+        d[ox] = 0.0f;
+}
+
 /* Fills rows 0..kdim-1 of cols (row stride ld) with the im2col values of pixels [p0, p0+np) of one image's group
- * (x: its first input channel), and row kdim with ones. Walks each row's pixels in runs along an output row, so
- * that a run is a zero fill or a contiguous copy (at stride 1) instead of a bounds check per element. */
+ * (x: its first input channel), and row kdim with ones. Walks each row's pixels in runs along an output row (no
+ * division inside: the first pixel's row and column are found once), so that a run is a zero fill or a copy
+ * instead of a bounds check per element. */
 static void im2col_rows(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *cols, size_t ld) {
+    const int64_t oy_first = (int64_t)p0 / c->ow, ox_first = (int64_t)p0 % c->ow;
     for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
         for (int64_t ky = 0; ky < c->kh; ky++)
             for (int64_t kx = 0; kx < c->kw; kx++, r++) {
@@ -56,24 +84,10 @@ static void im2col_rows(const et_conv_geom *c, const float *x, size_t p0, size_t
                 int64_t lo, hi;
                 valid_cols(c, base, &lo, &hi);
                 float *dst = cols + (size_t)r * ld;
-                for (size_t j = 0; j < np;) {
-                    const int64_t q = (int64_t)(p0 + j), oy = q / c->ow, ox0 = q % c->ow;
+                int64_t oy = oy_first, ox0 = ox_first;
+                for (size_t j = 0; j < np; oy++, ox0 = 0) {
                     const int64_t len = c->ow - ox0 < (int64_t)(np - j) ? c->ow - ox0 : (int64_t)(np - j);
-                    const int64_t iy = oy * c->sh - c->pt + ky * c->dh;
-                    float *d = dst + j - ox0; /* d[ox] is output column ox of this run */
-                    int64_t a = ox0 > lo ? ox0 : lo, b = ox0 + len - 1 < hi ? ox0 + len - 1 : hi;
-                    if (iy < 0 || iy >= c->ih || b < a) {
-                        memset(d + ox0, 0, (size_t)len * sizeof *d);
-                    } else {
-                        const float *xr = xc + iy * c->iw + base;
-                        memset(d + ox0, 0, (size_t)(a - ox0) * sizeof *d);
-                        if (c->sw == 1)
-                            memcpy(d + a, xr + a, (size_t)(b - a + 1) * sizeof *d);
-                        else
-                            for (int64_t ox = a; ox <= b; ox++)
-                                d[ox] = xr[ox * c->sw];
-                        memset(d + b + 1, 0, (size_t)(ox0 + len - 1 - b) * sizeof *d);
-                    }
+                    im2col_run(c, xc, oy * c->sh - c->pt + ky * c->dh, base, lo, hi, ox0, len, dst + j - ox0);
                     j += (size_t)len;
                 }
             }
@@ -85,6 +99,7 @@ static void im2col_rows(const et_conv_geom *c, const float *x, size_t p0, size_t
 /* Adds dcols [kdim][np] (row stride ld; pixels [p0, p0+np) of one image's group) into dx (the group's first
  * input channel): col2im, in the same runs as im2col_rows. */
 static void col2im_rows_add(const et_conv_geom *c, const float *dcols, size_t p0, size_t np, size_t ld, float *dx) {
+    const int64_t oy_first = (int64_t)p0 / c->ow, ox_first = (int64_t)p0 % c->ow;
     for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
         for (int64_t ky = 0; ky < c->kh; ky++)
             for (int64_t kx = 0; kx < c->kw; kx++, r++) {
@@ -93,14 +108,14 @@ static void col2im_rows_add(const et_conv_geom *c, const float *dcols, size_t p0
                 int64_t lo, hi;
                 valid_cols(c, base, &lo, &hi);
                 const float *src = dcols + (size_t)r * ld;
-                for (size_t j = 0; j < np;) {
-                    const int64_t q = (int64_t)(p0 + j), oy = q / c->ow, ox0 = q % c->ow;
+                int64_t oy = oy_first, ox0 = ox_first;
+                for (size_t j = 0; j < np; oy++, ox0 = 0) {
                     const int64_t len = c->ow - ox0 < (int64_t)(np - j) ? c->ow - ox0 : (int64_t)(np - j);
                     const int64_t iy = oy * c->sh - c->pt + ky * c->dh;
-                    const float *sv = src + j - ox0;
+                    const float *restrict sv = src + j - ox0;
                     int64_t a = ox0 > lo ? ox0 : lo, b = ox0 + len - 1 < hi ? ox0 + len - 1 : hi;
                     if (iy >= 0 && iy < c->ih && a <= b) {
-                        float *xr = dxc + iy * c->iw + base;
+                        float *restrict xr = dxc + iy * c->iw + base;
                         if (c->sw == 1)
                             for (int64_t ox = a; ox <= b; ox++)
                                 xr[ox] += sv[ox];
