@@ -132,12 +132,23 @@ static void col2im_rows_add(const et_conv_geom *c, const float *dcols, size_t p0
  * ones, np columns): the input rows themselves for a pointwise convolution, else im2col rows (into `rows`, kdim
  * + 1 rows of np) packed by contiguous copies. */
 static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *rows, float *packed) {
+    const size_t nr = et_tgemm_nr();
+    (void)rows;
     if (!c->pointwise) {
-        im2col_rows(c, x, p0, np, rows, np);
-        et_tgemm_pack((size_t)c->kdim + 1, np, rows, np, 1, NULL, packed);
+        /* a panel of nr pixels packed is its im2col rows at stride nr after the bias slot: im2col straight into
+         * it (no second copy), the columns past the last pixel zeroed */
+        for (size_t q0 = 0; q0 < np; q0 += nr) {
+            const size_t cols = np - q0 < nr ? np - q0 : nr;
+            memset(packed, 0, nr * sizeof *packed);
+            float *p = packed + nr;
+            im2col_rows(c, x, p0 + q0, cols, p, nr);
+            if (cols < nr)
+                for (int64_t r = 0; r <= c->kdim; r++)
+                    memset(p + (size_t)r * nr + cols, 0, (nr - cols) * sizeof *p);
+            packed = p + ((size_t)c->kdim + 1) * nr;
+        }
         return;
     }
-    const size_t nr = et_tgemm_nr();
     for (size_t q0 = 0; q0 < np; q0 += nr) {
         const size_t cols = np - q0 < nr ? np - q0 : nr;
         memset(packed, 0, nr * sizeof *packed); /* the bias slot */

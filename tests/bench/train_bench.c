@@ -1,7 +1,8 @@
 /* train_bench.c: how fast the training engine trains: one epoch of distillation (the fp32 model as teacher, run
  * by the engine's inference plan every step; the same model as the student: forward, KL loss, backward, AdamW
  * step) over N seeded inputs of the model's input shape, at a batch size and thread count, after one warm-up
- * step. Prints seconds per epoch and samples/s, and with --layers where the time goes per operator.
+ * step. Prints seconds per epoch (wall), samples/s and the process's CPU seconds, and with --layers where the time
+ * goes per operator.
  *
  *   build/tests/train_bench MODEL.onnx [--samples N] [--batch B] [--threads T] [--layers] [--no-teacher]
  *
@@ -18,11 +19,15 @@
 #include "train/teacher.h"
 #include "train/train.h"
 
-static double now_s(void) {
+static double clock_s(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
+/* CPU time of the whole process (every thread): on a shared machine, a one-thread run's CPU time is what its wall
+ * time would be on an idle one */
+static double cpu_s(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
 typedef struct bench {
     et_tnet *net;
@@ -110,15 +115,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (int64_t at = 0; at < samples; at += batch)
         if (step(&b, at, (int)(samples - at < batch ? samples - at : batch), &err)) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
-    double dt = now_s() - t0;
-    printf("%s: epoch of %lld samples, batch %d, %d thread%s%s: %.3f s, %.0f samples/s\n", m->name, (long long)samples,
-           batch, threads, threads > 1 ? "s" : "", use_teacher ? "" : " (no teacher)", dt, (double)samples / dt);
+    double dt = now_s() - t0, dc = cpu_s() - c0;
+    printf("%s: epoch of %lld samples, batch %d, %d thread%s%s: %.3f s, %.0f samples/s, %.3f s CPU\n", m->name,
+           (long long)samples, batch, threads, threads > 1 ? "s" : "", use_teacher ? "" : " (no teacher)", dt,
+           (double)samples / dt, dc);
     if (layers) {
         double tf = 0, tb = 0;
         for (int i = 0; i < et_tnet_n_steps(b.net); i++) {

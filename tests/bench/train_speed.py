@@ -10,8 +10,9 @@ and a bias on the convolution before it), which is the graph edgetune trains whe
 (the exporter folded BatchNorm into it). Per step, as train_bench.c: the teacher's forward (a frozen copy, eval
 mode, no_grad), the student's forward in training mode, 2^2 x KL(softmax(t/2) || softmax(s/2)), backward,
 AdamW (lr 1e-3, weight decay 0.01). Inputs: N seeded uniform [-1, 1) samples 1x28x28, in order; one warm-up
-step first. torch.set_num_threads(T) and set_num_interop_threads(1). Prints one line:
-    pytorch MODEL: epoch of N samples, batch B, T threads, FORMAT: S s, R samples/s
+step first. torch.set_num_threads(T) and set_num_interop_threads(1). Prints one line (wall seconds, and the
+process's CPU seconds over all threads):
+    pytorch MODEL: epoch of N samples, batch B, T threads, FORMAT: S s, R samples/s, C s CPU
 """
 import argparse
 import os
@@ -76,13 +77,13 @@ def main():
         opt.step()
 
     step(data[:a.batch])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for at in range(0, a.samples, a.batch):
         step(data[at:at + a.batch])
-    dt = time.perf_counter() - t0
-    print("pytorch fmnist_%s: epoch of %d samples, batch %d, %d thread%s, %s: %.3f s, %.0f samples/s" %
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    print("pytorch fmnist_%s: epoch of %d samples, batch %d, %d thread%s, %s: %.3f s, %.0f samples/s, %.3f s CPU" %
           (a.model, a.samples, a.batch, a.threads, "s" if a.threads > 1 else "",
-           "channels-last" if a.channels_last else "NCHW", dt, a.samples / dt))
+           "channels-last" if a.channels_last else "NCHW", dt, a.samples / dt, dc))
 
 
 if __name__ == "__main__":
