@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,15 @@ static et_status check_writable(const char *path, const char *flag, et_err *err)
     return ET_OK;
 }
 
+/* -o must not name a model the job reads (the file would be replaced while its lineage records the old one). */
+static et_status check_not_input(const char *out, const char *in, et_err *err) {
+    struct stat a, b;
+    if (stat(out, &a) == 0 && stat(in, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return et_fail(err, ET_E_USAGE, "-o %s is the input model %s: write the trained model to another file", out,
+                       in);
+    return ET_OK;
+}
+
 static et_status check_options(const et_train_job_options *o, et_err *err) {
     if (!o->model_path)
         return et_fail(err, ET_E_USAGE, "give the model file");
@@ -154,6 +164,10 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
     if (o->kind == ET_TRAIN_DISTILL && k->prune_ratio > 0.0f)
         return et_fail(err, ET_E_USAGE, "distill trains the student as it is: prune it with finetune afterwards");
     et_status st = et_knobs_validate(k, err);
+    if (st == ET_OK)
+        st = check_not_input(o->out_path, o->model_path, err);
+    if (st == ET_OK && o->student_path)
+        st = check_not_input(o->out_path, o->student_path, err);
     if (st == ET_OK)
         st = check_writable(o->out_path, "-o", err);
     return st;

@@ -53,8 +53,8 @@ run_row() { # model row -> one table line
     ch50) args=(--prune 0.5 --prune-method channel --epochs 2 --batch 16 --lr 0.002); desc="50 % channel, 2 epochs" ;;
     w4a8) args=(--bits 4 --act-bits 8 --force-int8 --epochs 1); desc="4-bit weights, 8-bit activations, 1 epoch QAT" ;;
     student)
-        "$py" "$here/tests/bench/make_student.py" "${m#fmnist_}" "$out/$m-student.onnx" >"$out/$m-student-make.log" 2>&1
-        cmd=distill; args=("$out/$m-student.onnx" --epochs 15 --lr 0.005)
+        "$py" "$here/tests/bench/make_student.py" "${m#fmnist_}" "$out/$m-student-init.onnx" >"$out/$m-student-make.log" 2>&1
+        cmd=distill; args=("$out/$m-student-init.onnx" --epochs 15 --lr 0.005)
         desc="student, $(grep -o '([0-9.]* of the teacher' "$out/$m-student-make.log" | tr -d '(' | sed 's/ of the teacher/ of the MACs/'), random init, 15 epochs" ;;
     *) echo "train_table.sh: unknown row '$row'" >&2; exit 2 ;;
     esac

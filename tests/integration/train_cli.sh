@@ -10,7 +10,8 @@
 #     --resume continues from it and finishes (epoch 3 of 3, "resuming from");
 #   - SIGKILL: the next database open marks the run aborted; --resume finishes it;
 #   - bad usage (no --data, a missing data folder, --resume without a checkpoint, gradual without --prune, a
-#     student with other outputs, a model given twice) exits 2 with one line, and stores nothing.
+#     student with other outputs, a model given twice, -o naming the student) exits 2 with one line, stores
+#     nothing and leaves the files alone.
 # Usage: train_cli.sh EDGETUNE
 set -u
 ET=$1
@@ -115,6 +116,9 @@ expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" --epochs 0 -o x.o
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --data "$DATA" -o x.onnx
 expect 2 "$ET" distill "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx
 expect 2 "$ET" distill "$M/fmnist_resnet.onnx" "$M/digits.onnx" --data "$DATA" -o x.onnx
+cp "$M/fmnist_mbv2.onnx" student.onnx
+expect 2 "$ET" distill "$M/fmnist_resnet.onnx" student.onnx --data "$DATA" -o student.onnx
+check cmp -s student.onnx "$M/fmnist_mbv2.onnx"
 n_after=$("$ET" runs --format csv | wc -l)
 if [ "$n_before" = "$n_after" ]; then ok; else bad "bad usage stored runs ($n_before -> $n_after lines)"; fi
 check test ! -e x.onnx
