@@ -88,17 +88,16 @@ static void release(et_tstep *s) { free(s->state); }
 static const et_top fq_op = {"FakeQuantize", forward, backward, release};
 
 et_status et_top_build_fakequant(et_tnet *n, et_tstep *s, et_err *err) {
-    fq_state *q = calloc(1, sizeof *q);
     et_tstep **list = realloc(n->fq_steps, (size_t)(n->n_fq + 1) * sizeof *list);
-    if (!q || !list) {
-        free(q);
+    if (list)
+        n->fq_steps = list; /* the network owns it (et_tnet_free), grown or not */
+    fq_state *q = list ? calloc(1, sizeof *q) : NULL;
+    if (!q)
         return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
-    }
     q->range[0] = q->range[1] = NAN;
     q->scale = 1.0f;
     s->op = &fq_op;
     s->state = q;
-    n->fq_steps = list;
     n->fq_steps[n->n_fq++] = s;
     return ET_OK;
 }

@@ -475,6 +475,7 @@ void et_tnet_free(et_tnet *n) {
     free(n->inputs);
     free(n->outputs);
     free(n->output_log_prob);
+    free(n->fq_steps);
     et_arena_free(&n->arena);
     free(n);
 }
