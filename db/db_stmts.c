@@ -37,8 +37,8 @@ static const char *const sql_text[ET_ST_COUNT] = {
                           "VALUES(?1, ?2, ?3, ?4, ?5)",
     [ET_ST_COUNTER_INSERT] = "INSERT INTO counters(run_id, idx, name, label, status, why, value, value_per_inf, raw, "
                              "enabled_ns, running_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [ET_ST_LAYER_INSERT] = "INSERT INTO layers(run_id, idx, name, op, kernel, precision, time_ms, macs) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ET_ST_LAYER_INSERT] = "INSERT INTO layers(run_id, idx, name, op, kernel, precision, time_ms, macs, "
+                           "recon_err_before, recon_err_after) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ET_ST_FIDOUT_INSERT] = "INSERT INTO fidelity_outputs(run_id, idx, output, top1_agreement, top5_agreement, "
                             "cosine, sqnr_db, max_abs_err) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ET_ST_SAMPLES_INSERT] = "INSERT INTO samples(run_id, kind, codec, elem, count, raw_bytes, data) "
@@ -51,11 +51,13 @@ static const char *const sql_text[ET_ST_COUNT] = {
     [ET_ST_ZONES_LOAD] = "SELECT zone, temp_start_c, temp_end_c FROM thermal_zones WHERE run_id = ?1 ORDER BY idx",
     [ET_ST_COUNTERS_LOAD] = "SELECT name, label, status, why, value, value_per_inf, raw, enabled_ns, running_ns "
                             "FROM counters WHERE run_id = ?1 ORDER BY idx",
-    [ET_ST_LAYERS_LOAD] = "SELECT name, op, kernel, precision, time_ms, macs FROM layers WHERE run_id = ?1 "
-                          "ORDER BY idx",
+    [ET_ST_LAYERS_LOAD] = "SELECT name, op, kernel, precision, time_ms, macs, recon_err_before, recon_err_after "
+                          "FROM layers WHERE run_id = ?1 ORDER BY idx",
     [ET_ST_FIDOUT_LOAD] = "SELECT output, top1_agreement, top5_agreement, cosine, sqnr_db, max_abs_err "
                           "FROM fidelity_outputs WHERE run_id = ?1 ORDER BY idx",
     [ET_ST_SAMPLES_LOAD] = "SELECT count, data FROM samples WHERE run_id = ?1 AND kind = ?2",
+    [ET_ST_RUN_RECOVERY_SET] = "UPDATE runs SET recover = ?2, calib_method = ?3 WHERE id = ?1",
+    [ET_ST_RUN_RECOVERY_LOAD] = "SELECT recover, calib_method FROM runs WHERE id = ?1",
 };
 
 sqlite3_stmt *et_db_stmt(et_db *db, et_stmt_id id, et_err *err) {

@@ -32,8 +32,13 @@ static const char *const copy_children[] = {
     "INSERT INTO main.counters(run_id, idx, name, label, status, why, value, value_per_inf, raw, enabled_ns, "
     "running_ns) SELECT m.new_id, idx, name, label, status, why, value, value_per_inf, raw, enabled_ns, running_ns "
     "FROM other.counters c JOIN temp.import_map m ON m.old_id = c.run_id",
-    "INSERT INTO main.layers(run_id, idx, name, op, kernel, precision, time_ms, macs) SELECT m.new_id, idx, name, "
-    "op, kernel, precision, time_ms, macs FROM other.layers c JOIN temp.import_map m ON m.old_id = c.run_id",
+    "INSERT INTO main.layers(run_id, idx, name, op, kernel, precision, time_ms, macs, recon_err_before, "
+    "recon_err_after) SELECT m.new_id, idx, name, op, kernel, precision, time_ms, macs, recon_err_before, "
+    "recon_err_after FROM other.layers c JOIN temp.import_map m ON m.old_id = c.run_id",
+    /* schema v2's run columns (the run row's own list is shared with the save statements) */
+    "UPDATE main.runs SET recover = (SELECT o.recover FROM other.runs o JOIN temp.import_map m ON m.old_id = o.id "
+    "WHERE m.new_id = main.runs.id), calib_method = (SELECT o.calib_method FROM other.runs o JOIN temp.import_map m "
+    "ON m.old_id = o.id WHERE m.new_id = main.runs.id) WHERE id IN (SELECT new_id FROM temp.import_map)",
     "INSERT INTO main.fidelity_outputs(run_id, idx, output, top1_agreement, top5_agreement, cosine, sqnr_db, "
     "max_abs_err) SELECT m.new_id, idx, output, top1_agreement, top5_agreement, cosine, sqnr_db, max_abs_err "
     "FROM other.fidelity_outputs c JOIN temp.import_map m ON m.old_id = c.run_id",

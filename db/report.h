@@ -9,7 +9,8 @@
 #include "db/db.h"
 #include "db/table.h"
 
-/* A short knob summary for table cells: "fp32, 1 thr", "w8a8 prune 30%, 4 thr", "w4a32 nm 2:4, 2 thr (sim)". */
+/* A short knob summary for table cells: "fp32, 1 thr", "w8a8 prune 30%, 4 thr", "w4a32 nm 2:4, 2 thr (sim)",
+ * "w4a32 rec full, 1 thr" (recovery on). */
 char *et_db_config_short(const et_knobs *k, const char *exec, char *buf, size_t len);
 
 /* Local time "YYYY-MM-DD HH:MM:SS" of a unix time in ms; "?" when it cannot be shown. */

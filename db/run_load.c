@@ -158,6 +158,8 @@ static void layer_row(sqlite3_stmt *st, void *e) {
     et_db_col_text(st, 3, l->precision, sizeof l->precision);
     l->time_ms = et_db_col_double(st, 4);
     l->macs = sqlite3_column_int64(st, 5);
+    l->recon_err_before = et_db_col_double(st, 6);
+    l->recon_err_after = et_db_col_double(st, 7);
 }
 
 static void fidout_row(sqlite3_stmt *st, void *e) {
@@ -245,6 +247,27 @@ et_status et_db_load_run(et_db *db, int64_t run_id, et_db_load_flags flags, et_r
     if (s == ET_OK)
         s = load_array(db, ET_ST_LAYERS_LOAD, run_id, sizeof(et_layer_profile), (void **)&out->layers,
                        &out->n_layers, layer_row, err);
+    if (s == ET_OK) { /* schema v2: the recovery knobs */
+        sqlite3_stmt *rq = et_db_stmt(db, ET_ST_RUN_RECOVERY_LOAD, err);
+        if (!rq) {
+            s = err ? err->status : ET_E_RUNTIME;
+        } else {
+            sqlite3_bind_int64(rq, 1, run_id);
+            int rrc = sqlite3_step(rq);
+            if (rrc == SQLITE_ROW) {
+                char text[32];
+                et_db_col_text(rq, 0, text, sizeof text);
+                int v = et_recover_parse(text);
+                out->knobs.recover = v < 0 ? ET_RECOVER_NONE : (et_recover)v;
+                et_db_col_text(rq, 1, text, sizeof text);
+                v = et_calib_method_parse(text);
+                out->knobs.calib_method = v < 0 ? ET_CALIB_MINMAX : (et_calib_method)v;
+            } else if (rrc != SQLITE_DONE) {
+                s = et_db_fail_sql(db->sql, db->path, rrc, "loading a run", err);
+            }
+            sqlite3_reset(rq);
+        }
+    }
     if (s == ET_OK)
         s = load_array(db, ET_ST_FIDOUT_LOAD, run_id, sizeof(et_output_fidelity), (void **)&out->fidelity.outputs,
                        &out->fidelity.n_outputs, fidout_row, err);

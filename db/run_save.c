@@ -221,6 +221,8 @@ static et_status save_children(et_db *db, int64_t id, const et_result *r, const 
         et_db_bind_text(st, 6, l->precision);
         et_db_bind_double(st, 7, l->time_ms);
         sqlite3_bind_int64(st, 8, l->macs);
+        et_db_bind_double(st, 9, l->recon_err_before);
+        et_db_bind_double(st, 10, l->recon_err_after);
         s = step(db, st, what, err);
     }
     for (int i = 0; s == ET_OK && i < r->fidelity.n_outputs; i++) {
@@ -254,6 +256,17 @@ static et_status save_children(et_db *db, int64_t id, const et_result *r, const 
     return s;
 }
 
+/* The knobs of schema v2 (recovery), on the run row id. */
+static et_status save_recovery_knobs(et_db *db, int64_t id, const et_knobs *k, const char *what, et_err *err) {
+    sqlite3_stmt *st = et_db_stmt(db, ET_ST_RUN_RECOVERY_SET, err);
+    if (!st)
+        return err ? err->status : ET_E_RUNTIME;
+    sqlite3_bind_int64(st, 1, id);
+    et_db_bind_text(st, 2, et_recover_name(k->recover));
+    et_db_bind_text(st, 3, et_calib_method_name(k->calib_method));
+    return step(db, st, what, err);
+}
+
 /* Inserts the run row (and its model and host). */
 static et_status insert_run(et_db *db, const et_result *r, const char *uuid, et_run_status status,
                             const et_db_writer *w, int64_t *id, const char *what, et_err *err) {
@@ -282,7 +295,7 @@ static et_status insert_run(et_db *db, const et_result *r, const char *uuid, et_
     if (rc != SQLITE_DONE)
         return et_db_fail_sql(db->sql, db->path, rc, what, err);
     *id = sqlite3_last_insert_rowid(db->sql);
-    return ET_OK;
+    return save_recovery_knobs(db, *id, &r->knobs, what, err);
 }
 
 static void uuid_of(const et_result *r, char out[ET_UUID_LEN + 1]) {
@@ -357,6 +370,8 @@ et_status et_db_finish_run(et_db *db, int64_t run_id, const et_result *r, et_err
     } else if (s == ET_OK) {
         s = err ? err->status : ET_E_RUNTIME;
     }
+    if (s == ET_OK)
+        s = save_recovery_knobs(db, run_id, &r->knobs, what, err);
     if (s == ET_OK)
         s = save_children(db, run_id, r, what, err);
     if (s == ET_OK)

@@ -180,13 +180,19 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     if (!isnan(r->profiler_overhead_pct)) /* a negative cost is measurement noise around zero: shown as measured */
         fprintf(out, "%-13s %+.2f %% of latency (profilers on vs off, alternating)\n", "profiler cost",
                 r->profiler_overhead_pct);
+    bool recon = false; /* recovery measured the layers' reconstruction errors */
+    for (int i = 0; i < r->n_layers; i++)
+        recon |= !isnan(r->layers[i].recon_err_before);
     if (r->n_layers > 0)
-        fprintf(out, "layers (%d)    %-28s %-12s %-26s %-10s %10s %12s\n", r->n_layers, "name", "op", "kernel",
-                "precision", "time (ms)", "MACs");
+        fprintf(out, "layers (%d)    %-28s %-12s %-26s %-10s %10s %12s%s\n", r->n_layers, "name", "op", "kernel",
+                "precision", "time (ms)", "MACs", recon ? "  error without/with recovery (% of output energy)" : "");
     for (int i = 0; i < r->n_layers; i++) {
         const et_layer_profile *y = &r->layers[i];
-        fprintf(out, "%-13s %-28s %-12s %-26s %-10s %10.4f %12s\n", "", y->name, y->op, y->kernel, y->precision,
-                y->time_ms, count_text((double)y->macs, a, sizeof a));
+        char rerr[64] = "";
+        if (recon && !isnan(y->recon_err_before))
+            snprintf(rerr, sizeof rerr, "  %.3f %% -> %.3f %%", y->recon_err_before * 100.0, y->recon_err_after * 100.0);
+        fprintf(out, "%-13s %-28s %-12s %-26s %-10s %10.4f %12s%s\n", "", y->name, y->op, y->kernel, y->precision,
+                y->time_ms, count_text((double)y->macs, a, sizeof a), rerr);
     }
 }
 
@@ -427,6 +433,8 @@ void et_db_show_json_train(const et_result *r, const et_db_run_meta *m, const et
     et_json_bool(&j, "quantize_all", k->quantize_all);
     et_json_string(&j, "clip", et_clip_name(k->clip));
     et_json_bool(&j, "force_int8", k->force_int8);
+    et_json_string(&j, "recover", et_recover_name(k->recover));
+    et_json_string(&j, "calib_method", et_calib_method_name(k->calib_method));
     et_json_end_object(&j);
     et_json_begin_object(&j, "engine");
     et_json_string(&j, "version", r->engine.version);
@@ -454,6 +462,8 @@ void et_db_show_json_train(const et_result *r, const et_db_run_meta *m, const et
         et_json_string(&j, "precision", y->precision);
         et_json_number(&j, "time_ms", y->time_ms);
         et_json_int(&j, "macs", y->macs);
+        et_json_number(&j, "recon_err_before", y->recon_err_before); /* fractions; null when not measured */
+        et_json_number(&j, "recon_err_after", y->recon_err_after);
         et_json_end_object(&j);
     }
     et_json_end_array(&j);

@@ -20,7 +20,10 @@ char *et_db_config_short(const et_knobs *k, const char *exec, char *buf, size_t 
                      k->prune_method == ET_PRUNE_UNSTRUCTURED ? "" : " ",
                      k->prune_method == ET_PRUNE_UNSTRUCTURED ? "" : et_prune_method_name(k->prune_method));
     }
-    snprintf(buf, len, "%s%s, %d thr%s", bits, prune, k->threads,
+    char rec[24] = ""; /* recovery, when on: "w4a32 rec full" */
+    if (k->recover != ET_RECOVER_NONE && !et_knobs_is_fp32(k))
+        snprintf(rec, sizeof rec, " rec %s", et_recover_name(k->recover));
+    snprintf(buf, len, "%s%s%s, %d thr%s", bits, prune, rec, k->threads,
              exec && strcmp(exec, "simulated") == 0 ? " (sim)" : "");
     return buf;
 }

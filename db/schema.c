@@ -120,11 +120,21 @@ static const char schema_v2[] =
     "ALTER TABLE run_stats ADD COLUMN dep_method TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE run_stats ADD COLUMN fid_n_compared INTEGER;";
 
+/* Version 3 (recovery): the recovery mode and the activation calibration method of a run, and each
+ * profiled layer's reconstruction error on the calibration set without and with recovery (fractions of the
+ * output's energy; NULL when not measured). Runs stored before have recover 'none' and calib_method 'minmax',
+ * which is what they ran. */
+static const char schema_v3[] =
+    "ALTER TABLE runs ADD COLUMN recover TEXT NOT NULL DEFAULT 'none';"
+    "ALTER TABLE runs ADD COLUMN calib_method TEXT NOT NULL DEFAULT 'minmax';"
+    "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
+    "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
+
 /* Training (record/train_record.h, db/train_store.c): a finetune or distill run is a run like any other (its
  * model, knobs and the measurement of the trained result), plus one train_runs row (data set and its hash,
  * settings, lineage: parent, student and output files with their hashes, accuracies before and after, why it
  * stopped) and a train_epochs row per completed epoch (loss, accuracy, time). Self-contained: it only adds
- * tables. (Meant as version 4, after recovery's version 3.) */
+ * tables. Version 4. */
 static const char schema_train[] =
     "CREATE TABLE train_runs("
     "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
@@ -147,6 +157,7 @@ static const char schema_train[] =
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
+    schema_v3,
     schema_train,
 };
 

@@ -41,6 +41,15 @@ static et_role state_text(const et_ui *ui, char *buf, size_t len) {
             snprintf(buf, len, "settled (not stored)");
         return ET_ROLE_GOOD;
     case ET_WORKER_FAILED: snprintf(buf, len, "n/a for these knobs"); return ET_ROLE_ERROR;
+    case ET_WORKER_PREPARING:
+        if (s->prep_total > 0 && s->prep_done > 0 && s->prep_left_ms >= 0 && s->prep_done < s->prep_total)
+            snprintf(buf, len, "recovering: layer %d of %d, %.0f s left", s->prep_done, s->prep_total,
+                     s->prep_left_ms / 1000.0 + 0.5);
+        else if (s->prep_total > 0)
+            snprintf(buf, len, "recovering: layer %d of %d", s->prep_done, s->prep_total);
+        else
+            snprintf(buf, len, "%s", et_worker_state_name(s->state));
+        return ET_ROLE_WARN;
     default: snprintf(buf, len, "%s", et_worker_state_name(s->state)); return ET_ROLE_WARN;
     }
 }

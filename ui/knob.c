@@ -1,6 +1,7 @@
 /* knob.c: the workbench's knob rows: names, value texts, whether a knob applies to the current setting, and
  * stepping through each knob's values. The value lists are record/knobs.h's X-macros (weight and activation bits,
- * granularity, prune method); the prune ratio steps by 5 % from 0 to 95 %, threads from 1 to the cores. */
+ * granularity, prune method, recovery, activation calibration); the prune ratio steps by 5 % from 0 to 95 %,
+ * threads from 1 to the cores. */
 #include <math.h>
 #include <stdio.h>
 
@@ -42,6 +43,8 @@ void et_knob_value(const et_knobs *k, et_knob_id id, char *buf, size_t len) {
     case ET_KNOB_QUANTIZE_ALL: /* the first and last layer: kept fp32 (default) or quantized too */
         snprintf(buf, len, "%s", k->quantize_all ? "quantized" : "fp32");
         break;
+    case ET_KNOB_RECOVER: snprintf(buf, len, "%s", et_recover_name(k->recover)); break;
+    case ET_KNOB_CALIB_METHOD: snprintf(buf, len, "%s", et_calib_method_name(k->calib_method)); break;
     default: snprintf(buf, len, "?"); break;
     }
 }
@@ -53,6 +56,8 @@ bool et_knob_applies(const et_knobs *k, et_knob_id id) {
     case ET_KNOB_QUANTIZE_ALL: return quantized(k);
     case ET_KNOB_PRUNE_METHOD: return k->prune_ratio > 0.0f;
     case ET_KNOB_NM: return k->prune_ratio > 0.0f && k->prune_method == ET_PRUNE_NM;
+    case ET_KNOB_RECOVER: return quantized(k) || k->prune_ratio > 0.0f;
+    case ET_KNOB_CALIB_METHOD: return k->act_bits == 8;
     default: return true;
     }
 }
@@ -130,6 +135,18 @@ bool et_knob_step(et_knobs *k, et_knob_id id, int dir, int max_threads) {
         if (k->quantize_all == (dir > 0))
             return false;
         k->quantize_all = dir > 0;
+        return true;
+    case ET_KNOB_RECOVER:
+        i = (int)k->recover;
+        if (!step(&i, ET_RECOVER_COUNT, dir))
+            return false;
+        k->recover = (et_recover)i;
+        return true;
+    case ET_KNOB_CALIB_METHOD:
+        i = (int)k->calib_method;
+        if (!step(&i, ET_CALIB_METHOD_COUNT, dir))
+            return false;
+        k->calib_method = (et_calib_method)i;
         return true;
     default: return false;
     }

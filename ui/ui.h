@@ -74,7 +74,9 @@ enum { ET_UI_REDRAW = 1, ET_UI_REPAINT = 2 /* clear and draw everything (Ctrl-L)
     X(ET_KNOB_PRUNE_METHOD, " method")                \
     X(ET_KNOB_NM, " N:M")                             \
     X(ET_KNOB_THREADS, "threads")                     \
-    X(ET_KNOB_QUANTIZE_ALL, "first/last")
+    X(ET_KNOB_QUANTIZE_ALL, "first/last")             \
+    X(ET_KNOB_RECOVER, "recover")                     \
+    X(ET_KNOB_CALIB_METHOD, "act ranges")
 typedef enum {
 #define ET_X(e, s) e,
     ET_KNOB_LIST(ET_X)

@@ -1,6 +1,7 @@
 /* view_layers.c: where the time of the current run goes, layer by layer: time per inference, share of the
  * total, MACs, and the kernel and precision that ran (the same data `edgetune bench --layers` prints, from
- * et_result.layers). Sorted by time (s switches to plan order). */
+ * et_result.layers); with recovery, each compensated layer's reconstruction error on the calibration set
+ * without and with it. Sorted by time (s switches to plan order). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,8 @@
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
-enum { L_INDEX, L_NAME, L_OP, L_KERNEL, L_PRECISION, L_TIME, L_SHARE, L_MACS, L_RATE, L_COUNT };
+enum { L_INDEX, L_NAME, L_OP, L_KERNEL, L_PRECISION, L_TIME, L_SHARE, L_MACS, L_RATE, L_ERR_NONE, L_ERR_REC,
+       L_COUNT };
 static const et_table_col layer_cols[L_COUNT] = {
     [L_INDEX] = {.key = "step", .header = "#", .kind = ET_COL_INT},
     [L_NAME] = {.key = "layer", .header = "layer", .kind = ET_COL_TEXT},
@@ -19,6 +21,9 @@ static const et_table_col layer_cols[L_COUNT] = {
     [L_SHARE] = {.key = "share_pct", .header = "share", .unit = "%", .kind = ET_COL_REAL, .decimals = 1},
     [L_MACS] = {.key = "macs_m", .header = "MACs", .unit = "M", .kind = ET_COL_REAL, .decimals = 2},
     [L_RATE] = {.key = "gmacs_per_s", .header = "rate", .unit = "GMAC/s", .kind = ET_COL_REAL, .decimals = 2},
+    /* output error on the calibration set, % of the output's energy: round to nearest / magnitude, recovered */
+    [L_ERR_NONE] = {.key = "err_none_pct", .header = "err none", .unit = "%", .kind = ET_COL_REAL, .decimals = 3},
+    [L_ERR_REC] = {.key = "err_recovered_pct", .header = "err rec", .unit = "%", .kind = ET_COL_REAL, .decimals = 3},
 };
 
 static int by_time(const void *a, const void *b, void *ctx) {
@@ -56,9 +61,17 @@ static et_table *layers_table(const et_result *r, bool sort_by_time) {
         et_table_set_num(t, row, L_SHARE, total > 0 ? l->time_ms / total * 100.0 : NAN);
         et_table_set_num(t, row, L_MACS, (double)l->macs / 1e6);
         et_table_set_num(t, row, L_RATE, l->time_ms > 0 && l->macs > 0 ? (double)l->macs / (l->time_ms * 1e6) : NAN);
+        et_table_set_num(t, row, L_ERR_NONE, l->recon_err_before * 100.0);
+        et_table_set_num(t, row, L_ERR_REC, l->recon_err_after * 100.0);
     }
     et_table_add_note(t, "time: mean per inference over %d timed iterations; share: of the sum of layer times (%.3f ms)",
                       r->iters, total);
+    bool recon = false;
+    for (int i = 0; i < r->n_layers; i++)
+        recon |= !isnan(r->layers[i].recon_err_before);
+    if (recon)
+        et_table_add_note(t, "err none / err rec: the layer's output error on the calibration set, %% of its energy, "
+                          "with rounding and magnitude pruning / with recovery (%s)", et_recover_name(r->knobs.recover));
     free(order);
     return t;
 }
@@ -67,6 +80,9 @@ et_table *et_ui_layers_table(const et_result *r) { return layers_table(r, false)
 
 static const char *const cols[] = {"step", "time_ms", "share_pct", "op", "precision", "kernel", "layer", "macs_m",
                                    "gmacs_per_s"};
+/* with recovery: its errors right after the share */
+static const char *const cols_recon[] = {"step", "time_ms", "share_pct", "err_none_pct", "err_recovered_pct", "op",
+                                         "precision", "kernel", "layer", "macs_m", "gmacs_per_s"};
 
 static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     const et_worker_snapshot *s = &ui->snap;
@@ -92,8 +108,13 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
         return;
     int table_h = in.h - 2;
     int sel = ui->layers_sel;
-    et_w_table_opts o = {.top = ui->layers_top, .sel = sel, .left = ui->layers_left, .frozen = 1, .cols = cols,
-                         .n_cols = sizeof cols / sizeof cols[0], .max_text_w = in.w > 120 ? 48 : 26};
+    bool recon = false;
+    for (int i = 0; i < r->n_layers; i++)
+        recon |= !isnan(r->layers[i].recon_err_before);
+    et_w_table_opts o = {.top = ui->layers_top, .sel = sel, .left = ui->layers_left, .frozen = 1,
+                         .cols = recon ? cols_recon : cols,
+                         .n_cols = recon ? sizeof cols_recon / sizeof cols_recon[0] : sizeof cols / sizeof cols[0],
+                         .max_text_w = in.w > 120 ? 48 : 26};
     et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, t, &o);
     /* the share as a bar under the table for the selected layer */
     if (sel >= 0 && sel < et_table_n_rows(t)) {

@@ -41,8 +41,23 @@ static void draw_knobs(const et_ui *ui, et_canvas *c, et_rect r) {
     et_rect in = inside(r);
     /* " name        ◂ value ▸": the value right-aligned between the arrows */
     int name_w = 11, vx = in.x + 1 + name_w + 2, value_w = in.x + in.w - 1 - vx;
-    for (int k = 0; k < ET_KNOB_COUNT && k < in.h; k++) {
-        int y = in.y + k;
+    /* more knobs than rows (80x24): the rows scroll so that the selected knob is always shown */
+    int first = 0;
+    if (ET_KNOB_COUNT > in.h && in.h > 0) {
+        first = ui->knob - in.h + 1;
+        first = first < 0 ? 0 : first > ET_KNOB_COUNT - in.h ? ET_KNOB_COUNT - in.h : first;
+        char more[40];
+        int below = ET_KNOB_COUNT - in.h - first;
+        if (first > 0 && below > 0)
+            snprintf(more, sizeof more, " +%d above +%d below ", first, below);
+        else
+            snprintf(more, sizeof more, " +%d %s ", first > 0 ? first : below, first > 0 ? "above" : "below");
+        int mw = (int)strlen(more);
+        if (mw + 2 < r.w)
+            et_canvas_text(c, r.x + r.w - 1 - mw, r.y + r.h - 1, mw, ET_ROLE_DIM, more);
+    }
+    for (int k = first; k < ET_KNOB_COUNT && k - first < in.h; k++) {
+        int y = in.y + k - first;
         bool sel = k == ui->knob, applies = et_knob_applies(&ui->knobs, (et_knob_id)k);
         et_role role = applies ? ET_ROLE_LABEL : ET_ROLE_DIM;
         et_canvas_text_fit(c, in.x + 1, y, name_w, role, et_knob_name((et_knob_id)k));
@@ -280,9 +295,18 @@ static void draw_live(const et_ui *ui, et_canvas *c, et_rect r) {
         return;
     }
     if (!s->have_current || s->current.iters <= 0) {
+        char rec[160];
         const char *what = s->state == ET_WORKER_PREPARING ? "preparing: deriving the model and its plan"
                            : s->state == ET_WORKER_STARTING ? "starting the measurement"
                                                             : "warming up";
+        if (s->state == ET_WORKER_PREPARING && s->prep_total > 0) { /* recovery: layer by layer */
+            char left[48] = "";
+            if (s->prep_left_ms >= 0 && s->prep_done > 0 && s->prep_done < s->prep_total)
+                snprintf(left, sizeof left, ", about %.0f s left", s->prep_left_ms / 1000.0 + 0.5);
+            snprintf(rec, sizeof rec, "preparing: recovering layer %d of %d, %.1f s%s (a knob change cancels it)",
+                     s->prep_done, s->prep_total, s->prep_elapsed_ms / 1000.0, left);
+            what = rec;
+        }
         et_canvas_text_fit(c, in.x, y, in.w, ET_ROLE_DIM, what);
         return;
     }

@@ -3,6 +3,7 @@
  * iteration and stop right after the last; fidelity runs afterwards on the evaluation set. */
 #include "bench/bench.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -25,7 +26,18 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void copy_layers(et_plan *plan, et_result *r) {
+/* The reconstruction errors recovery measured for layer `name` (NaN when it did not). */
+static void recon_errors(const et_tune_report *rep, const char *name, double *before, double *after) {
+    *before = *after = NAN;
+    for (int i = 0; rep && i < rep->n_layer_errs; i++)
+        if (strcmp(rep->layer_err[i].name, name) == 0) {
+            *before = rep->layer_err[i].before;
+            *after = rep->layer_err[i].after;
+            return;
+        }
+}
+
+static void copy_layers(et_plan *plan, const et_tune_report *rep, et_result *r) {
     et_plan_stats ps = et_plan_get_stats(plan);
     free(r->layers);
     r->layers = calloc((size_t)(ps.n_steps ? ps.n_steps : 1), sizeof *r->layers);
@@ -42,6 +54,7 @@ static void copy_layers(et_plan *plan, et_result *r) {
         snprintf(l->precision, sizeof l->precision, "%s", si.precision);
         l->time_ms = si.time_ms;
         l->macs = si.macs;
+        recon_errors(rep, si.name, &l->recon_err_before, &l->recon_err_after);
     }
 }
 
@@ -174,7 +187,7 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
     r->n_samples = n;
     et_latency_stats_compute(samples, n, &r->latency);
     if (cfg->layers && n > 0)
-        copy_layers(plan, r);
+        copy_layers(plan, et_session_tune_report(s), r);
     if (st == ET_OK) { /* after the timed loop: the child process never competes with it */
         st = et_session_deployed_memory(s, cfg->deploy_exe, cfg->cancel, &r->deployed, err);
     }

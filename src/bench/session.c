@@ -70,6 +70,12 @@ void et_session_free(et_session *s) {
     free(s);
 }
 
+void et_session_set_progress(et_session *s, et_tune_progress_fn fn, void *ctx, const volatile int *cancel) {
+    s->progress = fn;
+    s->progress_ctx = ctx;
+    s->cancel = cancel;
+}
+
 const et_model *et_session_model(const et_session *s) { return s->model; }
 double et_session_prepare_ms(const et_session *s) { return s->prepare_ms; }
 const et_tune_report *et_session_tune_report(const et_session *s) { return &s->report; }
@@ -123,6 +129,9 @@ static et_status configure(et_session *s, const et_graph *start, const et_knobs 
         s->tune_cache = et_tune_cache_new(); /* NULL only caches nothing */
     et_tune_options to = et_tune_options_default();
     to.cache = cached ? s->tune_cache : NULL;
+    to.progress = s->progress;
+    to.progress_ctx = s->progress_ctx;
+    to.cancel = s->cancel;
     et_status st = et_tune_apply_ex(start, apply, &calib, &to, &s->tuned, &s->report, err);
     if (st != ET_OK)
         return st;
@@ -149,7 +158,8 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
 
 et_status et_session_configure_from(et_session *s, const et_graph *start, const et_knobs *k, et_err *err) {
     et_knobs apply = *k;
-    apply.prune_ratio = 0.0f; /* the weights come pruned already */
+    apply.prune_ratio = 0.0f;            /* the weights come pruned already */
+    apply.recover = ET_RECOVER_NONE;     /* and trained on the grid: rounding them is what training saw */
     s->from_other = true;
     return configure(s, start, &apply, k, false, err);
 }

@@ -48,8 +48,13 @@ void et_session_free(et_session *s);
 const et_model *et_session_model(const et_session *s);
 
 /* Derives the tuned graph and its plan for knobs (reused when the knobs equal the current ones). The time this
- * took is in et_session_prepare_ms. */
+ * took is in et_session_prepare_ms. ET_E_CANCELLED when the cancel flag of et_session_set_progress became
+ * non-zero during long work (recovery); the session is then unconfigured. */
 et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err);
+
+/* Progress of configure's long work (recovery: layer i of n, time left), called on the configuring thread, and a
+ * flag that cancels it between layers (any may be NULL). Borrowed: they must outlive the configures. */
+void et_session_set_progress(et_session *s, et_tune_progress_fn fn, void *ctx, const volatile int *cancel);
 double et_session_prepare_ms(const et_session *s);
 /* The same from another graph than the model's (a trained copy of it, with the model's inputs and outputs): the
  * knobs' quantization is applied to it, not their pruning (its weights come pruned; channel-pruned shapes are

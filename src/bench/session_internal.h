@@ -41,6 +41,9 @@ struct et_session {
     et_tune_report report;
     double prepare_ms;
     et_tune_cache *tune_cache; /* calibration ranges and speed-guard timings reused across knob changes */
+    et_tune_progress_fn progress; /* recovery's progress and cancel (et_session_set_progress) */
+    void *progress_ctx;
+    const volatile int *cancel;
 };
 
 /* Seeded data for n elements of dtype at dst: floats roughly N(0,1) (sum of uniforms), integers 0, bools false. */

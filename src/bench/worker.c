@@ -123,6 +123,8 @@ static void publish(et_worker *w, uint64_t gen, et_worker_state state, const et_
     if (k)
         w->pub.knobs = *k;
     if (state == ET_WORKER_PREPARING) { /* numbers of other knobs must not stand beside these */
+        w->pub.prep_done = w->pub.prep_total = 0;
+        w->pub.prep_elapsed_ms = 0, w->pub.prep_left_ms = -1;
         et_result_free(&w->pub.current);
         w->pub.have_current = false;
         w->pub.current_run_id = 0;
@@ -285,6 +287,22 @@ static void mark_baseline_now(et_worker *w, const et_result *r, int64_t run_id) 
 
 typedef enum { M_DONE, M_SUPERSEDED, M_STOPPED, M_FAILED } measure_end;
 
+/* Recovery's progress while configuring (session.h), published for the status line. */
+static void on_prepare_progress(void *ctx, int done, int total, double elapsed_ms, double left_ms, const char *layer) {
+    (void)layer;
+    et_worker *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    if (w->pub.state == ET_WORKER_PREPARING) {
+        w->pub.prep_done = done;
+        w->pub.prep_total = total;
+        w->pub.prep_elapsed_ms = elapsed_ms;
+        w->pub.prep_left_ms = left_ms;
+        w->pub.seq++;
+    }
+    pthread_mutex_unlock(&w->mu);
+    wake(w);
+}
+
 /* Is the measurement of k (generation gen, or the baseline for its threads) still wanted? */
 static bool still_wanted(et_worker *w, uint64_t gen, bool baseline, int threads) {
     pthread_mutex_lock(&w->mu);
@@ -438,7 +456,12 @@ static measure_end measure(et_worker *w, const et_knobs *k, uint64_t gen, bool a
     publish(w, pgen, ET_WORKER_PREPARING, as_baseline ? NULL : k, NULL, 0, 0, false);
 
     et_err err = {0};
-    if (et_session_configure(w->session, k, &err) != ET_OK) {
+    et_session_set_progress(w->session, on_prepare_progress, w, &w->cancel); /* a knob change cancels recovery */
+    et_status cst = et_session_configure(w->session, k, &err);
+    et_session_set_progress(w->session, NULL, NULL, NULL);
+    if (cst == ET_E_CANCELLED)
+        return M_SUPERSEDED;
+    if (cst != ET_OK) {
         if (as_baseline) {
             set_message(w, "the fp32 baseline cannot run: %s", err.msg);
             return M_FAILED;

@@ -93,6 +93,9 @@ typedef struct et_worker_snapshot {
     int64_t last_saved_run_id;
     char message[ET_WHY_MAX];       /* last event for the status line ("baseline is now run 7"), or "" */
     uint64_t message_seq;
+    /* state PREPARING with recovery: layers done of total, the time spent and left (ms; left < 0: unknown) */
+    int prep_done, prep_total;
+    double prep_elapsed_ms, prep_left_ms;
 } et_worker_snapshot;
 
 void et_worker_snapshot_init(et_worker_snapshot *s);

@@ -162,6 +162,20 @@ int et_args_knob_flag(et_args *a, et_knobs *k) {
         k->clip = (et_clip)c;
     } else if (et_args_flag(a, "--force-int8")) {
         k->force_int8 = true;
+    } else if (et_args_value(a, "--recover", &v)) {
+        int r = et_recover_parse(v);
+        if (r < 0) {
+            et_cli_usage_error(a->cmd, "--recover '%s': expected none, bias or full", v);
+            return -1;
+        }
+        k->recover = (et_recover)r;
+    } else if (et_args_value(a, "--calib-method", &v)) {
+        int m = et_calib_method_parse(v);
+        if (m < 0) {
+            et_cli_usage_error(a->cmd, "--calib-method '%s': expected minmax, percentile, mse or entropy", v);
+            return -1;
+        }
+        k->calib_method = (et_calib_method)m;
     } else {
         return a->failed ? -1 : 0;
     }
@@ -191,7 +205,12 @@ const char et_knob_help[] =
     "  --threads T           inference threads (default 1)\n"
     "  --quantize-all        also quantize (and prune) the first and last layer (kept fp32 by default)\n"
     "  --clip C              weight range: minmax (default) or percentile (99.99th of |w|)\n"
-    "  --force-int8          with --act-bits 8: int8 even for layers measured slower than fp32 here\n";
+    "  --force-int8          with --act-bits 8: int8 even for layers measured slower than fp32 here\n"
+    "  --recover R           win accuracy back from the calibration inputs: none (default), bias (bias\n"
+    "                        correction), full (GPTQ rounding, SparseGPT masks, least-squares refit after\n"
+    "                        channel pruning, then bias correction; layer by layer)\n"
+    "  --calib-method M      with --act-bits 8: activation ranges from minmax (default), percentile, mse or\n"
+    "                        entropy\n";
 
 const char et_tensor_help[] =
     "inputs:\n"

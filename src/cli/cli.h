@@ -56,4 +56,13 @@ bool et_cli_parse_double(const char *cmd, const char *flag, const char *s, doubl
 /* True when argv[i] is -h or --help for any i >= 1. */
 bool et_cli_wants_help(int argc, char **argv);
 
+struct et_session;
+struct et_knobs;
+/* et_session_configure with what long work needs on a terminal: recovery's progress ("recovering: layer i of n,
+ * time left") on stderr when it is a terminal or `progress` (--progress) is set, and SIGINT, SIGTERM or SIGHUP
+ * cancelling it at the next layer (ET_E_CANCELLED, "cancelled ..."; exit code 1). A caller with its own signal
+ * handling passes its flag as cancel (else NULL: the handlers are installed for the call). */
+et_status et_cli_configure(struct et_session *s, const struct et_knobs *k, bool progress,
+                           const volatile int *cancel, et_err *err);
+
 #endif

@@ -27,7 +27,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune bench MODEL [KNOBS] [--iters N] [--warmup N] [--seconds S] [--json] [--no-save]\n"
             "                      [--label TEXT] [--baseline] [--layers] [--events LIST|list] [--no-profilers]\n"
-            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
+            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--progress]\n"
             "                      [--input NAME=FILE.npy]... [--shape NAME=DIMS]...\n\n"
             "Measures the model with the knobs: warm-up, timed iterations (latency percentiles in ms), peak memory,\n"
             "perf counters, power and energy per inference, temperatures and clocks (each, or why it is not\n"
@@ -45,7 +45,8 @@ static void usage(FILE *out) {
             "  --no-profilers     latency only: no counters, power, memory or thermal readings\n"
             "  --no-fidelity      skip the comparison with the fp32 baseline\n"
             "  --overhead R       also measure what profiling costs: R rounds of --iters iterations with the\n"
-            "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n\n");
+            "                     profilers off and on, alternating (result: profiler overhead in %% of latency)\n"
+            "  --progress         recovery's progress on stderr even when it is not a terminal\n\n");
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -120,7 +121,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_bench_config cfg = et_bench_config_default();
     const char *model = NULL, *label = NULL, *v;
     et_data_args data = {0};
-    bool json = false, save = true, layers = false, baseline = false;
+    bool json = false, save = true, layers = false, baseline = false, show_progress = false;
     long l;
     double d;
     while (et_args_more(&a)) {
@@ -165,6 +166,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
             cfg.overhead_rounds = (int)l;
         } else if (et_args_flag(&a, "--no-fidelity")) {
             cfg.fidelity = false;
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -193,7 +196,7 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_result_init(&r);
     int rc = 0;
     int64_t run_id = 0;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK) {
+    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }

@@ -13,15 +13,16 @@
 
 static void usage(FILE *out) {
     fprintf(out, "usage: edgetune run MODEL [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [--output-dir DIR] "
-                 "[KNOBS] [--calib DIR]\n\n"
+                 "[KNOBS] [--calib PATH] [--progress]\n\n"
                  "Runs the model once and prints each output. Inputs not given with --input get seeded random data.\n"
                  "Given inputs whose values the model needs to plan its shapes (a Reshape's shape, Pad's pads, Resize's\n"
                  "scales or sizes, Slice's starts, ... given as graph inputs; at most 64 elements each) are bound as\n"
                  "constants before planning, and stderr says which.\n"
                  "--output-dir DIR writes each output to DIR/<output name>.npy (characters outside [A-Za-z0-9._-]\n"
                  "in the name become '_'; bfloat16 outputs as uint16 holding the bits, as numpy has no bfloat16).\n"
-                 "--calib PATH: calibration inputs (.npy files or one batched .npy) for --act-bits 8 (default\n"
-                 "<model>.calib/, else seeded random inputs).\n\n");
+                 "--calib PATH: calibration inputs (.npy files or one batched .npy) for --act-bits 8 and --recover\n"
+                 "(default <model>.calib/, else seeded random inputs). --progress: recovery's progress on stderr even\n"
+                 "when it is not a terminal.\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }
@@ -50,12 +51,15 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
     const char *model = NULL, *out_dir = NULL, *calib = NULL;
+    bool show_progress = false;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
             if (r < 0)
                 return 2;
         } else if (et_args_value(&a, "--output-dir", &out_dir) || et_args_value(&a, "--calib", &calib)) {
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -71,7 +75,7 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
                              .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
     et_err err = {0};
     et_session *s = NULL;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK ||
+    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK ||
         et_session_infer(s, NULL, &err) != ET_OK) {
         et_session_free(s);
         return et_cli_report(&err);

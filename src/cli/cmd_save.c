@@ -18,15 +18,17 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune save MODEL [KNOBS] -o OUT.onnx [--calib DIR] [--input NAME=FILE.npy]...\n"
-            "                     [--shape NAME=DIMS]... [--no-check]\n\n"
+            "                     [--shape NAME=DIMS]... [--no-check] [--progress]\n\n"
             "Writes the model tuned with the knobs as an ONNX file: int8 layers in QDQ form (QuantizeLinear /\n"
             "DequantizeLinear around Conv, Gemm, MatMul and Add; per-channel weight scales on axis 0), weight-only\n"
             "quantized weights as int8 codes with a DequantizeLinear (fp16 weights as float16 with a Cast), pruned\n"
             "weights, and channel-pruned layers with their smaller shapes. Opset 13 or the model's, if newer.\n"
             "The saved file is loaded back and run on the same input as the tuned model to check that they agree.\n\n"
             "  -o FILE        the ONNX file to write (replaced atomically)\n"
-            "  --calib DIR    calibration inputs for --act-bits 8 (default <model>.calib/, else seeded random)\n"
-            "  --no-check     do not load the saved file back\n\n");
+            "  --calib DIR    calibration inputs for --act-bits 8 and --recover (default <model>.calib/, else\n"
+            "                 seeded random)\n"
+            "  --no-check     do not load the saved file back\n"
+            "  --progress     recovery's progress on stderr even when it is not a terminal\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }
@@ -119,7 +121,7 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
     et_tensor_args targs = {0};
     et_knobs knobs = et_knobs_default();
     const char *model = NULL, *out = NULL, *calib = NULL;
-    bool do_check = true;
+    bool do_check = true, show_progress = false;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0) {
@@ -128,6 +130,8 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
         } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--calib", &calib)) {
         } else if (et_args_flag(&a, "--no-check")) {
             do_check = false;
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -148,7 +152,7 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
     et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
                              .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
     et_session *s = NULL;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_session_configure(s, &knobs, &err) != ET_OK) {
+    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK) {
         et_session_free(s);
         return et_cli_report(&err);
     }

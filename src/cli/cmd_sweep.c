@@ -31,9 +31,9 @@ static void on_signal(int sig) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
-            "                      [KNOBS] [--iters N] [--warmup N] [--rounds N] [--format FMT] [-o FILE]\n"
-            "                      [--no-save] [--label TEXT] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
-            "                      [--calib PATH] [--profilers]\n\n"
+            "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N] [--format FMT]\n"
+            "                      [-o FILE] [--no-save] [--label TEXT] [--eval PATH] [--labels FILE]\n"
+            "                      [--eval-limit N] [--calib PATH] [--profilers] [--progress]\n\n"
             "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
             "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
             "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
@@ -44,6 +44,7 @@ static void usage(FILE *out) {
             "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
             "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
             "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
+            "  --recover LIST       recovery modes, e.g. none,full (each compressed point once per mode)\n"
             "  --iters N            timed iterations per point and round (default 30)\n"
             "  --warmup N           untimed iterations first (default 3)\n"
             "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
@@ -52,15 +53,16 @@ static void usage(FILE *out) {
             "  --no-save            do not store the runs\n"
             "  --label TEXT         label of the stored runs (default 'sweep')\n"
             "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
+            "  --progress           recovery's progress on stderr even when it is not a terminal\n"
             "\n");
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
 }
 
-/* "fp32", "w8", "w8a8", "w4 + 50% channel", "fp32 + 2:4" */
+/* "fp32", "w8", "w8a8", "w4 + 50% channel", "fp32 + 2:4", "w4, recover full" */
 static void point_name(const et_knobs *k, char *buf, size_t len) {
-    char q[32], p[48] = "";
+    char q[32], p[96] = "";
     if (k->weight_bits == 32 && k->act_bits == 32)
         snprintf(q, sizeof q, "fp32");
     else if (k->act_bits == 8)
@@ -72,6 +74,10 @@ static void point_name(const et_knobs *k, char *buf, size_t len) {
             snprintf(p, sizeof p, " + %d:%d", k->nm_n, k->nm_m);
         else
             snprintf(p, sizeof p, " + %.0f%% %s", k->prune_ratio * 100.0, et_prune_method_name(k->prune_method));
+    }
+    if (k->recover != ET_RECOVER_NONE) {
+        size_t used = strlen(p);
+        snprintf(p + used, sizeof p - used, ", recover %s", et_recover_name(k->recover));
     }
     snprintf(buf, len, "%s%s", q, p);
 }
@@ -221,10 +227,10 @@ static et_status open_session(const char *model, const et_tensor_args *targs, co
     return st;
 }
 
-/* How each point is measured: --iters, --warmup, --rounds, --profilers. */
+/* How each point is measured: --iters, --warmup, --rounds, --profilers; --progress shows recovery's progress. */
 typedef struct sweep_plan {
     long iters, warmup, rounds;
-    bool profilers;
+    bool profilers, show_progress;
 } sweep_plan;
 
 /* Warms the machine on the baseline first: the first point measured must not pay for a cold CPU. */
@@ -236,7 +242,7 @@ static void warm_up(et_session *s, const et_knobs *k, const sweep_plan *plan) {
     cfg.profilers = cfg.fidelity = false;
     et_result r;
     et_result_init(&r);
-    if (et_session_configure(s, k, &e) == ET_OK)
+    if (et_cli_configure(s, k, plan->show_progress, (const volatile int *)&stop_requested, &e) == ET_OK)
         et_bench_run(s, &cfg, &r, &e);
     et_result_free(&r);
 }
@@ -277,7 +283,7 @@ static et_status measure_point(et_session *s, point *p, long round, int i, int n
     cfg.cancel = (const volatile int *)&stop_requested;
     et_result r;
     et_result_init(&r);
-    et_status st = et_session_configure(s, &p->k, &e);
+    et_status st = et_cli_configure(s, &p->k, plan->show_progress, (const volatile int *)&stop_requested, &e);
     if (st == ET_OK)
         st = et_bench_run(s, &cfg, &r, &e);
     if (st != ET_OK) {
@@ -344,14 +350,15 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     et_knobs knobs = et_knobs_default();
     const char *model = NULL, *label = "sweep", *out = NULL, *v;
     et_data_args data = {0};
-    const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL;
+    const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL, *l_recover = NULL;
     et_table_format fmt = ET_TABLE_TEXT;
-    bool save = true, profilers = false;
+    bool save = true, profilers = false, show_progress = false;
     long iters = 30, warmup = 3, rounds = 1;
     while (et_args_more(&a)) {
         int r;
         if (et_args_value(&a, "--bits", &l_bits) || et_args_value(&a, "--act-bits", &l_act) ||
-            et_args_value(&a, "--prune", &l_prune) || et_args_value(&a, "--prune-method", &l_method)) {
+            et_args_value(&a, "--prune", &l_prune) || et_args_value(&a, "--prune-method", &l_method) ||
+            et_args_value(&a, "--recover", &l_recover)) {
         } else if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
                    (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
@@ -371,6 +378,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         } else if (et_args_flag(&a, "--json")) {
             fmt = ET_TABLE_JSON;
         } else if (et_args_value(&a, "-o", &out) || et_args_value(&a, "--label", &label)) {
+        } else if (et_args_flag(&a, "--progress")) {
+            show_progress = true;
         } else if (et_args_flag(&a, "--no-save")) {
             save = false;
         } else if (et_args_flag(&a, "--profilers")) {
@@ -387,7 +396,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         return et_cli_usage_error("sweep", "give at least one list: --bits, --act-bits, --prune or --prune-method");
     et_err err = {0};
     et_sweep_lists lists = {0};
-    if (et_sweep_parse(l_bits, l_act, l_prune, l_method, &lists, &err) != ET_OK)
+    if (et_sweep_parse(l_bits, l_act, l_prune, l_method, &lists, &err) != ET_OK ||
+        et_sweep_parse_recover(l_recover, &lists, &err) != ET_OK)
         return et_cli_report(&err);
     if (l_method && !l_prune && knobs.prune_ratio == 0.0f) {
         lists.prune[0] = 0.5f; /* a method list alone means: each method at 50 % */
@@ -415,7 +425,8 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    sweep_plan plan = {.iters = iters, .warmup = warmup, .rounds = rounds, .profilers = profilers};
+    sweep_plan plan = {
+        .iters = iters, .warmup = warmup, .rounds = rounds, .profilers = profilers, .show_progress = show_progress};
     warm_up(s, &pts[0].k, &plan);
     measure_grid(s, pts, n, &plan);
     sigaction(SIGINT, &old_int, NULL);

@@ -19,6 +19,18 @@ static const char *const clip_names[] = {
     ET_CLIP_LIST(ET_X)
 #undef ET_X
 };
+static const char *const recover_names[] = {
+#define ET_X(e, s) s,
+    ET_RECOVER_LIST(ET_X)
+#undef ET_X
+};
+static const char *const calib_method_names[] = {
+#define ET_X(e, s) s,
+    ET_CALIB_METHOD_LIST(ET_X)
+#undef ET_X
+};
+_Static_assert(sizeof recover_names / sizeof recover_names[0] == ET_RECOVER_COUNT, "recover names");
+_Static_assert(sizeof calib_method_names / sizeof calib_method_names[0] == ET_CALIB_METHOD_COUNT, "calib names");
 _Static_assert(sizeof clip_names / sizeof clip_names[0] == ET_CLIP_COUNT, "clip names");
 _Static_assert(sizeof gran_names / sizeof gran_names[0] == ET_GRAN_COUNT, "granularity names");
 _Static_assert(sizeof prune_names / sizeof prune_names[0] == ET_PRUNE_COUNT, "prune method names");
@@ -26,7 +38,8 @@ _Static_assert(sizeof prune_names / sizeof prune_names[0] == ET_PRUNE_COUNT, "pr
 et_knobs et_knobs_default(void) {
     return (et_knobs){.weight_bits = 32, .act_bits = 32, .granularity = ET_GRAN_CHANNEL, .symmetric = true,
                       .prune_ratio = 0.0f, .prune_method = ET_PRUNE_UNSTRUCTURED, .nm_n = 2, .nm_m = 4,
-                      .threads = 1, .quantize_all = false, .clip = ET_CLIP_MINMAX};
+                      .threads = 1, .quantize_all = false, .clip = ET_CLIP_MINMAX, .recover = ET_RECOVER_NONE,
+                      .calib_method = ET_CALIB_MINMAX};
 }
 
 bool et_knobs_is_fp32(const et_knobs *k) {
@@ -57,6 +70,10 @@ et_status et_knobs_validate(const et_knobs *k, et_err *err) {
         return et_fail(err, ET_E_USAGE,
                        "--asymmetric with --act-bits 8: the int8 kernels take symmetric weights (zero point 0); "
                        "use --symmetric, or --act-bits 32 for asymmetric weights");
+    if ((unsigned)k->recover >= ET_RECOVER_COUNT)
+        return et_fail(err, ET_E_USAGE, "invalid recovery mode");
+    if ((unsigned)k->calib_method >= ET_CALIB_METHOD_COUNT)
+        return et_fail(err, ET_E_USAGE, "invalid calibration method");
     if (k->threads < 1 || k->threads > 256)
         return et_fail(err, ET_E_USAGE, "--threads %d: must be between 1 and 256", k->threads);
     return ET_OK;
@@ -72,6 +89,22 @@ const char *et_clip_name(et_clip c) { return (unsigned)c < ET_CLIP_COUNT ? clip_
 int et_clip_parse(const char *s) {
     for (int i = 0; i < ET_CLIP_COUNT; i++)
         if (strcmp(s, clip_names[i]) == 0)
+            return i;
+    return -1;
+}
+const char *et_recover_name(et_recover r) { return (unsigned)r < ET_RECOVER_COUNT ? recover_names[r] : "?"; }
+const char *et_calib_method_name(et_calib_method m) {
+    return (unsigned)m < ET_CALIB_METHOD_COUNT ? calib_method_names[m] : "?";
+}
+int et_recover_parse(const char *s) {
+    for (int i = 0; i < ET_RECOVER_COUNT; i++)
+        if (strcmp(s, recover_names[i]) == 0)
+            return i;
+    return -1;
+}
+int et_calib_method_parse(const char *s) {
+    for (int i = 0; i < ET_CALIB_METHOD_COUNT; i++)
+        if (strcmp(s, calib_method_names[i]) == 0)
             return i;
     return -1;
 }
@@ -96,8 +129,14 @@ char *et_knobs_describe(const et_knobs *k, char *buf, size_t len) {
         else
             snprintf(prune, sizeof prune, "prune %.0f%% %s", k->prune_ratio * 100.0, et_prune_method_name(k->prune_method));
     }
-    snprintf(buf, len, "w%d a%d %s %s%s, %s, %d thread%s", k->weight_bits, k->act_bits,
+    char recover[32] = "";
+    if (k->recover != ET_RECOVER_NONE)
+        snprintf(recover, sizeof recover, ", recover %s", et_recover_name(k->recover));
+    char calib[32] = "";
+    if (k->act_bits == 8 && k->calib_method != ET_CALIB_MINMAX)
+        snprintf(calib, sizeof calib, " %s", et_calib_method_name(k->calib_method));
+    snprintf(buf, len, "w%d a%d%s %s %s%s, %s%s, %d thread%s", k->weight_bits, k->act_bits, calib,
              et_granularity_name(k->granularity), k->symmetric ? "sym" : "asym",
-             k->clip == ET_CLIP_PERCENTILE ? " pct" : "", prune, k->threads, k->threads == 1 ? "" : "s");
+             k->clip == ET_CLIP_PERCENTILE ? " pct" : "", prune, recover, k->threads, k->threads == 1 ? "" : "s");
     return buf;
 }

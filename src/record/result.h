@@ -157,6 +157,9 @@ typedef struct et_layer_profile {
     char precision[16];            /* "fp32", "int8", "int4", "int8 (simulated 5-bit)" */
     double time_ms;                /* mean per inference */
     int64_t macs;
+    double recon_err_before;       /* recovery: the layer's output error on the calibration set relative to its
+                                      energy, without and with recovery (fractions); NaN when not measured */
+    double recon_err_after;
 } et_layer_profile;
 
 typedef struct et_engine_info {

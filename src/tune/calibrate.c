@@ -9,22 +9,33 @@
  * --calib DIR (.npy files), else the model's <name>.calib/ folder, else seeded random inputs; the report says
  * which.
  *
- * Ranges depend only on the pruned float graph and the inputs, not on the bit-width, so they are cached per
- * pruning configuration: turning the bits knob does not calibrate again. */
+ * With --calib-method percentile, mse or entropy a second pass counts every such value in a histogram over the
+ * min/max range and act_range.c picks the range from it.
+ *
+ * Ranges depend only on the pruned float graph, the inputs and the method, not on the bit-width (unless recovery
+ * changed the weights), so they are cached per pruning configuration: turning the bits knob does not calibrate
+ * again. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/plan.h"
+#include "tune/act_range.h"
 #include "tune/tune_cache.h"
 #include "tune/tune_internal.h"
 
 /* Key of the ranges: everything that changes the float graph before quantization. */
 static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
     const et_knobs *k = c->k;
-    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d", c->g->n_values, (double)k->prune_ratio, (int)k->prune_method,
-             k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0);
+    /* recovered weights depend on every quantization knob too */
+    char rec[96] = "";
+    if (k->recover != ET_RECOVER_NONE)
+        snprintf(rec, sizeof rec, "|rec%d|%d|%d|%d|%d|%d", (int)k->recover, k->weight_bits, (int)k->granularity,
+                 (int)k->clip, k->force_int8 ? 1 : 0, k->threads); /* threads: the speed guard's int8 layers */
+    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d|%d%s", c->g->n_values, (double)k->prune_ratio,
+             (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0,
+             (int)k->calib_method, rec);
 }
 
 static bool wanted(const et_graph *g, int v) {
@@ -35,7 +46,8 @@ static bool wanted(const et_graph *g, int v) {
 
 typedef struct observer {
     const et_graph *g;
-    float *lo, *hi;
+    float *lo, *hi;       /* min/max pass: the ranges being widened */
+    uint64_t **hist;      /* histogram pass (--calib-method other than minmax): per value, or NULL */
 } observer;
 
 /* The tuned graph's value for a plan value name: itself, or the value a "<name>.nhwc[_etN]" twin stands for. */
@@ -81,6 +93,16 @@ static void min_max(const float *d, int64_t n, float *lo, float *hi) {
         *hi = mx;
 }
 
+/* Value v's data d[0..n) seen: its range widened, or (histogram pass) counted over the range found before. */
+static void seen(observer *o, int v, const float *d, int64_t n) {
+    if (o->hist) {
+        if (o->hist[v])
+            et_act_hist_add(o->hist[v], o->lo[v], o->hi[v], d, n);
+    } else {
+        min_max(d, n, &o->lo[v], &o->hi[v]);
+    }
+}
+
 static void observe(void *ctx, const char *name, const et_tensor *t) {
     observer *o = ctx;
     if (t->dtype != ET_DT_F32 || !t->data)
@@ -88,11 +110,11 @@ static void observe(void *ctx, const char *name, const et_tensor *t) {
     int v = value_of(o->g, name);
     if (v < 0 || !wanted(o->g, v))
         return;
-    min_max(t->data, et_shape_numel(&t->shape), &o->lo[v], &o->hi[v]);
+    seen(o, v, t->data, et_shape_numel(&t->shape));
 }
 
 /* Runs plan on every calibration set. */
-static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *calib) {
+static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *calib, observer *ob) {
     et_graph *g = c->g;
     for (int s = 0; s < calib->n_sets; s++) {
         for (int i = 0; i < g->n_inputs; i++) {
@@ -103,10 +125,8 @@ static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *cal
                 return et_fail(c->err, ET_E_INPUT, "calibration input %d of set %d does not match input '%s'", i, s,
                                et_plan_input_name(plan, i));
             memcpy(t->data, x->data, need);
-            if (t->dtype == ET_DT_F32) { /* graph inputs are observed too: nothing writes them */
-                int v = g->inputs[i];
-                min_max(t->data, et_shape_numel(&t->shape), &c->calib_lo[v], &c->calib_hi[v]);
-            }
+            if (t->dtype == ET_DT_F32) /* graph inputs are observed too: nothing writes them */
+                seen(ob, g->inputs[i], t->data, et_shape_numel(&t->shape));
         }
         et_status st = et_plan_run(plan, NULL, c->err);
         if (st != ET_OK)
@@ -132,6 +152,70 @@ static bool needed(const et_graph *g, int v) {
     return false;
 }
 
+/* Pass 1 (the plan as it runs, observed) and, for the values the plan's fusions consumed that a weight layer
+ * reads or writes, pass 2 (those values as graph outputs). fused[v] says which values pass 2 covers: found in
+ * the min/max collection (ob->hist NULL), read in the histogram one. */
+static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob, bool *fused) {
+    et_graph *g = c->g;
+    int nv = g->n_values;
+    et_plan_options po = et_plan_options_default();
+    po.threads = c->k->threads;
+    po.observe = observe;
+    po.observe_ctx = ob;
+    et_plan *plan = NULL;
+    et_status st = et_plan_create(g, &po, &plan, c->err);
+    if (st == ET_OK)
+        st = run_sets(c, plan, calib, ob);
+    et_plan_free(plan);
+    if (st != ET_OK)
+        return st;
+    int *outs = malloc(((size_t)nv + 1) * sizeof *outs);
+    if (!outs)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+    int n_out = 0, n_missing = 0;
+    for (int i = 0; i < g->n_outputs; i++)
+        outs[n_out++] = g->outputs[i];
+    for (int v = 0; v < nv; v++) {
+        if (!ob->hist)
+            fused[v] = wanted(g, v) && isnan(ob->lo[v]) && !g->values[v].is_output && needed(g, v);
+        if (fused[v]) {
+            outs[n_out++] = v;
+            n_missing++;
+        }
+    }
+    if (n_missing == 0) {
+        free(outs);
+        return ET_OK;
+    }
+    et_graph *cg = et_graph_clone(g);
+    if (!cg) {
+        free(outs);
+        return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+    }
+    free(cg->outputs);
+    cg->outputs = outs;
+    cg->n_outputs = n_out;
+    et_graph_count_uses(cg);
+    po.observe = NULL;
+    if ((st = et_plan_create(cg, &po, &plan, c->err)) == ET_OK) {
+        for (int s = 0; s < calib->n_sets && st == ET_OK; s++) {
+            for (int i = 0; i < g->n_inputs; i++) {
+                et_tensor *t = et_plan_input(plan, i);
+                memcpy(t->data, calib->sets[s * calib->n_inputs + i].data, calib->sets[s * calib->n_inputs + i].nbytes);
+            }
+            if ((st = et_plan_run(plan, NULL, c->err)) != ET_OK)
+                break;
+            for (int o = g->n_outputs; o < n_out; o++) {
+                const et_tensor *t = et_plan_output(plan, o);
+                seen(ob, outs[o], t->data, et_shape_numel(&t->shape));
+            }
+        }
+        et_plan_free(plan);
+    }
+    et_graph_free(cg);
+    return st;
+}
+
 et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo, float *hi) {
     et_graph *g = c->g;
     int nv = g->n_values;
@@ -150,66 +234,32 @@ et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo
         return et_fail(c->err, ET_E_INPUT, "int8 activations need calibration inputs (--calib DIR of .npy files)");
     et_graph_count_uses(g);
     c->calib_lo = lo, c->calib_hi = hi;
-
-    /* pass 1: the plan as it runs, observed */
+    bool *fused = calloc((size_t)nv + 1, sizeof *fused);
+    if (!fused)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
     observer ob = {.g = g, .lo = lo, .hi = hi};
-    et_plan_options po = et_plan_options_default();
-    po.threads = c->k->threads;
-    po.observe = observe;
-    po.observe_ctx = &ob;
-    et_plan *plan = NULL;
-    et_status st = et_plan_create(g, &po, &plan, c->err);
-    if (st == ET_OK)
-        st = run_sets(c, plan, calib);
-    et_plan_free(plan);
+    et_status st = collect(c, calib, &ob, fused);
+    if (st == ET_OK && c->k->calib_method != ET_CALIB_MINMAX) {
+        /* a second look at the same values, counted over the ranges just found; then each method's choice */
+        ob.hist = calloc((size_t)nv + 1, sizeof *ob.hist);
+        if (!ob.hist)
+            st = et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+        for (int v = 0; v < nv && st == ET_OK; v++)
+            if (!isnan(lo[v]) && !isnan(hi[v]) && hi[v] > lo[v] &&
+                !(ob.hist[v] = calloc(ET_ACT_HIST_BINS, sizeof **ob.hist)))
+                st = et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+        if (st == ET_OK)
+            st = collect(c, calib, &ob, fused);
+        for (int v = 0; v < nv && st == ET_OK; v++)
+            if (ob.hist[v])
+                et_act_range_choose(c->k->calib_method, ob.hist[v], lo[v], hi[v], &lo[v], &hi[v]);
+        for (int v = 0; ob.hist && v < nv; v++)
+            free(ob.hist[v]);
+        free(ob.hist);
+    }
+    free(fused);
     if (st != ET_OK)
         return st;
-
-    /* pass 2, only when a weight layer's input or output was fused away: those values as graph outputs */
-    int *outs = malloc(((size_t)nv + 1) * sizeof *outs);
-    if (!outs)
-        return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
-    int n_out = 0, n_missing = 0;
-    for (int i = 0; i < g->n_outputs; i++)
-        outs[n_out++] = g->outputs[i];
-    for (int v = 0; v < nv; v++)
-        if (wanted(g, v) && isnan(lo[v]) && !g->values[v].is_output && needed(g, v)) {
-            outs[n_out++] = v;
-            n_missing++;
-        }
-    if (n_missing == 0) {
-        free(outs);
-    } else {
-        et_graph *cg = et_graph_clone(g);
-        if (!cg) {
-            free(outs);
-            return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
-        }
-        free(cg->outputs);
-        cg->outputs = outs;
-        cg->n_outputs = n_out;
-        et_graph_count_uses(cg);
-        po.observe = NULL;
-        if ((st = et_plan_create(cg, &po, &plan, c->err)) == ET_OK) {
-            for (int s = 0; s < calib->n_sets && st == ET_OK; s++) {
-                for (int i = 0; i < g->n_inputs; i++) {
-                    et_tensor *t = et_plan_input(plan, i);
-                    memcpy(t->data, calib->sets[s * calib->n_inputs + i].data,
-                           calib->sets[s * calib->n_inputs + i].nbytes);
-                }
-                if ((st = et_plan_run(plan, NULL, c->err)) != ET_OK)
-                    break;
-                for (int o = g->n_outputs; o < n_out; o++) {
-                    const et_tensor *t = et_plan_output(plan, o);
-                    min_max(t->data, et_shape_numel(&t->shape), &lo[outs[o]], &hi[outs[o]]);
-                }
-            }
-            et_plan_free(plan);
-        }
-        et_graph_free(cg);
-        if (st != ET_OK)
-            return st;
-    }
     float *blob = malloc(2 * (size_t)nv * sizeof *blob);
     if (blob) {
         memcpy(blob, lo, (size_t)nv * sizeof *blob);

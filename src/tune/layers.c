@@ -129,6 +129,8 @@ static void append(char *buf, size_t cap, const char *text) {
 }
 
 void et_tune_note(et_tune_ctx *c, bool note, const char *fmt, ...) {
+    if (c->quiet)
+        return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);

@@ -22,6 +22,7 @@
 
 #include "engine/op.h"
 #include "model/passes.h"
+#include "model/quant_info.h"
 #include "tune/tune_internal.h"
 
 enum { D_NONE, D_SPACE, D_CONCAT, D_FLAT /* Flatten of a feature map: each channel is H*W features */ };
@@ -41,6 +42,8 @@ typedef struct chp {
     int64_t *kept;
     /* per node: the space it produces (Conv group 1, Gemm), or -1 */
     int *node_space;
+    /* per root space: channel scores from the consumers' energies (recovery), NULL for filter L1 norm */
+    double **energy;
 } chp;
 
 static int find(chp *P, int s) {
@@ -380,6 +383,10 @@ static et_status choose(chp *P) {
         double *score = calloc((size_t)C, sizeof *score);
         if (!score)
             return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+        if (P->energy && P->energy[s]) { /* by reconstruction error: what the consumers lose without it */
+            for (int64_t ch = 0; ch < C; ch++)
+                score[ch] = P->energy[s][ch];
+        } else
         for (int l = 0; l < P->c->n_layers; l++) {
             const et_wlayer *L = &P->c->layers[l];
             if (P->node_space[L->node] < 0 || find(P, P->node_space[L->node]) != s)
@@ -454,6 +461,26 @@ static et_status slice_const(chp *P, int v, int ax, const bool *keep) {
     val->data = dst;
     val->nbytes = bytes;
     val->shape.dim[ax] = kept;
+    const et_quant_info *q = val->quant;
+    if (q && q->n == d && q->axis == ax) { /* recovered weights carry their scales along the axis: keep theirs */
+        float *qs;
+        int32_t *qz;
+        et_quant_info *nq = et_quant_info_new(g, (int)kept, &qs, &qz);
+        if (!nq)
+            return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+        int64_t j = 0;
+        for (int64_t i = 0; i < d; i++)
+            if (keep[i]) {
+                qs[j] = q->scale[i];
+                qz[j] = q->zero_point[i];
+                j++;
+            }
+        nq->axis = q->axis;
+        nq->value_bits = q->value_bits;
+        nq->storage_bits = q->storage_bits;
+        nq->qmin = q->qmin, nq->qmax = q->qmax;
+        val->quant = nq;
+    }
     return ET_OK;
 }
 
@@ -525,8 +552,20 @@ static et_status apply(chp *P) {
                 for (int64_t k = 0; k < n_in; k++)
                     in_m[k] = true;
             if (P->zero_only) {
-                if (consumer && count_true(in_m, n_in) < n_in)
+                if (consumer && count_true(in_m, n_in) < n_in) {
                     st = zero_inputs(P, L, in_m);
+                    int l = (int)(L - P->c->layers);
+                    if (st == ET_OK && P->c->chan_keep && !P->c->chan_keep[l]) { /* for recovery's refit */
+                        uint8_t *keep = malloc((size_t)n_in);
+                        if (!keep) {
+                            st = et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+                            break;
+                        }
+                        for (int64_t k = 0; k < n_in; k++)
+                            keep[k] = in_m[k];
+                        P->c->chan_keep[l] = keep;
+                    }
+                }
                 continue;
             }
             int out_ax, in_ax;
@@ -560,68 +599,217 @@ static et_status apply(chp *P) {
     return st;
 }
 
-et_status et_tune_prune_channels(et_tune_ctx *c) {
+struct et_chan_plan {
+    chp P;
+};
+
+static void chp_free(chp *P) {
+    if (P->mask)
+        for (int s = 0; s < P->n_sp; s++)
+            free(P->mask[s]);
+    if (P->energy)
+        for (int s = 0; s < P->n_sp; s++)
+            free(P->energy[s]);
+    free(P->energy);
+    free(P->mask), free(P->kept), free(P->parent), free(P->size), free(P->why);
+    free(P->dkind), free(P->dspace), free(P->dnode), free(P->node_space);
+    memset(P, 0, sizeof *P);
+}
+
+/* Adds per-channel values of value v (len channels, e.g. a consumer's input) to the scores of the spaces its
+ * channels come from: the inverse of expand(). */
+static void accumulate(chp *P, int v, const double *vals, int64_t len) {
+    if (P->dkind[v] == D_SPACE) {
+        int s = find(P, P->dspace[v]);
+        if (!P->why[s][0] && P->energy[s] && P->size[s] == len)
+            for (int64_t i = 0; i < len; i++)
+                P->energy[s][i] += vals[i];
+    } else if (P->dkind[v] == D_CONCAT) {
+        const et_node *n = &P->g->nodes[P->dnode[v]];
+        int64_t at = 0;
+        for (int k = 0; k < n->n_inputs && at < len; k++) {
+            int64_t ck = chan_dim(&P->g->values[n->inputs[k]]);
+            accumulate(P, n->inputs[k], vals + at, ck);
+            at += ck;
+        }
+    } else if (P->dkind[v] == D_FLAT) {
+        int src = P->g->nodes[P->dnode[v]].inputs[0];
+        int64_t ch = chan_dim(&P->g->values[src]), per = ch > 0 ? len / ch : 0;
+        double *sum = ch > 0 ? calloc((size_t)ch, sizeof *sum) : NULL;
+        if (!sum)
+            return;
+        for (int64_t i = 0; i < ch * per; i++)
+            sum[i / per] += vals[i];
+        accumulate(P, src, sum, ch);
+        free(sum);
+    }
+}
+
+/* Scores from the consumers' measured energies (ctx->chan_energy), each consumer normalised to a total of 1, so
+ * that a channel's score is the share of its consumers' outputs it carries. Spaces no measured consumer reads
+ * keep the filter L1 norm. */
+static et_status energy_scores(chp *P) {
+    const et_tune_ctx *c = P->c;
+    if (!c->chan_energy)
+        return ET_OK;
+    P->energy = calloc((size_t)P->n_sp + 1, sizeof *P->energy);
+    bool *used = calloc((size_t)P->n_sp + 1, sizeof *used);
+    if (!P->energy || !used) {
+        free(used);
+        return et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
+    }
+    for (int s = 0; s < P->n_sp; s++)
+        if (find(P, s) == s && !P->why[s][0] && !(P->energy[s] = calloc((size_t)P->size[s], sizeof(double)))) {
+            free(used);
+            return et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
+        }
+    for (int l = 0; l < c->n_layers; l++) {
+        const double *e = c->chan_energy[l];
+        if (!e)
+            continue;
+        const et_wlayer *L = &c->layers[l];
+        int x = P->g->nodes[L->node].inputs[0];
+        int64_t n_in = L->kind == ET_WL_CONV ? L->view.per_ch / L->ksize : L->view.per_ch;
+        double total = 0.0;
+        for (int64_t i = 0; i < n_in; i++)
+            total += e[i];
+        if (!(total > 0.0))
+            continue;
+        double *norm = malloc((size_t)n_in * sizeof *norm);
+        if (!norm) {
+            free(used);
+            return et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
+        }
+        for (int64_t i = 0; i < n_in; i++)
+            norm[i] = e[i] / total;
+        accumulate(P, x, norm, n_in);
+        free(norm);
+        if (P->dkind[x] == D_SPACE)
+            used[find(P, P->dspace[x])] = true;
+        else
+            for (int s = 0; s < P->n_sp; s++) /* through Concat/Flatten: mark what got any score */
+                if (P->energy[s])
+                    for (int64_t i = 0; i < P->size[s] && !used[s]; i++)
+                        used[s] = P->energy[s][i] != 0.0;
+    }
+    for (int s = 0; s < P->n_sp; s++)
+        if (P->energy[s] && !used[s]) {
+            free(P->energy[s]);
+            P->energy[s] = NULL;
+        }
+    free(used);
+    return ET_OK;
+}
+
+static et_status plan_begin(et_tune_ctx *c, chp *P, bool zero_only) {
     et_graph *g = c->g;
     et_graph_count_uses(g);
-    chp P = {.c = c, .g = g, .zero_only = c->opt->prune_zero_only};
-    P.dkind = malloc(((size_t)g->n_values + 1) * sizeof *P.dkind);
-    P.dspace = malloc(((size_t)g->n_values + 1) * sizeof *P.dspace);
-    P.dnode = malloc(((size_t)g->n_values + 1) * sizeof *P.dnode);
-    P.node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P.node_space);
+    *P = (chp){.c = c, .g = g, .zero_only = zero_only};
+    P->dkind = malloc(((size_t)g->n_values + 1) * sizeof *P->dkind);
+    P->dspace = malloc(((size_t)g->n_values + 1) * sizeof *P->dspace);
+    P->dnode = malloc(((size_t)g->n_values + 1) * sizeof *P->dnode);
+    P->node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P->node_space);
     et_status st = ET_OK;
-    if (!P.dkind || !P.dspace || !P.dnode || !P.node_space)
+    if (!P->dkind || !P->dspace || !P->dnode || !P->node_space)
         st = et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
     if (st == ET_OK)
-        st = analyse(&P);
+        st = analyse(P);
     if (st == ET_OK)
-        st = choose(&P);
+        st = energy_scores(P);
     if (st == ET_OK)
-        st = apply(&P);
-    if (st == ET_OK) {
-        /* report: per producing layer, shrunk or why not */
-        int shrunk = 0, skipped = 0;
-        char list[1024] = "";
-        for (int l = 0; l < c->n_layers; l++) {
-            int s = P.node_space[c->layers[l].node];
-            if (s < 0 && !c->layers[l].depthwise) {
-                skipped++;
-                et_tune_note(c, false, "%s: channels not pruned: batched MatMul", g->nodes[c->layers[l].node].name);
-            }
-            if (s < 0)
-                continue;
-            int r = find(&P, s);
-            if (P.mask[r]) {
-                shrunk++;
-                c->pruned[l] = true;
-            } else if (P.why[r][0]) {
-                skipped++;
-                et_tune_note(c, false, "%s: channels not pruned: %s", g->nodes[c->layers[l].node].name, P.why[r]);
-                size_t len = strlen(list);
-                if (len + 4 < sizeof list)
-                    snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", g->nodes[c->layers[l].node].name);
-            }
+        st = choose(P);
+    return st;
+}
+
+/* Report: per producing layer, shrunk or why not. */
+static void report(chp *P) {
+    et_tune_ctx *c = P->c;
+    et_graph *g = c->g;
+    int shrunk = 0, skipped = 0;
+    char list[1024] = "";
+    for (int l = 0; l < c->n_layers; l++) {
+        int s = P->node_space[c->layers[l].node];
+        if (s < 0 && !c->layers[l].depthwise) {
+            skipped++;
+            et_tune_note(c, false, "%s: channels not pruned: batched MatMul", g->nodes[c->layers[l].node].name);
         }
-        c->rep->n_pruned_layers = shrunk;
-        c->rep->n_skipped_layers = skipped;
-        if (skipped)
-            et_tune_note(c, true, "channel pruning skipped %d layer%s that cannot shrink safely: %s", skipped,
-                         skipped == 1 ? "" : "s", list);
+        if (s < 0)
+            continue;
+        int r = find(P, s);
+        if (P->mask[r]) {
+            shrunk++;
+            c->pruned[l] = true;
+        } else if (P->why[r][0]) {
+            skipped++;
+            et_tune_note(c, false, "%s: channels not pruned: %s", g->nodes[c->layers[l].node].name, P->why[r]);
+            size_t len = strlen(list);
+            if (len + 4 < sizeof list)
+                snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", g->nodes[c->layers[l].node].name);
+        }
     }
-    if (P.mask)
-        for (int s = 0; s < P.n_sp; s++)
-            free(P.mask[s]);
-    free(P.mask), free(P.kept), free(P.parent), free(P.size), free(P.why);
-    free(P.dkind), free(P.dspace), free(P.dnode), free(P.node_space);
-    if (st != ET_OK || P.zero_only)
-        return st;
-    /* shapes follow the new weights */
-    if ((st = et_pass_infer_and_fold(g, c->err)) != ET_OK) {
+    c->rep->n_pruned_layers = shrunk;
+    c->rep->n_skipped_layers = skipped;
+    if (skipped)
+        et_tune_note(c, true, "channel pruning skipped %d layer%s that cannot shrink safely: %s", skipped,
+                     skipped == 1 ? "" : "s", list);
+}
+
+/* Shapes follow the new weights. */
+static et_status reinfer(et_tune_ctx *c) {
+    et_status st = et_pass_infer_and_fold(c->g, c->err);
+    if (st != ET_OK) {
         et_err_prefix(c->err, "channel pruning: ");
         return st;
     }
-    et_graph_count_uses(g);
-    if ((st = et_tune_find_layers(c)) != ET_OK)
+    et_graph_count_uses(c->g);
+    return et_tune_find_layers(c);
+}
+
+et_status et_tune_prune_channels(et_tune_ctx *c) {
+    chp P;
+    et_status st = plan_begin(c, &P, c->opt->prune_zero_only);
+    if (st == ET_OK)
+        st = apply(&P);
+    if (st == ET_OK)
+        report(&P);
+    bool zero_only = P.zero_only;
+    chp_free(&P);
+    if (st != ET_OK || zero_only)
         return st;
-    /* sparsity for channel pruning: the share of weights removed from the layers */
+    return reinfer(c);
+}
+
+et_status et_tune_prune_channels_plan(et_tune_ctx *c, et_chan_plan **out) {
+    *out = NULL;
+    et_chan_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
+    free(c->chan_keep);
+    c->chan_keep = calloc((size_t)c->n_layers + 1, sizeof *c->chan_keep);
+    et_status st = c->chan_keep ? plan_begin(c, &p->P, true)
+                                : et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
+    if (st == ET_OK)
+        st = apply(&p->P);
+    if (st != ET_OK) {
+        et_chan_plan_free(p);
+        return st;
+    }
+    *out = p;
     return ET_OK;
+}
+
+et_status et_tune_prune_channels_shrink(et_tune_ctx *c, et_chan_plan *p) {
+    p->P.zero_only = false;
+    et_status st = apply(&p->P);
+    if (st == ET_OK)
+        report(&p->P);
+    et_chan_plan_free(p);
+    return st == ET_OK ? reinfer(c) : st;
+}
+
+void et_chan_plan_free(et_chan_plan *p) {
+    if (!p)
+        return;
+    chp_free(&p->P);
+    free(p);
 }

@@ -170,6 +170,8 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         free(rows);
         rows = t;
     }
+    /* recovered weights are on their grid: keep it (read before adding a value moves g->values, and w with it) */
+    const et_quant_info *given = w->quant;
     char name[256];
     snprintf(name, sizeof name, "%.240s.q", w->name);
     int wq = et_graph_add_const(g, name, ET_DT_I8, &ws, NULL, R->c->err);
@@ -180,7 +182,18 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
     et_wq_config cfg = {.bits = k->weight_bits, .symmetric = true, .per_channel = k->granularity == ET_GRAN_CHANNEL,
                         .clip = k->clip, .percentile = 99.99f};
     et_wview view = {.n_ch = n_ch, .per_ch = per, .ch_stride = per, .el_stride = 1};
-    et_status st = et_quantize_weights(rows, &view, &cfg, scale, zp, (int8_t *)g->values[wq].data, NULL, R->c->err);
+    et_status st = ET_OK;
+    if (given && given->value_bits == k->weight_bits && (given->n == n_ch || given->n == 1)) {
+        for (int64_t j = 0; j < n_ch; j++) {
+            scale[j] = given->scale[given->n == 1 ? 0 : j];
+            zp[j] = 0;
+        }
+        int32_t qmin, qmax;
+        et_wq_range(k->weight_bits, true, &qmin, &qmax);
+        et_quantize_on_grid(rows, &view, scale, zp, true, qmin, qmax, (int8_t *)g->values[wq].data);
+    } else {
+        st = et_quantize_weights(rows, &view, &cfg, scale, zp, (int8_t *)g->values[wq].data, NULL, R->c->err);
+    }
     free(rows);
     float *qs;
     int32_t *qz;

@@ -181,6 +181,19 @@ et_status et_quantize_weights(const float *w, const et_wview *v, const et_wq_con
     return ET_OK;
 }
 
+void et_quantize_on_grid(const float *w, const et_wview *v, const float *scale, const int32_t *zero_point,
+                         bool per_channel, int32_t qmin, int32_t qmax, int8_t *q) {
+    for (int64_t c = 0; c < v->n_ch; c++) {
+        float s = scale[per_channel ? c : 0], inv = 1.0f / s;
+        int32_t zp = zero_point[per_channel ? c : 0];
+        for (int64_t i = 0; i < v->per_ch; i++) {
+            int64_t at = c * v->ch_stride + i * v->el_stride;
+            long r = lrintf(w[at] * inv) + zp;
+            q[at] = (int8_t)(r < qmin ? qmin : r > qmax ? qmax : r);
+        }
+    }
+}
+
 void et_act_qparams(float lo, float hi, float *scale, int32_t *zero_point) {
     lo = fminf(lo, 0.0f);
     hi = fmaxf(hi, 0.0f);

@@ -41,6 +41,12 @@ void et_wq_range(int bits, bool symmetric, int32_t *qmin, int32_t *qmax);
 et_status et_quantize_weights(const float *w, const et_wview *v, const et_wq_config *cfg, float *scale,
                               int32_t *zero_point, int8_t *q, float *deq, et_err *err);
 
+/* Codes of weights already on a grid (recovered weights carry their scales): q = clamp(rint(w / scale) + zp,
+ * qmin, qmax) with channel c's scale and zero point, or entry 0 for all when per_channel is false; q in the
+ * layout of w (strides of v). */
+void et_quantize_on_grid(const float *w, const et_wview *v, const float *scale, const int32_t *zero_point,
+                         bool per_channel, int32_t qmin, int32_t qmax, int8_t *q);
+
 /* Activation parameters (int8 asymmetric) for a real range [lo, hi]: the range is widened to contain 0 so that
  * zero (padding, Relu) is exact; scale = (hi - lo) / 255 (1 for an empty range). */
 void et_act_qparams(float lo, float hi, float *scale, int32_t *zero_point);

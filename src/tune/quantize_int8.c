@@ -32,14 +32,14 @@ et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib) {
     snprintf(c->rep->calib_source, sizeof c->rep->calib_source, "%s", calib && calib->source[0] ? calib->source : "?");
     int n_cand = 0;
     for (int l = 0; l < c->n_layers; l++)
-        if (!c->keep[l]) {
+        if (!c->keep[l] && (!c->int8_cand || c->int8_cand[c->layers[l].node])) {
             cand[c->layers[l].node] = true;
             n_cand++;
         }
     bool all_fp32 = false;
     if (k->force_int8 && n_cand > 0)
         et_tune_note(c, true, "--force-int8: no speed guard, int8 wherever possible");
-    if (c->opt->speed_guard && !k->force_int8 && n_cand > 0) {
+    if (c->opt->speed_guard && !k->force_int8 && n_cand > 0 && !c->int8_cand) { /* recovery decided already */
         t0 = now_ms();
         st = et_tune_speed_guard(c, cand, lo, hi, &all_fp32);
         c->rep->guard_ms = now_ms() - t0;

@@ -95,8 +95,25 @@ et_status et_sweep_parse(const char *bits, const char *act_bits, const char *pru
     return ET_OK;
 }
 
+et_status et_sweep_parse_recover(const char *recover, et_sweep_lists *l, et_err *err) {
+    if (!recover)
+        return ET_OK;
+    char items[32][32];
+    int n = split(recover, items, ET_RECOVER_COUNT);
+    if (n <= 0)
+        return et_fail(err, ET_E_USAGE, "--recover '%s': expected a list such as none,bias,full", recover);
+    for (int i = 0; i < n; i++) {
+        int r = et_recover_parse(items[i]);
+        if (r < 0)
+            return et_fail(err, ET_E_USAGE, "--recover: '%s' is not none, bias or full", items[i]);
+        l->recover[i] = (et_recover)r;
+    }
+    l->n_recover = n;
+    return ET_OK;
+}
+
 static bool same(const et_knobs *a, const et_knobs *b) {
-    if (a->weight_bits != b->weight_bits || a->act_bits != b->act_bits)
+    if (a->weight_bits != b->weight_bits || a->act_bits != b->act_bits || a->recover != b->recover)
         return false;
     bool pa = a->prune_ratio > 0.0f, pb = b->prune_ratio > 0.0f;
     if (pa != pb)
@@ -111,21 +128,26 @@ static bool same(const et_knobs *a, const et_knobs *b) {
 int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, int max, et_err *err) {
     int n = 0;
     et_knobs k = *base;
-    k.weight_bits = 32, k.act_bits = 32, k.prune_ratio = 0.0f;
+    k.weight_bits = 32, k.act_bits = 32, k.prune_ratio = 0.0f, k.recover = ET_RECOVER_NONE;
     out[n++] = k; /* the baseline */
     int nb = l->n_bits ? l->n_bits : 1, na = l->n_act_bits ? l->n_act_bits : 1;
     int np = l->n_prune ? l->n_prune : 1, nm = l->n_methods ? l->n_methods : 1;
+    int nr = l->n_recover ? l->n_recover : 1;
     for (int a = 0; a < na; a++)
         for (int b = 0; b < nb; b++)
             for (int m = 0; m < nm; m++)
-                for (int p = 0; p < np; p++) {
+                for (int p = 0; p < np; p++)
+                for (int r = 0; r < nr; r++) {
                     k = *base;
                     k.weight_bits = l->n_bits ? l->bits[b] : base->weight_bits;
                     k.act_bits = l->n_act_bits ? l->act_bits[a] : base->act_bits;
                     k.prune_ratio = l->n_prune ? l->prune[p] : base->prune_ratio;
                     k.prune_method = l->n_methods ? l->methods[m] : base->prune_method;
+                    k.recover = l->n_recover ? l->recover[r] : base->recover;
                     if (k.prune_ratio == 0.0f)
                         k.prune_method = ET_PRUNE_UNSTRUCTURED;
+                    if (et_knobs_is_fp32(&k))
+                        k.recover = ET_RECOVER_NONE; /* nothing compressed: nothing to recover */
                     if (k.act_bits == 8 && k.weight_bits > 8)
                         continue; /* int8 activations need integer weights */
                     if (et_knobs_validate(&k, NULL) != ET_OK)

@@ -17,7 +17,8 @@ static double now_ms(void) {
 }
 
 et_tune_options et_tune_options_default(void) {
-    return (et_tune_options){.speed_guard = true, .guard_runs = 3, .cache = NULL};
+    return (et_tune_options){.speed_guard = true, .guard_runs = 3, .cache = NULL, .recover_act_order = true,
+                             .recover_reference = true, .recover_exact_masks = true};
 }
 
 et_status et_tune_apply(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib, et_graph **out,
@@ -55,10 +56,52 @@ int64_t et_tune_deploy_bytes(const et_tune_ctx *c) {
 }
 
 static void ctx_free(et_tune_ctx *c) {
+    if (c->chan_keep)
+        for (int l = 0; l < c->n_layers; l++)
+            free(c->chan_keep[l]);
+    if (c->chan_energy)
+        for (int l = 0; l < c->n_layers; l++)
+            free(c->chan_energy[l]);
+    free(c->chan_keep);
+    free(c->chan_energy);
     free(c->layers);
     free(c->keep);
     free(c->pruned);
     free(c->owned);
+}
+
+/* The layers the model without recovery runs in int8 (the speed guard's choice, which depends on shapes and
+ * sparsity, not on the weights' values): derived once with recover none (its calibration and guard are cached),
+ * so that recovery rounds exactly those. Its notes (calibration, guard, kernels) become this run's. */
+static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
+                             const et_tune_options *o, et_tune_ctx *c, bool *quantize, bool *node_cand) {
+    et_knobs plain = *k;
+    plain.recover = ET_RECOVER_NONE;
+    et_tune_options po = *o;
+    po.progress = NULL;
+    et_tune_report *prep = malloc(sizeof *prep);
+    if (!prep)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory deriving the tuned model");
+    et_graph *pg = NULL;
+    et_status st = et_tune_apply_ex(pristine, &plain, calib, &po, &pg, prep, c->err);
+    if (st == ET_OK) {
+        for (int l = 0; l < c->n_layers; l++) {
+            const char *name = c->g->nodes[c->layers[l].node].name;
+            quantize[l] = false;
+            for (int i = 0; i < pg->n_nodes && !quantize[l]; i++)
+                quantize[l] = (pg->nodes[i].op == ET_OP_QCONV || pg->nodes[i].op == ET_OP_QGEMM) &&
+                              strcmp(pg->nodes[i].name, name) == 0;
+            node_cand[c->layers[l].node] = quantize[l];
+        }
+        memcpy(c->rep->notes, prep->notes, sizeof c->rep->notes);
+        memcpy(c->rep->detail, prep->detail, sizeof c->rep->detail);
+        memcpy(c->rep->exec, prep->exec, sizeof c->rep->exec);
+        c->rep->n_guard_kept = prep->n_guard_kept;
+        c->rep->guard_ms = prep->guard_ms;
+    }
+    et_graph_free(pg);
+    free(prep);
+    return st;
 }
 
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
@@ -76,6 +119,8 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
         return et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
     et_graph_count_uses(g);
     et_tune_ctx c = {.g = g, .k = k, .opt = &o, .rep = rep, .err = err};
+    bool *quantize = NULL, *node_cand = NULL; /* recovery: per layer, per node */
+    et_chan_plan *chan = NULL;
     if ((st = et_tune_find_layers(&c)) != ET_OK)
         goto fail;
     rep->params_before = layer_params(&c);
@@ -84,10 +129,64 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     for (int l = 0; l < c.n_layers; l++)
         edges_kept |= c.keep[l];
 
+    /* recovery: only where something is compressed */
+    bool recover = k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
+    bool int8_recover = recover && k->act_bits == 8;
+    if (recover) {
+        quantize = calloc((size_t)c.n_layers + 1, sizeof *quantize);
+        node_cand = calloc((size_t)g->n_nodes + 1, sizeof *node_cand);
+        if (!quantize || !node_cand) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
+            goto fail;
+        }
+        if (int8_recover) {
+            if ((st = int8_layers(pristine, k, calib, &o, &c, quantize, node_cand)) != ET_OK)
+                goto fail;
+            c.quiet = true; /* the notes of pruning and int8 are those of that run */
+        } else {
+            for (int l = 0; l < c.n_layers; l++)
+                quantize[l] = !c.keep[l] && k->weight_bits < 32;
+        }
+    }
     if (k->prune_ratio > 0.0f) {
-        st = k->prune_method == ET_PRUNE_CHANNEL ? et_tune_prune_channels(&c) : et_tune_prune_weights(&c);
+        if (k->prune_method == ET_PRUNE_CHANNEL && recover) {
+            if (k->recover == ET_RECOVER_FULL && (st = et_tune_channel_energies(&c, calib)) != ET_OK)
+                goto fail;
+            st = et_tune_prune_channels_plan(&c, &chan);
+        } else {
+            st = k->prune_method == ET_PRUNE_CHANNEL ? et_tune_prune_channels(&c) : et_tune_prune_weights(&c);
+        }
         if (st != ET_OK)
             goto fail;
+    }
+    if (recover) {
+        c.quiet = false;
+        if ((st = et_tune_recover(&c, calib, quantize)) != ET_OK)
+            goto fail;
+        if (chan) {
+            c.quiet = int8_recover;
+            st = et_tune_prune_channels_shrink(&c, chan);
+            chan = NULL;
+            if (st != ET_OK)
+                goto fail;
+        }
+        if (rep->n_recovered > 0 || rep->recover_cached) {
+            char how[96];
+            if (rep->recover_cached)
+                snprintf(how, sizeof how, ", from the cache");
+            else
+                snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
+                         (double)rep->recover_peak_bytes / 1048576.0);
+            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s%s", et_recover_name(k->recover),
+                         rep->n_recovered, rep->n_recovered == 1 ? "" : "s",
+                         calib && calib->source[0] ? calib->source : "the calibration inputs", how);
+        }
+        if (int8_recover) {
+            for (int l = 0; l < c.n_layers; l++) /* node indices after channel pruning's shrink */
+                node_cand[c.layers[l].node] = quantize[l];
+            c.int8_cand = node_cand;
+            c.quiet = true;
+        }
     }
     rep->params_after = layer_params(&c);
     if (k->prune_ratio > 0.0f && k->prune_method == ET_PRUNE_CHANNEL && rep->params_before > 0)
@@ -106,12 +205,16 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     if (edges_kept && (quantized || k->prune_ratio > 0.0f))
         et_tune_note(&c, true, "first and last layer kept fp32%s (--quantize-all changes that)",
                      k->prune_ratio > 0.0f ? " and unpruned" : "");
+    c.quiet = false;
     rep->total_ms = now_ms() - t0;
     ctx_free(&c);
+    free(quantize), free(node_cand);
     *out = g;
     return ET_OK;
 fail:
+    et_chan_plan_free(chan);
     ctx_free(&c);
+    free(quantize), free(node_cand);
     et_graph_free(g);
     return st;
 }

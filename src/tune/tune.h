@@ -32,6 +32,16 @@ typedef struct et_calib_set {
     char source[256]; /* "--calib DIR" or "seeded random inputs" */
 } et_calib_set;
 
+/* One weight layer's reconstruction error on the calibration inputs (recovery only): the squared error of its
+ * output against the pristine layer on the same inputs, relative to the output's energy, with round to
+ * nearest / magnitude pruning (before) and with recovery (after, bias correction included). */
+enum { ET_TUNE_MAX_LAYER_ERRS = 256 };
+typedef struct et_tune_layer_err {
+    char name[96];        /* the layer's node name */
+    float before, after;  /* fractions (0.01 = 1 %); NaN when not measured */
+    char fallback[64];    /* "" or why recovery fell back to rounding for this layer */
+} et_tune_layer_err;
+
 typedef struct et_tune_report {
     char exec[32];                /* "native", or "simulated" when a bit-width runs on wider kernels */
     char notes[256];              /* what the user must know: kept-fp32 layers, skipped layers, calibration */
@@ -45,6 +55,13 @@ typedef struct et_tune_report {
     double calib_ms, guard_ms, total_ms; /* time spent calibrating, timing layers, in all */
     char calib_source[256];       /* where activation ranges came from ("" without act-bits 8) */
     char detail[4096];            /* the full list: every kept, skipped and simulated layer, with reasons */
+    /* recovery (knobs.recover != none) */
+    double recover_ms;            /* time spent compensating (0 when taken from the cache) */
+    bool recover_cached;          /* the compensated weights came from the cache */
+    int n_recovered, n_fallback;  /* layers compensated; of which fell back to rounding */
+    int64_t recover_peak_bytes;   /* most memory recovery held at once (Hessians and held activations) */
+    int n_layer_errs;
+    et_tune_layer_err layer_err[ET_TUNE_MAX_LAYER_ERRS];
 } et_tune_report;
 
 /* Reuse across knob changes of one model (owned by the caller, e.g. the session): calibration ranges per
@@ -53,12 +70,29 @@ typedef struct et_tune_cache et_tune_cache;
 et_tune_cache *et_tune_cache_new(void);
 void et_tune_cache_free(et_tune_cache *c);
 
+/* Progress of long work (recovery): called after each layer with the layers done and in all, the time spent
+ * and an estimate of the time left (ms, from the work done so far; < 0 when unknown), and the layer's name. */
+typedef void (*et_tune_progress_fn)(void *ctx, int done, int total, double elapsed_ms, double left_ms,
+                                    const char *layer);
+
 typedef struct et_tune_options {
     bool speed_guard;     /* keep layers fp32 where int8 is measured slower (default true) */
     int guard_runs;       /* timed runs per plan for the guard (default 3, the minimum counts) */
     et_tune_cache *cache; /* NULL: nothing reused */
     bool prune_zero_only; /* tests: channel pruning zeroes the consumers' dropped input channels instead of
                              removing them, which must give the same outputs as the shrunk graph */
+    /* recovery */
+    int recover_threads;  /* threads for recovery (0: every online CPU) */
+    int64_t recover_hold_bytes; /* memory for a layer's statistics and the activations held between segments of
+                                   the calibration walks (0: 256 MiB) */
+    bool recover_act_order; /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
+    bool recover_reference; /* each layer fits the pristine model's output for that layer (on the pristine
+                               model's inputs), not its own output on the compressed inputs (default true) */
+    bool recover_exact_masks; /* unstructured and N:M masks by exact OBS where the layer is small enough
+                                 (obs_exact.h), SparseGPT elsewhere; false: SparseGPT everywhere (default true) */
+    et_tune_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    const volatile int *cancel; /* non-zero: stop at the next layer (or calibration set) with ET_E_CANCELLED */
 } et_tune_options;
 
 et_tune_options et_tune_options_default(void);

@@ -45,6 +45,14 @@ bool et_tune_cache_put(et_tune_cache *c, const char *key, const void *data, size
     if (!copy)
         return false;
     memcpy(copy, data, bytes);
+    return et_tune_cache_put_owned(c, key, copy, bytes);
+}
+
+bool et_tune_cache_put_owned(et_tune_cache *c, const char *key, void *copy, size_t bytes) {
+    if (!c) {
+        free(copy);
+        return false;
+    }
     for (int i = 0; i < c->n; i++)
         if (strcmp(c->e[i].key, key) == 0) {
             free(c->e[i].data);
@@ -67,4 +75,25 @@ bool et_tune_cache_put(et_tune_cache *c, const char *key, const void *data, size
     c->e[c->n].bytes = bytes;
     c->n++;
     return true;
+}
+
+void et_tune_cache_trim(et_tune_cache *c, const char *prefix, size_t max_bytes, size_t incoming) {
+    if (!c)
+        return;
+    size_t plen = strlen(prefix);
+    for (;;) {
+        size_t total = incoming;
+        int oldest = -1;
+        for (int i = 0; i < c->n; i++)
+            if (strncmp(c->e[i].key, prefix, plen) == 0) {
+                total += c->e[i].bytes;
+                if (oldest < 0)
+                    oldest = i; /* entries are kept in insertion order */
+            }
+        if (total <= max_bytes || oldest < 0)
+            return;
+        free(c->e[oldest].data);
+        memmove(&c->e[oldest], &c->e[oldest + 1], (size_t)(c->n - oldest - 1) * sizeof c->e[0]);
+        c->n--;
+    }
 }

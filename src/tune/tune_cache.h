@@ -12,5 +12,10 @@
 const void *et_tune_cache_get(const et_tune_cache *c, const char *key, size_t *bytes);
 /* Stores a copy of data under key (replacing); false when c is NULL or memory runs out (a cache miss later). */
 bool et_tune_cache_put(et_tune_cache *c, const char *key, const void *data, size_t bytes);
+/* The same without a copy: the cache takes data (malloc'd), and frees it when it cannot keep it. */
+bool et_tune_cache_put_owned(et_tune_cache *c, const char *key, void *data, size_t bytes);
+/* Drops the oldest entries whose key starts with prefix until they and `incoming` more bytes fit in max_bytes
+ * (big blobs such as recovered weights; c may be NULL). */
+void et_tune_cache_trim(et_tune_cache *c, const char *prefix, size_t max_bytes, size_t incoming);
 
 #endif

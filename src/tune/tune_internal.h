@@ -39,6 +39,13 @@ typedef struct et_tune_ctx {
     float *calib_lo, *calib_hi; /* while calibrating: the ranges being filled */
     int owned_cap;
     et_err *err;
+    /* recovery */
+    uint8_t **chan_keep;  /* per layer: kept input channels after channel pruning in zero_only form (NULL when it
+                             lost none); length: the layer's input channels (features for Gemm/MatMul) */
+    double **chan_energy; /* per layer: each input channel's share of the output's energy on the calibration set
+                             (channel selection by reconstruction error), NULL when not measured */
+    const bool *int8_cand; /* per node of g: the int8 layers, decided before recovery (no speed guard then) */
+    bool quiet;            /* notes are not recorded (they were copied from the run that decided int8_cand) */
 } et_tune_ctx;
 
 /* Finds the weight layers of g (in node order) into ctx->layers, marking the first and last as edge.
@@ -61,6 +68,26 @@ et_status et_tune_prune_weights(et_tune_ctx *c);
 /* Channel pruning (filter L1 norm): removes output channels and the consumers' matching inputs; the graph's
  * shapes are re-inferred. Rebuilds ctx->layers. */
 et_status et_tune_prune_channels(et_tune_ctx *c);
+
+/* Channel pruning in two steps, for recovery: _plan chooses the channels (by ctx->chan_energy where measured,
+ * else filter L1 norm) and zeroes the consumers' dropped inputs without changing shapes, recording each
+ * consumer's kept channels in ctx->chan_keep; recovery then refits the consumers; _shrink removes the channels
+ * (the refit weights are sliced as they are) and frees the plan. */
+typedef struct et_chan_plan et_chan_plan;
+et_status et_tune_prune_channels_plan(et_tune_ctx *c, et_chan_plan **out);
+et_status et_tune_prune_channels_shrink(et_tune_ctx *c, et_chan_plan *p);
+void et_chan_plan_free(et_chan_plan *p);
+
+/* Channel selection by reconstruction error (recover.c): walks the calibration set through the pristine-shaped
+ * graph and fills ctx->chan_energy for every layer that consumes channels. */
+et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib);
+
+/* Recovery (knobs.recover bias or full; recover.c): layer by layer in node order, each seeing its inputs from the
+ * compressed layers before it, replaces the weights of the layers to compress (quantize[l]: rounded to the knob's
+ * grid, with a quant info; pruned layers per ctx->pruned keep their zero count; consumers in ctx->chan_keep are
+ * refit) and corrects their biases. Works on the graph as the pruning passes left it (magnitude masks and zero
+ * counts, zero_only channel masks), which are the "before" of the report's errors. */
+et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool *quantize);
 
 /* Weight-only quantization (act-bits 32): weights rounded to knob bits (fp16 at 16) and stored dequantized. */
 et_status et_tune_quantize_weights_only(et_tune_ctx *c);

@@ -25,6 +25,10 @@ et_status et_tune_quantize_weights_only(et_tune_ctx *c) {
         if (c->keep[l])
             continue;
         const et_wlayer *L = &c->layers[l];
+        if (g->values[L->weight].quant) { /* recovery put it on its grid already (recover.c) */
+            c->rep->n_quantized_layers++;
+            continue;
+        }
         float *w = et_tune_writable(c, L->weight);
         if (!w)
             return et_fail(c->err, ET_E_NOMEM, "out of memory quantizing weights");

@@ -40,8 +40,10 @@ for n, d in r.items():
     print("%-8s deployed %.2f MiB, edgetune's own peak %s" % (n, mib(n), mem.get("peak_rss_bytes")))
 assert mib("fp32") > mib("w8a8") > mib("w4a8"), "fp32 > 8-bit > 4-bit"
 assert mib("fp32") > mib("channel"), "fp32 > channel-pruned"
-# weight-only 4-bit runs on fp32 kernels: fp32's memory, and the run says why
-assert abs(mib("w4") - mib("fp32")) < 0.25, (mib("w4"), mib("fp32"))
+# weight-only 4-bit runs on fp32 kernels: fp32's memory (within 5 %: resident pages of two separate processes
+# differ by a few hundred KiB from run to run), well above w4a8's, and the run says why
+assert abs(mib("w4") - mib("fp32")) < 0.05 * mib("fp32"), (mib("w4"), mib("fp32"))
+assert mib("w4") > mib("w4a8") + 1.0, (mib("w4"), mib("w4a8"))
 assert "fp32 kernels" in r["w4"]["memory"]["deployed"]["note"], r["w4"]["memory"]["deployed"]
 PY
 

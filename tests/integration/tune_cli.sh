@@ -113,5 +113,61 @@ check grep -q "first and last layer kept fp32" out.txt
 expect 2 "$ET" bench "$M/digits.onnx" --bits 8 --act-bits 8 --asymmetric --no-save
 expect 2 "$ET" bench "$M/digits.onnx" --clip median --no-save
 
+# --- recovery (--recover): save, bench, show, sweep, progress, bad calibration data ------------------------------
+i=0
+for knobs in "--bits 4 --quantize-all" "--bits 4 --act-bits 8 --force-int8 --quantize-all" \
+             "--prune 0.5 --prune-method nm --quantize-all" "--bits 8 --act-bits 8 --prune 0.5 --prune-method channel" \
+             "--bits 3 --prune 0.5 --recover bias"; do
+    i=$((i + 1))
+    rec=--recover=full
+    case "$knobs" in *--recover*) rec= ;; esac
+    # shellcheck disable=SC2086
+    expect 0 "$ET" save "$M/digits.onnx" $knobs $rec -o "r$i.onnx" --input "$M/digits.input.npy"
+    check grep -q "^check: output .* cosine" out.txt
+    check grep -q "recover \(full\|bias\)" out.txt
+    if [ -n "$PYONNX" ]; then
+        check $PYONNX -c "import onnx; onnx.checker.check_model(onnx.load('r$i.onnx'), full_check=True)"
+    fi
+done
+expect 0 "$ET" bench "$M/digits.onnx" --bits 3 --quantize-all --recover full --layers --iters 3 --no-profilers \
+    --progress --label recovered
+check grep -q "recovery (full): 3 layers compensated on .*digits.calib (64 files) in" out.txt
+check grep -q "fell back to rounding: 64 samples for 512 weights per row" out.txt
+check grep -q "error without/with recovery" out.txt
+check grep -q "recovering: layer 3 of 3" err.txt
+full_acc=$(sed -n 's/.*accuracy \([0-9.]*\) %.*/\1/p' out.txt | head -1)
+expect 0 "$ET" bench "$M/digits.onnx" --bits 3 --quantize-all --iters 3 --no-profilers --no-save
+none_acc=$(sed -n 's/.*accuracy \([0-9.]*\) %.*/\1/p' out.txt | head -1)
+check awk -v f="$full_acc" -v n="$none_acc" 'BEGIN { exit !(f + 0 >= n + 0 && f + 0 > 0) }'
+expect 0 "$ET" show last --json
+if [ -n "$PYONNX" ]; then
+    check $PYONNX -c '
+import json
+d = json.load(open("out.txt"))
+assert d["config"]["recover"] == "full" and d["config"]["calib_method"] == "minmax"
+errs = [l for l in d["layers"] if l["recon_err_before"] is not None]
+assert len(errs) == 3 and all(l["recon_err_after"] < l["recon_err_before"] for l in errs[:2]), errs
+'
+fi
+expect 0 "$ET" runs --label recovered
+check grep -q "w3a32 rec full" out.txt
+expect 0 "$ET" sweep "$M/digits.onnx" --bits 4 --recover none,full --quantize-all --iters 2 --warmup 0 --no-save
+check grep -q "w4, recover full" out.txt
+expect 2 "$ET" bench "$M/digits.onnx" --recover maybe --no-save
+expect 2 "$ET" bench "$M/digits.onnx" --bits 8 --act-bits 8 --calib-method best --no-save
+expect 2 "$ET" sweep "$M/digits.onnx" --bits 4 --recover none,most
+if [ -n "$PYONNX" ]; then
+    mkdir nan_calib wrong_calib
+    $PYONNX -c '
+import numpy as np
+x = np.zeros((1, 1, 8, 8), np.float32); x[0, 0, 3, 3] = np.nan
+np.save("nan_calib/a.npy", np.ones((1, 1, 8, 8), np.float32)); np.save("nan_calib/b.npy", x)
+np.save("wrong_calib/a.npy", np.ones((1, 1, 8, 9), np.float32))
+'
+    expect 2 "$ET" bench "$M/digits.onnx" --bits 4 --recover full --calib nan_calib --no-save
+    check grep -q "nan_calib (2 files): calibration input 2 holds NaN or infinite values" err.txt
+    expect 2 "$ET" bench "$M/digits.onnx" --bits 4 --recover full --calib wrong_calib --no-save
+fi
+
 echo "tune_cli: $pass checks passed, $fails failed"
 [ "$fails" = 0 ]

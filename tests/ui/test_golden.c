@@ -111,6 +111,27 @@ static void to_layers(et_ui *ui) {
     const int k[] = {'3', ET_KEY_DOWN};
     keys(ui, k, sizeof k / sizeof k[0]);
 }
+/* The layers of a run with recovery: each compensated layer's error without and with it. */
+static void to_layers_recovered(et_ui *ui) {
+    et_result *r = &ui->snap.current;
+    r->knobs.recover = ET_RECOVER_FULL;
+    ui->snap.knobs.recover = ET_RECOVER_FULL;
+    for (int i = 1; i < r->n_layers && i < 5; i++) {
+        r->layers[i].recon_err_before = 0.0125 * i;
+        r->layers[i].recon_err_after = 0.0031 * i;
+    }
+    to_layers(ui);
+}
+/* Recovery running while the tuned model is prepared: layer 12 of 52, 8 s left. */
+static void recovering(et_ui *ui) {
+    et_worker_snapshot *s = &ui->snap;
+    s->state = ET_WORKER_PREPARING;
+    s->knobs.recover = ET_RECOVER_FULL;
+    s->knobs.weight_bits = 4;
+    s->have_current = false;
+    s->prep_done = 12, s->prep_total = 52;
+    s->prep_elapsed_ms = 2450.0, s->prep_left_ms = 8400.0;
+}
 static void to_compare(et_ui *ui) {
     const int k[] = {'2', ' ', ' ', ' ', 'c'};
     keys(ui, k, sizeof k / sizeof k[0]);
@@ -179,6 +200,8 @@ static void test_screens(void) {
         scene("baseline_first", w, h, false, baseline_first);
         scene("measuring", w, h, false, measuring);
     }
+    scene("layers_recovered", 132, 43, false, to_layers_recovered);
+    scene("recovering", 80, 24, false, recovering);
     scene("workbench_ascii", 80, 24, true, NULL);
     scene("history_ascii", 80, 24, true, to_history);
     scene("too_small", 60, 20, false, NULL);

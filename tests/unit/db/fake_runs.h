@@ -179,6 +179,9 @@ static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opt
         snprintf(r->layers[i].precision, sizeof r->layers[i].precision, "fp32");
         r->layers[i].time_ms = base / 2;
         r->layers[i].macs = 1000000 * (i + 1);
+        /* recovery's errors (schema v2): measured for the first layer, not for the second */
+        r->layers[i].recon_err_before = i == 0 ? 0.0125 : NAN;
+        r->layers[i].recon_err_after = i == 0 ? 0.0031 : NAN;
     }
     r->profiler_overhead_pct = 0.8;
 }
@@ -214,7 +217,8 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
                     ka->granularity == kb->granularity && ka->symmetric == kb->symmetric &&
                     ka->prune_ratio == kb->prune_ratio && ka->prune_method == kb->prune_method &&
                     ka->nm_n == kb->nm_n && ka->nm_m == kb->nm_m && ka->threads == kb->threads &&
-                    ka->quantize_all == kb->quantize_all && ka->clip == kb->clip && ka->force_int8 == kb->force_int8,
+                    ka->quantize_all == kb->quantize_all && ka->clip == kb->clip && ka->force_int8 == kb->force_int8 &&
+                        ka->recover == kb->recover && ka->calib_method == kb->calib_method,
                 "knobs");
     ET_FAKE_CMP(!strcmp(a->engine.version, b->engine.version) && !strcmp(a->engine.isa, b->engine.isa) &&
                     !strcmp(a->engine.exec, b->engine.exec) && !strcmp(a->engine.notes, b->engine.notes),
@@ -295,7 +299,8 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
         const et_layer_profile *x = &a->layers[i], *y = &b->layers[i];
         ET_FAKE_CMP(!strcmp(x->name, y->name) && !strcmp(x->op, y->op) && !strcmp(x->kernel, y->kernel) &&
                         !strcmp(x->precision, y->precision) && et_fake_same_double(x->time_ms, y->time_ms) &&
-                        x->macs == y->macs,
+                        x->macs == y->macs && et_fake_same_double(x->recon_err_before, y->recon_err_before) &&
+                        et_fake_same_double(x->recon_err_after, y->recon_err_after),
                     "layer");
     }
     return true;

@@ -34,6 +34,7 @@ static void test_roundtrip_every_field(void) {
     snprintf(a.label, sizeof a.label, "pi5 test \"quoted\", with, commas");
     a.knobs.prune_method = ET_PRUNE_NM, a.knobs.nm_n = 1, a.knobs.nm_m = 4, a.knobs.quantize_all = true;
     a.knobs.clip = ET_CLIP_PERCENTILE, a.knobs.force_int8 = true;
+    a.knobs.recover = ET_RECOVER_FULL, a.knobs.calib_method = ET_CALIB_MSE; /* schema v2 */
     a.fidelity.outputs[0].sqnr_db = INFINITY;
     a.fidelity.outputs[0].top5_agreement = NAN;
     et_err e = {0};

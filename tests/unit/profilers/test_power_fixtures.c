@@ -16,7 +16,10 @@ static et_profiler_config power_only(void) {
     return c;
 }
 
-/* One bench-like run: start, `ms` of "timed loop", stop, read for `iters` inferences. */
+/* One bench-like run: start, `ms` of "timed loop", stop, read for `iters` inferences. Sets run_elapsed_s to the
+ * seconds that really passed between start and stop: on a loaded machine the sleep overruns, and the bounds below follow the
+ * real window instead of the requested one (a test that fails only under load tests the machine, not the code). */
+static double run_elapsed_s;
 static void run(const char *root, int ms, int iters, et_result *r, const et_profiler_env *penv) {
     et_profiler_env env = {root, NULL, NULL};
     if (penv)
@@ -26,9 +29,11 @@ static void run(const char *root, int ms, int iters, et_result *r, const et_prof
     et_err err = {0};
     et_result_init(r);
     ET_REQUIRE(et_profilers_open_env(&cfg, &env, &p, &err) == ET_OK);
+    double t0 = now_s();
     et_profilers_start(p, NULL, 0);
     sleep_ms(ms);
     et_profilers_stop(p);
+    run_elapsed_s = now_s() - t0;
     et_profilers_read(p, iters, r);
     et_profilers_close(p);
 }
@@ -51,6 +56,7 @@ static void test_static_rails(void) {
         const rails_case *k = &cases[i];
         et_result r;
         run(fixture_root(k->scenario), 180, 9, &r, NULL);
+        double elapsed_s = run_elapsed_s;
         ET_CHECK_MSG(r.power.status == ET_AVAIL_OK, "%s: %s", k->scenario, r.power.why);
         ET_CHECK_STR(r.power.source, k->source);
         ET_CHECK_MSG(r.power.partial == k->partial, "%s partial", k->scenario);
@@ -59,7 +65,8 @@ static void test_static_rails(void) {
         /* energy per inference = average power x window / iterations */
         ET_CHECK_NEAR(r.power.energy_per_inf_mj, r.power.energy_j * 1000.0 / 9, 1e-9);
         double window_s = r.power.energy_j / r.power.avg_power_w;
-        ET_CHECK_MSG(window_s > 0.175 && window_s < 0.40, "%s: window %.3f s", k->scenario, window_s);
+        ET_CHECK_MSG(window_s > 0.175 && window_s <= elapsed_s + 0.05, "%s: window %.3f s in %.3f s", k->scenario,
+                     window_s, elapsed_s);
         ET_CHECK(r.power.n_samples >= 2);
         et_result_free(&r);
     }
@@ -71,14 +78,19 @@ static void test_update_interval_respected(void) {
     et_profiler_env env = {fixture_root("orin-jp6"), NULL, NULL};
     et_profilers *p = NULL;
     ET_REQUIRE(et_profilers_open_env(&cfg, &env, &p, NULL) == ET_OK);
+    double t0 = now_s();
     et_profilers_start(p, NULL, 0);
     sleep_ms(600);
     et_profilers_stop(p);
+    double elapsed_s = now_s() - t0;
     et_result r;
     et_result_init(&r);
     et_profilers_read(p, 1, &r);
     et_profilers_close(p);
-    ET_CHECK_MSG(r.power.n_samples >= 3 && r.power.n_samples <= 5, "%d samples in 600 ms", r.power.n_samples);
+    /* one sample per 250 ms update plus the ones at start and stop; at 10 ms it would be about 60 */
+    int most = (int)(elapsed_s / 0.250) + 2;
+    ET_CHECK_MSG(r.power.n_samples >= 3 && r.power.n_samples <= most, "%d samples in %.0f ms (at most %d)",
+                 r.power.n_samples, elapsed_s * 1000.0, most);
     et_result_free(&r);
 }
 
@@ -158,6 +170,7 @@ static void test_rapl_known_rate_across_wrap(void) {
     ET_REQUIRE(pthread_create(&th, NULL, writer_main, &w) == 0);
     et_result r;
     run(dir, 600, 6, &r, NULL);
+    double elapsed_s = run_elapsed_s;
     atomic_store(&w.stop, 1);
     pthread_join(th, NULL);
     ET_CHECK_MSG(r.power.status == ET_AVAIL_OK, "%s", r.power.why);
@@ -166,8 +179,9 @@ static void test_rapl_known_rate_across_wrap(void) {
     ET_CHECK_MSG(fabs(r.power.avg_power_w - 8.0) < 0.05 * 8.0, "average %.3f W, written at 8 W", r.power.avg_power_w);
     fprintf(stderr, "  rapl:psys over 0.6 s at 8 W: %.4f W, %.1f mJ per inference, %d samples\n", r.power.avg_power_w,
             r.power.energy_per_inf_mj, r.power.n_samples);
-    ET_CHECK_MSG(fabs(r.power.energy_per_inf_mj - 8.0 * 0.6 / 6 * 1000) < 0.05 * 800, "%.1f mJ per inference",
-                 r.power.energy_per_inf_mj);
+    double want_mj = 8.0 * elapsed_s / 6 * 1000; /* 8 W over the window that really passed, shared by 6 */
+    ET_CHECK_MSG(fabs(r.power.energy_per_inf_mj - want_mj) < 0.05 * want_mj, "%.1f mJ per inference, expected %.1f",
+                 r.power.energy_per_inf_mj, want_mj);
     /* the counter did wrap during the run */
     FILE *f = fopen(w.path, "r");
     double last = 0;

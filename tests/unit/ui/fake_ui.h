@@ -122,6 +122,7 @@ static inline void fake_ui_result(et_result *r, int variant) {
         snprintf(l->precision, sizeof l->precision, "%s", q && i > 0 && i < 4 ? "int8" : "fp32");
         l->time_ms = base * share[i];
         l->macs = (int64_t)(share[i] * 3e8);
+        l->recon_err_before = l->recon_err_after = NAN; /* no recovery */
     }
 }
 
