@@ -1,5 +1,5 @@
 /* op_conv.c: Conv (2-D and 1-D; strided, dilated, padded, grouped) in training: forward and backward as GEMMs
- * on the engine's kernels (tgemm.h), depthwise convolutions as taps over padded planes (op_dwconv.c).
+ * on the engine's kernels (train_gemm.h), depthwise convolutions as taps over padded planes (op_dwconv.c).
  *
  * Layout is ONNX's NCHW. For one image and group, with cols the im2col matrix [Cin/g*kh*kw + 1][pixels] (the
  * extra row is ones, so the bias rides along as an extra column of the weights):
@@ -20,7 +20,7 @@
 
 #include "engine/nodes/nn_util.h"
 #include "train/op_conv.h"
-#include "train/tgemm.h"
+#include "train/train_gemm.h"
 #include "util/mem.h"
 
 enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
@@ -132,7 +132,7 @@ static void col2im_rows_add(const et_conv_geom *c, const float *dcols, size_t p0
  * ones, np columns): the input rows themselves for a pointwise convolution, else im2col rows (into `rows`, kdim
  * + 1 rows of np) packed by contiguous copies. */
 static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *rows, float *packed) {
-    const size_t nr = et_tgemm_nr();
+    const size_t nr = et_train_gemm_nr();
     (void)rows;
     if (!c->pointwise) {
         /* a panel of nr pixels packed is its im2col rows at stride nr after the bias slot: im2col straight into
@@ -188,8 +188,8 @@ static void forward_task(void *arg, size_t begin, size_t end) {
             const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
             pack_cols(c, x, p0, np, rows, packed);
             float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
-            et_tgemm((size_t)c->cout_g, np, (size_t)c->kdim + 1, c->wa + gi * c->cout_g * (c->kdim + 1),
-                     (size_t)c->kdim + 1, packed, y, (size_t)c->ohw);
+            et_train_gemm((size_t)c->cout_g, np, (size_t)c->kdim + 1, c->wa + gi * c->cout_g * (c->kdim + 1),
+                          (size_t)c->kdim + 1, packed, y, (size_t)c->ohw);
         }
     }
     et_tslot_release(&r->n->slots, slot);
@@ -234,13 +234,13 @@ static void dx_task(void *arg, size_t begin, size_t end) {
             const float *wt = c->wt + gi * c->kdim * c->cout_g;
             for (size_t p0 = 0; p0 < (size_t)c->ohw; p0 += c->block) {
                 size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
-                et_tgemm_pack((size_t)c->cout_g, np, dy + p0, (size_t)c->ohw, 1, NULL, packed);
+                et_train_gemm_pack((size_t)c->cout_g, np, dy + p0, (size_t)c->ohw, 1, NULL, packed);
                 if (c->pointwise && !r->accumulate) {
-                    et_tgemm((size_t)c->kdim, np, (size_t)c->cout_g, wt, (size_t)c->cout_g, packed, dx + p0,
-                             (size_t)c->ihw);
+                    et_train_gemm((size_t)c->kdim, np, (size_t)c->cout_g, wt, (size_t)c->cout_g, packed, dx + p0,
+                                  (size_t)c->ihw);
                     continue;
                 }
-                et_tgemm((size_t)c->kdim, np, (size_t)c->cout_g, wt, (size_t)c->cout_g, packed, dcols, np);
+                et_train_gemm((size_t)c->kdim, np, (size_t)c->cout_g, wt, (size_t)c->cout_g, packed, dcols, np);
                 if (c->pointwise) {
                     for (int64_t ci = 0; ci < c->cin_g; ci++)
                         for (size_t j = 0; j < np; j++)
@@ -262,7 +262,7 @@ typedef struct pixel_block {
 } pixel_block;
 
 static void pack_dy_t(const et_conv_geom *c, const float *dy, int64_t gi, const pixel_block *pb, float *packed) {
-    const size_t nr = et_tgemm_nr(), cols_total = (size_t)c->cout_g;
+    const size_t nr = et_train_gemm_nr(), cols_total = (size_t)c->cout_g;
     for (size_t n0 = 0; n0 < cols_total; n0 += nr) {
         const size_t cols = cols_total - n0 < nr ? cols_total - n0 : nr;
         memset(packed, 0, nr * sizeof *packed); /* the bias slot */
@@ -292,7 +292,7 @@ static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, fl
     for (size_t j = 0; j < pb->n; j++)
         ones[j] = 1.0f;
     pack_dy_t(c, r->dy, gi, pb, packed);
-    et_tgemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
+    et_train_gemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
     if (accumulate)
         for (size_t e = 0; e < kd * cout_g; e++)
             acc[e] += part[e];
@@ -438,16 +438,16 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
         return st;
     if (c->depthwise)
         return et_dwconv_prepare(n, s, c, err);
-    const size_t nr = et_tgemm_nr(), kd = (size_t)c->kdim + 1;
+    const size_t nr = et_train_gemm_nr(), kd = (size_t)c->kdim + 1;
     /* pixels per block: the packed columns (kd x block) within the budget, whole panels, at least one */
     size_t block = BLOCK_BUDGET_FLOATS / kd / nr * nr;
     block = block < nr ? nr : block;
     c->block = (size_t)c->ohw < block ? (size_t)c->ohw : block;
-    c->packed_cols_floats = et_round_up(et_tgemm_packed_floats(kd, c->block), 16);
-    c->packed_dy_floats = et_round_up(et_tgemm_packed_floats((size_t)c->cout_g, c->block), 16);
+    c->packed_cols_floats = et_round_up(et_train_gemm_packed_floats(kd, c->block), 16);
+    c->packed_dy_floats = et_round_up(et_train_gemm_packed_floats((size_t)c->cout_g, c->block), 16);
     /* the weight gradient's blocks span images: pixels within the budget, at least one panel's worth */
     c->dw_block = BLOCK_BUDGET_FLOATS / kd > nr ? BLOCK_BUDGET_FLOATS / kd : nr;
-    c->packed_dyt_floats = et_round_up(et_tgemm_packed_floats(c->dw_block, (size_t)c->cout_g), 16);
+    c->packed_dyt_floats = et_round_up(et_train_gemm_packed_floats(c->dw_block, (size_t)c->cout_g), 16);
     size_t fwd = c->packed_cols_floats + kd * c->block, dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
            dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + (size_t)c->cout_g * kd;
     size_t most = fwd > dx ? fwd : dx;

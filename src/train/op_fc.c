@@ -1,4 +1,4 @@
-/* op_fc.c: Gemm and MatMul with constant weights (fully-connected layers) in training, on tgemm.h.
+/* op_fc.c: Gemm and MatMul with constant weights (fully-connected layers) in training, on train_gemm.h.
  *
  * The samples' rows lie one after another, so the whole batch is one product of `rows` = batch x (rows per
  * sample) rows (1 for Gemm, the leading dims for MatMul):
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "train/tgemm.h"
 #include "train/tnet.h"
+#include "train/train_gemm.h"
 #include "util/mem.h"
 
 typedef struct fc_state {
@@ -40,11 +40,11 @@ static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
     const float *w = et_tv_data(n, s->in[1]);
     const float *bias = s->n_in > 2 && s->in[2] >= 0 ? et_tv_data(n, s->in[2]) : NULL;
     if (f->trans_b)
-        et_tgemm_pack((size_t)f->k, (size_t)f->n, w, 1, (size_t)f->k, bias, f->packed);
+        et_train_gemm_pack((size_t)f->k, (size_t)f->n, w, 1, (size_t)f->k, bias, f->packed);
     else
-        et_tgemm_pack((size_t)f->k, (size_t)f->n, w, (size_t)f->n, 1, bias, f->packed);
-    et_tgemm_par(n->opt.pool, rows, (size_t)f->n, (size_t)f->k, et_tv_data(n, s->in[0]), (size_t)f->k, f->packed,
-                 et_tv_data(n, s->out), (size_t)f->n);
+        et_train_gemm_pack((size_t)f->k, (size_t)f->n, w, (size_t)f->n, 1, bias, f->packed);
+    et_train_gemm_par(n->opt.pool, rows, (size_t)f->n, (size_t)f->k, et_tv_data(n, s->in[0]), (size_t)f->k, f->packed,
+                      et_tv_data(n, s->out), (size_t)f->n);
     return ET_OK;
 }
 
@@ -64,12 +64,12 @@ static void weight_grad(et_tnet *n, et_tstep *s, fc_state *f, size_t rows, const
         float *dst = acc ? f->tmp + rows * (k > nn ? k : nn) : dw;
         if (f->trans_b) { /* dW [N][K] = dY^T . X */
             transpose(dy, rows, nn, f->tmp);
-            et_tgemm_pack(rows, k, x, k, 1, NULL, f->packed);
-            et_tgemm_par(n->opt.pool, nn, k, rows, f->tmp, rows, f->packed, dst, k);
+            et_train_gemm_pack(rows, k, x, k, 1, NULL, f->packed);
+            et_train_gemm_par(n->opt.pool, nn, k, rows, f->tmp, rows, f->packed, dst, k);
         } else { /* dW [K][N] = X^T . dY */
             transpose(x, rows, k, f->tmp);
-            et_tgemm_pack(rows, nn, dy, nn, 1, NULL, f->packed);
-            et_tgemm_par(n->opt.pool, k, nn, rows, f->tmp, rows, f->packed, dst, nn);
+            et_train_gemm_pack(rows, nn, dy, nn, 1, NULL, f->packed);
+            et_train_gemm_par(n->opt.pool, k, nn, rows, f->tmp, rows, f->packed, dst, nn);
         }
         if (acc)
             for (size_t e = 0; e < wn; e++)
@@ -96,11 +96,11 @@ static void backward(et_tnet *n, et_tstep *s) {
         return;
     /* B^T (N x K): element (j, i) is B(i, j) */
     if (f->trans_b)
-        et_tgemm_pack((size_t)f->n, (size_t)f->k, w, (size_t)f->k, 1, NULL, f->packed);
+        et_train_gemm_pack((size_t)f->n, (size_t)f->k, w, (size_t)f->k, 1, NULL, f->packed);
     else
-        et_tgemm_pack((size_t)f->n, (size_t)f->k, w, 1, (size_t)f->n, NULL, f->packed);
+        et_train_gemm_pack((size_t)f->n, (size_t)f->k, w, 1, (size_t)f->n, NULL, f->packed);
     float *dst = acc ? f->tmp : dx;
-    et_tgemm_par(n->opt.pool, rows, (size_t)f->k, (size_t)f->n, dy, (size_t)f->n, f->packed, dst, (size_t)f->k);
+    et_train_gemm_par(n->opt.pool, rows, (size_t)f->k, (size_t)f->n, dy, (size_t)f->n, f->packed, dst, (size_t)f->k);
     if (acc)
         for (size_t e = 0; e < rows * (size_t)f->k; e++)
             dx[e] += dst[e];
@@ -149,8 +149,8 @@ et_status et_top_build_fc(et_tnet *n, const et_node *node, et_tstep *s, et_err *
     if (st != ET_OK)
         return st;
     const size_t rows = (size_t)n->opt.batch * (size_t)f->rows_per_sample, k = (size_t)f->k, nn = (size_t)f->n;
-    size_t packed = et_tgemm_packed_floats(k, nn);
-    size_t p2 = et_tgemm_packed_floats(nn, k), p3 = et_tgemm_packed_floats(rows, k > nn ? k : nn);
+    size_t packed = et_train_gemm_packed_floats(k, nn);
+    size_t p2 = et_train_gemm_packed_floats(nn, k), p3 = et_train_gemm_packed_floats(rows, k > nn ? k : nn);
     packed = packed > p2 ? packed : p2;
     packed = packed > p3 ? packed : p3;
     size_t wide = k > nn ? k : nn;

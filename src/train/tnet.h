@@ -55,10 +55,10 @@ struct et_tstep {
     const et_node *node; /* the graph node (for names); NULL for internal steps */
     const char *name;    /* node name, or the value it makes for internal steps */
     int n_in;
-    int *in;              /* value indices; -1 for an omitted optional input */
-    int out;              /* the value it writes */
-    void *state;          /* the operator's own (freed by release) */
-    size_t scratch_bytes; /* per worker slot, while the step runs */
+    int *in;                        /* value indices; -1 for an omitted optional input */
+    int out;                        /* the value it writes */
+    void *state;                    /* the operator's own (freed by release) */
+    size_t scratch_bytes;           /* per worker slot, while the step runs */
     double forward_ms, backward_ms; /* with opt.profile: time spent so far */
 };
 

@@ -1,9 +1,9 @@
-/* tgemm.c: packing and tiled products on the engine's fp32 GEMM kernels (see tgemm.h).
+/* train_gemm.c: packing and tiled products on the engine's fp32 GEMM kernels (see train_gemm.h).
  *
  * The packed layout is f32-gemm.h's: per panel of NR columns, NR bias values, then NR values per depth index.
  * A product walks the rows in tiles of MR (a single-row tile runs the 1 x NR kernel) and lets the kernel walk
  * every panel; the clamp is the identity. */
-#include "train/tgemm.h"
+#include "train/train_gemm.h"
 
 #include <math.h>
 #include <string.h>
@@ -13,14 +13,14 @@
 
 static const et_f32_minmax_params no_clamp = {-INFINITY, INFINITY};
 
-size_t et_tgemm_mr(void) { return et_f32_gemm_config_get()->mr; }
-size_t et_tgemm_nr(void) { return et_f32_gemm_config_get()->nr; }
-const char *et_tgemm_kernel_name(void) { return et_f32_gemm_config_get()->name; }
+size_t et_train_gemm_mr(void) { return et_f32_gemm_config_get()->mr; }
+size_t et_train_gemm_nr(void) { return et_f32_gemm_config_get()->nr; }
+const char *et_train_gemm_kernel_name(void) { return et_f32_gemm_config_get()->name; }
 
-size_t et_tgemm_packed_floats(size_t k, size_t n) { return et_f32_gemm_packed_floats(et_tgemm_nr(), n, k); }
+size_t et_train_gemm_packed_floats(size_t k, size_t n) { return et_f32_gemm_packed_floats(et_train_gemm_nr(), n, k); }
 
-void et_tgemm_pack(size_t k, size_t n, const float *b, size_t sk, size_t sn, const float *bias, float *packed) {
-    const size_t nr = et_tgemm_nr();
+void et_train_gemm_pack(size_t k, size_t n, const float *b, size_t sk, size_t sn, const float *bias, float *packed) {
+    const size_t nr = et_train_gemm_nr();
     for (size_t n0 = 0; n0 < n; n0 += nr) {
         const size_t cols = n - n0 < nr ? n - n0 : nr;
         float *p = packed;
@@ -52,8 +52,8 @@ void et_tgemm_pack(size_t k, size_t n, const float *b, size_t sk, size_t sn, con
     }
 }
 
-void et_tgemm_rows(size_t m0, size_t m1, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c,
-                   size_t ldc) {
+void et_train_gemm_rows(size_t m0, size_t m1, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                        float *c, size_t ldc) {
     const et_f32_gemm_config *cfg = et_f32_gemm_config_get();
     for (size_t i = m0; i < m1; i += cfg->mr) {
         size_t rows = m1 - i < cfg->mr ? m1 - i : cfg->mr;
@@ -64,8 +64,9 @@ void et_tgemm_rows(size_t m0, size_t m1, size_t n, size_t k, const float *a, siz
     }
 }
 
-void et_tgemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c, size_t ldc) {
-    et_tgemm_rows(0, m, n, k, a, lda, packed, c, ldc);
+void et_train_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c,
+                   size_t ldc) {
+    et_train_gemm_rows(0, m, n, k, a, lda, packed, c, ldc);
 }
 
 typedef struct par_ctx {
@@ -82,15 +83,15 @@ static void par_task(void *arg, size_t begin, size_t end) {
         size_t c0 = nb * p->cols_per_block, cols = p->n - c0 < p->cols_per_block ? p->n - c0 : p->cols_per_block;
         /* panel nb * cols_per_block / nr starts (k + 1) * nr floats per panel into the packed operand */
         const float *w = p->packed + c0 / p->nr * (p->k + 1) * p->nr;
-        et_tgemm_rows(r0, r1, cols, p->k, p->a, p->lda, w, p->c + c0, p->ldc);
+        et_train_gemm_rows(r0, r1, cols, p->k, p->a, p->lda, w, p->c + c0, p->ldc);
     }
 }
 
-void et_tgemm_par(et_threadpool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                  float *c, size_t ldc) {
+void et_train_gemm_par(et_threadpool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                       const float *packed, float *c, size_t ldc) {
     const size_t threads = (size_t)et_threadpool_size(pool);
     if (threads <= 1) {
-        et_tgemm(m, n, k, a, lda, packed, c, ldc);
+        et_train_gemm(m, n, k, a, lda, packed, c, ldc);
         return;
     }
     par_ctx p = {.m = m,
@@ -101,8 +102,8 @@ void et_tgemm_par(et_threadpool *pool, size_t m, size_t n, size_t k, const float
                  .a = a,
                  .packed = packed,
                  .c = c,
-                 .mr = et_tgemm_mr(),
-                 .nr = et_tgemm_nr()};
+                 .mr = et_train_gemm_mr(),
+                 .nr = et_train_gemm_nr()};
     p.m_tiles = (m + p.mr - 1) / p.mr;
     size_t panels = (n + p.nr - 1) / p.nr, blocks = 1;
     /* enough tasks for every thread (four each), in whole panels */
