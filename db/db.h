@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "record/result.h"
+#include "record/train_record.h"
 #include "util/status.h"
 
 enum { ET_DB_BUSY_TIMEOUT_MS = 5000 };
@@ -128,6 +129,16 @@ et_status et_db_set_baseline(et_db *db, int64_t run_id, bool on, int64_t *previo
 /* Deletes a run and everything stored with it. ET_E_INPUT when there is no such run. */
 et_status et_db_delete_run(et_db *db, int64_t run_id, et_err *err);
 
+/* ---- training runs (train_store.c) ---- */
+
+/* Stores the training record of run run_id (replacing an earlier one: the job stores it when it starts, after
+ * every epoch and at the end), epochs included, in one transaction. ET_E_INPUT when there is no such run. */
+et_status et_db_save_train(et_db *db, int64_t run_id, const et_train_record *t, et_err *err);
+
+/* Loads the training record of run run_id into out (initialised by the caller with et_train_record_init; freed
+ * and re-initialised first). *found is false for a run that is not a training run (out stays empty). */
+et_status et_db_load_train(et_db *db, int64_t run_id, et_train_record *out, bool *found, et_err *err);
+
 /* ---- the baseline of a run (baseline.c) ---- */
 
 /* Which rule chose a default baseline. */
@@ -192,6 +203,8 @@ typedef struct et_run_summary {
     double deployed_bytes;    /* what the tuned model needs when deployed (the memory headline) */
     double peak_rss_bytes;    /* edgetune's own peak while measuring */
     double energy_per_inf_mj;
+    char trained[16]; /* a training run: "finetune" or "distill" (train_store.c); "" otherwise */
+    int train_epochs; /* a training run's completed epochs */
 } et_run_summary;
 
 /* Lists the runs matching f, newest first. *out (free() it) gets *n summaries. */

@@ -27,6 +27,15 @@ enum { ET_DB_APPLICATION_ID = 0x45544442 };
     "baseline_accuracy, dep_status, dep_why, dep_peak_bytes, dep_runtime_bytes, dep_load_peak_bytes, "          \
     "dep_weights_bytes, dep_arena_bytes, dep_method, fid_n_compared"
 
+/* Columns of train_runs and train_epochs (after run_id), in the order train_store.c binds and reads them. */
+#define ET_DB_TRAIN_COLS                                                                                     \
+    "kind, parent_path, parent_sha256, student_path, student_sha256, output_path, output_sha256, data_path, " \
+    "data_sha256, data_samples, data_labels, eval_source, resumed_from, settings, schedule, epochs, batch, "   \
+    "seconds, acc_fp32, acc_before, acc_after, agree_before, agree_after, stop_why"
+#define ET_DB_EPOCH_COLS                                                                                     \
+    "epoch, steps, samples, loss, kd, ce, train_agree, train_acc, eval_agree, eval_acc, lr, sparsity, "      \
+    "seconds, samples_per_s"
+
 /* Statements prepared once per connection (SQLITE_PREPARE_PERSISTENT) and reused by every save and load. */
 typedef enum {
     ET_ST_MODEL_INSERT,

@@ -46,6 +46,10 @@ static const char *const copy_children[] = {
     "elem, count, raw_bytes, data FROM other.samples c JOIN temp.import_map m ON m.old_id = c.run_id",
     "INSERT INTO main.run_inputs(run_id, eval_hash, count, codec, top1, correct) SELECT m.new_id, eval_hash, count, "
     "codec, top1, correct FROM other.run_inputs c JOIN temp.import_map m ON m.old_id = c.run_id",
+    "INSERT INTO main.train_runs(run_id, " ET_DB_TRAIN_COLS ") SELECT m.new_id, " ET_DB_TRAIN_COLS
+    " FROM other.train_runs c JOIN temp.import_map m ON m.old_id = c.run_id",
+    "INSERT INTO main.train_epochs(run_id, " ET_DB_EPOCH_COLS ") SELECT m.new_id, " ET_DB_EPOCH_COLS
+    " FROM other.train_epochs c JOIN temp.import_map m ON m.old_id = c.run_id",
 };
 
 static et_status copy_runs(et_db *db, et_import_stats *st, et_err *err) {

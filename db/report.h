@@ -44,5 +44,12 @@ et_status et_db_compare_ex(et_db *db, const int64_t *ids, int n, int64_t baselin
  * (samples optional), meta its storage facts. */
 void et_db_show_text(const et_result *r, const et_db_run_meta *meta, FILE *out);
 void et_db_show_json(const et_result *r, const et_db_run_meta *meta, FILE *out);
+/* The same with a training run's record (train may be NULL): show's JSON object gets a "training" member. */
+void et_db_show_json_train(const et_result *r, const et_db_run_meta *meta, const et_train_record *train, FILE *out);
+
+/* The training section of `show` (train_show.c): lineage, data set, settings, accuracies, a line per epoch. */
+void et_db_show_train_text(const et_train_record *t, FILE *out);
+struct et_json;
+void et_db_train_json(struct et_json *j, const et_train_record *t);
 
 #endif

@@ -387,6 +387,10 @@ static void json_fidelity(et_json *j, const et_result *r) {
 }
 
 void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
+    et_db_show_json_train(r, m, NULL, out);
+}
+
+void et_db_show_json_train(const et_result *r, const et_db_run_meta *m, const et_train_record *train, FILE *out) {
     et_json j;
     char buf[64];
     et_json_init(&j, out, true);
@@ -463,6 +467,8 @@ void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
         et_json_end_object(&j);
     }
     et_json_end_array(&j);
+    if (train)
+        et_db_train_json(&j, train);
     et_json_end_object(&j);
     et_json_finish(&j);
 }

@@ -80,7 +80,12 @@ et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title)
         et_table_set_num(t, r, C_STARTED_MS, (double)s->started_unix_ms);
         et_table_set_text(t, r, C_MODEL, s->model);
         et_table_set_text(t, r, C_HOST, s->hostname);
-        et_table_set_text(t, r, C_CONFIG, et_db_config_short(&s->knobs, s->exec, buf, sizeof buf));
+        et_db_config_short(&s->knobs, s->exec, buf, sizeof buf);
+        if (s->trained[0]) { /* a training run: its result was trained, not only tuned */
+            size_t l = strlen(buf);
+            snprintf(buf + l, sizeof buf - l, ", %s %d ep", s->trained, s->train_epochs);
+        }
+        et_table_set_text(t, r, C_CONFIG, buf);
         et_table_set_num(t, r, C_ITERS, s->iters);
         et_table_set_num(t, r, C_P50, s->p50_ms);
         et_table_set_num(t, r, C_P99, s->p99_ms);

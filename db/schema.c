@@ -143,11 +143,36 @@ static const char schema_inputs[] =
     "  top1 BLOB NOT NULL,"         /* i32 per input: arg-max of output 0 */
     "  correct BLOB);";             /* i32 0/1 per input; NULL without labels */
 
+/* Training (record/train_record.h, db/train_store.c): a finetune or distill run is a run like any other (its
+ * model, knobs and the measurement of the trained result), plus one train_runs row (data set and its hash,
+ * settings, lineage: parent, student and output files with their hashes, accuracies before and after, why it
+ * stopped) and a train_epochs row per completed epoch (loss, accuracy, time). Self-contained: it only adds
+ * tables. Version 5. */
+static const char schema_train[] =
+    "CREATE TABLE train_runs("
+    "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('finetune','distill')),"
+    "  parent_path TEXT NOT NULL, parent_sha256 TEXT NOT NULL,"
+    "  student_path TEXT NOT NULL, student_sha256 TEXT NOT NULL,"
+    "  output_path TEXT NOT NULL, output_sha256 TEXT NOT NULL,"
+    "  data_path TEXT NOT NULL, data_sha256 TEXT NOT NULL, data_samples INTEGER NOT NULL,"
+    "  data_labels INTEGER NOT NULL, eval_source TEXT NOT NULL, resumed_from TEXT NOT NULL,"
+    "  settings TEXT NOT NULL, schedule TEXT NOT NULL, epochs INTEGER NOT NULL, batch INTEGER NOT NULL,"
+    "  seconds REAL, acc_fp32 REAL, acc_before REAL, acc_after REAL, agree_before REAL, agree_after REAL,"
+    "  stop_why TEXT NOT NULL);"
+    "CREATE INDEX train_runs_by_output ON train_runs(output_sha256);"
+    "CREATE TABLE train_epochs("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,"
+    "  steps INTEGER NOT NULL, samples INTEGER NOT NULL, loss REAL, kd REAL, ce REAL, train_agree REAL,"
+    "  train_acc REAL, eval_agree REAL, eval_acc REAL, lr REAL, sparsity REAL, seconds REAL, samples_per_s REAL,"
+    "  PRIMARY KEY(run_id, epoch));";
+
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
     schema_v3,
     schema_inputs,
+    schema_train,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

@@ -115,9 +115,9 @@ static et_status load_eval(et_session *s, et_plan *plan, int64_t k, et_err *err)
     return et_dataset_read(s->eval, k, et_plan_input(plan, s->eval_input)->data, err);
 }
 
-et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
-    if (s->configured && memcmp(&s->knobs, k, sizeof *k) == 0)
-        return ET_OK;
+/* Derives the tuned graph from `start` with knobs `apply` and plans it; the session then reports knobs `k`. */
+static et_status configure(et_session *s, const et_graph *start, const et_knobs *apply, const et_knobs *k,
+                           bool cached, et_err *err) {
     double t0 = now_ms();
     et_plan_free(s->plan);
     et_graph_free(s->tuned);
@@ -126,14 +126,14 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
     s->configured = false;
     et_calib_set calib = {.n_sets = s->n_calib, .n_inputs = s->n_in, .sets = s->calib};
     snprintf(calib.source, sizeof calib.source, "%s", s->calib_source);
-    if (!s->tune_cache)
+    if (cached && !s->tune_cache)
         s->tune_cache = et_tune_cache_new(); /* NULL only caches nothing */
     et_tune_options to = et_tune_options_default();
-    to.cache = s->tune_cache;
+    to.cache = cached ? s->tune_cache : NULL;
     to.progress = s->progress;
     to.progress_ctx = s->progress_ctx;
     to.cancel = s->cancel;
-    et_status st = et_tune_apply_ex(s->model->graph, k, &calib, &to, &s->tuned, &s->report, err);
+    et_status st = et_tune_apply_ex(start, apply, &calib, &to, &s->tuned, &s->report, err);
     if (st != ET_OK)
         return st;
     et_plan_options po = et_plan_options_default();
@@ -148,6 +148,21 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
     s->prepare_ms = now_ms() - t0;
     et_session_load_inputs(s);
     return ET_OK;
+}
+
+et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
+    if (s->configured && !s->from_other && memcmp(&s->knobs, k, sizeof *k) == 0)
+        return ET_OK;
+    s->from_other = false;
+    return configure(s, s->model->graph, k, k, true, err);
+}
+
+et_status et_session_configure_from(et_session *s, const et_graph *start, const et_knobs *k, et_err *err) {
+    et_knobs apply = *k;
+    apply.prune_ratio = 0.0f;            /* the weights come pruned already */
+    apply.recover = ET_RECOVER_NONE;     /* and trained on the grid: rounding them is what training saw */
+    s->from_other = true;
+    return configure(s, start, &apply, k, false, err);
 }
 
 et_status et_session_infer(et_session *s, const volatile int *cancel, et_err *err) {

@@ -56,6 +56,12 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err);
  * flag that cancels it between layers (any may be NULL). Borrowed: they must outlive the configures. */
 void et_session_set_progress(et_session *s, et_tune_progress_fn fn, void *ctx, const volatile int *cancel);
 double et_session_prepare_ms(const et_session *s);
+/* The same from another graph than the model's (a trained copy of it, with the model's inputs and outputs): the
+ * knobs' quantization is applied to it, not their pruning (its weights come pruned; channel-pruned shapes are
+ * in its graph), nothing is cached, and the session's fp32 baseline stays the model's own, so fidelity compares
+ * the trained model with the original. `start` must outlive the configuration (tuned graphs borrow from it).
+ * The next et_session_configure derives from the model again. */
+et_status et_session_configure_from(et_session *s, const et_graph *start, const et_knobs *k, et_err *err);
 const et_tune_report *et_session_tune_report(const et_session *s);
 et_plan *et_session_plan(et_session *s);
 /* The tuned graph of the current configuration (NULL before et_session_configure); owned by the session. */

@@ -34,6 +34,7 @@ struct et_session {
     char calib_source[ET_PATH_MAX];
     /* current configuration */
     bool configured;
+    bool from_other; /* the tuned graph was derived from another graph (et_session_configure_from) */
     et_knobs knobs;
     et_graph *tuned;
     et_plan *plan;

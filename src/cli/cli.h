@@ -24,6 +24,8 @@ typedef struct et_cli {
     X(bench, "measure latency, memory, counters, power and fidelity with the knobs; saves a run")   \
     X(sweep, "a grid of bits x prune ratio x method: size, latency, speed-up, fidelity, Pareto rows")   \
     X(save, "the tuned model as an ONNX file other runtimes load (int8 in QDQ form, pruned, shrunk)")  \
+    X(finetune, "train the tuned model to match its fp32 original on data (distillation, QAT, gradual pruning)") \
+    X(distill, "train a student model to reproduce a teacher's outputs on data")                      \
     X(runs, "stored runs, newest first, filtered by model, host, knob, label")                         \
     X(show, "everything stored about one run")                                                         \
     X(compare, "runs side by side against a baseline: speed-up, size, memory, energy, accuracy")     \

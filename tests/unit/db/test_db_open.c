@@ -269,6 +269,11 @@ static void drop_v3(sqlite3 *s) {
         ET_CHECK_INT(sqlite3_exec(s, q[i], NULL, NULL, NULL), SQLITE_OK);
 }
 
+/* Back from version 5: the training tables dropped. */
+static void drop_v5(sqlite3 *s) {
+    ET_CHECK_INT(sqlite3_exec(s, "DROP TABLE train_epochs; DROP TABLE train_runs", NULL, NULL, NULL), SQLITE_OK);
+}
+
 /* Back from version 4: the per-input results table dropped. */
 static void drop_v4(sqlite3 *s) { ET_CHECK_INT(sqlite3_exec(s, "DROP TABLE run_inputs", NULL, NULL, NULL), SQLITE_OK); }
 
@@ -289,6 +294,7 @@ static void test_upgrade_from_v2_keeps_runs(void) {
     et_db_close(db);
     sqlite3 *s = NULL;
     ET_REQUIRE(sqlite3_open(path, &s) == SQLITE_OK);
+    drop_v5(s);
     drop_v4(s);
     drop_v3(s);
     ET_CHECK_INT(sqlite3_exec(s, "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
@@ -332,6 +338,7 @@ static void test_upgrade_from_v1_keeps_runs(void) {
         snprintf(q, sizeof q, "ALTER TABLE run_stats DROP COLUMN %s", cols[i]);
         ET_CHECK_INT(sqlite3_exec(s, q, NULL, NULL, NULL), SQLITE_OK);
     }
+    drop_v5(s);
     drop_v4(s);
     drop_v3(s);
     ET_CHECK_INT(sqlite3_exec(s, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);

@@ -1,0 +1,462 @@
+/* op_conv.c: Conv (2-D and 1-D; strided, dilated, padded, grouped) in training: forward and backward as GEMMs
+ * on the engine's kernels (train_gemm.h), depthwise convolutions as taps over padded planes (op_dwconv.c).
+ *
+ * Layout is ONNX's NCHW. For one image and group, with cols the im2col matrix [Cin/g*kh*kw + 1][pixels] (the
+ * extra row is ones, so the bias rides along as an extra column of the weights):
+ *   forward   Y = [W | b] . cols                   A = the weights (as they lie, OIHW), packed = cols
+ *   dX        dcols = W^T . dY, then col2im        A = W^T (transposed once per step), packed = dY
+ *   dW, db    [dW | db]^T += cols . dY^T           A = cols (im2col rows), packed = dY^T
+ * im2col and col2im walk each row of cols in runs along an output row (a zero fill or a contiguous copy), block
+ * by block of pixels sized to stay in L2; the im2col rows are then packed by contiguous copies. A 1x1 stride-1
+ * convolution without padding packs its input rows directly and writes dX without col2im. The weight
+ * gradient's blocks gather the pixels of consecutive images, so that layers with small planes (4x4 at the end of
+ * a classifier) still run products of a few hundred pixels deep.
+ *
+ * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
+ * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
+ * buffer and the chunks are added in order, so the result does not depend on how many threads ran. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/nodes/nn_util.h"
+#include "train/op_conv.h"
+#include "train/train_gemm.h"
+#include "util/mem.h"
+
+enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
+
+static void release(et_tstep *s) {
+    et_conv_geom *c = s->state;
+    if (c) {
+        et_aligned_free(c->wa);
+        et_aligned_free(c->wt);
+        et_aligned_free(c->wacc);
+        free(c);
+    }
+}
+
+/* ---- im2col by rows ----------------------------------------------------------------------------------------- */
+
+/* The output columns [*lo, *hi] (inclusive; empty when *hi < *lo) whose input column ox * sw + base lies inside a
+ * row of iw, for base = kx * dw - pl. */
+static void valid_cols(const et_conv_geom *c, int64_t base, int64_t *lo, int64_t *hi) {
+    *lo = base >= 0 ? 0 : (-base + c->sw - 1) / c->sw;
+    *hi = c->iw - 1 - base < 0 ? -1 : (c->iw - 1 - base) / c->sw;
+}
+
+/* One row of cols: output columns [ox0, ox0 + len) of output row oy, for input row iy (may be outside) of one
+ * channel plane xc, kernel column offset base (input column = ox * sw + base, valid for ox in [lo, hi]). d[ox]
+ * receives output column ox. Plain loops over restrict pointers, so the compiler vectorises them; no library
+ * call for runs of a dozen floats. */
+static inline void im2col_run(const et_conv_geom *c, const float *restrict xc, int64_t iy, int64_t base, int64_t lo,
+                              int64_t hi, int64_t ox0, int64_t len, float *restrict d) {
+    const int64_t end = ox0 + len;
+    int64_t a = ox0 > lo ? ox0 : lo, b = end - 1 < hi ? end - 1 : hi;
+    if (iy < 0 || iy >= c->ih || b < a) {
+        for (int64_t ox = ox0; ox < end; ox++)
+            d[ox] = 0.0f;
+        return;
+    }
+    const float *restrict xr = xc + iy * c->iw + base;
+    for (int64_t ox = ox0; ox < a; ox++)
+        d[ox] = 0.0f;
+    if (c->sw == 1)
+        for (int64_t ox = a; ox <= b; ox++)
+            d[ox] = xr[ox];
+    else
+        for (int64_t ox = a; ox <= b; ox++)
+            d[ox] = xr[ox * c->sw];
+    for (int64_t ox = b + 1; ox < end; ox++)
+        d[ox] = 0.0f;
+}
+
+/* Fills rows 0..kdim-1 of cols (row stride ld) with the im2col values of pixels [p0, p0+np) of one image's group
+ * (x: its first input channel), and row kdim with ones. Walks each row's pixels in runs along an output row (no
+ * division inside: the first pixel's row and column are found once), so that a run is a zero fill or a copy
+ * instead of a bounds check per element. */
+static void im2col_rows(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *cols, size_t ld) {
+    const int64_t oy_first = (int64_t)p0 / c->ow, ox_first = (int64_t)p0 % c->ow;
+    for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
+        for (int64_t ky = 0; ky < c->kh; ky++)
+            for (int64_t kx = 0; kx < c->kw; kx++, r++) {
+                const float *xc = x + ci * c->ihw;
+                const int64_t base = kx * c->dw - c->pl;
+                int64_t lo, hi;
+                valid_cols(c, base, &lo, &hi);
+                float *dst = cols + (size_t)r * ld;
+                int64_t oy = oy_first, ox0 = ox_first;
+                for (size_t j = 0; j < np; oy++, ox0 = 0) {
+                    const int64_t len = c->ow - ox0 < (int64_t)(np - j) ? c->ow - ox0 : (int64_t)(np - j);
+                    im2col_run(c, xc, oy * c->sh - c->pt + ky * c->dh, base, lo, hi, ox0, len, dst + j - ox0);
+                    j += (size_t)len;
+                }
+            }
+    float *ones = cols + (size_t)c->kdim * ld;
+    for (size_t j = 0; j < np; j++)
+        ones[j] = 1.0f;
+}
+
+/* Adds dcols [kdim][np] (row stride ld; pixels [p0, p0+np) of one image's group) into dx (the group's first
+ * input channel): col2im, in the same runs as im2col_rows. */
+static void col2im_rows_add(const et_conv_geom *c, const float *dcols, size_t p0, size_t np, size_t ld, float *dx) {
+    const int64_t oy_first = (int64_t)p0 / c->ow, ox_first = (int64_t)p0 % c->ow;
+    for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
+        for (int64_t ky = 0; ky < c->kh; ky++)
+            for (int64_t kx = 0; kx < c->kw; kx++, r++) {
+                float *dxc = dx + ci * c->ihw;
+                const int64_t base = kx * c->dw - c->pl;
+                int64_t lo, hi;
+                valid_cols(c, base, &lo, &hi);
+                const float *src = dcols + (size_t)r * ld;
+                int64_t oy = oy_first, ox0 = ox_first;
+                for (size_t j = 0; j < np; oy++, ox0 = 0) {
+                    const int64_t len = c->ow - ox0 < (int64_t)(np - j) ? c->ow - ox0 : (int64_t)(np - j);
+                    const int64_t iy = oy * c->sh - c->pt + ky * c->dh;
+                    const float *restrict sv = src + j - ox0;
+                    int64_t a = ox0 > lo ? ox0 : lo, b = ox0 + len - 1 < hi ? ox0 + len - 1 : hi;
+                    if (iy >= 0 && iy < c->ih && a <= b) {
+                        float *restrict xr = dxc + iy * c->iw + base;
+                        if (c->sw == 1)
+                            for (int64_t ox = a; ox <= b; ox++)
+                                xr[ox] += sv[ox];
+                        else
+                            for (int64_t ox = a; ox <= b; ox++)
+                                xr[ox * c->sw] += sv[ox];
+                    }
+                    j += (size_t)len;
+                }
+            }
+}
+
+/* Packs cols for pixels [p0, p0+np) of one image's group as the kernels' B operand (depth kdim + 1, the last row
+ * ones, np columns): the input rows themselves for a pointwise convolution, else im2col rows (into `rows`, kdim
+ * + 1 rows of np) packed by contiguous copies. */
+static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t np, float *rows, float *packed) {
+    const size_t nr = et_train_gemm_nr();
+    (void)rows;
+    if (!c->pointwise) {
+        /* a panel of nr pixels packed is its im2col rows at stride nr after the bias slot: im2col straight into
+         * it (no second copy), the columns past the last pixel zeroed */
+        for (size_t q0 = 0; q0 < np; q0 += nr) {
+            const size_t cols = np - q0 < nr ? np - q0 : nr;
+            memset(packed, 0, nr * sizeof *packed);
+            float *p = packed + nr;
+            im2col_rows(c, x, p0 + q0, cols, p, nr);
+            if (cols < nr)
+                for (int64_t r = 0; r <= c->kdim; r++)
+                    memset(p + (size_t)r * nr + cols, 0, (nr - cols) * sizeof *p);
+            packed = p + ((size_t)c->kdim + 1) * nr;
+        }
+        return;
+    }
+    for (size_t q0 = 0; q0 < np; q0 += nr) {
+        const size_t cols = np - q0 < nr ? np - q0 : nr;
+        memset(packed, 0, nr * sizeof *packed); /* the bias slot */
+        float *p = packed + nr;
+        for (int64_t ci = 0; ci < c->cin_g; ci++, p += nr) {
+            memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
+            if (cols < nr)
+                memset(p + cols, 0, (nr - cols) * sizeof *p);
+        }
+        for (size_t j = 0; j < nr; j++)
+            p[j] = j < cols ? 1.0f : 0.0f;
+        packed = p + nr;
+    }
+}
+
+/* ---- forward ------------------------------------------------------------------------------------------------ */
+
+typedef struct conv_run {
+    et_tnet *n;
+    const et_conv_geom *c;
+    const float *x, *dy;
+    float *y, *dx;
+    bool accumulate;
+    size_t n_blocks;
+    size_t chunks; /* weight gradient: the batch in this many chunks */
+} conv_run;
+
+static void forward_task(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    int slot;
+    float *packed = et_tslot_acquire(&r->n->slots, &slot), *rows = packed + c->packed_cols_floats;
+    for (size_t t = begin; t < end; t++) {
+        size_t b = t / r->n_blocks, p0 = t % r->n_blocks * c->block;
+        size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
+            pack_cols(c, x, p0, np, rows, packed);
+            float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
+            et_train_gemm((size_t)c->cout_g, np, (size_t)c->kdim + 1, c->wa + gi * c->cout_g * (c->kdim + 1),
+                          (size_t)c->kdim + 1, packed, y, (size_t)c->ohw);
+        }
+    }
+    et_tslot_release(&r->n->slots, slot);
+}
+
+/* wa = [W | b] per output channel (the forward's A operand). */
+static void fill_wa(et_tnet *n, const et_tstep *s, et_conv_geom *c) {
+    const float *w = et_tv_data(n, s->in[1]);
+    const float *bias = s->n_in > 2 && s->in[2] >= 0 ? et_tv_data(n, s->in[2]) : NULL;
+    for (int64_t o = 0; o < c->cout; o++) {
+        memcpy(c->wa + o * (c->kdim + 1), w + o * c->kdim, (size_t)c->kdim * sizeof(float));
+        c->wa[o * (c->kdim + 1) + c->kdim] = bias ? bias[o] : 0.0f;
+    }
+}
+
+static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
+    et_conv_geom *c = s->state;
+    if (c->depthwise)
+        return et_dwconv_forward(n, s, c, err);
+    fill_wa(n, s, c);
+    conv_run r = {.n = n, .c = c, .x = et_tv_data(n, s->in[0]), .y = et_tv_data(n, s->out)};
+    r.n_blocks = ((size_t)c->ohw + c->block - 1) / c->block;
+    et_tnet_par(n, (size_t)n->batch_now * r.n_blocks, forward_task, &r);
+    return ET_OK;
+}
+
+/* ---- backward ----------------------------------------------------------------------------------------------- */
+
+static void dx_task(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    int slot;
+    float *packed = et_tslot_acquire(&r->n->slots, &slot);
+    float *dcols = packed + c->packed_dy_floats;
+    for (size_t b = begin; b < end; b++) {
+        float *dx_img = r->dx + (int64_t)b * c->cin * c->ihw;
+        if (!r->accumulate && !c->pointwise)
+            memset(dx_img, 0, (size_t)(c->cin * c->ihw) * sizeof(float));
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            const float *dy = r->dy + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw;
+            float *dx = dx_img + gi * c->cin_g * c->ihw;
+            const float *wt = c->wt + gi * c->kdim * c->cout_g;
+            for (size_t p0 = 0; p0 < (size_t)c->ohw; p0 += c->block) {
+                size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
+                et_train_gemm_pack((size_t)c->cout_g, np, dy + p0, (size_t)c->ohw, 1, NULL, packed);
+                if (c->pointwise && !r->accumulate) {
+                    et_train_gemm((size_t)c->kdim, np, (size_t)c->cout_g, wt, (size_t)c->cout_g, packed, dx + p0,
+                                  (size_t)c->ihw);
+                    continue;
+                }
+                et_train_gemm((size_t)c->kdim, np, (size_t)c->cout_g, wt, (size_t)c->cout_g, packed, dcols, np);
+                if (c->pointwise) {
+                    for (int64_t ci = 0; ci < c->cin_g; ci++)
+                        for (size_t j = 0; j < np; j++)
+                            dx[ci * c->ihw + (int64_t)(p0 + j)] += dcols[ci * (int64_t)np + (int64_t)j];
+                } else {
+                    col2im_rows_add(c, dcols, p0, np, np, dx);
+                }
+            }
+        }
+    }
+    et_tslot_release(&r->n->slots, slot);
+}
+
+/* Packs dY^T of a block of pixels as the B operand of the weight gradient: depth = the block's pixels (runs of
+ * `segs` images: image seg_b[i], pixels [seg_p0[i], seg_p0[i] + seg_n[i])), cout_g columns (group gi). */
+typedef struct pixel_block {
+    size_t n, count; /* pixels, runs */
+    size_t b[64], p0[64], len[64];
+} pixel_block;
+
+static void pack_dy_t(const et_conv_geom *c, const float *dy, int64_t gi, const pixel_block *pb, float *packed) {
+    const size_t nr = et_train_gemm_nr(), cols_total = (size_t)c->cout_g;
+    for (size_t n0 = 0; n0 < cols_total; n0 += nr) {
+        const size_t cols = cols_total - n0 < nr ? cols_total - n0 : nr;
+        memset(packed, 0, nr * sizeof *packed); /* the bias slot */
+        float *p = packed + nr;
+        for (size_t s = 0; s < pb->count; s++) {
+            const float *src = dy + ((int64_t)pb->b[s] * c->cout + gi * c->cout_g + (int64_t)n0) * c->ohw +
+                               (int64_t)pb->p0[s];
+            for (size_t q = 0; q < pb->len[s]; q++, p += nr) {
+                size_t j = 0;
+                for (; j < cols; j++)
+                    p[j] = src[(int64_t)j * c->ohw + (int64_t)q];
+                for (; j < nr; j++)
+                    p[j] = 0.0f;
+            }
+        }
+        packed = p;
+    }
+}
+
+/* [dW | db]^T of one block of pixels (group gi) into acc ([kdim + 1][cout_g]), or added to it (accumulate). The
+ * block's im2col rows are already in cols (row stride c->dw_block). */
+static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, float *cols, float *packed, float *part,
+                        float *acc, bool accumulate) {
+    const et_conv_geom *c = r->c;
+    const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g;
+    float *ones = cols + (size_t)c->kdim * c->dw_block;
+    for (size_t j = 0; j < pb->n; j++)
+        ones[j] = 1.0f;
+    pack_dy_t(c, r->dy, gi, pb, packed);
+    et_train_gemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
+    if (accumulate)
+        for (size_t e = 0; e < kd * cout_g; e++)
+            acc[e] += part[e];
+}
+
+/* The weight gradient of chunk `chunk` of the batch, into its buffer c->wacc + chunk * groups * (kdim + 1) *
+ * cout_g, transposed: A = the im2col rows of a block of pixels, B = dY^T of the same pixels packed, so the product
+ * is [kdim + 1][cout_g]. A block gathers pixels of consecutive images (up to c->dw_block), so that layers with
+ * small planes still run long products. */
+static void dw_task(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    const size_t kd = (size_t)c->kdim + 1, batch = (size_t)r->n->batch_now;
+    int slot;
+    float *cols = et_tslot_acquire(&r->n->slots, &slot);
+    float *packed = cols + et_round_up(kd * c->dw_block, 16), *part = packed + c->packed_dyt_floats;
+    for (size_t chunk = begin; chunk < end; chunk++) {
+        size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            float *acc = c->wacc + (chunk * (size_t)c->groups + (size_t)gi) * kd * (size_t)c->cout_g;
+            bool accumulate = false;
+            pixel_block pb = {0};
+            for (size_t b = b0; b < b1; b++) {
+                const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
+                for (size_t p0 = 0; p0 < (size_t)c->ohw;) {
+                    size_t len = (size_t)c->ohw - p0 < c->dw_block - pb.n ? (size_t)c->ohw - p0 : c->dw_block - pb.n;
+                    im2col_rows(c, x, p0, len, cols + pb.n, c->dw_block);
+                    pb.b[pb.count] = b, pb.p0[pb.count] = p0, pb.len[pb.count] = len;
+                    pb.count++, pb.n += len, p0 += len;
+                    if (pb.n == c->dw_block || pb.count == sizeof pb.b / sizeof pb.b[0]) {
+                        wgrad_block(r, gi, &pb, cols, packed, part, acc, accumulate);
+                        accumulate = true;
+                        pb.n = pb.count = 0;
+                    }
+                }
+            }
+            if (pb.n > 0)
+                wgrad_block(r, gi, &pb, cols, packed, part, acc, accumulate);
+        }
+    }
+    et_tslot_release(&r->n->slots, slot);
+}
+
+/* Sums the chunks' weight gradients in chunk order into the weight and bias gradients. */
+static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, size_t chunks) {
+    const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g, per_chunk = (size_t)c->cout * kd;
+    bool acc_w = false, acc_b = false;
+    float *dw = et_tnet_grad_begin(n, s->in[1], &acc_w);
+    float *db = s->n_in > 2 ? et_tnet_grad_begin(n, s->in[2], &acc_b) : NULL;
+    for (int64_t o = 0; o < c->cout; o++) {
+        const size_t gi = (size_t)(o / c->cout_g), ol = (size_t)(o % c->cout_g);
+        const float *a0 = c->wacc + gi * kd * cout_g + ol;
+        for (int64_t i = 0; i <= c->kdim; i++) {
+            float sum = a0[(size_t)i * cout_g];
+            for (size_t ch = 1; ch < chunks; ch++)
+                sum += a0[ch * per_chunk + (size_t)i * cout_g];
+            if (i < c->kdim && dw)
+                dw[o * c->kdim + i] = acc_w ? dw[o * c->kdim + i] + sum : sum;
+            else if (i == c->kdim && db)
+                db[o] = acc_b ? db[o] + sum : sum;
+        }
+    }
+}
+
+static void backward(et_tnet *n, et_tstep *s) {
+    et_conv_geom *c = s->state;
+    if (c->depthwise) {
+        et_dwconv_backward(n, s, c);
+        return;
+    }
+    conv_run r = {.n = n, .c = c, .x = et_tv_data(n, s->in[0]), .dy = et_tnet_grad_of(n, s->out)};
+    const bool want_w = n->values[s->in[1]].needs_grad ||
+                        (s->n_in > 2 && s->in[2] >= 0 && n->values[s->in[2]].needs_grad);
+    if (want_w) {
+        r.chunks = (size_t)n->batch_now < WGRAD_CHUNKS ? (size_t)n->batch_now : WGRAD_CHUNKS;
+        et_tnet_par(n, r.chunks, dw_task, &r);
+        reduce_wgrad(n, s, c, r.chunks);
+    }
+    if ((r.dx = et_tnet_grad_begin(n, s->in[0], &r.accumulate)) != NULL) {
+        const float *w = et_tv_data(n, s->in[1]);
+        for (int64_t gi = 0; gi < c->groups; gi++)
+            for (int64_t o = 0; o < c->cout_g; o++)
+                for (int64_t i = 0; i < c->kdim; i++)
+                    c->wt[(gi * c->kdim + i) * c->cout_g + o] = w[(gi * c->cout_g + o) * c->kdim + i];
+        et_tnet_par(n, (size_t)n->batch_now, dx_task, &r);
+    }
+}
+
+static const et_top conv_op = {"Conv", forward, backward, release};
+
+/* ---- build -------------------------------------------------------------------------------------------------- */
+
+static et_status geometry(et_tnet *n, const et_node *node, et_conv_geom *c, et_err *err) {
+    const et_value *x = &n->g->values[node->inputs[0]], *w = et_node_cin(n->g, node, 1);
+    if (!w || n->values[node->inputs[1]].param < 0)
+        return et_fail(err, ET_E_UNSUPPORTED,
+                       "node '%s' (Conv): its weights are not a float32 constant; the "
+                       "training engine trains constant weights",
+                       node->name);
+    if (x->shape.rank != 4 && x->shape.rank != 3)
+        return et_fail(err, ET_E_UNSUPPORTED,
+                       "node '%s' (Conv): %d-D; the training engine trains 1-D and 2-D "
+                       "convolutions",
+                       node->name, x->shape.rank - 2);
+    const et_value *b = et_node_cin(n->g, node, 2);
+    if (b && n->values[node->inputs[2]].param < 0)
+        return et_fail(err, ET_E_UNSUPPORTED, "node '%s' (Conv): its bias is not a float32 constant", node->name);
+    et_window win;
+    et_status st = et_window_init(node, &x->shape, &w->shape.dim[2], false, &win, err);
+    if (st != ET_OK)
+        return st;
+    c->groups = et_node_attr_int(node, "group", 1);
+    c->cin = x->shape.dim[1];
+    c->cout = w->shape.dim[0];
+    if (c->groups < 1 || c->cin % c->groups || c->cout % c->groups || w->shape.dim[1] != c->cin / c->groups)
+        return et_fail(err, ET_E_INPUT,
+                       "node '%s' (Conv): %lld input channels, %lld groups and weights %lld x %lld "
+                       "do not fit",
+                       node->name, (long long)c->cin, (long long)c->groups, (long long)w->shape.dim[0],
+                       (long long)w->shape.dim[1]);
+    c->cin_g = c->cin / c->groups;
+    c->cout_g = c->cout / c->groups;
+    c->ih = win.in[1], c->iw = win.in[2], c->oh = win.out[1], c->ow = win.out[2];
+    c->kh = win.k[1], c->kw = win.k[2], c->sh = win.stride[1], c->sw = win.stride[2];
+    c->dh = win.dil[1], c->dw = win.dil[2], c->pt = win.pad0[1], c->pl = win.pad0[2];
+    c->ihw = c->ih * c->iw;
+    c->ohw = c->oh * c->ow;
+    c->kk = c->kh * c->kw;
+    c->kdim = c->cin_g * c->kk;
+    c->pointwise = c->kk == 1 && c->sh == 1 && c->sw == 1 && c->pt == 0 && c->pl == 0 && c->ohw == c->ihw;
+    c->depthwise = c->cin_g == 1 && c->cout_g == 1;
+    return ET_OK;
+}
+
+et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err *err) {
+    et_conv_geom *c = calloc(1, sizeof *c);
+    if (!c)
+        return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
+    s->op = &conv_op;
+    s->state = c;
+    et_status st = geometry(n, node, c, err);
+    if (st != ET_OK)
+        return st;
+    if (c->depthwise)
+        return et_dwconv_prepare(n, s, c, err);
+    const size_t nr = et_train_gemm_nr(), kd = (size_t)c->kdim + 1;
+    /* pixels per block: the packed columns (kd x block) within the budget, whole panels, at least one */
+    size_t block = BLOCK_BUDGET_FLOATS / kd / nr * nr;
+    block = block < nr ? nr : block;
+    c->block = (size_t)c->ohw < block ? (size_t)c->ohw : block;
+    c->packed_cols_floats = et_round_up(et_train_gemm_packed_floats(kd, c->block), 16);
+    c->packed_dy_floats = et_round_up(et_train_gemm_packed_floats((size_t)c->cout_g, c->block), 16);
+    /* the weight gradient's blocks span images: pixels within the budget, at least one panel's worth */
+    c->dw_block = BLOCK_BUDGET_FLOATS / kd > nr ? BLOCK_BUDGET_FLOATS / kd : nr;
+    c->packed_dyt_floats = et_round_up(et_train_gemm_packed_floats(c->dw_block, (size_t)c->cout_g), 16);
+    size_t fwd = c->packed_cols_floats + kd * c->block, dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
+           dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + (size_t)c->cout_g * kd;
+    size_t most = fwd > dx ? fwd : dx;
+    most = most > dw ? most : dw;
+    s->scratch_bytes = most * sizeof(float);
+    c->wa = et_aligned_alloc((size_t)c->cout * kd * sizeof(float));
+    c->wt = et_aligned_alloc((size_t)c->cout * (size_t)c->kdim * sizeof(float));
+    c->wacc = et_aligned_alloc(WGRAD_CHUNKS * (size_t)c->cout * kd * sizeof(float));
+    if (!c->wa || !c->wt || !c->wacc)
+        return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
+    return ET_OK;
+}

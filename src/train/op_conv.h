@@ -1,0 +1,30 @@
+/* op_conv.h: the geometry of a training convolution, shared by the GEMM path (op_conv.c) and the depthwise
+ * one (op_dwconv.c). */
+#ifndef ET_TRAIN_OP_CONV_H
+#define ET_TRAIN_OP_CONV_H
+
+#include "train/tnet.h"
+
+typedef struct et_conv_geom {
+    int64_t cin, cout, groups, cin_g, cout_g;
+    int64_t ih, iw, oh, ow, ihw, ohw;
+    int64_t kh, kw, kk, sh, sw, dh, dw, pt, pl; /* pads at the start of each dim (the end pads are implied) */
+    int64_t kdim;                               /* cin_g * kh * kw: the depth of one output channel's weights */
+    bool pointwise;                             /* 1x1, stride 1, no padding: cols are the input rows */
+    bool depthwise;                             /* one input and one output channel per group */
+    size_t block;                               /* pixels per packed block (forward, dX: within one image) */
+    size_t dw_block;                            /* pixels per block of the weight gradient (across images) */
+    /* scratch layout of the tasks (floats, each rounded to 16): packed cols (forward), packed dY (dX), packed
+     * dY^T of a block of pixels (dW) */
+    size_t packed_cols_floats, packed_dy_floats, packed_dyt_floats;
+    float *wa;   /* [cout][kdim + 1]: weights and bias, the forward's A operand */
+    float *wt;   /* [groups][kdim][cout_g]: W^T per group, dX's A operand */
+    float *wacc; /* [chunks][groups][kdim + 1][cout_g]: the weight gradient (transposed) per chunk of images */
+} et_conv_geom;
+
+/* Depthwise convolutions (op_dwconv.c): scratch and buffers at build, forward, backward. */
+et_status et_dwconv_prepare(et_tnet *n, et_tstep *s, et_conv_geom *c, et_err *err);
+et_status et_dwconv_forward(et_tnet *n, et_tstep *s, et_conv_geom *c, et_err *err);
+void et_dwconv_backward(et_tnet *n, et_tstep *s, et_conv_geom *c);
+
+#endif

@@ -1,0 +1,41 @@
+/* train_prune.h: pruning masks for training (train_prune.c): the masks of a graph tune has pruned, and the
+ * gradual schedule of Zhu and Gupta ("To prune, or not to prune", 2017) that raises sparsity from 0 to a target
+ * while training: s(t) = s_f (1 - (1 - t / T)^3) over the pruning window, masks recomputed by magnitude every few
+ * steps (per layer, or one threshold over every prunable layer). */
+#ifndef ET_TRAIN_TRAIN_PRUNE_H
+#define ET_TRAIN_TRAIN_PRUNE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "train/train.h"
+
+/* Masks (1 = kept) for the weights that tune pruned: a weight parameter of n with more zeros than the same-named
+ * value of `pristine` gets mask = (w != 0); *n_masked counts them. ET_E_NOMEM. */
+et_status et_train_masks_from_tuned(et_tnet *n, const et_graph *pristine, int *n_masked, et_err *err);
+
+/* Which weight parameters of n tune prunes under these knobs (the same comparison, on tune's output `tuned`,
+ * whose weight values carry the parameters' names): prunable[i] per parameter. */
+void et_train_prunable(et_tnet *n, const et_graph *pristine, const et_graph *tuned, bool *prunable);
+
+typedef struct et_prune_schedule {
+    float target;     /* final sparsity of the prunable weights, 0..1 */
+    bool global;      /* one magnitude threshold over every prunable weight (else per layer) */
+    int64_t end_step; /* the target is reached at this step (the window starts at step 0) */
+    int64_t every;    /* masks are recomputed every this many steps (>= 1) */
+} et_prune_schedule;
+
+/* The sparsity the schedule asks for after `step` steps. */
+float et_prune_sparsity_at(const et_prune_schedule *s, int64_t step);
+/* True when masks are due at `step`. */
+bool et_prune_due(const et_prune_schedule *s, int64_t step);
+
+/* Masks by magnitude at `sparsity` for the prunable weights (the smallest |w| go; ties by position, so exactly
+ * floor(sparsity x count) go). ET_E_NOMEM. */
+et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, bool global, et_err *err);
+
+/* The fraction of pruned weights over the prunable weight parameters (NULL: over those with a mask); 0 when
+ * none is. */
+double et_train_sparsity(et_tnet *n, const bool *prunable);
+
+#endif

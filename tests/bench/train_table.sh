@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# train_table.sh: the results table of training (man/edgetune.1, TRAINING RESULTS): on the
+# Fashion-MNIST fixture models, distillation only (no labels), the accuracy drop against fp32 before training
+# (the knobs applied one-shot, or the untrained student) and after, on the model's whole <name>.eval/ folder.
+#
+#   tests/bench/train_table.sh [--models fmnist_resnet,fmnist_mbv2] [--threads N] [--out DIR] [--rows LIST]
+#
+# Rows (--rows picks some, comma-separated; default all):
+#   u80     --prune 0.8 --prune-method global --schedule gradual, 3 epochs, batch 16, lr 0.002
+#           (target: drop <= 1.0 pp)
+#   u90     the same at 0.9 (reported)
+#   ch50    --prune 0.5 --prune-method channel, 2 epochs, batch 16, lr 0.002 (target: drop <= 1.0 pp)
+#   w4a8    --bits 4 --act-bits 8 --force-int8, 1 epoch of QAT at the defaults (target: drop <= 0.5 pp)
+#   student distill into make_student.py's student (<= 1/4 of the MACs, random weights), 15 epochs at lr 0.005
+#           (target: >= 90 % of the teacher's accuracy)
+# Training data: 10,000 Fashion-MNIST training images (export_fmnist.py --split train --n 10000 --form batched,
+# written to OUT/train10k once), AdamW, batch 64 where not said otherwise. Global magnitude pruning (unstructured,
+# one threshold over all prunable layers) and batch 16 came out of trials on these models with 10,000 images:
+# per-layer 80 % at batch 64 lost 3.75 pp (fmnist_resnet) and 17.7 pp (fmnist_mbv2), whose depthwise layers do not
+# survive 80 % each. Every run is stored in OUT/runs.db
+# (`edgetune --db OUT/runs.db runs` lists them with their lineage); each command's output is in OUT/<model>-<row>.log.
+# Prints a markdown table. Takes about 10-20 minutes per model on 2 cores.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+models=fmnist_resnet,fmnist_mbv2
+threads=2
+out=${TMPDIR:-/tmp}/edgetune-train-table
+rows=u80,u90,ch50,w4a8,student
+while [ $# -gt 0 ]; do
+    case $1 in
+    --models) models=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --rows) rows=$2; shift 2 ;;
+    *) echo "train_table.sh: unknown argument '$1' (see the opening comment)" >&2; exit 2 ;;
+    esac
+done
+et=${EDGETUNE:-$here/build/edgetune} # EDGETUNE: another binary (a copy, while build/ is rebuilt)
+py=/usr/bin/python3
+[ -x "$et" ] || { echo "train_table.sh: build first (./build.sh)" >&2; exit 2; }
+mkdir -p "$out"
+data=$out/train10k
+[ -f "$data/images.npy" ] || "$py" "$here/tests/bench/export_fmnist.py" "$data" --split train --n 10000 --form batched
+
+run_row() { # model row -> one table line
+    local m=$1 row=$2 src=$here/fixtures/models/$1.onnx args=() cmd=finetune desc log
+    log=$out/$m-$row.log
+    case $row in
+    u80) args=(--prune 0.8 --prune-method global --schedule gradual --epochs 3 --batch 16 --lr 0.002)
+        desc="80 % unstructured (global), gradual, 3 epochs" ;;
+    u90) args=(--prune 0.9 --prune-method global --schedule gradual --epochs 3 --batch 16 --lr 0.002)
+        desc="90 % unstructured (global), gradual, 3 epochs" ;;
+    ch50) args=(--prune 0.5 --prune-method channel --epochs 2 --batch 16 --lr 0.002); desc="50 % channel, 2 epochs" ;;
+    w4a8) args=(--bits 4 --act-bits 8 --force-int8 --epochs 1); desc="4-bit weights, 8-bit activations, 1 epoch QAT" ;;
+    student)
+        "$py" "$here/tests/bench/make_student.py" "${m#fmnist_}" "$out/$m-student-init.onnx" >"$out/$m-student-make.log" 2>&1
+        cmd=distill; args=("$out/$m-student-init.onnx" --epochs 15 --lr 0.005)
+        desc="student, $(grep -o '([0-9.]* of the teacher' "$out/$m-student-make.log" | tr -d '(' | sed 's/ of the teacher/ of the MACs/'), random init, 15 epochs" ;;
+    *) echo "train_table.sh: unknown row '$row'" >&2; exit 2 ;;
+    esac
+    local t0=$SECONDS
+    "$et" --db "$out/runs.db" $cmd "$src" "${args[@]}" --data "$data" --threads "$threads" -o "$out/$m-$row.onnx" \
+        --label "train_table $row" >"$log" 2>&1 || true
+    local secs=$((SECONDS - t0)) line
+    line=$(grep '^accuracy on' "$log" || echo "")
+    if [ -z "$line" ]; then
+        printf '| %s | %s | failed: %s | | | |\n' "$m" "$desc" "$(tail -1 "$log")"
+        return
+    fi
+    # accuracy on SRC: fp32 F%, knobs one-shot B% (-X pp against fp32), trained A% (-Y pp against fp32)
+    local fp before after
+    fp=$(sed -E 's/.*fp32 ([0-9.]+)%.*/\1/' <<<"$line")
+    before=$(sed -E 's/.*(one-shot|untrained) ([0-9.]+)% \(([-+0-9.]+) pp.*/\2 (\3)/' <<<"$line")
+    after=$(sed -E 's/.*trained ([0-9.]+)% \(([-+0-9.]+) pp.*/\1 (\2)/' <<<"$line")
+    printf '| %s | %s | %s | %s | %s | %d s |\n' "$m" "$desc" "$fp" "$before" "$after" "$secs"
+}
+
+echo "| model | knobs, training | fp32 % | before: % (pp against fp32) | trained: % (pp against fp32) | wall time |"
+echo "|---|---|---|---|---|---|"
+IFS=, read -ra ms <<<"$models"
+IFS=, read -ra rs <<<"$rows"
+for m in "${ms[@]}"; do
+    for r in "${rs[@]}"; do
+        run_row "$m" "$r"
+    done
+done
+echo
+echo "evaluation: each model's whole fixtures/models/<name>.eval/ (2,000 labelled Fashion-MNIST test images);"
+echo "training data: $data (10,000 training images, no labels used); threads $threads; logs in $out"
