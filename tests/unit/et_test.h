@@ -65,8 +65,12 @@ static const char *et_test_name_;
                      et_b_ ? et_b_ : "(null)");                                                            \
     } while (0)
 
+/* ET_TEST_ONLY=name in the environment runs only the test function of that name (to time or debug one). */
 #define ET_RUN(fn)                                                                                         \
     do {                                                                                                   \
+        const char *et_only_ = getenv("ET_TEST_ONLY");                                                     \
+        if (et_only_ && strcmp(et_only_, #fn) != 0)                                                        \
+            break;                                                                                         \
         et_test_name_ = #fn;                                                                               \
         et_test_current_failed_ = 0;                                                                       \
         fn();                                                                                              \
@@ -82,6 +86,10 @@ static inline int et_test_done(void) {
     fprintf(stderr, "%d checks, %d failed tests\n", et_test_checks_, et_test_failures_);
     return et_test_failures_ ? 1 : 0;
 }
+
+/* True when the test runs under an emulator (tests/cross/qemu-run.sh sets ET_EMULATED): about a hundred times
+ * slower, so a test whose point there is the aarch64 kernels may run a stated subset of its native cases. */
+static inline int et_test_emulated(void) { return getenv("ET_EMULATED") != NULL; }
 
 /* The repository root, for fixtures: ET_SOURCE_DIR from the environment (set by CTest) or the compile-time one. */
 static inline const char *et_test_source_dir(void) {

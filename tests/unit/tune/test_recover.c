@@ -188,6 +188,10 @@ static void check_full_below_none(const char *model, int n_sets) {
                 {32, 0.5f, ET_PRUNE_NM},       {4, 0.5f, ET_PRUNE_UNSTRUCTURED}, {32, 0.5f, ET_PRUNE_CHANNEL},
                 {4, 0.5f, ET_PRUNE_CHANNEL}};
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
+        /* under qemu one configuration per solver (GPTQ, SparseGPT N:M, channel refit): the aarch64 kernels are
+         * what is new there, and all seven take over ten minutes */
+        if (et_test_emulated() && i != 0 && i != 3 && i != 5)
+            continue;
         et_knobs k = knobs_of(cfgs[i].bits, cfgs[i].prune, cfgs[i].pm, ET_RECOVER_FULL);
         et_tune_report rep;
         et_graph *t = NULL;
@@ -218,7 +222,8 @@ static void check_full_below_none(const char *model, int n_sets) {
 }
 
 static void test_full_below_none(void) {
-    check_full_below_none("models/digits.onnx", 24);
+    if (!et_test_emulated()) /* 24 calibration sets: the slowest model under qemu; the other two cover its kernels */
+        check_full_below_none("models/digits.onnx", 24);
     check_full_below_none("models/mobilenetv2_small.onnx", 8); /* its 3x3 layers at 3x3 pixels fall back */
     check_full_below_none("models/resnet_small.onnx", 8);
 }
