@@ -130,10 +130,16 @@ static const char schema_v3[] =
     "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
     "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
 
+/* Version 6 (issue 15: per-layer configuration; steps 4 and 5 belong to other branches: the lead renumbers on
+ * merge): a run's per-layer knob overrides, the canonical text of record/layer_knobs.h ('' for none, which is what
+ * every run stored before ran). */
+static const char schema_v6[] = "ALTER TABLE runs ADD COLUMN layers TEXT NOT NULL DEFAULT '';";
+
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
     schema_v3,
+    schema_v6,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

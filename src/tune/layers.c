@@ -85,7 +85,7 @@ et_status et_tune_find_layers(et_tune_ctx *c) {
     }
     for (int l = 0; l < c->n_layers; l++)
         c->keep[l] = c->layers[l].edge && !c->k->quantize_all;
-    return ET_OK;
+    return c->n_ov > 0 ? et_tune_layers_resolve(c) : ET_OK;
 }
 
 float *et_tune_writable(et_tune_ctx *c, int v) {

@@ -64,6 +64,7 @@ static void ctx_free(et_tune_ctx *c) {
             free(c->chan_energy[l]);
     free(c->chan_keep);
     free(c->chan_energy);
+    et_tune_layers_free(c);
     free(c->layers);
     free(c->keep);
     free(c->pruned);
@@ -121,6 +122,19 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     et_tune_ctx c = {.g = g, .k = k, .opt = &o, .rep = rep, .err = err};
     bool *quantize = NULL, *node_cand = NULL; /* recovery: per layer, per node */
     et_chan_plan *chan = NULL;
+    et_layer_override *ov = NULL;
+    if (et_knobs_has_layers(k)) { /* per-layer overrides: tune_layers.c */
+        ov = malloc(ET_MAX_LAYER_OVERRIDES * sizeof *ov);
+        if (!ov) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
+            goto fail;
+        }
+        if ((c.n_ov = et_knobs_layer_overrides(k, ov, ET_MAX_LAYER_OVERRIDES, err)) < 0) {
+            st = err ? err->status : ET_E_USAGE;
+            goto fail;
+        }
+        c.ov = ov;
+    }
     if ((st = et_tune_find_layers(&c)) != ET_OK)
         goto fail;
     rep->params_before = layer_params(&c);
@@ -128,6 +142,13 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     bool edges_kept = false;
     for (int l = 0; l < c.n_layers; l++)
         edges_kept |= c.keep[l];
+    if (c.n_ov > 0) {
+        if ((st = et_tune_layers_apply(&c, calib)) != ET_OK)
+            goto fail;
+        rep->params_after = layer_params(&c);
+        quantized = rep->n_quantized_layers > 0;
+        goto tuned;
+    }
 
     /* recovery: only where something is compressed */
     bool recover = k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
@@ -198,6 +219,7 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
         st = et_tune_quantize_weights_only(&c);
     if (st != ET_OK)
         goto fail;
+tuned:
     et_graph_count_uses(g);
     rep->weights_deploy_bytes = et_tune_deploy_bytes(&c);
     if ((st = et_graph_compact(g, err)) != ET_OK)
@@ -208,13 +230,13 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     c.quiet = false;
     rep->total_ms = now_ms() - t0;
     ctx_free(&c);
-    free(quantize), free(node_cand);
+    free(quantize), free(node_cand), free(ov);
     *out = g;
     return ET_OK;
 fail:
     et_chan_plan_free(chan);
     ctx_free(&c);
-    free(quantize), free(node_cand);
+    free(quantize), free(node_cand), free(ov);
     et_graph_free(g);
     return st;
 }
