@@ -130,8 +130,8 @@ static const char schema_v3[] =
     "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
     "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
 
-/* Version 6 (issue 15: per-layer configuration; steps 4 and 5 belong to other branches: the lead renumbers on
- * merge): a run's per-layer knob overrides, the canonical text of record/layer_knobs.h ('' for none, which is what
+/* Version 6 (per-layer configuration; numbered to follow steps 4 and 5, which land beside it): a run's per-layer
+ * knob overrides, the canonical text of record/layer_knobs.h ('' for none, which is what
  * every run stored before ran). */
 static const char schema_v6[] = "ALTER TABLE runs ADD COLUMN layers TEXT NOT NULL DEFAULT '';";
 

@@ -1,8 +1,6 @@
 /* knobs.c: defaults, validation and names for et_knobs. */
 #include "record/knobs.h"
 
-#include "record/layer_knobs.h"
-
 #include <stdio.h>
 #include <string.h>
 
@@ -78,13 +76,9 @@ et_status et_knobs_validate(const et_knobs *k, et_err *err) {
         return et_fail(err, ET_E_USAGE, "invalid calibration method");
     if (k->threads < 1 || k->threads > 256)
         return et_fail(err, ET_E_USAGE, "--threads %d: must be between 1 and 256", k->threads);
-    if (k->layers[0]) { /* per-layer overrides: canonical text that parses (each layer's knobs: tune) */
-        if (memchr(k->layers, '\0', sizeof k->layers) == NULL)
-            return et_fail(err, ET_E_USAGE, "per-layer overrides are not terminated");
-        et_layer_override ov[ET_MAX_LAYER_OVERRIDES];
-        if (et_knobs_layer_overrides(k, ov, ET_MAX_LAYER_OVERRIDES, err) < 0)
-            return ET_E_USAGE;
-    }
+    /* per-layer overrides (k->layers) are parsed and checked against the model by tune (tune_layers.c) */
+    if (memchr(k->layers, '\0', sizeof k->layers) == NULL)
+        return et_fail(err, ET_E_USAGE, "per-layer overrides are not terminated");
     return ET_OK;
 }
 

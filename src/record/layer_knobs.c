@@ -11,8 +11,8 @@
 static const char key_help[] = "keys: bits, act-bits, prune, method, recover";
 
 /* Parses one key=value (value NUL-terminated, key of key_len bytes) into o. `where` names the flag or FILE:LINE. */
-static et_status parse_pair(const char *key, size_t key_len, const char *value, const char *where,
-                            et_layer_override *o, et_err *err) {
+static et_status parse_pair(const char *key, size_t key_len, const char *value, const char *where, et_layer_override *o,
+                            et_err *err) {
 #define KEY_IS(s) (key_len == strlen(s) && strncmp(key, s, key_len) == 0)
     char *end = NULL;
     if (KEY_IS("bits")) {
@@ -22,7 +22,8 @@ static et_status parse_pair(const char *key, size_t key_len, const char *value, 
         ET_WEIGHT_BITS_LIST(ET_X)
 #undef ET_X
         if (!*value || *end || !ok)
-            return et_fail(err, ET_E_USAGE, "%s: bits=%s: weight bits must be one of 32 16 8 7 6 5 4 3 2", where, value);
+            return et_fail(err, ET_E_USAGE, "%s: bits=%s: weight bits must be one of 32 16 8 7 6 5 4 3 2", where,
+                           value);
         o->weight_bits = (int)b;
         o->set |= ET_LK_BITS;
     } else if (KEY_IS("act-bits")) {
@@ -59,8 +60,7 @@ static et_status parse_pair(const char *key, size_t key_len, const char *value, 
 }
 
 /* Parses the key=value items of `text`, separated by any of `seps`, into o. */
-static et_status parse_pairs(const char *text, const char *seps, const char *where, et_layer_override *o,
-                             et_err *err) {
+static et_status parse_pairs(const char *text, const char *seps, const char *where, et_layer_override *o, et_err *err) {
     const char *p = text;
     while (*p) {
         p += strspn(p, seps);
@@ -126,8 +126,8 @@ static et_status append(char *text, const et_layer_override *o, const char *wher
     canonical(o, line, sizeof line);
     size_t have = strlen(text), add = strlen(line) + (have ? 1 : 0);
     if (have + add >= ET_KNOBS_LAYERS_BYTES)
-        return et_fail(err, ET_E_USAGE, "%s: the per-layer overrides exceed %d bytes; use globs to name layers",
-                       where, ET_KNOBS_LAYERS_BYTES - 1);
+        return et_fail(err, ET_E_USAGE, "%s: the per-layer overrides exceed %d bytes; use globs to name layers", where,
+                       ET_KNOBS_LAYERS_BYTES - 1);
     snprintf(text + have, ET_KNOBS_LAYERS_BYTES - have, "%s%s", have ? "\n" : "", line);
     return ET_OK;
 }
@@ -231,8 +231,8 @@ bool et_layer_pattern_matches(const char *pattern, const char *name) {
     return strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0;
 }
 
-et_knobs et_knobs_for_layer(const et_knobs *k, const et_layer_override *ov, int n, const char *name,
-                            unsigned *set, bool *named) {
+et_knobs et_knobs_for_layer(const et_knobs *k, const et_layer_override *ov, int n, const char *name, unsigned *set,
+                            bool *named) {
     et_knobs r = *k;
     memset(r.layers, 0, sizeof r.layers);
     unsigned s = 0;
@@ -277,11 +277,11 @@ char *et_knobs_layers_describe(const et_knobs *k, char *buf, size_t len) {
         char item[512];
         int iw = snprintf(item, sizeof item, "%s:", o->pattern);
         const char *sep = " ";
-#define ITEM(...)                                                                         \
-    do {                                                                                  \
-        iw += snprintf(item + iw, sizeof item - (size_t)iw, "%s", sep);                 \
-        iw += snprintf(item + iw, sizeof item - (size_t)iw, __VA_ARGS__);               \
-        sep = ", ";                                                                       \
+#define ITEM(...)                                                         \
+    do {                                                                  \
+        iw += snprintf(item + iw, sizeof item - (size_t)iw, "%s", sep);   \
+        iw += snprintf(item + iw, sizeof item - (size_t)iw, __VA_ARGS__); \
+        sep = ", ";                                                       \
     } while (0)
         if (o->set & ET_LK_BITS)
             ITEM("bits %d (model %d)", o->weight_bits, k->weight_bits);

@@ -1,4 +1,4 @@
-/* layer_knobs.h: per-layer overrides of the knobs (issue 15). A run's knobs hold them as canonical text
+/* layer_knobs.h: per-layer overrides of the knobs. A run's knobs hold them as canonical text
  * (et_knobs.layers), so they travel with the knobs through copies, the tune caches' keys, the database and
  * `show`, and two runs with different overrides never compare equal.
  *
@@ -60,8 +60,8 @@ bool et_layer_pattern_matches(const char *pattern, const char *name);
 /* The knobs that layer `name` runs with: k with every matching override applied in order (layers text empty).
  * *set receives the keys some override set for it, *named whether an override names it exactly (not by a
  * glob): such a layer is compressed even when it is the first or last layer. */
-et_knobs et_knobs_for_layer(const et_knobs *k, const et_layer_override *ov, int n, const char *name,
-                            unsigned *set, bool *named);
+et_knobs et_knobs_for_layer(const et_knobs *k, const et_layer_override *ov, int n, const char *name, unsigned *set,
+                            bool *named);
 
 /* What the overrides change against the model-wide knobs, one "; "-separated item per line, e.g.
  * "conv1: bits 4 (model 8), prune 0.5 (model 0)"; "" without overrides. Returns buf. */

@@ -105,6 +105,19 @@ static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const 
     return st;
 }
 
+/* Per-layer overrides of k into *ov (owned by the caller, NULL without) and c->ov / c->n_ov. */
+static et_status load_overrides(const et_knobs *k, et_tune_ctx *c, et_layer_override **ov) {
+    *ov = NULL;
+    if (!et_knobs_has_layers(k))
+        return ET_OK;
+    if (!(*ov = malloc(ET_MAX_LAYER_OVERRIDES * sizeof **ov)))
+        return et_fail(c->err, ET_E_NOMEM, "out of memory deriving the tuned model");
+    if ((c->n_ov = et_knobs_layer_overrides(k, *ov, ET_MAX_LAYER_OVERRIDES, c->err)) < 0)
+        return c->err ? c->err->status : ET_E_USAGE;
+    c->ov = *ov;
+    return ET_OK;
+}
+
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
                            const et_tune_options *opt, et_graph **out, et_tune_report *rep, et_err *err) {
     double t0 = now_ms();
@@ -123,32 +136,17 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     bool *quantize = NULL, *node_cand = NULL; /* recovery: per layer, per node */
     et_chan_plan *chan = NULL;
     et_layer_override *ov = NULL;
-    if (et_knobs_has_layers(k)) { /* per-layer overrides: tune_layers.c */
-        ov = malloc(ET_MAX_LAYER_OVERRIDES * sizeof *ov);
-        if (!ov) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
-            goto fail;
-        }
-        if ((c.n_ov = et_knobs_layer_overrides(k, ov, ET_MAX_LAYER_OVERRIDES, err)) < 0) {
-            st = err ? err->status : ET_E_USAGE;
-            goto fail;
-        }
-        c.ov = ov;
-    }
-    if ((st = et_tune_find_layers(&c)) != ET_OK)
+    if ((st = load_overrides(k, &c, &ov)) != ET_OK || (st = et_tune_find_layers(&c)) != ET_OK)
         goto fail;
     rep->params_before = layer_params(&c);
     bool quantized = k->weight_bits < 32 || k->act_bits < 32;
     bool edges_kept = false;
     for (int l = 0; l < c.n_layers; l++)
         edges_kept |= c.keep[l];
-    if (c.n_ov > 0) {
-        if ((st = et_tune_layers_apply(&c, calib)) != ET_OK)
-            goto fail;
-        rep->params_after = layer_params(&c);
-        quantized = rep->n_quantized_layers > 0;
+    if (c.n_ov > 0 && (st = et_tune_layers_apply(&c, calib)) != ET_OK) /* per-layer overrides: tune_layers.c */
+        goto fail;
+    if (c.n_ov > 0)
         goto tuned;
-    }
 
     /* recovery: only where something is compressed */
     bool recover = k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
@@ -224,7 +222,7 @@ tuned:
     rep->weights_deploy_bytes = et_tune_deploy_bytes(&c);
     if ((st = et_graph_compact(g, err)) != ET_OK)
         goto fail;
-    if (edges_kept && (quantized || k->prune_ratio > 0.0f))
+    if (edges_kept && (quantized || k->prune_ratio > 0.0f || rep->n_quantized_layers > 0))
         et_tune_note(&c, true, "first and last layer kept fp32%s (--quantize-all changes that)",
                      k->prune_ratio > 0.0f ? " and unpruned" : "");
     c.quiet = false;

@@ -15,53 +15,6 @@
 
 #include "tune/tune_internal.h"
 
-unsigned long long et_tune_layers_hash(const et_knobs *k) {
-    if (!k->layers[0])
-        return 0;
-    unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)k->layers; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h;
-}
-
-void et_tune_layers_free(et_tune_ctx *c) {
-    if (c->lk_name)
-        for (int l = 0; l < c->n_lk; l++)
-            free(c->lk_name[l]);
-    free(c->lk_name);
-    free(c->lk);
-    c->lk_name = NULL;
-    c->lk = NULL;
-    c->n_lk = 0;
-}
-
-et_status et_tune_layers_resolve(et_tune_ctx *c) {
-    et_tune_layers_free(c);
-    c->lk = calloc((size_t)c->n_layers + 1, sizeof *c->lk);
-    c->lk_name = calloc((size_t)c->n_layers + 1, sizeof *c->lk_name);
-    if (!c->lk || !c->lk_name)
-        return et_fail(c->err, ET_E_NOMEM, "out of memory resolving per-layer knobs");
-    c->n_lk = c->n_layers;
-    for (int l = 0; l < c->n_layers; l++) {
-        const char *name = c->g->nodes[c->layers[l].node].name;
-        bool named = false;
-        c->lk[l] = et_knobs_for_layer(c->k, c->ov, c->n_ov, name, NULL, &named);
-        if (named)
-            c->keep[l] = false;
-        if (!(c->lk_name[l] = strdup(name ? name : "")))
-            return et_fail(c->err, ET_E_NOMEM, "out of memory resolving per-layer knobs");
-    }
-    return ET_OK;
-}
-
-int et_tune_layer_bits(const et_tune_ctx *c, const et_node *o) {
-    if (c->lk && o->name)
-        for (int l = 0; l < c->n_lk; l++)
-            if (strcmp(c->lk_name[l], o->name) == 0)
-                return c->lk[l].weight_bits;
-    return c->k->weight_bits;
-}
-
 /* Every pattern names a layer; every layer's knobs are valid; the not-yet combinations. */
 static et_status check(et_tune_ctx *c) {
     for (int i = 0; i < c->n_ov; i++) {
@@ -94,12 +47,14 @@ static et_status check(et_tune_ctx *c) {
         if (lk->recover != ET_RECOVER_NONE)
             return et_fail(c->err, ET_E_UNSUPPORTED,
                            "layer '%s': recovery (--recover %s) with per-layer overrides is not yet supported; use "
-                           "--recover none with --layer/--layers-config", name, et_recover_name(lk->recover));
+                           "--recover none with --layer/--layers-config",
+                           name, et_recover_name(lk->recover));
         bool prune_differs = lk->prune_ratio != c->k->prune_ratio || lk->prune_method != c->k->prune_method;
         if ((channel || (lk->prune_method == ET_PRUNE_CHANNEL && lk->prune_ratio > 0.0f)) && prune_differs)
             return et_fail(c->err, ET_E_UNSUPPORTED,
                            "layer '%s': per-layer channel pruning is not yet supported; prune channels model-wide "
-                           "(--prune R --prune-method channel) and override only bits and act-bits per layer", name);
+                           "(--prune R --prune-method channel) and override only bits and act-bits per layer",
+                           name);
     }
     return ET_OK;
 }
@@ -210,14 +165,16 @@ et_status et_tune_layers_apply(et_tune_ctx *c, const et_calib_set *calib) {
     }
     c->calib_for_layers = calib;
     st = prune_groups(c, in, done, saved, tmp);
+    for (int l = 0; st == ET_OK && l < c->n_layers; l++) /* after channel pruning, before the int8 rewrite */
+        c->rep->params_after += et_shape_numel(&c->g->values[c->layers[l].weight].shape);
     if (st == ET_OK)
         st = quantize_groups(c, in, done, saved, tmp);
     if (st == ET_OK) {
         int n_named = 0;
         for (int l = 0; l < c->n_layers; l++)
             n_named += memcmp(&c->lk[l], c->k, offsetof(et_knobs, layers)) != 0;
-        et_tune_note(c, true, "per-layer overrides: %d of %d weight layers differ from the model-wide knobs",
-                     n_named, c->n_layers);
+        et_tune_note(c, true, "per-layer overrides: %d of %d weight layers differ from the model-wide knobs", n_named,
+                     c->n_layers);
     }
 done:
     free(in), free(done), free(saved), free(tmp);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# layers_cli.sh: per-layer overrides (issue 15) through the real binary. A --layers-config file and --layer flags
+# layers_cli.sh: per-layer overrides through the real binary. A --layers-config file and --layer flags
 # change only the named layers: `save` writes them (checked in the ONNX file through /usr/bin/python3 with onnx:
 # the named layer's codes within its bits and pruned, the others at the model-wide bits and unpruned; skipped
 # with a message when onnx is missing), `bench` stores the whole configuration (`show --json` gives the canonical
@@ -28,7 +28,7 @@ expect() {
 says() { if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 600 "$2")"; fi; }
 
 cat >layers.cfg <<'EOF'
-# issue 15: one layer at 4 bits and half pruned, a glob at 6 bits
+# one layer at 4 bits and half pruned, a glob at 6 bits
 /layer1/conv1/Conv   bits=4 prune=0.5   # the first block's first conv
 /layer3/*            bits=6
 EOF

@@ -1,4 +1,4 @@
-/* test_tune_layers.c: per-layer overrides (issue 15): parsing of --layer and --layers-config (canonical text,
+/* test_tune_layers.c: per-layer overrides: parsing of --layer and --layers-config (canonical text,
  * every error a usage error naming the key, value or FILE:LINE), resolution order, the cache keys seeing the
  * overrides, and tune changing exactly the named layers (weight-only and int8, mixed widths). */
 #include <unistd.h>
@@ -30,11 +30,16 @@ static void test_parse_spec_and_canonical(void) {
     static const struct {
         const char *spec, *says;
     } bad[] = {
-        {"conv1", "NAME:key=value"},         {"conv1:bitz=4", "unknown key 'bitz'"},
-        {"conv1:bits=9", "bits=9"},          {"conv1:act-bits=16", "act-bits=16"},
-        {"conv1:prune=1.5", "prune=1.5"},    {"conv1:prune=x", "prune=x"},
-        {"conv1:method=best", "method=best"}, {"conv1:recover=all", "recover=all"},
-        {":bits=4", "layer name"},           {"conv1:", "no key=value"},
+        {"conv1", "NAME:key=value"},
+        {"conv1:bitz=4", "unknown key 'bitz'"},
+        {"conv1:bits=9", "bits=9"},
+        {"conv1:act-bits=16", "act-bits=16"},
+        {"conv1:prune=1.5", "prune=1.5"},
+        {"conv1:prune=x", "prune=x"},
+        {"conv1:method=best", "method=best"},
+        {"conv1:recover=all", "recover=all"},
+        {":bits=4", "layer name"},
+        {"conv1:", "no key=value"},
         {"conv1:bits", "key=value"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -254,7 +259,8 @@ static void test_int8_mixed_and_cache(void) {
     ET_CHECK_MSG(differ == 0 && same > 0, "%d constants differ", differ);
     int q4_base = 0;
     for (int i = 0; i < tb->n_nodes; i++)
-        if ((tb->nodes[i].op == ET_OP_QCONV || tb->nodes[i].op == ET_OP_QGEMM) && tb->values[tb->nodes[i].inputs[1]].quant)
+        if ((tb->nodes[i].op == ET_OP_QCONV || tb->nodes[i].op == ET_OP_QGEMM) &&
+            tb->values[tb->nodes[i].inputs[1]].quant)
             q4_base += tb->values[tb->nodes[i].inputs[1]].quant->value_bits == 4;
     ET_CHECK_INT(q4_base, 0);
     ET_CHECK(et_tune_layers_hash(&k) != 0 && et_tune_layers_hash(&base) == 0);
