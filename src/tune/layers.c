@@ -62,6 +62,15 @@ static bool layer_of(const et_graph *g, int i, et_wlayer *L) {
     }
 }
 
+int et_tune_weight_layer_names(const et_graph *g, const char **names, int max) {
+    int n = 0;
+    et_wlayer L;
+    for (int i = 0; i < g->n_nodes && n < max; i++)
+        if (!g->nodes[i].dead && layer_of(g, i, &L))
+            names[n++] = g->nodes[i].name ? g->nodes[i].name : "";
+    return n;
+}
+
 et_status et_tune_find_layers(et_tune_ctx *c) {
     free(c->layers);
     free(c->keep);
