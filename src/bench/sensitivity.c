@@ -115,8 +115,7 @@ static void measure_point(et_session *s, const et_knobs *base, const et_result *
 }
 
 et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,
-                             const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts,
-                             et_err *err) {
+                             const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts, et_err *err) {
     *pts = NULL;
     *n_pts = 0;
     memset(b, 0, sizeof *b);

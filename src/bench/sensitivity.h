@@ -22,31 +22,31 @@ typedef struct et_sens_point {
     char layer[128];
     char candidate[ET_SENS_CAND_BYTES];
     bool measured;
-    char error[256];          /* why not measured ("" when measured or not reached) */
-    double quality;           /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
-    double quality_delta_pp;  /* quality - the base's, in percentage points */
-    double time_saved_ms;     /* per inference: the base's time minus the candidate's on this layer's step and the
+    char error[256];         /* why not measured ("" when measured or not reached) */
+    double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
+    double quality_delta_pp; /* quality - the base's, in percentage points */
+    double time_saved_ms;    /* per inference: the base's time minus the candidate's on this layer's step and the
                                  steps only one of the two plans has (added quantize/dequantize); mean times of
                                  the per-layer profile */
-    double layer_ms;          /* the layer's step in the base, mean per inference */
-    double p50_ms;            /* the whole model's p50 with the candidate */
-    int64_t bytes_saved;      /* weights as stored: the base's minus the candidate's */
-    char exec[32];            /* "native" or "simulated" */
+    double layer_ms;         /* the layer's step in the base, mean per inference */
+    double p50_ms;           /* the whole model's p50 with the candidate */
+    int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */
+    char exec[32];           /* "native" or "simulated" */
 } et_sens_point;
 
 typedef struct et_sens_base {
     double quality, p50_ms;
-    bool is_accuracy;         /* quality is accuracy (labels), else top-1 agreement */
+    bool is_accuracy; /* quality is accuracy (labels), else top-1 agreement */
     int64_t weights_bytes;
     int n_eval;
-    int n_points;             /* layers x candidates */
-    bool measured;            /* false: stopped (or failed) before the base was measured */
+    int n_points;  /* layers x candidates */
+    bool measured; /* false: stopped (or failed) before the base was measured */
     char eval_source[1024];
 } et_sens_base;
 
 typedef struct et_sens_config {
-    int iters, warmup;            /* per point (defaults 20 and 3) */
-    const volatile int *cancel;   /* non-zero: stop between points (ET_E_CANCELLED, the points so far kept) */
+    int iters, warmup;          /* per point (defaults 20 and 3) */
+    const volatile int *cancel; /* non-zero: stop between points (ET_E_CANCELLED, the points so far kept) */
     /* called after the base and after each point (done of total; p NULL for the base); may be NULL */
     void (*progress)(void *ctx, int done, int total, const et_sens_point *p);
     void *progress_ctx;
@@ -59,7 +59,6 @@ et_sens_config et_sens_config_default(void);
  * fails keeps its error and the others go on. ET_E_CANCELLED when stopped (what was measured is kept); errors of
  * the base measurement otherwise. */
 et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,
-                             const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts,
-                             et_err *err);
+                             const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts, et_err *err);
 
 #endif

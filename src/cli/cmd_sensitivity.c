@@ -31,7 +31,8 @@ static void usage(FILE *out) {
             "on the evaluation set, the time the layer saves per inference (the per-layer profile of bench --layers:\n"
             "the base's time minus the candidate's on the layer and on the steps only one of the two has, such as\n"
             "added quantize/dequantize steps) and the bytes of weights it saves. Progress goes to stderr; Ctrl-C\n"
-            "stops between points and prints what was measured (exit 1). Nothing is stored in the run database.\n\n"
+            "stops between points and prints what was measured (exit 1, as when a point failed: its error is in\n"
+            "the table). Nothing is stored in the run database.\n\n"
             "  --candidates LIST  ';'-separated per-layer settings, each a ','-separated key=value list of the\n"
             "                     --layer keys (bits, act-bits, prune, method, recover) (default '%s')\n"
             "  --iters N          timed iterations per point (default 20)\n"
@@ -61,12 +62,24 @@ static void progress(void *ctx, int done, int total, const et_sens_point *p) {
 static const et_table_col COLS[] = {
     {.key = "layer", .header = "layer", .kind = ET_COL_TEXT},
     {.key = "candidate", .header = "candidate", .kind = ET_COL_TEXT},
-    {.key = "quality_change_pp", .header = "change", .unit = "pp", .kind = ET_COL_DELTA, .decimals = 2,
+    {.key = "quality_change_pp",
+     .header = "change",
+     .unit = "pp",
+     .kind = ET_COL_DELTA,
+     .decimals = 2,
      .better = ET_BETTER_HIGHER},
     {.key = "layer_ms", .header = "layer time", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
-    {.key = "time_saved_ms", .header = "time saved", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4,
+    {.key = "time_saved_ms",
+     .header = "time saved",
+     .unit = "ms",
+     .kind = ET_COL_REAL,
+     .decimals = 4,
      .better = ET_BETTER_HIGHER},
-    {.key = "bytes_saved_kib", .header = "bytes saved", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1,
+    {.key = "bytes_saved_kib",
+     .header = "bytes saved",
+     .unit = "KiB",
+     .kind = ET_COL_REAL,
+     .decimals = 1,
      .better = ET_BETTER_HIGHER},
     {.key = "latency_p50_ms", .header = "model p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 3},
     {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
@@ -102,15 +115,17 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
         et_table_set_text(t, row, C_EXEC, p->exec);
     }
     et_table_add_note(t, "base: %s; %s %.2f %%, p50 %.3f ms, weights %.1f KiB as stored",
-                      et_knobs_describe(k, desc, sizeof desc), b->is_accuracy ? "accuracy" : "top-1 agreement with fp32",
-                      100.0 * b->quality, b->p50_ms, (double)b->weights_bytes / 1024.0);
-    et_table_add_note(t, "change: %s with only that layer changed minus the base's, in percentage points, on %d inputs "
+                      et_knobs_describe(k, desc, sizeof desc),
+                      b->is_accuracy ? "accuracy" : "top-1 agreement with fp32", 100.0 * b->quality, b->p50_ms,
+                      (double)b->weights_bytes / 1024.0);
+    et_table_add_note(t,
+                      "change: %s with only that layer changed minus the base's, in percentage points, on %d inputs "
                       "from %s (one input is %.3f pp: smaller changes cannot be resolved)",
                       b->is_accuracy ? "accuracy" : "top-1 agreement with fp32", b->n_eval, b->eval_source,
                       b->n_eval > 0 ? 100.0 / b->n_eval : NAN);
     et_table_add_note(t, "layer time: the layer's step in the base (mean per inference, this machine); time saved: "
-                      "the base's time minus the candidate's on that step and on steps only one plan has "
-                      "(quantize/dequantize); model p50: the whole model with the candidate");
+                         "the base's time minus the candidate's on that step and on steps only one plan has "
+                         "(quantize/dequantize); model p50: the whole model with the candidate");
     et_table_add_note(t, "bytes saved: the base's weights as stored minus the candidate's; a candidate equal to the "
                          "base for a layer (e.g. bits=8 on a w8 base) shows the timing noise");
     if (k->act_bits == 8 && !k->force_int8)
@@ -169,9 +184,15 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval,
-                             .calib_dir = data.calib, .labels_path = data.labels, .eval_limit = data.eval_limit,
+    et_session_options so = {.model_path = model,
+                             .shapes = targs.shapes,
+                             .n_shapes = targs.n_shapes,
+                             .inputs = files,
+                             .n_inputs = targs.n_inputs,
+                             .eval_dir = data.eval,
+                             .calib_dir = data.calib,
+                             .labels_path = data.labels,
+                             .eval_limit = data.eval_limit,
                              .profile_layers = true};
     et_session *s = NULL;
     if (et_session_open(&so, &s, &err) != ET_OK)
@@ -201,6 +222,8 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
         et_table *t = base.measured ? build_table(model, &knobs, &base, pts, n, base.n_points) : NULL;
         rc = t ? et_cli_write_table(t, fmt, out) : 0;
         et_table_free(t);
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = pts[i].measured ? 0 : 1; /* like sweep: a point that failed is a failure (its error is in the table) */
         rc = rc ? rc : st == ET_E_CANCELLED ? 1 : 0;
     }
     free(pts);

@@ -107,5 +107,35 @@ expect 2 "$ET" bench "$M" --no-save --bits 8 --act-bits 8 --layer /layer1/conv1/
 expect 2 "$ET" bench "$M" --no-save --bits 8 --recover bias --layer /layer1/conv1/Conv:bits=4 && says "not yet" err.txt
 expect 2 "$ET" save "$M" --layer /layer1/conv1/Conv:method=channel,prune=0.5 -o x.onnx && says "not yet" err.txt
 
+# --- sensitivity: one layer at a time ------------------------------------------------------------------------
+expect 0 "$ET" sensitivity "$M" --bits 8 --eval-limit 100 --iters 3 --warmup 1 --candidates 'bits=8;bits=4' --json
+if /usr/bin/python3 -c '
+import json, sys
+d = json.load(open("out.txt"))
+rows = d["rows"]
+assert len(rows) == 20, len(rows)                      # 10 weight layers x 2 candidates
+mid = [r for r in rows if r["layer"] not in ("/stem/stem.0/Conv", "/fc/Gemm")]
+for r in mid:
+    if r["candidate"] == "bits=8":                     # the base itself: nothing changes
+        assert r["quality_change_pp"] == 0 and r["bytes_saved_kib"] == 0, r
+    else:                                              # 4-bit weights: smaller
+        assert r["bytes_saved_kib"] > 0 and r["exec"] == "simulated", r
+edge = [r for r in rows if r["layer"] == "/stem/stem.0/Conv" and r["candidate"] == "bits=8"][0]
+assert edge["bytes_saved_kib"] > 0, edge                # named: the fp32 first layer gets 8-bit weights
+' 2>err2.txt; then ok; else bad "sensitivity --json: $(tail -3 err2.txt)"; fi
+says "sensitivity: 20/20" err.txt
+expect 2 "$ET" sensitivity "$M" --candidates 'bitz=3' && says "unknown key 'bitz'" err.txt
+expect 2 "$ET" sensitivity "$M" --candidates ';' && says "give at least one" err.txt
+expect 1 "$ET" sensitivity "$M" --eval-limit 20 --iters 2 --candidates 'act-bits=8' && says "failed" out.txt
+# Ctrl-C once the base is measured: the points so far are printed, exit 1
+"$ET" sensitivity "$M" --eval-limit 20 --iters 3000 --warmup 0 >out.txt 2>err.txt &
+pid=$!
+for _ in $(seq 1 200); do grep -q "base measured" err.txt && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+got=$?
+if [ "$got" = 1 ] && grep -q "cancelled after" err.txt && grep -q "stopped: .* of 30 points measured" out.txt; then ok
+else bad "sensitivity Ctrl-C: exit $got: $(tail -2 err.txt) / $(tail -1 out.txt)"; fi
+
 echo "layers_cli: $pass passed, $fails failed"
 [ "$fails" = 0 ]
