@@ -8,10 +8,10 @@
 #                                [--threads T] [--format table|md] MODEL.onnx... [-- CONFIG...]
 #
 # Each MODEL uses MODEL.eval/ (labelled: labels.txt) and MODEL.calib/ beside it, or the folders given: several
-# --eval folders are measured one after the other and counted together (a folder over the evaluation loader's
-# 1,024 files in parts). CONFIG is a knob string in quotes; the default set is the table's: 4, 3 and 2-bit
-# weights, 4-bit weights with int8 activations (--force-int8: native int8 on every layer, whatever the speed
-# guard would pick), 50 %, 70 % and 80 % unstructured, 2:4, 50 % channel pruning. The last columns are the
+# --eval folders are measured one after the other and counted together. CONFIG is a knob string in quotes; the
+# default set is the table's: 4, 3 and 2-bit weights, 4-bit weights with int8 activations (--force-int8: native
+# int8 on every layer, whatever the speed guard would pick), 50 %, 70 % and 80 % unstructured, 2:4, 50 % channel
+# pruning, 8-bit weights and activations with 30 % unstructured pruning. The last columns are the
 # recovery time per run as the engine reports it. Raw JSON stays in build/recover_table/. Needs python3 (to
 # read the JSON). Exit 0, 1 when a run fails, 2 on bad usage.
 set -uo pipefail
@@ -38,7 +38,8 @@ done
 [ ${#models[@]} -gt 0 ] || { echo "recover_table.sh: give at least one model" >&2; exit 2; }
 [ -x "$ET" ] || { echo "recover_table.sh: $ET not built (./build.sh)" >&2; exit 2; }
 [ ${#configs[@]} -gt 0 ] || configs=("--bits 4" "--bits 3" "--bits 2" "--bits 4 --act-bits 8 --force-int8"
-    "--prune 0.5" "--prune 0.5 --prune-method nm" "--prune 0.7" "--prune 0.8" "--prune 0.5 --prune-method channel")
+    "--prune 0.5" "--prune 0.5 --prune-method nm" "--prune 0.7" "--prune 0.8" "--prune 0.5 --prune-method channel"
+    "--bits 8 --act-bits 8 --force-int8 --prune 0.3")
 out=$root/build/recover_table/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 IFS=, read -r -a mode_list <<<"$modes"
