@@ -107,6 +107,11 @@ expect 2 "$ET" bench "$M" --no-save --bits 8 --act-bits 8 --layer /layer1/conv1/
 expect 2 "$ET" bench "$M" --no-save --bits 8 --recover bias --layer /layer1/conv1/Conv:bits=4 && says "not yet" err.txt
 expect 2 "$ET" save "$M" --layer /layer1/conv1/Conv:method=channel,prune=0.5 -o x.onnx && says "not yet" err.txt
 
+# --- sweep: the baseline is pristine, every point carries the overrides --------------------------------------
+expect 0 "$ET" sweep "$M" --bits 32,8 --layer /layer1/conv1/Conv:bits=4 --no-save --iters 3 --eval-limit 50 --format csv
+if grep -q '^fp32,native' out.txt && grep -q '^fp32 +layers,' out.txt && grep -q '^w8 +layers,' out.txt; then ok
+else bad "sweep with --layer: $(cut -d, -f1,2 out.txt | tr '\n' ' ')"; fi
+
 # --- sensitivity: one layer at a time ------------------------------------------------------------------------
 expect 0 "$ET" sensitivity "$M" --bits 8 --eval-limit 100 --iters 3 --warmup 1 --candidates 'bits=8;bits=4' --json
 if /usr/bin/python3 -c '
