@@ -56,25 +56,78 @@ static double quality_of(const et_result *r, bool *is_acc) {
     return r->fidelity.outputs[0].top1_agreement >= 0 ? r->fidelity.outputs[0].top1_agreement : NAN;
 }
 
-static bool has_step(const et_result *r, const char *name) {
-    for (int i = 0; i < r->n_layers; i++)
-        if (strcmp(r->layers[i].name, name) == 0)
+/* Per-step times of the configured plan: each step's median over CHUNKS chunks of iterations of the chunk's mean,
+ * so that an iteration preempted on a shared machine moves one chunk, not the result. */
+enum { CHUNKS = 5 };
+typedef struct step_times {
+    int n;
+    char (*name)[128];
+    double *ms;
+} step_times;
+
+static void step_times_free(step_times *t) {
+    free(t->name), free(t->ms);
+    memset(t, 0, sizeof *t);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_times *out, et_err *err) {
+    step_times_free(out);
+    et_plan *p = et_session_plan(s);
+    int n = et_plan_get_stats(p).n_steps;
+    out->name = calloc((size_t)n + 1, sizeof *out->name);
+    out->ms = calloc((size_t)n + 1, sizeof *out->ms);
+    double *chunk = calloc((size_t)n * CHUNKS + 1, sizeof *chunk);
+    if (!out->name || !out->ms || !chunk) {
+        free(chunk);
+        return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
+    }
+    out->n = n;
+    int per = cfg->iters / CHUNKS > 0 ? cfg->iters / CHUNKS : 1;
+    et_status st = ET_OK;
+    for (int c = 0; c < CHUNKS && st == ET_OK; c++) {
+        et_plan_reset_profile(p);
+        for (int i = 0; i < per && st == ET_OK; i++)
+            st = et_session_infer(s, cfg->cancel, err);
+        for (int j = 0; j < n && st == ET_OK; j++) {
+            et_step_info si;
+            et_plan_step_info(p, j, &si);
+            chunk[(size_t)j * CHUNKS + (size_t)c] = si.time_ms;
+            if (c == 0)
+                snprintf(out->name[j], sizeof out->name[j], "%s", si.name ? si.name : "");
+        }
+    }
+    for (int j = 0; j < n && st == ET_OK; j++) {
+        qsort(chunk + (size_t)j * CHUNKS, CHUNKS, sizeof *chunk, cmp_double);
+        out->ms[j] = chunk[(size_t)j * CHUNKS + CHUNKS / 2];
+    }
+    free(chunk);
+    return st;
+}
+
+static bool has_step(const step_times *t, const char *name) {
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->name[i], name) == 0)
             return true;
     return false;
 }
 
-/* r's time on the step named layer and on the steps `other` does not have. */
-static double steps_ms(const et_result *r, const char *layer, const et_result *other) {
-    double t = 0.0;
-    for (int i = 0; i < r->n_layers; i++)
-        if (strcmp(r->layers[i].name, layer) == 0 || !has_step(other, r->layers[i].name))
-            t += r->layers[i].time_ms;
-    return t;
+/* t's time on the step named layer and on the steps `other` does not have. */
+static double steps_ms(const step_times *t, const char *layer, const step_times *other) {
+    double ms = 0.0;
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->name[i], layer) == 0 || !has_step(other, t->name[i]))
+            ms += t->ms[i];
+    return ms;
 }
 
-/* Configures k and measures it into r (the per-layer profile; fidelity when asked). */
-static et_status measure(et_session *s, const et_knobs *k, const et_sens_config *cfg, bool fidelity, et_result *r,
-                         et_err *err) {
+/* Configures k and measures it into r (latency and fidelity, when asked, as bench does) and its step times. */
+static et_status measure(et_session *s, const et_knobs *k, const et_sens_config *cfg, bool bench, et_result *r,
+                         step_times *t, et_err *err) {
     et_status st = et_session_configure(s, k, err);
     if (st != ET_OK)
         return st;
@@ -82,13 +135,15 @@ static et_status measure(et_session *s, const et_knobs *k, const et_sens_config 
     bc.iters = cfg->iters;
     bc.warmup = cfg->warmup;
     bc.profilers = false;
-    bc.layers = true;
-    bc.fidelity = fidelity;
     bc.cancel = cfg->cancel;
-    return et_bench_run(s, &bc, r, err);
+    if (bench && (st = et_bench_run(s, &bc, r, err)) != ET_OK)
+        return st;
+    for (int i = 0; !bench && i < cfg->warmup && st == ET_OK; i++) /* bench warmed it up otherwise */
+        st = et_session_infer(s, cfg->cancel, err);
+    return st == ET_OK ? profile_steps(s, cfg, t, err) : st;
 }
 
-static void measure_point(et_session *s, const et_knobs *base, const et_result *br, const et_sens_base *b,
+static void measure_point(et_session *s, const et_knobs *base, const step_times *bt, const et_sens_base *b,
                           const et_sens_config *cfg, et_sens_point *p) {
     et_knobs k = *base;
     char spec[sizeof p->layer + ET_SENS_CAND_BYTES + 2];
@@ -96,21 +151,23 @@ static void measure_point(et_session *s, const et_knobs *base, const et_result *
     et_err e = {0};
     et_result r;
     et_result_init(&r);
+    step_times t = {0};
     et_status st = et_knobs_add_layer_spec(&k, spec, &e);
     if (st == ET_OK)
-        st = measure(s, &k, cfg, true, &r, &e);
+        st = measure(s, &k, cfg, true, &r, &t, &e);
     if (st == ET_OK) {
         bool acc;
         p->measured = true;
         p->quality = quality_of(&r, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
-        p->time_saved_ms = steps_ms(br, p->layer, &r) - steps_ms(&r, p->layer, br);
+        p->time_saved_ms = steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
         p->p50_ms = r.latency.p50_ms;
         p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
         snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);
     } else if (st != ET_E_CANCELLED) {
         snprintf(p->error, sizeof p->error, "%s", e.msg);
     }
+    step_times_free(&t);
     et_result_free(&r);
 }
 
@@ -126,7 +183,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     int n_layers = et_tune_weight_layer_names(g, names, g->n_nodes);
     et_result br;
     et_result_init(&br);
-    et_status st = measure(s, base, cfg, true, &br, err);
+    step_times bt = {0};
+    et_status st = measure(s, base, cfg, true, &br, &bt, err);
     if (st == ET_OK) {
         b->measured = true;
         b->quality = quality_of(&br, &b->is_accuracy);
@@ -142,9 +200,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     for (int l = 0; st == ET_OK && l < n_layers; l++) {
         /* the base again next to this layer's candidates: a slow period of a shared machine, or a cold start,
            then shifts both sides of the time saved alike (quality: the first measurement; it does not drift) */
-        et_result_free(&br);
-        et_result_init(&br);
-        if ((st = measure(s, base, cfg, false, &br, err)) != ET_OK)
+        if ((st = measure(s, base, cfg, false, NULL, &bt, err)) != ET_OK)
             break;
         for (int c = 0; st == ET_OK && c < n_cand; c++) {
             if (cfg->cancel && *cfg->cancel) {
@@ -156,10 +212,10 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
             snprintf(p->layer, sizeof p->layer, "%s", names[l]);
             snprintf(p->candidate, sizeof p->candidate, "%s", cand[c]);
             p->quality = p->quality_delta_pp = p->time_saved_ms = p->p50_ms = NAN;
-            for (int i = 0; i < br.n_layers; i++)
-                if (strcmp(br.layers[i].name, names[l]) == 0)
-                    p->layer_ms = br.layers[i].time_ms;
-            measure_point(s, base, &br, b, cfg, p);
+            for (int i = 0; i < bt.n; i++)
+                if (strcmp(bt.name[i], names[l]) == 0)
+                    p->layer_ms = bt.ms[i];
+            measure_point(s, base, &bt, b, cfg, p);
             if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
                 continue;
             (*n_pts)++;
@@ -171,6 +227,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     if (st == ET_E_CANCELLED)
         et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts, n_layers * n_cand);
     et_result_free(&br);
+    step_times_free(&bt);
     free(names);
     return st;
 }

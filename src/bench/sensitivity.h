@@ -26,9 +26,9 @@ typedef struct et_sens_point {
     double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
     double quality_delta_pp; /* quality - the base's, in percentage points */
     double time_saved_ms;    /* per inference: the base's time minus the candidate's on this layer's step and the
-                                 steps only one of the two plans has (added quantize/dequantize); mean times of
-                                 the per-layer profile */
-    double layer_ms;         /* the layer's step in the base, mean per inference */
+                                 steps only one of the two plans has (added quantize/dequantize); each step's
+                                 time is the median over 5 chunks of iterations of the chunk's mean */
+    double layer_ms;         /* the layer's step in the base, per inference (the same median) */
     double p50_ms;           /* the whole model's p50 with the candidate */
     int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */
     char exec[32];           /* "native" or "simulated" */

@@ -123,7 +123,8 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
                       "from %s (one input is %.3f pp: smaller changes cannot be resolved)",
                       b->is_accuracy ? "accuracy" : "top-1 agreement with fp32", b->n_eval, b->eval_source,
                       b->n_eval > 0 ? 100.0 / b->n_eval : NAN);
-    et_table_add_note(t, "layer time: the layer's step in the base (mean per inference, this machine); time saved: "
+    et_table_add_note(t, "layer time: the layer's step in the base (per inference on this machine: the median of 5 "
+                         "chunks of --iters, each chunk's mean); time saved: "
                          "the base's time minus the candidate's on that step and on steps only one plan has "
                          "(quantize/dequantize); model p50: the whole model with the candidate");
     et_table_add_note(t, "bytes saved: the base's weights as stored minus the candidate's; a candidate equal to the "
