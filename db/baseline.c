@@ -40,7 +40,7 @@ static const char *const rule_sql[] = {
     [ET_BASELINE_MARKED] = "SELECT id FROM runs WHERE is_baseline = 1 AND " SAME_MODEL_AND_HOST
                            " ORDER BY started_unix_ms DESC, id DESC LIMIT 1",
     [ET_BASELINE_NEWEST_FP32] = "SELECT id FROM runs WHERE status = 'ok' AND weight_bits = 32 AND act_bits = 32 "
-                                "AND prune_ratio = 0 AND threads = ?8 AND " SAME_MODEL_AND_HOST
+                                "AND prune_ratio = 0 AND layers = '' AND threads = ?8 AND " SAME_MODEL_AND_HOST
                                 " ORDER BY started_unix_ms DESC, id DESC LIMIT 1",
 };
 

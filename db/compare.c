@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "db/db_internal.h"
+#include "record/layer_knobs.h"
 #include "db/report.h"
 #include "db/report_svg.h"
 #include "db/significance.h"
@@ -234,6 +235,11 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
             et_table_add_note(t, "baseline %s (%s)", desc, rows[i].why);
         else if (b < 0)
             et_table_add_note(t, "no baseline for run %lld: %s", (long long)rows[i].id, rows[i].why);
+        if (et_knobs_has_layers(&res[i].knobs)) {
+            char lay[1024];
+            et_table_add_note(t, "run %lld has per-layer overrides (vs its model-wide knobs): %s",
+                              (long long)rows[i].id, et_knobs_layers_describe(&res[i].knobs, lay, sizeof lay));
+        }
         if (res[i].status != ET_RUN_OK)
             et_table_add_note(t, "run %lld is %s: its numbers cover the %d iterations it completed",
                               (long long)rows[i].id, et_run_status_name(res[i].status), res[i].iters);

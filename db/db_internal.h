@@ -56,7 +56,7 @@ typedef enum {
     ET_ST_LAYERS_LOAD,
     ET_ST_FIDOUT_LOAD,
     ET_ST_SAMPLES_LOAD,
-    ET_ST_RUN_RECOVERY_SET,  /* schema v2: recover, calib_method (kept apart from the run row's statements) */
+    ET_ST_RUN_RECOVERY_SET,  /* schema v3: recover, calib_method, and v6: layers (apart from the run row's statements) */
     ET_ST_RUN_RECOVERY_LOAD,
     ET_ST_COUNT
 } et_stmt_id;

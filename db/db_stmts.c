@@ -56,8 +56,8 @@ static const char *const sql_text[ET_ST_COUNT] = {
     [ET_ST_FIDOUT_LOAD] = "SELECT output, top1_agreement, top5_agreement, cosine, sqnr_db, max_abs_err "
                           "FROM fidelity_outputs WHERE run_id = ?1 ORDER BY idx",
     [ET_ST_SAMPLES_LOAD] = "SELECT count, data FROM samples WHERE run_id = ?1 AND kind = ?2",
-    [ET_ST_RUN_RECOVERY_SET] = "UPDATE runs SET recover = ?2, calib_method = ?3 WHERE id = ?1",
-    [ET_ST_RUN_RECOVERY_LOAD] = "SELECT recover, calib_method FROM runs WHERE id = ?1",
+    [ET_ST_RUN_RECOVERY_SET] = "UPDATE runs SET recover = ?2, calib_method = ?3, layers = ?4 WHERE id = ?1",
+    [ET_ST_RUN_RECOVERY_LOAD] = "SELECT recover, calib_method, layers FROM runs WHERE id = ?1",
 };
 
 sqlite3_stmt *et_db_stmt(et_db *db, et_stmt_id id, et_err *err) {

@@ -38,7 +38,9 @@ static const char *const copy_children[] = {
     /* schema v2's run columns (the run row's own list is shared with the save statements) */
     "UPDATE main.runs SET recover = (SELECT o.recover FROM other.runs o JOIN temp.import_map m ON m.old_id = o.id "
     "WHERE m.new_id = main.runs.id), calib_method = (SELECT o.calib_method FROM other.runs o JOIN temp.import_map m "
-    "ON m.old_id = o.id WHERE m.new_id = main.runs.id) WHERE id IN (SELECT new_id FROM temp.import_map)",
+    "ON m.old_id = o.id WHERE m.new_id = main.runs.id), layers = (SELECT o.layers FROM other.runs o JOIN "
+    "temp.import_map m ON m.old_id = o.id WHERE m.new_id = main.runs.id) WHERE id IN (SELECT new_id FROM "
+    "temp.import_map)",
     "INSERT INTO main.fidelity_outputs(run_id, idx, output, top1_agreement, top5_agreement, cosine, sqnr_db, "
     "max_abs_err) SELECT m.new_id, idx, output, top1_agreement, top5_agreement, cosine, sqnr_db, max_abs_err "
     "FROM other.fidelity_outputs c JOIN temp.import_map m ON m.old_id = c.run_id",

@@ -262,6 +262,8 @@ et_status et_db_load_run(et_db *db, int64_t run_id, et_db_load_flags flags, et_r
                 et_db_col_text(rq, 1, text, sizeof text);
                 v = et_calib_method_parse(text);
                 out->knobs.calib_method = v < 0 ? ET_CALIB_MINMAX : (et_calib_method)v;
+                memset(out->knobs.layers, 0, sizeof out->knobs.layers); /* schema v6: per-layer overrides */
+                et_db_col_text(rq, 2, out->knobs.layers, sizeof out->knobs.layers);
             } else if (rrc != SQLITE_DONE) {
                 s = et_db_fail_sql(db->sql, db->path, rrc, "loading a run", err);
             }

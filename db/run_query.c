@@ -123,7 +123,7 @@ et_status et_db_list_runs(et_db *db, const et_run_filter *f, et_run_summary **ou
                        "r.weight_bits, r.act_bits, r.granularity, r.symmetric, r.prune_ratio, r.prune_method, r.nm_n, "
                        "r.nm_m, r.threads, r.quantize_all, r.engine_exec, r.iters, s.lat_p50_ms, s.lat_p99_ms, "
                        "s.mem_status, s.peak_rss_bytes, s.power_status, s.energy_per_inf_mj, s.dep_status, "
-                       "s.dep_peak_bytes, r.recover, r.calib_method, t.kind, "
+                       "s.dep_peak_bytes, r.recover, r.calib_method, r.layers, t.kind, "
                        "(SELECT count(*) FROM train_epochs e WHERE e.run_id = r.id) "
                        "FROM runs r CROSS JOIN models m ON m.id = r.model_id CROSS JOIN hosts h ON h.id = r.host_id "
                        "LEFT JOIN run_stats s ON s.run_id = r.id LEFT JOIN train_runs t ON t.run_id = r.id WHERE 1");
@@ -217,6 +217,8 @@ et_status et_db_list_runs(et_db *db, const et_run_filter *f, et_run_summary **ou
         et_db_col_text(st, c++, text, sizeof text);
         v = et_calib_method_parse(text);
         k->calib_method = v < 0 ? ET_CALIB_MINMAX : (et_calib_method)v;
+        memset(k->layers, 0, sizeof k->layers);
+        et_db_col_text(st, c++, k->layers, sizeof k->layers);
         et_db_col_text(st, c++, r->trained, sizeof r->trained); /* NULL (no training record) reads "" */
         r->train_epochs = sqlite3_column_int(st, c++);
     }

@@ -266,6 +266,7 @@ static et_status save_recovery_knobs(et_db *db, int64_t id, const et_knobs *k, c
     sqlite3_bind_int64(st, 1, id);
     et_db_bind_text(st, 2, et_recover_name(k->recover));
     et_db_bind_text(st, 3, et_calib_method_name(k->calib_method));
+    et_db_bind_text(st, 4, k->layers); /* schema v6: per-layer overrides */
     return step(db, st, what, err);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db/report.h"
+#include "record/layer_knobs.h"
 #include "util/json.h"
 
 static const char *bytes_text(double b, char *buf, size_t len) {
@@ -86,6 +87,23 @@ static void show_memory_text(const et_result *r, FILE *out) {
             bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
 }
 
+/* The per-layer overrides, one a line, each with the model-wide values it replaces; nothing without. */
+static void print_layer_overrides(FILE *out, const et_knobs *k) {
+    if (!et_knobs_has_layers(k))
+        return;
+    char desc[4096];
+    et_knobs_layers_describe(k, desc, sizeof desc);
+    const char *p = desc;
+    bool first = true;
+    while (*p) {
+        const char *semi = strstr(p, "; ");
+        int n = semi ? (int)(semi - p) : (int)strlen(p);
+        fprintf(out, "%-13s %.*s\n", first ? "per-layer" : "", n, p);
+        first = false;
+        p += n + (semi ? 2 : 0);
+    }
+}
+
 void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     char a[64], b[64], c[64], when[32], cfg[160];
     fprintf(out, "run %lld  %s%s\n", (long long)m->id, r->uuid, r->is_baseline ? "  (marked baseline)" : "");
@@ -104,6 +122,7 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     bool quantized = r->knobs.weight_bits < 32 || r->knobs.act_bits < 32;
     fprintf(out, "%-13s %s%s%s\n", "config", et_knobs_describe(&r->knobs, cfg, sizeof cfg), quantized ? "; " : "",
             !quantized ? "" : r->knobs.quantize_all ? "every layer quantized" : "first and last layer kept fp32");
+    print_layer_overrides(out, &r->knobs);
     fprintf(out, "%-13s edgetune %s, kernels %s, exec %s%s%s\n", "engine", r->engine.version,
             r->engine.isa[0] ? r->engine.isa : "?", r->engine.exec, r->engine.notes[0] ? "; " : "", r->engine.notes);
     fprintf(out, "%-13s %d timed after %d warm-up; preparing took %.1f ms\n", "iterations", r->iters,
@@ -435,6 +454,7 @@ void et_db_show_json_train(const et_result *r, const et_db_run_meta *m, const et
     et_json_bool(&j, "force_int8", k->force_int8);
     et_json_string(&j, "recover", et_recover_name(k->recover));
     et_json_string(&j, "calib_method", et_calib_method_name(k->calib_method));
+    et_json_string(&j, "layers", k->layers); /* per-layer overrides, canonical text; "" none */
     et_json_end_object(&j);
     et_json_begin_object(&j, "engine");
     et_json_string(&j, "version", r->engine.version);

@@ -23,7 +23,7 @@ char *et_db_config_short(const et_knobs *k, const char *exec, char *buf, size_t 
     char rec[24] = ""; /* recovery, when on: "w4a32 rec full" */
     if (k->recover != ET_RECOVER_NONE && !et_knobs_is_fp32(k))
         snprintf(rec, sizeof rec, " rec %s", et_recover_name(k->recover));
-    snprintf(buf, len, "%s%s%s, %d thr%s", bits, prune, rec, k->threads,
+    snprintf(buf, len, "%s%s%s%s, %d thr%s", bits, prune, rec, k->layers[0] ? " +layers" : "", k->threads,
              exec && strcmp(exec, "simulated") == 0 ? " (sim)" : "");
     return buf;
 }

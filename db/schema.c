@@ -167,12 +167,18 @@ static const char schema_train[] =
     "  train_acc REAL, eval_agree REAL, eval_acc REAL, lr REAL, sparsity REAL, seconds REAL, samples_per_s REAL,"
     "  PRIMARY KEY(run_id, epoch));";
 
+/* Version 6 (per-layer configuration): a run's per-layer
+ * knob overrides, the canonical text of record/layer_knobs.h ('' for none, which is what
+ * every run stored before ran). */
+static const char schema_v6[] = "ALTER TABLE runs ADD COLUMN layers TEXT NOT NULL DEFAULT '';";
+
 static const char *const steps[] = {
     schema_v1,
     schema_v2,
     schema_v3,
     schema_inputs,
     schema_train,
+    schema_v6,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

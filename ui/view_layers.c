@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "record/layer_knobs.h"
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
@@ -84,6 +85,24 @@ static const char *const cols[] = {"step", "time_ms", "share_pct", "op", "precis
 static const char *const cols_recon[] = {"step", "time_ms", "share_pct", "err_none_pct", "err_recovered_pct", "op",
                                          "precision", "kernel", "layer", "macs_m", "gmacs_per_s"};
 
+/* " [per-layer: bits 4, prune 0.5]" when overrides set knobs of the layer `name`, else "" (display only: the
+ * overrides come from --layer / --layers-config on the command line). Returns buf. */
+static const char *layer_overrides(const et_knobs *k, const char *name, char *buf, size_t len) {
+    buf[0] = '\0';
+    et_layer_override ov[ET_MAX_LAYER_OVERRIDES];
+    int n = et_knobs_has_layers(k) ? et_knobs_layer_overrides(k, ov, ET_MAX_LAYER_OVERRIDES, NULL) : 0;
+    unsigned set = 0;
+    et_knobs lk = et_knobs_for_layer(k, ov, n > 0 ? n : 0, name, &set, NULL);
+    if (!set)
+        return buf;
+    char prune[48] = "";
+    if (set & (ET_LK_PRUNE | ET_LK_METHOD))
+        snprintf(prune, sizeof prune, ", prune %g %s", (double)lk.prune_ratio, et_prune_method_name(lk.prune_method));
+    snprintf(buf, len, "  [per-layer: bits %d, act-bits %d%s%s%s]", lk.weight_bits, lk.act_bits, prune,
+             set & ET_LK_RECOVER ? ", recover " : "", set & ET_LK_RECOVER ? et_recover_name(lk.recover) : "");
+    return buf;
+}
+
 static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     const et_worker_snapshot *s = &ui->snap;
     const et_result *r = &s->current;
@@ -123,7 +142,9 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
         snprintf(line, sizeof line, "%5.1f %% ", share);
         int n = et_canvas_text(c, in.x, in.y + in.h - 1, in.w, ET_ROLE_LABEL, line);
         et_w_bar(c, in.x + n, in.y + in.h - 1, 30, share / 100.0, ET_ROLE_GRAPH);
-        snprintf(line, sizeof line, " %s", et_table_text_at(t, sel, L_NAME));
+        char ovt[160];
+        const char *name = et_table_text_at(t, sel, L_NAME);
+        snprintf(line, sizeof line, " %s%s", name, layer_overrides(&s->knobs, name, ovt, sizeof ovt));
         et_canvas_text_fit(c, in.x + n + 31, in.y + in.h - 1, in.w - n - 31, ET_ROLE_DIM, line);
     }
     et_table_free(t);

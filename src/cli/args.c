@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "record/layer_knobs.h"
 
 et_args et_args_start(const char *cmd, int argc, char **argv) {
     return (et_args){.cmd = cmd, .argc = argc, .argv = argv, .i = 1};
@@ -176,6 +177,18 @@ int et_args_knob_flag(et_args *a, et_knobs *k) {
             return -1;
         }
         k->calib_method = (et_calib_method)m;
+    } else if (et_args_value(a, "--layer", &v)) { /* per-layer overrides (record/layer_knobs.h) */
+        et_err e = {0};
+        if (et_knobs_add_layer_spec(k, v, &e) != ET_OK) {
+            et_cli_usage_error(a->cmd, "%s", e.msg);
+            return -1;
+        }
+    } else if (et_args_value(a, "--layers-config", &v)) {
+        et_err e = {0};
+        if (et_knobs_load_layers_config(k, v, &e) != ET_OK) {
+            et_cli_usage_error(a->cmd, "%s", e.msg);
+            return -1;
+        }
     } else {
         return a->failed ? -1 : 0;
     }
@@ -210,7 +223,12 @@ const char et_knob_help[] =
     "                        correction), full (GPTQ rounding, SparseGPT masks, least-squares refit after\n"
     "                        channel pruning, then bias correction; layer by layer)\n"
     "  --calib-method M      with --act-bits 8: activation ranges from minmax (default), percentile, mse or\n"
-    "                        entropy\n";
+    "                        entropy\n"
+    "  --layer NAME:K=V,...  per-layer override of the knobs above for the weight layer NAME (or a glob):\n"
+    "                        keys bits, act-bits, prune, method, recover; repeatable, later ones win, e.g.\n"
+    "                        --layer conv1:bits=4,prune=0.5 (not yet with recover other than none)\n"
+    "  --layers-config FILE  per-layer overrides from FILE: one '<name or glob> key=value ...' per line, '#'\n"
+    "                        comments (edgetune(1), PER-LAYER CONFIGURATION)\n";
 
 const char et_tensor_help[] =
     "inputs:\n"

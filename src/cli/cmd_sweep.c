@@ -86,7 +86,7 @@ static void point_name(const et_knobs *k, char *buf, size_t len) {
         size_t used = strlen(p);
         snprintf(p + used, sizeof p - used, ", recover %s", et_recover_name(k->recover));
     }
-    snprintf(buf, len, "%s%s", q, p);
+    snprintf(buf, len, "%s%s%s", q, p, k->layers[0] ? " +layers" : ""); /* per-layer overrides */
 }
 
 typedef struct point {

@@ -43,7 +43,7 @@ et_knobs et_knobs_default(void) {
 }
 
 bool et_knobs_is_fp32(const et_knobs *k) {
-    return k->weight_bits == 32 && k->act_bits == 32 && k->prune_ratio == 0.0f;
+    return k->weight_bits == 32 && k->act_bits == 32 && k->prune_ratio == 0.0f && k->layers[0] == '\0';
 }
 
 et_status et_knobs_validate(const et_knobs *k, et_err *err) {
@@ -76,6 +76,9 @@ et_status et_knobs_validate(const et_knobs *k, et_err *err) {
         return et_fail(err, ET_E_USAGE, "invalid calibration method");
     if (k->threads < 1 || k->threads > 256)
         return et_fail(err, ET_E_USAGE, "--threads %d: must be between 1 and 256", k->threads);
+    /* per-layer overrides (k->layers) are parsed and checked against the model by tune (tune_layers.c) */
+    if (memchr(k->layers, '\0', sizeof k->layers) == NULL)
+        return et_fail(err, ET_E_USAGE, "per-layer overrides are not terminated");
     return ET_OK;
 }
 
@@ -135,8 +138,16 @@ char *et_knobs_describe(const et_knobs *k, char *buf, size_t len) {
     char calib[32] = "";
     if (k->act_bits == 8 && k->calib_method != ET_CALIB_MINMAX)
         snprintf(calib, sizeof calib, " %s", et_calib_method_name(k->calib_method));
-    snprintf(buf, len, "w%d a%d%s %s %s%s, %s%s, %d thread%s", k->weight_bits, k->act_bits, calib,
+    char layers[48] = "";
+    if (k->layers[0]) {
+        int n = 1;
+        for (const char *p = k->layers; *p; p++)
+            n += *p == '\n';
+        snprintf(layers, sizeof layers, ", %d per-layer override%s", n, n == 1 ? "" : "s");
+    }
+    snprintf(buf, len, "w%d a%d%s %s %s%s, %s%s, %d thread%s%s", k->weight_bits, k->act_bits, calib,
              et_granularity_name(k->granularity), k->symmetric ? "sym" : "asym",
-             k->clip == ET_CLIP_PERCENTILE ? " pct" : "", prune, recover, k->threads, k->threads == 1 ? "" : "s");
+             k->clip == ET_CLIP_PERCENTILE ? " pct" : "", prune, recover, k->threads, k->threads == 1 ? "" : "s",
+             layers);
     return buf;
 }

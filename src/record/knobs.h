@@ -67,6 +67,9 @@ typedef enum {
 #define ET_WEIGHT_BITS_LIST(X) X(32) X(16) X(8) X(7) X(6) X(5) X(4) X(3) X(2)
 #define ET_ACT_BITS_LIST(X) X(32) X(8)
 
+/* Room for the canonical per-layer overrides (layer_knobs.h). */
+enum { ET_KNOBS_LAYERS_BYTES = 2048 };
+
 typedef struct et_knobs {
     int weight_bits;          /* one of ET_WEIGHT_BITS_LIST */
     int act_bits;             /* 32 or 8 */
@@ -81,6 +84,8 @@ typedef struct et_knobs {
     bool force_int8;          /* act-bits 8: int8 even where measured slower than fp32 (no speed guard) */
     et_recover recover;       /* error compensation from calibration data (default none) */
     et_calib_method calib_method; /* act-bits 8: how activation ranges are chosen */
+    char layers[ET_KNOBS_LAYERS_BYTES]; /* per-layer overrides, canonical text (layer_knobs.h); "" none. Bytes
+                                           after the terminator are zero, so knobs compare with memcmp */
 } et_knobs;
 
 /* The fp32, unpruned, 1-thread configuration. */

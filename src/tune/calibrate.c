@@ -33,9 +33,9 @@ static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
     if (k->recover != ET_RECOVER_NONE)
         snprintf(rec, sizeof rec, "|rec%d|%d|%d|%d|%d|%d", (int)k->recover, k->weight_bits, (int)k->granularity,
                  (int)k->clip, k->force_int8 ? 1 : 0, k->threads); /* threads: the speed guard's int8 layers */
-    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d|%d%s", c->g->n_values, (double)k->prune_ratio,
+    snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d|%d%s|L%016llx", c->g->n_values, (double)k->prune_ratio,
              (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0,
-             (int)k->calib_method, rec);
+             (int)k->calib_method, rec, et_tune_layers_hash(k)); /* L: per-layer overrides */
 }
 
 static bool wanted(const et_graph *g, int v) {
@@ -221,7 +221,7 @@ et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo
     int nv = g->n_values;
     for (int v = 0; v < nv; v++)
         lo[v] = NAN, hi[v] = NAN;
-    char key[192];
+    char key[256];
     calib_key(c, key, sizeof key);
     size_t bytes = 0;
     const float *cached = et_tune_cache_get(c->opt->cache, key, &bytes);

@@ -62,6 +62,15 @@ static bool layer_of(const et_graph *g, int i, et_wlayer *L) {
     }
 }
 
+int et_tune_weight_layer_names(const et_graph *g, const char **names, int max) {
+    int n = 0;
+    et_wlayer L;
+    for (int i = 0; i < g->n_nodes && n < max; i++)
+        if (!g->nodes[i].dead && layer_of(g, i, &L))
+            names[n++] = g->nodes[i].name ? g->nodes[i].name : "";
+    return n;
+}
+
 et_status et_tune_find_layers(et_tune_ctx *c) {
     free(c->layers);
     free(c->keep);
@@ -85,7 +94,7 @@ et_status et_tune_find_layers(et_tune_ctx *c) {
     }
     for (int l = 0; l < c->n_layers; l++)
         c->keep[l] = c->layers[l].edge && !c->k->quantize_all;
-    return ET_OK;
+    return c->n_ov > 0 ? et_tune_layers_resolve(c) : ET_OK;
 }
 
 float *et_tune_writable(et_tune_ctx *c, int v) {

@@ -179,17 +179,18 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         free(rows), free(scale), free(zp);
         return R->c->err ? R->c->err->status : ET_E_NOMEM;
     }
-    et_wq_config cfg = {.bits = k->weight_bits, .symmetric = true, .per_channel = k->granularity == ET_GRAN_CHANNEL,
+    const int bits = et_tune_layer_bits(R->c, o); /* per-layer overrides may mix widths */
+    et_wq_config cfg = {.bits = bits, .symmetric = true, .per_channel = k->granularity == ET_GRAN_CHANNEL,
                         .clip = k->clip, .percentile = 99.99f};
     et_wview view = {.n_ch = n_ch, .per_ch = per, .ch_stride = per, .el_stride = 1};
     et_status st = ET_OK;
-    if (given && given->value_bits == k->weight_bits && (given->n == n_ch || given->n == 1)) {
+    if (given && given->value_bits == bits && (given->n == n_ch || given->n == 1)) {
         for (int64_t j = 0; j < n_ch; j++) {
             scale[j] = given->scale[given->n == 1 ? 0 : j];
             zp[j] = 0;
         }
         int32_t qmin, qmax;
-        et_wq_range(k->weight_bits, true, &qmin, &qmax);
+        et_wq_range(bits, true, &qmin, &qmax);
         et_quantize_on_grid(rows, &view, scale, zp, true, qmin, qmax, (int8_t *)g->values[wq].data);
     } else {
         st = et_quantize_weights(rows, &view, &cfg, scale, zp, (int8_t *)g->values[wq].data, NULL, R->c->err);
@@ -206,9 +207,9 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
     }
     memcpy(qs, scale, (size_t)n_ch * sizeof *qs);
     wi->axis = 0;
-    wi->value_bits = k->weight_bits;
-    wi->storage_bits = k->weight_bits;
-    et_wq_range(k->weight_bits, true, &wi->qmin, &wi->qmax);
+    wi->value_bits = bits;
+    wi->storage_bits = bits;
+    et_wq_range(bits, true, &wi->qmin, &wi->qmax);
     g->values[wq].quant = wi;
     *w_out = wq;
     /* bias: Conv input 2, Gemm C */

@@ -57,12 +57,13 @@ static uint64_t calib_fingerprint(const et_calib_set *calib) {
 
 void et_recover_key(const et_tune_ctx *c, const et_calib_set *calib, uint64_t quant_hash, char *key, size_t len) {
     const et_knobs *k = c->k;
-    snprintf(key, len, "recover|%d|%d|%d|%d|%d|%d|%.6f|%d|%d:%d|%d|%d%d|%016llx|%016llx|%d", (int)k->recover,
+    snprintf(key, len, "recover|%d|%d|%d|%d|%d|%d|%.6f|%d|%d:%d|%d|%d%d|%016llx|%016llx|%d|L%016llx", (int)k->recover,
              k->weight_bits, k->act_bits, (int)k->granularity, k->symmetric ? 1 : 0, (int)k->clip,
              (double)k->prune_ratio, (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0,
              c->opt->recover_act_order ? 1 : 0,
              (c->opt->recover_reference ? 1 : 0) | (c->opt->recover_exact_masks ? 2 : 0),
-             (unsigned long long)quant_hash, (unsigned long long)calib_fingerprint(calib), c->g->n_values);
+             (unsigned long long)quant_hash, (unsigned long long)calib_fingerprint(calib), c->g->n_values,
+             et_tune_layers_hash(k));
 }
 
 size_t et_recover_blob_layer_bytes(int64_t n, int64_t n_ch) {

@@ -137,8 +137,9 @@ et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const
     *all_fp32 = false;
     int nn = g->n_nodes;
     char key[192];
-    snprintf(key, sizeof key, "guard|%d|%d|%.6f|%d|%d:%d|%d|%d", nn, k->weight_bits == 4 ? 4 : 8,
-             (double)k->prune_ratio, (int)k->prune_method, k->nm_n, k->nm_m, k->threads, k->quantize_all ? 1 : 0);
+    snprintf(key, sizeof key, "guard|%d|%d|%.6f|%d|%d:%d|%d|%d|L%016llx", nn, k->weight_bits == 4 ? 4 : 8,
+             (double)k->prune_ratio, (int)k->prune_method, k->nm_n, k->nm_m, k->threads, k->quantize_all ? 1 : 0,
+             et_tune_layers_hash(k)); /* L: per-layer overrides */
     size_t bytes = 0;
     const char *cached = et_tune_cache_get(c->opt->cache, key, &bytes);
     /* blob: one byte per node (1 = still an int8 candidate), then all_fp32, then the note (NUL-terminated) */

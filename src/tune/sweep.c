@@ -113,7 +113,8 @@ et_status et_sweep_parse_recover(const char *recover, et_sweep_lists *l, et_err 
 }
 
 static bool same(const et_knobs *a, const et_knobs *b) {
-    if (a->weight_bits != b->weight_bits || a->act_bits != b->act_bits || a->recover != b->recover)
+    if (a->weight_bits != b->weight_bits || a->act_bits != b->act_bits || a->recover != b->recover ||
+        strcmp(a->layers, b->layers) != 0) /* per-layer overrides */
         return false;
     bool pa = a->prune_ratio > 0.0f, pb = b->prune_ratio > 0.0f;
     if (pa != pb)
@@ -129,6 +130,7 @@ int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, 
     int n = 0;
     et_knobs k = *base;
     k.weight_bits = 32, k.act_bits = 32, k.prune_ratio = 0.0f, k.recover = ET_RECOVER_NONE;
+    memset(k.layers, 0, sizeof k.layers); /* the pristine baseline: the points keep the per-layer overrides */
     out[n++] = k; /* the baseline */
     int nb = l->n_bits ? l->n_bits : 1, na = l->n_act_bits ? l->n_act_bits : 1;
     int np = l->n_prune ? l->n_prune : 1, nm = l->n_methods ? l->n_methods : 1;

@@ -64,6 +64,7 @@ static void ctx_free(et_tune_ctx *c) {
             free(c->chan_energy[l]);
     free(c->chan_keep);
     free(c->chan_energy);
+    et_tune_layers_free(c);
     free(c->layers);
     free(c->keep);
     free(c->pruned);
@@ -104,6 +105,19 @@ static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const 
     return st;
 }
 
+/* Per-layer overrides of k into *ov (owned by the caller, NULL without) and c->ov / c->n_ov. */
+static et_status load_overrides(const et_knobs *k, et_tune_ctx *c, et_layer_override **ov) {
+    *ov = NULL;
+    if (!et_knobs_has_layers(k))
+        return ET_OK;
+    if (!(*ov = malloc(ET_MAX_LAYER_OVERRIDES * sizeof **ov)))
+        return et_fail(c->err, ET_E_NOMEM, "out of memory deriving the tuned model");
+    if ((c->n_ov = et_knobs_layer_overrides(k, *ov, ET_MAX_LAYER_OVERRIDES, c->err)) < 0)
+        return c->err ? c->err->status : ET_E_USAGE;
+    c->ov = *ov;
+    return ET_OK;
+}
+
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
                            const et_tune_options *opt, et_graph **out, et_tune_report *rep, et_err *err) {
     double t0 = now_ms();
@@ -121,13 +135,18 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     et_tune_ctx c = {.g = g, .k = k, .opt = &o, .rep = rep, .err = err};
     bool *quantize = NULL, *node_cand = NULL; /* recovery: per layer, per node */
     et_chan_plan *chan = NULL;
-    if ((st = et_tune_find_layers(&c)) != ET_OK)
+    et_layer_override *ov = NULL;
+    if ((st = load_overrides(k, &c, &ov)) != ET_OK || (st = et_tune_find_layers(&c)) != ET_OK)
         goto fail;
     rep->params_before = layer_params(&c);
     bool quantized = k->weight_bits < 32 || k->act_bits < 32;
     bool edges_kept = false;
     for (int l = 0; l < c.n_layers; l++)
         edges_kept |= c.keep[l];
+    if (c.n_ov > 0 && (st = et_tune_layers_apply(&c, calib)) != ET_OK) /* per-layer overrides: tune_layers.c */
+        goto fail;
+    if (c.n_ov > 0)
+        goto tuned;
 
     /* recovery: only where something is compressed */
     bool recover = k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
@@ -198,23 +217,24 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
         st = et_tune_quantize_weights_only(&c);
     if (st != ET_OK)
         goto fail;
+tuned:
     et_graph_count_uses(g);
     rep->weights_deploy_bytes = et_tune_deploy_bytes(&c);
     if ((st = et_graph_compact(g, err)) != ET_OK)
         goto fail;
-    if (edges_kept && (quantized || k->prune_ratio > 0.0f))
+    if (edges_kept && (quantized || k->prune_ratio > 0.0f || rep->n_quantized_layers > 0))
         et_tune_note(&c, true, "first and last layer kept fp32%s (--quantize-all changes that)",
                      k->prune_ratio > 0.0f ? " and unpruned" : "");
     c.quiet = false;
     rep->total_ms = now_ms() - t0;
     ctx_free(&c);
-    free(quantize), free(node_cand);
+    free(quantize), free(node_cand), free(ov);
     *out = g;
     return ET_OK;
 fail:
     et_chan_plan_free(chan);
     ctx_free(&c);
-    free(quantize), free(node_cand);
+    free(quantize), free(node_cand), free(ov);
     et_graph_free(g);
     return st;
 }

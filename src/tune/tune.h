@@ -97,6 +97,10 @@ typedef struct et_tune_options {
 
 et_tune_options et_tune_options_default(void);
 
+/* The names of g's weight layers (what tune compresses and per-layer overrides name: Conv, Gemm and MatMul with
+ * float32 constant weights), in node order, borrowed from g; at most max. Returns the count. */
+int et_tune_weight_layer_names(const et_graph *g, const char **names, int max);
+
 /* Derives the tuned graph with default options and no cache. ET_E_UNSUPPORTED for knob combinations not
  * implemented, naming the knob; ET_E_USAGE for invalid knobs. *out is NULL on failure; the caller frees it. */
 et_status et_tune_apply(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib, et_graph **out,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "record/layer_knobs.h"
 #include "tune/qmath.h"
 #include "tune/tune.h"
 
@@ -46,11 +47,32 @@ typedef struct et_tune_ctx {
                              (channel selection by reconstruction error), NULL when not measured */
     const bool *int8_cand; /* per node of g: the int8 layers, decided before recovery (no speed guard then) */
     bool quiet;            /* notes are not recorded (they were copied from the run that decided int8_cand) */
+    /* per-layer overrides (tune_layers.c); n_ov 0 without */
+    const et_layer_override *ov;
+    int n_ov;
+    et_knobs *lk;          /* per layer: the knobs it runs with (NULL without overrides) */
+    char **lk_name;        /* per layer: its node name, owned (the int8 rewrite rebuilds g->nodes) */
+    int n_lk;
+    const et_calib_set *calib_for_layers; /* the calibration set, for the int8 pass of a mixed configuration */
 } et_tune_ctx;
 
-/* Finds the weight layers of g (in node order) into ctx->layers, marking the first and last as edge.
- * ET_E_NOMEM on allocation failure. */
+/* Finds the weight layers of g (in node order) into ctx->layers, marking the first and last as edge, and with
+ * per-layer overrides each layer's knobs (ctx->lk). ET_E_NOMEM on allocation failure. */
 et_status et_tune_find_layers(et_tune_ctx *c);
+
+/* Per-layer overrides (tune_layers.c). _resolve fills ctx->lk and ctx->keep from ctx->ov (an edge layer named
+ * exactly by an override is not kept); _apply checks them (every pattern names a layer; each layer's knobs are
+ * valid; ET_E_UNSUPPORTED, saying "not yet", for recovery and per-layer channel pruning) and runs pruning and
+ * quantization per group of layers with the same knobs. */
+et_status et_tune_layers_resolve(et_tune_ctx *c);
+void et_tune_layers_free(et_tune_ctx *c);
+et_status et_tune_layers_apply(et_tune_ctx *c, const et_calib_set *calib);
+
+/* The weight bits of layer node `o` (matched by name): its per-layer bits, else the knobs' bits. */
+int et_tune_layer_bits(const et_tune_ctx *c, const et_node *o);
+
+/* A 64-bit hash of the per-layer overrides, for the caches' keys (0 without). */
+unsigned long long et_tune_layers_hash(const et_knobs *k);
 
 /* The writable float copy of constant v owned by the graph (made on first call); NULL on out-of-memory. */
 float *et_tune_writable(et_tune_ctx *c, int v);

@@ -218,7 +218,8 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
                     ka->prune_ratio == kb->prune_ratio && ka->prune_method == kb->prune_method &&
                     ka->nm_n == kb->nm_n && ka->nm_m == kb->nm_m && ka->threads == kb->threads &&
                     ka->quantize_all == kb->quantize_all && ka->clip == kb->clip && ka->force_int8 == kb->force_int8 &&
-                        ka->recover == kb->recover && ka->calib_method == kb->calib_method,
+                        ka->recover == kb->recover && ka->calib_method == kb->calib_method &&
+                        strcmp(ka->layers, kb->layers) == 0,
                 "knobs");
     ET_FAKE_CMP(!strcmp(a->engine.version, b->engine.version) && !strcmp(a->engine.isa, b->engine.isa) &&
                     !strcmp(a->engine.exec, b->engine.exec) && !strcmp(a->engine.notes, b->engine.notes),

@@ -86,6 +86,33 @@ static void test_default_baseline(void) {
     et_db_close(db);
 }
 
+/* A newer fp32 run with per-layer overrides is not the pristine model: never the default baseline. */
+static void test_overrides_never_baseline(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/cmp.db", dir);
+    unlink(path); /* without the earlier test's marked baseline */
+    et_db *db;
+    setup(&db);
+    et_result r;
+    et_result_init(&r);
+    et_fake_result(&r, 50, &(et_fake_opts){.threads = 4}); /* like run 2, newer */
+    snprintf(r.knobs.layers, sizeof r.knobs.layers, "conv1 bits=4");
+    et_err e = {0};
+    int64_t rid = 0;
+    ET_CHECK_INT(et_db_save_run(db, &r, &rid, &e), ET_OK);
+    et_baseline_kind kind;
+    ET_CHECK_INT(baseline_of(db, 3, &kind), id[2]);
+    int64_t b = -1;
+    ET_CHECK_INT(et_db_default_baseline(db, rid, &b, &kind, &e), ET_OK);
+    ET_CHECK(b == id[2] && kind == ET_BASELINE_NEWEST_FP32);
+    /* and the same run without overrides would be */
+    et_fake_result(&r, 51, &(et_fake_opts){.threads = 4});
+    ET_CHECK_INT(et_db_save_run(db, &r, &rid, &e), ET_OK);
+    ET_CHECK_INT(baseline_of(db, 3, &kind), rid);
+    et_result_free(&r);
+    et_db_close(db);
+}
+
 static double num(const et_table *t, int row, const char *key) {
     return et_table_num_at(t, row, et_table_col_index(t, key));
 }
@@ -164,6 +191,7 @@ static void test_table_numbers(void) {
 int main(void) {
     et_tmpdir(dir, sizeof dir);
     ET_RUN(test_default_baseline);
+    ET_RUN(test_overrides_never_baseline);
     et_rmtree(dir);
     et_tmpdir(dir, sizeof dir);
     ET_RUN(test_table_numbers);

@@ -264,7 +264,8 @@ static void test_read_only_file_and_directory(void) {
 static void drop_v3(sqlite3 *s) {
     static const char *const q[] = {"ALTER TABLE runs DROP COLUMN recover", "ALTER TABLE runs DROP COLUMN calib_method",
                                     "ALTER TABLE layers DROP COLUMN recon_err_before",
-                                    "ALTER TABLE layers DROP COLUMN recon_err_after"};
+                                    "ALTER TABLE layers DROP COLUMN recon_err_after",
+                                    "ALTER TABLE runs DROP COLUMN layers"}; /* and v6's (per-layer overrides) */
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
         ET_CHECK_INT(sqlite3_exec(s, q[i], NULL, NULL, NULL), SQLITE_OK);
 }

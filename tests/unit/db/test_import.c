@@ -21,6 +21,8 @@ static void make_db(const char *path, uint64_t seed0, int n, const char *host, c
     et_result_init(&r);
     for (int i = 0; i < n; i++) {
         et_fake_result(&r, seed0 + (uint64_t)i, &(et_fake_opts){.host = host, .weight_bits = i % 2 ? 8 : 32});
+        if (i == 1) /* per-layer overrides travel with the run */
+            snprintf(r.knobs.layers, sizeof r.knobs.layers, "conv%d bits=4", (int)seed0);
         if (et_db_save_run(db, &r, NULL, &e) != ET_OK)
             fprintf(stderr, "%s\n", e.msg);
     }
@@ -81,6 +83,8 @@ static void test_merge_idempotent_hosts_apart(void) {
         ET_CHECK_INT(et_db_load_run(db, id, ET_DB_LOAD_ALL, &got, &e), ET_OK);
         et_fake_result(&want, 200 + (uint64_t)i,
                        &(et_fake_opts){.host = "raspberrypi", .weight_bits = i % 2 ? 8 : 32});
+        if (i == 1)
+            snprintf(want.knobs.layers, sizeof want.knobs.layers, "conv200 bits=4");
         char why[64] = "";
         ET_CHECK_MSG(et_fake_results_equal(&want, &got, true, why, sizeof why), "differs in %s", why);
     }

@@ -35,6 +35,7 @@ static void test_roundtrip_every_field(void) {
     a.knobs.prune_method = ET_PRUNE_NM, a.knobs.nm_n = 1, a.knobs.nm_m = 4, a.knobs.quantize_all = true;
     a.knobs.clip = ET_CLIP_PERCENTILE, a.knobs.force_int8 = true;
     a.knobs.recover = ET_RECOVER_FULL, a.knobs.calib_method = ET_CALIB_MSE; /* schema v2 */
+    snprintf(a.knobs.layers, sizeof a.knobs.layers, "conv1 bits=4 prune=0.5\n/block2/* act-bits=8"); /* v6 */
     a.fidelity.outputs[0].sqnr_db = INFINITY;
     a.fidelity.outputs[0].top5_agreement = NAN;
     et_err e = {0};

@@ -1,0 +1,233 @@
+/* sensitivity.c: per-layer sensitivity (sensitivity.h): the base knobs, then one layer at a time changed by a
+ * per-layer override (record/layer_knobs.h), each measured with et_bench_run. */
+#include "bench/sensitivity.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "record/layer_knobs.h"
+
+et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3}; }
+
+et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err) {
+    *n = 0;
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ";");
+        if (len > 0) {
+            if (*n >= ET_SENS_MAX_CANDIDATES)
+                return et_fail(err, ET_E_USAGE, "--candidates: more than %d candidates", ET_SENS_MAX_CANDIDATES);
+            char spec[ET_SENS_CAND_BYTES + 8];
+            if (len >= ET_SENS_CAND_BYTES)
+                return et_fail(err, ET_E_USAGE, "--candidates: '%.40s...' is too long", p);
+            snprintf(spec, sizeof spec, "x:%.*s", (int)len, p);
+            et_knobs k = et_knobs_default();
+            et_err e = {0};
+            if (et_knobs_add_layer_spec(&k, spec, &e) != ET_OK) { /* "--layer 'x:...': why" -> the candidate's */
+                const char *why = strstr(e.msg, "': ");
+                return et_fail(err, ET_E_USAGE, "--candidates '%.*s': %s", (int)len, p, why ? why + 3 : e.msg);
+            }
+            snprintf(out[*n], ET_SENS_CAND_BYTES, "%s", k.layers + 2); /* canonical, after "x " */
+            for (char *c = out[*n]; *c; c++)
+                if (*c == ' ')
+                    *c = ',';
+            (*n)++;
+        }
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    if (*n == 0)
+        return et_fail(err, ET_E_USAGE, "--candidates: give at least one, e.g. '%s'", ET_SENS_DEFAULT_CANDIDATES);
+    return ET_OK;
+}
+
+static double quality_of(const et_result *r, bool *is_acc) {
+    *is_acc = false;
+    if (r->fidelity.status != ET_AVAIL_OK || r->fidelity.n_outputs < 1)
+        return NAN;
+    if (r->fidelity.accuracy >= 0) {
+        *is_acc = true;
+        return r->fidelity.accuracy;
+    }
+    return r->fidelity.outputs[0].top1_agreement >= 0 ? r->fidelity.outputs[0].top1_agreement : NAN;
+}
+
+/* Per-step times of the configured plan: each step's median over CHUNKS chunks of iterations of the chunk's mean,
+ * so that an iteration preempted on a shared machine moves one chunk, not the result. */
+enum { CHUNKS = 5 };
+typedef struct step_times {
+    int n;
+    char (*name)[128];
+    double *ms;
+} step_times;
+
+static void step_times_free(step_times *t) {
+    free(t->name), free(t->ms);
+    memset(t, 0, sizeof *t);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_times *out, et_err *err) {
+    step_times_free(out);
+    et_plan *p = et_session_plan(s);
+    int n = et_plan_get_stats(p).n_steps;
+    out->name = calloc((size_t)n + 1, sizeof *out->name);
+    out->ms = calloc((size_t)n + 1, sizeof *out->ms);
+    double *chunk = calloc((size_t)n * CHUNKS + 1, sizeof *chunk);
+    if (!out->name || !out->ms || !chunk) {
+        free(chunk);
+        return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
+    }
+    out->n = n;
+    int per = cfg->iters / CHUNKS > 0 ? cfg->iters / CHUNKS : 1;
+    et_status st = ET_OK;
+    for (int c = 0; c < CHUNKS && st == ET_OK; c++) {
+        et_plan_reset_profile(p);
+        for (int i = 0; i < per && st == ET_OK; i++)
+            st = et_session_infer(s, cfg->cancel, err);
+        for (int j = 0; j < n && st == ET_OK; j++) {
+            et_step_info si;
+            et_plan_step_info(p, j, &si);
+            chunk[(size_t)j * CHUNKS + (size_t)c] = si.time_ms;
+            if (c == 0)
+                snprintf(out->name[j], sizeof out->name[j], "%s", si.name ? si.name : "");
+        }
+    }
+    for (int j = 0; j < n && st == ET_OK; j++) {
+        qsort(chunk + (size_t)j * CHUNKS, CHUNKS, sizeof *chunk, cmp_double);
+        out->ms[j] = chunk[(size_t)j * CHUNKS + CHUNKS / 2];
+    }
+    free(chunk);
+    return st;
+}
+
+static bool has_step(const step_times *t, const char *name) {
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->name[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* t's time on the step named layer and on the steps `other` does not have. */
+static double steps_ms(const step_times *t, const char *layer, const step_times *other) {
+    double ms = 0.0;
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->name[i], layer) == 0 || !has_step(other, t->name[i]))
+            ms += t->ms[i];
+    return ms;
+}
+
+/* Configures k and measures it into r (latency and fidelity, when asked, as bench does) and its step times. */
+static et_status measure(et_session *s, const et_knobs *k, const et_sens_config *cfg, bool bench, et_result *r,
+                         step_times *t, et_err *err) {
+    et_status st = et_session_configure(s, k, err);
+    if (st != ET_OK)
+        return st;
+    et_bench_config bc = et_bench_config_default();
+    bc.iters = cfg->iters;
+    bc.warmup = cfg->warmup;
+    bc.profilers = false;
+    bc.cancel = cfg->cancel;
+    if (bench && (st = et_bench_run(s, &bc, r, err)) != ET_OK)
+        return st;
+    for (int i = 0; !bench && i < cfg->warmup && st == ET_OK; i++) /* bench warmed it up otherwise */
+        st = et_session_infer(s, cfg->cancel, err);
+    return st == ET_OK ? profile_steps(s, cfg, t, err) : st;
+}
+
+static void measure_point(et_session *s, const et_knobs *base, const step_times *bt, const et_sens_base *b,
+                          const et_sens_config *cfg, et_sens_point *p) {
+    et_knobs k = *base;
+    char spec[sizeof p->layer + ET_SENS_CAND_BYTES + 2];
+    snprintf(spec, sizeof spec, "%s:%s", p->layer, p->candidate);
+    et_err e = {0};
+    et_result r;
+    et_result_init(&r);
+    step_times t = {0};
+    et_status st = et_knobs_add_layer_spec(&k, spec, &e);
+    if (st == ET_OK)
+        st = measure(s, &k, cfg, true, &r, &t, &e);
+    if (st == ET_OK) {
+        bool acc;
+        p->measured = true;
+        p->quality = quality_of(&r, &acc);
+        p->quality_delta_pp = 100.0 * (p->quality - b->quality);
+        p->time_saved_ms = steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
+        p->p50_ms = r.latency.p50_ms;
+        p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
+        snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);
+    } else if (st != ET_E_CANCELLED) {
+        snprintf(p->error, sizeof p->error, "%s", e.msg);
+    }
+    step_times_free(&t);
+    et_result_free(&r);
+}
+
+et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,
+                             const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts, et_err *err) {
+    *pts = NULL;
+    *n_pts = 0;
+    memset(b, 0, sizeof *b);
+    const et_graph *g = et_session_model(s)->graph;
+    const char **names = calloc((size_t)g->n_nodes + 1, sizeof *names);
+    if (!names)
+        return et_fail(err, ET_E_NOMEM, "out of memory listing layers");
+    int n_layers = et_tune_weight_layer_names(g, names, g->n_nodes);
+    et_result br;
+    et_result_init(&br);
+    step_times bt = {0};
+    et_status st = measure(s, base, cfg, true, &br, &bt, err);
+    if (st == ET_OK) {
+        b->measured = true;
+        b->quality = quality_of(&br, &b->is_accuracy);
+        b->p50_ms = br.latency.p50_ms;
+        b->weights_bytes = et_session_tune_report(s)->weights_deploy_bytes;
+        b->n_eval = br.fidelity.n_inputs;
+        snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
+        if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
+            st = et_fail(err, ET_E_NOMEM, "out of memory");
+    }
+    if (st == ET_OK && cfg->progress)
+        cfg->progress(cfg->progress_ctx, 0, n_layers * n_cand, NULL);
+    for (int l = 0; st == ET_OK && l < n_layers; l++) {
+        /* the base again next to this layer's candidates: a slow period of a shared machine, or a cold start,
+           then shifts both sides of the time saved alike (quality: the first measurement; it does not drift) */
+        if ((st = measure(s, base, cfg, false, NULL, &bt, err)) != ET_OK)
+            break;
+        for (int c = 0; st == ET_OK && c < n_cand; c++) {
+            if (cfg->cancel && *cfg->cancel) {
+                st = et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts,
+                             n_layers * n_cand);
+                break;
+            }
+            et_sens_point *p = &(*pts)[*n_pts];
+            snprintf(p->layer, sizeof p->layer, "%s", names[l]);
+            snprintf(p->candidate, sizeof p->candidate, "%s", cand[c]);
+            p->quality = p->quality_delta_pp = p->time_saved_ms = p->p50_ms = NAN;
+            for (int i = 0; i < bt.n; i++)
+                if (strcmp(bt.name[i], names[l]) == 0)
+                    p->layer_ms = bt.ms[i];
+            measure_point(s, base, &bt, b, cfg, p);
+            if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
+                continue;
+            (*n_pts)++;
+            if (cfg->progress)
+                cfg->progress(cfg->progress_ctx, *n_pts, n_layers * n_cand, p);
+        }
+    }
+    b->n_points = n_layers * n_cand;
+    if (st == ET_E_CANCELLED)
+        et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts, n_layers * n_cand);
+    et_result_free(&br);
+    step_times_free(&bt);
+    free(names);
+    return st;
+}

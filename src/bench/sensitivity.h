@@ -1,0 +1,64 @@
+/* sensitivity.h: per-layer sensitivity. For each weight layer and each candidate setting (a per-layer override
+ * such as "bits=4" or "prune=0.5,method=nm"), only that layer changes from the base knobs; each point is measured
+ * like bench (fidelity against fp32 on the evaluation set, the per-layer profile) and compared with the base:
+ * the change in accuracy (with labels) or top-1 agreement (without), the time the layer saves per inference and
+ * the bytes of weights it saves. Both front ends call this; the CLI prints it (`edgetune sensitivity`). */
+#ifndef ET_BENCH_SENSITIVITY_H
+#define ET_BENCH_SENSITIVITY_H
+
+#include "bench/session.h"
+#include "record/knobs.h"
+
+enum { ET_SENS_MAX_CANDIDATES = 16, ET_SENS_CAND_BYTES = 96 };
+
+/* The candidates when none are given, as --candidates takes them. */
+#define ET_SENS_DEFAULT_CANDIDATES "bits=8;bits=4;prune=0.5"
+
+/* Parses ';'-separated candidates, each a ','-separated key=value list of layer_knobs.h's keys, into
+ * out[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES] (canonical form). ET_E_USAGE naming the candidate otherwise. */
+et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err);
+
+typedef struct et_sens_point {
+    char layer[128];
+    char candidate[ET_SENS_CAND_BYTES];
+    bool measured;
+    char error[256];         /* why not measured ("" when measured or not reached) */
+    double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
+    double quality_delta_pp; /* quality - the base's, in percentage points */
+    double time_saved_ms;    /* per inference: the base's time minus the candidate's on this layer's step and the
+                                 steps only one of the two plans has (added quantize/dequantize); each step's
+                                 time is the median over 5 chunks of iterations of the chunk's mean */
+    double layer_ms;         /* the layer's step in the base, per inference (the same median) */
+    double p50_ms;           /* the whole model's p50 with the candidate */
+    int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */
+    char exec[32];           /* "native" or "simulated" */
+} et_sens_point;
+
+typedef struct et_sens_base {
+    double quality, p50_ms;
+    bool is_accuracy; /* quality is accuracy (labels), else top-1 agreement */
+    int64_t weights_bytes;
+    int n_eval;
+    int n_points;  /* layers x candidates */
+    bool measured; /* false: stopped (or failed) before the base was measured */
+    char eval_source[1024];
+} et_sens_base;
+
+typedef struct et_sens_config {
+    int iters, warmup;          /* per point (defaults 20 and 3) */
+    const volatile int *cancel; /* non-zero: stop between points (ET_E_CANCELLED, the points so far kept) */
+    /* called after the base and after each point (done of total; p NULL for the base); may be NULL */
+    void (*progress)(void *ctx, int done, int total, const et_sens_point *p);
+    void *progress_ctx;
+} et_sens_config;
+
+et_sens_config et_sens_config_default(void);
+
+/* Measures the base knobs, then every layer x candidate. The session must time layers (profile_layers). *pts
+ * (caller frees) gets layers x candidates points in layer order, *n_pts how many were attempted; a point that
+ * fails keeps its error and the others go on. ET_E_CANCELLED when stopped (what was measured is kept); errors of
+ * the base measurement otherwise. */
+et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,
+                             const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts, et_err *err);
+
+#endif

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# layers_cli.sh: per-layer overrides through the real binary. A --layers-config file and --layer flags
+# change only the named layers: `save` writes them (checked in the ONNX file through /usr/bin/python3 with onnx:
+# the named layer's codes within its bits and pruned, the others at the model-wide bits and unpruned; skipped
+# with a message when onnx is missing), `bench` stores the whole configuration (`show --json` gives the canonical
+# text, `show` and `runs` mark it, `compare` lists it), and bad names, keys, values and files exit 2 with one line.
+# Usage: layers_cli.sh EDGETUNE
+set -u
+ET=$1
+SRC=${ET_SOURCE_DIR:?}
+M=$SRC/fixtures/models/fmnist_resnet.onnx
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+export EDGETUNE_DB="$dir/runs.db"
+fails=0
+pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+expect() {
+    local want=$1; shift
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return 1; fi
+    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return 1; fi
+    ok
+}
+says() { if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 600 "$2")"; fi; }
+
+cat >layers.cfg <<'EOF'
+# one layer at 4 bits and half pruned, a glob at 6 bits
+/layer1/conv1/Conv   bits=4 prune=0.5   # the first block's first conv
+/layer3/*            bits=6
+EOF
+
+# --- save: only the named layers change ----------------------------------------------------------------------
+expect 0 "$ET" save "$M" --bits 8 --layers-config layers.cfg -o mixed.onnx && says "2 per-layer overrides" out.txt
+says "per-layer overrides: 4 of 10 weight layers differ" out.txt
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then
+    if /usr/bin/python3 - mixed.onnx <<'EOF'; then ok; else bad "saved model: the named layers are not what the config says"; fi
+import sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+prod = {o: n for n in m.graph.node for o in n.output}
+seen = {}
+for n in m.graph.node:
+    if n.op_type not in ('Conv', 'Gemm'):
+        continue
+    p = prod.get(n.input[1])
+    if p is None or p.op_type != 'DequantizeLinear':
+        seen[n.name] = ('fp32', 0, 0.0)
+        continue
+    q = inits[p.input[0]]
+    seen[n.name] = ('q', int(np.abs(q.astype(np.int32)).max()), float((q == 0).mean()))
+errs = []
+def want(name, kind, maxabs=None, zeros_at_least=None, zeros_below=None):
+    k, a, z = seen.get(name, ('missing', 0, 0.0))
+    if k != kind or (maxabs is not None and a != maxabs) or (zeros_at_least is not None and z < zeros_at_least) \
+            or (zeros_below is not None and z >= zeros_below):
+        errs.append(f'{name}: {k} max|code| {a} zeros {z:.3f}')
+want('/stem/stem.0/Conv', 'fp32')          # first layer: kept (not named exactly)
+want('/fc/Gemm', 'fp32')                   # last layer: kept
+want('/layer1/conv1/Conv', 'q', 7, 0.5)    # 4 bits, half pruned
+for name in ('/layer1/conv2/Conv', '/layer2/conv1/Conv', '/layer2/conv2/Conv'):
+    want(name, 'q', 127, None, 0.1)        # model-wide 8 bits, unpruned
+for name in ('/layer3/conv1/Conv', '/layer3/conv2/Conv', '/layer3/down/down.0/Conv'):
+    want(name, 'q', 31, None, 0.1)         # the glob: 6 bits
+if errs:
+    print('\n'.join(errs), file=sys.stderr)
+    sys.exit(1)
+EOF
+else
+    echo "layers_cli: /usr/bin/python3 with onnx and numpy not found: the saved-model check is skipped" >&2
+fi
+
+# --- bench stores it; show, runs and compare say so ----------------------------------------------------------
+expect 0 "$ET" bench "$M" --iters 3 --eval-limit 50 --layers --bits 8 --act-bits 8 --force-int8 \
+    --layer /layer1/conv1/Conv:bits=4 --layer '/layer2/*:act-bits=32'
+expect 0 "$ET" bench "$M" --iters 3 --eval-limit 50 --bits 8 --act-bits 8 --force-int8
+expect 0 "$ET" show 1 --json
+if /usr/bin/python3 -c '
+import json, sys
+d = json.load(open("out.txt"))
+want = "/layer1/conv1/Conv bits=4\n/layer2/* act-bits=32"
+sys.exit(0 if d["config"]["layers"] == want else 1)' 2>/dev/null; then ok; else bad "show --json: config.layers: $(grep -o '"layers": "[^"]*"' out.txt | head -1)"; fi
+expect 0 "$ET" show 2 --json && says '"layers": ""' out.txt
+expect 0 "$ET" show 1 && says "^per-layer *\/layer1\/conv1\/Conv: bits 4 (model 8)" out.txt
+says "act-bits 32 (model 8)" out.txt
+expect 0 "$ET" runs && says "w8a8 +layers" out.txt
+expect 0 "$ET" compare 1 2 && says "run 1 has per-layer overrides" out.txt
+# the int8 layer at 4 bits runs on the 4-bit kernels, the act-bits 32 layers on float ones (bench --layers)
+expect 0 "$ET" show 1 && grep -E "^ +/layer1/conv1/Conv " out.txt | grep -q int4 && ok || bad "layer1/conv1 not int4: $(grep conv1 out.txt)"
+grep -E "^ +/layer2/conv1/Conv " out.txt | grep -q fp32 && ok || bad "layer2/conv1 not fp32: $(grep conv1 out.txt)"
+
+# --- errors: one line, exit 2 --------------------------------------------------------------------------------
+expect 2 "$ET" bench "$M" --no-save --layer /nope/Conv:bits=4 && says "names no weight layer" err.txt
+expect 2 "$ET" bench "$M" --no-save --layer /layer1/conv1/Conv:bitz=4 && says "unknown key 'bitz'" err.txt
+expect 2 "$ET" bench "$M" --no-save --layer /layer1/conv1/Conv:bits=9 && says "bits=9" err.txt
+expect 2 "$ET" bench "$M" --no-save --layer /layer1/conv1/Conv && says "NAME:key=value" err.txt
+expect 2 "$ET" bench "$M" --no-save --layers-config "$dir/missing.cfg" && says "missing.cfg" err.txt
+printf 'conv1 bits=4\nconv2 prune=2\n' >bad.cfg
+expect 2 "$ET" bench "$M" --no-save --layers-config bad.cfg && says "bad.cfg:2: prune=2" err.txt
+expect 2 "$ET" bench "$M" --no-save --bits 8 --act-bits 8 --layer /layer1/conv1/Conv:bits=16 && says "/layer1/conv1/Conv" err.txt
+expect 2 "$ET" bench "$M" --no-save --bits 8 --recover bias --layer /layer1/conv1/Conv:bits=4 && says "not yet" err.txt
+expect 2 "$ET" save "$M" --layer /layer1/conv1/Conv:method=channel,prune=0.5 -o x.onnx && says "not yet" err.txt
+
+# --- sweep: the baseline is pristine, every point carries the overrides --------------------------------------
+expect 0 "$ET" sweep "$M" --bits 32,8 --layer /layer1/conv1/Conv:bits=4 --no-save --iters 3 --eval-limit 50 --format csv
+if grep -q '^fp32,native' out.txt && grep -q '^fp32 +layers,' out.txt && grep -q '^w8 +layers,' out.txt; then ok
+else bad "sweep with --layer: $(cut -d, -f1,2 out.txt | tr '\n' ' ')"; fi
+
+# --- sensitivity: one layer at a time ------------------------------------------------------------------------
+expect 0 "$ET" sensitivity "$M" --bits 8 --eval-limit 100 --iters 3 --warmup 1 --candidates 'bits=8;bits=4' --json
+if /usr/bin/python3 -c '
+import json, sys
+d = json.load(open("out.txt"))
+rows = d["rows"]
+assert len(rows) == 20, len(rows)                      # 10 weight layers x 2 candidates
+mid = [r for r in rows if r["layer"] not in ("/stem/stem.0/Conv", "/fc/Gemm")]
+for r in mid:
+    if r["candidate"] == "bits=8":                     # the base itself: nothing changes
+        assert r["quality_change_pp"] == 0 and r["bytes_saved_kib"] == 0, r
+    else:                                              # 4-bit weights: smaller
+        assert r["bytes_saved_kib"] > 0 and r["exec"] == "simulated", r
+edge = [r for r in rows if r["layer"] == "/stem/stem.0/Conv" and r["candidate"] == "bits=8"][0]
+assert edge["bytes_saved_kib"] > 0, edge                # named: the fp32 first layer gets 8-bit weights
+' 2>err2.txt; then ok; else bad "sensitivity --json: $(tail -3 err2.txt)"; fi
+says "sensitivity: 20/20" err.txt
+expect 2 "$ET" sensitivity "$M" --candidates 'bitz=3' && says "unknown key 'bitz'" err.txt
+expect 2 "$ET" sensitivity "$M" --candidates ';' && says "give at least one" err.txt
+expect 1 "$ET" sensitivity "$M" --eval-limit 20 --iters 2 --candidates 'act-bits=8' && says "failed" out.txt
+# Ctrl-C once the base is measured: the points so far are printed, exit 1
+"$ET" sensitivity "$M" --eval-limit 20 --iters 3000 --warmup 0 >out.txt 2>err.txt &
+pid=$!
+for _ in $(seq 1 200); do grep -q "base measured" err.txt && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+got=$?
+if [ "$got" = 1 ] && grep -q "cancelled after" err.txt && grep -q "stopped: .* of 30 points measured" out.txt; then ok
+else bad "sensitivity Ctrl-C: exit $got: $(tail -2 err.txt) / $(tail -1 out.txt)"; fi
+
+echo "layers_cli: $pass passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,279 @@
+/* test_tune_layers.c: per-layer overrides: parsing of --layer and --layers-config (canonical text,
+ * every error a usage error naming the key, value or FILE:LINE), resolution order, the cache keys seeing the
+ * overrides, and tune changing exactly the named layers (weight-only and int8, mixed widths). */
+#include <unistd.h>
+
+#include "model/quant_info.h"
+#include "record/layer_knobs.h"
+#include "tune/tune_internal.h"
+#include "tune_test.h"
+
+static void test_parse_spec_and_canonical(void) {
+    et_knobs k = et_knobs_default();
+    et_err e = {0};
+    ET_CHECK(et_knobs_add_layer_spec(&k, "conv1:prune=0.50,bits=4", &e) == ET_OK);
+    ET_CHECK_MSG(strcmp(k.layers, "conv1 bits=4 prune=0.5") == 0, "'%s'", k.layers);
+    ET_CHECK(et_knobs_add_layer_spec(&k, "/layer1/*:act-bits=8,method=nm,recover=none", &e) == ET_OK);
+    ET_CHECK_MSG(strcmp(k.layers, "conv1 bits=4 prune=0.5\n/layer1/* act-bits=8 method=nm recover=none") == 0, "'%s'",
+                 k.layers);
+    ET_CHECK(et_knobs_has_layers(&k));
+    ET_CHECK(!et_knobs_is_fp32(&k)); /* model-wide fp32 but overridden: never the pristine model */
+    et_layer_override ov[8];
+    ET_CHECK_INT(et_knobs_layer_overrides(&k, ov, 8, &e), 2);
+    ET_CHECK(ov[0].set == (ET_LK_BITS | ET_LK_PRUNE) && ov[0].weight_bits == 4);
+    ET_CHECK(ov[1].set == (ET_LK_ACT_BITS | ET_LK_METHOD | ET_LK_RECOVER) && ov[1].prune_method == ET_PRUNE_NM);
+    ET_CHECK(et_knobs_validate(&k, &e) == ET_OK);
+
+    /* errors: usage, naming what is wrong; knobs unchanged */
+    char before[ET_KNOBS_LAYERS_BYTES];
+    memcpy(before, k.layers, sizeof before);
+    static const struct {
+        const char *spec, *says;
+    } bad[] = {
+        {"conv1", "NAME:key=value"},
+        {"conv1:bitz=4", "unknown key 'bitz'"},
+        {"conv1:bits=9", "bits=9"},
+        {"conv1:act-bits=16", "act-bits=16"},
+        {"conv1:prune=1.5", "prune=1.5"},
+        {"conv1:prune=x", "prune=x"},
+        {"conv1:method=best", "method=best"},
+        {"conv1:recover=all", "recover=all"},
+        {":bits=4", "layer name"},
+        {"conv1:", "no key=value"},
+        {"conv1:bits", "key=value"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        et_err be = {0};
+        ET_CHECK_MSG(et_knobs_add_layer_spec(&k, bad[i].spec, &be) == ET_E_USAGE, "%s", bad[i].spec);
+        ET_CHECK_MSG(strstr(be.msg, bad[i].says) != NULL, "%s: '%s'", bad[i].spec, be.msg);
+        ET_CHECK(memcmp(before, k.layers, sizeof before) == 0);
+    }
+}
+
+static void test_config_file(void) {
+    char path[] = "/tmp/et_layers_XXXXXX";
+    int fd = mkstemp(path);
+    ET_REQUIRE(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# per-layer config\n\n  conv_a   bits=4  prune=0.3 # a comment\n*  act-bits=8\r\n");
+    fclose(f);
+    et_knobs k = et_knobs_default();
+    et_err e = {0};
+    ET_CHECK(et_knobs_load_layers_config(&k, path, &e) == ET_OK);
+    ET_CHECK_MSG(strcmp(k.layers, "conv_a bits=4 prune=0.3\n* act-bits=8") == 0, "'%s'", k.layers);
+    /* resolution: in order, later lines win for the keys they set; exact names are "named" */
+    et_layer_override ov[4];
+    int n = et_knobs_layer_overrides(&k, ov, 4, &e);
+    ET_CHECK_INT(n, 2);
+    unsigned set;
+    bool named;
+    et_knobs a = et_knobs_for_layer(&k, ov, n, "conv_a", &set, &named);
+    ET_CHECK(a.weight_bits == 4 && a.act_bits == 8 && a.prune_ratio == 0.3f && named && a.layers[0] == '\0');
+    et_knobs b = et_knobs_for_layer(&k, ov, n, "conv_b", &set, &named);
+    ET_CHECK(b.weight_bits == 32 && b.act_bits == 8 && !named && set == ET_LK_ACT_BITS);
+    char desc[256];
+    et_knobs_layers_describe(&k, desc, sizeof desc);
+    ET_CHECK_MSG(strcmp(desc, "conv_a: bits 4 (model 32), prune 0.3 (model 0); *: act-bits 8 (model 32)") == 0, "'%s'",
+                 desc);
+
+    f = fopen(path, "w");
+    fprintf(f, "conv_a bits=4\nconv_b frobnicate=1\n");
+    fclose(f);
+    et_knobs k2 = et_knobs_default();
+    ET_CHECK(et_knobs_load_layers_config(&k2, path, &e) == ET_E_USAGE);
+    ET_CHECK_MSG(strstr(e.msg, ":2: unknown key 'frobnicate'") != NULL, "'%s'", e.msg);
+    ET_CHECK(k2.layers[0] == '\0'); /* nothing from a file with an error */
+    unlink(path);
+    ET_CHECK(et_knobs_load_layers_config(&k2, path, &e) == ET_E_IO);
+    ET_CHECK(strstr(e.msg, path) != NULL);
+}
+
+/* The weight layers' node indices, in node order. */
+static int layer_nodes(const et_graph *g, int *idx, int max) {
+    int n = 0;
+    for (int i = 0; i < g->n_nodes && n < max; i++) {
+        const et_node *nd = &g->nodes[i];
+        if ((nd->op == ET_OP_CONV || nd->op == ET_OP_GEMM || nd->op == ET_OP_MATMUL) && nd->n_inputs > 1 &&
+            g->values[nd->inputs[1]].kind == ET_VAL_CONST && g->values[nd->inputs[1]].dtype == ET_DT_F32)
+            idx[n++] = i;
+    }
+    return n;
+}
+
+static const et_node *node_named(const et_graph *g, const char *name) {
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].name && strcmp(g->nodes[i].name, name) == 0 && !g->nodes[i].dead)
+            return &g->nodes[i];
+    return NULL;
+}
+
+static et_status derive(const et_graph *p, const et_knobs *k, const et_calib_set *cal, et_tune_options *o,
+                        et_graph **out, et_tune_report *rep, et_err *err) {
+    et_tune_options d = et_tune_options_default();
+    d.speed_guard = false;
+    return et_tune_apply_ex(p, k, cal, o ? o : &d, out, rep, err);
+}
+
+static int64_t zeros(const et_value *v) {
+    int64_t z = 0, n = et_shape_numel(&v->shape);
+    for (int64_t i = 0; i < n; i++) {
+        float f;
+        memcpy(&f, (const char *)v->data + 4 * i, 4);
+        z += f == 0.0f;
+    }
+    return z;
+}
+
+/* Weight-only: model-wide 8 bits; one middle layer at 4 bits and pruned 50 %; only that layer differs from the
+ * model-wide result, and the first layer named exactly is compressed although it is an edge. */
+static void test_weight_only_named_layers(void) {
+    et_model *m = tt_load("models/resnet_small.onnx");
+    ET_REQUIRE(m);
+    const et_graph *g = m->graph;
+    int idx[256];
+    int n = layer_nodes(g, idx, 256);
+    ET_REQUIRE(n >= 4);
+    const char *mid = g->nodes[idx[n / 2]].name, *first = g->nodes[idx[0]].name;
+    et_knobs base = et_knobs_default();
+    base.weight_bits = 8;
+    et_knobs k = base;
+    et_err e = {0};
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:bits=4,prune=0.5", mid);
+    ET_REQUIRE(et_knobs_add_layer_spec(&k, spec, &e) == ET_OK);
+    snprintf(spec, sizeof spec, "%s:bits=6", first);
+    ET_REQUIRE(et_knobs_add_layer_spec(&k, spec, &e) == ET_OK);
+    et_tune_report rb, rk;
+    et_graph *tb = NULL, *tk = NULL;
+    ET_REQUIRE(derive(g, &base, NULL, NULL, &tb, &rb, &e) == ET_OK);
+    ET_REQUIRE(derive(g, &k, NULL, NULL, &tk, &rk, &e) == ET_OK);
+    for (int l = 0; l < n; l++) {
+        const char *name = g->nodes[idx[l]].name;
+        const et_node *nb = node_named(tb, name), *nk = node_named(tk, name);
+        ET_REQUIRE(nb && nk);
+        const et_value *wb = &tb->values[nb->inputs[1]], *wk = &tk->values[nk->inputs[1]];
+        if (l == n / 2) {
+            ET_CHECK(wk->quant && wk->quant->value_bits == 4);
+            int64_t ne = et_shape_numel(&wk->shape);
+            ET_CHECK_MSG(zeros(wk) >= ne / 2, "%lld zeros of %lld", (long long)zeros(wk), (long long)ne);
+        } else if (l == 0) {
+            ET_CHECK(wb->quant == NULL);                       /* model-wide: the first layer stays fp32 */
+            ET_CHECK(wk->quant && wk->quant->value_bits == 6); /* named exactly: compressed */
+        } else {
+            ET_CHECK_MSG(wb->nbytes == wk->nbytes && memcmp(wb->data, wk->data, wb->nbytes) == 0, "layer %s", name);
+            ET_CHECK((wb->quant == NULL) == (wk->quant == NULL));
+        }
+    }
+    ET_CHECK(rk.n_pruned_layers == 1);
+    ET_CHECK_MSG(strstr(rk.notes, "per-layer overrides: 2 of") != NULL, "%s", rk.notes);
+    ET_CHECK(rk.weights_deploy_bytes < rb.weights_deploy_bytes);
+    et_graph_free(tb), et_graph_free(tk);
+
+    /* a glob does not un-keep the edge layers */
+    et_knobs gk = base;
+    ET_REQUIRE(et_knobs_add_layer_spec(&gk, "*:bits=4", &e) == ET_OK);
+    et_graph *tg = NULL;
+    ET_REQUIRE(derive(g, &gk, NULL, NULL, &tg, &rk, &e) == ET_OK);
+    const et_node *f0 = node_named(tg, first);
+    ET_CHECK(f0 && tg->values[f0->inputs[1]].quant == NULL);
+    const et_node *fm = node_named(tg, mid);
+    ET_CHECK(fm && tg->values[fm->inputs[1]].quant && tg->values[fm->inputs[1]].quant->value_bits == 4);
+    et_graph_free(tg);
+
+    /* errors: a name that matches nothing, an invalid layer combination, recovery (not yet) */
+    et_knobs bad = base;
+    ET_REQUIRE(et_knobs_add_layer_spec(&bad, "no_such_layer:bits=4", &e) == ET_OK);
+    et_graph *t = NULL;
+    ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_USAGE && !t);
+    ET_CHECK_MSG(strstr(e.msg, "'no_such_layer' names no weight layer") != NULL, "%s", e.msg);
+    bad = base;
+    snprintf(spec, sizeof spec, "%s:act-bits=8,bits=16", mid);
+    ET_REQUIRE(et_knobs_add_layer_spec(&bad, spec, &e) == ET_OK);
+    ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_USAGE && !t);
+    ET_CHECK_MSG(strstr(e.msg, mid) != NULL && strstr(e.msg, "--act-bits 8") != NULL, "%s", e.msg);
+    bad = base;
+    snprintf(spec, sizeof spec, "%s:recover=bias", mid);
+    ET_REQUIRE(et_knobs_add_layer_spec(&bad, spec, &e) == ET_OK);
+    ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_UNSUPPORTED && !t);
+    ET_CHECK_MSG(strstr(e.msg, "not yet") != NULL, "%s", e.msg);
+    et_model_free(m);
+}
+
+/* int8: model-wide w8 a8; one layer at 4 bits keeps int8 activations with 4-bit weights, one layer at act-bits 32
+ * stays float (weight-only 8-bit); a shared tune cache never hands one configuration's results to the other. */
+static void test_int8_mixed_and_cache(void) {
+    et_model *m = tt_load("models/mobilenetv2_small.onnx");
+    ET_REQUIRE(m);
+    const et_graph *g = m->graph;
+    int idx[256];
+    int n = layer_nodes(g, idx, 256);
+    ET_REQUIRE(n >= 6);
+    const char *a = g->nodes[idx[2]].name, *b = g->nodes[idx[4]].name;
+    et_calib_set cal = tt_calib(g, 2, false);
+    et_knobs base = et_knobs_default();
+    base.weight_bits = 8, base.act_bits = 8, base.force_int8 = true;
+    et_knobs k = base;
+    et_err e = {0};
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:bits=4", a);
+    ET_REQUIRE(et_knobs_add_layer_spec(&k, spec, &e) == ET_OK);
+    snprintf(spec, sizeof spec, "%s:act-bits=32", b);
+    ET_REQUIRE(et_knobs_add_layer_spec(&k, spec, &e) == ET_OK);
+    et_tune_options o = et_tune_options_default();
+    o.cache = et_tune_cache_new();
+    et_tune_report rep;
+    et_graph *tb = NULL, *tk = NULL, *tk0 = NULL;
+    ET_REQUIRE(derive(g, &base, &cal, &o, &tb, &rep, &e) == ET_OK);
+    ET_REQUIRE(derive(g, &k, &cal, &o, &tk, &rep, &e) == ET_OK);
+    ET_REQUIRE(derive(g, &k, &cal, NULL, &tk0, &rep, &e) == ET_OK); /* no cache */
+    int n_q4 = 0, n_q8 = 0, b_float = 0;
+    for (int i = 0; i < tk->n_nodes; i++) {
+        const et_node *nd = &tk->nodes[i];
+        if (nd->dead)
+            continue;
+        if ((nd->op == ET_OP_QCONV || nd->op == ET_OP_QGEMM) && tk->values[nd->inputs[1]].quant) {
+            int bits = tk->values[nd->inputs[1]].quant->value_bits;
+            ET_CHECK_MSG(bits == (strcmp(nd->name, a) == 0 ? 4 : 8), "%s: %d bits", nd->name, bits);
+            n_q4 += bits == 4, n_q8 += bits == 8;
+        }
+        if (strcmp(nd->name, b) == 0 && nd->op == ET_OP_CONV) {
+            const et_value *w = &tk->values[nd->inputs[1]];
+            b_float = w->quant && w->quant->value_bits == 8; /* float kernels, weights on the 8-bit grid */
+        }
+    }
+    ET_CHECK_INT(n_q4, 1);
+    ET_CHECK(n_q8 >= 2);
+    ET_CHECK(b_float);
+    /* the cached and uncached derivations agree and differ from the model-wide one */
+    ET_CHECK_INT(tk->n_nodes, tk0->n_nodes);
+    int same = 0, differ = 0;
+    for (int i = 0; i < tk->n_nodes && i < tk0->n_nodes; i++)
+        for (int j = 0; j < tk->nodes[i].n_inputs; j++) {
+            int v = tk->nodes[i].inputs[j], v0 = tk0->nodes[i].inputs[j];
+            if (v < 0 || tk->values[v].kind != ET_VAL_CONST)
+                continue;
+            bool eq = tk->values[v].nbytes == tk0->values[v0].nbytes &&
+                      memcmp(tk->values[v].data, tk0->values[v0].data, tk->values[v].nbytes) == 0;
+            same += eq, differ += !eq;
+        }
+    ET_CHECK_MSG(differ == 0 && same > 0, "%d constants differ", differ);
+    int q4_base = 0;
+    for (int i = 0; i < tb->n_nodes; i++)
+        if ((tb->nodes[i].op == ET_OP_QCONV || tb->nodes[i].op == ET_OP_QGEMM) &&
+            tb->values[tb->nodes[i].inputs[1]].quant)
+            q4_base += tb->values[tb->nodes[i].inputs[1]].quant->value_bits == 4;
+    ET_CHECK_INT(q4_base, 0);
+    ET_CHECK(et_tune_layers_hash(&k) != 0 && et_tune_layers_hash(&base) == 0);
+    et_graph_free(tb), et_graph_free(tk), et_graph_free(tk0);
+    et_tune_cache_free(o.cache);
+    tt_calib_free(&cal);
+    et_model_free(m);
+}
+
+int main(void) {
+    ET_RUN(test_parse_spec_and_canonical);
+    ET_RUN(test_config_file);
+    ET_RUN(test_weight_only_named_layers);
+    ET_RUN(test_int8_mixed_and_cache);
+    return et_test_done();
+}
