@@ -30,7 +30,7 @@ die() { say "$*"; exit 2; }
 
 # --- packages -------------------------------------------------------------------------------------------------
 pkgs_build="gcc make cmake pkg-config libncurses-dev libpfm4-dev libsqlite3-dev liblz4-dev"
-pkgs_test="tmux sqlite3 clang libclang-rt-dev groff-base man-db chromium"
+pkgs_test="tmux sqlite3 clang clang-format libclang-rt-dev groff-base man-db chromium"
 pkgs_cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 pkgs_bench="python3-torch python3-torchvision python3-onnx python3-numpy"
 # only for regenerating the committed fixtures (fixtures/generate.py): the build and the tests never need them

@@ -249,13 +249,14 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
                          "baseline size / run size (size: the weights as stored at the run's bit-width, or the model "
                          "file for an fp32 run that did not record them); accuracy delta = run - baseline in "
                          "percentage points; top-1 agreement is with the run's own model in fp32");
-    et_table_add_note(t, "significance: speed-up by a Mann-Whitney U test on the medians of blocks of %d consecutive "
-                         "iterations (at least %d, at most %d blocks a run), its 95 %% interval by a bootstrap of the "
-                         "ratio of block medians (%d resamples, seed 0x%llX), its estimate the Hodges-Lehmann ratio; "
-                         "accuracy by McNemar's test on per-input correctness of the same evaluation set. A change "
-                         "is called only when p < %.2f and, for speed-up, it is at least %.1f %% (--min-effect); "
-                         "\"= same\" means the two runs' measurements cannot tell them apart, not that they are "
-                         "equal. Drift between runs on a busy or throttling machine is not in the test: repeat runs",
+    et_table_add_note(t,
+                      "significance: speed-up by a Mann-Whitney U test on the medians of blocks of %d consecutive "
+                      "iterations (at least %d, at most %d blocks a run), its 95 %% interval by a bootstrap of the "
+                      "ratio of block medians (%d resamples, seed 0x%llX), its estimate the Hodges-Lehmann ratio; "
+                      "accuracy by McNemar's test on per-input correctness of the same evaluation set. A change "
+                      "is called only when p < %.2f and, for speed-up, it is at least %.1f %% (--min-effect); "
+                      "\"= same\" means the two runs' measurements cannot tell them apart, not that they are "
+                      "equal. Drift between runs on a busy or throttling machine is not in the test: repeat runs",
                       o->block_iters, o->min_blocks, o->max_blocks, o->resamples, (unsigned long long)o->seed, o->alpha,
                       o->min_effect * 100.0);
     return t;
@@ -269,7 +270,7 @@ et_status et_db_compare(et_db *db, const int64_t *ids, int n, int64_t baseline_i
 /* The report's pictures of the loaded rows, attached to t for the html writer. */
 static void attach_figures(et_table *t, const row *rows, int nr, const et_result *res) {
     et_report_run *runs = calloc((size_t)(nr ? nr : 1), sizeof *runs);
-    char (*names)[128] = calloc((size_t)(nr ? nr : 1), sizeof *names);
+    char(*names)[128] = calloc((size_t)(nr ? nr : 1), sizeof *names);
     for (int i = 0; runs && names && i < nr; i++) {
         char cfg[96];
         snprintf(names[i], sizeof names[i], "run %lld %s", (long long)rows[i].id,

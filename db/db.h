@@ -31,9 +31,9 @@ enum { ET_DB_BUSY_TIMEOUT_MS = 5000 };
 typedef struct et_db et_db;
 
 typedef enum {
-    ET_DB_READ,  /* the file must exist; opened read-write when possible (to mark dead 'running' rows aborted and
+    ET_DB_READ,      /* the file must exist; opened read-write when possible (to mark dead 'running' rows aborted and
                     apply migrations), read-only otherwise */
-    ET_DB_WRITE, /* created (with its directories) when missing; must be writable */
+    ET_DB_WRITE,     /* created (with its directories) when missing; must be writable */
     ET_DB_READ_ONLY, /* the file must exist and is never written: no migration, no marking of dead runs (import
                         reads other databases this way) */
 } et_db_mode;
@@ -171,16 +171,16 @@ const char *et_db_baseline_why(et_baseline_kind kind);
 et_status et_db_find_run(et_db *db, const char *ref, int64_t *run_id, et_err *err);
 
 typedef struct et_run_filter {
-    const char *model;        /* substring of the model name, or a sha256 prefix; NULL: any */
-    const char *host;         /* substring of the hostname; NULL: any */
-    const char *label;        /* substring of the label; NULL: any */
-    int weight_bits;          /* 0: any */
-    int act_bits;             /* 0: any */
-    int threads;              /* 0: any */
-    double prune_ratio;       /* < 0: any; else equal within 0.0005 */
-    int prune_method;         /* < 0: any; else an et_prune_method */
+    const char *model;  /* substring of the model name, or a sha256 prefix; NULL: any */
+    const char *host;   /* substring of the hostname; NULL: any */
+    const char *label;  /* substring of the label; NULL: any */
+    int weight_bits;    /* 0: any */
+    int act_bits;       /* 0: any */
+    int threads;        /* 0: any */
+    double prune_ratio; /* < 0: any; else equal within 0.0005 */
+    int prune_method;   /* < 0: any; else an et_prune_method */
     bool baselines_only;
-    int limit;                /* <= 0: no limit */
+    int limit; /* <= 0: no limit */
 } et_run_filter;
 
 /* A filter that matches every run. */
@@ -200,8 +200,8 @@ typedef struct et_run_summary {
     char exec[32];
     int iters;
     double p50_ms, p99_ms;
-    double deployed_bytes;    /* what the tuned model needs when deployed (the memory headline) */
-    double peak_rss_bytes;    /* edgetune's own peak while measuring */
+    double deployed_bytes; /* what the tuned model needs when deployed (the memory headline) */
+    double peak_rss_bytes; /* edgetune's own peak while measuring */
     double energy_per_inf_mj;
     char trained[16]; /* a training run: "finetune" or "distill" (train_store.c); "" otherwise */
     int train_epochs; /* a training run's completed epochs */

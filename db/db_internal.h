@@ -12,28 +12,28 @@ enum { ET_DB_APPLICATION_ID = 0x45544442 };
 
 /* Column lists of runs (after uuid) and run_stats (after run_id), in the order db_stmts.c binds and reads them. */
 #define ET_DB_RUN_COLS "model_id, host_id, " ET_DB_RUN_COLS_REST
-#define ET_DB_RUN_COLS_REST                                                                                  \
-    "model_path, started_unix_ms, saved_unix_ms, status, label, is_baseline, weight_bits, " \
-    "act_bits, granularity, symmetric, prune_ratio, prune_method, nm_n, nm_m, threads, quantize_all, "        \
-    "engine_version, engine_isa, engine_exec, engine_notes, warmup_iters, iters, prepare_ms, "                \
+#define ET_DB_RUN_COLS_REST                                                                            \
+    "model_path, started_unix_ms, saved_unix_ms, status, label, is_baseline, weight_bits, "            \
+    "act_bits, granularity, symmetric, prune_ratio, prune_method, nm_n, nm_m, threads, quantize_all, " \
+    "engine_version, engine_isa, engine_exec, engine_notes, warmup_iters, iters, prepare_ms, "         \
     "profiler_overhead_pct, clip, force_int8"
 
-#define ET_DB_STATS_COLS                                                                                           \
-    "lat_min_ms, lat_mean_ms, lat_p50_ms, lat_p90_ms, lat_p99_ms, lat_max_ms, lat_std_ms, lat_cv, "            \
+#define ET_DB_STATS_COLS                                                                                      \
+    "lat_min_ms, lat_mean_ms, lat_p50_ms, lat_p90_ms, lat_p99_ms, lat_max_ms, lat_std_ms, lat_cv, "           \
     "throughput_ips, mem_status, mem_why, peak_rss_bytes, peak_rss_method, weights_bytes, "                   \
     "weights_deploy_bytes, arena_bytes, power_status, power_why, power_source, power_partial, avg_power_w, "  \
     "energy_j, energy_per_inf_mj, power_n_samples, thermal_status, thermal_why, cpu_mhz_start, cpu_mhz_end, " \
     "cpu_mhz_max, throttled, throttle_why, fid_status, fid_why, fid_n_inputs, fid_eval_source, accuracy, "    \
-    "baseline_accuracy, dep_status, dep_why, dep_peak_bytes, dep_runtime_bytes, dep_load_peak_bytes, "          \
+    "baseline_accuracy, dep_status, dep_why, dep_peak_bytes, dep_runtime_bytes, dep_load_peak_bytes, "        \
     "dep_weights_bytes, dep_arena_bytes, dep_method, fid_n_compared"
 
 /* Columns of train_runs and train_epochs (after run_id), in the order train_store.c binds and reads them. */
-#define ET_DB_TRAIN_COLS                                                                                     \
+#define ET_DB_TRAIN_COLS                                                                                      \
     "kind, parent_path, parent_sha256, student_path, student_sha256, output_path, output_sha256, data_path, " \
-    "data_sha256, data_samples, data_labels, eval_source, resumed_from, settings, schedule, epochs, batch, "   \
+    "data_sha256, data_samples, data_labels, eval_source, resumed_from, settings, schedule, epochs, batch, "  \
     "seconds, acc_fp32, acc_before, acc_after, agree_before, agree_after, stop_why"
-#define ET_DB_EPOCH_COLS                                                                                     \
-    "epoch, steps, samples, loss, kd, ce, train_agree, train_acc, eval_agree, eval_acc, lr, sparsity, "      \
+#define ET_DB_EPOCH_COLS                                                                                \
+    "epoch, steps, samples, loss, kd, ce, train_agree, train_acc, eval_agree, eval_acc, lr, sparsity, " \
     "seconds, samples_per_s"
 
 /* Statements prepared once per connection (SQLITE_PREPARE_PERSISTENT) and reused by every save and load. */
@@ -56,7 +56,7 @@ typedef enum {
     ET_ST_LAYERS_LOAD,
     ET_ST_FIDOUT_LOAD,
     ET_ST_SAMPLES_LOAD,
-    ET_ST_RUN_RECOVERY_SET,  /* schema v3: recover, calib_method, and v6: layers (apart from the run row's statements) */
+    ET_ST_RUN_RECOVERY_SET, /* schema v3: recover, calib_method, and v6: layers (apart from the run row's statements) */
     ET_ST_RUN_RECOVERY_LOAD,
     ET_ST_COUNT
 } et_stmt_id;
@@ -96,8 +96,8 @@ et_status et_db_migrate(sqlite3 *sql, const char *path, const char *const *steps
 /* Writer identity of this process, recorded in 'running' rows (writer.c). */
 typedef struct et_db_writer {
     int64_t pid;
-    int64_t start_ticks;   /* /proc/self/stat field 22; 0 when unknown */
-    char boot_id[40];      /* /proc/sys/kernel/random/boot_id; "" when unknown */
+    int64_t start_ticks; /* /proc/self/stat field 22; 0 when unknown */
+    char boot_id[40];    /* /proc/sys/kernel/random/boot_id; "" when unknown */
 } et_db_writer;
 void et_db_writer_self(et_db_writer *w);
 /* True when the process that wrote w is still alive on this boot (same pid, same start time). */
@@ -127,13 +127,13 @@ et_run_status et_db_run_status_parse(const char *s);
 
 /* SQL conditions on a `runs` row: same model as run ?1 (same sha256, or same name when the hash is unknown),
  * same host as run ?1 (same device: hostname, cpu, arch, board and machine id; a new kernel is the same host). */
-#define ET_DB_SQL_SAME_MODEL_AS_P1                                                                             \
+#define ET_DB_SQL_SAME_MODEL_AS_P1                                                                            \
     "model_id IN (SELECT m2.id FROM models m1 JOIN models m2 ON (m1.sha256 <> '' AND m2.sha256 = m1.sha256) " \
     "OR (m1.sha256 = '' AND m2.sha256 = '' AND m2.name = m1.name) "                                           \
     "WHERE m1.id = (SELECT model_id FROM runs WHERE id = ?1))"
-#define ET_DB_SQL_SAME_HOST_AS_P1                                                                              \
-    "host_id IN (SELECT h2.id FROM hosts h1 JOIN hosts h2 ON h2.hostname = h1.hostname AND h2.cpu = h1.cpu "   \
-    "AND h2.arch = h1.arch AND h2.board = h1.board AND h2.machine_id = h1.machine_id "                        \
+#define ET_DB_SQL_SAME_HOST_AS_P1                                                                            \
+    "host_id IN (SELECT h2.id FROM hosts h1 JOIN hosts h2 ON h2.hostname = h1.hostname AND h2.cpu = h1.cpu " \
+    "AND h2.arch = h1.arch AND h2.board = h1.board AND h2.machine_id = h1.machine_id "                       \
     "WHERE h1.id = (SELECT host_id FROM runs WHERE id = ?1))"
 
 /* "file:" URI of path with the given query ("mode=ro"); characters URIs reserve are %-escaped. */

@@ -64,8 +64,8 @@ static et_status make_parent_dirs(const char *path, et_err *err) {
     }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return et_fail(err, errno == EACCES || errno == EROFS ? ET_E_PERMISSION : ET_E_IO,
-                       "cannot create directory %s for the run database %s: %s; pass --db PATH somewhere writable",
-                       dir, path, strerror(errno));
+                       "cannot create directory %s for the run database %s: %s; pass --db PATH somewhere writable", dir,
+                       path, strerror(errno));
     return ET_OK;
 }
 
@@ -137,10 +137,11 @@ static et_status check_identity(et_db *db, int *version, et_err *err) {
                        "edgetune run database; it was left as it is: pass --db PATH to use another file",
                        db->path, app_id, n_objects);
     if (*version > et_db_schema_version())
-        return et_fail(err, ET_E_UNSUPPORTED,
-                       "%s was written by a newer edgetune (schema version %d; this edgetune %s knows up to %d); it was "
-                       "left as it is: upgrade edgetune, or pass --db PATH to use another file",
-                       db->path, *version, ET_VERSION, et_db_schema_version());
+        return et_fail(
+            err, ET_E_UNSUPPORTED,
+            "%s was written by a newer edgetune (schema version %d; this edgetune %s knows up to %d); it was "
+            "left as it is: upgrade edgetune, or pass --db PATH to use another file",
+            db->path, *version, ET_VERSION, et_db_schema_version());
     return ET_OK;
 }
 
@@ -238,10 +239,11 @@ et_status et_db_open(const char *path, et_db_mode mode, et_db **out, et_err *err
         s = check_identity(db, &version, err);
     if (s == ET_OK && db->read_only && version < et_db_schema_version())
         s = et_fail(err, version == 0 ? ET_E_INPUT : ET_E_PERMISSION,
-                    version == 0 ? "%s is an empty file, not a run database yet, and this process cannot write it; "
-                                   "pass --db PATH to use another file"
-                                 : "%s needs a schema upgrade (version %d to %d) but this process cannot write it; make "
-                                   "it writable once, or pass --db PATH to use another file",
+                    version == 0
+                        ? "%s is an empty file, not a run database yet, and this process cannot write it; "
+                          "pass --db PATH to use another file"
+                        : "%s needs a schema upgrade (version %d to %d) but this process cannot write it; make "
+                          "it writable once, or pass --db PATH to use another file",
                     db->path, version, et_db_schema_version());
     if (s == ET_OK && !db->read_only) {
         char jm[16] = "";
@@ -249,15 +251,17 @@ et_status et_db_open(const char *path, et_db_mode mode, et_db **out, et_err *err
         if (rc == SQLITE_OK && strcmp(jm, "wal") != 0) {
             rc = pragma_text(db->sql, "PRAGMA journal_mode=WAL", jm, sizeof jm);
             if (rc == SQLITE_OK && strcmp(jm, "wal") != 0)
-                s = et_fail(err, ET_E_IO, "cannot switch the run database %s to WAL mode (got '%s'); pass --db PATH "
-                                          "on a local file system",
+                s = et_fail(err, ET_E_IO,
+                            "cannot switch the run database %s to WAL mode (got '%s'); pass --db PATH "
+                            "on a local file system",
                             db->path, jm);
         }
         if (s == ET_OK && rc != SQLITE_OK)
             s = et_db_fail_sql(db->sql, db->path, rc, "setting WAL mode", err);
     }
     if (s == ET_OK)
-        s = et_db_exec(db, db->read_only ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL",
+        s = et_db_exec(db,
+                       db->read_only ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL",
                        "setting pragmas", err);
     if (s == ET_OK && !db->read_only && version < et_db_schema_version()) {
         const char *list[64];
@@ -301,8 +305,9 @@ et_status et_db_check_integrity(et_db *db, et_err *err) {
     if (rc != SQLITE_ROW)
         return et_db_fail_sql(db->sql, db->path, rc, "checking integrity", err);
     if (strcmp(first, "ok") != 0)
-        return et_fail(err, ET_E_INPUT, "the run database %s fails its integrity check (%s); keep a copy and try "
-                                        "'sqlite3 %s .recover'",
+        return et_fail(err, ET_E_INPUT,
+                       "the run database %s fails its integrity check (%s); keep a copy and try "
+                       "'sqlite3 %s .recover'",
                        db->path, first, db->path);
     return ET_OK;
 }

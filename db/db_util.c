@@ -33,15 +33,13 @@ et_status et_db_fail_sql(sqlite3 *sql, const char *path, int rc, const char *wha
         return et_fail(err, ET_E_IO, "the disk holding the run database %s is full (while %s); free some space", path,
                        what);
     case SQLITE_CANTOPEN:
-        return et_fail(err, ET_E_IO, "cannot open the run database %s (%s while %s); check the path and its "
-                                     "permissions, or pass --db PATH",
+        return et_fail(err, ET_E_IO,
+                       "cannot open the run database %s (%s while %s); check the path and its "
+                       "permissions, or pass --db PATH",
                        path, msg, what);
-    case SQLITE_IOERR:
-        return et_fail(err, ET_E_IO, "i/o error on the run database %s (%s while %s)", path, msg, what);
-    case SQLITE_NOMEM:
-        return et_fail(err, ET_E_NOMEM, "out of memory while %s (run database %s)", what, path);
-    default:
-        return et_fail(err, ET_E_RUNTIME, "run database %s: %s while %s", path, msg, what);
+    case SQLITE_IOERR: return et_fail(err, ET_E_IO, "i/o error on the run database %s (%s while %s)", path, msg, what);
+    case SQLITE_NOMEM: return et_fail(err, ET_E_NOMEM, "out of memory while %s (run database %s)", what, path);
+    default: return et_fail(err, ET_E_RUNTIME, "run database %s: %s while %s", path, msg, what);
     }
 }
 

@@ -85,22 +85,23 @@ static et_status copy_runs(et_db *db, et_import_stats *st, et_err *err) {
                        "(SELECT host_id FROM other.runs WHERE id IN (SELECT old_id FROM temp.import_new))",
                        &st->hosts_added, err);
     if (s == ET_OK)
-        s = exec_count(db,
-                       "INSERT INTO main.runs(uuid, model_id, host_id, " ET_DB_RUN_COLS_REST
-                       ", writer_pid, writer_start_ticks, writer_boot_id) "
-                       "SELECT o.uuid, "
-                       "(SELECT m.id FROM main.models m JOIN other.models om ON om.sha256 = m.sha256 "
-                       " AND om.name = m.name WHERE om.id = o.model_id), "
-                       "(SELECT h.id FROM main.hosts h JOIN other.hosts oh ON oh.hostname = h.hostname "
-                       " AND oh.cpu = h.cpu AND oh.arch = h.arch AND oh.board = h.board AND oh.kernel = h.kernel "
-                       " AND oh.cores = h.cores AND oh.machine_id = h.machine_id WHERE oh.id = o.host_id), "
-                       ET_DB_RUN_COLS_REST ", writer_pid, writer_start_ticks, writer_boot_id "
-                       "FROM other.runs o JOIN temp.import_new n ON n.old_id = o.id "
-                       "ORDER BY o.started_unix_ms, o.id;"
-                       "CREATE TEMP TABLE import_map(old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL);"
-                       "INSERT INTO temp.import_map SELECT n.old_id, r.id FROM temp.import_new n "
-                       "JOIN main.runs r ON r.uuid = n.uuid",
-                       NULL, err);
+        s = exec_count(
+            db,
+            "INSERT INTO main.runs(uuid, model_id, host_id, " ET_DB_RUN_COLS_REST
+            ", writer_pid, writer_start_ticks, writer_boot_id) "
+            "SELECT o.uuid, "
+            "(SELECT m.id FROM main.models m JOIN other.models om ON om.sha256 = m.sha256 "
+            " AND om.name = m.name WHERE om.id = o.model_id), "
+            "(SELECT h.id FROM main.hosts h JOIN other.hosts oh ON oh.hostname = h.hostname "
+            " AND oh.cpu = h.cpu AND oh.arch = h.arch AND oh.board = h.board AND oh.kernel = h.kernel "
+            " AND oh.cores = h.cores AND oh.machine_id = h.machine_id WHERE oh.id = o.host_id), " ET_DB_RUN_COLS_REST
+            ", writer_pid, writer_start_ticks, writer_boot_id "
+            "FROM other.runs o JOIN temp.import_new n ON n.old_id = o.id "
+            "ORDER BY o.started_unix_ms, o.id;"
+            "CREATE TEMP TABLE import_map(old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL);"
+            "INSERT INTO temp.import_map SELECT n.old_id, r.id FROM temp.import_new n "
+            "JOIN main.runs r ON r.uuid = n.uuid",
+            NULL, err);
     for (size_t i = 0; s == ET_OK && i < sizeof copy_children / sizeof copy_children[0]; i++)
         s = exec_count(db, copy_children[i], NULL, err);
     return s;
@@ -141,8 +142,9 @@ et_status et_db_import(et_db *db, const char *other_path, et_import_stats *stats
     sqlite3_finalize(st);
     if (rc != SQLITE_OK || strcmp(check, "ok") != 0) {
         s = rc != SQLITE_OK ? et_db_fail_sql(db->sql, path, rc, "checking it before import", err)
-                            : et_fail(err, ET_E_INPUT, "%s fails its integrity check (%s); nothing was imported: "
-                                                       "keep a copy and try 'sqlite3 %s .recover'",
+                            : et_fail(err, ET_E_INPUT,
+                                      "%s fails its integrity check (%s); nothing was imported: "
+                                      "keep a copy and try 'sqlite3 %s .recover'",
                                       path, check, path);
         sqlite3_exec(db->sql, "DETACH DATABASE other", NULL, NULL, NULL);
         return s;

@@ -6,8 +6,8 @@
 #include "db/db_internal.h"
 
 /* Runs sql with ?1 = run_id (and ?2 = text when not NULL); *changes gets the number of rows changed. */
-static et_status exec_run(et_db *db, const char *sql, int64_t run_id, const char *text, int *changes,
-                          const char *what, et_err *err) {
+static et_status exec_run(et_db *db, const char *sql, int64_t run_id, const char *text, int *changes, const char *what,
+                          et_err *err) {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
@@ -29,8 +29,7 @@ static et_status no_such_run(et_db *db, int64_t id, et_err *err) {
 }
 
 /* One statement in its own transaction, failing when it touched no row. */
-static et_status edit_one(et_db *db, const char *sql, int64_t run_id, const char *text, const char *what,
-                          et_err *err) {
+static et_status edit_one(et_db *db, const char *sql, int64_t run_id, const char *text, const char *what, et_err *err) {
     et_status s = et_db_begin(db, what, err);
     if (s != ET_OK)
         return s;
@@ -47,8 +46,7 @@ static et_status edit_one(et_db *db, const char *sql, int64_t run_id, const char
 et_status et_db_set_label(et_db *db, int64_t run_id, const char *label, et_err *err) {
     if (label && strlen(label) >= ET_NAME_MAX)
         return et_fail(err, ET_E_USAGE, "label is %zu bytes; at most %d fit", strlen(label), ET_NAME_MAX - 1);
-    return edit_one(db, "UPDATE runs SET label = ?2 WHERE id = ?1", run_id, label ? label : "", "labelling a run",
-                    err);
+    return edit_one(db, "UPDATE runs SET label = ?2 WHERE id = ?1", run_id, label ? label : "", "labelling a run", err);
 }
 
 et_status et_db_delete_run(et_db *db, int64_t run_id, et_err *err) {
@@ -59,8 +57,7 @@ et_status et_db_set_baseline(et_db *db, int64_t run_id, bool on, int64_t *previo
     if (previous)
         *previous = 0;
     if (!on)
-        return edit_one(db, "UPDATE runs SET is_baseline = 0 WHERE id = ?1", run_id, NULL, "clearing a baseline",
-                        err);
+        return edit_one(db, "UPDATE runs SET is_baseline = 0 WHERE id = ?1", run_id, NULL, "clearing a baseline", err);
     const char *what = "marking a baseline";
     et_status s = et_db_begin(db, what, err);
     if (s != ET_OK)
@@ -82,10 +79,11 @@ et_status et_db_set_baseline(et_db *db, int64_t run_id, bool on, int64_t *previo
         s = et_db_fail_sql(db->sql, db->path, rc, what, err);
     int changes = 0;
     if (s == ET_OK)
-        s = exec_run(db,
-                     "UPDATE runs SET is_baseline = 0 WHERE is_baseline = 1 AND id <> ?1 AND "
-                     ET_DB_SQL_SAME_MODEL_AS_P1 " AND " ET_DB_SQL_SAME_HOST_AS_P1,
-                     run_id, NULL, NULL, what, err);
+        s = exec_run(
+            db,
+            "UPDATE runs SET is_baseline = 0 WHERE is_baseline = 1 AND id <> ?1 AND " ET_DB_SQL_SAME_MODEL_AS_P1
+            " AND " ET_DB_SQL_SAME_HOST_AS_P1,
+            run_id, NULL, NULL, what, err);
     if (s == ET_OK)
         s = exec_run(db, "UPDATE runs SET is_baseline = 1 WHERE id = ?1", run_id, NULL, &changes, what, err);
     if (s == ET_OK && changes == 0)

@@ -56,8 +56,8 @@ static void read_run_row(sqlite3_stmt *st, et_result *r) {
     if (sqlite3_column_type(st, c++) == SQLITE_NULL)
         return;
     et_latency_stats *l = &r->latency;
-    double *lat[] = {&l->min_ms, &l->mean_ms, &l->p50_ms, &l->p90_ms, &l->p99_ms, &l->max_ms, &l->std_ms, &l->cv,
-                     &l->throughput_ips};
+    double *lat[] = {&l->min_ms, &l->mean_ms, &l->p50_ms, &l->p90_ms,        &l->p99_ms,
+                     &l->max_ms, &l->std_ms,  &l->cv,     &l->throughput_ips};
     for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++)
         *lat[i] = et_db_col_double(st, c++);
     et_memory_info *m = &r->memory;
@@ -186,13 +186,11 @@ static et_status load_zones(et_db *db, int64_t run_id, et_thermal_info *t, et_er
         t->temp_end_c[i] = et_db_col_double(st, 2);
     }
     sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? ET_OK
-                                                 : et_db_fail_sql(db->sql, db->path, rc, "loading a run", err);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? ET_OK : et_db_fail_sql(db->sql, db->path, rc, "loading a run", err);
 }
 
 /* Loads and checks one sample blob; a bad blob is ET_E_INPUT naming the run. */
-static et_status load_blob(et_db *db, int64_t run_id, const char *uuid, const char *kind, et_result *r,
-                           et_err *err) {
+static et_status load_blob(et_db *db, int64_t run_id, const char *uuid, const char *kind, et_result *r, et_err *err) {
     sqlite3_stmt *st = et_db_stmt(db, ET_ST_SAMPLES_LOAD, err);
     if (!st)
         return err ? err->status : ET_E_RUNTIME;
@@ -245,8 +243,8 @@ et_status et_db_load_run(et_db *db, int64_t run_id, et_db_load_flags flags, et_r
         s = load_array(db, ET_ST_COUNTERS_LOAD, run_id, sizeof(et_counter), (void **)&out->counters, &out->n_counters,
                        counter_row, err);
     if (s == ET_OK)
-        s = load_array(db, ET_ST_LAYERS_LOAD, run_id, sizeof(et_layer_profile), (void **)&out->layers,
-                       &out->n_layers, layer_row, err);
+        s = load_array(db, ET_ST_LAYERS_LOAD, run_id, sizeof(et_layer_profile), (void **)&out->layers, &out->n_layers,
+                       layer_row, err);
     if (s == ET_OK) { /* schema v2: the recovery knobs */
         sqlite3_stmt *rq = et_db_stmt(db, ET_ST_RUN_RECOVERY_LOAD, err);
         if (!rq) {
@@ -308,8 +306,9 @@ et_status et_db_run_meta_get(et_db *db, int64_t run_id, et_db_run_meta *out, et_
         return no_such_run(db, run_id, err);
     if (rc != SQLITE_ROW)
         return et_db_fail_sql(db->sql, db->path, rc, "reading a run", err);
-    rc = sqlite3_prepare_v2(db->sql, "SELECT kind, count, codec, raw_bytes, length(data) FROM samples WHERE run_id = ?1",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(db->sql,
+                            "SELECT kind, count, codec, raw_bytes, length(data) FROM samples WHERE run_id = ?1", -1,
+                            &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run_id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

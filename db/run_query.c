@@ -10,12 +10,10 @@
 
 #include "db/db_internal.h"
 
-et_run_filter et_run_filter_any(void) {
-    return (et_run_filter){.prune_ratio = -1.0, .prune_method = -1};
-}
+et_run_filter et_run_filter_any(void) { return (et_run_filter){.prune_ratio = -1.0, .prune_method = -1}; }
 
-static et_status query_id(et_db *db, const char *sql, const char *bind_text, int64_t bind_int, int64_t *id,
-                          bool *found, et_err *err) {
+static et_status query_id(et_db *db, const char *sql, const char *bind_text, int64_t bind_int, int64_t *id, bool *found,
+                          et_err *err) {
     sqlite3_stmt *st = NULL;
     *found = false;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
@@ -41,8 +39,9 @@ static et_status find_prefix(et_db *db, const char *ref, const char *prefix, int
     snprintf(upper, sizeof upper, "%s", prefix);
     upper[strlen(upper) - 1]++; /* the smallest string above every string with this prefix */
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, "SELECT id, uuid FROM runs WHERE uuid >= ?1 AND uuid < ?2 ORDER BY uuid LIMIT 4",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db->sql,
+                                "SELECT id, uuid FROM runs WHERE uuid >= ?1 AND uuid < ?2 ORDER BY uuid LIMIT 4", -1,
+                                &st, NULL);
     int n = 0;
     char cands[200] = "";
     if (rc == SQLITE_OK) {
@@ -61,12 +60,14 @@ static et_status find_prefix(et_db *db, const char *ref, const char *prefix, int
     if (rc != SQLITE_DONE)
         return et_db_fail_sql(db->sql, db->path, rc, "finding a run", err);
     if (n == 0)
-        return et_fail(err, ET_E_INPUT, "no run '%s' in %s (neither a run id nor the start of a run uuid); see "
-                                        "'edgetune runs'",
+        return et_fail(err, ET_E_INPUT,
+                       "no run '%s' in %s (neither a run id nor the start of a run uuid); see "
+                       "'edgetune runs'",
                        ref, db->path);
     if (n > 1)
-        return et_fail(err, ET_E_INPUT, "run '%s' is ambiguous in %s: it starts %s%s; give more of the uuid or the "
-                                        "run id",
+        return et_fail(err, ET_E_INPUT,
+                       "run '%s' is ambiguous in %s: it starts %s%s; give more of the uuid or the "
+                       "run id",
                        ref, db->path, cands, n > 3 ? ", ..." : "");
     return ET_OK;
 }

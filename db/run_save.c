@@ -108,8 +108,8 @@ static void bind_stats(sqlite3_stmt *st, int64_t run_id, const et_result *r) {
     const et_fidelity_info *f = &r->fidelity;
     int i = 1;
     sqlite3_bind_int64(st, i++, run_id);
-    const double lat[] = {l->min_ms, l->mean_ms, l->p50_ms, l->p90_ms, l->p99_ms, l->max_ms, l->std_ms, l->cv,
-                          l->throughput_ips};
+    const double lat[] = {l->min_ms, l->mean_ms, l->p50_ms, l->p90_ms,        l->p99_ms,
+                          l->max_ms, l->std_ms,  l->cv,     l->throughput_ips};
     for (size_t k = 0; k < sizeof lat / sizeof lat[0]; k++)
         et_db_bind_double(st, i++, lat[k]);
     et_db_bind_text(st, i++, et_avail_name(m->status));

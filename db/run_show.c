@@ -63,10 +63,11 @@ static void show_memory_text(const et_result *r, FILE *out) {
     if (dep->status == ET_AVAIL_OK) {
         fprintf(out, "%-13s deployed %s: what the tuned model needs on edgetune's engine (%s)\n", "memory",
                 bytes_text((double)dep->peak_bytes, a, sizeof a), dep->method);
-        fprintf(out, "%-13s = packed weights %s + arena and scratch %s + runtime code, libc and stacks %s + thread "
-                     "pool and the rest; %s while loading\n",
-                "", bytes_text((double)dep->weights_bytes, a, sizeof a), bytes_text((double)dep->arena_bytes, b, sizeof b),
-                bytes_text((double)dep->runtime_bytes, c, sizeof c),
+        fprintf(out,
+                "%-13s = packed weights %s + arena and scratch %s + runtime code, libc and stacks %s + thread "
+                "pool and the rest; %s while loading\n",
+                "", bytes_text((double)dep->weights_bytes, a, sizeof a),
+                bytes_text((double)dep->arena_bytes, b, sizeof b), bytes_text((double)dep->runtime_bytes, c, sizeof c),
                 bytes_text((double)dep->load_peak_bytes, d, sizeof d));
         if (dep->why[0])
             fprintf(out, "%-13s note: %s\n", "", dep->why);
@@ -75,16 +76,18 @@ static void show_memory_text(const et_result *r, FILE *out) {
                 dep->why[0] ? dep->why : "no reason recorded");
     }
     if (mem->status == ET_AVAIL_OK)
-        fprintf(out, "%-13s edgetune's own peak RSS %s (%s): this process, with the pristine model and the fp32 "
-                     "baseline, not a deployment\n", "", bytes_text((double)mem->peak_rss_bytes, a, sizeof a),
-                mem->peak_rss_method);
+        fprintf(out,
+                "%-13s edgetune's own peak RSS %s (%s): this process, with the pristine model and the fp32 "
+                "baseline, not a deployment\n",
+                "", bytes_text((double)mem->peak_rss_bytes, a, sizeof a), mem->peak_rss_method);
     else
         fprintf(out, "%-13s edgetune's own peak RSS: %s: %s\n", "", et_avail_name(mem->status),
                 mem->why[0] ? mem->why : "no reason recorded");
     if (mem->weights_bytes > 0 || mem->weights_deploy_bytes > 0 || mem->arena_bytes > 0)
         fprintf(out, "%-13s weights %s in memory, %s stored at this bit-width; activation arena %s\n", "",
-            bytes_text((double)mem->weights_bytes, a, sizeof a),
-            bytes_text((double)mem->weights_deploy_bytes, b, sizeof b), bytes_text((double)mem->arena_bytes, c, sizeof c));
+                bytes_text((double)mem->weights_bytes, a, sizeof a),
+                bytes_text((double)mem->weights_deploy_bytes, b, sizeof b),
+                bytes_text((double)mem->arena_bytes, c, sizeof c));
 }
 
 /* The per-layer overrides, one a line, each with the model-wide values it replaces; nothing without. */
@@ -117,16 +120,18 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
             r->model.sha256[0] ? r->model.sha256 : "unknown", bytes_text((double)r->model.file_bytes, a, sizeof a),
             count_text((double)r->model.params, b, sizeof b), count_text((double)r->model.macs, c, sizeof c));
     fprintf(out, "%-13s %s%s%s%s, %s %s, %d cores, kernel %s%s%s\n", "host", r->host.hostname,
-            r->host.board[0] ? " (" : "", r->host.board, r->host.board[0] ? ")" : "", r->host.cpu, r->host.arch, r->host.cores,
-            r->host.kernel, m->machine_id[0] ? ", machine id " : "", m->machine_id);
+            r->host.board[0] ? " (" : "", r->host.board, r->host.board[0] ? ")" : "", r->host.cpu, r->host.arch,
+            r->host.cores, r->host.kernel, m->machine_id[0] ? ", machine id " : "", m->machine_id);
     bool quantized = r->knobs.weight_bits < 32 || r->knobs.act_bits < 32;
     fprintf(out, "%-13s %s%s%s\n", "config", et_knobs_describe(&r->knobs, cfg, sizeof cfg), quantized ? "; " : "",
-            !quantized ? "" : r->knobs.quantize_all ? "every layer quantized" : "first and last layer kept fp32");
+            !quantized              ? ""
+            : r->knobs.quantize_all ? "every layer quantized"
+                                    : "first and last layer kept fp32");
     print_layer_overrides(out, &r->knobs);
     fprintf(out, "%-13s edgetune %s, kernels %s, exec %s%s%s\n", "engine", r->engine.version,
             r->engine.isa[0] ? r->engine.isa : "?", r->engine.exec, r->engine.notes[0] ? "; " : "", r->engine.notes);
-    fprintf(out, "%-13s %d timed after %d warm-up; preparing took %.1f ms\n", "iterations", r->iters,
-            r->warmup_iters, r->prepare_ms);
+    fprintf(out, "%-13s %d timed after %d warm-up; preparing took %.1f ms\n", "iterations", r->iters, r->warmup_iters,
+            r->prepare_ms);
     const et_latency_stats *l = &r->latency;
     if (r->iters > 0) {
         fprintf(out, "%-13s min %.3f  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  std %.3f (ms)\n", "latency",
@@ -158,8 +163,7 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     const et_power_info *p = &r->power;
     if (p->status == ET_AVAIL_OK)
         fprintf(out, "%-13s %s%s: average %.3f W, %.4f J over the timed loop, %.4f mJ per inference\n", "power",
-                p->source, p->partial ? " (part of the board)" : "", p->avg_power_w, p->energy_j,
-                p->energy_per_inf_mj);
+                p->source, p->partial ? " (part of the board)" : "", p->avg_power_w, p->energy_j, p->energy_per_inf_mj);
     else
         unavailable(out, "power", p->status, p->why);
     const et_thermal_info *t = &r->thermal;
@@ -174,8 +178,8 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
     const et_fidelity_info *f = &r->fidelity;
     if (f->status == ET_AVAIL_OK) {
         if (f->n_compared > 0 && f->n_compared < f->n_inputs)
-            fprintf(out, "%-13s %d inputs (outputs compared on a seeded subset of %d) from %s", "fidelity",
-                    f->n_inputs, f->n_compared, f->eval_source);
+            fprintf(out, "%-13s %d inputs (outputs compared on a seeded subset of %d) from %s", "fidelity", f->n_inputs,
+                    f->n_compared, f->eval_source);
         else
             fprintf(out, "%-13s %d inputs from %s", "fidelity", f->n_inputs, f->eval_source);
         if (f->accuracy >= 0)
@@ -209,7 +213,8 @@ void et_db_show_text(const et_result *r, const et_db_run_meta *m, FILE *out) {
         const et_layer_profile *y = &r->layers[i];
         char rerr[64] = "";
         if (recon && !isnan(y->recon_err_before))
-            snprintf(rerr, sizeof rerr, "  %.3f %% -> %.3f %%", y->recon_err_before * 100.0, y->recon_err_after * 100.0);
+            snprintf(rerr, sizeof rerr, "  %.3f %% -> %.3f %%", y->recon_err_before * 100.0,
+                     y->recon_err_after * 100.0);
         fprintf(out, "%-13s %-28s %-12s %-26s %-10s %10.4f %12s%s\n", "", y->name, y->op, y->kernel, y->precision,
                 y->time_ms, count_text((double)y->macs, a, sizeof a), rerr);
     }
@@ -286,8 +291,9 @@ static void json_memory(et_json *j, const et_result *r) {
     json_avail(j, dep->status, dep->why);
     if (dep->status == ET_AVAIL_OK && dep->why[0])
         et_json_string(j, "note", dep->why);
-    et_json_string(j, "includes", "the tuned plan alone in a separate process: packed weights at the deployed "
-                                   "bit-width, arena and scratch, thread pool, the runtime's code and libc");
+    et_json_string(j, "includes",
+                   "the tuned plan alone in a separate process: packed weights at the deployed "
+                   "bit-width, arena and scratch, thread pool, the runtime's code and libc");
     et_json_string(j, "method", dep->method);
     if (dep->status == ET_AVAIL_OK) {
         et_json_int(j, "peak_bytes", dep->peak_bytes);
@@ -405,9 +411,7 @@ static void json_fidelity(et_json *j, const et_result *r) {
     et_json_end_object(j);
 }
 
-void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) {
-    et_db_show_json_train(r, m, NULL, out);
-}
+void et_db_show_json(const et_result *r, const et_db_run_meta *m, FILE *out) { et_db_show_json_train(r, m, NULL, out); }
 
 void et_db_show_json_train(const et_result *r, const et_db_run_meta *m, const et_train_record *train, FILE *out) {
     et_json j;

@@ -36,9 +36,27 @@ char *et_db_format_time(int64_t unix_ms, char *buf, size_t len) {
     return buf;
 }
 
-enum { C_ID, C_UUID, C_STARTED, C_STARTED_MS, C_MODEL, C_HOST, C_CONFIG, C_ITERS, C_P50, C_P99, C_DEPLOYED, C_MEM,
-       C_ENERGY, C_STATUS, C_BASE, C_LABEL, C_COUNT };
+enum {
+    C_ID,
+    C_UUID,
+    C_STARTED,
+    C_STARTED_MS,
+    C_MODEL,
+    C_HOST,
+    C_CONFIG,
+    C_ITERS,
+    C_P50,
+    C_P99,
+    C_DEPLOYED,
+    C_MEM,
+    C_ENERGY,
+    C_STATUS,
+    C_BASE,
+    C_LABEL,
+    C_COUNT
+};
 
+// clang-format off
 static const et_table_col runs_cols[C_COUNT] = {
     [C_ID] = {.key = "id", .header = "id", .kind = ET_COL_INT},
     [C_UUID] = {.key = "uuid", .header = "uuid", .kind = ET_COL_TEXT, .machine_only = true},
@@ -63,6 +81,7 @@ static const et_table_col runs_cols[C_COUNT] = {
     [C_BASE] = {.key = "baseline", .header = "base", .kind = ET_COL_BOOL},
     [C_LABEL] = {.key = "label", .header = "label", .kind = ET_COL_TEXT},
 };
+// clang-format on
 
 et_table *et_db_runs_table(const et_run_summary *runs, int n, const char *title) {
     et_table *t = et_table_new(title);

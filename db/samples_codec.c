@@ -51,8 +51,8 @@ static uint32_t checksum(const uint64_t *u, size_t m) {
 
 /* values (m of them, already transformed) -> header + LZ4(byte planes). raw_sum is the checksum of the plain
  * values, taken by the caller before any transform. */
-static et_status encode(const uint64_t *u, size_t m, int codec, et_samples_elem elem, uint32_t count,
-                        uint32_t raw_sum, unsigned char **blob, size_t *len, et_err *err) {
+static et_status encode(const uint64_t *u, size_t m, int codec, et_samples_elem elem, uint32_t count, uint32_t raw_sum,
+                        unsigned char **blob, size_t *len, et_err *err) {
     *blob = NULL, *len = 0;
     size_t raw = m * 8;
     unsigned char *planes = malloc(raw ? raw : 1);
@@ -149,9 +149,8 @@ et_status et_samples_encode_i32(const int32_t *v, int n, unsigned char **blob, s
         return et_fail(err, ET_E_NOMEM, "out of memory encoding %d per-input values", n);
     for (int i = 0; i < n; i++) /* zero-extended: the four high planes are zeros that LZ4 folds away */
         u[i] = (uint64_t)(uint32_t)v[i];
-    et_status s =
-        encode(u, (size_t)n, ET_SAMPLES_CODEC_LZ4_PLANES, ET_SAMPLES_I32, (uint32_t)n, checksum(u, (size_t)n), blob,
-               len, err);
+    et_status s = encode(u, (size_t)n, ET_SAMPLES_CODEC_LZ4_PLANES, ET_SAMPLES_I32, (uint32_t)n, checksum(u, (size_t)n),
+                         blob, len, err);
     free(u);
     return s;
 }
@@ -174,11 +173,10 @@ et_status et_samples_peek(const void *blob, size_t len, et_samples_header *h, et
         return et_fail(err, ET_E_INPUT, "blob has unknown element type %d", (int)h->elem);
     uint64_t per = h->elem == ET_SAMPLES_POWER ? 16 : 8;
     if (h->count > MAX_VALUES || (uint64_t)h->count * per != h->raw_bytes)
-        return et_fail(err, ET_E_INPUT, "blob header is inconsistent (count %u, raw %u bytes)", h->count,
-                       h->raw_bytes);
+        return et_fail(err, ET_E_INPUT, "blob header is inconsistent (count %u, raw %u bytes)", h->count, h->raw_bytes);
     if ((uint64_t)h->payload_bytes + ET_SAMPLES_HEADER_BYTES != len)
-        return et_fail(err, ET_E_INPUT, "blob is truncated or padded: %zu bytes where the header says %u",
-                       len, h->payload_bytes + ET_SAMPLES_HEADER_BYTES);
+        return et_fail(err, ET_E_INPUT, "blob is truncated or padded: %zu bytes where the header says %u", len,
+                       h->payload_bytes + ET_SAMPLES_HEADER_BYTES);
     return ET_OK;
 }
 

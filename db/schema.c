@@ -24,7 +24,7 @@
 static const char schema_v1[] =
     "CREATE TABLE models("
     "  id INTEGER PRIMARY KEY,"
-    "  sha256 TEXT NOT NULL,"          /* hex of the file bytes; '' when unknown */
+    "  sha256 TEXT NOT NULL," /* hex of the file bytes; '' when unknown */
     "  name TEXT NOT NULL,"
     "  file_bytes INTEGER NOT NULL,"
     "  params INTEGER NOT NULL,"
@@ -34,7 +34,7 @@ static const char schema_v1[] =
     "  id INTEGER PRIMARY KEY,"
     "  hostname TEXT NOT NULL, cpu TEXT NOT NULL, arch TEXT NOT NULL, board TEXT NOT NULL,"
     "  kernel TEXT NOT NULL, cores INTEGER NOT NULL,"
-    "  machine_id TEXT NOT NULL,"      /* /etc/machine-id of the device, '' when unknown */
+    "  machine_id TEXT NOT NULL," /* /etc/machine-id of the device, '' when unknown */
     "  UNIQUE(hostname, cpu, arch, board, kernel, cores, machine_id));"
     "CREATE TABLE runs("
     "  id INTEGER PRIMARY KEY,"
@@ -108,27 +108,25 @@ static const char schema_v1[] =
  * separate process holding only the plan), beside edgetune's own peak; and how many evaluation inputs fidelity
  * compared output by output (a seeded subset when the baseline's outputs exceed their memory cap). Runs stored
  * before have no deployed measurement: 'not measured', with the reason. */
-static const char schema_v2[] =
-    "ALTER TABLE run_stats ADD COLUMN dep_status TEXT NOT NULL DEFAULT 'not measured';"
-    "ALTER TABLE run_stats ADD COLUMN dep_why TEXT NOT NULL DEFAULT "
-    "'stored by an edgetune that did not measure deployed memory';"
-    "ALTER TABLE run_stats ADD COLUMN dep_peak_bytes INTEGER;"
-    "ALTER TABLE run_stats ADD COLUMN dep_runtime_bytes INTEGER;"
-    "ALTER TABLE run_stats ADD COLUMN dep_load_peak_bytes INTEGER;"
-    "ALTER TABLE run_stats ADD COLUMN dep_weights_bytes INTEGER;"
-    "ALTER TABLE run_stats ADD COLUMN dep_arena_bytes INTEGER;"
-    "ALTER TABLE run_stats ADD COLUMN dep_method TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE run_stats ADD COLUMN fid_n_compared INTEGER;";
+static const char schema_v2[] = "ALTER TABLE run_stats ADD COLUMN dep_status TEXT NOT NULL DEFAULT 'not measured';"
+                                "ALTER TABLE run_stats ADD COLUMN dep_why TEXT NOT NULL DEFAULT "
+                                "'stored by an edgetune that did not measure deployed memory';"
+                                "ALTER TABLE run_stats ADD COLUMN dep_peak_bytes INTEGER;"
+                                "ALTER TABLE run_stats ADD COLUMN dep_runtime_bytes INTEGER;"
+                                "ALTER TABLE run_stats ADD COLUMN dep_load_peak_bytes INTEGER;"
+                                "ALTER TABLE run_stats ADD COLUMN dep_weights_bytes INTEGER;"
+                                "ALTER TABLE run_stats ADD COLUMN dep_arena_bytes INTEGER;"
+                                "ALTER TABLE run_stats ADD COLUMN dep_method TEXT NOT NULL DEFAULT '';"
+                                "ALTER TABLE run_stats ADD COLUMN fid_n_compared INTEGER;";
 
 /* Version 3 (recovery): the recovery mode and the activation calibration method of a run, and each
  * profiled layer's reconstruction error on the calibration set without and with recovery (fractions of the
  * output's energy; NULL when not measured). Runs stored before have recover 'none' and calib_method 'minmax',
  * which is what they ran. */
-static const char schema_v3[] =
-    "ALTER TABLE runs ADD COLUMN recover TEXT NOT NULL DEFAULT 'none';"
-    "ALTER TABLE runs ADD COLUMN calib_method TEXT NOT NULL DEFAULT 'minmax';"
-    "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
-    "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
+static const char schema_v3[] = "ALTER TABLE runs ADD COLUMN recover TEXT NOT NULL DEFAULT 'none';"
+                                "ALTER TABLE runs ADD COLUMN calib_method TEXT NOT NULL DEFAULT 'minmax';"
+                                "ALTER TABLE layers ADD COLUMN recon_err_before REAL;"
+                                "ALTER TABLE layers ADD COLUMN recon_err_after REAL;";
 
 /* Version 4 (per-input results): per evaluation input, the
  * run's top-1 class and (with labels) whether it was right, as i32 LZ4 blobs (samples_codec.h), with the
@@ -137,11 +135,11 @@ static const char schema_v3[] =
 static const char schema_inputs[] =
     "CREATE TABLE run_inputs("
     "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
-    "  eval_hash TEXT NOT NULL,"    /* FNV-1a 64 hex of the inputs' bytes and labels; '' when unknown */
-    "  count INTEGER NOT NULL,"     /* evaluation inputs */
+    "  eval_hash TEXT NOT NULL," /* FNV-1a 64 hex of the inputs' bytes and labels; '' when unknown */
+    "  count INTEGER NOT NULL,"  /* evaluation inputs */
     "  codec TEXT NOT NULL,"
-    "  top1 BLOB NOT NULL,"         /* i32 per input: arg-max of output 0 */
-    "  correct BLOB);";             /* i32 0/1 per input; NULL without labels */
+    "  top1 BLOB NOT NULL," /* i32 per input: arg-max of output 0 */
+    "  correct BLOB);";     /* i32 0/1 per input; NULL without labels */
 
 /* Training (record/train_record.h, db/train_store.c): a finetune or distill run is a run like any other (its
  * model, knobs and the measurement of the trained result), plus one train_runs row (data set and its hash,
@@ -173,12 +171,7 @@ static const char schema_train[] =
 static const char schema_v6[] = "ALTER TABLE runs ADD COLUMN layers TEXT NOT NULL DEFAULT '';";
 
 static const char *const steps[] = {
-    schema_v1,
-    schema_v2,
-    schema_v3,
-    schema_inputs,
-    schema_train,
-    schema_v6,
+    schema_v1, schema_v2, schema_v3, schema_inputs, schema_train, schema_v6,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

@@ -181,9 +181,7 @@ int et_table_n_notes(const et_table *t) { return t->n_notes; }
 const char *et_table_title(const et_table *t) { return t->title; }
 bool et_table_out_of_memory(const et_table *t) { return t->oom; }
 const char *et_table_note(const et_table *t, int i) { return i >= 0 && i < t->n_notes ? t->notes[i] : NULL; }
-const et_table_col *et_table_col_at(const et_table *t, int c) {
-    return c >= 0 && c < t->n_cols ? &t->cols[c].c : NULL;
-}
+const et_table_col *et_table_col_at(const et_table *t, int c) { return c >= 0 && c < t->n_cols ? &t->cols[c].c : NULL; }
 const char *et_table_text_at(const et_table *t, int row, int c) {
     const cell *x = cell_at(t, row, c);
     return x ? x->text : NULL;
@@ -224,15 +222,9 @@ void et_table_cell_human(const et_table *t, int row, int c, char *buf, size_t le
     char num[64];
     switch (k->kind) {
     case ET_COL_TEXT:
-    case ET_COL_REAL:
-        fixed(v, k->decimals, buf, len);
-        break;
-    case ET_COL_INT:
-        snprintf(buf, len, "%.0f", v);
-        break;
-    case ET_COL_BOOL:
-        snprintf(buf, len, "%s", v != 0 ? "yes" : "");
-        break;
+    case ET_COL_REAL: fixed(v, k->decimals, buf, len); break;
+    case ET_COL_INT: snprintf(buf, len, "%.0f", v); break;
+    case ET_COL_BOOL: snprintf(buf, len, "%s", v != 0 ? "yes" : ""); break;
     case ET_COL_DELTA:
         fixed(v, k->decimals, num, sizeof num);
         snprintf(buf, len, "%s%s", v > 0 && num[0] != '-' ? "+" : "", num);
@@ -243,7 +235,7 @@ void et_table_cell_human(const et_table *t, int row, int c, char *buf, size_t le
         fixed(shown, k->decimals, num, sizeof num);
         const char *word = up ? k->up_word : k->down_word;
         bool one = strtod(num, NULL) == 1.0; /* no direction for "1.00x" */
-        if (!up && !k->down_word) /* no words: plain ratio below 1 */
+        if (!up && !k->down_word)            /* no words: plain ratio below 1 */
             fixed(v, k->decimals, num, sizeof num), word = NULL;
         snprintf(buf, len, "%sx%s%s", num, word && !one ? " " : "", word && !one ? word : "");
         break;

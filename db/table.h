@@ -22,11 +22,11 @@
 
 #include "util/status.h"
 
-#define ET_TABLE_FORMAT_LIST(X)                 \
-    X(ET_TABLE_TEXT, "table", "aligned text")   \
-    X(ET_TABLE_MD, "md", "Markdown")            \
-    X(ET_TABLE_CSV, "csv", "CSV (RFC 4180)")    \
-    X(ET_TABLE_JSON, "json", "JSON")            \
+#define ET_TABLE_FORMAT_LIST(X)                  \
+    X(ET_TABLE_TEXT, "table", "aligned text")    \
+    X(ET_TABLE_MD, "md", "Markdown")             \
+    X(ET_TABLE_CSV, "csv", "CSV (RFC 4180)")     \
+    X(ET_TABLE_JSON, "json", "JSON")             \
     X(ET_TABLE_LATEX, "latex", "LaTeX booktabs") \
     X(ET_TABLE_HTML, "html", "HTML")
 typedef enum {
@@ -53,9 +53,9 @@ typedef enum {
 typedef enum { ET_BETTER_NONE, ET_BETTER_LOWER, ET_BETTER_HIGHER } et_better;
 
 typedef struct et_table_col {
-    const char *key;       /* JSON key: [a-z0-9_], e.g. "latency_p50_ms" */
-    const char *header;    /* human header, e.g. "p50" */
-    const char *unit;      /* "ms", "MiB", "x", "pp", "" */
+    const char *key;    /* JSON key: [a-z0-9_], e.g. "latency_p50_ms" */
+    const char *header; /* human header, e.g. "p50" */
+    const char *unit;   /* "ms", "MiB", "x", "pp", "" */
     et_col_kind kind;
     int decimals;
     et_better better;

@@ -13,14 +13,19 @@ static void latex_text(FILE *out, const char *s) {
     for (; *s; s++) {
         switch (*s) {
         case '\\': fputs("\\textbackslash{}", out); break;
-        case '{': case '}': case '&': case '%': case '$': case '#': case '_':
-            fputc('\\', out), fputc(*s, out);
-            break;
+        case '{':
+        case '}':
+        case '&':
+        case '%':
+        case '$':
+        case '#':
+        case '_': fputc('\\', out), fputc(*s, out); break;
         case '~': fputs("\\textasciitilde{}", out); break;
         case '^': fputs("\\textasciicircum{}", out); break;
         case '<': fputs("\\textless{}", out); break;
         case '>': fputs("\\textgreater{}", out); break;
-        case '\n': case '\r': fputc(' ', out); break;
+        case '\n':
+        case '\r': fputc(' ', out); break;
         default: fputc(*s, out);
         }
     }

@@ -94,8 +94,8 @@ et_status et_db_sweep_dead_runs(et_db *db, int *n_marked, et_err *err) {
     et_status s = et_db_begin(db, "marking interrupted runs aborted", err);
     if (s != ET_OK)
         return s;
-    rc = sqlite3_prepare_v2(db->sql, "UPDATE runs SET status = 'aborted' WHERE id = ? AND status = 'running'", -1,
-                            &st, NULL);
+    rc = sqlite3_prepare_v2(db->sql, "UPDATE runs SET status = 'aborted' WHERE id = ? AND status = 'running'", -1, &st,
+                            NULL);
     for (int i = 0; rc == SQLITE_OK && i < n_dead; i++) {
         sqlite3_bind_int64(st, 1, dead[i]);
         rc = sqlite3_step(st);

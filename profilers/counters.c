@@ -18,9 +18,12 @@ static const struct {
     const char *name;
     bool optional;
 } default_events[] = {
-    {"perf::CYCLES", false},           {"perf::INSTRUCTIONS", false},
-    {"perf::CACHE-REFERENCES", false}, {"perf::CACHE-MISSES", false},
-    {"perf::BRANCH-MISSES", false},    {"perf::STALLED-CYCLES-FRONTEND", true},
+    {"perf::CYCLES", false},
+    {"perf::INSTRUCTIONS", false},
+    {"perf::CACHE-REFERENCES", false},
+    {"perf::CACHE-MISSES", false},
+    {"perf::BRANCH-MISSES", false},
+    {"perf::STALLED-CYCLES-FRONTEND", true},
     {"perf::STALLED-CYCLES-BACKEND", true},
 };
 /* Always counted: they work without a hardware PMU. */
@@ -77,8 +80,8 @@ static void classify(et_event *e) {
                    : t == PERF_TYPE_SOFTWARE                                                  ? CLASS_SOFTWARE
                                                                                               : CLASS_OTHER + (int)t;
     /* Context switches and migrations are raised from kernel context: with exclude_kernel they silently count 0. */
-    e->needs_kernel = t == PERF_TYPE_SOFTWARE &&
-                      (e->attr.config == PERF_COUNT_SW_CONTEXT_SWITCHES || e->attr.config == PERF_COUNT_SW_CPU_MIGRATIONS);
+    e->needs_kernel = t == PERF_TYPE_SOFTWARE && (e->attr.config == PERF_COUNT_SW_CONTEXT_SWITCHES ||
+                                                  e->attr.config == PERF_COUNT_SW_CPU_MIGRATIONS);
 }
 
 static bool same_event(const struct perf_event_attr *a, const struct perf_event_attr *b) {
@@ -94,8 +97,10 @@ static et_status add_event(et_counters *c, const char *name, bool optional, et_e
     memset(e, 0, sizeof *e);
     int r = et_pfm_encode(name, c->env.kernel_ok, &e->attr, e->name, sizeof e->name);
     if (r != PFM_SUCCESS)
-        return et_fail(err, ET_E_USAGE, "--events: unknown event '%s' (libpfm4: %s); 'edgetune doctor --events' "
-                       "lists the events of this machine", name, pfm_strerror(r));
+        return et_fail(err, ET_E_USAGE,
+                       "--events: unknown event '%s' (libpfm4: %s); 'edgetune doctor --events' "
+                       "lists the events of this machine",
+                       name, pfm_strerror(r));
     for (int i = 0; i < c->n_events; i++)
         if (same_event(&c->ev[i].attr, &e->attr))
             return ET_OK; /* listed twice, or a default the user named again */
@@ -145,8 +150,10 @@ static void explain_open_failure(const et_counters *c, et_event *e, int errnum) 
     et_avail s = et_avail_from_errno(errnum);
     const char *en = et_errno_name(errnum);
     if (errnum == EBUSY) {
-        et_probe_set(&e->probe, s, errnum, "stop other profilers; on x86 the NMI watchdog holds a counter: "
-                     "'sudo sysctl kernel.nmi_watchdog=0'", "perf_event_open(%s): EBUSY: the counter is in use", e->name);
+        et_probe_set(&e->probe, s, errnum,
+                     "stop other profilers; on x86 the NMI watchdog holds a counter: "
+                     "'sudo sysctl kernel.nmi_watchdog=0'",
+                     "perf_event_open(%s): EBUSY: the counter is in use", e->name);
     } else if (s == ET_AVAIL_UNSUPPORTED && e->hardware && e->pmu_class == CLASS_CORE && !c->hw_pmu_in_sysfs) {
         et_probe_set(&e->probe, s, errnum,
                      c->env.hypervisor ? "enable the virtual PMU in the hypervisor (QEMU/KVM: -cpu host,pmu=on; "
@@ -165,8 +172,10 @@ static void explain_open_failure(const et_counters *c, et_event *e, int errnum) 
         et_probe_set(&e->probe, s, errnum, "pick another event or modifier: 'edgetune doctor --events'",
                      "perf_event_open(%s): EINVAL: the kernel rejects this event's configuration", e->name);
     } else if (errnum == EMFILE || errnum == ENFILE) {
-        et_probe_set(&e->probe, s, errnum, "raise the open-file limit ('ulimit -n 4096'): one descriptor per "
-                     "event and engine thread", "perf_event_open(%s): %s: out of file descriptors", e->name, en);
+        et_probe_set(&e->probe, s, errnum,
+                     "raise the open-file limit ('ulimit -n 4096'): one descriptor per "
+                     "event and engine thread",
+                     "perf_event_open(%s): %s: out of file descriptors", e->name, en);
     } else {
         et_probe_set(&e->probe, s, errnum, NULL, "perf_event_open(%s): %s (%s)", e->name, en, strerror(errnum));
     }
@@ -186,11 +195,13 @@ static void decide_availability(et_counters *c, bool trial, const char *root) {
                 e->proc_source = source;
                 et_probe_set(&e->probe, ET_AVAIL_OK, 0, et_perf_permission_hint(&c->env),
                              "from /proc/self/task/TID/%s: perf counts %s only in kernel mode (perf_event_paranoid="
-                             "%d, no CAP_PERFMON)", source == 1 ? "status" : "sched", e->label, c->env.paranoid);
+                             "%d, no CAP_PERFMON)",
+                             source == 1 ? "status" : "sched", e->label, c->env.paranoid);
             } else {
                 et_probe_set(&e->probe, ET_AVAIL_NO_PERMISSION, EACCES, et_perf_permission_hint(&c->env),
                              "%s happen in the kernel: user-only counting (perf_event_paranoid=%d, no CAP_PERFMON) "
-                             "would report 0", e->label, c->env.paranoid);
+                             "would report 0",
+                             e->label, c->env.paranoid);
             }
         } else if (trial) {
             struct perf_event_attr a = e->attr;
@@ -524,8 +535,8 @@ void et_counters_stop(et_counters *c) {
                 if (got < 0 || et_perf_parse_group(buf, (size_t)got, ids, n, values, &ena, &run) != 0) {
                     for (int k = 0; k < n; k++)
                         et_probe_set(&c->ev[members[k]].probe, ET_AVAIL_ERROR, got < 0 ? (int)-got : EIO, NULL,
-                                     "reading the counter group failed (%s)", got < 0 ? et_errno_name((int)-got)
-                                                                                      : "short or malformed buffer");
+                                     "reading the counter group failed (%s)",
+                                     got < 0 ? et_errno_name((int)-got) : "short or malformed buffer");
                     continue;
                 }
                 for (int k = 0; k < n; k++)
@@ -584,7 +595,8 @@ int et_counters_read(const et_counters *c, int iterations, et_counter **out) {
         o->value = (double)ev->estimate;
         o->value_per_inf = iterations > 0 ? o->value / iterations : 0.0;
         if (ev->enabled_ns > 0 && ev->running_ns == 0)
-            snprintf(o->why, sizeof o->why, "not counted: the PMU never scheduled this event's group (more events "
+            snprintf(o->why, sizeof o->why,
+                     "not counted: the PMU never scheduled this event's group (more events "
                      "than counters?); the value is unknown, not zero");
         else if (ev->uncounted)
             snprintf(o->why, sizeof o->why, "some threads' share was never scheduled: the value is a lower bound");

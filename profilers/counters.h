@@ -35,36 +35,36 @@
 enum { ET_MAX_EVENTS = 32, ET_MAX_GROUP = 16 };
 
 typedef struct et_event {
-    char name[ET_NAME_MAX];       /* with explicit PMU: "perf::CYCLES" */
-    char label[64];               /* "cycles", "cache-misses (LLC)" */
+    char name[ET_NAME_MAX]; /* with explicit PMU: "perf::CYCLES" */
+    char label[64];         /* "cycles", "cache-misses (LLC)" */
     struct perf_event_attr attr;
-    bool optional;                /* dropped from the result when this CPU lacks it (stalled cycles) */
-    bool needs_kernel;            /* only ever counts in kernel mode (context switches, migrations) */
-    bool hardware;                /* counted by a hardware PMU */
-    int proc_source;              /* needs_kernel events without kernel permission, read from /proc instead:
+    bool optional;     /* dropped from the result when this CPU lacks it (stalled cycles) */
+    bool needs_kernel; /* only ever counts in kernel mode (context switches, migrations) */
+    bool hardware;     /* counted by a hardware PMU */
+    int proc_source;   /* needs_kernel events without kernel permission, read from /proc instead:
                                      0 none, 1 context switches (task status), 2 migrations (task sched) */
-    int pmu_class;                /* events of one class may share a group */
-    int group;                    /* index into groups, -1 when not opened */
+    int pmu_class;     /* events of one class may share a group */
+    int group;         /* index into groups, -1 when not opened */
     et_probe probe;
     /* accumulated by stop() over threads */
     uint64_t raw, enabled_ns, running_ns;
     long double estimate;
-    bool uncounted;               /* some thread's group was enabled but never running */
+    bool uncounted; /* some thread's group was enabled but never running */
 } et_event;
 
 typedef struct et_counter_group {
     int n;
-    int member[ET_MAX_GROUP];     /* event indices; member[0] leads */
+    int member[ET_MAX_GROUP]; /* event indices; member[0] leads */
 } et_counter_group;
 
 typedef struct et_counters {
     const et_perf_ops *ops;
-    const et_sysroot *sr;         /* for the /proc fallbacks; owned by the caller, outlives the set */
+    const et_sysroot *sr; /* for the /proc fallbacks; owned by the caller, outlives the set */
     et_perf_env env;
-    bool hw_pmu_in_sysfs;         /* a cpu / armv8 PMU under sys/bus/event_source/devices */
-    char hw_pmu_name[64];         /* its sysfs name, or "" */
-    int group_cap;                /* most events in one hardware group */
-    bool grouped;                 /* PERF_FORMAT_GROUP accepted (false after the EINVAL fallback) */
+    bool hw_pmu_in_sysfs; /* a cpu / armv8 PMU under sys/bus/event_source/devices */
+    char hw_pmu_name[64]; /* its sysfs name, or "" */
+    int group_cap;        /* most events in one hardware group */
+    bool grouped;         /* PERF_FORMAT_GROUP accepted (false after the EINVAL fallback) */
     int n_events;
     et_event ev[ET_MAX_EVENTS];
     int n_groups;
@@ -72,10 +72,10 @@ typedef struct et_counters {
     /* one run (start..stop) */
     int n_tids, cap_tids;
     pid_t *tids;
-    int *fds;                     /* [tid * n_events + event], -1 when not open */
+    int *fds; /* [tid * n_events + event], -1 when not open */
     uint64_t *ids;
-    uint64_t *proc_base;          /* [tid * n_events + event]: /proc value at start, for proc_source events */
-    bool *tid_gone;               /* thread exited before start (ESRCH) */
+    uint64_t *proc_base; /* [tid * n_events + event]: /proc value at start, for proc_source events */
+    bool *tid_gone;      /* thread exited before start (ESRCH) */
     int64_t t_start_ns, t_stop_ns;
     bool running;
 } et_counters;
@@ -102,8 +102,8 @@ void et_counters_summary(const et_counters *c, bool hardware, et_probe *out, cha
 /* Parses a PERF_FORMAT_GROUP|ID|TOTAL_TIME_ENABLED|TOTAL_TIME_RUNNING buffer of n_bytes: {nr, ena, run,
  * {value, id}[nr]}. For each of the n ids writes its value (0 when the id is absent, which returns -ENOENT).
  * Returns 0, -EINVAL for a short or inconsistent buffer, -ENOENT when an id is missing. */
-int et_perf_parse_group(const void *buf, size_t n_bytes, const uint64_t *ids, int n, uint64_t *values,
-                        uint64_t *ena, uint64_t *run);
+int et_perf_parse_group(const void *buf, size_t n_bytes, const uint64_t *ids, int n, uint64_t *values, uint64_t *ena,
+                        uint64_t *run);
 /* Parses a single-event {value, ena, run, id} buffer (TOTAL_TIME_ENABLED|TOTAL_TIME_RUNNING|ID). */
 int et_perf_parse_single(const void *buf, size_t n_bytes, uint64_t *value, uint64_t *ena, uint64_t *run);
 /* raw * ena / run; 0 when run == 0 (not counted: the caller must say so, it is not a zero). */

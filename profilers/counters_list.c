@@ -82,9 +82,8 @@ et_status et_counters_list_events_at(FILE *out, const et_sysroot *sr, const et_p
                         ? try_event(ops, pi.name, ei.name)
                         : 0;
             if (e != 0) {
-                snprintf(verdict_buf, sizeof verdict_buf, " - NOT countable here: %s opening %s (%s)",
-                         et_errno_name(e), ei.name, e == ENOENT || e == ENODEV ? "the kernel has no such PMU"
-                                                                               : strerror(e));
+                snprintf(verdict_buf, sizeof verdict_buf, " - NOT countable here: %s opening %s (%s)", et_errno_name(e),
+                         ei.name, e == ENOENT || e == ENODEV ? "the kernel has no such PMU" : strerror(e));
                 verdict = verdict_buf;
             }
         }

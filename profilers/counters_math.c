@@ -5,8 +5,8 @@
 
 #include "profilers/counters.h"
 
-int et_perf_parse_group(const void *buf, size_t n_bytes, const uint64_t *ids, int n, uint64_t *values,
-                        uint64_t *ena, uint64_t *run) {
+int et_perf_parse_group(const void *buf, size_t n_bytes, const uint64_t *ids, int n, uint64_t *values, uint64_t *ena,
+                        uint64_t *run) {
     for (int i = 0; i < n; i++)
         values[i] = 0;
     if (n_bytes < 3 * sizeof(uint64_t) || n_bytes % sizeof(uint64_t))

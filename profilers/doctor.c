@@ -19,11 +19,11 @@
 #include "profilers/thermal.h"
 
 
-static et_doctor_item *add(et_doctor_report *r, const char *source, et_avail status, const char *hint,
-                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static et_doctor_item *add(et_doctor_report *r, const char *source, et_avail status, const char *hint, const char *fmt,
+                           ...) __attribute__((format(printf, 5, 6)));
 
-static et_doctor_item *add(et_doctor_report *r, const char *source, et_avail status, const char *hint,
-                           const char *fmt, ...) {
+static et_doctor_item *add(et_doctor_report *r, const char *source, et_avail status, const char *hint, const char *fmt,
+                           ...) {
     if (r->n_items >= ET_DOCTOR_MAX_ITEMS)
         return NULL;
     et_doctor_item *it = &r->items[r->n_items++];
@@ -48,10 +48,12 @@ static void perf_items(et_doctor_report *r, const et_sysroot *sr, const et_perf_
         add(r, "perf_event_open", ET_AVAIL_UNSUPPORTED, "use a kernel built with CONFIG_PERF_EVENTS=y",
             "no /proc/sys/kernel/perf_event_paranoid: the kernel has no perf events%s", fixture_note);
     } else {
-        const char *who = env->cap_perfmon ? "CAP_PERFMON or root" : env->caps_known ? "no CAP_PERFMON" : "capabilities unknown";
+        const char *who = env->cap_perfmon  ? "CAP_PERFMON or root"
+                          : env->caps_known ? "no CAP_PERFMON"
+                                            : "capabilities unknown";
         add(r, "perf_event_open", env->user_ok ? ET_AVAIL_OK : ET_AVAIL_NO_PERMISSION,
-            env->kernel_ok ? NULL : et_perf_permission_hint(env),
-            "perf_event_paranoid=%d, %s: %s%s", env->paranoid, who,
+            env->kernel_ok ? NULL : et_perf_permission_hint(env), "perf_event_paranoid=%d, %s: %s%s", env->paranoid,
+            who,
             env->kernel_ok ? "user and kernel mode of own threads may be counted"
             : env->user_ok ? "user mode of own threads only (exclude_kernel); kernel-only events cannot be counted"
                            : "unprivileged counting is blocked",
@@ -77,14 +79,16 @@ static void perf_items(et_doctor_report *r, const et_sysroot *sr, const et_perf_
             if (!trial)
                 ; /* libpfm4 describes this machine's CPU, not the fixture's */
             else if (pmu[0])
-                snprintf(detail + used, sizeof detail - used, "; libpfm4 knows the CPU as %s (%d counters; groups of "
-                         "at most %d)", pmu, n, c->group_cap);
+                snprintf(detail + used, sizeof detail - used,
+                         "; libpfm4 knows the CPU as %s (%d counters; groups of "
+                         "at most %d)",
+                         pmu, n, c->group_cap);
             else
-                snprintf(detail + used, sizeof detail - used, "; libpfm4 has no table for this CPU: generic perf:: "
+                snprintf(detail + used, sizeof detail - used,
+                         "; libpfm4 has no table for this CPU: generic perf:: "
                          "events only");
         }
-        add(r, hw == 0 ? "counters: hardware" : "counters: software", p.status, p.hint, "%s%s", detail,
-            fixture_note);
+        add(r, hw == 0 ? "counters: hardware" : "counters: software", p.status, p.hint, "%s%s", detail, fixture_note);
     }
     et_counters_destroy(c);
 }
@@ -162,7 +166,8 @@ void et_doctor_print(const et_doctor_report *r, FILE *out) {
     for (int i = 0; i < r->n_items; i++) {
         const et_doctor_item *it = &r->items[i];
         const char *mark = it->status == ET_AVAIL_OK ? "[ok]" : "[--]";
-        fprintf(out, "%s %-22s %s\n", mark, it->source, it->status == ET_AVAIL_OK ? "available" : et_avail_name(it->status));
+        fprintf(out, "%s %-22s %s\n", mark, it->source,
+                it->status == ET_AVAIL_OK ? "available" : et_avail_name(it->status));
         if (it->detail[0])
             fprintf(out, "     %s\n", it->detail);
         if (it->hint[0])

@@ -20,13 +20,13 @@ typedef struct arm_part {
 } arm_part;
 
 static const arm_part arm_parts[] = {
-    {0x41, 0xd03, "ARM Cortex-A53"}, {0x41, 0xd04, "ARM Cortex-A35"},   {0x41, 0xd05, "ARM Cortex-A55"},
-    {0x41, 0xd07, "ARM Cortex-A57"}, {0x41, 0xd08, "ARM Cortex-A72"},   {0x41, 0xd09, "ARM Cortex-A73"},
-    {0x41, 0xd0a, "ARM Cortex-A75"}, {0x41, 0xd0b, "ARM Cortex-A76"},   {0x41, 0xd0c, "ARM Neoverse-N1"},
-    {0x41, 0xd0d, "ARM Cortex-A77"}, {0x41, 0xd40, "ARM Neoverse-V1"},  {0x41, 0xd41, "ARM Cortex-A78"},
-    {0x41, 0xd42, "ARM Cortex-A78AE"}, {0x41, 0xd44, "ARM Cortex-X1"},  {0x41, 0xd46, "ARM Cortex-A510"},
-    {0x41, 0xd47, "ARM Cortex-A710"}, {0x41, 0xd49, "ARM Neoverse-N2"}, {0x41, 0xd4b, "ARM Cortex-A78C"},
-    {0x4e, 0x003, "NVIDIA Denver 2"}, {0x4e, 0x004, "NVIDIA Carmel"},
+    {0x41, 0xd03, "ARM Cortex-A53"},   {0x41, 0xd04, "ARM Cortex-A35"},  {0x41, 0xd05, "ARM Cortex-A55"},
+    {0x41, 0xd07, "ARM Cortex-A57"},   {0x41, 0xd08, "ARM Cortex-A72"},  {0x41, 0xd09, "ARM Cortex-A73"},
+    {0x41, 0xd0a, "ARM Cortex-A75"},   {0x41, 0xd0b, "ARM Cortex-A76"},  {0x41, 0xd0c, "ARM Neoverse-N1"},
+    {0x41, 0xd0d, "ARM Cortex-A77"},   {0x41, 0xd40, "ARM Neoverse-V1"}, {0x41, 0xd41, "ARM Cortex-A78"},
+    {0x41, 0xd42, "ARM Cortex-A78AE"}, {0x41, 0xd44, "ARM Cortex-X1"},   {0x41, 0xd46, "ARM Cortex-A510"},
+    {0x41, 0xd47, "ARM Cortex-A710"},  {0x41, 0xd49, "ARM Neoverse-N2"}, {0x41, 0xd4b, "ARM Cortex-A78C"},
+    {0x4e, 0x003, "NVIDIA Denver 2"},  {0x4e, 0x004, "NVIDIA Carmel"},
 };
 
 /* Distinct ARM cores listed in cpuinfo ("ARM Cortex-A76 + ARM Cortex-A55"). */
@@ -81,10 +81,10 @@ void et_host_info_read_at(const et_sysroot *sr, et_host_info *out) {
             et_text_field_str(cpuinfo, "Hardware", out->cpu, sizeof out->cpu);
         if (!sr->is_real) /* a fixture describes another machine: its cpuinfo says which architecture */
             snprintf(out->arch, sizeof out->arch, "%s",
-                     strstr(cpuinfo, "CPU architecture: 8") ? "aarch64"
+                     strstr(cpuinfo, "CPU architecture: 8")   ? "aarch64"
                      : strstr(cpuinfo, "CPU architecture: 7") ? "armv7l"
-                     : strstr(cpuinfo, "vendor_id")          ? "x86_64"
-                                                             : out->arch);
+                     : strstr(cpuinfo, "vendor_id")           ? "x86_64"
+                                                              : out->arch);
     }
     free(cpuinfo);
 

@@ -56,8 +56,10 @@ void et_memory_fill(const et_memory *m, et_memory_info *out) {
                  et_errno_name(m->status_errno));
     } else if (m->clear_errno) {
         snprintf(out->peak_rss_method, sizeof out->peak_rss_method, "VmHWM (process peak)");
-        snprintf(out->why, sizeof out->why, "peak since the process started, not of the timed loop: writing "
-                 "/proc/self/clear_refs failed (%s; needs Linux >= 4.0)", et_errno_name(m->clear_errno));
+        snprintf(out->why, sizeof out->why,
+                 "peak since the process started, not of the timed loop: writing "
+                 "/proc/self/clear_refs failed (%s; needs Linux >= 4.0)",
+                 et_errno_name(m->clear_errno));
     } else {
         snprintf(out->peak_rss_method, sizeof out->peak_rss_method, "clear_refs+VmHWM");
     }
@@ -71,8 +73,10 @@ void et_memory_probe(const et_sysroot *sr, et_probe *out) {
     if (fd >= 0)
         close(fd);
     if (e)
-        et_probe_set(out, ET_AVAIL_OK, e, NULL, "no VmHWM in /proc/self/status (%s): falls back to ru_maxrss, the "
-                     "peak of the whole process", et_errno_name(e));
+        et_probe_set(out, ET_AVAIL_OK, e, NULL,
+                     "no VmHWM in /proc/self/status (%s): falls back to ru_maxrss, the "
+                     "peak of the whole process",
+                     et_errno_name(e));
     else if (ce)
         et_probe_set(out, ET_AVAIL_OK, ce, "a kernel >= 4.0 with /proc/self/clear_refs writable by the process",
                      "VmHWM works but /proc/self/clear_refs cannot be opened (%s): peaks are of the whole process",

@@ -15,9 +15,9 @@
 
 typedef struct et_memory {
     const et_sysroot *sr;
-    int clear_errno;           /* 0 when clear_refs reset the peak at start; -1 before any start */
-    int64_t peak_bytes;        /* read by stop */
-    int status_errno;          /* reading VmHWM at stop: 0 or errno */
+    int clear_errno;    /* 0 when clear_refs reset the peak at start; -1 before any start */
+    int64_t peak_bytes; /* read by stop */
+    int status_errno;   /* reading VmHWM at stop: 0 or errno */
 } et_memory;
 
 void et_memory_init(et_memory *m, const et_sysroot *sr);

@@ -33,30 +33,30 @@ typedef enum { ET_POWER_ENERGY, ET_POWER_POWER } et_power_kind;
 enum { ET_POWER_MAX_CHANNELS = 8, ET_POWER_DETAIL_MAX = 512 };
 
 typedef struct et_power_raw {
-    int n;                                  /* channels read */
-    double value[ET_POWER_MAX_CHANNELS];    /* ENERGY: cumulative µJ per channel; POWER: mW, summed in value[0] */
-    double wrap_uj[ET_POWER_MAX_CHANNELS];  /* ENERGY: counter range in µJ (0: does not wrap) */
+    int n;                                 /* channels read */
+    double value[ET_POWER_MAX_CHANNELS];   /* ENERGY: cumulative µJ per channel; POWER: mW, summed in value[0] */
+    double wrap_uj[ET_POWER_MAX_CHANNELS]; /* ENERGY: counter range in µJ (0: does not wrap) */
 } et_power_raw;
 
 typedef struct et_power_channel {
-    char name[48];                          /* "psys", "package-0", "VDD_IN" */
-    char path[160];                         /* the file to read (energy_uj, in_power0_input, inK_input, ...) */
-    char path2[160];                        /* INA3221 hwmon: currK_input; else "" */
-    double scale;                           /* multiplier of the read value: to µJ (ENERGY) or mW (POWER) */
+    char name[48];   /* "psys", "package-0", "VDD_IN" */
+    char path[160];  /* the file to read (energy_uj, in_power0_input, inK_input, ...) */
+    char path2[160]; /* INA3221 hwmon: currK_input; else "" */
+    double scale;    /* multiplier of the read value: to µJ (ENERGY) or mW (POWER) */
     double wrap_uj;
-    int fd;                                 /* perf power PMU: descriptor (-1 when closed), */
-    int cpu;                                /* the CPU it counts on, */
-    uint32_t perf_type;                     /* and its perf_event_attr type and config */
+    int fd;             /* perf power PMU: descriptor (-1 when closed), */
+    int cpu;            /* the CPU it counts on, */
+    uint32_t perf_type; /* and its perf_event_attr type and config */
     uint64_t perf_config;
 } et_power_channel;
 
 typedef struct et_power_source et_power_source;
 
 typedef struct et_power_ops {
-    const char *name;                       /* "rapl-powercap", for JSON */
-    const char *title;                      /* "RAPL (powercap)", for doctor */
-    void (*probe)(et_power_source *s);      /* fills probe, kind, label, partial, interval_ms, channels, detail */
-    int (*start)(et_power_source *s);       /* 0 or -errno */
+    const char *name;                  /* "rapl-powercap", for JSON */
+    const char *title;                 /* "RAPL (powercap)", for doctor */
+    void (*probe)(et_power_source *s); /* fills probe, kind, label, partial, interval_ms, channels, detail */
+    int (*start)(et_power_source *s);  /* 0 or -errno */
     int (*sample)(et_power_source *s, et_power_raw *out); /* 0 or -errno */
     void (*stop)(et_power_source *s);
     void (*read)(const et_power_source *s, et_power_info *out); /* source name, partial */
@@ -69,19 +69,19 @@ struct et_power_source {
     const et_perf_ops *perf;
     const et_vcio_ops *vcio;
     const et_perf_env *penv;
-    bool trial;                             /* may open perf events to check (real sysroot) */
+    bool trial; /* may open perf events to check (real sysroot) */
     /* filled by probe */
     et_probe probe;
-    bool relevant;                          /* the hardware is here even if it cannot be read: its reason is the
+    bool relevant; /* the hardware is here even if it cannot be read: its reason is the
                                                one a run reports when no source works */
     et_power_kind kind;
-    char label[ET_NAME_MAX];                /* what result.power.source says */
+    char label[ET_NAME_MAX]; /* what result.power.source says */
     bool partial;
-    int interval_ms;                        /* default sampling period for this source */
-    int min_interval_ms;                    /* never sample faster (the sensor's update_interval, a slow query) */
+    int interval_ms;     /* default sampling period for this source */
+    int min_interval_ms; /* never sample faster (the sensor's update_interval, a slow query) */
     int n_channels;
     et_power_channel ch[ET_POWER_MAX_CHANNELS];
-    char detail[ET_POWER_DETAIL_MAX];       /* for doctor: zones or rails found, with values */
+    char detail[ET_POWER_DETAIL_MAX]; /* for doctor: zones or rails found, with values */
 };
 
 /* Every source, in order of preference: X(name) has its ops table et_power_<name>_ops in power_<name>.c. */

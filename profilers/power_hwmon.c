@@ -14,11 +14,11 @@
 
 typedef struct sensor {
     char dev[ET_SYS_NAME_MAX];
-    char name[32];      /* the device's name */
-    char label[32];     /* energyN_label or the file name */
+    char name[32];  /* the device's name */
+    char label[32]; /* energyN_label or the file name */
     char path[160];
-    double value;       /* µJ or µW at probe time */
-    int interval_ms;    /* update_interval of the device, 0 when none */
+    double value;    /* µJ or µW at probe time */
+    int interval_ms; /* update_interval of the device, 0 when none */
 } sensor;
 
 enum { MAX_SENSORS = 32 };
@@ -145,6 +145,5 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-const et_power_ops et_power_hwmon_ops = {"hwmon", "hwmon power/energy", probe, et_power_start_nothing, sample,
-                                                 et_power_stop_nothing,
-                                         et_power_read_label};
+const et_power_ops et_power_hwmon_ops =
+    {"hwmon", "hwmon power/energy", probe, et_power_start_nothing, sample, et_power_stop_nothing, et_power_read_label};

@@ -17,9 +17,9 @@
 
 typedef struct rail {
     char name[48];
-    char path[160];   /* mW (JP4) or mV (JP5/6) */
-    char path2[160];  /* mA (JP5/6), "" for JP4 */
-    double mw;        /* at probe time */
+    char path[160];  /* mW (JP4) or mV (JP5/6) */
+    char path2[160]; /* mA (JP5/6), "" for JP4 */
+    double mw;       /* at probe time */
     int interval_ms;
 } rail;
 
@@ -175,6 +175,5 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-const et_power_ops et_power_ina3221_ops = {"ina3221", "Jetson INA3221", probe, et_power_start_nothing, sample,
-                                                 et_power_stop_nothing,
-                                          et_power_read_label};
+const et_power_ops et_power_ina3221_ops =
+    {"ina3221", "Jetson INA3221", probe, et_power_start_nothing, sample, et_power_stop_nothing, et_power_read_label};

@@ -90,7 +90,8 @@ static void probe(et_power_source *s) {
     if (m == ET_RPI_OLDER) {
         et_probe_set(&s->probe, ET_AVAIL_UNSUPPORTED, ENOENT,
                      "add a supply monitor on I2C (INA219/INA226 with the ina2xx hwmon driver) or measure at the "
-                     "USB-C input", "%s has no power sensor (only the Pi 5 PMIC reports currents)", model);
+                     "USB-C input",
+                     "%s has no power sensor (only the Pi 5 PMIC reports currents)", model);
         return;
     }
     char reply[ET_VCIO_TEXT_MAX];
@@ -98,9 +99,9 @@ static void probe(et_power_source *s) {
     if (r < 0) {
         const char *hint = r == -EACCES || r == -EPERM ? "add the user to the video group: "
                                                          "'sudo usermod -aG video $USER' (then log in again)"
-                           : r == -ENOENT          ? "the firmware mailbox /dev/vcio is missing: use Raspberry Pi OS "
-                                                     "or load the bcm2835 vcio driver"
-                                                   : NULL;
+                           : r == -ENOENT ? "the firmware mailbox /dev/vcio is missing: use Raspberry Pi OS "
+                                            "or load the bcm2835 vcio driver"
+                                          : NULL;
         et_probe_set(&s->probe, et_avail_from_errno(-r), -r, hint, "pmic_read_adc through /dev/vcio: %s",
                      et_errno_name(-r));
         return;
@@ -115,7 +116,8 @@ static void probe(et_power_source *s) {
     double mw = 0;
     int n = et_pmic_parse(reply, &mw, names, 24);
     if (n == 0) {
-        et_probe_set(&s->probe, ET_AVAIL_ERROR, EIO, NULL, "pmic_read_adc gave no rail with both current and "
+        et_probe_set(&s->probe, ET_AVAIL_ERROR, EIO, NULL,
+                     "pmic_read_adc gave no rail with both current and "
                      "voltage");
         return;
     }
@@ -147,6 +149,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-const et_power_ops et_power_pi5_pmic_ops = {"pi5-pmic", "Raspberry Pi 5 PMIC", probe, et_power_start_nothing, sample,
-                                                 et_power_stop_nothing,
-                                            et_power_read_label};
+const et_power_ops et_power_pi5_pmic_ops =
+    {"pi5-pmic",         "Raspberry Pi 5 PMIC", probe, et_power_start_nothing, sample, et_power_stop_nothing,
+     et_power_read_label};

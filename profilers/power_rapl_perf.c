@@ -44,8 +44,8 @@ static bool setup_event(et_power_source *s, const char *event, int64_t type, cha
     snprintf(s->label, sizeof s->label, "rapl-perf:%s", event);
     s->partial = strcmp(event, "energy-pkg") == 0;
     s->detail[0] = '\0';
-    et_power_detail_add(s, "power PMU type %lld, %s on %d package(s) (cpumask %s), %.3g J per count",
-                        (long long)type, event, s->n_channels, cpumask, scale_j);
+    et_power_detail_add(s, "power PMU type %lld, %s on %d package(s) (cpumask %s), %.3g J per count", (long long)type,
+                        event, s->n_channels, cpumask, scale_j);
     return true;
 }
 
@@ -85,8 +85,8 @@ static void probe(et_power_source *s) {
         double delta_uj = 0;
         int e = et_power_check_advance(s, 30, &delta_uj);
         if (e < 0) {
-            et_probe_set(&s->probe, et_avail_from_errno(-e), -e, NULL, "perf_event_open(power/%s): %s",
-                         candidates[i], et_errno_name(-e));
+            et_probe_set(&s->probe, et_avail_from_errno(-e), -e, NULL, "perf_event_open(power/%s): %s", candidates[i],
+                         et_errno_name(-e));
             return;
         }
         if (delta_uj > 0) {
@@ -104,7 +104,8 @@ static void probe(et_power_source *s) {
         et_probe_set(&s->probe, ET_AVAIL_UNSUPPORTED, ENODATA,
                      "nothing to do in a VM; on bare metal check that RAPL is enabled in the firmware",
                      "the perf power PMU opens but %s did not advance in 30 ms: RAPL without the hardware behind "
-                     "it (typical of a VM)", dead);
+                     "it (typical of a VM)",
+                     dead);
 }
 
 static int start(et_power_source *s) {
@@ -149,5 +150,5 @@ static void stop(et_power_source *s) {
         }
 }
 
-const et_power_ops et_power_rapl_perf_ops = {"rapl-perf", "RAPL (perf power PMU)", probe, start, sample, stop,
-                                             et_power_read_label};
+const et_power_ops et_power_rapl_perf_ops = {"rapl-perf", "RAPL (perf power PMU)", probe, start, sample,
+                                             stop,        et_power_read_label};

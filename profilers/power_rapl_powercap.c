@@ -145,6 +145,6 @@ static int sample(et_power_source *s, et_power_raw *out) {
     return 0;
 }
 
-const et_power_ops et_power_rapl_powercap_ops = {"rapl-powercap", "RAPL (powercap)", probe, et_power_start_nothing, sample,
-                                                 et_power_stop_nothing,
-                                                 et_power_read_label};
+const et_power_ops et_power_rapl_powercap_ops =
+    {"rapl-powercap",       "RAPL (powercap)",  probe, et_power_start_nothing, sample,
+     et_power_stop_nothing, et_power_read_label};

@@ -17,7 +17,7 @@ enum { TIMELINE_CAP = 4096 };
 
 struct et_power_sampler {
     et_power_source *src;
-    int base_interval_ms, interval_ms;      /* interval_ms doubles when the timeline is thinned */
+    int base_interval_ms, interval_ms; /* interval_ms doubles when the timeline is thinned */
     /* timeline */
     int n, cap;
     int64_t *t_ns;
@@ -28,7 +28,7 @@ struct et_power_sampler {
     double prev[ET_POWER_MAX_CHANNELS];
     double prev_mw;
     double energy_uj;
-    double last_de_uj;                      /* energy and time behind the newest timeline point (ENERGY) */
+    double last_de_uj; /* energy and time behind the newest timeline point (ENERGY) */
     int64_t last_dt_ns;
     int n_taken, n_failed, last_errno;
     /* the thread */
@@ -222,8 +222,10 @@ void et_sampler_read(const et_power_sampler *s, int iterations, et_power_info *o
     }
     if (s->src->kind == ET_POWER_ENERGY && s->energy_uj <= 0 && window_s >= 0.05) {
         out->status = ET_AVAIL_UNSUPPORTED;
-        snprintf(out->why, sizeof out->why, "%s: the energy counter did not advance in %.0f ms (a VM exposing "
-                 "RAPL without the hardware, or a frozen sensor)", s->src->label, window_s * 1e3);
+        snprintf(out->why, sizeof out->why,
+                 "%s: the energy counter did not advance in %.0f ms (a VM exposing "
+                 "RAPL without the hardware, or a frozen sensor)",
+                 s->src->label, window_s * 1e3);
         return;
     }
     out->status = ET_AVAIL_OK;
@@ -245,11 +247,15 @@ void et_sampler_read(const et_power_sampler *s, int iterations, et_power_info *o
         snprintf(out->why, sizeof out->why, "%d of %d samples failed (%s) and were skipped", s->n_failed,
                  s->n_taken + s->n_failed, et_errno_name(s->last_errno));
     else if (s->src->kind == ET_POWER_ENERGY && window_s < 0.1)
-        snprintf(out->why, sizeof out->why, "window of %.0f ms: energy counters are coarse below 100 ms, run more "
-                 "iterations for a reliable number", window_s * 1e3);
+        snprintf(out->why, sizeof out->why,
+                 "window of %.0f ms: energy counters are coarse below 100 ms, run more "
+                 "iterations for a reliable number",
+                 window_s * 1e3);
     else if (s->n_taken < 3)
-        snprintf(out->why, sizeof out->why, "only the start and end samples in a %.0f ms window (sampling every "
-                 "%d ms): run longer for a timeline", window_s * 1e3, s->interval_ms);
+        snprintf(out->why, sizeof out->why,
+                 "only the start and end samples in a %.0f ms window (sampling every "
+                 "%d ms): run longer for a timeline",
+                 window_s * 1e3, s->interval_ms);
 }
 
 void et_sampler_destroy(et_power_sampler *s) {

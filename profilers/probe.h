@@ -15,9 +15,9 @@ enum { ET_HINT_MAX = 384 };
 
 typedef struct et_probe {
     et_avail status;
-    int errnum;                   /* the errno that decided it, 0 if none */
-    char why[ET_WHY_MAX];         /* "unsupported because ...": a fact */
-    char hint[ET_HINT_MAX];       /* what the user can do, or "" */
+    int errnum;             /* the errno that decided it, 0 if none */
+    char why[ET_WHY_MAX];   /* "unsupported because ...": a fact */
+    char hint[ET_HINT_MAX]; /* what the user can do, or "" */
 } et_probe;
 
 /* Sets every field; fmt formats `why`. hint may be NULL. */
@@ -30,15 +30,15 @@ et_avail et_avail_from_errno(int errnum);
 
 /* Who may count what (perf_event_open's rules, kernel/events/core.c). */
 typedef struct et_perf_env {
-    bool perf_present;            /* /proc/sys/kernel/perf_event_paranoid exists (CONFIG_PERF_EVENTS) */
-    int paranoid;                 /* its value; 2 when unknown */
-    bool caps_known;              /* CapEff was read from proc/self/status */
-    bool cap_perfmon;             /* CAP_PERFMON or CAP_SYS_ADMIN in the effective set */
-    bool kernel_ok;               /* may count kernel mode: paranoid <= 1 or cap_perfmon */
-    bool user_ok;                 /* may count its own threads: paranoid <= 2 or cap_perfmon */
-    bool cpu_wide_ok;             /* may open pid=-1 events (the power PMU): paranoid <= 0 or cap_perfmon */
-    bool hypervisor;              /* /proc/cpuinfo flags include "hypervisor" */
-    int nmi_watchdog;             /* 1 when the NMI watchdog holds a hardware counter, 0 off, -1 unknown */
+    bool perf_present; /* /proc/sys/kernel/perf_event_paranoid exists (CONFIG_PERF_EVENTS) */
+    int paranoid;      /* its value; 2 when unknown */
+    bool caps_known;   /* CapEff was read from proc/self/status */
+    bool cap_perfmon;  /* CAP_PERFMON or CAP_SYS_ADMIN in the effective set */
+    bool kernel_ok;    /* may count kernel mode: paranoid <= 1 or cap_perfmon */
+    bool user_ok;      /* may count its own threads: paranoid <= 2 or cap_perfmon */
+    bool cpu_wide_ok;  /* may open pid=-1 events (the power PMU): paranoid <= 0 or cap_perfmon */
+    bool hypervisor;   /* /proc/cpuinfo flags include "hypervisor" */
+    int nmi_watchdog;  /* 1 when the NMI watchdog holds a hardware counter, 0 off, -1 unknown */
 } et_perf_env;
 
 void et_perf_env_read(const et_sysroot *sr, et_perf_env *out);

@@ -137,7 +137,8 @@ static void power_unavailable(const et_profilers *p, et_power_info *out) {
         return;
     }
     out->status = ET_AVAIL_UNSUPPORTED;
-    snprintf(out->why, sizeof out->why, "no power sensor here: no RAPL (powercap or perf power PMU), no hwmon "
+    snprintf(out->why, sizeof out->why,
+             "no power sensor here: no RAPL (powercap or perf power PMU), no hwmon "
              "power/energy sensor, no Jetson INA3221, not a Raspberry Pi 5 (see 'edgetune doctor')");
 }
 

@@ -26,9 +26,9 @@
 #include "util/status.h"
 
 typedef struct et_profiler_config {
-    bool counters, power, memory, thermal;   /* each source can be switched off */
-    const char *events;        /* NULL: the default set; else a comma list of libpfm4 names */
-    int power_interval_ms;     /* sampler period; 0: a per-source default that respects update_interval
+    bool counters, power, memory, thermal; /* each source can be switched off */
+    const char *events;                    /* NULL: the default set; else a comma list of libpfm4 names */
+    int power_interval_ms;                 /* sampler period; 0: a per-source default that respects update_interval
                                   (a shorter period than the sensor's update_interval is raised to it) */
 } et_profiler_config;
 
@@ -46,7 +46,7 @@ et_status et_profilers_open(const et_profiler_config *cfg, et_profilers **out, e
  * workers): counters are opened per TID (no inherit needed), so UI and sampler threads are not counted.
  * Starts the power sampler thread BEFORE opening counters. Resets the VmHWM peak (clear_refs). */
 void et_profilers_start(et_profilers *p, const pid_t *tids, int n_tids);
-void et_profilers_stop(et_profilers *p);   /* right after the timed loop */
+void et_profilers_stop(et_profilers *p); /* right after the timed loop */
 
 /* Fills r->memory.peak_rss_*, r->counters (with per-inference values), r->power, r->thermal (start/end readings
  * taken in start/stop) for `iterations` inferences. Leaves weights_bytes/arena_bytes to the caller. Replaces (and
@@ -62,9 +62,9 @@ void et_host_info_read(et_host_info *out);
 struct et_perf_ops;
 struct et_vcio_ops;
 typedef struct et_profiler_env {
-    const char *sysroot;                 /* NULL: $EDGETUNE_SYSROOT, else "/" */
-    const struct et_perf_ops *perf;      /* NULL: the real perf_event_open and friends */
-    const struct et_vcio_ops *vcio;      /* NULL: /dev/vcio, or a fixture's .edgetune/vcgencmd replies */
+    const char *sysroot;            /* NULL: $EDGETUNE_SYSROOT, else "/" */
+    const struct et_perf_ops *perf; /* NULL: the real perf_event_open and friends */
+    const struct et_vcio_ops *vcio; /* NULL: /dev/vcio, or a fixture's .edgetune/vcgencmd replies */
 } et_profiler_env;
 
 /* As et_profilers_open, in env. With a fixture sysroot and the real perf calls, availability of counters comes
@@ -76,17 +76,17 @@ et_status et_profilers_open_env(const et_profiler_config *cfg, const et_profiler
 enum { ET_DOCTOR_MAX_ITEMS = 24, ET_DOCTOR_TEXT_MAX = 512 };
 
 typedef struct et_doctor_item {
-    char source[48];                   /* "counters: hardware", "RAPL (powercap)" */
+    char source[48]; /* "counters: hardware", "RAPL (powercap)" */
     et_avail status;
-    char detail[ET_DOCTOR_TEXT_MAX];   /* what was found, or why it is not there */
-    char hint[ET_DOCTOR_TEXT_MAX];     /* what the user can do, or "" */
+    char detail[ET_DOCTOR_TEXT_MAX]; /* what was found, or why it is not there */
+    char hint[ET_DOCTOR_TEXT_MAX];   /* what the user can do, or "" */
 } et_doctor_item;
 
 typedef struct et_doctor_report {
     char sysroot[1024];
     bool sysroot_is_real;
     et_host_info host;
-    char power_source[ET_NAME_MAX];    /* what bench measures power with, "" when nothing can */
+    char power_source[ET_NAME_MAX]; /* what bench measures power with, "" when nothing can */
     int n_items;
     et_doctor_item items[ET_DOCTOR_MAX_ITEMS];
 } et_doctor_report;

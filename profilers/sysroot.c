@@ -54,8 +54,7 @@ et_status et_sysroot_open(const char *path, et_sysroot *out, et_err *err) {
     }
     int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return et_fail(err, ET_E_IO, "%s%s: %s; %s", from_env ? "EDGETUNE_SYSROOT=" : "sysroot ", path,
-                       strerror(errno),
+        return et_fail(err, ET_E_IO, "%s%s: %s; %s", from_env ? "EDGETUNE_SYSROOT=" : "sysroot ", path, strerror(errno),
                        from_env ? "unset EDGETUNE_SYSROOT or point it at a directory (e.g. fixtures/sysroot/rpi5)"
                                 : "give an existing directory");
     struct stat a, b;

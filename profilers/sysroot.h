@@ -22,9 +22,9 @@
 enum { ET_SYS_NAME_MAX = 64, ET_SYS_DENIED_MAX = 16 };
 
 typedef struct et_sysroot {
-    int fd;                         /* O_PATH directory fd, or -1 when closed */
-    bool is_real;                   /* the real "/" (hardware can be opened for real) */
-    char path[1024];                /* as given, for messages */
+    int fd;          /* O_PATH directory fd, or -1 when closed */
+    bool is_real;    /* the real "/" (hardware can be opened for real) */
+    char path[1024]; /* as given, for messages */
     int n_denied;
     char denied[ET_SYS_DENIED_MAX][128];
 } et_sysroot;

@@ -123,8 +123,8 @@ void et_thermal_init(et_thermal *t, const et_sysroot *sr, const et_vcio_ops *vci
     if (et_rpi_model_read(sr, model, sizeof model) != ET_RPI_NONE)
         t->have_rpi_flags = et_rpi_throttled_read(sr, t->vcio, &t->rpi_start, t->rpi_src, sizeof t->rpi_src) == 0;
     int64_t v;
-    t->have_throttle_count =
-        et_sys_read_i64(sr, "sys/devices/system/cpu/cpu0/thermal_throttle/core_throttle_count", &v) == 0;
+    t->have_throttle_count = et_sys_read_i64(sr, "sys/devices/system/cpu/cpu0/thermal_throttle/core_throttle_count",
+                                             &v) == 0;
 }
 
 void et_thermal_free(et_thermal *t) {
@@ -253,12 +253,14 @@ void et_thermal_fill(const et_thermal *t, et_thermal_info *out) {
     out->why[0] = '\0';
     if (t->n_zones == 0 && !clocks) {
         out->status = ET_AVAIL_UNSUPPORTED;
-        snprintf(out->why, sizeof out->why, "no thermal zones or CPU temperature sensors, and no CPU clocks "
+        snprintf(out->why, sizeof out->why,
+                 "no thermal zones or CPU temperature sensors, and no CPU clocks "
                  "(no cpufreq, no cpu MHz in /proc/cpuinfo)");
     } else {
         out->status = ET_AVAIL_OK;
         if (t->n_zones == 0 && t->n_cpus == 0)
-            snprintf(out->why, sizeof out->why, "no temperatures (no thermal zones or CPU hwmon sensors: a VM?); "
+            snprintf(out->why, sizeof out->why,
+                     "no temperatures (no thermal zones or CPU hwmon sensors: a VM?); "
                      "clocks from /proc/cpuinfo (no cpufreq, so no maximum)");
         else if (t->n_zones == 0)
             snprintf(out->why, sizeof out->why, "no temperatures (no thermal zones or CPU hwmon sensors)");
@@ -279,8 +281,8 @@ void et_thermal_fill(const et_thermal *t, et_thermal_info *out) {
         if (now) {
             et_throttled_describe(now, what, sizeof what);
             out->throttled = true;
-            snprintf(out->throttle_why, sizeof out->throttle_why, "firmware flags 0x%x at the end: %s (%s)",
-                     t->rpi_end, what, t->rpi_src);
+            snprintf(out->throttle_why, sizeof out->throttle_why, "firmware flags 0x%x at the end: %s (%s)", t->rpi_end,
+                     what, t->rpi_src);
             return;
         }
         if (fresh) {
@@ -302,20 +304,24 @@ void et_thermal_fill(const et_thermal *t, et_thermal_info *out) {
         out->throttled = true;
         snprintf(out->throttle_why, sizeof out->throttle_why,
                  "clock below max under load: the fastest CPU (cpu%d) ran at %.0f MHz, %.0f%% of its %s %.0f MHz "
-                 "(governor %s)", t->cpu[best], (double)t->cur_end_khz[best] / 1000.0, ratio * 100.0,
+                 "(governor %s)",
+                 t->cpu[best], (double)t->cur_end_khz[best] / 1000.0, ratio * 100.0,
                  t->ref_is_base ? "base" : "maximum", (double)t->ref_khz[best] / 1000.0,
                  t->governor[0] ? t->governor : "unknown");
         return;
     }
     if (best >= 0)
-        snprintf(out->throttle_why, sizeof out->throttle_why, "not throttled: cpu%d at %.0f MHz, %.0f%% of its %s "
-                 "clock%s", t->cpu[best], (double)t->cur_end_khz[best] / 1000.0, ratio * 100.0,
+        snprintf(out->throttle_why, sizeof out->throttle_why,
+                 "not throttled: cpu%d at %.0f MHz, %.0f%% of its %s "
+                 "clock%s",
+                 t->cpu[best], (double)t->cur_end_khz[best] / 1000.0, ratio * 100.0,
                  t->ref_is_base ? "base" : "maximum", t->have_rpi_flags ? "; firmware flags clear" : "");
     else if (t->have_rpi_flags || t->have_throttle_count)
         snprintf(out->throttle_why, sizeof out->throttle_why, "not throttled: %s clear",
                  t->have_rpi_flags ? "firmware flags" : "thermal_throttle counters");
     else
-        snprintf(out->throttle_why, sizeof out->throttle_why, "unknown: no cpufreq maximum, no thermal_throttle "
+        snprintf(out->throttle_why, sizeof out->throttle_why,
+                 "unknown: no cpufreq maximum, no thermal_throttle "
                  "counters and no firmware flags to tell");
 }
 
@@ -344,7 +350,8 @@ void et_thermal_probe(et_thermal *t, et_probe *zones, et_probe *clocks, et_probe
         if (mhz > 0)
             et_probe_set(clocks, ET_AVAIL_OK, ENOENT, NULL,
                          "no cpufreq (usual in a VM): clocks from /proc/cpuinfo (%.0f MHz now), no maximum to compare "
-                         "with", mhz);
+                         "with",
+                         mhz);
         else
             et_probe_set(clocks, ET_AVAIL_UNSUPPORTED, ENOENT, NULL, "no cpufreq and no cpu MHz in /proc/cpuinfo");
     }

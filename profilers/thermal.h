@@ -32,11 +32,11 @@ typedef struct et_thermal {
     double temp_start_c[ET_MAX_ZONES], temp_end_c[ET_MAX_ZONES];
     /* clocks */
     int n_cpus;
-    int *cpu;                     /* online CPU numbers with cpufreq */
+    int *cpu; /* online CPU numbers with cpufreq */
     int64_t *ref_khz, *max_khz, *cur_start_khz, *cur_end_khz;
-    bool ref_is_base;             /* ref_khz is a base/nominal frequency, not the turbo maximum */
+    bool ref_is_base; /* ref_khz is a base/nominal frequency, not the turbo maximum */
     char governor[32];
-    char *cpuinfo;                /* buffer for the /proc/cpuinfo fallback */
+    char *cpuinfo; /* buffer for the /proc/cpuinfo fallback */
     double cpuinfo_mhz_start, cpuinfo_mhz_end;
     /* throttling */
     bool have_rpi_flags;

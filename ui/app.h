@@ -9,11 +9,11 @@
 #include "record/knobs.h"
 
 typedef struct et_app_options {
-    et_session_options session;  /* the model and its inputs (profile_layers is switched on) */
-    et_knobs knobs;              /* where the knobs start */
-    et_worker_options worker;    /* measurement settings; save and db_path say where runs go */
-    bool no_color;               /* --no-color */
-    bool ascii;                  /* --ascii */
+    et_session_options session; /* the model and its inputs (profile_layers is switched on) */
+    et_knobs knobs;             /* where the knobs start */
+    et_worker_options worker;   /* measurement settings; save and db_path say where runs go */
+    bool no_color;              /* --no-color */
+    bool ascii;                 /* --ascii */
 } et_app_options;
 
 /* Opens the model and the database (errors before the screen is taken over: one line on stderr, exit 2), then

@@ -51,7 +51,10 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
         snprintf(b->db_path, sizeof b->db_path, "%s", wopt->db_path);
         b->wopt.db_path = b->db_path;
     }
-    b->ops = (et_ui_backend){.ctx = b, .set_knobs = set_knobs, .remeasure = remeasure, .mark_baseline = mark_baseline,
+    b->ops = (et_ui_backend){.ctx = b,
+                             .set_knobs = set_knobs,
+                             .remeasure = remeasure,
+                             .mark_baseline = mark_baseline,
                              .open_model = open_model};
     if (b->db) {
         b->ops.list_runs = list_runs;

@@ -5,17 +5,16 @@
 #include "ui/ui.h"
 
 typedef struct et_backend {
-    et_ui_backend ops;        /* what the views call; ctx points back here */
+    et_ui_backend ops; /* what the views call; ctx points back here */
     et_worker *worker;
-    et_db *db;                /* the UI thread's connection (NULL when runs are not stored); owned by the caller */
+    et_db *db; /* the UI thread's connection (NULL when runs are not stored); owned by the caller */
     et_worker_options wopt;
     char db_path[ET_PATH_MAX];
-    et_knobs knobs;           /* the latest knobs posted (a newly opened model starts with them) */
+    et_knobs knobs; /* the latest knobs posted (a newly opened model starts with them) */
 } et_backend;
 
 /* Starts the worker on session s (owned from here on) with knobs k. b->db must be set before (or NULL). */
-et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, const et_worker_options *wopt,
-                           et_err *err);
+et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, const et_worker_options *wopt, et_err *err);
 /* Stops the worker (the measurement in flight is stored as aborted). */
 void et_backend_stop(et_backend *b);
 

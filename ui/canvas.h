@@ -16,26 +16,26 @@
 #include <stdio.h>
 
 /* X(enum, name) what a cell means; ui/term.c maps each to colours and attributes per scheme. */
-#define ET_ROLE_LIST(X)                                                     \
-    X(ET_ROLE_NORMAL, "normal")                                             \
-    X(ET_ROLE_TITLE, "title bar")                                           \
-    X(ET_ROLE_BORDER, "panel border")                                       \
-    X(ET_ROLE_PANEL, "panel title")                                         \
-    X(ET_ROLE_LABEL, "label")                                               \
-    X(ET_ROLE_VALUE, "value")                                               \
-    X(ET_ROLE_DIM, "unavailable or inactive")                               \
-    X(ET_ROLE_GOOD, "better than the baseline")                             \
-    X(ET_ROLE_BAD, "worse than the baseline")                               \
-    X(ET_ROLE_WARN, "warning")                                              \
-    X(ET_ROLE_ERROR, "error")                                               \
-    X(ET_ROLE_SELECTED, "selected")                                         \
-    X(ET_ROLE_MARKED, "marked")                                             \
-    X(ET_ROLE_HEADER, "table header")                                       \
-    X(ET_ROLE_FOOTER, "footer")                                             \
-    X(ET_ROLE_KEY, "key name")                                              \
-    X(ET_ROLE_GRAPH, "graph")                                               \
-    X(ET_ROLE_BASELINE, "baseline")                                         \
-    X(ET_ROLE_DIALOG, "dialog")                                             \
+#define ET_ROLE_LIST(X)                         \
+    X(ET_ROLE_NORMAL, "normal")                 \
+    X(ET_ROLE_TITLE, "title bar")               \
+    X(ET_ROLE_BORDER, "panel border")           \
+    X(ET_ROLE_PANEL, "panel title")             \
+    X(ET_ROLE_LABEL, "label")                   \
+    X(ET_ROLE_VALUE, "value")                   \
+    X(ET_ROLE_DIM, "unavailable or inactive")   \
+    X(ET_ROLE_GOOD, "better than the baseline") \
+    X(ET_ROLE_BAD, "worse than the baseline")   \
+    X(ET_ROLE_WARN, "warning")                  \
+    X(ET_ROLE_ERROR, "error")                   \
+    X(ET_ROLE_SELECTED, "selected")             \
+    X(ET_ROLE_MARKED, "marked")                 \
+    X(ET_ROLE_HEADER, "table header")           \
+    X(ET_ROLE_FOOTER, "footer")                 \
+    X(ET_ROLE_KEY, "key name")                  \
+    X(ET_ROLE_GRAPH, "graph")                   \
+    X(ET_ROLE_BASELINE, "baseline")             \
+    X(ET_ROLE_DIALOG, "dialog")                 \
     X(ET_ROLE_INPUT, "text field")
 typedef enum {
 #define ET_X(e, s) e,
@@ -53,15 +53,15 @@ const char *et_role_name(et_role r);
     X(ET_G_TR, "\u2510", "+")                      \
     X(ET_G_BL, "\u2514", "+")                      \
     X(ET_G_BR, "\u2518", "+")                      \
-    X(ET_G_BETTER, "\u25b2", "+")  /* ▲ */         \
-    X(ET_G_WORSE, "\u25bc", "-")   /* ▼ */         \
+    X(ET_G_BETTER, "\u25b2", "+") /* ▲ */        \
+    X(ET_G_WORSE, "\u25bc", "-")  /* ▼ */        \
     X(ET_G_SAME, "=", "=")                         \
-    X(ET_G_LEFT, "\u25c2", "<")    /* ◂ */         \
-    X(ET_G_RIGHT, "\u25b8", ">")   /* ▸ */         \
-    X(ET_G_POINTER, "\u25b6", ">") /* ▶ */         \
-    X(ET_G_MARK, "\u25cf", "*")    /* ● */         \
+    X(ET_G_LEFT, "\u25c2", "<")    /* ◂ */       \
+    X(ET_G_RIGHT, "\u25b8", ">")   /* ▸ */       \
+    X(ET_G_POINTER, "\u25b6", ">") /* ▶ */       \
+    X(ET_G_MARK, "\u25cf", "*")    /* ● */       \
     X(ET_G_ELLIPSIS, "\u2026", "~")                \
-    X(ET_G_BLOCK1, "\u2581", "_")  /* ▁ .. █ */    \
+    X(ET_G_BLOCK1, "\u2581", "_") /* ▁ .. █ */ \
     X(ET_G_BLOCK2, "\u2582", ".")                  \
     X(ET_G_BLOCK3, "\u2583", "-")                  \
     X(ET_G_BLOCK4, "\u2584", "=")                  \
@@ -69,9 +69,9 @@ const char *et_role_name(et_role r);
     X(ET_G_BLOCK6, "\u2586", "*")                  \
     X(ET_G_BLOCK7, "\u2587", "%")                  \
     X(ET_G_BLOCK8, "\u2588", "#")                  \
-    X(ET_G_SHADE, "\u2591", ".")   /* ░ */         \
+    X(ET_G_SHADE, "\u2591", ".") /* ░ */         \
     X(ET_G_DEGREE, "\u00b0", "")                   \
-    X(ET_G_DOTS, "\u00b7", ".")    /* · */
+    X(ET_G_DOTS, "\u00b7", ".") /* · */
 typedef enum {
 #define ET_X(e, u, a) e,
     ET_GLYPH_LIST(ET_X)
@@ -80,14 +80,14 @@ typedef enum {
 } et_glyph;
 
 typedef struct et_cell {
-    uint32_t cp;     /* Unicode code point, one column */
-    uint8_t role;    /* et_role */
+    uint32_t cp;  /* Unicode code point, one column */
+    uint8_t role; /* et_role */
 } et_cell;
 
 typedef struct et_canvas {
     int w, h;
-    bool ascii;      /* glyphs and text in ASCII only (locale without UTF-8, or --ascii) */
-    et_cell *cells;  /* h rows of w cells, owned */
+    bool ascii;     /* glyphs and text in ASCII only (locale without UTF-8, or --ascii) */
+    et_cell *cells; /* h rows of w cells, owned */
 } et_canvas;
 
 typedef struct et_rect {

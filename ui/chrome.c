@@ -17,8 +17,8 @@ void et_ui_draw_header(const et_ui *ui, et_canvas *c, int y) {
     const char *sep = c->ascii ? " | " : " \u2502 ";
     char line[1024];
     snprintf(line, sizeof line, " edgetune  %s%shost %s%s%d thread%s%sISA %s%sCPU %s (%s, %d cores)",
-             s->model.name[0] ? s->model.name : "(no model)", sep, s->host.hostname[0] ? s->host.hostname : "?",
-             sep, ui->knobs.threads, ui->knobs.threads == 1 ? "" : "s", sep, ui->isa, sep,
+             s->model.name[0] ? s->model.name : "(no model)", sep, s->host.hostname[0] ? s->host.hostname : "?", sep,
+             ui->knobs.threads, ui->knobs.threads == 1 ? "" : "s", sep, ui->isa, sep,
              s->host.cpu[0] ? s->host.cpu : "unknown CPU", s->host.arch[0] ? s->host.arch : "?", s->host.cores);
     et_canvas_fill(c, (et_rect){0, y, c->w, 1}, ' ', ET_ROLE_TITLE);
     et_canvas_text_fit(c, 0, y, c->w, ET_ROLE_TITLE, line);
@@ -28,9 +28,7 @@ void et_ui_draw_header(const et_ui *ui, et_canvas *c, int y) {
 static et_role state_text(const et_ui *ui, char *buf, size_t len) {
     const et_worker_snapshot *s = &ui->snap;
     switch (s->state) {
-    case ET_WORKER_BASELINE:
-        snprintf(buf, len, "baseline: measuring %.1f s", s->current_seconds);
-        return ET_ROLE_WARN;
+    case ET_WORKER_BASELINE: snprintf(buf, len, "baseline: measuring %.1f s", s->current_seconds); return ET_ROLE_WARN;
     case ET_WORKER_MEASURING:
         snprintf(buf, len, "measuring %.1f s: %d iters", s->current_seconds, s->current.iters);
         return ET_ROLE_WARN;

@@ -149,9 +149,9 @@ static unsigned key(et_ui *ui, et_action a, int k) {
             return ET_UI_REDRAW;
         }
         et_err err = {0};
-        et_status st = ui->export_path.len ? et_table_write_path(t, (et_table_format)ui->export_format,
-                                                                 ui->export_path.text, &err)
-                                           : et_fail(&err, ET_E_USAGE, "type a file name");
+        et_status st = ui->export_path.len
+                           ? et_table_write_path(t, (et_table_format)ui->export_format, ui->export_path.text, &err)
+                           : et_fail(&err, ET_E_USAGE, "type a file name");
         int rows = et_table_n_rows(t);
         et_table_free(t);
         if (st != ET_OK) {
@@ -172,5 +172,8 @@ static unsigned key(et_ui *ui, et_action a, int k) {
 
 static const et_footer_item footer[] = {{ET_DO_UP, "Format"}, {ET_DO_ENTER, "Write"}, {ET_DO_CANCEL, "Cancel"}};
 
-const et_view et_dialog_export = {
-    .name = "export", .draw = draw, .key = key, .footer = footer, .n_footer = sizeof footer / sizeof footer[0]};
+const et_view et_dialog_export = {.name = "export",
+                                  .draw = draw,
+                                  .key = key,
+                                  .footer = footer,
+                                  .n_footer = sizeof footer / sizeof footer[0]};

@@ -51,5 +51,8 @@ static unsigned key(et_ui *ui, et_action a, int k) {
 
 static const et_footer_item footer[] = {{ET_DO_UP, "Scroll"}, {ET_DO_CANCEL, "Close"}};
 
-const et_view et_dialog_help = {
-    .name = "help", .draw = draw, .key = key, .footer = footer, .n_footer = sizeof footer / sizeof footer[0]};
+const et_view et_dialog_help = {.name = "help",
+                                .draw = draw,
+                                .key = key,
+                                .footer = footer,
+                                .n_footer = sizeof footer / sizeof footer[0]};

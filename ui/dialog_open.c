@@ -47,8 +47,7 @@ static unsigned key(et_ui *ui, et_action a, int k) {
             snprintf(ui->dialog_error, sizeof ui->dialog_error, "type the path of an .onnx file");
             return ET_UI_REDRAW;
         }
-        if (!ui->be || !ui->be->open_model ||
-            ui->be->open_model(ui->be->ctx, ui->open_path.text, &err) != ET_OK) {
+        if (!ui->be || !ui->be->open_model || ui->be->open_model(ui->be->ctx, ui->open_path.text, &err) != ET_OK) {
             snprintf(ui->dialog_error, sizeof ui->dialog_error, "%s", err.msg[0] ? err.msg : "cannot open models here");
             return ET_UI_REDRAW;
         }
@@ -64,8 +63,10 @@ static unsigned key(et_ui *ui, et_action a, int k) {
     return 0;
 }
 
-static const et_footer_item footer[] = {{ET_DO_NEXT_VIEW, "Complete"}, {ET_DO_ENTER, "Open"},
-                                        {ET_DO_CANCEL, "Cancel"}};
+static const et_footer_item footer[] = {{ET_DO_NEXT_VIEW, "Complete"}, {ET_DO_ENTER, "Open"}, {ET_DO_CANCEL, "Cancel"}};
 
-const et_view et_dialog_open = {
-    .name = "open", .draw = draw, .key = key, .footer = footer, .n_footer = sizeof footer / sizeof footer[0]};
+const et_view et_dialog_open = {.name = "open",
+                                .draw = draw,
+                                .key = key,
+                                .footer = footer,
+                                .n_footer = sizeof footer / sizeof footer[0]};

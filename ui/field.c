@@ -60,18 +60,10 @@ static int encode(int key, char out[4]) {
 
 bool et_field_key(et_field *f, int key) {
     switch (key) {
-    case ET_KEY_LEFT:
-        f->cursor = prev_char(f, f->cursor);
-        return true;
-    case ET_KEY_RIGHT:
-        f->cursor = next_char(f, f->cursor);
-        return true;
-    case ET_KEY_HOME:
-        f->cursor = 0;
-        return true;
-    case ET_KEY_END:
-        f->cursor = f->len;
-        return true;
+    case ET_KEY_LEFT: f->cursor = prev_char(f, f->cursor); return true;
+    case ET_KEY_RIGHT: f->cursor = next_char(f, f->cursor); return true;
+    case ET_KEY_HOME: f->cursor = 0; return true;
+    case ET_KEY_END: f->cursor = f->len; return true;
     case ET_KEY_BACKSPACE:
         if (f->cursor > 0)
             delete_range(f, prev_char(f, f->cursor), f->cursor);
@@ -80,9 +72,7 @@ bool et_field_key(et_field *f, int key) {
         if (f->cursor < f->len)
             delete_range(f, f->cursor, next_char(f, f->cursor));
         return true;
-    case ET_KEY_CTRL_U:
-        delete_range(f, 0, f->cursor);
-        return true;
+    case ET_KEY_CTRL_U: delete_range(f, 0, f->cursor); return true;
     case ET_KEY_CTRL_W: {
         int at = f->cursor;
         while (at > 0 && f->text[at - 1] == ' ')
@@ -94,8 +84,7 @@ bool et_field_key(et_field *f, int key) {
         delete_range(f, at, f->cursor);
         return true;
     }
-    default:
-        break;
+    default: break;
     }
     if (key < 0x20 || key == 0x7f || key >= ET_KEY_BASE)
         return false;

@@ -24,7 +24,7 @@ bool et_field_key(et_field *f, int key);
 void et_field_draw(const et_field *f, et_canvas *c, int x, int y, int w, bool focused);
 
 typedef struct et_completion {
-    int n;                                       /* entries that match (may exceed the names kept) */
+    int n;                                         /* entries that match (may exceed the names kept) */
     char names[ET_COMPLETE_MAX][ET_COMPLETE_NAME]; /* the first matches, sorted, directories end in '/' */
 } et_completion;
 

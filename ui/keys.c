@@ -81,8 +81,8 @@ char *et_action_keys(et_action a, bool ascii, char *buf, size_t len) {
     for (int i = 0; i < N_BINDINGS; i++) {
         if (bindings[i].action != a)
             continue;
-        int n = snprintf(buf + used, len - used, "%s%s", used ? "/" : "", ascii ? bindings[i].label_ascii
-                                                                                 : bindings[i].label);
+        int n = snprintf(buf + used, len - used, "%s%s", used ? "/" : "",
+                         ascii ? bindings[i].label_ascii : bindings[i].label);
         if (n < 0 || (size_t)n >= len - used)
             break;
         used += (size_t)n;

@@ -38,38 +38,37 @@ enum {
 };
 
 /* X(enum, what it does (help), short name for footers or NULL) */
-#define ET_ACTION_LIST(X)                                                                                   \
-    X(ET_DO_NONE, "", NULL)                                                                                \
-    X(ET_DO_HELP, "show every key (any key closes the help)", "Help")                                      \
-    X(ET_DO_NEXT_VIEW, "next view: workbench, history, layers, compare", "Views")                          \
-    X(ET_DO_PREV_VIEW, "previous view", NULL)                                                              \
-    X(ET_DO_VIEW_WORKBENCH, "workbench: knobs, live measurement, baseline comparison", NULL)               \
-    X(ET_DO_VIEW_HISTORY, "history: the stored runs", NULL)                                                \
-    X(ET_DO_VIEW_LAYERS, "layers: time per layer of the current run", NULL)                                \
-    X(ET_DO_VIEW_COMPARE, "compare: the marked runs against their baselines", NULL)                        \
-    X(ET_DO_UP, "previous knob, previous row", "Knob")                                                     \
-    X(ET_DO_DOWN, "next knob, next row", NULL)                                                             \
-    X(ET_DO_LEFT, "previous knob value; scroll a table left", "Change")                                \
-    X(ET_DO_RIGHT, "next knob value (fewer bits, more pruning); scroll right", NULL)                                  \
-    X(ET_DO_PAGE_UP, "a page up", NULL)                                                                    \
-    X(ET_DO_PAGE_DOWN, "a page down", NULL)                                                                \
-    X(ET_DO_HOME, "first knob or row", NULL)                                                               \
-    X(ET_DO_END, "last knob or row", NULL)                                                                 \
-    X(ET_DO_BASELINE, "make the current run the baseline (compare uses it too)",     \
-      "Baseline")                                                                                           \
-    X(ET_DO_REMEASURE, "measure the current knobs again (a new run)", "Rerun")                             \
-    X(ET_DO_RESET, "knobs back to fp32 (threads stay)", "fp32")                                            \
-    X(ET_DO_MARK, "mark or unmark the run under the cursor", "Mark")                                       \
-    X(ET_DO_UNMARK_ALL, "unmark every run", NULL)                                                          \
-    X(ET_DO_COMPARE, "compare the marked runs (or the run under the cursor)", "Compare")                   \
-    X(ET_DO_FILTER, "filter the runs by text (Enter keeps it, Esc clears it)", "Filter")           \
-    X(ET_DO_SORT, "sort by the next column", "Sort")                                                       \
-    X(ET_DO_REVERSE, "reverse the sort order", NULL)                                                       \
-    X(ET_DO_EXPORT, "export the table on screen (csv, md, json, latex, html)", "Export") \
-    X(ET_DO_OPEN, "open another model (Tab completes the path)", "Open")                                   \
-    X(ET_DO_ENTER, "confirm a dialog; history: compare the run under the cursor", NULL)                 \
-    X(ET_DO_CANCEL, "close the dialog, the help or the filter", NULL)                                      \
-    X(ET_DO_REDRAW, "redraw the whole screen", NULL)                                                       \
+#define ET_ACTION_LIST(X)                                                                    \
+    X(ET_DO_NONE, "", NULL)                                                                  \
+    X(ET_DO_HELP, "show every key (any key closes the help)", "Help")                        \
+    X(ET_DO_NEXT_VIEW, "next view: workbench, history, layers, compare", "Views")            \
+    X(ET_DO_PREV_VIEW, "previous view", NULL)                                                \
+    X(ET_DO_VIEW_WORKBENCH, "workbench: knobs, live measurement, baseline comparison", NULL) \
+    X(ET_DO_VIEW_HISTORY, "history: the stored runs", NULL)                                  \
+    X(ET_DO_VIEW_LAYERS, "layers: time per layer of the current run", NULL)                  \
+    X(ET_DO_VIEW_COMPARE, "compare: the marked runs against their baselines", NULL)          \
+    X(ET_DO_UP, "previous knob, previous row", "Knob")                                       \
+    X(ET_DO_DOWN, "next knob, next row", NULL)                                               \
+    X(ET_DO_LEFT, "previous knob value; scroll a table left", "Change")                      \
+    X(ET_DO_RIGHT, "next knob value (fewer bits, more pruning); scroll right", NULL)         \
+    X(ET_DO_PAGE_UP, "a page up", NULL)                                                      \
+    X(ET_DO_PAGE_DOWN, "a page down", NULL)                                                  \
+    X(ET_DO_HOME, "first knob or row", NULL)                                                 \
+    X(ET_DO_END, "last knob or row", NULL)                                                   \
+    X(ET_DO_BASELINE, "make the current run the baseline (compare uses it too)", "Baseline") \
+    X(ET_DO_REMEASURE, "measure the current knobs again (a new run)", "Rerun")               \
+    X(ET_DO_RESET, "knobs back to fp32 (threads stay)", "fp32")                              \
+    X(ET_DO_MARK, "mark or unmark the run under the cursor", "Mark")                         \
+    X(ET_DO_UNMARK_ALL, "unmark every run", NULL)                                            \
+    X(ET_DO_COMPARE, "compare the marked runs (or the run under the cursor)", "Compare")     \
+    X(ET_DO_FILTER, "filter the runs by text (Enter keeps it, Esc clears it)", "Filter")     \
+    X(ET_DO_SORT, "sort by the next column", "Sort")                                         \
+    X(ET_DO_REVERSE, "reverse the sort order", NULL)                                         \
+    X(ET_DO_EXPORT, "export the table on screen (csv, md, json, latex, html)", "Export")     \
+    X(ET_DO_OPEN, "open another model (Tab completes the path)", "Open")                     \
+    X(ET_DO_ENTER, "confirm a dialog; history: compare the run under the cursor", NULL)      \
+    X(ET_DO_CANCEL, "close the dialog, the help or the filter", NULL)                        \
+    X(ET_DO_REDRAW, "redraw the whole screen", NULL)                                         \
     X(ET_DO_QUIT, "quit (a measurement in flight is stored as aborted)", "Quit")
 
 typedef enum {

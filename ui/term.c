@@ -27,7 +27,7 @@ struct et_term {
     SCREEN *screen;
     et_scheme scheme;
     bool ascii;
-    wchar_t *line;   /* one row of text for addnwstr */
+    wchar_t *line; /* one row of text for addnwstr */
     int line_cap;
 };
 
@@ -45,73 +45,67 @@ typedef struct role_style {
 enum { DEF = -1 };
 
 /* [scheme][role]. Meanings: see ET_ROLE_LIST in canvas.h. */
-static const role_style styles[ET_SCHEME_COUNT][ET_ROLE_COUNT] = {
-    [ET_SCHEME_MONO] = {
-        [ET_ROLE_NORMAL] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_TITLE] = {DEF, DEF, A_REVERSE},
-        [ET_ROLE_BORDER] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_PANEL] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_LABEL] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_VALUE] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_DIM] = {DEF, DEF, A_DIM},
-        [ET_ROLE_GOOD] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_BAD] = {DEF, DEF, A_BOLD | A_UNDERLINE},
-        [ET_ROLE_WARN] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_ERROR] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_SELECTED] = {DEF, DEF, A_REVERSE},
-        [ET_ROLE_MARKED] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_HEADER] = {DEF, DEF, A_UNDERLINE},
-        [ET_ROLE_FOOTER] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_KEY] = {DEF, DEF, A_REVERSE},
-        [ET_ROLE_GRAPH] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_BASELINE] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_DIALOG] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_INPUT] = {DEF, DEF, A_UNDERLINE},
-    },
-    [ET_SCHEME_COLOR8] = {
-        [ET_ROLE_NORMAL] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_TITLE] = {COLOR_WHITE, COLOR_BLUE, A_BOLD},
-        [ET_ROLE_BORDER] = {COLOR_CYAN, DEF, A_NORMAL},
-        [ET_ROLE_PANEL] = {COLOR_CYAN, DEF, A_BOLD},
-        [ET_ROLE_LABEL] = {COLOR_CYAN, DEF, A_NORMAL},
-        [ET_ROLE_VALUE] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_DIM] = {DEF, DEF, A_DIM},
-        [ET_ROLE_GOOD] = {COLOR_GREEN, DEF, A_BOLD},
-        [ET_ROLE_BAD] = {COLOR_RED, DEF, A_BOLD},
-        [ET_ROLE_WARN] = {COLOR_YELLOW, DEF, A_NORMAL},
-        [ET_ROLE_ERROR] = {COLOR_RED, DEF, A_BOLD},
-        [ET_ROLE_SELECTED] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL},
-        [ET_ROLE_MARKED] = {COLOR_YELLOW, DEF, A_BOLD},
-        [ET_ROLE_HEADER] = {COLOR_BLACK, COLOR_GREEN, A_NORMAL},
-        [ET_ROLE_FOOTER] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_KEY] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL},
-        [ET_ROLE_GRAPH] = {COLOR_GREEN, DEF, A_NORMAL},
-        [ET_ROLE_BASELINE] = {COLOR_BLUE, DEF, A_BOLD},
-        [ET_ROLE_DIALOG] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_INPUT] = {COLOR_BLACK, COLOR_WHITE, A_NORMAL},
-    },
-    [ET_SCHEME_COLOR256] = {
-        [ET_ROLE_NORMAL] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_TITLE] = {231, 24, A_BOLD},
-        [ET_ROLE_BORDER] = {66, DEF, A_NORMAL},
-        [ET_ROLE_PANEL] = {80, DEF, A_BOLD},
-        [ET_ROLE_LABEL] = {74, DEF, A_NORMAL},
-        [ET_ROLE_VALUE] = {DEF, DEF, A_BOLD},
-        [ET_ROLE_DIM] = {244, DEF, A_NORMAL},
-        [ET_ROLE_GOOD] = {41, DEF, A_BOLD},
-        [ET_ROLE_BAD] = {203, DEF, A_BOLD},
-        [ET_ROLE_WARN] = {221, DEF, A_NORMAL},
-        [ET_ROLE_ERROR] = {196, DEF, A_BOLD},
-        [ET_ROLE_SELECTED] = {16, 80, A_NORMAL},
-        [ET_ROLE_MARKED] = {220, DEF, A_BOLD},
-        [ET_ROLE_HEADER] = {16, 71, A_NORMAL},
-        [ET_ROLE_FOOTER] = {DEF, DEF, A_NORMAL},
-        [ET_ROLE_KEY] = {16, 74, A_NORMAL},
-        [ET_ROLE_GRAPH] = {71, DEF, A_NORMAL},
-        [ET_ROLE_BASELINE] = {111, DEF, A_NORMAL},
-        [ET_ROLE_DIALOG] = {DEF, 236, A_NORMAL},
-        [ET_ROLE_INPUT] = {231, 238, A_NORMAL},
-    },
+static const role_style styles[ET_SCHEME_COUNT][ET_ROLE_COUNT] =
+    {
+        [ET_SCHEME_MONO] =
+            {
+                [ET_ROLE_NORMAL] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_TITLE] = {DEF, DEF, A_REVERSE},
+                [ET_ROLE_BORDER] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_PANEL] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_LABEL] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_VALUE] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_DIM] = {DEF, DEF, A_DIM},
+                [ET_ROLE_GOOD] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_BAD] = {DEF, DEF, A_BOLD | A_UNDERLINE},
+                [ET_ROLE_WARN] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_ERROR] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_SELECTED] = {DEF, DEF, A_REVERSE},
+                [ET_ROLE_MARKED] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_HEADER] = {DEF, DEF, A_UNDERLINE},
+                [ET_ROLE_FOOTER] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_KEY] = {DEF, DEF, A_REVERSE},
+                [ET_ROLE_GRAPH] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_BASELINE] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_DIALOG] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_INPUT] = {DEF, DEF, A_UNDERLINE},
+            },
+        [ET_SCHEME_COLOR8] =
+            {
+                [ET_ROLE_NORMAL] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_TITLE] = {COLOR_WHITE, COLOR_BLUE, A_BOLD},
+                [ET_ROLE_BORDER] = {COLOR_CYAN, DEF, A_NORMAL},
+                [ET_ROLE_PANEL] = {COLOR_CYAN, DEF, A_BOLD},
+                [ET_ROLE_LABEL] = {COLOR_CYAN, DEF, A_NORMAL},
+                [ET_ROLE_VALUE] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_DIM] = {DEF, DEF, A_DIM},
+                [ET_ROLE_GOOD] = {COLOR_GREEN, DEF, A_BOLD},
+                [ET_ROLE_BAD] = {COLOR_RED, DEF, A_BOLD},
+                [ET_ROLE_WARN] = {COLOR_YELLOW, DEF, A_NORMAL},
+                [ET_ROLE_ERROR] = {COLOR_RED, DEF, A_BOLD},
+                [ET_ROLE_SELECTED] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL},
+                [ET_ROLE_MARKED] = {COLOR_YELLOW, DEF, A_BOLD},
+                [ET_ROLE_HEADER] = {COLOR_BLACK, COLOR_GREEN, A_NORMAL},
+                [ET_ROLE_FOOTER] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_KEY] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL},
+                [ET_ROLE_GRAPH] = {COLOR_GREEN, DEF, A_NORMAL},
+                [ET_ROLE_BASELINE] = {COLOR_BLUE, DEF, A_BOLD},
+                [ET_ROLE_DIALOG] = {DEF, DEF, A_NORMAL},
+                [ET_ROLE_INPUT] = {COLOR_BLACK, COLOR_WHITE, A_NORMAL},
+            },
+        [ET_SCHEME_COLOR256] =
+            {
+                [ET_ROLE_NORMAL] = {DEF, DEF, A_NORMAL}, [ET_ROLE_TITLE] = {231, 24, A_BOLD},
+                [ET_ROLE_BORDER] = {66, DEF, A_NORMAL},  [ET_ROLE_PANEL] = {80, DEF, A_BOLD},
+                [ET_ROLE_LABEL] = {74, DEF, A_NORMAL},   [ET_ROLE_VALUE] = {DEF, DEF, A_BOLD},
+                [ET_ROLE_DIM] = {244, DEF, A_NORMAL},    [ET_ROLE_GOOD] = {41, DEF, A_BOLD},
+                [ET_ROLE_BAD] = {203, DEF, A_BOLD},      [ET_ROLE_WARN] = {221, DEF, A_NORMAL},
+                [ET_ROLE_ERROR] = {196, DEF, A_BOLD},    [ET_ROLE_SELECTED] = {16, 80, A_NORMAL},
+                [ET_ROLE_MARKED] = {220, DEF, A_BOLD},   [ET_ROLE_HEADER] = {16, 71, A_NORMAL},
+                [ET_ROLE_FOOTER] = {DEF, DEF, A_NORMAL}, [ET_ROLE_KEY] = {16, 74, A_NORMAL},
+                [ET_ROLE_GRAPH] = {71, DEF, A_NORMAL},   [ET_ROLE_BASELINE] = {111, DEF, A_NORMAL},
+                [ET_ROLE_DIALOG] = {DEF, 236, A_NORMAL}, [ET_ROLE_INPUT] = {231, 238, A_NORMAL},
+            },
 };
 
 const char *et_term_scheme_name(et_scheme s) { return (unsigned)s < ET_SCHEME_COUNT ? scheme_names[s] : "?"; }

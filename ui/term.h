@@ -10,7 +10,8 @@
 
 /* X(enum, name): how roles look. mono: attributes only (bold, underline, reverse), for NO_COLOR, --no-color and
  * terminals without colours (vt100); color8: the 8 ANSI colours; color256: 256-colour terminals. */
-#define ET_SCHEME_LIST(X) X(ET_SCHEME_MONO, "mono") X(ET_SCHEME_COLOR8, "8 colours") X(ET_SCHEME_COLOR256, "256 colours")
+#define ET_SCHEME_LIST(X) \
+    X(ET_SCHEME_MONO, "mono") X(ET_SCHEME_COLOR8, "8 colours") X(ET_SCHEME_COLOR256, "256 colours")
 typedef enum {
 #define ET_X(e, s) e,
     ET_SCHEME_LIST(ET_X)
@@ -19,8 +20,8 @@ typedef enum {
 } et_scheme;
 
 typedef struct et_term_options {
-    bool no_color;   /* --no-color (NO_COLOR in the environment does the same) */
-    bool ascii;      /* --ascii: ASCII even in a UTF-8 locale */
+    bool no_color; /* --no-color (NO_COLOR in the environment does the same) */
+    bool ascii;    /* --ascii: ASCII even in a UTF-8 locale */
 } et_term_options;
 
 typedef struct et_term et_term;

@@ -37,10 +37,10 @@ typedef struct et_ui_backend {
 } et_ui_backend;
 
 /* X(enum, name in the tab bar) in Tab order */
-#define ET_VIEW_LIST(X)                    \
-    X(ET_VIEW_WORKBENCH, "Workbench")      \
-    X(ET_VIEW_HISTORY, "History")          \
-    X(ET_VIEW_LAYERS, "Layers")            \
+#define ET_VIEW_LIST(X)               \
+    X(ET_VIEW_WORKBENCH, "Workbench") \
+    X(ET_VIEW_HISTORY, "History")     \
+    X(ET_VIEW_LAYERS, "Layers")       \
     X(ET_VIEW_COMPARE, "Compare")
 typedef enum {
 #define ET_X(e, s) e,
@@ -49,10 +49,10 @@ typedef enum {
         ET_VIEW_COUNT
 } et_view_id;
 
-#define ET_DIALOG_LIST(X)             \
-    X(ET_DIALOG_NONE, "")             \
-    X(ET_DIALOG_HELP, "Help")         \
-    X(ET_DIALOG_OPEN, "Open model")   \
+#define ET_DIALOG_LIST(X)           \
+    X(ET_DIALOG_NONE, "")           \
+    X(ET_DIALOG_HELP, "Help")       \
+    X(ET_DIALOG_OPEN, "Open model") \
     X(ET_DIALOG_EXPORT, "Export")
 typedef enum {
 #define ET_X(e, s) e,
@@ -65,17 +65,17 @@ typedef enum {
 enum { ET_UI_REDRAW = 1, ET_UI_REPAINT = 2 /* clear and draw everything (Ctrl-L) */, ET_UI_QUIT = 4 };
 
 /* The knob rows of the workbench (values come from the X-macro lists in record/knobs.h). */
-#define ET_KNOB_LIST(X)                               \
-    X(ET_KNOB_WEIGHT_BITS, "weight bits")             \
-    X(ET_KNOB_ACT_BITS, "act bits")                   \
-    X(ET_KNOB_GRANULARITY, "granularity")             \
-    X(ET_KNOB_SYMMETRIC, "symmetric")                 \
-    X(ET_KNOB_PRUNE_RATIO, "prune ratio")             \
-    X(ET_KNOB_PRUNE_METHOD, " method")                \
-    X(ET_KNOB_NM, " N:M")                             \
-    X(ET_KNOB_THREADS, "threads")                     \
-    X(ET_KNOB_QUANTIZE_ALL, "first/last")             \
-    X(ET_KNOB_RECOVER, "recover")                     \
+#define ET_KNOB_LIST(X)                   \
+    X(ET_KNOB_WEIGHT_BITS, "weight bits") \
+    X(ET_KNOB_ACT_BITS, "act bits")       \
+    X(ET_KNOB_GRANULARITY, "granularity") \
+    X(ET_KNOB_SYMMETRIC, "symmetric")     \
+    X(ET_KNOB_PRUNE_RATIO, "prune ratio") \
+    X(ET_KNOB_PRUNE_METHOD, " method")    \
+    X(ET_KNOB_NM, " N:M")                 \
+    X(ET_KNOB_THREADS, "threads")         \
+    X(ET_KNOB_QUANTIZE_ALL, "first/last") \
+    X(ET_KNOB_RECOVER, "recover")         \
     X(ET_KNOB_CALIB_METHOD, "act ranges")
 typedef enum {
 #define ET_X(e, s) e,
@@ -88,36 +88,36 @@ typedef struct et_ui {
     const et_ui_backend *be;
     /* environment, fixed at start */
     bool ascii;
-    int max_threads;              /* threads knob range 1..max_threads (the CPU's cores) */
-    char isa[64];                 /* kernel path in use (et_cpu_isa_name) */
-    char db_path[ET_PATH_MAX];    /* "" when runs are not stored */
-    int w, h;                     /* screen size */
+    int max_threads;           /* threads knob range 1..max_threads (the CPU's cores) */
+    char isa[64];              /* kernel path in use (et_cpu_isa_name) */
+    char db_path[ET_PATH_MAX]; /* "" when runs are not stored */
+    int w, h;                  /* screen size */
 
-    et_worker_snapshot snap;      /* the worker's latest */
-    et_knobs knobs;               /* what the user set */
-    int knob;                     /* selected knob row */
+    et_worker_snapshot snap; /* the worker's latest */
+    et_knobs knobs;          /* what the user set */
+    int knob;                /* selected knob row */
     et_view_id view;
     et_dialog_id dialog;
 
     /* history */
     et_run_summary *runs;
     int n_runs;
-    bool runs_stale;              /* reload before drawing (a run was stored, or the view was entered) */
-    int runs_saved_seen;          /* snap.runs_saved when the history was last marked stale */
+    bool runs_stale;     /* reload before drawing (a run was stored, or the view was entered) */
+    int runs_saved_seen; /* snap.runs_saved when the history was last marked stale */
     int64_t baseline_seen;
     char runs_error[ET_ERR_MSG_MAX];
-    int *rows;                    /* indices into runs: filtered and sorted */
+    int *rows; /* indices into runs: filtered and sorted */
     int n_rows;
     int hist_sel, hist_top, hist_left, hist_sort;
     bool hist_desc;
     et_field filter;
-    bool filtering;               /* the filter field has the keys */
+    bool filtering; /* the filter field has the keys */
     int64_t *marked;
     int n_marked, cap_marked;
 
     /* compare */
     et_table *cmp;
-    int64_t *cmp_ids;             /* the runs in cmp (for export) */
+    int64_t *cmp_ids; /* the runs in cmp (for export) */
     int n_cmp_ids;
     char cmp_error[ET_ERR_MSG_MAX];
     int cmp_top, cmp_left;
@@ -130,7 +130,7 @@ typedef struct et_ui {
     et_completion completion;
     char dialog_error[ET_ERR_MSG_MAX];
     et_field export_path;
-    int export_format;            /* et_table_format */
+    int export_format; /* et_table_format */
     et_view_id export_from;
     int help_top;
 
@@ -142,8 +142,8 @@ typedef struct et_ui {
 
 /* Sets up the state for knobs; be is borrowed. (state.c, as are et_ui_free, et_ui_snapshot_changed and
  * et_ui_message; et_ui_key and et_ui_draw are ui.c.) */
-void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool ascii, int max_threads,
-                const char *isa, const char *db_path);
+void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool ascii, int max_threads, const char *isa,
+                const char *db_path);
 void et_ui_free(et_ui *ui);
 
 /* Takes a new worker snapshot (the caller got it with et_worker_snapshot_get): history goes stale when a run
@@ -185,9 +185,9 @@ bool et_knob_applies(const et_knobs *k, et_knob_id id);
 bool et_knob_step(et_knobs *k, et_knob_id id, int dir, int max_threads);
 
 /* History helpers shared by the history, compare and export code. */
-void et_ui_history_refresh(et_ui *ui);    /* reload runs when stale; re-filter and re-sort */
+void et_ui_history_refresh(et_ui *ui); /* reload runs when stale; re-filter and re-sort */
 bool et_ui_is_marked(const et_ui *ui, int64_t id);
-void et_ui_compare_marked(et_ui *ui);     /* builds ui->cmp from the marks (or the row under the cursor) */
+void et_ui_compare_marked(et_ui *ui); /* builds ui->cmp from the marks (or the row under the cursor) */
 /* The runs table of the history rows: the marked ones when any are marked. NULL with why set when empty. */
 et_table *et_ui_history_table(et_ui *ui, char *why, size_t why_len);
 /* The table the export dialog writes for a view: the history rows (marked ones when any are marked), the

@@ -49,12 +49,16 @@ static void draw_scatter(const et_table *t, et_canvas *c, et_rect r) {
     }
     for (int i = 0; i < rows; i++) {
         bool base = bc >= 0 && et_table_num_at(t, i, bc) == 1;
-        pts[i] = (et_scatter_point){.x = et_table_num_at(t, i, xc), .y = et_table_num_at(t, i, yc),
-                                    .mark = base ? 'B' : i < 9 ? (char)('1' + i) : (char)('a' + (i - 9) % 26),
+        pts[i] = (et_scatter_point){.x = et_table_num_at(t, i, xc),
+                                    .y = et_table_num_at(t, i, yc),
+                                    .mark = base    ? 'B'
+                                            : i < 9 ? (char)('1' + i)
+                                                    : (char)('a' + (i - 9) % 26),
                                     .baseline = base};
     }
-    et_w_scatter(c, r, pts, rows, "p50 ms", acc ? "accuracy % (marks: table rows, B baseline; front dotted)"
-                                                : "top-1 agreement % (marks: table rows, B baseline; front dotted)");
+    et_w_scatter(c, r, pts, rows, "p50 ms",
+                 acc ? "accuracy % (marks: table rows, B baseline; front dotted)"
+                     : "top-1 agreement % (marks: table rows, B baseline; front dotted)");
     free(pts);
 }
 
@@ -85,8 +89,13 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     }
     const char *cols[MAX_CMP_COLS];
     int n_cols = compare_columns(cols);
-    et_w_table_opts o = {.top = ui->cmp_top, .sel = -1, .left = ui->cmp_left, .frozen = 1, .cols = cols,
-                         .n_cols = n_cols, .max_text_w = 24};
+    et_w_table_opts o = {.top = ui->cmp_top,
+                         .sel = -1,
+                         .left = ui->cmp_left,
+                         .frozen = 1,
+                         .cols = cols,
+                         .n_cols = n_cols,
+                         .max_text_w = 24};
     et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, ui->cmp, &o);
     int notes_y = plot_h >= 8 ? in.y + table_h + plot_h - 1 : in.y + table_h;
     for (int i = 0; i < notes && i + 1 < note_h; i++)
@@ -113,18 +122,17 @@ static unsigned key(et_ui *ui, et_action a, int k) {
         if (ui->cmp_left + 2 < cols)
             ui->cmp_left++;
         return ET_UI_REDRAW;
-    case ET_DO_HOME:
-        ui->cmp_top = ui->cmp_left = 0;
-        return ET_UI_REDRAW;
-    case ET_DO_COMPARE: /* again, with the marks as they are now */
-        et_ui_compare_marked(ui);
-        return ET_UI_REDRAW;
+    case ET_DO_HOME: ui->cmp_top = ui->cmp_left = 0; return ET_UI_REDRAW;
+    case ET_DO_COMPARE: /* again, with the marks as they are now */ et_ui_compare_marked(ui); return ET_UI_REDRAW;
     default: return 0;
     }
 }
 
-static const et_footer_item footer[] = {{ET_DO_HELP, NULL},       {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Scroll"},
+static const et_footer_item footer[] = {{ET_DO_HELP, NULL},         {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Scroll"},
                                         {ET_DO_COMPARE, "Refresh"}, {ET_DO_EXPORT, NULL},    {ET_DO_QUIT, NULL}};
 
-const et_view et_view_compare = {
-    .name = "compare", .draw = draw, .key = key, .footer = footer, .n_footer = sizeof footer / sizeof footer[0]};
+const et_view et_view_compare = {.name = "compare",
+                                 .draw = draw,
+                                 .key = key,
+                                 .footer = footer,
+                                 .n_footer = sizeof footer / sizeof footer[0]};

@@ -13,14 +13,14 @@
 #include "ui/widgets.h"
 
 /* X(enum, name shown, default descending) */
-#define SORT_LIST(X)                  \
-    X(SORT_STARTED, "started", true)  \
-    X(SORT_P50, "p50", false)         \
-    X(SORT_P99, "p99", false)         \
+#define SORT_LIST(X)                   \
+    X(SORT_STARTED, "started", true)   \
+    X(SORT_P50, "p50", false)          \
+    X(SORT_P99, "p99", false)          \
     X(SORT_MEM, "deployed mem", false) \
-    X(SORT_ENERGY, "energy", false)   \
-    X(SORT_MODEL, "model", false)     \
-    X(SORT_CONFIG, "bits", true)      \
+    X(SORT_ENERGY, "energy", false)    \
+    X(SORT_MODEL, "model", false)      \
+    X(SORT_CONFIG, "bits", true)       \
     X(SORT_STATUS, "status", false)
 enum {
 #define ET_X(e, s, d) e,
@@ -41,12 +41,12 @@ static const bool sort_desc_default[] = {
 
 /* The history table's columns, most useful first (the rest follow; Left/Right scroll). On a narrow screen the
  * numbers come before the model name (the filter narrows the list to one model). */
-static const char *const hist_cols_wide[] = {"id",     "started",  "model",           "config",
-                                             "latency_p50_ms", "latency_p99_ms", "deployed_mib",
-                                             "energy_per_inf_mj", "status", "baseline", "label", "host", "iterations"};
-static const char *const hist_cols_narrow[] = {"id",     "started",  "config",          "latency_p50_ms",
-                                               "latency_p99_ms", "deployed_mib", "energy_per_inf_mj", "status",
-                                               "baseline", "label", "model", "host", "iterations"};
+static const char *const hist_cols_wide[] =
+    {"id",     "started",  "model", "config", "latency_p50_ms", "latency_p99_ms", "deployed_mib", "energy_per_inf_mj",
+     "status", "baseline", "label", "host",   "iterations"};
+static const char *const hist_cols_narrow[] =
+    {"id",     "started",  "config", "latency_p50_ms", "latency_p99_ms", "deployed_mib", "energy_per_inf_mj",
+     "status", "baseline", "label",  "model",          "host",           "iterations"};
 enum { N_HIST_COLS = sizeof hist_cols_wide / sizeof hist_cols_wide[0] };
 _Static_assert(sizeof hist_cols_narrow == sizeof hist_cols_wide, "the same columns in another order");
 
@@ -96,7 +96,8 @@ static bool matches(const et_run_summary *r, const char *filter) {
     snprintf(id, sizeof id, "%lld", (long long)r->id);
     return contains_ci(r->model, filter) || contains_ci(r->hostname, filter) || contains_ci(r->label, filter) ||
            contains_ci(cfg, filter) || contains_ci(et_run_status_name(r->status), filter) ||
-           contains_ci(r->uuid, filter) || strcmp(id, filter) == 0 || (r->is_baseline && contains_ci("baseline", filter));
+           contains_ci(r->uuid, filter) || strcmp(id, filter) == 0 ||
+           (r->is_baseline && contains_ci("baseline", filter));
 }
 
 static double sort_value(const et_run_summary *r, int key) {
@@ -267,9 +268,14 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     } else {
         et_table *t = rows_table(ui, false);
         if (t) {
-            et_w_table_opts o = {.top = ui->hist_top, .sel = ui->hist_sel, .left = ui->hist_left, .frozen = 1,
-                                 .mark_w = 2, .cols = in.w >= 120 ? hist_cols_wide : hist_cols_narrow,
-                                 .n_cols = N_HIST_COLS, .max_text_w = 28};
+            et_w_table_opts o = {.top = ui->hist_top,
+                                 .sel = ui->hist_sel,
+                                 .left = ui->hist_left,
+                                 .frozen = 1,
+                                 .mark_w = 2,
+                                 .cols = in.w >= 120 ? hist_cols_wide : hist_cols_narrow,
+                                 .n_cols = N_HIST_COLS,
+                                 .max_text_w = 28};
             et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, t, &o);
             for (int line = 1; line < table_h; line++) {
                 int row = ui->hist_top + line - 1;
@@ -395,9 +401,13 @@ static unsigned key(et_ui *ui, et_action a, int k) {
     return ET_UI_REDRAW;
 }
 
-static const et_footer_item footer[] = {{ET_DO_HELP, NULL},   {ET_DO_NEXT_VIEW, NULL}, {ET_DO_MARK, NULL},
+static const et_footer_item footer[] = {{ET_DO_HELP, NULL},    {ET_DO_NEXT_VIEW, NULL}, {ET_DO_MARK, NULL},
                                         {ET_DO_COMPARE, NULL}, {ET_DO_FILTER, NULL},    {ET_DO_SORT, NULL},
                                         {ET_DO_EXPORT, NULL},  {ET_DO_QUIT, NULL}};
 
-const et_view et_view_history = {.name = "history", .draw = draw, .key = key, .resize = resize,
-                                 .footer = footer, .n_footer = sizeof footer / sizeof footer[0]};
+const et_view et_view_history = {.name = "history",
+                                 .draw = draw,
+                                 .key = key,
+                                 .resize = resize,
+                                 .footer = footer,
+                                 .n_footer = sizeof footer / sizeof footer[0]};

@@ -10,8 +10,8 @@
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
-enum { L_INDEX, L_NAME, L_OP, L_KERNEL, L_PRECISION, L_TIME, L_SHARE, L_MACS, L_RATE, L_ERR_NONE, L_ERR_REC,
-       L_COUNT };
+enum { L_INDEX, L_NAME, L_OP, L_KERNEL, L_PRECISION, L_TIME, L_SHARE, L_MACS, L_RATE, L_ERR_NONE, L_ERR_REC, L_COUNT };
+// clang-format off
 static const et_table_col layer_cols[L_COUNT] = {
     [L_INDEX] = {.key = "step", .header = "#", .kind = ET_COL_INT},
     [L_NAME] = {.key = "layer", .header = "layer", .kind = ET_COL_TEXT},
@@ -26,6 +26,7 @@ static const et_table_col layer_cols[L_COUNT] = {
     [L_ERR_NONE] = {.key = "err_none_pct", .header = "err none", .unit = "%", .kind = ET_COL_REAL, .decimals = 3},
     [L_ERR_REC] = {.key = "err_recovered_pct", .header = "err rec", .unit = "%", .kind = ET_COL_REAL, .decimals = 3},
 };
+// clang-format on
 
 static int by_time(const void *a, const void *b, void *ctx) {
     const et_layer_profile *l = ctx;
@@ -65,25 +66,28 @@ static et_table *layers_table(const et_result *r, bool sort_by_time) {
         et_table_set_num(t, row, L_ERR_NONE, l->recon_err_before * 100.0);
         et_table_set_num(t, row, L_ERR_REC, l->recon_err_after * 100.0);
     }
-    et_table_add_note(t, "time: mean per inference over %d timed iterations; share: of the sum of layer times (%.3f ms)",
+    et_table_add_note(t,
+                      "time: mean per inference over %d timed iterations; share: of the sum of layer times (%.3f ms)",
                       r->iters, total);
     bool recon = false;
     for (int i = 0; i < r->n_layers; i++)
         recon |= !isnan(r->layers[i].recon_err_before);
     if (recon)
-        et_table_add_note(t, "err none / err rec: the layer's output error on the calibration set, %% of its energy, "
-                          "with rounding and magnitude pruning / with recovery (%s)", et_recover_name(r->knobs.recover));
+        et_table_add_note(t,
+                          "err none / err rec: the layer's output error on the calibration set, %% of its energy, "
+                          "with rounding and magnitude pruning / with recovery (%s)",
+                          et_recover_name(r->knobs.recover));
     free(order);
     return t;
 }
 
 et_table *et_ui_layers_table(const et_result *r) { return layers_table(r, false); }
 
-static const char *const cols[] = {"step", "time_ms", "share_pct", "op", "precision", "kernel", "layer", "macs_m",
-                                   "gmacs_per_s"};
+static const char *const cols[] = {"step",   "time_ms", "share_pct", "op",         "precision",
+                                   "kernel", "layer",   "macs_m",    "gmacs_per_s"};
 /* with recovery: its errors right after the share */
-static const char *const cols_recon[] = {"step", "time_ms", "share_pct", "err_none_pct", "err_recovered_pct", "op",
-                                         "precision", "kernel", "layer", "macs_m", "gmacs_per_s"};
+static const char *const cols_recon[] = {"step",      "time_ms", "share_pct", "err_none_pct", "err_recovered_pct", "op",
+                                         "precision", "kernel",  "layer",     "macs_m",       "gmacs_per_s"};
 
 /* " [per-layer: bits 4, prune 0.5]" when overrides set knobs of the layer `name`, else "" (display only: the
  * overrides come from --layer / --layers-config on the command line). Returns buf. */
@@ -130,7 +134,10 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     bool recon = false;
     for (int i = 0; i < r->n_layers; i++)
         recon |= !isnan(r->layers[i].recon_err_before);
-    et_w_table_opts o = {.top = ui->layers_top, .sel = sel, .left = ui->layers_left, .frozen = 1,
+    et_w_table_opts o = {.top = ui->layers_top,
+                         .sel = sel,
+                         .left = ui->layers_left,
+                         .frozen = 1,
                          .cols = recon ? cols_recon : cols,
                          .n_cols = recon ? sizeof cols_recon / sizeof cols_recon[0] : sizeof cols / sizeof cols[0],
                          .max_text_w = in.w > 120 ? 48 : 26};
@@ -193,5 +200,9 @@ static void resize(et_ui *ui, et_rect area) {
 static const et_footer_item footer[] = {{ET_DO_HELP, NULL}, {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Layer"},
                                         {ET_DO_SORT, NULL}, {ET_DO_EXPORT, NULL},    {ET_DO_QUIT, NULL}};
 
-const et_view et_view_layers = {.name = "layers", .draw = draw, .key = key, .resize = resize, .footer = footer,
+const et_view et_view_layers = {.name = "layers",
+                                .draw = draw,
+                                .key = key,
+                                .resize = resize,
+                                .footer = footer,
                                 .n_footer = sizeof footer / sizeof footer[0]};

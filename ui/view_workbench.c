@@ -165,14 +165,12 @@ static void draw_latency(const et_result *r, et_canvas *c, et_rect in, int *y, i
         int lw = et_canvas_text(c, in.x, *y, in.w, ET_ROLE_LABEL, a);
         int rw = et_text_width(b) + 4;
         int bins = in.w - lw - rw - 1;
-        et_w_histogram(c, (et_rect){in.x + lw + 1, *y, bins, 1}, ET_ROLE_GRAPH, r->samples_ms, r->n_samples, hlo,
-                       hhi);
+        et_w_histogram(c, (et_rect){in.x + lw + 1, *y, bins, 1}, ET_ROLE_GRAPH, r->samples_ms, r->n_samples, hlo, hhi);
         snprintf(d, sizeof d, "%s p99", b);
         et_canvas_text(c, in.x + lw + 2 + bins, *y, rw, ET_ROLE_LABEL, d);
         (*y)++;
     } else {
-        et_w_histogram(c, (et_rect){in.x, *y, in.w, hist_h - 1}, ET_ROLE_GRAPH, r->samples_ms, r->n_samples, hlo,
-                       hhi);
+        et_w_histogram(c, (et_rect){in.x, *y, in.w, hist_h - 1}, ET_ROLE_GRAPH, r->samples_ms, r->n_samples, hlo, hhi);
         *y += hist_h - 1;
         et_canvas_text(c, in.x, *y, in.w, ET_ROLE_LABEL, a);
         snprintf(d, sizeof d, "histogram of %d samples, min to p99", r->n_samples);
@@ -296,7 +294,7 @@ static void draw_live(const et_ui *ui, et_canvas *c, et_rect r) {
     }
     if (!s->have_current || s->current.iters <= 0) {
         char rec[160];
-        const char *what = s->state == ET_WORKER_PREPARING ? "preparing: deriving the model and its plan"
+        const char *what = s->state == ET_WORKER_PREPARING  ? "preparing: deriving the model and its plan"
                            : s->state == ET_WORKER_STARTING ? "starting the measurement"
                            : s->state == ET_WORKER_FIDELITY ? "checking fidelity against fp32 first; latency next"
                                                             : "warming up";
@@ -322,8 +320,8 @@ static void draw_live(const et_ui *ui, et_canvas *c, et_rect r) {
         snprintf(line, sizeof line, "exec %s, %s; prepared in %s; %s", cur->engine.exec, cur->engine.isa, prep,
                  s->current_run_id > 0 ? "stored" : "not stored");
     else
-        snprintf(line, sizeof line, "exec %s, %s; prepared in %s; %s %.1f s", cur->engine.exec, cur->engine.isa,
-                 prep, et_worker_state_name(s->state), s->current_seconds);
+        snprintf(line, sizeof line, "exec %s, %s; prepared in %s; %s %.1f s", cur->engine.exec, cur->engine.isa, prep,
+                 et_worker_state_name(s->state), s->current_seconds);
     if (y < in.y + in.h)
         et_canvas_text_fit(c, in.x, in.y + in.h - 1, in.w, ET_ROLE_DIM, line);
 }
@@ -448,7 +446,9 @@ static void draw_compare(const et_ui *ui, et_canvas *c, et_rect r) {
                              s->have_baseline ? row->base : "...");
         bool not_yet = pending && strcmp(row->cur, "n/a") == 0;
         et_canvas_text_right(c, xc, y, vw, not_yet ? ET_ROLE_DIM : ET_ROLE_VALUE,
-                             not_yet ? "..." : show_cur ? row->cur : cur_na);
+                             not_yet    ? "..."
+                             : show_cur ? row->cur
+                                        : cur_na);
         if (!show_cur || !s->have_baseline || not_yet)
             continue;
         et_role role = row->verdict > 0 ? ET_ROLE_GOOD : row->verdict < 0 ? ET_ROLE_BAD : ET_ROLE_NORMAL;
@@ -521,9 +521,12 @@ static unsigned key(et_ui *ui, et_action a, int k) {
     }
 }
 
-static const et_footer_item footer[] = {{ET_DO_HELP, NULL},      {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Knob"},
-                                        {ET_DO_LEFT, "Change"},  {ET_DO_BASELINE, NULL},  {ET_DO_REMEASURE, NULL},
-                                        {ET_DO_RESET, NULL},     {ET_DO_OPEN, NULL},      {ET_DO_QUIT, NULL}};
+static const et_footer_item footer[] = {{ET_DO_HELP, NULL},     {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Knob"},
+                                        {ET_DO_LEFT, "Change"}, {ET_DO_BASELINE, NULL},  {ET_DO_REMEASURE, NULL},
+                                        {ET_DO_RESET, NULL},    {ET_DO_OPEN, NULL},      {ET_DO_QUIT, NULL}};
 
-const et_view et_view_workbench = {
-    .name = "workbench", .draw = draw, .key = key, .footer = footer, .n_footer = sizeof footer / sizeof footer[0]};
+const et_view et_view_workbench = {.name = "workbench",
+                                   .draw = draw,
+                                   .key = key,
+                                   .footer = footer,
+                                   .n_footer = sizeof footer / sizeof footer[0]};

@@ -26,7 +26,7 @@ typedef struct et_w_table_opts {
     int top, sel, left, frozen, mark_w;
     const char *const *cols;
     int n_cols;
-    int max_text_w;        /* widest text column (longer cells end in an ellipsis); 0: 32 */
+    int max_text_w; /* widest text column (longer cells end in an ellipsis); 0: 32 */
 } et_w_table_opts;
 void et_w_table(et_canvas *c, et_rect r, const et_table *t, const et_w_table_opts *o);
 

@@ -76,11 +76,15 @@ static bool stable_enough(const double *samples, int n, double rel, double *half
 static void note_stability(et_result *r, bool stable, double half_rel, double rel, double cap_s, int n) {
     char what[160];
     if (stable)
-        snprintf(what, sizeof what, "until-stable: median's 95 %% interval within +-%.2f %% (target %.2f %%) after %d "
-                 "iterations", half_rel * 100.0, rel * 100.0, n);
+        snprintf(what, sizeof what,
+                 "until-stable: median's 95 %% interval within +-%.2f %% (target %.2f %%) after %d "
+                 "iterations",
+                 half_rel * 100.0, rel * 100.0, n);
     else
-        snprintf(what, sizeof what, "until-stable: time cap %.0f s reached, median's 95 %% interval +-%.2f %% (target "
-                 "%.2f %%) after %d iterations", cap_s, half_rel * 100.0, rel * 100.0, n);
+        snprintf(what, sizeof what,
+                 "until-stable: time cap %.0f s reached, median's 95 %% interval +-%.2f %% (target "
+                 "%.2f %%) after %d iterations",
+                 cap_s, half_rel * 100.0, rel * 100.0, n);
     size_t len = strlen(r->engine.notes);
     snprintf(r->engine.notes + len, sizeof r->engine.notes - len, "%s%s", len ? "; " : "", what);
 }
@@ -187,7 +191,7 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
                 if (stable)
                     break;
             }
-            if (until_stable ? now_ms() - start >= cfg->seconds * 1e3 || n >= MAX_ITERS
+            if (until_stable       ? now_ms() - start >= cfg->seconds * 1e3 || n >= MAX_ITERS
                 : cfg->seconds > 0 ? (n >= cfg->iters && now_ms() - start >= cfg->seconds * 1e3) || n >= MAX_ITERS
                                    : n >= cfg->iters)
                 break;

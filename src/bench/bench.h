@@ -8,21 +8,21 @@
 #include "record/result.h"
 
 typedef struct et_bench_config {
-    int warmup;          /* untimed iterations first (default 5) */
-    int iters;           /* timed iterations (default 50); with seconds > 0, the minimum */
-    double seconds;      /* > 0: keep timing until this many seconds have passed (capped at 100000 iterations);
+    int warmup;             /* untimed iterations first (default 5) */
+    int iters;              /* timed iterations (default 50); with seconds > 0, the minimum */
+    double seconds;         /* > 0: keep timing until this many seconds have passed (capped at 100000 iterations);
                             with stable_rel > 0, the time cap */
-    double stable_rel;   /* > 0 (`bench --until-stable`): keep timing (at least `iters`) until the 95 % interval of
+    double stable_rel;      /* > 0 (`bench --until-stable`): keep timing (at least `iters`) until the 95 % interval of
                             the median (et_ab_median_interval) is within +-stable_rel of it, or `seconds` (the cap,
                             which must be > 0) pass; the run's engine notes say which, with the width reached */
-    bool fidelity;       /* compare with the fp32 baseline on the evaluation set (default true) */
+    bool fidelity;          /* compare with the fp32 baseline on the evaluation set (default true) */
     const char *deploy_exe; /* the edgetune binary that measures deployed memory (ET_DEPLOY_SELF_EXE from the
                                edgetune binary itself); NULL: not measured (default: library users and tests
                                are not edgetune) */
-    bool profilers;      /* counters, power, memory, thermal around the timed loop (default true) */
+    bool profilers;         /* counters, power, memory, thermal around the timed loop (default true) */
     et_profiler_config prof;
-    bool layers;         /* copy the per-layer profile (the session must time layers) */
-    int overhead_rounds; /* > 0: afterwards, alternate this many rounds of `iters` iterations with profilers off
+    bool layers;                /* copy the per-layer profile (the session must time layers) */
+    int overhead_rounds;        /* > 0: afterwards, alternate this many rounds of `iters` iterations with profilers off
                             and on, and store the latency cost of profiling in profiler_overhead_pct */
     const volatile int *cancel; /* non-zero stops the run between iterations: status "aborted" */
     /* called after each timed iteration from the measuring thread; may be NULL */

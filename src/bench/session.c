@@ -116,8 +116,8 @@ static et_status load_eval(et_session *s, et_plan *plan, int64_t k, et_err *err)
 }
 
 /* Derives the tuned graph from `start` with knobs `apply` and plans it; the session then reports knobs `k`. */
-static et_status configure(et_session *s, const et_graph *start, const et_knobs *apply, const et_knobs *k,
-                           bool cached, et_err *err) {
+static et_status configure(et_session *s, const et_graph *start, const et_knobs *apply, const et_knobs *k, bool cached,
+                           et_err *err) {
     double t0 = now_ms();
     et_plan_free(s->plan);
     et_graph_free(s->tuned);
@@ -159,8 +159,8 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
 
 et_status et_session_configure_from(et_session *s, const et_graph *start, const et_knobs *k, et_err *err) {
     et_knobs apply = *k;
-    apply.prune_ratio = 0.0f;            /* the weights come pruned already */
-    apply.recover = ET_RECOVER_NONE;     /* and trained on the grid: rounding them is what training saw */
+    apply.prune_ratio = 0.0f;        /* the weights come pruned already */
+    apply.recover = ET_RECOVER_NONE; /* and trained on the grid: rounding them is what training saw */
     s->from_other = true;
     return configure(s, start, &apply, k, false, err);
 }
@@ -386,11 +386,13 @@ et_status et_session_deployed_memory(et_session *s, const char *exe, const volat
         if (k->act_bits == 32 && k->weight_bits < 32)
             snprintf(out->why, sizeof out->why,
                      "weight-only %d-bit weights run on fp32 kernels, which hold them as fp32: only their stored size "
-                     "shrinks (--act-bits 8 runs int8 and packed 4-bit natively)", k->weight_bits);
+                     "shrinks (--act-bits 8 runs int8 and packed 4-bit natively)",
+                     k->weight_bits);
         else if (k->act_bits == 8 && s->report.n_guard_kept > 0)
             snprintf(out->why, sizeof out->why,
                      "%d layer%s kept fp32 by the speed guard (int8 measured slower here) hold fp32 weights "
-                     "(--force-int8 changes that)", s->report.n_guard_kept, s->report.n_guard_kept == 1 ? "" : "s");
+                     "(--force-int8 changes that)",
+                     s->report.n_guard_kept, s->report.n_guard_kept == 1 ? "" : "s");
     }
     return st;
 }

@@ -32,11 +32,11 @@ typedef struct et_session_options {
     int n_shapes;
     const et_session_input_file *inputs;
     int n_inputs;
-    const char *eval_dir;  /* a folder or .npy file; NULL: <model>.eval/ when present, else seeded random inputs */
-    const char *calib_dir; /* a folder or .npy file; NULL: <model>.calib/ when present, else seeded random inputs */
+    const char *eval_dir;    /* a folder or .npy file; NULL: <model>.eval/ when present, else seeded random inputs */
+    const char *calib_dir;   /* a folder or .npy file; NULL: <model>.calib/ when present, else seeded random inputs */
     const char *labels_path; /* NULL: labels.txt or labels.npy in the evaluation folder */
-    int64_t eval_limit;    /* > 0: a seeded subset of this many evaluation samples */
-    bool profile_layers;   /* time each plan step (per-layer profile) */
+    int64_t eval_limit;      /* > 0: a seeded subset of this many evaluation samples */
+    bool profile_layers;     /* time each plan step (per-layer profile) */
 } et_session_options;
 
 typedef struct et_session et_session;

@@ -33,9 +33,17 @@ const char *et_worker_state_name(et_worker_state s) {
 }
 
 et_worker_options et_worker_options_default(void) {
-    return (et_worker_options){.save = true, .warmup = 5, .chunk_seconds = 0.25, .min_seconds = 1.0,
-                               .max_seconds = 6.0, .min_iters = 10, .settle_rel = 0.02, .profilers = true,
-                               .fidelity = true, .fidelity_first_s = 1.0, .wake_fd = -1};
+    return (et_worker_options){.save = true,
+                               .warmup = 5,
+                               .chunk_seconds = 0.25,
+                               .min_seconds = 1.0,
+                               .max_seconds = 6.0,
+                               .min_iters = 10,
+                               .settle_rel = 0.02,
+                               .profilers = true,
+                               .fidelity = true,
+                               .fidelity_first_s = 1.0,
+                               .wake_fd = -1};
 }
 
 void et_worker_snapshot_init(et_worker_snapshot *s) {
@@ -52,7 +60,7 @@ void et_worker_snapshot_free(et_worker_snapshot *s) {
 
 typedef struct baseline_cache {
     bool valid;
-    bool marked;      /* the marked baseline holds for every thread count */
+    bool marked; /* the marked baseline holds for every thread count */
     int threads;
     int64_t run_id;
     et_result r;
@@ -80,8 +88,8 @@ struct et_worker {
     /* worker thread only */
     et_db *db;
     baseline_cache base;
-    bool last_ok;          /* the last measurement completed */
-    et_result last;        /* ... and this is it */
+    bool last_ok;   /* the last measurement completed */
+    et_result last; /* ... and this is it */
     int64_t last_run_id;
 };
 

@@ -38,14 +38,14 @@
 #include "util/status.h"
 
 /* X(enum, text shown in the UI) */
-#define ET_WORKER_STATE_LIST(X)                                                   \
-    X(ET_WORKER_STARTING, "starting")                                             \
-    X(ET_WORKER_PREPARING, "preparing")        /* deriving the tuned model and plan */ \
-    X(ET_WORKER_BASELINE, "measuring baseline") /* fp32 first: none stored yet */  \
-    X(ET_WORKER_MEASURING, "measuring")                                           \
-    X(ET_WORKER_FIDELITY, "fidelity")          /* comparing outputs with fp32 */  \
-    X(ET_WORKER_SETTLED, "settled")            /* done, stored; idle */           \
-    X(ET_WORKER_FAILED, "n/a")                 /* these knobs cannot run: see error */ \
+#define ET_WORKER_STATE_LIST(X)                                                         \
+    X(ET_WORKER_STARTING, "starting")                                                   \
+    X(ET_WORKER_PREPARING, "preparing")         /* deriving the tuned model and plan */ \
+    X(ET_WORKER_BASELINE, "measuring baseline") /* fp32 first: none stored yet */       \
+    X(ET_WORKER_MEASURING, "measuring")                                                 \
+    X(ET_WORKER_FIDELITY, "fidelity") /* comparing outputs with fp32 */                 \
+    X(ET_WORKER_SETTLED, "settled")   /* done, stored; idle */                          \
+    X(ET_WORKER_FAILED, "n/a")        /* these knobs cannot run: see error */           \
     X(ET_WORKER_STOPPED, "stopped")
 typedef enum {
 #define ET_X(e, s) e,
@@ -56,51 +56,51 @@ typedef enum {
 const char *et_worker_state_name(et_worker_state s);
 
 typedef struct et_worker_options {
-    bool save;             /* store every completed measurement as a run */
-    const char *db_path;   /* NULL: $EDGETUNE_DB or the default (et_db_resolve_path); copied */
-    int warmup;            /* untimed iterations after each configure (default 5) */
-    double chunk_seconds;  /* one et_bench_run of at least this long (default 0.25) */
-    double min_seconds;    /* timed seconds before the median may count as settled (default 1) */
-    double max_seconds;    /* stop there even if it has not settled (default 6) */
-    int min_iters;         /* timed iterations before it may settle (default 10) */
-    double settle_rel;     /* settled: the 95 % interval of the median is within +- this fraction of it (default 0.02;
+    bool save;               /* store every completed measurement as a run */
+    const char *db_path;     /* NULL: $EDGETUNE_DB or the default (et_db_resolve_path); copied */
+    int warmup;              /* untimed iterations after each configure (default 5) */
+    double chunk_seconds;    /* one et_bench_run of at least this long (default 0.25) */
+    double min_seconds;      /* timed seconds before the median may count as settled (default 1) */
+    double max_seconds;      /* stop there even if it has not settled (default 6) */
+    int min_iters;           /* timed iterations before it may settle (default 10) */
+    double settle_rel;       /* settled: the 95 % interval of the median is within +- this fraction of it (default 0.02;
                               et_ab_median_interval, as `bench --until-stable`) */
-    bool profilers;        /* counters, power, memory, thermal (default true) */
-    bool fidelity;         /* default true */
+    bool profilers;          /* counters, power, memory, thermal (default true) */
+    bool fidelity;           /* default true */
     double fidelity_first_s; /* fidelity before timing when a pass is expected to take at most this (default 1);
                                 0: always after timing */
-    const char *deploy_exe; /* the edgetune binary that measures deployed memory (deploy_memory.h); NULL: not
+    const char *deploy_exe;  /* the edgetune binary that measures deployed memory (deploy_memory.h); NULL: not
                                measured (the default: tests are not edgetune) */
-    int wake_fd;           /* write end of the UI's wake-up pipe, or -1 */
+    int wake_fd;             /* write end of the UI's wake-up pipe, or -1 */
 } et_worker_options;
 
 et_worker_options et_worker_options_default(void);
 
 /* What the UI shows. Filled by et_worker_snapshot_get; free with et_worker_snapshot_free. */
 typedef struct et_worker_snapshot {
-    const void *source;             /* the worker this copy came from (another worker: everything is copied) */
-    uint64_t seq;                   /* changes with every publish */
+    const void *source; /* the worker this copy came from (another worker: everything is copied) */
+    uint64_t seq;       /* changes with every publish */
     et_worker_state state;
-    et_knobs knobs;                 /* the knobs being measured (the latest requested ones) */
-    char error[ET_ERR_MSG_MAX];     /* state FAILED: why these knobs cannot be measured */
-    char db_error[ET_ERR_MSG_MAX];  /* "" or why runs are not being stored */
-    et_model_info model;            /* of the session, from the start */
+    et_knobs knobs;                /* the knobs being measured (the latest requested ones) */
+    char error[ET_ERR_MSG_MAX];    /* state FAILED: why these knobs cannot be measured */
+    char db_error[ET_ERR_MSG_MAX]; /* "" or why runs are not being stored */
+    et_model_info model;           /* of the session, from the start */
     et_host_info host;
     bool have_current;
-    et_result current;              /* the measurement for `knobs`, accumulated so far (status running until done) */
-    int64_t current_run_id;         /* its run id in the database once begun, else 0 */
-    double current_seconds;         /* timed seconds accumulated */
-    bool current_is_baseline;       /* current is the baseline itself (fp32 with the baseline's threads) */
-    bool mark_pending;              /* `b` was pressed while measuring: marked when it completes */
-    uint64_t baseline_seq;          /* changes when the baseline changes */
+    et_result current;        /* the measurement for `knobs`, accumulated so far (status running until done) */
+    int64_t current_run_id;   /* its run id in the database once begun, else 0 */
+    double current_seconds;   /* timed seconds accumulated */
+    bool current_is_baseline; /* current is the baseline itself (fp32 with the baseline's threads) */
+    bool mark_pending;        /* `b` was pressed while measuring: marked when it completes */
+    uint64_t baseline_seq;    /* changes when the baseline changes */
     bool have_baseline;
     et_result baseline;
-    int64_t baseline_run_id;        /* 0 when not stored (--no-save) */
-    char baseline_why[ET_WHY_MAX];  /* how it was chosen, e.g. "run 12 (newest fp32, 4 threads)" */
-    bool measuring_baseline;        /* state BASELINE: the fp32 run is being measured before `knobs` */
-    int runs_saved;                 /* runs stored by this worker */
+    int64_t baseline_run_id;       /* 0 when not stored (--no-save) */
+    char baseline_why[ET_WHY_MAX]; /* how it was chosen, e.g. "run 12 (newest fp32, 4 threads)" */
+    bool measuring_baseline;       /* state BASELINE: the fp32 run is being measured before `knobs` */
+    int runs_saved;                /* runs stored by this worker */
     int64_t last_saved_run_id;
-    char message[ET_WHY_MAX];       /* last event for the status line ("baseline is now run 7"), or "" */
+    char message[ET_WHY_MAX]; /* last event for the status line ("baseline is now run 7"), or "" */
     uint64_t message_seq;
     /* state PREPARING with recovery: layers done of total, the time spent and left (ms; left < 0: unknown) */
     int prep_done, prep_total;

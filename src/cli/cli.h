@@ -13,27 +13,27 @@
 #include "util/status.h"
 
 typedef struct et_cli {
-    const char *db_path;   /* --db PATH, or NULL: db/ resolves EDGETUNE_DB and the XDG default */
+    const char *db_path; /* --db PATH, or NULL: db/ resolves EDGETUNE_DB and the XDG default */
 } et_cli;
 
 /* X(name, summary) in the order `edgetune --help` lists them. */
-#define ET_COMMAND_LIST(X)                                                                       \
-    X(tui, "the workbench (default): knobs, live measurement, baseline, history; no MODEL: the demo")  \
-    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")                   \
-    X(run, "one inference: inputs from .npy files, outputs printed and written as .npy")            \
-    X(bench, "measure latency, memory, counters, power and fidelity with the knobs; saves a run")   \
-    X(sweep, "a grid of bits x prune ratio x method: size, latency, speed-up, fidelity, Pareto rows")   \
-    X(sensitivity, "per weight layer and candidate setting: accuracy change, time and bytes saved")   \
-    X(save, "the tuned model as an ONNX file other runtimes load (int8 in QDQ form, pruned, shrunk)")  \
+#define ET_COMMAND_LIST(X)                                                                                       \
+    X(tui, "the workbench (default): knobs, live measurement, baseline, history; no MODEL: the demo")            \
+    X(info, "inputs, outputs, shapes, op histogram, params, MACs, bytes of a model")                             \
+    X(run, "one inference: inputs from .npy files, outputs printed and written as .npy")                         \
+    X(bench, "measure latency, memory, counters, power and fidelity with the knobs; saves a run")                \
+    X(sweep, "a grid of bits x prune ratio x method: size, latency, speed-up, fidelity, Pareto rows")            \
+    X(sensitivity, "per weight layer and candidate setting: accuracy change, time and bytes saved")              \
+    X(save, "the tuned model as an ONNX file other runtimes load (int8 in QDQ form, pruned, shrunk)")            \
     X(finetune, "train the tuned model to match its fp32 original on data (distillation, QAT, gradual pruning)") \
-    X(distill, "train a student model to reproduce a teacher's outputs on data")                      \
-    X(runs, "stored runs, newest first, filtered by model, host, knob, label")                         \
-    X(show, "everything stored about one run")                                                         \
-    X(compare, "runs side by side against a baseline: speed-up, size, memory, energy, accuracy")     \
-    X(label, "set or clear the label of a run")                                                        \
-    X(baseline, "mark the run compare uses as baseline for its model on its host")                     \
-    X(rm, "remove runs")                                                                               \
-    X(import, "merge the runs of another device's runs.db")   \
+    X(distill, "train a student model to reproduce a teacher's outputs on data")                                 \
+    X(runs, "stored runs, newest first, filtered by model, host, knob, label")                                   \
+    X(show, "everything stored about one run")                                                                   \
+    X(compare, "runs side by side against a baseline: speed-up, size, memory, energy, accuracy")                 \
+    X(label, "set or clear the label of a run")                                                                  \
+    X(baseline, "mark the run compare uses as baseline for its model on its host")                               \
+    X(rm, "remove runs")                                                                                         \
+    X(import, "merge the runs of another device's runs.db")                                                      \
     X(doctor, "which profilers work here (counters, power, memory, thermal), and why not")
 
 #define ET_X(name, summary) int et_cmd_##name(et_cli *cli, int argc, char **argv);
@@ -63,7 +63,7 @@ struct et_knobs;
  * time left") on stderr when it is a terminal or `progress` (--progress) is set, and SIGINT, SIGTERM or SIGHUP
  * cancelling it at the next layer (ET_E_CANCELLED, "cancelled ..."; exit code 1). A caller with its own signal
  * handling passes its flag as cancel (else NULL: the handlers are installed for the call). */
-et_status et_cli_configure(struct et_session *s, const struct et_knobs *k, bool progress,
-                           const volatile int *cancel, et_err *err);
+et_status et_cli_configure(struct et_session *s, const struct et_knobs *k, bool progress, const volatile int *cancel,
+                           et_err *err);
 
 #endif

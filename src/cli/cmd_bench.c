@@ -240,9 +240,15 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .eval_dir = data.eval, .calib_dir = data.calib,
-                             .labels_path = data.labels, .eval_limit = data.eval_limit,
+    et_session_options so = {.model_path = model,
+                             .shapes = targs.shapes,
+                             .n_shapes = targs.n_shapes,
+                             .inputs = files,
+                             .n_inputs = targs.n_inputs,
+                             .eval_dir = data.eval,
+                             .calib_dir = data.calib,
+                             .labels_path = data.labels,
+                             .eval_limit = data.eval_limit,
                              .profile_layers = layers};
     et_session *s = NULL;
     et_result r;

@@ -147,7 +147,10 @@ int et_cmd_info(et_cli *cli, int argc, char **argv) {
             et_json_null(&j, "macs");
         }
         et_json_string(&j, "unsupported", raw->unsupported[0] ? raw->unsupported : NULL);
-        et_json_string(&j, "not_runnable_because", full ? NULL : raw->unsupported[0] ? "unsupported operators" : ferr.msg);
+        et_json_string(&j, "not_runnable_because",
+                       full                  ? NULL
+                       : raw->unsupported[0] ? "unsupported operators"
+                                             : ferr.msg);
         et_json_end_object(&j);
         et_json_finish(&j);
     } else {
@@ -164,7 +167,8 @@ int et_cmd_info(et_cli *cli, int argc, char **argv) {
         hist_text("ops", g);
         if (full) {
             hist_text("runs as", full->graph);
-            printf("%-10s %s (%s as fp32)\n", "params", et_fmt_count(b1, sizeof b1, (double)et_graph_param_count(full->graph)),
+            printf("%-10s %s (%s as fp32)\n", "params",
+                   et_fmt_count(b1, sizeof b1, (double)et_graph_param_count(full->graph)),
                    et_fmt_bytes(b2, sizeof b2, (double)et_graph_weight_bytes(full->graph)));
             printf("%-10s %s multiply-accumulates per inference\n", "MACs",
                    et_fmt_count(b1, sizeof b1, (double)et_graph_macs(full->graph)));

@@ -12,17 +12,18 @@
 #include "tune/fidelity.h"
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: edgetune run MODEL [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [--output-dir DIR] "
-                 "[KNOBS] [--calib PATH] [--progress]\n\n"
-                 "Runs the model once and prints each output. Inputs not given with --input get seeded random data.\n"
-                 "Given inputs whose values the model needs to plan its shapes (a Reshape's shape, Pad's pads, Resize's\n"
-                 "scales or sizes, Slice's starts, ... given as graph inputs; at most 64 elements each) are bound as\n"
-                 "constants before planning, and stderr says which.\n"
-                 "--output-dir DIR writes each output to DIR/<output name>.npy (characters outside [A-Za-z0-9._-]\n"
-                 "in the name become '_'; bfloat16 outputs as uint16 holding the bits, as numpy has no bfloat16).\n"
-                 "--calib PATH: calibration inputs (.npy files or one batched .npy) for --act-bits 8 and --recover\n"
-                 "(default <model>.calib/, else seeded random inputs). --progress: recovery's progress on stderr even\n"
-                 "when it is not a terminal.\n\n");
+    fprintf(out,
+            "usage: edgetune run MODEL [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [--output-dir DIR] "
+            "[KNOBS] [--calib PATH] [--progress]\n\n"
+            "Runs the model once and prints each output. Inputs not given with --input get seeded random data.\n"
+            "Given inputs whose values the model needs to plan its shapes (a Reshape's shape, Pad's pads, Resize's\n"
+            "scales or sizes, Slice's starts, ... given as graph inputs; at most 64 elements each) are bound as\n"
+            "constants before planning, and stderr says which.\n"
+            "--output-dir DIR writes each output to DIR/<output name>.npy (characters outside [A-Za-z0-9._-]\n"
+            "in the name become '_'; bfloat16 outputs as uint16 holding the bits, as numpy has no bfloat16).\n"
+            "--calib PATH: calibration inputs (.npy files or one batched .npy) for --act-bits 8 and --recover\n"
+            "(default <model>.calib/, else seeded random inputs). --progress: recovery's progress on stderr even\n"
+            "when it is not a terminal.\n\n");
     fputs(et_tensor_help, out);
     fputs(et_knob_help, out);
 }
@@ -32,8 +33,8 @@ static void sanitize(const char *name, char *out, size_t len) {
     size_t i = 0;
     for (; name[i] && i + 1 < len; i++) {
         char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-';
         out[i] = ok ? c : '_';
     }
     out[i] = '\0';
@@ -71,8 +72,12 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
+    et_session_options so = {.model_path = model,
+                             .shapes = targs.shapes,
+                             .n_shapes = targs.n_shapes,
+                             .inputs = files,
+                             .n_inputs = targs.n_inputs,
+                             .calib_dir = calib};
     et_err err = {0};
     et_session *s = NULL;
     if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK ||

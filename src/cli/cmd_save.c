@@ -83,14 +83,21 @@ static int check(et_session *s, const char *path, const et_tensor_args *targs) {
          * 4; ONNX Runtime's own evaluation of the file agrees with edgetune to the same degree). So the check is
          * agreement, not identity: cosine >= 0.95, and the same arg-max for classifier outputs ([batch, classes]);
          * a wrong scale or zero point gives far less. The arg-max of a feature map's last axis says nothing. */
-        const bool classifier = a->shape.rank == 2 || (a->shape.rank > 2 && n == a->shape.dim[0] * a->shape.dim[a->shape.rank - 1]);
+        const bool classifier = a->shape.rank == 2 ||
+                                (a->shape.rank > 2 && n == a->shape.dim[0] * a->shape.dim[a->shape.rank - 1]);
         int64_t classes = classifier ? a->shape.dim[a->shape.rank - 1] : 1;
         bool same_top = true;
         for (int64_t r = 0; classes > 1 && r + classes <= n; r += classes) {
             int64_t ia = 0, ib = 0;
             for (int64_t c = 1; c < classes; c++) {
-                ia = et_dtype_load(a->dtype, a->data, (size_t)(r + c)) > et_dtype_load(a->dtype, a->data, (size_t)(r + ia)) ? c : ia;
-                ib = et_dtype_load(b->dtype, b->data, (size_t)(r + c)) > et_dtype_load(b->dtype, b->data, (size_t)(r + ib)) ? c : ib;
+                ia = et_dtype_load(a->dtype, a->data, (size_t)(r + c)) >
+                             et_dtype_load(a->dtype, a->data, (size_t)(r + ia))
+                         ? c
+                         : ia;
+                ib = et_dtype_load(b->dtype, b->data, (size_t)(r + c)) >
+                             et_dtype_load(b->dtype, b->data, (size_t)(r + ib))
+                         ? c
+                         : ib;
             }
             same_top &= ia == ib;
         }
@@ -149,8 +156,12 @@ int et_cmd_save(et_cli *cli, int argc, char **argv) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs.n_inputs; i++)
         files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model, .shapes = targs.shapes, .n_shapes = targs.n_shapes,
-                             .inputs = files, .n_inputs = targs.n_inputs, .calib_dir = calib};
+    et_session_options so = {.model_path = model,
+                             .shapes = targs.shapes,
+                             .n_shapes = targs.n_shapes,
+                             .inputs = files,
+                             .n_inputs = targs.n_inputs,
+                             .calib_dir = calib};
     et_session *s = NULL;
     if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK) {
         et_session_free(s);

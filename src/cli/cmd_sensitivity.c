@@ -59,6 +59,7 @@ static void progress(void *ctx, int done, int total, const et_sens_point *p) {
         fprintf(stderr, "sensitivity: %d/%d %s %s: failed: %s\n", done, total, p->layer, p->candidate, p->error);
 }
 
+// clang-format off
 static const et_table_col COLS[] = {
     {.key = "layer", .header = "layer", .kind = ET_COL_TEXT},
     {.key = "candidate", .header = "candidate", .kind = ET_COL_TEXT},
@@ -85,6 +86,7 @@ static const et_table_col COLS[] = {
     {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
     {.key = "error", .header = "error", .kind = ET_COL_TEXT, .machine_only = true},
 };
+// clang-format on
 enum { C_LAYER, C_CAND, C_CHANGE, C_LAYER_MS, C_SAVED_MS, C_SAVED_KIB, C_P50, C_EXEC, C_ERROR };
 
 static et_table *build_table(const char *model, const et_knobs *k, const et_sens_base *b, const et_sens_point *pts,

@@ -53,8 +53,9 @@ int et_cmd_show(et_cli *cli, int argc, char **argv) {
     et_train_record_init(&train);
     bool trained = false;
     et_err e = {0};
-    if (!rc && (et_db_load_run(db, id, samples ? ET_DB_LOAD_ALL : ET_DB_LOAD_NO_SAMPLES, &r, &e) != ET_OK ||
-                et_db_run_meta_get(db, id, &meta, &e) != ET_OK || et_db_load_train(db, id, &train, &trained, &e) != ET_OK))
+    if (!rc &&
+        (et_db_load_run(db, id, samples ? ET_DB_LOAD_ALL : ET_DB_LOAD_NO_SAMPLES, &r, &e) != ET_OK ||
+         et_db_run_meta_get(db, id, &meta, &e) != ET_OK || et_db_load_train(db, id, &train, &trained, &e) != ET_OK))
         rc = et_cli_report(&e);
     if (!rc) {
         if (json) {

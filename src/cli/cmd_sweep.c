@@ -31,37 +31,38 @@ static void on_signal(int sig) {
 }
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
-            "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N]\n"
-            "                      [--min-effect PCT] [--format FMT] [-o FILE] [--no-save] [--label TEXT]\n"
-            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--profilers]\n"
-            "                      [--progress]\n\n"
-            "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
-            "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
-            "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
-            "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
-            "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
-            "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
-            "Speed-up and accuracy say whether they differ from fp32 beyond noise: \"1.21x faster, p <0.001\",\n"
-            "\"= same, p 0.41\" (tests as in 'edgetune compare --help'); csv and json carry p, interval and verdict.\n\n"
-            "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
-            "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
-            "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
-            "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
-            "  --recover LIST       recovery modes, e.g. none,full (each compressed point once per mode)\n"
-            "  --iters N            timed iterations per point and round (default 30)\n"
-            "  --warmup N           untimed iterations first (default 3)\n"
-            "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
-            "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
-            "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
-            "                       for compare); --json is --format json\n"
-            "  -o FILE              write the table to FILE (replaced atomically)\n"
-            "  --no-save            do not store the runs\n"
-            "  --label TEXT         label of the stored runs (default 'sweep')\n"
-            "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
-            "  --progress           recovery's progress on stderr even when it is not a terminal\n"
-            "\n");
+    fprintf(
+        out,
+        "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
+        "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N]\n"
+        "                      [--min-effect PCT] [--format FMT] [-o FILE] [--no-save] [--label TEXT]\n"
+        "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--profilers]\n"
+        "                      [--progress]\n\n"
+        "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
+        "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
+        "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
+        "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
+        "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
+        "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
+        "Speed-up and accuracy say whether they differ from fp32 beyond noise: \"1.21x faster, p <0.001\",\n"
+        "\"= same, p 0.41\" (tests as in 'edgetune compare --help'); csv and json carry p, interval and verdict.\n\n"
+        "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
+        "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
+        "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
+        "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
+        "  --recover LIST       recovery modes, e.g. none,full (each compressed point once per mode)\n"
+        "  --iters N            timed iterations per point and round (default 30)\n"
+        "  --warmup N           untimed iterations first (default 3)\n"
+        "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
+        "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
+        "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
+        "                       for compare); --json is --format json\n"
+        "  -o FILE              write the table to FILE (replaced atomically)\n"
+        "  --no-save            do not store the runs\n"
+        "  --label TEXT         label of the stored runs (default 'sweep')\n"
+        "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
+        "  --progress           recovery's progress on stderr even when it is not a terminal\n"
+        "\n");
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -96,6 +97,7 @@ typedef struct point {
     char error[256];
 } point;
 
+// clang-format off
 static const et_table_col COLS[] = {
     {.key = "config", .header = "config", .kind = ET_COL_TEXT},
     {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
@@ -130,8 +132,30 @@ static const et_table_col COLS[] = {
     {.key = "accuracy_delta_pp_verdict", .header = "accuracy delta verdict", .kind = ET_COL_TEXT,
      .machine_only = true},
 };
-enum { C_CONFIG, C_EXEC, C_DEPLOYED, C_SIZE, C_P50, C_SPEEDUP, C_TOP1, C_COS, C_SQNR, C_ACC, C_PARETO, C_PARETO_SIZE, C_RUN, C_NOTES,
-       C_SPEEDUP_P, C_SPEEDUP_LO, C_SPEEDUP_HI, C_SPEEDUP_VERDICT, C_ACC_DELTA, C_ACC_P, C_ACC_VERDICT };
+// clang-format on
+enum {
+    C_CONFIG,
+    C_EXEC,
+    C_DEPLOYED,
+    C_SIZE,
+    C_P50,
+    C_SPEEDUP,
+    C_TOP1,
+    C_COS,
+    C_SQNR,
+    C_ACC,
+    C_PARETO,
+    C_PARETO_SIZE,
+    C_RUN,
+    C_NOTES,
+    C_SPEEDUP_P,
+    C_SPEEDUP_LO,
+    C_SPEEDUP_HI,
+    C_SPEEDUP_VERDICT,
+    C_ACC_DELTA,
+    C_ACC_P,
+    C_ACC_VERDICT
+};
 
 /* Row i's speed-up and accuracy against the fp32 row, with their tests (db/significance.c): the verdict in the
  * human cells ("1.21x faster, p <0.001", "= same, p 0.41"), p, interval and verdict in machine columns. */
@@ -235,13 +259,15 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
         if (r->engine.notes[0] && i > 0)
             et_table_add_note(t, "%s: %s", name, r->engine.notes);
     }
-    et_table_add_note(t, "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
+    et_table_add_note(t,
+                      "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
                       "or smaller (pareto size) and at least as good in %s",
                       acc_metric ? "accuracy" : "top-1 agreement with fp32");
-    et_table_add_note(t, "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
-                         "consecutive iterations, accuracy by McNemar's test on per-input correctness; \"= same\": not "
-                         "significant at p < %.2f; a significant speed-up under %.1f %% (--min-effect) is shown with ~; "
-                         "with --rounds the fastest round's samples are tested (man edgetune, compare)",
+    et_table_add_note(t,
+                      "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
+                      "consecutive iterations, accuracy by McNemar's test on per-input correctness; \"= same\": not "
+                      "significant at p < %.2f; a significant speed-up under %.1f %% (--min-effect) is shown with ~; "
+                      "with --rounds the fastest round's samples are tested (man edgetune, compare)",
                       ab->alpha, ab->min_effect * 100.0);
     et_table_add_note(t, "deployed mem: peak resident memory of a separate process holding only the tuned plan "
                          "(packed weights, arena, scratch, threads, runtime code); size: the weights as stored");
@@ -278,9 +304,15 @@ static et_status open_session(const char *model, const et_tensor_args *targs, co
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     for (int i = 0; i < targs->n_inputs; i++)
         files[i] = (et_session_input_file){targs->inputs[i].name, targs->inputs[i].path};
-    et_session_options so = {.model_path = model, .shapes = targs->shapes, .n_shapes = targs->n_shapes,
-                             .inputs = files, .n_inputs = targs->n_inputs, .eval_dir = data->eval,
-                             .calib_dir = data->calib, .labels_path = data->labels, .eval_limit = data->eval_limit};
+    et_session_options so = {.model_path = model,
+                             .shapes = targs->shapes,
+                             .n_shapes = targs->n_shapes,
+                             .inputs = files,
+                             .n_inputs = targs->n_inputs,
+                             .eval_dir = data->eval,
+                             .calib_dir = data->calib,
+                             .labels_path = data->labels,
+                             .eval_limit = data->eval_limit};
     et_status st = et_session_open(&so, s, err);
     if (st == ET_OK)
         et_cli_note(et_session_notes(*s));
@@ -376,7 +408,7 @@ static void measure_grid(et_session *s, point *pts, int n, const sweep_plan *pla
  * baseline. */
 static void attach_figures(et_table *t, const point *pts, int n) {
     et_report_run *runs = calloc((size_t)(n ? n : 1), sizeof *runs);
-    char (*names)[96] = calloc((size_t)(n ? n : 1), sizeof *names);
+    char(*names)[96] = calloc((size_t)(n ? n : 1), sizeof *names);
     int k = 0;
     for (int i = 0; runs && names && i < n; i++) {
         if (!pts[i].measured)
@@ -512,8 +544,11 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    sweep_plan plan = {
-        .iters = iters, .warmup = warmup, .rounds = rounds, .profilers = profilers, .show_progress = show_progress};
+    sweep_plan plan = {.iters = iters,
+                       .warmup = warmup,
+                       .rounds = rounds,
+                       .profilers = profilers,
+                       .show_progress = show_progress};
     warm_up(s, &pts[0].k, &plan);
     measure_grid(s, pts, n, &plan);
     sigaction(SIGINT, &old_int, NULL);

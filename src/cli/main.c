@@ -20,20 +20,18 @@ static const command commands[] = {
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 static void print_help(FILE *out) {
-    fprintf(out,
-            "usage: edgetune [--db PATH] [COMMAND] [ARGS...]\n"
-            "       edgetune [MODEL.onnx]        open the workbench (the demo model when none is given)\n\n"
-            "commands:\n");
+    fprintf(out, "usage: edgetune [--db PATH] [COMMAND] [ARGS...]\n"
+                 "       edgetune [MODEL.onnx]        open the workbench (the demo model when none is given)\n\n"
+                 "commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out,
-            "\nglobal options:\n"
-            "  --db PATH   the run database (default: $EDGETUNE_DB, else $XDG_DATA_HOME/edgetune/runs.db,\n"
-            "              else ~/.local/share/edgetune/runs.db)\n"
-            "  --help      this text; 'edgetune COMMAND --help' for a command\n"
-            "  --version   print the version\n\n"
-            "exit codes: 0 ok, 1 failure while running, 2 bad usage or bad input\n"
-            "see also: man edgetune\n");
+    fprintf(out, "\nglobal options:\n"
+                 "  --db PATH   the run database (default: $EDGETUNE_DB, else $XDG_DATA_HOME/edgetune/runs.db,\n"
+                 "              else ~/.local/share/edgetune/runs.db)\n"
+                 "  --help      this text; 'edgetune COMMAND --help' for a command\n"
+                 "  --version   print the version\n\n"
+                 "exit codes: 0 ok, 1 failure while running, 2 bad usage or bad input\n"
+                 "see also: man edgetune\n");
 }
 
 static const command *find_command(const char *name) {

@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 /* X(enum, name printed, EDGETUNE_ISA spelling), from the lowest path up. */
-#define ET_CPU_ISA_LIST(X)                                                                                   \
-    X(ET_ISA_SCALAR, "scalar", "scalar")                                                                     \
-    X(ET_ISA_AVX2, "avx2+fma", "avx2")                                                                       \
-    X(ET_ISA_AVX512, "avx512f", "avx512")                                                                    \
-    X(ET_ISA_NEON, "neon", "neon")                                                                           \
+#define ET_CPU_ISA_LIST(X)                \
+    X(ET_ISA_SCALAR, "scalar", "scalar")  \
+    X(ET_ISA_AVX2, "avx2+fma", "avx2")    \
+    X(ET_ISA_AVX512, "avx512f", "avx512") \
+    X(ET_ISA_NEON, "neon", "neon")        \
     X(ET_ISA_NEONDOT, "neon+dot", "neondot")
 
 typedef enum {
@@ -32,8 +32,8 @@ typedef struct et_cpu_features {
     bool avx512f, avx512bw, avx512dq, avx512vl, avx512vnni, avxvnni;
     /* aarch64 (all false elsewhere). */
     bool asimd, asimddp, fphp, asimdhp;
-    et_cpu_isa best;      /* the best path this CPU can run */
-    et_cpu_isa chosen;    /* the path in use: best, or lower when EDGETUNE_ISA asked for it */
+    et_cpu_isa best;   /* the best path this CPU can run */
+    et_cpu_isa chosen; /* the path in use: best, or lower when EDGETUNE_ISA asked for it */
 } et_cpu_features;
 
 /* The detected flags (never NULL; detection happens once, thread-safely, on the first call). */

@@ -25,8 +25,7 @@ static bool fuse_residual(et_graph *g, int ai, int side) {
         return false;
     et_node *conv = &g->nodes[ci];
     if (conv->op != ET_OP_CONV_NHWC || conv->act.kind != ET_ACT_NONE || conv->n_inputs > 3 ||
-        !et_shape_equal(&g->values[other].shape, &g->values[conv_v].shape) ||
-        g->values[other].dtype != ET_DT_F32)
+        !et_shape_equal(&g->values[other].shape, &g->values[conv_v].shape) || g->values[other].dtype != ET_DT_F32)
         return false;
     int op = g->values[other].producer;
     if (op >= ci) /* the residual must exist before the convolution runs */
@@ -82,8 +81,7 @@ static bool activation_of(const et_graph *g, const et_node *n, et_activation *a)
         }
         return true;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 

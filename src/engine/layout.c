@@ -22,7 +22,7 @@ typedef struct lay {
     int *nhwc;          /* per value: its NHWC twin, or -1 */
     bool *onnx_missing; /* per value: its ONNX version is not produced (yet) */
     int cap;
-    int pos;            /* index of the node being processed (insertions go before it) */
+    int pos; /* index of the node being processed (insertions go before it) */
     et_err *err;
 } lay;
 
@@ -148,25 +148,44 @@ static bool is_act4(const et_graph *g, int v) {
 
 static bool is_unary(et_op op) {
     switch (op) {
-    case ET_OP_RELU: case ET_OP_CLIP: case ET_OP_LEAKY_RELU: case ET_OP_SIGMOID: case ET_OP_HARD_SIGMOID:
-    case ET_OP_HARD_SWISH: case ET_OP_TANH: case ET_OP_ERF: case ET_OP_ELU: case ET_OP_SOFTPLUS: case ET_OP_SQRT:
-    case ET_OP_EXP: case ET_OP_LOG: case ET_OP_NEG: case ET_OP_ABS: case ET_OP_RECIPROCAL: case ET_OP_FLOOR:
-    case ET_OP_CEIL: case ET_OP_CAST:
-    case ET_OP_QUANTIZE: case ET_OP_DEQUANTIZE: /* per-tensor scales: elementwise */
-        return true;
-    default:
-        return false;
+    case ET_OP_RELU:
+    case ET_OP_CLIP:
+    case ET_OP_LEAKY_RELU:
+    case ET_OP_SIGMOID:
+    case ET_OP_HARD_SIGMOID:
+    case ET_OP_HARD_SWISH:
+    case ET_OP_TANH:
+    case ET_OP_ERF:
+    case ET_OP_ELU:
+    case ET_OP_SOFTPLUS:
+    case ET_OP_SQRT:
+    case ET_OP_EXP:
+    case ET_OP_LOG:
+    case ET_OP_NEG:
+    case ET_OP_ABS:
+    case ET_OP_RECIPROCAL:
+    case ET_OP_FLOOR:
+    case ET_OP_CEIL:
+    case ET_OP_CAST:
+    case ET_OP_QUANTIZE:
+    case ET_OP_DEQUANTIZE: /* per-tensor scales: elementwise */ return true;
+    default: return false;
     }
 }
 
 static bool is_binary(et_op op) {
     switch (op) {
-    case ET_OP_ADD: case ET_OP_SUB: case ET_OP_MUL: case ET_OP_DIV: case ET_OP_MIN: case ET_OP_MAX:
-    case ET_OP_SUM: case ET_OP_MEAN: case ET_OP_PRELU:
-    case ET_OP_QADD:
-        return true;
-    default:
-        return false;
+    case ET_OP_ADD:
+    case ET_OP_SUB:
+    case ET_OP_MUL:
+    case ET_OP_DIV:
+    case ET_OP_MIN:
+    case ET_OP_MAX:
+    case ET_OP_SUM:
+    case ET_OP_MEAN:
+    case ET_OP_PRELU:
+    case ET_OP_QADD: return true;
+    default: return false;
     }
 }
 
@@ -175,8 +194,8 @@ static bool conv_ok(const et_graph *g, const et_node *n) {
     if (n->op != ET_OP_CONV || n->n_outputs != 1)
         return false;
     const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2);
-    return x && w && x->shape.rank == 4 && x->dtype == ET_DT_F32 && w->kind == ET_VAL_CONST &&
-           w->dtype == ET_DT_F32 && w->shape.rank == 4 && (!b || (b->kind == ET_VAL_CONST && b->dtype == ET_DT_F32));
+    return x && w && x->shape.rank == 4 && x->dtype == ET_DT_F32 && w->kind == ET_VAL_CONST && w->dtype == ET_DT_F32 &&
+           w->shape.rank == 4 && (!b || (b->kind == ET_VAL_CONST && b->dtype == ET_DT_F32));
 }
 
 /* et.QConv (tune's int8 convolution) -> et.QConvNhwc, the same way. */
@@ -192,14 +211,11 @@ static bool pool_ok(const et_graph *g, const et_node *n) {
     if (!x || x->shape.rank != 4 || x->dtype != ET_DT_F32 || !et_pool_nhwc_supports(n, &x->shape))
         return false;
     switch (n->op) {
-    case ET_OP_GLOBAL_AVERAGE_POOL: case ET_OP_GLOBAL_MAX_POOL:
-        return true;
-    case ET_OP_MAX_POOL:
-        return n->n_outputs == 1 && et_node_attr_int(n, "storage_order", 0) == 0;
-    case ET_OP_AVERAGE_POOL:
-        return true;
-    default:
-        return false;
+    case ET_OP_GLOBAL_AVERAGE_POOL:
+    case ET_OP_GLOBAL_MAX_POOL: return true;
+    case ET_OP_MAX_POOL: return n->n_outputs == 1 && et_node_attr_int(n, "storage_order", 0) == 0;
+    case ET_OP_AVERAGE_POOL: return true;
+    default: return false;
     }
 }
 
@@ -275,9 +291,10 @@ static et_status rewrite(lay *L) {
         }
         bool agnostic = false;
         if (any_nhwc && n->n_outputs == 1 && g->values[n->outputs[0]].shape.rank == 4) {
-            if (is_unary(n->op) && (n->op != ET_OP_CLIP || g->opset < 11 ||
-                                    ((n->n_inputs < 2 || n->inputs[1] < 0 || g->values[n->inputs[1]].kind == ET_VAL_CONST) &&
-                                     (n->n_inputs < 3 || n->inputs[2] < 0 || g->values[n->inputs[2]].kind == ET_VAL_CONST))))
+            if (is_unary(n->op) &&
+                (n->op != ET_OP_CLIP || g->opset < 11 ||
+                 ((n->n_inputs < 2 || n->inputs[1] < 0 || g->values[n->inputs[1]].kind == ET_VAL_CONST) &&
+                  (n->n_inputs < 3 || n->inputs[2] < 0 || g->values[n->inputs[2]].kind == ET_VAL_CONST))))
                 agnostic = true;
             else if (is_binary(n->op)) {
                 agnostic = true;
@@ -304,7 +321,8 @@ static et_status rewrite(lay *L) {
                 if (is_act4(g, v)) {
                     r = to_nhwc(L, v);
                 } else if (k == 0 || is_binary(g->nodes[i].op)) {
-                    r = g->values[v].shape.rank == 0 || et_shape_numel(&g->values[v].shape) == 1 ? v : permute_const(L, v);
+                    r = g->values[v].shape.rank == 0 || et_shape_numel(&g->values[v].shape) == 1 ? v
+                                                                                                 : permute_const(L, v);
                 } else {
                     r = v; /* Clip bounds */
                 }

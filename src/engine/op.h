@@ -48,16 +48,16 @@ struct et_op_inst {
     et_status (*bind)(et_op_inst *inst, et_err *err);
     void *params;
     size_t scratch_bytes;
-    void *scratch;          /* bound by the planner before bind: the plan's shared scratch (ctx->scratch at run) */
+    void *scratch;            /* bound by the planner before bind: the plan's shared scratch (ctx->scratch at run) */
     int64_t out_pixel_stride; /* set before prepare: out[0] lives inside a wider tensor (inplace.h), pixels this
                                * many elements apart; 0: dense. Only et.ConvNhwc is ever given one. */
-    char kernel[64];        /* which kernel runs, for the per-layer profile: "f32-igemm-6x16-avx2", "ref" */
-    char precision[24];     /* "fp32", "int8", ... */
-    int64_t packed_bytes;   /* weight bytes this instance holds (packed copies) */
-    uint32_t packed_inputs; /* bit i: constant input i was copied into packed_bytes and is not read by run */
-    const et_node *node;    /* for error messages; valid while the plan's graph lives */
+    char kernel[64];          /* which kernel runs, for the per-layer profile: "f32-igemm-6x16-avx2", "ref" */
+    char precision[24];       /* "fp32", "int8", ... */
+    int64_t packed_bytes;     /* weight bytes this instance holds (packed copies) */
+    uint32_t packed_inputs;   /* bit i: constant input i was copied into packed_bytes and is not read by run */
+    const et_node *node;      /* for error messages; valid while the plan's graph lives */
     int n_in, n_out;
-    et_tensor *in, *out;    /* bound by the planner; in[i].data NULL for omitted optional inputs */
+    et_tensor *in, *out; /* bound by the planner; in[i].data NULL for omitted optional inputs */
 };
 
 typedef struct et_op_impl {

@@ -24,7 +24,7 @@ struct et_plan {
     et_graph *graph; /* the plan's own rewritten clone */
     step *steps;
     int n_steps;
-    et_tensor *tensors;  /* one per graph value: dtype, shape, data pointer */
+    et_tensor *tensors; /* one per graph value: dtype, shape, data pointer */
     void *arena;
     int64_t arena_bytes;
     void **const_copies; /* aligned copies of constants, per value (NULL when borrowed or freed) */
@@ -54,14 +54,12 @@ static bool is_alias_op(const et_graph *g, const et_node *n) {
     case ET_OP_FLATTEN:
     case ET_OP_SQUEEZE:
     case ET_OP_UNSQUEEZE:
-    case ET_OP_IDENTITY:
-        break;
+    case ET_OP_IDENTITY: break;
     case ET_OP_DROPOUT:
         if (n->n_outputs > 1 && n->outputs[1] >= 0)
             return false; /* the mask output needs its own buffer */
         break;
-    default:
-        return false;
+    default: return false;
     }
     const et_value *in = et_node_cin(g, n, 0);
     return in && in->kind != ET_VAL_CONST && n->outputs[0] >= 0;
@@ -301,8 +299,7 @@ static et_status place_in_arena(et_plan *p, const et_inplace *places, et_err *er
         goto done;
     }
     if (p->arena_bytes > ((int64_t)64 << 30)) {
-        st = et_fail(err, ET_E_INPUT,
-                     "the model's activations would need %.1f GiB; check the input shapes (--shape)",
+        st = et_fail(err, ET_E_INPUT, "the model's activations would need %.1f GiB; check the input shapes (--shape)",
                      (double)p->arena_bytes / (1 << 30));
         goto done;
     }

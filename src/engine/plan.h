@@ -17,9 +17,9 @@
 #include "engine/op.h"
 
 typedef struct et_plan_options {
-    int threads;          /* >= 1 */
-    bool channels_last;   /* rewrite convolutions and pooling to channels-last (the fast path); default true */
-    bool profile_layers;  /* time every step (adds two clock reads per step) */
+    int threads;         /* >= 1 */
+    bool channels_last;  /* rewrite convolutions and pooling to channels-last (the fast path); default true */
+    bool profile_layers; /* time every step (adds two clock reads per step) */
     /* Optional: called after each step with each value it wrote (its name in the plan's graph: the original name,
      * or "<name>.nhwc" for a channels-last twin) and the tensor, valid until the next step. Calibration uses it
      * to see every activation without keeping them all alive. NULL: nothing is called. */

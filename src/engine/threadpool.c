@@ -198,8 +198,7 @@ void et_threadpool_destroy(et_threadpool *pool) {
 
 int et_threadpool_size(const et_threadpool *pool) { return pool ? pool->threads : 1; }
 
-void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t max_chunk, et_task_fn fn,
-                                        void *ctx) {
+void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t max_chunk, et_task_fn fn, void *ctx) {
     if (n == 0)
         return;
     if (!pool || pool->threads == 1 || n == 1) {

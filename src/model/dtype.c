@@ -7,8 +7,7 @@
 size_t et_dtype_size(et_dtype t) {
     switch (t) {
 #define ET_X(e, n, s, b) \
-    case e:              \
-        return b;
+    case e: return b;
         ET_DTYPE_LIST(ET_X)
 #undef ET_X
     }
@@ -18,8 +17,7 @@ size_t et_dtype_size(et_dtype t) {
 const char *et_dtype_name(et_dtype t) {
     switch (t) {
 #define ET_X(e, n, s, b) \
-    case e:              \
-        return s;
+    case e: return s;
         ET_DTYPE_LIST(ET_X)
 #undef ET_X
     }
@@ -28,9 +26,7 @@ const char *et_dtype_name(et_dtype t) {
 
 bool et_dtype_is_numeric(et_dtype t) { return t != ET_DT_STRING && et_dtype_size(t) != 0; }
 
-bool et_dtype_is_float(et_dtype t) {
-    return t == ET_DT_F32 || t == ET_DT_F16 || t == ET_DT_F64 || t == ET_DT_BF16;
-}
+bool et_dtype_is_float(et_dtype t) { return t == ET_DT_F32 || t == ET_DT_F16 || t == ET_DT_F64 || t == ET_DT_BF16; }
 
 float et_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
@@ -102,19 +98,59 @@ uint16_t et_f32_to_bf16(float f) {
 double et_dtype_load(et_dtype t, const void *data, size_t i) {
     const unsigned char *p = data;
     switch (t) {
-    case ET_DT_F32: { float v; memcpy(&v, p + 4 * i, 4); return v; }
-    case ET_DT_F64: { double v; memcpy(&v, p + 8 * i, 8); return v; }
-    case ET_DT_F16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return et_f16_to_f32(v); }
-    case ET_DT_BF16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return et_bf16_to_f32(v); }
+    case ET_DT_F32: {
+        float v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    case ET_DT_F64: {
+        double v;
+        memcpy(&v, p + 8 * i, 8);
+        return v;
+    }
+    case ET_DT_F16: {
+        uint16_t v;
+        memcpy(&v, p + 2 * i, 2);
+        return et_f16_to_f32(v);
+    }
+    case ET_DT_BF16: {
+        uint16_t v;
+        memcpy(&v, p + 2 * i, 2);
+        return et_bf16_to_f32(v);
+    }
     case ET_DT_U8: return p[i];
     case ET_DT_I8: return (int8_t)p[i];
     case ET_DT_BOOL: return p[i] ? 1.0 : 0.0;
-    case ET_DT_U16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return v; }
-    case ET_DT_I16: { int16_t v; memcpy(&v, p + 2 * i, 2); return v; }
-    case ET_DT_I32: { int32_t v; memcpy(&v, p + 4 * i, 4); return v; }
-    case ET_DT_U32: { uint32_t v; memcpy(&v, p + 4 * i, 4); return v; }
-    case ET_DT_I64: { int64_t v; memcpy(&v, p + 8 * i, 8); return (double)v; }
-    case ET_DT_U64: { uint64_t v; memcpy(&v, p + 8 * i, 8); return (double)v; }
+    case ET_DT_U16: {
+        uint16_t v;
+        memcpy(&v, p + 2 * i, 2);
+        return v;
+    }
+    case ET_DT_I16: {
+        int16_t v;
+        memcpy(&v, p + 2 * i, 2);
+        return v;
+    }
+    case ET_DT_I32: {
+        int32_t v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    case ET_DT_U32: {
+        uint32_t v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    case ET_DT_I64: {
+        int64_t v;
+        memcpy(&v, p + 8 * i, 8);
+        return (double)v;
+    }
+    case ET_DT_U64: {
+        uint64_t v;
+        memcpy(&v, p + 8 * i, 8);
+        return (double)v;
+    }
     default: return 0.0;
     }
 }
@@ -132,10 +168,22 @@ static int64_t to_i64(double v) {
 void et_dtype_store(et_dtype t, void *data, size_t i, double v) {
     unsigned char *p = data;
     switch (t) {
-    case ET_DT_F32: { float x = (float)v; memcpy(p + 4 * i, &x, 4); return; }
+    case ET_DT_F32: {
+        float x = (float)v;
+        memcpy(p + 4 * i, &x, 4);
+        return;
+    }
     case ET_DT_F64: memcpy(p + 8 * i, &v, 8); return;
-    case ET_DT_F16: { uint16_t x = et_f32_to_f16((float)v); memcpy(p + 2 * i, &x, 2); return; }
-    case ET_DT_BF16: { uint16_t x = et_f32_to_bf16((float)v); memcpy(p + 2 * i, &x, 2); return; }
+    case ET_DT_F16: {
+        uint16_t x = et_f32_to_f16((float)v);
+        memcpy(p + 2 * i, &x, 2);
+        return;
+    }
+    case ET_DT_BF16: {
+        uint16_t x = et_f32_to_bf16((float)v);
+        memcpy(p + 2 * i, &x, 2);
+        return;
+    }
     case ET_DT_BOOL: p[i] = v != 0.0; return;
     case ET_DT_U64: {
         uint64_t x = v >= 18446744073709551615.0 ? UINT64_MAX : v <= 0 || isnan(v) ? 0 : (uint64_t)v;
@@ -149,12 +197,36 @@ void et_dtype_store(et_dtype t, void *data, size_t i, double v) {
 int64_t et_dtype_load_i64(et_dtype t, const void *data, size_t i) {
     const unsigned char *p = data;
     switch (t) {
-    case ET_DT_I64: { int64_t v; memcpy(&v, p + 8 * i, 8); return v; }
-    case ET_DT_U64: { uint64_t v; memcpy(&v, p + 8 * i, 8); return (int64_t)v; }
-    case ET_DT_I32: { int32_t v; memcpy(&v, p + 4 * i, 4); return v; }
-    case ET_DT_U32: { uint32_t v; memcpy(&v, p + 4 * i, 4); return v; }
-    case ET_DT_I16: { int16_t v; memcpy(&v, p + 2 * i, 2); return v; }
-    case ET_DT_U16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return v; }
+    case ET_DT_I64: {
+        int64_t v;
+        memcpy(&v, p + 8 * i, 8);
+        return v;
+    }
+    case ET_DT_U64: {
+        uint64_t v;
+        memcpy(&v, p + 8 * i, 8);
+        return (int64_t)v;
+    }
+    case ET_DT_I32: {
+        int32_t v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    case ET_DT_U32: {
+        uint32_t v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    case ET_DT_I16: {
+        int16_t v;
+        memcpy(&v, p + 2 * i, 2);
+        return v;
+    }
+    case ET_DT_U16: {
+        uint16_t v;
+        memcpy(&v, p + 2 * i, 2);
+        return v;
+    }
     case ET_DT_I8: return (int8_t)p[i];
     case ET_DT_U8: return p[i];
     case ET_DT_BOOL: return p[i] != 0;
@@ -166,11 +238,31 @@ void et_dtype_store_i64(et_dtype t, void *data, size_t i, int64_t v) {
     unsigned char *p = data;
     switch (t) {
     case ET_DT_I64: memcpy(p + 8 * i, &v, 8); return;
-    case ET_DT_U64: { uint64_t x = (uint64_t)v; memcpy(p + 8 * i, &x, 8); return; }
-    case ET_DT_I32: { int32_t x = (int32_t)(uint32_t)v; memcpy(p + 4 * i, &x, 4); return; }
-    case ET_DT_U32: { uint32_t x = (uint32_t)v; memcpy(p + 4 * i, &x, 4); return; }
-    case ET_DT_I16: { int16_t x = (int16_t)(uint16_t)v; memcpy(p + 2 * i, &x, 2); return; }
-    case ET_DT_U16: { uint16_t x = (uint16_t)v; memcpy(p + 2 * i, &x, 2); return; }
+    case ET_DT_U64: {
+        uint64_t x = (uint64_t)v;
+        memcpy(p + 8 * i, &x, 8);
+        return;
+    }
+    case ET_DT_I32: {
+        int32_t x = (int32_t)(uint32_t)v;
+        memcpy(p + 4 * i, &x, 4);
+        return;
+    }
+    case ET_DT_U32: {
+        uint32_t x = (uint32_t)v;
+        memcpy(p + 4 * i, &x, 4);
+        return;
+    }
+    case ET_DT_I16: {
+        int16_t x = (int16_t)(uint16_t)v;
+        memcpy(p + 2 * i, &x, 2);
+        return;
+    }
+    case ET_DT_U16: {
+        uint16_t x = (uint16_t)v;
+        memcpy(p + 2 * i, &x, 2);
+        return;
+    }
     case ET_DT_I8: p[i] = (unsigned char)(int8_t)(uint8_t)v; return;
     case ET_DT_U8: p[i] = (unsigned char)v; return;
     case ET_DT_BOOL: p[i] = v != 0; return;

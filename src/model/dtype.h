@@ -7,21 +7,21 @@
 #include <stdint.h>
 
 /* X(enum, onnx number, name, bytes per element) */
-#define ET_DTYPE_LIST(X)                   \
-    X(ET_DT_UNDEFINED, 0, "undefined", 0)  \
-    X(ET_DT_F32, 1, "float32", 4)          \
-    X(ET_DT_U8, 2, "uint8", 1)             \
-    X(ET_DT_I8, 3, "int8", 1)              \
-    X(ET_DT_U16, 4, "uint16", 2)           \
-    X(ET_DT_I16, 5, "int16", 2)            \
-    X(ET_DT_I32, 6, "int32", 4)            \
-    X(ET_DT_I64, 7, "int64", 8)            \
-    X(ET_DT_STRING, 8, "string", 0)        \
-    X(ET_DT_BOOL, 9, "bool", 1)            \
-    X(ET_DT_F16, 10, "float16", 2)         \
-    X(ET_DT_F64, 11, "float64", 8)         \
-    X(ET_DT_U32, 12, "uint32", 4)          \
-    X(ET_DT_U64, 13, "uint64", 8)          \
+#define ET_DTYPE_LIST(X)                  \
+    X(ET_DT_UNDEFINED, 0, "undefined", 0) \
+    X(ET_DT_F32, 1, "float32", 4)         \
+    X(ET_DT_U8, 2, "uint8", 1)            \
+    X(ET_DT_I8, 3, "int8", 1)             \
+    X(ET_DT_U16, 4, "uint16", 2)          \
+    X(ET_DT_I16, 5, "int16", 2)           \
+    X(ET_DT_I32, 6, "int32", 4)           \
+    X(ET_DT_I64, 7, "int64", 8)           \
+    X(ET_DT_STRING, 8, "string", 0)       \
+    X(ET_DT_BOOL, 9, "bool", 1)           \
+    X(ET_DT_F16, 10, "float16", 2)        \
+    X(ET_DT_F64, 11, "float64", 8)        \
+    X(ET_DT_U32, 12, "uint32", 4)         \
+    X(ET_DT_U64, 13, "uint64", 8)         \
     X(ET_DT_BF16, 16, "bfloat16", 2)
 
 typedef enum {

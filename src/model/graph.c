@@ -610,8 +610,7 @@ int64_t et_node_macs(const et_graph *g, const et_node *n) {
         int64_t k = x->shape.rank >= 1 ? x->shape.dim[x->shape.rank - 1] : 0;
         return out * k;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 

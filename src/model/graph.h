@@ -45,12 +45,12 @@ typedef struct et_value {
     et_shape shape;
     const char *dim_param[ET_MAX_RANK]; /* symbolic dim names of a graph input ("batch"), NULL when numeric */
     et_value_kind kind;
-    const void *data;                   /* ET_VAL_CONST: elements in C order; may be unaligned */
+    const void *data; /* ET_VAL_CONST: elements in C order; may be unaligned */
     size_t nbytes;
-    int producer;                       /* producing node, -1 for inputs and constants */
-    int n_consumers;                    /* uses by live nodes and graph outputs (et_graph_count_uses) */
+    int producer;    /* producing node, -1 for inputs and constants */
+    int n_consumers; /* uses by live nodes and graph outputs (et_graph_count_uses) */
     bool is_output;
-    const struct et_quant_info *quant;  /* NULL unless a tune pass quantized this value */
+    const struct et_quant_info *quant; /* NULL unless a tune pass quantized this value */
 } et_value;
 
 /* Attribute types, numbered as ONNX's AttributeProto.AttributeType. */
@@ -87,7 +87,7 @@ typedef struct et_attr {
     float f;
     const char *s; /* NUL-terminated copy; s_len excludes the NUL */
     size_t s_len;
-    int n;         /* element count of ints/floats/strings */
+    int n; /* element count of ints/floats/strings */
     const int64_t *ints;
     const float *floats;
     const char *const *strings;
@@ -95,14 +95,14 @@ typedef struct et_attr {
 } et_attr;
 
 /* An activation fused into the node that produces the value (Conv, Gemm, MatMul, et.ConvNhwc, ...). */
-#define ET_ACT_LIST(X)                                                          \
-    X(ET_ACT_NONE, "none")                                                      \
-    X(ET_ACT_RELU, "relu")                                                      \
-    X(ET_ACT_CLIP, "clip")                 /* alpha = min, beta = max */        \
-    X(ET_ACT_LEAKY_RELU, "leaky_relu")     /* alpha */                          \
-    X(ET_ACT_SIGMOID, "sigmoid")                                                \
-    X(ET_ACT_HARD_SIGMOID, "hard_sigmoid") /* alpha, beta */                    \
-    X(ET_ACT_HARD_SWISH, "hard_swish")                                          \
+#define ET_ACT_LIST(X)                                               \
+    X(ET_ACT_NONE, "none")                                           \
+    X(ET_ACT_RELU, "relu")                                           \
+    X(ET_ACT_CLIP, "clip")             /* alpha = min, beta = max */ \
+    X(ET_ACT_LEAKY_RELU, "leaky_relu") /* alpha */                   \
+    X(ET_ACT_SIGMOID, "sigmoid")                                     \
+    X(ET_ACT_HARD_SIGMOID, "hard_sigmoid") /* alpha, beta */         \
+    X(ET_ACT_HARD_SWISH, "hard_swish")                               \
     X(ET_ACT_TANH, "tanh")
 typedef enum {
 #define ET_X(e, s) e,
@@ -123,12 +123,12 @@ typedef struct et_node {
     const char *domain;  /* "" for the default domain */
     const char *name;    /* the model's node name, or "<op_type>_<index>" when it has none */
     int n_inputs, n_outputs;
-    int *inputs;         /* value indices; -1 marks an omitted optional input */
+    int *inputs; /* value indices; -1 marks an omitted optional input */
     int *outputs;
     int n_attrs;
     et_attr *attrs;
-    et_activation act;   /* fused activation; ET_ACT_NONE by default */
-    bool dead;           /* removed by a pass; dropped by et_graph_compact */
+    et_activation act; /* fused activation; ET_ACT_NONE by default */
+    bool dead;         /* removed by a pass; dropped by et_graph_compact */
 } et_node;
 
 typedef struct et_data_block et_data_block;
@@ -139,9 +139,9 @@ typedef struct et_graph {
     int n_values, cap_values;
     et_node *nodes;
     int n_nodes, cap_nodes;
-    int *inputs;   /* graph inputs (not initializers), value indices */
+    int *inputs; /* graph inputs (not initializers), value indices */
     int n_inputs;
-    int *outputs;  /* graph outputs, value indices */
+    int *outputs; /* graph outputs, value indices */
     int n_outputs;
     int64_t opset; /* opset of the default ONNX domain */
     et_strmap names;

@@ -61,8 +61,8 @@ void et_model_free(et_model *m) {
     free(m);
 }
 
-et_status et_model_load_bound(const char *path, const et_load_options *opt, const et_input_binding *bind,
-                              int n_bind, et_model **out, et_err *err) {
+et_status et_model_load_bound(const char *path, const et_load_options *opt, const et_input_binding *bind, int n_bind,
+                              et_model **out, et_err *err) {
     *out = NULL;
     et_load_options o = opt ? *opt : (et_load_options){0};
     et_model *m = calloc(1, sizeof *m);
@@ -80,8 +80,7 @@ et_status et_model_load_bound(const char *path, const et_load_options *opt, cons
     if ((st = et_onnx_read(m, err)) != ET_OK)
         goto fail;
     et_graph *g = m->graph;
-    if ((st = et_pass_check_ops(g, m->name, !o.allow_unsupported, m->unsupported, sizeof m->unsupported, err)) !=
-        ET_OK)
+    if ((st = et_pass_check_ops(g, m->name, !o.allow_unsupported, m->unsupported, sizeof m->unsupported, err)) != ET_OK)
         goto fail;
     if ((st = et_graph_toposort(g, err)) != ET_OK) {
         et_err_prefix(err, "%s: ", m->name);
@@ -97,9 +96,8 @@ et_status et_model_load_bound(const char *path, const et_load_options *opt, cons
             et_err_prefix(err, "%s: ", m->name);
         goto fail;
     }
-    if (!o.no_fusion &&
-        ((st = et_pass_fuse_pad(g, err)) != ET_OK || (st = et_pass_fold_batchnorm(g, err)) != ET_OK ||
-         (st = et_pass_fuse_activations(g, err)) != ET_OK)) {
+    if (!o.no_fusion && ((st = et_pass_fuse_pad(g, err)) != ET_OK || (st = et_pass_fold_batchnorm(g, err)) != ET_OK ||
+                         (st = et_pass_fuse_activations(g, err)) != ET_OK)) {
         et_err_prefix(err, "%s: ", m->name);
         goto fail;
     }

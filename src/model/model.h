@@ -27,14 +27,14 @@ typedef struct et_load_options {
 
 typedef struct et_model {
     char path[1024];
-    char name[256];         /* file name without directory */
+    char name[256]; /* file name without directory */
     et_graph *graph;
     int64_t ir_version;
-    char producer[128];     /* producer_name and version, e.g. "pytorch 1.13.0" */
+    char producer[128]; /* producer_name and version, e.g. "pytorch 1.13.0" */
     size_t file_bytes;
     char sha256[65];
-    bool passes_done;       /* false when loaded with allow_unsupported and some op is unsupported */
-    char unsupported[512];  /* "LSTM (2), NonMaxSuppression (1)" or "" */
+    bool passes_done;      /* false when loaded with allow_unsupported and some op is unsupported */
+    char unsupported[512]; /* "LSTM (2), NonMaxSuppression (1)" or "" */
     et_mapped_file file;
     int n_external;
     et_mapped_file *external;
@@ -58,8 +58,8 @@ et_status et_onnx_read(et_model *m, et_err *err);
 
 /* Parses one serialized TensorProto (a .pb file). Data is borrowed from `data` when stored raw, else decoded
  * into memory owned by `owner`. *name (may be NULL) receives the tensor's name or NULL. */
-et_status et_onnx_read_tensor(const uint8_t *data, size_t len, const char *what, et_graph *owner,
-                              et_const_tensor *out, const char **name, et_err *err);
+et_status et_onnx_read_tensor(const uint8_t *data, size_t len, const char *what, et_graph *owner, et_const_tensor *out,
+                              const char **name, et_err *err);
 
 /* Parses "1x3x224x224" (also "1,3,224,224") into shape; false when malformed or a dim is < 0 or > 2^31. */
 bool et_parse_dims(const char *s, et_shape *shape);

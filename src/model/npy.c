@@ -17,9 +17,9 @@ static const struct {
     const char *descr;
     et_dtype dtype;
 } descrs[] = {
-    {"<f4", ET_DT_F32}, {"<f8", ET_DT_F64}, {"<f2", ET_DT_F16}, {"<i8", ET_DT_I64}, {"<i4", ET_DT_I32},
-    {"<i2", ET_DT_I16}, {"|i1", ET_DT_I8},  {"<u8", ET_DT_U64}, {"<u4", ET_DT_U32}, {"<u2", ET_DT_U16},
-    {"|u1", ET_DT_U8},  {"|b1", ET_DT_BOOL}, {"<i1", ET_DT_I8}, {"<u1", ET_DT_U8},  {"<b1", ET_DT_BOOL},
+    {"<f4", ET_DT_F32}, {"<f8", ET_DT_F64},  {"<f2", ET_DT_F16}, {"<i8", ET_DT_I64}, {"<i4", ET_DT_I32},
+    {"<i2", ET_DT_I16}, {"|i1", ET_DT_I8},   {"<u8", ET_DT_U64}, {"<u4", ET_DT_U32}, {"<u2", ET_DT_U16},
+    {"|u1", ET_DT_U8},  {"|b1", ET_DT_BOOL}, {"<i1", ET_DT_I8},  {"<u1", ET_DT_U8},  {"<b1", ET_DT_BOOL},
 };
 
 /* Finds the value text after 'key': in the header; NULL when absent. */
@@ -123,8 +123,9 @@ static et_status parse_header(const uint8_t *d, size_t avail, size_t size, const
     int64_t numel = et_shape_numel(shape);
     size_t es = et_dtype_size(*dtype), nbytes;
     if (numel < 0 || !et_mul_size((size_t)numel, es, &nbytes) || nbytes != size - hstart - hlen) {
-        st = et_fail(err, ET_E_INPUT, "%s: holds %zu data bytes but its shape needs %zu; the file is truncated or damaged",
-                     path, size - hstart - hlen, numel < 0 ? (size_t)0 : nbytes);
+        st = et_fail(err, ET_E_INPUT,
+                     "%s: holds %zu data bytes but its shape needs %zu; the file is truncated or damaged", path,
+                     size - hstart - hlen, numel < 0 ? (size_t)0 : nbytes);
         goto done;
     }
     *data_offset = hstart + hlen;
@@ -161,8 +162,7 @@ et_status et_npy_open(const char *path, et_npy_file *out, et_err *err) {
     out->fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "%s: cannot open: %s", path,
-                       strerror(errno));
+        return et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
@@ -177,8 +177,8 @@ et_status et_npy_open(const char *path, et_npy_file *out, et_err *err) {
     }
     ssize_t got = want ? pread(fd, head, want, 0) : 0;
     et_status st = got < 0 ? et_fail(err, ET_E_IO, "%s: cannot read: %s", path, strerror(errno))
-                           : parse_header(head, (size_t)got, size, path, &out->dtype, &out->shape,
-                                          &out->data_offset, &out->data_bytes, err);
+                           : parse_header(head, (size_t)got, size, path, &out->dtype, &out->shape, &out->data_offset,
+                                          &out->data_bytes, err);
     free(head);
     if (st != ET_OK) {
         close(fd);
@@ -235,8 +235,8 @@ et_status et_npy_write(const char *path, et_dtype dtype, const et_shape *shape, 
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "%s: cannot write: %s", path, strerror(errno));
-    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
-                              (unsigned char)(hlen >> 8)};
+    unsigned char head[10] =
+        {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff), (unsigned char)(hlen >> 8)};
     size_t nbytes = (size_t)et_shape_numel(shape) * et_dtype_size(dtype);
     bool ok = fwrite(head, 1, 10, f) == 10 && fwrite(dict, 1, (size_t)n, f) == (size_t)n;
     for (size_t i = 0; ok && i < pad; i++)

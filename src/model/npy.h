@@ -8,7 +8,7 @@
 typedef struct et_npy {
     et_dtype dtype;
     et_shape shape;
-    void *data;    /* owned, 64-byte aligned; free with et_npy_free */
+    void *data; /* owned, 64-byte aligned; free with et_npy_free */
     size_t nbytes;
 } et_npy;
 

@@ -45,9 +45,7 @@ typedef struct tensor_fields {
     size_t first_offset;
 } tensor_fields;
 
-static bool dtype_known(int64_t t) {
-    return (t >= 1 && t <= 13) || t == 16;
-}
+static bool dtype_known(int64_t t) { return (t >= 1 && t <= 13) || t == 16; }
 
 /* Decodes typed-field payloads (fields 4,5,7,10,11) into dst, which holds numel elements of dtype. */
 static et_status decode_typed(reader *r, et_pb *pb, const tensor_fields *tf, void *dst, int64_t numel) {
@@ -286,7 +284,8 @@ static et_status bind_tensor_data(reader *r, et_pb *pb, tensor_fields *tf, int64
             return et_fail(r->err, ET_E_INPUT,
                            "%s: tensor '%s': external data (offset %lld, length %lld) does not fit '%s' (%zu bytes) "
                            "or its %zu-byte size",
-                           r->m->name, tname, (long long)tf->ext_offset, (long long)len, tf->ext_location, size, nbytes);
+                           r->m->name, tname, (long long)tf->ext_offset, (long long)len, tf->ext_location, size,
+                           nbytes);
         tf->t.data = data ? data + tf->ext_offset : NULL;
         return ET_OK;
     }
@@ -387,6 +386,12 @@ static et_status parse_value_info(reader *r, et_pb pb, const char **name, et_dty
 
 /* ---- nodes and attributes -------------------------------------------------------------------------------- */
 
+/* An attribute without its type field (older writers) takes the type of the value field it carries. */
+static void imply_type(et_attr *a, int64_t type, et_attr_type t) {
+    if (type < 0)
+        a->type = t;
+}
+
 static et_status parse_attr(reader *r, et_pb pb, et_attr *a) {
     et_pb_field f;
     int rc;
@@ -405,16 +410,19 @@ static et_status parse_attr(reader *r, et_pb pb, et_attr *a) {
         case 2: {
             uint32_t b = (uint32_t)f.u64;
             memcpy(&a->f, &b, 4);
-            if (type < 0) a->type = ET_ATTR_FLOAT;
+            imply_type(a, type, ET_ATTR_FLOAT);
             break;
         }
-        case 3: a->i = (int64_t)f.u64; if (type < 0) a->type = ET_ATTR_INT; break;
+        case 3:
+            a->i = (int64_t)f.u64;
+            imply_type(a, type, ET_ATTR_INT);
+            break;
         case 4:
             if (f.wire == ET_PB_LEN) {
                 if (!(a->s = dup_str(r, &f)))
                     return et_fail(r->err, ET_E_NOMEM, "out of memory");
                 a->s_len = f.len;
-                if (type < 0) a->type = ET_ATTR_STRING;
+                imply_type(a, type, ET_ATTR_STRING);
             }
             break;
         case 5:
@@ -424,25 +432,28 @@ static et_status parse_attr(reader *r, et_pb pb, et_attr *a) {
                 if (st != ET_OK)
                     return st;
                 a->t = tf.t;
-                if (type < 0) a->type = ET_ATTR_TENSOR;
+                imply_type(a, type, ET_ATTR_TENSOR);
             }
             break;
-        case 6: if (type < 0) a->type = ET_ATTR_GRAPH; break;
+        case 6: imply_type(a, type, ET_ATTR_GRAPH); break;
         case 7:
             n_floats += f.wire == ET_PB_LEN ? (int)(f.len / 4) : 1;
-            if (type < 0) a->type = ET_ATTR_FLOATS;
+            imply_type(a, type, ET_ATTR_FLOATS);
             break;
         case 8: {
             int64_t n = f.wire == ET_PB_LEN ? et_pb_count_varints(f.data, f.len) : 1;
             if (n < 0 || n > (1 << 24))
                 return malformed(r, f.offset, "malformed integer list attribute");
             n_ints += (int)n;
-            if (type < 0) a->type = ET_ATTR_INTS;
+            imply_type(a, type, ET_ATTR_INTS);
             break;
         }
-        case 9: n_strings++; if (type < 0) a->type = ET_ATTR_STRINGS; break;
-        case 10: if (type < 0) a->type = ET_ATTR_TENSORS; break;
-        case 11: if (type < 0) a->type = ET_ATTR_GRAPHS; break;
+        case 9:
+            n_strings++;
+            imply_type(a, type, ET_ATTR_STRINGS);
+            break;
+        case 10: imply_type(a, type, ET_ATTR_TENSORS); break;
+        case 11: imply_type(a, type, ET_ATTR_GRAPHS); break;
         case 21: return malformed(r, f.offset, "attribute references (functions) are not supported");
         default: break;
         }
@@ -505,12 +516,18 @@ static et_status parse_node_outputs(reader *r, const node_src *src, int index) {
     while ((rc = et_pb_next(&pb, &f, r->err)) > 0) {
         if (f.wire != ET_PB_LEN)
             continue;
-        if (f.num == 1) n_in++;
-        else if (f.num == 2) n_out++;
-        else if (f.num == 5) n_attr++;
-        else if (f.num == 3 && !(name = dup_str(r, &f))) return et_fail(r->err, ET_E_NOMEM, "out of memory");
-        else if (f.num == 4 && !(op_type = dup_str(r, &f))) return et_fail(r->err, ET_E_NOMEM, "out of memory");
-        else if (f.num == 7 && !(domain = dup_str(r, &f))) return et_fail(r->err, ET_E_NOMEM, "out of memory");
+        if (f.num == 1)
+            n_in++;
+        else if (f.num == 2)
+            n_out++;
+        else if (f.num == 5)
+            n_attr++;
+        else if (f.num == 3 && !(name = dup_str(r, &f)))
+            return et_fail(r->err, ET_E_NOMEM, "out of memory");
+        else if (f.num == 4 && !(op_type = dup_str(r, &f)))
+            return et_fail(r->err, ET_E_NOMEM, "out of memory");
+        else if (f.num == 7 && !(domain = dup_str(r, &f)))
+            return et_fail(r->err, ET_E_NOMEM, "out of memory");
     }
     if (rc < 0)
         return ET_E_INPUT;
@@ -828,8 +845,8 @@ et_status et_onnx_read(et_model *m, et_err *err) {
     return parse_graph(&r, et_pb_sub(&pb, &graph));
 }
 
-et_status et_onnx_read_tensor(const uint8_t *data, size_t len, const char *what, et_graph *owner,
-                              et_const_tensor *out, const char **name, et_err *err) {
+et_status et_onnx_read_tensor(const uint8_t *data, size_t len, const char *what, et_graph *owner, et_const_tensor *out,
+                              const char **name, et_err *err) {
     et_model tmp;
     memset(&tmp, 0, sizeof tmp);
     snprintf(tmp.name, sizeof tmp.name, "%s", what);

@@ -19,11 +19,11 @@
 
 typedef struct ow {
     const et_graph *g;
-    et_pbw gr;        /* GraphProto fields, in order of emission (nodes and initializers may interleave) */
-    et_strmap names;  /* every name in use */
-    char **owned;     /* generated names (the map borrows them) */
+    et_pbw gr;       /* GraphProto fields, in order of emission (nodes and initializers may interleave) */
+    et_strmap names; /* every name in use */
+    char **owned;    /* generated names (the map borrows them) */
     int n_owned, cap_owned;
-    char *emitted;    /* per value: its initializer (or its dequantizing node) is written */
+    char *emitted; /* per value: its initializer (or its dequantizing node) is written */
     int64_t opset;
     int n_nodes, n_qdq;
     bool failed;
@@ -326,9 +326,7 @@ static void activation(ow *o, const et_node *n, const char *x, const char *y) {
             node(o, "Mul", fresh(o, "%s_Mul", nm), ins, 2, &y, 1, NULL);
         }
         break;
-    default:
-        o->failed = true;
-        break;
+    default: o->failed = true; break;
     }
     et_pbw_free(&attrs);
 }
@@ -428,9 +426,7 @@ static void write_node(ow *o, const et_node *n) {
         return;
     }
     case ET_OP_QCONV:
-    case ET_OP_QGEMM:
-        write_qconv_gemm(o, n);
-        return;
+    case ET_OP_QGEMM: write_qconv_gemm(o, n); return;
     case ET_OP_QADD: {
         const et_value *a = &g->values[n->inputs[0]], *b = &g->values[n->inputs[1]], *y = &g->values[n->outputs[0]];
         const char *ins[2] = {dequantize(o, a->name, a->quant, true, 0, NULL),
@@ -440,8 +436,7 @@ static void write_node(ow *o, const et_node *n) {
         finish(o, n, s, y->name, y->quant);
         return;
     }
-    default:
-        break;
+    default: break;
     }
     const char *ins[64] = {0}, *outs[16] = {0};
     if (n->n_inputs > 64 || n->n_outputs > 16) {
@@ -585,8 +580,7 @@ et_status et_onnx_write(const et_graph *g, const char *path, const char *produce
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         et_pbw_free(&buf);
-        return et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "%s: cannot write: %s", path,
-                       strerror(errno));
+        return et_fail(err, errno == EACCES ? ET_E_PERMISSION : ET_E_IO, "%s: cannot write: %s", path, strerror(errno));
     }
     bool ok = fwrite(buf.buf, 1, buf.len, f) == buf.len;
     ok = fclose(f) == 0 && ok;

@@ -24,10 +24,10 @@
 #include "model/pb_writer.h"
 
 typedef struct et_onnx_write_info {
-    int64_t opset;      /* the opset written */
-    int n_nodes;        /* ONNX nodes written */
-    int n_qdq;          /* QuantizeLinear + DequantizeLinear nodes among them */
-    int64_t bytes;      /* file size */
+    int64_t opset; /* the opset written */
+    int n_nodes;   /* ONNX nodes written */
+    int n_qdq;     /* QuantizeLinear + DequantizeLinear nodes among them */
+    int64_t bytes; /* file size */
 } et_onnx_write_info;
 
 /* Encodes g as an ONNX ModelProto into out (which the caller frees with et_pbw_free). ET_E_UNSUPPORTED naming

@@ -4,6 +4,8 @@
 #ifndef ET_MODEL_OP_TYPES_H
 #define ET_MODEL_OP_TYPES_H
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define ET_ONNX_OP_LIST(X)                                                                       \
     /* convolution and matrix products */                                                        \
     X(CONV, "Conv") X(CONV_TRANSPOSE, "ConvTranspose") X(GEMM, "Gemm") X(MATMUL, "MatMul")       \
@@ -40,8 +42,11 @@
     X(EXPAND, "Expand") X(RANGE, "Range") X(TILE, "Tile")                                        \
     /* quantization (QDQ models, such as the ones `edgetune save` writes) */                     \
     X(QUANTIZE_LINEAR, "QuantizeLinear") X(DEQUANTIZE_LINEAR, "DequantizeLinear")
+// clang-format on
 
 /* Internal operators: inputs/outputs are documented where each is created. */
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define ET_INTERNAL_OP_LIST(X)                                                                   \
     X(CONV_NHWC, "et.ConvNhwc")               /* Conv on channels-last tensors, fused activation  \
                                                  and optional residual input */                   \
@@ -53,6 +58,7 @@
     X(QCONV, "et.QConv")                      /* quantized conv in ONNX layout (tune makes it;     \
                                                  layout.c turns it into et.QConvNhwc) */           \
     X(QADD, "et.QAdd")                        /* int8 + int8 -> int8 (residual adds) */
+// clang-format on
 
 typedef enum {
     ET_OP_UNKNOWN = 0,

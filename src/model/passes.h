@@ -15,8 +15,8 @@ typedef struct et_input_binding {
 } et_input_binding;
 
 /* et_model_load with bindings (inputs turned into constants). */
-et_status et_model_load_bound(const char *path, const et_load_options *opt, const et_input_binding *bind,
-                              int n_bind, et_model **out, et_err *err);
+et_status et_model_load_bound(const char *path, const et_load_options *opt, const et_input_binding *bind, int n_bind,
+                              et_model **out, et_err *err);
 
 /* Given inputs at most this many elements may be bound as constants: a value that defines a shape is a short
  * list of numbers (a shape, pads, scales, starts, a scalar limit); anything larger is data. */
@@ -31,8 +31,8 @@ enum { ET_BIND_MAX_ELEMS = 64 };
  * fewest stay bound. bound[i] (may be NULL; n_given entries) says which were; note (may be NULL) gets one line
  * naming them, or "" when none was bound. Errors: those of et_model_load for the model as given; when binding was
  * tried and did not help, the error of the bound model (it got further). The caller owns *out. */
-et_status et_model_load_given(const char *path, const et_load_options *opt, const et_input_binding *given,
-                              int n_given, bool *bound, char *note, size_t note_len, et_model **out, et_err *err);
+et_status et_model_load_given(const char *path, const et_load_options *opt, const et_input_binding *given, int n_given,
+                              bool *bound, char *note, size_t note_len, et_model **out, et_err *err);
 
 /* ET_E_UNSUPPORTED listing every operator the engine lacks with its count, in one line:
  * "<model>: unsupported operators: LSTM (2 nodes), com.microsoft.FusedConv (1 node)". Writes the same list
@@ -42,8 +42,8 @@ et_status et_pass_check_ops(const et_graph *g, const char *model_name, bool fail
 
 /* Applies --shape values and defaults: an unknown first dim (batch) becomes 1; any other unknown dim is
  * ET_E_USAGE naming the input and the flag to give. Bindings turn inputs into constants. */
-et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_shapes,
-                               const et_input_binding *bind, int n_bind, et_err *err);
+et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_shapes, const et_input_binding *bind,
+                               int n_bind, et_err *err);
 
 /* Shape inference and constant folding in one walk: each node's outputs get dtypes and shapes; nodes whose
  * inputs are all constant (and Shape, which needs only a shape) are executed now and become constants. */

@@ -26,8 +26,8 @@ int et_pb_next(et_pb *r, et_pb_field *f, et_err *err) {
     size_t off = (size_t)(r->p - r->base);
     uint64_t key;
     if (!et_pb_read_varint(&r->p, r->end, &key)) {
-        et_fail(err, ET_E_INPUT, "%s: byte %zu: truncated field key; the file is damaged or not an ONNX model",
-                r->what, off);
+        et_fail(err, ET_E_INPUT, "%s: byte %zu: truncated field key; the file is damaged or not an ONNX model", r->what,
+                off);
         return -1;
     }
     f->num = (uint32_t)(key >> 3);

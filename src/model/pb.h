@@ -17,7 +17,7 @@ enum { ET_PB_VARINT = 0, ET_PB_I64 = 1, ET_PB_LEN = 2, ET_PB_I32 = 5 };
 typedef struct et_pb {
     const uint8_t *base; /* start of the file, for error offsets */
     const uint8_t *p, *end;
-    const char *what;    /* the file name, for error messages */
+    const char *what; /* the file name, for error messages */
 } et_pb;
 
 typedef struct et_pb_field {
@@ -26,7 +26,7 @@ typedef struct et_pb_field {
     uint64_t u64;        /* VARINT, I64, I32 payloads */
     const uint8_t *data; /* LEN payload */
     size_t len;
-    size_t offset;       /* byte offset of the field's key from base */
+    size_t offset; /* byte offset of the field's key from base */
 } et_pb_field;
 
 /* A reader over the sub-message held by a LEN field. */

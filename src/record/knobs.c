@@ -36,9 +36,18 @@ _Static_assert(sizeof gran_names / sizeof gran_names[0] == ET_GRAN_COUNT, "granu
 _Static_assert(sizeof prune_names / sizeof prune_names[0] == ET_PRUNE_COUNT, "prune method names");
 
 et_knobs et_knobs_default(void) {
-    return (et_knobs){.weight_bits = 32, .act_bits = 32, .granularity = ET_GRAN_CHANNEL, .symmetric = true,
-                      .prune_ratio = 0.0f, .prune_method = ET_PRUNE_UNSTRUCTURED, .nm_n = 2, .nm_m = 4,
-                      .threads = 1, .quantize_all = false, .clip = ET_CLIP_MINMAX, .recover = ET_RECOVER_NONE,
+    return (et_knobs){.weight_bits = 32,
+                      .act_bits = 32,
+                      .granularity = ET_GRAN_CHANNEL,
+                      .symmetric = true,
+                      .prune_ratio = 0.0f,
+                      .prune_method = ET_PRUNE_UNSTRUCTURED,
+                      .nm_n = 2,
+                      .nm_m = 4,
+                      .threads = 1,
+                      .quantize_all = false,
+                      .clip = ET_CLIP_MINMAX,
+                      .recover = ET_RECOVER_NONE,
                       .calib_method = ET_CALIB_MINMAX};
 }
 
@@ -82,12 +91,8 @@ et_status et_knobs_validate(const et_knobs *k, et_err *err) {
     return ET_OK;
 }
 
-const char *et_granularity_name(et_granularity g) {
-    return (unsigned)g < ET_GRAN_COUNT ? gran_names[g] : "?";
-}
-const char *et_prune_method_name(et_prune_method m) {
-    return (unsigned)m < ET_PRUNE_COUNT ? prune_names[m] : "?";
-}
+const char *et_granularity_name(et_granularity g) { return (unsigned)g < ET_GRAN_COUNT ? gran_names[g] : "?"; }
+const char *et_prune_method_name(et_prune_method m) { return (unsigned)m < ET_PRUNE_COUNT ? prune_names[m] : "?"; }
 const char *et_clip_name(et_clip c) { return (unsigned)c < ET_CLIP_COUNT ? clip_names[c] : "?"; }
 int et_clip_parse(const char *s) {
     for (int i = 0; i < ET_CLIP_COUNT; i++)
@@ -130,7 +135,8 @@ char *et_knobs_describe(const et_knobs *k, char *buf, size_t len) {
         if (k->prune_method == ET_PRUNE_NM)
             snprintf(prune, sizeof prune, "prune %d:%d", k->nm_n, k->nm_m);
         else
-            snprintf(prune, sizeof prune, "prune %.0f%% %s", k->prune_ratio * 100.0, et_prune_method_name(k->prune_method));
+            snprintf(prune, sizeof prune, "prune %.0f%% %s", k->prune_ratio * 100.0,
+                     et_prune_method_name(k->prune_method));
     }
     char recover[32] = "";
     if (k->recover != ET_RECOVER_NONE)

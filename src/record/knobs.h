@@ -18,8 +18,8 @@ typedef enum {
         ET_GRAN_COUNT
 } et_granularity;
 
-#define ET_PRUNE_METHOD_LIST(X)                                                    \
-    X(ET_PRUNE_UNSTRUCTURED, "unstructured") /* magnitude, per layer */            \
+#define ET_PRUNE_METHOD_LIST(X)                                                     \
+    X(ET_PRUNE_UNSTRUCTURED, "unstructured") /* magnitude, per layer */             \
     X(ET_PRUNE_GLOBAL, "global")             /* magnitude, one threshold for all */ \
     X(ET_PRUNE_NM, "nm")                     /* N:M structured sparsity */          \
     X(ET_PRUNE_CHANNEL, "channel")           /* filter L1 norm, shrinks the graph */
@@ -53,9 +53,9 @@ typedef enum {
 
 /* How 8-bit activation ranges are calibrated (calibrate.c, act_range.c): the extremes seen, a percentile of the
  * values, the range with the least mean squared quantization error, or the least KL divergence (entropy). */
-#define ET_CALIB_METHOD_LIST(X)                                                                              \
-    X(ET_CALIB_MINMAX, "minmax") X(ET_CALIB_PERCENTILE, "percentile") X(ET_CALIB_MSE, "mse")                \
-    X(ET_CALIB_ENTROPY, "entropy")
+#define ET_CALIB_METHOD_LIST(X)  \
+    X(ET_CALIB_MINMAX, "minmax") \
+    X(ET_CALIB_PERCENTILE, "percentile") X(ET_CALIB_MSE, "mse") X(ET_CALIB_ENTROPY, "entropy")
 typedef enum {
 #define ET_X(e, s) e,
     ET_CALIB_METHOD_LIST(ET_X)
@@ -71,19 +71,19 @@ typedef enum {
 enum { ET_KNOBS_LAYERS_BYTES = 2048 };
 
 typedef struct et_knobs {
-    int weight_bits;          /* one of ET_WEIGHT_BITS_LIST */
-    int act_bits;             /* 32 or 8 */
+    int weight_bits; /* one of ET_WEIGHT_BITS_LIST */
+    int act_bits;    /* 32 or 8 */
     et_granularity granularity;
     bool symmetric;
-    float prune_ratio;        /* 0 .. 0.95 */
+    float prune_ratio; /* 0 .. 0.95 */
     et_prune_method prune_method;
-    int nm_n, nm_m;           /* for ET_PRUNE_NM, e.g. 2:4 */
-    int threads;              /* >= 1 */
-    bool quantize_all;        /* false: first and last layer stay fp32 (and unpruned) */
-    et_clip clip;             /* weight range: min/max (default) or the 99.99th percentile */
-    bool force_int8;          /* act-bits 8: int8 even where measured slower than fp32 (no speed guard) */
-    et_recover recover;       /* error compensation from calibration data (default none) */
-    et_calib_method calib_method; /* act-bits 8: how activation ranges are chosen */
+    int nm_n, nm_m;                     /* for ET_PRUNE_NM, e.g. 2:4 */
+    int threads;                        /* >= 1 */
+    bool quantize_all;                  /* false: first and last layer stay fp32 (and unpruned) */
+    et_clip clip;                       /* weight range: min/max (default) or the 99.99th percentile */
+    bool force_int8;                    /* act-bits 8: int8 even where measured slower than fp32 (no speed guard) */
+    et_recover recover;                 /* error compensation from calibration data (default none) */
+    et_calib_method calib_method;       /* act-bits 8: how activation ranges are chosen */
     char layers[ET_KNOBS_LAYERS_BYTES]; /* per-layer overrides, canonical text (layer_knobs.h); "" none. Bytes
                                            after the terminator are zero, so knobs compare with memcmp */
 } et_knobs;

@@ -87,13 +87,17 @@ bool et_result_copy(et_result *dst, const et_result *src) {
     bool ok = dup_array((void **)&dst->samples_ms, src->samples_ms, (size_t)src->n_samples, sizeof(double));
     ok = dup_array((void **)&dst->counters, src->counters, (size_t)src->n_counters, sizeof(et_counter)) && ok;
     ok = dup_array((void **)&dst->power.samples, src->power.samples, (size_t)src->power.n_samples,
-                   sizeof(et_power_sample)) && ok;
+                   sizeof(et_power_sample)) &&
+         ok;
     ok = dup_array((void **)&dst->fidelity.outputs, src->fidelity.outputs, (size_t)src->fidelity.n_outputs,
-                   sizeof(et_output_fidelity)) && ok;
+                   sizeof(et_output_fidelity)) &&
+         ok;
     ok = dup_array((void **)&dst->fidelity.top1, src->fidelity.top1, (size_t)src->fidelity.n_per_input,
-                   sizeof(int32_t)) && ok;
+                   sizeof(int32_t)) &&
+         ok;
     ok = dup_array((void **)&dst->fidelity.correct, src->fidelity.correct, (size_t)src->fidelity.n_per_input,
-                   sizeof(uint8_t)) && ok;
+                   sizeof(uint8_t)) &&
+         ok;
     ok = dup_array((void **)&dst->layers, src->layers, (size_t)src->n_layers, sizeof(et_layer_profile)) && ok;
     if (!ok) {
         et_result_free(dst);

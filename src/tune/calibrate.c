@@ -46,8 +46,8 @@ static bool wanted(const et_graph *g, int v) {
 
 typedef struct observer {
     const et_graph *g;
-    float *lo, *hi;       /* min/max pass: the ranges being widened */
-    uint64_t **hist;      /* histogram pass (--calib-method other than minmax): per value, or NULL */
+    float *lo, *hi;  /* min/max pass: the ranges being widened */
+    uint64_t **hist; /* histogram pass (--calib-method other than minmax): per value, or NULL */
 } observer;
 
 /* The tuned graph's value for a plan value name: itself, or the value a "<name>.nhwc[_etN]" twin stands for. */

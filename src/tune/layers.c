@@ -34,8 +34,8 @@ static bool layer_of(const et_graph *g, int i, et_wlayer *L) {
         for (int d = 2; d < w->shape.rank; d++)
             L->ksize *= w->shape.dim[d];
         int64_t cg = w->shape.dim[1];
-        L->view = (et_wview){.n_ch = w->shape.dim[0], .per_ch = cg * L->ksize, .ch_stride = cg * L->ksize,
-                             .el_stride = 1};
+        L->view =
+            (et_wview){.n_ch = w->shape.dim[0], .per_ch = cg * L->ksize, .ch_stride = cg * L->ksize, .el_stride = 1};
         L->depthwise = L->group > 1 && cg == 1 && w->shape.dim[0] == L->group;
         return L->view.n_ch > 0 && L->view.per_ch > 0;
     }
@@ -57,8 +57,7 @@ static bool layer_of(const et_graph *g, int i, et_wlayer *L) {
         L->view = (et_wview){.n_ch = nn, .per_ch = k, .ch_stride = 1, .el_stride = nn};
         return nn > 0 && k > 0;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 

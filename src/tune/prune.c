@@ -251,8 +251,10 @@ et_status et_tune_prune_weights(et_tune_ctx *c) {
         sparse += et_spconv_nhwc_faster((size_t)rows, (size_t)L->view.per_ch, (size_t)L->view.n_ch, nnz);
     }
     if (pointwise && c->k->act_bits == 32)
-        et_tune_note(c, true, "sparse kernels for %d of %d pruned 1x1/fully-connected layers (the others run "
-                     "dense: not faster at their shape and sparsity)", sparse, pointwise);
+        et_tune_note(c, true,
+                     "sparse kernels for %d of %d pruned 1x1/fully-connected layers (the others run "
+                     "dense: not faster at their shape and sparsity)",
+                     sparse, pointwise);
     else if (c->k->act_bits == 8)
         et_tune_note(c, true, "int8 layers run their zeros dense (no int8 sparse kernels)");
     return ET_OK;

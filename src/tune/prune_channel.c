@@ -37,8 +37,8 @@ typedef struct chp {
     int n_sp, cap_sp;
     int *parent;
     int64_t *size;
-    char (*why)[96];   /* "" = prunable; else why not */
-    bool **mask;       /* per root: channels kept */
+    char (*why)[96]; /* "" = prunable; else why not */
+    bool **mask;     /* per root: channels kept */
     int64_t *kept;
     /* per node: the space it produces (Conv group 1, Gemm), or -1 */
     int *node_space;
@@ -113,13 +113,24 @@ static int64_t chan_dim(const et_value *v) { return v->shape.rank >= 2 ? v->shap
 
 static bool is_passthrough_unary(et_op op) {
     switch (op) {
-    case ET_OP_RELU: case ET_OP_LEAKY_RELU: case ET_OP_SIGMOID: case ET_OP_HARD_SIGMOID: case ET_OP_HARD_SWISH:
-    case ET_OP_TANH: case ET_OP_ERF: case ET_OP_ELU: case ET_OP_SOFTPLUS: case ET_OP_IDENTITY: case ET_OP_DROPOUT:
-    case ET_OP_NEG: case ET_OP_ABS: case ET_OP_MAX_POOL: case ET_OP_AVERAGE_POOL: case ET_OP_GLOBAL_AVERAGE_POOL:
-    case ET_OP_GLOBAL_MAX_POOL:
-        return true;
-    default:
-        return false;
+    case ET_OP_RELU:
+    case ET_OP_LEAKY_RELU:
+    case ET_OP_SIGMOID:
+    case ET_OP_HARD_SIGMOID:
+    case ET_OP_HARD_SWISH:
+    case ET_OP_TANH:
+    case ET_OP_ERF:
+    case ET_OP_ELU:
+    case ET_OP_SOFTPLUS:
+    case ET_OP_IDENTITY:
+    case ET_OP_DROPOUT:
+    case ET_OP_NEG:
+    case ET_OP_ABS:
+    case ET_OP_MAX_POOL:
+    case ET_OP_AVERAGE_POOL:
+    case ET_OP_GLOBAL_AVERAGE_POOL:
+    case ET_OP_GLOBAL_MAX_POOL: return true;
+    default: return false;
     }
 }
 
@@ -387,33 +398,33 @@ static et_status choose(chp *P) {
             for (int64_t ch = 0; ch < C; ch++)
                 score[ch] = P->energy[s][ch];
         } else
-        for (int l = 0; l < P->c->n_layers; l++) {
-            const et_wlayer *L = &P->c->layers[l];
-            if (P->node_space[L->node] < 0 || find(P, P->node_space[L->node]) != s)
-                continue;
-            const float *w = et_tune_readable(P->c, L->weight);
-            if (!w) {
-                free(score);
-                return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+            for (int l = 0; l < P->c->n_layers; l++) {
+                const et_wlayer *L = &P->c->layers[l];
+                if (P->node_space[L->node] < 0 || find(P, P->node_space[L->node]) != s)
+                    continue;
+                const float *w = et_tune_readable(P->c, L->weight);
+                if (!w) {
+                    free(score);
+                    return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+                }
+                double total = 0;
+                double *norm = calloc((size_t)C, sizeof *norm);
+                if (!norm) {
+                    free(score);
+                    return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
+                }
+                for (int64_t ch = 0; ch < C; ch++) {
+                    float a = 0;
+                    for (int64_t i = 0; i < L->view.per_ch; i++)
+                        a += fabsf(w[ch * L->view.ch_stride + i * L->view.el_stride]);
+                    norm[ch] = a;
+                    total += a;
+                }
+                double mean = total / (double)C;
+                for (int64_t ch = 0; ch < C; ch++)
+                    score[ch] += mean > 0 ? norm[ch] / mean : 0.0;
+                free(norm);
             }
-            double total = 0;
-            double *norm = calloc((size_t)C, sizeof *norm);
-            if (!norm) {
-                free(score);
-                return et_fail(P->c->err, ET_E_NOMEM, "out of memory pruning channels");
-            }
-            for (int64_t ch = 0; ch < C; ch++) {
-                float a = 0;
-                for (int64_t i = 0; i < L->view.per_ch; i++)
-                    a += fabsf(w[ch * L->view.ch_stride + i * L->view.el_stride]);
-                norm[ch] = a;
-                total += a;
-            }
-            double mean = total / (double)C;
-            for (int64_t ch = 0; ch < C; ch++)
-                score[ch] += mean > 0 ? norm[ch] / mean : 0.0;
-            free(norm);
-        }
         bool *m = malloc((size_t)C * sizeof *m);
         ranked *rk = malloc((size_t)C * sizeof *rk);
         if (!m || !rk) {

@@ -62,10 +62,8 @@ static const char *unsupported_why(const et_graph *g, const et_node *n, const fl
             return "its C is not a per-feature constant";
         return NULL;
     }
-    case ET_OP_MATMUL:
-        return NULL;
-    default:
-        return "not a weight layer";
+    case ET_OP_MATMUL: return NULL;
+    default: return "not a weight layer";
     }
 }
 
@@ -73,7 +71,7 @@ typedef struct rw {
     et_tune_ctx *c;
     et_graph *g;
     const float *lo, *hi;
-    int *qv;       /* per original value: its int8 twin, or -1 */
+    int *qv; /* per original value: its int8 twin, or -1 */
     int n_orig;
     float *range_lo, *range_hi; /* per original value: the range its int8 twin uses (concat may widen it) */
 } rw;
@@ -158,7 +156,7 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         return et_fail(R->c->err, ET_E_NOMEM, "out of memory quantizing weights");
     }
     memcpy(rows, w->data, (size_t)(n_ch * per) * sizeof *rows); /* model data may be unaligned: copy bytes */
-    if (transpose) { /* [K][N] -> [N][K] */
+    if (transpose) {                                            /* [K][N] -> [N][K] */
         float *t = malloc((size_t)(n_ch * per) * sizeof *t);
         if (!t) {
             free(rows), free(scale), free(zp);
@@ -180,8 +178,11 @@ static et_status make_weights(rw *R, const et_node *o, float x_scale, int *w_out
         return R->c->err ? R->c->err->status : ET_E_NOMEM;
     }
     const int bits = et_tune_layer_bits(R->c, o); /* per-layer overrides may mix widths */
-    et_wq_config cfg = {.bits = bits, .symmetric = true, .per_channel = k->granularity == ET_GRAN_CHANNEL,
-                        .clip = k->clip, .percentile = 99.99f};
+    et_wq_config cfg = {.bits = bits,
+                        .symmetric = true,
+                        .per_channel = k->granularity == ET_GRAN_CHANNEL,
+                        .clip = k->clip,
+                        .percentile = 99.99f};
     et_wview view = {.n_ch = n_ch, .per_ch = per, .ch_stride = per, .el_stride = 1};
     et_status st = ET_OK;
     if (given && given->value_bits == bits && (given->n == n_ch || given->n == 1)) {
@@ -351,8 +352,8 @@ static void classify(rw *R, const bool *cand, int *kind, int *out_v, int *resid,
     }
 }
 
-et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi,
-                             bool note, int *n_q) {
+et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi, bool note,
+                             int *n_q) {
     *n_q = 0;
     et_graph_count_uses(g);
     int nn = g->n_nodes, nv = g->n_values;

@@ -19,16 +19,16 @@
 #include "util/status.h"
 
 typedef struct et_wview {
-    int64_t n_ch, per_ch;          /* channels, elements per channel */
-    int64_t ch_stride, el_stride;  /* in elements */
+    int64_t n_ch, per_ch;         /* channels, elements per channel */
+    int64_t ch_stride, el_stride; /* in elements */
 } et_wview;
 
 typedef struct et_wq_config {
-    int bits;            /* 2..8 */
-    bool symmetric;      /* zero point 0, range [-qmax, qmax]; else [qmin, qmax] with a zero point */
-    bool per_channel;    /* one scale per channel; else one for the tensor */
-    et_clip clip;        /* min/max of the weights, or the percentile below */
-    float percentile;    /* e.g. 99.99: the range covers this share of |w| (symmetric) or of each tail */
+    int bits;         /* 2..8 */
+    bool symmetric;   /* zero point 0, range [-qmax, qmax]; else [qmin, qmax] with a zero point */
+    bool per_channel; /* one scale per channel; else one for the tensor */
+    et_clip clip;     /* min/max of the weights, or the percentile below */
+    float percentile; /* e.g. 99.99: the range covers this share of |w| (symmetric) or of each tail */
 } et_wq_config;
 
 /* The integer range of a weight width: symmetric [-(2^(b-1)-1), 2^(b-1)-1], asymmetric [-2^(b-1), 2^(b-1)-1]. */

@@ -23,7 +23,7 @@
 
 typedef struct timed {
     et_plan *plan;
-    double *best_ms;   /* per step: fastest run */
+    double *best_ms; /* per step: fastest run */
     double best_total_ms;
 } timed;
 
@@ -189,8 +189,10 @@ et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const
     }
     if (st == ET_OK && left > 0 && !(q_total < MARGIN * f_total)) {
         *all_fp32 = true;
-        snprintf(text, sizeof text, "int8 not measured faster than fp32 on this CPU (model %.3f ms vs %.3f ms): every "
-                 "layer kept fp32%s%s", q_total, f_total, kept ? "; slower layers: " : "", layers);
+        snprintf(text, sizeof text,
+                 "int8 not measured faster than fp32 on this CPU (model %.3f ms vs %.3f ms): every "
+                 "layer kept fp32%s%s",
+                 q_total, f_total, kept ? "; slower layers: " : "", layers);
     } else if (st == ET_OK && kept > 0) {
         snprintf(text, sizeof text, "%d of %d layers kept fp32 (int8 not measured faster here): %s", kept, n_cand,
                  layers);

@@ -131,7 +131,7 @@ int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, 
     et_knobs k = *base;
     k.weight_bits = 32, k.act_bits = 32, k.prune_ratio = 0.0f, k.recover = ET_RECOVER_NONE;
     memset(k.layers, 0, sizeof k.layers); /* the pristine baseline: the points keep the per-layer overrides */
-    out[n++] = k; /* the baseline */
+    out[n++] = k;                         /* the baseline */
     int nb = l->n_bits ? l->n_bits : 1, na = l->n_act_bits ? l->n_act_bits : 1;
     int np = l->n_prune ? l->n_prune : 1, nm = l->n_methods ? l->n_methods : 1;
     int nr = l->n_recover ? l->n_recover : 1;
@@ -139,32 +139,32 @@ int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, 
         for (int b = 0; b < nb; b++)
             for (int m = 0; m < nm; m++)
                 for (int p = 0; p < np; p++)
-                for (int r = 0; r < nr; r++) {
-                    k = *base;
-                    k.weight_bits = l->n_bits ? l->bits[b] : base->weight_bits;
-                    k.act_bits = l->n_act_bits ? l->act_bits[a] : base->act_bits;
-                    k.prune_ratio = l->n_prune ? l->prune[p] : base->prune_ratio;
-                    k.prune_method = l->n_methods ? l->methods[m] : base->prune_method;
-                    k.recover = l->n_recover ? l->recover[r] : base->recover;
-                    if (k.prune_ratio == 0.0f)
-                        k.prune_method = ET_PRUNE_UNSTRUCTURED;
-                    if (et_knobs_is_fp32(&k))
-                        k.recover = ET_RECOVER_NONE; /* nothing compressed: nothing to recover */
-                    if (k.act_bits == 8 && k.weight_bits > 8)
-                        continue; /* int8 activations need integer weights */
-                    if (et_knobs_validate(&k, NULL) != ET_OK)
-                        continue;
-                    bool dup = false;
-                    for (int i = 0; i < n && !dup; i++)
-                        dup = same(&out[i], &k);
-                    if (dup)
-                        continue;
-                    if (n >= max) {
-                        et_fail(err, ET_E_USAGE, "the sweep has more than %d points; shorten the lists", max);
-                        return -1;
+                    for (int r = 0; r < nr; r++) {
+                        k = *base;
+                        k.weight_bits = l->n_bits ? l->bits[b] : base->weight_bits;
+                        k.act_bits = l->n_act_bits ? l->act_bits[a] : base->act_bits;
+                        k.prune_ratio = l->n_prune ? l->prune[p] : base->prune_ratio;
+                        k.prune_method = l->n_methods ? l->methods[m] : base->prune_method;
+                        k.recover = l->n_recover ? l->recover[r] : base->recover;
+                        if (k.prune_ratio == 0.0f)
+                            k.prune_method = ET_PRUNE_UNSTRUCTURED;
+                        if (et_knobs_is_fp32(&k))
+                            k.recover = ET_RECOVER_NONE; /* nothing compressed: nothing to recover */
+                        if (k.act_bits == 8 && k.weight_bits > 8)
+                            continue; /* int8 activations need integer weights */
+                        if (et_knobs_validate(&k, NULL) != ET_OK)
+                            continue;
+                        bool dup = false;
+                        for (int i = 0; i < n && !dup; i++)
+                            dup = same(&out[i], &k);
+                        if (dup)
+                            continue;
+                        if (n >= max) {
+                            et_fail(err, ET_E_USAGE, "the sweep has more than %d points; shorten the lists", max);
+                            return -1;
+                        }
+                        out[n++] = k;
                     }
-                    out[n++] = k;
-                }
     return n;
 }
 

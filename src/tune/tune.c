@@ -17,8 +17,12 @@ static double now_ms(void) {
 }
 
 et_tune_options et_tune_options_default(void) {
-    return (et_tune_options){.speed_guard = true, .guard_runs = 3, .cache = NULL, .recover_act_order = true,
-                             .recover_reference = true, .recover_exact_masks = true};
+    return (et_tune_options){.speed_guard = true,
+                             .guard_runs = 3,
+                             .cache = NULL,
+                             .recover_act_order = true,
+                             .recover_reference = true,
+                             .recover_exact_masks = true};
 }
 
 et_status et_tune_apply(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib, et_graph **out,

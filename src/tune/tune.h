@@ -37,9 +37,9 @@ typedef struct et_calib_set {
  * nearest / magnitude pruning (before) and with recovery (after, bias correction included). */
 enum { ET_TUNE_MAX_LAYER_ERRS = 256 };
 typedef struct et_tune_layer_err {
-    char name[96];        /* the layer's node name */
-    float before, after;  /* fractions (0.01 = 1 %); NaN when not measured */
-    char fallback[64];    /* "" or why recovery fell back to rounding for this layer */
+    char name[96];       /* the layer's node name */
+    float before, after; /* fractions (0.01 = 1 %); NaN when not measured */
+    char fallback[64];   /* "" or why recovery fell back to rounding for this layer */
 } et_tune_layer_err;
 
 typedef struct et_tune_report {
@@ -47,19 +47,19 @@ typedef struct et_tune_report {
     char notes[256];              /* what the user must know: kept-fp32 layers, skipped layers, calibration */
     int64_t weights_deploy_bytes; /* bytes of weights a deployment stores at this bit-width */
     int n_quantized_layers, n_pruned_layers, n_skipped_layers;
-    double sparsity;              /* fraction of zero (or removed) weights in pruned layers */
+    double sparsity; /* fraction of zero (or removed) weights in pruned layers */
     /* beyond the summary */
-    int n_fp32_layers;            /* weight layers running fp32 (edge layers, unsupported, kept by the guard) */
-    int n_guard_kept;             /* of which kept fp32 because int8 measured slower */
+    int n_fp32_layers;                   /* weight layers running fp32 (edge layers, unsupported, kept by the guard) */
+    int n_guard_kept;                    /* of which kept fp32 because int8 measured slower */
     int64_t params_before, params_after; /* weight elements of the weight layers (channel pruning shrinks) */
     double calib_ms, guard_ms, total_ms; /* time spent calibrating, timing layers, in all */
-    char calib_source[256];       /* where activation ranges came from ("" without act-bits 8) */
-    char detail[4096];            /* the full list: every kept, skipped and simulated layer, with reasons */
+    char calib_source[256];              /* where activation ranges came from ("" without act-bits 8) */
+    char detail[4096];                   /* the full list: every kept, skipped and simulated layer, with reasons */
     /* recovery (knobs.recover != none) */
-    double recover_ms;            /* time spent compensating (0 when taken from the cache) */
-    bool recover_cached;          /* the compensated weights came from the cache */
-    int n_recovered, n_fallback;  /* layers compensated; of which fell back to rounding */
-    int64_t recover_peak_bytes;   /* most memory recovery held at once (Hessians and held activations) */
+    double recover_ms;           /* time spent compensating (0 when taken from the cache) */
+    bool recover_cached;         /* the compensated weights came from the cache */
+    int n_recovered, n_fallback; /* layers compensated; of which fell back to rounding */
+    int64_t recover_peak_bytes;  /* most memory recovery held at once (Hessians and held activations) */
     int n_layer_errs;
     et_tune_layer_err layer_err[ET_TUNE_MAX_LAYER_ERRS];
 } et_tune_report;
@@ -82,13 +82,13 @@ typedef struct et_tune_options {
     bool prune_zero_only; /* tests: channel pruning zeroes the consumers' dropped input channels instead of
                              removing them, which must give the same outputs as the shrunk graph */
     /* recovery */
-    int recover_threads;  /* threads for recovery (0: every online CPU) */
-    int64_t recover_hold_bytes; /* memory for a layer's statistics and the activations held between segments of
+    int recover_threads;          /* threads for recovery (0: every online CPU) */
+    int64_t recover_hold_bytes;   /* memory for a layer's statistics and the activations held between segments of
                                    the calibration walks (0: 256 MiB) */
-    bool recover_act_order; /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
-    bool recover_reference; /* each layer fits the pristine model's output for that layer (on the pristine
+    bool recover_act_order;       /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
+    bool recover_reference;       /* each layer fits the pristine model's output for that layer (on the pristine
                                model's inputs), not its own output on the compressed inputs (default true) */
-    bool recover_exact_masks; /* unstructured and N:M masks by exact OBS where the layer is small enough
+    bool recover_exact_masks;     /* unstructured and N:M masks by exact OBS where the layer is small enough
                                  (obs_exact.h), SparseGPT elsewhere; false: SparseGPT everywhere (default true) */
     et_tune_progress_fn progress; /* may be NULL */
     void *progress_ctx;

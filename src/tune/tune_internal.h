@@ -17,14 +17,14 @@
 typedef enum { ET_WL_CONV, ET_WL_GEMM, ET_WL_MATMUL } et_wlayer_kind;
 
 typedef struct et_wlayer {
-    int node;            /* node index */
-    int weight;          /* value index of the float32 weights */
+    int node;   /* node index */
+    int weight; /* value index of the float32 weights */
     et_wlayer_kind kind;
-    et_wview view;       /* channels = output channels */
-    int64_t group;       /* Conv group (1 otherwise) */
-    int64_t ksize;       /* Conv: elements of one input channel's kernel (kh*kw); 1 otherwise */
-    bool depthwise;      /* group == input channels == output channels */
-    bool edge;           /* first or last weight layer in execution order */
+    et_wview view;  /* channels = output channels */
+    int64_t group;  /* Conv group (1 otherwise) */
+    int64_t ksize;  /* Conv: elements of one input channel's kernel (kh*kw); 1 otherwise */
+    bool depthwise; /* group == input channels == output channels */
+    bool edge;      /* first or last weight layer in execution order */
 } et_wlayer;
 
 typedef struct et_tune_ctx {
@@ -33,25 +33,25 @@ typedef struct et_tune_ctx {
     const et_tune_options *opt;
     et_wlayer *layers;
     int n_layers;
-    bool *keep;          /* per layer: left untouched (first/last layer without --quantize-all) */
-    bool *pruned;        /* per layer: a pruning pass changed it */
+    bool *keep;   /* per layer: left untouched (first/last layer without --quantize-all) */
+    bool *pruned; /* per layer: a pruning pass changed it */
     et_tune_report *rep;
-    char *owned;         /* per value: data already a graph-owned copy */
+    char *owned;                /* per value: data already a graph-owned copy */
     float *calib_lo, *calib_hi; /* while calibrating: the ranges being filled */
     int owned_cap;
     et_err *err;
     /* recovery */
-    uint8_t **chan_keep;  /* per layer: kept input channels after channel pruning in zero_only form (NULL when it
+    uint8_t **chan_keep;   /* per layer: kept input channels after channel pruning in zero_only form (NULL when it
                              lost none); length: the layer's input channels (features for Gemm/MatMul) */
-    double **chan_energy; /* per layer: each input channel's share of the output's energy on the calibration set
+    double **chan_energy;  /* per layer: each input channel's share of the output's energy on the calibration set
                              (channel selection by reconstruction error), NULL when not measured */
     const bool *int8_cand; /* per node of g: the int8 layers, decided before recovery (no speed guard then) */
     bool quiet;            /* notes are not recorded (they were copied from the run that decided int8_cand) */
     /* per-layer overrides (tune_layers.c); n_ov 0 without */
     const et_layer_override *ov;
     int n_ov;
-    et_knobs *lk;          /* per layer: the knobs it runs with (NULL without overrides) */
-    char **lk_name;        /* per layer: its node name, owned (the int8 rewrite rebuilds g->nodes) */
+    et_knobs *lk;   /* per layer: the knobs it runs with (NULL without overrides) */
+    char **lk_name; /* per layer: its node name, owned (the int8 rewrite rebuilds g->nodes) */
     int n_lk;
     const et_calib_set *calib_for_layers; /* the calibration set, for the int8 pass of a mixed configuration */
 } et_tune_ctx;
@@ -121,8 +121,8 @@ et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo
 /* Rewrites g (a float graph: c->g or a clone of it) into its int8 form for the nodes marked in cand (indexed
  * by node; Conv/Gemm/MatMul weight layers), with activation ranges lo/hi (indexed by g's values). Nodes that
  * cannot be quantized are left float (noted when note is true). *n_q receives the quantized layer count. */
-et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi,
-                             bool note, int *n_q);
+et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi, bool note,
+                             int *n_q);
 
 /* The speed guard: times candidate layers in int8 and in float32 on this CPU and clears cand[i] for those whose
  * int8 version is slower; *all_fp32 when the int8 model as a whole is not faster. Cached per configuration. */

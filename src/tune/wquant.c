@@ -17,8 +17,11 @@
 et_status et_tune_quantize_weights_only(et_tune_ctx *c) {
     et_graph *g = c->g;
     const et_knobs *k = c->k;
-    et_wq_config cfg = {.bits = k->weight_bits, .symmetric = k->symmetric,
-                        .per_channel = k->granularity == ET_GRAN_CHANNEL, .clip = k->clip, .percentile = 99.99f};
+    et_wq_config cfg = {.bits = k->weight_bits,
+                        .symmetric = k->symmetric,
+                        .per_channel = k->granularity == ET_GRAN_CHANNEL,
+                        .clip = k->clip,
+                        .percentile = 99.99f};
     float *scale = NULL;
     int32_t *zp = NULL;
     for (int l = 0; l < c->n_layers; l++) {

@@ -14,8 +14,8 @@ typedef struct et_arena {
 } et_arena;
 
 void et_arena_init(et_arena *a, size_t chunk_bytes);
-void *et_arena_alloc(et_arena *a, size_t bytes);             /* uninitialised */
-void *et_arena_calloc(et_arena *a, size_t n, size_t size);   /* zeroed, overflow-checked */
+void *et_arena_alloc(et_arena *a, size_t bytes);              /* uninitialised */
+void *et_arena_calloc(et_arena *a, size_t n, size_t size);    /* zeroed, overflow-checked */
 char *et_arena_strndup(et_arena *a, const char *s, size_t n); /* NUL-terminated copy of n bytes */
 char *et_arena_strdup(et_arena *a, const char *s);
 void et_arena_free(et_arena *a);

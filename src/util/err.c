@@ -40,9 +40,7 @@ static const char *const texts[] = {
 };
 _Static_assert(sizeof exit_codes / sizeof exit_codes[0] == ET_STATUS_COUNT, "one exit code per status");
 
-int et_status_exit_code(et_status status) {
-    return (unsigned)status < ET_STATUS_COUNT ? exit_codes[status] : 1;
-}
+int et_status_exit_code(et_status status) { return (unsigned)status < ET_STATUS_COUNT ? exit_codes[status] : 1; }
 
 const char *et_status_text(et_status status) {
     return (unsigned)status < ET_STATUS_COUNT ? texts[status] : "unknown status";

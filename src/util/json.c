@@ -109,8 +109,7 @@ void et_json_number(et_json *j, const char *key, double value) {
         if (strtod(buf, NULL) != value)
             snprintf(buf, sizeof buf, "%.17g", value);
         fputs(buf, j->out);
-    }
-    else
+    } else
         fputs("null", j->out);
 }
 

@@ -14,9 +14,7 @@ void *et_aligned_calloc(size_t bytes);
 void et_aligned_free(void *p);
 
 /* a*b with overflow detection: returns false on overflow. */
-static inline bool et_mul_size(size_t a, size_t b, size_t *out) {
-    return !__builtin_mul_overflow(a, b, out);
-}
+static inline bool et_mul_size(size_t a, size_t b, size_t *out) { return !__builtin_mul_overflow(a, b, out); }
 
 static inline size_t et_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 

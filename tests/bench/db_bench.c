@@ -39,19 +39,24 @@ static void report(const char *what, double *t, int n, double target, int *faile
     *failed |= med >= target;
 }
 
-static const char *const models[] = {"resnet50.onnx", "mobilenet_v3.onnx", "efficientnet_b0.onnx", "yolov8n.onnx",
-                                     "squeezenet.onnx", "vit_tiny.onnx", "bert_tiny.onnx", "unet_small.onnx",
-                                     "regnet_y.onnx", "shufflenet.onnx", "ghostnet.onnx", "mnasnet.onnx",
-                                     "densenet121.onnx", "inception_v3.onnx", "googlenet.onnx", "alexnet.onnx",
-                                     "vgg16.onnx", "wide_resnet.onnx", "convnext_t.onnx", "deit_tiny.onnx"};
+static const char *const models[] = {"resnet50.onnx",    "mobilenet_v3.onnx", "efficientnet_b0.onnx", "yolov8n.onnx",
+                                     "squeezenet.onnx",  "vit_tiny.onnx",     "bert_tiny.onnx",       "unet_small.onnx",
+                                     "regnet_y.onnx",    "shufflenet.onnx",   "ghostnet.onnx",        "mnasnet.onnx",
+                                     "densenet121.onnx", "inception_v3.onnx", "googlenet.onnx",       "alexnet.onnx",
+                                     "vgg16.onnx",       "wide_resnet.onnx",  "convnext_t.onnx",      "deit_tiny.onnx"};
 static const char *const hosts[] = {"pi5", "pi4", "orin-nano", "xavier", "laptop"};
 static const int bits[] = {32, 16, 8, 6, 4};
 
 static et_fake_opts opts_for(uint64_t i) {
     int b = bits[i % 5];
-    return (et_fake_opts){.model = models[(i / 5) % 20], .host = hosts[(i / 100) % 5], .weight_bits = b,
-                          .act_bits = b == 8 ? 8 : 32, .prune = (float)((i / 2000) % 4) * 0.1f,
-                          .threads = 1 + (int)((i / 500) % 4), .n_samples = 100, .n_power = 20,
+    return (et_fake_opts){.model = models[(i / 5) % 20],
+                          .host = hosts[(i / 100) % 5],
+                          .weight_bits = b,
+                          .act_bits = b == 8 ? 8 : 32,
+                          .prune = (float)((i / 2000) % 4) * 0.1f,
+                          .threads = 1 + (int)((i / 500) % 4),
+                          .n_samples = 100,
+                          .n_power = 20,
                           .started_unix_ms = 1700000000000ll + (int64_t)i * 60000};
 }
 
@@ -80,8 +85,8 @@ static int generate(const char *path) {
             printf("  %llu runs, %.0f s\n", (unsigned long long)i + 1, (now_ms() - t0) / 1000);
     }
     if (have < N_RUNS)
-        printf("generated in %.1f s (%.3f ms per run with 100 samples, one transaction each)\n",
-               (now_ms() - t0) / 1000, (now_ms() - t0) / (N_RUNS - (double)have));
+        printf("generated in %.1f s (%.3f ms per run with 100 samples, one transaction each)\n", (now_ms() - t0) / 1000,
+               (now_ms() - t0) / (N_RUNS - (double)have));
     et_result_free(&r);
     et_db_close(db);
     return 0;

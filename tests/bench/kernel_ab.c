@@ -21,6 +21,8 @@
 #include "util/mem.h"
 
 #if defined(__x86_64__)
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define ET_AB_KERNELS(F, FI, Q, QI)                                                                          \
     F(et_f32_gemm_ukernel_6x16__avx2) F(et_f32_gemm_ukernel_1x16__avx2) F(et_f32_gemm_ukernel_4x4__scalar)     \
     F(et_f32_gemm_ukernel_1x4__scalar) FI(et_f32_igemm_ukernel_6x16__avx2) FI(et_f32_igemm_ukernel_4x4__scalar) \
@@ -29,6 +31,7 @@
     Q(et_qc4_gemm_ukernel_6x16c4__avx2) QI(et_qc4_igemm_ukernel_6x16c4__avx2)                                  \
     Q(et_qc8_gemm_ukernel_4x4__scalar) QI(et_qc8_igemm_ukernel_4x4__scalar)                                    \
     Q(et_qc4_gemm_ukernel_4x4__scalar) QI(et_qc4_igemm_ukernel_4x4__scalar)
+// clang-format on
 #define DECL_F(n) ET_F32_GEMM_UKERNEL(old_##n);
 #define DECL_FI(n) ET_F32_IGEMM_UKERNEL(old_##n);
 #define DECL_Q(n) ET_QGEMM_UKERNEL(old_##n);
@@ -100,7 +103,8 @@ int main(int argc, char **argv) {
     find = malloc(64 * 16 * sizeof *find), qind = malloc(64 * 16 * sizeof *qind);
     et_qs8_requant_params_init(&rp, 0, -128, 127, 0.0f, 0);
     /* kind, kernel, mr, kc, ks, nc, bytes per A element, kernel MR */
-#define C(k, n, mr, kc, ks, nc, eb, MR) {k, (void *)old_##n, (void *)n, #n, mr, kc, ks, nc, eb, MR}
+#define C(k, n, mr, kc, ks, nc, eb, MR) \
+    { k, (void *)old_##n, (void *)n, #n, mr, kc, ks, nc, eb, MR }
     const kcase cases[] = {
         C(F32_GEMM, et_f32_gemm_ukernel_6x16__avx2, 6, 272, 1, 16, 4, 6), /* kernel_bench's L1 case */
         C(F32_GEMM, et_f32_gemm_ukernel_6x16__avx2, 6, 64, 1, 64, 4, 6),

@@ -56,12 +56,14 @@ static float *alloc_floats(size_t n, float value) {
 
 /* --- 1. peak -------------------------------------------------------------------------------------------- */
 /* 12 named accumulators (an array would live in memory across the asm barrier) */
-#define ACC_DECL(T, init) T a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init, \
-                                a8 = init, a9 = init, a10 = init, a11 = init
+#define ACC_DECL(T, init)                                                                                           \
+    T a0 = init, a1 = init, a2 = init, a3 = init, a4 = init, a5 = init, a6 = init, a7 = init, a8 = init, a9 = init, \
+      a10 = init, a11 = init
 #define ACC_ALL(F) F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7) F(a8) F(a9) F(a10) F(a11)
-#define ACC_BARRIER(c)                                                                                       \
-    __asm__ volatile("" : "+" c(a0), "+" c(a1), "+" c(a2), "+" c(a3), "+" c(a4), "+" c(a5), "+" c(a6), "+" c(a7), \
-                     "+" c(a8), "+" c(a9), "+" c(a10), "+" c(a11))
+#define ACC_BARRIER(c)                                                                                         \
+    __asm__ volatile(""                                                                                        \
+                     : "+" c(a0), "+" c(a1), "+" c(a2), "+" c(a3), "+" c(a4), "+" c(a5), "+" c(a6), "+" c(a7), \
+                       "+" c(a8), "+" c(a9), "+" c(a10), "+" c(a11))
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
@@ -218,7 +220,8 @@ static void bench_threadpool(void) {
     }
     printf("  parallel_for on 2 threads, back to back: %.0f ns for an empty job (the caller may finish it alone), "
            "%.0f ns for a job both threads must join (post, join, finish); %.1f us after 2 ms idle (worker asleep, "
-           "futex wake; best of 20)\n", best, meet, cold / 1000.0);
+           "futex wake; best of 20)\n",
+           best, meet, cold / 1000.0);
     et_threadpool_destroy(pool);
 }
 
@@ -399,7 +402,7 @@ static float *net_tail(net *n, float *in, size_t h, size_t w, size_t c, size_t c
 }
 
 static void build_mobilenet_v2(net *n, float *image) {
-    static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+    static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                                      {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     size_t h = 224, w = 224, c = 3;
     float *x = net_conv(n, image, &h, &w, &c, 32, 3, 2, 1, 6.0f, NULL, NULL);
@@ -452,7 +455,9 @@ static void net_run(net *n, et_threadpool *pool) {
         switch (s->kind) {
         case STEP_CONV: et_conv2d_nhwc_run(s->conv, pool, &err); break;
         case STEP_MAXPOOL: et_pool2d_nhwc_run(s->pool, pool, &err); break;
-        case STEP_GAP: et_global_avgpool_nhwc(1, s->h * s->w, s->c, s->in, 0, s->out, 0, -INFINITY, INFINITY, pool); break;
+        case STEP_GAP:
+            et_global_avgpool_nhwc(1, s->h * s->w, s->c, s->in, 0, s->out, 0, -INFINITY, INFINITY, pool);
+            break;
         case STEP_FC: et_fully_connected_run(s->fc, pool, &err); break;
         }
     }
@@ -492,7 +497,8 @@ static void bench_network(const char *name, void (*build)(net *, float *), et_th
         ms[t][0] = samples[0] * 1e3, ms[t][1] = samples[reps / 2] * 1e3;
     }
     printf("  %-14s %3zu ops %5.2f GMAC | 1 thread: min %7.2f ms median %7.2f ms | 2 threads: min %7.2f ms median "
-           "%7.2f ms\n", name, n->count, n->macs / 1e9, ms[0][0], ms[0][1], ms[1][0], ms[1][1]);
+           "%7.2f ms\n",
+           name, n->count, n->macs / 1e9, ms[0][0], ms[0][1], ms[1][0], ms[1][1]);
     net_free(n);
     free(n);
     et_aligned_free(image);
@@ -512,17 +518,17 @@ int main(int argc, char **argv) {
                 bench_microkernels(&gemms[i], &igemms[j]);
     printf("\nThread pool:\n");
     bench_threadpool();
-    printf("\nConvolution operator, batch 1 (best of 5 medians; GFLOP/s counts a direct convolution's work, so Winograd\n"
-           "rows can pass the FMA peak; without --quick, 3x3 stride-1 layers also run forced through each path after the\n"
-           "engine's own choice at that size):                               1 thread               | 2 threads\n");
+    printf(
+        "\nConvolution operator, batch 1 (best of 5 medians; GFLOP/s counts a direct convolution's work, so Winograd\n"
+        "rows can pass the FMA peak; without --quick, 3x3 stride-1 layers also run forced through each path after the\n"
+        "engine's own choice at that size):                               1 thread               | 2 threads\n");
     et_err err = {0};
     et_threadpool *pools[2] = {NULL, et_threadpool_create(2, &err)};
     if (!pools[1]) {
         fprintf(stderr, "kernel_bench: %s\n", err.msg);
         return 1;
     }
-    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
-    {
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
         bench_layer(&layers[i], pools, ET_CONV_ALGO_AUTO);
         if (layers[i].k == 3 && layers[i].stride == 1 && layers[i].groups == 1 && !quick)
             for (et_conv_algo a = ET_CONV_ALGO_DIRECT; a <= ET_CONV_ALGO_WINOGRAD_4X4; a++)

@@ -108,8 +108,8 @@ static void bench_microkernels(void) {
             best_q = q > best_q ? q : best_q;
             best_f = f > best_f ? f : best_f;
         }
-        printf("  %-24s (weights <= %d bits) %7.1f GOPS | %s %6.1f GFLOP/s | %.2fx\n", c->gemm_name,
-               c->max_weight_bits, best_q, fg->name, best_f, best_q / best_f);
+        printf("  %-24s (weights <= %d bits) %7.1f GOPS | %s %6.1f GFLOP/s | %.2fx\n", c->gemm_name, c->max_weight_bits,
+               best_q, fg->name, best_f, best_q / best_f);
         et_aligned_free(wt), et_aligned_free(bias), et_aligned_free(scale), et_aligned_free(a), et_aligned_free(w);
         et_aligned_free(out);
     }
@@ -123,28 +123,17 @@ typedef struct {
 } layer;
 
 static const layer layers[] = {
-    {"mbv2 stem 3x3 s2 3->32", 224, 224, 3, 32, 3, 2, 1},
-    {"mbv2 dw 3x3 112 c32", 112, 112, 32, 32, 3, 1, 32},
-    {"mbv2 pw 112 32->16", 112, 112, 32, 16, 1, 1, 1},
-    {"mbv2 pw 56 24->144", 56, 56, 24, 144, 1, 1, 1},
-    {"mbv2 dw 3x3 56 c144", 56, 56, 144, 144, 3, 1, 144},
-    {"mbv2 dw 3x3 s2 56 c144", 56, 56, 144, 144, 3, 2, 144},
-    {"mbv2 pw 28 192->32", 28, 28, 192, 32, 1, 1, 1},
-    {"mbv2 pw 14 384->64", 14, 14, 384, 64, 1, 1, 1},
-    {"mbv2 dw 3x3 7 c960", 7, 7, 960, 960, 3, 1, 960},
-    {"mbv2 pw 7 960->320", 7, 7, 960, 320, 1, 1, 1},
-    {"mbv2 pw 7 320->1280", 7, 7, 320, 1280, 1, 1, 1},
-    {"resnet stem 7x7 s2 3->64", 224, 224, 3, 64, 7, 2, 1},
-    {"resnet 3x3 56 64->64", 56, 56, 64, 64, 3, 1, 1},
-    {"resnet 3x3 28 128->128", 28, 28, 128, 128, 3, 1, 1},
-    {"resnet 3x3 14 256->256", 14, 14, 256, 256, 3, 1, 1},
-    {"resnet 3x3 7 512->512", 7, 7, 512, 512, 3, 1, 1},
-    {"resnet50 1x1 56 64->256", 56, 56, 64, 256, 1, 1, 1},
-    {"resnet50 1x1 56 256->64", 56, 56, 256, 64, 1, 1, 1},
-    {"resnet50 1x1 14 1024->256", 14, 14, 1024, 256, 1, 1, 1},
-    {"resnet50 1x1 7 512->2048", 7, 7, 512, 2048, 1, 1, 1},
-    {"fc 1280->1000 (mbv2)", 1, 1, 1280, 1000, 1, 1, 1},
-    {"fc 2048->1000 (resnet50)", 1, 1, 2048, 1000, 1, 1, 1},
+    {"mbv2 stem 3x3 s2 3->32", 224, 224, 3, 32, 3, 2, 1},      {"mbv2 dw 3x3 112 c32", 112, 112, 32, 32, 3, 1, 32},
+    {"mbv2 pw 112 32->16", 112, 112, 32, 16, 1, 1, 1},         {"mbv2 pw 56 24->144", 56, 56, 24, 144, 1, 1, 1},
+    {"mbv2 dw 3x3 56 c144", 56, 56, 144, 144, 3, 1, 144},      {"mbv2 dw 3x3 s2 56 c144", 56, 56, 144, 144, 3, 2, 144},
+    {"mbv2 pw 28 192->32", 28, 28, 192, 32, 1, 1, 1},          {"mbv2 pw 14 384->64", 14, 14, 384, 64, 1, 1, 1},
+    {"mbv2 dw 3x3 7 c960", 7, 7, 960, 960, 3, 1, 960},         {"mbv2 pw 7 960->320", 7, 7, 960, 320, 1, 1, 1},
+    {"mbv2 pw 7 320->1280", 7, 7, 320, 1280, 1, 1, 1},         {"resnet stem 7x7 s2 3->64", 224, 224, 3, 64, 7, 2, 1},
+    {"resnet 3x3 56 64->64", 56, 56, 64, 64, 3, 1, 1},         {"resnet 3x3 28 128->128", 28, 28, 128, 128, 3, 1, 1},
+    {"resnet 3x3 14 256->256", 14, 14, 256, 256, 3, 1, 1},     {"resnet 3x3 7 512->512", 7, 7, 512, 512, 3, 1, 1},
+    {"resnet50 1x1 56 64->256", 56, 56, 64, 256, 1, 1, 1},     {"resnet50 1x1 56 256->64", 56, 56, 256, 64, 1, 1, 1},
+    {"resnet50 1x1 14 1024->256", 14, 14, 1024, 256, 1, 1, 1}, {"resnet50 1x1 7 512->2048", 7, 7, 512, 2048, 1, 1, 1},
+    {"fc 1280->1000 (mbv2)", 1, 1, 1280, 1000, 1, 1, 1},       {"fc 2048->1000 (resnet50)", 1, 1, 2048, 1000, 1, 1, 1},
 };
 
 enum { VARIANTS = 4 }; /* fp32, int8 w8, w7, w4 */
@@ -229,8 +218,8 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
                 best[v] = m < best[v] ? m : best[v];
             }
         printf(" | %7.3f ms %5.1f | w8 %7.3f %5.1f %4.2fx | w7 %4.2fx | w4 %4.2fx", best[0] * 1e3,
-               2 * macs / best[0] / 1e9, best[1] * 1e3, 2 * macs / best[1] / 1e9, best[0] / best[1],
-               best[0] / best[2], best[0] / best[3]);
+               2 * macs / best[0] / 1e9, best[1] * 1e3, 2 * macs / best[1] / 1e9, best[0] / best[1], best[0] / best[2],
+               best[0] / best[3]);
     }
     printf("  [%s]\n", et_qconv2d_nhwc_kernel_name(ops.q[1]));
     et_conv2d_nhwc_destroy(ops.f);
@@ -389,7 +378,7 @@ static void net_tail(net *n, void *x, size_t h, size_t w, size_t c) {
 }
 
 static void build_mobilenet_v2(net *n, void *image) {
-    static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+    static const size_t cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
                                      {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     size_t h = 224, w = 224, c = 3;
     void *x = net_cvt(n, S_QUANT, image, 224 * 224 * 3, NULL);
@@ -515,10 +504,12 @@ typedef struct {
 } pw_shape;
 
 static const pw_shape pw_shapes[] = {
-    {"mbv2 112 32->16", 12544, 32, 16},   {"mbv2 56 24->144", 3136, 24, 144},  {"mbv2 56 144->24", 3136, 144, 24},
-    {"mbv2 28 32->192", 784, 32, 192},    {"mbv2 28 192->32", 784, 192, 32},   {"mbv2 14 384->64", 196, 384, 64},
-    {"mbv2 14 64->384", 196, 64, 384},    {"mbv2 14 576->96", 196, 576, 96},   {"mbv2 7 960->160", 49, 960, 160},
-    {"mbv2 7 320->1280", 49, 320, 1280},  {"resnet50 56 64->256", 3136, 64, 256}, {"resnet50 14 1024->256", 196, 1024, 256},
+    {"mbv2 112 32->16", 12544, 32, 16},     {"mbv2 56 24->144", 3136, 24, 144},
+    {"mbv2 56 144->24", 3136, 144, 24},     {"mbv2 28 32->192", 784, 32, 192},
+    {"mbv2 28 192->32", 784, 192, 32},      {"mbv2 14 384->64", 196, 384, 64},
+    {"mbv2 14 64->384", 196, 64, 384},      {"mbv2 14 576->96", 196, 576, 96},
+    {"mbv2 7 960->160", 49, 960, 160},      {"mbv2 7 320->1280", 49, 320, 1280},
+    {"resnet50 56 64->256", 3136, 64, 256}, {"resnet50 14 1024->256", 196, 1024, 256},
     {"fc 1280->1000", 1, 1280, 1000},
 };
 
@@ -555,8 +546,8 @@ static double time_pw(et_spconv_nhwc *sp, et_conv2d_nhwc *dn) {
 
 static void bench_sparse(void) {
     static const double densities[] = {0.5, 0.3, 0.1, 0.5};
-    printf("  %-22s %9s | %-28s| %-28s| %-28s| %-28s\n", "layer (pixels k->n)", "dense ms", "50 % zeros",
-           "70 % zeros", "90 % zeros", "2:4");
+    printf("  %-22s %9s | %-28s| %-28s| %-28s| %-28s\n", "layer (pixels k->n)", "dense ms", "50 % zeros", "70 % zeros",
+           "90 % zeros", "2:4");
     for (size_t s = 0; s < sizeof pw_shapes / sizeof pw_shapes[0]; s++) {
         const pw_shape *l = &pw_shapes[s];
         if (filter && !strstr(l->name, filter))

@@ -67,9 +67,7 @@ static int load_tensors(const char *dir, const char *prefix, et_graph *owner, te
 }
 
 /* onnx 1.12 writes bfloat16 test tensors with data type UINT16 (the same bits); read them as bfloat16. */
-static bool same_type(et_dtype want, et_dtype got) {
-    return want == got || (want == ET_DT_U16 && got == ET_DT_BF16);
-}
+static bool same_type(et_dtype want, et_dtype got) { return want == got || (want == ET_DT_U16 && got == ET_DT_BF16); }
 
 static bool values_match(const et_const_tensor *want_in, const et_tensor *got, char *why, size_t why_len) {
     et_const_tensor wb = *want_in;
@@ -101,8 +99,7 @@ static bool values_match(const et_const_tensor *want_in, const et_tensor *got, c
             int64_t w = et_dtype_load_i64(want->dtype, want->data, (size_t)i);
             int64_t g = et_dtype_load_i64(got->dtype, got->data, (size_t)i);
             if (w != g) {
-                snprintf(why, why_len, "element %lld is %lld, expected %lld", (long long)i, (long long)g,
-                         (long long)w);
+                snprintf(why, why_len, "element %lld is %lld, expected %lld", (long long)i, (long long)g, (long long)w);
                 return false;
             }
         }
@@ -132,8 +129,8 @@ static void output_file_name(const char *name, char *out, size_t len) {
     size_t i = 0;
     for (; name[i] && i + 1 < len; i++) {
         char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-';
         out[i] = ok ? c : '_';
     }
     out[i] = '\0';
@@ -219,7 +216,8 @@ static int spawn(char *const *argv, const char *out_path, const char *err_path) 
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+            e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
             _exit(127);
         execv(argv[0], argv);
@@ -303,7 +301,8 @@ static int run_cli(const char *exe, const char *work, const char *model_path, co
         }
         /* numpy has no bfloat16: edgetune writes its bits as uint16, the test data holds them as uint16 too */
         et_tensor t = {.dtype = got.dtype == ET_DT_U16 && outs[k].t.dtype == ET_DT_U16 ? ET_DT_U16 : got.dtype,
-                       .shape = got.shape, .data = got.data};
+                       .shape = got.shape,
+                       .data = got.data};
         if (!values_match(&outs[k].t, &t, w, sizeof w)) {
             snprintf(why, why_len, "cli: output %d (%s): %s", k, name, w);
             result = 0;

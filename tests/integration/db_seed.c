@@ -39,14 +39,18 @@ int main(int argc, char **argv) {
     int rc = 0;
     if (strcmp(argv[2], "demo") == 0) {
         const et_fake_opts o[] = {
-            {.threads = 4},                                                     /* 1 resnet fp32 */
-            {.threads = 4, .weight_bits = 8, .act_bits = 8},                    /* 2 */
-            {.threads = 4, .weight_bits = 4, .prune = 0.3f},                    /* 3 */
-            {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2},         /* 4 */
-            {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2, .weight_bits = 8, .act_bits = 8,
-             .prune = 0.3f},                                                    /* 5 */
-            {.threads = 1},                                                     /* 6 resnet fp32 1 thread */
-            {.threads = 4, .host = "orin", .base_ms = 3},                       /* 7 */
+            {.threads = 4},                                             /* 1 resnet fp32 */
+            {.threads = 4, .weight_bits = 8, .act_bits = 8},            /* 2 */
+            {.threads = 4, .weight_bits = 4, .prune = 0.3f},            /* 3 */
+            {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2}, /* 4 */
+            {.threads = 4,
+             .model = "mobilenet_v3.onnx",
+             .base_ms = 2,
+             .weight_bits = 8,
+             .act_bits = 8,
+             .prune = 0.3f},                                                               /* 5 */
+            {.threads = 1},                                                                /* 6 resnet fp32 1 thread */
+            {.threads = 4, .host = "orin", .base_ms = 3},                                  /* 7 */
             {.threads = 4, .host = "orin", .base_ms = 3, .weight_bits = 8, .act_bits = 8}, /* 8 */
         };
         for (size_t i = 0; !rc && i < sizeof o / sizeof o[0]; i++)

@@ -17,69 +17,69 @@
 static int et_test_failures_, et_test_checks_, et_test_current_failed_;
 static const char *et_test_name_;
 
-#define ET_CHECK(cond)                                                                                     \
-    do {                                                                                                   \
-        et_test_checks_++;                                                                                 \
-        if (!(cond)) {                                                                                     \
-            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, et_test_name_, #cond);   \
-            et_test_current_failed_ = 1;                                                                   \
-        }                                                                                                  \
+#define ET_CHECK(cond)                                                                                  \
+    do {                                                                                                \
+        et_test_checks_++;                                                                              \
+        if (!(cond)) {                                                                                  \
+            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, et_test_name_, #cond); \
+            et_test_current_failed_ = 1;                                                                \
+        }                                                                                               \
     } while (0)
 
-#define ET_CHECK_MSG(cond, ...)                                                                            \
-    do {                                                                                                   \
-        et_test_checks_++;                                                                                 \
-        if (!(cond)) {                                                                                     \
-            fprintf(stderr, "%s:%d: %s: check failed: %s: ", __FILE__, __LINE__, et_test_name_, #cond);   \
-            fprintf(stderr, __VA_ARGS__);                                                                  \
-            fputc('\n', stderr);                                                                           \
-            et_test_current_failed_ = 1;                                                                   \
-        }                                                                                                  \
+#define ET_CHECK_MSG(cond, ...)                                                                         \
+    do {                                                                                                \
+        et_test_checks_++;                                                                              \
+        if (!(cond)) {                                                                                  \
+            fprintf(stderr, "%s:%d: %s: check failed: %s: ", __FILE__, __LINE__, et_test_name_, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                                               \
+            fputc('\n', stderr);                                                                        \
+            et_test_current_failed_ = 1;                                                                \
+        }                                                                                               \
     } while (0)
 
 /* cond is evaluated once: it may have side effects (open a file, allocate). */
-#define ET_REQUIRE(cond)                                                                                   \
-    do {                                                                                                   \
-        int et_ok_ = (cond) ? 1 : 0;                                                                       \
-        ET_CHECK_MSG(et_ok_, "required: %s", #cond);                                                       \
-        if (!et_ok_)                                                                                       \
-            return;                                                                                        \
+#define ET_REQUIRE(cond)                             \
+    do {                                             \
+        int et_ok_ = (cond) ? 1 : 0;                 \
+        ET_CHECK_MSG(et_ok_, "required: %s", #cond); \
+        if (!et_ok_)                                 \
+            return;                                  \
     } while (0)
 
-#define ET_CHECK_INT(a, b)                                                                                 \
-    do {                                                                                                   \
-        long long et_a_ = (long long)(a), et_b_ = (long long)(b);                                          \
-        ET_CHECK_MSG(et_a_ == et_b_, "%lld != %lld", et_a_, et_b_);                                        \
+#define ET_CHECK_INT(a, b)                                          \
+    do {                                                            \
+        long long et_a_ = (long long)(a), et_b_ = (long long)(b);   \
+        ET_CHECK_MSG(et_a_ == et_b_, "%lld != %lld", et_a_, et_b_); \
     } while (0)
 
-#define ET_CHECK_NEAR(a, b, tol)                                                                           \
-    do {                                                                                                   \
-        double et_a_ = (double)(a), et_b_ = (double)(b);                                                   \
-        ET_CHECK_MSG(fabs(et_a_ - et_b_) <= (tol), "%.9g vs %.9g (tol %g)", et_a_, et_b_, (double)(tol));   \
+#define ET_CHECK_NEAR(a, b, tol)                                                                          \
+    do {                                                                                                  \
+        double et_a_ = (double)(a), et_b_ = (double)(b);                                                  \
+        ET_CHECK_MSG(fabs(et_a_ - et_b_) <= (tol), "%.9g vs %.9g (tol %g)", et_a_, et_b_, (double)(tol)); \
     } while (0)
 
-#define ET_CHECK_STR(a, b)                                                                                 \
-    do {                                                                                                   \
-        const char *et_a_ = (a), *et_b_ = (b);                                                             \
-        ET_CHECK_MSG(et_a_ && et_b_ && strcmp(et_a_, et_b_) == 0, "\"%s\" != \"%s\"", et_a_ ? et_a_ : "(null)", \
-                     et_b_ ? et_b_ : "(null)");                                                            \
+#define ET_CHECK_STR(a, b)                                                                                    \
+    do {                                                                                                      \
+        const char *et_a_ = (a), *et_b_ = (b);                                                                \
+        ET_CHECK_MSG(et_a_ &&et_b_ &&strcmp(et_a_, et_b_) == 0, "\"%s\" != \"%s\"", et_a_ ? et_a_ : "(null)", \
+                     et_b_ ? et_b_ : "(null)");                                                               \
     } while (0)
 
 /* ET_TEST_ONLY=name in the environment runs only the test function of that name (to time or debug one). */
-#define ET_RUN(fn)                                                                                         \
-    do {                                                                                                   \
-        const char *et_only_ = getenv("ET_TEST_ONLY");                                                     \
-        if (et_only_ && strcmp(et_only_, #fn) != 0)                                                        \
-            break;                                                                                         \
-        et_test_name_ = #fn;                                                                               \
-        et_test_current_failed_ = 0;                                                                       \
-        fn();                                                                                              \
-        if (et_test_current_failed_) {                                                                     \
-            et_test_failures_++;                                                                           \
-            fprintf(stderr, "FAIL %s\n", #fn);                                                             \
-        } else {                                                                                           \
-            fprintf(stderr, "ok   %s\n", #fn);                                                             \
-        }                                                                                                  \
+#define ET_RUN(fn)                                     \
+    do {                                               \
+        const char *et_only_ = getenv("ET_TEST_ONLY"); \
+        if (et_only_ && strcmp(et_only_, #fn) != 0)    \
+            break;                                     \
+        et_test_name_ = #fn;                           \
+        et_test_current_failed_ = 0;                   \
+        fn();                                          \
+        if (et_test_current_failed_) {                 \
+            et_test_failures_++;                       \
+            fprintf(stderr, "FAIL %s\n", #fn);         \
+        } else {                                       \
+            fprintf(stderr, "ok   %s\n", #fn);         \
+        }                                              \
     } while (0)
 
 static inline int et_test_done(void) {

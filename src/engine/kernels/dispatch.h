@@ -21,12 +21,12 @@
  * (et_kreq_runnable) and is used when, in addition, it lies within the path EDGETUNE_ISA chose
  * (et_kreq_selected): AVX-512 kernels need the avx512 path (forcing avx2 turns them off), NEON dot product
  * kernels the neondot path. */
-#define ET_KREQ_LIST(X)                                                                                      \
-    X(ET_KREQ_SCALAR, "scalar", ET_ISA_SCALAR)                                                               \
-    X(ET_KREQ_AVX2, "avx2", ET_ISA_AVX2)                                                                     \
-    X(ET_KREQ_AVX512F, "avx512f", ET_ISA_AVX512)                                                             \
-    X(ET_KREQ_AVX512VNNI, "avx512vnni", ET_ISA_AVX512)                                                       \
-    X(ET_KREQ_NEON, "neon", ET_ISA_NEON)                                                                     \
+#define ET_KREQ_LIST(X)                                \
+    X(ET_KREQ_SCALAR, "scalar", ET_ISA_SCALAR)         \
+    X(ET_KREQ_AVX2, "avx2", ET_ISA_AVX2)               \
+    X(ET_KREQ_AVX512F, "avx512f", ET_ISA_AVX512)       \
+    X(ET_KREQ_AVX512VNNI, "avx512vnni", ET_ISA_AVX512) \
+    X(ET_KREQ_NEON, "neon", ET_ISA_NEON)               \
     X(ET_KREQ_NEONDOT, "neondot", ET_ISA_NEONDOT)
 
 typedef enum {
@@ -52,8 +52,8 @@ et_cpu_isa et_kreq_isa(et_kreq req);
  * requirement is selected; the last entry (scalar) when none is. Use ET_KREQ_PICK. */
 size_t et_kreq_pick(const void *table, size_t count, size_t entry_bytes, size_t req_offset);
 
-#define ET_KREQ_PICK(table)                                                                                  \
-    et_kreq_pick((table), sizeof(table) / sizeof((table)[0]), sizeof((table)[0]),                            \
+#define ET_KREQ_PICK(table)                                                       \
+    et_kreq_pick((table), sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), \
                  (size_t)((const char *)&(table)[0].req - (const char *)&(table)[0]))
 
 #define ET_KREQ_COUNT_OF(table) (sizeof(table) / sizeof((table)[0]))

@@ -16,10 +16,10 @@
 enum { ET_A_ROWS_MAX = 7 }; /* the largest MR of any GEMM kernel */
 
 typedef struct et_a_rows {
-    const void *const *indirect;      /* IGEMM: the indirection buffer; NULL for a GEMM */
-    size_t offset;                    /* IGEMM: bytes added to every pointer that is not `zero` */
-    const void *zero;                 /* IGEMM: the padding row */
-    const void *row[ET_A_ROWS_MAX];   /* GEMM: where row r starts, rows >= mr aliasing row mr - 1 */
+    const void *const *indirect;    /* IGEMM: the indirection buffer; NULL for a GEMM */
+    size_t offset;                  /* IGEMM: bytes added to every pointer that is not `zero` */
+    const void *zero;               /* IGEMM: the padding row */
+    const void *row[ET_A_ROWS_MAX]; /* GEMM: where row r starts, rows >= mr aliasing row mr - 1 */
 } et_a_rows;
 
 /* The GEMM row after `prev`: a stride further while r < mr, else the same (rows r >= mr alias row mr - 1). Kept

@@ -30,23 +30,23 @@
 
 #if ET_BODY_INDIRECT
 #define ET_F32_GEMM_BODY_SIGNATURE ET_F32_IGEMM_UKERNEL(ET_BODY_NAME)
-#define ET_F32_GEMM_BODY_PROLOGUE(MR)                                                                        \
-    ET_F32_IGEMM_REQUIRE(MR);                                                                                \
+#define ET_F32_GEMM_BODY_PROLOGUE(MR) \
+    ET_F32_IGEMM_REQUIRE(MR);         \
     const et_a_rows A = et_a_rows_igemm((const void *const *)a, a_offset, zero, mr)
 #define ET_QGEMM_BODY_SIGNATURE ET_QIGEMM_UKERNEL(ET_BODY_NAME)
-#define ET_QGEMM_BODY_PROLOGUE(MR, KR)                                                                       \
-    ET_QIGEMM_REQUIRE(MR, KR);                                                                               \
+#define ET_QGEMM_BODY_PROLOGUE(MR, KR) \
+    ET_QIGEMM_REQUIRE(MR, KR);         \
     const et_a_rows A = et_a_rows_igemm(a, a_offset, zero, mr)
 #else
 #define ET_F32_GEMM_BODY_SIGNATURE ET_F32_GEMM_UKERNEL(ET_BODY_NAME)
-#define ET_F32_GEMM_BODY_PROLOGUE(MR)                                                                        \
-    ET_F32_GEMM_REQUIRE(MR);                                                                                 \
-    const size_t ks = 1;                                                                                     \
+#define ET_F32_GEMM_BODY_PROLOGUE(MR) \
+    ET_F32_GEMM_REQUIRE(MR);          \
+    const size_t ks = 1;              \
     const et_a_rows A = et_a_rows_gemm(a, a_stride * sizeof(float), mr)
 #define ET_QGEMM_BODY_SIGNATURE ET_QGEMM_UKERNEL(ET_BODY_NAME)
-#define ET_QGEMM_BODY_PROLOGUE(MR, KR)                                                                       \
-    ET_QGEMM_REQUIRE(MR, KR);                                                                                \
-    const size_t ks = 1;                                                                                     \
+#define ET_QGEMM_BODY_PROLOGUE(MR, KR) \
+    ET_QGEMM_REQUIRE(MR, KR);          \
+    const size_t ks = 1;               \
     const et_a_rows A = et_a_rows_gemm(a, a_stride, mr)
 #endif
 

@@ -13,13 +13,13 @@ typedef struct et_f32_minmax_params {
 } et_f32_minmax_params;
 
 /* Elementwise unary operations. X(enum, name) */
-#define ET_UNARY_LIST(X)                                                                                     \
-    X(ET_UNARY_CLAMP, "clamp")           /* min(max(x, min), max): Relu, Relu6, Clip */                     \
-    X(ET_UNARY_HSWISH, "hardswish")      /* x * min(max(x + 3, 0), 6) / 6 */                                 \
-    X(ET_UNARY_HSIGMOID, "hardsigmoid")  /* min(max(alpha * x + beta, 0), 1) */                              \
-    X(ET_UNARY_SIGMOID, "sigmoid")       /* 1 / (1 + exp(-x)), about 2 ulp */                                \
-    X(ET_UNARY_TANH, "tanh")             /* about 3 ulp */                                                   \
-    X(ET_UNARY_LRELU, "leakyrelu")       /* x >= 0 ? x : alpha * x */
+#define ET_UNARY_LIST(X)                                                               \
+    X(ET_UNARY_CLAMP, "clamp")          /* min(max(x, min), max): Relu, Relu6, Clip */ \
+    X(ET_UNARY_HSWISH, "hardswish")     /* x * min(max(x + 3, 0), 6) / 6 */            \
+    X(ET_UNARY_HSIGMOID, "hardsigmoid") /* min(max(alpha * x + beta, 0), 1) */         \
+    X(ET_UNARY_SIGMOID, "sigmoid")      /* 1 / (1 + exp(-x)), about 2 ulp */           \
+    X(ET_UNARY_TANH, "tanh")            /* about 3 ulp */                              \
+    X(ET_UNARY_LRELU, "leakyrelu")      /* x >= 0 ? x : alpha * x */
 
 typedef enum {
 #define ET_X(e, name) e,
@@ -35,14 +35,14 @@ typedef struct et_f32_unary_params {
 } et_f32_unary_params;
 
 /* Elementwise binary operations; RSUB and RDIV swap the operands (b - a, b / a) for a scalar on the left. */
-#define ET_BINARY_LIST(X)                                                                                    \
-    X(ET_BINARY_ADD, "add")                                                                                  \
-    X(ET_BINARY_SUB, "sub")                                                                                  \
-    X(ET_BINARY_MUL, "mul")                                                                                  \
-    X(ET_BINARY_DIV, "div")                                                                                  \
-    X(ET_BINARY_MAX, "max")                                                                                  \
-    X(ET_BINARY_MIN, "min")                                                                                  \
-    X(ET_BINARY_RSUB, "rsub")                                                                                \
+#define ET_BINARY_LIST(X)     \
+    X(ET_BINARY_ADD, "add")   \
+    X(ET_BINARY_SUB, "sub")   \
+    X(ET_BINARY_MUL, "mul")   \
+    X(ET_BINARY_DIV, "div")   \
+    X(ET_BINARY_MAX, "max")   \
+    X(ET_BINARY_MIN, "min")   \
+    X(ET_BINARY_RSUB, "rsub") \
     X(ET_BINARY_RDIV, "rdiv")
 
 typedef enum {

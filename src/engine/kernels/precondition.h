@@ -18,7 +18,7 @@
  * contract, which is a bug in the engine, never a user error. */
 _Noreturn void et_kernel_precondition_failed(const char *kernel, const char *condition) __attribute__((cold));
 
-#define ET_KERNEL_REQUIRE(cond)                                                                              \
+#define ET_KERNEL_REQUIRE(cond) \
     (__builtin_expect(!(cond), 0) ? et_kernel_precondition_failed(__func__, #cond) : (void)0)
 
 #endif

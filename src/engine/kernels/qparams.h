@@ -36,9 +36,9 @@
 #include <stdint.h>
 
 /* X(enum, name, bytes per element, zero-point shift folded into the bias) */
-#define ET_QA_FORMAT_LIST(X)                                                                                 \
-    X(ET_QA_S8, "s8", 1, 0)                                                                                  \
-    X(ET_QA_S16, "s16", 2, 0)                                                                                \
+#define ET_QA_FORMAT_LIST(X)  \
+    X(ET_QA_S8, "s8", 1, 0)   \
+    X(ET_QA_S16, "s16", 2, 0) \
     X(ET_QA_U8, "u8", 1, 128)
 
 typedef enum {
@@ -56,10 +56,10 @@ static inline int32_t et_qa_format_shift(et_qa_format f) { return f == ET_QA_U8 
 
 /* Output side of requantization, read once per kernel call. */
 typedef struct et_qs8_requant_params {
-    float out_lo, out_hi;  /* qmin - zp_y and qmax - zp_y, as floats */
-    int32_t out_zp;        /* zp_y */
-    float residual_scale;  /* s_r / s_y, for a fused residual add (ignored without one) */
-    int32_t residual_zp;   /* zp_r */
+    float out_lo, out_hi; /* qmin - zp_y and qmax - zp_y, as floats */
+    int32_t out_zp;       /* zp_y */
+    float residual_scale; /* s_r / s_y, for a fused residual add (ignored without one) */
+    int32_t residual_zp;  /* zp_r */
 } et_qs8_requant_params;
 
 /* Fills p for an output zero point and clamp [qmin, qmax] (within [-128, 127]), with an optional residual

@@ -23,7 +23,6 @@ et_status et_act_to_kernel(const et_node *n, const et_activation *a, et_kernel_a
         o->post = true, o->post_op = ET_UNARY_LRELU;
         o->post_params.alpha = a->alpha;
         return ET_OK;
-    default:
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation %s is not supported", et_act_name(a->kind));
+    default: return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation %s is not supported", et_act_name(a->kind));
     }
 }

@@ -4,8 +4,7 @@
 
 void et_act_apply_f32(const et_activation *a, float *x, size_t n) {
     switch (a->kind) {
-    case ET_ACT_NONE:
-        return;
+    case ET_ACT_NONE: return;
     case ET_ACT_RELU:
         for (size_t i = 0; i < n; i++)
             x[i] = x[i] > 0.0f ? x[i] : 0.0f;

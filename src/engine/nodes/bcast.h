@@ -11,12 +11,12 @@
 enum { ET_BCAST_MAX_OPERANDS = 4 };
 
 typedef struct et_bcast {
-    int n_ops;                 /* operands, not counting the output */
-    int rank;                  /* collapsed rank, >= 1 */
+    int n_ops; /* operands, not counting the output */
+    int rank;  /* collapsed rank, >= 1 */
     int64_t dim[ET_MAX_RANK];
     int64_t stride[ET_BCAST_MAX_OPERANDS][ET_MAX_RANK]; /* element strides, 0 where broadcast */
-    int64_t inner;             /* dim[rank-1] */
-    int64_t outer;             /* product of the other dims */
+    int64_t inner;                                      /* dim[rank-1] */
+    int64_t outer;                                      /* product of the other dims */
 } et_bcast;
 
 /* Prepares iteration of ins[0..n) broadcast to out (out must be their broadcast shape). */

@@ -16,13 +16,31 @@
 #include "engine/nodes/nodes.h"
 #include "engine/threadpool.h"
 
-typedef enum { K_ADD, K_SUB, K_MUL, K_DIV, K_POW, K_EQ, K_LT, K_GT, K_LE, K_GE, K_AND, K_OR, K_XOR, K_MIN, K_MAX,
-               K_PRELU } kind;
+typedef enum {
+    K_ADD,
+    K_SUB,
+    K_MUL,
+    K_DIV,
+    K_POW,
+    K_EQ,
+    K_LT,
+    K_GT,
+    K_LE,
+    K_GE,
+    K_AND,
+    K_OR,
+    K_XOR,
+    K_MIN,
+    K_MAX,
+    K_PRELU
+} kind;
 
 typedef void (*run_fn)(const void *a, int64_t sa, const void *b, int64_t sb, void *o, int64_t n);
 
 /* ---- inner loops ---------------------------------------------------------------------------------------- */
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define ARITH_LOOP(NAME, T, EXPR)                                                                  \
     static void NAME(const void *va, int64_t sa, const void *vb, int64_t sb, void *vo, int64_t n) {  \
         const T *a = va, *b = vb;                                                                  \
@@ -41,15 +59,21 @@ typedef void (*run_fn)(const void *a, int64_t sa, const void *b, int64_t sb, voi
             for (int64_t i = 0; i < n; i++) o[i] = r;                                              \
         }                                                                                          \
     }
+// clang-format on
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define CMP_LOOP(NAME, T, EXPR)                                                                    \
     static void NAME(const void *va, int64_t sa, const void *vb, int64_t sb, void *vo, int64_t n) {  \
         const T *a = va, *b = vb;                                                                  \
         uint8_t *o = vo;                                                                           \
         for (int64_t i = 0; i < n; i++) { T x = a[i * sa], y = b[i * sb]; o[i] = (uint8_t)(EXPR); } \
     }
+// clang-format on
 
 /* half types: load to float, compute, store back */
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define HALF_LOOP(NAME, LOAD, STORE, EXPR, IS_CMP)                                                 \
     static void NAME(const void *va, int64_t sa, const void *vb, int64_t sb, void *vo, int64_t n) {  \
         const uint16_t *a = va, *b = vb;                                                           \
@@ -59,8 +83,11 @@ typedef void (*run_fn)(const void *a, int64_t sa, const void *b, int64_t sb, voi
             else ((uint16_t *)vo)[i] = STORE((float)(EXPR));                                       \
         }                                                                                          \
     }
+// clang-format on
 
-static inline int64_t idiv64(int64_t x, int64_t y) { return y == 0 ? 0 : (y == -1 ? (int64_t)(0 - (uint64_t)x) : x / y); }
+static inline int64_t idiv64(int64_t x, int64_t y) {
+    return y == 0 ? 0 : (y == -1 ? (int64_t)(0 - (uint64_t)x) : x / y);
+}
 static inline uint64_t udiv64(uint64_t x, uint64_t y) { return y == 0 ? 0 : x / y; }
 static inline double fmin_nan(double x, double y) { return isnan(x) || isnan(y) ? NAN : (x < y ? x : y); }
 static inline double fmax_nan(double x, double y) { return isnan(x) || isnan(y) ? NAN : (x > y ? x : y); }
@@ -79,6 +106,8 @@ static inline int64_t ipow64(int64_t x, int64_t y) {
 }
 
 /* The set of loops for one C type. D = the type used for wide intermediate maths. */
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define SIGNED_SET(S, T)                                                          \
     ARITH_LOOP(add_##S, T, (int64_t)x + (int64_t)y)                               \
     ARITH_LOOP(sub_##S, T, (int64_t)x - (int64_t)y)                               \
@@ -89,7 +118,10 @@ static inline int64_t ipow64(int64_t x, int64_t y) {
     ARITH_LOOP(prelu_##S, T, x < 0 ? (int64_t)x * (int64_t)y : x)                 \
     CMP_LOOP(eq_##S, T, x == y) CMP_LOOP(lt_##S, T, x < y) CMP_LOOP(gt_##S, T, x > y) \
     CMP_LOOP(le_##S, T, x <= y) CMP_LOOP(ge_##S, T, x >= y)
+// clang-format on
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define UNSIGNED_SET(S, T)                                                        \
     ARITH_LOOP(add_##S, T, (uint64_t)x + (uint64_t)y)                             \
     ARITH_LOOP(sub_##S, T, (uint64_t)x - (uint64_t)y)                             \
@@ -99,7 +131,10 @@ static inline int64_t ipow64(int64_t x, int64_t y) {
     ARITH_LOOP(max_##S, T, x > y ? x : y)                                         \
     CMP_LOOP(eq_##S, T, x == y) CMP_LOOP(lt_##S, T, x < y) CMP_LOOP(gt_##S, T, x > y) \
     CMP_LOOP(le_##S, T, x <= y) CMP_LOOP(ge_##S, T, x >= y)
+// clang-format on
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define FLOAT_SET(S, T)                                                           \
     ARITH_LOOP(add_##S, T, x + y)                                                 \
     ARITH_LOOP(sub_##S, T, x - y)                                                 \
@@ -110,6 +145,7 @@ static inline int64_t ipow64(int64_t x, int64_t y) {
     ARITH_LOOP(prelu_##S, T, x < 0 ? x * y : x)                                   \
     CMP_LOOP(eq_##S, T, x == y) CMP_LOOP(lt_##S, T, x < y) CMP_LOOP(gt_##S, T, x > y) \
     CMP_LOOP(le_##S, T, x <= y) CMP_LOOP(ge_##S, T, x >= y)
+// clang-format on
 
 SIGNED_SET(i8, int8_t)
 SIGNED_SET(i16, int16_t)
@@ -122,6 +158,8 @@ UNSIGNED_SET(u64, uint64_t)
 FLOAT_SET(f32, float)
 FLOAT_SET(f64, double)
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define HALF_SET(S, LOAD, STORE)                                                       \
     HALF_LOOP(add_##S, LOAD, STORE, x + y, 0) HALF_LOOP(sub_##S, LOAD, STORE, x - y, 0) \
     HALF_LOOP(mul_##S, LOAD, STORE, x * y, 0) HALF_LOOP(div_##S, LOAD, STORE, x / y, 0) \
@@ -131,11 +169,12 @@ FLOAT_SET(f64, double)
     HALF_LOOP(eq_##S, LOAD, STORE, x == y, 1) HALF_LOOP(lt_##S, LOAD, STORE, x < y, 1)  \
     HALF_LOOP(gt_##S, LOAD, STORE, x > y, 1) HALF_LOOP(le_##S, LOAD, STORE, x <= y, 1)  \
     HALF_LOOP(ge_##S, LOAD, STORE, x >= y, 1)
+// clang-format on
 HALF_SET(f16, et_f16_to_f32, et_f32_to_f16)
 HALF_SET(bf16, et_bf16_to_f32, et_f32_to_bf16)
 
 CMP_LOOP(eq_bool, uint8_t, (x != 0) == (y != 0))
-CMP_LOOP(and_bool, uint8_t, x && y)
+CMP_LOOP(and_bool, uint8_t, x &&y)
 CMP_LOOP(or_bool, uint8_t, x || y)
 CMP_LOOP(xor_bool, uint8_t, (x != 0) != (y != 0))
 
@@ -146,6 +185,8 @@ typedef struct pow_types {
 } pow_types;
 
 static run_fn pick(kind k, et_dtype t) {
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define CASE(S, DT)                                                                                 \
     case DT:                                                                                        \
         switch (k) {                                                                                \
@@ -154,6 +195,8 @@ static run_fn pick(kind k, et_dtype t) {
         case K_EQ: return eq_##S; case K_LT: return lt_##S; case K_GT: return gt_##S;                 \
         case K_LE: return le_##S; case K_GE: return ge_##S; default: return NULL;                    \
         }
+    // clang-format on
+    // clang-format off
     switch (t) {
         CASE(i8, ET_DT_I8) CASE(i16, ET_DT_I16) CASE(i32, ET_DT_I32) CASE(i64, ET_DT_I64)
         CASE(u8, ET_DT_U8) CASE(u16, ET_DT_U16) CASE(u32, ET_DT_U32) CASE(u64, ET_DT_U64)
@@ -165,14 +208,20 @@ static run_fn pick(kind k, et_dtype t) {
         }
     default: return NULL;
     }
+    // clang-format on
 #undef CASE
 }
 
 static run_fn pick_prelu(et_dtype t) {
     switch (t) {
-    case ET_DT_F32: return prelu_f32; case ET_DT_F64: return prelu_f64; case ET_DT_F16: return prelu_f16;
-    case ET_DT_BF16: return prelu_bf16; case ET_DT_I8: return prelu_i8; case ET_DT_I16: return prelu_i16;
-    case ET_DT_I32: return prelu_i32; case ET_DT_I64: return prelu_i64;
+    case ET_DT_F32: return prelu_f32;
+    case ET_DT_F64: return prelu_f64;
+    case ET_DT_F16: return prelu_f16;
+    case ET_DT_BF16: return prelu_bf16;
+    case ET_DT_I8: return prelu_i8;
+    case ET_DT_I16: return prelu_i16;
+    case ET_DT_I32: return prelu_i32;
+    case ET_DT_I64: return prelu_i64;
     default: return NULL;
     }
 }
@@ -181,7 +230,9 @@ static run_fn pick_prelu(et_dtype t) {
 
 static kind kind_of(et_op op) {
     switch (op) {
-    case ET_OP_ADD: case ET_OP_SUM: case ET_OP_MEAN: return K_ADD;
+    case ET_OP_ADD:
+    case ET_OP_SUM:
+    case ET_OP_MEAN: return K_ADD;
     case ET_OP_SUB: return K_SUB;
     case ET_OP_MUL: return K_MUL;
     case ET_OP_DIV: return K_DIV;
@@ -202,9 +253,7 @@ static kind kind_of(et_op op) {
 }
 
 static bool is_compare(kind k) { return k >= K_EQ && k <= K_XOR; }
-static bool is_variadic(et_op op) {
-    return op == ET_OP_MIN || op == ET_OP_MAX || op == ET_OP_SUM || op == ET_OP_MEAN;
-}
+static bool is_variadic(et_op op) { return op == ET_OP_MIN || op == ET_OP_MAX || op == ET_OP_SUM || op == ET_OP_MEAN; }
 
 static et_status infer(et_graph *g, et_node *n, et_err *err) {
     bool variadic = is_variadic(n->op);
@@ -256,10 +305,10 @@ typedef struct params {
  * one repeated value) stays on the reference loop. */
 static bool simd_run(const params *p, const float *a, int64_t sa, const float *b, int64_t sb, float *o, int64_t n) {
     static const et_f32_minmax_params none = {-INFINITY, INFINITY};
-    static const et_binary_op direct[] = {[K_ADD] = ET_BINARY_ADD, [K_SUB] = ET_BINARY_SUB, [K_MUL] = ET_BINARY_MUL,
-                                          [K_DIV] = ET_BINARY_DIV};
-    static const et_binary_op swapped[] = {[K_ADD] = ET_BINARY_ADD, [K_SUB] = ET_BINARY_RSUB,
-                                           [K_MUL] = ET_BINARY_MUL, [K_DIV] = ET_BINARY_RDIV};
+    static const et_binary_op direct[] =
+        {[K_ADD] = ET_BINARY_ADD, [K_SUB] = ET_BINARY_SUB, [K_MUL] = ET_BINARY_MUL, [K_DIV] = ET_BINARY_DIV};
+    static const et_binary_op swapped[] =
+        {[K_ADD] = ET_BINARY_ADD, [K_SUB] = ET_BINARY_RSUB, [K_MUL] = ET_BINARY_MUL, [K_DIV] = ET_BINARY_RDIV};
     if (sa == 1)
         p->simd(direct[p->k], (size_t)n, a, b, sb == 0, o, &none);
     else if (sb == 1)
@@ -305,16 +354,23 @@ static void pow_rows(void *ctx, size_t begin, size_t end) {
             size_t io = (size_t)((int64_t)row * j->bc.inner + i);
             if (exact)
                 et_dtype_store_i64(ta, j->o->data, io,
-                                   ipow64(et_dtype_load_i64(ta, j->a->data, ia), et_dtype_load_i64(tb, j->b->data, ib)));
+                                   ipow64(et_dtype_load_i64(ta, j->a->data, ia),
+                                          et_dtype_load_i64(tb, j->b->data, ib)));
             else
-                et_dtype_store(ta, j->o->data, io, powi_d(et_dtype_load(ta, j->a->data, ia), et_dtype_load(tb, j->b->data, ib)));
+                et_dtype_store(ta, j->o->data, io,
+                               powi_d(et_dtype_load(ta, j->a->data, ia), et_dtype_load(tb, j->b->data, ib)));
         }
     }
 }
 
 /* One binary step a (op) b -> o, rows spread over the pool when large. */
 static void binary_apply(et_exec_ctx *ctx, const params *p, const et_tensor *a, const et_tensor *b, et_tensor *o) {
-    job j = {.p = p, .a = a, .b = b, .o = o, .ea = et_dtype_size(a->dtype), .eb = et_dtype_size(b->dtype),
+    job j = {.p = p,
+             .a = a,
+             .b = b,
+             .o = o,
+             .ea = et_dtype_size(a->dtype),
+             .eb = et_dtype_size(b->dtype),
              .eo = et_dtype_size(o->dtype)};
     const et_shape *ins[2] = {&a->shape, &b->shape};
     et_bcast_init(&j.bc, &o->shape, ins, 2);

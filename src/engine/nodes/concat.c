@@ -64,8 +64,8 @@ static void concat_rows(void *ctx, size_t begin, size_t end) {
             continue;
         int64_t row = et_shape_numel(&x->shape) / j->outer;
         for (size_t o = begin; o < end && row; o++)
-            memcpy(y + ((int64_t)o * j->out_row + at) * (int64_t)j->es, (const char *)x->data + (int64_t)o * row * (int64_t)j->es,
-                   (size_t)row * j->es);
+            memcpy(y + ((int64_t)o * j->out_row + at) * (int64_t)j->es,
+                   (const char *)x->data + (int64_t)o * row * (int64_t)j->es, (size_t)row * j->es);
         at += row;
     }
 }

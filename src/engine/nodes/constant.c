@@ -21,7 +21,8 @@ static et_status constant_infer(et_graph *g, et_node *n, et_err *err) {
         et_shape s = {.rank = 1, .dim = {a->n}};
         et_op_set_output(g, n, 0, a->type == ET_ATTR_FLOATS ? ET_DT_F32 : ET_DT_I64, &s);
     } else {
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "needs a numeric value (sparse and string values are not supported)");
+        return et_op_failx(err, ET_E_UNSUPPORTED, n,
+                           "needs a numeric value (sparse and string values are not supported)");
     }
     return ET_OK;
 }

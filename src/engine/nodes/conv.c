@@ -198,8 +198,7 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
             const float *wg = w + g * p->mg * p->kg;
             float *yg = y + (nb * p->cout + g * p->mg) * out_plane;
             if (p->pointwise) {
-                et_sgemm(ctx->pool, p->mg, out_plane, p->kg, 1.0f, wg, p->kg, 1, xg, in_plane, 1, yg, out_plane,
-                         false);
+                et_sgemm(ctx->pool, p->mg, out_plane, p->kg, 1.0f, wg, p->kg, 1, xg, in_plane, 1, yg, out_plane, false);
                 continue;
             }
             for (int64_t row0 = 0; row0 < p->rows; row0 += p->chunk_rows) {
@@ -262,7 +261,9 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     inst->params = p;
     inst->run = run;
     snprintf(inst->kernel, sizeof inst->kernel, "%s",
-             p->depthwise ? "ref-direct" : p->pointwise ? "ref-gemm" : "ref-im2col-gemm");
+             p->depthwise   ? "ref-direct"
+             : p->pointwise ? "ref-gemm"
+                            : "ref-im2col-gemm");
     (void)g;
     return ET_OK;
 }

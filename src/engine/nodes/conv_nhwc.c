@@ -83,8 +83,7 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
 
 /* The sparse operator for a pointwise convolution with enough zeros that it is expected to be faster; NULL
  * (dense) otherwise or when it cannot be created. */
-static et_spconv_nhwc *try_sparse(const et_conv2d_nhwc_params *cp, const params *p, const float *w,
-                                  const float *bias) {
+static et_spconv_nhwc *try_sparse(const et_conv2d_nhwc_params *cp, const params *p, const float *w, const float *bias) {
     if (cp->kernel_h != 1 || cp->kernel_w != 1 || cp->stride_h > 1 || cp->stride_w > 1 || cp->groups > 1 ||
         cp->dilation_h > 1 || cp->dilation_w > 1 || cp->pad_top || cp->pad_left || cp->pad_bottom || cp->pad_right)
         return NULL;
@@ -92,9 +91,14 @@ static et_spconv_nhwc *try_sparse(const et_conv2d_nhwc_params *cp, const params 
     if (nnz == cp->out_channels * cp->in_channels ||
         !et_spconv_nhwc_faster(p->batch * p->in_h * p->in_w, cp->in_channels, cp->out_channels, nnz))
         return NULL;
-    et_spconv_nhwc_params sp = {.in_channels = cp->in_channels, .out_channels = cp->out_channels,
-                                .clamp = cp->clamp, .out_min = cp->out_min, .out_max = cp->out_max,
-                                .post = cp->post, .post_op = cp->post_op, .post_params = cp->post_params,
+    et_spconv_nhwc_params sp = {.in_channels = cp->in_channels,
+                                .out_channels = cp->out_channels,
+                                .clamp = cp->clamp,
+                                .out_min = cp->out_min,
+                                .out_max = cp->out_max,
+                                .post = cp->post,
+                                .post_op = cp->post_op,
+                                .post_params = cp->post_params,
                                 .residual = cp->residual};
     et_spconv_nhwc *op = NULL;
     return et_spconv_nhwc_create(&sp, w, cp->in_channels, 1, bias, &op, NULL) == ET_OK ? op : NULL;

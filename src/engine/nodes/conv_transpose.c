@@ -62,8 +62,8 @@ static et_status geometry(const et_node *n, const et_shape *x, const et_shape *w
         int d = off + i;
         int64_t in = x->dim[2 + i], k = wt->dim[2 + i], s = strides[i];
         if (in < 0 || k < 1 || k > ATTR_LIMIT)
-            return et_op_fail(err, n, "input size %lld / kernel size %lld in dimension %d is invalid",
-                              (long long)in, (long long)k, i);
+            return et_op_fail(err, n, "input size %lld / kernel size %lld in dimension %d is invalid", (long long)in,
+                              (long long)k, i);
         int64_t full;
         if (__builtin_mul_overflow(s, in > 0 ? in - 1 : 0, &full) || full > ((int64_t)1 << 50))
             return et_op_fail(err, n, "stride %lld on %lld inputs in dimension %d is too large", (long long)s,
@@ -101,8 +101,8 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
     int64_t group = et_node_attr_int(n, "group", 1);
     int64_t c = x->shape.dim[1];
     if (group < 1 || w->shape.dim[0] != c || c % group != 0)
-        return et_op_fail(err, n, "group %lld and weights %lld x %lld do not fit %lld input channels",
-                          (long long)group, (long long)w->shape.dim[0], (long long)w->shape.dim[1], (long long)c);
+        return et_op_fail(err, n, "group %lld and weights %lld x %lld do not fit %lld input channels", (long long)group,
+                          (long long)w->shape.dim[0], (long long)w->shape.dim[1], (long long)c);
     int64_t m = w->shape.dim[1] * group;
     int ns = x->shape.rank - 2;
     if (b && (b->shape.rank != 1 || b->shape.dim[0] != m))

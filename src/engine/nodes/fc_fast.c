@@ -89,9 +89,15 @@ bool et_fc_fast_prepare(const et_graph *g, const et_node *n, et_op_inst *inst, e
         free(bias);
         return false;
     }
-    et_fully_connected_params fp = {.in_features = (size_t)k, .out_features = (size_t)cols, .weights_kn = !tb,
-                                    .clamp = ka.clamp, .out_min = ka.out_min, .out_max = ka.out_max,
-                                    .post = ka.post, .post_op = ka.post_op, .post_params = ka.post_params};
+    et_fully_connected_params fp = {.in_features = (size_t)k,
+                                    .out_features = (size_t)cols,
+                                    .weights_kn = !tb,
+                                    .clamp = ka.clamp,
+                                    .out_min = ka.out_min,
+                                    .out_max = ka.out_max,
+                                    .post = ka.post,
+                                    .post_op = ka.post_op,
+                                    .post_params = ka.post_params};
     fc_params *p = calloc(1, sizeof *p);
     if (!p) {
         free(bias);
@@ -102,9 +108,14 @@ bool et_fc_fast_prepare(const et_graph *g, const et_node *n, et_op_inst *inst, e
     size_t so = tb ? (size_t)k : 1, si = tb ? 1 : (size_t)cols; /* element (out o, in i) at o * so + i * si */
     size_t nnz = et_spconv_count_nonzeros(inst->in[1].data, (size_t)cols, (size_t)k, so, si);
     if (nnz < (size_t)(k * cols) && et_spconv_nhwc_faster(p->rows, (size_t)k, (size_t)cols, nnz)) {
-        et_spconv_nhwc_params sp = {.in_channels = (size_t)k, .out_channels = (size_t)cols, .clamp = ka.clamp,
-                                    .out_min = ka.out_min, .out_max = ka.out_max, .post = ka.post,
-                                    .post_op = ka.post_op, .post_params = ka.post_params};
+        et_spconv_nhwc_params sp = {.in_channels = (size_t)k,
+                                    .out_channels = (size_t)cols,
+                                    .clamp = ka.clamp,
+                                    .out_min = ka.out_min,
+                                    .out_max = ka.out_max,
+                                    .post = ka.post,
+                                    .post_op = ka.post_op,
+                                    .post_params = ka.post_params};
         if (et_spconv_nhwc_create(&sp, inst->in[1].data, so, si, bias, &p->sparse, NULL) == ET_OK) {
             free(bias);
             *st = ET_OK;

@@ -97,8 +97,8 @@ static et_status gemm_run_f32(const et_op_inst *inst, et_exec_ctx *ctx, et_err *
     if (p->bt)
         et_sgemm(ctx->pool, p->m, p->n, p->k, p->alpha, a, a_rs, a_cs, p->bt, p->n, 1, y, p->n, acc);
     else
-        et_sgemm(ctx->pool, p->m, p->n, p->k, p->alpha, a, a_rs, a_cs, b, p->tb ? 1 : p->n, p->tb ? p->k : 1, y,
-                 p->n, acc);
+        et_sgemm(ctx->pool, p->m, p->n, p->k, p->alpha, a, a_rs, a_cs, b, p->tb ? 1 : p->n, p->tb ? p->k : 1, y, p->n,
+                 acc);
     et_act_apply_f32(&p->act, y, (size_t)(p->m * p->n));
     (void)err;
     return ET_OK;
@@ -312,8 +312,8 @@ static et_status mm_run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     }
     if (p->fold) {
         float *y = inst->out[0].data;
-        et_sgemm(ctx->pool, p->batch * p->m, p->n, p->k, 1.0f, inst->in[0].data, p->k, 1, inst->in[1].data, p->n, 1,
-                 y, p->n, false);
+        et_sgemm(ctx->pool, p->batch * p->m, p->n, p->k, 1.0f, inst->in[0].data, p->k, 1, inst->in[1].data, p->n, 1, y,
+                 p->n, false);
         et_act_apply_f32(&p->act, y, (size_t)(p->batch * p->m * p->n));
         return ET_OK;
     }
@@ -358,8 +358,7 @@ static et_status mm_prepare(const et_graph *g, const et_node *n, et_op_inst *ins
     if (inst->in[0].dtype != ET_DT_F32 && p->act.kind != ET_ACT_NONE) {
         free(p);
         inst->params = NULL;
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation on %s MatMul",
-                           et_dtype_name(inst->in[0].dtype));
+        return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation on %s MatMul", et_dtype_name(inst->in[0].dtype));
     }
     snprintf(inst->kernel, sizeof inst->kernel, "%s", inst->in[0].dtype == ET_DT_F32 ? "ref-gemm" : "ref-generic");
     (void)g;

@@ -45,14 +45,14 @@ et_status et_auto_pad_of(const et_node *n, et_auto_pad *out, et_err *err) {
     return et_op_fail(err, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", ap);
 }
 
-et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_value *w, const et_value *b,
-                                 int64_t m, et_err *err) {
+et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_value *w, const et_value *b, int64_t m,
+                                 et_err *err) {
     if (x->dtype != ET_DT_F32 || w->dtype != ET_DT_F32 || (b && b->dtype != ET_DT_F32))
         return et_op_failx(err, ET_E_UNSUPPORTED, n, "element type %s is not supported (float32 only)",
                            et_dtype_name(x->dtype != ET_DT_F32 ? x->dtype : w->dtype));
     if (w->shape.rank != x->shape.rank || x->shape.rank < 3)
-        return et_op_fail(err, n, "weights have rank %d and input rank %d; expected equal ranks >= 3",
-                          w->shape.rank, x->shape.rank);
+        return et_op_fail(err, n, "weights have rank %d and input rank %d; expected equal ranks >= 3", w->shape.rank,
+                          x->shape.rank);
     if (et_shape_numel(&w->shape) <= 0)
         return et_op_fail(err, n, "the weights are empty");
     int ns = x->shape.rank - 2, kc = 0;
@@ -62,8 +62,8 @@ et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_v
             return et_op_fail(err, n, "kernel_shape has %d values; expected %d", kc, ns);
         for (int i = 0; i < ns; i++)
             if (ks[i] != w->shape.dim[2 + i])
-                return et_op_fail(err, n, "kernel_shape[%d] = %lld differs from the weights' %lld", i,
-                                  (long long)ks[i], (long long)w->shape.dim[2 + i]);
+                return et_op_fail(err, n, "kernel_shape[%d] = %lld differs from the weights' %lld", i, (long long)ks[i],
+                                  (long long)w->shape.dim[2 + i]);
     }
     if (b && m >= 0 && (b->shape.rank != 1 || b->shape.dim[0] != m))
         return et_op_fail(err, n, "bias must be a vector of %lld values", (long long)m);
@@ -134,5 +134,3 @@ et_status et_act_check(const et_node *n, et_err *err) {
         return et_op_failx(err, ET_E_UNSUPPORTED, n, "unknown fused activation %d", (int)n->act.kind);
     return ET_OK;
 }
-
-

@@ -37,8 +37,8 @@ et_status et_auto_pad_of(const et_node *n, et_auto_pad *out, et_err *err);
 /* Checks the operands of Conv / ConvTranspose: float32 X, W and optional B (else ET_E_UNSUPPORTED), equal ranks
  * >= 3, a non-empty W, kernel_shape (when given) equal to W's spatial dims, and B a vector of `m` values
  * (m < 0: not checked). ET_E_INPUT naming the node otherwise. */
-et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_value *w, const et_value *b,
-                                 int64_t m, et_err *err);
+et_status et_conv_check_operands(const et_node *n, const et_value *x, const et_value *w, const et_value *b, int64_t m,
+                                 et_err *err);
 
 /* Geometry of Conv / MaxPool / AveragePool on input x (N, C, spatial...) with the given kernel sizes (n_sp
  * of them, from W or kernel_shape): reads strides, dilations, pads and auto_pad from the node. ceil_mode

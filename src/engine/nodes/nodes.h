@@ -6,6 +6,8 @@
 
 #include "engine/op.h"
 
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define ET_OP_IMPL_LIST(X)                                                                        \
     X(ADD, et_impl_binary) X(SUB, et_impl_binary) X(MUL, et_impl_binary) X(DIV, et_impl_binary)    \
     X(POW, et_impl_binary) X(EQUAL, et_impl_binary) X(LESS, et_impl_binary)                        \
@@ -39,14 +41,18 @@
     X(QUANTIZE, et_impl_quantize) X(DEQUANTIZE, et_impl_dequantize) X(QCONV, et_impl_qconv)           \
     X(QCONV_NHWC, et_impl_qconv_nhwc) X(QGEMM, et_impl_qgemm) X(QADD, et_impl_qadd)                 \
     X(QUANTIZE_LINEAR, et_impl_quantize_linear) X(DEQUANTIZE_LINEAR, et_impl_dequantize_linear)
+// clang-format on
 
 /* A prepare function that only sets run (operators with no parameters to precompute). */
+/* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
+// clang-format off
 #define ET_SIMPLE_PREPARE(NAME, RUN)                                                               \
     static et_status NAME(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {    \
         inst->run = RUN;                                                                           \
         (void)g, (void)n, (void)err;                                                               \
         return ET_OK;                                                                              \
     }
+// clang-format on
 
 /* Whether et.PoolNhwc computes pooling node n on NCHW input shape x exactly as ONNX does (layout.c asks). */
 bool et_pool_nhwc_supports(const et_node *n, const et_shape *x);

@@ -211,9 +211,9 @@ typedef struct ln_params {
     int axis;
     int64_t outer, inner;
     double eps;
-    et_shape norm;                               /* X.shape[axis:] */
+    et_shape norm;                                        /* X.shape[axis:] */
     int64_t s_stride[ET_MAX_RANK], b_stride[ET_MAX_RANK]; /* Scale / B broadcast to norm */
-    bool s_direct, b_direct;                     /* same shape as norm: index = position */
+    bool s_direct, b_direct;                              /* same shape as norm: index = position */
 } ln_params;
 
 static et_status ln_axis(const et_node *n, int rank, int *axis, et_err *err) {
@@ -276,8 +276,8 @@ static void ln_rows(void *ctx, size_t begin, size_t end) {
     et_tensor *y = &j->inst->out[0];
     float *mean_out = j->inst->n_out > 1 ? j->inst->out[1].data : NULL;
     float *inv_out = j->inst->n_out > 2 ? j->inst->out[2].data : NULL;
-    const bool fast = x->dtype == ET_DT_F32 && sc->dtype == ET_DT_F32 && (!b || b->dtype == ET_DT_F32) &&
-                      p->s_direct && (!b || p->b_direct);
+    const bool fast = x->dtype == ET_DT_F32 && sc->dtype == ET_DT_F32 && (!b || b->dtype == ET_DT_F32) && p->s_direct &&
+                      (!b || p->b_direct);
     for (size_t r = begin; r < end; r++) {
         int64_t at = (int64_t)r * p->inner;
         double mean, var;

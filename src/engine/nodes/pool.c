@@ -117,80 +117,76 @@ typedef struct job {
 
 /* One plane loop, instantiated for float32 (direct) and for every other type (via double). The window is
  * copied into locals first: stores through the output pointers could otherwise alias it and force reloads. */
-#define POOL_PLANES(NAME, ACC, LOAD, STORE)                                                                    \
-    static void NAME(void *ctx, size_t begin, size_t end) {                                                   \
-        const job *j = ctx;                                                                                   \
-        const params *p = j->p;                                                                               \
-        const et_window w = p->w;                                                                             \
-        const bool is_max = p->is_max, col_major = p->col_major, include_pad = p->include_pad;                \
-        int64_t *const idx = j->idx;                                                                          \
-        const int64_t in_plane = et_window_in_size(&w), out_plane = et_window_out_size(&w);                  \
-        for (size_t pl = begin; pl < end; pl++) {                                                             \
-            const int64_t xo = (int64_t)pl * in_plane;                                                        \
-            int64_t yi = (int64_t)pl * out_plane;                                                             \
-            for (int64_t od = 0; od < w.out[0]; od++) {                                                       \
-                int64_t sd = od * w.stride[0] - w.pad0[0], d0, d1;                                            \
-                taps(sd, w.k[0], w.dil[0], w.in[0], &d0, &d1);                                                \
-                for (int64_t oh = 0; oh < w.out[1]; oh++) {                                                   \
-                    int64_t sh = oh * w.stride[1] - w.pad0[1], h0, h1;                                        \
-                    taps(sh, w.k[1], w.dil[1], w.in[1], &h0, &h1);                                            \
-                    for (int64_t ow = 0; ow < w.out[2]; ow++, yi++) {                                         \
-                        int64_t sw = ow * w.stride[2] - w.pad0[2], w0, w1;                                    \
-                        taps(sw, w.k[2], w.dil[2], w.in[2], &w0, &w1);                                        \
-                        if (is_max && !idx) {                                                                 \
-                            ACC best = -INFINITY;                                                             \
-                            for (int64_t kd = d0; kd < d1; kd++)                                              \
-                                for (int64_t kh = h0; kh < h1; kh++) {                                        \
-                                    int64_t id = sd + kd * w.dil[0], ih = sh + kh * w.dil[1];                 \
-                                    int64_t row = xo + (id * w.in[1] + ih) * w.in[2] + sw;                    \
-                                    for (int64_t kw = w0; kw < w1; kw++) {                                    \
-                                        ACC v = LOAD(row + kw * w.dil[2]);                                    \
-                                        best = v > best ? v : best;                                           \
-                                    }                                                                         \
-                                }                                                                             \
-                            STORE(yi, best);                                                                  \
-                        } else if (is_max) {                                                                  \
-                            ACC best = -INFINITY;                                                             \
-                            int64_t arg = -1;                                                                 \
-                            for (int64_t kd = d0; kd < d1; kd++)                                              \
-                                for (int64_t kh = h0; kh < h1; kh++) {                                        \
-                                    int64_t id = sd + kd * w.dil[0], ih = sh + kh * w.dil[1];                 \
-                                    int64_t row = xo + (id * w.in[1] + ih) * w.in[2];                         \
-                                    for (int64_t kw = w0; kw < w1; kw++) {                                    \
-                                        int64_t iw = sw + kw * w.dil[2];                                      \
-                                        ACC v = LOAD(row + iw);                                               \
-                                        if (v > best || arg < 0) {                                            \
-                                            best = v;                                                         \
-                                            arg = col_major ? xo + (iw * w.in[1] + ih) * w.in[0] + id         \
-                                                            : row + iw;                                       \
-                                        }                                                                     \
-                                    }                                                                         \
-                                }                                                                             \
-                            STORE(yi, best);                                                                  \
-                            idx[yi] = arg;                                                                    \
-                        } else {                                                                              \
-                            ACC sum = 0;                                                                      \
-                            for (int64_t kd = d0; kd < d1; kd++)                                              \
-                                for (int64_t kh = h0; kh < h1; kh++) {                                        \
-                                    int64_t id = sd + kd * w.dil[0], ih = sh + kh * w.dil[1];                 \
-                                    int64_t row = xo + (id * w.in[1] + ih) * w.in[2] + sw;                    \
-                                    for (int64_t kw = w0; kw < w1; kw++)                                      \
-                                        sum += LOAD(row + kw * w.dil[2]);                                     \
-                                }                                                                             \
-                            int64_t cnt = include_pad                                                         \
-                                              ? padded_taps(sd, w.k[0], w.dil[0], w.in[0], w.pad0[0],         \
-                                                            w.pad1[0]) *                                      \
-                                                    padded_taps(sh, w.k[1], w.dil[1], w.in[1], w.pad0[1],     \
-                                                                w.pad1[1]) *                                  \
-                                                    padded_taps(sw, w.k[2], w.dil[2], w.in[2], w.pad0[2],     \
-                                                                w.pad1[2])                                    \
-                                              : (d1 - d0) * (h1 - h0) * (w1 - w0);                            \
-                            STORE(yi, cnt > 0 ? sum / (ACC)cnt : (ACC)0);                                     \
-                        }                                                                                     \
-                    }                                                                                         \
-                }                                                                                             \
-            }                                                                                                 \
-        }                                                                                                     \
+#define POOL_PLANES(NAME, ACC, LOAD, STORE)                                                                            \
+    static void NAME(void *ctx, size_t begin, size_t end) {                                                            \
+        const job *j = ctx;                                                                                            \
+        const params *p = j->p;                                                                                        \
+        const et_window w = p->w;                                                                                      \
+        const bool is_max = p->is_max, col_major = p->col_major, include_pad = p->include_pad;                         \
+        int64_t *const idx = j->idx;                                                                                   \
+        const int64_t in_plane = et_window_in_size(&w), out_plane = et_window_out_size(&w);                            \
+        for (size_t pl = begin; pl < end; pl++) {                                                                      \
+            const int64_t xo = (int64_t)pl * in_plane;                                                                 \
+            int64_t yi = (int64_t)pl * out_plane;                                                                      \
+            for (int64_t od = 0; od < w.out[0]; od++) {                                                                \
+                int64_t sd = od * w.stride[0] - w.pad0[0], d0, d1;                                                     \
+                taps(sd, w.k[0], w.dil[0], w.in[0], &d0, &d1);                                                         \
+                for (int64_t oh = 0; oh < w.out[1]; oh++) {                                                            \
+                    int64_t sh = oh * w.stride[1] - w.pad0[1], h0, h1;                                                 \
+                    taps(sh, w.k[1], w.dil[1], w.in[1], &h0, &h1);                                                     \
+                    for (int64_t ow = 0; ow < w.out[2]; ow++, yi++) {                                                  \
+                        int64_t sw = ow * w.stride[2] - w.pad0[2], w0, w1;                                             \
+                        taps(sw, w.k[2], w.dil[2], w.in[2], &w0, &w1);                                                 \
+                        if (is_max && !idx) {                                                                          \
+                            ACC best = -INFINITY;                                                                      \
+                            for (int64_t kd = d0; kd < d1; kd++)                                                       \
+                                for (int64_t kh = h0; kh < h1; kh++) {                                                 \
+                                    int64_t id = sd + kd * w.dil[0], ih = sh + kh * w.dil[1];                          \
+                                    int64_t row = xo + (id * w.in[1] + ih) * w.in[2] + sw;                             \
+                                    for (int64_t kw = w0; kw < w1; kw++) {                                             \
+                                        ACC v = LOAD(row + kw * w.dil[2]);                                             \
+                                        best = v > best ? v : best;                                                    \
+                                    }                                                                                  \
+                                }                                                                                      \
+                            STORE(yi, best);                                                                           \
+                        } else if (is_max) {                                                                           \
+                            ACC best = -INFINITY;                                                                      \
+                            int64_t arg = -1;                                                                          \
+                            for (int64_t kd = d0; kd < d1; kd++)                                                       \
+                                for (int64_t kh = h0; kh < h1; kh++) {                                                 \
+                                    int64_t id = sd + kd * w.dil[0], ih = sh + kh * w.dil[1];                          \
+                                    int64_t row = xo + (id * w.in[1] + ih) * w.in[2];                                  \
+                                    for (int64_t kw = w0; kw < w1; kw++) {                                             \
+                                        int64_t iw = sw + kw * w.dil[2];                                               \
+                                        ACC v = LOAD(row + iw);                                                        \
+                                        if (v > best || arg < 0) {                                                     \
+                                            best = v;                                                                  \
+                                            arg = col_major ? xo + (iw * w.in[1] + ih) * w.in[0] + id : row + iw;      \
+                                        }                                                                              \
+                                    }                                                                                  \
+                                }                                                                                      \
+                            STORE(yi, best);                                                                           \
+                            idx[yi] = arg;                                                                             \
+                        } else {                                                                                       \
+                            ACC sum = 0;                                                                               \
+                            for (int64_t kd = d0; kd < d1; kd++)                                                       \
+                                for (int64_t kh = h0; kh < h1; kh++) {                                                 \
+                                    int64_t id = sd + kd * w.dil[0], ih = sh + kh * w.dil[1];                          \
+                                    int64_t row = xo + (id * w.in[1] + ih) * w.in[2] + sw;                             \
+                                    for (int64_t kw = w0; kw < w1; kw++)                                               \
+                                        sum += LOAD(row + kw * w.dil[2]);                                              \
+                                }                                                                                      \
+                            int64_t cnt = include_pad                                                                  \
+                                              ? padded_taps(sd, w.k[0], w.dil[0], w.in[0], w.pad0[0], w.pad1[0]) *     \
+                                                    padded_taps(sh, w.k[1], w.dil[1], w.in[1], w.pad0[1], w.pad1[1]) * \
+                                                    padded_taps(sw, w.k[2], w.dil[2], w.in[2], w.pad0[2], w.pad1[2])   \
+                                              : (d1 - d0) * (h1 - h0) * (w1 - w0);                                     \
+                            STORE(yi, cnt > 0 ? sum / (ACC)cnt : (ACC)0);                                              \
+                        }                                                                                              \
+                    }                                                                                                  \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
     }
 
 #define LOAD_F32(i) (((const float *)j->x)[i])

@@ -40,8 +40,8 @@ static et_status infer_common(et_graph *g, et_node *n, bool nhwc, et_err *err) {
         return st;
     const et_value *x = et_node_cin(g, n, 0), *wt = et_node_cin(g, n, 1), *b = et_node_cin(g, n, 2),
                    *r = et_node_cin(g, n, 3);
-    if (x->dtype != ET_DT_I8 || wt->dtype != ET_DT_I8 || wt->kind != ET_VAL_CONST || (b && (b->dtype != ET_DT_I32 ||
-                                                                                          b->kind != ET_VAL_CONST)))
+    if (x->dtype != ET_DT_I8 || wt->dtype != ET_DT_I8 || wt->kind != ET_VAL_CONST ||
+        (b && (b->dtype != ET_DT_I32 || b->kind != ET_VAL_CONST)))
         return et_op_fail(err, n, "expects int8 X, constant int8 W and constant int32 B");
     int64_t group = et_node_attr_int(n, "group", 1);
     int64_t c = nhwc ? x->shape.dim[3] : x->shape.dim[1];
@@ -67,10 +67,10 @@ typedef struct params {
     size_t batch, in_h, in_w;
     bool residual;
     et_qc8_conv_desc d;
-    int8_t *w;      /* OHWI, or HWC for depthwise */
+    int8_t *w; /* OHWI, or HWC for depthwise */
     int32_t *bias;
     float *mult;
-    bool nchw;      /* transpose through scratch */
+    bool nchw; /* transpose through scratch */
     /* per run */
     const int8_t *x;
     int8_t *y;
@@ -152,8 +152,7 @@ et_status et_qact_bounds(const et_node *n, float *lo, float *hi, et_err *err) {
     case ET_ACT_RELU: *lo = 0.0f; return ET_OK;
     case ET_ACT_CLIP: *lo = n->act.alpha, *hi = n->act.beta; return ET_OK;
     default:
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation %s has no int8 form",
-                           et_act_name(n->act.kind));
+        return et_op_failx(err, ET_E_UNSUPPORTED, n, "fused activation %s has no int8 form", et_act_name(n->act.kind));
     }
 }
 
@@ -169,7 +168,7 @@ void et_qprecision(const et_graph *g, const et_node *n, et_op_inst *inst, int st
 
 /* Shared by et.QConv, et.QConvNhwc and et.QGemm: the scales of X, W and Y and the requantization inputs. */
 et_status et_qscales(const et_graph *g, const et_node *n, int64_t out_c, float *x_s, int32_t *x_zp, float *y_s,
-                        int32_t *y_zp, float *mult, et_err *err) {
+                     int32_t *y_zp, float *mult, et_err *err) {
     const et_quant_info *xq = g->values[n->inputs[0]].quant, *wq = g->values[n->inputs[1]].quant,
                         *yq = g->values[n->outputs[0]].quant;
     if (!xq || !wq || !yq || xq->n != 1 || yq->n != 1 || (wq->n != 1 && wq->n != out_c))

@@ -107,9 +107,16 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         return et_fail(err, ET_E_NOMEM, "out of memory");
     for (size_t c = 0; c < p->n; c++)
         ws[c] = wq->scale[wq->n == 1 ? 0 : c];
-    et_qfully_connected_params fp = {.in_features = p->k, .out_features = p->n, .x_scale = x_s, .x_zp = p->x_zp,
-                                     .y_scale = y_s, .y_zp = p->y_zp, .clamp = p->qmin > -128 || p->qmax < 127,
-                                     .qmin = p->qmin, .qmax = p->qmax, .weight_bits = wq->value_bits};
+    et_qfully_connected_params fp = {.in_features = p->k,
+                                     .out_features = p->n,
+                                     .x_scale = x_s,
+                                     .x_zp = p->x_zp,
+                                     .y_scale = y_s,
+                                     .y_zp = p->y_zp,
+                                     .clamp = p->qmin > -128 || p->qmax < 127,
+                                     .qmin = p->qmin,
+                                     .qmax = p->qmax,
+                                     .weight_bits = wq->value_bits};
     et_err e2 = {0};
     st = p->m > 0 ? et_qfully_connected_create(&fp, w->data, ws, p->bias, &p->op, &e2) : ET_E_UNSUPPORTED;
     free(ws);

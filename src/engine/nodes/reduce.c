@@ -29,7 +29,7 @@ typedef struct params {
     bool red[ET_MAX_RANK];    /* merged dim is reduced */
     bool simple;              /* one reduced run: [outer, len, inner] */
     int64_t outer, len, inner;
-    int64_t count;            /* elements per reduction */
+    int64_t count; /* elements per reduction */
     int64_t out_numel;
 } params;
 

@@ -78,8 +78,8 @@ static et_status reshape_infer(et_graph *g, et_node *n, et_err *err) {
     }
     if (infer_at >= 0) {
         if (known == 0 || in_numel % known)
-            return et_op_fail(err, n, "cannot infer the -1 dim: %lld elements into blocks of %lld",
-                              (long long)in_numel, (long long)known);
+            return et_op_fail(err, n, "cannot infer the -1 dim: %lld elements into blocks of %lld", (long long)in_numel,
+                              (long long)known);
         out.dim[infer_at] = in_numel / known;
     } else if (known != in_numel) {
         return et_op_fail(err, n, "reshape of %lld elements into %lld", (long long)in_numel, (long long)known);

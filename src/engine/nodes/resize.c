@@ -24,8 +24,14 @@
 #include "engine/nodes/nodes.h"
 
 typedef enum { M_NEAREST, M_LINEAR, M_CUBIC } rmode;
-typedef enum { C_HALF_PIXEL, C_PYTORCH_HALF_PIXEL, C_ALIGN_CORNERS, C_ASYMMETRIC, C_TF_HALF_PIXEL_NN,
-               C_TF_CROP_AND_RESIZE } ctm;
+typedef enum {
+    C_HALF_PIXEL,
+    C_PYTORCH_HALF_PIXEL,
+    C_ALIGN_CORNERS,
+    C_ASYMMETRIC,
+    C_TF_HALF_PIXEL_NN,
+    C_TF_CROP_AND_RESIZE
+} ctm;
 typedef enum { N_ROUND_PREFER_FLOOR, N_ROUND_PREFER_CEIL, N_FLOOR, N_CEIL, N_LEGACY } nmode;
 
 #define SIZE_LIMIT ((double)((int64_t)1 << 40))
@@ -46,7 +52,7 @@ typedef struct params {
     nmode nearest;
     double cubic_a, extrapolation;
     bool exclude_outside;
-    int roi_input;  /* -1: none */
+    int roi_input; /* -1: none */
     et_dtype dtype;
 } params;
 
@@ -68,8 +74,8 @@ static et_status parse_attrs(const et_graph *g, const et_node *n, params *p, et_
     p->roi_input = -1;
     if (legacy)
         return ET_OK;
-    static const char *const coord_names[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
-                                              "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+    static const char *const coord_names[] = {"half_pixel", "pytorch_half_pixel",   "align_corners",
+                                              "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
     static const char *const nearest_names[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
     const char *c = et_node_attr_string(n, "coordinate_transformation_mode", "half_pixel");
     const char *nm = et_node_attr_string(n, "nearest_mode", "round_prefer_floor");
@@ -91,8 +97,9 @@ static et_status parse_attrs(const et_graph *g, const et_node *n, params *p, et_
     p->extrapolation = et_node_attr_float(n, "extrapolation_value", 0.0f);
     if (et_node_attr(n, "axes") || et_node_attr_int(n, "antialias", 0) != 0 ||
         strcmp(et_node_attr_string(n, "keep_aspect_ratio_policy", "stretch"), "stretch") != 0)
-        return et_op_failx(err, ET_E_UNSUPPORTED, n, "axes, antialias and keep_aspect_ratio_policy (opset 18) are "
-                                                     "not supported");
+        return et_op_failx(err, ET_E_UNSUPPORTED, n,
+                           "axes, antialias and keep_aspect_ratio_policy (opset 18) are "
+                           "not supported");
     if (p->coord == C_TF_CROP_AND_RESIZE) {
         if (n->n_inputs < 2 || n->inputs[1] < 0)
             return et_op_fail(err, n, "tf_crop_and_resize needs the roi input");
@@ -291,9 +298,9 @@ typedef struct job {
     const tap *const *taps; /* per dimension, out[d] entries */
     const void *x;
     void *y;
-    int r;                  /* rank, padded to >= 2 by the view below */
-    bool any_outside_w;     /* some tap of the last dimension extrapolates */
-    bool single_w;          /* every tap of the last dimension is one input with weight 1 */
+    int r;              /* rank, padded to >= 2 by the view below */
+    bool any_outside_w; /* some tap of the last dimension extrapolates */
+    bool single_w;      /* every tap of the last dimension is one input with weight 1 */
     int64_t in[ET_MAX_RANK], out[ET_MAX_RANK];
 } job;
 
@@ -499,7 +506,9 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     inst->params = p;
     inst->run = run;
     snprintf(inst->kernel, sizeof inst->kernel, "ref-%s",
-             p->mode == M_NEAREST ? "nearest" : p->mode == M_LINEAR ? "linear" : "cubic");
+             p->mode == M_NEAREST  ? "nearest"
+             : p->mode == M_LINEAR ? "linear"
+                                   : "cubic");
     return ET_OK;
 }
 

@@ -97,8 +97,20 @@ void et_sgemm(et_threadpool *pool, int64_t m, int64_t n, int64_t k, float alpha,
               int64_t a_cs, const float *b, int64_t b_rs, int64_t b_cs, float *c, int64_t ldc, bool accumulate) {
     if (m <= 0 || n <= 0)
         return;
-    gemm_job j = {.m = m, .n = n, .k = k, .alpha = alpha, .a = a, .a_rs = a_rs, .a_cs = a_cs, .b = b, .b_rs = b_rs,
-                  .b_cs = b_cs, .c = c, .ldc = ldc, .acc = accumulate, .tiles_n = (n + TILE_N - 1) / TILE_N};
+    gemm_job j = {.m = m,
+                  .n = n,
+                  .k = k,
+                  .alpha = alpha,
+                  .a = a,
+                  .a_rs = a_rs,
+                  .a_cs = a_cs,
+                  .b = b,
+                  .b_rs = b_rs,
+                  .b_cs = b_cs,
+                  .c = c,
+                  .ldc = ldc,
+                  .acc = accumulate,
+                  .tiles_n = (n + TILE_N - 1) / TILE_N};
     int64_t tiles = ((m + TILE_M - 1) / TILE_M) * j.tiles_n;
     /* small products are not worth waking the pool for */
     if (m * n * (k > 0 ? k : 1) < 32768)

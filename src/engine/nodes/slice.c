@@ -40,9 +40,11 @@ static et_status resolve(const et_graph *g, const et_node *n, const et_shape *in
         na = et_op_const_ints(g, n, 3, axes, ET_MAX_RANK);
         nst = et_op_const_ints(g, n, 4, steps, ET_MAX_RANK);
         if (ns == -2 || ne == -2 || na == -2 || nst == -2)
-            return et_op_failx(err, ET_E_UNSUPPORTED, n, "data-dependent shape: starts, ends, axes and steps must be constants");
+            return et_op_failx(err, ET_E_UNSUPPORTED, n,
+                               "data-dependent shape: starts, ends, axes and steps must be constants");
         if (ns < 0 || ne < 0 || na == -3 || nst == -3)
-            return et_op_fail(err, n, "starts, ends, axes, steps must be int tensors of at most %d values", ET_MAX_RANK);
+            return et_op_fail(err, n, "starts, ends, axes, steps must be int tensors of at most %d values",
+                              ET_MAX_RANK);
     }
     if (ns != ne || (na >= 0 && na != ns) || (nst >= 0 && nst != ns))
         return et_op_fail(err, n, "starts, ends, axes and steps differ in length");

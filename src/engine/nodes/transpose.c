@@ -12,7 +12,7 @@
 #include "engine/threadpool.h"
 
 typedef struct params {
-    int rank;                  /* simplified rank */
+    int rank; /* simplified rank */
     int64_t out_dim[ET_MAX_RANK];
     int64_t in_stride[ET_MAX_RANK]; /* input stride (elements) of each output axis */
     size_t esize;
@@ -221,7 +221,10 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->rank = r;
     inst->params = p;
     inst->run = run;
-    snprintf(inst->kernel, sizeof inst->kernel, is_few_rows(p) ? "transpose-few-rows" : r <= 3 ? "transpose-tiled" : "transpose");
+    snprintf(inst->kernel, sizeof inst->kernel,
+             is_few_rows(p) ? "transpose-few-rows"
+             : r <= 3       ? "transpose-tiled"
+                            : "transpose");
     (void)g;
     return ET_OK;
 }

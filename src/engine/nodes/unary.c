@@ -16,8 +16,8 @@
 
 typedef struct params {
     et_op op;
-    float alpha, beta;   /* LeakyRelu/Elu alpha; HardSigmoid alpha, beta; Clip (opset < 11) min, max */
-    bool clip_inputs;    /* Clip bounds come from inputs 1 and 2 */
+    float alpha, beta; /* LeakyRelu/Elu alpha; HardSigmoid alpha, beta; Clip (opset < 11) min, max */
+    bool clip_inputs;  /* Clip bounds come from inputs 1 and 2 */
 } params;
 
 static bool int_ok(et_op op) { return op == ET_OP_ABS || op == ET_OP_NEG || op == ET_OP_RELU || op == ET_OP_CLIP; }
@@ -67,15 +67,42 @@ static double apply_d(const params *p, double x) {
 
 static void run_f32(const params *p, const float *x, float *y, size_t n) {
     switch (p->op) {
-    case ET_OP_SQRT: for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); return;
-    case ET_OP_EXP: for (size_t i = 0; i < n; i++) y[i] = expf(x[i]); return;
-    case ET_OP_LOG: for (size_t i = 0; i < n; i++) y[i] = logf(x[i]); return;
-    case ET_OP_NEG: for (size_t i = 0; i < n; i++) y[i] = -x[i]; return;
-    case ET_OP_ABS: for (size_t i = 0; i < n; i++) y[i] = fabsf(x[i]); return;
-    case ET_OP_RECIPROCAL: for (size_t i = 0; i < n; i++) y[i] = 1.0f / x[i]; return;
-    case ET_OP_FLOOR: for (size_t i = 0; i < n; i++) y[i] = floorf(x[i]); return;
-    case ET_OP_CEIL: for (size_t i = 0; i < n; i++) y[i] = ceilf(x[i]); return;
-    case ET_OP_ERF: for (size_t i = 0; i < n; i++) y[i] = erff(x[i]); return;
+    case ET_OP_SQRT:
+        for (size_t i = 0; i < n; i++)
+            y[i] = sqrtf(x[i]);
+        return;
+    case ET_OP_EXP:
+        for (size_t i = 0; i < n; i++)
+            y[i] = expf(x[i]);
+        return;
+    case ET_OP_LOG:
+        for (size_t i = 0; i < n; i++)
+            y[i] = logf(x[i]);
+        return;
+    case ET_OP_NEG:
+        for (size_t i = 0; i < n; i++)
+            y[i] = -x[i];
+        return;
+    case ET_OP_ABS:
+        for (size_t i = 0; i < n; i++)
+            y[i] = fabsf(x[i]);
+        return;
+    case ET_OP_RECIPROCAL:
+        for (size_t i = 0; i < n; i++)
+            y[i] = 1.0f / x[i];
+        return;
+    case ET_OP_FLOOR:
+        for (size_t i = 0; i < n; i++)
+            y[i] = floorf(x[i]);
+        return;
+    case ET_OP_CEIL:
+        for (size_t i = 0; i < n; i++)
+            y[i] = ceilf(x[i]);
+        return;
+    case ET_OP_ERF:
+        for (size_t i = 0; i < n; i++)
+            y[i] = erff(x[i]);
+        return;
     case ET_OP_ELU:
         for (size_t i = 0; i < n; i++)
             y[i] = x[i] >= 0 ? x[i] : p->alpha * expm1f(x[i]);

@@ -24,27 +24,27 @@ enum { WIDE_MAX_FLOATS = 48 };
 struct et_conv2d_nhwc {
     et_conv2d_nhwc_params p; /* normalised: strides, dilations, groups >= 1; pixel strides set */
     et_conv_path path;
-    size_t gic, goc, ks;     /* channels per group in and out, kernel taps */
+    size_t gic, goc, ks; /* channels per group in and out, kernel taps */
     const et_f32_gemm_config *gemm;
     const et_f32_igemm_config *igemm;
     const et_f32_dwconv_config *dwconv;
-    et_winograd *wino;       /* the Winograd path's transformed weights */
+    et_winograd *wino; /* the Winograd path's transformed weights */
     et_wino_tile wino_tile;
-    void *scratch;           /* bound at setup (Winograd) */
+    void *scratch; /* bound at setup (Winograd) */
     et_f32_vbinary_ukernel_fn vadd;
     et_f32_vunary_ukernel_fn vunary;
     const char *kernel_name;
-    float *packed;           /* weights + bias, per group */
+    float *packed; /* weights + bias, per group */
     size_t packed_floats, group_packed_floats;
-    float *zero;             /* at least max(gic, channels) zeros */
+    float *zero; /* at least max(gic, channels) zeros */
     et_f32_minmax_params kernel_clamp, out_clamp;
     /* setup state */
     bool ready;
     size_t batch, in_h, in_w, out_h, out_w;
-    const float **ind;       /* indirection buffer (igemm, dwconv), built for ind_h x ind_w at ind_base */
+    const float **ind; /* indirection buffer (igemm, dwconv), built for ind_h x ind_w at ind_base */
     size_t ind_capacity, ind_h, ind_w;
     const float *ind_base;
-    size_t input_delta;      /* bytes from ind_base to the bound input (mod 2^64) */
+    size_t input_delta; /* bytes from ind_base to the bound input (mod 2^64) */
     const float *input;
     float *output;
     const float *residual;
@@ -52,10 +52,10 @@ struct et_conv2d_nhwc {
      * left/right padding materialised, so the kernel_w taps of one kernel row are kernel_w * channels contiguous
      * floats and the kernel walks kernel_h taps of that length instead of kernel_h * kernel_w short ones */
     bool wide;
-    size_t ks_run, kc_run;   /* taps and channels per tap the igemm kernel sees */
-    size_t wide_w;           /* padded width of wide_buf */
+    size_t ks_run, kc_run; /* taps and channels per tap the igemm kernel sees */
+    size_t wide_w;         /* padded width of wide_buf */
     float *wide_buf;
-    size_t wide_capacity;    /* floats */
+    size_t wide_capacity; /* floats */
     /* task grid */
     et_task_grid grid;
 };
@@ -97,8 +97,10 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
     p.dilation_h = p.dilation_h ? p.dilation_h : 1;
     p.dilation_w = p.dilation_w ? p.dilation_w : 1;
     if (p.in_channels == 0 || p.out_channels == 0 || p.kernel_h == 0 || p.kernel_w == 0)
-        return et_fail(err, ET_E_INPUT, "convolution with %zu input channels, %zu output channels and a %zux%zu kernel: "
-                       "every size must be at least 1", p.in_channels, p.out_channels, p.kernel_h, p.kernel_w);
+        return et_fail(err, ET_E_INPUT,
+                       "convolution with %zu input channels, %zu output channels and a %zux%zu kernel: "
+                       "every size must be at least 1",
+                       p.in_channels, p.out_channels, p.kernel_h, p.kernel_w);
     if (p.in_channels % p.groups || p.out_channels % p.groups)
         return et_fail(err, ET_E_INPUT, "convolution channels %zu -> %zu are not divisible by group count %zu",
                        p.in_channels, p.out_channels, p.groups);
@@ -107,8 +109,10 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
     p.residual_pixel_stride = p.residual_pixel_stride ? p.residual_pixel_stride : p.out_channels;
     if (p.input_pixel_stride < p.in_channels || p.output_pixel_stride < p.out_channels ||
         p.residual_pixel_stride < p.out_channels)
-        return et_fail(err, ET_E_INPUT, "convolution pixel strides (%zu in, %zu out) are narrower than the channels "
-                       "(%zu in, %zu out)", p.input_pixel_stride, p.output_pixel_stride, p.in_channels, p.out_channels);
+        return et_fail(err, ET_E_INPUT,
+                       "convolution pixel strides (%zu in, %zu out) are narrower than the channels "
+                       "(%zu in, %zu out)",
+                       p.input_pixel_stride, p.output_pixel_stride, p.in_channels, p.out_channels);
     if ((unsigned)p.algo > ET_CONV_ALGO_WINOGRAD_4X4)
         return et_fail(err, ET_E_INPUT, "convolution algorithm %d is not known", (int)p.algo);
     if (p.post && (unsigned)p.post_op >= ET_UNARY_COUNT)
@@ -336,8 +340,8 @@ static et_status prepare_indirection(et_conv2d_nhwc *op, const float *input, et_
         op->ind_capacity = count;
     }
     const et_conv2d_nhwc_params *p = &op->p;
-    const et_window win = {op->in_h, op->in_w, op->out_h, op->out_w, p->kernel_h, p->kernel_w, p->stride_h,
-                           p->stride_w, p->dilation_h, p->dilation_w, p->pad_top, p->pad_left};
+    const et_window win = {op->in_h,    op->in_w,    op->out_h,     op->out_w,     p->kernel_h, p->kernel_w,
+                           p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,  p->pad_left};
     if (op->wide) {
         /* one tap per kernel row, pointing at the row's first padded column in wide_buf */
         const size_t mr = op->igemm->mr, tiles = (pixels + mr - 1) / mr, c = p->in_channels;
@@ -387,14 +391,17 @@ et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, si
     op->ready = false;
     if (!input || !output || (op->p.residual && !residual))
         return et_fail(err, ET_E_INPUT, "convolution setup without %s tensor",
-                       !input ? "an input" : !output ? "an output" : "its residual");
+                       !input    ? "an input"
+                       : !output ? "an output"
+                                 : "its residual");
     if (batch == 0)
         return et_fail(err, ET_E_INPUT, "convolution setup with batch 0");
     size_t out_h, out_w;
     if (!et_conv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w))
-        return et_fail(err, ET_E_INPUT, "convolution input %zux%zu with padding is smaller than the %zux%zu kernel "
-                       "(dilation %zux%zu)", in_h, in_w, op->p.kernel_h, op->p.kernel_w, op->p.dilation_h,
-                       op->p.dilation_w);
+        return et_fail(err, ET_E_INPUT,
+                       "convolution input %zux%zu with padding is smaller than the %zux%zu kernel "
+                       "(dilation %zux%zu)",
+                       in_h, in_w, op->p.kernel_h, op->p.kernel_w, op->p.dilation_h, op->p.dilation_w);
     if (op->path == ET_CONV_PATH_WINOGRAD) {
         const size_t need = et_winograd_scratch_bytes(op->wino, batch, out_h, out_w);
         if (need == 0)
@@ -465,8 +472,9 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
         float *c = op->output + row0 * out_s + g * op->goc + col0;
         (rows == 1 ? cfg->ukernel1 : cfg->ukernel)(rows, cols, op->gic, a, in_s, w, c, out_s, &op->kernel_clamp);
         if (op->residual || op->p.post)
-            epilogue(op, c, op->residual ? op->residual + row0 * op->p.residual_pixel_stride + g * op->goc + col0 : NULL,
-                     rows, cols);
+            epilogue(op, c,
+                     op->residual ? op->residual + row0 * op->p.residual_pixel_stride + g * op->goc + col0 : NULL, rows,
+                     cols);
     }
 }
 
@@ -509,15 +517,16 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
     for (size_t t = begin; t < end; t++) {
         const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
-        const size_t x0 = chunk * op->grid.chunk_w, width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
+        const size_t x0 = chunk * op->grid.chunk_w,
+                     width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
         const size_t pixel = oy * op->out_w + x0;
         float *c = op->output + (img * op->out_h * op->out_w + pixel) * out_s;
         fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, c, ks, out_s,
            op->input_delta + img * image_in, op->zero, &op->kernel_clamp);
         if (op->residual || op->p.post) {
-            const float *r = op->residual ? op->residual + (img * op->out_h * op->out_w + pixel) *
-                                                               op->p.residual_pixel_stride
-                                          : NULL;
+            const float *r = op->residual
+                                 ? op->residual + (img * op->out_h * op->out_w + pixel) * op->p.residual_pixel_stride
+                                 : NULL;
             epilogue(op, c, r, width, op->p.out_channels);
         }
     }
@@ -542,13 +551,25 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
     case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->grid.tasks, dwconv_tasks, op); break;
     case ET_CONV_PATH_WINOGRAD: {
         const et_conv2d_nhwc_params *p = &op->p;
-        const et_winograd_args a = {
-            .batch = op->batch, .in_h = op->in_h, .in_w = op->in_w, .out_h = op->out_h, .out_w = op->out_w,
-            .pad_top = p->pad_top, .pad_left = p->pad_left, .input = op->input,
-            .input_stride = p->input_pixel_stride, .output = op->output, .output_stride = p->output_pixel_stride,
-            .residual = op->residual, .residual_stride = p->residual_pixel_stride, .out_min = p->out_min,
-            .out_max = p->out_max, .post = p->post, .post_op = p->post_op, .post_params = p->post_params,
-            .scratch = op->scratch};
+        const et_winograd_args a = {.batch = op->batch,
+                                    .in_h = op->in_h,
+                                    .in_w = op->in_w,
+                                    .out_h = op->out_h,
+                                    .out_w = op->out_w,
+                                    .pad_top = p->pad_top,
+                                    .pad_left = p->pad_left,
+                                    .input = op->input,
+                                    .input_stride = p->input_pixel_stride,
+                                    .output = op->output,
+                                    .output_stride = p->output_pixel_stride,
+                                    .residual = op->residual,
+                                    .residual_stride = p->residual_pixel_stride,
+                                    .out_min = p->out_min,
+                                    .out_max = p->out_max,
+                                    .post = p->post,
+                                    .post_op = p->post_op,
+                                    .post_params = p->post_params,
+                                    .scratch = op->scratch};
         et_winograd_run(op->wino, &a, pool);
         break;
     }

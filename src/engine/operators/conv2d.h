@@ -30,7 +30,12 @@
 #include "util/status.h"
 
 /* How a 3x3 stride-1 convolution is computed: direct (igemm) or Winograd F(2x2, 3x3) / F(4x4, 3x3). */
-typedef enum { ET_CONV_ALGO_AUTO, ET_CONV_ALGO_DIRECT, ET_CONV_ALGO_WINOGRAD_2X2, ET_CONV_ALGO_WINOGRAD_4X4 } et_conv_algo;
+typedef enum {
+    ET_CONV_ALGO_AUTO,
+    ET_CONV_ALGO_DIRECT,
+    ET_CONV_ALGO_WINOGRAD_2X2,
+    ET_CONV_ALGO_WINOGRAD_4X4
+} et_conv_algo;
 
 /* Zero-initialise, then set what applies: zero strides, dilations and groups mean 1, zero pixel strides mean
  * dense, and clamp/post_op/residual are off until enabled. */
@@ -39,16 +44,16 @@ typedef struct et_conv2d_nhwc_params {
     size_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
     size_t pad_top, pad_left, pad_bottom, pad_right;
     size_t input_pixel_stride, output_pixel_stride, residual_pixel_stride; /* floats; 0 = dense */
-    bool clamp;          /* Relu = [0, inf], Relu6 = [0, 6], Clip */
+    bool clamp;                                                            /* Relu = [0, inf], Relu6 = [0, 6], Clip */
     float out_min, out_max;
-    bool post;           /* an activation after the clamp: hardswish, sigmoid, ... */
+    bool post; /* an activation after the clamp: hardswish, sigmoid, ... */
     et_unary_op post_op;
     et_f32_unary_params post_params; /* alpha/beta of hardsigmoid and leaky relu */
-    bool residual;       /* add a residual tensor (same shape as the output) before the clamp */
+    bool residual;                   /* add a residual tensor (same shape as the output) before the clamp */
     /* The input size setup will mostly see (0: unknown). Winograd pays only at some sizes, and its weights are
      * transformed at create, so create needs the size to choose it; any size still runs correctly. */
     size_t expect_batch, expect_h, expect_w;
-    et_conv_algo algo;   /* AUTO (0): by cost at the expected size; the others force a path (tests, benches) */
+    et_conv_algo algo; /* AUTO (0): by cost at the expected size; the others force a path (tests, benches) */
 } et_conv2d_nhwc_params;
 
 typedef struct et_conv2d_nhwc et_conv2d_nhwc;

@@ -16,8 +16,8 @@ struct et_fully_connected {
     et_conv2d_nhwc *conv;
 };
 
-et_status et_fully_connected_create(const et_fully_connected_params *params, const float *weights,
-                                    const float *bias, et_fully_connected **out, et_err *err) {
+et_status et_fully_connected_create(const et_fully_connected_params *params, const float *weights, const float *bias,
+                                    et_fully_connected **out, et_err *err) {
     *out = NULL;
     if (!params || !weights)
         return et_fail(err, ET_E_INPUT, "fully-connected layer created without %s", params ? "weights" : "parameters");
@@ -117,14 +117,13 @@ void et_matmul_dynamic_destroy(et_matmul_dynamic *op) {
     free(op);
 }
 
-size_t et_matmul_dynamic_scratch_bytes(const et_matmul_dynamic *op, size_t batch, size_t k, size_t n,
-                                       bool b_shared) {
+size_t et_matmul_dynamic_scratch_bytes(const et_matmul_dynamic *op, size_t batch, size_t k, size_t n, bool b_shared) {
     return (b_shared ? 1 : batch) * et_f32_gemm_packed_floats(op->gemm->nr, n, k) * sizeof(float);
 }
 
-et_status et_matmul_dynamic_setup(et_matmul_dynamic *op, size_t batch, size_t m, size_t k, size_t n,
-                                  const float *a, size_t a_batch_stride, const float *b, size_t b_batch_stride,
-                                  float *c, size_t c_batch_stride, void *scratch, et_err *err) {
+et_status et_matmul_dynamic_setup(et_matmul_dynamic *op, size_t batch, size_t m, size_t k, size_t n, const float *a,
+                                  size_t a_batch_stride, const float *b, size_t b_batch_stride, float *c,
+                                  size_t c_batch_stride, void *scratch, et_err *err) {
     op->ready = false;
     if (!a || !b || !c)
         return et_fail(err, ET_E_INPUT, "matrix multiply set up without %s", !a ? "A" : !b ? "B" : "C");

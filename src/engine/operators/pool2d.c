@@ -105,7 +105,10 @@ et_status et_pool2d_nhwc_setup(et_pool2d_nhwc *op, size_t batch, size_t in_h, si
                                float *output, et_err *err) {
     op->ready = false;
     if (!input || !output || batch == 0)
-        return et_fail(err, ET_E_INPUT, "pooling set up without %s", !input ? "an input" : !output ? "an output" : "a batch");
+        return et_fail(err, ET_E_INPUT, "pooling set up without %s",
+                       !input    ? "an input"
+                       : !output ? "an output"
+                                 : "a batch");
     size_t out_h, out_w;
     if (!et_pool2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w))
         return et_fail(err, ET_E_INPUT, "pooling input %zux%zu with padding is smaller than the %zux%zu window", in_h,
@@ -129,8 +132,8 @@ et_status et_pool2d_nhwc_setup(et_pool2d_nhwc *op, size_t batch, size_t in_h, si
             op->ind_capacity = count;
         }
         const et_pool2d_nhwc_params *p = &op->p;
-        const et_window win = {in_h, in_w, out_h, out_w, p->kernel_h, p->kernel_w, p->stride_h, p->stride_w,
-                               p->dilation_h, p->dilation_w, p->pad_top, p->pad_left};
+        const et_window win = {in_h,        in_w,        out_h,         out_w,         p->kernel_h, p->kernel_w,
+                               p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,  p->pad_left};
         et_indirection_window(op->ind, &win, input, p->input_pixel_stride, op->zero, p->kind == ET_POOL_MAX);
         fill_scales(op);
         op->ind_h = in_h, op->ind_w = in_w, op->ind_base = input, op->input_delta = 0;
@@ -148,15 +151,16 @@ static void pool_tasks(void *ctx, size_t begin, size_t end) {
     for (size_t t = begin; t < end; t++) {
         const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
-        const size_t x0 = chunk * op->grid.chunk_w, width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
+        const size_t x0 = chunk * op->grid.chunk_w,
+                     width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
         const size_t pixel = oy * op->out_w + x0;
         float *o = op->output + (img * op->out_h * op->out_w + pixel) * out_s;
         const size_t offset = op->input_delta + img * image_in;
         if (op->p.kind == ET_POOL_MAX)
             op->cfg->maxpool(width, ks, op->p.channels, op->ind + pixel * ks, offset, ks, o, out_s, &op->clamp);
         else
-            op->cfg->avgpool(width, ks, op->p.channels, op->ind + pixel * ks, offset, op->zero, ks,
-                             op->scale + pixel, o, out_s, &op->clamp);
+            op->cfg->avgpool(width, ks, op->p.channels, op->ind + pixel * ks, offset, op->zero, ks, op->scale + pixel,
+                             o, out_s, &op->clamp);
     }
 }
 
@@ -191,13 +195,19 @@ static void gap_tasks(void *ctx, size_t begin, size_t end) {
     }
 }
 
-void et_global_avgpool_nhwc(size_t batch, size_t pixels, size_t channels, const float *input,
-                            size_t input_pixel_stride, float *output, size_t output_stride, float out_min,
-                            float out_max, et_threadpool *pool) {
+void et_global_avgpool_nhwc(size_t batch, size_t pixels, size_t channels, const float *input, size_t input_pixel_stride,
+                            float *output, size_t output_stride, float out_min, float out_max, et_threadpool *pool) {
     if (batch == 0 || pixels == 0 || channels == 0)
         return;
-    gap_job j = {et_f32_pool_config_get(), pixels, channels, input_pixel_stride ? input_pixel_stride : channels,
-                 output_stride ? output_stride : channels, (channels + GAP_CHANNEL_BLOCK - 1) / GAP_CHANNEL_BLOCK,
-                 input, output, 1.0f / (float)pixels, {out_min, out_max}};
+    gap_job j = {et_f32_pool_config_get(),
+                 pixels,
+                 channels,
+                 input_pixel_stride ? input_pixel_stride : channels,
+                 output_stride ? output_stride : channels,
+                 (channels + GAP_CHANNEL_BLOCK - 1) / GAP_CHANNEL_BLOCK,
+                 input,
+                 output,
+                 1.0f / (float)pixels,
+                 {out_min, out_max}};
     et_threadpool_parallel_for(pool, batch * j.blocks, gap_tasks, &j);
 }

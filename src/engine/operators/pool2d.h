@@ -44,8 +44,7 @@ const char *et_pool2d_nhwc_kernel_name(const et_pool2d_nhwc *op);
 /* Global average pooling: output[b][c] = clamp(mean over the `pixels` pixels of input[b]), input pixels
  * input_pixel_stride floats apart, output rows output_stride floats apart (0: dense). Pass min/max as
  * -INFINITY/INFINITY for no clamp. Allocates nothing; runs on `pool` (NULL: the caller). */
-void et_global_avgpool_nhwc(size_t batch, size_t pixels, size_t channels, const float *input,
-                            size_t input_pixel_stride, float *output, size_t output_stride, float out_min,
-                            float out_max, et_threadpool *pool);
+void et_global_avgpool_nhwc(size_t batch, size_t pixels, size_t channels, const float *input, size_t input_pixel_stride,
+                            float *output, size_t output_stride, float out_min, float out_max, et_threadpool *pool);
 
 #endif

@@ -22,7 +22,8 @@
 #include "util/mem.h"
 
 enum {
-    MAX_K = 66000, CONVERT_CHUNK_PIXELS = 256,
+    MAX_K = 66000,
+    CONVERT_CHUNK_PIXELS = 256,
     FUSED_A_BYTES = 32 * 1024, /* gemm tasks convert their own rows when MR rows fit here (in L1) */
 };
 
@@ -37,25 +38,25 @@ struct et_qconv2d_nhwc {
     const char *kernel_name;
     void *packed;
     size_t packed_bytes, group_packed_bytes, panel_bytes;
-    void *zero;              /* padding taps: kc_pad elements of zp_x in the A format (dwconv: channels bytes) */
+    void *zero; /* padding taps: kc_pad elements of zp_x in the A format (dwconv: channels bytes) */
     et_qs8_requant_params rq;
-    bool convert;            /* A is a converted copy of the input */
-    bool fused_convert;      /* ... made by each gemm task for its rows (else by a pass into scratch) */
-    size_t a_elem;           /* bytes per A element */
-    size_t a_pixel_bytes;    /* bytes per pixel of the A operand */
+    bool convert;         /* A is a converted copy of the input */
+    bool fused_convert;   /* ... made by each gemm task for its rows (else by a pass into scratch) */
+    size_t a_elem;        /* bytes per A element */
+    size_t a_pixel_bytes; /* bytes per pixel of the A operand */
     /* setup state */
     bool ready;
     size_t batch, in_h, in_w, out_h, out_w;
     const int8_t *input;
     int8_t *output;
     const int8_t *residual;
-    uint8_t *a_base;         /* A operand: the input itself or the converted copy */
+    uint8_t *a_base; /* A operand: the input itself or the converted copy */
     void *own_scratch;
     size_t own_scratch_bytes;
-    const void **ind;        /* indirection (igemm, dwconv), built for ind_h x ind_w at ind_base */
+    const void **ind; /* indirection (igemm, dwconv), built for ind_h x ind_w at ind_base */
     size_t ind_capacity, ind_h, ind_w;
     const uint8_t *ind_base;
-    size_t input_delta;      /* bytes from ind_base to the bound A (mod 2^64) */
+    size_t input_delta; /* bytes from ind_base to the bound A (mod 2^64) */
     /* task grid */
     et_task_grid grid;
 };
@@ -73,26 +74,34 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
     p.dilation_w = p.dilation_w ? p.dilation_w : 1;
     p.weight_bits = p.weight_bits ? p.weight_bits : 8;
     if (p.in_channels == 0 || p.out_channels == 0 || p.kernel_h == 0 || p.kernel_w == 0)
-        return et_fail(err, ET_E_INPUT, "quantized convolution with %zu input channels, %zu output channels and a "
-                       "%zux%zu kernel: every size must be at least 1", p.in_channels, p.out_channels, p.kernel_h,
-                       p.kernel_w);
+        return et_fail(err, ET_E_INPUT,
+                       "quantized convolution with %zu input channels, %zu output channels and a "
+                       "%zux%zu kernel: every size must be at least 1",
+                       p.in_channels, p.out_channels, p.kernel_h, p.kernel_w);
     if (p.in_channels % p.groups || p.out_channels % p.groups)
-        return et_fail(err, ET_E_INPUT, "quantized convolution channels %zu -> %zu are not divisible by group count "
-                       "%zu", p.in_channels, p.out_channels, p.groups);
+        return et_fail(err, ET_E_INPUT,
+                       "quantized convolution channels %zu -> %zu are not divisible by group count "
+                       "%zu",
+                       p.in_channels, p.out_channels, p.groups);
     p.input_pixel_stride = p.input_pixel_stride ? p.input_pixel_stride : p.in_channels;
     p.output_pixel_stride = p.output_pixel_stride ? p.output_pixel_stride : p.out_channels;
     p.residual_pixel_stride = p.residual_pixel_stride ? p.residual_pixel_stride : p.out_channels;
     if (p.input_pixel_stride < p.in_channels || p.output_pixel_stride < p.out_channels ||
         p.residual_pixel_stride < p.out_channels)
-        return et_fail(err, ET_E_INPUT, "quantized convolution pixel strides (%zu in, %zu out) are narrower than "
-                       "the channels (%zu in, %zu out)", p.input_pixel_stride, p.output_pixel_stride, p.in_channels,
-                       p.out_channels);
+        return et_fail(err, ET_E_INPUT,
+                       "quantized convolution pixel strides (%zu in, %zu out) are narrower than "
+                       "the channels (%zu in, %zu out)",
+                       p.input_pixel_stride, p.output_pixel_stride, p.in_channels, p.out_channels);
     if (!good_scale(p.x_scale) || !good_scale(p.y_scale) || (p.residual && !good_scale(p.residual_scale)))
-        return et_fail(err, ET_E_INPUT, "quantized convolution scales (input %g, output %g%s) must be positive and "
-                       "finite", p.x_scale, p.y_scale, p.residual ? ", residual" : "");
+        return et_fail(err, ET_E_INPUT,
+                       "quantized convolution scales (input %g, output %g%s) must be positive and "
+                       "finite",
+                       p.x_scale, p.y_scale, p.residual ? ", residual" : "");
     if (!in_s8(p.x_zp) || !in_s8(p.y_zp) || (p.residual && !in_s8(p.residual_zp)))
-        return et_fail(err, ET_E_INPUT, "quantized convolution zero points (input %d, output %d) must lie in "
-                       "[-128, 127]", (int)p.x_zp, (int)p.y_zp);
+        return et_fail(err, ET_E_INPUT,
+                       "quantized convolution zero points (input %d, output %d) must lie in "
+                       "[-128, 127]",
+                       (int)p.x_zp, (int)p.y_zp);
     if (!p.clamp) {
         p.qmin = -128;
         p.qmax = 127;
@@ -107,9 +116,10 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
     op->goc = p.out_channels / p.groups;
     op->ks = p.kernel_h * p.kernel_w;
     if (op->ks > MAX_K || op->gic * op->ks > MAX_K)
-        return et_fail(err, ET_E_UNSUPPORTED, "quantized convolution sums %zu products per output (%zu channels x "
-                       "%zux%zu): more than %d could overflow int32; keep this layer in fp32", op->gic * op->ks,
-                       op->gic, p.kernel_h, p.kernel_w, MAX_K);
+        return et_fail(err, ET_E_UNSUPPORTED,
+                       "quantized convolution sums %zu products per output (%zu channels x "
+                       "%zux%zu): more than %d could overflow int32; keep this layer in fp32",
+                       op->gic * op->ks, op->gic, p.kernel_h, p.kernel_w, MAX_K);
     et_qs8_requant_params_init(&op->rq, p.y_zp, p.qmin, p.qmax, p.residual ? p.residual_scale / p.y_scale : 0.0f,
                                p.residual ? p.residual_zp : 0);
     op->cvt = et_qs8_vcvt_config_get();
@@ -145,14 +155,17 @@ static et_status check_weights(const et_qconv2d_nhwc *op, const int8_t *w, size_
     const size_t per_out = op->gic * op->ks;
     for (size_t o = 0; o < op->p.out_channels; o++) {
         if (!isfinite(w_scale[o]) || w_scale[o] < 0.0f)
-            return et_fail(err, ET_E_INPUT, "quantized convolution weight scale %g of output channel %zu must be "
-                           "finite and not negative", w_scale[o], o);
+            return et_fail(err, ET_E_INPUT,
+                           "quantized convolution weight scale %g of output channel %zu must be "
+                           "finite and not negative",
+                           w_scale[o], o);
         for (size_t i = 0; i < per_out; i++) {
             const int v = w[o * stride_o + i * stride_i];
             if (v > qmax || v < -qmax)
-                return et_fail(err, ET_E_INPUT, "quantized convolution weight %d (output channel %zu, element %zu) "
-                               "is outside the symmetric %d-bit range [-%d, %d]", v, o, i, op->p.weight_bits, qmax,
-                               qmax);
+                return et_fail(err, ET_E_INPUT,
+                               "quantized convolution weight %d (output channel %zu, element %zu) "
+                               "is outside the symmetric %d-bit range [-%d, %d]",
+                               v, o, i, op->p.weight_bits, qmax, qmax);
         }
     }
     return ET_OK;
@@ -195,7 +208,9 @@ static et_status create_common(const et_qconv2d_nhwc_params *params, bool gemm_l
     *out = NULL;
     if (!params || !weights || !w_scale)
         return et_fail(err, ET_E_INPUT, "quantized convolution created without %s",
-                       !params ? "parameters" : !weights ? "weights" : "weight scales");
+                       !params    ? "parameters"
+                       : !weights ? "weights"
+                                  : "weight scales");
     et_qconv2d_nhwc *op = calloc(1, sizeof *op);
     if (!op)
         return et_fail(err, ET_E_NOMEM, "out of memory creating a quantized convolution");
@@ -256,10 +271,11 @@ et_status et_qconv2d_nhwc_create_gemm(const et_qconv2d_nhwc_params *params, cons
                                       size_t w_stride_i, const float *w_scale, const int32_t *bias,
                                       et_qconv2d_nhwc **out, et_err *err) {
     *out = NULL;
-    if (params && (params->kernel_h > 1 || params->kernel_w > 1 || params->stride_h > 1 || params->stride_w > 1 ||
-                   params->groups > 1 || params->pad_top || params->pad_left || params->pad_bottom ||
-                   params->pad_right))
-        return et_fail(err, ET_E_INPUT, "a GEMM-layout quantized weight needs a 1x1 kernel, stride 1, no padding, "
+    if (params &&
+        (params->kernel_h > 1 || params->kernel_w > 1 || params->stride_h > 1 || params->stride_w > 1 ||
+         params->groups > 1 || params->pad_top || params->pad_left || params->pad_bottom || params->pad_right))
+        return et_fail(err, ET_E_INPUT,
+                       "a GEMM-layout quantized weight needs a 1x1 kernel, stride 1, no padding, "
                        "one group");
     et_qconv2d_nhwc_params p = params ? *params : (et_qconv2d_nhwc_params){0};
     p.kernel_h = p.kernel_w = 1;
@@ -276,8 +292,7 @@ void et_qconv2d_nhwc_destroy(et_qconv2d_nhwc *op) {
     free(op);
 }
 
-bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h,
-                                 size_t *out_w) {
+bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h, size_t *out_w) {
     const et_qconv2d_nhwc_params *p = &op->p;
     *out_h = et_window_out_size(in_h, p->pad_top, p->pad_bottom, p->kernel_h, p->stride_h, p->dilation_h);
     *out_w = et_window_out_size(in_w, p->pad_left, p->pad_right, p->kernel_w, p->stride_w, p->dilation_w);
@@ -290,8 +305,8 @@ bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t 
 
 size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w) {
     size_t pixels = 0, bytes = 0;
-    if (!op->convert || op->fused_convert || !et_mul_size(batch, in_h, &pixels) || !et_mul_size(pixels, in_w, &pixels) ||
-        !et_mul_size(pixels, op->a_pixel_bytes, &bytes))
+    if (!op->convert || op->fused_convert || !et_mul_size(batch, in_h, &pixels) ||
+        !et_mul_size(pixels, in_w, &pixels) || !et_mul_size(pixels, op->a_pixel_bytes, &bytes))
         return 0;
     return bytes;
 }
@@ -310,8 +325,8 @@ static const uint8_t *tap_pointer(const et_window *w, const uint8_t *base, size_
  * dwconv: [pixel][tap]) over the A operand at `base`. */
 static void build_indirection(et_qconv2d_nhwc *op, const uint8_t *base) {
     const et_qconv2d_nhwc_params *p = &op->p;
-    const et_window w = {op->in_h, op->in_w, op->out_h, op->out_w, p->kernel_h, p->kernel_w, p->stride_h,
-                         p->stride_w, p->dilation_h, p->dilation_w, p->pad_top, p->pad_left};
+    const et_window w = {op->in_h,    op->in_w,    op->out_h,     op->out_w,     p->kernel_h, p->kernel_w,
+                         p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_top,  p->pad_left};
     const size_t pixels = op->out_h * op->out_w, ks = op->ks;
     const size_t mr = op->path == ET_CONV_PATH_IGEMM ? op->gemm->mr : 1;
     const size_t tiles = (pixels + mr - 1) / mr;
@@ -363,9 +378,9 @@ static void plan_tasks(et_qconv2d_nhwc *op, size_t threads) {
         return;
     }
     const bool gemm = op->path == ET_CONV_PATH_GEMM;
-    et_task_grid_gemm(&op->grid, gemm ? op->batch * op->in_h * op->in_w : op->out_h * op->out_w, op->gemm->mr,
-                      op->goc, op->gemm->nr, op->p.groups * (gemm ? 1 : op->batch), op->group_packed_bytes,
-                      op->panel_bytes, threads);
+    et_task_grid_gemm(&op->grid, gemm ? op->batch * op->in_h * op->in_w : op->out_h * op->out_w, op->gemm->mr, op->goc,
+                      op->gemm->nr, op->p.groups * (gemm ? 1 : op->batch), op->group_packed_bytes, op->panel_bytes,
+                      threads);
 }
 
 et_status et_qconv2d_nhwc_setup(et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const int8_t *input,
@@ -373,14 +388,17 @@ et_status et_qconv2d_nhwc_setup(et_qconv2d_nhwc *op, size_t batch, size_t in_h, 
     op->ready = false;
     if (!input || !output || (op->p.residual && !residual))
         return et_fail(err, ET_E_INPUT, "quantized convolution setup without %s tensor",
-                       !input ? "an input" : !output ? "an output" : "its residual");
+                       !input    ? "an input"
+                       : !output ? "an output"
+                                 : "its residual");
     if (batch == 0)
         return et_fail(err, ET_E_INPUT, "quantized convolution setup with batch 0");
     size_t out_h, out_w;
     if (!et_qconv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w))
-        return et_fail(err, ET_E_INPUT, "quantized convolution input %zux%zu with padding is smaller than the "
-                       "%zux%zu kernel (dilation %zux%zu)", in_h, in_w, op->p.kernel_h, op->p.kernel_w,
-                       op->p.dilation_h, op->p.dilation_w);
+        return et_fail(err, ET_E_INPUT,
+                       "quantized convolution input %zux%zu with padding is smaller than the "
+                       "%zux%zu kernel (dilation %zux%zu)",
+                       in_h, in_w, op->p.kernel_h, op->p.kernel_w, op->p.dilation_h, op->p.dilation_w);
     op->batch = batch;
     op->in_h = in_h;
     op->in_w = in_w;
@@ -520,11 +538,12 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
     for (size_t t = begin; t < end; t++) {
         const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
-        const size_t x0 = chunk * op->grid.chunk_w, width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
+        const size_t x0 = chunk * op->grid.chunk_w,
+                     width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
         const size_t pixel = oy * op->out_w + x0, out_pixel = img * op->out_h * op->out_w + pixel;
         const int8_t *r = op->residual ? op->residual + out_pixel * res_s : NULL;
-        op->dw_fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s,
-                        ks, out_s, op->input_delta + img * image_in, op->zero, r, res_s, &op->rq);
+        op->dw_fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s, ks,
+                  out_s, op->input_delta + img * image_in, op->zero, r, res_s, &op->rq);
     }
 }
 

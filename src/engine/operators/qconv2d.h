@@ -43,10 +43,10 @@ typedef struct et_qconv2d_nhwc_params {
     int32_t x_zp;
     float y_scale;
     int32_t y_zp;
-    bool clamp;          /* output range [qmin, qmax] instead of [-128, 127] */
+    bool clamp; /* output range [qmin, qmax] instead of [-128, 127] */
     int32_t qmin, qmax;
-    int weight_bits;     /* 2..8 (0: 8): weights must satisfy |w| <= 2^(bits-1) - 1 */
-    bool residual;       /* add an int8 residual (same shape as the output) before rounding */
+    int weight_bits; /* 2..8 (0: 8): weights must satisfy |w| <= 2^(bits-1) - 1 */
+    bool residual;   /* add an int8 residual (same shape as the output) before rounding */
     float residual_scale;
     int32_t residual_zp;
 } et_qconv2d_nhwc_params;

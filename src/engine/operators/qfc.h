@@ -32,8 +32,7 @@ typedef struct et_qfully_connected et_qfully_connected;
 /* Packs W (int8, |w| <= 2^(bits-1) - 1), its per-output scales w_scale[out_features] and int32 bias (NULL:
  * zeros); the caller may free them afterwards. Errors as et_qconv2d_nhwc_create. */
 et_status et_qfully_connected_create(const et_qfully_connected_params *params, const int8_t *weights,
-                                     const float *w_scale, const int32_t *bias, et_qfully_connected **out,
-                                     et_err *err);
+                                     const float *w_scale, const int32_t *bias, et_qfully_connected **out, et_err *err);
 
 /* Frees the operator and what it owns; NULL is a no-op. */
 void et_qfully_connected_destroy(et_qfully_connected *op);

@@ -72,8 +72,10 @@ et_status et_spconv_nhwc_create(const et_spconv_nhwc_params *params, const float
         return et_fail(err, ET_E_INPUT, "sparse convolution created without %s", params ? "weights" : "parameters");
     et_spconv_nhwc_params p = *params;
     if (p.in_channels == 0 || p.out_channels == 0)
-        return et_fail(err, ET_E_INPUT, "sparse convolution with %zu input and %zu output channels: both must be at "
-                       "least 1", p.in_channels, p.out_channels);
+        return et_fail(err, ET_E_INPUT,
+                       "sparse convolution with %zu input and %zu output channels: both must be at "
+                       "least 1",
+                       p.in_channels, p.out_channels);
     p.input_pixel_stride = p.input_pixel_stride ? p.input_pixel_stride : p.in_channels;
     p.output_pixel_stride = p.output_pixel_stride ? p.output_pixel_stride : p.out_channels;
     p.residual_pixel_stride = p.residual_pixel_stride ? p.residual_pixel_stride : p.out_channels;
@@ -90,8 +92,10 @@ et_status et_spconv_nhwc_create(const et_spconv_nhwc_params *params, const float
     }
     const int tile = et_f32_spmm_tile_for(p.in_channels);
     if (tile < 0)
-        return et_fail(err, ET_E_UNSUPPORTED, "sparse convolution with %zu input channels: more than the sparse "
-                       "kernels' tiles hold; use the dense convolution", p.in_channels);
+        return et_fail(err, ET_E_UNSUPPORTED,
+                       "sparse convolution with %zu input channels: more than the sparse "
+                       "kernels' tiles hold; use the dense convolution",
+                       p.in_channels);
     et_spconv_nhwc *op = calloc(1, sizeof *op);
     if (!op)
         return et_fail(err, ET_E_NOMEM, "out of memory creating a sparse convolution");
@@ -151,7 +155,9 @@ et_status et_spconv_nhwc_setup(et_spconv_nhwc *op, size_t pixels, const float *i
     op->ready = false;
     if (!input || !output || (op->p.residual && !residual))
         return et_fail(err, ET_E_INPUT, "sparse convolution setup without %s tensor",
-                       !input ? "an input" : !output ? "an output" : "its residual");
+                       !input    ? "an input"
+                       : !output ? "an output"
+                                 : "its residual");
     if (pixels == 0)
         return et_fail(err, ET_E_INPUT, "sparse convolution setup with 0 pixels");
     op->pixels = pixels;

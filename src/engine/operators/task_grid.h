@@ -17,7 +17,7 @@ enum { ET_TASK_L2_BUDGET_BYTES = 256 * 1024, ET_TASKS_PER_THREAD = 4 };
 typedef struct et_task_grid {
     size_t m, m_tiles, nc, n_blocks; /* GEMM-shaped: rows, row tiles, columns per block, column blocks */
     bool n_outer;
-    size_t row_chunks, chunk_w;      /* row-shaped */
+    size_t row_chunks, chunk_w; /* row-shaped */
     size_t tasks;
 } et_task_grid;
 

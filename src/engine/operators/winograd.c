@@ -12,15 +12,15 @@
 
 struct et_winograd {
     et_wino_tile f;
-    size_t m, t, tt;       /* output block edge, input tile edge, t*t GEMMs */
+    size_t m, t, tt; /* output block edge, input tile edge, t*t GEMMs */
     size_t c, k;
     const et_f32_wino_config *wino;
     const et_f32_gemm_config *gemm;
     et_f32_vunary_ukernel_fn vunary;
-    float *u;              /* tt packed GEMM operands of u_floats each (bias slots zero) */
+    float *u; /* tt packed GEMM operands of u_floats each (bias slots zero) */
     size_t u_floats;
-    float *bias;           /* k floats */
-    float *zero;           /* c zeros: the padding pixels of input tiles */
+    float *bias; /* k floats */
+    float *zero; /* c zeros: the padding pixels of input tiles */
 };
 
 /* Estimated cost, in multiply-adds of the GEMM kernels, of the direct path and of each tile size. Transforms

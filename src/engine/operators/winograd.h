@@ -51,7 +51,7 @@ typedef struct et_winograd_args {
     bool post;
     et_unary_op post_op;
     et_f32_unary_params post_params;
-    void *scratch;          /* et_winograd_scratch_bytes, 64-byte aligned */
+    void *scratch; /* et_winograd_scratch_bytes, 64-byte aligned */
 } et_winograd_args;
 
 /* Runs the convolution on `pool` (NULL: this thread). Allocates nothing and cannot fail on valid arguments. */

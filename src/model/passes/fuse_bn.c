@@ -23,8 +23,8 @@ et_status et_pass_fold_batchnorm(et_graph *g, et_err *err) {
         et_node *bn = &g->nodes[i];
         if (bn->dead || bn->op != ET_OP_BATCH_NORM || bn->n_inputs < 5 || bn->inputs[0] < 0)
             continue;
-        if (et_node_attr_int(bn, "training_mode", 0) != 0 || (bn->n_outputs > 1 && bn->outputs[1] >= 0 &&
-                                                             g->values[bn->outputs[1]].n_consumers > 0))
+        if (et_node_attr_int(bn, "training_mode", 0) != 0 ||
+            (bn->n_outputs > 1 && bn->outputs[1] >= 0 && g->values[bn->outputs[1]].n_consumers > 0))
             continue;
         const et_value *x = &g->values[bn->inputs[0]];
         if (x->producer < 0 || x->n_consumers != 1 || x->is_output)

@@ -26,8 +26,7 @@ static bool zero_constant_pad(const et_graph *g, const et_node *pad, int rank, i
         return false;
     const et_value *cv = et_node_cin(g, pad, 2);
     if (cv) {
-        if (cv->kind != ET_VAL_CONST || et_shape_numel(&cv->shape) != 1 ||
-            et_dtype_load(cv->dtype, cv->data, 0) != 0.0)
+        if (cv->kind != ET_VAL_CONST || et_shape_numel(&cv->shape) != 1 || et_dtype_load(cv->dtype, cv->data, 0) != 0.0)
             return false;
     }
     return true;

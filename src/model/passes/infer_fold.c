@@ -125,8 +125,7 @@ et_status et_pass_infer_and_fold(et_graph *g, et_err *err) {
         for (int k = 0; k < n->n_inputs; k++) {
             const et_value *v = et_node_cin(g, n, k);
             if (v && v->dtype == ET_DT_UNDEFINED)
-                return et_fail(err, ET_E_INPUT, "node '%s' (%s): input '%s' has no type", n->name, n->op_type,
-                               v->name);
+                return et_fail(err, ET_E_INPUT, "node '%s' (%s): input '%s' has no type", n->name, n->op_type, v->name);
         }
         et_status st = impl->infer(g, n, err);
         if (st != ET_OK)

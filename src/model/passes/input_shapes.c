@@ -24,8 +24,8 @@ static et_status bind_input(et_graph *g, int slot, const et_input_binding *b, et
     return ET_OK;
 }
 
-et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_shapes,
-                               const et_input_binding *bind, int n_bind, et_err *err) {
+et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_shapes, const et_input_binding *bind,
+                               int n_bind, et_err *err) {
     for (int s = 0; s < n_shapes; s++) {
         int slot = -1;
         for (int i = 0; i < g->n_inputs; i++)
@@ -44,8 +44,8 @@ et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_
         }
         et_value *v = &g->values[g->inputs[slot]];
         if (v->shape.rank != shapes[s].shape.rank)
-            return et_fail(err, ET_E_USAGE, "--shape %s: the model's input has %d dims, the flag gives %d",
-                           v->name, v->shape.rank, shapes[s].shape.rank);
+            return et_fail(err, ET_E_USAGE, "--shape %s: the model's input has %d dims, the flag gives %d", v->name,
+                           v->shape.rank, shapes[s].shape.rank);
         for (int d = 0; d < v->shape.rank; d++)
             if (v->shape.dim[d] >= 0 && v->shape.dim[d] != shapes[s].shape.dim[d])
                 return et_fail(err, ET_E_USAGE, "--shape %s: dim %d is fixed to %lld by the model, the flag gives %lld",
@@ -84,11 +84,11 @@ et_status et_pass_input_shapes(et_graph *g, const et_input_shape *shapes, int n_
             char dims[128] = "";
             size_t at = 0;
             for (int k = 0; k < v->shape.rank && at < sizeof dims; k++) {
-                long long ex = v->shape.dim[k] >= 0 ? (long long)v->shape.dim[k]
-                               : k == 0                                  ? 1
-                               : v->shape.rank == 4 && k == 1            ? 3
-                               : v->shape.rank == 4                      ? 224
-                                                                         : 32;
+                long long ex = v->shape.dim[k] >= 0           ? (long long)v->shape.dim[k]
+                               : k == 0                       ? 1
+                               : v->shape.rank == 4 && k == 1 ? 3
+                               : v->shape.rank == 4           ? 224
+                                                              : 32;
                 int w = snprintf(dims + at, sizeof dims - at, "%s%lld", k ? "x" : "", ex);
                 if (w > 0)
                     at += (size_t)w;

@@ -111,8 +111,8 @@ static void test_worker_end_to_end(void) {
     ET_CHECK(snap.current_run_id > 0);
     ET_CHECK_INT(snap.baseline_run_id, snap.current_run_id);
     ET_CHECK(snap.current.iters > 0 && snap.current.latency.p50_ms > 0);
-    ET_CHECK(snap.current.n_layers > 0);                       /* the layer profile for the layers view */
-    ET_CHECK_INT(snap.current.fidelity.status, ET_AVAIL_OK);  /* fidelity after the timed chunks */
+    ET_CHECK(snap.current.n_layers > 0);                     /* the layer profile for the layers view */
+    ET_CHECK_INT(snap.current.fidelity.status, ET_AVAIL_OK); /* fidelity after the timed chunks */
     ET_CHECK_STR(snap.model.name, "demo.onnx");
     ET_CHECK_INT(count_runs("ok"), 1);
     int64_t first = snap.current_run_id;

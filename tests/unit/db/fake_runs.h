@@ -13,15 +13,15 @@
 #include "record/result.h"
 
 typedef struct et_fake_opts {
-    const char *model;    /* default "resnet50.onnx" */
-    const char *host;     /* default "pi5" */
-    int weight_bits;      /* default 32 */
-    int act_bits;         /* default 32 */
-    float prune;          /* default 0 */
-    int threads;          /* default 1 */
-    int n_samples;        /* default 100; < 0: none */
-    int n_power;          /* default 20; < 0: none */
-    double base_ms;       /* p50 around this; default 10 ms, scaled down by bits and pruning */
+    const char *model;       /* default "resnet50.onnx" */
+    const char *host;        /* default "pi5" */
+    int weight_bits;         /* default 32 */
+    int act_bits;            /* default 32 */
+    float prune;             /* default 0 */
+    int threads;             /* default 1 */
+    int n_samples;           /* default 100; < 0: none */
+    int n_power;             /* default 20; < 0: none */
+    double base_ms;          /* p50 around this; default 10 ms, scaled down by bits and pruning */
     int64_t started_unix_ms; /* default: 1.7e12 + seed seconds */
 } et_fake_opts;
 
@@ -42,15 +42,24 @@ static inline void et_fake_uuid(uint64_t seed, char out[ET_UUID_LEN + 1]) {
 /* Fills r (which is freed and re-initialised first). */
 static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opts *o_in) {
     et_fake_opts o = o_in ? *o_in : (et_fake_opts){0};
-    if (!o.model) o.model = "resnet50.onnx";
-    if (!o.host) o.host = "pi5";
-    if (!o.weight_bits) o.weight_bits = 32;
-    if (!o.act_bits) o.act_bits = 32;
-    if (!o.threads) o.threads = 1;
-    if (!o.n_samples) o.n_samples = 100;
-    if (!o.n_power) o.n_power = 20;
-    if (!o.base_ms) o.base_ms = 10.0;
-    if (!o.started_unix_ms) o.started_unix_ms = 1700000000000ll + (int64_t)seed * 1000;
+    if (!o.model)
+        o.model = "resnet50.onnx";
+    if (!o.host)
+        o.host = "pi5";
+    if (!o.weight_bits)
+        o.weight_bits = 32;
+    if (!o.act_bits)
+        o.act_bits = 32;
+    if (!o.threads)
+        o.threads = 1;
+    if (!o.n_samples)
+        o.n_samples = 100;
+    if (!o.n_power)
+        o.n_power = 20;
+    if (!o.base_ms)
+        o.base_ms = 10.0;
+    if (!o.started_unix_ms)
+        o.started_unix_ms = 1700000000000ll + (int64_t)seed * 1000;
     et_result_free(r);
     et_result_init(r);
     uint64_t s = seed;
@@ -81,8 +90,10 @@ static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opt
     r->knobs.symmetric = (seed & 1) == 0;
     r->knobs.granularity = (seed & 2) ? ET_GRAN_TENSOR : ET_GRAN_CHANNEL;
     snprintf(r->engine.isa, sizeof r->engine.isa, "neon-dot");
-    snprintf(r->engine.exec, sizeof r->engine.exec, "%s", o.weight_bits == 8 || o.weight_bits >= 16 ? "native" : "simulated");
-    snprintf(r->engine.notes, sizeof r->engine.notes, "first and last layer kept fp32; seed %llu", (unsigned long long)seed);
+    snprintf(r->engine.exec, sizeof r->engine.exec, "%s",
+             o.weight_bits == 8 || o.weight_bits >= 16 ? "native" : "simulated");
+    snprintf(r->engine.notes, sizeof r->engine.notes, "first and last layer kept fp32; seed %llu",
+             (unsigned long long)seed);
     r->warmup_iters = 10;
     r->prepare_ms = 100.0 + et_fake_unit(&s);
     double scale = (o.weight_bits >= 16 ? 1.0 : 0.4) * (1.0 - 0.5 * o.prune) / (o.threads > 1 ? 0.8 * o.threads : 1.0);
@@ -96,8 +107,8 @@ static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opt
         r->iters = o.n_samples;
     } else {
         r->iters = 50;
-        r->latency = (et_latency_stats){base * 0.99, base, base, base * 1.01, base * 1.05, base * 1.1, base * 0.01,
-                                        0.01, 1000.0 / base};
+        r->latency = (et_latency_stats){base * 0.99, base,        base, base * 1.01,  base * 1.05,
+                                        base * 1.1,  base * 0.01, 0.01, 1000.0 / base};
     }
     r->memory.status = ET_AVAIL_OK;
     r->memory.why[0] = '\0';
@@ -189,12 +200,12 @@ static inline void et_fake_result(et_result *r, uint64_t seed, const et_fake_opt
 /* Compares every field; on the first difference writes its name to why and returns false. Doubles must be equal
  * bit for bit (NaN equals NaN). */
 static inline bool et_fake_same_double(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
-#define ET_FAKE_CMP(cond, name)                                                                                    \
-    do {                                                                                                           \
-        if (!(cond)) {                                                                                             \
-            snprintf(why, why_len, "%s", name);                                                                    \
-            return false;                                                                                          \
-        }                                                                                                          \
+#define ET_FAKE_CMP(cond, name)                 \
+    do {                                        \
+        if (!(cond)) {                          \
+            snprintf(why, why_len, "%s", name); \
+            return false;                       \
+        }                                       \
     } while (0)
 static inline bool et_fake_results_equal(const et_result *a, const et_result *b, bool with_samples, char *why,
                                          size_t why_len) {
@@ -218,8 +229,8 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
                     ka->prune_ratio == kb->prune_ratio && ka->prune_method == kb->prune_method &&
                     ka->nm_n == kb->nm_n && ka->nm_m == kb->nm_m && ka->threads == kb->threads &&
                     ka->quantize_all == kb->quantize_all && ka->clip == kb->clip && ka->force_int8 == kb->force_int8 &&
-                        ka->recover == kb->recover && ka->calib_method == kb->calib_method &&
-                        strcmp(ka->layers, kb->layers) == 0,
+                    ka->recover == kb->recover && ka->calib_method == kb->calib_method &&
+                    strcmp(ka->layers, kb->layers) == 0,
                 "knobs");
     ET_FAKE_CMP(!strcmp(a->engine.version, b->engine.version) && !strcmp(a->engine.isa, b->engine.isa) &&
                     !strcmp(a->engine.exec, b->engine.exec) && !strcmp(a->engine.notes, b->engine.notes),
@@ -227,10 +238,12 @@ static inline bool et_fake_results_equal(const et_result *a, const et_result *b,
     ET_FAKE_CMP(a->warmup_iters == b->warmup_iters && a->iters == b->iters, "iterations");
     ET_FAKE_CMP(et_fake_same_double(a->prepare_ms, b->prepare_ms), "prepare_ms");
     ET_FAKE_CMP(et_fake_same_double(a->profiler_overhead_pct, b->profiler_overhead_pct), "profiler_overhead_pct");
-    const double la[] = {a->latency.min_ms, a->latency.mean_ms, a->latency.p50_ms, a->latency.p90_ms, a->latency.p99_ms,
-                         a->latency.max_ms, a->latency.std_ms, a->latency.cv, a->latency.throughput_ips};
-    const double lb[] = {b->latency.min_ms, b->latency.mean_ms, b->latency.p50_ms, b->latency.p90_ms, b->latency.p99_ms,
-                         b->latency.max_ms, b->latency.std_ms, b->latency.cv, b->latency.throughput_ips};
+    const double la[] = {a->latency.min_ms, a->latency.mean_ms, a->latency.p50_ms,
+                         a->latency.p90_ms, a->latency.p99_ms,  a->latency.max_ms,
+                         a->latency.std_ms, a->latency.cv,      a->latency.throughput_ips};
+    const double lb[] = {b->latency.min_ms, b->latency.mean_ms, b->latency.p50_ms,
+                         b->latency.p90_ms, b->latency.p99_ms,  b->latency.max_ms,
+                         b->latency.std_ms, b->latency.cv,      b->latency.throughput_ips};
     for (int i = 0; i < 9; i++)
         ET_FAKE_CMP(et_fake_same_double(la[i], lb[i]), "latency stats");
     if (with_samples) {

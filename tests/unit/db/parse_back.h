@@ -127,8 +127,9 @@ static inline char *js_string(js_parser *ps) {
                         ps->ok = false;
                         break;
                     }
-                    v = v * 16 + (unsigned)(isdigit((unsigned char)ps->p[i]) ? ps->p[i] - '0'
-                                                                           : tolower((unsigned char)ps->p[i]) - 'a' + 10);
+                    v = v * 16 + (unsigned)(isdigit((unsigned char)ps->p[i])
+                                                ? ps->p[i] - '0'
+                                                : tolower((unsigned char)ps->p[i]) - 'a' + 10);
                 }
                 out[n++] = v < 0x80 ? (char)v : '?';
                 ps->p += 4;

@@ -19,14 +19,14 @@ static void setup(et_db **db) {
         exit(2);
     }
     const et_fake_opts o[10] = {
-        {0},                                            /* unused */
-        {.threads = 1},                                 /* 1 resnet fp32 1 thread, pi5 */
-        {.threads = 4},                                 /* 2 resnet fp32 4 threads */
-        {.threads = 4, .weight_bits = 8, .act_bits = 8}, /* 3 */
-        {.threads = 4, .weight_bits = 4, .prune = 0.3f}, /* 4 */
-        {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2},                  /* 5 */
+        {0},                                                                          /* unused */
+        {.threads = 1},                                                               /* 1 resnet fp32 1 thread, pi5 */
+        {.threads = 4},                                                               /* 2 resnet fp32 4 threads */
+        {.threads = 4, .weight_bits = 8, .act_bits = 8},                              /* 3 */
+        {.threads = 4, .weight_bits = 4, .prune = 0.3f},                              /* 4 */
+        {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2},                   /* 5 */
         {.threads = 4, .model = "mobilenet_v3.onnx", .base_ms = 2, .weight_bits = 8}, /* 6 */
-        {.threads = 4, .host = "orin", .base_ms = 3},                                /* 7 */
+        {.threads = 4, .host = "orin", .base_ms = 3},                                 /* 7 */
         {.threads = 4, .host = "orin", .base_ms = 3, .weight_bits = 8},               /* 8 */
         {.threads = 4, .model = "yolo.onnx", .weight_bits = 8},                       /* 9: no fp32 run */
     };
@@ -46,8 +46,8 @@ static int64_t baseline_of(et_db *db, int i, et_baseline_kind *kind) {
     et_err e = {0};
     ET_CHECK_INT(et_db_default_baseline(db, id[i], &b, kind, &e), ET_OK);
     ET_CHECK_INT(et_db_baseline_for(db, &res[i].model, &res[i].host, res[i].knobs.threads, &b2, &k2, &e), ET_OK);
-    ET_CHECK_MSG(b2 == b && k2 == *kind, "run %d: %lld (%d) by run, %lld (%d) by model/host/threads", i,
-                 (long long)b, (int)*kind, (long long)b2, (int)k2);
+    ET_CHECK_MSG(b2 == b && k2 == *kind, "run %d: %lld (%d) by run, %lld (%d) by model/host/threads", i, (long long)b,
+                 (int)*kind, (long long)b2, (int)k2);
     return b;
 }
 

@@ -331,8 +331,10 @@ static void test_upgrade_from_v1_keeps_runs(void) {
     /* back to version 1: the columns version 2 added are dropped */
     sqlite3 *s = NULL;
     ET_REQUIRE(sqlite3_open(path, &s) == SQLITE_OK);
-    static const char *const cols[] = {"dep_status", "dep_why", "dep_peak_bytes", "dep_runtime_bytes",
-                                       "dep_load_peak_bytes", "dep_weights_bytes", "dep_arena_bytes", "dep_method",
+    static const char *const cols[] = {"dep_status",          "dep_why",
+                                       "dep_peak_bytes",      "dep_runtime_bytes",
+                                       "dep_load_peak_bytes", "dep_weights_bytes",
+                                       "dep_arena_bytes",     "dep_method",
                                        "fid_n_compared"};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         char q[128];

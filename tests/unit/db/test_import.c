@@ -81,8 +81,7 @@ static void test_merge_idempotent_hosts_apart(void) {
         et_fake_uuid(200 + (uint64_t)i, u);
         ET_REQUIRE(et_db_find_run(db, u, &id, &e) == ET_OK);
         ET_CHECK_INT(et_db_load_run(db, id, ET_DB_LOAD_ALL, &got, &e), ET_OK);
-        et_fake_result(&want, 200 + (uint64_t)i,
-                       &(et_fake_opts){.host = "raspberrypi", .weight_bits = i % 2 ? 8 : 32});
+        et_fake_result(&want, 200 + (uint64_t)i, &(et_fake_opts){.host = "raspberrypi", .weight_bits = i % 2 ? 8 : 32});
         if (i == 1)
             snprintf(want.knobs.layers, sizeof want.knobs.layers, "conv200 bits=4");
         char why[64] = "";

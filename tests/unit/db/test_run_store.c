@@ -34,7 +34,7 @@ static void test_roundtrip_every_field(void) {
     snprintf(a.label, sizeof a.label, "pi5 test \"quoted\", with, commas");
     a.knobs.prune_method = ET_PRUNE_NM, a.knobs.nm_n = 1, a.knobs.nm_m = 4, a.knobs.quantize_all = true;
     a.knobs.clip = ET_CLIP_PERCENTILE, a.knobs.force_int8 = true;
-    a.knobs.recover = ET_RECOVER_FULL, a.knobs.calib_method = ET_CALIB_MSE; /* schema v2 */
+    a.knobs.recover = ET_RECOVER_FULL, a.knobs.calib_method = ET_CALIB_MSE;                          /* schema v2 */
     snprintf(a.knobs.layers, sizeof a.knobs.layers, "conv1 bits=4 prune=0.5\n/block2/* act-bits=8"); /* v6 */
     a.fidelity.outputs[0].sqnr_db = INFINITY;
     a.fidelity.outputs[0].top5_agreement = NAN;
@@ -198,9 +198,12 @@ static void test_list_filters(void) {
     et_result_init(&a);
     et_err e = {0};
     for (int i = 0; i < 40; i++) {
-        et_fake_opts o = {.model = i % 2 ? "mobilenet_v3.onnx" : "resnet50.onnx", .host = i % 3 ? "pi5" : "orin",
-                          .weight_bits = i % 4 == 0 ? 32 : 8, .prune = i % 5 == 0 ? 0.3f : 0.0f,
-                          .threads = 1 + i % 2, .started_unix_ms = 1700000000000ll + (i * 7919 % 40) * 1000};
+        et_fake_opts o = {.model = i % 2 ? "mobilenet_v3.onnx" : "resnet50.onnx",
+                          .host = i % 3 ? "pi5" : "orin",
+                          .weight_bits = i % 4 == 0 ? 32 : 8,
+                          .prune = i % 5 == 0 ? 0.3f : 0.0f,
+                          .threads = 1 + i % 2,
+                          .started_unix_ms = 1700000000000ll + (i * 7919 % 40) * 1000};
         et_fake_result(&a, (uint64_t)i + 1, &o);
         if (i == 7)
             snprintf(a.label, sizeof a.label, "the good one");

@@ -10,8 +10,11 @@
 enum { C_RUN, C_UUID, C_LABEL, C_P50, C_SPEED, C_DELTA, C_BASE, C_N };
 
 static const char *const labels[] = {
-    "plain", "comma, \"quotes\" and\nnewline", "pipe | and $x_1^2$ & 100% #1 {a} ~ \\ <b>&amp;</b> 'q'",
-    "unicode: Jetson Orin \xe2\x80\x94 \xce\x94 acc", " padded ",
+    "plain",
+    "comma, \"quotes\" and\nnewline",
+    "pipe | and $x_1^2$ & 100% #1 {a} ~ \\ <b>&amp;</b> 'q'",
+    "unicode: Jetson Orin \xe2\x80\x94 \xce\x94 acc",
+    " padded ",
 };
 enum { N_ROWS = 5 };
 static const double p50[N_ROWS] = {12.5, 0.000123, 1234567.891, NAN, 3.14159265358979};
@@ -24,12 +27,22 @@ static et_table *make(bool ascii_only) {
         [C_RUN] = {.key = "run", .header = "run", .kind = ET_COL_INT},
         [C_UUID] = {.key = "uuid", .header = "uuid", .kind = ET_COL_TEXT, .machine_only = true},
         [C_LABEL] = {.key = "label", .header = "label", .kind = ET_COL_TEXT},
-        [C_P50] = {.key = "latency_p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 2,
+        [C_P50] = {.key = "latency_p50_ms",
+                   .header = "p50",
+                   .unit = "ms",
+                   .kind = ET_COL_REAL,
+                   .decimals = 2,
                    .better = ET_BETTER_LOWER},
-        [C_SPEED] = {.key = "speedup", .header = "speed-up", .unit = "x", .kind = ET_COL_RATIO, .decimals = 2,
-                     .better = ET_BETTER_HIGHER, .up_word = "faster", .down_word = "slower"},
-        [C_DELTA] = {.key = "accuracy_delta_pp", .header = "accuracy delta", .unit = "pp", .kind = ET_COL_DELTA,
-                     .decimals = 2},
+        [C_SPEED] = {.key = "speedup",
+                     .header = "speed-up",
+                     .unit = "x",
+                     .kind = ET_COL_RATIO,
+                     .decimals = 2,
+                     .better = ET_BETTER_HIGHER,
+                     .up_word = "faster",
+                     .down_word = "slower"},
+        [C_DELTA] =
+            {.key = "accuracy_delta_pp", .header = "accuracy delta", .unit = "pp", .kind = ET_COL_DELTA, .decimals = 2},
         [C_BASE] = {.key = "baseline", .header = "base", .kind = ET_COL_BOOL},
     };
     for (int c = 0; c < C_N; c++)

@@ -6,10 +6,10 @@
 #include "op_harness.h"
 
 typedef struct conv_case {
-    int ns;                        /* spatial dims */
+    int ns; /* spatial dims */
     int64_t n, c, m, group;
     int64_t in[3], k[3], s[3], d[3], p0[3], p1[3];
-    const char *auto_pad;          /* NULL: explicit pads */
+    const char *auto_pad; /* NULL: explicit pads */
     bool bias;
     et_activation act;
 } conv_case;
@@ -103,12 +103,12 @@ static double run_conv_case(const conv_case *c, int threads) {
     return e;
 }
 
-#define CHECK_CONV(CASE)                                                                                   \
-    do {                                                                                                   \
-        for (int th = 1; th <= 4; th += 3) {                                                               \
-            double e_ = run_conv_case(&(CASE), th);                                                        \
-            ET_CHECK_MSG(e_ >= 0 && e_ < 1e-4, "%s: error %g with %d threads", #CASE, e_, th);              \
-        }                                                                                                  \
+#define CHECK_CONV(CASE)                                                                       \
+    do {                                                                                       \
+        for (int th = 1; th <= 4; th += 3) {                                                   \
+            double e_ = run_conv_case(&(CASE), th);                                            \
+            ET_CHECK_MSG(e_ >= 0 && e_ < 1e-4, "%s: error %g with %d threads", #CASE, e_, th); \
+        }                                                                                      \
     } while (0)
 
 static void test_conv_shapes(void) {
@@ -126,11 +126,11 @@ static void test_conv_shapes(void) {
     CHECK_CONV(pointwise_strided);
     conv_case one_d = {1, 2, 3, 2, 1, {17}, {5}, {2}, {2}, {3}, {1}, NULL, true, {0}};
     CHECK_CONV(one_d);
-    conv_case three_d = {3, 1, 2, 3, 1, {5, 6, 7}, {2, 3, 2}, {1, 2, 1}, {1, 1, 2}, {0, 1, 1}, {1, 0, 1}, NULL, true,
-                         {0}};
+    conv_case three_d = {3,         1,         2,         3,         1,    {5, 6, 7}, {2, 3, 2},
+                         {1, 2, 1}, {1, 1, 2}, {0, 1, 1}, {1, 0, 1}, NULL, true,      {0}};
     CHECK_CONV(three_d);
-    conv_case grouped_3d = {3, 1, 4, 4, 2, {4, 5, 5}, {3, 1, 3}, {2, 1, 1}, {1, 1, 1}, {1, 0, 1}, {1, 0, 1}, NULL,
-                            true, {0}};
+    conv_case grouped_3d = {3,         1,         4,         4,         2,    {4, 5, 5}, {3, 1, 3},
+                            {2, 1, 1}, {1, 1, 1}, {1, 0, 1}, {1, 0, 1}, NULL, true,      {0}};
     CHECK_CONV(grouped_3d);
     /* more output channels than one GEMM tile, rows that are not a multiple of 4, columns not of 8, and
      * several im2col chunks (kg * OW * 4 bytes > 2 MiB / rows) */
@@ -154,8 +154,8 @@ static void test_conv_auto_pad(void) {
 
 static void test_conv_fused_activations(void) {
     const et_activation acts[] = {
-        {ET_ACT_RELU, 0, 0},         {ET_ACT_CLIP, -0.25f, 0.5f}, {ET_ACT_LEAKY_RELU, 0.1f, 0},
-        {ET_ACT_SIGMOID, 0, 0},      {ET_ACT_HARD_SIGMOID, 0.2f, 0.5f}, {ET_ACT_HARD_SWISH, 0, 0},
+        {ET_ACT_RELU, 0, 0},    {ET_ACT_CLIP, -0.25f, 0.5f},       {ET_ACT_LEAKY_RELU, 0.1f, 0},
+        {ET_ACT_SIGMOID, 0, 0}, {ET_ACT_HARD_SIGMOID, 0.2f, 0.5f}, {ET_ACT_HARD_SWISH, 0, 0},
         {ET_ACT_TANH, 0, 0},
     };
     for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
@@ -262,12 +262,12 @@ static double run_convt_case(const convt_case *c, int threads) {
     return e;
 }
 
-#define CHECK_CONVT(CASE)                                                                                  \
-    do {                                                                                                   \
-        for (int th = 1; th <= 4; th += 3) {                                                               \
-            double e_ = run_convt_case(&(CASE), th);                                                       \
-            ET_CHECK_MSG(e_ >= 0 && e_ < 1e-4, "%s: error %g with %d threads", #CASE, e_, th);              \
-        }                                                                                                  \
+#define CHECK_CONVT(CASE)                                                                      \
+    do {                                                                                       \
+        for (int th = 1; th <= 4; th += 3) {                                                   \
+            double e_ = run_convt_case(&(CASE), th);                                           \
+            ET_CHECK_MSG(e_ >= 0 && e_ < 1e-4, "%s: error %g with %d threads", #CASE, e_, th); \
+        }                                                                                      \
     } while (0)
 
 static void test_conv_transpose(void) {
@@ -277,8 +277,8 @@ static void test_conv_transpose(void) {
     CHECK_CONVT(grouped);
     convt_case one_d = {1, 1, 2, 3, 1, {6}, {4}, {3}, {2}, {2}, {1}, {2}, false};
     CHECK_CONVT(one_d);
-    convt_case three_d = {3, 1, 2, 2, 2, {3, 4, 2}, {2, 2, 3}, {2, 1, 2}, {1, 2, 1}, {0, 1, 1}, {1, 0, 0},
-                          {1, 0, 1}, true};
+    convt_case three_d = {3,         1,         2,         2,         2,         {3, 4, 2}, {2, 2, 3},
+                          {2, 1, 2}, {1, 2, 1}, {0, 1, 1}, {1, 0, 0}, {1, 0, 1}, true};
     CHECK_CONVT(three_d);
     convt_case depthwise_up = {2, 1, 3, 3, 3, {5, 5}, {4, 4}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, {0, 0}, true};
     CHECK_CONVT(depthwise_up);
@@ -323,9 +323,7 @@ static void m_group3(et_graph *g, int n) { et_node_set_attr_int(g, n, "group", 3
 static void m_group0(et_graph *g, int n) { et_node_set_attr_int(g, n, "group", 0); }
 static void m_kshape(et_graph *g, int n) { et_node_set_attr_ints(g, n, "kernel_shape", (int64_t[]){3, 2}, 2); }
 static void m_out_shape(et_graph *g, int n) { et_node_set_attr_ints(g, n, "output_shape", (int64_t[]){0, -5}, 2); }
-static void m_out_pad(et_graph *g, int n) {
-    et_node_set_attr_ints(g, n, "output_padding", (int64_t[]){-1, 0}, 2);
-}
+static void m_out_pad(et_graph *g, int n) { et_node_set_attr_ints(g, n, "output_padding", (int64_t[]){-1, 0}, 2); }
 static void m_crop_all(et_graph *g, int n) { et_node_set_attr_ints(g, n, "pads", (int64_t[]){9, 0, 9, 0}, 4); }
 
 static void test_conv_hostile_attributes(void) {
@@ -356,7 +354,7 @@ static void test_conv_hostile_attributes(void) {
     const struct {
         attr_fn fn;
         const char *name;
-    } bad_t[] = {{m_zero_stride, "zero stride"}, {m_neg_pad, "negative pad"}, {m_out_shape, "output_shape"},
+    } bad_t[] = {{m_zero_stride, "zero stride"}, {m_neg_pad, "negative pad"},          {m_out_shape, "output_shape"},
                  {m_out_pad, "output_padding"},  {m_crop_all, "pads crop everything"}, {m_huge_pad, "huge pads"},
                  {m_group3, "group 3"}};
     for (size_t i = 0; i < sizeof bad_t / sizeof bad_t[0]; i++) {

@@ -13,8 +13,7 @@
 #include "op_harness.h"
 
 /* Path of input/output k of model `name`: <name>.<kind>.npy or <name>.<kind>.<k>.npy. */
-static bool io_path(const char *dir, const char *name, const char *kind, int k, int count_hint, char *out,
-                    size_t len) {
+static bool io_path(const char *dir, const char *name, const char *kind, int k, int count_hint, char *out, size_t len) {
     snprintf(out, len, "%s/%s.%s.npy", dir, name, kind);
     if (k == 0 && count_hint <= 1 && access(out, R_OK) == 0)
         return true;
@@ -43,7 +42,8 @@ static bool check_model(const char *dir, const char *name, int threads, char *wh
         goto done;
     }
     for (; n_in < et_plan_n_inputs(p) && n_in < 8; n_in++) {
-        if (!io_path(dir, name, "input", n_in, et_plan_n_inputs(p), path, sizeof path) || et_npy_read(path, &in[n_in], &err) != ET_OK) {
+        if (!io_path(dir, name, "input", n_in, et_plan_n_inputs(p), path, sizeof path) ||
+            et_npy_read(path, &in[n_in], &err) != ET_OK) {
             snprintf(why, why_len, "cannot read %s", path);
             n_in++;
             goto done;
@@ -63,13 +63,15 @@ static bool check_model(const char *dir, const char *name, int threads, char *wh
     }
     ok = true;
     for (int k = 0; k < et_plan_n_outputs(p) && ok; k++) {
-        if (!io_path(dir, name, "output", k, et_plan_n_outputs(p), path, sizeof path) || et_npy_read(path, &out, &err) != ET_OK) {
+        if (!io_path(dir, name, "output", k, et_plan_n_outputs(p), path, sizeof path) ||
+            et_npy_read(path, &out, &err) != ET_OK) {
             snprintf(why, why_len, "cannot read %s", path);
             ok = false;
             break;
         }
         const et_tensor *y = et_plan_output(p, k);
-        if (y->dtype != ET_DT_F32 || out.dtype != ET_DT_F32 || et_shape_numel(&y->shape) != et_shape_numel(&out.shape)) {
+        if (y->dtype != ET_DT_F32 || out.dtype != ET_DT_F32 ||
+            et_shape_numel(&y->shape) != et_shape_numel(&out.shape)) {
             snprintf(why, why_len, "output %d differs in type or size", k);
             ok = false;
         } else {

@@ -36,16 +36,16 @@ static void test_sgemm_edges(void) {
             for (int64_t i = 0; i < m * n; i++)
                 want[i] *= 3.0f;
             e = oh_max_rel_err(c, want, m * n);
-            ET_CHECK_MSG(e < 1e-5, "accumulate %lldx%lldx%lld trans %d: %g", (long long)m, (long long)n,
-                         (long long)k, trans, e);
+            ET_CHECK_MSG(e < 1e-5, "accumulate %lldx%lldx%lld trans %d: %g", (long long)m, (long long)n, (long long)k,
+                         trans, e);
         }
         free(a), free(b), free(c), free(want);
     }
 }
 
 /* Gemm: Y = act(alpha * op(A) op(B) + beta * C). */
-static double run_gemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool b_const, const et_shape *cs,
-                       float alpha, float beta, et_activation act) {
+static double run_gemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool b_const, const et_shape *cs, float alpha,
+                       float beta, et_activation act) {
     oh_graph t = oh_new(13);
     int64_t cn = cs && et_shape_numel(cs) > m * n ? et_shape_numel(cs) : m * n;
     float *a = malloc((size_t)(m * k) * 4), *b = malloc((size_t)(k * n) * 4), *c = malloc((size_t)cn * 4);

@@ -155,8 +155,8 @@ static void test_softmax_axis_semantics(void) {
                 for (int l = 0; l < len; l++) {
                     double v = x[base + l * step] - mx;
                     double want = lg ? v - log(sum) : exp(v) / sum;
-                    ET_CHECK_MSG(fabs(y[base + l * step] - want) < 1e-5 * (1 + fabs(want)), "opset %d log %d row %d: %g vs %g", opset, lg,
-                                 r, y[base + l * step], want);
+                    ET_CHECK_MSG(fabs(y[base + l * step] - want) < 1e-5 * (1 + fabs(want)),
+                                 "opset %d log %d row %d: %g vs %g", opset, lg, r, y[base + l * step], want);
                 }
             }
             et_plan_free(p);

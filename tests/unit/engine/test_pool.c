@@ -118,42 +118,42 @@ static bool run_pool_case(const pool_case *c, double *err_out) {
     return ok;
 }
 
-#define CHECK_POOL(CASE)                                                                                   \
-    do {                                                                                                   \
-        double e_ = -1;                                                                                    \
-        bool ok_ = run_pool_case(&(CASE), &e_);                                                            \
-        ET_CHECK_MSG(ok_ && e_ >= 0 && e_ < 1e-5, "%s: ok %d error %g", #CASE, ok_, e_);                   \
+#define CHECK_POOL(CASE)                                                                \
+    do {                                                                                \
+        double e_ = -1;                                                                 \
+        bool ok_ = run_pool_case(&(CASE), &e_);                                         \
+        ET_CHECK_MSG(ok_ &&e_ >= 0 && e_ < 1e-5, "%s: ok %d error %g", #CASE, ok_, e_); \
     } while (0)
 
 static void test_pools_vs_naive(void) {
-    pool_case max_idx = {ET_OP_MAX_POOL, 2, 2, 3, {9, 8}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 0}, true, false,
-                         false, true, NULL};
+    pool_case max_idx = {ET_OP_MAX_POOL, 2,      2,    3,     {9, 8}, {3, 3}, {2, 2}, {1, 1},
+                         {1, 1},         {1, 0}, true, false, false,  true,   NULL};
     CHECK_POOL(max_idx);
     pool_case max_col = max_idx;
     max_col.col_major = true;
     CHECK_POOL(max_col);
-    pool_case max_dil = {ET_OP_MAX_POOL, 2, 1, 2, {10, 9}, {2, 3}, {1, 2}, {3, 2}, {0, 2}, {1, 2}, false, false,
-                         false, true, NULL};
+    pool_case max_dil = {ET_OP_MAX_POOL, 2,      1,     2,     {10, 9}, {2, 3}, {1, 2}, {3, 2},
+                         {0, 2},         {1, 2}, false, false, false,   true,   NULL};
     CHECK_POOL(max_dil);
-    pool_case max_3d = {ET_OP_MAX_POOL, 3, 1, 2, {5, 6, 7}, {2, 3, 2}, {2, 1, 2}, {1, 1, 1}, {0, 1, 1}, {1, 1, 0},
-                        true, false, false, true, NULL};
+    pool_case max_3d = {ET_OP_MAX_POOL, 3,         1,    2,     {5, 6, 7}, {2, 3, 2}, {2, 1, 2}, {1, 1, 1},
+                        {0, 1, 1},      {1, 1, 0}, true, false, false,     true,      NULL};
     CHECK_POOL(max_3d);
     pool_case max_1d = {ET_OP_MAX_POOL, 1, 2, 3, {13}, {4}, {3}, {1}, {2}, {1}, false, false, false, false, NULL};
     CHECK_POOL(max_1d);
-    pool_case max_same = {ET_OP_MAX_POOL, 2, 1, 1, {7, 6}, {2, 3}, {2, 2}, {1, 1}, {1, 1}, {0, 0}, false, false,
-                          false, false, "SAME_LOWER"};
+    pool_case max_same = {ET_OP_MAX_POOL, 2,      1,     1,     {7, 6}, {2, 3}, {2, 2},      {1, 1},
+                          {1, 1},         {0, 0}, false, false, false,  false,  "SAME_LOWER"};
     CHECK_POOL(max_same);
-    pool_case avg_incl = {ET_OP_AVERAGE_POOL, 2, 1, 2, {7, 8}, {3, 3}, {2, 3}, {1, 1}, {1, 1}, {1, 2}, true, true,
-                          false, false, NULL};
+    pool_case avg_incl =
+        {ET_OP_AVERAGE_POOL, 2, 1, 2, {7, 8}, {3, 3}, {2, 3}, {1, 1}, {1, 1}, {1, 2}, true, true, false, false, NULL};
     CHECK_POOL(avg_incl);
     pool_case avg_excl = avg_incl;
     avg_excl.include_pad = false;
     CHECK_POOL(avg_excl);
-    pool_case avg_dil = {ET_OP_AVERAGE_POOL, 2, 1, 2, {9, 9}, {3, 2}, {1, 2}, {2, 3}, {2, 1}, {2, 1}, false, true,
-                         false, false, NULL};
+    pool_case avg_dil =
+        {ET_OP_AVERAGE_POOL, 2, 1, 2, {9, 9}, {3, 2}, {1, 2}, {2, 3}, {2, 1}, {2, 1}, false, true, false, false, NULL};
     CHECK_POOL(avg_dil);
-    pool_case avg_3d = {ET_OP_AVERAGE_POOL, 3, 2, 1, {4, 5, 6}, {2, 2, 3}, {2, 2, 2}, {1, 1, 1}, {1, 0, 1},
-                        {0, 1, 1}, true, false, false, false, NULL};
+    pool_case avg_3d = {ET_OP_AVERAGE_POOL, 3,         2,    1,     {4, 5, 6}, {2, 2, 3}, {2, 2, 2}, {1, 1, 1},
+                        {1, 0, 1},          {0, 1, 1}, true, false, false,     false,     NULL};
     CHECK_POOL(avg_3d);
 }
 
@@ -244,9 +244,7 @@ static void p_zero_kernel(et_graph *g, int n) { et_node_set_attr_ints(g, n, "ker
 static void p_order(et_graph *g, int n) { et_node_set_attr_int(g, n, "storage_order", 2); }
 static void p_ceil(et_graph *g, int n) { et_node_set_attr_int(g, n, "ceil_mode", -1); }
 static void p_stride(et_graph *g, int n) { et_node_set_attr_ints(g, n, "strides", (int64_t[]){1, -1}, 2); }
-static void p_pads(et_graph *g, int n) {
-    et_node_set_attr_ints(g, n, "pads", (int64_t[]){1, 1, INT64_MAX, 1}, 4);
-}
+static void p_pads(et_graph *g, int n) { et_node_set_attr_ints(g, n, "pads", (int64_t[]){1, 1, INT64_MAX, 1}, 4); }
 
 static void test_pool_hostile_attributes(void) {
     char msg[ET_ERR_MSG_MAX];

@@ -6,7 +6,7 @@
 
 typedef struct rs_opts {
     const char *mode, *coord, *nearest;
-    bool sizes;        /* the vector is sizes (int64), else scales (float) */
+    bool sizes; /* the vector is sizes (int64), else scales (float) */
     int64_t opset;
     et_op op;
 } rs_opts;
@@ -64,8 +64,8 @@ static void test_known_outputs(void) {
     rs_opts lin = {"linear", NULL, NULL, false, 13, ET_OP_RESIZE};
     p = run_resize(&t, &lin, ET_DT_F32, SHAPE(1, 1, 2, 2), x4, (double[]){1, 1, 2, 2}, &err);
     ET_REQUIRE(p != NULL);
-    const float want_lin[16] = {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f,
-                                3, 3.25f, 3.75f, 4};
+    const float want_lin[16] = {1,    1.25f, 1.75f, 2,    1.5f, 1.75f, 2.25f, 2.5f,
+                                2.5f, 2.75f, 3.25f, 3.5f, 3,    3.25f, 3.75f, 4};
     check_floats(et_plan_output(p, 0), &SHAPE(1, 1, 4, 4), want_lin, "linear half_pixel");
     et_plan_free(p);
     oh_free(&t);
@@ -155,8 +155,8 @@ static void test_runtime_roi(void) {
     oh_free(&t);
 }
 
-static et_status infer_resize(const char *mode, float scale, int n_scales, bool const_scales, int64_t opset,
-                              et_op op, char *msg, size_t len) {
+static et_status infer_resize(const char *mode, float scale, int n_scales, bool const_scales, int64_t opset, et_op op,
+                              char *msg, size_t len) {
     oh_graph t = oh_new(opset);
     int xv = oh_input(&t, "x", ET_DT_F32, SHAPE(1, 1, 4, 4));
     float sc[4] = {1, 1, scale, scale};

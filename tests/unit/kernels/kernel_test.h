@@ -47,12 +47,12 @@ static inline float *kt_alloc(size_t n) {
 
 /* Runs a call that returns et_status once (ET_REQUIRE would evaluate it twice) and stops the test function on
  * failure, printing the error an `et_err err` in scope holds. */
-#define KT_REQUIRE_OK(expr)                                                                                  \
-    do {                                                                                                     \
-        const et_status kt_st_ = (expr);                                                                     \
-        ET_CHECK_MSG(kt_st_ == ET_OK, "%s", err.msg);                                                        \
-        if (kt_st_ != ET_OK)                                                                                 \
-            return;                                                                                          \
+#define KT_REQUIRE_OK(expr)                           \
+    do {                                              \
+        const et_status kt_st_ = (expr);              \
+        ET_CHECK_MSG(kt_st_ == ET_OK, "%s", err.msg); \
+        if (kt_st_ != ET_OK)                          \
+            return;                                   \
     } while (0)
 
 /* True when a config's kernels can be checked here (its requirement is runnable); prints why not otherwise. */
@@ -66,14 +66,14 @@ static inline int kt_config_runnable(et_kreq req, const char *name) {
 /* Runs sweep(&entry) for every entry of a family's config table (configs_fn, dispatch.h) that this CPU runs,
  * printing why the others are skipped; with skip_scalar, not the last (scalar) entry, for families whose scalar
  * kernel has a test of its own. Checks that the table ends at scalar. */
-#define KT_SWEEP_CONFIGS(type, configs_fn, name_field, sweep, skip_scalar)                                   \
-    do {                                                                                                     \
-        size_t kt_n_;                                                                                        \
-        const type *kt_cfgs_ = configs_fn(&kt_n_);                                                           \
-        ET_CHECK(kt_n_ >= 1 && kt_cfgs_[kt_n_ - 1].req == ET_KREQ_SCALAR);                                    \
-        for (size_t kt_i_ = 0; kt_i_ + ((skip_scalar) ? 1 : 0) < kt_n_; kt_i_++)                             \
-            if (kt_config_runnable(kt_cfgs_[kt_i_].req, kt_cfgs_[kt_i_].name_field))                         \
-                sweep(&kt_cfgs_[kt_i_]);                                                                     \
+#define KT_SWEEP_CONFIGS(type, configs_fn, name_field, sweep, skip_scalar)           \
+    do {                                                                             \
+        size_t kt_n_;                                                                \
+        const type *kt_cfgs_ = configs_fn(&kt_n_);                                   \
+        ET_CHECK(kt_n_ >= 1 && kt_cfgs_[kt_n_ - 1].req == ET_KREQ_SCALAR);           \
+        for (size_t kt_i_ = 0; kt_i_ + ((skip_scalar) ? 1 : 0) < kt_n_; kt_i_++)     \
+            if (kt_config_runnable(kt_cfgs_[kt_i_].req, kt_cfgs_[kt_i_].name_field)) \
+                sweep(&kt_cfgs_[kt_i_]);                                             \
     } while (0)
 
 #endif

@@ -85,8 +85,8 @@ static void run_case(const conv_case *cc, et_threadpool *pool, et_conv_algo algo
         }
         for (size_t i = 0; i < out_n; i++)
             out[i] = 12345.0f;
-        KT_REQUIRE_OK(et_conv2d_nhwc_setup(op, cc->n, cc->h, cc->w, input, out, cc->residual ? res : NULL, scratch,
-                                             &err));
+        KT_REQUIRE_OK(
+            et_conv2d_nhwc_setup(op, cc->n, cc->h, cc->w, input, out, cc->residual ? res : NULL, scratch, &err));
         KT_REQUIRE_OK(et_conv2d_nhwc_run(op, pool, &err));
         int bad = 0;
         for (size_t b = 0; b < cc->n; b++)
@@ -102,9 +102,9 @@ static void run_case(const conv_case *cc, et_threadpool *pool, et_conv_algo algo
                                     const long ix = (long)(xx * cc->sw + kx * cc->dw) - (long)cc->pl;
                                     if (iy < 0 || ix < 0 || iy >= (long)cc->h || ix >= (long)cc->w)
                                         continue;
-                                    const double prod =
-                                        (double)x[((b * cc->c + g * gic + ci) * cc->h + iy) * cc->w + ix] *
-                                        w[((o * gic + ci) * cc->kh + ky) * cc->kw + kx];
+                                    const double prod = (double)
+                                                            x[((b * cc->c + g * gic + ci) * cc->h + iy) * cc->w + ix] *
+                                                        w[((o * gic + ci) * cc->kh + ky) * cc->kw + kx];
                                     acc += prod;
                                     abs_sum += fabs(prod);
                                 }
@@ -119,11 +119,13 @@ static void run_case(const conv_case *cc, et_threadpool *pool, et_conv_algo algo
                         if (fabs(out[opix] - acc) / tol > worst_ratio[algo])
                             worst_ratio[algo] = fabs(out[opix] - acc) / tol;
                         if (!(fabs(out[opix] - acc) <= tol)) {
-                            ET_CHECK_MSG(0, "%s n%zu c%zu %zux%zu oc%zu g%zu k%zux%zu s%zux%zu d%zux%zu pad %zu,%zu,%zu,%zu "
-                                         "(pass %d, %d threads): out[%zu][%zu][%zu][%zu] = %.7g, want %.7g",
-                                         et_conv2d_nhwc_kernel_name(op), cc->n, cc->c, cc->h, cc->w, cc->oc, cc->groups,
-                                         cc->kh, cc->kw, cc->sh, cc->sw, cc->dh, cc->dw, cc->pt, cc->pl, cc->pb, cc->pr,
-                                         pass, et_threadpool_size(pool), b, y, xx, o, out[opix], acc);
+                            ET_CHECK_MSG(
+                                0,
+                                "%s n%zu c%zu %zux%zu oc%zu g%zu k%zux%zu s%zux%zu d%zux%zu pad %zu,%zu,%zu,%zu "
+                                "(pass %d, %d threads): out[%zu][%zu][%zu][%zu] = %.7g, want %.7g",
+                                et_conv2d_nhwc_kernel_name(op), cc->n, cc->c, cc->h, cc->w, cc->oc, cc->groups, cc->kh,
+                                cc->kw, cc->sh, cc->sw, cc->dh, cc->dw, cc->pt, cc->pl, cc->pb, cc->pr, pass,
+                                et_threadpool_size(pool), b, y, xx, o, out[opix], acc);
                             bad++;
                         }
                     }
@@ -145,30 +147,30 @@ static void run_case(const conv_case *cc, et_threadpool *pool, et_conv_algo algo
 
 /* n c h w oc groups kh kw sh sw dh dw pt pl pb pr in_extra out_extra clamp residual post */
 static const conv_case cases[] = {
-    {1, 8, 5, 7, 16, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, -1},        /* 1x1: gemm */
-    {2, 19, 6, 5, 37, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 5, 1, 0, -1},       /* gemm, batch, strides, clamp */
-    {1, 32, 7, 7, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, -1},       /* gemm + residual + relu */
+    {1, 8, 5, 7, 16, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, -1},  /* 1x1: gemm */
+    {2, 19, 6, 5, 37, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 5, 1, 0, -1}, /* gemm, batch, strides, clamp */
+    {1, 32, 7, 7, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, -1}, /* gemm + residual + relu */
     {1, 16, 4, 4, 96, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, ET_UNARY_HSWISH},
-    {1, 12, 3, 3, 8, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 2, 0, 0, -1},        /* grouped 1x1 */
-    {1, 3, 11, 13, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, -1},      /* stem: 3x3 s2 */
-    {2, 17, 9, 8, 23, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 0, 1, -1},       /* 3x3 p1, batch, residual */
+    {1, 12, 3, 3, 8, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 2, 0, 0, -1},   /* grouped 1x1 */
+    {1, 3, 11, 13, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, -1}, /* stem: 3x3 s2 */
+    {2, 17, 9, 8, 23, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 0, 1, -1},  /* 3x3 p1, batch, residual */
     {1, 8, 10, 9, 13, 1, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, ET_UNARY_SIGMOID},
-    {1, 3, 15, 15, 16, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 0, 0, 1, 0, -1},      /* ResNet stem shape */
-    {1, 6, 9, 11, 10, 1, 3, 3, 1, 2, 2, 3, 2, 0, 1, 3, 0, 0, 0, 0, -1},       /* dilation, asymmetric pads */
-    {1, 8, 8, 8, 12, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -1},        /* grouped 3x3 */
-    {1, 16, 6, 6, 32, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, -1},       /* 1x1 stride 2: igemm */
+    {1, 3, 15, 15, 16, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 0, 0, 1, 0, -1},         /* ResNet stem shape */
+    {1, 6, 9, 11, 10, 1, 3, 3, 1, 2, 2, 3, 2, 0, 1, 3, 0, 0, 0, 0, -1},          /* dilation, asymmetric pads */
+    {1, 8, 8, 8, 12, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -1},           /* grouped 3x3 */
+    {1, 16, 6, 6, 32, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, -1},          /* 1x1 stride 2: igemm */
     {1, 4, 5, 5, 4, 1, 2, 3, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, ET_UNARY_TANH}, /* rectangular kernel */
-    {2, 3, 13, 11, 40, 1, 3, 3, 2, 1, 2, 1, 1, 2, 0, 1, 2, 3, 1, 1, -1},      /* few channels: batch, dilation */
-    {2, 3, 13, 11, 40, 1, 3, 5, 2, 1, 1, 1, 1, 2, 0, 3, 0, 0, 1, 1, -1},      /* wide taps: batch, asymmetric pads */
-    {1, 1, 9, 9, 7, 1, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, ET_UNARY_SIGMOID}, /* one input channel */
-    {1, 24, 9, 9, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, -1},      /* depthwise 3x3 relu6-ish */
-    {2, 37, 8, 7, 37, 37, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 2, 0, 0, -1},      /* depthwise s2, asymmetric */
+    {2, 3, 13, 11, 40, 1, 3, 3, 2, 1, 2, 1, 1, 2, 0, 1, 2, 3, 1, 1, -1},         /* few channels: batch, dilation */
+    {2, 3, 13, 11, 40, 1, 3, 5, 2, 1, 1, 1, 1, 2, 0, 3, 0, 0, 1, 1, -1},         /* wide taps: batch, asymmetric pads */
+    {1, 1, 9, 9, 7, 1, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, ET_UNARY_SIGMOID},     /* one input channel */
+    {1, 24, 9, 9, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, -1},                /* depthwise 3x3 relu6-ish */
+    {2, 37, 8, 7, 37, 37, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 2, 0, 0, -1},                /* depthwise s2, asymmetric */
     {1, 19, 10, 10, 19, 19, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, ET_UNARY_HSWISH}, /* depthwise 5x5 */
-    {1, 16, 9, 9, 16, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 0, 1, -1},      /* depthwise dilated + residual */
+    {1, 16, 9, 9, 16, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 0, 1, -1}, /* depthwise dilated + residual */
     {1, 5, 12, 12, 5, 5, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 0, 0, 0, 0, ET_UNARY_LRELU},
-    {1, 8, 4, 4, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -1},        /* depthwise multiplier 2: igemm */
+    {1, 8, 4, 4, 16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, -1}, /* depthwise multiplier 2: igemm */
     {1, 64, 7, 7, 160, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, ET_UNARY_HSIGMOID},
-    {1, 128, 7, 7, 256, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, -1},     /* weights over L2 budget: N outer */
+    {1, 128, 7, 7, 256, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, -1}, /* weights over L2 budget: N outer */
     /* 3x3 stride 1 shapes for Winograd: sizes not multiples of the block, valid and asymmetric padding, post-ops */
     {1, 20, 13, 11, 24, 1, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 0, 0, 1, 0, -1},
     {1, 9, 6, 6, 33, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, ET_UNARY_HSWISH},

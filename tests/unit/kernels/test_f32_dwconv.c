@@ -86,9 +86,7 @@ static void sweep(const et_f32_dwconv_config *cfg) {
     }
 }
 
-static void test_all_configs(void) {
-    KT_SWEEP_CONFIGS(et_f32_dwconv_config, et_f32_dwconv_configs, name_xp, sweep, 0);
-}
+static void test_all_configs(void) { KT_SWEEP_CONFIGS(et_f32_dwconv_config, et_f32_dwconv_configs, name_xp, sweep, 0); }
 
 int main(void) {
     ET_RUN(test_all_configs);

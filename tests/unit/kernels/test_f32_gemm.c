@@ -42,8 +42,8 @@ static void check_gemm(const et_f32_gemm_config *cfg, int use1, size_t m, size_t
             }
         }
         if (cm_stride > n && c[i * cm_stride + n] != 12345.0f && bad++ < 3) /* the column after n is untouched */
-            ET_CHECK_MSG(0, "%s m=%zu n=%zu k=%zu wrote past column n at row %zu", use1 ? cfg->name1 : cfg->name, m,
-                         n, k, i);
+            ET_CHECK_MSG(0, "%s m=%zu n=%zu k=%zu wrote past column n at row %zu", use1 ? cfg->name1 : cfg->name, m, n,
+                         k, i);
     }
     et_test_checks_++;
     et_aligned_free(a);
@@ -92,9 +92,7 @@ static void test_gemm_pack_layout(void) {
         ET_CHECK_NEAR(packed[i], want[i], 0);
 }
 
-static void test_all_configs(void) {
-    KT_SWEEP_CONFIGS(et_f32_gemm_config, et_f32_gemm_configs, name, sweep, 0);
-}
+static void test_all_configs(void) { KT_SWEEP_CONFIGS(et_f32_gemm_config, et_f32_gemm_configs, name, sweep, 0); }
 
 int main(void) {
     ET_RUN(test_gemm_pack_layout);

@@ -7,8 +7,8 @@
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 #include "kernel_test.h"
 
-static void check_igemm(const et_f32_igemm_config *cfg, size_t mr, size_t n, size_t kc, size_t ks,
-                        size_t cm_stride, float cmin, float cmax) {
+static void check_igemm(const et_f32_igemm_config *cfg, size_t mr, size_t n, size_t kc, size_t ks, size_t cm_stride,
+                        float cmin, float cmax) {
     const size_t MR = cfg->mr, pool_rows = 17, offset_rows = 3;
     float *pool = kt_alloc((pool_rows + offset_rows) * kc);
     float *zero = kt_alloc(kc);
@@ -87,9 +87,7 @@ static void sweep(const et_f32_igemm_config *cfg) {
     check_igemm(cfg, cfg->mr - 1, nr + 1, 7, 5, nr + 2, -0.2f, 0.1f);
 }
 
-static void test_all_configs(void) {
-    KT_SWEEP_CONFIGS(et_f32_igemm_config, et_f32_igemm_configs, name, sweep, 0);
-}
+static void test_all_configs(void) { KT_SWEEP_CONFIGS(et_f32_igemm_config, et_f32_igemm_configs, name, sweep, 0); }
 
 int main(void) {
     ET_RUN(test_all_configs);

@@ -50,7 +50,8 @@ static void check_pool(const et_f32_pool_config *cfg, size_t channels, size_t ks
             }
             for (size_t c = channels; c < out_stride; c++)
                 if (out[x * out_stride + c] != 12345.0f && bad++ < 3)
-                    ET_CHECK_MSG(0, "%s channels=%zu wrote past the channels", kind ? cfg->avgpool_name : cfg->maxpool_name, channels);
+                    ET_CHECK_MSG(0, "%s channels=%zu wrote past the channels",
+                                 kind ? cfg->avgpool_name : cfg->maxpool_name, channels);
         }
     }
     /* global average over `pixels * 5` rows with a row stride wider than channels */
@@ -68,8 +69,8 @@ static void check_pool(const et_f32_pool_config *cfg, size_t channels, size_t ks
         abs_sum /= (double)rows;
         ref = ref < lo ? lo : ref > hi ? hi : ref;
         ET_CHECK_MSG(fabs(out[c] - ref) <= (double)(rows + 1) * 1.2e-7 * abs_sum + 1e-30,
-                     "%s channels=%zu rows=%zu: [%zu] = %.9g, want %.9g", cfg->gavgpool_name, channels, rows, c,
-                     out[c], ref);
+                     "%s channels=%zu rows=%zu: [%zu] = %.9g, want %.9g", cfg->gavgpool_name, channels, rows, c, out[c],
+                     ref);
     }
     ET_CHECK_MSG(out[channels] == 12345.0f, "%s wrote past the channels", cfg->gavgpool_name);
     free(ind);

@@ -95,9 +95,7 @@ static void sweep(const et_f32_vbinary_config *cfg) {
     et_aligned_free(got);
 }
 
-static void test_all_configs(void) {
-    KT_SWEEP_CONFIGS(et_f32_vbinary_config, et_f32_vbinary_configs, name, sweep, 1);
-}
+static void test_all_configs(void) { KT_SWEEP_CONFIGS(et_f32_vbinary_config, et_f32_vbinary_configs, name, sweep, 1); }
 
 int main(void) {
     ET_RUN(test_scalar_vs_double);

@@ -8,9 +8,9 @@
 #include "engine/kernels/f32-vunary/f32-vunary.h"
 #include "kernel_test.h"
 
-static const float special[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-4f, -1e-4f, 0.4999f, 0.5f, -0.5f, 0.5001f,
-                                -3.0f, 3.0f, -2.9f, 6.0f, -6.0f, 9.0f, -9.0f, 20.0f, -20.0f, 87.0f, -87.0f, -87.4f,
-                                88.0f, -88.0f, 100.0f, -100.0f, 1e30f, -1e30f};
+static const float special[] = {0.0f,   -0.0f,  1e-30f, -1e-30f, 1e-4f,  -1e-4f,  0.4999f, 0.5f,  -0.5f,  0.5001f,
+                                -3.0f,  3.0f,   -2.9f,  6.0f,    -6.0f,  9.0f,    -9.0f,   20.0f, -20.0f, 87.0f,
+                                -87.0f, -87.4f, 88.0f,  -88.0f,  100.0f, -100.0f, 1e30f,   -1e30f};
 enum { NSPECIAL = sizeof special / sizeof special[0] };
 
 static double reference(et_unary_op op, double x, const et_f32_unary_params *p) {
@@ -42,7 +42,8 @@ static void test_scalar_vs_libm(void) {
         int bad = 0;
         for (size_t i = 0; i < N && bad < 3; i++) {
             const double ref = reference((et_unary_op)op, x[i], &p);
-            const double rel = (op == ET_UNARY_SIGMOID || op == ET_UNARY_TANH) ? 1e-6 : 3.6e-7; /* two or three roundings */
+            const double rel = (op == ET_UNARY_SIGMOID || op == ET_UNARY_TANH) ? 1e-6
+                                                                               : 3.6e-7; /* two or three roundings */
             const double tol = rel * fabs(ref) + 1e-30;
             if (!(fabs(y[i] - ref) <= tol)) {
                 ET_CHECK_MSG(0, "%s(%.9g) = %.9g, want %.9g", et_unary_op_name((et_unary_op)op), x[i], y[i], ref);
@@ -89,9 +90,7 @@ static void sweep(const et_f32_vunary_config *cfg) {
     et_aligned_free(got);
 }
 
-static void test_all_configs(void) {
-    KT_SWEEP_CONFIGS(et_f32_vunary_config, et_f32_vunary_configs, name, sweep, 1);
-}
+static void test_all_configs(void) { KT_SWEEP_CONFIGS(et_f32_vunary_config, et_f32_vunary_configs, name, sweep, 1); }
 
 int main(void) {
     ET_RUN(test_scalar_vs_libm);

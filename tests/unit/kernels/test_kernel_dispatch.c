@@ -44,11 +44,11 @@ static void check_pick(const char *family, const void *table, size_t count, size
         ET_CHECK_MSG(reqs[index] == ET_KREQ_SCALAR, "%s: the scalar path picked %s", family, et_kreq_name(reqs[index]));
 }
 
-#define CHECK_FAMILY(family, type, configs_fn, get_call)                                                     \
-    do {                                                                                                     \
-        size_t n_;                                                                                           \
-        const type *t_ = configs_fn(&n_);                                                                    \
-        check_pick(family, t_, n_, sizeof *t_, offsetof(type, req), get_call);                               \
+#define CHECK_FAMILY(family, type, configs_fn, get_call)                       \
+    do {                                                                       \
+        size_t n_;                                                             \
+        const type *t_ = configs_fn(&n_);                                      \
+        check_pick(family, t_, n_, sizeof *t_, offsetof(type, req), get_call); \
     } while (0)
 
 static void test_every_family_picks_the_first_allowed(void) {
@@ -99,8 +99,16 @@ static int8_t qout[4096];
 static int32_t qbuf[4096]; /* 4-byte aligned stand-in for packed weights */
 
 typedef enum {
-    CALL_GEMM_OK, CALL_GEMM_MR0, CALL_GEMM_MR_BIG, CALL_GEMM_NC0, CALL_IGEMM_OFFSET, CALL_QGEMM_KC, CALL_QGEMM_W,
-    CALL_DWCONV_9P_TAPS, CALL_VUNARY_OP, CALL_PAD_ROWS
+    CALL_GEMM_OK,
+    CALL_GEMM_MR0,
+    CALL_GEMM_MR_BIG,
+    CALL_GEMM_NC0,
+    CALL_IGEMM_OFFSET,
+    CALL_QGEMM_KC,
+    CALL_QGEMM_W,
+    CALL_DWCONV_9P_TAPS,
+    CALL_VUNARY_OP,
+    CALL_PAD_ROWS
 } call_kind;
 
 static void call(call_kind kind) {

@@ -82,8 +82,8 @@ static void check_dynamic(size_t batch, size_t m, size_t k, size_t n, int trans,
         void *scratch = NULL;
         if (pass == 1)
             scratch = et_aligned_alloc(et_matmul_dynamic_scratch_bytes(op, batch, k, n, shared));
-        KT_REQUIRE_OK(et_matmul_dynamic_setup(op, batch, m, k, n, a, m * k, b, shared ? 0 : k * n, c, m * n, scratch,
-                                           &err));
+        KT_REQUIRE_OK(
+            et_matmul_dynamic_setup(op, batch, m, k, n, a, m * k, b, shared ? 0 : k * n, c, m * n, scratch, &err));
         KT_REQUIRE_OK(et_matmul_dynamic_run(op, pool, &err));
         int bad = 0;
         for (size_t i = 0; i < batch; i++)
@@ -92,14 +92,17 @@ static void check_dynamic(size_t batch, size_t m, size_t k, size_t n, int trans,
                     const float *bi = b + (shared ? 0 : i * k * n);
                     double acc = 0, abs_sum = 0;
                     for (size_t l = 0; l < k; l++) {
-                        const double prod = (double)a[(i * m + r) * k + l] * (trans ? bi[col * k + l] : bi[l * n + col]);
+                        const double prod = (double)a[(i * m + r) * k + l] *
+                                            (trans ? bi[col * k + l] : bi[l * n + col]);
                         acc += prod;
                         abs_sum += fabs(prod);
                     }
                     const float got = c[(i * m + r) * n + col];
                     if (!(fabs(got - acc) <= tol_for(k, abs_sum))) {
-                        ET_CHECK_MSG(0, "matmul %zu x %zux%zu . %zux%zu trans=%d shared=%d: c[%zu][%zu][%zu] = %.7g, "
-                                     "want %.7g", batch, m, k, k, n, trans, shared, i, r, col, got, acc);
+                        ET_CHECK_MSG(0,
+                                     "matmul %zu x %zux%zu . %zux%zu trans=%d shared=%d: c[%zu][%zu][%zu] = %.7g, "
+                                     "want %.7g",
+                                     batch, m, k, k, n, trans, shared, i, r, col, got, acc);
                         bad++;
                     }
                 }

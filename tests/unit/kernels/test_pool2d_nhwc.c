@@ -56,11 +56,14 @@ static void run_case(const pool_case *pc, et_threadpool *pool) {
                         if (pc->clamp)
                             acc = acc < -0.5 ? -0.5 : acc > 0.75 ? 0.75 : acc;
                         const float got = out[((b * oh + y) * ow + x) * (pc->c + 1) + c];
-                        const double tol = pc->kind == ET_POOL_MAX ? 0.0 : (double)(pc->kh * pc->kw + 2) * 1.2e-7 * abs_sum;
+                        const double tol = pc->kind == ET_POOL_MAX ? 0.0
+                                                                   : (double)(pc->kh * pc->kw + 2) * 1.2e-7 * abs_sum;
                         if (!(fabs(got - acc) <= tol)) {
-                            ET_CHECK_MSG(0, "%s %zux%zu c%zu k%zux%zu s%zu d%zu pass %d: [%zu][%zu][%zu][%zu] = %.7g, "
-                                         "want %.7g", et_pool2d_nhwc_kernel_name(op), pc->h, pc->w, pc->c, pc->kh, pc->kw,
-                                         pc->sh, pc->dh, pass, b, y, x, c, got, acc);
+                            ET_CHECK_MSG(0,
+                                         "%s %zux%zu c%zu k%zux%zu s%zu d%zu pass %d: [%zu][%zu][%zu][%zu] = %.7g, "
+                                         "want %.7g",
+                                         et_pool2d_nhwc_kernel_name(op), pc->h, pc->w, pc->c, pc->kh, pc->kw, pc->sh,
+                                         pc->dh, pass, b, y, x, c, got, acc);
                             bad++;
                         }
                     }
@@ -72,8 +75,8 @@ static void run_case(const pool_case *pc, et_threadpool *pool) {
 
 static const pool_case cases[] = {
     {ET_POOL_MAX, 1, 64, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0}, /* ResNet maxpool */
-    {ET_POOL_MAX, 2, 13, 9, 11, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 0, 1},   /* ceil mode as extra padding */
-    {ET_POOL_MAX, 1, 5, 10, 10, 3, 2, 1, 2, 2, 3, 2, 1, 0, 2, 0, 0},   /* dilation, asymmetric pads */
+    {ET_POOL_MAX, 2, 13, 9, 11, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 0, 1},    /* ceil mode as extra padding */
+    {ET_POOL_MAX, 1, 5, 10, 10, 3, 2, 1, 2, 2, 3, 2, 1, 0, 2, 0, 0},    /* dilation, asymmetric pads */
     {ET_POOL_AVG, 1, 17, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0},
     {ET_POOL_AVG, 1, 17, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0},
     {ET_POOL_AVG, 2, 9, 7, 6, 2, 2, 2, 2, 1, 1, 0, 0, 1, 0, 0, 1},

@@ -27,7 +27,8 @@ static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_
     const et_qdwconv_config *ref = scalar_dw();
     const size_t pool = 7, offset_px = 2, stride = ks > 1 ? ks - 1 : 1, nptr = (width - 1) * stride + ks;
     int8_t *in = xalloc((pool + offset_px) * channels), *zero = xalloc(channels), *w = xalloc(channels * ks);
-    int8_t *o1 = xalloc(width * (channels + 5)), *o2 = xalloc(width * (channels + 5)), *res = xalloc(width * (channels + 5));
+    int8_t *o1 = xalloc(width * (channels + 5)), *o2 = xalloc(width * (channels + 5)),
+           *res = xalloc(width * (channels + 5));
     int32_t *bias = xalloc(channels * 4);
     float *scale = xalloc(channels * 4);
     const void **ind = malloc(nptr * sizeof *ind);
@@ -42,7 +43,8 @@ static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_
         res[i] = rand_s8();
     for (size_t i = 0; i < nptr; i++)
         ind[i] = kt_rand_u32() % 5 == 0 ? (const void *)zero : (const void *)(in + (kt_rand_u32() % pool) * channels);
-    void *p1 = xalloc(et_qdwconv_packed_bytes(cfg, channels, ks)), *p2 = xalloc(et_qdwconv_packed_bytes(ref, channels, ks));
+    void *p1 = xalloc(et_qdwconv_packed_bytes(cfg, channels, ks)),
+         *p2 = xalloc(et_qdwconv_packed_bytes(ref, channels, ks));
     et_qdwconv_pack(cfg, channels, ks, w, bias, scale, x_zp, p1);
     et_qdwconv_pack(ref, channels, ks, w, bias, scale, x_zp, p2);
     et_qs8_requant_params rp;
@@ -59,8 +61,7 @@ static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_
     }
     int bad = memcmp(o1, o2, width * os) != 0;
     ET_CHECK_MSG(!bad, "%s channels=%zu ks=%zu width=%zu residual=%d zp=%d differs from scalar",
-                 use9 ? cfg->name_9p : cfg->name, channels,
-                 ks, width, residual, (int)x_zp);
+                 use9 ? cfg->name_9p : cfg->name, channels, ks, width, residual, (int)x_zp);
     /* the scalar kernel against a naive sum */
     for (size_t x = 0; x < width && !bad; x++)
         for (size_t c = 0; c < channels && !bad; c++) {

@@ -121,11 +121,12 @@ static void run_case(const qconv_case *cc, et_threadpool *pool, int caller_scrat
             for (size_t o = 0; o < cc->oc && bad < 3; o++) {
                 const size_t at = px * out_s + o;
                 if (out[at] != want[at]) {
-                    ET_CHECK_MSG(0, "%s %zux%zux%zux%zu->%zu k%zux%zu s%zu d%zu g%zu bits %d res %d zp %d/%d pass %d "
+                    ET_CHECK_MSG(0,
+                                 "%s %zux%zux%zux%zu->%zu k%zux%zu s%zu d%zu g%zu bits %d res %d zp %d/%d pass %d "
                                  "threads %d: pixel %zu channel %zu = %d, want %d",
                                  et_qconv2d_nhwc_kernel_name(op), cc->n, cc->h, cc->w, cc->c, cc->oc, cc->kh, cc->kw,
-                                 cc->sh, cc->dh, cc->groups, cc->bits, cc->residual, (int)cc->x_zp, (int)cc->y_zp,
-                                 pass, et_threadpool_size(pool), px, o, out[at], want[at]);
+                                 cc->sh, cc->dh, cc->groups, cc->bits, cc->residual, (int)cc->x_zp, (int)cc->y_zp, pass,
+                                 et_threadpool_size(pool), px, o, out[at], want[at]);
                     bad++;
                 }
             }
@@ -144,25 +145,25 @@ static void run_case(const qconv_case *cc, et_threadpool *pool, int caller_scrat
 
 static const qconv_case cases[] = {
     /* n  c   h  w  oc  g  kh kw sh sw dh dw pt pl pb pr  ie oe bits cl res  xzp  yzp */
-    {1, 16, 5, 7, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 8, 0, 0, -128, -128},   /* gemm */
-    {2, 13, 4, 3, 37, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 2, 8, 1, 0, 5, -3},         /* gemm, odd channels, strides */
-    {1, 64, 6, 6, 70, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 7, 0, 1, 127, 10},       /* gemm, 7-bit, residual */
-    {1, 32, 3, 5, 33, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 4, 0, 2, -20, 0},        /* gemm, 4-bit, in place */
-    {1, 33, 4, 4, 17, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 127},        /* gemm, 2-bit */
-    {1, 3, 9, 9, 16, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 8, 1, 0, -128, -128},     /* stem */
-    {1, 16, 7, 6, 20, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 1, 3, -9},         /* 3x3 + residual */
-    {2, 8, 8, 7, 12, 1, 5, 5, 1, 1, 1, 1, 2, 1, 2, 3, 1, 0, 8, 0, 0, 0, 0},           /* 5x5 asymmetric pads, batch */
-    {1, 4, 12, 11, 9, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 0, 0, 5, 0, 0, -50, 50},       /* 7x7 s2, 5-bit */
-    {1, 10, 9, 9, 14, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 4, 0, 0, 9, 1},          /* dilated, 4-bit */
-    {1, 12, 6, 6, 18, 3, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1, 0, 0, 8, 0, 0, -1, 2},         /* grouped */
-    {1, 12, 5, 5, 12, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 3, 0, 0, 44, -44},       /* grouped 1x1 3-bit */
-    {1, 24, 7, 9, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 1, 0, -128, -128},   /* depthwise */
-    {2, 37, 6, 5, 37, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 8, 0, 1, 17, 0},        /* depthwise s2, tail, res */
-    {1, 21, 9, 9, 21, 21, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 6, 0, 2, 0, 0},         /* depthwise 5x5 in place */
-    {1, 48, 4, 4, 48, 48, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 8, 0, 0, 127, 127},     /* depthwise dilated */
-    {1, 1, 6, 6, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, 0, 0},            /* one channel */
-    {1, 96, 7, 7, 200, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 8, 1, 0, -128, -10},    /* many columns */
-    {1, 200, 3, 3, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, -128, 0},      /* deep igemm */
+    {1, 16, 5, 7, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 8, 0, 0, -128, -128},  /* gemm */
+    {2, 13, 4, 3, 37, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 2, 8, 1, 0, 5, -3},       /* gemm, odd channels, strides */
+    {1, 64, 6, 6, 70, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 7, 0, 1, 127, 10},     /* gemm, 7-bit, residual */
+    {1, 32, 3, 5, 33, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 4, 0, 2, -20, 0},      /* gemm, 4-bit, in place */
+    {1, 33, 4, 4, 17, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 127},      /* gemm, 2-bit */
+    {1, 3, 9, 9, 16, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 8, 1, 0, -128, -128},   /* stem */
+    {1, 16, 7, 6, 20, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 1, 3, -9},       /* 3x3 + residual */
+    {2, 8, 8, 7, 12, 1, 5, 5, 1, 1, 1, 1, 2, 1, 2, 3, 1, 0, 8, 0, 0, 0, 0},         /* 5x5 asymmetric pads, batch */
+    {1, 4, 12, 11, 9, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 0, 0, 5, 0, 0, -50, 50},     /* 7x7 s2, 5-bit */
+    {1, 10, 9, 9, 14, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 4, 0, 0, 9, 1},        /* dilated, 4-bit */
+    {1, 12, 6, 6, 18, 3, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1, 0, 0, 8, 0, 0, -1, 2},       /* grouped */
+    {1, 12, 5, 5, 12, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 3, 0, 0, 44, -44},     /* grouped 1x1 3-bit */
+    {1, 24, 7, 9, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 1, 0, -128, -128}, /* depthwise */
+    {2, 37, 6, 5, 37, 37, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 8, 0, 1, 17, 0},      /* depthwise s2, tail, res */
+    {1, 21, 9, 9, 21, 21, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 6, 0, 2, 0, 0},       /* depthwise 5x5 in place */
+    {1, 48, 4, 4, 48, 48, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 8, 0, 0, 127, 127},   /* depthwise dilated */
+    {1, 1, 6, 6, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, 0, 0},          /* one channel */
+    {1, 96, 7, 7, 200, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 8, 1, 0, -128, -10},  /* many columns */
+    {1, 200, 3, 3, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, -128, 0},    /* deep igemm */
 };
 
 static void test_cases(void) {
@@ -224,7 +225,7 @@ static void test_errors(void) {
     et_err err = {0};
     ET_CHECK(et_qconv2d_nhwc_create(&p, w, ws, NULL, &op, &err) == ET_OK);
     int8_t in[2 * 2 * 2] = {0}, out[4] = {0};
-    ET_CHECK(et_qconv2d_nhwc_run(op, NULL, &err) == ET_E_RUNTIME); /* before setup */
+    ET_CHECK(et_qconv2d_nhwc_run(op, NULL, &err) == ET_E_RUNTIME);                         /* before setup */
     ET_CHECK(et_qconv2d_nhwc_setup(op, 1, 2, 2, in, out, NULL, NULL, &err) == ET_E_INPUT); /* smaller than kernel */
     ET_CHECK(et_qconv2d_nhwc_setup(op, 1, 3, 3, NULL, out, NULL, NULL, &err) == ET_E_INPUT);
     et_qconv2d_nhwc_destroy(op);

@@ -24,8 +24,8 @@ static void test_scalar_rules(void) {
     const et_qs8_vcvt_config *c = scalar_cvt();
     et_qs8_quantize_params q;
     et_qs8_quantize_params_init(&q, 0.5f, 3, -128, 127);
-    const float x[] = {0.25f, 0.75f, -0.25f, -0.75f, 1.25f, 62.0f, 62.25f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN,
-                       -65.75f, -65.5f};
+    const float x[] = {0.25f, 0.75f,  -0.25f,   -0.75f,    1.25f, 62.0f,   62.25f,
+                       1e30f, -1e30f, INFINITY, -INFINITY, NAN,   -65.75f, -65.5f};
     /* x / 0.5 = 0.5 -> 0 (even), 1.5 -> 2, -0.5 -> -0, -1.5 -> -2, 2.5 -> 2; 124 + 3 = 127; 124.5 -> 124 + 3 */
     const int8_t want[] = {3, 5, 3, 1, 5, 127, 127, 127, -128, 127, -128, -128, -128, -128};
     int8_t y[14];
@@ -131,8 +131,8 @@ static void test_configs_match_scalar(void) {
                             continue;
                         c->pad_rows((et_qa_format)f, rows, w, a, xs, p1, ys);
                         rc->pad_rows((et_qa_format)f, rows, w, a, xs, p2, ys);
-                        ET_CHECK_MSG(memcmp(p1, p2, sizeof p1) == 0, "%s pad_rows %zu/%zu/%zu rows=%zu format %d differs",
-                                     c->name, w, xs, ys, rows, f);
+                        ET_CHECK_MSG(memcmp(p1, p2, sizeof p1) == 0,
+                                     "%s pad_rows %zu/%zu/%zu rows=%zu format %d differs", c->name, w, xs, ys, rows, f);
                     }
                 }
             }

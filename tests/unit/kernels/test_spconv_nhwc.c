@@ -156,8 +156,8 @@ static void test_operator(void) {
         run_op(49, 96, 24, 0.1, 0, 0, 0, pool);
         run_op(50, 24, 144, 0.3, 0, 0, 1, pool);
         run_op(5, 160, 960, 0.1, 0, 1, 0, pool);
-        run_op(33, 576, 40, 0.0, 0, 1, 0, pool); /* every weight zero: bias (+ residual) only */
-        run_op(70, 64, 64, 0.5, 1, 0, 0, pool);  /* 2:4 */
+        run_op(33, 576, 40, 0.0, 0, 1, 0, pool);   /* every weight zero: bias (+ residual) only */
+        run_op(70, 64, 64, 0.5, 1, 0, 0, pool);    /* 2:4 */
         run_op(17, 1000, 13, 0.05, 0, 0, 0, pool); /* MR = 16 */
         run_op(9, 1500, 9, 0.05, 0, 1, 1, pool);   /* MR = 8 */
         run_op(1, 1280, 1000, 0.1, 0, 0, 0, pool); /* a classifier, one row */
@@ -177,8 +177,8 @@ static void test_operator(void) {
 
 static void test_predicate(void) {
     /* dense weights never go sparse; 90 % sparse MobileNetV2 1x1 layers do; 2:4 (50 %) stays dense */
-    const size_t shapes[][3] = {{3136, 24, 144}, {784, 192, 32}, {196, 384, 64}, {49, 960, 320}, {49, 320, 1280},
-                                {3136, 144, 24}, {12544, 32, 16}};
+    const size_t shapes[][3] = {{3136, 24, 144}, {784, 192, 32},  {196, 384, 64}, {49, 960, 320},
+                                {49, 320, 1280}, {3136, 144, 24}, {12544, 32, 16}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const size_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
         ET_CHECK_MSG(!et_spconv_nhwc_faster(m, k, n, k * n), "dense %zux%zux%zu called faster sparse", m, k, n);

@@ -50,7 +50,7 @@ static void test_dynamic_batch_and_shape_subgraph(void) {
     et_err err = {0};
     ET_REQUIRE(et_model_load(path, NULL, &m, &err) == ET_OK);
     const et_value *in = &m->graph->values[m->graph->inputs[0]];
-    ET_CHECK_INT(in->shape.dim[0], 1); /* batch defaults to 1 */
+    ET_CHECK_INT(in->shape.dim[0], 1);                /* batch defaults to 1 */
     ET_CHECK_INT(count_op(m->graph, ET_OP_SHAPE), 0); /* Shape -> Gather -> Concat -> Reshape folded away */
     ET_CHECK_INT(count_op(m->graph, ET_OP_CONCAT), 0);
     et_model_free(m);

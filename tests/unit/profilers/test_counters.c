@@ -21,9 +21,9 @@ typedef struct fake_perf {
     int n_open_now;
     /* what to answer */
     int (*decide)(struct fake_perf *f, const struct perf_event_attr *a, pid_t pid, int group_fd);
-    uint64_t ena, run;       /* times every read reports */
-    long short_read;         /* >0: reads return this many bytes */
-    int opens_until_emfile;  /* >0: the open with this number fails with EMFILE */
+    uint64_t ena, run;      /* times every read reports */
+    long short_read;        /* >0: reads return this many bytes */
+    int opens_until_emfile; /* >0: the open with this number fails with EMFILE */
     int n_opens;
 } fake_perf;
 

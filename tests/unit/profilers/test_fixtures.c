@@ -22,6 +22,7 @@ typedef struct expect {
     double mem_mib;
 } expect;
 
+// clang-format off
 static const expect cases[] = {
     {"intel-laptop", 'o', 'o', 'o', 'u', 'u', 'o', 'p', 'u', 'o', 'o', 'o', "rapl:psys",
      "11th Gen Intel(R) Core(TM) i7-1185G7 @ 3.00GHz", "x86_64", "LENOVO 20XW0055GE", 4, 2, 45.0, true,
@@ -49,6 +50,7 @@ static const expect cases[] = {
      "Intel(R) Core(TM) i5-8250U CPU @ 1.60GHz", "x86_64", "Dell Inc. XPS 13 9370", 2, 1, 57.0, false,
      "not throttled", "clear_refs+VmHWM", 20},
 };
+// clang-format on
 
 static const et_doctor_item *item(const et_doctor_report *r, const char *source) {
     for (int i = 0; i < r->n_items; i++)
@@ -66,8 +68,7 @@ static void check_item(const expect *e, const et_doctor_report *r, const char *s
     ET_CHECK_MSG(it != NULL, "%s: no '%s' line", e->scenario, source);
     if (!it)
         return;
-    ET_CHECK_MSG(it->status == want(v), "%s: %s is %s: %s", e->scenario, source, et_avail_name(it->status),
-                 it->detail);
+    ET_CHECK_MSG(it->status == want(v), "%s: %s is %s: %s", e->scenario, source, et_avail_name(it->status), it->detail);
     ET_CHECK_MSG(it->detail[0] != '\0', "%s: %s says nothing", e->scenario, source);
     if (it->status == ET_AVAIL_NO_PERMISSION) /* every refusal tells what to do */
         ET_CHECK_MSG(it->hint[0] != '\0', "%s: %s has no hint", e->scenario, source);
@@ -120,7 +121,8 @@ static void test_specific_reasons(void) {
     et_profiler_env env = {fixture_root("vm-no-pmu"), NULL, NULL};
     ET_REQUIRE(et_doctor_collect(&env, &r, NULL) == ET_OK);
     const et_doctor_item *hw = item(&r, "counters: hardware");
-    ET_CHECK(strstr(hw->detail, "no hardware PMU") && strstr(hw->detail, "virtual machine") && strstr(hw->hint, "pmu=on"));
+    ET_CHECK(strstr(hw->detail, "no hardware PMU") && strstr(hw->detail, "virtual machine") &&
+             strstr(hw->hint, "pmu=on"));
     const et_doctor_item *sw = item(&r, "counters: software");
     ET_CHECK(strstr(sw->detail, "2 of 4 work: task-clock (ns), page-faults") &&
              strstr(sw->detail, "not context-switches, cpu-migrations"));
@@ -137,7 +139,7 @@ static void test_specific_reasons(void) {
     ET_REQUIRE(et_doctor_collect(&env, &r, NULL) == ET_OK);
     rp = item(&r, "RAPL (powercap)");
     ET_CHECK(strstr(rp->detail, "measuring psys") && strstr(rp->detail, "subzones inside their package, not added: "
-                                                                          "core, uncore"));
+                                                                        "core, uncore"));
     ET_CHECK(strstr(rp->detail, "mmio") == NULL); /* the duplicate interface is not a zone */
     env.sysroot = fixture_root("orin-jp6");
     ET_REQUIRE(et_doctor_collect(&env, &r, NULL) == ET_OK);
@@ -165,8 +167,7 @@ static void test_run_sections(void) {
         if (e->n_zones > 0)
             ET_CHECK_MSG(fabs(t->temp_start_c[0] - e->zone0_c) < 1e-9 && fabs(t->temp_end_c[0] - e->zone0_c) < 1e-9,
                          "%s: zone 0 %.3f C", e->scenario, t->temp_start_c[0]);
-        ET_CHECK_MSG(t->throttled == e->throttled, "%s: throttled %d: %s", e->scenario, t->throttled,
-                     t->throttle_why);
+        ET_CHECK_MSG(t->throttled == e->throttled, "%s: throttled %d: %s", e->scenario, t->throttled, t->throttle_why);
         ET_CHECK_MSG(strstr(t->throttle_why, e->throttle_words) != NULL, "%s: '%s'", e->scenario, t->throttle_why);
         ET_CHECK(t->cpu_mhz_end > 0);
         ET_CHECK_STR(r.memory.peak_rss_method, e->mem_method);

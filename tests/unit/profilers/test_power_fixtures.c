@@ -47,8 +47,8 @@ typedef struct rails_case {
 static void test_static_rails(void) {
     static const rails_case cases[] = {
         {"jetson-nano-jp4", "ina3221:POM_5V_IN", 3124.0, false},
-        {"xavier-jp5", "ina3221 (sum of 6 rails)", 19.064 * 152 + 19.064 * 398 + 19.064 * 456 + 0 + 19.072 * 96 + 4.984 * 824,
-         true},
+        {"xavier-jp5", "ina3221 (sum of 6 rails)",
+         19.064 * 152 + 19.064 * 398 + 19.064 * 456 + 0 + 19.072 * 96 + 4.984 * 824, true},
         {"orin-jp6", "ina3221:VDD_IN", 5.072 * 1208, false},
         {"rpi5", "pi5-pmic (sum of 11 rails)", 1590.836718, true},
     };
@@ -263,8 +263,7 @@ static void test_perf_power_pmu(void) {
     et_power_info info;
     memset(&info, 0, sizeof info);
     et_sampler_read(smp, 4, &info);
-    ET_CHECK_MSG(info.status == ET_AVAIL_OK && fabs(info.avg_power_w - 35.0) < 0.05 * 35.0, "%.3f W",
-                 info.avg_power_w);
+    ET_CHECK_MSG(info.status == ET_AVAIL_OK && fabs(info.avg_power_w - 35.0) < 0.05 * 35.0, "%.3f W", info.avg_power_w);
     free(info.samples);
     et_sampler_destroy(smp);
 

@@ -12,15 +12,13 @@ typedef struct fake_source_state {
     double rate_mw;        /* ENERGY: µJ advance rate as mW; POWER: base */
     double slope_mw_per_s; /* POWER: added per second */
     double wrap_uj;
-    int fail_every;        /* >0: every Nth sample fails with ENODATA */
+    int fail_every; /* >0: every Nth sample fails with ENODATA */
     int n_calls;
 } fake_source_state;
 
 static fake_source_state state;
 
-static void fake_probe(et_power_source *s) {
-    (void)s;
-}
+static void fake_probe(et_power_source *s) { (void)s; }
 static int fake_start(et_power_source *s) {
     (void)s;
     state.t0 = now_s();
@@ -41,12 +39,10 @@ static int fake_sample(et_power_source *s, et_power_raw *out) {
     }
     return 0;
 }
-static void fake_stop(et_power_source *s) {
-    (void)s;
-}
+static void fake_stop(et_power_source *s) { (void)s; }
 
-static const et_power_ops fake_ops = {"fake", "fake source", fake_probe, fake_start, fake_sample, fake_stop,
-                                      et_power_read_label};
+static const et_power_ops fake_ops = {"fake",      "fake source", fake_probe,         fake_start,
+                                      fake_sample, fake_stop,     et_power_read_label};
 
 static void make_source(et_power_source *s, et_power_kind kind) {
     memset(s, 0, sizeof *s);
@@ -72,7 +68,7 @@ static void test_energy_counter_known_rate_with_wraps(void) {
     et_power_source src;
     make_source(&src, ET_POWER_ENERGY);
     memset(&state, 0, sizeof state);
-    state.rate_mw = 6000;     /* 6 W */
+    state.rate_mw = 6000;             /* 6 W */
     state.wrap_uj = 1.0e9 + 300000.0; /* the counter starts at 1 kJ, 0.3 J before its wrap: it wraps after 50 ms */
     et_power_info info;
     run_window(&src, 10, 4096, 300, 30, &info);
@@ -174,11 +170,11 @@ static void test_energy_delta(void) {
 static void test_pmic_parser(void) {
     const char *text = "  VDD_CORE_A current(7)=2.00000000A\n"
                        "  VDD_CORE_V volt(15)=0.75000000V\n"
-                       "   3V3_SYS_V volt(9)=3.30000000V\n"  /* voltage before its current, other channel no. */
+                       "   3V3_SYS_V volt(9)=3.30000000V\n" /* voltage before its current, other channel no. */
                        "   3V3_SYS_A current(1)=0.10000000A\n"
                        "  DDR_VDDQ_A current(4)=1.00000000A\n"
-                       "  DDR_VDDQ_V volt(12)=nanV\n"        /* no value: dropped */
-                       "    EXT5V_V volt(24)=5.12600000V\n"  /* no current: dropped */
+                       "  DDR_VDDQ_V volt(12)=nanV\n"       /* no value: dropped */
+                       "    EXT5V_V volt(24)=5.12600000V\n" /* no current: dropped */
                        "garbage line\n";
     double mw = 0;
     char names[4][32];

@@ -84,7 +84,7 @@ static void test_percentile_ignores_outlier(void) {
     cfg.percentile = 99.99f;
     ET_REQUIRE(et_quantize_weights(w, &v, &cfg, &s_pc, &zp, NULL, deq, NULL) == ET_OK);
     ET_CHECK_NEAR(s_mm, 50.0f / 127.0f, 1e-5);
-    ET_CHECK(s_pc < 1.01f / 127.0f); /* the range follows the bulk */
+    ET_CHECK(s_pc < 1.01f / 127.0f);              /* the range follows the bulk */
     ET_CHECK_NEAR(deq[123], 127.0f * s_pc, 1e-6); /* the outlier clips */
     free(w), free(deq);
 }
@@ -159,9 +159,19 @@ static void test_act_qparams_and_fp16(void) {
 /* The reference conv against float arithmetic on the dequantized operands: within one code. */
 static void test_qc8_conv_ref_matches_float(void) {
     for (int depthwise = 0; depthwise < 2; depthwise++) {
-        et_qc8_conv_desc d = {.batch = 2, .in_h = 7, .in_w = 6, .in_c = depthwise ? 12 : 5, .groups = depthwise ? 12 : 1,
-                              .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 1, .dilation_h = 1,
-                              .dilation_w = 2, .pad_top = 1, .pad_left = 2};
+        et_qc8_conv_desc d = {.batch = 2,
+                              .in_h = 7,
+                              .in_w = 6,
+                              .in_c = depthwise ? 12 : 5,
+                              .groups = depthwise ? 12 : 1,
+                              .kernel_h = 3,
+                              .kernel_w = 3,
+                              .stride_h = 2,
+                              .stride_w = 1,
+                              .dilation_h = 1,
+                              .dilation_w = 2,
+                              .pad_top = 1,
+                              .pad_left = 2};
         d.out_c = depthwise ? 12 : 4;
         d.out_h = (d.in_h + 2 * d.pad_top - 3) / 2 + 1;
         d.out_w = (d.in_w + 2 * d.pad_left - 5) / 1 + 1;
@@ -200,8 +210,10 @@ static void test_qc8_conv_ref_matches_float(void) {
                                 if (iy < 0 || ix < 0 || iy >= (long)d.in_h || ix >= (long)d.in_w)
                                     continue;
                                 for (size_t ic = 0; ic < ipg; ic++) {
-                                    double xv = xs * (x[((b * d.in_h + (size_t)iy) * d.in_w + (size_t)ix) * d.in_c +
-                                                        g * ipg + ic] - d.x_zp);
+                                    double xv =
+                                        xs *
+                                        (x[((b * d.in_h + (size_t)iy) * d.in_w + (size_t)ix) * d.in_c + g * ipg + ic] -
+                                         d.x_zp);
                                     acc += xv * ws[oc] * w[((oc * ipg + ic) * 3 + ky) * 3 + kx];
                                 }
                             }

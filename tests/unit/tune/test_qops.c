@@ -79,7 +79,8 @@ static void run_conv_case(const conv_case *t) {
     int x = add_input(g, "x", &(et_shape){.rank = 4, .dim = {t->n, t->c, t->h, t->w}});
     int xq = act_value(g, "xq", 0.02f, -7), y = act_value(g, "yq", 0.05f + 0.01f * (float)t->k, 11);
     int cpg = t->c / t->group;
-    int w = quantized_weights(g, t->o, cpg * t->k * t->k, t->bits, &(et_shape){.rank = 4, .dim = {t->o, cpg, t->k, t->k}});
+    int w = quantized_weights(g, t->o, cpg * t->k * t->k, t->bits,
+                              &(et_shape){.rank = 4, .dim = {t->o, cpg, t->k, t->k}});
     int b = bias_i32(g, t->o);
     int node = et_graph_add_node(g, ET_OP_QUANTIZE, "q", &x, 1, &xq, 1, NULL);
     int ins[4] = {xq, w, b, -1}, n_ins = 3;
@@ -146,8 +147,8 @@ static void test_qconv_layouts_agree(void) {
         {1, 3, 32, 32, 16, 3, 2, 1, 1, 1, 4, false, false, 0.0f},  /* first-layer shape, 4-bit, larger */
         {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 3, true, false, 0.0f},   /* first-layer shape, 3-bit */
         {1, 16, 8, 8, 96, 1, 1, 0, 1, 1, 4, false, false, 0.0f},   /* 1x1 4-bit, wide */
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 6.0f}, /* saturated input codes */
-        {1, 3, 96, 96, 16, 3, 2, 1, 1, 1, 4, true, false, 3.0f}, /* MobileNetV2-small's first layer */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 6.0f},   /* saturated input codes */
+        {1, 3, 96, 96, 16, 3, 2, 1, 1, 1, 4, true, false, 3.0f},   /* MobileNetV2-small's first layer */
         {1, 3, 96, 96, 32, 3, 2, 1, 1, 1, 4, true, false, 3.0f},
         {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 6.0f},
         {1, 16, 8, 8, 24, 1, 1, 0, 1, 1, 4, false, false, 6.0f},

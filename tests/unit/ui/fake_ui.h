@@ -16,7 +16,8 @@ static inline void fake_ui_result(et_result *r, int variant) {
     et_result_free(r);
     et_result_init(r);
     bool q = variant == 1;
-    snprintf(r->uuid, sizeof r->uuid, q ? "22222222-2222-4222-8222-222222222222" : "11111111-1111-4111-8111-111111111111");
+    snprintf(r->uuid, sizeof r->uuid,
+             q ? "22222222-2222-4222-8222-222222222222" : "11111111-1111-4111-8111-111111111111");
     r->started_unix_ms = 1760000000000ll + variant * 60000;
     r->status = ET_RUN_OK;
     snprintf(r->model.name, sizeof r->model.name, "mobilenet_v2.onnx");
@@ -211,10 +212,19 @@ static et_status fake_compare(void *ctx, const int64_t *ids, int n, et_table **o
     et_table *t = et_table_new("compare");
     et_table_col run = {.key = "run", .header = "run", .kind = ET_COL_INT};
     et_table_col cfg = {.key = "config", .header = "config", .kind = ET_COL_TEXT};
-    et_table_col speed = {.key = "speedup", .header = "speed-up", .kind = ET_COL_RATIO, .decimals = 2,
-                          .better = ET_BETTER_HIGHER, .up_word = "faster", .down_word = "slower"};
-    et_table_col delta = {.key = "accuracy_delta_pp", .header = "accuracy", .unit = "pp", .kind = ET_COL_DELTA,
-                          .decimals = 1, .better = ET_BETTER_HIGHER};
+    et_table_col speed = {.key = "speedup",
+                          .header = "speed-up",
+                          .kind = ET_COL_RATIO,
+                          .decimals = 2,
+                          .better = ET_BETTER_HIGHER,
+                          .up_word = "faster",
+                          .down_word = "slower"};
+    et_table_col delta = {.key = "accuracy_delta_pp",
+                          .header = "accuracy",
+                          .unit = "pp",
+                          .kind = ET_COL_DELTA,
+                          .decimals = 1,
+                          .better = ET_BETTER_HIGHER};
     /* for the scatter plot under the table: the baseline flag, p50 and accuracy */
     et_table_col base = {.key = "baseline", .header = "base", .kind = ET_COL_BOOL};
     et_table_col p50 = {.key = "latency_p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 2};
@@ -252,8 +262,12 @@ static et_status fake_open(void *ctx, const char *path, et_err *err) {
 static inline void fake_backend_init(fake_backend *b, int n_runs) {
     memset(b, 0, sizeof *b);
     b->n_runs = n_runs;
-    b->ops = (et_ui_backend){.ctx = b, .set_knobs = fake_set_knobs, .remeasure = fake_remeasure,
-                             .mark_baseline = fake_mark, .list_runs = fake_list_runs, .compare = fake_compare,
+    b->ops = (et_ui_backend){.ctx = b,
+                             .set_knobs = fake_set_knobs,
+                             .remeasure = fake_remeasure,
+                             .mark_baseline = fake_mark,
+                             .list_runs = fake_list_runs,
+                             .compare = fake_compare,
                              .open_model = fake_open};
 }
 

@@ -49,7 +49,9 @@ static void test_utf8_and_replacement(void) {
     et_canvas_free(&c);
     /* the same text on an ASCII canvas: only ASCII survives */
     ET_REQUIRE(et_canvas_init(&c, 20, 1, true));
-    et_canvas_text(&c, 0, 0, 20, ET_ROLE_NORMAL, "\xc3\xa9" "a");
+    et_canvas_text(&c, 0, 0, 20, ET_ROLE_NORMAL,
+                   "\xc3\xa9"
+                   "a");
     ET_CHECK_INT(et_canvas_at(&c, 0, 0)->cp, '?');
     ET_CHECK_INT(et_canvas_at(&c, 1, 0)->cp, 'a');
     et_canvas_free(&c);
@@ -98,7 +100,7 @@ static void test_sparkline_and_histogram(void) {
     ET_REQUIRE(et_canvas_init(&c, 8, 3, true));
     const double v[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     ET_CHECK_INT(et_w_sparkline(&c, 0, 0, 4, ET_ROLE_GRAPH, v, 10, 7, 10), 4); /* the last 4 values */
-    ET_CHECK(row(&c, 0, 0) == '_' && row(&c, 3, 0) == '#');                 /* lowest and highest level */
+    ET_CHECK(row(&c, 0, 0) == '_' && row(&c, 3, 0) == '#');                    /* lowest and highest level */
     /* all values in the first bin: a full bar there, nothing elsewhere */
     const double same[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     et_w_histogram(&c, (et_rect){0, 1, 8, 2}, ET_ROLE_GRAPH, same, 10, 1, 2);

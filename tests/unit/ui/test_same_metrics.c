@@ -113,8 +113,8 @@ static void test_table_complete(void) {
         ET_CHECK_MSG(d->change == ET_CHANGE_POINTS || (d->up_word && d->down_word), "%s: no ratio words", d->key);
         ET_CHECK_MSG(!d->vs_key == !d->vs_header, "%s", d->key);
         for (int o = 0; o < m; o++)
-            ET_CHECK_MSG(strcmp(d->key, et_metrics[o].key) != 0 && strcmp(d->name, et_metrics[o].name) != 0,
-                         "%s twice", d->key);
+            ET_CHECK_MSG(strcmp(d->key, et_metrics[o].key) != 0 && strcmp(d->name, et_metrics[o].name) != 0, "%s twice",
+                         d->key);
     }
 }
 

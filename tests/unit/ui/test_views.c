@@ -89,7 +89,8 @@ static void test_workbench_screen(void) {
     char *s = screen(&ui, 80, 24);
     ET_REQUIRE(s != NULL);
     /* header: model, host, threads, ISA, CPU; both runs with delta and the ratio's direction in words */
-    ET_CHECK(strstr(s, "mobilenet_v2.onnx") && strstr(s, "host pi5") && strstr(s, "4 threads") && strstr(s, "neon+dot"));
+    ET_CHECK(strstr(s, "mobilenet_v2.onnx") && strstr(s, "host pi5") && strstr(s, "4 threads") &&
+             strstr(s, "neon+dot"));
     ET_CHECK(strstr(s, "9.87 ms") && strstr(s, "4.13 ms") && strstr(s, "-5.74 ms") && strstr(s, "2.39x faster"));
     ET_CHECK(strstr(s, "THROTTLED") != NULL);
     free(s);

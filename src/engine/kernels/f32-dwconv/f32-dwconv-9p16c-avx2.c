@@ -20,10 +20,10 @@ static inline const float *tap(const float *p, const float *zero, size_t input_o
     return p == zero ? p : (const float *)((uintptr_t)p + input_offset);
 }
 
-#define TAP_REG(i)                                                                                               \
-    do {                                                                                                     \
-        acc0 = _mm256_fmadd_ps(LOAD(i0_##i + c), _mm256_loadu_ps(w + 16 * (i + 1)), acc0);                   \
-        acc1 = _mm256_fmadd_ps(LOAD1(i0_##i + c + 8), _mm256_loadu_ps(w + 16 * (i + 1) + 8), acc1);          \
+#define TAP_REG(i)                                                                                  \
+    do {                                                                                            \
+        acc0 = _mm256_fmadd_ps(LOAD(i0_##i + c), _mm256_loadu_ps(w + 16 * (i + 1)), acc0);          \
+        acc1 = _mm256_fmadd_ps(LOAD1(i0_##i + c + 8), _mm256_loadu_ps(w + 16 * (i + 1) + 8), acc1); \
     } while (0)
 
 /* One output pixel at a time, its 9 tap pointers in registers (fewer channels). */
@@ -44,7 +44,15 @@ static void pixel_at_a_time(size_t channels, size_t output_width, const float **
             __m256 acc0 = _mm256_loadu_ps(w), acc1 = _mm256_loadu_ps(w + 8);
 #define LOAD(p) _mm256_loadu_ps(p)
 #define LOAD1(p) _mm256_loadu_ps(p)
-            TAP_REG(0); TAP_REG(1); TAP_REG(2); TAP_REG(3); TAP_REG(4); TAP_REG(5); TAP_REG(6); TAP_REG(7); TAP_REG(8);
+            TAP_REG(0);
+            TAP_REG(1);
+            TAP_REG(2);
+            TAP_REG(3);
+            TAP_REG(4);
+            TAP_REG(5);
+            TAP_REG(6);
+            TAP_REG(7);
+            TAP_REG(8);
 #undef LOAD
 #undef LOAD1
             acc0 = _mm256_max_ps(_mm256_min_ps(acc0, vmax), vmin);
@@ -61,7 +69,15 @@ static void pixel_at_a_time(size_t channels, size_t output_width, const float **
             __m256 acc0 = _mm256_loadu_ps(w), acc1 = _mm256_loadu_ps(w + 8);
 #define LOAD(p) _mm256_maskload_ps(p, m0)
 #define LOAD1(p) _mm256_maskload_ps(p, m1)
-            TAP_REG(0); TAP_REG(1); TAP_REG(2); TAP_REG(3); TAP_REG(4); TAP_REG(5); TAP_REG(6); TAP_REG(7); TAP_REG(8);
+            TAP_REG(0);
+            TAP_REG(1);
+            TAP_REG(2);
+            TAP_REG(3);
+            TAP_REG(4);
+            TAP_REG(5);
+            TAP_REG(6);
+            TAP_REG(7);
+            TAP_REG(8);
 #undef LOAD
 #undef LOAD1
             acc0 = _mm256_max_ps(_mm256_min_ps(acc0, vmax), vmin);
@@ -74,10 +90,10 @@ static void pixel_at_a_time(size_t channels, size_t output_width, const float **
     }
 }
 
-#define TAP(t)                                                                                               \
-    do {                                                                                                     \
-        acc0 = _mm256_fmadd_ps(LOAD(in[t] + c), _mm256_loadu_ps(w + 16 * (t + 1)), acc0);                    \
-        acc1 = _mm256_fmadd_ps(LOAD1(in[t] + c + 8), _mm256_loadu_ps(w + 16 * (t + 1) + 8), acc1);           \
+#define TAP(t)                                                                                     \
+    do {                                                                                           \
+        acc0 = _mm256_fmadd_ps(LOAD(in[t] + c), _mm256_loadu_ps(w + 16 * (t + 1)), acc0);          \
+        acc1 = _mm256_fmadd_ps(LOAD1(in[t] + c + 8), _mm256_loadu_ps(w + 16 * (t + 1) + 8), acc1); \
     } while (0)
 
 /* Blocks of 8 output pixels, channel tiles outer (many channels). */
@@ -103,7 +119,15 @@ static void blocked(size_t channels, size_t output_width, const float **input, c
                 __m256 acc0 = _mm256_loadu_ps(w), acc1 = _mm256_loadu_ps(w + 8);
 #define LOAD(q) _mm256_loadu_ps(q)
 #define LOAD1(q) _mm256_loadu_ps(q)
-                TAP(0); TAP(1); TAP(2); TAP(3); TAP(4); TAP(5); TAP(6); TAP(7); TAP(8);
+                TAP(0);
+                TAP(1);
+                TAP(2);
+                TAP(3);
+                TAP(4);
+                TAP(5);
+                TAP(6);
+                TAP(7);
+                TAP(8);
 #undef LOAD
 #undef LOAD1
                 float *o = out0 + p * output_stride + c;
@@ -122,7 +146,15 @@ static void blocked(size_t channels, size_t output_width, const float **input, c
                 __m256 acc0 = _mm256_loadu_ps(w), acc1 = _mm256_loadu_ps(w + 8);
 #define LOAD(q) _mm256_maskload_ps(q, m0)
 #define LOAD1(q) _mm256_maskload_ps(q, m1)
-                TAP(0); TAP(1); TAP(2); TAP(3); TAP(4); TAP(5); TAP(6); TAP(7); TAP(8);
+                TAP(0);
+                TAP(1);
+                TAP(2);
+                TAP(3);
+                TAP(4);
+                TAP(5);
+                TAP(6);
+                TAP(7);
+                TAP(8);
 #undef LOAD
 #undef LOAD1
                 float *o = out0 + p * output_stride + c;
@@ -137,7 +169,8 @@ ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p16c__avx2) {
     ET_F32_DWCONV_REQUIRE(9);
     (void)ks;
     if (channels >= BLOCK_MIN_CHANNELS)
-        blocked(channels, output_width, input, weights, output, input_stride, output_stride, input_offset, zero, params);
+        blocked(channels, output_width, input, weights, output, input_stride, output_stride, input_offset, zero,
+                params);
     else
         pixel_at_a_time(channels, output_width, input, weights, output, input_stride, output_stride, input_offset, zero,
                         params);

@@ -26,10 +26,18 @@ ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p32c__avx512f) {
             const __mmask16 m0 = (__mmask16)(rem >= 16 ? 0xffff : (1u << rem) - 1);
             const __mmask16 m1 = (__mmask16)(rem >= 32 ? 0xffff : rem > 16 ? (1u << (rem - 16)) - 1 : 0);
             __m512 acc0 = _mm512_loadu_ps(w), acc1 = _mm512_loadu_ps(w + 16);
-#define TAP(n)                                                                                               \
-    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, i##n + c), _mm512_loadu_ps(w + 32 * (n + 1)), acc0);    \
+#define TAP(n)                                                                                            \
+    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, i##n + c), _mm512_loadu_ps(w + 32 * (n + 1)), acc0); \
     acc1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, i##n + c + 16), _mm512_loadu_ps(w + 32 * (n + 1) + 16), acc1)
-            TAP(0); TAP(1); TAP(2); TAP(3); TAP(4); TAP(5); TAP(6); TAP(7); TAP(8);
+            TAP(0);
+            TAP(1);
+            TAP(2);
+            TAP(3);
+            TAP(4);
+            TAP(5);
+            TAP(6);
+            TAP(7);
+            TAP(8);
 #undef TAP
             acc0 = _mm512_max_ps(_mm512_min_ps(acc0, vmax), vmin);
             acc1 = _mm512_max_ps(_mm512_min_ps(acc1, vmax), vmin);

@@ -24,10 +24,18 @@ ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p8c__neon) {
         const float *w = weights;
         for (size_t c = 0; c < full; c += 8) {
             float32x4_t acc0 = vld1q_f32(w), acc1 = vld1q_f32(w + 4);
-#define TAP(n)                                                                                               \
-    acc0 = vfmaq_f32(acc0, vld1q_f32(i##n + c), vld1q_f32(w + 8 * (n + 1)));                                 \
+#define TAP(n)                                                               \
+    acc0 = vfmaq_f32(acc0, vld1q_f32(i##n + c), vld1q_f32(w + 8 * (n + 1))); \
     acc1 = vfmaq_f32(acc1, vld1q_f32(i##n + c + 4), vld1q_f32(w + 8 * (n + 1) + 4))
-            TAP(0); TAP(1); TAP(2); TAP(3); TAP(4); TAP(5); TAP(6); TAP(7); TAP(8);
+            TAP(0);
+            TAP(1);
+            TAP(2);
+            TAP(3);
+            TAP(4);
+            TAP(5);
+            TAP(6);
+            TAP(7);
+            TAP(8);
 #undef TAP
             vst1q_f32(output + c, vmaxq_f32(vminq_f32(acc0, vmax), vmin));
             vst1q_f32(output + c + 4, vmaxq_f32(vminq_f32(acc1, vmax), vmin));

@@ -73,8 +73,8 @@ static inline __attribute__((always_inline)) void tile_over_block(size_t n, size
 }
 
 static void blocked(size_t channels, size_t output_width, size_t ks, const float **input, const float *weights,
-                    float *output, size_t input_stride, size_t output_stride, size_t input_offset,
-                    const float *zero, __m256 vmin, __m256 vmax) {
+                    float *output, size_t input_stride, size_t output_stride, size_t input_offset, const float *zero,
+                    __m256 vmin, __m256 vmax) {
     const float *taps[BLOCK * TABLE_TAPS];
     const __m256i none = _mm256_setzero_si256();
     for (size_t x0 = 0; x0 < output_width; x0 += BLOCK) {

@@ -24,8 +24,8 @@ static inline float32x4_t clamp(float32x4_t v, float32x4_t vmin, float32x4_t vma
 
 /* The partial last tile (channels c .. channels-1, fewer than 8) of one pixel whose tap pointers are taps[];
  * w points at the tile's bias. */
-static void partial_tile(size_t channels, size_t c, size_t ks, const float *const *taps, const float *w,
-                         float *output, float32x4_t vmin, float32x4_t vmax, const et_f32_minmax_params *params) {
+static void partial_tile(size_t channels, size_t c, size_t ks, const float *const *taps, const float *w, float *output,
+                         float32x4_t vmin, float32x4_t vmax, const et_f32_minmax_params *params) {
     size_t j = 0;
     if (channels - c >= 4) {
         float32x4_t acc = vld1q_f32(w);
@@ -44,8 +44,8 @@ static void partial_tile(size_t channels, size_t c, size_t ks, const float *cons
 }
 
 static void blocked(size_t channels, size_t output_width, size_t ks, const float **input, const float *weights,
-                    float *output, size_t input_stride, size_t output_stride, size_t input_offset,
-                    const float *zero, const et_f32_minmax_params *params) {
+                    float *output, size_t input_stride, size_t output_stride, size_t input_offset, const float *zero,
+                    const et_f32_minmax_params *params) {
     const float32x4_t vmin = vdupq_n_f32(params->min), vmax = vdupq_n_f32(params->max);
     const float *taps[BLOCK * TABLE_TAPS];
     for (size_t x0 = 0; x0 < output_width; x0 += BLOCK) {

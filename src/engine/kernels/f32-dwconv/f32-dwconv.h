@@ -20,21 +20,20 @@
 #include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_dwconv_ukernel_fn)(size_t channels, size_t output_width, size_t ks, const float **input,
-                                         const float *weights, float *output, size_t input_stride,
-                                         size_t output_stride, size_t input_offset, const float *zero,
-                                         const et_f32_minmax_params *params);
+                                         const float *weights, float *output, size_t input_stride, size_t output_stride,
+                                         size_t input_offset, const float *zero, const et_f32_minmax_params *params);
 
-#define ET_F32_DWCONV_UKERNEL(name)                                                                          \
-    void name(size_t channels, size_t output_width, size_t ks, const float **input, const float *weights,    \
-              float *output, size_t input_stride, size_t output_stride, size_t input_offset, const float *zero,  \
+#define ET_F32_DWCONV_UKERNEL(name)                                                                             \
+    void name(size_t channels, size_t output_width, size_t ks, const float **input, const float *weights,       \
+              float *output, size_t input_stride, size_t output_stride, size_t input_offset, const float *zero, \
               const et_f32_minmax_params *params)
 
 /* What every depthwise kernel checks on entry (precondition.h): the tap count a "9p" kernel is built for
  * (TAPS = 9; 0 for the "xp" kernels, which take any), and an input_offset that keeps moved rows aligned to floats. */
-#define ET_F32_DWCONV_REQUIRE(TAPS)                                                                          \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS));                                                      \
-        ET_KERNEL_REQUIRE(input_offset % sizeof(float) == 0);                                                \
+#define ET_F32_DWCONV_REQUIRE(TAPS)                           \
+    do {                                                      \
+        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS));       \
+        ET_KERNEL_REQUIRE(input_offset % sizeof(float) == 0); \
     } while (0)
 
 ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp1c__scalar);
@@ -50,7 +49,7 @@ typedef struct et_f32_dwconv_config {
     et_f32_dwconv_ukernel_fn ukernel_xp;
     size_t channel_tile;
     const char *name_9p, *name_xp; /* "f32-dwconv-9p16c-avx2" */
-    et_kreq req; /* what the CPU must have (dispatch.h) */
+    et_kreq req;                   /* what the CPU must have (dispatch.h) */
 } et_f32_dwconv_config;
 
 /* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never

@@ -28,10 +28,9 @@ static inline __m256 et_f32_avx2_clamp(__m256 v, __m256 vmin, __m256 vmax) {
 /* A last panel of at most 8 live columns of 6 rows: only its low half is computed (6 accumulators; the FMA
  * latency, not the pipes, bounds this loop, but it is still 1.5x faster than the full panel). Kept out of line
  * so that it does not disturb the register allocation of the full-panel loop. */
-static __attribute__((noinline)) void et_f32_avx2_half_panel(const et_a_rows A, size_t kc, size_t ks,
-                                                             const float *w, float *c0, float *c1, float *c2,
-                                                             float *c3, float *c4, float *c5, size_t nc,
-                                                             __m256 vmin, __m256 vmax) {
+static __attribute__((noinline)) void et_f32_avx2_half_panel(const et_a_rows A, size_t kc, size_t ks, const float *w,
+                                                             float *c0, float *c1, float *c2, float *c3, float *c4,
+                                                             float *c5, size_t nc, __m256 vmin, __m256 vmax) {
     __m256 r0 = _mm256_loadu_ps(w), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0;
     w += 16;
     for (size_t t = 0; t < ks; t++) {
@@ -58,9 +57,8 @@ static __attribute__((noinline)) void et_f32_avx2_half_panel(const et_a_rows A, 
 }
 
 /* acc[r] += sum over k < kc of a[r][k] * w[k][0..15] for r < MR; w advances 16 floats per k. Returns w after. */
-static inline __attribute__((always_inline)) const float *et_f32_avx2_rows_fma(const int MR, size_t kc,
-                                                                              const float *const *a,
-                                                                              const float *w, __m256 (*acc)[2]) {
+static inline __attribute__((always_inline)) const float *
+et_f32_avx2_rows_fma(const int MR, size_t kc, const float *const *a, const float *w, __m256 (*acc)[2]) {
     for (size_t k = 0; k < kc; k++) {
         const __m256 bl = _mm256_loadu_ps(w), bh = _mm256_loadu_ps(w + 8);
         w += 16;
@@ -76,9 +74,9 @@ static inline __attribute__((always_inline)) const float *et_f32_avx2_rows_fma(c
 
 /* A tile of mr <= MR < 6 rows (rows past mr - 1 alias it; an indirection buffer still has 6 pointers per tap). */
 static inline __attribute__((always_inline)) void et_f32_avx2_few_rows(const int MR, const et_a_rows *A, size_t mr,
-                                                                      size_t nc, size_t kc, size_t ks,
-                                                                      const float *w, float *c, size_t cm_stride,
-                                                                      __m256 vmin, __m256 vmax) {
+                                                                       size_t nc, size_t kc, size_t ks, const float *w,
+                                                                       float *c, size_t cm_stride, __m256 vmin,
+                                                                       __m256 vmax) {
     float *cr[5];
     for (int r = 0; r < MR; r++)
         cr[r] = c + ((size_t)r < mr ? (size_t)r : mr - 1) * cm_stride;
@@ -157,8 +155,18 @@ ET_F32_GEMM_BODY_SIGNATURE {
             }
         }
 #define CLAMP(v) v = et_f32_avx2_clamp(v, vmin, vmax)
-        CLAMP(acc0l); CLAMP(acc0h); CLAMP(acc1l); CLAMP(acc1h); CLAMP(acc2l); CLAMP(acc2h);
-        CLAMP(acc3l); CLAMP(acc3h); CLAMP(acc4l); CLAMP(acc4h); CLAMP(acc5l); CLAMP(acc5h);
+        CLAMP(acc0l);
+        CLAMP(acc0h);
+        CLAMP(acc1l);
+        CLAMP(acc1h);
+        CLAMP(acc2l);
+        CLAMP(acc2h);
+        CLAMP(acc3l);
+        CLAMP(acc3h);
+        CLAMP(acc4l);
+        CLAMP(acc4h);
+        CLAMP(acc5l);
+        CLAMP(acc5h);
 #undef CLAMP
         if (nc < 16) { /* last row first: aliased rows end with row mr - 1's own values */
             et_f32_avx2_store16(c5, acc5l, acc5h, nc);
@@ -169,12 +177,24 @@ ET_F32_GEMM_BODY_SIGNATURE {
             et_f32_avx2_store16(c0, acc0l, acc0h, nc);
             return;
         }
-        _mm256_storeu_ps(c5, acc5l); _mm256_storeu_ps(c5 + 8, acc5h); c5 += 16;
-        _mm256_storeu_ps(c4, acc4l); _mm256_storeu_ps(c4 + 8, acc4h); c4 += 16;
-        _mm256_storeu_ps(c3, acc3l); _mm256_storeu_ps(c3 + 8, acc3h); c3 += 16;
-        _mm256_storeu_ps(c2, acc2l); _mm256_storeu_ps(c2 + 8, acc2h); c2 += 16;
-        _mm256_storeu_ps(c1, acc1l); _mm256_storeu_ps(c1 + 8, acc1h); c1 += 16;
-        _mm256_storeu_ps(c0, acc0l); _mm256_storeu_ps(c0 + 8, acc0h); c0 += 16;
+        _mm256_storeu_ps(c5, acc5l);
+        _mm256_storeu_ps(c5 + 8, acc5h);
+        c5 += 16;
+        _mm256_storeu_ps(c4, acc4l);
+        _mm256_storeu_ps(c4 + 8, acc4h);
+        c4 += 16;
+        _mm256_storeu_ps(c3, acc3l);
+        _mm256_storeu_ps(c3 + 8, acc3h);
+        c3 += 16;
+        _mm256_storeu_ps(c2, acc2l);
+        _mm256_storeu_ps(c2 + 8, acc2h);
+        c2 += 16;
+        _mm256_storeu_ps(c1, acc1l);
+        _mm256_storeu_ps(c1 + 8, acc1h);
+        c1 += 16;
+        _mm256_storeu_ps(c0, acc0l);
+        _mm256_storeu_ps(c0 + 8, acc0h);
+        c0 += 16;
         nc -= 16;
         if (nc == 0)
             return;

@@ -57,28 +57,56 @@ ET_F32_GEMM_BODY_SIGNATURE {
             }
         }
 #define CLAMP(v) v = _mm512_max_ps(_mm512_min_ps(v, vmax), vmin)
-        CLAMP(acc0l); CLAMP(acc0h); CLAMP(acc1l); CLAMP(acc1h); CLAMP(acc2l); CLAMP(acc2h);
-        CLAMP(acc3l); CLAMP(acc3h); CLAMP(acc4l); CLAMP(acc4h); CLAMP(acc5l); CLAMP(acc5h);
+        CLAMP(acc0l);
+        CLAMP(acc0h);
+        CLAMP(acc1l);
+        CLAMP(acc1h);
+        CLAMP(acc2l);
+        CLAMP(acc2h);
+        CLAMP(acc3l);
+        CLAMP(acc3h);
+        CLAMP(acc4l);
+        CLAMP(acc4h);
+        CLAMP(acc5l);
+        CLAMP(acc5h);
 #undef CLAMP
         if (nc >= 32) {
-            _mm512_storeu_ps(c5, acc5l); _mm512_storeu_ps(c5 + 16, acc5h); c5 += 32;
-            _mm512_storeu_ps(c4, acc4l); _mm512_storeu_ps(c4 + 16, acc4h); c4 += 32;
-            _mm512_storeu_ps(c3, acc3l); _mm512_storeu_ps(c3 + 16, acc3h); c3 += 32;
-            _mm512_storeu_ps(c2, acc2l); _mm512_storeu_ps(c2 + 16, acc2h); c2 += 32;
-            _mm512_storeu_ps(c1, acc1l); _mm512_storeu_ps(c1 + 16, acc1h); c1 += 32;
-            _mm512_storeu_ps(c0, acc0l); _mm512_storeu_ps(c0 + 16, acc0h); c0 += 32;
+            _mm512_storeu_ps(c5, acc5l);
+            _mm512_storeu_ps(c5 + 16, acc5h);
+            c5 += 32;
+            _mm512_storeu_ps(c4, acc4l);
+            _mm512_storeu_ps(c4 + 16, acc4h);
+            c4 += 32;
+            _mm512_storeu_ps(c3, acc3l);
+            _mm512_storeu_ps(c3 + 16, acc3h);
+            c3 += 32;
+            _mm512_storeu_ps(c2, acc2l);
+            _mm512_storeu_ps(c2 + 16, acc2h);
+            c2 += 32;
+            _mm512_storeu_ps(c1, acc1l);
+            _mm512_storeu_ps(c1 + 16, acc1h);
+            c1 += 32;
+            _mm512_storeu_ps(c0, acc0l);
+            _mm512_storeu_ps(c0 + 16, acc0h);
+            c0 += 32;
             nc -= 32;
             if (nc == 0)
                 return;
         } else {
             const __mmask16 ml = (__mmask16)(nc >= 16 ? 0xffff : (1u << nc) - 1);
             const __mmask16 mh = (__mmask16)(nc > 16 ? (1u << (nc - 16)) - 1 : 0);
-            _mm512_mask_storeu_ps(c5, ml, acc5l); _mm512_mask_storeu_ps(c5 + 16, mh, acc5h);
-            _mm512_mask_storeu_ps(c4, ml, acc4l); _mm512_mask_storeu_ps(c4 + 16, mh, acc4h);
-            _mm512_mask_storeu_ps(c3, ml, acc3l); _mm512_mask_storeu_ps(c3 + 16, mh, acc3h);
-            _mm512_mask_storeu_ps(c2, ml, acc2l); _mm512_mask_storeu_ps(c2 + 16, mh, acc2h);
-            _mm512_mask_storeu_ps(c1, ml, acc1l); _mm512_mask_storeu_ps(c1 + 16, mh, acc1h);
-            _mm512_mask_storeu_ps(c0, ml, acc0l); _mm512_mask_storeu_ps(c0 + 16, mh, acc0h);
+            _mm512_mask_storeu_ps(c5, ml, acc5l);
+            _mm512_mask_storeu_ps(c5 + 16, mh, acc5h);
+            _mm512_mask_storeu_ps(c4, ml, acc4l);
+            _mm512_mask_storeu_ps(c4 + 16, mh, acc4h);
+            _mm512_mask_storeu_ps(c3, ml, acc3l);
+            _mm512_mask_storeu_ps(c3 + 16, mh, acc3h);
+            _mm512_mask_storeu_ps(c2, ml, acc2l);
+            _mm512_mask_storeu_ps(c2 + 16, mh, acc2h);
+            _mm512_mask_storeu_ps(c1, ml, acc1l);
+            _mm512_mask_storeu_ps(c1 + 16, mh, acc1h);
+            _mm512_mask_storeu_ps(c0, ml, acc0l);
+            _mm512_mask_storeu_ps(c0 + 16, mh, acc0h);
             return;
         }
     }

@@ -14,22 +14,22 @@
 #include "engine/kernels/gemm-body.h"
 #include "engine/kernels/params.h"
 
-#define ET_F32_NEON_FMA_LANE(L)                                                                              \
-    do {                                                                                                     \
-        const float32x4_t bl = vld1q_f32(w), bh = vld1q_f32(w + 4);                                          \
-        w += 8;                                                                                              \
-        acc0l = vfmaq_laneq_f32(acc0l, bl, va0, L);                                                          \
-        acc0h = vfmaq_laneq_f32(acc0h, bh, va0, L);                                                          \
-        acc1l = vfmaq_laneq_f32(acc1l, bl, va1, L);                                                          \
-        acc1h = vfmaq_laneq_f32(acc1h, bh, va1, L);                                                          \
-        acc2l = vfmaq_laneq_f32(acc2l, bl, va2, L);                                                          \
-        acc2h = vfmaq_laneq_f32(acc2h, bh, va2, L);                                                          \
-        acc3l = vfmaq_laneq_f32(acc3l, bl, va3, L);                                                          \
-        acc3h = vfmaq_laneq_f32(acc3h, bh, va3, L);                                                          \
-        acc4l = vfmaq_laneq_f32(acc4l, bl, va4, L);                                                          \
-        acc4h = vfmaq_laneq_f32(acc4h, bh, va4, L);                                                          \
-        acc5l = vfmaq_laneq_f32(acc5l, bl, va5, L);                                                          \
-        acc5h = vfmaq_laneq_f32(acc5h, bh, va5, L);                                                          \
+#define ET_F32_NEON_FMA_LANE(L)                                     \
+    do {                                                            \
+        const float32x4_t bl = vld1q_f32(w), bh = vld1q_f32(w + 4); \
+        w += 8;                                                     \
+        acc0l = vfmaq_laneq_f32(acc0l, bl, va0, L);                 \
+        acc0h = vfmaq_laneq_f32(acc0h, bh, va0, L);                 \
+        acc1l = vfmaq_laneq_f32(acc1l, bl, va1, L);                 \
+        acc1h = vfmaq_laneq_f32(acc1h, bh, va1, L);                 \
+        acc2l = vfmaq_laneq_f32(acc2l, bl, va2, L);                 \
+        acc2h = vfmaq_laneq_f32(acc2h, bh, va2, L);                 \
+        acc3l = vfmaq_laneq_f32(acc3l, bl, va3, L);                 \
+        acc3h = vfmaq_laneq_f32(acc3h, bh, va3, L);                 \
+        acc4l = vfmaq_laneq_f32(acc4l, bl, va4, L);                 \
+        acc4h = vfmaq_laneq_f32(acc4h, bh, va4, L);                 \
+        acc5l = vfmaq_laneq_f32(acc5l, bl, va5, L);                 \
+        acc5h = vfmaq_laneq_f32(acc5h, bh, va5, L);                 \
     } while (0)
 
 /* The kernel: mr (1..6) rows x nc columns, ks taps of kc (ks = 1 for a GEMM). */

@@ -17,20 +17,19 @@
 #include "engine/kernels/params.h"
 #include "engine/kernels/precondition.h"
 
-typedef void (*et_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride,
-                                       const float *w, float *c, size_t cm_stride,
-                                       const et_f32_minmax_params *params);
+typedef void (*et_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
+                                       float *c, size_t cm_stride, const et_f32_minmax_params *params);
 
-#define ET_F32_GEMM_UKERNEL(name)                                                                            \
-    void name(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w, float *c,    \
+#define ET_F32_GEMM_UKERNEL(name)                                                                         \
+    void name(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w, float *c, \
               size_t cm_stride, const et_f32_minmax_params *params)
 
 /* What every GEMM kernel of MR rows checks on entry (precondition.h): 1..MR rows (row mr - 1 is read and written)
  * and at least one column (a call reads a whole panel of W, which n = 0 columns do not have). */
-#define ET_F32_GEMM_REQUIRE(MR)                                                                              \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
-        ET_KERNEL_REQUIRE(nc >= 1);                                                                          \
+#define ET_F32_GEMM_REQUIRE(MR)                   \
+    do {                                          \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR)); \
+        ET_KERNEL_REQUIRE(nc >= 1);               \
     } while (0)
 
 ET_F32_GEMM_UKERNEL(et_f32_gemm_ukernel_4x4__scalar);
@@ -47,7 +46,7 @@ typedef struct et_f32_gemm_config {
     et_f32_gemm_ukernel_fn ukernel, ukernel1;
     size_t mr, nr;
     const char *name, *name1; /* "f32-gemm-6x16-avx2", "f32-gemm-1x16-avx2" */
-    et_kreq req; /* what the CPU must have (dispatch.h) */
+    et_kreq req;              /* what the CPU must have (dispatch.h) */
 } et_f32_gemm_config;
 
 /* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never

@@ -18,21 +18,21 @@
 #include "engine/kernels/params.h"
 #include "engine/kernels/precondition.h"
 
-typedef void (*et_f32_igemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const float **a,
-                                        const float *w, float *c, size_t cm_stride, size_t a_offset,
-                                        const float *zero, const et_f32_minmax_params *params);
+typedef void (*et_f32_igemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const float **a, const float *w,
+                                        float *c, size_t cm_stride, size_t a_offset, const float *zero,
+                                        const et_f32_minmax_params *params);
 
-#define ET_F32_IGEMM_UKERNEL(name)                                                                           \
-    void name(size_t mr, size_t nc, size_t kc, size_t ks, const float **a, const float *w, float *c,         \
-              size_t cm_stride, size_t a_offset, const float *zero, const et_f32_minmax_params *params)
+#define ET_F32_IGEMM_UKERNEL(name)                                                                                     \
+    void name(size_t mr, size_t nc, size_t kc, size_t ks, const float **a, const float *w, float *c, size_t cm_stride, \
+              size_t a_offset, const float *zero, const et_f32_minmax_params *params)
 
 /* What every IGEMM kernel of MR rows checks on entry (precondition.h): 1..MR rows, at least one column (see
  * ET_F32_GEMM_REQUIRE) and an a_offset that keeps the rows it moves aligned to floats. */
-#define ET_F32_IGEMM_REQUIRE(MR)                                                                             \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
-        ET_KERNEL_REQUIRE(nc >= 1);                                                                          \
-        ET_KERNEL_REQUIRE(a_offset % sizeof(float) == 0);                                                    \
+#define ET_F32_IGEMM_REQUIRE(MR)                          \
+    do {                                                  \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));         \
+        ET_KERNEL_REQUIRE(nc >= 1);                       \
+        ET_KERNEL_REQUIRE(a_offset % sizeof(float) == 0); \
     } while (0)
 
 ET_F32_IGEMM_UKERNEL(et_f32_igemm_ukernel_4x4__scalar);
@@ -44,7 +44,7 @@ typedef struct et_f32_igemm_config {
     et_f32_igemm_ukernel_fn ukernel;
     size_t mr, nr;
     const char *name; /* "f32-igemm-6x16-avx2" */
-    et_kreq req; /* what the CPU must have (dispatch.h) */
+    et_kreq req;      /* what the CPU must have (dispatch.h) */
 } et_f32_igemm_config;
 
 /* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never

@@ -28,8 +28,7 @@ ET_F32_AVGPOOL_UKERNEL(et_f32_avgpool_ukernel_xp8c__avx2) {
             __m256 sum = _mm256_setzero_ps();
             for (size_t t = 0; t < ks; t++)
                 sum = _mm256_add_ps(sum, _mm256_maskload_ps(tap(input[t], zero, input_offset) + c, mask));
-            _mm256_maskstore_ps(output + c, mask,
-                                _mm256_max_ps(_mm256_min_ps(_mm256_mul_ps(sum, vscale), vmax), vmin));
+            _mm256_maskstore_ps(output + c, mask, _mm256_max_ps(_mm256_min_ps(_mm256_mul_ps(sum, vscale), vmax), vmin));
         }
         input += input_stride;
         output += output_stride;

@@ -22,8 +22,7 @@ ET_F32_MAXPOOL_UKERNEL(et_f32_maxpool_ukernel_xp8c__avx2) {
             const __m256i mask = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (channels - c)]);
             __m256 m = _mm256_maskload_ps((const float *)((uintptr_t)input[0] + input_offset) + c, mask);
             for (size_t t = 1; t < ks; t++)
-                m = _mm256_max_ps(
-                    m, _mm256_maskload_ps((const float *)((uintptr_t)input[t] + input_offset) + c, mask));
+                m = _mm256_max_ps(m, _mm256_maskload_ps((const float *)((uintptr_t)input[t] + input_offset) + c, mask));
             _mm256_maskstore_ps(output + c, mask, _mm256_max_ps(_mm256_min_ps(m, vmax), vmin));
         }
         input += input_stride;

@@ -18,8 +18,8 @@
 #include "engine/kernels/precondition.h"
 
 typedef void (*et_f32_maxpool_ukernel_fn)(size_t output_pixels, size_t ks, size_t channels, const float **input,
-                                          size_t input_offset, size_t input_stride, float *output,
-                                          size_t output_stride, const et_f32_minmax_params *params);
+                                          size_t input_offset, size_t input_stride, float *output, size_t output_stride,
+                                          const et_f32_minmax_params *params);
 typedef void (*et_f32_avgpool_ukernel_fn)(size_t output_pixels, size_t ks, size_t channels, const float **input,
                                           size_t input_offset, const float *zero, size_t input_stride,
                                           const float *scale, float *output, size_t output_stride,
@@ -27,14 +27,14 @@ typedef void (*et_f32_avgpool_ukernel_fn)(size_t output_pixels, size_t ks, size_
 typedef void (*et_f32_gavgpool_ukernel_fn)(size_t rows, size_t channels, const float *input, size_t input_stride,
                                            float scale, float *output, const et_f32_minmax_params *params);
 
-#define ET_F32_MAXPOOL_UKERNEL(name)                                                                         \
-    void name(size_t output_pixels, size_t ks, size_t channels, const float **input, size_t input_offset,     \
+#define ET_F32_MAXPOOL_UKERNEL(name)                                                                      \
+    void name(size_t output_pixels, size_t ks, size_t channels, const float **input, size_t input_offset, \
               size_t input_stride, float *output, size_t output_stride, const et_f32_minmax_params *params)
-#define ET_F32_AVGPOOL_UKERNEL(name)                                                                         \
-    void name(size_t output_pixels, size_t ks, size_t channels, const float **input, size_t input_offset,     \
-              const float *zero, size_t input_stride, const float *scale, float *output, size_t output_stride,   \
+#define ET_F32_AVGPOOL_UKERNEL(name)                                                                           \
+    void name(size_t output_pixels, size_t ks, size_t channels, const float **input, size_t input_offset,      \
+              const float *zero, size_t input_stride, const float *scale, float *output, size_t output_stride, \
               const et_f32_minmax_params *params)
-#define ET_F32_GAVGPOOL_UKERNEL(name)                                                                        \
+#define ET_F32_GAVGPOOL_UKERNEL(name)                                                                            \
     void name(size_t rows, size_t channels, const float *input, size_t input_stride, float scale, float *output, \
               const et_f32_minmax_params *params)
 

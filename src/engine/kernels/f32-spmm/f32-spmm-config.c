@@ -3,9 +3,11 @@
 #include "engine/kernels/f32-spmm/f32-spmm.h"
 
 #define CFG(isa, req, nnz32, nnz16, nnz8, pack_cost)                                                                   \
-    {{et_f32_spmm_ukernel_32x1__##isa, et_f32_spmm_ukernel_16x1__##isa, et_f32_spmm_ukernel_8x1__##isa},       \
-     {et_f32_spmm_pack_32__##isa, et_f32_spmm_pack_16__##isa, et_f32_spmm_pack_8__##isa},                      \
-     {"f32-spmm-32x1-" #isa, "f32-spmm-16x1-" #isa, "f32-spmm-8x1-" #isa}, req, {nnz32, nnz16, nnz8}, pack_cost}
+    {                                                                                                                  \
+        {et_f32_spmm_ukernel_32x1__##isa, et_f32_spmm_ukernel_16x1__##isa, et_f32_spmm_ukernel_8x1__##isa},            \
+            {et_f32_spmm_pack_32__##isa, et_f32_spmm_pack_16__##isa, et_f32_spmm_pack_8__##isa},                       \
+            {"f32-spmm-32x1-" #isa, "f32-spmm-16x1-" #isa, "f32-spmm-8x1-" #isa}, req, {nnz32, nnz16, nnz8}, pack_cost \
+    }
 
 static const et_f32_spmm_config configs[] = {
 #if defined(__x86_64__)

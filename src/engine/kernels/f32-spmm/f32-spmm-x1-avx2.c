@@ -30,9 +30,10 @@ static inline __m256 row(const float *xt, int32_t offset, size_t v) {
 
 /* V = MR / 8 vectors per pixel tile: a constant in each caller once inlined (forced: otherwise the accumulators
  * live in memory), so the loops unroll. */
-static inline __attribute__((always_inline)) void spmm(const size_t V, size_t mr, size_t nc, const float *xt, const float *values,
-                        const int32_t *offsets, const uint32_t *nnz, const float *bias, float *c, size_t cm_stride,
-                        const et_f32_minmax_params *params) {
+static inline __attribute__((always_inline)) void spmm(const size_t V, size_t mr, size_t nc, const float *xt,
+                                                       const float *values, const int32_t *offsets, const uint32_t *nnz,
+                                                       const float *bias, float *c, size_t cm_stride,
+                                                       const et_f32_minmax_params *params) {
     const __m256 vmin = _mm256_set1_ps(params->min), vmax = _mm256_set1_ps(params->max);
     float tile[8][32] __attribute__((aligned(32)));
     for (size_t n0 = 0; n0 < nc; n0 += 8) {
@@ -40,13 +41,13 @@ static inline __attribute__((always_inline)) void spmm(const size_t V, size_t mr
         for (size_t b = 0; b < nb; b++) {
             const size_t n = n0 + b;
             __m256 a[4], s[4];
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (size_t v = 0; v < V; v++)
                 a[v] = _mm256_set1_ps(bias[n]), s[v] = _mm256_setzero_ps();
             uint32_t j = nnz[n];
             for (; j >= 2; j -= 2, values += 2, offsets += 2) {
                 const __m256 w0 = _mm256_broadcast_ss(values), w1 = _mm256_broadcast_ss(values + 1);
-                #pragma GCC unroll 4
+#pragma GCC unroll 4
                 for (size_t v = 0; v < V; v++) {
                     a[v] = _mm256_fmadd_ps(w0, row(xt, offsets[0], v), a[v]);
                     s[v] = _mm256_fmadd_ps(w1, row(xt, offsets[1], v), s[v]);
@@ -54,12 +55,12 @@ static inline __attribute__((always_inline)) void spmm(const size_t V, size_t mr
             }
             if (j) {
                 const __m256 w0 = _mm256_broadcast_ss(values);
-                #pragma GCC unroll 4
+#pragma GCC unroll 4
                 for (size_t v = 0; v < V; v++)
                     a[v] = _mm256_fmadd_ps(w0, row(xt, offsets[0], v), a[v]);
                 values++, offsets++;
             }
-            #pragma GCC unroll 4
+#pragma GCC unroll 4
             for (size_t v = 0; v < V; v++)
                 _mm256_store_ps(&tile[b][8 * v], _mm256_add_ps(a[v], s[v]));
         }
@@ -85,14 +86,15 @@ static inline __attribute__((always_inline)) void spmm(const size_t V, size_t mr
 
 /* Packs V * 8 pixels: 8x8 blocks transposed in registers; channel tails and pixels >= mr (copies of pixel
  * mr - 1: finite, and dropped by the kernel) one value at a time. */
-static inline __attribute__((always_inline)) void pack(const size_t V, size_t mr, size_t k, const float *x, size_t x_stride, float *xt) {
+static inline __attribute__((always_inline)) void pack(const size_t V, size_t mr, size_t k, const float *x,
+                                                       size_t x_stride, float *xt) {
     const size_t MR = 8 * V;
     const float *px[32];
     for (size_t i = 0; i < MR; i++)
         px[i] = x + (i < mr ? i : mr - 1) * x_stride;
     size_t kk = 0;
     for (; kk + 8 <= k; kk += 8)
-        #pragma GCC unroll 4
+#pragma GCC unroll 4
         for (size_t v = 0; v < V; v++) {
             __m256 r[8];
             for (size_t i = 0; i < 8; i++)

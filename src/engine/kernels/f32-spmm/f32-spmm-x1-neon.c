@@ -18,9 +18,9 @@ static inline const float *row(const float *xt, int32_t offset) {
 }
 
 static inline __attribute__((always_inline)) void spmm(const size_t V, size_t mr, size_t nc, const float *xt,
-                                                       const float *values, const int32_t *offsets,
-                                                       const uint32_t *nnz, const float *bias, float *c,
-                                                       size_t cm_stride, const et_f32_minmax_params *params) {
+                                                       const float *values, const int32_t *offsets, const uint32_t *nnz,
+                                                       const float *bias, float *c, size_t cm_stride,
+                                                       const et_f32_minmax_params *params) {
     const float32x4_t vmin = vdupq_n_f32(params->min), vmax = vdupq_n_f32(params->max);
     float tile[4][32];
     for (size_t n0 = 0; n0 < nc; n0 += 4) {

@@ -31,17 +31,17 @@ typedef void (*et_f32_spmm_ukernel_fn)(size_t mr, size_t nc, const float *xt, co
  * are zero. */
 typedef void (*et_f32_spmm_pack_fn)(size_t mr, size_t k, const float *x, size_t x_stride, float *xt);
 
-#define ET_F32_SPMM_UKERNEL(name)                                                                            \
-    void name(size_t mr, size_t nc, const float *xt, const float *values, const int32_t *offsets,            \
-              const uint32_t *nnz, const float *bias, float *c, size_t cm_stride, const et_f32_minmax_params *params)
+#define ET_F32_SPMM_UKERNEL(name)                                                                                      \
+    void name(size_t mr, size_t nc, const float *xt, const float *values, const int32_t *offsets, const uint32_t *nnz, \
+              const float *bias, float *c, size_t cm_stride, const et_f32_minmax_params *params)
 #define ET_F32_SPMM_PACK(name) void name(size_t mr, size_t k, const float *x, size_t x_stride, float *xt)
 
 /* What the sparse kernels of MR pixels check on entry (precondition.h): 1..MR pixels (pack: at most MR), and
  * the CSR arrays they walk when there is an output channel. */
-#define ET_F32_SPMM_REQUIRE(MR)                                                                              \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
-        ET_KERNEL_REQUIRE(nc == 0 || (nnz != NULL && bias != NULL));                                         \
+#define ET_F32_SPMM_REQUIRE(MR)                                      \
+    do {                                                             \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                    \
+        ET_KERNEL_REQUIRE(nc == 0 || (nnz != NULL && bias != NULL)); \
     } while (0)
 #define ET_F32_SPMM_PACK_REQUIRE(MR) ET_KERNEL_REQUIRE(mr <= (MR))
 

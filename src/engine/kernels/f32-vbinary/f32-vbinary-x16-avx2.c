@@ -7,41 +7,40 @@
 
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
-#define DEFINE_LOOP(name, EXPR)                                                                              \
-    static void name(size_t n, const float *a, const float *b, int b_scalar, float *y, __m256 vmin,          \
-                     __m256 vmax) {                                                                          \
-        size_t i = 0;                                                                                        \
-        if (b_scalar) {                                                                                      \
-            const __m256 vb = _mm256_broadcast_ss(b);                                                        \
-            for (; i + 8 <= n; i += 8) {                                                                     \
-                const __m256 va = _mm256_loadu_ps(a + i);                                                    \
-                _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                    \
-            }                                                                                                \
-            if (i < n) {                                                                                     \
-                const __m256i m = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (n - i)]);             \
-                const __m256 va = _mm256_maskload_ps(a + i, m);                                              \
-                _mm256_maskstore_ps(y + i, m, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));               \
-            }                                                                                                \
-            return;                                                                                          \
-        }                                                                                                    \
-        for (; i + 16 <= n; i += 16) {                                                                       \
-            __m256 va = _mm256_loadu_ps(a + i), vb = _mm256_loadu_ps(b + i);                                 \
-            const __m256 v0 = _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin);                               \
-            va = _mm256_loadu_ps(a + i + 8);                                                                 \
-            vb = _mm256_loadu_ps(b + i + 8);                                                                 \
-            const __m256 v1 = _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin);                               \
-            _mm256_storeu_ps(y + i, v0);                                                                     \
-            _mm256_storeu_ps(y + i + 8, v1);                                                                 \
-        }                                                                                                    \
-        for (; i + 8 <= n; i += 8) {                                                                         \
-            const __m256 va = _mm256_loadu_ps(a + i), vb = _mm256_loadu_ps(b + i);                           \
-            _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                         \
-        }                                                                                                    \
-        if (i < n) {                                                                                         \
-            const __m256i m = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (n - i)]);                 \
-            const __m256 va = _mm256_maskload_ps(a + i, m), vb = _mm256_maskload_ps(b + i, m);               \
-            _mm256_maskstore_ps(y + i, m, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                   \
-        }                                                                                                    \
+#define DEFINE_LOOP(name, EXPR)                                                                                    \
+    static void name(size_t n, const float *a, const float *b, int b_scalar, float *y, __m256 vmin, __m256 vmax) { \
+        size_t i = 0;                                                                                              \
+        if (b_scalar) {                                                                                            \
+            const __m256 vb = _mm256_broadcast_ss(b);                                                              \
+            for (; i + 8 <= n; i += 8) {                                                                           \
+                const __m256 va = _mm256_loadu_ps(a + i);                                                          \
+                _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                           \
+            }                                                                                                      \
+            if (i < n) {                                                                                           \
+                const __m256i m = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (n - i)]);                   \
+                const __m256 va = _mm256_maskload_ps(a + i, m);                                                    \
+                _mm256_maskstore_ps(y + i, m, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                     \
+            }                                                                                                      \
+            return;                                                                                                \
+        }                                                                                                          \
+        for (; i + 16 <= n; i += 16) {                                                                             \
+            __m256 va = _mm256_loadu_ps(a + i), vb = _mm256_loadu_ps(b + i);                                       \
+            const __m256 v0 = _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin);                                      \
+            va = _mm256_loadu_ps(a + i + 8);                                                                       \
+            vb = _mm256_loadu_ps(b + i + 8);                                                                       \
+            const __m256 v1 = _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin);                                      \
+            _mm256_storeu_ps(y + i, v0);                                                                           \
+            _mm256_storeu_ps(y + i + 8, v1);                                                                       \
+        }                                                                                                          \
+        for (; i + 8 <= n; i += 8) {                                                                               \
+            const __m256 va = _mm256_loadu_ps(a + i), vb = _mm256_loadu_ps(b + i);                                 \
+            _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                               \
+        }                                                                                                          \
+        if (i < n) {                                                                                               \
+            const __m256i m = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (n - i)]);                       \
+            const __m256 va = _mm256_maskload_ps(a + i, m), vb = _mm256_maskload_ps(b + i, m);                     \
+            _mm256_maskstore_ps(y + i, m, _mm256_max_ps(_mm256_min_ps(EXPR, vmax), vmin));                         \
+        }                                                                                                          \
     }
 
 DEFINE_LOOP(loop_add, _mm256_add_ps(va, vb))

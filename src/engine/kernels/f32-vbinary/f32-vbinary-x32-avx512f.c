@@ -6,41 +6,40 @@
 
 #define CLAMP(v) _mm512_max_ps(_mm512_min_ps(v, vmax), vmin)
 
-#define DEFINE_LOOP(name, EXPR)                                                                              \
-    static void name(size_t n, const float *a, const float *b, int b_scalar, float *y, __m512 vmin,          \
-                     __m512 vmax) {                                                                          \
-        size_t i = 0;                                                                                        \
-        if (b_scalar) {                                                                                      \
-            const __m512 vb = _mm512_set1_ps(b[0]);                                                          \
-            for (; i + 16 <= n; i += 16) {                                                                   \
-                const __m512 va = _mm512_loadu_ps(a + i);                                                    \
-                _mm512_storeu_ps(y + i, CLAMP(EXPR));                                                        \
-            }                                                                                                \
-            if (i < n) {                                                                                     \
-                const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                        \
-                const __m512 va = _mm512_maskz_loadu_ps(m, a + i);                                           \
-                _mm512_mask_storeu_ps(y + i, m, CLAMP(EXPR));                                                \
-            }                                                                                                \
-            return;                                                                                          \
-        }                                                                                                    \
-        for (; i + 32 <= n; i += 32) {                                                                       \
-            __m512 va = _mm512_loadu_ps(a + i), vb = _mm512_loadu_ps(b + i);                                 \
-            const __m512 v0 = CLAMP(EXPR);                                                                   \
-            va = _mm512_loadu_ps(a + i + 16);                                                                \
-            vb = _mm512_loadu_ps(b + i + 16);                                                                \
-            const __m512 v1 = CLAMP(EXPR);                                                                   \
-            _mm512_storeu_ps(y + i, v0);                                                                     \
-            _mm512_storeu_ps(y + i + 16, v1);                                                                \
-        }                                                                                                    \
-        for (; i + 16 <= n; i += 16) {                                                                       \
-            const __m512 va = _mm512_loadu_ps(a + i), vb = _mm512_loadu_ps(b + i);                           \
-            _mm512_storeu_ps(y + i, CLAMP(EXPR));                                                            \
-        }                                                                                                    \
-        if (i < n) {                                                                                         \
-            const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                            \
-            const __m512 va = _mm512_maskz_loadu_ps(m, a + i), vb = _mm512_maskz_loadu_ps(m, b + i);         \
-            _mm512_mask_storeu_ps(y + i, m, CLAMP(EXPR));                                                    \
-        }                                                                                                    \
+#define DEFINE_LOOP(name, EXPR)                                                                                    \
+    static void name(size_t n, const float *a, const float *b, int b_scalar, float *y, __m512 vmin, __m512 vmax) { \
+        size_t i = 0;                                                                                              \
+        if (b_scalar) {                                                                                            \
+            const __m512 vb = _mm512_set1_ps(b[0]);                                                                \
+            for (; i + 16 <= n; i += 16) {                                                                         \
+                const __m512 va = _mm512_loadu_ps(a + i);                                                          \
+                _mm512_storeu_ps(y + i, CLAMP(EXPR));                                                              \
+            }                                                                                                      \
+            if (i < n) {                                                                                           \
+                const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                              \
+                const __m512 va = _mm512_maskz_loadu_ps(m, a + i);                                                 \
+                _mm512_mask_storeu_ps(y + i, m, CLAMP(EXPR));                                                      \
+            }                                                                                                      \
+            return;                                                                                                \
+        }                                                                                                          \
+        for (; i + 32 <= n; i += 32) {                                                                             \
+            __m512 va = _mm512_loadu_ps(a + i), vb = _mm512_loadu_ps(b + i);                                       \
+            const __m512 v0 = CLAMP(EXPR);                                                                         \
+            va = _mm512_loadu_ps(a + i + 16);                                                                      \
+            vb = _mm512_loadu_ps(b + i + 16);                                                                      \
+            const __m512 v1 = CLAMP(EXPR);                                                                         \
+            _mm512_storeu_ps(y + i, v0);                                                                           \
+            _mm512_storeu_ps(y + i + 16, v1);                                                                      \
+        }                                                                                                          \
+        for (; i + 16 <= n; i += 16) {                                                                             \
+            const __m512 va = _mm512_loadu_ps(a + i), vb = _mm512_loadu_ps(b + i);                                 \
+            _mm512_storeu_ps(y + i, CLAMP(EXPR));                                                                  \
+        }                                                                                                          \
+        if (i < n) {                                                                                               \
+            const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                                  \
+            const __m512 va = _mm512_maskz_loadu_ps(m, a + i), vb = _mm512_maskz_loadu_ps(m, b + i);               \
+            _mm512_mask_storeu_ps(y + i, m, CLAMP(EXPR));                                                          \
+        }                                                                                                          \
     }
 
 DEFINE_LOOP(loop_add, _mm512_add_ps(va, vb))

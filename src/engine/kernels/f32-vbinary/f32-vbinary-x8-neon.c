@@ -7,39 +7,39 @@
 
 #define CLAMP(v) vmaxq_f32(vminq_f32(v, vmax), vmin)
 
-#define DEFINE_LOOP(name, EXPR)                                                                              \
-    static void name(size_t n, const float *a, const float *b, int b_scalar, float *y, float32x4_t vmin,     \
-                     float32x4_t vmax) {                                                                     \
-        size_t i = 0;                                                                                        \
-        if (b_scalar) {                                                                                      \
-            const float32x4_t vb = vld1q_dup_f32(b);                                                         \
-            for (; i + 4 <= n; i += 4) {                                                                     \
-                const float32x4_t va = vld1q_f32(a + i);                                                     \
-                vst1q_f32(y + i, CLAMP(EXPR));                                                               \
-            }                                                                                                \
-            for (; i < n; i++) {                                                                             \
-                const float32x4_t va = vld1q_dup_f32(a + i);                                                 \
-                vst1q_lane_f32(y + i, CLAMP(EXPR), 0);                                                       \
-            }                                                                                                \
-            return;                                                                                          \
-        }                                                                                                    \
-        for (; i + 8 <= n; i += 8) {                                                                         \
-            float32x4_t va = vld1q_f32(a + i), vb = vld1q_f32(b + i);                                        \
-            const float32x4_t v0 = CLAMP(EXPR);                                                              \
-            va = vld1q_f32(a + i + 4);                                                                       \
-            vb = vld1q_f32(b + i + 4);                                                                       \
-            const float32x4_t v1 = CLAMP(EXPR);                                                              \
-            vst1q_f32(y + i, v0);                                                                            \
-            vst1q_f32(y + i + 4, v1);                                                                        \
-        }                                                                                                    \
-        for (; i + 4 <= n; i += 4) {                                                                         \
-            const float32x4_t va = vld1q_f32(a + i), vb = vld1q_f32(b + i);                                  \
-            vst1q_f32(y + i, CLAMP(EXPR));                                                                   \
-        }                                                                                                    \
-        for (; i < n; i++) {                                                                                 \
-            const float32x4_t va = vld1q_dup_f32(a + i), vb = vld1q_dup_f32(b + i);                          \
-            vst1q_lane_f32(y + i, CLAMP(EXPR), 0);                                                           \
-        }                                                                                                    \
+#define DEFINE_LOOP(name, EXPR)                                                                          \
+    static void name(size_t n, const float *a, const float *b, int b_scalar, float *y, float32x4_t vmin, \
+                     float32x4_t vmax) {                                                                 \
+        size_t i = 0;                                                                                    \
+        if (b_scalar) {                                                                                  \
+            const float32x4_t vb = vld1q_dup_f32(b);                                                     \
+            for (; i + 4 <= n; i += 4) {                                                                 \
+                const float32x4_t va = vld1q_f32(a + i);                                                 \
+                vst1q_f32(y + i, CLAMP(EXPR));                                                           \
+            }                                                                                            \
+            for (; i < n; i++) {                                                                         \
+                const float32x4_t va = vld1q_dup_f32(a + i);                                             \
+                vst1q_lane_f32(y + i, CLAMP(EXPR), 0);                                                   \
+            }                                                                                            \
+            return;                                                                                      \
+        }                                                                                                \
+        for (; i + 8 <= n; i += 8) {                                                                     \
+            float32x4_t va = vld1q_f32(a + i), vb = vld1q_f32(b + i);                                    \
+            const float32x4_t v0 = CLAMP(EXPR);                                                          \
+            va = vld1q_f32(a + i + 4);                                                                   \
+            vb = vld1q_f32(b + i + 4);                                                                   \
+            const float32x4_t v1 = CLAMP(EXPR);                                                          \
+            vst1q_f32(y + i, v0);                                                                        \
+            vst1q_f32(y + i + 4, v1);                                                                    \
+        }                                                                                                \
+        for (; i + 4 <= n; i += 4) {                                                                     \
+            const float32x4_t va = vld1q_f32(a + i), vb = vld1q_f32(b + i);                              \
+            vst1q_f32(y + i, CLAMP(EXPR));                                                               \
+        }                                                                                                \
+        for (; i < n; i++) {                                                                             \
+            const float32x4_t va = vld1q_dup_f32(a + i), vb = vld1q_dup_f32(b + i);                      \
+            vst1q_lane_f32(y + i, CLAMP(EXPR), 0);                                                       \
+        }                                                                                                \
     }
 
 DEFINE_LOOP(loop_add, vaddq_f32(va, vb))

@@ -17,16 +17,16 @@
 typedef void (*et_f32_vbinary_ukernel_fn)(et_binary_op op, size_t n, const float *a, const float *b, int b_scalar,
                                           float *y, const et_f32_minmax_params *params);
 
-#define ET_F32_VBINARY_UKERNEL(name)                                                                         \
-    void name(et_binary_op op, size_t n, const float *a, const float *b, int b_scalar, float *y,               \
+#define ET_F32_VBINARY_UKERNEL(name)                                                             \
+    void name(et_binary_op op, size_t n, const float *a, const float *b, int b_scalar, float *y, \
               const et_f32_minmax_params *params)
 
 /* What every binary kernel checks on entry (precondition.h): an operation it has a loop for (another would
  * silently give zeros) and the operands it reads and writes when there is an element. */
-#define ET_F32_VBINARY_REQUIRE()                                                                             \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE((unsigned)op < ET_BINARY_COUNT);                                                   \
-        ET_KERNEL_REQUIRE(n == 0 || (a != NULL && b != NULL && y != NULL));                                  \
+#define ET_F32_VBINARY_REQUIRE()                                            \
+    do {                                                                    \
+        ET_KERNEL_REQUIRE((unsigned)op < ET_BINARY_COUNT);                  \
+        ET_KERNEL_REQUIRE(n == 0 || (a != NULL && b != NULL && y != NULL)); \
     } while (0)
 
 ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x1__scalar);
@@ -37,7 +37,7 @@ ET_F32_VBINARY_UKERNEL(et_f32_vbinary_ukernel_x8__neon);
 typedef struct et_f32_vbinary_config {
     et_f32_vbinary_ukernel_fn ukernel;
     const char *name; /* "f32-vbinary-x16-avx2" */
-    et_kreq req; /* what the CPU must have (dispatch.h) */
+    et_kreq req;      /* what the CPU must have (dispatch.h) */
 } et_f32_vbinary_config;
 
 /* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never

@@ -82,7 +82,6 @@ ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x1__scalar) {
         for (size_t i = 0; i < n; i++)
             y[i] = signbit(x[i]) ? alpha * x[i] : x[i];
         break;
-    default:
-        break;
+    default: break;
     }
 }

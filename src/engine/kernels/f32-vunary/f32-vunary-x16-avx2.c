@@ -69,20 +69,20 @@ static inline __m256 op_lrelu(__m256 x, const et_f32_unary_params *p) {
     return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(p->alpha)), x);
 }
 
-#define DEFINE_LOOP(name, OP)                                                                                \
-    static void name(size_t n, const float *x, float *y, const et_f32_unary_params *p) {                     \
-        size_t i = 0;                                                                                        \
-        for (; i + 16 <= n; i += 16) {                                                                       \
-            const __m256 v0 = OP(_mm256_loadu_ps(x + i), p), v1 = OP(_mm256_loadu_ps(x + i + 8), p);         \
-            _mm256_storeu_ps(y + i, v0);                                                                     \
-            _mm256_storeu_ps(y + i + 8, v1);                                                                 \
-        }                                                                                                    \
-        for (; i + 8 <= n; i += 8)                                                                           \
-            _mm256_storeu_ps(y + i, OP(_mm256_loadu_ps(x + i), p));                                          \
-        if (i < n) {                                                                                         \
-            const __m256i m = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (n - i)]);                 \
-            _mm256_maskstore_ps(y + i, m, OP(_mm256_maskload_ps(x + i, m), p));                              \
-        }                                                                                                    \
+#define DEFINE_LOOP(name, OP)                                                                        \
+    static void name(size_t n, const float *x, float *y, const et_f32_unary_params *p) {             \
+        size_t i = 0;                                                                                \
+        for (; i + 16 <= n; i += 16) {                                                               \
+            const __m256 v0 = OP(_mm256_loadu_ps(x + i), p), v1 = OP(_mm256_loadu_ps(x + i + 8), p); \
+            _mm256_storeu_ps(y + i, v0);                                                             \
+            _mm256_storeu_ps(y + i + 8, v1);                                                         \
+        }                                                                                            \
+        for (; i + 8 <= n; i += 8)                                                                   \
+            _mm256_storeu_ps(y + i, OP(_mm256_loadu_ps(x + i), p));                                  \
+        if (i < n) {                                                                                 \
+            const __m256i m = _mm256_loadu_si256((const __m256i *)&mask_table[8 - (n - i)]);         \
+            _mm256_maskstore_ps(y + i, m, OP(_mm256_maskload_ps(x + i, m), p));                      \
+        }                                                                                            \
     }
 
 DEFINE_LOOP(loop_clamp, op_clamp)

@@ -73,20 +73,20 @@ static inline __m512 op_lrelu(__m512 x, const et_f32_unary_params *p) {
     return _mm512_mask_blend_ps(negative(x), x, _mm512_mul_ps(x, _mm512_set1_ps(p->alpha)));
 }
 
-#define DEFINE_LOOP(name, OP)                                                                                \
-    static void name(size_t n, const float *x, float *y, const et_f32_unary_params *p) {                     \
-        size_t i = 0;                                                                                        \
-        for (; i + 32 <= n; i += 32) {                                                                       \
-            const __m512 v0 = OP(_mm512_loadu_ps(x + i), p), v1 = OP(_mm512_loadu_ps(x + i + 16), p);        \
-            _mm512_storeu_ps(y + i, v0);                                                                     \
-            _mm512_storeu_ps(y + i + 16, v1);                                                                \
-        }                                                                                                    \
-        for (; i + 16 <= n; i += 16)                                                                         \
-            _mm512_storeu_ps(y + i, OP(_mm512_loadu_ps(x + i), p));                                          \
-        if (i < n) {                                                                                         \
-            const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                            \
-            _mm512_mask_storeu_ps(y + i, m, OP(_mm512_maskz_loadu_ps(m, x + i), p));                         \
-        }                                                                                                    \
+#define DEFINE_LOOP(name, OP)                                                                         \
+    static void name(size_t n, const float *x, float *y, const et_f32_unary_params *p) {              \
+        size_t i = 0;                                                                                 \
+        for (; i + 32 <= n; i += 32) {                                                                \
+            const __m512 v0 = OP(_mm512_loadu_ps(x + i), p), v1 = OP(_mm512_loadu_ps(x + i + 16), p); \
+            _mm512_storeu_ps(y + i, v0);                                                              \
+            _mm512_storeu_ps(y + i + 16, v1);                                                         \
+        }                                                                                             \
+        for (; i + 16 <= n; i += 16)                                                                  \
+            _mm512_storeu_ps(y + i, OP(_mm512_loadu_ps(x + i), p));                                   \
+        if (i < n) {                                                                                  \
+            const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                     \
+            _mm512_mask_storeu_ps(y + i, m, OP(_mm512_maskz_loadu_ps(m, x + i), p));                  \
+        }                                                                                             \
     }
 
 DEFINE_LOOP(loop_clamp, op_clamp)

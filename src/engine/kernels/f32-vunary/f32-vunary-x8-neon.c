@@ -72,24 +72,24 @@ static inline float32x4_t op_lrelu(float32x4_t x, const et_f32_unary_params *p) 
     return vbslq_f32(negative(x), vmulq_f32(x, vdupq_n_f32(p->alpha)), x);
 }
 
-#define DEFINE_LOOP(name, OP)                                                                                \
-    static void name(size_t n, const float *x, float *y, const et_f32_unary_params *p) {                     \
-        size_t i = 0;                                                                                        \
-        for (; i + 8 <= n; i += 8) {                                                                         \
-            const float32x4_t v0 = OP(vld1q_f32(x + i), p), v1 = OP(vld1q_f32(x + i + 4), p);                \
-            vst1q_f32(y + i, v0);                                                                            \
-            vst1q_f32(y + i + 4, v1);                                                                        \
-        }                                                                                                    \
-        for (; i + 4 <= n; i += 4)                                                                           \
-            vst1q_f32(y + i, OP(vld1q_f32(x + i), p));                                                       \
-        if (i < n) {                                                                                         \
-            float block[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                                       \
-            for (size_t j = 0; j < n - i; j++)                                                               \
-                block[j] = x[i + j];                                                                         \
-            vst1q_f32(block, OP(vld1q_f32(block), p));                                                       \
-            for (size_t j = 0; j < n - i; j++)                                                               \
-                y[i + j] = block[j];                                                                         \
-        }                                                                                                    \
+#define DEFINE_LOOP(name, OP)                                                                 \
+    static void name(size_t n, const float *x, float *y, const et_f32_unary_params *p) {      \
+        size_t i = 0;                                                                         \
+        for (; i + 8 <= n; i += 8) {                                                          \
+            const float32x4_t v0 = OP(vld1q_f32(x + i), p), v1 = OP(vld1q_f32(x + i + 4), p); \
+            vst1q_f32(y + i, v0);                                                             \
+            vst1q_f32(y + i + 4, v1);                                                         \
+        }                                                                                     \
+        for (; i + 4 <= n; i += 4)                                                            \
+            vst1q_f32(y + i, OP(vld1q_f32(x + i), p));                                        \
+        if (i < n) {                                                                          \
+            float block[4] = {0.0f, 0.0f, 0.0f, 0.0f};                                        \
+            for (size_t j = 0; j < n - i; j++)                                                \
+                block[j] = x[i + j];                                                          \
+            vst1q_f32(block, OP(vld1q_f32(block), p));                                        \
+            for (size_t j = 0; j < n - i; j++)                                                \
+                y[i + j] = block[j];                                                          \
+        }                                                                                     \
     }
 
 DEFINE_LOOP(loop_clamp, op_clamp)

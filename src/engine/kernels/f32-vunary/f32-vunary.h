@@ -17,15 +17,15 @@
 typedef void (*et_f32_vunary_ukernel_fn)(et_unary_op op, size_t n, const float *x, float *y,
                                          const et_f32_unary_params *params);
 
-#define ET_F32_VUNARY_UKERNEL(name)                                                                          \
+#define ET_F32_VUNARY_UKERNEL(name) \
     void name(et_unary_op op, size_t n, const float *x, float *y, const et_f32_unary_params *params)
 
 /* What every unary kernel checks on entry (precondition.h): an operation it has a loop for and the operands it
  * reads and writes when there is an element. */
-#define ET_F32_VUNARY_REQUIRE()                                                                              \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE((unsigned)op < ET_UNARY_COUNT);                                                    \
-        ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL));                                               \
+#define ET_F32_VUNARY_REQUIRE()                                \
+    do {                                                       \
+        ET_KERNEL_REQUIRE((unsigned)op < ET_UNARY_COUNT);      \
+        ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL)); \
     } while (0)
 
 ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x1__scalar);
@@ -36,7 +36,7 @@ ET_F32_VUNARY_UKERNEL(et_f32_vunary_ukernel_x8__neon);
 typedef struct et_f32_vunary_config {
     et_f32_vunary_ukernel_fn ukernel;
     const char *name; /* "f32-vunary-x16-avx2" */
-    et_kreq req; /* what the CPU must have (dispatch.h) */
+    et_kreq req;      /* what the CPU must have (dispatch.h) */
 } et_f32_vunary_config;
 
 /* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
@@ -61,7 +61,7 @@ const char *et_unary_op_name(et_unary_op op);
 #define ET_EXP_C2 0x1.FFFDC6p-2f
 #define ET_EXP_C1 0x1.FFFFF6p-1f
 #define ET_EXP_DENORM_CUTOFF -0x1.5D589Ep+6f /* below this exp(z) is denormal: treated as 0 */
-#define ET_TANH_SMALL 0.5f                    /* |x| below: odd polynomial */
+#define ET_TANH_SMALL 0.5f                   /* |x| below: odd polynomial */
 #define ET_TANH_P1 -0x1.555552p-2f
 #define ET_TANH_P2 0x1.110f6ep-3f
 #define ET_TANH_P3 -0x1.b99b2cp-5f

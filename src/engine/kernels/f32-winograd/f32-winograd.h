@@ -38,7 +38,7 @@ typedef struct et_f32_wino_config {
     et_f32_wino_input_fn input[ET_WINO_TILES];
     et_f32_wino_output_fn output[ET_WINO_TILES];
     const char *name[ET_WINO_TILES]; /* "f32-winograd-4x4-avx2" */
-    et_kreq req; /* what the CPU must have (dispatch.h) */
+    et_kreq req;                     /* what the CPU must have (dispatch.h) */
 } et_f32_wino_config;
 
 /* The config for the ISA path chosen at start: the first entry of the table this CPU and the path allow (never
@@ -54,12 +54,12 @@ const et_f32_wino_config *et_f32_wino_configs(size_t *count);
 #define ET_F32_WINO_INPUT_REQUIRE() ET_KERNEL_REQUIRE(v_stride >= channels)
 #define ET_F32_WINO_OUTPUT_REQUIRE() ET_KERNEL_REQUIRE(m_stride >= channels)
 
-#define ET_F32_WINO_DECLARE(isa)                                                                             \
-    void et_f32_wino_input_2x2__##isa(size_t, const float *const *, float *, size_t);                        \
-    void et_f32_wino_input_4x4__##isa(size_t, const float *const *, float *, size_t);                        \
-    void et_f32_wino_output_2x2__##isa(size_t, const float *, size_t, const float *, float *const *,          \
-                                       const float *const *, float, float);                                  \
-    void et_f32_wino_output_4x4__##isa(size_t, const float *, size_t, const float *, float *const *,          \
+#define ET_F32_WINO_DECLARE(isa)                                                                     \
+    void et_f32_wino_input_2x2__##isa(size_t, const float *const *, float *, size_t);                \
+    void et_f32_wino_input_4x4__##isa(size_t, const float *const *, float *, size_t);                \
+    void et_f32_wino_output_2x2__##isa(size_t, const float *, size_t, const float *, float *const *, \
+                                       const float *const *, float, float);                          \
+    void et_f32_wino_output_4x4__##isa(size_t, const float *, size_t, const float *, float *const *, \
                                        const float *const *, float, float);
 ET_F32_WINO_DECLARE(scalar)
 ET_F32_WINO_DECLARE(avx2)

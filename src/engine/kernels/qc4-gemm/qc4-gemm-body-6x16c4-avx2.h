@@ -26,14 +26,14 @@ static inline void et_qc4_avx2_widen(int32_t *acc, __m256i s, __m256i ones) {
 enum { ET_QC4_QUADS_PER_CHUNK = 8 }; /* int16 sums stay below 8 * 3570 = 28560 */
 
 /* The 12 int16 sums of the body below added into its int32 sums. */
-#define ET_QC4_WIDEN_ALL()                                                                                   \
-    do {                                                                                                     \
-        et_qc4_avx2_widen(acc[0], s0l, ones), et_qc4_avx2_widen(acc[1], s0h, ones);                          \
-        et_qc4_avx2_widen(acc[2], s1l, ones), et_qc4_avx2_widen(acc[3], s1h, ones);                          \
-        et_qc4_avx2_widen(acc[4], s2l, ones), et_qc4_avx2_widen(acc[5], s2h, ones);                          \
-        et_qc4_avx2_widen(acc[6], s3l, ones), et_qc4_avx2_widen(acc[7], s3h, ones);                          \
-        et_qc4_avx2_widen(acc[8], s4l, ones), et_qc4_avx2_widen(acc[9], s4h, ones);                          \
-        et_qc4_avx2_widen(acc[10], s5l, ones), et_qc4_avx2_widen(acc[11], s5h, ones);                        \
+#define ET_QC4_WIDEN_ALL()                                                            \
+    do {                                                                              \
+        et_qc4_avx2_widen(acc[0], s0l, ones), et_qc4_avx2_widen(acc[1], s0h, ones);   \
+        et_qc4_avx2_widen(acc[2], s1l, ones), et_qc4_avx2_widen(acc[3], s1h, ones);   \
+        et_qc4_avx2_widen(acc[4], s2l, ones), et_qc4_avx2_widen(acc[5], s2h, ones);   \
+        et_qc4_avx2_widen(acc[6], s3l, ones), et_qc4_avx2_widen(acc[7], s3h, ones);   \
+        et_qc4_avx2_widen(acc[8], s4l, ones), et_qc4_avx2_widen(acc[9], s4h, ones);   \
+        et_qc4_avx2_widen(acc[10], s5l, ones), et_qc4_avx2_widen(acc[11], s5h, ones); \
     } while (0)
 
 /* The kernel: mr (1..6) rows x nc columns, ks taps of kc uint8 (ks = 1 for a GEMM). */

@@ -23,12 +23,12 @@ static inline const int8_t *tap(const void *p, const void *zero, size_t offset) 
 }
 
 /* acc += taps a, b of 16 channels (x values given as 16 int8 each) against the packed pair at w. */
-#define PAIR(va, vb, w)                                                                                      \
-    do {                                                                                                     \
-        const __m256i x0_ = _mm256_cvtepi8_epi16(va), x1_ = _mm256_cvtepi8_epi16(vb);                        \
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0_, x1_),                  \
-                                                            _mm256_loadu_si256((const __m256i *)(w))));       \
-        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0_, x1_),                  \
+#define PAIR(va, vb, w)                                                                                        \
+    do {                                                                                                       \
+        const __m256i x0_ = _mm256_cvtepi8_epi16(va), x1_ = _mm256_cvtepi8_epi16(vb);                          \
+        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0_, x1_),                   \
+                                                            _mm256_loadu_si256((const __m256i *)(w))));        \
+        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0_, x1_),                   \
                                                             _mm256_loadu_si256((const __m256i *)((w) + 32)))); \
     } while (0)
 

@@ -81,7 +81,8 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
                 taps16(px, kn, c, nch, nch == 16, &wp, &acc_lo, &acc_hi);
             }
             __m256 f_lo = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), _mm256_loadu_ps((const float *)(const void *)wp));
-            __m256 f_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), _mm256_loadu_ps((const float *)(const void *)(wp + 32)));
+            __m256 f_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi),
+                                        _mm256_loadu_ps((const float *)(const void *)(wp + 32)));
             wp += 64;
             if (r) {
                 const __m128i rv = _mm_shuffle_epi8(load16(r + x * r_stride + c, nch), acc_order);

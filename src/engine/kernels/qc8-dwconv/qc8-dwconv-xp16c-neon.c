@@ -55,8 +55,8 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__neon) {
             const int8_t *rx = r ? r + x * r_stride + c : NULL;
             /* both halves requantized (residual read) before either is stored: r may equal output */
             const int8x8_t o0 = et_qneon_requant8(acc0, acc1, vld1q_f32(s), vld1q_f32(s + 4), rx, n, params);
-            const int8x8_t o1 = et_qneon_requant8(acc2, acc3, vld1q_f32(s + 8), vld1q_f32(s + 12), rx && n > 8 ? rx + 8 : NULL,
-                                                  n > 8 ? n - 8 : 0, params);
+            const int8x8_t o1 = et_qneon_requant8(acc2, acc3, vld1q_f32(s + 8), vld1q_f32(s + 12),
+                                                  rx && n > 8 ? rx + 8 : NULL, n > 8 ? n - 8 : 0, params);
             et_qneon_store8(output + c, o0, n);
             if (n > 8)
                 et_qneon_store8(output + c + 8, o1, n - 8);

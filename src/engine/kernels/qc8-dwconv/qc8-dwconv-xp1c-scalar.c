@@ -22,7 +22,8 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar) {
                     in = (const int8_t *)((uintptr_t)in + input_offset);
                 acc += (int32_t)in[c] * wt[t];
             }
-            output[c] = r ? et_qs8_requantize_residual(acc, scale, r[c], params) : et_qs8_requantize(acc, scale, params);
+            output[c] = r ? et_qs8_requantize_residual(acc, scale, r[c], params)
+                          : et_qs8_requantize(acc, scale, params);
         }
         input += input_stride;
         output += output_stride;

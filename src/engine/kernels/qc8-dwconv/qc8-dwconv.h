@@ -29,18 +29,18 @@ typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size
                                       size_t input_offset, const void *zero, const int8_t *r, size_t r_stride,
                                       const et_qs8_requant_params *params);
 
-#define ET_QDWCONV_UKERNEL(name)                                                                             \
-    void name(size_t channels, size_t output_width, size_t ks, const void **input, const void *weights,      \
-              int8_t *output, size_t input_stride, size_t output_stride, size_t input_offset, const void *zero,   \
+#define ET_QDWCONV_UKERNEL(name)                                                                                \
+    void name(size_t channels, size_t output_width, size_t ks, const void **input, const void *weights,         \
+              int8_t *output, size_t input_stride, size_t output_stride, size_t input_offset, const void *zero, \
               const int8_t *r, size_t r_stride, const et_qs8_requant_params *params)
 
 /* What every quantized depthwise kernel checks on entry (precondition.h): the tap count a "9p" kernel is built
  * for (TAPS = 9; 0 for the "xp" kernels, which take any), and packed weights aligned to 4 bytes (the tiles' int32
  * biases and float scales are read in place). */
-#define ET_QDWCONV_REQUIRE(TAPS)                                                                             \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS));                                                      \
-        ET_KERNEL_REQUIRE((uintptr_t)weights % 4 == 0);                                                      \
+#define ET_QDWCONV_REQUIRE(TAPS)                        \
+    do {                                                \
+        ET_KERNEL_REQUIRE((TAPS) == 0 || ks == (TAPS)); \
+        ET_KERNEL_REQUIRE((uintptr_t)weights % 4 == 0); \
     } while (0)
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar);

@@ -16,38 +16,38 @@
 #include "engine/kernels/qc8-gemm/qgemm-neon.h"
 
 /* The 16 columns x 4 k block at wk, as four q registers of 4 columns. */
-#define ET_QDOT_LOAD_BLOCK()                                                                                 \
+#define ET_QDOT_LOAD_BLOCK()                                                                                   \
     const int8x16_t w0 = vld1q_s8(wk), w1 = vld1q_s8(wk + 16), w2 = vld1q_s8(wk + 32), w3 = vld1q_s8(wk + 48); \
     wk += 64
 
 /* Row i's 16 columns += the block times lane L (4 bytes) of the row's A values a_i. */
-#define ET_QDOT_LANE_ROW(i, L)                                                                               \
-    do {                                                                                                     \
-        acc[i][0] = vdotq_laneq_s32(acc[i][0], w0, a##i, L);                                                 \
-        acc[i][1] = vdotq_laneq_s32(acc[i][1], w1, a##i, L);                                                 \
-        acc[i][2] = vdotq_laneq_s32(acc[i][2], w2, a##i, L);                                                 \
-        acc[i][3] = vdotq_laneq_s32(acc[i][3], w3, a##i, L);                                                 \
+#define ET_QDOT_LANE_ROW(i, L)                               \
+    do {                                                     \
+        acc[i][0] = vdotq_laneq_s32(acc[i][0], w0, a##i, L); \
+        acc[i][1] = vdotq_laneq_s32(acc[i][1], w1, a##i, L); \
+        acc[i][2] = vdotq_laneq_s32(acc[i][2], w2, a##i, L); \
+        acc[i][3] = vdotq_laneq_s32(acc[i][3], w3, a##i, L); \
     } while (0)
 
-#define ET_QDOT_LANE(L)                                                                                      \
-    do {                                                                                                     \
-        ET_QDOT_LOAD_BLOCK();                                                                                \
-        ET_QDOT_LANE_ROW(0, L);                                                                              \
-        ET_QDOT_LANE_ROW(1, L);                                                                              \
-        ET_QDOT_LANE_ROW(2, L);                                                                              \
-        ET_QDOT_LANE_ROW(3, L);                                                                              \
+#define ET_QDOT_LANE(L)         \
+    do {                        \
+        ET_QDOT_LOAD_BLOCK();   \
+        ET_QDOT_LANE_ROW(0, L); \
+        ET_QDOT_LANE_ROW(1, L); \
+        ET_QDOT_LANE_ROW(2, L); \
+        ET_QDOT_LANE_ROW(3, L); \
     } while (0)
 
 /* One k quad of the tail for row i: its 4 A bytes broadcast to every lane. */
-#define ET_QDOT_QUAD_ROW(i)                                                                                  \
-    do {                                                                                                     \
-        int32_t q;                                                                                           \
-        memcpy(&q, ar[i] + k, 4);                                                                            \
-        const int8x16_t av = vreinterpretq_s8_s32(vdupq_n_s32(q));                                           \
-        acc[i][0] = vdotq_s32(acc[i][0], w0, av);                                                            \
-        acc[i][1] = vdotq_s32(acc[i][1], w1, av);                                                            \
-        acc[i][2] = vdotq_s32(acc[i][2], w2, av);                                                            \
-        acc[i][3] = vdotq_s32(acc[i][3], w3, av);                                                            \
+#define ET_QDOT_QUAD_ROW(i)                                        \
+    do {                                                           \
+        int32_t q;                                                 \
+        memcpy(&q, ar[i] + k, 4);                                  \
+        const int8x16_t av = vreinterpretq_s8_s32(vdupq_n_s32(q)); \
+        acc[i][0] = vdotq_s32(acc[i][0], w0, av);                  \
+        acc[i][1] = vdotq_s32(acc[i][1], w1, av);                  \
+        acc[i][2] = vdotq_s32(acc[i][2], w2, av);                  \
+        acc[i][3] = vdotq_s32(acc[i][3], w3, av);                  \
     } while (0)
 
 /* The kernel: mr (1..4) rows x nc columns, ks taps of kc int8 (kc a multiple of 4; ks = 1 for a GEMM). */

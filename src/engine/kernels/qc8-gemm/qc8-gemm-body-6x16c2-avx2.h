@@ -25,9 +25,8 @@
 /* acc[r] += sum over k pairs < kc of a[r][k..k+1] . w for r < MR; wp advances 64 bytes per pair. The loop works
  * on local copies: __m256i may alias anything, so accumulating through `acc` would make the compiler keep the
  * accumulators in memory and reload the row pointers every step. */
-static inline __attribute__((always_inline)) const uint8_t *et_qc2_rows_madd(const int MR, size_t kc,
-                                                                            const int16_t *const *a,
-                                                                            const uint8_t *wp, __m256i (*acc)[2]) {
+static inline __attribute__((always_inline)) const uint8_t *
+et_qc2_rows_madd(const int MR, size_t kc, const int16_t *const *a, const uint8_t *wp, __m256i (*acc)[2]) {
     __m256i x0[5], x1[5];
     const int16_t *p[5];
 #pragma GCC unroll 5
@@ -52,13 +51,14 @@ static inline __attribute__((always_inline)) const uint8_t *et_qc2_rows_madd(con
 
 /* A tile of mr <= MR < 6 rows; cr / rr hold 6 row pointers, aliased past mr - 1. */
 static inline __attribute__((always_inline)) void et_qc2_few_rows(const int MR, const et_a_rows *A, size_t nc,
-                                                                 size_t kc, size_t ks, const uint8_t *wp,
-                                                                 int8_t *cr[6], const int8_t *rr[6],
-                                                                 const et_qs8_requant_params *params) {
+                                                                  size_t kc, size_t ks, const uint8_t *wp,
+                                                                  int8_t *cr[6], const int8_t *rr[6],
+                                                                  const et_qs8_requant_params *params) {
     for (;;) {
         __m256i acc[5][2];
         for (int i = 0; i < MR; i++)
-            acc[i][0] = _mm256_loadu_si256((const __m256i *)wp), acc[i][1] = _mm256_loadu_si256((const __m256i *)(wp + 32));
+            acc[i][0] = _mm256_loadu_si256((const __m256i *)wp),
+            acc[i][1] = _mm256_loadu_si256((const __m256i *)(wp + 32));
         wp += 64;
         for (size_t t = 0; t < ks; t++) {
             const int16_t *ar[5];

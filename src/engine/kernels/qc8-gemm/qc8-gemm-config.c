@@ -4,9 +4,11 @@
  * (u8 x s8 pairs cannot saturate int16 when |w| <= 63), 8 bits the exact vpmaddwd kernel. */
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 
-#define CFG(fam, tile, isa, mr, nr, kr, af, wf, bits, req)                                                  \
-    {et_##fam##_gemm_ukernel_##tile##__##isa, et_##fam##_igemm_ukernel_##tile##__##isa, mr, nr, kr, af, wf, bits, req, \
-     #fam "-gemm-" #tile "-" #isa, #fam "-igemm-" #tile "-" #isa}
+#define CFG(fam, tile, isa, mr, nr, kr, af, wf, bits, req)                                                           \
+    {                                                                                                                \
+        et_##fam##_gemm_ukernel_##tile##__##isa, et_##fam##_igemm_ukernel_##tile##__##isa, mr, nr, kr, af, wf, bits, \
+            req, #fam "-gemm-" #tile "-" #isa, #fam "-igemm-" #tile "-" #isa                                         \
+    }
 
 static const et_qgemm_config configs[] = {
 #if defined(__x86_64__)

@@ -67,7 +67,10 @@ void et_qgemm_pack(const et_qgemm_config *cfg, size_t n, size_t ks, size_t kc, c
                         e[j * kr + r] = col < n && i < kc ? w[col * w_stride_n + t * w_stride_t + i * w_stride_k] : 0;
                     }
                 switch (cfg->w_format) {
-                case ET_QW_S8: memcpy(out, e, block); out += block; break;
+                case ET_QW_S8:
+                    memcpy(out, e, block);
+                    out += block;
+                    break;
                 case ET_QW_S16:
                     for (size_t x = 0; x < block; x++) {
                         const int16_t v = e[x];

@@ -36,28 +36,28 @@ typedef void (*et_qgemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const void 
                                     const et_qs8_requant_params *params);
 
 typedef void (*et_qigemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const void **a, const void *w,
-                                     int8_t *c, size_t cm_stride, size_t a_offset, const void *zero,
-                                     const int8_t *r, size_t rm_stride, const et_qs8_requant_params *params);
+                                     int8_t *c, size_t cm_stride, size_t a_offset, const void *zero, const int8_t *r,
+                                     size_t rm_stride, const et_qs8_requant_params *params);
 
-#define ET_QGEMM_UKERNEL(name)                                                                               \
-    void name(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const void *w, int8_t *c,     \
+#define ET_QGEMM_UKERNEL(name)                                                                           \
+    void name(size_t mr, size_t nc, size_t kc, const void *a, size_t a_stride, const void *w, int8_t *c, \
               size_t cm_stride, const int8_t *r, size_t rm_stride, const et_qs8_requant_params *params)
 
-#define ET_QIGEMM_UKERNEL(name)                                                                              \
-    void name(size_t mr, size_t nc, size_t kc, size_t ks, const void **a, const void *w, int8_t *c,          \
-              size_t cm_stride, size_t a_offset, const void *zero, const int8_t *r, size_t rm_stride,         \
+#define ET_QIGEMM_UKERNEL(name)                                                                                       \
+    void name(size_t mr, size_t nc, size_t kc, size_t ks, const void **a, const void *w, int8_t *c, size_t cm_stride, \
+              size_t a_offset, const void *zero, const int8_t *r, size_t rm_stride,                                   \
               const et_qs8_requant_params *params)
 
 /* What every GEMM kernel of MR rows and k blocks of KR checks on entry (precondition.h): 1..MR rows (row mr - 1
  * is read and written), at least one column (a call reads a whole panel of W, which n = 0 columns do not have),
  * a depth of whole k blocks (the loops step KR at a time), and packed weights aligned to 4 bytes (the panels'
  * int32 biases and float scales are read in place). */
-#define ET_QGEMM_REQUIRE(MR, KR)                                                                             \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR));                                                            \
-        ET_KERNEL_REQUIRE(nc >= 1);                                                                          \
-        ET_KERNEL_REQUIRE(kc % (KR) == 0);                                                                   \
-        ET_KERNEL_REQUIRE((uintptr_t)w % 4 == 0);                                                            \
+#define ET_QGEMM_REQUIRE(MR, KR)                  \
+    do {                                          \
+        ET_KERNEL_REQUIRE(mr >= 1 && mr <= (MR)); \
+        ET_KERNEL_REQUIRE(nc >= 1);               \
+        ET_KERNEL_REQUIRE(kc % (KR) == 0);        \
+        ET_KERNEL_REQUIRE((uintptr_t)w % 4 == 0); \
     } while (0)
 
 /* The same for IGEMM kernels. */
@@ -83,9 +83,9 @@ ET_QGEMM_UKERNEL(et_qc8_gemm_ukernel_4x16c4__neondot);
 ET_QIGEMM_UKERNEL(et_qc8_igemm_ukernel_4x16c4__neondot);
 
 /* X(enum, name, bits per packed element) */
-#define ET_QW_FORMAT_LIST(X)                                                                                 \
-    X(ET_QW_S8, "s8", 8)                                                                                     \
-    X(ET_QW_S16, "s16", 16)                                                                                  \
+#define ET_QW_FORMAT_LIST(X) \
+    X(ET_QW_S8, "s8", 8)     \
+    X(ET_QW_S16, "s16", 16)  \
     X(ET_QW_S4, "s4", 4)
 
 typedef enum {
@@ -101,7 +101,7 @@ typedef struct et_qgemm_config {
     size_t mr, nr, kr;
     et_qa_format a_format;
     et_qw_format w_format;
-    int max_weight_bits;     /* the widest weights it is exact for: 8, 7 (vpmaddubsw pairs fit int16) or 4 */
+    int max_weight_bits; /* the widest weights it is exact for: 8, 7 (vpmaddubsw pairs fit int16) or 4 */
     et_kreq req;
     const char *gemm_name, *igemm_name; /* "qc8-gemm-6x16c2-avx2", "qc8-igemm-6x16c2-avx2" */
 } et_qgemm_config;

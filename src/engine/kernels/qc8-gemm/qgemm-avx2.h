@@ -98,10 +98,10 @@ static inline void et_qavx2_store_6x16(const __m256i acc[12], const uint8_t *s, 
 }
 
 /* Row pointers of an MR-row tile: rows i >= mr alias row mr - 1 (XNNPACK's convention). */
-#define ET_QAVX2_ROWS(MR, T, base, stride, out)                                                              \
-    do {                                                                                                     \
-        for (size_t i_ = 0; i_ < (MR); i_++)                                                                 \
-            (out)[i_] = (base) ? (T)((uintptr_t)(base) + (i_ < mr ? i_ : mr - 1) * (stride)) : NULL;         \
+#define ET_QAVX2_ROWS(MR, T, base, stride, out)                                                      \
+    do {                                                                                             \
+        for (size_t i_ = 0; i_ < (MR); i_++)                                                         \
+            (out)[i_] = (base) ? (T)((uintptr_t)(base) + (i_ < mr ? i_ : mr - 1) * (stride)) : NULL; \
     } while (0)
 
 #endif

@@ -16,45 +16,45 @@
 #include "engine/kernels/qc8-gemm/qgemm-neon.h"
 
 /* The weights of one k as int16: columns 0-7 in w0 and, for 4-bit weights, 8-15 in w1. */
-#define ET_QNEON_LOAD_K()                                                                                    \
-    int16x8_t w0, w1;                                                                                        \
-    if (W_BITS == 8) {                                                                                       \
-        w0 = vmovl_s8(vld1_s8(wk)), w1 = w0;                                                                 \
-    } else {                                                                                                 \
-        const int8x8_t wb = vld1_s8(wk);                                                                     \
-        w0 = vmovl_s8(vshr_n_s8(vshl_n_s8(wb, 4), 4)), w1 = vmovl_s8(vshr_n_s8(wb, 4));                      \
-    }                                                                                                        \
+#define ET_QNEON_LOAD_K()                                                               \
+    int16x8_t w0, w1;                                                                   \
+    if (W_BITS == 8) {                                                                  \
+        w0 = vmovl_s8(vld1_s8(wk)), w1 = w0;                                            \
+    } else {                                                                            \
+        const int8x8_t wb = vld1_s8(wk);                                                \
+        w0 = vmovl_s8(vshr_n_s8(vshl_n_s8(wb, 4), 4)), w1 = vmovl_s8(vshr_n_s8(wb, 4)); \
+    }                                                                                   \
     wk += 8
 
 /* acc[i] += the k's weights times lane L of row i's A values `half` (vget_low_s16 or vget_high_s16 of a_i). */
-#define ET_QNEON_MLAL_ROW(i, half, L)                                                                        \
-    do {                                                                                                     \
-        acc[i][0] = vmlal_lane_s16(acc[i][0], vget_low_s16(w0), half(a##i), L);                              \
-        acc[i][1] = vmlal_lane_s16(acc[i][1], vget_high_s16(w0), half(a##i), L);                             \
-        if (W_BITS == 4) {                                                                                   \
-            acc[i][2] = vmlal_lane_s16(acc[i][2], vget_low_s16(w1), half(a##i), L);                          \
-            acc[i][3] = vmlal_lane_s16(acc[i][3], vget_high_s16(w1), half(a##i), L);                         \
-        }                                                                                                    \
+#define ET_QNEON_MLAL_ROW(i, half, L)                                                \
+    do {                                                                             \
+        acc[i][0] = vmlal_lane_s16(acc[i][0], vget_low_s16(w0), half(a##i), L);      \
+        acc[i][1] = vmlal_lane_s16(acc[i][1], vget_high_s16(w0), half(a##i), L);     \
+        if (W_BITS == 4) {                                                           \
+            acc[i][2] = vmlal_lane_s16(acc[i][2], vget_low_s16(w1), half(a##i), L);  \
+            acc[i][3] = vmlal_lane_s16(acc[i][3], vget_high_s16(w1), half(a##i), L); \
+        }                                                                            \
     } while (0)
 
-#define ET_QNEON_K(half, L)                                                                                  \
-    do {                                                                                                     \
-        ET_QNEON_LOAD_K();                                                                                   \
-        ET_QNEON_MLAL_ROW(0, half, L);                                                                       \
-        ET_QNEON_MLAL_ROW(1, half, L);                                                                       \
-        ET_QNEON_MLAL_ROW(2, half, L);                                                                       \
-        ET_QNEON_MLAL_ROW(3, half, L);                                                                       \
+#define ET_QNEON_K(half, L)            \
+    do {                               \
+        ET_QNEON_LOAD_K();             \
+        ET_QNEON_MLAL_ROW(0, half, L); \
+        ET_QNEON_MLAL_ROW(1, half, L); \
+        ET_QNEON_MLAL_ROW(2, half, L); \
+        ET_QNEON_MLAL_ROW(3, half, L); \
     } while (0)
 
 /* One k of the tail, A value by value. */
-#define ET_QNEON_MLAL_N_ROW(i)                                                                               \
-    do {                                                                                                     \
-        acc[i][0] = vmlal_n_s16(acc[i][0], vget_low_s16(w0), (int16_t)ar[i][k]);                             \
-        acc[i][1] = vmlal_n_s16(acc[i][1], vget_high_s16(w0), (int16_t)ar[i][k]);                            \
-        if (W_BITS == 4) {                                                                                   \
-            acc[i][2] = vmlal_n_s16(acc[i][2], vget_low_s16(w1), (int16_t)ar[i][k]);                         \
-            acc[i][3] = vmlal_n_s16(acc[i][3], vget_high_s16(w1), (int16_t)ar[i][k]);                        \
-        }                                                                                                    \
+#define ET_QNEON_MLAL_N_ROW(i)                                                        \
+    do {                                                                              \
+        acc[i][0] = vmlal_n_s16(acc[i][0], vget_low_s16(w0), (int16_t)ar[i][k]);      \
+        acc[i][1] = vmlal_n_s16(acc[i][1], vget_high_s16(w0), (int16_t)ar[i][k]);     \
+        if (W_BITS == 4) {                                                            \
+            acc[i][2] = vmlal_n_s16(acc[i][2], vget_low_s16(w1), (int16_t)ar[i][k]);  \
+            acc[i][3] = vmlal_n_s16(acc[i][3], vget_high_s16(w1), (int16_t)ar[i][k]); \
+        }                                                                             \
     } while (0)
 
 /* The kernel: mr (1..4) rows x nc columns in panels of NR = 8 (W_BITS 8) or 16 (W_BITS 4), ks taps of kc int8

@@ -73,10 +73,10 @@ static inline void et_qneon_store_4rows(int32x4_t acc[4][4], const float *s, siz
 }
 
 /* Row pointers of an MR-row tile: rows i >= mr alias row mr - 1. */
-#define ET_QNEON_ROWS(MR, T, base, stride, out)                                                              \
-    do {                                                                                                     \
-        for (size_t i_ = 0; i_ < (MR); i_++)                                                                 \
-            (out)[i_] = (base) ? (T)((uintptr_t)(base) + (i_ < mr ? i_ : mr - 1) * (stride)) : NULL;         \
+#define ET_QNEON_ROWS(MR, T, base, stride, out)                                                      \
+    do {                                                                                             \
+        for (size_t i_ = 0; i_ < (MR); i_++)                                                         \
+            (out)[i_] = (base) ? (T)((uintptr_t)(base) + (i_ < mr ? i_ : mr - 1) * (stride)) : NULL; \
     } while (0)
 
 #endif

@@ -31,9 +31,9 @@
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qc8_conv_desc {
-    size_t batch, in_h, in_w, in_c;   /* input NHWC, dense (pixel stride in_c) */
-    size_t out_h, out_w, out_c;       /* output NHWC, dense */
-    size_t groups;                    /* in_c and out_c divisible by groups */
+    size_t batch, in_h, in_w, in_c; /* input NHWC, dense (pixel stride in_c) */
+    size_t out_h, out_w, out_c;     /* output NHWC, dense */
+    size_t groups;                  /* in_c and out_c divisible by groups */
     size_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
     int32_t x_zp, y_zp, qmin, qmax;
     /* optional int8 residual (same shape as the output) added before rounding */

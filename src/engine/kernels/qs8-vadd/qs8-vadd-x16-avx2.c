@@ -30,7 +30,8 @@ ET_QS8_VADD_UKERNEL(et_qs8_vadd_ukernel_x16__avx2) {
         const __m256 f_hi = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(a_hi, b_hi), lo), hi);
         __m256i v = _mm256_packs_epi32(_mm256_cvtps_epi32(f_lo), _mm256_cvtps_epi32(f_hi));
         v = _mm256_adds_epi16(_mm256_permute4x64_epi64(v, 0xD8), zy);
-        _mm_storeu_si128((__m128i *)(y + i), _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+        _mm_storeu_si128((__m128i *)(y + i),
+                         _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
     }
     for (; i < n; i++) {
         const float fa = (float)((int32_t)a[i] - p->a_zp) * p->a_scale;

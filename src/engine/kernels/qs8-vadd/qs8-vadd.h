@@ -14,15 +14,15 @@
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_add_params {
-    float a_scale, b_scale;     /* s_a / s_y, s_b / s_y */
+    float a_scale, b_scale; /* s_a / s_y, s_b / s_y */
     int32_t a_zp, b_zp;
-    et_qs8_requant_params out;  /* zp_y and the clamp */
+    et_qs8_requant_params out; /* zp_y and the clamp */
 } et_qs8_add_params;
 
 typedef void (*et_qs8_vadd_ukernel_fn)(size_t n, const int8_t *a, const int8_t *b, int b_scalar, int8_t *y,
                                        const et_qs8_add_params *p);
 
-#define ET_QS8_VADD_UKERNEL(name)                                                                            \
+#define ET_QS8_VADD_UKERNEL(name) \
     void name(size_t n, const int8_t *a, const int8_t *b, int b_scalar, int8_t *y, const et_qs8_add_params *p)
 
 /* What every add kernel checks on entry (precondition.h): the operands it reads and writes when there is an

@@ -2,9 +2,11 @@
  * one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. Also the parameter helpers. */
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 
-#define CFG(suffix, req, name)                                                                               \
-    {et_qs8_quantize_ukernel_##suffix, et_qs8_dequantize_ukernel_##suffix, et_qs8_requantize_ukernel_##suffix, \
-     et_qs8_to_s16_ukernel_##suffix, et_qs8_to_u8_ukernel_##suffix, et_qs8_pad_rows_ukernel_##suffix, req, name}
+#define CFG(suffix, req, name)                                                                                         \
+    {                                                                                                                  \
+        et_qs8_quantize_ukernel_##suffix, et_qs8_dequantize_ukernel_##suffix, et_qs8_requantize_ukernel_##suffix,      \
+            et_qs8_to_s16_ukernel_##suffix, et_qs8_to_u8_ukernel_##suffix, et_qs8_pad_rows_ukernel_##suffix, req, name \
+    }
 
 static const et_qs8_vcvt_config configs[] = {
 #if defined(__x86_64__)

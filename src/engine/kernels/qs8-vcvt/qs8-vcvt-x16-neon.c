@@ -69,8 +69,8 @@ void et_qs8_to_u8_ukernel_x16__neon(size_t n, const int8_t *x, uint8_t *y) {
         y[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
 }
 
-void et_qs8_pad_rows_ukernel_x16__neon(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
-                                       void *y, size_t y_stride) {
+void et_qs8_pad_rows_ukernel_x16__neon(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, void *y,
+                                       size_t y_stride) {
     ET_QS8_PAD_ROWS_REQUIRE();
     et_qs8_pad_rows_ukernel_x1__scalar(f, rows, n, x, x_stride, y, y_stride);
 }

@@ -52,7 +52,8 @@ void et_qs8_requantize_ukernel_x32__avx2(size_t n, const int8_t *x, int8_t *y, c
     for (; n >= 16; n -= 16, x += 16, y += 16) {
         const __m128i v = _mm_loadu_si128((const __m128i *)x);
         __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepi8_epi32(v), in_zp)), s);
-        __m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)), in_zp)), s);
+        __m256 f1 =
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)), in_zp)), s);
         f0 = _mm256_min_ps(_mm256_max_ps(f0, lo), hi);
         f1 = _mm256_min_ps(_mm256_max_ps(f1, lo), hi);
         _mm_storeu_si128((__m128i *)y, pack16(_mm256_cvtps_epi32(f0), _mm256_cvtps_epi32(f1), zp));
@@ -88,8 +89,8 @@ static inline void cvt16(et_qa_format f, __m128i v, void *y) {
         _mm_storeu_si128((__m128i *)y, f == ET_QA_U8 ? _mm_xor_si128(v, _mm_set1_epi8((char)0x80)) : v);
 }
 
-void et_qs8_pad_rows_ukernel_x32__avx2(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,
-                                       void *y, size_t y_stride) {
+void et_qs8_pad_rows_ukernel_x32__avx2(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, void *y,
+                                       size_t y_stride) {
     ET_QS8_PAD_ROWS_REQUIRE();
     const size_t eb = f == ET_QA_S16 ? 2 : 1;
     size_t r = 0;

@@ -20,19 +20,19 @@
 #include "engine/kernels/qparams.h"
 
 typedef struct et_qs8_quantize_params {
-    float scale;                /* s_y: x is divided by it */
-    et_qs8_requant_params out;  /* zp_y and the clamp (residual fields unused) */
+    float scale;               /* s_y: x is divided by it */
+    et_qs8_requant_params out; /* zp_y and the clamp (residual fields unused) */
 } et_qs8_quantize_params;
 
 typedef struct et_qs8_dequantize_params {
-    float scale;   /* s_x */
-    int32_t zp;    /* zp_x */
+    float scale; /* s_x */
+    int32_t zp;  /* zp_x */
 } et_qs8_dequantize_params;
 
 typedef struct et_qs8_requantize_params {
-    float scale;                /* s_x / s_y */
-    int32_t in_zp;              /* zp_x */
-    et_qs8_requant_params out;  /* zp_y and the clamp */
+    float scale;               /* s_x / s_y */
+    int32_t in_zp;             /* zp_x */
+    et_qs8_requant_params out; /* zp_y and the clamp */
 } et_qs8_requantize_params;
 
 typedef struct et_qs8_vcvt_config {
@@ -41,8 +41,7 @@ typedef struct et_qs8_vcvt_config {
     void (*requantize)(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p);
     void (*to_s16)(size_t n, const int8_t *x, int16_t *y);
     void (*to_u8)(size_t n, const int8_t *x, uint8_t *y);
-    void (*pad_rows)(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, void *y,
-                     size_t y_stride);
+    void (*pad_rows)(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, void *y, size_t y_stride);
     et_kreq req;
     const char *name; /* "qs8-vcvt-x32-avx2" */
 } et_qs8_vcvt_config;
@@ -50,19 +49,19 @@ typedef struct et_qs8_vcvt_config {
 /* What the conversion kernels check on entry (precondition.h): the operands they read and write when there is an
  * element; pad_rows, a format it knows and rows at least as long as the values they receive. */
 #define ET_QS8_VCVT_REQUIRE() ET_KERNEL_REQUIRE(n == 0 || (x != NULL && y != NULL))
-#define ET_QS8_PAD_ROWS_REQUIRE()                                                                            \
-    do {                                                                                                     \
-        ET_KERNEL_REQUIRE((unsigned)f < ET_QA_FORMAT_COUNT);                                                 \
-        ET_KERNEL_REQUIRE(y_stride >= n);                                                                    \
+#define ET_QS8_PAD_ROWS_REQUIRE()                            \
+    do {                                                     \
+        ET_KERNEL_REQUIRE((unsigned)f < ET_QA_FORMAT_COUNT); \
+        ET_KERNEL_REQUIRE(y_stride >= n);                    \
     } while (0)
 
-#define ET_QS8_VCVT_DECLARE(suffix)                                                                          \
-    void et_qs8_quantize_ukernel_##suffix(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p);   \
-    void et_qs8_dequantize_ukernel_##suffix(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p); \
+#define ET_QS8_VCVT_DECLARE(suffix)                                                                                   \
+    void et_qs8_quantize_ukernel_##suffix(size_t n, const float *x, int8_t *y, const et_qs8_quantize_params *p);      \
+    void et_qs8_dequantize_ukernel_##suffix(size_t n, const int8_t *x, float *y, const et_qs8_dequantize_params *p);  \
     void et_qs8_requantize_ukernel_##suffix(size_t n, const int8_t *x, int8_t *y, const et_qs8_requantize_params *p); \
-    void et_qs8_to_s16_ukernel_##suffix(size_t n, const int8_t *x, int16_t *y);                              \
-    void et_qs8_to_u8_ukernel_##suffix(size_t n, const int8_t *x, uint8_t *y);                               \
-    void et_qs8_pad_rows_ukernel_##suffix(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride, \
+    void et_qs8_to_s16_ukernel_##suffix(size_t n, const int8_t *x, int16_t *y);                                       \
+    void et_qs8_to_u8_ukernel_##suffix(size_t n, const int8_t *x, uint8_t *y);                                        \
+    void et_qs8_pad_rows_ukernel_##suffix(et_qa_format f, size_t rows, size_t n, const int8_t *x, size_t x_stride,    \
                                           void *y, size_t y_stride);
 
 ET_QS8_VCVT_DECLARE(x1__scalar)
