@@ -23,8 +23,11 @@ static void print_help(FILE *out) {
     fprintf(out, "usage: edgetune [--db PATH] [COMMAND] [ARGS...]\n"
                  "       edgetune [MODEL.onnx]        open the workbench (the demo model when none is given)\n\n"
                  "commands:\n");
+    int width = 0; /* the summaries line up after the longest command name */
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        width = (int)strlen(commands[i].name) > width ? (int)strlen(commands[i].name) : width;
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-*s %s\n", width, commands[i].name, commands[i].summary);
     fprintf(out, "\nglobal options:\n"
                  "  --db PATH   the run database (default: $EDGETUNE_DB, else $XDG_DATA_HOME/edgetune/runs.db,\n"
                  "              else ~/.local/share/edgetune/runs.db)\n"
