@@ -165,9 +165,12 @@ static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t n
         memset(packed, 0, nr * sizeof *packed); /* the bias slot */
         float *p = packed + nr;
         for (int64_t ci = 0; ci < c->cin_g; ci++, p += nr) {
-            memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
-            if (cols < nr)
+            if (cols == nr) {
+                et_train_copy_panel(p, x + ci * c->ihw + p0 + q0, nr);
+            } else {
+                memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
                 memset(p + cols, 0, (nr - cols) * sizeof *p);
+            }
         }
         for (size_t j = 0; j < nr; j++)
             p[j] = j < cols ? 1.0f : 0.0f;
@@ -229,7 +232,7 @@ static void pack_grid(const et_conv_geom *c, const float *xp, size_t g0, size_t 
         p += nr;
         const float *src = xp + g0 + q0;
         for (int64_t r = 0; r < c->kdim; r++, p += nr)
-            memcpy(p, src + c->goff[r], nr * sizeof *p);
+            et_train_copy_panel(p, src + c->goff[r], nr);
         for (size_t j = 0; j < nr; j++)
             p[j] = 1.0f;
         packed = p + nr;
@@ -484,6 +487,9 @@ static void dw_task(void *arg, size_t begin, size_t end) {
                     if (c->grid) /* each im2col row: one copy from the padded planes */
                         for (int64_t k = 0; k < c->kdim; k++)
                             memcpy(cols + (size_t)k * c->dw_block + pb.n, xp + c->goff[k] + p0, len * sizeof *cols);
+                    else if (c->pointwise) /* the input rows are the im2col rows */
+                        for (int64_t k = 0; k < c->kdim; k++)
+                            memcpy(cols + (size_t)k * c->dw_block + pb.n, x + k * c->ihw + p0, len * sizeof *cols);
                     else
                         im2col_rows(c, x, p0, len, cols + pb.n, c->dw_block);
                     pb.b[pb.count] = b, pb.p0[pb.count] = p0, pb.len[pb.count] = len;
@@ -502,23 +508,26 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
-/* Sums the chunks' weight gradients in chunk order into the weight and bias gradients. */
+/* Sums the chunks' weight gradients in chunk order into the weight and bias gradients: chunks 1.. added into
+ * chunk 0 one whole buffer at a time (each element still summed in chunk order), then chunk 0 transposed out. */
 static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, size_t chunks) {
     const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g, per_chunk = (size_t)c->cout * kd;
+    const et_tk_config *tk = et_tk_config_get();
     bool acc_w = false, acc_b = false;
     float *dw = et_tnet_grad_begin(n, s->in[1], &acc_w);
     float *db = s->n_in > 2 ? et_tnet_grad_begin(n, s->in[2], &acc_b) : NULL;
-    for (int64_t o = 0; o < c->cout; o++) {
-        const size_t gi = (size_t)(o / c->cout_g), ol = (size_t)(o % c->cout_g);
-        const float *a0 = c->wacc + gi * kd * cout_g + ol;
-        for (int64_t i = 0; i <= c->kdim; i++) {
-            float sum = a0[(size_t)i * cout_g];
-            for (size_t ch = 1; ch < chunks; ch++)
-                sum += a0[ch * per_chunk + (size_t)i * cout_g];
-            if (i < c->kdim && dw)
-                dw[o * c->kdim + i] = acc_w ? dw[o * c->kdim + i] + sum : sum;
-            else if (i == c->kdim && db)
-                db[o] = acc_b ? db[o] + sum : sum;
+    for (size_t ch = 1; ch < chunks; ch++)
+        tk->add(c->wacc, c->wacc + ch * per_chunk, per_chunk);
+    for (int64_t gi = 0; gi < c->groups; gi++) {
+        const float *a = c->wacc + (size_t)gi * kd * cout_g;
+        for (int64_t i = 0; i < c->kdim && dw; i++)
+            for (size_t ol = 0; ol < cout_g; ol++) {
+                float *d = dw + (gi * c->cout_g + (int64_t)ol) * c->kdim + i;
+                *d = acc_w ? *d + a[(size_t)i * cout_g + ol] : a[(size_t)i * cout_g + ol];
+            }
+        for (size_t ol = 0; ol < cout_g && db; ol++) {
+            float *d = db + gi * c->cout_g + (int64_t)ol;
+            *d = acc_b ? *d + a[(size_t)c->kdim * cout_g + ol] : a[(size_t)c->kdim * cout_g + ol];
         }
     }
 }
