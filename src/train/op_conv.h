@@ -26,6 +26,7 @@ typedef struct et_conv_geom {
     size_t grid_block; /* grid positions per forward block (whole panels) */
     size_t xp_floats;  /* the group's padded planes and a panel of slack, rounded to 16 */
     ptrdiff_t *goff;   /* [kdim]: where im2col row r starts in the padded planes */
+
     float *wa;   /* [cout][kdim + 1]: weights and bias, the forward's A operand */
     float *wt;   /* [groups][kdim][cout_g]: W^T per group, dX's A operand */
     float *wacc; /* [chunks][groups][kdim + 1][cout_g]: the weight gradient (transposed) per chunk of images */
