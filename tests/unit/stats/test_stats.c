@@ -188,6 +188,53 @@ static void test_ab_rule(void) {
     ET_CHECK_NEAR(ab.p, et_mcnemar(10, 30).p, 0);
 }
 
+/* Energy per inference per interval: 1 ms inferences under 10 ms intervals at 2 W are 2 mJ each; with 10 % loop
+ * overhead between them each costs 2.2 mJ (the run's energy / inferences); 50 ms inferences over 10 ms intervals
+ * are 100 mJ each; a power sensor's first point at t = 0 is no interval. */
+static void test_energy_per_interval(void) {
+    static double lat[1000], mj[200], mw[200];
+    static int64_t t[200];
+    for (int i = 0; i < 1000; i++)
+        lat[i] = 1.0;
+    for (int k = 0; k < 100; k++)
+        t[k] = (int64_t)(k + 1) * 10000000, mw[k] = 2000.0;
+    ET_REQUIRE(et_stats_energy_per_interval(lat, 1000, t, mw, 100, mj) == 100);
+    for (int k = 0; k < 100; k++)
+        ET_CHECK_NEAR(mj[k], 2.0, 1e-9);
+    for (int k = 0; k < 100; k++)
+        t[k] = (int64_t)(k + 1) * 11000000;
+    ET_REQUIRE(et_stats_energy_per_interval(lat, 1000, t, mw, 100, mj) == 100);
+    for (int k = 0; k < 100; k++)
+        ET_CHECK_NEAR(mj[k], 2.2, 1e-9);
+    for (int i = 0; i < 20; i++)
+        lat[i] = 50.0;
+    for (int k = 0; k < 101; k++)
+        t[k] = (int64_t)k * 10000000, mw[k] = 2000.0; /* a sensor: its first reading is at the start */
+    ET_REQUIRE(et_stats_energy_per_interval(lat, 20, t, mw, 101, mj) == 100);
+    for (int k = 0; k < 100; k++)
+        ET_CHECK_NEAR(mj[k], 100.0, 1e-6);
+    ET_CHECK(et_stats_energy_per_interval(lat, 20, t, mw, 1, mj) == 0); /* spans no time */
+    ET_CHECK(et_stats_energy_per_interval(lat, 0, t, mw, 101, mj) == 0);
+    /* the A/B rule on them: 2 % noise, the same power: same; 10 % more power: more energy, significant */
+    et_rng g;
+    et_rng_seed(&g, 7);
+    double a[100], b[100], c[100];
+    for (int k = 0; k < 100; k++) {
+        a[k] = 2.0 * (1 + 0.02 * (et_rng_uniform(&g) - 0.5));
+        b[k] = 2.0 * (1 + 0.02 * (et_rng_uniform(&g) - 0.5));
+        c[k] = 2.2 * (1 + 0.02 * (et_rng_uniform(&g) - 0.5));
+    }
+    et_ab_options o = et_ab_defaults();
+    et_ab ab;
+    ET_REQUIRE(et_ab_energy(a, 100, b, 100, &o, &ab));
+    ET_CHECK_MSG(ab.verdict == ET_AB_SAME, "p %g", ab.p);
+    ET_CHECK(ab.n_base == 100 && ab.n_run == 100); /* each interval is a block (up to max_blocks) */
+    ET_REQUIRE(et_ab_energy(a, 100, c, 100, &o, &ab));
+    ET_CHECK(ab.verdict == ET_AB_WORSE && ab.p < 0.001);
+    ET_CHECK(ab.ci_lo < 1 / 1.1 && ab.ci_hi > 1 / 1.1);
+    ET_CHECK(!et_ab_energy(a, 100, c, 0, &o, &ab) && ab.verdict == ET_AB_NA && strstr(ab.why, "energy timeline"));
+}
+
 int main(void) {
     ET_RUN(test_mann_whitney_exact_textbook);
     ET_RUN(test_mann_whitney_ties_and_normal);
@@ -196,5 +243,6 @@ int main(void) {
     ET_RUN(test_rng_is_fixed);
     ET_RUN(test_bootstrap);
     ET_RUN(test_ab_rule);
+    ET_RUN(test_energy_per_interval);
     return et_test_done();
 }
