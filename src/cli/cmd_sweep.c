@@ -54,7 +54,7 @@ static void usage(FILE *out) {
         "  --iters N            timed iterations per point and round (default 30)\n"
         "  --warmup N           untimed iterations first (default 3)\n"
         "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
-        "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
+        "  --min-effect PCT     smallest significant speed-up or energy change called a win (default 3 %%)\n"
         "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
         "                       for compare); --json is --format json\n"
         "  -o FILE              write the table to FILE (replaced atomically)\n"
