@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "record/metrics.h"
+#include "stats/pareto.h"
 
 enum { W = 760, LEFT = 190, RIGHT = 30, ROW_H = 22 };
 static const char COL_RUN[] = "#3b6ea8", COL_BASE[] = "#e07b00", COL_FRONT[] = "#2a9d4b", COL_AXIS[] = "#444";
@@ -174,20 +175,19 @@ static void scatter(FILE *f, const et_report_run *runs, int n) {
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s (%%)</text>\n", LEFT - 6, top - 6,
             use_acc ? "accuracy" : "top-1 agreement");
     axis(f, top + plot_h, xlo, xhi, "p50 latency (ms)");
-    /* the Pareto front: runs no other run beats on both (faster and at least as good, or as fast and better) */
+    /* the Pareto front, by the rule sweep marks its rows with (stats/pareto.h) */
     int *front = calloc((size_t)(n ? n : 1), sizeof *front), nf = 0;
-    for (int i = 0; front && i < n; i++) {
-        double xi = et_metric_value(runs[i].r, ET_METRIC_P50), yi = quality_of(runs[i].r, use_acc);
-        if (isnan(xi) || isnan(yi))
-            continue;
-        bool dominated = false;
-        for (int j = 0; j < n && !dominated; j++) {
-            double xj = et_metric_value(runs[j].r, ET_METRIC_P50), yj = quality_of(runs[j].r, use_acc);
-            dominated = j != i && !isnan(xj) && !isnan(yj) && xj <= xi && yj >= yi && (xj < xi || yj > yi);
-        }
-        if (!dominated)
-            front[nf++] = i;
+    double *xs = calloc((size_t)(n ? n : 1), sizeof *xs), *ys = calloc((size_t)(n ? n : 1), sizeof *ys);
+    bool *opt = calloc((size_t)(n ? n : 1), sizeof *opt);
+    if (front && xs && ys && opt) {
+        for (int i = 0; i < n; i++)
+            xs[i] = et_metric_value(runs[i].r, ET_METRIC_P50), ys[i] = quality_of(runs[i].r, use_acc);
+        et_pareto(xs, ys, n, opt);
+        for (int i = 0; i < n; i++)
+            if (opt[i])
+                front[nf++] = i;
     }
+    free(xs), free(ys), free(opt);
     for (int a = 1; a < nf; a++) /* by latency */
         for (int b = a; b > 0 && et_metric_value(runs[front[b]].r, ET_METRIC_P50) <
                                      et_metric_value(runs[front[b - 1]].r, ET_METRIC_P50);

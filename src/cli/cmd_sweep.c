@@ -22,6 +22,7 @@
 #include "db/report_svg.h"
 #include "db/significance.h"
 #include "record/metrics.h"
+#include "stats/pareto.h"
 #include "tune/sweep.h"
 
 static volatile sig_atomic_t stop_requested;

@@ -1,11 +1,13 @@
 /* test_stats.c: the statistics of src/stats against known values: the Mann-Whitney U example of SciPy's
  * documentation (exact and normal), tie-corrected and exact cases and McNemar cases whose references
  * tests/unit/stats/reference_values.py computes independently (exact enumeration, numpy, math.comb); medians by
- * selection against a sort; the bootstrap's reproducibility and coverage; the A/B rule on constructed data. */
+ * selection against a sort; the bootstrap's reproducibility and coverage; the A/B rule on constructed data;
+ * energy per inference per power interval; the Pareto rule. */
 #include <stdint.h>
 
 #include "et_test.h"
 #include "stats/ab.h"
+#include "stats/pareto.h"
 #include "stats/stats.h"
 
 static double scratch[4096];
@@ -235,6 +237,16 @@ static void test_energy_per_interval(void) {
     ET_CHECK(!et_ab_energy(a, 100, c, 0, &o, &ab) && ab.verdict == ET_AB_NA && strstr(ab.why, "energy timeline"));
 }
 
+/* The Pareto rule: cost lower and quality higher are better; a tie in both keeps both; NaN never counts. */
+static void test_pareto(void) {
+    const double cost[] = {1, 2, 2, 3, 1, NAN, 0.5, 4}, qual[] = {0.80, 0.90, 0.85, 0.90, 0.80, 1.0, NAN, 0.95};
+    const bool want[] = {true, true, false, false, true, false, false, true};
+    bool got[8];
+    et_pareto(cost, qual, 8, got);
+    for (int i = 0; i < 8; i++)
+        ET_CHECK_MSG(got[i] == want[i], "row %d", i);
+}
+
 int main(void) {
     ET_RUN(test_mann_whitney_exact_textbook);
     ET_RUN(test_mann_whitney_ties_and_normal);
@@ -244,5 +256,6 @@ int main(void) {
     ET_RUN(test_bootstrap);
     ET_RUN(test_ab_rule);
     ET_RUN(test_energy_per_interval);
+    ET_RUN(test_pareto);
     return et_test_done();
 }
