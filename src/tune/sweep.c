@@ -167,4 +167,3 @@ int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, 
                     }
     return n;
 }
-
