@@ -273,18 +273,20 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
                          "baseline size / run size (size: the weights as stored at the run's bit-width, or the model "
                          "file for an fp32 run that did not record them); accuracy delta = run - baseline in "
                          "percentage points; top-1 agreement is with the run's own model in fp32");
+    char interval[96] = "in csv and json";
+    if (o->resamples > 0)
+        snprintf(interval, sizeof interval, "%d resamples, seed 0x%llX", o->resamples, (unsigned long long)o->seed);
     et_table_add_note(
         t,
         "significance: speed-up by a Mann-Whitney U test on the medians of blocks of %d consecutive "
         "iterations (at least %d, at most %d blocks a run), its 95 %% interval by a bootstrap of the "
-        "ratio of block medians (%d resamples, seed 0x%llX), its estimate the Hodges-Lehmann ratio; "
+        "ratio of block medians (%s), its estimate the Hodges-Lehmann ratio; "
         "energy ratio by the same test on energy per inference in each interval of the power timelines; "
         "accuracy by McNemar's test on per-input correctness of the same evaluation set. A change "
         "is called only when p < %.2f and, for speed-up and energy, it is at least %.1f %% (--min-effect); "
         "\"= same\" means the two runs' measurements cannot tell them apart, not that they are "
         "equal. Drift between runs on a busy or throttling machine is not in the test: repeat runs",
-        o->block_iters, o->min_blocks, o->max_blocks, o->resamples, (unsigned long long)o->seed, o->alpha,
-        o->min_effect * 100.0);
+        o->block_iters, o->min_blocks, o->max_blocks, interval, o->alpha, o->min_effect * 100.0);
     return t;
 }
 
