@@ -12,6 +12,13 @@
  * gradient's blocks gather the pixels of consecutive images, so that layers with small planes (4x4 at the end of
  * a classifier) still run products of a few hundred pixels deep.
  *
+ * Stride-1 convolutions run on the padded grid instead (use_grid): the input planes zero-padded once per image,
+ * output pixel (oy, ox) at grid position oy wp + ox of a row wp wide, so that every im2col row of a run of
+ * positions is ONE contiguous copy (no run splitting at row ends, no bounds checks: im2col was a third of an
+ * epoch of fmnist_resnet). The positions past a row's end (ox >= ow) are extra GEMM columns: the forward drops
+ * them, the weight gradient sees zeros of dY there, col2im adds their zero dcols into the padding. dX uses the
+ * grid only where it adds few panels (use_grid: not 4x4 planes).
+ *
  * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
  * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
  * buffer and the chunks are added in order, so the result does not depend on how many threads ran. */
@@ -19,11 +26,14 @@
 #include <string.h>
 
 #include "engine/nodes/nn_util.h"
+#include "train/kernels/tk.h"
 #include "train/op_conv.h"
 #include "train/train_gemm.h"
 #include "util/mem.h"
 
 enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
+/* the padded grid is used when its positions are at most NUM/DEN of the pixels */
+enum { GRID_WASTE_NUM = 15, GRID_WASTE_DEN = 10 };
 
 static void release(et_tstep *s) {
     et_conv_geom *c = s->state;
@@ -31,6 +41,7 @@ static void release(et_tstep *s) {
         et_aligned_free(c->wa);
         et_aligned_free(c->wt);
         et_aligned_free(c->wacc);
+        free(c->goff);
         free(c);
     }
 }
@@ -154,9 +165,12 @@ static void pack_cols(const et_conv_geom *c, const float *x, size_t p0, size_t n
         memset(packed, 0, nr * sizeof *packed); /* the bias slot */
         float *p = packed + nr;
         for (int64_t ci = 0; ci < c->cin_g; ci++, p += nr) {
-            memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
-            if (cols < nr)
+            if (cols == nr) {
+                et_train_copy_panel(p, x + ci * c->ihw + p0 + q0, nr);
+            } else {
+                memcpy(p, x + ci * c->ihw + p0 + q0, cols * sizeof *p);
                 memset(p + cols, 0, (nr - cols) * sizeof *p);
+            }
         }
         for (size_t j = 0; j < nr; j++)
             p[j] = j < cols ? 1.0f : 0.0f;
@@ -195,6 +209,72 @@ static void forward_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
+/* ---- the padded grid (stride 1) ------------------------------------------------------------------------------ */
+
+/* The cin_g planes of one image's group (x: its first channel) zero-padded into xp (c->xp_floats). */
+static void pad_planes(const et_conv_geom *c, const float *x, float *xp) {
+    memset(xp, 0, c->xp_floats * sizeof *xp);
+    const int64_t plane = c->hp * c->wp;
+    for (int64_t ci = 0; ci < c->cin_g; ci++)
+        for (int64_t iy = 0; iy < c->ih; iy++)
+            memcpy(xp + ci * plane + (iy + c->pt) * c->wp + c->pl, x + ci * c->ihw + iy * c->iw,
+                   (size_t)c->iw * sizeof *xp);
+}
+
+/* Packs grid positions [g0, g0 + ng) as the kernels' B operand: per panel of nr positions, the bias slot, then
+ * each im2col row as one copy of nr floats from the padded planes, then the ones row. Positions past ng read
+ * the planes' slack or the next row (their columns are computed and dropped). */
+static void pack_grid(const et_conv_geom *c, const float *xp, size_t g0, size_t ng, float *packed) {
+    const size_t nr = et_train_gemm_nr();
+    for (size_t q0 = 0; q0 < ng; q0 += nr) {
+        float *p = packed;
+        memset(p, 0, nr * sizeof *p);
+        p += nr;
+        const float *src = xp + g0 + q0;
+        for (int64_t r = 0; r < c->kdim; r++, p += nr)
+            et_train_copy_panel(p, src + c->goff[r], nr);
+        for (size_t j = 0; j < nr; j++)
+            p[j] = 1.0f;
+        packed = p + nr;
+    }
+}
+
+/* Copies the output pixels among grid positions [g0, g0 + ng) of out (cout_g rows of ng) into y (the group's
+ * first output channel). */
+static void drop_grid(const et_conv_geom *c, const float *out, size_t g0, size_t ng, float *y) {
+    for (size_t q = g0; q < g0 + ng;) {
+        const int64_t oy = (int64_t)q / c->wp, ox = (int64_t)q % c->wp;
+        size_t run = (size_t)(c->wp - ox);
+        run = run < g0 + ng - q ? run : g0 + ng - q;
+        if (ox < c->ow) {
+            const size_t len = (size_t)(c->ow - ox) < run ? (size_t)(c->ow - ox) : run;
+            for (int64_t co = 0; co < c->cout_g; co++)
+                memcpy(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len * sizeof *y);
+        }
+        q += run;
+    }
+}
+
+static void forward_grid_task(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    const size_t kd = (size_t)c->kdim + 1;
+    int slot;
+    float *xp = et_tslot_acquire(&r->n->slots, &slot), *packed = xp + c->xp_floats;
+    float *out = packed + c->packed_cols_floats;
+    for (size_t t = begin; t < end; t++) {
+        size_t b = t / r->n_blocks, g0 = t % r->n_blocks * c->grid_block;
+        size_t ng = c->grid_px - g0 < c->grid_block ? c->grid_px - g0 : c->grid_block;
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp);
+            pack_grid(c, xp, g0, ng, packed);
+            et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
+            drop_grid(c, out, g0, ng, r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw);
+        }
+    }
+    et_tslot_release(&r->n->slots, slot);
+}
+
 /* wa = [W | b] per output channel (the forward's A operand). */
 static void fill_wa(et_tnet *n, const et_tstep *s, et_conv_geom *c) {
     const float *w = et_tv_data(n, s->in[1]);
@@ -211,6 +291,11 @@ static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
         return et_dwconv_forward(n, s, c, err);
     fill_wa(n, s, c);
     conv_run r = {.n = n, .c = c, .x = et_tv_data(n, s->in[0]), .y = et_tv_data(n, s->out)};
+    if (c->grid) {
+        r.n_blocks = (c->grid_px + c->grid_block - 1) / c->grid_block;
+        et_tnet_par(n, (size_t)n->batch_now * r.n_blocks, forward_grid_task, &r);
+        return ET_OK;
+    }
     r.n_blocks = ((size_t)c->ohw + c->block - 1) / c->block;
     et_tnet_par(n, (size_t)n->batch_now * r.n_blocks, forward_task, &r);
     return ET_OK;
@@ -254,6 +339,51 @@ static void dx_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
+/* dX on the padded grid (c->grid_dx): per image and group, dY spread on grid positions (zeros at the dropped
+ * ones), dcols = W^T . dY block by block, each dcols row added into the padded planes with one contiguous run
+ * (col2im without bounds checks), the planes' interior then written (or added) into dX. */
+static void dx_grid_task(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    const et_tk_config *tk = et_tk_config_get();
+    int slot;
+    float *dxp = et_tslot_acquire(&r->n->slots, &slot), *dyg = dxp + c->xp_floats;
+    float *packed = dyg + et_round_up((size_t)c->cout_g * c->grid_px, 16), *dcols = packed + c->packed_dy_floats;
+    const int64_t plane = c->hp * c->wp;
+    for (size_t b = begin; b < end; b++)
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            const float *dy = r->dy + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw;
+            for (int64_t co = 0; co < c->cout_g; co++) {
+                float *g = dyg + (size_t)co * c->grid_px;
+                for (int64_t oy = 0; oy < c->oh; oy++) {
+                    memcpy(g + oy * c->wp, dy + co * c->ohw + oy * c->ow, (size_t)c->ow * sizeof *g);
+                    if (oy + 1 < c->oh)
+                        memset(g + oy * c->wp + c->ow, 0, (size_t)(c->wp - c->ow) * sizeof *g);
+                }
+            }
+            memset(dxp, 0, c->xp_floats * sizeof *dxp);
+            for (size_t g0 = 0; g0 < c->grid_px; g0 += c->grid_block) {
+                const size_t ng = c->grid_px - g0 < c->grid_block ? c->grid_px - g0 : c->grid_block;
+                et_train_gemm_pack((size_t)c->cout_g, ng, dyg + g0, c->grid_px, 1, NULL, packed);
+                et_train_gemm((size_t)c->kdim, ng, (size_t)c->cout_g, c->wt + gi * c->kdim * c->cout_g,
+                              (size_t)c->cout_g, packed, dcols, ng);
+                for (int64_t k = 0; k < c->kdim; k++)
+                    tk->add(dxp + c->goff[k] + g0, dcols + (size_t)k * ng, ng);
+            }
+            float *dx = r->dx + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
+            for (int64_t ci = 0; ci < c->cin_g; ci++)
+                for (int64_t iy = 0; iy < c->ih; iy++) {
+                    const float *src = dxp + ci * plane + (iy + c->pt) * c->wp + c->pl;
+                    float *d = dx + ci * c->ihw + iy * c->iw;
+                    if (r->accumulate)
+                        tk->add(d, src, (size_t)c->iw);
+                    else
+                        memcpy(d, src, (size_t)c->iw * sizeof *d);
+                }
+        }
+    et_tslot_release(&r->n->slots, slot);
+}
+
 /* Packs dY^T of a block of pixels as the B operand of the weight gradient: depth = the block's pixels (runs of
  * `segs` images: image seg_b[i], pixels [seg_p0[i], seg_p0[i] + seg_n[i])), cout_g columns (group gi). */
 typedef struct pixel_block {
@@ -282,6 +412,34 @@ static void pack_dy_t(const et_conv_geom *c, const float *dy, int64_t gi, const 
     }
 }
 
+/* pack_dy_t over grid positions (c->grid): a segment's positions are grid positions of its image; the dropped
+ * ones (ox >= ow) pack zeros, so that they add nothing to the product. */
+static void pack_dy_t_grid(const et_conv_geom *c, const float *dy, int64_t gi, const pixel_block *pb, float *packed) {
+    const size_t nr = et_train_gemm_nr(), cols_total = (size_t)c->cout_g;
+    for (size_t n0 = 0; n0 < cols_total; n0 += nr) {
+        const size_t cols = cols_total - n0 < nr ? cols_total - n0 : nr;
+        memset(packed, 0, nr * sizeof *packed); /* the bias slot */
+        float *p = packed + nr;
+        for (size_t s = 0; s < pb->count; s++) {
+            const float *src = dy + ((int64_t)pb->b[s] * c->cout + gi * c->cout_g + (int64_t)n0) * c->ohw;
+            int64_t oy = (int64_t)pb->p0[s] / c->wp, ox = (int64_t)pb->p0[s] % c->wp;
+            for (size_t q = 0; q < pb->len[s]; q++, p += nr) {
+                size_t j = 0;
+                if (ox < c->ow) {
+                    const float *sp = src + oy * c->ow + ox;
+                    for (; j < cols; j++)
+                        p[j] = sp[(int64_t)j * c->ohw];
+                }
+                for (; j < nr; j++)
+                    p[j] = 0.0f;
+                if (++ox == c->wp)
+                    ox = 0, oy++;
+            }
+        }
+        packed = p;
+    }
+}
+
 /* [dW | db]^T of one block of pixels (group gi) into acc ([kdim + 1][cout_g]), or added to it (accumulate). The
  * block's im2col rows are already in cols (row stride c->dw_block). */
 static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, float *cols, float *packed, float *part,
@@ -291,7 +449,10 @@ static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, fl
     float *ones = cols + (size_t)c->kdim * c->dw_block;
     for (size_t j = 0; j < pb->n; j++)
         ones[j] = 1.0f;
-    pack_dy_t(c, r->dy, gi, pb, packed);
+    if (c->grid)
+        pack_dy_t_grid(c, r->dy, gi, pb, packed);
+    else
+        pack_dy_t(c, r->dy, gi, pb, packed);
     et_train_gemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
     if (accumulate)
         for (size_t e = 0; e < kd * cout_g; e++)
@@ -309,6 +470,8 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     int slot;
     float *cols = et_tslot_acquire(&r->n->slots, &slot);
     float *packed = cols + et_round_up(kd * c->dw_block, 16), *part = packed + c->packed_dyt_floats;
+    float *xp = part + et_round_up((size_t)c->cout_g * kd, 16); /* the padded planes (c->grid) */
+    const size_t pixels = c->grid ? c->grid_px : (size_t)c->ohw;
     for (size_t chunk = begin; chunk < end; chunk++) {
         size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
         for (int64_t gi = 0; gi < c->groups; gi++) {
@@ -317,9 +480,18 @@ static void dw_task(void *arg, size_t begin, size_t end) {
             pixel_block pb = {0};
             for (size_t b = b0; b < b1; b++) {
                 const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
-                for (size_t p0 = 0; p0 < (size_t)c->ohw;) {
-                    size_t len = (size_t)c->ohw - p0 < c->dw_block - pb.n ? (size_t)c->ohw - p0 : c->dw_block - pb.n;
-                    im2col_rows(c, x, p0, len, cols + pb.n, c->dw_block);
+                if (c->grid)
+                    pad_planes(c, x, xp);
+                for (size_t p0 = 0; p0 < pixels;) {
+                    size_t len = pixels - p0 < c->dw_block - pb.n ? pixels - p0 : c->dw_block - pb.n;
+                    if (c->grid) /* each im2col row: one copy from the padded planes */
+                        for (int64_t k = 0; k < c->kdim; k++)
+                            memcpy(cols + (size_t)k * c->dw_block + pb.n, xp + c->goff[k] + p0, len * sizeof *cols);
+                    else if (c->pointwise) /* the input rows are the im2col rows */
+                        for (int64_t k = 0; k < c->kdim; k++)
+                            memcpy(cols + (size_t)k * c->dw_block + pb.n, x + k * c->ihw + p0, len * sizeof *cols);
+                    else
+                        im2col_rows(c, x, p0, len, cols + pb.n, c->dw_block);
                     pb.b[pb.count] = b, pb.p0[pb.count] = p0, pb.len[pb.count] = len;
                     pb.count++, pb.n += len, p0 += len;
                     if (pb.n == c->dw_block || pb.count == sizeof pb.b / sizeof pb.b[0]) {
@@ -336,23 +508,26 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
-/* Sums the chunks' weight gradients in chunk order into the weight and bias gradients. */
+/* Sums the chunks' weight gradients in chunk order into the weight and bias gradients: chunks 1.. added into
+ * chunk 0 one whole buffer at a time (each element still summed in chunk order), then chunk 0 transposed out. */
 static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, size_t chunks) {
     const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g, per_chunk = (size_t)c->cout * kd;
+    const et_tk_config *tk = et_tk_config_get();
     bool acc_w = false, acc_b = false;
     float *dw = et_tnet_grad_begin(n, s->in[1], &acc_w);
     float *db = s->n_in > 2 ? et_tnet_grad_begin(n, s->in[2], &acc_b) : NULL;
-    for (int64_t o = 0; o < c->cout; o++) {
-        const size_t gi = (size_t)(o / c->cout_g), ol = (size_t)(o % c->cout_g);
-        const float *a0 = c->wacc + gi * kd * cout_g + ol;
-        for (int64_t i = 0; i <= c->kdim; i++) {
-            float sum = a0[(size_t)i * cout_g];
-            for (size_t ch = 1; ch < chunks; ch++)
-                sum += a0[ch * per_chunk + (size_t)i * cout_g];
-            if (i < c->kdim && dw)
-                dw[o * c->kdim + i] = acc_w ? dw[o * c->kdim + i] + sum : sum;
-            else if (i == c->kdim && db)
-                db[o] = acc_b ? db[o] + sum : sum;
+    for (size_t ch = 1; ch < chunks; ch++)
+        tk->add(c->wacc, c->wacc + ch * per_chunk, per_chunk);
+    for (int64_t gi = 0; gi < c->groups; gi++) {
+        const float *a = c->wacc + (size_t)gi * kd * cout_g;
+        for (int64_t i = 0; i < c->kdim && dw; i++)
+            for (size_t ol = 0; ol < cout_g; ol++) {
+                float *d = dw + (gi * c->cout_g + (int64_t)ol) * c->kdim + i;
+                *d = acc_w ? *d + a[(size_t)i * cout_g + ol] : a[(size_t)i * cout_g + ol];
+            }
+        for (size_t ol = 0; ol < cout_g && db; ol++) {
+            float *d = db + gi * c->cout_g + (int64_t)ol;
+            *d = acc_b ? *d + a[(size_t)c->kdim * cout_g + ol] : a[(size_t)c->kdim * cout_g + ol];
         }
     }
 }
@@ -377,11 +552,25 @@ static void backward(et_tnet *n, et_tstep *s) {
             for (int64_t o = 0; o < c->cout_g; o++)
                 for (int64_t i = 0; i < c->kdim; i++)
                     c->wt[(gi * c->kdim + i) * c->cout_g + o] = w[(gi * c->cout_g + o) * c->kdim + i];
-        et_tnet_par(n, (size_t)n->batch_now, dx_task, &r);
+        et_tnet_par(n, (size_t)n->batch_now, c->grid_dx ? dx_grid_task : dx_task, &r);
     }
 }
 
 static const et_top conv_op = {"Conv", forward, backward, release};
+
+/* Whether the forward runs on the padded grid: stride 1, a kernel wider than 1x1 (the pointwise path needs no
+ * im2col), and few dropped positions (they cost GEMM columns: 14x14 with a 3x3 kernel computes 222 positions
+ * for 196 pixels, 4x4 computes 22 for 16). Sets hp, wp and grid_px. */
+static bool use_grid(et_conv_geom *c) {
+    if (c->pointwise || c->sh != 1 || c->sw != 1)
+        return false;
+    c->hp = c->oh + (c->kh - 1) * c->dh;
+    c->wp = c->ow + (c->kw - 1) * c->dw;
+    if (c->hp < c->ih + c->pt || c->wp < c->iw + c->pl)
+        return false; /* a negative end pad would need a crop */
+    c->grid_px = (size_t)((c->oh - 1) * c->wp + c->ow);
+    return c->grid_px * GRID_WASTE_DEN <= (size_t)c->ohw * GRID_WASTE_NUM;
+}
 
 /* ---- build -------------------------------------------------------------------------------------------------- */
 
@@ -450,6 +639,29 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
     c->packed_dyt_floats = et_round_up(et_train_gemm_packed_floats(c->dw_block, (size_t)c->cout_g), 16);
     size_t fwd = c->packed_cols_floats + kd * c->block, dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
            dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + (size_t)c->cout_g * kd;
+    if (use_grid(c)) {
+        c->grid = true;
+        c->grid_block = block < c->grid_px ? block : c->grid_px;
+        c->xp_floats = et_round_up((size_t)(c->cin_g * c->hp * c->wp) + nr, 16);
+        c->packed_cols_floats = et_round_up(et_train_gemm_packed_floats(kd, c->grid_block), 16);
+        fwd = c->xp_floats + c->packed_cols_floats + (size_t)c->cout_g * c->grid_block;
+        dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + et_round_up((size_t)c->cout_g * kd, 16) +
+             c->xp_floats;
+        /* dX's products are grid positions wide: on the grid only when that adds few panels (a 4x4 plane's 22
+         * positions take two panels where its 16 pixels take one) */
+        c->grid_dx = et_round_up(c->grid_px, nr) * 10 <= et_round_up((size_t)c->ohw, nr) * 12;
+        if (!(c->goff = malloc((size_t)c->kdim * sizeof *c->goff)))
+            return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
+        for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
+            for (int64_t ky = 0; ky < c->kh; ky++)
+                for (int64_t kx = 0; kx < c->kw; kx++, r++)
+                    c->goff[r] = (ptrdiff_t)(ci * c->hp * c->wp + ky * c->dh * c->wp + kx * c->dw);
+    }
+    if (c->grid_dx) {
+        c->packed_dy_floats = et_round_up(et_train_gemm_packed_floats((size_t)c->cout_g, c->grid_block), 16);
+        dx = c->xp_floats + et_round_up((size_t)c->cout_g * c->grid_px, 16) + c->packed_dy_floats +
+             (size_t)c->kdim * c->grid_block;
+    }
     size_t most = fwd > dx ? fwd : dx;
     most = most > dw ? most : dw;
     s->scratch_bytes = most * sizeof(float);

@@ -17,6 +17,16 @@ typedef struct et_conv_geom {
     /* scratch layout of the tasks (floats, each rounded to 16): packed cols (forward), packed dY (dX), packed
      * dY^T of a block of pixels (dW) */
     size_t packed_cols_floats, packed_dy_floats, packed_dyt_floats;
+    /* the padded grid (stride 1, op_conv.c): each input plane zero-padded to hp rows of wp floats; output pixel
+     * (oy, ox) sits at grid position oy wp + ox (positions with ox >= ow are computed and dropped), so that an
+     * im2col row of a run of grid positions is one contiguous copy from the padded planes at goff[row] */
+    bool grid, grid_dx; /* forward and dW on the grid; dX too */
+    int64_t hp, wp;
+    size_t grid_px;    /* (oh - 1) wp + ow: grid positions up to the last output pixel */
+    size_t grid_block; /* grid positions per forward block (whole panels) */
+    size_t xp_floats;  /* the group's padded planes and a panel of slack, rounded to 16 */
+    ptrdiff_t *goff;   /* [kdim]: where im2col row r starts in the padded planes */
+
     float *wa;   /* [cout][kdim + 1]: weights and bias, the forward's A operand */
     float *wt;   /* [groups][kdim][cout_g]: W^T per group, dX's A operand */
     float *wacc; /* [chunks][groups][kdim + 1][cout_g]: the weight gradient (transposed) per chunk of images */

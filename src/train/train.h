@@ -44,7 +44,7 @@ typedef struct et_tnet_options {
     int act_bits;    /* 32 or 8 */
     const bool *quant_nodes;
     bool input_grads; /* also compute the gradient of the inputs (tests; et_tnet_input_grad) */
-    bool profile;     /* time every step's forward and backward (et_tnet_step_profile) */
+    bool profile;     /* CPU time of every step's forward and backward (et_tnet_step_profile) */
 } et_tnet_options;
 
 et_tnet_options et_tnet_options_default(void);
@@ -137,7 +137,8 @@ void et_tnet_act_ranges_changed(et_tnet *n);
 et_status et_train_quant_layers(const et_graph *g, const et_knobs *k, bool *quant_nodes, int *count, et_err *err);
 et_wq_config et_train_weight_grid(const et_knobs *k);
 
-/* Steps of the network and, with opt.profile, the time each spent in forward and backward since creation. */
+/* Steps of the network and, with opt.profile, the CPU time (the process's, all threads: on a shared machine wall
+ * time mostly measures the neighbours) each spent in forward and backward since creation. */
 int et_tnet_n_steps(const et_tnet *n);
 void et_tnet_step_profile(const et_tnet *n, int i, const char **name, const char **op, double *forward_ms,
                           double *backward_ms);

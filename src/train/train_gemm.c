@@ -30,7 +30,7 @@ void et_train_gemm_pack(size_t k, size_t n, const float *b, size_t sk, size_t sn
         const float *col0 = b + n0 * sn;
         if (sn == 1 && cols == nr) {
             for (size_t i = 0; i < k; i++, p += nr)
-                memcpy(p, col0 + i * sk, nr * sizeof *p);
+                et_train_copy_panel(p, col0 + i * sk, nr);
         } else if (sn == 1) {
             for (size_t i = 0; i < k; i++, p += nr) {
                 memcpy(p, col0 + i * sk, cols * sizeof *p);

@@ -72,6 +72,18 @@ static void test_conv_large_image(void) { /* more pixels than one packed block: 
     ET_CHECK_INT(run_conv((conv_case){2, 3, 40, 40, 3, 1, 1, 1, 1, true, ET_ACT_NONE}, 13, false), 0);
 }
 
+/* stride 1 on planes wide enough for the padded grid (op_conv.c): 12x12 and a dilated 16x16 (forward and dW on
+ * the grid, dX not), 14x14 grouped and 14x14 of kdim 244 (dX on the grid too; in the latter one image's grid
+ * spans two blocks) */
+static void test_conv_grid(void) {
+    ET_CHECK_INT(run_conv((conv_case){3, 4, 12, 12, 3, 1, 1, 1, 1, true, ET_ACT_NONE}, 14, false), 0);
+    ET_CHECK_INT(run_conv((conv_case){4, 6, 14, 14, 3, 1, 1, 1, 2, false, ET_ACT_TANH}, 15, false), 0);
+    if (et_test_emulated())
+        return; /* under qemu (ET_EMULATED) the two above: the suite's time limit, the same code */
+    ET_CHECK_INT(run_conv((conv_case){3, 4, 16, 16, 3, 1, 2, 2, 1, true, ET_ACT_NONE}, 16, false), 0);
+    ET_CHECK_INT(run_conv((conv_case){27, 2, 14, 14, 3, 1, 1, 1, 1, true, ET_ACT_NONE}, 17, false), 0);
+}
+
 static void test_conv_1d(void) {
     tc_case c = {.t = oh_new(13)};
     int x = oh_input(&c.t, "x", ET_DT_F32, SHAPE(1, 3, 9));
@@ -412,6 +424,7 @@ int main(void) {
     ET_RUN(test_conv_depth_multiplier);
     ET_RUN(test_conv_pointwise);
     ET_RUN(test_conv_dilated);
+    ET_RUN(test_conv_grid);
     ET_RUN(test_conv_fused_activation);
     ET_RUN(test_conv_large_image);
     ET_RUN(test_conv_1d);
