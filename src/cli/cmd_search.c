@@ -98,17 +98,33 @@ static const et_table_col COLS[] = {
     {.key = "error", .header = "error", .kind = ET_COL_TEXT, .machine_only = true},
 };
 // clang-format on
-enum { C_POINT, C_KIND, C_P50, C_PRED_P50, C_P50_ERR, C_SIZE, C_PRED_SIZE, C_DROP_S, C_PRED_DROP, C_DROP_H, C_HELD,
-       C_PARETO, C_RUN, C_LAYERS, C_ERROR };
+enum {
+    C_POINT,
+    C_KIND,
+    C_P50,
+    C_PRED_P50,
+    C_P50_ERR,
+    C_SIZE,
+    C_PRED_SIZE,
+    C_DROP_S,
+    C_PRED_DROP,
+    C_DROP_H,
+    C_HELD,
+    C_PARETO,
+    C_RUN,
+    C_LAYERS,
+    C_ERROR
+};
 
 static const char *kind_name(const et_search_point *p, const et_search_result *res, int i) {
     if (i == res->winner)
         return "WINNER";
     if (i == res->best_uniform)
         return "best uniform";
-    return p->kind == ET_SP_FINALIST ? "finalist" : p->kind == ET_SP_UNIFORM ? "uniform"
-                                                : p->kind == ET_SP_BASE      ? "base"
-                                                                             : "fp32 reference";
+    return p->kind == ET_SP_FINALIST  ? "finalist"
+           : p->kind == ET_SP_UNIFORM ? "uniform"
+           : p->kind == ET_SP_BASE    ? "base"
+                                      : "fp32 reference";
 }
 
 static et_table *build_table(const char *model, const et_search_config *cfg, const et_search_result *res,
@@ -168,15 +184,18 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "positions (only reported; one input is %.3f pp of it)",
                       res->n_eval, res->eval_source, res->n_search, res->n_heldout,
                       res->n_heldout ? 100.0 / res->n_heldout : NAN);
-    et_table_add_note(t, "drop: the fp32 reference's %s minus the point's, percentage points, on each half; "
-                         "held-out: the point's %s on the held-out half", q, q);
+    et_table_add_note(t,
+                      "drop: the fp32 reference's %s minus the point's, percentage points, on each half; "
+                      "held-out: the point's %s on the held-out half",
+                      q, q);
     et_table_add_note(t, "predicted (finalists): the additive model: p50 = the base's measured p50 minus the layers' "
                          "time saved (per-layer profile, sensitivity); size = the base's minus the layers' bytes "
                          "saved; drop = the base's drop plus the layers' drops (each at least 0); p50 error: "
                          "(predicted - measured) / measured");
-    et_table_add_note(t, "p50: per inference on this machine, the fastest of %d rounds of %d iterations; size: the "
-                         "weights as stored; pareto: no other measured point is %s and at least as good on the "
-                         "held-out half",
+    et_table_add_note(t,
+                      "p50: per inference on this machine, the fastest of %d rounds of %d iterations; size: the "
+                      "weights as stored; pareto: no other measured point is %s and at least as good on the "
+                      "held-out half",
                       cfg->rounds, cfg->iters, cfg->objective == ET_SEARCH_SIZE ? "smaller" : "faster");
     if (res->winner >= 0 && res->best_uniform >= 0) {
         const et_search_point *w = &res->pts[res->winner], *u = &res->pts[res->best_uniform];
@@ -195,8 +214,9 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         et_table_add_note(t, "no finalist measured within %.2f pp on the search half", cfg->max_drop_pp);
     }
     if (res->n_sens < res->sens_base.n_points)
-        et_table_add_note(t, "sensitivity: %d of %d layer x candidate points measured (stopped); the others were "
-                             "not candidates",
+        et_table_add_note(t,
+                          "sensitivity: %d of %d layer x candidate points measured (stopped); the others were "
+                          "not candidates",
                           res->n_sens, res->sens_base.n_points);
     if (res->out_of_time)
         et_table_add_note(t, "--budget reached: points not measured are left out");
@@ -253,30 +273,41 @@ static et_status open_session(const char *model, const et_tensor_args *targs, co
     return st;
 }
 
-int et_cmd_search(et_cli *cli, int argc, char **argv) {
-    if (et_cli_wants_help(argc, argv)) {
-        usage(stdout);
-        return 0;
-    }
+/* What the command line asks for; cand holds the parsed candidates (cfg.cand points into it). */
+typedef struct search_args {
+    const char *model, *out;
+    et_tensor_args targs;
+    et_data_args data;
+    et_knobs knobs;
+    et_table_format fmt;
+    et_search_config cfg;
+    bool save;
+    char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
+} search_args;
+
+/* Parses argv into *sa; returns 0, or the exit code of a usage error (2, said on stderr). */
+static int parse(int argc, char **argv, search_args *sa) {
     et_args a = et_args_start("search", argc, argv);
-    et_tensor_args targs = {0};
-    et_knobs knobs = et_knobs_default();
-    et_data_args data = {0};
-    const char *model = NULL, *out = NULL, *cands = ET_SEARCH_DEFAULT_CANDIDATES, *v, *max_drop = NULL;
+    et_tensor_args *targs = &sa->targs;
+    et_knobs *knobs = &sa->knobs;
+    et_data_args *data = &sa->data;
+    *knobs = et_knobs_default();
+    const char *cands = ET_SEARCH_DEFAULT_CANDIDATES, *v, *max_drop = NULL;
     const char *u_bits = UNIFORM_BITS, *u_act = UNIFORM_ACT, *u_prune = UNIFORM_PRUNE, *u_methods = UNIFORM_METHODS;
-    et_table_format fmt = ET_TABLE_TEXT;
-    et_search_config cfg = et_search_config_default();
+    sa->fmt = ET_TABLE_TEXT;
+    sa->cfg = et_search_config_default();
+    et_search_config cfg = sa->cfg;
     long iters = cfg.iters, warmup = cfg.warmup, rounds = cfg.rounds, sens_iters = cfg.sens_iters;
     long finalists = cfg.n_finalists;
     double budget_min = 0.0;
-    bool save = true;
+    sa->save = true;
     while (et_args_more(&a)) {
         int r;
-        if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
-            (r = et_args_data_flag(&a, &data)) != 0) {
+        if ((r = et_args_tensor_flag(&a, targs)) != 0 || (r = et_args_knob_flag(&a, knobs)) != 0 ||
+            (r = et_args_data_flag(&a, data)) != 0) {
             if (r < 0)
                 return 2;
-        } else if (et_args_value(&a, "--candidates", &cands) || et_args_value(&a, "-o", &out) ||
+        } else if (et_args_value(&a, "--candidates", &cands) || et_args_value(&a, "-o", &sa->out) ||
                    et_args_value(&a, "--max-drop", &max_drop) || et_args_value(&a, "--uniform-bits", &u_bits) ||
                    et_args_value(&a, "--uniform-act-bits", &u_act) || et_args_value(&a, "--uniform-prune", &u_prune) ||
                    et_args_value(&a, "--uniform-methods", &u_methods)) {
@@ -308,36 +339,40 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
             if (!et_cli_parse_long("search", "--finalists", v, 1, ET_SEARCH_MAX_FINALISTS, &finalists))
                 return 2;
         } else if (et_args_value(&a, "--format", &v)) {
-            if (et_cli_table_format("search", v, &fmt) != 0)
+            if (et_cli_table_format("search", v, &sa->fmt) != 0)
                 return 2;
         } else if (et_args_flag(&a, "--json")) {
-            fmt = ET_TABLE_JSON;
+            sa->fmt = ET_TABLE_JSON;
         } else if (et_args_flag(&a, "--no-save")) {
-            save = false;
-        } else if (!et_args_positional(&a, &model)) {
+            sa->save = false;
+        } else if (!et_args_positional(&a, &sa->model)) {
             break;
         }
     }
     if (a.failed)
         return 2;
-    if (!model)
+    if (!sa->model)
         return et_cli_usage_error("search", "give the model file");
     if (!max_drop)
         return et_cli_usage_error("search", "give --max-drop PP (the accuracy drop allowed, percentage points)");
     if (!et_cli_parse_double("search", "--max-drop", max_drop, 0.0, 100.0, &cfg.max_drop_pp))
         return 2;
-    char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
+    char(*cand)[ET_SENS_CAND_BYTES] = sa->cand;
     int n_cand = 0;
     et_err err = {0};
     if (et_sens_parse_candidates(cands, cand, &n_cand, &err) != ET_OK)
         return et_cli_usage_error("search", "%s", err.msg);
     for (int i = 0; i < n_cand; i++)
         if (strstr(cand[i], "recover="))
-            return et_cli_usage_error("search", "--candidates '%s': recovery with per-layer settings is not yet "
-                                                "supported", cand[i]);
-    if (knobs.recover != ET_RECOVER_NONE)
-        return et_cli_usage_error("search", "--recover %s with per-layer settings is not yet supported; search with "
-                                            "--recover none", et_recover_name(knobs.recover));
+            return et_cli_usage_error("search",
+                                      "--candidates '%s': recovery with per-layer settings is not yet "
+                                      "supported",
+                                      cand[i]);
+    if (knobs->recover != ET_RECOVER_NONE)
+        return et_cli_usage_error("search",
+                                  "--recover %s with per-layer settings is not yet supported; search with "
+                                  "--recover none",
+                                  et_recover_name(knobs->recover));
     if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
         return et_cli_report(&err);
     cfg.iters = (int)iters, cfg.warmup = (int)warmup, cfg.rounds = (int)rounds, cfg.sens_iters = (int)sens_iters;
@@ -348,24 +383,79 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     cfg.cancel = &stop_requested;
     cfg.progress = progress;
 
+    sa->cfg = cfg;
+    return 0;
+}
+
+/* Stores the measured points (db NULL: --no-save) as runs labelled as one search, prints the table and writes
+ * the -o file. Returns 0 or the exit code of a failed store or write. */
+static int report(et_db *db, const search_args *sa, et_search_result *res, const char *model_name) {
+    int rc = 0;
+    int64_t *ids = calloc((size_t)res->n_pts + 1, sizeof *ids);
+    char group[48];
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(group, sizeof group, "search %Y%m%dT%H%M%S", gmtime_r(&now, &tmv));
+    for (int i = 0; db && ids && i < res->n_pts; i++) {
+        et_search_point *p = &res->pts[i];
+        if (!p->measured)
+            continue;
+        snprintf(p->r.label, sizeof p->r.label, "%s: %s%s", group,
+                 p->kind == ET_SP_UNIFORM ? "uniform "
+                 : p->kind == ET_SP_BASE  ? "base "
+                                          : "",
+                 p->name);
+        if (i == res->winner)
+            snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
+        et_err e = {0};
+        if (et_db_save_run(db, &p->r, &ids[i], &e) != ET_OK) {
+            rc = et_cli_report(&e);
+            break;
+        }
+    }
+    et_table *t = rc == 0 ? build_table(model_name, &sa->cfg, res, db ? ids : NULL) : NULL;
+    if (t && db)
+        et_table_add_note(t, "stored as runs labelled '%s: ...' in %s", group, et_db_path(db));
+    rc = t ? et_cli_write_table(t, sa->fmt, NULL) : rc;
+    et_table_free(t);
+    free(ids);
+    if (rc == 0 && sa->out && res->winner >= 0)
+        rc = write_config(sa->out, sa->model, &res->pts[res->winner], &res->pts[0]);
+    else if (rc == 0 && sa->out)
+        fprintf(stderr, "edgetune: search: no winner; %s not written\n", sa->out);
+    return rc;
+}
+
+int et_cmd_search(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    search_args sa;
+    memset(&sa, 0, sizeof sa);
+    int rc = parse(argc, argv, &sa);
+    if (rc != 0)
+        return rc;
+    sa.cfg.cand = sa.cand;
+    et_search_config cfg = sa.cfg;
+    et_err err = {0};
     et_db *db = NULL;
     et_session *s = NULL, *prof = NULL;
-    int rc = 0;
-    if (save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
+    if (sa.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
-    if (open_session(model, &targs, &data, false, &s, &err) != ET_OK ||
-        open_session(model, &targs, &data, true, &prof, &err) != ET_OK) {
+    if (open_session(sa.model, &sa.targs, &sa.data, false, &s, &err) != ET_OK ||
+        open_session(sa.model, &sa.targs, &sa.data, true, &prof, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    struct sigaction act = {0}, old_int, old_term;
+    act.sa_handler = on_signal;
+    sigaction(SIGINT, &act, &old_int);
+    sigaction(SIGTERM, &act, &old_term);
     et_session_set_progress(s, NULL, NULL, (const volatile int *)&stop_requested);
     et_session_set_progress(prof, NULL, NULL, (const volatile int *)&stop_requested);
     et_search_result res;
-    et_status st = et_search_run(prof, s, &knobs, &cfg, &res, &err);
+    et_status st = et_search_run(prof, s, &sa.knobs, &cfg, &res, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (st != ET_OK && st != ET_E_CANCELLED) {
@@ -375,34 +465,7 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     }
     if (st == ET_E_CANCELLED)
         fprintf(stderr, "edgetune: %s\n", err.msg);
-    int64_t *ids = calloc((size_t)res.n_pts + 1, sizeof *ids);
-    char group[48];
-    time_t now = time(NULL);
-    struct tm tmv;
-    strftime(group, sizeof group, "search %Y%m%dT%H%M%S", gmtime_r(&now, &tmv));
-    for (int i = 0; db && ids && i < res.n_pts; i++) {
-        et_search_point *p = &res.pts[i];
-        if (!p->measured)
-            continue;
-        snprintf(p->r.label, sizeof p->r.label, "%s: %s", group, p->kind == ET_SP_FINALIST ? p->name : p->name);
-        if (i == res.winner)
-            snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
-        et_err e = {0};
-        if (et_db_save_run(db, &p->r, &ids[i], &e) != ET_OK) {
-            rc = et_cli_report(&e);
-            break;
-        }
-    }
-    et_table *t = rc == 0 ? build_table(et_session_model(s)->name, &cfg, &res, db ? ids : NULL) : NULL;
-    if (t && db)
-        et_table_add_note(t, "stored as runs labelled '%s: ...' in %s", group, et_db_path(db));
-    rc = t ? et_cli_write_table(t, fmt, NULL) : rc;
-    et_table_free(t);
-    free(ids);
-    if (rc == 0 && out && res.winner >= 0)
-        rc = write_config(out, model, &res.pts[res.winner], &res.pts[0]);
-    else if (rc == 0 && out)
-        fprintf(stderr, "edgetune: search: no winner; %s not written\n", out);
+    rc = report(db, &sa, &res, et_session_model(s)->name);
     if (rc == 0 && res.winner < 0)
         rc = 1;
     for (int i = 0; rc == 0 && i < res.n_pts; i++)

@@ -174,8 +174,8 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
 }
 
 /* Finalist knobs: the base with each changed layer's candidate as an override. */
-static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens, const int *layer_first,
-                                int n_layers, const int *pick, et_knobs *k, int *n_changed, et_err *err) {
+static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens, const int *layer_first, int n_layers,
+                                const int *pick, et_knobs *k, int *n_changed, et_err *err) {
     *k = *base;
     *n_changed = 0;
     for (int l = 0; l < n_layers; l++) {
@@ -214,7 +214,7 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
         for (int c = 0; c < n_cand; c++) {
             const et_sens_point *p = &out->sens[l * n_cand + c];
             o[c + 1].cost_pp = p->measured ? -p->quality_delta_pp : NAN;
-            o[c + 1].gain = !p->measured ? NAN
+            o[c + 1].gain = !p->measured                       ? NAN
                             : cfg->objective == ET_SEARCH_SIZE ? (double)p->bytes_saved
                                                                : p->time_saved_ms;
         }
@@ -246,8 +246,7 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
             et_err_prefix(err, "search: finalist %d: ", n_fin + 1);
             goto done;
         }
-        snprintf(p->name, sizeof p->name, "finalist %d (%d layers, budget %.2f pp)", n_fin + 1, p->n_changed,
-                 budget);
+        snprintf(p->name, sizeof p->name, "finalist %d (%d layers, budget %.2f pp)", n_fin + 1, p->n_changed, budget);
         double saved_ms = 0.0;
         int64_t saved_bytes = 0;
         for (int l = 0; l < n_layers; l++)

@@ -33,11 +33,11 @@ enum { ET_SEARCH_MAX_FINALISTS = 16, ET_SEARCH_SEARCH_HALF = 0 /* even positions
 typedef struct et_search_config {
     double max_drop_pp; /* accuracy (or top-1 agreement) drop allowed against fp32, percentage points */
     et_search_objective objective;
-    double budget_s;               /* > 0: stop measuring after this many seconds (the points so far kept) */
-    int iters, warmup;             /* per measured point (defaults 50 and 5) */
-    int sens_iters;                /* per sensitivity point (default 20) */
-    int rounds;                    /* latency rounds of the measured points, the fastest kept (default 2) */
-    int n_finalists;               /* knapsack budgets tried: max_drop x 1, 3/4, 1/2, 1/4, ... (default 4) */
+    double budget_s;                  /* > 0: stop measuring after this many seconds (the points so far kept) */
+    int iters, warmup;                /* per measured point (defaults 50 and 5) */
+    int sens_iters;                   /* per sensitivity point (default 20) */
+    int rounds;                       /* latency rounds of the measured points, the fastest kept (default 2) */
+    int n_finalists;                  /* knapsack budgets tried: max_drop x 1, 3/4, 1/2, 1/4, ... (default 4) */
     char (*cand)[ET_SENS_CAND_BYTES]; /* the per-layer candidates (et_sens_parse_candidates) */
     int n_cand;
     et_sweep_lists uniform; /* the uniform grid */
@@ -55,8 +55,8 @@ typedef struct et_search_point {
     et_knobs k;
     bool measured;
     char error[256];
-    et_result r;   /* round 0's fidelity with the fastest round's latency (the run to store) */
-    int64_t bytes; /* weights as stored */
+    et_result r;                /* round 0's fidelity with the fastest round's latency (the run to store) */
+    int64_t bytes;              /* weights as stored */
     double q_search, q_heldout; /* quality (fractions) on the two halves */
     /* finalists: the additive model's prediction (NaN otherwise) */
     double budget_pp, pred_p50_ms, pred_q_search;
@@ -70,7 +70,7 @@ typedef struct et_search_result {
     int n_sens;
     et_search_point *pts; /* reference first, then base (unless it is the reference), uniform, finalists (owned) */
     int n_pts;
-    int base; /* index of the base knobs' point */
+    int base;                 /* index of the base knobs' point */
     int winner, best_uniform; /* -1: none measured within the drop */
     bool is_accuracy;
     int n_eval, n_search, n_heldout;

@@ -92,8 +92,8 @@ static void test_against_brute_force(void) {
             again += pick[g] ? tab[g][pick[g]].gain : 0;
             c += pick[g] && tab[g][pick[g]].cost_pp > 0 ? tab[g][pick[g]].cost_pp : 0;
         }
-        ET_CHECK_MSG(fabs(again - gain) < 1e-9 && c <= budget + 1e-9, "trial %d: picks give %g at %g pp", trial,
-                     again, c);
+        ET_CHECK_MSG(fabs(again - gain) < 1e-9 && c <= budget + 1e-9, "trial %d: picks give %g at %g pp", trial, again,
+                     c);
     }
 }
 
@@ -124,7 +124,7 @@ static void test_halves(void) {
     ET_CHECK_NEAR(et_sens_quality(&r, 0, ref, &acc), 1.0, 1e-12);
     ET_CHECK_NEAR(et_sens_quality(&r, 1, ref, &acc), 0.0, 1e-12);
     ET_CHECK(isnan(et_sens_quality(&r, 0, NULL, &acc))); /* no reference, no labels: unknown */
-    r.fidelity.n_per_input = 0;                           /* no per-input record */
+    r.fidelity.n_per_input = 0;                          /* no per-input record */
     ET_CHECK(isnan(et_sens_quality(&r, 1, ref, &acc)));
 }
 
