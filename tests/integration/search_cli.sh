@@ -2,7 +2,8 @@
 # search_cli.sh: `edgetune search` through the real binary, on a tiny search (fmnist_resnet, 100 evaluation inputs,
 # one candidate, a two-point uniform grid, a few iterations): it exits 0 with a winner, the winner's -o file
 # re-measures with `bench --layers-config` to the same weights size (objective size: deterministic), the measured
-# points are stored as runs labelled as one search; bad --max-drop / --objective exit 2 with one line; Ctrl-C
+# points are stored as runs labelled as one search; bad --max-drop / --objective exit 2 with one line; a tiny
+# --budget stops early and says so; Ctrl-C
 # after the reference keeps and prints the points so far and exits 130.
 # Usage: search_cli.sh EDGETUNE
 set -u
@@ -61,6 +62,12 @@ expect 2 "$ET" search "$M" --max-drop 1 --objective speed "${TINY[@]}" && says "
 expect 2 "$ET" search "$M" --max-drop 1 --objective energy "${TINY[@]}" && says "not yet" err.txt
 expect 2 "$ET" search "$M" --max-drop 1 --candidates 'bits=9' && says "bits=9" err.txt
 expect 2 "$ET" search "$M" --max-drop 1 --recover bias && says "not yet" err.txt
+
+# --- --budget: a tiny one stops early, says so, and still prints the reference --------------------------------
+"$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 50 --eval-limit 100 --no-save --budget 0.01 >out.txt 2>err.txt
+got=$?
+if { [ "$got" = 0 ] || [ "$got" = 1 ]; } && grep -q -- "--budget reached" out.txt && grep -q "fp32 reference" out.txt; then ok
+else bad "search --budget 0.01: exit $got: $(tail -2 err.txt) / $(tail -3 out.txt)"; fi
 
 # --- Ctrl-C after the reference: the points so far are printed, exit 130 ------------------------------------
 "$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 400 --eval-limit 100 --no-save >out.txt 2>err.txt &
