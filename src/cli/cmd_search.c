@@ -188,10 +188,12 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "drop: the fp32 reference's %s minus the point's, percentage points, on each half; "
                       "held-out: the point's %s on the held-out half",
                       q, q);
-    et_table_add_note(t, "predicted (finalists): the additive model: p50 = the base's measured p50 minus the layers' "
-                         "time saved (per-layer profile, sensitivity); size = the base's minus the layers' bytes "
-                         "saved; drop = the base's drop plus the layers' drops (each at least 0); p50 error: "
-                         "(predicted - measured) / measured");
+    et_table_add_note(
+        t, "predicted (finalists): the additive model: p50 = the base's measured p50 minus the layers' "
+           "time saved (per-layer profile, sensitivity); size = the base's minus the layers' bytes "
+           "saved; drop = the base's drop plus the layers' drops (each at least one input of the search half); "
+           "p50 error: "
+           "(predicted - measured) / measured");
     et_table_add_note(t,
                       "p50: per inference on this machine, the fastest of %d rounds of %d iterations; size: the "
                       "weights as stored; pareto: no other measured point is %s and at least as good on the "

@@ -16,6 +16,9 @@
 /* The knapsack's unit: 0.01 pp, finer than any evaluation set resolves (10,000 inputs per half). */
 #define DP_UNIT_PP 0.01
 
+/* Refinement rounds when no finalist met the drop (two more finalists each). */
+enum { REFINE = 2 };
+
 et_search_config et_search_config_default(void) {
     return (et_search_config){.iters = 50,
                               .warmup = 5,
@@ -192,17 +195,19 @@ static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens,
     return ET_OK;
 }
 
-/* Builds the knapsack from the sensitivity points and adds the finalists (distinct choices) to out->pts. */
+/* Builds the knapsack from the sensitivity points and adds a finalist for each of the n budgets (pp above the base)
+ * whose choice is new (not equal to a finalist already in out->pts) and changes something. A changed layer costs at
+ * least floor_pp (one input of the search half): a change the set cannot resolve is not taken as free. */
 static et_status add_finalists(const et_knobs *base, const et_search_config *cfg, et_search_result *out,
-                               double base_drop_pp, et_err *err) {
-    int n_cand = cfg->n_cand, n_layers = n_cand > 0 ? out->n_sens / n_cand : 0;
+                               const double *budgets, int n, double floor_pp, et_err *err) {
+    int n_cand = cfg->n_cand, n_layers = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     et_search_option *opts = calloc((size_t)n_layers * (size_t)(n_cand + 1) + 1, sizeof *opts);
     const et_search_option **opt = calloc((size_t)n_layers + 1, sizeof *opt);
     int *n_opt = calloc((size_t)n_layers + 1, sizeof *n_opt), *first = calloc((size_t)n_layers + 1, sizeof *first);
     int *pick = calloc((size_t)n_layers + 1, sizeof *pick);
-    int *picks = calloc((size_t)n_layers * ET_SEARCH_MAX_FINALISTS + 1, sizeof *picks);
+    et_knobs *k = malloc(sizeof *k);
     et_status rc = ET_OK;
-    if (!opts || !opt || !n_opt || !first || !pick || !picks) {
+    if (!opts || !opt || !n_opt || !first || !pick || !k) {
         rc = et_fail(err, ET_E_NOMEM, "out of memory");
         goto done;
     }
@@ -213,40 +218,38 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
         first[l] = l * n_cand;
         for (int c = 0; c < n_cand; c++) {
             const et_sens_point *p = &out->sens[l * n_cand + c];
-            o[c + 1].cost_pp = p->measured ? -p->quality_delta_pp : NAN;
+            double drop = -p->quality_delta_pp;
+            o[c + 1].cost_pp = !p->measured ? NAN : drop > floor_pp ? drop : floor_pp;
             o[c + 1].gain = !p->measured                       ? NAN
                             : cfg->objective == ET_SEARCH_SIZE ? (double)p->bytes_saved
                                                                : p->time_saved_ms;
         }
     }
-    const et_search_point *bp = &out->pts[out->base];
-    int n_fin = 0;
-    for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++) {
-        double frac = 1.0 - (double)f / (double)cfg->n_finalists;
-        double budget = cfg->max_drop_pp * frac - base_drop_pp;
-        if (budget < 0.0)
-            budget = 0.0;
-        double gain = 0.0, cost = 0.0;
+    for (int f = 0; f < n && out->n_pts < out->cap_pts; f++) {
+        double budget = budgets[f] > 0.0 ? budgets[f] : 0.0, gain = 0.0, cost = 0.0;
         if ((rc = et_search_dp(opt, n_opt, n_layers, budget, DP_UNIT_PP, pick, &gain, &cost, err)) != ET_OK)
             goto done;
-        bool any = false, dup = false;
-        for (int l = 0; l < n_layers; l++)
-            any |= pick[l] != 0;
-        for (int j = 0; j < n_fin && !dup; j++)
-            dup = memcmp(picks + (size_t)j * (size_t)n_layers, pick, (size_t)n_layers * sizeof *pick) == 0;
-        if (!any || dup)
+        int n_changed = 0;
+        if ((rc = finalist_knobs(base, out->sens, first, n_layers, pick, k, &n_changed, err)) != ET_OK) {
+            et_err_prefix(err, "search: a finalist: ");
+            goto done;
+        }
+        bool dup = n_changed == 0;
+        for (int j = 0; j < out->n_pts && !dup; j++)
+            dup = out->pts[j].kind == ET_SP_FINALIST && strcmp(out->pts[j].k.layers, k->layers) == 0;
+        if (dup)
             continue;
-        memcpy(picks + (size_t)n_fin * (size_t)n_layers, pick, (size_t)n_layers * sizeof *pick);
+        int n_fin = 0;
+        for (int j = 0; j < out->n_pts; j++)
+            n_fin += out->pts[j].kind == ET_SP_FINALIST;
         et_search_point *p = &out->pts[out->n_pts];
         memset(p, 0, sizeof *p);
         et_result_init(&p->r);
         p->kind = ET_SP_FINALIST;
+        p->k = *k;
+        p->n_changed = n_changed;
         p->budget_pp = budget;
-        if ((rc = finalist_knobs(base, out->sens, first, n_layers, pick, &p->k, &p->n_changed, err)) != ET_OK) {
-            et_err_prefix(err, "search: finalist %d: ", n_fin + 1);
-            goto done;
-        }
-        snprintf(p->name, sizeof p->name, "finalist %d (%d layers, budget %.2f pp)", n_fin + 1, p->n_changed, budget);
+        snprintf(p->name, sizeof p->name, "finalist %d (%d layers, budget %.2f pp)", n_fin + 1, n_changed, budget);
         double saved_ms = 0.0;
         int64_t saved_bytes = 0;
         for (int l = 0; l < n_layers; l++)
@@ -254,29 +257,44 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
                 saved_ms += out->sens[first[l] + pick[l] - 1].time_saved_ms;
                 saved_bytes += out->sens[first[l] + pick[l] - 1].bytes_saved;
             }
-        /* filled in when the base is measured (measure_all): here the savings */
+        /* the savings here; measure_all's caller adds the base's measured p50 and bytes */
         p->pred_p50_ms = -saved_ms;
         p->pred_bytes = -saved_bytes;
         p->pred_q_search = out->sens_base.quality - cost / 100.0;
-        (void)bp;
         out->n_pts++;
-        n_fin++;
     }
 done:
-    free(opts), free(opt), free(n_opt), free(first), free(pick), free(picks);
+    free(opts), free(opt), free(n_opt), free(first), free(pick), free(k);
     return rc;
+}
+
+/* How much the additive model underestimated the drop: the largest measured / predicted drop above the base among
+ * the measured finalists (at least 1). */
+static double underestimate(const et_search_result *out) {
+    double alpha = 1.0;
+    for (int i = 0; i < out->n_pts; i++) {
+        const et_search_point *p = &out->pts[i];
+        if (p->kind != ET_SP_FINALIST || !p->measured)
+            continue;
+        double pred = 100.0 * (out->sens_base.quality - p->pred_q_search);
+        double meas = 100.0 * (out->sens_base.quality - p->q_search);
+        if (pred > 0.0 && meas / pred > alpha)
+            alpha = meas / pred;
+    }
+    return alpha;
 }
 
 static const char *kind_word(et_search_kind k) {
     return k == ET_SP_FINALIST ? "finalist" : k == ET_SP_UNIFORM ? "uniform" : k == ET_SP_BASE ? "base" : "reference";
 }
 
-/* Every point not yet measured (round 0), then the latency rounds, until done, stopped or out of time. */
-static et_status measure_all(et_session *s, et_search_result *out, run_state *st) {
+/* Points from `from` on: those not yet measured (round 0), then the latency rounds, until done, stopped or out of
+ * time. */
+static et_status measure_all(et_session *s, et_search_result *out, int from, run_state *st) {
     const et_search_config *cfg = st->cfg;
-    int total = out->n_pts * cfg->rounds, done = 0;
+    int total = (out->n_pts - from) * cfg->rounds, done = 0;
     for (int round = 0; round < cfg->rounds; round++)
-        for (int i = 0; i < out->n_pts; i++, done++) {
+        for (int i = from; i < out->n_pts; i++, done++) {
             et_search_point *p = &out->pts[i];
             if (round == 0 && p->measured)
                 continue; /* the reference: measured first */
@@ -348,7 +366,8 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         free(grid);
         return ET_E_USAGE;
     }
-    out->pts = calloc((size_t)n_grid + 2 + ET_SEARCH_MAX_FINALISTS, sizeof *out->pts);
+    out->cap_pts = n_grid + 2 + ET_SEARCH_MAX_FINALISTS + 2 * REFINE;
+    out->pts = calloc((size_t)out->cap_pts, sizeof *out->pts);
     if (!out->pts) {
         free(grid);
         return et_fail(err, ET_E_NOMEM, "out of memory");
@@ -417,10 +436,30 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     int n_sens_measured = out->n_sens;
     out->n_sens = out->sens_base.n_points;
     double base_drop_pp = 100.0 * (out->pts[0].q_search - out->sens_base.quality);
-    if ((rc = add_finalists(base, cfg, out, base_drop_pp, err)) != ET_OK)
+    double floor_pp = out->n_search > 0 ? 100.0 / out->n_search : 0.0;
+    double budgets[ET_SEARCH_MAX_FINALISTS];
+    for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++)
+        budgets[f] = cfg->max_drop_pp * (1.0 - (double)f / (double)cfg->n_finalists) - base_drop_pp;
+    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, err)) != ET_OK)
         goto done;
     out->n_sens = n_sens_measured; /* what the table shows: the measured ones */
-    rc = measure_all(s, out, &st);
+    rc = measure_all(s, out, 0, &st);
+    /* refinement: while no finalist is within the drop, the budget divided by how much the additive model
+       underestimated the measured drops (and half of that), up to REFINE times */
+    for (int it = 0; rc == ET_OK && !out->out_of_time && it < REFINE &&
+                     best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective) < 0;
+         it++) {
+        double alpha = underestimate(out), room = cfg->max_drop_pp - base_drop_pp;
+        double more[2] = {room / alpha, room / alpha / 2.0};
+        int before = out->n_pts;
+        say(&st,
+            "no finalist within %.2f pp: the drops were up to %.1fx the predicted; trying budgets %.2f and "
+            "%.2f pp",
+            cfg->max_drop_pp, alpha, more[0], more[1]);
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, err)) != ET_OK || out->n_pts == before)
+            break;
+        rc = measure_all(s, out, before, &st);
+    }
     /* predictions from the base as measured with the others */
     const et_search_point *bp = &out->pts[out->base];
     for (int i = 0; i < out->n_pts; i++) {

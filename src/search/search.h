@@ -4,12 +4,14 @@
  *  2. sensitivity (bench/sensitivity.h) of every weight layer x candidate on the SEARCH half of the evaluation set
  *     (the inputs at even positions of the set's order): the accuracy change, the time saved (per-layer profile)
  *     and the bytes saved when only that layer changes from the base knobs;
- *  3. an additive model (a configuration's drop = the base's drop + its layers' drops, each clamped at 0; its
- *     time = the base's measured p50 - the layers' time saved; its bytes = the base's - the bytes saved) and a
- *     multiple-choice knapsack (search_dp.h) for the objective at several fractions of the drop budget: the
- *     finalists;
+ *  3. an additive model (a configuration's drop = the base's drop + its layers' drops, each at least one input of
+ *     the search half; its time = the base's measured p50 - the layers' time saved; its bytes = the base's - the
+ *     bytes saved) and a multiple-choice knapsack (search_dp.h) for the objective at several fractions of the drop
+ *     budget: the finalists;
  *  4. every finalist, the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the
  *     base's other knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
+ *     When no finalist is within the drop, the budget is divided by how much the model underestimated the
+ *     measured drops (and by twice that), and those finalists are measured too (twice at most);
  *  5. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
  *     the budget (the best uniform setting is chosen the same way); the HELD-OUT half (odd positions) is only
  *     reported, never used to choose.
@@ -69,7 +71,7 @@ typedef struct et_search_result {
     et_sens_point *sens; /* layers x candidates (owned) */
     int n_sens;
     et_search_point *pts; /* reference first, then base (unless it is the reference), uniform, finalists (owned) */
-    int n_pts;
+    int n_pts, cap_pts;
     int base;                 /* index of the base knobs' point */
     int winner, best_uniform; /* -1: none measured within the drop */
     bool is_accuracy;
