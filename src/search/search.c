@@ -294,7 +294,17 @@ static et_status measure_all(et_session *s, et_search_result *out, int from, run
     const et_search_config *cfg = st->cfg;
     int total = (out->n_pts - from) * cfg->rounds, done = 0;
     for (int round = 0; round < cfg->rounds; round++)
-        for (int i = from; i < out->n_pts; i++, done++) {
+        for (int o = from; o < out->n_pts; o++, done++) {
+            /* the base and the finalists first, then the uniform grid: a --budget that runs out leaves out
+               uniform points, not what the search found */
+            int n_first = 0;
+            for (int j = from; j < out->n_pts; j++)
+                n_first += out->pts[j].kind != ET_SP_UNIFORM;
+            int i = -1;
+            for (int j = from, seen = 0; j < out->n_pts && i < 0; j++)
+                if ((out->pts[j].kind != ET_SP_UNIFORM) == (o - from < n_first) &&
+                    seen++ == (o - from < n_first ? o - from : o - from - n_first))
+                    i = j;
             et_search_point *p = &out->pts[i];
             if (round == 0 && p->measured)
                 continue; /* the reference: measured first */
