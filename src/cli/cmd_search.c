@@ -191,7 +191,8 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
     et_table_add_note(
         t, "predicted (finalists): the additive model: p50 = the base's measured p50 minus the layers' "
            "time saved (per-layer profile, sensitivity); size = the base's minus the layers' bytes "
-           "saved; drop = the base's drop plus the layers' drops (each at least one input of the search half); "
+           "saved; drop = the base's drop plus the layers' drops (each at least one input of the search half, or "
+           "--max-drop / layers when less); "
            "p50 error: "
            "(predicted - measured) / measured");
     et_table_add_note(t,

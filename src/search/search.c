@@ -446,7 +446,12 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     int n_sens_measured = out->n_sens;
     out->n_sens = out->sens_base.n_points;
     double base_drop_pp = 100.0 * (out->pts[0].q_search - out->sens_base.quality);
+    /* a changed layer costs at least one input of the search half, or the budget shared by every layer when that
+       is less (8 random inputs: one input is 25 pp, and no layer could change at all) */
+    int n_layers = cfg->n_cand > 0 ? out->sens_base.n_points / cfg->n_cand : 1;
     double floor_pp = out->n_search > 0 ? 100.0 / out->n_search : 0.0;
+    if (n_layers > 0 && cfg->max_drop_pp / n_layers < floor_pp)
+        floor_pp = cfg->max_drop_pp / n_layers;
     double budgets[ET_SEARCH_MAX_FINALISTS];
     for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++)
         budgets[f] = cfg->max_drop_pp * (1.0 - (double)f / (double)cfg->n_finalists) - base_drop_pp;

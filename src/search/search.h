@@ -5,9 +5,9 @@
  *     (the inputs at even positions of the set's order): the accuracy change, the time saved (per-layer profile)
  *     and the bytes saved when only that layer changes from the base knobs;
  *  3. an additive model (a configuration's drop = the base's drop + its layers' drops, each at least one input of
- *     the search half; its time = the base's measured p50 - the layers' time saved; its bytes = the base's - the
- *     bytes saved) and a multiple-choice knapsack (search_dp.h) for the objective at several fractions of the drop
- *     budget: the finalists;
+ *     the search half or max_drop / layers, whichever is less; its time = the base's measured p50 - the layers'
+ *     time saved; its bytes = the base's - the bytes saved) and a multiple-choice knapsack (search_dp.h) for the
+ *     objective at several fractions of the drop budget: the finalists;
  *  4. every finalist, the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the
  *     base's other knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
  *     When no finalist is within the drop, the budget is divided by how much the model underestimated the
