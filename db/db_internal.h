@@ -121,6 +121,27 @@ int et_db_col_knobs(sqlite3_stmt *st, int col, et_knobs *k);
 int et_db_bind_double(sqlite3_stmt *st, int idx, double v);
 int et_db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 
+/* Binding a row in column order: each put takes the next parameter (?first, then ?first+1, ...), so a column
+ * added to a list is bound by adding one line in the same place, with no numbers to shift. */
+typedef struct et_db_binder {
+    sqlite3_stmt *st;
+    int next;
+} et_db_binder;
+et_db_binder et_db_binder_at(sqlite3_stmt *st, int first);
+void et_db_put_int(et_db_binder *b, int64_t v);
+void et_db_put_bool(et_db_binder *b, bool v);
+void et_db_put_real(et_db_binder *b, double v); /* NaN as NULL */
+void et_db_put_frac(et_db_binder *b, double v); /* a fraction with "not measured" (< 0) as NULL */
+void et_db_put_text(et_db_binder *b, const char *s);
+/* Whether every parameter of the statement was bound, no more and no fewer (a column list and its binder out of
+ * step is a bug that would otherwise store values in the wrong columns). */
+bool et_db_bound_all(const et_db_binder *b);
+
+/* Prepares "<head>(<cols>) VALUES(?, ..., ?)" with one parameter per comma-separated name in cols. ET_OK, or
+ * the SQLite error via err naming `what`. The caller finalizes *st. */
+et_status et_db_prepare_insert(et_db *db, const char *head, const char *cols, sqlite3_stmt **st, const char *what,
+                               et_err *err);
+
 /* Name <-> enum for the text columns. Unknown names parse to the given fallback. */
 et_avail et_db_avail_parse(const char *s);
 et_run_status et_db_run_status_parse(const char *s);

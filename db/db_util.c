@@ -1,6 +1,7 @@
 /* db_util.c: SQLite error mapping, transactions and column helpers shared by the files of db/. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -84,6 +85,38 @@ int et_db_bind_double(sqlite3_stmt *st, int idx, double v) {
 
 int et_db_bind_text(sqlite3_stmt *st, int idx, const char *s) {
     return sqlite3_bind_text(st, idx, s ? s : "", -1, SQLITE_TRANSIENT);
+}
+
+et_db_binder et_db_binder_at(sqlite3_stmt *st, int first) { return (et_db_binder){st, first}; }
+
+void et_db_put_int(et_db_binder *b, int64_t v) { sqlite3_bind_int64(b->st, b->next++, v); }
+
+void et_db_put_bool(et_db_binder *b, bool v) { sqlite3_bind_int(b->st, b->next++, v ? 1 : 0); }
+
+void et_db_put_real(et_db_binder *b, double v) { et_db_bind_double(b->st, b->next++, v); }
+
+void et_db_put_frac(et_db_binder *b, double v) { et_db_bind_double(b->st, b->next++, v < 0 ? NAN : v); }
+
+void et_db_put_text(et_db_binder *b, const char *s) { et_db_bind_text(b->st, b->next++, s); }
+
+bool et_db_bound_all(const et_db_binder *b) { return b->next - 1 == sqlite3_bind_parameter_count(b->st); }
+
+et_status et_db_prepare_insert(et_db *db, const char *head, const char *cols, sqlite3_stmt **st, const char *what,
+                               et_err *err) {
+    int n = 1;
+    for (const char *c = cols; *c; c++)
+        n += *c == ',';
+    size_t len = strlen(head) + strlen(cols) + 16 + 3 * (size_t)n;
+    char *sql = malloc(len);
+    if (!sql)
+        return et_fail(err, ET_E_NOMEM, "out of memory %s", what);
+    int k = snprintf(sql, len, "%s(%s) VALUES(", head, cols);
+    for (int i = 0; i < n; i++)
+        k += snprintf(sql + k, len - (size_t)k, i ? ", ?" : "?");
+    snprintf(sql + k, len - (size_t)k, ")");
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, st, NULL);
+    free(sql);
+    return rc == SQLITE_OK ? ET_OK : et_db_fail_sql(db->sql, db->path, rc, what, err);
 }
 
 et_avail et_db_avail_parse(const char *s) {

@@ -67,37 +67,38 @@ static et_status host_id(et_db *db, const et_host_info *h, int64_t *id, const ch
     return rc == SQLITE_ROW ? ET_OK : et_db_fail_sql(db->sql, db->path, rc, what, err);
 }
 
-/* Binds ?2..?29 of ET_ST_RUN_INSERT / ET_ST_RUN_FINISH. */
+/* Binds ?2..?29 of ET_ST_RUN_INSERT / ET_ST_RUN_FINISH, in the order of their column list. */
 static void bind_run_cols(sqlite3_stmt *st, const et_result *r, int64_t mid, int64_t hid, et_run_status status) {
     const et_knobs *k = &r->knobs;
-    sqlite3_bind_int64(st, 2, mid);
-    sqlite3_bind_int64(st, 3, hid);
-    et_db_bind_text(st, 4, r->model.path);
-    sqlite3_bind_int64(st, 5, r->started_unix_ms);
-    sqlite3_bind_int64(st, 6, et_db_now_unix_ms());
-    et_db_bind_text(st, 7, et_run_status_name(status));
-    et_db_bind_text(st, 8, r->label);
-    sqlite3_bind_int(st, 9, r->is_baseline ? 1 : 0);
-    sqlite3_bind_int(st, 10, k->weight_bits);
-    sqlite3_bind_int(st, 11, k->act_bits);
-    et_db_bind_text(st, 12, et_granularity_name(k->granularity));
-    sqlite3_bind_int(st, 13, k->symmetric ? 1 : 0);
-    sqlite3_bind_double(st, 14, (double)k->prune_ratio);
-    et_db_bind_text(st, 15, et_prune_method_name(k->prune_method));
-    sqlite3_bind_int(st, 16, k->nm_n);
-    sqlite3_bind_int(st, 17, k->nm_m);
-    sqlite3_bind_int(st, 18, k->threads);
-    sqlite3_bind_int(st, 19, k->quantize_all ? 1 : 0);
-    et_db_bind_text(st, 20, r->engine.version);
-    et_db_bind_text(st, 21, r->engine.isa);
-    et_db_bind_text(st, 22, r->engine.exec);
-    et_db_bind_text(st, 23, r->engine.notes);
-    sqlite3_bind_int(st, 24, r->warmup_iters);
-    sqlite3_bind_int(st, 25, r->iters);
-    et_db_bind_double(st, 26, r->prepare_ms);
-    et_db_bind_double(st, 27, r->profiler_overhead_pct);
-    et_db_bind_text(st, 28, et_clip_name(k->clip));
-    sqlite3_bind_int(st, 29, k->force_int8 ? 1 : 0);
+    et_db_binder b = et_db_binder_at(st, 2);
+    et_db_put_int(&b, mid);
+    et_db_put_int(&b, hid);
+    et_db_put_text(&b, r->model.path);
+    et_db_put_int(&b, r->started_unix_ms);
+    et_db_put_int(&b, et_db_now_unix_ms());
+    et_db_put_text(&b, et_run_status_name(status));
+    et_db_put_text(&b, r->label);
+    et_db_put_bool(&b, r->is_baseline);
+    et_db_put_int(&b, k->weight_bits);
+    et_db_put_int(&b, k->act_bits);
+    et_db_put_text(&b, et_granularity_name(k->granularity));
+    et_db_put_bool(&b, k->symmetric);
+    et_db_put_real(&b, (double)k->prune_ratio);
+    et_db_put_text(&b, et_prune_method_name(k->prune_method));
+    et_db_put_int(&b, k->nm_n);
+    et_db_put_int(&b, k->nm_m);
+    et_db_put_int(&b, k->threads);
+    et_db_put_bool(&b, k->quantize_all);
+    et_db_put_text(&b, r->engine.version);
+    et_db_put_text(&b, r->engine.isa);
+    et_db_put_text(&b, r->engine.exec);
+    et_db_put_text(&b, r->engine.notes);
+    et_db_put_int(&b, r->warmup_iters);
+    et_db_put_int(&b, r->iters);
+    et_db_put_real(&b, r->prepare_ms);
+    et_db_put_real(&b, r->profiler_overhead_pct);
+    et_db_put_text(&b, et_clip_name(k->clip));
+    et_db_put_bool(&b, k->force_int8);
 }
 
 static void bind_stats(sqlite3_stmt *st, int64_t run_id, const et_result *r) {

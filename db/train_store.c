@@ -7,8 +7,7 @@
 
 #include "db/db_internal.h"
 
-/* A fraction, with "not measured" (< 0) as NULL. */
-static void bind_frac(sqlite3_stmt *st, int idx, double v) { et_db_bind_double(st, idx, v < 0 ? NAN : v); }
+/* A fraction, with "not measured" (NULL) as -1. */
 static double col_frac(sqlite3_stmt *st, int col) {
     double v = et_db_col_double(st, col);
     return isnan(v) ? -1.0 : v;
@@ -19,72 +18,71 @@ static et_status step_done(et_db *db, sqlite3_stmt *st, const char *what, et_err
     return rc == SQLITE_DONE ? ET_OK : et_db_fail_sql(db->sql, db->path, rc, what, err);
 }
 
+/* An internal error: the column list and the binder below it are out of step. */
+static et_status out_of_step(const char *what, et_err *err) {
+    return et_fail(err, ET_E_RUNTIME, "internal error %s: the training columns and their values are out of step", what);
+}
+
 static et_status save_run_row(et_db *db, int64_t run_id, const et_train_record *t, const char *what, et_err *err) {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql,
-                                "INSERT OR REPLACE INTO train_runs(run_id, " ET_DB_TRAIN_COLS ") VALUES(?1, ?2, ?3, "
-                                "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-                                "?22, ?23, ?24, ?25)",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return et_db_fail_sql(db->sql, db->path, rc, what, err);
-    sqlite3_bind_int64(st, 1, run_id);
-    const char *texts[] = {et_train_kind_name(t->kind),
-                           t->parent_path,
-                           t->parent_sha256,
-                           t->student_path,
-                           t->student_sha256,
-                           t->output_path,
-                           t->output_sha256,
-                           t->data_path,
-                           t->data_sha256};
-    for (int i = 0; i < 9; i++)
-        et_db_bind_text(st, 2 + i, texts[i]);
-    sqlite3_bind_int64(st, 11, t->data_samples);
-    sqlite3_bind_int(st, 12, t->data_labels ? 1 : 0);
-    et_db_bind_text(st, 13, t->eval_source);
-    et_db_bind_text(st, 14, t->resumed_from);
-    et_db_bind_text(st, 15, t->settings);
-    et_db_bind_text(st, 16, t->schedule);
-    sqlite3_bind_int(st, 17, t->epochs);
-    sqlite3_bind_int(st, 18, t->batch);
-    et_db_bind_double(st, 19, t->seconds);
-    const double fr[] = {t->acc_fp32, t->acc_before, t->acc_after, t->agree_before, t->agree_after};
-    for (int i = 0; i < 5; i++)
-        bind_frac(st, 20 + i, fr[i]);
-    et_db_bind_text(st, 25, t->stop_why);
-    et_status s = step_done(db, st, what, err);
+    et_status s = et_db_prepare_insert(db, "INSERT OR REPLACE INTO train_runs", "run_id, " ET_DB_TRAIN_COLS, &st, what,
+                                       err);
+    if (s != ET_OK)
+        return s;
+    et_db_binder b = et_db_binder_at(st, 1); /* in the order of ET_DB_TRAIN_COLS */
+    et_db_put_int(&b, run_id);
+    et_db_put_text(&b, et_train_kind_name(t->kind));
+    et_db_put_text(&b, t->parent_path);
+    et_db_put_text(&b, t->parent_sha256);
+    et_db_put_text(&b, t->student_path);
+    et_db_put_text(&b, t->student_sha256);
+    et_db_put_text(&b, t->output_path);
+    et_db_put_text(&b, t->output_sha256);
+    et_db_put_text(&b, t->data_path);
+    et_db_put_text(&b, t->data_sha256);
+    et_db_put_int(&b, t->data_samples);
+    et_db_put_bool(&b, t->data_labels);
+    et_db_put_text(&b, t->eval_source);
+    et_db_put_text(&b, t->resumed_from);
+    et_db_put_text(&b, t->settings);
+    et_db_put_text(&b, t->schedule);
+    et_db_put_int(&b, t->epochs);
+    et_db_put_int(&b, t->batch);
+    et_db_put_real(&b, t->seconds);
+    et_db_put_frac(&b, t->acc_fp32);
+    et_db_put_frac(&b, t->acc_before);
+    et_db_put_frac(&b, t->acc_after);
+    et_db_put_frac(&b, t->agree_before);
+    et_db_put_frac(&b, t->agree_after);
+    et_db_put_text(&b, t->stop_why);
+    s = et_db_bound_all(&b) ? step_done(db, st, what, err) : out_of_step(what, err);
     sqlite3_finalize(st);
     return s;
 }
 
 static et_status save_epochs(et_db *db, int64_t run_id, const et_train_record *t, const char *what, et_err *err) {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->sql,
-                                "INSERT INTO train_epochs(run_id, " ET_DB_EPOCH_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-                                "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return et_db_fail_sql(db->sql, db->path, rc, what, err);
-    et_status s = ET_OK;
-    for (int i = 0; i < t->n_epochs && s == ET_OK; i++) {
+    et_status s = et_db_prepare_insert(db, "INSERT INTO train_epochs", "run_id, " ET_DB_EPOCH_COLS, &st, what, err);
+    for (int i = 0; s == ET_OK && i < t->n_epochs; i++) {
         const et_train_epoch *e = &t->epoch[i];
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int(st, 2, e->epoch);
-        sqlite3_bind_int64(st, 3, e->steps);
-        sqlite3_bind_int64(st, 4, e->samples);
-        et_db_bind_double(st, 5, e->loss);
-        et_db_bind_double(st, 6, e->kd);
-        et_db_bind_double(st, 7, e->ce);
-        const double fr[] = {e->train_agree, e->train_acc, e->eval_agree, e->eval_acc};
-        for (int k = 0; k < 4; k++)
-            bind_frac(st, 8 + k, fr[k]);
-        et_db_bind_double(st, 12, e->lr);
-        et_db_bind_double(st, 13, e->sparsity);
-        et_db_bind_double(st, 14, e->seconds);
-        et_db_bind_double(st, 15, e->samples_per_s);
-        s = step_done(db, st, what, err);
+        et_db_binder b = et_db_binder_at(st, 1); /* in the order of ET_DB_EPOCH_COLS */
+        et_db_put_int(&b, run_id);
+        et_db_put_int(&b, e->epoch);
+        et_db_put_int(&b, e->steps);
+        et_db_put_int(&b, e->samples);
+        et_db_put_real(&b, e->loss);
+        et_db_put_real(&b, e->kd);
+        et_db_put_real(&b, e->ce);
+        et_db_put_frac(&b, e->train_agree);
+        et_db_put_frac(&b, e->train_acc);
+        et_db_put_frac(&b, e->eval_agree);
+        et_db_put_frac(&b, e->eval_acc);
+        et_db_put_real(&b, e->lr);
+        et_db_put_real(&b, e->sparsity);
+        et_db_put_real(&b, e->seconds);
+        et_db_put_real(&b, e->samples_per_s);
+        s = et_db_bound_all(&b) ? step_done(db, st, what, err) : out_of_step(what, err);
     }
     sqlite3_finalize(st);
     return s;
