@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "record/layer_knobs.h"
 #include "search/search.h"
+#include "stats/pareto.h"
 
 static volatile int stop_requested; /* 1: a signal; 2: the search's phase ran out of time (search.h) */
 static void on_signal(int sig) {
