@@ -354,18 +354,9 @@ static int best_within(const et_search_result *out, et_search_kind kind, double 
     return best;
 }
 
-et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
-                        et_search_result *out, et_err *err) {
-    memset(out, 0, sizeof *out);
-    out->winner = out->best_uniform = -1;
-    if (base->recover != ET_RECOVER_NONE)
-        return et_fail(err, ET_E_USAGE,
-                       "search: --recover %s with per-layer overrides is not yet supported; search with --recover "
-                       "none",
-                       et_recover_name(base->recover));
-    run_state st = {.cfg = cfg, .t0 = now_s()};
-    if (cfg->budget_s > 0)
-        st.deadline = st.t0 + cfg->budget_s;
+/* out->pts: the reference (the grid's first point, fp32), the uniform grid, and the base unless it is a grid point
+ * (out->base its index); room for the finalists. ET_E_USAGE for a grid that is empty or too large; ET_E_NOMEM. */
+static et_status make_points(const et_knobs *base, const et_search_config *cfg, et_search_result *out, et_err *err) {
     et_knobs *grid = calloc(ET_SWEEP_MAX, sizeof *grid);
     if (!grid)
         return et_fail(err, ET_E_NOMEM, "out of memory");
@@ -407,8 +398,26 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
         out->base = out->n_pts++;
     }
+    return ET_OK;
+}
+
+et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
+                        et_search_result *out, et_err *err) {
+    memset(out, 0, sizeof *out);
+    out->winner = out->best_uniform = -1;
+    if (base->recover != ET_RECOVER_NONE)
+        return et_fail(err, ET_E_USAGE,
+                       "search: --recover %s with per-layer overrides is not yet supported; search with --recover "
+                       "none",
+                       et_recover_name(base->recover));
+    run_state st = {.cfg = cfg, .t0 = now_s()};
+    if (cfg->budget_s > 0)
+        st.deadline = st.t0 + cfg->budget_s;
+    et_status rc = make_points(base, cfg, out, err);
+    if (rc != ET_OK)
+        return rc;
     say(&st, "measuring the fp32 reference");
-    et_status rc = measure_reference(s, out, &st, err);
+    rc = measure_reference(s, out, &st, err);
     if (rc != ET_OK)
         goto done;
 
