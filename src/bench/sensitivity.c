@@ -10,7 +10,7 @@
 #include "bench/bench.h"
 #include "record/layer_knobs.h"
 
-et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3}; }
+et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1}; }
 
 et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err) {
     *n = 0;
@@ -45,15 +45,25 @@ et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYT
     return ET_OK;
 }
 
-static double quality_of(const et_result *r, bool *is_acc) {
+double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bool *is_acc) {
     *is_acc = false;
-    if (r->fidelity.status != ET_AVAIL_OK || r->fidelity.n_outputs < 1)
+    const et_fidelity_info *f = &r->fidelity;
+    if (f->status != ET_AVAIL_OK || f->n_outputs < 1)
         return NAN;
-    if (r->fidelity.accuracy >= 0) {
-        *is_acc = true;
-        return r->fidelity.accuracy;
+    if (half < 0) {
+        if (f->accuracy >= 0) {
+            *is_acc = true;
+            return f->accuracy;
+        }
+        return f->outputs[0].top1_agreement >= 0 ? f->outputs[0].top1_agreement : NAN;
     }
-    return r->fidelity.outputs[0].top1_agreement >= 0 ? r->fidelity.outputs[0].top1_agreement : NAN;
+    if (f->n_per_input <= half || (!f->correct && (!f->top1 || !ref_top1)))
+        return NAN;
+    *is_acc = f->correct != NULL;
+    int64_t hit = 0, n = 0;
+    for (int i = half; i < f->n_per_input; i += 2, n++)
+        hit += f->correct ? f->correct[i] != 0 : f->top1[i] == ref_top1[i];
+    return (double)hit / (double)n;
 }
 
 /* Per-step times of the configured plan: each step's median over CHUNKS chunks of iterations of the chunk's mean,
@@ -158,7 +168,7 @@ static void measure_point(et_session *s, const et_knobs *base, const step_times 
     if (st == ET_OK) {
         bool acc;
         p->measured = true;
-        p->quality = quality_of(&r, &acc);
+        p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
         p->time_saved_ms = steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
         p->p50_ms = r.latency.p50_ms;
@@ -187,10 +197,10 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     et_status st = measure(s, base, cfg, true, &br, &bt, err);
     if (st == ET_OK) {
         b->measured = true;
-        b->quality = quality_of(&br, &b->is_accuracy);
+        b->quality = et_sens_quality(&br, cfg->eval_half, cfg->ref_top1, &b->is_accuracy);
         b->p50_ms = br.latency.p50_ms;
         b->weights_bytes = et_session_tune_report(s)->weights_deploy_bytes;
-        b->n_eval = br.fidelity.n_inputs;
+        b->n_eval = cfg->eval_half < 0 ? br.fidelity.n_inputs : (br.fidelity.n_inputs + 1 - cfg->eval_half) / 2;
         snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
         if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
             st = et_fail(err, ET_E_NOMEM, "out of memory");

@@ -50,7 +50,16 @@ typedef struct et_sens_config {
     /* called after the base and after each point (done of total; p NULL for the base); may be NULL */
     void (*progress)(void *ctx, int done, int total, const et_sens_point *p);
     void *progress_ctx;
+    /* which evaluation inputs the quality counts: -1 every one (default); 0 or 1 only those at even or odd
+       positions of the set's order (et_sens_quality): a search looks at one half and reports on the other */
+    int eval_half;
+    const int32_t *ref_top1; /* without labels and with eval_half >= 0: the fp32 model's top-1 per input */
 } et_sens_config;
+
+/* The quality of r on the inputs of `half` (-1 all, 0 even positions, 1 odd): accuracy when r has labels (*is_acc
+ * true), else top-1 agreement with the fp32 model (with half >= 0 from ref_top1, one per input, which may then not
+ * be NULL). NaN when r has no fidelity (or, per half, no per-input record). */
+double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bool *is_acc);
 
 et_sens_config et_sens_config_default(void);
 

@@ -24,6 +24,7 @@ typedef struct et_cli {
     X(bench, "measure latency, memory, counters, power and fidelity with the knobs; saves a run")                \
     X(sweep, "a grid of bits x prune ratio x method: size, latency, speed-up, fidelity, Pareto rows")            \
     X(sensitivity, "per weight layer and candidate setting: accuracy change, time and bytes saved")              \
+    X(search, "a per-layer configuration within an accuracy drop: fastest or smallest, measured")                \
     X(save, "the tuned model as an ONNX file other runtimes load (int8 in QDQ form, pruned, shrunk)")            \
     X(finetune, "train the tuned model to match its fp32 original on data (distillation, QAT, gradual pruning)") \
     X(distill, "train a student model to reproduce a teacher's outputs on data")                                 \

@@ -68,7 +68,7 @@ typedef enum {
 #define ET_ACT_BITS_LIST(X) X(32) X(8)
 
 /* Room for the canonical per-layer overrides (layer_knobs.h). */
-enum { ET_KNOBS_LAYERS_BYTES = 2048 };
+enum { ET_KNOBS_LAYERS_BYTES = 8192 }; /* a search writes one line per weight layer: 53 for MobileNetV2 */
 
 typedef struct et_knobs {
     int weight_bits; /* one of ET_WEIGHT_BITS_LIST */

@@ -374,9 +374,25 @@ static int cmp_ranked(const void *a, const void *b) {
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The ratio space s is pruned by: the model-wide ratio, or with per-layer overrides the largest channel-pruning
+ * ratio among the layers (not kept) that produce it: the space is pruned as a whole, so naming one producer of a
+ * residual group prunes the group. */
+static double space_ratio(chp *P, int s) {
+    const et_tune_ctx *c = P->c;
+    if (!c->lk)
+        return (double)c->k->prune_ratio;
+    double ratio = 0.0;
+    for (int l = 0; l < c->n_layers; l++) {
+        int ns = P->node_space[c->layers[l].node];
+        if (ns < 0 || c->keep[l] || find(P, ns) != s || c->lk[l].prune_method != ET_PRUNE_CHANNEL)
+            continue;
+        ratio = (double)c->lk[l].prune_ratio > ratio ? (double)c->lk[l].prune_ratio : ratio;
+    }
+    return ratio;
+}
+
 /* Scores and masks of every prunable space. */
 static et_status choose(chp *P) {
-    double ratio = (double)P->c->k->prune_ratio;
     P->mask = calloc((size_t)P->n_sp + 1, sizeof *P->mask);
     P->kept = calloc((size_t)P->n_sp + 1, sizeof *P->kept);
     if (!P->mask || !P->kept)
@@ -385,6 +401,7 @@ static et_status choose(chp *P) {
         if (find(P, s) != s || P->why[s][0])
             continue;
         int64_t C = P->size[s];
+        double ratio = space_ratio(P, s);
         int64_t keep = C - (int64_t)(ratio * (double)C);
         if (C >= 16)
             keep = (keep + 7) / 8 * 8;

@@ -62,7 +62,7 @@ et_status et_tune_find_layers(et_tune_ctx *c);
 
 /* Per-layer overrides (tune_layers.c). _resolve fills ctx->lk and ctx->keep from ctx->ov (an edge layer named
  * exactly by an override is not kept); _apply checks them (every pattern names a layer; each layer's knobs are
- * valid; ET_E_UNSUPPORTED, saying "not yet", for recovery and per-layer channel pruning) and runs pruning and
+ * valid; ET_E_UNSUPPORTED, saying "not yet", for recovery) and runs pruning and
  * quantization per group of layers with the same knobs. */
 et_status et_tune_layers_resolve(et_tune_ctx *c);
 void et_tune_layers_free(et_tune_ctx *c);

@@ -6,8 +6,10 @@
  * weight-only quantization per bit-width among the act-bits 32 layers, and one int8 rewrite of every act-bits 8
  * layer, each with its own weight bits (et_tune_layer_bits), calibrated and speed-guarded as usual.
  *
- * Not yet (ET_E_UNSUPPORTED, one line): recovery (bias, full) together with overrides, and per-layer channel
- * pruning (model-wide channel pruning with per-layer bits and act-bits works). */
+ * Channel pruning runs first, once for every layer whose method is channel: each channel space takes the largest
+ * ratio its producing layers ask for (prune_channel.c), so a residual group shrinks as a whole.
+ *
+ * Not yet (ET_E_UNSUPPORTED, one line): recovery (bias, full) together with overrides. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,6 @@ static et_status check(et_tune_ctx *c) {
                            c->ov[i].pattern, c->n_layers, some, c->n_layers > 4 ? ", ..." : "");
         }
     }
-    bool channel = c->k->prune_ratio > 0.0f && c->k->prune_method == ET_PRUNE_CHANNEL;
     for (int l = 0; l < c->n_layers; l++) {
         const et_knobs *lk = &c->lk[l];
         const char *name = c->g->nodes[c->layers[l].node].name;
@@ -49,12 +50,6 @@ static et_status check(et_tune_ctx *c) {
                            "layer '%s': recovery (--recover %s) with per-layer overrides is not yet supported; use "
                            "--recover none with --layer/--layers-config",
                            name, et_recover_name(lk->recover));
-        bool prune_differs = lk->prune_ratio != c->k->prune_ratio || lk->prune_method != c->k->prune_method;
-        if ((channel || (lk->prune_method == ET_PRUNE_CHANNEL && lk->prune_ratio > 0.0f)) && prune_differs)
-            return et_fail(c->err, ET_E_UNSUPPORTED,
-                           "layer '%s': per-layer channel pruning is not yet supported; prune channels model-wide "
-                           "(--prune R --prune-method channel) and override only bits and act-bits per layer",
-                           name);
     }
     return ET_OK;
 }
@@ -74,12 +69,24 @@ static et_status run_subset(et_tune_ctx *c, const et_knobs *k, const bool *in, b
 }
 
 static et_status prune_groups(et_tune_ctx *c, bool *in, bool *done, bool *saved, et_knobs *tmp) {
-    if (c->k->prune_ratio > 0.0f && c->k->prune_method == ET_PRUNE_CHANNEL)
-        return et_tune_prune_channels(c); /* model-wide (check() refused per-layer differences) */
-    for (int l = 0; l < c->n_layers; l++)
-        done[l] = false;
+    bool any_channel = false;
     for (int l = 0; l < c->n_layers; l++) {
-        if (done[l] || c->keep[l] || c->lk[l].prune_ratio <= 0.0f)
+        done[l] = false;
+        any_channel |= !c->keep[l] && c->lk[l].prune_ratio > 0.0f && c->lk[l].prune_method == ET_PRUNE_CHANNEL;
+    }
+    if (any_channel) { /* first, each space by its producers' ratios (prune_channel.c); shapes change */
+        *tmp = *c->k;
+        tmp->prune_method = ET_PRUNE_CHANNEL;
+        tmp->prune_ratio = 0.5f; /* unused with overrides: each space takes its layers' own ratio */
+        const et_knobs *orig = c->k;
+        c->k = tmp;
+        et_status st = et_tune_prune_channels(c);
+        c->k = orig;
+        if (st != ET_OK)
+            return st;
+    }
+    for (int l = 0; l < c->n_layers; l++) {
+        if (done[l] || c->keep[l] || c->lk[l].prune_ratio <= 0.0f || c->lk[l].prune_method == ET_PRUNE_CHANNEL)
             continue;
         for (int m = 0; m < c->n_layers; m++) {
             in[m] = !done[m] && !c->keep[m] && c->lk[m].prune_ratio == c->lk[l].prune_ratio &&

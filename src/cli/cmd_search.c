@@ -1,0 +1,491 @@
+/* cmd_search.c: `edgetune search MODEL --max-drop PP [--objective latency|size] [--budget MINUTES] [-o FILE]
+ * [--candidates LIST] [KNOBS]`: a per-layer configuration for this machine (search/search.h does the work; this
+ * file parses, shows progress, stores the measured points as runs and prints the front). Ctrl-C stops at the next
+ * point, prints and stores what was measured, and exits 130. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/cli_db.h"
+#include "db/db.h"
+#include "record/layer_knobs.h"
+#include "search/search.h"
+#include "stats/pareto.h"
+
+static volatile int stop_requested; /* 1: a signal; 2: the search's phase ran out of time (search.h) */
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+#define UNIFORM_BITS "32,8,4"
+#define UNIFORM_ACT "32,8"
+#define UNIFORM_PRUNE "0,0.25,0.5"
+#define UNIFORM_METHODS "unstructured,channel"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: edgetune search MODEL --max-drop PP [--objective latency|size] [--budget MINUTES] [-o FILE]\n"
+            "                       [--candidates LIST] [--finalists N] [--iters N] [--warmup N] [--rounds N]\n"
+            "                       [--sens-iters N] [--uniform-bits LIST] [--uniform-act-bits LIST]\n"
+            "                       [--uniform-prune LIST] [--uniform-methods LIST] [--format FMT | --json]\n"
+            "                       [--no-save] [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
+            "                       [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [KNOBS]\n\n"
+            "A per-layer configuration for this machine: the KNOBS are the base; each weight layer may take one of\n"
+            "the candidates instead. The evaluation set is split by position in its order (file names sorted):\n"
+            "even positions are the SEARCH half, odd ones the HELD-OUT half. Steps: the fp32 reference; the\n"
+            "sensitivity of every layer x candidate on the search half (accuracy change, or top-1 agreement change\n"
+            "without labels; time saved from the per-layer profile; bytes saved); a knapsack over the layers that\n"
+            "maximises the time (or bytes) saved with the summed drops (each changed layer at least one input of\n"
+            "the half, or --max-drop / layers) within --max-drop, at 4/4, 3/4, 2/4 and 1/4 of it (the finalists);\n"
+            "then every finalist, the base and the uniform grid (bits x act-bits x prune ratio x method, the base's\n"
+            "other knobs) measured for real, the fastest of --rounds rounds kept; when no finalist is within the\n"
+            "drop, smaller budgets (divided by how much the drops were underestimated) are tried, twice at most.\n"
+            "With --act-bits 8, --force-int8 keeps each layer's precision fixed (the speed guard re-decides it at\n"
+            "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
+            "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
+            "--max-drop (the best uniform setting is chosen alike); the held-out half is only reported. Prints the\n"
+            "measured points with the Pareto front, predicted vs measured for each finalist, and the winner against\n"
+            "the best uniform setting; stores every measured point as a run labelled 'search <time>: <point>'.\n"
+            "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
+            "Exit 1 when no finalist met the drop or a point failed.\n\n"
+            "  --max-drop PP        the accuracy drop allowed against fp32, percentage points (required)\n"
+            "  --objective O        latency (p50, default) or size (weights as stored); energy: not yet\n"
+            "  --budget MINUTES     stop measuring after this long (sensitivity: at most half of it); what was\n"
+            "                       measured is used\n"
+            "  -o FILE              write the winner as a --layers-config file (the model-wide KNOBS in a\n"
+            "                       comment: give them to bench with --layers-config FILE)\n"
+            "  --candidates LIST    ';'-separated per-layer settings, each a ','-separated list of --layer keys,\n"
+            "                       default:\n"
+            "                       '%s';\n"
+            "                       channel pruning of one layer shrinks its whole channel group (residual\n"
+            "                       Adds); recover=bias|full: not yet\n"
+            "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
+            "  --iters N, --warmup N  per measured point (default 50, 5)\n"
+            "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
+            "  --sens-iters N       timed iterations per sensitivity point (default 20)\n"
+            "  --uniform-bits LIST, --uniform-act-bits LIST, --uniform-prune LIST, --uniform-methods LIST\n"
+            "                       the uniform grid (default %s; %s; %s; %s)\n"
+            "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
+            "  --no-save            do not store the measured points\n"
+            "Not yet: --objective energy, recovery with per-layer settings, the workbench's search view.\n\n",
+            ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
+            UNIFORM_METHODS);
+    fputs(et_tensor_help, out);
+    fputs(et_data_help, out);
+    fputs(et_knob_help, out);
+}
+
+static void progress(void *ctx, const char *line) {
+    (void)ctx;
+    fprintf(stderr, "search: %s\n", line);
+}
+
+// clang-format off
+static const et_table_col COLS[] = {
+    {.key = "point", .header = "point", .kind = ET_COL_TEXT},
+    {.key = "kind", .header = "kind", .kind = ET_COL_TEXT},
+    {.key = "p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4, .better = ET_BETTER_LOWER},
+    {.key = "pred_p50_ms", .header = "predicted p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
+    {.key = "p50_error_pct", .header = "p50 error", .unit = "%", .kind = ET_COL_DELTA, .decimals = 1},
+    {.key = "size_kib", .header = "size", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1, .better = ET_BETTER_LOWER},
+    {.key = "pred_size_kib", .header = "predicted size", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1},
+    {.key = "drop_search_pp", .header = "drop search", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
+    {.key = "pred_drop_search_pp", .header = "predicted drop", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
+    {.key = "drop_heldout_pp", .header = "drop held-out", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
+    {.key = "heldout_pct", .header = "held-out", .unit = "%", .kind = ET_COL_REAL, .decimals = 2},
+    {.key = "pareto", .header = "pareto", .kind = ET_COL_TEXT},
+    {.key = "run", .header = "run", .kind = ET_COL_INT},
+    {.key = "layers", .header = "layers", .kind = ET_COL_TEXT, .machine_only = true},
+    {.key = "error", .header = "error", .kind = ET_COL_TEXT, .machine_only = true},
+};
+// clang-format on
+enum {
+    C_POINT,
+    C_KIND,
+    C_P50,
+    C_PRED_P50,
+    C_P50_ERR,
+    C_SIZE,
+    C_PRED_SIZE,
+    C_DROP_S,
+    C_PRED_DROP,
+    C_DROP_H,
+    C_HELD,
+    C_PARETO,
+    C_RUN,
+    C_LAYERS,
+    C_ERROR
+};
+
+static const char *kind_name(const et_search_point *p, const et_search_result *res, int i) {
+    if (i == res->winner)
+        return "WINNER";
+    if (i == res->best_uniform)
+        return "best uniform";
+    return p->kind == ET_SP_FINALIST  ? "finalist"
+           : p->kind == ET_SP_UNIFORM ? "uniform"
+           : p->kind == ET_SP_BASE    ? "base"
+                                      : "fp32 reference";
+}
+
+static et_table *build_table(const char *model, const et_search_config *cfg, const et_search_result *res,
+                             const int64_t *ids) {
+    char title[512];
+    snprintf(title, sizeof title, "search of %s: %s within %.2f pp", model,
+             cfg->objective == ET_SEARCH_SIZE ? "smallest" : "fastest", cfg->max_drop_pp);
+    et_table *t = et_table_new(title);
+    if (!t)
+        return NULL;
+    for (size_t c = 0; c < sizeof COLS / sizeof COLS[0]; c++)
+        et_table_add_col(t, &COLS[c]);
+    int n = res->n_pts;
+    double *cost = calloc((size_t)n + 1, sizeof *cost), *qual = calloc((size_t)n + 1, sizeof *qual);
+    bool *front = calloc((size_t)n + 1, sizeof *front);
+    if (cost && qual && front) {
+        for (int i = 0; i < n; i++) {
+            cost[i] = et_search_objective_value(&res->pts[i], cfg->objective);
+            qual[i] = res->pts[i].measured ? res->pts[i].q_heldout : NAN;
+        }
+        et_pareto(cost, qual, n, front);
+    }
+    const et_search_point *ref = &res->pts[0];
+    for (int i = 0; i < n; i++) {
+        const et_search_point *p = &res->pts[i];
+        if (!p->measured && !p->error[0])
+            continue; /* not reached */
+        int row = et_table_add_row(t);
+        et_table_set_text(t, row, C_POINT, p->name);
+        et_table_set_text(t, row, C_KIND, kind_name(p, res, i));
+        et_table_set_text(t, row, C_LAYERS, p->k.layers);
+        if (p->kind == ET_SP_FINALIST) {
+            et_table_set_num(t, row, C_PRED_P50, p->pred_p50_ms);
+            et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
+            et_table_set_num(t, row, C_PRED_DROP, 100.0 * (ref->q_search - p->pred_q_search));
+        }
+        if (!p->measured) {
+            et_table_set_text(t, row, C_ERROR, p->error);
+            et_table_add_note(t, "%s: %s", p->name, p->error);
+            continue;
+        }
+        et_table_set_num(t, row, C_P50, p->r.latency.p50_ms);
+        if (p->kind == ET_SP_FINALIST && p->pred_p50_ms > 0)
+            et_table_set_num(t, row, C_P50_ERR, 100.0 * (p->pred_p50_ms - p->r.latency.p50_ms) / p->r.latency.p50_ms);
+        et_table_set_num(t, row, C_SIZE, (double)p->bytes / 1024.0);
+        et_table_set_num(t, row, C_DROP_S, 100.0 * (ref->q_search - p->q_search));
+        et_table_set_num(t, row, C_DROP_H, 100.0 * (ref->q_heldout - p->q_heldout));
+        et_table_set_num(t, row, C_HELD, 100.0 * p->q_heldout);
+        et_table_set_text(t, row, C_PARETO, front && front[i] ? "yes" : "");
+        if (ids && ids[i] > 0)
+            et_table_set_num(t, row, C_RUN, (double)ids[i]);
+    }
+    const char *q = res->is_accuracy ? "accuracy" : "top-1 agreement with fp32";
+    et_table_add_note(t,
+                      "evaluation set: %d inputs from %s; search half: the %d at even positions (the sensitivity, "
+                      "the knapsack and the choice of winner and best uniform use it), held-out half: the %d at odd "
+                      "positions (only reported; one input is %.3f pp of it)",
+                      res->n_eval, res->eval_source, res->n_search, res->n_heldout,
+                      res->n_heldout ? 100.0 / res->n_heldout : NAN);
+    et_table_add_note(t,
+                      "drop: the fp32 reference's %s minus the point's, percentage points, on each half; "
+                      "held-out: the point's %s on the held-out half",
+                      q, q);
+    et_table_add_note(
+        t, "predicted (finalists): the additive model: p50 = the base's measured p50 minus the layers' "
+           "time saved (per-layer profile, sensitivity); size = the base's minus the layers' bytes "
+           "saved; drop = the base's drop plus the layers' drops (each at least one input of the search half, or "
+           "--max-drop / layers when less); "
+           "p50 error: "
+           "(predicted - measured) / measured");
+    et_table_add_note(t,
+                      "p50: per inference on this machine, the fastest of %d rounds of %d iterations; size: the "
+                      "weights as stored; pareto: no other measured point is %s and at least as good on the "
+                      "held-out half",
+                      cfg->rounds, cfg->iters, cfg->objective == ET_SEARCH_SIZE ? "smaller" : "faster");
+    if (res->winner >= 0 && res->best_uniform >= 0) {
+        const et_search_point *w = &res->pts[res->winner], *u = &res->pts[res->best_uniform];
+        double vw = et_search_objective_value(w, cfg->objective), vu = et_search_objective_value(u, cfg->objective);
+        et_table_add_note(t,
+                          "winner: %s: %s %.4g %s, %.1f %% %s than the best uniform setting within the drop (%s: "
+                          "%.4g %s); held-out drop %.2f pp (best uniform %.2f pp)",
+                          w->name, cfg->objective == ET_SEARCH_SIZE ? "size" : "p50",
+                          cfg->objective == ET_SEARCH_SIZE ? vw / 1024.0 : vw,
+                          cfg->objective == ET_SEARCH_SIZE ? "KiB" : "ms", 100.0 * fabs(1.0 - vw / vu),
+                          vw <= vu ? (cfg->objective == ET_SEARCH_SIZE ? "smaller" : "lower") : "worse", u->name,
+                          cfg->objective == ET_SEARCH_SIZE ? vu / 1024.0 : vu,
+                          cfg->objective == ET_SEARCH_SIZE ? "KiB" : "ms", 100.0 * (ref->q_heldout - w->q_heldout),
+                          100.0 * (ref->q_heldout - u->q_heldout));
+    } else if (res->winner < 0) {
+        et_table_add_note(t, "no finalist measured within %.2f pp on the search half", cfg->max_drop_pp);
+    }
+    if (res->n_sens < res->sens_base.n_points)
+        et_table_add_note(t,
+                          "sensitivity: %d of %d layer x candidate points measured (stopped); the others were "
+                          "not candidates",
+                          res->n_sens, res->sens_base.n_points);
+    if (res->out_of_time)
+        et_table_add_note(t, "--budget reached: points not measured are left out");
+    if (res->cancelled)
+        et_table_add_note(t, "stopped: the points measured so far");
+    et_table_add_note(t, "search took %.1f s", res->elapsed_s);
+    free(cost), free(qual), free(front);
+    return t;
+}
+
+/* Writes the winner's overrides as a --layers-config file; the model-wide knobs go in a comment. */
+static int write_config(const char *path, const char *model, const et_search_point *w, const et_search_point *ref) {
+    char tmp[4096 + 8], desc[512];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "edgetune: cannot write %s; give -o a path in a writable folder\n", path);
+        return 2;
+    }
+    fprintf(f, "# edgetune search of %s: the winner (%s)\n", model, w->name);
+    fprintf(f, "# model-wide knobs: %s\n", et_knobs_describe(&w->k, desc, sizeof desc));
+    fprintf(f, "# measured: p50 %.4f ms, weights %.1f KiB, drop %.2f pp (search half), %.2f pp (held-out half)\n",
+            w->r.latency.p50_ms, (double)w->bytes / 1024.0, 100.0 * (ref->q_search - w->q_search),
+            100.0 * (ref->q_heldout - w->q_heldout));
+    fprintf(f, "%s\n", w->k.layers);
+    bool ok = !ferror(f);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        fprintf(stderr, "edgetune: cannot write %s; give -o a path in a writable folder\n", path);
+        return 2;
+    }
+    return 0;
+}
+
+static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, bool layers,
+                              et_session **s, et_err *err) {
+    et_session_input_file files[ET_MAX_CLI_TENSORS];
+    for (int i = 0; i < targs->n_inputs; i++)
+        files[i] = (et_session_input_file){targs->inputs[i].name, targs->inputs[i].path};
+    et_session_options so = {.model_path = model,
+                             .shapes = targs->shapes,
+                             .n_shapes = targs->n_shapes,
+                             .inputs = files,
+                             .n_inputs = targs->n_inputs,
+                             .eval_dir = data->eval,
+                             .calib_dir = data->calib,
+                             .labels_path = data->labels,
+                             .eval_limit = data->eval_limit,
+                             .profile_layers = layers};
+    et_status st = et_session_open(&so, s, err);
+    if (st == ET_OK && !layers)
+        et_cli_note(et_session_notes(*s));
+    return st;
+}
+
+/* What the command line asks for; cand holds the parsed candidates (cfg.cand points into it). */
+typedef struct search_args {
+    const char *model, *out;
+    et_tensor_args targs;
+    et_data_args data;
+    et_knobs knobs;
+    et_table_format fmt;
+    et_search_config cfg;
+    bool save;
+    char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
+} search_args;
+
+/* Parses argv into *sa; returns 0, or the exit code of a usage error (2, said on stderr). */
+static int parse(int argc, char **argv, search_args *sa) {
+    et_args a = et_args_start("search", argc, argv);
+    et_tensor_args *targs = &sa->targs;
+    et_knobs *knobs = &sa->knobs;
+    et_data_args *data = &sa->data;
+    *knobs = et_knobs_default();
+    const char *cands = ET_SEARCH_DEFAULT_CANDIDATES, *v, *max_drop = NULL;
+    const char *u_bits = UNIFORM_BITS, *u_act = UNIFORM_ACT, *u_prune = UNIFORM_PRUNE, *u_methods = UNIFORM_METHODS;
+    sa->fmt = ET_TABLE_TEXT;
+    sa->cfg = et_search_config_default();
+    et_search_config cfg = sa->cfg;
+    long iters = cfg.iters, warmup = cfg.warmup, rounds = cfg.rounds, sens_iters = cfg.sens_iters;
+    long finalists = cfg.n_finalists;
+    double budget_min = 0.0;
+    sa->save = true;
+    while (et_args_more(&a)) {
+        int r;
+        if ((r = et_args_tensor_flag(&a, targs)) != 0 || (r = et_args_knob_flag(&a, knobs)) != 0 ||
+            (r = et_args_data_flag(&a, data)) != 0) {
+            if (r < 0)
+                return 2;
+        } else if (et_args_value(&a, "--candidates", &cands) || et_args_value(&a, "-o", &sa->out) ||
+                   et_args_value(&a, "--max-drop", &max_drop) || et_args_value(&a, "--uniform-bits", &u_bits) ||
+                   et_args_value(&a, "--uniform-act-bits", &u_act) || et_args_value(&a, "--uniform-prune", &u_prune) ||
+                   et_args_value(&a, "--uniform-methods", &u_methods)) {
+        } else if (et_args_value(&a, "--objective", &v)) {
+            if (strcmp(v, "latency") == 0)
+                cfg.objective = ET_SEARCH_LATENCY;
+            else if (strcmp(v, "size") == 0)
+                cfg.objective = ET_SEARCH_SIZE;
+            else if (strcmp(v, "energy") == 0)
+                return et_cli_usage_error("search", "--objective energy is not yet supported; use latency or size");
+            else
+                return et_cli_usage_error("search", "--objective '%s': give latency or size", v);
+        } else if (et_args_value(&a, "--budget", &v)) {
+            if (!et_cli_parse_double("search", "--budget", v, 0.01, 100000, &budget_min))
+                return 2;
+        } else if (et_args_value(&a, "--iters", &v)) {
+            if (!et_cli_parse_long("search", "--iters", v, 1, 100000, &iters))
+                return 2;
+        } else if (et_args_value(&a, "--sens-iters", &v)) {
+            if (!et_cli_parse_long("search", "--sens-iters", v, 1, 100000, &sens_iters))
+                return 2;
+        } else if (et_args_value(&a, "--warmup", &v)) {
+            if (!et_cli_parse_long("search", "--warmup", v, 0, 100000, &warmup))
+                return 2;
+        } else if (et_args_value(&a, "--rounds", &v)) {
+            if (!et_cli_parse_long("search", "--rounds", v, 1, 100, &rounds))
+                return 2;
+        } else if (et_args_value(&a, "--finalists", &v)) {
+            if (!et_cli_parse_long("search", "--finalists", v, 1, ET_SEARCH_MAX_FINALISTS, &finalists))
+                return 2;
+        } else if (et_args_value(&a, "--format", &v)) {
+            if (et_cli_table_format("search", v, &sa->fmt) != 0)
+                return 2;
+        } else if (et_args_flag(&a, "--json")) {
+            sa->fmt = ET_TABLE_JSON;
+        } else if (et_args_flag(&a, "--no-save")) {
+            sa->save = false;
+        } else if (!et_args_positional(&a, &sa->model)) {
+            break;
+        }
+    }
+    if (a.failed)
+        return 2;
+    if (!sa->model)
+        return et_cli_usage_error("search", "give the model file");
+    if (!max_drop)
+        return et_cli_usage_error("search", "give --max-drop PP (the accuracy drop allowed, percentage points)");
+    if (!et_cli_parse_double("search", "--max-drop", max_drop, 0.0, 100.0, &cfg.max_drop_pp))
+        return 2;
+    char(*cand)[ET_SENS_CAND_BYTES] = sa->cand;
+    int n_cand = 0;
+    et_err err = {0};
+    if (et_sens_parse_candidates(cands, cand, &n_cand, &err) != ET_OK)
+        return et_cli_usage_error("search", "%s", err.msg);
+    for (int i = 0; i < n_cand; i++)
+        if (strstr(cand[i], "recover="))
+            return et_cli_usage_error("search",
+                                      "--candidates '%s': recovery with per-layer settings is not yet "
+                                      "supported",
+                                      cand[i]);
+    if (knobs->recover != ET_RECOVER_NONE)
+        return et_cli_usage_error("search",
+                                  "--recover %s with per-layer settings is not yet supported; search with "
+                                  "--recover none",
+                                  et_recover_name(knobs->recover));
+    if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
+        return et_cli_report(&err);
+    cfg.iters = (int)iters, cfg.warmup = (int)warmup, cfg.rounds = (int)rounds, cfg.sens_iters = (int)sens_iters;
+    cfg.n_finalists = (int)finalists;
+    cfg.budget_s = budget_min * 60.0;
+    cfg.cand = cand;
+    cfg.n_cand = n_cand;
+    cfg.cancel = &stop_requested;
+    cfg.progress = progress;
+
+    sa->cfg = cfg;
+    return 0;
+}
+
+/* Stores the measured points (db NULL: --no-save) as runs labelled as one search, prints the table and writes
+ * the -o file. Returns 0 or the exit code of a failed store or write. */
+static int report(et_db *db, const search_args *sa, et_search_result *res, const char *model_name) {
+    int rc = 0;
+    int64_t *ids = calloc((size_t)res->n_pts + 1, sizeof *ids);
+    char group[48];
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(group, sizeof group, "search %Y%m%dT%H%M%S", gmtime_r(&now, &tmv));
+    for (int i = 0; db && ids && i < res->n_pts; i++) {
+        et_search_point *p = &res->pts[i];
+        if (!p->measured)
+            continue;
+        snprintf(p->r.label, sizeof p->r.label, "%s: %s%s", group,
+                 p->kind == ET_SP_UNIFORM ? "uniform "
+                 : p->kind == ET_SP_BASE  ? "base "
+                                          : "",
+                 p->name);
+        if (i == res->winner)
+            snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
+        et_err e = {0};
+        if (et_db_save_run(db, &p->r, &ids[i], &e) != ET_OK) {
+            rc = et_cli_report(&e);
+            break;
+        }
+    }
+    et_table *t = rc == 0 ? build_table(model_name, &sa->cfg, res, db ? ids : NULL) : NULL;
+    if (t && db)
+        et_table_add_note(t, "stored as runs labelled '%s: ...' in %s", group, et_db_path(db));
+    rc = t ? et_cli_write_table(t, sa->fmt, NULL) : rc;
+    et_table_free(t);
+    free(ids);
+    if (rc == 0 && sa->out && res->winner >= 0)
+        rc = write_config(sa->out, sa->model, &res->pts[res->winner], &res->pts[0]);
+    else if (rc == 0 && sa->out)
+        fprintf(stderr, "edgetune: search: no winner; %s not written\n", sa->out);
+    return rc;
+}
+
+int et_cmd_search(et_cli *cli, int argc, char **argv) {
+    if (et_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    search_args sa;
+    memset(&sa, 0, sizeof sa);
+    int rc = parse(argc, argv, &sa);
+    if (rc != 0)
+        return rc;
+    sa.cfg.cand = sa.cand;
+    et_search_config cfg = sa.cfg;
+    et_err err = {0};
+    et_db *db = NULL;
+    et_session *s = NULL, *prof = NULL;
+    if (sa.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
+        return et_cli_report(&err);
+    if (open_session(sa.model, &sa.targs, &sa.data, false, &s, &err) != ET_OK ||
+        open_session(sa.model, &sa.targs, &sa.data, true, &prof, &err) != ET_OK) {
+        rc = et_cli_report(&err);
+        goto done;
+    }
+    struct sigaction act = {0}, old_int, old_term;
+    act.sa_handler = on_signal;
+    sigaction(SIGINT, &act, &old_int);
+    sigaction(SIGTERM, &act, &old_term);
+    et_session_set_progress(s, NULL, NULL, (const volatile int *)&stop_requested);
+    et_session_set_progress(prof, NULL, NULL, (const volatile int *)&stop_requested);
+    et_search_result res;
+    et_status st = et_search_run(prof, s, &sa.knobs, &cfg, &res, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (st != ET_OK && st != ET_E_CANCELLED) {
+        rc = et_cli_report(&err);
+        et_search_result_free(&res);
+        goto done;
+    }
+    if (st == ET_E_CANCELLED)
+        fprintf(stderr, "edgetune: %s\n", err.msg);
+    rc = report(db, &sa, &res, et_session_model(s)->name);
+    if (rc == 0 && res.winner < 0)
+        rc = 1;
+    for (int i = 0; rc == 0 && i < res.n_pts; i++)
+        rc = res.pts[i].error[0] ? 1 : 0;
+    if (st == ET_E_CANCELLED && stop_requested == 1)
+        rc = 130;
+    et_search_result_free(&res);
+done:
+    et_session_free(prof);
+    et_session_free(s);
+    et_db_close(db);
+    return rc;
+}

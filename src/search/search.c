@@ -1,0 +1,508 @@
+/* search.c: the search over per-layer configurations (search.h): reference, sensitivity, knapsack, measured
+ * finalists and uniform grid. The session `s` is reconfigured point after point; nothing here prints. */
+#include "search/search.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/bench.h"
+#include "record/layer_knobs.h"
+#include "search/search_dp.h"
+
+/* The knapsack's unit: 0.01 pp, finer than any evaluation set resolves (10,000 inputs per half). */
+#define DP_UNIT_PP 0.01
+
+/* Refinement rounds when no finalist met the drop (two more finalists each). */
+enum { REFINE = 2 };
+
+et_search_config et_search_config_default(void) {
+    return (et_search_config){.iters = 50,
+                              .warmup = 5,
+                              .sens_iters = 20,
+                              .rounds = 2,
+                              .n_finalists = 4,
+                              .objective = ET_SEARCH_LATENCY};
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double et_search_objective_value(const et_search_point *p, et_search_objective o) {
+    if (!p->measured)
+        return NAN;
+    return o == ET_SEARCH_SIZE ? (double)p->bytes : p->r.latency.p50_ms;
+}
+
+void et_search_result_free(et_search_result *out) {
+    for (int i = 0; out->pts && i < out->n_pts; i++)
+        et_result_free(&out->pts[i].r);
+    free(out->pts);
+    free(out->sens);
+    memset(out, 0, sizeof *out);
+}
+
+typedef struct run_state {
+    const et_search_config *cfg;
+    double t0, deadline; /* deadline 0: none */
+    int32_t *ref_top1;   /* the reference's top-1 per input (owned) */
+    int n_done_measures;
+    double measure_s; /* time spent measuring points so far (for "time left") */
+} run_state;
+
+static void say(const run_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const run_state *st, const char *fmt, ...) {
+    if (!st->cfg->progress)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    st->cfg->progress(st->cfg->progress_ctx, line);
+}
+
+static bool user_stopped(const run_state *st) { return st->cfg->cancel && *st->cfg->cancel == 1; }
+static bool out_of_time(const run_state *st) { return st->deadline > 0 && now_s() > st->deadline; }
+
+/* Measures p in round `round` on s: configure, bench (fidelity in round 0), keep the faster latency. A failure
+ * goes to p->error (round 0). ET_E_CANCELLED when stopped. */
+static et_status measure_point(et_session *s, et_search_point *p, int round, run_state *st) {
+    const et_search_config *cfg = st->cfg;
+    et_err e = {0};
+    et_status rc = et_session_configure(s, &p->k, &e);
+    et_result r;
+    et_result_init(&r);
+    if (rc == ET_OK) {
+        et_bench_config bc = et_bench_config_default();
+        bc.iters = cfg->iters;
+        bc.warmup = cfg->warmup;
+        bc.profilers = false;
+        bc.fidelity = round == 0;
+        bc.cancel = (const volatile int *)cfg->cancel;
+        rc = et_bench_run(s, &bc, &r, &e);
+    }
+    if (rc != ET_OK) {
+        if (rc != ET_E_CANCELLED && round == 0)
+            snprintf(p->error, sizeof p->error, "%s", e.msg);
+        et_result_free(&r);
+        return rc;
+    }
+    if (!p->measured) {
+        p->r = r;
+        p->measured = true;
+        p->bytes = et_session_tune_report(s)->weights_deploy_bytes;
+        bool acc;
+        p->q_search = et_sens_quality(&r, ET_SEARCH_SEARCH_HALF, st->ref_top1, &acc);
+        p->q_heldout = et_sens_quality(&r, 1 - ET_SEARCH_SEARCH_HALF, st->ref_top1, &acc);
+    } else if (r.latency.p50_ms < p->r.latency.p50_ms) { /* the faster round's timing, round 0's fidelity */
+        et_fidelity_info f = p->r.fidelity;
+        p->r.fidelity = r.fidelity;
+        r.fidelity = f;
+        et_latency_stats lat = r.latency;
+        double *samples = r.samples_ms;
+        int n_samples = r.n_samples;
+        r.samples_ms = p->r.samples_ms, r.n_samples = p->r.n_samples;
+        p->r.samples_ms = samples, p->r.n_samples = n_samples;
+        p->r.latency = lat;
+        et_result_free(&r);
+    } else {
+        et_result_free(&r);
+    }
+    return ET_OK;
+}
+
+static void point_name(const et_knobs *k, char *buf, size_t len) {
+    char q[32], p[48] = "";
+    if (k->weight_bits == 32 && k->act_bits == 32)
+        snprintf(q, sizeof q, "fp32");
+    else if (k->act_bits == 8)
+        snprintf(q, sizeof q, "w%da8", k->weight_bits);
+    else
+        snprintf(q, sizeof q, "w%d", k->weight_bits);
+    if (k->prune_ratio > 0.0f)
+        snprintf(p, sizeof p, " + %.0f%% %s", k->prune_ratio * 100.0, et_prune_method_name(k->prune_method));
+    snprintf(buf, len, "%s%s", q, p);
+}
+
+/* The reference (fp32) point: measured first; its top-1 per input is copied for agreement without labels. */
+static et_status measure_reference(et_session *s, et_search_result *out, run_state *st, et_err *err) {
+    et_search_point *ref = &out->pts[0];
+    et_status rc = measure_point(s, ref, 0, st);
+    if (rc != ET_OK)
+        return rc == ET_E_CANCELLED ? et_fail(err, rc, "search cancelled while measuring the fp32 reference")
+                                    : et_fail(err, rc, "search: the fp32 reference: %s", ref->error);
+    const et_fidelity_info *f = &ref->r.fidelity;
+    if (f->status != ET_AVAIL_OK || f->n_per_input < 2 || !f->top1)
+        return et_fail(err, ET_E_INPUT,
+                       "search: the fp32 reference has no per-input results on the evaluation set (%s); give an "
+                       "evaluation set with --eval PATH (at least 2 inputs)",
+                       f->why[0] ? f->why : "none");
+    st->ref_top1 = malloc((size_t)f->n_per_input * sizeof *st->ref_top1);
+    if (!st->ref_top1)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    memcpy(st->ref_top1, f->top1, (size_t)f->n_per_input * sizeof *st->ref_top1);
+    /* measured again now that ref_top1 exists (agreement of the reference with itself: 1) */
+    bool acc;
+    ref->q_search = et_sens_quality(&ref->r, ET_SEARCH_SEARCH_HALF, st->ref_top1, &acc);
+    ref->q_heldout = et_sens_quality(&ref->r, 1 - ET_SEARCH_SEARCH_HALF, st->ref_top1, &out->is_accuracy);
+    out->n_eval = f->n_per_input;
+    out->n_search = (f->n_per_input + 1 - ET_SEARCH_SEARCH_HALF) / 2;
+    out->n_heldout = f->n_per_input - out->n_search;
+    snprintf(out->eval_source, sizeof out->eval_source, "%s", f->eval_source);
+    return ET_OK;
+}
+
+typedef struct sens_ctx {
+    run_state *st;
+    double phase_deadline;
+} sens_ctx;
+
+static void sens_progress(void *ctx, int done, int total, const et_sens_point *p) {
+    sens_ctx *c = ctx;
+    if (p)
+        say(c->st, "sensitivity %d of %d: %s %s: %+.2f pp, saves %.4f ms, %.1f KiB", done, total, p->layer,
+            p->candidate, p->quality_delta_pp, p->time_saved_ms, (double)p->bytes_saved / 1024.0);
+    else
+        say(c->st, "sensitivity: base measured, %d points to go", total);
+    volatile int *cancel = c->st->cfg->cancel;
+    if (cancel && *cancel == 0 && c->phase_deadline > 0 && now_s() > c->phase_deadline)
+        *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
+}
+
+/* Finalist knobs: the base with each changed layer's candidate as an override. */
+static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens, const int *layer_first, int n_layers,
+                                const int *pick, et_knobs *k, int *n_changed, et_err *err) {
+    *k = *base;
+    *n_changed = 0;
+    for (int l = 0; l < n_layers; l++) {
+        if (pick[l] == 0)
+            continue;
+        const et_sens_point *p = &sens[layer_first[l] + pick[l] - 1];
+        char spec[sizeof p->layer + ET_SENS_CAND_BYTES + 2];
+        snprintf(spec, sizeof spec, "%s:%s", p->layer, p->candidate);
+        et_status rc = et_knobs_add_layer_spec(k, spec, err);
+        if (rc != ET_OK)
+            return rc;
+        (*n_changed)++;
+    }
+    return ET_OK;
+}
+
+/* Builds the knapsack from the sensitivity points and adds a finalist for each of the n budgets (pp above the base)
+ * whose choice is new (not equal to a finalist already in out->pts) and changes something. A changed layer costs at
+ * least floor_pp (one input of the search half): a change the set cannot resolve is not taken as free. */
+static et_status add_finalists(const et_knobs *base, const et_search_config *cfg, et_search_result *out,
+                               const double *budgets, int n, double floor_pp, et_err *err) {
+    int n_cand = cfg->n_cand, n_layers = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
+    et_search_option *opts = calloc((size_t)n_layers * (size_t)(n_cand + 1) + 1, sizeof *opts);
+    const et_search_option **opt = calloc((size_t)n_layers + 1, sizeof *opt);
+    int *n_opt = calloc((size_t)n_layers + 1, sizeof *n_opt), *first = calloc((size_t)n_layers + 1, sizeof *first);
+    int *pick = calloc((size_t)n_layers + 1, sizeof *pick);
+    et_knobs *k = malloc(sizeof *k);
+    et_status rc = ET_OK;
+    if (!opts || !opt || !n_opt || !first || !pick || !k) {
+        rc = et_fail(err, ET_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int l = 0; l < n_layers; l++) {
+        et_search_option *o = opts + (size_t)l * (size_t)(n_cand + 1);
+        opt[l] = o;
+        n_opt[l] = n_cand + 1;
+        first[l] = l * n_cand;
+        for (int c = 0; c < n_cand; c++) {
+            const et_sens_point *p = &out->sens[l * n_cand + c];
+            double drop = -p->quality_delta_pp;
+            o[c + 1].cost_pp = !p->measured ? NAN : drop > floor_pp ? drop : floor_pp;
+            o[c + 1].gain = !p->measured                       ? NAN
+                            : cfg->objective == ET_SEARCH_SIZE ? (double)p->bytes_saved
+                                                               : p->time_saved_ms;
+        }
+    }
+    for (int f = 0; f < n && out->n_pts < out->cap_pts; f++) {
+        double budget = budgets[f] > 0.0 ? budgets[f] : 0.0, gain = 0.0, cost = 0.0;
+        if ((rc = et_search_dp(opt, n_opt, n_layers, budget, DP_UNIT_PP, pick, &gain, &cost, err)) != ET_OK)
+            goto done;
+        int n_changed = 0;
+        if ((rc = finalist_knobs(base, out->sens, first, n_layers, pick, k, &n_changed, err)) != ET_OK) {
+            et_err_prefix(err, "search: a finalist: ");
+            goto done;
+        }
+        bool dup = n_changed == 0;
+        for (int j = 0; j < out->n_pts && !dup; j++)
+            dup = out->pts[j].kind == ET_SP_FINALIST && strcmp(out->pts[j].k.layers, k->layers) == 0;
+        if (dup)
+            continue;
+        int n_fin = 0;
+        for (int j = 0; j < out->n_pts; j++)
+            n_fin += out->pts[j].kind == ET_SP_FINALIST;
+        et_search_point *p = &out->pts[out->n_pts];
+        memset(p, 0, sizeof *p);
+        et_result_init(&p->r);
+        p->kind = ET_SP_FINALIST;
+        p->k = *k;
+        p->n_changed = n_changed;
+        p->budget_pp = budget;
+        snprintf(p->name, sizeof p->name, "finalist %d (%d layers, budget %.2f pp)", n_fin + 1, n_changed, budget);
+        double saved_ms = 0.0;
+        int64_t saved_bytes = 0;
+        for (int l = 0; l < n_layers; l++)
+            if (pick[l]) {
+                saved_ms += out->sens[first[l] + pick[l] - 1].time_saved_ms;
+                saved_bytes += out->sens[first[l] + pick[l] - 1].bytes_saved;
+            }
+        /* the savings here; measure_all's caller adds the base's measured p50 and bytes */
+        p->pred_p50_ms = -saved_ms;
+        p->pred_bytes = -saved_bytes;
+        p->pred_q_search = out->sens_base.quality - cost / 100.0;
+        out->n_pts++;
+    }
+done:
+    free(opts), free(opt), free(n_opt), free(first), free(pick), free(k);
+    return rc;
+}
+
+/* How much the additive model underestimated the drop: the largest measured / predicted drop above the base among
+ * the measured finalists (at least 1). */
+static double underestimate(const et_search_result *out) {
+    double alpha = 1.0;
+    for (int i = 0; i < out->n_pts; i++) {
+        const et_search_point *p = &out->pts[i];
+        if (p->kind != ET_SP_FINALIST || !p->measured)
+            continue;
+        double pred = 100.0 * (out->sens_base.quality - p->pred_q_search);
+        double meas = 100.0 * (out->sens_base.quality - p->q_search);
+        if (pred > 0.0 && meas / pred > alpha)
+            alpha = meas / pred;
+    }
+    return alpha;
+}
+
+static const char *kind_word(et_search_kind k) {
+    return k == ET_SP_FINALIST ? "finalist" : k == ET_SP_UNIFORM ? "uniform" : k == ET_SP_BASE ? "base" : "reference";
+}
+
+/* Points from `from` on: those not yet measured (round 0), then the latency rounds, until done, stopped or out of
+ * time. */
+static et_status measure_all(et_session *s, et_search_result *out, int from, run_state *st) {
+    const et_search_config *cfg = st->cfg;
+    int total = (out->n_pts - from) * cfg->rounds, done = 0;
+    for (int round = 0; round < cfg->rounds; round++)
+        for (int o = from; o < out->n_pts; o++, done++) {
+            /* the base and the finalists first, then the uniform grid: a --budget that runs out leaves out
+               uniform points, not what the search found */
+            int n_first = 0;
+            for (int j = from; j < out->n_pts; j++)
+                n_first += out->pts[j].kind != ET_SP_UNIFORM;
+            int i = -1;
+            for (int j = from, seen = 0; j < out->n_pts && i < 0; j++)
+                if ((out->pts[j].kind != ET_SP_UNIFORM) == (o - from < n_first) &&
+                    seen++ == (o - from < n_first ? o - from : o - from - n_first))
+                    i = j;
+            et_search_point *p = &out->pts[i];
+            if (round == 0 && p->measured)
+                continue; /* the reference: measured first */
+            if (round > 0 && !p->measured)
+                continue;
+            if (user_stopped(st))
+                return ET_E_CANCELLED;
+            if (out_of_time(st)) {
+                out->out_of_time = true;
+                return ET_OK;
+            }
+            int of_kind = 0, n_kind = 0;
+            for (int j = 0; j < out->n_pts; j++)
+                if (out->pts[j].kind == p->kind) {
+                    n_kind++;
+                    of_kind += j <= i;
+                }
+            double per = st->n_done_measures ? st->measure_s / st->n_done_measures : 0.0;
+            double left = per * (double)(total - done);
+            if (st->deadline > 0 && st->deadline - now_s() < left)
+                left = st->deadline - now_s();
+            say(st, "round %d of %d: %s %d of %d (%s), time left ~%.0f s", round + 1, cfg->rounds, kind_word(p->kind),
+                of_kind, n_kind, p->name, left);
+            double t = now_s();
+            et_status rc = measure_point(s, p, round, st);
+            st->measure_s += now_s() - t;
+            st->n_done_measures++;
+            if (rc == ET_E_CANCELLED)
+                return rc;
+        }
+    return ET_OK;
+}
+
+static int best_within(const et_search_result *out, et_search_kind kind, double max_drop_pp, et_search_objective o) {
+    const et_search_point *ref = &out->pts[0];
+    int best = -1;
+    for (int i = 0; i < out->n_pts; i++) {
+        const et_search_point *p = &out->pts[i];
+        if (!p->measured || (p->kind != kind && !(kind == ET_SP_UNIFORM && p->kind == ET_SP_REFERENCE)))
+            continue;
+        double drop = 100.0 * (ref->q_search - p->q_search);
+        if (!(drop <= max_drop_pp + 1e-9))
+            continue;
+        if (best < 0 || et_search_objective_value(p, o) < et_search_objective_value(&out->pts[best], o))
+            best = i;
+    }
+    return best;
+}
+
+/* out->pts: the reference (the grid's first point, fp32), the uniform grid, and the base unless it is a grid point
+ * (out->base its index); room for the finalists. ET_E_USAGE for a grid that is empty or too large; ET_E_NOMEM. */
+static et_status make_points(const et_knobs *base, const et_search_config *cfg, et_search_result *out, et_err *err) {
+    et_knobs *grid = calloc(ET_SWEEP_MAX, sizeof *grid);
+    if (!grid)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    et_knobs plain = *base;
+    memset(plain.layers, 0, sizeof plain.layers);
+    int n_grid = et_sweep_grid(&cfg->uniform, &plain, grid, ET_SWEEP_MAX, err);
+    if (n_grid < 0) {
+        free(grid);
+        return ET_E_USAGE;
+    }
+    out->cap_pts = n_grid + 2 + ET_SEARCH_MAX_FINALISTS + 2 * REFINE;
+    out->pts = calloc((size_t)out->cap_pts, sizeof *out->pts);
+    if (!out->pts) {
+        free(grid);
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    }
+    /* points: the reference (grid[0], fp32), the base (unless it is a grid point), the rest of the grid */
+    for (int i = 0; i < n_grid; i++) {
+        et_search_point *p = &out->pts[out->n_pts++];
+        et_result_init(&p->r);
+        p->k = grid[i];
+        p->kind = i == 0 ? ET_SP_REFERENCE : ET_SP_UNIFORM;
+        point_name(&p->k, p->name, sizeof p->name);
+        p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
+        if (memcmp(&p->k, base, sizeof *base) == 0)
+            out->base = i + 1; /* +1: 0 means "not found" until the loop ends */
+    }
+    free(grid);
+    if (out->base > 0) {
+        out->base--;
+    } else {
+        et_search_point *p = &out->pts[out->n_pts];
+        et_result_init(&p->r);
+        p->k = *base;
+        p->kind = ET_SP_BASE;
+        point_name(base, p->name, sizeof p->name);
+        if (et_knobs_has_layers(base))
+            snprintf(p->name + strlen(p->name), sizeof p->name - strlen(p->name), " +layers");
+        p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
+        out->base = out->n_pts++;
+    }
+    return ET_OK;
+}
+
+et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
+                        et_search_result *out, et_err *err) {
+    memset(out, 0, sizeof *out);
+    out->winner = out->best_uniform = -1;
+    if (base->recover != ET_RECOVER_NONE)
+        return et_fail(err, ET_E_USAGE,
+                       "search: --recover %s with per-layer overrides is not yet supported; search with --recover "
+                       "none",
+                       et_recover_name(base->recover));
+    run_state st = {.cfg = cfg, .t0 = now_s()};
+    if (cfg->budget_s > 0)
+        st.deadline = st.t0 + cfg->budget_s;
+    et_status rc = make_points(base, cfg, out, err);
+    if (rc != ET_OK)
+        return rc;
+    say(&st, "measuring the fp32 reference");
+    rc = measure_reference(s, out, &st, err);
+    if (rc != ET_OK)
+        goto done;
+
+    /* sensitivity on the search half: up to half of the time budget */
+    et_sens_config sc = et_sens_config_default();
+    sc.iters = cfg->sens_iters;
+    sc.warmup = cfg->warmup;
+    sc.eval_half = ET_SEARCH_SEARCH_HALF;
+    sc.ref_top1 = st.ref_top1;
+    sc.cancel = (const volatile int *)cfg->cancel;
+    sens_ctx sctx = {.st = &st, .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0};
+    sc.progress = sens_progress;
+    sc.progress_ctx = &sctx;
+    rc = et_sensitivity_run(prof, base, cfg->cand, cfg->n_cand, &sc, &out->sens_base, &out->sens, &out->n_sens, err);
+    if (rc == ET_E_CANCELLED && cfg->cancel && *cfg->cancel == 2) {
+        *cfg->cancel = 0;
+        out->out_of_time = true;
+        say(&st, "sensitivity stopped at half of --budget: %d of %d points; layers without points stay as the base",
+            out->n_sens, out->sens_base.n_points);
+        rc = ET_OK;
+    }
+    if (rc != ET_OK)
+        goto done;
+    /* the points a stop left unmeasured are not candidates: pad to layers x candidates */
+    if (out->sens_base.n_points > out->n_sens) {
+        et_sens_point *all = calloc((size_t)out->sens_base.n_points, sizeof *all);
+        if (!all) {
+            rc = et_fail(err, ET_E_NOMEM, "out of memory");
+            goto done;
+        }
+        memcpy(all, out->sens, (size_t)out->n_sens * sizeof *all);
+        free(out->sens);
+        out->sens = all;
+    }
+    int n_sens_measured = out->n_sens;
+    out->n_sens = out->sens_base.n_points;
+    double base_drop_pp = 100.0 * (out->pts[0].q_search - out->sens_base.quality);
+    /* a changed layer costs at least one input of the search half, or the budget shared by every layer when that
+       is less (8 random inputs: one input is 25 pp, and no layer could change at all) */
+    int n_layers = cfg->n_cand > 0 ? out->sens_base.n_points / cfg->n_cand : 1;
+    double floor_pp = out->n_search > 0 ? 100.0 / out->n_search : 0.0;
+    if (n_layers > 0 && cfg->max_drop_pp / n_layers < floor_pp)
+        floor_pp = cfg->max_drop_pp / n_layers;
+    double budgets[ET_SEARCH_MAX_FINALISTS];
+    for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++)
+        budgets[f] = cfg->max_drop_pp * (1.0 - (double)f / (double)cfg->n_finalists) - base_drop_pp;
+    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, err)) != ET_OK)
+        goto done;
+    out->n_sens = n_sens_measured; /* what the table shows: the measured ones */
+    rc = measure_all(s, out, 0, &st);
+    /* refinement: while no finalist is within the drop, the budget divided by how much the additive model
+       underestimated the measured drops (and half of that), up to REFINE times */
+    for (int it = 0; rc == ET_OK && !out->out_of_time && it < REFINE &&
+                     best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective) < 0;
+         it++) {
+        double alpha = underestimate(out), room = cfg->max_drop_pp - base_drop_pp;
+        double more[2] = {room / alpha, room / alpha / 2.0};
+        int before = out->n_pts;
+        say(&st,
+            "no finalist within %.2f pp: the drops were up to %.1fx the predicted; trying budgets %.2f and "
+            "%.2f pp",
+            cfg->max_drop_pp, alpha, more[0], more[1]);
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, err)) != ET_OK || out->n_pts == before)
+            break;
+        rc = measure_all(s, out, before, &st);
+    }
+    /* predictions from the base as measured with the others */
+    const et_search_point *bp = &out->pts[out->base];
+    for (int i = 0; i < out->n_pts; i++) {
+        et_search_point *p = &out->pts[i];
+        if (p->kind != ET_SP_FINALIST)
+            continue;
+        p->pred_p50_ms = bp->measured ? bp->r.latency.p50_ms + p->pred_p50_ms : NAN;
+        p->pred_bytes = bp->measured ? bp->bytes + p->pred_bytes : 0;
+    }
+    out->winner = best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective);
+    out->best_uniform = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
+    if (rc == ET_E_CANCELLED) {
+        out->cancelled = true;
+        et_fail(err, ET_E_CANCELLED, "search cancelled: the points measured so far are kept");
+    }
+done:
+    if (rc == ET_E_CANCELLED)
+        out->cancelled = true;
+    out->elapsed_s = now_s() - st.t0;
+    free(st.ref_top1);
+    return rc;
+}

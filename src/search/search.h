@@ -1,0 +1,96 @@
+/* search.h: the search over per-layer configurations (`edgetune search`).
+ *
+ *  1. reference: the fp32 model, measured (its top-1 per input is what "agreement" means without labels);
+ *  2. sensitivity (bench/sensitivity.h) of every weight layer x candidate on the SEARCH half of the evaluation set
+ *     (the inputs at even positions of the set's order): the accuracy change, the time saved (per-layer profile)
+ *     and the bytes saved when only that layer changes from the base knobs;
+ *  3. an additive model (a configuration's drop = the base's drop + its layers' drops, each at least one input of
+ *     the search half or max_drop / layers, whichever is less; its time = the base's measured p50 - the layers'
+ *     time saved; its bytes = the base's - the bytes saved) and a multiple-choice knapsack (search_dp.h) for the
+ *     objective at several fractions of the drop budget: the finalists;
+ *  4. every finalist, the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the
+ *     base's other knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
+ *     When no finalist is within the drop, the budget is divided by how much the model underestimated the
+ *     measured drops (and by twice that), and those finalists are measured too (twice at most);
+ *  5. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
+ *     the budget (the best uniform setting is chosen the same way); the HELD-OUT half (odd positions) is only
+ *     reported, never used to choose.
+ * Stopping (the cancel flag, or the time budget) keeps every point measured so far. Both front ends call this. */
+#ifndef ET_SEARCH_SEARCH_H
+#define ET_SEARCH_SEARCH_H
+
+#include "bench/sensitivity.h"
+#include "bench/session.h"
+#include "record/result.h"
+#include "tune/sweep.h"
+
+typedef enum { ET_SEARCH_LATENCY, ET_SEARCH_SIZE } et_search_objective;
+
+typedef enum { ET_SP_REFERENCE, ET_SP_BASE, ET_SP_UNIFORM, ET_SP_FINALIST } et_search_kind;
+
+#define ET_SEARCH_DEFAULT_CANDIDATES "bits=4;prune=0.25,method=channel;prune=0.5,method=channel"
+
+enum { ET_SEARCH_MAX_FINALISTS = 16, ET_SEARCH_SEARCH_HALF = 0 /* even positions; odd ones are held out */ };
+
+typedef struct et_search_config {
+    double max_drop_pp; /* accuracy (or top-1 agreement) drop allowed against fp32, percentage points */
+    et_search_objective objective;
+    double budget_s;                  /* > 0: stop measuring after this many seconds (the points so far kept) */
+    int iters, warmup;                /* per measured point (defaults 50 and 5) */
+    int sens_iters;                   /* per sensitivity point (default 20) */
+    int rounds;                       /* latency rounds of the measured points, the fastest kept (default 2) */
+    int n_finalists;                  /* knapsack budgets tried: max_drop x 1, 3/4, 1/2, 1/4, ... (default 4) */
+    char (*cand)[ET_SENS_CAND_BYTES]; /* the per-layer candidates (et_sens_parse_candidates) */
+    int n_cand;
+    et_sweep_lists uniform; /* the uniform grid */
+    volatile int *cancel;   /* set non-zero (e.g. by a signal handler) to stop; the search sets it to 2 for a
+                               phase whose time is up and clears that again */
+    void (*progress)(void *ctx, const char *line); /* one line per step, e.g. "finalist 3 of 8, time left ~40 s" */
+    void *progress_ctx;
+} et_search_config;
+
+et_search_config et_search_config_default(void);
+
+typedef struct et_search_point {
+    et_search_kind kind;
+    char name[96]; /* "fp32", "w4a8 + 25% channel", "finalist 2 (budget 0.50 pp)" */
+    et_knobs k;
+    bool measured;
+    char error[256];
+    et_result r;                /* round 0's fidelity with the fastest round's latency (the run to store) */
+    int64_t bytes;              /* weights as stored */
+    double q_search, q_heldout; /* quality (fractions) on the two halves */
+    /* finalists: the additive model's prediction (NaN otherwise) */
+    double budget_pp, pred_p50_ms, pred_q_search;
+    int64_t pred_bytes;
+    int n_changed; /* layers changed from the base */
+} et_search_point;
+
+typedef struct et_search_result {
+    et_sens_base sens_base;
+    et_sens_point *sens; /* layers x candidates (owned) */
+    int n_sens;
+    et_search_point *pts; /* reference first, then base (unless it is the reference), uniform, finalists (owned) */
+    int n_pts, cap_pts;
+    int base;                 /* index of the base knobs' point */
+    int winner, best_uniform; /* -1: none measured within the drop */
+    bool is_accuracy;
+    int n_eval, n_search, n_heldout;
+    char eval_source[1024];
+    bool cancelled, out_of_time;
+    double elapsed_s;
+} et_search_result;
+
+/* Runs the search: sensitivity on `prof` (a session that times layers), every other measurement on `s` (the same
+ * model and data, without the per-layer profile's clock reads). ET_E_CANCELLED when stopped by the flag (out keeps
+ * what was measured; out_of_time is not a failure); ET_E_USAGE for knobs the search cannot use (recovery with
+ * per-layer overrides); errors of the reference measurement otherwise. Free out with et_search_result_free. */
+et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
+                        et_search_result *out, et_err *err);
+
+/* The objective value of a measured point: p50 (ms) or bytes. */
+double et_search_objective_value(const et_search_point *p, et_search_objective o);
+
+void et_search_result_free(et_search_result *out);
+
+#endif

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# search_cli.sh: `edgetune search` through the real binary, on a tiny search (fmnist_resnet, 100 evaluation inputs,
+# one candidate, a two-point uniform grid, a few iterations): it exits 0 with a winner, the winner's -o file
+# re-measures with `bench --layers-config` to the same weights size (objective size: deterministic), the measured
+# points are stored as runs labelled as one search; bad --max-drop / --objective exit 2 with one line; a tiny
+# --budget stops early and says so; Ctrl-C
+# after the reference keeps and prints the points so far and exits 130.
+# Usage: search_cli.sh EDGETUNE
+set -u
+ET=$1
+SRC=${ET_SOURCE_DIR:?}
+M=$SRC/fixtures/models/fmnist_resnet.onnx
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+export EDGETUNE_DB="$dir/runs.db"
+fails=0
+pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+expect() {
+    local want=$1; shift
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(tail -3 err.txt)"; return 1; fi
+    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return 1; fi
+    ok
+}
+says() { if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 600 "$2")"; fi; }
+
+TINY=(--bits 8 --candidates 'bits=4' --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0
+      --uniform-methods unstructured --iters 3 --warmup 1 --sens-iters 3 --rounds 1 --finalists 2 --eval-limit 100)
+
+# --- a search: winner, -o file, stored runs ------------------------------------------------------------------
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json -o win.cfg
+says "search: round 1 of 1: finalist 1 of" err.txt
+says "search: sensitivity" err.txt
+size=$(/usr/bin/python3 -c '
+import json
+d = json.load(open("out.txt"))
+w = [r for r in d["rows"] if r["kind"] == "WINNER"]
+u = [r for r in d["rows"] if r["kind"] == "best uniform"]
+assert len(w) == 1 and len(u) == 1, d["rows"]
+assert w[0]["size_kib"] < u[0]["size_kib"], (w, u)  # 4-bit layers on a w8 base: smaller than w8
+assert abs(w[0]["pred_size_kib"] - w[0]["size_kib"]) < 0.01, w  # bytes are additive exactly
+assert all(r["run"] for r in d["rows"]), d["rows"]  # every measured point stored
+print(round(w[0]["size_kib"] * 1024))
+') && ok || bad "search --json: $(head -c 400 out.txt)"
+grep -q '^/layer.* bits=4$' win.cfg && grep -q '^# model-wide knobs: w8' win.cfg && ok || bad "win.cfg: $(cat win.cfg)"
+expect 0 "$ET" bench "$M" --bits 8 --layers-config win.cfg --no-save --json --iters 3 --eval-limit 100
+got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory"]["weights_deploy_bytes"])')
+[ "$got" = "$size" ] && ok || bad "bench --layers-config win.cfg: $got bytes, search said $size"
+expect 0 "$ET" runs --label 'search 2' --json
+n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
+[ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
+
+# --- bad usage: one line, exit 2 ----------------------------------------------------------------------------
+expect 2 "$ET" search "$M" "${TINY[@]}" && says "--max-drop" err.txt
+expect 2 "$ET" search "$M" --max-drop -1 "${TINY[@]}" && says "--max-drop" err.txt
+expect 2 "$ET" search "$M" --max-drop abc "${TINY[@]}" && says "--max-drop" err.txt
+expect 2 "$ET" search "$M" --max-drop 1 --objective speed "${TINY[@]}" && says "speed" err.txt
+expect 2 "$ET" search "$M" --max-drop 1 --objective energy "${TINY[@]}" && says "not yet" err.txt
+expect 2 "$ET" search "$M" --max-drop 1 --candidates 'bits=9' && says "bits=9" err.txt
+expect 2 "$ET" search "$M" --max-drop 1 --recover bias && says "not yet" err.txt
+
+# --- --budget: a tiny one stops early, says so, and still prints the reference --------------------------------
+"$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 50 --eval-limit 100 --no-save --budget 0.01 >out.txt 2>err.txt
+got=$?
+if { [ "$got" = 0 ] || [ "$got" = 1 ]; } && grep -q -- "--budget reached" out.txt && grep -q "fp32 reference" out.txt; then ok
+else bad "search --budget 0.01: exit $got: $(tail -2 err.txt) / $(tail -3 out.txt)"; fi
+
+# --- Ctrl-C after the reference: the points so far are printed, exit 130 ------------------------------------
+"$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 400 --eval-limit 100 --no-save >out.txt 2>err.txt &
+pid=$!
+for _ in $(seq 1 200); do grep -q "search: sensitivity" err.txt && break; sleep 0.05; done
+kill -INT "$pid"
+wait "$pid"
+got=$?
+if [ "$got" = 130 ] && grep -q "cancelled" err.txt && grep -q "fp32 reference" out.txt && grep -q "stopped" out.txt; then ok
+else bad "search Ctrl-C: exit $got: $(tail -2 err.txt) / $(tail -3 out.txt)"; fi
+
+echo "search_cli: $pass passed, $fails failed"
+[ "$fails" = 0 ]
