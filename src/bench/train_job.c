@@ -443,8 +443,11 @@ static et_status prepare_training(job *j) {
         return st;
     if ((st = et_checkpoint_read(j->res->checkpoint_path, j->tag, j->net, j->opt, j->state, j->err)) != ET_OK)
         return st;
-    note(j, "resuming from %s: %d of %d epochs done, step %lld", j->res->checkpoint_path, j->state->epochs_done,
-         o->epochs, (long long)j->state->global_step);
+    note(j, "resuming from %s: %d of %d epochs done, step %lld%s%s", j->res->checkpoint_path,
+         j->state->epochs_done, o->epochs, (long long)j->state->global_step,
+         j->state->run_uuid[0] ? ", trained by run " : "", j->state->run_uuid);
+    /* lineage: the run whose checkpoint this one continues */
+    snprintf(j->res->record.resumed_from, sizeof j->res->record.resumed_from, "%s", j->state->run_uuid);
     for (int e = 0; e < j->state->n_history; e++)
         et_train_record_add_epoch(&j->res->record, &j->state->history[e]);
     j->epochs_saved = j->state->n_history;
@@ -599,8 +602,10 @@ et_status et_train_job_run(const et_train_job_options *o, et_train_job_result *r
     }
     if (st == ET_OK)
         st = start_run(&j);
-    if (st == ET_OK)
+    if (st == ET_OK) { /* the checkpoints this run writes name it (none when it is not stored) */
+        snprintf(j.state->run_uuid, sizeof j.state->run_uuid, "%s", j.res->run_id ? j.res->run.uuid : "");
         st = train_and_finish(&j);
+    }
     job_free(&j);
     return st;
 }

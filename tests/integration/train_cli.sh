@@ -7,8 +7,9 @@
 #     (equal to the file's), data set and per-epoch lines;
 #   - distill (fmnist_mbv2 as the student of fmnist_resnet) stores the student in the lineage;
 #   - SIGINT after the first epoch: exit 1, one line naming --resume, the run 'aborted', the checkpoint kept;
-#     --resume continues from it and finishes (epoch 3 of 3, "resuming from");
-#   - SIGKILL: the next database open marks the run aborted; --resume finishes it;
+#     --resume continues from it and finishes (epoch 3 of 3, "resuming from"), and its lineage names the aborted
+#     run (show: "resumed from run UUID", show --json: resumed_from);
+#   - SIGKILL: the next database open marks the run aborted; --resume finishes it, resumed from the killed run;
 #   - bad usage (no --data, a missing data folder, --resume without a checkpoint, gradual without --prune, a
 #     student with other outputs, a model given twice, -o naming the student) exits 2 with one line, stores
 #     nothing and leaves the files alone.
@@ -93,18 +94,31 @@ check test -s ab.onnx.ckpt
 check test ! -e ab.onnx
 expect 0 "$ET" show last
 check grep -q "^status .*aborted" out.txt
+last_uuid() { "$ET" show last --json | grep -o '"uuid": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/'; }
+aborted_uuid=$(last_uuid)
 expect 0 "${ft3[@]}" --resume
-check grep -q "resuming from ab.onnx.ckpt: [12] of 3 epochs done" err.txt
+check grep -q "resuming from ab.onnx.ckpt: [12] of 3 epochs done, step [0-9]*, trained by run $aborted_uuid" err.txt
 check grep -q "^epoch 3/3: loss" out.txt
 check test -s ab.onnx
+resumed_from() { # the run's lineage: show's line and show --json's field must both name the aborted run
+    expect 0 "$ET" show last
+    check grep -q "resumed from run $1" out.txt
+    expect 0 "$ET" show last --json
+    check grep -q "\"resumed_from\": *\"$1\"" out.txt
+}
+check test -n "$aborted_uuid"
+resumed_from "$aborted_uuid"
 
 # --- SIGKILL: the next open marks the run aborted; --resume finishes --------------------------------------------
 rm -f ab.onnx ab.onnx.ckpt
 run_until_epoch1 KILL "${ft3[@]}" 2>/dev/null # bash reports the kill
 expect 0 "$ET" runs --limit 1
 check grep -q " aborted" out.txt
+killed_uuid=$(last_uuid)
 expect 0 "${ft3[@]}" --resume
 check grep -q "^epoch 3/3: loss" out.txt
+check test "$killed_uuid" != "$aborted_uuid"
+resumed_from "$killed_uuid"
 
 # --- bad usage: exit 2, one line, nothing stored -------------------------------------------------------------
 n_before=$("$ET" runs --format csv | wc -l)
