@@ -40,6 +40,7 @@ static const et_table_col lead_cols[K_LEAD] = {
  * four machine columns of that comparison's test (p, interval low and high, verdict; -1: not tested). */
 typedef struct metric_cols {
     int value[ET_METRIC_COUNT], vs[ET_METRIC_COUNT], sig[ET_METRIC_COUNT];
+    int pairs[ET_METRIC_COUNT]; /* a paired test's two discordant counts (lost, won); -1: not paired */
 } metric_cols;
 
 enum { SIG_P, SIG_LO, SIG_HI, SIG_VERDICT, SIG_COLS };
@@ -62,6 +63,19 @@ static void add_sig_columns(et_table *t, const et_metric *d, bool points) {
     }
 }
 
+/* The machine columns of a paired test (McNemar): <vs_key>_lost, the inputs the baseline got right and the run
+ * wrong, and _won, the other way round: the test's p comes from these two counts alone. */
+static void add_pair_columns(et_table *t, const et_metric *d) {
+    static const char *const suffix[2] = {"_lost", "_won"};
+    static const char *const words[2] = {" lost (inputs)", " won (inputs)"};
+    for (int i = 0; i < 2; i++) {
+        char key[64], header[64];
+        snprintf(key, sizeof key, "%s%s", d->vs_key, suffix[i]);
+        snprintf(header, sizeof header, "%s%s", d->vs_header, words[i]);
+        et_table_add_col(t, &(et_table_col){.key = key, .header = header, .kind = ET_COL_INT, .machine_only = true});
+    }
+}
+
 /* The columns: the lead ones, then each metric of src/record/metrics.h in its order, followed by its comparison
  * with the baseline where it has one. Metrics that are not headline metrics are in machine formats only. */
 static void add_columns(et_table *t, metric_cols *mc) {
@@ -81,7 +95,7 @@ static void add_columns(et_table *t, metric_cols *mc) {
                                             .better = better,
                                             .machine_only = !d->headline});
         mc->value[m] = n++;
-        mc->vs[m] = mc->sig[m] = -1;
+        mc->vs[m] = mc->sig[m] = mc->pairs[m] = -1;
         if (!d->vs_key)
             continue;
         bool points = d->change == ET_CHANGE_POINTS;
@@ -100,6 +114,12 @@ static void add_columns(et_table *t, metric_cols *mc) {
         add_sig_columns(t, d, points);
         mc->sig[m] = n;
         n += SIG_COLS;
+        mc->pairs[m] = -1;
+        if (d->test == ET_TEST_PAIRED_CORRECTNESS) {
+            add_pair_columns(t, d);
+            mc->pairs[m] = n;
+            n += 2;
+        }
     }
 }
 
@@ -146,6 +166,10 @@ static void fill_tested(et_table *t, const metric_cols *mc, int k, et_metric_id 
     et_table_set_num(t, k, mc->sig[m] + SIG_P, ab.p);
     et_table_set_num(t, k, mc->sig[m] + SIG_LO, ab.ci_lo);
     et_table_set_num(t, k, mc->sig[m] + SIG_HI, ab.ci_hi);
+    if (mc->pairs[m] >= 0) {
+        et_table_set_num(t, k, mc->pairs[m], ab.lost);
+        et_table_set_num(t, k, mc->pairs[m] + 1, ab.won);
+    }
 }
 
 static void fill_row(et_table *t, const metric_cols *mc, const row *rw, const et_result *r, const et_result *b,
@@ -249,16 +273,20 @@ static et_table *build_table(const row *rows, int nr, const et_result *res, int 
                          "baseline size / run size (size: the weights as stored at the run's bit-width, or the model "
                          "file for an fp32 run that did not record them); accuracy delta = run - baseline in "
                          "percentage points; top-1 agreement is with the run's own model in fp32");
-    et_table_add_note(t,
-                      "significance: speed-up by a Mann-Whitney U test on the medians of blocks of %d consecutive "
-                      "iterations (at least %d, at most %d blocks a run), its 95 %% interval by a bootstrap of the "
-                      "ratio of block medians (%d resamples, seed 0x%llX), its estimate the Hodges-Lehmann ratio; "
-                      "accuracy by McNemar's test on per-input correctness of the same evaluation set. A change "
-                      "is called only when p < %.2f and, for speed-up, it is at least %.1f %% (--min-effect); "
-                      "\"= same\" means the two runs' measurements cannot tell them apart, not that they are "
-                      "equal. Drift between runs on a busy or throttling machine is not in the test: repeat runs",
-                      o->block_iters, o->min_blocks, o->max_blocks, o->resamples, (unsigned long long)o->seed, o->alpha,
-                      o->min_effect * 100.0);
+    char interval[96] = "in csv and json";
+    if (o->resamples > 0)
+        snprintf(interval, sizeof interval, "%d resamples, seed 0x%llX", o->resamples, (unsigned long long)o->seed);
+    et_table_add_note(
+        t,
+        "significance: speed-up by a Mann-Whitney U test on the medians of blocks of %d consecutive "
+        "iterations (at least %d, at most %d blocks a run), its 95 %% interval by a bootstrap of the "
+        "ratio of block medians (%s), its estimate the Hodges-Lehmann ratio; "
+        "energy ratio by the same test on energy per inference in each interval of the power timelines; "
+        "accuracy by McNemar's test on per-input correctness of the same evaluation set. A change "
+        "is called only when p < %.2f and, for speed-up and energy, it is at least %.1f %% (--min-effect); "
+        "\"= same\" means the two runs' measurements cannot tell them apart, not that they are "
+        "equal. Drift between runs on a busy or throttling machine is not in the test: repeat runs",
+        o->block_iters, o->min_blocks, o->max_blocks, interval, o->alpha, o->min_effect * 100.0);
     return t;
 }
 

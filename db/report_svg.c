@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "record/metrics.h"
+#include "stats/pareto.h"
 
 enum { W = 760, LEFT = 190, RIGHT = 30, ROW_H = 22 };
 static const char COL_RUN[] = "#3b6ea8", COL_BASE[] = "#e07b00", COL_FRONT[] = "#2a9d4b", COL_AXIS[] = "#444";
@@ -142,6 +143,106 @@ static void latency_boxes(FILE *f, const et_report_run *runs, int n) {
     free(q), free(ok);
 }
 
+/* Label placement in the scatter: a label goes beside its point, right-above, right-below, left-above or
+ * left-below (then the same a line further out), whichever first overlaps neither another label nor a point;
+ * points drawn on the same spot (within 4 px) share one label; a label with no free place becomes a number
+ * ("[3]") in the first place that fits it, and the caption names it. Widths are estimated (6 px a
+ * character at font-size 10), which is all an SVG without scripts can know before the browser lays it out. */
+typedef struct box {
+    double x0, y0, x1, y1;
+} box;
+
+enum { MAX_BOXES = 256 };
+typedef struct placed {
+    box b[MAX_BOXES];
+    int n;
+} placed;
+
+static bool box_free(const placed *pl, box b, double xmax) {
+    if (b.x0 < LEFT || b.x1 > xmax || b.y0 < 0)
+        return false;
+    for (int i = 0; i < pl->n; i++)
+        if (b.x0 < pl->b[i].x1 && pl->b[i].x0 < b.x1 && b.y0 < pl->b[i].y1 && pl->b[i].y0 < b.y1)
+            return false;
+    return true;
+}
+
+static void keep_box(placed *pl, box b) {
+    if (pl->n < MAX_BOXES)
+        pl->b[pl->n++] = b;
+}
+
+/* Finds a place for a label of n_chars beside (px, py): *tx, *ty, *end (text-anchor end) get it; false when no
+ * candidate is free (the first candidate is returned then). */
+static bool place_label(placed *pl, double px, double py, int n_chars, double xmax, double *tx, double *ty, bool *end) {
+    static const struct {
+        double dx, dy;
+        bool end;
+    } cand[8] = {{8, -6, false},  {8, 14, false}, {-8, -6, true},  {-8, 14, true},
+                 {8, -18, false}, {8, 26, false}, {-8, -18, true}, {-8, 26, true}};
+    double w = 6.0 * n_chars;
+    for (int k = 0; k < 8; k++) {
+        double x = px + cand[k].dx, y = py + cand[k].dy;
+        box b = {cand[k].end ? x - w : x, y - 10, cand[k].end ? x : x + w, y + 2};
+        if (box_free(pl, b, xmax)) {
+            keep_box(pl, b);
+            *tx = x, *ty = y, *end = cand[k].end;
+            return true;
+        }
+    }
+    *tx = px + cand[0].dx, *ty = py + cand[0].dy, *end = false;
+    return false;
+}
+
+/* The labels of the scatter's points (px, py: NaN for a point not drawn), the baseline's and the front's first so
+ * that crowding numbers the others; numbered labels are listed in numbered (cap bytes: "[1] name; [2] ...").
+ * Returns how many were numbered. */
+static int point_labels(FILE *f, const et_report_run *runs, int n, const double *px, const double *py,
+                        const bool *on_front, placed *pl, char *numbered, size_t cap) {
+    int n_numbered = 0, *leader = malloc((size_t)(n > 0 ? n : 1) * sizeof *leader);
+    size_t used = 0;
+    if (!leader)
+        return 0;
+    for (int i = 0; i < n; i++) { /* a point on the spot of an earlier group's first point joins that group */
+        leader[i] = i;
+        for (int j = 0; j < i && leader[i] == i; j++)
+            if (leader[j] == j && !isnan(px[j]) && fabs(px[j] - px[i]) < 4 && fabs(py[j] - py[i]) < 4)
+                leader[i] = j;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            bool first = false; /* a group is labelled first when it holds the baseline or a point of the front */
+            for (int j = i; j < n; j++)
+                first |= leader[j] == i && (runs[j].is_baseline || on_front[j]);
+            if (isnan(px[i]) || leader[i] != i || (pass == 0) != first)
+                continue;
+            char text[512];
+            size_t len = 0;
+            for (int j = i; j < n && len < sizeof text - 1; j++)
+                if (leader[j] == i)
+                    len += (size_t)snprintf(text + len, sizeof text - len, "%s%s%s", len ? ", " : "", runs[j].name,
+                                            runs[j].is_baseline ? " (baseline)"
+                                            : on_front[j]       ? " *"
+                                                                : "");
+            double tx, ty;
+            bool end;
+            char num[16] = "";
+            if (!place_label(pl, px[i], py[i], (int)strlen(text), W, &tx, &ty, &end)) {
+                snprintf(num, sizeof num, "[%d]", ++n_numbered);
+                place_label(pl, px[i], py[i], (int)strlen(num), W, &tx, &ty, &end);
+                if (used < cap)
+                    used += (size_t)snprintf(numbered + used, cap - used, "%s%s %s", used ? "; " : "", num, text);
+            }
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\"%s>", tx, ty, end ? " text-anchor=\"end\"" : "");
+            text_esc(f, num[0] ? num : text);
+            fputs("</text>\n", f);
+        }
+    if (n_numbered && used + 1 < cap)
+        strcat(numbered, ".");
+    free(leader);
+    return n_numbered;
+}
+
 /* Quality of a run for the scatter: accuracy when use_acc, else top-1 agreement with fp32; NaN when missing. */
 static double quality_of(const et_result *r, bool use_acc) {
     return et_metric_value(r, use_acc ? ET_METRIC_ACCURACY : ET_METRIC_TOP1);
@@ -174,20 +275,19 @@ static void scatter(FILE *f, const et_report_run *runs, int n) {
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%s (%%)</text>\n", LEFT - 6, top - 6,
             use_acc ? "accuracy" : "top-1 agreement");
     axis(f, top + plot_h, xlo, xhi, "p50 latency (ms)");
-    /* the Pareto front: runs no other run beats on both (faster and at least as good, or as fast and better) */
+    /* the Pareto front, by the rule sweep marks its rows with (stats/pareto.h) */
     int *front = calloc((size_t)(n ? n : 1), sizeof *front), nf = 0;
-    for (int i = 0; front && i < n; i++) {
-        double xi = et_metric_value(runs[i].r, ET_METRIC_P50), yi = quality_of(runs[i].r, use_acc);
-        if (isnan(xi) || isnan(yi))
-            continue;
-        bool dominated = false;
-        for (int j = 0; j < n && !dominated; j++) {
-            double xj = et_metric_value(runs[j].r, ET_METRIC_P50), yj = quality_of(runs[j].r, use_acc);
-            dominated = j != i && !isnan(xj) && !isnan(yj) && xj <= xi && yj >= yi && (xj < xi || yj > yi);
-        }
-        if (!dominated)
-            front[nf++] = i;
+    double *xs = calloc((size_t)(n ? n : 1), sizeof *xs), *ys = calloc((size_t)(n ? n : 1), sizeof *ys);
+    bool *opt = calloc((size_t)(n ? n : 1), sizeof *opt);
+    if (front && xs && ys && opt) {
+        for (int i = 0; i < n; i++)
+            xs[i] = et_metric_value(runs[i].r, ET_METRIC_P50), ys[i] = quality_of(runs[i].r, use_acc);
+        et_pareto(xs, ys, n, opt);
+        for (int i = 0; i < n; i++)
+            if (opt[i])
+                front[nf++] = i;
     }
+    free(xs), free(ys), free(opt);
     for (int a = 1; a < nf; a++) /* by latency */
         for (int b = a; b > 0 && et_metric_value(runs[front[b]].r, ET_METRIC_P50) <
                                      et_metric_value(runs[front[b - 1]].r, ET_METRIC_P50);
@@ -210,27 +310,38 @@ static void scatter(FILE *f, const et_report_run *runs, int n) {
         }
         fprintf(f, "%d,%.1f\"/>\n", W - RIGHT, prev_y);
     }
+    /* the points first (their circles are obstacles for every label), then the labels: the baseline's and the
+     * front's first, so crowding numbers the others */
+    placed *pl = calloc(1, sizeof *pl);
+    double *px = calloc((size_t)(n ? n : 1), sizeof *px), *py = calloc((size_t)(n ? n : 1), sizeof *py);
+    bool *on_front = calloc((size_t)(n ? n : 1), sizeof *on_front);
+    char *numbered = calloc(1, 4096);
+    if (!pl || !px || !py || !on_front || !numbered)
+        n = 0;
     for (int i = 0; i < n; i++) {
         double x = et_metric_value(runs[i].r, ET_METRIC_P50), y = quality_of(runs[i].r, use_acc) * 100.0;
+        px[i] = py[i] = NAN;
         if (isnan(x) || isnan(y))
             continue;
-        bool on_front = false;
         for (int k = 0; k < nf; k++)
-            on_front |= front[k] == i;
-        double px = x_of(x, xlo, xhi), py = top + plot_h - (y - ylo) / (yhi - ylo) * plot_h;
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"/>", px, py,
-                runs[i].is_baseline ? 7 : 5, runs[i].is_baseline ? COL_BASE : COL_RUN, on_front ? COL_FRONT : "none");
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", px + 8, py - 6);
-        text_esc(f, runs[i].name);
-        fputs(runs[i].is_baseline ? " (baseline)" : on_front ? " *" : "", f);
-        fputs("</text>\n", f);
+            on_front[i] |= front[k] == i;
+        px[i] = x_of(x, xlo, xhi), py[i] = top + plot_h - (y - ylo) / (yhi - ylo) * plot_h;
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"/>\n", px[i],
+                py[i], runs[i].is_baseline ? 7 : 5, runs[i].is_baseline ? COL_BASE : COL_RUN,
+                on_front[i] ? COL_FRONT : "none");
+        keep_box(pl, (box){px[i] - 7, py[i] - 7, px[i] + 7, py[i] + 7});
     }
-    free(front);
-    close_figure(f, use_acc
-                        ? "Accuracy (%) against p50 latency (ms); the dashed green staircase is the Pareto front "
-                          "(no other run both faster and at least as accurate), its runs ringed green and marked *."
-                        : "Top-1 agreement with fp32 (%) against p50 latency (ms); the dashed green staircase is the "
-                          "Pareto front (no other run both faster and at least as faithful), marked *.");
+    int n_numbered = point_labels(f, runs, n, px, py, on_front, pl, numbered, 4000);
+    free(front), free(pl), free(px), free(py), free(on_front);
+    char caption[4600];
+    snprintf(caption, sizeof caption, "%s%s%s",
+             use_acc ? "Accuracy (%) against p50 latency (ms); the dashed green staircase is the Pareto front (no "
+                       "other run both faster and at least as accurate), its runs ringed green and marked *."
+                     : "Top-1 agreement with fp32 (%) against p50 latency (ms); the dashed green staircase is the "
+                       "Pareto front (no other run both faster and at least as faithful), marked *.",
+             n_numbered ? " Crowded points are numbered: " : "", n_numbered && numbered ? numbered : "");
+    free(numbered);
+    close_figure(f, caption);
 }
 
 static void bars(FILE *f, const char *id, const et_report_run *runs, int n, et_metric_id m, double scale,

@@ -160,6 +160,7 @@ static void tested_text(et_metric_id id, const et_result *cur, const et_result *
                         et_delta_row *row) {
     const et_metric *m = &et_metrics[id];
     et_ab_options o = et_ab_defaults();
+    o.resamples = 0; /* the panel shows the verdict and p, not the interval: no bootstrap on every refresh */
     et_ab ab;
     if (isnan(b) || isnan(c) || !et_db_significance(base, cur, id, &o, &ab))
         return;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tune/sweep.h"
+#include "stats/pareto.h"
 
 enum { LABEL_W = 8 };
 

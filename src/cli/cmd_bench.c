@@ -223,62 +223,57 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
     int prc = parse_args(argc, argv, &b);
     if (prc >= 0)
         return prc;
-    et_tensor_args targs = b.targs;
-    et_knobs knobs = b.knobs;
-    et_bench_config cfg = b.cfg;
-    const char *model = b.model, *label = b.label;
-    et_data_args data = b.data;
-    bool json = b.json, save = b.save, layers = b.layers, baseline = b.baseline, show_progress = b.show_progress;
     et_err err = {0};
-    if (et_knobs_validate(&knobs, &err) != ET_OK)
+    if (et_knobs_validate(&b.knobs, &err) != ET_OK)
         return et_cli_report(&err);
 
     et_db *db = NULL;
-    if (save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
+    if (b.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
 
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < targs.n_inputs; i++)
-        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model,
-                             .shapes = targs.shapes,
-                             .n_shapes = targs.n_shapes,
+    for (int i = 0; i < b.targs.n_inputs; i++)
+        files[i] = (et_session_input_file){b.targs.inputs[i].name, b.targs.inputs[i].path};
+    et_session_options so = {.model_path = b.model,
+                             .shapes = b.targs.shapes,
+                             .n_shapes = b.targs.n_shapes,
                              .inputs = files,
-                             .n_inputs = targs.n_inputs,
-                             .eval_dir = data.eval,
-                             .calib_dir = data.calib,
-                             .labels_path = data.labels,
-                             .eval_limit = data.eval_limit,
-                             .profile_layers = layers};
+                             .n_inputs = b.targs.n_inputs,
+                             .eval_dir = b.data.eval,
+                             .calib_dir = b.data.calib,
+                             .labels_path = b.data.labels,
+                             .eval_limit = b.data.eval_limit,
+                             .profile_layers = b.layers};
     et_session *s = NULL;
     et_result r;
     et_result_init(&r);
     int rc = 0;
     int64_t run_id = 0;
-    if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK) {
+    if (et_session_open(&so, &s, &err) != ET_OK ||
+        et_cli_configure(s, &b.knobs, b.show_progress, NULL, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }
     et_cli_note(et_session_notes(s));
-    if (label)
-        snprintf(r.label, sizeof r.label, "%s", label);
+    if (b.label)
+        snprintf(r.label, sizeof r.label, "%s", b.label);
     et_session_describe(s, &r);
     if (db && et_db_begin_run(db, &r, &run_id, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }
-    cfg.layers = layers;
-    et_status st = run_with_signals(s, &cfg, !json && isatty(STDERR_FILENO), &r, &err);
+    b.cfg.layers = b.layers;
+    et_status st = run_with_signals(s, &b.cfg, !b.json && isatty(STDERR_FILENO), &r, &err);
     if (st != ET_OK && st != ET_E_CANCELLED)
         rc = et_cli_report(&err);
     if (st == ET_E_CANCELLED) {
         fprintf(stderr, "\nedgetune: stopped after %d timed iterations; the run is saved as aborted\n", r.iters);
         rc = 1;
     }
-    if (db && store_run(db, run_id, baseline, &r, &rc) != ET_OK)
+    if (db && store_run(db, run_id, b.baseline, &r, &rc) != ET_OK)
         goto done;
     if (st == ET_OK || st == ET_E_CANCELLED)
-        print_run(db, run_id, &r, json);
+        print_run(db, run_id, &r, b.json);
 done:
     et_result_free(&r);
     et_session_free(s);

@@ -11,13 +11,14 @@ static const char usage[] =
     "Compares runs with a baseline: absolute values and, against the baseline, speed-up (baseline p50 / run\n"
     "p50), memory ratio (baseline deployed memory / run deployed memory), size ratio (baseline size / run size;\n"
     "size: the weights as stored at the run's bit-width, or the model file of an fp32 run that did not record\n"
-    "them) and accuracy delta (run - baseline, percentage points); also p99 latency, energy per inference and\n"
-    "top-1 agreement. csv and json add p90, throughput, edgetune's own peak, arena, power, IPC, cycles and top-5.\n"
+    "them), energy ratio (baseline energy per inference / run's) and accuracy delta (run - baseline, percentage\n"
+    "points); also p99 latency and top-1 agreement. csv and json add p90, throughput, edgetune's own peak, arena,\n"
+    "power, IPC, cycles and top-5.\n"
     "\n"
     "  --baseline RUN   compare every run with this one; runs of different models compare too\n"
     "                   (default: for each run, the run marked baseline for its model on its host, else the\n"
     "                   newest finished fp32 run of the same model with the same threads on the same host)\n"
-    "  --min-effect PCT smallest speed-up change called faster or slower, in percent (default 3); a smaller\n"
+    "  --min-effect PCT smallest speed-up or energy change called a win or a loss, in percent (default 3); a smaller\n"
     "                   change that is significant shows as \"~ 1.02x faster (< 3 % min effect)\"\n"
     "  --format FMT     table (default), md, csv, json, latex (booktabs) or html (one self-contained file:\n"
     "                   inline SVG pictures of the latency distributions, accuracy against latency with the\n"
@@ -25,12 +26,14 @@ static const char usage[] =
     "  --json           the same as --format json\n"
     "  -o FILE          write to FILE (replaced atomically) instead of standard output\n"
     "\n"
-    "Significance: the speed-up and the accuracy delta say whether the difference is real. Speed-up: a Mann-Whitney\n"
-    "U test on the medians of blocks of 25 consecutive iterations (20 to 100 blocks a run) and a bootstrap 95 %\n"
-    "interval (2000 resamples, fixed seed); accuracy: McNemar's test on per-input correctness of the same\n"
-    "labelled evaluation set. Not significant at p < 0.05: \"= same, p 0.41\". csv and json add speedup_p,\n"
-    "speedup_ci_low, speedup_ci_high, speedup_verdict and the same for accuracy_delta_pp. Drift between runs on\n"
-    "a busy or throttling machine is not in the test (man edgetune, compare).\n"
+    "Significance: the speed-up, the energy ratio and the accuracy delta say whether the difference is real.\n"
+    "Speed-up: a Mann-Whitney U test on the medians of blocks of 25 consecutive iterations (20 to 100 blocks a\n"
+    "run) and a bootstrap 95 % interval (2000 resamples, fixed seed); energy: the same test on energy per\n"
+    "inference in each interval of the stored power timelines; accuracy: McNemar's test on per-input\n"
+    "correctness of the same labelled evaluation set. Not significant at p < 0.05: \"= same, p 0.41\". csv and\n"
+    "json add speedup_p, speedup_ci_low, speedup_ci_high, speedup_verdict and the same for energy_ratio and\n"
+    "accuracy_delta_pp (with its discordant counts _lost and _won). Drift between runs on a busy or throttling\n"
+    "machine is not in the test (man edgetune, compare).\n"
     "\n"
     "RUN is a run id from 'edgetune runs', 'last', or the start of a run uuid. Baseline rows come first; the notes\n"
     "under the table say which baseline each run met and why.\n";
@@ -66,6 +69,9 @@ int et_cmd_compare(et_cli *cli, int argc, char **argv) {
     }
     if (!rc && n_refs == 0)
         rc = et_cli_usage_error("compare", "which runs? give one or more RUN ids from 'edgetune runs'");
+    if (fmt != ET_TABLE_CSV && fmt != ET_TABLE_JSON)
+        ab.resamples = 0; /* the intervals are machine columns: the other formats do not show them (and the
+                             bootstrap is most of compare's time) */
     et_db *db = NULL;
     if (!rc)
         rc = et_cli_open_db(cli, ET_DB_READ, &db);

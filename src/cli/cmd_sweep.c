@@ -22,6 +22,7 @@
 #include "db/report_svg.h"
 #include "db/significance.h"
 #include "record/metrics.h"
+#include "stats/pareto.h"
 #include "tune/sweep.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -54,7 +55,7 @@ static void usage(FILE *out) {
         "  --iters N            timed iterations per point and round (default 30)\n"
         "  --warmup N           untimed iterations first (default 3)\n"
         "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
-        "  --min-effect PCT     smallest significant speed-up change called faster/slower (default 3 %%)\n"
+        "  --min-effect PCT     smallest significant speed-up or energy change called a win (default 3 %%)\n"
         "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
         "                       for compare); --json is --format json\n"
         "  -o FILE              write the table to FILE (replaced atomically)\n"
@@ -114,6 +115,8 @@ static const et_table_col COLS[] = {
     {.key = "sqnr_db", .header = "SQNR", .unit = "dB", .kind = ET_COL_REAL, .decimals = 1, .better = ET_BETTER_HIGHER},
     {.key = "accuracy_pct", .header = "accuracy", .unit = "%", .kind = ET_COL_REAL, .decimals = 2,
      .better = ET_BETTER_HIGHER},
+    {.key = "energy_per_inf_mj", .header = "energy/inf", .unit = "mJ", .kind = ET_COL_REAL, .decimals = 3,
+     .better = ET_BETTER_LOWER},
     {.key = "pareto", .header = "pareto", .kind = ET_COL_BOOL},
     {.key = "pareto_size", .header = "pareto size", .kind = ET_COL_BOOL},
     {.key = "run_id", .header = "run", .kind = ET_COL_INT, .machine_only = true},
@@ -131,6 +134,10 @@ static const et_table_col COLS[] = {
      .machine_only = true},
     {.key = "accuracy_delta_pp_verdict", .header = "accuracy delta verdict", .kind = ET_COL_TEXT,
      .machine_only = true},
+    {.key = "energy_ratio", .header = "energy ratio", .unit = "x", .kind = ET_COL_RATIO, .decimals = 2,
+     .better = ET_BETTER_HIGHER, .up_word = "less", .down_word = "more", .machine_only = true},
+    {.key = "energy_ratio_p", .header = "energy ratio p", .kind = ET_COL_REAL, .decimals = 4, .machine_only = true},
+    {.key = "energy_ratio_verdict", .header = "energy ratio verdict", .kind = ET_COL_TEXT, .machine_only = true},
 };
 // clang-format on
 enum {
@@ -144,6 +151,7 @@ enum {
     C_COS,
     C_SQNR,
     C_ACC,
+    C_ENERGY,
     C_PARETO,
     C_PARETO_SIZE,
     C_RUN,
@@ -154,8 +162,33 @@ enum {
     C_SPEEDUP_VERDICT,
     C_ACC_DELTA,
     C_ACC_P,
-    C_ACC_VERDICT
+    C_ACC_VERDICT,
+    C_ENERGY_RATIO,
+    C_ENERGY_P,
+    C_ENERGY_VERDICT
 };
+
+/* Row i's energy per inference against the fp32 row's, tested on their power timelines (db/significance.c): the
+ * verdict beside the value ("0.412 (1.25x less, p <0.001)"), ratio, p and verdict in machine columns. */
+static void fill_energy(et_table *t, int row, const et_result *base, const et_result *r, const et_ab_options *o) {
+    double e = et_metric_value(r, ET_METRIC_ENERGY), be = et_metric_value(base, ET_METRIC_ENERGY);
+    et_table_set_num(t, row, C_ENERGY, e);
+    double ratio = et_metric_ratio(ET_METRIC_ENERGY, be, e);
+    if (isnan(ratio))
+        return;
+    et_table_set_num(t, row, C_ENERGY_RATIO, ratio);
+    et_ab ab;
+    et_db_significance(base, r, ET_METRIC_ENERGY, o, &ab);
+    et_table_set_text(t, row, C_ENERGY_VERDICT, et_ab_verdict_name(ab.verdict));
+    if (ab.verdict == ET_AB_NA)
+        return;
+    char said[160], cell[200];
+    et_ab shown = ab;
+    shown.estimate = ratio; /* the column's ratio of the stored figures; the verdict is the test's */
+    snprintf(cell, sizeof cell, "%.3f (%s)", e, et_ab_say(&shown, o, false, "less", "more", said, sizeof said));
+    et_table_set_num_said(t, row, C_ENERGY, e, cell);
+    et_table_set_num(t, row, C_ENERGY_P, ab.p);
+}
 
 /* Row i's speed-up and accuracy against the fp32 row, with their tests (db/significance.c): the verdict in the
  * human cells ("1.21x faster, p <0.001", "= same, p 0.41"), p, interval and verdict in machine columns. */
@@ -249,6 +282,10 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
             et_table_set_num(t, row, C_SQNR, isinf(o->sqnr_db) ? NAN : o->sqnr_db);
             et_table_set_num(t, row, C_ACC, r->fidelity.accuracy >= 0 ? 100.0 * r->fidelity.accuracy : NAN);
         }
+        if (i > 0 && pts[0].measured)
+            fill_energy(t, row, &pts[0].r, r, ab);
+        else
+            et_table_set_num(t, row, C_ENERGY, et_metric_value(r, ET_METRIC_ENERGY));
         et_table_set_num(t, row, C_PARETO, po[i]);
         et_table_set_num(t, row, C_PARETO_SIZE, ps[i]);
         et_table_set_num(t, row, C_RUN, ids && ids[i] > 0 ? (double)ids[i] : NAN);
@@ -263,12 +300,14 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
                       "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
                       "or smaller (pareto size) and at least as good in %s",
                       acc_metric ? "accuracy" : "top-1 agreement with fp32");
-    et_table_add_note(t,
-                      "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
-                      "consecutive iterations, accuracy by McNemar's test on per-input correctness; \"= same\": not "
-                      "significant at p < %.2f; a significant speed-up under %.1f %% (--min-effect) is shown with ~; "
-                      "with --rounds the fastest round's samples are tested (man edgetune, compare)",
-                      ab->alpha, ab->min_effect * 100.0);
+    et_table_add_note(
+        t,
+        "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
+        "consecutive iterations, energy by the same test on energy per inference per interval of the power "
+        "timelines, accuracy by McNemar's test on per-input correctness; \"= same\": not "
+        "significant at p < %.2f; a significant speed-up or energy ratio under %.1f %% (--min-effect) is shown with ~; "
+        "with --rounds the fastest round's samples are tested (man edgetune, compare)",
+        ab->alpha, ab->min_effect * 100.0);
     et_table_add_note(t, "deployed mem: peak resident memory of a separate process holding only the tuned plan "
                          "(packed weights, arena, scratch, threads, runtime code); size: the weights as stored");
     if (pts[0].measured && pts[0].r.fidelity.status == ET_AVAIL_OK)

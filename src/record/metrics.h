@@ -56,8 +56,14 @@ typedef enum { ET_METRIC_LOWER_IS_BETTER, ET_METRIC_HIGHER_IS_BETTER, ET_METRIC_
 typedef enum { ET_CHANGE_RATIO, ET_CHANGE_POINTS } et_metric_change;
 
 /* Which raw data say whether a change against the baseline is real (the test itself is src/stats/ab.h; it is run
- * by db/significance.c): none, the per-iteration latency samples, or the per-input correctness. */
-typedef enum { ET_TEST_NONE, ET_TEST_LATENCY_SAMPLES, ET_TEST_PAIRED_CORRECTNESS } et_metric_test;
+ * by db/significance.c): none, the per-iteration latency samples, the power timeline (energy per inference per
+ * interval, with the latency samples), or the per-input correctness. */
+typedef enum {
+    ET_TEST_NONE,
+    ET_TEST_LATENCY_SAMPLES,
+    ET_TEST_ENERGY_TIMELINE,
+    ET_TEST_PAIRED_CORRECTNESS
+} et_metric_test;
 
 typedef struct et_metric {
     const char *name;     /* the workbench's row (at most 10 characters for a headline metric): "deployed" */

@@ -54,11 +54,13 @@ static int block_count(const et_ab_options *o, int n) {
     return k < 1 ? 1 : k;
 }
 
-bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int n_run, const et_ab_options *o,
-                   et_ab *out) {
+/* The rule for a metric where lower is better, on samples in time order (latency per iteration, energy per
+ * interval); `what` names them in the reasons for n/a ("latency samples"), `unit` in "a ... is not above 0". */
+static bool lower_is_better(const double *base_ms, int n_base, const double *run_ms, int n_run, const et_ab_options *o,
+                            const char *what, const char *unit, et_ab *out) {
     memset(out, 0, sizeof *out);
     if (n_base < 1 || n_run < 1 || !base_ms || !run_ms) {
-        et_ab_na(out, "%s has no stored latency samples", n_base < 1 || !base_ms ? "the baseline" : "the run");
+        et_ab_na(out, "%s has no stored %s", n_base < 1 || !base_ms ? "the baseline" : "the run", what);
         return false;
     }
     int big = n_base > n_run ? n_base : n_run;
@@ -91,7 +93,7 @@ bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int 
     free(pairs);
     if (!(out->estimate > 0)) {
         free(mem);
-        et_ab_na(out, "a latency is not above 0 ms");
+        et_ab_na(out, "a median of the %s is not above 0 %s", what, unit);
         return false;
     }
     et_mw_result mw;
@@ -107,6 +109,19 @@ bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int 
     return true;
 }
 
+bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int n_run, const et_ab_options *o,
+                   et_ab *out) {
+    return lower_is_better(base_ms, n_base, run_ms, n_run, o, "latency samples", "ms", out);
+}
+
+bool et_ab_energy(const double *base_mj, int n_base, const double *run_mj, int n_run, const et_ab_options *o,
+                  et_ab *out) {
+    /* each interval already averages the many iterations inside it: an interval is a block of its own */
+    et_ab_options per_interval = *o;
+    per_interval.block_iters = 1;
+    return lower_is_better(base_mj, n_base, run_mj, n_run, &per_interval, "energy timeline", "mJ", out);
+}
+
 bool et_ab_accuracy(const uint8_t *base_ok, const uint8_t *run_ok, int n, const et_ab_options *o, et_ab *out) {
     memset(out, 0, sizeof *out);
     if (n < 1 || !base_ok || !run_ok) {
@@ -119,6 +134,7 @@ bool et_ab_accuracy(const uint8_t *base_ok, const uint8_t *run_ok, int n, const 
         b += base_ok[i] && !run_ok[i];
         c += !base_ok[i] && run_ok[i];
     }
+    out->lost = b, out->won = c;
     et_mcnemar_result m = et_mcnemar(b, c);
     out->n_base = out->n_run = n;
     out->exact = m.exact;

@@ -20,6 +20,9 @@
  *    1 (default ET_AB_MIN_EFFECT, 3 %); "small" when p < alpha but the change is below min_effect; "same" when
  *    p >= alpha. The min-effect floor exists because on a shared or throttling machine two runs of the same
  *    configuration differ by more than their own noise says (drift between runs is not in either run's blocks).
+ * Energy. The same rule on energy per inference per interval of the stored power timeline (stats.h,
+ *    et_stats_energy_per_interval), each interval one block: a run stores one energy figure, but its timeline
+ *    (tens to thousands of points) says how that energy varied while it ran.
  * Accuracy. McNemar's test on per-input correctness of the same evaluation set (same content hash and size), the
  *    point estimate the difference in percentage points; "better"/"worse" when p < alpha, else "same". Runs of
  *    different evaluation sets are not paired: the verdict is n/a and says so. */
@@ -61,6 +64,7 @@ typedef struct et_ab {
     double p;            /* two-sided p-value (NaN when n/a) */
     int n_base, n_run;   /* units tested: blocks (latency), paired inputs (accuracy, both) */
     bool exact;          /* exact test (Mann-Whitney exact distribution, McNemar binomial) */
+    int lost, won;       /* accuracy: McNemar's discordant inputs, right in the baseline only / in the run only */
     char why[128];       /* ET_AB_NA: why ("fewer than 2 samples", "different evaluation sets") */
 } et_ab;
 
@@ -70,6 +74,13 @@ et_ab_options et_ab_defaults(void);
  * out->verdict ET_AB_NA and out->why set when a run has no samples or memory ran out. */
 bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int n_run, const et_ab_options *o,
                    et_ab *out);
+
+/* Energy per inference (lower is better) of run against base, from their energy per power-timeline interval
+ * (et_stats_energy_per_interval, in time order): the latency rule with each interval as one block (an interval
+ * already averages the iterations in it; longer timelines are grouped into at most max_blocks). false with
+ * ET_AB_NA and why set when a run has no timeline. */
+bool et_ab_energy(const double *base_mj, int n_base, const double *run_mj, int n_run, const et_ab_options *o,
+                  et_ab *out);
 
 /* Accuracy of run against base on the same n inputs: correctness flags (1 right, 0 wrong) per input in the same
  * order. */

@@ -71,6 +71,18 @@ enum { ET_MCNEMAR_EXACT_BELOW = 25 };
  * continuity correction. */
 et_mcnemar_result et_mcnemar(int b, int c);
 
+/* --- energy per inference ------------------------------------------------------------------------------------ */
+/* Energy per inference in each interval of a power timeline, the samples energy's significance test runs on (one
+ * energy figure per run cannot be tested; a timeline of them can). Interval k is (t[k-1], t[k]] (the first one
+ * starts at 0), at the power p_mw[k] the timeline holds for it (an energy counter's average over the interval,
+ * or a power sensor's reading at its end). The n_lat iterations (lat_ms, in time order) are laid back to back
+ * over the timeline's span, scaled to fill it (the loop's overhead between iterations spread evenly), and each
+ * iteration counts in an interval by the share of its span inside it; out_mj[j] = p_mw[k] x interval length /
+ * inferences in it, in mJ. Intervals of zero length or with no inference are skipped. out_mj must hold n_p
+ * values. Returns how many were written (0 when either series is empty or spans no time). */
+int et_stats_energy_per_interval(const double *lat_ms, int n_lat, const int64_t *t_ns, const double *p_mw, int n_p,
+                                 double *out_mj);
+
 /* Upper tail of the standard normal, P[Z > z]. */
 double et_stats_normal_sf(double z);
 

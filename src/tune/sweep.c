@@ -167,17 +167,3 @@ int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, 
                     }
     return n;
 }
-
-void et_pareto(const double *cost, const double *quality, int n, bool *optimal) {
-    for (int i = 0; i < n; i++) {
-        optimal[i] = !isnan(cost[i]) && !isnan(quality[i]);
-        for (int j = 0; j < n && optimal[i]; j++) {
-            if (j == i || isnan(cost[j]) || isnan(quality[j]))
-                continue;
-            bool no_worse = cost[j] <= cost[i] && quality[j] >= quality[i];
-            bool better = cost[j] < cost[i] || quality[j] > quality[i];
-            if (no_worse && better)
-                optimal[i] = false;
-        }
-    }
-}

@@ -37,8 +37,4 @@ et_status et_sweep_parse_recover(const char *recover, et_sweep_lists *l, et_err 
  * Returns the count (at most max); ET_E_USAGE via err and -1 when the grid is empty or too large. */
 int et_sweep_grid(const et_sweep_lists *l, const et_knobs *base, et_knobs *out, int max, et_err *err);
 
-/* Marks the rows that are Pareto-optimal for (cost lower is better, quality higher is better): no other row is at
- * least as good in both and strictly better in one. NaN values are never optimal and never dominate. */
-void et_pareto(const double *cost, const double *quality, int n, bool *optimal);
-
 #endif

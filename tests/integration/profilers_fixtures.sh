@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # profilers_fixtures.sh: `edgetune doctor` on every fixture tree (fixtures/sysroot/<scenario>) names the power
-# source the tree has, or says none; `bench --json` with a fixture root reports its power and energy per inference.
+# source the tree has, or says none; `bench --json` with a fixture root reports its power and energy per inference;
+# compare tests energy between two such runs from their power timelines.
 # Needs python3 to read the JSON (skipped, exit 77, without it).
 set -u
 bin=$1
@@ -59,6 +60,25 @@ assert p["status"] != "ok" and p["why"], p
 assert d["memory"]["status"] == "ok" and d["memory"]["peak_rss_bytes"] > 0, d["memory"]
 assert any(c["status"] == "ok" for c in d["counters"]), d["counters"]
 ' || { echo "FAIL bench here: power/memory/counters sections"; fails=$((fails + 1)); }
+
+# energy is tested like latency, from the stored power timelines: two saved runs with the constant-power fixture
+# compare with an energy ratio, its p-value and a verdict (not n/a)
+for i in 1 2; do
+    EDGETUNE_SYSROOT=$src/fixtures/sysroot/orin-jp6 "$bin" bench "$m" --seconds 0.5 --label "energy $i" >/dev/null 2>err.txt ||
+        { echo "FAIL bench $i with orin-jp6 (saved): $(cat err.txt)"; fails=$((fails + 1)); }
+done
+ids=$("$bin" runs --limit 2 --json | python3 -c 'import json, sys; r = json.load(sys.stdin)["rows"]; print(r[0]["id"], r[1]["id"])')
+"$bin" compare ${ids% *} --baseline ${ids#* } --json >cmp.json 2>err.txt ||
+    { echo "FAIL compare of the two energy runs: $(cat err.txt)"; fails=$((fails + 1)); }
+python3 - cmp.json <<'PY' || fails=$((fails + 1))
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+run = [r for r in rows if not r["baseline"]][0]
+assert run["energy_ratio_verdict"] in ("same", "small", "better", "worse"), run
+assert 0 <= run["energy_ratio_p"] <= 1 and run["energy_ratio_ci_low"] <= run["energy_ratio_ci_high"], run
+print("ok   compare energy from the timelines: %.3fx, p %.3g, %s" % (run["energy_ratio"], run["energy_ratio_p"],
+      run["energy_ratio_verdict"]))
+PY
 
 [ "$fails" = 0 ] && echo "all passed" || echo "$fails failed"
 [ "$fails" = 0 ]

@@ -260,23 +260,33 @@ static void test_read_only_file_and_directory(void) {
     chmod(ro_dir, 0755);
 }
 
-/* Back from version 3: the recovery columns dropped. */
-static void drop_v3(sqlite3 *s) {
-    static const char *const q[] = {"ALTER TABLE runs DROP COLUMN recover", "ALTER TABLE runs DROP COLUMN calib_method",
-                                    "ALTER TABLE layers DROP COLUMN recon_err_before",
-                                    "ALTER TABLE layers DROP COLUMN recon_err_after",
-                                    "ALTER TABLE runs DROP COLUMN layers"}; /* and v6's (per-layer overrides) */
-    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
-        ET_CHECK_INT(sqlite3_exec(s, q[i], NULL, NULL, NULL), SQLITE_OK);
-}
+/* What each schema step added, undone: steps[v] takes a database of version v back to v - 1. A new schema step
+ * adds its line here, and every upgrade test goes through it. */
+static const char *const steps[] = {
+    [2] = "ALTER TABLE run_stats DROP COLUMN dep_status; ALTER TABLE run_stats DROP COLUMN dep_why; "
+          "ALTER TABLE run_stats DROP COLUMN dep_peak_bytes; ALTER TABLE run_stats DROP COLUMN dep_runtime_bytes; "
+          "ALTER TABLE run_stats DROP COLUMN dep_load_peak_bytes; ALTER TABLE run_stats DROP COLUMN dep_weights_bytes; "
+          "ALTER TABLE run_stats DROP COLUMN dep_arena_bytes; ALTER TABLE run_stats DROP COLUMN dep_method; "
+          "ALTER TABLE run_stats DROP COLUMN fid_n_compared",
+    [3] = "ALTER TABLE runs DROP COLUMN recover; ALTER TABLE runs DROP COLUMN calib_method; "
+          "ALTER TABLE layers DROP COLUMN recon_err_before; ALTER TABLE layers DROP COLUMN recon_err_after",
+    [4] = "DROP TABLE run_inputs",
+    [5] = "DROP TABLE train_epochs; DROP TABLE train_runs",
+    [6] = "ALTER TABLE runs DROP COLUMN layers",
+};
 
-/* Back from version 5: the training tables dropped. */
-static void drop_v5(sqlite3 *s) {
-    ET_CHECK_INT(sqlite3_exec(s, "DROP TABLE train_epochs; DROP TABLE train_runs", NULL, NULL, NULL), SQLITE_OK);
+/* Takes the database at path (this build's version) back to `version`, step by step, as an older build left it. */
+static void downgrade_to(const char *path, int version) {
+    ET_REQUIRE(et_db_schema_version() == (int)(sizeof steps / sizeof steps[0]) - 1); /* a step without its undo */
+    sqlite3 *s = NULL;
+    ET_REQUIRE(sqlite3_open(path, &s) == SQLITE_OK);
+    for (int v = et_db_schema_version(); v > version; v--)
+        ET_CHECK_INT(sqlite3_exec(s, steps[v], NULL, NULL, NULL), SQLITE_OK);
+    char q[64];
+    snprintf(q, sizeof q, "PRAGMA user_version=%d", version);
+    ET_CHECK_INT(sqlite3_exec(s, q, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
 }
-
-/* Back from version 4: the per-input results table dropped. */
-static void drop_v4(sqlite3 *s) { ET_CHECK_INT(sqlite3_exec(s, "DROP TABLE run_inputs", NULL, NULL, NULL), SQLITE_OK); }
 
 /* A version-2 database (before recovery) opened by this build: migrated in place, its runs intact, recover
  * 'none' and calib_method 'minmax' (what they ran), no reconstruction errors on their layers. */
@@ -293,13 +303,7 @@ static void test_upgrade_from_v2_keeps_runs(void) {
     int64_t id = 0;
     ET_REQUIRE(et_db_save_run(db, &r, &id, &e) == ET_OK);
     et_db_close(db);
-    sqlite3 *s = NULL;
-    ET_REQUIRE(sqlite3_open(path, &s) == SQLITE_OK);
-    drop_v5(s);
-    drop_v4(s);
-    drop_v3(s);
-    ET_CHECK_INT(sqlite3_exec(s, "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(s);
+    downgrade_to(path, 2);
     ET_REQUIRE(et_db_open(path, ET_DB_READ, &db, &e) == ET_OK);
     ET_CHECK_INT(pragma_int(db->sql, "PRAGMA user_version"), et_db_schema_version());
     et_result back;
@@ -328,24 +332,7 @@ static void test_upgrade_from_v1_keeps_runs(void) {
     int64_t id = 0;
     ET_REQUIRE(et_db_save_run(db, &r, &id, &e) == ET_OK);
     et_db_close(db);
-    /* back to version 1: the columns version 2 added are dropped */
-    sqlite3 *s = NULL;
-    ET_REQUIRE(sqlite3_open(path, &s) == SQLITE_OK);
-    static const char *const cols[] = {"dep_status",          "dep_why",
-                                       "dep_peak_bytes",      "dep_runtime_bytes",
-                                       "dep_load_peak_bytes", "dep_weights_bytes",
-                                       "dep_arena_bytes",     "dep_method",
-                                       "fid_n_compared"};
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        char q[128];
-        snprintf(q, sizeof q, "ALTER TABLE run_stats DROP COLUMN %s", cols[i]);
-        ET_CHECK_INT(sqlite3_exec(s, q, NULL, NULL, NULL), SQLITE_OK);
-    }
-    drop_v5(s);
-    drop_v4(s);
-    drop_v3(s);
-    ET_CHECK_INT(sqlite3_exec(s, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(s);
+    downgrade_to(path, 1);
     ET_REQUIRE(et_db_open(path, ET_DB_READ, &db, &e) == ET_OK);
     ET_CHECK_INT(pragma_int(db->sql, "PRAGMA user_version"), et_db_schema_version());
     et_result back;
@@ -359,6 +346,38 @@ static void test_upgrade_from_v1_keeps_runs(void) {
     et_db_close(db);
 }
 
+/* Every older version this build knows opens and upgrades in place with its runs intact (the v1 and v2 tests
+ * above check what those steps fill in). */
+static void test_upgrade_from_every_version(void) {
+    for (int v = 1; v < et_db_schema_version(); v++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/every-v%d.db", dir, v);
+        et_db *db = NULL;
+        et_err e = {0};
+        ET_REQUIRE(et_db_open(path, ET_DB_WRITE, &db, &e) == ET_OK);
+        et_result r;
+        et_result_init(&r);
+        et_fake_result(&r, 11, NULL);
+        int64_t id = 0;
+        ET_REQUIRE(et_db_save_run(db, &r, &id, &e) == ET_OK);
+        et_db_close(db);
+        downgrade_to(path, v);
+        if (et_db_open(path, ET_DB_READ, &db, &e) != ET_OK) {
+            ET_CHECK_MSG(false, "from version %d: %s", v, e.msg);
+            et_result_free(&r);
+            return;
+        }
+        ET_CHECK_INT(pragma_int(db->sql, "PRAGMA user_version"), et_db_schema_version());
+        et_result back;
+        et_result_init(&back);
+        ET_CHECK_MSG(et_db_load_run(db, id, ET_DB_LOAD_ALL, &back, &e) == ET_OK, "from version %d: %s", v, e.msg);
+        ET_CHECK_MSG(back.latency.p50_ms == r.latency.p50_ms && strcmp(back.uuid, r.uuid) == 0, "from version %d", v);
+        et_result_free(&back);
+        et_result_free(&r);
+        et_db_close(db);
+    }
+}
+
 int main(void) {
     et_tmpdir(dir, sizeof dir);
     ET_RUN(test_resolve_path);
@@ -366,6 +385,7 @@ int main(void) {
     ET_RUN(test_migrations_run_in_order_once);
     ET_RUN(test_upgrade_from_v1_keeps_runs);
     ET_RUN(test_upgrade_from_v2_keeps_runs);
+    ET_RUN(test_upgrade_from_every_version);
     ET_RUN(test_garbage_file_refused);
     ET_RUN(test_foreign_sqlite_refused);
     ET_RUN(test_newer_schema_refused);

@@ -1,11 +1,13 @@
 /* test_stats.c: the statistics of src/stats against known values: the Mann-Whitney U example of SciPy's
  * documentation (exact and normal), tie-corrected and exact cases and McNemar cases whose references
  * tests/unit/stats/reference_values.py computes independently (exact enumeration, numpy, math.comb); medians by
- * selection against a sort; the bootstrap's reproducibility and coverage; the A/B rule on constructed data. */
+ * selection against a sort; the bootstrap's reproducibility and coverage; the A/B rule on constructed data;
+ * energy per inference per power interval; the Pareto rule. */
 #include <stdint.h>
 
 #include "et_test.h"
 #include "stats/ab.h"
+#include "stats/pareto.h"
 #include "stats/stats.h"
 
 static double scratch[4096];
@@ -188,6 +190,63 @@ static void test_ab_rule(void) {
     ET_CHECK_NEAR(ab.p, et_mcnemar(10, 30).p, 0);
 }
 
+/* Energy per inference per interval: 1 ms inferences under 10 ms intervals at 2 W are 2 mJ each; with 10 % loop
+ * overhead between them each costs 2.2 mJ (the run's energy / inferences); 50 ms inferences over 10 ms intervals
+ * are 100 mJ each; a power sensor's first point at t = 0 is no interval. */
+static void test_energy_per_interval(void) {
+    static double lat[1000], mj[200], mw[200];
+    static int64_t t[200];
+    for (int i = 0; i < 1000; i++)
+        lat[i] = 1.0;
+    for (int k = 0; k < 100; k++)
+        t[k] = (int64_t)(k + 1) * 10000000, mw[k] = 2000.0;
+    ET_REQUIRE(et_stats_energy_per_interval(lat, 1000, t, mw, 100, mj) == 100);
+    for (int k = 0; k < 100; k++)
+        ET_CHECK_NEAR(mj[k], 2.0, 1e-9);
+    for (int k = 0; k < 100; k++)
+        t[k] = (int64_t)(k + 1) * 11000000;
+    ET_REQUIRE(et_stats_energy_per_interval(lat, 1000, t, mw, 100, mj) == 100);
+    for (int k = 0; k < 100; k++)
+        ET_CHECK_NEAR(mj[k], 2.2, 1e-9);
+    for (int i = 0; i < 20; i++)
+        lat[i] = 50.0;
+    for (int k = 0; k < 101; k++)
+        t[k] = (int64_t)k * 10000000, mw[k] = 2000.0; /* a sensor: its first reading is at the start */
+    ET_REQUIRE(et_stats_energy_per_interval(lat, 20, t, mw, 101, mj) == 100);
+    for (int k = 0; k < 100; k++)
+        ET_CHECK_NEAR(mj[k], 100.0, 1e-6);
+    ET_CHECK(et_stats_energy_per_interval(lat, 20, t, mw, 1, mj) == 0); /* spans no time */
+    ET_CHECK(et_stats_energy_per_interval(lat, 0, t, mw, 101, mj) == 0);
+    /* the A/B rule on them: 2 % noise, the same power: same; 10 % more power: more energy, significant */
+    et_rng g;
+    et_rng_seed(&g, 7);
+    double a[100], b[100], c[100];
+    for (int k = 0; k < 100; k++) {
+        a[k] = 2.0 * (1 + 0.02 * (et_rng_uniform(&g) - 0.5));
+        b[k] = 2.0 * (1 + 0.02 * (et_rng_uniform(&g) - 0.5));
+        c[k] = 2.2 * (1 + 0.02 * (et_rng_uniform(&g) - 0.5));
+    }
+    et_ab_options o = et_ab_defaults();
+    et_ab ab;
+    ET_REQUIRE(et_ab_energy(a, 100, b, 100, &o, &ab));
+    ET_CHECK_MSG(ab.verdict == ET_AB_SAME, "p %g", ab.p);
+    ET_CHECK(ab.n_base == 100 && ab.n_run == 100); /* each interval is a block (up to max_blocks) */
+    ET_REQUIRE(et_ab_energy(a, 100, c, 100, &o, &ab));
+    ET_CHECK(ab.verdict == ET_AB_WORSE && ab.p < 0.001);
+    ET_CHECK(ab.ci_lo < 1 / 1.1 && ab.ci_hi > 1 / 1.1);
+    ET_CHECK(!et_ab_energy(a, 100, c, 0, &o, &ab) && ab.verdict == ET_AB_NA && strstr(ab.why, "energy timeline"));
+}
+
+/* The Pareto rule: cost lower and quality higher are better; a tie in both keeps both; NaN never counts. */
+static void test_pareto(void) {
+    const double cost[] = {1, 2, 2, 3, 1, NAN, 0.5, 4}, qual[] = {0.80, 0.90, 0.85, 0.90, 0.80, 1.0, NAN, 0.95};
+    const bool want[] = {true, true, false, false, true, false, false, true};
+    bool got[8];
+    et_pareto(cost, qual, 8, got);
+    for (int i = 0; i < 8; i++)
+        ET_CHECK_MSG(got[i] == want[i], "row %d", i);
+}
+
 int main(void) {
     ET_RUN(test_mann_whitney_exact_textbook);
     ET_RUN(test_mann_whitney_ties_and_normal);
@@ -196,5 +255,7 @@ int main(void) {
     ET_RUN(test_rng_is_fixed);
     ET_RUN(test_bootstrap);
     ET_RUN(test_ab_rule);
+    ET_RUN(test_energy_per_interval);
+    ET_RUN(test_pareto);
     return et_test_done();
 }
