@@ -88,6 +88,12 @@ int64_t et_session_eval_count(const et_session *s) { return s->n_eval; }
 const char *et_session_eval_source(const et_session *s) { return s->eval_source; }
 const char *et_session_calib_source(const et_session *s) { return s->calib_source; }
 
+et_calib_set et_session_calib(const et_session *s) {
+    et_calib_set c = {.n_sets = s->n_calib, .n_inputs = s->n_in, .sets = s->calib};
+    snprintf(c.source, sizeof c.source, "%s", s->calib_source);
+    return c;
+}
+
 static void load_set(et_plan *plan, const et_npy *set, int n_in) {
     for (int i = 0; i < n_in; i++) {
         et_tensor *t = et_plan_input(plan, i);
@@ -124,8 +130,7 @@ static et_status configure(et_session *s, const et_graph *start, const et_knobs 
     s->plan = NULL;
     s->tuned = NULL;
     s->configured = false;
-    et_calib_set calib = {.n_sets = s->n_calib, .n_inputs = s->n_in, .sets = s->calib};
-    snprintf(calib.source, sizeof calib.source, "%s", s->calib_source);
+    et_calib_set calib = et_session_calib(s);
     if (cached && !s->tune_cache)
         s->tune_cache = et_tune_cache_new(); /* NULL only caches nothing */
     et_tune_options to = et_tune_options_default();

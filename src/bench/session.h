@@ -74,6 +74,8 @@ const char *et_session_notes(const et_session *s);
 int64_t et_session_eval_count(const et_session *s);
 const char *et_session_eval_source(const et_session *s);
 const char *et_session_calib_source(const et_session *s);
+/* The calibration set tune reads (borrowed from the session: valid until it is freed), e.g. for recovery. */
+et_calib_set et_session_calib(const et_session *s);
 
 /* Writes the session's inputs into the plan (done by configure; needed again after the plan ran on other data). */
 void et_session_load_inputs(et_session *s);

@@ -161,6 +161,10 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
         return et_fail(err, ET_E_USAGE,
                        "--schedule gradual raises unstructured or global magnitude pruning to "
                        "--prune R: give --prune R (> 0) with --prune-method unstructured or global");
+    if (o->gradual && k->recover != ET_RECOVER_NONE)
+        return et_fail(err, ET_E_USAGE,
+                       "--recover compensates one-shot pruning before training; --schedule gradual prunes by "
+                       "magnitude while training: drop one of them");
     if (o->kind == ET_TRAIN_DISTILL && k->prune_ratio > 0.0f)
         return et_fail(err, ET_E_USAGE, "distill trains the student as it is: prune it with finetune afterwards");
     et_status st = et_knobs_validate(k, err);
@@ -177,11 +181,17 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
 
 static et_status open_files(job *j) {
     const et_train_job_options *o = j->o;
+    char def_calib[ET_PATH_MAX];
+    const char *calib_dir = o->calib_path;
+    /* without --calib or <model>.calib/, the session calibrates (ranges, --recover) on the training inputs rather
+     * than on its seeded random ones */
+    if (!calib_dir && !et_train_default_set(o->model_path, "calib", def_calib, sizeof def_calib))
+        calib_dir = o->data_path;
     et_session_options so = {.model_path = o->model_path,
                              .shapes = o->shapes,
                              .n_shapes = o->n_shapes,
                              .eval_dir = o->eval_path,
-                             .calib_dir = o->calib_path,
+                             .calib_dir = calib_dir,
                              .labels_path = o->eval_labels,
                              .eval_limit = o->eval_limit};
     et_status st = et_session_open(&so, &j->session, j->err);
@@ -248,8 +258,12 @@ static et_status make_network(job *j) {
     tk.weight_bits = 32, tk.act_bits = 32;
     if (o->gradual || o->kind == ET_TRAIN_DISTILL)
         tk.prune_ratio = 0.0f;
+    /* --recover: training starts from the compensated weights (SparseGPT masks and refit, least-squares refit of
+     * channel-pruned consumers, bias correction) on the session's calibration inputs, not from plain magnitude */
+    et_calib_set calib = et_session_calib(j->session);
     et_tune_report rep;
-    et_status st = et_tune_apply(j->pristine, &tk, NULL, &j->train_graph, &rep, j->err);
+    et_status st = et_tune_apply(j->pristine, &tk, tk.recover != ET_RECOVER_NONE ? &calib : NULL, &j->train_graph, &rep,
+                                 j->err);
     if (st != ET_OK)
         return st;
     int n_nodes = j->train_graph->n_nodes;
@@ -443,8 +457,11 @@ static et_status prepare_training(job *j) {
         return st;
     if ((st = et_checkpoint_read(j->res->checkpoint_path, j->tag, j->net, j->opt, j->state, j->err)) != ET_OK)
         return st;
-    note(j, "resuming from %s: %d of %d epochs done, step %lld", j->res->checkpoint_path, j->state->epochs_done,
-         o->epochs, (long long)j->state->global_step);
+    note(j, "resuming from %s: %d of %d epochs done, step %lld%s%s", j->res->checkpoint_path, j->state->epochs_done,
+         o->epochs, (long long)j->state->global_step, j->state->run_uuid[0] ? ", trained by run " : "",
+         j->state->run_uuid);
+    /* lineage: the run whose checkpoint this one continues */
+    snprintf(j->res->record.resumed_from, sizeof j->res->record.resumed_from, "%s", j->state->run_uuid);
     for (int e = 0; e < j->state->n_history; e++)
         et_train_record_add_epoch(&j->res->record, &j->state->history[e]);
     j->epochs_saved = j->state->n_history;
@@ -599,8 +616,10 @@ et_status et_train_job_run(const et_train_job_options *o, et_train_job_result *r
     }
     if (st == ET_OK)
         st = start_run(&j);
-    if (st == ET_OK)
+    if (st == ET_OK) { /* the checkpoints this run writes name it (none when it is not stored) */
+        snprintf(j.state->run_uuid, sizeof j.state->run_uuid, "%s", j.res->run_id ? j.res->run.uuid : "");
         st = train_and_finish(&j);
+    }
     job_free(&j);
     return st;
 }

@@ -36,9 +36,11 @@ static void usage(FILE *out, et_train_kind kind) {
             "layers stay small); quantized layers train with fake quantization on the grid the knobs give and a\n"
             "straight-through gradient (quantization-aware training). --schedule gradual starts from the dense\n"
             "model and raises the sparsity to --prune R over the epochs (Zhu & Gupta's cubic schedule; the last\n"
-            "epoch trains at R). OUT.onnx is the trained model tuned by the knobs, as `edgetune save` writes it;\n"
-            "it is measured like a bench run and stored as a run with its training record (data set and hash,\n"
-            "epochs, loss and accuracy per epoch, the parent model and OUT.onnx).\n\n");
+            "epoch trains at R). With --recover (one-shot pruning) training starts from the compensated weights\n"
+            "(SparseGPT masks, least-squares refit of channel-pruned layers) on the calibration inputs (--calib,\n"
+            "else MODEL.calib/, else the training data). OUT.onnx is the trained model tuned by the knobs, as\n"
+            "`edgetune save` writes it; it is measured like a bench run and stored as a run with its training\n"
+            "record (data set and hash, epochs, loss and accuracy per epoch, the parent model and OUT.onnx).\n\n");
     else
         fprintf(
             out,
@@ -68,7 +70,8 @@ static void usage(FILE *out, et_train_kind kind) {
             "  --kd-weight A         loss = A x distillation + (1 - A) x cross-entropy on the labels (default 1:\n"
             "                        distillation only; below 1 needs labels for --data)\n"
             "  --seed N              the order of samples (default 1)\n"
-            "  --resume              continue from OUT.onnx.ckpt (same command, model, knobs and data)\n"
+            "  --resume              continue from OUT.onnx.ckpt (same command, model, knobs and data); the run\n"
+            "                        records the run that wrote it (show: resumed from)\n"
             "  --no-save             do not store the run\n"
             "  --label TEXT          a label stored with the run\n\n"
             "Exit status: 0 trained and written; 1 stopped (a signal: resume later; a NaN or exploding loss:\n"

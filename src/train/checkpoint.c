@@ -1,8 +1,9 @@
 /* checkpoint.c: writing and reading training checkpoints (checkpoint.h).
  *
  * Layout (little-endian, as the devices edgetune runs on): "EDGETUNE-CKPT\n" + version (u32), the tag (u32
- * length + bytes), the trainer state (fixed-width fields), the epoch history, the parameters (name, numel,
- * master values, mask, optimizer slots), the optimizer's step count, the buffers (name, numel, values), the
+ * length + bytes), the trainer state (fixed-width fields), the epoch history, the uuid of the run that wrote it
+ * (u32 length + bytes; version 2 on: a version-1 file reads as written by no stored run), the parameters (name,
+ * numel, master values, mask, optimizer slots), the optimizer's step count, the buffers (name, numel, values), the
  * activation ranges, then the SHA-256 of all of the above. The whole file is built in memory (checkpoints are
  * the size of the weights and optimizer state, a few MB for edge models) and checked before anything is
  * changed on reading. */
@@ -18,7 +19,7 @@
 #include "util/sha256.h"
 
 static const char magic[] = "EDGETUNE-CKPT\n";
-enum { VERSION = 1, MAGIC_LEN = sizeof magic - 1 };
+enum { VERSION = 2, MAGIC_LEN = sizeof magic - 1 };
 
 /* ---- a growing buffer --------------------------------------------------------------------------------------- */
 
@@ -114,9 +115,10 @@ static void put_state(wbuf *b, const et_train_state *s) {
         for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
             put_f64(b, f[k]);
     }
+    put_str(b, s->run_uuid);
 }
 
-static void get_state(rbuf *r, et_train_state *s) {
+static void get_state(rbuf *r, uint32_t version, et_train_state *s) {
     memset(s, 0, sizeof *s);
     s->epochs_done = (int)get_i64(r), s->step_in_epoch = get_i64(r), s->global_step = get_i64(r);
     s->first_loss = get_f64(r), s->sum_loss = get_f64(r), s->sum_kd = get_f64(r), s->sum_ce = get_f64(r);
@@ -137,6 +139,8 @@ static void get_state(rbuf *r, et_train_state *s) {
         for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
             *f[k] = get_f64(r);
     }
+    if (version >= 2)
+        get_str_is(r, NULL, s->run_uuid, sizeof s->run_uuid);
 }
 
 /* ---- writing ------------------------------------------------------------------------------------------------ */
@@ -301,12 +305,13 @@ et_status et_checkpoint_read(const char *path, const char *tag, et_tnet *net, et
     et_sha256_final(&h, sum);
     rbuf r = {.p = data, .len = len >= 32 ? len - 32 : 0};
     char other[512];
+    uint32_t version = 0;
     const void *m = get(&r, MAGIC_LEN);
     if (len < 32 + MAGIC_LEN || !m || memcmp(m, magic, MAGIC_LEN) != 0)
         s = bad(path, "not an edgetune checkpoint", err);
     else if (memcmp(sum, data + len - 32, 32) != 0)
         s = bad(path, "damaged (its checksum does not match)", err);
-    else if (get_u32(&r) != VERSION)
+    else if ((version = get_u32(&r)) < 1 || version > VERSION)
         s = bad(path, "written by another version of edgetune", err);
     else if (!get_str_is(&r, tag ? tag : "", other, sizeof other))
         s = et_fail(err, ET_E_INPUT,
@@ -317,7 +322,7 @@ et_status et_checkpoint_read(const char *path, const char *tag, et_tnet *net, et
     if (s == ET_OK && !tmp)
         s = et_fail(err, ET_E_NOMEM, "out of memory reading checkpoint %s", path);
     if (s == ET_OK) {
-        get_state(&r, tmp);
+        get_state(&r, version, tmp);
         if (r.bad || !params_fit(r, net, opt))
             s = bad(path, "made for a network with other parameters", err);
     }

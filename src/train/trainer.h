@@ -51,6 +51,9 @@ typedef struct et_train_state {
     int64_t sum_samples, sum_agree, sum_correct, sum_labelled;
     int n_history;
     et_epoch_record history[ET_TRAIN_MAX_EPOCHS];
+    /* the stored run that trained to this state (its uuid; "" when none): a checkpoint carries it, so that a run
+     * resumed from it records where it came from. Set by the caller; the trainer leaves it alone. */
+    char run_uuid[ET_UUID_LEN + 1];
 } et_train_state;
 
 typedef enum { ET_TRAIN_CALIBRATING, ET_TRAIN_TRAINING, ET_TRAIN_EVALUATING, ET_TRAIN_CHECKPOINT } et_train_phase;

@@ -5,13 +5,16 @@
 #   - finetune with gradual pruning writes a file that edgetune loads, stores an 'ok' run whose `runs` config
 #     says "finetune 2 ep" and whose `show` (text and JSON) holds the lineage: parent, output and its sha256
 #     (equal to the file's), data set and per-epoch lines;
+#   - finetune --recover full starts training from the compensated weights (one step at a tiny rate keeps the
+#     recovered accuracy, far above what magnitude channel pruning leaves);
 #   - distill (fmnist_mbv2 as the student of fmnist_resnet) stores the student in the lineage;
 #   - SIGINT after the first epoch: exit 1, one line naming --resume, the run 'aborted', the checkpoint kept;
-#     --resume continues from it and finishes (epoch 3 of 3, "resuming from");
-#   - SIGKILL: the next database open marks the run aborted; --resume finishes it;
-#   - bad usage (no --data, a missing data folder, --resume without a checkpoint, gradual without --prune, a
-#     student with other outputs, a model given twice, -o naming the student) exits 2 with one line, stores
-#     nothing and leaves the files alone.
+#     --resume continues from it and finishes (epoch 3 of 3, "resuming from"), and its lineage names the aborted
+#     run (show: "resumed from run UUID", show --json: resumed_from);
+#   - SIGKILL: the next database open marks the run aborted; --resume finishes it, resumed from the killed run;
+#   - bad usage (no --data, a missing data folder, --resume without a checkpoint, gradual without --prune or with
+#     --recover, a student with other outputs, a model given twice, -o naming the student) exits 2 with one line,
+#     stores nothing and leaves the files alone.
 # Usage: train_cli.sh EDGETUNE
 set -u
 ET=$1
@@ -64,6 +67,15 @@ assert 0 <= t["accuracy_after"] <= 1 and 0 <= t["accuracy_fp32"] <= 1
 '
 fi
 
+# --- finetune --recover: training starts from the compensated weights --------------------------------------------
+# 50 % channel pruning by magnitude leaves fmnist_resnet near chance (~10 %); with --recover full it keeps > 60 %.
+# One step at a tiny rate must end where it started: the trained accuracy is the recovered one, not chance.
+expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --prune-method channel --recover full --epochs 1 \
+    "${common[@]}" --data-limit 16 --lr 1e-6 --no-save -o rc.onnx
+acc() { sed -nE "s/^accuracy on .*$1 ([0-9.]+)% .*/\1/p" out.txt | sed -E 's/ .*//'; }
+check awk -v b="$(acc 'knobs one-shot')" -v a="$(sed -nE 's/^accuracy on .*trained ([0-9.]+)%.*/\1/p' out.txt)" \
+    'BEGIN { exit !(b > 60 && a > 60 && a - b < 5 && b - a < 5) }'
+
 # --- distill: the student in the lineage -----------------------------------------------------------------------
 expect 0 "$ET" distill "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --epochs 1 "${common[@]}" -o st.onnx
 check grep -q "^epoch 1/1: loss" out.txt
@@ -93,18 +105,31 @@ check test -s ab.onnx.ckpt
 check test ! -e ab.onnx
 expect 0 "$ET" show last
 check grep -q "^status .*aborted" out.txt
+last_uuid() { "$ET" show last --json | grep -o '"uuid": *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/'; }
+aborted_uuid=$(last_uuid)
 expect 0 "${ft3[@]}" --resume
-check grep -q "resuming from ab.onnx.ckpt: [12] of 3 epochs done" err.txt
+check grep -q "resuming from ab.onnx.ckpt: [12] of 3 epochs done, step [0-9]*, trained by run $aborted_uuid" err.txt
 check grep -q "^epoch 3/3: loss" out.txt
 check test -s ab.onnx
+resumed_from() { # the run's lineage: show's line and show --json's field must both name the aborted run
+    expect 0 "$ET" show last
+    check grep -q "resumed from run $1" out.txt
+    expect 0 "$ET" show last --json
+    check grep -q "\"resumed_from\": *\"$1\"" out.txt
+}
+check test -n "$aborted_uuid"
+resumed_from "$aborted_uuid"
 
 # --- SIGKILL: the next open marks the run aborted; --resume finishes --------------------------------------------
 rm -f ab.onnx ab.onnx.ckpt
 run_until_epoch1 KILL "${ft3[@]}" 2>/dev/null # bash reports the kill
 expect 0 "$ET" runs --limit 1
 check grep -q " aborted" out.txt
+killed_uuid=$(last_uuid)
 expect 0 "${ft3[@]}" --resume
 check grep -q "^epoch 3/3: loss" out.txt
+check test "$killed_uuid" != "$aborted_uuid"
+resumed_from "$killed_uuid"
 
 # --- bad usage: exit 2, one line, nothing stored -------------------------------------------------------------
 n_before=$("$ET" runs --format csv | wc -l)
@@ -112,6 +137,7 @@ expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" -o x.onnx
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$dir/no-such-folder" -o x.onnx
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o fresh.onnx --resume
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx --schedule gradual
+expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx --prune 0.8 --schedule gradual --recover full
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" --epochs 0 -o x.onnx
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --data "$DATA" -o x.onnx
 expect 2 "$ET" distill "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx

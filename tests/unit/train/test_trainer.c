@@ -194,6 +194,7 @@ static void test_resume_gives_the_same_weights(void) {
     c.progress = cancel_progress;
     c.progress_every_s = 0;
     cancel_at_step = 13;
+    snprintf(part.state->run_uuid, sizeof part.state->run_uuid, "%s", "the-run-that-wrote-it"); /* lineage */
     ET_CHECK_INT(train(&part, &c, &out), ET_E_CANCELLED);
     ET_CHECK_MSG(strstr(out.why, "epoch 2"), "%s", out.why);
     job_close(&part);
@@ -202,6 +203,8 @@ static void test_resume_gives_the_same_weights(void) {
     ET_REQUIRE(et_checkpoint_read(path, "digits 50%", part.net, part.opt, part.state, &err) == ET_OK);
     ET_CHECK_INT(part.state->epochs_done, 1);
     ET_CHECK_INT(part.state->global_step, 13);
+    ET_CHECK_MSG(strcmp(part.state->run_uuid, "the-run-that-wrote-it") == 0, "the checkpoint's run: '%s'",
+                 part.state->run_uuid);
     cancel_flag = 0;
     c.cancel = NULL;
     c.progress = NULL;
