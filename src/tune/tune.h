@@ -44,7 +44,8 @@ typedef struct et_tune_layer_err {
 
 typedef struct et_tune_report {
     char exec[32];                /* "native", or "simulated" when a bit-width runs on wider kernels */
-    char notes[256];              /* what the user must know: kept-fp32 layers, skipped layers, calibration */
+    char notes[1024];             /* what the user must know: kept-fp32 layers, skipped layers, calibration,
+                                     recovery (room for all of them: ET_NOTES_MAX of record/result.h) */
     int64_t weights_deploy_bytes; /* bytes of weights a deployment stores at this bit-width */
     int n_quantized_layers, n_pruned_layers, n_skipped_layers;
     double sparsity; /* fraction of zero (or removed) weights in pruned layers */
