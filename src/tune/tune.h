@@ -91,6 +91,8 @@ typedef struct et_tune_options {
                                model's inputs), not its own output on the compressed inputs (default true) */
     bool recover_exact_masks;     /* unstructured and N:M masks by exact OBS where the layer is small enough
                                  (obs_exact.h), SparseGPT elsewhere; false: SparseGPT everywhere (default true) */
+    bool recover_prune_alloc;     /* unstructured pruning before full recovery shares the ratio out over the layers
+                                     (prune_alloc.c); false: the same ratio in every layer (default true) */
     et_tune_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     const volatile int *cancel; /* non-zero: stop at the next layer (or calibration set) with ET_E_CANCELLED */

@@ -228,6 +228,71 @@ static void test_full_below_none(void) {
     check_full_below_none("models/resnet_small.onnx", 8);
 }
 
+/* ---- unstructured pruning before full recovery: shared out over the layers ------------------------------ */
+
+/* Zeros and weights of t's weight layers (Conv/Gemm with a constant second input), the depthwise ones apart;
+ * each layer's zero fraction into frac (at most max). Returns the layer count. */
+static int zero_counts(const et_graph *t, int64_t *zeros, int64_t *total, double *frac, bool *dw, int max) {
+    int n = 0;
+    *zeros = *total = 0;
+    for (int i = 0; i < t->n_nodes && n < max; i++) {
+        const et_node *nd = &t->nodes[i];
+        if ((nd->op != ET_OP_CONV && nd->op != ET_OP_GEMM) || nd->n_inputs < 2 ||
+            t->values[nd->inputs[1]].kind != ET_VAL_CONST)
+            continue;
+        const et_value *w = &t->values[nd->inputs[1]];
+        int64_t cnt = et_shape_numel(&w->shape), z = 0;
+        for (int64_t j = 0; j < cnt; j++)
+            z += ((const float *)w->data)[j] == 0.0f;
+        *zeros += z, *total += cnt;
+        frac[n] = (double)z / (double)cnt;
+        dw[n++] = nd->op == ET_OP_CONV && et_node_attr_int(nd, "group", 1) > 1;
+    }
+    return n;
+}
+
+static void test_prune_alloc(void) {
+    if (et_test_emulated()) /* nothing architecture-specific: prune_alloc.c is scalar bookkeeping */
+        return;
+    et_model *m = tt_load("models/mobilenetv2_small.onnx");
+    ET_REQUIRE(m);
+    et_calib_set cs = tt_calib(m->graph, 4, false);
+    et_knobs k = knobs_of(32, 0.5f, ET_PRUNE_UNSTRUCTURED, ET_RECOVER_FULL);
+    for (int uniform = 0; uniform <= 1; uniform++) {
+        et_tune_options o = et_tune_options_default();
+        o.recover_prune_alloc = !uniform;
+        et_tune_report rep;
+        et_graph *t = NULL;
+        et_err err = {0};
+        ET_REQUIRE(et_tune_apply_ex(m->graph, &k, &cs, &o, &t, &rep, &err) == ET_OK);
+        double frac[64];
+        bool dw[64];
+        int64_t zeros, total;
+        int n = zero_counts(t, &zeros, &total, frac, dw, 64);
+        ET_REQUIRE(n > 4);
+        /* the overall sparsity is the knob's whatever the allocation (1 weight per layer of rounding) */
+        ET_CHECK_MSG(llabs(zeros - total / 2) <= n, "uniform %d: %lld of %lld weights zero", uniform, (long long)zeros,
+                     (long long)total);
+        double dw_max = 0, other_max = 0;
+        for (int l = 0; l < n; l++) {
+            if (dw[l])
+                dw_max = frac[l] > dw_max ? frac[l] : dw_max;
+            else
+                other_max = frac[l] > other_max ? frac[l] : other_max;
+            if (uniform)
+                ET_CHECK_MSG(fabs(frac[l] - 0.5) < 0.02, "uniform: layer %d at %.3f", l, frac[l]);
+        }
+        if (!uniform) { /* ERK: the depthwise filters keep more, the big layers lose more */
+            ET_CHECK_MSG(dw_max < 0.45 && other_max > 0.55, "depthwise at most %.3f, others up to %.3f", dw_max,
+                         other_max);
+            ET_CHECK(strstr(rep.notes, "Erdos-Renyi-kernel allocation") != NULL);
+        }
+        et_graph_free(t);
+    }
+    tt_calib_free(&cs);
+    et_model_free(m);
+}
+
 /* ---- bias correction zeroes the mean output error ----------------------------------------------------- */
 
 /* Layer `name` of tuned graph t against the same layer of the pristine model, each on its own model's inputs
@@ -441,6 +506,7 @@ int main(void) {
     ET_RUN(test_hessian);
     ET_RUN(test_walk);
     ET_RUN(test_full_below_none);
+    ET_RUN(test_prune_alloc);
     ET_RUN(test_bias_zero_mean);
     ET_RUN(test_deterministic_cached_cancel);
     ET_RUN(test_bad_calibration);
