@@ -108,9 +108,11 @@ static void check_cross_grouped(const char *model) {
         ET_REQUIRE(et_hess_init(&hs, g, i, false, &err) == ET_OK);
         const et_value *xv = &g->values[n->inputs[0]], *wv = &g->values[n->inputs[1]];
         int64_t numel = et_shape_numel(&xv->shape), rows_g = wv->shape.dim[0] / hs.groups;
-        const float *w = wv->data;
+        int64_t n_w = et_shape_numel(&wv->shape);
+        float *w = malloc((size_t)n_w * sizeof *w); /* aligned, as recovery's copy is (model data may not be) */
         float *x = malloc((size_t)numel * sizeof *x), *xr = malloc((size_t)numel * sizeof *xr);
-        ET_REQUIRE(x && xr);
+        ET_REQUIRE(w && x && xr);
+        memcpy(w, wv->data, (size_t)n_w * sizeof *w);
         for (int64_t e = 0; e < numel; e++) {
             x[e] = (float)((e * 2654435761u) % 997) / 498.0f - 1.0f;
             xr[e] = x[e] + (float)((e * 40503u) % 101) / 500.0f;
@@ -141,8 +143,8 @@ static void check_cross_grouped(const char *model) {
         }
         ET_CHECK_MSG(worst <= 1e-5 * scale && worst_y2 <= 1e-5, "%s: cross off by %.3g (largest %.3g), y2 by %.3g",
                      n->name, worst, scale, worst_y2);
-        free(x), free(xr);
         et_hess_free(&hs);
+        free(w), free(x), free(xr);
         checked++;
     }
     ET_CHECK(checked > 0);
