@@ -302,8 +302,11 @@ static int zero_counts(const et_graph *t, int64_t *zeros, int64_t *total, double
             continue;
         const et_value *w = &t->values[nd->inputs[1]];
         int64_t cnt = et_shape_numel(&w->shape), z = 0;
-        for (int64_t j = 0; j < cnt; j++)
-            z += ((const float *)w->data)[j] == 0.0f;
+        for (int64_t j = 0; j < cnt; j++) { /* kept layers' data is the model file's, maybe unaligned */
+            float v;
+            memcpy(&v, (const char *)w->data + j * (int64_t)sizeof v, sizeof v);
+            z += v == 0.0f;
+        }
         *zeros += z, *total += cnt;
         frac[n] = (double)z / (double)cnt;
         dw[n++] = nd->op == ET_OP_CONV && et_node_attr_int(nd, "group", 1) > 1;
