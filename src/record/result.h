@@ -34,6 +34,9 @@ typedef enum {
 const char *et_avail_name(et_avail a);
 
 enum { ET_NAME_MAX = 128, ET_PATH_MAX = 1024, ET_WHY_MAX = 256, ET_UUID_LEN = 36 };
+/* engine notes: tune's notes (kept layers, calibration, recovery with its time) and bench's; an int8 run with
+ * recovery needs more than ET_WHY_MAX (the recovery note and its time were cut off) */
+enum { ET_NOTES_MAX = 1024 };
 
 typedef enum { ET_RUN_OK = 0, ET_RUN_ABORTED, ET_RUN_FAILED, ET_RUN_RUNNING } et_run_status;
 const char *et_run_status_name(et_run_status s);
@@ -170,10 +173,10 @@ typedef struct et_layer_profile {
 } et_layer_profile;
 
 typedef struct et_engine_info {
-    char version[32];       /* edgetune version */
-    char isa[64];           /* kernel path in use, e.g. "avx2+fma", "avx512-vnni", "neon-dot" */
-    char exec[32];          /* "native" or "simulated" (bit-width without a native kernel) */
-    char notes[ET_WHY_MAX]; /* e.g. "first and last layer kept fp32; calibration: seeded random" */
+    char version[32];         /* edgetune version */
+    char isa[64];             /* kernel path in use, e.g. "avx2+fma", "avx512-vnni", "neon-dot" */
+    char exec[32];            /* "native" or "simulated" (bit-width without a native kernel) */
+    char notes[ET_NOTES_MAX]; /* e.g. "first and last layer kept fp32; calibration: seeded random" */
 } et_engine_info;
 
 typedef struct et_result {

@@ -4,8 +4,10 @@
  *   percentile  the 0.01 % and 99.99 % quantiles: rare outliers clip
  *   mse         the range [f lo, f hi] (f from 1 down to 0.3) with the least mean squared error of
  *               quantize-dequantize over the values seen
- *   entropy     the same candidates, the least KL divergence between the values' distribution and its 256-level
- *               quantized version (TensorRT's calibrator, on the asymmetric int8 grid)
+ *   entropy     the same candidates, the least KL divergence between the values' distribution (what lies outside
+ *               the range folded onto its ends) and the 256-level quantized version of what lies inside
+ *               (TensorRT's calibrator on the asymmetric int8 grid, its bin of zeros levelled to its neighbour;
+ *               tests/unit/tune/entropy_ref.py is the numpy reference)
  * All but minmax read a histogram of each activation over its min/max range (ET_ACT_HIST_BINS bins, filled on a
  * second pass over the calibration inputs). */
 #ifndef ET_TUNE_ACT_RANGE_H

@@ -12,6 +12,7 @@
  * The zeros stay in dense tensors; whether a sparse kernel runs them is decided per layer when the plan is
  * made, where it is measured (the result names the kernel that ran). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,38 @@ static int64_t count_zeros(const float *w, int64_t n) {
     for (int64_t i = 0; i < n; i++)
         z += w[i] == 0.0f;
     return z;
+}
+
+/* The run's notes: the allocation's spread; its detail: every layer's share (so `show` says what was pruned). */
+static void note_alloc(et_tune_ctx *c, const int64_t *alloc) {
+    bool quiet = c->quiet; /* an int8 run's notes come from its plain run, which prunes uniformly: say it here */
+    c->quiet = false;
+    double lo = 1.0, hi = 0.0, lo_dw = 1.0, hi_dw = 0.0;
+    int64_t gone = 0, total = 0;
+    char list[2048] = "";
+    size_t at = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        if (c->keep[l])
+            continue;
+        int64_t n = numel_of(c->g, c->layers[l].weight);
+        double r = n ? (double)alloc[l] / (double)n : 0.0;
+        gone += alloc[l], total += n;
+        lo = r < lo ? r : lo, hi = r > hi ? r : hi;
+        if (c->layers[l].depthwise)
+            lo_dw = r < lo_dw ? r : lo_dw, hi_dw = r > hi_dw ? r : hi_dw;
+        if (at < sizeof list)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%s %.0f %%", at ? ", " : "",
+                                   c->g->nodes[c->layers[l].node].name, 100.0 * r);
+    }
+    char dw[64] = "";
+    if (hi_dw >= lo_dw)
+        snprintf(dw, sizeof dw, ", depthwise %.0f-%.0f %%", 100.0 * lo_dw, 100.0 * hi_dw);
+    et_tune_note(c, true,
+                 "pruning for full recovery: %.1f %% of the %lld eligible weights shared out by Erdos-Renyi-kernel "
+                 "allocation, %.0f-%.0f %% per layer%s",
+                 total ? 100.0 * (double)gone / (double)total : 0.0, (long long)total, 100.0 * lo, 100.0 * hi, dw);
+    et_tune_note(c, false, "pruned per layer: %s", list);
+    c->quiet = quiet;
 }
 
 static et_status prune_magnitude(et_tune_ctx *c, bool global) {
@@ -124,11 +157,18 @@ static et_status prune_magnitude(et_tune_ctx *c, bool global) {
             free(ws);
         }
     } else {
+        /* full recovery: the same total shared out unevenly (prune_alloc.c); otherwise the ratio per layer */
+        int64_t *alloc = NULL;
+        if (c->k->recover == ET_RECOVER_FULL && c->k->prune_method == ET_PRUNE_UNSTRUCTURED &&
+            c->opt->recover_prune_alloc && !(alloc = et_tune_prune_alloc(c, ratio))) {
+            free(scratch);
+            return et_fail(c->err, ET_E_NOMEM, "out of memory pruning");
+        }
         for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
             if (c->keep[l])
                 continue;
             int64_t n = numel_of(g, c->layers[l].weight);
-            int64_t k = (int64_t)(ratio * (double)n);
+            int64_t k = alloc ? alloc[l] : (int64_t)(ratio * (double)n);
             if (k <= 0)
                 continue;
             float *w = et_tune_writable(c, c->layers[l].weight);
@@ -146,6 +186,9 @@ static et_status prune_magnitude(et_tune_ctx *c, bool global) {
             if (below + equal != k)
                 zero_ties(w, n, thr, k - below);
         }
+        if (alloc && st == ET_OK)
+            note_alloc(c, alloc);
+        free(alloc);
     }
     free(scratch);
     return st;

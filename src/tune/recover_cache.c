@@ -61,7 +61,8 @@ void et_recover_key(const et_tune_ctx *c, const et_calib_set *calib, uint64_t qu
              k->weight_bits, k->act_bits, (int)k->granularity, k->symmetric ? 1 : 0, (int)k->clip,
              (double)k->prune_ratio, (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0,
              c->opt->recover_act_order ? 1 : 0,
-             (c->opt->recover_reference ? 1 : 0) | (c->opt->recover_exact_masks ? 2 : 0),
+             (c->opt->recover_reference ? 1 : 0) | (c->opt->recover_exact_masks ? 2 : 0) |
+                 (c->opt->recover_prune_alloc ? 4 : 0),
              (unsigned long long)quant_hash, (unsigned long long)calib_fingerprint(calib), c->g->n_values,
              et_tune_layers_hash(k));
 }

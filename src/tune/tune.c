@@ -22,7 +22,8 @@ et_tune_options et_tune_options_default(void) {
                              .cache = NULL,
                              .recover_act_order = true,
                              .recover_reference = true,
-                             .recover_exact_masks = true};
+                             .recover_exact_masks = true,
+                             .recover_prune_alloc = true};
 }
 
 et_status et_tune_apply(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib, et_graph **out,

@@ -44,7 +44,8 @@ typedef struct et_tune_layer_err {
 
 typedef struct et_tune_report {
     char exec[32];                /* "native", or "simulated" when a bit-width runs on wider kernels */
-    char notes[256];              /* what the user must know: kept-fp32 layers, skipped layers, calibration */
+    char notes[1024];             /* what the user must know: kept-fp32 layers, skipped layers, calibration,
+                                     recovery (room for all of them: ET_NOTES_MAX of record/result.h) */
     int64_t weights_deploy_bytes; /* bytes of weights a deployment stores at this bit-width */
     int n_quantized_layers, n_pruned_layers, n_skipped_layers;
     double sparsity; /* fraction of zero (or removed) weights in pruned layers */
@@ -90,6 +91,8 @@ typedef struct et_tune_options {
                                model's inputs), not its own output on the compressed inputs (default true) */
     bool recover_exact_masks;     /* unstructured and N:M masks by exact OBS where the layer is small enough
                                  (obs_exact.h), SparseGPT elsewhere; false: SparseGPT everywhere (default true) */
+    bool recover_prune_alloc;     /* unstructured pruning before full recovery shares the ratio out over the layers
+                                     (prune_alloc.c); false: the same ratio in every layer (default true) */
     et_tune_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     const volatile int *cancel; /* non-zero: stop at the next layer (or calibration set) with ET_E_CANCELLED */

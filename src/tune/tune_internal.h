@@ -84,6 +84,11 @@ const float *et_tune_readable(et_tune_ctx *c, int v);
 /* Appends to the report's detail text ("; "-separated), and to notes when `note` (both truncate safely). */
 void et_tune_note(et_tune_ctx *c, bool note, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Unstructured pruning before full recovery (prune_alloc.c): how many weights each layer loses so that
+ * floor(ratio x eligible weights) go in all, shared out by Erdos-Renyi-kernel allocation. n_layers counts
+ * (0 for kept layers), owned by the caller; NULL on out-of-memory. */
+int64_t *et_tune_prune_alloc(const et_tune_ctx *c, double ratio);
+
 /* Magnitude (per layer or global) or N:M pruning of the eligible layers' weights, in place. */
 et_status et_tune_prune_weights(et_tune_ctx *c);
 

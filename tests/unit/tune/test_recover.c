@@ -92,10 +92,70 @@ static void check_hessian(const char *model, int max_layers) {
     et_model_free(m);
 }
 
+/* The reference terms of a grouped layer (cross = sum (W_ref x_ref) x^T per group, y2 = sum |W_ref x_ref|^2): the
+ * narrow groups' direct path (hessian.c) against a naive sum. */
+static void check_cross_grouped(const char *model) {
+    et_model *m = tt_load(model);
+    ET_REQUIRE(m);
+    const et_graph *g = m->graph;
+    et_err err = {0};
+    int checked = 0;
+    for (int i = 0; i < g->n_nodes && !checked; i++) {
+        const et_node *n = &g->nodes[i];
+        if (n->op != ET_OP_CONV || et_node_attr_int(n, "group", 1) < 2)
+            continue;
+        et_hess hs;
+        ET_REQUIRE(et_hess_init(&hs, g, i, false, &err) == ET_OK);
+        const et_value *xv = &g->values[n->inputs[0]], *wv = &g->values[n->inputs[1]];
+        int64_t numel = et_shape_numel(&xv->shape), rows_g = wv->shape.dim[0] / hs.groups;
+        int64_t n_w = et_shape_numel(&wv->shape);
+        float *w = malloc((size_t)n_w * sizeof *w); /* aligned, as recovery's copy is (model data may not be) */
+        float *x = malloc((size_t)numel * sizeof *x), *xr = malloc((size_t)numel * sizeof *xr);
+        ET_REQUIRE(w && x && xr);
+        memcpy(w, wv->data, (size_t)n_w * sizeof *w);
+        for (int64_t e = 0; e < numel; e++) {
+            x[e] = (float)((e * 2654435761u) % 997) / 498.0f - 1.0f;
+            xr[e] = x[e] + (float)((e * 40503u) % 101) / 500.0f;
+        }
+        ET_REQUIRE(et_hess_set_reference(&hs, w, rows_g, &err) == ET_OK);
+        ET_REQUIRE(et_hess_add_pair(&hs, x, xr, NULL, &err) == ET_OK);
+        int64_t P = et_shape_numel(&g->values[n->outputs[0]].shape) / g->values[n->outputs[0]].shape.dim[1];
+        double worst = 0, scale = 0, worst_y2 = 0;
+        for (int64_t gi = 0; gi < hs.groups; gi += 1 + hs.groups / 5) {
+            double y2 = 0;
+            for (int64_t r = 0; r < rows_g; r++) {
+                double *cr = calloc((size_t)hs.d, sizeof *cr);
+                for (int64_t p = 0; p < P; p++) {
+                    double y = 0;
+                    for (int64_t f = 0; f < hs.d; f++)
+                        y += w[(gi * rows_g + r) * hs.d + f] * naive_feature(g, n, xr, gi, f, p);
+                    y2 += y * y;
+                    for (int64_t f = 0; f < hs.d; f++)
+                        cr[f] += y * naive_feature(g, n, x, gi, f, p);
+                }
+                for (int64_t f = 0; f < hs.d; f++) {
+                    worst = fmax(worst, fabs(hs.cross[(gi * rows_g + r) * hs.d + f] - cr[f]));
+                    scale = fmax(scale, fabs(cr[f]));
+                }
+                free(cr);
+            }
+            worst_y2 = fmax(worst_y2, fabs(hs.y2[gi] - y2) / (y2 > 0 ? y2 : 1));
+        }
+        ET_CHECK_MSG(worst <= 1e-5 * scale && worst_y2 <= 1e-5, "%s: cross off by %.3g (largest %.3g), y2 by %.3g",
+                     n->name, worst, scale, worst_y2);
+        et_hess_free(&hs);
+        free(w), free(x), free(xr);
+        checked++;
+    }
+    ET_CHECK(checked > 0);
+    et_model_free(m);
+}
+
 static void test_hessian(void) {
     check_hessian("models/mobilenetv2_small.onnx", 8); /* strided 3x3, depthwise, 1x1 */
     check_hessian("models/resnet_small.onnx", 6);
     check_hessian("models/digits.onnx", 3); /* padded 3x3, Gemm */
+    check_cross_grouped("models/mobilenetv2_small.onnx");
 }
 
 /* ---- the walk sees what the model computes ------------------------------------------------------------ */
@@ -226,6 +286,74 @@ static void test_full_below_none(void) {
         check_full_below_none("models/digits.onnx", 24);
     check_full_below_none("models/mobilenetv2_small.onnx", 8); /* its 3x3 layers at 3x3 pixels fall back */
     check_full_below_none("models/resnet_small.onnx", 8);
+}
+
+/* ---- unstructured pruning before full recovery: shared out over the layers ------------------------------ */
+
+/* Zeros and weights of t's weight layers (Conv/Gemm with a constant second input), the depthwise ones apart;
+ * each layer's zero fraction into frac (at most max). Returns the layer count. */
+static int zero_counts(const et_graph *t, int64_t *zeros, int64_t *total, double *frac, bool *dw, int max) {
+    int n = 0;
+    *zeros = *total = 0;
+    for (int i = 0; i < t->n_nodes && n < max; i++) {
+        const et_node *nd = &t->nodes[i];
+        if ((nd->op != ET_OP_CONV && nd->op != ET_OP_GEMM) || nd->n_inputs < 2 ||
+            t->values[nd->inputs[1]].kind != ET_VAL_CONST)
+            continue;
+        const et_value *w = &t->values[nd->inputs[1]];
+        int64_t cnt = et_shape_numel(&w->shape), z = 0;
+        for (int64_t j = 0; j < cnt; j++) { /* kept layers' data is the model file's, maybe unaligned */
+            float v;
+            memcpy(&v, (const char *)w->data + j * (int64_t)sizeof v, sizeof v);
+            z += v == 0.0f;
+        }
+        *zeros += z, *total += cnt;
+        frac[n] = (double)z / (double)cnt;
+        dw[n++] = nd->op == ET_OP_CONV && et_node_attr_int(nd, "group", 1) > 1;
+    }
+    return n;
+}
+
+static void test_prune_alloc(void) {
+    if (et_test_emulated()) /* nothing architecture-specific: prune_alloc.c is scalar bookkeeping */
+        return;
+    et_model *m = tt_load("models/mobilenetv2_small.onnx");
+    ET_REQUIRE(m);
+    et_calib_set cs = tt_calib(m->graph, 4, false);
+    et_knobs k = knobs_of(32, 0.5f, ET_PRUNE_UNSTRUCTURED, ET_RECOVER_FULL);
+    for (int uniform = 0; uniform <= 1; uniform++) {
+        et_tune_options o = et_tune_options_default();
+        o.recover_prune_alloc = !uniform;
+        et_tune_report rep;
+        et_graph *t = NULL;
+        et_err err = {0};
+        ET_REQUIRE(et_tune_apply_ex(m->graph, &k, &cs, &o, &t, &rep, &err) == ET_OK);
+        double frac[64];
+        bool dw[64];
+        int64_t zeros, total;
+        int n = zero_counts(t, &zeros, &total, frac, dw, 64);
+        ET_REQUIRE(n > 4);
+        /* the overall sparsity is the knob's whatever the allocation (1 weight per layer of rounding) */
+        ET_CHECK_MSG(llabs(zeros - total / 2) <= n, "uniform %d: %lld of %lld weights zero", uniform, (long long)zeros,
+                     (long long)total);
+        double dw_max = 0, other_max = 0;
+        for (int l = 0; l < n; l++) {
+            if (dw[l])
+                dw_max = frac[l] > dw_max ? frac[l] : dw_max;
+            else
+                other_max = frac[l] > other_max ? frac[l] : other_max;
+            if (uniform)
+                ET_CHECK_MSG(fabs(frac[l] - 0.5) < 0.02, "uniform: layer %d at %.3f", l, frac[l]);
+        }
+        if (!uniform) { /* ERK: the depthwise filters keep more, the big layers lose more */
+            ET_CHECK_MSG(dw_max < 0.45 && other_max > 0.55, "depthwise at most %.3f, others up to %.3f", dw_max,
+                         other_max);
+            ET_CHECK(strstr(rep.notes, "Erdos-Renyi-kernel allocation") != NULL);
+        }
+        et_graph_free(t);
+    }
+    tt_calib_free(&cs);
+    et_model_free(m);
 }
 
 /* ---- bias correction zeroes the mean output error ----------------------------------------------------- */
@@ -441,6 +569,7 @@ int main(void) {
     ET_RUN(test_hessian);
     ET_RUN(test_walk);
     ET_RUN(test_full_below_none);
+    ET_RUN(test_prune_alloc);
     ET_RUN(test_bias_zero_mean);
     ET_RUN(test_deterministic_cached_cancel);
     ET_RUN(test_bad_calibration);
