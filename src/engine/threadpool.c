@@ -44,6 +44,7 @@ struct et_threadpool {
     void *ctx;
     size_t n, chunk;
     _Atomic size_t next;
+    double start_ns; /* measured at create: see et_threadpool_start_ns */
 };
 
 typedef struct {
@@ -130,6 +131,35 @@ static void post(et_threadpool *pool) {
         futex(&pool->generation, FUTEX_WAKE, INT_MAX);
 }
 
+static void nothing(void *ctx, size_t begin, size_t end) {
+    (void)ctx, (void)begin, (void)end;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The start cost: the median time of empty jobs of one item per thread, after a few to wake the workers. The
+ * median, because on a shared machine some jobs wait for a descheduled worker and those say nothing about the
+ * usual layer-after-layer case. Clamped to [200 ns, 100 us] so a pathological moment at startup cannot make
+ * every operator split (0) or none (a huge value). */
+static void calibrate(et_threadpool *pool) {
+    if (pool->threads < 2)
+        return;
+    double t[ET_THREADPOOL_CALIB_JOBS];
+    for (int i = 0; i < 8; i++)
+        et_threadpool_parallel_for(pool, (size_t)pool->threads, nothing, NULL);
+    for (int i = 0; i < ET_THREADPOOL_CALIB_JOBS; i++) {
+        const int64_t t0 = now_ns();
+        et_threadpool_parallel_for(pool, (size_t)pool->threads, nothing, NULL);
+        t[i] = (double)(now_ns() - t0);
+    }
+    qsort(t, ET_THREADPOOL_CALIB_JOBS, sizeof t[0], cmp_double);
+    double s = t[ET_THREADPOOL_CALIB_JOBS / 2];
+    pool->start_ns = s < 200 ? 200 : s > 100000 ? 100000 : s;
+}
+
 et_threadpool *et_threadpool_create(int threads, et_err *err) {
     if (threads < 1 || threads > MAX_THREADS) {
         et_fail(err, ET_E_USAGE, "thread count %d is out of range; use 1 to %d", threads, MAX_THREADS);
@@ -173,6 +203,7 @@ et_threadpool *et_threadpool_create(int threads, et_err *err) {
             et_fail(err, ET_E_NOMEM, "out of memory starting %d threads", threads);
         return NULL;
     }
+    calibrate(pool);
     return pool;
 nomem:
     if (pool) {
@@ -237,6 +268,22 @@ void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t ma
 
 void et_threadpool_parallel_for(et_threadpool *pool, size_t n, et_task_fn fn, void *ctx) {
     et_threadpool_parallel_for_chunked(pool, n, 0, fn, ctx);
+}
+
+double et_threadpool_start_ns(const et_threadpool *pool) {
+    return pool && pool->threads > 1 ? pool->start_ns : 0;
+}
+
+void et_threadpool_set_start_ns(et_threadpool *pool, double ns) {
+    if (pool)
+        pool->start_ns = ns < 0 ? 0 : ns;
+}
+
+et_threadpool *et_threadpool_for_work(et_threadpool *pool, double serial_ns) {
+    if (!pool || pool->threads < 2)
+        return NULL;
+    const double saved_ns = serial_ns * (1.0 - 1.0 / pool->threads);
+    return saved_ns > ET_THREADPOOL_PAY_FACTOR * pool->start_ns ? pool : NULL;
 }
 
 int et_threadpool_tids(const et_threadpool *pool, pid_t *tids, int max) {

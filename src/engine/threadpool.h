@@ -41,4 +41,34 @@ void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t ma
  * perf counters). Returns how many it wrote. A NULL pool writes the calling thread's id. */
 int et_threadpool_tids(const et_threadpool *pool, pid_t *tids, int max);
 
+/* Threads that pay or stay out. A split job costs its start (posting it, a worker noticing, the counter, the
+ * join) on top of its work; for a small operator that is more than the second thread saves, and a model of many
+ * small operators ran slower at 2 threads than at 1. Each pool measures its start cost once, when it is created
+ * (the median of ET_THREADPOOL_CALIB_JOBS empty jobs with the workers awake), and keeps it. An operator estimates
+ * its single-thread time from its work size (the rates below) and asks et_threadpool_for_work whether to split. */
+enum { ET_THREADPOOL_CALIB_JOBS = 63 };
+
+/* Single-thread rates the estimates use, in ns per unit of work. They are a fast x86 core's (AVX2 + FMA); on a
+ * slower core (a Pi) the real time is longer than the estimate, so an operator stays on one thread where a split
+ * might have paid a little, never the other way round. */
+#define ET_NS_PER_MAC_GEMM_F32 0.05   /* fp32 GEMM / IGEMM: ~20 MAC/ns */
+#define ET_NS_PER_MAC_GEMM_INT8 0.035 /* int8 GEMM / IGEMM: ~28 MAC/ns */
+#define ET_NS_PER_MAC_DW 0.25         /* depthwise (either precision): ~4 MAC/ns, load-bound */
+#define ET_NS_PER_BYTE_STREAM 0.05    /* elementwise, pooling, copies: ~20 bytes/ns from L2 */
+
+/* A split pays when the time the other threads save, serial_ns x (1 - 1/threads), exceeds this many start costs
+ * (2 rather than 1: the estimate is rough, and a split also moves data between cores' caches). */
+#define ET_THREADPOOL_PAY_FACTOR 2.0
+
+/* The measured cost of starting and joining one job on this pool, in ns; 0 for NULL or a pool of 1. */
+double et_threadpool_start_ns(const et_threadpool *pool);
+
+/* Replaces the measured start cost (ns >= 0): 0 splits every job that has work, as before this decision existed.
+ * For tests that must run the multi-thread path of small operators, and for benches that compare both. */
+void et_threadpool_set_start_ns(et_threadpool *pool, double ns);
+
+/* `pool` when a job of about serial_ns of single-thread work pays for being split over it, else NULL (run it on
+ * the caller: pass the result to parallel_for, and plan the tasks for et_threadpool_size of the result). */
+et_threadpool *et_threadpool_for_work(et_threadpool *pool, double serial_ns);
+
 #endif

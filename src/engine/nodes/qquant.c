@@ -59,7 +59,9 @@ static et_status run_quantize(const et_op_inst *inst, et_exec_ctx *ctx, et_err *
     qparams p = *(const qparams *)inst->params;
     p.x = inst->in[0].data;
     p.y = inst->out[0].data;
-    et_par_for(ctx->pool, (p.n + CHUNK - 1) / CHUNK, quantize_task, &p);
+    /* a float and an int8 per element */
+    et_par_for(et_threadpool_for_work(ctx->pool, (double)p.n * 5 * ET_NS_PER_BYTE_STREAM), (p.n + CHUNK - 1) / CHUNK,
+               quantize_task, &p);
     (void)err;
     return ET_OK;
 }
@@ -67,7 +69,9 @@ static et_status run_dequantize(const et_op_inst *inst, et_exec_ctx *ctx, et_err
     qparams p = *(const qparams *)inst->params;
     p.x = inst->in[0].data;
     p.y = inst->out[0].data;
-    et_par_for(ctx->pool, (p.n + CHUNK - 1) / CHUNK, dequantize_task, &p);
+    /* a float and an int8 per element */
+    et_par_for(et_threadpool_for_work(ctx->pool, (double)p.n * 5 * ET_NS_PER_BYTE_STREAM), (p.n + CHUNK - 1) / CHUNK,
+               dequantize_task, &p);
     (void)err;
     return ET_OK;
 }

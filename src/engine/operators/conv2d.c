@@ -542,6 +542,11 @@ static void wide_copy_rows(void *ctx, size_t begin, size_t end) {
 et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *err) {
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "convolution run before a successful setup");
+    if (op->path != ET_CONV_PATH_WINOGRAD) { /* winograd (large layers only) splits its own phases */
+        const double macs = (double)et_conv2d_nhwc_macs(op);
+        pool = et_threadpool_for_work(pool, macs * (op->path == ET_CONV_PATH_DWCONV ? ET_NS_PER_MAC_DW
+                                                                                     : ET_NS_PER_MAC_GEMM_F32));
+    }
     plan_tasks(op, (size_t)et_threadpool_size(pool));
     if (op->wide) /* the input rows into the padded copy (its padding columns are zeros from setup) */
         et_threadpool_parallel_for(pool, op->batch * op->in_h, wide_copy_rows, op);

@@ -167,6 +167,8 @@ static void pool_tasks(void *ctx, size_t begin, size_t end) {
 et_status et_pool2d_nhwc_run(et_pool2d_nhwc *op, et_threadpool *pool, et_err *err) {
     if (!op->ready)
         return et_fail(err, ET_E_RUNTIME, "pooling run before a successful setup");
+    const double bytes_read = (double)(op->batch * op->out_h * op->out_w * op->ks * op->p.channels) * sizeof(float);
+    pool = et_threadpool_for_work(pool, bytes_read * ET_NS_PER_BYTE_STREAM);
     et_task_grid_rows(&op->grid, op->batch * op->out_h, op->out_w, (size_t)et_threadpool_size(pool));
     et_threadpool_parallel_for(pool, op->grid.tasks, pool_tasks, op);
     return ET_OK;
@@ -209,5 +211,6 @@ void et_global_avgpool_nhwc(size_t batch, size_t pixels, size_t channels, const 
                  output,
                  1.0f / (float)pixels,
                  {out_min, out_max}};
+    pool = et_threadpool_for_work(pool, (double)(batch * pixels * channels * sizeof(float)) * ET_NS_PER_BYTE_STREAM);
     et_threadpool_parallel_for(pool, batch * j.blocks, gap_tasks, &j);
 }

@@ -111,6 +111,28 @@ static void test_chunk_limit(void) {
     et_threadpool_destroy(pool);
 }
 
+/* Threads that pay or stay out: the start cost is measured and clamped, work far below it stays on the caller,
+ * work far above it splits, and a NULL pool or a pool of 1 never splits. */
+static void test_for_work(void) {
+    et_err err = {0};
+    ET_CHECK(et_threadpool_for_work(NULL, 1e12) == NULL);
+    ET_CHECK(et_threadpool_start_ns(NULL) == 0);
+    et_threadpool *one = et_threadpool_create(1, &err);
+    ET_REQUIRE(one != NULL);
+    ET_CHECK(et_threadpool_for_work(one, 1e12) == NULL);
+    ET_CHECK(et_threadpool_start_ns(one) == 0);
+    et_threadpool_destroy(one);
+    et_threadpool *pool = et_threadpool_create(2, &err);
+    ET_REQUIRE(pool != NULL);
+    const double start = et_threadpool_start_ns(pool);
+    ET_CHECK(start >= 200 && start <= 100000);
+    ET_CHECK(et_threadpool_for_work(pool, 0) == NULL);
+    ET_CHECK(et_threadpool_for_work(pool, start) == NULL); /* saves start / 2: less than it costs */
+    ET_CHECK(et_threadpool_for_work(pool, 4.0 * ET_THREADPOOL_PAY_FACTOR * start) == pool);
+    ET_CHECK(et_threadpool_for_work(pool, 1e9) == pool);
+    et_threadpool_destroy(pool);
+}
+
 static void test_bad_counts(void) {
     et_err err = {0};
     ET_CHECK(et_threadpool_create(0, &err) == NULL);
@@ -125,6 +147,7 @@ int main(void) {
     ET_RUN(test_after_sleep);
     ET_RUN(test_workers_take_part);
     ET_RUN(test_chunk_limit);
+    ET_RUN(test_for_work);
     ET_RUN(test_bad_counts);
     return et_test_done();
 }

@@ -186,6 +186,7 @@ static void test_conv_cases(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     ET_REQUIRE(pool != NULL);
+    et_threadpool_set_start_ns(pool, 0); /* split even small layers: the multi-thread path */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_case(&cases[i], NULL, ET_CONV_ALGO_AUTO);
         run_case(&cases[i], pool, ET_CONV_ALGO_AUTO);

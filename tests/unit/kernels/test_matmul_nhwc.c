@@ -52,6 +52,7 @@ static void test_fully_connected(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     ET_REQUIRE(pool != NULL);
+    et_threadpool_set_start_ns(pool, 0); /* split even small layers: the multi-thread path */
     for (int t = 0; t < 2; t++) {
         et_threadpool *pl = t ? pool : NULL;
         check_fc(1, 1280, 1000, 0, 0, 0, pl);
@@ -118,6 +119,7 @@ static void test_matmul_dynamic(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     ET_REQUIRE(pool != NULL);
+    et_threadpool_set_start_ns(pool, 0); /* split even small layers: the multi-thread path */
     for (int t = 0; t < 2; t++) {
         et_threadpool *pl = t ? pool : NULL;
         check_dynamic(1, 1, 1, 1, 0, 0, pl);

@@ -87,6 +87,7 @@ static void test_pool_cases(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     ET_REQUIRE(pool != NULL);
+    et_threadpool_set_start_ns(pool, 0); /* split even small layers: the multi-thread path */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_case(&cases[i], NULL);
         run_case(&cases[i], pool);
@@ -98,6 +99,7 @@ static void test_global_avgpool(void) {
     et_err err = {0};
     et_threadpool *pool = et_threadpool_create(2, &err);
     ET_REQUIRE(pool != NULL);
+    et_threadpool_set_start_ns(pool, 0); /* split even small layers: the multi-thread path */
     const size_t batch = 2, pixels = 49, channels = 1280 + 7, stride = channels + 3;
     float *in = kt_alloc(batch * pixels * stride), *out = kt_alloc(batch * channels);
     kt_fill(in, batch * pixels * stride, -1.0f, 1.0f);

@@ -151,6 +151,7 @@ static void test_operator(void) {
     et_err err = {0};
     et_threadpool *two = et_threadpool_create(2, &err);
     ET_REQUIRE(two != NULL);
+    et_threadpool_set_start_ns(two, 0); /* split even small layers: the multi-thread path */
     for (int t = 0; t < 2; t++) {
         et_threadpool *pool = t ? two : NULL;
         run_op(49, 96, 24, 0.1, 0, 0, 0, pool);
