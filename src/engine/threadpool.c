@@ -28,6 +28,7 @@
 
 enum { MAX_THREADS = 256 };
 static const int64_t SPIN_NS = 200000; /* how long a waiting thread spins before it sleeps */
+static const int64_t CALIB_ITEM_NS = 10000; /* one calibration item (see calibrate) */
 
 struct et_threadpool {
     int threads;
@@ -131,8 +132,14 @@ static void post(et_threadpool *pool) {
         futex(&pool->generation, FUTEX_WAKE, INT_MAX);
 }
 
-static void nothing(void *ctx, size_t begin, size_t end) {
-    (void)ctx, (void)begin, (void)end;
+/* A calibration item: busy for CALIB_ITEM_NS (not asleep: a sleeping caller would hide the worker's delay). */
+static void busy_item(void *ctx, size_t begin, size_t end) {
+    (void)ctx;
+    for (size_t i = begin; i < end; i++) {
+        const int64_t until = now_ns() + CALIB_ITEM_NS;
+        while (now_ns() < until)
+            cpu_relax();
+    }
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -140,20 +147,21 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The start cost: the median time of empty jobs of one item per thread, after a few to wake the workers. The
- * median, because on a shared machine some jobs wait for a descheduled worker and those say nothing about the
- * usual layer-after-layer case. Clamped to [200 ns, 100 us] so a pathological moment at startup cannot make
- * every operator split (0) or none (a huge value). */
+/* The start cost: jobs of one busy item of CALIB_ITEM_NS per thread, which take CALIB_ITEM_NS when every thread
+ * starts at once; what a job takes beyond that is what starting and joining it cost (a worker that never comes
+ * leaves its item to the caller, and the cost then reads as a whole item: on a machine whose other cores are
+ * busy, splitting small work does not pay). The median, so one descheduled moment does not decide it; clamped to
+ * [200 ns, 100 us]. About ET_THREADPOOL_CALIB_JOBS x 10-20 us at create. */
 static void calibrate(et_threadpool *pool) {
     if (pool->threads < 2)
         return;
     double t[ET_THREADPOOL_CALIB_JOBS];
-    for (int i = 0; i < 8; i++)
-        et_threadpool_parallel_for(pool, (size_t)pool->threads, nothing, NULL);
+    for (int i = 0; i < 4; i++)
+        et_threadpool_parallel_for(pool, (size_t)pool->threads, busy_item, NULL);
     for (int i = 0; i < ET_THREADPOOL_CALIB_JOBS; i++) {
         const int64_t t0 = now_ns();
-        et_threadpool_parallel_for(pool, (size_t)pool->threads, nothing, NULL);
-        t[i] = (double)(now_ns() - t0);
+        et_threadpool_parallel_for(pool, (size_t)pool->threads, busy_item, NULL);
+        t[i] = (double)(now_ns() - t0 - CALIB_ITEM_NS);
     }
     qsort(t, ET_THREADPOOL_CALIB_JOBS, sizeof t[0], cmp_double);
     double s = t[ET_THREADPOOL_CALIB_JOBS / 2];

@@ -44,9 +44,9 @@ int et_threadpool_tids(const et_threadpool *pool, pid_t *tids, int max);
 /* Threads that pay or stay out. A split job costs its start (posting it, a worker noticing, the counter, the
  * join) on top of its work; for a small operator that is more than the second thread saves, and a model of many
  * small operators ran slower at 2 threads than at 1. Each pool measures its start cost once, when it is created
- * (the median of ET_THREADPOOL_CALIB_JOBS empty jobs with the workers awake), and keeps it. An operator estimates
+ * (from ET_THREADPOOL_CALIB_JOBS short jobs: threadpool.c, calibrate), and keeps it. An operator estimates
  * its single-thread time from its work size (the rates below) and asks et_threadpool_for_work whether to split. */
-enum { ET_THREADPOOL_CALIB_JOBS = 63 };
+enum { ET_THREADPOOL_CALIB_JOBS = 31 };
 
 /* Single-thread rates the estimates use, in ns per unit of work. They are a fast x86 core's (AVX2 + FMA); on a
  * slower core (a Pi) the real time is longer than the estimate, so an operator stays on one thread where a split
