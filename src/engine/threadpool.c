@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 enum { MAX_THREADS = 256 };
-static const int64_t SPIN_NS = 200000; /* how long a waiting thread spins before it sleeps */
+static const int64_t SPIN_NS = 200000;      /* how long a waiting thread spins before it sleeps */
 static const int64_t CALIB_ITEM_NS = 10000; /* one calibration item (see calibrate) */
 
 struct et_threadpool {
@@ -278,9 +278,7 @@ void et_threadpool_parallel_for(et_threadpool *pool, size_t n, et_task_fn fn, vo
     et_threadpool_parallel_for_chunked(pool, n, 0, fn, ctx);
 }
 
-double et_threadpool_start_ns(const et_threadpool *pool) {
-    return pool && pool->threads > 1 ? pool->start_ns : 0;
-}
+double et_threadpool_start_ns(const et_threadpool *pool) { return pool && pool->threads > 1 ? pool->start_ns : 0; }
 
 void et_threadpool_set_start_ns(et_threadpool *pool, double ns) {
     if (pool)

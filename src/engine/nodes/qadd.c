@@ -43,7 +43,8 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
     p.b = inst->in[1].data;
     p.y = inst->out[0].data;
     /* two int8 inputs and an int8 output per element */
-    et_par_for(et_threadpool_for_work(ctx->pool, (double)p.n * 3 * ET_NS_PER_BYTE_STREAM), (p.n + 4095) / 4096, task, &p);
+    et_par_for(et_threadpool_for_work(ctx->pool, (double)p.n * 3 * ET_NS_PER_BYTE_STREAM), (p.n + 4095) / 4096, task,
+               &p);
     (void)err;
     return ET_OK;
 }

@@ -545,7 +545,7 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
     if (op->path != ET_CONV_PATH_WINOGRAD) { /* winograd (large layers only) splits its own phases */
         const double macs = (double)et_conv2d_nhwc_macs(op);
         pool = et_threadpool_for_work(pool, macs * (op->path == ET_CONV_PATH_DWCONV ? ET_NS_PER_MAC_DW
-                                                                                     : ET_NS_PER_MAC_GEMM_F32));
+                                                                                    : ET_NS_PER_MAC_GEMM_F32));
     }
     plan_tasks(op, (size_t)et_threadpool_size(pool));
     if (op->wide) /* the input rows into the padded copy (its padding columns are zeros from setup) */

@@ -552,7 +552,7 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
         return et_fail(err, ET_E_RUNTIME, "quantized convolution run before a successful setup");
     const double macs = (double)et_qconv2d_nhwc_macs(op);
     pool = et_threadpool_for_work(pool, macs * (op->path == ET_CONV_PATH_DWCONV ? ET_NS_PER_MAC_DW
-                                                                                 : ET_NS_PER_MAC_GEMM_INT8));
+                                                                                : ET_NS_PER_MAC_GEMM_INT8));
     plan_tasks(op, (size_t)et_threadpool_size(pool));
     if (op->convert && !op->fused_convert) {
         const size_t pixels = op->batch * op->in_h * op->in_w;
