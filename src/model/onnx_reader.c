@@ -84,7 +84,8 @@ static et_status decode_typed(reader *r, et_pb *pb, const tensor_fields *tf, voi
                 et_dtype_store(dt, dst, (size_t)at, v);
             }
         } else { /* int32_data / int64_data / uint64_data: varints, packed or single */
-            const uint8_t *p = f.data, *pend = f.data + f.len;
+            /* a single varint has no data span: f.data is NULL, and NULL + 0 is undefined */
+            const uint8_t *p = f.data, *pend = f.data ? f.data + f.len : NULL;
             bool single = f.wire != ET_PB_LEN;
             while (single || p < pend) {
                 uint64_t u = f.u64;
