@@ -195,6 +195,18 @@ int et_args_knob_flag(et_args *a, et_knobs *k) {
     return 1;
 }
 
+void et_args_session(const et_tensor_args *t, const et_data_args *d, et_session_input_file *files,
+                     et_session_options *so) {
+    for (int i = 0; i < t->n_inputs; i++)
+        files[i] = (et_session_input_file){t->inputs[i].name, t->inputs[i].path};
+    so->shapes = t->shapes, so->n_shapes = t->n_shapes;
+    so->inputs = files, so->n_inputs = t->n_inputs;
+    if (d) {
+        so->eval_dir = d->eval, so->calib_dir = d->calib, so->labels_path = d->labels;
+        so->eval_limit = d->eval_limit;
+    }
+}
+
 int et_args_data_flag(et_args *a, et_data_args *d) {
     const char *v;
     if (et_args_value(a, "--eval", &d->eval) || et_args_value(a, "--calib", &d->calib) ||

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 
+#include "bench/session.h"
 #include "model/model.h"
 #include "record/knobs.h"
 
@@ -60,6 +61,12 @@ typedef struct et_data_args {
 
 /* Consumes one of those flags at the current position. Returns 1 consumed, 0 not this flag, -1 error. */
 int et_args_data_flag(et_args *a, et_data_args *d);
+
+/* The session options the --shape/--input flags (t) and, when d is not NULL, the data-set flags give: files (the
+ * caller's, ET_MAX_CLI_TENSORS entries) gets the --input pairs and so->inputs points at it; so's other fields are
+ * left as they were (the caller sets the model path and, where it has one, the per-layer profile). */
+void et_args_session(const et_tensor_args *t, const et_data_args *d, et_session_input_file *files,
+                     et_session_options *so);
 
 /* Consumes a knob flag (--bits, --act-bits, --granularity, --symmetric, --asymmetric, --prune,
  * --prune-method, --nm, --threads, --quantize-all). Returns 1 consumed, 0 not a knob, -1 error. */

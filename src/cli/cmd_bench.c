@@ -232,18 +232,8 @@ int et_cmd_bench(et_cli *cli, int argc, char **argv) {
         return et_cli_report(&err);
 
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < b.targs.n_inputs; i++)
-        files[i] = (et_session_input_file){b.targs.inputs[i].name, b.targs.inputs[i].path};
-    et_session_options so = {.model_path = b.model,
-                             .shapes = b.targs.shapes,
-                             .n_shapes = b.targs.n_shapes,
-                             .inputs = files,
-                             .n_inputs = b.targs.n_inputs,
-                             .eval_dir = b.data.eval,
-                             .calib_dir = b.data.calib,
-                             .labels_path = b.data.labels,
-                             .eval_limit = b.data.eval_limit,
-                             .profile_layers = b.layers};
+    et_session_options so = {.model_path = b.model, .profile_layers = b.layers};
+    et_args_session(&b.targs, &b.data, files, &so);
     et_session *s = NULL;
     et_result r;
     et_result_init(&r);

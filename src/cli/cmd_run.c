@@ -70,14 +70,8 @@ int et_cmd_run(et_cli *cli, int argc, char **argv) {
     if (!model)
         return et_cli_usage_error("run", "give the model file");
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < targs.n_inputs; i++)
-        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model,
-                             .shapes = targs.shapes,
-                             .n_shapes = targs.n_shapes,
-                             .inputs = files,
-                             .n_inputs = targs.n_inputs,
-                             .calib_dir = calib};
+    et_session_options so = {.model_path = model, .calib_dir = calib};
+    et_args_session(&targs, NULL, files, &so);
     et_err err = {0};
     et_session *s = NULL;
     if (et_session_open(&so, &s, &err) != ET_OK || et_cli_configure(s, &knobs, show_progress, NULL, &err) != ET_OK ||

@@ -265,18 +265,8 @@ static int write_config(const char *path, const char *model, const et_search_poi
 static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, bool layers,
                               et_session **s, et_err *err) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < targs->n_inputs; i++)
-        files[i] = (et_session_input_file){targs->inputs[i].name, targs->inputs[i].path};
-    et_session_options so = {.model_path = model,
-                             .shapes = targs->shapes,
-                             .n_shapes = targs->n_shapes,
-                             .inputs = files,
-                             .n_inputs = targs->n_inputs,
-                             .eval_dir = data->eval,
-                             .calib_dir = data->calib,
-                             .labels_path = data->labels,
-                             .eval_limit = data->eval_limit,
-                             .profile_layers = layers};
+    et_session_options so = {.model_path = model, .profile_layers = layers};
+    et_args_session(targs, data, files, &so);
     et_status st = et_session_open(&so, s, err);
     if (st == ET_OK && !layers)
         et_cli_note(et_session_notes(*s));

@@ -185,18 +185,8 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
     if (et_sens_parse_candidates(cands, cand, &n_cand, &err) != ET_OK)
         return et_cli_usage_error("sensitivity", "%s", err.msg);
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < targs.n_inputs; i++)
-        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
-    et_session_options so = {.model_path = model,
-                             .shapes = targs.shapes,
-                             .n_shapes = targs.n_shapes,
-                             .inputs = files,
-                             .n_inputs = targs.n_inputs,
-                             .eval_dir = data.eval,
-                             .calib_dir = data.calib,
-                             .labels_path = data.labels,
-                             .eval_limit = data.eval_limit,
-                             .profile_layers = true};
+    et_session_options so = {.model_path = model, .profile_layers = true};
+    et_args_session(&targs, &data, files, &so);
     et_session *s = NULL;
     if (et_session_open(&so, &s, &err) != ET_OK)
         return et_cli_report(&err);

@@ -140,17 +140,8 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
         model = demo;
     }
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    for (int i = 0; i < targs.n_inputs; i++)
-        files[i] = (et_session_input_file){targs.inputs[i].name, targs.inputs[i].path};
     o.session.model_path = model;
-    o.session.shapes = targs.shapes;
-    o.session.n_shapes = targs.n_shapes;
-    o.session.inputs = files;
-    o.session.n_inputs = targs.n_inputs;
-    o.session.eval_dir = data.eval;
-    o.session.calib_dir = data.calib;
-    o.session.labels_path = data.labels;
-    o.session.eval_limit = data.eval_limit;
+    et_args_session(&targs, &data, files, &o.session);
     o.worker.db_path = cli->db_path;
     o.worker.deploy_exe = ET_DEPLOY_SELF_EXE;
     return et_app_run(&o);
