@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,16 @@ static void parent_dir(const char *path, char *out, size_t len) {
     snprintf(tmp, sizeof tmp, "%s", path);
     snprintf(out, len, "%s", dirname(tmp));
 }
+
+/* SQLite connections this process holds (opened, not yet closed). Closing any descriptor of a file drops every
+ * POSIX lock the process holds on it (fcntl locks are per process), so reading the header through a descriptor
+ * of our own while a connection of this process has the database open (the workbench: the UI, its measurement
+ * worker and a training job each hold one) would silently drop that connection's locks: another process (an
+ * `edgetune runs` in another terminal) could then take the database for its last user, checkpoint the WAL and
+ * delete it under our writer, which corrupts the file (sqlite.org/howtocorrupt.html, 2.2). With a connection
+ * open the header check is left to SQLite, which shares descriptors between the connections of a process (a
+ * file that is not SQLite then gets SQLite's "corrupt or not a database" line, also ET_E_INPUT). */
+static atomic_int open_connections;
 
 /* Reads the 100-byte SQLite header when the file is not empty. ET_E_INPUT for a file that is not SQLite. */
 static et_status check_header(const char *path, off_t size, et_err *err) {
@@ -154,6 +165,8 @@ static et_status open_sqlite(et_db *db, int flags, bool immutable, et_err *err) 
     else
         snprintf(name, sizeof name, "%s%s", strncmp(db->path, "file:", 5) == 0 ? "./" : "", db->path);
     int rc = sqlite3_open_v2(name, &db->sql, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    if (db->sql)
+        atomic_fetch_add(&open_connections, 1); /* et_db_close takes it back */
     if (rc != SQLITE_OK)
         return et_db_fail_sql(db->sql, db->path, rc, "opening", err);
     sqlite3_extended_result_codes(db->sql, 1);
@@ -176,7 +189,7 @@ static et_status check_paths(et_db *db, et_db_mode mode, bool *exists, bool *wri
         return et_fail(err, ET_E_IO,
                        "no run database at %s yet ('edgetune bench' saves runs there); pass --db PATH to use another",
                        db->path);
-    if (*exists) {
+    if (*exists && atomic_load(&open_connections) == 0) {
         et_status s = check_header(db->path, st.st_size, err);
         if (s != ET_OK)
             return s;
@@ -285,6 +298,8 @@ void et_db_close(et_db *db) {
         return;
     for (int i = 0; i < ET_ST_COUNT; i++)
         sqlite3_finalize(db->stmts[i]);
+    if (db->sql)
+        atomic_fetch_sub(&open_connections, 1);
     sqlite3_close(db->sql); /* all statements are finalised, so this cannot be busy */
     free(db);
 }

@@ -1,6 +1,7 @@
 /* test_db_open.c: path resolution, the pragmas a database gets, schema migrations step by step, and every refusal
  * that must leave a file exactly as it was: garbage bytes, another program's SQLite file, a newer schema, a
  * read-only file or directory (checked as an unprivileged user), a directory in the way. */
+#include <fcntl.h>
 #include <sqlite3.h>
 
 #include "db/db_internal.h"
@@ -378,6 +379,51 @@ static void test_upgrade_from_every_version(void) {
     }
 }
 
+/* Whether another process sees a lock on SQLite's SHARED byte range of path (a connection of ours in WAL mode
+ * holds one while open): a child process asks F_GETLK for a write lock there. */
+static bool shared_lock_seen(const char *path) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000 + 2, .l_len = 510};
+        _exit(fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A second connection opened in a process that holds one (the workbench: UI, measurement worker, training job)
+ * must not drop the first one's locks: closing any descriptor of the file drops every POSIX lock the process
+ * holds on it, and without its SHARED lock another process takes the database for unused, checkpoints the WAL
+ * and deletes it under our writer (the file was corrupt after the training view's e2e test). Fails when
+ * et_db_open reads the header through a descriptor of its own while a connection is open. */
+static void test_second_connection_keeps_locks(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/locks.db", dir);
+    et_db *a = NULL, *b = NULL;
+    et_err e = {0};
+    ET_REQUIRE(et_db_open(path, ET_DB_WRITE, &a, &e) == ET_OK);
+    ET_CHECK_INT(pragma_int(a->sql, "SELECT count(*) FROM runs"), 0);
+    ET_CHECK(shared_lock_seen(path));
+    ET_REQUIRE(et_db_open(path, ET_DB_WRITE, &b, &e) == ET_OK);
+    ET_CHECK_MSG(shared_lock_seen(path), "opening a second connection dropped the first one's lock");
+    et_db_close(b);
+    et_db_close(a);
+    ET_CHECK(!shared_lock_seen(path));
+    /* with a connection open, a file that is not SQLite is still refused (SQLite's line), and left as it was */
+    char junk[600];
+    snprintf(junk, sizeof junk, "%s/junk.db", dir);
+    FILE *f = fopen(junk, "w");
+    ET_REQUIRE(f != NULL);
+    for (int i = 0; i < 64; i++)
+        fputs("not a database, just some text.\n", f);
+    fclose(f);
+    ET_REQUIRE(et_db_open(path, ET_DB_WRITE, &a, &e) == ET_OK);
+    refused_unchanged(junk, ET_DB_WRITE, ET_E_INPUT, "not a database");
+    et_db_close(a);
+}
+
 int main(void) {
     et_tmpdir(dir, sizeof dir);
     ET_RUN(test_resolve_path);
@@ -391,6 +437,7 @@ int main(void) {
     ET_RUN(test_newer_schema_refused);
     ET_RUN(test_directory_in_the_way);
     ET_RUN(test_read_only_file_and_directory);
+    ET_RUN(test_second_connection_keeps_locks);
     et_rmtree(dir);
     return et_test_done();
 }
