@@ -8,8 +8,8 @@
  *   redraw        at most every 100 ms: a change inside that window waits for the rest of it (poll timeout)
  *
  * Signal handlers only write the signal number to a pipe (self-pipe), so everything happens here, in order.
- * Leaving: the worker is stopped first (it cancels the measurement in flight and stores it as aborted), then
- * the terminal is restored, then a line on stderr says why we stopped. */
+ * Leaving: the worker and a training job are stopped first (each stores what it was doing as aborted; the
+ * training keeps its checkpoint), then the terminal is restored, then a line on stderr says why we stopped. */
 #include "ui/app.h"
 
 #include <errno.h>
@@ -149,11 +149,15 @@ static bool on_keys(app_loop *L) {
     return quit;
 }
 
-/* The worker posted: take its snapshot. */
+/* The worker or the training job posted: take their snapshots. */
 static void on_wake(app_loop *L) {
     drain(L->wake_fd, NULL, NULL);
     if (et_worker_snapshot_get(L->be->worker, &L->ui->snap)) {
         et_ui_snapshot_changed(L->ui);
+        L->dirty = true;
+    }
+    if (L->be->train && et_train_worker_snapshot(L->be->train, &L->ui->train)) {
+        et_ui_train_changed(L->ui);
         L->dirty = true;
     }
 }
@@ -255,7 +259,10 @@ int et_app_run(const et_app_options *o) {
         goto out;
     }
 
+    be.session = &o->session;
     et_ui_init(&ui, &be.ops, &o->knobs, et_term_ascii(term), cores(), et_cpu_isa_name(), db_path);
+    if (o->train_data)
+        snprintf(ui.train_default_data, sizeof ui.train_default_data, "%s", o->train_data);
     et_canvas canvas;
     L.canvas = &canvas;
     L.term = term;

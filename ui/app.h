@@ -14,6 +14,7 @@ typedef struct et_app_options {
     et_worker_options worker;   /* measurement settings; save and db_path say where runs go */
     bool no_color;              /* --no-color */
     bool ascii;                 /* --ascii */
+    const char *train_data;     /* --data: the training view's data (NULL: <model>.train/ when it exists) */
 } et_app_options;
 
 /* Opens the model and the database (errors before the screen is taken over: one line on stderr, exit 2), then

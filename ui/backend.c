@@ -40,7 +40,41 @@ static et_status open_model(void *ctx, const char *path, et_err *err) {
         return st;
     et_worker_stop(b->worker);
     b->worker = w;
+    b->session = NULL; /* the workbench's --eval and --calib were for the other model */
     return ET_OK;
+}
+
+static et_status train_start(void *ctx, et_train_job_options *o, et_err *err) {
+    et_backend *b = ctx;
+    et_train_snapshot s;
+    et_train_snapshot_init(&s);
+    et_train_worker_snapshot(b->train, &s);
+    bool running = b->train && !s.finished;
+    et_train_snapshot_free(&s);
+    if (running)
+        return et_fail(err, ET_E_USAGE, "a training is running: wait for it or cancel it first");
+    et_train_worker_free(b->train);
+    b->train = NULL;
+    o->save = b->wopt.save;
+    o->db_path = b->wopt.save ? b->wopt.db_path : NULL;
+    o->deploy_exe = b->wopt.deploy_exe;
+    if (b->session) {
+        o->eval_path = b->session->eval_dir;
+        o->eval_labels = b->session->labels_path;
+        o->eval_limit = b->session->eval_limit;
+        o->calib_path = b->session->calib_dir;
+        o->shapes = b->session->shapes;
+        o->n_shapes = b->session->n_shapes;
+    }
+    return et_train_worker_start(o, b->wopt.wake_fd, &b->train, err);
+}
+
+static void train_cancel(void *ctx) { et_train_worker_cancel(((et_backend *)ctx)->train); }
+
+static void train_close(void *ctx) {
+    et_backend *b = ctx;
+    et_train_worker_free(b->train);
+    b->train = NULL;
 }
 
 et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, const et_worker_options *wopt,
@@ -55,7 +89,10 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
                              .set_knobs = set_knobs,
                              .remeasure = remeasure,
                              .mark_baseline = mark_baseline,
-                             .open_model = open_model};
+                             .open_model = open_model,
+                             .train_start = train_start,
+                             .train_cancel = train_cancel,
+                             .train_close = train_close};
     if (b->db) {
         b->ops.list_runs = list_runs;
         b->ops.compare = compare;
@@ -64,6 +101,7 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
 }
 
 void et_backend_stop(et_backend *b) {
+    train_close(b);
     et_worker_stop(b->worker);
     b->worker = NULL;
 }

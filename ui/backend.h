@@ -2,6 +2,7 @@
 #ifndef ET_UI_BACKEND_H
 #define ET_UI_BACKEND_H
 
+#include "bench/train_worker.h"
 #include "ui/ui.h"
 
 typedef struct et_backend {
@@ -11,11 +12,16 @@ typedef struct et_backend {
     et_worker_options wopt;
     char db_path[ET_PATH_MAX];
     et_knobs knobs; /* the latest knobs posted (a newly opened model starts with them) */
+    /* what the workbench's model was opened with (evaluation and calibration sets, input shapes), for training;
+     * borrowed, and NULL once another model is opened (that one gets the defaults beside it) */
+    const et_session_options *session;
+    et_train_worker *train; /* the training job, NULL when none */
 } et_backend;
 
 /* Starts the worker on session s (owned from here on) with knobs k. b->db must be set before (or NULL). */
 et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, const et_worker_options *wopt, et_err *err);
-/* Stops the worker (the measurement in flight is stored as aborted). */
+/* Stops the worker (the measurement in flight is stored as aborted) and a training job (cancelled: its checkpoint
+ * stays, its run is stored aborted). */
 void et_backend_stop(et_backend *b);
 
 #endif

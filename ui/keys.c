@@ -55,6 +55,7 @@ static const et_key_binding bindings[] = {
     {'S', "S", "S", ET_DO_REVERSE},
     {'e', "e", "e", ET_DO_EXPORT},
     {'o', "o", "o", ET_DO_OPEN},
+    {'T', "T", "T", ET_DO_TRAIN},
     {ET_KEY_ENTER, "Enter", "Enter", ET_DO_ENTER},
     {ET_KEY_ESC, "Esc", "Esc", ET_DO_CANCEL},
     {ET_KEY_CTRL_L, "Ctrl-L", "Ctrl-L", ET_DO_REDRAW},

@@ -24,6 +24,8 @@ void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool 
     ui->hist_desc = true;
     ui->export_format = ET_TABLE_CSV;
     ui->layers_sort = 1;
+    ui->train_epochs = 1;
+    et_train_snapshot_init(&ui->train);
 }
 
 void et_ui_free(et_ui *ui) {
@@ -33,6 +35,7 @@ void et_ui_free(et_ui *ui) {
     free(ui->marked);
     free(ui->cmp_ids);
     et_table_free(ui->cmp);
+    et_train_snapshot_free(&ui->train);
     memset(ui, 0, sizeof *ui);
 }
 
@@ -54,5 +57,12 @@ void et_ui_snapshot_changed(et_ui *ui) {
         ui->runs_saved_seen = ui->snap.runs_saved;
         ui->baseline_seen = ui->snap.baseline_run_id;
         ui->runs_stale = true; /* a run was stored or marked: the history reloads when shown */
+    }
+}
+
+void et_ui_train_changed(et_ui *ui) {
+    if (ui->train.finished && ui->train.run_id > 0 && ui->train.run_id != ui->train_run_seen) {
+        ui->train_run_seen = ui->train.run_id;
+        ui->runs_stale = true; /* the training run was stored: the history reloads when shown */
     }
 }

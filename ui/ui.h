@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench/train_worker.h"
 #include "bench/worker.h"
 #include "db/db.h"
 #include "db/table.h"
@@ -34,6 +35,12 @@ typedef struct et_ui_backend {
     et_status (*compare)(void *ctx, const int64_t *ids, int n, et_table **out, et_err *err);
     /* replaces the model: a new session and worker; on failure the old ones keep running */
     et_status (*open_model)(void *ctx, const char *path, et_err *err);
+    /* training (dialog_train.c): starts the job o on a thread of its own, the backend filling in what the
+     * workbench was started with (database, evaluation and calibration sets, input shapes); one job at a time
+     * (ET_E_USAGE while one runs). Its snapshots reach et_ui.train through the wake-up pipe (ui/app.c). */
+    et_status (*train_start)(void *ctx, et_train_job_options *o, et_err *err);
+    void (*train_cancel)(void *ctx); /* stop between two steps: checkpoint kept, run stored aborted */
+    void (*train_close)(void *ctx);  /* forget a finished job (cancels and waits for one still running) */
 } et_ui_backend;
 
 /* X(enum, name in the tab bar) in Tab order */
@@ -53,7 +60,8 @@ typedef enum {
     X(ET_DIALOG_NONE, "")           \
     X(ET_DIALOG_HELP, "Help")       \
     X(ET_DIALOG_OPEN, "Open model") \
-    X(ET_DIALOG_EXPORT, "Export")
+    X(ET_DIALOG_EXPORT, "Export")   \
+    X(ET_DIALOG_TRAIN, "Train")
 typedef enum {
 #define ET_X(e, s) e,
     ET_DIALOG_LIST(ET_X)
@@ -134,6 +142,15 @@ typedef struct et_ui {
     et_view_id export_from;
     int help_top;
 
+    /* the training dialog: the form, then the job's progress (train_active from start until closed) */
+    et_field train_data, train_out;
+    int train_row, train_epochs, train_lr; /* train_lr: index into the dialog's rates (0: the default) */
+    bool train_gradual;
+    bool train_active;
+    et_train_snapshot train;              /* the job's latest (ui/app.c copies it in) */
+    char train_default_data[ET_PATH_MAX]; /* `edgetune tui --data`, "" when not given */
+    int64_t train_run_seen;               /* the stored run of the last finished job the history knows about */
+
     /* the message line (replaces the footer until the next key) */
     char message[ET_ERR_MSG_MAX];
     bool message_is_error;
@@ -149,6 +166,10 @@ void et_ui_free(et_ui *ui);
 /* Takes a new worker snapshot (the caller got it with et_worker_snapshot_get): history goes stale when a run
  * was stored, worker messages go to the message line. */
 void et_ui_snapshot_changed(et_ui *ui);
+
+/* Takes a new training snapshot (ui->train, copied in by the caller): a finished job's stored run makes the
+ * history stale. */
+void et_ui_train_changed(et_ui *ui);
 
 /* One key (ui/keys.h codes): the dialog or the field in front gets it first, then the view. Returns ET_UI_*. */
 unsigned et_ui_key(et_ui *ui, int key);
@@ -175,7 +196,12 @@ typedef struct et_view {
 } et_view;
 
 extern const et_view et_view_workbench, et_view_history, et_view_layers, et_view_compare;
-extern const et_view et_dialog_help, et_dialog_open, et_dialog_export;
+extern const et_view et_dialog_help, et_dialog_open, et_dialog_export, et_dialog_train;
+
+/* Opens the training dialog (dialog_train.c): the form with its defaults the first time (data: `tui --data`,
+ * else <model>.train/ when it exists; output: <model name>-trained.onnx in the current folder), or the job in
+ * progress. */
+void et_ui_train_begin(et_ui *ui);
 
 /* The knob rows: name, value text, whether it applies to the current knobs, and stepping. */
 const char *et_knob_name(et_knob_id k);

@@ -517,13 +517,15 @@ static unsigned key(et_ui *ui, et_action a, int k) {
         if (ui->snap.state != ET_WORKER_SETTLED)
             et_ui_message(ui, false, "this run becomes the baseline when it settles");
         return ET_UI_REDRAW;
+    case ET_DO_TRAIN: et_ui_train_begin(ui); return ET_UI_REDRAW;
     default: return 0;
     }
 }
 
 static const et_footer_item footer[] = {{ET_DO_HELP, NULL},     {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Knob"},
                                         {ET_DO_LEFT, "Change"}, {ET_DO_BASELINE, NULL},  {ET_DO_REMEASURE, NULL},
-                                        {ET_DO_RESET, NULL},    {ET_DO_OPEN, NULL},      {ET_DO_QUIT, NULL}};
+                                        {ET_DO_RESET, NULL},    {ET_DO_OPEN, NULL},      {ET_DO_TRAIN, NULL},
+                                        {ET_DO_QUIT, NULL}};
 
 const et_view et_view_workbench = {.name = "workbench",
                                    .draw = draw,

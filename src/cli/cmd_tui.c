@@ -3,6 +3,7 @@
  * trained on Fashion-MNIST), else fmnist_demo.onnx in ../fixtures/models/ or ../share/edgetune/ next to the
  * binary. Its fmnist_demo.eval/ (500 labelled test images) and fmnist_demo.calib/ beside it are picked up by the
  * session's one rule for every model (<model>.eval/, <model>.calib/; session.h), so accuracy shows at once. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,12 +24,14 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune [tui] [MODEL] [KNOBS] [--no-save] [--seconds S] [--min-seconds S] [--no-profilers]\n"
             "                [--no-fidelity] [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
-            "                [--input NAME=FILE.npy]...\n"
+            "                [--input NAME=FILE.npy]... [--data PATH]\n"
             "                [--shape NAME=DIMS]... [--ascii] [--no-color] [--keys]\n\n"
             "The workbench: turn the knobs and watch latency, memory, counters, power, temperature and fidelity\n"
             "settle beside the fp32 baseline, live. Every measurement that completes is stored as a run in the\n"
             "database (see --db); the baseline (fp32 with the same threads) is measured first when none is stored.\n"
             "Views: workbench, history (stored runs: filter, sort, mark, compare, export), layers, compare.\n"
+            "T in the workbench opens the training view: fine-tune the model as the knobs tune it (as `edgetune\n"
+            "finetune` does) with loss and accuracy per epoch, samples/s and time left, cancellable.\n"
             "Press ? inside for every key. Needs a terminal of at least 80x24.\n\n"
             "With no MODEL it opens the bundled demo model,\n  %s:\n"
             "a small classifier trained on Fashion-MNIST, with 500 labelled test images in fmnist_demo.eval/ and\n"
@@ -37,6 +40,8 @@ static void usage(FILE *out) {
             "Fidelity and accuracy are checked right after a knob change, before latency, when one pass over the\n"
             "evaluation set should take at most 1 s (its size times the baseline's median latency; the demo: about\n"
             "0.4 s); otherwise after the latency settles.\n\n"
+            "  --data PATH        training data for the training view (T): a folder of .npy inputs or one\n"
+            "                     batched .npy (default <model>.train/ when it exists)\n"
             "  --no-save          do not store runs (history and compare stay empty)\n"
             "  --seconds S        measure each setting for at most S seconds (default 6; it stops earlier\n"
             "                     once the median latency settles)\n"
@@ -99,6 +104,14 @@ int et_cmd_tui(et_cli *cli, int argc, char **argv) {
             (r = et_args_data_flag(&a, &data)) != 0) {
             if (r < 0)
                 return 2;
+        } else if (et_args_value(&a, "--data", &v)) {
+            struct stat st;
+            if (stat(v, &st) != 0) {
+                fprintf(stderr, "edgetune tui: --data %s: %s; give a folder of .npy inputs or one batched .npy\n", v,
+                        strerror(errno));
+                return 2;
+            }
+            o.train_data = v;
         } else if (et_args_flag(&a, "--no-save")) {
             o.worker.save = false;
         } else if (et_args_value(&a, "--seconds", &v)) {

@@ -267,6 +267,35 @@ static void demo_accuracy_first(et_ui *ui) {
 }
 
 /* ... and a moment earlier, while it checks: the previous setting's numbers are gone, nothing measured yet. */
+/* The training dialog: the form (T from the workbench, data given by `tui --data`), a job in its third epoch, a
+ * job finished, and one cancelled. */
+static void train_form(et_ui *ui) {
+    snprintf(ui->train_default_data, sizeof ui->train_default_data, "/models/mobilenet_v2.train");
+    const int k[] = {'T', ET_KEY_DOWN, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void train_running(et_ui *ui) {
+    train_form(ui);
+    et_ui_key(ui, ET_KEY_ENTER);
+    fake_ui_train(&ui->train, false);
+}
+static void train_done(et_ui *ui) {
+    train_form(ui);
+    et_ui_key(ui, ET_KEY_ENTER);
+    fake_ui_train(&ui->train, true);
+}
+static void train_cancelled(et_ui *ui) {
+    train_running(ui);
+    ui->train.finished = true;
+    ui->train.training = false;
+    ui->train.status = ET_E_CANCELLED;
+    ui->train.run_id = 13;
+    snprintf(ui->train.checkpoint_path, sizeof ui->train.checkpoint_path, "mobilenet_v2-trained.onnx.ckpt");
+    snprintf(ui->train.error, sizeof ui->train.error,
+             "training cancelled at step 746; the checkpoint mobilenet_v2-trained.onnx.ckpt keeps it: run the same "
+             "command with --resume");
+}
+
 static void demo_checking(et_ui *ui) {
     demo_accuracy_first(ui);
     et_worker_snapshot *s = &ui->snap;
@@ -288,7 +317,12 @@ static void test_screens(void) {
         scene("failed", w, h, false, failed);
         scene("baseline_first", w, h, false, baseline_first);
         scene("measuring", w, h, false, measuring);
+        scene("train_form", w, h, false, train_form);
+        scene("train_running", w, h, false, train_running);
+        scene("train_done", w, h, false, train_done);
     }
+    scene("train_cancelled", 80, 24, false, train_cancelled);
+    scene("train_running_ascii", 80, 24, true, train_running);
     scene("layers_recovered", 132, 43, false, to_layers_recovered);
     scene("recovering", 80, 24, false, recovering);
     scene("demo_pruned", 80, 24, false, demo_pruned);

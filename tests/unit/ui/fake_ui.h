@@ -187,6 +187,13 @@ typedef struct fake_backend {
     int64_t compared[16];
     int n_compared;
     char opened[ET_PATH_MAX];
+    /* training: what the training dialog asked for */
+    int train_start_calls, train_cancel_calls, train_close_calls;
+    char train_data[ET_PATH_MAX], train_out[ET_PATH_MAX];
+    int train_epochs;
+    bool train_gradual;
+    float train_lr;
+    et_knobs train_knobs;
 } fake_backend;
 
 static void fake_set_knobs(void *ctx, const et_knobs *k) {
@@ -259,6 +266,73 @@ static et_status fake_open(void *ctx, const char *path, et_err *err) {
     return ET_OK;
 }
 
+static et_status fake_train_start(void *ctx, et_train_job_options *o, et_err *err) {
+    fake_backend *b = ctx;
+    b->train_start_calls++;
+    if (strstr(o->data_path, "missing"))
+        return et_fail(err, ET_E_INPUT, "--data %s: no such file or folder", o->data_path);
+    snprintf(b->train_data, sizeof b->train_data, "%s", o->data_path);
+    snprintf(b->train_out, sizeof b->train_out, "%s", o->out_path);
+    b->train_epochs = o->epochs;
+    b->train_gradual = o->gradual;
+    b->train_lr = o->lr;
+    b->train_knobs = o->knobs;
+    return ET_OK;
+}
+static void fake_train_cancel(void *ctx) { ((fake_backend *)ctx)->train_cancel_calls++; }
+static void fake_train_close(void *ctx) { ((fake_backend *)ctx)->train_close_calls++; }
+
+/* A training job's snapshot: 3 epochs of 313 steps over 20,000 samples of a w8a8, 30 % pruned model; two epochs
+ * done, the third at step 120 (finished: all three done, the file written and stored as run 13). */
+static inline void fake_ui_train(et_train_snapshot *s, bool finished) {
+    et_train_snapshot_free(s);
+    s->seq = 7;
+    s->epochs = 3;
+    s->elapsed_s = finished ? 96.4 : 71.2;
+    et_train_record *t = &s->record;
+    snprintf(t->data_path, sizeof t->data_path, "/models/mobilenet_v2.train");
+    snprintf(t->eval_source, sizeof t->eval_source, "/models/mobilenet_v2.eval (64 inputs)");
+    t->data_samples = 20000;
+    t->acc_fp32 = 0.719;
+    t->acc_before = 0.612;
+    static const double loss[3] = {0.3120, 0.0871, 0.0412}, acc[3] = {0.6720, 0.7030, 0.7110};
+    for (int e = 0; e < (finished ? 3 : 2); e++) {
+        et_train_epoch ep = {.epoch = e + 1,
+                             .steps = 313,
+                             .samples = 20000,
+                             .loss = loss[e],
+                             .kd = loss[e],
+                             .eval_acc = acc[e],
+                             .eval_agree = acc[e] + 0.2,
+                             .train_acc = -1,
+                             .train_agree = 0.9,
+                             .lr = 0.001,
+                             .sparsity = 0.3,
+                             .seconds = 29.5 + e,
+                             .samples_per_s = 20000 / (29.5 + e)};
+        et_train_record_add_epoch(t, &ep);
+    }
+    if (finished) {
+        s->finished = true;
+        s->phase = ET_JOB_DONE;
+        s->status = ET_OK;
+        s->run_id = 13;
+        t->acc_after = 0.711;
+        snprintf(t->output_path, sizeof t->output_path, "mobilenet_v2-trained.onnx");
+        snprintf(s->out_path, sizeof s->out_path, "mobilenet_v2-trained.onnx");
+        return;
+    }
+    s->phase = ET_JOB_TRAINING;
+    s->training = true;
+    s->epoch = 3;
+    s->step_in_epoch = 120, s->steps_per_epoch = 313;
+    s->global_step = 746, s->total_steps = 939;
+    s->loss = 0.0433;
+    s->samples_per_s = 655.0;
+    s->eta_s = 18.9;
+    snprintf(s->note, sizeof s->note, "training data: /models/mobilenet_v2.train, 20000 samples (61.3 MiB in memory)");
+}
+
 static inline void fake_backend_init(fake_backend *b, int n_runs) {
     memset(b, 0, sizeof *b);
     b->n_runs = n_runs;
@@ -268,7 +342,10 @@ static inline void fake_backend_init(fake_backend *b, int n_runs) {
                              .mark_baseline = fake_mark,
                              .list_runs = fake_list_runs,
                              .compare = fake_compare,
-                             .open_model = fake_open};
+                             .open_model = fake_open,
+                             .train_start = fake_train_start,
+                             .train_cancel = fake_train_cancel,
+                             .train_close = fake_train_close};
 }
 
 /* A state as the program has it after start, with the fake snapshot. */

@@ -266,6 +266,74 @@ static void test_worker_message_and_stale_history(void) {
     et_ui_free(&ui);
 }
 
+/* The training dialog: T opens the form (no data beside the model: a clear line, nothing started); typed data,
+ * epochs, schedule and rate reach the backend with the current knobs; while the job runs Esc and c cancel and
+ * the dialog stays; once finished Enter opens the trained file at fp32 knobs and closes the job; a stored
+ * training run makes the history stale. */
+static void test_train_dialog(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, 'T');
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_TRAIN);
+    ET_CHECK_STR(ui.train_data.text, ""); /* /models/mobilenet_v2.train does not exist here */
+    ET_CHECK_STR(ui.train_out.text, "mobilenet_v2-trained.onnx");
+    char *s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "no training data: type a folder of .npy inputs") != NULL);
+    free(s);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.train_start_calls, 0);
+    ET_CHECK(strstr(ui.dialog_error, "no training data") != NULL);
+    et_ui_key(&ui, 'q'); /* typed into the data field: q does not quit here */
+    ET_CHECK_STR(ui.train_data.text, "q");
+    et_ui_key(&ui, ET_KEY_CTRL_U);
+    for (const char *p = "/data/missing"; *p; p++)
+        et_ui_key(&ui, *p);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.train_start_calls, 1);
+    ET_CHECK(!ui.train_active);
+    ET_CHECK(strstr(ui.dialog_error, "no such file") != NULL);
+    et_field_set(&ui.train_data, "/data/fmnist.train");
+    const int k[] = {ET_KEY_DOWN,  ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_LEFT, ET_KEY_DOWN,
+                     ET_KEY_RIGHT, ET_KEY_DOWN,  'l',          'l',         ET_KEY_ENTER};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        et_ui_key(&ui, k[i]);
+    ET_CHECK_INT(be.train_start_calls, 2);
+    ET_CHECK(ui.train_active);
+    ET_CHECK_STR(be.train_data, "/data/fmnist.train");
+    ET_CHECK_STR(be.train_out, "mobilenet_v2-trained.onnx");
+    ET_CHECK_INT(be.train_epochs, 2);
+    ET_CHECK(be.train_gradual);
+    ET_CHECK_NEAR(be.train_lr, 0.0003, 1e-9);
+    ET_CHECK_INT(be.train_knobs.weight_bits, 8);
+    ET_CHECK_NEAR(be.train_knobs.prune_ratio, 0.3, 1e-6);
+    ET_CHECK_INT(be.set_knobs_calls, 0); /* the form's arrows never turned a knob */
+    fake_ui_train(&ui.train, false);
+    et_ui_key(&ui, 'c');
+    ET_CHECK_INT(be.train_cancel_calls, 1);
+    et_ui_key(&ui, ET_KEY_ESC);
+    ET_CHECK_INT(be.train_cancel_calls, 2);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_TRAIN); /* it stays until the job has stopped */
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "cancelling: the checkpoint is written") != NULL);
+    free(s);
+    fake_ui_train(&ui.train, true);
+    ui.runs_stale = false;
+    et_ui_train_changed(&ui);
+    ET_CHECK(ui.runs_stale);
+    ET_CHECK_INT(ui.train_run_seen, 13);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_STR(be.opened, "mobilenet_v2-trained.onnx");
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    ET_CHECK_INT(be.train_close_calls, 1);
+    ET_CHECK_INT(be.set_knobs_calls, 1);
+    ET_CHECK_INT(be.last_knobs.weight_bits, 32);
+    ET_CHECK_INT(be.last_knobs.threads, 4);
+    ET_CHECK(!ui.train_active);
+    et_ui_free(&ui);
+}
+
 int main(void) {
     setlocale(LC_CTYPE, "C.UTF-8");
     setenv("TZ", "UTC", 1);
@@ -276,5 +344,6 @@ int main(void) {
     ET_RUN(test_export_every_format);
     ET_RUN(test_open_dialog);
     ET_RUN(test_worker_message_and_stale_history);
+    ET_RUN(test_train_dialog);
     return et_test_done();
 }
