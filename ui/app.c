@@ -259,7 +259,7 @@ int et_app_run(const et_app_options *o) {
         goto out;
     }
 
-    be.session = &o->session;
+    et_backend_keep_sets(&be, &o->session);
     et_ui_init(&ui, &be.ops, &o->knobs, et_term_ascii(term), cores(), et_cpu_isa_name(), db_path);
     if (o->train_data)
         snprintf(ui.train_default_data, sizeof ui.train_default_data, "%s", o->train_data);

@@ -1,12 +1,14 @@
-/* backend.c: the real et_ui_backend: the measurement worker (src/bench/worker.h) and the UI thread's own
- * database connection for the history and compare views (one connection per thread, db.h). Opening another
- * model starts a new session and worker first and stops the old one only when that worked. */
+/* backend.c: the real et_ui_backend: the measurement worker (src/bench/worker.h), the training job
+ * (src/bench/train_worker.h) and the UI thread's own database connection for the history and compare views (one
+ * connection per thread, db.h). Opening another model starts a new session and worker first and stops the old
+ * one only when that worked. */
 #include "ui/backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/train_data.h"
 #include "db/report.h"
 
 static void set_knobs(void *ctx, const et_knobs *k) {
@@ -28,11 +30,10 @@ static et_status compare(void *ctx, const int64_t *ids, int n, et_table **out, e
     return et_db_compare(((et_backend *)ctx)->db, ids, n, 0, out, err);
 }
 
-static et_status open_model(void *ctx, const char *path, et_err *err) {
-    et_backend *b = ctx;
-    et_session_options so = {.model_path = path, .profile_layers = true};
+/* A new session and worker on so; the old ones stop only when that worked. */
+static et_status open_with(et_backend *b, const et_session_options *so, et_err *err) {
     et_session *s = NULL;
-    et_status st = et_session_open(&so, &s, err);
+    et_status st = et_session_open(so, &s, err);
     if (st != ET_OK)
         return st;
     et_worker *w = NULL;
@@ -40,8 +41,52 @@ static et_status open_model(void *ctx, const char *path, et_err *err) {
         return st;
     et_worker_stop(b->worker);
     b->worker = w;
-    b->session = NULL; /* the workbench's --eval and --calib were for the other model */
     return ET_OK;
+}
+
+static et_status open_model(void *ctx, const char *path, et_err *err) {
+    et_backend *b = ctx;
+    et_session_options so = {.model_path = path, .profile_layers = true};
+    et_status st = open_with(b, &so, err);
+    if (st == ET_OK)
+        b->have_sets = false; /* the workbench's --eval and --calib were for the other model */
+    return st;
+}
+
+/* "" -> NULL */
+static const char *or_null(const char *s) { return s[0] ? s : NULL; }
+
+/* The trained file: the same inputs and outputs as the model it came from, measured on that model's sets. */
+static et_status open_trained(void *ctx, const char *path, et_err *err) {
+    et_backend *b = ctx;
+    if (!b->have_sets)
+        return open_model(ctx, path, err);
+    et_session_options so = {.model_path = path,
+                             .profile_layers = true,
+                             .shapes = b->shapes,
+                             .n_shapes = b->n_shapes,
+                             .eval_dir = or_null(b->eval_dir),
+                             .calib_dir = or_null(b->calib_dir),
+                             .labels_path = or_null(b->labels_path),
+                             .eval_limit = b->eval_limit};
+    return open_with(b, &so, err);
+}
+
+void et_backend_keep_sets(et_backend *b, const et_session_options *so) {
+    const char *model = so->model_path ? so->model_path : "";
+    b->have_sets = true;
+    if (so->eval_dir)
+        snprintf(b->eval_dir, sizeof b->eval_dir, "%s", so->eval_dir);
+    else if (!et_train_default_set(model, "eval", b->eval_dir, sizeof b->eval_dir))
+        b->eval_dir[0] = '\0';
+    if (so->calib_dir)
+        snprintf(b->calib_dir, sizeof b->calib_dir, "%s", so->calib_dir);
+    else if (!et_train_default_set(model, "calib", b->calib_dir, sizeof b->calib_dir))
+        b->calib_dir[0] = '\0';
+    snprintf(b->labels_path, sizeof b->labels_path, "%s", so->labels_path ? so->labels_path : "");
+    b->eval_limit = so->eval_limit;
+    b->shapes = so->shapes;
+    b->n_shapes = so->n_shapes;
 }
 
 static et_status train_start(void *ctx, et_train_job_options *o, et_err *err) {
@@ -58,13 +103,13 @@ static et_status train_start(void *ctx, et_train_job_options *o, et_err *err) {
     o->save = b->wopt.save;
     o->db_path = b->wopt.save ? b->wopt.db_path : NULL;
     o->deploy_exe = b->wopt.deploy_exe;
-    if (b->session) {
-        o->eval_path = b->session->eval_dir;
-        o->eval_labels = b->session->labels_path;
-        o->eval_limit = b->session->eval_limit;
-        o->calib_path = b->session->calib_dir;
-        o->shapes = b->session->shapes;
-        o->n_shapes = b->session->n_shapes;
+    if (b->have_sets) {
+        o->eval_path = or_null(b->eval_dir);
+        o->eval_labels = or_null(b->labels_path);
+        o->eval_limit = b->eval_limit;
+        o->calib_path = or_null(b->calib_dir);
+        o->shapes = b->shapes;
+        o->n_shapes = b->n_shapes;
     }
     return et_train_worker_start(o, b->wopt.wake_fd, &b->train, err);
 }
@@ -90,6 +135,7 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
                              .remeasure = remeasure,
                              .mark_baseline = mark_baseline,
                              .open_model = open_model,
+                             .open_trained = open_trained,
                              .train_start = train_start,
                              .train_cancel = train_cancel,
                              .train_close = train_close};

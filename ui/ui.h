@@ -35,6 +35,9 @@ typedef struct et_ui_backend {
     et_status (*compare)(void *ctx, const int64_t *ids, int n, et_table **out, et_err *err);
     /* replaces the model: a new session and worker; on failure the old ones keep running */
     et_status (*open_model)(void *ctx, const char *path, et_err *err);
+    /* as open_model, for a trained file: measured on the evaluation and calibration sets of the model it was
+     * trained from (NULL: open_model) */
+    et_status (*open_trained)(void *ctx, const char *path, et_err *err);
     /* training (dialog_train.c): starts the job o on a thread of its own, the backend filling in what the
      * workbench was started with (database, evaluation and calibration sets, input shapes); one job at a time
      * (ET_E_USAGE while one runs). Its snapshots reach et_ui.train through the wake-up pipe (ui/app.c). */

@@ -365,6 +365,14 @@ static et_status run_epoch(run_ctx *rc) {
     }
     if (st == ET_OK)
         st = finish_epoch(rc);
+    if (st == ET_E_CANCELLED) { /* while evaluating: the epoch's steps are done, the checkpoint keeps them (a
+                                   resume evaluates and closes the epoch); without it the stop would leave none */
+        snprintf(rc->out->why, sizeof rc->out->why,
+                 "stopped at step %lld while evaluating epoch %d (its steps are done)", (long long)s->global_step,
+                 s->epochs_done + 1);
+        rc->out->stop_step = s->global_step;
+        return save(rc) == ET_OK ? ET_E_CANCELLED : ET_E_IO;
+    }
     if (st == ET_OK)
         st = save(rc);
     return st;

@@ -228,6 +228,53 @@ static void test_resume_gives_the_same_weights(void) {
     rmdir(ckpt);
 }
 
+static void cancel_evaluating(void *ctx, const et_train_progress *p) {
+    (void)ctx;
+    if (p->phase == ET_TRAIN_EVALUATING && p->epoch == 2)
+        cancel_flag = 1;
+}
+
+/* A cancel while an epoch is being evaluated (its steps done) still leaves a checkpoint, and the resumed run
+ * evaluates that epoch and ends with the weights of a run never stopped (before, the stop wrote nothing: a
+ * cancel in the first epoch's evaluation left no checkpoint at all). */
+static void test_cancel_while_evaluating_keeps_a_checkpoint(void) {
+    char dir[] = "/tmp/et_test_trainer_XXXXXX";
+    ET_REQUIRE(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/run.ckpt", dir);
+    job whole, part;
+    ET_REQUIRE(job_open(&whole, 0.5f) && job_open(&part, 0.5f));
+    et_train_config c = config(3);
+    et_train_outcome out;
+    ET_REQUIRE(train(&whole, &c, &out) == ET_OK);
+    c.checkpoint_path = path;
+    c.checkpoint_tag = "digits 50%";
+    c.cancel = &cancel_flag;
+    c.progress = cancel_evaluating;
+    cancel_flag = 0;
+    ET_CHECK_INT(train(&part, &c, &out), ET_E_CANCELLED);
+    ET_CHECK_MSG(strstr(out.why, "while evaluating epoch 2"), "%s", out.why);
+    job_close(&part);
+    ET_REQUIRE(job_open(&part, 0.5f));
+    et_err err = {0};
+    ET_REQUIRE(et_checkpoint_read(path, "digits 50%", part.net, part.opt, part.state, &err) == ET_OK);
+    ET_CHECK_INT(part.state->epochs_done, 1);
+    ET_CHECK_INT(part.state->n_history, 1);
+    ET_CHECK_INT(part.state->global_step, whole.state->history[0].steps * 2);
+    cancel_flag = 0;
+    c.cancel = NULL;
+    c.progress = NULL;
+    ET_REQUIRE(train(&part, &c, &out) == ET_OK);
+    ET_CHECK_MSG(same_weights(&whole, &part), "a run resumed after evaluation ended with other weights");
+    ET_CHECK_INT(part.state->n_history, 3);
+    ET_CHECK(fabs(part.state->history[1].loss - whole.state->history[1].loss) < 1e-9);
+    ET_CHECK(fabs(part.state->history[1].eval_acc - whole.state->history[1].eval_acc) < 1e-9);
+    job_close(&whole);
+    job_close(&part);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_nan_stops_with_last_good_weights(void) {
     job j;
     ET_REQUIRE(job_open(&j, 0.5f));
@@ -304,6 +351,7 @@ int main(void) {
     }
     ET_RUN(test_distillation_recovers_with_masks_kept);
     ET_RUN(test_resume_gives_the_same_weights);
+    ET_RUN(test_cancel_while_evaluating_keeps_a_checkpoint);
     ET_RUN(test_nan_stops_with_last_good_weights);
     ET_RUN(test_checkpoint_write_failure_keeps_the_old_one);
     ET_RUN(test_gradual_pruning_reaches_target);
