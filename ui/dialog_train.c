@@ -281,6 +281,10 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
 /* ---- keys --------------------------------------------------------------------------------------------------- */
 
 static unsigned start(et_ui *ui) {
+    if (!ui->snap.model.path[0]) {
+        snprintf(ui->dialog_error, sizeof ui->dialog_error, "the model is still being opened: press Enter again");
+        return ET_UI_REDRAW;
+    }
     if (!ui->train_data.len) {
         snprintf(ui->dialog_error, sizeof ui->dialog_error,
                  "no training data: type a folder of .npy inputs (or one batched .npy) in the data row");
