@@ -31,6 +31,10 @@ static void model_stem(const char *path, char *out, size_t len) {
 }
 
 void et_ui_train_begin(et_ui *ui) {
+    if (!ui->train_active && !ui->snap.model.path[0]) { /* the defaults come from the model's path */
+        et_ui_message(ui, true, "the model is still being opened: press T again in a moment");
+        return;
+    }
     ui->dialog = ET_DIALOG_TRAIN;
     ui->dialog_error[0] = '\0';
     if (ui->train_active)

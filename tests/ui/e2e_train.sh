@@ -26,6 +26,7 @@ args=("$E2E_DIR/demo.onnx" --prune 0.25 --eval "$M/fmnist_demo.eval" --eval-limi
 # 1. the knobs start at 25 % pruning; the training starts while the workbench measures (they share the core)
 e2e_start 80 24 "${envs[@]}" -- "${args[@]}"
 e2e_wait "prune ratio .* 25 %" 30
+e2e_wait "edgetune +demo.onnx" 30 # the header names the model once the session is open
 
 # 2. the form, with the data found beside the model; one epoch
 e2e_keys T

@@ -275,6 +275,13 @@ static void test_train_dialog(void) {
     fake_backend_init(&be, 3);
     et_ui ui;
     fake_ui_init(&ui, &be, false);
+    char model[ET_PATH_MAX];
+    snprintf(model, sizeof model, "%s", ui.snap.model.path);
+    ui.snap.model.path[0] = '\0'; /* before the first snapshot: no model path to take defaults from */
+    et_ui_key(&ui, 'T');
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    ET_CHECK(strstr(ui.message, "still being opened") != NULL);
+    snprintf(ui.snap.model.path, sizeof ui.snap.model.path, "%s", model);
     et_ui_key(&ui, 'T');
     ET_CHECK_INT(ui.dialog, ET_DIALOG_TRAIN);
     ET_CHECK_STR(ui.train_data.text, ""); /* /models/mobilenet_v2.train does not exist here */
