@@ -136,7 +136,7 @@ et_status et_db_delete_run(et_db *db, int64_t run_id, et_err *err);
 typedef struct et_db_sens_set {
     char eval_hash[17]; /* the evaluation set's content hash (et_fidelity_info.eval_hash); "" unknown */
     int eval_half;      /* -1 every input, 0 or 1 the even or odd positions (a search's halves) */
-    int iters;          /* timed iterations per point */
+    int iters;          /* timed iterations per point; finding: <= 0 matches any */
 } et_db_sens_set;
 
 /* Stores n points of an analysis under base_run (the run of its base measurement), replacing points stored there

@@ -75,11 +75,12 @@ static const char find_sql[] =
     "AND r.clip = b.clip AND r.force_int8 = b.force_int8 AND r.recover = b.recover "
     "AND r.calib_method = b.calib_method AND r.layers = b.layers AND r.engine_isa = b.engine_isa "
     "AND EXISTS (SELECT 1 FROM sensitivity_points p WHERE p.run_id = r.id AND p.eval_hash = ?2 "
-    "AND p.eval_half = ?3 AND p.iters = ?4) "
+    "AND p.eval_half = ?3 AND (?4 <= 0 OR p.iters = ?4)) "
     "ORDER BY r.started_unix_ms DESC, r.id DESC LIMIT 1";
 
 static const char points_sql[] = "SELECT " ET_DB_SENS_COLS ", from_run FROM sensitivity_points WHERE run_id = ?1 "
-                                 "AND eval_hash = ?2 AND eval_half = ?3 AND iters = ?4 AND measured = 1 ORDER BY idx";
+                                 "AND eval_hash = ?2 AND eval_half = ?3 AND (?4 <= 0 OR iters = ?4) AND measured = 1 "
+                                 "ORDER BY idx";
 
 static void bind_set(sqlite3_stmt *st, int64_t run, const et_db_sens_set *set) {
     sqlite3_bind_int64(st, 1, run);

@@ -36,6 +36,7 @@ void et_ui_free(et_ui *ui) {
     free(ui->cmp_ids);
     et_table_free(ui->cmp);
     et_train_snapshot_free(&ui->train);
+    free(ui->sens);
     memset(ui, 0, sizeof *ui);
 }
 

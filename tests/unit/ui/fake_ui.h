@@ -194,6 +194,8 @@ typedef struct fake_backend {
     bool train_gradual;
     float train_lr;
     et_knobs train_knobs;
+    bool with_sens; /* sensitivity: two stored points for two layers (else none) */
+    int sens_calls;
 } fake_backend;
 
 static void fake_set_knobs(void *ctx, const et_knobs *k) {
@@ -333,6 +335,34 @@ static inline void fake_ui_train(et_train_snapshot *s, bool finished) {
     snprintf(s->note, sizeof s->note, "training data: /models/mobilenet_v2.train, 20000 samples (61.3 MiB in memory)");
 }
 
+static et_status fake_sensitivity(void *ctx, int64_t run_id, const char *eval_hash, et_sens_point **out, int *n,
+                                  et_err *err) {
+    (void)eval_hash, (void)err;
+    fake_backend *b = ctx;
+    b->sens_calls++;
+    *out = NULL;
+    *n = 0;
+    if (!b->with_sens)
+        return ET_OK;
+    static const struct {
+        const char *layer, *cand;
+        double pp;
+    } pts[] = {{"/features/features.1/conv/Conv", "bits=4", -0.25},
+               {"/features/features.1/conv/Conv", "prune=0.5", -3.5},
+               {"/classifier/layer_4", "bits=4", -1.0}};
+    *out = calloc(3, sizeof **out);
+    for (int i = 0; i < 3; i++) {
+        et_sens_point *p = &(*out)[i];
+        snprintf(p->layer, sizeof p->layer, "%s", pts[i].layer);
+        snprintf(p->candidate, sizeof p->candidate, "%s", pts[i].cand);
+        p->measured = true;
+        p->quality_delta_pp = pts[i].pp;
+        p->from_run = run_id - 2;
+    }
+    *n = 3;
+    return ET_OK;
+}
+
 static inline void fake_backend_init(fake_backend *b, int n_runs) {
     memset(b, 0, sizeof *b);
     b->n_runs = n_runs;
@@ -345,7 +375,8 @@ static inline void fake_backend_init(fake_backend *b, int n_runs) {
                              .open_model = fake_open,
                              .train_start = fake_train_start,
                              .train_cancel = fake_train_cancel,
-                             .train_close = fake_train_close};
+                             .train_close = fake_train_close,
+                             .sensitivity = fake_sensitivity};
 }
 
 /* A state as the program has it after start, with the fake snapshot. */
