@@ -108,8 +108,10 @@ static void test_all_configs(void) {
                                   1.0f);
         check(&cfgs[i], 144, 9, 5, 0, -128, 1.0f);
         check(&cfgs[i], 960, 9, 2, 2, 127, 1.0f);
-        for (size_t ch = 13; ch <= 48;
-             ch += 35) /* saturation: x 50 (clamps), x 1e8 (past the int32 range after scaling) */
+        check(&cfgs[i], 400, 9, 19, 1, -3, 1.0f); /* many channels over many pixels */
+        check(&cfgs[i], 1000, 9, 11, 2, 60, 1.0f);
+        /* saturation: scales x 50 (past both clamps) and x 1e8 (past the int32 range after scaling) */
+        for (size_t ch = 13; ch <= 48; ch += 35)
             for (int res = 0; res < 3; res++) {
                 check(&cfgs[i], ch, 9, 4, res, 17, 50.0f);
                 check(&cfgs[i], ch, 9, 3, res, -90, 1e8f);
