@@ -22,7 +22,10 @@ static void *xalloc(size_t bytes) {
     return p;
 }
 
-static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_t width, int residual, int32_t x_zp) {
+/* scale_mul multiplies the requantization scales: large values push most outputs past both clamps (and some
+ * products past the int16 and int32 ranges), where the SIMD kernels clamp the lower bound after packing. */
+static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_t width, int residual, int32_t x_zp,
+                 float scale_mul) {
     const int use9 = ks == 9 && cfg->ukernel_9p;
     const et_qdwconv_config *ref = scalar_dw();
     const size_t pool = 7, offset_px = 2, stride = ks > 1 ? ks - 1 : 1, nptr = (width - 1) * stride + ks;
@@ -37,7 +40,8 @@ static int check(const et_qdwconv_config *cfg, size_t channels, size_t ks, size_
     for (size_t i = 0; i < channels * ks; i++)
         w[i] = (int8_t)((int)(kt_rand_u32() % 255) - 127);
     for (size_t c = 0; c < channels; c++)
-        bias[c] = (int32_t)(kt_rand_u32() % 4001) - 2000, scale[c] = kt_rand_f32(0.2f, 1.0f) / (40.0f * (float)ks);
+        bias[c] = (int32_t)(kt_rand_u32() % 4001) - 2000,
+        scale[c] = kt_rand_f32(0.2f, 1.0f) / (40.0f * (float)ks) * scale_mul;
     memset(zero, (uint8_t)x_zp, channels);
     for (size_t i = 0; i < width * (channels + 5); i++)
         res[i] = rand_s8();
@@ -100,9 +104,19 @@ static void test_all_configs(void) {
         int failures = 0;
         for (size_t ch = 1; ch <= 40 && failures < 3; ch++)
             for (size_t k = 0; k < sizeof kss / sizeof kss[0]; k++)
-                failures += check(&cfgs[i], ch, kss[k], 1 + ch % 4, (int)(ch % 3), (int32_t)(ch * 29 % 256) - 128);
-        check(&cfgs[i], 144, 9, 5, 0, -128);
-        check(&cfgs[i], 960, 9, 2, 2, 127);
+                failures += check(&cfgs[i], ch, kss[k], 1 + ch % 4, (int)(ch % 3), (int32_t)(ch * 29 % 256) - 128,
+                                  1.0f);
+        check(&cfgs[i], 144, 9, 5, 0, -128, 1.0f);
+        check(&cfgs[i], 960, 9, 2, 2, 127, 1.0f);
+        check(&cfgs[i], 400, 9, 19, 1, -3, 1.0f); /* many channels over many pixels */
+        check(&cfgs[i], 1000, 9, 11, 2, 60, 1.0f);
+        /* saturation: scales x 50 (past both clamps) and x 1e8 (past the int32 range after scaling) */
+        for (size_t ch = 13; ch <= 48; ch += 35)
+            for (int res = 0; res < 3; res++) {
+                check(&cfgs[i], ch, 9, 4, res, 17, 50.0f);
+                check(&cfgs[i], ch, 9, 3, res, -90, 1e8f);
+                check(&cfgs[i], ch, 25, 2, res, 5, 1e8f);
+            }
     }
 }
 

@@ -42,7 +42,9 @@ static const et_qgemm_config *scalar_qc8(void) {
 typedef struct {
     size_t mr, n, kc, ks;
     int32_t x_zp, y_zp, qmin, qmax;
-    int residual; /* 0 none, 1 separate buffer, 2 in place */
+    int residual;    /* 0 none, 1 separate buffer, 2 in place */
+    float scale_mul; /* multiplies the requantization scales (0: 1); large values drive outputs past both clamps
+                        and, at 1e8, products past the int32 range, where the AVX2 epilogue clamps after packing */
 } qcase;
 
 /* Runs config cfg and the scalar qc8 config on the same problem and compares. ks == 0 means GEMM. */
@@ -62,7 +64,8 @@ static int check(const et_qgemm_config *cfg, const qcase *q) {
         w[i] = rand_s8(-wmax, wmax);
     for (size_t j = 0; j < n; j++) {
         bias[j] = (int32_t)(kt_rand_u32() % 20001) - 10000;
-        scale[j] = kt_rand_f32(0.5f, 2.0f) * 60.0f / (sqrtf((float)(kc * ks)) * 43.0f * (float)wmax);
+        scale[j] = kt_rand_f32(0.5f, 2.0f) * 60.0f / (sqrtf((float)(kc * ks)) * 43.0f * (float)wmax) *
+                   (q->scale_mul > 0.0f ? q->scale_mul : 1.0f);
     }
     memset(zero8, (uint8_t)q->x_zp, kc);
     convert_rows(cfg->a_format, rows, kc, kcp, a, acvt);
@@ -172,20 +175,23 @@ static void sweep(const et_qgemm_config *cfg) {
                 for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
                     if (ns[ni] == 0)
                         continue;
-                    const qcase q = {mr, ns[ni], kcs[a], kss[b], (int32_t)(mr * 37 % 256) - 128, 3, -128, 127, 0};
+                    const qcase q = {mr, ns[ni], kcs[a], kss[b], (int32_t)(mr * 37 % 256) - 128, 3, -128, 127, 0, 1.0f};
                     failures += check(cfg, &q);
                 }
             }
     /* clamps, extreme zero points, residual (separate and in place) */
     const qcase extra[] = {
-        {cfg->mr, 3 * nr + 5, 45, 0, -128, -128, -128, 127, 0},
-        {cfg->mr, 3 * nr + 5, 45, 0, 127, 127, -20, 100, 0},
-        {cfg->mr, 2 * nr + 1, 33, 3, -7, -3, -3, 127, 1},
-        {cfg->mr, 2 * nr + 1, 33, 0, 12, 9, -128, 80, 1},
-        {cfg->mr, nr + 3, 24, 0, 0, 0, -128, 127, 2},
-        {cfg->mr > 1 ? cfg->mr - 1 : 1, nr + 3, 24, 0, 0, 0, -128, 127, 2},
-        {cfg->mr > 2 ? cfg->mr - 2 : 1, 2 * nr, 19, 4, 5, 1, -128, 127, 2},
-        {1, 5 * nr, 300, 0, -100, 20, -128, 127, 1},
+        {cfg->mr, 3 * nr + 5, 45, 0, -128, -128, -128, 127, 0, 1.0f},
+        {cfg->mr, 3 * nr + 5, 45, 0, 127, 127, -20, 100, 0, 1.0f},
+        {cfg->mr, 2 * nr + 1, 33, 3, -7, -3, -3, 127, 1, 1.0f},
+        {cfg->mr, 2 * nr + 1, 33, 0, 12, 9, -128, 80, 1, 1.0f},
+        {cfg->mr, nr + 3, 24, 0, 0, 0, -128, 127, 2, 1.0f},
+        {cfg->mr > 1 ? cfg->mr - 1 : 1, nr + 3, 24, 0, 0, 0, -128, 127, 2, 1.0f},
+        {cfg->mr > 2 ? cfg->mr - 2 : 1, 2 * nr, 19, 4, 5, 1, -128, 127, 2, 1.0f},
+        {1, 5 * nr, 300, 0, -100, 20, -128, 127, 1, 1.0f},
+        {cfg->mr, 2 * nr + 3, 24, 0, 9, -7, -100, 110, 0, 30.0f},
+        {cfg->mr, 2 * nr + 3, 24, 0, -50, 60, -128, 127, 1, 1e8f},
+        {cfg->mr > 1 ? cfg->mr - 1 : 1, nr + 5, 40, 9, 3, 2, -120, 90, 2, 1e8f},
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         check(cfg, &extra[i]);

@@ -4,7 +4,13 @@
  * The nine tap pointers of a pixel live in registers for the whole channel loop; taps 0-7 go in four pairs
  * (widen, interleave, vpmaddwd against the packed weight pairs), tap 8 pairs with zero. Per 16 channels that is
  * about 40 integer ops for 144 MACs plus the requantization; fp32 FMA needs 18, so on AVX2 int8 depthwise
- * convolution gains on memory traffic, not on arithmetic. */
+ * convolution gains on memory traffic, not on arithmetic.
+ *
+ * The requantization clamps only the upper bound in float (so that no product overflows the int32 conversion) and
+ * the lower bound after the two saturating packs, one vpmaxsb on 16 int8 instead of two vmaxps on 16 floats
+ * (XNNPACK's fp32 requantization does the same): the bounds are integers, so clamping before or after rounding
+ * gives the same int8, and a value below the lower bound saturates towards it through cvtps2dq (INT32_MIN), packssdw
+ * and packsswb. Bit-exact with et_qs8_requantize. */
 #include <immintrin.h>
 #include <string.h>
 
@@ -35,7 +41,8 @@ static inline const int8_t *tap(const void *p, const void *zero, size_t offset) 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2) {
     ET_QDWCONV_REQUIRE(9);
     (void)ks; /* always 9 */
-    const __m256 lo = _mm256_set1_ps(params->out_lo), hi = _mm256_set1_ps(params->out_hi);
+    const __m256 hi = _mm256_set1_ps(params->out_hi);
+    const __m128i qmin = _mm_set1_epi8((char)((int32_t)params->out_lo + params->out_zp));
     const __m256i zp = _mm256_set1_epi16((short)params->out_zp), rzp = _mm256_set1_epi32(params->residual_zp);
     const __m256 rs = _mm256_set1_ps(params->residual_scale);
     const __m128i acc_order = _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
@@ -76,10 +83,11 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2) {
                 f_lo = _mm256_add_ps(f_lo, _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
                 f_hi = _mm256_add_ps(f_hi, _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
             }
-            f_lo = _mm256_min_ps(_mm256_max_ps(f_lo, lo), hi);
-            f_hi = _mm256_min_ps(_mm256_max_ps(f_hi, lo), hi);
+            f_lo = _mm256_min_ps(f_lo, hi);
+            f_hi = _mm256_min_ps(f_hi, hi);
             __m256i v = _mm256_adds_epi16(_mm256_packs_epi32(_mm256_cvtps_epi32(f_lo), _mm256_cvtps_epi32(f_hi)), zp);
-            const __m128i o = _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+            const __m128i o = _mm_max_epi8(_mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)),
+                                           qmin);
             if (n == 16) {
                 _mm_storeu_si128((__m128i *)(output + c), o);
             } else {

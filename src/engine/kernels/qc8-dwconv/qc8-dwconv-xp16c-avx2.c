@@ -5,7 +5,8 @@
  * so one vpmaddwd against the packed (w_t, w_t+1) pairs adds two taps of 8 channels into int32 - exact, and two
  * taps per multiply-add instead of one. The interleave leaves channels 0-3/8-11 in one accumulator and 4-7/12-15
  * in the other; bias, scales and the residual use that order, and vpackssdw puts the channels back in order for
- * free. Channel tails (< 16) load and store only the bytes that exist. */
+ * free. Channel tails (< 16) load and store only the bytes that exist. The lower clamp comes after the packs
+ * (one vpmaxsb; see qc8-dwconv-9p16c-avx2.c). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -59,7 +60,8 @@ enum { MAX_TAPS = 64 }; /* tap pointers resolved once per pixel; larger kernels 
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
     ET_QDWCONV_REQUIRE(0);
-    const __m256 lo = _mm256_set1_ps(params->out_lo), hi = _mm256_set1_ps(params->out_hi);
+    const __m256 hi = _mm256_set1_ps(params->out_hi);
+    const __m128i qmin = _mm_set1_epi8((char)((int32_t)params->out_lo + params->out_zp));
     const __m256i zp = _mm256_set1_epi16((short)params->out_zp), rzp = _mm256_set1_epi32(params->residual_zp);
     const __m256 rs = _mm256_set1_ps(params->residual_scale);
     /* channel order of the accumulators: 0-3, 8-11 | 4-7, 12-15 */
@@ -91,12 +93,14 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
                 f_lo = _mm256_add_ps(f_lo, _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
                 f_hi = _mm256_add_ps(f_hi, _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
             }
-            f_lo = _mm256_min_ps(_mm256_max_ps(f_lo, lo), hi);
-            f_hi = _mm256_min_ps(_mm256_max_ps(f_hi, lo), hi);
+            f_lo = _mm256_min_ps(f_lo, hi);
+            f_hi = _mm256_min_ps(f_hi, hi);
             /* per 128-bit lane: [0-3 | 4-7] and [8-11 | 12-15]: in order */
             __m256i v = _mm256_packs_epi32(_mm256_cvtps_epi32(f_lo), _mm256_cvtps_epi32(f_hi));
             v = _mm256_adds_epi16(v, zp);
-            store16(output + c, _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)), nch);
+            store16(output + c,
+                    _mm_max_epi8(_mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)), qmin),
+                    nch);
         }
     }
 }
