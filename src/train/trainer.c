@@ -165,7 +165,10 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     if (st != ET_OK)
         return st;
     et_loss_parts parts;
-    double loss = losses(rc, count, &parts);
+    double loss = losses(rc, count, &parts), hint = 0.0;
+    if (rc->cfg->hints && (st = et_hints_apply(rc->cfg->hints, count, &hint, rc->err)) != ET_OK)
+        return st;
+    loss += hint;
     et_tnet_backward(rc->net);
     double norm = et_optim_grad_norm(rc->opt);
     char buf[160];

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "record/train_record.h"
+#include "train/hint.h"
 #include "train/loss.h"
 #include "train/optim.h"
 #include "train/teacher.h"
@@ -73,7 +74,8 @@ typedef struct et_train_config {
     float lr, min_lr;
     float warmup_frac; /* share of all steps spent warming up (0.05) */
     et_loss_config loss;
-    uint64_t seed; /* the order of samples */
+    et_hints *hints; /* intermediate-feature distillation beside the outputs' (hint.h); NULL: none */
+    uint64_t seed;   /* the order of samples */
     /* gradual pruning (Zhu & Gupta): prunable[i] per parameter; the window ends after prune_end_frac of the
      * steps; NULL prunable: no gradual pruning */
     const bool *prunable;
