@@ -72,6 +72,9 @@ static void usage(FILE *out, et_train_kind kind) {
             "  --hint-weight W       also distil feature maps (FitNets hints): at each resolution the last one the\n"
             "                        student shares with the teacher by name and shape, a per-channel normalised\n"
             "                        squared error at weight W beside the outputs' loss (default 0: outputs only)\n"
+            "  --augment             flip image inputs left-right (half of them) and shift them by up to 2 pixels,\n"
+            "                        new each epoch; the teacher labels each augmented image (not for classes a\n"
+            "                        flip changes: digits, text)\n"
             "  --seed N              the order of samples (default 1)\n"
             "  --resume              continue from OUT.onnx.ckpt (same command, model, knobs and data); the run\n"
             "                        records the run that wrote it (show: resumed from)\n"
@@ -112,6 +115,8 @@ static int train_flag(et_args *a, train_args *t) {
         return o->resume = true, 1;
     if (et_args_flag(a, "--no-save"))
         return o->save = false, 1;
+    if (et_args_flag(a, "--augment"))
+        return o->augment = true, 1;
     if (et_args_value(a, "--schedule", &v)) {
         if (strcmp(v, "gradual") && strcmp(v, "oneshot"))
             return et_cli_usage_error(a->cmd, "--schedule '%s': give oneshot or gradual", v), -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "train/augment.h"
 #include "train/checkpoint.h"
 #include "train/tnet.h"
 #include "util/mem.h"
@@ -52,11 +53,22 @@ typedef struct run_ctx {
     et_schedule sched;
     et_prune_schedule prune;
     float **snap_params, **snap_buffers; /* the weights of the last completed epoch */
+    float *aug_scratch;                  /* cfg->augment: one plane of the largest image input */
     double last_progress, epoch_t0;
     float lr;
 } run_ctx;
 
 /* ---- data ---------------------------------------------------------------------------------------------------- */
+
+/* Flips and shifts the image inputs (rank 4) of the sample just read into rc->rows. */
+static void augment_sample(run_ctx *rc, uint64_t key) {
+    et_augment a = et_augment_pick(rc->cfg->seed * 0x9E3779B97F4A7C15ull ^ key);
+    for (int i = 0; i < rc->n_in; i++) {
+        const et_shape *sh = &rc->net->values[rc->net->inputs[i]].shape;
+        if (sh->rank == 4)
+            et_augment_image(rc->rows[i], sh->dim[1], sh->dim[2], sh->dim[3], a, rc->aug_scratch);
+    }
+}
 
 /* Reads samples idx[0..count) of src into the network's input rows and, with teacher set >= 0, the teacher's
  * logits for them into rc->tout. */
@@ -67,13 +79,16 @@ static et_status load_batch(run_ctx *rc, const et_train_source *src, int set, co
         et_status st = src->read(src->ctx, idx[b], rc->rows, rc->err);
         if (st != ET_OK)
             return st;
+        const bool aug = set == 0 && rc->cfg->augment;
+        if (aug) /* training samples, seeded by step and position (a resumed run sees the same) */
+            augment_sample(rc, (uint64_t)rc->st->global_step * 4096u + (uint64_t)b);
         rc->labels[b] = src->label ? src->label(src->ctx, idx[b]) : -1;
         if (set < 0)
             continue;
         for (int o = 0; o < rc->n_out; o++)
             rc->trows[o] = rc->tout[o] + (int64_t)b * et_tnet_output_numel(rc->net, o);
-        if ((st = et_teacher_outputs(rc->teacher, set, idx[b], (const float *const *)rc->rows, rc->trows, rc->err)) !=
-            ET_OK)
+        if ((st = et_teacher_outputs(rc->teacher, set, aug ? -1 : idx[b], (const float *const *)rc->rows, rc->trows,
+                                     rc->err)) != ET_OK)
             return st;
     }
     return ET_OK;
@@ -156,6 +171,16 @@ static const char *stop_reason(run_ctx *rc, double loss, double norm, char *buf,
     return NULL;
 }
 
+/* Masks for the schedule's sparsity at `step`: per-layer shares scaled by its progress, or one ratio. */
+static et_status prune_to(run_ctx *rc, int64_t step) {
+    const et_train_config *c = rc->cfg;
+    float sparsity = et_prune_sparsity_at(&rc->prune, step);
+    if (c->prune_shares)
+        return et_prune_magnitude_shares(rc->net, c->prunable, c->prune_shares,
+                                         c->prune_target > 0 ? sparsity / c->prune_target : 0.0f, rc->err);
+    return et_prune_magnitude(rc->net, c->prunable, sparsity, c->prune_global, rc->err);
+}
+
 /* One step on samples idx[0..count). ET_E_RUNTIME (with rc->out->why) when training must stop. */
 static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     const double t0 = now_s();
@@ -190,8 +215,7 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     s->sum_samples += count, s->sum_agree += parts.agree, s->sum_correct += parts.correct;
     s->sum_labelled += rc->train->label ? count - parts.bad_labels : 0;
     if (rc->cfg->prunable && et_prune_due(&rc->prune, s->global_step))
-        st = et_prune_magnitude(rc->net, rc->cfg->prunable, et_prune_sparsity_at(&rc->prune, s->global_step),
-                                rc->cfg->prune_global, rc->err);
+        st = prune_to(rc, s->global_step);
     s->sum_seconds += now_s() - t0;
     return st;
 }
@@ -388,8 +412,15 @@ static et_status setup(run_ctx *rc) {
     rc->perm = malloc((size_t)(rc->train->n > 0 ? rc->train->n : 1) * sizeof *rc->perm);
     rc->snap_params = calloc((size_t)et_tnet_n_params(net) + 1, sizeof *rc->snap_params);
     rc->snap_buffers = calloc((size_t)et_tnet_n_buffers(net) + 1, sizeof *rc->snap_buffers);
+    int64_t plane = 1;
+    for (int i = 0; i < rc->n_in; i++) {
+        const et_shape *sh = &net->values[net->inputs[i]].shape;
+        if (sh->rank == 4 && sh->dim[2] * sh->dim[3] > plane)
+            plane = sh->dim[2] * sh->dim[3];
+    }
+    rc->aug_scratch = malloc((size_t)plane * sizeof *rc->aug_scratch);
     if (!rc->rows || !rc->trows || !rc->tout || !rc->classes || !rc->labels || !rc->perm || !rc->snap_params ||
-        !rc->snap_buffers)
+        !rc->snap_buffers || !rc->aug_scratch)
         return et_fail(rc->err, ET_E_NOMEM, "out of memory for training");
     for (int o = 0; o < rc->n_out; o++) {
         const et_tval *v = &net->values[net->outputs[o]];
@@ -425,7 +456,7 @@ static void teardown(run_ctx *rc) {
     for (int i = 0; rc->snap_buffers && i < et_tnet_n_buffers(rc->net); i++)
         free(rc->snap_buffers[i]);
     free(rc->rows), free(rc->trows), free(rc->tout), free(rc->classes), free(rc->labels), free(rc->perm);
-    free(rc->snap_params), free(rc->snap_buffers);
+    free(rc->snap_params), free(rc->snap_buffers), free(rc->aug_scratch);
 }
 
 et_status et_train_run(et_tnet *net, et_optim *opt, et_teacher *teacher, const et_train_source *train,
@@ -449,7 +480,7 @@ et_status et_train_run(et_tnet *net, et_optim *opt, et_teacher *teacher, const e
                   .err = err};
     et_status st = setup(&rc);
     if (st == ET_OK && cfg->prunable && state->global_step == 0)
-        st = et_prune_magnitude(net, cfg->prunable, et_prune_sparsity_at(&rc.prune, 0), cfg->prune_global, err);
+        st = prune_to(&rc, 0);
     if (st == ET_OK)
         snapshot(&rc, false);
     rc.lr = et_schedule_lr(&rc.sched, state->global_step);

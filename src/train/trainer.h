@@ -75,12 +75,14 @@ typedef struct et_train_config {
     float warmup_frac; /* share of all steps spent warming up (0.05) */
     et_loss_config loss;
     et_hints *hints; /* intermediate-feature distillation beside the outputs' (hint.h); NULL: none */
+    bool augment;    /* flips and shifts of image inputs (augment.h), the teacher run on each (not cached) */
     uint64_t seed;   /* the order of samples */
     /* gradual pruning (Zhu & Gupta): prunable[i] per parameter; the window ends after prune_end_frac of the
      * steps; NULL prunable: no gradual pruning */
     const bool *prunable;
     float prune_target;
     bool prune_global;
+    const float *prune_shares; /* per parameter: its final sparsity (et_prune_erk); NULL: prune_target in each */
     float prune_end_frac;
     /* quantization-aware training with 8-bit activations: ranges calibrated before each epoch on up to this
      * many samples of `calib` (or of the training data when calib is NULL) */
