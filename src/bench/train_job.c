@@ -316,7 +316,7 @@ static et_status make_hints(job *j) {
         note(j, "--hint-weight: the student has no feature map of the teacher's name and shape; only the outputs are "
                 "distilled");
     else
-        note(j, "hints (weight %g) at %d feature maps: %s", (double)j->o->hint_weight, n, names);
+        note(j, "hints (weight %g) at %d feature map%s: %s", (double)j->o->hint_weight, n, n == 1 ? "" : "s", names);
     return ET_OK;
 }
 
