@@ -73,8 +73,6 @@ typedef struct job {
     float *prune_shares; /* gradual unstructured pruning: each layer's final sparsity (ERK) */
     et_threadpool *pool;
     et_tnet *net;
-    et_tnet *teacher_net; /* --hint-weight: the teacher as a network, for its feature maps */
-    et_hints *hints;
     et_optim *opt;
     et_teacher *teacher;
     et_train_data data, eval, calib;
@@ -153,8 +151,6 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
         return et_fail(err, ET_E_USAGE, "--batch %d: give 1..4096", o->batch);
     if (!(o->temperature > 0.0f) || o->temperature > 100.0f)
         return et_fail(err, ET_E_USAGE, "--temperature %g: give a value in (0, 100]", (double)o->temperature);
-    if (!(o->hint_weight >= 0.0f && o->hint_weight <= 100.0f))
-        return et_fail(err, ET_E_USAGE, "--hint-weight %g: give 0..100 (0: no hints)", (double)o->hint_weight);
     if (!(o->kd_weight >= 0.0f && o->kd_weight <= 1.0f))
         return et_fail(err, ET_E_USAGE, "--kd-weight %g: give 0..1 (1: distillation only)", (double)o->kd_weight);
     if (!(o->lr >= 0.0f && o->lr < 10.0f) || !(o->warmup_frac >= 0.0f && o->warmup_frac < 1.0f))
@@ -295,31 +291,6 @@ static et_status make_network(job *j) {
     return st;
 }
 
-/* --hint-weight: the teacher as a training network (run in evaluation mode) and the hint points (hint.h). */
-static et_status make_hints(job *j) {
-    if (!(j->o->hint_weight > 0.0f))
-        return ET_OK;
-    et_tnet_options to = et_tnet_options_default();
-    to.batch = j->o->batch;
-    to.pool = j->pool;
-    et_status st = et_tnet_create(et_session_model(j->session)->graph, &to, &j->teacher_net, j->err);
-    if (st == ET_OK)
-        st = et_hints_create(j->net, j->teacher_net, j->o->hint_weight, &j->hints, j->err);
-    if (st != ET_OK)
-        return st;
-    int n = et_hints_count(j->hints);
-    char names[512] = "";
-    for (int i = 0; i < n; i++)
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                 et_hints_name(j->hints, i));
-    if (n == 0)
-        note(j, "--hint-weight: the student has no feature map of the teacher's name and shape; only the outputs are "
-                "distilled");
-    else
-        note(j, "hints (weight %g) at %d feature map%s: %s", (double)j->o->hint_weight, n, n == 1 ? "" : "s", names);
-    return ET_OK;
-}
-
 /* Which weights gradual pruning may prune: those tune prunes at the target ratio. */
 static et_status find_prunable(job *j) {
     int np = et_tnet_n_params(j->net);
@@ -410,13 +381,10 @@ static void fill_record(job *j) {
     t->data_labels = j->data.src.label && o->kd_weight < 1.0f;
     if (!t->eval_source[0] && j->eval.set)
         snprintf(t->eval_source, sizeof t->eval_source, "%s", j->eval.describe);
-    char hint[32] = "";
-    if (et_hints_count(j->hints) > 0)
-        snprintf(hint, sizeof hint, ", hints %g", (double)o->hint_weight);
-    snprintf(t->settings, sizeof t->settings, "%s lr %g wd %g%s, batch %d, T %g, kd %g%s%s, warm-up %.0f%%, seed %llu",
+    snprintf(t->settings, sizeof t->settings, "%s lr %g wd %g%s, batch %d, T %g, kd %g, warm-up %.0f%%, seed %llu",
              et_optim_name(o->optimizer), (double)j->cfg.lr, (double)j->cfg.optim.weight_decay,
-             o->clip_norm > 0 ? ", clipped" : "", o->batch, (double)o->temperature, (double)o->kd_weight, hint,
-             o->augment ? ", augmented" : "", 100.0 * o->warmup_frac, (unsigned long long)o->seed);
+             o->clip_norm > 0 ? ", clipped" : "", o->batch, (double)o->temperature, (double)o->kd_weight,
+             100.0 * o->warmup_frac, (unsigned long long)o->seed);
     snprintf(t->schedule, sizeof t->schedule, "%s", o->gradual ? "gradual" : "oneshot");
     t->epochs = o->epochs;
     t->batch = o->batch;
@@ -470,8 +438,6 @@ static void make_config(job *j) {
     c->min_lr = o->min_lr;
     c->warmup_frac = o->warmup_frac;
     c->loss = (et_loss_config){.temperature = o->temperature, .kd_weight = o->kd_weight};
-    c->hints = j->hints;
-    c->augment = o->augment;
     c->seed = o->seed;
     c->prunable = o->gradual ? j->prunable : NULL;
     c->prune_target = o->knobs.prune_ratio;
@@ -485,12 +451,14 @@ static void make_config(job *j) {
     char knobs[160];
     snprintf(j->tag, sizeof j->tag,
              "%s %s %s | %s | data %s %lld | epochs %d batch %d %s lr %g wd %g clip %g "
-             "T %g kd %g hint %g%s warm-up %g seed %llu %s",
+             "T %g kd %g warm-up %g seed %llu %s",
              et_train_kind_name(o->kind), et_session_model(j->session)->sha256, j->student ? j->student->sha256 : "-",
              et_knobs_describe(&o->knobs, knobs, sizeof knobs), j->data.sha256, (long long)j->data.n, o->epochs,
              o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
-             (double)o->temperature, (double)o->kd_weight, (double)o->hint_weight, o->augment ? " augment" : "",
-             (double)o->warmup_frac, (unsigned long long)o->seed, o->gradual ? "gradual" : "oneshot");
+             (double)o->temperature, (double)o->kd_weight, (double)o->warmup_frac, (unsigned long long)o->seed,
+             !o->gradual       ? "oneshot"
+             : j->prune_shares ? "gradual erk"
+                               : "gradual");
     c->checkpoint_tag = j->tag;
 }
 
@@ -599,8 +567,6 @@ static void finish_run(job *j, et_status st) {
 
 static void job_free(job *j) {
     et_teacher_free(j->teacher);
-    et_hints_free(j->hints);
-    et_tnet_free(j->teacher_net);
     et_optim_free(j->opt);
     et_tnet_free(j->net);
     et_session_free(j->session); /* its tuned graph borrows from j->trained, which borrows from j->train_graph */
@@ -660,8 +626,6 @@ et_status et_train_job_run(const et_train_job_options *o, et_train_job_result *r
         st = make_network(&j);
     if (st == ET_OK && o->gradual)
         st = find_prunable(&j);
-    if (st == ET_OK)
-        st = make_hints(&j);
     if (st == ET_OK)
         st = measure_before(&j);
     if (st == ET_OK) {

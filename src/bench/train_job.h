@@ -55,10 +55,8 @@ typedef struct et_train_job_options {
     float clip_norm;    /* 0: no gradient clipping */
     float warmup_frac;
     float temperature, kd_weight;
-    float hint_weight; /* > 0: intermediate-feature distillation at this weight beside the outputs' (hint.h) */
-    bool augment;      /* flips and shifts of image inputs (augment.h) */
-    bool gradual;      /* prune while training (Zhu & Gupta) instead of once before */
-    bool resume;       /* continue from OUT.ckpt */
+    bool gradual; /* prune while training (Zhu & Gupta) instead of once before */
+    bool resume;  /* continue from OUT.ckpt */
     uint64_t seed;
     bool save; /* store the run */
     const char *db_path;

@@ -71,12 +71,6 @@ static void usage(FILE *out, et_train_kind kind) {
             "  --temperature T       distillation temperature (default 2)\n"
             "  --kd-weight A         loss = A x distillation + (1 - A) x cross-entropy on the labels (default 1:\n"
             "                        distillation only; below 1 needs labels for --data)\n"
-            "  --hint-weight W       also distil feature maps (FitNets hints): at each resolution the last one the\n"
-            "                        student shares with the teacher by name and shape, a per-channel normalised\n"
-            "                        squared error at weight W beside the outputs' loss (default 0: outputs only)\n"
-            "  --augment             flip image inputs left-right (half of them) and shift them by up to 2 pixels,\n"
-            "                        new each epoch; the teacher labels each augmented image (not for classes a\n"
-            "                        flip changes: digits, text)\n"
             "  --seed N              the order of samples (default 1)\n"
             "  --resume              continue from OUT.onnx.ckpt (same command, model, knobs and data); the run\n"
             "                        records the run that wrote it (show: resumed from)\n"
@@ -117,8 +111,6 @@ static int train_flag(et_args *a, train_args *t) {
         return o->resume = true, 1;
     if (et_args_flag(a, "--no-save"))
         return o->save = false, 1;
-    if (et_args_flag(a, "--augment"))
-        return o->augment = true, 1;
     if (et_args_value(a, "--schedule", &v)) {
         if (strcmp(v, "gradual") && strcmp(v, "oneshot"))
             return et_cli_usage_error(a->cmd, "--schedule '%s': give oneshot or gradual", v), -1;
@@ -136,7 +128,7 @@ static int train_flag(et_args *a, train_args *t) {
     } nums[] = {{"--epochs", 1, 1000},       {"--batch", 1, 4096},         {"--lr", 0, 10},
                 {"--min-lr", 0, 10},         {"--warmup", 0, 0.99},        {"--weight-decay", 0, 1},
                 {"--clip-grad", 0, 1e9},     {"--temperature", 0.01, 100}, {"--kd-weight", 0, 1},
-                {"--seed", 0, 4294967295.0}, {"--data-limit", 1, 1e12},    {"--hint-weight", 0, 100}};
+                {"--seed", 0, 4294967295.0}, {"--data-limit", 1, 1e12}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if ((r = number(a, nums[i].flag, nums[i].min, nums[i].max, &x)) <= 0) {
             if (r < 0)
@@ -154,8 +146,7 @@ static int train_flag(et_args *a, train_args *t) {
         case 7: o->temperature = (float)x; break;
         case 8: o->kd_weight = (float)x; break;
         case 9: o->seed = (uint64_t)x; break;
-        case 10: o->data_limit = (int64_t)x; break;
-        default: o->hint_weight = (float)x; break;
+        default: o->data_limit = (int64_t)x; break;
         }
         return 1;
     }

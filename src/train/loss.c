@@ -75,38 +75,6 @@ double et_loss_mse(const float *s, const float *t, int batch, int64_t n, float *
     return sum * inv;
 }
 
-/* The variance of channel c of t (batch x channels x pixels) over the batch and the pixels. */
-static double channel_var(const float *t, int batch, int64_t channels, int64_t pixels, int64_t c) {
-    double m = 0.0, m2 = 0.0, n = (double)batch * (double)pixels;
-    for (int b = 0; b < batch; b++)
-        for (int64_t p = 0; p < pixels; p++) {
-            double x = t[(b * channels + c) * pixels + p];
-            m += x, m2 += x * x;
-        }
-    m /= n;
-    double var = m2 / n - m * m;
-    return var > 0 ? var : 0;
-}
-
-double et_loss_hint(const float *s, const float *t, int batch, int64_t channels, int64_t pixels, double weight,
-                    float *grad) {
-    double mean_var = 0.0, sum = 0.0;
-    for (int64_t c = 0; c < channels; c++)
-        mean_var += channel_var(t, batch, channels, pixels, c) / (double)channels;
-    const double floor = 0.01 * mean_var + 1e-12, inv_n = 1.0 / ((double)batch * (double)pixels * (double)channels);
-    for (int64_t c = 0; c < channels; c++) {
-        const double var = channel_var(t, batch, channels, pixels, c), inv = 1.0 / (var > floor ? var : floor);
-        for (int b = 0; b < batch; b++)
-            for (int64_t p = 0; p < pixels; p++) {
-                int64_t e = (b * channels + c) * pixels + p;
-                double d = (double)s[e] - (double)t[e];
-                sum += d * d * inv;
-                grad[e] = (float)(weight * 2.0 * d * inv * inv_n);
-            }
-    }
-    return sum * inv_n;
-}
-
 void et_loss_probs_to_logits(float *v, int64_t n, bool log_probs) {
     if (log_probs)
         return;

@@ -7,10 +7,6 @@
  *   mix            kd_weight x distillation + (1 - kd_weight) x cross-entropy.
  *   mse            the mean squared difference to the teacher over every element (outputs that are not class
  *                  scores: a detector's maps).
- *   hint           an intermediate feature map against the teacher's (FitNets' hint, Romero et al.): the mean
- *                  over every element of (s - t)^2 / max(var_c, 0.01 mean_c var_c), var_c the variance of the
- *                  teacher's channel c over the batch and its pixels, so that every channel counts alike whatever
- *                  its scale; the floor keeps a dead channel of the teacher (variance 0) from a huge weight.
  * Sums are in double; a label outside [0, classes) is skipped (counted in the result). */
 #ifndef ET_TRAIN_LOSS_H
 #define ET_TRAIN_LOSS_H
@@ -37,11 +33,6 @@ double et_loss_classes(const float *s, const float *t, const int64_t *labels, in
 
 /* Mean squared difference of s and t (batch x n elements); gradient into grad. */
 double et_loss_mse(const float *s, const float *t, int batch, int64_t n, float *grad);
-
-/* Hint loss of feature maps s and t (batch x channels x pixels, NCHW); writes weight x its gradient into grad
- * (same size, overwritten). Returns the loss (unweighted). */
-double et_loss_hint(const float *s, const float *t, int batch, int64_t channels, int64_t pixels, double weight,
-                    float *grad);
 
 /* Teacher outputs that are probabilities (a final Softmax) or log-probabilities (LogSoftmax) as logits for
  * et_loss_classes, in place: log(p) (p floored at 1e-30), or unchanged. */

@@ -35,7 +35,6 @@ typedef struct et_tval {
     float *data;       /* owner: batch x numel (activations) or numel floats; NULL until allocated */
     float *grad;       /* owner: same size as data, or NULL when no gradient flows */
     bool grad_written; /* owner: written by a backward step in this pass */
-    bool grad_seeded;  /* owner: its gradient is written before each backward, like an output's (hint.h) */
     bool owns_data;    /* data was allocated for it (else borrowed: a parameter's, a constant copy) */
 } et_tval;
 

@@ -117,8 +117,8 @@ et_status et_tnet_forward(et_tnet *n, int batch, bool training, et_err *err) {
 }
 
 void et_tnet_backward(et_tnet *n) {
-    for (int i = 0; i < n->n_values; i++) /* seeded values start from the gradient written before the pass */
-        n->values[i].grad_written = n->values[i].grad_seeded && n->values[i].grad;
+    for (int i = 0; i < n->n_values; i++)
+        n->values[i].grad_written = false;
     for (int o = 0; o < n->n_outputs; o++) {
         et_tval *v = et_tv(n, n->outputs[o]);
         v->grad_written = v->grad != NULL;

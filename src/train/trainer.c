@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "train/augment.h"
 #include "train/checkpoint.h"
 #include "train/tnet.h"
 #include "util/mem.h"
@@ -53,22 +52,11 @@ typedef struct run_ctx {
     et_schedule sched;
     et_prune_schedule prune;
     float **snap_params, **snap_buffers; /* the weights of the last completed epoch */
-    float *aug_scratch;                  /* cfg->augment: one plane of the largest image input */
     double last_progress, epoch_t0;
     float lr;
 } run_ctx;
 
 /* ---- data ---------------------------------------------------------------------------------------------------- */
-
-/* Flips and shifts the image inputs (rank 4) of the sample just read into rc->rows. */
-static void augment_sample(run_ctx *rc, uint64_t key) {
-    et_augment a = et_augment_pick(rc->cfg->seed * 0x9E3779B97F4A7C15ull ^ key);
-    for (int i = 0; i < rc->n_in; i++) {
-        const et_shape *sh = &rc->net->values[rc->net->inputs[i]].shape;
-        if (sh->rank == 4)
-            et_augment_image(rc->rows[i], sh->dim[1], sh->dim[2], sh->dim[3], a, rc->aug_scratch);
-    }
-}
 
 /* Reads samples idx[0..count) of src into the network's input rows and, with teacher set >= 0, the teacher's
  * logits for them into rc->tout. */
@@ -79,16 +67,13 @@ static et_status load_batch(run_ctx *rc, const et_train_source *src, int set, co
         et_status st = src->read(src->ctx, idx[b], rc->rows, rc->err);
         if (st != ET_OK)
             return st;
-        const bool aug = set == 0 && rc->cfg->augment;
-        if (aug) /* training samples, seeded by step and position (a resumed run sees the same) */
-            augment_sample(rc, (uint64_t)rc->st->global_step * 4096u + (uint64_t)b);
         rc->labels[b] = src->label ? src->label(src->ctx, idx[b]) : -1;
         if (set < 0)
             continue;
         for (int o = 0; o < rc->n_out; o++)
             rc->trows[o] = rc->tout[o] + (int64_t)b * et_tnet_output_numel(rc->net, o);
-        if ((st = et_teacher_outputs(rc->teacher, set, aug ? -1 : idx[b], (const float *const *)rc->rows, rc->trows,
-                                     rc->err)) != ET_OK)
+        if ((st = et_teacher_outputs(rc->teacher, set, idx[b], (const float *const *)rc->rows, rc->trows, rc->err)) !=
+            ET_OK)
             return st;
     }
     return ET_OK;
@@ -190,10 +175,7 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     if (st != ET_OK)
         return st;
     et_loss_parts parts;
-    double loss = losses(rc, count, &parts), hint = 0.0;
-    if (rc->cfg->hints && (st = et_hints_apply(rc->cfg->hints, count, &hint, rc->err)) != ET_OK)
-        return st;
-    loss += hint;
+    double loss = losses(rc, count, &parts);
     et_tnet_backward(rc->net);
     double norm = et_optim_grad_norm(rc->opt);
     char buf[160];
@@ -412,15 +394,8 @@ static et_status setup(run_ctx *rc) {
     rc->perm = malloc((size_t)(rc->train->n > 0 ? rc->train->n : 1) * sizeof *rc->perm);
     rc->snap_params = calloc((size_t)et_tnet_n_params(net) + 1, sizeof *rc->snap_params);
     rc->snap_buffers = calloc((size_t)et_tnet_n_buffers(net) + 1, sizeof *rc->snap_buffers);
-    int64_t plane = 1;
-    for (int i = 0; i < rc->n_in; i++) {
-        const et_shape *sh = &net->values[net->inputs[i]].shape;
-        if (sh->rank == 4 && sh->dim[2] * sh->dim[3] > plane)
-            plane = sh->dim[2] * sh->dim[3];
-    }
-    rc->aug_scratch = malloc((size_t)plane * sizeof *rc->aug_scratch);
     if (!rc->rows || !rc->trows || !rc->tout || !rc->classes || !rc->labels || !rc->perm || !rc->snap_params ||
-        !rc->snap_buffers || !rc->aug_scratch)
+        !rc->snap_buffers)
         return et_fail(rc->err, ET_E_NOMEM, "out of memory for training");
     for (int o = 0; o < rc->n_out; o++) {
         const et_tval *v = &net->values[net->outputs[o]];
@@ -456,7 +431,7 @@ static void teardown(run_ctx *rc) {
     for (int i = 0; rc->snap_buffers && i < et_tnet_n_buffers(rc->net); i++)
         free(rc->snap_buffers[i]);
     free(rc->rows), free(rc->trows), free(rc->tout), free(rc->classes), free(rc->labels), free(rc->perm);
-    free(rc->snap_params), free(rc->snap_buffers), free(rc->aug_scratch);
+    free(rc->snap_params), free(rc->snap_buffers);
 }
 
 et_status et_train_run(et_tnet *net, et_optim *opt, et_teacher *teacher, const et_train_source *train,

@@ -20,7 +20,6 @@
 #include <stdint.h>
 
 #include "record/train_record.h"
-#include "train/hint.h"
 #include "train/loss.h"
 #include "train/optim.h"
 #include "train/teacher.h"
@@ -74,9 +73,7 @@ typedef struct et_train_config {
     float lr, min_lr;
     float warmup_frac; /* share of all steps spent warming up (0.05) */
     et_loss_config loss;
-    et_hints *hints; /* intermediate-feature distillation beside the outputs' (hint.h); NULL: none */
-    bool augment;    /* flips and shifts of image inputs (augment.h), the teacher run on each (not cached) */
-    uint64_t seed;   /* the order of samples */
+    uint64_t seed; /* the order of samples */
     /* gradual pruning (Zhu & Gupta): prunable[i] per parameter; the window ends after prune_end_frac of the
      * steps; NULL prunable: no gradual pruning */
     const bool *prunable;

@@ -8,8 +8,7 @@
 #   - finetune --recover full starts training from the compensated weights (one step at a tiny rate keeps the
 #     recovered accuracy, far above what magnitude channel pruning leaves);
 #   - distill (fmnist_mbv2 as the student of fmnist_resnet) stores the student in the lineage;
-#   - gradual unstructured pruning says how ERK shared the ratio out; --hint-weight names its hint points and
-#     trains with --augment;
+#   - gradual unstructured pruning says how ERK shared the ratio out;
 #   - SIGINT after the first epoch: exit 1, one line naming --resume, the run 'aborted', the checkpoint kept;
 #     --resume continues from it and finishes (epoch 3 of 3, "resuming from"), and its lineage names the aborted
 #     run (show: "resumed from run UUID", show --json: resumed_from);
@@ -134,15 +133,8 @@ check grep -q "^epoch 3/3: loss" out.txt
 check test "$killed_uuid" != "$aborted_uuid"
 resumed_from "$killed_uuid"
 
-# --- hints and augmentation run (a few steps; their effect is the benchmark's) ----------------------------------
-expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --prune-method channel --hint-weight 1 --augment \
-    --data-limit 64 "${common[@]}" --no-save -o hint.onnx
-check grep -q "hints (weight 1) at 1 feature map: /layer1/" out.txt err.txt
-check grep -q "^epoch 1/1: loss" out.txt
-
 # --- bad usage: exit 2, one line, nothing stored -------------------------------------------------------------
 n_before=$("$ET" runs --format csv | wc -l)
-expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx --hint-weight -1
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" -o x.onnx
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$dir/no-such-folder" -o x.onnx
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o fresh.onnx --resume

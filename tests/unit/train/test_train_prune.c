@@ -1,14 +1,11 @@
-/* test_train_prune.c: what gradual pruning and augmentation do besides the trainer's loop (test_trainer.c): the
+/* test_train_prune.c: the shares of gradual pruning besides the trainer's loop (test_trainer.c): the
  * Erdos-Renyi-kernel shares of et_prune_erk on the MobileNetV2-style fixture (the overall sparsity is the
- * target; depthwise layers keep more than pointwise ones; the kept fraction follows sum(dims) / prod(dims)), masks
- * from shares scaled by the schedule's progress (each layer loses exactly floor(scale x share x count)), and the
- * flips and shifts of augment.h (pixels land where the transform says, the border is repeated, the picks are
- * seeded and cover every shift). */
+ * target; depthwise layers keep more than pointwise ones; the kept fraction follows sum(dims) / prod(dims)), and
+ * masks from shares scaled by the schedule's progress (each layer loses exactly floor(scale x share x count)). */
 #include <math.h>
 
 #include "et_test.h"
 #include "model/model.h"
-#include "train/augment.h"
 #include "train/train_prune.h"
 #include "train/tnet.h"
 
@@ -97,38 +94,7 @@ static void test_erk_shares(void) {
     et_model_free(m);
 }
 
-static void test_augment(void) {
-    enum { H = 5, W = 6 };
-    float x[2 * H * W], scratch[H * W];
-    for (int e = 0; e < 2 * H * W; e++)
-        x[e] = (float)e;
-    et_augment_image(x, 2, H, W, (et_augment){.flip = 0, .dx = 2, .dy = -1}, scratch);
-    /* output (y, x) reads input (clamp(y + 1), clamp(x - 2)) in each plane */
-    ET_CHECK(x[1 * W + 4] == (float)(2 * W + 2));
-    ET_CHECK(x[0 * W + 0] == (float)(1 * W + 0)); /* uncovered: the border repeated */
-    ET_CHECK(x[(H - 1) * W + 5] == (float)((H - 1) * W + 3));
-    ET_CHECK(x[H * W + 1 * W + 4] == (float)(H * W + 2 * W + 2));
-    for (int e = 0; e < H * W; e++)
-        x[e] = (float)e;
-    et_augment_image(x, 1, H, W, (et_augment){.flip = 1}, scratch);
-    ET_CHECK(x[2 * W + 0] == (float)(2 * W + W - 1));
-    et_augment_image(x, 1, H, W, (et_augment){.flip = 1}, scratch);
-    for (int e = 0; e < H * W; e++)
-        ET_CHECK(x[e] == (float)e);
-    int seen_dx[5] = {0}, seen_dy[5] = {0}, flips = 0;
-    for (uint64_t k = 0; k < 200; k++) {
-        et_augment a = et_augment_pick(k), b = et_augment_pick(k);
-        ET_CHECK(a.flip == b.flip && a.dx == b.dx && a.dy == b.dy);
-        ET_CHECK(a.dx >= -2 && a.dx <= 2 && a.dy >= -2 && a.dy <= 2);
-        seen_dx[a.dx + 2]++, seen_dy[a.dy + 2]++, flips += a.flip;
-    }
-    for (int i = 0; i < 5; i++)
-        ET_CHECK(seen_dx[i] > 10 && seen_dy[i] > 10);
-    ET_CHECK(flips > 60 && flips < 140);
-}
-
 int main(void) {
     ET_RUN(test_erk_shares);
-    ET_RUN(test_augment);
     return et_test_done();
 }
