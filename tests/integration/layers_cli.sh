@@ -9,23 +9,8 @@ set -u
 ET=$1
 SRC=${ET_SOURCE_DIR:?}
 M=$SRC/fixtures/models/fmnist_resnet.onnx
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export EDGETUNE_DB="$dir/runs.db"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return 1; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return 1; fi
-    ok
-}
-says() { if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 600 "$2")"; fi; }
+. "$(dirname "$0")/lib.sh"
+et_scratch
 
 cat >layers.cfg <<'EOF'
 # one layer at 4 bits and half pruned, a glob at 6 bits
@@ -163,5 +148,4 @@ got=$?
 if [ "$got" = 1 ] && grep -q "cancelled after" err.txt && grep -q "stopped: .* of 30 points measured" out.txt; then ok
 else bad "sensitivity Ctrl-C: exit $got: $(tail -2 err.txt) / $(tail -1 out.txt)"; fi
 
-echo "layers_cli: $pass passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish layers_cli
