@@ -341,7 +341,7 @@ static et_status measure_before(job *j) {
         rec->agree_before = f.n_outputs > 0 ? f.outputs[0].top1_agreement : -1.0;
         snprintf(rec->eval_source, sizeof rec->eval_source, "%s", f.eval_source);
     }
-    free(f.outputs);
+    et_fidelity_info_free(&f); /* outputs, and the per-input top1 and correct arrays */
     return st;
 }
 
