@@ -28,6 +28,13 @@ static et_status compare(void *ctx, const int64_t *ids, int n, et_table **out, e
     return et_db_compare(((et_backend *)ctx)->db, ids, n, 0, out, err);
 }
 
+static et_status sensitivity(void *ctx, int64_t run_id, const char *eval_hash, et_sens_point **out, int *n,
+                             et_err *err) {
+    et_db_sens_set set = {.eval_half = -1, .iters = 0};
+    snprintf(set.eval_hash, sizeof set.eval_hash, "%s", eval_hash);
+    return et_db_find_sensitivity(((et_backend *)ctx)->db, run_id, &set, out, n, err);
+}
+
 static et_status open_model(void *ctx, const char *path, et_err *err) {
     et_backend *b = ctx;
     et_session_options so = {.model_path = path, .profile_layers = true};
@@ -59,6 +66,7 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
     if (b->db) {
         b->ops.list_runs = list_runs;
         b->ops.compare = compare;
+        b->ops.sensitivity = sensitivity;
     }
     return et_worker_start(s, k, &b->wopt, &b->worker, err);
 }

@@ -66,7 +66,7 @@ et_table *et_ui_export_table(et_ui *ui, et_view_id from, char *why, size_t why_l
             snprintf(why, why_len, "no layer profile yet");
             return NULL;
         }
-        return et_ui_layers_table(&ui->snap.current);
+        return et_ui_layers_table(ui);
     case ET_VIEW_COMPARE: {
         et_table *t = NULL;
         et_err err = {0};

@@ -33,6 +33,7 @@ void et_ui_free(et_ui *ui) {
     free(ui->marked);
     free(ui->cmp_ids);
     et_table_free(ui->cmp);
+    free(ui->sens);
     memset(ui, 0, sizeof *ui);
 }
 

@@ -108,6 +108,8 @@ void et_ui_draw(et_ui *ui, et_canvas *c) {
     }
     if (ui->view == ET_VIEW_HISTORY || (ui->dialog == ET_DIALOG_EXPORT && ui->export_from == ET_VIEW_HISTORY))
         et_ui_history_refresh(ui);
+    if (ui->view == ET_VIEW_LAYERS || (ui->dialog == ET_DIALOG_EXPORT && ui->export_from == ET_VIEW_LAYERS))
+        et_ui_layers_refresh(ui);
     et_ui_draw_header(ui, c, 0);
     et_ui_draw_tabs(ui, c, 1);
     views[ui->view]->draw(ui, c, area);

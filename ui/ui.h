@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "db/table.h"
 #include "record/layer_knobs.h"
+#include "record/sensitivity.h"
 #include "ui/canvas.h"
 #include "ui/field.h"
 #include "ui/keys.h"
@@ -35,6 +36,10 @@ typedef struct et_ui_backend {
     et_status (*compare)(void *ctx, const int64_t *ids, int n, et_table **out, et_err *err);
     /* replaces the model: a new session and worker; on failure the old ones keep running */
     et_status (*open_model)(void *ctx, const char *path, et_err *err);
+    /* the stored sensitivity points of the newest analysis with the knobs, model and host of run `run_id` on the
+       evaluation set `eval_hash` (et_db_find_sensitivity; *out freed by the caller; none: NULL, 0); may be NULL */
+    et_status (*sensitivity)(void *ctx, int64_t run_id, const char *eval_hash, et_sens_point **out, int *n,
+                             et_err *err);
 } et_ui_backend;
 
 /* X(enum, name in the tab bar) in Tab order */
@@ -126,8 +131,11 @@ typedef struct et_ui {
 
     /* layers */
     int layers_sel, layers_top, layers_left, layers_sort; /* sort 0: plan order, 1: time */
-    char layer_name[ET_LAYER_PATTERN_BYTES];              /* the layer dialog's layer (its exact name) */
-    int layer_row;                                        /* the layer dialog's selected key */
+    et_sens_point *sens; /* the stored sensitivity of the current run's setting (owned), for the layers view */
+    int n_sens;
+    int64_t sens_run;                        /* the run it was looked up for (0: not yet) */
+    char layer_name[ET_LAYER_PATTERN_BYTES]; /* the layer dialog's layer (its exact name) */
+    int layer_row;                           /* the layer dialog's selected key */
 
     /* dialogs */
     et_field open_path;
@@ -202,7 +210,9 @@ et_table *et_ui_history_table(et_ui *ui, char *why, size_t why_len);
 /* The table the export dialog writes for a view: the history rows (marked ones when any are marked), the
  * comparison, or the layers of the current run. NULL with *why set when there is nothing to export. */
 et_table *et_ui_export_table(et_ui *ui, et_view_id from, char *why, size_t why_len);
-et_table *et_ui_layers_table(const et_result *r);
+et_table *et_ui_layers_table(const et_ui *ui);
+/* Looks up the stored sensitivity of the current run's setting when the current run changed (view_layers.c). */
+void et_ui_layers_refresh(et_ui *ui);
 
 /* Layout pieces shared by the views (ui/chrome.c). */
 void et_ui_draw_header(const et_ui *ui, et_canvas *c, int y);

@@ -6,12 +6,27 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "record/layer_knobs.h"
 #include "ui/ui.h"
 #include "ui/widgets.h"
 
-enum { L_INDEX, L_NAME, L_OP, L_KERNEL, L_PRECISION, L_TIME, L_SHARE, L_MACS, L_RATE, L_ERR_NONE, L_ERR_REC, L_COUNT };
+enum {
+    L_INDEX,
+    L_NAME,
+    L_OP,
+    L_KERNEL,
+    L_PRECISION,
+    L_TIME,
+    L_SHARE,
+    L_MACS,
+    L_RATE,
+    L_ERR_NONE,
+    L_ERR_REC,
+    L_SENS,
+    L_COUNT
+};
 // clang-format off
 static const et_table_col layer_cols[L_COUNT] = {
     [L_INDEX] = {.key = "step", .header = "#", .kind = ET_COL_INT},
@@ -26,6 +41,8 @@ static const et_table_col layer_cols[L_COUNT] = {
     /* output error on the calibration set, % of the output's energy: round to nearest / magnitude, recovered */
     [L_ERR_NONE] = {.key = "err_none_pct", .header = "err none", .unit = "%", .kind = ET_COL_REAL, .decimals = 3},
     [L_ERR_REC] = {.key = "err_recovered_pct", .header = "err rec", .unit = "%", .kind = ET_COL_REAL, .decimals = 3},
+    /* the stored sensitivity of this setting (edgetune sensitivity): each candidate's accuracy change, in pp */
+    [L_SENS] = {.key = "sensitivity_pp", .header = "sensitivity", .unit = "pp", .kind = ET_COL_TEXT},
 };
 // clang-format on
 
@@ -35,8 +52,42 @@ static int by_time(const void *a, const void *b, void *ctx) {
     return (x < y) - (x > y);
 }
 
-/* The layers of r in order (sorted by time when by_time_order). */
-static et_table *layers_table(const et_result *r, bool sort_by_time) {
+/* "bits=4 -0.25, prune=0.5 -3.50": the stored points of layer `name` (candidate and accuracy change in pp), or ""
+ * when none. Returns buf. */
+static const char *sensitivity_text(const et_ui *ui, const char *name, char *buf, size_t len) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < ui->n_sens && used < len; i++) {
+        const et_sens_point *p = &ui->sens[i];
+        if (strcmp(p->layer, name) != 0)
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%s %+.2f", used ? ", " : "", p->candidate, p->quality_delta_pp);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
+
+void et_ui_layers_refresh(et_ui *ui) {
+    const et_worker_snapshot *s = &ui->snap;
+    /* a settled, stored run: its setting's analysis (looked up once per run) */
+    if (s->state != ET_WORKER_SETTLED || s->current_run_id <= 0 || s->current_run_id == ui->sens_run)
+        return;
+    ui->sens_run = s->current_run_id;
+    free(ui->sens);
+    ui->sens = NULL;
+    ui->n_sens = 0;
+    et_err e = {0};
+    if (ui->be && ui->be->sensitivity &&
+        ui->be->sensitivity(ui->be->ctx, s->current_run_id, s->current.fidelity.eval_hash, &ui->sens, &ui->n_sens,
+                            &e) != ET_OK)
+        et_ui_message(ui, true, "stored sensitivity: %s", e.msg);
+}
+
+/* The layers of the current run in order (sorted by time when by_time_order). */
+static et_table *layers_table(const et_ui *ui, bool sort_by_time) {
+    const et_result *r = &ui->snap.current;
     et_table *t = et_table_new("edgetune layers");
     if (!t)
         return NULL;
@@ -66,6 +117,8 @@ static et_table *layers_table(const et_result *r, bool sort_by_time) {
         et_table_set_num(t, row, L_RATE, l->time_ms > 0 && l->macs > 0 ? (double)l->macs / (l->time_ms * 1e6) : NAN);
         et_table_set_num(t, row, L_ERR_NONE, l->recon_err_before * 100.0);
         et_table_set_num(t, row, L_ERR_REC, l->recon_err_after * 100.0);
+        char sens[256];
+        et_table_set_text(t, row, L_SENS, sensitivity_text(ui, l->name, sens, sizeof sens));
     }
     et_table_add_note(t,
                       "time: mean per inference over %d timed iterations; share: of the sum of layer times (%.3f ms)",
@@ -78,17 +131,25 @@ static et_table *layers_table(const et_result *r, bool sort_by_time) {
                           "err none / err rec: the layer's output error on the calibration set, %% of its energy, "
                           "with rounding and magnitude pruning / with recovery (%s)",
                           et_recover_name(r->knobs.recover));
+    if (ui->n_sens > 0)
+        et_table_add_note(t,
+                          "sensitivity: each candidate's accuracy (or top-1 agreement) change in pp with only that "
+                          "layer changed, stored by `edgetune sensitivity` with these knobs (base run %lld)",
+                          (long long)ui->sens[0].from_run);
     free(order);
     return t;
 }
 
-et_table *et_ui_layers_table(const et_result *r) { return layers_table(r, false); }
+et_table *et_ui_layers_table(const et_ui *ui) { return layers_table(ui, false); }
 
 static const char *const cols[] = {"step",   "time_ms", "share_pct", "op",         "precision",
                                    "kernel", "layer",   "macs_m",    "gmacs_per_s"};
 /* with recovery: its errors right after the share */
 static const char *const cols_recon[] = {"step",      "time_ms", "share_pct", "err_none_pct", "err_recovered_pct", "op",
                                          "precision", "kernel",  "layer",     "macs_m",       "gmacs_per_s"};
+/* with a stored sensitivity: it right after the share */
+static const char *const cols_sens[] = {"step",      "time_ms", "share_pct", "sensitivity_pp", "op",
+                                        "precision", "kernel",  "layer",     "macs_m",         "gmacs_per_s"};
 
 /* " [per-layer: bits 4, prune 0.5]" when overrides (from --layer / --layers-config or the layer dialog) set knobs
  * of the layer `name`, else "". Returns buf. */
@@ -127,7 +188,7 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
         et_canvas_text_fit(c, in.x, in.y, in.w, ET_ROLE_DIM, "n/a: no layer profile yet (the run is starting)");
         return;
     }
-    et_table *t = layers_table(r, ui->layers_sort != 0);
+    et_table *t = layers_table(ui, ui->layers_sort != 0);
     if (!t)
         return;
     int table_h = in.h - 2;
@@ -139,8 +200,12 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
                          .sel = sel,
                          .left = ui->layers_left,
                          .frozen = 1,
-                         .cols = recon ? cols_recon : cols,
-                         .n_cols = recon ? sizeof cols_recon / sizeof cols_recon[0] : sizeof cols / sizeof cols[0],
+                         .cols = recon            ? cols_recon
+                                 : ui->n_sens > 0 ? cols_sens
+                                                  : cols,
+                         .n_cols = recon            ? sizeof cols_recon / sizeof cols_recon[0]
+                                   : ui->n_sens > 0 ? sizeof cols_sens / sizeof cols_sens[0]
+                                                    : sizeof cols / sizeof cols[0],
                          .max_text_w = in.w > 120 ? 48 : 26};
     et_w_table(c, (et_rect){in.x, in.y, in.w, table_h}, t, &o);
     /* the share as a bar under the table for the selected layer */
@@ -165,7 +230,7 @@ static void edit_selected(et_ui *ui) {
         et_ui_message(ui, true, "no layers yet: the run is starting");
         return;
     }
-    et_table *t = layers_table(r, ui->layers_sort != 0);
+    et_table *t = layers_table(ui, ui->layers_sort != 0);
     if (!t || ui->layers_sel < 0 || ui->layers_sel >= et_table_n_rows(t)) {
         et_table_free(t);
         return;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# e2e_layers.sh BINARY: per-layer knobs from the layers view, in tmux at 100x30 on the demo with a fresh database.
+# e2e_layers.sh BINARY: per-layer knobs from the layers view, in tmux at 100x30 on the demo with a database that
+# holds one `edgetune sensitivity` analysis of the fp32 setting: the layers view shows it as a column.
 # After the fp32 baseline settles: the layers view (3) in plan order (s), the second step (the first Conv, after
 # the layout change), Enter opens its knobs; two steps right take its weight bits 32 -> 16 -> 8, each measured at once; Esc closes; the
 # view's last line names the override; the run that settles stores it (runs.layers holds the layer's line); 0 in the
@@ -7,11 +8,19 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/e2e_lib.sh"
 e2e_init "$1"
-e2e_start 100 30 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color -- --seconds 1
+# a stored sensitivity analysis of the fp32 setting (1 thread, the demo's evaluation set), as the CLI leaves it
+demo=$E2E_SRC/fixtures/models/fmnist_demo.onnx
+EDGETUNE_DB=$E2E_DB "$E2E_BIN" sensitivity "$demo" --threads 1 --candidates 'bits=4' --iters 2 --warmup 0 \
+    >"$E2E_DIR/sens.txt" 2>&1 || e2e_fail "sensitivity: $(tail -n 3 "$E2E_DIR/sens.txt")"
+e2e_start 100 30 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color -- --seconds 1 --threads 1
 
-e2e_wait "settled: stored as run 1" 60
+e2e_wait "settled: stored as run 2" 60
 e2e_keys 3
 e2e_wait "Layers: " 10
+# the analysis of this setting is a column: each weight layer's 4-bit accuracy change
+e2e_wait "sensitivity" 10
+[ "$(e2e_screen | grep -cE "bits=4 [-+][0-9]+\.[0-9]{2}")" -ge 3 ] ||
+    e2e_fail "no stored sensitivity per layer in the layers view: $(e2e_screen | sed -n 3,8p)"
 e2e_keys s # plan order: the rows keep their places when a new run re-times them
 e2e_wait "sorted by plan order" 5
 e2e_keys g Down Enter

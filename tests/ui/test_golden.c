@@ -116,6 +116,11 @@ static void to_layer_dialog(et_ui *ui) {
     const int k[] = {'3', ET_KEY_DOWN, ET_KEY_ENTER, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_RIGHT};
     keys(ui, k, sizeof k / sizeof k[0]);
 }
+/* The layers with a stored sensitivity of their setting. */
+static void to_layers_sensitivity(et_ui *ui) {
+    ((fake_backend *)ui->be->ctx)->with_sens = true;
+    to_layers(ui);
+}
 /* The layers of a run with recovery: each compensated layer's error without and with it. */
 static void to_layers_recovered(et_ui *ui) {
     et_result *r = &ui->snap.current;
@@ -296,6 +301,7 @@ static void test_screens(void) {
         scene("measuring", w, h, false, measuring);
     }
     scene("layers_recovered", 132, 43, false, to_layers_recovered);
+    scene("layers_sensitivity", 132, 43, false, to_layers_sensitivity);
     scene("recovering", 80, 24, false, recovering);
     scene("demo_pruned", 80, 24, false, demo_pruned);
     scene("demo_pruned", 132, 43, false, demo_pruned);

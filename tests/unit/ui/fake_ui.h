@@ -187,6 +187,8 @@ typedef struct fake_backend {
     int64_t compared[16];
     int n_compared;
     char opened[ET_PATH_MAX];
+    bool with_sens; /* sensitivity: two stored points for two layers (else none) */
+    int sens_calls;
 } fake_backend;
 
 static void fake_set_knobs(void *ctx, const et_knobs *k) {
@@ -259,6 +261,34 @@ static et_status fake_open(void *ctx, const char *path, et_err *err) {
     return ET_OK;
 }
 
+static et_status fake_sensitivity(void *ctx, int64_t run_id, const char *eval_hash, et_sens_point **out, int *n,
+                                  et_err *err) {
+    (void)eval_hash, (void)err;
+    fake_backend *b = ctx;
+    b->sens_calls++;
+    *out = NULL;
+    *n = 0;
+    if (!b->with_sens)
+        return ET_OK;
+    static const struct {
+        const char *layer, *cand;
+        double pp;
+    } pts[] = {{"/features/features.1/conv/Conv", "bits=4", -0.25},
+               {"/features/features.1/conv/Conv", "prune=0.5", -3.5},
+               {"/classifier/layer_4", "bits=4", -1.0}};
+    *out = calloc(3, sizeof **out);
+    for (int i = 0; i < 3; i++) {
+        et_sens_point *p = &(*out)[i];
+        snprintf(p->layer, sizeof p->layer, "%s", pts[i].layer);
+        snprintf(p->candidate, sizeof p->candidate, "%s", pts[i].cand);
+        p->measured = true;
+        p->quality_delta_pp = pts[i].pp;
+        p->from_run = run_id - 2;
+    }
+    *n = 3;
+    return ET_OK;
+}
+
 static inline void fake_backend_init(fake_backend *b, int n_runs) {
     memset(b, 0, sizeof *b);
     b->n_runs = n_runs;
@@ -268,7 +298,8 @@ static inline void fake_backend_init(fake_backend *b, int n_runs) {
                              .mark_baseline = fake_mark,
                              .list_runs = fake_list_runs,
                              .compare = fake_compare,
-                             .open_model = fake_open};
+                             .open_model = fake_open,
+                             .sensitivity = fake_sensitivity};
 }
 
 /* A state as the program has it after start, with the fake snapshot. */

@@ -309,6 +309,35 @@ static void test_layer_dialog(void) {
     et_ui_free(&ui);
 }
 
+/* The layers view shows the stored sensitivity of the current run's setting: looked up once per settled run,
+ * shown per layer, exported with the table. */
+static void test_layers_sensitivity(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    be.with_sens = true;
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, '3');
+    char *s = screen(&ui, 132, 43);
+    ET_CHECK(s && strstr(s, "bits=4 -0.25, prune=0.5 -3.50") && strstr(s, "sensitivity"));
+    free(s);
+    s = screen(&ui, 132, 43);
+    free(s);
+    ET_CHECK_INT(be.sens_calls, 1); /* once per run, not per draw */
+    et_table *t = et_ui_layers_table(&ui);
+    ET_REQUIRE(t != NULL);
+    bool found = false;
+    for (int r = 0; r < et_table_n_rows(t); r++)
+        found |= strcmp(et_table_text_at(t, r, 11), "bits=4 -1.00") == 0; /* /classifier/layer_4 */
+    ET_CHECK(found);
+    et_table_free(t);
+    ui.snap.current_run_id = 13; /* a new run: looked up again */
+    s = screen(&ui, 132, 43);
+    free(s);
+    ET_CHECK_INT(be.sens_calls, 2);
+    et_ui_free(&ui);
+}
+
 int main(void) {
     setlocale(LC_CTYPE, "C.UTF-8");
     setenv("TZ", "UTC", 1);
@@ -319,6 +348,7 @@ int main(void) {
     ET_RUN(test_export_every_format);
     ET_RUN(test_open_dialog);
     ET_RUN(test_layer_dialog);
+    ET_RUN(test_layers_sensitivity);
     ET_RUN(test_worker_message_and_stale_history);
     return et_test_done();
 }
