@@ -314,10 +314,12 @@ static et_status find_prunable(job *j) {
         return et_fail(j->err, ET_E_NOMEM, "out of memory preparing training");
     et_prune_erk(j->net, j->prunable, tk.prune_ratio, j->prune_shares);
     float lo = 1.0f, hi = 0.0f;
-    for (int i = 0; i < np; i++)
-        if (j->prunable[i])
-            lo = j->prune_shares[i] < lo ? j->prune_shares[i] : lo,
-            hi = j->prune_shares[i] > hi ? j->prune_shares[i] : hi;
+    for (int i = 0; i < np; i++) {
+        if (!j->prunable[i])
+            continue;
+        lo = j->prune_shares[i] < lo ? j->prune_shares[i] : lo;
+        hi = j->prune_shares[i] > hi ? j->prune_shares[i] : hi;
+    }
     note(j,
          "gradual pruning shares %.0f %% out over %d layers by Erdos-Renyi-kernel allocation: %.0f-%.0f %% per layer",
          100.0 * tk.prune_ratio, j->res->n_masked, 100.0 * lo, 100.0 * hi);

@@ -37,7 +37,8 @@ et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, b
 /* Erdos-Renyi-kernel allocation (Evci et al. 2020; src/tune/prune_alloc.c's rule for one-shot pruning before
  * --recover full): the final sparsity share[i] of each prunable parameter, its kept fraction proportional to
  * sum(dims) / prod(dims) and capped at 1, so that `target` of all prunable weights go: depthwise and small layers
- * keep more, big 1x1 and fully connected layers lose more. share[i] = 0 for the others. */
+ * keep more, big 1x1 and fully connected layers lose more. share[i] = 0 for the others; out of memory, target
+ * in every prunable one (uniform). */
 void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share);
 
 /* Masks by magnitude per layer: prunable parameter i loses floor(scale x share[i] x its count) of its weights
