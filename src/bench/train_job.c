@@ -70,6 +70,7 @@ typedef struct job {
     et_graph *train_graph;    /* the pristine graph with the knobs' pruning (the network borrows it) */
     et_graph *trained;        /* the trained values (et_tnet_export) */
     bool *quant_nodes, *prunable;
+    float *prune_shares; /* gradual unstructured pruning: each layer's final sparsity (ERK) */
     et_threadpool *pool;
     et_tnet *net;
     et_optim *opt;
@@ -306,6 +307,22 @@ static et_status find_prunable(job *j) {
     et_graph_free(target);
     for (int i = 0; i < np; i++)
         j->res->n_masked += j->prunable[i];
+    if (tk.prune_method != ET_PRUNE_UNSTRUCTURED)
+        return ET_OK;
+    /* per layer: the shares of Erdos-Renyi-kernel allocation, as one-shot pruning before --recover full */
+    if (!(j->prune_shares = calloc((size_t)np + 1, sizeof *j->prune_shares)))
+        return et_fail(j->err, ET_E_NOMEM, "out of memory preparing training");
+    et_prune_erk(j->net, j->prunable, tk.prune_ratio, j->prune_shares);
+    float lo = 1.0f, hi = 0.0f;
+    for (int i = 0; i < np; i++) {
+        if (!j->prunable[i])
+            continue;
+        lo = j->prune_shares[i] < lo ? j->prune_shares[i] : lo;
+        hi = j->prune_shares[i] > hi ? j->prune_shares[i] : hi;
+    }
+    note(j,
+         "gradual pruning shares %.0f %% out over %d layers by Erdos-Renyi-kernel allocation: %.0f-%.0f %% per layer",
+         100.0 * tk.prune_ratio, j->res->n_masked, 100.0 * lo, 100.0 * hi);
     return ET_OK;
 }
 
@@ -427,6 +444,7 @@ static void make_config(job *j) {
     c->prunable = o->gradual ? j->prunable : NULL;
     c->prune_target = o->knobs.prune_ratio;
     c->prune_global = o->knobs.prune_method == ET_PRUNE_GLOBAL;
+    c->prune_shares = j->prune_shares;
     c->prune_end_frac = o->epochs >= 2 ? (float)(o->epochs - 1) / (float)o->epochs : 0.5f;
     c->checkpoint_path = j->res->checkpoint_path;
     c->cancel = o->cancel;
@@ -440,7 +458,9 @@ static void make_config(job *j) {
              et_knobs_describe(&o->knobs, knobs, sizeof knobs), j->data.sha256, (long long)j->data.n, o->epochs,
              o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
              (double)o->temperature, (double)o->kd_weight, (double)o->warmup_frac, (unsigned long long)o->seed,
-             o->gradual ? "gradual" : "oneshot");
+             !o->gradual       ? "oneshot"
+             : j->prune_shares ? "gradual erk"
+                               : "gradual");
     c->checkpoint_tag = j->tag;
 }
 
@@ -562,6 +582,7 @@ static void job_free(job *j) {
     et_db_close(j->db);
     free(j->quant_nodes);
     free(j->prunable);
+    free(j->prune_shares);
     free(j->state);
 }
 

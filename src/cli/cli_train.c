@@ -36,11 +36,13 @@ static void usage(FILE *out, et_train_kind kind) {
             "layers stay small); quantized layers train with fake quantization on the grid the knobs give and a\n"
             "straight-through gradient (quantization-aware training). --schedule gradual starts from the dense\n"
             "model and raises the sparsity to --prune R over the epochs (Zhu & Gupta's cubic schedule; the last\n"
-            "epoch trains at R). With --recover (one-shot pruning) training starts from the compensated weights\n"
-            "(SparseGPT masks, least-squares refit of channel-pruned layers) on the calibration inputs (--calib,\n"
-            "else MODEL.calib/, else the training data). OUT.onnx is the trained model tuned by the knobs, as\n"
-            "`edgetune save` writes it; it is measured like a bench run and stored as a run with its training\n"
-            "record (data set and hash, epochs, loss and accuracy per epoch, the parent model and OUT.onnx).\n\n");
+            "epoch trains at R); with --prune-method unstructured each layer gets its Erdos-Renyi-kernel share of R\n"
+            "(depthwise and small layers keep more), with global one threshold. With --recover (one-shot pruning)\n"
+            "training starts from the compensated weights (SparseGPT masks, least-squares refit of channel-pruned\n"
+            "layers) on the calibration inputs (--calib, else MODEL.calib/, else the training data). OUT.onnx is\n"
+            "the trained model tuned by the knobs, as `edgetune save` writes it; it is measured like a bench run\n"
+            "and stored as a run with its training record (data set and hash, epochs, loss and accuracy per epoch,\n"
+            "the parent model and OUT.onnx).\n\n");
     else
         fprintf(
             out,

@@ -161,6 +161,84 @@ et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, b
     return st;
 }
 
+void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share) {
+    const int np = et_tnet_n_params(n);
+    double total = 0.0;
+    for (int i = 0; i < np; i++) {
+        share[i] = 0.0f;
+        total += prunable[i] ? (double)et_tnet_param(n, i)->numel : 0.0;
+    }
+    /* kept_i = eps x score_i x n_i; layers that would keep more than all of theirs are fixed dense, then again */
+    bool *dense = calloc((size_t)np + 1, sizeof *dense);
+    double eps = 0.0;
+    for (bool again = true; again;) {
+        again = false;
+        double kept_dense = 0.0, weighted = 0.0;
+        for (int i = 0; i < np; i++) {
+            if (!prunable[i])
+                continue;
+            et_tparam *p = et_tnet_param(n, i);
+            double sum = 0.0;
+            for (int d = 0; d < p->shape.rank; d++)
+                sum += (double)p->shape.dim[d];
+            if (dense && dense[i])
+                kept_dense += (double)p->numel;
+            else
+                weighted += sum; /* score x n = sum(dims) */
+        }
+        eps = weighted > 0 ? ((1.0 - (double)target) * total - kept_dense) / weighted : 0.0;
+        for (int i = 0; dense && i < np; i++) {
+            if (!prunable[i] || dense[i])
+                continue;
+            et_tparam *p = et_tnet_param(n, i);
+            double sum = 0.0;
+            for (int d = 0; d < p->shape.rank; d++)
+                sum += (double)p->shape.dim[d];
+            if (eps * sum / (double)p->numel >= 1.0)
+                dense[i] = again = true;
+        }
+    }
+    for (int i = 0; i < np; i++) {
+        if (!prunable[i])
+            continue;
+        et_tparam *p = et_tnet_param(n, i);
+        double sum = 0.0;
+        for (int d = 0; d < p->shape.rank; d++)
+            sum += (double)p->shape.dim[d];
+        double keep = dense && dense[i] ? 1.0 : eps * sum / (double)p->numel;
+        share[i] = dense ? (float)(1.0 - (keep < 0 ? 0 : keep > 1 ? 1 : keep)) : target; /* out of memory: uniform */
+    }
+    free(dense);
+}
+
+et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, et_err *err) {
+    const int np = et_tnet_n_params(n);
+    int64_t biggest = 0;
+    for (int i = 0; i < np; i++)
+        if (prunable[i] && et_tnet_param(n, i)->numel > biggest)
+            biggest = et_tnet_param(n, i)->numel;
+    prune_pass pp = {.n = n, .prunable = prunable, .masks = calloc((size_t)np + 1, sizeof(uint8_t *))};
+    float *scratch = biggest > 0 ? malloc((size_t)biggest * sizeof *scratch) : NULL;
+    et_status st = pp.masks && (biggest == 0 || scratch) ? ET_OK
+                                                         : et_fail(err, ET_E_NOMEM, "out of memory for pruning masks");
+    for (int i = 0; st == ET_OK && i < np; i++) {
+        if (!prunable[i])
+            continue;
+        int64_t c = et_tnet_param(n, i)->numel;
+        if (!(pp.masks[i] = malloc((size_t)c))) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory for pruning masks");
+            break;
+        }
+        select_masks(&pp, i, i, scratch, (int64_t)((double)scale * (double)share[i] * (double)c));
+        st = et_tnet_set_mask(n, i, pp.masks[i], err);
+    }
+    for (int i = 0; pp.masks && i < np; i++)
+        free(pp.masks[i]);
+    free(pp.masks);
+    free(scratch);
+    return st;
+}
+
 double et_train_sparsity(et_tnet *n, const bool *prunable) {
     int64_t zeros = 0, total = 0;
     for (int i = 0; i < et_tnet_n_params(n); i++) {

@@ -34,6 +34,17 @@ bool et_prune_due(const et_prune_schedule *s, int64_t step);
  * floor(sparsity x count) go). ET_E_NOMEM. */
 et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, bool global, et_err *err);
 
+/* Erdos-Renyi-kernel allocation (Evci et al. 2020; src/tune/prune_alloc.c's rule for one-shot pruning before
+ * --recover full): the final sparsity share[i] of each prunable parameter, its kept fraction proportional to
+ * sum(dims) / prod(dims) and capped at 1, so that `target` of all prunable weights go: depthwise and small layers
+ * keep more, big 1x1 and fully connected layers lose more. share[i] = 0 for the others; out of memory, target
+ * in every prunable one (uniform). */
+void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share);
+
+/* Masks by magnitude per layer: prunable parameter i loses floor(scale x share[i] x its count) of its weights
+ * (scale: the schedule's progress, sparsity(t) / target). ET_E_NOMEM. */
+et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, et_err *err);
+
 /* The fraction of pruned weights over the prunable weight parameters (NULL: over those with a mask); 0 when
  * none is. */
 double et_train_sparsity(et_tnet *n, const bool *prunable);

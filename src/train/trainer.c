@@ -156,6 +156,16 @@ static const char *stop_reason(run_ctx *rc, double loss, double norm, char *buf,
     return NULL;
 }
 
+/* Masks for the schedule's sparsity at `step`: per-layer shares scaled by its progress, or one ratio. */
+static et_status prune_to(run_ctx *rc, int64_t step) {
+    const et_train_config *c = rc->cfg;
+    float sparsity = et_prune_sparsity_at(&rc->prune, step);
+    if (c->prune_shares)
+        return et_prune_magnitude_shares(rc->net, c->prunable, c->prune_shares,
+                                         c->prune_target > 0 ? sparsity / c->prune_target : 0.0f, rc->err);
+    return et_prune_magnitude(rc->net, c->prunable, sparsity, c->prune_global, rc->err);
+}
+
 /* One step on samples idx[0..count). ET_E_RUNTIME (with rc->out->why) when training must stop. */
 static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     const double t0 = now_s();
@@ -187,8 +197,7 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     s->sum_samples += count, s->sum_agree += parts.agree, s->sum_correct += parts.correct;
     s->sum_labelled += rc->train->label ? count - parts.bad_labels : 0;
     if (rc->cfg->prunable && et_prune_due(&rc->prune, s->global_step))
-        st = et_prune_magnitude(rc->net, rc->cfg->prunable, et_prune_sparsity_at(&rc->prune, s->global_step),
-                                rc->cfg->prune_global, rc->err);
+        st = prune_to(rc, s->global_step);
     s->sum_seconds += now_s() - t0;
     return st;
 }
@@ -454,7 +463,7 @@ et_status et_train_run(et_tnet *net, et_optim *opt, et_teacher *teacher, const e
                   .err = err};
     et_status st = setup(&rc);
     if (st == ET_OK && cfg->prunable && state->global_step == 0)
-        st = et_prune_magnitude(net, cfg->prunable, et_prune_sparsity_at(&rc.prune, 0), cfg->prune_global, err);
+        st = prune_to(&rc, 0);
     if (st == ET_OK)
         snapshot(&rc, false);
     rc.lr = et_schedule_lr(&rc.sched, state->global_step);

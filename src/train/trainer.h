@@ -79,6 +79,7 @@ typedef struct et_train_config {
     const bool *prunable;
     float prune_target;
     bool prune_global;
+    const float *prune_shares; /* per parameter: its final sparsity (et_prune_erk); NULL: prune_target in each */
     float prune_end_frac;
     /* quantization-aware training with 8-bit activations: ranges calibrated before each epoch on up to this
      * many samples of `calib` (or of the training data when calib is NULL) */

@@ -8,6 +8,7 @@
 #   - finetune --recover full starts training from the compensated weights (one step at a tiny rate keeps the
 #     recovered accuracy, far above what magnitude channel pruning leaves);
 #   - distill (fmnist_mbv2 as the student of fmnist_resnet) stores the student in the lineage;
+#   - gradual unstructured pruning says how ERK shared the ratio out;
 #   - SIGINT after the first epoch: exit 1, one line naming --resume, the run 'aborted', the checkpoint kept;
 #     --resume continues from it and finishes (epoch 3 of 3, "resuming from"), and its lineage names the aborted
 #     run (show: "resumed from run UUID", show --json: resumed_from);
@@ -30,6 +31,7 @@ expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --schedule gradual -
 check grep -q "^epoch 2/2: loss" out.txt
 check grep -q "^accuracy on .*fp32 .*knobs one-shot .*trained " out.txt
 check grep -q "^saved as run 1 (ok)" out.txt
+check grep -q "gradual pruning shares 50 % out over .* layers by Erdos-Renyi-kernel allocation" out.txt err.txt
 check test -s ft.onnx
 expect 0 "$ET" info ft.onnx
 expect 0 "$ET" runs

@@ -4,7 +4,7 @@
  * weights of one never stopped; a NaN stops training at the step it appears with the last epoch's weights put
  * back; a damaged checkpoint, one made under other settings and one that cannot be written (a file size limit
  * standing in for a full disk) are refused with the path named and the previous checkpoint intact; gradual
- * pruning reaches its target. */
+ * pruning reaches its target, overall and, with per-layer (ERK) shares, in every layer. */
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -344,6 +344,44 @@ static void test_gradual_pruning_reaches_target(void) {
     job_close(&j);
 }
 
+/* Gradual pruning with per-layer shares (ERK): each layer ends at exactly its share, the whole at the target,
+ * and the first epoch (the ramp under way) below it. */
+static void test_gradual_shares_reach_each_layer(void) {
+    job j;
+    ET_REQUIRE(job_open(&j, 0.0f));
+    bool prunable[16] = {false};
+    float share[16] = {0};
+    int np = et_tnet_n_params(j.net), n_layers = 0;
+    ET_REQUIRE(np <= 16);
+    for (int i = 0; i < np; i++)
+        n_layers += prunable[i] = et_tnet_param(j.net, i)->kind == ET_TPARAM_WEIGHT;
+    et_prune_erk(j.net, prunable, 0.8f, share);
+    et_train_config c = config(3);
+    c.prunable = prunable;
+    c.prune_target = 0.8f;
+    c.prune_shares = share;
+    et_train_outcome out;
+    ET_REQUIRE(train(&j, &c, &out) == ET_OK);
+    ET_CHECK(n_layers >= 2);
+    ET_CHECK_MSG(j.state->history[0].sparsity > 0.3 && j.state->history[0].sparsity < 0.8, "epoch 1: %.3f",
+                 j.state->history[0].sparsity);
+    ET_CHECK_NEAR(et_train_sparsity(j.net, prunable), 0.8, 0.002);
+    float lo = 1.0f, hi = 0.0f;
+    for (int i = 0; i < np; i++) {
+        if (!prunable[i])
+            continue;
+        et_tparam *p = et_tnet_param(j.net, i);
+        int64_t zeros = 0;
+        for (int64_t e = 0; e < p->numel; e++)
+            zeros += !p->mask[e];
+        ET_CHECK_INT(zeros, (int64_t)((double)share[i] * (double)p->numel));
+        lo = share[i] < lo ? share[i] : lo;
+        hi = share[i] > hi ? share[i] : hi;
+    }
+    ET_CHECK_MSG(hi - lo > 0.05f, "ERK shares %.3f..%.3f: the layers should differ", (double)lo, (double)hi);
+    job_close(&j);
+}
+
 int main(void) {
     if (!load_digits()) {
         fprintf(stderr, "digits fixture missing\n");
@@ -355,5 +393,6 @@ int main(void) {
     ET_RUN(test_nan_stops_with_last_good_weights);
     ET_RUN(test_checkpoint_write_failure_keeps_the_old_one);
     ET_RUN(test_gradual_pruning_reaches_target);
+    ET_RUN(test_gradual_shares_reach_each_layer);
     return et_test_done();
 }
