@@ -564,8 +564,7 @@ static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, fl
         pack_dy_t(c, r->dy, gi, pb, packed);
     et_train_gemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
     if (accumulate)
-        for (size_t e = 0; e < kd * cout_g; e++)
-            acc[e] += part[e];
+        et_tk_config_get()->add(acc, part, kd * cout_g);
 }
 
 /* The weight gradient of chunk `chunk` of the batch, into its buffer c->wacc + chunk * groups * (kdim + 1) *

@@ -13,6 +13,7 @@ typedef struct ref_case {
     int64_t cin, cout, h, w, k, stride, dil, group;
     int64_t pads[4]; /* top, left, bottom, right */
     int batch;
+    bool twice; /* a second Conv node, the same input and parameters: dX, dW and db accumulate */
 } ref_case;
 
 static int64_t out_dim(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1) {
@@ -49,6 +50,15 @@ static int run_ref(ref_case rc, uint32_t seed) {
     et_node_set_attr_ints(c.t.g, nd, "dilations", (int64_t[]){rc.dil, rc.dil}, 2);
     et_node_set_attr_int(c.t.g, nd, "group", rc.group);
     oh_output(&c.t, y);
+    if (rc.twice) {
+        int y2 = oh_value(&c.t, "y2");
+        int nd2 = oh_node(&c.t, ET_OP_CONV, (int[]){x, w, b}, 3, (int[]){y2}, 1);
+        et_node_set_attr_ints(c.t.g, nd2, "strides", (int64_t[]){rc.stride, rc.stride}, 2);
+        et_node_set_attr_ints(c.t.g, nd2, "pads", (int64_t[]){rc.pads[0], rc.pads[1], rc.pads[2], rc.pads[3]}, 4);
+        et_node_set_attr_ints(c.t.g, nd2, "dilations", (int64_t[]){rc.dil, rc.dil}, 2);
+        et_node_set_attr_int(c.t.g, nd2, "group", rc.group);
+        oh_output(&c.t, y2);
+    }
     if (!tc_build(&c, rc.batch, ET_BN_RUNNING, seed)) {
         tc_free(&c);
         return 1;
@@ -61,6 +71,7 @@ static int run_ref(ref_case rc, uint32_t seed) {
     }
     tc_backward(&c); /* forward, then backward with dL/dY = c.r */
     const float *xv = et_tnet_input(c.net, 0), *gy = c.r;
+    const int64_t ny = rc.batch * rc.cout * oh * ow, nx = rc.batch * rc.cin * rc.h * rc.w;
     const et_tparam *pw = NULL, *pb = NULL;
     for (int i = 0; i < et_tnet_n_params(c.net); i++) {
         const et_tparam *p = et_tnet_param(c.net, i);
@@ -74,35 +85,37 @@ static int run_ref(ref_case rc, uint32_t seed) {
         tc_free(&c);
         return 1;
     }
-    const int64_t ny = rc.batch * rc.cout * oh * ow, nx = rc.batch * rc.cin * rc.h * rc.w;
     double *ry = calloc((size_t)ny, sizeof *ry), *rdx = calloc((size_t)nx, sizeof *rdx);
     double *rdw = calloc((size_t)pw->numel, sizeof *rdw), *rdb = calloc((size_t)rc.cout, sizeof *rdb);
-    for (int64_t n = 0; n < rc.batch; n++)
-        for (int64_t o = 0; o < rc.cout; o++) {
-            const int64_t g = o / cout_g;
-            for (int64_t oy = 0; oy < oh; oy++)
-                for (int64_t ox = 0; ox < ow; ox++) {
-                    const int64_t yi = ((n * rc.cout + o) * oh + oy) * ow + ox;
-                    double s = pb->w[o];
-                    rdb[o] += gy[yi];
-                    for (int64_t ci = 0; ci < cin_g; ci++)
-                        for (int64_t ky = 0; ky < k; ky++)
-                            for (int64_t kx = 0; kx < k; kx++) {
-                                const int64_t iy = oy * rc.stride - rc.pads[0] + ky * rc.dil;
-                                const int64_t ix = ox * rc.stride - rc.pads[1] + kx * rc.dil;
-                                if (iy < 0 || iy >= rc.h || ix < 0 || ix >= rc.w)
-                                    continue;
-                                const int64_t xi = ((n * rc.cin + g * cin_g + ci) * rc.h + iy) * rc.w + ix;
-                                const int64_t wi = ((o * cin_g + ci) * k + ky) * k + kx;
-                                s += (double)pw->w[wi] * xv[xi];
-                                rdx[xi] += (double)pw->w[wi] * gy[yi];
-                                rdw[wi] += (double)xv[xi] * gy[yi];
-                            }
-                    ry[yi] = s;
-                }
-        }
-    int bad = compare("Y", et_tnet_output(c.net, 0), ry, ny) + compare("dX", et_tnet_input_grad(c.net, 0), rdx, nx) +
-              compare("dW", pw->grad, rdw, pw->numel) + compare("db", pb->grad, rdb, rc.cout);
+    for (int copy = 0; copy < (rc.twice ? 2 : 1); copy++, gy += ny) /* the second output's dL/dY follows */
+        for (int64_t n = 0; n < rc.batch; n++)
+            for (int64_t o = 0; o < rc.cout; o++) {
+                const int64_t g = o / cout_g;
+                for (int64_t oy = 0; oy < oh; oy++)
+                    for (int64_t ox = 0; ox < ow; ox++) {
+                        const int64_t yi = ((n * rc.cout + o) * oh + oy) * ow + ox;
+                        double s = pb->w[o];
+                        rdb[o] += gy[yi];
+                        for (int64_t ci = 0; ci < cin_g; ci++)
+                            for (int64_t ky = 0; ky < k; ky++)
+                                for (int64_t kx = 0; kx < k; kx++) {
+                                    const int64_t iy = oy * rc.stride - rc.pads[0] + ky * rc.dil;
+                                    const int64_t ix = ox * rc.stride - rc.pads[1] + kx * rc.dil;
+                                    if (iy < 0 || iy >= rc.h || ix < 0 || ix >= rc.w)
+                                        continue;
+                                    const int64_t xi = ((n * rc.cin + g * cin_g + ci) * rc.h + iy) * rc.w + ix;
+                                    const int64_t wi = ((o * cin_g + ci) * k + ky) * k + kx;
+                                    s += (double)pw->w[wi] * xv[xi];
+                                    rdx[xi] += (double)pw->w[wi] * gy[yi];
+                                    rdw[wi] += (double)xv[xi] * gy[yi];
+                                }
+                        ry[yi] = s; /* the same for both copies */
+                    }
+            }
+    int bad = compare("Y", et_tnet_output(c.net, 0), ry, ny) +
+              (rc.twice ? compare("Y2", et_tnet_output(c.net, 1), ry, ny) : 0) +
+              compare("dX", et_tnet_input_grad(c.net, 0), rdx, nx) + compare("dW", pw->grad, rdw, pw->numel) +
+              compare("db", pb->grad, rdb, rc.cout);
     if (bad)
         fprintf(stderr,
                 "  conv %lldx%lldx%lld -> %lld, k %lld, stride %lld, dilation %lld, group %lld, pads %lld %lld "
@@ -120,30 +133,39 @@ static int run_ref(ref_case rc, uint32_t seed) {
  * phase (0, 0) read), asymmetric pads (an even input at stride 2 whose last row no window reaches), 1x1 strided
  * (im2col by rows) and groups at a stride. */
 static void test_conv_ref(void) {
-    ET_CHECK_INT(run_ref((ref_case){5, 6, 14, 14, 3, 1, 1, 1, {1, 1, 1, 1}, 3}, 101), 0);
-    ET_CHECK_INT(run_ref((ref_case){4, 6, 14, 14, 3, 2, 1, 1, {1, 1, 1, 1}, 3}, 102), 0);
-    ET_CHECK_INT(run_ref((ref_case){6, 8, 7, 7, 3, 2, 1, 1, {1, 1, 1, 1}, 3}, 103), 0);
-    ET_CHECK_INT(run_ref((ref_case){8, 8, 4, 4, 3, 1, 1, 1, {1, 1, 1, 1}, 3}, 104), 0);
-    ET_CHECK_INT(run_ref((ref_case){1, 5, 28, 28, 3, 2, 1, 1, {1, 1, 1, 1}, 2}, 105), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 4, 13, 11, 3, 3, 1, 1, {1, 2, 0, 1}, 2}, 106), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 4, 12, 12, 3, 2, 2, 1, {2, 2, 2, 2}, 2}, 107), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 4, 10, 10, 3, 2, 1, 1, {0, 1, 1, 0}, 3}, 108), 0);
-    ET_CHECK_INT(run_ref((ref_case){6, 5, 9, 9, 1, 2, 1, 1, {0, 0, 0, 0}, 3}, 109), 0);
-    ET_CHECK_INT(run_ref((ref_case){4, 6, 12, 12, 3, 2, 1, 2, {1, 1, 1, 1}, 3}, 110), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 4, 12, 12, 5, 2, 1, 1, {2, 2, 2, 2}, 2}, 111), 0);
+    ET_CHECK_INT(run_ref((ref_case){5, 6, 14, 14, 3, 1, 1, 1, {1, 1, 1, 1}, 3, false}, 101), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 6, 14, 14, 3, 2, 1, 1, {1, 1, 1, 1}, 3, false}, 102), 0);
+    ET_CHECK_INT(run_ref((ref_case){6, 8, 7, 7, 3, 2, 1, 1, {1, 1, 1, 1}, 3, false}, 103), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 8, 4, 4, 3, 1, 1, 1, {1, 1, 1, 1}, 3, false}, 104), 0);
+    ET_CHECK_INT(run_ref((ref_case){1, 5, 28, 28, 3, 2, 1, 1, {1, 1, 1, 1}, 2, false}, 105), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 13, 11, 3, 3, 1, 1, {1, 2, 0, 1}, 2, false}, 106), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 12, 12, 3, 2, 2, 1, {2, 2, 2, 2}, 2, false}, 107), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 10, 10, 3, 2, 1, 1, {0, 1, 1, 0}, 3, false}, 108), 0);
+    ET_CHECK_INT(run_ref((ref_case){6, 5, 9, 9, 1, 2, 1, 1, {0, 0, 0, 0}, 3, false}, 109), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 6, 12, 12, 3, 2, 1, 2, {1, 1, 1, 1}, 3, false}, 110), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 12, 12, 5, 2, 1, 1, {2, 2, 2, 2}, 2, false}, 111), 0);
+    /* accumulation into dX by each path: the grid at stride 2, small-plane rows, 1x1 strided, stride 3 */
+    ET_CHECK_INT(run_ref((ref_case){4, 6, 14, 14, 3, 2, 1, 1, {1, 1, 1, 1}, 2, true}, 112), 0);
+    ET_CHECK_INT(run_ref((ref_case){6, 8, 7, 7, 3, 2, 1, 1, {1, 1, 1, 1}, 2, true}, 113), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 8, 4, 4, 3, 1, 1, 1, {1, 1, 1, 1}, 2, true}, 114), 0);
+    ET_CHECK_INT(run_ref((ref_case){6, 5, 9, 9, 1, 2, 1, 1, {0, 0, 0, 0}, 2, true}, 115), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 13, 11, 3, 3, 1, 1, {1, 2, 0, 1}, 2, true}, 116), 0);
 }
 
 /* Depthwise: stride 1 and 2 (the phase planes), odd and even planes, 5x5, asymmetric pads, a dilation at a
  * stride, and a batch of 9 (several planes stacked per kernel call, the last stack partial). */
 static void test_dwconv_ref(void) {
-    ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 1, 1, 4, {1, 1, 1, 1}, 3}, 201), 0);
-    ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 2, 1, 4, {1, 1, 1, 1}, 3}, 202), 0);
-    ET_CHECK_INT(run_ref((ref_case){5, 5, 7, 7, 3, 2, 1, 5, {1, 1, 1, 1}, 9}, 203), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 3, 11, 12, 5, 2, 1, 3, {2, 1, 2, 2}, 2}, 204), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 3, 13, 13, 3, 3, 1, 3, {1, 1, 1, 1}, 2}, 205), 0);
-    ET_CHECK_INT(run_ref((ref_case){3, 3, 12, 12, 3, 2, 2, 3, {2, 2, 2, 2}, 2}, 206), 0);
-    ET_CHECK_INT(run_ref((ref_case){4, 4, 10, 10, 3, 2, 1, 4, {0, 1, 1, 0}, 5}, 207), 0);
-    ET_CHECK_INT(run_ref((ref_case){6, 6, 4, 4, 3, 1, 1, 6, {1, 1, 1, 1}, 9}, 208), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 1, 1, 4, {1, 1, 1, 1}, 3, false}, 201), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 2, 1, 4, {1, 1, 1, 1}, 3, false}, 202), 0);
+    ET_CHECK_INT(run_ref((ref_case){5, 5, 7, 7, 3, 2, 1, 5, {1, 1, 1, 1}, 9, false}, 203), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 3, 11, 12, 5, 2, 1, 3, {2, 1, 2, 2}, 2, false}, 204), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 3, 13, 13, 3, 3, 1, 3, {1, 1, 1, 1}, 2, false}, 205), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 3, 12, 12, 3, 2, 2, 3, {2, 2, 2, 2}, 2, false}, 206), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 4, 10, 10, 3, 2, 1, 4, {0, 1, 1, 0}, 5, false}, 207), 0);
+    ET_CHECK_INT(run_ref((ref_case){6, 6, 4, 4, 3, 1, 1, 6, {1, 1, 1, 1}, 9, false}, 208), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 2, 1, 4, {1, 1, 1, 1}, 3, true}, 209), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 3, 13, 13, 3, 3, 1, 3, {1, 1, 1, 1}, 2, true}, 210), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 3, 12, 12, 3, 2, 2, 3, {2, 2, 2, 2}, 2, true}, 211), 0);
 }
 
 int main(void) {
