@@ -38,6 +38,11 @@ typedef struct dw_geom {
     int n_in[MAX_PHASES];    /* per phase: its taps (dX) */
     int taps_of[MAX_PHASES][MAX_TAPS];
     ptrdiff_t mirror[MAX_PHASES][MAX_TAPS]; /* lead - the tap's offset within its phase */
+    /* per phase (py, px) at [py sw + px], whether read or not: where its first pixel lies in an input plane and
+     * in its phase plane, and its rows and columns (found once: the divisions cost more than a small plane's
+     * copy) */
+    ptrdiff_t in_at[MAX_PHASES], ph_at[MAX_PHASES];
+    int64_t ph_rows[MAX_PHASES], ph_cols[MAX_PHASES];
 } dw_geom;
 
 enum { STACK_BUDGET_FLOATS = 16 * 1024 };
@@ -74,6 +79,16 @@ static bool geometry(const et_conv_geom *c, int64_t batch, dw_geom *d) {
             d->taps_of[q][d->n_in[q]] = (int)k;
             d->mirror[q][d->n_in[q]++] = (ptrdiff_t)d->lead - within;
         }
+    for (int64_t py = 0; py < c->sh; py++)
+        for (int64_t px = 0; px < c->sw; px++) {
+            /* the first input row and column of the phase (they are sh and sw apart), where they land */
+            const int64_t iy0 = ((py - c->pt) % c->sh + c->sh) % c->sh, ix0 = ((px - c->pl) % c->sw + c->sw) % c->sw;
+            const int64_t p = py * c->sw + px;
+            d->ph_rows[p] = iy0 < c->ih ? (c->ih - iy0 + c->sh - 1) / c->sh : 0;
+            d->ph_cols[p] = ix0 < c->iw ? (c->iw - ix0 + c->sw - 1) / c->sw : 0;
+            d->in_at[p] = (ptrdiff_t)(iy0 * c->iw + ix0);
+            d->ph_at[p] = (ptrdiff_t)((iy0 + c->pt) / c->sh * d->wq + (ix0 + c->pl) / c->sw);
+        }
     return true;
 }
 
@@ -82,12 +97,6 @@ static bool geometry(const et_conv_geom *c, int64_t batch, dw_geom *d) {
 static size_t scratch_floats(const dw_geom *d) {
     size_t stack = (size_t)(d->planes * d->hq * d->wq);
     return (size_t)d->n_phases * stack + (size_t)(2 * d->lead) + stack + stack + 64;
-}
-
-/* The first column of phase px of a padded row: input column ix0 lands on phase column j0. */
-static inline void phase_start(int64_t px, int64_t pad, int64_t stride, int64_t *ix0, int64_t *j0) {
-    *ix0 = ((px - pad) % stride + stride) % stride;
-    *j0 = (*ix0 + pad) / stride;
 }
 
 typedef struct dw_run {
@@ -100,32 +109,16 @@ typedef struct dw_run {
     bool acc_x, acc_w, acc_b;
 } dw_run;
 
-/* The first input row of phase row py (the rows of a phase are sh apart), the phase row it lands on, and how many
- * there are (0: none). */
-static inline int64_t phase_rows(const et_conv_geom *c, int64_t py, int64_t *iy0, int64_t *i0) {
-    *iy0 = ((py - c->pt) % c->sh + c->sh) % c->sh;
-    *i0 = (*iy0 + c->pt) / c->sh;
-    return *iy0 < c->ih ? (c->ih - *iy0 + c->sh - 1) / c->sh : 0;
-}
-
 /* Plane x (one channel of one image) split into its phases (phase q's plane at xp + q * pstride, zeroed before):
  * the input pixels only, the padding stays zero; one gather (tk.h) per phase. */
 static void pad_plane(const dw_run *r, const float *x, float *xp, int64_t pstride) {
     const et_conv_geom *c = r->c;
     const dw_geom *d = &r->d;
-    for (int64_t py = 0; py < c->sh; py++) {
-        int64_t iy0, i0;
-        const int64_t rows = phase_rows(c, py, &iy0, &i0);
-        for (int64_t px = 0; px < c->sw && rows > 0; px++) {
-            const int q = d->phase[py * c->sw + px];
-            int64_t ix0, j0;
-            phase_start(px, c->pl, c->sw, &ix0, &j0);
-            if (q < 0 || ix0 >= c->iw)
-                continue;
-            r->tk->gather(xp + q * pstride + i0 * d->wq + j0, (ptrdiff_t)d->wq, x + iy0 * c->iw + ix0,
-                          (ptrdiff_t)(c->sh * c->iw), (size_t)rows, (size_t)((c->iw - ix0 + c->sw - 1) / c->sw),
-                          (size_t)c->sw, 0.0f);
-        }
+    for (int64_t p = 0; p < c->sh * c->sw; p++) {
+        const int q = d->phase[p];
+        if (q >= 0 && d->ph_rows[p] > 0 && d->ph_cols[p] > 0)
+            r->tk->gather(xp + q * pstride + d->ph_at[p], (ptrdiff_t)d->wq, x + d->in_at[p], (ptrdiff_t)(c->sh * c->iw),
+                          (size_t)d->ph_rows[p], (size_t)d->ph_cols[p], (size_t)c->sw, 0.0f);
     }
 }
 
@@ -206,29 +199,24 @@ et_status et_dwconv_forward(et_tnet *n, et_tstep *s, et_conv_geom *c, et_err *er
     return ET_OK;
 }
 
-/* The pixels of phase (py, px) among dxp (the phase's dX over the stacked planes, or NULL: a phase no tap
+/* The pixels of phase p = py sw + px among dxp (the phase's dX over the stacked planes, or NULL: a phase no tap
  * reads, zero) written or added into dX of channel ch, images [b0, b0 + np): one scatter (tk.h) per plane. */
-static void scatter_phase(const dw_run *r, const float *dxp, int64_t py, int64_t px, int64_t ch, int64_t b0,
-                          int64_t np) {
+static void scatter_phase(const dw_run *r, const float *dxp, int64_t p, int64_t ch, int64_t b0, int64_t np) {
     const et_conv_geom *c = r->c;
     const dw_geom *d = &r->d;
-    const int64_t plane = d->hq * d->wq;
-    int64_t ix0, j0, iy0, i0;
-    phase_start(px, c->pl, c->sw, &ix0, &j0);
-    const int64_t rows = phase_rows(c, py, &iy0, &i0);
-    if (rows == 0 || ix0 >= c->iw)
+    const int64_t plane = d->hq * d->wq, rows = d->ph_rows[p], cols = d->ph_cols[p];
+    if (rows == 0 || cols == 0)
         return;
-    const size_t n = (size_t)((c->iw - ix0 + c->sw - 1) / c->sw);
-    for (int64_t p = 0; p < np; p++) {
-        float *dx = r->dx + ((b0 + p) * c->cin + ch) * c->ihw + iy0 * c->iw + ix0;
+    for (int64_t b = 0; b < np; b++) {
+        float *dx = r->dx + ((b0 + b) * c->cin + ch) * c->ihw + d->in_at[p];
         if (dxp) {
-            r->tk->scatter(dx, (ptrdiff_t)(c->sh * c->iw), dxp + p * plane + i0 * d->wq + j0, (ptrdiff_t)d->wq,
-                           (size_t)rows, n, (size_t)c->sw, r->acc_x);
+            r->tk->scatter(dx, (ptrdiff_t)(c->sh * c->iw), dxp + b * plane + d->ph_at[p], (ptrdiff_t)d->wq,
+                           (size_t)rows, (size_t)cols, (size_t)c->sw, r->acc_x);
             continue;
         }
         for (int64_t y = 0; y < rows && !r->acc_x; y++)
-            for (size_t t = 0; t < n; t++)
-                dx[y * c->sh * c->iw + (int64_t)t * c->sw] = 0.0f;
+            for (int64_t t = 0; t < cols; t++)
+                dx[y * c->sh * c->iw + t * c->sw] = 0.0f;
     }
 }
 
@@ -251,19 +239,18 @@ static float backward_stack(const dw_run *r, const dw_scratch *s, int64_t ch, in
         return sum;
     /* per phase: dxp[q] = sum_{k in phase} w[k] grid[q - within[k]] = sum w[k] g[q + mirror[k]] */
     const float *w = r->w + ch * c->kk;
-    for (int64_t py = 0; py < c->sh; py++)
-        for (int64_t px = 0; px < c->sw; px++) {
-            const int q = d->phase[py * c->sw + px];
-            if (q < 0) {
-                scatter_phase(r, NULL, py, px, ch, b0, np);
-                continue;
-            }
-            float wq[MAX_TAPS];
-            for (int t = 0; t < d->n_in[q]; t++)
-                wq[t] = w[d->taps_of[q][t]];
-            r->tk->taps(s->out, s->g, d->mirror[q], wq, d->n_in[q], (size_t)(np * plane), false);
-            scatter_phase(r, s->out, py, px, ch, b0, np);
+    for (int64_t p = 0; p < c->sh * c->sw; p++) {
+        const int q = d->phase[p];
+        if (q < 0) {
+            scatter_phase(r, NULL, p, ch, b0, np);
+            continue;
         }
+        float wq[MAX_TAPS];
+        for (int t = 0; t < d->n_in[q]; t++)
+            wq[t] = w[d->taps_of[q][t]];
+        r->tk->taps(s->out, s->g, d->mirror[q], wq, d->n_in[q], (size_t)(np * plane), false);
+        scatter_phase(r, s->out, p, ch, b0, np);
+    }
     return sum;
 }
 
