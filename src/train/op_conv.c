@@ -12,12 +12,13 @@
  * gradient's blocks gather the pixels of consecutive images, so that layers with small planes (4x4 at the end of
  * a classifier) still run products of a few hundred pixels deep.
  *
- * Stride-1 convolutions run on the padded grid instead (use_grid): the input planes zero-padded once per image,
- * output pixel (oy, ox) at grid position oy wp + ox of a row wp wide, so that every im2col row of a run of
- * positions is ONE contiguous copy (no run splitting at row ends, no bounds checks: im2col was a third of an
- * epoch of fmnist_resnet). The positions past a row's end (ox >= ow) are extra GEMM columns: the forward drops
- * them, the weight gradient sees zeros of dY there, col2im adds their zero dcols into the padding. dX uses the
- * grid only where it adds few panels (use_grid: not 4x4 planes).
+ * Convolutions run on the padded grid instead where it wastes few columns (use_grid): the input planes
+ * zero-padded once per image (at stride s also split into their s x s phase planes), output pixel (oy, ox) at grid
+ * position oy wp + ox of a row wp wide, so that every im2col row of a run of positions is ONE contiguous copy (no
+ * run splitting at row ends, no bounds checks, no strided gathers: im2col was a third of an epoch of
+ * fmnist_resnet, then its stride-2 layers' 10 %). The positions past a row's end (ox >= ow) are extra GEMM
+ * columns: the forward drops them, the weight gradient sees zeros of dY there, col2im adds their zero dcols into
+ * the padding. dX uses the grid only where it adds few panels (use_grid: not 4x4 planes).
  *
  * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
  * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
@@ -209,16 +210,85 @@ static void forward_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
-/* ---- the padded grid (stride 1) ------------------------------------------------------------------------------ */
+/* ---- the padded grid ------------------------------------------------------------------------------------------ */
 
-/* The cin_g planes of one image's group (x: its first channel) zero-padded into xp (c->xp_floats). */
+/* The first column of phase px of a padded row: input column ix0 lands on phase column j0 of phase px. */
+static inline void phase_start(int64_t px, int64_t pad, int64_t stride, int64_t *ix0, int64_t *j0) {
+    *ix0 = ((px - pad) % stride + stride) % stride;
+    *j0 = (*ix0 + pad) / stride;
+}
+
+/* The cin_g planes of one image's group (x: its first channel) zero-padded into xp (c->xp_floats) and, at stride
+ * s, split into the phase planes that some tap reads (use_grid; phase (py, px) is plane c->phase[py sw + px] of
+ * each channel). Stride 1 copies whole rows; a stride gathers each phase's columns. */
 static void pad_planes(const et_conv_geom *c, const float *x, float *xp) {
     memset(xp, 0, c->xp_floats * sizeof *xp);
     const int64_t plane = c->hp * c->wp;
+    if (c->sh == 1 && c->sw == 1) {
+        for (int64_t ci = 0; ci < c->cin_g; ci++)
+            for (int64_t iy = 0; iy < c->ih; iy++)
+                memcpy(xp + ci * plane + (iy + c->pt) * c->wp + c->pl, x + ci * c->ihw + iy * c->iw,
+                       (size_t)c->iw * sizeof *xp);
+        return;
+    }
     for (int64_t ci = 0; ci < c->cin_g; ci++)
-        for (int64_t iy = 0; iy < c->ih; iy++)
-            memcpy(xp + ci * plane + (iy + c->pt) * c->wp + c->pl, x + ci * c->ihw + iy * c->iw,
-                   (size_t)c->iw * sizeof *xp);
+        for (int64_t py = 0; py < c->sh; py++)
+            for (int64_t px = 0; px < c->sw; px++) {
+                const int q = c->phase[py * c->sw + px];
+                if (q < 0)
+                    continue;
+                int64_t ix0, j0;
+                phase_start(px, c->pl, c->sw, &ix0, &j0);
+                float *plane_q = xp + (ci * c->n_phases + q) * plane;
+                for (int64_t i = 0; i < c->hp; i++) {
+                    const int64_t iy = i * c->sh + py - c->pt;
+                    if (iy < 0 || iy >= c->ih)
+                        continue;
+                    const float *restrict src = x + ci * c->ihw + iy * c->iw;
+                    float *restrict d = plane_q + i * c->wp;
+                    for (int64_t ix = ix0, j = j0; ix < c->iw && j < c->wp; ix += c->sw, j++)
+                        d[j] = src[ix];
+                }
+            }
+}
+
+/* The interior of the grid's planes (dxp, as pad_planes lays them out) written or added into dx (the group's
+ * cin_g planes): col2im's last step. Pixels that no tap reads (a phase left out) get zero. */
+static void unpad_planes(const et_conv_geom *c, const et_tk_config *tk, const float *dxp, bool accumulate, float *dx) {
+    const int64_t plane = c->hp * c->wp;
+    for (int64_t ci = 0; ci < c->cin_g; ci++)
+        for (int64_t iy = 0; iy < c->ih; iy++) {
+            float *restrict d = dx + ci * c->ihw + iy * c->iw;
+            if (c->sh == 1 && c->sw == 1) {
+                const float *src = dxp + ci * plane + (iy + c->pt) * c->wp + c->pl;
+                if (accumulate)
+                    tk->add(d, src, (size_t)c->iw);
+                else
+                    memcpy(d, src, (size_t)c->iw * sizeof *d);
+                continue;
+            }
+            const int64_t py = (iy + c->pt) % c->sh, i = (iy + c->pt) / c->sh;
+            for (int64_t px = 0; px < c->sw; px++) {
+                const int q = i < c->hp ? c->phase[py * c->sw + px] : -1;
+                int64_t ix0, j0;
+                phase_start(px, c->pl, c->sw, &ix0, &j0);
+                if (q < 0) {
+                    for (int64_t ix = ix0; ix < c->iw && !accumulate; ix += c->sw)
+                        d[ix] = 0.0f;
+                    continue;
+                }
+                const float *restrict src = dxp + (ci * c->n_phases + q) * plane + i * c->wp;
+                int64_t ix = ix0, j = j0;
+                if (accumulate)
+                    for (; ix < c->iw && j < c->wp; ix += c->sw, j++)
+                        d[ix] += src[j];
+                else
+                    for (; ix < c->iw && j < c->wp; ix += c->sw, j++)
+                        d[ix] = src[j];
+                for (; ix < c->iw && !accumulate; ix += c->sw)
+                    d[ix] = 0.0f;
+            }
+        }
 }
 
 /* Packs grid positions [g0, g0 + ng) as the kernels' B operand: per panel of nr positions, the bias slot, then
@@ -235,6 +305,43 @@ static void pack_grid(const et_conv_geom *c, const float *xp, size_t g0, size_t 
             et_train_copy_panel(p, src + c->goff[r], nr);
         for (size_t j = 0; j < nr; j++)
             p[j] = 1.0f;
+        packed = p + nr;
+    }
+}
+
+/* Rows 0..kdim-1 of cols (row stride ld) for output pixels [p0, p0 + np) of one image's group, read from its
+ * padded planes xp: per im2col row, a contiguous copy per output row (no bounds checks, no dropped positions). For
+ * small planes, where the grid's dropped positions would add GEMM columns or depth (use_grid: rows_from_grid). */
+static void grid_rows(const et_conv_geom *c, const float *xp, size_t p0, size_t np, float *cols, size_t ld) {
+    const int64_t oy_first = (int64_t)p0 / c->ow, ox_first = (int64_t)p0 % c->ow;
+    for (int64_t r = 0; r < c->kdim; r++) {
+        const float *restrict src = xp + c->goff[r];
+        float *restrict dst = cols + (size_t)r * ld;
+        int64_t oy = oy_first, ox0 = ox_first;
+        for (size_t j = 0; j < np; oy++, ox0 = 0) {
+            const size_t len = (size_t)(c->ow - ox0) < np - j ? (size_t)(c->ow - ox0) : np - j;
+            const float *restrict sr = src + oy * c->wp + ox0;
+            for (size_t q = 0; q < len; q++)
+                dst[j + q] = sr[q];
+            j += len;
+        }
+    }
+}
+
+/* pack_cols from the padded planes (c->rows_from_grid): per panel of nr pixels, the bias slot, the im2col rows
+ * (grid_rows), the ones row; columns past the last pixel zero. */
+static void pack_grid_pixels(const et_conv_geom *c, const float *xp, size_t p0, size_t np, float *packed) {
+    const size_t nr = et_train_gemm_nr();
+    for (size_t q0 = 0; q0 < np; q0 += nr) {
+        const size_t cols = np - q0 < nr ? np - q0 : nr;
+        memset(packed, 0, nr * sizeof *packed);
+        float *p = packed + nr;
+        grid_rows(c, xp, p0 + q0, cols, p, nr);
+        for (int64_t r = 0; cols < nr && r < c->kdim; r++)
+            memset(p + (size_t)r * nr + cols, 0, (nr - cols) * sizeof *p);
+        p += (size_t)c->kdim * nr;
+        for (size_t j = 0; j < nr; j++)
+            p[j] = j < cols ? 1.0f : 0.0f;
         packed = p + nr;
     }
 }
@@ -263,6 +370,17 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
     float *xp = et_tslot_acquire(&r->n->slots, &slot), *packed = xp + c->xp_floats;
     float *out = packed + c->packed_cols_floats;
     for (size_t t = begin; t < end; t++) {
+        if (c->rows_from_grid) { /* pixels, not grid positions: the block is c->block pixels */
+            size_t b = t / r->n_blocks, p0 = t % r->n_blocks * c->block;
+            size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
+            for (int64_t gi = 0; gi < c->groups; gi++) {
+                pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp);
+                pack_grid_pixels(c, xp, p0, np, packed);
+                et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
+                              r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0, (size_t)c->ohw);
+            }
+            continue;
+        }
         size_t b = t / r->n_blocks, g0 = t % r->n_blocks * c->grid_block;
         size_t ng = c->grid_px - g0 < c->grid_block ? c->grid_px - g0 : c->grid_block;
         for (int64_t gi = 0; gi < c->groups; gi++) {
@@ -292,7 +410,8 @@ static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
     fill_wa(n, s, c);
     conv_run r = {.n = n, .c = c, .x = et_tv_data(n, s->in[0]), .y = et_tv_data(n, s->out)};
     if (c->grid) {
-        r.n_blocks = (c->grid_px + c->grid_block - 1) / c->grid_block;
+        r.n_blocks = c->rows_from_grid ? ((size_t)c->ohw + c->block - 1) / c->block
+                                       : (c->grid_px + c->grid_block - 1) / c->grid_block;
         et_tnet_par(n, (size_t)n->batch_now * r.n_blocks, forward_grid_task, &r);
         return ET_OK;
     }
@@ -349,7 +468,6 @@ static void dx_grid_task(void *arg, size_t begin, size_t end) {
     int slot;
     float *dxp = et_tslot_acquire(&r->n->slots, &slot), *dyg = dxp + c->xp_floats;
     float *packed = dyg + et_round_up((size_t)c->cout_g * c->grid_px, 16), *dcols = packed + c->packed_dy_floats;
-    const int64_t plane = c->hp * c->wp;
     for (size_t b = begin; b < end; b++)
         for (int64_t gi = 0; gi < c->groups; gi++) {
             const float *dy = r->dy + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw;
@@ -370,16 +488,7 @@ static void dx_grid_task(void *arg, size_t begin, size_t end) {
                 for (int64_t k = 0; k < c->kdim; k++)
                     tk->add(dxp + c->goff[k] + g0, dcols + (size_t)k * ng, ng);
             }
-            float *dx = r->dx + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
-            for (int64_t ci = 0; ci < c->cin_g; ci++)
-                for (int64_t iy = 0; iy < c->ih; iy++) {
-                    const float *src = dxp + ci * plane + (iy + c->pt) * c->wp + c->pl;
-                    float *d = dx + ci * c->ihw + iy * c->iw;
-                    if (r->accumulate)
-                        tk->add(d, src, (size_t)c->iw);
-                    else
-                        memcpy(d, src, (size_t)c->iw * sizeof *d);
-                }
+            unpad_planes(c, tk, dxp, r->accumulate, r->dx + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw);
         }
     et_tslot_release(&r->n->slots, slot);
 }
@@ -449,14 +558,13 @@ static void wgrad_block(const conv_run *r, int64_t gi, const pixel_block *pb, fl
     float *ones = cols + (size_t)c->kdim * c->dw_block;
     for (size_t j = 0; j < pb->n; j++)
         ones[j] = 1.0f;
-    if (c->grid)
+    if (c->grid && !c->rows_from_grid)
         pack_dy_t_grid(c, r->dy, gi, pb, packed);
     else
         pack_dy_t(c, r->dy, gi, pb, packed);
     et_train_gemm(kd, cout_g, pb->n, cols, c->dw_block, packed, accumulate ? part : acc, cout_g);
     if (accumulate)
-        for (size_t e = 0; e < kd * cout_g; e++)
-            acc[e] += part[e];
+        et_tk_config_get()->add(acc, part, kd * cout_g);
 }
 
 /* The weight gradient of chunk `chunk` of the batch, into its buffer c->wacc + chunk * groups * (kdim + 1) *
@@ -471,7 +579,7 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     float *cols = et_tslot_acquire(&r->n->slots, &slot);
     float *packed = cols + et_round_up(kd * c->dw_block, 16), *part = packed + c->packed_dyt_floats;
     float *xp = part + et_round_up((size_t)c->cout_g * kd, 16); /* the padded planes (c->grid) */
-    const size_t pixels = c->grid ? c->grid_px : (size_t)c->ohw;
+    const size_t pixels = c->grid && !c->rows_from_grid ? c->grid_px : (size_t)c->ohw;
     for (size_t chunk = begin; chunk < end; chunk++) {
         size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
         for (int64_t gi = 0; gi < c->groups; gi++) {
@@ -484,7 +592,9 @@ static void dw_task(void *arg, size_t begin, size_t end) {
                     pad_planes(c, x, xp);
                 for (size_t p0 = 0; p0 < pixels;) {
                     size_t len = pixels - p0 < c->dw_block - pb.n ? pixels - p0 : c->dw_block - pb.n;
-                    if (c->grid) /* each im2col row: one copy from the padded planes */
+                    if (c->rows_from_grid) /* each im2col row: a copy per output row of the padded planes */
+                        grid_rows(c, xp, p0, len, cols + pb.n, c->dw_block);
+                    else if (c->grid) /* each im2col row: one copy from the padded planes */
                         for (int64_t k = 0; k < c->kdim; k++)
                             memcpy(cols + (size_t)k * c->dw_block + pb.n, xp + c->goff[k] + p0, len * sizeof *cols);
                     else if (c->pointwise) /* the input rows are the im2col rows */
@@ -558,16 +668,32 @@ static void backward(et_tnet *n, et_tstep *s) {
 
 static const et_top conv_op = {"Conv", forward, backward, release};
 
-/* Whether the forward runs on the padded grid: stride 1, a kernel wider than 1x1 (the pointwise path needs no
- * im2col), and few dropped positions (they cost GEMM columns: 14x14 with a 3x3 kernel computes 222 positions
- * for 196 pixels, 4x4 computes 22 for 16). Sets hp, wp and grid_px. */
+/* Whether the forward runs on the padded grid: a kernel wider than 1x1, and few dropped positions (they cost GEMM columns: 14x14 with a 3x3 kernel computes 222 positions
+ * for 196 pixels, 4x4 computes 22 for 16). At stride s the padded planes are split into their s x s phases
+ * (phase (py, px) holds the padded pixels (s i + py, s j + px) at (i, j)), so that tap (ky, kx) of output pixel
+ * (oy, ox) is pixel (oy + ky dh / s, ox + kx dw / s) of phase (ky dh mod s, kx dw mod s): a stride-s im2col row
+ * is again one contiguous copy, and the grid is the output's size plus the kernel's reach / s. Sets hp, wp (the
+ * phase planes' rows and columns), grid_px. */
 static bool use_grid(et_conv_geom *c) {
-    if (c->pointwise || c->sh != 1 || c->sw != 1)
+    if (c->kk == 1)
+        return false; /* pointwise, or 1x1 strided: im2col copies each input pixel at most once anyway */
+    const int64_t rows = c->oh + (c->kh - 1) * c->dh / c->sh, cols = c->ow + (c->kw - 1) * c->dw / c->sw;
+    /* every input pixel has a place (at stride 1: no crop of a negative end pad) */
+    const int64_t in_rows = (c->ih + c->pt + c->sh - 1) / c->sh, in_cols = (c->iw + c->pl + c->sw - 1) / c->sw;
+    c->hp = rows > in_rows ? rows : in_rows;
+    c->wp = cols > in_cols ? cols : in_cols;
+    /* the phases some tap reads, numbered in order (a 1x1 stride-2 kernel reads one of four) */
+    if (c->sh * c->sw > (int64_t)(sizeof c->phase / sizeof c->phase[0]))
         return false;
-    c->hp = c->oh + (c->kh - 1) * c->dh;
-    c->wp = c->ow + (c->kw - 1) * c->dw;
-    if (c->hp < c->ih + c->pt || c->wp < c->iw + c->pl)
-        return false; /* a negative end pad would need a crop */
+    for (int64_t p = 0; p < c->sh * c->sw; p++)
+        c->phase[p] = -1;
+    for (int64_t ky = 0; ky < c->kh; ky++)
+        for (int64_t kx = 0; kx < c->kw; kx++)
+            c->phase[ky * c->dh % c->sh * c->sw + kx * c->dw % c->sw] = 0;
+    c->n_phases = 0;
+    for (int64_t p = 0; p < c->sh * c->sw; p++)
+        if (c->phase[p] == 0)
+            c->phase[p] = (int)c->n_phases++;
     c->grid_px = (size_t)((c->oh - 1) * c->wp + c->ow);
     return c->grid_px * GRID_WASTE_DEN <= (size_t)c->ohw * GRID_WASTE_NUM;
 }
@@ -642,7 +768,7 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
     if (use_grid(c)) {
         c->grid = true;
         c->grid_block = block < c->grid_px ? block : c->grid_px;
-        c->xp_floats = et_round_up((size_t)(c->cin_g * c->hp * c->wp) + nr, 16);
+        c->xp_floats = et_round_up((size_t)(c->cin_g * c->n_phases * c->hp * c->wp) + nr, 16);
         c->packed_cols_floats = et_round_up(et_train_gemm_packed_floats(kd, c->grid_block), 16);
         fwd = c->xp_floats + c->packed_cols_floats + (size_t)c->cout_g * c->grid_block;
         dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + et_round_up((size_t)c->cout_g * kd, 16) +
@@ -650,12 +776,16 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
         /* dX's products are grid positions wide: on the grid only when that adds few panels (a 4x4 plane's 22
          * positions take two panels where its 16 pixels take one) */
         c->grid_dx = et_round_up(c->grid_px, nr) * 10 <= et_round_up((size_t)c->ohw, nr) * 12;
+        c->rows_from_grid = !c->grid_dx; /* the same rule: grid positions would add a panel in 5 */
         if (!(c->goff = malloc((size_t)c->kdim * sizeof *c->goff)))
             return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
         for (int64_t ci = 0, r = 0; ci < c->cin_g; ci++)
             for (int64_t ky = 0; ky < c->kh; ky++)
                 for (int64_t kx = 0; kx < c->kw; kx++, r++)
-                    c->goff[r] = (ptrdiff_t)(ci * c->hp * c->wp + ky * c->dh * c->wp + kx * c->dw);
+                    c->goff[r] = (ptrdiff_t)((ci * c->n_phases +
+                                              c->phase[ky * c->dh % c->sh * c->sw + kx * c->dw % c->sw]) *
+                                                 c->hp * c->wp +
+                                             ky * c->dh / c->sh * c->wp + kx * c->dw / c->sw);
     }
     if (c->grid_dx) {
         c->packed_dy_floats = et_round_up(et_train_gemm_packed_floats((size_t)c->cout_g, c->grid_block), 16);

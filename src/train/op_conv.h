@@ -17,11 +17,15 @@ typedef struct et_conv_geom {
     /* scratch layout of the tasks (floats, each rounded to 16): packed cols (forward), packed dY (dX), packed
      * dY^T of a block of pixels (dW) */
     size_t packed_cols_floats, packed_dy_floats, packed_dyt_floats;
-    /* the padded grid (stride 1, op_conv.c): each input plane zero-padded to hp rows of wp floats; output pixel
-     * (oy, ox) sits at grid position oy wp + ox (positions with ox >= ow are computed and dropped), so that an
-     * im2col row of a run of grid positions is one contiguous copy from the padded planes at goff[row] */
-    bool grid, grid_dx; /* forward and dW on the grid; dX too */
+    /* the padded grid (op_conv.c, use_grid): each input plane zero-padded and split into its sh x sw phase
+     * planes of hp rows of wp floats (stride 1: the padded plane itself); output pixel (oy, ox) sits at grid
+     * position oy wp + ox (positions with ox >= ow are computed and dropped), so that an im2col row of a run of
+     * grid positions is one contiguous copy from the phase planes at goff[row] */
+    bool grid, grid_dx;  /* forward and dW on the grid; dX too */
+    bool rows_from_grid; /* forward and dW read im2col rows of pixels (not grid positions) from the padded planes */
     int64_t hp, wp;
+    int64_t n_phases;  /* phase planes per input channel: those some tap reads (stride 1: 1) */
+    int phase[16];     /* [py sw + px]: phase (py, px)'s plane among them, -1 when no tap reads it */
     size_t grid_px;    /* (oh - 1) wp + ow: grid positions up to the last output pixel */
     size_t grid_block; /* grid positions per forward block (whole panels) */
     size_t xp_floats;  /* the group's padded planes and a panel of slack, rounded to 16 */

@@ -88,3 +88,91 @@ static void TK_NAME(add)(float *y, const float *x, size_t n) {
     for (; i < n; i++)
         y[i] += x[i];
 }
+
+/* The stride-2 shuffles (__builtin_shufflevector: GCC 12 and clang) and half vectors for the tails of short
+ * rows (a depthwise plane's rows are 4 to 16 floats). */
+typedef float tk_h __attribute__((vector_size(TK_WL * 2)));
+#if TK_WL == 8
+#define TK_EVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
+#define TK_EVEN_HALF(a) __builtin_shufflevector(a, a, 0, 2, 4, 6)
+#define TK_DUP_LO(a) __builtin_shufflevector(a, a, 0, 0, 1, 1, 2, 2, 3, 3)
+#define TK_DUP_HI(a) __builtin_shufflevector(a, a, 4, 4, 5, 5, 6, 6, 7, 7)
+#define TK_DUP_HALF(h) __builtin_shufflevector(h, h, 0, 0, 1, 1, 2, 2, 3, 3)
+#define TK_PICK(a, b) __builtin_shufflevector(a, b, 0, 9, 2, 11, 4, 13, 6, 15)
+#elif TK_WL == 4
+#define TK_EVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
+#define TK_EVEN_HALF(a) __builtin_shufflevector(a, a, 0, 2)
+#define TK_DUP_LO(a) __builtin_shufflevector(a, a, 0, 0, 1, 1)
+#define TK_DUP_HI(a) __builtin_shufflevector(a, a, 2, 2, 3, 3)
+#define TK_DUP_HALF(h) __builtin_shufflevector(h, h, 0, 0, 1, 1)
+#define TK_PICK(a, b) __builtin_shufflevector(a, b, 0, 5, 2, 7)
+#else
+#error "tk-impl.h: TK_WL must be 4 or 8"
+#endif
+
+static inline tk_h TK_NAME(loadh)(const float *p) {
+    tk_h v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void TK_NAME(storeh)(float *p, tk_h v) { memcpy(p, &v, sizeof v); }
+
+static void TK_NAME(gather)(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n,
+                            size_t stride, float b) {
+    const tk_v vb = (tk_v){0} + b;
+    const tk_h hb = (tk_h){0} + b;
+    for (size_t r = 0; r < rows; r++, y += ldy, x += ldx) {
+        size_t t = 0;
+        if (stride == 1) {
+            for (; t + TK_WL <= n; t += TK_WL)
+                TK_NAME(store)(y + t, TK_NAME(load)(x + t) + vb);
+            if (t + TK_WL / 2 <= n) {
+                TK_NAME(storeh)(y + t, TK_NAME(loadh)(x + t) + hb);
+                t += TK_WL / 2;
+            }
+        } else if (stride == 2) {
+            /* two vectors cover x[2t .. 2t + 2 WL): the last one read, 2t + 2 WL - 1, stays below 2 (n - 1)
+             * while t + WL < n, so nothing past the last element picked is read; likewise one vector while
+             * t + WL / 2 < n */
+            for (; t + TK_WL < n; t += TK_WL)
+                TK_NAME(store)(y + t, TK_EVEN(TK_NAME(load)(x + 2 * t), TK_NAME(load)(x + 2 * t + TK_WL)) + vb);
+            if (t + TK_WL / 2 < n) {
+                TK_NAME(storeh)(y + t, TK_EVEN_HALF(TK_NAME(load)(x + 2 * t)) + hb);
+                t += TK_WL / 2;
+            }
+        }
+        for (; t < n; t++)
+            y[t] = x[stride * t] + b;
+    }
+}
+
+static void TK_NAME(scatter)(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n,
+                             size_t stride, bool acc) {
+    for (size_t r = 0; r < rows; r++, y += ldy, x += ldx) {
+        size_t t = 0;
+        if (stride == 1) {
+            for (; t + TK_WL <= n; t += TK_WL)
+                TK_NAME(store)(y + t, acc ? TK_NAME(load)(y + t) + TK_NAME(load)(x + t) : TK_NAME(load)(x + t));
+            if (t + TK_WL / 2 <= n) {
+                TK_NAME(storeh)(y + t, acc ? TK_NAME(loadh)(y + t) + TK_NAME(loadh)(x + t) : TK_NAME(loadh)(x + t));
+                t += TK_WL / 2;
+            }
+        } else if (stride == 2) {
+            /* y[2t .. 2t + 2 WL) rewritten, the odd lanes with their own values: the last, 2t + 2 WL - 1, stays
+             * below 2 (n - 1) while t + WL < n; likewise y[2t .. 2t + WL) while t + WL / 2 < n */
+            for (; t + TK_WL < n; t += TK_WL) {
+                const tk_v xv = TK_NAME(load)(x + t), lo = TK_DUP_LO(xv), hi = TK_DUP_HI(xv);
+                const tk_v ya = TK_NAME(load)(y + 2 * t), yb = TK_NAME(load)(y + 2 * t + TK_WL);
+                TK_NAME(store)(y + 2 * t, TK_PICK(acc ? ya + lo : lo, ya));
+                TK_NAME(store)(y + 2 * t + TK_WL, TK_PICK(acc ? yb + hi : hi, yb));
+            }
+            if (t + TK_WL / 2 < n) {
+                const tk_v lo = TK_DUP_HALF(TK_NAME(loadh)(x + t)), ya = TK_NAME(load)(y + 2 * t);
+                TK_NAME(store)(y + 2 * t, TK_PICK(acc ? ya + lo : lo, ya));
+                t += TK_WL / 2;
+            }
+        }
+        for (; t < n; t++)
+            y[stride * t] = acc ? y[stride * t] + x[t] : x[t];
+    }
+}

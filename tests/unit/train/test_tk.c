@@ -2,7 +2,7 @@
  * NEON on aarch64) against plain C loops written here, on lengths 0..67 (every vector tail), unaligned pointers,
  * 1..9 taps at spread offsets, with and without accumulation. taps and dots sum in another order than the loops
  * (vector lanes), so they are compared within a relative 1e-5 of the sum of magnitudes; mask, clamp and add
- * must be bit-identical. */
+ * must be bit-identical, and so must gather and scatter (strides 1..3, several rows). */
 #include <math.h>
 #include <string.h>
 
@@ -20,6 +20,42 @@ static float frand(void) {
 static void fill(float *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         p[i] = frand();
+}
+
+/* gather and scatter against the loops: strides 1..3, 1..3 rows, lengths 0..40 (every vector tail), unaligned
+ * rows, with and without a bias / accumulation; bit-identical, and nothing outside the elements named touched
+ * (the buffers are checked whole). */
+static int check_gather_scatter(const et_tk_config *tk) {
+    enum { LD = 3 * 41 + 5, ROWS = 3, N = LD * ROWS + 8 };
+    static float x[N], y[N], yref[N];
+    int bad = 0;
+    for (size_t stride = 1; stride <= 3; stride++)
+        for (size_t rows = 1; rows <= ROWS; rows++)
+            for (size_t n = 0; n <= 40; n++)
+                for (int acc = 0; acc < 2; acc++) {
+                    /* gather: rows of x at stride LD, y rows at stride n + 1 (one float off alignment) */
+                    const float b = acc ? 0.25f : 0.0f;
+                    fill(x, N);
+                    fill(y, N);
+                    memcpy(yref, y, sizeof y);
+                    for (size_t r = 0; r < rows; r++)
+                        for (size_t t = 0; t < n; t++)
+                            yref[1 + r * (n + 1) + t] = x[1 + r * LD + stride * t] + b;
+                    tk->gather(y + 1, (ptrdiff_t)(n + 1), x + 1, LD, rows, n, stride, b);
+                    bad += memcmp(y, yref, sizeof y) != 0;
+                    /* scatter: x rows at stride n + 1 into y rows at stride LD */
+                    fill(x, N);
+                    fill(y, N);
+                    memcpy(yref, y, sizeof y);
+                    for (size_t r = 0; r < rows; r++)
+                        for (size_t t = 0; t < n; t++) {
+                            float *d = &yref[1 + r * LD + stride * t];
+                            *d = acc ? *d + x[1 + r * (n + 1) + t] : x[1 + r * (n + 1) + t];
+                        }
+                    tk->scatter(y + 1, LD, x + 1, (ptrdiff_t)(n + 1), rows, n, stride, acc);
+                    bad += memcmp(y, yref, sizeof y) != 0;
+                }
+    return bad;
 }
 
 /* Mismatches of the table against the loops. */
@@ -89,6 +125,7 @@ static int check_table(const et_tk_config *tk) {
                 tk->taps(y, x, off, wv, ntaps, n, false);
                 bad += y[n] != 7.0f;
             }
+    bad += check_gather_scatter(tk);
     fprintf(stderr, "  %s: %d mismatches over lengths 0..%d, 1..%d taps\n", tk->name, bad, MAXN, MAXT);
     return bad;
 }
@@ -111,10 +148,19 @@ static void broken_taps(float *y, const float *x, const ptrdiff_t *off, const fl
     et_tk_scalar.taps(y, x, off, w, ntaps > 1 ? ntaps - 1 : ntaps, n, acc);
 }
 
+/* ... and a stride-2 gather that reads one column late. */
+static void broken_gather(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n, size_t stride,
+                          float b) {
+    et_tk_scalar.gather(y, ldy, stride == 2 ? x + 1 : x, ldx, rows, n, stride, b);
+}
+
 static void test_a_wrong_kernel_fails(void) {
     et_tk_config broken = et_tk_scalar;
     broken.taps = broken_taps;
     ET_CHECK(check_table(&broken) > 0);
+    broken = et_tk_scalar;
+    broken.gather = broken_gather;
+    ET_CHECK(check_gather_scatter(&broken) > 0);
 }
 
 int main(void) {
