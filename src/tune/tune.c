@@ -83,6 +83,13 @@ static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const 
                              const et_tune_options *o, et_tune_ctx *c, bool *quantize, bool *node_cand) {
     et_knobs plain = *k;
     plain.recover = ET_RECOVER_NONE;
+    /* overrides' recover= equal the model-wide one (et_tune_layers_check): none here too */
+    for (char *p = plain.layers; (p = strstr(p, " recover=")) != NULL;) {
+        char *v = p + strlen(" recover="), *end = v + strcspn(v, "\n");
+        memmove(v + 4, end, strlen(end) + 1);
+        memcpy(v, "none", 4);
+        p = v + 4;
+    }
     et_tune_options po = *o;
     po.progress = NULL;
     et_tune_report *prep = malloc(sizeof *prep);
@@ -148,14 +155,14 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     bool edges_kept = false;
     for (int l = 0; l < c.n_layers; l++)
         edges_kept |= c.keep[l];
-    if (c.n_ov > 0 && (st = et_tune_layers_apply(&c, calib)) != ET_OK) /* per-layer overrides: tune_layers.c */
+    if (c.n_ov > 0 && (st = et_tune_layers_check(&c)) != ET_OK) /* per-layer overrides: tune_layers.c */
         goto fail;
-    if (c.n_ov > 0)
-        goto tuned;
 
-    /* recovery: only where something is compressed */
-    bool recover = k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
-    bool int8_recover = recover && k->act_bits == 8;
+    /* recovery: only where something is compressed; with overrides each layer at its own knobs */
+    bool layers = c.n_ov > 0;
+    bool recover = k->recover != ET_RECOVER_NONE &&
+                   (layers ? et_tune_layers_compresses(&c) : quantized || k->prune_ratio > 0.0f);
+    bool int8_recover = recover && (layers ? et_tune_layers_int8(&c) : k->act_bits == 8);
     if (recover) {
         quantize = calloc((size_t)c.n_layers + 1, sizeof *quantize);
         node_cand = calloc((size_t)g->n_nodes + 1, sizeof *node_cand);
@@ -167,12 +174,17 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             if ((st = int8_layers(pristine, k, calib, &o, &c, quantize, node_cand)) != ET_OK)
                 goto fail;
             c.quiet = true; /* the notes of pruning and int8 are those of that run */
-        } else {
-            for (int l = 0; l < c.n_layers; l++)
-                quantize[l] = !c.keep[l] && k->weight_bits < 32;
+        }
+        for (int l = 0; l < c.n_layers; l++) { /* weight-only layers (act-bits 32) */
+            const et_knobs *lk = et_tune_knobs_at(&c, l);
+            if (!c.keep[l] && lk->act_bits == 32 && lk->weight_bits < 32)
+                quantize[l] = true;
         }
     }
-    if (k->prune_ratio > 0.0f) {
+    if (layers) {
+        if ((st = et_tune_layers_prune(&c, calib, recover ? &chan : NULL)) != ET_OK)
+            goto fail;
+    } else if (k->prune_ratio > 0.0f) {
         if (k->prune_method == ET_PRUNE_CHANNEL && recover) {
             if (k->recover == ET_RECOVER_FULL && (st = et_tune_channel_energies(&c, calib)) != ET_OK)
                 goto fail;
@@ -211,6 +223,11 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             c.int8_cand = node_cand;
             c.quiet = true;
         }
+    }
+    if (layers) {
+        if ((st = et_tune_layers_quantize(&c, calib)) != ET_OK)
+            goto fail;
+        goto tuned;
     }
     rep->params_after = layer_params(&c);
     if (k->prune_ratio > 0.0f && k->prune_method == ET_PRUNE_CHANNEL && rep->params_before > 0)
