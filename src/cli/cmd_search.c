@@ -64,7 +64,8 @@ static void usage(FILE *out) {
             "                       default:\n"
             "                       '%s';\n"
             "                       channel pruning of one layer shrinks its whole channel group (residual\n"
-            "                       Adds); recover=bias|full: not yet\n"
+            "                       Adds); recover= (per-layer recovery methods): not yet; --recover is\n"
+            "                       model-wide: every point, sensitivities and uniform grid alike, recovered\n"
             "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
             "  --iters N, --warmup N  per measured point (default 50, 5)\n"
             "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
@@ -73,7 +74,7 @@ static void usage(FILE *out) {
             "                       the uniform grid (default %s; %s; %s; %s)\n"
             "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
             "  --no-save            do not store the measured points\n"
-            "Not yet: --objective energy, recovery with per-layer settings, the workbench's search view.\n\n",
+            "Not yet: --objective energy, per-layer recovery methods, the workbench's search view.\n\n",
             ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
             UNIFORM_METHODS);
     fputs(et_tensor_help, out);
@@ -365,14 +366,9 @@ static int parse(int argc, char **argv, search_args *sa) {
     for (int i = 0; i < n_cand; i++)
         if (strstr(cand[i], "recover="))
             return et_cli_usage_error("search",
-                                      "--candidates '%s': recovery with per-layer settings is not yet "
-                                      "supported",
+                                      "--candidates '%s': per-layer recovery methods are not yet supported; "
+                                      "recovery is model-wide: give --recover none|bias|full",
                                       cand[i]);
-    if (knobs->recover != ET_RECOVER_NONE)
-        return et_cli_usage_error("search",
-                                  "--recover %s with per-layer settings is not yet supported; search with "
-                                  "--recover none",
-                                  et_recover_name(knobs->recover));
     if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
         return et_cli_report(&err);
     cfg.iters = (int)iters, cfg.warmup = (int)warmup, cfg.rounds = (int)rounds, cfg.sens_iters = (int)sens_iters;

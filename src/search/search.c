@@ -405,11 +405,6 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
-    if (base->recover != ET_RECOVER_NONE)
-        return et_fail(err, ET_E_USAGE,
-                       "search: --recover %s with per-layer overrides is not yet supported; search with --recover "
-                       "none",
-                       et_recover_name(base->recover));
     run_state st = {.cfg = cfg, .t0 = now_s()};
     if (cfg->budget_s > 0)
         st.deadline = st.t0 + cfg->budget_s;

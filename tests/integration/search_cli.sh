@@ -61,7 +61,19 @@ expect 2 "$ET" search "$M" --max-drop abc "${TINY[@]}" && says "--max-drop" err.
 expect 2 "$ET" search "$M" --max-drop 1 --objective speed "${TINY[@]}" && says "speed" err.txt
 expect 2 "$ET" search "$M" --max-drop 1 --objective energy "${TINY[@]}" && says "not yet" err.txt
 expect 2 "$ET" search "$M" --max-drop 1 --candidates 'bits=9' && says "bits=9" err.txt
-expect 2 "$ET" search "$M" --max-drop 1 --recover bias && says "not yet" err.txt
+expect 2 "$ET" search "$M" --max-drop 1 --recover full --candidates 'bits=4,recover=bias' && says "not yet" err.txt
+
+# --- with recovery: every point (sensitivities, finalists, the uniform grid) recovered, model-wide -----------------
+mkdir cal8 && cp "$(dirname "$M")"/fmnist_resnet.calib/input_000[0-7].npy cal8/
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --recover full --calib cal8 -o rec.cfg
+grep -q '^# model-wide knobs: .*recover full' rec.cfg && ok || bad "search --recover full: rec.cfg: $(cat rec.cfg)"
+expect 0 "$ET" runs --label 'search' --json
+/usr/bin/python3 -c '
+import json
+rows = json.load(open("out.txt"))["rows"]
+rec = [r for r in rows if "rec full" in r["config"]]
+assert len(rec) >= 3, [r["config"] for r in rows]  # the base and the finalists (fp32 is never recovered)
+' && ok || bad "search --recover full: stored points without recover full: $(head -c 300 out.txt)"
 
 # --- --budget: a tiny one stops early, says so, and still prints the reference --------------------------------
 "$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 50 --eval-limit 100 --no-save --budget 0.01 >out.txt 2>err.txt
