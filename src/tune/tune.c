@@ -117,6 +117,30 @@ static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const 
     return st;
 }
 
+/* What recovery rounds: *quantize (per layer) and *node_cand (per node, the int8 layers), both owned by the caller
+ * (also on failure). int8: the layers the model without recovery runs in int8; weight-only layers (act-bits 32,
+ * bits < 32, each layer at its own knobs) too. Sets c->quiet when the notes come from that derivation. */
+static et_status recover_plan(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
+                              const et_tune_options *o, et_tune_ctx *c, bool int8_recover, bool **quantize,
+                              bool **node_cand) {
+    *quantize = calloc((size_t)c->n_layers + 1, sizeof **quantize);
+    *node_cand = calloc((size_t)c->g->n_nodes + 1, sizeof **node_cand);
+    if (!*quantize || !*node_cand)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory deriving the tuned model");
+    if (int8_recover) {
+        et_status st = int8_layers(pristine, k, calib, o, c, *quantize, *node_cand);
+        if (st != ET_OK)
+            return st;
+        c->quiet = true; /* the notes of pruning and int8 are those of that run */
+    }
+    for (int l = 0; l < c->n_layers; l++) { /* weight-only layers (act-bits 32) */
+        const et_knobs *lk = et_tune_knobs_at(c, l);
+        if (!c->keep[l] && lk->act_bits == 32 && lk->weight_bits < 32)
+            (*quantize)[l] = true;
+    }
+    return ET_OK;
+}
+
 /* Per-layer overrides of k into *ov (owned by the caller, NULL without) and c->ov / c->n_ov. */
 static et_status load_overrides(const et_knobs *k, et_tune_ctx *c, et_layer_override **ov) {
     *ov = NULL;
@@ -163,24 +187,8 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     bool recover = k->recover != ET_RECOVER_NONE &&
                    (layers ? et_tune_layers_compresses(&c) : quantized || k->prune_ratio > 0.0f);
     bool int8_recover = recover && (layers ? et_tune_layers_int8(&c) : k->act_bits == 8);
-    if (recover) {
-        quantize = calloc((size_t)c.n_layers + 1, sizeof *quantize);
-        node_cand = calloc((size_t)g->n_nodes + 1, sizeof *node_cand);
-        if (!quantize || !node_cand) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
-            goto fail;
-        }
-        if (int8_recover) {
-            if ((st = int8_layers(pristine, k, calib, &o, &c, quantize, node_cand)) != ET_OK)
-                goto fail;
-            c.quiet = true; /* the notes of pruning and int8 are those of that run */
-        }
-        for (int l = 0; l < c.n_layers; l++) { /* weight-only layers (act-bits 32) */
-            const et_knobs *lk = et_tune_knobs_at(&c, l);
-            if (!c.keep[l] && lk->act_bits == 32 && lk->weight_bits < 32)
-                quantize[l] = true;
-        }
-    }
+    if (recover && (st = recover_plan(pristine, k, calib, &o, &c, int8_recover, &quantize, &node_cand)) != ET_OK)
+        goto fail;
     if (layers) {
         if ((st = et_tune_layers_prune(&c, calib, recover ? &chan : NULL)) != ET_OK)
             goto fail;

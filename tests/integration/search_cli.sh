@@ -3,7 +3,8 @@
 # one candidate, a two-point uniform grid, a few iterations): it exits 0 with a winner, the winner's -o file
 # re-measures with `bench --layers-config` to the same weights size (objective size: deterministic), the measured
 # points are stored as runs labelled as one search; bad --max-drop / --objective exit 2 with one line; a tiny
-# --budget stops early and says so; Ctrl-C
+# --budget stops early and says so; the moves from the best uniform point start from it (the same size and drop)
+# and end no larger; --recover full on every point; Ctrl-C
 # after the reference keeps and prints the points so far and exits 130.
 # Usage: search_cli.sh EDGETUNE
 set -u
@@ -53,6 +54,24 @@ got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory
 expect 0 "$ET" runs --label 'search 2' --json
 n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
 [ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
+
+# --- moves from the best uniform point: the start per layer equals it; the winner is never worse (size: exact) ---
+expect 0 "$ET" search "$M" --max-drop 5 --objective size --bits 8 --candidates 'bits=4;bits=2' --uniform-bits 32,8,4 \
+    --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 3 --warmup 1 --sens-iters 3 \
+    --rounds 1 --finalists 2 --eval-limit 100 --no-save --json
+says "moves from the best uniform (w4" err.txt
+/usr/bin/python3 -c '
+import json
+rows = json.load(open("out.txt"))["rows"]
+u = [r for r in rows if r["kind"] == "best uniform"][0]
+w = [r for r in rows if r["kind"] == "WINNER"][0]
+start = [r for r in rows if r["point"].endswith("per layer (the start)")][0]
+moves = [r for r in rows if r["point"].startswith("from w4:")]
+assert u["point"] == "w4", u
+assert start["size_kib"] == u["size_kib"] and start["drop_search_pp"] == u["drop_search_pp"], (start, u)
+assert w["size_kib"] <= u["size_kib"] and w["drop_search_pp"] <= 5 + 1e-9, (w, u)
+assert moves and any("bits=2" in r["layers"] for r in moves), moves
+' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
 
 # --- bad usage: one line, exit 2 ----------------------------------------------------------------------------
 expect 2 "$ET" search "$M" "${TINY[@]}" && says "--max-drop" err.txt
