@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -59,7 +60,10 @@ static void usage(FILE *out) {
             "measured points with the Pareto front, predicted vs measured for each finalist, and the winner against\n"
             "the best uniform setting; stores every measured point as a run labelled 'search <time>: <point>'.\n"
             "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
-            "Exit 1 when no finalist met the drop or a point failed.\n\n"
+            "Exit 1 when no finalist met the drop or a point failed.\n"
+            "Fidelity mode: without an evaluation set (no --eval, no MODEL.eval/) the quality is top-1 agreement\n"
+            "with fp32 over the calibration inputs (--calib or MODEL.calib/; recovery fits on the same inputs), else\n"
+            "over 64 seeded random inputs; either split even/odd, and the output says which.\n\n"
             "  --max-drop PP        the accuracy drop allowed against fp32, percentage points (required)\n"
             "  --objective O        latency (p50, default) or size (weights as stored); energy: not yet\n"
             "  --budget MINUTES     stop measuring after this long (sensitivity: at most half of it); what was\n"
@@ -270,9 +274,9 @@ static int write_config(const char *path, const char *model, const et_search_poi
 }
 
 static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, bool layers,
-                              et_session **s, et_err *err) {
+                              int n_random_eval, et_session **s, et_err *err) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    et_session_options so = {.model_path = model, .profile_layers = layers};
+    et_session_options so = {.model_path = model, .profile_layers = layers, .n_random_eval = n_random_eval};
     et_args_session(targs, data, files, &so);
     et_status st = et_session_open(&so, s, err);
     if (st == ET_OK && !layers)
@@ -290,6 +294,9 @@ typedef struct search_args {
     et_search_config cfg;
     bool save;
     char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
+    int n_random_eval;     /* fidelity mode without calibration inputs: the seeded inputs (0: the session's) */
+    char fidelity[512];    /* fidelity mode: what it measures on ("" with an evaluation set) */
+    char calib_path[4096]; /* fidelity mode on MODEL.calib/ (data.eval points here) */
 } search_args;
 
 /* Parses argv into *sa; returns 0, or the exit code of a usage error (2, said on stderr). */
@@ -389,6 +396,45 @@ static int parse(int argc, char **argv, search_args *sa) {
     return 0;
 }
 
+/* Fidelity mode, for a model without an evaluation set (no --eval, no MODEL.eval/): the search's quality is top-1
+ * agreement with fp32 over the calibration inputs (--calib, or MODEL.calib/ when present), else over
+ * SEARCH_FIDELITY_INPUTS seeded random inputs (8 would make one input 25 pp of a half): *s is reopened on them
+ * and sa->data / sa->n_random_eval say so for the profiling session; sa->fidelity describes it. */
+enum { SEARCH_FIDELITY_INPUTS = 64 };
+
+static et_status fidelity_mode(search_args *sa, et_session **s, et_err *err) {
+    if (sa->data.eval || strcmp(et_session_eval_source(*s), "seeded random inputs") != 0)
+        return ET_OK;
+    const char *calib = et_session_calib_source(*s);
+    bool have_calib = strcmp(calib, "seeded random inputs") != 0;
+    if (have_calib && !sa->data.calib) { /* MODEL.calib/: the session found it next to the model */
+        size_t n = strlen(sa->model);
+        if (n > 5 && strcmp(sa->model + n - 5, ".onnx") == 0)
+            n -= 5;
+        snprintf(sa->calib_path, sizeof sa->calib_path, "%.*s.calib", (int)n, sa->model);
+        have_calib = access(sa->calib_path, R_OK) == 0;
+    } else if (have_calib) {
+        snprintf(sa->calib_path, sizeof sa->calib_path, "%s", sa->data.calib);
+    }
+    if (have_calib) {
+        sa->data.eval = sa->calib_path;
+        snprintf(sa->fidelity, sizeof sa->fidelity,
+                 "no evaluation set (--eval or MODEL.eval/): fidelity mode, top-1 agreement with fp32 over the "
+                 "calibration inputs %s, split even/odd (recovery calibrates on the same inputs)",
+                 sa->calib_path);
+    } else {
+        sa->n_random_eval = SEARCH_FIDELITY_INPUTS;
+        snprintf(sa->fidelity, sizeof sa->fidelity,
+                 "no evaluation set (--eval or MODEL.eval/) nor calibration inputs: fidelity mode, top-1 agreement "
+                 "with fp32 over %d seeded random inputs, split even/odd",
+                 SEARCH_FIDELITY_INPUTS);
+    }
+    fprintf(stderr, "search: %s\n", sa->fidelity);
+    et_session_free(*s);
+    *s = NULL;
+    return open_session(sa->model, &sa->targs, &sa->data, false, sa->n_random_eval, s, err);
+}
+
 /* Stores the measured points (db NULL: --no-save) as runs labelled as one search, prints the table and writes
  * the -o file. Returns 0 or the exit code of a failed store or write. */
 static int report(et_db *db, const search_args *sa, et_search_result *res, const char *model_name) {
@@ -416,6 +462,8 @@ static int report(et_db *db, const search_args *sa, et_search_result *res, const
         }
     }
     et_table *t = rc == 0 ? build_table(model_name, &sa->cfg, res, db ? ids : NULL) : NULL;
+    if (t && sa->fidelity[0])
+        et_table_add_note(t, "%s", sa->fidelity);
     if (t && db)
         et_table_add_note(t, "stored as runs labelled '%s: ...' in %s", group, et_db_path(db));
     rc = t ? et_cli_write_table(t, sa->fmt, NULL) : rc;
@@ -445,8 +493,9 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     et_session *s = NULL, *prof = NULL;
     if (sa.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
-    if (open_session(sa.model, &sa.targs, &sa.data, false, &s, &err) != ET_OK ||
-        open_session(sa.model, &sa.targs, &sa.data, true, &prof, &err) != ET_OK) {
+    if (open_session(sa.model, &sa.targs, &sa.data, false, 0, &s, &err) != ET_OK ||
+        fidelity_mode(&sa, &s, &err) != ET_OK ||
+        open_session(sa.model, &sa.targs, &sa.data, true, sa.n_random_eval, &prof, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }

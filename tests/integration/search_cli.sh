@@ -73,6 +73,17 @@ assert w["size_kib"] <= u["size_kib"] and w["drop_search_pp"] <= 5 + 1e-9, (w, u
 assert moves and any("bits=2" in r["layers"] for r in moves), moves
 ' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
 
+# --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------
+expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --bits 8 --candidates 'bits=4' \
+    --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 2 --warmup 1 \
+    --sens-iters 2 --rounds 1 --finalists 1 --no-save
+says "fidelity mode, top-1 agreement with fp32 over 64 seeded random inputs" out.txt
+says "evaluation set: 64 inputs from seeded random inputs; search half: the 32" out.txt
+# on MODEL.calib/ when there is one (a copy of the model without its .eval/)
+cp "$M" fm.onnx && mkdir fm.calib && cp "$(dirname "$M")"/fmnist_resnet.calib/input_000[0-7].npy fm.calib/
+expect 0 "$ET" search fm.onnx --max-drop 50 "${TINY[@]}" --no-save
+says "fidelity mode, top-1 agreement with fp32 over the calibration inputs fm.calib" out.txt
+
 # --- bad usage: one line, exit 2 ----------------------------------------------------------------------------
 expect 2 "$ET" search "$M" "${TINY[@]}" && says "--max-drop" err.txt
 expect 2 "$ET" search "$M" --max-drop -1 "${TINY[@]}" && says "--max-drop" err.txt
