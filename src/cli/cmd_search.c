@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/cli_db.h"
 #include "db/db.h"
+#include "profilers/profilers.h"
 #include "record/layer_knobs.h"
 #include "search/search.h"
 #include "stats/pareto.h"
@@ -65,7 +66,8 @@ static void usage(FILE *out) {
             "with fp32 over the calibration inputs (--calib or MODEL.calib/; recovery fits on the same inputs), else\n"
             "over 64 seeded random inputs; either split even/odd, and the output says which.\n\n"
             "  --max-drop PP        the accuracy drop allowed against fp32, percentage points (required)\n"
-            "  --objective O        latency (p50, default) or size (weights as stored); energy: not yet\n"
+            "  --objective O        latency (p50, default) or size (weights as stored); energy: exit 2, 'no power\n"
+            "                       sensor on this machine' where edgetune doctor finds none, else not yet\n"
             "  --budget MINUTES     stop measuring after this long (sensitivity: at most half of it); what was\n"
             "                       measured is used\n"
             "  -o FILE              write the winner as a --layers-config file (the model-wide KNOBS in a\n"
@@ -299,6 +301,32 @@ typedef struct search_args {
     char calib_path[4096]; /* fidelity mode on MODEL.calib/ (data.eval points here) */
 } search_args;
 
+/* --objective energy: on a machine without a power sensor (edgetune doctor's probes; EDGETUNE_SYSROOT for a fixture
+ * tree) it cannot be measured at all; with one, the objective is not implemented yet. Exit 2 either way, one line. */
+static int energy_refused(void) {
+    et_doctor_report *r = calloc(1, sizeof *r);
+    et_err e = {0};
+    if (!r || et_doctor_collect(NULL, r, &e) != ET_OK) {
+        free(r);
+        return et_cli_usage_error("search",
+                                  "--objective energy: cannot probe the power sensors (%s); use --objective "
+                                  "latency",
+                                  e.msg[0] ? e.msg : "out of memory");
+    }
+    int rc =
+        r->power_source[0]
+            ? et_cli_usage_error("search",
+                                 "--objective energy is not yet supported (power sensor here: %s); use "
+                                 "--objective latency or size",
+                                 r->power_source)
+            : et_cli_usage_error("search",
+                                 "no power sensor on this machine: --objective energy cannot be measured (no RAPL, "
+                                 "hwmon power/energy, Jetson INA3221 or Raspberry Pi 5 PMIC; see 'edgetune "
+                                 "doctor'); use --objective latency");
+    free(r);
+    return rc;
+}
+
 /* Parses argv into *sa; returns 0, or the exit code of a usage error (2, said on stderr). */
 static int parse(int argc, char **argv, search_args *sa) {
     et_args a = et_args_start("search", argc, argv);
@@ -331,7 +359,7 @@ static int parse(int argc, char **argv, search_args *sa) {
             else if (strcmp(v, "size") == 0)
                 cfg.objective = ET_SEARCH_SIZE;
             else if (strcmp(v, "energy") == 0)
-                return et_cli_usage_error("search", "--objective energy is not yet supported; use latency or size");
+                return energy_refused();
             else
                 return et_cli_usage_error("search", "--objective '%s': give latency or size", v);
         } else if (et_args_value(&a, "--budget", &v)) {
