@@ -448,8 +448,9 @@ static et_status fidelity_mode(search_args *sa, et_session **s, et_err *err) {
         sa->data.eval = sa->calib_path;
         snprintf(sa->fidelity, sizeof sa->fidelity,
                  "no evaluation set (--eval or MODEL.eval/): fidelity mode, top-1 agreement with fp32 over the "
-                 "calibration inputs %s, split even/odd (recovery calibrates on the same inputs)",
-                 sa->calib_path);
+                 "calibration inputs %s, split even/odd%s",
+                 sa->calib_path,
+                 sa->knobs.recover != ET_RECOVER_NONE ? " (recovery calibrates on the same inputs)" : "");
     } else {
         sa->n_random_eval = SEARCH_FIDELITY_INPUTS;
         snprintf(sa->fidelity, sizeof sa->fidelity,
