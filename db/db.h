@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "record/result.h"
+#include "record/sensitivity.h"
 #include "record/train_record.h"
 #include "util/status.h"
 
@@ -128,6 +129,26 @@ et_status et_db_set_baseline(et_db *db, int64_t run_id, bool on, int64_t *previo
 
 /* Deletes a run and everything stored with it. ET_E_INPUT when there is no such run. */
 et_status et_db_delete_run(et_db *db, int64_t run_id, et_err *err);
+
+/* ---- stored sensitivities (sens_store.c) ---- */
+
+/* What, besides the base run's model, host and knobs, decides whether stored points can stand for new ones. */
+typedef struct et_db_sens_set {
+    char eval_hash[17]; /* the evaluation set's content hash (et_fidelity_info.eval_hash); "" unknown */
+    int eval_half;      /* -1 every input, 0 or 1 the even or odd positions (a search's halves) */
+    int iters;          /* timed iterations per point */
+} et_db_sens_set;
+
+/* Stores n points of an analysis under base_run (the run of its base measurement), replacing points stored there
+ * with the same index; one transaction. */
+et_status et_db_save_sensitivity(et_db *db, int64_t base_run, const et_db_sens_set *set, const et_sens_point *pts,
+                                 int n, et_err *err);
+
+/* The measured points of the newest other analysis with the same model, host, knobs (per-layer overrides, threads
+ * and the kernels' ISA included) as base_run and the same set; *pts (caller frees) NULL and *n 0 when there is
+ * none. Each point's from_run names the run it was measured under. */
+et_status et_db_find_sensitivity(et_db *db, int64_t base_run, const et_db_sens_set *set, et_sens_point **pts, int *n,
+                                 et_err *err);
 
 /* ---- training runs (train_store.c) ---- */
 

@@ -36,6 +36,11 @@ enum { ET_DB_APPLICATION_ID = 0x45544442 };
     "epoch, steps, samples, loss, kd, ce, train_agree, train_acc, eval_agree, eval_acc, lr, sparsity, " \
     "seconds, samples_per_s"
 
+/* Columns of sensitivity_points after run_id and idx and before from_run, in the order sens_store.c binds them. */
+#define ET_DB_SENS_COLS                                                                                          \
+    "layer, candidate, eval_hash, eval_half, iters, measured, error, quality, quality_delta_pp, time_saved_ms, " \
+    "layer_ms, p50_ms, bytes_saved, exec"
+
 /* Statements prepared once per connection (SQLITE_PREPARE_PERSISTENT) and reused by every save and load. */
 typedef enum {
     ET_ST_MODEL_INSERT,

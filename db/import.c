@@ -52,6 +52,11 @@ static const char *const copy_children[] = {
     " FROM other.train_runs c JOIN temp.import_map m ON m.old_id = c.run_id",
     "INSERT INTO main.train_epochs(run_id, " ET_DB_EPOCH_COLS ") SELECT m.new_id, " ET_DB_EPOCH_COLS
     " FROM other.train_epochs c JOIN temp.import_map m ON m.old_id = c.run_id",
+    /* from_run named a run of the other file: mapped when that run came along, else dropped */
+    "INSERT INTO main.sensitivity_points(run_id, idx, " ET_DB_SENS_COLS
+    ", from_run) SELECT m.new_id, idx, " ET_DB_SENS_COLS
+    ", (SELECT f.new_id FROM temp.import_map f WHERE f.old_id = c.from_run) FROM "
+    "other.sensitivity_points c JOIN temp.import_map m ON m.old_id = c.run_id",
 };
 
 static et_status copy_runs(et_db *db, et_import_stats *st, et_err *err) {

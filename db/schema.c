@@ -170,8 +170,22 @@ static const char schema_train[] =
  * every run stored before ran). */
 static const char schema_v6[] = "ALTER TABLE runs ADD COLUMN layers TEXT NOT NULL DEFAULT '';";
 
+/* Version 7 (stored sensitivities, db/sens_store.c): the points of a per-layer sensitivity analysis, under the
+ * run of its base measurement (which holds the model, host, knobs and threads), with the evaluation set's hash,
+ * the half of it the quality counted (-1 all, 0 even, 1 odd positions) and the timed iterations, so that an
+ * analysis or a search of the same setting can take them instead of measuring again. from_run: the base run an
+ * earlier analysis measured the point under, when this one took it from there (else NULL). */
+static const char schema_sens[] =
+    "CREATE TABLE sensitivity_points("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+    "  layer TEXT NOT NULL, candidate TEXT NOT NULL, eval_hash TEXT NOT NULL, eval_half INTEGER NOT NULL,"
+    "  iters INTEGER NOT NULL, measured INTEGER NOT NULL, error TEXT NOT NULL, quality REAL,"
+    "  quality_delta_pp REAL, time_saved_ms REAL, layer_ms REAL, p50_ms REAL, bytes_saved INTEGER,"
+    "  exec TEXT NOT NULL, from_run INTEGER,"
+    "  PRIMARY KEY(run_id, idx));";
+
 static const char *const steps[] = {
-    schema_v1, schema_v2, schema_v3, schema_inputs, schema_train, schema_v6,
+    schema_v1, schema_v2, schema_v3, schema_inputs, schema_train, schema_v6, schema_sens,
 };
 
 int et_db_schema_step_count(void) { return (int)(sizeof steps / sizeof steps[0]); }

@@ -57,7 +57,7 @@ enum {
     X(ET_DO_END, "last knob or row", NULL)                                                   \
     X(ET_DO_BASELINE, "make the current run the baseline (compare uses it too)", "Baseline") \
     X(ET_DO_REMEASURE, "measure the current knobs again (a new run)", "Rerun")               \
-    X(ET_DO_RESET, "knobs back to fp32 (threads stay)", "fp32")                              \
+    X(ET_DO_RESET, "fp32 knobs (threads stay); layer dialog: the model's value", "fp32")     \
     X(ET_DO_MARK, "mark or unmark the run under the cursor", "Mark")                         \
     X(ET_DO_UNMARK_ALL, "unmark every run", NULL)                                            \
     X(ET_DO_COMPARE, "compare the marked runs (or the run under the cursor)", "Compare")     \
@@ -66,7 +66,7 @@ enum {
     X(ET_DO_REVERSE, "reverse the sort order", NULL)                                         \
     X(ET_DO_EXPORT, "export the table on screen (csv, md, json, latex, html)", "Export")     \
     X(ET_DO_OPEN, "open another model (Tab completes the path)", "Open")                     \
-    X(ET_DO_ENTER, "confirm a dialog; history: compare the run under the cursor", NULL)      \
+    X(ET_DO_ENTER, "confirm a dialog; history: compare the run; layers: layer knobs", NULL)  \
     X(ET_DO_CANCEL, "close the dialog, the help or the filter", NULL)                        \
     X(ET_DO_REDRAW, "redraw the whole screen", NULL)                                         \
     X(ET_DO_QUIT, "quit (a measurement in flight is stored as aborted)", "Quit")

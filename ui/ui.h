@@ -16,6 +16,7 @@
 #include "bench/worker.h"
 #include "db/db.h"
 #include "db/table.h"
+#include "record/layer_knobs.h"
 #include "ui/canvas.h"
 #include "ui/field.h"
 #include "ui/keys.h"
@@ -53,7 +54,8 @@ typedef enum {
     X(ET_DIALOG_NONE, "")           \
     X(ET_DIALOG_HELP, "Help")       \
     X(ET_DIALOG_OPEN, "Open model") \
-    X(ET_DIALOG_EXPORT, "Export")
+    X(ET_DIALOG_EXPORT, "Export")   \
+    X(ET_DIALOG_LAYER, "Layer")
 typedef enum {
 #define ET_X(e, s) e,
     ET_DIALOG_LIST(ET_X)
@@ -124,6 +126,8 @@ typedef struct et_ui {
 
     /* layers */
     int layers_sel, layers_top, layers_left, layers_sort; /* sort 0: plan order, 1: time */
+    char layer_name[ET_LAYER_PATTERN_BYTES];              /* the layer dialog's layer (its exact name) */
+    int layer_row;                                        /* the layer dialog's selected key */
 
     /* dialogs */
     et_field open_path;
@@ -175,7 +179,12 @@ typedef struct et_view {
 } et_view;
 
 extern const et_view et_view_workbench, et_view_history, et_view_layers, et_view_compare;
-extern const et_view et_dialog_help, et_dialog_open, et_dialog_export;
+extern const et_view et_dialog_help, et_dialog_open, et_dialog_export, et_dialog_layer;
+
+/* The layer dialog (dialog_layer.c): whether a layers-view row of operator op takes per-layer knobs (a weight
+ * layer), and opening the dialog on the layer `name`. */
+bool et_ui_layer_is_editable(const char *op);
+void et_ui_layer_edit_open(et_ui *ui, const char *name);
 
 /* The knob rows: name, value text, whether it applies to the current knobs, and stepping. */
 const char *et_knob_name(et_knob_id k);

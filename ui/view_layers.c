@@ -1,7 +1,8 @@
 /* view_layers.c: where the time of the current run goes, layer by layer: time per inference, share of the
  * total, MACs, and the kernel and precision that ran (the same data `edgetune bench --layers` prints, from
  * et_result.layers); with recovery, each compensated layer's reconstruction error on the calibration set
- * without and with it. Sorted by time (s switches to plan order). */
+ * without and with it. Sorted by time (s switches to plan order). Enter on a weight layer opens its knobs
+ * (dialog_layer.c): a per-layer override, measured at once like a workbench knob. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,8 @@ static const char *const cols[] = {"step",   "time_ms", "share_pct", "op",      
 static const char *const cols_recon[] = {"step",      "time_ms", "share_pct", "err_none_pct", "err_recovered_pct", "op",
                                          "precision", "kernel",  "layer",     "macs_m",       "gmacs_per_s"};
 
-/* " [per-layer: bits 4, prune 0.5]" when overrides set knobs of the layer `name`, else "" (display only: the
- * overrides come from --layer / --layers-config on the command line). Returns buf. */
+/* " [per-layer: bits 4, prune 0.5]" when overrides (from --layer / --layers-config or the layer dialog) set knobs
+ * of the layer `name`, else "". Returns buf. */
 static const char *layer_overrides(const et_knobs *k, const char *name, char *buf, size_t len) {
     buf[0] = '\0';
     et_layer_override ov[ET_MAX_LAYER_OVERRIDES];
@@ -157,6 +158,27 @@ static void draw(const et_ui *ui, et_canvas *c, et_rect area) {
     et_table_free(t);
 }
 
+/* Opens the layer dialog on the selected row when it is a weight layer, else says why not. */
+static void edit_selected(et_ui *ui) {
+    const et_result *r = &ui->snap.current;
+    if (!ui->snap.have_current || r->n_layers == 0) {
+        et_ui_message(ui, true, "no layers yet: the run is starting");
+        return;
+    }
+    et_table *t = layers_table(r, ui->layers_sort != 0);
+    if (!t || ui->layers_sel < 0 || ui->layers_sel >= et_table_n_rows(t)) {
+        et_table_free(t);
+        return;
+    }
+    const char *name = et_table_text_at(t, ui->layers_sel, L_NAME), *op = et_table_text_at(t, ui->layers_sel, L_OP);
+    if (et_ui_layer_is_editable(op))
+        et_ui_layer_edit_open(ui, name);
+    else
+        et_ui_message(ui, true, "%s is a %s step: per-layer knobs apply to weight layers (Conv, Gemm, MatMul)", name,
+                      op);
+    et_table_free(t);
+}
+
 static unsigned key(et_ui *ui, et_action a, int k) {
     (void)k;
     int n = ui->snap.have_current ? ui->snap.current.n_layers : 0;
@@ -170,6 +192,7 @@ static unsigned key(et_ui *ui, et_action a, int k) {
     case ET_DO_END: ui->layers_sel = n - 1; break;
     case ET_DO_SORT:
     case ET_DO_REVERSE: ui->layers_sort = !ui->layers_sort; break;
+    case ET_DO_ENTER: edit_selected(ui); return ET_UI_REDRAW;
     case ET_DO_LEFT:
         if (ui->layers_left > 0)
             ui->layers_left--;
@@ -197,8 +220,9 @@ static void resize(et_ui *ui, et_rect area) {
         ui->layers_top = ui->layers_sel - page + 1;
 }
 
-static const et_footer_item footer[] = {{ET_DO_HELP, NULL}, {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Layer"},
-                                        {ET_DO_SORT, NULL}, {ET_DO_EXPORT, NULL},    {ET_DO_QUIT, NULL}};
+static const et_footer_item footer[] = {{ET_DO_HELP, NULL},     {ET_DO_NEXT_VIEW, NULL}, {ET_DO_UP, "Layer"},
+                                        {ET_DO_ENTER, "Knobs"}, {ET_DO_SORT, NULL},      {ET_DO_EXPORT, NULL},
+                                        {ET_DO_QUIT, NULL}};
 
 const et_view et_view_layers = {.name = "layers",
                                 .draw = draw,

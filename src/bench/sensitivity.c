@@ -204,6 +204,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
         if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
             st = et_fail(err, ET_E_NOMEM, "out of memory");
+        if (st == ET_OK && cfg->on_base)
+            cfg->on_base(cfg->store_ctx, &br);
     }
     if (st == ET_OK && cfg->progress)
         cfg->progress(cfg->progress_ctx, 0, n_layers * n_cand, NULL);
@@ -225,7 +227,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
             for (int i = 0; i < bt.n; i++)
                 if (strcmp(bt.name[i], names[l]) == 0)
                     p->layer_ms = bt.ms[i];
-            measure_point(s, base, &bt, b, cfg, p);
+            if (!cfg->known || !cfg->known(cfg->store_ctx, p->layer, p->candidate, p))
+                measure_point(s, base, &bt, b, cfg, p);
             if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
                 continue;
             (*n_pts)++;

@@ -8,8 +8,9 @@
 
 #include "bench/session.h"
 #include "record/knobs.h"
+#include "record/sensitivity.h"
 
-enum { ET_SENS_MAX_CANDIDATES = 16, ET_SENS_CAND_BYTES = 96 };
+enum { ET_SENS_MAX_CANDIDATES = 16 };
 
 /* The candidates when none are given, as --candidates takes them. */
 #define ET_SENS_DEFAULT_CANDIDATES "bits=8;bits=4;prune=0.5"
@@ -18,21 +19,6 @@ enum { ET_SENS_MAX_CANDIDATES = 16, ET_SENS_CAND_BYTES = 96 };
  * out[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES] (canonical form). ET_E_USAGE naming the candidate otherwise. */
 et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err);
 
-typedef struct et_sens_point {
-    char layer[128];
-    char candidate[ET_SENS_CAND_BYTES];
-    bool measured;
-    char error[256];         /* why not measured ("" when measured or not reached) */
-    double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
-    double quality_delta_pp; /* quality - the base's, in percentage points */
-    double time_saved_ms;    /* per inference: the base's time minus the candidate's on this layer's step and the
-                                 steps only one of the two plans has (added quantize/dequantize); each step's
-                                 time is the median over 5 chunks of iterations of the chunk's mean */
-    double layer_ms;         /* the layer's step in the base, per inference (the same median) */
-    double p50_ms;           /* the whole model's p50 with the candidate */
-    int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */
-    char exec[32];           /* "native" or "simulated" */
-} et_sens_point;
 
 typedef struct et_sens_base {
     double quality, p50_ms;
@@ -54,6 +40,13 @@ typedef struct et_sens_config {
        positions of the set's order (et_sens_quality): a search looks at one half and reports on the other */
     int eval_half;
     const int32_t *ref_top1; /* without labels and with eval_half >= 0: the fp32 model's top-1 per input */
+    /* A store of earlier points (the CLI's run database; all may be NULL): on_base is called once, when the base
+       has been measured (the store may keep it as a run and find an earlier analysis of the same model, host, knobs
+       and evaluation set); known, before each point: true when it filled p (quality, deltas, times, bytes, exec,
+       from_run) from that analysis, which is then not measured again. */
+    void (*on_base)(void *ctx, const et_result *base);
+    bool (*known)(void *ctx, const char *layer, const char *candidate, et_sens_point *p);
+    void *store_ctx;
 } et_sens_config;
 
 /* The quality of r on the inputs of `half` (-1 all, 0 even positions, 1 odd): accuracy when r has labels (*is_acc

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/sensitivity.h"
+#include "bench/sensitivity_store.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
@@ -23,6 +25,7 @@ static void on_signal(int sig) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune sensitivity MODEL [KNOBS] [--candidates LIST] [--iters N] [--warmup N]\n"
+            "                            [--fresh] [--no-save]\n"
             "                            [--format FMT | --json] [-o FILE] [--eval PATH] [--labels FILE]\n"
             "                            [--eval-limit N] [--calib PATH] [--input NAME=FILE.npy]...\n"
             "                            [--shape NAME=DIMS]...\n\n"
@@ -32,13 +35,17 @@ static void usage(FILE *out) {
             "the base's time minus the candidate's on the layer and on the steps only one of the two has, such as\n"
             "added quantize/dequantize steps) and the bytes of weights it saves. Progress goes to stderr; Ctrl-C\n"
             "stops between points and prints what was measured (exit 1, as when a point failed: its error is in\n"
-            "the table). Nothing is stored in the run database.\n\n"
+            "the table). The base is stored as a run labelled 'sensitivity <time>' and every point under it; a\n"
+            "point an earlier analysis measured on the same model, host, knobs, evaluation set and --iters is\n"
+            "taken from there instead of measured again (its run is named; --fresh measures everything).\n\n"
             "  --candidates LIST  ';'-separated per-layer settings, each a ','-separated key=value list of the\n"
             "                     --layer keys (bits, act-bits, prune, method, recover) (default '%s')\n"
             "  --iters N          timed iterations per point (default 20)\n"
             "  --warmup N         untimed iterations first (default 3)\n"
             "  --format FMT       table (default), md, csv, json, latex or html; --json is --format json\n"
             "  -o FILE            write the table to FILE (replaced atomically)\n"
+            "  --fresh            measure every point, even those stored by an earlier analysis\n"
+            "  --no-save          store nothing (and reuse nothing) in the run database\n"
             "\n",
             ET_SENS_DEFAULT_CANDIDATES);
     fputs(et_tensor_help, out);
@@ -52,7 +59,11 @@ static void progress(void *ctx, int done, int total, const et_sens_point *p) {
         fprintf(stderr, "sensitivity: base measured; %d points to go\n", total);
         return;
     }
-    if (p->measured)
+    if (p->measured && p->from_run > 0)
+        fprintf(stderr, "sensitivity: %d/%d %s %s: %+.2f pp, saves %.4f ms, %.1f KiB (stored: run %lld)\n", done, total,
+                p->layer, p->candidate, p->quality_delta_pp, p->time_saved_ms, (double)p->bytes_saved / 1024.0,
+                (long long)p->from_run);
+    else if (p->measured)
         fprintf(stderr, "sensitivity: %d/%d %s %s: %+.2f pp, saves %.4f ms, %.1f KiB\n", done, total, p->layer,
                 p->candidate, p->quality_delta_pp, p->time_saved_ms, (double)p->bytes_saved / 1024.0);
     else
@@ -84,13 +95,14 @@ static const et_table_col COLS[] = {
      .better = ET_BETTER_HIGHER},
     {.key = "latency_p50_ms", .header = "model p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 3},
     {.key = "exec", .header = "exec", .kind = ET_COL_TEXT},
+    {.key = "measured_in_run", .header = "from run", .kind = ET_COL_INT},
     {.key = "error", .header = "error", .kind = ET_COL_TEXT, .machine_only = true},
 };
 // clang-format on
-enum { C_LAYER, C_CAND, C_CHANGE, C_LAYER_MS, C_SAVED_MS, C_SAVED_KIB, C_P50, C_EXEC, C_ERROR };
+enum { C_LAYER, C_CAND, C_CHANGE, C_LAYER_MS, C_SAVED_MS, C_SAVED_KIB, C_P50, C_EXEC, C_FROM, C_ERROR };
 
 static et_table *build_table(const char *model, const et_knobs *k, const et_sens_base *b, const et_sens_point *pts,
-                             int n, int total) {
+                             int n, int total, const et_sens_store *store) {
     char title[512], desc[256];
     snprintf(title, sizeof title, "sensitivity of %s", model);
     et_table *t = et_table_new(title);
@@ -115,6 +127,8 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
         et_table_set_num(t, row, C_SAVED_KIB, (double)p->bytes_saved / 1024.0);
         et_table_set_num(t, row, C_P50, p->p50_ms);
         et_table_set_text(t, row, C_EXEC, p->exec);
+        if (p->from_run > 0)
+            et_table_set_num(t, row, C_FROM, (double)p->from_run);
     }
     et_table_add_note(t, "base: %s; %s %.2f %%, p50 %.3f ms, weights %.1f KiB as stored",
                       et_knobs_describe(k, desc, sizeof desc),
@@ -136,11 +150,20 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
                              "--force-int8 keeps the other layers as in the base");
     if (n < total)
         et_table_add_note(t, "stopped: %d of %d points measured", n, total);
+    if (store->n_reused > 0)
+        et_table_add_note(t,
+                          "%d of %d points taken from run %lld (an earlier analysis of the same model, host, knobs, "
+                          "evaluation set and --iters; 'from run'); --fresh measures them again",
+                          store->n_reused, n, (long long)store->known_run);
+    if (store->base_run > 0 && !store->error[0])
+        et_table_add_note(t, "stored: the base as run %lld (label '%s') with its points, in %s",
+                          (long long)store->base_run, store->label, et_db_path(store->db));
+    else if (store->error[0])
+        et_table_add_note(t, "not stored: %s", store->error);
     return t;
 }
 
 int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
-    (void)cli;
     if (et_cli_wants_help(argc, argv)) {
         usage(stdout);
         return 0;
@@ -153,6 +176,7 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
     et_table_format fmt = ET_TABLE_TEXT;
     et_sens_config cfg = et_sens_config_default();
     long iters = cfg.iters, warmup = cfg.warmup;
+    bool save = true, fresh = false;
     while (et_args_more(&a)) {
         int r;
         if ((r = et_args_tensor_flag(&a, &targs)) != 0 || (r = et_args_knob_flag(&a, &knobs)) != 0 ||
@@ -171,6 +195,10 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
                 return 2;
         } else if (et_args_flag(&a, "--json")) {
             fmt = ET_TABLE_JSON;
+        } else if (et_args_flag(&a, "--no-save")) {
+            save = false;
+        } else if (et_args_flag(&a, "--fresh")) {
+            fresh = true;
         } else if (!et_args_positional(&a, &model)) {
             break;
         }
@@ -187,9 +215,14 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
     et_session_options so = {.model_path = model, .profile_layers = true};
     et_args_session(&targs, &data, files, &so);
-    et_session *s = NULL;
-    if (et_session_open(&so, &s, &err) != ET_OK)
+    et_db *db = NULL;
+    if (save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
+    et_session *s = NULL;
+    if (et_session_open(&so, &s, &err) != ET_OK) {
+        et_db_close(db);
+        return et_cli_report(&err);
+    }
     et_cli_note(et_session_notes(s));
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
@@ -200,19 +233,26 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
     cfg.warmup = (int)warmup;
     cfg.cancel = (const volatile int *)&stop_requested;
     cfg.progress = progress;
+    char label[64];
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(label, sizeof label, "sensitivity %Y%m%dT%H%M%S", gmtime_r(&now, &tmv));
+    et_sens_store store;
+    et_sens_store_attach(&store, db, !fresh, label, &cfg);
     et_sens_base base;
     et_sens_point *pts = NULL;
     int n = 0;
     et_status st = et_sensitivity_run(s, &knobs, cand, n_cand, &cfg, &base, &pts, &n, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    et_sens_store_finish(&store, pts, n, NULL); /* a problem shows in the table's notes; the table still prints */
     int rc = 0;
     if (st != ET_OK && st != ET_E_CANCELLED) {
         rc = et_cli_report(&err);
     } else {
         if (st == ET_E_CANCELLED)
             fprintf(stderr, "edgetune: %s\n", err.msg);
-        et_table *t = base.measured ? build_table(model, &knobs, &base, pts, n, base.n_points) : NULL;
+        et_table *t = base.measured ? build_table(model, &knobs, &base, pts, n, base.n_points, &store) : NULL;
         rc = t ? et_cli_write_table(t, fmt, out) : 0;
         et_table_free(t);
         for (int i = 0; i < n && rc == 0; i++)
@@ -220,6 +260,8 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
         rc = rc ? rc : st == ET_E_CANCELLED ? 1 : 0;
     }
     free(pts);
+    et_sens_store_free(&store);
     et_session_free(s);
+    et_db_close(db);
     return rc;
 }

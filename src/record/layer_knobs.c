@@ -227,6 +227,33 @@ int et_knobs_layer_overrides(const et_knobs *k, et_layer_override *out, int max,
 
 bool et_knobs_has_layers(const et_knobs *k) { return k->layers[0] != '\0'; }
 
+et_status et_knobs_set_layer(et_knobs *k, const et_layer_override *o, et_err *err) {
+    et_layer_override ov[ET_MAX_LAYER_OVERRIDES];
+    int n = et_knobs_layer_overrides(k, ov, ET_MAX_LAYER_OVERRIDES, err);
+    if (n < 0)
+        return ET_E_USAGE;
+    /* every other line as it was, in order; the layer's own line (if any) leaves its place and comes last, so it
+       wins over any glob that also matches the layer */
+    char text[ET_KNOBS_LAYERS_BYTES] = "";
+    char where[ET_LAYER_PATTERN_BYTES + 32];
+    snprintf(where, sizeof where, "layer '%s'", o->pattern);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ov[i].pattern, o->pattern) == 0)
+            continue;
+        et_status st = append(text, &ov[i], where, err);
+        if (st != ET_OK)
+            return st;
+    }
+    if (o->set) {
+        et_status st = append(text, o, where, err);
+        if (st != ET_OK)
+            return st;
+    }
+    memcpy(k->layers, text, sizeof text);
+    return ET_OK;
+}
+
+
 bool et_layer_pattern_matches(const char *pattern, const char *name) {
     return strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0;
 }

@@ -51,6 +51,12 @@ et_status et_knobs_load_layers_config(et_knobs *k, const char *path, et_err *err
  * (a database written by hand). */
 int et_knobs_layer_overrides(const et_knobs *k, et_layer_override *out, int max, et_err *err);
 
+/* Makes o (o->pattern a layer's exact name; o->set the keys it sets) that layer's one exact-name line: any line
+ * naming exactly o->pattern is dropped and, when o->set is not 0, o is appended last (so it wins over globs);
+ * o->set 0 only removes. Other lines keep their order. ET_E_USAGE naming the layer when the overrides would not fit
+ * (k unchanged). The workbench's layers view edits a layer this way. */
+et_status et_knobs_set_layer(et_knobs *k, const et_layer_override *o, et_err *err);
+
 /* True when k carries per-layer overrides. */
 bool et_knobs_has_layers(const et_knobs *k);
 

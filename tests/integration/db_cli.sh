@@ -8,20 +8,7 @@ SEED=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-check() { if "$@"; then ok; else bad "$*"; fi; }
-# expect CODE CMD...: the exit code of CMD, and for code 2 exactly one line on stderr
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return; fi
-    ok
-}
+. "$(dirname "$0")/lib.sh"
 PY=""
 command -v python3 >/dev/null 2>&1 && PY=python3
 
@@ -144,5 +131,4 @@ done
 expect 0 "$ET" --help
 for c in runs show compare label baseline rm import; do check grep -q "^  $c " out.txt; done
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish db_cli

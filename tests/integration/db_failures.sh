@@ -11,19 +11,7 @@ dir=$(mktemp -d)
 chmod 755 "$dir"
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-check() { if "$@"; then ok; else bad "$*"; fi; }
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return; fi
-    ok
-}
+. "$(dirname "$0")/lib.sh"
 # unchanged FILE CMD...: CMD exits 2 with one line and FILE keeps its bytes
 unchanged() {
     local f=$1; shift
@@ -125,5 +113,4 @@ else
     echo "skipped: read-only checks (no unprivileged user available)"
 fi
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish db_failures

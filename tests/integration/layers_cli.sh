@@ -9,23 +9,8 @@ set -u
 ET=$1
 SRC=${ET_SOURCE_DIR:?}
 M=$SRC/fixtures/models/fmnist_resnet.onnx
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export EDGETUNE_DB="$dir/runs.db"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return 1; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return 1; fi
-    ok
-}
-says() { if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 600 "$2")"; fi; }
+. "$(dirname "$0")/lib.sh"
+et_scratch
 
 cat >layers.cfg <<'EOF'
 # one layer at 4 bits and half pruned, a glob at 6 bits
@@ -161,6 +146,21 @@ edge = [r for r in rows if r["layer"] == "/stem/stem.0/Conv" and r["candidate"] 
 assert edge["bytes_saved_kib"] > 0, edge                # named: the fp32 first layer gets 8-bit weights
 ' 2>err2.txt; then ok; else bad "sensitivity --json: $(tail -3 err2.txt)"; fi
 says "sensitivity: 20/20" err.txt
+says "stored: the base as run" out.txt
+# stored: the same analysis again takes every point from the first (no point measured), a third one with --fresh
+# measures them all, --no-save stores nothing; the points are rows of the database under their base run
+base1=$(sed -nE 's/.*stored: the base as run ([0-9]+) .*/\1/p' out.txt | head -n 1)
+expect 0 "$ET" sensitivity "$M" --bits 8 --eval-limit 100 --iters 3 --warmup 1 --candidates 'bits=8;bits=4'
+says "20 of 20 points taken from run $base1" out.txt
+[ "$(grep -c "KiB (stored: run $base1)" err.txt)" = 20 ] && ok || bad "points measured again: $(head -3 err.txt)"
+expect 0 "$ET" sensitivity "$M" --bits 8 --eval-limit 100 --iters 3 --warmup 1 --candidates 'bits=8;bits=4' --fresh
+grep -q "points taken from run" out.txt && bad "--fresh took stored points" || ok
+expect 0 "$ET" sensitivity "$M" --bits 8 --eval-limit 100 --iters 4 --warmup 1 --candidates 'bits=4' --no-save
+grep -q "points taken from run\|stored: the base" out.txt && bad "--no-save (or other --iters) used the database" || ok
+n=$(/usr/bin/python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*), count(DISTINCT run_id) FROM sensitivity_points").fetchone())' "$EDGETUNE_DB")
+[ "$n" = "(60, 3)" ] && ok || bad "sensitivity_points rows (count, base runs): $n, want (60, 3)"
+expect 0 "$ET" runs --label sensitivity
+says "sensitivity 2" out.txt
 expect 2 "$ET" sensitivity "$M" --candidates 'bitz=3' && says "unknown key 'bitz'" err.txt
 expect 2 "$ET" sensitivity "$M" --candidates ';' && says "give at least one" err.txt
 expect 1 "$ET" sensitivity "$M" --eval-limit 20 --iters 2 --candidates 'act-bits=8' && says "failed" out.txt
@@ -174,5 +174,4 @@ got=$?
 if [ "$got" = 1 ] && grep -q "cancelled after" err.txt && grep -q "stopped: .* of 30 points measured" out.txt; then ok
 else bad "sensitivity Ctrl-C: exit $got: $(tail -2 err.txt) / $(tail -1 out.txt)"; fi
 
-echo "layers_cli: $pass passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish layers_cli

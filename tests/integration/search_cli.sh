@@ -11,23 +11,8 @@ set -u
 ET=$1
 SRC=${ET_SOURCE_DIR:?}
 M=$SRC/fixtures/models/fmnist_resnet.onnx
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export EDGETUNE_DB="$dir/runs.db"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(tail -3 err.txt)"; return 1; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return 1; fi
-    ok
-}
-says() { if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2: $(head -c 600 "$2")"; fi; }
+. "$(dirname "$0")/lib.sh"
+et_scratch
 
 TINY=(--bits 8 --candidates 'bits=4' --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0
       --uniform-methods unstructured --iters 3 --warmup 1 --sens-iters 3 --rounds 1 --finalists 2 --eval-limit 100)
@@ -125,5 +110,4 @@ got=$?
 if [ "$got" = 130 ] && grep -q "cancelled" err.txt && grep -q "fp32 reference" out.txt && grep -q "stopped" out.txt; then ok
 else bad "search Ctrl-C: exit $got: $(tail -2 err.txt) / $(tail -3 out.txt)"; fi
 
-echo "search_cli: $pass passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish search_cli

@@ -20,23 +20,8 @@ set -u
 ET=$1
 SRC=${ET_SOURCE_DIR:?}
 M=$SRC/fixtures/models
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export EDGETUNE_DB="$dir/runs.db"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-check() { if "$@"; then ok; else bad "$*"; fi; }
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return; fi
-    ok
-}
+. "$(dirname "$0")/lib.sh"
+et_scratch
 DATA=$M/fmnist_resnet.calib
 common=(--data "$DATA" --eval-limit 100 --batch 16 --threads 1)
 
@@ -149,5 +134,4 @@ n_after=$("$ET" runs --format csv | wc -l)
 if [ "$n_before" = "$n_after" ]; then ok; else bad "bad usage stored runs ($n_before -> $n_after lines)"; fi
 check test ! -e x.onnx
 
-echo "train_cli: $pass checks passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish train_cli

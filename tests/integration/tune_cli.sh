@@ -9,23 +9,8 @@ set -u
 ET=$1
 SRC=${ET_SOURCE_DIR:?}
 M=$SRC/fixtures/models
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-export EDGETUNE_DB="$dir/runs.db"
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-check() { if "$@"; then ok; else bad "$*"; fi; }
-expect() {
-    local want=$1; shift
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then bad "exit $got (want $want): $* -- $(cat err.txt)"; return; fi
-    if [ "$want" = 2 ] && [ "$(wc -l <err.txt)" != 1 ]; then bad "not one line on stderr: $* -- $(cat err.txt)"; return; fi
-    ok
-}
+. "$(dirname "$0")/lib.sh"
+et_scratch
 PYONNX=""
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then
     PYONNX=/usr/bin/python3
@@ -174,5 +159,4 @@ np.save("wrong_calib/a.npy", np.ones((1, 1, 8, 9), np.float32))
     expect 2 "$ET" bench "$M/digits.onnx" --bits 4 --recover full --calib wrong_calib --no-save
 fi
 
-echo "tune_cli: $pass checks passed, $fails failed"
-[ "$fails" = 0 ]
+et_finish tune_cli

@@ -111,6 +111,11 @@ static void to_layers(et_ui *ui) {
     const int k[] = {'3', ET_KEY_DOWN};
     keys(ui, k, sizeof k / sizeof k[0]);
 }
+/* The knobs of the second layer, its weight bits set to 4 in the dialog. */
+static void to_layer_dialog(et_ui *ui) {
+    const int k[] = {'3', ET_KEY_DOWN, ET_KEY_ENTER, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_RIGHT};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
 /* The layers of a run with recovery: each compensated layer's error without and with it. */
 static void to_layers_recovered(et_ui *ui) {
     et_result *r = &ui->snap.current;
@@ -281,6 +286,7 @@ static void test_screens(void) {
         scene("workbench", w, h, false, NULL);
         scene("history", w, h, false, to_history);
         scene("layers", w, h, false, to_layers);
+        scene("layer_dialog", w, h, false, to_layer_dialog);
         scene("compare", w, h, false, to_compare);
         scene("help", w, h, false, to_help);
         scene("export", w, h, false, to_export);

@@ -273,6 +273,7 @@ static const char *const steps[] = {
     [4] = "DROP TABLE run_inputs",
     [5] = "DROP TABLE train_epochs; DROP TABLE train_runs",
     [6] = "ALTER TABLE runs DROP COLUMN layers",
+    [7] = "DROP TABLE sensitivity_points",
 };
 
 /* Takes the database at path (this build's version) back to `version`, step by step, as an older build left it. */

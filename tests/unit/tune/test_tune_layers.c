@@ -376,9 +376,48 @@ static void test_int8_mixed_and_cache(void) {
     et_model_free(m);
 }
 
+/* The layers view's edit: a layer's own line replaced in place of the old one and moved last (so it wins over a
+ * glob), removed when it sets nothing, other lines kept in order; too many lines refused with k unchanged. */
+static void test_set_layer(void) {
+    et_knobs k = et_knobs_default();
+    et_err e = {0};
+    ET_CHECK(et_knobs_add_layer_spec(&k, "conv1:bits=4", &e) == ET_OK);
+    ET_CHECK(et_knobs_add_layer_spec(&k, "*:act-bits=8", &e) == ET_OK);
+    et_layer_override o = {.pattern = "conv1", .set = ET_LK_BITS | ET_LK_PRUNE, .weight_bits = 6, .prune_ratio = 0.25f};
+    ET_CHECK(et_knobs_set_layer(&k, &o, &e) == ET_OK);
+    ET_CHECK_MSG(strcmp(k.layers, "* act-bits=8\nconv1 bits=6 prune=0.25") == 0, "'%s'", k.layers);
+    et_layer_override c2 = {.pattern = "conv2", .set = ET_LK_METHOD, .prune_method = ET_PRUNE_CHANNEL};
+    ET_CHECK(et_knobs_set_layer(&k, &c2, &e) == ET_OK);
+    ET_CHECK_MSG(strcmp(k.layers, "* act-bits=8\nconv1 bits=6 prune=0.25\nconv2 method=channel") == 0, "'%s'",
+                 k.layers);
+    o.set = 0; /* conv1 back to the model-wide knobs */
+    ET_CHECK(et_knobs_set_layer(&k, &o, &e) == ET_OK);
+    ET_CHECK_MSG(strcmp(k.layers, "* act-bits=8\nconv2 method=channel") == 0, "'%s'", k.layers);
+    c2.set = 0;
+    ET_CHECK(et_knobs_set_layer(&k, &c2, &e) == ET_OK);
+    et_layer_override glob = {.pattern = "*", .set = 0};
+    ET_CHECK(et_knobs_set_layer(&k, &glob, &e) == ET_OK);
+    ET_CHECK_MSG(k.layers[0] == '\0', "'%s'", k.layers);
+    /* full: one line too many, refused naming the layer, nothing changed */
+    for (int i = 0; i < ET_MAX_LAYER_OVERRIDES; i++) {
+        et_layer_override l = {.set = ET_LK_BITS, .weight_bits = 4};
+        snprintf(l.pattern, sizeof l.pattern, "l%d", i);
+        ET_CHECK(et_knobs_set_layer(&k, &l, &e) == ET_OK);
+    }
+    char before[ET_KNOBS_LAYERS_BYTES];
+    memcpy(before, k.layers, sizeof before);
+    et_layer_override extra = {.pattern = "extra", .set = ET_LK_BITS, .weight_bits = 4};
+    ET_CHECK(et_knobs_set_layer(&k, &extra, &e) == ET_E_USAGE);
+    ET_CHECK_MSG(strstr(e.msg, "layer 'extra'") != NULL, "'%s'", e.msg);
+    ET_CHECK(memcmp(before, k.layers, sizeof before) == 0);
+    et_layer_override l0 = {.pattern = "l0", .set = ET_LK_BITS, .weight_bits = 3}; /* replacing one still fits */
+    ET_CHECK(et_knobs_set_layer(&k, &l0, &e) == ET_OK);
+}
+
 int main(void) {
     ET_RUN(test_parse_spec_and_canonical);
     ET_RUN(test_config_file);
+    ET_RUN(test_set_layer);
     ET_RUN(test_weight_only_named_layers);
     ET_RUN(test_int8_mixed_and_cache);
     ET_RUN(test_recover_with_overrides);

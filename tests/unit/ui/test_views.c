@@ -266,6 +266,49 @@ static void test_worker_message_and_stale_history(void) {
     et_ui_free(&ui);
 }
 
+/* The layers view's Enter opens the selected weight layer's knobs: each change is that layer's own line of the
+ * per-layer overrides, posted at once; 0 gives a key back to the model (the line goes when it sets nothing); a
+ * layer without weights says why it cannot be edited. */
+static void test_layer_dialog(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false); /* w8 a8, 30 % pruned */
+    const int open[] = {'3', ET_KEY_DOWN, ET_KEY_ENTER};
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        et_ui_key(&ui, open[i]);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_LAYER);
+    ET_CHECK_STR(ui.layer_name, "/features/features.1/conv/Conv");
+    char *s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "Layer /features/features.1/conv/Conv") && strstr(s, "model (8)"));
+    free(s);
+    et_ui_key(&ui, ET_KEY_RIGHT); /* weight bits 8 -> 7 */
+    ET_CHECK_STR(ui.knobs.layers, "/features/features.1/conv/Conv bits=7");
+    ET_CHECK_INT(be.set_knobs_calls, 1);
+    ET_CHECK_STR(be.last_knobs.layers, ui.knobs.layers);
+    const int prune[] = {ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT}; /* prune 30 % -> 35 % */
+    for (size_t i = 0; i < sizeof prune / sizeof prune[0]; i++)
+        et_ui_key(&ui, prune[i]);
+    ET_CHECK_STR(ui.knobs.layers, "/features/features.1/conv/Conv bits=7 prune=0.35");
+    ET_CHECK_NEAR(ui.knobs.prune_ratio, 0.3, 1e-6); /* the model-wide knob did not move */
+    et_ui_key(&ui, '0');                            /* prune back to the model's */
+    ET_CHECK_STR(ui.knobs.layers, "/features/features.1/conv/Conv bits=7");
+    et_ui_key(&ui, ET_KEY_UP);
+    et_ui_key(&ui, ET_KEY_UP);
+    et_ui_key(&ui, '0');
+    ET_CHECK_STR(ui.knobs.layers, "");
+    ET_CHECK_INT(be.set_knobs_calls, 4);
+    et_ui_key(&ui, '0'); /* nothing of its own left: nothing posted */
+    ET_CHECK_INT(be.set_knobs_calls, 4);
+    et_ui_key(&ui, ET_KEY_ESC);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    et_ui_key(&ui, ET_KEY_END); /* GlobalAveragePool, the shortest step */
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    ET_CHECK(strstr(ui.message, "is a GlobalAveragePool step") != NULL);
+    et_ui_free(&ui);
+}
+
 int main(void) {
     setlocale(LC_CTYPE, "C.UTF-8");
     setenv("TZ", "UTC", 1);
@@ -275,6 +318,7 @@ int main(void) {
     ET_RUN(test_history_filter_sort_mark_compare);
     ET_RUN(test_export_every_format);
     ET_RUN(test_open_dialog);
+    ET_RUN(test_layer_dialog);
     ET_RUN(test_worker_message_and_stale_history);
     return et_test_done();
 }
