@@ -36,6 +36,7 @@ typedef struct et_session_options {
     const char *calib_dir;   /* a folder or .npy file; NULL: <model>.calib/ when present, else seeded random inputs */
     const char *labels_path; /* NULL: labels.txt or labels.npy in the evaluation folder */
     int64_t eval_limit;      /* > 0: a seeded subset of this many evaluation samples */
+    int n_random_eval;       /* > 0: this many seeded random evaluation inputs when there is no set (default 8) */
     bool profile_layers;     /* time each plan step (per-layer profile) */
 } et_session_options;
 

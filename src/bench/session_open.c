@@ -250,7 +250,7 @@ static et_status keep_eval(opening *o, et_err *err) {
         s->n_eval = et_dataset_count(s->eval);
         snprintf(s->eval_source, sizeof s->eval_source, "%s", et_dataset_describe(s->eval));
     } else {
-        s->n_eval = ET_N_RANDOM_EVAL;
+        s->n_eval = o->opt->n_random_eval > 0 ? o->opt->n_random_eval : ET_N_RANDOM_EVAL;
         snprintf(s->eval_source, sizeof s->eval_source, "seeded random inputs");
     }
     return ET_OK;

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/cli_db.h"
 #include "db/db.h"
+#include "profilers/profilers.h"
 #include "record/layer_knobs.h"
 #include "search/search.h"
 #include "stats/pareto.h"
@@ -46,6 +48,12 @@ static void usage(FILE *out) {
             "then every finalist, the base and the uniform grid (bits x act-bits x prune ratio x method, the base's\n"
             "other knobs) measured for real, the fastest of --rounds rounds kept; when no finalist is within the\n"
             "drop, smaller budgets (divided by how much the drops were underestimated) are tried, twice at most.\n"
+            "Then moves from the best uniform setting within the drop: it, written per layer, is a finalist ('the\n"
+            "start'), and a knapsack over moves from it (layers further compressed or back towards the base, a move\n"
+            "back freeing drop for others; drops scaled by how much the model underestimated) gives finalists at\n"
+            "the whole room and half of it; a second round moves around the best measured one (or, when none met\n"
+            "the drop, from the start with the drops scaled up again). The winner is never worse than the best\n"
+            "uniform setting on the search half. --recover applies to every point, the same on both sides.\n"
             "With --act-bits 8, --force-int8 keeps each layer's precision fixed (the speed guard re-decides it at\n"
             "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
             "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
@@ -53,9 +61,13 @@ static void usage(FILE *out) {
             "measured points with the Pareto front, predicted vs measured for each finalist, and the winner against\n"
             "the best uniform setting; stores every measured point as a run labelled 'search <time>: <point>'.\n"
             "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
-            "Exit 1 when no finalist met the drop or a point failed.\n\n"
+            "Exit 1 when no finalist met the drop or a point failed.\n"
+            "Fidelity mode: without an evaluation set (no --eval, no MODEL.eval/) the quality is top-1 agreement\n"
+            "with fp32 over the calibration inputs (--calib or MODEL.calib/; recovery fits on the same inputs), else\n"
+            "over 64 seeded random inputs; either split even/odd, and the output says which.\n\n"
             "  --max-drop PP        the accuracy drop allowed against fp32, percentage points (required)\n"
-            "  --objective O        latency (p50, default) or size (weights as stored); energy: not yet\n"
+            "  --objective O        latency (p50, default) or size (weights as stored); energy: exit 2, 'no power\n"
+            "                       sensor on this machine' where edgetune doctor finds none, else not yet\n"
             "  --budget MINUTES     stop measuring after this long (sensitivity: at most half of it); what was\n"
             "                       measured is used\n"
             "  -o FILE              write the winner as a --layers-config file (the model-wide KNOBS in a\n"
@@ -64,7 +76,8 @@ static void usage(FILE *out) {
             "                       default:\n"
             "                       '%s';\n"
             "                       channel pruning of one layer shrinks its whole channel group (residual\n"
-            "                       Adds); recover=bias|full: not yet\n"
+            "                       Adds); recover= (per-layer recovery methods): not yet; --recover is\n"
+            "                       model-wide: every point, sensitivities and uniform grid alike, recovered\n"
             "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
             "  --iters N, --warmup N  per measured point (default 50, 5)\n"
             "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
@@ -73,7 +86,7 @@ static void usage(FILE *out) {
             "                       the uniform grid (default %s; %s; %s; %s)\n"
             "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
             "  --no-save            do not store the measured points\n"
-            "Not yet: --objective energy, recovery with per-layer settings, the workbench's search view.\n\n",
+            "Not yet: --objective energy, per-layer recovery methods, the workbench's search view.\n\n",
             ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
             UNIFORM_METHODS);
     fputs(et_tensor_help, out);
@@ -263,9 +276,9 @@ static int write_config(const char *path, const char *model, const et_search_poi
 }
 
 static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, bool layers,
-                              et_session **s, et_err *err) {
+                              int n_random_eval, et_session **s, et_err *err) {
     et_session_input_file files[ET_MAX_CLI_TENSORS];
-    et_session_options so = {.model_path = model, .profile_layers = layers};
+    et_session_options so = {.model_path = model, .profile_layers = layers, .n_random_eval = n_random_eval};
     et_args_session(targs, data, files, &so);
     et_status st = et_session_open(&so, s, err);
     if (st == ET_OK && !layers)
@@ -283,7 +296,36 @@ typedef struct search_args {
     et_search_config cfg;
     bool save;
     char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
+    int n_random_eval;     /* fidelity mode without calibration inputs: the seeded inputs (0: the session's) */
+    char fidelity[512];    /* fidelity mode: what it measures on ("" with an evaluation set) */
+    char calib_path[4096]; /* fidelity mode on MODEL.calib/ (data.eval points here) */
 } search_args;
+
+/* --objective energy: on a machine without a power sensor (edgetune doctor's probes; EDGETUNE_SYSROOT for a fixture
+ * tree) it cannot be measured at all; with one, the objective is not implemented yet. Exit 2 either way, one line. */
+static int energy_refused(void) {
+    et_doctor_report *r = calloc(1, sizeof *r);
+    et_err e = {0};
+    if (!r || et_doctor_collect(NULL, r, &e) != ET_OK) {
+        free(r);
+        return et_cli_usage_error("search",
+                                  "--objective energy: cannot probe the power sensors (%s); use --objective "
+                                  "latency",
+                                  e.msg[0] ? e.msg : "out of memory");
+    }
+    int rc =
+        r->power_source[0]
+            ? et_cli_usage_error("search",
+                                 "--objective energy is not yet supported (power sensor here: %s); use "
+                                 "--objective latency or size",
+                                 r->power_source)
+            : et_cli_usage_error("search",
+                                 "no power sensor on this machine: --objective energy cannot be measured (no RAPL, "
+                                 "hwmon power/energy, Jetson INA3221 or Raspberry Pi 5 PMIC; see 'edgetune "
+                                 "doctor'); use --objective latency");
+    free(r);
+    return rc;
+}
 
 /* Parses argv into *sa; returns 0, or the exit code of a usage error (2, said on stderr). */
 static int parse(int argc, char **argv, search_args *sa) {
@@ -317,7 +359,7 @@ static int parse(int argc, char **argv, search_args *sa) {
             else if (strcmp(v, "size") == 0)
                 cfg.objective = ET_SEARCH_SIZE;
             else if (strcmp(v, "energy") == 0)
-                return et_cli_usage_error("search", "--objective energy is not yet supported; use latency or size");
+                return energy_refused();
             else
                 return et_cli_usage_error("search", "--objective '%s': give latency or size", v);
         } else if (et_args_value(&a, "--budget", &v)) {
@@ -365,14 +407,9 @@ static int parse(int argc, char **argv, search_args *sa) {
     for (int i = 0; i < n_cand; i++)
         if (strstr(cand[i], "recover="))
             return et_cli_usage_error("search",
-                                      "--candidates '%s': recovery with per-layer settings is not yet "
-                                      "supported",
+                                      "--candidates '%s': per-layer recovery methods are not yet supported; "
+                                      "recovery is model-wide: give --recover none|bias|full",
                                       cand[i]);
-    if (knobs->recover != ET_RECOVER_NONE)
-        return et_cli_usage_error("search",
-                                  "--recover %s with per-layer settings is not yet supported; search with "
-                                  "--recover none",
-                                  et_recover_name(knobs->recover));
     if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
         return et_cli_report(&err);
     cfg.iters = (int)iters, cfg.warmup = (int)warmup, cfg.rounds = (int)rounds, cfg.sens_iters = (int)sens_iters;
@@ -385,6 +422,46 @@ static int parse(int argc, char **argv, search_args *sa) {
 
     sa->cfg = cfg;
     return 0;
+}
+
+/* Fidelity mode, for a model without an evaluation set (no --eval, no MODEL.eval/): the search's quality is top-1
+ * agreement with fp32 over the calibration inputs (--calib, or MODEL.calib/ when present), else over
+ * SEARCH_FIDELITY_INPUTS seeded random inputs (8 would make one input 25 pp of a half): *s is reopened on them
+ * and sa->data / sa->n_random_eval say so for the profiling session; sa->fidelity describes it. */
+enum { SEARCH_FIDELITY_INPUTS = 64 };
+
+static et_status fidelity_mode(search_args *sa, et_session **s, et_err *err) {
+    if (sa->data.eval || strcmp(et_session_eval_source(*s), "seeded random inputs") != 0)
+        return ET_OK;
+    const char *calib = et_session_calib_source(*s);
+    bool have_calib = strcmp(calib, "seeded random inputs") != 0;
+    if (have_calib && !sa->data.calib) { /* MODEL.calib/: the session found it next to the model */
+        size_t n = strlen(sa->model);
+        if (n > 5 && strcmp(sa->model + n - 5, ".onnx") == 0)
+            n -= 5;
+        snprintf(sa->calib_path, sizeof sa->calib_path, "%.*s.calib", (int)n, sa->model);
+        have_calib = access(sa->calib_path, R_OK) == 0;
+    } else if (have_calib) {
+        snprintf(sa->calib_path, sizeof sa->calib_path, "%s", sa->data.calib);
+    }
+    if (have_calib) {
+        sa->data.eval = sa->calib_path;
+        snprintf(sa->fidelity, sizeof sa->fidelity,
+                 "no evaluation set (--eval or MODEL.eval/): fidelity mode, top-1 agreement with fp32 over the "
+                 "calibration inputs %s, split even/odd%s",
+                 sa->calib_path,
+                 sa->knobs.recover != ET_RECOVER_NONE ? " (recovery calibrates on the same inputs)" : "");
+    } else {
+        sa->n_random_eval = SEARCH_FIDELITY_INPUTS;
+        snprintf(sa->fidelity, sizeof sa->fidelity,
+                 "no evaluation set (--eval or MODEL.eval/) nor calibration inputs: fidelity mode, top-1 agreement "
+                 "with fp32 over %d seeded random inputs, split even/odd",
+                 SEARCH_FIDELITY_INPUTS);
+    }
+    fprintf(stderr, "search: %s\n", sa->fidelity);
+    et_session_free(*s);
+    *s = NULL;
+    return open_session(sa->model, &sa->targs, &sa->data, false, sa->n_random_eval, s, err);
 }
 
 /* Stores the measured points (db NULL: --no-save) as runs labelled as one search, prints the table and writes
@@ -414,6 +491,8 @@ static int report(et_db *db, const search_args *sa, et_search_result *res, const
         }
     }
     et_table *t = rc == 0 ? build_table(model_name, &sa->cfg, res, db ? ids : NULL) : NULL;
+    if (t && sa->fidelity[0])
+        et_table_add_note(t, "%s", sa->fidelity);
     if (t && db)
         et_table_add_note(t, "stored as runs labelled '%s: ...' in %s", group, et_db_path(db));
     rc = t ? et_cli_write_table(t, sa->fmt, NULL) : rc;
@@ -443,8 +522,9 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     et_session *s = NULL, *prof = NULL;
     if (sa.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
-    if (open_session(sa.model, &sa.targs, &sa.data, false, &s, &err) != ET_OK ||
-        open_session(sa.model, &sa.targs, &sa.data, true, &prof, &err) != ET_OK) {
+    if (open_session(sa.model, &sa.targs, &sa.data, false, 0, &s, &err) != ET_OK ||
+        fidelity_mode(&sa, &s, &err) != ET_OK ||
+        open_session(sa.model, &sa.targs, &sa.data, true, sa.n_random_eval, &prof, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }

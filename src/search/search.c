@@ -19,6 +19,9 @@
 /* Refinement rounds when no finalist met the drop (two more finalists each). */
 enum { REFINE = 2 };
 
+/* Finalists of the moves from the best uniform point: the start, two per round, two rounds (and room). */
+enum { MOVES = 8 };
+
 et_search_config et_search_config_default(void) {
     return (et_search_config){.iters = 50,
                               .warmup = 5,
@@ -367,7 +370,7 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
         free(grid);
         return ET_E_USAGE;
     }
-    out->cap_pts = n_grid + 2 + ET_SEARCH_MAX_FINALISTS + 2 * REFINE;
+    out->cap_pts = n_grid + 2 + ET_SEARCH_MAX_FINALISTS + 2 * REFINE + MOVES;
     out->pts = calloc((size_t)out->cap_pts, sizeof *out->pts);
     if (!out->pts) {
         free(grid);
@@ -401,15 +404,314 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
     return ET_OK;
 }
 
+/* ---- moves from the best uniform point (both ways) ---------------------------------------------------------- */
+
+/* A layer's settings in the moves: 0 the base, 1..n_cand the candidates, n_cand + 1 the start's own setting when
+ * it is no candidate (its sensitivities in ucol). */
+typedef struct move_ctx {
+    const et_knobs *base;
+    const et_search_config *cfg;
+    et_search_result *out;
+    et_sens_point *ucol; /* n_layers points of the uniform setting (owned), NULL when it is a candidate */
+    char ucand[ET_SENS_CAND_BYTES];
+    int n_layers, n_opt;
+    double floor_pp;
+} move_ctx;
+
+static const et_sens_point *opt_point(const move_ctx *M, int l, int o) {
+    return o <= M->cfg->n_cand ? &M->out->sens[l * M->cfg->n_cand + o - 1] : &M->ucol[l];
+}
+
+/* The option's drop against the base (pp, at least floor_pp when changed) and gain; NaN when not measured. */
+static double opt_drop(const move_ctx *M, int l, int o) {
+    if (o == 0)
+        return 0.0;
+    const et_sens_point *p = opt_point(M, l, o);
+    double d = -p->quality_delta_pp;
+    return !p->measured ? NAN : d > M->floor_pp ? d : M->floor_pp;
+}
+
+static double opt_gain(const move_ctx *M, int l, int o) {
+    if (o == 0)
+        return 0.0;
+    const et_sens_point *p = opt_point(M, l, o);
+    return !p->measured ? NAN : M->cfg->objective == ET_SEARCH_SIZE ? (double)p->bytes_saved : p->time_saved_ms;
+}
+
+static const char *opt_cand(const move_ctx *M, int o) { return o <= M->cfg->n_cand ? M->cfg->cand[o - 1] : M->ucand; }
+
+/* The knobs of per-layer settings `set`: the base with an override for each layer not at the base. */
+static et_status set_knobs(const move_ctx *M, const int *set, et_knobs *k, int *n_changed, et_err *err) {
+    *k = *M->base;
+    *n_changed = 0;
+    for (int l = 0; l < M->n_layers; l++) {
+        if (set[l] == 0)
+            continue;
+        char spec[sizeof M->out->sens[0].layer + ET_SENS_CAND_BYTES + 2];
+        snprintf(spec, sizeof spec, "%s:%s", M->out->sens[l * M->cfg->n_cand].layer, opt_cand(M, set[l]));
+        et_status rc = et_knobs_add_layer_spec(k, spec, err);
+        if (rc != ET_OK)
+            return rc;
+        (*n_changed)++;
+    }
+    return ET_OK;
+}
+
+/* Adds a finalist for settings `set` unless a point already has its knobs: the predictions from the start `from`
+ * (measured quality q_from, settings sset) with drops scaled by alpha. Returns its index, -1 when a duplicate or
+ * out of room. */
+static int add_set(const move_ctx *M, const int *set, const int *sset, double q_from, double alpha, const char *name,
+                   double budget_pp, et_status *rc, et_err *err) {
+    et_search_result *out = M->out;
+    if (out->n_pts >= out->cap_pts)
+        return -1;
+    et_knobs *k = malloc(sizeof *k);
+    if (!k) {
+        *rc = et_fail(err, ET_E_NOMEM, "out of memory");
+        return -1;
+    }
+    int n_changed = 0;
+    if ((*rc = set_knobs(M, set, k, &n_changed, err)) != ET_OK) {
+        et_err_prefix(err, "search: a move: ");
+        free(k);
+        return -1;
+    }
+    for (int j = 0; j < out->n_pts; j++)
+        if (out->pts[j].kind == ET_SP_FINALIST && strcmp(out->pts[j].k.layers, k->layers) == 0) {
+            free(k);
+            return -1;
+        }
+    et_search_point *p = &out->pts[out->n_pts];
+    memset(p, 0, sizeof *p);
+    et_result_init(&p->r);
+    p->kind = ET_SP_FINALIST;
+    p->k = *k;
+    free(k);
+    p->n_changed = n_changed;
+    p->budget_pp = budget_pp;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    double saved = 0.0, cost = 0.0;
+    int64_t saved_bytes = 0;
+    for (int l = 0; l < M->n_layers; l++) {
+        if (set[l] > 0) {
+            const et_sens_point *sp = opt_point(M, l, set[l]);
+            saved += sp->time_saved_ms;
+            saved_bytes += sp->bytes_saved;
+        }
+        cost += alpha * (opt_drop(M, l, set[l]) - opt_drop(M, l, sset[l]));
+    }
+    p->pred_p50_ms = -saved; /* the caller adds the base's measured p50 and bytes */
+    p->pred_bytes = -saved_bytes;
+    p->pred_q_search = q_from - cost / 100.0;
+    return out->n_pts++;
+}
+
+/* The knapsack over moves from the settings `sset` (measured quality q_from; et_search_dp_moves): each layer may
+ * stay, go to any other measured setting (further compressed, or back towards the base); a move costs alpha x (its
+ * drop - the start's), negative for a move back, which frees budget for others. One finalist per fraction of the
+ * room left (max_drop - the start's measured drop); *n_added counts them, set_of keeps their settings. */
+static et_status moves_from(const move_ctx *M, const int *sset, double q_from, double alpha, const double *fracs,
+                            int n_fracs, const char *from_name, int *first_added, int *set_of, int *n_added,
+                            et_err *err) {
+    int L = M->n_layers, n_opt = M->n_opt;
+    et_search_option *opts = calloc((size_t)L * (size_t)n_opt + 1, sizeof *opts);
+    const et_search_option **opt = calloc((size_t)L + 1, sizeof *opt);
+    int *cnt = calloc((size_t)L + 1, sizeof *cnt), *start = calloc((size_t)L + 1, sizeof *start);
+    int *pick = calloc((size_t)L + 1, sizeof *pick), *set = calloc((size_t)L + 1, sizeof *set);
+    et_status rc = ET_OK;
+    if (!opts || !opt || !cnt || !start || !pick || !set) {
+        rc = et_fail(err, ET_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int l = 0; l < L; l++) {
+        et_search_option *o = opts + (size_t)l * (size_t)n_opt;
+        opt[l] = o;
+        double ds = opt_drop(M, l, sset[l]), gs = opt_gain(M, l, sset[l]);
+        if (isnan(ds) || isnan(gs) || !M->out->sens[l * M->cfg->n_cand].layer[0]) { /* not measured: stays */
+            o[0] = (et_search_option){0.0, 0.0};
+            cnt[l] = 1, start[l] = 0;
+            continue;
+        }
+        cnt[l] = n_opt, start[l] = sset[l];
+        for (int x = 0; x < n_opt; x++)
+            o[x] = (et_search_option){alpha * (opt_drop(M, l, x) - ds), opt_gain(M, l, x) - gs};
+    }
+    const et_search_point *ref = &M->out->pts[0];
+    double room = M->cfg->max_drop_pp - 100.0 * (ref->q_search - q_from);
+    for (int f = 0; f < n_fracs; f++) {
+        double budget = room > 0.0 ? room * fracs[f] : room, gain = 0.0, cost = 0.0;
+        if ((rc = et_search_dp_moves(opt, cnt, start, L, budget, DP_UNIT_PP, pick, &gain, &cost, err)) != ET_OK)
+            goto done;
+        if (isinf(gain))
+            continue; /* nothing fits */
+        int moved = 0;
+        for (int l = 0; l < L; l++) {
+            set[l] = cnt[l] == 1 ? sset[l] : pick[l];
+            moved += set[l] != sset[l];
+        }
+        if (moved == 0)
+            continue;
+        char name[96];
+        snprintf(name, sizeof name, "from %.40s: %d move%s (budget %.2f pp)", from_name, moved, moved == 1 ? "" : "s",
+                 room > 0.0 ? room * fracs[f] : room);
+        int i = add_set(M, set, sset, q_from, alpha, name, room > 0.0 ? room * fracs[f] : room, &rc, err);
+        if (rc != ET_OK)
+            goto done;
+        if (i >= 0 && (*n_added == 0 || i - *first_added < 8)) {
+            if (*n_added == 0)
+                *first_added = i;
+            memcpy(set_of + (size_t)(i - *first_added) * (size_t)L, set, (size_t)L * sizeof *set);
+            (*n_added)++;
+        }
+    }
+done:
+    free(opts), free(opt), free(cnt), free(start), free(pick), free(set);
+    return rc;
+}
+
+/* The uniform point uk's per-layer setting against the base: *uopt 0 (the base), a candidate's index + 1, or
+ * n_cand + 1 after measuring its sensitivity per layer into M->ucol (M->n_opt grows). ET_E_CANCELLED when stopped. */
+static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk, int u, run_state *st, int *uopt,
+                               et_err *err) {
+    const et_knobs *base = M->base;
+    const et_search_config *cfg = M->cfg;
+    int n_cand = cfg->n_cand, L = M->n_layers;
+    char spec[ET_SENS_CAND_BYTES] = "";
+    size_t w = 0;
+    if (uk->weight_bits != base->weight_bits)
+        w += (size_t)snprintf(spec + w, sizeof spec - w, "bits=%d,", uk->weight_bits);
+    if (uk->act_bits != base->act_bits && w < sizeof spec)
+        w += (size_t)snprintf(spec + w, sizeof spec - w, "act-bits=%d,", uk->act_bits);
+    if (uk->prune_ratio != base->prune_ratio && w < sizeof spec)
+        w += (size_t)snprintf(spec + w, sizeof spec - w, "prune=%g,", (double)uk->prune_ratio);
+    if (uk->prune_method != base->prune_method && uk->prune_ratio > 0.0f && w < sizeof spec)
+        w += (size_t)snprintf(spec + w, sizeof spec - w, "method=%s,", et_prune_method_name(uk->prune_method));
+    *uopt = 0;
+    if (w == 0)
+        return ET_OK;
+    spec[w - 1] = '\0';
+    char canon[1][ET_SENS_CAND_BYTES];
+    int n1 = 0;
+    et_status rc = et_sens_parse_candidates(spec, canon, &n1, err);
+    for (int c = 0; rc == ET_OK && c < n_cand && *uopt == 0; c++)
+        if (strcmp(cfg->cand[c], canon[0]) == 0)
+            *uopt = c + 1;
+    if (rc != ET_OK || *uopt > 0)
+        return rc;
+    snprintf(M->ucand, sizeof M->ucand, "%s", canon[0]);
+    say(st, "moves from the best uniform (%s): the sensitivity of %s per layer", M->out->pts[u].name, M->ucand);
+    et_sens_config sc = et_sens_config_default();
+    sc.iters = cfg->sens_iters;
+    sc.warmup = cfg->warmup;
+    sc.eval_half = ET_SEARCH_SEARCH_HALF;
+    sc.ref_top1 = st->ref_top1;
+    sc.cancel = (const volatile int *)cfg->cancel;
+    et_sens_base b2;
+    int n2 = 0;
+    rc = et_sensitivity_run(prof, base, canon, 1, &sc, &b2, &M->ucol, &n2, err);
+    if (rc == ET_OK && n2 < L)
+        rc = et_fail(err, ET_E_CANCELLED, "search cancelled: the points measured so far are kept");
+    if (rc == ET_OK)
+        *uopt = n_cand + 1, M->n_opt = n_cand + 2;
+    return rc;
+}
+
+/* The best uniform point within the drop as per-layer settings, and moves from it both ways, measured; then a
+ * second round of moves around the best measured of them (or, when none met the drop, from the start again with
+ * the drops scaled by how much the first round underestimated them). The start itself, written per layer, is a
+ * finalist too, so the winner is never worse than the best uniform setting on the search half (up to timing
+ * noise: the same model measured twice). */
+static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
+                              et_search_result *out, double floor_pp, run_state *st, et_err *err) {
+    int u = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
+    int n_cand = cfg->n_cand, L = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
+    if (u < 0 || L == 0 || !out->sens_base.measured)
+        return ET_OK;
+    const et_knobs *uk = &out->pts[u].k;
+    move_ctx M = {.base = base, .cfg = cfg, .out = out, .n_layers = L, .n_opt = n_cand + 1, .floor_pp = floor_pp};
+    int *sset = calloc((size_t)L + 1, sizeof *sset);
+    int *set_of = calloc((size_t)L * 8 + 1, sizeof *set_of);
+    et_status rc = ET_OK;
+    int uopt = 0;
+    if (!sset || !set_of) {
+        rc = et_fail(err, ET_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = start_setting(prof, &M, uk, u, st, &uopt, err)) != ET_OK)
+        goto done;
+    for (int l = 0; l < L; l++) /* the edge layers stay as the base has them in a uniform point */
+        sset[l] = (l == 0 || l == L - 1) && !base->quantize_all ? 0 : uopt;
+    /* round 1: the start per layer, and moves from it at the whole room and half of it */
+    say(st, "moves from the best uniform (%s, %.2f pp on the search half), both ways", out->pts[u].name,
+        100.0 * (out->pts[0].q_search - out->pts[u].q_search));
+    int before = out->n_pts, first = -1, n_added = 0;
+    char sname[96];
+    snprintf(sname, sizeof sname, "%.40s per layer (the start)", out->pts[u].name);
+    bool moved_any = false; /* a start equal to the base is measured already */
+    for (int l = 0; l < L; l++)
+        moved_any |= sset[l] != 0;
+    int i0 = moved_any ? add_set(&M, sset, sset, out->pts[u].q_search, 1.0, sname, 0.0, &rc, err) : -1;
+    if (rc != ET_OK)
+        goto done;
+    if (i0 >= 0) {
+        first = i0, n_added = 1;
+        memcpy(set_of, sset, (size_t)L * sizeof *sset);
+    }
+    /* the additive model's underestimation: the uniform point's measured drop over the sum of its layers' */
+    double pred_u = 0.0, meas_u = 100.0 * (out->sens_base.quality - out->pts[u].q_search);
+    for (int l = 0; l < L; l++)
+        pred_u += isnan(opt_drop(&M, l, sset[l])) ? 0.0 : opt_drop(&M, l, sset[l]);
+    double alpha = pred_u > 0.0 && meas_u > pred_u ? meas_u / pred_u : 1.0;
+    const double fr[2] = {1.0, 0.5};
+    if ((rc = moves_from(&M, sset, out->pts[u].q_search, alpha, fr, 2, out->pts[u].name, &first, set_of, &n_added,
+                         err)) != ET_OK)
+        goto done;
+    if (out->n_pts > before && (rc = measure_all(s, out, before, st)) != ET_OK)
+        goto done;
+    /* round 2: around the best measured move within the drop, or from the start with the drops scaled up */
+    const et_search_point *ref = &out->pts[0];
+    int best = -1;
+    double a2 = alpha;
+    for (int j = 0; j < n_added && first >= 0; j++) {
+        const et_search_point *p = &out->pts[first + j];
+        if (!p->measured)
+            continue;
+        double pred = 100.0 * (out->pts[u].q_search - p->pred_q_search),
+               meas = 100.0 * (out->pts[u].q_search - p->q_search);
+        if (pred > 0.0 && meas > pred && alpha * meas / pred > a2)
+            a2 = alpha * meas / pred;
+        if (100.0 * (ref->q_search - p->q_search) <= cfg->max_drop_pp + 1e-9 &&
+            (best < 0 || et_search_objective_value(p, cfg->objective) <
+                             et_search_objective_value(&out->pts[first + best], cfg->objective)))
+            best = j;
+    }
+    if (out->out_of_time || user_stopped(st) || n_added >= 8)
+        goto done;
+    before = out->n_pts;
+    int n_round1 = n_added;
+    if (best >= 0 && first + best != i0) {
+        const et_search_point *b = &out->pts[first + best];
+        int *bset = set_of + (size_t)best * (size_t)L;
+        say(st, "second round: moves around %s (measured %.2f pp), drops scaled by %.2f", b->name,
+            100.0 * (ref->q_search - b->q_search), a2);
+        rc = moves_from(&M, bset, b->q_search, a2, fr, 2, "the best move", &first, set_of, &n_added, err);
+    } else if (a2 > alpha) {
+        say(st, "second round: no move beat the start within the drop; from it again with drops scaled by %.2f", a2);
+        rc = moves_from(&M, sset, out->pts[u].q_search, a2, fr, 2, out->pts[u].name, &first, set_of, &n_added, err);
+    }
+    (void)n_round1;
+    if (rc == ET_OK && out->n_pts > before)
+        rc = measure_all(s, out, before, st);
+done:
+    free(M.ucol);
+    free(sset), free(set_of);
+    return rc;
+}
+
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
-    if (base->recover != ET_RECOVER_NONE)
-        return et_fail(err, ET_E_USAGE,
-                       "search: --recover %s with per-layer overrides is not yet supported; search with --recover "
-                       "none",
-                       et_recover_name(base->recover));
     run_state st = {.cfg = cfg, .t0 = now_s()};
     if (cfg->budget_s > 0)
         st.deadline = st.t0 + cfg->budget_s;
@@ -484,6 +786,9 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
             break;
         rc = measure_all(s, out, before, &st);
     }
+    /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
+    if (rc == ET_OK && !out->out_of_time)
+        rc = from_uniform(prof, s, base, cfg, out, floor_pp, &st, err);
     /* predictions from the base as measured with the others */
     const et_search_point *bp = &out->pts[out->base];
     for (int i = 0; i < out->n_pts; i++) {

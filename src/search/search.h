@@ -12,7 +12,12 @@
  *     base's other knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
  *     When no finalist is within the drop, the budget is divided by how much the model underestimated the
  *     measured drops (and by twice that), and those finalists are measured too (twice at most);
- *  5. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
+ *  5. moves from the best uniform point within the drop (search.c from_uniform): that point per layer is a finalist
+ *     (the start), a knapsack over moves both ways from it (search_dp.h et_search_dp_moves; drops scaled by the
+ *     additive model's underestimation of the start) gives more, and a second round moves around the best measured
+ *     one (or from the start with the drops scaled up when none met the drop): the winner is never worse than the
+ *     best uniform point on the search half;
+ *  6. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
  *     the budget (the best uniform setting is chosen the same way); the HELD-OUT half (odd positions) is only
  *     reported, never used to choose.
  * Stopping (the cancel flag, or the time budget) keeps every point measured so far. Both front ends call this. */
@@ -83,8 +88,8 @@ typedef struct et_search_result {
 
 /* Runs the search: sensitivity on `prof` (a session that times layers), every other measurement on `s` (the same
  * model and data, without the per-layer profile's clock reads). ET_E_CANCELLED when stopped by the flag (out keeps
- * what was measured; out_of_time is not a failure); ET_E_USAGE for knobs the search cannot use (recovery with
- * per-layer overrides); errors of the reference measurement otherwise. Free out with et_search_result_free. */
+ * what was measured; out_of_time is not a failure); ET_E_USAGE for knobs the search cannot use; errors of the
+ * reference measurement otherwise. Free out with et_search_result_free. */
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err);
 

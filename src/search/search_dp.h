@@ -21,4 +21,14 @@ typedef struct et_search_option {
 et_status et_search_dp(const et_search_option *const *opt, const int *n_opt, int n_groups, double budget_pp,
                        double unit_pp, int *pick, double *gain, double *cost_pp, et_err *err);
 
+/* Moves from a start: group g is at option start[g]; every option's cost (pp, signed: negative for a move back that
+ * frees budget) and gain are against the start's (the start's own option should hold 0, 0). Chooses one option per
+ * group maximising the summed gain with the summed signed cost within budget_pp (the room the start leaves; may be
+ * negative: then only moves back can make it fit). Solved by et_search_dp after shifting each group's costs by its
+ * cheapest option (which becomes its "unchanged" option) and the budget by what those free; NaN options are never
+ * chosen, the start always may be. When nothing fits, pick[g] is each group's cheapest option and *gain is -inf.
+ * pick[g] gets an index into opt[g]; *cost_pp the summed signed cost. Errors as et_search_dp. */
+et_status et_search_dp_moves(const et_search_option *const *opt, const int *n_opt, const int *start, int n_groups,
+                             double budget_pp, double unit_pp, int *pick, double *gain, double *cost_pp, et_err *err);
+
 #endif

@@ -48,8 +48,9 @@ static bool wants(const et_recover_run *R, int l) {
     bool refit = c->chan_keep && c->chan_keep[l];
     if (c->keep[l] && !refit)
         return false;
-    bool quant = R->quantize[l] && c->k->weight_bits < 32;
-    bool masked = c->pruned[l] && c->k->prune_method != ET_PRUNE_CHANNEL;
+    const et_knobs *k = et_tune_knobs_at(c, l);
+    bool quant = R->quantize[l] && k->weight_bits < 32;
+    bool masked = c->pruned[l] && k->prune_method != ET_PRUNE_CHANNEL;
     return quant || masked || refit;
 }
 

@@ -203,8 +203,6 @@ et_status et_recover_apply_cached(et_recover_run *R, const char *key, bool *foun
     const void *blob = et_recover_blob_find(c, key, &bytes);
     if (!blob)
         return ET_OK;
-    const et_knobs *k = c->k;
-    bool symmetric = k->act_bits == 8 || k->symmetric;
     /* check first, so that a mismatch leaves the graph untouched */
     size_t pos = 0;
     et_recover_layer_rec r;
@@ -226,6 +224,8 @@ et_status et_recover_apply_cached(et_recover_run *R, const char *key, bool *foun
         while (c->layers[l].node != r.node)
             l++;
         const et_wlayer *L = &c->layers[l];
+        const et_knobs *k = et_tune_knobs_at(c, l); /* each layer's own bits under per-layer overrides */
+        bool symmetric = k->act_bits == 8 || k->symmetric;
         float *w = et_tune_writable(c, L->weight);
         double *delta = calloc((size_t)r.n_ch, sizeof *delta);
         float *now = calloc((size_t)r.n_ch, sizeof *now), *out = calloc((size_t)r.n_ch, sizeof *out);

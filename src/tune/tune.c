@@ -83,6 +83,13 @@ static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const 
                              const et_tune_options *o, et_tune_ctx *c, bool *quantize, bool *node_cand) {
     et_knobs plain = *k;
     plain.recover = ET_RECOVER_NONE;
+    /* overrides' recover= equal the model-wide one (et_tune_layers_check): none here too */
+    for (char *p = plain.layers; (p = strstr(p, " recover=")) != NULL;) {
+        char *v = p + strlen(" recover="), *end = v + strcspn(v, "\n");
+        memmove(v + 4, end, strlen(end) + 1);
+        memcpy(v, "none", 4);
+        p = v + 4;
+    }
     et_tune_options po = *o;
     po.progress = NULL;
     et_tune_report *prep = malloc(sizeof *prep);
@@ -108,6 +115,30 @@ static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const 
     et_graph_free(pg);
     free(prep);
     return st;
+}
+
+/* What recovery rounds: *quantize (per layer) and *node_cand (per node, the int8 layers), both owned by the caller
+ * (also on failure). int8: the layers the model without recovery runs in int8; weight-only layers (act-bits 32,
+ * bits < 32, each layer at its own knobs) too. Sets c->quiet when the notes come from that derivation. */
+static et_status recover_plan(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
+                              const et_tune_options *o, et_tune_ctx *c, bool int8_recover, bool **quantize,
+                              bool **node_cand) {
+    *quantize = calloc((size_t)c->n_layers + 1, sizeof **quantize);
+    *node_cand = calloc((size_t)c->g->n_nodes + 1, sizeof **node_cand);
+    if (!*quantize || !*node_cand)
+        return et_fail(c->err, ET_E_NOMEM, "out of memory deriving the tuned model");
+    if (int8_recover) {
+        et_status st = int8_layers(pristine, k, calib, o, c, *quantize, *node_cand);
+        if (st != ET_OK)
+            return st;
+        c->quiet = true; /* the notes of pruning and int8 are those of that run */
+    }
+    for (int l = 0; l < c->n_layers; l++) { /* weight-only layers (act-bits 32) */
+        const et_knobs *lk = et_tune_knobs_at(c, l);
+        if (!c->keep[l] && lk->act_bits == 32 && lk->weight_bits < 32)
+            (*quantize)[l] = true;
+    }
+    return ET_OK;
 }
 
 /* Per-layer overrides of k into *ov (owned by the caller, NULL without) and c->ov / c->n_ov. */
@@ -148,31 +179,20 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
     bool edges_kept = false;
     for (int l = 0; l < c.n_layers; l++)
         edges_kept |= c.keep[l];
-    if (c.n_ov > 0 && (st = et_tune_layers_apply(&c, calib)) != ET_OK) /* per-layer overrides: tune_layers.c */
+    if (c.n_ov > 0 && (st = et_tune_layers_check(&c)) != ET_OK) /* per-layer overrides: tune_layers.c */
         goto fail;
-    if (c.n_ov > 0)
-        goto tuned;
 
-    /* recovery: only where something is compressed */
-    bool recover = k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
-    bool int8_recover = recover && k->act_bits == 8;
-    if (recover) {
-        quantize = calloc((size_t)c.n_layers + 1, sizeof *quantize);
-        node_cand = calloc((size_t)g->n_nodes + 1, sizeof *node_cand);
-        if (!quantize || !node_cand) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory deriving the tuned model");
+    /* recovery: only where something is compressed; with overrides each layer at its own knobs */
+    bool layers = c.n_ov > 0;
+    bool recover = k->recover != ET_RECOVER_NONE &&
+                   (layers ? et_tune_layers_compresses(&c) : quantized || k->prune_ratio > 0.0f);
+    bool int8_recover = recover && (layers ? et_tune_layers_int8(&c) : k->act_bits == 8);
+    if (recover && (st = recover_plan(pristine, k, calib, &o, &c, int8_recover, &quantize, &node_cand)) != ET_OK)
+        goto fail;
+    if (layers) {
+        if ((st = et_tune_layers_prune(&c, calib, recover ? &chan : NULL)) != ET_OK)
             goto fail;
-        }
-        if (int8_recover) {
-            if ((st = int8_layers(pristine, k, calib, &o, &c, quantize, node_cand)) != ET_OK)
-                goto fail;
-            c.quiet = true; /* the notes of pruning and int8 are those of that run */
-        } else {
-            for (int l = 0; l < c.n_layers; l++)
-                quantize[l] = !c.keep[l] && k->weight_bits < 32;
-        }
-    }
-    if (k->prune_ratio > 0.0f) {
+    } else if (k->prune_ratio > 0.0f) {
         if (k->prune_method == ET_PRUNE_CHANNEL && recover) {
             if (k->recover == ET_RECOVER_FULL && (st = et_tune_channel_energies(&c, calib)) != ET_OK)
                 goto fail;
@@ -211,6 +231,11 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             c.int8_cand = node_cand;
             c.quiet = true;
         }
+    }
+    if (layers) {
+        if ((st = et_tune_layers_quantize(&c, calib)) != ET_OK)
+            goto fail;
+        goto tuned;
     }
     rep->params_after = layer_params(&c);
     if (k->prune_ratio > 0.0f && k->prune_method == ET_PRUNE_CHANNEL && rep->params_before > 0)

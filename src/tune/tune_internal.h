@@ -56,17 +56,31 @@ typedef struct et_tune_ctx {
     const et_calib_set *calib_for_layers; /* the calibration set, for the int8 pass of a mixed configuration */
 } et_tune_ctx;
 
+typedef struct et_chan_plan et_chan_plan; /* channel pruning planned for recovery (prune_channel.c) */
+
 /* Finds the weight layers of g (in node order) into ctx->layers, marking the first and last as edge, and with
  * per-layer overrides each layer's knobs (ctx->lk). ET_E_NOMEM on allocation failure. */
 et_status et_tune_find_layers(et_tune_ctx *c);
 
 /* Per-layer overrides (tune_layers.c). _resolve fills ctx->lk and ctx->keep from ctx->ov (an edge layer named
- * exactly by an override is not kept); _apply checks them (every pattern names a layer; each layer's knobs are
- * valid; ET_E_UNSUPPORTED, saying "not yet", for recovery) and runs pruning and
- * quantization per group of layers with the same knobs. */
+ * exactly by an override is not kept); _check checks them (every pattern names a layer; each layer's knobs are
+ * valid; ET_E_UNSUPPORTED, saying "not yet", for a per-layer recover= other than the model-wide --recover);
+ * _prune runs pruning per group of layers with the same knobs (with plan non-NULL, channel pruning in its
+ * zero_only form for recovery: *plan receives it, NULL when no layer asks for channels); _quantize runs
+ * quantization per group. _compresses: some layer not kept is pruned or quantized; _int8: some is act-bits 8. */
 et_status et_tune_layers_resolve(et_tune_ctx *c);
 void et_tune_layers_free(et_tune_ctx *c);
-et_status et_tune_layers_apply(et_tune_ctx *c, const et_calib_set *calib);
+et_status et_tune_layers_check(et_tune_ctx *c);
+et_status et_tune_layers_prune(et_tune_ctx *c, const et_calib_set *calib, et_chan_plan **plan);
+et_status et_tune_layers_quantize(et_tune_ctx *c, const et_calib_set *calib);
+bool et_tune_layers_compresses(const et_tune_ctx *c);
+bool et_tune_layers_int8(const et_tune_ctx *c);
+
+/* The knobs layer l runs with: its per-layer knobs (ctx->lk) under overrides, else ctx->k. Recovery reads the
+ * bits, act-bits, granularity, clip and prune method of each layer here; --recover itself is model-wide. */
+static inline const et_knobs *et_tune_knobs_at(const et_tune_ctx *c, int l) {
+    return c->lk && l >= 0 && l < c->n_lk ? &c->lk[l] : c->k;
+}
 
 /* The weight bits of layer node `o` (matched by name): its per-layer bits, else the knobs' bits. */
 int et_tune_layer_bits(const et_tune_ctx *c, const et_node *o);
@@ -100,7 +114,6 @@ et_status et_tune_prune_channels(et_tune_ctx *c);
  * else filter L1 norm) and zeroes the consumers' dropped inputs without changing shapes, recording each
  * consumer's kept channels in ctx->chan_keep; recovery then refits the consumers; _shrink removes the channels
  * (the refit weights are sliced as they are) and frees the plan. */
-typedef struct et_chan_plan et_chan_plan;
 et_status et_tune_prune_channels_plan(et_tune_ctx *c, et_chan_plan **out);
 et_status et_tune_prune_channels_shrink(et_tune_ctx *c, et_chan_plan *p);
 void et_chan_plan_free(et_chan_plan *p);

@@ -9,7 +9,11 @@
  * Channel pruning runs first, once for every layer whose method is channel: each channel space takes the largest
  * ratio its producing layers ask for (prune_channel.c), so a residual group shrinks as a whole.
  *
- * Not yet (ET_E_UNSUPPORTED, one line): recovery (bias, full) together with overrides. */
+ * Recovery (tune.c) runs between the two: pruning leaves channel pruning planned (zero_only) and magnitude masks
+ * in place, recovery compensates every layer at its own bits and method (et_tune_knobs_at), then the groups'
+ * quantization passes keep the recovered grids. --recover itself is model-wide.
+ *
+ * Not yet (ET_E_UNSUPPORTED, one line): a per-layer recover= other than the model-wide --recover. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +21,7 @@
 
 #include "tune/tune_internal.h"
 
-/* Every pattern names a layer; every layer's knobs are valid; the not-yet combinations. */
-static et_status check(et_tune_ctx *c) {
+et_status et_tune_layers_check(et_tune_ctx *c) {
     for (int i = 0; i < c->n_ov; i++) {
         bool hit = false;
         for (int l = 0; l < c->n_layers && !hit; l++) {
@@ -45,12 +48,14 @@ static et_status check(et_tune_ctx *c) {
             et_err_prefix(c->err, "layer '%s' (per-layer overrides): ", name);
             return st;
         }
-        if (lk->recover != ET_RECOVER_NONE)
-            return et_fail(c->err, ET_E_UNSUPPORTED,
-                           "layer '%s': recovery (--recover %s) with per-layer overrides is not yet supported; use "
-                           "--recover none with --layer/--layers-config",
-                           name, et_recover_name(lk->recover));
     }
+    for (int i = 0; i < c->n_ov; i++)
+        if ((c->ov[i].set & ET_LK_RECOVER) && c->ov[i].recover != c->k->recover)
+            return et_fail(c->err, ET_E_UNSUPPORTED,
+                           "per-layer override '%s': recover=%s differs from the model-wide --recover %s; per-layer "
+                           "recovery methods are not yet supported (recovery is model-wide: drop recover= from the "
+                           "override)",
+                           c->ov[i].pattern, et_recover_name(c->ov[i].recover), et_recover_name(c->k->recover));
     return ET_OK;
 }
 
@@ -68,7 +73,8 @@ static et_status run_subset(et_tune_ctx *c, const et_knobs *k, const bool *in, b
     return st;
 }
 
-static et_status prune_groups(et_tune_ctx *c, bool *in, bool *done, bool *saved, et_knobs *tmp) {
+static et_status prune_groups(et_tune_ctx *c, const et_calib_set *calib, et_chan_plan **plan, bool *in, bool *done,
+                              bool *saved, et_knobs *tmp) {
     bool any_channel = false;
     for (int l = 0; l < c->n_layers; l++) {
         done[l] = false;
@@ -80,8 +86,20 @@ static et_status prune_groups(et_tune_ctx *c, bool *in, bool *done, bool *saved,
         tmp->prune_ratio = 0.5f; /* unused with overrides: each space takes its layers' own ratio */
         const et_knobs *orig = c->k;
         c->k = tmp;
-        et_status st = et_tune_prune_channels(c);
+        et_status st = ET_OK;
+        if (plan) { /* recovery refits the consumers before the shrink (tune.c) */
+            if (orig->recover == ET_RECOVER_FULL)
+                st = et_tune_channel_energies(c, calib);
+            if (st == ET_OK)
+                st = et_tune_prune_channels_plan(c, plan);
+        } else {
+            st = et_tune_prune_channels(c);
+        }
         c->k = orig;
+        /* the shrink re-resolved each layer's knobs from tmp: again from the model-wide knobs (otherwise every
+         * layer would read method channel and the groups below would skip the model-wide pruning) */
+        if (st == ET_OK && !plan)
+            st = et_tune_layers_resolve(c);
         if (st != ET_OK)
             return st;
     }
@@ -159,23 +177,56 @@ static et_status quantize_groups(et_tune_ctx *c, bool *in, bool *done, bool *sav
     return ET_OK;
 }
 
-et_status et_tune_layers_apply(et_tune_ctx *c, const et_calib_set *calib) {
-    et_status st = check(c);
-    if (st != ET_OK)
-        return st;
-    bool *in = calloc((size_t)c->n_layers + 1, sizeof *in), *done = calloc((size_t)c->n_layers + 1, sizeof *done);
-    bool *saved = calloc((size_t)c->n_layers + 1, sizeof *saved);
-    et_knobs *tmp = malloc(sizeof *tmp);
-    if (!in || !done || !saved || !tmp) {
-        st = et_fail(c->err, ET_E_NOMEM, "out of memory applying per-layer knobs");
-        goto done;
+/* The work arrays of the group passes. */
+typedef struct {
+    bool *in, *done, *saved;
+    et_knobs *tmp;
+} scratch;
+
+static bool scratch_new(const et_tune_ctx *c, scratch *S) {
+    S->in = calloc((size_t)c->n_layers + 1, sizeof *S->in);
+    S->done = calloc((size_t)c->n_layers + 1, sizeof *S->done);
+    S->saved = calloc((size_t)c->n_layers + 1, sizeof *S->saved);
+    S->tmp = malloc(sizeof *S->tmp);
+    return S->in && S->done && S->saved && S->tmp;
+}
+
+static void scratch_free(scratch *S) { free(S->in), free(S->done), free(S->saved), free(S->tmp); }
+
+bool et_tune_layers_compresses(const et_tune_ctx *c) {
+    for (int l = 0; l < c->n_layers; l++)
+        if (!c->keep[l] && (c->lk[l].weight_bits < 32 || c->lk[l].act_bits < 32 || c->lk[l].prune_ratio > 0.0f))
+            return true;
+    return false;
+}
+
+bool et_tune_layers_int8(const et_tune_ctx *c) {
+    for (int l = 0; l < c->n_layers; l++)
+        if (!c->keep[l] && c->lk[l].act_bits == 8)
+            return true;
+    return false;
+}
+
+et_status et_tune_layers_prune(et_tune_ctx *c, const et_calib_set *calib, et_chan_plan **plan) {
+    if (plan)
+        *plan = NULL;
+    scratch S;
+    et_status st = scratch_new(c, &S) ? prune_groups(c, calib, plan, S.in, S.done, S.saved, S.tmp)
+                                      : et_fail(c->err, ET_E_NOMEM, "out of memory applying per-layer knobs");
+    scratch_free(&S);
+    return st;
+}
+
+et_status et_tune_layers_quantize(et_tune_ctx *c, const et_calib_set *calib) {
+    scratch S;
+    if (!scratch_new(c, &S)) {
+        scratch_free(&S);
+        return et_fail(c->err, ET_E_NOMEM, "out of memory applying per-layer knobs");
     }
     c->calib_for_layers = calib;
-    st = prune_groups(c, in, done, saved, tmp);
-    for (int l = 0; st == ET_OK && l < c->n_layers; l++) /* after channel pruning, before the int8 rewrite */
+    for (int l = 0; l < c->n_layers; l++) /* after channel pruning, before the int8 rewrite */
         c->rep->params_after += et_shape_numel(&c->g->values[c->layers[l].weight].shape);
-    if (st == ET_OK)
-        st = quantize_groups(c, in, done, saved, tmp);
+    et_status st = quantize_groups(c, S.in, S.done, S.saved, S.tmp);
     if (st == ET_OK) {
         int n_named = 0;
         for (int l = 0; l < c->n_layers; l++)
@@ -183,7 +234,6 @@ et_status et_tune_layers_apply(et_tune_ctx *c, const et_calib_set *calib) {
         et_tune_note(c, true, "per-layer overrides: %d of %d weight layers differ from the model-wide knobs", n_named,
                      c->n_layers);
     }
-done:
-    free(in), free(done), free(saved), free(tmp);
+    scratch_free(&S);
     return st;
 }

@@ -89,7 +89,18 @@ expect 2 "$ET" bench "$M" --no-save --layers-config "$dir/missing.cfg" && says "
 printf 'conv1 bits=4\nconv2 prune=2\n' >bad.cfg
 expect 2 "$ET" bench "$M" --no-save --layers-config bad.cfg && says "bad.cfg:2: prune=2" err.txt
 expect 2 "$ET" bench "$M" --no-save --bits 8 --act-bits 8 --layer /layer1/conv1/Conv:bits=16 && says "/layer1/conv1/Conv" err.txt
-expect 2 "$ET" bench "$M" --no-save --bits 8 --recover bias --layer /layer1/conv1/Conv:bits=4 && says "not yet" err.txt
+expect 2 "$ET" bench "$M" --no-save --bits 8 --recover full --layer /layer1/conv1/Conv:bits=4,recover=bias && says "not yet" err.txt
+
+# --- recovery with overrides: each layer at its own knobs; better than without on the 2,000-image .eval/ ------
+acc() { sed -n 's/.*accuracy \([0-9.]*\) %.*/\1/p' out.txt | head -1; }
+MIX="--bits 8 --act-bits 8 --force-int8 --layer /layer2/conv1/Conv:prune=0.5,method=channel --layer /layer3/conv2/Conv:bits=3 --layer /layer1/conv1/Conv:prune=0.5"
+# shellcheck disable=SC2086
+expect 0 "$ET" bench "$M" --no-save --no-profilers --iters 2 --warmup 0 $MIX --recover none && a_none=$(acc)
+# shellcheck disable=SC2086
+expect 0 "$ET" bench "$M" --no-save --no-profilers --iters 2 --warmup 0 $MIX --recover full && a_full=$(acc)
+says "recover full, 1 thread, 3 per-layer overrides" out.txt
+awk -v n="$a_none" -v f="$a_full" 'BEGIN { exit !(n != "" && f != "" && f + 0 >= n + 0) }' && ok ||
+    bad "mixed config: accuracy with --recover full ($a_full %) below --recover none ($a_none %)"
 
 # --- per-layer channel pruning: a glob equals the model-wide knob; one named layer shrinks only its channel space
 expect 0 "$ET" save "$M" --prune 0.5 --prune-method channel -o wide.onnx

@@ -3,7 +3,8 @@
 # one candidate, a two-point uniform grid, a few iterations): it exits 0 with a winner, the winner's -o file
 # re-measures with `bench --layers-config` to the same weights size (objective size: deterministic), the measured
 # points are stored as runs labelled as one search; bad --max-drop / --objective exit 2 with one line; a tiny
-# --budget stops early and says so; Ctrl-C
+# --budget stops early and says so; the moves from the best uniform point start from it (the same size and drop)
+# and end no larger; --recover full on every point; Ctrl-C
 # after the reference keeps and prints the points so far and exits 130.
 # Usage: search_cli.sh EDGETUNE
 set -u
@@ -39,14 +40,59 @@ expect 0 "$ET" runs --label 'search 2' --json
 n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
 [ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
 
+# --- moves from the best uniform point: the start per layer equals it; the winner is never worse (size: exact) ---
+expect 0 "$ET" search "$M" --max-drop 5 --objective size --bits 8 --candidates 'bits=4;bits=2' --uniform-bits 32,8,4 \
+    --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 3 --warmup 1 --sens-iters 3 \
+    --rounds 1 --finalists 2 --eval-limit 100 --no-save --json
+says "moves from the best uniform (w4" err.txt
+/usr/bin/python3 -c '
+import json
+rows = json.load(open("out.txt"))["rows"]
+u = [r for r in rows if r["kind"] == "best uniform"][0]
+w = [r for r in rows if r["kind"] == "WINNER"][0]
+start = [r for r in rows if r["point"].endswith("per layer (the start)")][0]
+moves = [r for r in rows if r["point"].startswith("from w4:")]
+assert u["point"] == "w4", u
+assert start["size_kib"] == u["size_kib"] and start["drop_search_pp"] == u["drop_search_pp"], (start, u)
+assert w["size_kib"] <= u["size_kib"] and w["drop_search_pp"] <= 5 + 1e-9, (w, u)
+assert moves and any("bits=2" in r["layers"] for r in moves), moves
+' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
+
+# --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------
+expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --bits 8 --candidates 'bits=4' \
+    --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 2 --warmup 1 \
+    --sens-iters 2 --rounds 1 --finalists 1 --no-save
+says "fidelity mode, top-1 agreement with fp32 over 64 seeded random inputs" out.txt
+says "evaluation set: 64 inputs from seeded random inputs; search half: the 32" out.txt
+# on MODEL.calib/ when there is one (a copy of the model without its .eval/)
+cp "$M" fm.onnx && mkdir fm.calib && cp "$(dirname "$M")"/fmnist_resnet.calib/input_000[0-7].npy fm.calib/
+expect 0 "$ET" search fm.onnx --max-drop 50 "${TINY[@]}" --no-save
+says "fidelity mode, top-1 agreement with fp32 over the calibration inputs fm.calib" out.txt
+
 # --- bad usage: one line, exit 2 ----------------------------------------------------------------------------
 expect 2 "$ET" search "$M" "${TINY[@]}" && says "--max-drop" err.txt
 expect 2 "$ET" search "$M" --max-drop -1 "${TINY[@]}" && says "--max-drop" err.txt
 expect 2 "$ET" search "$M" --max-drop abc "${TINY[@]}" && says "--max-drop" err.txt
 expect 2 "$ET" search "$M" --max-drop 1 --objective speed "${TINY[@]}" && says "speed" err.txt
-expect 2 "$ET" search "$M" --max-drop 1 --objective energy "${TINY[@]}" && says "not yet" err.txt
+# energy: no power sensor (fixture tree of a VM without one) says so; with one (an AMD RAPL tree) not yet
+EDGETUNE_SYSROOT=$SRC/fixtures/sysroot/vm-no-pmu expect 2 "$ET" search "$M" --max-drop 1 --objective energy "${TINY[@]}" &&
+    says "no power sensor on this machine" err.txt && says "use --objective latency" err.txt
+EDGETUNE_SYSROOT=$SRC/fixtures/sysroot/amd-zen expect 2 "$ET" search "$M" --max-drop 1 --objective energy "${TINY[@]}" &&
+    says "not yet supported (power sensor here: rapl:package-0)" err.txt
 expect 2 "$ET" search "$M" --max-drop 1 --candidates 'bits=9' && says "bits=9" err.txt
-expect 2 "$ET" search "$M" --max-drop 1 --recover bias && says "not yet" err.txt
+expect 2 "$ET" search "$M" --max-drop 1 --recover full --candidates 'bits=4,recover=bias' && says "not yet" err.txt
+
+# --- with recovery: every point (sensitivities, finalists, the uniform grid) recovered, model-wide -----------------
+mkdir cal8 && cp "$(dirname "$M")"/fmnist_resnet.calib/input_000[0-7].npy cal8/
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --recover full --calib cal8 -o rec.cfg
+grep -q '^# model-wide knobs: .*recover full' rec.cfg && ok || bad "search --recover full: rec.cfg: $(cat rec.cfg)"
+expect 0 "$ET" runs --label 'search' --json
+/usr/bin/python3 -c '
+import json
+rows = json.load(open("out.txt"))["rows"]
+rec = [r for r in rows if "rec full" in r["config"]]
+assert len(rec) >= 3, [r["config"] for r in rows]  # the base and the finalists (fp32 is never recovered)
+' && ok || bad "search --recover full: stored points without recover full: $(head -c 300 out.txt)"
 
 # --- --budget: a tiny one stops early, says so, and still prints the reference --------------------------------
 "$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 50 --eval-limit 100 --no-save --budget 0.01 >out.txt 2>err.txt

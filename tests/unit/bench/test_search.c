@@ -1,5 +1,6 @@
 /* test_search.c: the search's pure parts: the multiple-choice knapsack (search/search_dp.h) against a table with a
- * known optimum and against brute force on seeded random tables, and the held-out split of the evaluation set
+ * known optimum and against brute force on seeded random tables, the moves from a start (signed costs) likewise,
+ * and the held-out split of the evaluation set
  * (et_sens_quality: even positions one half, odd the other; accuracy with labels, top-1 agreement without). */
 #include <math.h>
 #include <stdint.h>
@@ -97,6 +98,77 @@ static void test_against_brute_force(void) {
     }
 }
 
+/* Moves from a start (et_search_dp_moves): a hand-built case where only a move back pays for a move forward, one
+ * where nothing fits, and brute force over seeded tables with signed costs (multiples of the unit). */
+static void test_moves(void) {
+    /* two layers at their start (option 1); layer 0 back to option 0 frees 0.5 pp (loses 1), layer 1 forward to
+       option 2 costs 0.7 pp (gains 5): within 0.3 pp of room only both together fit */
+    et_search_option a[] = {{-0.5, -1}, {0, 0}, {0.4, 0.5}};
+    et_search_option b[] = {{-0.1, -3}, {0, 0}, {0.7, 5}};
+    const et_search_option *opt[] = {a, b};
+    int n_opt[] = {3, 3}, start[] = {1, 1}, pick[2];
+    double gain = 0, cost = 0;
+    et_err e = {0};
+    ET_REQUIRE(et_search_dp_moves(opt, n_opt, start, 2, 0.3, 0.01, pick, &gain, &cost, &e) == ET_OK);
+    ET_CHECK(pick[0] == 0 && pick[1] == 2);
+    ET_CHECK_NEAR(gain, 4, 1e-12);
+    ET_CHECK_NEAR(cost, 0.2, 1e-9);
+    /* no room (the start is 0.4 pp over): layer 0 must go back */
+    ET_REQUIRE(et_search_dp_moves(opt, n_opt, start, 2, -0.4, 0.01, pick, &gain, &cost, &e) == ET_OK);
+    ET_CHECK(pick[0] == 0 && pick[1] == 1);
+    ET_CHECK_NEAR(gain, -1, 1e-12);
+    /* over by more than every move back frees: nothing fits, the cheapest options, gain -inf */
+    ET_REQUIRE(et_search_dp_moves(opt, n_opt, start, 2, -1.0, 0.01, pick, &gain, &cost, &e) == ET_OK);
+    ET_CHECK(isinf(gain) && gain < 0 && pick[0] == 0 && pick[1] == 0);
+    uint32_t seed = 777;
+    for (int trial = 0; trial < 300; trial++) {
+        enum { G = 5, O = 4 };
+        et_search_option tab[G][O];
+        const et_search_option *op[G];
+        int no[G], st[G], pk[G];
+        for (int g = 0; g < G; g++) {
+            no[g] = 1 + (int)(lcg(&seed) % O);
+            st[g] = (int)(lcg(&seed) % (uint32_t)no[g]);
+            for (int o = 0; o < O; o++)
+                tab[g][o] = (et_search_option){(double)((int)(lcg(&seed) % 160) - 60) / 100.0,
+                                               (double)(lcg(&seed) % 1000) / 100.0 - 3.0};
+            if (lcg(&seed) % 7 == 0 && no[g] > 1) /* an unmeasured option */
+                tab[g][(st[g] + 1) % no[g]].gain = NAN;
+            tab[g][st[g]] = (et_search_option){0, 0};
+            op[g] = tab[g];
+        }
+        double budget = (double)((int)(lcg(&seed) % 200) - 50) / 100.0;
+        double best = -INFINITY;
+        int idx[G] = {0};
+        for (;;) {
+            double c = 0, gs = 0;
+            bool valid = true;
+            for (int g = 0; g < G; g++) {
+                valid &= !isnan(tab[g][idx[g]].gain);
+                c += tab[g][idx[g]].cost_pp, gs += tab[g][idx[g]].gain;
+            }
+            if (valid && c <= budget + 1e-9 && gs > best)
+                best = gs;
+            int g = 0;
+            while (g < G && ++idx[g] >= no[g])
+                idx[g++] = 0;
+            if (g == G)
+                break;
+        }
+        ET_REQUIRE(et_search_dp_moves(op, no, st, G, budget, 0.01, pk, &gain, &cost, &e) == ET_OK);
+        if (isinf(best)) {
+            ET_CHECK_MSG(isinf(gain), "trial %d: nothing fits, dp says %g", trial, gain);
+            continue;
+        }
+        ET_CHECK_MSG(fabs(gain - best) < 1e-9, "trial %d: dp %g, brute force %g", trial, gain, best);
+        double again = 0, c = 0;
+        for (int g = 0; g < G; g++)
+            again += tab[g][pk[g]].gain, c += tab[g][pk[g]].cost_pp;
+        ET_CHECK_MSG(fabs(again - gain) < 1e-9 && c <= budget + 1e-9 && fabs(c - cost) < 1e-9,
+                     "trial %d: picks give %g at %g pp (said %g)", trial, again, c, cost);
+    }
+}
+
 /* The split: half 0 counts positions 0, 2, 4; half 1 positions 1, 3; -1 every input. */
 static void test_halves(void) {
     et_output_fidelity of = {0};
@@ -131,6 +203,7 @@ static void test_halves(void) {
 int main(void) {
     ET_RUN(test_known_optimum);
     ET_RUN(test_against_brute_force);
+    ET_RUN(test_moves);
     ET_RUN(test_halves);
     return et_test_done();
 }

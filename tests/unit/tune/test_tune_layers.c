@@ -1,6 +1,7 @@
 /* test_tune_layers.c: per-layer overrides: parsing of --layer and --layers-config (canonical text,
  * every error a usage error naming the key, value or FILE:LINE), resolution order, the cache keys seeing the
- * overrides, and tune changing exactly the named layers (weight-only and int8, mixed widths). */
+ * overrides, and tune changing exactly the named layers (weight-only and int8, mixed widths), with recovery too. */
+#include <math.h>
 #include <unistd.h>
 
 #include "model/quant_info.h"
@@ -191,11 +192,116 @@ static void test_weight_only_named_layers(void) {
     ET_REQUIRE(et_knobs_add_layer_spec(&bad, spec, &e) == ET_OK);
     ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_USAGE && !t);
     ET_CHECK_MSG(strstr(e.msg, mid) != NULL && strstr(e.msg, "--act-bits 8") != NULL, "%s", e.msg);
-    bad = base;
+    bad = base; /* per-layer recovery methods: not yet (recovery is model-wide) */
     snprintf(spec, sizeof spec, "%s:recover=bias", mid);
     ET_REQUIRE(et_knobs_add_layer_spec(&bad, spec, &e) == ET_OK);
     ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_UNSUPPORTED && !t);
-    ET_CHECK_MSG(strstr(e.msg, "not yet") != NULL, "%s", e.msg);
+    ET_CHECK_MSG(strstr(e.msg, "not yet") != NULL && strstr(e.msg, "model-wide") != NULL, "%s", e.msg);
+    et_model_free(m);
+}
+
+/* Mean squared difference of g's output from the pristine model's over the sets of cal. */
+static double output_mse(const et_graph *pristine, const et_graph *g, const et_calib_set *cal) {
+    enum { MAX = 4096 };
+    static float a[MAX], b[MAX];
+    double se = 0.0;
+    int64_t cnt = 0;
+    for (int s = 0; s < cal->n_sets; s++) {
+        const et_npy *in = &cal->sets[s * cal->n_inputs];
+        int64_t na = tt_run(pristine, in, false, 1, a, MAX), nb = tt_run(g, in, false, 1, b, MAX);
+        if (na <= 0 || na != nb)
+            return INFINITY;
+        for (int64_t i = 0; i < na; i++)
+            se += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+        cnt += na;
+    }
+    return se / (double)cnt;
+}
+
+/* Recovery with per-layer overrides: model-wide w4 with full recovery, one middle layer at 3 bits and pruned
+ * 50 %, another channel-pruned. Each layer is recovered at its own knobs: the output is closer to the pristine
+ * model's than without recovery; the middle layer is on its 3-bit grid with at least half zeros; the layers before
+ * the first override (recovery goes in node order, each layer seeing the compressed layers before it) equal the
+ * uniform knobs' recovery bit for bit, and those after it cannot (their inputs differ); a shared cache keeps the
+ * uniform and the mixed results apart; recover= per layer equal to the model-wide one is accepted. */
+static void test_recover_with_overrides(void) {
+    et_model *m = tt_load("models/resnet_small.onnx");
+    ET_REQUIRE(m);
+    const et_graph *g = m->graph;
+    int idx[256];
+    int n = layer_nodes(g, idx, 256);
+    ET_REQUIRE(n >= 6);
+    int im = n / 2;
+    const char *mid = g->nodes[idx[im]].name, *later = g->nodes[idx[im + 1]].name;
+    et_calib_set cal = tt_calib(g, 8, false);
+    et_knobs base = et_knobs_default();
+    base.weight_bits = 4, base.recover = ET_RECOVER_FULL;
+    et_knobs k = base;
+    et_err e = {0};
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:bits=3,prune=0.5,recover=full", mid);
+    ET_REQUIRE(et_knobs_add_layer_spec(&k, spec, &e) == ET_OK);
+    snprintf(spec, sizeof spec, "%s:prune=0.5,method=channel", later);
+    ET_REQUIRE(et_knobs_add_layer_spec(&k, spec, &e) == ET_OK);
+    et_knobs kn = k;
+    kn.recover = ET_RECOVER_NONE;
+    memset(kn.layers, 0, sizeof kn.layers); /* the same overrides without recover= (which must equal --recover) */
+    snprintf(spec, sizeof spec, "%s:bits=3,prune=0.5", mid);
+    ET_REQUIRE(et_knobs_add_layer_spec(&kn, spec, &e) == ET_OK);
+    snprintf(spec, sizeof spec, "%s:prune=0.5,method=channel", later);
+    ET_REQUIRE(et_knobs_add_layer_spec(&kn, spec, &e) == ET_OK);
+    et_tune_options o = et_tune_options_default();
+    o.speed_guard = false, o.recover_threads = 1;
+    o.cache = et_tune_cache_new();
+    et_tune_report ru, rk, rn;
+    et_graph *tu = NULL, *tk = NULL, *tn = NULL;
+    ET_REQUIRE(derive(g, &base, &cal, &o, &tu, &ru, &e) == ET_OK);
+    et_status sk = derive(g, &k, &cal, &o, &tk, &rk, &e);
+    ET_CHECK_MSG(sk == ET_OK, "%s", e.msg);
+    ET_REQUIRE(sk == ET_OK);
+    ET_REQUIRE(derive(g, &kn, &cal, &o, &tn, &rn, &e) == ET_OK);
+    double mse_full = output_mse(g, tk, &cal), mse_none = output_mse(g, tn, &cal);
+    ET_CHECK_MSG(mse_full < mse_none, "output MSE with recovery %g, without %g", mse_full, mse_none);
+    ET_CHECK(rk.n_recovered >= 3 && rn.n_recovered == 0);
+    ET_CHECK_MSG(strstr(rk.notes, "recovery (full)") != NULL, "%s", rk.notes);
+    const et_node *nm = node_named(tk, mid);
+    ET_REQUIRE(nm);
+    const et_value *wm = &tk->values[nm->inputs[1]];
+    ET_CHECK(wm->quant && wm->quant->value_bits == 3);
+    ET_CHECK_MSG(zeros(wm) >= et_shape_numel(&wm->shape) / 2, "%lld zeros", (long long)zeros(wm));
+    int equal_before = 0, differ_after = 0;
+    for (int l = 0; l < n; l++) {
+        const et_node *nu = node_named(tu, g->nodes[idx[l]].name), *nk = node_named(tk, g->nodes[idx[l]].name);
+        ET_REQUIRE(nu && nk);
+        const et_value *wu = &tu->values[nu->inputs[1]], *wk = &tk->values[nk->inputs[1]];
+        bool eq = wu->nbytes == wk->nbytes && memcmp(wu->data, wk->data, wu->nbytes) == 0;
+        if (l < im) {
+            ET_CHECK_MSG(eq, "layer %d (%s), before the first override, differs from the uniform recovery", l,
+                         nu->name);
+            equal_before += eq;
+        } else if (l > im + 1 && l < n - 1) {
+            differ_after += !eq;
+        }
+    }
+    ET_CHECK(equal_before == im && differ_after > 0);
+    /* the cache served neither configuration's weights to the other: uncached derivation equals cached */
+    et_graph *tk0 = NULL;
+    et_tune_options o0 = o;
+    o0.cache = NULL;
+    ET_REQUIRE(derive(g, &k, &cal, &o0, &tk0, &rk, &e) == ET_OK);
+    const et_node *n0 = node_named(tk0, mid);
+    ET_REQUIRE(n0);
+    const et_value *w0 = &tk0->values[n0->inputs[1]];
+    ET_CHECK(w0->nbytes == wm->nbytes && memcmp(w0->data, wm->data, wm->nbytes) == 0);
+    et_graph *tk1 = NULL; /* again from the cache */
+    ET_REQUIRE(derive(g, &k, &cal, &o, &tk1, &rk, &e) == ET_OK);
+    ET_CHECK(rk.recover_cached);
+    const et_node *n1 = node_named(tk1, mid);
+    ET_REQUIRE(n1);
+    ET_CHECK(memcmp(tk1->values[n1->inputs[1]].data, wm->data, wm->nbytes) == 0);
+    et_graph_free(tu), et_graph_free(tk), et_graph_free(tn), et_graph_free(tk0), et_graph_free(tk1);
+    et_tune_cache_free(o.cache);
+    tt_calib_free(&cal);
     et_model_free(m);
 }
 
@@ -314,5 +420,6 @@ int main(void) {
     ET_RUN(test_set_layer);
     ET_RUN(test_weight_only_named_layers);
     ET_RUN(test_int8_mixed_and_cache);
+    ET_RUN(test_recover_with_overrides);
     return et_test_done();
 }
