@@ -36,7 +36,8 @@ static void usage(FILE *out) {
             "                       [--candidates LIST] [--finalists N] [--iters N] [--warmup N] [--rounds N]\n"
             "                       [--sens-iters N] [--uniform-bits LIST] [--uniform-act-bits LIST]\n"
             "                       [--uniform-prune LIST] [--uniform-methods LIST] [--format FMT | --json]\n"
-            "                       [--no-save] [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH]\n"
+            "                       [--no-save] [--fresh] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
+            "                       [--calib PATH]\n"
             "                       [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [KNOBS]\n\n"
             "A per-layer configuration for this machine: the KNOBS are the base; each weight layer may take one of\n"
             "the candidates instead. The evaluation set is split by position in its order (file names sorted):\n"
@@ -85,7 +86,9 @@ static void usage(FILE *out) {
             "  --uniform-bits LIST, --uniform-act-bits LIST, --uniform-prune LIST, --uniform-methods LIST\n"
             "                       the uniform grid (default %s; %s; %s; %s)\n"
             "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
-            "  --no-save            do not store the measured points\n"
+            "  --no-save            do not store the measured points (nor the sensitivities, nor reuse them)\n"
+            "  --fresh              measure every sensitivity point, even those an earlier analysis of the same\n"
+            "                       setting stored (by default they are taken from there, as `sensitivity` does)\n"
             "Not yet: --objective energy, per-layer recovery methods, the workbench's search view.\n\n",
             ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
             UNIFORM_METHODS);
@@ -387,6 +390,8 @@ static int parse(int argc, char **argv, search_args *sa) {
             sa->fmt = ET_TABLE_JSON;
         } else if (et_args_flag(&a, "--no-save")) {
             sa->save = false;
+        } else if (et_args_flag(&a, "--fresh")) {
+            cfg.fresh_sens = true;
         } else if (!et_args_positional(&a, &sa->model)) {
             break;
         }
@@ -522,6 +527,7 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     et_session *s = NULL, *prof = NULL;
     if (sa.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
+    cfg.db = db;
     if (open_session(sa.model, &sa.targs, &sa.data, false, 0, &s, &err) != ET_OK ||
         fidelity_mode(&sa, &s, &err) != ET_OK ||
         open_session(sa.model, &sa.targs, &sa.data, true, sa.n_random_eval, &prof, &err) != ET_OK) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "bench/bench.h"
+#include "bench/sensitivity_store.h"
 #include "record/layer_knobs.h"
 #include "search/search_dp.h"
 
@@ -166,6 +167,18 @@ typedef struct sens_ctx {
     run_state *st;
     double phase_deadline;
 } sens_ctx;
+
+/* Stores the sensitivity points of an analysis (when a database is open) and says how many were taken from an
+ * earlier one; a database problem is said and the search goes on. */
+static void said_store(run_state *st, et_sens_store *store, const et_sens_point *pts, int n) {
+    if (et_sens_store_finish(store, pts, n, NULL) != ET_OK || store->error[0])
+        say(st, "sensitivity not stored: %s", store->error);
+    if (store->n_reused > 0)
+        say(st,
+            "sensitivity: %d of %d points taken from run %lld (an earlier analysis of the same setting; --fresh "
+            "measures them again)",
+            store->n_reused, n, (long long)store->known_run);
+}
 
 static void sens_progress(void *ctx, int done, int total, const et_sens_point *p) {
     sens_ctx *c = ctx;
@@ -608,7 +621,11 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
     sc.cancel = (const volatile int *)cfg->cancel;
     et_sens_base b2;
     int n2 = 0;
+    et_sens_store store;
+    et_sens_store_attach(&store, cfg->db, !cfg->fresh_sens, "search: sensitivity base", &sc);
     rc = et_sensitivity_run(prof, base, canon, 1, &sc, &b2, &M->ucol, &n2, err);
+    said_store(st, &store, M->ucol, n2);
+    et_sens_store_free(&store);
     if (rc == ET_OK && n2 < L)
         rc = et_fail(err, ET_E_CANCELLED, "search cancelled: the points measured so far are kept");
     if (rc == ET_OK)
@@ -733,7 +750,11 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     sens_ctx sctx = {.st = &st, .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0};
     sc.progress = sens_progress;
     sc.progress_ctx = &sctx;
+    et_sens_store store;
+    et_sens_store_attach(&store, cfg->db, !cfg->fresh_sens, "search: sensitivity base", &sc);
     rc = et_sensitivity_run(prof, base, cfg->cand, cfg->n_cand, &sc, &out->sens_base, &out->sens, &out->n_sens, err);
+    said_store(&st, &store, out->sens, out->n_sens);
+    et_sens_store_free(&store);
     if (rc == ET_E_CANCELLED && cfg->cancel && *cfg->cancel == 2) {
         *cfg->cancel = 0;
         out->out_of_time = true;

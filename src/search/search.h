@@ -27,6 +27,7 @@
 #include "bench/sensitivity.h"
 #include "bench/session.h"
 #include "record/result.h"
+#include "db/db.h"
 #include "tune/sweep.h"
 
 typedef enum { ET_SEARCH_LATENCY, ET_SEARCH_SIZE } et_search_objective;
@@ -52,6 +53,10 @@ typedef struct et_search_config {
                                phase whose time is up and clears that again */
     void (*progress)(void *ctx, const char *line); /* one line per step, e.g. "finalist 3 of 8, time left ~40 s" */
     void *progress_ctx;
+    /* the run database (borrowed; NULL: none): the sensitivities are stored there under a base run and, unless
+       fresh_sens, points an earlier analysis of the same setting measured are taken instead of measured again */
+    et_db *db;
+    bool fresh_sens;
 } et_search_config;
 
 et_search_config et_search_config_default(void);

@@ -39,6 +39,11 @@ got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory
 expect 0 "$ET" runs --label 'search 2' --json
 n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
 [ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
+# the sensitivities were stored: the same search again takes them all, --fresh measures them again
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json
+says "sensitivity: 10 of 10 points taken from run" err.txt
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json --fresh
+grep -q "points taken from run" err.txt && bad "--fresh took stored sensitivity points" || ok
 
 # --- moves from the best uniform point: the start per layer equals it; the winner is never worse (size: exact) ---
 expect 0 "$ET" search "$M" --max-drop 5 --objective size --bits 8 --candidates 'bits=4;bits=2' --uniform-bits 32,8,4 \
