@@ -4,12 +4,13 @@
 #include "bench/train_worker.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/thread.h"
 
 enum { MAX_SHAPES = 16 };
 
@@ -177,12 +178,7 @@ et_status et_train_worker_start(const et_train_job_options *o, int wake_fd, et_t
     snprintf(w->pub.checkpoint_path, sizeof w->pub.checkpoint_path, "%s.ckpt", w->pub.out_path);
     w->pub.seq = 1;
     pthread_mutex_init(&w->mu, NULL);
-    /* the thread (and the engine's pool threads it creates) never takes a signal */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&w->thread, NULL, thread_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = et_thread_start_masked(&w->thread, thread_main, w); /* signals stay with the UI thread */
     if (rc != 0) {
         pthread_mutex_destroy(&w->mu);
         et_train_snapshot_free(&w->pub);

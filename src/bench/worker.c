@@ -8,7 +8,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "db/db.h"
 #include "db/report.h"
 #include "stats/ab.h"
+#include "util/thread.h"
 
 static const char *const state_names[] = {
 #define ET_X(e, s) s,
@@ -658,12 +658,7 @@ et_status et_worker_start(et_session *session, const et_knobs *knobs, const et_w
     et_result_free(&id);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    /* the thread (and the engine's pool and sampler threads it creates) never takes a signal */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&w->thread, NULL, thread_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = et_thread_start_masked(&w->thread, thread_main, w); /* signals stay with the UI thread */
     if (rc != 0) {
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);

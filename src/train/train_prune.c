@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/erk.h"
+
 static int64_t zeros_of(const float *w, int64_t n) {
     int64_t z = 0;
     for (int64_t i = 0; i < n; i++)
@@ -163,52 +165,21 @@ et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, b
 
 void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share) {
     const int np = et_tnet_n_params(n);
-    double total = 0.0;
-    for (int i = 0; i < np; i++) {
-        share[i] = 0.0f;
-        total += prunable[i] ? (double)et_tnet_param(n, i)->numel : 0.0;
-    }
-    /* kept_i = eps x score_i x n_i; layers that would keep more than all of theirs are fixed dense, then again */
-    bool *dense = calloc((size_t)np + 1, sizeof *dense);
-    double eps = 0.0;
-    for (bool again = true; again;) {
-        again = false;
-        double kept_dense = 0.0, weighted = 0.0;
-        for (int i = 0; i < np; i++) {
-            if (!prunable[i])
-                continue;
-            et_tparam *p = et_tnet_param(n, i);
-            double sum = 0.0;
-            for (int d = 0; d < p->shape.rank; d++)
-                sum += (double)p->shape.dim[d];
-            if (dense && dense[i])
-                kept_dense += (double)p->numel;
-            else
-                weighted += sum; /* score x n = sum(dims) */
-        }
-        eps = weighted > 0 ? ((1.0 - (double)target) * total - kept_dense) / weighted : 0.0;
-        for (int i = 0; dense && i < np; i++) {
-            if (!prunable[i] || dense[i])
-                continue;
-            et_tparam *p = et_tnet_param(n, i);
-            double sum = 0.0;
-            for (int d = 0; d < p->shape.rank; d++)
-                sum += (double)p->shape.dim[d];
-            if (eps * sum / (double)p->numel >= 1.0)
-                dense[i] = again = true;
-        }
-    }
-    for (int i = 0; i < np; i++) {
-        if (!prunable[i])
-            continue;
-        et_tparam *p = et_tnet_param(n, i);
-        double sum = 0.0;
+    double *numel = calloc((size_t)np + 1, sizeof *numel), *dims = calloc((size_t)np + 1, sizeof *dims);
+    double *density = calloc((size_t)np + 1, sizeof *density);
+    bool *skip = calloc((size_t)np + 1, sizeof *skip);
+    bool ok = numel && dims && density && skip;
+    for (int i = 0; ok && i < np; i++) {
+        const et_tparam *p = et_tnet_param(n, i);
+        skip[i] = !prunable[i];
+        numel[i] = (double)p->numel;
         for (int d = 0; d < p->shape.rank; d++)
-            sum += (double)p->shape.dim[d];
-        double keep = dense && dense[i] ? 1.0 : eps * sum / (double)p->numel;
-        share[i] = dense ? (float)(1.0 - (keep < 0 ? 0 : keep > 1 ? 1 : keep)) : target; /* out of memory: uniform */
+            dims[i] += (double)p->shape.dim[d];
     }
-    free(dense);
+    ok = ok && et_erk_density(np, numel, dims, skip, (double)target, density);
+    for (int i = 0; i < np; i++) /* out of memory: uniform */
+        share[i] = !prunable[i] ? 0.0f : ok ? (float)(1.0 - density[i]) : target;
+    free(numel), free(dims), free(density), free(skip);
 }
 
 et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, et_err *err) {
