@@ -34,8 +34,9 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune search MODEL --max-drop PP [--objective latency|size] [--budget MINUTES] [-o FILE]\n"
             "                       [--candidates LIST] [--finalists N] [--iters N] [--warmup N] [--rounds N]\n"
-            "                       [--sens-iters N] [--uniform-bits LIST] [--uniform-act-bits LIST]\n"
-            "                       [--uniform-prune LIST] [--uniform-methods LIST] [--format FMT | --json]\n"
+            "                       [--seconds S] [--sens-iters N] [--uniform-bits LIST]\n"
+            "                       [--uniform-act-bits LIST] [--uniform-prune LIST] [--uniform-methods LIST]\n"
+            "                       [--format FMT | --json]\n"
             "                       [--no-save] [--fresh] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
             "                       [--calib PATH]\n"
             "                       [--input NAME=FILE.npy]... [--shape NAME=DIMS]... [KNOBS]\n\n"
@@ -82,6 +83,8 @@ static void usage(FILE *out) {
             "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
             "  --iters N, --warmup N  per measured point (default 50, 5)\n"
             "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
+            "  --seconds S          time each measured point for at least S seconds per round, --iters being the\n"
+            "                       minimum (default 0.25; 0: exactly --iters): a 40 us model otherwise gets 2 ms\n"
             "  --sens-iters N       timed iterations per sensitivity point (default 20)\n"
             "  --uniform-bits LIST, --uniform-act-bits LIST, --uniform-prune LIST, --uniform-methods LIST\n"
             "                       the uniform grid (default %s; %s; %s; %s)\n"
@@ -376,6 +379,9 @@ static int parse(int argc, char **argv, search_args *sa) {
                 return 2;
         } else if (et_args_value(&a, "--warmup", &v)) {
             if (!et_cli_parse_long("search", "--warmup", v, 0, 100000, &warmup))
+                return 2;
+        } else if (et_args_value(&a, "--seconds", &v)) {
+            if (!et_cli_parse_double("search", "--seconds", v, 0.0, 3600.0, &cfg.point_s))
                 return 2;
         } else if (et_args_value(&a, "--rounds", &v)) {
             if (!et_cli_parse_long("search", "--rounds", v, 1, 100, &rounds))

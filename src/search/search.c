@@ -25,6 +25,7 @@ enum { MOVES = 8 };
 
 et_search_config et_search_config_default(void) {
     return (et_search_config){.iters = 50,
+                              .point_s = 0.25,
                               .warmup = 5,
                               .sens_iters = 20,
                               .rounds = 2,
@@ -86,6 +87,7 @@ static et_status measure_point(et_session *s, et_search_point *p, int round, run
     if (rc == ET_OK) {
         et_bench_config bc = et_bench_config_default();
         bc.iters = cfg->iters;
+        bc.seconds = cfg->point_s; /* iters is then the minimum: a 40 us model gets thousands, not 2 ms of timing */
         bc.warmup = cfg->warmup;
         bc.profilers = false;
         bc.fidelity = round == 0;

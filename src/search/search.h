@@ -41,11 +41,12 @@ enum { ET_SEARCH_MAX_FINALISTS = 16, ET_SEARCH_SEARCH_HALF = 0 /* even positions
 typedef struct et_search_config {
     double max_drop_pp; /* accuracy (or top-1 agreement) drop allowed against fp32, percentage points */
     et_search_objective objective;
-    double budget_s;                  /* > 0: stop measuring after this many seconds (the points so far kept) */
-    int iters, warmup;                /* per measured point (defaults 50 and 5) */
-    int sens_iters;                   /* per sensitivity point (default 20) */
-    int rounds;                       /* latency rounds of the measured points, the fastest kept (default 2) */
-    int n_finalists;                  /* knapsack budgets tried: max_drop x 1, 3/4, 1/2, 1/4, ... (default 4) */
+    double budget_s;   /* > 0: stop measuring after this many seconds (the points so far kept) */
+    int iters, warmup; /* per measured point (defaults 50 and 5) */
+    double point_s;    /* > 0: time each measured point for at least this long per round, iters the minimum (0.25) */
+    int sens_iters;    /* per sensitivity point (default 20) */
+    int rounds;        /* latency rounds of the measured points, the fastest kept (default 2) */
+    int n_finalists;   /* knapsack budgets tried: max_drop x 1, 3/4, 1/2, 1/4, ... (default 4) */
     char (*cand)[ET_SENS_CAND_BYTES]; /* the per-layer candidates (et_sens_parse_candidates) */
     int n_cand;
     et_sweep_lists uniform; /* the uniform grid */

@@ -15,7 +15,7 @@ M=$SRC/fixtures/models/fmnist_resnet.onnx
 et_scratch
 
 TINY=(--bits 8 --candidates 'bits=4' --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0
-      --uniform-methods unstructured --iters 3 --warmup 1 --sens-iters 3 --rounds 1 --finalists 2 --eval-limit 100)
+      --uniform-methods unstructured --iters 3 --seconds 0 --warmup 1 --sens-iters 3 --rounds 1 --finalists 2 --eval-limit 100)
 
 # --- a search: winner, -o file, stored runs ------------------------------------------------------------------
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json -o win.cfg
@@ -39,6 +39,17 @@ got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory
 expect 0 "$ET" runs --label 'search 2' --json
 n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
 [ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
+# --seconds: each measured point is timed for at least that long (--iters the minimum): 0.05 s of a 0.05 ms model
+# is hundreds of iterations, not 3
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --seconds 0.05 --json
+iters=$(/usr/bin/python3 -c '
+import json, subprocess, sys
+d = json.load(open("out.txt"))
+w = [r for r in d["rows"] if r["kind"] == "WINNER"][0]
+s = json.loads(subprocess.run([sys.argv[1], "show", str(w["run"]), "--json"], capture_output=True, text=True).stdout)
+print(s["iterations"])' "$ET" 2>&1)
+[ "${iters:-0}" -gt 50 ] 2>/dev/null && ok || bad "search --seconds 0.05: the winner was timed for $iters iterations"
+expect 2 "$ET" search "$M" --max-drop 5 "${TINY[@]}" --seconds -1 && says "--seconds" err.txt
 # the sensitivities were stored: the same search again takes them all, --fresh measures them again
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json
 says "sensitivity: 10 of 10 points taken from run" err.txt
