@@ -95,8 +95,43 @@ static int64_t drop_ties(const float *w, uint8_t *mask, int64_t n, float thr, in
 typedef struct prune_pass {
     et_tnet *n;
     const bool *prunable;
-    uint8_t **masks;
+    uint8_t **masks; /* one per prunable parameter */
+    float *scratch;  /* |w| of the weights one selection ranks */
+    int64_t total;   /* prunable weights */
 } prune_pass;
+
+/* A mask for every prunable parameter of n and a scratch for ranking all of them at once (global) or the largest
+ * one. ET_E_NOMEM (pp to be closed all the same). */
+static et_status pass_open(prune_pass *pp, et_tnet *n, const bool *prunable, bool global, et_err *err) {
+    const int np = et_tnet_n_params(n);
+    *pp = (prune_pass){.n = n, .prunable = prunable, .masks = calloc((size_t)np + 1, sizeof(uint8_t *))};
+    int64_t biggest = 0;
+    bool ok = pp->masks != NULL;
+    for (int i = 0; ok && i < np; i++)
+        if (prunable[i]) {
+            int64_t c = et_tnet_param(n, i)->numel;
+            pp->total += c;
+            biggest = c > biggest ? c : biggest;
+            ok = (pp->masks[i] = malloc((size_t)c)) != NULL;
+        }
+    if (ok && pp->total > 0)
+        ok = (pp->scratch = malloc((size_t)(global ? pp->total : biggest) * sizeof *pp->scratch)) != NULL;
+    return ok ? ET_OK : et_fail(err, ET_E_NOMEM, "out of memory for pruning masks");
+}
+
+/* After a selection that left st: gives each prunable parameter its mask (none when st is an error, or nothing is
+ * prunable; the first failure stops), then frees the pass. Returns the status. */
+static et_status pass_close(prune_pass *pp, et_status st, et_err *err) {
+    const int np = et_tnet_n_params(pp->n);
+    for (int i = 0; i < np && st == ET_OK && pp->total > 0; i++)
+        if (pp->prunable[i])
+            st = et_tnet_set_mask(pp->n, i, pp->masks[i], err);
+    for (int i = 0; pp->masks && i < np; i++)
+        free(pp->masks[i]);
+    free(pp->masks);
+    free(pp->scratch);
+    return st;
+}
 
 /* Masks of the parameters in [first, last] (prunable ones) so that exactly k of their weights go. */
 static void select_masks(prune_pass *pp, int first, int last, float *scratch, int64_t k) {
@@ -130,37 +165,14 @@ static void select_masks(prune_pass *pp, int first, int last, float *scratch, in
 
 et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, bool global, et_err *err) {
     const int np = et_tnet_n_params(n);
-    int64_t total = 0, biggest = 0;
-    prune_pass pp = {.n = n, .prunable = prunable, .masks = calloc((size_t)np + 1, sizeof(uint8_t *))};
-    for (int i = 0; pp.masks && i < np; i++)
-        if (prunable[i]) {
-            int64_t c = et_tnet_param(n, i)->numel;
-            total += c;
-            biggest = c > biggest ? c : biggest;
-            if (!(pp.masks[i] = malloc((size_t)c)))
-                total = -1, i = np;
-        }
-    float *scratch = total > 0 ? malloc((size_t)(global ? total : biggest) * sizeof *scratch) : NULL;
-    et_status st = ET_OK;
-    if (!pp.masks || total < 0 || (total > 0 && !scratch))
-        st = et_fail(err, ET_E_NOMEM, "out of memory for pruning masks");
-    if (st == ET_OK && total > 0) {
-        if (global) {
-            select_masks(&pp, 0, np - 1, scratch, (int64_t)((double)sparsity * (double)total));
-        } else {
-            for (int i = 0; i < np; i++)
-                if (prunable[i])
-                    select_masks(&pp, i, i, scratch, (int64_t)((double)sparsity * (double)et_tnet_param(n, i)->numel));
-        }
-        for (int i = 0; i < np && st == ET_OK; i++)
-            if (prunable[i])
-                st = et_tnet_set_mask(n, i, pp.masks[i], err);
-    }
-    for (int i = 0; pp.masks && i < np; i++)
-        free(pp.masks[i]);
-    free(pp.masks);
-    free(scratch);
-    return st;
+    prune_pass pp;
+    et_status st = pass_open(&pp, n, prunable, global, err);
+    if (st == ET_OK && global)
+        select_masks(&pp, 0, np - 1, pp.scratch, (int64_t)((double)sparsity * (double)pp.total));
+    for (int i = 0; st == ET_OK && !global && i < np; i++)
+        if (prunable[i])
+            select_masks(&pp, i, i, pp.scratch, (int64_t)((double)sparsity * (double)et_tnet_param(n, i)->numel));
+    return pass_close(&pp, st, err);
 }
 
 void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share) {
@@ -184,30 +196,13 @@ void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share) 
 
 et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, et_err *err) {
     const int np = et_tnet_n_params(n);
-    int64_t biggest = 0;
-    for (int i = 0; i < np; i++)
-        if (prunable[i] && et_tnet_param(n, i)->numel > biggest)
-            biggest = et_tnet_param(n, i)->numel;
-    prune_pass pp = {.n = n, .prunable = prunable, .masks = calloc((size_t)np + 1, sizeof(uint8_t *))};
-    float *scratch = biggest > 0 ? malloc((size_t)biggest * sizeof *scratch) : NULL;
-    et_status st = pp.masks && (biggest == 0 || scratch) ? ET_OK
-                                                         : et_fail(err, ET_E_NOMEM, "out of memory for pruning masks");
-    for (int i = 0; st == ET_OK && i < np; i++) {
-        if (!prunable[i])
-            continue;
-        int64_t c = et_tnet_param(n, i)->numel;
-        if (!(pp.masks[i] = malloc((size_t)c))) {
-            st = et_fail(err, ET_E_NOMEM, "out of memory for pruning masks");
-            break;
-        }
-        select_masks(&pp, i, i, scratch, (int64_t)((double)scale * (double)share[i] * (double)c));
-        st = et_tnet_set_mask(n, i, pp.masks[i], err);
-    }
-    for (int i = 0; pp.masks && i < np; i++)
-        free(pp.masks[i]);
-    free(pp.masks);
-    free(scratch);
-    return st;
+    prune_pass pp;
+    et_status st = pass_open(&pp, n, prunable, false, err);
+    for (int i = 0; st == ET_OK && i < np; i++)
+        if (prunable[i])
+            select_masks(&pp, i, i, pp.scratch,
+                         (int64_t)((double)scale * (double)share[i] * (double)et_tnet_param(n, i)->numel));
+    return pass_close(&pp, st, err);
 }
 
 double et_train_sparsity(et_tnet *n, const bool *prunable) {
