@@ -118,5 +118,14 @@ e2e_exit_code() {
 
 e2e_sql() { sqlite3 "$E2E_DB" "$1"; }
 
+# q, then: exit code 0 within 30 s and no run left 'running' in the database
+e2e_quit_clean() {
+    e2e_keys q
+    local code
+    code=$(e2e_exit_code 30)
+    [ "$code" = 0 ] || e2e_fail "exit code $code after q"
+    [ "$(e2e_sql "SELECT count(*) FROM runs WHERE status = 'running'")" = 0 ] || e2e_fail "a run was left 'running'"
+}
+
 # CPU time (clock ticks, user + system) the program has used so far
 e2e_cpu_ticks() { awk '{print $14 + $15}' "/proc/$E2E_PID/stat"; }

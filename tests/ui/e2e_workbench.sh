@@ -104,10 +104,7 @@ awk -v b="$base" -v c="$cur" -v n="$cur_none" 'BEGIN { exit !(b - c < b - n) }' 
 echo "8-bit weights, pruning 25 %: accuracy $cur_none % without recovery, $cur % with it, baseline $base %"
 
 # 6. quit: exit code 0, terminal back (the shell's prompt is not ours to check), runs in the database
-e2e_keys q
-code=$(e2e_exit_code 30)
-[ "$code" = 0 ] || e2e_fail "exit code $code after q"
-[ "$(e2e_sql "SELECT count(*) FROM runs WHERE status = 'running'")" = 0 ] || e2e_fail "a run was left 'running'"
+e2e_quit_clean
 [ "$(e2e_sql "SELECT count(*) FROM runs WHERE weight_bits = 32 AND act_bits = 32 AND prune_ratio = 0 AND status = 'ok'")" -ge 1 ] ||
     e2e_fail "the fp32 baseline is not in the database"
 echo "key acknowledged on screen after ${ack_ms} ms (send-keys to capture-pane, polled every 50 ms)"
