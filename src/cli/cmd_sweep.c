@@ -413,6 +413,7 @@ static void add_round(point *p, long round, et_result *r) {
         memcpy(all + p->r.n_samples, r->samples_ms, (size_t)r->n_samples * sizeof *all);
         p->r.samples_ms = all;
         p->r.n_samples = n;
+        p->r.iters += r->iters; /* timed iterations completed, over all rounds */
         et_latency_stats_compute(all, n, &p->r.latency);
     }
     et_result_free(r);
