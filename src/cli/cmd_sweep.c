@@ -7,9 +7,9 @@
  * --warmup) per round: this VM runs the same work at two speeds for seconds at a time, and short rounds make such a
  * spell cover every row of the rounds it spans (or show as one round's spread) instead of one row's whole
  * measurement. Each row's speed-up against fp32 is the paired rule of src/stats/ab.h (et_ab_paired) on the
- * rounds' medians; its stored run holds the samples of all rounds. Fidelity is measured once per point (it does
- * not depend on timing), in round 1, with deployed memory and the profilers' power timeline. The grid and the Pareto front are tune/sweep.c; this file parses, runs
- * the session and prints. */
+ * rounds' medians; its stored run holds the samples and power timelines of all rounds (laid end to end).
+ * Fidelity is measured once per point (it does not depend on timing), in round 1, with deployed memory and the
+ * counters. The grid and the Pareto front are tune/sweep.c; this file parses, runs the session and prints. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -109,9 +109,8 @@ typedef struct sweep_plan {
 
 typedef struct point {
     et_knobs k;
-    et_result r; /* round 1's result with every round's latency samples appended */
+    et_result r; /* round 1's result with every round's latency samples and power timeline appended */
     bool measured;
-    int first_round_samples;     /* samples of round 1, the ones its power timeline covers */
     double round_ms[MAX_ROUNDS]; /* per round: median of its iterations (NaN: not measured) */
     char error[256];
 } point;
@@ -189,10 +188,7 @@ enum {
 /* Row i's energy per inference against the fp32 row's, tested on their power timelines (db/significance.c): the
  * verdict beside the value ("0.412 (1.25x less, p <0.001)"), ratio, p and verdict in machine columns. */
 static void fill_energy(et_table *t, int row, const point *bp, const point *rp, const et_ab_options *o) {
-    /* the power timeline covers round 1 only: the test lays round 1's iterations over it */
-    et_result base_1 = bp->r, run_1 = rp->r;
-    base_1.n_samples = bp->first_round_samples, run_1.n_samples = rp->first_round_samples;
-    const et_result *base = &base_1, *r = &run_1;
+    const et_result *base = &bp->r, *r = &rp->r;
     double e = et_metric_value(r, ET_METRIC_ENERGY), be = et_metric_value(base, ET_METRIC_ENERGY);
     et_table_set_num(t, row, C_ENERGY, e);
     double ratio = et_metric_ratio(ET_METRIC_ENERGY, be, e);
@@ -328,7 +324,7 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
         t,
         "significance against the fp32 row: speed-up by a Wilcoxon signed-rank test on the per-round log ratios "
         "(rows measured row by row in each of the %ld rounds of %ld iterations; at least 6 rounds for p < 0.05), "
-        "energy by a Mann-Whitney U test on energy per inference per interval of round 1's power timelines, "
+        "energy by a Mann-Whitney U test on energy per inference per interval of the power timelines, "
         "accuracy by McNemar's test on per-input correctness; \"= same\": not "
         "significant at p < %.2f; a significant speed-up or energy ratio under %.1f %% (--min-effect) is shown with ~ "
         "(man edgetune, sweep and compare)",
@@ -390,8 +386,30 @@ static void warm_up(et_session *s, const et_knobs *k, const sweep_plan *plan) {
     et_result_free(&r);
 }
 
+/* Appends round power timeline `add` to `to` (the rounds' timed loops laid end to end: add's times shifted by
+ * to's last one, which is where the energy rule lays the appended iterations) and recomputes energy per
+ * inference over the n iterations of all rounds. Returns false when out of memory (to unchanged). */
+static bool append_power(et_power_info *to, const et_power_info *add, int n) {
+    if (to->status != ET_AVAIL_OK || add->status != ET_AVAIL_OK || add->n_samples < 1 || to->n_samples < 1)
+        return true; /* nothing to append: energy stays round 1's */
+    et_power_sample *all = realloc(to->samples, (size_t)(to->n_samples + add->n_samples) * sizeof *all);
+    if (!all)
+        return false;
+    int64_t shift = all[to->n_samples - 1].t_ns;
+    for (int i = 0; i < add->n_samples; i++)
+        all[to->n_samples + i] = (et_power_sample){add->samples[i].t_ns + shift, add->samples[i].power_mw};
+    to->samples = all;
+    to->n_samples += add->n_samples;
+    to->energy_j += add->energy_j;
+    to->energy_per_inf_mj = n > 0 ? to->energy_j * 1000.0 / n : to->energy_per_inf_mj;
+    double span_s = (double)all[to->n_samples - 1].t_ns * 1e-9;
+    if (span_s > 0)
+        to->avg_power_w = to->energy_j / span_s;
+    return true;
+}
+
 /* Adds round `round` (r, which is consumed) to p: its median to p->round_ms; round 0's result becomes p's
- * (fidelity, deployed memory, profilers), later rounds' latency samples are appended to it and its latency
+ * (fidelity, deployed memory, counters), later rounds' latency samples and power timelines are appended to it and its latency
  * statistics recomputed over all. Out of memory for the samples: the round still counts in the test. */
 static void add_round(point *p, long round, et_result *r) {
     double *scratch = malloc((size_t)(r->n_samples > 0 ? r->n_samples : 1) * sizeof *scratch);
@@ -404,7 +422,6 @@ static void add_round(point *p, long round, et_result *r) {
         et_result_free(&p->r);
         p->r = *r;
         p->measured = true;
-        p->first_round_samples = r->n_samples;
         return;
     }
     int n = p->r.n_samples + r->n_samples;
@@ -415,6 +432,8 @@ static void add_round(point *p, long round, et_result *r) {
         p->r.n_samples = n;
         p->r.iters += r->iters; /* timed iterations completed, over all rounds */
         et_latency_stats_compute(all, n, &p->r.latency);
+        if (!append_power(&p->r.power, &r->power, n))
+            p->r.power.status = ET_AVAIL_ERROR, snprintf(p->r.power.why, sizeof p->r.power.why, "out of memory");
     }
     et_result_free(r);
 }
