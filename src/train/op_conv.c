@@ -221,8 +221,9 @@ static inline void phase_start(int64_t px, int64_t pad, int64_t stride, int64_t 
 /* The cin_g planes of one image's group (x: its first channel) zero-padded into xp (c->xp_floats) and, at stride
  * s, split into the phase planes that some tap reads (use_grid; phase (py, px) is plane c->phase[py sw + px] of
  * each channel). Stride 1 copies whole rows; a stride gathers each phase's columns. */
-static void pad_planes(const et_conv_geom *c, const float *x, float *xp) {
-    memset(xp, 0, c->xp_floats * sizeof *xp);
+static void pad_planes(const et_conv_geom *c, const float *x, float *xp, bool *zeroed) {
+    if (!*zeroed) /* the padding: every image writes the same interior positions, so zeros once per task */
+        memset(xp, 0, c->xp_floats * sizeof *xp), *zeroed = true;
     const int64_t plane = c->hp * c->wp;
     if (c->sh == 1 && c->sw == 1) {
         for (int64_t ci = 0; ci < c->cin_g; ci++)
@@ -369,12 +370,16 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
     int slot;
     float *xp = et_tslot_acquire(&r->n->slots, &slot), *packed = xp + c->xp_floats;
     float *out = packed + c->packed_cols_floats;
+    bool zeroed = false;
+    int64_t padded = -1; /* the image (times groups, plus group) whose planes xp holds */
     for (size_t t = begin; t < end; t++) {
         if (c->rows_from_grid) { /* pixels, not grid positions: the block is c->block pixels */
             size_t b = t / r->n_blocks, p0 = t % r->n_blocks * c->block;
             size_t np = (size_t)c->ohw - p0 < c->block ? (size_t)c->ohw - p0 : c->block;
             for (int64_t gi = 0; gi < c->groups; gi++) {
-                pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp);
+                if ((int64_t)b * c->groups + gi != padded)
+                    pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
+                padded = (int64_t)b * c->groups + gi;
                 pack_grid_pixels(c, xp, p0, np, packed);
                 et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
                               r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0, (size_t)c->ohw);
@@ -384,7 +389,9 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
         size_t b = t / r->n_blocks, g0 = t % r->n_blocks * c->grid_block;
         size_t ng = c->grid_px - g0 < c->grid_block ? c->grid_px - g0 : c->grid_block;
         for (int64_t gi = 0; gi < c->groups; gi++) {
-            pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp);
+            if ((int64_t)b * c->groups + gi != padded)
+                pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
+            padded = (int64_t)b * c->groups + gi;
             pack_grid(c, xp, g0, ng, packed);
             et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
             drop_grid(c, out, g0, ng, r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw);
@@ -500,8 +507,31 @@ typedef struct pixel_block {
     size_t b[64], p0[64], len[64];
 } pixel_block;
 
+/* Packs pixels [0, len) of `cols` planes (src: the first, planes ohw floats apart) as len rows of nr floats (row
+ * q: pixel q of each plane, zeros past cols): the transpose of dY that the weight gradient's B operand is. Eight
+ * planes at a time by tk's 8 x 8 transposes (hwc_in on a block of len rows of one pixel, rows nr floats apart)
+ * where nr is a multiple of 8; element by element otherwise (the scalar kernels' nr of 4). */
+static void pack_t_run(const et_tk_config *tk, float *p, size_t nr, const float *src, int64_t ohw, size_t cols,
+                       size_t len) {
+    if (nr % ET_TK_CB == 0) {
+        for (size_t j0 = 0; j0 < nr; j0 += ET_TK_CB) {
+            const size_t nch = j0 < cols ? (cols - j0 < ET_TK_CB ? cols - j0 : ET_TK_CB) : 0;
+            tk->hwc_in(p + j0, (ptrdiff_t)nr, nch ? src + (int64_t)j0 * ohw : src, (ptrdiff_t)ohw, nch, len, 1);
+        }
+        return;
+    }
+    for (size_t q = 0; q < len; q++, p += nr) {
+        size_t j = 0;
+        for (; j < cols; j++)
+            p[j] = src[(int64_t)j * ohw + (int64_t)q];
+        for (; j < nr; j++)
+            p[j] = 0.0f;
+    }
+}
+
 static void pack_dy_t(const et_conv_geom *c, const float *dy, int64_t gi, const pixel_block *pb, float *packed) {
     const size_t nr = et_train_gemm_nr(), cols_total = (size_t)c->cout_g;
+    const et_tk_config *tk = et_tk_config_get();
     for (size_t n0 = 0; n0 < cols_total; n0 += nr) {
         const size_t cols = cols_total - n0 < nr ? cols_total - n0 : nr;
         memset(packed, 0, nr * sizeof *packed); /* the bias slot */
@@ -509,22 +539,19 @@ static void pack_dy_t(const et_conv_geom *c, const float *dy, int64_t gi, const 
         for (size_t s = 0; s < pb->count; s++) {
             const float *src = dy + ((int64_t)pb->b[s] * c->cout + gi * c->cout_g + (int64_t)n0) * c->ohw +
                                (int64_t)pb->p0[s];
-            for (size_t q = 0; q < pb->len[s]; q++, p += nr) {
-                size_t j = 0;
-                for (; j < cols; j++)
-                    p[j] = src[(int64_t)j * c->ohw + (int64_t)q];
-                for (; j < nr; j++)
-                    p[j] = 0.0f;
-            }
+            pack_t_run(tk, p, nr, src, c->ohw, cols, pb->len[s]);
+            p += pb->len[s] * nr;
         }
         packed = p;
     }
 }
 
 /* pack_dy_t over grid positions (c->grid): a segment's positions are grid positions of its image; the dropped
- * ones (ox >= ow) pack zeros, so that they add nothing to the product. */
+ * ones (ox >= ow) pack zeros, so that they add nothing to the product. Runs along an output row are packed
+ * together. */
 static void pack_dy_t_grid(const et_conv_geom *c, const float *dy, int64_t gi, const pixel_block *pb, float *packed) {
     const size_t nr = et_train_gemm_nr(), cols_total = (size_t)c->cout_g;
+    const et_tk_config *tk = et_tk_config_get();
     for (size_t n0 = 0; n0 < cols_total; n0 += nr) {
         const size_t cols = cols_total - n0 < nr ? cols_total - n0 : nr;
         memset(packed, 0, nr * sizeof *packed); /* the bias slot */
@@ -532,16 +559,16 @@ static void pack_dy_t_grid(const et_conv_geom *c, const float *dy, int64_t gi, c
         for (size_t s = 0; s < pb->count; s++) {
             const float *src = dy + ((int64_t)pb->b[s] * c->cout + gi * c->cout_g + (int64_t)n0) * c->ohw;
             int64_t oy = (int64_t)pb->p0[s] / c->wp, ox = (int64_t)pb->p0[s] % c->wp;
-            for (size_t q = 0; q < pb->len[s]; q++, p += nr) {
-                size_t j = 0;
-                if (ox < c->ow) {
-                    const float *sp = src + oy * c->ow + ox;
-                    for (; j < cols; j++)
-                        p[j] = sp[(int64_t)j * c->ohw];
-                }
-                for (; j < nr; j++)
-                    p[j] = 0.0f;
-                if (++ox == c->wp)
+            for (size_t q = 0; q < pb->len[s];) {
+                /* the rest of grid row oy within the segment: pixels while ox < ow, then dropped positions */
+                const size_t left = pb->len[s] - q, in_row = (size_t)(c->wp - ox);
+                const size_t run = left < in_row ? left : in_row;
+                const size_t real = ox < c->ow ? ((size_t)(c->ow - ox) < run ? (size_t)(c->ow - ox) : run) : 0;
+                if (real)
+                    pack_t_run(tk, p, nr, src + oy * c->ow + ox, c->ohw, cols, real);
+                memset(p + real * nr, 0, (run - real) * nr * sizeof *p);
+                p += run * nr, q += run, ox += (int64_t)run;
+                if (ox == c->wp)
                     ox = 0, oy++;
             }
         }
@@ -580,6 +607,7 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     float *packed = cols + et_round_up(kd * c->dw_block, 16), *part = packed + c->packed_dyt_floats;
     float *xp = part + et_round_up((size_t)c->cout_g * kd, 16); /* the padded planes (c->grid) */
     const size_t pixels = c->grid && !c->rows_from_grid ? c->grid_px : (size_t)c->ohw;
+    bool zeroed = false;
     for (size_t chunk = begin; chunk < end; chunk++) {
         size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
         for (int64_t gi = 0; gi < c->groups; gi++) {
@@ -589,7 +617,7 @@ static void dw_task(void *arg, size_t begin, size_t end) {
             for (size_t b = b0; b < b1; b++) {
                 const float *x = r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw;
                 if (c->grid)
-                    pad_planes(c, x, xp);
+                    pad_planes(c, x, xp, &zeroed);
                 for (size_t p0 = 0; p0 < pixels;) {
                     size_t len = pixels - p0 < c->dw_block - pb.n ? pixels - p0 : c->dw_block - pb.n;
                     if (c->rows_from_grid) /* each im2col row: a copy per output row of the padded planes */

@@ -6,5 +6,5 @@
 #define TK_NAME(x) tk_##x##_avx2
 #include "train/kernels/tk-impl.h"
 
-const et_tk_config et_tk_avx2 = {tk_taps_avx2,   tk_dots_avx2,    tk_mask_avx2, tk_clamp_avx2, tk_add_avx2,
-                                 tk_gather_avx2, tk_scatter_avx2, "tk-x8-avx2", ET_ISA_AVX2};
+const et_tk_config et_tk_avx2 = {tk_hwc_in_avx2, tk_hwc_out_avx2, tk_dw_fwd_avx2, tk_dw_wgrad_avx2, tk_dw_dgrad_avx2,
+                                 tk_mask_avx2,   tk_clamp_avx2,   tk_add_avx2,    "tk-x8-avx2",     ET_ISA_AVX2};

@@ -19,37 +19,6 @@ static inline float TK_NAME(hsum)(tk_v v) {
     return s;
 }
 
-static void TK_NAME(taps)(float *y, const float *x, const ptrdiff_t *off, const float *w, int ntaps, size_t n,
-                          bool acc) {
-    size_t i = 0;
-    for (; i + TK_WL <= n; i += TK_WL) {
-        tk_v s = acc ? TK_NAME(load)(y + i) : (tk_v){0};
-        for (int k = 0; k < ntaps; k++)
-            s += TK_NAME(load)(x + i + off[k]) * w[k];
-        TK_NAME(store)(y + i, s);
-    }
-    for (; i < n; i++) {
-        float s = acc ? y[i] : 0.0f;
-        for (int k = 0; k < ntaps; k++)
-            s += x[i + (size_t)off[k]] * w[k];
-        y[i] = s;
-    }
-}
-
-static void TK_NAME(dots)(const float *dy, const float *x, const ptrdiff_t *off, int ntaps, size_t n, float *out) {
-    for (int k = 0; k < ntaps; k++) {
-        const float *xk = x + off[k];
-        tk_v s = {0};
-        size_t i = 0;
-        for (; i + TK_WL <= n; i += TK_WL)
-            s += TK_NAME(load)(dy + i) * TK_NAME(load)(xk + i);
-        float t = TK_NAME(hsum)(s);
-        for (; i < n; i++)
-            t += dy[i] * xk[i];
-        out[k] += t;
-    }
-}
-
 static void TK_NAME(mask)(float *dx, const float *dy, const float *x, float lo, float hi, size_t n, bool acc) {
     size_t i = 0;
     const tk_v vlo = (tk_v){0} + lo, vhi = (tk_v){0} + hi;
@@ -89,90 +58,191 @@ static void TK_NAME(add)(float *y, const float *x, size_t n) {
         y[i] += x[i];
 }
 
-/* The stride-2 shuffles (__builtin_shufflevector: GCC 12 and clang) and half vectors for the tails of short
- * rows (a depthwise plane's rows are 4 to 16 floats). */
-typedef float tk_h __attribute__((vector_size(TK_WL * 2)));
-#if TK_WL == 8
-#define TK_EVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
-#define TK_EVEN_HALF(a) __builtin_shufflevector(a, a, 0, 2, 4, 6)
-#define TK_DUP_LO(a) __builtin_shufflevector(a, a, 0, 0, 1, 1, 2, 2, 3, 3)
-#define TK_DUP_HI(a) __builtin_shufflevector(a, a, 4, 4, 5, 5, 6, 6, 7, 7)
-#define TK_DUP_HALF(h) __builtin_shufflevector(h, h, 0, 0, 1, 1, 2, 2, 3, 3)
-#define TK_PICK(a, b) __builtin_shufflevector(a, b, 0, 9, 2, 11, 4, 13, 6, 15)
-#elif TK_WL == 4
-#define TK_EVEN(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
-#define TK_EVEN_HALF(a) __builtin_shufflevector(a, a, 0, 2)
-#define TK_DUP_LO(a) __builtin_shufflevector(a, a, 0, 0, 1, 1)
-#define TK_DUP_HI(a) __builtin_shufflevector(a, a, 2, 2, 3, 3)
-#define TK_DUP_HALF(h) __builtin_shufflevector(h, h, 0, 0, 1, 1)
-#define TK_PICK(a, b) __builtin_shufflevector(a, b, 0, 5, 2, 7)
-#else
-#error "tk-impl.h: TK_WL must be 4 or 8"
+/* ---- depthwise convolutions on pixel-major blocks of ET_TK_CB channels (tk.h) ---------------------------------
+ * One vector of ET_TK_CB floats is one pixel of every channel of a block, so the loops below are the textbook
+ * loops of a convolution with a vector per pixel. tk_c is that vector whatever TK_WL is (two registers on SSE2 and
+ * NEON); loads and stores go through memcpy. */
+typedef float tk_c __attribute__((vector_size(ET_TK_CB * 4)));
+#if defined(__GNUC__) && !defined(__clang__)
+/* the helpers below are static inline and always inlined, so GCC's note that a 32-byte vector is returned in
+ * another way without AVX (the SSE2 baseline) concerns no call that exists */
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
-static inline tk_h TK_NAME(loadh)(const float *p) {
-    tk_h v;
+static inline tk_c TK_NAME(loadc)(const float *p) {
+    tk_c v;
     memcpy(&v, p, sizeof v);
     return v;
 }
-static inline void TK_NAME(storeh)(float *p, tk_h v) { memcpy(p, &v, sizeof v); }
+static inline void TK_NAME(storec)(float *p, tk_c v) { memcpy(p, &v, sizeof v); }
 
-static void TK_NAME(gather)(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n,
-                            size_t stride, float b) {
-    const tk_v vb = (tk_v){0} + b;
-    const tk_h hb = (tk_h){0} + b;
-    for (size_t r = 0; r < rows; r++, y += ldy, x += ldx) {
-        size_t t = 0;
-        if (stride == 1) {
-            for (; t + TK_WL <= n; t += TK_WL)
-                TK_NAME(store)(y + t, TK_NAME(load)(x + t) + vb);
-            if (t + TK_WL / 2 <= n) {
-                TK_NAME(storeh)(y + t, TK_NAME(loadh)(x + t) + hb);
-                t += TK_WL / 2;
-            }
-        } else if (stride == 2) {
-            /* two vectors cover x[2t .. 2t + 2 WL): the last one read, 2t + 2 WL - 1, stays below 2 (n - 1)
-             * while t + WL < n, so nothing past the last element picked is read; likewise one vector while
-             * t + WL / 2 < n */
-            for (; t + TK_WL < n; t += TK_WL)
-                TK_NAME(store)(y + t, TK_EVEN(TK_NAME(load)(x + 2 * t), TK_NAME(load)(x + 2 * t + TK_WL)) + vb);
-            if (t + TK_WL / 2 < n) {
-                TK_NAME(storeh)(y + t, TK_EVEN_HALF(TK_NAME(load)(x + 2 * t)) + hb);
-                t += TK_WL / 2;
-            }
-        }
-        for (; t < n; t++)
-            y[t] = x[stride * t] + b;
+/* The 8 x 8 transpose of r0..r7 (ri[j] -> rj[i]) in three rounds of shuffles (unpacks, pairs, halves), written
+ * out so that everything stays in registers. */
+#define TK_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#define TK_T8(r0, r1, r2, r3, r4, r5, r6, r7)                                                                        \
+    do {                                                                                                             \
+        const tk_c t0 = TK_SHUF(r0, r1, 0, 8, 1, 9, 4, 12, 5, 13), t1 = TK_SHUF(r0, r1, 2, 10, 3, 11, 6, 14, 7, 15); \
+        const tk_c t2 = TK_SHUF(r2, r3, 0, 8, 1, 9, 4, 12, 5, 13), t3 = TK_SHUF(r2, r3, 2, 10, 3, 11, 6, 14, 7, 15); \
+        const tk_c t4 = TK_SHUF(r4, r5, 0, 8, 1, 9, 4, 12, 5, 13), t5 = TK_SHUF(r4, r5, 2, 10, 3, 11, 6, 14, 7, 15); \
+        const tk_c t6 = TK_SHUF(r6, r7, 0, 8, 1, 9, 4, 12, 5, 13), t7 = TK_SHUF(r6, r7, 2, 10, 3, 11, 6, 14, 7, 15); \
+        const tk_c u0 = TK_SHUF(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13), u1 = TK_SHUF(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15); \
+        const tk_c u2 = TK_SHUF(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13), u3 = TK_SHUF(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15); \
+        const tk_c u4 = TK_SHUF(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13), u5 = TK_SHUF(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15); \
+        const tk_c u6 = TK_SHUF(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13), u7 = TK_SHUF(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15); \
+        r0 = TK_SHUF(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11), r4 = TK_SHUF(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);            \
+        r1 = TK_SHUF(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11), r5 = TK_SHUF(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);            \
+        r2 = TK_SHUF(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11), r6 = TK_SHUF(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);            \
+        r3 = TK_SHUF(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11), r7 = TK_SHUF(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);            \
+    } while (0)
+
+/* Where pixels [i, i + 8) of a plane of `cols` columns lie in a block with rows ldr floats apart, from the first
+ * one's row and column (advanced past them). */
+static inline void TK_NAME(block_pos)(size_t pos[8], size_t *r, size_t *c, size_t cols, size_t ldr) {
+    for (int j = 0; j < 8; j++) {
+        pos[j] = *r * ldr + *c * ET_TK_CB;
+        if (++*c == cols)
+            *c = 0, ++*r;
     }
 }
 
-static void TK_NAME(scatter)(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n,
-                             size_t stride, bool acc) {
-    for (size_t r = 0; r < rows; r++, y += ldy, x += ldx) {
-        size_t t = 0;
-        if (stride == 1) {
-            for (; t + TK_WL <= n; t += TK_WL)
-                TK_NAME(store)(y + t, acc ? TK_NAME(load)(y + t) + TK_NAME(load)(x + t) : TK_NAME(load)(x + t));
-            if (t + TK_WL / 2 <= n) {
-                TK_NAME(storeh)(y + t, acc ? TK_NAME(loadh)(y + t) + TK_NAME(loadh)(x + t) : TK_NAME(loadh)(x + t));
-                t += TK_WL / 2;
+static void TK_NAME(hwc_in)(float *xp, ptrdiff_t ldr, const float *x, ptrdiff_t plane, size_t nch, size_t rows,
+                            size_t cols) {
+    const size_t n = rows * cols;
+    size_t i = 0, r = 0, c = 0;
+    if (nch == ET_TK_CB)
+        /* 8 pixels of the 8 planes, transposed into 8 pixels of the block */
+        for (; i + 8 <= n; i += 8) {
+            const float *xi = x + (ptrdiff_t)i;
+            tk_c v0 = TK_NAME(loadc)(xi), v1 = TK_NAME(loadc)(xi + plane), v2 = TK_NAME(loadc)(xi + 2 * plane),
+                 v3 = TK_NAME(loadc)(xi + 3 * plane), v4 = TK_NAME(loadc)(xi + 4 * plane),
+                 v5 = TK_NAME(loadc)(xi + 5 * plane), v6 = TK_NAME(loadc)(xi + 6 * plane),
+                 v7 = TK_NAME(loadc)(xi + 7 * plane);
+            size_t pos[8];
+            TK_T8(v0, v1, v2, v3, v4, v5, v6, v7);
+            TK_NAME(block_pos)(pos, &r, &c, cols, (size_t)ldr);
+            TK_NAME(storec)(xp + pos[0], v0), TK_NAME(storec)(xp + pos[1], v1);
+            TK_NAME(storec)(xp + pos[2], v2), TK_NAME(storec)(xp + pos[3], v3);
+            TK_NAME(storec)(xp + pos[4], v4), TK_NAME(storec)(xp + pos[5], v5);
+            TK_NAME(storec)(xp + pos[6], v6), TK_NAME(storec)(xp + pos[7], v7);
+        }
+    for (; i < n; i++) {
+        float v[ET_TK_CB] = {0};
+        for (size_t l = 0; l < nch; l++)
+            v[l] = x[(ptrdiff_t)l * plane + (ptrdiff_t)i];
+        memcpy(xp + r * (size_t)ldr + c * ET_TK_CB, v, sizeof v);
+        if (++c == cols)
+            c = 0, r++;
+    }
+}
+
+static void TK_NAME(hwc_out)(float *y, ptrdiff_t plane, const float *xp, ptrdiff_t ldr, size_t nch, size_t rows,
+                             size_t cols, bool acc) {
+    const size_t n = rows * cols;
+    size_t i = 0, r = 0, c = 0;
+    if (nch == ET_TK_CB)
+        for (; i + 8 <= n; i += 8) {
+            size_t pos[8];
+            TK_NAME(block_pos)(pos, &r, &c, cols, (size_t)ldr);
+            tk_c v0 = TK_NAME(loadc)(xp + pos[0]), v1 = TK_NAME(loadc)(xp + pos[1]), v2 = TK_NAME(loadc)(xp + pos[2]),
+                 v3 = TK_NAME(loadc)(xp + pos[3]), v4 = TK_NAME(loadc)(xp + pos[4]), v5 = TK_NAME(loadc)(xp + pos[5]),
+                 v6 = TK_NAME(loadc)(xp + pos[6]), v7 = TK_NAME(loadc)(xp + pos[7]);
+            TK_T8(v0, v1, v2, v3, v4, v5, v6, v7);
+            float *yi = y + (ptrdiff_t)i;
+            if (acc) {
+                v0 += TK_NAME(loadc)(yi), v1 += TK_NAME(loadc)(yi + plane), v2 += TK_NAME(loadc)(yi + 2 * plane);
+                v3 += TK_NAME(loadc)(yi + 3 * plane), v4 += TK_NAME(loadc)(yi + 4 * plane);
+                v5 += TK_NAME(loadc)(yi + 5 * plane), v6 += TK_NAME(loadc)(yi + 6 * plane);
+                v7 += TK_NAME(loadc)(yi + 7 * plane);
             }
-        } else if (stride == 2) {
-            /* y[2t .. 2t + 2 WL) rewritten, the odd lanes with their own values: the last, 2t + 2 WL - 1, stays
-             * below 2 (n - 1) while t + WL < n; likewise y[2t .. 2t + WL) while t + WL / 2 < n */
-            for (; t + TK_WL < n; t += TK_WL) {
-                const tk_v xv = TK_NAME(load)(x + t), lo = TK_DUP_LO(xv), hi = TK_DUP_HI(xv);
-                const tk_v ya = TK_NAME(load)(y + 2 * t), yb = TK_NAME(load)(y + 2 * t + TK_WL);
-                TK_NAME(store)(y + 2 * t, TK_PICK(acc ? ya + lo : lo, ya));
-                TK_NAME(store)(y + 2 * t + TK_WL, TK_PICK(acc ? yb + hi : hi, yb));
-            }
-            if (t + TK_WL / 2 < n) {
-                const tk_v lo = TK_DUP_HALF(TK_NAME(loadh)(x + t)), ya = TK_NAME(load)(y + 2 * t);
-                TK_NAME(store)(y + 2 * t, TK_PICK(acc ? ya + lo : lo, ya));
-                t += TK_WL / 2;
+            TK_NAME(storec)(yi, v0), TK_NAME(storec)(yi + plane, v1), TK_NAME(storec)(yi + 2 * plane, v2);
+            TK_NAME(storec)(yi + 3 * plane, v3), TK_NAME(storec)(yi + 4 * plane, v4);
+            TK_NAME(storec)(yi + 5 * plane, v5), TK_NAME(storec)(yi + 6 * plane, v6);
+            TK_NAME(storec)(yi + 7 * plane, v7);
+        }
+    for (; i < n; i++) {
+        const float *p = xp + r * (size_t)ldr + c * ET_TK_CB;
+        for (size_t l = 0; l < nch; l++) {
+            float *yl = y + (ptrdiff_t)l * plane + (ptrdiff_t)i;
+            *yl = acc ? *yl + p[l] : p[l];
+        }
+        if (++c == cols)
+            c = 0, r++;
+    }
+}
+
+static void TK_NAME(dw_fwd)(float *out, const float *xp, const float *w, const float *b, const et_tk_dw *g) {
+    const size_t kk = g->kh * g->kw, row = g->wp * ET_TK_CB;
+    const tk_c b0 = b ? TK_NAME(loadc)(b) : (tk_c){0};
+    if (kk == 9) {
+        /* 3x3, the common case: the nine weights stay in registers */
+        const tk_c w0 = TK_NAME(loadc)(w), w1 = TK_NAME(loadc)(w + 8), w2 = TK_NAME(loadc)(w + 16),
+                   w3 = TK_NAME(loadc)(w + 24), w4 = TK_NAME(loadc)(w + 32), w5 = TK_NAME(loadc)(w + 40),
+                   w6 = TK_NAME(loadc)(w + 48), w7 = TK_NAME(loadc)(w + 56), w8 = TK_NAME(loadc)(w + 64);
+        const size_t dy = g->dh * row, dx = g->dw * ET_TK_CB;
+        for (size_t oy = 0; oy < g->oh; oy++) {
+            const float *r0 = xp + oy * g->sh * row;
+            for (size_t ox = 0; ox < g->ow; ox++, out += ET_TK_CB) {
+                const float *p = r0 + ox * g->sw * ET_TK_CB;
+                tk_c s = b0;
+                s += w0 * TK_NAME(loadc)(p);
+                s += w1 * TK_NAME(loadc)(p + dx);
+                s += w2 * TK_NAME(loadc)(p + 2 * dx);
+                s += w3 * TK_NAME(loadc)(p + dy);
+                s += w4 * TK_NAME(loadc)(p + dy + dx);
+                s += w5 * TK_NAME(loadc)(p + dy + 2 * dx);
+                s += w6 * TK_NAME(loadc)(p + 2 * dy);
+                s += w7 * TK_NAME(loadc)(p + 2 * dy + dx);
+                s += w8 * TK_NAME(loadc)(p + 2 * dy + 2 * dx);
+                TK_NAME(storec)(out, s);
             }
         }
-        for (; t < n; t++)
-            y[stride * t] = acc ? y[stride * t] + x[t] : x[t];
+        return;
     }
+    for (size_t oy = 0; oy < g->oh; oy++)
+        for (size_t ox = 0; ox < g->ow; ox++, out += ET_TK_CB) {
+            tk_c s = b0;
+            for (size_t ky = 0, k = 0; ky < g->kh; ky++) {
+                const float *p = xp + (oy * g->sh + ky * g->dh) * row + ox * g->sw * ET_TK_CB;
+                for (size_t kx = 0; kx < g->kw; kx++, k++)
+                    s += TK_NAME(loadc)(w + k * ET_TK_CB) * TK_NAME(loadc)(p + kx * g->dw * ET_TK_CB);
+            }
+            TK_NAME(storec)(out, s);
+        }
+}
+
+static void TK_NAME(dw_wgrad)(float *dw, float *db, const float *gy, const float *xp, const et_tk_dw *g) {
+    const size_t row = g->wp * ET_TK_CB;
+    for (size_t ky = 0, k = 0; ky < g->kh; ky++)
+        for (size_t kx = 0; kx < g->kw; kx++, k++) {
+            tk_c s = {0};
+            const float *gp = gy;
+            for (size_t oy = 0; oy < g->oh; oy++) {
+                const float *p = xp + (oy * g->sh + ky * g->dh) * row + kx * g->dw * ET_TK_CB;
+                for (size_t ox = 0; ox < g->ow; ox++, gp += ET_TK_CB)
+                    s += TK_NAME(loadc)(gp) * TK_NAME(loadc)(p + ox * g->sw * ET_TK_CB);
+            }
+            TK_NAME(storec)(dw + k * ET_TK_CB, TK_NAME(loadc)(dw + k * ET_TK_CB) + s);
+        }
+    if (db) {
+        tk_c s = {0};
+        for (size_t p = 0; p < g->oh * g->ow; p++)
+            s += TK_NAME(loadc)(gy + p * ET_TK_CB);
+        TK_NAME(storec)(db, TK_NAME(loadc)(db) + s);
+    }
+}
+
+static void TK_NAME(dw_dgrad)(float *dxp, const float *gy, const float *w, const et_tk_dw *g) {
+    const size_t row = g->wp * ET_TK_CB;
+    for (size_t ky = 0, k = 0; ky < g->kh; ky++)
+        for (size_t kx = 0; kx < g->kw; kx++, k++) {
+            const tk_c wk = TK_NAME(loadc)(w + k * ET_TK_CB);
+            const float *gp = gy;
+            for (size_t oy = 0; oy < g->oh; oy++) {
+                float *p = dxp + (oy * g->sh + ky * g->dh) * row + kx * g->dw * ET_TK_CB;
+                for (size_t ox = 0; ox < g->ow; ox++, gp += ET_TK_CB) {
+                    float *q = p + ox * g->sw * ET_TK_CB;
+                    TK_NAME(storec)(q, TK_NAME(loadc)(q) + wk * TK_NAME(loadc)(gp));
+                }
+            }
+        }
 }

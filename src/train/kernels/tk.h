@@ -1,12 +1,11 @@
-/* tk.h: the training engine's own kernels, for the loops that are not GEMMs and where its time went: the taps of
- * depthwise convolutions over padded planes (forward, input gradient, weight gradient), activation masks (the
- * backward of Relu/Clip, the forward clamp) and the copies into and out of padded and stride-phase planes
- * (gather, scatter: a depthwise layer's planes are rows of 4 to 16 floats, which a scalar loop or a memcpy per row
- * spent more time on than the taps). One body (tk-impl.h) on GCC vectors of TK_WL floats, compiled
- * once per ISA by file name (tk-scalar.c, tk-avx2.c with -mavx2 -mfma, tk-neon.c), chosen at run time by the
- * engine's CPU features (tk-config.c); the scalar table is the oracle of tests/unit/train/test_tk.c.
+/* tk.h: the training engine's own kernels, for the loops that are not GEMMs and where its time went: depthwise
+ * convolutions on pixel-major blocks of channels (forward, weight gradient, input gradient) and the transposes of
+ * NCHW planes into and out of those blocks, activation masks (the backward of Relu/Clip, the forward clamp). One
+ * body (tk-impl.h) on GCC vectors, compiled once per ISA by file name (tk-scalar.c, tk-avx2.c with -mavx2 -mfma,
+ * tk-neon.c), chosen at run time by the engine's CPU features (tk-config.c); the scalar table is the oracle of
+ * tests/unit/train/test_tk.c.
  *
- * Arrays may be unaligned; y never overlaps x or dy. */
+ * Arrays may be unaligned; outputs never overlap inputs. */
 #ifndef ET_TRAIN_KERNELS_TK_H
 #define ET_TRAIN_KERNELS_TK_H
 
@@ -15,25 +14,39 @@
 
 #include "engine/cpu.h"
 
+/* A depthwise convolution over blocks of ET_TK_CB channels in pixel-major order ("HWC" blocks: pixel p of a
+ * block holds its ET_TK_CB channels side by side, so one vector is one pixel of every channel and each tap is one
+ * multiply-add of whole vectors, at any stride and dilation, with no taps wasted on padding). The input block is
+ * zero-padded: hp rows of wp pixels, input pixel (iy, ix) at padded (iy + pt, ix + pl); output pixel (oy, ox) of
+ * tap (ky, kx) reads padded pixel (oy sh + ky dh, ox sw + kx dw). Weights are [kh kw][ET_TK_CB]. */
+enum { ET_TK_CB = 8 };
+typedef struct et_tk_dw {
+    size_t oh, ow, kh, kw, sh, sw, dh, dw;
+    size_t wp; /* pixels per padded row */
+} et_tk_dw;
+
 typedef struct et_tk_config {
-    /* y[i] = (acc ? y[i] : 0) + sum_k w[k] x[i + off[k]] for i < n (off >= 0) */
-    void (*taps)(float *y, const float *x, const ptrdiff_t *off, const float *w, int ntaps, size_t n, bool acc);
-    /* out[k] += sum_i dy[i] x[i + off[k]] for k < ntaps */
-    void (*dots)(const float *dy, const float *x, const ptrdiff_t *off, int ntaps, size_t n, float *out);
+    /* transposes nch (<= CB) planes of rows x cols pixels (plane l at x + l plane, rows contiguous) into a block:
+     * xp[r ldr + c CB + l] = x[l plane + r cols + c], and 0 in lanes nch..CB-1 */
+    void (*hwc_in)(float *xp, ptrdiff_t ldr, const float *x, ptrdiff_t plane, size_t nch, size_t rows, size_t cols);
+    /* and out of one: y[l plane + r cols + c] = (acc ? y[...] : 0) + xp[r ldr + c CB + l] for l < nch */
+    void (*hwc_out)(float *y, ptrdiff_t plane, const float *xp, ptrdiff_t ldr, size_t nch, size_t rows, size_t cols,
+                    bool acc);
+    /* forward: out[(oy ow + ox) CB + l] = b[l] + sum over taps k = (ky, kx) in order of w[k CB + l] times the padded
+     * pixel the tap reads (b NULL: 0) */
+    void (*dw_fwd)(float *out, const float *xp, const float *w, const float *b, const et_tk_dw *g);
+    /* weight gradient: dw[k CB + l] += sum over output pixels p of gy[p CB + l] times the padded pixel tap k reads
+     * for p; db[l] += sum_p gy[p CB + l] (db NULL: skipped) */
+    void (*dw_wgrad)(float *dw, float *db, const float *gy, const float *xp, const et_tk_dw *g);
+    /* input gradient on the padded block: for every output pixel p and tap k, dxp[pixel tap k reads for p] +=
+     * w[k CB + l] gy[p CB + l] */
+    void (*dw_dgrad)(float *dxp, const float *gy, const float *w, const et_tk_dw *g);
     /* dx[i] = (acc ? dx[i] : 0) + (lo < x[i] < hi ? dy[i] : 0): the backward of Relu (0, inf) and Clip */
     void (*mask)(float *dx, const float *dy, const float *x, float lo, float hi, size_t n, bool acc);
     /* y[i] = min(max(x[i], lo), hi) */
     void (*clamp)(float *y, const float *x, float lo, float hi, size_t n);
     /* y[i] += x[i] */
     void (*add)(float *y, const float *x, size_t n);
-    /* y[r ldy + t] = x[r ldx + stride t] + b for r < rows, t < n: a block of rows copied, or the columns of one
-     * stride phase picked (the depthwise phase planes, stride 2 by vector shuffles); b = 0 copies */
-    void (*gather)(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n, size_t stride,
-                   float b);
-    /* y[r ldy + stride t] = (acc ? y[r ldy + stride t] : 0) + x[r ldx + t]: gather's inverse (dX of a phase);
-     * the other elements of y's rows keep their values */
-    void (*scatter)(float *y, ptrdiff_t ldy, const float *x, ptrdiff_t ldx, size_t rows, size_t n, size_t stride,
-                    bool acc);
     const char *name;
     et_cpu_isa isa;
 } et_tk_config;

@@ -1,10 +1,11 @@
 /* test_conv_ref.c: the training Conv's fast paths (op_conv.c: the padded grid with its stride phases, im2col rows
- * of pixels read from the padded planes; op_dwconv.c: depthwise taps over padded planes and, at a stride, over
- * their phase planes) against direct loops in double written here, the oracle: the forward Y, and after a
+ * of pixels read from the padded planes; op_dwconv.c: depthwise convolutions on pixel-major blocks of 8 channels)
+ * against direct loops in double written here, the oracle: the forward Y, and after a
  * backward with dL/dY = r (seeded) the input gradient dX, the weight gradient dW and the bias gradient db. The
  * shapes are chosen to take each path: strides 1, 2 and 3, small planes (4x4 outputs, where the grid would add
  * a panel), a dilation with a stride (one phase of four read), asymmetric pads, a 1x1 strided kernel, groups,
- * depthwise kernels of 3x3 and 5x5 with a batch that stacks several planes per call. The finite differences
+ * depthwise kernels of 3x3 and 5x5 with 3 to 6 channels (a partial block) and 12 or 16 (whole blocks of 8, whose
+ * planes take the 8x8 transposes). The finite differences
  * (test_backward_fd.c) check that the backward matches the forward; this checks that the forward is the
  * convolution, element by element, within a relative 1e-5 of the largest reference value. */
 #include "train_test.h"
@@ -152,8 +153,8 @@ static void test_conv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){3, 4, 13, 11, 3, 3, 1, 1, {1, 2, 0, 1}, 2, true}, 116), 0);
 }
 
-/* Depthwise: stride 1 and 2 (the phase planes), odd and even planes, 5x5, asymmetric pads, a dilation at a
- * stride, and a batch of 9 (several planes stacked per kernel call, the last stack partial). */
+/* Depthwise: stride 1, 2 and 3, odd and even planes, 5x5, asymmetric pads, a dilation at a stride, a batch of 9,
+ * partial and whole blocks of 8 channels, accumulation into dX. */
 static void test_dwconv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 1, 1, 4, {1, 1, 1, 1}, 3, false}, 201), 0);
     ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 2, 1, 4, {1, 1, 1, 1}, 3, false}, 202), 0);
@@ -166,6 +167,9 @@ static void test_dwconv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){4, 4, 14, 14, 3, 2, 1, 4, {1, 1, 1, 1}, 3, true}, 209), 0);
     ET_CHECK_INT(run_ref((ref_case){3, 3, 13, 13, 3, 3, 1, 3, {1, 1, 1, 1}, 2, true}, 210), 0);
     ET_CHECK_INT(run_ref((ref_case){3, 3, 12, 12, 3, 2, 2, 3, {2, 2, 2, 2}, 2, true}, 211), 0);
+    ET_CHECK_INT(run_ref((ref_case){12, 12, 14, 14, 3, 2, 1, 12, {1, 1, 1, 1}, 3, false}, 212), 0);
+    ET_CHECK_INT(run_ref((ref_case){16, 16, 7, 7, 3, 1, 1, 16, {1, 1, 1, 1}, 2, true}, 213), 0);
+    ET_CHECK_INT(run_ref((ref_case){16, 16, 5, 6, 5, 1, 1, 16, {2, 2, 2, 2}, 2, false}, 214), 0);
 }
 
 int main(void) {
