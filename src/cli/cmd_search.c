@@ -93,7 +93,8 @@ static void usage(FILE *out) {
             "  --no-save            do not store the measured points (nor the sensitivities, nor reuse them)\n"
             "  --fresh              measure every sensitivity point, even those an earlier analysis of the same\n"
             "                       setting stored (by default they are taken from there, as `sensitivity` does)\n"
-            "Not yet: --objective energy, per-layer recovery methods, the workbench's search view.\n\n",
+            "The workbench runs the same search (P: the search view).\n"
+            "Not yet: --objective energy, per-layer recovery methods.\n\n",
             ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
             UNIFORM_METHODS);
     fputs(et_tensor_help, out);

@@ -23,10 +23,10 @@
 enum { ET_SEARCH_FIDELITY_INPUTS = 64 };
 
 typedef struct et_search_sessions {
-    et_session *s;          /* every measured point (owned) */
-    et_session *prof;       /* the sensitivity, with the per-layer profile (owned) */
-    char fidelity[512];     /* fidelity mode: what the quality is measured on ("" with an evaluation set) */
-    char calib_path[4096];  /* fidelity mode on the calibration inputs: their path */
+    et_session *s;         /* every measured point (owned) */
+    et_session *prof;      /* the sensitivity, with the per-layer profile (owned) */
+    char fidelity[512];    /* fidelity mode: what the quality is measured on ("" with an evaluation set) */
+    char calib_path[4096]; /* fidelity mode on the calibration inputs: their path */
 } et_search_sessions;
 
 /* Opens both sessions on so (its model, inputs and data sets; profile_layers and n_random_eval are set here).

@@ -184,10 +184,8 @@ static void finish(et_search_worker *w, et_db *db) {
         free(ids);
     }
     if (w->o.out_path && res->winner >= 0) {
-        if (et_search_write_config(w->o.out_path, w->o.model_path, &res->pts[res->winner], &res->pts[0], &e) ==
-            ET_OK)
-            snprintf(note + strlen(note), sizeof note - strlen(note), "%swrote %s", note[0] ? "; " : "",
-                     w->o.out_path);
+        if (et_search_write_config(w->o.out_path, w->o.model_path, &res->pts[res->winner], &res->pts[0], &e) == ET_OK)
+            snprintf(note + strlen(note), sizeof note - strlen(note), "%swrote %s", note[0] ? "; " : "", w->o.out_path);
         else
             snprintf(note + strlen(note), sizeof note - strlen(note), "%s%s", note[0] ? "; " : "", e.msg);
     } else if (w->o.out_path) {
@@ -265,8 +263,7 @@ static void copy_options(et_search_worker *w, const et_search_worker_options *o)
     w->o.shapes = w->o.n_shapes ? w->shapes : NULL;
 }
 
-et_status et_search_worker_start(const et_search_worker_options *o, int wake_fd, et_search_worker **out,
-                                 et_err *err) {
+et_status et_search_worker_start(const et_search_worker_options *o, int wake_fd, et_search_worker **out, et_err *err) {
     *out = NULL;
     et_search_worker *w = calloc(1, sizeof *w);
     if (!w)

@@ -27,15 +27,15 @@ typedef struct et_search_worker_options {
     int n_shapes;
     const char *eval_dir, *calib_dir, *labels_path; /* NULL: beside the model, as for bench */
     int64_t eval_limit;
-    et_knobs knobs;         /* the base: the model-wide knobs and overrides (recovery included) */
-    double max_drop_pp;     /* against fp32, percentage points */
+    et_knobs knobs;     /* the base: the model-wide knobs and overrides (recovery included) */
+    double max_drop_pp; /* against fp32, percentage points */
     et_search_objective objective;
     const char *candidates; /* NULL: ET_SEARCH_DEFAULT_CANDIDATES */
     /* the measuring: the CLI's defaults from et_search_options_default (iters, seconds, rounds, ...) */
     int iters, warmup, sens_iters, rounds, n_finalists;
     double point_s, budget_s;
     const char *uniform_bits, *uniform_act_bits, *uniform_prune, *uniform_methods; /* NULL: search_job.h's */
-    const char *db_path; /* the run database (NULL: nothing stored nor reused) */
+    const char *db_path;  /* the run database (NULL: nothing stored nor reused) */
     const char *out_path; /* NULL: no file; else the winner is written there at the end (as -o) */
 } et_search_worker_options;
 
