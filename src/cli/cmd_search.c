@@ -79,8 +79,8 @@ static void usage(FILE *out) {
             "                       default:\n"
             "                       '%s';\n"
             "                       channel pruning of one layer shrinks its whole channel group (residual\n"
-            "                       Adds); recover= (per-layer recovery methods): not yet; --recover is\n"
-            "                       model-wide: every point, sensitivities and uniform grid alike, recovered\n"
+            "                       Adds); recover= as a candidate: not yet (--layer and --layers-config take\n"
+            "                       it); --recover applies to every point, sensitivities and uniform grid alike\n"
             "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
             "  --iters N, --warmup N  per measured point (default 50, 5)\n"
             "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
@@ -94,7 +94,7 @@ static void usage(FILE *out) {
             "  --fresh              measure every sensitivity point, even those an earlier analysis of the same\n"
             "                       setting stored (by default they are taken from there, as `sensitivity` does)\n"
             "The workbench runs the same search (P: the search view).\n"
-            "Not yet: --objective energy, per-layer recovery methods.\n\n",
+            "Not yet: --objective energy, recover= as a candidate.\n\n",
             ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
             UNIFORM_METHODS);
     fputs(et_tensor_help, out);
@@ -392,8 +392,9 @@ static int parse(int argc, char **argv, search_args *sa) {
     for (int i = 0; i < n_cand; i++)
         if (strstr(cand[i], "recover="))
             return et_cli_usage_error("search",
-                                      "--candidates '%s': per-layer recovery methods are not yet supported; "
-                                      "recovery is model-wide: give --recover none|bias|full",
+                                      "--candidates '%s': recover= as a search candidate is not yet supported; "
+                                      "give --recover none|bias|full for every point (--layer NAME:recover=M "
+                                      "sets one layer's in the base knobs)",
                                       cand[i]);
     if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
         return et_cli_report(&err);

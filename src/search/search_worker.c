@@ -129,8 +129,8 @@ static et_status run(et_search_worker *w, et_db **db, et_search_sessions *ss, et
     for (int i = 0; i < n_cand; i++)
         if (strstr(w->cand[i], "recover="))
             return et_fail(err, ET_E_USAGE,
-                           "candidate '%s': per-layer recovery methods are not yet supported; recovery is "
-                           "model-wide (the recover knob)",
+                           "candidate '%s': recover= as a search candidate is not yet supported; the recovery "
+                           "row applies to every point",
                            w->cand[i]);
     if ((st = et_sweep_parse(o->uniform_bits, o->uniform_act_bits, o->uniform_prune, o->uniform_methods, &cfg.uniform,
                              err)) != ET_OK)
