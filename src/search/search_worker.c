@@ -27,6 +27,7 @@ struct et_search_worker {
     int wake_fd;
     volatile int cancel; /* 1: asked; the search sets 2 for a phase out of time (search.h) */
     double t0;
+    double sens_t0; /* when the sensitivity's first point started (its time left), 0 before */
     pthread_t thread;
     pthread_mutex_t mu;
     et_search_snapshot pub; /* under mu */
@@ -103,6 +104,12 @@ static void on_step(void *ctx, const et_search_step *st) {
     s->done = st->done, s->total = st->total, s->round = st->round, s->rounds = st->rounds;
     s->left_s = st->left_s;
     s->elapsed_s = now_s() - w->t0;
+    if (strcmp(st->phase, "sensitivity") == 0) { /* the search gives no estimate here: from the pace so far */
+        if (w->sens_t0 == 0.0 || st->done == 0)
+            w->sens_t0 = now_s();
+        else if (st->done < st->total)
+            s->left_s = (now_s() - w->sens_t0) / st->done * (st->total - st->done);
+    }
     if (st->res)
         copy_points(s, st->res);
     s->seq++;

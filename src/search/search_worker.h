@@ -60,7 +60,7 @@ typedef struct et_search_snapshot {
     uint64_t seq;   /* changes with every publish; 0: nothing published yet */
     char phase[16]; /* "opening", "reference", "sensitivity", "base", "uniform", "finalist", "storing", "done" */
     int done, total, round, rounds;
-    double left_s;    /* estimated time left in the phase's measuring, < 0 unknown */
+    double left_s;    /* estimated time left in the phase (the sensitivity, or the measuring), < 0 unknown */
     double elapsed_s; /* since the job started */
     char line[256];   /* the search's latest progress line (as the CLI prints it) */
     et_search_snap_point pts[ET_SEARCH_SNAP_POINTS];
