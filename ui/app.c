@@ -160,6 +160,10 @@ static void on_wake(app_loop *L) {
         et_ui_train_changed(L->ui);
         L->dirty = true;
     }
+    if (L->be->search && et_search_worker_snapshot(L->be->search, &L->ui->search)) {
+        et_ui_search_changed(L->ui);
+        L->dirty = true;
+    }
 }
 
 /* The loop: until q, a signal that stops us, or the terminal going away. */

@@ -129,6 +129,42 @@ static void train_close(void *ctx) {
     b->train = NULL;
 }
 
+static et_status search_start(void *ctx, et_search_worker_options *o, et_err *err) {
+    et_backend *b = ctx;
+    et_search_snapshot *s = malloc(sizeof *s);
+    if (!s)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    s->seq = 0;
+    bool running = et_search_worker_snapshot(b->search, s) && !s->finished;
+    free(s);
+    if (running)
+        return et_fail(err, ET_E_USAGE, "a search is running: wait for it or cancel it first");
+    et_search_worker_free(b->search);
+    b->search = NULL;
+    o->db_path = b->wopt.save ? b->wopt.db_path : NULL;
+    if (b->have_sets) {
+        o->eval_dir = or_null(b->eval_dir);
+        o->labels_path = or_null(b->labels_path);
+        o->eval_limit = b->eval_limit;
+        o->calib_dir = or_null(b->calib_dir);
+        o->shapes = b->shapes;
+        o->n_shapes = b->n_shapes;
+    }
+    return et_search_worker_start(o, b->wopt.wake_fd, &b->search, err);
+}
+
+static void search_cancel(void *ctx) { et_search_worker_cancel(((et_backend *)ctx)->search); }
+
+static void search_close(void *ctx) {
+    et_backend *b = ctx;
+    et_search_worker_free(b->search);
+    b->search = NULL;
+}
+
+static et_status search_write(void *ctx, const char *path, et_err *err) {
+    return et_search_worker_write(((et_backend *)ctx)->search, path, err);
+}
+
 et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, const et_worker_options *wopt,
                            et_err *err) {
     b->knobs = *k;
@@ -145,7 +181,11 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
                              .open_trained = open_trained,
                              .train_start = train_start,
                              .train_cancel = train_cancel,
-                             .train_close = train_close};
+                             .train_close = train_close,
+                             .search_start = search_start,
+                             .search_cancel = search_cancel,
+                             .search_close = search_close,
+                             .search_write = search_write};
     if (b->db) {
         b->ops.list_runs = list_runs;
         b->ops.compare = compare;
@@ -155,6 +195,7 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
 }
 
 void et_backend_stop(et_backend *b) {
+    search_close(b);
     train_close(b);
     et_worker_stop(b->worker);
     b->worker = NULL;

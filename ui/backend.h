@@ -3,6 +3,7 @@
 #define ET_UI_BACKEND_H
 
 #include "bench/train_worker.h"
+#include "search/search_worker.h"
 #include "ui/ui.h"
 
 typedef struct et_backend {
@@ -21,7 +22,8 @@ typedef struct et_backend {
     int64_t eval_limit;
     const et_input_shape *shapes;
     int n_shapes;
-    et_train_worker *train; /* the training job, NULL when none */
+    et_train_worker *train;   /* the training job, NULL when none */
+    et_search_worker *search; /* the search, NULL when none */
 } et_backend;
 
 /* Keeps the data sets of session options so (the model the workbench was started on) for training. */
@@ -29,8 +31,8 @@ void et_backend_keep_sets(et_backend *b, const et_session_options *so);
 
 /* Starts the worker on session s (owned from here on) with knobs k. b->db must be set before (or NULL). */
 et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, const et_worker_options *wopt, et_err *err);
-/* Stops the worker (the measurement in flight is stored as aborted) and a training job (cancelled: its checkpoint
- * stays, its run is stored aborted). */
+/* Stops the worker (the measurement in flight is stored as aborted), a training job (cancelled: its checkpoint
+ * stays, its run is stored aborted) and a search (cancelled: the points measured so far are stored). */
 void et_backend_stop(et_backend *b);
 
 #endif

@@ -56,6 +56,7 @@ static const et_key_binding bindings[] = {
     {'e', "e", "e", ET_DO_EXPORT},
     {'o', "o", "o", ET_DO_OPEN},
     {'T', "T", "T", ET_DO_TRAIN},
+    {'P', "P", "P", ET_DO_SEARCH},
     {ET_KEY_ENTER, "Enter", "Enter", ET_DO_ENTER},
     {ET_KEY_ESC, "Esc", "Esc", ET_DO_CANCEL},
     {ET_KEY_CTRL_L, "Ctrl-L", "Ctrl-L", ET_DO_REDRAW},

@@ -67,6 +67,7 @@ enum {
     X(ET_DO_EXPORT, "export the table on screen (csv, md, json, latex, html)", "Export")     \
     X(ET_DO_OPEN, "open another model (Tab completes the path)", "Open")                     \
     X(ET_DO_TRAIN, "train the model as the knobs tune it (distilled from fp32)", "Train")    \
+    X(ET_DO_SEARCH, "search per-layer knobs within an accuracy drop", "Search")              \
     X(ET_DO_ENTER, "confirm a dialog; history: compare the run; layers: layer knobs", NULL)  \
     X(ET_DO_CANCEL, "close the dialog, the help or the filter", NULL)                        \
     X(ET_DO_REDRAW, "redraw the whole screen", NULL)                                         \

@@ -26,6 +26,9 @@ void et_ui_init(et_ui *ui, const et_ui_backend *be, const et_knobs *knobs, bool 
     ui->layers_sort = 1;
     ui->train_epochs = 1;
     et_train_snapshot_init(&ui->train);
+    ui->search_drop = 2;    /* 1 pp, the CLI's example */
+    ui->search_seconds = 2; /* 0.25 s, the CLI's default */
+    ui->search.winner = ui->search.best_uniform = -1;
 }
 
 void et_ui_free(et_ui *ui) {
@@ -65,5 +68,12 @@ void et_ui_train_changed(et_ui *ui) {
     if (ui->train.finished && ui->train.run_id > 0 && ui->train.run_id != ui->train_run_seen) {
         ui->train_run_seen = ui->train.run_id;
         ui->runs_stale = true; /* the training run was stored: the history reloads when shown */
+    }
+}
+
+void et_ui_search_changed(et_ui *ui) {
+    if (ui->search.finished && ui->search.group[0] && strcmp(ui->search.group, ui->search_group_seen) != 0) {
+        snprintf(ui->search_group_seen, sizeof ui->search_group_seen, "%s", ui->search.group);
+        ui->runs_stale = true; /* the search's points were stored: the history reloads when shown */
     }
 }

@@ -9,7 +9,7 @@
 static const et_view *const views[ET_VIEW_COUNT] = {&et_view_workbench, &et_view_history, &et_view_layers,
                                                     &et_view_compare};
 static const et_view *const dialogs[ET_DIALOG_COUNT] =
-    {NULL, &et_dialog_help, &et_dialog_open, &et_dialog_export, &et_dialog_layer, &et_dialog_train};
+    {NULL, &et_dialog_help, &et_dialog_open, &et_dialog_export, &et_dialog_layer, &et_dialog_train, &et_dialog_search};
 
 static void set_view(et_ui *ui, et_view_id v) {
     ui->view = v;

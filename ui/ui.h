@@ -17,6 +17,7 @@
 #include "bench/worker.h"
 #include "db/db.h"
 #include "db/table.h"
+#include "search/search_worker.h"
 #include "record/layer_knobs.h"
 #include "record/sensitivity.h"
 #include "ui/canvas.h"
@@ -50,6 +51,14 @@ typedef struct et_ui_backend {
        evaluation set `eval_hash` (et_db_find_sensitivity; *out freed by the caller; none: NULL, 0); may be NULL */
     et_status (*sensitivity)(void *ctx, int64_t run_id, const char *eval_hash, et_sens_point **out, int *n,
                              et_err *err);
+    /* the search view (dialog_search.c): starts `edgetune search` of the open model on a thread of its own (o's
+       model, data sets, shapes and database filled in by the backend); one at a time (ET_E_USAGE while one runs).
+       Its snapshots reach et_ui.search through the wake-up pipe (ui/app.c). */
+    et_status (*search_start)(void *ctx, et_search_worker_options *o, et_err *err);
+    void (*search_cancel)(void *ctx); /* stop at the next point: the points so far are stored */
+    void (*search_close)(void *ctx);  /* forget a finished search (cancels and waits for one still running) */
+    /* writes the finished search's winner as a --layers-config file (as `search -o FILE`) */
+    et_status (*search_write)(void *ctx, const char *path, et_err *err);
 } et_ui_backend;
 
 /* X(enum, name in the tab bar) in Tab order */
@@ -71,7 +80,8 @@ typedef enum {
     X(ET_DIALOG_OPEN, "Open model") \
     X(ET_DIALOG_EXPORT, "Export")   \
     X(ET_DIALOG_LAYER, "Layer")     \
-    X(ET_DIALOG_TRAIN, "Train")
+    X(ET_DIALOG_TRAIN, "Train")     \
+    X(ET_DIALOG_SEARCH, "Search")
 typedef enum {
 #define ET_X(e, s) e,
     ET_DIALOG_LIST(ET_X)
@@ -166,6 +176,14 @@ typedef struct et_ui {
     char train_default_data[ET_PATH_MAX]; /* `edgetune tui --data`, "" when not given */
     int64_t train_run_seen;               /* the stored run of the last finished job the history knows about */
 
+    /* the search view: the form, then the search's progress and points (search_active from start until closed) */
+    et_field search_cands, search_out;
+    int search_row, search_drop, search_objective, search_recover, search_seconds; /* indices into the form's lists */
+    bool search_quick; /* the smaller grid and fewer measurements (the form's "grid" row) */
+    bool search_active;
+    et_search_snapshot search;  /* the search's latest (ui/app.c copies it in) */
+    char search_group_seen[48]; /* the stored search the history knows about */
+
     /* the message line (replaces the footer until the next key) */
     char message[ET_ERR_MSG_MAX];
     bool message_is_error;
@@ -211,7 +229,8 @@ typedef struct et_view {
 } et_view;
 
 extern const et_view et_view_workbench, et_view_history, et_view_layers, et_view_compare;
-extern const et_view et_dialog_help, et_dialog_open, et_dialog_export, et_dialog_layer, et_dialog_train;
+extern const et_view et_dialog_help, et_dialog_open, et_dialog_export, et_dialog_layer, et_dialog_train,
+    et_dialog_search;
 
 /* The layer dialog (dialog_layer.c): whether a layers-view row of operator op takes per-layer knobs (a weight
  * layer), and opening the dialog on the layer `name`. */
@@ -222,6 +241,14 @@ void et_ui_layer_edit_open(et_ui *ui, const char *name);
  * else <model>.train/ when it exists; output: <model name>-trained.onnx in the current folder), or the job in
  * progress. */
 void et_ui_train_begin(et_ui *ui);
+
+/* Opens the search view (dialog_search.c): the form with the CLI's defaults the first time (max drop 1 pp,
+ * latency, the default candidates, the knobs' recovery), or the search in progress. */
+void et_ui_search_begin(et_ui *ui);
+
+/* Takes a new search snapshot (ui->search, copied in by the caller): a finished search's stored runs make the
+ * history stale. */
+void et_ui_search_changed(et_ui *ui);
 
 /* The knob rows: name, value text, whether it applies to the current knobs, and stepping. */
 const char *et_knob_name(et_knob_id k);

@@ -258,6 +258,7 @@ static unsigned key(et_ui *ui, et_action a, int k) {
     case ET_DO_SORT:
     case ET_DO_REVERSE: ui->layers_sort = !ui->layers_sort; break;
     case ET_DO_ENTER: edit_selected(ui); return ET_UI_REDRAW;
+    case ET_DO_SEARCH: et_ui_search_begin(ui); return ET_UI_REDRAW;
     case ET_DO_LEFT:
         if (ui->layers_left > 0)
             ui->layers_left--;

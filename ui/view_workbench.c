@@ -518,6 +518,7 @@ static unsigned key(et_ui *ui, et_action a, int k) {
             et_ui_message(ui, false, "this run becomes the baseline when it settles");
         return ET_UI_REDRAW;
     case ET_DO_TRAIN: et_ui_train_begin(ui); return ET_UI_REDRAW;
+    case ET_DO_SEARCH: et_ui_search_begin(ui); return ET_UI_REDRAW;
     default: return 0;
     }
 }

@@ -238,8 +238,8 @@ const char et_knob_help[] =
     "                        entropy\n"
     "  --layer NAME:K=V,...  per-layer override of the knobs above for the weight layer NAME (or a glob):\n"
     "                        keys bits, act-bits, prune, method, recover; repeatable, later ones win, e.g.\n"
-    "                        --layer conv1:bits=4,prune=0.5; --recover is model-wide: each layer is\n"
-    "                        recovered at its own bits and pruning (recover= per layer: not yet)\n"
+    "                        --layer conv1:bits=4,prune=0.5; each layer is recovered at its own bits,\n"
+    "                        pruning and recover= (none: not compensated; default --recover)\n"
     "  --layers-config FILE  per-layer overrides from FILE: one '<name or glob> key=value ...' per line, '#'\n"
     "                        comments (edgetune(1), PER-LAYER CONFIGURATION)\n";
 

@@ -17,6 +17,7 @@
 #include "profilers/profilers.h"
 #include "record/layer_knobs.h"
 #include "search/search.h"
+#include "search/search_job.h"
 #include "stats/pareto.h"
 
 static volatile int stop_requested; /* 1: a signal; 2: the search's phase ran out of time (search.h) */
@@ -25,10 +26,10 @@ static void on_signal(int sig) {
     stop_requested = 1;
 }
 
-#define UNIFORM_BITS "32,8,4"
-#define UNIFORM_ACT "32,8"
-#define UNIFORM_PRUNE "0,0.25,0.5"
-#define UNIFORM_METHODS "unstructured,channel"
+#define UNIFORM_BITS ET_SEARCH_UNIFORM_BITS
+#define UNIFORM_ACT ET_SEARCH_UNIFORM_ACT
+#define UNIFORM_PRUNE ET_SEARCH_UNIFORM_PRUNE
+#define UNIFORM_METHODS ET_SEARCH_UNIFORM_METHODS
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -78,8 +79,8 @@ static void usage(FILE *out) {
             "                       default:\n"
             "                       '%s';\n"
             "                       channel pruning of one layer shrinks its whole channel group (residual\n"
-            "                       Adds); recover= (per-layer recovery methods): not yet; --recover is\n"
-            "                       model-wide: every point, sensitivities and uniform grid alike, recovered\n"
+            "                       Adds); recover= as a candidate: not yet (--layer and --layers-config take\n"
+            "                       it); --recover applies to every point, sensitivities and uniform grid alike\n"
             "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
             "  --iters N, --warmup N  per measured point (default 50, 5)\n"
             "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
@@ -92,7 +93,8 @@ static void usage(FILE *out) {
             "  --no-save            do not store the measured points (nor the sensitivities, nor reuse them)\n"
             "  --fresh              measure every sensitivity point, even those an earlier analysis of the same\n"
             "                       setting stored (by default they are taken from there, as `sensitivity` does)\n"
-            "Not yet: --objective energy, per-layer recovery methods, the workbench's search view.\n\n",
+            "The workbench runs the same search (P: the search view).\n"
+            "Not yet: --objective energy, recover= as a candidate.\n\n",
             ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
             UNIFORM_METHODS);
     fputs(et_tensor_help, out);
@@ -256,40 +258,14 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
     return t;
 }
 
-/* Writes the winner's overrides as a --layers-config file; the model-wide knobs go in a comment. */
+/* Writes the winner's overrides as a --layers-config file (search_job.h); returns 0 or 2, said on stderr. */
 static int write_config(const char *path, const char *model, const et_search_point *w, const et_search_point *ref) {
-    char tmp[4096 + 8], desc[512];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "edgetune: cannot write %s; give -o a path in a writable folder\n", path);
-        return 2;
-    }
-    fprintf(f, "# edgetune search of %s: the winner (%s)\n", model, w->name);
-    fprintf(f, "# model-wide knobs: %s\n", et_knobs_describe(&w->k, desc, sizeof desc));
-    fprintf(f, "# measured: p50 %.4f ms, weights %.1f KiB, drop %.2f pp (search half), %.2f pp (held-out half)\n",
-            w->r.latency.p50_ms, (double)w->bytes / 1024.0, 100.0 * (ref->q_search - w->q_search),
-            100.0 * (ref->q_heldout - w->q_heldout));
-    fprintf(f, "%s\n", w->k.layers);
-    bool ok = !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        fprintf(stderr, "edgetune: cannot write %s; give -o a path in a writable folder\n", path);
+    et_err e = {0};
+    if (et_search_write_config(path, model, w, ref, &e) != ET_OK) {
+        fprintf(stderr, "edgetune: %s\n", e.msg);
         return 2;
     }
     return 0;
-}
-
-static et_status open_session(const char *model, const et_tensor_args *targs, const et_data_args *data, bool layers,
-                              int n_random_eval, et_session **s, et_err *err) {
-    et_session_input_file files[ET_MAX_CLI_TENSORS];
-    et_session_options so = {.model_path = model, .profile_layers = layers, .n_random_eval = n_random_eval};
-    et_args_session(targs, data, files, &so);
-    et_status st = et_session_open(&so, s, err);
-    if (st == ET_OK && !layers)
-        et_cli_note(et_session_notes(*s));
-    return st;
 }
 
 /* What the command line asks for; cand holds the parsed candidates (cfg.cand points into it). */
@@ -302,9 +278,7 @@ typedef struct search_args {
     et_search_config cfg;
     bool save;
     char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
-    int n_random_eval;     /* fidelity mode without calibration inputs: the seeded inputs (0: the session's) */
-    char fidelity[512];    /* fidelity mode: what it measures on ("" with an evaluation set) */
-    char calib_path[4096]; /* fidelity mode on MODEL.calib/ (data.eval points here) */
+    char fidelity[512]; /* fidelity mode: what it measures on ("" with an evaluation set) */
 } search_args;
 
 /* --objective energy: on a machine without a power sensor (edgetune doctor's probes; EDGETUNE_SYSROOT for a fixture
@@ -418,8 +392,9 @@ static int parse(int argc, char **argv, search_args *sa) {
     for (int i = 0; i < n_cand; i++)
         if (strstr(cand[i], "recover="))
             return et_cli_usage_error("search",
-                                      "--candidates '%s': per-layer recovery methods are not yet supported; "
-                                      "recovery is model-wide: give --recover none|bias|full",
+                                      "--candidates '%s': recover= as a search candidate is not yet supported; "
+                                      "give --recover none|bias|full for every point (--layer NAME:recover=M "
+                                      "sets one layer's in the base knobs)",
                                       cand[i]);
     if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
         return et_cli_report(&err);
@@ -435,72 +410,15 @@ static int parse(int argc, char **argv, search_args *sa) {
     return 0;
 }
 
-/* Fidelity mode, for a model without an evaluation set (no --eval, no MODEL.eval/): the search's quality is top-1
- * agreement with fp32 over the calibration inputs (--calib, or MODEL.calib/ when present), else over
- * SEARCH_FIDELITY_INPUTS seeded random inputs (8 would make one input 25 pp of a half): *s is reopened on them
- * and sa->data / sa->n_random_eval say so for the profiling session; sa->fidelity describes it. */
-enum { SEARCH_FIDELITY_INPUTS = 64 };
-
-static et_status fidelity_mode(search_args *sa, et_session **s, et_err *err) {
-    if (sa->data.eval || strcmp(et_session_eval_source(*s), "seeded random inputs") != 0)
-        return ET_OK;
-    const char *calib = et_session_calib_source(*s);
-    bool have_calib = strcmp(calib, "seeded random inputs") != 0;
-    if (have_calib && !sa->data.calib) { /* MODEL.calib/: the session found it next to the model */
-        size_t n = strlen(sa->model);
-        if (n > 5 && strcmp(sa->model + n - 5, ".onnx") == 0)
-            n -= 5;
-        snprintf(sa->calib_path, sizeof sa->calib_path, "%.*s.calib", (int)n, sa->model);
-        have_calib = access(sa->calib_path, R_OK) == 0;
-    } else if (have_calib) {
-        snprintf(sa->calib_path, sizeof sa->calib_path, "%s", sa->data.calib);
-    }
-    if (have_calib) {
-        sa->data.eval = sa->calib_path;
-        snprintf(sa->fidelity, sizeof sa->fidelity,
-                 "no evaluation set (--eval or MODEL.eval/): fidelity mode, top-1 agreement with fp32 over the "
-                 "calibration inputs %s, split even/odd%s",
-                 sa->calib_path,
-                 sa->knobs.recover != ET_RECOVER_NONE ? " (recovery calibrates on the same inputs)" : "");
-    } else {
-        sa->n_random_eval = SEARCH_FIDELITY_INPUTS;
-        snprintf(sa->fidelity, sizeof sa->fidelity,
-                 "no evaluation set (--eval or MODEL.eval/) nor calibration inputs: fidelity mode, top-1 agreement "
-                 "with fp32 over %d seeded random inputs, split even/odd",
-                 SEARCH_FIDELITY_INPUTS);
-    }
-    fprintf(stderr, "search: %s\n", sa->fidelity);
-    et_session_free(*s);
-    *s = NULL;
-    return open_session(sa->model, &sa->targs, &sa->data, false, sa->n_random_eval, s, err);
-}
-
 /* Stores the measured points (db NULL: --no-save) as runs labelled as one search, prints the table and writes
  * the -o file. Returns 0 or the exit code of a failed store or write. */
 static int report(et_db *db, const search_args *sa, et_search_result *res, const char *model_name) {
     int rc = 0;
     int64_t *ids = calloc((size_t)res->n_pts + 1, sizeof *ids);
-    char group[48];
-    time_t now = time(NULL);
-    struct tm tmv;
-    strftime(group, sizeof group, "search %Y%m%dT%H%M%S", gmtime_r(&now, &tmv));
-    for (int i = 0; db && ids && i < res->n_pts; i++) {
-        et_search_point *p = &res->pts[i];
-        if (!p->measured)
-            continue;
-        snprintf(p->r.label, sizeof p->r.label, "%s: %s%s", group,
-                 p->kind == ET_SP_UNIFORM ? "uniform "
-                 : p->kind == ET_SP_BASE  ? "base "
-                                          : "",
-                 p->name);
-        if (i == res->winner)
-            snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
-        et_err e = {0};
-        if (et_db_save_run(db, &p->r, &ids[i], &e) != ET_OK) {
-            rc = et_cli_report(&e);
-            break;
-        }
-    }
+    char group[48] = "";
+    et_err e = {0};
+    if (db && ids && et_search_store(db, res, group, sizeof group, ids, &e) != ET_OK)
+        rc = et_cli_report(&e);
     et_table *t = rc == 0 ? build_table(model_name, &sa->cfg, res, db ? ids : NULL) : NULL;
     if (t && sa->fidelity[0])
         et_table_add_note(t, "%s", sa->fidelity);
@@ -530,16 +448,22 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     et_search_config cfg = sa.cfg;
     et_err err = {0};
     et_db *db = NULL;
-    et_session *s = NULL, *prof = NULL;
+    et_search_sessions ss = {0};
     if (sa.save && et_db_open(cli->db_path, ET_DB_WRITE, &db, &err) != ET_OK)
         return et_cli_report(&err);
     cfg.db = db;
-    if (open_session(sa.model, &sa.targs, &sa.data, false, 0, &s, &err) != ET_OK ||
-        fidelity_mode(&sa, &s, &err) != ET_OK ||
-        open_session(sa.model, &sa.targs, &sa.data, true, sa.n_random_eval, &prof, &err) != ET_OK) {
+    et_session_input_file files[ET_MAX_CLI_TENSORS];
+    et_session_options so = {.model_path = sa.model};
+    et_args_session(&sa.targs, &sa.data, files, &so);
+    if (et_search_sessions_open(&so, sa.knobs.recover != ET_RECOVER_NONE, &ss, &err) != ET_OK) {
         rc = et_cli_report(&err);
         goto done;
     }
+    et_session *s = ss.s, *prof = ss.prof;
+    et_cli_note(et_session_notes(s));
+    snprintf(sa.fidelity, sizeof sa.fidelity, "%s", ss.fidelity);
+    if (sa.fidelity[0])
+        fprintf(stderr, "search: %s\n", sa.fidelity);
     struct sigaction act = {0}, old_int, old_term;
     act.sa_handler = on_signal;
     sigaction(SIGINT, &act, &old_int);
@@ -566,8 +490,7 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
         rc = 130;
     et_search_result_free(&res);
 done:
-    et_session_free(prof);
-    et_session_free(s);
+    et_search_sessions_close(&ss);
     et_db_close(db);
     return rc;
 }

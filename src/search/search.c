@@ -73,6 +73,22 @@ static void say(const run_state *st, const char *fmt, ...) {
     st->cfg->progress(st->cfg->progress_ctx, line);
 }
 
+/* The step for a view (cfg->on_step), when there is one. */
+static void step(const run_state *st, const char *phase, int done, int total, int round, double left_s,
+                 const et_search_result *res, int point) {
+    if (!st->cfg->on_step)
+        return;
+    et_search_step s = {.phase = phase,
+                        .done = done,
+                        .total = total,
+                        .round = round,
+                        .rounds = st->cfg->rounds,
+                        .left_s = left_s,
+                        .res = res,
+                        .point = point};
+    st->cfg->on_step(st->cfg->progress_ctx, &s);
+}
+
 static bool user_stopped(const run_state *st) { return st->cfg->cancel && *st->cfg->cancel == 1; }
 static bool out_of_time(const run_state *st) { return st->deadline > 0 && now_s() > st->deadline; }
 
@@ -162,11 +178,13 @@ static et_status measure_reference(et_session *s, et_search_result *out, run_sta
     out->n_search = (f->n_per_input + 1 - ET_SEARCH_SEARCH_HALF) / 2;
     out->n_heldout = f->n_per_input - out->n_search;
     snprintf(out->eval_source, sizeof out->eval_source, "%s", f->eval_source);
+    step(st, "reference", 1, 1, 1, -1.0, out, 0);
     return ET_OK;
 }
 
 typedef struct sens_ctx {
     run_state *st;
+    const et_search_result *out;
     double phase_deadline;
 } sens_ctx;
 
@@ -189,6 +207,7 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
             p->candidate, p->quality_delta_pp, p->time_saved_ms, (double)p->bytes_saved / 1024.0);
     else
         say(c->st, "sensitivity: base measured, %d points to go", total);
+    step(c->st, "sensitivity", done, total, 0, -1.0, c->out, -1);
     volatile int *cancel = c->st->cfg->cancel;
     if (cancel && *cancel == 0 && c->phase_deadline > 0 && now_s() > c->phase_deadline)
         *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
@@ -346,12 +365,14 @@ static et_status measure_all(et_session *s, et_search_result *out, int from, run
                 left = st->deadline - now_s();
             say(st, "round %d of %d: %s %d of %d (%s), time left ~%.0f s", round + 1, cfg->rounds, kind_word(p->kind),
                 of_kind, n_kind, p->name, left);
+            step(st, kind_word(p->kind), of_kind, n_kind, round + 1, st->n_done_measures ? left : -1.0, out, -1);
             double t = now_s();
             et_status rc = measure_point(s, p, round, st);
             st->measure_s += now_s() - t;
             st->n_done_measures++;
             if (rc == ET_E_CANCELLED)
                 return rc;
+            step(st, kind_word(p->kind), of_kind, n_kind, round + 1, left, out, i);
         }
     return ET_OK;
 }
@@ -749,7 +770,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     sc.eval_half = ET_SEARCH_SEARCH_HALF;
     sc.ref_top1 = st.ref_top1;
     sc.cancel = (const volatile int *)cfg->cancel;
-    sens_ctx sctx = {.st = &st, .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0};
+    sens_ctx sctx = {.st = &st, .out = out, .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0};
     sc.progress = sens_progress;
     sc.progress_ctx = &sctx;
     et_sens_store store;

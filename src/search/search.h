@@ -38,6 +38,8 @@ typedef enum { ET_SP_REFERENCE, ET_SP_BASE, ET_SP_UNIFORM, ET_SP_FINALIST } et_s
 
 enum { ET_SEARCH_MAX_FINALISTS = 16, ET_SEARCH_SEARCH_HALF = 0 /* even positions; odd ones are held out */ };
 
+struct et_search_step;
+
 typedef struct et_search_config {
     double max_drop_pp; /* accuracy (or top-1 agreement) drop allowed against fp32, percentage points */
     et_search_objective objective;
@@ -54,6 +56,9 @@ typedef struct et_search_config {
                                phase whose time is up and clears that again */
     void (*progress)(void *ctx, const char *line); /* one line per step, e.g. "finalist 3 of 8, time left ~40 s" */
     void *progress_ctx;
+    /* the same steps for a view (may be NULL): what is being measured and the points so far, called on the
+       search's thread with progress_ctx; step->res is only valid during the call */
+    void (*on_step)(void *ctx, const struct et_search_step *step);
     /* the run database (borrowed; NULL: none): the sensitivities are stored there under a base run and, unless
        fresh_sens, points an earlier analysis of the same setting measured are taken instead of measured again */
     et_db *db;
@@ -91,6 +96,17 @@ typedef struct et_search_result {
     bool cancelled, out_of_time;
     double elapsed_s;
 } et_search_result;
+
+/* A step of the search for a view (et_search_config.on_step): before each measurement (point -1) and after each
+ * measured point (its index in res->pts). */
+typedef struct et_search_step {
+    const char *phase;           /* "reference", "sensitivity", "base", "uniform", "finalist" */
+    int done, total;             /* sensitivity: points done of all; measured points: this one of its kind */
+    int round, rounds;           /* the latency round (1-based) of measured points; 0 in the sensitivity */
+    double left_s;               /* estimated time left, < 0 when unknown */
+    const et_search_result *res; /* the points so far (read only, during the call) */
+    int point;                   /* the point just measured, -1 when none */
+} et_search_step;
 
 /* Runs the search: sensitivity on `prof` (a session that times layers), every other measurement on `s` (the same
  * model and data, without the per-layer profile's clock reads). ET_E_CANCELLED when stopped by the flag (out keeps

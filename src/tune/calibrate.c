@@ -30,7 +30,7 @@ static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
     const et_knobs *k = c->k;
     /* recovered weights depend on every quantization knob too */
     char rec[96] = "";
-    if (k->recover != ET_RECOVER_NONE)
+    if (k->recover != ET_RECOVER_NONE || strstr(k->layers, "recover=full") || strstr(k->layers, "recover=bias"))
         snprintf(rec, sizeof rec, "|rec%d|%d|%d|%d|%d|%d", (int)k->recover, k->weight_bits, (int)k->granularity,
                  (int)k->clip, k->force_int8 ? 1 : 0, k->threads); /* threads: the speed guard's int8 layers */
     snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d|%d%s|L%016llx", c->g->n_values, (double)k->prune_ratio,

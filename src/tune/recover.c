@@ -49,6 +49,8 @@ static bool wants(const et_recover_run *R, int l) {
     if (c->keep[l] && !refit)
         return false;
     const et_knobs *k = et_tune_knobs_at(c, l);
+    if (k->recover == ET_RECOVER_NONE) /* recover=none on this layer: rounded as without recovery */
+        return false;
     bool quant = R->quantize[l] && k->weight_bits < 32;
     bool masked = c->pruned[l] && k->prune_method != ET_PRUNE_CHANNEL;
     return quant || masked || refit;

@@ -418,7 +418,7 @@ static void job_bias(layer_job *J) {
 static et_status job_commit(layer_job *J) {
     et_recover_run *R = J->R;
     et_tune_ctx *c = R->c;
-    const et_knobs *k = et_tune_knobs_at(c, J->l); /* granularity per layer; recover model-wide (c->k) */
+    const et_knobs *k = et_tune_knobs_at(c, J->l); /* granularity per layer */
     float *w = et_tune_writable(c, J->L->weight);
     if (!w)
         return oom(J);
@@ -438,7 +438,7 @@ static et_status job_commit(layer_job *J) {
         e->before = J->energy > 0 ? (float)(J->before / J->energy) : NAN;
         e->after = J->energy > 0 ? (float)(J->after / J->energy) : NAN;
         e->fallback[0] = '\0';
-        for (int64_t gi = 0; gi < J->groups && c->k->recover == ET_RECOVER_FULL; gi++)
+        for (int64_t gi = 0; gi < J->groups && et_tune_knobs_at(c, J->l)->recover == ET_RECOVER_FULL; gi++)
             if (J->sol[gi].fell_back) {
                 snprintf(e->fallback, sizeof e->fallback, "%s", J->sol[gi].why);
                 break;
@@ -458,7 +458,7 @@ static et_status job_commit(layer_job *J) {
 
 et_status et_recover_layer(et_recover_run *R, int l) {
     et_tune_ctx *c = R->c;
-    const et_knobs *k = et_tune_knobs_at(c, l); /* bits and method per layer; recover model-wide (c->k) */
+    const et_knobs *k = et_tune_knobs_at(c, l); /* bits, method and recovery method per layer */
     const et_wlayer *L = &c->layers[l];
     layer_job J = {.R = R, .l = l, .L = L, .node = &c->g->nodes[L->node]};
     if (c->g->values[L->weight].n_consumers > 1) {
@@ -475,7 +475,7 @@ et_status et_recover_layer(et_recover_run *R, int l) {
     if (st == ET_OK && !skip && (st = job_statistics(&J)) == ET_OK && (st = job_alloc(&J)) == ET_OK) {
         J.t_solve = now_ms();
         if ((st = job_plain(&J)) == ET_OK && (st = job_before(&J)) == ET_OK) {
-            if (c->k->recover == ET_RECOVER_FULL) {
+            if (k->recover == ET_RECOVER_FULL) {
                 st = job_solve(&J);
             } else {
                 J.after = J.before;

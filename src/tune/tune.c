@@ -184,8 +184,8 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
 
     /* recovery: only where something is compressed; with overrides each layer at its own knobs */
     bool layers = c.n_ov > 0;
-    bool recover = k->recover != ET_RECOVER_NONE &&
-                   (layers ? et_tune_layers_compresses(&c) : quantized || k->prune_ratio > 0.0f);
+    bool recover = layers ? et_tune_layers_recover(&c) && et_tune_layers_compresses(&c)
+                          : k->recover != ET_RECOVER_NONE && (quantized || k->prune_ratio > 0.0f);
     bool int8_recover = recover && (layers ? et_tune_layers_int8(&c) : k->act_bits == 8);
     if (recover && (st = recover_plan(pristine, k, calib, &o, &c, int8_recover, &quantize, &node_cand)) != ET_OK)
         goto fail;
@@ -221,8 +221,12 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             else
                 snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
                          (double)rep->recover_peak_bytes / 1048576.0);
-            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s%s", et_recover_name(k->recover),
-                         rep->n_recovered, rep->n_recovered == 1 ? "" : "s",
+            bool mixed = false; /* recover= per layer other than the model-wide one */
+            for (int l = 0; layers && l < c.n_layers; l++)
+                mixed |= c.lk[l].recover != k->recover;
+            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s%s",
+                         mixed ? "per layer" : et_recover_name(k->recover), rep->n_recovered,
+                         rep->n_recovered == 1 ? "" : "s",
                          calib && calib->source[0] ? calib->source : "the calibration inputs", how);
         }
         if (int8_recover) {

@@ -74,10 +74,12 @@ et_status et_tune_layers_check(et_tune_ctx *c);
 et_status et_tune_layers_prune(et_tune_ctx *c, const et_calib_set *calib, et_chan_plan **plan);
 et_status et_tune_layers_quantize(et_tune_ctx *c, const et_calib_set *calib);
 bool et_tune_layers_compresses(const et_tune_ctx *c);
+/* Whether any weight layer's recovery method (its recover= or the model-wide --recover) is not none. */
+bool et_tune_layers_recover(const et_tune_ctx *c);
 bool et_tune_layers_int8(const et_tune_ctx *c);
 
 /* The knobs layer l runs with: its per-layer knobs (ctx->lk) under overrides, else ctx->k. Recovery reads the
- * bits, act-bits, granularity, clip and prune method of each layer here; --recover itself is model-wide. */
+ * bits, act-bits, granularity, clip, prune method and recovery method (recover=) of each layer here. */
 static inline const et_knobs *et_tune_knobs_at(const et_tune_ctx *c, int l) {
     return c->lk && l >= 0 && l < c->n_lk ? &c->lk[l] : c->k;
 }

@@ -11,9 +11,9 @@
  *
  * Recovery (tune.c) runs between the two: pruning leaves channel pruning planned (zero_only) and magnitude masks
  * in place, recovery compensates every layer at its own bits and method (et_tune_knobs_at), then the groups'
- * quantization passes keep the recovered grids. --recover itself is model-wide.
- *
- * Not yet (ET_E_UNSUPPORTED, one line): a per-layer recover= other than the model-wide --recover. */
+ * quantization passes keep the recovered grids. A layer's recover= picks its own method (none: not compensated,
+ * rounded as without recovery; bias; full); which channels and weights pruning removes follows the model-wide
+ * --recover (full: by channel energies, and unstructured ratios shared out by et_tune_prune_alloc). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,13 +49,6 @@ et_status et_tune_layers_check(et_tune_ctx *c) {
             return st;
         }
     }
-    for (int i = 0; i < c->n_ov; i++)
-        if ((c->ov[i].set & ET_LK_RECOVER) && c->ov[i].recover != c->k->recover)
-            return et_fail(c->err, ET_E_UNSUPPORTED,
-                           "per-layer override '%s': recover=%s differs from the model-wide --recover %s; per-layer "
-                           "recovery methods are not yet supported (recovery is model-wide: drop recover= from the "
-                           "override)",
-                           c->ov[i].pattern, et_recover_name(c->ov[i].recover), et_recover_name(c->k->recover));
     return ET_OK;
 }
 
@@ -196,6 +189,13 @@ static void scratch_free(scratch *S) { free(S->in), free(S->done), free(S->saved
 bool et_tune_layers_compresses(const et_tune_ctx *c) {
     for (int l = 0; l < c->n_layers; l++)
         if (!c->keep[l] && (c->lk[l].weight_bits < 32 || c->lk[l].act_bits < 32 || c->lk[l].prune_ratio > 0.0f))
+            return true;
+    return false;
+}
+
+bool et_tune_layers_recover(const et_tune_ctx *c) {
+    for (int l = 0; l < c->n_layers; l++)
+        if (c->lk[l].recover != ET_RECOVER_NONE)
             return true;
     return false;
 }

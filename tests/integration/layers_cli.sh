@@ -89,7 +89,18 @@ expect 2 "$ET" bench "$M" --no-save --layers-config "$dir/missing.cfg" && says "
 printf 'conv1 bits=4\nconv2 prune=2\n' >bad.cfg
 expect 2 "$ET" bench "$M" --no-save --layers-config bad.cfg && says "bad.cfg:2: prune=2" err.txt
 expect 2 "$ET" bench "$M" --no-save --bits 8 --act-bits 8 --layer /layer1/conv1/Conv:bits=16 && says "/layer1/conv1/Conv" err.txt
-expect 2 "$ET" bench "$M" --no-save --bits 8 --recover full --layer /layer1/conv1/Conv:bits=4,recover=bias && says "not yet" err.txt
+
+# --- per-layer recovery methods: w3, /layer1/conv1/Conv recover=full and the rest none measures differently from
+# all none (its weights are the model-wide full's for that layer: test_tune_layers.c), is stored and shown --------
+expect 0 "$ET" bench "$M" --no-save --no-profilers --iters 2 --warmup 0 --bits 3 --json
+a3_none=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["fidelity"]["accuracy"])')
+expect 0 "$ET" bench "$M" --no-profilers --iters 2 --warmup 0 --bits 3 --layer /layer1/conv1/Conv:recover=full --json
+a3_one=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["fidelity"]["accuracy"])')
+says "recovery (per layer): 1 layer compensated" out.txt
+[ "$a3_one" != "$a3_none" ] && ok || bad "recover=full on one layer: accuracy $a3_one, the same as without ($a3_none)"
+expect 0 "$ET" runs --json --limit 1
+rid=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["rows"][0]["id"])')
+expect 0 "$ET" show "$rid" && says "recover full (model none)" out.txt
 
 # --- recovery with overrides: each layer at its own knobs; better than without on the 2,000-image .eval/ ------
 acc() { sed -n 's/.*accuracy \([0-9.]*\) %.*/\1/p' out.txt | head -1; }

@@ -306,6 +306,34 @@ static void train_cancelled(et_ui *ui) {
              "command with --resume");
 }
 
+/* The search view: the form (P from the workbench, objective size, recovery full), a search in its uniform grid,
+ * one finished with a winner, and one cancelled after 9 points. */
+static void search_form(et_ui *ui) {
+    const int k[] = {'P', ET_KEY_DOWN, ET_KEY_RIGHT, ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT, ET_KEY_RIGHT};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void search_running(et_ui *ui) {
+    et_ui_key(ui, 'P');
+    et_ui_key(ui, ET_KEY_ENTER);
+    fake_ui_search(&ui->search, false);
+}
+static void search_done(et_ui *ui) {
+    et_ui_key(ui, 'P');
+    et_ui_key(ui, ET_KEY_ENTER);
+    fake_ui_search(&ui->search, true);
+}
+static void search_cancelled(et_ui *ui) {
+    search_running(ui);
+    et_ui_key(ui, 'c');
+    et_search_snapshot *s = &ui->search;
+    s->finished = s->cancelled = true;
+    s->status = ET_E_CANCELLED;
+    s->winner = -1;
+    s->elapsed_s = 75.0;
+    snprintf(s->group, sizeof s->group, "search 20260315T101500");
+    s->n_stored = 9;
+}
+
 static void demo_checking(et_ui *ui) {
     demo_accuracy_first(ui);
     et_worker_snapshot *s = &ui->snap;
@@ -331,7 +359,12 @@ static void test_screens(void) {
         scene("train_form", w, h, false, train_form);
         scene("train_running", w, h, false, train_running);
         scene("train_done", w, h, false, train_done);
+        scene("search_form", w, h, false, search_form);
+        scene("search_running", w, h, false, search_running);
+        scene("search_done", w, h, false, search_done);
     }
+    scene("search_cancelled", 80, 24, false, search_cancelled);
+    scene("search_done_ascii", 80, 24, true, search_done);
     scene("train_cancelled", 80, 24, false, train_cancelled);
     scene("train_running_ascii", 80, 24, true, train_running);
     scene("layers_recovered", 132, 43, false, to_layers_recovered);

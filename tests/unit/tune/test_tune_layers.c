@@ -181,7 +181,7 @@ static void test_weight_only_named_layers(void) {
     ET_CHECK(fm && tg->values[fm->inputs[1]].quant && tg->values[fm->inputs[1]].quant->value_bits == 4);
     et_graph_free(tg);
 
-    /* errors: a name that matches nothing, an invalid layer combination, recovery (not yet) */
+    /* errors: a name that matches nothing, an invalid layer combination */
     et_knobs bad = base;
     ET_REQUIRE(et_knobs_add_layer_spec(&bad, "no_such_layer:bits=4", &e) == ET_OK);
     et_graph *t = NULL;
@@ -192,11 +192,6 @@ static void test_weight_only_named_layers(void) {
     ET_REQUIRE(et_knobs_add_layer_spec(&bad, spec, &e) == ET_OK);
     ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_USAGE && !t);
     ET_CHECK_MSG(strstr(e.msg, mid) != NULL && strstr(e.msg, "--act-bits 8") != NULL, "%s", e.msg);
-    bad = base; /* per-layer recovery methods: not yet (recovery is model-wide) */
-    snprintf(spec, sizeof spec, "%s:recover=bias", mid);
-    ET_REQUIRE(et_knobs_add_layer_spec(&bad, spec, &e) == ET_OK);
-    ET_CHECK(derive(g, &bad, NULL, NULL, &t, &rk, &e) == ET_E_UNSUPPORTED && !t);
-    ET_CHECK_MSG(strstr(e.msg, "not yet") != NULL && strstr(e.msg, "model-wide") != NULL, "%s", e.msg);
     et_model_free(m);
 }
 
@@ -414,6 +409,76 @@ static void test_set_layer(void) {
     ET_CHECK(et_knobs_set_layer(&k, &l0, &e) == ET_OK);
 }
 
+/* Per-layer recovery methods: model-wide w4 without recovery, the first compressed layer (the first weight layer
+ * stays fp32) with recover=full. That layer is recovered exactly as the model-wide --recover full recovers it
+ * (its inputs come from the same fp32 layer: bit for bit), every other layer is rounded exactly as without
+ * recovery, and the model measures differently from all none (closer to fp32 here); recover=bias on it
+ * compensates the bias only (weights as without recovery, bias changed). */
+static void test_recover_per_layer(void) {
+    et_model *m = tt_load("models/resnet_small.onnx");
+    ET_REQUIRE(m);
+    const et_graph *g = m->graph;
+    int idx[256];
+    int n = layer_nodes(g, idx, 256);
+    ET_REQUIRE(n >= 4);
+    const char *first = g->nodes[idx[1]].name;
+    et_calib_set cal = tt_calib(g, 8, false);
+    et_knobs none = et_knobs_default();
+    none.weight_bits = 4;
+    et_knobs full = none, one = none, bias = none;
+    full.recover = ET_RECOVER_FULL;
+    et_err e = {0};
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:recover=full", first);
+    ET_REQUIRE(et_knobs_add_layer_spec(&one, spec, &e) == ET_OK);
+    snprintf(spec, sizeof spec, "%s:recover=bias", first);
+    ET_REQUIRE(et_knobs_add_layer_spec(&bias, spec, &e) == ET_OK);
+    et_tune_options o = et_tune_options_default();
+    o.speed_guard = false, o.recover_threads = 1;
+    et_tune_report rn, rf, r1, rb;
+    et_graph *tn = NULL, *tf = NULL, *t1 = NULL, *tb = NULL;
+    ET_REQUIRE(derive(g, &none, &cal, &o, &tn, &rn, &e) == ET_OK);
+    ET_REQUIRE(derive(g, &full, &cal, &o, &tf, &rf, &e) == ET_OK);
+    et_status s1 = derive(g, &one, &cal, &o, &t1, &r1, &e);
+    ET_CHECK_MSG(s1 == ET_OK, "%s", e.msg);
+    ET_REQUIRE(s1 == ET_OK);
+    ET_REQUIRE(derive(g, &bias, &cal, &o, &tb, &rb, &e) == ET_OK);
+    ET_CHECK_INT(rn.n_recovered, 0);
+    ET_CHECK_INT(r1.n_recovered, 1);
+    ET_CHECK(rf.n_recovered > 1);
+    ET_CHECK_MSG(strstr(r1.notes, "recovery (per layer): 1 layer compensated") != NULL, "%s", r1.notes);
+    int same_as_full = 0, same_as_none = 0, others = 0;
+    for (int l = 1; l < n; l++) {
+        const char *name = g->nodes[idx[l]].name;
+        const et_node *nn = node_named(tn, name), *nf = node_named(tf, name), *n1 = node_named(t1, name);
+        ET_REQUIRE(nn && nf && n1);
+        const et_value *wn = &tn->values[nn->inputs[1]], *wf = &tf->values[nf->inputs[1]],
+                       *w1 = &t1->values[n1->inputs[1]];
+        bool eq_full = w1->nbytes == wf->nbytes && memcmp(w1->data, wf->data, w1->nbytes) == 0;
+        bool eq_none = w1->nbytes == wn->nbytes && memcmp(w1->data, wn->data, w1->nbytes) == 0;
+        if (l == 1) {
+            ET_CHECK_MSG(eq_full && !eq_none, "%s: recover=full %s the model-wide full, %s no recovery", name,
+                         eq_full ? "equals" : "differs from", eq_none ? "equals" : "differs from");
+            same_as_full += eq_full;
+        } else {
+            ET_CHECK_MSG(eq_none, "%s (recover none) differs from the model without recovery", name);
+            same_as_none += eq_none, others++;
+        }
+    }
+    ET_CHECK(same_as_full == 1 && same_as_none == others && others > 0);
+    double mse_none = output_mse(g, tn, &cal), mse_one = output_mse(g, t1, &cal);
+    ET_CHECK_MSG(mse_one != mse_none, "output MSE %g with the layer recovered, %g without", mse_one, mse_none);
+    /* recover=bias: the same rounded weights as without recovery, the bias corrected */
+    const et_node *nb = node_named(tb, first), *nn = node_named(tn, first);
+    ET_REQUIRE(nb && nn);
+    const et_value *wb = &tb->values[nb->inputs[1]], *wn = &tn->values[nn->inputs[1]];
+    ET_CHECK(wb->nbytes == wn->nbytes && memcmp(wb->data, wn->data, wb->nbytes) == 0);
+    ET_CHECK_INT(rb.n_recovered, 1);
+    et_graph_free(tn), et_graph_free(tf), et_graph_free(t1), et_graph_free(tb);
+    tt_calib_free(&cal);
+    et_model_free(m);
+}
+
 int main(void) {
     ET_RUN(test_parse_spec_and_canonical);
     ET_RUN(test_config_file);
@@ -421,5 +486,6 @@ int main(void) {
     ET_RUN(test_weight_only_named_layers);
     ET_RUN(test_int8_mixed_and_cache);
     ET_RUN(test_recover_with_overrides);
+    ET_RUN(test_recover_per_layer);
     return et_test_done();
 }

@@ -196,6 +196,10 @@ typedef struct fake_backend {
     et_knobs train_knobs;
     bool with_sens; /* sensitivity: two stored points for two layers (else none) */
     int sens_calls;
+    /* search: what the search view asked for */
+    int search_start_calls, search_cancel_calls, search_close_calls, search_write_calls;
+    et_search_worker_options search_opts; /* its strings are not kept */
+    char search_cands[256], search_written[ET_PATH_MAX];
 } fake_backend;
 
 static void fake_set_knobs(void *ctx, const et_knobs *k) {
@@ -363,6 +367,92 @@ static et_status fake_sensitivity(void *ctx, int64_t run_id, const char *eval_ha
     return ET_OK;
 }
 
+static et_status fake_search_start(void *ctx, et_search_worker_options *o, et_err *err) {
+    fake_backend *b = ctx;
+    b->search_start_calls++;
+    if (o->candidates && strstr(o->candidates, "bogus"))
+        return et_fail(err, ET_E_USAGE, "candidate 'bogus': give ','-separated --layer keys");
+    b->search_opts = *o;
+    snprintf(b->search_cands, sizeof b->search_cands, "%s", o->candidates ? o->candidates : "");
+    return ET_OK;
+}
+static void fake_search_cancel(void *ctx) { ((fake_backend *)ctx)->search_cancel_calls++; }
+static void fake_search_close(void *ctx) { ((fake_backend *)ctx)->search_close_calls++; }
+static et_status fake_search_write(void *ctx, const char *path, et_err *err) {
+    fake_backend *b = ctx;
+    b->search_write_calls++;
+    if (strstr(path, "/nonexistent"))
+        return et_fail(err, ET_E_IO, "cannot write %s; give a path in a writable folder", path);
+    snprintf(b->search_written, sizeof b->search_written, "%s", path);
+    return ET_OK;
+}
+
+/* A search's snapshot: mobilenet_v2 at w8a8, latency within 1 pp; the reference, the base, a uniform grid of 8
+ * and 4 finalists, measured in part (running: round 1, the grid's point 5 of 8, 9 of 14 points measured) or all
+ * (finished: the winner finalist 2, 19.4 % faster than the best uniform w4a8; stored as 14 runs). */
+static inline void fake_ui_search(et_search_snapshot *s, bool finished) {
+    memset(s, 0, sizeof *s);
+    s->seq = 7;
+    s->objective = ET_SEARCH_LATENCY;
+    s->max_drop_pp = 1.0;
+    s->is_accuracy = true;
+    s->n_search = s->n_heldout = 250;
+    static const struct {
+        et_search_kind kind;
+        const char *name;
+        double p50, kib, drop, held;
+    } pts[] = {{ET_SP_REFERENCE, "fp32", 9.87, 13600.0, 0.0, 0.0},
+               {ET_SP_BASE, "w8a8 + 30% unstructured", 4.12, 3400.0, 0.8, 1.2},
+               {ET_SP_UNIFORM, "w8", 7.95, 3400.0, 0.0, 0.4},
+               {ET_SP_UNIFORM, "w8a8", 3.98, 3400.0, 0.4, 0.4},
+               {ET_SP_UNIFORM, "w4", 7.90, 1700.0, 2.8, 3.2},
+               {ET_SP_UNIFORM, "w4a8", 3.61, 1700.0, 0.8, 1.2},
+               {ET_SP_UNIFORM, "w8a8 + 25% channel", 3.02, 2550.0, 1.6, 2.0},
+               {ET_SP_UNIFORM, "w8a8 + 50% channel", 2.21, 1700.0, 6.4, 7.6},
+               {ET_SP_UNIFORM, "w4a8 + 25% channel", 2.84, 1275.0, 2.4, 2.8},
+               {ET_SP_UNIFORM, "w4a8 + 50% channel", 2.05, 850.0, 9.6, 11.2},
+               {ET_SP_FINALIST, "finalist 1 (12 layers, budget 1.00 pp)", 2.91, 1450.0, 1.2, 1.6},
+               {ET_SP_FINALIST, "finalist 2 (9 layers, budget 0.75 pp)", 2.91, 1610.0, 0.8, 1.0},
+               {ET_SP_FINALIST, "finalist 3 (5 layers, budget 0.50 pp)", 3.22, 2200.0, 0.4, 0.8},
+               {ET_SP_FINALIST, "w4a8 per layer (the start)", 3.60, 1700.0, 0.8, 1.2}};
+    s->n_pts = (int)(sizeof pts / sizeof pts[0]);
+    int n_measured = finished ? s->n_pts : 9;
+    for (int i = 0; i < s->n_pts; i++) {
+        et_search_snap_point *p = &s->pts[i];
+        p->kind = pts[i].kind;
+        snprintf(p->name, sizeof p->name, "%s", pts[i].name);
+        p->measured = i < n_measured;
+        p->p50_ms = p->measured ? pts[i].p50 : NAN;
+        p->bytes = p->measured ? (int64_t)(pts[i].kib * 1024.0) : 0;
+        p->drop_search_pp = p->measured ? pts[i].drop : NAN;
+        p->drop_heldout_pp = p->measured ? pts[i].held : NAN;
+        p->n_changed = p->kind == ET_SP_FINALIST ? 9 : 0;
+    }
+    s->n_measured = n_measured;
+    s->winner = s->best_uniform = -1;
+    s->rounds = 2;
+    if (!finished) {
+        snprintf(s->phase, sizeof s->phase, "uniform");
+        s->done = 5, s->total = 8, s->round = 1;
+        s->left_s = 41.0, s->elapsed_s = 73.4;
+        snprintf(s->line, sizeof s->line, "round 1 of 2: uniform 5 of 8 (w4a8 + 25%% channel), time left ~41 s");
+        return;
+    }
+    snprintf(s->phase, sizeof s->phase, "done");
+    s->finished = true;
+    s->winner = 11, s->best_uniform = 5;
+    s->done = s->total = 4, s->round = 2;
+    s->left_s = 0, s->elapsed_s = 161.2;
+    snprintf(s->line, sizeof s->line, "round 2 of 2: finalist 4 of 4 (w4a8 per layer (the start)), time left ~0 s");
+    s->winner_knobs = et_knobs_default();
+    s->winner_knobs.weight_bits = 8, s->winner_knobs.act_bits = 8;
+    snprintf(s->winner_knobs.layers, sizeof s->winner_knobs.layers,
+             "/features/features.1/conv/Conv bits=4\n/features/features.2/conv/Conv prune=0.25,method=channel");
+    s->status = ET_OK;
+    snprintf(s->group, sizeof s->group, "search 20260315T101500");
+    s->n_stored = 14;
+}
+
 static inline void fake_backend_init(fake_backend *b, int n_runs) {
     memset(b, 0, sizeof *b);
     b->n_runs = n_runs;
@@ -376,7 +466,11 @@ static inline void fake_backend_init(fake_backend *b, int n_runs) {
                              .train_start = fake_train_start,
                              .train_cancel = fake_train_cancel,
                              .train_close = fake_train_close,
-                             .sensitivity = fake_sensitivity};
+                             .sensitivity = fake_sensitivity,
+                             .search_start = fake_search_start,
+                             .search_cancel = fake_search_cancel,
+                             .search_close = fake_search_close,
+                             .search_write = fake_search_write};
 }
 
 /* A state as the program has it after start, with the fake snapshot. */

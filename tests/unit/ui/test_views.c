@@ -341,6 +341,79 @@ static void test_train_dialog(void) {
     et_ui_free(&ui);
 }
 
+/* The search view: P opens the form with the CLI's defaults; Enter starts the search with the knobs as the base
+ * and the form's settings (a bad candidate list stays in the form with the backend's words); c and Esc cancel a
+ * running search (the view stays until it stopped); a finished one's stored points make the history stale; w
+ * writes the winner to the form's file (an unwritable path is said); Enter applies the winner's knobs and
+ * overrides to the workbench and closes the view. */
+static void test_search_dialog(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    et_ui_key(&ui, '3'); /* from the layers view too */
+    et_ui_key(&ui, 'P');
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_SEARCH);
+    ET_CHECK_STR(ui.search_cands.text, ET_SEARCH_DEFAULT_CANDIDATES);
+    ET_CHECK_STR(ui.search_out.text, "mobilenet_v2-search.cfg");
+    et_field_set(&ui.search_cands, "bogus");
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.search_start_calls, 1);
+    ET_CHECK(!ui.search_active);
+    ET_CHECK(strstr(ui.dialog_error, "candidate 'bogus'") != NULL);
+    et_field_set(&ui.search_cands, "bits=4");
+    /* max drop 1 -> 2 pp, objective size, recovery none -> bias, seconds 0.25 -> 1, the quick grid */
+    const int k[] = {ET_KEY_RIGHT, ET_KEY_DOWN,  ET_KEY_RIGHT, ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT,
+                     ET_KEY_DOWN,  ET_KEY_RIGHT, ET_KEY_DOWN,  'l',         ET_KEY_ENTER};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        et_ui_key(&ui, k[i]);
+    ET_CHECK_INT(be.search_start_calls, 2);
+    ET_CHECK(ui.search_active);
+    ET_CHECK_NEAR(be.search_opts.max_drop_pp, 2.0, 1e-12);
+    ET_CHECK_INT(be.search_opts.objective, ET_SEARCH_SIZE);
+    ET_CHECK_STR(be.search_cands, "bits=4");
+    ET_CHECK_INT(be.search_opts.knobs.recover, ET_RECOVER_BIAS);
+    ET_CHECK_INT(be.search_opts.knobs.weight_bits, 8); /* the base: the knobs on screen */
+    ET_CHECK_NEAR(be.search_opts.knobs.prune_ratio, 0.3, 1e-6);
+    ET_CHECK_NEAR(be.search_opts.point_s, 1.0, 1e-12);
+    ET_CHECK_INT(be.search_opts.rounds, 1); /* quick */
+    ET_CHECK_INT(be.search_opts.iters, 20);
+    ET_CHECK_INT(be.set_knobs_calls, 0); /* the form's arrows never turned a knob */
+    fake_ui_search(&ui.search, false);
+    char *s = screen(&ui, 132, 43);
+    ET_CHECK(s && strstr(s, "round 1/2: uniform grid 5/8") != NULL && strstr(s, "9 measured") != NULL);
+    ET_CHECK(s && strstr(s, "Pareto front") != NULL);
+    free(s);
+    et_ui_key(&ui, 'c');
+    ET_CHECK_INT(be.search_cancel_calls, 1);
+    et_ui_key(&ui, ET_KEY_ESC);
+    ET_CHECK_INT(be.search_cancel_calls, 2);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_SEARCH); /* it stays until the search has stopped */
+    et_ui_key(&ui, 'w');                       /* nothing to write yet */
+    ET_CHECK_INT(be.search_write_calls, 0);
+    fake_ui_search(&ui.search, true);
+    ui.runs_stale = false;
+    et_ui_search_changed(&ui);
+    ET_CHECK(ui.runs_stale);
+    et_field_set(&ui.search_out, "/nonexistent/w.cfg");
+    et_ui_key(&ui, 'w');
+    ET_CHECK(ui.message_is_error && strstr(ui.message, "cannot write /nonexistent/w.cfg") != NULL);
+    et_field_set(&ui.search_out, "w.cfg");
+    et_ui_key(&ui, 'w');
+    ET_CHECK_STR(be.search_written, "w.cfg");
+    ET_CHECK_INT(be.search_write_calls, 2);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    ET_CHECK_INT(ui.view, ET_VIEW_WORKBENCH);
+    ET_CHECK_INT(be.search_close_calls, 1);
+    ET_CHECK_INT(be.set_knobs_calls, 1);
+    ET_CHECK_STR(be.last_knobs.layers, ui.search.winner_knobs.layers);
+    ET_CHECK(strstr(be.last_knobs.layers, "/features/features.1/conv/Conv bits=4") != NULL);
+    ET_CHECK(strstr(ui.message, "2 per-layer overrides") != NULL);
+    ET_CHECK(!ui.search_active);
+    et_ui_free(&ui);
+}
+
 /* The layers view's Enter opens the selected weight layer's knobs: each change is that layer's own line of the
  * per-layer overrides, posted at once; 0 gives a key back to the model (the line goes when it sets nothing); a
  * layer without weights says why it cannot be edited. */
@@ -426,5 +499,6 @@ int main(void) {
     ET_RUN(test_layers_sensitivity);
     ET_RUN(test_worker_message_and_stale_history);
     ET_RUN(test_train_dialog);
+    ET_RUN(test_search_dialog);
     return et_test_done();
 }
