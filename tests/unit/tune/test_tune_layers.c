@@ -462,6 +462,29 @@ static void test_channel_groups(void) {
     et_model_free(m);
 }
 
+
+/* The calibration ranges' key without recovery (et_tune_layers_prune_hash): a layer's bits or act-bits alone leave
+ * it as without overrides (the ranges measured for the base are taken), its pruning keys change it. */
+static unsigned long long prune_hash_of(const char *spec1, const char *spec2) {
+    et_knobs k = et_knobs_default();
+    et_err e = {0};
+    if (spec1)
+        ET_CHECK(et_knobs_add_layer_spec(&k, spec1, &e) == ET_OK);
+    if (spec2)
+        ET_CHECK(et_knobs_add_layer_spec(&k, spec2, &e) == ET_OK);
+    return et_tune_layers_prune_hash(&k);
+}
+
+static void test_prune_hash(void) {
+    unsigned long long none = prune_hash_of(NULL, NULL), pa = prune_hash_of("a:prune=0.5", NULL);
+    ET_CHECK(none == 0);
+    ET_CHECK(prune_hash_of("a:bits=4", NULL) == 0 && prune_hash_of("a:bits=4", "b:act-bits=32") == 0);
+    ET_CHECK(pa != 0 && prune_hash_of("a:bits=4,prune=0.5", NULL) == pa);
+    ET_CHECK(prune_hash_of("a:prune=0.5", "b:bits=2") == pa);
+    ET_CHECK(prune_hash_of("b:prune=0.5", NULL) != pa && prune_hash_of("a:prune=0.25", NULL) != pa);
+    ET_CHECK(prune_hash_of("a:prune=0.5,method=channel", NULL) != pa);
+}
+
 int main(void) {
     ET_RUN(test_parse_spec_and_canonical);
     ET_RUN(test_config_file);
@@ -470,5 +493,6 @@ int main(void) {
     ET_RUN(test_int8_mixed_and_cache);
     ET_RUN(test_recover_with_overrides);
     ET_RUN(test_channel_groups);
+    ET_RUN(test_prune_hash);
     return et_test_done();
 }
