@@ -135,14 +135,6 @@ static double steps_ms(const step_times *t, const char *layer, const step_times 
     return ms;
 }
 
-/* t's time on every step. */
-static double total_ms(const step_times *t) {
-    double ms = 0.0;
-    for (int i = 0; i < t->n; i++)
-        ms += t->ms[i];
-    return ms;
-}
-
 /* Configures k and measures it into r (latency and fidelity, when asked, as bench does) and its step times. */
 static et_status measure(et_session *s, const et_knobs *k, const et_sens_config *cfg, bool bench, et_result *r,
                          step_times *t, et_err *err) {
@@ -178,10 +170,7 @@ static void measure_point(et_session *s, const et_knobs *base, const step_times 
         p->measured = true;
         p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
-        /* channel pruning also shrinks the consumers' inputs (steps that keep their names): every step counts;
-           any other change: the layer's own step and the steps only one side has */
-        p->time_saved_ms = strstr(p->candidate, "method=channel") ? total_ms(bt) - total_ms(&t)
-                                                                  : steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
+        p->time_saved_ms = steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
         p->p50_ms = r.latency.p50_ms;
         p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
         snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);

@@ -195,31 +195,31 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
         *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
 }
 
-/* A candidate that only prunes channels ("prune=R,method=channel"): R; else -1. */
-static double channel_only_ratio(const char *cand) {
+/* A candidate that prunes channels ("prune=R,method=channel", maybe with bits): R; else -1. */
+static double channel_ratio(const char *cand) {
     const char *p = strstr(cand, "prune=");
-    if (!strstr(cand, "method=channel") || strstr(cand, "bits=") || !p)
+    if (!strstr(cand, "method=channel") || !p)
         return -1.0;
     return strtod(p + 6, NULL);
 }
 
 /* What per-layer points pt[l] (NULL: the layer as the base has it) save against the base, ms and bytes, with each
  * channel group counted once: a group is pruned as a whole by the largest ratio its layers ask for (prune_channel.c),
- * and a sensitivity point of any one layer measured exactly that, so of the channel-only candidates in one group
- * only the one with the largest ratio counts. group[l]: et_tune_channel_groups (NULL: no groups known). Any other
- * candidate counts in full (one that also changes bits keeps its channel part: counted twice when a layer of its
- * group prunes channels too). */
+ * and a sensitivity point of any one layer measured exactly that, so of the channel-pruning candidates in one
+ * group only the one with the largest ratio counts (a candidate that also changes bits loses its bits part when
+ * another layer of its group counts: not measured apart). group[l]: et_tune_channel_groups (NULL: no groups
+ * known). Any other candidate counts in full. */
 static void savings(const et_sens_point *const *pt, const int *group, int L, double *ms, int64_t *bytes) {
     *ms = 0.0, *bytes = 0;
     for (int l = 0; l < L; l++) {
         if (!pt[l] || !pt[l]->measured)
             continue;
-        double r = channel_only_ratio(pt[l]->candidate);
+        double r = channel_ratio(pt[l]->candidate);
         bool counted = true; /* false: another layer of the group asks for more (or as much, and comes first) */
         for (int j = 0; group && r >= 0.0 && group[l] >= 0 && j < L && counted; j++) {
             if (j == l || group[j] != group[l] || !pt[j] || !pt[j]->measured)
                 continue;
-            double rj = channel_only_ratio(pt[j]->candidate);
+            double rj = channel_ratio(pt[j]->candidate);
             counted = !(rj > r || (rj == r && j < l));
         }
         if (counted) {
