@@ -60,7 +60,8 @@ static void usage(FILE *out) {
             "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
             "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
             "--max-drop (the best uniform setting is chosen alike); the held-out half is only reported. Prints the\n"
-            "measured points with the Pareto front, predicted vs measured for each finalist, and the winner against\n"
+            "measured points with the Pareto front, predicted vs measured for each finalist (predicted from a point\n"
+            "measured in the same run: the predicted from column), and the winner against\n"
             "the best uniform setting; stores every measured point as a run labelled 'search <time>: <point>'.\n"
             "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
             "Exit 1 when no finalist met the drop or a point failed.\n"
@@ -222,7 +223,7 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         t, "predicted (finalists): the additive model from the point named under 'predicted from' (the base for "
            "the knapsack's finalists, the start or the best move for moves, the uniform point for the start): p50 = "
            "that point's measured p50 minus the time the changed layers save against its settings (per-layer "
-           "profile, sensitivity; channel pruning: every step, its consumers included); size = its measured size "
+           "profile, sensitivity: each layer's own step); size = its measured size "
            "minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
            "layers ask for); drop = its drop plus the layers' drops (each at least one input of the search half, "
            "or --max-drop / layers when less); p50 error: (predicted - measured) / measured");
@@ -471,7 +472,8 @@ static et_status fidelity_mode(search_args *sa, et_session **s, et_err *err) {
         sa->n_random_eval = SEARCH_FIDELITY_INPUTS;
         snprintf(sa->fidelity, sizeof sa->fidelity,
                  "no evaluation set (--eval or MODEL.eval/) nor calibration inputs: fidelity mode, top-1 agreement "
-                 "with fp32 over %d seeded random inputs, split even/odd",
+                 "with fp32 over %d seeded random inputs, split even/odd (noise, not images: agreement on them "
+                 "says little about an image model's accuracy; give --calib a folder of preprocessed inputs)",
                  SEARCH_FIDELITY_INPUTS);
     }
     fprintf(stderr, "search: %s\n", sa->fidelity);

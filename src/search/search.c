@@ -574,9 +574,8 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
  * drop - the start's), negative for a move back, which frees budget for others. One finalist per fraction of the
  * room left (max_drop - the start's measured drop); *n_added counts them, set_of keeps their settings. */
 static et_status moves_from(const move_ctx *M, const int *sset, double q_from, int from, double alpha,
-                            const double *fracs,
-                            int n_fracs, const char *from_name, int *first_added, int *set_of, int *n_added,
-                            et_err *err) {
+                            const double *fracs, int n_fracs, const char *from_name, int *first_added, int *set_of,
+                            int *n_added, et_err *err) {
     int L = M->n_layers, n_opt = M->n_opt;
     et_search_option *opts = calloc((size_t)L * (size_t)n_opt + 1, sizeof *opts);
     const et_search_option **opt = calloc((size_t)L + 1, sizeof *opt);
@@ -690,8 +689,7 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
  * finalist too, so the winner is never worse than the best uniform setting on the search half (up to timing
  * noise: the same model measured twice). */
 static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
-                              et_search_result *out, double floor_pp, const int *group, run_state *st,
-                              et_err *err) {
+                              et_search_result *out, double floor_pp, const int *group, run_state *st, et_err *err) {
     int u = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
     int n_cand = cfg->n_cand, L = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     if (u < 0 || L == 0 || !out->sens_base.measured)
@@ -771,12 +769,11 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
         int *bset = set_of + (size_t)best * (size_t)L;
         say(st, "second round: moves around %s (measured %.2f pp), drops scaled by %.2f", b->name,
             100.0 * (ref->q_search - b->q_search), a2);
-        rc = moves_from(&M, bset, b->q_search, first + best, a2, fr, 2, "the best move", &first, set_of, &n_added,
-                        err);
+        rc = moves_from(&M, bset, b->q_search, first + best, a2, fr, 2, "the best move", &first, set_of, &n_added, err);
     } else if (a2 > alpha) {
         say(st, "second round: no move beat the start within the drop; from it again with drops scaled by %.2f", a2);
-        rc = moves_from(&M, sset, out->pts[u].q_search, from0, a2, fr, 2, out->pts[u].name, &first, set_of,
-                        &n_added, err);
+        rc = moves_from(&M, sset, out->pts[u].q_search, from0, a2, fr, 2, out->pts[u].name, &first, set_of, &n_added,
+                        err);
     }
     (void)n_round1;
     if (rc == ET_OK && out->n_pts > before)

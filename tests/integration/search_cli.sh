@@ -72,6 +72,11 @@ assert u["point"] == "w4", u
 assert start["size_kib"] == u["size_kib"] and start["drop_search_pp"] == u["drop_search_pp"], (start, u)
 assert w["size_kib"] <= u["size_kib"] and w["drop_search_pp"] <= 5 + 1e-9, (w, u)
 assert moves and any("bits=2" in r["layers"] for r in moves), moves
+# predictions from a point measured in the same run: the start from the uniform point (the same model: its size
+# and p50 exactly), the moves from the start
+assert start["pred_from"] == "w4" and start["pred_size_kib"] == u["size_kib"], start
+assert abs(start["pred_p50_ms"] - u["p50_ms"]) < 1e-9, (start, u)
+assert all(r["pred_from"] == start["point"] for r in moves if r["point"].startswith("from w4: ")), moves
 ' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
 
 # --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------
