@@ -502,6 +502,14 @@ static int report(et_db *db, const search_args *sa, et_search_result *res, const
                  p->name);
         if (i == res->winner)
             snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
+        if (p->kind == ET_SP_FINALIST && p->pred_from >= 0) { /* the prediction travels with the stored run */
+            size_t len = strlen(p->r.engine.notes);
+            if (len + 1 < sizeof p->r.engine.notes)
+                snprintf(p->r.engine.notes + len, sizeof p->r.engine.notes - len,
+                         "%ssearch predicted p50 %.4f ms, size %.1f KiB, drop %.2f pp (from '%s' as measured)",
+                         len ? "; " : "", p->pred_p50_ms, (double)p->pred_bytes / 1024.0,
+                         100.0 * (res->pts[0].q_search - p->pred_q_search), res->pts[p->pred_from].name);
+        }
         et_err e = {0};
         if (et_db_save_run(db, &p->r, &ids[i], &e) != ET_OK) {
             rc = et_cli_report(&e);

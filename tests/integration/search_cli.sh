@@ -19,6 +19,7 @@ TINY=(--bits 8 --candidates 'bits=4' --uniform-bits 32,8 --uniform-act-bits 32 -
 
 # --- a search: winner, -o file, stored runs ------------------------------------------------------------------
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json -o win.cfg
+cp out.txt search1.json
 says "search: round 1 of 1: finalist 1 of" err.txt
 says "search: sensitivity" err.txt
 size=$(/usr/bin/python3 -c '
@@ -39,6 +40,14 @@ got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory
 expect 0 "$ET" runs --label 'search 2' --json
 n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
 [ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
+# a finalist's prediction is stored with its run (the notes `show` prints)
+notes=$(/usr/bin/python3 -c '
+import json, subprocess, sys
+rows = json.load(open(sys.argv[2]))["rows"]
+w = [r for r in rows if r["kind"] == "WINNER"][0]
+s = json.loads(subprocess.run([sys.argv[1], "show", str(w["run"]), "--json"], capture_output=True, text=True).stdout)
+print(json.dumps(s))' "$ET" search1.json 2>&1)
+case "$notes" in *"search predicted p50"*) ok ;; *) bad "the winner's stored run has no prediction: ${notes:0:300}" ;; esac
 # --seconds: each measured point is timed for at least that long (--iters the minimum): 0.05 s of a 0.05 ms model
 # is hundreds of iterations, not 3
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --seconds 0.05 --json
