@@ -33,7 +33,8 @@ static const char usage[] =
     "correctness of the same labelled evaluation set. Not significant at p < 0.05: \"= same, p 0.41\". csv and\n"
     "json add speedup_p, speedup_ci_low, speedup_ci_high, speedup_verdict and the same for energy_ratio and\n"
     "accuracy_delta_pp (with its discordant counts _lost and _won). Drift between runs on a busy or throttling\n"
-    "machine is not in the test (man edgetune, compare).\n"
+    "machine is not in the test (man edgetune, compare). This is the rule for separate runs; 'edgetune sweep'\n"
+    "measures its rows in rounds in one process and tests them paired by round (see its --help).\n"
     "\n"
     "RUN is a run id from 'edgetune runs', 'last', or the start of a run uuid. Baseline rows come first; the notes\n"
     "under the table say which baseline each run met and why.\n";

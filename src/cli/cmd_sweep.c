@@ -3,10 +3,13 @@
  * against the measured fp32 baseline, fidelity, and the Pareto-optimal rows marked; each point is saved as a run
  * unless --no-save.
  *
- * Rounds (--rounds N) measure the whole grid N times, alternating configurations, and keep each point's fastest
- * round: on a shared machine a slow period then hits every point instead of one. Fidelity is measured once per
- * point (it does not depend on timing). The grid and the Pareto front are tune/sweep.c; this file parses, runs
- * the session and prints. */
+ * Rounds (--rounds N, default 20) measure the whole grid N times, row by row, each row --iters iterations (after
+ * --warmup) per round: this VM runs the same work at two speeds for seconds at a time, and short rounds make such a
+ * spell cover every row of the rounds it spans (or show as one round's spread) instead of one row's whole
+ * measurement. Each row's speed-up against fp32 is the paired rule of src/stats/ab.h (et_ab_paired) on the
+ * rounds' medians; its stored run holds the samples and power timelines of all rounds (laid end to end).
+ * Fidelity is measured once per point (it does not depend on timing), in round 1, with deployed memory and the
+ * counters. The grid and the Pareto front are tune/sweep.c; this file parses, runs the session and prints. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +25,9 @@
 #include "db/report_svg.h"
 #include "db/significance.h"
 #include "record/metrics.h"
+#include "stats/ab.h"
 #include "stats/pareto.h"
+#include "stats/stats.h"
 #include "tune/sweep.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -32,38 +37,41 @@ static void on_signal(int sig) {
 }
 
 static void usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
-        "                      [--recover LIST] [KNOBS] [--iters N] [--warmup N] [--rounds N]\n"
-        "                      [--min-effect PCT] [--format FMT] [-o FILE] [--no-save] [--label TEXT]\n"
-        "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--profilers]\n"
-        "                      [--progress]\n\n"
-        "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
-        "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
-        "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
-        "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
-        "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
-        "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
-        "Speed-up and accuracy say whether they differ from fp32 beyond noise: \"1.21x faster, p <0.001\",\n"
-        "\"= same, p 0.41\" (tests as in 'edgetune compare --help'); csv and json carry p, interval and verdict.\n\n"
-        "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
-        "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
-        "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
-        "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
-        "  --recover LIST       recovery modes, e.g. none,full (each compressed point once per mode)\n"
-        "  --iters N            timed iterations per point and round (default 30)\n"
-        "  --warmup N           untimed iterations first (default 3)\n"
-        "  --rounds N           measure the grid N times, keep each point's fastest round (default 1)\n"
-        "  --min-effect PCT     smallest significant speed-up or energy change called a win (default 3 %%)\n"
-        "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
-        "                       for compare); --json is --format json\n"
-        "  -o FILE              write the table to FILE (replaced atomically)\n"
-        "  --no-save            do not store the runs\n"
-        "  --label TEXT         label of the stored runs (default 'sweep')\n"
-        "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
-        "  --progress           recovery's progress on stderr even when it is not a terminal\n"
-        "\n");
+    fprintf(out,
+            "usage: edgetune sweep MODEL --bits LIST [--act-bits LIST] [--prune LIST] [--prune-method LIST]\n"
+            "                      [--recover LIST] [KNOBS] [--rounds N] [--iters N] [--warmup N]\n"
+            "                      [--min-effect PCT] [--format FMT] [-o FILE] [--no-save] [--label TEXT]\n"
+            "                      [--eval PATH] [--labels FILE] [--eval-limit N] [--calib PATH] [--profilers]\n"
+            "                      [--progress]\n\n"
+            "Measures every combination of the lists (plus the fp32 baseline, first) like 'edgetune bench' and\n"
+            "prints one table: deployed memory (what the tuned model needs on edgetune's engine), stored weight\n"
+            "size, latency p50, speed-up against the measured fp32 baseline, fidelity against fp32 (top-1\n"
+            "agreement, cosine, SQNR; accuracy with labels) and the Pareto-optimal\n"
+            "rows (pareto: no other row is both faster and at least as faithful; pareto_size: the same for size).\n"
+            "Every speed-up is measured, never computed from MACs. Each point is saved as a run unless --no-save.\n"
+            "The rows are measured in rounds, row by row (a round: each row --iters iterations after --warmup), so\n"
+            "a slow spell of the machine hits every row of a round. Speed-up is the median per-round ratio fp32 p50 /\n"
+            "row p50 (Hodges-Lehmann), with a Wilcoxon signed-rank test over the rounds: \"1.21x faster, p <0.001\",\n"
+            "\"= same, p 0.41\"; p is the chance of per-round ratios this one-sided if both rows ran at one speed (at\n"
+            "least 6 rounds are needed for p < 0.05). Accuracy by McNemar's test as in 'edgetune compare --help'\n"
+            "(compare's two-run rule is for separate runs); csv and json carry p, interval and verdict.\n\n"
+            "  --bits LIST          weight bits, e.g. 32,8,4 (default: the --bits knob)\n"
+            "  --act-bits LIST      activation bits, e.g. 32,8 (8 needs integer weights; others are skipped)\n"
+            "  --prune LIST         pruning ratios, e.g. 0,0.5,0.9\n"
+            "  --prune-method LIST  unstructured, global, nm, channel (nm uses --nm and ignores the ratio)\n"
+            "  --recover LIST       recovery modes, e.g. none,full (each compressed point once per mode)\n"
+            "  --rounds N           rounds: the grid measured N times row by row, all rounds kept (default 20)\n"
+            "  --iters N            timed iterations per point and round (default 5)\n"
+            "  --warmup N           untimed iterations per point and round, first (default 2)\n"
+            "  --min-effect PCT     smallest significant speed-up or energy change called a win (default 3 %%)\n"
+            "  --format FMT         table (default), md, csv, json, latex or html (with inline SVG pictures, as\n"
+            "                       for compare); --json is --format json\n"
+            "  -o FILE              write the table to FILE (replaced atomically)\n"
+            "  --no-save            do not store the runs\n"
+            "  --label TEXT         label of the stored runs (default 'sweep')\n"
+            "  --profilers          also read counters, power, memory and thermal (off: latency and fidelity)\n"
+            "  --progress           progress (recovery's, each row's rounds) on stderr even when it is not a terminal\n"
+            "\n");
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -91,10 +99,19 @@ static void point_name(const et_knobs *k, char *buf, size_t len) {
     snprintf(buf, len, "%s%s%s", q, p, k->layers[0] ? " +layers" : ""); /* per-layer overrides */
 }
 
+enum { MAX_ROUNDS = 100 };
+
+/* How each point is measured: --iters, --warmup, --rounds, --profilers; --progress shows recovery's progress. */
+typedef struct sweep_plan {
+    long iters, warmup, rounds;
+    bool profilers, show_progress;
+} sweep_plan;
+
 typedef struct point {
     et_knobs k;
-    et_result r;
+    et_result r; /* round 1's result with every round's latency samples and power timeline appended */
     bool measured;
+    double round_ms[MAX_ROUNDS]; /* per round: median of its iterations (NaN: not measured) */
     char error[256];
 } point;
 
@@ -170,7 +187,8 @@ enum {
 
 /* Row i's energy per inference against the fp32 row's, tested on their power timelines (db/significance.c): the
  * verdict beside the value ("0.412 (1.25x less, p <0.001)"), ratio, p and verdict in machine columns. */
-static void fill_energy(et_table *t, int row, const et_result *base, const et_result *r, const et_ab_options *o) {
+static void fill_energy(et_table *t, int row, const point *bp, const point *rp, const et_ab_options *o) {
+    const et_result *base = &bp->r, *r = &rp->r;
     double e = et_metric_value(r, ET_METRIC_ENERGY), be = et_metric_value(base, ET_METRIC_ENERGY);
     et_table_set_num(t, row, C_ENERGY, e);
     double ratio = et_metric_ratio(ET_METRIC_ENERGY, be, e);
@@ -190,19 +208,19 @@ static void fill_energy(et_table *t, int row, const et_result *base, const et_re
     et_table_set_num(t, row, C_ENERGY_P, ab.p);
 }
 
-/* Row i's speed-up and accuracy against the fp32 row, with their tests (db/significance.c): the verdict in the
- * human cells ("1.21x faster, p <0.001", "= same, p 0.41"), p, interval and verdict in machine columns. */
-static void fill_significance(et_table *t, int row, const et_result *base, const et_result *r, double speedup,
+/* Row i's speed-up and accuracy against the fp32 row, with their tests: speed-up by the paired rule over the
+ * rounds (et_ab_paired), accuracy by McNemar's (db/significance.c). The verdict in the human cells ("1.21x faster,
+ * p <0.001", "= same, p 0.41"), p, interval and verdict in machine columns. */
+static void fill_significance(et_table *t, int row, const point *bp, const point *rp, long rounds,
                               const et_ab_options *o) {
+    const et_result *base = &bp->r, *r = &rp->r;
     et_ab ab;
     char said[160];
-    et_db_significance(base, r, ET_METRIC_P50, o, &ab);
+    et_ab_paired(bp->round_ms, rp->round_ms, (int)rounds, o, &ab);
     et_table_set_text(t, row, C_SPEEDUP_VERDICT, et_ab_verdict_name(ab.verdict));
-    if (ab.verdict != ET_AB_NA && !isnan(speedup)) {
-        et_ab shown = ab;
-        shown.estimate = speedup; /* the column's p50 ratio; the verdict is the test's */
-        et_ab_say(&shown, o, false, "faster", "slower", said, sizeof said);
-        et_table_set_num_said(t, row, C_SPEEDUP, speedup, said);
+    if (ab.verdict != ET_AB_NA) {
+        et_ab_say(&ab, o, false, "faster", "slower", said, sizeof said);
+        et_table_set_num_said(t, row, C_SPEEDUP, ab.estimate, said);
         et_table_set_num(t, row, C_SPEEDUP_P, ab.p);
         et_table_set_num(t, row, C_SPEEDUP_LO, ab.ci_lo);
         et_table_set_num(t, row, C_SPEEDUP_HI, ab.ci_hi);
@@ -234,7 +252,9 @@ static double quality(const et_result *r, bool *is_acc) {
     return o->top1_agreement >= 0 ? o->top1_agreement : o->cosine;
 }
 
-static et_table *build_table(const char *model, point *pts, int n, const int64_t *ids, const et_ab_options *ab) {
+static et_table *build_table(const char *model, point *pts, int n, const int64_t *ids, const sweep_plan *plan,
+                             const et_ab_options *ab) {
+    long rounds = plan->rounds, iters = plan->iters;
     char title[512];
     snprintf(title, sizeof title, "sweep of %s", model);
     et_table *t = et_table_new(title);
@@ -274,7 +294,7 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
         et_table_set_num(t, row, C_DEPLOYED, et_metric_value(r, ET_METRIC_DEPLOYED) / 1048576.0);
         et_table_set_num(t, row, C_SIZE, et_metric_value(r, ET_METRIC_SIZE) / 1048576.0); /* compare's size rule */
         et_table_set_num(t, row, C_P50, r->latency.p50_ms);
-        et_table_set_num(t, row, C_SPEEDUP, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN);
+        et_table_set_num(t, row, C_SPEEDUP, i == 0 && base > 0 ? 1.0 : NAN); /* others: fill_significance */
         if (r->fidelity.status == ET_AVAIL_OK && r->fidelity.n_outputs > 0) {
             const et_output_fidelity *o = &r->fidelity.outputs[0];
             et_table_set_num(t, row, C_TOP1, o->top1_agreement >= 0 ? 100.0 * o->top1_agreement : NAN);
@@ -283,31 +303,32 @@ static et_table *build_table(const char *model, point *pts, int n, const int64_t
             et_table_set_num(t, row, C_ACC, r->fidelity.accuracy >= 0 ? 100.0 * r->fidelity.accuracy : NAN);
         }
         if (i > 0 && pts[0].measured)
-            fill_energy(t, row, &pts[0].r, r, ab);
+            fill_energy(t, row, &pts[0], &pts[i], ab);
         else
             et_table_set_num(t, row, C_ENERGY, et_metric_value(r, ET_METRIC_ENERGY));
         et_table_set_num(t, row, C_PARETO, po[i]);
         et_table_set_num(t, row, C_PARETO_SIZE, ps[i]);
         et_table_set_num(t, row, C_RUN, ids && ids[i] > 0 ? (double)ids[i] : NAN);
         if (i > 0 && pts[0].measured)
-            fill_significance(t, row, &pts[0].r, r, base > 0 && r->latency.p50_ms > 0 ? base / r->latency.p50_ms : NAN,
-                              ab);
+            fill_significance(t, row, &pts[0], &pts[i], rounds, ab);
         et_table_set_text(t, row, C_NOTES, r->engine.notes);
         if (r->engine.notes[0] && i > 0)
             et_table_add_note(t, "%s: %s", name, r->engine.notes);
     }
     et_table_add_note(t,
-                      "speed-up: measured fp32 p50 / p50 on this machine; pareto: no other row is faster (pareto) "
+                      "p50: over all %ld rounds; speed-up: the median per-round ratio fp32 p50 / row p50 on this "
+                      "machine (Hodges-Lehmann over the rounds); pareto: no other row is faster (pareto) "
                       "or smaller (pareto size) and at least as good in %s",
-                      acc_metric ? "accuracy" : "top-1 agreement with fp32");
+                      rounds, acc_metric ? "accuracy" : "top-1 agreement with fp32");
     et_table_add_note(
         t,
-        "significance against the fp32 row: speed-up by a Mann-Whitney U test on medians of blocks of "
-        "consecutive iterations, energy by the same test on energy per inference per interval of the power "
-        "timelines, accuracy by McNemar's test on per-input correctness; \"= same\": not "
-        "significant at p < %.2f; a significant speed-up or energy ratio under %.1f %% (--min-effect) is shown with ~; "
-        "with --rounds the fastest round's samples are tested (man edgetune, compare)",
-        ab->alpha, ab->min_effect * 100.0);
+        "significance against the fp32 row: speed-up by a Wilcoxon signed-rank test on the per-round log ratios "
+        "(rows measured row by row in each of the %ld rounds of %ld iterations; at least 6 rounds for p < 0.05), "
+        "energy by a Mann-Whitney U test on energy per inference per interval of the power timelines, "
+        "accuracy by McNemar's test on per-input correctness; \"= same\": not "
+        "significant at p < %.2f; a significant speed-up or energy ratio under %.1f %% (--min-effect) is shown with ~ "
+        "(man edgetune, sweep and compare)",
+        rounds, iters, ab->alpha, ab->min_effect * 100.0);
     et_table_add_note(t, "deployed mem: peak resident memory of a separate process holding only the tuned plan "
                          "(packed weights, arena, scratch, threads, runtime code); size: the weights as stored");
     if (pts[0].measured && pts[0].r.fidelity.status == ET_AVAIL_OK)
@@ -332,6 +353,8 @@ static int make_points(const et_sweep_lists *lists, const et_knobs *knobs, point
     for (int i = 0; i < n; i++) {
         (*pts)[i].k = grid[i];
         et_result_init(&(*pts)[i].r);
+        for (int r = 0; r < MAX_ROUNDS; r++)
+            (*pts)[i].round_ms[r] = NAN;
     }
     free(grid);
     return n;
@@ -349,12 +372,6 @@ static et_status open_session(const char *model, const et_tensor_args *targs, co
     return st;
 }
 
-/* How each point is measured: --iters, --warmup, --rounds, --profilers; --progress shows recovery's progress. */
-typedef struct sweep_plan {
-    long iters, warmup, rounds;
-    bool profilers, show_progress;
-} sweep_plan;
-
 /* Warms the machine on the baseline first: the first point measured must not pay for a cold CPU. */
 static void warm_up(et_session *s, const et_knobs *k, const sweep_plan *plan) {
     et_err e = {0};
@@ -369,28 +386,59 @@ static void warm_up(et_session *s, const et_knobs *k, const sweep_plan *plan) {
     et_result_free(&r);
 }
 
-/* Keeps the faster of p's round so far and round r (which is consumed), with the fidelity and deployed memory
- * measured in round 0. */
-static void keep_faster(point *p, et_result *r) {
+/* Appends round power timeline `add` to `to` (the rounds' timed loops laid end to end: add's times shifted by
+ * to's last one, which is where the energy rule lays the appended iterations) and recomputes energy per
+ * inference over the n iterations of all rounds. Returns false when out of memory (to unchanged). */
+static bool append_power(et_power_info *to, const et_power_info *add, int n) {
+    if (to->status != ET_AVAIL_OK || add->status != ET_AVAIL_OK || add->n_samples < 1 || to->n_samples < 1)
+        return true; /* nothing to append: energy stays round 1's */
+    et_power_sample *all = realloc(to->samples, (size_t)(to->n_samples + add->n_samples) * sizeof *all);
+    if (!all)
+        return false;
+    int64_t shift = all[to->n_samples - 1].t_ns;
+    for (int i = 0; i < add->n_samples; i++)
+        all[to->n_samples + i] = (et_power_sample){add->samples[i].t_ns + shift, add->samples[i].power_mw};
+    to->samples = all;
+    to->n_samples += add->n_samples;
+    to->energy_j += add->energy_j;
+    to->energy_per_inf_mj = n > 0 ? to->energy_j * 1000.0 / n : to->energy_per_inf_mj;
+    double span_s = (double)all[to->n_samples - 1].t_ns * 1e-9;
+    if (span_s > 0)
+        to->avg_power_w = to->energy_j / span_s;
+    return true;
+}
+
+/* Adds round `round` (r, which is consumed) to p: its median to p->round_ms; round 0's result becomes p's
+ * (fidelity, deployed memory, counters), later rounds' latency samples and power timelines are appended to it and its latency
+ * statistics recomputed over all. Out of memory for the samples: the round still counts in the test. */
+static void add_round(point *p, long round, et_result *r) {
+    double *scratch = malloc((size_t)(r->n_samples > 0 ? r->n_samples : 1) * sizeof *scratch);
+    if (scratch && r->n_samples > 0) {
+        memcpy(scratch, r->samples_ms, (size_t)r->n_samples * sizeof *scratch);
+        p->round_ms[round] = et_stats_median_inplace(scratch, r->n_samples);
+    }
+    free(scratch);
     if (!p->measured) {
         et_result_free(&p->r);
         p->r = *r;
         p->measured = true;
-    } else if (r->latency.p50_ms < p->r.latency.p50_ms) {
-        et_fidelity_info f = p->r.fidelity;
-        p->r.fidelity = r->fidelity;
-        r->fidelity = f;
-        et_deployed_memory dm = p->r.deployed; /* measured in round 0 */
-        p->r.deployed = r->deployed;
-        r->deployed = dm;
-        et_result_free(&p->r);
-        p->r = *r;
-    } else {
-        et_result_free(r);
+        return;
     }
+    int n = p->r.n_samples + r->n_samples;
+    double *all = r->n_samples > 0 ? realloc(p->r.samples_ms, (size_t)n * sizeof *all) : NULL;
+    if (all) {
+        memcpy(all + p->r.n_samples, r->samples_ms, (size_t)r->n_samples * sizeof *all);
+        p->r.samples_ms = all;
+        p->r.n_samples = n;
+        p->r.iters += r->iters; /* timed iterations completed, over all rounds */
+        et_latency_stats_compute(all, n, &p->r.latency);
+        if (!append_power(&p->r.power, &r->power, n))
+            p->r.power.status = ET_AVAIL_ERROR, snprintf(p->r.power.why, sizeof p->r.power.why, "out of memory");
+    }
+    et_result_free(r);
 }
 
-/* Point i of n in round `round` (fidelity and deployed memory in round 0 only). A failure is kept in p->error
+/* Point i of n in round `round` (fidelity and deployed memory in round 0 only), added to its rounds. A failure is kept in p->error
  * (round 0) and said on stderr; ET_E_CANCELLED when a signal stopped it. */
 static et_status measure_point(et_session *s, point *p, long round, int i, int n, const sweep_plan *plan) {
     char name[96];
@@ -416,10 +464,10 @@ static et_status measure_point(et_session *s, point *p, long round, int i, int n
             fprintf(stderr, "sweep: %s failed: %s\n", name, e.msg);
         return st;
     }
-    if (isatty(STDERR_FILENO) || plan->rounds > 1)
+    if (isatty(STDERR_FILENO) || plan->show_progress)
         fprintf(stderr, "sweep: round %ld/%ld, %d/%d %-28s p50 %.3f ms\n", round + 1, plan->rounds, i + 1, n, name,
                 r.latency.p50_ms);
-    keep_faster(p, &r);
+    add_round(p, round, &r);
     return ET_OK;
 }
 
@@ -456,7 +504,7 @@ static void attach_figures(et_table *t, const point *pts, int n) {
 /* Saves the measured points as runs (db may be NULL: --no-save; ids[i] gets each id) and writes the table to out
  * in fmt. Returns the exit code: 1 when a point failed, that of a failed save or write. */
 static int save_and_print(et_db *db, const char *model, point *pts, int n, int64_t *ids, const char *label,
-                          et_table_format fmt, const char *out, const et_ab_options *ab) {
+                          et_table_format fmt, const char *out, const sweep_plan *plan, const et_ab_options *ab) {
     for (int i = 0; db && i < n; i++) {
         if (!pts[i].measured)
             continue;
@@ -465,7 +513,7 @@ static int save_and_print(et_db *db, const char *model, point *pts, int n, int64
         if (et_db_save_run(db, &pts[i].r, &ids[i], &err) != ET_OK)
             return et_cli_report(&err);
     }
-    et_table *t = build_table(model, pts, n, db ? ids : NULL, ab);
+    et_table *t = build_table(model, pts, n, db ? ids : NULL, plan, ab);
     if (fmt == ET_TABLE_HTML)
         attach_figures(t, pts, n);
     int64_t lo = 0, hi = 0;
@@ -496,7 +544,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
     const char *l_bits = NULL, *l_act = NULL, *l_prune = NULL, *l_method = NULL, *l_recover = NULL;
     et_table_format fmt = ET_TABLE_TEXT;
     bool save = true, profilers = false, show_progress = false;
-    long iters = 30, warmup = 3, rounds = 1;
+    long iters = 5, warmup = 2, rounds = 20;
     et_ab_options ab = et_ab_defaults();
     while (et_args_more(&a)) {
         int r;
@@ -514,7 +562,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
             if (!et_cli_parse_long("sweep", "--warmup", v, 0, 100000, &warmup))
                 return 2;
         } else if (et_args_value(&a, "--rounds", &v)) {
-            if (!et_cli_parse_long("sweep", "--rounds", v, 1, 100, &rounds))
+            if (!et_cli_parse_long("sweep", "--rounds", v, 1, MAX_ROUNDS, &rounds))
                 return 2;
         } else if (et_args_value(&a, "--min-effect", &v)) {
             double pct = 0;
@@ -588,7 +636,7 @@ int et_cmd_sweep(et_cli *cli, int argc, char **argv) {
         rc = 1;
         goto done;
     }
-    rc = save_and_print(db, et_session_model(s)->name, pts, n, ids, label, fmt, out, &ab);
+    rc = save_and_print(db, et_session_model(s)->name, pts, n, ids, label, fmt, out, &plan, &ab);
 done:
     for (int i = 0; i < n; i++)
         et_result_free(&pts[i].r);

@@ -114,6 +114,56 @@ bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int 
     return lower_is_better(base_ms, n_base, run_ms, n_run, o, "latency samples", "ms", out);
 }
 
+/* The percentile bootstrap interval over rounds of exp(Hodges-Lehmann(d)): resampled rounds into buf (n), their
+ * Walsh averages into walsh (n (n + 1) / 2), the estimates into est (resamples). */
+static void paired_interval(const double *d, int n, const et_ab_options *o, double *buf, double *walsh, double *est,
+                            et_ab *out) {
+    et_rng rng;
+    et_rng_seed(&rng, o->seed);
+    for (int b = 0; b < o->resamples; b++) {
+        for (int i = 0; i < n; i++)
+            buf[i] = d[et_rng_below(&rng, (uint64_t)n)];
+        est[b] = et_stats_hodges_lehmann_1(buf, n, walsh);
+    }
+    qsort(est, (size_t)o->resamples, sizeof *est, cmp_double);
+    out->ci_lo = exp(est[(int)floor(0.025 * (o->resamples - 1))]);
+    out->ci_hi = exp(est[(int)ceil(0.975 * (o->resamples - 1))]);
+}
+
+bool et_ab_paired(const double *base_ms, const double *run_ms, int n_rounds, const et_ab_options *o, et_ab *out) {
+    memset(out, 0, sizeof *out);
+    int n = 0;
+    for (int r = 0; base_ms && run_ms && r < n_rounds; r++)
+        n += base_ms[r] > 0 && run_ms[r] > 0; /* false for NaN too */
+    if (n < 2) {
+        et_ab_na(out, "fewer than 2 rounds with both rows measured");
+        return false;
+    }
+    size_t walsh = (size_t)n * (size_t)(n + 1) / 2, resamples = o->resamples > 0 ? (size_t)o->resamples : 0;
+    double *mem = malloc((2u * (size_t)n + walsh + resamples) * sizeof *mem);
+    if (!mem) {
+        et_ab_na(out, "out of memory for the test");
+        return false;
+    }
+    double *d = mem, *buf = d + n, *w = buf + n, *est = w + walsh;
+    n = 0;
+    for (int r = 0; r < n_rounds; r++)
+        if (base_ms[r] > 0 && run_ms[r] > 0)
+            d[n++] = log(base_ms[r] / run_ms[r]);
+    out->n_base = out->n_run = n;
+    out->estimate = exp(et_stats_hodges_lehmann_1(d, n, w));
+    et_wsr_result wsr;
+    et_wilcoxon_signed_rank(d, n, buf, &wsr);
+    out->p = wsr.p;
+    out->exact = wsr.exact;
+    out->ci_lo = out->ci_hi = NAN;
+    if (resamples > 0)
+        paired_interval(d, n, o, buf, w, est, out);
+    free(mem);
+    judge(out, o, out->estimate);
+    return true;
+}
+
 bool et_ab_energy(const double *base_mj, int n_base, const double *run_mj, int n_run, const et_ab_options *o,
                   et_ab *out) {
     /* each interval already averages the many iterations inside it: an interval is a block of its own */

@@ -1,6 +1,6 @@
 /* ab.h: the verdict on one metric of two runs (A/B): is the difference real, and is it big enough to matter.
- * The rule is written here once; compare (db/compare.c), sweep, history and the workbench's baseline panel all
- * show what it says.
+ * The rules are written here once; compare (db/compare.c), sweep, history, the workbench's baseline panel and the
+ * int8 speed guard (src/tune/speed_guard.c) all show or use what they say.
  *
  * Latency. The unit of independence is a block of consecutive iterations, not an iteration: successive
  * iterations of one run are correlated (frequency, cache and scheduler state drift together), so a test on raw
@@ -20,6 +20,25 @@
  *    1 (default ET_AB_MIN_EFFECT, 3 %); "small" when p < alpha but the change is below min_effect; "same" when
  *    p >= alpha. The min-effect floor exists because on a shared or throttling machine two runs of the same
  *    configuration differ by more than their own noise says (drift between runs is not in either run's blocks).
+ * Which latency rule. The rule above is for two SEPARATE runs (compare, history, the workbench's baseline panel):
+ *    all it has is each run's samples in time order. Rows measured by one process (sweep's rows, the int8 speed
+ *    guard's fp32 and int8 plans) are measured in ROUNDS instead and use the paired rule below: this VM runs the
+ *    same work at two speeds for seconds at a time, and when such a spell covers one row's block of iterations
+ *    more than the other's, the two-run rule calls identical work different (MobileNetV3-Small "1.15x faster,
+ *    p 0.008" with every layer fp32 in both rows).
+ * Paired rounds (et_ab_paired). A round measures every row once, one after the other (sweep: each row for --iters
+ *    iterations after its warm-up; the guard: one inference of each plan), so a spell that covers a round covers
+ *    every row of it, and one that starts or ends inside a round shows as one round's spread, not a shift. Each
+ *    row's round is summarised by one figure (the median of its iterations); the pairs are rounds:
+ *  - d_r = log(baseline_r / run_r), the round's log ratio (above 0: the run was faster in round r);
+ *  - p: two-sided Wilcoxon signed-rank test that the d_r are symmetric about 0 (exact without ties for up to 50
+ *    rounds). p is the chance of per-round ratios at least this one-sided if the two rows ran at the same speed;
+ *    with n rounds the smallest p is 2 / 2^n, so fewer than 6 rounds can never be significant at 0.05;
+ *  - the point estimate: exp of the Hodges-Lehmann estimate of the d_r (the median of their Walsh averages), the
+ *    typical per-round ratio baseline / run, the estimate that belongs to the signed-rank test;
+ *  - the interval: a percentile bootstrap 95 % interval of that estimate over rounds (rounds resampled with
+ *    replacement, ET_AB_RESAMPLES, seeded with ET_AB_SEED); none when resamples is 0 (the guard: many layers);
+ *  - the verdict: as above (alpha, min_effect).
  * Energy. The same rule on energy per inference per interval of the stored power timeline (stats.h,
  *    et_stats_energy_per_interval), each interval one block: a run stores one energy figure, but its timeline
  *    (tens to thousands of points) says how that energy varied while it ran.
@@ -58,12 +77,12 @@ typedef struct et_ab_options {
 
 typedef struct et_ab {
     et_ab_verdict verdict;
-    double estimate;     /* latency: Hodges-Lehmann ratio baseline / run (above 1: faster); accuracy: run - baseline
-                            in pp */
+    double estimate;     /* latency: Hodges-Lehmann ratio baseline / run (above 1: faster; paired: the per-round
+                            ratio); accuracy: run - baseline in pp */
     double ci_lo, ci_hi; /* 95 % interval of the estimate (NaN when none) */
     double p;            /* two-sided p-value (NaN when n/a) */
-    int n_base, n_run;   /* units tested: blocks (latency), paired inputs (accuracy, both) */
-    bool exact;          /* exact test (Mann-Whitney exact distribution, McNemar binomial) */
+    int n_base, n_run;   /* units tested: blocks (latency), rounds (paired, both), paired inputs (accuracy, both) */
+    bool exact;          /* exact test (Mann-Whitney or signed-rank exact distribution, McNemar binomial) */
     int lost, won;       /* accuracy: McNemar's discordant inputs, right in the baseline only / in the run only */
     char why[128];       /* ET_AB_NA: why ("fewer than 2 samples", "different evaluation sets") */
 } et_ab;
@@ -74,6 +93,12 @@ et_ab_options et_ab_defaults(void);
  * out->verdict ET_AB_NA and out->why set when a run has no samples or memory ran out. */
 bool et_ab_latency(const double *base_ms, int n_base, const double *run_ms, int n_run, const et_ab_options *o,
                    et_ab *out);
+
+/* The paired rule (above) for rows measured in rounds, lower is better: base_ms[r] and run_ms[r] are the two rows'
+ * figures of round r (the median of the round's iterations), r < n_rounds. A round where either is NaN or not
+ * above 0 is left out. n_base and n_run are the rounds tested (equal). false with out->verdict ET_AB_NA and why
+ * set when fewer than 2 rounds are usable or memory ran out. */
+bool et_ab_paired(const double *base_ms, const double *run_ms, int n_rounds, const et_ab_options *o, et_ab *out);
 
 /* Energy per inference (lower is better) of run against base, from their energy per power-timeline interval
  * (et_stats_energy_per_interval, in time order): the latency rule with each interval as one block (an interval

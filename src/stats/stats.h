@@ -1,6 +1,7 @@
 /* stats.h: the statistics that say whether a difference between two runs is real: the Mann-Whitney U test, a
- * bootstrap confidence interval of a ratio of medians, McNemar's test for paired correctness, medians by
- * selection, block medians, and the seeded random numbers they use. Pure functions over arrays (no run record,
+ * bootstrap confidence interval of a ratio of medians, the Wilcoxon signed-rank test and Hodges-Lehmann estimate
+ * for paired rounds, McNemar's test for paired correctness, medians by selection, block medians, and the seeded
+ * random numbers they use. Pure functions over arrays (no run record,
  * no allocation the caller must free); src/stats/ab.h combines them into the verdict the front ends show.
  *
  * The math, and the references the tests check it against (tests/unit/stats/, values from
@@ -48,6 +49,29 @@ enum { ET_MW_EXACT_MAX = 20 };
  * the tie-corrected variance and a continuity correction of 1/2. scratch must hold 2 * (na + nb) doubles.
  * Returns false (and p = NaN) when na or nb is below 1. */
 bool et_mann_whitney(const double *a, int na, const double *b, int nb, double *scratch, et_mw_result *out);
+
+/* --- Wilcoxon signed-rank (paired) -------------------------------------------------------------------------- */
+typedef struct et_wsr_result {
+    double w_plus; /* sum of the ranks of |d| over the positive differences (average ranks for ties) */
+    double z;      /* normal score with continuity correction (0 when exact or when there is no spread) */
+    double p;      /* two-sided p-value */
+    int n;         /* differences tested: the non-zero ones */
+    bool exact;    /* p from the exact distribution of W+ (no ties, n <= ET_WSR_EXACT_MAX) */
+    bool ties;
+} et_wsr_result;
+enum { ET_WSR_EXACT_MAX = 50 };
+
+/* Two-sided Wilcoxon signed-rank test that the paired differences d[0..n) are symmetric about 0. Zeros (and NaNs)
+ * are dropped; all zero gives p = 1. Exact p (counting sign assignments) without ties for up to ET_WSR_EXACT_MAX
+ * differences, else the normal approximation with the tie-corrected variance and a continuity correction of 1/2.
+ * With n non-zero differences the smallest exact p is 2 / 2^n: at least 6 are needed for p < 0.05. scratch must
+ * hold n doubles. Returns false (p = NaN) when n is below 1. */
+bool et_wilcoxon_signed_rank(const double *d, int n, double *scratch, et_wsr_result *out);
+
+/* The one-sample Hodges-Lehmann estimate of d[0..n)'s centre: the median of the n (n + 1) / 2 Walsh averages
+ * (d_i + d_j) / 2, i <= j, the estimate that belongs to the signed-rank test. scratch must hold n (n + 1) / 2
+ * doubles. NaN for n < 1. */
+double et_stats_hodges_lehmann_1(const double *d, int n, double *scratch);
 
 /* --- bootstrap ----------------------------------------------------------------------------------------------- */
 /* A percentile bootstrap interval at `level` (0.95) for median(a) / median(b): `resamples` times, draw na values

@@ -78,7 +78,7 @@ typedef void (*et_tune_progress_fn)(void *ctx, int done, int total, double elaps
 
 typedef struct et_tune_options {
     bool speed_guard;     /* keep layers fp32 where int8 is measured slower (default true) */
-    int guard_runs;       /* timed runs per plan for the guard (default 3, the minimum counts) */
+    int guard_runs;       /* alternating rounds for the guard: at least this and 15 (speed_guard.c) */
     et_tune_cache *cache; /* NULL: nothing reused */
     bool prune_zero_only; /* tests: channel pruning zeroes the consumers' dropped input channels instead of
                              removing them, which must give the same outputs as the shrunk graph */

@@ -145,9 +145,16 @@ et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo
 et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi, bool note,
                              int *n_q);
 
-/* The speed guard: times candidate layers in int8 and in float32 on this CPU and clears cand[i] for those whose
- * int8 version is slower; *all_fp32 when the int8 model as a whole is not faster. Cached per configuration. */
+/* The speed guard: times candidate layers in int8 and in float32 on this CPU, alternating, and clears cand[i] for
+ * those whose int8 version is significantly slower (et_tune_guard_keeps_fp32); *all_fp32 when the int8 model as a
+ * whole is. Cached per configuration. */
 et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const float *hi, bool *all_fp32);
+
+/* The guard's decision for one layer (or the whole model) from per-round times of the float32 and the int8 version
+ * measured alternately in the same rounds: true (keep float32) only when the paired rule (src/stats/ab.h,
+ * et_ab_paired, float32 the baseline) calls int8 slower: p < 0.05 and at least 3 % (speed_guard.c says why this
+ * default). *p gets the test's p-value (NaN with fewer than 2 usable rounds: then int8 is kept). */
+bool et_tune_guard_keeps_fp32(const double *fp32_ms, const double *int8_ms, int rounds, double *p);
 
 /* Full int8 (act-bits 8, quantize_int8.c): calibration, the speed guard, then et_tune_build_int8. */
 et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib);

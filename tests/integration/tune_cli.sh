@@ -61,7 +61,7 @@ check grep -q -- "-o OUT.onnx" err.txt
 
 # --- sweep ------------------------------------------------------------------------------------------------
 expect 0 "$ET" sweep "$M/digits.onnx" --bits 32,8,4 --prune 0,0.5 --prune-method unstructured,channel --iters 5 \
-    --warmup 1 --no-save
+    --warmup 1 --rounds 4 --no-save
 check grep -q "^fp32 " out.txt
 check grep -q "yes" out.txt # at least one Pareto row
 check grep -q "accuracy" out.txt
@@ -85,6 +85,12 @@ assert w8a8["exec"] == "native" and 0.9 < w8a8["accuracy_pct"] / rows[0]["accura
 fi
 expect 0 "$ET" sweep "$M/digits.onnx" --bits 8 --iters 2 --warmup 0 --no-save --format csv -o s.csv
 check grep -q "^config," s.csv
+# rows in rounds, the speed-up by the paired rule over them: 7 rounds of 2 iterations, p and interval in csv
+expect 0 "$ET" sweep "$M/digits.onnx" --bits 32,8 --rounds 7 --iters 2 --warmup 0 --no-save --format json
+check grep -q "Wilcoxon signed-rank test on the per-round log ratios" out.txt
+check grep -q "each of the 7 rounds of 2 iterations" out.txt
+check grep -qE '"speedup_verdict": "(same|small|better|worse)"' out.txt
+expect 2 "$ET" sweep "$M/digits.onnx" --bits 8 --rounds 101
 expect 2 "$ET" sweep "$M/digits.onnx" --bits 8,9
 expect 2 "$ET" sweep "$M/digits.onnx" --prune 0,1.5
 expect 2 "$ET" sweep "$M/digits.onnx"
