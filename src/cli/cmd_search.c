@@ -187,7 +187,8 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         et_table_set_text(t, row, C_LAYERS, p->k.layers);
         if (p->kind == ET_SP_FINALIST) {
             et_table_set_num(t, row, C_PRED_P50, p->pred_p50_ms);
-            et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
+            if (!isnan(p->pred_p50_ms)) /* NaN: the point it is predicted from was not measured (--budget) */
+                et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
             et_table_set_num(t, row, C_PRED_DROP, 100.0 * (ref->q_search - p->pred_q_search));
             if (p->pred_from >= 0 && p->pred_from < n)
                 et_table_set_text(t, row, C_PRED_FROM, res->pts[p->pred_from].name);
@@ -502,7 +503,7 @@ static int report(et_db *db, const search_args *sa, et_search_result *res, const
                  p->name);
         if (i == res->winner)
             snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
-        if (p->kind == ET_SP_FINALIST && p->pred_from >= 0) { /* the prediction travels with the stored run */
+        if (p->kind == ET_SP_FINALIST && p->pred_from >= 0 && !isnan(p->pred_p50_ms)) { /* stored with the run */
             size_t len = strlen(p->r.engine.notes);
             if (len + 1 < sizeof p->r.engine.notes)
                 snprintf(p->r.engine.notes + len, sizeof p->r.engine.notes - len,
