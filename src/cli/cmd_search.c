@@ -61,7 +61,8 @@ static void usage(FILE *out) {
             "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
             "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
             "--max-drop (the best uniform setting is chosen alike); the held-out half is only reported. Prints the\n"
-            "measured points with the Pareto front, predicted vs measured for each finalist, and the winner against\n"
+            "measured points with the Pareto front, predicted vs measured for each finalist (predicted from a point\n"
+            "measured in the same run: the predicted from column), and the winner against\n"
             "the best uniform setting; stores every measured point as a run labelled 'search <time>: <point>'.\n"
             "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
             "Exit 1 when no finalist met the drop or a point failed.\n"
@@ -121,6 +122,7 @@ static const et_table_col COLS[] = {
     {.key = "drop_heldout_pp", .header = "drop held-out", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
     {.key = "heldout_pct", .header = "held-out", .unit = "%", .kind = ET_COL_REAL, .decimals = 2},
     {.key = "pareto", .header = "pareto", .kind = ET_COL_TEXT},
+    {.key = "pred_from", .header = "predicted from", .kind = ET_COL_TEXT},
     {.key = "run", .header = "run", .kind = ET_COL_INT},
     {.key = "layers", .header = "layers", .kind = ET_COL_TEXT, .machine_only = true},
     {.key = "error", .header = "error", .kind = ET_COL_TEXT, .machine_only = true},
@@ -139,6 +141,7 @@ enum {
     C_DROP_H,
     C_HELD,
     C_PARETO,
+    C_PRED_FROM,
     C_RUN,
     C_LAYERS,
     C_ERROR
@@ -186,8 +189,11 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         et_table_set_text(t, row, C_LAYERS, p->k.layers);
         if (p->kind == ET_SP_FINALIST) {
             et_table_set_num(t, row, C_PRED_P50, p->pred_p50_ms);
-            et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
+            if (!isnan(p->pred_p50_ms)) /* NaN: the point it is predicted from was not measured (--budget) */
+                et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
             et_table_set_num(t, row, C_PRED_DROP, 100.0 * (ref->q_search - p->pred_q_search));
+            if (p->pred_from >= 0 && p->pred_from < n)
+                et_table_set_text(t, row, C_PRED_FROM, res->pts[p->pred_from].name);
         }
         if (!p->measured) {
             et_table_set_text(t, row, C_ERROR, p->error);
@@ -217,12 +223,13 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "held-out: the point's %s on the held-out half",
                       q, q);
     et_table_add_note(
-        t, "predicted (finalists): the additive model: p50 = the base's measured p50 minus the layers' "
-           "time saved (per-layer profile, sensitivity); size = the base's minus the layers' bytes "
-           "saved; drop = the base's drop plus the layers' drops (each at least one input of the search half, or "
-           "--max-drop / layers when less); "
-           "p50 error: "
-           "(predicted - measured) / measured");
+        t, "predicted (finalists): the additive model from the point named under 'predicted from' (the base for "
+           "the knapsack's finalists, the start or the best move for moves, the uniform point for the start): p50 = "
+           "that point's measured p50 minus the time the changed layers save against its settings (per-layer "
+           "profile, sensitivity: each layer's own step); size = its measured size "
+           "minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
+           "layers ask for); drop = its drop plus the layers' drops (each at least one input of the search half, "
+           "or --max-drop / layers when less); p50 error: (predicted - measured) / measured");
     et_table_add_note(t,
                       "p50: per inference on this machine, the fastest of %d rounds of %d iterations; size: the "
                       "weights as stored; pareto: no other measured point is %s and at least as good on the "

@@ -13,6 +13,7 @@
 #include "bench/sensitivity_store.h"
 #include "record/layer_knobs.h"
 #include "search/search_dp.h"
+#include "tune/tune.h"
 
 /* The knapsack's unit: 0.01 pp, finer than any evaluation set resolves (10,000 inputs per half). */
 #define DP_UNIT_PP 0.01
@@ -213,6 +214,40 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
         *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
 }
 
+/* A candidate that prunes channels ("prune=R,method=channel", maybe with bits): R; else -1. */
+static double channel_ratio(const char *cand) {
+    const char *p = strstr(cand, "prune=");
+    if (!strstr(cand, "method=channel") || !p)
+        return -1.0;
+    return strtod(p + 6, NULL);
+}
+
+/* What per-layer points pt[l] (NULL: the layer as the base has it) save against the base, ms and bytes, with each
+ * channel group counted once: a group is pruned as a whole by the largest ratio its layers ask for (prune_channel.c),
+ * and a sensitivity point of any one layer measured exactly that, so of the channel-pruning candidates in one
+ * group only the one with the largest ratio counts (a candidate that also changes bits loses its bits part when
+ * another layer of its group counts: not measured apart). group[l]: et_tune_channel_groups (NULL: no groups
+ * known). Any other candidate counts in full. */
+static void savings(const et_sens_point *const *pt, const int *group, int L, double *ms, int64_t *bytes) {
+    *ms = 0.0, *bytes = 0;
+    for (int l = 0; l < L; l++) {
+        if (!pt[l] || !pt[l]->measured)
+            continue;
+        double r = channel_ratio(pt[l]->candidate);
+        bool counted = true; /* false: another layer of the group asks for more (or as much, and comes first) */
+        for (int j = 0; group && r >= 0.0 && group[l] >= 0 && j < L && counted; j++) {
+            if (j == l || group[j] != group[l] || !pt[j] || !pt[j]->measured)
+                continue;
+            double rj = channel_ratio(pt[j]->candidate);
+            counted = !(rj > r || (rj == r && j < l));
+        }
+        if (counted) {
+            *ms += pt[l]->time_saved_ms;
+            *bytes += pt[l]->bytes_saved;
+        }
+    }
+}
+
 /* Finalist knobs: the base with each changed layer's candidate as an override. */
 static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens, const int *layer_first, int n_layers,
                                 const int *pick, et_knobs *k, int *n_changed, et_err *err) {
@@ -236,15 +271,16 @@ static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens,
  * whose choice is new (not equal to a finalist already in out->pts) and changes something. A changed layer costs at
  * least floor_pp (one input of the search half): a change the set cannot resolve is not taken as free. */
 static et_status add_finalists(const et_knobs *base, const et_search_config *cfg, et_search_result *out,
-                               const double *budgets, int n, double floor_pp, et_err *err) {
+                               const double *budgets, int n, double floor_pp, const int *group, et_err *err) {
     int n_cand = cfg->n_cand, n_layers = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     et_search_option *opts = calloc((size_t)n_layers * (size_t)(n_cand + 1) + 1, sizeof *opts);
     const et_search_option **opt = calloc((size_t)n_layers + 1, sizeof *opt);
     int *n_opt = calloc((size_t)n_layers + 1, sizeof *n_opt), *first = calloc((size_t)n_layers + 1, sizeof *first);
     int *pick = calloc((size_t)n_layers + 1, sizeof *pick);
+    const et_sens_point **pt = calloc((size_t)n_layers + 1, sizeof *pt);
     et_knobs *k = malloc(sizeof *k);
     et_status rc = ET_OK;
-    if (!opts || !opt || !n_opt || !first || !pick || !k) {
+    if (!opts || !opt || !n_opt || !first || !pick || !pt || !k) {
         rc = et_fail(err, ET_E_NOMEM, "out of memory");
         goto done;
     }
@@ -290,18 +326,18 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
         double saved_ms = 0.0;
         int64_t saved_bytes = 0;
         for (int l = 0; l < n_layers; l++)
-            if (pick[l]) {
-                saved_ms += out->sens[first[l] + pick[l] - 1].time_saved_ms;
-                saved_bytes += out->sens[first[l] + pick[l] - 1].bytes_saved;
-            }
-        /* the savings here; measure_all's caller adds the base's measured p50 and bytes */
+            pt[l] = pick[l] ? &out->sens[first[l] + pick[l] - 1] : NULL;
+        savings(pt, group, n_layers, &saved_ms, &saved_bytes);
+        /* the savings here; et_search_run adds the base's measured p50 and bytes (the context they were measured
+           in) */
+        p->pred_from = out->base;
         p->pred_p50_ms = -saved_ms;
         p->pred_bytes = -saved_bytes;
         p->pred_q_search = out->sens_base.quality - cost / 100.0;
         out->n_pts++;
     }
 done:
-    free(opts), free(opt), free(n_opt), free(first), free(pick), free(k);
+    free(opts), free(opt), free(n_opt), free(first), free(pick), free(pt), free(k);
     return rc;
 }
 
@@ -420,6 +456,7 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
         p->kind = i == 0 ? ET_SP_REFERENCE : ET_SP_UNIFORM;
         point_name(&p->k, p->name, sizeof p->name);
         p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
+        p->pred_from = -1;
         if (memcmp(&p->k, base, sizeof *base) == 0)
             out->base = i + 1; /* +1: 0 means "not found" until the loop ends */
     }
@@ -435,6 +472,7 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
         if (et_knobs_has_layers(base))
             snprintf(p->name + strlen(p->name), sizeof p->name - strlen(p->name), " +layers");
         p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
+        p->pred_from = -1;
         out->base = out->n_pts++;
     }
     return ET_OK;
@@ -452,6 +490,7 @@ typedef struct move_ctx {
     char ucand[ET_SENS_CAND_BYTES];
     int n_layers, n_opt;
     double floor_pp;
+    const int *group; /* per layer: its channel group (et_tune_channel_groups), NULL when unknown */
 } move_ctx;
 
 static const et_sens_point *opt_point(const move_ctx *M, int l, int o) {
@@ -493,11 +532,12 @@ static et_status set_knobs(const move_ctx *M, const int *set, et_knobs *k, int *
     return ET_OK;
 }
 
-/* Adds a finalist for settings `set` unless a point already has its knobs: the predictions from the start `from`
- * (measured quality q_from, settings sset) with drops scaled by alpha. Returns its index, -1 when a duplicate or
- * out of room. */
-static int add_set(const move_ctx *M, const int *set, const int *sset, double q_from, double alpha, const char *name,
-                   double budget_pp, et_status *rc, et_err *err) {
+/* Adds a finalist for settings `set` unless a point already has its knobs: the predictions from the start (the
+ * point `from`, measured or to be measured, quality q_from, settings sset) with drops scaled by alpha: its p50 and
+ * size are from's measured ones plus what the changed layers save against the start's settings. Returns its index,
+ * -1 when a duplicate or out of room. */
+static int add_set(const move_ctx *M, const int *set, const int *sset, double q_from, int from, double alpha,
+                   const char *name, double budget_pp, et_status *rc, et_err *err) {
     et_search_result *out = M->out;
     if (out->n_pts >= out->cap_pts)
         return -1;
@@ -526,18 +566,26 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
     p->n_changed = n_changed;
     p->budget_pp = budget_pp;
     snprintf(p->name, sizeof p->name, "%s", name);
-    double saved = 0.0, cost = 0.0;
-    int64_t saved_bytes = 0;
+    double cost = 0.0;
+    const et_sens_point **pt = calloc(2 * (size_t)M->n_layers + 1, sizeof *pt), **spt = pt + M->n_layers;
+    if (!pt) {
+        *rc = et_fail(err, ET_E_NOMEM, "out of memory");
+        return -1;
+    }
     for (int l = 0; l < M->n_layers; l++) {
-        if (set[l] > 0) {
-            const et_sens_point *sp = opt_point(M, l, set[l]);
-            saved += sp->time_saved_ms;
-            saved_bytes += sp->bytes_saved;
-        }
+        pt[l] = set[l] > 0 ? opt_point(M, l, set[l]) : NULL;
+        spt[l] = sset[l] > 0 ? opt_point(M, l, sset[l]) : NULL;
         cost += alpha * (opt_drop(M, l, set[l]) - opt_drop(M, l, sset[l]));
     }
-    p->pred_p50_ms = -saved; /* the caller adds the base's measured p50 and bytes */
-    p->pred_bytes = -saved_bytes;
+    double saved = 0.0, saved_start = 0.0;
+    int64_t saved_bytes = 0, saved_bytes_start = 0;
+    savings(pt, M->group, M->n_layers, &saved, &saved_bytes);
+    savings(spt, M->group, M->n_layers, &saved_start, &saved_bytes_start);
+    free(pt);
+    /* against the start; et_search_run adds its measured p50 and bytes */
+    p->pred_from = from;
+    p->pred_p50_ms = -(saved - saved_start);
+    p->pred_bytes = -(saved_bytes - saved_bytes_start);
     p->pred_q_search = q_from - cost / 100.0;
     return out->n_pts++;
 }
@@ -546,9 +594,9 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
  * stay, go to any other measured setting (further compressed, or back towards the base); a move costs alpha x (its
  * drop - the start's), negative for a move back, which frees budget for others. One finalist per fraction of the
  * room left (max_drop - the start's measured drop); *n_added counts them, set_of keeps their settings. */
-static et_status moves_from(const move_ctx *M, const int *sset, double q_from, double alpha, const double *fracs,
-                            int n_fracs, const char *from_name, int *first_added, int *set_of, int *n_added,
-                            et_err *err) {
+static et_status moves_from(const move_ctx *M, const int *sset, double q_from, int from, double alpha,
+                            const double *fracs, int n_fracs, const char *from_name, int *first_added, int *set_of,
+                            int *n_added, et_err *err) {
     int L = M->n_layers, n_opt = M->n_opt;
     et_search_option *opts = calloc((size_t)L * (size_t)n_opt + 1, sizeof *opts);
     const et_search_option **opt = calloc((size_t)L + 1, sizeof *opt);
@@ -590,7 +638,7 @@ static et_status moves_from(const move_ctx *M, const int *sset, double q_from, d
         char name[96];
         snprintf(name, sizeof name, "from %.40s: %d move%s (budget %.2f pp)", from_name, moved, moved == 1 ? "" : "s",
                  room > 0.0 ? room * fracs[f] : room);
-        int i = add_set(M, set, sset, q_from, alpha, name, room > 0.0 ? room * fracs[f] : room, &rc, err);
+        int i = add_set(M, set, sset, q_from, from, alpha, name, room > 0.0 ? room * fracs[f] : room, &rc, err);
         if (rc != ET_OK)
             goto done;
         if (i >= 0 && (*n_added == 0 || i - *first_added < 8)) {
@@ -662,13 +710,19 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
  * finalist too, so the winner is never worse than the best uniform setting on the search half (up to timing
  * noise: the same model measured twice). */
 static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
-                              et_search_result *out, double floor_pp, run_state *st, et_err *err) {
+                              et_search_result *out, double floor_pp, const int *group, run_state *st, et_err *err) {
     int u = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
     int n_cand = cfg->n_cand, L = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     if (u < 0 || L == 0 || !out->sens_base.measured)
         return ET_OK;
     const et_knobs *uk = &out->pts[u].k;
-    move_ctx M = {.base = base, .cfg = cfg, .out = out, .n_layers = L, .n_opt = n_cand + 1, .floor_pp = floor_pp};
+    move_ctx M = {.base = base,
+                  .cfg = cfg,
+                  .out = out,
+                  .n_layers = L,
+                  .n_opt = n_cand + 1,
+                  .floor_pp = floor_pp,
+                  .group = group};
     int *sset = calloc((size_t)L + 1, sizeof *sset);
     int *set_of = calloc((size_t)L * 8 + 1, sizeof *set_of);
     et_status rc = ET_OK;
@@ -690,7 +744,8 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
     bool moved_any = false; /* a start equal to the base is measured already */
     for (int l = 0; l < L; l++)
         moved_any |= sset[l] != 0;
-    int i0 = moved_any ? add_set(&M, sset, sset, out->pts[u].q_search, 1.0, sname, 0.0, &rc, err) : -1;
+    /* the start is the uniform point written per layer: predicted as that point measured */
+    int i0 = moved_any ? add_set(&M, sset, sset, out->pts[u].q_search, u, 1.0, sname, 0.0, &rc, err) : -1;
     if (rc != ET_OK)
         goto done;
     if (i0 >= 0) {
@@ -703,8 +758,9 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
         pred_u += isnan(opt_drop(&M, l, sset[l])) ? 0.0 : opt_drop(&M, l, sset[l]);
     double alpha = pred_u > 0.0 && meas_u > pred_u ? meas_u / pred_u : 1.0;
     const double fr[2] = {1.0, 0.5};
-    if ((rc = moves_from(&M, sset, out->pts[u].q_search, alpha, fr, 2, out->pts[u].name, &first, set_of, &n_added,
-                         err)) != ET_OK)
+    int from0 = i0 >= 0 ? i0 : moved_any ? u : out->base; /* a start equal to another point: that point */
+    if ((rc = moves_from(&M, sset, out->pts[u].q_search, from0, alpha, fr, 2, out->pts[u].name, &first, set_of,
+                         &n_added, err)) != ET_OK)
         goto done;
     if (out->n_pts > before && (rc = measure_all(s, out, before, st)) != ET_OK)
         goto done;
@@ -734,10 +790,11 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
         int *bset = set_of + (size_t)best * (size_t)L;
         say(st, "second round: moves around %s (measured %.2f pp), drops scaled by %.2f", b->name,
             100.0 * (ref->q_search - b->q_search), a2);
-        rc = moves_from(&M, bset, b->q_search, a2, fr, 2, "the best move", &first, set_of, &n_added, err);
+        rc = moves_from(&M, bset, b->q_search, first + best, a2, fr, 2, "the best move", &first, set_of, &n_added, err);
     } else if (a2 > alpha) {
         say(st, "second round: no move beat the start within the drop; from it again with drops scaled by %.2f", a2);
-        rc = moves_from(&M, sset, out->pts[u].q_search, a2, fr, 2, out->pts[u].name, &first, set_of, &n_added, err);
+        rc = moves_from(&M, sset, out->pts[u].q_search, from0, a2, fr, 2, out->pts[u].name, &first, set_of, &n_added,
+                        err);
     }
     (void)n_round1;
     if (rc == ET_OK && out->n_pts > before)
@@ -753,6 +810,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
     run_state st = {.cfg = cfg, .t0 = now_s()};
+    int *group = NULL; /* per layer: its channel group */
     if (cfg->budget_s > 0)
         st.deadline = st.t0 + cfg->budget_s;
     et_status rc = make_points(base, cfg, out, err);
@@ -810,7 +868,13 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     double budgets[ET_SEARCH_MAX_FINALISTS];
     for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++)
         budgets[f] = cfg->max_drop_pp * (1.0 - (double)f / (double)cfg->n_finalists) - base_drop_pp;
-    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, err)) != ET_OK)
+    /* channel groups, so that predicted savings count a group once (none known: each layer counts) */
+    group = calloc((size_t)n_layers + 1, sizeof *group);
+    if (group && et_tune_channel_groups(et_session_model(prof)->graph, base, group, n_layers, NULL) != n_layers) {
+        free(group);
+        group = NULL;
+    }
+    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, err)) != ET_OK)
         goto done;
     out->n_sens = n_sens_measured; /* what the table shows: the measured ones */
     rc = measure_all(s, out, 0, &st);
@@ -826,21 +890,23 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
             "no finalist within %.2f pp: the drops were up to %.1fx the predicted; trying budgets %.2f and "
             "%.2f pp",
             cfg->max_drop_pp, alpha, more[0], more[1]);
-        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, err)) != ET_OK || out->n_pts == before)
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, err)) != ET_OK || out->n_pts == before)
             break;
         rc = measure_all(s, out, before, &st);
     }
     /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
     if (rc == ET_OK && !out->out_of_time)
-        rc = from_uniform(prof, s, base, cfg, out, floor_pp, &st, err);
-    /* predictions from the base as measured with the others */
-    const et_search_point *bp = &out->pts[out->base];
+        rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, &st, err);
+    /* predictions: the measured p50 and size of the point each finalist's savings were reckoned from (the base for
+       the knapsack's, the start or the best move for the moves, the uniform point for the start), plus them */
     for (int i = 0; i < out->n_pts; i++) {
         et_search_point *p = &out->pts[i];
         if (p->kind != ET_SP_FINALIST)
             continue;
-        p->pred_p50_ms = bp->measured ? bp->r.latency.p50_ms + p->pred_p50_ms : NAN;
-        p->pred_bytes = bp->measured ? bp->bytes + p->pred_bytes : 0;
+        const et_search_point *fp = p->pred_from >= 0 && p->pred_from < out->n_pts ? &out->pts[p->pred_from] : NULL;
+        bool known = fp && fp->measured;
+        p->pred_p50_ms = known ? fp->r.latency.p50_ms + p->pred_p50_ms : NAN;
+        p->pred_bytes = known ? fp->bytes + p->pred_bytes : 0;
     }
     out->winner = best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective);
     out->best_uniform = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
@@ -853,5 +919,6 @@ done:
         out->cancelled = true;
     out->elapsed_s = now_s() - st.t0;
     free(st.ref_top1);
+    free(group);
     return rc;
 }

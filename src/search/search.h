@@ -79,6 +79,9 @@ typedef struct et_search_point {
     /* finalists: the additive model's prediction (NaN otherwise) */
     double budget_pp, pred_p50_ms, pred_q_search;
     int64_t pred_bytes;
+    /* finalists: the point whose measured p50 and size the prediction starts from (the base for the knapsack's
+       finalists, the start or the best move for moves, the uniform point for the start); -1 none */
+    int pred_from;
     int n_changed; /* layers changed from the base */
 } et_search_point;
 

@@ -1,6 +1,7 @@
 /* search_job.c: the sessions, the stored runs and the -o file of a search (search_job.h), for both front ends. */
 #include "search/search_job.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -48,10 +49,13 @@ et_status et_search_sessions_open(const et_session_options *so, bool recover, et
                      out->calib_path, recover ? " (recovery calibrates on the same inputs)" : "");
         } else {
             n_random = ET_SEARCH_FIDELITY_INPUTS;
-            snprintf(out->fidelity, sizeof out->fidelity,
-                     "no evaluation set (--eval or MODEL.eval/) nor calibration inputs: fidelity mode, top-1 "
-                     "agreement with fp32 over %d seeded random inputs, split even/odd",
-                     ET_SEARCH_FIDELITY_INPUTS);
+            snprintf(
+                out->fidelity, sizeof out->fidelity,
+                "no evaluation set (--eval or MODEL.eval/) nor calibration inputs: fidelity mode, top-1 "
+                "agreement with fp32 over %d seeded random inputs, split even/odd (noise, not images: agreement on "
+                "them says little about an image model's accuracy; give --calib a folder of preprocessed "
+                "inputs)",
+                ET_SEARCH_FIDELITY_INPUTS);
         }
         et_session_free(out->s);
         out->s = NULL;
@@ -80,6 +84,14 @@ et_status et_search_store(et_db *db, et_search_result *res, char *group, size_t 
                  p->name);
         if (i == res->winner)
             snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
+        if (p->kind == ET_SP_FINALIST && p->pred_from >= 0 && !isnan(p->pred_p50_ms)) { /* stored with the run */
+            size_t len = strlen(p->r.engine.notes);
+            if (len + 1 < sizeof p->r.engine.notes)
+                snprintf(p->r.engine.notes + len, sizeof p->r.engine.notes - len,
+                         "%ssearch predicted p50 %.4f ms, size %.1f KiB, drop %.2f pp (from '%s' as measured)",
+                         len ? "; " : "", p->pred_p50_ms, (double)p->pred_bytes / 1024.0,
+                         100.0 * (res->pts[0].q_search - p->pred_q_search), res->pts[p->pred_from].name);
+        }
         et_status st = et_db_save_run(db, &p->r, &ids[i], err);
         if (st != ET_OK)
             return st;

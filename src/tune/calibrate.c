@@ -13,8 +13,9 @@
  * min/max range and act_range.c picks the range from it.
  *
  * Ranges depend only on the pruned float graph, the inputs and the method, not on the bit-width (unless recovery
- * changed the weights), so they are cached per pruning configuration: turning the bits knob does not calibrate
- * again. */
+ * changed the weights), so they are cached per pruning configuration (per-layer pruning overrides included; their
+ * bits too unless every layer is int8 and nothing is recovered): turning the bits knob, model-wide or (all int8) of
+ * one layer, does not calibrate again. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,14 @@ static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
                  (int)k->clip, k->force_int8 ? 1 : 0, k->threads); /* threads: the speed guard's int8 layers */
     snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d|%d%s|L%016llx", c->g->n_values, (double)k->prune_ratio,
              (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0,
-             (int)k->calib_method, rec, et_tune_layers_hash(k)); /* L: per-layer overrides */
+             (int)k->calib_method, rec,
+             /* L: per-layer overrides. Without recovery and with every layer int8 (no act-bits override), only
+                their pruning changes the float graph calibration walks (weight-only layers, quantized before it,
+                would change it by their bits), so a layer's bits alone (a sensitivity point) take the ranges
+                already measured */
+             k->recover == ET_RECOVER_NONE && k->act_bits == 8 && !strstr(k->layers, "act-bits=")
+                 ? et_tune_layers_prune_hash(k)
+                 : et_tune_layers_hash(k));
 }
 
 static bool wanted(const et_graph *g, int v) {

@@ -15,6 +15,32 @@ unsigned long long et_tune_layers_hash(const et_knobs *k) {
     return h;
 }
 
+unsigned long long et_tune_layers_prune_hash(const et_knobs *k) {
+    unsigned long long h = 1469598103934665603ULL; /* FNV-1a over "pattern prune=.. method=..\n" lines */
+    bool any = false;
+    for (const char *line = k->layers; *line;) {
+        size_t len = strcspn(line, "\n"), name = strcspn(line, " \n");
+        bool named = false;
+        for (const char *t = line + name; t < line + len;) {
+            t += strspn(t, " ");
+            size_t tl = strcspn(t, " \n");
+            if (tl > 0 && (strncmp(t, "prune=", 6) == 0 || strncmp(t, "method=", 7) == 0)) {
+                for (size_t i = 0; !named && i < name; i++)
+                    h = (h ^ (unsigned char)line[i]) * 1099511628211ULL;
+                named = true;
+                for (size_t i = 0; i <= tl; i++) /* with the separator after it */
+                    h = (h ^ (unsigned char)(i < tl ? t[i] : ' ')) * 1099511628211ULL;
+            }
+            t += tl;
+        }
+        if (named)
+            h = (h ^ '\n') * 1099511628211ULL, any = true;
+        line += len;
+        line += *line == '\n';
+    }
+    return any ? h : 0;
+}
+
 void et_tune_layers_free(et_tune_ctx *c) {
     if (c->lk_name)
         for (int l = 0; l < c->n_lk; l++)

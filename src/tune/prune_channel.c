@@ -841,3 +841,38 @@ void et_chan_plan_free(et_chan_plan *p) {
     chp_free(&p->P);
     free(p);
 }
+
+int et_tune_channel_groups(const et_graph *pristine, const et_knobs *k, int *group, int max, et_err *err) {
+    et_graph *g = et_graph_clone(pristine); /* count_uses writes to the values; the caller's graph stays as is */
+    et_tune_options o; /* not read by the analysis (zeroed: tune.c's defaults would make a dependency circle) */
+    memset(&o, 0, sizeof o);
+    et_tune_report rep;
+    memset(&rep, 0, sizeof rep);
+    et_knobs plain = *k;
+    memset(plain.layers, 0, sizeof plain.layers); /* the groups do not depend on per-layer overrides */
+    et_tune_ctx c = {.g = g, .k = &plain, .opt = &o, .rep = &rep, .err = err};
+    chp P = {.c = &c, .g = g};
+    int n = -1;
+    if (!g) {
+        et_fail(err, ET_E_NOMEM, "out of memory finding channel groups");
+        return -1;
+    }
+    et_graph_count_uses(g);
+    P.dkind = malloc(((size_t)g->n_values + 1) * sizeof *P.dkind);
+    P.dspace = malloc(((size_t)g->n_values + 1) * sizeof *P.dspace);
+    P.dnode = malloc(((size_t)g->n_values + 1) * sizeof *P.dnode);
+    P.node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P.node_space);
+    if (!P.dkind || !P.dspace || !P.dnode || !P.node_space)
+        et_fail(err, ET_E_NOMEM, "out of memory finding channel groups");
+    else if (et_tune_find_layers(&c) == ET_OK && analyse(&P) == ET_OK) {
+        n = 0;
+        for (int l = 0; l < c.n_layers && n < max; l++) {
+            int s = P.node_space[c.layers[l].node];
+            group[n++] = s < 0 || P.why[find(&P, s)][0] ? -1 : find(&P, s);
+        }
+    }
+    chp_free(&P);
+    free(c.layers), free(c.keep), free(c.pruned), free(c.owned);
+    et_graph_free(g);
+    return n;
+}

@@ -104,6 +104,13 @@ et_tune_options et_tune_options_default(void);
  * float32 constant weights), in node order, borrowed from g; at most max. Returns the count. */
 int et_tune_weight_layer_names(const et_graph *g, const char **names, int max);
 
+/* Per weight layer of g (et_tune_weight_layer_names' order), its channel group into group[]: layers whose output
+ * channels must be pruned together (the producers of one residual group: channel pruning of one prunes all of
+ * them, by the largest ratio asked) share a number >= 0; -1 for a layer that starts no group that can shrink
+ * (depthwise, the first layer without --quantize-all, a group that reaches an output...). k: the model-wide knobs
+ * (per-layer overrides are ignored). Returns the count (at most max), -1 on out-of-memory (err says so). */
+int et_tune_channel_groups(const et_graph *g, const et_knobs *k, int *group, int max, et_err *err);
+
 /* Derives the tuned graph with default options and no cache. ET_E_UNSUPPORTED for knob combinations not
  * implemented, naming the knob; ET_E_USAGE for invalid knobs. *out is NULL on failure; the caller frees it. */
 et_status et_tune_apply(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib, et_graph **out,

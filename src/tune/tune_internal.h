@@ -89,6 +89,9 @@ int et_tune_layer_bits(const et_tune_ctx *c, const et_node *o);
 
 /* A 64-bit hash of the per-layer overrides, for the caches' keys (0 without). */
 unsigned long long et_tune_layers_hash(const et_knobs *k);
+/* The same over the overrides' pruning keys only (prune=, method=; 0 when none sets one): what the float graph
+ * before quantization depends on (calibration ranges without recovery). */
+unsigned long long et_tune_layers_prune_hash(const et_knobs *k);
 
 /* The writable float copy of constant v owned by the graph (made on first call); NULL on out-of-memory. */
 float *et_tune_writable(et_tune_ctx *c, int v);

@@ -19,6 +19,7 @@ TINY=(--bits 8 --candidates 'bits=4' --uniform-bits 32,8 --uniform-act-bits 32 -
 
 # --- a search: winner, -o file, stored runs ------------------------------------------------------------------
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json -o win.cfg
+cp out.txt search1.json
 says "search: round 1 of 1: finalist 1 of" err.txt
 says "search: sensitivity" err.txt
 size=$(/usr/bin/python3 -c '
@@ -39,16 +40,24 @@ got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory
 expect 0 "$ET" runs --label 'search 2' --json
 n=$(/usr/bin/python3 -c 'import json; print(len(json.load(open("out.txt"))["rows"]))')
 [ "$n" -ge 4 ] && ok || bad "stored search runs: $n"
-# --seconds: each measured point is timed for at least that long (--iters the minimum): 0.05 s of a 0.05 ms model
-# is hundreds of iterations, not 3
-expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --seconds 0.05 --json
+# a finalist's prediction is stored with its run (the notes `show` prints)
+notes=$(/usr/bin/python3 -c '
+import json, subprocess, sys
+rows = json.load(open(sys.argv[2]))["rows"]
+w = [r for r in rows if r["kind"] == "WINNER"][0]
+s = json.loads(subprocess.run([sys.argv[1], "show", str(w["run"]), "--json"], capture_output=True, text=True).stdout)
+print(json.dumps(s))' "$ET" search1.json 2>&1)
+case "$notes" in *"search predicted p50"*) ok ;; *) bad "the winner's stored run has no prediction: ${notes:0:300}" ;; esac
+# --seconds: each measured point is timed for at least that long (--iters the minimum): 0.2 s of a 0.05 ms model
+# is hundreds of iterations, not 3 (0.05 s was 21-50 under ASan, about 1 ms an inference there, so > 50 failed)
+expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --seconds 0.2 --json
 iters=$(/usr/bin/python3 -c '
 import json, subprocess, sys
 d = json.load(open("out.txt"))
 w = [r for r in d["rows"] if r["kind"] == "WINNER"][0]
 s = json.loads(subprocess.run([sys.argv[1], "show", str(w["run"]), "--json"], capture_output=True, text=True).stdout)
 print(s["iterations"])' "$ET" 2>&1)
-[ "${iters:-0}" -gt 50 ] 2>/dev/null && ok || bad "search --seconds 0.05: the winner was timed for $iters iterations"
+[ "${iters:-0}" -gt 50 ] 2>/dev/null && ok || bad "search --seconds 0.2: the winner was timed for $iters iterations"
 expect 2 "$ET" search "$M" --max-drop 5 "${TINY[@]}" --seconds -1 && says "--seconds" err.txt
 # the sensitivities were stored: the same search again takes them all, --fresh measures them again
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json
@@ -72,6 +81,11 @@ assert u["point"] == "w4", u
 assert start["size_kib"] == u["size_kib"] and start["drop_search_pp"] == u["drop_search_pp"], (start, u)
 assert w["size_kib"] <= u["size_kib"] and w["drop_search_pp"] <= 5 + 1e-9, (w, u)
 assert moves and any("bits=2" in r["layers"] for r in moves), moves
+# predictions from a point measured in the same run: the start from the uniform point (the same model: its size
+# and p50 exactly), the moves from the start
+assert start["pred_from"] == "w4" and start["pred_size_kib"] == u["size_kib"], start
+assert abs(start["pred_p50_ms"] - u["p50_ms"]) < 1e-9, (start, u)
+assert all(r["pred_from"] == start["point"] for r in moves if r["point"].startswith("from w4: ")), moves
 ' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
 
 # --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------

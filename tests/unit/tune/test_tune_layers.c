@@ -479,6 +479,76 @@ static void test_recover_per_layer(void) {
     et_model_free(m);
 }
 
+/* Channel groups (et_tune_channel_groups): fmnist_resnet's residual group of layer 2 (the downsample and the
+ * second convolution) is one group, its first convolution another, the first layer and the classifier none; and
+ * the groups are what tune does: channel pruning of both layers of a group leaves the same weights as of one. */
+static int64_t params_with(const et_graph *g, const char *a, const char *b) {
+    et_knobs k = et_knobs_default();
+    et_err e = {0};
+    char spec[256];
+    snprintf(spec, sizeof spec, "%s:prune=0.25,method=channel", a);
+    et_status st = et_knobs_add_layer_spec(&k, spec, &e);
+    if (st == ET_OK && b) {
+        snprintf(spec, sizeof spec, "%s:prune=0.25,method=channel", b);
+        st = et_knobs_add_layer_spec(&k, spec, &e);
+    }
+    et_graph *t = NULL;
+    et_tune_report rep = {0};
+    if (st == ET_OK)
+        st = derive(g, &k, NULL, NULL, &t, &rep, &e);
+    ET_CHECK_MSG(st == ET_OK, "%s", e.msg);
+    et_graph_free(t);
+    return st == ET_OK ? rep.params_after : -1;
+}
+
+static void test_channel_groups(void) {
+    et_model *m = tt_load("models/fmnist_resnet.onnx");
+    ET_REQUIRE(m);
+    const et_graph *g = m->graph;
+    const char *names[64];
+    int group[64], n = et_tune_weight_layer_names(g, names, 64);
+    et_knobs k = et_knobs_default();
+    ET_CHECK(et_tune_channel_groups(g, &k, group, 64, NULL) == n);
+    int down = -1, conv1 = -1, conv2 = -1;
+    for (int l = 0; l < n; l++) {
+        down = strcmp(names[l], "/layer2/down/down.0/Conv") == 0 ? l : down;
+        conv1 = strcmp(names[l], "/layer2/conv1/Conv") == 0 ? l : conv1;
+        conv2 = strcmp(names[l], "/layer2/conv2/Conv") == 0 ? l : conv2;
+    }
+    ET_REQUIRE(down >= 0 && conv1 >= 0 && conv2 >= 0);
+    ET_CHECK_MSG(group[down] >= 0 && group[down] == group[conv2], "%d %d", group[down], group[conv2]);
+    ET_CHECK(group[conv1] >= 0 && group[conv1] != group[down]);
+    ET_CHECK_MSG(group[0] == -1 && group[n - 1] == -1, "first %d, last %d", group[0], group[n - 1]);
+    int64_t one = params_with(g, names[down], NULL), both = params_with(g, names[down], names[conv2]);
+    int64_t other = params_with(g, names[down], names[conv1]);
+    ET_CHECK_MSG(one == both, "one layer of the group %lld, both %lld", (long long)one, (long long)both);
+    ET_CHECK_MSG(other < one, "another group too %lld, one %lld", (long long)other, (long long)one);
+    et_model_free(m);
+}
+
+
+/* The calibration ranges' key without recovery (et_tune_layers_prune_hash): a layer's bits or act-bits alone leave
+ * it as without overrides (the ranges measured for the base are taken), its pruning keys change it. */
+static unsigned long long prune_hash_of(const char *spec1, const char *spec2) {
+    et_knobs k = et_knobs_default();
+    et_err e = {0};
+    if (spec1)
+        ET_CHECK(et_knobs_add_layer_spec(&k, spec1, &e) == ET_OK);
+    if (spec2)
+        ET_CHECK(et_knobs_add_layer_spec(&k, spec2, &e) == ET_OK);
+    return et_tune_layers_prune_hash(&k);
+}
+
+static void test_prune_hash(void) {
+    unsigned long long none = prune_hash_of(NULL, NULL), pa = prune_hash_of("a:prune=0.5", NULL);
+    ET_CHECK(none == 0);
+    ET_CHECK(prune_hash_of("a:bits=4", NULL) == 0 && prune_hash_of("a:bits=4", "b:act-bits=32") == 0);
+    ET_CHECK(pa != 0 && prune_hash_of("a:bits=4,prune=0.5", NULL) == pa);
+    ET_CHECK(prune_hash_of("a:prune=0.5", "b:bits=2") == pa);
+    ET_CHECK(prune_hash_of("b:prune=0.5", NULL) != pa && prune_hash_of("a:prune=0.25", NULL) != pa);
+    ET_CHECK(prune_hash_of("a:prune=0.5,method=channel", NULL) != pa);
+}
+
 int main(void) {
     ET_RUN(test_parse_spec_and_canonical);
     ET_RUN(test_config_file);
@@ -487,5 +557,7 @@ int main(void) {
     ET_RUN(test_int8_mixed_and_cache);
     ET_RUN(test_recover_with_overrides);
     ET_RUN(test_recover_per_layer);
+    ET_RUN(test_channel_groups);
+    ET_RUN(test_prune_hash);
     return et_test_done();
 }
