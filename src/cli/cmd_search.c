@@ -230,11 +230,16 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
            "minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
            "layers ask for); drop = its drop plus the layers' drops (each at least one input of the search half, "
            "or --max-drop / layers when less); p50 error: (predicted - measured) / measured");
+    char timing[96];
+    if (cfg->point_s > 0)
+        snprintf(timing, sizeof timing, "%d rounds, each at least %g s and %d iterations", cfg->rounds, cfg->point_s,
+                 cfg->iters);
+    else
+        snprintf(timing, sizeof timing, "%d rounds of %d iterations", cfg->rounds, cfg->iters);
     et_table_add_note(t,
-                      "p50: per inference on this machine, the fastest of %d rounds of %d iterations; size: the "
-                      "weights as stored; pareto: no other measured point is %s and at least as good on the "
-                      "held-out half",
-                      cfg->rounds, cfg->iters, cfg->objective == ET_SEARCH_SIZE ? "smaller" : "faster");
+                      "p50: per inference on this machine, the fastest of %s; size: the weights as stored; pareto: "
+                      "no other measured point is %s and at least as good on the held-out half",
+                      timing, cfg->objective == ET_SEARCH_SIZE ? "smaller" : "faster");
     if (res->winner >= 0 && res->best_uniform >= 0) {
         const et_search_point *w = &res->pts[res->winner], *u = &res->pts[res->best_uniform];
         double vw = et_search_objective_value(w, cfg->objective), vu = et_search_objective_value(u, cfg->objective);
