@@ -133,7 +133,9 @@ else bad "search --budget 0.01: exit $got: $(tail -2 err.txt) / $(tail -3 out.tx
 # --- Ctrl-C after the reference: the points so far are printed, exit 130 ------------------------------------
 "$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 400 --eval-limit 100 --no-save >out.txt 2>err.txt &
 pid=$!
-for _ in $(seq 1 200); do grep -q "search: sensitivity" err.txt && break; sleep 0.05; done
+# wait for the reference to be measured (up to 60 s: at load 20 or under the sanitizers it took more than the
+# 10 s this once allowed, and a kill before it printed no reference)
+for _ in $(seq 1 1200); do grep -q "search: sensitivity" err.txt && break; sleep 0.05; done
 kill -INT "$pid"
 wait "$pid"
 got=$?
