@@ -27,6 +27,7 @@
 #include "ui/backend.h"
 #include "ui/term.h"
 #include "ui/ui.h"
+#include "util/clock.h"
 
 enum { REDRAW_MIN_MS = 100 };
 
@@ -41,12 +42,6 @@ static void on_signal(int sig) {
         (void)n;
     }
     errno = saved;
-}
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static bool make_pipe(int fds[2]) {
@@ -102,15 +97,15 @@ typedef struct app_loop {
 /* Draws when something changed and the last draw is REDRAW_MIN_MS old; returns poll's timeout: the rest of that
  * window while a change waits, else -1 (sleep until something happens). */
 static int draw_when_due(app_loop *L) {
-    if (L->dirty && now_ms() - L->last_draw >= REDRAW_MIN_MS) {
+    if (L->dirty && et_clock_ms() - L->last_draw >= REDRAW_MIN_MS) {
         et_ui_draw(L->ui, L->canvas);
         et_term_blit(L->term, L->canvas, L->repaint);
-        L->last_draw = now_ms();
+        L->last_draw = et_clock_ms();
         L->dirty = L->repaint = false;
     }
     if (!L->dirty)
         return -1;
-    double left = REDRAW_MIN_MS - (now_ms() - L->last_draw);
+    double left = REDRAW_MIN_MS - (et_clock_ms() - L->last_draw);
     return left > 0 ? (int)left + 1 : 0;
 }
 

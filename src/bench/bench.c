@@ -13,6 +13,7 @@
 
 #include "engine/threadpool.h"
 #include "stats/ab.h"
+#include "util/clock.h"
 
 enum { MAX_ITERS = 100000, MAX_TIDS = 256 };
 
@@ -20,12 +21,6 @@ et_bench_config et_bench_config_default(void) {
     et_bench_config c = {.warmup = 5, .iters = 50, .fidelity = true, .profilers = true};
     c.prof = et_profiler_config_all();
     return c;
-}
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The reconstruction errors recovery measured for layer `name` (NaN when it did not). */
@@ -98,11 +93,11 @@ static int cmp_double(const void *a, const void *b) {
 static et_status timed_median(et_plan *plan, int n, double *buf, const volatile int *cancel, double *median,
                               et_err *err) {
     for (int i = 0; i < n; i++) {
-        double t0 = now_ms();
+        double t0 = et_clock_ms();
         et_status st = et_plan_run(plan, cancel, err);
         if (st != ET_OK)
             return st;
-        buf[i] = now_ms() - t0;
+        buf[i] = et_clock_ms() - t0;
     }
     qsort(buf, (size_t)n, sizeof *buf, cmp_double);
     *median = buf[n / 2];
@@ -180,7 +175,7 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
             tids[n_tids++] = (pid_t)syscall(SYS_gettid);
         if (prof)
             et_profilers_start(prof, tids, n_tids);
-        double start = now_ms();
+        double start = et_clock_ms();
         bool until_stable = cfg->stable_rel > 0 && cfg->seconds > 0, stable = false;
         int next_check = cfg->iters > 40 ? cfg->iters : 40;
         double half_rel = NAN;
@@ -191,8 +186,8 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
                 if (stable)
                     break;
             }
-            if (until_stable       ? now_ms() - start >= cfg->seconds * 1e3 || n >= MAX_ITERS
-                : cfg->seconds > 0 ? (n >= cfg->iters && now_ms() - start >= cfg->seconds * 1e3) || n >= MAX_ITERS
+            if (until_stable       ? et_clock_ms() - start >= cfg->seconds * 1e3 || n >= MAX_ITERS
+                : cfg->seconds > 0 ? (n >= cfg->iters && et_clock_ms() - start >= cfg->seconds * 1e3) || n >= MAX_ITERS
                                    : n >= cfg->iters)
                 break;
             if (n == cap) {
@@ -204,9 +199,9 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
                 samples = grown;
                 cap *= 2;
             }
-            double t0 = now_ms();
+            double t0 = et_clock_ms();
             st = et_plan_run(plan, cfg->cancel, err);
-            double t1 = now_ms();
+            double t1 = et_clock_ms();
             if (st != ET_OK)
                 break;
             samples[n++] = t1 - t0;

@@ -24,6 +24,7 @@
 
 #include "bench/deploy_image.h"
 #include "engine/plan.h"
+#include "util/clock.h"
 
 extern char **environ;
 
@@ -144,12 +145,6 @@ static int image_fd(void) {
     return fd2;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int64_t field(const char *line, const char *key) {
     const char *p = strstr(line, key);
     return p ? strtoll(p + strlen(key), NULL, 10) : -1;
@@ -158,14 +153,14 @@ static int64_t field(const char *line, const char *key) {
 /* Reads the child's output into buf until EOF; false on cancel or time limit (the child is then killed). */
 static bool read_child(int rfd, pid_t pid, const volatile int *cancel, char *buf, size_t len, bool *timed_out) {
     size_t n = 0;
-    double t0 = now_s();
+    double t0 = et_clock_s();
     *timed_out = false;
     for (;;) {
         if (cancel && *cancel) {
             kill(pid, SIGKILL);
             return false;
         }
-        if (now_s() - t0 > TIME_LIMIT_S) {
+        if (et_clock_s() - t0 > TIME_LIMIT_S) {
             kill(pid, SIGKILL);
             *timed_out = true;
             return false;

@@ -25,15 +25,10 @@
 #include "profilers/profilers.h"
 #include "tune/fidelity.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 /* The fp32 baseline's outputs kept for fidelity. */
 #define ET_BASELINE_MAX_BYTES ((size_t)256 << 20)
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void free_sets(et_npy *sets, int n) {
     if (!sets)
@@ -124,7 +119,7 @@ static et_status load_eval(et_session *s, et_plan *plan, int64_t k, et_err *err)
 /* Derives the tuned graph from `start` with knobs `apply` and plans it; the session then reports knobs `k`. */
 static et_status configure(et_session *s, const et_graph *start, const et_knobs *apply, const et_knobs *k, bool cached,
                            et_err *err) {
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     et_plan_free(s->plan);
     et_graph_free(s->tuned);
     s->plan = NULL;
@@ -150,7 +145,7 @@ static et_status configure(et_session *s, const et_graph *start, const et_knobs 
     et_model_drop_pages(s->model);
     s->knobs = *k;
     s->configured = true;
-    s->prepare_ms = now_ms() - t0;
+    s->prepare_ms = et_clock_ms() - t0;
     et_session_load_inputs(s);
     return ET_OK;
 }

@@ -23,6 +23,7 @@
 #include "train/train_prune.h"
 #include "tune/tune.h"
 #include "util/sha256.h"
+#include "util/clock.h"
 
 static const char *const phase_names[] = {
 #define ET_X(e, s) s,
@@ -84,12 +85,6 @@ typedef struct job {
     double t0;
     int epochs_saved;
 } job;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void note(job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(job *j, const char *fmt, ...) {
@@ -418,7 +413,7 @@ static void on_progress(void *ctx, const et_train_progress *p) {
         for (int e = j->epochs_saved; e < s->n_history; e++)
             et_train_record_add_epoch(&j->res->record, &s->history[e]);
         j->epochs_saved = s->n_history;
-        j->res->record.seconds = now_s() - j->t0;
+        j->res->record.seconds = et_clock_s() - j->t0;
         et_err ignore = {0}; /* a database error here must not stop training; the end stores it again */
         if (j->db && et_db_save_train(j->db, j->res->run_id, &j->res->record, &ignore) != ET_OK)
             note(j, "could not store epoch %d in the run database: %s", s->n_history, ignore.msg);
@@ -548,7 +543,7 @@ static et_status measure_after(job *j) {
 static void finish_run(job *j, et_status st) {
     et_train_record *t = &j->res->record;
     et_result *r = &j->res->run;
-    t->seconds = now_s() - j->t0;
+    t->seconds = et_clock_s() - j->t0;
     if (j->outcome.why[0])
         snprintf(t->stop_why, sizeof t->stop_why, "%s", j->outcome.why);
     else if (st != ET_OK && j->err->msg[0])
@@ -611,7 +606,7 @@ static et_status train_and_finish(job *j) {
 }
 
 et_status et_train_job_run(const et_train_job_options *o, et_train_job_result *res, et_err *err) {
-    job j = {.o = o, .res = res, .err = err, .t0 = now_s()};
+    job j = {.o = o, .res = res, .err = err, .t0 = et_clock_s()};
     et_status st = check_options(o, err);
     if (st != ET_OK)
         return st;

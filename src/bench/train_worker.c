@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/thread.h"
+#include "util/clock.h"
 
 enum { MAX_SHAPES = 16 };
 
@@ -29,12 +30,6 @@ struct et_train_worker {
     pthread_mutex_t mu;
     et_train_snapshot pub; /* under mu */
 };
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void et_train_snapshot_init(et_train_snapshot *s) {
     memset(s, 0, sizeof *s);
@@ -88,7 +83,7 @@ static void on_progress(void *ctx, const et_train_job_progress *p) {
     }
     if (p->record)
         copy_record(&s->record, p->record); /* out of memory: fewer epochs shown, training goes on */
-    s->elapsed_s = now_s() - w->t0;
+    s->elapsed_s = et_clock_s() - w->t0;
     s->seq++;
     pthread_mutex_unlock(&w->mu);
     wake(w);
@@ -118,7 +113,7 @@ static void *thread_main(void *arg) {
     s->status = st;
     snprintf(s->error, sizeof s->error, "%s", st == ET_OK ? "" : err.msg);
     s->run_id = res.run_id;
-    s->elapsed_s = now_s() - w->t0;
+    s->elapsed_s = et_clock_s() - w->t0;
     if (res.checkpoint_path[0])
         snprintf(s->checkpoint_path, sizeof s->checkpoint_path, "%s", res.checkpoint_path);
     s->seq++;
@@ -170,7 +165,7 @@ et_status et_train_worker_start(const et_train_job_options *o, int wake_fd, et_t
         return et_fail(err, ET_E_NOMEM, "out of memory starting the training");
     copy_options(w, o);
     w->wake_fd = wake_fd;
-    w->t0 = now_s();
+    w->t0 = et_clock_s();
     et_train_snapshot_init(&w->pub);
     w->pub.epochs = o->epochs;
     snprintf(w->pub.out_path, sizeof w->pub.out_path, "%s", o->out_path ? o->out_path : "");

@@ -20,6 +20,7 @@
 #include "db/report.h"
 #include "stats/ab.h"
 #include "util/thread.h"
+#include "util/clock.h"
 
 static const char *const state_names[] = {
 #define ET_X(e, s) s,
@@ -92,12 +93,6 @@ struct et_worker {
     et_result last; /* ... and this is it */
     int64_t last_run_id;
 };
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void wake(et_worker *w) {
     if (w->opt.wake_fd >= 0) {
@@ -348,7 +343,7 @@ static et_status time_until_settled(et_worker *w, uint64_t pgen, et_worker_state
     cfg.profilers = w->opt.profilers;
     cfg.layers = true;
     cfg.cancel = &w->cancel;
-    double t0 = now_s(), half_rel = NAN;
+    double t0 = et_clock_s(), half_rel = NAN;
     et_status st = ET_OK;
     for (;;) {
         et_result chunk;
@@ -358,7 +353,7 @@ static et_status time_until_settled(et_worker *w, uint64_t pgen, et_worker_state
             st = et_fail(err, ET_E_NOMEM, "out of memory accumulating samples");
         et_result_free(&chunk);
         cfg.warmup = 0;
-        *elapsed_s = now_s() - t0;
+        *elapsed_s = et_clock_s() - t0;
         if (st != ET_OK)
             break;
         take_mark_request(w);

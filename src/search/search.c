@@ -14,6 +14,7 @@
 #include "record/layer_knobs.h"
 #include "search/search_dp.h"
 #include "tune/tune.h"
+#include "util/clock.h"
 
 /* The knapsack's unit: 0.01 pp, finer than any evaluation set resolves (10,000 inputs per half). */
 #define DP_UNIT_PP 0.01
@@ -32,12 +33,6 @@ et_search_config et_search_config_default(void) {
                               .rounds = 2,
                               .n_finalists = 4,
                               .objective = ET_SEARCH_LATENCY};
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 double et_search_objective_value(const et_search_point *p, et_search_objective o) {
@@ -91,7 +86,7 @@ static void step(const run_state *st, const char *phase, int done, int total, in
 }
 
 static bool user_stopped(const run_state *st) { return st->cfg->cancel && *st->cfg->cancel == 1; }
-static bool out_of_time(const run_state *st) { return st->deadline > 0 && now_s() > st->deadline; }
+static bool out_of_time(const run_state *st) { return st->deadline > 0 && et_clock_s() > st->deadline; }
 
 /* Measures p in round `round` on s: configure, bench (fidelity in round 0), keep the faster latency. A failure
  * goes to p->error (round 0). ET_E_CANCELLED when stopped. */
@@ -210,7 +205,7 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
         say(c->st, "sensitivity: base measured, %d points to go", total);
     step(c->st, "sensitivity", done, total, 0, -1.0, c->out, -1);
     volatile int *cancel = c->st->cfg->cancel;
-    if (cancel && *cancel == 0 && c->phase_deadline > 0 && now_s() > c->phase_deadline)
+    if (cancel && *cancel == 0 && c->phase_deadline > 0 && et_clock_s() > c->phase_deadline)
         *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
 }
 
@@ -397,14 +392,14 @@ static et_status measure_all(et_session *s, et_search_result *out, int from, run
                 }
             double per = st->n_done_measures ? st->measure_s / st->n_done_measures : 0.0;
             double left = per * (double)(total - done);
-            if (st->deadline > 0 && st->deadline - now_s() < left)
-                left = st->deadline - now_s();
+            if (st->deadline > 0 && st->deadline - et_clock_s() < left)
+                left = st->deadline - et_clock_s();
             say(st, "round %d of %d: %s %d of %d (%s), time left ~%.0f s", round + 1, cfg->rounds, kind_word(p->kind),
                 of_kind, n_kind, p->name, left);
             step(st, kind_word(p->kind), of_kind, n_kind, round + 1, st->n_done_measures ? left : -1.0, out, -1);
-            double t = now_s();
+            double t = et_clock_s();
             et_status rc = measure_point(s, p, round, st);
-            st->measure_s += now_s() - t;
+            st->measure_s += et_clock_s() - t;
             st->n_done_measures++;
             if (rc == ET_E_CANCELLED)
                 return rc;
@@ -809,7 +804,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
-    run_state st = {.cfg = cfg, .t0 = now_s()};
+    run_state st = {.cfg = cfg, .t0 = et_clock_s()};
     int *group = NULL; /* per layer: its channel group */
     if (cfg->budget_s > 0)
         st.deadline = st.t0 + cfg->budget_s;
@@ -917,7 +912,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
 done:
     if (rc == ET_E_CANCELLED)
         out->cancelled = true;
-    out->elapsed_s = now_s() - st.t0;
+    out->elapsed_s = et_clock_s() - st.t0;
     free(st.ref_top1);
     free(group);
     return rc;

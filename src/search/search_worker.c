@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "search/search_job.h"
 #include "util/thread.h"
+#include "util/clock.h"
 
 enum { MAX_SHAPES = 16 };
 
@@ -35,12 +36,6 @@ struct et_search_worker {
     bool have_res;
     char model_name[ET_NAME_MAX];
 };
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 et_search_worker_options et_search_worker_options_default(void) {
     et_search_config c = et_search_config_default();
@@ -90,7 +85,7 @@ static void on_progress(void *ctx, const char *line) {
     et_search_worker *w = ctx;
     pthread_mutex_lock(&w->mu);
     snprintf(w->pub.line, sizeof w->pub.line, "%s", line);
-    w->pub.elapsed_s = now_s() - w->t0;
+    w->pub.elapsed_s = et_clock_s() - w->t0;
     w->pub.seq++;
     pthread_mutex_unlock(&w->mu);
     wake(w);
@@ -103,12 +98,12 @@ static void on_step(void *ctx, const et_search_step *st) {
     snprintf(s->phase, sizeof s->phase, "%s", st->phase);
     s->done = st->done, s->total = st->total, s->round = st->round, s->rounds = st->rounds;
     s->left_s = st->left_s;
-    s->elapsed_s = now_s() - w->t0;
+    s->elapsed_s = et_clock_s() - w->t0;
     if (strcmp(st->phase, "sensitivity") == 0) { /* the search gives no estimate here: from the pace so far */
         if (w->sens_t0 == 0.0 || st->done == 0)
-            w->sens_t0 = now_s();
+            w->sens_t0 = et_clock_s();
         else if (st->done < st->total)
-            s->left_s = (now_s() - w->sens_t0) / st->done * (st->total - st->done);
+            s->left_s = (et_clock_s() - w->sens_t0) / st->done * (st->total - st->done);
     }
     if (st->res)
         copy_points(s, st->res);
@@ -230,7 +225,7 @@ static void *thread_main(void *arg) {
     snprintf(s->phase, sizeof s->phase, "done");
     s->status = st;
     snprintf(s->error, sizeof s->error, "%s", st == ET_OK ? "" : err.msg);
-    s->elapsed_s = now_s() - w->t0;
+    s->elapsed_s = et_clock_s() - w->t0;
     s->seq++;
     pthread_mutex_unlock(&w->mu);
     wake(w);
@@ -277,7 +272,7 @@ et_status et_search_worker_start(const et_search_worker_options *o, int wake_fd,
         return et_fail(err, ET_E_NOMEM, "out of memory starting the search");
     copy_options(w, o);
     w->wake_fd = wake_fd;
-    w->t0 = now_s();
+    w->t0 = et_clock_s();
     w->pub.seq = 1;
     w->pub.winner = w->pub.best_uniform = -1;
     w->pub.left_s = -1.0;

@@ -10,6 +10,7 @@
 #include "train/checkpoint.h"
 #include "train/tnet.h"
 #include "util/mem.h"
+#include "util/clock.h"
 
 et_train_config et_train_config_default(void) {
     return (et_train_config){.epochs = 1,
@@ -24,12 +25,6 @@ et_train_config et_train_config_default(void) {
                              .calib_samples = 256,
                              .max_loss_factor = 100.0,
                              .progress_every_s = 0.25};
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 typedef struct run_ctx {
@@ -168,7 +163,7 @@ static et_status prune_to(run_ctx *rc, int64_t step) {
 
 /* One step on samples idx[0..count). ET_E_RUNTIME (with rc->out->why) when training must stop. */
 static et_status step(run_ctx *rc, const int64_t *idx, int count) {
-    const double t0 = now_s();
+    const double t0 = et_clock_s();
     et_status st = load_batch(rc, rc->train, 0, idx, count);
     if (st == ET_OK)
         st = et_tnet_forward(rc->net, count, true, rc->err);
@@ -198,7 +193,7 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     s->sum_labelled += rc->train->label ? count - parts.bad_labels : 0;
     if (rc->cfg->prunable && et_prune_due(&rc->prune, s->global_step))
         st = prune_to(rc, s->global_step);
-    s->sum_seconds += now_s() - t0;
+    s->sum_seconds += et_clock_s() - t0;
     return st;
 }
 
@@ -207,7 +202,7 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
 static void report(run_ctx *rc, et_train_phase phase, bool force) {
     if (!rc->cfg->progress)
         return;
-    double t = now_s();
+    double t = et_clock_s();
     if (!force && t - rc->last_progress < rc->cfg->progress_every_s)
         return;
     rc->last_progress = t;

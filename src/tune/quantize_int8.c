@@ -6,12 +6,7 @@
 #include <time.h>
 
 #include "tune/tune_internal.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "util/clock.h"
 
 et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib) {
     et_graph *g = c->g;
@@ -25,10 +20,10 @@ et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib) {
         st = et_fail(c->err, ET_E_NOMEM, "out of memory quantizing the graph");
         goto done;
     }
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     if ((st = et_tune_calibrate(c, calib, lo, hi)) != ET_OK)
         goto done;
-    c->rep->calib_ms = now_ms() - t0;
+    c->rep->calib_ms = et_clock_ms() - t0;
     snprintf(c->rep->calib_source, sizeof c->rep->calib_source, "%s", calib && calib->source[0] ? calib->source : "?");
     int n_cand = 0;
     for (int l = 0; l < c->n_layers; l++)
@@ -40,9 +35,9 @@ et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib) {
     if (k->force_int8 && n_cand > 0)
         et_tune_note(c, true, "--force-int8: no speed guard, int8 wherever possible");
     if (c->opt->speed_guard && !k->force_int8 && n_cand > 0 && !c->int8_cand) { /* recovery decided already */
-        t0 = now_ms();
+        t0 = et_clock_ms();
         st = et_tune_speed_guard(c, cand, lo, hi, &all_fp32);
-        c->rep->guard_ms = now_ms() - t0;
+        c->rep->guard_ms = et_clock_ms() - t0;
         if (st != ET_OK)
             goto done;
     }

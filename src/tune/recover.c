@@ -28,12 +28,7 @@
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
 #include "util/mem.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "util/clock.h"
 
 static int threads_for(const et_tune_options *o) {
     if (o->recover_threads > 0)
@@ -86,7 +81,7 @@ static et_status check_inputs(const et_calib_set *calib, et_err *err) {
 }
 
 et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool *quantize) {
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     et_graph *g = c->g;
     et_status st = ET_OK;
     if (!g->source || g->source->n_values > g->n_values)
@@ -147,7 +142,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         R.done++;
         R.work_done += layer_work(c, calib, l);
         if (c->opt->progress) {
-            double el = now_ms() - t0;
+            double el = et_clock_ms() - t0;
             double left = R.work_done > 0 ? el * (R.work_total - R.work_done) / R.work_done : -1.0;
             c->opt->progress(c->opt->progress_ctx, R.done, R.total, el, left, g->nodes[c->layers[l].node].name);
         }
@@ -156,7 +151,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         int64_t peak = et_calib_walk_peak_bytes(R.walk) + (R.walk_ref ? et_calib_walk_peak_bytes(R.walk_ref) : 0);
         if (peak > c->rep->recover_peak_bytes)
             c->rep->recover_peak_bytes = peak;
-        c->rep->recover_ms = now_ms() - t0;
+        c->rep->recover_ms = et_clock_ms() - t0;
         /* the walks' activations go first: the cached copy of the weights takes their place */
         et_calib_walk_free(R.walk);
         et_calib_walk_free(R.walk_ref);

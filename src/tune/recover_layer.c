@@ -25,21 +25,16 @@
 #include "tune/recover_internal.h"
 #include "tune/recover_solve.h"
 #include "util/mem.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "util/clock.h"
 
 et_status et_recover_add_input(void *ctx, int set, const et_tensor *const *vals, et_err *err) {
     et_recover_run *R = ctx;
     const et_tensor *t = vals[0];
     if (t->dtype != ET_DT_F32)
         return et_fail(err, ET_E_UNSUPPORTED, "recovery needs float32 layer inputs");
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     et_status st = et_hess_add(&R->hs, t->data, R->pool, err);
-    R->hess_ms += now_ms() - t0;
+    R->hess_ms += et_clock_ms() - t0;
     if (st == ET_E_INPUT)
         et_fail(err, ET_E_INPUT, "%s: calibration input %d makes NaN or infinite values in the model", R->calib->source,
                 set + 1);
@@ -53,9 +48,9 @@ static et_status add_pair(void *ctx, int set, const et_tensor *const *vals, cons
         return et_recover_add_input(ctx, set, vals, err);
     if (vals[0]->dtype != ET_DT_F32 || ref_vals[0]->dtype != ET_DT_F32)
         return et_fail(err, ET_E_UNSUPPORTED, "recovery needs float32 layer inputs");
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     et_status st = et_hess_add_pair(&R->hs, vals[0]->data, ref_vals[0]->data, R->pool, err);
-    R->hess_ms += now_ms() - t0;
+    R->hess_ms += et_clock_ms() - t0;
     if (st == ET_E_INPUT)
         et_fail(err, ET_E_INPUT, "%s: calibration input %d makes NaN or infinite values in the model", R->calib->source,
                 set + 1);
@@ -129,7 +124,7 @@ static et_status job_statistics(layer_job *J) {
     et_recover_run *R = J->R;
     et_tune_ctx *c = R->c;
     int x = J->node->inputs[0];
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     et_status st = et_hess_init(&R->hs, c->g, J->L->node, false, c->err);
     if (st == ET_OK && (R->hs.d != J->per || R->hs.groups != J->groups))
         st = et_fail(c->err, ET_E_UNSUPPORTED, "%s: unexpected weight layout for recovery", J->node->name);
@@ -154,7 +149,7 @@ static et_status job_statistics(layer_job *J) {
     if (st != ET_OK)
         return st;
     et_hess_finish(&R->hs);
-    J->t_walk = now_ms() - t0;
+    J->t_walk = et_clock_ms() - t0;
     int64_t held = et_calib_walk_held_bytes(R->walk) + (R->walk_ref ? et_calib_walk_held_bytes(R->walk_ref) : 0) +
                    stats + 6 * J->n * (int64_t)sizeof(float);
     if (held > c->rep->recover_peak_bytes)
@@ -449,9 +444,9 @@ static et_status job_commit(layer_job *J) {
         fprintf(stderr,
                 "%8.0f ms %s: walk %.0f ms (Hessian %.0f), solve %.0f ms; %lld rows, %lld x %lld in %lld "
                 "groups; error %.4g -> %.4g\n",
-                now_ms() - R->t0_ms, J->node->name, J->t_walk, R->hess_ms, now_ms() - J->t_solve, (long long)R->hs.rows,
-                (long long)J->rows, (long long)J->per, (long long)J->groups, J->energy > 0 ? J->before / J->energy : 0,
-                J->energy > 0 ? J->after / J->energy : 0);
+                et_clock_ms() - R->t0_ms, J->node->name, J->t_walk, R->hess_ms, et_clock_ms() - J->t_solve,
+                (long long)R->hs.rows, (long long)J->rows, (long long)J->per, (long long)J->groups,
+                J->energy > 0 ? J->before / J->energy : 0, J->energy > 0 ? J->after / J->energy : 0);
     R->hess_ms = 0;
     return ET_OK;
 }
@@ -473,7 +468,7 @@ et_status et_recover_layer(et_recover_run *R, int l) {
     bool skip = false;
     et_status st = job_weights(&J, &skip);
     if (st == ET_OK && !skip && (st = job_statistics(&J)) == ET_OK && (st = job_alloc(&J)) == ET_OK) {
-        J.t_solve = now_ms();
+        J.t_solve = et_clock_ms();
         if ((st = job_plain(&J)) == ET_OK && (st = job_before(&J)) == ET_OK) {
             if (k->recover == ET_RECOVER_FULL) {
                 st = job_solve(&J);

@@ -9,12 +9,7 @@
 #include "model/model_info.h"
 #include "model/quant_info.h"
 #include "tune/tune_internal.h"
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "util/clock.h"
 
 et_tune_options et_tune_options_default(void) {
     return (et_tune_options){.speed_guard = true,
@@ -156,7 +151,7 @@ static et_status load_overrides(const et_knobs *k, et_tune_ctx *c, et_layer_over
 
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
                            const et_tune_options *opt, et_graph **out, et_tune_report *rep, et_err *err) {
-    double t0 = now_ms();
+    double t0 = et_clock_ms();
     *out = NULL;
     memset(rep, 0, sizeof *rep);
     snprintf(rep->exec, sizeof rep->exec, "native");
@@ -260,7 +255,7 @@ tuned:
         et_tune_note(&c, true, "first and last layer kept fp32%s (--quantize-all changes that)",
                      k->prune_ratio > 0.0f ? " and unpruned" : "");
     c.quiet = false;
-    rep->total_ms = now_ms() - t0;
+    rep->total_ms = et_clock_ms() - t0;
     ctx_free(&c);
     free(quantize), free(node_cand), free(ov);
     *out = g;
