@@ -71,7 +71,8 @@ typedef struct job {
     et_graph *train_graph;    /* the pristine graph with the knobs' pruning (the network borrows it) */
     et_graph *trained;        /* the trained values (et_tnet_export) */
     bool *quant_nodes, *prunable;
-    float *prune_shares; /* gradual unstructured pruning: each layer's final sparsity (ERK) */
+    float *prune_shares;      /* gradual unstructured pruning: each layer's final sparsity (ERK) */
+    et_prune_comp_stats comp; /* what the compensated pruning steps did (this process's steps) */
     et_threadpool *pool;
     et_tnet *net;
     et_optim *opt;
@@ -316,7 +317,9 @@ static et_status find_prunable(job *j) {
         hi = j->prune_shares[i] > hi ? j->prune_shares[i] : hi;
     }
     note(j,
-         "gradual pruning shares %.0f %% out over %d layers by Erdos-Renyi-kernel allocation: %.0f-%.0f %% per layer",
+         "gradual pruning shares %.0f %% out over %d layers by Erdos-Renyi-kernel allocation: %.0f-%.0f %% per layer; "
+         "each step's kept weights of convolutions and fully connected layers are refit by least squares on the "
+         "last batch to make up for what it removes",
          100.0 * tk.prune_ratio, j->res->n_masked, 100.0 * lo, 100.0 * hi);
     return ET_OK;
 }
@@ -440,6 +443,8 @@ static void make_config(job *j) {
     c->prune_target = o->knobs.prune_ratio;
     c->prune_global = o->knobs.prune_method == ET_PRUNE_GLOBAL;
     c->prune_shares = j->prune_shares;
+    c->prune_compensate = j->prune_shares != NULL;
+    c->prune_comp_stats = &j->comp;
     c->prune_end_frac = o->epochs >= 2 ? (float)(o->epochs - 1) / (float)o->epochs : 0.5f;
     c->checkpoint_path = j->res->checkpoint_path;
     c->cancel = o->cancel;
@@ -454,7 +459,7 @@ static void make_config(job *j) {
              o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
              (double)o->temperature, (double)o->kd_weight, (double)o->warmup_frac, (unsigned long long)o->seed,
              !o->gradual       ? "oneshot"
-             : j->prune_shares ? "gradual erk"
+             : j->prune_shares ? "gradual erk compensated"
                                : "gradual");
     c->checkpoint_tag = j->tag;
 }
@@ -584,6 +589,11 @@ static void job_free(job *j) {
 /* Training and what follows it; st is the outcome of the phases before. */
 static et_status train_and_finish(job *j) {
     et_status st = train(j);
+    if (j->comp.rows > 0 && j->comp.err_before > 0.0)
+        note(j,
+             "compensated pruning steps: %lld layer rows refit, their output error on the batch %.1f %% of zeroing "
+             "alone's",
+             (long long)j->comp.rows, 100.0 * j->comp.err_after / j->comp.err_before);
     et_status run_st = st;
     if (st == ET_OK || st == ET_E_RUNTIME) { /* a stop put the last good weights back: they are worth a file */
         et_err keep = *j->err;

@@ -120,12 +120,16 @@ static et_status pass_open(prune_pass *pp, et_tnet *n, const bool *prunable, boo
 }
 
 /* After a selection that left st: gives each prunable parameter its mask (none when st is an error, or nothing is
- * prunable; the first failure stops), then frees the pass. Returns the status. */
-static et_status pass_close(prune_pass *pp, et_status st, et_err *err) {
+ * prunable; the first failure stops), compensated first when asked, then frees the pass. Returns the status. */
+static et_status pass_close(prune_pass *pp, et_status st, bool compensate, et_prune_comp_stats *stats, et_err *err) {
     const int np = et_tnet_n_params(pp->n);
     for (int i = 0; i < np && st == ET_OK && pp->total > 0; i++)
-        if (pp->prunable[i])
-            st = et_tnet_set_mask(pp->n, i, pp->masks[i], err);
+        if (pp->prunable[i]) {
+            if (compensate)
+                st = et_prune_compensate(pp->n, i, pp->masks[i], stats, err);
+            if (st == ET_OK)
+                st = et_tnet_set_mask(pp->n, i, pp->masks[i], err);
+        }
     for (int i = 0; pp->masks && i < np; i++)
         free(pp->masks[i]);
     free(pp->masks);
@@ -172,7 +176,7 @@ et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, b
     for (int i = 0; st == ET_OK && !global && i < np; i++)
         if (prunable[i])
             select_masks(&pp, i, i, pp.scratch, (int64_t)((double)sparsity * (double)et_tnet_param(n, i)->numel));
-    return pass_close(&pp, st, err);
+    return pass_close(&pp, st, false, NULL, err);
 }
 
 void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share) {
@@ -194,7 +198,8 @@ void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share) 
     free(numel), free(dims), free(density), free(skip);
 }
 
-et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, et_err *err) {
+et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, bool compensate,
+                                    et_prune_comp_stats *stats, et_err *err) {
     const int np = et_tnet_n_params(n);
     prune_pass pp;
     et_status st = pass_open(&pp, n, prunable, false, err);
@@ -202,7 +207,7 @@ et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const floa
         if (prunable[i])
             select_masks(&pp, i, i, pp.scratch,
                          (int64_t)((double)scale * (double)share[i] * (double)et_tnet_param(n, i)->numel));
-    return pass_close(&pp, st, err);
+    return pass_close(&pp, st, compensate, stats, err);
 }
 
 double et_train_sparsity(et_tnet *n, const bool *prunable) {

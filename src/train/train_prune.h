@@ -41,9 +41,27 @@ et_status et_prune_magnitude(et_tnet *n, const bool *prunable, float sparsity, b
  * in every prunable one (uniform). */
 void et_prune_erk(et_tnet *n, const bool *prunable, float target, float *share);
 
+/* What compensation did over a pruning step: the squared output error of the rows it touched (summed over the
+ * rows, samples and pixels) with the removed weights simply zeroed, and after the kept weights were moved. */
+typedef struct et_prune_comp_stats {
+    double err_before, err_after;
+    int64_t rows;
+} et_prune_comp_stats;
+
 /* Masks by magnitude per layer: prunable parameter i loses floor(scale x share[i] x its count) of its weights
- * (scale: the schedule's progress, sparsity(t) / target). ET_E_NOMEM. */
-et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, et_err *err);
+ * (scale: the schedule's progress, sparsity(t) / target). With `compensate`, each layer's kept weights and bias
+ * are first moved to make up for what the step removes (et_prune_compensate); stats (may be NULL) adds up what
+ * that did. ET_E_NOMEM. */
+et_status et_prune_magnitude_shares(et_tnet *n, const bool *prunable, const float *share, float scale, bool compensate,
+                                    et_prune_comp_stats *stats, et_err *err);
+
+/* Error-compensated pruning step (prune_compensate.c): before weight parameter `param` of n takes `mask` (1 =
+ * kept), moves its kept weights and its bias, row by row, to the least-squares fit of the row's present output on
+ * the layer's inputs in the last forward (the activations n holds: batch_now samples), so that the weights the
+ * mask removes cost as little output as they can. Conv (any stride, padding, dilation or groups; at most 320
+ * inputs per row) and Gemm with transB are touched; other layers, and a network that has run no forward, are
+ * left as they are (ET_OK). Adds to stats (may be NULL). ET_E_NOMEM. */
+et_status et_prune_compensate(et_tnet *n, int param, const uint8_t *mask, et_prune_comp_stats *stats, et_err *err);
 
 /* The fraction of pruned weights over the prunable weight parameters (NULL: over those with a mask); 0 when
  * none is. */

@@ -157,7 +157,8 @@ static et_status prune_to(run_ctx *rc, int64_t step) {
     float sparsity = et_prune_sparsity_at(&rc->prune, step);
     if (c->prune_shares)
         return et_prune_magnitude_shares(rc->net, c->prunable, c->prune_shares,
-                                         c->prune_target > 0 ? sparsity / c->prune_target : 0.0f, rc->err);
+                                         c->prune_target > 0 ? sparsity / c->prune_target : 0.0f, c->prune_compensate,
+                                         c->prune_comp_stats, rc->err);
     return et_prune_magnitude(rc->net, c->prunable, sparsity, c->prune_global, rc->err);
 }
 

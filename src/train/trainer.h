@@ -80,6 +80,9 @@ typedef struct et_train_config {
     float prune_target;
     bool prune_global;
     const float *prune_shares; /* per parameter: its final sparsity (et_prune_erk); NULL: prune_target in each */
+    bool prune_compensate;     /* with prune_shares: each step's kept weights make up for what it removes
+                                  (et_prune_compensate, on the last batch's activations) */
+    et_prune_comp_stats *prune_comp_stats; /* NULL, or where compensation adds up its errors (caller's) */
     float prune_end_frac;
     /* quantization-aware training with 8-bit activations: ranges calibrated before each epoch on up to this
      * many samples of `calib` (or of the training data when calib is NULL) */
