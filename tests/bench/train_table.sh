@@ -7,7 +7,8 @@
 #
 # Rows (--rows picks some, comma-separated; default all):
 #   u80     --prune 0.8 --prune-method unstructured --schedule gradual, 3 epochs, batch 16, lr 0.006 (each layer's
-#           share by Erdos-Renyi-kernel allocation; target: drop <= 1.0 pp)
+#           share by Erdos-Renyi-kernel allocation, each step's kept weights refit by least squares on the last
+#           batch; target: drop <= 1.0 pp)
 #   u90     the same at 0.9 (reported)
 #   ch50    --prune 0.5 --prune-method channel --recover full, 2 epochs, batch 16, lr 0.003 (target: drop <= 1.0 pp;
 #           training starts from the least-squares refit on MODEL.calib/, "before" is that refit)
