@@ -344,14 +344,14 @@ static void draw_job(const et_ui *ui, et_canvas *c, et_rect in) {
     const et_train_snapshot *s = &ui->train;
     char knobs[160], left[16], spent[16], line[ET_PATH_MAX + 512], student[ET_NAME_MAX];
     model_stem(s->student_path, student, sizeof student);
+    const char *from = s->resume ? "resumed: " : ""; /* first: the title is cut at the dialog's width */
     if (s->kind == ET_TRAIN_DISTILL)
-        snprintf(line, sizeof line, "distilling %s into %s, %s, %d epoch%s%s", ui->snap.model.name, student,
-                 et_knobs_describe(&ui->knobs, knobs, sizeof knobs), s->epochs, s->epochs == 1 ? "" : "s",
-                 s->resume ? ", from the checkpoint" : "");
+        snprintf(line, sizeof line, "%sdistilling %s into %s, %s, %d epoch%s", from, ui->snap.model.name, student,
+                 et_knobs_describe(&ui->knobs, knobs, sizeof knobs), s->epochs, s->epochs == 1 ? "" : "s");
     else
-        snprintf(line, sizeof line, "fine-tuning %s, %s, %d epoch%s%s%s", ui->snap.model.name,
+        snprintf(line, sizeof line, "%sfine-tuning %s, %s, %d epoch%s%s", from, ui->snap.model.name,
                  et_knobs_describe(&ui->knobs, knobs, sizeof knobs), s->epochs, s->epochs == 1 ? "" : "s",
-                 s->gradual ? ", gradual pruning" : "", s->resume ? ", from the checkpoint" : "");
+                 s->gradual ? ", gradual pruning" : "");
     et_canvas_text_fit(c, in.x, in.y, in.w, ET_ROLE_DIALOG, line);
     clock_text(s->elapsed_s, spent, sizeof spent);
     if (!s->training) {
