@@ -12,10 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/e2e_lib.sh"
 e2e_init "$1"
 M=$E2E_SRC/fixtures/models
-cp "$M/fmnist_resnet.onnx" "$E2E_DIR/teacher.onnx"
-mkdir "$E2E_DIR/data"
-for f in $(ls "$M/fmnist_resnet.calib" | grep '\.npy$' | head -n 200); do cp "$M/fmnist_resnet.calib/$f" "$E2E_DIR/data/"; done
-[ "$(ls "$E2E_DIR/data" | wc -l)" = 200 ] || e2e_fail "fewer than 200 calibration images in $M/fmnist_resnet.calib"
+e2e_train_copy fmnist_resnet teacher data 200
 cd "$E2E_DIR" || e2e_fail "cd $E2E_DIR"
 envs=(LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color)
 args=("$E2E_DIR/teacher.onnx" --data "$E2E_DIR/data" --eval "$M/fmnist_resnet.eval" --eval-limit 100

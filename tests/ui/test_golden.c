@@ -344,21 +344,18 @@ static void train_resume_refused(et_ui *ui) {
              "20000 | epochs 3); train without --resume to start over, or give the same model, knobs, data and "
              "settings");
 }
-static void train_distill_form(et_ui *ui) {
+/* The form turned to distill with student typed in, then Enter. */
+static void distill_start(et_ui *ui, const char *student) {
     train_form(ui);
     const int k[] = {ET_KEY_UP, ET_KEY_UP, ET_KEY_UP, ET_KEY_UP, ET_KEY_RIGHT, ET_KEY_DOWN}; /* the rate to train */
     keys(ui, k, sizeof k / sizeof k[0]);
-    for (const char *p = "/models/digits.onnx"; *p; p++)
+    for (const char *p = student; *p; p++)
         et_ui_key(ui, *p);
     et_ui_key(ui, ET_KEY_ENTER);
 }
+static void train_distill_form(et_ui *ui) { distill_start(ui, "/models/digits.onnx"); }
 static void train_distill_done(et_ui *ui) {
-    train_form(ui);
-    const int k[] = {ET_KEY_UP, ET_KEY_UP, ET_KEY_UP, ET_KEY_UP, ET_KEY_RIGHT, ET_KEY_DOWN}; /* the rate to train */
-    keys(ui, k, sizeof k / sizeof k[0]);
-    for (const char *p = "/models/mbv2_student.onnx"; *p; p++)
-        et_ui_key(ui, *p);
-    et_ui_key(ui, ET_KEY_ENTER);
+    distill_start(ui, "/models/mbv2_student.onnx");
     fake_ui_train(&ui->train, true);
     ui->train.kind = ET_TRAIN_DISTILL;
     snprintf(ui->train.student_path, sizeof ui->train.student_path, "/models/mbv2_student.onnx");
