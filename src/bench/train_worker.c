@@ -1,6 +1,6 @@
-/* train_worker.c: the training job on its own thread (train_worker.h). The thread runs et_train_job_run once;
- * its progress and note callbacks copy what they are given into the published snapshot under the mutex, and
- * the UI copies that snapshot out. The options' strings live in the worker, so the caller's may go away. */
+/* train_worker.c: the training job on its own thread (train_worker.h, util/job_thread.h). The thread runs
+ * et_train_job_run once; its progress and note callbacks copy what they are given into the published snapshot
+ * under the mutex, and the UI copies that snapshot out. The options' strings live in the worker, so the caller's may go away. */
 #include "bench/train_worker.h"
 
 #include <stdio.h>

@@ -7,10 +7,12 @@
  *   et_train_worker_snapshot  the latest progress: phase, epoch and step, loss, samples/s, time left, the
  *                             epochs completed (loss, accuracy), and at the end the outcome and the accuracies
  *   et_train_worker_cancel    asks the job to stop between two steps (checkpoint kept, run stored aborted)
+ *   et_train_worker_options   the job's options, for resuming it (the same options with resume set)
  *   et_train_worker_free      cancels when still running, joins, frees
  *
  * After each published change the thread writes one byte to wake_fd (non-blocking), so the UI sleeps in poll().
- * The thread starts with every signal blocked: SIGINT and the rest reach the UI thread only. */
+ * The thread starts with every signal blocked: SIGINT and the rest reach the UI thread only. The thread, mutex,
+ * wake-up and cancel flag are util/job_thread.h's, as for the search view's worker. */
 #ifndef ET_BENCH_TRAIN_WORKER_H
 #define ET_BENCH_TRAIN_WORKER_H
 

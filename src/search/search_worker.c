@@ -1,6 +1,7 @@
-/* search_worker.c: the search on its own thread (search_worker.h). The thread does what `edgetune search` does
- * (search_job.h: sessions, et_search_run, storing, -o) and publishes each step into a snapshot under the mutex;
- * the UI copies the snapshot out. The result stays with the worker until freed, for et_search_worker_write. */
+/* search_worker.c: the search on its own thread (search_worker.h, util/job_thread.h). The thread does what
+ * `edgetune search` does (search_job.h: sessions, et_search_run, storing, -o) and publishes each step into a
+ * snapshot under the mutex; the UI copies the snapshot out. The result stays with the worker until freed, for
+ * et_search_worker_write. */
 #include "search/search_worker.h"
 
 #include <math.h>
