@@ -105,8 +105,6 @@ static et_status train_start(void *ctx, et_train_job_options *o, et_err *err) {
     et_train_snapshot_free(&s);
     if (running)
         return et_fail(err, ET_E_USAGE, "a training is running: wait for it or cancel it first");
-    et_train_worker_free(b->train);
-    b->train = NULL;
     o->save = b->wopt.save;
     o->db_path = b->wopt.save ? b->wopt.db_path : NULL;
     o->deploy_exe = b->wopt.deploy_exe;
@@ -118,7 +116,35 @@ static et_status train_start(void *ctx, et_train_job_options *o, et_err *err) {
         o->shapes = b->shapes;
         o->n_shapes = b->n_shapes;
     }
-    return et_train_worker_start(o, b->wopt.wake_fd, &b->train, err);
+    /* what the job would refuse before training (a student with other inputs or outputs, no checkpoint to
+     * resume, ...) is refused here, in the form, with the job's line */
+    et_status st = et_train_job_check(o, err);
+    et_train_worker *w = NULL;
+    if (st == ET_OK)
+        st = et_train_worker_start(o, b->wopt.wake_fd, &w, err);
+    if (st != ET_OK)
+        return st;
+    et_train_worker_free(b->train); /* after: o may point into the previous job's options (train_resume) */
+    b->train = w;
+    return ET_OK;
+}
+
+/* The last job again, from its checkpoint: its own options (model, student, knobs, data, epochs, sets) with resume
+ * set, so the checkpoint's settings match and the run records the aborted one as its parent. */
+static et_status train_resume(void *ctx, et_err *err) {
+    et_backend *b = ctx;
+    const et_train_job_options *last = et_train_worker_options(b->train);
+    if (!last)
+        return et_fail(err, ET_E_USAGE, "no training to resume: start one from the form");
+    et_train_job_options o = *last;
+    o.resume = true;
+    return train_start(ctx, &o, err);
+}
+
+static bool train_checkpoint(void *ctx, const char *out_path) {
+    (void)ctx;
+    char ckpt[ET_PATH_MAX];
+    return et_train_job_checkpoint(out_path, ckpt, sizeof ckpt);
 }
 
 static void train_cancel(void *ctx) { et_train_worker_cancel(((et_backend *)ctx)->train); }
@@ -180,6 +206,8 @@ et_status et_backend_start(et_backend *b, et_session *s, const et_knobs *k, cons
                              .open_model = open_model,
                              .open_trained = open_trained,
                              .train_start = train_start,
+                             .train_resume = train_resume,
+                             .train_checkpoint = train_checkpoint,
                              .train_cancel = train_cancel,
                              .train_close = train_close,
                              .search_start = search_start,

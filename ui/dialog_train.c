@@ -1,11 +1,16 @@
-/* dialog_train.c: the training view. First a form: the training data (a folder of .npy inputs, or one batched
- * .npy), epochs, schedule (one-shot, or gradual pruning up to the knobs' ratio), peak learning rate and the file to
- * write; Enter starts `edgetune finetune` on the current knobs (src/bench/train_job.h, on its own thread through
- * the backend). Then the job: phase, epoch and step with a bar, the epoch's running loss, samples/s, time left,
- * loss and accuracy curves over the completed epochs and a row per epoch; at the end the accuracy of the fp32
- * model, of the knobs applied one-shot and of the trained model, the stored run and the file. Esc or c cancels a
- * running job (the checkpoint stays, the run is stored aborted); after it, Enter or o opens the trained file in the
- * workbench and Esc closes. */
+/* dialog_train.c: the training view. First a form: what to train (fine-tune the open model as the knobs tune it,
+ * or distill it, the teacher, into a student file), the training data (a folder of .npy inputs, or one batched
+ * .npy), epochs, schedule (one-shot, or gradual pruning up to the knobs' ratio), peak learning rate, the file to
+ * write and, when that file's checkpoint exists, whether to start from it (resume); Enter starts `edgetune
+ * finetune` or `edgetune distill` on the current knobs (src/bench/train_job.h, on its own thread through the
+ * backend, which refuses in the form what the job would refuse: a student with other inputs or outputs, a resume
+ * without a checkpoint). Then the job: phase, epoch and step with a bar, the epoch's running loss, samples/s, time
+ * left, loss and accuracy curves over the completed epochs and a row per epoch; at the end the accuracy of the
+ * fp32 model, of the knobs applied one-shot (distill: of the untrained student) and of the trained model, the
+ * stored run and the file. Esc or c cancels a running job (the checkpoint stays, the run is stored aborted);
+ * after a cancelled job r resumes it from the checkpoint (the new run names the aborted one as its parent); after
+ * a finished one, Enter or o opens the trained file in the workbench and Esc closes. The view decides nothing the
+ * CLI does not: it draws and forwards. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,8 +23,29 @@
 static const float rates[] = {0.0f, 0.0001f, 0.0003f, 0.001f, 0.003f, 0.01f};
 enum { N_RATES = sizeof rates / sizeof rates[0], MAX_EPOCHS = 100 };
 
-enum { ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE, ROW_LR, ROW_OUT, N_ROWS };
-static const char *const row_names[N_ROWS] = {"data", "epochs", "schedule", "learning rate", "write to"};
+/* ROW_DATA is 0: the row the form opens on (et_ui.train_row starts at 0). Shown in the order of `order`. */
+enum { ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE, ROW_LR, ROW_OUT, ROW_FROM, ROW_KIND, ROW_STUDENT, N_ROWS };
+static const char *const row_names[N_ROWS] = {"data",     "epochs", "schedule", "learning rate",
+                                              "write to", "start",  "train",    "student"};
+static const int order[N_ROWS] = {ROW_KIND, ROW_STUDENT, ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE, ROW_LR, ROW_OUT, ROW_FROM};
+
+/* Whether the form's output has a checkpoint to resume (asked of the backend: the file system's answer). */
+static bool have_checkpoint(const et_ui *ui) {
+    return ui->be && ui->be->train_checkpoint && ui->train_out.len &&
+           ui->be->train_checkpoint(ui->be->ctx, ui->train_out.text);
+}
+
+/* Rows that mean nothing for the form's choices are shown dim and skipped by Up/Down: the student when
+ * fine-tuning, the schedule when distilling (the student trains as it is), the start when there is no checkpoint. */
+static bool row_live(const et_ui *ui, int r) {
+    if (r == ROW_STUDENT)
+        return ui->train_distill;
+    if (r == ROW_SCHEDULE)
+        return !ui->train_distill;
+    if (r == ROW_FROM)
+        return have_checkpoint(ui);
+    return true;
+}
 
 /* The model's file name without folders and .onnx. */
 static void model_stem(const char *path, char *out, size_t len) {
@@ -64,33 +90,85 @@ static void rate_text(int i, char *buf, size_t len) {
         snprintf(buf, len, "default (AdamW 0.001, warm-up, cosine)");
 }
 
+/* text over at most n lines of width w from (x, y), broken at spaces; returns the lines used. */
+static int text_wrap(et_canvas *c, int x, int y, int w, int n, et_role role, const char *text) {
+    int used = 0;
+    while (*text && used < n && w > 0) {
+        size_t len = strlen(text), cut = len;
+        if ((int)len > w && used < n - 1) {
+            cut = (size_t)w;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = (size_t)w;
+        }
+        char line[ET_ERR_MSG_MAX + ET_PATH_MAX];
+        snprintf(line, sizeof line, "%.*s", (int)cut, text);
+        et_canvas_text_fit(c, x, y + used++, w, role, line);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+    return used;
+}
+
 static void draw_form(const et_ui *ui, et_canvas *c, et_rect in) {
     char knobs[160], line[512];
-    snprintf(line, sizeof line, "fine-tune %s as the knobs tune it, distilled from its fp32 self (no labels needed)",
-             ui->snap.model.name);
+    if (ui->train_distill)
+        snprintf(line, sizeof line,
+                 "distill %s (the teacher) into a student: it learns the teacher's outputs (no labels needed)",
+                 ui->snap.model.name);
+    else
+        snprintf(line, sizeof line,
+                 "fine-tune %s as the knobs tune it, distilled from its fp32 self (no labels needed)",
+                 ui->snap.model.name);
     et_canvas_text_fit(c, in.x, in.y, in.w, ET_ROLE_DIALOG, line);
-    snprintf(line, sizeof line, "knobs: %s", et_knobs_describe(&ui->knobs, knobs, sizeof knobs));
+    snprintf(line, sizeof line, "%s: %s", ui->train_distill ? "the student's knobs" : "knobs",
+             et_knobs_describe(&ui->knobs, knobs, sizeof knobs));
     et_canvas_text_fit(c, in.x, in.y + 1, in.w, ET_ROLE_DIALOG, line);
     int lx = in.x + 2, vx = in.x + 17, vw = in.w - 17;
-    for (int r = 0; r < N_ROWS; r++) {
-        int y = in.y + 3 + r;
-        bool sel = r == ui->train_row;
+    bool ckpt = have_checkpoint(ui);
+    for (int i = 0; i < N_ROWS; i++) {
+        int r = order[i], y = in.y + 3 + i;
+        bool sel = r == ui->train_row, live = row_live(ui, r);
         if (sel)
             et_canvas_glyph(c, in.x, y, ET_G_POINTER, ET_ROLE_SELECTED);
-        et_canvas_text(c, lx, y, 14, sel ? ET_ROLE_SELECTED : ET_ROLE_LABEL, row_names[r]);
-        char v[96];
+        et_canvas_text(c, lx, y, 14, sel ? ET_ROLE_SELECTED : live ? ET_ROLE_LABEL : ET_ROLE_DIM, row_names[r]);
+        char v[ET_PATH_MAX + 64];
         switch (r) {
         case ROW_DATA: et_field_draw(&ui->train_data, c, vx, y, vw, sel); continue;
         case ROW_OUT: et_field_draw(&ui->train_out, c, vx, y, vw, sel); continue;
+        case ROW_STUDENT:
+            if (live) {
+                et_field_draw(&ui->train_student, c, vx, y, vw, sel);
+                continue;
+            }
+            snprintf(v, sizeof v, "(distill only)");
+            break;
+        case ROW_KIND:
+            snprintf(v, sizeof v, "%s",
+                     ui->train_distill ? "distill into a student (same inputs and outputs as the teacher)"
+                                       : "fine-tune the model as the knobs tune it");
+            break;
         case ROW_EPOCHS: snprintf(v, sizeof v, "%d", ui->train_epochs); break;
         case ROW_SCHEDULE:
             snprintf(v, sizeof v, "%s",
-                     ui->train_gradual ? "gradual (prune from 0 up to the ratio while training)"
-                                       : "one-shot (prune once, then train)");
+                     ui->train_distill   ? "(fine-tune only: distill trains the student as it is)"
+                     : ui->train_gradual ? "gradual (prune from 0 up to the ratio while training)"
+                                         : "one-shot (prune once, then train)");
+            break;
+        case ROW_FROM:
+            if (!ckpt)
+                snprintf(v, sizeof v, "from scratch (no checkpoint %s.ckpt)", ui->train_out.text);
+            else
+                snprintf(v, sizeof v,
+                         ui->train_resume ? "resume from the checkpoint %s.ckpt"
+                                          : "from scratch (replacing the checkpoint %s.ckpt)",
+                         ui->train_out.text);
             break;
         default: rate_text(ui->train_lr, v, sizeof v); break;
         }
-        et_canvas_text_fit(c, vx, y, vw, ET_ROLE_VALUE, v);
+        et_canvas_text_fit(c, vx, y, vw, live ? ET_ROLE_VALUE : ET_ROLE_DIM, v);
     }
     int y = in.y + 4 + N_ROWS;
     if (!ui->train_data.len) {
@@ -102,10 +180,13 @@ static void draw_form(const et_ui *ui, et_canvas *c, et_rect in) {
                  stem);
         et_canvas_text_fit(c, in.x, y++, in.w, ET_ROLE_WARN, line);
     }
-    if (ui->dialog_error[0])
-        et_canvas_text_fit(c, in.x, y, in.w, ET_ROLE_ERROR, ui->dialog_error);
+    if (ui->dialog_error[0]) /* the job's line (a student's shapes, a checkpoint's settings) can be long */
+        text_wrap(c, in.x, y, in.w, 3, ET_ROLE_ERROR, ui->dialog_error);
     et_canvas_text_fit(c, in.x, in.y + in.h - 2, in.w, ET_ROLE_DIM,
-                       "each epoch is checkpointed to the file's .ckpt; the run is stored like `edgetune finetune`'s");
+                       ui->train_distill ? "each epoch is checkpointed to the file's .ckpt; the run is stored like "
+                                           "`edgetune distill`'s"
+                                         : "each epoch is checkpointed to the file's .ckpt; the run is stored like "
+                                           "`edgetune finetune`'s");
     et_canvas_text_fit(c, in.x, in.y + in.h - 1, in.w, ET_ROLE_DIM,
                        "Up/Down: row   Left/Right: change   Tab: complete   Enter: start   Esc: close");
 }
@@ -194,19 +275,29 @@ static void pct(char *buf, size_t len, double f, double ref) {
         snprintf(buf, len, "%.2f %% (%+.2f pp)", 100.0 * f, 100.0 * (f - ref));
 }
 
+/* A finished job that can go on from its checkpoint: cancelled, or aborted by a checkpoint that could not be
+ * written (the previous one intact), and the checkpoint is there. */
+static bool resumable(const et_ui *ui) {
+    const et_train_snapshot *s = &ui->train;
+    return s->finished && (s->status == ET_E_CANCELLED || s->status == ET_E_IO) && ui->be && ui->be->train_resume &&
+           ui->be->train_checkpoint && ui->be->train_checkpoint(ui->be->ctx, s->out_path);
+}
+
 /* The last lines: the accuracies, then the outcome (or what is happening). */
 static void draw_outcome(const et_ui *ui, et_canvas *c, et_rect in) {
     const et_train_snapshot *s = &ui->train;
     const et_train_record *t = &s->record;
     int y = in.y + in.h - 4;
     char line[ET_ERR_MSG_MAX + ET_PATH_MAX];
-    if (t->acc_fp32 >= 0 || t->acc_before >= 0) {
+    bool failed = s->finished && s->status != ET_OK && s->status != ET_E_CANCELLED && s->status != ET_E_IO;
+    if ((t->acc_fp32 >= 0 || t->acc_before >= 0) && !failed) {
         char fp[24], before[40], after[40];
         pct(fp, sizeof fp, t->acc_fp32, -1);
         pct(before, sizeof before, t->acc_before, t->acc_fp32);
         pct(after, sizeof after, t->acc_after, t->acc_fp32);
         et_canvas_text(c, in.x, y, 9, ET_ROLE_LABEL, "accuracy");
-        snprintf(line, sizeof line, "fp32 %s   knobs one-shot %s", fp, before);
+        snprintf(line, sizeof line, "fp32 %s   %s %s", fp,
+                 s->kind == ET_TRAIN_DISTILL ? "student untrained" : "knobs one-shot", before);
         et_canvas_text_fit(c, in.x + 10, y, in.w - 10, ET_ROLE_VALUE, line);
         int n = et_canvas_printf(c, in.x + 10, y + 1, in.w - 10, s->finished ? ET_ROLE_VALUE : ET_ROLE_DIM,
                                  "trained %s", s->finished ? after : "(after the last epoch)");
@@ -225,35 +316,51 @@ static void draw_outcome(const et_ui *ui, et_canvas *c, et_rect in) {
     char run[64] = "not stored";
     if (s->run_id > 0)
         snprintf(run, sizeof run, "run %lld", (long long)s->run_id);
+    if (failed) { /* the job's one line (a checkpoint for other settings is a long one): over the accuracy rows */
+        snprintf(line, sizeof line, "%s (%s)", s->error, run);
+        text_wrap(c, in.x, y - 2, in.w, 3, ET_ROLE_ERROR, line);
+        et_canvas_text_fit(c, in.x, y + 1, in.w, ET_ROLE_DIM, "Esc: close");
+        return;
+    }
     if (s->status == ET_OK)
         snprintf(line, sizeof line, "done in %.1f s: wrote %s, stored as %s", s->elapsed_s, t->output_path, run);
     else if (s->status == ET_E_CANCELLED) /* the job's own words name a command line; the view has none */
         snprintf(line, sizeof line, "cancelled (%s aborted); checkpoint kept: %s", run, s->checkpoint_path);
     else
-        snprintf(line, sizeof line, "%s (%s)", s->error, run);
+        snprintf(line, sizeof line, "%s (%s aborted)", s->error, run);
     et_canvas_text_fit(c, in.x, y, in.w,
                        s->status == ET_OK            ? ET_ROLE_GOOD
                        : s->status == ET_E_CANCELLED ? ET_ROLE_WARN
                                                      : ET_ROLE_ERROR,
                        line);
     et_canvas_text_fit(c, in.x, y + 1, in.w, ET_ROLE_DIM,
-                       t->output_path[0]             ? "Enter or o: open the trained file in the workbench   Esc: close"
-                       : s->status == ET_E_CANCELLED ? "Esc: close   (`edgetune finetune` with the same model, knobs, "
-                                                       "data and -o, plus --resume, continues it)"
-                                                     : "Esc: close");
+                       t->output_path[0] ? "Enter or o: open the trained file in the workbench   Esc: close"
+                       : resumable(ui)   ? "r: resume from the checkpoint (a new run; this one stays aborted)   "
+                                           "Esc: close"
+                                         : "Esc: close");
 }
 
 static void draw_job(const et_ui *ui, et_canvas *c, et_rect in) {
     const et_train_snapshot *s = &ui->train;
-    char knobs[160], left[16], spent[16], line[512];
-    snprintf(line, sizeof line, "fine-tuning %s, %s, %d epoch%s%s", ui->snap.model.name,
-             et_knobs_describe(&ui->knobs, knobs, sizeof knobs), s->epochs, s->epochs == 1 ? "" : "s",
-             ui->train_gradual ? ", gradual pruning" : "");
+    char knobs[160], left[16], spent[16], line[ET_PATH_MAX + 512], student[ET_NAME_MAX];
+    model_stem(s->student_path, student, sizeof student);
+    const char *from = s->resume ? "resumed: " : ""; /* first: the title is cut at the dialog's width */
+    if (s->kind == ET_TRAIN_DISTILL)
+        snprintf(line, sizeof line, "%sdistilling %s into %s, %s, %d epoch%s", from, ui->snap.model.name, student,
+                 et_knobs_describe(&ui->knobs, knobs, sizeof knobs), s->epochs, s->epochs == 1 ? "" : "s");
+    else
+        snprintf(line, sizeof line, "%sfine-tuning %s, %s, %d epoch%s%s", from, ui->snap.model.name,
+                 et_knobs_describe(&ui->knobs, knobs, sizeof knobs), s->epochs, s->epochs == 1 ? "" : "s",
+                 s->gradual ? ", gradual pruning" : "");
     et_canvas_text_fit(c, in.x, in.y, in.w, ET_ROLE_DIALOG, line);
     clock_text(s->elapsed_s, spent, sizeof spent);
     if (!s->training) {
-        et_canvas_printf(c, in.x, in.y + 1, in.w, ET_ROLE_VALUE, "%s%s   %s elapsed",
-                         s->finished ? "finished" : et_train_job_phase_name(s->phase), s->finished ? "" : "...", spent);
+        int n = et_canvas_printf(c, in.x, in.y + 1, in.w, ET_ROLE_VALUE, "%s%s   %s elapsed",
+                                 s->finished ? "finished" : et_train_job_phase_name(s->phase), s->finished ? "" : "...",
+                                 spent);
+        if (s->record.resumed_from[0]) /* lineage: the run whose checkpoint this one continues */
+            et_canvas_printf(c, in.x + n, in.y + 1, in.w - n, ET_ROLE_DIM, "   continues run %.8s from its checkpoint",
+                             s->record.resumed_from);
     } else {
         int n = et_canvas_printf(c, in.x, in.y + 1, in.w, ET_ROLE_VALUE, "epoch %d/%d  step %lld/%lld ", s->epoch,
                                  s->epochs, (long long)s->step_in_epoch, (long long)s->steps_per_epoch);
@@ -298,17 +405,26 @@ static unsigned start(et_ui *ui) {
         snprintf(ui->dialog_error, sizeof ui->dialog_error, "type the file to write in the 'write to' row");
         return ET_UI_REDRAW;
     }
+    if (ui->train_distill && !ui->train_student.len) {
+        snprintf(ui->dialog_error, sizeof ui->dialog_error,
+                 "type the student's .onnx file in the 'student' row (same inputs and outputs as %s)",
+                 ui->snap.model.name);
+        return ET_UI_REDRAW;
+    }
     if (!ui->be || !ui->be->train_start) {
         snprintf(ui->dialog_error, sizeof ui->dialog_error, "training is not available here");
         return ET_UI_REDRAW;
     }
     et_train_job_options o = et_train_job_options_default();
+    o.kind = ui->train_distill ? ET_TRAIN_DISTILL : ET_TRAIN_FINETUNE;
     o.model_path = ui->snap.model.path;
+    o.student_path = ui->train_distill ? ui->train_student.text : NULL;
     o.knobs = ui->knobs;
     o.data_path = ui->train_data.text;
     o.out_path = ui->train_out.text;
     o.epochs = ui->train_epochs;
-    o.gradual = ui->train_gradual;
+    o.gradual = !ui->train_distill && ui->train_gradual;
+    o.resume = ui->train_resume && have_checkpoint(ui);
     o.lr = rates[ui->train_lr];
     et_err err = {0};
     if (ui->be->train_start(ui->be->ctx, &o, &err) != ET_OK) {
@@ -317,8 +433,34 @@ static unsigned start(et_ui *ui) {
     }
     et_train_snapshot_free(&ui->train);
     ui->train.epochs = o.epochs;
+    ui->train.kind = o.kind;
+    ui->train.gradual = o.gradual;
+    ui->train.resume = o.resume;
+    snprintf(ui->train.out_path, sizeof ui->train.out_path, "%s", o.out_path);
+    snprintf(ui->train.student_path, sizeof ui->train.student_path, "%s", o.student_path ? o.student_path : "");
     ui->train_active = true;
     ui->dialog_error[0] = '\0';
+    return ET_UI_REDRAW;
+}
+
+/* r after a cancelled job: the backend starts the same job again from its checkpoint. A refusal (the checkpoint
+ * gone) stays on the message line and the finished job stays shown. */
+static unsigned resume(et_ui *ui) {
+    if (!resumable(ui))
+        return 0;
+    et_train_snapshot was = ui->train; /* plain fields only: its epochs are freed below */
+    et_err err = {0};
+    if (ui->be->train_resume(ui->be->ctx, &err) != ET_OK) {
+        et_ui_message(ui, true, "%s", err.msg);
+        return ET_UI_REDRAW;
+    }
+    et_train_snapshot_free(&ui->train);
+    ui->train.epochs = was.epochs;
+    ui->train.kind = was.kind;
+    ui->train.gradual = was.gradual;
+    ui->train.resume = true;
+    memcpy(ui->train.out_path, was.out_path, sizeof was.out_path);
+    memcpy(ui->train.student_path, was.student_path, sizeof was.student_path);
     return ET_UI_REDRAW;
 }
 
@@ -358,6 +500,8 @@ static unsigned job_key(et_ui *ui, et_action a, int k) {
         }
         return 0;
     }
+    if (k == 'r')
+        return resume(ui);
     if (k == ET_KEY_ENTER || k == 'o')
         return open_trained(ui);
     if (a == ET_DO_CANCEL) {
@@ -370,18 +514,35 @@ static unsigned job_key(et_ui *ui, et_action a, int k) {
     return 0;
 }
 
+/* The next live row in display order, dir +1 or -1 (the current one when no other is live). */
+static int next_row(const et_ui *ui, int dir) {
+    int at = 0;
+    for (int i = 0; i < N_ROWS; i++)
+        if (order[i] == ui->train_row)
+            at = i;
+    for (int step = 1; step < N_ROWS; step++) {
+        int r = order[(at + dir * step + 2 * N_ROWS) % N_ROWS];
+        if (row_live(ui, r))
+            return r;
+    }
+    return ui->train_row;
+}
+
 static unsigned form_key(et_ui *ui, et_action a, int k) {
     if (a == ET_DO_CANCEL) {
         ui->dialog = ET_DIALOG_NONE;
         return ET_UI_REDRAW;
     }
     if (k == ET_KEY_UP || k == ET_KEY_DOWN) {
-        ui->train_row = (ui->train_row + (k == ET_KEY_DOWN ? 1 : N_ROWS - 1)) % N_ROWS;
+        ui->train_row = next_row(ui, k == ET_KEY_DOWN ? 1 : -1);
         return ET_UI_REDRAW;
     }
     if (k == ET_KEY_ENTER)
         return start(ui);
-    et_field *f = ui->train_row == ROW_DATA ? &ui->train_data : ui->train_row == ROW_OUT ? &ui->train_out : NULL;
+    et_field *f = ui->train_row == ROW_DATA      ? &ui->train_data
+                  : ui->train_row == ROW_OUT     ? &ui->train_out
+                  : ui->train_row == ROW_STUDENT ? &ui->train_student
+                                                 : NULL;
     if (f && k == ET_KEY_TAB) {
         et_completion m;
         et_field_complete_path(f, &m);
@@ -402,6 +563,10 @@ static unsigned form_key(et_ui *ui, et_action a, int k) {
                                                                  : ui->train_epochs + dir;
     else if (ui->train_row == ROW_SCHEDULE)
         ui->train_gradual = !ui->train_gradual;
+    else if (ui->train_row == ROW_KIND)
+        ui->train_distill = !ui->train_distill;
+    else if (ui->train_row == ROW_FROM)
+        ui->train_resume = !ui->train_resume;
     else
         ui->train_lr = (ui->train_lr + dir + N_RATES) % N_RATES;
     ui->dialog_error[0] = '\0';

@@ -45,6 +45,12 @@ typedef struct et_ui_backend {
      * workbench was started with (database, evaluation and calibration sets, input shapes); one job at a time
      * (ET_E_USAGE while one runs). Its snapshots reach et_ui.train through the wake-up pipe (ui/app.c). */
     et_status (*train_start)(void *ctx, et_train_job_options *o, et_err *err);
+    /* resumes the last job (cancelled, or aborted by a full disk) from its checkpoint: the same options with
+       resume set (train_job.h: the checkpoint must match them; the run records the one it continues). What the
+       job refuses before training comes back in err, as for train_start. May be NULL. */
+    et_status (*train_resume)(void *ctx, et_err *err);
+    /* whether OUT's checkpoint OUT.ckpt exists (et_train_job_checkpoint): resume is offered only then; may be NULL */
+    bool (*train_checkpoint)(void *ctx, const char *out_path);
     void (*train_cancel)(void *ctx); /* stop between two steps: checkpoint kept, run stored aborted */
     void (*train_close)(void *ctx);  /* forget a finished job (cancels and waits for one still running) */
     /* the stored sensitivity points of the newest analysis with the knobs, model and host of run `run_id` on the
@@ -168,9 +174,11 @@ typedef struct et_ui {
     int help_top;
 
     /* the training dialog: the form, then the job's progress (train_active from start until closed) */
-    et_field train_data, train_out;
+    et_field train_data, train_out, train_student;
     int train_row, train_epochs, train_lr; /* train_lr: index into the dialog's rates (0: the default) */
     bool train_gradual;
+    bool train_distill; /* distill the open model (the teacher) into train_student, else fine-tune it */
+    bool train_resume;  /* start from the output's checkpoint (offered only when it exists) */
     bool train_active;
     et_train_snapshot train;              /* the job's latest (ui/app.c copies it in) */
     char train_default_data[ET_PATH_MAX]; /* `edgetune tui --data`, "" when not given */

@@ -171,7 +171,16 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
         st = check_not_input(o->out_path, o->student_path, err);
     if (st == ET_OK)
         st = check_writable(o->out_path, "-o", err);
+    char ckpt[ET_PATH_MAX];
+    if (st == ET_OK && o->resume && !et_train_job_checkpoint(o->out_path, ckpt, sizeof ckpt))
+        st = et_fail(err, ET_E_USAGE, "--resume: there is no checkpoint %s to continue; train without --resume",
+                     ckpt); /* before anything is read or printed */
     return st;
+}
+
+bool et_train_job_checkpoint(const char *out_path, char *buf, size_t len) {
+    snprintf(buf, len, "%s.ckpt", out_path ? out_path : "");
+    return out_path && out_path[0] && access(buf, F_OK) == 0;
 }
 
 /* ---- opening ------------------------------------------------------------------------------------------------ */
@@ -228,24 +237,50 @@ static et_status open_files(job *j) {
 
 /* ---- the graph to train ------------------------------------------------------------------------------------- */
 
-/* Teacher and student must agree on inputs and outputs, sample by sample. */
-static et_status check_pair(job *j) {
-    const et_graph *t = et_session_model(j->session)->graph, *s = j->pristine;
+/* Teacher and student must agree on inputs and outputs, sample by sample (the same number of values in each).
+ * ET_E_INPUT naming the student, the input or output and both shapes. */
+static et_status check_pair_graphs(const et_graph *t, const et_graph *s, const char *student, et_err *err) {
     if (t->n_inputs != s->n_inputs || t->n_outputs != s->n_outputs)
-        return et_fail(j->err, ET_E_INPUT, "the student %s has %d inputs and %d outputs, the teacher %d and %d",
-                       j->o->student_path ? j->o->student_path : "model", s->n_inputs, s->n_outputs, t->n_inputs,
-                       t->n_outputs);
-    for (int i = 0; i < t->n_outputs; i++) {
-        const et_value *a = &t->values[t->outputs[i]], *b = &s->values[s->outputs[i]];
-        if (et_shape_numel(&a->shape) != et_shape_numel(&b->shape)) {
+        return et_fail(err, ET_E_INPUT, "the student %s has %d inputs and %d outputs, the teacher %d and %d", student,
+                       s->n_inputs, s->n_outputs, t->n_inputs, t->n_outputs);
+    for (int k = 0; k < 2; k++) {
+        int n = k == 0 ? t->n_inputs : t->n_outputs;
+        for (int i = 0; i < n; i++) {
+            const et_value *a = &t->values[k == 0 ? t->inputs[i] : t->outputs[i]];
+            const et_value *b = &s->values[k == 0 ? s->inputs[i] : s->outputs[i]];
+            if (et_shape_numel(&a->shape) == et_shape_numel(&b->shape))
+                continue;
             char sa[64], sb[64];
-            return et_fail(j->err, ET_E_INPUT,
-                           "output %d: the teacher's is %s, the student's %s; distillation needs "
-                           "the same outputs",
-                           i, et_shape_str(&a->shape, sa, sizeof sa), et_shape_str(&b->shape, sb, sizeof sb));
+            return et_fail(err, ET_E_INPUT,
+                           "the student %s: its %s %d is %s, the teacher's %s; distillation needs the same inputs "
+                           "and outputs",
+                           student, k == 0 ? "input" : "output", i, et_shape_str(&b->shape, sb, sizeof sb),
+                           et_shape_str(&a->shape, sa, sizeof sa));
         }
     }
     return ET_OK;
+}
+
+static et_status check_pair(job *j) {
+    return check_pair_graphs(et_session_model(j->session)->graph, j->pristine,
+                             j->o->student_path ? j->o->student_path : "model", j->err);
+}
+
+et_status et_train_job_check(const et_train_job_options *o, et_err *err) {
+    et_status st = check_options(o, err);
+    if (st != ET_OK || o->kind != ET_TRAIN_DISTILL)
+        return st;
+    et_load_options tl = {.shapes = o->shapes, .n_shapes = o->n_shapes};
+    et_load_options sl = {.shapes = o->shapes, .n_shapes = o->n_shapes, .no_fusion = true}; /* as the job loads it */
+    et_model *teacher = NULL, *student = NULL;
+    st = et_model_load(o->model_path, &tl, &teacher, err);
+    if (st == ET_OK)
+        st = et_model_load(o->student_path, &sl, &student, err);
+    if (st == ET_OK)
+        st = check_pair_graphs(teacher->graph, student->graph, o->student_path, err);
+    et_model_free(student);
+    et_model_free(teacher);
+    return st;
 }
 
 static et_status make_network(job *j) {
@@ -620,10 +655,7 @@ et_status et_train_job_run(const et_train_job_options *o, et_train_job_result *r
     et_status st = check_options(o, err);
     if (st != ET_OK)
         return st;
-    snprintf(res->checkpoint_path, sizeof res->checkpoint_path, "%s.ckpt", o->out_path);
-    if (o->resume && access(res->checkpoint_path, F_OK) != 0) /* before anything is read or printed */
-        return et_fail(err, ET_E_USAGE, "--resume: there is no checkpoint %s to continue; train without --resume",
-                       res->checkpoint_path);
+    et_train_job_checkpoint(o->out_path, res->checkpoint_path, sizeof res->checkpoint_path);
     if (o->knobs.threads > 1 && !(j.pool = et_threadpool_create(o->knobs.threads, err)))
         return err->status;
     st = open_files(&j);

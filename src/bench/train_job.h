@@ -107,6 +107,16 @@ typedef struct et_train_job_result {
 void et_train_job_result_init(et_train_job_result *r);
 void et_train_job_result_free(et_train_job_result *r);
 
+/* What et_train_job_run refuses before it reads any data, for the training view to refuse in its form: the
+ * options and -o (check_options), --resume without OUT.ckpt, and for distill both files loaded and the student's
+ * inputs and outputs against the teacher's (the same number of each, the same number of values in each). ET_OK,
+ * or the job's own line (ET_E_USAGE, ET_E_INPUT naming the student and both shapes, ET_E_IO, ...). Distill loads
+ * both models: up to a second for a large teacher. */
+et_status et_train_job_check(const et_train_job_options *o, et_err *err);
+
+/* OUT's checkpoint path (OUT.ckpt) into buf; returns whether that file exists (what resume continues). */
+bool et_train_job_checkpoint(const char *out_path, char *buf, size_t len);
+
 /* Runs the job. ET_OK when training completed and the file was written; ET_E_CANCELLED (run aborted, resume with
  * --resume), ET_E_RUNTIME (stopped on a NaN or explosion: the file holds the last good epoch; or a failure while
  * running), ET_E_IO (a checkpoint could not be written); bad options or files give ET_E_USAGE / ET_E_INPUT /

@@ -1,17 +1,13 @@
-/* train_worker.c: the training job on its own thread (train_worker.h). The thread runs et_train_job_run once;
- * its progress and note callbacks copy what they are given into the published snapshot under the mutex, and
- * the UI copies that snapshot out. The options' strings live in the worker, so the caller's may go away. */
+/* train_worker.c: the training job on its own thread (train_worker.h, util/job_thread.h). The thread runs
+ * et_train_job_run once; its progress and note callbacks copy what they are given into the published snapshot
+ * under the mutex, and the UI copies that snapshot out. The options' strings live in the worker, so the caller's may go away. */
 #include "bench/train_worker.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "util/thread.h"
-#include "util/clock.h"
+#include "util/job_thread.h"
 
 enum { MAX_SHAPES = 16 };
 
@@ -23,12 +19,8 @@ struct et_train_worker {
         label[ET_NAME_MAX];
     et_input_shape shapes[MAX_SHAPES];
     char shape_names[MAX_SHAPES][ET_NAME_MAX];
-    int wake_fd;
-    volatile int cancel;
-    double t0;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    et_train_snapshot pub; /* under mu */
+    et_job_thread jt;
+    et_train_snapshot pub; /* under jt's mutex */
 };
 
 void et_train_snapshot_init(et_train_snapshot *s) {
@@ -60,17 +52,12 @@ bool et_train_snapshot_copy(et_train_snapshot *dst, const et_train_snapshot *src
     return copy_record(&dst->record, &src->record);
 }
 
-static void wake(et_train_worker *w) {
-    if (w->wake_fd >= 0) {
-        ssize_t n = write(w->wake_fd, "t", 1);
-        (void)n; /* a full pipe already holds a wake-up */
-    }
-}
+static void copy_snapshot(void *dst, const void *src) { et_train_snapshot_copy(dst, src); }
 
 /* Called on the training thread by the job. */
 static void on_progress(void *ctx, const et_train_job_progress *p) {
     et_train_worker *w = ctx;
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     et_train_snapshot *s = &w->pub;
     s->phase = p->phase;
     s->training = p->train != NULL;
@@ -83,19 +70,15 @@ static void on_progress(void *ctx, const et_train_job_progress *p) {
     }
     if (p->record)
         copy_record(&s->record, p->record); /* out of memory: fewer epochs shown, training goes on */
-    s->elapsed_s = et_clock_s() - w->t0;
-    s->seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    s->elapsed_s = et_job_thread_elapsed_s(&w->jt);
+    et_job_thread_publish(&w->jt, &s->seq);
 }
 
 static void on_note(void *ctx, const char *line) {
     et_train_worker *w = ctx;
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     snprintf(w->pub.note, sizeof w->pub.note, "%s", line);
-    w->pub.seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    et_job_thread_publish(&w->jt, &w->pub.seq);
 }
 
 static void *thread_main(void *arg) {
@@ -104,7 +87,7 @@ static void *thread_main(void *arg) {
     et_train_job_result_init(&res);
     et_err err = {0};
     et_status st = et_train_job_run(&w->o, &res, &err);
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     et_train_snapshot *s = &w->pub;
     copy_record(&s->record, &res.record);
     s->finished = true;
@@ -113,13 +96,11 @@ static void *thread_main(void *arg) {
     s->status = st;
     snprintf(s->error, sizeof s->error, "%s", st == ET_OK ? "" : err.msg);
     s->run_id = res.run_id;
-    s->elapsed_s = et_clock_s() - w->t0;
+    s->elapsed_s = et_job_thread_elapsed_s(&w->jt);
     if (res.checkpoint_path[0])
         snprintf(s->checkpoint_path, sizeof s->checkpoint_path, "%s", res.checkpoint_path);
-    s->seq++;
-    pthread_mutex_unlock(&w->mu);
+    et_job_thread_publish(&w->jt, &s->seq);
     et_train_job_result_free(&res);
-    wake(w);
     return NULL;
 }
 
@@ -152,7 +133,7 @@ static void copy_options(et_train_worker *w, const et_train_job_options *o) {
         keep(&w->shapes[i].name, o->shapes[i].name, w->shape_names[i], sizeof w->shape_names[i]);
     }
     w->o.shapes = w->o.n_shapes ? w->shapes : NULL;
-    w->o.cancel = &w->cancel;
+    w->o.cancel = &w->jt.cancel;
     w->o.progress = on_progress;
     w->o.note = on_note;
     w->o.ctx = w;
@@ -164,18 +145,18 @@ et_status et_train_worker_start(const et_train_job_options *o, int wake_fd, et_t
     if (!w)
         return et_fail(err, ET_E_NOMEM, "out of memory starting the training");
     copy_options(w, o);
-    w->wake_fd = wake_fd;
-    w->t0 = et_clock_s();
     et_train_snapshot_init(&w->pub);
     w->pub.epochs = o->epochs;
+    w->pub.kind = o->kind;
+    w->pub.gradual = o->gradual;
+    w->pub.resume = o->resume;
     snprintf(w->pub.out_path, sizeof w->pub.out_path, "%s", o->out_path ? o->out_path : "");
     snprintf(w->pub.model_path, sizeof w->pub.model_path, "%s", o->model_path ? o->model_path : "");
-    snprintf(w->pub.checkpoint_path, sizeof w->pub.checkpoint_path, "%s.ckpt", w->pub.out_path);
+    snprintf(w->pub.student_path, sizeof w->pub.student_path, "%s", o->student_path ? o->student_path : "");
+    et_train_job_checkpoint(w->pub.out_path, w->pub.checkpoint_path, sizeof w->pub.checkpoint_path);
     w->pub.seq = 1;
-    pthread_mutex_init(&w->mu, NULL);
-    int rc = et_thread_start_masked(&w->thread, thread_main, w); /* signals stay with the UI thread */
+    int rc = et_job_thread_start(&w->jt, wake_fd, 't', thread_main, w);
     if (rc != 0) {
-        pthread_mutex_destroy(&w->mu);
         et_train_snapshot_free(&w->pub);
         free(w);
         return et_fail(err, ET_E_RUNTIME, "cannot start the training thread: %s", strerror(rc));
@@ -184,34 +165,21 @@ et_status et_train_worker_start(const et_train_job_options *o, int wake_fd, et_t
     return ET_OK;
 }
 
+const et_train_job_options *et_train_worker_options(const et_train_worker *w) { return w ? &w->o : NULL; }
+
 bool et_train_worker_snapshot(et_train_worker *w, et_train_snapshot *s) {
-    if (!w)
-        return false;
-    pthread_mutex_lock(&w->mu);
-    bool changed = s->seq != w->pub.seq;
-    if (changed)
-        et_train_snapshot_copy(s, &w->pub);
-    pthread_mutex_unlock(&w->mu);
-    return changed;
+    return w && et_job_thread_take(&w->jt, s->seq, &w->pub.seq, copy_snapshot, s, &w->pub);
 }
 
 void et_train_worker_cancel(et_train_worker *w) {
-    if (!w)
-        return;
-    w->cancel = 1;
-    pthread_mutex_lock(&w->mu);
-    w->pub.cancel_asked = true;
-    w->pub.seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    if (w)
+        et_job_thread_cancel(&w->jt, &w->pub.cancel_asked, &w->pub.seq);
 }
 
 void et_train_worker_free(et_train_worker *w) {
     if (!w)
         return;
-    w->cancel = 1;
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->mu);
+    et_job_thread_join(&w->jt);
     et_train_snapshot_free(&w->pub);
     free(w);
 }

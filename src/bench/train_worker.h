@@ -7,10 +7,12 @@
  *   et_train_worker_snapshot  the latest progress: phase, epoch and step, loss, samples/s, time left, the
  *                             epochs completed (loss, accuracy), and at the end the outcome and the accuracies
  *   et_train_worker_cancel    asks the job to stop between two steps (checkpoint kept, run stored aborted)
+ *   et_train_worker_options   the job's options, for resuming it (the same options with resume set)
  *   et_train_worker_free      cancels when still running, joins, frees
  *
  * After each published change the thread writes one byte to wake_fd (non-blocking), so the UI sleeps in poll().
- * The thread starts with every signal blocked: SIGINT and the rest reach the UI thread only. */
+ * The thread starts with every signal blocked: SIGINT and the rest reach the UI thread only. The thread, mutex,
+ * wake-up and cancel flag are util/job_thread.h's, as for the search view's worker. */
 #ifndef ET_BENCH_TRAIN_WORKER_H
 #define ET_BENCH_TRAIN_WORKER_H
 
@@ -23,10 +25,13 @@
 typedef struct et_train_snapshot {
     uint64_t seq; /* changes with every publish; 0: nothing published yet */
     et_train_job_phase phase;
-    bool training;     /* the fields below hold a step of training */
-    bool finished;     /* the job returned: status, error and run_id hold its outcome */
-    bool cancel_asked; /* et_train_worker_cancel was called */
-    int epoch, epochs; /* epoch in progress (1-based) of epochs */
+    bool training;      /* the fields below hold a step of training */
+    bool finished;      /* the job returned: status, error and run_id hold its outcome */
+    bool cancel_asked;  /* et_train_worker_cancel was called */
+    et_train_kind kind; /* finetune or distill, as started */
+    bool gradual;       /* pruning while training */
+    bool resume;        /* started from the checkpoint (the record's resumed_from names the run that wrote it) */
+    int epoch, epochs;  /* epoch in progress (1-based) of epochs */
     int64_t step_in_epoch, steps_per_epoch, global_step, total_steps;
     double loss;                /* running mean over the epoch so far */
     double samples_per_s;       /* training throughput */
@@ -39,7 +44,8 @@ typedef struct et_train_snapshot {
     int64_t run_id;             /* the stored run, 0 when not stored */
     char out_path[ET_PATH_MAX];
     char checkpoint_path[ET_PATH_MAX];
-    char model_path[ET_PATH_MAX];
+    char model_path[ET_PATH_MAX];   /* finetune: the model; distill: the teacher */
+    char student_path[ET_PATH_MAX]; /* distill: the student's file, else "" */
 } et_train_snapshot;
 
 void et_train_snapshot_init(et_train_snapshot *s);
@@ -54,6 +60,10 @@ typedef struct et_train_worker et_train_worker;
  * ET_E_NOMEM / ET_E_RUNTIME when the thread cannot start; problems with the options and files come back in the
  * snapshot (finished, status, error), as `finetune` reports them. */
 et_status et_train_worker_start(const et_train_job_options *o, int wake_fd, et_train_worker **out, et_err *err);
+
+/* The options the job runs with (the worker's copies; valid until et_train_worker_free). NULL w: NULL. The
+ * workbench resumes a cancelled job from these with resume set. */
+const et_train_job_options *et_train_worker_options(const et_train_worker *w);
 
 /* Copies the latest snapshot into *s when it changed since s->seq; returns whether it did. */
 bool et_train_worker_snapshot(et_train_worker *w, et_train_snapshot *s);

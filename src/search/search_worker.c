@@ -1,20 +1,18 @@
-/* search_worker.c: the search on its own thread (search_worker.h). The thread does what `edgetune search` does
- * (search_job.h: sessions, et_search_run, storing, -o) and publishes each step into a snapshot under the mutex;
- * the UI copies the snapshot out. The result stays with the worker until freed, for et_search_worker_write. */
+/* search_worker.c: the search on its own thread (search_worker.h, util/job_thread.h). The thread does what
+ * `edgetune search` does (search_job.h: sessions, et_search_run, storing, -o) and publishes each step into a
+ * snapshot under the mutex; the UI copies the snapshot out. The result stays with the worker until freed, for
+ * et_search_worker_write. */
 #include "search/search_worker.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "db/db.h"
 #include "search/search_job.h"
-#include "util/thread.h"
 #include "util/clock.h"
+#include "util/job_thread.h"
 
 enum { MAX_SHAPES = 16 };
 
@@ -25,14 +23,10 @@ struct et_search_worker {
     et_input_shape shapes[MAX_SHAPES];
     char shape_names[MAX_SHAPES][ET_NAME_MAX];
     char cand[ET_SENS_MAX_CANDIDATES][ET_SENS_CAND_BYTES];
-    int wake_fd;
-    volatile int cancel; /* 1: asked; the search sets 2 for a phase out of time (search.h) */
-    double t0;
-    double sens_t0; /* when the sensitivity's first point started (its time left), 0 before */
-    pthread_t thread;
-    pthread_mutex_t mu;
-    et_search_snapshot pub; /* under mu */
-    et_search_result res;   /* the thread's until it finishes, then read under mu by et_search_worker_write */
+    et_job_thread jt;       /* its cancel flag: 1 asked; the search sets 2 for a phase out of time (search.h) */
+    double sens_t0;         /* when the sensitivity's first point started (its time left), 0 before */
+    et_search_snapshot pub; /* under jt's mutex */
+    et_search_result res;   /* the thread's until it finishes, then read by et_search_worker_write */
     bool have_res;
     char model_name[ET_NAME_MAX];
 };
@@ -50,12 +44,7 @@ et_search_worker_options et_search_worker_options_default(void) {
                                       .point_s = c.point_s};
 }
 
-static void wake(et_search_worker *w) {
-    if (w->wake_fd >= 0) {
-        ssize_t n = write(w->wake_fd, "s", 1);
-        (void)n; /* a full pipe already holds a wake-up */
-    }
-}
+static void copy_snapshot(void *dst, const void *src) { *(et_search_snapshot *)dst = *(const et_search_snapshot *)src; }
 
 /* The points of res into the snapshot (under mu). */
 static void copy_points(et_search_snapshot *s, const et_search_result *res) {
@@ -83,22 +72,20 @@ static void copy_points(et_search_snapshot *s, const et_search_result *res) {
 
 static void on_progress(void *ctx, const char *line) {
     et_search_worker *w = ctx;
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     snprintf(w->pub.line, sizeof w->pub.line, "%s", line);
-    w->pub.elapsed_s = et_clock_s() - w->t0;
-    w->pub.seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    w->pub.elapsed_s = et_job_thread_elapsed_s(&w->jt);
+    et_job_thread_publish(&w->jt, &w->pub.seq);
 }
 
 static void on_step(void *ctx, const et_search_step *st) {
     et_search_worker *w = ctx;
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     et_search_snapshot *s = &w->pub;
     snprintf(s->phase, sizeof s->phase, "%s", st->phase);
     s->done = st->done, s->total = st->total, s->round = st->round, s->rounds = st->rounds;
     s->left_s = st->left_s;
-    s->elapsed_s = et_clock_s() - w->t0;
+    s->elapsed_s = et_job_thread_elapsed_s(&w->jt);
     if (strcmp(st->phase, "sensitivity") == 0) { /* the search gives no estimate here: from the pace so far */
         if (w->sens_t0 == 0.0 || st->done == 0)
             w->sens_t0 = et_clock_s();
@@ -107,17 +94,13 @@ static void on_step(void *ctx, const et_search_step *st) {
     }
     if (st->res)
         copy_points(s, st->res);
-    s->seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    et_job_thread_publish(&w->jt, &s->seq);
 }
 
 static void set_phase(et_search_worker *w, const char *phase) {
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     snprintf(w->pub.phase, sizeof w->pub.phase, "%s", phase);
-    w->pub.seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    et_job_thread_publish(&w->jt, &w->pub.seq);
 }
 
 /* The search and what follows it; returns the status the snapshot reports (err says why). */
@@ -149,20 +132,20 @@ static et_status run(et_search_worker *w, et_db **db, et_search_sessions *ss, et
     if ((st = et_search_sessions_open(&so, o->knobs.recover != ET_RECOVER_NONE, ss, err)) != ET_OK)
         return st;
     snprintf(w->model_name, sizeof w->model_name, "%s", et_session_model(ss->s)->name);
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     snprintf(w->pub.fidelity, sizeof w->pub.fidelity, "%s", ss->fidelity);
-    pthread_mutex_unlock(&w->mu);
+    et_job_thread_unlock(&w->jt);
     cfg.max_drop_pp = o->max_drop_pp;
     cfg.objective = o->objective;
     cfg.budget_s = o->budget_s;
     cfg.iters = o->iters, cfg.warmup = o->warmup, cfg.sens_iters = o->sens_iters, cfg.rounds = o->rounds;
     cfg.n_finalists = o->n_finalists, cfg.point_s = o->point_s;
     cfg.cand = w->cand, cfg.n_cand = n_cand;
-    cfg.cancel = &w->cancel;
+    cfg.cancel = &w->jt.cancel;
     cfg.progress = on_progress, cfg.on_step = on_step, cfg.progress_ctx = w;
     cfg.db = *db;
-    et_session_set_progress(ss->s, NULL, NULL, (const volatile int *)&w->cancel);
-    et_session_set_progress(ss->prof, NULL, NULL, (const volatile int *)&w->cancel);
+    et_session_set_progress(ss->s, NULL, NULL, (const volatile int *)&w->jt.cancel);
+    et_session_set_progress(ss->prof, NULL, NULL, (const volatile int *)&w->jt.cancel);
     st = et_search_run(ss->prof, ss->s, &o->knobs, &cfg, &w->res, err);
     w->have_res = st == ET_OK || st == ET_E_CANCELLED;
     if (!w->have_res)
@@ -194,7 +177,7 @@ static void finish(et_search_worker *w, et_db *db) {
         snprintf(note + strlen(note), sizeof note - strlen(note), "%sno winner: %s not written", note[0] ? "; " : "",
                  w->o.out_path);
     }
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     et_search_snapshot *s = &w->pub;
     copy_points(s, res);
     s->winner = res->winner < ET_SEARCH_SNAP_POINTS ? res->winner : -1;
@@ -206,7 +189,7 @@ static void finish(et_search_worker *w, et_db *db) {
     snprintf(s->group, sizeof s->group, "%s", n_stored > 0 ? group : "");
     s->n_stored = n_stored;
     snprintf(s->out_note, sizeof s->out_note, "%s", note);
-    pthread_mutex_unlock(&w->mu);
+    et_job_thread_unlock(&w->jt);
 }
 
 static void *thread_main(void *arg) {
@@ -219,16 +202,14 @@ static void *thread_main(void *arg) {
         finish(w, db);
     et_search_sessions_close(&ss);
     et_db_close(db);
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     et_search_snapshot *s = &w->pub;
     s->finished = true;
     snprintf(s->phase, sizeof s->phase, "done");
     s->status = st;
     snprintf(s->error, sizeof s->error, "%s", st == ET_OK ? "" : err.msg);
-    s->elapsed_s = et_clock_s() - w->t0;
-    s->seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    s->elapsed_s = et_job_thread_elapsed_s(&w->jt);
+    et_job_thread_publish(&w->jt, &s->seq);
     return NULL;
 }
 
@@ -271,18 +252,14 @@ et_status et_search_worker_start(const et_search_worker_options *o, int wake_fd,
     if (!w)
         return et_fail(err, ET_E_NOMEM, "out of memory starting the search");
     copy_options(w, o);
-    w->wake_fd = wake_fd;
-    w->t0 = et_clock_s();
     w->pub.seq = 1;
     w->pub.winner = w->pub.best_uniform = -1;
     w->pub.left_s = -1.0;
     w->pub.objective = o->objective;
     w->pub.max_drop_pp = o->max_drop_pp;
     snprintf(w->pub.phase, sizeof w->pub.phase, "opening");
-    pthread_mutex_init(&w->mu, NULL);
-    int rc = et_thread_start_masked(&w->thread, thread_main, w); /* signals stay with the UI thread */
+    int rc = et_job_thread_start(&w->jt, wake_fd, 's', thread_main, w);
     if (rc != 0) {
-        pthread_mutex_destroy(&w->mu);
         free(w);
         return et_fail(err, ET_E_RUNTIME, "cannot start the search thread: %s", strerror(rc));
     }
@@ -291,33 +268,20 @@ et_status et_search_worker_start(const et_search_worker_options *o, int wake_fd,
 }
 
 bool et_search_worker_snapshot(et_search_worker *w, et_search_snapshot *s) {
-    if (!w)
-        return false;
-    pthread_mutex_lock(&w->mu);
-    bool changed = s->seq != w->pub.seq;
-    if (changed)
-        *s = w->pub;
-    pthread_mutex_unlock(&w->mu);
-    return changed;
+    return w && et_job_thread_take(&w->jt, s->seq, &w->pub.seq, copy_snapshot, s, &w->pub);
 }
 
 void et_search_worker_cancel(et_search_worker *w) {
-    if (!w)
-        return;
-    w->cancel = 1;
-    pthread_mutex_lock(&w->mu);
-    w->pub.cancel_asked = true;
-    w->pub.seq++;
-    pthread_mutex_unlock(&w->mu);
-    wake(w);
+    if (w)
+        et_job_thread_cancel(&w->jt, &w->pub.cancel_asked, &w->pub.seq);
 }
 
 et_status et_search_worker_write(et_search_worker *w, const char *path, et_err *err) {
     if (!w)
         return et_fail(err, ET_E_USAGE, "no search: start one first");
-    pthread_mutex_lock(&w->mu);
+    et_job_thread_lock(&w->jt);
     bool done = w->pub.finished;
-    pthread_mutex_unlock(&w->mu);
+    et_job_thread_unlock(&w->jt);
     if (!done)
         return et_fail(err, ET_E_USAGE, "the search is still running: wait for it or cancel it first");
     if (!w->have_res || w->res.winner < 0)
@@ -328,9 +292,7 @@ et_status et_search_worker_write(et_search_worker *w, const char *path, et_err *
 void et_search_worker_free(et_search_worker *w) {
     if (!w)
         return;
-    w->cancel = 1;
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->mu);
+    et_job_thread_join(&w->jt);
     if (w->have_res)
         et_search_result_free(&w->res);
     free(w);

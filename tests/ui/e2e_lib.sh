@@ -10,6 +10,8 @@
 #   e2e_exit_code [SECONDS]              waits for the program to end, prints its exit code
 #   e2e_sql "SELECT ..."                 sqlite3 on the test database
 #   e2e_kill, e2e_resize W H             end the session (SIGHUP to the program), resize it
+#   e2e_train_copy FIXTURE NAME DIR N    fixtures/models/FIXTURE.onnx as $E2E_DIR/NAME.onnx and the first N of
+#                                        its calibration images in $E2E_DIR/DIR/ (training data for the view)
 set -u
 
 e2e_fail() {
@@ -129,3 +131,12 @@ e2e_quit_clean() {
 
 # CPU time (clock ticks, user + system) the program has used so far
 e2e_cpu_ticks() { awk '{print $14 + $15}' "/proc/$E2E_PID/stat"; }
+
+# e2e_train_copy FIXTURE NAME DIR N: a copy of a fixture model and N of its calibration images as training data
+e2e_train_copy() {
+    local m=$E2E_SRC/fixtures/models f
+    cp "$m/$1.onnx" "$E2E_DIR/$2.onnx" || e2e_fail "cannot copy $m/$1.onnx"
+    mkdir "$E2E_DIR/$3"
+    for f in $(ls "$m/$1.calib" | grep '\.npy$' | head -n "$4"); do cp "$m/$1.calib/$f" "$E2E_DIR/$3/"; done
+    [ "$(ls "$E2E_DIR/$3" | wc -l)" = "$4" ] || e2e_fail "fewer than $4 calibration images in $m/$1.calib"
+}

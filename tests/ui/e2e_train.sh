@@ -15,9 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/e2e_lib.sh"
 e2e_init "$1"
 M=$E2E_SRC/fixtures/models
-cp "$M/fmnist_demo.onnx" "$E2E_DIR/demo.onnx"
-mkdir "$E2E_DIR/demo.train"
-for f in $(ls "$M/fmnist_demo.calib" | grep '\.npy$' | head -n 48); do cp "$M/fmnist_demo.calib/$f" "$E2E_DIR/demo.train/"; done
+e2e_train_copy fmnist_demo demo demo.train 48
 cd "$E2E_DIR" || e2e_fail "cd $E2E_DIR"
 envs=(LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color)
 args=("$E2E_DIR/demo.onnx" --prune 0.25 --eval "$M/fmnist_demo.eval" --eval-limit 100 --calib "$M/fmnist_demo.calib"

@@ -294,16 +294,72 @@ static void train_done(et_ui *ui) {
     et_ui_key(ui, ET_KEY_ENTER);
     fake_ui_train(&ui->train, true);
 }
+static fake_backend *fake_of(et_ui *ui) { return (fake_backend *)ui->be->ctx; }
 static void train_cancelled(et_ui *ui) {
     train_running(ui);
+    snprintf(fake_of(ui)->train_ckpt_for, sizeof fake_of(ui)->train_ckpt_for, "mobilenet_v2-trained.onnx");
     ui->train.finished = true;
     ui->train.training = false;
     ui->train.status = ET_E_CANCELLED;
     ui->train.run_id = 13;
+    snprintf(ui->train.out_path, sizeof ui->train.out_path, "mobilenet_v2-trained.onnx");
     snprintf(ui->train.checkpoint_path, sizeof ui->train.checkpoint_path, "mobilenet_v2-trained.onnx.ckpt");
     snprintf(ui->train.error, sizeof ui->train.error,
              "training cancelled at step 746; the checkpoint mobilenet_v2-trained.onnx.ckpt keeps it: run the same "
              "command with --resume");
+}
+
+/* Resume and distill: the form when the output's checkpoint exists (its 'start' row live, turned to resume); the
+ * job resumed and finished (the run names its parent); a resume refused for other settings (the job's long line
+ * wrapped); the form turned to distill with a student whose outputs differ (refused in the form); a distillation
+ * finished. */
+static void train_form_resume(et_ui *ui) {
+    snprintf(fake_of(ui)->train_ckpt_for, sizeof fake_of(ui)->train_ckpt_for, "mobilenet_v2-trained.onnx");
+    train_form(ui);
+    const int k[] = {ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT}; /* from the rate: write to, start */
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
+static void train_resumed_done(et_ui *ui) {
+    train_form_resume(ui);
+    et_ui_key(ui, ET_KEY_ENTER);
+    fake_ui_train(&ui->train, true);
+    ui->train.resume = true;
+    snprintf(ui->train.record.resumed_from, sizeof ui->train.record.resumed_from,
+             "33333333-3333-4333-8333-333333333333");
+}
+static void train_resume_refused(et_ui *ui) {
+    train_form_resume(ui);
+    et_ui_key(ui, ET_KEY_ENTER);
+    fake_ui_train(&ui->train, true);
+    et_train_snapshot *s = &ui->train;
+    et_train_record_free(&s->record);
+    et_train_record_init(&s->record);
+    s->resume = true;
+    s->status = ET_E_INPUT;
+    s->run_id = 0;
+    s->elapsed_s = 4.2;
+    snprintf(s->error, sizeof s->error,
+             "checkpoint mobilenet_v2-trained.onnx.ckpt was made for other settings (finetune 0000 - | w8 a8 "
+             "prune 0.3 | data 1111 20000 | epochs 3), not these (finetune 0000 - | w4 a8 prune 0.3 | data 1111 "
+             "20000 | epochs 3); train without --resume to start over, or give the same model, knobs, data and "
+             "settings");
+}
+/* The form turned to distill with student typed in, then Enter. */
+static void distill_start(et_ui *ui, const char *student) {
+    train_form(ui);
+    const int k[] = {ET_KEY_UP, ET_KEY_UP, ET_KEY_UP, ET_KEY_UP, ET_KEY_RIGHT, ET_KEY_DOWN}; /* the rate to train */
+    keys(ui, k, sizeof k / sizeof k[0]);
+    for (const char *p = student; *p; p++)
+        et_ui_key(ui, *p);
+    et_ui_key(ui, ET_KEY_ENTER);
+}
+static void train_distill_form(et_ui *ui) { distill_start(ui, "/models/digits.onnx"); }
+static void train_distill_done(et_ui *ui) {
+    distill_start(ui, "/models/mbv2_student.onnx");
+    fake_ui_train(&ui->train, true);
+    ui->train.kind = ET_TRAIN_DISTILL;
+    snprintf(ui->train.student_path, sizeof ui->train.student_path, "/models/mbv2_student.onnx");
+    ui->train.record.acc_before = 0.1;
 }
 
 /* The search view: the form (P from the workbench, objective size, recovery full), a search in its uniform grid,
@@ -359,13 +415,20 @@ static void test_screens(void) {
         scene("train_form", w, h, false, train_form);
         scene("train_running", w, h, false, train_running);
         scene("train_done", w, h, false, train_done);
+        scene("train_form_resume", w, h, false, train_form_resume);
+        scene("train_resumed_done", w, h, false, train_resumed_done);
+        scene("train_resume_refused", w, h, false, train_resume_refused);
+        scene("train_cancelled", w, h, false, train_cancelled);
+        scene("train_distill_form", w, h, false, train_distill_form);
+        scene("train_distill_done", w, h, false, train_distill_done);
         scene("search_form", w, h, false, search_form);
         scene("search_running", w, h, false, search_running);
         scene("search_done", w, h, false, search_done);
     }
     scene("search_cancelled", 80, 24, false, search_cancelled);
     scene("search_done_ascii", 80, 24, true, search_done);
-    scene("train_cancelled", 80, 24, false, train_cancelled);
+    scene("train_cancelled_ascii", 80, 24, true, train_cancelled);
+    scene("train_distill_form_ascii", 80, 24, true, train_distill_form);
     scene("train_running_ascii", 80, 24, true, train_running);
     scene("layers_recovered", 132, 43, false, to_layers_recovered);
     scene("layers_sensitivity", 132, 43, false, to_layers_sensitivity);

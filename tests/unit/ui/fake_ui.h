@@ -188,10 +188,11 @@ typedef struct fake_backend {
     int n_compared;
     char opened[ET_PATH_MAX];
     /* training: what the training dialog asked for */
-    int train_start_calls, train_cancel_calls, train_close_calls;
-    char train_data[ET_PATH_MAX], train_out[ET_PATH_MAX];
+    int train_start_calls, train_cancel_calls, train_close_calls, train_resume_calls;
+    char train_data[ET_PATH_MAX], train_out[ET_PATH_MAX], train_student[ET_PATH_MAX];
     int train_epochs;
-    bool train_gradual;
+    bool train_gradual, train_distill, train_resume;
+    char train_ckpt_for[ET_PATH_MAX]; /* the output whose checkpoint "exists" ("" none) */
     float train_lr;
     et_knobs train_knobs;
     bool with_sens; /* sensitivity: two stored points for two layers (else none) */
@@ -277,13 +278,36 @@ static et_status fake_train_start(void *ctx, et_train_job_options *o, et_err *er
     b->train_start_calls++;
     if (strstr(o->data_path, "missing"))
         return et_fail(err, ET_E_INPUT, "--data %s: no such file or folder", o->data_path);
+    /* as et_train_job_check words it for a student with other outputs (tests/unit/bench checks the real one) */
+    if (o->kind == ET_TRAIN_DISTILL && strstr(o->student_path, "digits"))
+        return et_fail(err, ET_E_INPUT,
+                       "the student %s: its output 0 is [1,10], the teacher's [1,1000]; distillation needs the same "
+                       "inputs and outputs",
+                       o->student_path);
+    if (o->resume && strcmp(o->out_path, b->train_ckpt_for) != 0)
+        return et_fail(err, ET_E_USAGE, "--resume: there is no checkpoint %s.ckpt to continue; train without --resume",
+                       o->out_path);
     snprintf(b->train_data, sizeof b->train_data, "%s", o->data_path);
+    snprintf(b->train_student, sizeof b->train_student, "%s", o->student_path ? o->student_path : "");
+    b->train_distill = o->kind == ET_TRAIN_DISTILL;
+    b->train_resume = o->resume;
     snprintf(b->train_out, sizeof b->train_out, "%s", o->out_path);
     b->train_epochs = o->epochs;
     b->train_gradual = o->gradual;
     b->train_lr = o->lr;
     b->train_knobs = o->knobs;
     return ET_OK;
+}
+static et_status fake_train_resume(void *ctx, et_err *err) {
+    (void)err;
+    fake_backend *b = ctx;
+    b->train_resume_calls++;
+    b->train_resume = true;
+    return ET_OK;
+}
+static bool fake_train_checkpoint(void *ctx, const char *out_path) {
+    fake_backend *b = ctx;
+    return b->train_ckpt_for[0] && strcmp(out_path, b->train_ckpt_for) == 0;
 }
 static void fake_train_cancel(void *ctx) { ((fake_backend *)ctx)->train_cancel_calls++; }
 static void fake_train_close(void *ctx) { ((fake_backend *)ctx)->train_close_calls++; }
@@ -464,6 +488,8 @@ static inline void fake_backend_init(fake_backend *b, int n_runs) {
                              .compare = fake_compare,
                              .open_model = fake_open,
                              .train_start = fake_train_start,
+                             .train_resume = fake_train_resume,
+                             .train_checkpoint = fake_train_checkpoint,
                              .train_cancel = fake_train_cancel,
                              .train_close = fake_train_close,
                              .sensitivity = fake_sensitivity,

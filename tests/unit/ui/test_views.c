@@ -341,6 +341,109 @@ static void test_train_dialog(void) {
     et_ui_free(&ui);
 }
 
+/* Resume and distill in the training view. The form's 'start' row is skipped (and Enter starts afresh) while the
+ * output has no checkpoint; once the backend reports one, the row is live and turned to resume, and the job starts
+ * with resume set. After a cancelled job, r resumes only when the checkpoint exists (else r does nothing: no call);
+ * after a finished one r does nothing. Distill: the student row is skipped while fine-tuning; turned to distill,
+ * an empty student is refused in the form, a student whose outputs differ is refused with the backend's line
+ * (nothing started), a good one starts a distill job with the open model as the teacher and no gradual pruning. */
+static void test_train_resume_distill(void) {
+    fake_backend be;
+    fake_backend_init(&be, 3);
+    et_ui ui;
+    fake_ui_init(&ui, &be, false);
+    snprintf(ui.train_default_data, sizeof ui.train_default_data, "/data/fmnist.train");
+    et_ui_key(&ui, 'T');
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_TRAIN);
+    /* no checkpoint: from 'write to', Down wraps to the first row (train), not to 'start' */
+    for (int i = 0; i < 5; i++) /* data -> epochs -> schedule -> rate -> write to -> train */
+        et_ui_key(&ui, ET_KEY_DOWN);
+    char *s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "▶ train ") != NULL);
+    ET_CHECK(s && strstr(s, "from scratch (no checkpoint mobilenet_v2-trained.onnx.") != NULL);
+    free(s);
+    et_ui_key(&ui, ET_KEY_DOWN); /* train -> data: the student row is skipped while fine-tuning */
+    et_ui_key(&ui, 'x');
+    ET_CHECK_STR(ui.train_data.text, "/data/fmnist.trainx");
+    et_ui_key(&ui, ET_KEY_BACKSPACE);
+    /* a checkpoint appears: the row is live, Right turns it to resume */
+    snprintf(be.train_ckpt_for, sizeof be.train_ckpt_for, "mobilenet_v2-trained.onnx");
+    for (int i = 0; i < 5; i++) /* data -> ... -> write to -> start */
+        et_ui_key(&ui, ET_KEY_DOWN);
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK(ui.train_resume);
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "▶ start          resume from the checkpoint mobilenet_v2-trained.onnx.") != NULL);
+    free(s);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.train_start_calls, 1);
+    ET_CHECK(ui.train_active);
+    ET_CHECK(be.train_resume);
+    ET_CHECK(!be.train_distill);
+    /* the job cancelled: r resumes while the checkpoint is there */
+    fake_ui_train(&ui.train, false);
+    ui.train.finished = true, ui.train.training = false;
+    ui.train.status = ET_E_CANCELLED;
+    snprintf(ui.train.out_path, sizeof ui.train.out_path, "mobilenet_v2-trained.onnx");
+    be.train_ckpt_for[0] = '\0';
+    et_ui_key(&ui, 'r');
+    ET_CHECK_INT(be.train_resume_calls, 0); /* the checkpoint is gone: nothing offered */
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "r: resume") == NULL);
+    free(s);
+    snprintf(be.train_ckpt_for, sizeof be.train_ckpt_for, "mobilenet_v2-trained.onnx");
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "r: resume from the checkpoint") != NULL);
+    free(s);
+    et_ui_key(&ui, 'r');
+    ET_CHECK_INT(be.train_resume_calls, 1);
+    ET_CHECK(ui.train_active && !ui.train.finished && ui.train.resume);
+    ET_CHECK_STR(ui.train.out_path, "mobilenet_v2-trained.onnx");
+    fake_ui_train(&ui.train, true); /* finished: r does nothing more */
+    et_ui_key(&ui, 'r');
+    ET_CHECK_INT(be.train_resume_calls, 1);
+    et_ui_key(&ui, ET_KEY_ESC);
+    ET_CHECK_INT(ui.dialog, ET_DIALOG_NONE);
+    /* distill */
+    et_ui_key(&ui, 'T');
+    ui.train_resume = false;
+    while (ui.train_row != 0) /* back to the data row */
+        et_ui_key(&ui, ET_KEY_UP);
+    et_ui_key(&ui, ET_KEY_UP); /* data -> train (the student is skipped) */
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK(ui.train_distill);
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.train_start_calls, 1);
+    ET_CHECK(strstr(ui.dialog_error, "type the student's .onnx file") != NULL);
+    et_ui_key(&ui, ET_KEY_DOWN); /* train -> student */
+    for (const char *p = "/models/digits.onnx"; *p; p++)
+        et_ui_key(&ui, *p);
+    ET_CHECK_STR(ui.train_student.text, "/models/digits.onnx");
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.train_start_calls, 2);
+    ET_CHECK(!ui.train_active);
+    ET_CHECK(strstr(ui.dialog_error, "distillation needs the same inputs and outputs") != NULL);
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "the student /models/digits.onnx: its output 0 is [1,10]") != NULL);
+    free(s);
+    et_ui_key(&ui, ET_KEY_CTRL_U);
+    for (const char *p = "/models/student.onnx"; *p; p++)
+        et_ui_key(&ui, *p);
+    ui.train_gradual = true; /* left from a fine-tune: a distill job never prunes gradually */
+    et_ui_key(&ui, ET_KEY_ENTER);
+    ET_CHECK_INT(be.train_start_calls, 3);
+    ET_CHECK(ui.train_active);
+    ET_CHECK(be.train_distill);
+    ET_CHECK(!be.train_gradual);
+    ET_CHECK(!be.train_resume);
+    ET_CHECK_STR(be.train_student, "/models/student.onnx");
+    ET_CHECK(ui.train.kind == ET_TRAIN_DISTILL);
+    s = screen(&ui, 80, 24);
+    ET_CHECK(s && strstr(s, "distilling mobilenet_v2.onnx into student") != NULL);
+    free(s);
+    et_ui_free(&ui);
+}
+
 /* The search view: P opens the form with the CLI's defaults; Enter starts the search with the knobs as the base
  * and the form's settings (a bad candidate list stays in the form with the backend's words); c and Esc cancel a
  * running search (the view stays until it stopped); a finished one's stored points make the history stale; w
@@ -499,6 +602,7 @@ int main(void) {
     ET_RUN(test_layers_sensitivity);
     ET_RUN(test_worker_message_and_stale_history);
     ET_RUN(test_train_dialog);
+    ET_RUN(test_train_resume_distill);
     ET_RUN(test_search_dialog);
     return et_test_done();
 }
