@@ -36,6 +36,18 @@ enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
 /* the padded grid is used when its positions are at most NUM/DEN of the pixels */
 enum { GRID_WASTE_NUM = 15, GRID_WASTE_DEN = 10 };
 
+/* Copies n floats, 4 <= n <= 16, as two overlapping moves of 4 or 8 floats: the rows of the small planes (4x4 and
+ * 7x7 outputs) are too short for a copy loop's setup (grid_rows was 7 % of an epoch of fmnist_resnet). */
+static inline void copy_short(float *restrict d, const float *restrict s, size_t n) {
+    if (n <= 8) {
+        memcpy(d, s, 4 * sizeof *d);
+        memcpy(d + n - 4, s + n - 4, 4 * sizeof *d);
+    } else {
+        memcpy(d, s, 8 * sizeof *d);
+        memcpy(d + n - 8, s + n - 8, 8 * sizeof *d);
+    }
+}
+
 static void free_geom(et_conv_geom *c) {
     if (c) {
         free_geom(c->tc);
@@ -239,9 +251,14 @@ static void pad_planes(const et_conv_geom *c, const float *x, float *xp, bool *z
     const int64_t plane = c->hp * c->wp;
     if (c->sh == 1 && c->sw == 1) {
         for (int64_t ci = 0; ci < c->cin_g; ci++)
-            for (int64_t iy = 0; iy < c->ih; iy++)
-                memcpy(xp + ci * plane + (iy + c->pt) * c->wp + c->pl, x + ci * c->ihw + iy * c->iw,
-                       (size_t)c->iw * sizeof *xp);
+            for (int64_t iy = 0; iy < c->ih; iy++) {
+                float *d = xp + ci * plane + (iy + c->pt) * c->wp + c->pl;
+                const float *src = x + ci * c->ihw + iy * c->iw;
+                if (c->iw >= 4 && c->iw <= 16)
+                    copy_short(d, src, (size_t)c->iw);
+                else
+                    memcpy(d, src, (size_t)c->iw * sizeof *xp);
+            }
         return;
     }
     for (int64_t ci = 0; ci < c->cin_g; ci++)
@@ -322,18 +339,6 @@ static void pack_grid(const et_conv_geom *c, const float *xp, size_t g0, size_t 
     }
 }
 
-/* Copies n floats, 4 <= n <= 16, as two overlapping moves of 4 or 8 floats: the rows of the small planes (4x4 and
- * 7x7 outputs) are too short for a copy loop's setup (grid_rows was 7 % of an epoch of fmnist_resnet). */
-static inline void copy_short(float *restrict d, const float *restrict s, size_t n) {
-    if (n <= 8) {
-        memcpy(d, s, 4 * sizeof *d);
-        memcpy(d + n - 4, s + n - 4, 4 * sizeof *d);
-    } else {
-        memcpy(d, s, 8 * sizeof *d);
-        memcpy(d + n - 8, s + n - 8, 8 * sizeof *d);
-    }
-}
-
 /* Rows 0..kdim-1 of cols (row stride ld) for output pixels [p0, p0 + np) of one image's group, read from its
  * padded planes xp: per im2col row, a contiguous copy per output row (no bounds checks, no dropped positions). For
  * small planes, where the grid's dropped positions would add GEMM columns or depth (use_grid: rows_from_grid). */
@@ -387,6 +392,8 @@ static void drop_grid(const et_conv_geom *c, const float *out, size_t g0, size_t
             for (int64_t co = 0; co < c->cout_g; co++)
                 if (accumulate)
                     tk->add(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len);
+                else if (len >= 4 && len <= 16)
+                    copy_short(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len);
                 else
                     memcpy(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len * sizeof *y);
         }
