@@ -184,6 +184,13 @@ static void test_dwconv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){12, 12, 14, 14, 3, 2, 1, 12, {1, 1, 1, 1}, 3, false}, 212), 0);
     ET_CHECK_INT(run_ref((ref_case){16, 16, 7, 7, 3, 1, 1, 16, {1, 1, 1, 1}, 2, true}, 213), 0);
     ET_CHECK_INT(run_ref((ref_case){16, 16, 5, 6, 5, 1, 1, 16, {2, 2, 2, 2}, 2, false}, 214), 0);
+    /* stride 1, where dX runs the forward's taps over dY padded, with the weights flipped (op_dwconv.c, flip):
+     * dilation 2 with asymmetric pads, accumulated; an end pad past the kernel's reach; 4x4 planes of a whole
+     * block and a partial one; a start pad past the reach (the taps pushed into dX as at a stride) */
+    ET_CHECK_INT(run_ref((ref_case){12, 12, 9, 11, 3, 1, 2, 12, {2, 1, 0, 3}, 2, true}, 215), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 8, 6, 7, 3, 1, 1, 8, {0, 2, 3, 1}, 2, false}, 216), 0);
+    ET_CHECK_INT(run_ref((ref_case){13, 13, 4, 4, 3, 1, 1, 13, {1, 1, 1, 1}, 3, true}, 217), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 8, 8, 8, 3, 1, 1, 8, {3, 1, 1, 1}, 2, false}, 218), 0);
 }
 
 int main(void) {
