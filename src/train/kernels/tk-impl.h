@@ -212,6 +212,35 @@ static void TK_NAME(dw_fwd)(float *out, const float *xp, const float *w, const f
 
 static void TK_NAME(dw_wgrad)(float *dw, float *db, const float *gy, const float *xp, const et_tk_dw *g) {
     const size_t row = g->wp * ET_TK_CB;
+    if (g->kh * g->kw == 9) {
+        /* 3x3: the nine sums in registers, each pixel's G read once (not once per tap) */
+        tk_c s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0}, s8 = {0}, sb = {0};
+        const size_t dy = g->dh * row, dx = g->dw * ET_TK_CB;
+        const float *gp = gy;
+        for (size_t oy = 0; oy < g->oh; oy++) {
+            const float *r0 = xp + oy * g->sh * row;
+            for (size_t ox = 0; ox < g->ow; ox++, gp += ET_TK_CB) {
+                const float *p = r0 + ox * g->sw * ET_TK_CB;
+                const tk_c v = TK_NAME(loadc)(gp);
+                sb += v;
+                s0 += v * TK_NAME(loadc)(p);
+                s1 += v * TK_NAME(loadc)(p + dx);
+                s2 += v * TK_NAME(loadc)(p + 2 * dx);
+                s3 += v * TK_NAME(loadc)(p + dy);
+                s4 += v * TK_NAME(loadc)(p + dy + dx);
+                s5 += v * TK_NAME(loadc)(p + dy + 2 * dx);
+                s6 += v * TK_NAME(loadc)(p + 2 * dy);
+                s7 += v * TK_NAME(loadc)(p + 2 * dy + dx);
+                s8 += v * TK_NAME(loadc)(p + 2 * dy + 2 * dx);
+            }
+        }
+        const tk_c sums[9] = {s0, s1, s2, s3, s4, s5, s6, s7, s8};
+        for (size_t k = 0; k < 9; k++)
+            TK_NAME(storec)(dw + k * ET_TK_CB, TK_NAME(loadc)(dw + k * ET_TK_CB) + sums[k]);
+        if (db)
+            TK_NAME(storec)(db, TK_NAME(loadc)(db) + sb);
+        return;
+    }
     for (size_t ky = 0, k = 0; ky < g->kh; ky++)
         for (size_t kx = 0; kx < g->kw; kx++, k++) {
             tk_c s = {0};
