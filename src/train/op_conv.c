@@ -6,6 +6,9 @@
  *   forward   Y = [W | b] . cols                   A = the weights (as they lie, OIHW), packed = cols
  *   dX        dcols = W^T . dY, then col2im        A = W^T (transposed once per step), packed = dY
  *   dW, db    [dW | db]^T += cols . dY^T           A = cols (im2col rows), packed = dY^T
+ * At stride 1, dX is instead the forward convolution of dY (padded by the kernel's reach less the pads) with the
+ * flipped, transposed weights (c->tc, plan_transposed), run by the forward's own tasks: no col2im, and a product
+ * cout_g kh kw deep instead of cout_g deep.
  * im2col and col2im walk each row of cols in runs along an output row (a zero fill or a contiguous copy), block
  * by block of pixels sized to stay in L2; the im2col rows are then packed by contiguous copies. A 1x1 stride-1
  * convolution without padding packs its input rows directly and writes dX without col2im. The weight
