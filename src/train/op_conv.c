@@ -6,6 +6,9 @@
  *   forward   Y = [W | b] . cols                   A = the weights (as they lie, OIHW), packed = cols
  *   dX        dcols = W^T . dY, then col2im        A = W^T (transposed once per step), packed = dY
  *   dW, db    [dW | db]^T += cols . dY^T           A = cols (im2col rows), packed = dY^T
+ * At stride 1, dX is instead the forward convolution of dY (padded by the kernel's reach less the pads) with the
+ * flipped, transposed weights (c->tc, plan_transposed), run by the forward's own tasks: no col2im, and a product
+ * cout_g kh kw deep instead of cout_g deep.
  * im2col and col2im walk each row of cols in runs along an output row (a zero fill or a contiguous copy), block
  * by block of pixels sized to stay in L2; the im2col rows are then packed by contiguous copies. A 1x1 stride-1
  * convolution without padding packs its input rows directly and writes dX without col2im. The weight
@@ -36,9 +39,21 @@ enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
 /* the padded grid is used when its positions are at most NUM/DEN of the pixels */
 enum { GRID_WASTE_NUM = 15, GRID_WASTE_DEN = 10 };
 
-static void release(et_tstep *s) {
-    et_conv_geom *c = s->state;
+/* Copies n floats, 4 <= n <= 16, as two overlapping moves of 4 or 8 floats: the rows of the small planes (4x4 and
+ * 7x7 outputs) are too short for a copy loop's setup (grid_rows was 7 % of an epoch of fmnist_resnet). */
+static inline void copy_short(float *restrict d, const float *restrict s, size_t n) {
+    if (n <= 8) {
+        memcpy(d, s, 4 * sizeof *d);
+        memcpy(d + n - 4, s + n - 4, 4 * sizeof *d);
+    } else {
+        memcpy(d, s, 8 * sizeof *d);
+        memcpy(d + n - 8, s + n - 8, 8 * sizeof *d);
+    }
+}
+
+static void free_geom(et_conv_geom *c) {
     if (c) {
+        free_geom(c->tc);
         et_aligned_free(c->wa);
         et_aligned_free(c->wt);
         et_aligned_free(c->wacc);
@@ -46,6 +61,8 @@ static void release(et_tstep *s) {
         free(c);
     }
 }
+
+static void release(et_tstep *s) { free_geom(s->state); }
 
 /* ---- im2col by rows ----------------------------------------------------------------------------------------- */
 
@@ -191,6 +208,14 @@ typedef struct conv_run {
     size_t chunks; /* weight gradient: the batch in this many chunks */
 } conv_run;
 
+/* out (rows x np, row stride np) added into y (rows of stride ldy): a forward that accumulates (r->accumulate:
+ * the transposed convolution writing into an input gradient another consumer has begun). */
+static void add_rows(float *y, size_t ldy, const float *out, size_t rows, size_t np) {
+    const et_tk_config *tk = et_tk_config_get();
+    for (size_t i = 0; i < rows; i++)
+        tk->add(y + i * ldy, out + i * np, np);
+}
+
 static void forward_task(void *arg, size_t begin, size_t end) {
     const conv_run *r = arg;
     const et_conv_geom *c = r->c;
@@ -204,7 +229,9 @@ static void forward_task(void *arg, size_t begin, size_t end) {
             pack_cols(c, x, p0, np, rows, packed);
             float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
             et_train_gemm((size_t)c->cout_g, np, (size_t)c->kdim + 1, c->wa + gi * c->cout_g * (c->kdim + 1),
-                          (size_t)c->kdim + 1, packed, y, (size_t)c->ohw);
+                          (size_t)c->kdim + 1, packed, r->accumulate ? rows : y, r->accumulate ? np : (size_t)c->ohw);
+            if (r->accumulate)
+                add_rows(y, (size_t)c->ohw, rows, (size_t)c->cout_g, np);
         }
     }
     et_tslot_release(&r->n->slots, slot);
@@ -227,9 +254,14 @@ static void pad_planes(const et_conv_geom *c, const float *x, float *xp, bool *z
     const int64_t plane = c->hp * c->wp;
     if (c->sh == 1 && c->sw == 1) {
         for (int64_t ci = 0; ci < c->cin_g; ci++)
-            for (int64_t iy = 0; iy < c->ih; iy++)
-                memcpy(xp + ci * plane + (iy + c->pt) * c->wp + c->pl, x + ci * c->ihw + iy * c->iw,
-                       (size_t)c->iw * sizeof *xp);
+            for (int64_t iy = 0; iy < c->ih; iy++) {
+                float *d = xp + ci * plane + (iy + c->pt) * c->wp + c->pl;
+                const float *src = x + ci * c->ihw + iy * c->iw;
+                if (c->iw >= 4 && c->iw <= 16)
+                    copy_short(d, src, (size_t)c->iw);
+                else
+                    memcpy(d, src, (size_t)c->iw * sizeof *xp);
+            }
         return;
     }
     for (int64_t ci = 0; ci < c->cin_g; ci++)
@@ -322,8 +354,11 @@ static void grid_rows(const et_conv_geom *c, const float *xp, size_t p0, size_t 
         for (size_t j = 0; j < np; oy++, ox0 = 0) {
             const size_t len = (size_t)(c->ow - ox0) < np - j ? (size_t)(c->ow - ox0) : np - j;
             const float *restrict sr = src + oy * c->wp + ox0;
-            for (size_t q = 0; q < len; q++)
-                dst[j + q] = sr[q];
+            if (len >= 4 && len <= 16)
+                copy_short(dst + j, sr, len);
+            else
+                for (size_t q = 0; q < len; q++)
+                    dst[j + q] = sr[q];
             j += len;
         }
     }
@@ -347,9 +382,10 @@ static void pack_grid_pixels(const et_conv_geom *c, const float *xp, size_t p0, 
     }
 }
 
-/* Copies the output pixels among grid positions [g0, g0 + ng) of out (cout_g rows of ng) into y (the group's
- * first output channel). */
-static void drop_grid(const et_conv_geom *c, const float *out, size_t g0, size_t ng, float *y) {
+/* Copies (or adds, accumulate) the output pixels among grid positions [g0, g0 + ng) of out (cout_g rows of ng)
+ * into y (the group's first output channel). */
+static void drop_grid(const et_conv_geom *c, const float *out, size_t g0, size_t ng, bool accumulate, float *y) {
+    const et_tk_config *tk = et_tk_config_get();
     for (size_t q = g0; q < g0 + ng;) {
         const int64_t oy = (int64_t)q / c->wp, ox = (int64_t)q % c->wp;
         size_t run = (size_t)(c->wp - ox);
@@ -357,7 +393,12 @@ static void drop_grid(const et_conv_geom *c, const float *out, size_t g0, size_t
         if (ox < c->ow) {
             const size_t len = (size_t)(c->ow - ox) < run ? (size_t)(c->ow - ox) : run;
             for (int64_t co = 0; co < c->cout_g; co++)
-                memcpy(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len * sizeof *y);
+                if (accumulate)
+                    tk->add(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len);
+                else if (len >= 4 && len <= 16)
+                    copy_short(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len);
+                else
+                    memcpy(y + co * c->ohw + oy * c->ow + ox, out + (size_t)co * ng + (q - g0), len * sizeof *y);
         }
         q += run;
     }
@@ -381,8 +422,11 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
                     pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
                 padded = (int64_t)b * c->groups + gi;
                 pack_grid_pixels(c, xp, p0, np, packed);
+                float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
                 et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
-                              r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0, (size_t)c->ohw);
+                              r->accumulate ? out : y, r->accumulate ? np : (size_t)c->ohw);
+                if (r->accumulate)
+                    add_rows(y, (size_t)c->ohw, out, (size_t)c->cout_g, np);
             }
             continue;
         }
@@ -394,7 +438,7 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
             padded = (int64_t)b * c->groups + gi;
             pack_grid(c, xp, g0, ng, packed);
             et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
-            drop_grid(c, out, g0, ng, r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw);
+            drop_grid(c, out, g0, ng, r->accumulate, r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw);
         }
     }
     et_tslot_release(&r->n->slots, slot);
@@ -410,20 +454,27 @@ static void fill_wa(et_tnet *n, const et_tstep *s, et_conv_geom *c) {
     }
 }
 
+/* The forward products of r (r->c's wa times the packed columns of r->x into r->y, added when r->accumulate)
+ * over the pool. */
+static void run_forward(et_tnet *n, conv_run *r) {
+    const et_conv_geom *c = r->c;
+    if (c->grid) {
+        r->n_blocks = c->rows_from_grid ? ((size_t)c->ohw + c->block - 1) / c->block
+                                        : (c->grid_px + c->grid_block - 1) / c->grid_block;
+        et_tnet_par(n, (size_t)n->batch_now * r->n_blocks, forward_grid_task, r);
+        return;
+    }
+    r->n_blocks = ((size_t)c->ohw + c->block - 1) / c->block;
+    et_tnet_par(n, (size_t)n->batch_now * r->n_blocks, forward_task, r);
+}
+
 static et_status forward(et_tnet *n, et_tstep *s, et_err *err) {
     et_conv_geom *c = s->state;
     if (c->depthwise)
         return et_dwconv_forward(n, s, c, err);
     fill_wa(n, s, c);
     conv_run r = {.n = n, .c = c, .x = et_tv_data(n, s->in[0]), .y = et_tv_data(n, s->out)};
-    if (c->grid) {
-        r.n_blocks = c->rows_from_grid ? ((size_t)c->ohw + c->block - 1) / c->block
-                                       : (c->grid_px + c->grid_block - 1) / c->grid_block;
-        et_tnet_par(n, (size_t)n->batch_now * r.n_blocks, forward_grid_task, &r);
-        return ET_OK;
-    }
-    r.n_blocks = ((size_t)c->ohw + c->block - 1) / c->block;
-    et_tnet_par(n, (size_t)n->batch_now * r.n_blocks, forward_task, &r);
+    run_forward(n, &r);
     return ET_OK;
 }
 
@@ -670,6 +721,23 @@ static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, s
     }
 }
 
+/* c->tc's wa: for group gi, row i (input channel gi cin_g + i) holds W[gi cout_g + o][i] flipped in both
+ * spatial dims at o kk + (kk - 1 - k) for each output channel o of the group and tap k, then a zero bias. */
+static void fill_wa_flipped(const float *w, const et_conv_geom *c) {
+    const et_conv_geom *t = c->tc;
+    const int64_t kd = t->kdim + 1, kk = c->kk;
+    for (int64_t gi = 0; gi < c->groups; gi++)
+        for (int64_t i = 0; i < c->cin_g; i++) {
+            float *row = t->wa + (gi * c->cin_g + i) * kd;
+            for (int64_t o = 0; o < c->cout_g; o++) {
+                const float *src = w + ((gi * c->cout_g + o) * c->cin_g + i) * kk;
+                for (int64_t k = 0; k < kk; k++)
+                    row[o * kk + kk - 1 - k] = src[k];
+            }
+            row[t->kdim] = 0.0f;
+        }
+}
+
 static void backward(et_tnet *n, et_tstep *s) {
     et_conv_geom *c = s->state;
     if (c->depthwise) {
@@ -684,7 +752,12 @@ static void backward(et_tnet *n, et_tstep *s) {
         et_tnet_par(n, r.chunks, dw_task, &r);
         reduce_wgrad(n, s, c, r.chunks);
     }
-    if ((r.dx = et_tnet_grad_begin(n, s->in[0], &r.accumulate)) != NULL) {
+    if ((r.dx = et_tnet_grad_begin(n, s->in[0], &r.accumulate)) != NULL && c->tc) {
+        /* stride 1: dX is the forward convolution of dY with the flipped, transposed weights */
+        fill_wa_flipped(et_tv_data(n, s->in[1]), c);
+        conv_run t = {.n = n, .c = c->tc, .x = r.dy, .y = r.dx, .accumulate = r.accumulate};
+        run_forward(n, &t);
+    } else if (r.dx) {
         const float *w = et_tv_data(n, s->in[1]);
         for (int64_t gi = 0; gi < c->groups; gi++)
             for (int64_t o = 0; o < c->cout_g; o++)
@@ -770,17 +843,9 @@ static et_status geometry(et_tnet *n, const et_node *node, et_conv_geom *c, et_e
     return ET_OK;
 }
 
-et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err *err) {
-    et_conv_geom *c = calloc(1, sizeof *c);
-    if (!c)
-        return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
-    s->op = &conv_op;
-    s->state = c;
-    et_status st = geometry(n, node, c, err);
-    if (st != ET_OK)
-        return st;
-    if (c->depthwise)
-        return et_dwconv_prepare(n, s, c, err);
+/* Blocks, the grid, scratch and buffers of a GEMM convolution of geometry c: *scratch_floats is what one task
+ * needs; the weight gradient's buffers only with `gradients` (c->tc needs its wa alone). ET_E_NOMEM. */
+static et_status plan_gemm(et_conv_geom *c, bool gradients, size_t *scratch_floats, et_err *err) {
     const size_t nr = et_train_gemm_nr(), kd = (size_t)c->kdim + 1;
     /* pixels per block: the packed columns (kd x block) within the budget, whole panels, at least one */
     size_t block = BLOCK_BUDGET_FLOATS / kd / nr * nr;
@@ -791,7 +856,9 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
     /* the weight gradient's blocks span images: pixels within the budget, at least one panel's worth */
     c->dw_block = BLOCK_BUDGET_FLOATS / kd > nr ? BLOCK_BUDGET_FLOATS / kd : nr;
     c->packed_dyt_floats = et_round_up(et_train_gemm_packed_floats(c->dw_block, (size_t)c->cout_g), 16);
-    size_t fwd = c->packed_cols_floats + kd * c->block, dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
+    /* rows: pack_cols's scratch, and the products a forward that accumulates adds (cout_g x block) */
+    size_t fwd = c->packed_cols_floats + (kd > (size_t)c->cout_g ? kd : (size_t)c->cout_g) * c->block,
+           dx = c->packed_dy_floats + (size_t)c->kdim * c->block,
            dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + (size_t)c->cout_g * kd;
     if (use_grid(c)) {
         c->grid = true;
@@ -820,13 +887,57 @@ et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err
         dx = c->xp_floats + et_round_up((size_t)c->cout_g * c->grid_px, 16) + c->packed_dy_floats +
              (size_t)c->kdim * c->grid_block;
     }
-    size_t most = fwd > dx ? fwd : dx;
-    most = most > dw ? most : dw;
-    s->scratch_bytes = most * sizeof(float);
+    size_t most = fwd;
+    if (gradients) {
+        most = most > dx ? most : dx;
+        most = most > dw ? most : dw;
+    }
+    *scratch_floats = most;
     c->wa = et_aligned_alloc((size_t)c->cout * kd * sizeof(float));
-    c->wt = et_aligned_alloc((size_t)c->cout * (size_t)c->kdim * sizeof(float));
-    c->wacc = et_aligned_alloc(WGRAD_CHUNKS * (size_t)c->cout * kd * sizeof(float));
-    if (!c->wa || !c->wt || !c->wacc)
+    if (gradients) {
+        c->wt = et_aligned_alloc((size_t)c->cout * (size_t)c->kdim * sizeof(float));
+        c->wacc = et_aligned_alloc(WGRAD_CHUNKS * (size_t)c->cout * kd * sizeof(float));
+    }
+    if (!c->wa || (gradients && (!c->wt || !c->wacc)))
         return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
+    return ET_OK;
+}
+
+/* The transposed convolution that computes dX of a stride-1 convolution c (c->tc), or NULL (no error) where it
+ * does not apply: a strided kernel, a 1x1 one (its dX is already one product, without col2im), or a start pad
+ * past the kernel's reach. dX[i][iy][ix] = sum over o, ky, kx of W[o][i][ky][kx] dY[o][iy + pt - ky dh][ix + pl
+ * - kx dw]: a convolution of dY (cout channels in, cin out, the same groups and dilation) with the kernel flipped,
+ * padded at the start by (kh - 1) dh - pt and (kw - 1) dw - pl, whose output is the input's size. */
+static et_status plan_transposed(et_conv_geom *c, size_t *scratch_floats, et_err *err) {
+    *scratch_floats = 0;
+    if (c->sh != 1 || c->sw != 1 || c->kk == 1 || (c->kh - 1) * c->dh < c->pt || (c->kw - 1) * c->dw < c->pl)
+        return ET_OK;
+    et_conv_geom *t = calloc(1, sizeof *t);
+    if (!t)
+        return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
+    c->tc = t;
+    t->groups = c->groups, t->cin = c->cout, t->cout = c->cin, t->cin_g = c->cout_g, t->cout_g = c->cin_g;
+    t->ih = c->oh, t->iw = c->ow, t->oh = c->ih, t->ow = c->iw;
+    t->kh = c->kh, t->kw = c->kw, t->sh = 1, t->sw = 1, t->dh = c->dh, t->dw = c->dw;
+    t->pt = (c->kh - 1) * c->dh - c->pt, t->pl = (c->kw - 1) * c->dw - c->pl;
+    t->ihw = t->ih * t->iw, t->ohw = t->oh * t->ow, t->kk = c->kk, t->kdim = t->cin_g * t->kk;
+    return plan_gemm(t, false, scratch_floats, err);
+}
+
+et_status et_top_build_conv(et_tnet *n, const et_node *node, et_tstep *s, et_err *err) {
+    et_conv_geom *c = calloc(1, sizeof *c);
+    if (!c)
+        return et_fail(err, ET_E_NOMEM, "out of memory building the training network");
+    s->op = &conv_op;
+    s->state = c;
+    et_status st = geometry(n, node, c, err);
+    if (st != ET_OK)
+        return st;
+    if (c->depthwise)
+        return et_dwconv_prepare(n, s, c, err);
+    size_t most, most_t;
+    if ((st = plan_gemm(c, true, &most, err)) != ET_OK || (st = plan_transposed(c, &most_t, err)) != ET_OK)
+        return st;
+    s->scratch_bytes = (most > most_t ? most : most_t) * sizeof(float);
     return ET_OK;
 }

@@ -34,6 +34,10 @@ typedef struct et_conv_geom {
     float *wa;   /* [cout][kdim + 1]: weights and bias, the forward's A operand */
     float *wt;   /* [groups][kdim][cout_g]: W^T per group, dX's A operand */
     float *wacc; /* [chunks][groups][kdim + 1][cout_g]: the weight gradient (transposed) per chunk of images */
+    /* dX of a stride-1 convolution as a forward convolution (op_conv.c, transposed_geom): dY padded by the
+     * kernel's reach less the pads, convolved with the flipped, transposed weights (its wa), one GEMM as deep as
+     * cout_g x kh x kw per pixel and no col2im; NULL where dX runs W^T . dY and col2im */
+    struct et_conv_geom *tc;
 } et_conv_geom;
 
 /* Depthwise convolutions (op_dwconv.c): scratch and buffers at build, forward, backward. */

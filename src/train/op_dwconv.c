@@ -9,7 +9,9 @@
  *             transposed back into the 8 output planes (hwc_out)
  *   dW, db    dY's 8 planes transposed into a block G, the input block as in the forward, dW[k] += sum_p G[p]
  *             xp[p's tap k], db += sum G (dw_wgrad)
- *   dX        G's taps pushed into a zeroed padded block (dw_dgrad), its interior written or added into dX
+ *   dX        G's taps pushed into a zeroed padded block (dw_dgrad), its interior written or added into dX; at
+ *             stride 1, G zero-padded by the kernel's reach and run through the forward's taps (dw_fwd) with the
+ *             weights flipped, which gathers each dX pixel in a register instead of a load, add and store per tap
  * Reading 8 consecutive planes of one image is one contiguous range of NCHW memory, which is what replaced the
  * copies of one channel's plane from every image of the batch (strided reads, a quarter of fmnist_mbv2's
  * epoch). Tasks are blocks of channels, each walking the whole batch in order with one scratch slot, so a
@@ -28,6 +30,13 @@ typedef struct dw_geom {
     et_tk_dw k;
     int64_t hp, wp; /* padded rows and pixels per row */
     size_t xp_floats, g_floats, w_floats;
+    /* stride 1 (flip): dX as the forward taps (dw_fwd, kt) over G zero-padded by the kernel's reach less the pads
+     * (hg x wg pixels, G's first pixel at (offy, offx)) with the weights flipped, into an ih x iw block; no
+     * read-modify-write of every tap into dX's padded block */
+    bool flip;
+    et_tk_dw kt;
+    int64_t hg, wg, offy, offx;
+    size_t gp_floats, dxo_floats;
 } dw_geom;
 
 static void geometry(const et_conv_geom *c, dw_geom *d) {
@@ -48,15 +57,28 @@ static void geometry(const et_conv_geom *c, dw_geom *d) {
     d->xp_floats = et_round_up((size_t)(d->hp * d->wp) * CB, 16);
     d->g_floats = et_round_up((size_t)c->ohw * CB, 16);
     d->w_floats = et_round_up((size_t)c->kk * CB, 16);
+    d->flip = c->sh == 1 && c->sw == 1 && (c->kh - 1) * c->dh >= c->pt && (c->kw - 1) * c->dw >= c->pl;
+    d->gp_floats = d->dxo_floats = 0;
+    if (d->flip) {
+        d->offy = (c->kh - 1) * c->dh - c->pt, d->offx = (c->kw - 1) * c->dw - c->pl;
+        d->hg = c->ih + (c->kh - 1) * c->dh > d->offy + c->oh ? c->ih + (c->kh - 1) * c->dh : d->offy + c->oh;
+        d->wg = c->iw + (c->kw - 1) * c->dw > d->offx + c->ow ? c->iw + (c->kw - 1) * c->dw : d->offx + c->ow;
+        d->kt = d->k;
+        d->kt.oh = (size_t)c->ih, d->kt.ow = (size_t)c->iw, d->kt.wp = (size_t)d->wg;
+        d->gp_floats = et_round_up((size_t)(d->hg * d->wg) * CB, 16);
+        d->dxo_floats = et_round_up((size_t)c->ihw * CB, 16);
+    }
 }
 
 /* The scratch of one task: the padded input block, the padded dX block, G (or the forward's outputs), the block's
- * weights, bias, weight gradient and bias gradient. */
+ * weights, bias, weight gradient and bias gradient; with flip, padded G, the dX block and the flipped weights. */
 typedef struct dw_scratch {
-    float *xp, *dxp, *g, *w, *b, *dw, *db;
+    float *xp, *dxp, *g, *w, *b, *dw, *db, *gp, *dxo, *wf;
 } dw_scratch;
 
-static size_t scratch_floats(const dw_geom *d) { return 2 * d->xp_floats + d->g_floats + 2 * d->w_floats + 32; }
+static size_t scratch_floats(const dw_geom *d) {
+    return 2 * d->xp_floats + d->g_floats + 3 * d->w_floats + 32 + d->gp_floats + d->dxo_floats;
+}
 
 static dw_scratch carve(const dw_geom *d, float *mem) {
     dw_scratch s = {.xp = mem};
@@ -66,6 +88,9 @@ static dw_scratch carve(const dw_geom *d, float *mem) {
     s.dw = s.w + d->w_floats;
     s.b = s.dw + d->w_floats;
     s.db = s.b + 16;
+    s.wf = s.db + 16;
+    s.gp = s.wf + d->w_floats;
+    s.dxo = s.gp + d->gp_floats;
     return s;
 }
 
@@ -141,9 +166,13 @@ static void backward_task(void *arg, size_t begin, size_t end) {
     int slot;
     dw_scratch s = carve(d, et_tslot_acquire(&r->n->slots, &slot));
     memset(s.xp, 0, d->xp_floats * sizeof *s.xp);
+    if (d->flip) /* G's padding: every image rewrites the same interior */
+        memset(s.gp, 0, d->gp_floats * sizeof *s.gp);
     for (size_t blk = begin; blk < end; blk++) {
         const int64_t c0 = (int64_t)blk * CB, nch = c->cout - c0 < CB ? c->cout - c0 : CB;
         block_weights(r, &s, c0, nch);
+        for (int64_t k = 0; d->flip && k < c->kk; k++)
+            memcpy(s.wf + k * CB, s.w + (c->kk - 1 - k) * CB, CB * sizeof *s.wf);
         memset(s.dw, 0, (size_t)c->kk * CB * sizeof *s.dw);
         memset(s.db, 0, CB * sizeof *s.db);
         for (int64_t b = 0; b < r->n->batch_now; b++) {
@@ -153,7 +182,14 @@ static void backward_task(void *arg, size_t begin, size_t end) {
                 block_input(r, &s, b, c0, nch);
                 r->tk->dw_wgrad(s.dw, r->db ? s.db : NULL, s.g, s.xp, &d->k);
             }
-            if (r->dx) {
+            if (r->dx && d->flip) {
+                for (int64_t oy = 0; oy < c->oh; oy++)
+                    memcpy(s.gp + ((d->offy + oy) * d->wg + d->offx) * CB, s.g + oy * c->ow * CB,
+                           (size_t)c->ow * CB * sizeof *s.gp);
+                r->tk->dw_fwd(s.dxo, s.gp, s.wf, NULL, &d->kt);
+                r->tk->hwc_out(r->dx + (b * c->cin + c0) * c->ihw, (ptrdiff_t)c->ihw, s.dxo, (ptrdiff_t)(c->iw * CB),
+                               (size_t)nch, (size_t)c->ih, (size_t)c->iw, r->acc_x);
+            } else if (r->dx) {
                 memset(s.dxp, 0, d->xp_floats * sizeof *s.dxp);
                 r->tk->dw_dgrad(s.dxp, s.g, s.w, &d->k);
                 r->tk->hwc_out(r->dx + (b * c->cin + c0) * c->ihw, (ptrdiff_t)c->ihw,

@@ -1,6 +1,7 @@
 /* teacher.h: the teacher's outputs for distillation: the fp32 model run by the engine's inference plan (plan.h),
- * one sample at a time (a batch-1 plan serves any model), its outputs kept per sample so that every later epoch
- * reads them instead of running the teacher again.
+ * one sample at a time (a batch-1 plan serves any model; with several threads, a batch's samples run side by side
+ * on one single-thread plan per thread where their copies fit 64 MiB, else each on one plan of all threads), its
+ * outputs kept per sample so that every later epoch reads them instead of running the teacher again.
  *
  * Outputs are logits for the loss: a final Softmax's probabilities become log-probabilities (loss.h), a
  * LogSoftmax's are kept; other outputs are as the model computes them. The cache holds two sets (training and
@@ -34,6 +35,12 @@ int64_t et_teacher_output_numel(const et_teacher *t, int i);
  * the cache or by running the plan on inputs[i] (input_numel floats each). */
 et_status et_teacher_outputs(et_teacher *t, int set, int64_t index, const float *const *inputs, float *const *out,
                              et_err *err);
+
+/* The same for `count` samples at once: sample b reads inputs[i] + b input_numel and writes out[i] + b
+ * output_numel; index[b] is its index in `set` (index NULL: none, nothing cached). The samples not in the cache
+ * run side by side on the teacher's threads. Errors of et_plan_run (the first failing sample's), ET_E_NOMEM. */
+et_status et_teacher_outputs_batch(et_teacher *t, int set, const int64_t *index, int count, const float *const *inputs,
+                                   float *const *out, et_err *err);
 
 /* Samples whose outputs came from the cache and from the plan, since creation. */
 void et_teacher_counts(const et_teacher *t, int64_t *cached, int64_t *computed);

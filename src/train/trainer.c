@@ -38,7 +38,6 @@ typedef struct run_ctx {
     et_err *err;
     int n_in, n_out;
     float **rows;     /* per input: the row of the sample being read */
-    float **trows;    /* per output: the teacher row of the sample being read */
     float **tout;     /* per output: batch x numel teacher logits */
     int64_t *classes; /* per output: class count of a [1, C] output, 0: matched by mean squared error */
     int64_t *labels;  /* batch */
@@ -63,15 +62,12 @@ static et_status load_batch(run_ctx *rc, const et_train_source *src, int set, co
         if (st != ET_OK)
             return st;
         rc->labels[b] = src->label ? src->label(src->ctx, idx[b]) : -1;
-        if (set < 0)
-            continue;
-        for (int o = 0; o < rc->n_out; o++)
-            rc->trows[o] = rc->tout[o] + (int64_t)b * et_tnet_output_numel(rc->net, o);
-        if ((st = et_teacher_outputs(rc->teacher, set, idx[b], (const float *const *)rc->rows, rc->trows, rc->err)) !=
-            ET_OK)
-            return st;
     }
-    return ET_OK;
+    if (set < 0)
+        return ET_OK;
+    for (int i = 0; i < rc->n_in; i++) /* the whole batch: the teacher runs its samples side by side */
+        rc->rows[i] = et_tnet_input(rc->net, i);
+    return et_teacher_outputs_batch(rc->teacher, set, idx, count, (const float *const *)rc->rows, rc->tout, rc->err);
 }
 
 /* Fisher-Yates over [0, n) with a generator seeded by (seed, epoch). */
@@ -234,13 +230,11 @@ et_status et_train_evaluate(et_tnet *net, et_teacher *teacher, const et_train_so
     *acc = *agree = -1.0;
     const int n_out = et_tnet_n_outputs(net), batch = net->opt.batch;
     float **tout = calloc((size_t)n_out, sizeof *tout), **rows = calloc((size_t)et_tnet_n_inputs(net), sizeof *rows);
-    float **trows = calloc((size_t)n_out, sizeof *trows);
     int64_t *idx = malloc((size_t)batch * sizeof *idx), *labels = malloc((size_t)batch * sizeof *labels);
     int64_t classes = n_out > 0 && net->values[net->outputs[0]].shape.rank == 2
                           ? net->values[net->outputs[0]].shape.dim[1]
                           : 0;
-    et_status st = tout && rows && trows && idx && labels ? ET_OK
-                                                          : et_fail(err, ET_E_NOMEM, "out of memory evaluating");
+    et_status st = tout && rows && idx && labels ? ET_OK : et_fail(err, ET_E_NOMEM, "out of memory evaluating");
     for (int o = 0; st == ET_OK && o < n_out; o++)
         if (!(tout[o] = malloc((size_t)(batch * et_tnet_output_numel(net, o)) * sizeof(float))))
             st = et_fail(err, ET_E_NOMEM, "out of memory evaluating");
@@ -249,7 +243,6 @@ et_status et_train_evaluate(et_tnet *net, et_teacher *teacher, const et_train_so
                   .n_in = et_tnet_n_inputs(net),
                   .n_out = n_out,
                   .rows = rows,
-                  .trows = trows,
                   .tout = tout,
                   .labels = labels,
                   .err = err};
@@ -279,7 +272,7 @@ et_status et_train_evaluate(et_tnet *net, et_teacher *teacher, const et_train_so
     }
     for (int o = 0; tout && o < n_out; o++)
         free(tout[o]);
-    free(tout), free(rows), free(trows), free(idx), free(labels);
+    free(tout), free(rows), free(idx), free(labels);
     return st;
 }
 
@@ -391,15 +384,13 @@ static et_status setup(run_ctx *rc) {
     rc->n_in = et_tnet_n_inputs(net);
     rc->n_out = et_tnet_n_outputs(net);
     rc->rows = calloc((size_t)rc->n_in + 1, sizeof *rc->rows);
-    rc->trows = calloc((size_t)rc->n_out + 1, sizeof *rc->trows);
     rc->tout = calloc((size_t)rc->n_out + 1, sizeof *rc->tout);
     rc->classes = calloc((size_t)rc->n_out + 1, sizeof *rc->classes);
     rc->labels = calloc((size_t)batch, sizeof *rc->labels);
     rc->perm = malloc((size_t)(rc->train->n > 0 ? rc->train->n : 1) * sizeof *rc->perm);
     rc->snap_params = calloc((size_t)et_tnet_n_params(net) + 1, sizeof *rc->snap_params);
     rc->snap_buffers = calloc((size_t)et_tnet_n_buffers(net) + 1, sizeof *rc->snap_buffers);
-    if (!rc->rows || !rc->trows || !rc->tout || !rc->classes || !rc->labels || !rc->perm || !rc->snap_params ||
-        !rc->snap_buffers)
+    if (!rc->rows || !rc->tout || !rc->classes || !rc->labels || !rc->perm || !rc->snap_params || !rc->snap_buffers)
         return et_fail(rc->err, ET_E_NOMEM, "out of memory for training");
     for (int o = 0; o < rc->n_out; o++) {
         const et_tval *v = &net->values[net->outputs[o]];
@@ -434,7 +425,7 @@ static void teardown(run_ctx *rc) {
         free(rc->snap_params[i]);
     for (int i = 0; rc->snap_buffers && i < et_tnet_n_buffers(rc->net); i++)
         free(rc->snap_buffers[i]);
-    free(rc->rows), free(rc->trows), free(rc->tout), free(rc->classes), free(rc->labels), free(rc->perm);
+    free(rc->rows), free(rc->tout), free(rc->classes), free(rc->labels), free(rc->perm);
     free(rc->snap_params), free(rc->snap_buffers);
 }
 

@@ -151,6 +151,20 @@ static void test_conv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){8, 8, 4, 4, 3, 1, 1, 1, {1, 1, 1, 1}, 2, true}, 114), 0);
     ET_CHECK_INT(run_ref((ref_case){6, 5, 9, 9, 1, 2, 1, 1, {0, 0, 0, 0}, 2, true}, 115), 0);
     ET_CHECK_INT(run_ref((ref_case){3, 4, 13, 11, 3, 3, 1, 1, {1, 2, 0, 1}, 2, true}, 116), 0);
+    /* stride 1, where dX is the forward convolution of dY with the flipped weights (op_conv.c, plan_transposed),
+     * each of the forward's paths under it, written and accumulated: the grid (14x14; dilation 2 with
+     * asymmetric pads; an end pad past the kernel's reach, whose outputs no dX reads; 5x5 in two groups), the
+     * small-plane rows (4x4 in three groups), im2col rows (2x2 with a 5x5 kernel), more input channels than the
+     * transposed product is deep (its accumulation scratch); and a start pad past the kernel's reach, which keeps
+     * W^T . dY and col2im */
+    ET_CHECK_INT(run_ref((ref_case){5, 6, 14, 14, 3, 1, 1, 1, {1, 1, 1, 1}, 2, true}, 117), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 6, 12, 10, 3, 1, 2, 1, {2, 1, 0, 3}, 2, false}, 118), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 9, 11, 3, 1, 1, 1, {0, 2, 3, 1}, 2, true}, 119), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 6, 11, 13, 5, 1, 1, 2, {2, 2, 2, 2}, 2, true}, 120), 0);
+    ET_CHECK_INT(run_ref((ref_case){6, 6, 4, 4, 3, 1, 1, 3, {1, 1, 1, 1}, 3, true}, 121), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 4, 2, 2, 5, 1, 1, 1, {2, 2, 2, 2}, 2, true}, 122), 0);
+    ET_CHECK_INT(run_ref((ref_case){48, 4, 6, 6, 3, 1, 1, 1, {0, 0, 0, 0}, 2, true}, 123), 0);
+    ET_CHECK_INT(run_ref((ref_case){3, 4, 8, 8, 3, 1, 1, 1, {3, 1, 1, 1}, 2, false}, 124), 0);
 }
 
 /* Depthwise: stride 1, 2 and 3, odd and even planes, 5x5, asymmetric pads, a dilation at a stride, a batch of 9,
@@ -170,6 +184,13 @@ static void test_dwconv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){12, 12, 14, 14, 3, 2, 1, 12, {1, 1, 1, 1}, 3, false}, 212), 0);
     ET_CHECK_INT(run_ref((ref_case){16, 16, 7, 7, 3, 1, 1, 16, {1, 1, 1, 1}, 2, true}, 213), 0);
     ET_CHECK_INT(run_ref((ref_case){16, 16, 5, 6, 5, 1, 1, 16, {2, 2, 2, 2}, 2, false}, 214), 0);
+    /* stride 1, where dX runs the forward's taps over dY padded, with the weights flipped (op_dwconv.c, flip):
+     * dilation 2 with asymmetric pads, accumulated; an end pad past the kernel's reach; 4x4 planes of a whole
+     * block and a partial one; a start pad past the reach (the taps pushed into dX as at a stride) */
+    ET_CHECK_INT(run_ref((ref_case){12, 12, 9, 11, 3, 1, 2, 12, {2, 1, 0, 3}, 2, true}, 215), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 8, 6, 7, 3, 1, 1, 8, {0, 2, 3, 1}, 2, false}, 216), 0);
+    ET_CHECK_INT(run_ref((ref_case){13, 13, 4, 4, 3, 1, 1, 13, {1, 1, 1, 1}, 3, true}, 217), 0);
+    ET_CHECK_INT(run_ref((ref_case){8, 8, 8, 8, 3, 1, 1, 8, {3, 1, 1, 1}, 2, false}, 218), 0);
 }
 
 int main(void) {

@@ -4,7 +4,8 @@
  * weights of one never stopped; a NaN stops training at the step it appears with the last epoch's weights put
  * back; a damaged checkpoint, one made under other settings and one that cannot be written (a file size limit
  * standing in for a full disk) are refused with the path named and the previous checkpoint intact; gradual
- * pruning reaches its target, overall and, with per-layer (ERK) shares, in every layer. */
+ * pruning reaches its target, overall and, with per-layer (ERK) shares, in every layer; the teacher's batch path on
+ * several threads gives what one thread gives sample by sample. */
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -382,6 +383,52 @@ static void test_gradual_shares_reach_each_layer(void) {
     job_close(&j);
 }
 
+/* The teacher's batch path (samples side by side on one single-thread plan per thread) gives bit for bit what a
+ * one-thread teacher gives sample by sample, fills the cache, and reads it back on the next batch. */
+static void test_teacher_batch_matches_one_by_one(void) {
+    enum { B = 40, CLASSES = 10 };
+    char path[1024];
+    snprintf(path, sizeof path, "%s/fixtures/models/digits.onnx", src_dir());
+    et_err err = {0};
+    et_model *m = NULL;
+    et_teacher *one = NULL, *three = NULL;
+    const int64_t n[2] = {N, 0};
+    ET_REQUIRE(et_model_load(path, NULL, &m, &err) == ET_OK);
+    ET_REQUIRE(et_teacher_create(m->graph, 1, n, 1 << 20, &one, &err) == ET_OK);
+    ET_REQUIRE(et_teacher_create(m->graph, 3, n, 1 << 20, &three, &err) == ET_OK);
+    ET_REQUIRE(et_teacher_output_numel(three, 0) == CLASSES);
+    static float in[B * PIX], want[B * CLASSES], got[B * CLASSES], again[B * CLASSES];
+    int64_t idx[B];
+    for (int b = 0; b < B; b++) {
+        idx[b] = (b * 7 + 3) % N;
+        memcpy(in + b * PIX, images + idx[b] * PIX, PIX * sizeof(float));
+        const float *row = in + b * PIX;
+        float *o = want + b * CLASSES;
+        ET_REQUIRE(et_teacher_outputs(one, 0, -1, &row, &o, &err) == ET_OK);
+    }
+    const float *rows = in;
+    float *outs = got, *outs2 = again;
+    ET_REQUIRE(et_teacher_outputs_batch(three, 0, idx, B, &rows, &outs, &err) == ET_OK);
+    ET_CHECK(memcmp(got, want, sizeof got) == 0);
+    int64_t cached, computed;
+    et_teacher_counts(three, &cached, &computed);
+    ET_CHECK_INT(cached, 0);
+    ET_CHECK_INT(computed, B);
+    ET_REQUIRE(et_teacher_outputs_batch(three, 0, idx, B, &rows, &outs2, &err) == ET_OK);
+    ET_CHECK(memcmp(again, want, sizeof again) == 0);
+    et_teacher_counts(three, &cached, &computed);
+    ET_CHECK_INT(cached, B);
+    ET_CHECK_INT(computed, B);
+    memset(again, 0, sizeof again); /* no indices: every sample computed again */
+    ET_REQUIRE(et_teacher_outputs_batch(three, 0, NULL, B, &rows, &outs2, &err) == ET_OK);
+    ET_CHECK(memcmp(again, want, sizeof again) == 0);
+    et_teacher_counts(three, &cached, &computed);
+    ET_CHECK_INT(computed, 2 * B);
+    et_teacher_free(three);
+    et_teacher_free(one);
+    et_model_free(m);
+}
+
 int main(void) {
     if (!load_digits()) {
         fprintf(stderr, "digits fixture missing\n");
@@ -394,5 +441,6 @@ int main(void) {
     ET_RUN(test_checkpoint_write_failure_keeps_the_old_one);
     ET_RUN(test_gradual_pruning_reaches_target);
     ET_RUN(test_gradual_shares_reach_each_layer);
+    ET_RUN(test_teacher_batch_matches_one_by_one);
     return et_test_done();
 }
