@@ -37,9 +37,10 @@ struct et_qconv2d_nhwc {
     et_qdwconv_ukernel_fn dw_fn;
     const et_qs8_vcvt_config *cvt;
     const char *kernel_name;
+    et_qwinograd *wino; /* the Winograd path's transformed weights (NULL on the other paths) */
+
     void *packed;
     size_t packed_bytes, group_packed_bytes, panel_bytes;
-    et_qwinograd *wino; /* the Winograd path's transformed weights */
     void *zero; /* padding taps: kc_pad elements of zp_x in the A format (dwconv: channels bytes) */
     et_qs8_requant_params rq;
     bool convert;         /* A is a converted copy of the input */
@@ -260,8 +261,8 @@ static et_status create_common(const et_qconv2d_nhwc_params *params, bool gemm_l
             st = et_fail(err, ET_E_NOMEM, "out of memory creating a quantized convolution");
             goto fail;
         }
-        if ((st = et_qwinograd_create(NULL, op->p.in_channels, op->p.out_channels, weights, bias, scales,
-                                      op->p.x_zp, &op->rq, &op->wino, err)) != ET_OK)
+        if ((st = et_qwinograd_create(NULL, op->p.in_channels, op->p.out_channels, weights, bias, scales, op->p.x_zp,
+                                      &op->rq, &op->wino, err)) != ET_OK)
             goto fail;
         op->packed_bytes = et_qwinograd_packed_bytes(op->wino);
         free(scales);

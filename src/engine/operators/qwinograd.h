@@ -34,8 +34,8 @@ bool et_qwinograd_choose(const et_qs8_wino_config *cfg, size_t batch, size_t out
  * scale [k] (s_x * s_w / s_y) are copied. x_zp is the input zero point (padding), rq the output side. Returns
  * ET_E_INPUT for c > ET_QS8_WINO_MAX_CHANNELS, ET_E_NOMEM, or ET_OK with *out owned by the caller. */
 et_status et_qwinograd_create(const et_qs8_wino_config *cfg, size_t c, size_t k, const int8_t *weights,
-                              const int32_t *bias, const float *scale, int32_t x_zp,
-                              const et_qs8_requant_params *rq, et_qwinograd **out, et_err *err);
+                              const int32_t *bias, const float *scale, int32_t x_zp, const et_qs8_requant_params *rq,
+                              et_qwinograd **out, et_err *err);
 void et_qwinograd_destroy(et_qwinograd *w);
 
 /* Bytes of U', bias, scales and padding buffer. */

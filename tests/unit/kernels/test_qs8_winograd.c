@@ -219,14 +219,10 @@ static size_t layer_mismatches(const et_qs8_wino_config *cfg, const layer_case *
 
 static const layer_case layers[] = {
     /* n  c  h   w   k  pt pl pb pr ie  xzp  res */
-    {1, 1, 4, 4, 1, 1, 1, 1, 1, 0, 0, 0},
-    {1, 3, 5, 7, 17, 1, 1, 1, 1, 2, -128, 1},
-    {2, 16, 9, 6, 16, 1, 1, 1, 1, 0, 127, 0},
-    {1, 17, 7, 7, 33, 0, 0, 0, 0, 3, 12, 1},
-    {1, 31, 11, 5, 20, 2, 1, 0, 2, 0, -7, 0},
-    {1, 64, 14, 14, 64, 1, 1, 1, 1, 0, -128, 1},
-    {1, 67, 6, 9, 41, 1, 0, 1, 1, 1, 40, 0},
-    {2, 40, 8, 8, 67, 1, 1, 1, 1, 0, 0, 1},
+    {1, 1, 4, 4, 1, 1, 1, 1, 1, 0, 0, 0},     {1, 3, 5, 7, 17, 1, 1, 1, 1, 2, -128, 1},
+    {2, 16, 9, 6, 16, 1, 1, 1, 1, 0, 127, 0}, {1, 17, 7, 7, 33, 0, 0, 0, 0, 3, 12, 1},
+    {1, 31, 11, 5, 20, 2, 1, 0, 2, 0, -7, 0}, {1, 64, 14, 14, 64, 1, 1, 1, 1, 0, -128, 1},
+    {1, 67, 6, 9, 41, 1, 0, 1, 1, 1, 40, 0},  {2, 40, 8, 8, 67, 1, 1, 1, 1, 0, 0, 1},
 };
 
 static void sweep_layers(const et_qs8_wino_config *cfg) {
@@ -270,9 +266,9 @@ static void test_choose(void) {
     const et_qs8_wino_config *best = et_qs8_wino_configs(&n);
     if (best->req != ET_KREQ_SCALAR && et_kreq_runnable(best->req)) {
         ET_CHECK(et_qwinograd_choose(best, 1, 56, 56, 64, 64));
-        ET_CHECK(!et_qwinograd_choose(best, 1, 7, 7, 512, 512));     /* too few tiles */
-        ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 8, 64));      /* too few channels */
-        ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 2048, 64));   /* int32 bound */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 7, 7, 512, 512));   /* too few tiles */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 8, 64));    /* too few channels */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 2048, 64)); /* int32 bound */
     }
     et_qwinograd *op = NULL;
     et_err err = {0};

@@ -8,12 +8,12 @@
 #include "engine/kernels/qc8-gemm/qgemm-avx2.h"
 #include "engine/kernels/qs8-winograd/qs8-winograd.h"
 
-#define IN1(d, v)                                       \
-    do {                                                \
-        (v)[0] = _mm256_sub_epi16((d)[0], (d)[2]);      \
-        (v)[1] = _mm256_add_epi16((d)[1], (d)[2]);      \
-        (v)[2] = _mm256_sub_epi16((d)[2], (d)[1]);      \
-        (v)[3] = _mm256_sub_epi16((d)[1], (d)[3]);      \
+#define IN1(d, v)                                  \
+    do {                                           \
+        (v)[0] = _mm256_sub_epi16((d)[0], (d)[2]); \
+        (v)[1] = _mm256_add_epi16((d)[1], (d)[2]); \
+        (v)[2] = _mm256_sub_epi16((d)[2], (d)[1]); \
+        (v)[3] = _mm256_sub_epi16((d)[1], (d)[3]); \
     } while (0)
 
 void et_qs8_wino_input_2x2__avx2(size_t channels, size_t kc, const int8_t *const *d, int32_t x_zp, int16_t *v,
@@ -45,48 +45,90 @@ void et_qs8_wino_input_2x2__avx2(size_t channels, size_t kc, const int8_t *const
     }
 }
 
-/* One panel of up to 16 columns for MR rows: acc[r] (columns 0-7, 8-15) = sum over k pairs of a[r][k..k+1] . w. */
+/* Stores the first n (<= 16) columns of one row of int32 (columns 0-7 in lo, 8-15 in hi). */
+static inline void store_row(int32_t *dst, __m256i lo, __m256i hi, size_t n) {
+    if (n == 16) {
+        _mm256_storeu_si256((__m256i *)dst, lo);
+        _mm256_storeu_si256((__m256i *)(dst + 8), hi);
+        return;
+    }
+    int32_t tmp[16];
+    _mm256_storeu_si256((__m256i *)tmp, lo);
+    _mm256_storeu_si256((__m256i *)(tmp + 8), hi);
+    memcpy(dst, tmp, n * sizeof *dst);
+}
+
+/* One panel of up to 16 columns for MR (< 6) rows: acc[r] (columns 0-7, 8-15) = sum over k pairs of a[r][k..k+1] . w. */
 static inline __attribute__((always_inline)) void panel_rows(const int MR, size_t n, size_t kc, const int16_t *a,
                                                              size_t a_stride, const int16_t *w, int32_t *c,
                                                              size_t c_stride) {
-    __m256i lo[6], hi[6];
-    const int16_t *p[6];
-#pragma GCC unroll 6
+    __m256i lo[5], hi[5];
+    const int16_t *p[5];
+#pragma GCC unroll 5
     for (int r = 0; r < MR; r++)
         lo[r] = hi[r] = _mm256_setzero_si256(), p[r] = a + (size_t)r * a_stride;
     for (size_t k = 0; k < kc; k += 2) {
         const __m256i wl = _mm256_loadu_si256((const __m256i *)w);
         const __m256i wh = _mm256_loadu_si256((const __m256i *)(w + 16));
         w += 32;
-#pragma GCC unroll 6
+#pragma GCC unroll 5
         for (int r = 0; r < MR; r++) {
             const __m256i va = et_qavx2_bcast32(p[r] + k);
             lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(va, wl));
             hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(va, wh));
         }
     }
-    for (int r = 0; r < MR; r++) {
-        int32_t *dst = c + (size_t)r * c_stride;
-        if (n == 16) {
-            _mm256_storeu_si256((__m256i *)dst, lo[r]);
-            _mm256_storeu_si256((__m256i *)(dst + 8), hi[r]);
-        } else {
-            int32_t tmp[16];
-            _mm256_storeu_si256((__m256i *)tmp, lo[r]);
-            _mm256_storeu_si256((__m256i *)(tmp + 8), hi[r]);
-            memcpy(dst, tmp, n * sizeof *dst);
-        }
-    }
+    for (int r = 0; r < MR; r++)
+        store_row(c + (size_t)r * c_stride, lo[r], hi[r], n);
 }
 
-void et_qs8_wino_gemm_6x16c2__avx2(size_t mr, size_t nc, size_t kc, const int16_t *a, size_t a_stride,
-                                   const int16_t *w, int32_t *c, size_t c_stride) {
+/* The 6-row panel written out with named accumulators: in the array form of panel_rows GCC keeps some of the 12
+ * in memory (measured: the GEMM then ran at about half the speed of the igemm kernel per multiply-add). */
+static void panel_6rows(size_t n, size_t kc, const int16_t *a, size_t a_stride, const int16_t *w, int32_t *c,
+                        size_t c_stride) {
+    const int16_t *a0 = a, *a1 = a0 + a_stride, *a2 = a1 + a_stride, *a3 = a2 + a_stride, *a4 = a3 + a_stride;
+    const int16_t *a5 = a4 + a_stride;
+    __m256i acc0l = _mm256_setzero_si256(), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l, acc2l = acc0l;
+    __m256i acc2h = acc0l, acc3l = acc0l, acc3h = acc0l, acc4l = acc0l, acc4h = acc0l, acc5l = acc0l, acc5h = acc0l;
+    for (size_t k = 0; k < kc; k += 2) {
+        const __m256i wl = _mm256_loadu_si256((const __m256i *)w);
+        const __m256i wh = _mm256_loadu_si256((const __m256i *)(w + 16));
+        w += 32;
+        __m256i va = et_qavx2_bcast32(a0 + k);
+        acc0l = _mm256_add_epi32(acc0l, _mm256_madd_epi16(va, wl));
+        acc0h = _mm256_add_epi32(acc0h, _mm256_madd_epi16(va, wh));
+        va = et_qavx2_bcast32(a1 + k);
+        acc1l = _mm256_add_epi32(acc1l, _mm256_madd_epi16(va, wl));
+        acc1h = _mm256_add_epi32(acc1h, _mm256_madd_epi16(va, wh));
+        va = et_qavx2_bcast32(a2 + k);
+        acc2l = _mm256_add_epi32(acc2l, _mm256_madd_epi16(va, wl));
+        acc2h = _mm256_add_epi32(acc2h, _mm256_madd_epi16(va, wh));
+        va = et_qavx2_bcast32(a3 + k);
+        acc3l = _mm256_add_epi32(acc3l, _mm256_madd_epi16(va, wl));
+        acc3h = _mm256_add_epi32(acc3h, _mm256_madd_epi16(va, wh));
+        va = et_qavx2_bcast32(a4 + k);
+        acc4l = _mm256_add_epi32(acc4l, _mm256_madd_epi16(va, wl));
+        acc4h = _mm256_add_epi32(acc4h, _mm256_madd_epi16(va, wh));
+        va = et_qavx2_bcast32(a5 + k);
+        acc5l = _mm256_add_epi32(acc5l, _mm256_madd_epi16(va, wl));
+        acc5h = _mm256_add_epi32(acc5h, _mm256_madd_epi16(va, wh));
+    }
+    store_row(c, acc0l, acc0h, n);
+    store_row(c + c_stride, acc1l, acc1h, n);
+    store_row(c + 2 * c_stride, acc2l, acc2h, n);
+    store_row(c + 3 * c_stride, acc3l, acc3h, n);
+    store_row(c + 4 * c_stride, acc4l, acc4h, n);
+    store_row(c + 5 * c_stride, acc5l, acc5h, n);
+}
+
+void et_qs8_wino_gemm_6x16c2__avx2(size_t mr, size_t nc, size_t kc, const int16_t *a, size_t a_stride, const int16_t *w,
+                                   int32_t *c, size_t c_stride) {
     for (size_t col0 = 0; col0 < nc; col0 += ET_QS8_WINO_NR) {
         const int16_t *panel = w + col0 / ET_QS8_WINO_NR * (kc * ET_QS8_WINO_NR);
         const size_t n = nc - col0 < ET_QS8_WINO_NR ? nc - col0 : ET_QS8_WINO_NR;
         int32_t *cc = c + col0;
         switch (mr) { /* a compile-time row count in each: the accumulators stay in registers */
-        case 6: panel_rows(6, n, kc, a, a_stride, panel, cc, c_stride); break;
+        case 6: panel_6rows(n, kc, a, a_stride, panel, cc, c_stride); break;
         case 5: panel_rows(5, n, kc, a, a_stride, panel, cc, c_stride); break;
         case 4: panel_rows(4, n, kc, a, a_stride, panel, cc, c_stride); break;
         case 3: panel_rows(3, n, kc, a, a_stride, panel, cc, c_stride); break;
@@ -97,10 +139,10 @@ void et_qs8_wino_gemm_6x16c2__avx2(size_t mr, size_t nc, size_t kc, const int16_
 }
 
 /* A^T of F(2, 3) on int32 vectors (wrapping adds, as the scalar kernel's uint32_t). */
-#define OUT1(s, y)                                                                    \
-    do {                                                                              \
-        (y)[0] = _mm256_add_epi32(_mm256_add_epi32((s)[0], (s)[1]), (s)[2]);          \
-        (y)[1] = _mm256_sub_epi32(_mm256_sub_epi32((s)[1], (s)[2]), (s)[3]);          \
+#define OUT1(s, y)                                                           \
+    do {                                                                     \
+        (y)[0] = _mm256_add_epi32(_mm256_add_epi32((s)[0], (s)[1]), (s)[2]); \
+        (y)[1] = _mm256_sub_epi32(_mm256_sub_epi32((s)[1], (s)[2]), (s)[3]); \
     } while (0)
 
 /* The 2x2 sums of 8 channels from position vectors x[16] (divided by 4, plus bias): out[q] for pixel q. */

@@ -7,8 +7,8 @@
 
 static const et_qs8_wino_config configs[] = {
 #if defined(__x86_64__)
-    {et_qs8_wino_input_2x2__avx2, et_qs8_wino_gemm_6x16c2__avx2, et_qs8_wino_output_2x2__avx2,
-     "qs8-winograd-2x2-avx2", ET_KREQ_AVX2},
+    {et_qs8_wino_input_2x2__avx2, et_qs8_wino_gemm_6x16c2__avx2, et_qs8_wino_output_2x2__avx2, "qs8-winograd-2x2-avx2",
+     ET_KREQ_AVX2},
 #endif
     {et_qs8_wino_input_2x2__scalar, et_qs8_wino_gemm_6x16c2__scalar, et_qs8_wino_output_2x2__scalar,
      "qs8-winograd-2x2-scalar", ET_KREQ_SCALAR},

@@ -28,10 +28,10 @@
 #include "engine/kernels/qparams.h"
 
 enum {
-    ET_QS8_WINO_POSITIONS = 16,       /* 4 x 4 tile positions: 16 GEMMs */
-    ET_QS8_WINO_NR = 16,              /* output channels per packed panel */
-    ET_QS8_WINO_MR = 6,               /* most tile rows a GEMM call takes */
-    ET_QS8_WINO_MAX_CHANNELS = 1024   /* input channels for which 4 x the int32 sum cannot overflow */
+    ET_QS8_WINO_POSITIONS = 16,     /* 4 x 4 tile positions: 16 GEMMs */
+    ET_QS8_WINO_NR = 16,            /* output channels per packed panel */
+    ET_QS8_WINO_MR = 6,             /* most tile rows a GEMM call takes */
+    ET_QS8_WINO_MAX_CHANNELS = 1024 /* input channels for which 4 x the int32 sum cannot overflow */
 };
 
 /* Input transform of one tile: d[16] are the tile's input pixels row by row (padding pixels point at zp_x
@@ -73,11 +73,11 @@ size_t et_qs8_wino_packed_elems(size_t c, size_t k);
  * et_qs8_wino_packed_elems(c, k) int16 each at out. Cannot fail. */
 void et_qs8_wino_pack_weights(size_t c, size_t k, const int8_t *weights, int16_t *out);
 
-#define ET_QS8_WINO_DECLARE(isa)                                                                                  \
-    void et_qs8_wino_input_2x2__##isa(size_t, size_t, const int8_t *const *, int32_t, int16_t *, size_t);        \
-    void et_qs8_wino_gemm_6x16c2__##isa(size_t, size_t, size_t, const int16_t *, size_t, const int16_t *,        \
-                                        int32_t *, size_t);                                                      \
-    void et_qs8_wino_output_2x2__##isa(size_t, const int32_t *, size_t, const int32_t *, const float *,          \
+#define ET_QS8_WINO_DECLARE(isa)                                                                                     \
+    void et_qs8_wino_input_2x2__##isa(size_t, size_t, const int8_t *const *, int32_t, int16_t *, size_t);            \
+    void et_qs8_wino_gemm_6x16c2__##isa(size_t, size_t, size_t, const int16_t *, size_t, const int16_t *, int32_t *, \
+                                        size_t);                                                                     \
+    void et_qs8_wino_output_2x2__##isa(size_t, const int32_t *, size_t, const int32_t *, const float *,              \
                                        int8_t *const *, const int8_t *const *, const et_qs8_requant_params *);
 ET_QS8_WINO_DECLARE(scalar)
 ET_QS8_WINO_DECLARE(avx2)
