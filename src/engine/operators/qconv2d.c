@@ -70,7 +70,9 @@ static bool good_scale(float s) { return isfinite(s) && s > 0.0f; }
 /* Whether a convolution takes the int8 Winograd path: forced by params->algo where the shape allows (3x3,
  * stride 1, no dilation, one group, at most ET_QS8_WINO_MAX_CHANNELS input channels), else by
  * et_qwinograd_choose at the expected size, and then only for 8-bit weights (narrower ones have faster direct
- * kernels: vpmaddubsw, nibbles). */
+ * kernels: vpmaddubsw, nibbles) and where the direct 8-bit kernel multiplies int16 pairs like the Winograd GEMMs
+ * (AVX2 vpmaddwd): its 16/36 of the multiply-adds are then a gain, whereas AVX-512 VNNI's vpdpbusd does four
+ * times the products per instruction and was not measured against it (no such CPU here). */
 static bool use_winograd(const et_qconv2d_nhwc_params *p) {
     if (p->kernel_h != 3 || p->kernel_w != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dilation_h != 1 ||
         p->dilation_w != 1 || p->groups != 1 || p->in_channels > ET_QS8_WINO_MAX_CHANNELS)
@@ -81,7 +83,7 @@ static bool use_winograd(const et_qconv2d_nhwc_params *p) {
     case ET_CONV_ALGO_WINOGRAD_4X4: return true;
     case ET_CONV_ALGO_AUTO: break;
     }
-    if (!p->expect_h || !p->expect_w || p->weight_bits != 8)
+    if (!p->expect_h || !p->expect_w || p->weight_bits != 8 || et_qgemm_config_get(8)->a_format != ET_QA_S16)
         return false;
     const size_t out_h = et_window_out_size(p->expect_h, p->pad_top, p->pad_bottom, 3, 1, 1);
     const size_t out_w = et_window_out_size(p->expect_w, p->pad_left, p->pad_right, 3, 1, 1);

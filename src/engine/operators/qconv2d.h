@@ -12,7 +12,8 @@
  *   gemm    1x1, stride 1, no padding                       qc8-gemm-6x16c2-avx2 ...
  *   dwconv  groups == in == out channels                    qc8-dwconv-xp16c-avx2 ...
  *   winograd 3x3, stride 1, one group, 8-bit weights, when qwinograd.h expects it to win at the expected size
- *           (AVX2 only: aarch64 has no vector kernels for it and stays on igemm)  qs8-winograd-2x2-avx2
+ *           and the direct 8-bit kernel is AVX2's vpmaddwd one (aarch64 has no vector kernels for it and AVX-512
+ *           VNNI's direct kernel was not measured against it: both stay on igemm)  qs8-winograd-2x2-avx2
  *           integer F(2x2, 3x3), bit-identical to igemm (qs8-winograd.h says why)
  *   igemm   everything else (KxK, strided, dilated, grouped) qc8-igemm-6x16c2-avx2 ...
  * Weight bits pick the kernel: <= 4 the nibble-packed qc4 kernels (two weights per byte; gemm and igemm paths),
