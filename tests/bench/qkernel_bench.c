@@ -230,6 +230,105 @@ static void bench_layer(const layer *l, et_threadpool *pools[2]) {
     et_aligned_free(bq), et_aligned_free(ws), et_aligned_free(outf), et_aligned_free(outq);
 }
 
+/* --- 5. int8 Winograd ------------------------------------------------------------------------------------- */
+/* ResNet-50's stride-1 3x3 layers, 1 thread: fp32 as the engine plans it (Winograd F(4x4)/F(2x2) or direct by
+ * et_winograd_choose at the expected size), int8 direct (igemm) and int8 Winograd F(2x2) (qwinograd.h), 8-bit
+ * weights. Rounds alternate the three (each a median of 3 runs); the table gives each one's median over rounds
+ * of the thread's CPU time (the runs are on the calling thread: a preemption on a loaded machine does not count)
+ * and the minimum wall time. */
+static double thread_cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void bench_wino8(void) {
+    static const layer shapes[] = {{"resnet 3x3 56 64->64", 56, 56, 64, 64, 3, 1, 1},
+                                   {"resnet 3x3 28 128->128", 28, 28, 128, 128, 3, 1, 1},
+                                   {"resnet 3x3 14 256->256", 14, 14, 256, 256, 3, 1, 1},
+                                   {"resnet 3x3 7 512->512", 7, 7, 512, 512, 3, 1, 1}};
+    printf("  %-24s %-22s %9s %9s %9s | %-13s %-13s\n", "layer", "fp32 kernel", "fp32 ms", "i8 direct", "i8 wino",
+           "fp32/wino", "direct/wino");
+    for (size_t li = 0; li < sizeof shapes / sizeof shapes[0]; li++) {
+        const layer *l = &shapes[li];
+        if (filter && !strstr(l->name, filter))
+            continue;
+        const size_t wn = l->oc * l->c * 9, n_in = l->h * l->w * l->c, n_out = l->h * l->w * l->oc;
+        float *wf = xalloc(wn * 4), *bf = xalloc(l->oc * 4), *inf = xalloc(n_in * 4), *outf = xalloc(n_out * 4);
+        int8_t *wq = xalloc(wn), *inq = xalloc(n_in), *outq = xalloc(n_out);
+        int32_t *bq = xalloc(l->oc * 4);
+        float *ws = xalloc(l->oc * 4);
+        for (size_t i = 0; i < wn; i++)
+            wf[i] = (float)rand_int(-100, 100) * 1e-3f, wq[i] = (int8_t)rand_int(-127, 127);
+        for (size_t i = 0; i < n_in; i++)
+            inf[i] = (float)rand_int(0, 255) * 0.02f, inq[i] = (int8_t)rand_int(-128, 127);
+        for (size_t o = 0; o < l->oc; o++)
+            ws[o] = 0.01f, bq[o] = rand_int(-100, 100), bf[o] = 0.0f;
+        et_conv2d_nhwc_params p = {0};
+        p.in_channels = l->c, p.out_channels = l->oc, p.kernel_h = p.kernel_w = 3;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+        p.clamp = true, p.out_min = 0.0f, p.out_max = INFINITY;
+        p.expect_batch = 1, p.expect_h = l->h, p.expect_w = l->w;
+        et_conv2d_nhwc *f = NULL;
+        et_qconv2d_nhwc *q[2] = {NULL, NULL};
+        et_err err = {0};
+        if (et_conv2d_nhwc_create(&p, wf, bf, &f, &err) != ET_OK) {
+            printf("  %s: %s\n", l->name, err.msg);
+            return;
+        }
+        const size_t f_scratch_bytes = et_conv2d_nhwc_scratch_bytes(f, 1, l->h, l->w);
+        void *f_scratch = f_scratch_bytes ? xalloc(f_scratch_bytes) : NULL;
+        if (et_conv2d_nhwc_setup(f, 1, l->h, l->w, inf, outf, NULL, f_scratch, &err) != ET_OK) {
+            printf("  %s: %s\n", l->name, err.msg);
+            return;
+        }
+        for (int v = 0; v < 2; v++) {
+            et_qconv2d_nhwc_params qp = {0};
+            qp.in_channels = l->c, qp.out_channels = l->oc, qp.kernel_h = qp.kernel_w = 3;
+            qp.pad_top = qp.pad_left = qp.pad_bottom = qp.pad_right = 1;
+            qp.x_scale = 0.02f, qp.x_zp = -128, qp.y_scale = 0.05f, qp.y_zp = -128;
+            qp.clamp = true, qp.qmin = -128, qp.qmax = 127, qp.weight_bits = 8;
+            qp.algo = v ? ET_CONV_ALGO_WINOGRAD_2X2 : ET_CONV_ALGO_DIRECT;
+            if (et_qconv2d_nhwc_create(&qp, wq, ws, bq, &q[v], &err) != ET_OK ||
+                et_qconv2d_nhwc_setup(q[v], 1, l->h, l->w, inq, outq, NULL, NULL, &err) != ET_OK) {
+                printf("  %s: %s\n", l->name, err.msg);
+                return;
+            }
+        }
+        enum { ROUNDS = 15 };
+        double t[3][ROUNDS], wall[3][ROUNDS];
+        for (int r = -1; r < (quick ? 3 : ROUNDS); r++)
+            for (int v = 0; v < 3; v++) {
+                double s[3], sw[3];
+                for (int i = 0; i < 3; i++) {
+                    const double t0 = now_s(), c0 = thread_cpu_s();
+                    if (v == 0)
+                        et_conv2d_nhwc_run(f, NULL, &err);
+                    else
+                        et_qconv2d_nhwc_run(q[v - 1], NULL, &err);
+                    s[i] = thread_cpu_s() - c0;
+                    sw[i] = now_s() - t0;
+                }
+                if (r >= 0)
+                    t[v][r] = median(s, 3), wall[v][r] = median(sw, 3);
+            }
+        const int rounds = quick ? 3 : ROUNDS;
+        double med[3], lo[3];
+        for (int v = 0; v < 3; v++) {
+            lo[v] = wall[v][0];
+            for (int r = 1; r < rounds; r++)
+                lo[v] = wall[v][r] < lo[v] ? wall[v][r] : lo[v];
+            med[v] = median(t[v], rounds);
+        }
+        printf("  %-24s %-22s %9.3f %9.3f %9.3f | %5.2fx (%4.2fx) %5.2fx (%4.2fx)   min %.3f %.3f %.3f ms\n", l->name,
+               et_conv2d_nhwc_kernel_name(f), med[0] * 1e3, med[1] * 1e3, med[2] * 1e3, med[0] / med[2], lo[0] / lo[2],
+               med[1] / med[2], lo[1] / lo[2], lo[0] * 1e3, lo[1] * 1e3, lo[2] * 1e3);
+        et_conv2d_nhwc_destroy(f), et_qconv2d_nhwc_destroy(q[0]), et_qconv2d_nhwc_destroy(q[1]);
+        et_aligned_free(f_scratch);
+        et_aligned_free(wf), et_aligned_free(bf), et_aligned_free(inf), et_aligned_free(outf);
+        et_aligned_free(wq), et_aligned_free(inq), et_aligned_free(outq), et_aligned_free(bq), et_aligned_free(ws);
+    }
+}
 
 /* --- 3. whole networks ------------------------------------------------------------------------------------ */
 /* MobileNetV2 and ResNet-50 at 224x224 built from the operators and run back to back, activations rotating
@@ -628,6 +727,12 @@ int main(int argc, char **argv) {
         printf("\n4. Sparse 1x1 convolution (f32-spmm) against the dense GEMM, 1 thread: ms, speed-up over dense, what "
                "et_spconv_nhwc_faster picks, and whether that pick was right (MISS: it chose the slower one)\n");
         bench_sparse();
+    }
+    if (!section || section == 5) {
+        printf(
+            "\n5. int8 Winograd F(2x2) against int8 direct and fp32 (as planned) on ResNet-50's stride-1 3x3 layers, "
+            "1 thread: CPU ms, medians of 15 alternating rounds (ratio of the minimum wall times in brackets)\n");
+        bench_wino8();
     }
     et_threadpool_destroy(pools[1]);
     return 0;

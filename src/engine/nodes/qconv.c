@@ -90,7 +90,8 @@ static void release(et_op_inst *inst) {
 static et_status bind(et_op_inst *inst, et_err *err) {
     params *p = inst->params;
     return et_qconv2d_nhwc_setup(p->op, p->batch, p->in_h, p->in_w, inst->in[0].data, inst->out[0].data,
-                                 p->residual ? inst->in[3].data : NULL, NULL, err);
+                                 p->residual ? inst->in[3].data : NULL, inst->scratch_bytes ? inst->scratch : NULL,
+                                 err);
 }
 
 static et_status run_op(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
@@ -254,6 +255,7 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
         qp.clamp = d->qmin > -128 || d->qmax < 127;
         qp.qmin = d->qmin, qp.qmax = d->qmax;
         qp.weight_bits = wq->value_bits;
+        qp.expect_batch = d->batch, qp.expect_h = d->in_h, qp.expect_w = d->in_w;
         if (p->residual) {
             const et_quant_info *rq = g->values[n->inputs[3]].quant;
             qp.residual = true;
@@ -269,6 +271,9 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
             inst->run = run_op;
             inst->bind = bind;
             inst->packed_bytes = (int64_t)et_qconv2d_nhwc_packed_bytes(p->op);
+            /* the Winograd path's tiles go in the plan's shared scratch; the other paths keep their own */
+            if (et_qconv2d_nhwc_path(p->op) == ET_CONV_PATH_WINOGRAD)
+                inst->scratch_bytes = et_qconv2d_nhwc_scratch_bytes(p->op, d->batch, d->in_h, d->in_w);
             snprintf(inst->kernel, sizeof inst->kernel, "%s", et_qconv2d_nhwc_kernel_name(p->op));
             et_qprecision(g, n, inst, et_qconv2d_nhwc_storage_bits(p->op));
             return ET_OK;

@@ -18,6 +18,7 @@
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 #include "engine/operators/indirection.h"
+#include "engine/operators/qwinograd.h"
 #include "engine/operators/task_grid.h"
 #include "util/mem.h"
 
@@ -36,6 +37,8 @@ struct et_qconv2d_nhwc {
     et_qdwconv_ukernel_fn dw_fn;
     const et_qs8_vcvt_config *cvt;
     const char *kernel_name;
+    et_qwinograd *wino; /* the Winograd path's transformed weights (NULL on the other paths) */
+
     void *packed;
     size_t packed_bytes, group_packed_bytes, panel_bytes;
     void *zero; /* padding taps: kc_pad elements of zp_x in the A format (dwconv: channels bytes) */
@@ -63,6 +66,30 @@ struct et_qconv2d_nhwc {
 
 static bool in_s8(int32_t v) { return v >= -128 && v <= 127; }
 static bool good_scale(float s) { return isfinite(s) && s > 0.0f; }
+
+/* Whether a convolution takes the int8 Winograd path: forced by params->algo where the shape allows (3x3,
+ * stride 1, no dilation, one group, at most ET_QS8_WINO_MAX_CHANNELS input channels), else by
+ * et_qwinograd_choose at the expected size, and then only for 8-bit weights (narrower ones have faster direct
+ * kernels: vpmaddubsw, nibbles) and where the direct 8-bit kernel multiplies int16 pairs like the Winograd GEMMs
+ * (AVX2 vpmaddwd): its 16/36 of the multiply-adds are then a gain, whereas AVX-512 VNNI's vpdpbusd does four
+ * times the products per instruction and was not measured against it (no such CPU here). */
+static bool use_winograd(const et_qconv2d_nhwc_params *p) {
+    if (p->kernel_h != 3 || p->kernel_w != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dilation_h != 1 ||
+        p->dilation_w != 1 || p->groups != 1 || p->in_channels > ET_QS8_WINO_MAX_CHANNELS)
+        return false;
+    switch (p->algo) {
+    case ET_CONV_ALGO_DIRECT: return false;
+    case ET_CONV_ALGO_WINOGRAD_2X2:
+    case ET_CONV_ALGO_WINOGRAD_4X4: return true;
+    case ET_CONV_ALGO_AUTO: break;
+    }
+    if (!p->expect_h || !p->expect_w || p->weight_bits != 8 || et_qgemm_config_get(8)->a_format != ET_QA_S16)
+        return false;
+    const size_t out_h = et_window_out_size(p->expect_h, p->pad_top, p->pad_bottom, 3, 1, 1);
+    const size_t out_w = et_window_out_size(p->expect_w, p->pad_left, p->pad_right, 3, 1, 1);
+    return et_qwinograd_choose(NULL, p->expect_batch ? p->expect_batch : 1, out_h, out_w, p->in_channels,
+                               p->out_channels);
+}
 
 /* Validates and normalises params into op->p, picks the path and kernels. */
 static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *params, bool force_gemm, et_err *err) {
@@ -131,6 +158,13 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
         op->kernel_name = op->ks == 9 && op->dw->ukernel_9p ? op->dw->name_9p : op->dw->name;
         op->a_elem = 1;
         op->a_pixel_bytes = p.input_pixel_stride;
+        return ET_OK;
+    }
+    if (!force_gemm && use_winograd(&p)) {
+        if (p.algo == ET_CONV_ALGO_WINOGRAD_4X4)
+            return et_fail(err, ET_E_UNSUPPORTED, "int8 Winograd has F(2x2, 3x3) only, not F(4x4, 3x3)");
+        op->path = ET_CONV_PATH_WINOGRAD;
+        op->kernel_name = et_qs8_wino_config_get()->name;
         return ET_OK;
     }
     const bool pointwise = op->ks == 1 && p.stride_h == 1 && p.stride_w == 1 && !p.pad_top && !p.pad_left &&
@@ -224,6 +258,19 @@ static et_status create_common(const et_qconv2d_nhwc_params *params, bool gemm_l
     }
     if ((st = check_weights(op, weights, w_stride_o, w_stride_i, w_scale, err)) != ET_OK)
         goto fail;
+    if (op->path == ET_CONV_PATH_WINOGRAD) {
+        if (!(scales = make_scales(op, w_scale))) {
+            st = et_fail(err, ET_E_NOMEM, "out of memory creating a quantized convolution");
+            goto fail;
+        }
+        if ((st = et_qwinograd_create(NULL, op->p.in_channels, op->p.out_channels, weights, bias, scales, op->p.x_zp,
+                                      &op->rq, &op->wino, err)) != ET_OK)
+            goto fail;
+        op->packed_bytes = et_qwinograd_packed_bytes(op->wino);
+        free(scales);
+        *out = op;
+        return ET_OK;
+    }
     size_t group_bytes = 0, total = 0;
     if (op->path == ET_CONV_PATH_DWCONV) {
         total = group_bytes = et_qdwconv_packed_bytes(op->dw, op->p.in_channels, op->ks);
@@ -285,6 +332,7 @@ et_status et_qconv2d_nhwc_create_gemm(const et_qconv2d_nhwc_params *params, cons
 void et_qconv2d_nhwc_destroy(et_qconv2d_nhwc *op) {
     if (!op)
         return;
+    et_qwinograd_destroy(op->wino);
     et_aligned_free(op->packed);
     et_aligned_free(op->zero);
     et_aligned_free(op->own_scratch);
@@ -304,7 +352,11 @@ bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t 
 }
 
 size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w) {
-    size_t pixels = 0, bytes = 0;
+    size_t pixels = 0, bytes = 0, out_h, out_w;
+    if (op->path == ET_CONV_PATH_WINOGRAD)
+        return et_qconv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w)
+                   ? et_qwinograd_scratch_bytes(op->wino, batch, out_h, out_w)
+                   : 0;
     if (!op->convert || op->fused_convert || !et_mul_size(batch, in_h, &pixels) ||
         !et_mul_size(pixels, in_w, &pixels) || !et_mul_size(pixels, op->a_pixel_bytes, &bytes))
         return 0;
@@ -349,7 +401,7 @@ static void build_indirection(et_qconv2d_nhwc *op, const uint8_t *base) {
 }
 
 static et_status prepare_indirection(et_qconv2d_nhwc *op, et_err *err) {
-    if (op->path == ET_CONV_PATH_GEMM)
+    if (op->path == ET_CONV_PATH_GEMM || op->path == ET_CONV_PATH_WINOGRAD)
         return ET_OK;
     if (op->ind && op->ind_h == op->in_h && op->ind_w == op->in_w) {
         op->input_delta = (size_t)((uintptr_t)op->a_base - (uintptr_t)op->ind_base);
@@ -373,6 +425,8 @@ static et_status prepare_indirection(et_qconv2d_nhwc *op, et_err *err) {
 
 /* Splits the run into tasks for up to `threads` threads (conv2d.c's plan). */
 static void plan_tasks(et_qconv2d_nhwc *op, size_t threads) {
+    if (op->path == ET_CONV_PATH_WINOGRAD)
+        return; /* qwinograd.c splits its own phases */
     if (op->path == ET_CONV_PATH_DWCONV) {
         et_task_grid_rows(&op->grid, op->batch * op->out_h, op->out_w, threads);
         return;
@@ -405,7 +459,7 @@ et_status et_qconv2d_nhwc_setup(et_qconv2d_nhwc *op, size_t batch, size_t in_h, 
     op->out_h = out_h;
     op->out_w = out_w;
     op->a_base = (uint8_t *)(uintptr_t)input;
-    if (op->convert && !op->fused_convert) {
+    if ((op->convert && !op->fused_convert) || op->path == ET_CONV_PATH_WINOGRAD) {
         const size_t need = et_qconv2d_nhwc_scratch_bytes(op, batch, in_h, in_w);
         if (need == 0)
             return et_fail(err, ET_E_INPUT, "quantized convolution input %zux%zux%zu is too large", batch, in_h, in_w);
@@ -562,18 +616,39 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
     case ET_CONV_PATH_GEMM: et_threadpool_parallel_for(pool, op->grid.tasks, gemm_tasks, op); break;
     case ET_CONV_PATH_IGEMM: et_threadpool_parallel_for(pool, op->grid.tasks, igemm_tasks, op); break;
     case ET_CONV_PATH_DWCONV: et_threadpool_parallel_for(pool, op->grid.tasks, dwconv_tasks, op); break;
-    case ET_CONV_PATH_WINOGRAD: break; /* fp32 only: never chosen here */
+    case ET_CONV_PATH_WINOGRAD: {
+        const et_qwinograd_args a = {.batch = op->batch,
+                                     .in_h = op->in_h,
+                                     .in_w = op->in_w,
+                                     .out_h = op->out_h,
+                                     .out_w = op->out_w,
+                                     .pad_top = op->p.pad_top,
+                                     .pad_left = op->p.pad_left,
+                                     .input = op->input,
+                                     .input_stride = op->p.input_pixel_stride,
+                                     .output = op->output,
+                                     .output_stride = op->p.output_pixel_stride,
+                                     .residual = op->residual,
+                                     .residual_stride = op->p.residual_pixel_stride,
+                                     .scratch = op->a_base};
+        et_qwinograd_run(op->wino, &a, pool);
+        break;
+    }
     }
     return ET_OK;
 }
 
-const char *et_qconv2d_nhwc_kernel_name(const et_qconv2d_nhwc *op) { return op->kernel_name; }
+const char *et_qconv2d_nhwc_kernel_name(const et_qconv2d_nhwc *op) {
+    return op->wino ? et_qwinograd_kernel_name(op->wino) : op->kernel_name;
+}
 
 et_conv_path et_qconv2d_nhwc_path(const et_qconv2d_nhwc *op) { return op->path; }
 
 int et_qconv2d_nhwc_storage_bits(const et_qconv2d_nhwc *op) {
     if (op->path == ET_CONV_PATH_DWCONV)
         return op->dw->layout == ET_QDW_S16_PAIRS16 ? 16 : 8;
+    if (op->path == ET_CONV_PATH_WINOGRAD)
+        return 16;
     switch (op->gemm->w_format) {
     case ET_QW_S4: return 4;
     case ET_QW_S16: return 16;

@@ -11,6 +11,10 @@
  * Paths (chosen at create, like the fp32 operator):
  *   gemm    1x1, stride 1, no padding                       qc8-gemm-6x16c2-avx2 ...
  *   dwconv  groups == in == out channels                    qc8-dwconv-xp16c-avx2 ...
+ *   winograd 3x3, stride 1, one group, 8-bit weights, when qwinograd.h expects it to win at the expected size
+ *           and the direct 8-bit kernel is AVX2's vpmaddwd one (aarch64 has no vector kernels for it and AVX-512
+ *           VNNI's direct kernel was not measured against it: both stay on igemm)  qs8-winograd-2x2-avx2
+ *           integer F(2x2, 3x3), bit-identical to igemm (qs8-winograd.h says why)
  *   igemm   everything else (KxK, strided, dilated, grouped) qc8-igemm-6x16c2-avx2 ...
  * Weight bits pick the kernel: <= 4 the nibble-packed qc4 kernels (two weights per byte; gemm and igemm paths),
  * 5..7 kernels exact for narrower weights where the ISA has faster ones (AVX2 vpmaddubsw), 8 the exact int8
@@ -49,6 +53,9 @@ typedef struct et_qconv2d_nhwc_params {
     bool residual;   /* add an int8 residual (same shape as the output) before rounding */
     float residual_scale;
     int32_t residual_zp;
+    size_t expect_batch, expect_h, expect_w; /* the input size runs will have (0: unknown, no Winograd by cost) */
+    et_conv_algo algo; /* AUTO: by cost; DIRECT: never Winograd; WINOGRAD_2X2: wherever the shape allows (tests,
+                        * benches, also on scalar kernels); WINOGRAD_4X4: ET_E_UNSUPPORTED (no int8 F(4x4)) */
 } et_qconv2d_nhwc_params;
 
 typedef struct et_qconv2d_nhwc et_qconv2d_nhwc;
@@ -75,8 +82,8 @@ void et_qconv2d_nhwc_destroy(et_qconv2d_nhwc *op);
 /* The output size for an in_h x in_w input; false (and zeros) when the padded input is smaller than the kernel. */
 bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h, size_t *out_w);
 
-/* Bytes of scratch a setup of this shape uses for the converted input (0 when the kernels read the input
- * as it is). A caller that shares one arena between operators passes that much, 64-byte aligned, to setup. */
+/* Bytes of scratch a setup of this shape uses for the converted input, or for the transformed tiles on the
+ * Winograd path (0 when the kernels read the input as it is). A caller that shares one arena between operators passes that much, 64-byte aligned, to setup. */
 size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w);
 
 /* Binds shapes and tensors: input [batch][in_h][in_w][input_pixel_stride] int8, output [batch][out_h][out_w]
@@ -95,7 +102,8 @@ const char *et_qconv2d_nhwc_kernel_name(const et_qconv2d_nhwc *op);
 
 et_conv_path et_qconv2d_nhwc_path(const et_qconv2d_nhwc *op);
 
-/* Bits one weight occupies in the packed form: 4 (nibbles), 8, or 16 (int16 for AVX2 vpmaddwd). Weights of
+/* Bits one weight occupies in the packed form: 4 (nibbles), 8, or 16 (int16 for AVX2 vpmaddwd, and the
+ * Winograd path's transformed weights). Weights of
  * 8 bits, and of 4 bits in nibbles, run natively; other widths run on a wider container (`exec: simulated`). */
 int et_qconv2d_nhwc_storage_bits(const et_qconv2d_nhwc *op);
 

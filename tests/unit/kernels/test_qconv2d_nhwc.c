@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/kernels/qc8-gemm/qc8-gemm.h"
+#include "engine/kernels/qs8-winograd/qs8-winograd.h"
 #include "engine/operators/qconv2d.h"
 #include "engine/operators/qfc.h"
 #include "kernel_test.h"
@@ -44,7 +46,7 @@ static int8_t naive_requant(int64_t acc, float mult, int has_r, int r, float r_m
     return (int8_t)(lrintf(f) + y_zp);
 }
 
-static void run_case(const qconv_case *cc, et_threadpool *pool, int caller_scratch) {
+static void run_case(const qconv_case *cc, et_conv_algo algo, et_threadpool *pool, int caller_scratch) {
     const size_t gic = cc->c / cc->groups, goc = cc->oc / cc->groups, ks = cc->kh * cc->kw;
     const size_t oh = (cc->h + cc->pt + cc->pb - ((cc->kh - 1) * cc->dh + 1)) / cc->sh + 1;
     const size_t ow = (cc->w + cc->pl + cc->pr - ((cc->kw - 1) * cc->dw + 1)) / cc->sw + 1;
@@ -76,6 +78,7 @@ static void run_case(const qconv_case *cc, et_threadpool *pool, int caller_scrat
     p.clamp = cc->clamp, p.qmin = cc->y_zp, p.qmax = cc->y_zp + 60 > 127 ? 127 : cc->y_zp + 60;
     p.weight_bits = cc->bits;
     p.residual = cc->residual != 0, p.residual_scale = rs, p.residual_zp = 7;
+    p.algo = algo;
     const int32_t qmin = cc->clamp ? p.qmin : -128, qmax = cc->clamp ? p.qmax : 127;
     /* the naive reference */
     for (size_t b = 0; b < cc->n; b++)
@@ -101,6 +104,7 @@ static void run_case(const qconv_case *cc, et_threadpool *pool, int caller_scrat
     et_qconv2d_nhwc *op = NULL;
     et_err err = {0};
     KT_REQUIRE_OK(et_qconv2d_nhwc_create(&p, w, wscale, bias, &op, &err));
+    ET_CHECK((et_qconv2d_nhwc_path(op) == ET_CONV_PATH_WINOGRAD) == (algo == ET_CONV_ALGO_WINOGRAD_2X2));
     ET_CHECK(et_qconv2d_nhwc_packed_bytes(op) >= cc->oc * (gic * ks * (size_t)(cc->bits <= 4 ? 1 : 2) / 2 + 8));
     const size_t sbytes = et_qconv2d_nhwc_scratch_bytes(op, cc->n, cc->h, cc->w);
     void *scratch = caller_scratch && sbytes ? xalloc(sbytes) : NULL;
@@ -166,16 +170,105 @@ static const qconv_case cases[] = {
     {1, 200, 3, 3, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, -128, 0},    /* deep igemm */
 };
 
+/* The int8 Winograd F(2x2) path, forced: odd sizes, channel tails, asymmetric and no padding, pixel strides,
+ * residuals (separate and in place), clamps, zero points at both ends, batch 2, a 4-bit weight. */
+static const qconv_case wino_cases[] = {
+    {1, 16, 7, 6, 20, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 1, 3, -9},
+    {2, 37, 9, 5, 19, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, 2, 8, 1, 0, -128, 127},
+    {1, 67, 6, 8, 67, 1, 3, 3, 1, 1, 1, 1, 0, 2, 1, 0, 0, 0, 8, 0, 2, 127, -128},
+    {1, 1, 5, 5, 3, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 4, 0, 0, 0, 0},
+    {1, 64, 14, 14, 64, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 1, 1, -20, 0},
+    {1, 200, 3, 3, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, -128, 0},
+};
+
 static void test_cases(void) {
     et_err err = {0};
     et_threadpool *two = et_threadpool_create(2, &err);
     ET_REQUIRE(two != NULL);
     et_threadpool_set_start_ns(two, 0); /* split even small layers: the multi-thread path */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        run_case(&cases[i], NULL, (int)(i & 1));
-        run_case(&cases[i], two, (int)(~i & 1));
+        run_case(&cases[i], ET_CONV_ALGO_AUTO, NULL, (int)(i & 1));
+        run_case(&cases[i], ET_CONV_ALGO_AUTO, two, (int)(~i & 1));
+    }
+    for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
+        run_case(&wino_cases[i], ET_CONV_ALGO_WINOGRAD_2X2, NULL, (int)(i & 1));
+        run_case(&wino_cases[i], ET_CONV_ALGO_WINOGRAD_2X2, two, (int)(~i & 1));
     }
     et_threadpool_destroy(two);
+}
+
+/* The Winograd path against the direct (igemm) path of the same operator, byte for byte, at ResNet-50-like
+ * shapes (a 3x3 stride-1 layer with padding, with and without a fused residual), and the automatic choice: a
+ * large layer picks Winograd where this CPU has its vector kernels, a 7x7 one does not. */
+static void test_winograd_vs_igemm(void) {
+    static const size_t shapes[][3] = {{28, 28, 64}, {15, 13, 48}};
+    for (size_t si = 0; si < 2; si++) {
+        const size_t h = shapes[si][0], wd = shapes[si][1], c = shapes[si][2], k = c + 16 * si, n_out = h * wd * k;
+        int8_t *in = xalloc(h * wd * c), *w = xalloc(k * c * 9), *o1 = xalloc(n_out), *o2 = xalloc(n_out);
+        int8_t *res = xalloc(n_out);
+        int32_t *bias = xalloc(k * 4);
+        float *ws = xalloc(k * 4);
+        for (size_t i = 0; i < h * wd * c; i++)
+            in[i] = rand_s8(-128, 127);
+        for (size_t i = 0; i < k * c * 9; i++)
+            w[i] = rand_s8(-127, 127);
+        for (size_t i = 0; i < n_out; i++)
+            res[i] = rand_s8(-128, 127);
+        for (size_t o = 0; o < k; o++)
+            bias[o] = (int32_t)(kt_rand_u32() % 4001) - 2000, ws[o] = kt_rand_f32(0.5f, 1.5f) / 127.0f;
+        et_qconv2d_nhwc_params p = {0};
+        p.in_channels = c, p.out_channels = k, p.kernel_h = p.kernel_w = 3;
+        p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+        p.x_scale = 0.02f, p.x_zp = -17, p.y_scale = 0.05f * sqrtf((float)c * 9.0f), p.y_zp = 4;
+        p.clamp = true, p.qmin = 4, p.qmax = 127; /* a fused Relu */
+        p.residual = si == 0, p.residual_scale = 0.03f, p.residual_zp = -2;
+        p.expect_batch = 1, p.expect_h = h, p.expect_w = wd;
+        et_qconv2d_nhwc *direct = NULL, *wino = NULL, *autop = NULL;
+        et_err err = {0};
+        p.algo = ET_CONV_ALGO_DIRECT;
+        KT_REQUIRE_OK(et_qconv2d_nhwc_create(&p, w, ws, bias, &direct, &err));
+        p.algo = ET_CONV_ALGO_WINOGRAD_2X2;
+        KT_REQUIRE_OK(et_qconv2d_nhwc_create(&p, w, ws, bias, &wino, &err));
+        p.algo = ET_CONV_ALGO_AUTO;
+        KT_REQUIRE_OK(et_qconv2d_nhwc_create(&p, w, ws, bias, &autop, &err));
+        ET_CHECK(et_qconv2d_nhwc_path(direct) == ET_CONV_PATH_IGEMM);
+        ET_CHECK(et_qconv2d_nhwc_path(wino) == ET_CONV_PATH_WINOGRAD);
+        ET_CHECK(strstr(et_qconv2d_nhwc_kernel_name(wino), "qs8-winograd-2x2") != NULL);
+        const bool vector = et_qs8_wino_config_get()->req != ET_KREQ_SCALAR &&
+                            et_qgemm_config_get(8)->a_format == ET_QA_S16; /* AVX2 without VNNI */
+        ET_CHECK((et_qconv2d_nhwc_path(autop) == ET_CONV_PATH_WINOGRAD) == vector);
+        KT_REQUIRE_OK(et_qconv2d_nhwc_setup(direct, 1, h, wd, in, o1, res, NULL, &err));
+        KT_REQUIRE_OK(et_qconv2d_nhwc_run(direct, NULL, &err));
+        KT_REQUIRE_OK(et_qconv2d_nhwc_setup(wino, 1, h, wd, in, o2, res, NULL, &err));
+        KT_REQUIRE_OK(et_qconv2d_nhwc_run(wino, NULL, &err));
+        size_t bad = 0, distinct = 0;
+        int seen[256] = {0};
+        for (size_t i = 0; i < n_out; i++) {
+            bad += o1[i] != o2[i];
+            distinct += !seen[(uint8_t)o1[i]]++;
+        }
+        ET_CHECK_MSG(bad == 0, "Winograd differs from igemm in %zu of %zu outputs (%zux%zux%zu)", bad, n_out, h, wd, c);
+        ET_CHECK_MSG(distinct > 40, "only %zu distinct outputs: the comparison would see little", distinct);
+        et_qconv2d_nhwc_destroy(direct), et_qconv2d_nhwc_destroy(wino), et_qconv2d_nhwc_destroy(autop);
+        et_aligned_free(in), et_aligned_free(w), et_aligned_free(o1), et_aligned_free(o2), et_aligned_free(res);
+        et_aligned_free(bias), et_aligned_free(ws);
+    }
+    /* a 7x7 output keeps the direct path; an int8 F(4x4) is refused */
+    int8_t w[16 * 16 * 9] = {0};
+    float ws[16];
+    for (size_t o = 0; o < 16; o++)
+        ws[o] = 0.01f;
+    et_qconv2d_nhwc_params p = {0};
+    p.in_channels = p.out_channels = 16, p.kernel_h = p.kernel_w = 3;
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+    p.x_scale = p.y_scale = 1.0f, p.expect_batch = 1, p.expect_h = p.expect_w = 7;
+    et_qconv2d_nhwc *op = NULL;
+    et_err err = {0};
+    KT_REQUIRE_OK(et_qconv2d_nhwc_create(&p, w, ws, NULL, &op, &err));
+    ET_CHECK(et_qconv2d_nhwc_path(op) == ET_CONV_PATH_IGEMM);
+    et_qconv2d_nhwc_destroy(op);
+    p.algo = ET_CONV_ALGO_WINOGRAD_4X4;
+    ET_CHECK(et_qconv2d_nhwc_create(&p, w, ws, NULL, &op, &err) == ET_E_UNSUPPORTED && op == NULL);
 }
 
 static void test_fully_connected(void) {
@@ -255,6 +348,7 @@ static void test_errors(void) {
 
 int main(void) {
     ET_RUN(test_cases);
+    ET_RUN(test_winograd_vs_igemm);
     ET_RUN(test_fully_connected);
     ET_RUN(test_errors);
     return et_test_done();
