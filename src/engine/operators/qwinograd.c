@@ -24,7 +24,7 @@ struct et_qwinograd {
 bool et_qwinograd_choose(const et_qs8_wino_config *cfg, size_t batch, size_t out_h, size_t out_w, size_t c, size_t k) {
     if (!cfg)
         cfg = et_qs8_wino_config_get();
-    if (cfg->req == ET_KREQ_SCALAR || c > ET_QS8_WINO_MAX_CHANNELS || c < 16 || k < 16 || out_h < 4 || out_w < 4)
+    if (cfg->req == ET_KREQ_SCALAR || c > ET_QS8_WINO_MAX_CHANNELS || c < 32 || k < 32 || out_h < 4 || out_w < 4)
         return false;
     return batch * ((out_h + 3) / 4) * ((out_w + 3) / 4) >= 12;
 }

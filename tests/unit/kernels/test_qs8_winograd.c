@@ -266,8 +266,11 @@ static void test_choose(void) {
     const et_qs8_wino_config *best = et_qs8_wino_configs(&n);
     if (best->req != ET_KREQ_SCALAR && et_kreq_runnable(best->req)) {
         ET_CHECK(et_qwinograd_choose(best, 1, 56, 56, 64, 64));
-        ET_CHECK(!et_qwinograd_choose(best, 1, 7, 7, 512, 512));   /* too few tiles */
-        ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 8, 64));    /* too few channels */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 7, 7, 512, 512)); /* too few tiles */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 8, 64));  /* too few channels */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 28, 28, 32, 24)); /* 24: slower than igemm on a Zen 3 */
+        ET_CHECK(!et_qwinograd_choose(best, 1, 28, 28, 24, 32));
+        ET_CHECK(et_qwinograd_choose(best, 1, 28, 28, 32, 32));
         ET_CHECK(!et_qwinograd_choose(best, 1, 56, 56, 2048, 64)); /* int32 bound */
     }
     et_qwinograd *op = NULL;
