@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "train/tnet.h"
+#include "tune/chol.h"
 #include "train/train_prune.h"
 
 /* Inputs per row above which a layer is not compensated: H costs k^2 per output pixel and a solve k^3 per row
@@ -114,39 +115,20 @@ static void fill_hessian(et_tnet *n, const et_tstep *st, const layer_geo *g, int
     }
 }
 
-/* Cholesky factor in place of the m x m matrix a (lower triangle); false when not positive definite. */
-static bool cholesky(double *a, int64_t m) {
-    for (int64_t j = 0; j < m; j++) {
-        double d = a[j * m + j];
-        for (int64_t t = 0; t < j; t++)
-            d -= a[j * m + t] * a[j * m + t];
-        if (!(d > 0.0))
-            return false;
-        d = sqrt(d);
-        a[j * m + j] = d;
-        for (int64_t i = j + 1; i < m; i++) {
-            double s = a[i * m + j];
-            for (int64_t t = 0; t < j; t++)
-                s -= a[i * m + t] * a[j * m + t];
-            a[i * m + j] = s / d;
-        }
-    }
-    return true;
-}
-
-/* Solves L L^T x = b in place of b. */
-static void chol_solve(const double *l, int64_t m, double *b) {
-    for (int64_t i = 0; i < m; i++) {
-        double s = b[i];
-        for (int64_t t = 0; t < i; t++)
-            s -= l[i * m + t] * b[t];
-        b[i] = s / l[i * m + i];
-    }
+/* Solves r r^T x = b in place of b, r the upper factor et_chol_upper_rev (tune/chol.h) leaves in the m x m matrix:
+ * r y = b from the bottom up, then r^T x = y from the top down. */
+static void chol_solve(const double *r, int64_t m, double *b) {
     for (int64_t i = m - 1; i >= 0; i--) {
         double s = b[i];
         for (int64_t t = i + 1; t < m; t++)
-            s -= l[t * m + i] * b[t];
-        b[i] = s / l[i * m + i];
+            s -= r[i * m + t] * b[t];
+        b[i] = s / r[i * m + i];
+    }
+    for (int64_t i = 0; i < m; i++) {
+        double s = b[i];
+        for (int64_t t = 0; t < i; t++)
+            s -= r[t * m + i] * b[t];
+        b[i] = s / r[i * m + i];
     }
 }
 
@@ -183,7 +165,7 @@ static void refit_row(const double *h, int64_t k, float *w, const uint8_t *mo, f
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < m; j++)
             sub[i * m + j] = h[kept[i] * kb + kept[j]] + (i == j ? damp : 0.0);
-    if (m > 0 && cholesky(sub, m)) {
+    if (m > 0 && et_chol_upper_rev(sub, m, NULL)) {
         memcpy(hk, rhs, (size_t)m * sizeof *hk);
         chol_solve(sub, m, rhs); /* rhs is now (d, db) */
         /* error after = before - 2 d^T H_KR w_R + d^T H_KK d (undamped H: the real output error) */
