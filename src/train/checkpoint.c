@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/sha256.h"
+#include "util/words_diff.h"
 
 static const char magic[] = "EDGETUNE-CKPT\n";
 enum { VERSION = 2, MAGIC_LEN = sizeof magic - 1 };
@@ -258,6 +259,21 @@ static et_status bad(const char *path, const char *what, et_err *err) {
 }
 
 /* Checks the parameters against the network (names, sizes, slots) without changing anything. */
+/* The refusal of a checkpoint tagged for other settings: only the words that differ when the two tags line up
+ * (a long tag would hide them), both whole tags otherwise. Returns ET_E_INPUT. */
+static et_status other_settings(const char *path, const char *was, const char *now, et_err *err) {
+    char a[256], b[256];
+    if (et_words_diff(was, now, a, b, sizeof a))
+        return et_fail(err, ET_E_INPUT,
+                       "checkpoint %s was made for other settings (%s, where these have %s); train without --resume "
+                       "to start over, or give the same model, knobs, data and settings",
+                       path, a, b);
+    return et_fail(err, ET_E_INPUT,
+                   "checkpoint %s was made for other settings (%s), not these (%s); train without --resume to start "
+                   "over, or give the same model, knobs, data and settings",
+                   path, was, now);
+}
+
 static bool params_fit(rbuf r, et_tnet *net, et_optim *opt) {
     if (get_u32(&r) != (uint32_t)et_tnet_n_params(net) || get_u32(&r) != (uint32_t)et_optim_slots(opt))
         return false;
@@ -304,7 +320,7 @@ et_status et_checkpoint_read(const char *path, const char *tag, et_tnet *net, et
     et_sha256_update(&h, data, len >= 32 ? len - 32 : 0);
     et_sha256_final(&h, sum);
     rbuf r = {.p = data, .len = len >= 32 ? len - 32 : 0};
-    char other[512];
+    char other[1024] = ""; /* the tag the file was made for (train_job.c writes up to 1 KiB) */
     uint32_t version = 0;
     const void *m = get(&r, MAGIC_LEN);
     if (len < 32 + MAGIC_LEN || !m || memcmp(m, magic, MAGIC_LEN) != 0)
@@ -314,10 +330,7 @@ et_status et_checkpoint_read(const char *path, const char *tag, et_tnet *net, et
     else if ((version = get_u32(&r)) < 1 || version > VERSION)
         s = bad(path, "written by another version of edgetune", err);
     else if (!get_str_is(&r, tag ? tag : "", other, sizeof other))
-        s = et_fail(err, ET_E_INPUT,
-                    "checkpoint %s was made for other settings (%s), not these (%s); train without "
-                    "--resume to start over, or give the same model, knobs, data and settings",
-                    path, other, tag);
+        s = other_settings(path, other, tag ? tag : "", err);
     et_train_state *tmp = s == ET_OK ? malloc(sizeof *tmp) : NULL;
     if (s == ET_OK && !tmp)
         s = et_fail(err, ET_E_NOMEM, "out of memory reading checkpoint %s", path);

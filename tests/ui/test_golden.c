@@ -310,7 +310,7 @@ static void train_cancelled(et_ui *ui) {
 }
 
 /* Resume and distill: the form when the output's checkpoint exists (its 'start' row live, turned to resume); the
- * job resumed and finished (the run names its parent); a resume refused for other settings (the job's long line
+ * job resumed and finished (the run names its parent); a resume refused for other settings (the job's line
  * wrapped); the form turned to distill with a student whose outputs differ (refused in the form); a distillation
  * finished. */
 static void train_form_resume(et_ui *ui) {
@@ -339,10 +339,8 @@ static void train_resume_refused(et_ui *ui) {
     s->run_id = 0;
     s->elapsed_s = 4.2;
     snprintf(s->error, sizeof s->error,
-             "checkpoint mobilenet_v2-trained.onnx.ckpt was made for other settings (finetune 0000 - | w8 a8 "
-             "prune 0.3 | data 1111 20000 | epochs 3), not these (finetune 0000 - | w4 a8 prune 0.3 | data 1111 "
-             "20000 | epochs 3); train without --resume to start over, or give the same model, knobs, data and "
-             "settings");
+             "checkpoint mobilenet_v2-trained.onnx.ckpt was made for other settings (w8, where these have w4); "
+             "train without --resume to start over, or give the same model, knobs, data and settings");
 }
 /* The form turned to distill with student typed in, then Enter. */
 static void distill_start(et_ui *ui, const char *student) {

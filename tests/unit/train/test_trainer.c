@@ -216,6 +216,9 @@ static void test_resume_gives_the_same_weights(void) {
     /* another tag, a damaged file */
     ET_CHECK_INT(et_checkpoint_read(path, "digits 60%", part.net, part.opt, part.state, &err), ET_E_INPUT);
     ET_CHECK_MSG(strstr(err.msg, "other settings") && strstr(err.msg, path), "%s", err.msg);
+    ET_CHECK_MSG(strstr(err.msg, "(digits 50%, where these have digits 60%)"), "only what differs: %s", err.msg);
+    ET_CHECK_INT(et_checkpoint_read(path, "digits 50% more", part.net, part.opt, part.state, &err), ET_E_INPUT);
+    ET_CHECK_MSG(strstr(err.msg, "(digits 50%), not these (digits 50% more)"), "both whole: %s", err.msg);
     FILE *f = fopen(path, "r+b");
     ET_REQUIRE(f != NULL);
     fseek(f, 200, SEEK_SET);
