@@ -342,6 +342,21 @@ static void pack_grid(const et_conv_geom *c, const float *xp, size_t g0, size_t 
     }
 }
 
+/* The product of pack_grid and et_train_gemm without the packing, where the ISA has tk's gemm_boff: out (cout_g
+ * rows of ng) = wa (cout_g rows of [W | b]) times the im2col rows of grid positions [0, ng) from xg (the planes at
+ * the block's first position), in panels of 16 positions, each panel's rows read by every tile of 6 output
+ * channels while they are in L1. Reads 16 floats at each row's start (as pack_grid's last panel does). */
+static void grid_boff(const et_conv_geom *c, et_tk_gemm_boff_fn boff, const float *wa, const float *xg, size_t ng,
+                      float *out) {
+    const size_t kd = (size_t)c->kdim + 1, m = (size_t)c->cout_g;
+    for (size_t q0 = 0; q0 < ng; q0 += 16) {
+        const size_t nq = ng - q0 < 16 ? ng - q0 : 16;
+        for (size_t i0 = 0; i0 < m; i0 += 6)
+            boff(m - i0 < 6 ? m - i0 : 6, nq, (size_t)c->kdim, wa + i0 * kd, kd, xg + q0, c->goff, out + i0 * ng + q0,
+                 ng);
+    }
+}
+
 /* Rows 0..kdim-1 of cols (row stride ld) for output pixels [p0, p0 + np) of one image's group, read from its
  * padded planes xp: per im2col row, a contiguous copy per output row (no bounds checks, no dropped positions). For
  * small planes, where the grid's dropped positions would add GEMM columns or depth (use_grid: rows_from_grid). */
@@ -408,6 +423,7 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
     const conv_run *r = arg;
     const et_conv_geom *c = r->c;
     const size_t kd = (size_t)c->kdim + 1;
+    const et_tk_gemm_boff_fn boff = et_tk_config_get()->gemm_boff;
     int slot;
     float *xp = et_tslot_acquire(&r->n->slots, &slot), *packed = xp + c->xp_floats;
     float *out = packed + c->packed_cols_floats;
@@ -436,8 +452,12 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
             if ((int64_t)b * c->groups + gi != padded)
                 pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
             padded = (int64_t)b * c->groups + gi;
-            pack_grid(c, xp, g0, ng, packed);
-            et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
+            if (boff) /* the im2col rows read in place from the planes, panel by panel: no packing */
+                grid_boff(c, boff, c->wa + (size_t)(gi * c->cout_g) * kd, xp + g0, ng, out);
+            else {
+                pack_grid(c, xp, g0, ng, packed);
+                et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
+            }
             drop_grid(c, out, g0, ng, r->accumulate, r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw);
         }
     }
