@@ -352,8 +352,8 @@ static void grid_boff(const et_conv_geom *c, et_tk_gemm_boff_fn boff, const floa
     for (size_t q0 = 0; q0 < ng; q0 += 16) {
         const size_t nq = ng - q0 < 16 ? ng - q0 : 16;
         for (size_t i0 = 0; i0 < m; i0 += 6)
-            boff(m - i0 < 6 ? m - i0 : 6, nq, (size_t)c->kdim, wa + i0 * kd, kd, xg + q0, c->goff, out + i0 * ng + q0,
-                 ng);
+            boff(m - i0 < 6 ? m - i0 : 6, nq, (size_t)c->kdim, wa + i0 * kd, kd, xg + q0, c->goff, 0,
+                 out + i0 * ng + q0, ng);
     }
 }
 
@@ -437,10 +437,17 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
                 if ((int64_t)b * c->groups + gi != padded)
                     pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
                 padded = (int64_t)b * c->groups + gi;
-                pack_grid_pixels(c, xp, p0, np, packed);
                 float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
-                et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
-                              r->accumulate ? out : y, r->accumulate ? np : (size_t)c->ohw);
+                if (boff && c->ow == 4 && c->ohw == 16) /* a 4x4 plane: its 4 rows of each im2col row in place */
+                    for (size_t i0 = 0; i0 < (size_t)c->cout_g; i0 += 6)
+                        boff((size_t)c->cout_g - i0 < 6 ? (size_t)c->cout_g - i0 : 6, 16, (size_t)c->kdim,
+                             c->wa + (size_t)(gi * c->cout_g) * kd + i0 * kd, kd, xp, c->goff, (size_t)c->wp,
+                             (r->accumulate ? out : y) + i0 * 16, 16);
+                else {
+                    pack_grid_pixels(c, xp, p0, np, packed);
+                    et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
+                                  r->accumulate ? out : y, r->accumulate ? np : (size_t)c->ohw);
+                }
                 if (r->accumulate)
                     add_rows(y, (size_t)c->ohw, out, (size_t)c->cout_g, np);
             }

@@ -27,7 +27,7 @@ typedef struct et_tk_dw {
 
 /* tk's GEMM with B rows at offsets (et_tk_config's gemm_boff) */
 typedef void (*et_tk_gemm_boff_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t lda, const float *b,
-                                   const ptrdiff_t *boff, float *c, size_t ldc);
+                                   const ptrdiff_t *boff, size_t ldr, float *c, size_t ldc);
 
 typedef struct et_tk_config {
     /* transposes nch (<= CB) planes of rows x cols pixels (plane l at x + l plane, rows contiguous) into a block:
@@ -53,8 +53,10 @@ typedef struct et_tk_config {
     void (*add)(float *y, const float *x, size_t n);
     /* A GEMM whose B rows are read in place at offsets (the padded planes' im2col rows, instead of packing them):
      * for i < mr (1..6) and j < nc (1..16), c[i ldc + j] = a[i lda + kc] + sum over k < kc of a[i lda + k] times
-     * b[boff[k] + j]: row i of a holds kc weights and then its bias. Reads 16 floats at every b + boff[k], whatever
-     * nc is (the caller's buffer must have them). NULL where this ISA has none (the caller packs B instead). */
+     * B[k][j]: row i of a holds kc weights and then its bias. B[k][j] = b[boff[k] + j] when ldr is 0 (reads 16
+     * floats at every b + boff[k], whatever nc is: the caller's buffer must have them); else the 16 columns are 4
+     * rows of 4 (a 4x4 output plane on the padded grid), B[k][j] = b[boff[k] + (j / 4) ldr + j % 4]. NULL where
+     * this ISA has none (the caller packs B instead). */
     et_tk_gemm_boff_fn gemm_boff;
     const char *name;
     et_cpu_isa isa;

@@ -161,9 +161,9 @@ static int check_dw(const et_tk_config *tk) {
 }
 
 /* gemm_boff (where the table has one) against double loops: 1..6 rows, 1..16 columns, depths 1, 7 and 37, the B
- * rows at scattered, overlapping, unaligned offsets, output rows at a stride wider than 16 with a sentinel after
- * the nc columns of each row and after the mr rows (nothing else written). Within a relative 1e-5 of the sum of
- * magnitudes (FMA rounds differently). Returns mismatches. */
+ * rows at scattered, overlapping, unaligned offsets, contiguous (ldr 0) and as 4 rows of 4 (ldr 9), output rows at
+ * a stride wider than 16 with a sentinel after the nc columns of each row and after the mr rows (nothing else
+ * written). Within a relative 1e-5 of the sum of magnitudes (FMA rounds differently). Returns mismatches. */
 static int check_gemm_boff(const et_tk_config *tk) {
     enum { KMAX = 37, LDA = KMAX + 3, BN = 300, LDC = 21 };
     static float a[6 * LDA], b[BN], c[7 * LDC];
@@ -171,32 +171,34 @@ static int check_gemm_boff(const et_tk_config *tk) {
     int bad = 0;
     if (!tk->gemm_boff)
         return 0;
-    static const size_t depths[] = {1, 7, KMAX};
-    for (size_t di = 0; di < 3; di++)
-        for (size_t mr = 1; mr <= 6; mr++)
-            for (size_t nc = 1; nc <= 16; nc++) {
-                const size_t kc = depths[di];
-                fill(a, 6 * LDA);
-                fill(b, BN);
-                for (size_t k = 0; k < kc; k++)
-                    off[k] = (ptrdiff_t)((k * 37 + mr * 5 + nc) % (BN - 16));
-                for (size_t i = 0; i < 7 * LDC; i++)
-                    c[i] = 7.0f;
-                tk->gemm_boff(mr, nc, kc, a, LDA, b, off, c, LDC);
-                for (size_t i = 0; i < 7; i++)
-                    for (size_t j = 0; j < LDC; j++) {
-                        if (i >= mr || j >= nc) {
-                            bad += c[i * LDC + j] != 7.0f;
-                            continue;
+    static const size_t depths[] = {1, 7, KMAX}, ldrs[] = {0, 9};
+    for (size_t li = 0; li < 2; li++)
+        for (size_t di = 0; di < 3; di++)
+            for (size_t mr = 1; mr <= 6; mr++)
+                for (size_t nc = 1; nc <= 16; nc++) {
+                    const size_t kc = depths[di], ldr = ldrs[li];
+                    fill(a, 6 * LDA);
+                    fill(b, BN);
+                    for (size_t k = 0; k < kc; k++)
+                        off[k] = (ptrdiff_t)((k * 37 + mr * 5 + nc) % (BN - 31));
+                    for (size_t i = 0; i < 7 * LDC; i++)
+                        c[i] = 7.0f;
+                    tk->gemm_boff(mr, nc, kc, a, LDA, b, off, ldr, c, LDC);
+                    for (size_t i = 0; i < 7; i++)
+                        for (size_t j = 0; j < LDC; j++) {
+                            if (i >= mr || j >= nc) {
+                                bad += c[i * LDC + j] != 7.0f;
+                                continue;
+                            }
+                            const ptrdiff_t col = ldr ? (ptrdiff_t)(j / 4 * ldr + j % 4) : (ptrdiff_t)j;
+                            double want = a[i * LDA + kc], mag = fabs(want);
+                            for (size_t k = 0; k < kc; k++) {
+                                want += (double)a[i * LDA + k] * b[off[k] + col];
+                                mag += fabs((double)a[i * LDA + k] * b[off[k] + col]);
+                            }
+                            bad += !close_to(c[i * LDC + j], want, mag);
                         }
-                        double want = a[i * LDA + kc], mag = fabs(want);
-                        for (size_t k = 0; k < kc; k++) {
-                            want += (double)a[i * LDA + k] * b[off[k] + (ptrdiff_t)j];
-                            mag += fabs((double)a[i * LDA + k] * b[off[k] + (ptrdiff_t)j]);
-                        }
-                        bad += !close_to(c[i * LDC + j], want, mag);
-                    }
-            }
+                }
     return bad;
 }
 
@@ -278,13 +280,13 @@ static void broken_hwc_in(float *xp, ptrdiff_t ldr, const float *x, ptrdiff_t pl
 
 /* ... and a GEMM that drops its last row of B. */
 static void broken_gemm_boff(size_t mr, size_t nc, size_t kc, const float *a, size_t lda, const float *b,
-                             const ptrdiff_t *boff, float *c, size_t ldc) {
+                             const ptrdiff_t *boff, size_t ldr, float *c, size_t ldc) {
     float a2[6 * 40];
     for (size_t i = 0; i < mr; i++) {
         memcpy(a2 + i * 40, a + i * lda, (kc - 1) * sizeof *a2);
         a2[i * 40 + kc - 1] = a[i * lda + kc]; /* the bias, one column early */
     }
-    et_tk_config_get()->gemm_boff(mr, nc, kc - 1, a2, 40, b, boff, c, ldc);
+    et_tk_config_get()->gemm_boff(mr, nc, kc - 1, a2, 40, b, boff, ldr, c, ldc);
 }
 
 static void test_a_wrong_kernel_fails(void) {
