@@ -264,14 +264,18 @@ static void pad_planes(const et_conv_geom *c, const float *x, float *xp, bool *z
             }
         return;
     }
+    /* each phase column's first input column and phase column, once (phase_start divides: two idivs per plane
+     * and phase were a tenth of pad_planes) */
+    int64_t ix0s[16], j0s[16]; /* sw <= 16: use_grid keeps sh sw within c->phase */
+    for (int64_t px = 0; px < c->sw; px++)
+        phase_start(px, c->pl, c->sw, &ix0s[px], &j0s[px]);
     for (int64_t ci = 0; ci < c->cin_g; ci++)
         for (int64_t py = 0; py < c->sh; py++)
             for (int64_t px = 0; px < c->sw; px++) {
                 const int q = c->phase[py * c->sw + px];
                 if (q < 0)
                     continue;
-                int64_t ix0, j0;
-                phase_start(px, c->pl, c->sw, &ix0, &j0);
+                const int64_t ix0 = ix0s[px], j0 = j0s[px];
                 float *plane_q = xp + (ci * c->n_phases + q) * plane;
                 for (int64_t i = 0; i < c->hp; i++) {
                     const int64_t iy = i * c->sh + py - c->pt;
