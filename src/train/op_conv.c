@@ -21,7 +21,8 @@
  * run splitting at row ends, no bounds checks, no strided gathers: im2col was a third of an epoch of
  * fmnist_resnet, then its stride-2 layers' 10 %). The positions past a row's end (ox >= ow) are extra GEMM
  * columns: the forward drops them, the weight gradient sees zeros of dY there, col2im adds their zero dcols into
- * the padding. dX uses the grid only where it adds few panels (use_grid: not 4x4 planes).
+ * the padding. dX uses the grid only where it adds few panels (use_grid: not 4x4 planes). Where the ISA has tk's
+ * gemm_boff (AVX2), the grid's forward products read the im2col rows in place (grid_boff) instead of packing them.
  *
  * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
  * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
