@@ -1,6 +1,7 @@
 /* tk.h: the training engine's own kernels, for the loops that are not GEMMs and where its time went: depthwise
  * convolutions on pixel-major blocks of channels (forward, weight gradient, input gradient) and the transposes of
- * NCHW planes into and out of those blocks, activation masks (the backward of Relu/Clip, the forward clamp). One
+ * NCHW planes into and out of those blocks, activation masks (the backward of Relu/Clip, the forward clamp); and,
+ * on AVX2 only, a GEMM whose B rows are read in place at offsets (gemm_boff: the padded planes' im2col rows). One
  * body (tk-impl.h) on GCC vectors, compiled once per ISA by file name (tk-scalar.c, tk-avx2.c with -mavx2 -mfma,
  * tk-neon.c), chosen at run time by the engine's CPU features (tk-config.c); the scalar table is the oracle of
  * tests/unit/train/test_tk.c.
