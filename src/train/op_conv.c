@@ -37,6 +37,8 @@
 #include "util/mem.h"
 
 enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
+/* dw_task_nt: images whose planes are side by side in one call of the dot-product kernel */
+enum { NT_IMAGES = 4 };
 /* the padded grid is used when its positions are at most NUM/DEN of the pixels */
 enum { GRID_WASTE_NUM = 15, GRID_WASTE_DEN = 10 };
 
@@ -729,6 +731,54 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
+/* dw_task on the grid where the ISA has tk's gemm_nt: per group of up to NT_IMAGES images of the chunk, their
+ * padded planes side by side and dY spread on their grid positions (zeros at the dropped ones and up to a
+ * multiple of 8), then dW[o][j] = the dot products of dY row o with im2col row j read in place at goff[j] (no
+ * im2col copy, no dY transpose), and db[o] the sums of dY; into the chunk's buffer as dw_task lays it out. */
+static void dw_task_nt(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    const et_tk_gemm_nt_fn nt = et_tk_config_get()->gemm_nt;
+    const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g, batch = (size_t)r->n->batch_now;
+    const size_t k8 = et_round_up(c->grid_px, 8), sa = cout_g * k8;
+    int slot;
+    float *xps = et_tslot_acquire(&r->n->slots, &slot), *dyg = xps + NT_IMAGES * c->xp_floats;
+    bool zeroed[NT_IMAGES] = {false};
+    memset(dyg, 0, NT_IMAGES * sa * sizeof *dyg); /* the dropped positions and the tail stay zero */
+    for (size_t chunk = begin; chunk < end; chunk++) {
+        const size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            float *acc = c->wacc + (chunk * (size_t)c->groups + (size_t)gi) * kd * cout_g;
+            for (size_t bs = b0; bs < b1; bs += NT_IMAGES) {
+                const size_t ni = b1 - bs < NT_IMAGES ? b1 - bs : NT_IMAGES;
+                const bool first = bs == b0;
+                for (size_t s = 0; s < ni; s++) {
+                    pad_planes(c, r->x + ((int64_t)(bs + s) * c->cin + gi * c->cin_g) * c->ihw, xps + s * c->xp_floats,
+                               &zeroed[s]);
+                    const float *dy = r->dy + ((int64_t)(bs + s) * c->cout + gi * c->cout_g) * c->ohw;
+                    for (size_t o = 0; o < cout_g; o++) {
+                        float *g = dyg + s * sa + o * k8, bsum = 0.0f;
+                        for (int64_t oy = 0; oy < c->oh; oy++) {
+                            const float *src = dy + (int64_t)o * c->ohw + oy * c->ow;
+                            memcpy(g + oy * c->wp, src, (size_t)c->ow * sizeof *g);
+                            for (int64_t ox = 0; ox < c->ow; ox++)
+                                bsum += src[ox];
+                        }
+                        float *db = acc + (size_t)c->kdim * cout_g + o;
+                        *db = first && s == 0 ? bsum : *db + bsum;
+                    }
+                }
+                for (size_t i0 = 0; i0 < cout_g; i0 += 4)
+                    for (size_t j0 = 0; j0 < (size_t)c->kdim; j0 += 3)
+                        nt(cout_g - i0 < 4 ? cout_g - i0 : 4, (size_t)c->kdim - j0 < 3 ? (size_t)c->kdim - j0 : 3, k8,
+                           ni, dyg + i0 * k8, k8, sa, xps, c->xp_floats, c->goff + j0, acc + j0 * cout_g + i0, 1,
+                           cout_g, !first);
+            }
+        }
+    }
+    et_tslot_release(&r->n->slots, slot);
+}
+
 /* Sums the chunks' weight gradients in chunk order into the weight and bias gradients: chunks 1.. added into
  * chunk 0 one whole buffer at a time (each element still summed in chunk order), then chunk 0 transposed out. */
 static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, size_t chunks) {
@@ -781,7 +831,11 @@ static void backward(et_tnet *n, et_tstep *s) {
                         (s->n_in > 2 && s->in[2] >= 0 && n->values[s->in[2]].needs_grad);
     if (want_w) {
         r.chunks = (size_t)n->batch_now < WGRAD_CHUNKS ? (size_t)n->batch_now : WGRAD_CHUNKS;
-        et_tnet_par(n, r.chunks, dw_task, &r);
+        /* dot products only on grids of 128 positions or more (14x14 outputs): on 7x7 and 4x4 (61 and 22 positions)
+         * each call's short rows and reductions cost more than the copies it saves (fmnist_resnet layer3's
+         * backward ran 3x slower) */
+        const bool nt = c->grid && c->grid_px >= 128 && et_tk_config_get()->gemm_nt;
+        et_tnet_par(n, r.chunks, nt ? dw_task_nt : dw_task, &r);
         reduce_wgrad(n, s, c, r.chunks);
     }
     if ((r.dx = et_tnet_grad_begin(n, s->in[0], &r.accumulate)) != NULL && c->tc) {
@@ -900,6 +954,8 @@ static et_status plan_gemm(et_conv_geom *c, bool gradients, size_t *scratch_floa
         fwd = c->xp_floats + c->packed_cols_floats + (size_t)c->cout_g * c->grid_block;
         dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + et_round_up((size_t)c->cout_g * kd, 16) +
              c->xp_floats;
+        const size_t nt = NT_IMAGES * (c->xp_floats + (size_t)c->cout_g * et_round_up(c->grid_px, 8)); /* dw_task_nt */
+        dw = dw > nt ? dw : nt;
         /* dX's products are grid positions wide: on the grid only when that adds few panels (a 4x4 plane's 22
          * positions take two panels where its 16 pixels take one) */
         c->grid_dx = et_round_up(c->grid_px, nr) * 10 <= et_round_up((size_t)c->ohw, nr) * 12;

@@ -30,6 +30,11 @@ typedef struct et_tk_dw {
 typedef void (*et_tk_gemm_boff_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t lda, const float *b,
                                    const ptrdiff_t *boff, size_t ldr, float *c, size_t ldc);
 
+/* tk's dot-product GEMM over segments (et_tk_config's gemm_nt) */
+typedef void (*et_tk_gemm_nt_fn)(size_t mr, size_t nc, size_t kc, size_t ns, const float *a, size_t lda, size_t sa,
+                                 const float *b, size_t sb, const ptrdiff_t *boff, float *c, size_t csi, size_t csj,
+                                 bool acc);
+
 typedef struct et_tk_config {
     /* transposes nch (<= CB) planes of rows x cols pixels (plane l at x + l plane, rows contiguous) into a block:
      * xp[r ldr + c CB + l] = x[l plane + r cols + c], and 0 in lanes nch..CB-1 */
@@ -59,6 +64,11 @@ typedef struct et_tk_config {
      * rows of 4 (a 4x4 output plane on the padded grid), B[k][j] = b[boff[k] + (j / 4) ldr + j % 4]. NULL where
      * this ISA has none (the caller packs B instead). */
     et_tk_gemm_boff_fn gemm_boff;
+    /* Dot products of rows (both operands contiguous along k, no transpose): for i < mr (1..4) and j < nc (1..3),
+     * c[i csi + j csj] = (acc ? c[...] : 0) + sum over segments s < ns and k < kc (a multiple of 8) of
+     * a[s sa + i lda + k] times b[s sb + boff[j] + k]. The weight gradient of a grid convolution: a = dY spread on
+     * the grid, b = the padded planes (im2col row j at boff[j]), a segment per image. NULL where this ISA has none. */
+    et_tk_gemm_nt_fn gemm_nt;
     const char *name;
     et_cpu_isa isa;
 } et_tk_config;

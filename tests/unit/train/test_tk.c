@@ -4,7 +4,7 @@
  * bit-identical, with every channel count 1..8 and nothing outside the elements named touched; forward, weight
  * and input gradients at strides 1..3, dilations 1..2, 1x1 to 5x5 and 2x3 kernels, within a relative 1e-5 of the
  * sum of magnitudes, since FMA contraction rounds differently per ISA); the GEMM with B rows at offsets where a
- * table has one (AVX2), against double loops. */
+ * table has one (AVX2), and its dot-product GEMM over segments, against double loops. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +202,44 @@ static int check_gemm_boff(const et_tk_config *tk) {
     return bad;
 }
 
+/* gemm_nt (where the table has one) against double loops: 1..4 rows of a, 1..3 of b, depths 8 and 24, 1 and 3
+ * segments, written and accumulated, c at strides (1, 5) with a sentinel everywhere else. Returns mismatches. */
+static int check_gemm_nt(const et_tk_config *tk) {
+    enum { LDA = 29, SA = 4 * LDA + 3, SB = 61, CN = 20 };
+    static float a[3 * SA], b[3 * SB + 8], c[CN], c0[CN];
+    static const ptrdiff_t off[3] = {17, 3, 30};
+    int bad = 0;
+    if (!tk->gemm_nt)
+        return 0;
+    for (size_t kc = 8; kc <= 24; kc += 16)
+        for (size_t ns = 1; ns <= 3; ns += 2)
+            for (size_t mr = 1; mr <= 4; mr++)
+                for (size_t nc = 1; nc <= 3; nc++)
+                    for (int acc = 0; acc < 2; acc++) {
+                        fill(a, 3 * SA);
+                        fill(b, 3 * SB + 8);
+                        fill(c, CN);
+                        memcpy(c0, c, sizeof c);
+                        tk->gemm_nt(mr, nc, kc, ns, a, LDA, SA, b, SB, off, c, 1, 5, acc);
+                        for (size_t e = 0; e < CN; e++) {
+                            const size_t i = e % 5, j = e / 5;
+                            if (i >= mr || j >= nc) {
+                                bad += c[e] != c0[e];
+                                continue;
+                            }
+                            double want = acc ? c0[e] : 0.0, mag = fabs(want);
+                            for (size_t s = 0; s < ns; s++)
+                                for (size_t k = 0; k < kc; k++) {
+                                    const double t = (double)a[s * SA + i * LDA + k] *
+                                                     b[s * SB + off[j] + (ptrdiff_t)k];
+                                    want += t, mag += fabs(t);
+                                }
+                            bad += !close_to(c[e], want, mag);
+                        }
+                    }
+    return bad;
+}
+
 /* Mismatches of the table against the loops. */
 static int check_table(const et_tk_config *tk) {
     static float xbuf[MAXN + PAD], dybuf[MAXN + PAD], ybuf[MAXN + PAD], yref[MAXN];
@@ -237,7 +275,7 @@ static int check_table(const et_tk_config *tk) {
             tk->clamp(y, x, -0.3f, 0.4f, n);
             bad += y[n] != 7.0f;
         }
-    bad += check_transposes(tk) + check_dw(tk) + check_gemm_boff(tk);
+    bad += check_transposes(tk) + check_dw(tk) + check_gemm_boff(tk) + check_gemm_nt(tk);
     fprintf(stderr, "  %s: %d mismatches over lengths 0..%d and the depthwise geometries\n", tk->name, bad, MAXN);
     return bad;
 }
@@ -289,6 +327,13 @@ static void broken_gemm_boff(size_t mr, size_t nc, size_t kc, const float *a, si
     et_tk_config_get()->gemm_boff(mr, nc, kc - 1, a2, 40, b, boff, ldr, c, ldc);
 }
 
+/* ... and dot products that skip the last segment. */
+static void broken_gemm_nt(size_t mr, size_t nc, size_t kc, size_t ns, const float *a, size_t lda, size_t sa,
+                           const float *b, size_t sb, const ptrdiff_t *boff, float *c, size_t csi, size_t csj,
+                           bool acc) {
+    et_tk_config_get()->gemm_nt(mr, nc, kc, ns > 1 ? ns - 1 : ns, a, lda, sa, b, sb, boff, c, csi, csj, acc);
+}
+
 static void test_a_wrong_kernel_fails(void) {
     et_tk_config broken = et_tk_scalar;
     broken.dw_fwd = broken_fwd;
@@ -303,6 +348,11 @@ static void test_a_wrong_kernel_fails(void) {
         broken = *et_tk_config_get();
         broken.gemm_boff = broken_gemm_boff;
         ET_CHECK(check_gemm_boff(&broken) > 0);
+    }
+    if (et_tk_config_get()->gemm_nt) {
+        broken = *et_tk_config_get();
+        broken.gemm_nt = broken_gemm_nt;
+        ET_CHECK(check_gemm_nt(&broken) > 0);
     }
 }
 
