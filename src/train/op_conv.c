@@ -22,7 +22,8 @@
  * fmnist_resnet, then its stride-2 layers' 10 %). The positions past a row's end (ox >= ow) are extra GEMM
  * columns: the forward drops them, the weight gradient sees zeros of dY there, col2im adds their zero dcols into
  * the padding. dX uses the grid only where it adds few panels (use_grid: not 4x4 planes). Where the ISA has tk's
- * gemm_boff (AVX2), the grid's forward products read the im2col rows in place (grid_boff) instead of packing them.
+ * gemm_boff (AVX2), the grid's forward products read the im2col rows in place (grid_boff) instead of packing them,
+ * and with gemm_nt the weight gradient of large grids is dot products over the planes in place (dw_task_nt).
  *
  * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
  * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
