@@ -21,7 +21,9 @@
  * run splitting at row ends, no bounds checks, no strided gathers: im2col was a third of an epoch of
  * fmnist_resnet, then its stride-2 layers' 10 %). The positions past a row's end (ox >= ow) are extra GEMM
  * columns: the forward drops them, the weight gradient sees zeros of dY there, col2im adds their zero dcols into
- * the padding. dX uses the grid only where it adds few panels (use_grid: not 4x4 planes).
+ * the padding. dX uses the grid only where it adds few panels (use_grid: not 4x4 planes). Where the ISA has tk's
+ * gemm_boff (AVX2), the grid's forward products read the im2col rows in place (grid_boff) instead of packing them,
+ * and with gemm_nt the weight gradient of large grids is dot products over the planes in place (dw_task_nt).
  *
  * Threads: the forward's tasks are (image, pixel block); dX's are images (col2im adds into neighbouring
  * pixels, so one image is one task); the weight gradient is summed per fixed chunk of images into its own
@@ -36,6 +38,8 @@
 #include "util/mem.h"
 
 enum { WGRAD_CHUNKS = 8, BLOCK_BUDGET_FLOATS = 48 * 1024 };
+/* dw_task_nt: images whose planes are side by side in one call of the dot-product kernel */
+enum { NT_IMAGES = 4 };
 /* the padded grid is used when its positions are at most NUM/DEN of the pixels */
 enum { GRID_WASTE_NUM = 15, GRID_WASTE_DEN = 10 };
 
@@ -264,14 +268,18 @@ static void pad_planes(const et_conv_geom *c, const float *x, float *xp, bool *z
             }
         return;
     }
+    /* each phase column's first input column and phase column, once (phase_start divides: two idivs per plane
+     * and phase were a tenth of pad_planes) */
+    int64_t ix0s[16], j0s[16]; /* sw <= 16: use_grid keeps sh sw within c->phase */
+    for (int64_t px = 0; px < c->sw; px++)
+        phase_start(px, c->pl, c->sw, &ix0s[px], &j0s[px]);
     for (int64_t ci = 0; ci < c->cin_g; ci++)
         for (int64_t py = 0; py < c->sh; py++)
             for (int64_t px = 0; px < c->sw; px++) {
                 const int q = c->phase[py * c->sw + px];
                 if (q < 0)
                     continue;
-                int64_t ix0, j0;
-                phase_start(px, c->pl, c->sw, &ix0, &j0);
+                const int64_t ix0 = ix0s[px], j0 = j0s[px];
                 float *plane_q = xp + (ci * c->n_phases + q) * plane;
                 for (int64_t i = 0; i < c->hp; i++) {
                     const int64_t iy = i * c->sh + py - c->pt;
@@ -342,6 +350,21 @@ static void pack_grid(const et_conv_geom *c, const float *xp, size_t g0, size_t 
     }
 }
 
+/* The product of pack_grid and et_train_gemm without the packing, where the ISA has tk's gemm_boff: out (cout_g
+ * rows of ng) = wa (cout_g rows of [W | b]) times the im2col rows of grid positions [0, ng) from xg (the planes at
+ * the block's first position), in panels of 16 positions, each panel's rows read by every tile of 6 output
+ * channels while they are in L1. Reads 16 floats at each row's start (as pack_grid's last panel does). */
+static void grid_boff(const et_conv_geom *c, et_tk_gemm_boff_fn boff, const float *wa, const float *xg, size_t ng,
+                      float *out) {
+    const size_t kd = (size_t)c->kdim + 1, m = (size_t)c->cout_g;
+    for (size_t q0 = 0; q0 < ng; q0 += 16) {
+        const size_t nq = ng - q0 < 16 ? ng - q0 : 16;
+        for (size_t i0 = 0; i0 < m; i0 += 6)
+            boff(m - i0 < 6 ? m - i0 : 6, nq, (size_t)c->kdim, wa + i0 * kd, kd, xg + q0, c->goff, 0,
+                 out + i0 * ng + q0, ng);
+    }
+}
+
 /* Rows 0..kdim-1 of cols (row stride ld) for output pixels [p0, p0 + np) of one image's group, read from its
  * padded planes xp: per im2col row, a contiguous copy per output row (no bounds checks, no dropped positions). For
  * small planes, where the grid's dropped positions would add GEMM columns or depth (use_grid: rows_from_grid). */
@@ -408,6 +431,7 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
     const conv_run *r = arg;
     const et_conv_geom *c = r->c;
     const size_t kd = (size_t)c->kdim + 1;
+    const et_tk_gemm_boff_fn boff = et_tk_config_get()->gemm_boff;
     int slot;
     float *xp = et_tslot_acquire(&r->n->slots, &slot), *packed = xp + c->xp_floats;
     float *out = packed + c->packed_cols_floats;
@@ -421,10 +445,17 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
                 if ((int64_t)b * c->groups + gi != padded)
                     pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
                 padded = (int64_t)b * c->groups + gi;
-                pack_grid_pixels(c, xp, p0, np, packed);
                 float *y = r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw + (int64_t)p0;
-                et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
-                              r->accumulate ? out : y, r->accumulate ? np : (size_t)c->ohw);
+                if (boff && c->ow == 4 && c->ohw == 16) /* a 4x4 plane: its 4 rows of each im2col row in place */
+                    for (size_t i0 = 0; i0 < (size_t)c->cout_g; i0 += 6)
+                        boff((size_t)c->cout_g - i0 < 6 ? (size_t)c->cout_g - i0 : 6, 16, (size_t)c->kdim,
+                             c->wa + (size_t)(gi * c->cout_g) * kd + i0 * kd, kd, xp, c->goff, (size_t)c->wp,
+                             (r->accumulate ? out : y) + i0 * 16, 16);
+                else {
+                    pack_grid_pixels(c, xp, p0, np, packed);
+                    et_train_gemm((size_t)c->cout_g, np, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed,
+                                  r->accumulate ? out : y, r->accumulate ? np : (size_t)c->ohw);
+                }
                 if (r->accumulate)
                     add_rows(y, (size_t)c->ohw, out, (size_t)c->cout_g, np);
             }
@@ -436,8 +467,12 @@ static void forward_grid_task(void *arg, size_t begin, size_t end) {
             if ((int64_t)b * c->groups + gi != padded)
                 pad_planes(c, r->x + ((int64_t)b * c->cin + gi * c->cin_g) * c->ihw, xp, &zeroed);
             padded = (int64_t)b * c->groups + gi;
-            pack_grid(c, xp, g0, ng, packed);
-            et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
+            if (boff) /* the im2col rows read in place from the planes, panel by panel: no packing */
+                grid_boff(c, boff, c->wa + (size_t)(gi * c->cout_g) * kd, xp + g0, ng, out);
+            else {
+                pack_grid(c, xp, g0, ng, packed);
+                et_train_gemm((size_t)c->cout_g, ng, kd, c->wa + (size_t)(gi * c->cout_g) * kd, kd, packed, out, ng);
+            }
             drop_grid(c, out, g0, ng, r->accumulate, r->y + ((int64_t)b * c->cout + gi * c->cout_g) * c->ohw);
         }
     }
@@ -697,6 +732,54 @@ static void dw_task(void *arg, size_t begin, size_t end) {
     et_tslot_release(&r->n->slots, slot);
 }
 
+/* dw_task on the grid where the ISA has tk's gemm_nt: per group of up to NT_IMAGES images of the chunk, their
+ * padded planes side by side and dY spread on their grid positions (zeros at the dropped ones and up to a
+ * multiple of 8), then dW[o][j] = the dot products of dY row o with im2col row j read in place at goff[j] (no
+ * im2col copy, no dY transpose), and db[o] the sums of dY; into the chunk's buffer as dw_task lays it out. */
+static void dw_task_nt(void *arg, size_t begin, size_t end) {
+    const conv_run *r = arg;
+    const et_conv_geom *c = r->c;
+    const et_tk_gemm_nt_fn nt = et_tk_config_get()->gemm_nt;
+    const size_t kd = (size_t)c->kdim + 1, cout_g = (size_t)c->cout_g, batch = (size_t)r->n->batch_now;
+    const size_t k8 = et_round_up(c->grid_px, 8), sa = cout_g * k8;
+    int slot;
+    float *xps = et_tslot_acquire(&r->n->slots, &slot), *dyg = xps + NT_IMAGES * c->xp_floats;
+    bool zeroed[NT_IMAGES] = {false};
+    memset(dyg, 0, NT_IMAGES * sa * sizeof *dyg); /* the dropped positions and the tail stay zero */
+    for (size_t chunk = begin; chunk < end; chunk++) {
+        const size_t b0 = chunk * batch / r->chunks, b1 = (chunk + 1) * batch / r->chunks;
+        for (int64_t gi = 0; gi < c->groups; gi++) {
+            float *acc = c->wacc + (chunk * (size_t)c->groups + (size_t)gi) * kd * cout_g;
+            for (size_t bs = b0; bs < b1; bs += NT_IMAGES) {
+                const size_t ni = b1 - bs < NT_IMAGES ? b1 - bs : NT_IMAGES;
+                const bool first = bs == b0;
+                for (size_t s = 0; s < ni; s++) {
+                    pad_planes(c, r->x + ((int64_t)(bs + s) * c->cin + gi * c->cin_g) * c->ihw, xps + s * c->xp_floats,
+                               &zeroed[s]);
+                    const float *dy = r->dy + ((int64_t)(bs + s) * c->cout + gi * c->cout_g) * c->ohw;
+                    for (size_t o = 0; o < cout_g; o++) {
+                        float *g = dyg + s * sa + o * k8, bsum = 0.0f;
+                        for (int64_t oy = 0; oy < c->oh; oy++) {
+                            const float *src = dy + (int64_t)o * c->ohw + oy * c->ow;
+                            memcpy(g + oy * c->wp, src, (size_t)c->ow * sizeof *g);
+                            for (int64_t ox = 0; ox < c->ow; ox++)
+                                bsum += src[ox];
+                        }
+                        float *db = acc + (size_t)c->kdim * cout_g + o;
+                        *db = first && s == 0 ? bsum : *db + bsum;
+                    }
+                }
+                for (size_t i0 = 0; i0 < cout_g; i0 += 4)
+                    for (size_t j0 = 0; j0 < (size_t)c->kdim; j0 += 3)
+                        nt(cout_g - i0 < 4 ? cout_g - i0 : 4, (size_t)c->kdim - j0 < 3 ? (size_t)c->kdim - j0 : 3, k8,
+                           ni, dyg + i0 * k8, k8, sa, xps, c->xp_floats, c->goff + j0, acc + j0 * cout_g + i0, 1,
+                           cout_g, !first);
+            }
+        }
+    }
+    et_tslot_release(&r->n->slots, slot);
+}
+
 /* Sums the chunks' weight gradients in chunk order into the weight and bias gradients: chunks 1.. added into
  * chunk 0 one whole buffer at a time (each element still summed in chunk order), then chunk 0 transposed out. */
 static void reduce_wgrad(et_tnet *n, const et_tstep *s, const et_conv_geom *c, size_t chunks) {
@@ -749,7 +832,11 @@ static void backward(et_tnet *n, et_tstep *s) {
                         (s->n_in > 2 && s->in[2] >= 0 && n->values[s->in[2]].needs_grad);
     if (want_w) {
         r.chunks = (size_t)n->batch_now < WGRAD_CHUNKS ? (size_t)n->batch_now : WGRAD_CHUNKS;
-        et_tnet_par(n, r.chunks, dw_task, &r);
+        /* dot products only on grids of 128 positions or more (14x14 outputs): on 7x7 and 4x4 (61 and 22 positions)
+         * each call's short rows and reductions cost more than the copies it saves (fmnist_resnet layer3's
+         * backward ran 3x slower) */
+        const bool nt = c->grid && c->grid_px >= 128 && et_tk_config_get()->gemm_nt;
+        et_tnet_par(n, r.chunks, nt ? dw_task_nt : dw_task, &r);
         reduce_wgrad(n, s, c, r.chunks);
     }
     if ((r.dx = et_tnet_grad_begin(n, s->in[0], &r.accumulate)) != NULL && c->tc) {
@@ -868,6 +955,8 @@ static et_status plan_gemm(et_conv_geom *c, bool gradients, size_t *scratch_floa
         fwd = c->xp_floats + c->packed_cols_floats + (size_t)c->cout_g * c->grid_block;
         dw = et_round_up(kd * c->dw_block, 16) + c->packed_dyt_floats + et_round_up((size_t)c->cout_g * kd, 16) +
              c->xp_floats;
+        const size_t nt = NT_IMAGES * (c->xp_floats + (size_t)c->cout_g * et_round_up(c->grid_px, 8)); /* dw_task_nt */
+        dw = dw > nt ? dw : nt;
         /* dX's products are grid positions wide: on the grid only when that adds few panels (a 4x4 plane's 22
          * positions take two panels where its 16 pixels take one) */
         c->grid_dx = et_round_up(c->grid_px, nr) * 10 <= et_round_up((size_t)c->ohw, nr) * 12;

@@ -165,6 +165,11 @@ static void test_conv_ref(void) {
     ET_CHECK_INT(run_ref((ref_case){8, 4, 2, 2, 5, 1, 1, 1, {2, 2, 2, 2}, 2, true}, 122), 0);
     ET_CHECK_INT(run_ref((ref_case){48, 4, 6, 6, 3, 1, 1, 1, {0, 0, 0, 0}, 2, true}, 123), 0);
     ET_CHECK_INT(run_ref((ref_case){3, 4, 8, 8, 3, 1, 1, 1, {3, 1, 1, 1}, 2, false}, 124), 0);
+    /* the weight gradient as dot products over several images' planes at once (op_conv.c, dw_task_nt: grids of
+     * at least 128 positions, where the ISA has gemm_nt): chunks of 5 and 6 images (a group of 4 and the rest),
+     * accumulated by a second node; 14x14 outputs at stride 2 in two groups */
+    ET_CHECK_INT(run_ref((ref_case){5, 6, 14, 14, 3, 1, 1, 1, {1, 1, 1, 1}, 45, true}, 125), 0);
+    ET_CHECK_INT(run_ref((ref_case){4, 6, 28, 28, 3, 2, 1, 2, {1, 1, 1, 1}, 19, false}, 126), 0);
 }
 
 /* Depthwise: stride 1, 2 and 3, odd and even planes, 5x5, asymmetric pads, a dilation at a stride, a batch of 9,

@@ -3,7 +3,8 @@
  * and unaligned pointers, bit-identical; the depthwise block kernels (transposes in and out of pixel-major blocks
  * bit-identical, with every channel count 1..8 and nothing outside the elements named touched; forward, weight
  * and input gradients at strides 1..3, dilations 1..2, 1x1 to 5x5 and 2x3 kernels, within a relative 1e-5 of the
- * sum of magnitudes, since FMA contraction rounds differently per ISA). */
+ * sum of magnitudes, since FMA contraction rounds differently per ISA); the GEMM with B rows at offsets where a
+ * table has one (AVX2), and its dot-product GEMM over segments, against double loops. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,86 @@ static int check_dw(const et_tk_config *tk) {
     return bad;
 }
 
+/* gemm_boff (where the table has one) against double loops: 1..6 rows, 1..16 columns, depths 1, 7 and 37, the B
+ * rows at scattered, overlapping, unaligned offsets, contiguous (ldr 0) and as 4 rows of 4 (ldr 9), output rows at
+ * a stride wider than 16 with a sentinel after the nc columns of each row and after the mr rows (nothing else
+ * written). Within a relative 1e-5 of the sum of magnitudes (FMA rounds differently). Returns mismatches. */
+static int check_gemm_boff(const et_tk_config *tk) {
+    enum { KMAX = 37, LDA = KMAX + 3, BN = 300, LDC = 21 };
+    static float a[6 * LDA], b[BN], c[7 * LDC];
+    static ptrdiff_t off[KMAX];
+    int bad = 0;
+    if (!tk->gemm_boff)
+        return 0;
+    static const size_t depths[] = {1, 7, KMAX}, ldrs[] = {0, 9};
+    for (size_t li = 0; li < 2; li++)
+        for (size_t di = 0; di < 3; di++)
+            for (size_t mr = 1; mr <= 6; mr++)
+                for (size_t nc = 1; nc <= 16; nc++) {
+                    const size_t kc = depths[di], ldr = ldrs[li];
+                    fill(a, 6 * LDA);
+                    fill(b, BN);
+                    for (size_t k = 0; k < kc; k++)
+                        off[k] = (ptrdiff_t)((k * 37 + mr * 5 + nc) % (BN - 31));
+                    for (size_t i = 0; i < 7 * LDC; i++)
+                        c[i] = 7.0f;
+                    tk->gemm_boff(mr, nc, kc, a, LDA, b, off, ldr, c, LDC);
+                    for (size_t i = 0; i < 7; i++)
+                        for (size_t j = 0; j < LDC; j++) {
+                            if (i >= mr || j >= nc) {
+                                bad += c[i * LDC + j] != 7.0f;
+                                continue;
+                            }
+                            const ptrdiff_t col = ldr ? (ptrdiff_t)(j / 4 * ldr + j % 4) : (ptrdiff_t)j;
+                            double want = a[i * LDA + kc], mag = fabs(want);
+                            for (size_t k = 0; k < kc; k++) {
+                                want += (double)a[i * LDA + k] * b[off[k] + col];
+                                mag += fabs((double)a[i * LDA + k] * b[off[k] + col]);
+                            }
+                            bad += !close_to(c[i * LDC + j], want, mag);
+                        }
+                }
+    return bad;
+}
+
+/* gemm_nt (where the table has one) against double loops: 1..4 rows of a, 1..3 of b, depths 8 and 24, 1 and 3
+ * segments, written and accumulated, c at strides (1, 5) with a sentinel everywhere else. Returns mismatches. */
+static int check_gemm_nt(const et_tk_config *tk) {
+    enum { LDA = 29, SA = 4 * LDA + 3, SB = 61, CN = 20 };
+    static float a[3 * SA], b[3 * SB + 8], c[CN], c0[CN];
+    static const ptrdiff_t off[3] = {17, 3, 30};
+    int bad = 0;
+    if (!tk->gemm_nt)
+        return 0;
+    for (size_t kc = 8; kc <= 24; kc += 16)
+        for (size_t ns = 1; ns <= 3; ns += 2)
+            for (size_t mr = 1; mr <= 4; mr++)
+                for (size_t nc = 1; nc <= 3; nc++)
+                    for (int acc = 0; acc < 2; acc++) {
+                        fill(a, 3 * SA);
+                        fill(b, 3 * SB + 8);
+                        fill(c, CN);
+                        memcpy(c0, c, sizeof c);
+                        tk->gemm_nt(mr, nc, kc, ns, a, LDA, SA, b, SB, off, c, 1, 5, acc);
+                        for (size_t e = 0; e < CN; e++) {
+                            const size_t i = e % 5, j = e / 5;
+                            if (i >= mr || j >= nc) {
+                                bad += c[e] != c0[e];
+                                continue;
+                            }
+                            double want = acc ? c0[e] : 0.0, mag = fabs(want);
+                            for (size_t s = 0; s < ns; s++)
+                                for (size_t k = 0; k < kc; k++) {
+                                    const double t = (double)a[s * SA + i * LDA + k] *
+                                                     b[s * SB + off[j] + (ptrdiff_t)k];
+                                    want += t, mag += fabs(t);
+                                }
+                            bad += !close_to(c[e], want, mag);
+                        }
+                    }
+    return bad;
+}
+
 /* Mismatches of the table against the loops. */
 static int check_table(const et_tk_config *tk) {
     static float xbuf[MAXN + PAD], dybuf[MAXN + PAD], ybuf[MAXN + PAD], yref[MAXN];
@@ -194,7 +275,7 @@ static int check_table(const et_tk_config *tk) {
             tk->clamp(y, x, -0.3f, 0.4f, n);
             bad += y[n] != 7.0f;
         }
-    bad += check_transposes(tk) + check_dw(tk);
+    bad += check_transposes(tk) + check_dw(tk) + check_gemm_boff(tk) + check_gemm_nt(tk);
     fprintf(stderr, "  %s: %d mismatches over lengths 0..%d and the depthwise geometries\n", tk->name, bad, MAXN);
     return bad;
 }
@@ -235,6 +316,24 @@ static void broken_hwc_in(float *xp, ptrdiff_t ldr, const float *x, ptrdiff_t pl
     et_tk_scalar.hwc_in(xp, ldr, x + (cols > 1), plane, nch, rows, cols);
 }
 
+/* ... and a GEMM that drops its last row of B. */
+static void broken_gemm_boff(size_t mr, size_t nc, size_t kc, const float *a, size_t lda, const float *b,
+                             const ptrdiff_t *boff, size_t ldr, float *c, size_t ldc) {
+    float a2[6 * 40];
+    for (size_t i = 0; i < mr; i++) {
+        memcpy(a2 + i * 40, a + i * lda, (kc - 1) * sizeof *a2);
+        a2[i * 40 + kc - 1] = a[i * lda + kc]; /* the bias, one column early */
+    }
+    et_tk_config_get()->gemm_boff(mr, nc, kc - 1, a2, 40, b, boff, ldr, c, ldc);
+}
+
+/* ... and dot products that skip the last segment. */
+static void broken_gemm_nt(size_t mr, size_t nc, size_t kc, size_t ns, const float *a, size_t lda, size_t sa,
+                           const float *b, size_t sb, const ptrdiff_t *boff, float *c, size_t csi, size_t csj,
+                           bool acc) {
+    et_tk_config_get()->gemm_nt(mr, nc, kc, ns > 1 ? ns - 1 : ns, a, lda, sa, b, sb, boff, c, csi, csj, acc);
+}
+
 static void test_a_wrong_kernel_fails(void) {
     et_tk_config broken = et_tk_scalar;
     broken.dw_fwd = broken_fwd;
@@ -245,6 +344,16 @@ static void test_a_wrong_kernel_fails(void) {
     broken = et_tk_scalar;
     broken.hwc_in = broken_hwc_in;
     ET_CHECK(check_transposes(&broken) > 0);
+    if (et_tk_config_get()->gemm_boff) {
+        broken = *et_tk_config_get();
+        broken.gemm_boff = broken_gemm_boff;
+        ET_CHECK(check_gemm_boff(&broken) > 0);
+    }
+    if (et_tk_config_get()->gemm_nt) {
+        broken = *et_tk_config_get();
+        broken.gemm_nt = broken_gemm_nt;
+        ET_CHECK(check_gemm_nt(&broken) > 0);
+    }
 }
 
 int main(void) {
