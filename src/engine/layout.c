@@ -168,7 +168,8 @@ static bool is_unary(et_op op) {
     case ET_OP_CEIL:
     case ET_OP_CAST:
     case ET_OP_QUANTIZE:
-    case ET_OP_DEQUANTIZE: /* per-tensor scales: elementwise */ return true;
+    case ET_OP_DEQUANTIZE:
+    case ET_OP_QLUT: /* per-tensor scales: elementwise */ return true;
     default: return false;
     }
 }

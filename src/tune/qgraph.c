@@ -11,6 +11,11 @@
  *                                      happens in the requantization: ResNet and MobileNetV2 skip connections)
  *   other Adds of two int8 tensors of one shape (and a Relu/Clip after)
  *                                      et.QAdd
+ *   Conv or Gemm with a fused HardSwish, HardSigmoid or Sigmoid
+ *                                      the int8 layer with no activation, writing int8 on the range where the
+ *                                      activation is not flat (HardSwish [-3, its inverse at the output's max],
+ *                                      HardSigmoid [-beta/alpha, (1-beta)/alpha], Sigmoid the logits of the
+ *                                      output's range), then et.QLut: the activation as a 256-entry table
  *   Concat whose inputs all come from int8 operators used only by it
  *                                      plain Concat on int8 bytes: the producers write with the concat's scale
  *   everything else (pooling, Flatten/Reshape, Softmax, Mul, Sigmoid, a Conv with HardSwish...)
@@ -35,13 +40,44 @@ enum { K_FP32, K_QCONV, K_QGEMM, K_QADD, K_QCONCAT, K_ABSORBED };
 
 static bool clamp_act(et_act_kind a) { return a == ET_ACT_NONE || a == ET_ACT_RELU || a == ET_ACT_CLIP; }
 
+/* An activation that runs as an et.QLut after the int8 layer. */
+static bool table_act(const et_activation *a) {
+    return a->kind == ET_ACT_HARD_SWISH || a->kind == ET_ACT_SIGMOID ||
+           (a->kind == ET_ACT_HARD_SIGMOID && a->alpha > 0.0f);
+}
+
+/* The input range [*lo, *hi] of table activation a that matters for an output range [y_lo, y_hi]: where a is
+ * flat (HardSwish below -3, HardSigmoid outside its ramp) clamping loses nothing; above, the output's max bounds
+ * it (HardSwish is increasing there; Sigmoid's logits of the output's range, kept within 1/512 of 0 and 1). */
+static void table_act_input_range(const et_activation *a, float y_lo, float y_hi, float *lo, float *hi) {
+    switch (a->kind) {
+    case ET_ACT_HARD_SWISH:
+        *lo = -3.0f;
+        *hi = y_hi >= 3.0f ? y_hi : y_hi > 0.0f ? (-3.0f + sqrtf(9.0f + 24.0f * y_hi)) / 2.0f : 0.0f;
+        break;
+    case ET_ACT_HARD_SIGMOID:
+        *lo = -a->beta / a->alpha;
+        *hi = (1.0f - a->beta) / a->alpha;
+        break;
+    default: { /* sigmoid */
+        const float e = 1.0f / 512.0f;
+        const float l = y_lo < e ? e : y_lo > 1.0f - e ? 1.0f - e : y_lo;
+        const float h = y_hi < e ? e : y_hi > 1.0f - e ? 1.0f - e : y_hi;
+        *lo = logf(l / (1.0f - l));
+        *hi = logf(h / (1.0f - h));
+        if (*hi - *lo < 1e-3f)
+            *hi = *lo + 1e-3f;
+    }
+    }
+}
+
 static bool ranged(const float *lo, const float *hi, int v) { return v >= 0 && !isnan(lo[v]) && !isnan(hi[v]); }
 
 static bool is_q(int kind) { return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT; }
 
 /* Why node n cannot be an int8 layer, or NULL when it can. */
 static const char *unsupported_why(const et_graph *g, const et_node *n, const float *lo, const float *hi) {
-    if (!clamp_act(n->act.kind))
+    if (!clamp_act(n->act.kind) && !table_act(&n->act))
         return "its fused activation has no int8 form";
     const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1);
     if (!ranged(lo, hi, n->inputs[0]) || !ranged(lo, hi, n->outputs[0]))
@@ -96,6 +132,25 @@ static int new_int8_value(rw *R, int v) {
         return -1;
     g->values[q].dtype = ET_DT_I8;
     g->values[q].shape = g->values[v].shape;
+    g->values[q].quant = qi;
+    return q;
+}
+
+/* A new int8 value for the output of layer o before its table activation, scaled to the range that matters. */
+static int new_preact_value(rw *R, const et_node *o, int fv) {
+    et_graph *g = R->g;
+    char name[256];
+    snprintf(name, sizeof name, "%.230s.preact.q", g->values[fv].name);
+    float lo, hi, s;
+    int32_t zp;
+    table_act_input_range(&o->act, R->range_lo[fv], R->range_hi[fv], &lo, &hi);
+    et_act_qparams(lo, hi, &s, &zp);
+    const et_quant_info *qi = et_quant_info_act(g, s, zp);
+    int q = qi ? et_graph_add_value_unique(g, name, ET_VAL_INTERMEDIATE, R->c->err) : -1;
+    if (q < 0)
+        return -1;
+    g->values[q].dtype = ET_DT_I8;
+    g->values[q].shape = g->values[fv].shape;
     g->values[q].quant = qi;
     return q;
 }
@@ -430,9 +485,19 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
             ins_ok &= cins[k] >= 0 || (k == 2 && op == ET_OP_QCONV);
         int fv = out_v[i];
         int yq = ins_ok ? new_int8_value(&R, fv) : -1;
-        int at = yq >= 0 ? append_like(&R, o, op, cins, n_ins, &yq, 1) : -1;
+        const bool lut = (op == ET_OP_QCONV || op == ET_OP_QGEMM) && table_act(&o->act);
+        int pq = lut && yq >= 0 ? new_preact_value(&R, o, fv) : yq;
+        int at = pq >= 0 ? append_like(&R, o, op, cins, n_ins, &pq, 1) : -1;
         if (cins != ins)
             free(cins);
+        if (at >= 0 && lut) { /* the layer without its activation, then the activation's table */
+            g->nodes[at].act = (et_activation){.kind = ET_ACT_NONE};
+            char name[256];
+            snprintf(name, sizeof name, "%.240s.lut", o->name);
+            at = et_graph_add_node(g, ET_OP_QLUT, name, &pq, 1, &yq, 1, c->err);
+            if (at >= 0)
+                g->nodes[at].act = o->act;
+        }
         if (at < 0) {
             st = ET_E_NOMEM;
             break;
