@@ -16,6 +16,10 @@
  *                                      activation is not flat (HardSwish [-3, its inverse at the output's max],
  *                                      HardSigmoid [-beta/alpha, (1-beta)/alpha], Sigmoid the logits of the
  *                                      output's range), then et.QLut: the activation as a 256-entry table
+ *   Mul of two int8 tensors, one of them output-sized (the squeeze-excitation channel scaling)
+ *                                      et.QMul (broadcasting; a Relu/Clip after it folds in)
+ *   GlobalAveragePool of an int8 tensor
+ *                                      et.QGap (int32 sums, requantized to the output's scale)
  *   Concat whose inputs all come from int8 operators used only by it
  *                                      plain Concat on int8 bytes: the producers write with the concat's scale
  *   everything else (pooling, Flatten/Reshape, Softmax, Mul, Sigmoid, a Conv with HardSwish...)
@@ -35,7 +39,7 @@
 #include "model/quant_info.h"
 #include "tune/tune_internal.h"
 
-enum { K_FP32, K_QCONV, K_QGEMM, K_QADD, K_QCONCAT, K_ABSORBED };
+enum { K_FP32, K_QCONV, K_QGEMM, K_QADD, K_QCONCAT, K_QMUL, K_QGAP, K_ABSORBED };
 
 
 static bool clamp_act(et_act_kind a) { return a == ET_ACT_NONE || a == ET_ACT_RELU || a == ET_ACT_CLIP; }
@@ -73,7 +77,9 @@ static void table_act_input_range(const et_activation *a, float y_lo, float y_hi
 
 static bool ranged(const float *lo, const float *hi, int v) { return v >= 0 && !isnan(lo[v]) && !isnan(hi[v]); }
 
-static bool is_q(int kind) { return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT; }
+static bool is_q(int kind) {
+    return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT || kind == K_QMUL || kind == K_QGAP;
+}
 
 /* Why node n cannot be an int8 layer, or NULL when it can. */
 static const char *unsupported_why(const et_graph *g, const et_node *n, const float *lo, const float *hi) {
@@ -387,6 +393,29 @@ static void classify(rw *R, const bool *cand, int *kind, int *out_v, int *resid,
             }
             continue;
         }
+        if (n->op == ET_OP_MUL && n->n_inputs == 2 && n->inputs[0] >= 0 && n->inputs[1] >= 0 &&
+            ranged(R->lo, R->hi, n->outputs[0])) { /* two int8 operands, one of them full size: SE scaling */
+            int a = n->inputs[0], b = n->inputs[1];
+            int pa = g->values[a].producer, pb = g->values[b].producer;
+            const et_shape *ys = &g->values[n->outputs[0]].shape;
+            if (pa >= 0 && pb >= 0 && is_q(kind[pa]) && is_q(kind[pb]) &&
+                (et_shape_equal(&g->values[a].shape, ys) || et_shape_equal(&g->values[b].shape, ys))) {
+                kind[i] = K_QMUL;
+                int j = fold_activation(R, i, n->outputs[0], n);
+                if (j >= 0) {
+                    kind[j] = K_ABSORBED;
+                    out_v[i] = g->nodes[j].outputs[0];
+                }
+            }
+            continue;
+        }
+        if (n->op == ET_OP_GLOBAL_AVERAGE_POOL && n->n_inputs == 1 && n->inputs[0] >= 0 &&
+            g->values[n->inputs[0]].shape.rank == 4 && ranged(R->lo, R->hi, n->outputs[0])) {
+            int p = g->values[n->inputs[0]].producer;
+            if (p >= 0 && is_q(kind[p]))
+                kind[i] = K_QGAP;
+            continue;
+        }
         if (n->op == ET_OP_CONCAT && n->n_inputs > 0 && ranged(R->lo, R->hi, n->outputs[0])) {
             bool ok = true;
             for (int k = 0; k < n->n_inputs && ok; k++) {
@@ -465,11 +494,15 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
             }
             op = kind[i] == K_QCONV ? ET_OP_QCONV : ET_OP_QGEMM;
             (*n_q)++;
-        } else if (kind[i] == K_QADD) {
+        } else if (kind[i] == K_QADD || kind[i] == K_QMUL) {
             ins[0] = get_q(&R, o->inputs[0]);
             ins[1] = ins[0] >= 0 ? get_q(&R, o->inputs[1]) : -1;
             n_ins = 2;
-            op = ET_OP_QADD;
+            op = kind[i] == K_QADD ? ET_OP_QADD : ET_OP_QMUL;
+        } else if (kind[i] == K_QGAP) {
+            ins[0] = get_q(&R, o->inputs[0]);
+            n_ins = 1;
+            op = ET_OP_QGAP;
         } else { /* K_QCONCAT */
             cins = malloc((size_t)o->n_inputs * sizeof *cins);
             if (!cins) {

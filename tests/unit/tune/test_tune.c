@@ -291,6 +291,13 @@ static void test_int8_tables(void) {
             float_tables++;
     }
     ET_CHECK_MSG(luts > 0, "no et.QLut in the int8 MobileNetV3");
+    /* squeeze-excitation blocks stay int8: their pooling and channel scaling are int8 operators, and the only
+     * conversions left are around the first and last layers (kept fp32 here by the fixture's float head) */
+    ET_CHECK_MSG(tt_count_op(t, ET_OP_QGAP) > 0 && tt_count_op(t, ET_OP_QMUL) > 0, "SE blocks: %d et.QGap, %d et.QMul",
+                 tt_count_op(t, ET_OP_QGAP), tt_count_op(t, ET_OP_QMUL));
+    ET_CHECK_MSG(tt_count_op(t, ET_OP_MUL) == 0 && tt_count_op(t, ET_OP_GLOBAL_AVERAGE_POOL) == 0,
+                 "%d float Mul, %d float GlobalAveragePool left", tt_count_op(t, ET_OP_MUL),
+                 tt_count_op(t, ET_OP_GLOBAL_AVERAGE_POOL));
     ET_CHECK_MSG(float_tables == 0, "%d float convolutions with HardSwish/HardSigmoid left", float_tables);
     et_graph_free(t);
     tt_calib_free(&cal);

@@ -165,3 +165,22 @@ void et_qc8_lut_ref(const int8_t table[256], const int8_t *x, int8_t *y, size_t 
     for (size_t i = i0; i < i1; i++)
         y[i] = table[x[i] + 128];
 }
+
+void et_qc8_mul_ref(const et_qc8_mul_params *p, size_t n, const int8_t *a, size_t a_stride, const int8_t *b,
+                    size_t b_stride, int8_t *y) {
+    for (size_t i = 0; i < n; i++) {
+        const int32_t prod = (a[i * a_stride] - p->a_zp) * (b[i * b_stride] - p->b_zp);
+        y[i] = et_qc8_round_clamp((float)prod * p->mult, p->y_zp, p->qmin, p->qmax);
+    }
+}
+
+void et_qc8_gavgpool_ref(size_t pixels, size_t channels, const int8_t *x, size_t x_stride, int32_t x_zp, float mult,
+                         int32_t y_zp, int32_t qmin, int32_t qmax, int8_t *y) {
+    for (size_t c = 0; c < channels; c++) {
+        int32_t sum = 0; /* |x - zp| <= 255: exact up to 8.4 M pixels */
+        for (size_t p = 0; p < pixels; p++)
+            sum += x[p * x_stride + c];
+        sum -= (int32_t)pixels * x_zp;
+        y[c] = et_qc8_round_clamp((float)sum * mult, y_zp, qmin, qmax);
+    }
+}
