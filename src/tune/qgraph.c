@@ -78,7 +78,8 @@ static void table_act_input_range(const et_activation *a, float y_lo, float y_hi
 static bool ranged(const float *lo, const float *hi, int v) { return v >= 0 && !isnan(lo[v]) && !isnan(hi[v]); }
 
 static bool is_q(int kind) {
-    return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT || kind == K_QMUL || kind == K_QGAP;
+    return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT || kind == K_QMUL ||
+           kind == K_QGAP;
 }
 
 /* Why node n cannot be an int8 layer, or NULL when it can. */
@@ -436,6 +437,29 @@ static void classify(rw *R, const bool *cand, int *kind, int *out_v, int *resid,
     }
 }
 
+/* Appends the int8 version of old node o (op, int8 inputs ins) writing the int8 twin of float value fv, which
+ * it returns (-1 when out of memory). A layer with a table activation becomes the layer without it, writing its
+ * own pre-activation value, and an et.QLut. */
+static int append_int8(rw *R, const et_node *o, et_op op, const int *ins, int n_ins, int fv) {
+    et_graph *g = R->g;
+    int yq = new_int8_value(R, fv);
+    const bool lut = (op == ET_OP_QCONV || op == ET_OP_QGEMM) && table_act(&o->act);
+    int pq = lut && yq >= 0 ? new_preact_value(R, o, fv) : yq;
+    int at = pq >= 0 ? append_like(R, o, op, ins, n_ins, &pq, 1) : -1;
+    if (at >= 0 && lut) {
+        g->nodes[at].act = (et_activation){.kind = ET_ACT_NONE};
+        char name[256];
+        snprintf(name, sizeof name, "%.240s.lut", o->name);
+        at = et_graph_add_node(g, ET_OP_QLUT, name, &pq, 1, &yq, 1, R->c->err);
+        if (at >= 0)
+            g->nodes[at].act = o->act;
+    }
+    if (at < 0)
+        return -1;
+    R->qv[fv] = yq;
+    return yq;
+}
+
 et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi, bool note,
                              int *n_q) {
     *n_q = 0;
@@ -517,25 +541,13 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
         for (int k = 0; k < n_ins; k++)
             ins_ok &= cins[k] >= 0 || (k == 2 && op == ET_OP_QCONV);
         int fv = out_v[i];
-        int yq = ins_ok ? new_int8_value(&R, fv) : -1;
-        const bool lut = (op == ET_OP_QCONV || op == ET_OP_QGEMM) && table_act(&o->act);
-        int pq = lut && yq >= 0 ? new_preact_value(&R, o, fv) : yq;
-        int at = pq >= 0 ? append_like(&R, o, op, cins, n_ins, &pq, 1) : -1;
+        int yq = ins_ok ? append_int8(&R, o, op, cins, n_ins, fv) : -1;
         if (cins != ins)
             free(cins);
-        if (at >= 0 && lut) { /* the layer without its activation, then the activation's table */
-            g->nodes[at].act = (et_activation){.kind = ET_ACT_NONE};
-            char name[256];
-            snprintf(name, sizeof name, "%.240s.lut", o->name);
-            at = et_graph_add_node(g, ET_OP_QLUT, name, &pq, 1, &yq, 1, c->err);
-            if (at >= 0)
-                g->nodes[at].act = o->act;
-        }
-        if (at < 0) {
+        if (yq < 0) {
             st = ET_E_NOMEM;
             break;
         }
-        R.qv[fv] = yq;
         /* the float value keeps its name and users; nobody left using it: removed below */
         char name[256];
         snprintf(name, sizeof name, "%.240s.dequantize", g->values[fv].name);

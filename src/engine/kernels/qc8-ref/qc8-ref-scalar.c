@@ -155,8 +155,8 @@ void et_qc8_dequantize_ref(const int8_t *q, float scale, int32_t zp, float *x, s
         x[i] = (float)((int32_t)q[i] - zp) * scale;
 }
 
-void et_qc8_lut_init(float (*f)(const void *ctx, float x), const void *ctx, float x_scale, int32_t x_zp,
-                     float y_scale, int32_t y_zp, int32_t qmin, int32_t qmax, int8_t table[256]) {
+void et_qc8_lut_init(float (*f)(const void *ctx, float x), const void *ctx, float x_scale, int32_t x_zp, float y_scale,
+                     int32_t y_zp, int32_t qmin, int32_t qmax, int8_t table[256]) {
     for (int q = -128; q < 128; q++)
         table[q + 128] = et_qc8_round_clamp(f(ctx, (float)(q - x_zp) * x_scale) / y_scale, y_zp, qmin, qmax);
 }

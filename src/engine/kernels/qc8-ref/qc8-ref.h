@@ -95,8 +95,8 @@ void et_qc8_add_ref(const et_qc8_add_params *p, const int8_t *a, const int8_t *b
 /* The 256-entry table of an int8 -> int8 elementwise function f (HardSwish, HardSigmoid, Sigmoid): entry
  * q + 128 = round(f(ctx, (q - x_zp) * x_scale) / y_scale) + y_zp, clamped to [qmin, qmax]; exact to the output's
  * rounding. */
-void et_qc8_lut_init(float (*f)(const void *ctx, float x), const void *ctx, float x_scale, int32_t x_zp,
-                     float y_scale, int32_t y_zp, int32_t qmin, int32_t qmax, int8_t table[256]);
+void et_qc8_lut_init(float (*f)(const void *ctx, float x), const void *ctx, float x_scale, int32_t x_zp, float y_scale,
+                     int32_t y_zp, int32_t qmin, int32_t qmax, int8_t table[256]);
 
 /* Elements [i0, i1) of y = table[x + 128] (the reference the table kernels are tested against). */
 void et_qc8_lut_ref(const int8_t table[256], const int8_t *x, int8_t *y, size_t i0, size_t i1);
