@@ -1,12 +1,13 @@
 /* qlut.c: et.QLut: y = f(x) on an int8 tensor through a 256-entry table, for the activations that are not a clamp
  * (HardSwish, HardSigmoid, Sigmoid: the node's act), so a quantized MobileNetV3 stays int8 across them instead of
  * dequantizing around each. The table is built at prepare from the input's and output's per-tensor scales by
- * qc8-ref's et_qc8_lut_init (the float activation of activation.h, rounded once); the run is one load per byte,
- * the same as the reference et_qc8_lut_ref, which it calls. */
+ * qc8-ref's et_qc8_lut_init (the float activation of activation.h, rounded once); the run is the x8-lut kernel
+ * of this CPU (the same bytes as the reference et_qc8_lut_ref). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/kernels/x8-lut/x8-lut.h"
 #include "engine/nodes/activation.h"
 #include "engine/nodes/nn_util.h"
 #include "engine/nodes/nodes.h"
@@ -31,6 +32,7 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 
 typedef struct params {
     int8_t table[256];
+    const et_x8_lut_config *cfg;
     size_t n;
     const int8_t *x;
     int8_t *y;
@@ -41,7 +43,7 @@ static float act_of(const void *ctx, float x) { return et_act_scalar(ctx, x); }
 static void task(void *ctx, size_t i0, size_t i1) {
     const params *p = ctx;
     const size_t e0 = i0 * 4096, e1 = i1 * 4096 < p->n ? i1 * 4096 : p->n;
-    et_qc8_lut_ref(p->table, p->x, p->y, e0, e1);
+    p->cfg->ukernel(e1 - e0, p->x + e0, p->y + e0, p->table);
 }
 
 static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
@@ -64,10 +66,11 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         return et_fail(err, ET_E_NOMEM, "out of memory");
     et_qc8_lut_init(act_of, &n->act, xq->scale[0], xq->zero_point[0], yq->scale[0], yq->zero_point[0], -128, 127,
                     p->table);
+    p->cfg = et_x8_lut_config_get();
     p->n = (size_t)et_shape_numel(&inst->in[0].shape);
     inst->params = p;
     inst->run = run;
-    snprintf(inst->kernel, sizeof inst->kernel, "qs8-lut-scalar");
+    snprintf(inst->kernel, sizeof inst->kernel, "%s", p->cfg->name);
     snprintf(inst->precision, sizeof inst->precision, "int8");
     return ET_OK;
 }
