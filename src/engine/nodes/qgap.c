@@ -1,11 +1,12 @@
 /* qgap.c: et.QGap: global average pooling on an int8 tensor [N,C,H,W] to int8 [N,C,1,1] with the output's own
  * scale (the squeeze of a squeeze-excitation block, the head of MobileNets), so the int8 region goes through it.
  * layout.c sets the attribute channels_last (input [N,H,W,C], output [N,1,1,C]) when its input is channels-last.
- * Arithmetic: qc8-ref's et_qc8_gavgpool_ref (int32 sums, one requantization per channel). */
+ * Arithmetic: qc8-ref's et_qc8_gavgpool_ref (int32 sums, one requantization per channel), run by the qs8-gavgpool
+ * kernel of this CPU (the same bytes). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/kernels/qs8-gavgpool/qs8-gavgpool.h"
 #include "engine/nodes/nn_util.h"
 #include "engine/nodes/nodes.h"
 #include "model/quant_info.h"
@@ -29,8 +30,8 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 typedef struct params {
     bool channels_last;
     size_t batch, channels, pixels;
-    int32_t x_zp, y_zp;
-    float mult;
+    et_qs8_gavgpool_params k;
+    const et_qs8_gavgpool_config *cfg;
     const int8_t *x;
     int8_t *y;
 } params;
@@ -41,10 +42,10 @@ static void images(void *ctx, size_t i0, size_t i1) {
         const int8_t *x = p->x + i * p->pixels * p->channels;
         int8_t *y = p->y + i * p->channels;
         if (p->channels_last)
-            et_qc8_gavgpool_ref(p->pixels, p->channels, x, p->channels, p->x_zp, p->mult, p->y_zp, -128, 127, y);
+            p->cfg->ukernel(p->pixels, p->channels, x, p->channels, y, &p->k);
         else
             for (size_t c = 0; c < p->channels; c++)
-                et_qc8_gavgpool_ref(p->pixels, 1, x + c * p->pixels, 1, p->x_zp, p->mult, p->y_zp, -128, 127, y + c);
+                p->cfg->ukernel(p->pixels, 1, x + c * p->pixels, 1, y + c, &p->k);
     }
 }
 
@@ -69,12 +70,12 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->batch = (size_t)s->dim[0];
     p->channels = (size_t)s->dim[p->channels_last ? 3 : 1];
     p->pixels = (size_t)(p->channels_last ? s->dim[1] * s->dim[2] : s->dim[2] * s->dim[3]);
-    p->x_zp = xq->zero_point[0];
-    p->y_zp = yq->zero_point[0];
-    p->mult = xq->scale[0] / (yq->scale[0] * (float)(p->pixels ? p->pixels : 1));
+    et_qs8_gavgpool_params_init(&p->k, p->pixels, xq->scale[0], xq->zero_point[0], yq->scale[0], yq->zero_point[0],
+                                -128, 127);
+    p->cfg = et_qs8_gavgpool_config_get();
     inst->params = p;
     inst->run = run;
-    snprintf(inst->kernel, sizeof inst->kernel, "qs8-gavgpool-scalar");
+    snprintf(inst->kernel, sizeof inst->kernel, "%s", p->cfg->name);
     snprintf(inst->precision, sizeof inst->precision, "int8");
     return ET_OK;
 }

@@ -1,11 +1,13 @@
 /* qmul.c: et.QMul: y = a * b on int8 tensors with numpy broadcasting, each with its own per-tensor scale: the
  * squeeze-excitation channel scaling of MobileNetV3 (x [N,C,H,W] times the int8 gate [N,C,1,1]) without leaving
  * int8. bcast.h turns the broadcast into runs of `inner` elements with operand strides 0 or 1, each one call of
- * qc8-ref's et_qc8_mul_ref (the arithmetic is there). */
+ * the qs8-vmul kernel of this CPU (a run where only a is broadcast swaps the operands: the product commutes); the
+ * rare run with both broadcast goes to qc8-ref's et_qc8_mul_ref, which every kernel gives the same bytes as. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/kernels/qs8-vmul/qs8-vmul.h"
 #include "engine/nodes/bcast.h"
 #include "engine/nodes/nn_util.h"
 #include "engine/nodes/nodes.h"
@@ -26,6 +28,8 @@ static et_status infer(et_graph *g, et_node *n, et_err *err) {
 
 typedef struct params {
     et_qc8_mul_params q;
+    et_qs8_mul_params k, k_swapped; /* the kernel's parameters; the same with a and b exchanged */
+    const et_qs8_vmul_config *cfg;
     et_bcast bc;
     const int8_t *a, *b;
     int8_t *y;
@@ -33,11 +37,19 @@ typedef struct params {
 
 static void rows(void *ctx, size_t r0, size_t r1) {
     const params *p = ctx;
+    const size_t n = (size_t)p->bc.inner;
+    const int64_t sa = p->bc.stride[0][p->bc.rank - 1], sb = p->bc.stride[1][p->bc.rank - 1];
     for (size_t r = r0; r < r1; r++) {
         int64_t off[2];
         et_bcast_offsets(&p->bc, (int64_t)r, off);
-        et_qc8_mul_ref(&p->q, (size_t)p->bc.inner, p->a + off[0], (size_t)p->bc.stride[0][p->bc.rank - 1],
-                       p->b + off[1], (size_t)p->bc.stride[1][p->bc.rank - 1], p->y + (int64_t)r * p->bc.inner);
+        const int8_t *a = p->a + off[0], *b = p->b + off[1];
+        int8_t *y = p->y + (int64_t)r * p->bc.inner;
+        if (sa != 0)
+            p->cfg->ukernel(n, a, b, sb == 0, y, &p->k);
+        else if (sb != 0)
+            p->cfg->ukernel(n, b, a, 1, y, &p->k_swapped);
+        else
+            et_qc8_mul_ref(&p->q, n, a, 0, b, 0, y);
     }
 }
 
@@ -69,11 +81,18 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     p->q.y_zp = yq->zero_point[0];
     p->q.mult = aq->scale[0] * bq->scale[0] / yq->scale[0];
     et_qc8_act_range(lo, hi, yq->scale[0], yq->zero_point[0], &p->q.qmin, &p->q.qmax);
+    et_qs8_mul_params_init(&p->k, aq->scale[0], p->q.a_zp, bq->scale[0], p->q.b_zp, yq->scale[0], p->q.y_zp, p->q.qmin,
+                           p->q.qmax);
+    p->k.mult = p->q.mult; /* exactly the reference's multiplier */
+    p->k_swapped = p->k;
+    p->k_swapped.a_zp = p->q.b_zp;
+    p->k_swapped.b_zp = p->q.a_zp;
+    p->cfg = et_qs8_vmul_config_get();
     const et_shape *ins[2] = {&inst->in[0].shape, &inst->in[1].shape};
     et_bcast_init(&p->bc, &inst->out[0].shape, ins, 2); /* the output is dense: row r starts at r x inner */
     inst->params = p;
     inst->run = run;
-    snprintf(inst->kernel, sizeof inst->kernel, "qs8-vmul-scalar");
+    snprintf(inst->kernel, sizeof inst->kernel, "%s", p->cfg->name);
     snprintf(inst->precision, sizeof inst->precision, "int8");
     return ET_OK;
 }
