@@ -22,7 +22,7 @@
  *                                      et.QGap (int32 sums, requantized to the output's scale)
  *   Concat whose inputs all come from int8 operators used only by it
  *                                      plain Concat on int8 bytes: the producers write with the concat's scale
- *   everything else (pooling, Flatten/Reshape, Softmax, Mul, Sigmoid, a Conv with HardSwish...)
+ *   everything else (windowed pooling, Flatten/Reshape, Softmax, a standalone Sigmoid, other Muls...)
  *                                      float32: an et.Dequantize before it and an et.Quantize after where an int8
  *                                      operator follows; the float value keeps its name, so graph outputs are
  *                                      always float32
