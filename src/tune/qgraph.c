@@ -52,17 +52,24 @@ static bool table_act(const et_activation *a) {
 
 /* The input range [*lo, *hi] of table activation a that matters for an output range [y_lo, y_hi]: where a is
  * flat (HardSwish below -3, HardSigmoid outside its ramp) clamping loses nothing; above, the output's max bounds
- * it (HardSwish is increasing there; Sigmoid's logits of the output's range, kept within 1/512 of 0 and 1). */
+ * it (HardSwish is increasing there; HardSigmoid's ramp inputs of the output's calibrated range, since the output
+ * is clamped to that range anyway: a squeeze-excitation gate's steps are then as fine as its own; Sigmoid's logits
+ * of the output's range, kept within 1/512 of 0 and 1). */
 static void table_act_input_range(const et_activation *a, float y_lo, float y_hi, float *lo, float *hi) {
     switch (a->kind) {
     case ET_ACT_HARD_SWISH:
         *lo = -3.0f;
         *hi = y_hi >= 3.0f ? y_hi : y_hi > 0.0f ? (-3.0f + sqrtf(9.0f + 24.0f * y_hi)) / 2.0f : 0.0f;
         break;
-    case ET_ACT_HARD_SIGMOID:
-        *lo = -a->beta / a->alpha;
-        *hi = (1.0f - a->beta) / a->alpha;
+    case ET_ACT_HARD_SIGMOID: { /* the ramp's inputs that give the output's range (increasing: exact) */
+        const float l = y_lo > 0.0f ? (y_lo < 1.0f ? y_lo : 1.0f) : 0.0f,
+                    h = y_hi < 1.0f ? (y_hi > 0.0f ? y_hi : 0.0f) : 1.0f;
+        *lo = (l - a->beta) / a->alpha;
+        *hi = (h - a->beta) / a->alpha;
+        if (*hi - *lo < 1e-3f)
+            *hi = *lo + 1e-3f;
         break;
+    }
     default: { /* sigmoid */
         const float e = 1.0f / 512.0f;
         const float l = y_lo < e ? e : y_lo > 1.0f - e ? 1.0f - e : y_lo;
