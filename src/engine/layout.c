@@ -168,7 +168,8 @@ static bool is_unary(et_op op) {
     case ET_OP_CEIL:
     case ET_OP_CAST:
     case ET_OP_QUANTIZE:
-    case ET_OP_DEQUANTIZE: /* per-tensor scales: elementwise */ return true;
+    case ET_OP_DEQUANTIZE:
+    case ET_OP_QLUT: /* per-tensor scales: elementwise */ return true;
     default: return false;
     }
 }
@@ -184,7 +185,8 @@ static bool is_binary(et_op op) {
     case ET_OP_SUM:
     case ET_OP_MEAN:
     case ET_OP_PRELU:
-    case ET_OP_QADD: return true;
+    case ET_OP_QADD:
+    case ET_OP_QMUL: return true;
     default: return false;
     }
 }
@@ -279,6 +281,19 @@ static et_status rewrite(lay *L) {
             /* shape of the NHWC output through the operator's own inference */
             const et_op_impl *impl = et_op_impl_get(g->nodes[i].op);
             et_status st = impl->infer(g, &g->nodes[i], L->err);
+            if (st != ET_OK)
+                return st;
+            continue;
+        }
+        if (n->op == ET_OP_QGAP && L->nhwc[n->inputs[0]] >= 0) { /* channels-last when its input already is */
+            int x = to_nhwc(L, n->inputs[0]);
+            if (x < 0)
+                return ET_E_NOMEM;
+            i = L->pos;
+            g->nodes[i].inputs[0] = x;
+            if (!et_node_set_attr_int(g, i, "channels_last", 1) || make_nhwc_output(L, i, 0) < 0)
+                return ET_E_NOMEM;
+            et_status st = et_op_impl_get(g->nodes[i].op)->infer(g, &g->nodes[i], L->err);
             if (st != ET_OK)
                 return st;
             continue;

@@ -436,6 +436,28 @@ static void write_node(ow *o, const et_node *n) {
         finish(o, n, s, y->name, y->quant);
         return;
     }
+    case ET_OP_QMUL: {
+        const et_value *a = &g->values[n->inputs[0]], *b = &g->values[n->inputs[1]], *y = &g->values[n->outputs[0]];
+        const char *ins[2] = {dequantize(o, a->name, a->quant, true, 0, NULL),
+                              dequantize(o, b->name, b->quant, true, 0, NULL)};
+        const char *s = fresh(o, "%s_prod", n->name);
+        node(o, "Mul", n->name, ins, 2, &s, 1, NULL);
+        finish(o, n, s, y->name, y->quant);
+        return;
+    }
+    case ET_OP_QGAP: {
+        const et_value *x = &g->values[n->inputs[0]], *y = &g->values[n->outputs[0]];
+        const char *in = dequantize(o, x->name, x->quant, true, 0, NULL);
+        const char *s = fresh(o, "%s_mean", n->name);
+        node(o, "GlobalAveragePool", n->name, &in, 1, &s, 1, NULL);
+        finish(o, n, s, y->name, y->quant);
+        return;
+    }
+    case ET_OP_QLUT: { /* the table is the activation between a dequantize and a quantize */
+        const et_value *x = &g->values[n->inputs[0]], *y = &g->values[n->outputs[0]];
+        finish(o, n, dequantize(o, x->name, x->quant, true, 0, NULL), y->name, y->quant);
+        return;
+    }
     default: break;
     }
     const char *ins[64] = {0}, *outs[16] = {0};
@@ -516,7 +538,8 @@ et_status et_onnx_encode(const et_graph *g, const char *producer_version, et_pbw
     for (int i = 0; i < g->n_nodes; i++) {
         const et_node *n = &g->nodes[i];
         if (!n->dead && et_op_is_internal(n->op) && n->op != ET_OP_QUANTIZE && n->op != ET_OP_DEQUANTIZE &&
-            n->op != ET_OP_QCONV && n->op != ET_OP_QGEMM && n->op != ET_OP_QADD)
+            n->op != ET_OP_QCONV && n->op != ET_OP_QGEMM && n->op != ET_OP_QADD && n->op != ET_OP_QLUT &&
+            n->op != ET_OP_QMUL && n->op != ET_OP_QGAP)
             return et_fail(err, ET_E_UNSUPPORTED, "node '%s': the engine operator %s has no ONNX form", n->name,
                            et_op_name(n->op));
     }

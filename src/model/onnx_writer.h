@@ -7,6 +7,9 @@
  *                                 -> QuantizeLinear
  *   et.QGemm                      the same around Gemm(transB = 1), or MatMul (+ Add for the bias) on 3-D inputs
  *   et.QAdd                       DequantizeLinear on both -> Add [-> activation] -> QuantizeLinear
+ *   et.QLut                       DequantizeLinear -> its activation (HardSwish, HardSigmoid, Sigmoid)
+ *                                 -> QuantizeLinear
+ *   et.QMul, et.QGap              DequantizeLinear -> Mul / GlobalAveragePool [-> activation] -> QuantizeLinear
  * Weight-only quantized constants (float values carrying a quant info) are stored as int8 codes with a
  * DequantizeLinear in front (fp16 weights as float16 with a Cast), so the file has the deployment's size; pruned
  * and channel-pruned weights are written as they are (zeros stored; shrunk shapes). Fused activations are written

@@ -57,7 +57,11 @@
     X(QGEMM, "et.QGemm")                      /* quantized fully-connected / matmul */             \
     X(QCONV, "et.QConv")                      /* quantized conv in ONNX layout (tune makes it;     \
                                                  layout.c turns it into et.QConvNhwc) */           \
-    X(QADD, "et.QAdd")                        /* int8 + int8 -> int8 (residual adds) */
+    X(QADD, "et.QAdd")                        /* int8 + int8 -> int8 (residual adds) */           \
+    X(QLUT, "et.QLut")                        /* int8 -> int8 through a 256-entry table: the node's \
+                                                 act (HardSwish, HardSigmoid, Sigmoid) */          \
+    X(QMUL, "et.QMul")                        /* int8 * int8 -> int8, broadcasting (SE scaling) */ \
+    X(QGAP, "et.QGap")                        /* int8 global average pooling */
 // clang-format on
 
 typedef enum {

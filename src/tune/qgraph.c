@@ -11,9 +11,18 @@
  *                                      happens in the requantization: ResNet and MobileNetV2 skip connections)
  *   other Adds of two int8 tensors of one shape (and a Relu/Clip after)
  *                                      et.QAdd
+ *   Conv or Gemm with a fused HardSwish, HardSigmoid or Sigmoid
+ *                                      the int8 layer with no activation, writing int8 on the range where the
+ *                                      activation is not flat (HardSwish [-3, its inverse at the output's max],
+ *                                      HardSigmoid [-beta/alpha, (1-beta)/alpha], Sigmoid the logits of the
+ *                                      output's range), then et.QLut: the activation as a 256-entry table
+ *   Mul of two int8 tensors, one of them output-sized (the squeeze-excitation channel scaling)
+ *                                      et.QMul (broadcasting; a Relu/Clip after it folds in)
+ *   GlobalAveragePool of an int8 tensor
+ *                                      et.QGap (int32 sums, requantized to the output's scale)
  *   Concat whose inputs all come from int8 operators used only by it
  *                                      plain Concat on int8 bytes: the producers write with the concat's scale
- *   everything else (pooling, Flatten/Reshape, Softmax, Mul, Sigmoid, a Conv with HardSwish...)
+ *   everything else (windowed pooling, Flatten/Reshape, Softmax, a standalone Sigmoid, other Muls...)
  *                                      float32: an et.Dequantize before it and an et.Quantize after where an int8
  *                                      operator follows; the float value keeps its name, so graph outputs are
  *                                      always float32
@@ -30,18 +39,59 @@
 #include "model/quant_info.h"
 #include "tune/tune_internal.h"
 
-enum { K_FP32, K_QCONV, K_QGEMM, K_QADD, K_QCONCAT, K_ABSORBED };
+enum { K_FP32, K_QCONV, K_QGEMM, K_QADD, K_QCONCAT, K_QMUL, K_QGAP, K_ABSORBED };
 
 
 static bool clamp_act(et_act_kind a) { return a == ET_ACT_NONE || a == ET_ACT_RELU || a == ET_ACT_CLIP; }
 
+/* An activation that runs as an et.QLut after the int8 layer. */
+static bool table_act(const et_activation *a) {
+    return a->kind == ET_ACT_HARD_SWISH || a->kind == ET_ACT_SIGMOID ||
+           (a->kind == ET_ACT_HARD_SIGMOID && a->alpha > 0.0f);
+}
+
+/* The input range [*lo, *hi] of table activation a that matters for an output range [y_lo, y_hi]: where a is
+ * flat (HardSwish below -3, HardSigmoid outside its ramp) clamping loses nothing; above, the output's max bounds
+ * it (HardSwish is increasing there; HardSigmoid's ramp inputs of the output's calibrated range, since the output
+ * is clamped to that range anyway: a squeeze-excitation gate's steps are then as fine as its own; Sigmoid's logits
+ * of the output's range, kept within 1/512 of 0 and 1). */
+static void table_act_input_range(const et_activation *a, float y_lo, float y_hi, float *lo, float *hi) {
+    switch (a->kind) {
+    case ET_ACT_HARD_SWISH:
+        *lo = -3.0f;
+        *hi = y_hi >= 3.0f ? y_hi : y_hi > 0.0f ? (-3.0f + sqrtf(9.0f + 24.0f * y_hi)) / 2.0f : 0.0f;
+        break;
+    case ET_ACT_HARD_SIGMOID: { /* the ramp's inputs that give the output's range (increasing: exact) */
+        const float l = y_lo > 0.0f ? (y_lo < 1.0f ? y_lo : 1.0f) : 0.0f,
+                    h = y_hi < 1.0f ? (y_hi > 0.0f ? y_hi : 0.0f) : 1.0f;
+        *lo = (l - a->beta) / a->alpha;
+        *hi = (h - a->beta) / a->alpha;
+        if (*hi - *lo < 1e-3f)
+            *hi = *lo + 1e-3f;
+        break;
+    }
+    default: { /* sigmoid */
+        const float e = 1.0f / 512.0f;
+        const float l = y_lo < e ? e : y_lo > 1.0f - e ? 1.0f - e : y_lo;
+        const float h = y_hi < e ? e : y_hi > 1.0f - e ? 1.0f - e : y_hi;
+        *lo = logf(l / (1.0f - l));
+        *hi = logf(h / (1.0f - h));
+        if (*hi - *lo < 1e-3f)
+            *hi = *lo + 1e-3f;
+    }
+    }
+}
+
 static bool ranged(const float *lo, const float *hi, int v) { return v >= 0 && !isnan(lo[v]) && !isnan(hi[v]); }
 
-static bool is_q(int kind) { return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT; }
+static bool is_q(int kind) {
+    return kind == K_QCONV || kind == K_QGEMM || kind == K_QADD || kind == K_QCONCAT || kind == K_QMUL ||
+           kind == K_QGAP;
+}
 
 /* Why node n cannot be an int8 layer, or NULL when it can. */
 static const char *unsupported_why(const et_graph *g, const et_node *n, const float *lo, const float *hi) {
-    if (!clamp_act(n->act.kind))
+    if (!clamp_act(n->act.kind) && !table_act(&n->act))
         return "its fused activation has no int8 form";
     const et_value *x = et_node_cin(g, n, 0), *w = et_node_cin(g, n, 1);
     if (!ranged(lo, hi, n->inputs[0]) || !ranged(lo, hi, n->outputs[0]))
@@ -96,6 +146,25 @@ static int new_int8_value(rw *R, int v) {
         return -1;
     g->values[q].dtype = ET_DT_I8;
     g->values[q].shape = g->values[v].shape;
+    g->values[q].quant = qi;
+    return q;
+}
+
+/* A new int8 value for the output of layer o before its table activation, scaled to the range that matters. */
+static int new_preact_value(rw *R, const et_node *o, int fv) {
+    et_graph *g = R->g;
+    char name[256];
+    snprintf(name, sizeof name, "%.230s.preact.q", g->values[fv].name);
+    float lo, hi, s;
+    int32_t zp;
+    table_act_input_range(&o->act, R->range_lo[fv], R->range_hi[fv], &lo, &hi);
+    et_act_qparams(lo, hi, &s, &zp);
+    const et_quant_info *qi = et_quant_info_act(g, s, zp);
+    int q = qi ? et_graph_add_value_unique(g, name, ET_VAL_INTERMEDIATE, R->c->err) : -1;
+    if (q < 0)
+        return -1;
+    g->values[q].dtype = ET_DT_I8;
+    g->values[q].shape = g->values[fv].shape;
     g->values[q].quant = qi;
     return q;
 }
@@ -332,6 +401,29 @@ static void classify(rw *R, const bool *cand, int *kind, int *out_v, int *resid,
             }
             continue;
         }
+        if (n->op == ET_OP_MUL && n->n_inputs == 2 && n->inputs[0] >= 0 && n->inputs[1] >= 0 &&
+            ranged(R->lo, R->hi, n->outputs[0])) { /* two int8 operands, one of them full size: SE scaling */
+            int a = n->inputs[0], b = n->inputs[1];
+            int pa = g->values[a].producer, pb = g->values[b].producer;
+            const et_shape *ys = &g->values[n->outputs[0]].shape;
+            if (pa >= 0 && pb >= 0 && is_q(kind[pa]) && is_q(kind[pb]) &&
+                (et_shape_equal(&g->values[a].shape, ys) || et_shape_equal(&g->values[b].shape, ys))) {
+                kind[i] = K_QMUL;
+                int j = fold_activation(R, i, n->outputs[0], n);
+                if (j >= 0) {
+                    kind[j] = K_ABSORBED;
+                    out_v[i] = g->nodes[j].outputs[0];
+                }
+            }
+            continue;
+        }
+        if (n->op == ET_OP_GLOBAL_AVERAGE_POOL && n->n_inputs == 1 && n->inputs[0] >= 0 &&
+            g->values[n->inputs[0]].shape.rank == 4 && ranged(R->lo, R->hi, n->outputs[0])) {
+            int p = g->values[n->inputs[0]].producer;
+            if (p >= 0 && is_q(kind[p]))
+                kind[i] = K_QGAP;
+            continue;
+        }
         if (n->op == ET_OP_CONCAT && n->n_inputs > 0 && ranged(R->lo, R->hi, n->outputs[0])) {
             bool ok = true;
             for (int k = 0; k < n->n_inputs && ok; k++) {
@@ -350,6 +442,29 @@ static void classify(rw *R, const bool *cand, int *kind, int *out_v, int *resid,
             }
         }
     }
+}
+
+/* Appends the int8 version of old node o (op, int8 inputs ins) writing the int8 twin of float value fv, which
+ * it returns (-1 when out of memory). A layer with a table activation becomes the layer without it, writing its
+ * own pre-activation value, and an et.QLut. */
+static int append_int8(rw *R, const et_node *o, et_op op, const int *ins, int n_ins, int fv) {
+    et_graph *g = R->g;
+    int yq = new_int8_value(R, fv);
+    const bool lut = (op == ET_OP_QCONV || op == ET_OP_QGEMM) && table_act(&o->act);
+    int pq = lut && yq >= 0 ? new_preact_value(R, o, fv) : yq;
+    int at = pq >= 0 ? append_like(R, o, op, ins, n_ins, &pq, 1) : -1;
+    if (at >= 0 && lut) {
+        g->nodes[at].act = (et_activation){.kind = ET_ACT_NONE};
+        char name[256];
+        snprintf(name, sizeof name, "%.240s.lut", o->name);
+        at = et_graph_add_node(g, ET_OP_QLUT, name, &pq, 1, &yq, 1, R->c->err);
+        if (at >= 0)
+            g->nodes[at].act = o->act;
+    }
+    if (at < 0)
+        return -1;
+    R->qv[fv] = yq;
+    return yq;
 }
 
 et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, const float *lo, const float *hi, bool note,
@@ -410,11 +525,15 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
             }
             op = kind[i] == K_QCONV ? ET_OP_QCONV : ET_OP_QGEMM;
             (*n_q)++;
-        } else if (kind[i] == K_QADD) {
+        } else if (kind[i] == K_QADD || kind[i] == K_QMUL) {
             ins[0] = get_q(&R, o->inputs[0]);
             ins[1] = ins[0] >= 0 ? get_q(&R, o->inputs[1]) : -1;
             n_ins = 2;
-            op = ET_OP_QADD;
+            op = kind[i] == K_QADD ? ET_OP_QADD : ET_OP_QMUL;
+        } else if (kind[i] == K_QGAP) {
+            ins[0] = get_q(&R, o->inputs[0]);
+            n_ins = 1;
+            op = ET_OP_QGAP;
         } else { /* K_QCONCAT */
             cins = malloc((size_t)o->n_inputs * sizeof *cins);
             if (!cins) {
@@ -429,15 +548,13 @@ et_status et_tune_build_int8(et_tune_ctx *c, et_graph *g, const bool *cand, cons
         for (int k = 0; k < n_ins; k++)
             ins_ok &= cins[k] >= 0 || (k == 2 && op == ET_OP_QCONV);
         int fv = out_v[i];
-        int yq = ins_ok ? new_int8_value(&R, fv) : -1;
-        int at = yq >= 0 ? append_like(&R, o, op, cins, n_ins, &yq, 1) : -1;
+        int yq = ins_ok ? append_int8(&R, o, op, cins, n_ins, fv) : -1;
         if (cins != ins)
             free(cins);
-        if (at < 0) {
+        if (yq < 0) {
             st = ET_E_NOMEM;
             break;
         }
-        R.qv[fv] = yq;
         /* the float value keeps its name and users; nobody left using it: removed below */
         char name[256];
         snprintf(name, sizeof name, "%.240s.dequantize", g->values[fv].name);

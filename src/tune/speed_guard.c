@@ -111,6 +111,18 @@ static bool step_rounds(const timed *t, const char *name, double *out) {
     return false;
 }
 
+/* Adds to out[0..n) the per-round times of the et.QLut that qgraph.c appends after int8 layer `name` (its
+ * activation as a table, named "<name>.lut"), so the layer's int8 time includes the activation its float32 step
+ * has fused; nothing when it has none. scratch holds t->done values. */
+static void add_table_rounds(const timed *t, const char *name, int n, double *out, double *scratch) {
+    char lut[300];
+    snprintf(lut, sizeof lut, "%.240s.lut", name);
+    if (!step_rounds(t, lut, scratch))
+        return;
+    for (int r = 0; r < n && r < t->done; r++)
+        out[r] += scratch[r];
+}
+
 /* The median of v[0..n) without reordering v (scratch holds n). */
 static double median_of(const double *v, int n, double *scratch) {
     memcpy(scratch, v, (size_t)n * sizeof *scratch);
@@ -183,6 +195,7 @@ static int judge_layers(const et_graph *g, bool *cand, const timed *f, const tim
         (*n_cand)++;
         if (!step_rounds(q, g->nodes[i].name, tq) || !step_rounds(f, g->nodes[i].name, tf))
             continue; /* not an int8 layer after all (build_int8 says why) */
+        add_table_rounds(q, g->nodes[i].name, n, tq, sc);
         double p = NAN;
         if (!et_tune_guard_keeps_fp32(tf, tq, n, &p)) {
             (*left)++;

@@ -37,9 +37,10 @@
     X(ARG_MAX, et_impl_argmax) X(RESIZE, et_impl_resize) X(UPSAMPLE, et_impl_resize)                 \
     /* channels-last fast paths (layout.c creates them) */                                          \
     X(CONV_NHWC, et_impl_conv_nhwc) X(POOL_NHWC, et_impl_pool_nhwc)                                 \
-    /* quantized operators (tune/qgraph.c creates them; qquant.c, qconv.c, qgemm.c, qadd.c) */        \
+    /* quantized operators (tune/qgraph.c creates them; qquant.c, qconv.c, qgemm.c, qadd.c, qlut.c, qmul.c, qgap.c) */        \
     X(QUANTIZE, et_impl_quantize) X(DEQUANTIZE, et_impl_dequantize) X(QCONV, et_impl_qconv)           \
     X(QCONV_NHWC, et_impl_qconv_nhwc) X(QGEMM, et_impl_qgemm) X(QADD, et_impl_qadd)                 \
+    X(QLUT, et_impl_qlut) X(QMUL, et_impl_qmul) X(QGAP, et_impl_qgap)                               \
     X(QUANTIZE_LINEAR, et_impl_quantize_linear) X(DEQUANTIZE_LINEAR, et_impl_dequantize_linear)
 // clang-format on
 

@@ -21,7 +21,10 @@
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qs8-vadd/qs8-vadd.h"
+#include "engine/kernels/qs8-gavgpool/qs8-gavgpool.h"
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
+#include "engine/kernels/qs8-vmul/qs8-vmul.h"
+#include "engine/kernels/x8-lut/x8-lut.h"
 #include "kernel_test.h"
 
 /* The pick of one family's table: the entry config_get returned is the first selected one, the last is scalar. */
@@ -62,6 +65,9 @@ static void test_every_family_picks_the_first_allowed(void) {
     CHECK_FAMILY("f32-winograd", et_f32_wino_config, et_f32_wino_configs, et_f32_wino_config_get());
     CHECK_FAMILY("qc8-dwconv", et_qdwconv_config, et_qdwconv_configs, et_qdwconv_config_get());
     CHECK_FAMILY("qs8-vadd", et_qs8_vadd_config, et_qs8_vadd_configs, et_qs8_vadd_config_get());
+    CHECK_FAMILY("x8-lut", et_x8_lut_config, et_x8_lut_configs, et_x8_lut_config_get());
+    CHECK_FAMILY("qs8-vmul", et_qs8_vmul_config, et_qs8_vmul_configs, et_qs8_vmul_config_get());
+    CHECK_FAMILY("qs8-gavgpool", et_qs8_gavgpool_config, et_qs8_gavgpool_configs, et_qs8_gavgpool_config_get());
     CHECK_FAMILY("qs8-vcvt", et_qs8_vcvt_config, et_qs8_vcvt_configs, et_qs8_vcvt_config_get());
 }
 

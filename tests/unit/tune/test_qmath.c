@@ -242,6 +242,83 @@ static void test_qc8_add_fc(void) {
     ET_CHECK(o[2] == 4 && o[3] == -11);
 }
 
+static float hswish(const void *ctx, float x) {
+    (void)ctx;
+    float h = x / 6.0f + 0.5f;
+    return x * (h < 0.0f ? 0.0f : h > 1.0f ? 1.0f : h);
+}
+
+static float sigm(const void *ctx, float x) {
+    (void)ctx;
+    return 1.0f / (1.0f + expf(-x));
+}
+
+/* The int8 table of an activation: every entry within half an output step of the float function of its input
+ * code (the only error is the output's rounding), clamped to [qmin, qmax]; the lookup reads entry x + 128. */
+static void test_qc8_lut(void) {
+    const struct {
+        float (*f)(const void *, float);
+        float xs, ys;
+        int32_t xz, yz;
+    } cases[] = {{hswish, 10.0f / 255.0f, 9.0f / 255.0f, -52, -90}, {sigm, 16.0f / 255.0f, 1.0f / 255.0f, 0, -128}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int8_t table[256];
+        et_qc8_lut_init(cases[c].f, NULL, cases[c].xs, cases[c].xz, cases[c].ys, cases[c].yz, -128, 127, table);
+        for (int q = -128; q < 128; q++) {
+            const float want = cases[c].f(NULL, (float)(q - cases[c].xz) * cases[c].xs);
+            float lo = (float)(-128 - cases[c].yz) * cases[c].ys, hi = (float)(127 - cases[c].yz) * cases[c].ys;
+            const float clamped = want < lo ? lo : want > hi ? hi : want;
+            const float got = (float)(table[q + 128] - cases[c].yz) * cases[c].ys;
+            ET_CHECK_MSG(fabsf(got - clamped) <= 0.5f * cases[c].ys + 1e-6f, "case %zu code %d: %g vs %g", c, q,
+                         (double)got, (double)want);
+        }
+        int8_t x[256], y[256];
+        for (int i = 0; i < 256; i++)
+            x[i] = (int8_t)(i - 128);
+        et_qc8_lut_ref(table, x, y, 0, 256);
+        ET_CHECK(memcmp(y, table, 256) == 0); /* x runs through -128..127: y is the table */
+    }
+    int8_t narrow[256];
+    et_qc8_lut_init(sigm, NULL, 0.1f, 0, 1.0f / 255.0f, -128, -100, 100, narrow);
+    for (int i = 0; i < 256; i++)
+        ET_CHECK(narrow[i] >= -100 && narrow[i] <= 100);
+}
+
+/* int8 Mul and global average pooling against the float computation on the dequantized codes: within half an
+ * output step (the requantization's rounding), and clamped. */
+static void test_qc8_mul_gap(void) {
+    const float as = 0.05f, bs = 1.0f / 255.0f, ys = 0.04f;
+    const et_qc8_mul_params p = {.a_zp = 3, .b_zp = -128, .y_zp = -5, .qmin = -128, .qmax = 127, .mult = as * bs / ys};
+    int8_t a[64], b[64], y[64], yb[64];
+    for (int i = 0; i < 64; i++) {
+        a[i] = (int8_t)(i * 37 % 256 - 128);
+        b[i] = (int8_t)(i * 91 % 256 - 128);
+    }
+    et_qc8_mul_ref(&p, 64, a, 1, b, 1, y);
+    et_qc8_mul_ref(&p, 64, a, 1, b + 7, 0, yb); /* b broadcast: one gate for the whole row */
+    for (int i = 0; i < 64; i++) {
+        const float want = (float)(a[i] - 3) * as * (float)(b[i] + 128) * bs;
+        const float wantb = (float)(a[i] - 3) * as * (float)(b[7] + 128) * bs;
+        const float lo = (float)(-128 + 5) * ys, hi = (float)(127 + 5) * ys;
+        ET_CHECK(fabsf((float)(y[i] + 5) * ys - fminf(fmaxf(want, lo), hi)) <= 0.5f * ys + 1e-5f);
+        ET_CHECK(fabsf((float)(yb[i] + 5) * ys - fminf(fmaxf(wantb, lo), hi)) <= 0.5f * ys + 1e-5f);
+    }
+    enum { P = 49, C = 5 };
+    int8_t x[P * C], g[C];
+    for (int i = 0; i < P * C; i++)
+        x[i] = (int8_t)(i * 53 % 256 - 128);
+    const float xs = 0.1f, gs = 0.02f;
+    et_qc8_gavgpool_ref(P, C, x, C, 10, xs / (gs * P), 4, -128, 127, g);
+    for (int c = 0; c < C; c++) {
+        float mean = 0.0f;
+        for (int q = 0; q < P; q++)
+            mean += (float)(x[q * C + c] - 10) * xs;
+        mean /= P;
+        const float want = fminf(fmaxf(mean, (float)(-128 - 4) * gs), (float)(127 - 4) * gs);
+        ET_CHECK_MSG(fabsf((float)(g[c] - 4) * gs - want) <= 0.5f * gs + 1e-5f, "channel %d", c);
+    }
+}
+
 int main(void) {
     ET_RUN(test_symmetric_per_channel);
     ET_RUN(test_asymmetric_and_tensor);
@@ -252,5 +329,7 @@ int main(void) {
     ET_RUN(test_act_qparams_and_fp16);
     ET_RUN(test_qc8_conv_ref_matches_float);
     ET_RUN(test_qc8_add_fc);
+    ET_RUN(test_qc8_lut);
+    ET_RUN(test_qc8_mul_gap);
     return et_test_done();
 }

@@ -259,6 +259,51 @@ static void test_int8_models(void) {
     check_int8_model("models/transformer_tiny.onnx", 0.98, false, false, false);
 }
 
+/* Layers with a fused HardSwish / HardSigmoid run int8 with the activation as an et.QLut table (MobileNetV3): no
+ * such layer is left in float32, each table follows an int8 layer without activation, and the graph stays close
+ * to fp32 (check_int8_model runs it in both layouts and with threads). */
+static void test_int8_tables(void) {
+    check_int8_model("models/mobilenetv3_small.onnx", 0.95, false, false, false);
+    et_model *m = tt_load("models/mobilenetv3_small.onnx");
+    ET_REQUIRE(m);
+    et_calib_set cal = tt_calib(m->graph, 4, false);
+    et_knobs k = et_knobs_default();
+    k.act_bits = 8;
+    k.weight_bits = 8;
+    k.quantize_all = true;
+    k.force_int8 = true;
+    et_tune_report rep;
+    et_graph *t = derive(m->graph, &k, &cal, &rep);
+    ET_REQUIRE(t);
+    int luts = 0, float_tables = 0;
+    for (int i = 0; i < t->n_nodes; i++) {
+        const et_node *n = &t->nodes[i];
+        if (n->dead)
+            continue;
+        if (n->op == ET_OP_QLUT) {
+            luts++;
+            const int p = t->values[n->inputs[0]].producer;
+            ET_CHECK(p >= 0 && (t->nodes[p].op == ET_OP_QCONV || t->nodes[p].op == ET_OP_QGEMM) &&
+                     t->nodes[p].act.kind == ET_ACT_NONE);
+            ET_CHECK(t->values[n->inputs[0]].dtype == ET_DT_I8 && t->values[n->outputs[0]].dtype == ET_DT_I8);
+        }
+        if (n->op == ET_OP_CONV && (n->act.kind == ET_ACT_HARD_SWISH || n->act.kind == ET_ACT_HARD_SIGMOID))
+            float_tables++;
+    }
+    ET_CHECK_MSG(luts > 0, "no et.QLut in the int8 MobileNetV3");
+    /* squeeze-excitation blocks stay int8: their pooling and channel scaling are int8 operators, and the only
+     * conversions left are around the first and last layers (kept fp32 here by the fixture's float head) */
+    ET_CHECK_MSG(tt_count_op(t, ET_OP_QGAP) > 0 && tt_count_op(t, ET_OP_QMUL) > 0, "SE blocks: %d et.QGap, %d et.QMul",
+                 tt_count_op(t, ET_OP_QGAP), tt_count_op(t, ET_OP_QMUL));
+    ET_CHECK_MSG(tt_count_op(t, ET_OP_MUL) == 0 && tt_count_op(t, ET_OP_GLOBAL_AVERAGE_POOL) == 0,
+                 "%d float Mul, %d float GlobalAveragePool left", tt_count_op(t, ET_OP_MUL),
+                 tt_count_op(t, ET_OP_GLOBAL_AVERAGE_POOL));
+    ET_CHECK_MSG(float_tables == 0, "%d float convolutions with HardSwish/HardSigmoid left", float_tables);
+    et_graph_free(t);
+    tt_calib_free(&cal);
+    et_model_free(m);
+}
+
 static void test_report_exec_and_sizes(void) {
     et_model *m = tt_load("models/mobilenetv2_small.onnx");
     ET_REQUIRE(m);
@@ -413,6 +458,7 @@ int main(void) {
     ET_RUN(test_unstructured_counts_and_edges);
     ET_RUN(test_global_and_nm);
     ET_RUN(test_int8_models);
+    ET_RUN(test_int8_tables);
     ET_RUN(test_report_exec_and_sizes);
     ET_RUN(test_guard_cache);
     return et_test_done();

@@ -154,3 +154,39 @@ void et_qc8_dequantize_ref(const int8_t *q, float scale, int32_t zp, float *x, s
     for (size_t i = i0; i < i1; i++)
         x[i] = (float)((int32_t)q[i] - zp) * scale;
 }
+
+void et_qc8_lut_init(float (*f)(const void *ctx, float x), const void *ctx, float x_scale, int32_t x_zp, float y_scale,
+                     int32_t y_zp, int32_t qmin, int32_t qmax, int8_t table[256]) {
+    for (int q = -128; q < 128; q++)
+        table[q + 128] = et_qc8_round_clamp(f(ctx, (float)(q - x_zp) * x_scale) / y_scale, y_zp, qmin, qmax);
+}
+
+void et_qc8_lut_ref(const int8_t table[256], const int8_t *x, int8_t *y, size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++)
+        y[i] = table[x[i] + 128];
+}
+
+void et_qc8_mul_ref(const et_qc8_mul_params *p, size_t n, const int8_t *a, size_t a_stride, const int8_t *b,
+                    size_t b_stride, int8_t *y) {
+    for (size_t i = 0; i < n; i++) {
+        const int32_t prod = (a[i * a_stride] - p->a_zp) * (b[i * b_stride] - p->b_zp);
+        y[i] = et_qc8_round_clamp((float)prod * p->mult, p->y_zp, p->qmin, p->qmax);
+    }
+}
+
+void et_qc8_gavgpool_ref(size_t pixels, size_t channels, const int8_t *x, size_t x_stride, int32_t x_zp, float mult,
+                         int32_t y_zp, int32_t qmin, int32_t qmax, int8_t *y) {
+    /* blocks of 64 channels summed pixel by pixel: contiguous reads of a channels-last row (sums of int8 are
+     * exact in int32 up to 8.4 M pixels) */
+    for (size_t c0 = 0; c0 < channels; c0 += 64) {
+        const size_t cn = channels - c0 < 64 ? channels - c0 : 64;
+        int32_t sum[64] = {0};
+        for (size_t p = 0; p < pixels; p++) {
+            const int8_t *row = x + p * x_stride + c0;
+            for (size_t c = 0; c < cn; c++)
+                sum[c] += row[c];
+        }
+        for (size_t c = 0; c < cn; c++)
+            y[c0 + c] = et_qc8_round_clamp((float)(sum[c] - (int32_t)pixels * x_zp) * mult, y_zp, qmin, qmax);
+    }
+}

@@ -92,6 +92,29 @@ typedef struct et_qc8_add_params {
 /* Elements [i0, i1) of y = a + b (same shapes). */
 void et_qc8_add_ref(const et_qc8_add_params *p, const int8_t *a, const int8_t *b, int8_t *y, size_t i0, size_t i1);
 
+/* The 256-entry table of an int8 -> int8 elementwise function f (HardSwish, HardSigmoid, Sigmoid): entry
+ * q + 128 = round(f(ctx, (q - x_zp) * x_scale) / y_scale) + y_zp, clamped to [qmin, qmax]; exact to the output's
+ * rounding. */
+void et_qc8_lut_init(float (*f)(const void *ctx, float x), const void *ctx, float x_scale, int32_t x_zp, float y_scale,
+                     int32_t y_zp, int32_t qmin, int32_t qmax, int8_t table[256]);
+
+/* Elements [i0, i1) of y = table[x + 128] (the reference the table kernels are tested against). */
+void et_qc8_lut_ref(const int8_t table[256], const int8_t *x, int8_t *y, size_t i0, size_t i1);
+
+/* y = a * b on int8 (squeeze-excitation channel scaling): y = round(mult x (a - a_zp)(b - b_zp)) + y_zp clamped
+ * to [qmin, qmax], mult = s_a s_b / s_y. n elements; a_stride and b_stride are 0 (one element broadcast) or 1. */
+typedef struct et_qc8_mul_params {
+    int32_t a_zp, b_zp, y_zp, qmin, qmax;
+    float mult;
+} et_qc8_mul_params;
+void et_qc8_mul_ref(const et_qc8_mul_params *p, size_t n, const int8_t *a, size_t a_stride, const int8_t *b,
+                    size_t b_stride, int8_t *y);
+
+/* Global average pooling on int8, channels-last: for each of `channels` (x[p * x_stride + c], p < pixels),
+ * y[c] = round(mult x (sum_p x - pixels x x_zp)) + y_zp clamped to [qmin, qmax], mult = s_x / (s_y x pixels). */
+void et_qc8_gavgpool_ref(size_t pixels, size_t channels, const int8_t *x, size_t x_stride, int32_t x_zp, float mult,
+                         int32_t y_zp, int32_t qmin, int32_t qmax, int8_t *y);
+
 /* Elements [i0, i1) of quantize and dequantize (see the top of this file). */
 void et_qc8_quantize_ref(const float *x, float scale, int32_t zp, int8_t *q, size_t i0, size_t i1);
 void et_qc8_dequantize_ref(const int8_t *q, float scale, int32_t zp, float *x, size_t i0, size_t i1);
