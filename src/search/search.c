@@ -758,7 +758,7 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
 
 /* The best uniform point within the drop as per-layer settings, and moves from it both ways, measured; then a
  * second round of moves around the best measured of them (or, when none met the drop, from the start again with
- * the drops scaled by how much the first round underestimated them). The start itself, written per layer, is a
+ * the drop model refitted to the first round). The start itself, written per layer, is a
  * finalist too, so the winner is never worse than the best uniform setting on the search half (up to timing
  * noise: the same model measured twice). */
 static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
@@ -860,6 +860,43 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
 done:
     free(M.ucol);
     free(sset), free(set_of);
+    return rc;
+}
+
+/* The measured rounds after the sensitivity: the base and the uniform grid first (the uniform points whose setting
+ * is a candidate are the drop model's first observations: every layer changed at once), the knapsack's finalists
+ * with that model, REFINE more rounds with it refitted (the whole room and 3/4 of it, new choices only), then the
+ * moves from the best uniform point. Returns measure_all's or from_uniform's status. */
+static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs *base, et_search_result *out,
+                                 const double *budgets, double floor_pp, double base_drop_pp, const int *group,
+                                 run_state *st, et_err *err) {
+    const et_search_config *cfg = st->cfg;
+    uniform_sums(base, cfg, out, floor_pp);
+    et_status rc = measure_all(s, out, 0, st);
+    if (rc != ET_OK || out->out_of_time)
+        return rc;
+    out->drop_first = refit(out, cfg->max_drop_pp);
+    say(st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
+        out->drop_first.n_obs);
+    int before = out->n_pts;
+    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, err)) !=
+        ET_OK)
+        return rc;
+    rc = measure_all(s, out, before, st);
+    for (int it = 0; rc == ET_OK && !out->out_of_time && it < REFINE; it++) {
+        et_drop_model m = refit(out, cfg->max_drop_pp);
+        double room = cfg->max_drop_pp - base_drop_pp, more[2] = {room, 0.75 * room};
+        before = out->n_pts;
+        say(st, "drop model refitted: %.2f x the summed drops (%d points); budgets %.2f and %.2f pp again", m.scale,
+            m.n_obs, more[0], more[1]);
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, err)) != ET_OK ||
+            out->n_pts == before)
+            return rc;
+        rc = measure_all(s, out, before, st);
+    }
+    /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
+    if (rc == ET_OK && !out->out_of_time)
+        rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, st, err);
     return rc;
 }
 
@@ -1045,36 +1082,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         group = NULL;
     }
     out->n_sens = n_sens_measured; /* what the table shows: the measured ones */
-    /* the base and the uniform grid first: the uniform points whose setting is a candidate are the drop model's
-       first observations (every layer changed at once) */
-    uniform_sums(base, cfg, out, floor_pp);
-    if ((rc = measure_all(s, out, 0, &st)) != ET_OK || out->out_of_time)
-        goto chosen;
-    out->drop_first = refit(out, cfg->max_drop_pp);
-    say(&st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
-        out->drop_first.n_obs);
-    int before = out->n_pts;
-    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, err)) !=
-        ET_OK)
-        goto done;
-    rc = measure_all(s, out, before, &st);
-    /* refinement: the drop model refitted with the measured finalists, the knapsack again at the whole room and 3/4
-       of it (new choices only), up to REFINE times */
-    for (int it = 0; rc == ET_OK && !out->out_of_time && it < REFINE; it++) {
-        et_drop_model m = refit(out, cfg->max_drop_pp);
-        double room = cfg->max_drop_pp - base_drop_pp, more[2] = {room, 0.75 * room};
-        before = out->n_pts;
-        say(&st, "drop model refitted: %.2f x the summed drops (%d points); budgets %.2f and %.2f pp again", m.scale,
-            m.n_obs, more[0], more[1]);
-        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, err)) != ET_OK ||
-            out->n_pts == before)
-            break;
-        rc = measure_all(s, out, before, &st);
-    }
-    /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
-    if (rc == ET_OK && !out->out_of_time)
-        rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, &st, err);
-chosen:
+    rc = measured_rounds(prof, s, base, out, budgets, floor_pp, base_drop_pp, group, &st, err);
     /* predictions: the measured p50 and size of the point each finalist's savings were reckoned from (the base for
        the knapsack's, the start or the best move for the moves, the uniform point for the start), plus them */
     for (int i = 0; i < out->n_pts; i++) {

@@ -15,7 +15,7 @@
  *     and the knapsack at the whole room and 3/4 of it again (new choices only);
  *  5. moves from the best uniform point within the drop (search.c from_uniform): that point per layer is a finalist
  *     (the start), a knapsack over moves both ways from it (search_dp.h et_search_dp_moves; drops scaled by the
- *     additive model's underestimation of the start) gives more, and a second round moves around the best measured
+ *     refitted drop model) gives more, and a second round moves around the best measured
  *     one (or from the start with the refitted scale when none met the drop): the winner is never worse than the
  *     best uniform point on the search half;
  *  6. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
@@ -84,7 +84,7 @@ typedef struct et_search_point {
     et_result r;                /* round 0's fidelity with the fastest round's latency (the run to store) */
     int64_t bytes;              /* weights as stored */
     double q_search, q_heldout; /* quality (fractions) on the two halves */
-    /* finalists: the additive model's prediction (NaN otherwise) */
+    /* finalists: the prediction (the drop model's for the drop; NaN otherwise) */
     double budget_pp, pred_p50_ms, pred_q_search;
     int64_t pred_bytes;
     /* finalists: the point whose measured p50 and size the prediction starts from (the base for the knapsack's
