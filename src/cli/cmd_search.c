@@ -193,8 +193,9 @@ static void add_model_notes(et_table *t, const et_search_result *res) {
     }
     et_table_add_note(t,
                       "drop model: a point's drop = the base's + scale x its layers' summed drops, the scale "
-                      "refitted after every measured round (measured / summed over the points whose sum is known): "
-                      "%.2f from the %d uniform points whose setting is a candidate, %.2f at the end (%d points)",
+                      "refitted after every measured round (measured / summed over the points whose sum is known, "
+                      "within 3 x --max-drop; 1 with none): %.2f from the %d uniform points whose setting is a "
+                      "candidate, %.2f at the end (%d points)",
                       res->drop_first.scale, res->drop_first.n_obs, res->drop_final.scale, res->drop_final.n_obs);
     if (n > 0)
         et_table_add_note(t,

@@ -1016,6 +1016,9 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
+    et_drop_model_init(&out->drop_first, DROP_LIMIT * cfg->max_drop_pp); /* scale 1 until a round is measured */
+    et_drop_model_init(&out->drop_final, DROP_LIMIT * cfg->max_drop_pp);
+    et_ab_na(&out->paired, "not timed in alternating rounds");
     run_state st = {.cfg = cfg, .t0 = et_clock_s()};
     int *group = NULL; /* per layer: its channel group */
     if (cfg->budget_s > 0)
