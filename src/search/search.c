@@ -835,7 +835,7 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
                              et_search_objective_value(&out->pts[first + best], cfg->objective)))
             best = j;
     }
-    if (out->out_of_time || user_stopped(st) || n_added >= 8)
+    if (out_of_time(st) || user_stopped(st) || n_added >= 8)
         goto done;
     a2 = refit(out, cfg->max_drop_pp).scale; /* with the moves just measured */
     before = out->n_pts;
@@ -866,14 +866,16 @@ done:
 /* The measured rounds after the sensitivity: the base and the uniform grid first (the uniform points whose setting
  * is a candidate are the drop model's first observations: every layer changed at once), the knapsack's finalists
  * with that model, REFINE more rounds with it refitted (the whole room and 3/4 of it, new choices only), then the
- * moves from the best uniform point. Returns measure_all's or from_uniform's status. */
+ * moves from the best uniform point. Each step goes on while the deadline has not passed (out_of_time(st)), not
+ * while out->out_of_time is clear: a sensitivity stopped at half of --budget sets that flag with half the budget
+ * left for these. Returns measure_all's or from_uniform's status. */
 static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs *base, et_search_result *out,
                                  const double *budgets, double floor_pp, double base_drop_pp, const int *group,
                                  run_state *st, et_err *err) {
     const et_search_config *cfg = st->cfg;
     uniform_sums(base, cfg, out, floor_pp);
     et_status rc = measure_all(s, out, 0, st);
-    if (rc != ET_OK || out->out_of_time)
+    if (rc != ET_OK || out_of_time(st))
         return rc;
     out->drop_first = refit(out, cfg->max_drop_pp);
     say(st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
@@ -883,7 +885,7 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
         ET_OK)
         return rc;
     rc = measure_all(s, out, before, st);
-    for (int it = 0; rc == ET_OK && !out->out_of_time && it < REFINE; it++) {
+    for (int it = 0; rc == ET_OK && !out_of_time(st) && it < REFINE; it++) {
         et_drop_model m = refit(out, cfg->max_drop_pp);
         double room = cfg->max_drop_pp - base_drop_pp, more[2] = {room, 0.75 * room};
         before = out->n_pts;
@@ -895,7 +897,7 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
         rc = measure_all(s, out, before, st);
     }
     /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
-    if (rc == ET_OK && !out->out_of_time)
+    if (rc == ET_OK && !out_of_time(st))
         rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, st, err);
     return rc;
 }
