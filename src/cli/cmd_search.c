@@ -35,7 +35,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune search MODEL --max-drop PP [--objective latency|size] [--budget MINUTES] [-o FILE]\n"
             "                       [--candidates LIST] [--finalists N] [--iters N] [--warmup N] [--rounds N]\n"
-            "                       [--seconds S] [--sens-iters N] [--uniform-bits LIST]\n"
+            "                       [--seconds S] [--sens-iters N] [--paired-rounds N] [--uniform-bits LIST]\n"
             "                       [--uniform-act-bits LIST] [--uniform-prune LIST] [--uniform-methods LIST]\n"
             "                       [--format FMT | --json]\n"
             "                       [--no-save] [--fresh] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
@@ -45,25 +45,33 @@ static void usage(FILE *out) {
             "the candidates instead. The evaluation set is split by position in its order (file names sorted):\n"
             "even positions are the SEARCH half, odd ones the HELD-OUT half. Steps: the fp32 reference; the\n"
             "sensitivity of every layer x candidate on the search half (accuracy change, or top-1 agreement change\n"
-            "without labels; time saved from the per-layer profile; bytes saved); a knapsack over the layers that\n"
-            "maximises the time (or bytes) saved with the summed drops (each changed layer at least one input of\n"
-            "the half, or --max-drop / layers) within --max-drop, at 4/4, 3/4, 2/4 and 1/4 of it (the finalists);\n"
-            "then every finalist, the base and the uniform grid (bits x act-bits x prune ratio x method, the base's\n"
-            "other knobs) measured for real, the fastest of --rounds rounds kept; when no finalist is within the\n"
-            "drop, smaller budgets (divided by how much the drops were underestimated) are tried, twice at most.\n"
-            "Then moves from the best uniform setting within the drop: it, written per layer, is a finalist ('the\n"
-            "start'), and a knapsack over moves from it (layers further compressed or back towards the base, a move\n"
-            "back freeing drop for others; drops scaled by how much the model underestimated) gives finalists at\n"
-            "the whole room and half of it; a second round moves around the best measured one (or, when none met\n"
-            "the drop, from the start with the drops scaled up again). The winner is never worse than the best\n"
-            "uniform setting on the search half. --recover applies to every point, the same on both sides.\n"
+            "without labels; time saved from the per-layer profile; bytes saved); the base and the uniform grid\n"
+            "(bits x act-bits x prune ratio x method, the base's other knobs) measured for real, the fastest of\n"
+            "--rounds rounds kept. The drop model: a configuration's drop = the base's + scale x its layers' summed\n"
+            "drops (each changed layer at least one input of the half, or --max-drop / layers), the scale fitted\n"
+            "to the measured points whose sum is known (measured / summed: the uniform points whose setting is a\n"
+            "candidate first) and refitted after every measured round, so drops need not add. A knapsack over the\n"
+            "layers maximises the time (or bytes) saved with the modelled drop within --max-drop, at 4/4, 3/4, 2/4\n"
+            "and 1/4 of it (the finalists), measured; twice more the model is refitted with them and the knapsack\n"
+            "run at the whole room and 3/4 of it (new choices only). Then moves from the best uniform setting\n"
+            "within the drop: it, written per layer, is a finalist ('the start'), and a knapsack over moves from it\n"
+            "(layers further compressed or back towards the base, a move back freeing drop for others; drops\n"
+            "scaled by the refitted model) gives finalists at the whole room and half of it; a second round moves\n"
+            "around the best measured one (or, when none met the drop, from the start with the model refitted).\n"
+            "Last, the paired timing: the 3 fastest finalists and 2 fastest uniform points within the drop timed\n"
+            "again in --paired-rounds alternating rounds (each round every point once, so a slow spell of the\n"
+            "machine hits all alike); with --objective latency the winner and the best uniform are the fastest of\n"
+            "them by the median of their rounds, compared by the paired rule (sweep's). The winner is never worse\n"
+            "than the best uniform setting on the search half. --recover applies to every point, the same on both\n"
+            "sides.\n"
             "With --act-bits 8, --force-int8 keeps each layer's precision fixed (the speed guard re-decides it at\n"
             "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
             "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
             "--max-drop (the best uniform setting is chosen alike); the held-out half is only reported. Prints the\n"
             "measured points with the Pareto front, predicted vs measured for each finalist (predicted from a point\n"
-            "measured in the same run: the predicted from column), and the winner against\n"
-            "the best uniform setting; stores every measured point as a run labelled 'search <time>: <point>'.\n"
+            "measured in the same run: the predicted from column; the drop model's and the additive sum's drop\n"
+            "beside the measured), and the winner against the best uniform setting; stores every measured point\n"
+            "as a run labelled 'search <time>: <point>'.\n"
             "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
             "Exit 1 when no finalist met the drop or a point failed.\n"
             "Fidelity mode: without an evaluation set (no --eval, no MODEL.eval/) the quality is top-1 agreement\n"
@@ -88,6 +96,10 @@ static void usage(FILE *out) {
             "  --seconds S          time each measured point for at least S seconds per round, --iters being the\n"
             "                       minimum (default 0.25; 0: exactly --iters): a 40 us model otherwise gets 2 ms\n"
             "  --sens-iters N       timed iterations per sensitivity point (default 20)\n"
+            "  --paired-rounds N    alternating rounds of the paired timing, 0..%d (default 9; 0: none, the\n"
+            "                       winner by the fastest of --rounds; under 6 rounds the paired rule cannot call\n"
+            "                       a difference significant); it runs after --budget too (about --seconds per\n"
+            "                       point and round)\n"
             "  --uniform-bits LIST, --uniform-act-bits LIST, --uniform-prune LIST, --uniform-methods LIST\n"
             "                       the uniform grid (default %s; %s; %s; %s)\n"
             "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
@@ -96,8 +108,8 @@ static void usage(FILE *out) {
             "                       setting stored (by default they are taken from there, as `sensitivity` does)\n"
             "The workbench runs the same search (P: the search view).\n"
             "Not yet: --objective energy, recover= as a candidate.\n\n",
-            ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE,
-            UNIFORM_METHODS);
+            ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, ET_SEARCH_PAIRED_MAX_ROUNDS, UNIFORM_BITS,
+            UNIFORM_ACT, UNIFORM_PRUNE, UNIFORM_METHODS);
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -113,12 +125,15 @@ static const et_table_col COLS[] = {
     {.key = "point", .header = "point", .kind = ET_COL_TEXT},
     {.key = "kind", .header = "kind", .kind = ET_COL_TEXT},
     {.key = "p50_ms", .header = "p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4, .better = ET_BETTER_LOWER},
+    {.key = "paired_p50_ms", .header = "paired p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
     {.key = "pred_p50_ms", .header = "predicted p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
     {.key = "p50_error_pct", .header = "p50 error", .unit = "%", .kind = ET_COL_DELTA, .decimals = 1},
     {.key = "size_kib", .header = "size", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1, .better = ET_BETTER_LOWER},
     {.key = "pred_size_kib", .header = "predicted size", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1},
     {.key = "drop_search_pp", .header = "drop search", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
     {.key = "pred_drop_search_pp", .header = "predicted drop", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
+    {.key = "additive_drop_search_pp", .header = "additive drop", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
+    {.key = "drop_scale", .header = "drop scale", .kind = ET_COL_REAL, .decimals = 2, .machine_only = true},
     {.key = "drop_heldout_pp", .header = "drop held-out", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
     {.key = "heldout_pct", .header = "held-out", .unit = "%", .kind = ET_COL_REAL, .decimals = 2},
     {.key = "pareto", .header = "pareto", .kind = ET_COL_TEXT},
@@ -132,12 +147,15 @@ enum {
     C_POINT,
     C_KIND,
     C_P50,
+    C_PAIRED,
     C_PRED_P50,
     C_P50_ERR,
     C_SIZE,
     C_PRED_SIZE,
     C_DROP_S,
     C_PRED_DROP,
+    C_ADD_DROP,
+    C_SCALE,
     C_DROP_H,
     C_HELD,
     C_PARETO,
@@ -156,6 +174,68 @@ static const char *kind_name(const et_search_point *p, const et_search_result *r
            : p->kind == ET_SP_UNIFORM ? "uniform"
            : p->kind == ET_SP_BASE    ? "base"
                                       : "fp32 reference";
+}
+
+/* The drop model's notes: its scale from the uniform points and at the end, and how far its predictions and the
+ * additive sum's were from the measured drops of the finalists (mean |predicted - measured| on the search half). */
+static void add_model_notes(et_table *t, const et_search_result *res) {
+    const et_search_point *ref = &res->pts[0];
+    double err_model = 0.0, err_add = 0.0, base_drop = 100.0 * (ref->q_search - res->sens_base.quality);
+    int n = 0;
+    for (int i = 0; i < res->n_pts; i++) {
+        const et_search_point *p = &res->pts[i];
+        if (p->kind != ET_SP_FINALIST || !p->measured || isnan(p->additive_pp))
+            continue;
+        double meas = 100.0 * (ref->q_search - p->q_search);
+        err_model += fabs(100.0 * (ref->q_search - p->pred_q_search) - meas);
+        err_add += fabs(base_drop + p->additive_pp - meas);
+        n++;
+    }
+    et_table_add_note(t,
+                      "drop model: a point's drop = the base's + scale x its layers' summed drops, the scale "
+                      "refitted after every measured round (measured / summed over the points whose sum is known, "
+                      "within 3 x --max-drop; 1 with none): %.2f from the %d uniform points whose setting is a "
+                      "candidate, %.2f at the end (%d points)",
+                      res->drop_first.scale, res->drop_first.n_obs, res->drop_final.scale, res->drop_final.n_obs);
+    if (n > 0)
+        et_table_add_note(t,
+                          "drop predictions of the %d measured finalists, mean |predicted - measured| on the search "
+                          "half: %.2f pp by the drop model (predicted drop), %.2f pp by the additive sum (additive "
+                          "drop)",
+                          n, err_model / n, err_add / n);
+}
+
+/* The winner against the best uniform setting: by the paired timing when both were timed in it (latency), else by
+ * the first timing or size. */
+static void add_winner_note(et_table *t, const et_search_config *cfg, const et_search_result *res) {
+    const et_search_point *ref = &res->pts[0], *w = &res->pts[res->winner], *u = &res->pts[res->best_uniform];
+    bool size = cfg->objective == ET_SEARCH_SIZE, paired = !size && res->paired.verdict != ET_AB_NA;
+    double vw = paired ? w->paired_p50_ms : et_search_objective_value(w, cfg->objective);
+    double vu = paired ? u->paired_p50_ms : et_search_objective_value(u, cfg->objective);
+    et_table_add_note(t,
+                      "winner: %s: %s %.4g %s, %.1f %% %s than the best uniform setting within the drop (%s: "
+                      "%.4g %s); held-out drop %.2f pp (best uniform %.2f pp)",
+                      w->name,
+                      size     ? "size"
+                      : paired ? "paired p50"
+                               : "p50",
+                      size ? vw / 1024.0 : vw, size ? "KiB" : "ms", 100.0 * fabs(1.0 - vw / vu),
+                      vw <= vu ? (size ? "smaller" : "lower") : "worse", u->name, size ? vu / 1024.0 : vu,
+                      size ? "KiB" : "ms", 100.0 * (ref->q_heldout - w->q_heldout),
+                      100.0 * (ref->q_heldout - u->q_heldout));
+    char say[160];
+    et_ab_options o = et_ab_defaults();
+    if (res->paired.verdict != ET_AB_NA)
+        et_table_add_note(t,
+                          "paired timing: %d points within the drop timed again in %d alternating rounds (each round "
+                          "every point once; paired p50: the median of its rounds); winner against the best uniform "
+                          "setting by the paired rule: %s (the typical per-round ratio best uniform / winner, 95 %% "
+                          "interval %.3f-%.3f)",
+                          res->n_paired, res->paired_done,
+                          et_ab_say(&res->paired, &o, false, "faster", "slower", say, sizeof say), res->paired.ci_lo,
+                          res->paired.ci_hi);
+    else
+        et_table_add_note(t, "paired timing: %s", res->paired.why);
 }
 
 static et_table *build_table(const char *model, const et_search_config *cfg, const et_search_result *res,
@@ -192,6 +272,9 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
             if (!isnan(p->pred_p50_ms)) /* NaN: the point it is predicted from was not measured (--budget) */
                 et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
             et_table_set_num(t, row, C_PRED_DROP, 100.0 * (ref->q_search - p->pred_q_search));
+            /* what the additive model (scale 1 from the base) said: the drop model's baseline */
+            et_table_set_num(t, row, C_ADD_DROP, 100.0 * (ref->q_search - res->sens_base.quality) + p->additive_pp);
+            et_table_set_num(t, row, C_SCALE, p->model_scale);
             if (p->pred_from >= 0 && p->pred_from < n)
                 et_table_set_text(t, row, C_PRED_FROM, res->pts[p->pred_from].name);
         }
@@ -201,6 +284,8 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
             continue;
         }
         et_table_set_num(t, row, C_P50, p->r.latency.p50_ms);
+        if (!isnan(p->paired_p50_ms))
+            et_table_set_num(t, row, C_PAIRED, p->paired_p50_ms);
         if (p->kind == ET_SP_FINALIST && p->pred_p50_ms > 0)
             et_table_set_num(t, row, C_P50_ERR, 100.0 * (p->pred_p50_ms - p->r.latency.p50_ms) / p->r.latency.p50_ms);
         et_table_set_num(t, row, C_SIZE, (double)p->bytes / 1024.0);
@@ -223,13 +308,15 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "held-out: the point's %s on the held-out half",
                       q, q);
     et_table_add_note(
-        t, "predicted (finalists): the additive model from the point named under 'predicted from' (the base for "
+        t, "predicted (finalists): from the point named under 'predicted from' (the base for "
            "the knapsack's finalists, the start or the best move for moves, the uniform point for the start): p50 = "
            "that point's measured p50 minus the time the changed layers save against its settings (per-layer "
            "profile, sensitivity: each layer's own step); size = its measured size "
            "minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
-           "layers ask for); drop = its drop plus the layers' drops (each at least one input of the search half, "
-           "or --max-drop / layers when less); p50 error: (predicted - measured) / measured");
+           "layers ask for); drop = its drop plus the drop model's scale (when the finalist was chosen) x the "
+           "layers' drops (each at least one input of the search half, or --max-drop / layers when less); "
+           "additive drop: the base's drop plus the layers' drops unscaled; p50 error: (predicted - measured) / "
+           "measured");
     char timing[96];
     if (cfg->point_s > 0)
         snprintf(timing, sizeof timing, "%d rounds, each at least %g s and %d iterations", cfg->rounds, cfg->point_s,
@@ -240,19 +327,9 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "p50: per inference on this machine, the fastest of %s; size: the weights as stored; pareto: "
                       "no other measured point is %s and at least as good on the held-out half",
                       timing, cfg->objective == ET_SEARCH_SIZE ? "smaller" : "faster");
+    add_model_notes(t, res);
     if (res->winner >= 0 && res->best_uniform >= 0) {
-        const et_search_point *w = &res->pts[res->winner], *u = &res->pts[res->best_uniform];
-        double vw = et_search_objective_value(w, cfg->objective), vu = et_search_objective_value(u, cfg->objective);
-        et_table_add_note(t,
-                          "winner: %s: %s %.4g %s, %.1f %% %s than the best uniform setting within the drop (%s: "
-                          "%.4g %s); held-out drop %.2f pp (best uniform %.2f pp)",
-                          w->name, cfg->objective == ET_SEARCH_SIZE ? "size" : "p50",
-                          cfg->objective == ET_SEARCH_SIZE ? vw / 1024.0 : vw,
-                          cfg->objective == ET_SEARCH_SIZE ? "KiB" : "ms", 100.0 * fabs(1.0 - vw / vu),
-                          vw <= vu ? (cfg->objective == ET_SEARCH_SIZE ? "smaller" : "lower") : "worse", u->name,
-                          cfg->objective == ET_SEARCH_SIZE ? vu / 1024.0 : vu,
-                          cfg->objective == ET_SEARCH_SIZE ? "KiB" : "ms", 100.0 * (ref->q_heldout - w->q_heldout),
-                          100.0 * (ref->q_heldout - u->q_heldout));
+        add_winner_note(t, cfg, res);
     } else if (res->winner < 0) {
         et_table_add_note(t, "no finalist measured within %.2f pp on the search half", cfg->max_drop_pp);
     }
@@ -332,6 +409,7 @@ static int parse(int argc, char **argv, search_args *sa) {
     sa->cfg = et_search_config_default();
     et_search_config cfg = sa->cfg;
     long iters = cfg.iters, warmup = cfg.warmup, rounds = cfg.rounds, sens_iters = cfg.sens_iters;
+    long paired_rounds = cfg.paired_rounds;
     long finalists = cfg.n_finalists;
     double budget_min = 0.0;
     sa->save = true;
@@ -368,6 +446,9 @@ static int parse(int argc, char **argv, search_args *sa) {
                 return 2;
         } else if (et_args_value(&a, "--seconds", &v)) {
             if (!et_cli_parse_double("search", "--seconds", v, 0.0, 3600.0, &cfg.point_s))
+                return 2;
+        } else if (et_args_value(&a, "--paired-rounds", &v)) {
+            if (!et_cli_parse_long("search", "--paired-rounds", v, 0, ET_SEARCH_PAIRED_MAX_ROUNDS, &paired_rounds))
                 return 2;
         } else if (et_args_value(&a, "--rounds", &v)) {
             if (!et_cli_parse_long("search", "--rounds", v, 1, 100, &rounds))
@@ -411,6 +492,7 @@ static int parse(int argc, char **argv, search_args *sa) {
     if (et_sweep_parse(u_bits, u_act, u_prune, u_methods, &cfg.uniform, &err) != ET_OK)
         return et_cli_report(&err);
     cfg.iters = (int)iters, cfg.warmup = (int)warmup, cfg.rounds = (int)rounds, cfg.sens_iters = (int)sens_iters;
+    cfg.paired_rounds = (int)paired_rounds;
     cfg.n_finalists = (int)finalists;
     cfg.budget_s = budget_min * 60.0;
     cfg.cand = cand;

@@ -13,14 +13,22 @@
 #include "bench/sensitivity_store.h"
 #include "record/layer_knobs.h"
 #include "search/search_dp.h"
+#include "search/search_paired.h"
 #include "tune/tune.h"
 #include "util/clock.h"
 
 /* The knapsack's unit: 0.01 pp, finer than any evaluation set resolves (10,000 inputs per half). */
 #define DP_UNIT_PP 0.01
 
-/* Refinement rounds when no finalist met the drop (two more finalists each). */
+/* Refinement rounds after the first finalists: the drop model refitted, the knapsack again (two more finalists
+ * each, new choices only). */
 enum { REFINE = 2 };
+
+/* Paired timing: the fastest finalists and uniform points within the drop timed again (search_paired.h). */
+enum { PAIRED_FINALISTS = 3, PAIRED_UNIFORM = 2 };
+
+/* The drop model's observations count up to this many times --max-drop (drop_model.h says why). */
+#define DROP_LIMIT 3.0
 
 /* Finalists of the moves from the best uniform point: the start, two per round, two rounds (and room). */
 enum { MOVES = 8 };
@@ -31,6 +39,7 @@ et_search_config et_search_config_default(void) {
                               .warmup = 5,
                               .sens_iters = 20,
                               .rounds = 2,
+                              .paired_rounds = 9,
                               .n_finalists = 4,
                               .objective = ET_SEARCH_LATENCY};
 }
@@ -149,6 +158,15 @@ static void point_name(const et_knobs *k, char *buf, size_t len) {
     snprintf(buf, len, "%s%s", q, p);
 }
 
+/* The fields a new point has unknown until set: NaN. */
+static void point_unknown(et_search_point *p) {
+    p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
+    p->additive_pp = p->model_scale = p->paired_p50_ms = NAN;
+    for (int r = 0; r < ET_SEARCH_PAIRED_MAX_ROUNDS; r++)
+        p->paired_ms[r] = NAN;
+    p->pred_from = -1;
+}
+
 /* The reference (fp32) point: measured first; its top-1 per input is copied for agreement without labels. */
 static et_status measure_reference(et_session *s, et_search_result *out, run_state *st, et_err *err) {
     et_search_point *ref = &out->pts[0];
@@ -264,9 +282,11 @@ static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens,
 
 /* Builds the knapsack from the sensitivity points and adds a finalist for each of the n budgets (pp above the base)
  * whose choice is new (not equal to a finalist already in out->pts) and changes something. A changed layer costs at
- * least floor_pp (one input of the search half): a change the set cannot resolve is not taken as free. */
+ * least floor_pp (one input of the search half): a change the set cannot resolve is not taken as free. The drops
+ * are the drop model's: scale x the layers' sum (drop_model.h), so the knapsack fits the sum into budget / scale. */
 static et_status add_finalists(const et_knobs *base, const et_search_config *cfg, et_search_result *out,
-                               const double *budgets, int n, double floor_pp, const int *group, et_err *err) {
+                               const double *budgets, int n, double floor_pp, const int *group, double scale,
+                               et_err *err) {
     int n_cand = cfg->n_cand, n_layers = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     et_search_option *opts = calloc((size_t)n_layers * (size_t)(n_cand + 1) + 1, sizeof *opts);
     const et_search_option **opt = calloc((size_t)n_layers + 1, sizeof *opt);
@@ -295,7 +315,7 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
     }
     for (int f = 0; f < n && out->n_pts < out->cap_pts; f++) {
         double budget = budgets[f] > 0.0 ? budgets[f] : 0.0, gain = 0.0, cost = 0.0;
-        if ((rc = et_search_dp(opt, n_opt, n_layers, budget, DP_UNIT_PP, pick, &gain, &cost, err)) != ET_OK)
+        if ((rc = et_search_dp(opt, n_opt, n_layers, budget / scale, DP_UNIT_PP, pick, &gain, &cost, err)) != ET_OK)
             goto done;
         int n_changed = 0;
         if ((rc = finalist_knobs(base, out->sens, first, n_layers, pick, k, &n_changed, err)) != ET_OK) {
@@ -313,6 +333,7 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
         et_search_point *p = &out->pts[out->n_pts];
         memset(p, 0, sizeof *p);
         et_result_init(&p->r);
+        point_unknown(p);
         p->kind = ET_SP_FINALIST;
         p->k = *k;
         p->n_changed = n_changed;
@@ -328,7 +349,9 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
         p->pred_from = out->base;
         p->pred_p50_ms = -saved_ms;
         p->pred_bytes = -saved_bytes;
-        p->pred_q_search = out->sens_base.quality - cost / 100.0;
+        p->pred_q_search = out->sens_base.quality - scale * cost / 100.0;
+        p->additive_pp = cost;
+        p->model_scale = scale;
         out->n_pts++;
     }
 done:
@@ -336,20 +359,18 @@ done:
     return rc;
 }
 
-/* How much the additive model underestimated the drop: the largest measured / predicted drop above the base among
- * the measured finalists (at least 1). */
-static double underestimate(const et_search_result *out) {
-    double alpha = 1.0;
+/* The drop model (drop_model.h) fitted to every measured point whose additive sum is known (finalists, and uniform
+ * points whose setting is a candidate): its sum against its measured drop above the base, on the search half; those
+ * beyond DROP_LIMIT x --max-drop left out. */
+static et_drop_model refit(const et_search_result *out, double max_drop_pp) {
+    et_drop_model m;
+    et_drop_model_init(&m, DROP_LIMIT * max_drop_pp);
     for (int i = 0; i < out->n_pts; i++) {
         const et_search_point *p = &out->pts[i];
-        if (p->kind != ET_SP_FINALIST || !p->measured)
-            continue;
-        double pred = 100.0 * (out->sens_base.quality - p->pred_q_search);
-        double meas = 100.0 * (out->sens_base.quality - p->q_search);
-        if (pred > 0.0 && meas / pred > alpha)
-            alpha = meas / pred;
+        if (p->measured && (p->kind == ET_SP_FINALIST || p->kind == ET_SP_UNIFORM))
+            et_drop_model_add(&m, p->additive_pp, 100.0 * (out->sens_base.quality - p->q_search));
     }
-    return alpha;
+    return m;
 }
 
 static const char *kind_word(et_search_kind k) {
@@ -450,8 +471,7 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
         p->k = grid[i];
         p->kind = i == 0 ? ET_SP_REFERENCE : ET_SP_UNIFORM;
         point_name(&p->k, p->name, sizeof p->name);
-        p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
-        p->pred_from = -1;
+        point_unknown(p);
         if (memcmp(&p->k, base, sizeof *base) == 0)
             out->base = i + 1; /* +1: 0 means "not found" until the loop ends */
     }
@@ -466,8 +486,7 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
         point_name(base, p->name, sizeof p->name);
         if (et_knobs_has_layers(base))
             snprintf(p->name + strlen(p->name), sizeof p->name - strlen(p->name), " +layers");
-        p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
-        p->pred_from = -1;
+        point_unknown(p);
         out->base = out->n_pts++;
     }
     return ET_OK;
@@ -555,13 +574,14 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
     et_search_point *p = &out->pts[out->n_pts];
     memset(p, 0, sizeof *p);
     et_result_init(&p->r);
+    point_unknown(p);
     p->kind = ET_SP_FINALIST;
     p->k = *k;
     free(k);
     p->n_changed = n_changed;
     p->budget_pp = budget_pp;
     snprintf(p->name, sizeof p->name, "%s", name);
-    double cost = 0.0;
+    double cost = 0.0, additive = 0.0;
     const et_sens_point **pt = calloc(2 * (size_t)M->n_layers + 1, sizeof *pt), **spt = pt + M->n_layers;
     if (!pt) {
         *rc = et_fail(err, ET_E_NOMEM, "out of memory");
@@ -571,6 +591,7 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
         pt[l] = set[l] > 0 ? opt_point(M, l, set[l]) : NULL;
         spt[l] = sset[l] > 0 ? opt_point(M, l, sset[l]) : NULL;
         cost += alpha * (opt_drop(M, l, set[l]) - opt_drop(M, l, sset[l]));
+        additive += isnan(opt_drop(M, l, set[l])) ? 0.0 : opt_drop(M, l, set[l]);
     }
     double saved = 0.0, saved_start = 0.0;
     int64_t saved_bytes = 0, saved_bytes_start = 0;
@@ -582,6 +603,8 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
     p->pred_p50_ms = -(saved - saved_start);
     p->pred_bytes = -(saved_bytes - saved_bytes_start);
     p->pred_q_search = q_from - cost / 100.0;
+    p->additive_pp = additive;
+    p->model_scale = alpha;
     return out->n_pts++;
 }
 
@@ -648,13 +671,10 @@ done:
     return rc;
 }
 
-/* The uniform point uk's per-layer setting against the base: *uopt 0 (the base), a candidate's index + 1, or
- * n_cand + 1 after measuring its sensitivity per layer into M->ucol (M->n_opt grows). ET_E_CANCELLED when stopped. */
-static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk, int u, run_state *st, int *uopt,
-                               et_err *err) {
-    const et_knobs *base = M->base;
-    const et_search_config *cfg = M->cfg;
-    int n_cand = cfg->n_cand, L = M->n_layers;
+/* The uniform knobs uk as one per-layer setting against the base: *uopt 0 (the base's), a candidate's index + 1, or
+ * -1 when it is no candidate (canon then holds it as a candidate string). ET_E_USAGE when it cannot be written. */
+static et_status uniform_option(const et_knobs *base, const et_search_config *cfg, const et_knobs *uk, int *uopt,
+                                char canon[][ET_SENS_CAND_BYTES], et_err *err) {
     char spec[ET_SENS_CAND_BYTES] = "";
     size_t w = 0;
     if (uk->weight_bits != base->weight_bits)
@@ -669,13 +689,50 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
     if (w == 0)
         return ET_OK;
     spec[w - 1] = '\0';
-    char canon[1][ET_SENS_CAND_BYTES];
     int n1 = 0;
     et_status rc = et_sens_parse_candidates(spec, canon, &n1, err);
-    for (int c = 0; rc == ET_OK && c < n_cand && *uopt == 0; c++)
+    *uopt = -1;
+    for (int c = 0; rc == ET_OK && c < cfg->n_cand && *uopt < 0; c++)
         if (strcmp(cfg->cand[c], canon[0]) == 0)
             *uopt = c + 1;
-    if (rc != ET_OK || *uopt > 0)
+    return rc;
+}
+
+/* Whether layer l of L keeps the base's setting in a uniform point: the first and last weight layers do unless the
+ * base quantizes every layer (tune's rule). */
+static bool edge_layer(const et_knobs *base, int l, int L) { return (l == 0 || l == L - 1) && !base->quantize_all; }
+
+/* The additive sum of every uniform point whose setting is a candidate: its layers' drops (each at least floor_pp)
+ * over the layers it changes; NaN when a layer's point was not measured. */
+static void uniform_sums(const et_knobs *base, const et_search_config *cfg, et_search_result *out, double floor_pp) {
+    int n_cand = cfg->n_cand, L = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
+    for (int i = 0; i < out->n_pts && L > 0 && out->sens_base.measured; i++) {
+        et_search_point *p = &out->pts[i];
+        char canon[1][ET_SENS_CAND_BYTES];
+        int c = 0;
+        et_err e = {0}; /* a setting no candidate can write (fp32 against an int8 base): no sum */
+        if (p->kind != ET_SP_UNIFORM || uniform_option(base, cfg, &p->k, &c, canon, &e) != ET_OK || c <= 0)
+            continue;
+        double sum = 0.0;
+        for (int l = 0; l < L; l++) {
+            const et_sens_point *sp = &out->sens[l * n_cand + c - 1];
+            double d = sp->measured ? -sp->quality_delta_pp : NAN;
+            sum += edge_layer(base, l, L) ? 0.0 : d > floor_pp ? d : isnan(d) ? NAN : floor_pp;
+        }
+        p->additive_pp = sum;
+    }
+}
+
+/* The uniform point uk's per-layer setting against the base: *uopt 0 (the base), a candidate's index + 1, or
+ * n_cand + 1 after measuring its sensitivity per layer into M->ucol (M->n_opt grows). ET_E_CANCELLED when stopped. */
+static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk, int u, run_state *st, int *uopt,
+                               et_err *err) {
+    const et_knobs *base = M->base;
+    const et_search_config *cfg = M->cfg;
+    int n_cand = cfg->n_cand, L = M->n_layers;
+    char canon[1][ET_SENS_CAND_BYTES];
+    et_status rc = uniform_option(base, cfg, uk, uopt, canon, err);
+    if (rc != ET_OK || *uopt >= 0)
         return rc;
     snprintf(M->ucand, sizeof M->ucand, "%s", canon[0]);
     say(st, "moves from the best uniform (%s): the sensitivity of %s per layer", M->out->pts[u].name, M->ucand);
@@ -701,7 +758,7 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
 
 /* The best uniform point within the drop as per-layer settings, and moves from it both ways, measured; then a
  * second round of moves around the best measured of them (or, when none met the drop, from the start again with
- * the drops scaled by how much the first round underestimated them). The start itself, written per layer, is a
+ * the drop model refitted to the first round). The start itself, written per layer, is a
  * finalist too, so the winner is never worse than the best uniform setting on the search half (up to timing
  * noise: the same model measured twice). */
 static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
@@ -729,7 +786,7 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
     if ((rc = start_setting(prof, &M, uk, u, st, &uopt, err)) != ET_OK)
         goto done;
     for (int l = 0; l < L; l++) /* the edge layers stay as the base has them in a uniform point */
-        sset[l] = (l == 0 || l == L - 1) && !base->quantize_all ? 0 : uopt;
+        sset[l] = edge_layer(base, l, L) ? 0 : uopt;
     /* round 1: the start per layer, and moves from it at the whole room and half of it */
     say(st, "moves from the best uniform (%s, %.2f pp on the search half), both ways", out->pts[u].name,
         100.0 * (out->pts[0].q_search - out->pts[u].q_search));
@@ -747,11 +804,17 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
         first = i0, n_added = 1;
         memcpy(set_of, sset, (size_t)L * sizeof *sset);
     }
-    /* the additive model's underestimation: the uniform point's measured drop over the sum of its layers' */
-    double pred_u = 0.0, meas_u = 100.0 * (out->sens_base.quality - out->pts[u].q_search);
-    for (int l = 0; l < L; l++)
-        pred_u += isnan(opt_drop(&M, l, sset[l])) ? 0.0 : opt_drop(&M, l, sset[l]);
-    double alpha = pred_u > 0.0 && meas_u > pred_u ? meas_u / pred_u : 1.0;
+    /* the drop model refitted with every point so far, and the start's own sum when it is no candidate (its
+       sensitivities were measured just now) */
+    et_drop_model dm = refit(out, cfg->max_drop_pp);
+    if (uopt > n_cand) {
+        double pred_u = 0.0;
+        for (int l = 0; l < L; l++)
+            pred_u += isnan(opt_drop(&M, l, sset[l])) ? 0.0 : opt_drop(&M, l, sset[l]);
+        et_drop_model_add(&dm, pred_u, 100.0 * (out->sens_base.quality - out->pts[u].q_search));
+        out->pts[u].additive_pp = pred_u;
+    }
+    double alpha = dm.scale;
     const double fr[2] = {1.0, 0.5};
     int from0 = i0 >= 0 ? i0 : moved_any ? u : out->base; /* a start equal to another point: that point */
     if ((rc = moves_from(&M, sset, out->pts[u].q_search, from0, alpha, fr, 2, out->pts[u].name, &first, set_of,
@@ -767,17 +830,14 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
         const et_search_point *p = &out->pts[first + j];
         if (!p->measured)
             continue;
-        double pred = 100.0 * (out->pts[u].q_search - p->pred_q_search),
-               meas = 100.0 * (out->pts[u].q_search - p->q_search);
-        if (pred > 0.0 && meas > pred && alpha * meas / pred > a2)
-            a2 = alpha * meas / pred;
         if (100.0 * (ref->q_search - p->q_search) <= cfg->max_drop_pp + 1e-9 &&
             (best < 0 || et_search_objective_value(p, cfg->objective) <
                              et_search_objective_value(&out->pts[first + best], cfg->objective)))
             best = j;
     }
-    if (out->out_of_time || user_stopped(st) || n_added >= 8)
+    if (out_of_time(st) || user_stopped(st) || n_added >= 8)
         goto done;
+    a2 = refit(out, cfg->max_drop_pp).scale; /* with the moves just measured */
     before = out->n_pts;
     int n_round1 = n_added;
     if (best >= 0 && first + best != i0) {
@@ -786,8 +846,11 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
         say(st, "second round: moves around %s (measured %.2f pp), drops scaled by %.2f", b->name,
             100.0 * (ref->q_search - b->q_search), a2);
         rc = moves_from(&M, bset, b->q_search, first + best, a2, fr, 2, "the best move", &first, set_of, &n_added, err);
-    } else if (a2 > alpha) {
-        say(st, "second round: no move beat the start within the drop; from it again with drops scaled by %.2f", a2);
+    } else if (fabs(a2 - alpha) > 0.05 * alpha) {
+        say(st,
+            "second round: no move beat the start within the drop; from it again with the drop model refitted "
+            "(%.2f x the summed drops)",
+            a2);
         rc = moves_from(&M, sset, out->pts[u].q_search, from0, a2, fr, 2, out->pts[u].name, &first, set_of, &n_added,
                         err);
     }
@@ -800,10 +863,164 @@ done:
     return rc;
 }
 
+/* The measured rounds after the sensitivity: the base and the uniform grid first (the uniform points whose setting
+ * is a candidate are the drop model's first observations: every layer changed at once), the knapsack's finalists
+ * with that model, REFINE more rounds with it refitted (the whole room and 3/4 of it, new choices only), then the
+ * moves from the best uniform point. Each step goes on while the deadline has not passed (out_of_time(st)), not
+ * while out->out_of_time is clear: a sensitivity stopped at half of --budget sets that flag with half the budget
+ * left for these. Returns measure_all's or from_uniform's status. */
+static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs *base, et_search_result *out,
+                                 const double *budgets, double floor_pp, double base_drop_pp, const int *group,
+                                 run_state *st, et_err *err) {
+    const et_search_config *cfg = st->cfg;
+    uniform_sums(base, cfg, out, floor_pp);
+    et_status rc = measure_all(s, out, 0, st);
+    if (rc != ET_OK || out_of_time(st))
+        return rc;
+    out->drop_first = refit(out, cfg->max_drop_pp);
+    say(st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
+        out->drop_first.n_obs);
+    int before = out->n_pts;
+    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, err)) !=
+        ET_OK)
+        return rc;
+    rc = measure_all(s, out, before, st);
+    for (int it = 0; rc == ET_OK && !out_of_time(st) && it < REFINE; it++) {
+        et_drop_model m = refit(out, cfg->max_drop_pp);
+        double room = cfg->max_drop_pp - base_drop_pp, more[2] = {room, 0.75 * room};
+        before = out->n_pts;
+        say(st, "drop model refitted: %.2f x the summed drops (%d points); budgets %.2f and %.2f pp again", m.scale,
+            m.n_obs, more[0], more[1]);
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, err)) != ET_OK ||
+            out->n_pts == before)
+            return rc;
+        rc = measure_all(s, out, before, st);
+    }
+    /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
+    if (rc == ET_OK && !out_of_time(st))
+        rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, st, err);
+    return rc;
+}
+
+/* ---- paired timing of the deciding points (search_paired.h) ------------------------------------------------ */
+
+typedef struct paired_ctx {
+    et_session *s;
+    et_search_result *out;
+    const int *idx; /* the timed points' indices in out->pts */
+    int n;
+    run_state *st;
+} paired_ctx;
+
+/* One point once: configure, then its p50 over --seconds (at least --iters), no fidelity. */
+static et_status time_one(void *ctx, int point, int round, double *ms, et_err *err) {
+    paired_ctx *c = ctx;
+    const et_search_config *cfg = c->st->cfg;
+    et_search_point *p = &c->out->pts[c->idx[point]];
+    if (user_stopped(c->st))
+        return et_fail(err, ET_E_CANCELLED, "search cancelled: the points measured so far are kept");
+    say(c->st, "paired timing, round %d of %d: %s", round + 1, cfg->paired_rounds, p->name);
+    step(c->st, "paired", round + 1, cfg->paired_rounds, round + 1, -1.0, c->out, -1);
+    et_status rc = et_session_configure(c->s, &p->k, err);
+    if (rc != ET_OK)
+        return rc;
+    et_bench_config bc = et_bench_config_default();
+    bc.iters = cfg->iters;
+    bc.seconds = cfg->point_s;
+    bc.warmup = cfg->warmup;
+    bc.profilers = false;
+    bc.fidelity = false;
+    bc.cancel = (const volatile int *)cfg->cancel;
+    et_result r;
+    et_result_init(&r);
+    rc = et_bench_run(c->s, &bc, &r, err);
+    if (rc == ET_OK)
+        *ms = r.latency.p50_ms;
+    et_result_free(&r);
+    return rc;
+}
+
+/* Up to k measured points of `kind` (uniform: the reference too) within the drop, best objective first, appended to
+ * idx (*n grows). */
+static void best_k(const et_search_result *out, et_search_kind kind, double max_drop_pp, et_search_objective o, int k,
+                   int *idx, int *n) {
+    for (int t = 0; t < k; t++) {
+        int best = -1;
+        for (int i = 0; i < out->n_pts; i++) {
+            const et_search_point *p = &out->pts[i];
+            bool taken = false;
+            for (int j = 0; j < *n; j++)
+                taken |= idx[j] == i;
+            if (taken || !p->measured || (p->kind != kind && !(kind == ET_SP_UNIFORM && p->kind == ET_SP_REFERENCE)))
+                continue;
+            if (!(100.0 * (out->pts[0].q_search - p->q_search) <= max_drop_pp + 1e-9))
+                continue;
+            if (best < 0 || et_search_objective_value(p, o) < et_search_objective_value(&out->pts[best], o))
+                best = i;
+        }
+        if (best < 0)
+            return;
+        idx[(*n)++] = best;
+    }
+}
+
+/* The fastest finalists and uniform points within the drop timed again in alternating rounds; with the latency
+ * objective the winner and the best uniform are re-chosen among them by the median of their rounds; the winner
+ * against the best uniform by the paired rule. Runs after --budget too (a few seconds a point); ET_E_CANCELLED when
+ * stopped (what was timed kept); a point that fails to configure ends the timing with a line, not the search. */
+static et_status paired_timing(et_session *s, et_search_result *out, run_state *st, et_err *err) {
+    const et_search_config *cfg = st->cfg;
+    int idx[PAIRED_FINALISTS + PAIRED_UNIFORM], n = 0, n_fin = 0;
+    et_ab_na(&out->paired, "not timed in alternating rounds");
+    best_k(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective, PAIRED_FINALISTS, idx, &n);
+    n_fin = n;
+    best_k(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective, PAIRED_UNIFORM, idx, &n);
+    if (n_fin == 0 || n == n_fin || user_stopped(st))
+        return ET_OK;
+    int rounds = cfg->paired_rounds < ET_SEARCH_PAIRED_MAX_ROUNDS ? cfg->paired_rounds : ET_SEARCH_PAIRED_MAX_ROUNDS;
+    double *ms = calloc((size_t)n * (size_t)rounds, sizeof *ms);
+    if (!ms)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    say(st, "paired timing: %d finalists and %d uniform points within the drop, %d alternating rounds", n_fin,
+        n - n_fin, rounds);
+    paired_ctx c = {.s = s, .out = out, .idx = idx, .n = n, .st = st};
+    et_err e = {0};
+    et_status rc = et_search_paired_rounds(n, rounds, time_one, &c, ms, &out->paired_done, &e);
+    if (rc != ET_OK && rc != ET_E_CANCELLED)
+        say(st, "paired timing stopped: %s", e.msg);
+    out->n_paired = n;
+    for (int j = 0; j < n; j++) {
+        et_search_point *p = &out->pts[idx[j]];
+        memcpy(p->paired_ms, ms + (size_t)j * (size_t)rounds, (size_t)rounds * sizeof *ms);
+        p->paired_p50_ms = et_search_paired_median(p->paired_ms, rounds);
+    }
+    free(ms);
+    if (out->paired_done < 2) {
+        et_ab_na(&out->paired, "%d alternating rounds completed (at least 2 needed)", out->paired_done);
+        return rc == ET_E_CANCELLED ? et_fail(err, rc, "search cancelled: the points measured so far are kept") : ET_OK;
+    }
+    if (cfg->objective == ET_SEARCH_LATENCY) /* re-chosen by the paired figures */
+        for (int j = 0; j < n; j++) {
+            int *pick = j < n_fin ? &out->winner : &out->best_uniform;
+            if (j == 0 || j == n_fin || out->pts[idx[j]].paired_p50_ms < out->pts[*pick].paired_p50_ms)
+                *pick = idx[j];
+        }
+    const et_search_point *w = &out->pts[out->winner], *u = &out->pts[out->best_uniform];
+    et_ab_options o = et_ab_defaults();
+    if (isnan(w->paired_p50_ms) || isnan(u->paired_p50_ms))
+        et_ab_na(&out->paired, "the winner or the best uniform setting was not timed in alternating rounds");
+    else
+        et_ab_paired(u->paired_ms, w->paired_ms, out->paired_done, &o, &out->paired);
+    return rc == ET_E_CANCELLED ? et_fail(err, rc, "search cancelled: the points measured so far are kept") : ET_OK;
+}
+
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
+    et_drop_model_init(&out->drop_first, DROP_LIMIT * cfg->max_drop_pp); /* scale 1 until a round is measured */
+    et_drop_model_init(&out->drop_final, DROP_LIMIT * cfg->max_drop_pp);
+    et_ab_na(&out->paired, "not timed in alternating rounds");
     run_state st = {.cfg = cfg, .t0 = et_clock_s()};
     int *group = NULL; /* per layer: its channel group */
     if (cfg->budget_s > 0)
@@ -869,29 +1086,8 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         free(group);
         group = NULL;
     }
-    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, err)) != ET_OK)
-        goto done;
     out->n_sens = n_sens_measured; /* what the table shows: the measured ones */
-    rc = measure_all(s, out, 0, &st);
-    /* refinement: while no finalist is within the drop, the budget divided by how much the additive model
-       underestimated the measured drops (and half of that), up to REFINE times */
-    for (int it = 0; rc == ET_OK && !out->out_of_time && it < REFINE &&
-                     best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective) < 0;
-         it++) {
-        double alpha = underestimate(out), room = cfg->max_drop_pp - base_drop_pp;
-        double more[2] = {room / alpha, room / alpha / 2.0};
-        int before = out->n_pts;
-        say(&st,
-            "no finalist within %.2f pp: the drops were up to %.1fx the predicted; trying budgets %.2f and "
-            "%.2f pp",
-            cfg->max_drop_pp, alpha, more[0], more[1]);
-        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, err)) != ET_OK || out->n_pts == before)
-            break;
-        rc = measure_all(s, out, before, &st);
-    }
-    /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
-    if (rc == ET_OK && !out->out_of_time)
-        rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, &st, err);
+    rc = measured_rounds(prof, s, base, out, budgets, floor_pp, base_drop_pp, group, &st, err);
     /* predictions: the measured p50 and size of the point each finalist's savings were reckoned from (the base for
        the knapsack's, the start or the best move for the moves, the uniform point for the start), plus them */
     for (int i = 0; i < out->n_pts; i++) {
@@ -903,8 +1099,11 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         p->pred_p50_ms = known ? fp->r.latency.p50_ms + p->pred_p50_ms : NAN;
         p->pred_bytes = known ? fp->bytes + p->pred_bytes : 0;
     }
+    out->drop_final = refit(out, cfg->max_drop_pp);
     out->winner = best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective);
     out->best_uniform = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
+    if (rc == ET_OK && cfg->paired_rounds > 0)
+        rc = paired_timing(s, out, &st, err);
     if (rc == ET_E_CANCELLED) {
         out->cancelled = true;
         et_fail(err, ET_E_CANCELLED, "search cancelled: the points measured so far are kept");

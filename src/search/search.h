@@ -4,22 +4,26 @@
  *  2. sensitivity (bench/sensitivity.h) of every weight layer x candidate on the SEARCH half of the evaluation set
  *     (the inputs at even positions of the set's order): the accuracy change, the time saved (per-layer profile)
  *     and the bytes saved when only that layer changes from the base knobs;
- *  3. an additive model (a configuration's drop = the base's drop + its layers' drops, each at least one input of
- *     the search half or max_drop / layers, whichever is less; its time = the base's measured p50 - the layers'
- *     time saved; its bytes = the base's - the bytes saved) and a multiple-choice knapsack (search_dp.h) for the
- *     objective at several fractions of the drop budget: the finalists;
- *  4. every finalist, the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the
- *     base's other knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
- *     When no finalist is within the drop, the budget is divided by how much the model underestimated the
- *     measured drops (and by twice that), and those finalists are measured too (twice at most);
+ *  3. the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the base's other
+ *     knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
+ *  4. a refitted drop model (drop_model.h: a configuration's drop = the base's drop + scale x the sum of its
+ *     layers' drops, each at least one input of the search half or max_drop / layers, whichever is less; the scale
+ *     fitted to the measured points whose sum is known, refitted after every measured round, starting from the
+ *     uniform points whose setting is a candidate; its time = the base's measured p50 - the layers' time saved;
+ *     its bytes = the base's - the bytes saved) and a multiple-choice knapsack (search_dp.h) for the objective at
+ *     several fractions of the drop budget: the finalists, measured; then, twice, the model refitted with them
+ *     and the knapsack at the whole room and 3/4 of it again (new choices only);
  *  5. moves from the best uniform point within the drop (search.c from_uniform): that point per layer is a finalist
  *     (the start), a knapsack over moves both ways from it (search_dp.h et_search_dp_moves; drops scaled by the
- *     additive model's underestimation of the start) gives more, and a second round moves around the best measured
- *     one (or from the start with the drops scaled up when none met the drop): the winner is never worse than the
+ *     refitted drop model) gives more, and a second round moves around the best measured
+ *     one (or from the start with the refitted scale when none met the drop): the winner is never worse than the
  *     best uniform point on the search half;
  *  6. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
  *     the budget (the best uniform setting is chosen the same way); the HELD-OUT half (odd positions) is only
- *     reported, never used to choose.
+ *     reported, never used to choose;
+ *  7. paired timing (search_paired.h): the fastest finalists and uniform points within the drop (up to 3 and 2)
+ *     timed again in paired_rounds alternating rounds; with the latency objective the winner and the best uniform
+ *     are chosen among them by the median of their rounds, and the two compared by the paired rule (et_ab_paired).
  * Stopping (the cancel flag, or the time budget) keeps every point measured so far. Both front ends call this. */
 #ifndef ET_SEARCH_SEARCH_H
 #define ET_SEARCH_SEARCH_H
@@ -28,6 +32,9 @@
 #include "bench/session.h"
 #include "record/result.h"
 #include "db/db.h"
+#include "search/drop_model.h"
+#include "search/search_paired.h"
+#include "stats/ab.h"
 #include "tune/sweep.h"
 
 typedef enum { ET_SEARCH_LATENCY, ET_SEARCH_SIZE } et_search_objective;
@@ -48,6 +55,7 @@ typedef struct et_search_config {
     double point_s;    /* > 0: time each measured point for at least this long per round, iters the minimum (0.25) */
     int sens_iters;    /* per sensitivity point (default 20) */
     int rounds;        /* latency rounds of the measured points, the fastest kept (default 2) */
+    int paired_rounds; /* alternating rounds of the last timing (search_paired.h; default 9, 0 none) */
     int n_finalists;   /* knapsack budgets tried: max_drop x 1, 3/4, 1/2, 1/4, ... (default 4) */
     char (*cand)[ET_SENS_CAND_BYTES]; /* the per-layer candidates (et_sens_parse_candidates) */
     int n_cand;
@@ -76,13 +84,20 @@ typedef struct et_search_point {
     et_result r;                /* round 0's fidelity with the fastest round's latency (the run to store) */
     int64_t bytes;              /* weights as stored */
     double q_search, q_heldout; /* quality (fractions) on the two halves */
-    /* finalists: the additive model's prediction (NaN otherwise) */
+    /* finalists: the prediction (the drop model's for the drop; NaN otherwise) */
     double budget_pp, pred_p50_ms, pred_q_search;
     int64_t pred_bytes;
     /* finalists: the point whose measured p50 and size the prediction starts from (the base for the knapsack's
        finalists, the start or the best move for moves, the uniform point for the start); -1 none */
     int pred_from;
     int n_changed; /* layers changed from the base */
+    /* the sum of the changed layers' drops above the base (pp, each at least the floor): finalists, and uniform
+       points whose setting is a candidate; NaN otherwise. model_scale: the drop model's scale the finalist was
+       chosen and predicted with (NaN for others) */
+    double additive_pp, model_scale;
+    /* the paired timing: this point's figure per alternating round (ms, NaN: not timed) and their median */
+    double paired_ms[ET_SEARCH_PAIRED_MAX_ROUNDS];
+    double paired_p50_ms;
 } et_search_point;
 
 typedef struct et_search_result {
@@ -98,6 +113,12 @@ typedef struct et_search_result {
     char eval_source[1024];
     bool cancelled, out_of_time;
     double elapsed_s;
+    /* the drop model from the uniform points alone (before any finalist), and after every measured point */
+    et_drop_model drop_first, drop_final;
+    /* the paired timing: rounds completed, points timed, and the winner against the best uniform setting by the
+       paired rule (verdict ET_AB_NA with why when either was not timed) */
+    int paired_done, n_paired;
+    et_ab paired;
 } et_search_result;
 
 /* A step of the search for a view (et_search_config.on_step): before each measurement (point -1) and after each

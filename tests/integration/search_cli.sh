@@ -17,7 +17,7 @@ et_scratch
 TINY=(--bits 8 --candidates 'bits=4' --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0
       --uniform-methods unstructured --iters 3 --seconds 0 --warmup 1 --sens-iters 3 --rounds 1 --finalists 2 --eval-limit 100)
 
-# --- a search: winner, -o file, stored runs ------------------------------------------------------------------
+# --- a search: winner, -o file, stored runs, the drop model and the paired timing ------------------------------------------------------------------
 expect 0 "$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --json -o win.cfg
 cp out.txt search1.json
 says "search: round 1 of 1: finalist 1 of" err.txt
@@ -31,8 +31,14 @@ assert len(w) == 1 and len(u) == 1, d["rows"]
 assert w[0]["size_kib"] < u[0]["size_kib"], (w, u)  # 4-bit layers on a w8 base: smaller than w8
 assert abs(w[0]["pred_size_kib"] - w[0]["size_kib"]) < 0.01, w  # bytes are additive exactly
 assert all(r["run"] for r in d["rows"]), d["rows"]  # every measured point stored
+# the paired timing took both (alternating rounds), and finalists show the drop model beside the additive sum
+assert w[0]["paired_p50_ms"] > 0 and u[0]["paired_p50_ms"] > 0, (w, u)
+assert all(r["additive_drop_search_pp"] is not None and r["drop_scale"] > 0
+           for r in d["rows"] if r["kind"] in ("finalist", "WINNER")), d["rows"]
 print(round(w[0]["size_kib"] * 1024))
 ') && ok || bad "search --json: $(head -c 400 out.txt)"
+says "search: paired timing: " err.txt
+says "search: drop model from the uniform points: " err.txt
 grep -q '^/layer.* bits=4$' win.cfg && grep -q '^# model-wide knobs: w8' win.cfg && ok || bad "win.cfg: $(cat win.cfg)"
 expect 0 "$ET" bench "$M" --bits 8 --layers-config win.cfg --no-save --json --iters 3 --eval-limit 100
 got=$(/usr/bin/python3 -c 'import json; print(json.load(open("out.txt"))["memory"]["weights_deploy_bytes"])')

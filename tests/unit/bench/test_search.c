@@ -1,14 +1,18 @@
 /* test_search.c: the search's pure parts: the multiple-choice knapsack (search/search_dp.h) against a table with a
  * known optimum and against brute force on seeded random tables, the moves from a start (signed costs) likewise,
- * and the held-out split of the evaluation set
- * (et_sens_quality: even positions one half, odd the other; accuracy with labels, top-1 agreement without). */
+ * the held-out split of the evaluation set (et_sens_quality: even positions one half, odd the other; accuracy with
+ * labels, top-1 agreement without), the refitted drop model (search/drop_model.h: drops that do not add) and the
+ * alternating rounds of the paired timing (search/search_paired.h) with a slow spell injected. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "bench/sensitivity.h"
 #include "et_test.h"
+#include "search/drop_model.h"
 #include "search/search_dp.h"
+#include "search/search_paired.h"
+#include "stats/ab.h"
 
 /* 3 layers; option 0 is "unchanged". Within 1.0 pp: layer 0 option 2 (0.6 pp, 5) + layer 2 option 1 (0.4 pp,
  * 4) = 9, or layers 0 and 1 at option 1 (0.8 pp) + layer 2's free option = 9; best: layer 1 option 1 (0.5 pp, 6)
@@ -200,10 +204,116 @@ static void test_halves(void) {
     ET_CHECK(isnan(et_sens_quality(&r, 1, ref, &acc)));
 }
 
+/* Two layers each lose 0.3 pp alone; together they measured 1.2 pp, twice their sum. The refitted model must
+ * predict the pair as measured (the additive sum says 0.6), and a knapsack with the refitted drops must no longer
+ * take both within 1 pp. */
+static void test_drop_model_pair(void) {
+    et_drop_model m;
+    et_drop_model_init(&m, 3.0);
+    ET_CHECK_NEAR(et_drop_model_predict(&m, 0.6), 0.6, 1e-12); /* nothing measured: the sum */
+    ET_CHECK(et_drop_model_add(&m, 0.6, 1.2));
+    ET_CHECK_INT(m.n_obs, 1);
+    ET_CHECK_NEAR(et_drop_model_predict(&m, 0.6), 1.2, 1e-12);
+    ET_CHECK(fabs(et_drop_model_predict(&m, 0.6) - 0.6) > 0.5); /* not the additive sum */
+    /* the knapsack as the search runs it: the layers' sums within budget / scale */
+    et_search_option l0[] = {{0, 0}, {0.3, 5}}, l1[] = {{0, 0}, {0.3, 4}};
+    const et_search_option *opt[] = {l0, l1};
+    int n_opt[] = {2, 2}, pick[2];
+    double gain = 0, cost = 0;
+    et_err e = {0};
+    ET_REQUIRE(et_search_dp(opt, n_opt, 2, 1.0, 0.01, pick, &gain, &cost, &e) == ET_OK);
+    ET_CHECK(pick[0] == 1 && pick[1] == 1); /* additive: 0.6 pp, both */
+    ET_REQUIRE(et_search_dp(opt, n_opt, 2, 1.0 / m.scale, 0.01, pick, &gain, &cost, &e) == ET_OK);
+    ET_CHECK(pick[0] + pick[1] == 1);                                        /* refitted: 1.2 pp for both, one only */
+    ET_CHECK(et_drop_model_predict(&m, cost) <= 1.0 + 1e-9 && pick[0] == 1); /* the better one, within 1 pp */
+    /* a second observation: the ratio of the sums, the bigger configuration weighing more */
+    ET_CHECK(et_drop_model_add(&m, 1.4, 2.0));
+    ET_CHECK_NEAR(m.scale, 3.2 / 2.0, 1e-12);
+    ET_CHECK_NEAR(et_drop_model_predict(&m, 0.5), 0.8, 1e-12);
+    /* no information: NaN, or a sum of 0 (the base) */
+    ET_CHECK(!et_drop_model_add(&m, NAN, 1.0));
+    ET_CHECK(!et_drop_model_add(&m, 0.5, NAN));
+    ET_CHECK(!et_drop_model_add(&m, 0.0, 0.4));
+    /* far beyond the budget (near chance accuracy, where drops saturate): left out */
+    ET_CHECK(!et_drop_model_add(&m, 230.0, 79.7));
+    ET_CHECK(!et_drop_model_add(&m, 2.0, 3.5));
+    ET_CHECK_INT(m.n_obs, 2);
+    ET_CHECK_NEAR(m.scale, 1.6, 1e-12);
+    /* one wild observation is held within the limits */
+    et_drop_model w;
+    et_drop_model_init(&w, 0.0);
+    ET_CHECK(et_drop_model_add(&w, 0.02, 3.0));
+    ET_CHECK_NEAR(w.scale, ET_DROP_SCALE_MAX, 1e-12);
+    et_drop_model_init(&w, 0.0);
+    ET_CHECK(et_drop_model_add(&w, 1.0, -0.4)); /* measured better than the base */
+    ET_CHECK_NEAR(w.scale, ET_DROP_SCALE_MIN, 1e-12);
+}
+
+/* A fake clock for the paired rounds: true times per point, a slow spell (x1.6) over rounds 2 and 3, and a record
+ * of the order points were timed in. */
+typedef struct fake_timer {
+    double true_ms[3];
+    int order[64], n_calls;
+    int cancel_at; /* the call that returns ET_E_CANCELLED, -1 none */
+} fake_timer;
+
+static et_status fake_time(void *ctx, int point, int round, double *ms, et_err *err) {
+    fake_timer *f = ctx;
+    if (f->n_calls == f->cancel_at)
+        return et_fail(err, ET_E_CANCELLED, "cancelled");
+    f->order[f->n_calls++] = point;
+    *ms = f->true_ms[point] * (round == 2 || round == 3 ? 1.6 : 1.0) * (1.0 + 0.001 * (round % 3));
+    return ET_OK;
+}
+
+static void test_paired_rounds(void) {
+    fake_timer f = {.true_ms = {1.0, 0.8, 0.9}, .cancel_at = -1};
+    double ms[3 * 9];
+    int done = 0;
+    et_err e = {0};
+    ET_REQUIRE(et_search_paired_rounds(3, 9, fake_time, &f, ms, &done, &e) == ET_OK);
+    ET_CHECK_INT(done, 9);
+    ET_CHECK_INT(f.n_calls, 27);
+    /* alternating: every round times every point once, starting one further each round */
+    for (int r = 0; r < 9; r++) {
+        int seen[3] = {0, 0, 0};
+        for (int j = 0; j < 3; j++)
+            seen[f.order[3 * r + j]]++;
+        ET_CHECK(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
+        ET_CHECK_INT(f.order[3 * r], r % 3);
+    }
+    /* the spell slowed every point of rounds 2 and 3 alike: the medians are the true times, and the paired rule
+       calls point 1 faster than point 0 by their true ratio */
+    ET_CHECK_NEAR(et_search_paired_median(ms, 9), 1.0, 0.003);
+    ET_CHECK_NEAR(et_search_paired_median(ms + 9, 9), 0.8, 0.003);
+    et_ab ab;
+    et_ab_options o = et_ab_defaults();
+    ET_REQUIRE(et_ab_paired(ms, ms + 9, 9, &o, &ab));
+    ET_CHECK_NEAR(ab.estimate, 1.25, 1e-6);
+    ET_CHECK(ab.verdict == ET_AB_BETTER);
+    /* point 2 against itself shifted by the spell: were its spell rounds compared with point 0's quiet ones
+       (separate runs), 0.9 x 1.6 = 1.44 would read as 44 % slower; paired, it is 1.11x faster than point 0 */
+    ET_REQUIRE(et_ab_paired(ms, ms + 18, 9, &o, &ab));
+    ET_CHECK_NEAR(ab.estimate, 1.0 / 0.9, 1e-6);
+    /* a stop inside round 4 keeps rounds 0-3; round 4 is NaN for every point (no half pairs) */
+    fake_timer g = {.true_ms = {1.0, 0.8, 0.9}, .cancel_at = 13};
+    ET_CHECK(et_search_paired_rounds(3, 9, fake_time, &g, ms, &done, &e) == ET_E_CANCELLED);
+    ET_CHECK_INT(done, 4);
+    for (int p = 0; p < 3; p++) {
+        ET_CHECK(!isnan(ms[p * 9 + 3]));
+        ET_CHECK(isnan(ms[p * 9 + 4]));
+    }
+    ET_CHECK(isnan(et_search_paired_median(ms + 18 + 4, 5)));
+    ET_CHECK(et_search_paired_rounds(0, 9, fake_time, &g, ms, &done, &e) == ET_E_USAGE);
+    ET_CHECK(et_search_paired_rounds(3, ET_SEARCH_PAIRED_MAX_ROUNDS + 1, fake_time, &g, ms, &done, &e) == ET_E_USAGE);
+}
+
 int main(void) {
     ET_RUN(test_known_optimum);
     ET_RUN(test_against_brute_force);
     ET_RUN(test_moves);
     ET_RUN(test_halves);
+    ET_RUN(test_drop_model_pair);
+    ET_RUN(test_paired_rounds);
     return et_test_done();
 }
