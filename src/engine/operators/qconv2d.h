@@ -85,7 +85,8 @@ void et_qconv2d_nhwc_destroy(et_qconv2d_nhwc *op);
 bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h, size_t *out_w);
 
 /* Bytes of scratch a setup of this shape uses for the converted input, or for the transformed tiles on the
- * Winograd path (0 when the kernels read the input as it is). A caller that shares one arena between operators passes that much, 64-byte aligned, to setup. */
+ * Winograd path (one block of tiles per thread, for params.expect_threads threads; 0 when the kernels read the
+ * input as it is). A caller that shares one arena between operators passes that much, 64-byte aligned, to setup. */
 size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w);
 
 /* Binds shapes and tensors: input [batch][in_h][in_w][input_pixel_stride] int8, output [batch][out_h][out_w]
