@@ -169,6 +169,7 @@ static et_status prepare_steps(et_plan *p, const et_inplace *places, const bool 
         if (!impl || !impl->prepare)
             return et_fail(err, ET_E_UNSUPPORTED, "node '%s': operator %s has no implementation", n->name, n->op_type);
         inst->node = n;
+        inst->threads = et_threadpool_size(p->pool);
         inst->n_in = n->n_inputs;
         inst->n_out = n->n_outputs;
         inst->in = calloc((size_t)(n->n_inputs ? n->n_inputs : 1), sizeof(et_tensor));

@@ -256,6 +256,7 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
         qp.qmin = d->qmin, qp.qmax = d->qmax;
         qp.weight_bits = wq->value_bits;
         qp.expect_batch = d->batch, qp.expect_h = d->in_h, qp.expect_w = d->in_w;
+        qp.expect_threads = inst->threads > 0 ? (size_t)inst->threads : 1;
         if (p->residual) {
             const et_quant_info *rq = g->values[n->inputs[3]].quant;
             qp.residual = true;

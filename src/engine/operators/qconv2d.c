@@ -355,7 +355,7 @@ size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, si
     size_t pixels = 0, bytes = 0, out_h, out_w;
     if (op->path == ET_CONV_PATH_WINOGRAD)
         return et_qconv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w)
-                   ? et_qwinograd_scratch_bytes(op->wino, batch, out_h, out_w)
+                   ? et_qwinograd_scratch_bytes(op->wino, batch, out_h, out_w, op->p.expect_threads)
                    : 0;
     if (!op->convert || op->fused_convert || !et_mul_size(batch, in_h, &pixels) ||
         !et_mul_size(pixels, in_w, &pixels) || !et_mul_size(pixels, op->a_pixel_bytes, &bytes))
@@ -630,7 +630,8 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
                                      .output_stride = op->p.output_pixel_stride,
                                      .residual = op->residual,
                                      .residual_stride = op->p.residual_pixel_stride,
-                                     .scratch = op->a_base};
+                                     .scratch = op->a_base,
+                                     .scratch_threads = op->p.expect_threads};
         et_qwinograd_run(op->wino, &a, pool);
         break;
     }

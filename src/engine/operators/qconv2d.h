@@ -54,7 +54,9 @@ typedef struct et_qconv2d_nhwc_params {
     float residual_scale;
     int32_t residual_zp;
     size_t expect_batch, expect_h, expect_w; /* the input size runs will have (0: unknown, no Winograd by cost) */
-    et_conv_algo algo; /* AUTO: by cost; DIRECT: never Winograd; WINOGRAD_2X2: wherever the shape allows (tests,
+    size_t expect_threads; /* the most threads runs will have (0: 1): the Winograd path's scratch holds one block of
+                            * tiles per thread, and a run on a bigger pool uses only this many threads */
+    et_conv_algo algo;     /* AUTO: by cost; DIRECT: never Winograd; WINOGRAD_2X2: wherever the shape allows (tests,
                         * benches, also on scalar kernels); WINOGRAD_4X4: ET_E_UNSUPPORTED (no int8 F(4x4)) */
 } et_qconv2d_nhwc_params;
 
@@ -83,7 +85,8 @@ void et_qconv2d_nhwc_destroy(et_qconv2d_nhwc *op);
 bool et_qconv2d_nhwc_output_size(const et_qconv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h, size_t *out_w);
 
 /* Bytes of scratch a setup of this shape uses for the converted input, or for the transformed tiles on the
- * Winograd path (0 when the kernels read the input as it is). A caller that shares one arena between operators passes that much, 64-byte aligned, to setup. */
+ * Winograd path (one block of tiles per thread, for params.expect_threads threads; 0 when the kernels read the
+ * input as it is). A caller that shares one arena between operators passes that much, 64-byte aligned, to setup. */
 size_t et_qconv2d_nhwc_scratch_bytes(const et_qconv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w);
 
 /* Binds shapes and tensors: input [batch][in_h][in_w][input_pixel_stride] int8, output [batch][out_h][out_w]

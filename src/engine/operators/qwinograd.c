@@ -1,6 +1,7 @@
 /* qwinograd.c: int8 Winograd F(2x2, 3x3) convolution for NHWC tensors (see qwinograd.h). */
 #include "engine/operators/qwinograd.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,24 +77,6 @@ size_t et_qwinograd_packed_bytes(const et_qwinograd *w) {
     return P * w->u_elems * sizeof *w->u + w->k * (sizeof *w->bias + sizeof *w->scale) + w->c + 16;
 }
 
-static size_t count_tiles(size_t batch, size_t out_h, size_t out_w) {
-    return batch * ((out_h + 1) / 2) * ((out_w + 1) / 2);
-}
-
-/* V's int16 elements rounded up to 32 (64 bytes), so that M starts aligned. */
-static size_t v_elems(const et_qwinograd *w, size_t tiles) { return et_round_up(tiles * P * w->kc, 32); }
-
-size_t et_qwinograd_scratch_bytes(const et_qwinograd *w, size_t batch, size_t out_h, size_t out_w) {
-    size_t v = 0, m = 0;
-    const size_t tiles = count_tiles(batch, out_h, out_w);
-    if (!et_mul_size(tiles, P, &v) || !et_mul_size(v, w->k, &m) || !et_mul_size(v, w->kc, &v) || v > SIZE_MAX / 8 ||
-        m > SIZE_MAX / 8)
-        return 0;
-    return v_elems(w, tiles) * sizeof(int16_t) + m * sizeof(int32_t);
-}
-
-const char *et_qwinograd_kernel_name(const et_qwinograd *w) { return w->cfg->name; }
-
 /* Tiles per block: a block goes through all three phases in one task, so that its V and M (16 x (2 kc + 4 k)
  * bytes per tile) are still in L2 when the next phase reads them, instead of the whole layer's streaming through
  * memory between phases as in winograd.c's three passes. The budget is task_grid.h's L2 budget (block budgets of
@@ -101,12 +84,43 @@ const char *et_qwinograd_kernel_name(const et_qwinograd *w) { return w->cfg->nam
  * calls, at least 12 tiles, so that the 16 weight copies, re-read once per block, serve two calls each. */
 enum { BLOCK_BYTES = ET_TASK_L2_BUDGET_BYTES, MIN_BLOCK_TILES = 12 };
 
+/* Tiles in the largest block a run of `tiles` tiles uses (runs on more threads take smaller ones, below). */
+static size_t max_block_tiles(const et_qwinograd *w, size_t tiles) {
+    const size_t mr = ET_QS8_WINO_MR;
+    size_t per_block = BLOCK_BYTES / (P * (2 * w->kc + 4 * w->k)) / mr * mr;
+    per_block = per_block < MIN_BLOCK_TILES ? MIN_BLOCK_TILES : per_block;
+    return tiles < per_block ? tiles : per_block;
+}
+
+/* V's int16 elements for n tiles, rounded up to 32 (64 bytes), so that M starts aligned. */
+static size_t v_elems(const et_qwinograd *w, size_t n) { return et_round_up(n * P * w->kc, 32); }
+
+/* Bytes of one thread's slot (V then M of one block of n tiles), a multiple of 64 so that every slot is aligned. */
+static size_t slot_bytes(const et_qwinograd *w, size_t n) {
+    return et_round_up(v_elems(w, n) * sizeof(int16_t) + n * P * w->k * sizeof(int32_t), 64);
+}
+
+size_t et_qwinograd_scratch_bytes(const et_qwinograd *w, size_t batch, size_t out_h, size_t out_w, size_t threads) {
+    size_t tiles = 0;
+    if (!et_mul_size(batch, (out_h + 1) / 2, &tiles) || !et_mul_size(tiles, (out_w + 1) / 2, &tiles))
+        return 0;
+    const size_t n = max_block_tiles(w, tiles), slots = threads < 1 ? 1 : threads < tiles ? threads : tiles;
+    size_t bytes = 0; /* n is at most max(MIN_BLOCK_TILES, BLOCK_BYTES / 64) tiles: one slot does not overflow */
+    return et_mul_size(slots, slot_bytes(w, n), &bytes) ? bytes : 0;
+}
+
+const char *et_qwinograd_kernel_name(const et_qwinograd *w) { return w->cfg->name; }
+
+/* Blocks are claimed one at a time from an atomic counter by `slots` workers, worker s keeping its block's V and M
+ * in slot s of the scratch; a worker is one parallel_for item, run by one thread, so no two threads share a slot
+ * and the scratch is one block per thread instead of the whole layer's tiles. */
 typedef struct run_ctx {
     const et_qwinograd *w;
     const et_qwinograd_args *a;
     size_t tiles, tiles_h, tiles_w, block_tiles, blocks; /* blocks of block_tiles tiles (the last: the rest) */
-    int16_t *v;                                          /* block b (tiles t0..t0+n): [P][n][kc] at t0 * P * kc */
-    int32_t *m;                                          /* block b: [P][n][k] at t0 * P * k */
+    unsigned char *scratch;                              /* slot s at s * slot_stride */
+    size_t slot_stride;
+    atomic_size_t next_block;
 } run_ctx;
 
 static void tile_at(const run_ctx *r, size_t tile, size_t *img, size_t *by, size_t *bx) {
@@ -167,29 +181,30 @@ static void output_block(const run_ctx *r, size_t t0, size_t n, const int32_t *m
     }
 }
 
-static void block_tasks(void *ctx, size_t begin, size_t end) {
-    const run_ctx *r = ctx;
+static void slot_tasks(void *ctx, size_t begin, size_t end) {
+    run_ctx *r = ctx;
     const et_qwinograd *w = r->w;
-    for (size_t b = begin; b < end; b++) {
-        const size_t t0 = b * r->block_tiles, n = r->tiles - t0 < r->block_tiles ? r->tiles - t0 : r->block_tiles;
-        int16_t *v = r->v + t0 * P * w->kc;
-        int32_t *m = r->m + t0 * P * w->k;
-        input_block(r, t0, n, v);
-        gemm_block(w, n, v, m);
-        output_block(r, t0, n, m);
+    for (size_t s = begin; s < end; s++) {
+        int16_t *v = (int16_t *)(void *)(r->scratch + s * r->slot_stride);
+        int32_t *m = (int32_t *)(void *)(v + v_elems(w, r->block_tiles));
+        for (size_t b; (b = atomic_fetch_add_explicit(&r->next_block, 1, memory_order_relaxed)) < r->blocks;) {
+            const size_t t0 = b * r->block_tiles, n = r->tiles - t0 < r->block_tiles ? r->tiles - t0 : r->block_tiles;
+            input_block(r, t0, n, v);
+            gemm_block(w, n, v, m);
+            output_block(r, t0, n, m);
+        }
     }
 }
 
 void et_qwinograd_run(const et_qwinograd *w, const et_qwinograd_args *a, et_threadpool *pool) {
-    run_ctx r = {.w = w, .a = a};
+    run_ctx r = {.w = w, .a = a, .scratch = a->scratch};
     r.tiles_h = (a->out_h + 1) / 2;
     r.tiles_w = (a->out_w + 1) / 2;
     r.tiles = a->batch * r.tiles_h * r.tiles_w;
-    r.v = a->scratch;
-    r.m = (int32_t *)(void *)(r.v + v_elems(w, r.tiles));
-    const size_t mr = ET_QS8_WINO_MR, threads = (size_t)et_threadpool_size(pool);
-    size_t per_block = BLOCK_BYTES / (P * (2 * w->kc + 4 * w->k)) / mr * mr;
-    per_block = per_block < MIN_BLOCK_TILES ? MIN_BLOCK_TILES : per_block;
+    const size_t mr = ET_QS8_WINO_MR, sized_for = a->scratch_threads < 1 ? 1 : a->scratch_threads;
+    const size_t most = max_block_tiles(w, r.tiles), pool_threads = (size_t)et_threadpool_size(pool);
+    const size_t threads = pool_threads < sized_for ? pool_threads : sized_for;
+    size_t per_block = most;
     if (threads > 1) { /* enough blocks to balance the threads, still whole 6-row GEMM calls */
         const size_t want = et_round_up((r.tiles + threads * ET_TASKS_PER_THREAD - 1) / (threads * ET_TASKS_PER_THREAD),
                                         mr);
@@ -197,5 +212,7 @@ void et_qwinograd_run(const et_qwinograd *w, const et_qwinograd_args *a, et_thre
     }
     r.block_tiles = per_block;
     r.blocks = (r.tiles + per_block - 1) / per_block;
-    et_threadpool_parallel_for(pool, r.blocks, block_tasks, &r);
+    r.slot_stride = slot_bytes(w, most); /* the slots et_qwinograd_scratch_bytes sized; smaller blocks fit */
+    atomic_init(&r.next_block, 0);
+    et_threadpool_parallel_for(pool, threads < r.blocks ? threads : r.blocks, slot_tasks, &r);
 }

@@ -2,9 +2,10 @@
  * F(2x2, 3x3) in integers (the kernels and the arithmetic: kernels/qs8-winograd/qs8-winograd.h), bit-identical
  * to the direct (igemm) path of qconv2d.c, which takes it when et_qwinograd_choose says so.
  *
- * A run is three parallel phases over the whole layer, with the transformed tiles in caller-provided scratch:
- *   1. input transform:  every 2x2 output block's 4x4 input tile, zero point subtracted -> V[16][tiles][kc] int16
- *   2. 16 GEMMs:         M[p] = V[p] (tiles x kc) x U'[p] (kc x K) -> int32, on the task grid
+ * A run takes the layer's 2x2 output blocks ("tiles") in blocks of tiles, each thread one block at a time through
+ * three phases, with that block's transformed tiles in the thread's slot of caller-provided scratch:
+ *   1. input transform:  each tile's 4x4 input, zero point subtracted -> V[16][n][kc] int16
+ *   2. 16 GEMMs:         M[p] = V[p] (n x kc) x U'[p] (kc x K) -> int32
  *   3. output transform: M -> 2x2 output pixels, / 4, + bias, requantize (+ residual), int8
  * U' (16 packed int16 copies of 4 x the Winograd weights) is built at create: 16/9 of the igemm weights' size.
  *
@@ -43,8 +44,10 @@ void et_qwinograd_destroy(et_qwinograd *w);
 /* Bytes of U', bias, scales and padding buffer. */
 size_t et_qwinograd_packed_bytes(const et_qwinograd *w);
 
-/* Scratch bytes a run needs for this output size; 0 when the size overflows. */
-size_t et_qwinograd_scratch_bytes(const et_qwinograd *w, size_t batch, size_t out_h, size_t out_w);
+/* Scratch bytes a run needs for this output size on up to `threads` threads (0 counts as 1): one block of tiles
+ * (at most ET_TASK_L2_BUDGET_BYTES of V and M) per thread, not the whole layer's tiles; 0 when the size
+ * overflows. */
+size_t et_qwinograd_scratch_bytes(const et_qwinograd *w, size_t batch, size_t out_h, size_t out_w, size_t threads);
 
 /* One run's geometry and tensors; pixel strides in elements (bytes), >= the channel counts. */
 typedef struct et_qwinograd_args {
@@ -55,10 +58,12 @@ typedef struct et_qwinograd_args {
     size_t output_stride;
     const int8_t *residual; /* NULL: none; may be the output (in place) */
     size_t residual_stride;
-    void *scratch; /* et_qwinograd_scratch_bytes, 64-byte aligned */
+    void *scratch;          /* et_qwinograd_scratch_bytes for scratch_threads threads, 64-byte aligned */
+    size_t scratch_threads; /* the threads the scratch was sized for (0 counts as 1) */
 } et_qwinograd_args;
 
-/* Runs the convolution on `pool` (NULL: this thread). Allocates nothing and cannot fail on valid arguments. */
+/* Runs the convolution on `pool` (NULL: this thread), on at most scratch_threads of its threads (each works in its
+ * own slot of the scratch). Allocates nothing and cannot fail on valid arguments. */
 void et_qwinograd_run(const et_qwinograd *w, const et_qwinograd_args *a, et_threadpool *pool);
 
 /* "qs8-winograd-2x2-avx2" (static). */

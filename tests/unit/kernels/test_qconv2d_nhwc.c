@@ -77,6 +77,7 @@ static void run_case(const qconv_case *cc, et_conv_algo algo, et_threadpool *poo
     p.x_scale = xs, p.x_zp = cc->x_zp, p.y_scale = ys, p.y_zp = cc->y_zp;
     p.clamp = cc->clamp, p.qmin = cc->y_zp, p.qmax = cc->y_zp + 60 > 127 ? 127 : cc->y_zp + 60;
     p.weight_bits = cc->bits;
+    p.expect_threads = (size_t)et_threadpool_size(pool); /* the Winograd scratch: one slot per thread */
     p.residual = cc->residual != 0, p.residual_scale = rs, p.residual_zp = 7;
     p.algo = algo;
     const int32_t qmin = cc->clamp ? p.qmin : -128, qmax = cc->clamp ? p.qmax : 127;
@@ -198,8 +199,9 @@ static void test_cases(void) {
 }
 
 /* The Winograd path against the direct (igemm) path of the same operator, byte for byte, at ResNet-50-like
- * shapes (a 3x3 stride-1 layer with padding, with and without a fused residual), and the automatic choice: a
- * large layer picks Winograd where this CPU has its vector kernels, a 7x7 one does not. */
+ * shapes (a 3x3 stride-1 layer with padding, with and without a fused residual), on 1 thread and on 3 (many
+ * blocks, each thread in its own slot of a scratch sized for 3: threads sharing a slot would corrupt tiles), and
+ * the automatic choice: a large layer picks Winograd where this CPU has its vector kernels, a 7x7 one does not. */
 static void test_winograd_vs_igemm(void) {
     static const size_t shapes[][3] = {{28, 28, 64}, {15, 13, 48}};
     for (size_t si = 0; si < 2; si++) {
@@ -222,7 +224,7 @@ static void test_winograd_vs_igemm(void) {
         p.x_scale = 0.02f, p.x_zp = -17, p.y_scale = 0.05f * sqrtf((float)c * 9.0f), p.y_zp = 4;
         p.clamp = true, p.qmin = 4, p.qmax = 127; /* a fused Relu */
         p.residual = si == 0, p.residual_scale = 0.03f, p.residual_zp = -2;
-        p.expect_batch = 1, p.expect_h = h, p.expect_w = wd;
+        p.expect_batch = 1, p.expect_h = h, p.expect_w = wd, p.expect_threads = 3;
         et_qconv2d_nhwc *direct = NULL, *wino = NULL, *autop = NULL;
         et_err err = {0};
         p.algo = ET_CONV_ALGO_DIRECT;
@@ -249,6 +251,19 @@ static void test_winograd_vs_igemm(void) {
         }
         ET_CHECK_MSG(bad == 0, "Winograd differs from igemm in %zu of %zu outputs (%zux%zux%zu)", bad, n_out, h, wd, c);
         ET_CHECK_MSG(distinct > 40, "only %zu distinct outputs: the comparison would see little", distinct);
+        et_threadpool *three = et_threadpool_create(3, &err);
+        ET_REQUIRE(three != NULL);
+        et_threadpool_set_start_ns(three, 0);
+        for (int round = 0; round < 4; round++) {
+            memset(o2, 0x5a, n_out);
+            KT_REQUIRE_OK(et_qconv2d_nhwc_run(wino, three, &err));
+            bad = 0;
+            for (size_t i = 0; i < n_out; i++)
+                bad += o1[i] != o2[i];
+            ET_CHECK_MSG(bad == 0, "Winograd on 3 threads differs from igemm in %zu of %zu outputs (%zux%zux%zu)", bad,
+                         n_out, h, wd, c);
+        }
+        et_threadpool_destroy(three);
         et_qconv2d_nhwc_destroy(direct), et_qconv2d_nhwc_destroy(wino), et_qconv2d_nhwc_destroy(autop);
         et_aligned_free(in), et_aligned_free(w), et_aligned_free(o1), et_aligned_free(o2), et_aligned_free(res);
         et_aligned_free(bias), et_aligned_free(ws);

@@ -149,9 +149,11 @@ typedef struct {
     int residual;
 } layer_case;
 
-/* Runs one layer through et_qwinograd with cfg and returns how many output bytes differ from the naive
- * integer convolution. */
-static size_t layer_mismatches(const et_qs8_wino_config *cfg, const layer_case *lc, et_threadpool *pool) {
+/* Runs one layer through et_qwinograd with cfg on `pool`, `rounds` times, its scratch sized (exactly: ASan sees an
+ * overrun) for scratch_threads threads (0: the pool's), and returns how many output bytes differ from the naive
+ * integer convolution, summed over the rounds. */
+static size_t layer_runs_mismatches(const et_qs8_wino_config *cfg, const layer_case *lc, et_threadpool *pool,
+                                    size_t scratch_threads, int rounds) {
     const size_t oh = lc->h + lc->pt + lc->pb - 2, ow = lc->w + lc->pl + lc->pr - 2, in_s = lc->c + lc->in_extra;
     const size_t in_n = lc->n * lc->h * lc->w * in_s, out_n = lc->n * oh * ow * lc->k;
     int8_t *in = xalloc(in_n), *w = xalloc(lc->k * lc->c * 9), *out = xalloc(out_n), *want = xalloc(out_n);
@@ -190,7 +192,14 @@ static size_t layer_mismatches(const et_qs8_wino_config *cfg, const layer_case *
     et_err err = {0};
     size_t bad = out_n;
     if (et_qwinograd_create(cfg, lc->c, lc->k, w, bias, scale, lc->x_zp, &rq, &op, &err) == ET_OK) {
-        void *scratch = xalloc(et_qwinograd_scratch_bytes(op, lc->n, oh, ow));
+        if (!scratch_threads)
+            scratch_threads = (size_t)et_threadpool_size(pool);
+        const size_t sbytes = et_qwinograd_scratch_bytes(op, lc->n, oh, ow, scratch_threads);
+        void *scratch = et_aligned_alloc(sbytes); /* no slack, unlike xalloc */
+        if (!scratch) {
+            fprintf(stderr, "out of memory\n");
+            exit(1);
+        }
         const et_qwinograd_args a = {.batch = lc->n,
                                      .in_h = lc->h,
                                      .in_w = lc->w,
@@ -204,17 +213,25 @@ static size_t layer_mismatches(const et_qs8_wino_config *cfg, const layer_case *
                                      .output_stride = lc->k,
                                      .residual = lc->residual ? res : NULL,
                                      .residual_stride = lc->k,
-                                     .scratch = scratch};
-        et_qwinograd_run(op, &a, pool);
+                                     .scratch = scratch,
+                                     .scratch_threads = scratch_threads};
         bad = 0;
-        for (size_t i = 0; i < out_n; i++)
-            bad += out[i] != want[i];
+        for (int round = 0; round < rounds; round++) {
+            memset(out, 0x5a, out_n);
+            et_qwinograd_run(op, &a, pool);
+            for (size_t i = 0; i < out_n; i++)
+                bad += out[i] != want[i];
+        }
         et_aligned_free(scratch);
         et_qwinograd_destroy(op);
     }
     et_aligned_free(in), et_aligned_free(w), et_aligned_free(out), et_aligned_free(want), et_aligned_free(res);
     et_aligned_free(bias), et_aligned_free(scale);
     return bad;
+}
+
+static size_t layer_mismatches(const et_qs8_wino_config *cfg, const layer_case *lc, et_threadpool *pool) {
+    return layer_runs_mismatches(cfg, lc, pool, 0, 1);
 }
 
 static const layer_case layers[] = {
@@ -241,6 +258,40 @@ static void sweep_layers(const et_qs8_wino_config *cfg) {
 
 static void test_layers_vs_direct(void) {
     KT_SWEEP_CONFIGS(et_qs8_wino_config, et_qs8_wino_configs, name, sweep_layers, 0);
+}
+
+/* Each thread works in its own slot of a scratch of one block per thread: 3 threads over a layer of many blocks
+ * (34x30 outputs, 255 tiles, blocks of 24), repeated, must give the exact result every time (two threads in one
+ * slot would overwrite each other's tiles), with the scratch sized exactly for 3 threads, for 2 (a bigger pool
+ * then uses 2) and for 1; and the scratch is one block per thread, not the layer's tiles. */
+static void threads_own_slots(const et_qs8_wino_config *cfg) {
+    et_err err = {0};
+    et_threadpool *three = et_threadpool_create(3, &err);
+    ET_REQUIRE(three != NULL);
+    et_threadpool_set_start_ns(three, 0);
+    const layer_case lc = {1, 48, 34, 30, 40, 1, 1, 1, 1, 0, -9, 1};
+    for (size_t sized_for = 3; sized_for >= 1; sized_for--)
+        ET_CHECK_MSG(layer_runs_mismatches(cfg, &lc, three, sized_for, 6) == 0,
+                     "%s: 3 threads with scratch for %zu differ from the direct convolution", cfg->name, sized_for);
+    et_threadpool_destroy(three);
+    et_qwinograd *op = NULL;
+    static int8_t w[48 * 64 * 9];
+    float sc[64];
+    for (size_t o = 0; o < 64; o++)
+        sc[o] = 0.01f;
+    et_qs8_requant_params rq;
+    et_qs8_requant_params_init(&rq, 0, -128, 127, 0.0f, 0);
+    KT_REQUIRE_OK(et_qwinograd_create(cfg, 48, 64, w, NULL, sc, 0, &rq, &op, &err));
+    const size_t whole_layer = 28 * 28 * 16 * (48 * 2 + 64 * 4); /* 56x56 outputs: 784 tiles' V and M */
+    const size_t one = et_qwinograd_scratch_bytes(op, 1, 56, 56, 1), two = et_qwinograd_scratch_bytes(op, 1, 56, 56, 2);
+    ET_CHECK_MSG(one > 0 && one <= 256 * 1024 + 4096, "one thread's scratch is %zu bytes", one);
+    ET_CHECK(two == 2 * one && et_qwinograd_scratch_bytes(op, 1, 56, 56, 0) == one && one < whole_layer / 8);
+    ET_CHECK(et_qwinograd_scratch_bytes(op, 1, 2, 2, 4) < one); /* one tile: one slot of one tile */
+    et_qwinograd_destroy(op);
+}
+
+static void test_threads_own_slots(void) {
+    KT_SWEEP_CONFIGS(et_qs8_wino_config, et_qs8_wino_configs, name, threads_own_slots, 0);
 }
 
 /* A transform that is wrong in one coefficient (B^T's v[3] = d1 - d3 read as d1 + d3 on the first channel). */
@@ -287,6 +338,7 @@ int main(void) {
     ET_RUN(test_kernels_vs_scalar);
     ET_RUN(test_weight_transform);
     ET_RUN(test_layers_vs_direct);
+    ET_RUN(test_threads_own_slots);
     ET_RUN(test_broken_transform_fails);
     ET_RUN(test_choose);
     return et_test_done();
