@@ -891,9 +891,10 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
         before = out->n_pts;
         say(st, "drop model refitted: %.2f x the summed drops (%d points); budgets %.2f and %.2f pp again", m.scale,
             m.n_obs, more[0], more[1]);
-        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, err)) != ET_OK ||
-            out->n_pts == before)
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, err)) != ET_OK)
             return rc;
+        if (out->n_pts == before)
+            break; /* the refitted model picks nothing new: on to the moves, which measure the start */
         rc = measure_all(s, out, before, st);
     }
     /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
