@@ -204,6 +204,12 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
         if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
             st = et_fail(err, ET_E_NOMEM, "out of memory");
+        /* every point names its layer and candidate up front: a stop leaves the rest named but unmeasured, so a
+           caller that writes a setting for every layer (search's moves) still has the layer's name */
+        for (int i = 0; *pts && i < n_layers * n_cand; i++) {
+            snprintf((*pts)[i].layer, sizeof(*pts)[i].layer, "%s", names[i / n_cand]);
+            snprintf((*pts)[i].candidate, sizeof(*pts)[i].candidate, "%s", cand[i % n_cand]);
+        }
         if (st == ET_OK && cfg->on_base)
             cfg->on_base(cfg->store_ctx, &br);
     }
@@ -220,9 +226,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
                              n_layers * n_cand);
                 break;
             }
-            et_sens_point *p = &(*pts)[*n_pts];
-            snprintf(p->layer, sizeof p->layer, "%s", names[l]);
-            snprintf(p->candidate, sizeof p->candidate, "%s", cand[c]);
+            et_sens_point *p = &(*pts)[*n_pts]; /* named above: l * n_cand + c */
             p->quality = p->quality_delta_pp = p->time_saved_ms = p->p50_ms = NAN;
             for (int i = 0; i < bt.n; i++)
                 if (strcmp(bt.name[i], names[l]) == 0)

@@ -57,8 +57,9 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
 et_sens_config et_sens_config_default(void);
 
 /* Measures the base knobs, then every layer x candidate. The session must time layers (profile_layers). *pts
- * (caller frees) gets layers x candidates points in layer order, *n_pts how many were attempted; a point that
- * fails keeps its error and the others go on. ET_E_CANCELLED when stopped (what was measured is kept); errors of
+ * (caller frees) gets layers x candidates points in layer order (b->n_points), each naming its layer and
+ * candidate; the first *n_pts were attempted, the rest are unmeasured (a stop); a point that fails keeps its
+ * error and the others go on. ET_E_CANCELLED when stopped (what was measured is kept); errors of
  * the base measurement otherwise. */
 et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,
                              const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts, et_err *err);

@@ -1058,17 +1058,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     }
     if (rc != ET_OK)
         goto done;
-    /* the points a stop left unmeasured are not candidates: pad to layers x candidates */
-    if (out->sens_base.n_points > out->n_sens) {
-        et_sens_point *all = calloc((size_t)out->sens_base.n_points, sizeof *all);
-        if (!all) {
-            rc = et_fail(err, ET_E_NOMEM, "out of memory");
-            goto done;
-        }
-        memcpy(all, out->sens, (size_t)out->n_sens * sizeof *all);
-        free(out->sens);
-        out->sens = all;
-    }
+    /* the points a stop left unmeasured (et_sensitivity_run: named, measured false) are not candidates */
     int n_sens_measured = out->n_sens;
     out->n_sens = out->sens_base.n_points;
     double base_drop_pp = 100.0 * (out->pts[0].q_search - out->sens_base.quality);
