@@ -9,6 +9,7 @@
 
 #include "bench/bench.h"
 #include "record/layer_knobs.h"
+#include "tune/tune.h"
 
 et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1}; }
 
@@ -181,6 +182,23 @@ static void measure_point(et_session *s, const et_knobs *base, const step_times 
     et_result_free(&r);
 }
 
+/* True when candidate only prunes channels ("prune=R,method=channel", every key prune or method, R > 0): such a
+ * candidate changes nothing on a layer whose channels cannot shrink (et_tune_channel_groups: -1), which tune then
+ * skips with a note, so measuring it would spend a whole evaluation on the base again. */
+static bool channel_only(const char *cand) {
+    const char *prune = strstr(cand, "prune=");
+    if (!strstr(cand, "method=channel") || !prune || !(strtod(prune + 6, NULL) > 0.0))
+        return false;
+    for (const char *k = cand; *k;) { /* each key=value */
+        if (strncmp(k, "prune=", 6) != 0 && strncmp(k, "method=", 7) != 0)
+            return false;
+        k += strcspn(k, ",");
+        if (*k == ',')
+            k++;
+    }
+    return true;
+}
+
 et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,
                              const et_sens_config *cfg, et_sens_base *b, et_sens_point **pts, int *n_pts, et_err *err) {
     *pts = NULL;
@@ -191,6 +209,12 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     if (!names)
         return et_fail(err, ET_E_NOMEM, "out of memory listing layers");
     int n_layers = et_tune_weight_layer_names(g, names, g->n_nodes);
+    /* channel groups of the base (-1: cannot shrink); none known (out of memory): every point is measured */
+    int *group = calloc((size_t)n_layers + 1, sizeof *group);
+    if (group && et_tune_channel_groups(g, base, group, n_layers, NULL) != n_layers) {
+        free(group);
+        group = NULL;
+    }
     et_result br;
     et_result_init(&br);
     step_times bt = {0};
@@ -231,8 +255,13 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
             for (int i = 0; i < bt.n; i++)
                 if (strcmp(bt.name[i], names[l]) == 0)
                     p->layer_ms = bt.ms[i];
-            if (!cfg->known || !cfg->known(cfg->store_ctx, p->layer, p->candidate, p))
+            if (group && group[l] < 0 && channel_only(p->candidate)) {
+                p->not_applicable = true;
+                snprintf(p->error, sizeof p->error,
+                         "not applicable: channel pruning cannot shrink this layer (bench's notes say why)");
+            } else if (!cfg->known || !cfg->known(cfg->store_ctx, p->layer, p->candidate, p)) {
                 measure_point(s, base, &bt, b, cfg, p);
+            }
             if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
                 continue;
             (*n_pts)++;
@@ -245,6 +274,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts, n_layers * n_cand);
     et_result_free(&br);
     step_times_free(&bt);
+    free(group);
     free(names);
     return st;
 }

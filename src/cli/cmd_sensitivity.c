@@ -37,7 +37,10 @@ static void usage(FILE *out) {
             "stops between points and prints what was measured (exit 1, as when a point failed: its error is in\n"
             "the table). The base is stored as a run labelled 'sensitivity <time>' and every point under it; a\n"
             "point an earlier analysis measured on the same model, host, knobs, evaluation set and --iters is\n"
-            "taken from there instead of measured again (its run is named; --fresh measures everything).\n\n"
+            "taken from there instead of measured again (its run is named; --fresh measures everything).\n"
+            "A candidate that only prunes channels, on a layer whose channels cannot shrink (a depthwise or the\n"
+            "first layer, a channel group that reaches an output), changes nothing and is not measured: 'not\n"
+            "applicable' in the table (not a failure).\n\n"
             "  --candidates LIST  ';'-separated per-layer settings, each a ','-separated key=value list of the\n"
             "                     --layer keys (bits, act-bits, prune, method, recover) (default '%s')\n"
             "  --iters N          timed iterations per point (default 20)\n"
@@ -67,7 +70,8 @@ static void progress(void *ctx, int done, int total, const et_sens_point *p) {
         fprintf(stderr, "sensitivity: %d/%d %s %s: %+.2f pp, saves %.4f ms, %.1f KiB\n", done, total, p->layer,
                 p->candidate, p->quality_delta_pp, p->time_saved_ms, (double)p->bytes_saved / 1024.0);
     else
-        fprintf(stderr, "sensitivity: %d/%d %s %s: failed: %s\n", done, total, p->layer, p->candidate, p->error);
+        fprintf(stderr, "sensitivity: %d/%d %s %s: %s%s\n", done, total, p->layer, p->candidate,
+                p->not_applicable ? "" : "failed: ", p->error);
 }
 
 // clang-format off
@@ -117,7 +121,7 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
         et_table_set_text(t, row, C_CAND, p->candidate);
         et_table_set_num(t, row, C_LAYER_MS, p->layer_ms);
         if (!p->measured) {
-            et_table_set_text(t, row, C_EXEC, "failed");
+            et_table_set_text(t, row, C_EXEC, p->not_applicable ? "n/a" : "failed");
             et_table_set_text(t, row, C_ERROR, p->error);
             et_table_add_note(t, "%s %s: %s", p->layer, p->candidate, p->error);
             continue;
@@ -256,7 +260,8 @@ int et_cmd_sensitivity(et_cli *cli, int argc, char **argv) {
         rc = t ? et_cli_write_table(t, fmt, out) : 0;
         et_table_free(t);
         for (int i = 0; i < n && rc == 0; i++)
-            rc = pts[i].measured ? 0 : 1; /* like sweep: a point that failed is a failure (its error is in the table) */
+            rc = pts[i].measured || pts[i].not_applicable ? 0 : 1; /* like sweep: a point that failed is a failure
+                                                                       (its error is in the table) */
         rc = rc ? rc : st == ET_E_CANCELLED ? 1 : 0;
     }
     free(pts);

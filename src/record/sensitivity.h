@@ -15,6 +15,8 @@ typedef struct et_sens_point {
     char candidate[ET_SENS_CAND_BYTES];
     bool measured;
     char error[256];         /* why not measured ("" when measured or not reached) */
+    bool not_applicable;     /* not measured because the candidate changes nothing on this layer (error says
+                                why; e.g. channel pruning of a layer whose channels cannot shrink): not a failure */
     double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
     double quality_delta_pp; /* quality - the base's, in percentage points */
     double time_saved_ms;    /* per inference: the base's time minus the candidate's on this layer's step and the

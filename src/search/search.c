@@ -216,9 +216,12 @@ static void said_store(run_state *st, et_sens_store *store, const et_sens_point 
 
 static void sens_progress(void *ctx, int done, int total, const et_sens_point *p) {
     sens_ctx *c = ctx;
-    if (p)
+    if (p && p->measured)
         say(c->st, "sensitivity %d of %d: %s %s: %+.2f pp, saves %.4f ms, %.1f KiB", done, total, p->layer,
             p->candidate, p->quality_delta_pp, p->time_saved_ms, (double)p->bytes_saved / 1024.0);
+    else if (p)
+        say(c->st, "sensitivity %d of %d: %s %s: %s%s", done, total, p->layer, p->candidate,
+            p->not_applicable ? "" : "failed: ", p->error);
     else
         say(c->st, "sensitivity: base measured, %d points to go", total);
     step(c->st, "sensitivity", done, total, 0, -1.0, c->out, -1);

@@ -175,6 +175,11 @@ says "sensitivity 2" out.txt
 expect 2 "$ET" sensitivity "$M" --candidates 'bitz=3' && says "unknown key 'bitz'" err.txt
 expect 2 "$ET" sensitivity "$M" --candidates ';' && says "give at least one" err.txt
 expect 1 "$ET" sensitivity "$M" --eval-limit 20 --iters 2 --candidates 'act-bits=8' && says "failed" out.txt
+# channel pruning of a layer that cannot shrink (the fp32 first layer, the classifier) is not measured and not a failure
+expect 0 "$ET" sensitivity "$M" --eval-limit 20 --iters 2 --warmup 1 --candidates 'prune=0.5,method=channel' --no-save
+says "/stem/stem.0/Conv prune=0.5,method=channel: not applicable: channel pruning cannot shrink" err.txt
+n=$(grep -c "native" out.txt)
+[ "$n" -gt 0 ] && ok || bad "channel sensitivity: no layer measured"
 # Ctrl-C once the base is measured: the points so far are printed, exit 1
 "$ET" sensitivity "$M" --eval-limit 20 --iters 3000 --warmup 0 >out.txt 2>err.txt &
 pid=$!
