@@ -2,8 +2,9 @@
  *
  *  1. reference: the fp32 model, measured (its top-1 per input is what "agreement" means without labels);
  *  2. sensitivity (bench/sensitivity.h) of every weight layer x candidate on the SEARCH half of the evaluation set
- *     (the inputs at even positions of the set's order): the accuracy change, the time saved (per-layer profile)
- *     and the bytes saved when only that layer changes from the base knobs;
+ *     (the inputs at even positions of the set's order; only they are evaluated, et_session_fidelity_part): the
+ *     accuracy change, the time saved (per-layer profile) and the bytes saved when only that layer changes from
+ *     the base knobs;
  *  3. the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the base's other
  *     knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
  *  4. a refitted drop model (drop_model.h: a configuration's drop = the base's drop + scale x the sum of its

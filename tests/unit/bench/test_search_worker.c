@@ -3,14 +3,18 @@
  * by the test hook (et_search_worker_options.fail_at = "moves"): the search ends with the error in the snapshot,
  * and the points measured before it are kept: in the snapshot, and stored as runs of one search (as the CLI stores
  * them); the out file is written only when there is a winner. Before session 9 the worker freed such a result
- * unstored. */
+ * unstored. Also the search half evaluated alone (et_session_fidelity_part, what the sensitivity points of a search
+ * run): each half's per-input records equal the whole set's at its positions, its counts and quality likewise, and
+ * its hash differs from the whole set's (stored sensitivities are keyed by it). */
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/sensitivity.h"
 #include "db/db.h"
 #include "et_test.h"
 #include "search/search_worker.h"
@@ -91,7 +95,56 @@ static void test_failed_search_keeps_points(void) {
     close(pipefd[1]);
 }
 
+static void test_fidelity_half(void) {
+    char model[512];
+    snprintf(model, sizeof model, "%s/fixtures/models/fmnist_resnet.onnx", et_test_source_dir());
+    et_session_options so = {.model_path = model, .eval_limit = 101};
+    et_session *s = NULL;
+    et_err err = {0};
+    ET_REQUIRE(et_session_open(&so, &s, &err) == ET_OK);
+    et_knobs k = et_knobs_default();
+    k.weight_bits = 2; /* far enough from fp32 that some inputs disagree */
+    ET_REQUIRE(et_session_configure(s, &k, &err) == ET_OK);
+    et_result all, half[2];
+    et_result_init(&all);
+    ET_REQUIRE(et_session_fidelity(s, NULL, &all.fidelity, &err) == ET_OK);
+    ET_REQUIRE(all.fidelity.n_per_input == 101 && all.fidelity.correct);
+    int32_t ref[101];
+    for (int i = 0; i < 101; i++)
+        ref[i] = (int32_t)(i % 10); /* a stand-in reference for agreement */
+    for (int h = 0; h < 2; h++) {
+        et_result_init(&half[h]);
+        ET_REQUIRE(et_session_fidelity_part(s, h, 2, NULL, &half[h].fidelity, &err) == ET_OK);
+        const et_fidelity_info *f = &half[h].fidelity;
+        ET_CHECK_INT(f->n_inputs, h == 0 ? 51 : 50);
+        ET_CHECK_INT(f->n_per_input, f->n_inputs);
+        ET_CHECK_INT(f->n_compared, f->n_inputs);
+        ET_CHECK(f->eval_first == h && f->eval_step == 2);
+        for (int j = 0; j < f->n_per_input; j++) {
+            ET_CHECK_INT(f->top1[j], all.fidelity.top1[h + 2 * j]);
+            ET_CHECK_INT(f->correct[j], all.fidelity.correct[h + 2 * j]);
+        }
+        ET_CHECK(strcmp(f->eval_hash, all.fidelity.eval_hash) != 0);
+        ET_CHECK(strstr(f->eval_source, h == 0 ? "the 51 at even positions" : "the 50 at odd positions") != NULL);
+        bool acc;
+        /* the quality of a half: the same from the whole set's records and from the half's alone */
+        ET_CHECK_NEAR(et_sens_quality(&half[h], h, NULL, &acc), et_sens_quality(&all, h, NULL, &acc), 0.0);
+        ET_CHECK_NEAR(et_sens_quality(&half[h], -1, NULL, &acc), et_sens_quality(&all, h, NULL, &acc), 0.0);
+        ET_CHECK(isnan(et_sens_quality(&half[h], 1 - h, NULL, &acc))); /* the other half was not evaluated */
+        /* without labels: agreement with a reference indexed by position in the whole set */
+        uint8_t *c = half[h].fidelity.correct, *ca = all.fidelity.correct;
+        half[h].fidelity.correct = NULL, all.fidelity.correct = NULL;
+        ET_CHECK_NEAR(et_sens_quality(&half[h], h, ref, &acc), et_sens_quality(&all, h, ref, &acc), 0.0);
+        half[h].fidelity.correct = c, all.fidelity.correct = ca;
+    }
+    ET_CHECK(strcmp(half[0].fidelity.eval_hash, half[1].fidelity.eval_hash) != 0);
+    ET_CHECK(et_session_fidelity_part(s, 2, 2, NULL, &half[0].fidelity, &err) == ET_E_USAGE);
+    et_result_free(&all), et_result_free(&half[0]), et_result_free(&half[1]);
+    et_session_free(s);
+}
+
 int main(void) {
+    ET_RUN(test_fidelity_half);
     snprintf(db_path, sizeof db_path, "/tmp/et_search_worker_test_%d.db", (int)getpid());
     snprintf(cfg_path, sizeof cfg_path, "/tmp/et_search_worker_test_%d.cfg", (int)getpid());
     ET_RUN(test_failed_search_keeps_points);
