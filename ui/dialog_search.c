@@ -222,7 +222,9 @@ static void draw_outcome(const et_ui *ui, et_canvas *c, et_rect in) {
                                            : "Esc or c: cancel (the points measured so far are kept and stored)");
         return;
     }
-    if (s->status != ET_OK && s->status != ET_E_CANCELLED)
+    if (s->status != ET_OK && s->status != ET_E_CANCELLED && s->n_measured > 0)
+        snprintf(line, sizeof line, "ended by an error after %d measured points (kept): %s", s->n_measured, s->error);
+    else if (s->status != ET_OK && s->status != ET_E_CANCELLED)
         snprintf(line, sizeof line, "%s", s->error);
     else if (s->winner >= 0)
         snprintf(line, sizeof line, "%s in %.1f s: winner %s, %.2f pp on the search half (%.2f held out)",

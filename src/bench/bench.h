@@ -16,6 +16,8 @@ typedef struct et_bench_config {
                             the median (et_ab_median_interval) is within +-stable_rel of it, or `seconds` (the cap,
                             which must be > 0) pass; the run's engine notes say which, with the width reached */
     bool fidelity;          /* compare with the fp32 baseline on the evaluation set (default true) */
+    int eval_half;          /* fidelity on every input (-1, default) or only those at even (0) or odd (1) positions
+                               of the set's order (et_session_fidelity_part; a search's sensitivity, search.h) */
     const char *deploy_exe; /* the edgetune binary that measures deployed memory (ET_DEPLOY_SELF_EXE from the
                                edgetune binary itself); NULL: not measured (default: library users and tests
                                are not edgetune) */

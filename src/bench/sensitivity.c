@@ -58,12 +58,19 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
         }
         return f->outputs[0].top1_agreement >= 0 ? f->outputs[0].top1_agreement : NAN;
     }
-    if (f->n_per_input <= half || (!f->correct && (!f->top1 || !ref_top1)))
+    /* r evaluated only one half (et_session_fidelity_part): its per-input records are that half's, entry j the
+       input at position half + 2 j (ref_top1 is indexed by position in the whole set); the other half is unknown */
+    bool part = f->eval_step == 2;
+    if (part && f->eval_first != half)
+        return NAN;
+    if (f->n_per_input <= (part ? 0 : half) || (!f->correct && (!f->top1 || !ref_top1)))
         return NAN;
     *is_acc = f->correct != NULL;
     int64_t hit = 0, n = 0;
-    for (int i = half; i < f->n_per_input; i += 2, n++)
-        hit += f->correct ? f->correct[i] != 0 : f->top1[i] == ref_top1[i];
+    for (int j = part ? 0 : half; j < f->n_per_input; j += part ? 1 : 2, n++) {
+        int i = part ? half + 2 * j : j; /* the input's position in the whole set */
+        hit += f->correct ? f->correct[j] != 0 : f->top1[j] == ref_top1[i];
+    }
     return (double)hit / (double)n;
 }
 
@@ -147,6 +154,7 @@ static et_status measure(et_session *s, const et_knobs *k, const et_sens_config 
     bc.warmup = cfg->warmup;
     bc.profilers = false;
     bc.cancel = cfg->cancel;
+    bc.eval_half = cfg->eval_half; /* a search reads one half: only it is evaluated (half the cost of a point) */
     if (bench && (st = et_bench_run(s, &bc, r, err)) != ET_OK)
         return st;
     for (int i = 0; !bench && i < cfg->warmup && st == ET_OK; i++) /* bench warmed it up otherwise */
@@ -224,7 +232,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         b->quality = et_sens_quality(&br, cfg->eval_half, cfg->ref_top1, &b->is_accuracy);
         b->p50_ms = br.latency.p50_ms;
         b->weights_bytes = et_session_tune_report(s)->weights_deploy_bytes;
-        b->n_eval = cfg->eval_half < 0 ? br.fidelity.n_inputs : (br.fidelity.n_inputs + 1 - cfg->eval_half) / 2;
+        b->n_eval = br.fidelity.n_inputs; /* the half's when one half was evaluated */
         snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
         if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
             st = et_fail(err, ET_E_NOMEM, "out of memory");

@@ -36,8 +36,9 @@ typedef struct et_sens_config {
     /* called after the base and after each point (done of total; p NULL for the base); may be NULL */
     void (*progress)(void *ctx, int done, int total, const et_sens_point *p);
     void *progress_ctx;
-    /* which evaluation inputs the quality counts: -1 every one (default); 0 or 1 only those at even or odd
-       positions of the set's order (et_sens_quality): a search looks at one half and reports on the other */
+    /* which evaluation inputs are evaluated and counted: -1 every one (default); 0 or 1 only those at even or odd
+       positions of the set's order (et_bench_config.eval_half, et_sens_quality): a search looks at one half and
+       reports on the other, and its sensitivity points evaluate only that half (about half the cost) */
     int eval_half;
     const int32_t *ref_top1; /* without labels and with eval_half >= 0: the fp32 model's top-1 per input */
     /* A store of earlier points (the CLI's run database; all may be NULL): on_base is called once, when the base
@@ -50,8 +51,9 @@ typedef struct et_sens_config {
 } et_sens_config;
 
 /* The quality of r on the inputs of `half` (-1 all, 0 even positions, 1 odd): accuracy when r has labels (*is_acc
- * true), else top-1 agreement with the fp32 model (with half >= 0 from ref_top1, one per input, which may then not
- * be NULL). NaN when r has no fidelity (or, per half, no per-input record). */
+ * true), else top-1 agreement with the fp32 model (with half >= 0 from ref_top1, one per input of the whole set,
+ * which may then not be NULL). r may have evaluated every input, or only that half (fidelity eval_step 2). NaN when
+ * r has no fidelity (or, per half, no per-input record, or it evaluated the other half only). */
 double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bool *is_acc);
 
 et_sens_config et_sens_config_default(void);

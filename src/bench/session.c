@@ -289,6 +289,14 @@ static uint64_t hash_eval_input(et_session *s, et_plan *plan, uint64_t h) {
 }
 
 et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err) {
+    return et_session_fidelity_part(s, 0, 1, cancel, out, err);
+}
+
+et_status et_session_fidelity_part(et_session *s, int first, int step, const volatile int *cancel,
+                                   et_fidelity_info *out, et_err *err) {
+    if (step < 1 || first < 0 || first >= step)
+        return et_fail(err, ET_E_USAGE, "fidelity of inputs %d + %d k: give a step >= 1 and a first below it", first,
+                       step);
     free(out->outputs);
     free(out->top1);
     free(out->correct);
@@ -310,16 +318,19 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
         return et_fail(err, ET_E_NOMEM, "out of memory");
     }
     bool labels = s->eval && et_dataset_has_labels(s->eval) && s->n_out > 0;
-    int64_t correct = 0, base_correct = 0;
+    int64_t correct = 0, base_correct = 0, n_compared = 0;
+    int64_t n = s->n_eval > first ? (s->n_eval - first + step - 1) / step : 0; /* the inputs evaluated */
     /* per input: top-1 and correctness, for McNemar's test between runs (a run that cannot hold them has none) */
-    int32_t *top1 = s->n_out > 0 && s->n_eval <= INT32_MAX ? malloc((size_t)s->n_eval * sizeof *top1) : NULL;
-    uint8_t *ok = top1 && labels ? malloc((size_t)s->n_eval) : NULL;
+    int32_t *top1 = s->n_out > 0 && n <= INT32_MAX ? malloc((size_t)(n ? n : 1) * sizeof *top1) : NULL;
+    uint8_t *ok = top1 && labels ? malloc((size_t)(n ? n : 1)) : NULL;
     uint64_t hash = 0xCBF29CE484222325ull;
-    for (int64_t k = 0; k < s->n_eval; k++) {
+    /* the one loop over the evaluation inputs: every step-th from first (j counts the inputs evaluated) */
+    for (int64_t k = first, j = 0; k < s->n_eval; k += step, j++) {
         if ((st = load_eval(s, s->plan, k, err)) != ET_OK || (st = et_plan_run(s->plan, cancel, err)) != ET_OK)
             break;
         hash = hash_eval_input(s, s->plan, hash);
         const float *b = s->kept_slot[k] >= 0 ? s->base_out + s->kept_slot[k] * s->out_stride : NULL;
+        n_compared += b != NULL;
         for (int o = 0; o < s->n_out; o++) {
             const et_tensor *t = et_plan_output(s->plan, o);
             for (int64_t e = 0; e < s->out_numel[o]; e++)
@@ -330,14 +341,14 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
             }
             int64_t arg = o == 0 ? et_argmax_f32(tmp, s->out_numel[0]) : -1;
             if (o == 0 && top1)
-                top1[k] = (int32_t)arg;
+                top1[j] = (int32_t)arg;
             if (o == 0 && labels) {
                 int64_t label = et_dataset_label(s->eval, k);
                 hash = fnv64(hash, &label, sizeof label);
                 correct += arg == label;
                 base_correct += s->base_top1[k] == label;
                 if (ok)
-                    ok[k] = arg == label;
+                    ok[j] = arg == label;
             }
         }
     }
@@ -352,15 +363,23 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
                 et_fidelity_finish(&acc[o], et_plan_output_name(s->plan, o), &out->outputs[o]);
             out->status = ET_AVAIL_OK;
             out->why[0] = '\0';
-            out->n_inputs = (int)s->n_eval;
-            out->n_compared = (int)s->n_kept;
-            snprintf(out->eval_source, sizeof out->eval_source, "%s", s->eval_source);
-            if (labels) {
-                out->accuracy = (double)correct / (double)s->n_eval;
-                out->baseline_accuracy = (double)base_correct / (double)s->n_eval;
+            out->n_inputs = (int)n;
+            out->n_compared = (int)n_compared;
+            out->eval_first = first, out->eval_step = step;
+            if (step == 1)
+                snprintf(out->eval_source, sizeof out->eval_source, "%s", s->eval_source);
+            else if (step == 2)
+                snprintf(out->eval_source, sizeof out->eval_source, "%.900s, the %lld at %s positions", s->eval_source,
+                         (long long)n, first == 0 ? "even" : "odd");
+            else
+                snprintf(out->eval_source, sizeof out->eval_source, "%.900s, the %lld at positions %d + %d k",
+                         s->eval_source, (long long)n, first, step);
+            if (labels && n > 0) {
+                out->accuracy = (double)correct / (double)n;
+                out->baseline_accuracy = (double)base_correct / (double)n;
             }
             if (top1 && (!labels || ok)) {
-                out->n_per_input = (int)s->n_eval;
+                out->n_per_input = (int)n;
                 out->top1 = top1, out->correct = ok;
                 top1 = NULL, ok = NULL;
                 snprintf(out->eval_hash, sizeof out->eval_hash, "%016llx", (unsigned long long)hash);

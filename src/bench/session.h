@@ -89,6 +89,14 @@ et_status et_session_infer(et_session *s, const volatile int *cancel, et_err *er
  * and correct) are the caller's: et_fidelity_info_free, or et_result_free of the result holding it. */
 et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fidelity_info *out, et_err *err);
 
+/* As et_session_fidelity on the evaluation inputs at positions first, first + step, ... only (step 1, first 0: every
+ * input, as et_session_fidelity; step 2, first 0 or 1: one half of the set, as a search reads it, at about half the
+ * cost): the counts, accuracy, agreement, per-input arrays (one per input evaluated, in order) and hash are those of
+ * the inputs evaluated, out->eval_first and eval_step say which, and eval_source names the half. ET_E_USAGE for a
+ * step below 1 or a first outside 0..step-1. */
+et_status et_session_fidelity_part(et_session *s, int first, int step, const volatile int *cancel,
+                                   et_fidelity_info *out, et_err *err);
+
 /* Measures the memory the current configuration needs when deployed (deploy_memory.h), starting the edgetune
  * binary exe (NULL: not measured). ET_OK with out->status saying whether it was measured, or ET_E_CANCELLED. */
 et_status et_session_deployed_memory(et_session *s, const char *exe, const volatile int *cancel,

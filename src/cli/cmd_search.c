@@ -35,7 +35,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: edgetune search MODEL --max-drop PP [--objective latency|size] [--budget MINUTES] [-o FILE]\n"
             "                       [--candidates LIST] [--finalists N] [--iters N] [--warmup N] [--rounds N]\n"
-            "                       [--seconds S] [--sens-iters N] [--paired-rounds N] [--uniform-bits LIST]\n"
+            "                       [--seconds S] [--sens-iters N] [--sens-max-points N] [--paired-rounds N]\n"
+            "                       [--uniform-bits LIST]\n"
             "                       [--uniform-act-bits LIST] [--uniform-prune LIST] [--uniform-methods LIST]\n"
             "                       [--format FMT | --json]\n"
             "                       [--no-save] [--fresh] [--eval PATH] [--labels FILE] [--eval-limit N]\n"
@@ -73,7 +74,9 @@ static void usage(FILE *out) {
             "beside the measured), and the winner against the best uniform setting; stores every measured point\n"
             "as a run labelled 'search <time>: <point>'.\n"
             "Progress on stderr; Ctrl-C stops at the next point, prints and stores what was measured (exit 130).\n"
-            "Exit 1 when no finalist met the drop or a point failed.\n"
+            "Exit 1 when no finalist met the drop or a point failed. An error after the reference was measured (a\n"
+            "move's or a finalist's knobs, ...) still prints and stores the points measured before it (-o only with\n"
+            "a winner), then says the error in one line and exits 2 for bad input, 1 otherwise.\n"
             "Fidelity mode: without an evaluation set (no --eval, no MODEL.eval/) the quality is top-1 agreement\n"
             "with fp32 over the calibration inputs (--calib or MODEL.calib/; recovery fits on the same inputs), else\n"
             "over 64 seeded random inputs; either split even/odd, and the output says which.\n\n"
@@ -96,6 +99,8 @@ static void usage(FILE *out) {
             "  --seconds S          time each measured point for at least S seconds per round, --iters being the\n"
             "                       minimum (default 0.25; 0: exactly --iters): a 40 us model otherwise gets 2 ms\n"
             "  --sens-iters N       timed iterations per sensitivity point (default 20)\n"
+            "  --sens-max-points N  stop the sensitivity after N layer x candidate points (layer order), as half of\n"
+            "                       --budget does: later layers stay as the base, the search goes on\n"
             "  --paired-rounds N    alternating rounds of the paired timing, 0..%d (default 9; 0: none, the\n"
             "                       winner by the fastest of --rounds; under 6 rounds the paired rule cannot call\n"
             "                       a difference significant); it runs after --budget too (about --seconds per\n"
@@ -342,6 +347,8 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         et_table_add_note(t, "--budget reached: points not measured are left out");
     if (res->cancelled)
         et_table_add_note(t, "stopped: the points measured so far");
+    if (res->failed)
+        et_table_add_note(t, "ended by an error: the points measured before it (no paired timing): %s", res->error);
     et_table_add_note(t, "search took %.1f s", res->elapsed_s);
     free(cost), free(qual), free(front);
     return t;
@@ -409,7 +416,7 @@ static int parse(int argc, char **argv, search_args *sa) {
     sa->cfg = et_search_config_default();
     et_search_config cfg = sa->cfg;
     long iters = cfg.iters, warmup = cfg.warmup, rounds = cfg.rounds, sens_iters = cfg.sens_iters;
-    long paired_rounds = cfg.paired_rounds;
+    long paired_rounds = cfg.paired_rounds, sens_max = 0;
     long finalists = cfg.n_finalists;
     double budget_min = 0.0;
     sa->save = true;
@@ -437,6 +444,9 @@ static int parse(int argc, char **argv, search_args *sa) {
                 return 2;
         } else if (et_args_value(&a, "--iters", &v)) {
             if (!et_cli_parse_long("search", "--iters", v, 1, 100000, &iters))
+                return 2;
+        } else if (et_args_value(&a, "--sens-max-points", &v)) {
+            if (!et_cli_parse_long("search", "--sens-max-points", v, 1, 1000000, &sens_max))
                 return 2;
         } else if (et_args_value(&a, "--sens-iters", &v)) {
             if (!et_cli_parse_long("search", "--sens-iters", v, 1, 100000, &sens_iters))
@@ -493,6 +503,7 @@ static int parse(int argc, char **argv, search_args *sa) {
         return et_cli_report(&err);
     cfg.iters = (int)iters, cfg.warmup = (int)warmup, cfg.rounds = (int)rounds, cfg.sens_iters = (int)sens_iters;
     cfg.paired_rounds = (int)paired_rounds;
+    cfg.sens_max_points = (int)sens_max;
     cfg.n_finalists = (int)finalists;
     cfg.budget_s = budget_min * 60.0;
     cfg.cand = cand;
@@ -568,14 +579,19 @@ int et_cmd_search(et_cli *cli, int argc, char **argv) {
     et_status st = et_search_run(prof, s, &sa.knobs, &cfg, &res, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (st != ET_OK && st != ET_E_CANCELLED) {
+    if (res.failed && et_search_measured(&res) == 0) { /* nothing measured (the reference failed): the error only */
         rc = et_cli_report(&err);
         et_search_result_free(&res);
         goto done;
     }
     if (st == ET_E_CANCELLED)
         fprintf(stderr, "edgetune: %s\n", err.msg);
+    /* finished, stopped, or failed in a later phase: what was measured is printed and stored either way */
     rc = report(db, &sa, &res, et_session_model(s)->name);
+    if (res.failed) { /* the one error line last, and its exit code (2 bad input, 1 otherwise) */
+        int code = et_cli_report(&err);
+        rc = rc != 0 ? rc : code;
+    }
     if (rc == 0 && res.winner < 0)
         rc = 1;
     for (int i = 0; rc == 0 && i < res.n_pts; i++)

@@ -41,13 +41,21 @@ et_search_config et_search_config_default(void) {
                               .rounds = 2,
                               .paired_rounds = 9,
                               .n_finalists = 4,
-                              .objective = ET_SEARCH_LATENCY};
+                              .objective = ET_SEARCH_LATENCY,
+                              .fail_at = getenv("EDGETUNE_SEARCH_FAIL_AT")}; /* the test hook; unset: NULL */
 }
 
 double et_search_objective_value(const et_search_point *p, et_search_objective o) {
     if (!p->measured)
         return NAN;
     return o == ET_SEARCH_SIZE ? (double)p->bytes : p->r.latency.p50_ms;
+}
+
+int et_search_measured(const et_search_result *res) {
+    int n = 0;
+    for (int i = 0; res->pts && i < res->n_pts; i++)
+        n += res->pts[i].measured;
+    return n;
 }
 
 void et_search_result_free(et_search_result *out) {
@@ -95,6 +103,14 @@ static void step(const run_state *st, const char *phase, int done, int total, in
 }
 
 static bool user_stopped(const run_state *st) { return st->cfg->cancel && *st->cfg->cancel == 1; }
+
+/* The test hook (et_search_config.fail_at): ET_E_RUNTIME at the start of `phase` when asked, else ET_OK. */
+static et_status injected(const run_state *st, const char *phase, et_err *err) {
+    if (!st->cfg->fail_at || strcmp(st->cfg->fail_at, phase) != 0)
+        return ET_OK;
+    return et_fail(err, ET_E_RUNTIME, "search: %s: a failure injected by the test hook (EDGETUNE_SEARCH_FAIL_AT)",
+                   phase);
+}
 static bool out_of_time(const run_state *st) { return st->deadline > 0 && et_clock_s() > st->deadline; }
 
 /* Measures p in round `round` on s: configure, bench (fidelity in round 0), keep the faster latency. A failure
@@ -200,6 +216,8 @@ typedef struct sens_ctx {
     run_state *st;
     const et_search_result *out;
     double phase_deadline;
+    int max_points; /* et_search_config.sens_max_points */
+    bool hit_max;   /* the stop was max_points', not the deadline's */
 } sens_ctx;
 
 /* Stores the sensitivity points of an analysis (when a database is open) and says how many were taken from an
@@ -226,7 +244,9 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
         say(c->st, "sensitivity: base measured, %d points to go", total);
     step(c->st, "sensitivity", done, total, 0, -1.0, c->out, -1);
     volatile int *cancel = c->st->cfg->cancel;
-    if (cancel && *cancel == 0 && c->phase_deadline > 0 && et_clock_s() > c->phase_deadline)
+    if (cancel && *cancel == 0 && c->max_points > 0 && done >= c->max_points)
+        *cancel = 2, c->hit_max = true; /* as many points as asked: go on with them */
+    else if (cancel && *cancel == 0 && c->phase_deadline > 0 && et_clock_s() > c->phase_deadline)
         *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
 }
 
@@ -770,6 +790,9 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
     int n_cand = cfg->n_cand, L = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     if (u < 0 || L == 0 || !out->sens_base.measured)
         return ET_OK;
+    et_status rc = injected(st, "moves", err);
+    if (rc != ET_OK)
+        return rc;
     const et_knobs *uk = &out->pts[u].k;
     move_ctx M = {.base = base,
                   .cfg = cfg,
@@ -780,7 +803,6 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
                   .group = group};
     int *sset = calloc((size_t)L + 1, sizeof *sset);
     int *set_of = calloc((size_t)L * 8 + 1, sizeof *set_of);
-    et_status rc = ET_OK;
     int uopt = 0;
     if (!sset || !set_of) {
         rc = et_fail(err, ET_E_NOMEM, "out of memory");
@@ -884,8 +906,9 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
     say(st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
         out->drop_first.n_obs);
     int before = out->n_pts;
-    if ((rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, err)) !=
-        ET_OK)
+    if ((rc = injected(st, "finalists", err)) != ET_OK ||
+        (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, err)) !=
+            ET_OK)
         return rc;
     rc = measure_all(s, out, before, st);
     for (int it = 0; rc == ET_OK && !out_of_time(st) && it < REFINE; it++) {
@@ -1031,7 +1054,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         st.deadline = st.t0 + cfg->budget_s;
     et_status rc = make_points(base, cfg, out, err);
     if (rc != ET_OK)
-        return rc;
+        goto done;
     say(&st, "measuring the fp32 reference");
     rc = measure_reference(s, out, &st, err);
     if (rc != ET_OK)
@@ -1044,7 +1067,10 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     sc.eval_half = ET_SEARCH_SEARCH_HALF;
     sc.ref_top1 = st.ref_top1;
     sc.cancel = (const volatile int *)cfg->cancel;
-    sens_ctx sctx = {.st = &st, .out = out, .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0};
+    sens_ctx sctx = {.st = &st,
+                     .out = out,
+                     .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0,
+                     .max_points = cfg->sens_max_points};
     sc.progress = sens_progress;
     sc.progress_ctx = &sctx;
     et_sens_store store;
@@ -1054,9 +1080,9 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     et_sens_store_free(&store);
     if (rc == ET_E_CANCELLED && cfg->cancel && *cfg->cancel == 2) {
         *cfg->cancel = 0;
-        out->out_of_time = true;
-        say(&st, "sensitivity stopped at half of --budget: %d of %d points; layers without points stay as the base",
-            out->n_sens, out->sens_base.n_points);
+        out->out_of_time = !sctx.hit_max;
+        say(&st, "sensitivity stopped %s: %d of %d points; layers without points stay as the base",
+            sctx.hit_max ? "after --sens-max-points" : "at half of --budget", out->n_sens, out->sens_base.n_points);
         rc = ET_OK;
     }
     if (rc != ET_OK)
@@ -1096,7 +1122,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     out->drop_final = refit(out, cfg->max_drop_pp);
     out->winner = best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective);
     out->best_uniform = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
-    if (rc == ET_OK && cfg->paired_rounds > 0)
+    if (rc == ET_OK && cfg->paired_rounds > 0 && (rc = injected(&st, "paired", err)) == ET_OK)
         rc = paired_timing(s, out, &st, err);
     if (rc == ET_E_CANCELLED) {
         out->cancelled = true;
@@ -1105,6 +1131,11 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
 done:
     if (rc == ET_E_CANCELLED)
         out->cancelled = true;
+    if (rc != ET_OK && rc != ET_E_CANCELLED) { /* what was measured before the error stays in out */
+        out->failed = true;
+        out->fail_status = rc;
+        snprintf(out->error, sizeof out->error, "%s", err && err->msg[0] ? err->msg : et_status_text(rc));
+    }
     out->elapsed_s = et_clock_s() - st.t0;
     free(st.ref_top1);
     free(group);

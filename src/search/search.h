@@ -2,8 +2,9 @@
  *
  *  1. reference: the fp32 model, measured (its top-1 per input is what "agreement" means without labels);
  *  2. sensitivity (bench/sensitivity.h) of every weight layer x candidate on the SEARCH half of the evaluation set
- *     (the inputs at even positions of the set's order): the accuracy change, the time saved (per-layer profile)
- *     and the bytes saved when only that layer changes from the base knobs;
+ *     (the inputs at even positions of the set's order; only they are evaluated, et_session_fidelity_part): the
+ *     accuracy change, the time saved (per-layer profile) and the bytes saved when only that layer changes from
+ *     the base knobs;
  *  3. the base and the uniform grid (the sweep's bits x act-bits x prune ratio x method, with the base's other
  *     knobs) measured for real, in rounds (fidelity in the first, the fastest round's latency kept);
  *  4. a refitted drop model (drop_model.h: a configuration's drop = the base's drop + scale x the sum of its
@@ -24,7 +25,10 @@
  *  7. paired timing (search_paired.h): the fastest finalists and uniform points within the drop (up to 3 and 2)
  *     timed again in paired_rounds alternating rounds; with the latency objective the winner and the best uniform
  *     are chosen among them by the median of their rounds, and the two compared by the paired rule (et_ab_paired).
- * Stopping (the cancel flag, or the time budget) keeps every point measured so far. Both front ends call this. */
+ * Stopping (the cancel flag, or the time budget) keeps every point measured so far, and so does an error of a later
+ * phase (a move, a finalist's knobs, the sensitivity of the moves' start): the result then says why it ended
+ * (et_search_result.failed, error) and both front ends print and store what was measured before the error. Both
+ * front ends call this. */
 #ifndef ET_SEARCH_SEARCH_H
 #define ET_SEARCH_SEARCH_H
 
@@ -71,6 +75,14 @@ typedef struct et_search_config {
        fresh_sens, points an earlier analysis of the same setting measured are taken instead of measured again */
     et_db *db;
     bool fresh_sens;
+    /* > 0: the sensitivity stops after this many layer x candidate points, as it does at half of --budget (the
+       layers after them stay as the base; the rest of the search goes on); needs cancel (its flag carries the
+       stop). 0: every point */
+    int sens_max_points;
+    /* A test hook (NULL: none; et_search_config_default takes the environment's EDGETUNE_SEARCH_FAIL_AT, so both
+       front ends have it): the phase ("finalists", "moves" or "paired") at whose start et_search_run fails with
+       ET_E_RUNTIME, as an error of that phase would, so that a test can check what the front ends keep */
+    const char *fail_at;
 } et_search_config;
 
 et_search_config et_search_config_default(void);
@@ -112,6 +124,11 @@ typedef struct et_search_result {
     int n_eval, n_search, n_heldout;
     char eval_source[1024];
     bool cancelled, out_of_time;
+    /* a phase after the reference failed: the points measured before it are kept (the winner and best uniform
+       chosen among them, no paired timing); fail_status and error are what et_search_run returned */
+    bool failed;
+    et_status fail_status;
+    char error[ET_ERR_MSG_MAX];
     double elapsed_s;
     /* the drop model from the uniform points alone (before any finalist), and after every measured point */
     et_drop_model drop_first, drop_final;
@@ -135,12 +152,17 @@ typedef struct et_search_step {
 /* Runs the search: sensitivity on `prof` (a session that times layers), every other measurement on `s` (the same
  * model and data, without the per-layer profile's clock reads). ET_E_CANCELLED when stopped by the flag (out keeps
  * what was measured; out_of_time is not a failure); ET_E_USAGE for knobs the search cannot use; errors of the
- * reference measurement otherwise. Free out with et_search_result_free. */
+ * reference measurement or of a later phase otherwise: out is then marked failed with the error and still holds
+ * every point measured before it (et_search_measured counts them; none when the reference failed). out is always
+ * valid to read and to free with et_search_result_free, whatever the status. */
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err);
 
 /* The objective value of a measured point: p50 (ms) or bytes. */
 double et_search_objective_value(const et_search_point *p, et_search_objective o);
+
+/* The points of res that were measured (what a front end prints and stores). */
+int et_search_measured(const et_search_result *res);
 
 void et_search_result_free(et_search_result *out);
 

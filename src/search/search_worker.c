@@ -146,14 +146,18 @@ static et_status run(et_search_worker *w, et_db **db, et_search_sessions *ss, et
     cfg.db = *db;
     et_session_set_progress(ss->s, NULL, NULL, (const volatile int *)&w->jt.cancel);
     et_session_set_progress(ss->prof, NULL, NULL, (const volatile int *)&w->jt.cancel);
+    cfg.sens_max_points = o->sens_max_points;
+    if (o->fail_at)
+        cfg.fail_at = o->fail_at; /* else EDGETUNE_SEARCH_FAIL_AT's, from et_search_config_default */
     st = et_search_run(ss->prof, ss->s, &o->knobs, &cfg, &w->res, err);
-    w->have_res = st == ET_OK || st == ET_E_CANCELLED;
-    if (!w->have_res)
-        et_search_result_free(&w->res);
+    /* finished, stopped, or failed in a later phase: the points measured are kept and stored (finish) as the CLI
+       does; the snapshot's status and error say why it ended */
+    w->have_res = true;
     return st;
 }
 
-/* Stores the points (as `search` does, a cancelled search's too) and writes the out file; into the snapshot. */
+/* Stores the points (as `search` does, a cancelled or failed search's too) and writes the out file (only with a
+ * winner); into the snapshot. */
 static void finish(et_search_worker *w, et_db *db) {
     et_search_result *res = &w->res;
     char group[48] = "", note[ET_ERR_MSG_MAX] = "";

@@ -6,6 +6,8 @@
  *   et_search_worker_snapshot  the latest: phase and step, time spent and left, the points measured so far
  *                              (kind, p50, bytes, drops), and at the end the winner, the stored runs, the outcome
  *   et_search_worker_cancel    stops at the next point; what was measured is stored, as the CLI does on Ctrl-C
+ *                              (and as after an error of a later phase: the snapshot then has the points, the
+ *                              stored runs and the error)
  *   et_search_worker_write     writes the winner as a --layers-config file (as `search -o FILE`)
  *   et_search_worker_free      cancels when still running, joins, frees
  *
@@ -37,6 +39,8 @@ typedef struct et_search_worker_options {
     const char *uniform_bits, *uniform_act_bits, *uniform_prune, *uniform_methods; /* NULL: search_job.h's */
     const char *db_path;  /* the run database (NULL: nothing stored nor reused) */
     const char *out_path; /* NULL: no file; else the winner is written there at the end (as -o) */
+    int sens_max_points;  /* et_search_config.sens_max_points (0: every point) */
+    const char *fail_at;  /* et_search_config.fail_at, the test hook (NULL: none; not copied: a string literal) */
 } et_search_worker_options;
 
 /* The CLI's defaults (`edgetune search` without flags): max drop 1 pp, latency, the default candidates. */

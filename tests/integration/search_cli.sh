@@ -4,8 +4,10 @@
 # re-measures with `bench --layers-config` to the same weights size (objective size: deterministic), the measured
 # points are stored as runs labelled as one search; bad --max-drop / --objective exit 2 with one line; a tiny
 # --budget stops early and says so; the moves from the best uniform point start from it (the same size and drop)
-# and end no larger; --recover full on every point; Ctrl-C
-# after the reference keeps and prints the points so far and exits 130.
+# and end no larger; a sensitivity stopped after a few points (--sens-max-points) still reaches the moves, whose start
+# names every layer; an error injected into the moves (EDGETUNE_SEARCH_FAIL_AT) still prints and stores the points
+# measured before it and exits 1; --recover full on every point; Ctrl-C after the reference keeps and prints the
+# points so far and exits 130.
 # Usage: search_cli.sh EDGETUNE
 set -u
 ET=$1
@@ -93,6 +95,55 @@ assert start["pred_from"] == "w4" and start["pred_size_kib"] == u["size_kib"], s
 assert abs(start["pred_p50_ms"] - u["p50_ms"]) < 1e-9, (start, u)
 assert all(r["pred_from"] == start["point"] for r in moves if r["point"].startswith("from w4: ")), moves
 ' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
+
+cp out.txt moves_full.json
+
+# --- the sensitivity stopped after 3 of its 20 points, then the moves (session 8's idle fmnist_wide search stopped
+# its sensitivity at half of --budget, and its moves failed on the unmeasured layers' empty names: exit 2, nothing
+# printed or stored): the moves run, the start names every layer the full search's start names, exit 0 or 1 -------
+MOVES=(--max-drop 5 --objective size --bits 8 --candidates 'bits=4;bits=2' --uniform-bits 32,8,4 --uniform-act-bits 32
+       --uniform-prune 0 --uniform-methods unstructured --iters 3 --warmup 1 --sens-iters 3 --rounds 1 --finalists 2
+       --eval-limit 100)
+"$ET" search "$M" "${MOVES[@]}" --sens-max-points 3 --no-save --json >out.txt 2>err.txt
+got=$?
+if [ "$got" = 0 ] || [ "$got" = 1 ]; then ok; else bad "search --sens-max-points 3: exit $got: $(tail -n 3 err.txt)"; fi
+says "sensitivity stopped after --sens-max-points: 3 of 20 points" err.txt
+says "moves from the best uniform (w4" err.txt
+/usr/bin/python3 -c '
+import json, sys
+rows = json.load(open("out.txt"))["rows"]
+full = json.load(open(sys.argv[1]))["rows"]
+start = [r for r in rows if r["point"].endswith("per layer (the start)")]
+want = [r for r in full if r["point"].endswith("per layer (the start)")][0]
+assert len(start) == 1 and start[0]["size_kib"] is not None, start  # the moves added it and it was measured
+names = [l.split(" ")[0] for l in start[0]["layers"].splitlines()]
+assert len(names) == 8 and all(names), start[0]["layers"]  # 10 weight layers, the two edge ones as the base
+assert start[0]["layers"] == want["layers"], (start[0]["layers"], want["layers"])
+' moves_full.json && ok || bad "search --sens-max-points 3: the moves' start: $(head -c 600 out.txt)"
+expect 2 "$ET" search "$M" "${MOVES[@]}" --sens-max-points 0 && says "--sens-max-points" err.txt
+
+# --- an error in a later phase (the test hook fails the moves) keeps what was measured before it: the table of
+# those points, each stored as a run, -o only with a winner, then one error line and exit 1 (a runtime failure) ----
+rm -f fail.cfg
+EDGETUNE_DB=$dir/fail.db EDGETUNE_SEARCH_FAIL_AT=moves expect 1 "$ET" search "$M" --max-drop 5 --objective size \
+    "${TINY[@]}" --json -o fail.cfg
+tail -n 1 err.txt | grep -q "^edgetune: search: moves: a failure injected by the test hook" && ok ||
+    bad "search failing in the moves: the last line of stderr: $(tail -n 2 err.txt)"
+cp out.txt failed.json
+EDGETUNE_DB=$dir/fail.db expect 0 "$ET" runs --label 'search 2' --json
+/usr/bin/python3 -c '
+import json, os, sys
+d = json.load(open("failed.json"))
+rows, runs = d["rows"], json.load(open("out.txt"))["rows"]
+assert any(r["kind"] == "fp32 reference" for r in rows), rows
+assert any(r["kind"] in ("finalist", "WINNER") for r in rows), rows  # the finalists, measured before the moves
+assert not any("per layer (the start)" in r["point"] for r in rows), rows  # the moves never ran
+assert all(r["run"] for r in rows) and len(runs) == len(rows), (len(runs), len(rows))  # every point stored
+assert sorted(r["run"] for r in rows) == sorted(r["id"] for r in runs), (rows, runs)
+assert any("ended by an error" in n for n in d["notes"]), d["notes"]
+won = any(r["kind"] == "WINNER" for r in rows)
+assert os.path.exists("fail.cfg") == won, won  # -o only with a winner
+' && ok || bad "search failing in the moves: $(head -c 600 failed.json) / $(head -c 300 out.txt)"
 
 # --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------
 expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --bits 8 --candidates 'bits=4' \
