@@ -293,16 +293,16 @@ static int float_runs(const et_graph *m, int *run, int *vrun) {
 
 /* The run (float_runs) of the plan step `name` in the mixed graph m: the node of that name (a layer's table
  * "<n>.lut" counts as node n), else the float32 value that a conversion or layout step is named after
- * ("<v>.quantize", "<v>.dequantize", "<v>.to_nhwc", "<v>.to_nchw", also on v's int8 twin "<v>.q"); -1 when none.
- * *conversion: the step converts or transposes rather than computes. */
+ * ("<v>.quantize", "<v>.dequantize", "<v>.to_nhwc", "<v>.to_nchw", also on v's int8 twin "<v>.q" or its
+ * channels-last copy "<v>.nhwc"); -1 when none. *conversion: the step converts or transposes rather than computes. */
 static int step_run(const et_graph *m, const int *run, const int *vrun, const char *name, bool *conversion) {
-    static const char *const suffix[] = {".lut", ".quantize", ".dequantize", ".to_nhwc", ".to_nchw", ".q"};
+    static const char *const suffix[] = {".lut", ".quantize", ".dequantize", ".to_nhwc", ".to_nchw", ".q", ".nhwc"};
     enum { N_SUFFIX = (int)(sizeof suffix / sizeof *suffix) };
     char buf[300];
     snprintf(buf, sizeof buf, "%s", name);
     const char *last = strrchr(name, '.');
     *conversion = false;
-    for (int k = 1; last && k < N_SUFFIX - 1; k++)
+    for (int k = 1; last && k < N_SUFFIX - 2; k++)
         *conversion |= strcmp(last, suffix[k]) == 0;
     bool by_value = false; /* after a conversion's suffix: the rest names a value */
     for (bool stripped = false;; stripped = true) {
@@ -319,7 +319,7 @@ static int step_run(const et_graph *m, const int *run, const int *vrun, const ch
         int k = 0;
         while (dot && k < N_SUFFIX && strcmp(dot, suffix[k]) != 0)
             k++;
-        if (!dot || k == N_SUFFIX || (stripped && k == 0) || (!by_value && k == N_SUFFIX - 1))
+        if (!dot || k == N_SUFFIX || (stripped && k == 0) || (!by_value && k >= N_SUFFIX - 2))
             return -1;
         by_value |= k > 0;
         *dot = '\0';
@@ -327,18 +327,25 @@ static int step_run(const et_graph *m, const int *run, const int *vrun, const ch
 }
 
 /* Per-round sums of plan t's steps by run of the mixed graph m: sum[run * n + r] (and conv[...] for the
- * conversion steps alone when not NULL), over the first n rounds. */
+ * conversion steps alone when not NULL), over the first n rounds. A step's time in a round counts at most
+ * STEP_CAP times its median over the rounds: a run sums many steps, so without the cap a preemption by another
+ * process (milliseconds, on steps of tens of microseconds) in any one of them decides that round's sum, whereas a
+ * slow spell (about 1.6x, for seconds) stays within it and hits both plans of a round. scratch holds 2n. */
+#define STEP_CAP 2.0
 static void sum_by_run(const timed *t, const et_graph *m, const int *run, const int *vrun, int n, double *sum,
-                       double *conv) {
+                       double *conv, double *scratch) {
     for (int i = 0; i < t->n_steps; i++) {
         et_step_info si;
         et_plan_step_info(t->plan, i, &si);
         bool is_conv = false;
         int k = step_run(m, run, vrun, si.name, &is_conv);
-        if (k < 0)
+        if (k < 0 || n < 1)
             continue;
+        for (int r = 0; r < n; r++)
+            scratch[r] = t->step_ms[(size_t)r * (size_t)t->n_steps + (size_t)i];
+        const double cap = STEP_CAP * median_of(scratch, n, scratch + n);
         for (int r = 0; r < n; r++) {
-            double ms = t->step_ms[(size_t)r * (size_t)t->n_steps + (size_t)i];
+            double ms = scratch[r] < cap ? scratch[r] : cap;
             sum[(size_t)k * (size_t)n + (size_t)r] += ms;
             if (conv && is_conv)
                 conv[(size_t)k * (size_t)n + (size_t)r] += ms;
@@ -370,15 +377,15 @@ static int judge_runs(const et_graph *g, bool *cand, bool *kept, const et_graph 
     int *run = malloc(((size_t)m->n_nodes + 1) * sizeof *run), *vrun = malloc(((size_t)m->n_values + 1) * sizeof *vrun);
     int n_runs = run && vrun ? float_runs(m, run, vrun) : -1;
     size_t cells = (size_t)(n_runs > 0 ? n_runs : 1) * (size_t)(n > 0 ? n : 1);
-    double *fs = n_runs >= 0 ? calloc(3 * cells + (size_t)n, sizeof *fs) : NULL, *cs = fs ? fs + cells : NULL,
-           *qs = cs ? cs + cells : NULL, *sc = qs ? qs + cells : NULL;
+    double *fs = n_runs >= 0 ? calloc(3 * cells + 2 * (size_t)(n > 0 ? n : 1), sizeof *fs) : NULL,
+           *cs = fs ? fs + cells : NULL, *qs = cs ? cs + cells : NULL, *sc = qs ? qs + cells : NULL;
     int *of = malloc(((size_t)g->n_nodes + 1) * sizeof *of); /* kept layer -> its run */
     if (!fs || !of) {
         free(run), free(vrun), free(fs), free(of);
         return -1;
     }
-    sum_by_run(mp, m, run, vrun, n, fs, cs);
-    sum_by_run(q, m, run, vrun, n, qs, NULL);
+    sum_by_run(mp, m, run, vrun, n, fs, cs, sc);
+    sum_by_run(q, m, run, vrun, n, qs, NULL, sc);
     for (int i = 0; i < g->n_nodes; i++) {
         of[i] = -1;
         for (int j = 0; kept[i] && j < m->n_nodes; j++)
