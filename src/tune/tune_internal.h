@@ -158,6 +158,13 @@ et_status et_tune_speed_guard(et_tune_ctx *c, bool *cand, const float *lo, const
  * default). *p gets the test's p-value (NaN with fewer than 2 usable rounds: then int8 is kept). */
 bool et_tune_guard_keeps_fp32(const double *fp32_ms, const double *int8_ms, int rounds, double *p);
 
+/* The same for a float run of a mixed graph (layers kept float32 between int8 ones): its float32 steps fp32_ms plus
+ * the conversions conv_ms it needs (et.Quantize, et.Dequantize, layout) against the int8 steps of the same nodes
+ * int8_ms, per round. true (keep float32) only when int8 is significantly slower than float32 WITH its
+ * conversions; false (int8) with p NaN when out of memory. */
+bool et_tune_guard_keeps_fp32_run(const double *fp32_ms, const double *conv_ms, const double *int8_ms, int rounds,
+                                  double *p);
+
 /* Full int8 (act-bits 8, quantize_int8.c): calibration, the speed guard, then et_tune_build_int8. */
 et_status et_tune_quantize_int8(et_tune_ctx *c, const et_calib_set *calib);
 

@@ -50,17 +50,14 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
 }
 
 static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
-    const et_quant_info *aq = g->values[n->inputs[0]].quant, *bq = g->values[n->inputs[1]].quant,
-                        *yq = g->values[n->outputs[0]].quant;
-    if (!aq || !bq || !yq || aq->n != 1 || bq->n != 1 || yq->n != 1)
-        return et_op_fail(err, n, "missing per-tensor quantization scales");
+    const et_quant_info *q[3];
     float lo, hi;
-    et_status st = et_qact_bounds(n, &lo, &hi, err);
+    void *block;
+    et_status st = et_qnode_begin(g, n, 2, q, &lo, &hi, sizeof(params), &block, err);
     if (st != ET_OK)
         return st;
-    params *p = calloc(1, sizeof *p);
-    if (!p)
-        return et_fail(err, ET_E_NOMEM, "out of memory");
+    params *p = block;
+    const et_quant_info *aq = q[0], *bq = q[1], *yq = q[2];
     int32_t qmin, qmax;
     et_qc8_act_range(lo, hi, yq->scale[0], yq->zero_point[0], &qmin, &qmax);
     et_qs8_add_params_init(&p->q, aq->scale[0], aq->zero_point[0], bq->scale[0], bq->zero_point[0], yq->scale[0],

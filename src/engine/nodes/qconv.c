@@ -167,6 +167,24 @@ void et_qprecision(const et_graph *g, const et_node *n, et_op_inst *inst, int st
         snprintf(inst->precision, sizeof inst->precision, "%s (simulated w%d)", container, bits);
 }
 
+et_status et_qnode_begin(const et_graph *g, const et_node *n, int n_in, const et_quant_info **q, float *lo, float *hi,
+                         size_t bytes, void **block, et_err *err) {
+    *block = NULL;
+    for (int k = 0; k <= n_in; k++) {
+        q[k] = g->values[k < n_in ? n->inputs[k] : n->outputs[0]].quant;
+        if (!q[k] || q[k]->n != 1)
+            return et_op_fail(err, n, "missing per-tensor quantization scales");
+    }
+    if (lo) {
+        et_status st = et_qact_bounds(n, lo, hi, err);
+        if (st != ET_OK)
+            return st;
+    }
+    if (!(*block = calloc(1, bytes)))
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    return ET_OK;
+}
+
 /* Shared by et.QConv, et.QConvNhwc and et.QGemm: the scales of X, W and Y and the requantization inputs. */
 et_status et_qscales(const et_graph *g, const et_node *n, int64_t out_c, float *x_s, int32_t *x_zp, float *y_s,
                      int32_t *y_zp, float *mult, et_err *err) {

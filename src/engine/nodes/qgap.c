@@ -9,6 +9,7 @@
 #include "engine/kernels/qs8-gavgpool/qs8-gavgpool.h"
 #include "engine/nodes/nn_util.h"
 #include "engine/nodes/nodes.h"
+#include "engine/nodes/qops.h"
 #include "model/quant_info.h"
 
 static et_status infer(et_graph *g, et_node *n, et_err *err) {
@@ -59,12 +60,13 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
 }
 
 static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
-    const et_quant_info *xq = g->values[n->inputs[0]].quant, *yq = g->values[n->outputs[0]].quant;
-    if (!xq || !yq || xq->n != 1 || yq->n != 1)
-        return et_op_fail(err, n, "missing per-tensor quantization scales");
-    params *p = calloc(1, sizeof *p);
-    if (!p)
-        return et_fail(err, ET_E_NOMEM, "out of memory");
+    const et_quant_info *q[2];
+    void *block;
+    et_status st = et_qnode_begin(g, n, 1, q, NULL, NULL, sizeof(params), &block, err);
+    if (st != ET_OK)
+        return st;
+    params *p = block;
+    const et_quant_info *xq = q[0], *yq = q[1];
     const et_shape *s = &inst->in[0].shape;
     p->channels_last = et_node_attr_int(n, "channels_last", 0) != 0;
     p->batch = (size_t)s->dim[0];

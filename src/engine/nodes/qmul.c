@@ -65,17 +65,14 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
 }
 
 static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, et_err *err) {
-    const et_quant_info *aq = g->values[n->inputs[0]].quant, *bq = g->values[n->inputs[1]].quant,
-                        *yq = g->values[n->outputs[0]].quant;
-    if (!aq || !bq || !yq || aq->n != 1 || bq->n != 1 || yq->n != 1)
-        return et_op_fail(err, n, "missing per-tensor quantization scales");
+    const et_quant_info *q[3];
     float lo, hi;
-    et_status st = et_qact_bounds(n, &lo, &hi, err);
+    void *block;
+    et_status st = et_qnode_begin(g, n, 2, q, &lo, &hi, sizeof(params), &block, err);
     if (st != ET_OK)
         return st;
-    params *p = calloc(1, sizeof *p);
-    if (!p)
-        return et_fail(err, ET_E_NOMEM, "out of memory");
+    params *p = block;
+    const et_quant_info *aq = q[0], *bq = q[1], *yq = q[2];
     p->q.a_zp = aq->zero_point[0];
     p->q.b_zp = bq->zero_point[0];
     p->q.y_zp = yq->zero_point[0];

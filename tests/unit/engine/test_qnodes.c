@@ -1,9 +1,11 @@
 /* test_qnodes.c: the int8 operators that keep a MobileNetV3 integer between its layers (et.QLut, et.QGap,
  * et.QMul), each run as a node of a plan (Quantize -> node -> Dequantize) and compared with the float operator
  * on the dequantized input codes: within half an output step (the one rounding each does), so a broken table, a
- * wrong zero point or scale, or a broadcast read from the wrong place fails. 1 and 2 threads. */
+ * wrong zero point or scale, or a broadcast read from the wrong place fails. 1 and 2 threads. Also what their
+ * shared prepare refuses. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/nodes/activation.h"
 #include "et_test.h"
@@ -144,7 +146,45 @@ static void test_qmul(void) {
         }
 }
 
+/* What their shared prepare (et_qnode_begin) refuses, naming the node: an operand or output without one per-tensor
+ * scale, and (et.QAdd, et.QMul) a fused activation int8 cannot clamp. The node reads an int8 graph input and writes
+ * the graph output, so no Quantize or Dequantize checks the scales first. */
+static void test_prepare_refuses(void) {
+    const et_op ops[] = {ET_OP_QADD, ET_OP_QMUL, ET_OP_QLUT, ET_OP_QGAP};
+    int8_t x[2 * 3 * 4] = {0};
+    for (size_t o = 0; o < sizeof ops / sizeof *ops; o++)
+        for (int why = 0; why < 3; why++) { /* 0: output unscaled, 1: per-channel input, 2: HardSwish fused */
+            const bool binary = ops[o] == ET_OP_QADD || ops[o] == ET_OP_QMUL;
+            if (why == 2 && !binary)
+                continue;
+            oh_graph t = oh_new(13);
+            int xq = oh_input(&t, "xq", ET_DT_I8, SHAPE(1, 2, 3, 4)), yq = oh_value(&t, "yq");
+            t.g->values[xq].quant = et_quant_info_act(t.g, 0.02f, 1);
+            if (why == 1) {
+                float *s;
+                int32_t *z;
+                et_quant_info *qi = et_quant_info_new(t.g, 2, &s, &z);
+                s[0] = s[1] = 0.02f, z[0] = z[1] = 0;
+                t.g->values[xq].quant = qi;
+            }
+            int n = oh_node(&t, ops[o], (int[]){xq, xq}, binary ? 2 : 1, &yq, 1);
+            t.g->nodes[n].act = (et_activation){.kind = ops[o] == ET_OP_QLUT || why == 2 ? ET_ACT_HARD_SWISH
+                                                                                         : ET_ACT_NONE};
+            oh_output(&t, yq);
+            if (why != 0)
+                t.g->values[yq].quant = et_quant_info_act(t.g, 0.03f, -2);
+            et_err err = {0};
+            et_plan *p = oh_plan(&t, 1, (const void *[]){x}, &err);
+            ET_CHECK_MSG(p == NULL, "op %zu case %d: planned", o, why);
+            const char *want = why == 2 ? "has no int8 form" : "missing per-tensor quantization scales";
+            ET_CHECK_MSG(strstr(err.msg, want) != NULL, "op %zu case %d: %s", o, why, err.msg);
+            et_plan_free(p);
+            oh_free(&t);
+        }
+}
+
 int main(void) {
+    ET_RUN(test_prepare_refuses);
     ET_RUN(test_qlut);
     ET_RUN(test_qgap);
     ET_RUN(test_qmul);

@@ -7,7 +7,8 @@
  * every time (the decision does not flip); 10 % slower int8 goes back to float32 at least 18 times in 20 (with
  * the guard's 15 rounds at 5 % noise per run the test has that power, not more); 2 % slower int8 (under the 3 %
  * margin) stays int8 at least 18 times in 20 (near the margin the decision can fall either way: that is the
- * flip the guard cannot remove, only make rare). */
+ * flip the guard cannot remove, only make rare). A float run of a mixed graph counts the conversions keeping it
+ * float32 adds: 5 % faster in float32 with conversions at 10 % runs int8, 40 % faster stays float32. */
 #include <math.h>
 
 #include "et_test.h"
@@ -72,6 +73,44 @@ static void test_old_rule_for_contrast(void) {
     ET_CHECK(flips > 0);
 }
 
+/* A float run of a mixed graph (et_tune_guard_keeps_fp32_run): float32 steps at `ratio` of the int8 time plus
+ * conversions at `conv` of the int8 time, per round, with the same noise, and the spell as the float32 plan (which
+ * runs the conversions) sees it. How many of PAIRS seeds keep float32; *plain gets
+ * how many the own-step rule (no conversions) would have kept. */
+static int kept_fp32_run(double ratio, double conv, int *plain) {
+    int kept = 0;
+    *plain = 0;
+    for (int k = 0; k < PAIRS; k++) {
+        et_rng rng;
+        et_rng_seed(&rng, 2700u + (uint64_t)k);
+        int from = 1 + (int)et_rng_below(&rng, 4), to = from + 4 + (int)et_rng_below(&rng, 6);
+        double f[ROUNDS], q[ROUNDS], cv[ROUNDS], p = NAN;
+        simulate(&rng, 1.0 / ratio, from, to, f, q); /* int8 = 1/ratio of float32 */
+        for (int r = 0; r < ROUNDS; r++)
+            cv[r] = conv / ratio * exp(NOISE * et_rng_normal(&rng)) * (r > from && r <= to ? SPELL : 1.0);
+        kept += et_tune_guard_keeps_fp32_run(f, cv, q, ROUNDS, &p);
+        ET_CHECK(p >= 0 && p <= 1);
+        *plain += et_tune_guard_keeps_fp32(f, q, ROUNDS, &p);
+    }
+    return kept;
+}
+
+static void test_conversions_count(void) {
+    int plain5 = 0, plain40 = 0;
+    int five = kept_fp32_run(0.95, 0.10, &plain5), forty = kept_fp32_run(0.60, 0.10, &plain40);
+    printf("float run 5 %% faster with conversions at 10 %%: float32 kept %d of %d (own step alone: %d); 40 %% "
+           "faster: %d (own step alone: %d)\n",
+           five, PAIRS, plain5, forty, plain40);
+    /* what the guard did before conversions counted: 5 % is near the 3 % margin, so the own-step rule keeps float32
+     * about half the time (10 of these 20 seeds) */
+    ET_CHECK_MSG(plain5 >= PAIRS / 4, "the own-step rule kept a 5 %% faster float32 layer only %d of %d times", plain5,
+                 PAIRS);
+    ET_CHECK_MSG(five == 0, "5 %% faster in float32 but conversions cost 10 %%: float32 kept %d of %d times", five,
+                 PAIRS);
+    ET_CHECK_MSG(forty == PAIRS, "40 %% faster in float32 with 10 %% conversions: int8 chosen %d of %d times",
+                 PAIRS - forty, PAIRS);
+}
+
 static void test_too_few_rounds(void) {
     const double f[] = {1.0}, q[] = {5.0};
     double p = 0;
@@ -81,6 +120,7 @@ static void test_too_few_rounds(void) {
 int main(void) {
     ET_RUN(test_decisions_under_a_spell);
     ET_RUN(test_old_rule_for_contrast);
+    ET_RUN(test_conversions_count);
     ET_RUN(test_too_few_rounds);
     return et_test_done();
 }
