@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/step_saved.h"
 #include "record/layer_knobs.h"
+#include "util/clock.h"
 
 et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1}; }
 
@@ -66,17 +68,17 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
     return (double)hit / (double)n;
 }
 
-/* Per-step times of the configured plan: each step's median over CHUNKS chunks of iterations of the chunk's mean,
- * so that an iteration preempted on a shared machine moves one chunk, not the result. */
+/* Per-step facts and times of the configured plan (step_saved.h): each step's time is its median over CHUNKS
+ * chunks of iterations of the chunk's mean, so that an iteration preempted on a shared machine moves one chunk, not
+ * the result. */
 enum { CHUNKS = 5 };
 typedef struct step_times {
     int n;
-    char (*name)[128];
-    double *ms;
+    et_step_fact *step;
 } step_times;
 
 static void step_times_free(step_times *t) {
-    free(t->name), free(t->ms);
+    free(t->step);
     memset(t, 0, sizeof *t);
 }
 
@@ -89,16 +91,22 @@ static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_ti
     step_times_free(out);
     et_plan *p = et_session_plan(s);
     int n = et_plan_get_stats(p).n_steps;
-    out->name = calloc((size_t)n + 1, sizeof *out->name);
-    out->ms = calloc((size_t)n + 1, sizeof *out->ms);
+    out->step = calloc((size_t)n + 1, sizeof *out->step);
     double *chunk = calloc((size_t)n * CHUNKS + 1, sizeof *chunk);
-    if (!out->name || !out->ms || !chunk) {
+    if (!out->step || !chunk) {
         free(chunk);
         return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
     }
     out->n = n;
     int per = cfg->iters / CHUNKS > 0 ? cfg->iters / CHUNKS : 1;
     et_status st = ET_OK;
+    if (cfg->profile_s > 0) { /* one chunk untimed, to learn how many iterations fill profile_s */
+        double t0 = et_clock_s();
+        for (int i = 0; i < per && st == ET_OK; i++)
+            st = et_session_infer(s, cfg->cancel, err);
+        double it_s = (et_clock_s() - t0) / per, want = it_s > 0 ? cfg->profile_s / CHUNKS / it_s : per;
+        per = want > 100000 ? 100000 : want > per ? (int)ceil(want) : per;
+    }
     for (int c = 0; c < CHUNKS && st == ET_OK; c++) {
         et_plan_reset_profile(p);
         for (int i = 0; i < per && st == ET_OK; i++)
@@ -107,32 +115,23 @@ static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_ti
             et_step_info si;
             et_plan_step_info(p, j, &si);
             chunk[(size_t)j * CHUNKS + (size_t)c] = si.time_ms;
-            if (c == 0)
-                snprintf(out->name[j], sizeof out->name[j], "%s", si.name ? si.name : "");
+            if (c > 0)
+                continue;
+            et_step_fact *f = &out->step[j];
+            snprintf(f->name, sizeof f->name, "%s", si.name ? si.name : "");
+            snprintf(f->kernel, sizeof f->kernel, "%s %s %s", si.op ? si.op : "", si.kernel ? si.kernel : "",
+                     si.precision ? si.precision : "");
+            f->macs = si.macs;
+            f->act_elems = si.act_elems;
+            f->packed_bytes = si.packed_bytes;
         }
     }
     for (int j = 0; j < n && st == ET_OK; j++) {
         qsort(chunk + (size_t)j * CHUNKS, CHUNKS, sizeof *chunk, cmp_double);
-        out->ms[j] = chunk[(size_t)j * CHUNKS + CHUNKS / 2];
+        out->step[j].ms = chunk[(size_t)j * CHUNKS + CHUNKS / 2];
     }
     free(chunk);
     return st;
-}
-
-static bool has_step(const step_times *t, const char *name) {
-    for (int i = 0; i < t->n; i++)
-        if (strcmp(t->name[i], name) == 0)
-            return true;
-    return false;
-}
-
-/* t's time on the step named layer and on the steps `other` does not have. */
-static double steps_ms(const step_times *t, const char *layer, const step_times *other) {
-    double ms = 0.0;
-    for (int i = 0; i < t->n; i++)
-        if (strcmp(t->name[i], layer) == 0 || !has_step(other, t->name[i]))
-            ms += t->ms[i];
-    return ms;
 }
 
 /* Configures k and measures it into r (latency and fidelity, when asked, as bench does) and its step times. */
@@ -170,7 +169,9 @@ static void measure_point(et_session *s, const et_knobs *base, const step_times 
         p->measured = true;
         p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
-        p->time_saved_ms = steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
+        /* every step whose work the change moved: the layer's, its channel group's and readers', conversions */
+        p->time_saved_ms = et_step_time_saved_ms(bt->step, bt->n, t.step, t.n);
+        p->n_step_saves = et_step_saves(bt->step, bt->n, t.step, t.n, p->step_saves, ET_SENS_STEP_SAVES);
         p->p50_ms = r.latency.p50_ms;
         p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
         snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);
@@ -229,8 +230,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
             et_sens_point *p = &(*pts)[*n_pts]; /* named above: l * n_cand + c */
             p->quality = p->quality_delta_pp = p->time_saved_ms = p->p50_ms = NAN;
             for (int i = 0; i < bt.n; i++)
-                if (strcmp(bt.name[i], names[l]) == 0)
-                    p->layer_ms = bt.ms[i];
+                if (strcmp(bt.step[i].name, names[l]) == 0)
+                    p->layer_ms = bt.step[i].ms;
             if (!cfg->known || !cfg->known(cfg->store_ctx, p->layer, p->candidate, p))
                 measure_point(s, base, &bt, b, cfg, p);
             if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
