@@ -25,27 +25,41 @@ bool et_step_changed(const et_step_fact *a, int na, int i, const et_step_fact *b
            a[i].packed_bytes != b[j].packed_bytes || strcmp(a[i].kernel, b[j].kernel) != 0;
 }
 
+double et_step_speed(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point) {
+    double all = 0.0, ref_base = 0.0, ref_point = 0.0;
+    for (int i = 0; i < n_base; i++) {
+        all += base[i].ms;
+        if (!et_step_changed(base, n_base, i, point, n_point)) {
+            ref_base += base[i].ms;
+            ref_point += point[paired_step(base, i, point, n_point)].ms;
+        }
+    }
+    return ref_base >= 0.2 * all && ref_base > 0.0 && ref_point > 0.0 ? ref_base / ref_point : 1.0;
+}
+
 double et_step_time_saved_ms(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point) {
-    double saved = 0.0;
+    double saved = 0.0, speed = et_step_speed(base, n_base, point, n_point);
     for (int i = 0; i < n_base; i++)
         if (et_step_changed(base, n_base, i, point, n_point))
             saved += base[i].ms;
     for (int i = 0; i < n_point; i++)
         if (et_step_changed(point, n_point, i, base, n_base))
-            saved -= point[i].ms;
+            saved -= speed * point[i].ms;
     return saved;
 }
 
 int et_step_saves(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point, et_sens_step_saved *out,
                   int max) {
     int n = 0;
+    double speed = et_step_speed(base, n_base, point, n_point);
     for (int i = 0; i < n_base; i++) {
         if (!et_step_changed(base, n_base, i, point, n_point))
             continue;
         if (n == max)
             return 0;
         int j = paired_step(base, i, point, n_point);
-        out[n++] = (et_sens_step_saved){i, (float)base[i].ms, (float)(base[i].ms - (j >= 0 ? point[j].ms : 0.0))};
+        out[n++] = (et_sens_step_saved){i, (float)base[i].ms,
+                                        (float)(base[i].ms - (j >= 0 ? speed * point[j].ms : 0.0))};
     }
     return n;
 }

@@ -29,12 +29,21 @@ typedef struct et_step_fact {
  * weight bytes). */
 bool et_step_changed(const et_step_fact *a, int na, int i, const et_step_fact *b, int nb);
 
+/* How much faster the machine ran while `base` was profiled than while `point` was: the base's time on the steps
+ * the change did not move over the point's time on them (the same work both times, so their ratio is the
+ * machine's speed, e.g. a slow spell of a shared VM or another process's burst, not the change); 1 when those
+ * steps are less than a fifth of the base's time (too little to tell). */
+double et_step_speed(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point);
+
 /* The time the change from plan `base` to plan `point` saves per inference (ms; negative when slower): the base's
- * time on its changed steps minus the point's on its own (et_step_changed both ways); 0 when no step changed. */
+ * time on its changed steps minus the point's on its own (et_step_changed both ways), the point's taken at the
+ * base's speed (et_step_speed: the unchanged steps are the clock, never counted as saved); 0 when no step
+ * changed. */
 double et_step_time_saved_ms(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point);
 
 /* Fills out (at most max) with what the point saves per base step it moved (et_step_changed): the step's index in
- * base, its base time and the base's time minus the paired point step's (all of it when the point has none).
+ * base, its base time and the base's time minus the paired point step's at the base's speed (all of it when the
+ * point has none).
  * Returns how many; 0 when more than max moved (none known: the saving then adds as a whole). */
 int et_step_saves(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point, et_sens_step_saved *out,
                   int max);

@@ -4,7 +4,8 @@
  * rule: 0.5 ms here, not 1.6); a step whose facts did not change is not counted whatever its time (noise); steps
  * one plan has and the other not (conversions a bits change adds) count; a kernel change counts; repeated names
  * pair in order; a change that leaves every fact as it was saves exactly 0; two changes that move one step (a
- * convolution whose input and output channels are both pruned) combine on it as fractions of its work. */
+ * convolution whose input and output channels are both pruned) combine on it as fractions of its work; a point
+ * profiled while the machine ran slower is taken at the base's speed, told by the steps the change did not move. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,7 @@ static void test_pruned_readers(void) {
     memcpy(again, base, sizeof again);
     again[2].ms = 2.5, again[0].ms = 0.9;
     ET_CHECK(et_step_time_saved_ms(base, 4, again, 4) == 0.0);
+    again[2].ms = 2.0;
     again[0].packed_bytes = 100;
     ET_CHECK_NEAR(et_step_time_saved_ms(base, 4, again, 4), 1.0 - 0.9, 1e-12);
 }
@@ -59,11 +61,11 @@ static void test_bits_conversions(void) {
         step("fc", "Gemm f32-gemm fp32", 100, 20, 0.05),
     };
     et_step_fact point[] = {
-        step("conv1", "Conv f32-igemm fp32", 1000, 300, 1.03),
+        step("conv1", "Conv f32-igemm fp32", 1000, 300, 1.0),
         step("conv1_out.quantize", "et.Quantize qs8-vcvt int8", 0, 400, 0.1),
         step("conv2", "Conv qc8-igemm int8", 2000, 300, 0.8),
         step("conv2_out.dequantize", "et.Dequantize qs8-vcvt int8", 0, 200, 0.05),
-        step("fc", "Gemm f32-gemm fp32", 100, 20, 0.06),
+        step("fc", "Gemm f32-gemm fp32", 100, 20, 0.05),
     };
     ET_CHECK_NEAR(et_step_time_saved_ms(base, 3, point, 5), 2.0 - (0.1 + 0.8 + 0.05), 1e-12);
     /* conv2's kernel change counts (its work changed); fc's time alone does not */
@@ -75,7 +77,7 @@ static void test_bits_conversions(void) {
 /* Repeated names pair in order: the second "add" of the base with the second of the point. */
 static void test_repeated_names(void) {
     et_step_fact base[] = {step("add", "Add f32 fp32", 0, 300, 0.3), step("add", "Add f32 fp32", 0, 600, 0.6)};
-    et_step_fact point[] = {step("add", "Add f32 fp32", 0, 300, 0.31), step("add", "Add f32 fp32", 0, 300, 0.3)};
+    et_step_fact point[] = {step("add", "Add f32 fp32", 0, 300, 0.3), step("add", "Add f32 fp32", 0, 300, 0.3)};
     ET_CHECK(!et_step_changed(base, 2, 0, point, 2));
     ET_CHECK(et_step_changed(base, 2, 1, point, 2));
     ET_CHECK_NEAR(et_step_time_saved_ms(base, 2, point, 2), 0.6 - 0.3, 1e-12);
@@ -92,8 +94,8 @@ static void test_overlap(void) {
     et_step_fact base[] = {step("conv1", "Conv k fp32", 1000, 300, 1.0), step("conv2", "Conv k fp32", 2000, 300, 2.0),
                            step("conv3", "Conv k fp32", 3000, 300, 3.0)};
     et_step_fact pa[] = {step("conv1", "Conv k fp32", 500, 250, 0.5), step("conv2", "Conv k fp32", 1000, 250, 1.0),
-                         step("conv3", "Conv k fp32", 3000, 300, 3.2)};
-    et_step_fact pb[] = {step("conv1", "Conv k fp32", 1000, 300, 0.9), step("conv2", "Conv k fp32", 1000, 250, 1.0),
+                         step("conv3", "Conv k fp32", 3000, 300, 3.0)};
+    et_step_fact pb[] = {step("conv1", "Conv k fp32", 1000, 300, 1.0), step("conv2", "Conv k fp32", 1000, 250, 1.0),
                          step("conv3", "Conv k fp32", 1500, 250, 1.5)};
     et_sens_point a = {.measured = true}, b = {.measured = true};
     a.time_saved_ms = et_step_time_saved_ms(base, 3, pa, 3);
@@ -127,10 +129,31 @@ static void test_overlap(void) {
     ET_CHECK_INT(et_step_saves(base, 3, pa, 3, few, 1), 0);
 }
 
+/* The point profiled while the machine ran 1.5x slower (a slow spell): every step, changed or not, takes 1.5x. The
+ * unchanged steps say so (et_step_speed 1/1.5), and the saving is the one at equal speed; with too few unchanged
+ * steps to tell (under a fifth of the base's time) the times are taken as they are. */
+static void test_speed(void) {
+    et_step_fact base[] = {step("conv1", "Conv k fp32", 1000, 300, 1.0), step("conv2", "Conv k fp32", 2000, 300, 2.0),
+                           step("conv3", "Conv k fp32", 3000, 300, 3.0)};
+    et_step_fact slow[] = {step("conv1", "Conv k fp32", 500, 250, 1.5 * 0.5),
+                           step("conv2", "Conv k fp32", 1000, 250, 1.5 * 1.0),
+                           step("conv3", "Conv k fp32", 3000, 300, 1.5 * 3.0)};
+    ET_CHECK_NEAR(et_step_speed(base, 3, slow, 3), 1.0 / 1.5, 1e-12);
+    ET_CHECK_NEAR(et_step_time_saved_ms(base, 3, slow, 3), (1.0 - 0.5) + (2.0 - 1.0), 1e-12);
+    et_sens_step_saved parts[4];
+    ET_REQUIRE(et_step_saves(base, 3, slow, 3, parts, 4) == 2);
+    ET_CHECK_NEAR(parts[1].saved_ms, 1.0, 1e-6);
+    /* conv3 unchanged but small: 0.1 of 3.1 ms is too little to tell the speed by */
+    base[2].ms = 0.1, slow[2].ms = 0.15;
+    ET_CHECK(et_step_speed(base, 3, slow, 3) == 1.0);
+    ET_CHECK_NEAR(et_step_time_saved_ms(base, 3, slow, 3), 3.0 - 0.75 - 1.5, 1e-12);
+}
+
 int main(void) {
     ET_RUN(test_pruned_readers);
     ET_RUN(test_bits_conversions);
     ET_RUN(test_repeated_names);
     ET_RUN(test_overlap);
+    ET_RUN(test_speed);
     return et_test_done();
 }
