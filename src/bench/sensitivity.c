@@ -68,10 +68,11 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
     return (double)hit / (double)n;
 }
 
-/* Per-step facts and times of the configured plan (step_saved.h): each step's time is its median over CHUNKS
- * chunks of iterations of the chunk's mean, so that an iteration preempted on a shared machine moves one chunk, not
- * the result. */
-enum { CHUNKS = 5 };
+/* Per-step facts and times of the configured plan (step_saved.h): each step's time is its median over the timed
+ * iterations, each iteration timed alone (the profile reset before it), so that an iteration preempted on a shared
+ * machine (a worker thread descheduled for a few ms) moves one sample, not the result: a mean over many
+ * iterations, as chunks of them were, carries every preemption of the chunk. */
+enum { MAX_PROFILE_ITERS = 20000 };
 typedef struct step_times {
     int n;
     et_step_fact *step;
@@ -87,34 +88,41 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The iterations to time: cfg->iters, or more to fill cfg->profile_s (timed on cfg->iters untimed ones first). */
+static et_status profile_iters(et_session *s, const et_sens_config *cfg, int *iters, et_err *err) {
+    *iters = cfg->iters > 0 ? cfg->iters : 1;
+    if (cfg->profile_s <= 0)
+        return ET_OK;
+    et_status st = ET_OK;
+    double t0 = et_clock_s();
+    for (int i = 0; i < *iters && st == ET_OK; i++)
+        st = et_session_infer(s, cfg->cancel, err);
+    double it_s = (et_clock_s() - t0) / *iters, want = it_s > 0 ? cfg->profile_s / it_s : *iters;
+    *iters = want > MAX_PROFILE_ITERS ? MAX_PROFILE_ITERS : want > *iters ? (int)ceil(want) : *iters;
+    return st;
+}
+
 static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_times *out, et_err *err) {
     step_times_free(out);
     et_plan *p = et_session_plan(s);
-    int n = et_plan_get_stats(p).n_steps;
+    int n = et_plan_get_stats(p).n_steps, iters = 1;
+    et_status st = profile_iters(s, cfg, &iters, err);
+    if (st != ET_OK)
+        return st;
     out->step = calloc((size_t)n + 1, sizeof *out->step);
-    double *chunk = calloc((size_t)n * CHUNKS + 1, sizeof *chunk);
-    if (!out->step || !chunk) {
-        free(chunk);
+    double *sample = calloc((size_t)n * (size_t)iters + 1, sizeof *sample);
+    if (!out->step || !sample) {
+        free(sample);
         return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
     }
     out->n = n;
-    int per = cfg->iters / CHUNKS > 0 ? cfg->iters / CHUNKS : 1;
-    et_status st = ET_OK;
-    if (cfg->profile_s > 0) { /* one chunk untimed, to learn how many iterations fill profile_s */
-        double t0 = et_clock_s();
-        for (int i = 0; i < per && st == ET_OK; i++)
-            st = et_session_infer(s, cfg->cancel, err);
-        double it_s = (et_clock_s() - t0) / per, want = it_s > 0 ? cfg->profile_s / CHUNKS / it_s : per;
-        per = want > 100000 ? 100000 : want > per ? (int)ceil(want) : per;
-    }
-    for (int c = 0; c < CHUNKS && st == ET_OK; c++) {
+    for (int c = 0; c < iters && st == ET_OK; c++) {
         et_plan_reset_profile(p);
-        for (int i = 0; i < per && st == ET_OK; i++)
-            st = et_session_infer(s, cfg->cancel, err);
+        st = et_session_infer(s, cfg->cancel, err);
         for (int j = 0; j < n && st == ET_OK; j++) {
             et_step_info si;
             et_plan_step_info(p, j, &si);
-            chunk[(size_t)j * CHUNKS + (size_t)c] = si.time_ms;
+            sample[(size_t)j * (size_t)iters + (size_t)c] = si.time_ms;
             if (c > 0)
                 continue;
             et_step_fact *f = &out->step[j];
@@ -127,10 +135,11 @@ static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_ti
         }
     }
     for (int j = 0; j < n && st == ET_OK; j++) {
-        qsort(chunk + (size_t)j * CHUNKS, CHUNKS, sizeof *chunk, cmp_double);
-        out->step[j].ms = chunk[(size_t)j * CHUNKS + CHUNKS / 2];
+        double *x = sample + (size_t)j * (size_t)iters;
+        qsort(x, (size_t)iters, sizeof *x, cmp_double);
+        out->step[j].ms = iters % 2 ? x[iters / 2] : 0.5 * (x[iters / 2 - 1] + x[iters / 2]);
     }
-    free(chunk);
+    free(sample);
     return st;
 }
 

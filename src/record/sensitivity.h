@@ -34,8 +34,9 @@ typedef struct et_sens_point {
     double time_saved_ms;    /* per inference: the base's time minus the candidate's on every step the change
                                  moved (bench/step_saved.h): this layer's, the steps only one of the two plans has
                                  (added quantize/dequantize) and those whose MACs, activation elements or kernel
-                                 differ (a channel-pruned layer's group and readers); each step's time is the
-                                 median over 5 chunks of iterations of the chunk's mean */
+                                 differ (a channel-pruned layer's group and readers), the candidate's times at
+                                 the base's speed (told by the steps it did not move); each step's time is the
+                                 median over the iterations, each timed alone */
     double layer_ms;         /* the layer's step in the base, per inference (the same median) */
     double p50_ms;           /* the whole model's p50 with the candidate */
     int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */
