@@ -95,7 +95,7 @@ assert all(r["pred_from"] == start["point"] for r in moves if r["point"].startsw
 ' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
 
 # --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------
-expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --bits 8 --candidates 'bits=4' \
+expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --objective size --bits 8 --candidates 'bits=4' \
     --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 2 --warmup 1 \
     --sens-iters 2 --rounds 1 --finalists 1 --no-save
 says "fidelity mode, top-1 agreement with fp32 over 64 seeded random inputs" out.txt
