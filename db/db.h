@@ -137,6 +137,8 @@ typedef struct et_db_sens_set {
     char eval_hash[17]; /* the evaluation set's content hash (et_fidelity_info.eval_hash); "" unknown */
     int eval_half;      /* -1 every input, 0 or 1 the even or odd positions (a search's halves) */
     int iters;          /* timed iterations per point; finding: <= 0 matches any */
+    int saved_rule;     /* the rule time_saved_ms was measured by (record/sensitivity.h ET_SENS_SAVED_RULE; 0 the
+                           first: the layer's own step only): points of another rule are never found */
 } et_db_sens_set;
 
 /* Stores n points of an analysis under base_run (the run of its base measurement), replacing points stored there

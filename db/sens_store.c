@@ -10,6 +10,17 @@
 
 #include "db/db_internal.h"
 
+/* The eval_hash column's value: the set's hash, followed by "+t<rule>" for a time_saved_ms rule after the first.
+ * The rule is part of what decides whether stored points can stand for new ones (a saving counted on the layer's
+ * step alone is not one counted on every step the change moved); kept in that column so that no schema step is
+ * needed: points stored before the rule changed keep the bare hash and are never found by a newer analysis. */
+static void eval_key(const et_db_sens_set *set, char *out, size_t n) {
+    if (set->saved_rule > 0)
+        snprintf(out, n, "%s+t%d", set->eval_hash, set->saved_rule);
+    else
+        snprintf(out, n, "%s", set->eval_hash);
+}
+
 static et_status out_of_step(const char *what, et_err *err) {
     return et_fail(err, ET_E_RUNTIME, "internal error %s: the sensitivity columns and their values are out of step",
                    what);
@@ -22,6 +33,8 @@ et_status et_db_save_sensitivity(et_db *db, int64_t base_run, const et_db_sens_s
     et_status s = et_db_begin(db, what, err);
     if (s != ET_OK)
         return s;
+    char key[40];
+    eval_key(set, key, sizeof key);
     sqlite3_stmt *st = NULL;
     s = et_db_prepare_insert(db, "INSERT OR REPLACE INTO sensitivity_points",
                              "run_id, idx, " ET_DB_SENS_COLS ", from_run", &st, what, err);
@@ -33,7 +46,7 @@ et_status et_db_save_sensitivity(et_db *db, int64_t base_run, const et_db_sens_s
         et_db_put_int(&b, i);
         et_db_put_text(&b, p->layer);
         et_db_put_text(&b, p->candidate);
-        et_db_put_text(&b, set->eval_hash);
+        et_db_put_text(&b, key);
         et_db_put_int(&b, set->eval_half);
         et_db_put_int(&b, set->iters);
         et_db_put_bool(&b, p->measured);
@@ -84,7 +97,9 @@ static const char points_sql[] = "SELECT " ET_DB_SENS_COLS ", from_run FROM sens
 
 static void bind_set(sqlite3_stmt *st, int64_t run, const et_db_sens_set *set) {
     sqlite3_bind_int64(st, 1, run);
-    et_db_bind_text(st, 2, set->eval_hash);
+    char key[40];
+    eval_key(set, key, sizeof key);
+    et_db_bind_text(st, 2, key);
     sqlite3_bind_int(st, 3, set->eval_half);
     sqlite3_bind_int(st, 4, set->iters);
 }

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/step_saved.h"
 #include "record/layer_knobs.h"
 #include "tune/tune.h"
+#include "util/clock.h"
 
 et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1}; }
 
@@ -74,17 +76,18 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
     return (double)hit / (double)n;
 }
 
-/* Per-step times of the configured plan: each step's median over CHUNKS chunks of iterations of the chunk's mean,
- * so that an iteration preempted on a shared machine moves one chunk, not the result. */
-enum { CHUNKS = 5 };
+/* Per-step facts and times of the configured plan (step_saved.h): each step's time is its median over the timed
+ * iterations, each iteration timed alone (the profile reset before it), so that an iteration preempted on a shared
+ * machine (a worker thread descheduled for a few ms) moves one sample, not the result: a mean over many
+ * iterations, as chunks of them were, carries every preemption of the chunk. */
+enum { MAX_PROFILE_ITERS = 20000 };
 typedef struct step_times {
     int n;
-    char (*name)[128];
-    double *ms;
+    et_step_fact *step;
 } step_times;
 
 static void step_times_free(step_times *t) {
-    free(t->name), free(t->ms);
+    free(t->step);
     memset(t, 0, sizeof *t);
 }
 
@@ -93,54 +96,59 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_times *out, et_err *err) {
-    step_times_free(out);
-    et_plan *p = et_session_plan(s);
-    int n = et_plan_get_stats(p).n_steps;
-    out->name = calloc((size_t)n + 1, sizeof *out->name);
-    out->ms = calloc((size_t)n + 1, sizeof *out->ms);
-    double *chunk = calloc((size_t)n * CHUNKS + 1, sizeof *chunk);
-    if (!out->name || !out->ms || !chunk) {
-        free(chunk);
-        return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
-    }
-    out->n = n;
-    int per = cfg->iters / CHUNKS > 0 ? cfg->iters / CHUNKS : 1;
+/* The iterations to time: cfg->iters, or more to fill cfg->profile_s (timed on cfg->iters untimed ones first). */
+static et_status profile_iters(et_session *s, const et_sens_config *cfg, int *iters, et_err *err) {
+    *iters = cfg->iters > 0 ? cfg->iters : 1;
+    if (cfg->profile_s <= 0)
+        return ET_OK;
     et_status st = ET_OK;
-    for (int c = 0; c < CHUNKS && st == ET_OK; c++) {
-        et_plan_reset_profile(p);
-        for (int i = 0; i < per && st == ET_OK; i++)
-            st = et_session_infer(s, cfg->cancel, err);
-        for (int j = 0; j < n && st == ET_OK; j++) {
-            et_step_info si;
-            et_plan_step_info(p, j, &si);
-            chunk[(size_t)j * CHUNKS + (size_t)c] = si.time_ms;
-            if (c == 0)
-                snprintf(out->name[j], sizeof out->name[j], "%s", si.name ? si.name : "");
-        }
-    }
-    for (int j = 0; j < n && st == ET_OK; j++) {
-        qsort(chunk + (size_t)j * CHUNKS, CHUNKS, sizeof *chunk, cmp_double);
-        out->ms[j] = chunk[(size_t)j * CHUNKS + CHUNKS / 2];
-    }
-    free(chunk);
+    double t0 = et_clock_s();
+    for (int i = 0; i < *iters && st == ET_OK; i++)
+        st = et_session_infer(s, cfg->cancel, err);
+    double it_s = (et_clock_s() - t0) / *iters, want = it_s > 0 ? cfg->profile_s / it_s : *iters;
+    *iters = want > MAX_PROFILE_ITERS ? MAX_PROFILE_ITERS : want > *iters ? (int)ceil(want) : *iters;
     return st;
 }
 
-static bool has_step(const step_times *t, const char *name) {
-    for (int i = 0; i < t->n; i++)
-        if (strcmp(t->name[i], name) == 0)
-            return true;
-    return false;
-}
-
-/* t's time on the step named layer and on the steps `other` does not have. */
-static double steps_ms(const step_times *t, const char *layer, const step_times *other) {
-    double ms = 0.0;
-    for (int i = 0; i < t->n; i++)
-        if (strcmp(t->name[i], layer) == 0 || !has_step(other, t->name[i]))
-            ms += t->ms[i];
-    return ms;
+static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_times *out, et_err *err) {
+    step_times_free(out);
+    et_plan *p = et_session_plan(s);
+    int n = et_plan_get_stats(p).n_steps, iters = 1;
+    et_status st = profile_iters(s, cfg, &iters, err);
+    if (st != ET_OK)
+        return st;
+    out->step = calloc((size_t)n + 1, sizeof *out->step);
+    double *sample = calloc((size_t)n * (size_t)iters + 1, sizeof *sample);
+    if (!out->step || !sample) {
+        free(sample);
+        return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
+    }
+    out->n = n;
+    for (int c = 0; c < iters && st == ET_OK; c++) {
+        et_plan_reset_profile(p);
+        st = et_session_infer(s, cfg->cancel, err);
+        for (int j = 0; j < n && st == ET_OK; j++) {
+            et_step_info si;
+            et_plan_step_info(p, j, &si);
+            sample[(size_t)j * (size_t)iters + (size_t)c] = si.time_ms;
+            if (c > 0)
+                continue;
+            et_step_fact *f = &out->step[j];
+            snprintf(f->name, sizeof f->name, "%s", si.name ? si.name : "");
+            snprintf(f->kernel, sizeof f->kernel, "%s %s %s", si.op ? si.op : "", si.kernel ? si.kernel : "",
+                     si.precision ? si.precision : "");
+            f->macs = si.macs;
+            f->act_elems = si.act_elems;
+            f->packed_bytes = si.packed_bytes;
+        }
+    }
+    for (int j = 0; j < n && st == ET_OK; j++) {
+        double *x = sample + (size_t)j * (size_t)iters;
+        qsort(x, (size_t)iters, sizeof *x, cmp_double);
+        out->step[j].ms = iters % 2 ? x[iters / 2] : 0.5 * (x[iters / 2 - 1] + x[iters / 2]);
+    }
+    free(sample);
+    return st;
 }
 
 /* Configures k and measures it into r (latency and fidelity, when asked, as bench does) and its step times. */
@@ -179,7 +187,9 @@ static void measure_point(et_session *s, const et_knobs *base, const step_times 
         p->measured = true;
         p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
-        p->time_saved_ms = steps_ms(bt, p->layer, &t) - steps_ms(&t, p->layer, bt);
+        /* every step whose work the change moved: the layer's, its channel group's and readers', conversions */
+        p->time_saved_ms = et_step_time_saved_ms(bt->step, bt->n, t.step, t.n);
+        p->n_step_saves = et_step_saves(bt->step, bt->n, t.step, t.n, p->step_saves, ET_SENS_STEP_SAVES);
         p->p50_ms = r.latency.p50_ms;
         p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
         snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);
@@ -261,8 +271,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
             et_sens_point *p = &(*pts)[*n_pts]; /* named above: l * n_cand + c */
             p->quality = p->quality_delta_pp = p->time_saved_ms = p->p50_ms = NAN;
             for (int i = 0; i < bt.n; i++)
-                if (strcmp(bt.name[i], names[l]) == 0)
-                    p->layer_ms = bt.ms[i];
+                if (strcmp(bt.step[i].name, names[l]) == 0)
+                    p->layer_ms = bt.step[i].ms;
             if (group && group[l] < 0 && channel_only(p->candidate)) {
                 p->not_applicable = true;
                 snprintf(p->error, sizeof p->error,

@@ -32,6 +32,8 @@ typedef struct et_sens_base {
 
 typedef struct et_sens_config {
     int iters, warmup;          /* per point (defaults 20 and 3) */
+    double profile_s;           /* > 0: each per-layer profile (the time saved) runs at least this long, iters the
+                                   minimum: a 40 us model's steps get thousands of iterations, not 20 (default 0) */
     const volatile int *cancel; /* non-zero: stop between points (ET_E_CANCELLED, the points so far kept) */
     /* called after the base and after each point (done of total; p NULL for the base); may be NULL */
     void (*progress)(void *ctx, int done, int total, const et_sens_point *p);

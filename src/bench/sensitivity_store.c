@@ -51,6 +51,7 @@ void et_sens_store_attach(et_sens_store *st, et_db *db, bool reuse, const char *
     snprintf(st->label, sizeof st->label, "%s", label ? label : "sensitivity");
     st->set.eval_half = cfg->eval_half;
     st->set.iters = cfg->iters;
+    st->set.saved_rule = ET_SENS_SAVED_RULE;
     cfg->on_base = on_base;
     cfg->known = known;
     cfg->store_ctx = st;

@@ -31,9 +31,12 @@ static void usage(FILE *out) {
             "                            [--shape NAME=DIMS]...\n\n"
             "For each weight layer and each candidate setting, only that layer changes from the KNOBS (the base):\n"
             "the accuracy change in percentage points (with labels; else the change of top-1 agreement with fp32)\n"
-            "on the evaluation set, the time the layer saves per inference (the per-layer profile of bench --layers:\n"
-            "the base's time minus the candidate's on the layer and on the steps only one of the two has, such as\n"
-            "added quantize/dequantize steps) and the bytes of weights it saves. Progress goes to stderr; Ctrl-C\n"
+            "on the evaluation set, the time the change saves per inference (the per-layer profile of bench\n"
+            "--layers: the base's time minus the candidate's on every step the change moved, chosen by the two\n"
+            "plans' facts, not times: steps only one has, such as added quantize/dequantize steps, and steps whose\n"
+            "kernel, MACs, activation elements or packed weights differ, such as a channel-pruned layer's whole\n"
+            "channel group and the steps reading its channels) and the bytes of weights it saves. A change that\n"
+            "moves no step saves 0. Progress goes to stderr; Ctrl-C\n"
             "stops between points and prints what was measured (exit 1, as when a point failed: its error is in\n"
             "the table). The base is stored as a run labelled 'sensitivity <time>' and every point under it; a\n"
             "point an earlier analysis measured on the same model, host, knobs, evaluation set and --iters is\n"
@@ -143,12 +146,15 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
                       "from %s (one input is %.3f pp: smaller changes cannot be resolved)",
                       b->is_accuracy ? "accuracy" : "top-1 agreement with fp32", b->n_eval, b->eval_source,
                       b->n_eval > 0 ? 100.0 / b->n_eval : NAN);
-    et_table_add_note(t, "layer time: the layer's step in the base (per inference on this machine: the median of 5 "
-                         "chunks of --iters, each chunk's mean); time saved: "
-                         "the base's time minus the candidate's on that step and on steps only one plan has "
-                         "(quantize/dequantize); model p50: the whole model with the candidate");
-    et_table_add_note(t, "bytes saved: the base's weights as stored minus the candidate's; a candidate equal to the "
-                         "base for a layer (e.g. bits=8 on a w8 base) shows the timing noise");
+    et_table_add_note(t, "layer time: the layer's step in the base (per inference on this machine: the median of "
+                         "--iters iterations, each timed alone); time saved: "
+                         "the base's time minus the candidate's on every step the change moved (steps only one "
+                         "plan has, such as quantize/dequantize; steps whose kernel, MACs, activation elements or "
+                         "packed weights differ, such as a pruned layer's channel group and readers; chosen by "
+                         "those facts, not by time; the candidate's times at the base's speed, told by the steps "
+                         "it did not move); model p50: the whole model with the candidate");
+    et_table_add_note(t, "bytes saved: the base's weights as stored minus the candidate's; a candidate that changes "
+                         "nothing in the plan (e.g. bits=8 on a w8 base) saves 0");
     if (k->act_bits == 8 && !k->force_int8)
         et_table_add_note(t, "act-bits 8: the speed guard decides every layer's precision for each point anew; "
                              "--force-int8 keeps the other layers as in the base");

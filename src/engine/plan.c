@@ -455,6 +455,14 @@ void et_plan_step_info(const et_plan *p, int i, et_step_info *out) {
     out->kernel = s->inst.kernel;
     out->precision = s->inst.precision;
     out->macs = s->macs;
+    out->packed_bytes = s->inst.packed_bytes;
+    out->act_elems = 0;
+    const et_node *n = s->inst.node;
+    for (int j = 0; j < n->n_inputs + n->n_outputs; j++) {
+        int v = j < n->n_inputs ? n->inputs[j] : n->outputs[j - n->n_inputs];
+        int64_t e = v >= 0 && p->graph->values[v].kind != ET_VAL_CONST ? et_shape_numel(&p->graph->values[v].shape) : 0;
+        out->act_elems += e > 0 ? e : 0;
+    }
     out->time_ms = s->runs ? s->time_ns_total / (double)s->runs / 1e6 : 0.0;
 }
 

@@ -69,6 +69,10 @@ typedef struct et_step_info {
     const char *kernel;
     const char *precision;
     int64_t macs;
+    /* activation elements the step reads and writes (its non-constant inputs and its outputs): with macs, what
+       says that a step's work changed between two plans of one model (a pruned producer's readers) */
+    int64_t act_elems;
+    int64_t packed_bytes; /* weight bytes the step packed into its own storage (bits, sparsity) */
     double time_ms;
 } et_step_info;
 void et_plan_step_info(const et_plan *p, int step, et_step_info *out);

@@ -10,6 +10,20 @@
 
 enum { ET_SENS_CAND_BYTES = 96 };
 
+/* The rule time_saved_ms is measured by, stored with the points (db/sens_store.c) so that points of an older rule
+ * are not taken for new ones: 0 counted the layer's own step and the steps only one plan has; 1 every step the
+ * change moved (bench/step_saved.h). */
+enum { ET_SENS_SAVED_RULE = 1 };
+
+/* What a point saved on one step of the base plan (its index there): the base's time on it and the base's minus the
+ * point's (the whole base time when the point has no such step). */
+typedef struct et_sens_step_saved {
+    int32_t step;
+    float base_ms, saved_ms;
+} et_sens_step_saved;
+
+enum { ET_SENS_STEP_SAVES = 24 };
+
 typedef struct et_sens_point {
     char layer[128];
     char candidate[ET_SENS_CAND_BYTES];
@@ -19,14 +33,23 @@ typedef struct et_sens_point {
                                 why; e.g. channel pruning of a layer whose channels cannot shrink): not a failure */
     double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
     double quality_delta_pp; /* quality - the base's, in percentage points */
-    double time_saved_ms;    /* per inference: the base's time minus the candidate's on this layer's step and the
-                                 steps only one of the two plans has (added quantize/dequantize); each step's
-                                 time is the median over 5 chunks of iterations of the chunk's mean */
+    double time_saved_ms;    /* per inference: the base's time minus the candidate's on every step the change
+                                 moved (bench/step_saved.h): this layer's, the steps only one of the two plans has
+                                 (added quantize/dequantize) and those whose MACs, activation elements or kernel
+                                 differ (a channel-pruned layer's group and readers), the candidate's times at
+                                 the base's speed (told by the steps it did not move); each step's time is the
+                                 median over the iterations, each timed alone */
     double layer_ms;         /* the layer's step in the base, per inference (the same median) */
     double p50_ms;           /* the whole model's p50 with the candidate */
     int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */
     char exec[32];           /* "native" or "simulated" */
     int64_t from_run;        /* 0: measured now; else the stored run (an earlier base) it was taken from */
+    /* time_saved_ms per base step it moved, measured now (not stored: a point taken from the database has none):
+       what a search needs where two changed layers move one step (a pruned layer's reader that is itself
+       pruned). n_step_saves 0: none known (also when more than ET_SENS_STEP_SAVES steps moved): the point's
+       saving then adds to others' as it is */
+    int n_step_saves;
+    et_sens_step_saved step_saves[ET_SENS_STEP_SAVES];
 } et_sens_point;
 
 #endif

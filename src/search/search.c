@@ -11,6 +11,7 @@
 
 #include "bench/bench.h"
 #include "bench/sensitivity_store.h"
+#include "bench/step_saved.h"
 #include "record/layer_knobs.h"
 #include "search/search_dp.h"
 #include "search/search_paired.h"
@@ -260,12 +261,18 @@ static double channel_ratio(const char *cand) {
 
 /* What per-layer points pt[l] (NULL: the layer as the base has it) save against the base, ms and bytes, with each
  * channel group counted once: a group is pruned as a whole by the largest ratio its layers ask for (prune_channel.c),
- * and a sensitivity point of any one layer measured exactly that, so of the channel-pruning candidates in one
+ * and a sensitivity point of any one layer measured exactly that (its time saved counts every step the group's
+ * pruning moved: its producers, their readers; bench/step_saved.h), so of the channel-pruning candidates in one
  * group only the one with the largest ratio counts (a candidate that also changes bits loses its bits part when
  * another layer of its group counts: not measured apart). group[l]: et_tune_channel_groups (NULL: no groups
- * known). Any other candidate counts in full. */
+ * known). Any other candidate counts in full. The sum stays a sum of each point's one figure (the figure the
+ * sensitivity table shows, the database keeps and the knapsack adds), less one correction: where two counted
+ * points moved the same step (a convolution reading one pruned group and writing another), their parts of it
+ * combine as fractions of its work (et_step_overlap_ms), not as a sum that can exceed the step. */
 static void savings(const et_sens_point *const *pt, const int *group, int L, double *ms, int64_t *bytes) {
     *ms = 0.0, *bytes = 0;
+    const et_sens_point **counted_pts = calloc((size_t)L + 1, sizeof *counted_pts);
+    int n_counted = 0;
     for (int l = 0; l < L; l++) {
         if (!pt[l] || !pt[l]->measured)
             continue;
@@ -280,8 +287,13 @@ static void savings(const et_sens_point *const *pt, const int *group, int L, dou
         if (counted) {
             *ms += pt[l]->time_saved_ms;
             *bytes += pt[l]->bytes_saved;
+            if (counted_pts)
+                counted_pts[n_counted++] = pt[l];
         }
     }
+    if (counted_pts) /* (NULL, out of memory: the plain sum) */
+        *ms -= et_step_overlap_ms(counted_pts, n_counted);
+    free(counted_pts);
 }
 
 /* Finalist knobs: the base with each changed layer's candidate as an override. */
@@ -762,6 +774,7 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
     et_sens_config sc = et_sens_config_default();
     sc.iters = cfg->sens_iters;
     sc.warmup = cfg->warmup;
+    sc.profile_s = cfg->point_s; /* the time saved is what the knapsack sums: as long a timing as a point's */
     sc.eval_half = ET_SEARCH_SEARCH_HALF;
     sc.ref_top1 = st->ref_top1;
     sc.cancel = (const volatile int *)cfg->cancel;
@@ -1064,6 +1077,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     et_sens_config sc = et_sens_config_default();
     sc.iters = cfg->sens_iters;
     sc.warmup = cfg->warmup;
+    sc.profile_s = cfg->point_s; /* the time saved is what the knapsack sums: as long a timing as a point's */
     sc.eval_half = ET_SEARCH_SEARCH_HALF;
     sc.ref_top1 = st.ref_top1;
     sc.cancel = (const volatile int *)cfg->cancel;

@@ -146,14 +146,16 @@ assert os.path.exists("fail.cfg") == won, won  # -o only with a winner
 ' && ok || bad "search failing in the moves: $(head -c 600 failed.json) / $(head -c 300 out.txt)"
 
 # --- fidelity mode: no evaluation set nor calibration inputs: 64 seeded inputs, top-1 agreement, said -----------
-expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --bits 8 --candidates 'bits=4' \
+expect 0 "$ET" search "$SRC/fixtures/models/resnet_small.onnx" --max-drop 5 --objective size --bits 8 --candidates 'bits=4' \
     --uniform-bits 32,8 --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 2 --warmup 1 \
     --sens-iters 2 --rounds 1 --finalists 1 --no-save
 says "fidelity mode, top-1 agreement with fp32 over 64 seeded random inputs" out.txt
 says "evaluation set: 64 inputs from seeded random inputs; search half: the 32" out.txt
-# on MODEL.calib/ when there is one (a copy of the model without its .eval/)
+# on MODEL.calib/ when there is one (a copy of the model without its .eval/); --objective size: with fp32
+# activations bits=4 runs the same plan as w8 (no step moves, so it saves no time, and a latency search has no
+# finalist: exit 1)
 cp "$M" fm.onnx && mkdir fm.calib && cp "$(dirname "$M")"/fmnist_resnet.calib/input_000[0-7].npy fm.calib/
-expect 0 "$ET" search fm.onnx --max-drop 50 "${TINY[@]}" --no-save
+expect 0 "$ET" search fm.onnx --max-drop 50 --objective size "${TINY[@]}" --no-save
 says "fidelity mode, top-1 agreement with fp32 over the calibration inputs fm.calib" out.txt
 
 # --- bad usage: one line, exit 2 ----------------------------------------------------------------------------
@@ -188,6 +190,9 @@ if { [ "$got" = 0 ] || [ "$got" = 1 ]; } && grep -q -- "--budget reached" out.tx
 else bad "search --budget 0.01: exit $got: $(tail -2 err.txt) / $(tail -3 out.txt)"; fi
 
 # --- Ctrl-C after the reference: the points so far are printed, exit 130 ------------------------------------
+# (err.txt removed first: the last search's err.txt also says "search: sensitivity", and a kill sent before this
+# one installs its handler is ignored, a background job's SIGINT being ignored: it then ran to the end, exit 0)
+rm -f err.txt out.txt
 "$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 400 --eval-limit 100 --no-save >out.txt 2>err.txt &
 pid=$!
 # wait for the reference to be measured (up to 60 s: at load 20 or under the sanitizers it took more than the

@@ -84,6 +84,19 @@ static void test_save_find(void) {
     find(db, second, &other, &got, &n);
     ET_CHECK_INT(n, 0);
     ET_CHECK(got == NULL);
+    /* points whose time saved was counted by another rule (record/sensitivity.h ET_SENS_SAVED_RULE): nothing,
+       both ways; the same rule again finds them */
+    other = set, other.saved_rule = 1;
+    find(db, second, &other, &got, &n);
+    ET_CHECK_INT(n, 0);
+    int64_t ruled = save_like(db, &r, 107);
+    ET_CHECK(et_db_save_sensitivity(db, ruled, &other, pts, 1, &e) == ET_OK);
+    int64_t ruled2 = save_like(db, &r, 108);
+    find(db, ruled2, &other, &got, &n);
+    ET_CHECK_INT(n, 1);
+    other.saved_rule = 2;
+    find(db, ruled2, &other, &got, &n);
+    ET_CHECK_INT(n, 0);
 
     /* other threads or other knobs: nothing */
     r.knobs.threads += 1;
