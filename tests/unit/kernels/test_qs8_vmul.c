@@ -96,12 +96,14 @@ static void test_configs_match_scalar(void) {
 }
 
 /* Zero points and inputs at the ends of int8 (products up to 255^2 either sign) and ties of the rounding
- * (mult 0.5: odd products land on .5), every config against the scalar one, 37 elements (a step and a tail). */
+ * (mult 0.5: odd products land on .5), every config against the scalar one, 37 elements (a step and a tail); an
+ * input zero point of 40000, which no int8 tensor has (and int16 cannot hold), must give the scalar bytes too
+ * (NEON hands it to scalar). */
 static void test_configs_extremes(void) {
     size_t n_cfg;
     const et_qs8_vmul_config *cfg = et_qs8_vmul_configs(&n_cfg);
     static const int8_t ends[] = {-128, -127, -1, 0, 1, 126, 127};
-    static const int32_t zps[] = {-128, 0, 127};
+    static const int32_t zps[] = {-128, 0, 127, 40000};
     static const float mults[] = {0.5f, 1.0f / 512, 3.0f};
     enum { N = 37 };
     int8_t a[N], b[N], y1[N], y2[N];
@@ -113,8 +115,8 @@ static void test_configs_extremes(void) {
         const et_qs8_vmul_config *c = &cfg[ci];
         if (!et_kreq_runnable(c->req))
             continue;
-        for (int za = 0; za < 3; za++)
-            for (int zb = 0; zb < 3; zb++)
+        for (int za = 0; za < 4; za++)
+            for (int zb = 0; zb < 4; zb++)
                 for (int zy = 0; zy < 3; zy++)
                     for (int im = 0; im < 3; im++)
                         for (int bs = 0; bs < 2; bs++) {

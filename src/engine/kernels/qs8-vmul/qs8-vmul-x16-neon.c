@@ -36,8 +36,12 @@ ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__neon) {
     ET_QS8_VMUL_REQUIRE();
     if (n == 0)
         return;
-    /* the int16 centring needs int8 zero points (every quantized tensor has one; qs8-vmul.h's |.| <= 255^2) */
-    ET_KERNEL_REQUIRE(p->a_zp >= -128 && p->a_zp <= 127 && p->b_zp >= -128 && p->b_zp <= 127);
+    /* the int16 centring needs int8 zero points (every int8 tensor has one; qs8-vmul.h's |.| <= 255^2): any
+     * other goes the scalar way, so the bytes never depend on the ISA */
+    if (p->a_zp < -128 || p->a_zp > 127 || p->b_zp < -128 || p->b_zp > 127) {
+        et_qs8_vmul_ukernel_x1__scalar(n, a, b, b_scalar, y, p);
+        return;
+    }
     const float32x4_t m = vdupq_n_f32(p->mult);
     const int16x8_t za = vdupq_n_s16((int16_t)p->a_zp), zb = vdupq_n_s16((int16_t)p->b_zp);
     const float32x4_t lo = vdupq_n_f32(p->out.out_lo), hi = vdupq_n_f32(p->out.out_hi);
