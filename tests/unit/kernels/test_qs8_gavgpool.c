@@ -1,8 +1,9 @@
 /* test_qs8_gavgpool.c: the int8 global pooling kernels (qs8-gavgpool.h). The scalar kernel against qc8-ref's
  * et_qc8_gavgpool_ref; every other config this CPU runs against the scalar one, bit for bit, over channel counts
- * 1..70 and 576 (32- and 8-channel steps and single-channel tails), 1..50 and 3136 pixels, rows with padding
- * between them, constant inputs at -128 and 127 (the largest sums); and one hand-computed average, so a kernel
- * and a reference wrong the same way still fail. */
+ * 1..70 and 576 (32-, 16- and 8-channel steps and single-channel tails), 1..50, 255..257, 513 (NEON's int16
+ * partial sums of 256 pixels: one short, exact, one over) and 3136 pixels, rows with padding between them,
+ * constant inputs at -128 and 127 (the largest sums); and one hand-computed average, so a kernel and a reference
+ * wrong the same way still fail. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,8 @@ static void fill(int8_t *x, size_t n, int mode) {
 static void test_configs_match_reference(void) {
     size_t n_cfg;
     const et_qs8_gavgpool_config *cfg = et_qs8_gavgpool_configs(&n_cfg);
-    const size_t chans[] = {1, 2, 7, 8, 9, 15, 16, 31, 32, 33, 40, 63, 64, 65, 70, 96, 576};
-    const size_t pixs[] = {1, 2, 3, 49, 50, 196, 3136};
+    const size_t chans[] = {1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 47, 48, 63, 64, 65, 70, 96, 576};
+    const size_t pixs[] = {1, 2, 3, 49, 50, 196, 255, 256, 257, 513, 3136};
     int8_t *x = malloc(3136 * 600), want[600], got[600 + 32];
     ET_CHECK(x != NULL);
     if (!x)

@@ -1,7 +1,8 @@
 /* test_qs8_vmul.c: the int8 multiply kernels (qs8-vmul.h). The scalar kernel against qc8-ref's et_qc8_mul_ref
  * (zero points at the ends, saturating products, clamps); every other config this CPU runs against the scalar one,
  * bit for bit, over lengths 0..70 and 1000 (vector widths and tails), b a vector or one broadcast element, in
- * place too; and one hand-computed case, so a kernel and a reference wrong the same way still fail. */
+ * place too, and the extreme products (zero points and inputs at -128 and 127: (-128 - 127)(127 + 128)); and one
+ * hand-computed case, so a kernel and a reference wrong the same way still fail. */
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
@@ -94,9 +95,46 @@ static void test_configs_match_scalar(void) {
     }
 }
 
+/* Zero points and inputs at the ends of int8 (products up to 255^2 either sign) and ties of the rounding
+ * (mult 0.5: odd products land on .5), every config against the scalar one, 37 elements (a step and a tail); an
+ * input zero point of 40000, which no int8 tensor has (and int16 cannot hold), must give the scalar bytes too
+ * (NEON hands it to scalar). */
+static void test_configs_extremes(void) {
+    size_t n_cfg;
+    const et_qs8_vmul_config *cfg = et_qs8_vmul_configs(&n_cfg);
+    static const int8_t ends[] = {-128, -127, -1, 0, 1, 126, 127};
+    static const int32_t zps[] = {-128, 0, 127, 40000};
+    static const float mults[] = {0.5f, 1.0f / 512, 3.0f};
+    enum { N = 37 };
+    int8_t a[N], b[N], y1[N], y2[N];
+    for (size_t i = 0; i < N; i++) {
+        a[i] = ends[i % 7];
+        b[i] = ends[(i / 7 + i) % 7];
+    }
+    for (size_t ci = 0; ci + 1 < n_cfg; ci++) {
+        const et_qs8_vmul_config *c = &cfg[ci];
+        if (!et_kreq_runnable(c->req))
+            continue;
+        for (int za = 0; za < 4; za++)
+            for (int zb = 0; zb < 4; zb++)
+                for (int zy = 0; zy < 3; zy++)
+                    for (int im = 0; im < 3; im++)
+                        for (int bs = 0; bs < 2; bs++) {
+                            et_qs8_mul_params k;
+                            et_qs8_mul_params_init(&k, 1.0f, zps[za], 1.0f, zps[zb], 1.0f, zps[zy], -128, 127);
+                            k.mult = mults[im];
+                            scalar_mul()->ukernel(N, a, b, bs, y1, &k);
+                            c->ukernel(N, a, b, bs, y2, &k);
+                            ET_CHECK_MSG(memcmp(y1, y2, N) == 0, "%s zero points %d %d %d mult %g b_scalar %d", c->name,
+                                         zps[za], zps[zb], zps[zy], (double)mults[im], bs);
+                        }
+    }
+}
+
 int main(void) {
     ET_RUN(test_hand_computed);
     ET_RUN(test_scalar_is_reference);
     ET_RUN(test_configs_match_scalar);
+    ET_RUN(test_configs_extremes);
     return et_test_done();
 }

@@ -1,11 +1,14 @@
 /* qs8-gavgpool-config.c: the int8 global pooling kernels this build has, best first; et_qs8_gavgpool_config_get
- * picks the first one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst (aarch64 runs the
- * scalar one: no NEON kernel yet). Also the parameter helper. */
+ * picks the first one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. Also the parameter
+ * helper. */
 #include "engine/kernels/qs8-gavgpool/qs8-gavgpool.h"
 
 static const et_qs8_gavgpool_config configs[] = {
 #if defined(__x86_64__)
     {et_qs8_gavgpool_ukernel_c32__avx2, ET_KREQ_AVX2, "qs8-gavgpool-c32-avx2"},
+#endif
+#if defined(__aarch64__)
+    {et_qs8_gavgpool_ukernel_c16__neon, ET_KREQ_NEON, "qs8-gavgpool-c16-neon"},
 #endif
     {et_qs8_gavgpool_ukernel_c1__scalar, ET_KREQ_SCALAR, "qs8-gavgpool-c1-scalar"},
 };

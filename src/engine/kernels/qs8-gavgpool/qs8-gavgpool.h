@@ -32,6 +32,7 @@ typedef void (*et_qs8_gavgpool_ukernel_fn)(size_t pixels, size_t channels, const
 
 ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c1__scalar);
 ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c32__avx2);
+ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c16__neon);
 
 typedef struct et_qs8_gavgpool_config {
     et_qs8_gavgpool_ukernel_fn ukernel;

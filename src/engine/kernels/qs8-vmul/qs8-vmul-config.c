@@ -1,11 +1,13 @@
 /* qs8-vmul-config.c: the int8 multiply kernels this build has, best first; et_qs8_vmul_config_get picks the first
- * one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst (aarch64 runs the scalar one: no NEON
- * kernel yet). Also the parameter helper. */
+ * one this CPU and the chosen ISA path allow (dispatch.h), scalar at worst. Also the parameter helper. */
 #include "engine/kernels/qs8-vmul/qs8-vmul.h"
 
 static const et_qs8_vmul_config configs[] = {
 #if defined(__x86_64__)
     {et_qs8_vmul_ukernel_x16__avx2, ET_KREQ_AVX2, "qs8-vmul-x16-avx2"},
+#endif
+#if defined(__aarch64__)
+    {et_qs8_vmul_ukernel_x16__neon, ET_KREQ_NEON, "qs8-vmul-x16-neon"},
 #endif
     {et_qs8_vmul_ukernel_x1__scalar, ET_KREQ_SCALAR, "qs8-vmul-x1-scalar"},
 };

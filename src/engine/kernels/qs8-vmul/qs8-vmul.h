@@ -31,6 +31,7 @@ typedef void (*et_qs8_vmul_ukernel_fn)(size_t n, const int8_t *a, const int8_t *
 
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x1__scalar);
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__avx2);
+ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__neon);
 
 typedef struct et_qs8_vmul_config {
     et_qs8_vmul_ukernel_fn ukernel;
