@@ -32,7 +32,7 @@ static et_status compare(void *ctx, const int64_t *ids, int n, et_table **out, e
 
 static et_status sensitivity(void *ctx, int64_t run_id, const char *eval_hash, et_sens_point **out, int *n,
                              et_err *err) {
-    et_db_sens_set set = {.eval_half = -1, .iters = 0};
+    et_db_sens_set set = {.eval_half = -1, .iters = 0, .saved_rule = ET_SENS_SAVED_RULE}; /* this build's points only */
     snprintf(set.eval_hash, sizeof set.eval_hash, "%s", eval_hash);
     return et_db_find_sensitivity(((et_backend *)ctx)->db, run_id, &set, out, n, err);
 }
