@@ -10,6 +10,7 @@
 #include "bench/bench.h"
 #include "bench/step_saved.h"
 #include "record/layer_knobs.h"
+#include "stats/stats.h"
 #include "tune/tune.h"
 #include "util/clock.h"
 
@@ -91,11 +92,6 @@ static void step_times_free(step_times *t) {
     memset(t, 0, sizeof *t);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The iterations to time: cfg->iters, or more to fill cfg->profile_s (timed on cfg->iters untimed ones first). */
 static et_status profile_iters(et_session *s, const et_sens_config *cfg, int *iters, et_err *err) {
     *iters = cfg->iters > 0 ? cfg->iters : 1;
@@ -143,9 +139,7 @@ static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_ti
         }
     }
     for (int j = 0; j < n && st == ET_OK; j++) {
-        double *x = sample + (size_t)j * (size_t)iters;
-        qsort(x, (size_t)iters, sizeof *x, cmp_double);
-        out->step[j].ms = iters % 2 ? x[iters / 2] : 0.5 * (x[iters / 2 - 1] + x[iters / 2]);
+        out->step[j].ms = et_stats_median_inplace(sample + (size_t)j * (size_t)iters, iters);
     }
     free(sample);
     return st;

@@ -11,21 +11,15 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench/sensitivity.h"
 #include "db/db.h"
 #include "et_test.h"
 #include "search/search_worker.h"
+#include "util/clock.h"
 
 static char db_path[256], cfg_path[256];
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The runs in the database whose label starts with prefix. */
 static int count_runs(const char *prefix) {
@@ -66,8 +60,8 @@ static void test_failed_search_keeps_points(void) {
     ET_REQUIRE(et_search_worker_start(&o, pipefd[1], &w, &err) == ET_OK);
     et_search_snapshot s;
     memset(&s, 0, sizeof s);
-    double end = now_s() + 240.0;
-    while (!s.finished && now_s() < end) {
+    double end = et_clock_s() + 240.0;
+    while (!s.finished && et_clock_s() < end) {
         et_search_worker_snapshot(w, &s);
         struct pollfd p = {pipefd[0], POLLIN, 0};
         poll(&p, 1, 200);
