@@ -194,21 +194,26 @@ static void measure_point(et_session *s, const et_knobs *base, const step_times 
     et_result_free(&r);
 }
 
-/* True when candidate only prunes channels ("prune=R,method=channel", every key prune or method, R > 0): such a
- * candidate changes nothing on a layer whose channels cannot shrink (et_tune_channel_groups: -1), which tune then
- * skips with a note, so measuring it would spend a whole evaluation on the base again. */
-static bool channel_only(const char *cand) {
+double et_sens_channel_ratio(const char *cand, bool *only) {
     const char *prune = strstr(cand, "prune=");
-    if (!strstr(cand, "method=channel") || !prune || !(strtod(prune + 6, NULL) > 0.0))
-        return false;
-    for (const char *k = cand; *k;) { /* each key=value */
-        if (strncmp(k, "prune=", 6) != 0 && strncmp(k, "method=", 7) != 0)
-            return false;
+    bool channel = prune && strstr(cand, "method=channel"), all = channel;
+    for (const char *k = cand; all && *k;) { /* each key=value */
+        all = strncmp(k, "prune=", 6) == 0 || strncmp(k, "method=", 7) == 0;
         k += strcspn(k, ",");
         if (*k == ',')
             k++;
     }
-    return true;
+    if (only)
+        *only = all;
+    return channel ? strtod(prune + 6, NULL) : -1.0;
+}
+
+/* True when candidate only prunes channels, by a ratio > 0: such a candidate changes nothing on a layer whose
+ * channels cannot shrink (et_tune_channel_groups: -1), which tune then skips with a note, so measuring it would
+ * spend a whole evaluation on the base again. */
+static bool channel_only(const char *cand) {
+    bool only;
+    return et_sens_channel_ratio(cand, &only) > 0.0 && only;
 }
 
 et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET_SENS_CAND_BYTES], int n_cand,

@@ -20,6 +20,10 @@ enum { ET_SENS_MAX_CANDIDATES = 16 };
 et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err);
 
 
+/* A candidate's channel-pruning ratio ("prune=R,method=channel", maybe beside other keys such as bits): R; else -1.
+ * *only (may be NULL): true when every key of it is prune or method (it changes nothing else). */
+double et_sens_channel_ratio(const char *cand, bool *only);
+
 typedef struct et_sens_base {
     double quality, p50_ms;
     bool is_accuracy; /* quality is accuracy (labels), else top-1 agreement */

@@ -251,14 +251,6 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
         *cancel = 2; /* this phase's share of --budget is spent: go on with what was measured */
 }
 
-/* A candidate that prunes channels ("prune=R,method=channel", maybe with bits): R; else -1. */
-static double channel_ratio(const char *cand) {
-    const char *p = strstr(cand, "prune=");
-    if (!strstr(cand, "method=channel") || !p)
-        return -1.0;
-    return strtod(p + 6, NULL);
-}
-
 /* What per-layer points pt[l] (NULL: the layer as the base has it) save against the base, ms and bytes, with each
  * channel group counted once: a group is pruned as a whole by the largest ratio its layers ask for (prune_channel.c),
  * and a sensitivity point of any one layer measured exactly that (its time saved counts every step the group's
@@ -276,12 +268,12 @@ static void savings(const et_sens_point *const *pt, const int *group, int L, dou
     for (int l = 0; l < L; l++) {
         if (!pt[l] || !pt[l]->measured)
             continue;
-        double r = channel_ratio(pt[l]->candidate);
+        double r = et_sens_channel_ratio(pt[l]->candidate, NULL);
         bool counted = true; /* false: another layer of the group asks for more (or as much, and comes first) */
         for (int j = 0; group && r >= 0.0 && group[l] >= 0 && j < L && counted; j++) {
             if (j == l || group[j] != group[l] || !pt[j] || !pt[j]->measured)
                 continue;
-            double rj = channel_ratio(pt[j]->candidate);
+            double rj = et_sens_channel_ratio(pt[j]->candidate, NULL);
             counted = !(rj > r || (rj == r && j < l));
         }
         if (counted) {
