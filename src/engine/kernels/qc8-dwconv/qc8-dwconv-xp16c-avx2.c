@@ -20,27 +20,61 @@ static inline void pair16(__m256i x0, __m256i x1, const uint8_t *w, __m256i *acc
                                                           _mm256_loadu_si256((const __m256i *)(w + 32))));
 }
 
-/* Accumulates 16 channels over every tap pair into acc_lo / acc_hi; tail NULL loads 16 bytes per tap, else the
- * tail's bytes. */
-static inline void taps16(const int8_t *const *px, size_t ks, size_t c, const et_qdw_tail *tail, const uint8_t **wp,
-                          __m256i *acc_lo, __m256i *acc_hi) {
+/* 16 channels at p: all 16 bytes (tail NULL) or the tail's. Inlined with a constant tail, so that the full tiles'
+ * loop has no test per tap. */
+static inline __attribute__((always_inline)) __m256i widen16(const int8_t *p, const et_qdw_tail *tail) {
+    return _mm256_cvtepi8_epi16(tail ? et_qdw_load_tail(p, tail) : _mm_loadu_si128((const __m128i *)p));
+}
+
+/* Accumulates the 16 channels at c over ks taps (pointers px) into acc_lo / acc_hi, weights from *wp on. */
+static inline __attribute__((always_inline)) void taps16(const int8_t *const *px, size_t ks, size_t c,
+                                                         const et_qdw_tail *tail, const uint8_t **wp, __m256i *acc_lo,
+                                                         __m256i *acc_hi) {
     const uint8_t *w = *wp;
     size_t t = 0;
-    for (; t + 2 <= ks; t += 2, w += 64) {
-        const __m128i v0 = tail ? et_qdw_load_tail(px[t] + c, tail) : _mm_loadu_si128((const __m128i *)(px[t] + c));
-        const __m128i v1 = tail ? et_qdw_load_tail(px[t + 1] + c, tail)
-                                : _mm_loadu_si128((const __m128i *)(px[t + 1] + c));
-        pair16(_mm256_cvtepi8_epi16(v0), _mm256_cvtepi8_epi16(v1), w, acc_lo, acc_hi);
-    }
+    for (; t + 2 <= ks; t += 2, w += 64)
+        pair16(widen16(px[t] + c, tail), widen16(px[t + 1] + c, tail), w, acc_lo, acc_hi);
     if (t < ks) { /* an odd last tap pairs with zero weights */
-        const __m128i v0 = tail ? et_qdw_load_tail(px[t] + c, tail) : _mm_loadu_si128((const __m128i *)(px[t] + c));
-        pair16(_mm256_cvtepi8_epi16(v0), _mm256_setzero_si256(), w, acc_lo, acc_hi);
+        pair16(widen16(px[t] + c, tail), _mm256_setzero_si256(), w, acc_lo, acc_hi);
         w += 64;
     }
     *wp = w;
 }
 
 enum { MAX_TAPS = 64 }; /* tap pointers resolved once per pixel; larger kernels resolve in chunks */
+
+static void resolve(const void **input, size_t t0, size_t kn, size_t input_offset, const void *zero,
+                    const int8_t **px) {
+    for (size_t t = 0; t < kn; t++)
+        px[t] = input[t0 + t] == zero ? (const int8_t *)zero
+                                      : (const int8_t *)((uintptr_t)input[t0 + t] + input_offset);
+}
+
+/* One tile of 16 channels (or the tail) of one pixel: the taps, then requantization and the store. */
+static inline __attribute__((always_inline)) void tile(size_t c, size_t ks, const void **input, const int8_t **px,
+                                                       size_t input_offset, const void *zero, const int8_t *rx,
+                                                       const et_qdw_tail *tail, const uint8_t **wp, int8_t *output,
+                                                       const et_qdw_rq *q) {
+    const uint8_t *w = *wp;
+    __m256i acc_lo = _mm256_loadu_si256((const __m256i *)w);
+    __m256i acc_hi = _mm256_loadu_si256((const __m256i *)(w + 32));
+    w += 64;
+    for (size_t t0 = 0; t0 < ks; t0 += MAX_TAPS) { /* one chunk for every kernel up to 8x8 */
+        const size_t kn = ks - t0 < MAX_TAPS ? ks - t0 : MAX_TAPS;
+        if (ks > MAX_TAPS)
+            resolve(input, t0, kn, input_offset, zero, px);
+        taps16(px, kn, c, tail, &w, &acc_lo, &acc_hi);
+    }
+    __m128i rv = _mm_setzero_si128();
+    if (rx)
+        rv = tail ? et_qdw_load_tail(rx + c, tail) : _mm_loadu_si128((const __m128i *)(rx + c));
+    const __m128i o = et_qdw_requant(acc_lo, acc_hi, (const float *)(const void *)w, rx != NULL, rv, q);
+    *wp = w + 64;
+    if (tail)
+        et_qdw_store_tail(output + c, o, tail);
+    else
+        _mm_storeu_si128((__m128i *)(output + c), o);
+}
 
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
     ET_QDWCONV_REQUIRE(0);
@@ -51,28 +85,12 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
         const uint8_t *wp = weights;
         const int8_t *rx = r ? r + x * r_stride : NULL;
-        for (size_t c = 0; c < channels; c += 16) {
-            const et_qdw_tail *tl = c < full ? NULL : &tail;
-            __m256i acc_lo = _mm256_loadu_si256((const __m256i *)wp);
-            __m256i acc_hi = _mm256_loadu_si256((const __m256i *)(wp + 32));
-            wp += 64;
-            for (size_t t0 = 0; t0 < ks; t0 += MAX_TAPS) { /* one chunk for every kernel up to 8x8 */
-                const size_t kn = ks - t0 < MAX_TAPS ? ks - t0 : MAX_TAPS;
-                if (c == 0 || ks > MAX_TAPS)
-                    for (size_t t = 0; t < kn; t++)
-                        px[t] = input[t0 + t] == zero ? (const int8_t *)zero
-                                                      : (const int8_t *)((uintptr_t)input[t0 + t] + input_offset);
-                taps16(px, kn, c, tl, &wp, &acc_lo, &acc_hi);
-            }
-            __m128i rv = _mm_setzero_si128();
-            if (rx)
-                rv = tl ? et_qdw_load_tail(rx + c, tl) : _mm_loadu_si128((const __m128i *)(rx + c));
-            const __m128i o = et_qdw_requant(acc_lo, acc_hi, (const float *)(const void *)wp, rx != NULL, rv, &q);
-            wp += 64;
-            if (tl)
-                et_qdw_store_tail(output + c, o, tl);
-            else
-                _mm_storeu_si128((__m128i *)(output + c), o);
-        }
+        if (ks <= MAX_TAPS)
+            resolve(input, 0, ks, input_offset, zero, px);
+        size_t c = 0;
+        for (; c < full; c += 16)
+            tile(c, ks, input, px, input_offset, zero, rx, NULL, &wp, output, &q);
+        if (c < channels)
+            tile(c, ks, input, px, input_offset, zero, rx, &tail, &wp, output, &q);
     }
 }
