@@ -48,7 +48,7 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2) {
     (void)ks; /* always 9 */
     const et_qdw_rq q = et_qdw_rq_init(params);
     const size_t full = channels & ~(size_t)15;
-    const et_qdw_tail tail = et_qdw_tail_init(channels > full ? channels - full : 1);
+    const et_qdw_tail tail = et_qdw_tail_init(channels - full);
     const __m128i zero16 = _mm_setzero_si128();
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
         const int8_t *i0 = tap(input[0], zero, input_offset), *i1 = tap(input[1], zero, input_offset);

@@ -17,14 +17,19 @@
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 
 typedef struct {
-    size_t n;        /* bytes in the tail, 1-15 */
+    size_t n;        /* bytes in the tail, 1-15 (0: none) */
     __m128i load;    /* vpshufb mask: the two overlapping loads -> bytes 0..n-1, zeros after */
     __m128i store_2; /* vpshufb mask: bytes n-h..n-1 -> lanes 0..h-1 for the second store (h = 8 or 4) */
 } et_qdw_tail;
 
-/* The masks for a tail of n bytes (1-15). */
+/* The masks for a tail of n bytes (1-15); n = 0 (no tail) returns at once: a kernel calls this once per call, for
+ * rows of a few pixels, where 16 mask bytes built in a loop would show. */
 static inline et_qdw_tail et_qdw_tail_init(size_t n) {
     et_qdw_tail t = {.n = n};
+    if (n == 0) {
+        t.load = t.store_2 = _mm_setzero_si128();
+        return t;
+    }
     int8_t m[16], s[16];
     const size_t h = n >= 8 ? 8 : 4; /* size of each of the two loads (n < 4: one byte at a time, no shuffle) */
     for (size_t i = 0; i < 16; i++) {

@@ -80,7 +80,7 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
     ET_QDWCONV_REQUIRE(0);
     const et_qdw_rq q = et_qdw_rq_init(params);
     const size_t full = channels & ~(size_t)15;
-    const et_qdw_tail tail = et_qdw_tail_init(channels > full ? channels - full : 1);
+    const et_qdw_tail tail = et_qdw_tail_init(channels - full);
     const int8_t *px[MAX_TAPS];
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
         const uint8_t *wp = weights;
