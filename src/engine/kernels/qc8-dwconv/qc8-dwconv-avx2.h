@@ -1,5 +1,5 @@
-/* qc8-dwconv-avx2.h: what the AVX2 quantized depthwise kernels share (included only by the AVX2 kernels of this folder):
- * loading and storing a channel tail of 1-15 bytes, and the requantization of 16 accumulated channels.
+/* qc8-dwconv-avx2.h: what the AVX2 quantized depthwise kernels share (included only by the AVX2 kernels of this
+ * folder): loading and storing a channel tail of 1-15 bytes, and the requantization of 16 accumulated channels.
  *
  * Tails: a tile of n < 16 channels used to go through memcpy into a zeroed 16-byte buffer for every tap of every
  * pixel (a library call per tap); on MobileNetV3-Small's 72-, 88- and 120-channel layers that made the int8 kernel
