@@ -1,4 +1,4 @@
-/* kernel_ab.c: one GEMM/IGEMM microkernel of two revisions side by side, in one process (kernel_ab.sh builds it).
+/* kernel_ab.c: one GEMM/IGEMM/int8 depthwise/int8 multiply microkernel of two revisions side by side, in one process (kernel_ab.sh builds it).
  *
  * The old revision's kernel objects are linked in with their symbols renamed old_*; for each case below both
  * versions run on the same operands, in interleaved blocks of calls (old, new, old, new, ...), and each side's
@@ -17,26 +17,31 @@
 
 #include "engine/kernels/f32-gemm/f32-gemm.h"
 #include "engine/kernels/f32-igemm/f32-igemm.h"
+#include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
+#include "engine/kernels/qs8-vmul/qs8-vmul.h"
 #include "util/mem.h"
 
 #if defined(__x86_64__)
 /* laid out by hand: clang-format 14 does not settle on one layout for a multi-line macro here */
 // clang-format off
-#define ET_AB_KERNELS(F, FI, Q, QI)                                                                          \
+#define ET_AB_KERNELS(F, FI, Q, QI, D, M)                                                                     \
     F(et_f32_gemm_ukernel_6x16__avx2) F(et_f32_gemm_ukernel_1x16__avx2) F(et_f32_gemm_ukernel_4x4__scalar)     \
     F(et_f32_gemm_ukernel_1x4__scalar) FI(et_f32_igemm_ukernel_6x16__avx2) FI(et_f32_igemm_ukernel_4x4__scalar) \
     Q(et_qc8_gemm_ukernel_6x16c2__avx2) QI(et_qc8_igemm_ukernel_6x16c2__avx2)                                  \
     Q(et_qc8_gemm_ukernel_6x16c4__avx2) QI(et_qc8_igemm_ukernel_6x16c4__avx2)                                  \
     Q(et_qc4_gemm_ukernel_6x16c4__avx2) QI(et_qc4_igemm_ukernel_6x16c4__avx2)                                  \
     Q(et_qc8_gemm_ukernel_4x4__scalar) QI(et_qc8_igemm_ukernel_4x4__scalar)                                    \
-    Q(et_qc4_gemm_ukernel_4x4__scalar) QI(et_qc4_igemm_ukernel_4x4__scalar)
+    Q(et_qc4_gemm_ukernel_4x4__scalar) QI(et_qc4_igemm_ukernel_4x4__scalar)                                    \
+    D(et_qc8_dwconv_ukernel_9p16c__avx2) D(et_qc8_dwconv_ukernel_xp16c__avx2) M(et_qs8_vmul_ukernel_x16__avx2)
 // clang-format on
 #define DECL_F(n) ET_F32_GEMM_UKERNEL(old_##n);
 #define DECL_FI(n) ET_F32_IGEMM_UKERNEL(old_##n);
 #define DECL_Q(n) ET_QGEMM_UKERNEL(old_##n);
 #define DECL_QI(n) ET_QIGEMM_UKERNEL(old_##n);
-ET_AB_KERNELS(DECL_F, DECL_FI, DECL_Q, DECL_QI)
+#define DECL_D(n) ET_QDWCONV_UKERNEL(old_##n);
+#define DECL_M(n) ET_QS8_VMUL_UKERNEL(old_##n);
+ET_AB_KERNELS(DECL_F, DECL_FI, DECL_Q, DECL_QI, DECL_D, DECL_M)
 
 static double now_s(void) {
     struct timespec t;
@@ -54,7 +59,14 @@ static void *xalloc(size_t bytes, int fill) {
     return p;
 }
 
-typedef enum { F32_GEMM, F32_IGEMM, Q_GEMM, Q_IGEMM } kind;
+typedef enum {
+    F32_GEMM,
+    F32_IGEMM,
+    Q_GEMM,
+    Q_IGEMM,
+    Q_DW,
+    Q_MUL
+} kind; /* Q_DW: mr pixels of nc channels, ks taps; Q_MUL: mr rows of nc */
 
 typedef struct {
     kind k;
@@ -70,6 +82,7 @@ static int8_t *qc;
 static const void **qind;
 static const et_f32_minmax_params clamp = {-INFINITY, INFINITY};
 static et_qs8_requant_params rp;
+static et_qs8_mul_params mp;
 
 static void run(const kcase *c, void *fn, long calls) {
     for (long i = 0; i < calls; i++) {
@@ -83,6 +96,14 @@ static void run(const kcase *c, void *fn, long calls) {
             break;
         case Q_IGEMM:
             ((et_qigemm_ukernel_fn)fn)(c->mr, c->nc, c->kc, c->ks, qind, qw, qc, c->nc, 0, qzero, NULL, 0, &rp);
+            break;
+        case Q_MUL:
+            for (size_t r = 0; r < c->mr; r++) /* a squeeze-excitation scaling: each pixel's row times the gate */
+                ((et_qs8_vmul_ukernel_fn)fn)(c->nc, (const int8_t *)qa + r * c->nc, (const int8_t *)qw, 0,
+                                             qc + r * c->nc, &mp);
+            break;
+        case Q_DW:
+            ((et_qdwconv_ukernel_fn)fn)(c->nc, c->mr, c->ks, qind, qw, qc, c->ks, c->nc, 0, qzero, NULL, 0, &rp);
             break;
         }
         __asm__ volatile("" ::: "memory");
@@ -102,6 +123,7 @@ int main(int argc, char **argv) {
         qw[i] = (uint8_t)(i % 5); /* small weights, and scales that are small positive floats */
     find = malloc(64 * 16 * sizeof *find), qind = malloc(64 * 16 * sizeof *qind);
     et_qs8_requant_params_init(&rp, 0, -128, 127, 0.0f, 0);
+    et_qs8_mul_params_init(&mp, 0.05f, 3, 0.01f, -128, 0.02f, -5, -128, 127);
     /* kind, kernel, mr, kc, ks, nc, bytes per A element, kernel MR */
 #define C(k, n, mr, kc, ks, nc, eb, MR) \
     { k, (void *)old_##n, (void *)n, #n, mr, kc, ks, nc, eb, MR }
@@ -132,13 +154,27 @@ int main(int argc, char **argv) {
         C(Q_IGEMM, et_qc8_igemm_ukernel_4x4__scalar, 4, 32, 9, 16, 1, 4),
         C(Q_GEMM, et_qc4_gemm_ukernel_4x4__scalar, 4, 128, 1, 16, 1, 4),
         C(Q_IGEMM, et_qc4_igemm_ukernel_4x4__scalar, 4, 32, 9, 16, 1, 4),
+        /* int8 depthwise rows of MobileNetV3-Small / V2: 16 pixels of nc channels (tails of 8 at 72, 88, 120) */
+        C(Q_DW, et_qc8_dwconv_ukernel_9p16c__avx2, 16, 1, 9, 16, 1, 1),
+        C(Q_DW, et_qc8_dwconv_ukernel_9p16c__avx2, 16, 1, 9, 72, 1, 1),
+        C(Q_DW, et_qc8_dwconv_ukernel_9p16c__avx2, 16, 1, 9, 88, 1, 1),
+        C(Q_DW, et_qc8_dwconv_ukernel_9p16c__avx2, 16, 1, 9, 144, 1, 1),
+        C(Q_DW, et_qc8_dwconv_ukernel_xp16c__avx2, 16, 1, 25, 96, 1, 1),
+        C(Q_DW, et_qc8_dwconv_ukernel_xp16c__avx2, 16, 1, 25, 120, 1, 1),
+        C(Q_DW, et_qc8_dwconv_ukernel_xp16c__avx2, 16, 1, 25, 240, 1, 1),
+        /* int8 squeeze-excitation scaling of MobileNetV3-Small: 16 pixels of 16, 120 and 576 channels */
+        C(Q_MUL, et_qs8_vmul_ukernel_x16__avx2, 16, 1, 1, 16, 1, 1),
+        C(Q_MUL, et_qs8_vmul_ukernel_x16__avx2, 16, 1, 1, 120, 1, 1),
+        C(Q_MUL, et_qs8_vmul_ukernel_x16__avx2, 16, 1, 1, 576, 1, 1),
     };
     const char *one = getenv("KERNEL_AB_CASE");
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const kcase *c = &cases[ci];
         if (!strstr(c->name, filter) || (one && (size_t)atoi(one) != ci))
             continue;
-        for (size_t t = 0; t < c->ks; t++) /* rows of the indirection buffer: spread over the A buffer */
+        for (size_t i = 0; c->k == Q_DW && i < c->mr * c->ks; i++) /* pixel x's taps: ind[x * ks ...] */
+            qind[i] = qa + i * 7 % 20 * c->nc;
+        for (size_t t = 0; c->k != Q_DW && t < c->ks; t++) /* rows of the indirection buffer: over the A buffer */
             for (size_t r = 0; r < c->indirect_mr; r++) {
                 find[t * c->indirect_mr + r] = fa + (t * 7 + r * 3) % 20 * c->kc;
                 qind[t * c->indirect_mr + r] = qa + (t * 7 + r * 3) % 20 * c->kc * c->a_bytes;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# kernel_ab.sh: the GEMM/IGEMM microkernels of this checkout against those of another revision, in one process
-# (kernel_ab.c). For changes to kernel code that must not cost speed: timings on a shared machine drift by 5-15 %
+# kernel_ab.sh: the GEMM/IGEMM, int8 depthwise and int8 multiply microkernels of this checkout against those of another
+# revision, in one process (kernel_ab.c). For changes to kernel code that must not cost speed: timings on a shared machine drift by 5-15 %
 # between runs, but two versions interleaved in one process see the same drift, and instruction counts see none.
 #
 #   tests/bench/kernel_ab.sh [--base REV] [--callgrind] [FILTER [BLOCKS]]
@@ -35,7 +35,8 @@ out=build/kernel_ab
 rm -rf "$out" && mkdir -p "$out/base" "$out/obj"
 git archive "$base" src | tar -x -C "$out/base"
 cflags="-O2 -std=c11 -D_GNU_SOURCE -DET_VERSION=\"ab\" -fno-math-errno -I$out/base/src -I$out/base"
-for f in "$out"/base/src/engine/kernels/*/*gemm*-avx2.c "$out"/base/src/engine/kernels/*/*gemm*-scalar.c; do
+for f in "$out"/base/src/engine/kernels/*/*gemm*-avx2.c "$out"/base/src/engine/kernels/*/*gemm*-scalar.c \
+    "$out"/base/src/engine/kernels/qc8-dwconv/*-avx2.c "$out"/base/src/engine/kernels/qs8-vmul/*-avx2.c; do
     name=$(basename "$f" .c)
     case "$name" in *-avx2) isa="-mavx2 -mfma -mf16c" ;; *) isa="" ;; esac
     # shellcheck disable=SC2086
