@@ -5,7 +5,8 @@
  * search: the phase (sensitivity i/N, the uniform grid, the finalists) with a bar, time spent and left, the points
  * measured, a scatter plot of them (cost against the drop on the search half; uniform points 'o', per-layer ones
  * 'x', the fp32 reference 'F', the base 'B', the best uniform 'U', the winner 'W'; the Pareto front as a line)
- * and a table of the front. Esc or c cancels: the points measured so far are stored, as the CLI does on Ctrl-C.
+ * and a table of the front (with each finalist's latency prediction error; when done, a line says how many
+ * predictions were within 10 % of measured: src/search/search_pred.h, as the CLI's table). Esc or c cancels: the points measured so far are stored, as the CLI does on Ctrl-C.
  * Done: Enter or a applies the winner to the workbench (its knobs and per-layer overrides), w writes it as a
  * --layers-config file, Esc closes. */
 #include <math.h>
@@ -192,9 +193,9 @@ static void draw_plot(const et_search_snapshot *s, et_canvas *c, et_rect r) {
 static void draw_front(const et_search_snapshot *s, et_canvas *c, et_rect r) {
     int order[ET_SEARCH_SNAP_POINTS];
     int n = front_rows(s, order);
-    int nw = r.w - 41 < 20 ? 20 : r.w - 41 > 60 ? 60 : r.w - 41; /* the name column takes what the numbers leave */
-    et_canvas_printf(c, r.x, r.y, r.w, ET_ROLE_HEADER, "%-2s %-*s %9s %9s %8s %8s", "", nw, "Pareto front: point",
-                     "p50 ms", "size KiB", "drop pp", "held-out");
+    int nw = r.w - 50 < 20 ? 20 : r.w - 50 > 60 ? 60 : r.w - 50; /* the name column takes what the numbers leave */
+    et_canvas_printf(c, r.x, r.y, r.w, ET_ROLE_HEADER, "%-2s %-*s %9s %9s %8s %8s %8s", "", nw, "Pareto front: point",
+                     "p50 ms", "size KiB", "drop pp", "held-out", "pred err");
     if (n == 0)
         et_canvas_text_fit(c, r.x, r.y + 1, r.w, ET_ROLE_DIM, "(no point measured yet)");
     bool winner_on = false;
@@ -205,9 +206,12 @@ static void draw_front(const et_search_snapshot *s, et_canvas *c, et_rect r) {
     for (int k = 0; k < n && k < r.h - 1; k++) {
         const et_search_snap_point *p = &s->pts[order[k]];
         bool w = order[k] == s->winner;
+        char err[16] = ""; /* the latency prediction's error, finalists only (search_pred.h) */
+        if (p->kind == ET_SP_FINALIST && !isnan(p->pred_err_pct))
+            snprintf(err, sizeof err, "%+.1f%%", p->pred_err_pct);
         et_canvas_printf(c, r.x, r.y + 1 + k, r.w, w ? ET_ROLE_GOOD : ET_ROLE_VALUE,
-                         "%c  %-*.*s %9.4f %9.1f %8.2f %8.2f", mark_of(s, order[k]), nw, nw, p->name, p->p50_ms,
-                         (double)p->bytes / 1024.0, p->drop_search_pp, p->drop_heldout_pp);
+                         "%c  %-*.*s %9.4f %9.1f %8.2f %8.2f %8s", mark_of(s, order[k]), nw, nw, p->name, p->p50_ms,
+                         (double)p->bytes / 1024.0, p->drop_search_pp, p->drop_heldout_pp, err);
     }
 }
 
@@ -282,7 +286,10 @@ static void draw_job(const et_ui *ui, et_canvas *c, et_rect in) {
     et_canvas_printf(c, in.x + n + bw + 1, in.y + 1, in.w - n - bw - 1, ET_ROLE_VALUE, "%s spent  %s left  %d measured",
                      spent, s->finished ? "0:00" : left, s->n_measured);
     et_canvas_text_fit(c, in.x, in.y + 2, in.w, ET_ROLE_DIM, s->fidelity[0] && !s->line[0] ? s->fidelity : s->line);
-    et_rect body = {in.x, in.y + 4, in.w, in.h - 4 - 4};
+    bool pred = s->finished && s->pred_line[0]; /* how good the latency predictions were: a line above the outcome */
+    et_rect body = {in.x, in.y + 4, in.w, in.h - 4 - 4 - (pred ? 1 : 0)};
+    if (pred)
+        et_canvas_text_fit(c, in.x, in.y + in.h - 4, in.w, ET_ROLE_VALUE, s->pred_line);
     if (body.w >= 120) { /* side by side */
         int pw = body.w - 76;
         draw_plot(s, c, (et_rect){body.x, body.y, pw, body.h});

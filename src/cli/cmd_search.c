@@ -18,6 +18,7 @@
 #include "record/layer_knobs.h"
 #include "search/search.h"
 #include "search/search_job.h"
+#include "search/search_pred.h"
 #include "stats/pareto.h"
 
 static volatile int stop_requested; /* 1: a signal; 2: the search's phase ran out of time (search.h) */
@@ -60,12 +61,14 @@ static void usage(FILE *out) {
             "(layers further compressed or back towards the base, a move back freeing drop for others; drops\n"
             "scaled by the refitted model) gives finalists at the whole room and half of it; a second round moves\n"
             "around the best measured one (or, when none met the drop, from the start with the model refitted).\n"
-            "Last, the paired timing: the 3 fastest finalists and 2 fastest uniform points within the drop timed\n"
-            "again in --paired-rounds alternating rounds (each round every point once, so a slow spell of the\n"
-            "machine hits all alike); with --objective latency the winner and the best uniform are the fastest of\n"
-            "them by the median of their rounds, compared by the paired rule (sweep's). The winner is never worse\n"
-            "than the best uniform setting on the search half. --recover applies to every point, the same on both\n"
-            "sides.\n"
+            "Last, the paired timing: every finalist, the 2 fastest uniform points within the drop and the points\n"
+            "the finalists' predictions start from timed again in --paired-rounds alternating rounds (each round\n"
+            "every point once, so a slow spell of the machine hits all alike); with --objective latency the winner\n"
+            "and the best uniform are the fastest within the drop by the median of their rounds, compared by the\n"
+            "paired rule (sweep's); each latency prediction is checked on the same rounds (its start's paired p50\n"
+            "minus the saving against the finalist's), and a note counts those within 10 %%. The winner is never\n"
+            "worse than the best uniform setting on the search half. --recover applies to every point, the same on\n"
+            "both sides.\n"
             "With --act-bits 8, --force-int8 keeps each layer's precision fixed (the speed guard re-decides it at\n"
             "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
             "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
@@ -135,6 +138,8 @@ static const et_table_col COLS[] = {
     {.key = "paired_p50_ms", .header = "paired p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
     {.key = "pred_p50_ms", .header = "predicted p50", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4},
     {.key = "p50_error_pct", .header = "p50 error", .unit = "%", .kind = ET_COL_DELTA, .decimals = 1},
+    {.key = "p50_error_basis", .header = "error basis", .kind = ET_COL_TEXT, .machine_only = true},
+    {.key = "pred_p50_rounds_ms", .header = "predicted p50 (rounds)", .unit = "ms", .kind = ET_COL_REAL, .decimals = 4, .machine_only = true},
     {.key = "size_kib", .header = "size", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1, .better = ET_BETTER_LOWER},
     {.key = "pred_size_kib", .header = "predicted size", .unit = "KiB", .kind = ET_COL_REAL, .decimals = 1},
     {.key = "drop_search_pp", .header = "drop search", .unit = "pp", .kind = ET_COL_REAL, .decimals = 2},
@@ -157,6 +162,8 @@ enum {
     C_PAIRED,
     C_PRED_P50,
     C_P50_ERR,
+    C_ERR_BASIS,
+    C_PRED_ROUNDS,
     C_SIZE,
     C_PRED_SIZE,
     C_DROP_S,
@@ -233,16 +240,40 @@ static void add_winner_note(et_table *t, const et_search_config *cfg, const et_s
     char say[160];
     et_ab_options o = et_ab_defaults();
     if (res->paired.verdict != ET_AB_NA)
-        et_table_add_note(t,
-                          "paired timing: %d points within the drop timed again in %d alternating rounds (each round "
-                          "every point once; paired p50: the median of its rounds); winner against the best uniform "
-                          "setting by the paired rule: %s (the typical per-round ratio best uniform / winner, 95 %% "
-                          "interval %.3f-%.3f)",
-                          res->n_paired, res->paired_done,
-                          et_ab_say(&res->paired, &o, false, "faster", "slower", say, sizeof say), res->paired.ci_lo,
-                          res->paired.ci_hi);
+        et_table_add_note(
+            t,
+            "paired timing: %d points (every finalist, the fastest uniform points within the drop, the points "
+            "the predictions start from) timed again in %d alternating rounds, %.1f s (each round "
+            "every point once; paired p50: the median of its rounds); winner against the best uniform "
+            "setting by the paired rule: %s (the typical per-round ratio best uniform / winner, 95 %% "
+            "interval %.3f-%.3f)",
+            res->n_paired, res->paired_done, res->paired_s,
+            et_ab_say(&res->paired, &o, false, "faster", "slower", say, sizeof say), res->paired.ci_lo,
+            res->paired.ci_hi);
     else
         et_table_add_note(t, "paired timing: %s", res->paired.why);
+}
+
+/* A finalist's predictions: p50 (checked against the measured one, search_pred.h), size and drop. */
+static void set_prediction(et_table *t, int row, const et_search_result *res, int i) {
+    const et_search_point *p = &res->pts[i], *ref = &res->pts[0];
+    int n = res->n_pts;
+    et_search_pred_check chk;
+    et_search_pred_latency(res, i, &chk); /* NaN when unknown */
+    et_table_set_num(t, row, C_PRED_P50, !isnan(chk.pred_ms) ? chk.pred_ms : p->pred_p50_ms);
+    et_table_set_num(t, row, C_PRED_ROUNDS, p->pred_p50_ms);
+    if (!isnan(chk.err_pct)) {
+        et_table_set_num(t, row, C_P50_ERR, chk.err_pct);
+        et_table_set_text(t, row, C_ERR_BASIS, chk.paired ? "paired" : "rounds");
+    }
+    if (!isnan(p->pred_p50_ms)) /* NaN: the point it is predicted from was not measured (--budget) */
+        et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
+    et_table_set_num(t, row, C_PRED_DROP, 100.0 * (ref->q_search - p->pred_q_search));
+    /* what the additive model (scale 1 from the base) said: the drop model's baseline */
+    et_table_set_num(t, row, C_ADD_DROP, 100.0 * (ref->q_search - res->sens_base.quality) + p->additive_pp);
+    et_table_set_num(t, row, C_SCALE, p->model_scale);
+    if (p->pred_from >= 0 && p->pred_from < n)
+        et_table_set_text(t, row, C_PRED_FROM, res->pts[p->pred_from].name);
 }
 
 static et_table *build_table(const char *model, const et_search_config *cfg, const et_search_result *res,
@@ -274,17 +305,8 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         et_table_set_text(t, row, C_POINT, p->name);
         et_table_set_text(t, row, C_KIND, kind_name(p, res, i));
         et_table_set_text(t, row, C_LAYERS, p->k.layers);
-        if (p->kind == ET_SP_FINALIST) {
-            et_table_set_num(t, row, C_PRED_P50, p->pred_p50_ms);
-            if (!isnan(p->pred_p50_ms)) /* NaN: the point it is predicted from was not measured (--budget) */
-                et_table_set_num(t, row, C_PRED_SIZE, (double)p->pred_bytes / 1024.0);
-            et_table_set_num(t, row, C_PRED_DROP, 100.0 * (ref->q_search - p->pred_q_search));
-            /* what the additive model (scale 1 from the base) said: the drop model's baseline */
-            et_table_set_num(t, row, C_ADD_DROP, 100.0 * (ref->q_search - res->sens_base.quality) + p->additive_pp);
-            et_table_set_num(t, row, C_SCALE, p->model_scale);
-            if (p->pred_from >= 0 && p->pred_from < n)
-                et_table_set_text(t, row, C_PRED_FROM, res->pts[p->pred_from].name);
-        }
+        if (p->kind == ET_SP_FINALIST)
+            set_prediction(t, row, res, i);
         if (!p->measured) {
             et_table_set_text(t, row, C_ERROR, p->error);
             et_table_add_note(t, "%s: %s", p->name, p->error);
@@ -293,8 +315,6 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
         et_table_set_num(t, row, C_P50, p->r.latency.p50_ms);
         if (!isnan(p->paired_p50_ms))
             et_table_set_num(t, row, C_PAIRED, p->paired_p50_ms);
-        if (p->kind == ET_SP_FINALIST && p->pred_p50_ms > 0)
-            et_table_set_num(t, row, C_P50_ERR, 100.0 * (p->pred_p50_ms - p->r.latency.p50_ms) / p->r.latency.p50_ms);
         et_table_set_num(t, row, C_SIZE, (double)p->bytes / 1024.0);
         et_table_set_num(t, row, C_DROP_S, 100.0 * (ref->q_search - p->q_search));
         et_table_set_num(t, row, C_DROP_H, 100.0 * (ref->q_heldout - p->q_heldout));
@@ -317,14 +337,20 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
     et_table_add_note(
         t, "predicted (finalists): from the point named under 'predicted from' (the base for "
            "the knapsack's finalists, the start or the best move for moves, the uniform point for the start): p50 = "
-           "that point's measured p50 minus the time the changed layers save against its settings (per-layer "
+           "that point's paired p50 (its fastest of the rounds when it was not timed in the paired rounds) minus the "
+           "time the changed layers save against its settings (per-layer "
            "profile, sensitivity: every step a layer's change moved; two changes moving one step combine as "
            "fractions of its work, (1 - a)(1 - b)); size = its measured size "
            "minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
            "layers ask for); drop = its drop plus the drop model's scale (when the finalist was chosen) x the "
            "layers' drops (each at least one input of the search half, or --max-drop / layers when less); "
            "additive drop: the base's drop plus the layers' drops unscaled; p50 error: (predicted - measured) / "
-           "measured");
+           "measured, measured = the finalist's paired p50 when it and the point predicted from were both timed in "
+           "the paired rounds (the same rounds: the machine's state alike on both sides), else both the fastest of "
+           "the rounds");
+    char pred_line[256];
+    et_search_pred_summary ps = et_search_pred_summarize(res, ET_SEARCH_PRED_TOL_PCT);
+    et_table_add_note(t, "%s", et_search_pred_say(&ps, pred_line, sizeof pred_line));
     char timing[96];
     if (cfg->point_s > 0)
         snprintf(timing, sizeof timing, "%d rounds, each at least %g s and %d iterations", cfg->rounds, cfg->point_s,

@@ -15,6 +15,7 @@
 #include "record/layer_knobs.h"
 #include "search/search_dp.h"
 #include "search/search_paired.h"
+#include "search/search_pred.h"
 #include "tune/tune.h"
 #include "util/clock.h"
 
@@ -25,8 +26,8 @@
  * each, new choices only). */
 enum { REFINE = 2 };
 
-/* Paired timing: the fastest finalists and uniform points within the drop timed again (search_paired.h). */
-enum { PAIRED_FINALISTS = 3, PAIRED_UNIFORM = 2 };
+/* Paired timing (search_paired.h): every finalist, and the fastest uniform points within the drop, timed again. */
+enum { PAIRED_UNIFORM = 2 };
 
 /* The drop model's observations count up to this many times --max-drop (drop_model.h says why). */
 #define DROP_LIMIT 3.0
@@ -179,6 +180,7 @@ static void point_name(const et_knobs *k, char *buf, size_t len) {
 static void point_unknown(et_search_point *p) {
     p->budget_pp = p->pred_p50_ms = p->pred_q_search = NAN;
     p->additive_pp = p->model_scale = p->paired_p50_ms = NAN;
+    p->pred_saved_ms = p->pred_paired_ms = NAN;
     for (int r = 0; r < ET_SEARCH_PAIRED_MAX_ROUNDS; r++)
         p->paired_ms[r] = NAN;
     p->pred_from = -1;
@@ -375,6 +377,7 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
            in) */
         p->pred_from = out->base;
         p->pred_p50_ms = -saved_ms;
+        p->pred_saved_ms = saved_ms;
         p->pred_bytes = -saved_bytes;
         p->pred_q_search = out->sens_base.quality - scale * cost / 100.0;
         p->additive_pp = cost;
@@ -628,6 +631,7 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
     /* against the start; et_search_run adds its measured p50 and bytes */
     p->pred_from = from;
     p->pred_p50_ms = -(saved - saved_start);
+    p->pred_saved_ms = saved - saved_start;
     p->pred_bytes = -(saved_bytes - saved_bytes_start);
     p->pred_q_search = q_from - cost / 100.0;
     p->additive_pp = additive;
@@ -996,28 +1000,72 @@ static void best_k(const et_search_result *out, et_search_kind kind, double max_
     }
 }
 
-/* The fastest finalists and uniform points within the drop timed again in alternating rounds; with the latency
- * objective the winner and the best uniform are re-chosen among them by the median of their rounds; the winner
- * against the best uniform by the paired rule. Runs after --budget too (a few seconds a point); ET_E_CANCELLED when
- * stopped (what was timed kept); a point that fails to configure ends the timing with a line, not the search. */
+/* Whether point i is among idx[0..n). */
+static bool listed(const int *idx, int n, int i) {
+    for (int j = 0; j < n; j++)
+        if (idx[j] == i)
+            return true;
+    return false;
+}
+
+/* The points of the paired timing into idx (returns how many, at most ET_SEARCH_PAIRED_MAX_POINTS; *n_fin: the
+ * finalists within the drop, first): the finalists within the drop, fastest first, the fastest uniform points within
+ * the drop, the other measured finalists, then the measured points their latency predictions start from (pred_from)
+ * that are not timed already; a cap (more points than a search makes) leaves out the last ones. *n_uni: the uniform
+ * points within the drop (after the finalists). */
+static int paired_points(const et_search_result *out, const et_search_config *cfg, int *idx, int *n_fin, int *n_uni) {
+    int n = 0;
+    best_k(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective, ET_SEARCH_PAIRED_MAX_POINTS - PAIRED_UNIFORM, idx,
+           &n);
+    *n_fin = n;
+    best_k(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective, PAIRED_UNIFORM, idx, &n);
+    *n_uni = n - *n_fin;
+    for (int i = 0; i < out->n_pts && n < ET_SEARCH_PAIRED_MAX_POINTS; i++)
+        if (out->pts[i].kind == ET_SP_FINALIST && out->pts[i].measured && !listed(idx, n, i))
+            idx[n++] = i;
+    for (int j = 0, n_timed = n; j < n_timed && n < ET_SEARCH_PAIRED_MAX_POINTS; j++) {
+        int f = out->pts[idx[j]].pred_from;
+        if (f >= 0 && f < out->n_pts && out->pts[f].measured && !listed(idx, n, f))
+            idx[n++] = f;
+    }
+    return n;
+}
+
+/* Whether point i of the paired timing may be re-chosen as the winner (a finalist) or the best uniform setting
+ * (uniform or the reference) by its paired p50: measured within the drop on the search half, of that kind. */
+static bool eligible(const et_search_result *out, int i, bool finalist, double max_drop_pp) {
+    const et_search_point *p = &out->pts[i];
+    bool kind = finalist ? p->kind == ET_SP_FINALIST : p->kind == ET_SP_UNIFORM || p->kind == ET_SP_REFERENCE;
+    return kind && p->measured && !isnan(p->paired_p50_ms) &&
+           100.0 * (out->pts[0].q_search - p->q_search) <= max_drop_pp + 1e-9;
+}
+
+/* Every finalist, the fastest uniform points within the drop and the finalists' prediction start points timed again
+ * in alternating rounds (paired_points); with the latency objective the winner and the best uniform are re-chosen
+ * among those within the drop by the median of their rounds; the winner against the best uniform by the paired
+ * rule; each finalist's prediction reckoned again from its start point's paired median (et_search_pred_paired). Runs after
+ * --budget too (a few seconds a point); ET_E_CANCELLED when stopped (what was timed kept); a point that fails to
+ * configure ends the timing with a line, not the search. */
 static et_status paired_timing(et_session *s, et_search_result *out, run_state *st, et_err *err) {
     const et_search_config *cfg = st->cfg;
-    int idx[PAIRED_FINALISTS + PAIRED_UNIFORM], n = 0, n_fin = 0;
+    int idx[ET_SEARCH_PAIRED_MAX_POINTS], n_fin = 0, n_uni = 0;
     et_ab_na(&out->paired, "not timed in alternating rounds");
-    best_k(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective, PAIRED_FINALISTS, idx, &n);
-    n_fin = n;
-    best_k(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective, PAIRED_UNIFORM, idx, &n);
-    if (n_fin == 0 || n == n_fin || user_stopped(st))
+    int n = paired_points(out, cfg, idx, &n_fin, &n_uni);
+    if (n_fin == 0 || n_uni == 0 || user_stopped(st))
         return ET_OK;
     int rounds = cfg->paired_rounds < ET_SEARCH_PAIRED_MAX_ROUNDS ? cfg->paired_rounds : ET_SEARCH_PAIRED_MAX_ROUNDS;
     double *ms = calloc((size_t)n * (size_t)rounds, sizeof *ms);
     if (!ms)
         return et_fail(err, ET_E_NOMEM, "out of memory");
-    say(st, "paired timing: %d finalists and %d uniform points within the drop, %d alternating rounds", n_fin,
-        n - n_fin, rounds);
+    say(st,
+        "paired timing: %d points (%d finalists within the drop, the fastest uniform points within it, the other "
+        "finalists and the points their predictions start from), %d alternating rounds",
+        n, n_fin, rounds);
     paired_ctx c = {.s = s, .out = out, .idx = idx, .n = n, .st = st};
     et_err e = {0};
+    double t0 = et_clock_s();
     et_status rc = et_search_paired_rounds(n, rounds, time_one, &c, ms, &out->paired_done, &e);
+    out->paired_s = et_clock_s() - t0;
     if (rc != ET_OK && rc != ET_E_CANCELLED)
         say(st, "paired timing stopped: %s", e.msg);
     out->n_paired = n;
@@ -1027,15 +1075,20 @@ static et_status paired_timing(et_session *s, et_search_result *out, run_state *
         p->paired_p50_ms = et_search_paired_median(p->paired_ms, rounds);
     }
     free(ms);
+    et_search_pred_paired(out);
     if (out->paired_done < 2) {
         et_ab_na(&out->paired, "%d alternating rounds completed (at least 2 needed)", out->paired_done);
         return rc == ET_E_CANCELLED ? et_fail(err, rc, "search cancelled: the points measured so far are kept") : ET_OK;
     }
-    if (cfg->objective == ET_SEARCH_LATENCY) /* re-chosen by the paired figures */
-        for (int j = 0; j < n; j++) {
-            int *pick = j < n_fin ? &out->winner : &out->best_uniform;
-            if (j == 0 || j == n_fin || out->pts[idx[j]].paired_p50_ms < out->pts[*pick].paired_p50_ms)
-                *pick = idx[j];
+    if (cfg->objective == ET_SEARCH_LATENCY) /* re-chosen by the paired figures, among those within the drop */
+        for (int pass = 0; pass < 2; pass++) {
+            int *pick = pass == 0 ? &out->winner : &out->best_uniform, best = -1;
+            for (int j = 0; j < n; j++)
+                if (eligible(out, idx[j], pass == 0, cfg->max_drop_pp) &&
+                    (best < 0 || out->pts[idx[j]].paired_p50_ms < out->pts[best].paired_p50_ms))
+                    best = idx[j];
+            if (best >= 0)
+                *pick = best;
         }
     const et_search_point *w = &out->pts[out->winner], *u = &out->pts[out->best_uniform];
     et_ab_options o = et_ab_defaults();

@@ -22,9 +22,12 @@
  *  6. the winner: the finalist with the best measured objective whose measured drop on the SEARCH half is within
  *     the budget (the best uniform setting is chosen the same way); the HELD-OUT half (odd positions) is only
  *     reported, never used to choose;
- *  7. paired timing (search_paired.h): the fastest finalists and uniform points within the drop (up to 3 and 2)
- *     timed again in paired_rounds alternating rounds; with the latency objective the winner and the best uniform
- *     are chosen among them by the median of their rounds, and the two compared by the paired rule (et_ab_paired).
+ *  7. paired timing (search_paired.h): every measured finalist, the point each finalist's latency prediction starts
+ *     from (the base, the best uniform point, a move's start) and the fastest uniform points within the drop (up to
+ *     2) timed again in paired_rounds alternating rounds; with the latency objective the winner and the best
+ *     uniform are chosen among those within the drop by the median of their rounds, and the two compared by the
+ *     paired rule (et_ab_paired); each finalist's prediction is then also reckoned from its start point's paired
+ *     median and checked against its own (search_pred.h), so that both sides share the machine's state.
  * Stopping (the cancel flag, or the time budget) keeps every point measured so far, and so does an error of a later
  * phase (a move, a finalist's knobs, the sensitivity of the moves' start): the result then says why it ended
  * (et_search_result.failed, error) and both front ends print and store what was measured before the error. Both
@@ -102,6 +105,10 @@ typedef struct et_search_point {
     /* finalists: the point whose measured p50 and size the prediction starts from (the base for the knapsack's
        finalists, the start or the best move for moves, the uniform point for the start); -1 none */
     int pred_from;
+    /* finalists: the time the changed layers save against pred_from's settings (ms; pred_p50_ms is pred_from's
+       fastest-of-rounds p50 minus it), and pred_from's paired p50 minus it (NaN unless pred_from was timed in the
+       paired rounds): the prediction compared with this point's paired p50 (search_pred.h) */
+    double pred_saved_ms, pred_paired_ms;
     int n_changed; /* layers changed from the base */
     /* the sum of the changed layers' drops above the base (pp, each at least the floor): finalists, and uniform
        points whose setting is a candidate; NaN otherwise. model_scale: the drop model's scale the finalist was
@@ -135,6 +142,7 @@ typedef struct et_search_result {
     /* the paired timing: rounds completed, points timed, and the winner against the best uniform setting by the
        paired rule (verdict ET_AB_NA with why when either was not timed) */
     int paired_done, n_paired;
+    double paired_s; /* the paired timing's wall time (s) */
     et_ab paired;
 } et_search_result;
 

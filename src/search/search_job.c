@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "search/search_pred.h"
+
 static et_status open_one(const et_session_options *base, bool layers, int n_random_eval, const char *eval,
                           et_session **s, et_err *err) {
     et_session_options so = *base;
@@ -84,13 +86,16 @@ et_status et_search_store(et_db *db, et_search_result *res, char *group, size_t 
                  p->name);
         if (i == res->winner)
             snprintf(p->r.label, sizeof p->r.label, "%s: winner (%s)", group, p->name);
-        if (p->kind == ET_SP_FINALIST && p->pred_from >= 0 && !isnan(p->pred_p50_ms)) { /* stored with the run */
-            size_t len = strlen(p->r.engine.notes);
+        et_search_pred_check chk; /* the latency prediction as checked: paired when both sides were */
+        if (p->kind == ET_SP_FINALIST && p->pred_from >= 0 && et_search_pred_latency(res, i, &chk)) {
+            size_t len = strlen(p->r.engine.notes); /* stored with the run */
             if (len + 1 < sizeof p->r.engine.notes)
                 snprintf(p->r.engine.notes + len, sizeof p->r.engine.notes - len,
-                         "%ssearch predicted p50 %.4f ms, size %.1f KiB, drop %.2f pp (from '%s' as measured)",
-                         len ? "; " : "", p->pred_p50_ms, (double)p->pred_bytes / 1024.0,
-                         100.0 * (res->pts[0].q_search - p->pred_q_search), res->pts[p->pred_from].name);
+                         "%ssearch predicted p50 %.4f ms (%+.1f %% of its %s p50 %.4f ms), size %.1f KiB, drop %.2f pp "
+                         "(from '%s' as measured)",
+                         len ? "; " : "", chk.pred_ms, chk.err_pct, chk.paired ? "paired" : "measured", chk.meas_ms,
+                         (double)p->pred_bytes / 1024.0, 100.0 * (res->pts[0].q_search - p->pred_q_search),
+                         res->pts[p->pred_from].name);
         }
         et_status st = et_db_save_run(db, &p->r, &ids[i], err);
         if (st != ET_OK)

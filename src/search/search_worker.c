@@ -11,6 +11,7 @@
 
 #include "db/db.h"
 #include "search/search_job.h"
+#include "search/search_pred.h"
 #include "util/clock.h"
 #include "util/job_thread.h"
 
@@ -64,6 +65,10 @@ static void copy_points(et_search_snapshot *s, const et_search_result *res) {
         q->drop_search_pp = ok ? 100.0 * (ref->q_search - p->q_search) : NAN;
         q->drop_heldout_pp = ok ? 100.0 * (ref->q_heldout - p->q_heldout) : NAN;
         q->n_changed = p->n_changed;
+        q->paired_p50_ms = p->paired_p50_ms;
+        et_search_pred_check c;
+        et_search_pred_latency(res, i, &c);
+        q->pred_p50_ms = c.pred_ms, q->pred_err_pct = c.err_pct, q->pred_paired = c.paired;
         s->n_measured += p->measured;
     }
     s->is_accuracy = res->is_accuracy;
@@ -184,6 +189,8 @@ static void finish(et_search_worker *w, et_db *db) {
     et_job_thread_lock(&w->jt);
     et_search_snapshot *s = &w->pub;
     copy_points(s, res);
+    et_search_pred_summary ps = et_search_pred_summarize(res, ET_SEARCH_PRED_TOL_PCT);
+    et_search_pred_say(&ps, s->pred_line, sizeof s->pred_line);
     s->winner = res->winner < ET_SEARCH_SNAP_POINTS ? res->winner : -1;
     s->best_uniform = res->best_uniform < ET_SEARCH_SNAP_POINTS ? res->best_uniform : -1;
     if (res->winner >= 0)

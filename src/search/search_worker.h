@@ -55,6 +55,10 @@ typedef struct et_search_snap_point {
     int64_t bytes;                          /* weights as stored */
     double drop_search_pp, drop_heldout_pp; /* against the reference (fp32) */
     int n_changed;                          /* finalists: layers changed from the base */
+    double paired_p50_ms;                   /* NaN unless timed in the paired rounds */
+    /* finalists: the latency prediction's check (search_pred.h; NaN when unknown, pred_paired: on the paired p50) */
+    double pred_p50_ms, pred_err_pct;
+    bool pred_paired;
 } et_search_snap_point;
 
 enum { ET_SEARCH_SNAP_POINTS = 96 }; /* the points a snapshot holds (the default grid and every finalist fit) */
@@ -73,6 +77,7 @@ typedef struct et_search_snapshot {
     bool is_accuracy;         /* accuracy on labels, else top-1 agreement with fp32 */
     int n_search, n_heldout;  /* inputs of the two halves */
     char fidelity[512];       /* fidelity mode: what the quality is measured on ("" with an evaluation set) */
+    char pred_line[256];      /* how good the latency predictions were (et_search_pred_say), "" until finished */
     et_search_objective objective;
     double max_drop_pp;
     et_knobs winner_knobs; /* the winner's knobs (base knobs and per-layer overrides) when winner >= 0 */

@@ -37,6 +37,20 @@ assert all(r["run"] for r in d["rows"]), d["rows"]  # every measured point store
 assert w[0]["paired_p50_ms"] > 0 and u[0]["paired_p50_ms"] > 0, (w, u)
 assert all(r["additive_drop_search_pp"] is not None and r["drop_scale"] > 0
            for r in d["rows"] if r["kind"] in ("finalist", "WINNER")), d["rows"]
+# every measured finalist and the base its prediction starts from were timed in the paired rounds, and its latency
+# prediction is checked there: the paired p50 of the base minus the saving, against its own paired p50
+fin = [r for r in d["rows"] if r["kind"] in ("finalist", "WINNER") and r["p50_ms"] is not None]
+base = {r["point"]: r for r in d["rows"]}
+assert fin, d["rows"]
+for r in fin:
+    f = base[r["pred_from"]]
+    assert r["paired_p50_ms"] > 0 and f["paired_p50_ms"] > 0 and r["p50_error_basis"] == "paired", (r, f)
+    saved = r["pred_p50_rounds_ms"] - f["p50_ms"]  # minus the saving (from the fastest of the rounds of the start)
+    assert abs(r["pred_p50_ms"] - (f["paired_p50_ms"] + saved)) < 1e-9, (r, f)
+    assert abs(r["p50_error_pct"] - 100 * (r["pred_p50_ms"] / r["paired_p50_ms"] - 1)) < 1e-6, r
+n_in = sum(abs(r["p50_error_pct"]) <= 10 for r in fin)
+want = "predicted p50 within 10 %% of measured: %d of %d finalists" % (n_in, len(fin))
+assert any(n.startswith(want) for n in d["notes"]), (want, d["notes"])
 print(round(w[0]["size_kib"] * 1024))
 ') && ok || bad "search --json: $(head -c 400 out.txt)"
 says "search: paired timing: " err.txt
@@ -92,7 +106,8 @@ assert moves and any("bits=2" in r["layers"] for r in moves), moves
 # predictions from a point measured in the same run: the start from the uniform point (the same model: its size
 # and p50 exactly), the moves from the start
 assert start["pred_from"] == "w4" and start["pred_size_kib"] == u["size_kib"], start
-assert abs(start["pred_p50_ms"] - u["p50_ms"]) < 1e-9, (start, u)
+assert abs(start["pred_p50_rounds_ms"] - u["p50_ms"]) < 1e-9, (start, u)
+assert start["p50_error_basis"] == "paired" and abs(start["pred_p50_ms"] - u["paired_p50_ms"]) < 1e-9, (start, u)
 assert all(r["pred_from"] == start["point"] for r in moves if r["point"].startswith("from w4: ")), moves
 ' && ok || bad "search moves from the best uniform: $(head -c 600 out.txt)"
 

@@ -451,6 +451,13 @@ static inline void fake_ui_search(et_search_snapshot *s, bool finished) {
         p->drop_search_pp = p->measured ? pts[i].drop : NAN;
         p->drop_heldout_pp = p->measured ? pts[i].held : NAN;
         p->n_changed = p->kind == ET_SP_FINALIST ? 9 : 0;
+        p->paired_p50_ms = p->pred_p50_ms = p->pred_err_pct = NAN;
+        if (finished && p->kind == ET_SP_FINALIST) { /* predicted 3 % over, the start 12 % under */
+            p->paired_p50_ms = pts[i].p50;
+            p->pred_err_pct = i == 13 ? -12.0 : 3.0;
+            p->pred_p50_ms = pts[i].p50 * (1.0 + p->pred_err_pct / 100.0);
+            p->pred_paired = true;
+        }
     }
     s->n_measured = n_measured;
     s->winner = s->best_uniform = -1;
@@ -475,6 +482,9 @@ static inline void fake_ui_search(et_search_snapshot *s, bool finished) {
     s->status = ET_OK;
     snprintf(s->group, sizeof s->group, "search 20260315T101500");
     s->n_stored = 14;
+    snprintf(s->pred_line, sizeof s->pred_line,
+             "predicted p50 within 10 %% of measured: 3 of 4 finalists (mean |error| 5.2 %%, largest 12.0 %%; "
+             "measured: the paired p50)");
 }
 
 static inline void fake_backend_init(fake_backend *b, int n_runs) {
