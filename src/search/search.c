@@ -1003,8 +1003,7 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
     int before = out->n_pts;
     if ((rc = injected(st, "finalists", err)) != ET_OK ||
         (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
-                           err)) !=
-            ET_OK)
+                            err)) != ET_OK)
         return rc;
     rc = measure_all(s, out, before, st);
     for (int it = 0; rc == ET_OK && !out_of_time(st) && it < REFINE; it++) {
@@ -1148,8 +1147,10 @@ static void predict_bytes(run_state *st, et_search_result *out) {
             p->pred_bytes = b;
     }
     if (st->size)
-        say(st, "size model: %d tunes without recovery (%d more answered from the ones before) for the knapsack's "
-            "gains and the predicted bytes", st->size->n_probes, st->size->n_hits);
+        say(st,
+            "size model: %d tunes without recovery (%d more answered from the ones before) for the knapsack's "
+            "gains and the predicted bytes",
+            st->size->n_probes, st->size->n_hits);
 }
 
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
@@ -1164,7 +1165,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     et_size_model *size = cfg->objective == ET_SEARCH_SIZE ? malloc(sizeof *size) : NULL; /* 64 KiB: not the stack */
     if (size)
         et_size_model_init(size, et_session_model(prof)->graph, &calib, NULL, NULL);
-    st.size = size; /* out of memory: the old sum of the points' bytes saved */
+    st.size = size;    /* out of memory: the old sum of the points' bytes saved */
     int *group = NULL; /* per layer: its channel group */
     if (cfg->budget_s > 0)
         st.deadline = st.t0 + cfg->budget_s;

@@ -25,8 +25,8 @@ enum { ET_SIZE_SEEN = 4096 };
 typedef et_status (*et_size_knobs_fn)(void *ctx, const int *set, et_knobs *k, et_err *err);
 
 typedef struct et_size_model {
-    const et_graph *g;     /* the pristine graph (borrowed) */
-    et_calib_set calib;    /* at most one set of the caller's (borrowed): ranges change values, not bytes */
+    const et_graph *g;      /* the pristine graph (borrowed) */
+    et_calib_set calib;     /* at most one set of the caller's (borrowed): ranges change values, not bytes */
     et_size_knobs_fn knobs; /* may be NULL: only et_size_bytes then */
     void *ctx;
     int n_probes; /* tunes run so far (for the progress line) */
