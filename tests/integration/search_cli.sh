@@ -100,7 +100,7 @@ cp out.txt moves_full.json
 
 # --- --objective size: every finalist's predicted size is exact, also where pruned neighbours meet (one shrinks
 # the other's input channels; the other 4-bit too): the old sum of the layers' bytes saved alone predicted 9.4 KiB for
-# a finalist storing 24.0 (6 of 9 finalists exact, 3 off by 13.5-14.6 KiB) -------------------------------------------
+# a finalist storing 24.0 (5 of 9 finalists exact, 4 off by 13.5-14.6 KiB) -------------------------------------------
 expect 0 "$ET" search "$M" --max-drop 50 --objective size --bits 8 --act-bits 8 --force-int8 \
     --candidates 'prune=0.5,method=channel;bits=4,prune=0.5,method=channel' --uniform-bits 8 --uniform-act-bits 8 \
     --uniform-prune 0 --uniform-methods unstructured --iters 3 --seconds 0 --warmup 1 --sens-iters 3 --rounds 1 \
