@@ -61,6 +61,10 @@ static void usage(FILE *out) {
             "(layers further compressed or back towards the base, a move back freeing drop for others; drops\n"
             "scaled by the refitted model) gives finalists at the whole room and half of it; a second round moves\n"
             "around the best measured one (or, when none met the drop, from the start with the model refitted).\n"
+            "With --objective size a configuration's bytes are computed exactly (a tune of its knobs without\n"
+            "recovery: shapes and widths only): a finalist's predicted size is its own, the knapsack's byte gains\n"
+            "are recomputed with the other layers as its last pick has them until the pick repeats (a pruned\n"
+            "layer's reader, pruned or 4-bit itself, is not counted twice), the moves' gains against the start.\n"
             "Last, the paired timing: every finalist, the 2 fastest uniform points within the drop and the points\n"
             "the finalists' predictions start from timed again in --paired-rounds alternating rounds (each round\n"
             "every point once, so a slow spell of the machine hits all alike); with --objective latency the winner\n"
@@ -94,6 +98,9 @@ static void usage(FILE *out) {
             "  --candidates LIST    ';'-separated per-layer settings, each a ','-separated list of --layer keys,\n"
             "                       default:\n"
             "                       '%s';\n"
+            "                       one setting per layer: for --objective size give combinations such as\n"
+            "                       'bits=4;bits=4,prune=0.25,method=channel;bits=4,prune=0.5,method=channel'\n"
+            "                       (the default has no layer both 4-bit and pruned, as uniform w4 + channel is);\n"
             "                       channel pruning of one layer shrinks its whole channel group (residual\n"
             "                       Adds); recover= as a candidate: not yet (--layer and --layers-config take\n"
             "                       it); --recover applies to every point, sensitivities and uniform grid alike\n"
@@ -335,19 +342,21 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "held-out: the point's %s on the held-out half",
                       q, q);
     et_table_add_note(
-        t, "predicted (finalists): from the point named under 'predicted from' (the base for "
-           "the knapsack's finalists, the start or the best move for moves, the uniform point for the start): p50 = "
-           "that point's paired p50 (its fastest of the rounds when it was not timed in the paired rounds) minus the "
-           "time the changed layers save against its settings (per-layer "
-           "profile, sensitivity: every step a layer's change moved; two changes moving one step combine as "
-           "fractions of its work, (1 - a)(1 - b)); size = its measured size "
-           "minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
-           "layers ask for); drop = its drop plus the drop model's scale (when the finalist was chosen) x the "
-           "layers' drops (each at least one input of the search half, or --max-drop / layers when less); "
-           "additive drop: the base's drop plus the layers' drops unscaled; p50 error: (predicted - measured) / "
-           "measured, measured = the finalist's paired p50 when it and the point predicted from were both timed in "
-           "the paired rounds (the same rounds: the machine's state alike on both sides), else both the fastest of "
-           "the rounds");
+        t,
+        "predicted (finalists): from the point named under 'predicted from' (the base for "
+        "the knapsack's finalists, the start or the best move for moves, the uniform point for the start): p50 = "
+        "that point's paired p50 (its fastest of the rounds when it was not timed in the paired rounds) minus the "
+        "time the changed layers save against its settings (per-layer "
+        "profile, sensitivity: every step a layer's change moved; two changes moving one step combine as "
+        "fractions of its work, (1 - a)(1 - b)); size = with --objective size the "
+        "finalist's own weights, exactly (a tune of its knobs without recovery: bytes depend on shapes and "
+        "widths only), else that point's measured size minus the bytes saved, each channel group counted once (a group is pruned by the largest ratio its "
+        "layers ask for); drop = its drop plus the drop model's scale (when the finalist was chosen) x the "
+        "layers' drops (each at least one input of the search half, or --max-drop / layers when less); "
+        "additive drop: the base's drop plus the layers' drops unscaled; p50 error: (predicted - measured) / "
+        "measured, measured = the finalist's paired p50 when it and the point predicted from were both timed in "
+        "the paired rounds (the same rounds: the machine's state alike on both sides), else both the fastest of "
+        "the rounds");
     char pred_line[256];
     et_search_pred_summary ps = et_search_pred_summarize(res, ET_SEARCH_PRED_TOL_PCT);
     et_table_add_note(t, "%s", et_search_pred_say(&ps, pred_line, sizeof pred_line));

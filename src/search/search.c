@@ -16,6 +16,7 @@
 #include "search/search_dp.h"
 #include "search/search_paired.h"
 #include "search/search_pred.h"
+#include "search/size_model.h"
 #include "tune/tune.h"
 #include "util/clock.h"
 
@@ -73,7 +74,8 @@ typedef struct run_state {
     double t0, deadline; /* deadline 0: none */
     int32_t *ref_top1;   /* the reference's top-1 per input (owned) */
     int n_done_measures;
-    double measure_s; /* time spent measuring points so far (for "time left") */
+    double measure_s;    /* time spent measuring points so far (for "time left") */
+    et_size_model *size; /* --objective size: exact bytes of a configuration (size_model.h); NULL otherwise */
 } run_state;
 
 static void say(const run_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -309,13 +311,68 @@ static et_status finalist_knobs(const et_knobs *base, const et_sens_point *sens,
     return ET_OK;
 }
 
+/* The knapsack's per-layer picks as knobs, for the size model (et_size_knobs_fn). */
+typedef struct pick_ctx {
+    const et_knobs *base;
+    const et_sens_point *sens;
+    const int *first;
+    int n_layers;
+} pick_ctx;
+
+static et_status pick_knobs(void *ctx, const int *set, et_knobs *k, et_err *err) {
+    const pick_ctx *c = ctx;
+    int n_changed = 0;
+    return finalist_knobs(c->base, c->sens, c->first, c->n_layers, set, k, &n_changed, err);
+}
+
+/* Passes of the size knapsack after the first (SIZE_PASSES: the pick seldom moves after two). */
+enum { SIZE_PASSES = 3 };
+
+/* The knapsack for the size objective with gains that do not double count. The first pass used the sensitivity
+ * points' bytes_saved (each layer changed alone from the base: a pruned layer's point counts its readers' input
+ * channels at their base width, so two pruned neighbours both count the tensor between them, and a 4-bit reader's
+ * share at 8 bits). Each further pass takes the last pick as the context and recomputes every option's gain
+ * exactly in it (et_size_gains against the base: the bytes the layer's option saves with every other layer as
+ * picked), then solves again, until the pick repeats. The shared tensor is then counted by each side at the size
+ * the other side gives it. Gains stay a sum, so the DP's total is still an estimate; the finalist's predicted bytes
+ * are exact (et_search_run). opts: n_layers rows of row options (NaN gains stay NaN: not measured). */
+static et_status size_knapsack(et_size_model *size, pick_ctx *pc, et_search_option *opts,
+                               const et_search_option *const *opt, const int *n_opt, int n_layers, int row,
+                               double budget_dp, int *pick, double *gain, double *cost, et_err *err) {
+    double *g = malloc(((size_t)n_layers * (size_t)row + 1) * sizeof *g);
+    int *prev = malloc(((size_t)n_layers + 1) * sizeof *prev);
+    et_status rc = ET_OK;
+    if (!g || !prev) {
+        free(g), free(prev);
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    }
+    size->knobs = pick_knobs, size->ctx = pc;
+    for (int pass = 0; pass < SIZE_PASSES && rc == ET_OK; pass++) {
+        memcpy(prev, pick, (size_t)n_layers * sizeof *pick);
+        if ((rc = et_size_gains(size, pick, n_layers, n_opt, row, true, g, err)) != ET_OK)
+            break;
+        for (int l = 0; l < n_layers; l++)
+            for (int o = 1; o < n_opt[l]; o++) {
+                et_search_option *x = &opts[(size_t)l * (size_t)row + (size_t)o];
+                if (!isnan(x->gain))
+                    x->gain = g[(size_t)l * (size_t)row + (size_t)o];
+            }
+        if ((rc = et_search_dp(opt, n_opt, n_layers, budget_dp, DP_UNIT_PP, pick, gain, cost, err)) != ET_OK)
+            break;
+        if (memcmp(prev, pick, (size_t)n_layers * sizeof *pick) == 0)
+            break;
+    }
+    free(g), free(prev);
+    return rc;
+}
+
 /* Builds the knapsack from the sensitivity points and adds a finalist for each of the n budgets (pp above the base)
  * whose choice is new (not equal to a finalist already in out->pts) and changes something. A changed layer costs at
  * least floor_pp (one input of the search half): a change the set cannot resolve is not taken as free. The drops
  * are the drop model's: scale x the layers' sum (drop_model.h), so the knapsack fits the sum into budget / scale. */
 static et_status add_finalists(const et_knobs *base, const et_search_config *cfg, et_search_result *out,
                                const double *budgets, int n, double floor_pp, const int *group, double scale,
-                               et_err *err) {
+                               et_size_model *size, et_err *err) {
     int n_cand = cfg->n_cand, n_layers = n_cand > 0 ? out->sens_base.n_points / n_cand : 0;
     et_search_option *opts = calloc((size_t)n_layers * (size_t)(n_cand + 1) + 1, sizeof *opts);
     const et_search_option **opt = calloc((size_t)n_layers + 1, sizeof *opt);
@@ -345,6 +402,10 @@ static et_status add_finalists(const et_knobs *base, const et_search_config *cfg
     for (int f = 0; f < n && out->n_pts < out->cap_pts; f++) {
         double budget = budgets[f] > 0.0 ? budgets[f] : 0.0, gain = 0.0, cost = 0.0;
         if ((rc = et_search_dp(opt, n_opt, n_layers, budget / scale, DP_UNIT_PP, pick, &gain, &cost, err)) != ET_OK)
+            goto done;
+        pick_ctx pc = {.base = base, .sens = out->sens, .first = first, .n_layers = n_layers};
+        if (size && (rc = size_knapsack(size, &pc, opts, opt, n_opt, n_layers, n_cand + 1, budget / scale, pick, &gain,
+                                        &cost, err)) != ET_OK)
             goto done;
         int n_changed = 0;
         if ((rc = finalist_knobs(base, out->sens, first, n_layers, pick, k, &n_changed, err)) != ET_OK) {
@@ -534,7 +595,8 @@ typedef struct move_ctx {
     char ucand[ET_SENS_CAND_BYTES];
     int n_layers, n_opt;
     double floor_pp;
-    const int *group; /* per layer: its channel group (et_tune_channel_groups), NULL when unknown */
+    const int *group;    /* per layer: its channel group (et_tune_channel_groups), NULL when unknown */
+    et_size_model *size; /* --objective size: the moves' gains in the start's context (size_model.h); else NULL */
 } move_ctx;
 
 static const et_sens_point *opt_point(const move_ctx *M, int l, int o) {
@@ -574,6 +636,11 @@ static et_status set_knobs(const move_ctx *M, const int *set, et_knobs *k, int *
         (*n_changed)++;
     }
     return ET_OK;
+}
+
+static et_status move_knobs(void *ctx, const int *set, et_knobs *k, et_err *err) {
+    int n_changed = 0;
+    return set_knobs(ctx, set, k, &n_changed, err);
 }
 
 /* Adds a finalist for settings `set` unless a point already has its knobs: the predictions from the start (the
@@ -639,6 +706,26 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
     return out->n_pts++;
 }
 
+/* The moves' gains for the size objective: each option's bytes saved against the start's own setting with every
+ * other layer as the start has it (et_size_gains, exact for one move; the sensitivity points' bytes_saved were
+ * measured from the base, where a reader's input channels and width are not the start's). Options not measured
+ * keep their NaN. opts: n_layers rows of M->n_opt. */
+static et_status size_move_gains(const move_ctx *M, const int *sset, et_search_option *opts, const int *cnt,
+                                 et_err *err) {
+    int L = M->n_layers, row = M->n_opt;
+    double *g = malloc(((size_t)L * (size_t)row + 1) * sizeof *g);
+    if (!g)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    M->size->knobs = move_knobs, M->size->ctx = (void *)M;
+    et_status rc = et_size_gains(M->size, sset, L, cnt, row, false, g, err);
+    for (int l = 0; l < L && rc == ET_OK; l++)
+        for (int x = 0; x < cnt[l] && cnt[l] > 1; x++)
+            if (!isnan(opts[(size_t)l * (size_t)row + (size_t)x].gain))
+                opts[(size_t)l * (size_t)row + (size_t)x].gain = g[(size_t)l * (size_t)row + (size_t)x];
+    free(g);
+    return rc;
+}
+
 /* The knapsack over moves from the settings `sset` (measured quality q_from; et_search_dp_moves): each layer may
  * stay, go to any other measured setting (further compressed, or back towards the base); a move costs alpha x (its
  * drop - the start's), negative for a move back, which frees budget for others. One finalist per fraction of the
@@ -669,6 +756,8 @@ static et_status moves_from(const move_ctx *M, const int *sset, double q_from, i
         for (int x = 0; x < n_opt; x++)
             o[x] = (et_search_option){alpha * (opt_drop(M, l, x) - ds), opt_gain(M, l, x) - gs};
     }
+    if (M->size && (rc = size_move_gains(M, sset, opts, cnt, err)) != ET_OK)
+        goto done;
     const et_search_point *ref = &M->out->pts[0];
     double room = M->cfg->max_drop_pp - 100.0 * (ref->q_search - q_from);
     for (int f = 0; f < n_fracs; f++) {
@@ -809,7 +898,8 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
                   .n_layers = L,
                   .n_opt = n_cand + 1,
                   .floor_pp = floor_pp,
-                  .group = group};
+                  .group = group,
+                  .size = st->size};
     int *sset = calloc((size_t)L + 1, sizeof *sset);
     int *set_of = calloc((size_t)L * 8 + 1, sizeof *set_of);
     int uopt = 0;
@@ -916,8 +1006,8 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
         out->drop_first.n_obs);
     int before = out->n_pts;
     if ((rc = injected(st, "finalists", err)) != ET_OK ||
-        (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, err)) !=
-            ET_OK)
+        (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
+                            err)) != ET_OK)
         return rc;
     rc = measure_all(s, out, before, st);
     for (int it = 0; rc == ET_OK && !out_of_time(st) && it < REFINE; it++) {
@@ -926,7 +1016,7 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
         before = out->n_pts;
         say(st, "drop model refitted: %.2f x the summed drops (%d points); budgets %.2f and %.2f pp again", m.scale,
             m.n_obs, more[0], more[1]);
-        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, err)) != ET_OK)
+        if ((rc = add_finalists(base, cfg, out, more, 2, floor_pp, group, m.scale, st->size, err)) != ET_OK)
             return rc;
         if (out->n_pts == before)
             break; /* the refitted model picks nothing new: on to the moves, which measure the start */
@@ -1099,6 +1189,23 @@ static et_status paired_timing(et_session *s, et_search_result *out, run_state *
     return rc == ET_E_CANCELLED ? et_fail(err, rc, "search cancelled: the points measured so far are kept") : ET_OK;
 }
 
+/* --objective size: every finalist's predicted bytes from its knobs, exactly (size_model.h), instead of the measured
+ * point it was reckoned from plus its layers' summed bytes_saved; a probe that fails leaves that sum. */
+static void predict_bytes(run_state *st, et_search_result *out) {
+    for (int i = 0; st->size && i < out->n_pts; i++) {
+        et_search_point *p = &out->pts[i];
+        int64_t b = -1;
+        et_err e = {0};
+        if (p->kind == ET_SP_FINALIST && et_size_bytes(st->size, &p->k, &b, &e) == ET_OK)
+            p->pred_bytes = b;
+    }
+    if (st->size)
+        say(st,
+            "size model: %d tunes without recovery (%d more answered from the ones before) for the knapsack's "
+            "gains and the predicted bytes",
+            st->size->n_probes, st->size->n_hits);
+}
+
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
@@ -1107,6 +1214,11 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     et_drop_model_init(&out->drop_final, DROP_LIMIT * cfg->max_drop_pp);
     et_ab_na(&out->paired, "not timed in alternating rounds");
     run_state st = {.cfg = cfg, .t0 = et_clock_s()};
+    et_calib_set calib = et_session_calib(prof);
+    et_size_model *size = cfg->objective == ET_SEARCH_SIZE ? malloc(sizeof *size) : NULL; /* 64 KiB: not the stack */
+    if (size)
+        et_size_model_init(size, et_session_model(prof)->graph, &calib, NULL, NULL);
+    st.size = size;    /* out of memory: the old sum of the points' bytes saved */
     int *group = NULL; /* per layer: its channel group */
     if (cfg->budget_s > 0)
         st.deadline = st.t0 + cfg->budget_s;
@@ -1178,6 +1290,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         p->pred_p50_ms = known ? fp->r.latency.p50_ms + p->pred_p50_ms : NAN;
         p->pred_bytes = known ? fp->bytes + p->pred_bytes : 0;
     }
+    predict_bytes(&st, out);
     out->drop_final = refit(out, cfg->max_drop_pp);
     out->winner = best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective);
     out->best_uniform = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);
@@ -1198,5 +1311,6 @@ done:
     out->elapsed_s = et_clock_s() - st.t0;
     free(st.ref_top1);
     free(group);
+    free(size);
     return rc;
 }
