@@ -151,6 +151,10 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
         return et_fail(err, ET_E_USAGE, "--temperature %g: give a value in (0, 100]", (double)o->temperature);
     if (!(o->feature_kd >= 0.0f && o->feature_kd <= 100.0f))
         return et_fail(err, ET_E_USAGE, "--feature-kd %g: give a weight in 0..100 (0: off)", (double)o->feature_kd);
+    if (o->feature_kd > 0.0f && o->kind == ET_TRAIN_DISTILL)
+        return et_fail(err, ET_E_USAGE,
+                       "--feature-kd needs finetune (its student keeps the teacher's layers); distill's student has "
+                       "its own: leave --feature-kd out");
     if (!(o->kd_weight >= 0.0f && o->kd_weight <= 1.0f))
         return et_fail(err, ET_E_USAGE, "--kd-weight %g: give 0..1 (1: distillation only)", (double)o->kd_weight);
     if (!(o->lr >= 0.0f && o->lr < 10.0f) || !(o->warmup_frac >= 0.0f && o->warmup_frac < 1.0f))
