@@ -77,6 +77,8 @@ typedef struct job {
     et_tnet *net;
     et_optim *opt;
     et_teacher *teacher;
+    et_graph *teacher_graph; /* --feature-kd: the fp32 graph its teacher network borrows */
+    et_feature_kd *fkd;
     et_train_data data, eval, calib;
     et_train_state *state;
     et_train_config cfg;
@@ -147,6 +149,12 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
         return et_fail(err, ET_E_USAGE, "--batch %d: give 1..4096", o->batch);
     if (!(o->temperature > 0.0f) || o->temperature > 100.0f)
         return et_fail(err, ET_E_USAGE, "--temperature %g: give a value in (0, 100]", (double)o->temperature);
+    if (!(o->feature_kd >= 0.0f && o->feature_kd <= 100.0f))
+        return et_fail(err, ET_E_USAGE, "--feature-kd %g: give a weight in 0..100 (0: off)", (double)o->feature_kd);
+    if (o->feature_kd > 0.0f && o->kind == ET_TRAIN_DISTILL)
+        return et_fail(err, ET_E_USAGE,
+                       "--feature-kd needs finetune (its student keeps the teacher's layers); distill's student has "
+                       "its own: leave --feature-kd out");
     if (!(o->kd_weight >= 0.0f && o->kd_weight <= 1.0f))
         return et_fail(err, ET_E_USAGE, "--kd-weight %g: give 0..1 (1: distillation only)", (double)o->kd_weight);
     if (!(o->lr >= 0.0f && o->lr < 10.0f) || !(o->warmup_frac >= 0.0f && o->warmup_frac < 1.0f))
@@ -416,9 +424,12 @@ static void fill_record(job *j) {
     t->data_labels = j->data.src.label && o->kd_weight < 1.0f;
     if (!t->eval_source[0] && j->eval.set)
         snprintf(t->eval_source, sizeof t->eval_source, "%s", j->eval.describe);
-    snprintf(t->settings, sizeof t->settings, "%s lr %g wd %g%s, batch %d, T %g, kd %g, warm-up %.0f%%, seed %llu",
+    char fkd[32] = "";
+    if (o->feature_kd > 0)
+        snprintf(fkd, sizeof fkd, ", features %g", (double)o->feature_kd);
+    snprintf(t->settings, sizeof t->settings, "%s lr %g wd %g%s, batch %d, T %g, kd %g%s, warm-up %.0f%%, seed %llu",
              et_optim_name(o->optimizer), (double)j->cfg.lr, (double)j->cfg.optim.weight_decay,
-             o->clip_norm > 0 ? ", clipped" : "", o->batch, (double)o->temperature, (double)o->kd_weight,
+             o->clip_norm > 0 ? ", clipped" : "", o->batch, (double)o->temperature, (double)o->kd_weight, fkd,
              100.0 * o->warmup_frac, (unsigned long long)o->seed);
     snprintf(t->schedule, sizeof t->schedule, "%s", o->gradual ? "gradual" : "oneshot");
     t->epochs = o->epochs;
@@ -488,22 +499,41 @@ static void make_config(job *j) {
     char knobs[160];
     snprintf(j->tag, sizeof j->tag,
              "%s %s %s | %s | data %s %lld | epochs %d batch %d %s lr %g wd %g clip %g "
-             "T %g kd %g warm-up %g seed %llu %s",
+             "T %g kd %g fkd %g warm-up %g seed %llu %s",
              et_train_kind_name(o->kind), et_session_model(j->session)->sha256, j->student ? j->student->sha256 : "-",
              et_knobs_describe(&o->knobs, knobs, sizeof knobs), j->data.sha256, (long long)j->data.n, o->epochs,
              o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
-             (double)o->temperature, (double)o->kd_weight, (double)o->warmup_frac, (unsigned long long)o->seed,
+             (double)o->temperature, (double)o->kd_weight, (double)o->feature_kd, (double)o->warmup_frac,
+             (unsigned long long)o->seed,
              !o->gradual       ? "oneshot"
              : j->prune_shares ? "gradual erk compensated"
                                : "gradual");
     c->checkpoint_tag = j->tag;
 }
 
+/* --feature-kd: a network of the fp32 model (an fp32 clone the network borrows) whose convolutions' outputs the
+ * trained model's are pulled toward. */
+static et_status make_feature_kd(job *j) {
+    et_knobs fp = j->o->knobs;
+    fp.weight_bits = 32, fp.act_bits = 32, fp.prune_ratio = 0.0f, fp.recover = ET_RECOVER_NONE;
+    et_tune_report rep;
+    et_status st = et_tune_apply(et_session_model(j->session)->graph, &fp, NULL, &j->teacher_graph, &rep, j->err);
+    if (st == ET_OK)
+        st = et_feature_kd_create(j->net, j->teacher_graph, j->o->feature_kd, &j->fkd, j->err);
+    if (st == ET_OK)
+        note(j, "feature distillation: the outputs of %d convolutions pulled toward the fp32 model's (weight %g)",
+             et_feature_kd_layers(j->fkd), (double)j->o->feature_kd);
+    return st;
+}
+
 static et_status prepare_training(job *j) {
     const et_train_job_options *o = j->o;
     int64_t n[2] = {j->data.n, j->eval.n};
-    et_status st = et_teacher_create(et_session_model(j->session)->graph, o->knobs.threads, n, 256u << 20, &j->teacher,
-                                     j->err);
+    et_status st = o->feature_kd > 0 ? make_feature_kd(j) : ET_OK;
+    if (st == ET_OK)
+        st = et_teacher_create(et_session_model(j->session)->graph, o->knobs.threads, n, 256u << 20, &j->teacher,
+                               j->err);
+    j->cfg.feature_kd = j->fkd;
     if (st == ET_OK)
         st = et_optim_create(&j->cfg.optim, j->net, &j->opt, j->err);
     if (st == ET_OK && !(j->state = calloc(1, sizeof *j->state)))
@@ -603,6 +633,8 @@ static void finish_run(job *j, et_status st) {
 /* ---- the job ------------------------------------------------------------------------------------------------ */
 
 static void job_free(job *j) {
+    et_feature_kd_free(j->fkd);
+    et_graph_free(j->teacher_graph);
     et_teacher_free(j->teacher);
     et_optim_free(j->opt);
     et_tnet_free(j->net);

@@ -55,8 +55,9 @@ typedef struct et_train_job_options {
     float clip_norm;    /* 0: no gradient clipping */
     float warmup_frac;
     float temperature, kd_weight;
-    bool gradual; /* prune while training (Zhu & Gupta) instead of once before */
-    bool resume;  /* continue from OUT.ckpt */
+    float feature_kd; /* > 0: distillation of inner features too, at this weight (train/feature_kd.h); 0: off */
+    bool gradual;     /* prune while training (Zhu & Gupta) instead of once before */
+    bool resume;      /* continue from OUT.ckpt */
     uint64_t seed;
     bool save; /* store the run */
     const char *db_path;

@@ -91,6 +91,10 @@ struct et_tnet {
     et_tstep **fq_steps; /* the fake-quantization steps, in order (their ranges are checkpointed) */
     bool weights_dirty;  /* master weights changed: effective weights are recomputed before a forward */
     et_tslots slots;
+    /* gradients added into values by the next backward (et_tnet_add_value_grads), then forgotten */
+    int n_extra;
+    const int *extra_value;
+    const float *const *extra_grad;
     int64_t activation_bytes, gradient_bytes, param_bytes;
     et_arena arena; /* names of internal values */
 };

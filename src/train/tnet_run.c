@@ -116,6 +116,25 @@ et_status et_tnet_forward(et_tnet *n, int batch, bool training, et_err *err) {
     return ET_OK;
 }
 
+void et_tnet_add_value_grads(et_tnet *n, int count, const int *values, const float *const *grads) {
+    n->n_extra = count, n->extra_value = values, n->extra_grad = grads;
+}
+
+/* The extra gradients of value v (et_tnet_add_value_grads) into its buffer: every step that reads v comes later
+ * in the forward, so their backward has run when v's own step is reached. */
+static void add_extra_grads(et_tnet *n, int v) {
+    for (int e = 0; e < n->n_extra; e++) {
+        if (n->extra_value[e] != v)
+            continue;
+        bool acc;
+        float *g = et_tnet_grad_begin(n, v, &acc);
+        const float *x = n->extra_grad[e];
+        int64_t len = (int64_t)n->batch_now * n->values[v].numel;
+        for (int64_t i = 0; g && i < len; i++)
+            g[i] = acc ? g[i] + x[i] : x[i];
+    }
+}
+
 void et_tnet_backward(et_tnet *n) {
     for (int i = 0; i < n->n_values; i++)
         n->values[i].grad_written = false;
@@ -125,6 +144,8 @@ void et_tnet_backward(et_tnet *n) {
     }
     for (int k = n->n_steps; k-- > 0;) {
         et_tstep *s = &n->steps[k];
+        if (n->n_extra)
+            add_extra_grads(n, s->out);
         if (!n->values[s->out].needs_grad || !et_tnet_grad_of(n, s->out))
             continue; /* nothing flows back through it */
         bool any = false;
@@ -136,6 +157,7 @@ void et_tnet_backward(et_tnet *n) {
         if (n->opt.profile)
             s->backward_ms += now_ms() - t0;
     }
+    n->n_extra = 0;
     et_tnet_finish_grads(n);
 }
 

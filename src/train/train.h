@@ -106,6 +106,10 @@ const char *et_tnet_output_name(const et_tnet *n, int i);
 et_status et_tnet_forward(et_tnet *n, int batch, bool training, et_err *err);
 /* Backward of the last training forward, from the output gradients. Fills every parameter's grad. */
 void et_tnet_backward(et_tnet *n);
+/* For the next backward only: grads[i] (batch_now x the value's numel floats, borrowed until then) is added to
+ * the gradient of graph value values[i] as if one more step read it (a loss on an inner activation:
+ * feature_kd.h). A value that takes no gradient is skipped. */
+void et_tnet_add_value_grads(et_tnet *n, int count, const int *values, const float *const *grads);
 
 int et_tnet_n_params(const et_tnet *n);
 et_tparam *et_tnet_param(et_tnet *n, int i);

@@ -167,7 +167,10 @@ static et_status step(run_ctx *rc, const int64_t *idx, int count) {
     if (st != ET_OK)
         return st;
     et_loss_parts parts;
-    double loss = losses(rc, count, &parts);
+    double loss = losses(rc, count, &parts), fkd = 0.0;
+    if (rc->cfg->feature_kd && (st = et_feature_kd_step(rc->cfg->feature_kd, count, &fkd, rc->err)) != ET_OK)
+        return st;
+    loss += fkd, parts.kd += fkd;
     et_tnet_backward(rc->net);
     double norm = et_optim_grad_norm(rc->opt);
     char buf[160];

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "record/train_record.h"
+#include "train/feature_kd.h"
 #include "train/loss.h"
 #include "train/optim.h"
 #include "train/teacher.h"
@@ -84,6 +85,8 @@ typedef struct et_train_config {
                                   (et_prune_compensate, on the last batch's activations) */
     et_prune_comp_stats *prune_comp_stats; /* NULL, or where compensation adds up its errors (caller's) */
     float prune_end_frac;
+    /* NULL, or distillation of inner features too (feature_kd.h; the caller's): its loss is added to each step's */
+    et_feature_kd *feature_kd;
     /* quantization-aware training with 8-bit activations: ranges calibrated before each epoch on up to this
      * many samples of `calib` (or of the training data when calib is NULL) */
     int64_t calib_samples;

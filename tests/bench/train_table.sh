@@ -11,9 +11,9 @@
 # seeds' mean is what a user can expect (default: seed 1 only).
 #
 # Rows (--rows picks some, comma-separated; default all):
-#   u80     --prune 0.8 --prune-method unstructured --schedule gradual, 3 epochs, batch 16, lr 0.006 (each layer's
-#           share by Erdos-Renyi-kernel allocation, each step's kept weights refit by least squares on the last
-#           batch; target: drop <= 1.0 pp)
+#   u80     --prune 0.8 --prune-method unstructured --schedule gradual, 3 epochs, batch 16, lr 0.006, --feature-kd 3
+#           (each layer's share by Erdos-Renyi-kernel allocation, each step's kept weights refit by least squares on
+#           the last batch, every convolution's output also distilled; target: drop <= 1.0 pp)
 #   u90     the same at 0.9 (reported)
 #   ch50    --prune 0.5 --prune-method channel --recover full, 2 epochs, batch 16, lr 0.003 (target: drop <= 1.0 pp;
 #           training starts from the least-squares refit on MODEL.calib/, "before" is that refit)
@@ -61,10 +61,12 @@ run_row() { # model row -> one table line
     local m=$1 row=$2 src=$here/fixtures/models/$1.onnx args=() cmd=finetune desc log rdata=$data
     log=$out/$m-$row.log
     case $row in
-    u80) args=(--prune 0.8 --prune-method unstructured --schedule gradual --epochs 3 --batch 16 --lr 0.006)
-        desc="80 % unstructured (ERK), gradual, 3 epochs" ;;
-    u90) args=(--prune 0.9 --prune-method unstructured --schedule gradual --epochs 3 --batch 16 --lr 0.006)
-        desc="90 % unstructured (ERK), gradual, 3 epochs" ;;
+    u80) args=(--prune 0.8 --prune-method unstructured --schedule gradual --epochs 3 --batch 16 --lr 0.006
+        --feature-kd 3)
+        desc="80 % unstructured (ERK), gradual, 3 epochs, features" ;;
+    u90) args=(--prune 0.9 --prune-method unstructured --schedule gradual --epochs 3 --batch 16 --lr 0.006
+        --feature-kd 3)
+        desc="90 % unstructured (ERK), gradual, 3 epochs, features" ;;
     ch50) args=(--prune 0.5 --prune-method channel --recover full --epochs 2 --batch 16 --lr 0.003)
         desc="50 % channel, --recover full, 2 epochs" ;;
     ch50x60k) args=(--prune 0.5 --prune-method channel --recover full --epochs 2 --batch 16 --lr 0.003)

@@ -7,6 +7,7 @@
 #     (equal to the file's), data set and per-epoch lines;
 #   - finetune --recover full starts training from the compensated weights (one step at a tiny rate keeps the
 #     recovered accuracy, far above what magnitude channel pruning leaves);
+#   - finetune --feature-kd pairs the convolutions and trains; distill with --feature-kd exits 2 with one line;
 #   - distill (fmnist_mbv2 as the student of fmnist_resnet) stores the student in the lineage;
 #   - gradual unstructured pruning says how ERK shared the ratio out;
 #   - SIGINT after the first epoch: exit 1, one line naming --resume, the run 'aborted', the checkpoint kept;
@@ -62,6 +63,16 @@ expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --prune-method chann
 acc() { sed -nE "s/^accuracy on .*$1 ([0-9.]+)% .*/\1/p" out.txt | sed -E 's/ .*//'; }
 check awk -v b="$(acc 'knobs one-shot')" -v a="$(sed -nE 's/^accuracy on .*trained ([0-9.]+)%.*/\1/p' out.txt)" \
     'BEGIN { exit !(b > 60 && a > 60 && a - b < 5 && b - a < 5) }'
+
+# --- finetune --feature-kd: the convolutions paired and trained; distill refuses it (exit 2) -------------------
+expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --schedule gradual --epochs 1 "${common[@]}" \
+    --data-limit 32 --feature-kd 3 --no-save -o fk.onnx
+check grep -q "feature distillation: the outputs of [1-9][0-9]* convolutions pulled toward" out.txt err.txt
+check grep -q "^epoch 1/1: loss" out.txt
+expect 2 "$ET" distill "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --epochs 1 "${common[@]}" --data-limit 16 \
+    --feature-kd 1 --no-save -o fk2.onnx
+check grep -q "feature-kd needs finetune" err.txt
+check test ! -e fk2.onnx
 
 # --- distill: the student in the lineage -----------------------------------------------------------------------
 expect 0 "$ET" distill "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --epochs 1 "${common[@]}" -o st.onnx
