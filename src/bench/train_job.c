@@ -496,15 +496,18 @@ static void make_config(job *j) {
     c->cancel = o->cancel;
     c->progress = on_progress;
     c->progress_ctx = j;
-    char knobs[160];
+    char knobs[160], fkd_tag[32] = "";
+    /* only when on: a checkpoint written without --feature-kd (by this build or an older one) keeps its tag, so
+       --resume still takes it */
+    if (o->feature_kd > 0.0f)
+        snprintf(fkd_tag, sizeof fkd_tag, " fkd %g", (double)o->feature_kd);
     snprintf(j->tag, sizeof j->tag,
              "%s %s %s | %s | data %s %lld | epochs %d batch %d %s lr %g wd %g clip %g "
-             "T %g kd %g fkd %g warm-up %g seed %llu %s",
+             "T %g kd %g%s warm-up %g seed %llu %s",
              et_train_kind_name(o->kind), et_session_model(j->session)->sha256, j->student ? j->student->sha256 : "-",
              et_knobs_describe(&o->knobs, knobs, sizeof knobs), j->data.sha256, (long long)j->data.n, o->epochs,
              o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
-             (double)o->temperature, (double)o->kd_weight, (double)o->feature_kd, (double)o->warmup_frac,
-             (unsigned long long)o->seed,
+             (double)o->temperature, (double)o->kd_weight, fkd_tag, (double)o->warmup_frac, (unsigned long long)o->seed,
              !o->gradual       ? "oneshot"
              : j->prune_shares ? "gradual erk compensated"
                                : "gradual");
