@@ -146,6 +146,41 @@ static void test_qmul(void) {
         }
 }
 
+/* The channels-last squeeze-excitation pattern: x [B,H,W,C] times a gate [B,1,1,C] (either operand first), which
+ * the node runs as runs of H*W rows sharing one gate row; two images, so the gate row changes between runs, and
+ * two threads, so a thread's rows can start inside a run. C = 17: a vector block and a tail. */
+static void test_qmul_gate_rows(void) {
+    enum { B = 2, H = 6, W = 5, C = 17, N = B * H * W * C };
+    float x[N], g[B * C];
+    oh_fill(x, N, 3);
+    oh_fill(g, B * C, 5);
+    const float xs = 2.0f / 255.0f, gs = 1.0f / 255.0f, ys = 1.5f / 255.0f;
+    const int32_t xz = 5, gz = -128, yz = -3;
+    for (int threads = 1; threads <= 2; threads++)
+        for (int swap = 0; swap < 2; swap++) {
+            oh_graph t = oh_new(13);
+            int in = oh_input(&t, "x", ET_DT_F32, SHAPE(B, H, W, C));
+            int gin = oh_input(&t, "g", ET_DT_F32, SHAPE(B, 1, 1, C));
+            int xq = quantized(&t, in, "xq", xs, xz), gq = quantized(&t, gin, "gq", gs, gz);
+            int yq = oh_value(&t, "yq");
+            oh_node(&t, ET_OP_QMUL, swap ? (int[]){gq, xq} : (int[]){xq, gq}, 2, &yq, 1);
+            dequantized(&t, yq, ys, yz);
+            et_err err = {0};
+            et_plan *p = oh_plan(&t, threads, (const void *[]){x, g}, &err);
+            ET_CHECK_MSG(p != NULL, "%s", err.msg);
+            ET_REQUIRE(p != NULL);
+            const float *y = et_plan_output(p, 0)->data;
+            for (int i = 0; i < N; i++) {
+                const float gv = deq(g[i / (H * W * C) * C + i % C], gs, gz);
+                const float want = clampf(deq(x[i], xs, xz) * gv, ys, yz);
+                ET_CHECK_MSG(fabsf(y[i] - want) <= 0.5f * ys + 1e-6f, "threads %d swap %d element %d: %g vs %g",
+                             threads, swap, i, (double)y[i], (double)want);
+            }
+            et_plan_free(p);
+            oh_free(&t);
+        }
+}
+
 /* What their shared prepare (et_qnode_begin) refuses, naming the node: an operand or output without one per-tensor
  * scale, and (et.QAdd, et.QMul) a fused activation int8 cannot clamp. The node reads an int8 graph input and writes
  * the graph output, so no Quantize or Dequantize checks the scales first. */
@@ -188,5 +223,6 @@ int main(void) {
     ET_RUN(test_qlut);
     ET_RUN(test_qgap);
     ET_RUN(test_qmul);
+    ET_RUN(test_qmul_gate_rows);
     return et_test_done();
 }

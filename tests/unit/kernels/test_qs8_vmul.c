@@ -2,7 +2,9 @@
  * (zero points at the ends, saturating products, clamps); every other config this CPU runs against the scalar one,
  * bit for bit, over lengths 0..70 and 1000 (vector widths and tails), b a vector or one broadcast element, in
  * place too, and the extreme products (zero points and inputs at -128 and 127: (-128 - 127)(127 + 128)); and one
- * hand-computed case, so a kernel and a reference wrong the same way still fail. */
+ * hand-computed case, so a kernel and a reference wrong the same way still fail. The rows form (one gate row for
+ * many rows) of every config, scalar included, against et_qc8_mul_ref row by row: odd and 16-multiple channel
+ * counts, one to 3136 rows, in place. */
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
@@ -131,10 +133,51 @@ static void test_configs_extremes(void) {
     }
 }
 
+/* The rows form of every config against the reference row by row, out of place and in place (y == a); the bytes
+ * after the last row must stay untouched. */
+static void test_rows_match_reference(void) {
+    size_t n_cfg;
+    const et_qs8_vmul_config *cfg = et_qs8_vmul_configs(&n_cfg);
+    static const size_t chans[] = {1, 5, 15, 16, 17, 23, 31, 32, 33, 48, 72, 120};
+    static const size_t nrows[] = {1, 2, 7, 50};
+    enum { MAX = 3136 * 16 };
+    static int8_t a[MAX], b[120], want[MAX + 32], got[MAX + 32];
+    for (size_t ci = 0; ci < n_cfg; ci++) {
+        const et_qs8_vmul_config *c = &cfg[ci];
+        if (!et_kreq_runnable(c->req))
+            continue;
+        for (size_t ic = 0; ic <= sizeof chans / sizeof chans[0]; ic++)
+            for (size_t ir = 0; ir < sizeof nrows / sizeof nrows[0]; ir++) {
+                /* the last round: MobileNetV3-Small's first SE block, 56 x 56 rows of 16 channels */
+                const int big = ic == sizeof chans / sizeof chans[0];
+                const size_t n = big ? 16 : chans[ic], rows = big ? 3136 : nrows[ir];
+                et_qs8_mul_params k;
+                et_qc8_mul_params q;
+                random_params(&k, &q);
+                for (size_t i = 0; i < rows * n; i++)
+                    a[i] = (int8_t)(kt_rand_u32() & 255);
+                for (size_t i = 0; i < n; i++)
+                    b[i] = (int8_t)(kt_rand_u32() & 255);
+                memset(want, 0x55, sizeof want);
+                memset(got, 0x55, sizeof got);
+                for (size_t r = 0; r < rows; r++)
+                    et_qc8_mul_ref(&q, n, a + r * n, 1, b, 1, want + r * n);
+                c->rows(rows, n, a, b, got, &k);
+                ET_CHECK_MSG(memcmp(want, got, sizeof want) == 0, "%s rows %zu of %zu (or wrote past the end)", c->name,
+                             rows, n);
+                c->rows(rows, n, a, b, a, &k);
+                ET_CHECK_MSG(memcmp(want, a, rows * n) == 0, "%s in place, rows %zu of %zu", c->name, rows, n);
+                if (big)
+                    break;
+            }
+    }
+}
+
 int main(void) {
     ET_RUN(test_hand_computed);
     ET_RUN(test_scalar_is_reference);
     ET_RUN(test_configs_match_scalar);
     ET_RUN(test_configs_extremes);
+    ET_RUN(test_rows_match_reference);
     return et_test_done();
 }

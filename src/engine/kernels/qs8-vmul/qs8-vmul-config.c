@@ -4,12 +4,12 @@
 
 static const et_qs8_vmul_config configs[] = {
 #if defined(__x86_64__)
-    {et_qs8_vmul_ukernel_x16__avx2, ET_KREQ_AVX2, "qs8-vmul-x16-avx2"},
+    {et_qs8_vmul_ukernel_x16__avx2, et_qs8_vmul_rows_x16__avx2, ET_KREQ_AVX2, "qs8-vmul-x16-avx2"},
 #endif
 #if defined(__aarch64__)
-    {et_qs8_vmul_ukernel_x16__neon, ET_KREQ_NEON, "qs8-vmul-x16-neon"},
+    {et_qs8_vmul_ukernel_x16__neon, et_qs8_vmul_rows_x16__neon, ET_KREQ_NEON, "qs8-vmul-x16-neon"},
 #endif
-    {et_qs8_vmul_ukernel_x1__scalar, ET_KREQ_SCALAR, "qs8-vmul-x1-scalar"},
+    {et_qs8_vmul_ukernel_x1__scalar, et_qs8_vmul_rows_x1__scalar, ET_KREQ_SCALAR, "qs8-vmul-x1-scalar"},
 };
 
 const et_qs8_vmul_config *et_qs8_vmul_config_get(void) { return &configs[ET_KREQ_PICK(configs)]; }

@@ -8,7 +8,8 @@
  * A tail of n % 16 elements (n >= 16) is the last 16 elements, computed before the loop and stored after it: the
  * overlap gets the same bytes twice, and loading it first keeps y == a or y == b correct. Under 16 elements, or a
  * zero point outside int8 (which no int8 tensor has; a - zp_a would leave int16): the scalar rule, one at a time
- * (the SE blocks of MobileNetV3 have 16 channels or more). */
+ * (the SE blocks of MobileNetV3 have 16 channels or more). The rows form builds the constants once for all rows;
+ * with 16 channels the gate is centred once and every row is one block. */
 #include <immintrin.h>
 
 #include "engine/kernels/qs8-vmul/qs8-vmul.h"
@@ -49,23 +50,50 @@ static inline __attribute__((always_inline)) void mul_all(size_t n, const int8_t
         _mm_storeu_si128((__m128i *)(y + last), tail);
 }
 
+/* Whether n elements take the vector path: at least one block, int8 zero points. */
+static inline int vector_path(size_t n, const et_qs8_mul_params *p) {
+    return n >= 16 && p->a_zp >= -128 && p->a_zp <= 127 && p->b_zp >= -128 && p->b_zp <= 127;
+}
+
+static inline consts make_consts(const et_qs8_mul_params *p) {
+    return (consts){.za = _mm256_set1_epi16((short)p->a_zp),
+                    .zb = _mm256_set1_epi16((short)p->b_zp),
+                    .zy = _mm256_set1_epi16((short)p->out.out_zp),
+                    .m = _mm256_set1_ps(p->mult),
+                    .hi = _mm256_set1_ps(p->out.out_hi),
+                    .qmin = _mm_set1_epi8((char)((int32_t)p->out.out_lo + p->out.out_zp))};
+}
+
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__avx2) {
     ET_QS8_VMUL_REQUIRE();
-    if (n < 16 || p->a_zp < -128 || p->a_zp > 127 || p->b_zp < -128 || p->b_zp > 127) {
+    if (!vector_path(n, p)) {
         for (size_t i = 0; i < n; i++) {
             const int32_t prod = ((int32_t)a[i] - p->a_zp) * ((int32_t)b[b_scalar ? 0 : i] - p->b_zp);
             y[i] = et_qs8_round_clamp((float)prod * p->mult, &p->out);
         }
         return;
     }
-    const consts k = {.za = _mm256_set1_epi16((short)p->a_zp),
-                      .zb = _mm256_set1_epi16((short)p->b_zp),
-                      .zy = _mm256_set1_epi16((short)p->out.out_zp),
-                      .m = _mm256_set1_ps(p->mult),
-                      .hi = _mm256_set1_ps(p->out.out_hi),
-                      .qmin = _mm_set1_epi8((char)((int32_t)p->out.out_lo + p->out.out_zp))};
+    const consts k = make_consts(p);
     if (b_scalar)
         mul_all(n, a, b, 1, _mm256_set1_epi16((short)((int32_t)b[0] - p->b_zp)), y, &k);
     else
         mul_all(n, a, b, 0, _mm256_setzero_si256(), y, &k);
+}
+
+ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x16__avx2) {
+    ET_QS8_VMUL_ROWS_REQUIRE();
+    if (!vector_path(n, p)) {
+        for (size_t r = 0; r < rows; r++)
+            et_qs8_vmul_ukernel_x16__avx2(n, a + r * n, b, 0, y + r * n, p);
+        return;
+    }
+    const consts k = make_consts(p);
+    if (n == 16) {
+        const __m256i b16 = centred_b(b, &k);
+        for (size_t r = 0; r < rows; r++)
+            _mm_storeu_si128((__m128i *)(y + r * 16), mul16(a + r * 16, b16, &k));
+        return;
+    }
+    for (size_t r = 0; r < rows; r++)
+        mul_all(n, a + r * n, b, 0, _mm256_setzero_si256(), y + r * n, &k);
 }

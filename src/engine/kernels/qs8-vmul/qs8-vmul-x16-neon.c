@@ -1,7 +1,8 @@
 /* qs8-vmul-x16-neon.c: NEON int8 multiply (see qs8-vmul.h): 16 elements per step, the steps of the scalar rule
  * (both inputs minus their zero points in int16, exact int32 products with vmull_s16, one float product each,
  * vmaxnm/vmin clamp, vcvtn = lrintf, the zero point added with saturation), the last 1..15 elements through the
- * same step on a padded copy. */
+ * same step on a padded copy. The rows form calls it per row (its setup is a few vdups; not measured on a NEON
+ * CPU). */
 #include <arm_neon.h>
 #include <string.h>
 
@@ -66,4 +67,10 @@ ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__neon) {
         vst1q_s8(ty, step(vld1q_s8(ta), za, b_lo, b_hi, m, lo, hi, zy));
         memcpy(y + i, ty, r);
     }
+}
+
+ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x16__neon) {
+    ET_QS8_VMUL_ROWS_REQUIRE();
+    for (size_t r = 0; r < rows; r++)
+        et_qs8_vmul_ukernel_x16__neon(n, a + r * n, b, 0, y + r * n, p);
 }

@@ -26,15 +26,30 @@ typedef void (*et_qs8_vmul_ukernel_fn)(size_t n, const int8_t *a, const int8_t *
 #define ET_QS8_VMUL_UKERNEL(name) \
     void name(size_t n, const int8_t *a, const int8_t *b, int b_scalar, int8_t *y, const et_qs8_mul_params *p)
 
+/* The same rule over `rows` rows of n: a and y hold rows x n elements one row after the other, b is one row of n
+ * that every row is multiplied by (the gate of the SE blocks: x [1,H,W,C] times [1,1,1,C] is H*W rows of C). One
+ * call for the whole run instead of one per row, which for 16 channels over 56x56 was mostly call and setup. y may
+ * equal a; y may equal b only when rows == 1. */
+typedef void (*et_qs8_vmul_rows_fn)(size_t rows, size_t n, const int8_t *a, const int8_t *b, int8_t *y,
+                                    const et_qs8_mul_params *p);
+
+#define ET_QS8_VMUL_ROWS(name) \
+    void name(size_t rows, size_t n, const int8_t *a, const int8_t *b, int8_t *y, const et_qs8_mul_params *p)
+
 /* What every mul kernel checks on entry (precondition.h). */
 #define ET_QS8_VMUL_REQUIRE() ET_KERNEL_REQUIRE(n == 0 || (a != NULL && b != NULL && y != NULL))
+#define ET_QS8_VMUL_ROWS_REQUIRE() ET_KERNEL_REQUIRE(rows == 0 || n == 0 || (a != NULL && b != NULL && y != NULL))
 
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x1__scalar);
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__avx2);
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__neon);
+ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x1__scalar);
+ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x16__avx2);
+ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x16__neon);
 
 typedef struct et_qs8_vmul_config {
     et_qs8_vmul_ukernel_fn ukernel;
+    et_qs8_vmul_rows_fn rows; /* the same bytes as ukernel on each row */
     et_kreq req;
     const char *name; /* "qs8-vmul-x16-avx2" */
 } et_qs8_vmul_config;
