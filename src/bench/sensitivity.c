@@ -14,7 +14,10 @@
 #include "tune/tune.h"
 #include "util/clock.h"
 
-et_sens_config et_sens_config_default(void) { return (et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1}; }
+et_sens_config et_sens_config_default(void) {
+    return (
+        et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1, .fake_clock = getenv("EDGETUNE_SENS_FAKE_CLOCK")};
+}
 
 et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err) {
     *n = 0;
@@ -77,11 +80,11 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
     return (double)hit / (double)n;
 }
 
-/* Per-step facts and times of the configured plan (step_saved.h): each step's time is its median over the timed
- * iterations, each iteration timed alone (the profile reset before it), so that an iteration preempted on a shared
- * machine (a worker thread descheduled for a few ms) moves one sample, not the result: a mean over many
- * iterations, as chunks of them were, carries every preemption of the chunk. */
-enum { MAX_PROFILE_ITERS = 20000 };
+/* Per-step facts and times of plans (step_saved.h): each step's time is its median over the timed iterations, each
+ * iteration timed alone (the profile reset before it), so that an iteration preempted on a shared machine (a worker
+ * thread descheduled for a few ms) moves one sample, not the result: a mean over many iterations, as chunks of them
+ * were, carries every preemption of the chunk. */
+enum { MAX_PROFILE_ITERS = 20000, PAIR_ROUNDS = 4 };
 typedef struct step_times {
     int n;
     et_step_fact *step;
@@ -90,6 +93,28 @@ typedef struct step_times {
 static void step_times_free(step_times *t) {
     free(t->step);
     memset(t, 0, sizeof *t);
+}
+
+/* One analysis's timing state: its config, and the timed blocks so far (a block: one plan's timed iterations in a
+ * row) for the test hook cfg->fake_clock "B:K": every step's time is then its work (MACs plus activation elements,
+ * 1 ns each), K times that in block B (0 the base's first profile): a slow spell of the machine that a test can
+ * place exactly. */
+typedef struct timing {
+    const et_sens_config *cfg;
+    int block, slow_block;
+    double slow;
+    bool fake;
+} timing;
+
+static timing timing_new(const et_sens_config *cfg) {
+    timing t = {cfg, 0, -1, 1.0, false};
+    t.fake = cfg->fake_clock && sscanf(cfg->fake_clock, "%d:%lf", &t.slow_block, &t.slow) == 2;
+    return t;
+}
+
+static double sample_ms(const timing *tm, const et_step_info *si) {
+    double ms = tm->fake ? (double)(si->macs + si->act_elems) * 1e-6 : si->time_ms;
+    return tm->block == tm->slow_block ? ms * tm->slow : ms;
 }
 
 /* The iterations to time: cfg->iters, or more to fill cfg->profile_s (timed on cfg->iters untimed ones first). */
@@ -106,48 +131,62 @@ static et_status profile_iters(et_session *s, const et_sens_config *cfg, int *it
     return st;
 }
 
-static et_status profile_steps(et_session *s, const et_sens_config *cfg, step_times *out, et_err *err) {
-    step_times_free(out);
-    et_plan *p = et_session_plan(s);
-    int n = et_plan_get_stats(p).n_steps, iters = 1;
-    et_status st = profile_iters(s, cfg, &iters, err);
-    if (st != ET_OK)
-        return st;
-    out->step = calloc((size_t)n + 1, sizeof *out->step);
-    double *sample = calloc((size_t)n * (size_t)iters + 1, sizeof *sample);
-    if (!out->step || !sample) {
-        free(sample);
-        return et_fail(err, ET_E_NOMEM, "out of memory timing layers");
+/* Times `iters` iterations of step k of plan[k] into out[k] (n_plans 1 or 2). Two plans (the base's and a point's)
+ * are timed alternately, PAIR_ROUNDS rounds of iters / PAIR_ROUNDS each, every block after one untimed run (the
+ * other plan's run evicted this one's weights): both sides then sample the same states of the machine, and a slow
+ * spell moves a quarter of each side's samples, not one side's whole profile, as when the base was profiled once
+ * and the point later. */
+static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, int iters, step_times *out, et_err *err) {
+    int rounds = n_plans > 1 ? PAIR_ROUNDS : 1, per = (iters + rounds - 1) / rounds;
+    double *sample[2] = {NULL, NULL};
+    et_status st = ET_OK;
+    for (int k = 0; k < n_plans && st == ET_OK; k++) {
+        step_times_free(&out[k]);
+        out[k].n = et_plan_get_stats(plan[k]).n_steps;
+        out[k].step = calloc((size_t)out[k].n + 1, sizeof *out[k].step);
+        sample[k] = calloc((size_t)out[k].n * (size_t)(rounds * per) + 1, sizeof *sample[k]);
+        if (!out[k].step || !sample[k])
+            st = et_fail(err, ET_E_NOMEM, "out of memory timing layers");
     }
-    out->n = n;
-    for (int c = 0; c < iters && st == ET_OK; c++) {
-        et_plan_reset_profile(p);
-        st = et_session_infer(s, cfg->cancel, err);
-        for (int j = 0; j < n && st == ET_OK; j++) {
-            et_step_info si;
-            et_plan_step_info(p, j, &si);
-            sample[(size_t)j * (size_t)iters + (size_t)c] = si.time_ms;
-            if (c > 0)
-                continue;
-            et_step_fact *f = &out->step[j];
-            snprintf(f->name, sizeof f->name, "%s", si.name ? si.name : "");
-            snprintf(f->kernel, sizeof f->kernel, "%s %s %s", si.op ? si.op : "", si.kernel ? si.kernel : "",
-                     si.precision ? si.precision : "");
-            f->macs = si.macs;
-            f->act_elems = si.act_elems;
-            f->packed_bytes = si.packed_bytes;
+    for (int r = 0; r < rounds && st == ET_OK; r++) {
+        for (int k = 0; k < n_plans && st == ET_OK; k++, tm->block++) {
+            if (n_plans > 1)
+                st = et_plan_run(plan[k], tm->cfg->cancel, err);
+            for (int c = 0; c < per && st == ET_OK; c++) {
+                et_plan_reset_profile(plan[k]);
+                if ((st = et_plan_run(plan[k], tm->cfg->cancel, err)) != ET_OK)
+                    break;
+                for (int j = 0; j < out[k].n; j++) {
+                    et_step_info si;
+                    et_plan_step_info(plan[k], j, &si);
+                    sample[k][(size_t)j * (size_t)(rounds * per) + (size_t)(r * per + c)] = sample_ms(tm, &si);
+                    et_step_fact *f = &out[k].step[j];
+                    if (r > 0 || c > 0)
+                        continue;
+                    snprintf(f->name, sizeof f->name, "%s", si.name ? si.name : "");
+                    snprintf(f->kernel, sizeof f->kernel, "%s %s %s", si.op ? si.op : "", si.kernel ? si.kernel : "",
+                             si.precision ? si.precision : "");
+                    f->macs = si.macs;
+                    f->act_elems = si.act_elems;
+                    f->packed_bytes = si.packed_bytes;
+                }
+            }
         }
     }
-    for (int j = 0; j < n && st == ET_OK; j++) {
-        out->step[j].ms = et_stats_median_inplace(sample + (size_t)j * (size_t)iters, iters);
+    for (int k = 0; k < n_plans; k++) {
+        for (int j = 0; j < out[k].n && st == ET_OK; j++)
+            out[k].step[j].ms = et_stats_median_inplace(sample[k] + (size_t)j * (size_t)(rounds * per), rounds * per);
+        free(sample[k]);
     }
-    free(sample);
     return st;
 }
 
-/* Configures k and measures it into r (latency and fidelity, when asked, as bench does) and its step times. */
-static et_status measure(et_session *s, const et_knobs *k, const et_sens_config *cfg, bool bench, et_result *r,
+/* Configures k and measures it into r (latency and fidelity, as bench does) and its step times into t; with
+ * base_plan (the base's, kept), the two plans are timed alternately (profile_plans) and bt gets the base's times
+ * of those rounds. */
+static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *base_plan, et_result *r, step_times *bt,
                          step_times *t, et_err *err) {
+    const et_sens_config *cfg = tm->cfg;
     et_status st = et_session_configure(s, k, err);
     if (st != ET_OK)
         return st;
@@ -157,39 +196,48 @@ static et_status measure(et_session *s, const et_knobs *k, const et_sens_config 
     bc.profilers = false;
     bc.cancel = cfg->cancel;
     bc.eval_half = cfg->eval_half; /* a search reads one half: only it is evaluated (half the cost of a point) */
-    if (bench && (st = et_bench_run(s, &bc, r, err)) != ET_OK)
+    int iters = 1;
+    if ((st = et_bench_run(s, &bc, r, err)) != ET_OK || (st = profile_iters(s, cfg, &iters, err)) != ET_OK)
         return st;
-    for (int i = 0; !bench && i < cfg->warmup && st == ET_OK; i++) /* bench warmed it up otherwise */
-        st = et_session_infer(s, cfg->cancel, err);
-    return st == ET_OK ? profile_steps(s, cfg, t, err) : st;
+    if (!base_plan)
+        return profile_plans(tm, (et_plan *const[]){et_session_plan(s)}, 1, iters, t, err);
+    step_times both[2] = {{0}, {0}};
+    st = profile_plans(tm, (et_plan *const[]){base_plan, et_session_plan(s)}, 2, iters, both, err);
+    step_times_free(bt);
+    step_times_free(t);
+    *bt = both[0];
+    *t = both[1];
+    return st;
 }
 
-static void measure_point(et_session *s, const et_knobs *base, const step_times *bt, const et_sens_base *b,
-                          const et_sens_config *cfg, et_sens_point *p) {
+static void measure_point(et_session *s, const et_knobs *base, et_plan *base_plan, const et_sens_base *b, timing *tm,
+                          et_sens_point *p) {
+    const et_sens_config *cfg = tm->cfg;
     et_knobs k = *base;
     char spec[sizeof p->layer + ET_SENS_CAND_BYTES + 2];
     snprintf(spec, sizeof spec, "%s:%s", p->layer, p->candidate);
     et_err e = {0};
     et_result r;
     et_result_init(&r);
-    step_times t = {0};
+    step_times bt = {0}, t = {0};
     et_status st = et_knobs_add_layer_spec(&k, spec, &e);
     if (st == ET_OK)
-        st = measure(s, &k, cfg, true, &r, &t, &e);
+        st = measure(s, &k, tm, base_plan, &r, &bt, &t, &e);
     if (st == ET_OK) {
         bool acc;
         p->measured = true;
         p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
         /* every step whose work the change moved: the layer's, its channel group's and readers', conversions */
-        p->time_saved_ms = et_step_time_saved_ms(bt->step, bt->n, t.step, t.n);
-        p->n_step_saves = et_step_saves(bt->step, bt->n, t.step, t.n, p->step_saves, ET_SENS_STEP_SAVES);
+        p->time_saved_ms = et_step_time_saved_ms(bt.step, bt.n, t.step, t.n);
+        p->n_step_saves = et_step_saves(bt.step, bt.n, t.step, t.n, p->step_saves, ET_SENS_STEP_SAVES);
         p->p50_ms = r.latency.p50_ms;
         p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
         snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);
     } else if (st != ET_E_CANCELLED) {
         snprintf(p->error, sizeof p->error, "%s", e.msg);
     }
+    step_times_free(&bt);
     step_times_free(&t);
     et_result_free(&r);
 }
@@ -235,7 +283,10 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     et_result br;
     et_result_init(&br);
     step_times bt = {0};
-    et_status st = measure(s, base, cfg, true, &br, &bt, err);
+    timing tm = timing_new(cfg);
+    et_plan *base_plan = NULL;
+    et_graph *base_tuned = NULL;
+    et_status st = measure(s, base, &tm, NULL, &br, NULL, &bt, err);
     if (st == ET_OK) {
         b->measured = true;
         b->quality = et_sens_quality(&br, cfg->eval_half, cfg->ref_top1, &b->is_accuracy);
@@ -243,6 +294,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         b->weights_bytes = et_session_tune_report(s)->weights_deploy_bytes;
         b->n_eval = br.fidelity.n_inputs; /* the half's when one half was evaluated */
         snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
+        et_session_detach(s, &base_plan, &base_tuned); /* timed beside every point, never prepared again */
         if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
             st = et_fail(err, ET_E_NOMEM, "out of memory");
         /* every point names its layer and candidate up front: a stop leaves the rest named but unmeasured, so a
@@ -257,10 +309,6 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     if (st == ET_OK && cfg->progress)
         cfg->progress(cfg->progress_ctx, 0, n_layers * n_cand, NULL);
     for (int l = 0; st == ET_OK && l < n_layers; l++) {
-        /* the base again next to this layer's candidates: a slow period of a shared machine, or a cold start,
-           then shifts both sides of the time saved alike (quality: the first measurement; it does not drift) */
-        if ((st = measure(s, base, cfg, false, NULL, &bt, err)) != ET_OK)
-            break;
         for (int c = 0; st == ET_OK && c < n_cand; c++) {
             if (cfg->cancel && *cfg->cancel) {
                 st = et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts,
@@ -277,7 +325,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
                 snprintf(p->error, sizeof p->error,
                          "not applicable: channel pruning cannot shrink this layer (bench's notes say why)");
             } else if (!cfg->known || !cfg->known(cfg->store_ctx, p->layer, p->candidate, p)) {
-                measure_point(s, base, &bt, b, cfg, p);
+                measure_point(s, base, base_plan, b, &tm, p);
             }
             if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
                 continue;
@@ -291,6 +339,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts, n_layers * n_cand);
     et_result_free(&br);
     step_times_free(&bt);
+    et_plan_free(base_plan);
+    et_graph_free(base_tuned);
     free(group);
     free(names);
     return st;

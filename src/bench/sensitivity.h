@@ -54,6 +54,9 @@ typedef struct et_sens_config {
     void (*on_base)(void *ctx, const et_result *base);
     bool (*known)(void *ctx, const char *layer, const char *candidate, et_sens_point *p);
     void *store_ctx;
+    /* A test hook (NULL: none; et_sens_config_default takes the environment's EDGETUNE_SENS_FAKE_CLOCK): "B:K"
+       times every step by its work, not a clock, K times slower in timed block B (sensitivity.c profile_plans) */
+    const char *fake_clock;
 } et_sens_config;
 
 /* The quality of r on the inputs of `half` (-1 all, 0 even positions, 1 odd): accuracy when r has labels (*is_acc

@@ -150,6 +150,14 @@ static et_status configure(et_session *s, const et_graph *start, const et_knobs 
     return ET_OK;
 }
 
+void et_session_detach(et_session *s, et_plan **plan, et_graph **tuned) {
+    *plan = s->plan;
+    *tuned = s->tuned;
+    s->plan = NULL;
+    s->tuned = NULL;
+    s->configured = false;
+}
+
 et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err) {
     if (s->configured && !s->from_other && memcmp(&s->knobs, k, sizeof *k) == 0)
         return ET_OK;

@@ -78,6 +78,12 @@ const char *et_session_calib_source(const et_session *s);
 /* The calibration set tune reads (borrowed from the session: valid until it is freed), e.g. for recovery. */
 et_calib_set et_session_calib(const et_session *s);
 
+/* Hands the current configuration's plan (loaded with the session's inputs) and its tuned graph to the caller, who
+ * runs the plan with et_plan_run and frees both (et_plan_free, then et_graph_free) before the session: the graph
+ * borrows the model's weights. The session is then unconfigured. Both NULL when it was not configured. Sensitivity
+ * keeps the base's plan this way, to time it beside each point's without preparing it again. */
+void et_session_detach(et_session *s, et_plan **plan, et_graph **tuned);
+
 /* Writes the session's inputs into the plan (done by configure; needed again after the plan ran on other data). */
 void et_session_load_inputs(et_session *s);
 

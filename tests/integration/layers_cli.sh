@@ -180,6 +180,21 @@ expect 0 "$ET" sensitivity "$M" --eval-limit 20 --iters 2 --warmup 1 --candidate
 says "/stem/stem.0/Conv prune=0.5,method=channel: not applicable: channel pruning cannot shrink" err.txt
 n=$(grep -c "native" out.txt)
 [ "$n" -gt 0 ] && ok || bad "channel sensitivity: no layer measured"
+# a slow spell while the base is timed (EDGETUNE_SENS_FAKE_CLOCK B:K: each step's time is its work, K times it in
+# timed block B; block 1 is the base's first block beside the point) must not move the point's time saved: base and
+# point are timed alternately, so the spell is a quarter of the base's samples. Timing the base in one block and
+# the point after it (the rule before; PAIR_ROUNDS 1 in sensitivity.c) read 0.77 ms for 0.15 here.
+D=$SRC/fixtures/models/digits.onnx
+saved() {
+    EDGETUNE_SENS_FAKE_CLOCK=$1 "$ET" sensitivity "$D" --candidates 'prune=0.5,method=channel' --iters 8 --warmup 1 \
+        --no-save --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+print([r["time_saved_ms"] for r in json.load(sys.stdin)["rows"] if r["layer"] == "/conv2/Conv"][0])'
+}
+calm=$(saved -1:1)
+slow=$(saved 1:3)
+if [ -n "$calm" ] && /usr/bin/python3 -c 'import sys; c, s = map(float, sys.argv[1:]); sys.exit(not (c > 0 and s == c))' \
+    "$calm" "$slow"; then ok; else bad "time saved moved by a slow spell on the base: $calm calm, $slow slow"; fi
 # Ctrl-C once the base is measured: the points so far are printed, exit 1
 "$ET" sensitivity "$M" --eval-limit 20 --iters 3000 --warmup 0 >out.txt 2>err.txt &
 pid=$!
