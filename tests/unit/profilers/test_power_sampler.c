@@ -76,8 +76,17 @@ static void test_energy_counter_known_rate_with_wraps(void) {
     ET_CHECK_MSG(fabs(info.avg_power_w - 6.0) < 0.05 * 6.0, "avg %.3f W", info.avg_power_w);
     ET_CHECK_NEAR(info.energy_per_inf_mj, info.energy_j * 1000.0 / 30, 1e-9);
     ET_CHECK(info.n_samples >= 10);
-    for (int i = 0; i < info.n_samples; i++) /* every interval's power, wraps included, is near 6 W */
-        ET_CHECK_MSG(fabs(info.samples[i].power_mw - 6000) < 1500, "sample %d: %.0f mW", i, info.samples[i].power_mw);
+    /* every interval's power, wraps included, is near 6 W. The fake reads its own clock, the sampler stamps the
+     * sample just before or after: a preemption between the two (a loaded CI machine: one 10 ms interval read
+     * 8.4 W) moves single intervals by tens of percent, while a mishandled wrap is off by orders of magnitude
+     * (a delta of about -1e9 uJ). So: no interval negative or above 4x, and 80 % of them within 25 %. */
+    int near = 0;
+    for (int i = 0; i < info.n_samples; i++) {
+        double p = info.samples[i].power_mw;
+        ET_CHECK_MSG(p > 0.0 && p < 4 * 6000, "sample %d: %.0f mW", i, p);
+        near += fabs(p - 6000) < 1500;
+    }
+    ET_CHECK_MSG(near >= info.n_samples * 8 / 10, "%d of %d samples within 25 %% of 6 W", near, info.n_samples);
     for (int i = 1; i < info.n_samples; i++)
         ET_CHECK(info.samples[i].t_ns > info.samples[i - 1].t_ns);
     ET_CHECK_STR(info.source, "fake");
