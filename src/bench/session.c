@@ -24,6 +24,7 @@
 #include "model/passes.h"
 #include "profilers/profilers.h"
 #include "tune/fidelity.h"
+#include "util/fnv.h"
 #include "util/mem.h"
 #include "util/clock.h"
 
@@ -277,21 +278,13 @@ done:
     return st;
 }
 
-/* FNV-1a 64 over n bytes, continuing from h. */
-static uint64_t fnv64(uint64_t h, const void *p, size_t n) {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001B3ull;
-    return h;
-}
-
 /* The bytes of the evaluation input of plan (the one the set feeds, or every input of seeded random sets). */
 static uint64_t hash_eval_input(et_session *s, et_plan *plan, uint64_t h) {
     for (int i = 0; i < s->n_in; i++) {
         if (s->eval && i != s->eval_input)
             continue;
         const et_tensor *t = et_plan_input(plan, i);
-        h = fnv64(h, t->data, (size_t)et_shape_numel(&t->shape) * et_dtype_size(t->dtype));
+        h = et_fnv64(h, t->data, (size_t)et_shape_numel(&t->shape) * et_dtype_size(t->dtype));
     }
     return h;
 }
@@ -352,7 +345,7 @@ et_status et_session_fidelity_part(et_session *s, int first, int step, const vol
                 top1[j] = (int32_t)arg;
             if (o == 0 && labels) {
                 int64_t label = et_dataset_label(s->eval, k);
-                hash = fnv64(hash, &label, sizeof label);
+                hash = et_fnv64(hash, &label, sizeof label);
                 correct += arg == label;
                 base_correct += s->base_top1[k] == label;
                 if (ok)

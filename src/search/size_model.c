@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fnv.h"
+
 void et_size_model_init(et_size_model *m, const et_graph *pristine, const et_calib_set *calib, et_size_knobs_fn fn,
                         void *ctx) {
     memset(m, 0, sizeof *m);
@@ -18,13 +20,7 @@ void et_size_model_init(et_size_model *m, const et_graph *pristine, const et_cal
 
 /* FNV-1a over the whole knobs' bytes. Padding that differs between two copies of equal knobs only costs a tune
  * (a miss); a hit needs equal bytes (or a 64-bit collision). */
-static uint64_t knobs_hash(const et_knobs *k) {
-    const unsigned char *p = (const unsigned char *)k;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof *k; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
+static uint64_t knobs_hash(const et_knobs *k) { return et_fnv64(ET_FNV64_INIT, k, sizeof *k); }
 
 et_status et_size_bytes(et_size_model *m, const et_knobs *k, int64_t *bytes, et_err *err) {
     *bytes = -1;
