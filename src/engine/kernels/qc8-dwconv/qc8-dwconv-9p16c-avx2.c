@@ -1,5 +1,5 @@
 /* qc8-dwconv-9p16c-avx2.c: AVX2 quantized depthwise kernel for exactly 9 taps (3x3, the common case), 16
- * channels at a time (see qc8-dwconv.h, layout S16_PAIRS16; the arithmetic of qc8-dwconv-xp16c-avx2.c).
+ * channels at a time (see qc8-dwconv.h, layout S16_PAIRS; the arithmetic of qc8-dwconv-xp16c-avx2.c).
  *
  * The nine tap pointers of a pixel live in registers for the whole channel loop; taps 0-7 go in four pairs
  * (widen, interleave, vpmaddwd against the packed weight pairs), tap 8 pairs with zero. Per 16 channels that is

@@ -1,5 +1,5 @@
 /* qc8-dwconv-xp16c-avx2.c: AVX2 quantized depthwise kernel, any number of taps, 16 channels at a time (see
- * qc8-dwconv.h, layout S16_PAIRS16).
+ * qc8-dwconv.h, layout S16_PAIRS).
  *
  * Taps go in pairs: the 16 int8 inputs of taps t and t+1 are widened to int16 and interleaved (vpunpck{l,h}wd),
  * so one vpmaddwd against the packed (w_t, w_t+1) pairs adds two taps of 8 channels into int32 - exact, and two
