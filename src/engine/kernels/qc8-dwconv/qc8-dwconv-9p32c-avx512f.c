@@ -10,10 +10,6 @@
 #include "engine/kernels/qc8-dwconv/qc8-dwconv-avx512.h"
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 
-static inline const int8_t *tap(const void *p, const void *zero, size_t offset) {
-    return p == zero ? (const int8_t *)p : (const int8_t *)((uintptr_t)p + offset);
-}
-
 enum { TILE_BYTES = 128 + 5 * 128 + 128 }; /* bias, 5 tap pairs, scales */
 
 /* One tile of 32 channels at c (masked: the tail, bytes of m) of one pixel whose taps are i[0..8]. */
@@ -41,11 +37,11 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p32c__avx512f) {
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
         /* written out, not a loop: the compiler keeps the nine pointers in registers (a loop left them on the
          * stack, three instructions per tap load in the tail and 60 per pixel to resolve them) */
-        const int8_t *const i[9] = {tap(input[0], zero, input_offset), tap(input[1], zero, input_offset),
-                                    tap(input[2], zero, input_offset), tap(input[3], zero, input_offset),
-                                    tap(input[4], zero, input_offset), tap(input[5], zero, input_offset),
-                                    tap(input[6], zero, input_offset), tap(input[7], zero, input_offset),
-                                    tap(input[8], zero, input_offset)};
+        const int8_t *const i[9] = {et_qdw_tap(input[0], zero, input_offset), et_qdw_tap(input[1], zero, input_offset),
+                                    et_qdw_tap(input[2], zero, input_offset), et_qdw_tap(input[3], zero, input_offset),
+                                    et_qdw_tap(input[4], zero, input_offset), et_qdw_tap(input[5], zero, input_offset),
+                                    et_qdw_tap(input[6], zero, input_offset), et_qdw_tap(input[7], zero, input_offset),
+                                    et_qdw_tap(input[8], zero, input_offset)};
         const int8_t *rx = r ? r + x * r_stride : NULL;
         const uint8_t *wp = weights;
         size_t c = 0;

@@ -9,13 +9,6 @@
 
 enum { MAX_TAPS = 64 }; /* tap pointers resolved once per pixel; larger kernels resolve in chunks */
 
-static void resolve(const void **input, size_t t0, size_t kn, size_t input_offset, const void *zero,
-                    const int8_t **px) {
-    for (size_t t = 0; t < kn; t++)
-        px[t] = input[t0 + t] == zero ? (const int8_t *)zero
-                                      : (const int8_t *)((uintptr_t)input[t0 + t] + input_offset);
-}
-
 /* Accumulates the 32 channels at c over kn taps (pointers px) into *lo, *hi, weights from *wp on. */
 static inline __attribute__((always_inline)) void taps32(const int8_t *const *px, size_t kn, size_t c, int masked,
                                                          __mmask32 m, const uint8_t **wp, __m512i *lo, __m512i *hi) {
@@ -41,7 +34,7 @@ static inline __attribute__((always_inline)) void tile(size_t c, size_t ks, cons
     for (size_t t0 = 0; t0 < ks; t0 += MAX_TAPS) { /* one chunk for every kernel up to 8x8 */
         const size_t kn = ks - t0 < MAX_TAPS ? ks - t0 : MAX_TAPS;
         if (ks > MAX_TAPS)
-            resolve(input, t0, kn, input_offset, zero, px);
+            et_qdw_resolve(input, t0, kn, input_offset, zero, px);
         taps32(px, kn, c, masked, m, &w, &lo, &hi);
     }
     const __m256i rv = rx ? et_qdw512_load(rx + c, masked, m) : _mm256_setzero_si256();
@@ -60,7 +53,7 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp32c__avx512f) {
         const uint8_t *wp = weights;
         const int8_t *rx = r ? r + x * r_stride : NULL;
         if (ks <= MAX_TAPS)
-            resolve(input, 0, ks, input_offset, zero, px);
+            et_qdw_resolve(input, 0, ks, input_offset, zero, px);
         size_t c = 0;
         for (; c < full; c += 32)
             tile(c, ks, input, px, input_offset, zero, rx, 0, 0, &wp, output, &q);

@@ -44,6 +44,19 @@ typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size
         ET_KERNEL_REQUIRE((uintptr_t)weights % 4 == 0); \
     } while (0)
 
+/* A tap's input pointer: p itself when it is the zero buffer (padding gets no input_offset), else p + input_offset
+ * bytes. */
+static inline const int8_t *et_qdw_tap(const void *p, const void *zero, size_t input_offset) {
+    return p == zero ? (const int8_t *)p : (const int8_t *)((uintptr_t)p + input_offset);
+}
+
+/* px[t] = et_qdw_tap(input[t0 + t]) for t < kn: the "xp" kernels resolve a pixel's taps once, not per tile. */
+static inline void et_qdw_resolve(const void **input, size_t t0, size_t kn, size_t input_offset, const void *zero,
+                                  const int8_t **px) {
+    for (size_t t = 0; t < kn; t++)
+        px[t] = et_qdw_tap(input[t0 + t], zero, input_offset);
+}
+
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2);
