@@ -647,7 +647,7 @@ et_conv_path et_qconv2d_nhwc_path(const et_qconv2d_nhwc *op) { return op->path; 
 
 int et_qconv2d_nhwc_storage_bits(const et_qconv2d_nhwc *op) {
     if (op->path == ET_CONV_PATH_DWCONV)
-        return op->dw->layout == ET_QDW_S16_PAIRS16 ? 16 : 8;
+        return op->dw->layout == ET_QDW_S16_PAIRS ? 16 : 8;
     if (op->path == ET_CONV_PATH_WINOGRAD)
         return 16;
     switch (op->gemm->w_format) {

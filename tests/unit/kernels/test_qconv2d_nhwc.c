@@ -4,7 +4,8 @@
  * stress them: 1x1, 3x3, 5x5, 7x7, strides, dilations, asymmetric pads, groups, depthwise, batch > 1, pixel
  * strides wider than the channels, clamps, zero points at both ends, weight widths 8, 7, 5, 4, 3, 2, a fused
  * residual (separate and in place), 1 and 2 threads, a second setup with a moved input, caller scratch. Results
- * must match exactly. Also: the errors a user can cause. */
+ * must match exactly. Run on the path this CPU picks and again on the AVX2 and scalar paths (tests/CMakeLists.txt),
+ * so that both x86 depthwise kernel sets meet the same cases. Also: the errors a user can cause. */
 #include <math.h>
 #include <string.h>
 
@@ -172,6 +173,11 @@ static const qconv_case cases[] = {
     {1, 120, 6, 5, 120, 120, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 8, 0, 2, -7, 9},
     {1, 22, 7, 7, 22, 22, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1, 3, 8, 0, 1, 0, 0},
     {1, 19, 5, 5, 19, 19, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 0, 0, 8, 1, 0, 100, -100},
+    /* depthwise tiles of the AVX-512 kernels (32 channels): full tiles only, 32 + 8, 4 x 32 + 16, 7 x 32 + 16 */
+    {1, 64, 5, 5, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 1, 2, -128, 3},
+    {1, 40, 7, 7, 40, 40, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 0, 0, 8, 0, 1, 5, -3},
+    {1, 144, 6, 6, 144, 144, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, 1, 8, 1, 1, -20, 10},
+    {1, 240, 4, 4, 240, 240, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 8, 0, 0, 7, -7},
     {1, 1, 6, 6, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, 0, 0},         /* one channel */
     {1, 96, 7, 7, 200, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 8, 1, 0, -128, -10}, /* many columns */
     {1, 200, 3, 3, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 8, 0, 0, -128, 0},   /* deep igemm */

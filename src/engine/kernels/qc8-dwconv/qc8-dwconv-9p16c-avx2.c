@@ -1,5 +1,5 @@
 /* qc8-dwconv-9p16c-avx2.c: AVX2 quantized depthwise kernel for exactly 9 taps (3x3, the common case), 16
- * channels at a time (see qc8-dwconv.h, layout S16_PAIRS16; the arithmetic of qc8-dwconv-xp16c-avx2.c).
+ * channels at a time (see qc8-dwconv.h, layout S16_PAIRS; the arithmetic of qc8-dwconv-xp16c-avx2.c).
  *
  * The nine tap pointers of a pixel live in registers for the whole channel loop; taps 0-7 go in four pairs
  * (widen, interleave, vpmaddwd against the packed weight pairs), tap 8 pairs with zero. Per 16 channels that is
@@ -16,10 +16,6 @@
 
 #include "engine/kernels/qc8-dwconv/qc8-dwconv-avx2.h"
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
-
-static inline const int8_t *tap(const void *p, const void *zero, size_t offset) {
-    return p == zero ? (const int8_t *)p : (const int8_t *)((uintptr_t)p + offset);
-}
 
 /* acc += taps a, b of 16 channels (x values given as 16 int8 each) against the packed pair at w. */
 #define PAIR(va, vb, w)                                                                                        \
@@ -51,11 +47,11 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2) {
     const et_qdw_tail tail = et_qdw_tail_init(channels - full);
     const __m128i zero16 = _mm_setzero_si128();
     for (size_t x = 0; x < output_width; x++, input += input_stride, output += output_stride) {
-        const int8_t *i0 = tap(input[0], zero, input_offset), *i1 = tap(input[1], zero, input_offset);
-        const int8_t *i2 = tap(input[2], zero, input_offset), *i3 = tap(input[3], zero, input_offset);
-        const int8_t *i4 = tap(input[4], zero, input_offset), *i5 = tap(input[5], zero, input_offset);
-        const int8_t *i6 = tap(input[6], zero, input_offset), *i7 = tap(input[7], zero, input_offset);
-        const int8_t *i8 = tap(input[8], zero, input_offset);
+        const int8_t *i0 = et_qdw_tap(input[0], zero, input_offset), *i1 = et_qdw_tap(input[1], zero, input_offset);
+        const int8_t *i2 = et_qdw_tap(input[2], zero, input_offset), *i3 = et_qdw_tap(input[3], zero, input_offset);
+        const int8_t *i4 = et_qdw_tap(input[4], zero, input_offset), *i5 = et_qdw_tap(input[5], zero, input_offset);
+        const int8_t *i6 = et_qdw_tap(input[6], zero, input_offset), *i7 = et_qdw_tap(input[7], zero, input_offset);
+        const int8_t *i8 = et_qdw_tap(input[8], zero, input_offset);
         const int8_t *rx = r ? r + x * r_stride : NULL;
         const uint8_t *wp = weights;
         size_t c = 0;

@@ -4,7 +4,9 @@
 
 static const et_qdwconv_config configs[] = {
 #if defined(__x86_64__)
-    {et_qc8_dwconv_ukernel_9p16c__avx2, et_qc8_dwconv_ukernel_xp16c__avx2, 16, ET_QDW_S16_PAIRS16, ET_KREQ_AVX2,
+    {et_qc8_dwconv_ukernel_9p32c__avx512f, et_qc8_dwconv_ukernel_xp32c__avx512f, 32, ET_QDW_S16_PAIRS, ET_KREQ_AVX512F,
+     "qc8-dwconv-9p32c-avx512f", "qc8-dwconv-xp32c-avx512f"},
+    {et_qc8_dwconv_ukernel_9p16c__avx2, et_qc8_dwconv_ukernel_xp16c__avx2, 16, ET_QDW_S16_PAIRS, ET_KREQ_AVX2,
      "qc8-dwconv-9p16c-avx2", "qc8-dwconv-xp16c-avx2"},
 #endif
 #if defined(__aarch64__)

@@ -7,7 +7,7 @@
 
 /* Weight bytes of one tile (a multiple of 4). */
 static size_t tile_weight_bytes(const et_qdwconv_config *cfg, size_t ks) {
-    if (cfg->layout == ET_QDW_S16_PAIRS16)
+    if (cfg->layout == ET_QDW_S16_PAIRS)
         return (ks + 1) / 2 * cfg->channel_tile * 2 * sizeof(int16_t);
     return et_round_up(ks * cfg->channel_tile, 4);
 }
@@ -23,11 +23,12 @@ size_t et_qdwconv_packed_bytes(const et_qdwconv_config *cfg, size_t channels, si
 
 /* The channel (within its tile) that lane x of the packed order holds. */
 static size_t lane_channel(const et_qdwconv_config *cfg, size_t x) {
-    if (cfg->layout != ET_QDW_S16_PAIRS16)
+    if (cfg->layout != ET_QDW_S16_PAIRS)
         return x;
-    /* lanes 0-7: channels 0-3, 8-11; lanes 8-15: channels 4-7, 12-15 */
-    const size_t half = x / 8, l = x % 8;
-    return (l < 4 ? l : l + 4) + 4 * half;
+    /* the first half of the lanes: channels 8k..8k+3 (k = 0, 1, ...), the second half 8k+4..8k+7; for a tile of
+     * 16: lanes 0-7 hold channels 0-3, 8-11, lanes 8-15 channels 4-7, 12-15 */
+    const size_t half = x / (cfg->channel_tile / 2), l = x % (cfg->channel_tile / 2);
+    return 8 * (l / 4) + l % 4 + 4 * half;
 }
 
 void et_qdwconv_pack(const et_qdwconv_config *cfg, size_t channels, size_t ks, const int8_t *w, const int32_t *bias,
@@ -48,7 +49,7 @@ void et_qdwconv_pack(const et_qdwconv_config *cfg, size_t channels, size_t ks, c
         }
         uint8_t *wp = out + ct * sizeof(int32_t);
         memset(wp, 0, wbytes);
-        if (cfg->layout == ET_QDW_S16_PAIRS16) {
+        if (cfg->layout == ET_QDW_S16_PAIRS) {
             int16_t *v = (int16_t *)(void *)wp;
             for (size_t t0 = 0; t0 < ks; t0 += 2)
                 for (size_t x = 0; x < ct; x++) {

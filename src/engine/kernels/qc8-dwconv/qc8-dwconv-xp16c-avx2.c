@@ -1,5 +1,5 @@
 /* qc8-dwconv-xp16c-avx2.c: AVX2 quantized depthwise kernel, any number of taps, 16 channels at a time (see
- * qc8-dwconv.h, layout S16_PAIRS16).
+ * qc8-dwconv.h, layout S16_PAIRS).
  *
  * Taps go in pairs: the 16 int8 inputs of taps t and t+1 are widened to int16 and interleaved (vpunpck{l,h}wd),
  * so one vpmaddwd against the packed (w_t, w_t+1) pairs adds two taps of 8 channels into int32 - exact, and two
@@ -43,13 +43,6 @@ static inline __attribute__((always_inline)) void taps16(const int8_t *const *px
 
 enum { MAX_TAPS = 64 }; /* tap pointers resolved once per pixel; larger kernels resolve in chunks */
 
-static void resolve(const void **input, size_t t0, size_t kn, size_t input_offset, const void *zero,
-                    const int8_t **px) {
-    for (size_t t = 0; t < kn; t++)
-        px[t] = input[t0 + t] == zero ? (const int8_t *)zero
-                                      : (const int8_t *)((uintptr_t)input[t0 + t] + input_offset);
-}
-
 /* One tile of 16 channels (or the tail) of one pixel: the taps, then requantization and the store. */
 static inline __attribute__((always_inline)) void tile(size_t c, size_t ks, const void **input, const int8_t **px,
                                                        size_t input_offset, const void *zero, const int8_t *rx,
@@ -62,7 +55,7 @@ static inline __attribute__((always_inline)) void tile(size_t c, size_t ks, cons
     for (size_t t0 = 0; t0 < ks; t0 += MAX_TAPS) { /* one chunk for every kernel up to 8x8 */
         const size_t kn = ks - t0 < MAX_TAPS ? ks - t0 : MAX_TAPS;
         if (ks > MAX_TAPS)
-            resolve(input, t0, kn, input_offset, zero, px);
+            et_qdw_resolve(input, t0, kn, input_offset, zero, px);
         taps16(px, kn, c, tail, &w, &acc_lo, &acc_hi);
     }
     __m128i rv = _mm_setzero_si128();
@@ -86,7 +79,7 @@ ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2) {
         const uint8_t *wp = weights;
         const int8_t *rx = r ? r + x * r_stride : NULL;
         if (ks <= MAX_TAPS)
-            resolve(input, 0, ks, input_offset, zero, px);
+            et_qdw_resolve(input, 0, ks, input_offset, zero, px);
         size_t c = 0;
         for (; c < full; c += 16)
             tile(c, ks, input, px, input_offset, zero, rx, NULL, &wp, output, &q);

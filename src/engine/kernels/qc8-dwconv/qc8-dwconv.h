@@ -11,9 +11,10 @@
  *   [int32 bias' x CT][weights][float scale x CT]      bias' = bias - zp_x * sum of the channel's taps
  * with the weights in one of two layouts:
  *   S8_TAPS      for each tap, CT int8 (padded to 4 bytes per tile)
- *   S16_PAIRS16  (AVX2 vpmaddwd, CT = 16) for each pair of taps (t, t + 1; a last odd tap pairs with zero),
- *                two vectors of 8 (w_t, w_t+1) int16 pairs: channels 0-3 and 8-11, then 4-7 and 12-15, the
- *                order vpunpck{l,h}wd leaves 16 widened channels in; bias' and scale follow the same order. */
+ *   S16_PAIRS    (vpmaddwd; CT = 16 for AVX2, 32 for AVX-512) for each pair of taps (t, t + 1; a last odd tap
+ *                pairs with zero), two vectors of CT/2 (w_t, w_t+1) int16 pairs: first channels 8k..8k+3, then
+ *                8k+4..8k+7 (k = 0..CT/8-1; for CT = 16: 0-3, 8-11, then 4-7, 12-15), the order vpunpck{l,h}wd
+ *                leaves CT widened channels in within each 128-bit lane; bias' and scale follow the same order. */
 #ifndef ET_KERNELS_QC8_DWCONV_H
 #define ET_KERNELS_QC8_DWCONV_H
 
@@ -43,12 +44,27 @@ typedef void (*et_qdwconv_ukernel_fn)(size_t channels, size_t output_width, size
         ET_KERNEL_REQUIRE((uintptr_t)weights % 4 == 0); \
     } while (0)
 
+/* A tap's input pointer: p itself when it is the zero buffer (padding gets no input_offset), else p + input_offset
+ * bytes. */
+static inline const int8_t *et_qdw_tap(const void *p, const void *zero, size_t input_offset) {
+    return p == zero ? (const int8_t *)p : (const int8_t *)((uintptr_t)p + input_offset);
+}
+
+/* px[t] = et_qdw_tap(input[t0 + t]) for t < kn: the "xp" kernels resolve a pixel's taps once, not per tile. */
+static inline void et_qdw_resolve(const void **input, size_t t0, size_t kn, size_t input_offset, const void *zero,
+                                  const int8_t **px) {
+    for (size_t t = 0; t < kn; t++)
+        px[t] = et_qdw_tap(input[t0 + t], zero, input_offset);
+}
+
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp1c__scalar);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__avx2);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p16c__avx2);
+ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp32c__avx512f);
+ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_9p32c__avx512f);
 ET_QDWCONV_UKERNEL(et_qc8_dwconv_ukernel_xp16c__neon);
 
-typedef enum { ET_QDW_S8_TAPS, ET_QDW_S16_PAIRS16 } et_qdw_layout;
+typedef enum { ET_QDW_S8_TAPS, ET_QDW_S16_PAIRS } et_qdw_layout;
 
 typedef struct et_qdwconv_config {
     et_qdwconv_ukernel_fn ukernel_9p; /* exactly 9 taps (3x3); NULL: use ukernel */
