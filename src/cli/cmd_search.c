@@ -116,7 +116,7 @@ static void usage(FILE *out) {
             "  --paired-rounds N    alternating rounds of the paired timing, 0..%d (default 9; 0: none, the\n"
             "                       winner by the fastest of --rounds; under 6 rounds the paired rule cannot call\n"
             "                       a difference significant); it runs after --budget too (about --seconds per\n"
-            "                       point and round)\n"
+            "                       point and round; each point prepared once, its plan kept for every round)\n"
             "  --uniform-bits LIST, --uniform-act-bits LIST, --uniform-prune LIST, --uniform-methods LIST\n"
             "                       the uniform grid (default %s; %s; %s; %s)\n"
             "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"

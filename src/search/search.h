@@ -142,7 +142,9 @@ typedef struct et_search_result {
     /* the paired timing: rounds completed, points timed, and the winner against the best uniform setting by the
        paired rule (verdict ET_AB_NA with why when either was not timed) */
     int paired_done, n_paired;
-    double paired_s; /* the paired timing's wall time (s) */
+    int paired_prepared; /* plans prepared for it: one per point, kept through every round (search.c: while they
+                            fit PAIRED_KEEP_BYTES; a point beyond is prepared for each of its timings) */
+    double paired_s;     /* the paired timing's wall time (s) */
     et_ab paired;
 } et_search_result;
 

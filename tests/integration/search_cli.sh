@@ -54,6 +54,11 @@ assert any(n.startswith(want) for n in d["notes"]), (want, d["notes"])
 print(round(w[0]["size_kib"] * 1024))
 ') && ok || bad "search --json: $(head -c 400 out.txt)"
 says "search: paired timing: " err.txt
+# each point of the paired timing is prepared once and its plan kept for every round (configured again for each
+# timing, a point with --recover full cost ~2 s of tuning per 0.25 s of timing)
+n_pts=$(sed -n 's/^search: paired timing: \([0-9]*\) points.*/\1/p' err.txt)
+n_prep=$(sed -n 's/^search: paired timing: \([0-9]*\) plans prepared.*/\1/p' err.txt)
+[ -n "$n_pts" ] && [ "$n_pts" = "$n_prep" ] && ok || bad "paired timing: $n_pts points, $n_prep plans prepared"
 says "search: drop model from the uniform points: " err.txt
 grep -q '^/layer.* bits=4$' win.cfg && grep -q '^# model-wide knobs: w8' win.cfg && ok || bad "win.cfg: $(cat win.cfg)"
 expect 0 "$ET" bench "$M" --bits 8 --layers-config win.cfg --no-save --json --iters 3 --eval-limit 100
