@@ -54,6 +54,10 @@ et_search_config et_search_config_default(void) {
                               .fail_at = getenv("EDGETUNE_SEARCH_FAIL_AT")}; /* the test hook; unset: NULL */
 }
 
+const char *et_search_default_candidates(et_search_objective o) {
+    return o == ET_SEARCH_SIZE ? ET_SEARCH_SIZE_CANDIDATES : ET_SEARCH_DEFAULT_CANDIDATES;
+}
+
 double et_search_objective_value(const et_search_point *p, et_search_objective o) {
     if (!p->measured)
         return NAN;

@@ -158,6 +158,18 @@ assert start[0]["layers"] == want["layers"], (start[0]["layers"], want["layers"]
 ' moves_full.json && ok || bad "search --sens-max-points 3: the moves' start: $(head -c 600 out.txt)"
 expect 2 "$ET" search "$M" "${MOVES[@]}" --sens-max-points 0 && says "--sens-max-points" err.txt
 
+# --- without --candidates the objective picks the default: size takes combinations (4-bit alone and with 1/8, 1/4, 1/2
+# of the channels pruned), latency its own; the first layer's sensitivity points say which (stopped at the finalists)
+for obj in size latency; do
+    EDGETUNE_SEARCH_FAIL_AT=finalists expect 1 "$ET" search "$M" --max-drop 5 --objective $obj --bits 8 \
+        --uniform-bits 8 --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 3 --seconds 0 \
+        --warmup 1 --sens-iters 3 --rounds 1 --eval-limit 100 --sens-max-points 4 --no-save
+    got=$(sed -n 's/^search: sensitivity [0-9]* of [0-9]*: [^ ]* \([^:]*\):.*/\1/p' err.txt | paste -sd ';')
+    [ $obj = size ] && want="bits=4;bits=4,prune=0.125,method=channel;bits=4,prune=0.25,method=channel;bits=4,prune=0.5,method=channel"
+    [ $obj = latency ] && want="bits=4;prune=0.25,method=channel;prune=0.5,method=channel;bits=4"
+    [ "$got" = "$want" ] && ok || bad "search --objective $obj without --candidates: $got"
+done
+
 # --- an error in a later phase (the test hook fails the moves) keeps what was measured before it: the table of
 # those points, each stored as a run, -o only with a winner, then one error line and exit 1 (a runtime failure) ----
 rm -f fail.cfg
