@@ -346,33 +346,44 @@ enum { SIZE_PASSES = 3 };
  * picked), then solves again, until the pick repeats. The shared tensor is then counted by each side at the size
  * the other side gives it. Gains stay a sum, so the DP's total is still an estimate; the finalist's predicted bytes
  * are exact (et_search_run). opts: n_layers rows of row options (NaN gains stay NaN: not measured). */
+/* Every option's gain made exact in the context of `set` (et_size_gains; against_base: from the base, else from
+ * set's own option of the layer): opts holds n_layers rows of `row` options, n_opt[l] of them used; an option not
+ * measured keeps its NaN, a layer with nothing to choose (n_opt[l] < 2) is left as it is. size->knobs writes the
+ * settings as knobs. Returns et_size_gains' error (opts then unchanged) or ET_E_NOMEM. */
+static et_status exact_gains(et_size_model *size, const int *set, int n_layers, const int *n_opt, int row,
+                             bool against_base, et_search_option *opts, et_err *err) {
+    double *g = malloc(((size_t)n_layers * (size_t)row + 1) * sizeof *g);
+    if (!g)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    et_status rc = et_size_gains(size, set, n_layers, n_opt, row, against_base, g, err);
+    for (int l = 0; l < n_layers && rc == ET_OK; l++)
+        for (int o = 0; o < n_opt[l] && n_opt[l] > 1; o++) {
+            et_search_option *x = &opts[(size_t)l * (size_t)row + (size_t)o];
+            if (!isnan(x->gain))
+                x->gain = g[(size_t)l * (size_t)row + (size_t)o];
+        }
+    free(g);
+    return rc;
+}
+
 static et_status size_knapsack(et_size_model *size, pick_ctx *pc, et_search_option *opts,
                                const et_search_option *const *opt, const int *n_opt, int n_layers, int row,
                                double budget_dp, int *pick, double *gain, double *cost, et_err *err) {
-    double *g = malloc(((size_t)n_layers * (size_t)row + 1) * sizeof *g);
     int *prev = malloc(((size_t)n_layers + 1) * sizeof *prev);
     et_status rc = ET_OK;
-    if (!g || !prev) {
-        free(g), free(prev);
+    if (!prev)
         return et_fail(err, ET_E_NOMEM, "out of memory");
-    }
     size->knobs = pick_knobs, size->ctx = pc;
     for (int pass = 0; pass < SIZE_PASSES && rc == ET_OK; pass++) {
         memcpy(prev, pick, (size_t)n_layers * sizeof *pick);
-        if ((rc = et_size_gains(size, pick, n_layers, n_opt, row, true, g, err)) != ET_OK)
+        if ((rc = exact_gains(size, pick, n_layers, n_opt, row, true, opts, err)) != ET_OK)
             break;
-        for (int l = 0; l < n_layers; l++)
-            for (int o = 1; o < n_opt[l]; o++) {
-                et_search_option *x = &opts[(size_t)l * (size_t)row + (size_t)o];
-                if (!isnan(x->gain))
-                    x->gain = g[(size_t)l * (size_t)row + (size_t)o];
-            }
         if ((rc = et_search_dp(opt, n_opt, n_layers, budget_dp, DP_UNIT_PP, pick, gain, cost, err)) != ET_OK)
             break;
         if (memcmp(prev, pick, (size_t)n_layers * sizeof *pick) == 0)
             break;
     }
-    free(g), free(prev);
+    free(prev);
     return rc;
 }
 
@@ -722,18 +733,8 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
  * keep their NaN. opts: n_layers rows of M->n_opt. */
 static et_status size_move_gains(const move_ctx *M, const int *sset, et_search_option *opts, const int *cnt,
                                  et_err *err) {
-    int L = M->n_layers, row = M->n_opt;
-    double *g = malloc(((size_t)L * (size_t)row + 1) * sizeof *g);
-    if (!g)
-        return et_fail(err, ET_E_NOMEM, "out of memory");
     M->size->knobs = move_knobs, M->size->ctx = (void *)M;
-    et_status rc = et_size_gains(M->size, sset, L, cnt, row, false, g, err);
-    for (int l = 0; l < L && rc == ET_OK; l++)
-        for (int x = 0; x < cnt[l] && cnt[l] > 1; x++)
-            if (!isnan(opts[(size_t)l * (size_t)row + (size_t)x].gain))
-                opts[(size_t)l * (size_t)row + (size_t)x].gain = g[(size_t)l * (size_t)row + (size_t)x];
-    free(g);
-    return rc;
+    return exact_gains(M->size, sset, M->n_layers, cnt, M->n_opt, false, opts, err);
 }
 
 /* The knapsack over moves from the settings `sset` (measured quality q_from; et_search_dp_moves): each layer may
