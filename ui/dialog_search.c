@@ -1,7 +1,8 @@
 /* dialog_search.c: the search view. First a form with the CLI's defaults: the accuracy drop allowed, the objective
  * (latency or size), the per-layer candidates, the recovery on every point, the seconds each point is timed and
- * the file the winner is written to; Enter starts `edgetune search` of the open model with the current knobs as
- * the base (src/search/search_worker.h, on its own thread through the backend: the same job as the CLI). Then the
+ * the file the winner is written to (switching the objective switches the candidates to its default, as the
+ * CLI's default follows --objective, unless they were edited); Enter starts `edgetune search` of the open model
+ * with the current knobs as the base (src/search/search_worker.h, on its own thread through the backend: the same job as the CLI). Then the
  * search: the phase (sensitivity i/N, the uniform grid, the finalists) with a bar, time spent and left, the points
  * measured, a scatter plot of them (cost against the drop on the search half; uniform points 'o', per-layer ones
  * 'x', the fp32 reference 'F', the base 'B', the best uniform 'U', the winner 'W'; the Pareto front as a line)
@@ -39,6 +40,10 @@ static void model_stem(const char *path, char *out, size_t len) {
         *dot = '\0';
 }
 
+static et_search_objective form_objective(const et_ui *ui) {
+    return ui->search_objective == ET_SEARCH_SIZE ? ET_SEARCH_SIZE : ET_SEARCH_LATENCY;
+}
+
 void et_ui_search_begin(et_ui *ui) {
     if (!ui->search_active && !ui->snap.model.path[0]) {
         et_ui_message(ui, true, "the model is still being opened: press P again in a moment");
@@ -49,7 +54,7 @@ void et_ui_search_begin(et_ui *ui) {
     if (ui->search_active)
         return;
     if (!ui->search_cands.len)
-        et_field_set(&ui->search_cands, ET_SEARCH_DEFAULT_CANDIDATES);
+        et_field_set(&ui->search_cands, et_search_default_candidates(form_objective(ui)));
     ui->search_recover = (int)ui->knobs.recover;
     if (!ui->search_out.len) {
         char stem[ET_NAME_MAX], out[ET_FIELD_MAX];
@@ -328,7 +333,7 @@ static unsigned start(et_ui *ui) {
     o.knobs = ui->knobs;
     o.knobs.recover = (et_recover)ui->search_recover;
     o.max_drop_pp = drops[ui->search_drop];
-    o.objective = ui->search_objective == ET_SEARCH_SIZE ? ET_SEARCH_SIZE : ET_SEARCH_LATENCY;
+    o.objective = form_objective(ui);
     o.candidates = ui->search_cands.text;
     o.point_s = seconds[ui->search_seconds];
     if (ui->search_quick) { /* QUICK_FLAGS */
@@ -445,9 +450,13 @@ static unsigned form_key(et_ui *ui, et_action a, int k) {
         return 0;
     switch (ui->search_row) {
     case ROW_DROP: ui->search_drop = step(ui->search_drop, dir, N_DROPS); break;
-    case ROW_OBJECTIVE:
-        ui->search_objective = ui->search_objective == ET_SEARCH_SIZE ? ET_SEARCH_LATENCY : ET_SEARCH_SIZE;
+    case ROW_OBJECTIVE: {
+        const char *was = et_search_default_candidates(form_objective(ui));
+        ui->search_objective = form_objective(ui) == ET_SEARCH_SIZE ? ET_SEARCH_LATENCY : ET_SEARCH_SIZE;
+        if (strcmp(ui->search_cands.text, was) == 0) /* not edited: the new objective's default, as the CLI's */
+            et_field_set(&ui->search_cands, et_search_default_candidates(form_objective(ui)));
         break;
+    }
     case ROW_RECOVER: ui->search_recover = step(ui->search_recover, dir, ET_RECOVER_COUNT); break;
     case ROW_EFFORT: ui->search_quick = !ui->search_quick; break;
     default: ui->search_seconds = step(ui->search_seconds, dir, N_SECONDS); break;

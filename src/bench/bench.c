@@ -142,23 +142,18 @@ done:
     return st;
 }
 
-et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, et_err *err) {
-    et_plan *plan = et_session_plan(s);
-    if (!plan)
-        return et_fail(err, ET_E_RUNTIME, "no configuration: call et_session_configure first");
-    et_session_describe(s, r);
-    r->status = ET_RUN_RUNNING;
+/* The timed part of a run on plan, whose inputs are written: warm-up, the timed loop with the profilers around it,
+ * the overhead rounds; r's iters, samples, latency and profiler readings. ET_OK or the first error (a profiler that
+ * fails to open: nothing timed). */
+static et_status timed_loop(et_plan *plan, const et_bench_config *cfg, et_result *r, et_err *err) {
     r->warmup_iters = cfg->warmup;
-    et_session_load_inputs(s);
     et_status st = ET_OK;
     for (int i = 0; i < cfg->warmup && st == ET_OK; i++)
         st = et_plan_run(plan, cfg->cancel, err);
 
     et_profilers *prof = NULL;
-    if (st == ET_OK && cfg->profilers && (st = et_profilers_open(&cfg->prof, &prof, err)) != ET_OK) {
-        r->status = ET_RUN_FAILED;
+    if (st == ET_OK && cfg->profilers && (st = et_profilers_open(&cfg->prof, &prof, err)) != ET_OK)
         return st;
-    }
     int cap = cfg->seconds > 0 ? 1024 : (cfg->iters > 0 ? cfg->iters : 1);
     double *samples = st == ET_OK ? malloc((size_t)cap * sizeof *samples) : NULL;
     if (st == ET_OK && !samples)
@@ -227,7 +222,29 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
     r->samples_ms = samples;
     r->n_samples = n;
     et_latency_stats_compute(samples, n, &r->latency);
-    if (cfg->layers && n > 0)
+    return st;
+}
+
+static et_run_status run_status(et_status st) {
+    return st == ET_OK ? ET_RUN_OK : st == ET_E_CANCELLED ? ET_RUN_ABORTED : ET_RUN_FAILED;
+}
+
+et_status et_bench_plan(et_plan *plan, const et_bench_config *cfg, et_result *r, et_err *err) {
+    r->status = ET_RUN_RUNNING;
+    et_status st = timed_loop(plan, cfg, r, err);
+    r->status = run_status(st);
+    return st;
+}
+
+et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, et_err *err) {
+    et_plan *plan = et_session_plan(s);
+    if (!plan)
+        return et_fail(err, ET_E_RUNTIME, "no configuration: call et_session_configure first");
+    et_session_describe(s, r);
+    r->status = ET_RUN_RUNNING;
+    et_session_load_inputs(s);
+    et_status st = timed_loop(plan, cfg, r, err);
+    if (cfg->layers && r->n_samples > 0)
         copy_layers(plan, et_session_tune_report(s), r);
     if (st == ET_OK) { /* after the timed loop: the child process never competes with it */
         st = et_session_deployed_memory(s, cfg->deploy_exe, cfg->cancel, &r->deployed, err);
@@ -243,6 +260,6 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
             snprintf(r->fidelity.why, sizeof r->fidelity.why, "%s", err ? err->msg : "failed");
         }
     }
-    r->status = st == ET_OK ? ET_RUN_OK : st == ET_E_CANCELLED ? ET_RUN_ABORTED : ET_RUN_FAILED;
+    r->status = run_status(st);
     return st;
 }

@@ -39,4 +39,10 @@ et_bench_config et_bench_config_default(void);
  * far; other errors with r->status failed and err naming the cause. */
 et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, et_err *err);
 
+/* Times a prepared plan held outside a session (et_session_detach) with the same loop as et_bench_run: warm-up,
+ * timed iterations (iters, seconds, until-stable), profilers around them when on; into r: status, iters, samples,
+ * latency and profiler readings only (no identity, layer profile, deployed memory or fidelity). The plan runs on
+ * the inputs already in it. Returns as et_bench_run. A search times its kept plans with it (search.c). */
+et_status et_bench_plan(et_plan *plan, const et_bench_config *cfg, et_result *r, et_err *err);
+
 #endif

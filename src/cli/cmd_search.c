@@ -96,11 +96,12 @@ static void usage(FILE *out) {
             "  -o FILE              write the winner as a --layers-config file (the model-wide KNOBS in a\n"
             "                       comment: give them to bench with --layers-config FILE)\n"
             "  --candidates LIST    ';'-separated per-layer settings, each a ','-separated list of --layer keys,\n"
-            "                       default:\n"
+            "                       default with --objective latency:\n"
             "                       '%s';\n"
-            "                       one setting per layer: for --objective size give combinations such as\n"
-            "                       'bits=4;bits=4,prune=0.25,method=channel;bits=4,prune=0.5,method=channel'\n"
-            "                       (the default has no layer both 4-bit and pruned, as uniform w4 + channel is);\n"
+            "                       with --objective size, combinations (a layer 4-bit and channel-pruned, as\n"
+            "                       uniform w4 + channel is):\n"
+            "                       '%s';\n"
+            "                       one setting per layer (the latency default has no layer both 4-bit and pruned);\n"
             "                       channel pruning of one layer shrinks its whole channel group (residual\n"
             "                       Adds); recover= as a candidate: not yet (--layer and --layers-config take\n"
             "                       it); --recover applies to every point, sensitivities and uniform grid alike\n"
@@ -116,7 +117,7 @@ static void usage(FILE *out) {
             "  --paired-rounds N    alternating rounds of the paired timing, 0..%d (default 9; 0: none, the\n"
             "                       winner by the fastest of --rounds; under 6 rounds the paired rule cannot call\n"
             "                       a difference significant); it runs after --budget too (about --seconds per\n"
-            "                       point and round)\n"
+            "                       point and round; each point prepared once, its plan kept for every round)\n"
             "  --uniform-bits LIST, --uniform-act-bits LIST, --uniform-prune LIST, --uniform-methods LIST\n"
             "                       the uniform grid (default %s; %s; %s; %s)\n"
             "  --format FMT         table (default), md, csv, json, latex or html; --json is --format json\n"
@@ -125,8 +126,8 @@ static void usage(FILE *out) {
             "                       setting stored (by default they are taken from there, as `sensitivity` does)\n"
             "The workbench runs the same search (P: the search view).\n"
             "Not yet: --objective energy, recover= as a candidate.\n\n",
-            ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_MAX_FINALISTS, ET_SEARCH_PAIRED_MAX_ROUNDS, UNIFORM_BITS,
-            UNIFORM_ACT, UNIFORM_PRUNE, UNIFORM_METHODS);
+            ET_SEARCH_DEFAULT_CANDIDATES, ET_SEARCH_SIZE_CANDIDATES, ET_SEARCH_MAX_FINALISTS,
+            ET_SEARCH_PAIRED_MAX_ROUNDS, UNIFORM_BITS, UNIFORM_ACT, UNIFORM_PRUNE, UNIFORM_METHODS);
     fputs(et_tensor_help, out);
     fputs(et_data_help, out);
     fputs(et_knob_help, out);
@@ -448,7 +449,7 @@ static int parse(int argc, char **argv, search_args *sa) {
     et_knobs *knobs = &sa->knobs;
     et_data_args *data = &sa->data;
     *knobs = et_knobs_default();
-    const char *cands = ET_SEARCH_DEFAULT_CANDIDATES, *v, *max_drop = NULL;
+    const char *cands = NULL, *v, *max_drop = NULL; /* NULL: the objective's default */
     const char *u_bits = UNIFORM_BITS, *u_act = UNIFORM_ACT, *u_prune = UNIFORM_PRUNE, *u_methods = UNIFORM_METHODS;
     sa->fmt = ET_TABLE_TEXT;
     sa->cfg = et_search_config_default();
@@ -528,6 +529,8 @@ static int parse(int argc, char **argv, search_args *sa) {
     char(*cand)[ET_SENS_CAND_BYTES] = sa->cand;
     int n_cand = 0;
     et_err err = {0};
+    if (!cands)
+        cands = et_search_default_candidates(cfg.objective);
     if (et_sens_parse_candidates(cands, cand, &n_cand, &err) != ET_OK)
         return et_cli_usage_error("search", "%s", err.msg);
     for (int i = 0; i < n_cand; i++)

@@ -30,6 +30,12 @@ enum { REFINE = 2 };
 /* Paired timing (search_paired.h): every finalist, and the fastest uniform points within the drop, timed again. */
 enum { PAIRED_UNIFORM = 2 };
 
+/* The paired timing keeps each point's plan and tuned graph between rounds while their weights (packed, and as
+ * tuned) and arenas add up to at most this; a point beyond it is prepared again for each timing (an int8 ResNet-50
+ * holds its 25 M weights twice, packed and as tuned: a dozen such points, ~0.6 GiB, estimated, is too much beside
+ * a search on a 4 GiB board). */
+#define PAIRED_KEEP_BYTES ((int64_t)512 << 20)
+
 /* The drop model's observations count up to this many times --max-drop (drop_model.h says why). */
 #define DROP_LIMIT 3.0
 
@@ -46,6 +52,10 @@ et_search_config et_search_config_default(void) {
                               .n_finalists = 4,
                               .objective = ET_SEARCH_LATENCY,
                               .fail_at = getenv("EDGETUNE_SEARCH_FAIL_AT")}; /* the test hook; unset: NULL */
+}
+
+const char *et_search_default_candidates(et_search_objective o) {
+    return o == ET_SEARCH_SIZE ? ET_SEARCH_SIZE_CANDIDATES : ET_SEARCH_DEFAULT_CANDIDATES;
 }
 
 double et_search_objective_value(const et_search_point *p, et_search_objective o) {
@@ -336,33 +346,44 @@ enum { SIZE_PASSES = 3 };
  * picked), then solves again, until the pick repeats. The shared tensor is then counted by each side at the size
  * the other side gives it. Gains stay a sum, so the DP's total is still an estimate; the finalist's predicted bytes
  * are exact (et_search_run). opts: n_layers rows of row options (NaN gains stay NaN: not measured). */
+/* Every option's gain made exact in the context of `set` (et_size_gains; against_base: from the base, else from
+ * set's own option of the layer): opts holds n_layers rows of `row` options, n_opt[l] of them used; an option not
+ * measured keeps its NaN, a layer with nothing to choose (n_opt[l] < 2) is left as it is. size->knobs writes the
+ * settings as knobs. Returns et_size_gains' error (opts then unchanged) or ET_E_NOMEM. */
+static et_status exact_gains(et_size_model *size, const int *set, int n_layers, const int *n_opt, int row,
+                             bool against_base, et_search_option *opts, et_err *err) {
+    double *g = malloc(((size_t)n_layers * (size_t)row + 1) * sizeof *g);
+    if (!g)
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    et_status rc = et_size_gains(size, set, n_layers, n_opt, row, against_base, g, err);
+    for (int l = 0; l < n_layers && rc == ET_OK; l++)
+        for (int o = 0; o < n_opt[l] && n_opt[l] > 1; o++) {
+            et_search_option *x = &opts[(size_t)l * (size_t)row + (size_t)o];
+            if (!isnan(x->gain))
+                x->gain = g[(size_t)l * (size_t)row + (size_t)o];
+        }
+    free(g);
+    return rc;
+}
+
 static et_status size_knapsack(et_size_model *size, pick_ctx *pc, et_search_option *opts,
                                const et_search_option *const *opt, const int *n_opt, int n_layers, int row,
                                double budget_dp, int *pick, double *gain, double *cost, et_err *err) {
-    double *g = malloc(((size_t)n_layers * (size_t)row + 1) * sizeof *g);
     int *prev = malloc(((size_t)n_layers + 1) * sizeof *prev);
     et_status rc = ET_OK;
-    if (!g || !prev) {
-        free(g), free(prev);
+    if (!prev)
         return et_fail(err, ET_E_NOMEM, "out of memory");
-    }
     size->knobs = pick_knobs, size->ctx = pc;
     for (int pass = 0; pass < SIZE_PASSES && rc == ET_OK; pass++) {
         memcpy(prev, pick, (size_t)n_layers * sizeof *pick);
-        if ((rc = et_size_gains(size, pick, n_layers, n_opt, row, true, g, err)) != ET_OK)
+        if ((rc = exact_gains(size, pick, n_layers, n_opt, row, true, opts, err)) != ET_OK)
             break;
-        for (int l = 0; l < n_layers; l++)
-            for (int o = 1; o < n_opt[l]; o++) {
-                et_search_option *x = &opts[(size_t)l * (size_t)row + (size_t)o];
-                if (!isnan(x->gain))
-                    x->gain = g[(size_t)l * (size_t)row + (size_t)o];
-            }
         if ((rc = et_search_dp(opt, n_opt, n_layers, budget_dp, DP_UNIT_PP, pick, gain, cost, err)) != ET_OK)
             break;
         if (memcmp(prev, pick, (size_t)n_layers * sizeof *pick) == 0)
             break;
     }
-    free(g), free(prev);
+    free(prev);
     return rc;
 }
 
@@ -712,18 +733,8 @@ static int add_set(const move_ctx *M, const int *set, const int *sset, double q_
  * keep their NaN. opts: n_layers rows of M->n_opt. */
 static et_status size_move_gains(const move_ctx *M, const int *sset, et_search_option *opts, const int *cnt,
                                  et_err *err) {
-    int L = M->n_layers, row = M->n_opt;
-    double *g = malloc(((size_t)L * (size_t)row + 1) * sizeof *g);
-    if (!g)
-        return et_fail(err, ET_E_NOMEM, "out of memory");
     M->size->knobs = move_knobs, M->size->ctx = (void *)M;
-    et_status rc = et_size_gains(M->size, sset, L, cnt, row, false, g, err);
-    for (int l = 0; l < L && rc == ET_OK; l++)
-        for (int x = 0; x < cnt[l] && cnt[l] > 1; x++)
-            if (!isnan(opts[(size_t)l * (size_t)row + (size_t)x].gain))
-                opts[(size_t)l * (size_t)row + (size_t)x].gain = g[(size_t)l * (size_t)row + (size_t)x];
-    free(g);
-    return rc;
+    return exact_gains(M->size, sset, M->n_layers, cnt, M->n_opt, false, opts, err);
 }
 
 /* The knapsack over moves from the settings `sset` (measured quality q_from; et_search_dp_moves): each layer may
@@ -1036,9 +1047,16 @@ typedef struct paired_ctx {
     const int *idx; /* the timed points' indices in out->pts */
     int n;
     run_state *st;
+    et_plan **plan;     /* [n]: point j's prepared plan from its first timing on (NULL before); paired_timing frees */
+    et_graph **tuned;   /* [n]: the tuned graph plan[j] borrows from, freed after it */
+    int n_kept;         /* plans kept */
+    int64_t kept_bytes; /* their weights (packed and tuned) and arenas, at most PAIRED_KEEP_BYTES */
 } paired_ctx;
 
-/* One point once: configure, then its p50 over --seconds (at least --iters), no fidelity. */
+/* One point once: its plan prepared on its first timing (configure, then taken from the session and kept, so the
+ * later rounds time the same plan again instead of tuning it again: with --recover full a configure took ~2 s
+ * against ~0.25 s of timing), then its p50 over --seconds (at least --iters), no fidelity. A plan that would take
+ * the kept ones past PAIRED_KEEP_BYTES stays in the session and is prepared again for each of its timings. */
 static et_status time_one(void *ctx, int point, int round, double *ms, et_err *err) {
     paired_ctx *c = ctx;
     const et_search_config *cfg = c->st->cfg;
@@ -1047,9 +1065,21 @@ static et_status time_one(void *ctx, int point, int round, double *ms, et_err *e
         return et_fail(err, ET_E_CANCELLED, "search cancelled: the points measured so far are kept");
     say(c->st, "paired timing, round %d of %d: %s", round + 1, cfg->paired_rounds, p->name);
     step(c->st, "paired", round + 1, cfg->paired_rounds, round + 1, -1.0, c->out, -1);
-    et_status rc = et_session_configure(c->s, &p->k, err);
-    if (rc != ET_OK)
-        return rc;
+    et_plan *plan = c->plan[point];
+    if (!plan) {
+        et_status rc = et_session_configure(c->s, &p->k, err);
+        if (rc != ET_OK)
+            return rc;
+        c->out->paired_prepared++;
+        plan = et_session_plan(c->s); /* loaded with the session's inputs */
+        et_plan_stats ps = et_plan_get_stats(plan);
+        int64_t b = ps.weights_bytes + ps.arena_bytes + et_session_tune_report(c->s)->weights_deploy_bytes;
+        if (c->kept_bytes + b <= PAIRED_KEEP_BYTES) {
+            et_session_detach(c->s, &c->plan[point], &c->tuned[point]);
+            c->kept_bytes += b;
+            c->n_kept++;
+        }
+    }
     et_bench_config bc = et_bench_config_default();
     bc.iters = cfg->iters;
     bc.seconds = cfg->point_s;
@@ -1059,11 +1089,21 @@ static et_status time_one(void *ctx, int point, int round, double *ms, et_err *e
     bc.cancel = (const volatile int *)cfg->cancel;
     et_result r;
     et_result_init(&r);
-    rc = et_bench_run(c->s, &bc, &r, err);
+    et_status rc = et_bench_plan(plan, &bc, &r, err);
     if (rc == ET_OK)
         *ms = r.latency.p50_ms;
     et_result_free(&r);
     return rc;
+}
+
+/* Frees the kept plans, each before the graph it borrows from (NULL entries: points never prepared). */
+static void free_kept(paired_ctx *c) {
+    for (int j = 0; j < c->n; j++) {
+        et_plan_free(c->plan[j]);
+        et_graph_free(c->tuned[j]);
+    }
+    free(c->plan);
+    free(c->tuned);
 }
 
 /* Up to k measured points of `kind` (uniform: the reference too) within the drop, best objective first, appended to
@@ -1151,11 +1191,25 @@ static et_status paired_timing(et_session *s, et_search_result *out, run_state *
         "paired timing: %d points (%d finalists within the drop, the fastest uniform points within it, the other "
         "finalists and the points their predictions start from), %d alternating rounds",
         n, n_fin, rounds);
-    paired_ctx c = {.s = s, .out = out, .idx = idx, .n = n, .st = st};
+    paired_ctx c = {.s = s,
+                    .out = out,
+                    .idx = idx,
+                    .n = n,
+                    .st = st,
+                    .plan = calloc((size_t)n, sizeof *c.plan),
+                    .tuned = calloc((size_t)n, sizeof *c.tuned)};
+    if (!c.plan || !c.tuned) {
+        free_kept(&c);
+        free(ms);
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    }
     et_err e = {0};
     double t0 = et_clock_s();
     et_status rc = et_search_paired_rounds(n, rounds, time_one, &c, ms, &out->paired_done, &e);
     out->paired_s = et_clock_s() - t0;
+    free_kept(&c);
+    say(st, "paired timing: %d plans prepared, %d of them kept for every round (%.1f MiB), %d rounds in %.1f s",
+        out->paired_prepared, c.n_kept, (double)c.kept_bytes / 1048576.0, out->paired_done, out->paired_s);
     if (rc != ET_OK && rc != ET_E_CANCELLED)
         say(st, "paired timing stopped: %s", e.msg);
     out->n_paired = n;

@@ -244,7 +244,7 @@ static void copy_options(et_search_worker *w, const et_search_worker_options *o)
     keep(&w->o.labels_path, o->labels_path, NULL, w->labels, sizeof w->labels);
     keep(&w->o.db_path, o->db_path, NULL, w->db, sizeof w->db);
     keep(&w->o.out_path, o->out_path && o->out_path[0] ? o->out_path : NULL, NULL, w->out, sizeof w->out);
-    keep(&w->o.candidates, o->candidates, ET_SEARCH_DEFAULT_CANDIDATES, w->cands, sizeof w->cands);
+    keep(&w->o.candidates, o->candidates, et_search_default_candidates(o->objective), w->cands, sizeof w->cands);
     keep(&w->o.uniform_bits, o->uniform_bits, ET_SEARCH_UNIFORM_BITS, w->u_bits, sizeof w->u_bits);
     keep(&w->o.uniform_act_bits, o->uniform_act_bits, ET_SEARCH_UNIFORM_ACT, w->u_act, sizeof w->u_act);
     keep(&w->o.uniform_prune, o->uniform_prune, ET_SEARCH_UNIFORM_PRUNE, w->u_prune, sizeof w->u_prune);

@@ -32,7 +32,7 @@ typedef struct et_search_worker_options {
     et_knobs knobs;     /* the base: the model-wide knobs and overrides (recovery included) */
     double max_drop_pp; /* against fp32, percentage points */
     et_search_objective objective;
-    const char *candidates; /* NULL: ET_SEARCH_DEFAULT_CANDIDATES */
+    const char *candidates; /* NULL: et_search_default_candidates(objective) */
     /* the measuring: the CLI's defaults from et_search_options_default (iters, seconds, rounds, ...) */
     int iters, warmup, sens_iters, rounds, n_finalists;
     double point_s, budget_s;

@@ -5,18 +5,16 @@
 #include <string.h>
 
 #include "tune/tune_internal.h"
+#include "util/fnv.h"
 
 unsigned long long et_tune_layers_hash(const et_knobs *k) {
     if (!k->layers[0])
         return 0;
-    unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)k->layers; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h;
+    return et_fnv64(ET_FNV64_INIT, k->layers, strlen(k->layers));
 }
 
 unsigned long long et_tune_layers_prune_hash(const et_knobs *k) {
-    unsigned long long h = 1469598103934665603ULL; /* FNV-1a over "pattern prune=.. method=..\n" lines */
+    uint64_t h = ET_FNV64_INIT; /* FNV-1a over "pattern prune=.. method=..\n" lines */
     bool any = false;
     for (const char *line = k->layers; *line;) {
         size_t len = strcspn(line, "\n"), name = strcspn(line, " \n");
@@ -25,16 +23,15 @@ unsigned long long et_tune_layers_prune_hash(const et_knobs *k) {
             t += strspn(t, " ");
             size_t tl = strcspn(t, " \n");
             if (tl > 0 && (strncmp(t, "prune=", 6) == 0 || strncmp(t, "method=", 7) == 0)) {
-                for (size_t i = 0; !named && i < name; i++)
-                    h = (h ^ (unsigned char)line[i]) * 1099511628211ULL;
+                if (!named)
+                    h = et_fnv64(h, line, name);
                 named = true;
-                for (size_t i = 0; i <= tl; i++) /* with the separator after it */
-                    h = (h ^ (unsigned char)(i < tl ? t[i] : ' ')) * 1099511628211ULL;
+                h = et_fnv64(et_fnv64(h, t, tl), " ", 1); /* with the separator after it */
             }
             t += tl;
         }
         if (named)
-            h = (h ^ '\n') * 1099511628211ULL, any = true;
+            h = et_fnv64(h, "\n", 1), any = true;
         line += len;
         line += *line == '\n';
     }

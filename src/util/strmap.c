@@ -5,12 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+#include "util/fnv.h"
+
+static uint64_t hash(const char *s) { return et_fnv64(ET_FNV64_INIT, s, strlen(s)); }
 
 void et_strmap_init(et_strmap *m) { memset(m, 0, sizeof *m); }
 

@@ -54,6 +54,11 @@ assert any(n.startswith(want) for n in d["notes"]), (want, d["notes"])
 print(round(w[0]["size_kib"] * 1024))
 ') && ok || bad "search --json: $(head -c 400 out.txt)"
 says "search: paired timing: " err.txt
+# each point of the paired timing is prepared once and its plan kept for every round (configured again for each
+# timing, a point with --recover full cost ~2 s of tuning per 0.25 s of timing)
+n_pts=$(sed -n 's/^search: paired timing: \([0-9]*\) points.*/\1/p' err.txt)
+n_prep=$(sed -n 's/^search: paired timing: \([0-9]*\) plans prepared.*/\1/p' err.txt)
+[ -n "$n_pts" ] && [ "$n_pts" = "$n_prep" ] && ok || bad "paired timing: $n_pts points, $n_prep plans prepared"
 says "search: drop model from the uniform points: " err.txt
 grep -q '^/layer.* bits=4$' win.cfg && grep -q '^# model-wide knobs: w8' win.cfg && ok || bad "win.cfg: $(cat win.cfg)"
 expect 0 "$ET" bench "$M" --bits 8 --layers-config win.cfg --no-save --json --iters 3 --eval-limit 100
@@ -152,6 +157,18 @@ assert len(names) == 8 and all(names), start[0]["layers"]  # 10 weight layers, t
 assert start[0]["layers"] == want["layers"], (start[0]["layers"], want["layers"])
 ' moves_full.json && ok || bad "search --sens-max-points 3: the moves' start: $(head -c 600 out.txt)"
 expect 2 "$ET" search "$M" "${MOVES[@]}" --sens-max-points 0 && says "--sens-max-points" err.txt
+
+# --- without --candidates the objective picks the default: size takes combinations (4-bit alone and with 1/8, 1/4, 1/2
+# of the channels pruned), latency its own; the first layer's sensitivity points say which (stopped at the finalists)
+for obj in size latency; do
+    EDGETUNE_SEARCH_FAIL_AT=finalists expect 1 "$ET" search "$M" --max-drop 5 --objective $obj --bits 8 \
+        --uniform-bits 8 --uniform-act-bits 32 --uniform-prune 0 --uniform-methods unstructured --iters 3 --seconds 0 \
+        --warmup 1 --sens-iters 3 --rounds 1 --eval-limit 100 --sens-max-points 4 --no-save
+    got=$(sed -n 's/^search: sensitivity [0-9]* of [0-9]*: [^ ]* \([^:]*\):.*/\1/p' err.txt | paste -sd ';')
+    [ $obj = size ] && want="bits=4;bits=4,prune=0.125,method=channel;bits=4,prune=0.25,method=channel;bits=4,prune=0.5,method=channel"
+    [ $obj = latency ] && want="bits=4;prune=0.25,method=channel;prune=0.5,method=channel;bits=4"
+    [ "$got" = "$want" ] && ok || bad "search --objective $obj without --candidates: $got"
+done
 
 # --- an error in a later phase (the test hook fails the moves) keeps what was measured before it: the table of
 # those points, each stored as a run, -o only with a winner, then one error line and exit 1 (a runtime failure) ----

@@ -549,6 +549,17 @@ static void test_prune_hash(void) {
     ET_CHECK(prune_hash_of("a:prune=0.5,method=channel", NULL) != pa);
 }
 
+/* Both hashes key caches (the speed guard's, recovery's, calibration's): their values must not move when their code
+ * does. The expected values are FNV-1a 64 computed apart (Python) over the same text, line by line as
+ * et_tune_layers_prune_hash reads it: each pruned line's name, its prune=/method= tokens each with a space, "\n". */
+static void test_hash_values(void) {
+    et_knobs k = et_knobs_default();
+    snprintf(k.layers, sizeof k.layers, "%s",
+             "/conv1 bits=4\n/conv2 prune=0.5 method=channel act-bits=32\n/fc prune=0.25");
+    ET_CHECK(et_tune_layers_hash(&k) == 625259821605024159ULL);
+    ET_CHECK(et_tune_layers_prune_hash(&k) == 3855020676635302071ULL);
+}
+
 int main(void) {
     ET_RUN(test_parse_spec_and_canonical);
     ET_RUN(test_config_file);
@@ -559,5 +570,6 @@ int main(void) {
     ET_RUN(test_recover_per_layer);
     ET_RUN(test_channel_groups);
     ET_RUN(test_prune_hash);
+    ET_RUN(test_hash_values);
     return et_test_done();
 }

@@ -459,6 +459,19 @@ static void test_search_dialog(void) {
     ET_CHECK_INT(ui.dialog, ET_DIALOG_SEARCH);
     ET_CHECK_STR(ui.search_cands.text, ET_SEARCH_DEFAULT_CANDIDATES);
     ET_CHECK_STR(ui.search_out.text, "mobilenet_v2-search.cfg");
+    /* the objective switches the candidates between its defaults (the CLI's) until they are edited */
+    et_ui_key(&ui, ET_KEY_DOWN);
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_INT(ui.search_objective, ET_SEARCH_SIZE);
+    ET_CHECK_STR(ui.search_cands.text, ET_SEARCH_SIZE_CANDIDATES);
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_STR(ui.search_cands.text, ET_SEARCH_DEFAULT_CANDIDATES);
+    et_field_set(&ui.search_cands, "bits=4;bits=2");
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_STR(ui.search_cands.text, "bits=4;bits=2");
+    et_ui_key(&ui, ET_KEY_RIGHT);
+    ET_CHECK_INT(ui.search_objective, ET_SEARCH_LATENCY);
+    et_ui_key(&ui, ET_KEY_UP);
     et_field_set(&ui.search_cands, "bogus");
     et_ui_key(&ui, ET_KEY_ENTER);
     ET_CHECK_INT(be.search_start_calls, 1);
