@@ -55,7 +55,8 @@ typedef struct et_sens_config {
     bool (*known)(void *ctx, const char *layer, const char *candidate, et_sens_point *p);
     void *store_ctx;
     /* A test hook (NULL: none; et_sens_config_default takes the environment's EDGETUNE_SENS_FAKE_CLOCK): "B:K"
-       times every step by its work, not a clock, K times slower in timed block B (sensitivity.c profile_plans) */
+       times every step by its work, not a clock, K times slower in timed block B, or in blocks B to E with "B-E:K"
+       (sensitivity.c profile_plans) */
     const char *fake_clock;
 } et_sens_config;
 

@@ -147,14 +147,15 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
                       b->is_accuracy ? "accuracy" : "top-1 agreement with fp32", b->n_eval, b->eval_source,
                       b->n_eval > 0 ? 100.0 / b->n_eval : NAN);
     et_table_add_note(
-        t,
-        "layer time: the layer's step in the base (per inference on this machine: the median of "
-        "--iters iterations, each timed alone); time saved: "
-        "the base's time minus the candidate's on every step the change moved (steps only one "
-        "plan has, such as quantize/dequantize; steps whose kernel, MACs, activation elements or "
-        "packed weights differ, such as a pruned layer's channel group and readers; chosen by "
-        "those facts, not by time; the base and the candidate timed alternately, 4 rounds each, "
-        "the candidate's times at the base's speed, told by the steps it did not move); model p50: the whole model with the candidate");
+        t, "layer time: the layer's step in the base (per inference on this machine: the median of "
+           "--iters iterations, each timed alone); time saved: "
+           "the base's time minus the candidate's on every step the change moved (steps only one "
+           "plan has, such as quantize/dequantize; steps whose kernel, MACs, activation elements or "
+           "packed weights differ, such as a pruned layer's channel group and readers; chosen by "
+           "those facts, not by time; the base and the candidate timed alternately, 4 rounds each, "
+           "the candidate's times at the base's speed, told by the steps it did not move; a round in which the "
+           "base ran over 1.2x its fastest time so far, both sides scaled back to that speed); model p50: the whole "
+           "model with the candidate");
     et_table_add_note(t, "bytes saved: the base's weights as stored minus the candidate's; a candidate that changes "
                          "nothing in the plan (e.g. bits=8 on a w8 base) saves 0");
     if (k->act_bits == 8 && !k->force_int8)

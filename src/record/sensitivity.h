@@ -13,8 +13,10 @@ enum { ET_SENS_CAND_BYTES = 96 };
 /* The rule time_saved_ms is measured by, stored with the points (db/sens_store.c) so that points of an older rule
  * are not taken for new ones: 0 counted the layer's own step and the steps only one plan has; 1 every step the
  * change moved (bench/step_saved.h), the base profiled once per layer and the point after it; 2 the same steps, the
- * base's kept plan and the point's timed alternately in rounds (bench/sensitivity.c profile_plans). */
-enum { ET_SENS_SAVED_RULE = 2 };
+ * base's kept plan and the point's timed alternately in rounds (bench/sensitivity.c profile_plans); 3 as 2, a
+ * point timed in a slow spell of the machine brought to the speed of the base's fastest rounds so far
+ * (bench/sensitivity.c rescale_rounds). */
+enum { ET_SENS_SAVED_RULE = 3 };
 
 /* What a point saved on one step of the base plan (its index there): the base's time on it and the base's minus the
  * point's (the whole base time when the point has no such step). */
@@ -40,7 +42,8 @@ typedef struct et_sens_point {
                                  differ (a channel-pruned layer's group and readers), the candidate's times at
                                  the base's speed (told by the steps it did not move); each step's time is the
                                  median over the iterations, each timed alone, the base's and the candidate's
-                                 taken alternately in rounds (bench/sensitivity.c) */
+                                 taken alternately in rounds, both at the base's fastest speed of the analysis
+                                 when the machine was in a slow spell (bench/sensitivity.c rescale_rounds) */
     double layer_ms;         /* the layer's step in the base, per inference (the same median) */
     double p50_ms;           /* the whole model's p50 with the candidate */
     int64_t bytes_saved;     /* weights as stored: the base's minus the candidate's */

@@ -195,6 +195,15 @@ calm=$(saved -1:1)
 slow=$(saved 1:3)
 if [ -n "$calm" ] && /usr/bin/python3 -c 'import sys; c, s = map(float, sys.argv[1:]); sys.exit(not (c > 0 and s == c))' \
     "$calm" "$slow"; then ok; else bad "time saved moved by a slow spell on the base: $calm calm, $slow slow"; fi
+# a slow spell over every point's rounds, base and point alike (blocks 1 on; the base's first profile, block 0,
+# calm): the difference of the two sides is 3x, the saving must still be the calm one (rule t3: rescaled by the
+# base's whole time). Without the rescale it read 0.4608 for 0.1536.
+# The same for a spell that starts halfway through the point's rounds (blocks 5-8: its rounds 3 and 4; old: 0.3072).
+for spell in 1-1000000:3 5-8:3; do
+    got=$(saved $spell)
+    if [ -n "$calm" ] && /usr/bin/python3 -c 'import sys; c, s = map(float, sys.argv[1:]); sys.exit(not abs(s - c) <= 1e-6 * c)' \
+        "$calm" "$got"; then ok; else bad "time saved moved by a slow spell $spell over base and point: $calm calm, $got"; fi
+done
 # Ctrl-C once the base is measured: the points so far are printed, exit 1
 "$ET" sensitivity "$M" --eval-limit 20 --iters 3000 --warmup 0 >out.txt 2>err.txt &
 pid=$!
