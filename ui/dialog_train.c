@@ -1,7 +1,8 @@
 /* dialog_train.c: the training view. First a form: what to train (fine-tune the open model as the knobs tune it,
  * or distill it, the teacher, into a student file), the training data (a folder of .npy inputs, or one batched
  * .npy), epochs, schedule (one-shot, or gradual pruning up to the knobs' ratio), peak learning rate, the file to
- * write and, when that file's checkpoint exists, whether to start from it (resume); Enter starts `edgetune
+ * write, when that file's checkpoint exists whether to start from it (resume), and the weight of feature
+ * distillation (fine-tune only: --feature-kd, off by default); Enter starts `edgetune
  * finetune` or `edgetune distill` on the current knobs (src/bench/train_job.h, on its own thread through the
  * backend, which refuses in the form what the job would refuse: a student with other inputs or outputs, a resume
  * without a checkpoint). Then the job: phase, epoch and step with a bar, the epoch's running loss, samples/s, time
@@ -21,13 +22,16 @@
 
 /* the learning rates offered (0: the optimizer's default, AdamW 0.001) */
 static const float rates[] = {0.0f, 0.0001f, 0.0003f, 0.001f, 0.003f, 0.01f};
-enum { N_RATES = sizeof rates / sizeof rates[0], MAX_EPOCHS = 100 };
+/* the feature distillation weights offered (0: off; the CLI's --feature-kd takes any in 0..100) */
+static const float fkd_weights[] = {0.0f, 0.3f, 1.0f, 3.0f, 10.0f};
+enum { N_RATES = sizeof rates / sizeof rates[0], N_FKD = sizeof fkd_weights / sizeof fkd_weights[0], MAX_EPOCHS = 100 };
 
 /* ROW_DATA is 0: the row the form opens on (et_ui.train_row starts at 0). Shown in the order of `order`. */
-enum { ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE, ROW_LR, ROW_OUT, ROW_FROM, ROW_KIND, ROW_STUDENT, N_ROWS };
-static const char *const row_names[N_ROWS] = {"data",     "epochs", "schedule", "learning rate",
-                                              "write to", "start",  "train",    "student"};
-static const int order[N_ROWS] = {ROW_KIND, ROW_STUDENT, ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE, ROW_LR, ROW_OUT, ROW_FROM};
+enum { ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE, ROW_LR, ROW_OUT, ROW_FROM, ROW_KIND, ROW_STUDENT, ROW_FKD, N_ROWS };
+static const char *const row_names[N_ROWS] = {"data",  "epochs", "schedule", "learning rate", "write to",
+                                              "start", "train",  "student",  "features"};
+static const int order[N_ROWS] = {ROW_KIND, ROW_STUDENT, ROW_DATA, ROW_EPOCHS, ROW_SCHEDULE,
+                                  ROW_LR,   ROW_OUT,     ROW_FROM, ROW_FKD};
 
 /* Whether the form's output has a checkpoint to resume (asked of the backend: the file system's answer). */
 static bool have_checkpoint(const et_ui *ui) {
@@ -36,11 +40,12 @@ static bool have_checkpoint(const et_ui *ui) {
 }
 
 /* Rows that mean nothing for the form's choices are shown dim and skipped by Up/Down: the student when
- * fine-tuning, the schedule when distilling (the student trains as it is), the start when there is no checkpoint. */
+ * fine-tuning, the schedule and the features when distilling (the student trains as it is and has its own
+ * layers), the start when there is no checkpoint. */
 static bool row_live(const et_ui *ui, int r) {
     if (r == ROW_STUDENT)
         return ui->train_distill;
-    if (r == ROW_SCHEDULE)
+    if (r == ROW_SCHEDULE || r == ROW_FKD)
         return !ui->train_distill;
     if (r == ROW_FROM)
         return have_checkpoint(ui);
@@ -156,6 +161,15 @@ static void draw_form(const et_ui *ui, et_canvas *c, et_rect in) {
                      ui->train_distill   ? "(fine-tune only: distill trains the student as it is)"
                      : ui->train_gradual ? "gradual (prune from 0 up to the ratio while training)"
                                          : "one-shot (prune once, then train)");
+            break;
+        case ROW_FKD:
+            if (ui->train_distill)
+                snprintf(v, sizeof v, "(fine-tune only: the student has its own layers)");
+            else if (fkd_weights[ui->train_fkd] > 0.0f)
+                snprintf(v, sizeof v, "weight %g: convolution outputs pulled toward fp32's",
+                         (double)fkd_weights[ui->train_fkd]);
+            else
+                snprintf(v, sizeof v, "off (the outputs alone are distilled)");
             break;
         case ROW_FROM:
             if (!ckpt)
@@ -426,6 +440,7 @@ static unsigned start(et_ui *ui) {
     o.gradual = !ui->train_distill && ui->train_gradual;
     o.resume = ui->train_resume && have_checkpoint(ui);
     o.lr = rates[ui->train_lr];
+    o.feature_kd = ui->train_distill ? 0.0f : fkd_weights[ui->train_fkd];
     et_err err = {0};
     if (ui->be->train_start(ui->be->ctx, &o, &err) != ET_OK) {
         snprintf(ui->dialog_error, sizeof ui->dialog_error, "%s", err.msg);
@@ -567,6 +582,8 @@ static unsigned form_key(et_ui *ui, et_action a, int k) {
         ui->train_distill = !ui->train_distill;
     else if (ui->train_row == ROW_FROM)
         ui->train_resume = !ui->train_resume;
+    else if (ui->train_row == ROW_FKD)
+        ui->train_fkd = (ui->train_fkd + dir + N_FKD) % N_FKD;
     else
         ui->train_lr = (ui->train_lr + dir + N_RATES) % N_RATES;
     ui->dialog_error[0] = '\0';

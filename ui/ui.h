@@ -176,6 +176,7 @@ typedef struct et_ui {
     /* the training dialog: the form, then the job's progress (train_active from start until closed) */
     et_field train_data, train_out, train_student;
     int train_row, train_epochs, train_lr; /* train_lr: index into the dialog's rates (0: the default) */
+    int train_fkd;                         /* index into the dialog's feature distillation weights (0: off) */
     bool train_gradual;
     bool train_distill; /* distill the open model (the teacher) into train_student, else fine-tune it */
     bool train_resume;  /* start from the output's checkpoint (offered only when it exists) */

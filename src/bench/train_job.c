@@ -524,8 +524,10 @@ static et_status make_feature_kd(job *j) {
     if (st == ET_OK)
         st = et_feature_kd_create(j->net, j->teacher_graph, j->o->feature_kd, &j->fkd, j->err);
     if (st == ET_OK)
-        note(j, "feature distillation: the outputs of %d convolutions pulled toward the fp32 model's (weight %g)",
-             et_feature_kd_layers(j->fkd), (double)j->o->feature_kd);
+        note(j,
+             "feature distillation: the outputs of %d convolutions pulled toward the fp32 model's (weight %g); %d "
+             "of them channel-pruned, compared on the channels they kept (matched on the first batch)",
+             et_feature_kd_layers(j->fkd), (double)j->o->feature_kd, et_feature_kd_mapped(j->fkd));
     return st;
 }
 
@@ -559,7 +561,14 @@ static et_status prepare_training(job *j) {
 static et_status train(job *j) {
     phase(j, ET_JOB_TRAINING, NULL);
     const et_train_source *eval = j->eval.set ? &j->eval.src : NULL, *calib = j->calib.set ? &j->calib.src : NULL;
-    return et_train_run(j->net, j->opt, j->teacher, &j->data.src, eval, calib, &j->cfg, j->state, &j->outcome, j->err);
+    et_status st = et_train_run(j->net, j->opt, j->teacher, &j->data.src, eval, calib, &j->cfg, j->state, &j->outcome,
+                                j->err);
+    if (st == ET_OK && j->fkd && et_feature_kd_mapped(j->fkd) > 0) /* how surely the kept channels were found */
+        note(j,
+             "feature distillation: channel maps matched with a mean distance of at most %.3f (0: the same "
+             "outputs, 1: unrelated)",
+             et_feature_kd_match_worst(j->fkd));
+    return st;
 }
 
 /* ---- the trained file and its measurement ------------------------------------------------------------------- */

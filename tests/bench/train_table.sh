@@ -19,6 +19,8 @@
 #           training starts from the least-squares refit on MODEL.calib/, "before" is that refit)
 #   ch50x60k  the same over the whole Fashion-MNIST training set, 60,000 images (OUT/train60k): the issue names
 #           no data size for the channel row (it fixes 10,000 images only for the 80 % row)
+#           (the channel rows do not pass --feature-kd: with channel maps every convolution pairs, but on the
+#           validation slice no weight beat the outputs alone on fmnist_mbv2; man/edgetune.1, TRAINING RESULTS)
 #   w4a8    --bits 4 --act-bits 8 --force-int8, 1 epoch of QAT at the defaults (target: drop <= 0.5 pp)
 #   student distill into make_student.py's student (<= 1/4 of the MACs, random weights), 15 epochs at lr 0.005
 #           (target: >= 90 % of the teacher's accuracy)

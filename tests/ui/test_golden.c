@@ -284,6 +284,12 @@ static void train_form(et_ui *ui) {
     const int k[] = {'T', ET_KEY_DOWN, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT};
     keys(ui, k, sizeof k / sizeof k[0]);
 }
+/* The form with feature distillation turned on (from the rate: write to, then features, start being dim). */
+static void train_form_features(et_ui *ui) {
+    train_form(ui);
+    const int k[] = {ET_KEY_DOWN, ET_KEY_DOWN, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_RIGHT};
+    keys(ui, k, sizeof k / sizeof k[0]);
+}
 static void train_running(et_ui *ui) {
     train_form(ui);
     et_ui_key(ui, ET_KEY_ENTER);
@@ -428,6 +434,7 @@ static void test_screens(void) {
     scene("train_cancelled_ascii", 80, 24, true, train_cancelled);
     scene("train_distill_form_ascii", 80, 24, true, train_distill_form);
     scene("train_running_ascii", 80, 24, true, train_running);
+    scene("train_form_features", 80, 24, false, train_form_features);
     scene("layers_recovered", 132, 43, false, to_layers_recovered);
     scene("layers_sensitivity", 132, 43, false, to_layers_sensitivity);
     scene("recovering", 80, 24, false, recovering);

@@ -2,12 +2,15 @@
  * convolutions and a Gemm; the teacher is the fp32 model): the gradient it hands to the backward is the gradient
  * of its loss (central differences of the loss in the weights of both convolutions), and a few epochs of
  * training with it leave the 70 %-pruned student's convolution outputs nearer the teacher's (by at least a tenth) than the same
- * training on the outputs' distillation alone. */
+ * training on the outputs' distillation alone. With 50 % channel pruning (no recovery) both convolutions pair
+ * through channel maps, each map is the one the weights say (a kept filter is a teacher filter's copy, on the
+ * kept input channels), and the gradient is again the loss's. */
 #include <math.h>
 
 #include "et_test.h"
 #include "model/model.h"
 #include "model/npy.h"
+#include "train/tnet.h"
 #include "train/trainer.h"
 #include "tune/tune.h"
 
@@ -50,14 +53,16 @@ typedef struct job {
     et_train_state *state;
 } job;
 
-/* The digits model 70 % pruned (masks), its fp32 clone and a feature distillation of weight w between them. */
-static bool job_open(job *j, float w) {
+/* The digits model 70 % pruned (masks), or 50 % of its channels removed, its fp32 clone and a feature
+ * distillation of weight w between them. */
+static bool job_open_as(job *j, float w, bool channel) {
     memset(j, 0, sizeof *j);
     char path[1024];
     snprintf(path, sizeof path, "%s/fixtures/models/digits.onnx", src_dir());
     et_err err = {0};
     et_knobs k = et_knobs_default(), fp = et_knobs_default();
-    k.prune_ratio = 0.7f;
+    k.prune_ratio = channel ? 0.5f : 0.7f;
+    k.prune_method = channel ? ET_PRUNE_CHANNEL : k.prune_method;
     k.quantize_all = true;
     et_tune_report rep;
     et_tnet_options o = et_tnet_options_default();
@@ -78,6 +83,8 @@ static bool job_open(job *j, float w) {
         fprintf(stderr, "job: %s\n", err.msg);
     return ok;
 }
+
+static bool job_open(job *j, float w) { return job_open_as(j, w, false); }
 
 static void job_close(job *j) {
     et_feature_kd_free(j->fkd);
@@ -104,10 +111,19 @@ static double feature_loss(job *j, int at, bool keep) {
     return loss;
 }
 
+static void check_gradient(job *j);
+
 static void test_gradient_is_the_losses(void) {
     job j;
     ET_REQUIRE(job_open(&j, 2.0f));
     ET_CHECK_INT(et_feature_kd_layers(j.fkd), 2);
+    ET_CHECK_INT(et_feature_kd_mapped(j.fkd), 0);
+    check_gradient(&j);
+    job_close(&j);
+}
+
+static void check_gradient(job *jp) {
+    job j = *jp;
     double l0 = feature_loss(&j, 0, true);
     ET_CHECK_MSG(l0 > 0 && isfinite(l0), "feature loss of the pruned student %g", l0);
     for (int o = 0; o < et_tnet_n_outputs(j.net); o++) /* only the feature loss flows back */
@@ -144,7 +160,6 @@ static void test_gradient_is_the_losses(void) {
         free(grad);
     }
     ET_CHECK_INT(checked, 24);
-    job_close(&j);
 }
 
 /* Mean feature loss (per unit weight) of the student on samples 300..347. */
@@ -178,6 +193,63 @@ static void test_training_pulls_the_features(void) {
     job_close(&b);
 }
 
+/* The parameter of the weights of the Conv node in net's graph whose output is named `out`. */
+static et_tparam *conv_weight(et_tnet *net, const char *out) {
+    for (int k = 0; k < net->g->n_nodes; k++) {
+        const et_node *nd = &net->g->nodes[k];
+        if (nd->op == ET_OP_CONV && nd->n_outputs > 0 && strcmp(net->g->values[nd->outputs[0]].name, out) == 0)
+            return net->values[nd->inputs[1]].param >= 0 ? et_tnet_param(net, net->values[nd->inputs[1]].param) : NULL;
+    }
+    return NULL;
+}
+
+/* Teacher filter of student filter o: the one whose weights on the kept input channels (in_map, or all) equal
+ * the student's (no recovery: pruning only slices); -1 if none. */
+static int filter_source(const et_tparam *s, const et_tparam *t, int o, const int *in_map) {
+    int64_t cin_s = s->shape.dim[1], cin_t = t->shape.dim[1], k = s->shape.dim[2] * s->shape.dim[3];
+    for (int64_t c = 0; c < t->shape.dim[0]; c++) {
+        bool same = true;
+        for (int64_t i = 0; i < cin_s && same; i++)
+            for (int64_t e = 0; e < k && same; e++)
+                same = s->w[(o * cin_s + i) * k + e] == t->w[(c * cin_t + (in_map ? in_map[i] : i)) * k + e];
+        if (same)
+            return (int)c;
+    }
+    return -1;
+}
+
+static void test_channel_maps(void) {
+    job j;
+    ET_REQUIRE(job_open_as(&j, 2.0f, true));
+    ET_CHECK_INT(et_feature_kd_layers(j.fkd), 2);
+    ET_CHECK_INT(et_feature_kd_mapped(j.fkd), 2);
+    const char *name;
+    int cs;
+    ET_CHECK(et_feature_kd_map(j.fkd, 0, &name, &cs) == NULL); /* found on the first step */
+    check_gradient(&j);
+    et_tnet *teacher = NULL;
+    et_tnet_options o = et_tnet_options_default();
+    et_err err = {0};
+    ET_REQUIRE(et_tnet_create(j.fp32, &o, &teacher, &err) == ET_OK);
+    const int *in_map = NULL;
+    for (int p = 0; p < et_feature_kd_layers(j.fkd); p++) { /* node order: conv2 reads conv1's kept channels */
+        const int *map = et_feature_kd_map(j.fkd, p, &name, &cs);
+        et_tparam *ws = conv_weight(j.net, name), *wt = conv_weight(teacher, name);
+        ET_REQUIRE(map && ws && wt);
+        ET_CHECK_MSG(cs < wt->shape.dim[0], "%s: %d of %lld channels", name, cs, (long long)wt->shape.dim[0]);
+        int right = 0;
+        for (int c = 0; c < cs; c++)
+            right += filter_source(ws, wt, c, in_map) == map[c];
+        fprintf(stderr, "  %s: %d channels of %lld kept, %d mapped to the teacher filter they were cut from\n", name,
+                cs, (long long)wt->shape.dim[0], right);
+        ET_CHECK_MSG(right == cs, "%s: %d of %d channels mapped to their source", name, right, cs);
+        in_map = map;
+    }
+    ET_CHECK_MSG(et_feature_kd_match_worst(j.fkd) < 0.5, "match distance %g", et_feature_kd_match_worst(j.fkd));
+    et_tnet_free(teacher);
+    job_close(&j);
+}
+
 int main(void) {
     if (!load_digits()) {
         fprintf(stderr, "digits fixture missing\n");
@@ -185,5 +257,6 @@ int main(void) {
     }
     ET_RUN(test_gradient_is_the_losses);
     ET_RUN(test_training_pulls_the_features);
+    ET_RUN(test_channel_maps);
     return et_test_done();
 }

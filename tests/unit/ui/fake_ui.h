@@ -193,7 +193,7 @@ typedef struct fake_backend {
     int train_epochs;
     bool train_gradual, train_distill, train_resume;
     char train_ckpt_for[ET_PATH_MAX]; /* the output whose checkpoint "exists" ("" none) */
-    float train_lr;
+    float train_lr, train_fkd;
     et_knobs train_knobs;
     bool with_sens; /* sensitivity: two stored points for two layers (else none) */
     int sens_calls;
@@ -295,6 +295,7 @@ static et_status fake_train_start(void *ctx, et_train_job_options *o, et_err *er
     b->train_epochs = o->epochs;
     b->train_gradual = o->gradual;
     b->train_lr = o->lr;
+    b->train_fkd = o->feature_kd;
     b->train_knobs = o->knobs;
     return ET_OK;
 }

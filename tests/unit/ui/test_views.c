@@ -302,8 +302,10 @@ static void test_train_dialog(void) {
     ET_CHECK(!ui.train_active);
     ET_CHECK(strstr(ui.dialog_error, "no such file") != NULL);
     et_field_set(&ui.train_data, "/data/fmnist.train");
-    const int k[] = {ET_KEY_DOWN,  ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_LEFT, ET_KEY_DOWN,
-                     ET_KEY_RIGHT, ET_KEY_DOWN,  'l',          'l',         ET_KEY_ENTER};
+    /* epochs 2, gradual, rate 0.0003, then write to and (start is dim: no checkpoint) features at weight 3 */
+    const int k[] = {ET_KEY_DOWN,  ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_LEFT,  ET_KEY_DOWN,
+                     ET_KEY_RIGHT, ET_KEY_DOWN,  'l',          'l',          ET_KEY_DOWN,
+                     ET_KEY_DOWN,  ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_RIGHT, ET_KEY_ENTER};
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
         et_ui_key(&ui, k[i]);
     ET_CHECK_INT(be.train_start_calls, 2);
@@ -313,6 +315,7 @@ static void test_train_dialog(void) {
     ET_CHECK_INT(be.train_epochs, 2);
     ET_CHECK(be.train_gradual);
     ET_CHECK_NEAR(be.train_lr, 0.0003, 1e-9);
+    ET_CHECK_NEAR(be.train_fkd, 3.0, 1e-9);
     ET_CHECK_INT(be.train_knobs.weight_bits, 8);
     ET_CHECK_NEAR(be.train_knobs.prune_ratio, 0.3, 1e-6);
     ET_CHECK_INT(be.set_knobs_calls, 0); /* the form's arrows never turned a knob */
@@ -355,8 +358,8 @@ static void test_train_resume_distill(void) {
     snprintf(ui.train_default_data, sizeof ui.train_default_data, "/data/fmnist.train");
     et_ui_key(&ui, 'T');
     ET_CHECK_INT(ui.dialog, ET_DIALOG_TRAIN);
-    /* no checkpoint: from 'write to', Down wraps to the first row (train), not to 'start' */
-    for (int i = 0; i < 5; i++) /* data -> epochs -> schedule -> rate -> write to -> train */
+    /* no checkpoint: from 'write to', Down skips 'start' to features, then wraps to the first row (train) */
+    for (int i = 0; i < 6; i++) /* data -> epochs -> schedule -> rate -> write to -> features -> train */
         et_ui_key(&ui, ET_KEY_DOWN);
     char *s = screen(&ui, 80, 24);
     ET_CHECK(s && strstr(s, "▶ train ") != NULL);
