@@ -199,7 +199,7 @@ static void test_qconv_table_fused(void) {
     const conv_case cases[] = {
         {1, 16, 12, 12, 24, 1, 1, 0, 1, 1, 8, false, false, 0.0f, hs},  /* 1x1, small K: gemm path */
         {2, 24, 9, 9, 72, 1, 1, 0, 1, 1, 8, false, false, 3.0f, hs},    /* two images, saturated codes */
-        {1, 96, 2, 2, 576, 1, 1, 0, 1, 1, 8, false, false, 0.0f, hs},   /* 4 pixels: column-split tiles */
+        {1, 320, 7, 7, 1024, 1, 1, 0, 1, 1, 8, false, false, 0.0f, hs}, /* weights over L2: column blocks */
         {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, false, false, 0.0f, hs},   /* stem shape: igemm */
         {1, 72, 10, 10, 72, 3, 1, 1, 1, 72, 8, false, false, 0.0f, hs}, /* depthwise 3x3 with a tail */
         {1, 40, 9, 9, 40, 5, 2, 2, 1, 40, 8, false, false, 0.0f, hs},   /* depthwise 5x5 strided */
