@@ -8,13 +8,14 @@
  *  - An et.QLut (HardSwish, HardSigmoid, Sigmoid as a 256-entry table) directly after an et.QConvNhwc with no
  *    activation and no other user folds into the convolution: the node takes the table's activation and output,
  *    and keeps the pre-activation scale and zero point it requantizes to as attributes (ET_TABLE_IN_SCALE,
- *    ET_TABLE_IN_ZP); qconv.c builds the same table from them and applies it to each output tile while it is in
+ *    ET_TABLE_IN_ZP: qops.h); qconv.c builds the same table from them and applies it to each output tile while it is in
  *    cache (the same bytes as the two steps: the table is exact on int8). */
 #include "engine/fuse_nhwc.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "engine/nodes/qops.h"
 #include "model/quant_info.h"
 
 static bool single_use(const et_graph *g, int v) {

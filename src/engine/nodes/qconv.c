@@ -6,7 +6,7 @@
  * own per-tensor scale. Attributes are the Conv's; the node's fused activation may be none, Relu or Clip (they
  * narrow the output range; tune keeps other activations in float32). Scales come from the values' et_quant_info.
  * An et.QConvNhwc may also carry a HardSwish, HardSigmoid or Sigmoid that the planner folded in from the et.QLut
- * after it (fuse_nhwc.h): it requantizes to the pre-activation scale and zero point of its ET_TABLE_IN_*
+ * after it (engine/fuse_nhwc.h): it requantizes to the pre-activation scale and zero point of its ET_TABLE_IN_*
  * attributes, then maps each byte through the table et.QLut would have built (the same bytes).
  *
  * tune emits et.QConv; the layout pass rewrites it to et.QConvNhwc exactly like Conv -> et.ConvNhwc. et.QConvNhwc
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/fuse_nhwc.h"
 #include "engine/kernels/qc8-ref/qc8-ref.h"
 #include "engine/nodes/activation.h"
 #include "engine/operators/qconv2d.h"
@@ -224,6 +223,18 @@ static bool folded_table(const et_node *n, float *in_scale, int32_t *in_zp) {
     return true;
 }
 
+/* Requantize to the folded table's pre-activation value (pre_s, pre_zp), and the table from it to the output's
+ * scale *y_s and zero point p->d.y_zp; *y_s and p->d.y_zp become the pre-activation's. */
+static void fold_table(const et_graph *g, const et_node *n, params *p, float x_s, float pre_s, int32_t pre_zp,
+                       float *y_s) {
+    const et_quant_info *wq = g->values[n->inputs[1]].quant;
+    et_qc8_lut_init(act_of, &n->act, pre_s, pre_zp, *y_s, p->d.y_zp, -128, 127, p->lut);
+    p->table = true;
+    *y_s = pre_s, p->d.y_zp = pre_zp;
+    for (size_t c = 0; c < p->d.out_c; c++)
+        p->mult[c] = et_qc8_multiplier(x_s, wq->scale[wq->n == 1 ? 0 : c], pre_s);
+}
+
 static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst *inst, bool nhwc, et_err *err) {
     et_window w;
     et_status st = geometry(g, n, nhwc, &w, err);
@@ -261,14 +272,8 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
     float x_s, y_s;
     if ((st = et_qscales(g, n, (int64_t)d->out_c, &x_s, &d->x_zp, &y_s, &d->y_zp, p->mult, err)) != ET_OK)
         return st;
-    if (table) { /* requantize to the pre-activation value; the table maps it to the output's scale */
-        const et_quant_info *wq = g->values[n->inputs[1]].quant;
-        et_qc8_lut_init(act_of, &n->act, pre_s, pre_zp, y_s, d->y_zp, -128, 127, p->lut);
-        p->table = true;
-        y_s = pre_s, d->y_zp = pre_zp;
-        for (size_t c = 0; c < d->out_c; c++)
-            p->mult[c] = et_qc8_multiplier(x_s, wq->scale[wq->n == 1 ? 0 : c], y_s);
-    }
+    if (table)
+        fold_table(g, n, p, x_s, pre_s, pre_zp, &y_s);
     et_qc8_act_range(lo, hi, y_s, d->y_zp, &d->qmin, &d->qmax);
     if (et_qc8_is_depthwise(d))
         et_qc8_pack_hwc(wt->data, d->out_c, d->kernel_h, d->kernel_w, p->w);
