@@ -70,6 +70,7 @@ static void detect_x86(et_cpu_features *f) {
     f->avx512bw = ((ebx >> 30) & 1) && zmm_ok;
     f->avx512vl = ((ebx >> 31) & 1) && zmm_ok;
     f->avx512vnni = ((ecx >> 11) & 1) && zmm_ok;
+    f->avx512vbmi = ((ecx >> 1) & 1) && zmm_ok;
     __cpuid_count(7, 1, eax, ebx, ecx, edx);
     f->avxvnni = ((eax >> 4) & 1) && ymm_ok;
 }

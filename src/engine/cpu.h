@@ -29,7 +29,7 @@ typedef enum {
 typedef struct et_cpu_features {
     /* x86-64 (all false elsewhere). avx/avx2/fma/avx512* are true only when the OS saves the registers too. */
     bool avx, avx2, fma, f16c;
-    bool avx512f, avx512bw, avx512dq, avx512vl, avx512vnni, avxvnni;
+    bool avx512f, avx512bw, avx512dq, avx512vl, avx512vnni, avx512vbmi, avxvnni;
     /* aarch64 (all false elsewhere). */
     bool asimd, asimddp, fphp, asimdhp;
     et_cpu_isa best;   /* the best path this CPU can run */

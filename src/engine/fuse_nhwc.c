@@ -4,11 +4,19 @@
  *    and r is a same-shape activation produced before that convolution, becomes the convolution's 4th input:
  *    the sum happens on each output tile while it is in cache (ResNet and MobileNetV2 blocks).
  *  - Activations after such a sum (ResNet's Relu) and any other activation directly after an et.ConvNhwc fold
- *    into the convolution. */
+ *    into the convolution.
+ *  - An et.QLut (HardSwish, HardSigmoid, Sigmoid as a 256-entry table) directly after an et.QConvNhwc with no
+ *    activation and no other user folds into the convolution: the node takes the table's activation and output,
+ *    and keeps the pre-activation scale and zero point it requantizes to as attributes (ET_TABLE_IN_SCALE,
+ *    ET_TABLE_IN_ZP: qops.h); qconv.c builds the same table from them and applies it to each output tile while it is in
+ *    cache (the same bytes as the two steps: the table is exact on int8). */
 #include "engine/fuse_nhwc.h"
 
 #include <math.h>
 #include <string.h>
+
+#include "engine/nodes/qops.h"
+#include "model/quant_info.h"
 
 static bool single_use(const et_graph *g, int v) {
     return v >= 0 && g->values[v].n_consumers == 1 && !g->values[v].is_output;
@@ -41,6 +49,26 @@ static bool fuse_residual(et_graph *g, int ai, int side) {
     conv->n_inputs = 4;
     conv->outputs[0] = add->outputs[0];
     add->dead = true;
+    return true;
+}
+
+/* Tries to fold et.QLut node `li` into the et.QConvNhwc that writes its input. */
+static bool fuse_table(et_graph *g, int li) {
+    const et_node *lut = &g->nodes[li];
+    const int pre = lut->n_inputs == 1 ? lut->inputs[0] : -1;
+    if (!single_use(g, pre) || g->values[pre].producer < 0)
+        return false;
+    const int ci = g->values[pre].producer;
+    const et_quant_info *q = g->values[pre].quant;
+    if (g->nodes[ci].op != ET_OP_QCONV_NHWC || g->nodes[ci].act.kind != ET_ACT_NONE || !q || q->n != 1)
+        return false;
+    if (!et_node_set_attr_float(g, ci, ET_TABLE_IN_SCALE, q->scale[0]) ||
+        !et_node_set_attr_int(g, ci, ET_TABLE_IN_ZP, q->zero_point[0]))
+        return false; /* out of memory: left unfused, which computes the same */
+    et_node *conv = &g->nodes[ci];
+    conv->act = lut->act;
+    conv->outputs[0] = lut->outputs[0];
+    g->nodes[li].dead = true;
     return true;
 }
 
@@ -97,6 +125,13 @@ et_status et_fuse_nhwc(et_graph *g, et_err *err) {
             int p0 = g->values[n->inputs[0]].producer, p1 = g->values[n->inputs[1]].producer;
             int first = p0 >= p1 ? 0 : 1;
             if (fuse_residual(g, i, first) || fuse_residual(g, i, 1 - first)) {
+                changed = true;
+                et_graph_count_uses(g);
+            }
+            continue;
+        }
+        if (n->op == ET_OP_QLUT) {
+            if (fuse_table(g, i)) {
                 changed = true;
                 et_graph_count_uses(g);
             }

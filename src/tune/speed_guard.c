@@ -125,7 +125,8 @@ static bool step_rounds(const timed *t, const char *name, double *out) {
 
 /* Adds to out[0..n) the per-round times of the et.QLut that qgraph.c appends after int8 layer `name` (its
  * activation as a table, named "<name>.lut"), so the layer's int8 time includes the activation its float32 step
- * has fused; nothing when it has none. scratch holds t->done values. */
+ * has fused; nothing when it has none, or when the plan folded the table into the convolution's own step
+ * (fuse_nhwc.h), whose time then includes it. scratch holds t->done values. */
 static void add_table_rounds(const timed *t, const char *name, int n, double *out, double *scratch) {
     char lut[300];
     snprintf(lut, sizeof lut, "%.240s.lut", name);

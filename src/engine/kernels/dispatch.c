@@ -27,6 +27,8 @@ bool et_kreq_runnable(et_kreq req) {
         return false;
     if (req == ET_KREQ_AVX512VNNI && !et_cpu_features_get()->avx512vnni)
         return false;
+    if (req == ET_KREQ_AVX512VBMI && !et_cpu_features_get()->avx512vbmi)
+        return false;
     return et_cpu_can_run(kreq_isas[req]);
 }
 

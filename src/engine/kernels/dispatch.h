@@ -26,6 +26,7 @@
     X(ET_KREQ_AVX2, "avx2", ET_ISA_AVX2)               \
     X(ET_KREQ_AVX512F, "avx512f", ET_ISA_AVX512)       \
     X(ET_KREQ_AVX512VNNI, "avx512vnni", ET_ISA_AVX512) \
+    X(ET_KREQ_AVX512VBMI, "avx512vbmi", ET_ISA_AVX512) \
     X(ET_KREQ_NEON, "neon", ET_ISA_NEON)               \
     X(ET_KREQ_NEONDOT, "neondot", ET_ISA_NEONDOT)
 

@@ -5,6 +5,9 @@
  * the output's shape added before the activation, ResNet/MobileNetV2 skip connections). Output Y int8 with its
  * own per-tensor scale. Attributes are the Conv's; the node's fused activation may be none, Relu or Clip (they
  * narrow the output range; tune keeps other activations in float32). Scales come from the values' et_quant_info.
+ * An et.QConvNhwc may also carry a HardSwish, HardSigmoid or Sigmoid that the planner folded in from the et.QLut
+ * after it (engine/fuse_nhwc.h): it requantizes to the pre-activation scale and zero point of its ET_TABLE_IN_*
+ * attributes, then maps each byte through the table et.QLut would have built (the same bytes).
  *
  * tune emits et.QConv; the layout pass rewrites it to et.QConvNhwc exactly like Conv -> et.ConvNhwc. et.QConvNhwc
  * runs on the NHWC quantized operator (operators/qconv2d.h: qc8/qc4 GEMM, IGEMM and depthwise kernels for this CPU);
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "engine/kernels/qc8-ref/qc8-ref.h"
+#include "engine/nodes/activation.h"
 #include "engine/operators/qconv2d.h"
 #include "engine/nodes/nn_util.h"
 #include "engine/nodes/nodes.h"
@@ -70,7 +74,9 @@ typedef struct params {
     int8_t *w; /* OHWI, or HWC for depthwise */
     int32_t *bias;
     float *mult;
-    bool nchw; /* transpose through scratch */
+    bool nchw;  /* transpose through scratch */
+    bool table; /* a folded table activation (the reference applies it after the convolution) */
+    int8_t lut[256];
     /* per run */
     const int8_t *x;
     int8_t *y;
@@ -141,6 +147,8 @@ static et_status run(const et_op_inst *inst, et_exec_ctx *ctx, et_err *err) {
             p.d.residual = inst->in[3].data;
         et_par_for(ctx->pool, pixels, conv_task, &p);
     }
+    if (p.table)
+        et_qc8_lut_ref(p.lut, inst->out[0].data, inst->out[0].data, 0, ny);
     (void)err;
     return ET_OK;
 }
@@ -202,13 +210,40 @@ et_status et_qscales(const et_graph *g, const et_node *n, int64_t out_c, float *
     return ET_OK;
 }
 
+static float act_of(const void *ctx, float x) { return et_act_scalar(ctx, x); }
+
+/* A table activation folded in by the planner (fuse_nhwc.h): true with its input's scale and zero point. */
+static bool folded_table(const et_node *n, float *in_scale, int32_t *in_zp) {
+    const et_act_kind k = n->act.kind;
+    if ((k != ET_ACT_HARD_SWISH && k != ET_ACT_HARD_SIGMOID && k != ET_ACT_SIGMOID) ||
+        !et_node_attr(n, ET_TABLE_IN_SCALE))
+        return false;
+    *in_scale = et_node_attr_float(n, ET_TABLE_IN_SCALE, 1.0f);
+    *in_zp = (int32_t)et_node_attr_int(n, ET_TABLE_IN_ZP, 0);
+    return true;
+}
+
+/* Requantize to the folded table's pre-activation value (pre_s, pre_zp), and the table from it to the output's
+ * scale *y_s and zero point p->d.y_zp; *y_s and p->d.y_zp become the pre-activation's. */
+static void fold_table(const et_graph *g, const et_node *n, params *p, float x_s, float pre_s, int32_t pre_zp,
+                       float *y_s) {
+    const et_quant_info *wq = g->values[n->inputs[1]].quant;
+    et_qc8_lut_init(act_of, &n->act, pre_s, pre_zp, *y_s, p->d.y_zp, -128, 127, p->lut);
+    p->table = true;
+    *y_s = pre_s, p->d.y_zp = pre_zp;
+    for (size_t c = 0; c < p->d.out_c; c++)
+        p->mult[c] = et_qc8_multiplier(x_s, wq->scale[wq->n == 1 ? 0 : c], pre_s);
+}
+
 static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst *inst, bool nhwc, et_err *err) {
     et_window w;
     et_status st = geometry(g, n, nhwc, &w, err);
     if (st != ET_OK)
         return st;
-    float lo, hi;
-    if ((st = et_qact_bounds(n, &lo, &hi, err)) != ET_OK)
+    float lo = -INFINITY, hi = INFINITY, pre_s = 0.0f;
+    int32_t pre_zp = 0;
+    const bool table = folded_table(n, &pre_s, &pre_zp);
+    if (!table && (st = et_qact_bounds(n, &lo, &hi, err)) != ET_OK)
         return st;
     const et_tensor *x = &inst->in[0], *wt = &inst->in[1];
     params *p = calloc(1, sizeof *p);
@@ -237,6 +272,8 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
     float x_s, y_s;
     if ((st = et_qscales(g, n, (int64_t)d->out_c, &x_s, &d->x_zp, &y_s, &d->y_zp, p->mult, err)) != ET_OK)
         return st;
+    if (table)
+        fold_table(g, n, p, x_s, pre_s, pre_zp, &y_s);
     et_qc8_act_range(lo, hi, y_s, d->y_zp, &d->qmin, &d->qmax);
     if (et_qc8_is_depthwise(d))
         et_qc8_pack_hwc(wt->data, d->out_c, d->kernel_h, d->kernel_w, p->w);
@@ -273,6 +310,7 @@ static et_status prepare_common(const et_graph *g, const et_node *n, et_op_inst 
         qp.clamp = d->qmin > -128 || d->qmax < 127;
         qp.qmin = d->qmin, qp.qmax = d->qmax;
         qp.weight_bits = wq->value_bits;
+        qp.table = table ? p->lut : NULL;
         qp.expect_batch = d->batch, qp.expect_h = d->in_h, qp.expect_w = d->in_w;
         qp.expect_threads = inst->threads > 0 ? (size_t)inst->threads : 1;
         if (p->residual) {

@@ -9,6 +9,11 @@
 
 struct et_quant_info;
 
+/* Attributes of an et.QConvNhwc that the planner folded an et.QLut into (fuse_nhwc.h): the scale and zero point of
+ * the int8 pre-activation value it requantizes to before the table (the node's output carries the table's). */
+#define ET_TABLE_IN_SCALE "et_table_in_scale"
+#define ET_TABLE_IN_ZP "et_table_in_zp"
+
 /* The fused activation of n as a real clamp range [lo, hi] (none: infinite). ET_E_UNSUPPORTED naming the node
  * for activations that are not a clamp (HardSwish, Sigmoid...): tune keeps those layers in float32. */
 et_status et_qact_bounds(const et_node *n, float *lo, float *hi, et_err *err);

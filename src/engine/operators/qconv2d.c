@@ -17,6 +17,7 @@
 #include "engine/kernels/qc8-dwconv/qc8-dwconv.h"
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
+#include "engine/kernels/x8-lut/x8-lut.h"
 #include "engine/operators/indirection.h"
 #include "engine/operators/qwinograd.h"
 #include "engine/operators/task_grid.h"
@@ -43,6 +44,8 @@ struct et_qconv2d_nhwc {
     size_t packed_bytes, group_packed_bytes, panel_bytes;
     void *zero; /* padding taps: kc_pad elements of zp_x in the A format (dwconv: channels bytes) */
     et_qs8_requant_params rq;
+    const et_x8_lut_config *lut; /* with the fused table below, or NULL */
+    int8_t table[256];
     bool convert;         /* A is a converted copy of the input */
     bool fused_convert;   /* ... made by each gemm task for its rows (else by a pass into scratch) */
     size_t a_elem;        /* bytes per A element */
@@ -138,6 +141,11 @@ static et_status init_op(et_qconv2d_nhwc *op, const et_qconv2d_nhwc_params *para
     }
     if (p.weight_bits < 2 || p.weight_bits > 8)
         return et_fail(err, ET_E_INPUT, "quantized convolution weight bits %d: use 2 to 8", p.weight_bits);
+    if (p.table) {
+        memcpy(op->table, p.table, sizeof op->table);
+        op->lut = et_x8_lut_config_get();
+        p.table = op->table;
+    }
     op->p = p;
     op->gic = p.in_channels / p.groups;
     op->goc = p.out_channels / p.groups;
@@ -539,6 +547,27 @@ static void convert_rows(const et_qconv2d_nhwc *op, size_t rows, const int8_t *s
     op->cvt->pad_rows(op->gemm->a_format, rows, op->gic, src, op->p.input_pixel_stride, dst, op->kc_pad);
 }
 
+/* The fused table on `rows` output pixels of `cols` channels each, `stride` apart, in place (one call when they
+ * are contiguous). */
+static void apply_table(const et_qconv2d_nhwc *op, int8_t *y, size_t rows, size_t cols, size_t stride) {
+    if (cols == stride) {
+        op->lut->ukernel(rows * cols, y, y, op->table);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++)
+        op->lut->ukernel(cols, y + r * stride, y + r * stride, op->table);
+}
+
+/* The fused table over output chunks [begin, end) of CONVERT_CHUNK_PIXELS pixels (the Winograd path, whose tiles
+ * are written inside qwinograd.c). */
+static void table_tasks(void *ctx, size_t begin, size_t end) {
+    const et_qconv2d_nhwc *op = ctx;
+    const size_t total = op->batch * op->out_h * op->out_w, s = op->p.output_pixel_stride;
+    const size_t p0 = begin * CONVERT_CHUNK_PIXELS;
+    const size_t p1 = end * CONVERT_CHUNK_PIXELS < total ? end * CONVERT_CHUNK_PIXELS : total;
+    apply_table(op, op->output + p0 * s, p1 - p0, op->p.out_channels, s);
+}
+
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_qconv2d_nhwc *op = ctx;
     const et_qgemm_config *cfg = op->gemm;
@@ -561,6 +590,8 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
         const size_t oc0 = g * op->goc + col0;
         const int8_t *r = op->residual ? op->residual + row0 * res_s + oc0 : NULL;
         cfg->gemm(rows, cols, op->kc_pad, a, a_stride, w, op->output + row0 * out_s + oc0, out_s, r, res_s, &op->rq);
+        if (op->lut)
+            apply_table(op, op->output + row0 * out_s + oc0, rows, cols, out_s);
     }
 }
 
@@ -582,6 +613,8 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
         const int8_t *r = op->residual ? op->residual + pixel * res_s + oc0 : NULL;
         cfg->igemm(rows, cols, op->kc_pad, op->ks, op->ind + mt * op->ks * mr, w, op->output + pixel * out_s + oc0,
                    out_s, a_offset, op->zero, r, res_s, &op->rq);
+        if (op->lut)
+            apply_table(op, op->output + pixel * out_s + oc0, rows, cols, out_s);
     }
 }
 
@@ -598,6 +631,8 @@ static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
         const int8_t *r = op->residual ? op->residual + out_pixel * res_s : NULL;
         op->dw_fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, op->output + out_pixel * out_s, ks,
                   out_s, op->input_delta + img * image_in, op->zero, r, res_s, &op->rq);
+        if (op->lut)
+            apply_table(op, op->output + out_pixel * out_s, width, op->p.in_channels, out_s);
     }
 }
 
@@ -633,6 +668,11 @@ et_status et_qconv2d_nhwc_run(et_qconv2d_nhwc *op, et_threadpool *pool, et_err *
                                      .scratch = op->a_base,
                                      .scratch_threads = op->p.expect_threads};
         et_qwinograd_run(op->wino, &a, pool);
+        if (op->lut) {
+            const size_t pixels = op->batch * op->out_h * op->out_w;
+            et_threadpool_parallel_for(pool, (pixels + CONVERT_CHUNK_PIXELS - 1) / CONVERT_CHUNK_PIXELS, table_tasks,
+                                       op);
+        }
         break;
     }
     }

@@ -56,6 +56,9 @@ typedef struct et_qconv2d_nhwc_params {
     size_t expect_batch, expect_h, expect_w; /* the input size runs will have (0: unknown, no Winograd by cost) */
     size_t expect_threads; /* the most threads runs will have (0: 1): the Winograd path's scratch holds one block of
                             * tiles per thread, and a run on a bigger pool uses only this many threads */
+    const int8_t *table;   /* 256 entries applied to every output byte after requantization, y = table[y + 128] (a
+                          * HardSwish, HardSigmoid or Sigmoid fused from et.QLut: x8-lut.h), or NULL; copied at
+                          * create. It runs on each output tile while it is in cache, not as a pass of its own */
     et_conv_algo algo;     /* AUTO: by cost; DIRECT: never Winograd; WINOGRAD_2X2: wherever the shape allows (tests,
                         * benches, also on scalar kernels); WINOGRAD_4X4: ET_E_UNSUPPORTED (no int8 F(4x4)) */
 } et_qconv2d_nhwc_params;

@@ -16,7 +16,7 @@ static void test_flags_consistent(void) {
         ET_CHECK(f->avx512f && f->avx512bw && f->avx512dq && f->avx512vl && f->avx2 && f->fma);
     if (f->best == ET_ISA_AVX2)
         ET_CHECK(f->avx2 && f->fma);
-    if (f->avx512vnni)
+    if (f->avx512vnni || f->avx512vbmi)
         ET_CHECK(f->avx512f);
 #if defined(__x86_64__)
     ET_CHECK(!f->asimd);

@@ -1,7 +1,11 @@
 /* test_qops.c: the quantized operators end to end in a plan: Quantize -> QConv [+ residual] -> Dequantize, and
  * Quantize -> QGemm -> Dequantize, over many shapes. The channels-last plan runs the NHWC operator layer
  * (qconv2d/qfc: the SIMD kernels of this CPU); the plan without the channels-last rewrite runs et.QConv, the
- * scalar reference. Both must give the same bytes, and stay within a few codes of float arithmetic. */
+ * scalar reference. Both must give the same bytes, and stay within a few codes of float arithmetic.
+ * With a table activation (QConv -> et.QLut, what tune emits for HardSwish, HardSigmoid and Sigmoid) the
+ * channels-last plan folds the table into the convolution (fuse_nhwc.h): no et.QLut step may remain there, and
+ * its bytes must equal the unfused reference plan's (et.QConv, then et.QLut) on every path (gemm, igemm,
+ * depthwise, Winograd on the AVX2 path, column-split tiles) at 1 and 3 threads. */
 #include "engine/kernels/qparams.h"
 #include "engine/op.h"
 #include "model/passes.h"
@@ -18,7 +22,8 @@ static float frand(void) {
 typedef struct conv_case {
     int n, c, h, w, o, k, stride, pad, dil, group, bits;
     bool relu, residual;
-    float amplitude; /* inputs in [-a, a]; with scale 0.02, a > 2.5 saturates codes (0: 1) */
+    float amplitude;   /* inputs in [-a, a]; with scale 0.02, a > 2.5 saturates codes (0: 1) */
+    et_act_kind table; /* an et.QLut after the convolution with this activation (ET_ACT_NONE: none) */
 } conv_case;
 
 static int add_input(et_graph *g, const char *name, const et_shape *s) {
@@ -73,6 +78,23 @@ static bool infer_all(et_graph *g) {
     return true;
 }
 
+/* Steps of op `op` ("et.QLut") in the plan of g. */
+static int count_steps(const et_graph *g, bool channels_last, const char *op) {
+    et_plan_options po = et_plan_options_default();
+    po.channels_last = channels_last;
+    et_plan *p = NULL;
+    if (et_plan_create(g, &po, &p, NULL) != ET_OK)
+        return -1;
+    int count = 0;
+    for (int i = 0; i < et_plan_get_stats(p).n_steps; i++) {
+        et_step_info si;
+        et_plan_step_info(p, i, &si);
+        count += strcmp(si.op, op) == 0;
+    }
+    et_plan_free(p);
+    return count;
+}
+
 static void run_conv_case(const conv_case *t) {
     et_graph *g = et_graph_new();
     g->opset = 13;
@@ -103,6 +125,14 @@ static void run_conv_case(const conv_case *t) {
     et_node_set_attr_int(g, node, "group", t->group);
     if (t->relu)
         g->nodes[node].act.kind = ET_ACT_RELU;
+    if (t->table != ET_ACT_NONE) { /* the conv writes its pre-activation value; the table writes y */
+        int pre = y;
+        y = act_value(g, "lutq", 1.0f / 40.0f, -20);
+        int lut = et_graph_add_node(g, ET_OP_QLUT, "conv.lut", &pre, 1, &y, 1, NULL);
+        g->nodes[lut].act = (et_activation){.kind = t->table};
+        if (t->table == ET_ACT_HARD_SIGMOID)
+            g->nodes[lut].act.alpha = 1.0f / 6.0f, g->nodes[lut].act.beta = 0.5f;
+    }
     int out = et_graph_add_value(g, "out", ET_VAL_INTERMEDIATE, NULL);
     et_graph_add_node(g, ET_OP_DEQUANTIZE, "dq", &y, 1, &out, 1, NULL);
     g->outputs = malloc(sizeof(int));
@@ -121,9 +151,14 @@ static void run_conv_case(const conv_case *t) {
     int64_t diff = 0;
     for (int64_t i = 0; i < n; i++)
         diff += a[i] != r[i] || a[i] != m[i];
-    ET_CHECK_MSG(diff == 0, "case c%d o%d k%d s%d p%d d%d g%d bits %d relu %d res %d: %lld of %lld differ", t->c, t->o,
-                 t->k, t->stride, t->pad, t->dil, t->group, t->bits, t->relu, t->residual, (long long)diff,
-                 (long long)n);
+    ET_CHECK_MSG(diff == 0, "case c%d o%d k%d s%d p%d d%d g%d bits %d relu %d res %d table %d: %lld of %lld differ",
+                 t->c, t->o, t->k, t->stride, t->pad, t->dil, t->group, t->bits, t->relu, t->residual, (int)t->table,
+                 (long long)diff, (long long)n);
+    if (t->table != ET_ACT_NONE) {
+        ET_CHECK_MSG(count_steps(g, true, "et.QLut") == 0, "case c%d o%d k%d table %d: the table was not folded", t->c,
+                     t->o, t->k, (int)t->table);
+        ET_CHECK(count_steps(g, false, "et.QLut") == 1); /* the reference plan keeps it: the oracle is unfused */
+    }
     free(a), free(r), free(m);
     tt_calib_free(&in);
     et_graph_free(g);
@@ -131,29 +166,48 @@ static void run_conv_case(const conv_case *t) {
 
 static void test_qconv_layouts_agree(void) {
     const conv_case cases[] = {
-        {1, 16, 9, 9, 24, 1, 1, 0, 1, 1, 8, false, false, 0.0f},   /* 1x1: gemm path */
-        {2, 32, 8, 7, 40, 1, 1, 0, 1, 1, 8, true, true, 0.0f},     /* 1x1 + residual + relu */
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 0.0f},   /* first-layer shape: igemm */
-        {1, 24, 10, 10, 24, 3, 1, 1, 1, 24, 8, true, false, 0.0f}, /* depthwise */
-        {1, 48, 9, 9, 48, 3, 2, 1, 1, 48, 8, false, false, 0.0f},  /* depthwise strided */
-        {1, 64, 6, 6, 32, 3, 1, 2, 2, 1, 8, false, true, 0.0f},    /* dilated + residual */
-        {1, 16, 7, 7, 16, 3, 1, 1, 1, 4, 8, false, false, 0.0f},   /* grouped */
-        {1, 32, 8, 8, 33, 1, 1, 0, 1, 1, 4, false, false, 0.0f},   /* 4-bit: nibble kernels */
-        {1, 20, 8, 8, 17, 3, 1, 1, 1, 1, 4, true, true, 0.0f},     /* 4-bit igemm + residual */
-        {1, 32, 8, 8, 32, 1, 1, 0, 1, 1, 6, false, false, 0.0f},   /* 6-bit */
-        {1, 32, 8, 8, 32, 3, 1, 1, 1, 1, 2, true, false, 0.0f},    /* 2-bit */
-        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 4, false, false, 0.0f},  /* depthwise 4-bit */
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 0.0f},   /* first-layer shape, 4-bit */
-        {1, 3, 32, 32, 16, 3, 2, 1, 1, 1, 4, false, false, 0.0f},  /* first-layer shape, 4-bit, larger */
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 3, true, false, 0.0f},   /* first-layer shape, 3-bit */
-        {1, 16, 8, 8, 96, 1, 1, 0, 1, 1, 4, false, false, 0.0f},   /* 1x1 4-bit, wide */
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 6.0f},   /* saturated input codes */
-        {1, 3, 96, 96, 16, 3, 2, 1, 1, 1, 4, true, false, 3.0f},   /* MobileNetV2-small's first layer */
-        {1, 3, 96, 96, 32, 3, 2, 1, 1, 1, 4, true, false, 3.0f},
-        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 6.0f},
-        {1, 16, 8, 8, 24, 1, 1, 0, 1, 1, 4, false, false, 6.0f},
-        {1, 16, 8, 8, 24, 3, 1, 1, 1, 1, 8, false, true, 6.0f},
-        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 8, false, false, 6.0f},
+        {1, 16, 9, 9, 24, 1, 1, 0, 1, 1, 8, false, false, 0.0f, ET_ACT_NONE},   /* 1x1: gemm path */
+        {2, 32, 8, 7, 40, 1, 1, 0, 1, 1, 8, true, true, 0.0f, ET_ACT_NONE},     /* 1x1 + residual + relu */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 0.0f, ET_ACT_NONE},   /* first-layer shape: igemm */
+        {1, 24, 10, 10, 24, 3, 1, 1, 1, 24, 8, true, false, 0.0f, ET_ACT_NONE}, /* depthwise */
+        {1, 48, 9, 9, 48, 3, 2, 1, 1, 48, 8, false, false, 0.0f, ET_ACT_NONE},  /* depthwise strided */
+        {1, 64, 6, 6, 32, 3, 1, 2, 2, 1, 8, false, true, 0.0f, ET_ACT_NONE},    /* dilated + residual */
+        {1, 16, 7, 7, 16, 3, 1, 1, 1, 4, 8, false, false, 0.0f, ET_ACT_NONE},   /* grouped */
+        {1, 32, 8, 8, 33, 1, 1, 0, 1, 1, 4, false, false, 0.0f, ET_ACT_NONE},   /* 4-bit: nibble kernels */
+        {1, 20, 8, 8, 17, 3, 1, 1, 1, 1, 4, true, true, 0.0f, ET_ACT_NONE},     /* 4-bit igemm + residual */
+        {1, 32, 8, 8, 32, 1, 1, 0, 1, 1, 6, false, false, 0.0f, ET_ACT_NONE},   /* 6-bit */
+        {1, 32, 8, 8, 32, 3, 1, 1, 1, 1, 2, true, false, 0.0f, ET_ACT_NONE},    /* 2-bit */
+        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 4, false, false, 0.0f, ET_ACT_NONE},  /* depthwise 4-bit */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 0.0f, ET_ACT_NONE},   /* first-layer shape, 4-bit */
+        {1, 3, 32, 32, 16, 3, 2, 1, 1, 1, 4, false, false, 0.0f, ET_ACT_NONE},  /* first-layer shape, 4-bit, larger */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 3, true, false, 0.0f, ET_ACT_NONE},   /* first-layer shape, 3-bit */
+        {1, 16, 8, 8, 96, 1, 1, 0, 1, 1, 4, false, false, 0.0f, ET_ACT_NONE},   /* 1x1 4-bit, wide */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 4, true, false, 6.0f, ET_ACT_NONE},   /* saturated input codes */
+        {1, 3, 96, 96, 16, 3, 2, 1, 1, 1, 4, true, false, 3.0f, ET_ACT_NONE},   /* MobileNetV2-small's first layer */
+        {1, 3, 96, 96, 32, 3, 2, 1, 1, 1, 4, true, false, 3.0f, ET_ACT_NONE},
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, true, false, 6.0f, ET_ACT_NONE},
+        {1, 16, 8, 8, 24, 1, 1, 0, 1, 1, 4, false, false, 6.0f, ET_ACT_NONE},
+        {1, 16, 8, 8, 24, 3, 1, 1, 1, 1, 8, false, true, 6.0f, ET_ACT_NONE},
+        {1, 24, 8, 8, 24, 3, 1, 1, 1, 24, 8, false, false, 6.0f, ET_ACT_NONE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_conv_case(&cases[i]);
+}
+
+static void test_qconv_table_fused(void) {
+    const et_act_kind hs = ET_ACT_HARD_SWISH;
+    const conv_case cases[] = {
+        {1, 16, 12, 12, 24, 1, 1, 0, 1, 1, 8, false, false, 0.0f, hs},  /* 1x1, small K: gemm path */
+        {2, 24, 9, 9, 72, 1, 1, 0, 1, 1, 8, false, false, 3.0f, hs},    /* two images, saturated codes */
+        {1, 320, 7, 7, 1024, 1, 1, 0, 1, 1, 8, false, false, 0.0f, hs}, /* weights over L2: column blocks */
+        {1, 3, 17, 15, 16, 3, 2, 1, 1, 1, 8, false, false, 0.0f, hs},   /* stem shape: igemm */
+        {1, 72, 10, 10, 72, 3, 1, 1, 1, 72, 8, false, false, 0.0f, hs}, /* depthwise 3x3 with a tail */
+        {1, 40, 9, 9, 40, 5, 2, 2, 1, 40, 8, false, false, 0.0f, hs},   /* depthwise 5x5 strided */
+        {1, 32, 8, 8, 32, 1, 1, 0, 1, 1, 8, false, true, 0.0f, hs},     /* residual, then the table */
+        {1, 32, 16, 16, 32, 3, 1, 1, 1, 1, 8, false, false, 0.0f, hs},  /* Winograd where chosen (AVX2 path) */
+        {1, 32, 8, 8, 33, 1, 1, 0, 1, 1, 4, false, false, 0.0f, hs},    /* 4-bit nibble kernels */
+        {1, 24, 8, 8, 40, 1, 1, 0, 1, 1, 8, false, false, 0.0f, ET_ACT_HARD_SIGMOID},
+        {1, 24, 8, 8, 40, 3, 1, 1, 1, 1, 8, false, false, 0.0f, ET_ACT_SIGMOID},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_conv_case(&cases[i]);
@@ -216,6 +270,7 @@ static void test_qgemm_layouts_agree(void) {
 
 int main(void) {
     ET_RUN(test_qconv_layouts_agree);
+    ET_RUN(test_qconv_table_fused);
     ET_RUN(test_qgemm_layouts_agree);
     return et_test_done();
 }

@@ -4,6 +4,7 @@
 
 static const et_x8_lut_config configs[] = {
 #if defined(__x86_64__)
+    {et_x8_lut_ukernel_x64__avx512vbmi, ET_KREQ_AVX512VBMI, "x8-lut-x64-avx512vbmi"},
     {et_x8_lut_ukernel_x32__avx2, ET_KREQ_AVX2, "x8-lut-x32-avx2"},
 #endif
 #if defined(__aarch64__)

@@ -4,7 +4,8 @@
  * gives 0) exactly for the rows above w's, so the XOR of the chain up to w's row is that row's entry; u's top bit
  * then chooses the half (one blend). 16 lookups, 7 subtractions, 14 XORs and one blend per step, against 16
  * compares and 15 blends for a blend per row (1.7x faster per byte, median of 25 alternating rounds on a 75 KB
- * tensor, same bytes). Tails go through the same step on a padded copy. */
+ * tensor, same bytes). A tail is one more step on the last 32 bytes (overlapping, looked up before the loop
+ * stores, so in place works); under 32 bytes, the step on a padded copy. */
 #include <immintrin.h>
 #include <string.h>
 
@@ -35,8 +36,14 @@ ET_X8_LUT_UKERNEL(et_x8_lut_ukernel_x32__avx2) {
                                                       _mm_loadu_si128((const __m128i *)(table + 16 * (k - 1)))));
     }
     size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        _mm256_storeu_si256((__m256i *)(y + i), lookup(_mm256_loadu_si256((const __m256i *)(x + i)), chain));
+    if (n >= 32) { /* the tail as the last 32 bytes, looked up before any store (so y == x works) */
+        const __m256i last = lookup(_mm256_loadu_si256((const __m256i *)(x + n - 32)), chain);
+        for (; i + 32 <= n; i += 32)
+            _mm256_storeu_si256((__m256i *)(y + i), lookup(_mm256_loadu_si256((const __m256i *)(x + i)), chain));
+        if (i < n)
+            _mm256_storeu_si256((__m256i *)(y + n - 32), last);
+        return;
+    }
     if (i < n) {
         int8_t buf[32] = {0};
         memcpy(buf, x + i, n - i);

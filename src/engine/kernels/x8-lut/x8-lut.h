@@ -20,6 +20,7 @@ typedef void (*et_x8_lut_ukernel_fn)(size_t n, const int8_t *x, int8_t *y, const
 
 ET_X8_LUT_UKERNEL(et_x8_lut_ukernel_x1__scalar);
 ET_X8_LUT_UKERNEL(et_x8_lut_ukernel_x32__avx2);
+ET_X8_LUT_UKERNEL(et_x8_lut_ukernel_x64__avx512vbmi);
 ET_X8_LUT_UKERNEL(et_x8_lut_ukernel_x16__neon);
 
 typedef struct et_x8_lut_config {
