@@ -95,11 +95,11 @@ static void step_times_free(step_times *t) {
     memset(t, 0, sizeof *t);
 }
 
-/* One analysis's timing state: its config; the base plan's fastest whole time so far (ref_ms, the sum of its step
- * times: see rescale_rounds); and the timed blocks so far (a block: one plan's timed iterations in a row) for the test
- * hook cfg->fake_clock "B:K" or "B-E:K": every step's time is then its work (MACs plus activation elements, 1 ns
- * each), K times that in block B (through E; 0 the base's first profile): a slow spell of the machine that a test
- * can place exactly. */
+/* One analysis's timing state: its config; the base plan's fastest whole time (ref_ms, the sum of its step times:
+ * see round_scale) so far, the analysis-wide one once every point is timed; and the timed blocks so far (a block:
+ * one plan's timed iterations in a row) for the test hook cfg->fake_clock "B:K" or "B-E:K": every step's time is
+ * then its work (MACs plus activation elements, 1 ns each), K times that in block B (through E; 0 the base's first
+ * profile): a slow spell of the machine that a test can place exactly. */
 typedef struct timing {
     const et_sens_config *cfg;
     int block, slow_first, slow_last;
@@ -129,46 +129,56 @@ static double total_ms(const step_times *t) {
     return sum;
 }
 
-/* Brings each round of a point's timing (the base's block and the point's, timed one after the other; sample[k]:
- * plan k's step j, iteration i of rounds * per at [j * rounds * per + i], n[k] steps) to the speed of the base's
- * fastest time so far in this analysis (tm->ref_ms: its first profile, then every round), by the base's whole time
- * in that round (the sum of its steps' medians over the round) over that. Why: this VM runs the same work at two
- * speeds for seconds to a minute at a time (the same two plans, kept, read 0.28 and 0.45 ms a few seconds apart,
- * every step of both about 1.6x slower), so a saving in ms measured in a slow spell was 1.6x the one measured
- * outside it (fmnist_wide features.6/conv2: 0.043 or 0.07 ms), in whichever process or point; alternating the two
- * plans cancels a spell in their ratio, not in their difference. The base's plan is the same work every time, so
- * its whole time is the machine's clock; by round, so that a point whose rounds straddle the start or end of a
- * spell is brought back too. Rounds within SPELL of the reference are left as measured: that is the noise of a
- * round (a few %, and a milder state about 1.08x), which scaling to the lowest time so far would turn into a bias
- * growing with the rounds seen. An analysis that runs wholly inside one spell still reads that spell's speed.
- * Returns false when out of memory (nothing scaled). */
+/* The factor that brings times measured while the base's plan took tot ms in all to the speed of its fastest time
+ * in the analysis (ref ms): ref / tot when tot is over SPELL times ref, else 1. Why: this VM runs the same work at
+ * two speeds for seconds to a minute at a time (the same two plans, kept, read 0.28 and 0.45 ms a few seconds
+ * apart, every step of both about 1.6x slower), so a saving in ms measured in a slow spell was 1.6x the one
+ * measured outside it (fmnist_wide features.6/conv2: 0.043 or 0.07 ms), in whichever process or point; alternating
+ * the two plans cancels a spell in their ratio, not in their difference. The base's plan is the same work every
+ * time, so its whole time is the machine's clock; taken per round (the base's block and the point's, one after the
+ * other), so that a point whose rounds straddle the start or end of a spell is brought back too; against the
+ * fastest time of the whole analysis (applied once every point is timed, paired_finish), so that points timed in a
+ * spell before the analysis first saw the fast speed are brought back as well. Rounds within SPELL of the reference
+ * are left as measured: that is the noise of a round (a few %, and a milder state about 1.08x), which scaling to
+ * the lowest time seen would turn into a bias growing with the rounds. An analysis that runs wholly inside one spell
+ * still reads that spell's speed. */
 static const double SPELL = 1.2;
-static bool rescale_rounds(timing *tm, double *const sample[2], const int n[2], int rounds, int per) {
-    size_t len = (size_t)rounds * (size_t)per;
-    double *tot = calloc((size_t)rounds, sizeof *tot), *tmp = malloc((size_t)per * sizeof *tmp);
-    if (!tot || !tmp) {
-        free(tot), free(tmp);
-        return false;
+static double round_scale(double tot, double ref) { return ref > 0.0 && tot > SPELL * ref ? ref / tot : 1.0; }
+
+/* A point's timing, kept until the analysis ends: the facts of the base's plan and the point's (st[0], st[1]; their
+ * ms set by paired_times), each step's median in each round (med[k][j * PAIR_ROUNDS + r]: plan k, step j, round r)
+ * and the base's whole time in each round (tot[r], the sum of its steps' medians in it). med[0] NULL: nothing kept
+ * (not measured here). */
+typedef struct paired {
+    step_times st[2];
+    double *med[2];
+    double tot[PAIR_ROUNDS];
+} paired;
+
+static void paired_free(paired *pp) {
+    for (int k = 0; k < 2; k++) {
+        step_times_free(&pp->st[k]);
+        free(pp->med[k]);
     }
-    for (int r = 0; r < rounds; r++) {
-        for (int j = 0; j < n[0]; j++) {
-            memcpy(tmp, sample[0] + (size_t)j * len + (size_t)(r * per), (size_t)per * sizeof *tmp);
-            tot[r] += et_stats_median_inplace(tmp, per);
+    memset(pp, 0, sizeof *pp);
+}
+
+/* Sets every step's time of both plans to the median over the rounds of its round medians, each round scaled
+ * (round_scale) to ref ms: the time of the step at the base's fastest speed. */
+static void paired_times(paired *pp, double ref) {
+    for (int k = 0; k < 2; k++)
+        for (int j = 0; j < pp->st[k].n; j++) {
+            double v[PAIR_ROUNDS];
+            for (int r = 0; r < PAIR_ROUNDS; r++)
+                v[r] = pp->med[k][j * PAIR_ROUNDS + r] * round_scale(pp->tot[r], ref);
+            pp->st[k].step[j].ms = et_stats_median_inplace(v, PAIR_ROUNDS);
         }
-        if (tot[r] > 0.0 && (!(tm->ref_ms > 0.0) || tot[r] < tm->ref_ms))
-            tm->ref_ms = tot[r];
-    }
-    for (int r = 0; r < rounds; r++) {
-        if (!(tot[r] > SPELL * tm->ref_ms))
-            continue;
-        double scale = tm->ref_ms / tot[r];
-        for (int k = 0; k < 2; k++)
-            for (int j = 0; j < n[k]; j++)
-                for (int c = 0; c < per; c++)
-                    sample[k][(size_t)j * len + (size_t)(r * per + c)] *= scale;
-    }
-    free(tot), free(tmp);
-    return true;
+}
+
+/* The point's time saved and per-step savings from its kept timing (one et_step_speed for both). */
+static void point_saved(et_sens_point *p, const paired *pp) {
+    p->n_step_saves = et_step_saves(pp->st[0].step, pp->st[0].n, pp->st[1].step, pp->st[1].n, p->step_saves,
+                                    ET_SENS_STEP_SAVES, &p->time_saved_ms);
 }
 
 /* The iterations to time: cfg->iters, or more to fill cfg->profile_s (timed on cfg->iters untimed ones first). */
@@ -185,12 +195,14 @@ static et_status profile_iters(et_session *s, const et_sens_config *cfg, int *it
     return st;
 }
 
-/* Times `iters` iterations of step k of plan[k] into out[k] (n_plans 1 or 2). Two plans (the base's and a point's)
+/* Times `iters` iterations of step k of plan[k] (n_plans 1 or 2): out[k] gets the steps' facts, med[k] (the caller
+ * frees; NULL on error) each step's median in each round, at [j * rounds + r]. Two plans (the base's and a point's)
  * are timed alternately, PAIR_ROUNDS rounds of iters / PAIR_ROUNDS each, every block after one untimed run (the
  * other plan's run evicted this one's weights): both sides then sample the same states of the machine, and a slow
  * spell moves a quarter of each side's samples, not one side's whole profile, as when the base was profiled once
- * and the point later. */
-static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, int iters, step_times *out, et_err *err) {
+ * and the point later. One plan: one round. */
+static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, int iters, step_times *out, double **med,
+                               et_err *err) {
     int rounds = n_plans > 1 ? PAIR_ROUNDS : 1, per = (iters + rounds - 1) / rounds;
     double *sample[2] = {NULL, NULL};
     et_status st = ET_OK;
@@ -199,7 +211,8 @@ static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, in
         out[k].n = et_plan_get_stats(plan[k]).n_steps;
         out[k].step = calloc((size_t)out[k].n + 1, sizeof *out[k].step);
         sample[k] = calloc((size_t)out[k].n * (size_t)(rounds * per) + 1, sizeof *sample[k]);
-        if (!out[k].step || !sample[k])
+        med[k] = calloc((size_t)out[k].n * (size_t)rounds + 1, sizeof *med[k]);
+        if (!out[k].step || !sample[k] || !med[k])
             st = et_fail(err, ET_E_NOMEM, "out of memory timing layers");
     }
     for (int r = 0; r < rounds && st == ET_OK; r++) {
@@ -227,21 +240,26 @@ static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, in
             }
         }
     }
-    if (st == ET_OK && n_plans == 2 && !rescale_rounds(tm, sample, (const int[]){out[0].n, out[1].n}, rounds, per))
-        st = et_fail(err, ET_E_NOMEM, "out of memory timing layers");
     for (int k = 0; k < n_plans; k++) {
         for (int j = 0; j < out[k].n && st == ET_OK; j++)
-            out[k].step[j].ms = et_stats_median_inplace(sample[k] + (size_t)j * (size_t)(rounds * per), rounds * per);
+            for (int r = 0; r < rounds; r++)
+                med[k][j * rounds + r] = et_stats_median_inplace(sample[k] + (size_t)j * (size_t)(rounds * per) +
+                                                                     (size_t)(r * per),
+                                                                 per);
         free(sample[k]);
+        if (st != ET_OK) {
+            free(med[k]);
+            med[k] = NULL;
+        }
     }
     return st;
 }
 
-/* Configures k and measures it into r (latency and fidelity, as bench does) and its step times into t; with
- * base_plan (the base's, kept), the two plans are timed alternately (profile_plans) and bt gets the base's times
- * of those rounds. */
-static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *base_plan, et_result *r, step_times *bt,
-                         step_times *t, et_err *err) {
+/* Configures k and measures it into r (latency and fidelity, as bench does); without base_plan (the base's first
+ * profile) its step times into t, the first reference speed; with it (the base's, kept), the two plans are timed
+ * alternately (profile_plans) into pp (the caller frees it with paired_free), its times at the speed so far. */
+static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *base_plan, et_result *r, step_times *t,
+                         paired *pp, et_err *err) {
     const et_sens_config *cfg = tm->cfg;
     et_status st = et_session_configure(s, k, err);
     if (st != ET_OK)
@@ -255,22 +273,34 @@ static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *
     int iters = 1;
     if ((st = et_bench_run(s, &bc, r, err)) != ET_OK || (st = profile_iters(s, cfg, &iters, err)) != ET_OK)
         return st;
-    if (!base_plan) { /* the base's first profile: the first reference speed */
-        if ((st = profile_plans(tm, (et_plan *const[]){et_session_plan(s)}, 1, iters, t, err)) == ET_OK)
+    if (!base_plan) {
+        double *med[1] = {NULL};
+        if ((st = profile_plans(tm, (et_plan *const[]){et_session_plan(s)}, 1, iters, t, med, err)) == ET_OK) {
+            for (int j = 0; j < t->n; j++)
+                t->step[j].ms = med[0][j];
             tm->ref_ms = total_ms(t);
+        }
+        free(med[0]);
         return st;
     }
-    step_times both[2] = {{0}, {0}};
-    st = profile_plans(tm, (et_plan *const[]){base_plan, et_session_plan(s)}, 2, iters, both, err);
-    step_times_free(bt);
-    step_times_free(t);
-    *bt = both[0];
-    *t = both[1];
-    return st;
+    paired_free(pp);
+    if ((st = profile_plans(tm, (et_plan *const[]){base_plan, et_session_plan(s)}, 2, iters, pp->st, pp->med, err)) !=
+        ET_OK)
+        return st;
+    for (int rd = 0; rd < PAIR_ROUNDS; rd++) {
+        for (int j = 0; j < pp->st[0].n; j++)
+            pp->tot[rd] += pp->med[0][j * PAIR_ROUNDS + rd];
+        if (pp->tot[rd] > 0.0 && (!(tm->ref_ms > 0.0) || pp->tot[rd] < tm->ref_ms))
+            tm->ref_ms = pp->tot[rd];
+    }
+    paired_times(pp, tm->ref_ms);
+    return ET_OK;
 }
 
+/* Measures point p; its timing is kept in pp (paired_finish rescales it at the analysis's end), nothing when it
+ * failed. Its time saved is at the base's fastest speed so far. */
 static void measure_point(et_session *s, const et_knobs *base, et_plan *base_plan, const et_sens_base *b, timing *tm,
-                          et_sens_point *p) {
+                          et_sens_point *p, paired *pp) {
     const et_sens_config *cfg = tm->cfg;
     et_knobs k = *base;
     char spec[sizeof p->layer + ET_SENS_CAND_BYTES + 2];
@@ -278,27 +308,40 @@ static void measure_point(et_session *s, const et_knobs *base, et_plan *base_pla
     et_err e = {0};
     et_result r;
     et_result_init(&r);
-    step_times bt = {0}, t = {0};
     et_status st = et_knobs_add_layer_spec(&k, spec, &e);
     if (st == ET_OK)
-        st = measure(s, &k, tm, base_plan, &r, &bt, &t, &e);
+        st = measure(s, &k, tm, base_plan, &r, NULL, pp, &e);
     if (st == ET_OK) {
         bool acc;
         p->measured = true;
         p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
         /* every step whose work the change moved: the layer's, its channel group's and readers', conversions */
-        p->time_saved_ms = et_step_time_saved_ms(bt.step, bt.n, t.step, t.n);
-        p->n_step_saves = et_step_saves(bt.step, bt.n, t.step, t.n, p->step_saves, ET_SENS_STEP_SAVES);
+        point_saved(p, pp);
         p->p50_ms = r.latency.p50_ms;
         p->bytes_saved = b->weights_bytes - et_session_tune_report(s)->weights_deploy_bytes;
         snprintf(p->exec, sizeof p->exec, "%s", r.engine.exec);
-    } else if (st != ET_E_CANCELLED) {
-        snprintf(p->error, sizeof p->error, "%s", e.msg);
+    } else {
+        paired_free(pp);
+        if (st != ET_E_CANCELLED)
+            snprintf(p->error, sizeof p->error, "%s", e.msg);
     }
-    step_times_free(&bt);
-    step_times_free(&t);
     et_result_free(&r);
+}
+
+/* At the analysis's end (tm->ref_ms its fastest base time): every point measured here (kept[i], n of them) gets its
+ * time saved and per-step savings again at that speed, and its layer time (from the base's first profile, base)
+ * too; kept is freed. The progress lines showed the points at the speed known then. */
+static void paired_finish(const timing *tm, paired *kept, et_sens_point *pts, int n, const step_times *base) {
+    double scale = round_scale(total_ms(base), tm->ref_ms);
+    for (int i = 0; i < n; i++) {
+        pts[i].layer_ms *= scale;
+        if (!kept[i].med[0])
+            continue;
+        paired_times(&kept[i], tm->ref_ms);
+        point_saved(&pts[i], &kept[i]);
+        paired_free(&kept[i]);
+    }
 }
 
 double et_sens_channel_ratio(const char *cand, bool *only) {
@@ -345,7 +388,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     timing tm = timing_new(cfg);
     et_plan *base_plan = NULL;
     et_graph *base_tuned = NULL;
-    et_status st = measure(s, base, &tm, NULL, &br, NULL, &bt, err);
+    paired *kept = NULL; /* per point, its timing until the end (paired_finish) */
+    et_status st = measure(s, base, &tm, NULL, &br, &bt, NULL, err);
     if (st == ET_OK) {
         b->measured = true;
         b->quality = et_sens_quality(&br, cfg->eval_half, cfg->ref_top1, &b->is_accuracy);
@@ -354,7 +398,9 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         b->n_eval = br.fidelity.n_inputs; /* the half's when one half was evaluated */
         snprintf(b->eval_source, sizeof b->eval_source, "%s", br.fidelity.eval_source);
         et_session_detach(s, &base_plan, &base_tuned); /* timed beside every point, never prepared again */
-        if (!(*pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts)))
+        *pts = calloc((size_t)(n_layers * n_cand) + 1, sizeof **pts);
+        kept = calloc((size_t)(n_layers * n_cand) + 1, sizeof *kept);
+        if (!*pts || !kept)
             st = et_fail(err, ET_E_NOMEM, "out of memory");
         /* every point names its layer and candidate up front: a stop leaves the rest named but unmeasured, so a
            caller that writes a setting for every layer (search's moves) still has the layer's name */
@@ -384,7 +430,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
                 snprintf(p->error, sizeof p->error,
                          "not applicable: channel pruning cannot shrink this layer (bench's notes say why)");
             } else if (!cfg->known || !cfg->known(cfg->store_ctx, p->layer, p->candidate, p)) {
-                measure_point(s, base, base_plan, b, &tm, p);
+                measure_point(s, base, base_plan, b, &tm, p, &kept[*n_pts]);
             }
             if (!p->measured && !p->error[0]) /* cancelled while measuring: not a point */
                 continue;
@@ -394,6 +440,9 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
         }
     }
     b->n_points = n_layers * n_cand;
+    if (kept && *pts)
+        paired_finish(&tm, kept, *pts, n_layers * n_cand, &bt);
+    free(kept);
     if (st == ET_E_CANCELLED)
         et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts, n_layers * n_cand);
     et_result_free(&br);

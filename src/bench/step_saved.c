@@ -38,30 +38,31 @@ double et_step_speed(const et_step_fact *base, int n_base, const et_step_fact *p
 }
 
 double et_step_time_saved_ms(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point) {
-    double saved = 0.0, speed = et_step_speed(base, n_base, point, n_point);
-    for (int i = 0; i < n_base; i++)
-        if (et_step_changed(base, n_base, i, point, n_point))
-            saved += base[i].ms;
-    for (int i = 0; i < n_point; i++)
-        if (et_step_changed(point, n_point, i, base, n_base))
-            saved -= speed * point[i].ms;
+    double saved;
+    et_step_saves(base, n_base, point, n_point, NULL, 0, &saved);
     return saved;
 }
 
 int et_step_saves(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point, et_sens_step_saved *out,
-                  int max) {
+                  int max, double *time_saved_ms) {
     int n = 0;
-    double speed = et_step_speed(base, n_base, point, n_point);
+    double speed = et_step_speed(base, n_base, point, n_point), saved = 0.0; /* once: it pairs every step */
     for (int i = 0; i < n_base; i++) {
         if (!et_step_changed(base, n_base, i, point, n_point))
             continue;
-        if (n == max)
-            return 0;
+        saved += base[i].ms;
         int j = paired_step(base, i, point, n_point);
-        out[n++] = (et_sens_step_saved){i, (float)base[i].ms,
-                                        (float)(base[i].ms - (j >= 0 ? speed * point[j].ms : 0.0))};
+        if (out && n >= 0 && n < max)
+            out[n] = (et_sens_step_saved){i, (float)base[i].ms,
+                                          (float)(base[i].ms - (j >= 0 ? speed * point[j].ms : 0.0))};
+        n = n >= 0 && n < max ? n + 1 : -1; /* -1: more than max moved */
     }
-    return n;
+    for (int i = 0; time_saved_ms && i < n_point; i++)
+        if (et_step_changed(point, n_point, i, base, n_base))
+            saved -= speed * point[i].ms;
+    if (time_saved_ms)
+        *time_saved_ms = saved;
+    return n < 0 ? 0 : n;
 }
 
 double et_step_overlap_ms(const et_sens_point *const *pts, int n) {

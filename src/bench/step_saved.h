@@ -41,12 +41,13 @@ double et_step_speed(const et_step_fact *base, int n_base, const et_step_fact *p
  * changed. */
 double et_step_time_saved_ms(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point);
 
-/* Fills out (at most max) with what the point saves per base step it moved (et_step_changed): the step's index in
- * base, its base time and the base's time minus the paired point step's at the base's speed (all of it when the
- * point has none).
+/* Fills out (at most max; may be NULL with max 0) with what the point saves per base step it moved
+ * (et_step_changed): the step's index in base, its base time and the base's time minus the paired point step's at
+ * the base's speed (all of it when the point has none); and *time_saved_ms (may be NULL) with the whole saving, as
+ * et_step_time_saved_ms, from the same et_step_speed (computed once for both).
  * Returns how many; 0 when more than max moved (none known: the saving then adds as a whole). */
 int et_step_saves(const et_step_fact *base, int n_base, const et_step_fact *point, int n_point, et_sens_step_saved *out,
-                  int max);
+                  int max, double *time_saved_ms);
 
 /* How much less several changes made together save than the sum of their time_saved_ms, from the steps two or more
  * of them moved (pts[i]->step_saves; NULL and points without them are skipped): on such a step each change keeps

@@ -154,8 +154,8 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
            "packed weights differ, such as a pruned layer's channel group and readers; chosen by "
            "those facts, not by time; the base and the candidate timed alternately, 4 rounds each, "
            "the candidate's times at the base's speed, told by the steps it did not move; a round in which the "
-           "base ran over 1.2x its fastest time so far, both sides scaled back to that speed); model p50: the whole "
-           "model with the candidate");
+           "base ran over 1.2x its fastest time in the analysis, both sides scaled back to that speed); "
+           "model p50: the whole model with the candidate");
     et_table_add_note(t, "bytes saved: the base's weights as stored minus the candidate's; a candidate that changes "
                          "nothing in the plan (e.g. bits=8 on a w8 base) saves 0");
     if (k->act_bits == 8 && !k->force_int8)

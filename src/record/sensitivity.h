@@ -14,9 +14,11 @@ enum { ET_SENS_CAND_BYTES = 96 };
  * are not taken for new ones: 0 counted the layer's own step and the steps only one plan has; 1 every step the
  * change moved (bench/step_saved.h), the base profiled once per layer and the point after it; 2 the same steps, the
  * base's kept plan and the point's timed alternately in rounds (bench/sensitivity.c profile_plans); 3 as 2, a
- * point timed in a slow spell of the machine brought to the speed of the base's fastest rounds so far
- * (bench/sensitivity.c rescale_rounds). */
-enum { ET_SENS_SAVED_RULE = 3 };
+ * point timed in a slow spell of the machine brought to the speed of the base's fastest rounds so far; 4 a step's
+ * time the median of its 4 round medians (not of every sample), the rounds in a slow spell brought to the base's
+ * fastest speed of the whole analysis once every point is timed (bench/sensitivity.c round_scale, paired_finish):
+ * rule 3 left the points timed before the analysis first saw that speed slow. */
+enum { ET_SENS_SAVED_RULE = 4 };
 
 /* What a point saved on one step of the base plan (its index there): the base's time on it and the base's minus the
  * point's (the whole base time when the point has no such step). */

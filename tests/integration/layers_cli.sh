@@ -204,6 +204,22 @@ for spell in 1-1000000:3 5-8:3; do
     if [ -n "$calm" ] && /usr/bin/python3 -c 'import sys; c, s = map(float, sys.argv[1:]); sys.exit(not abs(s - c) <= 1e-6 * c)' \
         "$calm" "$got"; then ok; else bad "time saved moved by a slow spell $spell over base and point: $calm calm, $got"; fi
 done
+# A spell over the base's first profile and the whole first point (blocks 0-8), the second point calm: the fastest
+# base time comes only with the second point, and the first must still read the calm saving and layer time (rule
+# t4: rescaled against the analysis's fastest base time at its end). Rule t3 (the fastest so far) read 0.4608 ms
+# saved and a 0.894 ms layer for 0.1536 and 0.298.
+first() {
+    EDGETUNE_SENS_FAKE_CLOCK=$1 "$ET" sensitivity "$D" --candidates 'prune=0.5,method=channel;prune=0.25,method=channel' \
+        --iters 8 --warmup 1 --no-save --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin)["rows"] if r["layer"] == "/conv2/Conv" and r["candidate"].startswith("prune=0.5")][0]
+print(r["time_saved_ms"], r["layer_ms"])'
+}
+calm2=$(first -1:1)
+got=$(first 0-8:3)
+if /usr/bin/python3 -c 'import sys; c = list(map(float, sys.argv[1:3])); s = list(map(float, sys.argv[3:5]))
+sys.exit(not (c[0] > 0 and all(abs(x - y) <= 1e-6 * y for x, y in zip(s, c))))' $calm2 $got; then ok
+else bad "a spell over the first point moved its time saved / layer time: $calm2 calm, $got"; fi
 # Ctrl-C once the base is measured: the points so far are printed, exit 1
 "$ET" sensitivity "$M" --eval-limit 20 --iters 3000 --warmup 0 >out.txt 2>err.txt &
 pid=$!

@@ -6,6 +6,7 @@
  * pair in order; a change that leaves every fact as it was saves exactly 0; two changes that move one step (a
  * convolution whose input and output channels are both pruned) combine on it as fractions of its work; a point
  * profiled while the machine ran slower is taken at the base's speed, told by the steps the change did not move. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,8 +103,8 @@ static void test_overlap(void) {
     b.time_saved_ms = et_step_time_saved_ms(base, 3, pb, 3);
     ET_CHECK_NEAR(a.time_saved_ms, 1.5, 1e-12);
     ET_CHECK_NEAR(b.time_saved_ms, 2.5, 1e-12);
-    a.n_step_saves = et_step_saves(base, 3, pa, 3, a.step_saves, ET_SENS_STEP_SAVES);
-    b.n_step_saves = et_step_saves(base, 3, pb, 3, b.step_saves, ET_SENS_STEP_SAVES);
+    a.n_step_saves = et_step_saves(base, 3, pa, 3, a.step_saves, ET_SENS_STEP_SAVES, NULL);
+    b.n_step_saves = et_step_saves(base, 3, pb, 3, b.step_saves, ET_SENS_STEP_SAVES, NULL);
     ET_REQUIRE(a.n_step_saves == 2 && b.n_step_saves == 2);
     ET_CHECK(a.step_saves[0].step == 0 && a.step_saves[1].step == 1 && b.step_saves[0].step == 1);
     ET_CHECK_NEAR(a.step_saves[1].base_ms, 2.0, 1e-6);
@@ -126,7 +127,7 @@ static void test_overlap(void) {
     ET_CHECK_NEAR(et_step_overlap_ms(both, 3), (2.4 + 1.0) - 2.0, 1e-6);
     /* more moved steps than there is room for: none known */
     et_sens_step_saved few[1];
-    ET_CHECK_INT(et_step_saves(base, 3, pa, 3, few, 1), 0);
+    ET_CHECK_INT(et_step_saves(base, 3, pa, 3, few, 1, NULL), 0);
 }
 
 /* The point profiled while the machine ran 1.5x slower (a slow spell): every step, changed or not, takes 1.5x. The
@@ -141,8 +142,10 @@ static void test_speed(void) {
     ET_CHECK_NEAR(et_step_speed(base, 3, slow, 3), 1.0 / 1.5, 1e-12);
     ET_CHECK_NEAR(et_step_time_saved_ms(base, 3, slow, 3), (1.0 - 0.5) + (2.0 - 1.0), 1e-12);
     et_sens_step_saved parts[4];
-    ET_REQUIRE(et_step_saves(base, 3, slow, 3, parts, 4) == 2);
+    double whole = NAN;
+    ET_REQUIRE(et_step_saves(base, 3, slow, 3, parts, 4, &whole) == 2);
     ET_CHECK_NEAR(parts[1].saved_ms, 1.0, 1e-6);
+    ET_CHECK_NEAR(whole, (1.0 - 0.5) + (2.0 - 1.0), 1e-12); /* the parts' speed and the whole's: one */
     /* conv3 unchanged but small: 0.1 of 3.1 ms is too little to tell the speed by */
     base[2].ms = 0.1, slow[2].ms = 0.15;
     ET_CHECK(et_step_speed(base, 3, slow, 3) == 1.0);
