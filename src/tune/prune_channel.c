@@ -673,9 +673,9 @@ static void accumulate(chp *P, int v, const double *vals, int64_t len) {
     }
 }
 
-/* Scores from the consumers' measured energies (ctx->chan_energy), each consumer normalised to a total of 1, so
- * that a channel's score is the share of its consumers' outputs it carries. Spaces no measured consumer reads
- * keep the filter L1 norm. */
+/* Scores from the consumers' measured scores (ctx->chan_energy: a greedy's error at each channel's removal, or
+ * each channel's own energy), each consumer normalised to a total of 1 so that consumers of one space weigh
+ * alike; with one consumer the order is its greedy's. Spaces no measured consumer reads keep the filter L1 norm. */
 static et_status energy_scores(chp *P) {
     const et_tune_ctx *c = P->c;
     if (!c->chan_energy)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tune/chan_greedy.h"
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
 #include "util/mem.h"
@@ -173,6 +174,68 @@ static bool consumer(const et_tune_ctx *c, int l) {
     return L->kind == ET_WL_CONV ? L->group == 1 : true;
 }
 
+/* Each input channel's own energy, sum over outputs of w_c^T H_cc w_c (its kernel elements), from the diagonal
+ * blocks of H (hs per channel): the choice when the full Hessian does not fit. *out: n_in scores, owned by the
+ * caller; ET_E_NOMEM when out of memory. */
+static et_status own_energies(et_tune_ctx *c, int l, const et_hess *hs, double **out) {
+    const et_wlayer *L = &c->layers[l];
+    float *w = et_recover_copy_floats(&c->g->values[L->weight]);
+    int64_t kb = hs->d, n_in = hs->groups;
+    double *e = calloc((size_t)n_in + 1, sizeof *e);
+    if (!w || !e) {
+        et_aligned_free(w);
+        free(e);
+        return et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
+    }
+    for (int64_t o = 0; o < L->view.n_ch; o++)
+        for (int64_t ci = 0; ci < n_in; ci++) {
+            const double *h = hs->h + ci * kb * kb;
+            double s = 0.0;
+            for (int64_t a = 0; a < kb; a++) {
+                double wa = w[o * L->view.ch_stride + (ci * kb + a) * L->view.el_stride];
+                for (int64_t b = 0; b < kb; b++)
+                    s += wa * h[a * kb + b] * w[o * L->view.ch_stride + (ci * kb + b) * L->view.el_stride];
+            }
+            e[ci] += s;
+        }
+    et_aligned_free(w);
+    *out = e;
+    return ET_OK;
+}
+
+/* Largest Hessian (features) the greedy judges after the refit: it costs about d^3 (a few seconds at 2304, the
+ * 3x3 layers of 256 channels); wider layers use the greedy on the output without refit (d^2 per output). */
+#define REFIT_MAX_D 2304
+
+/* Scores in the order of a greedy with cross terms (chan_greedy.h) from the full Hessian (hs, one group): judged
+ * after the refit where d allows and `output` is false, else on the output without refit. *out: n_in scores,
+ * owned by the caller; ET_E_NOMEM when out of memory. */
+static et_status greedy_scores(et_tune_ctx *c, int l, const et_hess *hs, bool output, double **out) {
+    const et_wlayer *L = &c->layers[l];
+    int64_t kb = L->kind == ET_WL_CONV ? L->ksize : 1, n_in = L->view.per_ch / kb;
+    if (hs->groups != 1 || hs->d != n_in * kb)
+        return et_fail(c->err, ET_E_RUNTIME, "%s: Hessian of %lld features for %lld input channels",
+                       c->g->nodes[L->node].name, (long long)hs->d, (long long)n_in);
+    float *w = et_recover_copy_floats(&c->g->values[L->weight]);
+    double *e = calloc((size_t)n_in + 1, sizeof *e);
+    bool ok = w && e;
+    bool refit = ok && !output && hs->d <= REFIT_MAX_D &&
+                 et_chan_refit_scores(w, L->view.n_ch, L->view.ch_stride, L->view.el_stride, hs->h, n_in, kb, e);
+    if (ok && !refit) { /* not asked for, too wide, or H not positive definite: the greedy on the output */
+        double *G = malloc((size_t)(n_in * n_in + 1) * sizeof *G);
+        ok = G && et_chan_gram(w, L->view.n_ch, L->view.ch_stride, L->view.el_stride, hs->h, n_in, kb, G) &&
+             et_chan_greedy_scores(G, n_in, e);
+        free(G);
+    }
+    et_aligned_free(w);
+    if (!ok) {
+        free(e);
+        return et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
+    }
+    *out = e;
+    return ET_OK;
+}
+
 et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
     et_graph *g = c->g;
     et_status st = ET_OK;
@@ -191,6 +254,10 @@ et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
     if (threads > 1)
         R.pool = et_threadpool_create(threads, &perr);
     int64_t cap = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
+    /* EDGETUNE_CHANSEL (to compare the choices): own, each channel by its own energy (before the greedy);
+     * output, the greedy on the output without refit; anything else, the greedy after the refit */
+    const char *sel = getenv("EDGETUNE_CHANSEL");
+    bool own = sel && strcmp(sel, "own") == 0, output = sel && strcmp(sel, "output") == 0;
     if ((st = et_calib_walk_new(g, calib, threads, cap, &R.walk, c->err)) != ET_OK)
         goto done;
     for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
@@ -199,38 +266,21 @@ et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
             continue;
         const et_node *node = &g->nodes[L->node];
         int x = node->inputs[0];
-        if ((st = et_hess_init(&R.hs, g, L->node, true, c->err)) != ET_OK)
+        /* the full Hessian (cross terms between channels) when it fits the budget, else its diagonal blocks */
+        bool full = !own && et_hess_bytes(g, L->node, false) <= cap;
+        if ((st = et_hess_init(&R.hs, g, L->node, !full, c->err)) != ET_OK)
             break;
         if ((st = et_calib_walk_to(R.walk, g, L->node, &x, 1, et_recover_add_input, &R, c->opt->cancel, c->err)) !=
             ET_OK) {
             et_hess_free(&R.hs);
             break;
         }
-        /* energy of input channel ci: sum over outputs of w_ci^T H_ci w_ci (its kernel elements) */
-        float *w = et_recover_copy_floats(&g->values[L->weight]);
-        int64_t kb = R.hs.d, n_in = R.hs.groups;
-        double *e = calloc((size_t)n_in + 1, sizeof *e);
-        if (!w || !e) {
-            et_aligned_free(w);
-            free(e);
-            et_hess_free(&R.hs);
-            st = et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
-            break;
-        }
         et_hess_finish(&R.hs);
-        for (int64_t o = 0; o < L->view.n_ch; o++)
-            for (int64_t ci = 0; ci < n_in; ci++) {
-                const double *h = R.hs.h + ci * kb * kb;
-                double s = 0.0;
-                for (int64_t a = 0; a < kb; a++) {
-                    double wa = w[o * L->view.ch_stride + (ci * kb + a) * L->view.el_stride];
-                    for (int64_t b = 0; b < kb; b++)
-                        s += wa * h[a * kb + b] * w[o * L->view.ch_stride + (ci * kb + b) * L->view.el_stride];
-                }
-                e[ci] += s;
-            }
-        et_aligned_free(w);
+        double *e = NULL;
+        st = full ? greedy_scores(c, l, &R.hs, output, &e) : own_energies(c, l, &R.hs, &e);
         et_hess_free(&R.hs);
+        if (st != ET_OK)
+            break;
         c->chan_energy[l] = e;
     }
 done:

@@ -43,8 +43,8 @@ typedef struct et_tune_ctx {
     /* recovery */
     uint8_t **chan_keep;   /* per layer: kept input channels after channel pruning in zero_only form (NULL when it
                              lost none); length: the layer's input channels (features for Gemm/MatMul) */
-    double **chan_energy;  /* per layer: each input channel's share of the output's energy on the calibration set
-                             (channel selection by reconstruction error), NULL when not measured */
+    double **chan_energy;  /* per layer: each input channel's score on the calibration set, lowest pruned first (the
+                             refit greedy's error, chan_greedy.h), NULL when not measured */
     const bool *int8_cand; /* per node of g: the int8 layers, decided before recovery (no speed guard then) */
     bool quiet;            /* notes are not recorded (they were copied from the run that decided int8_cand) */
     /* per-layer overrides (tune_layers.c); n_ov 0 without */
@@ -124,7 +124,9 @@ et_status et_tune_prune_channels_shrink(et_tune_ctx *c, et_chan_plan *p);
 void et_chan_plan_free(et_chan_plan *p);
 
 /* Channel selection by reconstruction error (recover.c): walks the calibration set through the pristine-shaped
- * graph and fills ctx->chan_energy for every layer that consumes channels. */
+ * graph and fills ctx->chan_energy for every layer that consumes channels: scores in the order of a greedy with
+ * cross terms (chan_greedy.h) from the layer's full Hessian when it fits the recovery budget, else each channel's
+ * own energy. */
 et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib);
 
 /* Recovery (knobs.recover bias or full; recover.c): layer by layer in node order, each seeing its inputs from the
