@@ -203,15 +203,19 @@ static const char *kind_name(const et_search_point *p, const et_search_result *r
 static void add_model_notes(et_table *t, const et_search_result *res) {
     const et_search_point *ref = &res->pts[0];
     double err_model = 0.0, err_add = 0.0, base_drop = 100.0 * (ref->q_search - res->sens_base.quality);
-    int n = 0;
+    int n = 0, n_model = 0;
     for (int i = 0; i < res->n_pts; i++) {
         const et_search_point *p = &res->pts[i];
         if (p->kind != ET_SP_FINALIST || !p->measured || isnan(p->additive_pp))
             continue;
         double meas = 100.0 * (ref->q_search - p->q_search);
-        err_model += fabs(100.0 * (ref->q_search - p->pred_q_search) - meas);
         err_add += fabs(base_drop + p->additive_pp - meas);
         n++;
+        /* the moves' finalists have no drop-model prediction (n/a in the table): they count for the sum only */
+        if (!isnan(p->pred_q_search)) {
+            err_model += fabs(100.0 * (ref->q_search - p->pred_q_search) - meas);
+            n_model++;
+        }
     }
     et_table_add_note(t,
                       "drop model: a point's drop = the base's + scale x its layers' summed drops, the scale "
@@ -219,12 +223,17 @@ static void add_model_notes(et_table *t, const et_search_result *res) {
                       "within 3 x --max-drop; 1 with none): %.2f from the %d uniform points whose setting is a "
                       "candidate, %.2f at the end (%d points)",
                       res->drop_first.scale, res->drop_first.n_obs, res->drop_final.scale, res->drop_final.n_obs);
-    if (n > 0)
+    if (n > 0 && n_model > 0)
+        et_table_add_note(t,
+                          "drop predictions of the measured finalists, mean |predicted - measured| on the search "
+                          "half: %.2f pp by the drop model (predicted drop, %d finalists), %.2f pp by the additive "
+                          "sum (additive drop, %d)",
+                          err_model / n_model, n_model, err_add / n, n);
+    else if (n > 0)
         et_table_add_note(t,
                           "drop predictions of the %d measured finalists, mean |predicted - measured| on the search "
-                          "half: %.2f pp by the drop model (predicted drop), %.2f pp by the additive sum (additive "
-                          "drop)",
-                          n, err_model / n, err_add / n);
+                          "half: %.2f pp by the additive sum (additive drop; none has a drop-model prediction)",
+                          n, err_add / n);
 }
 
 /* The winner against the best uniform setting: by the paired timing when both were timed in it (latency), else by
