@@ -1243,21 +1243,29 @@ static et_status paired_timing(et_session *s, et_search_result *out, run_state *
     return rc == ET_E_CANCELLED ? et_fail(err, rc, "search cancelled: the points measured so far are kept") : ET_OK;
 }
 
-/* --objective size: every finalist's predicted bytes from its knobs, exactly (size_model.h), instead of the measured
- * point it was reckoned from plus its layers' summed bytes_saved; a probe that fails leaves that sum. */
-static void predict_bytes(run_state *st, et_search_result *out) {
-    for (int i = 0; st->size && i < out->n_pts; i++) {
+/* Every finalist's predicted bytes from its knobs, exactly (size_model.h), instead of the measured point it was
+ * reckoned from plus its layers' summed bytes_saved (that sum counts a pruned layer's reader twice where two pruned
+ * neighbours meet: the issue's fmnist_wide latency search predicted 78.1 KiB for a finalist that stores 147.6).
+ * --objective size has its model already (st->size); the latency objective borrows one for this pass alone. A
+ * probe that fails, or no memory for the model, leaves that sum. */
+static void predict_bytes(run_state *st, et_session *prof, et_search_result *out) {
+    et_size_model *size = st->size;
+    et_calib_set calib = et_session_calib(prof);
+    if (!size && (size = malloc(sizeof *size)) != NULL) /* 64 KiB: not the stack */
+        et_size_model_init(size, et_session_model(prof)->graph, &calib, NULL, NULL);
+    for (int i = 0; size && i < out->n_pts; i++) {
         et_search_point *p = &out->pts[i];
         int64_t b = -1;
         et_err e = {0};
-        if (p->kind == ET_SP_FINALIST && et_size_bytes(st->size, &p->k, &b, &e) == ET_OK)
+        if (p->kind == ET_SP_FINALIST && et_size_bytes(size, &p->k, &b, &e) == ET_OK)
             p->pred_bytes = b;
     }
-    if (st->size)
-        say(st,
-            "size model: %d tunes without recovery (%d more answered from the ones before) for the knapsack's "
-            "gains and the predicted bytes",
-            st->size->n_probes, st->size->n_hits);
+    if (size)
+        say(st, "size model: %d tunes without recovery (%d more answered from the ones before) for the %s",
+            size->n_probes, size->n_hits,
+            st->size ? "knapsack's gains and the predicted bytes" : "finalists' predicted bytes");
+    if (size != st->size)
+        free(size);
 }
 
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
@@ -1344,7 +1352,7 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         p->pred_p50_ms = known ? fp->r.latency.p50_ms + p->pred_p50_ms : NAN;
         p->pred_bytes = known ? fp->bytes + p->pred_bytes : 0;
     }
-    predict_bytes(&st, out);
+    predict_bytes(&st, prof, out);
     out->drop_final = refit(out, cfg->max_drop_pp);
     out->winner = best_within(out, ET_SP_FINALIST, cfg->max_drop_pp, cfg->objective);
     out->best_uniform = best_within(out, ET_SP_UNIFORM, cfg->max_drop_pp, cfg->objective);

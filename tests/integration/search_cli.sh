@@ -137,6 +137,20 @@ bad = [(r["point"], r["size_kib"], r["pred_size_kib"]) for r in rows if r["pred_
 assert not bad, bad
 ' && ok || bad "size search with pruned neighbours: predicted sizes not exact: $(head -c 600 out.txt)"
 says "search: size model: " err.txt
+# the same with --objective latency: its finalists' predicted sizes are exact too (session 11's fmnist_wide latency
+# search predicted 78.1 KiB for a finalist storing 147.6 from the sum)
+expect 0 "$ET" search "$M" --max-drop 50 --objective latency --bits 8 --act-bits 8 --force-int8 \
+    --candidates 'prune=0.5,method=channel;bits=4,prune=0.5,method=channel' --uniform-bits 8 --uniform-act-bits 8 \
+    --uniform-prune 0 --uniform-methods unstructured --iters 3 --seconds 0 --warmup 1 --sens-iters 3 --rounds 1 \
+    --finalists 2 --eval-limit 100 --paired-rounds 0 --json
+/usr/bin/python3 -c '
+import json
+rows = [r for r in json.load(open("out.txt"))["rows"] if r["kind"] in ("finalist", "WINNER")]
+assert rows and any(int(r["point"].split("(")[1].split()[0]) >= 2 for r in rows if "layers" in r["point"]), rows
+bad = [(r["point"], r["size_kib"], r["pred_size_kib"]) for r in rows if r["pred_size_kib"] != r["size_kib"]]
+assert not bad, bad
+' && ok || bad "latency search with pruned neighbours: predicted sizes not exact: $(head -c 600 out.txt)"
+says "search: size model: " err.txt
 
 # --- the sensitivity stopped after 3 of its 20 points, then the moves (session 8's idle fmnist_wide search stopped
 # its sensitivity at half of --budget, and its moves failed on the unmeasured layers' empty names: exit 2, nothing
