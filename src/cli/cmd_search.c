@@ -49,8 +49,9 @@ static void usage(FILE *out) {
             "sensitivity of every layer x candidate on the search half (accuracy change, or top-1 agreement change\n"
             "without labels; time saved from the per-layer profile, on every step the change moved: a pruned\n"
             "layer's channel group and their readers, added conversions; bytes saved); the base and the uniform grid\n"
-            "(bits x act-bits x prune ratio x method, the base's other knobs) measured for real, the fastest of\n"
-            "--rounds rounds kept. The drop model: a configuration's drop = the base's + scale x its layers' summed\n"
+            "(bits x act-bits x prune ratio x method, the base's other knobs) measured for real, once each as the\n"
+            "search adds them, the other --rounds of every point at the end while --budget lasts, the fastest\n"
+            "kept. The drop model: a configuration's drop = the base's + scale x its layers' summed\n"
             "drops (each changed layer at least one input of the half, or --max-drop / layers), the scale fitted\n"
             "to the measured points whose sum is known (measured / summed: the uniform points whose setting is a\n"
             "candidate first) and refitted after every measured round, so drops need not add. A knapsack over the\n"
@@ -108,7 +109,8 @@ static void usage(FILE *out) {
             "                       it); --recover applies to every point, sensitivities and uniform grid alike\n"
             "  --finalists N        knapsack budgets tried, 1..%d (default 4)\n"
             "  --iters N, --warmup N  per measured point (default 50, 5)\n"
-            "  --rounds N           latency rounds over the measured points, fastest kept (default 2)\n"
+            "  --rounds N           latency rounds over the measured points, fastest kept (default 2); rounds\n"
+            "                       after the first run after the moves, while --budget lasts\n"
             "  --seconds S          time each measured point for at least S seconds per round, --iters being the\n"
             "                       minimum (default 0.25; 0: exactly --iters): a 40 us model otherwise gets 2 ms;\n"
             "                       each sensitivity profile likewise, --sens-iters the minimum\n"
@@ -393,6 +395,9 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                           res->n_sens, res->sens_base.n_points);
     if (res->out_of_time)
         et_table_add_note(t, "--budget reached: points not measured are left out");
+    else if (res->rounds_cut)
+        et_table_add_note(t, "--budget reached in the later latency rounds: some points have fewer than %d rounds",
+                          cfg->rounds);
     if (res->cancelled)
         et_table_add_note(t, "stopped: the points measured so far");
     if (res->failed)

@@ -489,12 +489,15 @@ static const char *kind_word(et_search_kind k) {
     return k == ET_SP_FINALIST ? "finalist" : k == ET_SP_UNIFORM ? "uniform" : k == ET_SP_BASE ? "base" : "reference";
 }
 
-/* Points from `from` on: those not yet measured (round 0), then the latency rounds, until done, stopped or out of
- * time. */
-static et_status measure_all(et_session *s, et_search_result *out, int from, run_state *st) {
+/* Points from `from` on, rounds r0 .. r1 - 1: round 0 measures those not yet measured, a later round times the
+ * measured ones again; until done, stopped or out of time. The search measures every point's round 0 as it adds
+ * points and the later rounds of all of them at the end (more_rounds): a second round of the uniform grid right
+ * after its first took the rest of a 30-minute --budget on a loaded machine (each point configured again, ~10 s
+ * with --recover full) and left no time for a single finalist. */
+static et_status measure_all(et_session *s, et_search_result *out, int from, run_state *st, int r0, int r1) {
     const et_search_config *cfg = st->cfg;
-    int total = (out->n_pts - from) * cfg->rounds, done = 0;
-    for (int round = 0; round < cfg->rounds; round++)
+    int total = (out->n_pts - from) * (r1 - r0), done = 0;
+    for (int round = r0; round < r1; round++)
         for (int o = from; o < out->n_pts; o++, done++) {
             /* the base and the finalists first, then the uniform grid: a --budget that runs out leaves out
                uniform points, not what the search found */
@@ -514,7 +517,10 @@ static et_status measure_all(et_session *s, et_search_result *out, int from, run
             if (user_stopped(st))
                 return ET_E_CANCELLED;
             if (out_of_time(st)) {
-                out->out_of_time = true;
+                if (round == 0)
+                    out->out_of_time = true;
+                else
+                    out->rounds_cut = true; /* every point measured; some keep fewer rounds of timing */
                 return ET_OK;
             }
             int of_kind = 0, n_kind = 0;
@@ -955,7 +961,7 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
     if ((rc = moves_from(&M, sset, out->pts[u].q_search, from0, alpha, fr, 2, out->pts[u].name, &first, set_of,
                          &n_added, err)) != ET_OK)
         goto done;
-    if (out->n_pts > before && (rc = measure_all(s, out, before, st)) != ET_OK)
+    if (out->n_pts > before && (rc = measure_all(s, out, before, st, 0, 1)) != ET_OK)
         goto done;
     /* round 2: around the best measured move within the drop, or from the start with the drops scaled up */
     const et_search_point *ref = &out->pts[0];
@@ -991,7 +997,7 @@ static et_status from_uniform(et_session *prof, et_session *s, const et_knobs *b
     }
     (void)n_round1;
     if (rc == ET_OK && out->n_pts > before)
-        rc = measure_all(s, out, before, st);
+        rc = measure_all(s, out, before, st, 0, 1);
 done:
     free(M.ucol);
     free(sset), free(set_of);
@@ -1001,7 +1007,7 @@ done:
 /* The measured rounds after the sensitivity: the base and the uniform grid first (the uniform points whose setting
  * is a candidate are the drop model's first observations: every layer changed at once), the knapsack's finalists
  * with that model, REFINE more rounds with it refitted (the whole room and 3/4 of it, new choices only), then the
- * moves from the best uniform point. Each step goes on while the deadline has not passed (out_of_time(st)), not
+ * moves from the best uniform point, each point in one round; then the other --rounds of every point. Each step goes on while the deadline has not passed (out_of_time(st)), not
  * while out->out_of_time is clear: a sensitivity stopped at half of --budget sets that flag with half the budget
  * left for these. Returns measure_all's or from_uniform's status. */
 static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs *base, et_search_result *out,
@@ -1009,7 +1015,7 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
                                  run_state *st, et_err *err) {
     const et_search_config *cfg = st->cfg;
     uniform_sums(base, cfg, out, floor_pp);
-    et_status rc = measure_all(s, out, 0, st);
+    et_status rc = measure_all(s, out, 0, st, 0, 1);
     if (rc != ET_OK || out_of_time(st))
         return rc;
     out->drop_first = refit(out, cfg->max_drop_pp);
@@ -1020,7 +1026,7 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
         (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
                             err)) != ET_OK)
         return rc;
-    rc = measure_all(s, out, before, st);
+    rc = measure_all(s, out, before, st, 0, 1);
     for (int it = 0; rc == ET_OK && !out_of_time(st) && it < REFINE; it++) {
         et_drop_model m = refit(out, cfg->max_drop_pp);
         double room = cfg->max_drop_pp - base_drop_pp, more[2] = {room, 0.75 * room};
@@ -1031,11 +1037,14 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
             return rc;
         if (out->n_pts == before)
             break; /* the refitted model picks nothing new: on to the moves, which measure the start */
-        rc = measure_all(s, out, before, st);
+        rc = measure_all(s, out, before, st, 0, 1);
     }
     /* moves both ways from the best uniform point within the drop (its neighbours, measured) */
     if (rc == ET_OK && !out_of_time(st))
         rc = from_uniform(prof, s, base, cfg, out, floor_pp, group, st, err);
+    /* the later latency rounds of every measured point, finalists first, while the budget lasts */
+    if (rc == ET_OK && !out_of_time(st) && cfg->rounds > 1)
+        rc = measure_all(s, out, 0, st, 1, cfg->rounds);
     return rc;
 }
 

@@ -140,6 +140,7 @@ typedef struct et_search_result {
     int n_eval, n_search, n_heldout;
     char eval_source[1024];
     bool cancelled, out_of_time;
+    bool rounds_cut; /* --budget ran out in the later latency rounds: some points timed in fewer than --rounds */
     /* a phase after the reference failed: the points measured before it are kept (the winner and best uniform
        chosen among them, no paired timing); fail_status and error are what et_search_run returned */
     bool failed;

@@ -6,8 +6,8 @@
 # --budget stops early and says so; the moves from the best uniform point start from it (the same size and drop)
 # and end no larger; a sensitivity stopped after a few points (--sens-max-points) still reaches the moves, whose start
 # names every layer; an error injected into the moves (EDGETUNE_SEARCH_FAIL_AT) still prints and stores the points
-# measured before it and exits 1; --recover full on every point; Ctrl-C after the reference keeps and prints the
-# points so far and exits 130.
+# measured before it and exits 1; --rounds 2 times every point once before any second round; --recover full on every
+# point; Ctrl-C after the reference keeps and prints the points so far and exits 130.
 # Usage: search_cli.sh EDGETUNE
 set -u
 ET=$1
@@ -151,6 +151,17 @@ bad = [(r["point"], r["size_kib"], r["pred_size_kib"]) for r in rows if r["pred_
 assert not bad, bad
 ' && ok || bad "latency search with pruned neighbours: predicted sizes not exact: $(head -c 600 out.txt)"
 says "search: size model: " err.txt
+
+# --- --rounds 2: every point's first round as the search adds it, the second round of all of them at the end (a
+# second round of the grid before any finalist took the rest of the issue's 30-minute budget on a loaded machine) ---
+"$ET" search "$M" --max-drop 5 --objective size "${TINY[@]}" --rounds 2 --no-save >out.txt 2>err.txt
+got=$?
+if [ "$got" = 0 ] || [ "$got" = 1 ]; then ok; else bad "search --rounds 2: exit $got: $(tail -n 3 err.txt)"; fi
+last1=$(grep -n 'search: round 1 of 2: ' err.txt | tail -n 1 | cut -d: -f1)
+first2=$(grep -n 'search: round 2 of 2: ' err.txt | head -n 1 | cut -d: -f1)
+if grep -q 'search: round 1 of 2: finalist' err.txt && [ -n "$first2" ] && [ "${last1:-0}" -lt "$first2" ]; then ok; else
+    bad "search --rounds 2: a second round before every point's first: $(grep 'search: round' err.txt | head -c 800)"
+fi
 
 # --- the sensitivity stopped after 3 of its 20 points, then the moves (session 8's idle fmnist_wide search stopped
 # its sensitivity at half of --budget, and its moves failed on the unmeasured layers' empty names: exit 2, nothing
