@@ -842,6 +842,29 @@ void et_chan_plan_free(et_chan_plan *p) {
     free(p);
 }
 
+et_status et_tune_channel_readers(et_tune_ctx *c, int *group) {
+    et_graph *g = c->g;
+    chp P = {.c = c, .g = g};
+    et_graph_count_uses(g);
+    P.dkind = malloc(((size_t)g->n_values + 1) * sizeof *P.dkind);
+    P.dspace = malloc(((size_t)g->n_values + 1) * sizeof *P.dspace);
+    P.dnode = malloc(((size_t)g->n_values + 1) * sizeof *P.dnode);
+    P.node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P.node_space);
+    et_status st = ET_OK;
+    if (!P.dkind || !P.dspace || !P.dnode || !P.node_space)
+        st = et_fail(c->err, ET_E_NOMEM, "out of memory finding channel groups");
+    if (st == ET_OK)
+        st = analyse(&P);
+    for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
+        const et_node *n = &g->nodes[c->layers[l].node];
+        int x = n->n_inputs > 0 ? n->inputs[0] : -1;
+        int s = x >= 0 && P.dkind[x] == D_SPACE ? find(&P, P.dspace[x]) : -1;
+        group[l] = s >= 0 && !P.why[s][0] ? s : -1;
+    }
+    chp_free(&P);
+    return st;
+}
+
 int et_tune_channel_groups(const et_graph *pristine, const et_knobs *k, int *group, int max, et_err *err) {
     et_graph *g = et_graph_clone(pristine); /* count_uses writes to the values; the caller's graph stays as is */
     et_tune_options o; /* not read by the analysis (zeroed: tune.c's defaults would make a dependency circle) */
