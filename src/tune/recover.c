@@ -27,6 +27,7 @@
 
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
+#include "util/fnv.h"
 #include "util/mem.h"
 #include "util/clock.h"
 
@@ -102,9 +103,8 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         return et_fail(c->err, ET_E_NOMEM, "out of memory recovering weights");
     /* from the cache: the same knobs on the same calibration set made these weights before */
     char key[256];
-    uint64_t quant_hash = 1469598103934665603ull;
-    for (int l = 0; l < c->n_layers; l++)
-        quant_hash = (quant_hash ^ (uint64_t)(quantize[l] ? l + 1 : 0)) * 1099511628211ull;
+    /* which layers are rounded: FNV-1a over the flags (the cache lives in this process: no stored key changes) */
+    uint64_t quant_hash = et_fnv64(ET_FNV64_INIT, quantize, (size_t)c->n_layers * sizeof *quantize);
     et_recover_key(c, calib, quant_hash, key, sizeof key);
     bool found = false;
     if ((st = et_recover_apply_cached(&R, key, &found)) != ET_OK || found) {
