@@ -729,16 +729,23 @@ static et_status energy_scores(chp *P) {
     return ET_OK;
 }
 
-static et_status plan_begin(et_tune_ctx *c, chp *P, bool zero_only) {
-    et_graph *g = c->g;
-    et_graph_count_uses(g);
-    *P = (chp){.c = c, .g = g, .zero_only = zero_only};
+/* The analysis's per-value and per-node arrays for P->g; false when out of memory (chp_free frees what was
+ * allocated). */
+static bool chp_alloc(chp *P) {
+    const et_graph *g = P->g;
     P->dkind = malloc(((size_t)g->n_values + 1) * sizeof *P->dkind);
     P->dspace = malloc(((size_t)g->n_values + 1) * sizeof *P->dspace);
     P->dnode = malloc(((size_t)g->n_values + 1) * sizeof *P->dnode);
     P->node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P->node_space);
+    return P->dkind && P->dspace && P->dnode && P->node_space;
+}
+
+static et_status plan_begin(et_tune_ctx *c, chp *P, bool zero_only) {
+    et_graph *g = c->g;
+    et_graph_count_uses(g);
+    *P = (chp){.c = c, .g = g, .zero_only = zero_only};
     et_status st = ET_OK;
-    if (!P->dkind || !P->dspace || !P->dnode || !P->node_space)
+    if (!chp_alloc(P))
         st = et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
     if (st == ET_OK)
         st = analyse(P);
@@ -846,12 +853,8 @@ et_status et_tune_channel_readers(et_tune_ctx *c, int *group) {
     et_graph *g = c->g;
     chp P = {.c = c, .g = g};
     et_graph_count_uses(g);
-    P.dkind = malloc(((size_t)g->n_values + 1) * sizeof *P.dkind);
-    P.dspace = malloc(((size_t)g->n_values + 1) * sizeof *P.dspace);
-    P.dnode = malloc(((size_t)g->n_values + 1) * sizeof *P.dnode);
-    P.node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P.node_space);
     et_status st = ET_OK;
-    if (!P.dkind || !P.dspace || !P.dnode || !P.node_space)
+    if (!chp_alloc(&P))
         st = et_fail(c->err, ET_E_NOMEM, "out of memory finding channel groups");
     if (st == ET_OK)
         st = analyse(&P);
@@ -881,11 +884,7 @@ int et_tune_channel_groups(const et_graph *pristine, const et_knobs *k, int *gro
         return -1;
     }
     et_graph_count_uses(g);
-    P.dkind = malloc(((size_t)g->n_values + 1) * sizeof *P.dkind);
-    P.dspace = malloc(((size_t)g->n_values + 1) * sizeof *P.dspace);
-    P.dnode = malloc(((size_t)g->n_values + 1) * sizeof *P.dnode);
-    P.node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P.node_space);
-    if (!P.dkind || !P.dspace || !P.dnode || !P.node_space)
+    if (!chp_alloc(&P))
         et_fail(err, ET_E_NOMEM, "out of memory finding channel groups");
     else if (et_tune_find_layers(&c) == ET_OK && analyse(&P) == ET_OK) {
         n = 0;
