@@ -729,16 +729,23 @@ static et_status energy_scores(chp *P) {
     return ET_OK;
 }
 
-static et_status plan_begin(et_tune_ctx *c, chp *P, bool zero_only) {
-    et_graph *g = c->g;
-    et_graph_count_uses(g);
-    *P = (chp){.c = c, .g = g, .zero_only = zero_only};
+/* The analysis's per-value and per-node arrays for P->g; false when out of memory (chp_free frees what was
+ * allocated). */
+static bool chp_alloc(chp *P) {
+    const et_graph *g = P->g;
     P->dkind = malloc(((size_t)g->n_values + 1) * sizeof *P->dkind);
     P->dspace = malloc(((size_t)g->n_values + 1) * sizeof *P->dspace);
     P->dnode = malloc(((size_t)g->n_values + 1) * sizeof *P->dnode);
     P->node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P->node_space);
+    return P->dkind && P->dspace && P->dnode && P->node_space;
+}
+
+static et_status plan_begin(et_tune_ctx *c, chp *P, bool zero_only) {
+    et_graph *g = c->g;
+    et_graph_count_uses(g);
+    *P = (chp){.c = c, .g = g, .zero_only = zero_only};
     et_status st = ET_OK;
-    if (!P->dkind || !P->dspace || !P->dnode || !P->node_space)
+    if (!chp_alloc(P))
         st = et_fail(c->err, ET_E_NOMEM, "out of memory pruning channels");
     if (st == ET_OK)
         st = analyse(P);
@@ -842,6 +849,25 @@ void et_chan_plan_free(et_chan_plan *p) {
     free(p);
 }
 
+et_status et_tune_channel_readers(et_tune_ctx *c, int *group) {
+    et_graph *g = c->g;
+    chp P = {.c = c, .g = g};
+    et_graph_count_uses(g);
+    et_status st = ET_OK;
+    if (!chp_alloc(&P))
+        st = et_fail(c->err, ET_E_NOMEM, "out of memory finding channel groups");
+    if (st == ET_OK)
+        st = analyse(&P);
+    for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
+        const et_node *n = &g->nodes[c->layers[l].node];
+        int x = n->n_inputs > 0 ? n->inputs[0] : -1;
+        int s = x >= 0 && P.dkind[x] == D_SPACE ? find(&P, P.dspace[x]) : -1;
+        group[l] = s >= 0 && !P.why[s][0] ? s : -1;
+    }
+    chp_free(&P);
+    return st;
+}
+
 int et_tune_channel_groups(const et_graph *pristine, const et_knobs *k, int *group, int max, et_err *err) {
     et_graph *g = et_graph_clone(pristine); /* count_uses writes to the values; the caller's graph stays as is */
     et_tune_options o; /* not read by the analysis (zeroed: tune.c's defaults would make a dependency circle) */
@@ -858,11 +884,7 @@ int et_tune_channel_groups(const et_graph *pristine, const et_knobs *k, int *gro
         return -1;
     }
     et_graph_count_uses(g);
-    P.dkind = malloc(((size_t)g->n_values + 1) * sizeof *P.dkind);
-    P.dspace = malloc(((size_t)g->n_values + 1) * sizeof *P.dspace);
-    P.dnode = malloc(((size_t)g->n_values + 1) * sizeof *P.dnode);
-    P.node_space = malloc(((size_t)g->n_nodes + 1) * sizeof *P.node_space);
-    if (!P.dkind || !P.dspace || !P.dnode || !P.node_space)
+    if (!chp_alloc(&P))
         et_fail(err, ET_E_NOMEM, "out of memory finding channel groups");
     else if (et_tune_find_layers(&c) == ET_OK && analyse(&P) == ET_OK) {
         n = 0;

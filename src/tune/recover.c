@@ -25,13 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tune/chan_greedy.h"
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
+#include "util/fnv.h"
 #include "util/mem.h"
 #include "util/clock.h"
 
-static int threads_for(const et_tune_options *o) {
+int et_recover_threads(const et_tune_options *o) {
     if (o->recover_threads > 0)
         return o->recover_threads;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -65,7 +65,7 @@ static double layer_work(const et_tune_ctx *c, const et_calib_set *calib, int l)
     return sets * (2.0 * macs + positions * d * d * groups) + groups * (d * d * d / 3.0 + rows * d * d) + 1.0;
 }
 
-static et_status check_inputs(const et_calib_set *calib, et_err *err) {
+et_status et_recover_check_inputs(const et_calib_set *calib, et_err *err) {
     for (int s = 0; s < calib->n_sets * calib->n_inputs; s++) {
         const et_npy *x = &calib->sets[s];
         if (x->dtype != ET_DT_F32)
@@ -97,15 +97,14 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         return ET_OK;
     if (!calib || calib->n_sets < 1)
         return et_fail(c->err, ET_E_INPUT, "--recover needs calibration inputs (--calib DIR of .npy files)");
-    if ((st = check_inputs(calib, c->err)) != ET_OK)
+    if ((st = et_recover_check_inputs(calib, c->err)) != ET_OK)
         return st;
     if (!(R.result = calloc((size_t)c->n_layers + 1, 1)))
         return et_fail(c->err, ET_E_NOMEM, "out of memory recovering weights");
     /* from the cache: the same knobs on the same calibration set made these weights before */
     char key[256];
-    uint64_t quant_hash = 1469598103934665603ull;
-    for (int l = 0; l < c->n_layers; l++)
-        quant_hash = (quant_hash ^ (uint64_t)(quantize[l] ? l + 1 : 0)) * 1099511628211ull;
+    /* which layers are rounded: FNV-1a over the flags (the cache lives in this process: no stored key changes) */
+    uint64_t quant_hash = et_fnv64(ET_FNV64_INIT, quantize, (size_t)c->n_layers * sizeof *quantize);
     et_recover_key(c, calib, quant_hash, key, sizeof key);
     bool found = false;
     if ((st = et_recover_apply_cached(&R, key, &found)) != ET_OK || found) {
@@ -119,7 +118,7 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
     }
     et_graph_count_uses(g);
     et_err perr = {0};
-    int threads = threads_for(c->opt);
+    int threads = et_recover_threads(c->opt);
     if (threads > 1 && !(R.pool = et_threadpool_create(threads, &perr)))
         R.pool = NULL; /* run on this thread */
     R.budget = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
@@ -164,127 +163,5 @@ done:
     et_calib_walk_free(R.walk_ref);
     et_threadpool_destroy(R.pool);
     free(R.result);
-    return st;
-}
-
-/* ---- channel selection by reconstruction error ----------------------------------------------------------- */
-
-static bool consumer(const et_tune_ctx *c, int l) {
-    const et_wlayer *L = &c->layers[l];
-    return L->kind == ET_WL_CONV ? L->group == 1 : true;
-}
-
-/* Each input channel's own energy, sum over outputs of w_c^T H_cc w_c (its kernel elements), from the diagonal
- * blocks of H (hs per channel): the choice when the full Hessian does not fit. *out: n_in scores, owned by the
- * caller; ET_E_NOMEM when out of memory. */
-static et_status own_energies(et_tune_ctx *c, int l, const et_hess *hs, double **out) {
-    const et_wlayer *L = &c->layers[l];
-    float *w = et_recover_copy_floats(&c->g->values[L->weight]);
-    int64_t kb = hs->d, n_in = hs->groups;
-    double *e = calloc((size_t)n_in + 1, sizeof *e);
-    if (!w || !e) {
-        et_aligned_free(w);
-        free(e);
-        return et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
-    }
-    for (int64_t o = 0; o < L->view.n_ch; o++)
-        for (int64_t ci = 0; ci < n_in; ci++) {
-            const double *h = hs->h + ci * kb * kb;
-            double s = 0.0;
-            for (int64_t a = 0; a < kb; a++) {
-                double wa = w[o * L->view.ch_stride + (ci * kb + a) * L->view.el_stride];
-                for (int64_t b = 0; b < kb; b++)
-                    s += wa * h[a * kb + b] * w[o * L->view.ch_stride + (ci * kb + b) * L->view.el_stride];
-            }
-            e[ci] += s;
-        }
-    et_aligned_free(w);
-    *out = e;
-    return ET_OK;
-}
-
-/* Largest Hessian (features) the greedy judges after the refit: it costs about d^3 (a few seconds at 2304, the
- * 3x3 layers of 256 channels); wider layers use the greedy on the output without refit (d^2 per output). */
-#define REFIT_MAX_D 2304
-
-/* Scores in the order of a greedy with cross terms (chan_greedy.h) from the full Hessian (hs, one group): judged
- * after the refit where d allows and `output` is false, else on the output without refit. *out: n_in scores,
- * owned by the caller; ET_E_NOMEM when out of memory. */
-static et_status greedy_scores(et_tune_ctx *c, int l, const et_hess *hs, bool output, double **out) {
-    const et_wlayer *L = &c->layers[l];
-    int64_t kb = L->kind == ET_WL_CONV ? L->ksize : 1, n_in = L->view.per_ch / kb;
-    if (hs->groups != 1 || hs->d != n_in * kb)
-        return et_fail(c->err, ET_E_RUNTIME, "%s: Hessian of %lld features for %lld input channels",
-                       c->g->nodes[L->node].name, (long long)hs->d, (long long)n_in);
-    float *w = et_recover_copy_floats(&c->g->values[L->weight]);
-    double *e = calloc((size_t)n_in + 1, sizeof *e);
-    bool ok = w && e;
-    bool refit = ok && !output && hs->d <= REFIT_MAX_D &&
-                 et_chan_refit_scores(w, L->view.n_ch, L->view.ch_stride, L->view.el_stride, hs->h, n_in, kb, e);
-    if (ok && !refit) { /* not asked for, too wide, or H not positive definite: the greedy on the output */
-        double *G = malloc((size_t)(n_in * n_in + 1) * sizeof *G);
-        ok = G && et_chan_gram(w, L->view.n_ch, L->view.ch_stride, L->view.el_stride, hs->h, n_in, kb, G) &&
-             et_chan_greedy_scores(G, n_in, e);
-        free(G);
-    }
-    et_aligned_free(w);
-    if (!ok) {
-        free(e);
-        return et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
-    }
-    *out = e;
-    return ET_OK;
-}
-
-et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
-    et_graph *g = c->g;
-    et_status st = ET_OK;
-    if (!calib || calib->n_sets < 1)
-        return et_fail(c->err, ET_E_INPUT, "--recover needs calibration inputs (--calib DIR of .npy files)");
-    if ((st = check_inputs(calib, c->err)) != ET_OK)
-        return st;
-    free(c->chan_energy);
-    c->chan_energy = calloc((size_t)c->n_layers + 1, sizeof *c->chan_energy);
-    if (!c->chan_energy)
-        return et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
-    et_graph_count_uses(g);
-    et_recover_run R = {.c = c, .calib = calib};
-    et_err perr = {0};
-    int threads = threads_for(c->opt);
-    if (threads > 1)
-        R.pool = et_threadpool_create(threads, &perr);
-    int64_t cap = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
-    /* EDGETUNE_CHANSEL (to compare the choices): own, each channel by its own energy (before the greedy);
-     * output, the greedy on the output without refit; anything else, the greedy after the refit */
-    const char *sel = getenv("EDGETUNE_CHANSEL");
-    bool own = sel && strcmp(sel, "own") == 0, output = sel && strcmp(sel, "output") == 0;
-    if ((st = et_calib_walk_new(g, calib, threads, cap, &R.walk, c->err)) != ET_OK)
-        goto done;
-    for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
-        const et_wlayer *L = &c->layers[l];
-        if (!consumer(c, l) || g->values[L->weight].n_consumers > 1)
-            continue;
-        const et_node *node = &g->nodes[L->node];
-        int x = node->inputs[0];
-        /* the full Hessian (cross terms between channels) when it fits the budget, else its diagonal blocks */
-        bool full = !own && et_hess_bytes(g, L->node, false) <= cap;
-        if ((st = et_hess_init(&R.hs, g, L->node, !full, c->err)) != ET_OK)
-            break;
-        if ((st = et_calib_walk_to(R.walk, g, L->node, &x, 1, et_recover_add_input, &R, c->opt->cancel, c->err)) !=
-            ET_OK) {
-            et_hess_free(&R.hs);
-            break;
-        }
-        et_hess_finish(&R.hs);
-        double *e = NULL;
-        st = full ? greedy_scores(c, l, &R.hs, output, &e) : own_energies(c, l, &R.hs, &e);
-        et_hess_free(&R.hs);
-        if (st != ET_OK)
-            break;
-        c->chan_energy[l] = e;
-    }
-done:
-    et_calib_walk_free(R.walk);
-    et_threadpool_destroy(R.pool);
     return st;
 }

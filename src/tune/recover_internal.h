@@ -26,6 +26,12 @@ typedef struct et_recover_run {
 
 enum { ET_RECOVER_DONE = 1, ET_RECOVER_QUANT = 2 };
 
+/* Threads recovery runs on: et_tune_options.recover_threads, else every online CPU (at most 64). */
+int et_recover_threads(const et_tune_options *o);
+
+/* ET_E_INPUT (one line naming the calibration file) when a float calibration input holds NaN or infinity. */
+et_status et_recover_check_inputs(const et_calib_set *calib, et_err *err);
+
 /* Compensates layer l (recover_layer.c): statistics from the walk, the solve (full) or the plain weights (bias),
  * bias correction, the result written into the graph and the report. ET_E_NOMEM, ET_E_CANCELLED, ET_E_INPUT
  * (NaN in the model's activations) with c->err filled. */

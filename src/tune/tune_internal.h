@@ -123,10 +123,17 @@ et_status et_tune_prune_channels_plan(et_tune_ctx *c, et_chan_plan **out);
 et_status et_tune_prune_channels_shrink(et_tune_ctx *c, et_chan_plan *p);
 void et_chan_plan_free(et_chan_plan *p);
 
-/* Channel selection by reconstruction error (recover.c): walks the calibration set through the pristine-shaped
- * graph and fills ctx->chan_energy for every layer that consumes channels: scores in the order of a greedy with
- * cross terms (chan_greedy.h) from the layer's full Hessian when it fits the recovery budget, else each channel's
- * own energy. */
+/* For each layer l of ctx (ctx->n_layers), the channel group (a root space of the analysis) whose channels its
+ * first input carries one to one (directly, or through Flatten of a 1x1 map) into group[l]; -1 when it reads no
+ * group, several (Concat), a flattened map, or a group that cannot be pruned. Readers of one group must drop the
+ * same channels. ET_E_NOMEM with ctx->err filled. */
+et_status et_tune_channel_readers(et_tune_ctx *c, int *group);
+
+/* Channel selection by reconstruction error (chan_select.c): walks the calibration set through the
+ * pristine-shaped graph and fills ctx->chan_energy for every layer that consumes channels: scores in the order of
+ * a greedy with cross terms (chan_greedy.h) from the layer's full Hessian when it fits the recovery budget (with
+ * EDGETUNE_CHANSEL=joint one greedy for all readers of a channel group, each given the same scores), else each
+ * channel's own energy. */
 et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib);
 
 /* Recovery (knobs.recover bias or full; recover.c): layer by layer in node order, each seeing its inputs from the
