@@ -525,12 +525,44 @@ static void quantize_piece(const et_conv2d_nhwc *op, float *tile, const float *r
         op->vcvt->quantize(cols, tile + i * cols, y + i * ys, &op->quant);
 }
 
+/* Consecutive full-width tiles of one task range gathered in the stack buffer and finished by one call: a 6-pixel
+ * tile of a 16-channel stem is 96 values, and a quantize call that short costs its latency (measured: as much as
+ * the separate pass it replaces). */
+typedef struct qbatch {
+    float *buf;            /* QTILE_FLOATS */
+    size_t pixel0, pixels; /* the pixels gathered, from pixel0 (over the whole batch) */
+} qbatch;
+
+static void qbatch_flush(const et_conv2d_nhwc *op, qbatch *b) {
+    if (!b->pixels)
+        return;
+    const float *r = op->residual ? op->residual + b->pixel0 * op->p.residual_pixel_stride : NULL;
+    quantize_piece(op, b->buf, r, b->pixels, op->goc, op->qoutput + b->pixel0 * op->p.output_pixel_stride);
+    b->pixels = 0;
+}
+
+/* Where the kernel writes a tile of `rows` pixels from pixel0 when tiles are full width (one group, one column
+ * block that fits the buffer), after the tiles gathered so far (flushed first when it does not follow them or does
+ * not fit); NULL otherwise (the tile goes in column pieces). */
+static float *qbatch_slot(const et_conv2d_nhwc *op, qbatch *b, size_t pixel0, size_t rows) {
+    if (op->p.groups != 1 || op->grid.n_blocks != 1 || op->goc > op->piece)
+        return NULL;
+    if (b->pixels && (pixel0 != b->pixel0 + b->pixels || (b->pixels + rows) * op->goc > QTILE_FLOATS))
+        qbatch_flush(op, b);
+    if (!b->pixels)
+        b->pixel0 = pixel0;
+    float *slot = b->buf + b->pixels * op->goc;
+    b->pixels += rows;
+    return slot;
+}
+
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_conv2d_nhwc *op = ctx;
     const et_f32_gemm_config *cfg = op->gemm;
     const size_t nr = cfg->nr, in_s = op->p.input_pixel_stride, out_s = op->p.output_pixel_stride;
     const size_t panel = (op->gic + 1) * nr, rs = op->p.residual_pixel_stride;
     _Alignas(64) float tile[QTILE_FLOATS];
+    qbatch qb = {.buf = tile};
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
         et_task_grid_at(&op->grid, t, &mt, &nb, &g);
@@ -548,6 +580,11 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
                 epilogue(op, c, op->out_stride, r, rows, cols);
             continue;
         }
+        float *slot = qbatch_slot(op, &qb, row0, rows);
+        if (slot) {
+            fn(rows, cols, op->gic, a, in_s, w, slot, cols, &op->kernel_clamp);
+            continue;
+        }
         int8_t *y = op->qoutput + row0 * out_s + g * op->goc + col0;
         for (size_t c0 = 0; c0 < cols; c0 += op->piece) { /* piece is a multiple of nr */
             const size_t n = cols - c0 < op->piece ? cols - c0 : op->piece;
@@ -555,6 +592,7 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
             quantize_piece(op, tile, r ? r + c0 : NULL, rows, n, y + c0);
         }
     }
+    qbatch_flush(op, &qb);
 }
 
 static void igemm_tasks(void *ctx, size_t begin, size_t end) {
@@ -566,6 +604,7 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
                                      : op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
     const size_t delta = op->wide ? 0 : op->input_delta;
     _Alignas(64) float tile[QTILE_FLOATS];
+    qbatch qb = {.buf = tile};
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, rest;
         et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
@@ -586,6 +625,11 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
                 epilogue(op, c, op->out_stride, r, rows, cols);
             continue;
         }
+        float *slot = qbatch_slot(op, &qb, pixel0, rows);
+        if (slot) {
+            cfg->ukernel(rows, cols, op->kc_run, op->ks_run, ind, w, slot, cols, a_offset, op->zero, &op->kernel_clamp);
+            continue;
+        }
         int8_t *y = op->qoutput + pixel0 * out_s + g * op->goc + col0;
         for (size_t c0 = 0; c0 < cols; c0 += op->piece) { /* piece is a multiple of nr */
             const size_t n = cols - c0 < op->piece ? cols - c0 : op->piece;
@@ -594,6 +638,7 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
             quantize_piece(op, tile, r ? r + c0 : NULL, rows, n, y + c0);
         }
     }
+    qbatch_flush(op, &qb);
 }
 
 static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
