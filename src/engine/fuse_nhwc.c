@@ -9,7 +9,12 @@
  *    activation and no other user folds into the convolution: the node takes the table's activation and output,
  *    and keeps the pre-activation scale and zero point it requantizes to as attributes (ET_TABLE_IN_SCALE,
  *    ET_TABLE_IN_ZP: qops.h); qconv.c builds the same table from them and applies it to each output tile while it is in
- *    cache (the same bytes as the two steps: the table is exact on int8). */
+ *    cache (the same bytes as the two steps: the table is exact on int8).
+ *  - An et.Quantize directly after an et.ConvNhwc (an fp32 layer feeding int8: a network's first convolution, a
+ *    layer the speed guard kept fp32) with no other user folds into the convolution: the node writes the
+ *    Quantize's int8 output, and conv2d.h quantizes each output tile while it is in cache, after the residual and
+ *    the activation (the same bytes as the two steps: the same quantize kernel on the same floats). Not for a 1x1
+ *    convolution with zero weights: it may run on the sparse operator (spconv.h), which writes float32 only. */
 #include "engine/fuse_nhwc.h"
 
 #include <math.h>
@@ -72,6 +77,34 @@ static bool fuse_table(et_graph *g, int li) {
     return true;
 }
 
+/* Whether a convolution's weights are 1x1 with an exact zero (pruned): conv_nhwc.c may run it sparse. */
+static bool may_run_sparse(const et_graph *g, const et_node *conv) {
+    const et_value *w = conv->n_inputs > 1 && conv->inputs[1] >= 0 ? &g->values[conv->inputs[1]] : NULL;
+    if (!w || w->kind != ET_VAL_CONST || w->dtype != ET_DT_F32 || w->shape.rank != 4 || w->shape.dim[2] != 1 ||
+        w->shape.dim[3] != 1)
+        return false;
+    const float *f = w->data;
+    for (int64_t i = 0; i < et_shape_numel(&w->shape); i++)
+        if (f[i] == 0.0f)
+            return true;
+    return false;
+}
+
+/* Tries to fold et.Quantize node `qi` into the et.ConvNhwc that writes its input. */
+static bool fuse_quantize(et_graph *g, int qi) {
+    const et_node *quant = &g->nodes[qi];
+    const int x = quant->n_inputs == 1 ? quant->inputs[0] : -1, y = quant->n_outputs == 1 ? quant->outputs[0] : -1;
+    if (!single_use(g, x) || y < 0 || g->values[x].producer < 0 || g->values[x].dtype != ET_DT_F32)
+        return false;
+    const et_quant_info *q = g->values[y].quant;
+    et_node *conv = &g->nodes[g->values[x].producer];
+    if (conv->op != ET_OP_CONV_NHWC || g->values[y].dtype != ET_DT_I8 || !q || q->n != 1 || may_run_sparse(g, conv))
+        return false;
+    conv->outputs[0] = y;
+    g->nodes[qi].dead = true;
+    return true;
+}
+
 static bool activation_of(const et_graph *g, const et_node *n, et_activation *a) {
     memset(a, 0, sizeof *a);
     switch (n->op) {
@@ -130,8 +163,8 @@ et_status et_fuse_nhwc(et_graph *g, et_err *err) {
             }
             continue;
         }
-        if (n->op == ET_OP_QLUT) {
-            if (fuse_table(g, i)) {
+        if (n->op == ET_OP_QLUT || n->op == ET_OP_QUANTIZE) {
+            if (n->op == ET_OP_QLUT ? fuse_table(g, i) : fuse_quantize(g, i)) {
                 changed = true;
                 et_graph_count_uses(g);
             }

@@ -1,4 +1,5 @@
-/* fuse_nhwc.h: residual-add and activation fusion into et.ConvNhwc, table activations into et.QConvNhwc, run by the planner after the layout pass. */
+/* fuse_nhwc.h: residual-add, activation and int8-output (et.Quantize) fusion into et.ConvNhwc, table activations into
+ * et.QConvNhwc, run by the planner after the layout pass. */
 #ifndef ET_ENGINE_FUSE_NHWC_H
 #define ET_ENGINE_FUSE_NHWC_H
 

@@ -2,7 +2,9 @@
  *
  * Inputs: X [N,H,W,C] (channels last), W [O, C/group, kh, kw] (the ONNX weights, constant), B [O] (optional),
  * and optionally R [N,OH,OW,O], a residual added before the activation (fuse_nhwc.c). Attributes are the
- * Conv's (group, strides, dilations, pads, auto_pad, kernel_shape). Output [N,OH,OW,O].
+ * Conv's (group, strides, dilations, pads, auto_pad, kernel_shape). Output [N,OH,OW,O], float32; or int8 when
+ * fuse_nhwc.c folded the et.Quantize after it (the output value is then the Quantize's, with its per-tensor
+ * scale and zero point): the operator quantizes each output tile as it writes it.
  *
  * The work is the NHWC operator layer (src/engine/operators/conv2d.c): weights packed once in prepare for this CPU's
  * kernels, the indirection buffer built in bind (once, with the arena's pointers), and run is one call.
@@ -19,6 +21,7 @@
 #include "engine/nodes/act_map.h"
 #include "engine/nodes/nn_util.h"
 #include "engine/nodes/nodes.h"
+#include "model/quant_info.h"
 
 /* The NCHW view of an NHWC shape, for the shared window geometry. */
 static et_shape nchw_of(const et_shape *s) {
@@ -125,6 +128,14 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         return st;
     cp.clamp = ka.clamp, cp.out_min = ka.out_min, cp.out_max = ka.out_max;
     cp.post = ka.post, cp.post_op = ka.post_op, cp.post_params = ka.post_params;
+    const et_value *y = &g->values[n->outputs[0]];
+    if (y->dtype == ET_DT_I8) {
+        if (!y->quant || y->quant->n != 1)
+            return et_op_fail(err, n, "writes int8 '%s' with no per-tensor scale", y->name);
+        cp.quantize = true;
+        cp.out_scale = y->quant->scale[0];
+        cp.out_zp = y->quant->zero_point[0];
+    }
     params *p = calloc(1, sizeof *p);
     if (!p)
         return et_fail(err, ET_E_NOMEM, "out of memory");
@@ -135,7 +146,7 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
     cp.residual = p->residual;
     const float *bias = inst->n_in > 2 && n->inputs[2] >= 0 ? inst->in[2].data : NULL;
     cp.output_pixel_stride = (size_t)inst->out_pixel_stride; /* written into a concatenation (inplace.h) */
-    if (!inst->out_pixel_stride && (p->sparse = try_sparse(&cp, p, wt->data, bias))) {
+    if (!inst->out_pixel_stride && !cp.quantize && (p->sparse = try_sparse(&cp, p, wt->data, bias))) {
         inst->params = p;
         inst->release = release;
         inst->run = run;

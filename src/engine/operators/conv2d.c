@@ -1,7 +1,9 @@
 /* conv2d.c: the NHWC convolution operator (see conv2d.h).
  *
  * Work split: task_grid.h (tiles of MR output pixels x nc output channels for gemm/igemm, pieces of output rows
- * for dwconv), handed to the thread pool. */
+ * for dwconv), handed to the thread pool. An int8 output (params.quantize) splits each task once more, into pieces
+ * that fit a QTILE_FLOATS stack buffer (columns for gemm/igemm, pixels for dwconv): the kernel writes a piece
+ * there, the epilogue and the quantize kernel finish it into the output. */
 #include "engine/operators/conv2d.h"
 
 #include <math.h>
@@ -14,12 +16,16 @@
 #include "engine/kernels/f32-igemm/f32-igemm.h"
 #include "engine/kernels/f32-vbinary/f32-vbinary.h"
 #include "engine/kernels/f32-vunary/f32-vunary.h"
+#include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 #include "engine/operators/indirection.h"
 #include "engine/operators/task_grid.h"
 #include "engine/operators/winograd.h"
 #include "util/mem.h"
 
-enum { WIDE_MAX_FLOATS = 48 };
+enum {
+    WIDE_MAX_FLOATS = 48,
+    QTILE_FLOATS = 2048 /* an fp32 piece on its way to int8: 8 KiB of stack per task, in L1 */
+};
 
 struct et_conv2d_nhwc {
     et_conv2d_nhwc_params p; /* normalised: strides, dilations, groups >= 1; pixel strides set */
@@ -46,8 +52,18 @@ struct et_conv2d_nhwc {
     const float *ind_base;
     size_t input_delta; /* bytes from ind_base to the bound input (mod 2^64) */
     const float *input;
-    float *output;
+    float *output;     /* where the kernels write fp32 (NULL when every tile is quantized on the stack) */
+    size_t out_stride; /* floats between pixels there */
+    int8_t *qoutput;   /* the int8 output (params.quantize) */
     const float *residual;
+    /* int8 output: the quantize kernel and its parameters; pieces per tile (columns for gemm/igemm, pixels for
+     * dwconv) that fit QTILE_FLOATS; stage: the Winograd path or a depthwise layer with more channels than
+     * QTILE_FLOATS writes fp32 into the scratch (after stage_offset bytes) and one pass quantizes it */
+    const et_qs8_vcvt_config *vcvt;
+    et_qs8_quantize_params quant;
+    size_t piece;
+    bool stage;
+    size_t stage_offset;
     /* "wide taps" (igemm with few input channels, e.g. an RGB stem): the input is copied into wide_buf with its
      * left/right padding materialised, so the kernel_w taps of one kernel row are kernel_w * channels contiguous
      * floats and the kernel walks kernel_h taps of that length instead of kernel_h * kernel_w short ones */
@@ -115,6 +131,11 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
                        p.input_pixel_stride, p.output_pixel_stride, p.in_channels, p.out_channels);
     if ((unsigned)p.algo > ET_CONV_ALGO_WINOGRAD_4X4)
         return et_fail(err, ET_E_INPUT, "convolution algorithm %d is not known", (int)p.algo);
+    if (p.quantize && (!(p.out_scale > 0.0f) || p.out_zp < -128 || p.out_zp > 127))
+        return et_fail(err, ET_E_INPUT,
+                       "convolution int8 output scale %g and zero point %d: need a scale > 0 and a "
+                       "zero point in [-128, 127]",
+                       (double)p.out_scale, (int)p.out_zp);
     if (p.post && (unsigned)p.post_op >= ET_UNARY_COUNT)
         return et_fail(err, ET_E_INPUT, "convolution post-op %d is not a known activation", (int)p.post_op);
     if (!p.clamp) {
@@ -157,6 +178,21 @@ static et_status init_op(et_conv2d_nhwc *op, const et_conv2d_nhwc_params *params
     op->ks_run = op->wide ? p.kernel_h : op->ks;
     op->kc_run = op->wide ? p.kernel_w * op->gic : op->gic;
     return ET_OK;
+}
+
+/* The int8 output's kernel and the pieces a tile is quantized in, once the path is known. */
+static void init_quantize(et_conv2d_nhwc *op) {
+    if (!op->p.quantize)
+        return;
+    op->vcvt = et_qs8_vcvt_config_get();
+    et_qs8_quantize_params_init(&op->quant, op->p.out_scale, op->p.out_zp, -128, 127);
+    switch (op->path) {
+    case ET_CONV_PATH_GEMM: op->piece = QTILE_FLOATS / op->gemm->mr / op->gemm->nr * op->gemm->nr; break;
+    case ET_CONV_PATH_IGEMM: op->piece = QTILE_FLOATS / op->igemm->mr / op->igemm->nr * op->igemm->nr; break;
+    case ET_CONV_PATH_DWCONV: op->piece = QTILE_FLOATS / op->p.out_channels; break;
+    case ET_CONV_PATH_WINOGRAD: op->piece = 0; break;
+    }
+    op->stage = op->piece == 0;
 }
 
 static et_status alloc_common(et_conv2d_nhwc *op, size_t packed_floats, et_err *err) {
@@ -208,6 +244,7 @@ et_status et_conv2d_nhwc_create(const et_conv2d_nhwc_params *params, const float
     et_status st = init_op(op, params, err);
     if (st != ET_OK)
         goto fail;
+    init_quantize(op);
     if (op->path == ET_CONV_PATH_WINOGRAD) {
         if ((st = et_winograd_create(op->wino_tile, op->gic, op->goc, weights, bias, &op->wino, err)) != ET_OK)
             goto fail;
@@ -267,6 +304,7 @@ et_status et_conv2d_nhwc_create_gemm(const et_conv2d_nhwc_params *params, const 
         op->kernel_name = op->gemm->name;
         op->dwconv = NULL;
     }
+    init_quantize(op);
     size_t group_floats = 0;
     const size_t total = packed_size(op, &group_floats);
     if (total == 0) {
@@ -306,11 +344,21 @@ bool et_conv2d_nhwc_output_size(const et_conv2d_nhwc *op, size_t in_h, size_t in
     return true;
 }
 
+/* Bytes of the Winograd tiles in the scratch, rounded up to 64 (the staged fp32 output follows them); 0 for the
+ * other paths. */
+static size_t wino_bytes(const et_conv2d_nhwc *op, size_t batch, size_t out_h, size_t out_w) {
+    return op->path == ET_CONV_PATH_WINOGRAD ? et_round_up(et_winograd_scratch_bytes(op->wino, batch, out_h, out_w), 64)
+                                             : 0;
+}
+
 size_t et_conv2d_nhwc_scratch_bytes(const et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w) {
-    size_t out_h, out_w;
-    if (op->path != ET_CONV_PATH_WINOGRAD || !et_conv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w))
+    size_t out_h, out_w, staged = 0;
+    if ((op->path != ET_CONV_PATH_WINOGRAD && !op->stage) ||
+        !et_conv2d_nhwc_output_size(op, in_h, in_w, &out_h, &out_w))
         return 0;
-    return et_winograd_scratch_bytes(op->wino, batch, out_h, out_w);
+    if (op->stage && !et_mul_size(batch * out_h * out_w, op->p.out_channels * sizeof(float), &staged))
+        return 0;
+    return wino_bytes(op, batch, out_h, out_w) + staged;
 }
 
 /* Builds (or keeps) the indirection buffer for the bound spatial size. */
@@ -387,7 +435,7 @@ static void plan_tasks(et_conv2d_nhwc *op, size_t threads) {
 }
 
 et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const float *input,
-                               float *output, const float *residual, void *scratch, et_err *err) {
+                               void *output, const float *residual, void *scratch, et_err *err) {
     op->ready = false;
     if (!input || !output || (op->p.residual && !residual))
         return et_fail(err, ET_E_INPUT, "convolution setup without %s tensor",
@@ -402,12 +450,12 @@ et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, si
                        "convolution input %zux%zu with padding is smaller than the %zux%zu kernel "
                        "(dilation %zux%zu)",
                        in_h, in_w, op->p.kernel_h, op->p.kernel_w, op->p.dilation_h, op->p.dilation_w);
-    if (op->path == ET_CONV_PATH_WINOGRAD) {
-        const size_t need = et_winograd_scratch_bytes(op->wino, batch, out_h, out_w);
+    if (op->path == ET_CONV_PATH_WINOGRAD || op->stage) {
+        const size_t need = et_conv2d_nhwc_scratch_bytes(op, batch, in_h, in_w);
         if (need == 0)
             return et_fail(err, ET_E_INPUT, "convolution input %zux%zu is too large", in_h, in_w);
         if (!scratch)
-            return et_fail(err, ET_E_INPUT, "Winograd convolution setup without its %zu bytes of scratch", need);
+            return et_fail(err, ET_E_INPUT, "convolution setup without its %zu bytes of scratch", need);
     }
     op->scratch = scratch;
     op->batch = batch;
@@ -435,15 +483,22 @@ et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, si
     if (st != ET_OK)
         return st;
     op->input = input;
-    op->output = output;
+    op->qoutput = op->p.quantize ? output : NULL;
+    op->output = op->p.quantize ? NULL : output;
+    op->out_stride = op->p.output_pixel_stride;
+    if (op->stage) { /* fp32 into the scratch after the Winograd tiles, dense */
+        op->output = (float *)((char *)scratch + wino_bytes(op, batch, out_h, out_w));
+        op->out_stride = op->p.out_channels;
+    }
     op->residual = op->p.residual ? residual : NULL;
     op->ready = true;
     return ET_OK;
 }
 
-/* The residual add (with the clamp) and the post-op on a tile of `rows` pixels x `cols` channels at c. */
-static void epilogue(const et_conv2d_nhwc *op, float *c, const float *r, size_t rows, size_t cols) {
-    size_t cs = op->p.output_pixel_stride, rs = op->p.residual_pixel_stride;
+/* The residual add (with the clamp) and the post-op on a tile of `rows` pixels x `cols` channels at c, cs floats
+ * from one pixel to the next. */
+static void epilogue(const et_conv2d_nhwc *op, float *c, size_t cs, const float *r, size_t rows, size_t cols) {
+    size_t rs = op->p.residual_pixel_stride;
     if (cs == cols && (!r || rs == cols)) { /* whole pixels, back to back: one call over the tile, not one per row */
         cols *= rows;
         rows = 1;
@@ -456,11 +511,58 @@ static void epilogue(const et_conv2d_nhwc *op, float *c, const float *r, size_t 
     }
 }
 
+/* Finishes a piece computed into `tile` (rows x cols floats, dense): the epilogue, then the int8 output at y (row
+ * stride output_pixel_stride elements); r is the piece's residual or NULL. */
+static void quantize_piece(const et_conv2d_nhwc *op, float *tile, const float *r, size_t rows, size_t cols, int8_t *y) {
+    if (r || op->p.post)
+        epilogue(op, tile, cols, r, rows, cols);
+    const size_t ys = op->p.output_pixel_stride;
+    if (ys == cols) { /* whole pixels, back to back */
+        op->vcvt->quantize(rows * cols, tile, y, &op->quant);
+        return;
+    }
+    for (size_t i = 0; i < rows; i++)
+        op->vcvt->quantize(cols, tile + i * cols, y + i * ys, &op->quant);
+}
+
+/* Consecutive full-width tiles of one task range gathered in the stack buffer and finished by one call: a 6-pixel
+ * tile of a 16-channel stem is 96 values, and a quantize call that short costs its latency (measured: as much as
+ * the separate pass it replaces). */
+typedef struct qbatch {
+    float *buf;            /* QTILE_FLOATS */
+    size_t pixel0, pixels; /* the pixels gathered, from pixel0 (over the whole batch) */
+} qbatch;
+
+static void qbatch_flush(const et_conv2d_nhwc *op, qbatch *b) {
+    if (!b->pixels)
+        return;
+    const float *r = op->residual ? op->residual + b->pixel0 * op->p.residual_pixel_stride : NULL;
+    quantize_piece(op, b->buf, r, b->pixels, op->goc, op->qoutput + b->pixel0 * op->p.output_pixel_stride);
+    b->pixels = 0;
+}
+
+/* Where the kernel writes a tile of `rows` pixels from pixel0 when tiles are full width (one group, one column
+ * block that fits the buffer), after the tiles gathered so far (flushed first when it does not follow them or does
+ * not fit); NULL otherwise (the tile goes in column pieces). */
+static float *qbatch_slot(const et_conv2d_nhwc *op, qbatch *b, size_t pixel0, size_t rows) {
+    if (op->p.groups != 1 || op->grid.n_blocks != 1 || op->goc > op->piece)
+        return NULL;
+    if (b->pixels && (pixel0 != b->pixel0 + b->pixels || (b->pixels + rows) * op->goc > QTILE_FLOATS))
+        qbatch_flush(op, b);
+    if (!b->pixels)
+        b->pixel0 = pixel0;
+    float *slot = b->buf + b->pixels * op->goc;
+    b->pixels += rows;
+    return slot;
+}
+
 static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_conv2d_nhwc *op = ctx;
     const et_f32_gemm_config *cfg = op->gemm;
     const size_t nr = cfg->nr, in_s = op->p.input_pixel_stride, out_s = op->p.output_pixel_stride;
-    const size_t panel = (op->gic + 1) * nr;
+    const size_t panel = (op->gic + 1) * nr, rs = op->p.residual_pixel_stride;
+    _Alignas(64) float tile[QTILE_FLOATS];
+    qbatch qb = {.buf = tile};
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, g;
         et_task_grid_at(&op->grid, t, &mt, &nb, &g);
@@ -469,24 +571,40 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const float *a = op->input + row0 * in_s + g * op->gic;
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;
-        float *c = op->output + row0 * out_s + g * op->goc + col0;
-        (rows == 1 ? cfg->ukernel1 : cfg->ukernel)(rows, cols, op->gic, a, in_s, w, c, out_s, &op->kernel_clamp);
-        if (op->residual || op->p.post)
-            epilogue(op, c,
-                     op->residual ? op->residual + row0 * op->p.residual_pixel_stride + g * op->goc + col0 : NULL, rows,
-                     cols);
+        const float *r = op->residual ? op->residual + row0 * rs + g * op->goc + col0 : NULL;
+        const et_f32_gemm_ukernel_fn fn = rows == 1 ? cfg->ukernel1 : cfg->ukernel;
+        if (op->output) {
+            float *c = op->output + row0 * op->out_stride + g * op->goc + col0;
+            fn(rows, cols, op->gic, a, in_s, w, c, op->out_stride, &op->kernel_clamp);
+            if (r || op->p.post)
+                epilogue(op, c, op->out_stride, r, rows, cols);
+            continue;
+        }
+        float *slot = qbatch_slot(op, &qb, row0, rows);
+        if (slot) {
+            fn(rows, cols, op->gic, a, in_s, w, slot, cols, &op->kernel_clamp);
+            continue;
+        }
+        int8_t *y = op->qoutput + row0 * out_s + g * op->goc + col0;
+        for (size_t c0 = 0; c0 < cols; c0 += op->piece) { /* piece is a multiple of nr */
+            const size_t n = cols - c0 < op->piece ? cols - c0 : op->piece;
+            fn(rows, n, op->gic, a, in_s, w + c0 / nr * panel, tile, n, &op->kernel_clamp);
+            quantize_piece(op, tile, r ? r + c0 : NULL, rows, n, y + c0);
+        }
     }
+    qbatch_flush(op, &qb);
 }
 
 static void igemm_tasks(void *ctx, size_t begin, size_t end) {
     const et_conv2d_nhwc *op = ctx;
     const et_f32_igemm_config *cfg = op->igemm;
-    const size_t mr = cfg->mr, nr = cfg->nr, out_s = op->p.output_pixel_stride;
+    const size_t mr = cfg->mr, nr = cfg->nr, out_s = op->p.output_pixel_stride, rs = op->p.residual_pixel_stride;
     const size_t panel = (op->ks * op->gic + 1) * nr;
     const size_t image_in = op->wide ? op->in_h * op->wide_w * op->p.in_channels * sizeof(float)
                                      : op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
     const size_t delta = op->wide ? 0 : op->input_delta;
-    const size_t image_out = op->grid.m * out_s;
+    _Alignas(64) float tile[QTILE_FLOATS];
+    qbatch qb = {.buf = tile};
     for (size_t t = begin; t < end; t++) {
         size_t mt, nb, rest;
         et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
@@ -496,40 +614,75 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
         const size_t a_offset = delta + img * image_in + g * op->gic * sizeof(float);
         const float *w = op->packed + g * op->group_packed_floats + col0 / nr * panel;
-        float *c = op->output + img * image_out + row0 * out_s + g * op->goc + col0;
-        cfg->ukernel(rows, cols, op->kc_run, op->ks_run, op->ind + mt * op->ks_run * mr, w, c, out_s, a_offset,
-                     op->zero, &op->kernel_clamp);
-        if (op->residual || op->p.post) {
-            const float *r = op->residual ? op->residual + (img * op->grid.m + row0) * op->p.residual_pixel_stride +
-                                                g * op->goc + col0
-                                          : NULL;
-            epilogue(op, c, r, rows, cols);
+        const float **ind = op->ind + mt * op->ks_run * mr;
+        const size_t pixel0 = img * op->grid.m + row0; /* in the whole batch */
+        const float *r = op->residual ? op->residual + pixel0 * rs + g * op->goc + col0 : NULL;
+        if (op->output) {
+            float *c = op->output + pixel0 * op->out_stride + g * op->goc + col0;
+            cfg->ukernel(rows, cols, op->kc_run, op->ks_run, ind, w, c, op->out_stride, a_offset, op->zero,
+                         &op->kernel_clamp);
+            if (r || op->p.post)
+                epilogue(op, c, op->out_stride, r, rows, cols);
+            continue;
+        }
+        float *slot = qbatch_slot(op, &qb, pixel0, rows);
+        if (slot) {
+            cfg->ukernel(rows, cols, op->kc_run, op->ks_run, ind, w, slot, cols, a_offset, op->zero, &op->kernel_clamp);
+            continue;
+        }
+        int8_t *y = op->qoutput + pixel0 * out_s + g * op->goc + col0;
+        for (size_t c0 = 0; c0 < cols; c0 += op->piece) { /* piece is a multiple of nr */
+            const size_t n = cols - c0 < op->piece ? cols - c0 : op->piece;
+            cfg->ukernel(rows, n, op->kc_run, op->ks_run, ind, w + c0 / nr * panel, tile, n, a_offset, op->zero,
+                         &op->kernel_clamp);
+            quantize_piece(op, tile, r ? r + c0 : NULL, rows, n, y + c0);
         }
     }
+    qbatch_flush(op, &qb);
 }
 
 static void dwconv_tasks(void *ctx, size_t begin, size_t end) {
     const et_conv2d_nhwc *op = ctx;
     const et_f32_dwconv_config *cfg = op->dwconv;
     const et_f32_dwconv_ukernel_fn fn = op->ks == 9 && cfg->ukernel_9p ? cfg->ukernel_9p : cfg->ukernel_xp;
-    const size_t out_s = op->p.output_pixel_stride, ks = op->ks;
+    const size_t ks = op->ks, ch = op->p.out_channels, rs = op->p.residual_pixel_stride;
     const size_t image_in = op->in_h * op->in_w * op->p.input_pixel_stride * sizeof(float);
+    _Alignas(64) float tile[QTILE_FLOATS];
     for (size_t t = begin; t < end; t++) {
         const size_t chunk = t % op->grid.row_chunks, row = t / op->grid.row_chunks;
         const size_t img = row / op->out_h, oy = row % op->out_h;
         const size_t x0 = chunk * op->grid.chunk_w,
                      width = op->out_w - x0 < op->grid.chunk_w ? op->out_w - x0 : op->grid.chunk_w;
-        const size_t pixel = oy * op->out_w + x0;
-        float *c = op->output + (img * op->out_h * op->out_w + pixel) * out_s;
-        fn(op->p.in_channels, width, ks, op->ind + pixel * ks, op->packed, c, ks, out_s,
-           op->input_delta + img * image_in, op->zero, &op->kernel_clamp);
-        if (op->residual || op->p.post) {
-            const float *r = op->residual
-                                 ? op->residual + (img * op->out_h * op->out_w + pixel) * op->p.residual_pixel_stride
-                                 : NULL;
-            epilogue(op, c, r, width, op->p.out_channels);
+        const size_t pixel = oy * op->out_w + x0, pixel0 = img * op->out_h * op->out_w + pixel;
+        const size_t offset = op->input_delta + img * image_in;
+        const float *r = op->residual ? op->residual + pixel0 * rs : NULL;
+        if (op->output) {
+            float *c = op->output + pixel0 * op->out_stride;
+            fn(ch, width, ks, op->ind + pixel * ks, op->packed, c, ks, op->out_stride, offset, op->zero,
+               &op->kernel_clamp);
+            if (r || op->p.post)
+                epilogue(op, c, op->out_stride, r, width, ch);
+            continue;
+        }
+        for (size_t x = 0; x < width; x += op->piece) { /* piece: whole pixels that fit the tile */
+            const size_t n = width - x < op->piece ? width - x : op->piece;
+            fn(ch, n, ks, op->ind + (pixel + x) * ks, op->packed, tile, ks, ch, offset, op->zero, &op->kernel_clamp);
+            quantize_piece(op, tile, r ? r + x * rs : NULL, n, ch,
+                           op->qoutput + (pixel0 + x) * op->p.output_pixel_stride);
         }
     }
+}
+
+/* The staged fp32 output (dense) into the int8 output, pixels [begin, end). */
+static void quantize_staged(void *ctx, size_t begin, size_t end) {
+    const et_conv2d_nhwc *op = ctx;
+    const size_t ch = op->p.out_channels, ys = op->p.output_pixel_stride;
+    if (ys == ch) {
+        op->vcvt->quantize((end - begin) * ch, op->output + begin * ch, op->qoutput + begin * ch, &op->quant);
+        return;
+    }
+    for (size_t px = begin; px < end; px++)
+        op->vcvt->quantize(ch, op->output + px * ch, op->qoutput + px * ys, &op->quant);
 }
 
 static void wide_copy_rows(void *ctx, size_t begin, size_t end) {
@@ -566,7 +719,7 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
                                     .input = op->input,
                                     .input_stride = p->input_pixel_stride,
                                     .output = op->output,
-                                    .output_stride = p->output_pixel_stride,
+                                    .output_stride = op->out_stride,
                                     .residual = op->residual,
                                     .residual_stride = p->residual_pixel_stride,
                                     .out_min = p->out_min,
@@ -578,6 +731,12 @@ et_status et_conv2d_nhwc_run(et_conv2d_nhwc *op, et_threadpool *pool, et_err *er
         et_winograd_run(op->wino, &a, pool);
         break;
     }
+    }
+    if (op->stage) { /* a float and an int8 per value */
+        const size_t pixels = op->batch * op->out_h * op->out_w;
+        et_threadpool *qpool = et_threadpool_for_work(pool, (double)(pixels * op->p.out_channels) * 5 *
+                                                                ET_NS_PER_BYTE_STREAM);
+        et_threadpool_parallel_for(qpool, pixels, quantize_staged, op);
     }
     return ET_OK;
 }

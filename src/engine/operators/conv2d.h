@@ -15,6 +15,11 @@
  *           changes (kept across setups otherwise: a moved input is an offset, not a rebuild).
  *   run:    computes output = post_op(clamp(conv(input) + bias [+ residual])) on a thread pool, in tiles of
  *           MR pixels x NR output channels; the residual add and the post-op run on each tile while it is in L1.
+ *           With an int8 output (params.quantize: an fp32 layer feeding an int8 graph, e.g. a network's first
+ *           convolution) each tile is also quantized there, by the qs8-vcvt quantize kernel, from a tile buffer on
+ *           the stack: no fp32 output is written and no separate quantize pass runs. The Winograd path, and a
+ *           depthwise layer wider than the tile buffer, write fp32 into the scratch and quantize it in one pass
+ *           after (the same bytes either way: the kernels are elementwise and the tiles compute the same sums).
  *
  * Ownership: the operator owns its packed weights, indirection and zero buffers; the caller keeps ownership of
  * the weights it passed (they may be freed after create) and of the input, output and residual tensors, which
@@ -24,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/kernels/params.h"
 #include "engine/threadpool.h"
@@ -54,6 +60,11 @@ typedef struct et_conv2d_nhwc_params {
      * transformed at create, so create needs the size to choose it; any size still runs correctly. */
     size_t expect_batch, expect_h, expect_w;
     et_conv_algo algo; /* AUTO (0): by cost at the expected size; the others force a path (tests, benches) */
+    /* int8 output: y = clamp(lrintf(x / out_scale) + out_zp, -128, 127) of each value above (qs8-vcvt.h), written
+     * as int8 with output_pixel_stride counted in elements */
+    bool quantize;
+    float out_scale; /* > 0 */
+    int32_t out_zp;  /* in [-128, 127] */
 } et_conv2d_nhwc_params;
 
 typedef struct et_conv2d_nhwc et_conv2d_nhwc;
@@ -81,20 +92,20 @@ void et_conv2d_nhwc_destroy(et_conv2d_nhwc *op);
  * kernel after padding. */
 bool et_conv2d_nhwc_output_size(const et_conv2d_nhwc *op, size_t in_h, size_t in_w, size_t *out_h, size_t *out_w);
 
-/* Scratch bytes a run at this size needs (the Winograd path's transformed tiles; 0 for the others, whose
- * indirection buffers are owned by the operator so that they survive between runs). An engine hands every
- * operator the same scratch. */
+/* Scratch bytes a run at this size needs (the Winograd path's transformed tiles, plus its fp32 output when the
+ * output is int8; 0 for the others, whose indirection buffers are owned by the operator so that they survive
+ * between runs). An engine hands every operator the same scratch. */
 size_t et_conv2d_nhwc_scratch_bytes(const et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w);
 
 /* Binds shapes and tensors: input [batch][in_h][in_w][input_pixel_stride], output [batch][out_h][out_w]
- * [output_pixel_stride], residual like the output (required iff params.residual, else ignored), scratch of
+ * [output_pixel_stride] (float, or int8 with params.quantize), residual like the output (required iff params.residual, else ignored), scratch of
  * et_conv2d_nhwc_scratch_bytes for this size, 64-byte aligned (may be NULL when that is 0), which every run until
  * the next setup uses (the caller owns it and may share it with other operators that do not run at the same
  * time). Returns ET_E_INPUT when the input is smaller than the kernel, a tensor is NULL or the
  * scratch is missing, ET_E_NOMEM when the indirection buffer cannot grow (the operator then stays unusable until a
  * successful setup). Allocates only when the spatial size changes. */
 et_status et_conv2d_nhwc_setup(et_conv2d_nhwc *op, size_t batch, size_t in_h, size_t in_w, const float *input,
-                               float *output, const float *residual, void *scratch, et_err *err);
+                               void *output, const float *residual, void *scratch, et_err *err);
 
 /* Runs the convolution on `pool` (NULL: the calling thread). Returns ET_E_RUNTIME when setup has not succeeded.
  * Allocates nothing. */
