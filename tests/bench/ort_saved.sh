@@ -4,6 +4,11 @@
 # fp32.
 #
 #   tests/bench/ort_saved.sh [--models mobilenet_v2,resnet18] [--bits 8,7] [--rounds N] [--iters N] [--threads T]
+#                            [--dir DIR] [--layers-config FILE]
+#
+# --dir: read DIR/MODEL.onnx and DIR/MODEL.input.npy instead of fixtures/large (e.g. fixtures/train_tv.py's output);
+# --layers-config: a search's -o file, given to save, run and the int8 bench beside --bits B --act-bits 8 (the
+# file's comment names the model-wide knobs the search used: give the same --bits).
 #
 # Per model and weight width (8: full range; 7: what ORT's u8s8 kernels on CPUs without VNNI compute exactly):
 #   edgetune save MODEL --bits B --act-bits 8 -o build/ort_saved/MODEL.wB.onnx
@@ -16,7 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-models=mobilenet_v2,resnet18 bits=8,7 rounds=3 iters=30 threads=1
+models=mobilenet_v2,resnet18 bits=8,7 rounds=3 iters=30 threads=1 dir= lc=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --models) models=$2; shift ;;
@@ -24,7 +29,10 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --iters) iters=$2; shift ;;
     --threads) threads=$2; shift ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --dir) dir=$2; shift ;;
+    --layers-config) [ -f "$2" ] || { echo "ort_saved.sh: --layers-config $2: not found" >&2; exit 2; }
+        lc=(--layers-config "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ort_saved.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -75,13 +83,13 @@ printf '|---|---|---|---|---|---|---|---|---|\n'
 IFS=, read -r -a mlist <<<"$models"
 IFS=, read -r -a blist <<<"$bits"
 for m in "${mlist[@]}"; do
-    model=$root/fixtures/large/$m.onnx
-    input=$root/fixtures/large/$m.input.npy
+    model=${dir:-$root/fixtures/large}/$m.onnx
+    input=${dir:-$root/fixtures/large}/$m.input.npy
     [ -f "$model" ] || { echo "missing $model (fixtures/generate.py --large-only)" >&2; exit 1; }
     for b in "${blist[@]}"; do
         saved=$out/$m.w$b.onnx
-        "$ET" save "$model" --bits "$b" --act-bits 8 --input "$input" -o "$saved" >"$out/$m.w$b.save.txt"
-        "$ET" run "$model" --bits "$b" --act-bits 8 --force-int8 --input "$input" --output-dir "$out/$m.w$b.et" >/dev/null
+        "$ET" save "$model" --bits "$b" --act-bits 8 ${lc[@]+"${lc[@]}"} --input "$input" -o "$saved" >"$out/$m.w$b.save.txt"
+        "$ET" run "$model" --bits "$b" --act-bits 8 --force-int8 ${lc[@]+"${lc[@]}"} --input "$input" --output-dir "$out/$m.w$b.et" >/dev/null
         et_out=$(ls "$out/$m.w$b.et"/*.npy | head -1)
         node "$out/ort_level.js" "$saved" "$input" "$out/$m.w$b.all.npy" all
         node "$out/ort_level.js" "$saved" "$input" "$out/$m.w$b.basic.npy" basic
@@ -90,7 +98,7 @@ for m in "${mlist[@]}"; do
         ef=() ei=() of=() oi=()
         for ((r = 0; r < rounds; r++)); do
             ef+=("$(p50_et "$model")")
-            ei+=("$(p50_et "$model" --bits "$b" --act-bits 8)")
+            ei+=("$(p50_et "$model" --bits "$b" --act-bits 8 ${lc[@]+"${lc[@]}"})")
             of+=("$(p50_ort "$model" "$input")")
             oi+=("$(p50_ort "$saved" "$input")")
         done
