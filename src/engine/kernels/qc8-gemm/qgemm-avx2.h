@@ -55,21 +55,31 @@ static inline void et_qavx2_store16(int8_t *c, __m128i v, size_t n) {
         *c = (int8_t)_mm_extract_epi8(v, 0);
 }
 
-/* Requantizes one row: acc_lo / acc_hi hold columns 0-7 / 8-15, scales likewise; r (NULL: none) holds the
- * residual of the first n columns. Returns 16 int8 (columns past n are garbage). */
-static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 s_lo, __m256 s_hi, const int8_t *r,
-                                         size_t n, const et_qs8_requant_params *p) {
-    __m256 f_lo = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), s_lo);
-    __m256 f_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), s_hi);
+/* One row's 16 sums (acc_lo / acc_hi: columns 0-7 / 8-15) as floats times the scales, plus the residual at r
+ * (its first n columns; NULL: none), into f[0] / f[1]: the steps of et_qs8_requantize before the clamp. */
+static inline __attribute__((always_inline)) void et_qavx2_scale16(__m256 f[2], __m256i acc_lo, __m256i acc_hi,
+                                                                   __m256 s_lo, __m256 s_hi, const int8_t *r, size_t n,
+                                                                   const et_qs8_requant_params *p) {
+    f[0] = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), s_lo);
+    f[1] = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), s_hi);
     if (r) {
         const __m128i rv = et_qavx2_load16(r, n);
         const __m256i rzp = _mm256_set1_epi32(p->residual_zp);
         const __m256 rs = _mm256_set1_ps(p->residual_scale);
         const __m256i r_lo = _mm256_sub_epi32(_mm256_cvtepi8_epi32(rv), rzp);
         const __m256i r_hi = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(rv, 8)), rzp);
-        f_lo = _mm256_add_ps(f_lo, _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
-        f_hi = _mm256_add_ps(f_hi, _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
+        f[0] = _mm256_add_ps(f[0], _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
+        f[1] = _mm256_add_ps(f[1], _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
     }
+}
+
+/* Requantizes one row: acc_lo / acc_hi hold columns 0-7 / 8-15, scales likewise; r (NULL: none) holds the
+ * residual of the first n columns. Returns 16 int8 (columns past n are garbage). */
+static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 s_lo, __m256 s_hi, const int8_t *r,
+                                         size_t n, const et_qs8_requant_params *p) {
+    __m256 f[2];
+    et_qavx2_scale16(f, acc_lo, acc_hi, s_lo, s_hi, r, n, p);
+    __m256 f_lo = f[0], f_hi = f[1];
     const __m256 lo = _mm256_set1_ps(p->out_lo), hi = _mm256_set1_ps(p->out_hi);
     f_lo = _mm256_min_ps(_mm256_max_ps(f_lo, lo), hi);
     f_hi = _mm256_min_ps(_mm256_max_ps(f_hi, lo), hi);
@@ -102,30 +112,11 @@ static inline __attribute__((always_inline)) __m256i et_qavx2_pack_2x16(const __
     return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-/* Row i's sums as floats scaled by the panel's scales, plus the residual at r (its first n columns; NULL: none). */
-static inline __attribute__((always_inline)) void et_qavx2_scale_row(__m256 f[2], const __m256i acc[12], size_t i,
-                                                                    __m256 s_lo, __m256 s_hi, const int8_t *r,
-                                                                    size_t n, const et_qs8_requant_params *p) {
-    f[0] = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[2 * i]), s_lo);
-    f[1] = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[2 * i + 1]), s_hi);
-    if (r) {
-        const __m128i rv = et_qavx2_load16(r, n);
-        const __m256i rzp = _mm256_set1_epi32(p->residual_zp);
-        const __m256 rs = _mm256_set1_ps(p->residual_scale);
-        const __m256i r_lo = _mm256_sub_epi32(_mm256_cvtepi8_epi32(rv), rzp);
-        const __m256i r_hi = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(rv, 8)), rzp);
-        f[0] = _mm256_add_ps(f[0], _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
-        f[1] = _mm256_add_ps(f[1], _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
-    }
-}
-
 /* The 6 x 16 tile at column offset off: as et_qavx2_store_6x16, with `res` a compile-time constant (whether rr
  * holds residual rows), so that the residual-free tile has no test per row. */
-static inline __attribute__((always_inline)) void et_qavx2_store_6x16_res(const __m256i acc[12], const uint8_t *s,
-                                                                         size_t n, int8_t *const cr[6],
-                                                                         const int8_t *const rr[6], size_t off,
-                                                                         const bool res,
-                                                                         const et_qs8_requant_params *params) {
+static inline __attribute__((always_inline)) void
+et_qavx2_store_6x16_res(const __m256i acc[12], const uint8_t *s, size_t n, int8_t *const cr[6],
+                        const int8_t *const rr[6], size_t off, const bool res, const et_qs8_requant_params *params) {
     const __m256 s_lo = _mm256_loadu_ps((const float *)(const void *)s);
     const __m256 s_hi = _mm256_loadu_ps((const float *)(const void *)(s + 32));
     const __m256 hi = _mm256_set1_ps(params->out_hi);
@@ -135,8 +126,8 @@ static inline __attribute__((always_inline)) void et_qavx2_store_6x16_res(const 
 #pragma GCC unroll 3
     for (size_t q = 0; q < 3; q++) {
         __m256 fa[2], fb[2];
-        et_qavx2_scale_row(fa, acc, 2 * q, s_lo, s_hi, res ? rr[2 * q] + off : NULL, n, params);
-        et_qavx2_scale_row(fb, acc, 2 * q + 1, s_lo, s_hi, res ? rr[2 * q + 1] + off : NULL, n, params);
+        et_qavx2_scale16(fa, acc[4 * q], acc[4 * q + 1], s_lo, s_hi, res ? rr[2 * q] + off : NULL, n, params);
+        et_qavx2_scale16(fb, acc[4 * q + 2], acc[4 * q + 3], s_lo, s_hi, res ? rr[2 * q + 1] + off : NULL, n, params);
         o[q] = et_qavx2_pack_2x16(fa, fb, hi, zp16, qmin8);
     }
     if (n >= 16) {
@@ -162,10 +153,9 @@ static inline __attribute__((always_inline)) void et_qavx2_store_6x16_res(const 
  * pointers stepped through memory, it cost about as many instructions per tile as the multiply-adds of a
  * 16-deep 1x1 convolution (kernel_ab.sh --callgrind has the counts). Results equal et_qavx2_requant16's
  * (et_qs8_requantize). */
-static inline __attribute__((always_inline)) void et_qavx2_store_6x16(const __m256i acc[12], const uint8_t *s,
-                                                                     size_t n, int8_t *const cr[6],
-                                                                     const int8_t *const rr[6], size_t off,
-                                                                     const et_qs8_requant_params *params) {
+static inline __attribute__((always_inline)) void et_qavx2_store_6x16(const __m256i acc[12], const uint8_t *s, size_t n,
+                                                                      int8_t *const cr[6], const int8_t *const rr[6],
+                                                                      size_t off, const et_qs8_requant_params *params) {
     if (rr[0])
         et_qavx2_store_6x16_res(acc, s, n, cr, rr, off, true, params);
     else
