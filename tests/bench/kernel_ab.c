@@ -146,6 +146,17 @@ int main(int argc, char **argv) {
         C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 6, 512, 1, 16, 2, 6),
         C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 5, 256, 1, 32, 2, 6),
         C(Q_IGEMM, et_qc8_igemm_ukernel_6x16c2__avx2, 6, 64, 9, 32, 2, 6),
+        /* 1x1 convolutions of MobileNetV2 / V3-Small (AVX2 path, 8-bit weights): small K, a row of 6 pixels */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 6, 16, 1, 96, 2, 6),  /* V2 features.2 expand, 112x112 */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 6, 24, 1, 144, 2, 6), /* V2 features.3 expand, 56x56 */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 6, 96, 1, 24, 2, 6),  /* V2 features.2 project */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 6, 16, 1, 16, 2, 6),  /* V3-Small features.1 project */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 6, 72, 1, 24, 2, 6),  /* V3-Small features.2 project */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 5, 96, 1, 576, 2, 6), /* V3-Small features.11 expand, 7x7 */
+        C(Q_GEMM, et_qc8_gemm_ukernel_6x16c2__avx2, 4, 96, 1, 576, 2, 6),
+        C(F32_GEMM, et_f32_gemm_ukernel_6x16__avx2, 6, 16, 1, 96, 4, 6), /* the same in fp32, for comparison */
+        C(F32_GEMM, et_f32_gemm_ukernel_6x16__avx2, 6, 24, 1, 144, 4, 6),
+        C(F32_GEMM, et_f32_gemm_ukernel_6x16__avx2, 6, 96, 1, 24, 4, 6),
         C(Q_GEMM, et_qc8_gemm_ukernel_6x16c4__avx2, 6, 512, 1, 16, 1, 6),
         C(Q_IGEMM, et_qc8_igemm_ukernel_6x16c4__avx2, 6, 64, 9, 32, 1, 6),
         C(Q_GEMM, et_qc4_gemm_ukernel_6x16c4__avx2, 6, 512, 1, 16, 1, 6),

@@ -205,6 +205,47 @@ static void test_all_configs(void) {
         sweep(&cfgs[i]);
 }
 
+/* An infinite requantization scale (a weight scale over an output scale past FLT_MAX: the operator accepts each
+ * finite) makes acc * scale +inf, -inf, or NaN where acc is 0. The scalar rule clamps NaN to the lower bound;
+ * every kernel must agree (the AVX2 epilogue clamps the upper bound in float and relies on the operand order of
+ * min_ps to carry a NaN to the lower bound). Zero weights; biases 0, +5, -5 by column. */
+static void test_infinite_scale(void) {
+    size_t count;
+    const et_qgemm_config *cfgs = et_qgemm_configs(&count);
+    for (size_t ci = 0; ci < count; ci++) {
+        const et_qgemm_config *cfg = &cfgs[ci];
+        if (!kt_config_runnable(cfg->req, cfg->gemm_name))
+            continue;
+        const size_t MR = cfg->mr, n = cfg->nr + 3, kc = 2 * cfg->kr, eb = et_qa_format_bytes(cfg->a_format);
+        int8_t *w = xalloc(n * kc);
+        uint8_t *a = xalloc(MR * kc * eb);
+        int32_t *bias = xalloc(n * 4);
+        float *scale = xalloc(n * 4);
+        memset(w, 0, n * kc);
+        memset(a, 0, MR * kc * eb);
+        for (size_t j = 0; j < n; j++)
+            bias[j] = j % 3 == 0 ? 0 : j % 3 == 1 ? 5 : -5, scale[j] = INFINITY;
+        void *pk = xalloc(et_qgemm_packed_bytes(cfg, n, 1, kc));
+        et_qgemm_pack(cfg, n, 1, kc, w, kc, 1, 1, bias, scale, 0, pk);
+        et_qs8_requant_params rp;
+        et_qs8_requant_params_init(&rp, 4, -100, 90, 0.0f, 0);
+        int8_t *c = xalloc(MR * n);
+        cfg->gemm(MR, n, kc, a, kc * eb, pk, c, n, NULL, 0, &rp);
+        int bad = 0;
+        for (size_t i = 0; i < MR * n && !bad; i++) {
+            const int8_t want = et_qs8_requantize(bias[i % n], INFINITY, &rp);
+            if (c[i] != want) {
+                ET_CHECK_MSG(0, "%s, scale inf, bias %d: c[%zu] = %d, scalar %d", cfg->gemm_name, (int)bias[i % n], i,
+                             c[i], want);
+                bad = 1;
+            }
+        }
+        ET_CHECK(et_qs8_requantize(0, INFINITY, &rp) == -100); /* NaN: the lower bound */
+        et_aligned_free(w), et_aligned_free(a), et_aligned_free(bias), et_aligned_free(scale);
+        et_aligned_free(pk), et_aligned_free(c);
+    }
+}
+
 static void test_config_choice(void) {
     for (int bits = 2; bits <= 8; bits++) {
         const et_qgemm_config *c = et_qgemm_config_get(bits);
@@ -224,5 +265,6 @@ int main(void) {
     ET_RUN(test_config_choice);
     ET_RUN(test_packed_size);
     ET_RUN(test_all_configs);
+    ET_RUN(test_infinite_scale);
     return et_test_done();
 }

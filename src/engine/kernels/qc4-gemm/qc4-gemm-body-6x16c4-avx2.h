@@ -47,6 +47,7 @@ ET_QGEMM_BODY_SIGNATURE {
     const __m256i sext = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6,
                                           7, -8, -7, -6, -5, -4, -3, -2, -1);
     const uint8_t *wp = w;
+    size_t off = 0; /* columns done: the row pointers stay put */
     for (;;) {
         /* int32 sums live in memory, touched once per chunk of quads; the 12 int16 sums own the registers */
         int32_t acc[12][8];
@@ -94,7 +95,8 @@ ET_QGEMM_BODY_SIGNATURE {
                                   et_qc4_avx2_ld(acc[3]), et_qc4_avx2_ld(acc[4]),  et_qc4_avx2_ld(acc[5]),
                                   et_qc4_avx2_ld(acc[6]), et_qc4_avx2_ld(acc[7]),  et_qc4_avx2_ld(acc[8]),
                                   et_qc4_avx2_ld(acc[9]), et_qc4_avx2_ld(acc[10]), et_qc4_avx2_ld(acc[11])};
-        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, params);
+        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, off, params);
+        off += 16;
         wp += 64;
         if (nc <= 16)
             return;

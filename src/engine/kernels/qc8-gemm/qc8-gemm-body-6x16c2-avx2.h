@@ -52,10 +52,12 @@ et_qc2_rows_madd(const int MR, size_t kc, const int16_t *const *a, const uint8_t
 /* A tile of mr <= MR < 6 rows; cr / rr hold 6 row pointers, aliased past mr - 1. */
 static inline __attribute__((always_inline)) void et_qc2_few_rows(const int MR, const et_a_rows *A, size_t nc,
                                                                   size_t kc, size_t ks, const uint8_t *wp,
-                                                                  int8_t *cr[6], const int8_t *rr[6],
+                                                                  int8_t *const cr[6], const int8_t *const rr[6],
                                                                   const et_qs8_requant_params *params) {
+    size_t off = 0; /* columns done: the row pointers stay put */
     for (;;) {
         __m256i acc[5][2];
+#pragma GCC unroll 5
         for (int i = 0; i < MR; i++)
             acc[i][0] = _mm256_loadu_si256((const __m256i *)wp),
             acc[i][1] = _mm256_loadu_si256((const __m256i *)(wp + 32));
@@ -67,12 +69,14 @@ static inline __attribute__((always_inline)) void et_qc2_few_rows(const int MR, 
             wp = et_qc2_rows_madd(MR, kc, ar, wp, acc);
         }
         __m256i tile[12]; /* rows MR..5 repeat row MR - 1 */
+#pragma GCC unroll 6
         for (int i = 0; i < 6; i++) {
             const int s = i < MR ? i : MR - 1;
             tile[2 * i] = acc[s][0];
             tile[2 * i + 1] = acc[s][1];
         }
-        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, params);
+        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, off, params);
+        off += 16;
         wp += 64;
         if (nc <= 16)
             return;
@@ -96,6 +100,7 @@ ET_QGEMM_BODY_SIGNATURE {
         return;
     }
     const uint8_t *wp = w;
+    size_t off = 0; /* columns done: the row pointers stay put */
     for (;;) {
         __m256i acc0l = _mm256_loadu_si256((const __m256i *)wp), acc0h = _mm256_loadu_si256((const __m256i *)(wp + 32));
         __m256i acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h;
@@ -129,7 +134,8 @@ ET_QGEMM_BODY_SIGNATURE {
             }
         }
         const __m256i tile[12] = {acc0l, acc0h, acc1l, acc1h, acc2l, acc2h, acc3l, acc3h, acc4l, acc4h, acc5l, acc5h};
-        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, params);
+        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, off, params);
+        off += 16;
         wp += 64;
         if (nc <= 16)
             return;

@@ -25,6 +25,7 @@ ET_QGEMM_BODY_SIGNATURE {
     ET_QAVX2_ROWS(6, const int8_t *, r, rm_stride, rr);
     const uint8_t *wp = w;
     const __m256i ones = _mm256_set1_epi16(1);
+    size_t off = 0; /* columns done: the row pointers stay put */
     for (;;) {
         __m256i acc0l = _mm256_loadu_si256((const __m256i *)wp), acc0h = _mm256_loadu_si256((const __m256i *)(wp + 32));
         __m256i acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h;
@@ -58,7 +59,8 @@ ET_QGEMM_BODY_SIGNATURE {
             }
         }
         const __m256i tile[12] = {acc0l, acc0h, acc1l, acc1h, acc2l, acc2h, acc3l, acc3h, acc4l, acc4h, acc5l, acc5h};
-        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, params);
+        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, off, params);
+        off += 16;
         wp += 64;
         if (nc <= 16)
             return;

@@ -7,6 +7,7 @@
 #define ET_KERNELS_QGEMM_AVX2_H
 
 #include <immintrin.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "engine/kernels/qparams.h"
@@ -54,21 +55,31 @@ static inline void et_qavx2_store16(int8_t *c, __m128i v, size_t n) {
         *c = (int8_t)_mm_extract_epi8(v, 0);
 }
 
-/* Requantizes one row: acc_lo / acc_hi hold columns 0-7 / 8-15, scales likewise; r (NULL: none) holds the
- * residual of the first n columns. Returns 16 int8 (columns past n are garbage). */
-static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 s_lo, __m256 s_hi, const int8_t *r,
-                                         size_t n, const et_qs8_requant_params *p) {
-    __m256 f_lo = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), s_lo);
-    __m256 f_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), s_hi);
+/* One row's 16 sums (acc_lo / acc_hi: columns 0-7 / 8-15) as floats times the scales, plus the residual at r
+ * (its first n columns; NULL: none), into f[0] / f[1]: the steps of et_qs8_requantize before the clamp. */
+static inline __attribute__((always_inline)) void et_qavx2_scale16(__m256 f[2], __m256i acc_lo, __m256i acc_hi,
+                                                                   __m256 s_lo, __m256 s_hi, const int8_t *r, size_t n,
+                                                                   const et_qs8_requant_params *p) {
+    f[0] = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_lo), s_lo);
+    f[1] = _mm256_mul_ps(_mm256_cvtepi32_ps(acc_hi), s_hi);
     if (r) {
         const __m128i rv = et_qavx2_load16(r, n);
         const __m256i rzp = _mm256_set1_epi32(p->residual_zp);
         const __m256 rs = _mm256_set1_ps(p->residual_scale);
         const __m256i r_lo = _mm256_sub_epi32(_mm256_cvtepi8_epi32(rv), rzp);
         const __m256i r_hi = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_srli_si128(rv, 8)), rzp);
-        f_lo = _mm256_add_ps(f_lo, _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
-        f_hi = _mm256_add_ps(f_hi, _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
+        f[0] = _mm256_add_ps(f[0], _mm256_mul_ps(_mm256_cvtepi32_ps(r_lo), rs));
+        f[1] = _mm256_add_ps(f[1], _mm256_mul_ps(_mm256_cvtepi32_ps(r_hi), rs));
     }
+}
+
+/* Requantizes one row: acc_lo / acc_hi hold columns 0-7 / 8-15, scales likewise; r (NULL: none) holds the
+ * residual of the first n columns. Returns 16 int8 (columns past n are garbage). */
+static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 s_lo, __m256 s_hi, const int8_t *r,
+                                         size_t n, const et_qs8_requant_params *p) {
+    __m256 f[2];
+    et_qavx2_scale16(f, acc_lo, acc_hi, s_lo, s_hi, r, n, p);
+    __m256 f_lo = f[0], f_hi = f[1];
     const __m256 lo = _mm256_set1_ps(p->out_lo), hi = _mm256_set1_ps(p->out_hi);
     f_lo = _mm256_min_ps(_mm256_max_ps(f_lo, lo), hi);
     f_hi = _mm256_min_ps(_mm256_max_ps(f_hi, lo), hi);
@@ -79,22 +90,76 @@ static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 
     return _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
-/* The end of a 6 x 16 panel: requantizes acc (row i: acc[2i] columns 0-7, acc[2i+1] 8-15) with the panel's
- * scales at s, stores the first n (<= 16) columns of each row, and moves every row pointer 16 columns on. Every
- * residual row is read before any output row is written, so r may be c (an in-place residual add). */
-static inline void et_qavx2_store_6x16(const __m256i acc[12], const uint8_t *s, size_t n, int8_t *cr[6],
-                                       const int8_t *rr[6], const et_qs8_requant_params *params) {
+/* Two rows' scaled sums (row a: fa[0] columns 0-7, fa[1] 8-15; row b likewise; a residual already added) ->
+ * 32 int8, row a in the low 128 bits, row b in the high. The clamp is split to save two instructions a row
+ * and stays exact (et_qs8_round_clamp): the upper bound in float, min(hi, f), which passes a NaN on as
+ * et_qs8_round_clamp does not (cvtps_epi32 turns it into INT32_MIN, which saturates to the lower bound, the
+ * value the scalar rule gives a NaN); the lower bound in int8 after the zero point, max(q, qmin), because
+ * rounding is monotonic and the bound an integer, so round(max(f, lo)) = max(round(f), lo); packs_epi32,
+ * adds_epi16 and packs_epi16 saturate anything below -128 to -128 <= qmin and nothing above 127 reaches them
+ * (hi + zp = qmax). */
+static inline __attribute__((always_inline)) __m256i et_qavx2_pack_2x16(const __m256 fa[2], const __m256 fb[2],
+                                                                        __m256 hi, __m256i zp16, __m256i qmin8) {
+    __m256i a = _mm256_packs_epi32(_mm256_cvtps_epi32(_mm256_min_ps(hi, fa[0])),
+                                   _mm256_cvtps_epi32(_mm256_min_ps(hi, fa[1])));
+    __m256i b = _mm256_packs_epi32(_mm256_cvtps_epi32(_mm256_min_ps(hi, fb[0])),
+                                   _mm256_cvtps_epi32(_mm256_min_ps(hi, fb[1])));
+    a = _mm256_adds_epi16(a, zp16);
+    b = _mm256_adds_epi16(b, zp16);
+    /* bytes per 128-bit lane: [a 0-3, a 8-11, b 0-3, b 8-11 | a 4-7, a 12-15, b 4-7, b 12-15], as dwords
+     * d0..d7; vpermd puts them back in column order: a = d0 d4 d1 d5, b = d2 d6 d3 d7 */
+    const __m256i v = _mm256_max_epi8(_mm256_packs_epi16(a, b), qmin8);
+    return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* The 6 x 16 tile at column offset off: as et_qavx2_store_6x16, with `res` a compile-time constant (whether rr
+ * holds residual rows), so that the residual-free tile has no test per row. */
+static inline __attribute__((always_inline)) void
+et_qavx2_store_6x16_res(const __m256i acc[12], const uint8_t *s, size_t n, int8_t *const cr[6],
+                        const int8_t *const rr[6], size_t off, const bool res, const et_qs8_requant_params *params) {
     const __m256 s_lo = _mm256_loadu_ps((const float *)(const void *)s);
     const __m256 s_hi = _mm256_loadu_ps((const float *)(const void *)(s + 32));
-    __m128i o[6];
-    for (size_t i = 0; i < 6; i++)
-        o[i] = et_qavx2_requant16(acc[2 * i], acc[2 * i + 1], s_lo, s_hi, rr[i], n, params);
-    for (size_t i = 6; i-- > 0;) {
-        et_qavx2_store16(cr[i], o[i], n);
-        cr[i] += 16;
-        if (rr[i])
-            rr[i] += 16;
+    const __m256 hi = _mm256_set1_ps(params->out_hi);
+    const __m256i zp16 = _mm256_set1_epi16((short)params->out_zp);
+    const __m256i qmin8 = _mm256_set1_epi8((char)((int32_t)params->out_lo + params->out_zp));
+    __m256i o[3];
+#pragma GCC unroll 3
+    for (size_t q = 0; q < 3; q++) {
+        __m256 fa[2], fb[2];
+        et_qavx2_scale16(fa, acc[4 * q], acc[4 * q + 1], s_lo, s_hi, res ? rr[2 * q] + off : NULL, n, params);
+        et_qavx2_scale16(fb, acc[4 * q + 2], acc[4 * q + 3], s_lo, s_hi, res ? rr[2 * q + 1] + off : NULL, n, params);
+        o[q] = et_qavx2_pack_2x16(fa, fb, hi, zp16, qmin8);
     }
+    if (n >= 16) {
+#pragma GCC unroll 3
+        for (size_t q = 3; q-- > 0;) {
+            _mm_storeu_si128((__m128i *)(cr[2 * q + 1] + off), _mm256_extracti128_si256(o[q], 1));
+            _mm_storeu_si128((__m128i *)(cr[2 * q] + off), _mm256_castsi256_si128(o[q]));
+        }
+    } else {
+#pragma GCC unroll 3
+        for (size_t q = 3; q-- > 0;) {
+            et_qavx2_store16(cr[2 * q + 1] + off, _mm256_extracti128_si256(o[q], 1), n);
+            et_qavx2_store16(cr[2 * q] + off, _mm256_castsi256_si128(o[q]), n);
+        }
+    }
+}
+
+/* The end of a 6 x 16 panel: requantizes acc (row i: acc[2i] columns 0-7, acc[2i+1] 8-15) with the panel's
+ * scales at s and stores the first n (<= 16) columns of each row i at cr[i] + off; residual row i (rr[0] NULL:
+ * none, else every row's) is read at rr[i] + off. Every residual row is read before any output row is written,
+ * so r may be c (an in-place residual add). Inlined, straight-line, two rows per pack, row pointers that stay
+ * put while the caller steps off: as a called function with a loop over rows, a residual test per row and row
+ * pointers stepped through memory, it cost about as many instructions per tile as the multiply-adds of a
+ * 16-deep 1x1 convolution (kernel_ab.sh --callgrind has the counts). Results equal et_qavx2_requant16's
+ * (et_qs8_requantize). */
+static inline __attribute__((always_inline)) void et_qavx2_store_6x16(const __m256i acc[12], const uint8_t *s, size_t n,
+                                                                      int8_t *const cr[6], const int8_t *const rr[6],
+                                                                      size_t off, const et_qs8_requant_params *params) {
+    if (rr[0])
+        et_qavx2_store_6x16_res(acc, s, n, cr, rr, off, true, params);
+    else
+        et_qavx2_store_6x16_res(acc, s, n, cr, rr, off, false, params);
 }
 
 /* Row pointers of an MR-row tile: rows i >= mr alias row mr - 1 (XNNPACK's convention). */
