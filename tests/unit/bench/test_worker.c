@@ -162,7 +162,9 @@ static void test_worker_end_to_end(void) {
     double end = now_s() + 20;
     while (now_s() < end) {
         et_worker_snapshot_get(w, &snap);
-        if (snap.baseline_run_id == current && strstr(snap.baseline_why, "marked"))
+        /* the worker publishes the baseline, then the message, in two steps: wait for both (a poll between them
+           failed this check once under ASan) */
+        if (snap.baseline_run_id == current && strstr(snap.baseline_why, "marked") && strstr(snap.message, "baseline"))
             break;
         usleep(10000);
     }
