@@ -8,14 +8,6 @@
 /* Scalar double multiply-adds over rows a few cache lines long: the rate the split decisions below assume. */
 #define NS_PER_MAC_SCALAR 0.5
 
-/* Calls fn over [0, n) on p (already judged worth it by et_threadpool_for_work), or on the caller when p is NULL. */
-static void run(et_threadpool *p, size_t n, et_task_fn fn, void *ctx) {
-    if (p && n > 1)
-        et_threadpool_parallel_for(p, n, fn, ctx);
-    else if (n > 0)
-        fn(ctx, 0, n);
-}
-
 /* One output's share of G: u[i][c] = sum_b H[i][(c,b)] w_o[(c,b)] over features i, then G[c][e] += w_o[(c,a)]
  * u[(c,a)][e] over channels c; rows on the pool (each element of G sums the outputs in order). */
 typedef struct gram_job {
@@ -65,8 +57,8 @@ bool et_chan_gram(const float *w, int64_t n_out, int64_t ch_stride, int64_t el_s
     for (int64_t o = 0; o < n_out; o++) {
         for (int64_t i = 0; i < d; i++)
             wo[i] = w[o * ch_stride + i * el_stride];
-        run(p, (size_t)d, gram_u_rows, &J);
-        run(p, (size_t)n_in, gram_g_rows, &J);
+        et_threadpool_parallel_for(p, (size_t)d, gram_u_rows, &J);
+        et_threadpool_parallel_for(p, (size_t)n_in, gram_g_rows, &J);
     }
     free(wo), free(u);
     return true;
@@ -142,7 +134,7 @@ static bool spd_invert(double *a, int64_t n, et_threadpool *pool) {
             a[k * n + j] *= ip;
         a[k * n + k] = ip;
         invert_job J = {a, n, k};
-        run(p, (size_t)n, invert_rows, &J);
+        et_threadpool_parallel_for(p, (size_t)n, invert_rows, &J);
     }
     return true;
 }
@@ -227,12 +219,13 @@ static void remove_hi_rows(void *ctx, size_t begin, size_t end) {
 static void remove_channel(et_chan_reader *r, int64_t c, const bool *gone, et_threadpool *pool) {
     int64_t d = r->n_in * r->kb;
     remove_job J = {r, gone, c};
-    run(et_threadpool_for_work(pool, (double)d * (double)(r->kb * r->kb) * NS_PER_MAC_SCALAR), (size_t)d, remove_t_rows,
-        &J);
-    run(et_threadpool_for_work(pool, (double)r->n_out * (double)d * (double)r->kb * NS_PER_MAC_SCALAR),
-        (size_t)r->n_out, remove_w_rows, &J);
-    run(et_threadpool_for_work(pool, (double)d * (double)d * (double)r->kb * NS_PER_MAC_SCALAR), (size_t)d,
-        remove_hi_rows, &J);
+    double dd = (double)d, kb = (double)r->kb, n_out = (double)r->n_out;
+    et_threadpool_parallel_for(et_threadpool_for_work(pool, dd * kb * kb * NS_PER_MAC_SCALAR), (size_t)d, remove_t_rows,
+                               &J);
+    et_threadpool_parallel_for(et_threadpool_for_work(pool, n_out * dd * kb * NS_PER_MAC_SCALAR), (size_t)r->n_out,
+                               remove_w_rows, &J);
+    et_threadpool_parallel_for(et_threadpool_for_work(pool, dd * dd * kb * NS_PER_MAC_SCALAR), (size_t)d,
+                               remove_hi_rows, &J);
 }
 
 int64_t et_chan_reader_bytes(int64_t n_out, int64_t n_in, int64_t kb) {
@@ -271,8 +264,9 @@ static bool output_energy(et_chan_reader *r, const double *h, et_threadpool *poo
     if (!e)
         return false;
     energy_job J = {r, h, e};
-    run(et_threadpool_for_work(pool, (double)r->n_out * (double)d * (double)d * NS_PER_MAC_SCALAR), (size_t)r->n_out,
-        energy_rows, &J);
+    et_threadpool_parallel_for(et_threadpool_for_work(pool,
+                                                      (double)r->n_out * (double)d * (double)d * NS_PER_MAC_SCALAR),
+                               (size_t)r->n_out, energy_rows, &J);
     r->energy = 0.0;
     for (int64_t o = 0; o < r->n_out; o++)
         r->energy += e[o];
@@ -360,7 +354,7 @@ bool et_chan_joint_scores(et_chan_reader *r, int n, bool relative, et_threadpool
     double err = 0.0, last = -1.0, step = 0.0;
     for (int64_t k = 0; k < n_in; k++) {
         cost_job J = {r, weight, gone, cost, n};
-        run(p, (size_t)n_in, cost_rows, &J);
+        et_threadpool_parallel_for(p, (size_t)n_in, cost_rows, &J);
         int64_t best = -1;
         for (int64_t c = 0; c < n_in; c++) /* the first channel still there, or the cheapest */
             if (!gone[c] && (best < 0 || cost[c] < cost[best]))
