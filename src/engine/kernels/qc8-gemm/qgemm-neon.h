@@ -1,7 +1,9 @@
 /* qgemm-neon.h: the requantizing epilogue the NEON quantized GEMM/IGEMM kernels share: 8 int32 columns (two
  * int32x4) of one row -> 8 int8 with the exact steps of et_qs8_requantize (qparams.h): vcvtq_f32_s32 and vmulq_f32
  * round like the C conversions and products, max/min clamp in float, vcvtnq_s32_f32 rounds to nearest even like
- * lrintf. Only -neon and -neondot kernel files include it. */
+ * lrintf. The lower clamp is vmaxnmq_f32, which returns the number where the other operand is NaN, so a NaN (an
+ * infinite scale times a zero sum) becomes the lower bound as in the scalar rule; vmaxq_f32 would keep the NaN and
+ * vcvtnq_s32_f32 would turn it into 0, the zero point. Only -neon and -neondot kernel files include it. */
 #ifndef ET_KERNELS_QGEMM_NEON_H
 #define ET_KERNELS_QGEMM_NEON_H
 
@@ -44,8 +46,8 @@ static inline int8x8_t et_qneon_requant8(int32x4_t acc0, int32x4_t acc1, float32
         f1 = vaddq_f32(f1, vmulq_f32(vcvtq_f32_s32(r1), rs));
     }
     const float32x4_t lo = vdupq_n_f32(p->out_lo), hi = vdupq_n_f32(p->out_hi);
-    f0 = vminq_f32(vmaxq_f32(f0, lo), hi);
-    f1 = vminq_f32(vmaxq_f32(f1, lo), hi);
+    f0 = vminq_f32(vmaxnmq_f32(f0, lo), hi);
+    f1 = vminq_f32(vmaxnmq_f32(f1, lo), hi);
     const int16x8_t v = vcombine_s16(vqmovn_s32(vcvtnq_s32_f32(f0)), vqmovn_s32(vcvtnq_s32_f32(f1)));
     return vqmovn_s16(vqaddq_s16(v, vdupq_n_s16((int16_t)p->out_zp)));
 }
