@@ -84,22 +84,14 @@ static inline __attribute__((always_inline)) void et_qc2_few_rows(const int MR, 
     }
 }
 
-/* The kernel: mr (1..6) rows x nc columns, ks taps of kc int16 (ks = 1 for a GEMM). */
-ET_QGEMM_BODY_SIGNATURE {
-    ET_QGEMM_BODY_PROLOGUE(6, 2);
-    int8_t *cr[6];
-    const int8_t *rr[6];
-    ET_QAVX2_ROWS(6, int8_t *, c, cm_stride, cr);
-    ET_QAVX2_ROWS(6, const int8_t *, r, rm_stride, rr);
-    if (mr == 5) {
-        et_qc2_few_rows(5, &A, nc, kc, ks, w, cr, rr, params);
-        return;
-    }
-    if (mr < 5) {
-        et_qc2_few_rows(4, &A, nc, kc, ks, w, cr, rr, params);
-        return;
-    }
-    const uint8_t *wp = w;
+/* Tiles of 6 rows over all nc columns; res (a compile-time constant): whether rr holds residual rows. The kernel
+ * tests the residual once per call and inlines this twice: tested per tile, inside the epilogue, both branches
+ * shared the code before the test, and GCC spilled accumulators there for the branch that needs more registers. */
+static inline __attribute__((always_inline)) void et_qc2_six_rows(const et_a_rows *A_, size_t nc, size_t kc, size_t ks,
+                                                                  const uint8_t *wp, int8_t *const cr[6],
+                                                                  const int8_t *const rr[6], const bool res,
+                                                                  const et_qs8_requant_params *params) {
+    const et_a_rows A = *A_;
     size_t off = 0; /* columns done: the row pointers stay put */
     for (;;) {
         __m256i acc0l = _mm256_loadu_si256((const __m256i *)wp), acc0h = _mm256_loadu_si256((const __m256i *)(wp + 32));
@@ -134,11 +126,32 @@ ET_QGEMM_BODY_SIGNATURE {
             }
         }
         const __m256i tile[12] = {acc0l, acc0h, acc1l, acc1h, acc2l, acc2h, acc3l, acc3h, acc4l, acc4h, acc5l, acc5h};
-        et_qavx2_store_6x16(tile, wp, nc < 16 ? nc : 16, cr, rr, off, params);
+        et_qavx2_store_6x16_res(tile, wp, nc < 16 ? nc : 16, cr, rr, off, res, params);
         off += 16;
         wp += 64;
         if (nc <= 16)
             return;
         nc -= 16;
     }
+}
+
+/* The kernel: mr (1..6) rows x nc columns, ks taps of kc int16 (ks = 1 for a GEMM). */
+ET_QGEMM_BODY_SIGNATURE {
+    ET_QGEMM_BODY_PROLOGUE(6, 2);
+    int8_t *cr[6];
+    const int8_t *rr[6];
+    ET_QAVX2_ROWS(6, int8_t *, c, cm_stride, cr);
+    ET_QAVX2_ROWS(6, const int8_t *, r, rm_stride, rr);
+    if (mr == 5) {
+        et_qc2_few_rows(5, &A, nc, kc, ks, w, cr, rr, params);
+        return;
+    }
+    if (mr < 5) {
+        et_qc2_few_rows(4, &A, nc, kc, ks, w, cr, rr, params);
+        return;
+    }
+    if (r)
+        et_qc2_six_rows(&A, nc, kc, ks, w, cr, rr, true, params);
+    else
+        et_qc2_six_rows(&A, nc, kc, ks, w, cr, rr, false, params);
 }

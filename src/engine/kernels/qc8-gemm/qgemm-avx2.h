@@ -90,46 +90,47 @@ static inline __m128i et_qavx2_requant16(__m256i acc_lo, __m256i acc_hi, __m256 
     return _mm_packs_epi16(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
-/* Two rows' scaled sums (row a: fa[0] columns 0-7, fa[1] 8-15; row b likewise; a residual already added) ->
- * 32 int8, row a in the low 128 bits, row b in the high. The clamp is split to save two instructions a row
- * and stays exact (et_qs8_round_clamp): the upper bound in float, min(hi, f), which passes a NaN on as
- * et_qs8_round_clamp does not (cvtps_epi32 turns it into INT32_MIN, which saturates to the lower bound, the
- * value the scalar rule gives a NaN); the lower bound in int8 after the zero point, max(q, qmin), because
- * rounding is monotonic and the bound an integer, so round(max(f, lo)) = max(round(f), lo); packs_epi32,
- * adds_epi16 and packs_epi16 saturate anything below -128 to -128 <= qmin and nothing above 127 reaches them
- * (hi + zp = qmax). */
-static inline __attribute__((always_inline)) __m256i et_qavx2_pack_2x16(const __m256 fa[2], const __m256 fb[2],
-                                                                        __m256 hi, __m256i zp16, __m256i qmin8) {
-    __m256i a = _mm256_packs_epi32(_mm256_cvtps_epi32(_mm256_min_ps(hi, fa[0])),
-                                   _mm256_cvtps_epi32(_mm256_min_ps(hi, fa[1])));
-    __m256i b = _mm256_packs_epi32(_mm256_cvtps_epi32(_mm256_min_ps(hi, fb[0])),
-                                   _mm256_cvtps_epi32(_mm256_min_ps(hi, fb[1])));
-    a = _mm256_adds_epi16(a, zp16);
-    b = _mm256_adds_epi16(b, zp16);
-    /* bytes per 128-bit lane: [a 0-3, a 8-11, b 0-3, b 8-11 | a 4-7, a 12-15, b 4-7, b 12-15], as dwords
-     * d0..d7; vpermd puts them back in column order: a = d0 d4 d1 d5, b = d2 d6 d3 d7 */
-    const __m256i v = _mm256_max_epi8(_mm256_packs_epi16(a, b), qmin8);
-    return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-/* The 6 x 16 tile at column offset off: as et_qavx2_store_6x16, with `res` a compile-time constant (whether rr
+/* The clamp of the 6 x 16 epilogue below is split to save two instructions a row and stays exact (et_qs8_round_clamp):
+ * the upper bound in float, min(hi, f), which passes a NaN on as et_qs8_round_clamp does not (cvtps_epi32 turns
+ * it into INT32_MIN, which saturates to the lower bound, the value the scalar rule gives a NaN); the lower bound
+ * in int8 after the zero point, max(q, qmin), because rounding is monotonic and the bound an integer, so
+ * round(max(f, lo)) = max(round(f), lo); packs_epi32, adds_epi16 and packs_epi16 saturate anything below -128 to
+ * -128 <= qmin and nothing above 127 reaches them (hi + zp = qmax). Two rows share a pack: bytes per 128-bit lane
+ * [a 0-3, a 8-11, b 0-3, b 8-11 | a 4-7, a 12-15, b 4-7, b 12-15], as dwords d0..d7; vpermd puts them back in
+ * column order: a = d0 d4 d1 d5, b = d2 d6 d3 d7.
+ *
+ * It goes in phases over all six rows (scale, clamp and convert, pack) rather than row pair by row pair: the 12
+ * accumulators then become floats and ints in place, and the constants of a phase are loaded only when the
+ * registers of the one before are free. Pair by pair, 12 accumulators and 6 constants were live at once, GCC
+ * spilled the accumulators to the stack and read them back (about 24 instructions a tile, kernel_ab.sh
+ * --callgrind).
+ *
+ * The 6 x 16 tile at column offset off: as et_qavx2_store_6x16, with `res` a compile-time constant (whether rr
  * holds residual rows), so that the residual-free tile has no test per row. */
 static inline __attribute__((always_inline)) void
 et_qavx2_store_6x16_res(const __m256i acc[12], const uint8_t *s, size_t n, int8_t *const cr[6],
                         const int8_t *const rr[6], size_t off, const bool res, const et_qs8_requant_params *params) {
     const __m256 s_lo = _mm256_loadu_ps((const float *)(const void *)s);
     const __m256 s_hi = _mm256_loadu_ps((const float *)(const void *)(s + 32));
+    __m256 f[12];
+#pragma GCC unroll 6
+    for (size_t i = 0; i < 6; i++)
+        et_qavx2_scale16(&f[2 * i], acc[2 * i], acc[2 * i + 1], s_lo, s_hi, res ? rr[i] + off : NULL, n, params);
     const __m256 hi = _mm256_set1_ps(params->out_hi);
+    __m256i v[12];
+#pragma GCC unroll 12
+    for (size_t i = 0; i < 12; i++)
+        v[i] = _mm256_cvtps_epi32(_mm256_min_ps(hi, f[i]));
     const __m256i zp16 = _mm256_set1_epi16((short)params->out_zp);
+#pragma GCC unroll 6
+    for (size_t i = 0; i < 6; i++)
+        v[i] = _mm256_adds_epi16(_mm256_packs_epi32(v[2 * i], v[2 * i + 1]), zp16);
     const __m256i qmin8 = _mm256_set1_epi8((char)((int32_t)params->out_lo + params->out_zp));
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     __m256i o[3];
 #pragma GCC unroll 3
-    for (size_t q = 0; q < 3; q++) {
-        __m256 fa[2], fb[2];
-        et_qavx2_scale16(fa, acc[4 * q], acc[4 * q + 1], s_lo, s_hi, res ? rr[2 * q] + off : NULL, n, params);
-        et_qavx2_scale16(fb, acc[4 * q + 2], acc[4 * q + 3], s_lo, s_hi, res ? rr[2 * q + 1] + off : NULL, n, params);
-        o[q] = et_qavx2_pack_2x16(fa, fb, hi, zp16, qmin8);
-    }
+    for (size_t q = 0; q < 3; q++)
+        o[q] = _mm256_permutevar8x32_epi32(_mm256_max_epi8(_mm256_packs_epi16(v[2 * q], v[2 * q + 1]), qmin8), perm);
     if (n >= 16) {
 #pragma GCC unroll 3
         for (size_t q = 3; q-- > 0;) {
