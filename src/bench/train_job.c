@@ -160,6 +160,12 @@ static et_status check_options(const et_train_job_options *o, et_err *err) {
     if (!(o->lr >= 0.0f && o->lr < 10.0f) || !(o->warmup_frac >= 0.0f && o->warmup_frac < 1.0f))
         return et_fail(err, ET_E_USAGE, "--lr %g / --warmup %g: give a rate below 10 and a warm-up share in [0, 1)",
                        (double)o->lr, (double)o->warmup_frac);
+    if (!(o->prune_end >= 0.0f && o->prune_end <= 1.0f))
+        return et_fail(err, ET_E_USAGE, "--prune-end %g: give a share of the steps in (0, 1]", (double)o->prune_end);
+    if (o->prune_end > 0.0f && !o->gradual)
+        return et_fail(err, ET_E_USAGE,
+                       "--prune-end sets where --schedule gradual reaches --prune R: add --schedule "
+                       "gradual or leave --prune-end out");
     const et_knobs *k = &o->knobs;
     if (o->gradual &&
         !(k->prune_ratio > 0.0f && (k->prune_method == ET_PRUNE_UNSTRUCTURED || k->prune_method == ET_PRUNE_GLOBAL)))
@@ -491,7 +497,9 @@ static void make_config(job *j) {
     c->prune_shares = j->prune_shares;
     c->prune_compensate = j->prune_shares != NULL;
     c->prune_comp_stats = &j->comp;
-    c->prune_end_frac = o->epochs >= 2 ? (float)(o->epochs - 1) / (float)o->epochs : 0.5f;
+    c->prune_end_frac = o->prune_end > 0.0f ? o->prune_end
+                        : o->epochs >= 2    ? (float)(o->epochs - 1) / (float)o->epochs
+                                            : 0.5f;
     c->checkpoint_path = j->res->checkpoint_path;
     c->cancel = o->cancel;
     c->progress = on_progress;
@@ -501,16 +509,20 @@ static void make_config(job *j) {
        --resume still takes it */
     if (o->feature_kd > 0.0f)
         snprintf(fkd_tag, sizeof fkd_tag, " fkd %g", (double)o->feature_kd);
+    char end_tag[32] = ""; /* likewise only when given */
+    if (o->prune_end > 0.0f)
+        snprintf(end_tag, sizeof end_tag, " end %g", (double)o->prune_end);
     snprintf(j->tag, sizeof j->tag,
              "%s %s %s | %s | data %s %lld | epochs %d batch %d %s lr %g wd %g clip %g "
-             "T %g kd %g%s warm-up %g seed %llu %s",
+             "T %g kd %g%s warm-up %g seed %llu %s%s",
              et_train_kind_name(o->kind), et_session_model(j->session)->sha256, j->student ? j->student->sha256 : "-",
              et_knobs_describe(&o->knobs, knobs, sizeof knobs), j->data.sha256, (long long)j->data.n, o->epochs,
              o->batch, et_optim_name(o->optimizer), (double)c->lr, (double)c->optim.weight_decay, (double)o->clip_norm,
              (double)o->temperature, (double)o->kd_weight, fkd_tag, (double)o->warmup_frac, (unsigned long long)o->seed,
              !o->gradual       ? "oneshot"
              : j->prune_shares ? "gradual erk compensated"
-                               : "gradual");
+                               : "gradual",
+             end_tag);
     c->checkpoint_tag = j->tag;
 }
 

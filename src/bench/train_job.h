@@ -57,6 +57,8 @@ typedef struct et_train_job_options {
     float temperature, kd_weight;
     float feature_kd; /* > 0: distillation of inner features too, at this weight (train/feature_kd.h); 0: off */
     bool gradual;     /* prune while training (Zhu & Gupta) instead of once before */
+    float prune_end;  /* gradual: share of the steps after which the sparsity reaches --prune R; 0: the default,
+                         (epochs - 1) / epochs (one epoch: 0.5) */
     bool resume;      /* continue from OUT.ckpt */
     uint64_t seed;
     bool save; /* store the run */

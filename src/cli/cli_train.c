@@ -68,6 +68,9 @@ static void usage(FILE *out, et_train_kind kind) {
             "  --lr X                peak learning rate (default 0.001 for adamw, 0.01 for sgd)\n"
             "  --min-lr X            the cosine schedule's end (default 0)\n"
             "  --warmup F            share of the steps spent warming up linearly (default 0.05)\n"
+            "  --prune-end F         with --schedule gradual: the share of the steps after which the sparsity\n"
+            "                        reaches --prune R; the rest trains the fixed mask (default (epochs - 1) /\n"
+            "                        epochs; one epoch: 0.5)\n"
             "  --weight-decay X      on conv and linear weights (default 0.01 adamw, 5e-4 sgd)\n"
             "  --clip-grad X         clip the global gradient norm to X (default: no clipping)\n"
             "  --temperature T       distillation temperature (default 2)\n"
@@ -134,7 +137,8 @@ static int train_flag(et_args *a, train_args *t) {
     } nums[] = {{"--epochs", 1, 1000},       {"--batch", 1, 4096},         {"--lr", 0, 10},
                 {"--min-lr", 0, 10},         {"--warmup", 0, 0.99},        {"--weight-decay", 0, 1},
                 {"--clip-grad", 0, 1e9},     {"--temperature", 0.01, 100}, {"--kd-weight", 0, 1},
-                {"--seed", 0, 4294967295.0}, {"--data-limit", 1, 1e12},    {"--feature-kd", 0, 100}};
+                {"--seed", 0, 4294967295.0}, {"--data-limit", 1, 1e12},    {"--feature-kd", 0, 100},
+                {"--prune-end", 0.01, 1}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if ((r = number(a, nums[i].flag, nums[i].min, nums[i].max, &x)) <= 0) {
             if (r < 0)
@@ -153,7 +157,8 @@ static int train_flag(et_args *a, train_args *t) {
         case 8: o->kd_weight = (float)x; break;
         case 9: o->seed = (uint64_t)x; break;
         case 10: o->data_limit = (int64_t)x; break;
-        default: o->feature_kd = (float)x; break;
+        case 11: o->feature_kd = (float)x; break;
+        default: o->prune_end = (float)x; break;
         }
         return 1;
     }

@@ -9,7 +9,8 @@
 #     recovered accuracy, far above what magnitude channel pruning leaves);
 #   - finetune --feature-kd pairs the convolutions and trains; distill with --feature-kd exits 2 with one line;
 #   - distill (fmnist_mbv2 as the student of fmnist_resnet) stores the student in the lineage;
-#   - gradual unstructured pruning says how ERK shared the ratio out;
+#   - gradual unstructured pruning says how ERK shared the ratio out; --prune-end 0.3 of 3 epochs reaches the
+#     ratio within the first epoch (the default, 2/3 of the steps, does not);
 #   - SIGINT after the first epoch: exit 1, one line naming --resume, the run 'aborted', the checkpoint kept;
 #     --resume continues from it and finishes (epoch 3 of 3, "resuming from"), and its lineage names the aborted
 #     run (show: "resumed from run UUID", show --json: resumed_from);
@@ -74,6 +75,14 @@ expect 2 "$ET" distill "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --epochs 1 
 check grep -q "feature-kd needs finetune" err.txt
 check test ! -e fk2.onnx
 
+# --- finetune --prune-end: where the gradual schedule reaches the ratio ----------------------------------------
+expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --schedule gradual --epochs 3 "${common[@]}" \
+    --data-limit 32 --eval-limit 16 --prune-end 0.3 --no-save -o pe.onnx
+check grep -q "^epoch 1/3: .*sparsity 50.0%" out.txt
+expect 0 "$ET" finetune "$M/fmnist_resnet.onnx" --prune 0.5 --schedule gradual --epochs 3 "${common[@]}" \
+    --data-limit 32 --eval-limit 16 --no-save -o pe.onnx
+check grep -q "^epoch 1/3: .*sparsity [1-4][0-9].[0-9]%" out.txt
+
 # --- distill: the student in the lineage -----------------------------------------------------------------------
 expect 0 "$ET" distill "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --epochs 1 "${common[@]}" -o st.onnx
 check grep -q "^epoch 1/1: loss" out.txt
@@ -136,6 +145,7 @@ expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$dir/no-such-folder" -o 
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o fresh.onnx --resume
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx --schedule gradual
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx --prune 0.8 --schedule gradual --recover full
+expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx --prune 0.8 --prune-end 0.5
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" --data "$DATA" --epochs 0 -o x.onnx
 expect 2 "$ET" finetune "$M/fmnist_resnet.onnx" "$M/fmnist_mbv2.onnx" --data "$DATA" -o x.onnx
 expect 2 "$ET" distill "$M/fmnist_resnet.onnx" --data "$DATA" -o x.onnx
