@@ -166,8 +166,8 @@ static bool needed(const et_graph *g, int v) {
  * some: every set once through the graph with those values as outputs, observed (it computes every value as the
  * fused plan does: the same ranges, bit for bit, on all 21 fixture models, VNNI and AVX2 paths, and the 224x224
  * MobileNetV2; test_calib_pass.c holds it to that), the first set's look dropped. Until session 13 every set ran
- * twice, through the fused plan and then the graph with outputs: 10 fused values of a 224x224 MobileNetV2 made its
- * calibration 5.2 s of CPU instead of ~3 (a channel-pruned sensitivity point calibrates again). The test hook
+ * twice, through the fused plan and then the graph with outputs: with 10 fused values, a channel-pruned sensitivity
+ * point of a 224x224 MobileNetV2 (which calibrates again) spent 5.6 s of CPU configuring, now 2.9-3.5 s. The test hook
  * EDGETUNE_CALIB_TWO_PASS (set: the two passes) is the oracle. The histogram collection (fused[] known) keeps its
  * two passes: observed and read as outputs, a fused value would be counted twice. */
 static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob, bool *fused) {
