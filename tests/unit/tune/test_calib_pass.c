@@ -8,21 +8,6 @@
 
 #include "tune_test.h"
 
-/* FNV-1a over every constant the graph's nodes use, in node order (quantization scales and zero points included). */
-static uint64_t consts_hash(const et_graph *g) {
-    uint64_t h = 1469598103934665603ull;
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int j = 0; j < g->nodes[i].n_inputs; j++) {
-            int v = g->nodes[i].inputs[j];
-            if (v < 0 || g->values[v].kind != ET_VAL_CONST)
-                continue;
-            const unsigned char *p = g->values[v].data;
-            for (size_t b = 0; b < g->values[v].nbytes; b++)
-                h = (h ^ p[b]) * 1099511628211ull;
-        }
-    return h;
-}
-
 static et_graph *derive(const et_graph *p, const et_calib_set *cal, int threads, bool two_pass, et_tune_report *rep) {
     if (two_pass)
         setenv("EDGETUNE_CALIB_TWO_PASS", "1", 1);
@@ -51,7 +36,7 @@ static void check_model(const char *rel, bool fused, int threads) {
     ET_REQUIRE(one && two);
     ET_CHECK_MSG(r1.calib_runs == (fused ? SETS + 1 : SETS), "%s: %d runs", rel, r1.calib_runs);
     ET_CHECK_MSG(r2.calib_runs == (fused ? 2 * SETS : SETS), "%s: %d runs with two passes", rel, r2.calib_runs);
-    ET_CHECK_MSG(consts_hash(one) == consts_hash(two), "%s: the tuned constants differ", rel);
+    ET_CHECK_MSG(tt_consts_hash(one) == tt_consts_hash(two), "%s: the tuned constants differ", rel);
     static float a[MAXOUT], b[MAXOUT];
     int64_t na = tt_run(one, cal.sets, false, threads, a, MAXOUT),
             nb = tt_run(two, cal.sets, false, threads, b, MAXOUT);
