@@ -3,12 +3,13 @@
  * (same per-input records), stops right after the miss that passes max_miss, and has no hash; a pass that never
  * passes it equals the full one. In an analysis, a point stops only when its full quality is more than stop_drop_pp
  * below the base's: its quality is then an upper bound of the full one, and every point that did not stop has
- * exactly the full quality. */
+ * exactly the full quality. Stopped points are not stored: a later analysis measures them, and takes the others. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "bench/sensitivity.h"
+#include "bench/sensitivity_store.h"
 #include "et_test.h"
 
 static et_session *open_session(bool layers) {
@@ -64,8 +65,9 @@ static void test_fidelity_until(void) {
     et_session_free(s);
 }
 
-/* One analysis of fmnist_resnet at w8 weight-only, candidates bits=2 and bits=3, stopping at stop_pp (0: never). */
-static et_status analyse(double stop_pp, et_sens_base *b, et_sens_point **pts, int *n) {
+/* One analysis of fmnist_resnet at w8 weight-only, candidates bits=2 and bits=3, stopping at stop_pp (0: never);
+ * with db (may be NULL) its points stored there, and those an earlier analysis stored taken. */
+static et_status analyse(double stop_pp, et_db *db, et_sens_base *b, et_sens_point **pts, int *n) {
     et_session *s = open_session(true);
     if (!s)
         return ET_E_IO;
@@ -78,8 +80,13 @@ static et_status analyse(double stop_pp, et_sens_base *b, et_sens_point **pts, i
     et_sens_config cfg = et_sens_config_default();
     cfg.iters = 2, cfg.warmup = 0;
     cfg.stop_drop_pp = stop_pp;
+    et_sens_store store;
+    et_sens_store_attach(&store, db, true, "test", &cfg);
     if (st == ET_OK)
         st = et_sensitivity_run(s, &k, cand, n_cand, &cfg, b, pts, n, &err);
+    if (st == ET_OK && et_sens_store_finish(&store, *pts, *n, &err) != ET_OK)
+        fprintf(stderr, "store: %s\n", err.msg);
+    et_sens_store_free(&store);
     if (st != ET_OK)
         fprintf(stderr, "sensitivity: %s\n", err.msg);
     et_session_free(s);
@@ -91,14 +98,33 @@ static void test_stopped_points(void) {
     et_sens_point *full = NULL, *stop = NULL;
     int nf = 0, ns = 0;
     const double STOP_PP = 5.0;
-    ET_REQUIRE(analyse(0.0, &bf, &full, &nf) == ET_OK);
-    ET_REQUIRE(analyse(STOP_PP, &bs, &stop, &ns) == ET_OK);
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/et_sens_stop_test_%d.db", (int)getpid());
+    et_db *db = NULL;
+    et_err err = {0};
+    ET_REQUIRE(et_db_open(path, ET_DB_WRITE, &db, &err) == ET_OK);
+    et_sens_base bl;
+    et_sens_point *later = NULL;
+    int nl = 0;
+    ET_REQUIRE(analyse(0.0, NULL, &bf, &full, &nf) == ET_OK);
+    ET_REQUIRE(analyse(STOP_PP, db, &bs, &stop, &ns) == ET_OK);
+    /* the same analysis again without the stop takes the stored points: the stopped ones were not stored */
+    ET_REQUIRE(analyse(0.0, db, &bl, &later, &nl) == ET_OK);
+    et_db_close(db);
+    ET_REQUIRE(nl == nf);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", path, path, path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", path);
     ET_REQUIRE(nf == ns && nf > 0);
     ET_CHECK_NEAR(bs.quality, bf.quality, 0.0);
     int n_bound = 0, n_exact = 0;
     for (int i = 0; i < nf; i++) {
         ET_REQUIRE(full[i].measured && stop[i].measured);
         ET_CHECK(!full[i].quality_bound);
+        ET_CHECK_MSG((later[i].from_run != 0) == !stop[i].quality_bound, "%s %s: from run %lld, bound %d",
+                     later[i].layer, later[i].candidate, (long long)later[i].from_run, (int)stop[i].quality_bound);
+        ET_CHECK(!later[i].quality_bound);
         if (stop[i].quality_bound) {
             n_bound++;
             /* a bound above the full quality, and beyond the stop */
@@ -115,7 +141,7 @@ static void test_stopped_points(void) {
                          full[i].layer, full[i].candidate, full[i].quality_delta_pp);
     }
     ET_CHECK_MSG(n_bound > 0 && n_exact > 0, "%d stopped, %d not", n_bound, n_exact);
-    free(full), free(stop);
+    free(full), free(stop), free(later);
 }
 
 int main(void) {
