@@ -18,7 +18,8 @@
 enum { MAX_ITERS = 100000, MAX_TIDS = 256 };
 
 et_bench_config et_bench_config_default(void) {
-    et_bench_config c = {.warmup = 5, .iters = 50, .fidelity = true, .profilers = true, .eval_half = -1};
+    et_bench_config c =
+        {.warmup = 5, .iters = 50, .fidelity = true, .profilers = true, .eval_half = -1, .stop_misses = -1};
     c.prof = et_profiler_config_all();
     return c;
 }
@@ -250,9 +251,9 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
         st = et_session_deployed_memory(s, cfg->deploy_exe, cfg->cancel, &r->deployed, err);
     }
     if (st == ET_OK && cfg->fidelity) {
-        et_status fs = cfg->eval_half >= 0
-                           ? et_session_fidelity_part(s, cfg->eval_half, 2, cfg->cancel, &r->fidelity, err)
-                           : et_session_fidelity(s, cfg->cancel, &r->fidelity, err);
+        bool half = cfg->eval_half >= 0;
+        et_status fs = et_session_fidelity_until(s, half ? cfg->eval_half : 0, half ? 2 : 1, cfg->stop_misses,
+                                                 cfg->cancel, &r->fidelity, err);
         if (fs == ET_E_CANCELLED) {
             st = fs;
         } else if (fs != ET_OK) {

@@ -258,8 +258,8 @@ static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, in
 /* Configures k and measures it into r (latency and fidelity, as bench does); without base_plan (the base's first
  * profile) its step times into t, the first reference speed; with it (the base's, kept), the two plans are timed
  * alternately (profile_plans) into pp (the caller frees it with paired_free), its times at the speed so far. */
-static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *base_plan, et_result *r, step_times *t,
-                         paired *pp, et_err *err) {
+static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *base_plan, int64_t stop_misses,
+                         et_result *r, step_times *t, paired *pp, et_err *err) {
     const et_sens_config *cfg = tm->cfg;
     et_status st = et_session_configure(s, k, err);
     if (st != ET_OK)
@@ -270,6 +270,7 @@ static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *
     bc.profilers = false;
     bc.cancel = cfg->cancel;
     bc.eval_half = cfg->eval_half; /* a search reads one half: only it is evaluated (half the cost of a point) */
+    bc.stop_misses = stop_misses;
     int iters = 1;
     if ((st = et_bench_run(s, &bc, r, err)) != ET_OK || (st = profile_iters(s, cfg, &iters, err)) != ET_OK)
         return st;
@@ -297,6 +298,27 @@ static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *
     return ET_OK;
 }
 
+/* The misses after which a point's evaluation stops (cfg->stop_drop_pp; -1: never): more than this many of the
+ * b->n_eval inputs missed puts its quality more than stop_drop_pp below the base's even if every other input hit. */
+static int64_t stop_misses(const et_sens_config *cfg, const et_sens_base *b) {
+    if (!(cfg->stop_drop_pp > 0.0) || b->n_eval < 1 || isnan(b->quality))
+        return -1;
+    double x = (double)b->n_eval * (1.0 - b->quality + cfg->stop_drop_pp / 100.0);
+    return x >= (double)b->n_eval ? -1 : (int64_t)floor(x + 1e-9);
+}
+
+/* p's quality from r: measured, or (r's evaluation stopped, r->fidelity.stopped) the upper bound of the whole set
+ * that the inputs evaluated allow: the misses so far over b->n_eval inputs. */
+static double point_quality(const et_sens_config *cfg, const et_sens_base *b, const et_result *r, bool *bound) {
+    bool acc;
+    double q = et_sens_quality(r, cfg->eval_half, cfg->ref_top1, &acc);
+    *bound = r->fidelity.stopped;
+    if (!*bound || isnan(q) || b->n_eval < 1)
+        return q;
+    double missed = round((1.0 - q) * (double)r->fidelity.n_inputs);
+    return 1.0 - missed / (double)b->n_eval;
+}
+
 /* Measures point p; its timing is kept in pp (paired_finish rescales it at the analysis's end), nothing when it
  * failed. Its time saved is at the base's fastest speed so far. */
 static void measure_point(et_session *s, const et_knobs *base, et_plan *base_plan, const et_sens_base *b, timing *tm,
@@ -310,11 +332,10 @@ static void measure_point(et_session *s, const et_knobs *base, et_plan *base_pla
     et_result_init(&r);
     et_status st = et_knobs_add_layer_spec(&k, spec, &e);
     if (st == ET_OK)
-        st = measure(s, &k, tm, base_plan, &r, NULL, pp, &e);
+        st = measure(s, &k, tm, base_plan, stop_misses(cfg, b), &r, NULL, pp, &e);
     if (st == ET_OK) {
-        bool acc;
         p->measured = true;
-        p->quality = et_sens_quality(&r, cfg->eval_half, cfg->ref_top1, &acc);
+        p->quality = point_quality(cfg, b, &r, &p->quality_bound);
         p->quality_delta_pp = 100.0 * (p->quality - b->quality);
         /* every step whose work the change moved: the layer's, its channel group's and readers', conversions */
         point_saved(p, pp);
@@ -389,7 +410,7 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     et_plan *base_plan = NULL;
     et_graph *base_tuned = NULL;
     paired *kept = NULL; /* per point, its timing until the end (paired_finish) */
-    et_status st = measure(s, base, &tm, NULL, &br, &bt, NULL, err);
+    et_status st = measure(s, base, &tm, NULL, -1, &br, &bt, NULL, err);
     if (st == ET_OK) {
         b->measured = true;
         b->quality = et_sens_quality(&br, cfg->eval_half, cfg->ref_top1, &b->is_accuracy);

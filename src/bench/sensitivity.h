@@ -47,6 +47,10 @@ typedef struct et_sens_config {
        reports on the other, and its sensitivity points evaluate only that half (about half the cost) */
     int eval_half;
     const int32_t *ref_top1; /* without labels and with eval_half >= 0: the fp32 model's top-1 per input */
+    /* > 0: a point's evaluation stops once it has missed so many inputs that its quality is certain to be more than
+       this many pp below the base's (et_session_fidelity_until); the point then has quality_bound set. A search sets
+       it (search.c STOP_DROP) where it could never spend such a point; 0 (default) evaluates every input */
+    double stop_drop_pp;
     /* A store of earlier points (the CLI's run database; all may be NULL): on_base is called once, when the base
        has been measured (the store may keep it as a run and find an earlier analysis of the same model, host, knobs
        and evaluation set); known, before each point: true when it filled p (quality, deltas, times, bytes, exec,

@@ -60,8 +60,23 @@ void et_sens_store_attach(et_sens_store *st, et_db *db, bool reuse, const char *
 et_status et_sens_store_finish(et_sens_store *st, const et_sens_point *pts, int n, et_err *err) {
     if (!st->db || !st->base_run)
         return ET_OK;
+    /* points whose evaluation stopped early hold a bound, not a measurement: not stored */
+    et_sens_point *keep = malloc((size_t)(n > 0 ? n : 1) * sizeof *keep);
+    if (!keep) { /* nothing stored: a later analysis measures again */
+        et_err e = {0};
+        et_status s = et_fail(&e, ET_E_NOMEM, "out of memory storing the sensitivity points");
+        keep_error(st, &e);
+        if (err)
+            *err = e;
+        return s;
+    }
+    int n_keep = 0;
+    for (int i = 0; i < n; i++)
+        if (!pts[i].quality_bound)
+            keep[n_keep++] = pts[i];
     et_err e = {0};
-    et_status s = et_db_save_sensitivity(st->db, st->base_run, &st->set, pts, n, &e);
+    et_status s = et_db_save_sensitivity(st->db, st->base_run, &st->set, keep, n_keep, &e);
+    free(keep);
     if (s != ET_OK) {
         keep_error(st, &e);
         if (err)

@@ -295,6 +295,11 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
 
 et_status et_session_fidelity_part(et_session *s, int first, int step, const volatile int *cancel,
                                    et_fidelity_info *out, et_err *err) {
+    return et_session_fidelity_until(s, first, step, -1, cancel, out, err);
+}
+
+et_status et_session_fidelity_until(et_session *s, int first, int step, int64_t max_miss, const volatile int *cancel,
+                                    et_fidelity_info *out, et_err *err) {
     if (step < 1 || first < 0 || first >= step)
         return et_fail(err, ET_E_USAGE, "fidelity of inputs %d + %d k: give a step >= 1 and a first below it", first,
                        step);
@@ -319,14 +324,20 @@ et_status et_session_fidelity_part(et_session *s, int first, int step, const vol
         return et_fail(err, ET_E_NOMEM, "out of memory");
     }
     bool labels = s->eval && et_dataset_has_labels(s->eval) && s->n_out > 0;
-    int64_t correct = 0, base_correct = 0, n_compared = 0;
+    int64_t correct = 0, base_correct = 0, n_compared = 0, missed = 0;
     int64_t n = s->n_eval > first ? (s->n_eval - first + step - 1) / step : 0; /* the inputs evaluated */
+    bool stopped = false;
     /* per input: top-1 and correctness, for McNemar's test between runs (a run that cannot hold them has none) */
     int32_t *top1 = s->n_out > 0 && n <= INT32_MAX ? malloc((size_t)(n ? n : 1) * sizeof *top1) : NULL;
     uint8_t *ok = top1 && labels ? malloc((size_t)(n ? n : 1)) : NULL;
     uint64_t hash = 0xCBF29CE484222325ull;
     /* the one loop over the evaluation inputs: every step-th from first (j counts the inputs evaluated) */
     for (int64_t k = first, j = 0; k < s->n_eval; k += step, j++) {
+        if (max_miss >= 0 && missed > max_miss) { /* the inputs so far are the pass: n counts them */
+            stopped = true;
+            n = j;
+            break;
+        }
         if ((st = load_eval(s, s->plan, k, err)) != ET_OK || (st = et_plan_run(s->plan, cancel, err)) != ET_OK)
             break;
         hash = hash_eval_input(s, s->plan, hash);
@@ -343,6 +354,8 @@ et_status et_session_fidelity_part(et_session *s, int first, int step, const vol
             int64_t arg = o == 0 ? et_argmax_f32(tmp, s->out_numel[0]) : -1;
             if (o == 0 && top1)
                 top1[j] = (int32_t)arg;
+            if (o == 0)
+                missed += labels ? arg != et_dataset_label(s->eval, k) : arg != s->base_top1[k];
             if (o == 0 && labels) {
                 int64_t label = et_dataset_label(s->eval, k);
                 hash = et_fnv64(hash, &label, sizeof label);
@@ -367,6 +380,7 @@ et_status et_session_fidelity_part(et_session *s, int first, int step, const vol
             out->n_inputs = (int)n;
             out->n_compared = (int)n_compared;
             out->eval_first = first, out->eval_step = step;
+            out->stopped = stopped;
             if (step == 1)
                 snprintf(out->eval_source, sizeof out->eval_source, "%s", s->eval_source);
             else if (step == 2)
@@ -383,7 +397,8 @@ et_status et_session_fidelity_part(et_session *s, int first, int step, const vol
                 out->n_per_input = (int)n;
                 out->top1 = top1, out->correct = ok;
                 top1 = NULL, ok = NULL;
-                snprintf(out->eval_hash, sizeof out->eval_hash, "%016llx", (unsigned long long)hash);
+                if (!stopped) /* a start of the set is not the set */
+                    snprintf(out->eval_hash, sizeof out->eval_hash, "%016llx", (unsigned long long)hash);
             }
         }
     }

@@ -103,6 +103,14 @@ et_status et_session_fidelity(et_session *s, const volatile int *cancel, et_fide
 et_status et_session_fidelity_part(et_session *s, int first, int step, const volatile int *cancel,
                                    et_fidelity_info *out, et_err *err);
 
+/* As et_session_fidelity_part, stopping once more than max_miss of the inputs evaluated missed (with labels: top-1
+ * not the label; without: top-1 not the fp32 model's); max_miss < 0 never stops. A stopped pass sets out->stopped:
+ * its counts, agreement, accuracy and per-input arrays are of the inputs evaluated until then, and it has no
+ * eval_hash. Why: a search's sensitivity point that has already lost more than it could ever spend needs no more
+ * of the set (at 224x224 the evaluation was most of a point's time). */
+et_status et_session_fidelity_until(et_session *s, int first, int step, int64_t max_miss, const volatile int *cancel,
+                                    et_fidelity_info *out, et_err *err);
+
 /* Measures the memory the current configuration needs when deployed (deploy_memory.h), starting the edgetune
  * binary exe (NULL: not measured). ET_OK with out->status saying whether it was measured, or ET_E_CANCELLED. */
 et_status et_session_deployed_memory(et_session *s, const char *exe, const volatile int *cancel,

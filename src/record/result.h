@@ -163,6 +163,9 @@ typedef struct et_fidelity_info {
        (counts, accuracy, per-input arrays in that order, hash) is of those inputs only. Not stored: a stored run's
        count, hash and eval_source say it */
     int eval_first, eval_step;
+    /* true: the pass stopped early (et_session_fidelity_until) once too many inputs missed; everything above is of
+       the inputs evaluated until then, a start of the set, not the set. Not stored */
+    bool stopped;
 } et_fidelity_info;
 
 typedef struct et_layer_profile {

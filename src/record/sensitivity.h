@@ -38,6 +38,10 @@ typedef struct et_sens_point {
                                 why; e.g. channel pruning of a layer whose channels cannot shrink): not a failure */
     double quality;          /* accuracy with labels, else top-1 agreement with fp32 (fractions); NaN unknown */
     double quality_delta_pp; /* quality - the base's, in percentage points */
+    bool quality_bound;      /* the evaluation stopped early (et_sens_config.stop_drop_pp) once the point had lost
+                                more than that: quality is an upper bound (the inputs not evaluated counted as
+                                agreeing) and quality_delta_pp the least drop. Not stored (db/): a later analysis
+                                measures it again */
     double time_saved_ms;    /* per inference: the base's time minus the candidate's on every step the change
                                  moved (bench/step_saved.h): this layer's, the steps only one of the two plans has
                                  (added quantize/dequantize) and those whose MACs, activation elements or kernel

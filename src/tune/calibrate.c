@@ -122,9 +122,9 @@ static void observe(void *ctx, const char *name, const et_tensor *t) {
 }
 
 /* Runs plan on every calibration set. */
-static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *calib, observer *ob) {
+static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *calib, int from, int to, observer *ob) {
     et_graph *g = c->g;
-    for (int s = 0; s < calib->n_sets; s++) {
+    for (int s = from; s < to; s++) {
         for (int i = 0; i < g->n_inputs; i++) {
             et_tensor *t = et_plan_input(plan, i);
             const et_npy *x = &calib->sets[s * calib->n_inputs + i];
@@ -139,6 +139,7 @@ static et_status run_sets(et_tune_ctx *c, et_plan *plan, const et_calib_set *cal
         et_status st = et_plan_run(plan, NULL, c->err);
         if (st != ET_OK)
             return st;
+        c->rep->calib_runs++;
     }
     return ET_OK;
 }
@@ -160,9 +161,15 @@ static bool needed(const et_graph *g, int v) {
     return false;
 }
 
-/* Pass 1 (the plan as it runs, observed) and, for the values the plan's fusions consumed that a weight layer
- * reads or writes, pass 2 (those values as graph outputs). fused[v] says which values pass 2 covers: found in
- * the min/max collection (ob->hist NULL), read in the histogram one. */
+/* The min/max collection (ob->hist NULL): the plan as it runs, observed, on the first set, which tells which
+ * values its fusions consume (fused[v]: those a weight layer reads or writes); none: the other sets through it;
+ * some: every set once through the graph with those values as outputs, observed (it computes every value as the
+ * fused plan does: the same ranges, bit for bit, on all 21 fixture models, VNNI and AVX2 paths, and the 224x224
+ * MobileNetV2; test_calib_pass.c holds it to that), the first set's look dropped. Until session 13 every set ran
+ * twice, through the fused plan and then the graph with outputs: with 10 fused values, a channel-pruned sensitivity
+ * point of a 224x224 MobileNetV2 (which calibrates again) spent 5.6 s of CPU configuring, now 2.9-3.5 s. The test hook
+ * EDGETUNE_CALIB_TWO_PASS (set: the two passes) is the oracle. The histogram collection (fused[] known) keeps its
+ * two passes: observed and read as outputs, a fused value would be counted twice. */
 static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob, bool *fused) {
     et_graph *g = c->g;
     int nv = g->n_values;
@@ -172,11 +179,15 @@ static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob
     po.observe_ctx = ob;
     et_plan *plan = NULL;
     et_status st = et_plan_create(g, &po, &plan, c->err);
+    /* the min/max pass learns which values the fusions consume from the first set alone (the plan is the same for
+       every set): when there are some, the sets run once through the graph that keeps them (below), not twice */
+    bool one_pass = !ob->hist && !getenv("EDGETUNE_CALIB_TWO_PASS");
     if (st == ET_OK)
-        st = run_sets(c, plan, calib, ob);
-    et_plan_free(plan);
-    if (st != ET_OK)
+        st = run_sets(c, plan, calib, 0, one_pass ? 1 : calib->n_sets, ob);
+    if (st != ET_OK) {
+        et_plan_free(plan);
         return st;
+    }
     int *outs = malloc(((size_t)nv + 1) * sizeof *outs);
     if (!outs)
         return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
@@ -191,10 +202,14 @@ static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob
             n_missing++;
         }
     }
-    if (n_missing == 0) {
+    if (n_missing == 0) { /* the plan as it runs sees every value: the other sets through it too */
         free(outs);
-        return ET_OK;
+        if (one_pass)
+            st = run_sets(c, plan, calib, 1, calib->n_sets, ob);
+        et_plan_free(plan);
+        return st;
     }
+    et_plan_free(plan);
     et_graph *cg = et_graph_clone(g);
     if (!cg) {
         free(outs);
@@ -204,15 +219,35 @@ static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob
     cg->outputs = outs;
     cg->n_outputs = n_out;
     et_graph_count_uses(cg);
-    po.observe = NULL;
+    /* one pass: every value from the graph that keeps the fused ones, the first set's look dropped; it sees values
+       neither pass of two saw (not fused away, yet not needed: a pre-activation sum no weight layer reads), which
+       keep no range, as before */
+    bool *keep = one_pass ? calloc((size_t)nv + 1, sizeof *keep) : NULL;
+    if (one_pass && !keep) {
+        et_graph_free(cg);
+        return et_fail(c->err, ET_E_NOMEM, "out of memory calibrating");
+    }
+    for (int v = 0; one_pass && v < nv; v++) {
+        keep[v] = fused[v] || !isnan(ob->lo[v]);
+        ob->lo[v] = NAN, ob->hi[v] = NAN;
+    }
+    if (!one_pass)
+        po.observe = NULL;
     if ((st = et_plan_create(cg, &po, &plan, c->err)) == ET_OK) {
         for (int s = 0; s < calib->n_sets && st == ET_OK; s++) {
-            for (int i = 0; i < g->n_inputs; i++) {
-                et_tensor *t = et_plan_input(plan, i);
-                memcpy(t->data, calib->sets[s * calib->n_inputs + i].data, calib->sets[s * calib->n_inputs + i].nbytes);
+            if (one_pass) {
+                if ((st = run_sets(c, plan, calib, s, s + 1, ob)) != ET_OK)
+                    break;
+            } else {
+                for (int i = 0; i < g->n_inputs; i++) {
+                    et_tensor *t = et_plan_input(plan, i);
+                    memcpy(t->data, calib->sets[s * calib->n_inputs + i].data,
+                           calib->sets[s * calib->n_inputs + i].nbytes);
+                }
+                if ((st = et_plan_run(plan, NULL, c->err)) != ET_OK)
+                    break;
+                c->rep->calib_runs++;
             }
-            if ((st = et_plan_run(plan, NULL, c->err)) != ET_OK)
-                break;
             for (int o = g->n_outputs; o < n_out; o++) {
                 const et_tensor *t = et_plan_output(plan, o);
                 seen(ob, outs[o], t->data, et_shape_numel(&t->shape));
@@ -220,6 +255,10 @@ static et_status collect(et_tune_ctx *c, const et_calib_set *calib, observer *ob
         }
         et_plan_free(plan);
     }
+    for (int v = 0; one_pass && v < nv; v++)
+        if (!keep[v])
+            ob->lo[v] = NAN, ob->hi[v] = NAN;
+    free(keep);
     et_graph_free(cg);
     return st;
 }
@@ -268,6 +307,7 @@ et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo
     free(fused);
     if (st != ET_OK)
         return st;
+
     float *blob = malloc(2 * (size_t)nv * sizeof *blob);
     if (blob) {
         memcpy(blob, lo, (size_t)nv * sizeof *blob);

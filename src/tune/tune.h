@@ -55,7 +55,9 @@ typedef struct et_tune_report {
     int64_t params_before, params_after; /* weight elements of the weight layers (channel pruning shrinks) */
     double calib_ms, guard_ms, total_ms; /* time spent calibrating, timing layers, in all */
     char calib_source[256];              /* where activation ranges came from ("" without act-bits 8) */
-    char detail[4096];                   /* the full list: every kept, skipped and simulated layer, with reasons */
+    int calib_runs;    /* plan runs calibration made: a set per run, once each (plus one look at the first set when the
+                       plan fuses values away); 0 when the ranges came from the cache */
+    char detail[4096]; /* the full list: every kept, skipped and simulated layer, with reasons */
     /* recovery (knobs.recover != none) */
     double recover_ms;           /* time spent compensating (0 when taken from the cache) */
     bool recover_cached;         /* the compensated weights came from the cache */

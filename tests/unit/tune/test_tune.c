@@ -5,21 +5,6 @@
 #include "model/quant_info.h"
 #include "tune_test.h"
 
-/* FNV-1a over every constant the graph's nodes use, in node order. */
-static uint64_t weights_hash(const et_graph *g) {
-    uint64_t h = 1469598103934665603ull;
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int j = 0; j < g->nodes[i].n_inputs; j++) {
-            int v = g->nodes[i].inputs[j];
-            if (v < 0 || g->values[v].kind != ET_VAL_CONST)
-                continue;
-            const unsigned char *p = g->values[v].data;
-            for (size_t b = 0; b < g->values[v].nbytes; b++)
-                h = (h ^ p[b]) * 1099511628211ull;
-        }
-    return h;
-}
-
 static et_graph *derive(const et_graph *p, const et_knobs *k, const et_calib_set *cal, et_tune_report *rep) {
     et_graph *out = NULL;
     et_err err = {0};
@@ -34,7 +19,7 @@ static void test_reproducible_and_pristine(void) {
     et_model *m = tt_load("models/mobilenetv2_small.onnx");
     ET_REQUIRE(m);
     et_calib_set cal = tt_calib(m->graph, 2, false);
-    uint64_t pristine = weights_hash(m->graph);
+    uint64_t pristine = tt_consts_hash(m->graph);
     for (int act = 32; act >= 8; act -= 24) {
         et_knobs k = et_knobs_default();
         k.act_bits = act;
@@ -48,9 +33,9 @@ static void test_reproducible_and_pristine(void) {
         k.weight_bits = 8;
         et_graph *c = derive(m->graph, &k, &cal, &rep);
         ET_REQUIRE(a && b && c);
-        ET_CHECK(weights_hash(a) == weights_hash(c));
-        ET_CHECK(weights_hash(a) != weights_hash(b));
-        ET_CHECK(weights_hash(m->graph) == pristine);
+        ET_CHECK(tt_consts_hash(a) == tt_consts_hash(c));
+        ET_CHECK(tt_consts_hash(a) != tt_consts_hash(b));
+        ET_CHECK(tt_consts_hash(m->graph) == pristine);
         et_graph_free(a), et_graph_free(b), et_graph_free(c);
     }
     tt_calib_free(&cal);
@@ -361,7 +346,7 @@ static void test_guard_cache(void) {
     ET_CHECK(r1.guard_ms > 0 && r2.guard_ms < r1.guard_ms); /* decided once */
     ET_CHECK(r2.calib_ms < r1.calib_ms || r1.calib_ms < 1.0);
     ET_CHECK(a->n_nodes == b->n_nodes && r1.n_quantized_layers == r2.n_quantized_layers);
-    ET_CHECK(weights_hash(a) == weights_hash(b));
+    ET_CHECK(tt_consts_hash(a) == tt_consts_hash(b));
     ET_CHECK_STR(r1.notes, r2.notes);
     et_graph_free(a), et_graph_free(b);
     et_tune_cache_free(cache);

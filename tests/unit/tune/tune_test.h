@@ -98,6 +98,21 @@ static inline double tt_cosine(const float *a, const float *b, int64_t n) {
 }
 
 /* Count of nodes with op in g. */
+/* FNV-1a over every constant the graph's nodes use, in node order (weights, quantization scales, zero points). */
+static inline uint64_t tt_consts_hash(const et_graph *g) {
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int j = 0; j < g->nodes[i].n_inputs; j++) {
+            int v = g->nodes[i].inputs[j];
+            if (v < 0 || g->values[v].kind != ET_VAL_CONST)
+                continue;
+            const unsigned char *p = g->values[v].data;
+            for (size_t b = 0; b < g->values[v].nbytes; b++)
+                h = (h ^ p[b]) * 1099511628211ull;
+        }
+    return h;
+}
+
 static inline int tt_count_op(const et_graph *g, et_op op) {
     int n = 0;
     for (int i = 0; i < g->n_nodes; i++)
