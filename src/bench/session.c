@@ -351,18 +351,20 @@ et_status et_session_fidelity_until(et_session *s, int first, int step, int64_t 
                 et_fidelity_add(&acc[o], b, tmp, s->out_numel[o], s->out_classes[o]);
                 b += s->out_numel[o];
             }
-            int64_t arg = o == 0 ? et_argmax_f32(tmp, s->out_numel[0]) : -1;
-            if (o == 0 && top1)
+            if (o != 0)
+                continue;
+            const int64_t arg = et_argmax_f32(tmp, s->out_numel[0]);
+            if (top1)
                 top1[j] = (int32_t)arg;
-            if (o == 0)
-                missed += labels ? arg != et_dataset_label(s->eval, k) : arg != s->base_top1[k];
-            if (o == 0 && labels) {
-                int64_t label = et_dataset_label(s->eval, k);
-                hash = et_fnv64(hash, &label, sizeof label);
-                correct += arg == label;
-                base_correct += s->base_top1[k] == label;
+            /* what a hit is: the label, else the fp32 model's top-1 */
+            const int64_t want = labels ? et_dataset_label(s->eval, k) : s->base_top1[k];
+            missed += arg != want;
+            if (labels) {
+                hash = et_fnv64(hash, &want, sizeof want);
+                correct += arg == want;
+                base_correct += s->base_top1[k] == want;
                 if (ok)
-                    ok[j] = arg == label;
+                    ok[j] = arg == want;
             }
         }
     }

@@ -208,7 +208,8 @@ static void test_all_configs(void) {
 /* An infinite requantization scale (a weight scale over an output scale past FLT_MAX: the operator accepts each
  * finite) makes acc * scale +inf, -inf, or NaN where acc is 0. The scalar rule clamps NaN to the lower bound;
  * every kernel must agree (the AVX2 epilogue clamps the upper bound in float and relies on the operand order of
- * min_ps to carry a NaN to the lower bound; the NEON one clamps the lower bound with vmaxnmq_f32). Zero weights; biases 0, +5, -5 by column. */
+ * min_ps to carry a NaN to the lower bound; the NEON one clamps the lower bound with vmaxnmq_f32). Zero weights;
+ * biases 0, +5, -5 by column. */
 static void test_infinite_scale(void) {
     size_t count;
     const et_qgemm_config *cfgs = et_qgemm_configs(&count);
