@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "engine/nodes/qops.h"
+#include "model/dtype.h"
 #include "model/quant_info.h"
 
 static bool single_use(const et_graph *g, int v) {
@@ -77,15 +78,17 @@ static bool fuse_table(et_graph *g, int li) {
     return true;
 }
 
-/* Whether a convolution's weights are 1x1 with an exact zero (pruned): conv_nhwc.c may run it sparse. */
+/* Whether a convolution's weights are 1x1 with an exact zero (pruned): conv_nhwc.c may run it sparse. The data may
+ * point into the model file's mapping (onnx_reader.c: zero-copy raw_data) at any byte offset, so it is read with
+ * et_dtype_load, not as a float array (UBSan caught a misaligned load in tune_test_tune when the speed guard kept a
+ * 1x1 layer fp32 in front of a Quantize). */
 static bool may_run_sparse(const et_graph *g, const et_node *conv) {
     const et_value *w = conv->n_inputs > 1 && conv->inputs[1] >= 0 ? &g->values[conv->inputs[1]] : NULL;
     if (!w || w->kind != ET_VAL_CONST || w->dtype != ET_DT_F32 || w->shape.rank != 4 || w->shape.dim[2] != 1 ||
         w->shape.dim[3] != 1)
         return false;
-    const float *f = w->data;
     for (int64_t i = 0; i < et_shape_numel(&w->shape); i++)
-        if (f[i] == 0.0f)
+        if (et_dtype_load(ET_DT_F32, w->data, (size_t)i) == 0.0)
             return true;
     return false;
 }
