@@ -6,7 +6,8 @@
  * through a Dequantize, which is one-to-one) must equal that plan's on every convolution path (igemm with the wide
  * taps of an RGB stem and without, gemm with column pieces, depthwise within the tile buffer and past it, Winograd
  * where chosen), with and without a residual and an activation, at 1 and 3 threads, and the fused plan may have no
- * et.Quantize step. tests/CMakeLists.txt runs it again on the AVX2 and scalar paths. */
+ * et.Quantize step. A pruned 1x1 convolution, whose weights lie at an odd address, keeps its Quantize (it may run
+ * sparse). tests/CMakeLists.txt runs it again on the AVX2 and scalar paths. */
 #include <stdio.h>
 
 #include "engine/threadpool.h"
@@ -162,7 +163,72 @@ static void test_quantize_folds_exactly(void) {
            covered[PATH_DWCONV], covered[PATH_WINOGRAD]);
 }
 
+/* A pruned 1x1 convolution (an exact zero weight) may run sparse, so the fold leaves its Quantize a step of its own
+ * (fuse_nhwc.c, may_run_sparse). Its weights are moved to an odd address first, as a model file's raw_data can lie
+ * (graph.h: constant data may be unaligned): the fold's check must read them without a misaligned float load, which
+ * the sanitizer pass of ./build.sh test (UBSan, no recovery) turns into a failure every time, not only when a tune
+ * happens to keep such a layer fp32. The output must equal the same graph's with aligned weights. */
+static float *run_pruned_1x1(bool misaligned, int *quantize_steps, int64_t *n_out) {
+    enum { C = 16, O = 24, H = 5, W = 6 };
+    float w[O * C], x[C * H * W];
+    oh_fill(w, O * C, 3), oh_fill(x, C * H * W, 4);
+    for (int i = 0; i < O * C; i += 3)
+        w[i] = 0.0f; /* a third pruned */
+    oh_graph og = oh_new(13);
+    int xv = oh_input(&og, "x", ET_DT_F32, SHAPE(1, C, H, W));
+    int wv = oh_const(&og, "w", ET_DT_F32, SHAPE(O, C, 1, 1), w);
+    char *odd = malloc(sizeof w + 1); /* the test owns the moved bytes: the graph only borrows them */
+    if (misaligned && odd) {
+        memcpy(odd + 1, w, sizeof w);
+        og.g->values[wv].data = odd + 1;
+    }
+    int v = oh_value(&og, "conv"), q = oh_value(&og, "q"), out = oh_value(&og, "out");
+    oh_node(&og, ET_OP_CONV, (int[]){xv, wv}, 2, (int[]){v}, 1);
+    og.g->values[q].quant = et_quant_info_act(og.g, 0.04f, -5);
+    oh_node(&og, ET_OP_QUANTIZE, (int[]){v}, 1, (int[]){q}, 1);
+    oh_node(&og, ET_OP_DEQUANTIZE, (int[]){q}, 1, (int[]){out}, 1);
+    oh_output(&og, out);
+    float *result = NULL;
+    et_err err = {0};
+    et_plan *p = NULL;
+    et_plan_options po = et_plan_options_default();
+    po.threads = 1;
+    if (odd && oh_infer(&og, &err) == ET_OK && et_plan_create(og.g, &po, &p, &err) == ET_OK) {
+        *quantize_steps = 0;
+        for (int i = 0; i < et_plan_get_stats(p).n_steps; i++) {
+            et_step_info si;
+            et_plan_step_info(p, i, &si);
+            *quantize_steps += strcmp(si.op, "et.Quantize") == 0;
+        }
+        memcpy(et_plan_input(p, 0)->data, x, sizeof x);
+        if (et_plan_run(p, NULL, &err) == ET_OK) {
+            const et_tensor *o = et_plan_output(p, 0);
+            *n_out = et_shape_numel(&o->shape);
+            if ((result = malloc((size_t)*n_out * sizeof *result)))
+                memcpy(result, o->data, (size_t)*n_out * sizeof *result);
+        }
+    }
+    if (!result)
+        fprintf(stderr, "run_pruned_1x1: %s\n", err.msg);
+    et_plan_free(p);
+    oh_free(&og);
+    free(odd);
+    return result;
+}
+
+static void test_pruned_1x1_misaligned_weights(void) {
+    int q_aligned = -1, q_odd = -1;
+    int64_t n_aligned = 0, n_odd = 0;
+    float *aligned = run_pruned_1x1(false, &q_aligned, &n_aligned), *odd = run_pruned_1x1(true, &q_odd, &n_odd);
+    ET_REQUIRE(aligned && odd && n_aligned == n_odd);
+    ET_CHECK_MSG(q_aligned == 1 && q_odd == 1, "a pruned 1x1 layer's Quantize was folded (%d, %d steps, not 1)",
+                 q_aligned, q_odd);
+    ET_CHECK(memcmp(aligned, odd, (size_t)n_odd * sizeof *odd) == 0);
+    free(aligned), free(odd);
+}
+
 int main(void) {
     ET_RUN(test_quantize_folds_exactly);
+    ET_RUN(test_pruned_1x1_misaligned_weights);
     return et_test_done();
 }
