@@ -192,6 +192,12 @@ static void sweep(const et_qgemm_config *cfg) {
         {cfg->mr, 2 * nr + 3, 24, 0, 9, -7, -100, 110, 0, 30.0f},
         {cfg->mr, 2 * nr + 3, 24, 0, -50, 60, -128, 127, 1, 1e8f},
         {cfg->mr > 1 ? cfg->mr - 1 : 1, nr + 5, 40, 9, 3, 2, -120, 90, 2, 1e8f},
+        /* a last panel of exactly half a tile (N = 24, 40, ...: kernels that compute only its live half) */
+        {cfg->mr, nr + nr / 2, 96, 0, -128, 5, -128, 127, 0, 1.0f},
+        {cfg->mr, nr / 2, 18, 0, 3, -4, -128, 127, 1, 1.0f},
+        {cfg->mr, 2 * nr + nr / 2, 16, 9, 7, 1, -100, 127, 2, 1.0f},
+        {cfg->mr > 1 ? cfg->mr - 1 : 1, nr + nr / 2, 72, 0, -9, 0, -128, 127, 1, 1.0f},
+        {cfg->mr > 2 ? cfg->mr - 2 : 1, nr + nr / 2, 24, 3, 11, -2, -128, 127, 0, 1.0f},
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         check(cfg, &extra[i]);

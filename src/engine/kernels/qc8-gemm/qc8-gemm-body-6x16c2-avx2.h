@@ -22,11 +22,13 @@
 #include "engine/kernels/qc8-gemm/qc8-gemm.h"
 #include "engine/kernels/qc8-gemm/qgemm-avx2.h"
 
-/* acc[r] += sum over k pairs < kc of a[r][k..k+1] . w for r < MR; wp advances 64 bytes per pair. The loop works
+/* acc[r] += sum over k pairs < kc of a[r][k..k+1] . w for r < MR; wp advances 64 bytes per pair. half (a
+ * compile-time constant): only columns 0-7 (acc[r][0]), for a last panel of at most 8 live columns. The loop works
  * on local copies: __m256i may alias anything, so accumulating through `acc` would make the compiler keep the
  * accumulators in memory and reload the row pointers every step. */
-static inline __attribute__((always_inline)) const uint8_t *
-et_qc2_rows_madd(const int MR, size_t kc, const int16_t *const *a, const uint8_t *wp, __m256i (*acc)[2]) {
+static inline __attribute__((always_inline)) const uint8_t *et_qc2_rows_madd(const int MR, const bool half, size_t kc,
+                                                                             const int16_t *const *a, const uint8_t *wp,
+                                                                             __m256i (*acc)[2]) {
     __m256i x0[5], x1[5];
     const int16_t *p[5];
 #pragma GCC unroll 5
@@ -34,13 +36,14 @@ et_qc2_rows_madd(const int MR, size_t kc, const int16_t *const *a, const uint8_t
         x0[r] = acc[r][0], x1[r] = acc[r][1], p[r] = a[r];
     for (size_t k = 0; k < kc; k += 2) {
         const __m256i wl = _mm256_loadu_si256((const __m256i *)wp);
-        const __m256i wh = _mm256_loadu_si256((const __m256i *)(wp + 32));
+        const __m256i wh = half ? wl : _mm256_loadu_si256((const __m256i *)(wp + 32));
         wp += 64;
 #pragma GCC unroll 5
         for (int r = 0; r < MR; r++) {
             const __m256i va = et_qavx2_bcast32(p[r] + k);
             x0[r] = _mm256_add_epi32(x0[r], _mm256_madd_epi16(va, wl));
-            x1[r] = _mm256_add_epi32(x1[r], _mm256_madd_epi16(va, wh));
+            if (!half)
+                x1[r] = _mm256_add_epi32(x1[r], _mm256_madd_epi16(va, wh));
         }
     }
 #pragma GCC unroll 5
@@ -66,7 +69,10 @@ static inline __attribute__((always_inline)) void et_qc2_few_rows(const int MR, 
             const int16_t *ar[5];
             for (int i = 0; i < MR; i++)
                 ar[i] = et_a_row(ET_BODY_INDIRECT, A, 6, t, (size_t)i);
-            wp = et_qc2_rows_madd(MR, kc, ar, wp, acc);
+            if (nc <= 8) /* columns 8-15 are not stored: not computed either */
+                wp = et_qc2_rows_madd(MR, true, kc, ar, wp, acc);
+            else
+                wp = et_qc2_rows_madd(MR, false, kc, ar, wp, acc);
         }
         __m256i tile[12]; /* rows MR..5 repeat row MR - 1 */
 #pragma GCC unroll 6
@@ -84,6 +90,35 @@ static inline __attribute__((always_inline)) void et_qc2_few_rows(const int MR, 
     }
 }
 
+/* The last panel of 6 rows when at most 8 columns are live (N = 24, 40, 72, 88: a tail of 8): only columns 0-7
+ * are multiplied (6 accumulators, one weight load per k pair; the panel layout is unchanged, columns 8-15 are
+ * skipped), then the 6 x 16 epilogue stores the first nc (<= 8) columns. Computing all 16 did a third more
+ * multiply-adds than needed on a 24-column layer. */
+static inline __attribute__((always_inline)) void et_qc2_six_half(const et_a_rows *A_, size_t nc, size_t kc, size_t ks,
+                                                                  const uint8_t *wp, int8_t *const cr[6],
+                                                                  const int8_t *const rr[6], size_t off, const bool res,
+                                                                  const et_qs8_requant_params *params) {
+    const et_a_rows A = *A_;
+    __m256i acc0 = _mm256_loadu_si256((const __m256i *)wp);
+    __m256i acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0;
+    wp += 64;
+    for (size_t t = 0; t < ks; t++) {
+        const int16_t *a0 = ET_BODY_A_ROW(6, t, 0), *a1 = ET_BODY_A_ROW(6, t, 1), *a2 = ET_BODY_A_ROW(6, t, 2);
+        const int16_t *a3 = ET_BODY_A_ROW(6, t, 3), *a4 = ET_BODY_A_ROW(6, t, 4), *a5 = ET_BODY_A_ROW(6, t, 5);
+        for (size_t k = 0; k < kc; k += 2, wp += 64) {
+            const __m256i wl = _mm256_loadu_si256((const __m256i *)wp);
+            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(et_qavx2_bcast32(a0 + k), wl));
+            acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(et_qavx2_bcast32(a1 + k), wl));
+            acc2 = _mm256_add_epi32(acc2, _mm256_madd_epi16(et_qavx2_bcast32(a2 + k), wl));
+            acc3 = _mm256_add_epi32(acc3, _mm256_madd_epi16(et_qavx2_bcast32(a3 + k), wl));
+            acc4 = _mm256_add_epi32(acc4, _mm256_madd_epi16(et_qavx2_bcast32(a4 + k), wl));
+            acc5 = _mm256_add_epi32(acc5, _mm256_madd_epi16(et_qavx2_bcast32(a5 + k), wl));
+        }
+    }
+    const __m256i tile[12] = {acc0, acc0, acc1, acc1, acc2, acc2, acc3, acc3, acc4, acc4, acc5, acc5};
+    et_qavx2_store_6x16_res(tile, wp, nc, cr, rr, off, res, params);
+}
+
 /* Tiles of 6 rows over all nc columns; res (a compile-time constant): whether rr holds residual rows. The kernel
  * tests the residual once per call and inlines this twice: tested per tile, inside the epilogue, both branches
  * shared the code before the test, and GCC spilled accumulators there for the branch that needs more registers. */
@@ -94,6 +129,10 @@ static inline __attribute__((always_inline)) void et_qc2_six_rows(const et_a_row
     const et_a_rows A = *A_;
     size_t off = 0; /* columns done: the row pointers stay put */
     for (;;) {
+        if (nc <= 8) {
+            et_qc2_six_half(&A, nc, kc, ks, wp, cr, rr, off, res, params);
+            return;
+        }
         __m256i acc0l = _mm256_loadu_si256((const __m256i *)wp), acc0h = _mm256_loadu_si256((const __m256i *)(wp + 32));
         __m256i acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h;
         __m256i acc3l = acc0l, acc3h = acc0h, acc4l = acc0l, acc4h = acc0h, acc5l = acc0l, acc5h = acc0h;
