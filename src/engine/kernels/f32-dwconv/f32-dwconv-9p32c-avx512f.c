@@ -1,5 +1,6 @@
 /* f32-dwconv-9p32c-avx512f.c: AVX-512F depthwise kernel for exactly 9 taps (3x3), 32 channels per step
- * (see f32-dwconv.h): tap pointers resolved once per output pixel, masked loads and stores on the last tile. */
+ * (see f32-dwconv.h): tap pointers resolved once per output pixel, masked loads and stores on the last tile, which
+ * runs its low half only when it has 16 channels or fewer (the same sums for those channels). */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -24,7 +25,23 @@ ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_9p32c__avx512f) {
         for (size_t c = 0; c < channels; c += 32) {
             const size_t rem = channels - c;
             const __mmask16 m0 = (__mmask16)(rem >= 16 ? 0xffff : (1u << rem) - 1);
-            const __mmask16 m1 = (__mmask16)(rem >= 32 ? 0xffff : rem > 16 ? (1u << (rem - 16)) - 1 : 0);
+            if (rem <= 16) { /* a last tile of 16 or fewer channels: its high half would be all padding */
+                __m512 acc = _mm512_loadu_ps(w);
+#define TAP(n) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, i##n + c), _mm512_loadu_ps(w + 32 * (n + 1)), acc)
+                TAP(0);
+                TAP(1);
+                TAP(2);
+                TAP(3);
+                TAP(4);
+                TAP(5);
+                TAP(6);
+                TAP(7);
+                TAP(8);
+#undef TAP
+                _mm512_mask_storeu_ps(output + c, m0, _mm512_max_ps(_mm512_min_ps(acc, vmax), vmin));
+                break;
+            }
+            const __mmask16 m1 = (__mmask16)(rem >= 32 ? 0xffff : (1u << (rem - 16)) - 1);
             __m512 acc0 = _mm512_loadu_ps(w), acc1 = _mm512_loadu_ps(w + 16);
 #define TAP(n)                                                                                            \
     acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, i##n + c), _mm512_loadu_ps(w + 32 * (n + 1)), acc0); \

@@ -1,5 +1,6 @@
 /* f32-dwconv-xp32c-avx512f.c: AVX-512F depthwise kernel, any number of taps, 32 channels per step
- * (see f32-dwconv.h). The last tile uses masked loads and stores (masked-off lanes never fault). */
+ * (see f32-dwconv.h). The last tile uses masked loads and stores (masked-off lanes never fault), and only its low
+ * half when it has 16 channels or fewer (the same sums for those channels). */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -18,7 +19,18 @@ ET_F32_DWCONV_UKERNEL(et_f32_dwconv_ukernel_xp32c__avx512f) {
         for (size_t c = 0; c < channels; c += 32) {
             const size_t rem = channels - c;
             const __mmask16 m0 = (__mmask16)(rem >= 16 ? 0xffff : (1u << rem) - 1);
-            const __mmask16 m1 = (__mmask16)(rem >= 32 ? 0xffff : rem > 16 ? (1u << (rem - 16)) - 1 : 0);
+            if (rem <= 16) { /* a last tile of 16 or fewer channels: its high half would be all padding */
+                __m512 acc = _mm512_loadu_ps(w);
+                const float *wt = w + 32;
+                for (size_t t = 0; t < ks; t++) {
+                    const float *in = tap(input[t], zero, input_offset) + c;
+                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, in), _mm512_loadu_ps(wt), acc);
+                    wt += 32;
+                }
+                _mm512_mask_storeu_ps(output + c, m0, _mm512_max_ps(_mm512_min_ps(acc, vmax), vmin));
+                break;
+            }
+            const __mmask16 m1 = (__mmask16)(rem >= 32 ? 0xffff : (1u << (rem - 16)) - 1);
             __m512 acc0 = _mm512_loadu_ps(w), acc1 = _mm512_loadu_ps(w + 16);
             const float *wt = w + 32;
             for (size_t t = 0; t < ks; t++) {
