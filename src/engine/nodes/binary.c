@@ -363,6 +363,60 @@ static void pow_rows(void *ctx, size_t begin, size_t end) {
     }
 }
 
+/* A per-channel float32 operand of an NHWC tensor (the squeeze-excitation scale, [1,H,W,C] x [1,1,1,C]) collapses
+ * to rows of C elements with the same vector each row: at C = 16 one kernel call per pixel cost more than the
+ * multiplies (0.042 ms for 56x56x16 on a Zen 5). The vector is repeated into a buffer of whole rows, so that one
+ * call covers up to ET_REP_FLOATS elements of many pixels: the same operations on the same pairs. */
+enum { ET_REP_FLOATS = 1024 };
+
+typedef struct rep_job {
+    const params *p;
+    const float *full;    /* the [rows x c] operand, rows contiguous */
+    float *o;             /* [rows x c] */
+    int64_t c, rows, per; /* per: rows per chunk (per * c <= ET_REP_FLOATS) */
+    bool vec_first;       /* the vector is the left operand (Sub/Div run swapped) */
+    float rep[ET_REP_FLOATS];
+} rep_job;
+
+static void rep_chunks(void *ctx, size_t begin, size_t end) {
+    const rep_job *j = ctx;
+    for (size_t ci = begin; ci < end; ci++) {
+        const int64_t r0 = (int64_t)ci * j->per, nr = j->rows - r0 < j->per ? j->rows - r0 : j->per;
+        const float *a = j->full + r0 * j->c;
+        float *o = j->o + r0 * j->c;
+        if (j->vec_first)
+            simd_run(j->p, j->rep, 1, a, 1, o, nr * j->c);
+        else
+            simd_run(j->p, a, 1, j->rep, 1, o, nr * j->c);
+    }
+}
+
+/* The repeated-vector path when the broadcast is (full rows) op (one vector) or the other way round; false when it
+ * is not (the row loop runs it). */
+static bool rep_apply(et_exec_ctx *ctx, const params *p, const et_tensor *a, const et_tensor *b, et_tensor *o,
+                      const et_bcast *bc) {
+    if (!p->simd || bc->rank != 2 || bc->outer < 2 || bc->inner > ET_REP_FLOATS / 2)
+        return false;
+    const int64_t c = bc->inner;
+    const bool a_full = bc->stride[0][0] == c && bc->stride[0][1] == 1;
+    const bool b_full = bc->stride[1][0] == c && bc->stride[1][1] == 1;
+    const bool a_vec = bc->stride[0][0] == 0 && bc->stride[0][1] == 1;
+    const bool b_vec = bc->stride[1][0] == 0 && bc->stride[1][1] == 1;
+    if (!((a_full && b_vec) || (a_vec && b_full)))
+        return false;
+    rep_job j = {.p = p, .o = o->data, .c = c, .rows = bc->outer, .per = ET_REP_FLOATS / c, .vec_first = a_vec};
+    j.full = a_full ? a->data : b->data;
+    const float *vec = a_full ? b->data : a->data;
+    for (int64_t r = 0; r < j.per; r++)
+        memcpy(j.rep + r * c, vec, (size_t)c * sizeof(float));
+    const size_t chunks = (size_t)((j.rows + j.per - 1) / j.per);
+    if (ctx->pool && bc->outer * bc->inner >= 65536)
+        et_threadpool_parallel_for(ctx->pool, chunks, rep_chunks, &j);
+    else
+        rep_chunks(&j, 0, chunks);
+    return true;
+}
+
 /* One binary step a (op) b -> o, rows spread over the pool when large. */
 static void binary_apply(et_exec_ctx *ctx, const params *p, const et_tensor *a, const et_tensor *b, et_tensor *o) {
     job j = {.p = p,
@@ -374,6 +428,8 @@ static void binary_apply(et_exec_ctx *ctx, const params *p, const et_tensor *a, 
              .eo = et_dtype_size(o->dtype)};
     const et_shape *ins[2] = {&a->shape, &b->shape};
     et_bcast_init(&j.bc, &o->shape, ins, 2);
+    if (p->k != K_POW && rep_apply(ctx, p, a, b, o, &j.bc))
+        return;
     et_task_fn fn = p->k == K_POW ? pow_rows : run_rows;
     if (ctx->pool && j.bc.outer * j.bc.inner >= 65536)
         et_threadpool_parallel_for(ctx->pool, (size_t)j.bc.outer, fn, &j);

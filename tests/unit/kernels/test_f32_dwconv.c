@@ -75,7 +75,7 @@ static void sweep(const et_f32_dwconv_config *cfg) {
             check_dwconv(cfg, 0, channels, kss[i], 2, -INFINITY, INFINITY);
     }
     /* wide channel counts reach the blocked path of kernels that switch on the weight size (AVX2 9p: >= 385),
-     * with widths that leave a partial block of pixels */
+     * (AVX-512 9p: >= 577), with widths that leave a partial block of pixels */
     const size_t wide[] = {ct * 6 + 3, 97, 144, 385, 400, 963};
     for (size_t i = 0; i < 6; i++) {
         if (cfg->ukernel_9p)

@@ -61,7 +61,9 @@ static void sweep(const et_f32_gemm_config *cfg) {
             const size_t k = ks[ki];
             /* every row count up to 2 MR + 1, and column counts around one and two panels */
             for (size_t m = 1; m <= 2 * mr + 1; m++) {
-                const size_t ns[] = {1, 2, 3, nr - 1, nr, nr + 1, 2 * nr - 1, 2 * nr, 2 * nr + 3, 3 * nr + 5};
+                /* nr / 2 and nr + nr / 2 (+ 1): a last panel of exactly half width, and one past it */
+                const size_t ns[] = {1,      2,           3,          nr / 2, nr / 2 + 1, nr - 1,    nr,
+                                     nr + 1, nr + nr / 2, 2 * nr - 1, 2 * nr, 2 * nr + 3, 3 * nr + 5};
                 for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
                     const size_t n = ns[ni];
                     if (n == 0)

@@ -78,7 +78,7 @@ static void sweep(const et_f32_igemm_config *cfg) {
     for (size_t a = 0; a < sizeof kcs / sizeof kcs[0]; a++)
         for (size_t b = 0; b < sizeof kss / sizeof kss[0]; b++)
             for (size_t mr = 1; mr <= cfg->mr; mr++) {
-                const size_t ns[] = {1, nr - 1, nr, nr + 1, 2 * nr + 3};
+                const size_t ns[] = {1, nr / 2, nr - 1, nr, nr + 1, nr + nr / 2, 2 * nr + 3};
                 for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
                     if (ns[ni] > 0)
                         check_igemm(cfg, mr, ns[ni], kcs[a], kss[b], ns[ni] + 3, -INFINITY, INFINITY);

@@ -4,7 +4,7 @@
  *
  * 12 zmm accumulators (enough for two 512-bit FMA pipes at a 4-cycle latency), 2 loads of W per k, and A
  * broadcast straight from memory into the FMA, once per tap with that tap's 6 rows (a GEMM has one tap).
- * Column tails are masked stores. */
+ * Column tails are masked stores; a last panel of 16 or fewer columns runs its low half only. */
 
 #include <immintrin.h>
 #include <stddef.h>
@@ -24,6 +24,36 @@ ET_F32_GEMM_BODY_SIGNATURE {
     const __m512 vmin = _mm512_set1_ps(params->min);
     const __m512 vmax = _mm512_set1_ps(params->max);
     for (;;) {
+        if (nc <= 16) {
+            /* The last panel holds 16 or fewer columns: its high half is padding. Six accumulators instead of
+             * twelve halve the FMAs of that panel (the stem of a MobileNet has 16 output channels: every FMA of
+             * the high half was wasted); the low half's sums are the same operations in the same order. */
+            __m512 acc0 = _mm512_loadu_ps(w), acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0;
+            w += 32;
+            for (size_t t = 0; t < ks; t++) {
+                const float *a0 = ET_BODY_A_ROW(6, t, 0), *a1 = ET_BODY_A_ROW(6, t, 1), *a2 = ET_BODY_A_ROW(6, t, 2);
+                const float *a3 = ET_BODY_A_ROW(6, t, 3), *a4 = ET_BODY_A_ROW(6, t, 4), *a5 = ET_BODY_A_ROW(6, t, 5);
+#pragma GCC unroll 2
+                for (size_t k = 0; k < kc; k++) {
+                    const __m512 b = _mm512_loadu_ps(w);
+                    w += 32;
+                    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[k]), b, acc0);
+                    acc1 = _mm512_fmadd_ps(_mm512_set1_ps(a1[k]), b, acc1);
+                    acc2 = _mm512_fmadd_ps(_mm512_set1_ps(a2[k]), b, acc2);
+                    acc3 = _mm512_fmadd_ps(_mm512_set1_ps(a3[k]), b, acc3);
+                    acc4 = _mm512_fmadd_ps(_mm512_set1_ps(a4[k]), b, acc4);
+                    acc5 = _mm512_fmadd_ps(_mm512_set1_ps(a5[k]), b, acc5);
+                }
+            }
+            const __mmask16 m = (__mmask16)((1u << nc) - 1);
+            _mm512_mask_storeu_ps(c5, m, _mm512_max_ps(_mm512_min_ps(acc5, vmax), vmin));
+            _mm512_mask_storeu_ps(c4, m, _mm512_max_ps(_mm512_min_ps(acc4, vmax), vmin));
+            _mm512_mask_storeu_ps(c3, m, _mm512_max_ps(_mm512_min_ps(acc3, vmax), vmin));
+            _mm512_mask_storeu_ps(c2, m, _mm512_max_ps(_mm512_min_ps(acc2, vmax), vmin));
+            _mm512_mask_storeu_ps(c1, m, _mm512_max_ps(_mm512_min_ps(acc1, vmax), vmin));
+            _mm512_mask_storeu_ps(c0, m, _mm512_max_ps(_mm512_min_ps(acc0, vmax), vmin));
+            return;
+        }
         __m512 acc0l = _mm512_loadu_ps(w), acc0h = _mm512_loadu_ps(w + 16);
         __m512 acc1l = acc0l, acc1h = acc0h, acc2l = acc0l, acc2h = acc0h;
         __m512 acc3l = acc0l, acc3h = acc0h, acc4l = acc0l, acc4h = acc0h;
