@@ -158,6 +158,28 @@ static et_status load_overrides(const et_knobs *k, et_tune_ctx *c, et_layer_over
     return ET_OK;
 }
 
+/* The note of what recovery did (layers: per-layer overrides are in force). */
+static void recovery_note(et_tune_ctx *c, const et_calib_set *calib, bool layers) {
+    const et_tune_report *rep = c->rep;
+    char how[128];
+    if (rep->recover_cached)
+        snprintf(how, sizeof how, ", from the cache");
+    else if (rep->recover_from_base)
+        snprintf(how, sizeof how,
+                 " in %.1f s from the base's recovery: %d solved again, the layers after them not refit",
+                 rep->recover_ms / 1000.0, rep->n_resolved);
+    else
+        snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
+                 (double)rep->recover_peak_bytes / 1048576.0);
+    bool mixed = false; /* recover= per layer other than the model-wide one */
+    for (int l = 0; layers && l < c->n_layers; l++)
+        mixed |= c->lk[l].recover != c->k->recover;
+    et_tune_note(c, true, "recovery (%s): %d layer%s compensated on %s%s",
+                 mixed ? "per layer" : et_recover_name(c->k->recover), rep->n_recovered,
+                 rep->n_recovered == 1 ? "" : "s", calib && calib->source[0] ? calib->source : "the calibration inputs",
+                 how);
+}
+
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
                            const et_tune_options *opt, et_graph **out, et_tune_report *rep, et_err *err) {
     double t0 = et_clock_ms();
@@ -220,25 +242,8 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
         }
         if (rep->recover_from_base)
             o.calib_base = o.recover_base; /* its ranges too (tune.h) */
-        if (rep->n_recovered > 0 || rep->recover_cached) {
-            char how[128];
-            if (rep->recover_cached)
-                snprintf(how, sizeof how, ", from the cache");
-            else if (rep->recover_from_base)
-                snprintf(how, sizeof how,
-                         " in %.1f s from the base's recovery: %d solved again, the layers after them not refit",
-                         rep->recover_ms / 1000.0, rep->n_resolved);
-            else
-                snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
-                         (double)rep->recover_peak_bytes / 1048576.0);
-            bool mixed = false; /* recover= per layer other than the model-wide one */
-            for (int l = 0; layers && l < c.n_layers; l++)
-                mixed |= c.lk[l].recover != k->recover;
-            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s%s",
-                         mixed ? "per layer" : et_recover_name(k->recover), rep->n_recovered,
-                         rep->n_recovered == 1 ? "" : "s",
-                         calib && calib->source[0] ? calib->source : "the calibration inputs", how);
-        }
+        if (rep->n_recovered > 0 || rep->recover_cached)
+            recovery_note(&c, calib, layers);
         if (int8_recover) {
             for (int l = 0; l < c.n_layers; l++) /* node indices after channel pruning's shrink */
                 node_cand[c.layers[l].node] = quantize[l];
