@@ -15,8 +15,12 @@
 #include "util/clock.h"
 
 et_sens_config et_sens_config_default(void) {
-    return (
-        et_sens_config){.iters = 20, .warmup = 3, .eval_half = -1, .fake_clock = getenv("EDGETUNE_SENS_FAKE_CLOCK")};
+    const char *rb = getenv("EDGETUNE_SENS_RECOVER");
+    return (et_sens_config){.iters = 20,
+                            .warmup = 3,
+                            .eval_half = -1,
+                            .fake_clock = getenv("EDGETUNE_SENS_FAKE_CLOCK"),
+                            .recover_from_base = rb && strcmp(rb, "base") == 0};
 }
 
 et_status et_sens_parse_candidates(const char *list, char out[][ET_SENS_CAND_BYTES], int *n, et_err *err) {
@@ -410,6 +414,9 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     et_plan *base_plan = NULL;
     et_graph *base_tuned = NULL;
     paired *kept = NULL; /* per point, its timing until the end (paired_finish) */
+    bool from_base = cfg->recover_from_base && base->recover != ET_RECOVER_NONE;
+    if (from_base) /* the base's run records its recovery for the points */
+        et_session_set_recover_base(s, base);
     et_status st = measure(s, base, &tm, NULL, -1, &br, &bt, NULL, err);
     if (st == ET_OK) {
         b->measured = true;
@@ -466,6 +473,8 @@ et_status et_sensitivity_run(et_session *s, const et_knobs *base, char cand[][ET
     free(kept);
     if (st == ET_E_CANCELLED)
         et_fail(err, ET_E_CANCELLED, "sensitivity cancelled after %d of %d points", *n_pts, n_layers * n_cand);
+    if (from_base)
+        et_session_set_recover_base(s, NULL);
     et_result_free(&br);
     step_times_free(&bt);
     et_plan_free(base_plan);

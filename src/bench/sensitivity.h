@@ -58,6 +58,11 @@ typedef struct et_sens_config {
     void (*on_base)(void *ctx, const et_result *base);
     bool (*known)(void *ctx, const char *layer, const char *candidate, et_sens_point *p);
     void *store_ctx;
+    /* Under --recover: each point's recovery starts from the base's (et_session_set_recover_base): only the layers
+       whose solve changes are solved again, on the base's statistics; the layers after the changed one keep the
+       base's weights (an approximation: a full recovery would refit them on their changed inputs). A search sets
+       it; et_sens_config_default takes the environment's EDGETUNE_SENS_RECOVER ("base" sets it, else false) */
+    bool recover_from_base;
     /* A test hook (NULL: none; et_sens_config_default takes the environment's EDGETUNE_SENS_FAKE_CLOCK): "B:K"
        times every step by its work, not a clock, K times slower in timed block B, or in blocks B to E with "B-E:K"
        (sensitivity.c profile_plans) */

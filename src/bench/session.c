@@ -134,6 +134,7 @@ static et_status configure(et_session *s, const et_graph *start, const et_knobs 
     to.progress = s->progress;
     to.progress_ctx = s->progress_ctx;
     to.cancel = s->cancel;
+    to.recover_base = s->has_recover_base ? &s->recover_base : NULL;
     et_status st = et_tune_apply_ex(start, apply, &calib, &to, &s->tuned, &s->report, err);
     if (st != ET_OK)
         return st;
@@ -149,6 +150,17 @@ static et_status configure(et_session *s, const et_graph *start, const et_knobs 
     s->prepare_ms = et_clock_ms() - t0;
     et_session_load_inputs(s);
     return ET_OK;
+}
+
+void et_session_set_recover_base(et_session *s, const et_knobs *base) {
+    s->has_recover_base = base != NULL;
+    if (base)
+        s->recover_base = *base;
+    et_plan_free(s->plan);
+    et_graph_free(s->tuned);
+    s->plan = NULL;
+    s->tuned = NULL;
+    s->configured = false;
 }
 
 void et_session_detach(et_session *s, et_plan **plan, et_graph **tuned) {

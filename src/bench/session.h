@@ -57,6 +57,10 @@ et_status et_session_configure(et_session *s, const et_knobs *k, et_err *err);
  * flag that cancels it between layers (any may be NULL). Borrowed: they must outlive the configures. */
 void et_session_set_progress(et_session *s, et_tune_progress_fn fn, void *ctx, const volatile int *cancel);
 double et_session_prepare_ms(const et_session *s);
+/* A sensitivity analysis's base knobs (et_tune_options.recover_base; NULL: none, the default): points then recover
+ * from the base's record. Either change leaves the session unconfigured, so that the base records and no point's
+ * graph outlives the analysis. */
+void et_session_set_recover_base(et_session *s, const et_knobs *base);
 /* The same from another graph than the model's (a trained copy of it, with the model's inputs and outputs): the
  * knobs' quantization is applied to it, not their pruning (its weights come pruned; channel-pruned shapes are
  * in its graph), nothing is cached, and the session's fp32 baseline stays the model's own, so fidelity compares

@@ -40,7 +40,9 @@ struct et_session {
     et_plan *plan;
     et_tune_report report;
     double prepare_ms;
-    et_tune_cache *tune_cache;    /* calibration ranges and speed-guard timings reused across knob changes */
+    et_tune_cache *tune_cache; /* calibration ranges and speed-guard timings reused across knob changes */
+    et_knobs recover_base;     /* a sensitivity analysis's base (et_session_set_recover_base) */
+    bool has_recover_base;
     et_tune_progress_fn progress; /* recovery's progress and cancel (et_session_set_progress) */
     void *progress_ctx;
     const volatile int *cancel;

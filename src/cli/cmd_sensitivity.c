@@ -161,6 +161,10 @@ static et_table *build_table(const char *model, const et_knobs *k, const et_sens
     if (k->act_bits == 8 && !k->force_int8)
         et_table_add_note(t, "act-bits 8: the speed guard decides every layer's precision for each point anew; "
                              "--force-int8 keeps the other layers as in the base");
+    if (k->recover != ET_RECOVER_NONE && et_sens_config_default().recover_from_base)
+        et_table_add_note(t, "recovery: each point from the base's (EDGETUNE_SENS_RECOVER=base): only the layers whose "
+                             "solve changed solved again, on the base's statistics; the layers after the changed one "
+                             "keep the base's weights (an approximation: a full recovery refits them)");
     if (n < total)
         et_table_add_note(t, "stopped: %d of %d points measured", n, total);
     if (store->n_reused > 0)

@@ -239,6 +239,7 @@ typedef struct sens_ctx {
     double phase_deadline;
     int max_points; /* et_search_config.sens_max_points */
     bool hit_max;   /* the stop was max_points', not the deadline's */
+    bool from_base; /* recovered points start from the base's recovery (et_sens_config.recover_from_base) */
 } sens_ctx;
 
 /* Stores the sensitivity points of an analysis (when a database is open) and says how many were taken from an
@@ -263,6 +264,12 @@ static void sens_progress(void *ctx, int done, int total, const et_sens_point *p
     else if (p)
         say(c->st, "sensitivity %d of %d: %s %s: %s%s", done, total, p->layer, p->candidate,
             p->not_applicable ? "" : "failed: ", p->error);
+    else if (c->from_base)
+        say(c->st,
+            "sensitivity: base measured, %d points to go (each recovered from the base's recovery: the changed "
+            "layers solved again on the base's statistics, the layers after them not refit, an approximation; the "
+            "grid and the finalists are recovered in full)",
+            total);
     else
         say(c->st, "sensitivity: base measured, %d points to go", total);
     step(c->st, "sensitivity", done, total, 0, -1.0, c->out, -1);
@@ -1326,6 +1333,9 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     sc.progress_ctx = &sctx;
     et_sens_store store;
     et_sens_store_attach(&store, cfg->db, !cfg->fresh_sens, "search: sensitivity base", &sc);
+    const char *rb = getenv("EDGETUNE_SENS_RECOVER"); /* "full": every point recovered in full (to compare) */
+    sc.recover_from_base = !(rb && strcmp(rb, "full") == 0);
+    sctx.from_base = sc.recover_from_base && base->recover != ET_RECOVER_NONE;
     rc = et_sensitivity_run(prof, base, cfg->cand, cfg->n_cand, &sc, &out->sens_base, &out->sens, &out->n_sens, err);
     said_store(&st, &store, out->sens, out->n_sens);
     et_sens_store_free(&store);

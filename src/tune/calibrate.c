@@ -32,8 +32,9 @@ static void calib_key(const et_tune_ctx *c, char *key, size_t len) {
     /* recovered weights depend on every quantization knob too */
     char rec[96] = "";
     if (k->recover != ET_RECOVER_NONE || strstr(k->layers, "recover=full") || strstr(k->layers, "recover=bias"))
-        snprintf(rec, sizeof rec, "|rec%d|%d|%d|%d|%d|%d", (int)k->recover, k->weight_bits, (int)k->granularity,
-                 (int)k->clip, k->force_int8 ? 1 : 0, k->threads); /* threads: the speed guard's int8 layers */
+        snprintf(rec, sizeof rec, "|rec%d|%d|%d|%d|%d|%d%s", (int)k->recover, k->weight_bits, (int)k->granularity,
+                 (int)k->clip, k->force_int8 ? 1 : 0, k->threads, /* threads: the speed guard's int8 layers */
+                 c->rep->recover_from_base ? "|b" : ""); /* a point's weights from its base's: not the full ones */
     snprintf(key, len, "calib|%d|%.6f|%d|%d:%d|%d|%d|%d%s|L%016llx", c->g->n_values, (double)k->prune_ratio,
              (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0, k->prune_ratio > 0.0f ? 1 : 0,
              (int)k->calib_method, rec,
@@ -272,6 +273,16 @@ et_status et_tune_calibrate(et_tune_ctx *c, const et_calib_set *calib, float *lo
     calib_key(c, key, sizeof key);
     size_t bytes = 0;
     const float *cached = et_tune_cache_get(c->opt->cache, key, &bytes);
+    if (!(cached && bytes == 2 * (size_t)nv * sizeof(float)) && c->opt->calib_base) {
+        /* a sensitivity point: the base's ranges, of a graph of the same values (recover_base.h) */
+        et_tune_report none = {0};
+        et_tune_ctx b = *c;
+        b.k = c->opt->calib_base, b.rep = &none;
+        calib_key(&b, key, sizeof key);
+        cached = et_tune_cache_get(c->opt->cache, key, &bytes);
+        if (cached && bytes == 2 * (size_t)nv * sizeof(float))
+            et_tune_note(c, false, "activation ranges: the base's (a sensitivity point: not calibrated again)");
+    }
     if (cached && bytes == 2 * (size_t)nv * sizeof(float)) {
         memcpy(lo, cached, (size_t)nv * sizeof(float));
         memcpy(hi, cached + nv, (size_t)nv * sizeof(float));

@@ -13,10 +13,13 @@
  * is scored as by default); joint-absolute, the same summing the errors as they are. The joint choice is not the
  * default: one-shot it was worse on validation (fmnist_resnet -0.75 pp, fmnist_wide -0.18, fmnist_mbv2 +0.24 of
  * 8,000 images; session 12, edgetune-tune(7) RECOVERY). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tune/chan_greedy.h"
+#include "tune/recover_cache.h"
+#include "tune/tune_cache.h"
 #include "tune/recover_internal.h"
 #include "util/mem.h"
 
@@ -201,6 +204,58 @@ static et_status joint_add(et_tune_ctx *c, joint_plan *J, int l, const et_hess *
     return ok ? ET_OK : et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
 }
 
+/* The scores depend on the graph before pruning (the pristine model's), the calibration set and the choice only:
+ * a sensitivity analysis asks for them at every channel point, so they are cached, every layer's in one blob
+ * (per layer its count of scores, 0 for none, then the scores). The joint choices (a test of choices) are not. */
+static void energies_key(const et_tune_ctx *c, const et_calib_set *calib, chan_sel sel, char *key, size_t len) {
+    snprintf(key, len, "chanE|%016llx|%d|%d|%d", (unsigned long long)et_recover_calib_fingerprint(calib),
+             c->g->n_values, c->n_layers, (int)sel);
+}
+
+static int64_t n_scores(const et_tune_ctx *c, int l) {
+    const et_wlayer *L = &c->layers[l];
+    return L->view.per_ch / kernel_of(L);
+}
+
+static bool energies_cached(et_tune_ctx *c, const char *key) {
+    size_t bytes = 0, pos = 0;
+    const char *d = et_tune_cache_get(c->opt->cache, key, &bytes);
+    if (!d)
+        return false;
+    for (int l = 0; l < c->n_layers; l++) {
+        int64_t n;
+        if (pos + sizeof n > bytes)
+            return false;
+        memcpy(&n, d + pos, sizeof n);
+        pos += sizeof n;
+        if (n == 0)
+            continue;
+        if (n != n_scores(c, l) || pos + (size_t)n * sizeof(double) > bytes ||
+            !(c->chan_energy[l] = malloc((size_t)(n + 1) * sizeof(double))))
+            return false; /* the caller measures them (what was copied is freed with the context) */
+        memcpy(c->chan_energy[l], d + pos, (size_t)n * sizeof(double));
+        pos += (size_t)n * sizeof(double);
+    }
+    return true;
+}
+
+static void energies_store(et_tune_ctx *c, const char *key) {
+    size_t bytes = 0, pos = 0;
+    for (int l = 0; l < c->n_layers; l++)
+        bytes += sizeof(int64_t) + (c->chan_energy[l] ? (size_t)n_scores(c, l) * sizeof(double) : 0);
+    char *d = malloc(bytes);
+    for (int l = 0; d && l < c->n_layers; l++) {
+        int64_t n = c->chan_energy[l] ? n_scores(c, l) : 0;
+        memcpy(d + pos, &n, sizeof n);
+        pos += sizeof n;
+        if (n)
+            memcpy(d + pos, c->chan_energy[l], (size_t)n * sizeof(double));
+        pos += (size_t)n * sizeof(double);
+    }
+    if (d)
+        et_tune_cache_put_owned(c->opt->cache, key, d, bytes);
+}
+
 et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
     et_graph *g = c->g;
     et_status st = ET_OK;
@@ -212,6 +267,18 @@ et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
     c->chan_energy = calloc((size_t)c->n_layers + 1, sizeof *c->chan_energy);
     if (!c->chan_energy)
         return et_fail(c->err, ET_E_NOMEM, "out of memory choosing channels");
+    chan_sel sel = selection();
+    char key[160];
+    bool cache = c->opt->cache && sel != SEL_JOINT && sel != SEL_ABSOLUTE;
+    if (cache) {
+        energies_key(c, calib, sel, key, sizeof key);
+        if (energies_cached(c, key))
+            return ET_OK;
+        for (int l = 0; l < c->n_layers; l++) { /* a partial copy: measured again */
+            free(c->chan_energy[l]);
+            c->chan_energy[l] = NULL;
+        }
+    }
     et_graph_count_uses(g);
     et_recover_run R = {.c = c, .calib = calib};
     et_err perr = {0};
@@ -219,7 +286,6 @@ et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
     if (threads > 1)
         R.pool = et_threadpool_create(threads, &perr);
     int64_t cap = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
-    chan_sel sel = selection();
     joint_plan J = {0};
     if ((sel == SEL_JOINT || sel == SEL_ABSOLUTE) && (st = joint_begin(c, cap, &J)) != ET_OK)
         goto done;
@@ -249,6 +315,8 @@ et_status et_tune_channel_energies(et_tune_ctx *c, const et_calib_set *calib) {
             st = own_energies(c, l, &R.hs, &c->chan_energy[l]);
         et_hess_free(&R.hs);
     }
+    if (st == ET_OK && cache)
+        energies_store(c, key);
 done:
     joint_free(&J, c->n_layers);
     et_calib_walk_free(R.walk);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tune/recover_base.h"
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
 #include "util/fnv.h"
@@ -81,6 +82,33 @@ et_status et_recover_check_inputs(const et_calib_set *calib, et_err *err) {
     return ET_OK;
 }
 
+/* A sensitivity analysis (et_tune_options.recover_base): sets R->base_key to the base's record and says whether
+ * this run writes it (the base, when its record is not complete) or reads it (a point whose every layer to
+ * recover has a record); neither otherwise (a point then recovers in full, noted). */
+static void base_mode(et_recover_run *R, uint64_t calib_fp, char *key, size_t len) {
+    et_tune_ctx *c = R->c;
+    const et_knobs *base = c->opt->recover_base;
+    if (!base || !c->opt->cache)
+        return;
+    et_recover_base_key(c, base, calib_fp, key, len);
+    bool complete = et_recover_rec_is_complete(c, key);
+    if (et_recover_is_base(c, base, calib_fp)) {
+        if (!complete) {
+            R->base_key = key;
+            R->base_write = true;
+        }
+        return;
+    }
+    et_recover_rec r;
+    for (int l = 0; complete && l < c->n_layers; l++)
+        complete = !wants(R, l) || c->g->values[c->layers[l].weight].n_consumers > 1 ||
+                   et_recover_rec_get(c, key, c->layers[l].node, &r);
+    if (complete)
+        R->base_key = key;
+    else
+        et_tune_note(c, false, "the base's recovery record is missing: this point was recovered in full");
+}
+
 et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool *quantize) {
     double t0 = et_clock_ms();
     et_graph *g = c->g;
@@ -97,23 +125,27 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         return ET_OK;
     if (!calib || calib->n_sets < 1)
         return et_fail(c->err, ET_E_INPUT, "--recover needs calibration inputs (--calib DIR of .npy files)");
-    if ((st = et_recover_check_inputs(calib, c->err)) != ET_OK)
-        return st;
     if (!(R.result = calloc((size_t)c->n_layers + 1, 1)))
         return et_fail(c->err, ET_E_NOMEM, "out of memory recovering weights");
     /* from the cache: the same knobs on the same calibration set made these weights before */
     char key[256];
     /* which layers are rounded: FNV-1a over the flags (the cache lives in this process: no stored key changes) */
     uint64_t quant_hash = et_fnv64(ET_FNV64_INIT, quantize, (size_t)c->n_layers * sizeof *quantize);
-    et_recover_key(c, calib, quant_hash, key, sizeof key);
+    uint64_t calib_fp = et_recover_calib_fingerprint(calib);
+    et_recover_key_fp(c, c->k, calib_fp, quant_hash, key, sizeof key);
     bool found = false;
-    if ((st = et_recover_apply_cached(&R, key, &found)) != ET_OK || found) {
-        if (found) {
-            c->rep->recover_cached = true;
-            for (int i = 0; i < c->rep->n_layer_errs; i++)
-                if (c->rep->layer_err[i].fallback[0])
-                    et_tune_note(c, true, "%s: %s", c->rep->layer_err[i].name, c->rep->layer_err[i].fallback);
-        }
+    char bkey[320];
+    base_mode(&R, calib_fp, bkey, sizeof bkey);
+    /* a point reads the statistics its base's run took from the same inputs, which it checked */
+    if ((!R.base_key || R.base_write) && (st = et_recover_check_inputs(calib, c->err)) != ET_OK)
+        goto done;
+    if (!R.base_write && (st = et_recover_apply_cached(&R, key, &found)) != ET_OK)
+        goto done;
+    if (found) { /* the full result of these very knobs (a point's is never cached as one) */
+        c->rep->recover_cached = true;
+        for (int i = 0; i < c->rep->n_layer_errs; i++)
+            if (c->rep->layer_err[i].fallback[0])
+                et_tune_note(c, true, "%s: %s", c->rep->layer_err[i].name, c->rep->layer_err[i].fallback);
         goto done;
     }
     et_graph_count_uses(g);
@@ -123,16 +155,20 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         R.pool = NULL; /* run on this thread */
     R.budget = c->opt->recover_hold_bytes > 0 ? c->opt->recover_hold_bytes : (int64_t)256 << 20;
     int64_t cap = c->opt->recover_reference ? R.budget / 2 : R.budget; /* two walks hold activations */
-    if ((st = et_calib_walk_new(g, calib, threads, cap, &R.walk, c->err)) != ET_OK)
+    bool walk = !R.base_key || R.base_write;                           /* a point reads the base's statistics */
+    if (walk && (st = et_calib_walk_new(g, calib, threads, cap, &R.walk, c->err)) != ET_OK)
         goto done;
-    if (c->opt->recover_reference &&
+    if (walk && c->opt->recover_reference &&
         (st = et_calib_walk_new(R.pristine, calib, threads, cap, &R.walk_ref, c->err)) != ET_OK)
         goto done;
     if (c->opt->progress)
         c->opt->progress(c->opt->progress_ctx, 0, R.total, 0.0, -1.0, "");
     for (int l = 0; l < c->n_layers && st == ET_OK; l++) {
-        if (!wants(&R, l))
+        if (!wants(&R, l)) {
+            if (R.base_write) /* a point may change it: its statistics */
+                st = et_recover_layer_stats(&R, l);
             continue;
+        }
         if (c->opt->cancel && *c->opt->cancel) {
             st = et_fail(c->err, ET_E_CANCELLED, "cancelled");
             break;
@@ -148,7 +184,8 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         }
     }
     if (st == ET_OK) {
-        int64_t peak = et_calib_walk_peak_bytes(R.walk) + (R.walk_ref ? et_calib_walk_peak_bytes(R.walk_ref) : 0);
+        int64_t peak = (R.walk ? et_calib_walk_peak_bytes(R.walk) : 0) +
+                       (R.walk_ref ? et_calib_walk_peak_bytes(R.walk_ref) : 0);
         if (peak > c->rep->recover_peak_bytes)
             c->rep->recover_peak_bytes = peak;
         c->rep->recover_ms = et_clock_ms() - t0;
@@ -156,7 +193,14 @@ et_status et_tune_recover(et_tune_ctx *c, const et_calib_set *calib, const bool 
         et_calib_walk_free(R.walk);
         et_calib_walk_free(R.walk_ref);
         R.walk = R.walk_ref = NULL;
-        et_recover_cache_result(&R, key);
+        if (R.base_key && !R.base_write) { /* a point: not the full result of its knobs, never cached as one */
+            c->rep->recover_from_base = true;
+            c->rep->n_resolved = R.n_resolved;
+        } else {
+            et_recover_cache_result(&R, key);
+        }
+        if (R.base_write)
+            et_recover_rec_complete(c, bkey);
     }
 done:
     et_calib_walk_free(R.walk);

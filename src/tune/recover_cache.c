@@ -34,7 +34,7 @@ static uint64_t mix(uint64_t h, uint64_t x) {
 }
 
 /* A fingerprint of every calibration byte (8 at a time). */
-static uint64_t calib_fingerprint(const et_calib_set *calib) {
+uint64_t et_recover_calib_fingerprint(const et_calib_set *calib) {
     uint64_t h = mix(0x243F6A8885A308D3ull, (uint64_t)calib->n_sets * 131u + (uint64_t)calib->n_inputs);
     for (int s = 0; s < calib->n_sets * calib->n_inputs; s++) {
         const et_npy *x = &calib->sets[s];
@@ -56,15 +56,18 @@ static uint64_t calib_fingerprint(const et_calib_set *calib) {
 }
 
 void et_recover_key(const et_tune_ctx *c, const et_calib_set *calib, uint64_t quant_hash, char *key, size_t len) {
-    const et_knobs *k = c->k;
+    et_recover_key_fp(c, c->k, et_recover_calib_fingerprint(calib), quant_hash, key, len);
+}
+
+void et_recover_key_fp(const et_tune_ctx *c, const et_knobs *k, uint64_t calib_fp, uint64_t quant_hash, char *key,
+                       size_t len) {
     snprintf(key, len, "recover|%d|%d|%d|%d|%d|%d|%.6f|%d|%d:%d|%d|%d%d|%016llx|%016llx|%d|L%016llx", (int)k->recover,
              k->weight_bits, k->act_bits, (int)k->granularity, k->symmetric ? 1 : 0, (int)k->clip,
              (double)k->prune_ratio, (int)k->prune_method, k->nm_n, k->nm_m, k->quantize_all ? 1 : 0,
              c->opt->recover_act_order ? 1 : 0,
              (c->opt->recover_reference ? 1 : 0) | (c->opt->recover_exact_masks ? 2 : 0) |
                  (c->opt->recover_prune_alloc ? 4 : 0),
-             (unsigned long long)quant_hash, (unsigned long long)calib_fingerprint(calib), c->g->n_values,
-             et_tune_layers_hash(k));
+             (unsigned long long)quant_hash, (unsigned long long)calib_fp, c->g->n_values, et_tune_layers_hash(k));
 }
 
 size_t et_recover_blob_layer_bytes(int64_t n, int64_t n_ch) {

@@ -126,8 +126,7 @@ et_status et_recover_attach_quant(et_tune_ctx *c, const et_wlayer *L, int bits, 
     return ET_OK;
 }
 
-/* Layer l's bias as it acts now, per output channel (0 without one). */
-static void current_bias(const et_tune_ctx *c, int l, float *out) {
+void et_recover_current_bias(const et_tune_ctx *c, int l, float *out) {
     const et_wlayer *L = &c->layers[l];
     const et_node *n = &c->g->nodes[L->node];
     int64_t n_ch = L->view.n_ch;
@@ -182,7 +181,7 @@ void et_recover_cache_result(et_recover_run *R, const char *key) {
         }
         /* the bias as it acts (times Gemm's beta): applying it back sets the same */
         if (n->op != ET_OP_MATMUL)
-            current_bias(c, l, aux + n_ch);
+            et_recover_current_bias(c, l, aux + n_ch);
         et_recover_blob_add_layer(b, L->node, w, n_ch * L->view.per_ch, quant, scaled ? aux : NULL, zp, n_ch,
                                   n->op != ET_OP_MATMUL ? aux + n_ch : NULL);
         free(aux), free(zp);
@@ -238,7 +237,7 @@ et_status et_recover_apply_cached(et_recover_run *R, const char *key, bool *foun
                                              r.zp) == ET_OK;
         }
         if (ok && r.bias) {
-            current_bias(c, l, now);
+            et_recover_current_bias(c, l, now);
             for (int64_t o = 0; o < r.n_ch; o++)
                 delta[o] = (double)r.bias[o] - (double)now[o];
             ok = et_recover_add_bias(R, l, delta, out) == ET_OK;

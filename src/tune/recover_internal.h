@@ -22,6 +22,11 @@ typedef struct et_recover_run {
     int done, total;
     bool matmul_noted;
     unsigned char *result; /* per layer: ET_RECOVER_DONE, | ET_RECOVER_QUANT when its weights were rounded */
+    /* a sensitivity analysis (recover_base.h): the base's record, written by the base's run (base_write) or read
+     * by a point's; NULL otherwise */
+    const char *base_key;
+    bool base_write;
+    int n_resolved; /* a point: layers solved again on the base's statistics */
 } et_recover_run;
 
 enum { ET_RECOVER_DONE = 1, ET_RECOVER_QUANT = 2 };
@@ -36,6 +41,13 @@ et_status et_recover_check_inputs(const et_calib_set *calib, et_err *err);
  * bias correction, the result written into the graph and the report. ET_E_NOMEM, ET_E_CANCELLED, ET_E_INPUT
  * (NaN in the model's activations) with c->err filled. */
 et_status et_recover_layer(et_recover_run *R, int l);
+
+/* Layer l's statistics only, into the base's record (a layer the base leaves as it is, which a point may change).
+ * ET_E_NOMEM, ET_E_CANCELLED, ET_E_INPUT as et_recover_layer. */
+et_status et_recover_layer_stats(et_recover_run *R, int l);
+
+/* Layer l's bias as it acts now, per output channel (times Gemm's beta; 0 without one), into out (n_ch floats). */
+void et_recover_current_bias(const et_tune_ctx *c, int l, float *out);
 
 /* Walk callbacks: the layer's inputs into R->hs (and the pristine model's, for et_calib_walk_to_pair). */
 et_status et_recover_add_input(void *ctx, int set, const et_tensor *const *vals, et_err *err);

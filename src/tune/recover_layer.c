@@ -21,6 +21,7 @@
 #include "tune/chol.h"
 #include "tune/obs_exact.h"
 #include "tune/qmath.h"
+#include "tune/recover_base.h"
 #include "tune/recover_cache.h"
 #include "tune/recover_internal.h"
 #include "tune/recover_solve.h"
@@ -86,13 +87,15 @@ typedef struct layer_job {
     et_status *sst;
     et_err *serr;
     double energy, before, after, t_walk, t_solve;
+    double *h_rec;  /* the base's run: H before the solve takes it apart, for the record */
+    uint64_t print; /* et_recover_layer_print (base's run and points) */
 } layer_job;
 
 static void job_free(layer_job *J) {
     et_hess_free(&J->R->hs);
     free(J->wo), free(J->wc), free(J->wp), free(J->wp2), free(J->res), free(J->dw), free(J->scale_o), free(J->scale_p),
         free(J->zp_o), free(J->zp_p), free(J->delta), free(J->before_g), free(J->bias_now), free(J->sol), free(J->sst),
-        free(J->serr);
+        free(J->serr), free(J->h_rec);
 }
 
 static et_status oom(const layer_job *J) {
@@ -451,6 +454,143 @@ static et_status job_commit(layer_job *J) {
     return ET_OK;
 }
 
+/* The base's run: what the record keeps of this layer (statistics, and the result when has_result). */
+static void record_layer(layer_job *J, bool has_result) {
+    et_recover_run *R = J->R;
+    et_tune_ctx *c = R->c;
+    const et_hess *hs = &R->hs;
+    float *bias = has_result && J->node->op != ET_OP_MATMUL ? malloc((size_t)J->n_ch * sizeof *bias) : NULL;
+    if (bias)
+        et_recover_current_bias(c, J->l, bias);
+    et_recover_rec r = {.print = J->print,
+                        .has_result = has_result,
+                        .quantized = J->quant,
+                        .has_scale = J->quant,
+                        .has_bias = bias != NULL,
+                        .has_ref = hs->cross != NULL,
+                        .groups = hs->groups,
+                        .d = hs->d,
+                        .rows = hs->rows,
+                        .rows_g = hs->rows_g,
+                        .n = J->n,
+                        .n_ch = J->n_ch,
+                        .h = J->h_rec ? J->h_rec : hs->h,
+                        .sum = hs->sum,
+                        .cross = hs->cross,
+                        .sum_ref = hs->sum_ref,
+                        .y2 = hs->y2,
+                        .w = J->res,
+                        .scale = J->scale_o,
+                        .zp = J->zp_o,
+                        .bias = bias};
+    if (has_result && c->rep->n_layer_errs > 0)
+        r.err = c->rep->layer_err[c->rep->n_layer_errs - 1];
+    et_recover_rec_put(c, R->base_key, J->L->node, &r); /* not kept: a point recovers in full */
+    free(bias);
+}
+
+/* A point: the base's statistics for this layer into R->hs (copies: the solve takes H apart). */
+static et_status base_stats(layer_job *J, const et_recover_rec *r) {
+    et_hess *hs = &J->R->hs;
+    memset(hs, 0, sizeof *hs);
+    hs->groups = r->groups, hs->d = r->d, hs->rows = r->rows, hs->rows_g = r->rows_g;
+    size_t hb = (size_t)(r->groups * r->d * r->d) * sizeof(double), sb = (size_t)(r->groups * r->d) * sizeof(double);
+    hs->h = et_aligned_alloc(hb);
+    hs->sum = malloc(sb);
+    bool ok = hs->h && hs->sum;
+    if (ok && r->has_ref) {
+        size_t cb = (size_t)(r->groups * r->rows_g * r->d) * sizeof(double);
+        hs->cross = malloc(cb), hs->sum_ref = malloc(sb), hs->y2 = malloc((size_t)r->groups * sizeof(double));
+        ok = hs->cross && hs->sum_ref && hs->y2;
+        if (ok) {
+            memcpy(hs->cross, r->cross, cb);
+            memcpy(hs->sum_ref, r->sum_ref, sb);
+            memcpy(hs->y2, r->y2, (size_t)r->groups * sizeof(double));
+        }
+    }
+    if (!ok)
+        return oom(J);
+    memcpy(hs->h, r->h, hb);
+    memcpy(hs->sum, r->sum, sb);
+    J->ref = r->has_ref;
+    return ET_OK;
+}
+
+/* A point: the base's result for a layer whose solve would read the same (written as a cached result is). */
+static et_status base_apply(layer_job *J, const et_recover_rec *r) {
+    et_recover_run *R = J->R;
+    et_tune_ctx *c = R->c;
+    const et_knobs *k = et_tune_knobs_at(c, J->l);
+    float *w = et_tune_writable(c, J->L->weight);
+    double *delta = calloc((size_t)J->n_ch, sizeof *delta);
+    float *now = calloc((size_t)J->n_ch, sizeof *now), *out = calloc((size_t)J->n_ch, sizeof *out);
+    et_status st = w && delta && now && out ? ET_OK : oom(J);
+    if (st == ET_OK) {
+        et_recover_scatter(w, &J->L->view, r->w);
+        if (r->quantized)
+            st = et_recover_attach_quant(c, J->L, k->weight_bits, k->act_bits == 8 || k->symmetric,
+                                         k->granularity == ET_GRAN_CHANNEL || k->weight_bits == 16, r->scale, r->zp);
+    }
+    if (st == ET_OK && r->bias) {
+        et_recover_current_bias(c, J->l, now);
+        for (int64_t o = 0; o < J->n_ch; o++)
+            delta[o] = (double)r->bias[o] - (double)now[o];
+        st = et_recover_add_bias(R, J->l, delta, out);
+    }
+    free(delta), free(now), free(out);
+    if (st != ET_OK)
+        return st;
+    c->rep->n_recovered++;
+    if (c->rep->n_layer_errs < ET_TUNE_MAX_LAYER_ERRS)
+        c->rep->layer_err[c->rep->n_layer_errs++] = r->err;
+    R->result[J->l] = ET_RECOVER_DONE | (r->quantized ? ET_RECOVER_QUANT : 0);
+    return ET_OK;
+}
+
+/* The statistics: from the walk (recording them in the base's run), or in a point from the base's record, where
+ * *applied says the base's result was taken as it is. */
+static et_status layer_statistics(layer_job *J, bool *applied) {
+    et_recover_run *R = J->R;
+    et_tune_ctx *c = R->c;
+    *applied = false;
+    if (R->base_key)
+        J->print = et_recover_layer_print(c, J->l, J->quant, J->masked, J->refit, J->wc, J->n);
+    if (!R->base_key || R->base_write) {
+        et_status st = job_statistics(J);
+        if (st == ET_OK && R->base_write) {
+            size_t hb = (size_t)(R->hs.groups * R->hs.d * R->hs.d) * sizeof(double);
+            if ((J->h_rec = malloc(hb)))
+                memcpy(J->h_rec, R->hs.h, hb);
+        }
+        return st;
+    }
+    et_recover_rec r;
+    if (!et_recover_rec_get(c, R->base_key, J->L->node, &r) || r.groups != J->groups || r.d != J->per)
+        return et_fail(c->err, ET_E_RUNTIME, "%s: the base's recovery record does not fit this layer", J->node->name);
+    if (r.has_result && r.print == J->print && r.n == J->n) {
+        *applied = true;
+        return base_apply(J, &r);
+    }
+    R->n_resolved++;
+    return base_stats(J, &r);
+}
+
+et_status et_recover_layer_stats(et_recover_run *R, int l) {
+    et_tune_ctx *c = R->c;
+    const et_wlayer *L = &c->layers[l];
+    layer_job J = {.R = R, .l = l, .L = L, .node = &c->g->nodes[L->node]};
+    if (c->g->values[L->weight].n_consumers > 1)
+        return ET_OK;
+    J.n_ch = L->view.n_ch, J.per = L->view.per_ch, J.n = J.n_ch * J.per;
+    J.groups = L->kind == ET_WL_CONV ? L->group : 1, J.rows = J.n_ch / J.groups;
+    bool skip = false;
+    et_status st = job_weights(&J, &skip);
+    if (st == ET_OK && (st = job_statistics(&J)) == ET_OK)
+        record_layer(&J, false);
+    job_free(&J);
+    return st;
+}
+
 et_status et_recover_layer(et_recover_run *R, int l) {
     et_tune_ctx *c = R->c;
     const et_knobs *k = et_tune_knobs_at(c, l); /* bits, method and recovery method per layer */
@@ -465,9 +605,10 @@ et_status et_recover_layer(et_recover_run *R, int l) {
     J.masked = c->pruned[l] && !c->keep[l] && k->prune_method != ET_PRUNE_CHANNEL;
     J.n_ch = L->view.n_ch, J.per = L->view.per_ch, J.n = J.n_ch * J.per;
     J.groups = L->kind == ET_WL_CONV ? L->group : 1, J.rows = J.n_ch / J.groups;
-    bool skip = false;
+    bool skip = false, applied = false;
     et_status st = job_weights(&J, &skip);
-    if (st == ET_OK && !skip && (st = job_statistics(&J)) == ET_OK && (st = job_alloc(&J)) == ET_OK) {
+    if (st == ET_OK && !skip && (st = layer_statistics(&J, &applied)) == ET_OK && !applied &&
+        (st = job_alloc(&J)) == ET_OK) {
         J.t_solve = et_clock_ms();
         if ((st = job_plain(&J)) == ET_OK && (st = job_before(&J)) == ET_OK) {
             if (k->recover == ET_RECOVER_FULL) {
@@ -483,6 +624,8 @@ et_status et_recover_layer(et_recover_run *R, int l) {
             job_bias(&J);
             st = job_commit(&J);
         }
+        if (st == ET_OK && R->base_write)
+            record_layer(&J, true);
     }
     job_free(&J);
     return st;

@@ -74,19 +74,28 @@ static void ctx_free(et_tune_ctx *c) {
 /* The layers the model without recovery runs in int8 (the speed guard's choice, which depends on shapes and
  * sparsity, not on the weights' values): derived once with recover none (its calibration and guard are cached),
  * so that recovery rounds exactly those. Its notes (calibration, guard, kernels) become this run's. */
-static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
-                             const et_tune_options *o, et_tune_ctx *c, bool *quantize, bool *node_cand) {
+/* k with recover none, its overrides' recover= too (they equal the model-wide one: et_tune_layers_check). */
+static et_knobs plain_knobs(const et_knobs *k) {
     et_knobs plain = *k;
     plain.recover = ET_RECOVER_NONE;
-    /* overrides' recover= equal the model-wide one (et_tune_layers_check): none here too */
     for (char *p = plain.layers; (p = strstr(p, " recover=")) != NULL;) {
         char *v = p + strlen(" recover="), *end = v + strcspn(v, "\n");
         memmove(v + 4, end, strlen(end) + 1);
         memcpy(v, "none", 4);
         p = v + 4;
     }
+    return plain;
+}
+
+static et_status int8_layers(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
+                             const et_tune_options *o, et_tune_ctx *c, bool *quantize, bool *node_cand) {
+    et_knobs plain = plain_knobs(k), plain_base;
     et_tune_options po = *o;
     po.progress = NULL;
+    if (o->recover_base) { /* a sensitivity point: which layers are int8 needs no ranges of its own */
+        plain_base = plain_knobs(o->recover_base);
+        po.calib_base = &plain_base;
+    }
     et_tune_report *prep = malloc(sizeof *prep);
     if (!prep)
         return et_fail(c->err, ET_E_NOMEM, "out of memory deriving the tuned model");
@@ -149,6 +158,28 @@ static et_status load_overrides(const et_knobs *k, et_tune_ctx *c, et_layer_over
     return ET_OK;
 }
 
+/* The note of what recovery did (layers: per-layer overrides are in force). */
+static void recovery_note(et_tune_ctx *c, const et_calib_set *calib, bool layers) {
+    const et_tune_report *rep = c->rep;
+    char how[128];
+    if (rep->recover_cached)
+        snprintf(how, sizeof how, ", from the cache");
+    else if (rep->recover_from_base)
+        snprintf(how, sizeof how,
+                 " in %.1f s from the base's recovery: %d solved again, the layers after them not refit",
+                 rep->recover_ms / 1000.0, rep->n_resolved);
+    else
+        snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
+                 (double)rep->recover_peak_bytes / 1048576.0);
+    bool mixed = false; /* recover= per layer other than the model-wide one */
+    for (int l = 0; layers && l < c->n_layers; l++)
+        mixed |= c->lk[l].recover != c->k->recover;
+    et_tune_note(c, true, "recovery (%s): %d layer%s compensated on %s%s",
+                 mixed ? "per layer" : et_recover_name(c->k->recover), rep->n_recovered,
+                 rep->n_recovered == 1 ? "" : "s", calib && calib->source[0] ? calib->source : "the calibration inputs",
+                 how);
+}
+
 et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et_calib_set *calib,
                            const et_tune_options *opt, et_graph **out, et_tune_report *rep, et_err *err) {
     double t0 = et_clock_ms();
@@ -209,21 +240,10 @@ et_status et_tune_apply_ex(const et_graph *pristine, const et_knobs *k, const et
             if (st != ET_OK)
                 goto fail;
         }
-        if (rep->n_recovered > 0 || rep->recover_cached) {
-            char how[96];
-            if (rep->recover_cached)
-                snprintf(how, sizeof how, ", from the cache");
-            else
-                snprintf(how, sizeof how, " in %.1f s, holding at most %.0f MiB", rep->recover_ms / 1000.0,
-                         (double)rep->recover_peak_bytes / 1048576.0);
-            bool mixed = false; /* recover= per layer other than the model-wide one */
-            for (int l = 0; layers && l < c.n_layers; l++)
-                mixed |= c.lk[l].recover != k->recover;
-            et_tune_note(&c, true, "recovery (%s): %d layer%s compensated on %s%s",
-                         mixed ? "per layer" : et_recover_name(k->recover), rep->n_recovered,
-                         rep->n_recovered == 1 ? "" : "s",
-                         calib && calib->source[0] ? calib->source : "the calibration inputs", how);
-        }
+        if (rep->recover_from_base)
+            o.calib_base = o.recover_base; /* its ranges too (tune.h) */
+        if (rep->n_recovered > 0 || rep->recover_cached)
+            recovery_note(&c, calib, layers);
         if (int8_recover) {
             for (int l = 0; l < c.n_layers; l++) /* node indices after channel pruning's shrink */
                 node_cand[c.layers[l].node] = quantize[l];

@@ -63,6 +63,8 @@ typedef struct et_tune_report {
     bool recover_cached;         /* the compensated weights came from the cache */
     int n_recovered, n_fallback; /* layers compensated; of which fell back to rounding */
     int64_t recover_peak_bytes;  /* most memory recovery held at once (Hessians and held activations) */
+    bool recover_from_base;      /* a sensitivity point recovered from its base's record (recover_base) */
+    int n_resolved;              /* of its layers, solved again on the base's statistics (the rest: the base's) */
     int n_layer_errs;
     et_tune_layer_err layer_err[ET_TUNE_MAX_LAYER_ERRS];
 } et_tune_report;
@@ -85,16 +87,25 @@ typedef struct et_tune_options {
     bool prune_zero_only; /* tests: channel pruning zeroes the consumers' dropped input channels instead of
                              removing them, which must give the same outputs as the shrunk graph */
     /* recovery */
-    int recover_threads;          /* threads for recovery (0: every online CPU) */
-    int64_t recover_hold_bytes;   /* memory for a layer's statistics and the activations held between segments of
+    int recover_threads;        /* threads for recovery (0: every online CPU) */
+    int64_t recover_hold_bytes; /* memory for a layer's statistics and the activations held between segments of
                                    the calibration walks (0: 256 MiB) */
-    bool recover_act_order;       /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
-    bool recover_reference;       /* each layer fits the pristine model's output for that layer (on the pristine
+    bool recover_act_order;     /* GPTQ visits columns by decreasing Hessian diagonal (default true) */
+    bool recover_reference;     /* each layer fits the pristine model's output for that layer (on the pristine
                                model's inputs), not its own output on the compressed inputs (default true) */
-    bool recover_exact_masks;     /* unstructured and N:M masks by exact OBS where the layer is small enough
+    bool recover_exact_masks;   /* unstructured and N:M masks by exact OBS where the layer is small enough
                                  (obs_exact.h), SparseGPT elsewhere; false: SparseGPT everywhere (default true) */
-    bool recover_prune_alloc;     /* unstructured pruning before full recovery shares the ratio out over the layers
+    bool recover_prune_alloc;   /* unstructured pruning before full recovery shares the ratio out over the layers
                                      (prune_alloc.c); false: the same ratio in every layer (default true) */
+    /* a sensitivity analysis's base knobs (NULL: none): the base's full recovery records per layer its statistics
+       and result in the cache, and a point's recovery solves again only the layers whose solve would differ, on
+       those statistics, keeping the base's weights elsewhere (recover_base.h: an approximation past the changed
+       layer). Other knobs recover in full. Needs the cache. */
+    const et_knobs *recover_base;
+    /* a sensitivity point's calibration: where its own ranges are not cached, the ranges of these knobs (its base's)
+       when they are and the graph has as many values (tune.c sets it for a point recovered from its base: the
+       activations after the changed layer keep the base's ranges, the same approximation; NULL: none) */
+    const et_knobs *calib_base;
     et_tune_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     const volatile int *cancel; /* non-zero: stop at the next layer (or calibration set) with ET_E_CANCELLED */
