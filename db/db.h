@@ -139,6 +139,9 @@ typedef struct et_db_sens_set {
     int iters;          /* timed iterations per point; finding: <= 0 matches any */
     int saved_rule;     /* the rule time_saved_ms was measured by (record/sensitivity.h ET_SENS_SAVED_RULE; 0 the
                            first: the layer's own step only): points of another rule are never found */
+    bool from_base;     /* under recovery, each point recovered from the base's recovery (bench/sensitivity.h
+                           recover_from_base), an approximation: such points and fully recovered ones never stand
+                           for each other */
 } et_db_sens_set;
 
 /* Stores n points of an analysis under base_run (the run of its base measurement), replacing points stored there

@@ -10,15 +10,18 @@
 
 #include "db/db_internal.h"
 
-/* The eval_hash column's value: the set's hash, followed by "+t<rule>" for a time_saved_ms rule after the first.
- * The rule is part of what decides whether stored points can stand for new ones (a saving counted on the layer's
- * step alone is not one counted on every step the change moved); kept in that column so that no schema step is
- * needed: points stored before the rule changed keep the bare hash and are never found by a newer analysis. */
+/* The eval_hash column's value: the set's hash, followed by "+t<rule>" for a time_saved_ms rule after the first
+ * and "+rb" for points recovered from the base's recovery. Both are part of what decides whether stored points can
+ * stand for new ones (a saving counted on the layer's step alone is not one counted on every step the change
+ * moved; a point whose later layers kept the base's recovery is not a fully recovered one); kept in that column so
+ * that no schema step is needed: points stored before the rule changed keep the bare hash and are never found by a
+ * newer analysis. */
 static void eval_key(const et_db_sens_set *set, char *out, size_t n) {
+    snprintf(out, n, "%s", set->eval_hash);
     if (set->saved_rule > 0)
-        snprintf(out, n, "%s+t%d", set->eval_hash, set->saved_rule);
-    else
-        snprintf(out, n, "%s", set->eval_hash);
+        snprintf(out + strlen(out), n - strlen(out), "+t%d", set->saved_rule);
+    if (set->from_base)
+        snprintf(out + strlen(out), n - strlen(out), "+rb");
 }
 
 static et_status out_of_step(const char *what, et_err *err) {

@@ -15,6 +15,7 @@ static void on_base(void *ctx, const et_result *base) {
     if (!st->db)
         return;
     snprintf(st->set.eval_hash, sizeof st->set.eval_hash, "%s", base->fidelity.eval_hash);
+    st->set.from_base = st->from_base && base->knobs.recover != ET_RECOVER_NONE; /* as et_sensitivity_run decides */
     et_result row = *base; /* a shallow copy, for the label: saved, never freed */
     snprintf(row.label, sizeof row.label, "%s", st->label);
     et_err e = {0};
@@ -52,6 +53,7 @@ void et_sens_store_attach(et_sens_store *st, et_db *db, bool reuse, const char *
     st->set.eval_half = cfg->eval_half;
     st->set.iters = cfg->iters;
     st->set.saved_rule = ET_SENS_SAVED_RULE;
+    st->from_base = cfg->recover_from_base;
     cfg->on_base = on_base;
     cfg->known = known;
     cfg->store_ctx = st;

@@ -16,6 +16,7 @@ typedef struct et_sens_store {
     bool reuse;       /* take points of an earlier analysis */
     char label[64];   /* the base run's label */
     int64_t base_run; /* the stored base run (0 until stored, or when storing failed) */
+    bool from_base;   /* the config's recover_from_base, as attached */
     et_db_sens_set set;
     et_sens_point *known; /* owned: the earlier analysis's measured points */
     int n_known;
@@ -24,8 +25,8 @@ typedef struct et_sens_store {
     char error[ET_ERR_MSG_MAX]; /* "" or the first database problem */
 } et_sens_store;
 
-/* Sets st up (db may be NULL) and points cfg's on_base, known and store_ctx at it; cfg's eval_half and iters must
- * be final. st must outlive the analysis. */
+/* Sets st up (db may be NULL) and points cfg's on_base, known and store_ctx at it; cfg's eval_half, iters and
+ * recover_from_base must be final. st must outlive the analysis. */
 void et_sens_store_attach(et_sens_store *st, et_db *db, bool reuse, const char *label, et_sens_config *cfg);
 
 /* Stores the n points under the base run (nothing without a db or a stored base). ET_OK, or the database's error

@@ -1331,11 +1331,11 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
                      .max_points = cfg->sens_max_points};
     sc.progress = sens_progress;
     sc.progress_ctx = &sctx;
-    et_sens_store store;
-    et_sens_store_attach(&store, cfg->db, !cfg->fresh_sens, "search: sensitivity base", &sc);
     const char *rb = getenv("EDGETUNE_SENS_RECOVER"); /* "full": every point recovered in full (to compare) */
     sc.recover_from_base = !(rb && strcmp(rb, "full") == 0);
     sctx.from_base = sc.recover_from_base && base->recover != ET_RECOVER_NONE;
+    et_sens_store store;
+    et_sens_store_attach(&store, cfg->db, !cfg->fresh_sens, "search: sensitivity base", &sc);
     rc = et_sensitivity_run(prof, base, cfg->cand, cfg->n_cand, &sc, &out->sens_base, &out->sens, &out->n_sens, err);
     said_store(&st, &store, out->sens, out->n_sens);
     et_sens_store_free(&store);

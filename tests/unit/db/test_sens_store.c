@@ -97,6 +97,17 @@ static void test_save_find(void) {
     other.saved_rule = 2;
     find(db, ruled2, &other, &got, &n);
     ET_CHECK_INT(n, 0);
+    /* points recovered from the base's recovery (an approximation) and fully recovered ones: never each other's */
+    other = set, other.from_base = true;
+    find(db, second, &other, &got, &n);
+    ET_CHECK_INT(n, 0);
+    int64_t rb = save_like(db, &r, 109);
+    ET_CHECK(et_db_save_sensitivity(db, rb, &other, pts, 1, &e) == ET_OK);
+    int64_t rb2 = save_like(db, &r, 110);
+    find(db, rb2, &other, &got, &n);
+    ET_CHECK_INT(n, 1);
+    find(db, rb2, &set, &got, &n);
+    ET_CHECK(n == 2 && got[0].from_run == first); /* the full points, not the base-recovered one */
 
     /* other threads or other knobs: nothing */
     r.knobs.threads += 1;
