@@ -1,0 +1,73 @@
+/* split_decide.h: which steps of a plan keep their split over the thread pool, decided by timing runs.
+ *
+ * Threads that pay or stay out, by measurement: an operator's own estimate (et_threadpool_for_work) splits almost
+ * every step, and on a 2-vCPU VM a split under ~20 us ran up to 2.4x slower, and the step after a split paid for
+ * the data crossing cores. So a plan with a pool of more than one thread spends its first runs deciding:
+ *
+ *   run 0                     warm: every step as its operator models it (not timed; learns which steps split)
+ *   runs 1 .. 2 x ET_SPLIT_RUNS   whole runs alternately serial (no step gets the pool) and as modelled, every
+ *                             step timed; then per step: keep the split where it was faster (et_split_keep)
+ *   next 2 x ET_SPLIT_RUNS    whole runs alternately mixed (only the kept splits) and serial; the mixed plan stays
+ *                             only if its whole run was faster (et_split_mixed_pays), else every step runs serial
+ *
+ * A run's steps are all in one mode, so the cost of data crossing cores lands in the run that caused it. Results do
+ * not depend on the mode: kernels and the per-element order of every operator are the same split or not.
+ * ET_SPLIT_RUNS = 5 (chosen, not tuned): per step the best of 5 runs, so one preempted run does not decide, and
+ * the median of 5 whole-run pairs; the whole decision costs 21 runs (about 0.5 s for ResNet-50, a few ms for a
+ * small model), which a bench runs before its warm-up (bench.c).
+ *
+ * Who owns what: the state owns its arrays (et_split_state_free). The functions do not allocate after init. */
+#ifndef ET_ENGINE_SPLIT_DECIDE_H
+#define ET_ENGINE_SPLIT_DECIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { ET_SPLIT_RUNS = 5 };
+
+/* A split is kept when it saves more than this share of the step's serial time and more than ET_SPLIT_MIN_NS. */
+#define ET_SPLIT_KEEP_MARGIN 0.10
+#define ET_SPLIT_MIN_NS 1000.0
+/* The mixed plan stays when the median of its paired whole-run ratios to serial is below 1 - this margin. */
+#define ET_SPLIT_MIXED_MARGIN 0.03
+
+/* Pure: the decision of one plan's steps from their best times (ns) over the compare runs as modelled (split_ns)
+ * and serial (serial_ns), and whether each step handed work to the pool as modelled (splits). A splitting step is
+ * charged the change of the non-splitting steps that follow it up to the next splitting step (they read what its
+ * workers wrote: the crossing cost lands there). keep[i] = true where that charged gain is more than
+ * ET_SPLIT_KEEP_MARGIN of the step's serial time and more than ET_SPLIT_MIN_NS. Returns how many it kept. */
+int et_split_keep(int n_steps, const double *split_ns, const double *serial_ns, const bool *splits, bool *keep);
+
+/* Pure: true when the mixed plan pays: the median over `runs` pairs of mixed_ns[i] / serial_ns[i] (whole runs
+ * timed alternately) is below 1 - ET_SPLIT_MIXED_MARGIN. False for runs < 1 or any time <= 0. */
+bool et_split_mixed_pays(int runs, const double *mixed_ns, const double *serial_ns);
+
+typedef enum { ET_SPLIT_SERIAL, ET_SPLIT_MODELLED, ET_SPLIT_MIXED } et_split_mode;
+
+typedef struct et_split_state {
+    int n_steps;
+    int run;      /* runs recorded so far */
+    bool decided; /* the decision is made: every further run uses `final` */
+    et_split_mode final;
+    int splitting; /* steps that split as modelled */
+    int kept;      /* steps whose split was kept (0 when final is serial) */
+    bool *splits, *keep;
+    double *best_split, *best_serial;
+    double whole_mixed[ET_SPLIT_RUNS], whole_serial[ET_SPLIT_RUNS];
+} et_split_state;
+
+/* Arrays for n_steps steps. false when out of memory (the plan then runs every step as modelled). */
+bool et_split_state_init(et_split_state *s, int n_steps);
+void et_split_state_free(et_split_state *s);
+
+/* The mode of the next run. */
+et_split_mode et_split_next_mode(const et_split_state *s);
+
+/* Whether step i gets the pool in a run of `mode` (modelled: yes, serial: no, mixed: where kept). */
+bool et_split_step_pooled(const et_split_state *s, et_split_mode mode, int i);
+
+/* Records a run of `mode` (the mode et_split_next_mode gave): per step its time (ns) and whether it handed work to
+ * the pool, and the whole run's time; advances the schedule and decides when the last run of a phase is in. */
+void et_split_record(et_split_state *s, et_split_mode mode, const double *step_ns, const bool *posted, double whole_ns);
+
+#endif

@@ -1,0 +1,121 @@
+/* test_split_decide.c: the split decision as pure functions (split_decide.h): a split is kept only where it saved
+ * time, counting what the steps after it paid; the margins hold; the mixed plan stays only when its whole runs
+ * were faster; and the schedule of a plan's first runs (warm, compare, verify) ends in the right mode. */
+#include <string.h>
+
+#include "engine/split_decide.h"
+#include "et_test.h"
+
+/* Times in ns. */
+static void test_keep_faster_only(void) {
+    const double split[] = {60000, 120000, 500, 30000};
+    const double serial[] = {100000, 100000, 400, 30000};
+    const bool splits[] = {true, true, true, false};
+    bool keep[4];
+    ET_CHECK(et_split_keep(4, split, serial, splits, keep) == 1);
+    ET_CHECK(keep[0]);  /* 40 % faster */
+    ET_CHECK(!keep[1]); /* slower */
+    ET_CHECK(!keep[2]); /* slower */
+    ET_CHECK(!keep[3]); /* did not split: nothing to keep, even if faster */
+}
+
+/* The step after a split pays for the data crossing cores: that cost is the split's. */
+static void test_following_steps_charged(void) {
+    /* step 0 saves 10 us itself, steps 1 and 2 (not split) lose 6 us each in split runs; step 3 splits again and
+     * its own loss is not step 0's */
+    const double split[] = {40000, 16000, 16000, 90000};
+    const double serial[] = {50000, 10000, 10000, 50000};
+    const bool splits[] = {true, false, false, true};
+    bool keep[4];
+    ET_CHECK(et_split_keep(4, split, serial, splits, keep) == 0);
+    ET_CHECK(!keep[0]);
+    /* with only one following step charged, step 0 nets 4 us = 8 %: still under the 10 % margin */
+    const double split2[] = {40000, 16000, 10000, 90000};
+    ET_CHECK(et_split_keep(4, split2, serial, splits, keep) == 0);
+    /* followers that did not pay: step 0 kept; step 3's loss is not charged to it */
+    const double split3[] = {40000, 10000, 10000, 90000};
+    ET_CHECK(et_split_keep(4, split3, serial, splits, keep) == 1);
+    ET_CHECK(keep[0] && !keep[3]);
+}
+
+static void test_margins(void) {
+    const bool splits[] = {true};
+    bool keep[1];
+    /* 5 % faster: under the relative margin */
+    ET_CHECK(et_split_keep(1, (double[]){95000}, (double[]){100000}, splits, keep) == 0);
+    /* 15 % faster: kept */
+    ET_CHECK(et_split_keep(1, (double[]){85000}, (double[]){100000}, splits, keep) == 1);
+    /* 40 % of a 2 us step is 0.8 us: under the absolute floor */
+    ET_CHECK(et_split_keep(1, (double[]){1200}, (double[]){2000}, splits, keep) == 0);
+    /* 40 % of a 5 us step is 2 us: kept */
+    ET_CHECK(et_split_keep(1, (double[]){3000}, (double[]){5000}, splits, keep) == 1);
+}
+
+static void test_mixed_pays(void) {
+    const double serial[ET_SPLIT_RUNS] = {100, 100, 100, 100, 100};
+    ET_CHECK(et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){90, 91, 92, 93, 94}, serial));
+    ET_CHECK(!et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){98, 99, 99, 99, 99}, serial)); /* 1 %: not enough */
+    /* one slow pair (a preempted run) does not flip the median */
+    ET_CHECK(et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){90, 300, 90, 90, 90}, serial));
+    ET_CHECK(!et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){101, 20, 101, 101, 101}, serial));
+    ET_CHECK(!et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){90, 90, 0, 90, 90}, serial));
+    ET_CHECK(!et_split_mixed_pays(0, serial, serial));
+}
+
+/* Drives the schedule: step_split / step_serial are each mode's step times, mixed_ns the verify runs' whole time
+ * in mixed mode (serial runs take serial_ns). Returns the number of runs to the decision. */
+static int drive(et_split_state *s, int n, const bool *posted, const double *step_split, const double *step_serial,
+                 double mixed_ns, double serial_ns) {
+    int runs = 0;
+    while (!s->decided && runs < 100) {
+        const et_split_mode m = et_split_next_mode(s);
+        if (runs == 0)
+            ET_CHECK(m == ET_SPLIT_MODELLED);
+        double whole = m == ET_SPLIT_MIXED ? mixed_ns : serial_ns;
+        et_split_record(s, m, m == ET_SPLIT_SERIAL ? step_serial : step_split, posted, whole);
+        runs++;
+        (void)n;
+    }
+    return runs;
+}
+
+static void test_schedule(void) {
+    const bool posted[] = {true, false, true};
+    const double split[] = {50000, 5000, 200000}, serial[] = {100000, 5000, 150000};
+    et_split_state s;
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, 3, posted, split, serial, 80000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(s.final == ET_SPLIT_MIXED && s.kept == 1 && s.splitting == 2);
+    ET_CHECK(et_split_step_pooled(&s, s.final, 0) && !et_split_step_pooled(&s, s.final, 1) &&
+             !et_split_step_pooled(&s, s.final, 2));
+    ET_CHECK(et_split_next_mode(&s) == ET_SPLIT_MIXED);
+    et_split_state_free(&s);
+
+    /* the mixed plan's whole runs were no faster: serial */
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, 3, posted, split, serial, 99000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(s.final == ET_SPLIT_SERIAL && s.kept == 0);
+    ET_CHECK(!et_split_step_pooled(&s, s.final, 0));
+    et_split_state_free(&s);
+
+    /* no split faster: serial without the verify runs */
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, 3, posted, (double[]){120000, 5000, 200000}, serial, 80000, 100000) == 1 + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(s.final == ET_SPLIT_SERIAL);
+    et_split_state_free(&s);
+
+    /* nothing splits as modelled (a tiny model): decided serial after the warm run */
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, 3, (bool[]){false, false, false}, split, serial, 80000, 100000) == 1);
+    ET_CHECK(s.final == ET_SPLIT_SERIAL && s.splitting == 0);
+    et_split_state_free(&s);
+}
+
+int main(void) {
+    ET_RUN(test_keep_faster_only);
+    ET_RUN(test_following_steps_charged);
+    ET_RUN(test_margins);
+    ET_RUN(test_mixed_pays);
+    ET_RUN(test_schedule);
+    return et_test_done();
+}
