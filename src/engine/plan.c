@@ -496,7 +496,7 @@ et_plan_splits et_plan_get_splits(const et_plan *p) {
                                         ? 1
                                         : et_threadpool_size(p->pool),
                             .splitting = p->splits.splitting,
-                            .kept = p->splits.final == ET_SPLIT_MIXED ? p->splits.kept : 0,
+                            .kept = p->splits.final == ET_SPLIT_SERIAL ? 0 : p->splits.kept,
                             .n_steps = p->n_steps};
 }
 

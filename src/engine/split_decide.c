@@ -1,6 +1,7 @@
 /* split_decide.c: the schedule and the rule of split_decide.h. */
 #include "engine/split_decide.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 int et_split_keep(int n_steps, const double *split_ns, const double *serial_ns, const bool *splits, bool *keep) {
@@ -23,18 +24,24 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-bool et_split_mixed_pays(int runs, const double *mixed_ns, const double *serial_ns) {
+double et_split_median_ratio(int runs, const double *a_ns, const double *b_ns) {
     if (runs < 1 || runs > ET_SPLIT_RUNS)
-        return false;
+        return INFINITY;
     double ratio[ET_SPLIT_RUNS];
     for (int i = 0; i < runs; i++) {
-        if (!(mixed_ns[i] > 0) || !(serial_ns[i] > 0))
-            return false;
-        ratio[i] = mixed_ns[i] / serial_ns[i];
+        if (!(a_ns[i] > 0) || !(b_ns[i] > 0))
+            return INFINITY;
+        ratio[i] = a_ns[i] / b_ns[i];
     }
     qsort(ratio, (size_t)runs, sizeof *ratio, cmp_double);
-    const double median = runs % 2 ? ratio[runs / 2] : (ratio[runs / 2 - 1] + ratio[runs / 2]) / 2;
-    return median < 1.0 - ET_SPLIT_MIXED_MARGIN;
+    return runs % 2 ? ratio[runs / 2] : (ratio[runs / 2 - 1] + ratio[runs / 2]) / 2;
+}
+
+et_split_mode et_split_choose(double modelled_ratio, double mixed_ratio) {
+    const double best = mixed_ratio <= modelled_ratio ? mixed_ratio : modelled_ratio;
+    if (!(best < 1.0 - ET_SPLIT_WHOLE_MARGIN))
+        return ET_SPLIT_SERIAL;
+    return mixed_ratio <= modelled_ratio ? ET_SPLIT_MIXED : ET_SPLIT_MODELLED;
 }
 
 bool et_split_state_init(et_split_state *s, int n_steps) {
@@ -74,8 +81,13 @@ bool et_split_step_pooled(const et_split_state *s, et_split_mode mode, int i) {
 static void decide(et_split_state *s, et_split_mode final) {
     s->decided = true;
     s->final = final;
-    if (final != ET_SPLIT_MIXED)
+    if (final == ET_SPLIT_SERIAL)
         s->kept = 0;
+    if (final == ET_SPLIT_MODELLED) /* every split kept */
+        for (int i = 0; i < s->n_steps; i++)
+            s->keep[i] = s->splits[i];
+    if (final == ET_SPLIT_MODELLED)
+        s->kept = s->splitting;
 }
 
 static void keep_min(double *best, double t) {
@@ -99,19 +111,17 @@ void et_split_record(et_split_state *s, et_split_mode mode, const double *step_n
     if (r <= 2 * ET_SPLIT_RUNS) {
         for (int i = 0; i < s->n_steps; i++)
             keep_min(mode == ET_SPLIT_SERIAL ? &s->best_serial[i] : &s->best_split[i], step_ns[i]);
+        (mode == ET_SPLIT_SERIAL ? s->whole_serial : s->whole_modelled)[(r - 1) / 2] = whole_ns;
         if (r == 2 * ET_SPLIT_RUNS) {
             s->kept = et_split_keep(s->n_steps, s->best_split, s->best_serial, s->splits, s->keep);
-            if (s->kept == 0)
-                decide(s, ET_SPLIT_SERIAL);
+            if (s->kept == 0) /* no mixed plan to verify: modelled against serial */
+                decide(s, et_split_choose(et_split_median_ratio(ET_SPLIT_RUNS, s->whole_modelled, s->whole_serial),
+                                          INFINITY));
         }
         return;
     }
-    const int pair = (r - 2 * ET_SPLIT_RUNS - 1) / 2;
-    if (mode == ET_SPLIT_MIXED)
-        s->whole_mixed[pair] = whole_ns;
-    else
-        s->whole_serial[pair] = whole_ns;
+    (mode == ET_SPLIT_MIXED ? s->whole_mixed : s->whole_serial2)[(r - 2 * ET_SPLIT_RUNS - 1) / 2] = whole_ns;
     if (r == 4 * ET_SPLIT_RUNS)
-        decide(s,
-               et_split_mixed_pays(ET_SPLIT_RUNS, s->whole_mixed, s->whole_serial) ? ET_SPLIT_MIXED : ET_SPLIT_SERIAL);
+        decide(s, et_split_choose(et_split_median_ratio(ET_SPLIT_RUNS, s->whole_modelled, s->whole_serial),
+                                  et_split_median_ratio(ET_SPLIT_RUNS, s->whole_mixed, s->whole_serial2)));
 }

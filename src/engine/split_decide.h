@@ -7,9 +7,11 @@
  *   run 0                     warm: every step as its operator models it (not timed; learns which steps split)
  *   runs 1 .. 2 x ET_SPLIT_RUNS   whole runs alternately serial (no step gets the pool) and as modelled, every
  *                             step timed; then per step: keep the split where it was faster (et_split_keep)
- *   next 2 x ET_SPLIT_RUNS    whole runs alternately mixed (only the kept splits) and serial; the mixed plan stays
- *                             only if its whole run was faster (et_split_mixed_pays), else every step runs serial
- *
+ *   next 2 x ET_SPLIT_RUNS    whole runs alternately mixed (only the kept splits) and serial
+ *   then                      of modelled (compare runs) and mixed (verify runs), the one whose whole runs were
+ *                             fastest against the serial runs beside them (et_split_choose), if it beat serial by
+ *                             ET_SPLIT_WHOLE_MARGIN; else every step serial. No kept split: the verify runs are
+ *                             skipped and only modelled competes with serial.
  * A run's steps are all in one mode, so the cost of data crossing cores lands in the run that caused it. Results do
  * not depend on the mode: kernels and the per-element order of every operator are the same split or not.
  * ET_SPLIT_RUNS = 5 (chosen, not tuned): per step the best of 5 runs, so one preempted run does not decide, and
@@ -28,8 +30,8 @@ enum { ET_SPLIT_RUNS = 5 };
 /* A split is kept when it saves more than this share of the step's serial time and more than ET_SPLIT_MIN_NS. */
 #define ET_SPLIT_KEEP_MARGIN 0.10
 #define ET_SPLIT_MIN_NS 1000.0
-/* The mixed plan stays when the median of its paired whole-run ratios to serial is below 1 - this margin. */
-#define ET_SPLIT_MIXED_MARGIN 0.03
+/* A whole-run mode is chosen over serial when the median of its paired ratios to serial is below 1 - this. */
+#define ET_SPLIT_WHOLE_MARGIN 0.03
 
 /* Pure: the decision of one plan's steps from their best times (ns) over the compare runs as modelled (split_ns)
  * and serial (serial_ns), and whether each step handed work to the pool as modelled (splits). A splitting step is
@@ -38,11 +40,16 @@ enum { ET_SPLIT_RUNS = 5 };
  * ET_SPLIT_KEEP_MARGIN of the step's serial time and more than ET_SPLIT_MIN_NS. Returns how many it kept. */
 int et_split_keep(int n_steps, const double *split_ns, const double *serial_ns, const bool *splits, bool *keep);
 
-/* Pure: true when the mixed plan pays: the median over `runs` pairs of mixed_ns[i] / serial_ns[i] (whole runs
- * timed alternately) is below 1 - ET_SPLIT_MIXED_MARGIN. False for runs < 1 or any time <= 0. */
-bool et_split_mixed_pays(int runs, const double *mixed_ns, const double *serial_ns);
-
 typedef enum { ET_SPLIT_SERIAL, ET_SPLIT_MODELLED, ET_SPLIT_MIXED } et_split_mode;
+
+/* Pure: the median over `runs` (1 .. ET_SPLIT_RUNS) pairs of a_ns[i] / b_ns[i], whole runs timed alternately;
+ * +infinity when runs is out of range or any time is <= 0 (such a mode never wins). */
+double et_split_median_ratio(int runs, const double *a_ns, const double *b_ns);
+
+/* Pure: the final mode from the median whole-run ratios to serial of modelled and mixed (+infinity when a mode was
+ * not timed): the lower of the two when it is below 1 - ET_SPLIT_WHOLE_MARGIN (mixed on a tie: fewer splits),
+ * else serial. */
+et_split_mode et_split_choose(double modelled_ratio, double mixed_ratio);
 
 typedef struct et_split_state {
     int n_steps;
@@ -53,7 +60,9 @@ typedef struct et_split_state {
     int kept;      /* steps whose split was kept (0 when final is serial) */
     bool *splits, *keep;
     double *best_split, *best_serial;
-    double whole_mixed[ET_SPLIT_RUNS], whole_serial[ET_SPLIT_RUNS];
+    /* whole-run times: compare runs (modelled, serial), verify runs (mixed, serial) */
+    double whole_modelled[ET_SPLIT_RUNS], whole_serial[ET_SPLIT_RUNS];
+    double whole_mixed[ET_SPLIT_RUNS], whole_serial2[ET_SPLIT_RUNS];
 } et_split_state;
 
 /* Arrays for n_steps steps. false when out of memory (the plan then runs every step as modelled). */

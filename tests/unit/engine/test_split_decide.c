@@ -1,6 +1,7 @@
 /* test_split_decide.c: the split decision as pure functions (split_decide.h): a split is kept only where it saved
- * time, counting what the steps after it paid; the margins hold; the mixed plan stays only when its whole runs
- * were faster; and the schedule of a plan's first runs (warm, compare, verify) ends in the right mode. */
+ * time, counting what the steps after it paid; the margins hold; a whole-run mode (modelled or mixed) beats serial
+ * only by its paired whole-run ratios past the margin; and the schedule of a plan's first runs (warm, compare, verify) ends in the right mode. */
+#include <math.h>
 #include <string.h>
 
 #include "engine/split_decide.h"
@@ -51,30 +52,33 @@ static void test_margins(void) {
     ET_CHECK(et_split_keep(1, (double[]){3000}, (double[]){5000}, splits, keep) == 1);
 }
 
-static void test_mixed_pays(void) {
+static void test_median_and_choose(void) {
     const double serial[ET_SPLIT_RUNS] = {100, 100, 100, 100, 100};
-    ET_CHECK(et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){90, 91, 92, 93, 94}, serial));
-    ET_CHECK(!et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){98, 99, 99, 99, 99}, serial)); /* 1 %: not enough */
-    /* one slow pair (a preempted run) does not flip the median */
-    ET_CHECK(et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){90, 300, 90, 90, 90}, serial));
-    ET_CHECK(!et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){101, 20, 101, 101, 101}, serial));
-    ET_CHECK(!et_split_mixed_pays(ET_SPLIT_RUNS, (double[]){90, 90, 0, 90, 90}, serial));
-    ET_CHECK(!et_split_mixed_pays(0, serial, serial));
+    ET_CHECK(fabs(et_split_median_ratio(ET_SPLIT_RUNS, (double[]){90, 91, 92, 93, 94}, serial) - 0.92) < 1e-12);
+    /* one slow pair (a preempted run) does not move the median past the others */
+    ET_CHECK(fabs(et_split_median_ratio(ET_SPLIT_RUNS, (double[]){90, 300, 90, 91, 90}, serial) - 0.90) < 1e-12);
+    ET_CHECK(isinf(et_split_median_ratio(ET_SPLIT_RUNS, (double[]){90, 90, 0, 90, 90}, serial)));
+    ET_CHECK(isinf(et_split_median_ratio(0, serial, serial)));
+    ET_CHECK(et_split_choose(0.90, 0.95) == ET_SPLIT_MODELLED);
+    ET_CHECK(et_split_choose(0.95, 0.90) == ET_SPLIT_MIXED);
+    ET_CHECK(et_split_choose(0.90, 0.90) == ET_SPLIT_MIXED);
+    ET_CHECK(et_split_choose(0.98, 0.99) == ET_SPLIT_SERIAL); /* 2 %: within the margin */
+    ET_CHECK(et_split_choose(1.20, INFINITY) == ET_SPLIT_SERIAL);
+    ET_CHECK(et_split_choose(0.80, INFINITY) == ET_SPLIT_MODELLED);
 }
 
-/* Drives the schedule: step_split / step_serial are each mode's step times, mixed_ns the verify runs' whole time
- * in mixed mode (serial runs take serial_ns). Returns the number of runs to the decision. */
-static int drive(et_split_state *s, int n, const bool *posted, const double *step_split, const double *step_serial,
-                 double mixed_ns, double serial_ns) {
+/* Drives the schedule: step_split / step_serial are the step times of split and serial runs, and each mode's
+ * whole run takes modelled_ns, mixed_ns or serial_ns. Returns the number of runs to the decision. */
+static int drive(et_split_state *s, const bool *posted, const double *step_split, const double *step_serial,
+                 double modelled_ns, double mixed_ns, double serial_ns) {
     int runs = 0;
     while (!s->decided && runs < 100) {
         const et_split_mode m = et_split_next_mode(s);
         if (runs == 0)
             ET_CHECK(m == ET_SPLIT_MODELLED);
-        double whole = m == ET_SPLIT_MIXED ? mixed_ns : serial_ns;
+        const double whole = m == ET_SPLIT_MIXED ? mixed_ns : m == ET_SPLIT_MODELLED ? modelled_ns : serial_ns;
         et_split_record(s, m, m == ET_SPLIT_SERIAL ? step_serial : step_split, posted, whole);
         runs++;
-        (void)n;
     }
     return runs;
 }
@@ -84,29 +88,41 @@ static void test_schedule(void) {
     const double split[] = {50000, 5000, 200000}, serial[] = {100000, 5000, 150000};
     et_split_state s;
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, 3, posted, split, serial, 80000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 100000, 80000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_MIXED && s.kept == 1 && s.splitting == 2);
     ET_CHECK(et_split_step_pooled(&s, s.final, 0) && !et_split_step_pooled(&s, s.final, 1) &&
              !et_split_step_pooled(&s, s.final, 2));
     ET_CHECK(et_split_next_mode(&s) == ET_SPLIT_MIXED);
     et_split_state_free(&s);
 
-    /* the mixed plan's whole runs were no faster: serial */
+    /* neither the mixed plan nor the modelled one was faster as a whole: serial */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, 3, posted, split, serial, 99000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 100000, 99000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_SERIAL && s.kept == 0);
     ET_CHECK(!et_split_step_pooled(&s, s.final, 0));
     et_split_state_free(&s);
 
-    /* no split faster: serial without the verify runs */
+    /* the modelled plan's whole runs beat the mixed plan's: every split kept */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, 3, posted, (double[]){120000, 5000, 200000}, serial, 80000, 100000) == 1 + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 70000, 80000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(s.final == ET_SPLIT_MODELLED && s.kept == 2);
+    ET_CHECK(et_split_step_pooled(&s, s.final, 0) && et_split_step_pooled(&s, s.final, 2));
+    et_split_state_free(&s);
+
+    /* no step faster split: no verify runs; serial, or modelled when its whole runs were faster */
+    const double slow[] = {120000, 5000, 200000};
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, posted, slow, serial, 100000, 80000, 100000) == 1 + 2 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_SERIAL);
+    et_split_state_free(&s);
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, posted, slow, serial, 80000, 80000, 100000) == 1 + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(s.final == ET_SPLIT_MODELLED);
     et_split_state_free(&s);
 
     /* nothing splits as modelled (a tiny model): decided serial after the warm run */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, 3, (bool[]){false, false, false}, split, serial, 80000, 100000) == 1);
+    ET_CHECK(drive(&s, (bool[]){false, false, false}, split, serial, 80000, 80000, 100000) == 1);
     ET_CHECK(s.final == ET_SPLIT_SERIAL && s.splitting == 0);
     et_split_state_free(&s);
 }
@@ -115,7 +131,7 @@ int main(void) {
     ET_RUN(test_keep_faster_only);
     ET_RUN(test_following_steps_charged);
     ET_RUN(test_margins);
-    ET_RUN(test_mixed_pays);
+    ET_RUN(test_median_and_choose);
     ET_RUN(test_schedule);
     return et_test_done();
 }
