@@ -84,7 +84,7 @@ static void note_splits(et_result *r, et_plan_splits s) {
     else if (s.splitting == 0)
         snprintf(what, sizeof what, "threads %d (1 used: no step is large enough to split)", s.threads);
     else
-        snprintf(what, sizeof what, "threads %d (1 used: splitting was slower on this model)", s.threads);
+        snprintf(what, sizeof what, "threads %d (1 used: splitting was not faster on this model)", s.threads);
     append_note(r, what);
 }
 

@@ -53,7 +53,7 @@ const char *et_plan_output_name(const et_plan *p, int i);
 
 /* Runs all steps. ET_E_INPUT when data is invalid for an operator (err names the node), ET_E_CANCELLED when
  * *cancel becomes non-zero between steps (cancel may be NULL). With more than one thread the plan's first runs
- * (at most 1 + 4 x ET_SPLIT_RUNS) also decide which steps split; the outputs are the same bit for bit in every
+ * (split_decide.h: ET_SPLIT_WARM_NS of warm runs, then 4 x ET_SPLIT_RUNS) also decide which steps split; the outputs are the same bit for bit in every
  * mode. */
 et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err);
 

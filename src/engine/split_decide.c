@@ -63,7 +63,7 @@ void et_split_state_free(et_split_state *s) {
     *s = (et_split_state){.decided = true, .final = ET_SPLIT_MODELLED};
 }
 
-/* Runs 1 .. 2R compare (odd: modelled, even: serial), runs 2R+1 .. 4R verify (odd offset: mixed, even: serial). */
+/* Warm runs as modelled; then runs 1 .. 2R compare (odd: modelled, even: serial), runs 2R+1 .. 4R verify (odd offset: mixed, even: serial). */
 et_split_mode et_split_next_mode(const et_split_state *s) {
     if (s->decided)
         return s->final;
@@ -99,15 +99,19 @@ void et_split_record(et_split_state *s, et_split_mode mode, const double *step_n
                      double whole_ns) {
     if (s->decided)
         return;
-    const int r = s->run++;
-    if (r == 0) { /* warm: which steps split as modelled */
-        s->splitting = 0;
+    if (s->run == 0) { /* warm: which steps split as modelled */
         for (int i = 0; i < s->n_steps; i++)
-            s->splitting += (s->splits[i] = posted[i]);
+            if (posted[i] && !s->splits[i])
+                s->splits[i] = true, s->splitting++;
+        s->warm_runs++;
+        s->warm_ns += whole_ns;
         if (s->splitting == 0)
             decide(s, ET_SPLIT_SERIAL); /* nothing splits: nothing to decide */
+        else if (s->warm_ns >= ET_SPLIT_WARM_NS || s->warm_runs >= ET_SPLIT_WARM_MAX_RUNS)
+            s->run = 1;
         return;
     }
+    const int r = s->run++;
     if (r <= 2 * ET_SPLIT_RUNS) {
         for (int i = 0; i < s->n_steps; i++)
             keep_min(mode == ET_SPLIT_SERIAL ? &s->best_serial[i] : &s->best_split[i], step_ns[i]);

@@ -4,8 +4,13 @@
  * every step, and on a 2-vCPU VM a split under ~20 us ran up to 2.4x slower, and the step after a split paid for
  * the data crossing cores. So a plan with a pool of more than one thread spends its first runs deciding:
  *
- *   run 0                     warm: every step as its operator models it (not timed; learns which steps split)
- *   runs 1 .. 2 x ET_SPLIT_RUNS   whole runs alternately serial (no step gets the pool) and as modelled, every
+ *   warm                      runs as modelled, not compared, until they add up to ET_SPLIT_WARM_NS (at most
+ *                             ET_SPLIT_WARM_MAX_RUNS runs; learns which steps split). At 2 threads on the session-14
+ *                             VM a plan's first 100-150 ms ran 2-3x slower than later (fmnist_wide fp32 1.0 ms vs
+ *                             0.32, ResNet-18 int8 11-16 ms vs 4.8, main's own bench at load 8), so deciding on its
+ *                             first runs kept ResNet-18 int8 on one thread. A plan where no step splits is decided
+ *                             serial after its first run.
+ *   next 2 x ET_SPLIT_RUNS    whole runs alternately serial (no step gets the pool) and as modelled, every
  *                             step timed; then per step: keep the split where it was faster (et_split_keep)
  *   next 2 x ET_SPLIT_RUNS    whole runs alternately mixed (only the kept splits) and serial
  *   then                      of modelled (compare runs) and mixed (verify runs), the one whose whole runs were
@@ -15,8 +20,8 @@
  * A run's steps are all in one mode, so the cost of data crossing cores lands in the run that caused it. Results do
  * not depend on the mode: kernels and the per-element order of every operator are the same split or not.
  * ET_SPLIT_RUNS = 5 (chosen, not tuned): per step the best of 5 runs, so one preempted run does not decide, and
- * the median of 5 whole-run pairs; the whole decision costs 21 runs (about 0.5 s for ResNet-50, a few ms for a
- * small model), which a bench runs before its warm-up (bench.c).
+ * the median of 5 whole-run pairs; the decision costs the warm time plus 20 runs (about 0.7 s for ResNet-50, a
+ * quarter of a second for a small model), which a bench runs before its warm-up (bench.c).
  *
  * Who owns what: the state owns its arrays (et_split_state_free). The functions do not allocate after init. */
 #ifndef ET_ENGINE_SPLIT_DECIDE_H
@@ -25,7 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { ET_SPLIT_RUNS = 5 };
+enum { ET_SPLIT_RUNS = 5, ET_SPLIT_WARM_MAX_RUNS = 1000 };
+#define ET_SPLIT_WARM_NS 200e6
 
 /* A split is kept when it saves more than this share of the step's serial time and more than ET_SPLIT_MIN_NS. */
 #define ET_SPLIT_KEEP_MARGIN 0.10
@@ -53,7 +59,9 @@ et_split_mode et_split_choose(double modelled_ratio, double mixed_ratio);
 
 typedef struct et_split_state {
     int n_steps;
-    int run;      /* runs recorded so far */
+    int run; /* 0 while warm, then 1 + the compare and verify runs recorded */
+    int warm_runs;
+    double warm_ns;
     bool decided; /* the decision is made: every further run uses `final` */
     et_split_mode final;
     int splitting; /* steps that split as modelled */

@@ -67,12 +67,12 @@ static void test_median_and_choose(void) {
     ET_CHECK(et_split_choose(0.80, INFINITY) == ET_SPLIT_MODELLED);
 }
 
-/* Drives the schedule: step_split / step_serial are the step times of split and serial runs, and each mode's
+/* Drives the schedule (the warm runs take modelled_ns each, at most ET_SPLIT_WARM_MAX_RUNS of them here): step_split / step_serial are the step times of split and serial runs, and each mode's
  * whole run takes modelled_ns, mixed_ns or serial_ns. Returns the number of runs to the decision. */
 static int drive(et_split_state *s, const bool *posted, const double *step_split, const double *step_serial,
                  double modelled_ns, double mixed_ns, double serial_ns) {
     int runs = 0;
-    while (!s->decided && runs < 100) {
+    while (!s->decided && runs < 10 * ET_SPLIT_WARM_MAX_RUNS) {
         const et_split_mode m = et_split_next_mode(s);
         if (runs == 0)
             ET_CHECK(m == ET_SPLIT_MODELLED);
@@ -88,7 +88,7 @@ static void test_schedule(void) {
     const double split[] = {50000, 5000, 200000}, serial[] = {100000, 5000, 150000};
     et_split_state s;
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 100000, 80000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 100000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_MIXED && s.kept == 1 && s.splitting == 2);
     ET_CHECK(et_split_step_pooled(&s, s.final, 0) && !et_split_step_pooled(&s, s.final, 1) &&
              !et_split_step_pooled(&s, s.final, 2));
@@ -97,14 +97,14 @@ static void test_schedule(void) {
 
     /* neither the mixed plan nor the modelled one was faster as a whole: serial */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 100000, 99000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 100000, 99000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_SERIAL && s.kept == 0);
     ET_CHECK(!et_split_step_pooled(&s, s.final, 0));
     et_split_state_free(&s);
 
     /* the modelled plan's whole runs beat the mixed plan's: every split kept */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 70000, 80000, 100000) == 1 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 70000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_MODELLED && s.kept == 2);
     ET_CHECK(et_split_step_pooled(&s, s.final, 0) && et_split_step_pooled(&s, s.final, 2));
     et_split_state_free(&s);
@@ -112,15 +112,21 @@ static void test_schedule(void) {
     /* no step faster split: no verify runs; serial, or modelled when its whole runs were faster */
     const double slow[] = {120000, 5000, 200000};
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, slow, serial, 100000, 80000, 100000) == 1 + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, slow, serial, 100000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 2 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_SERIAL);
     et_split_state_free(&s);
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, slow, serial, 80000, 80000, 100000) == 1 + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, slow, serial, 80000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 2 * ET_SPLIT_RUNS);
     ET_CHECK(s.final == ET_SPLIT_MODELLED);
     et_split_state_free(&s);
 
-    /* nothing splits as modelled (a tiny model): decided serial after the warm run */
+    /* the warm runs last ET_SPLIT_WARM_NS: 4 runs of 50 ms, then the compare and verify runs */
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    ET_CHECK(drive(&s, posted, split, serial, 50e6, 80000, 100000) == 4 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(s.warm_runs == 4 && s.final == ET_SPLIT_MIXED);
+    et_split_state_free(&s);
+
+    /* nothing splits as modelled (a tiny model): decided serial after its first run */
     ET_REQUIRE(et_split_state_init(&s, 3));
     ET_CHECK(drive(&s, (bool[]){false, false, false}, split, serial, 80000, 80000, 100000) == 1);
     ET_CHECK(s.final == ET_SPLIT_SERIAL && s.splitting == 0);
