@@ -162,9 +162,9 @@ done:
     return st;
 }
 
-/* The timed part of a run on plan, whose inputs are written: the split decision, warm-up, the timed loop with the profilers around it,
- * the overhead rounds; r's iters, samples, latency and profiler readings. ET_OK or the first error (a profiler that
- * fails to open: nothing timed). */
+/* The timed part of a run on plan, whose inputs are written: the split decision (plan.h), warm-up, the timed loop
+ * with the profilers around it, the overhead rounds; r's iters, samples, latency and profiler readings. ET_OK or the
+ * first error (a profiler that fails to open: nothing timed). */
 static et_status timed_loop(et_plan *plan, const et_bench_config *cfg, et_result *r, et_err *err) {
     r->warmup_iters = cfg->warmup;
     /* the split decision first (plan.h), so that the warm-up and every timed iteration run the decided plan */

@@ -53,8 +53,8 @@ const char *et_plan_output_name(const et_plan *p, int i);
 
 /* Runs all steps. ET_E_INPUT when data is invalid for an operator (err names the node), ET_E_CANCELLED when
  * *cancel becomes non-zero between steps (cancel may be NULL). With more than one thread the plan's first runs
- * (split_decide.h: ET_SPLIT_WARM_NS of warm runs, then 4 x ET_SPLIT_RUNS) also decide which steps split; the outputs are the same bit for bit in every
- * mode. */
+ * (split_decide.h: ET_SPLIT_WARM_NS of warm runs, then 4 x ET_SPLIT_RUNS) also decide which steps split; the
+ * outputs are the same bit for bit in every mode. */
 et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err);
 
 /* Runs the plan on its current inputs until the split decision is made (no run with 1 thread, fixed_splits, or

@@ -63,7 +63,8 @@ void et_split_state_free(et_split_state *s) {
     *s = (et_split_state){.decided = true, .final = ET_SPLIT_MODELLED};
 }
 
-/* Warm runs as modelled; then runs 1 .. 2R compare (odd: modelled, even: serial), runs 2R+1 .. 4R verify (odd offset: mixed, even: serial). */
+/* Warm runs as modelled; then runs 1 .. 2R compare (odd: modelled, even: serial), runs 2R+1 .. 4R verify (odd
+ * offset: mixed, even: serial). */
 et_split_mode et_split_next_mode(const et_split_state *s) {
     if (s->decided)
         return s->final;

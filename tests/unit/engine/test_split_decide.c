@@ -1,6 +1,7 @@
 /* test_split_decide.c: the split decision as pure functions (split_decide.h): a split is kept only where it saved
  * time, counting what the steps after it paid; the margins hold; a whole-run mode (modelled or mixed) beats serial
- * only by its paired whole-run ratios past the margin; and the schedule of a plan's first runs (warm, compare, verify) ends in the right mode. */
+ * only by its paired whole-run ratios past the margin; and the schedule of a plan's first runs (warm, compare,
+ * verify) ends in the right mode after the right number of runs. */
 #include <math.h>
 #include <string.h>
 
@@ -67,8 +68,9 @@ static void test_median_and_choose(void) {
     ET_CHECK(et_split_choose(0.80, INFINITY) == ET_SPLIT_MODELLED);
 }
 
-/* Drives the schedule (the warm runs take modelled_ns each, at most ET_SPLIT_WARM_MAX_RUNS of them here): step_split / step_serial are the step times of split and serial runs, and each mode's
- * whole run takes modelled_ns, mixed_ns or serial_ns. Returns the number of runs to the decision. */
+/* Drives the schedule: the warm runs take modelled_ns each (at most ET_SPLIT_WARM_MAX_RUNS of them here);
+ * step_split / step_serial are the step times of split and serial runs, and each mode's whole run takes
+ * modelled_ns, mixed_ns or serial_ns. Returns the number of runs to the decision. */
 static int drive(et_split_state *s, const bool *posted, const double *step_split, const double *step_serial,
                  double modelled_ns, double mixed_ns, double serial_ns) {
     int runs = 0;
