@@ -63,16 +63,22 @@ void et_split_state_free(et_split_state *s) {
     *s = (et_split_state){.decided = true, .final = ET_SPLIT_MODELLED};
 }
 
-/* Warm runs as modelled; then runs 1 .. 2R compare (odd: modelled, even: serial), runs 2R+1 .. 4R verify (odd
- * offset: mixed, even: serial). */
+/* After the warm runs, each phase (compare, then verify) is 2 x ET_SPLIT_RUNS blocks of ET_SPLIT_BLOCK runs, the
+ * blocks alternately split (modelled in compare, mixed in verify) and serial; q is the run's place in its phase. */
+enum { PHASE_RUNS = 2 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK };
+static bool block_serial(int q) { return q / ET_SPLIT_BLOCK % 2 == 1; }
+static int block_pair(int q) { return q / ET_SPLIT_BLOCK / 2; }
+static bool block_timed(int q) { return q % ET_SPLIT_BLOCK == ET_SPLIT_BLOCK - 1; }
+
 et_split_mode et_split_next_mode(const et_split_state *s) {
     if (s->decided)
         return s->final;
     if (s->run == 0)
         return ET_SPLIT_MODELLED;
-    if (s->run <= 2 * ET_SPLIT_RUNS)
-        return s->run % 2 ? ET_SPLIT_MODELLED : ET_SPLIT_SERIAL;
-    return (s->run - 2 * ET_SPLIT_RUNS) % 2 ? ET_SPLIT_MIXED : ET_SPLIT_SERIAL;
+    const int q = (s->run - 1) % PHASE_RUNS;
+    if (block_serial(q))
+        return ET_SPLIT_SERIAL;
+    return s->run <= PHASE_RUNS ? ET_SPLIT_MODELLED : ET_SPLIT_MIXED;
 }
 
 bool et_split_step_pooled(const et_split_state *s, et_split_mode mode, int i) {
@@ -112,21 +118,22 @@ void et_split_record(et_split_state *s, et_split_mode mode, const double *step_n
             s->run = 1;
         return;
     }
-    const int r = s->run++;
-    if (r <= 2 * ET_SPLIT_RUNS) {
+    const int r = s->run++, q = (r - 1) % PHASE_RUNS;
+    const bool serial = mode == ET_SPLIT_SERIAL;
+    if (block_timed(q) && r <= PHASE_RUNS) {
         for (int i = 0; i < s->n_steps; i++)
-            keep_min(mode == ET_SPLIT_SERIAL ? &s->best_serial[i] : &s->best_split[i], step_ns[i]);
-        (mode == ET_SPLIT_SERIAL ? s->whole_serial : s->whole_modelled)[(r - 1) / 2] = whole_ns;
-        if (r == 2 * ET_SPLIT_RUNS) {
-            s->kept = et_split_keep(s->n_steps, s->best_split, s->best_serial, s->splits, s->keep);
-            if (s->kept == 0) /* no mixed plan to verify: modelled against serial */
-                decide(s, et_split_choose(et_split_median_ratio(ET_SPLIT_RUNS, s->whole_modelled, s->whole_serial),
-                                          INFINITY));
-        }
-        return;
+            keep_min(serial ? &s->best_serial[i] : &s->best_split[i], step_ns[i]);
+        (serial ? s->whole_serial : s->whole_modelled)[block_pair(q)] = whole_ns;
+    } else if (block_timed(q)) {
+        (serial ? s->whole_serial2 : s->whole_mixed)[block_pair(q)] = whole_ns;
     }
-    (mode == ET_SPLIT_MIXED ? s->whole_mixed : s->whole_serial2)[(r - 2 * ET_SPLIT_RUNS - 1) / 2] = whole_ns;
-    if (r == 4 * ET_SPLIT_RUNS)
+    if (r == PHASE_RUNS) {
+        s->kept = et_split_keep(s->n_steps, s->best_split, s->best_serial, s->splits, s->keep);
+        if (s->kept == 0) /* no mixed plan to verify: modelled against serial */
+            decide(s,
+                   et_split_choose(et_split_median_ratio(ET_SPLIT_RUNS, s->whole_modelled, s->whole_serial), INFINITY));
+    } else if (r == 2 * PHASE_RUNS) {
         decide(s, et_split_choose(et_split_median_ratio(ET_SPLIT_RUNS, s->whole_modelled, s->whole_serial),
                                   et_split_median_ratio(ET_SPLIT_RUNS, s->whole_mixed, s->whole_serial2)));
+    }
 }

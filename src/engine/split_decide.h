@@ -10,18 +10,23 @@
  *                             0.32, ResNet-18 int8 11-16 ms vs 4.8, main's own bench at load 8), so deciding on its
  *                             first runs kept ResNet-18 int8 on one thread. A plan where no step splits is decided
  *                             serial after its first run.
- *   next 2 x ET_SPLIT_RUNS    whole runs alternately serial (no step gets the pool) and as modelled, every
- *                             step timed; then per step: keep the split where it was faster (et_split_keep)
- *   next 2 x ET_SPLIT_RUNS    whole runs alternately mixed (only the kept splits) and serial
+ *   compare                   2 x ET_SPLIT_RUNS blocks of ET_SPLIT_BLOCK whole runs, alternately as modelled and
+ *                             serial; the last run of a block is timed (every step and the whole run), the first
+ *                             one absorbs the switch: a serial run right after a split one pulled the data and
+ *                             weights back from the other core's cache and ran 10-30 % slower than serial runs in a
+ *                             row (MobileNetV3-Small fp32, session 14), which made splitting look better than it
+ *                             was. Then per step: keep the split where it was faster (et_split_keep)
+ *   verify                    the same blocks, mixed (only the kept splits) and serial
  *   then                      of modelled (compare runs) and mixed (verify runs), the one whose whole runs were
  *                             fastest against the serial runs beside them (et_split_choose), if it beat serial by
  *                             ET_SPLIT_WHOLE_MARGIN; else every step serial. No kept split: the verify runs are
  *                             skipped and only modelled competes with serial.
+ *
  * A run's steps are all in one mode, so the cost of data crossing cores lands in the run that caused it. Results do
  * not depend on the mode: kernels and the per-element order of every operator are the same split or not.
  * ET_SPLIT_RUNS = 5 (chosen, not tuned): per step the best of 5 runs, so one preempted run does not decide, and
- * the median of 5 whole-run pairs; the decision costs the warm time plus 20 runs (about 0.7 s for ResNet-50, a
- * quarter of a second for a small model), which a bench runs before its warm-up (bench.c).
+ * the median of 5 whole-run pairs; the decision costs the warm time plus 40 runs (about 1.2 s for ResNet-50 at 2
+ * threads, a quarter of a second for a small model), which a bench runs before its warm-up (bench.c).
  *
  * Who owns what: the state owns its arrays (et_split_state_free). The functions do not allocate after init. */
 #ifndef ET_ENGINE_SPLIT_DECIDE_H
@@ -30,7 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { ET_SPLIT_RUNS = 5, ET_SPLIT_WARM_MAX_RUNS = 1000 };
+enum { ET_SPLIT_RUNS = 5, ET_SPLIT_BLOCK = 2, ET_SPLIT_WARM_MAX_RUNS = 1000 };
 #define ET_SPLIT_WARM_NS 200e6
 
 /* A split is kept when it saves more than this share of the step's serial time and more than ET_SPLIT_MIN_NS. */

@@ -68,21 +68,30 @@ static void test_median_and_choose(void) {
     ET_CHECK(et_split_choose(0.80, INFINITY) == ET_SPLIT_MODELLED);
 }
 
-/* Drives the schedule: the warm runs take modelled_ns each (at most ET_SPLIT_WARM_MAX_RUNS of them here);
+/* Drives the schedule: a serial run right after a split one takes switch_penalty times longer (the data and
+ * weights crossing back from the other core); the warm runs take modelled_ns each (at most ET_SPLIT_WARM_MAX_RUNS of them here);
  * step_split / step_serial are the step times of split and serial runs, and each mode's whole run takes
  * modelled_ns, mixed_ns or serial_ns. Returns the number of runs to the decision. */
-static int drive(et_split_state *s, const bool *posted, const double *step_split, const double *step_serial,
-                 double modelled_ns, double mixed_ns, double serial_ns) {
+static int drive_switch(et_split_state *s, const bool *posted, const double *step_split, const double *step_serial,
+                        double modelled_ns, double mixed_ns, double serial_ns, double switch_penalty) {
     int runs = 0;
+    et_split_mode last = ET_SPLIT_MODELLED;
     while (!s->decided && runs < 10 * ET_SPLIT_WARM_MAX_RUNS) {
         const et_split_mode m = et_split_next_mode(s);
         if (runs == 0)
             ET_CHECK(m == ET_SPLIT_MODELLED);
-        const double whole = m == ET_SPLIT_MIXED ? mixed_ns : m == ET_SPLIT_MODELLED ? modelled_ns : serial_ns;
+        double whole = m == ET_SPLIT_MIXED ? mixed_ns : m == ET_SPLIT_MODELLED ? modelled_ns : serial_ns;
+        whole *= m == ET_SPLIT_SERIAL && last != ET_SPLIT_SERIAL ? switch_penalty : 1.0;
         et_split_record(s, m, m == ET_SPLIT_SERIAL ? step_serial : step_split, posted, whole);
+        last = m;
         runs++;
     }
     return runs;
+}
+
+static int drive(et_split_state *s, const bool *posted, const double *step_split, const double *step_serial,
+                 double modelled_ns, double mixed_ns, double serial_ns) {
+    return drive_switch(s, posted, step_split, step_serial, modelled_ns, mixed_ns, serial_ns, 1.0);
 }
 
 static void test_schedule(void) {
@@ -90,7 +99,8 @@ static void test_schedule(void) {
     const double split[] = {50000, 5000, 200000}, serial[] = {100000, 5000, 150000};
     et_split_state s;
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 100000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 100000, 80000, 100000) ==
+             ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_CHECK(s.final == ET_SPLIT_MIXED && s.kept == 1 && s.splitting == 2);
     ET_CHECK(et_split_step_pooled(&s, s.final, 0) && !et_split_step_pooled(&s, s.final, 1) &&
              !et_split_step_pooled(&s, s.final, 2));
@@ -99,14 +109,16 @@ static void test_schedule(void) {
 
     /* neither the mixed plan nor the modelled one was faster as a whole: serial */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 100000, 99000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 100000, 99000, 100000) ==
+             ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_CHECK(s.final == ET_SPLIT_SERIAL && s.kept == 0);
     ET_CHECK(!et_split_step_pooled(&s, s.final, 0));
     et_split_state_free(&s);
 
     /* the modelled plan's whole runs beat the mixed plan's: every split kept */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 70000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 70000, 80000, 100000) ==
+             ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_CHECK(s.final == ET_SPLIT_MODELLED && s.kept == 2);
     ET_CHECK(et_split_step_pooled(&s, s.final, 0) && et_split_step_pooled(&s, s.final, 2));
     et_split_state_free(&s);
@@ -114,18 +126,27 @@ static void test_schedule(void) {
     /* no step faster split: no verify runs; serial, or modelled when its whole runs were faster */
     const double slow[] = {120000, 5000, 200000};
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, slow, serial, 100000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, slow, serial, 100000, 80000, 100000) ==
+             ET_SPLIT_WARM_MAX_RUNS + 2 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_CHECK(s.final == ET_SPLIT_SERIAL);
     et_split_state_free(&s);
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, slow, serial, 80000, 80000, 100000) == ET_SPLIT_WARM_MAX_RUNS + 2 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, slow, serial, 80000, 80000, 100000) ==
+             ET_SPLIT_WARM_MAX_RUNS + 2 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_CHECK(s.final == ET_SPLIT_MODELLED);
     et_split_state_free(&s);
 
     /* the warm runs last ET_SPLIT_WARM_NS: 4 runs of 50 ms, then the compare and verify runs */
     ET_REQUIRE(et_split_state_init(&s, 3));
-    ET_CHECK(drive(&s, posted, split, serial, 50e6, 80000, 100000) == 4 + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(drive(&s, posted, split, serial, 50e6, 80000, 100000) == 4 + 4 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_CHECK(s.warm_runs == 4 && s.final == ET_SPLIT_MIXED);
+    et_split_state_free(&s);
+
+    /* the first serial run after a split one pays for the switch (here 1.5x): only the last run of a block is
+     * compared, so a modelled plan 5 % slower than serial in steady state is not chosen for that cost */
+    ET_REQUIRE(et_split_state_init(&s, 3));
+    drive_switch(&s, posted, slow, serial, 105000, 105000, 100000, 1.5);
+    ET_CHECK(s.final == ET_SPLIT_SERIAL);
     et_split_state_free(&s);
 
     /* nothing splits as modelled (a tiny model): decided serial after its first run */

@@ -63,7 +63,8 @@ static void test_modes_bit_identical(void) {
     }
     const et_plan_splits s2 = et_plan_get_splits(two);
     ET_CHECK(s2.decided && s2.measured && s2.threads == 2 && s2.splitting > 10);
-    ET_CHECK(runs >= 1 + 2 * ET_SPLIT_RUNS && runs <= ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS);
+    ET_CHECK(runs >= 1 + 2 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK &&
+             runs <= ET_SPLIT_WARM_MAX_RUNS + 4 * ET_SPLIT_RUNS * ET_SPLIT_BLOCK);
     ET_REQUIRE(et_plan_run(two, NULL, &err) == ET_OK);
     ET_CHECK(same_output(two, ref, n));
 
