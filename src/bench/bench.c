@@ -68,6 +68,26 @@ static bool stable_enough(const double *samples, int n, double rel, double *half
     return *half_rel <= rel;
 }
 
+static void append_note(et_result *r, const char *what) {
+    size_t len = strlen(r->engine.notes);
+    snprintf(r->engine.notes + len, sizeof r->engine.notes - len, "%s%s", len ? "; " : "", what);
+}
+
+/* Appends what the split decision chose (plan.h: et_plan_splits), so the user sees whether the threads paid. */
+static void note_splits(et_result *r, et_plan_splits s) {
+    if (!s.measured || !s.decided)
+        return;
+    char what[160];
+    if (s.used > 1)
+        snprintf(what, sizeof what, "threads %d (splits kept on %d of %d steps; %d split as modelled)", s.threads,
+                 s.kept, s.n_steps, s.splitting);
+    else if (s.splitting == 0)
+        snprintf(what, sizeof what, "threads %d (1 used: no step is large enough to split)", s.threads);
+    else
+        snprintf(what, sizeof what, "threads %d (1 used: splitting was not faster on this model)", s.threads);
+    append_note(r, what);
+}
+
 /* Appends the until-stable outcome to the run's engine notes, so the stored run says which stop it met. */
 static void note_stability(et_result *r, bool stable, double half_rel, double rel, double cap_s, int n) {
     char what[160];
@@ -81,8 +101,7 @@ static void note_stability(et_result *r, bool stable, double half_rel, double re
                  "until-stable: time cap %.0f s reached, median's 95 %% interval +-%.2f %% (target "
                  "%.2f %%) after %d iterations",
                  cap_s, half_rel * 100.0, rel * 100.0, n);
-    size_t len = strlen(r->engine.notes);
-    snprintf(r->engine.notes + len, sizeof r->engine.notes - len, "%s%s", len ? "; " : "", what);
+    append_note(r, what);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -143,12 +162,15 @@ done:
     return st;
 }
 
-/* The timed part of a run on plan, whose inputs are written: warm-up, the timed loop with the profilers around it,
- * the overhead rounds; r's iters, samples, latency and profiler readings. ET_OK or the first error (a profiler that
- * fails to open: nothing timed). */
+/* The timed part of a run on plan, whose inputs are written: the split decision (plan.h), warm-up, the timed loop
+ * with the profilers around it, the overhead rounds; r's iters, samples, latency and profiler readings. ET_OK or the
+ * first error (a profiler that fails to open: nothing timed). */
 static et_status timed_loop(et_plan *plan, const et_bench_config *cfg, et_result *r, et_err *err) {
     r->warmup_iters = cfg->warmup;
-    et_status st = ET_OK;
+    /* the split decision first (plan.h), so that the warm-up and every timed iteration run the decided plan */
+    et_status st = et_plan_settle(plan, cfg->cancel, err);
+    if (st == ET_OK)
+        note_splits(r, et_plan_get_splits(plan));
     for (int i = 0; i < cfg->warmup && st == ET_OK; i++)
         st = et_plan_run(plan, cfg->cancel, err);
 

@@ -219,6 +219,8 @@ static et_status profile_plans(timing *tm, et_plan *const *plan, int n_plans, in
         if (!out[k].step || !sample[k] || !med[k])
             st = et_fail(err, ET_E_NOMEM, "out of memory timing layers");
     }
+    for (int k = 0; k < n_plans && st == ET_OK; k++) /* the profile times the decided splits, not the deciding runs */
+        st = et_plan_settle(plan[k], tm->cfg->cancel, err);
     for (int r = 0; r < rounds && st == ET_OK; r++) {
         for (int k = 0; k < n_plans && st == ET_OK; k++, tm->block++) {
             if (n_plans > 1)

@@ -10,6 +10,7 @@
 #include "engine/layout.h"
 #include "engine/inplace.h"
 #include "engine/memplan.h"
+#include "engine/split_decide.h"
 #include "engine/threadpool.h"
 #include "util/mem.h"
 
@@ -35,6 +36,11 @@ struct et_plan {
     void (*observe)(void *ctx, const char *value_name, const et_tensor *t);
     void *observe_ctx;
     et_tensor *inputs, *outputs; /* views for the accessors */
+    /* which steps get the pool (split_decide.h); decided from the start with 1 thread or fixed_splits */
+    et_split_state splits;
+    double *step_ns; /* per step, the last deciding run's times (allocated at create: a run allocates nothing) */
+    bool *posted;    /* per step, whether it handed work to the pool in that run */
+    bool fixed_splits;
 };
 
 et_plan_options et_plan_options_default(void) {
@@ -90,6 +96,8 @@ void et_plan_free(et_plan *p) {
     et_aligned_free(p->arena);
     et_aligned_free(p->scratch);
     et_threadpool_destroy(p->pool);
+    et_split_state_free(&p->splits);
+    free(p->step_ns), free(p->posted);
     et_graph_free(p->graph);
     free(p);
 }
@@ -346,6 +354,25 @@ static et_status bind_steps(et_plan *p, et_err *err) {
     return ET_OK;
 }
 
+/* Phase 7: the split decision's state (split_decide.h). With a pool it starts undecided, or decided as modelled
+ * with fixed_splits; with 1 thread it is decided serial from the start. */
+static et_status plan_splits(et_plan *p, const et_plan_options *o, et_err *err) {
+    if (!p->pool) {
+        p->splits = (et_split_state){.decided = true, .final = ET_SPLIT_SERIAL};
+        return ET_OK;
+    }
+    p->step_ns = calloc((size_t)p->n_steps + 1, sizeof *p->step_ns);
+    p->posted = calloc((size_t)p->n_steps + 1, sizeof *p->posted);
+    if (!p->step_ns || !p->posted || !et_split_state_init(&p->splits, p->n_steps))
+        return nomem(err);
+    if (o->fixed_splits) {
+        p->splits.decided = true;
+        p->splits.final = ET_SPLIT_MODELLED;
+    }
+    p->fixed_splits = o->fixed_splits;
+    return ET_OK;
+}
+
 et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_plan **out, et_err *err) {
     *out = NULL;
     et_plan_options o = opt ? *opt : et_plan_options_default();
@@ -381,6 +408,8 @@ et_status et_plan_create(const et_graph *src, const et_plan_options *opt, et_pla
         st = place_in_arena(p, places, err);
     if (st == ET_OK)
         st = bind_steps(p, err);
+    if (st == ET_OK)
+        st = plan_splits(p, &o, err);
     free(places), free(noop);
     if (st != ET_OK) {
         et_plan_free(p);
@@ -403,18 +432,31 @@ const et_tensor *et_plan_output(const et_plan *p, int i) { return &p->tensors[p-
 const char *et_plan_output_name(const et_plan *p, int i) { return p->graph->values[p->graph->outputs[i]].name; }
 
 et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err) {
-    et_exec_ctx ctx = {.pool = p->pool, .scratch = p->scratch};
+    const bool deciding = !p->splits.decided;
+    const et_split_mode mode = et_split_next_mode(&p->splits);
+    const double run0 = deciding ? now_ns() : 0;
+    et_exec_ctx ctx = {.pool = mode == ET_SPLIT_SERIAL ? NULL : p->pool, .scratch = p->scratch};
     for (int i = 0; i < p->n_steps; i++) {
         if (cancel && *cancel)
             return et_fail(err, ET_E_CANCELLED, "cancelled");
         step *s = &p->steps[i];
-        double t0 = p->profile ? now_ns() : 0;
+        if (mode == ET_SPLIT_MIXED)
+            ctx.pool = et_split_step_pooled(&p->splits, mode, i) ? p->pool : NULL;
+        const uint64_t jobs = deciding ? et_threadpool_jobs(p->pool) : 0;
+        double t0 = p->profile || deciding ? now_ns() : 0;
         et_status st = s->inst.run(&s->inst, &ctx, err);
         if (st != ET_OK)
             return st;
-        if (p->profile) {
-            s->time_ns_total += now_ns() - t0;
-            s->runs++;
+        if (p->profile || deciding) {
+            const double t = now_ns() - t0;
+            if (p->profile) {
+                s->time_ns_total += t;
+                s->runs++;
+            }
+            if (deciding) {
+                p->step_ns[i] = t;
+                p->posted[i] = et_threadpool_jobs(p->pool) != jobs;
+            }
         }
         if (p->observe)
             for (int j = 0; j < s->inst.node->n_outputs; j++) {
@@ -423,7 +465,39 @@ et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err) {
                     p->observe(p->observe_ctx, p->graph->values[v].name, &p->tensors[v]);
             }
     }
+    if (deciding)
+        et_split_record(&p->splits, mode, p->step_ns, p->posted, now_ns() - run0);
     return ET_OK;
+}
+
+et_status et_plan_settle(et_plan *p, const volatile int *cancel, et_err *err) {
+    et_status st = ET_OK;
+    while (st == ET_OK && !p->splits.decided)
+        st = et_plan_run(p, cancel, err);
+    return st;
+}
+
+void et_plan_set_splits(et_plan *p, const bool *keep) {
+    if (!p->pool)
+        return;
+    p->splits.decided = true;
+    p->splits.final = ET_SPLIT_MIXED;
+    p->splits.kept = 0;
+    for (int i = 0; i < p->n_steps; i++)
+        p->splits.kept += (p->splits.keep[i] = keep[i]);
+}
+
+et_plan_splits et_plan_get_splits(const et_plan *p) {
+    return (et_plan_splits){.threads = et_threadpool_size(p->pool),
+                            .decided = p->splits.decided,
+                            .measured = p->pool && !p->fixed_splits,
+                            .used = p->splits.final == ET_SPLIT_SERIAL ||
+                                            (p->splits.final == ET_SPLIT_MIXED && p->splits.kept == 0)
+                                        ? 1
+                                        : et_threadpool_size(p->pool),
+                            .splitting = p->splits.splitting,
+                            .kept = p->splits.final == ET_SPLIT_SERIAL ? 0 : p->splits.kept,
+                            .n_steps = p->n_steps};
 }
 
 et_plan_stats et_plan_get_stats(const et_plan *p) {

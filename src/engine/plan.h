@@ -20,6 +20,11 @@ typedef struct et_plan_options {
     int threads;         /* >= 1 */
     bool channels_last;  /* rewrite convolutions and pooling to channels-last (the fast path); default true */
     bool profile_layers; /* time every step (adds two clock reads per step) */
+    /* With more than one thread, a plan decides in its first runs which steps split (split_decide.h: the runs
+     * alternate whole-run modes, so the layer profile of those runs mixes modes; et_plan_settle runs them first).
+     * true: no decision, every step splits as its operator's estimate chooses (the behaviour before the decision,
+     * for timings that compare layers across plans). Zero-initialised options decide. */
+    bool fixed_splits;
     /* Optional: called after each step with each value it wrote (its name in the plan's graph: the original name,
      * or "<name>.nhwc" for a channels-last twin) and the tensor, valid until the next step. Calibration uses it
      * to see every activation without keeping them all alive. NULL: nothing is called. */
@@ -47,8 +52,31 @@ const et_tensor *et_plan_output(const et_plan *p, int i);
 const char *et_plan_output_name(const et_plan *p, int i);
 
 /* Runs all steps. ET_E_INPUT when data is invalid for an operator (err names the node), ET_E_CANCELLED when
- * *cancel becomes non-zero between steps (cancel may be NULL). */
+ * *cancel becomes non-zero between steps (cancel may be NULL). With more than one thread the plan's first runs
+ * (split_decide.h: ET_SPLIT_WARM_NS of warm runs, then 4 x ET_SPLIT_RUNS) also decide which steps split; the
+ * outputs are the same bit for bit in every mode. */
 et_status et_plan_run(et_plan *p, const volatile int *cancel, et_err *err);
+
+/* Runs the plan on its current inputs until the split decision is made (no run with 1 thread, fixed_splits, or
+ * once decided), so that later runs, a bench's warm-up and timed loop included, all run the decided plan. ET_OK or
+ * the first run's error. */
+et_status et_plan_settle(et_plan *p, const volatile int *cancel, et_err *err);
+
+/* What the split decision chose, for the user's notes. */
+typedef struct et_plan_splits {
+    int threads;   /* the plan's pool size (1: no pool) */
+    bool decided;  /* false while the first runs are still deciding */
+    bool measured; /* the decision was measured (false with 1 thread or fixed_splits) */
+    int used;      /* threads the decided plan uses: 1 when every step runs on the caller */
+    int splitting; /* steps that split as their operator models them */
+    int kept;      /* of them, the steps whose split was kept */
+    int n_steps;
+} et_plan_splits;
+et_plan_splits et_plan_get_splits(const et_plan *p);
+
+/* Decides the splits by hand: step i splits as its operator models it where keep[i] (n_steps entries), else runs
+ * on the caller; no decision runs follow. For tests of mixed plans and for experiments. No-op with 1 thread. */
+void et_plan_set_splits(et_plan *p, const bool *keep);
 
 /* What the plan holds: arena bytes (activations and inputs, plus the scratch the operators share, e.g.
  * Winograd's transformed tiles: all the working memory a run touches besides weights), packed weight bytes,
@@ -62,7 +90,8 @@ typedef struct et_plan_stats {
 et_plan_stats et_plan_get_stats(const et_plan *p);
 
 /* Per-step information for the layer profile; time is the mean over runs since the last reset when the plan
- * was created with profile_layers (0 otherwise). */
+ * was created with profile_layers (0 otherwise). Runs that were still deciding the splits (et_plan_get_splits)
+ * mix split and serial modes: settle the plan and reset the profile first for a profile of the decided plan. */
 typedef struct et_step_info {
     const char *name;
     const char *op;

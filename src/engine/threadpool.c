@@ -46,6 +46,7 @@ struct et_threadpool {
     size_t n, chunk;
     _Atomic size_t next;
     double start_ns; /* measured at create: see et_threadpool_start_ns */
+    uint64_t jobs;   /* jobs handed to the workers (only the one caller writes it) */
 };
 
 typedef struct {
@@ -250,6 +251,7 @@ void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t ma
         chunk = 1;
     if (max_chunk >= 1 && chunk > max_chunk)
         chunk = max_chunk;
+    pool->jobs++;
     pool->fn = fn;
     pool->ctx = ctx;
     pool->n = n;
@@ -291,6 +293,8 @@ et_threadpool *et_threadpool_for_work(et_threadpool *pool, double serial_ns) {
     const double saved_ns = serial_ns * (1.0 - 1.0 / pool->threads);
     return saved_ns > ET_THREADPOOL_PAY_FACTOR * pool->start_ns ? pool : NULL;
 }
+
+uint64_t et_threadpool_jobs(const et_threadpool *pool) { return pool ? pool->jobs : 0; }
 
 int et_threadpool_tids(const et_threadpool *pool, pid_t *tids, int max) {
     if (max <= 0)

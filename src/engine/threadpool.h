@@ -10,6 +10,7 @@
 #define ET_ENGINE_THREADPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/status.h"
@@ -40,6 +41,10 @@ void et_threadpool_parallel_for_chunked(et_threadpool *pool, size_t n, size_t ma
 /* Writes up to `max` Linux thread ids: the thread that created the pool first, then each worker (for per-thread
  * perf counters). Returns how many it wrote. A NULL pool writes the calling thread's id. */
 int et_threadpool_tids(const et_threadpool *pool, pid_t *tids, int max);
+
+/* How many jobs parallel_for has handed to the workers since the pool was created (a job run inline, on a pool of
+ * 1 or for n == 1, does not count); 0 for NULL. The plan reads it around a step to learn whether the step split. */
+uint64_t et_threadpool_jobs(const et_threadpool *pool);
 
 /* Threads that pay or stay out. A split job costs its start (posting it, a worker noticing, the counter, the
  * join) on top of its work; for a small operator that is more than the second thread saves, and a model of many

@@ -64,6 +64,7 @@ static et_status make_timed(et_tune_ctx *c, const et_graph *g, timed *t) {
     et_plan_options po = et_plan_options_default();
     po.threads = c->k->threads;
     po.profile_layers = true;
+    po.fixed_splits = true; /* its few runs time layers as their operators split them, not a deciding plan's mix */
     et_status st = et_plan_create(g, &po, &t->plan, c->err);
     if (st != ET_OK)
         return st;
