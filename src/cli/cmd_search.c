@@ -93,8 +93,8 @@ static void usage(FILE *out) {
             "  --max-drop PP        the accuracy drop allowed against fp32, percentage points (required)\n"
             "  --objective O        latency (p50, default) or size (weights as stored); energy: exit 2, 'no power\n"
             "                       sensor on this machine' where edgetune doctor finds none, else not yet\n"
-            "  --budget MINUTES     stop measuring after this long (sensitivity: at most half of it); what was\n"
-            "                       measured is used\n"
+            "  --budget MINUTES     stop measuring after this long (sensitivity: at most half of it; the uniform\n"
+            "                       grid's first round: until 70 %% of it); what was measured is used\n"
             "  -o FILE              write the winner as a --layers-config file (the model-wide KNOBS in a\n"
             "                       comment: give them to bench with --layers-config FILE)\n"
             "  --candidates LIST    ';'-separated per-layer settings, each a ','-separated list of --layer keys,\n"
@@ -393,6 +393,12 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                           "sensitivity: %d of %d layer x candidate points measured (stopped); the others were "
                           "not candidates",
                           res->n_sens, res->sens_base.n_points);
+    if (res->uniform_skipped > 0)
+        et_table_add_note(t,
+                          "uniform grid: %d points not measured (the grid stops at 70 %% of --budget so that "
+                          "finalists are measured; the base's precision first); the best uniform is the best of "
+                          "those measured",
+                          res->uniform_skipped);
     if (res->out_of_time)
         et_table_add_note(t, "--budget reached: points not measured are left out");
     else if (res->rounds_cut)

@@ -87,8 +87,9 @@ void et_search_result_free(et_search_result *out) {
 
 typedef struct run_state {
     const et_search_config *cfg;
-    double t0, deadline; /* deadline 0: none */
-    int32_t *ref_top1;   /* the reference's top-1 per input (owned) */
+    double t0, deadline;  /* deadline 0: none */
+    double grid_deadline; /* no uniform point's first measurement starts after it (0: none): GRID_SHARE */
+    int32_t *ref_top1;    /* the reference's top-1 per input (owned) */
     int n_done_measures;
     double measure_s;    /* time spent measuring points so far (for "time left") */
     et_size_model *size; /* --objective size: exact bytes of a configuration (size_model.h); NULL otherwise */
@@ -132,6 +133,13 @@ static et_status injected(const run_state *st, const char *phase, et_err *err) {
                    phase);
 }
 static bool out_of_time(const run_state *st) { return st->deadline > 0 && et_clock_s() > st->deadline; }
+
+/* The share of --budget after which no uniform point is measured for the first time: with --recover full a uniform
+ * point is a whole-model recovery (~20 s on torchvision MobileNetV2 at 224x224), and the grid took the rest of a
+ * 10-minute budget after the sensitivity's half, so no finalist was ever measured (session 14). The points left
+ * out are counted (et_search_result.uniform_skipped) and the best uniform is the best of those measured; the grid
+ * runs the base's precision first (make_points), so those are the ones left out last. */
+#define GRID_SHARE 0.7
 
 /* Measures p in round `round` on s: configure, bench (fidelity in round 0), keep the faster latency. A failure
  * goes to p->error (round 0). ET_E_CANCELLED when stopped. */
@@ -527,6 +535,10 @@ static et_status measure_all(et_session *s, et_search_result *out, int from, run
             et_search_point *p = &out->pts[i];
             if (round == 0 && p->measured)
                 continue; /* the reference: measured first */
+            if (round == 0 && p->kind == ET_SP_UNIFORM && st->grid_deadline > 0 && et_clock_s() > st->grid_deadline) {
+                out->uniform_skipped++;
+                continue;
+            }
             if (round > 0 && !p->measured)
                 continue;
             if (user_stopped(st))
@@ -597,6 +609,22 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
         free(grid);
         return et_fail(err, ET_E_NOMEM, "out of memory");
     }
+    /* the grid after the reference: the base's precision (weight and activation bits) first, in the sweep's order,
+       then the rest: a --budget that cuts the grid (GRID_SHARE) leaves out the other precisions first */
+    et_knobs *order = calloc((size_t)n_grid, sizeof *order);
+    if (!order) {
+        free(grid);
+        return et_fail(err, ET_E_NOMEM, "out of memory");
+    }
+    int n_order = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n_grid; i++) {
+            bool same = grid[i].weight_bits == base->weight_bits && grid[i].act_bits == base->act_bits;
+            if (i == 0 ? pass == 0 : same == (pass == 0))
+                order[n_order++] = grid[i];
+        }
+    memcpy(grid, order, (size_t)n_grid * sizeof *grid);
+    free(order);
     /* points: the reference (grid[0], fp32), the base (unless it is a grid point), the rest of the grid */
     for (int i = 0; i < n_grid; i++) {
         et_search_point *p = &out->pts[out->n_pts++];
@@ -1306,8 +1334,10 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         et_size_model_init(size, et_session_model(prof)->graph, &calib, NULL, NULL);
     st.size = size;    /* out of memory: the old sum of the points' bytes saved */
     int *group = NULL; /* per layer: its channel group */
-    if (cfg->budget_s > 0)
+    if (cfg->budget_s > 0) {
         st.deadline = st.t0 + cfg->budget_s;
+        st.grid_deadline = st.t0 + GRID_SHARE * cfg->budget_s;
+    }
     et_status rc = make_points(base, cfg, out, err);
     if (rc != ET_OK)
         goto done;

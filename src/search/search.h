@@ -140,7 +140,8 @@ typedef struct et_search_result {
     int n_eval, n_search, n_heldout;
     char eval_source[1024];
     bool cancelled, out_of_time;
-    bool rounds_cut; /* --budget ran out in the later latency rounds: some points timed in fewer than --rounds */
+    bool rounds_cut;     /* --budget ran out in the later latency rounds: some points timed in fewer than --rounds */
+    int uniform_skipped; /* uniform points not measured: past search.c's GRID_SHARE of --budget, kept for finalists */
     /* a phase after the reference failed: the points measured before it are kept (the winner and best uniform
        chosen among them, no paired timing); fail_status and error are what et_search_run returned */
     bool failed;

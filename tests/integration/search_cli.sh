@@ -7,7 +7,8 @@
 # and end no larger; a sensitivity stopped after a few points (--sens-max-points) still reaches the moves, whose start
 # names every layer; an error injected into the moves (EDGETUNE_SEARCH_FAIL_AT) still prints and stores the points
 # measured before it and exits 1; --rounds 2 times every point once before any second round; --recover full on every
-# point; Ctrl-C after the reference keeps and prints the points so far and exits 130.
+# point; Ctrl-C after the reference keeps and prints the points so far and exits 130; the uniform grid runs the
+# base's precision first.
 # Usage: search_cli.sh EDGETUNE
 set -u
 ET=$1
@@ -253,6 +254,14 @@ rows = json.load(open("out.txt"))["rows"]
 rec = [r for r in rows if "rec full" in r["config"]]
 assert len(rec) >= 3, [r["config"] for r in rows]  # the base and the finalists (fp32 is never recovered)
 ' && ok || bad "search --recover full: stored points without recover full: $(head -c 300 out.txt)"
+
+# --- the uniform grid measures the base's precision first (a --budget that cuts it leaves the others out) ---------
+expect 0 "$ET" search "$M" --max-drop 5 --bits 8 --candidates 'bits=4' --uniform-bits 32,4,8 --uniform-act-bits 32 \
+    --uniform-prune 0,0.25 --uniform-methods unstructured --iters 3 --seconds 0 --warmup 1 --sens-iters 3 --rounds 1 \
+    --finalists 1 --eval-limit 100 --no-save
+order=$(grep -o 'uniform [0-9] of 5 ([^)]*)' err.txt | sed 's/.*(//; s/)//' | tr '\n' '|')
+if [ "$order" = "w8|w8 + 25% unstructured|fp32 + 25% unstructured|w4|w4 + 25% unstructured|" ]; then ok
+else bad "uniform grid order: $order"; fi
 
 # --- --budget: a tiny one stops early, says so, and still prints the reference --------------------------------
 "$ET" search "$M" --max-drop 1 --bits 8 --sens-iters 50 --eval-limit 100 --no-save --budget 0.01 >out.txt 2>err.txt
