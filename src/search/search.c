@@ -611,20 +611,12 @@ static et_status make_points(const et_knobs *base, const et_search_config *cfg, 
     }
     /* the grid after the reference: the base's precision (weight and activation bits) first, in the sweep's order,
        then the rest: a --budget that cuts the grid (GRID_SHARE) leaves out the other precisions first */
-    et_knobs *order = calloc((size_t)n_grid, sizeof *order);
-    if (!order) {
-        free(grid);
-        return et_fail(err, ET_E_NOMEM, "out of memory");
-    }
-    int n_order = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < n_grid; i++) {
-            bool same = grid[i].weight_bits == base->weight_bits && grid[i].act_bits == base->act_bits;
-            if (i == 0 ? pass == 0 : same == (pass == 0))
-                order[n_order++] = grid[i];
+    for (int i = 1, n_first = 1; i < n_grid; i++)
+        if (grid[i].weight_bits == base->weight_bits && grid[i].act_bits == base->act_bits) {
+            et_knobs k = grid[i]; /* stable: shift the others between n_first and i up by one */
+            memmove(&grid[n_first + 1], &grid[n_first], (size_t)(i - n_first) * sizeof *grid);
+            grid[n_first++] = k;
         }
-    memcpy(grid, order, (size_t)n_grid * sizeof *grid);
-    free(order);
     /* points: the reference (grid[0], fp32), the base (unless it is a grid point), the rest of the grid */
     for (int i = 0; i < n_grid; i++) {
         et_search_point *p = &out->pts[out->n_pts++];
@@ -903,6 +895,25 @@ static void uniform_sums(const et_knobs *base, const et_search_config *cfg, et_s
     }
 }
 
+/* The sensitivity options both of the search's analyses share (the first, and the moves' start): as long a timing
+ * as a point's (the time saved is what the knapsack sums), on the search half, against the reference's top-1.
+ * *from_base: its recovered points start from the base's recovery, unless EDGETUNE_SENS_RECOVER=full (every point
+ * recovered in full, to compare) or the base recovers nothing. */
+static et_sens_config search_sens_config(const et_knobs *base, const et_search_config *cfg, const run_state *st,
+                                         bool *from_base) {
+    et_sens_config sc = et_sens_config_default();
+    sc.iters = cfg->sens_iters;
+    sc.warmup = cfg->warmup;
+    sc.profile_s = cfg->point_s;
+    sc.eval_half = ET_SEARCH_SEARCH_HALF;
+    sc.ref_top1 = st->ref_top1;
+    sc.cancel = (const volatile int *)cfg->cancel;
+    const char *rb = getenv("EDGETUNE_SENS_RECOVER");
+    sc.recover_from_base = !(rb && strcmp(rb, "full") == 0);
+    *from_base = sc.recover_from_base && base->recover != ET_RECOVER_NONE;
+    return sc;
+}
+
 /* The uniform point uk's per-layer setting against the base: *uopt 0 (the base), a candidate's index + 1, or
  * n_cand + 1 after measuring its sensitivity per layer into M->ucol (M->n_opt grows); -1 when --budget ran out
  * during that sensitivity (no moves: out->out_of_time set). Its points recover as the first sensitivity's do
@@ -919,19 +930,8 @@ static et_status start_setting(et_session *prof, move_ctx *M, const et_knobs *uk
         return rc;
     snprintf(M->ucand, sizeof M->ucand, "%s", canon[0]);
     say(st, "moves from the best uniform (%s): the sensitivity of %s per layer", M->out->pts[u].name, M->ucand);
-    et_sens_config sc = et_sens_config_default();
-    sc.iters = cfg->sens_iters;
-    sc.warmup = cfg->warmup;
-    sc.profile_s = cfg->point_s; /* the time saved is what the knapsack sums: as long a timing as a point's */
-    sc.eval_half = ET_SEARCH_SEARCH_HALF;
-    sc.ref_top1 = st->ref_top1;
-    sc.cancel = (const volatile int *)cfg->cancel;
-    const char *rb = getenv("EDGETUNE_SENS_RECOVER");
-    sc.recover_from_base = !(rb && strcmp(rb, "full") == 0);
-    sens_ctx sctx = {.st = st,
-                     .out = M->out,
-                     .phase_deadline = st->deadline,
-                     .from_base = sc.recover_from_base && base->recover != ET_RECOVER_NONE};
+    sens_ctx sctx = {.st = st, .out = M->out, .phase_deadline = st->deadline};
+    et_sens_config sc = search_sens_config(base, cfg, st, &sctx.from_base);
     sc.progress = sens_progress;
     sc.progress_ctx = &sctx;
     et_sens_base b2;
@@ -1365,23 +1365,14 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
         goto done;
 
     /* sensitivity on the search half: up to half of the time budget */
-    et_sens_config sc = et_sens_config_default();
-    sc.iters = cfg->sens_iters;
-    sc.warmup = cfg->warmup;
-    sc.profile_s = cfg->point_s; /* the time saved is what the knapsack sums: as long a timing as a point's */
-    sc.eval_half = ET_SEARCH_SEARCH_HALF;
-    sc.ref_top1 = st.ref_top1;
-    sc.stop_drop_pp = STOP_DROP * cfg->max_drop_pp;
-    sc.cancel = (const volatile int *)cfg->cancel;
     sens_ctx sctx = {.st = &st,
                      .out = out,
                      .phase_deadline = st.deadline > 0 ? st.t0 + 0.5 * cfg->budget_s : 0,
                      .max_points = cfg->sens_max_points};
+    et_sens_config sc = search_sens_config(base, cfg, &st, &sctx.from_base);
+    sc.stop_drop_pp = STOP_DROP * cfg->max_drop_pp;
     sc.progress = sens_progress;
     sc.progress_ctx = &sctx;
-    const char *rb = getenv("EDGETUNE_SENS_RECOVER"); /* "full": every point recovered in full (to compare) */
-    sc.recover_from_base = !(rb && strcmp(rb, "full") == 0);
-    sctx.from_base = sc.recover_from_base && base->recover != ET_RECOVER_NONE;
     et_sens_store store;
     et_sens_store_attach(&store, cfg->db, !cfg->fresh_sens, "search: sensitivity base", &sc);
     rc = et_sensitivity_run(prof, base, cfg->cand, cfg->n_cand, &sc, &out->sens_base, &out->sens, &out->n_sens, err);
