@@ -596,9 +596,9 @@ static void gemm_tasks(void *ctx, size_t begin, size_t end) {
     _Alignas(64) float tile[QTILE_FLOATS];
     qbatch qb = {.buf = tile};
     post_batch pb = {NULL, 0};
-    for (size_t t = begin; t < end; t++) {
-        size_t mt, nb, g;
-        et_task_grid_at(&op->grid, t, &mt, &nb, &g);
+    size_t mt, nb, g;
+    et_task_grid_at(&op->grid, begin, &mt, &nb, &g);
+    for (size_t t = begin; t < end; t++, et_task_grid_next(&op->grid, &mt, &nb, &g)) {
         size_t row0, rows;
         et_tile_rows(mt, op->grid.m, op->grid.m_tiles, &row0, &rows);
         const size_t col0 = nb * op->grid.nc, cols = op->goc - col0 < op->grid.nc ? op->goc - col0 : op->grid.nc;
@@ -640,9 +640,9 @@ static void igemm_tasks(void *ctx, size_t begin, size_t end) {
     _Alignas(64) float tile[QTILE_FLOATS];
     qbatch qb = {.buf = tile};
     post_batch pb = {NULL, 0};
-    for (size_t t = begin; t < end; t++) {
-        size_t mt, nb, rest;
-        et_task_grid_at(&op->grid, t, &mt, &nb, &rest);
+    size_t mt, nb, rest;
+    et_task_grid_at(&op->grid, begin, &mt, &nb, &rest);
+    for (size_t t = begin; t < end; t++, et_task_grid_next(&op->grid, &mt, &nb, &rest)) {
         const size_t img = rest % op->batch, g = rest / op->batch;
         size_t row0, rows;
         et_tile_rows(mt, op->grid.m, op->grid.m_tiles, &row0, &rows);
