@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/kernels/x32-zip/x32-zip.h"
 #include "engine/nodes/nodes.h"
 #include "engine/threadpool.h"
 
@@ -16,6 +17,7 @@ typedef struct params {
     int64_t out_dim[ET_MAX_RANK];
     int64_t in_stride[ET_MAX_RANK]; /* input stride (elements) of each output axis */
     size_t esize;
+    et_x32_zip3_ukernel_fn zip3; /* 3 rows of 4-byte values (an RGB image into NHWC) */
 } params;
 
 static et_status read_perm(const et_node *n, int rank, int *perm, et_err *err) {
@@ -107,14 +109,8 @@ static void job_small_rows(void *ctx, size_t begin, size_t end) {
         float *dst = (float *)j->out + (int64_t)(t / chunks) * per;
         const int64_t c0 = (int64_t)(t % chunks) * SMALL_CHUNK;
         const int64_t c1 = c0 + SMALL_CHUNK < cols ? c0 + SMALL_CHUNK : cols;
-        if (rows == 3) { /* RGB: the common case, unrolled */
-            const float *restrict s0 = src, *restrict s1 = src + cols, *restrict s2 = src + 2 * cols;
-            float *restrict d = dst;
-            for (int64_t c = c0; c < c1; c++) {
-                d[3 * c] = s0[c];
-                d[3 * c + 1] = s1[c];
-                d[3 * c + 2] = s2[c];
-            }
+        if (rows == 3) { /* RGB: the common case, a kernel (x32-zip.h) */
+            p->zip3((size_t)(c1 - c0), src + c0, src + cols + c0, src + 2 * cols + c0, dst + 3 * c0);
             continue;
         }
         for (int64_t c = c0; c < c1; c++)
@@ -219,6 +215,7 @@ static et_status prepare(const et_graph *g, const et_node *n, et_op_inst *inst, 
         r = 1;
     }
     p->rank = r;
+    p->zip3 = et_x32_zip3_config_get()->ukernel;
     inst->params = p;
     inst->run = run;
     snprintf(inst->kernel, sizeof inst->kernel,

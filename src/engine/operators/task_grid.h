@@ -51,4 +51,19 @@ static inline void et_task_grid_at(const et_task_grid *g, size_t t, size_t *mt, 
     }
 }
 
+/* The task after (mt, nb, rest) in the grid's order: what et_task_grid_at gives for t + 1, without its divisions
+ * (a task of a 16-channel stem is one 6-pixel kernel call, and the divisions cost a visible share of it). A task
+ * loop calls et_task_grid_at once for its first task, then this. */
+static inline void et_task_grid_next(const et_task_grid *g, size_t *mt, size_t *nb, size_t *rest) {
+    size_t *inner = g->n_outer ? mt : nb, *outer = g->n_outer ? nb : mt;
+    const size_t n_inner = g->n_outer ? g->m_tiles : g->n_blocks, n_outer = g->n_outer ? g->n_blocks : g->m_tiles;
+    if (++*inner < n_inner)
+        return;
+    *inner = 0;
+    if (++*outer < n_outer)
+        return;
+    *outer = 0;
+    ++*rest;
+}
+
 #endif

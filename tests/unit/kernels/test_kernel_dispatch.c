@@ -24,6 +24,7 @@
 #include "engine/kernels/qs8-gavgpool/qs8-gavgpool.h"
 #include "engine/kernels/qs8-vcvt/qs8-vcvt.h"
 #include "engine/kernels/qs8-vmul/qs8-vmul.h"
+#include "engine/kernels/x32-zip/x32-zip.h"
 #include "engine/kernels/x8-lut/x8-lut.h"
 #include "kernel_test.h"
 
@@ -69,6 +70,7 @@ static void test_every_family_picks_the_first_allowed(void) {
     CHECK_FAMILY("qs8-vmul", et_qs8_vmul_config, et_qs8_vmul_configs, et_qs8_vmul_config_get());
     CHECK_FAMILY("qs8-gavgpool", et_qs8_gavgpool_config, et_qs8_gavgpool_configs, et_qs8_gavgpool_config_get());
     CHECK_FAMILY("qs8-vcvt", et_qs8_vcvt_config, et_qs8_vcvt_configs, et_qs8_vcvt_config_get());
+    CHECK_FAMILY("x32-zip3", et_x32_zip3_config, et_x32_zip3_configs, et_x32_zip3_config_get());
 }
 
 /* qc8-gemm walks its table the same way, with one more condition: exact for the weight width. */
