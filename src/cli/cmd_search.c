@@ -351,6 +351,16 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       res->n_eval, res->eval_source, res->n_search, res->n_heldout,
                       res->n_heldout ? 100.0 / res->n_heldout : NAN);
     et_table_add_note(t,
+                      "within %.2f pp: at most %.2f pp on the search half, --max-drop less the noise of a drop on %d "
+                      "held-out inputs (one standard deviation of the difference of two halves), so that the winner "
+                      "and the best uniform setting hold on the held-out half",
+                      cfg->max_drop_pp, res->bar_pp, res->n_heldout);
+    if (res->n_screen < res->n_search)
+        et_table_add_note(t,
+                          "sensitivity points screened on %d inputs of the search half (every %d-th); the grid and "
+                          "the finalists measured on all of it",
+                          res->n_screen, res->n_screen > 0 ? (res->n_search + res->n_screen - 1) / res->n_screen : 0);
+    et_table_add_note(t,
                       "drop: the fp32 reference's %s minus the point's, percentage points, on each half; "
                       "held-out: the point's %s on the held-out half",
                       q, q);
@@ -386,7 +396,7 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
     if (res->winner >= 0 && res->best_uniform >= 0) {
         add_winner_note(t, cfg, res);
     } else if (res->winner < 0) {
-        et_table_add_note(t, "no finalist measured within %.2f pp on the search half", cfg->max_drop_pp);
+        et_table_add_note(t, "no finalist measured within %.2f pp on the search half", res->bar_pp);
     }
     if (res->n_sens < res->sens_base.n_points)
         et_table_add_note(t,
