@@ -1366,6 +1366,29 @@ double et_search_bar_pp(double max_pp, int n) {
     return x * x;
 }
 
+/* After the reference: how many inputs the sensitivity screens (st->screen_thin, out->n_screen; SCREEN_INPUTS) and
+ * the bar on the search half (out->bar_pp). From then on --max-drop means the bar: *barred is st->cfg with
+ * max_drop_pp the bar, and st->cfg points at it, so that every choice (knapsack budgets, moves' room, winner, best
+ * uniform, paired timing) uses it and the winner holds on the held-out half. */
+static void screen_and_bar(run_state *st, et_search_result *out, et_search_config *barred) {
+    double max_drop_pp = st->cfg->max_drop_pp;
+    out->bar_pp = et_search_bar_pp(max_drop_pp, out->n_search);
+    *barred = *st->cfg;
+    barred->max_drop_pp = out->bar_pp;
+    st->cfg = barred;
+    st->screen_thin = out->n_search > SCREEN_INPUTS ? (out->n_search + SCREEN_INPUTS - 1) / SCREEN_INPUTS : 1;
+    out->n_screen = (out->n_search + st->screen_thin - 1) / st->screen_thin;
+    if (st->screen_thin > 1)
+        say(st,
+            "sensitivity points screened on %d of the search half's %d inputs (every %d-th); the grid and the "
+            "finalists on all of them",
+            out->n_screen, out->n_search, st->screen_thin);
+    say(st,
+        "within --max-drop %.2f pp: at most %.2f pp on the search half (%d inputs; --max-drop less the noise of a "
+        "held-out drop)",
+        max_drop_pp, out->bar_pp, out->n_search);
+}
+
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
@@ -1392,24 +1415,9 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     rc = measure_reference(s, out, &st, err);
     if (rc != ET_OK)
         goto done;
-    /* from here on, the drop allowed on the search half is the bar (bar_pp): every choice (knapsack budgets, moves'
-       room, winner, best uniform, paired timing) uses it, so that the winner holds on the held-out half */
-    double max_drop_pp = cfg->max_drop_pp;
-    out->bar_pp = et_search_bar_pp(max_drop_pp, out->n_search);
-    et_search_config barred = *cfg;
-    barred.max_drop_pp = out->bar_pp;
-    cfg = &barred, st.cfg = &barred;
-    st.screen_thin = out->n_search > SCREEN_INPUTS ? (out->n_search + SCREEN_INPUTS - 1) / SCREEN_INPUTS : 1;
-    out->n_screen = (out->n_search + st.screen_thin - 1) / st.screen_thin;
-    if (st.screen_thin > 1)
-        say(&st,
-            "sensitivity points screened on %d of the search half's %d inputs (every %d-th); the grid and the "
-            "finalists on all of them",
-            out->n_screen, out->n_search, st.screen_thin);
-    say(&st,
-        "within --max-drop %.2f pp: at most %.2f pp on the search half (%d inputs; --max-drop less the noise of a "
-        "held-out drop)",
-        max_drop_pp, out->bar_pp, out->n_search);
+    et_search_config barred;
+    screen_and_bar(&st, out, &barred);
+    cfg = &barred;
 
     /* sensitivity on the search half: up to half of the time budget */
     sens_ctx sctx = {.st = &st,
