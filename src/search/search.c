@@ -1077,12 +1077,22 @@ done:
     return rc;
 }
 
+/* The base's drop (pp) on the whole search half once the grid has measured it; screened_pp (its drop on the
+ * inputs the sensitivity screened) while it is not measured. */
+static double base_whole_drop(const et_search_result *out, double screened_pp) {
+    const et_search_point *b = &out->pts[out->base];
+    if (!b->measured || isnan(b->q_search) || isnan(out->pts[0].q_search))
+        return screened_pp;
+    return 100.0 * (out->pts[0].q_search - b->q_search);
+}
+
 /* The measured rounds after the sensitivity: the base and the uniform grid first (the uniform points whose setting
  * is a candidate are the drop model's first observations: every layer changed at once), the knapsack's finalists
  * with that model, REFINE more rounds with it refitted (the whole room and 3/4 of it, new choices only), then the
- * moves from the best uniform point, each point in one round; then the other --rounds of every point. Each step goes on while the deadline has not passed (out_of_time(st)), not
- * while out->out_of_time is clear: a sensitivity stopped at half of --budget sets that flag with half the budget
- * left for these. Returns measure_all's or from_uniform's status. */
+ * moves from the best uniform point, each point in one round; then the other --rounds of every point. Each step goes
+ * on while the deadline has not passed (out_of_time(st)), not while out->out_of_time is clear: a sensitivity stopped
+ * at half of --budget sets that flag with half the budget left for these. Returns measure_all's or from_uniform's
+ * status. */
 static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs *base, et_search_result *out,
                                  const double *budgets, double floor_pp, double base_drop_pp, const int *group,
                                  run_state *st, et_err *err) {
@@ -1094,9 +1104,20 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
     out->drop_first = refit(out, cfg->max_drop_pp);
     say(st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
         out->drop_first.n_obs);
+    /* the finalists' room is --max-drop less the base's drop on the whole search half, as the grid measured it, not
+       on the inputs its sensitivity was screened on (session 15, torchvision MobileNetV2 w8a8: 0.40 pp on 250 of
+       1,000 inputs, 1.00 on all: the knapsack proposed finalists over the drop before any layer changed) */
+    double budget[ET_SEARCH_MAX_FINALISTS];
+    double shift = base_whole_drop(out, base_drop_pp) - base_drop_pp;
+    for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++)
+        budget[f] = budgets[f] - shift;
+    if (shift != 0.0)
+        say(st, "the base's drop on the whole search half: %.2f pp (%.2f on the screened inputs); budgets from it",
+            base_drop_pp + shift, base_drop_pp);
+    base_drop_pp += shift;
     int before = out->n_pts;
     if ((rc = injected(st, "finalists", err)) != ET_OK ||
-        (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
+        (rc = add_finalists(base, cfg, out, budget, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
                             err)) != ET_OK)
         return rc;
     rc = measure_all(s, out, before, st, 0, 1);
@@ -1254,8 +1275,8 @@ static bool eligible(const et_search_result *out, int i, bool finalist, double m
 
 /* Every finalist, the fastest uniform points within the drop and the finalists' prediction start points timed again
  * in alternating rounds (paired_points); with the latency objective the winner and the best uniform are re-chosen
- * among those within the drop by the median of their rounds; the winner against the best uniform by the paired
- * rule; each finalist's prediction reckoned again from its start point's paired median (et_search_pred_paired). Runs after
+ * among those within the drop by the median of their rounds; the winner against the best uniform by the paired rule;
+ * each finalist's prediction reckoned again from its start point's paired median (et_search_pred_paired). Runs after
  * --budget too (a few seconds a point); ET_E_CANCELLED when stopped (what was timed kept); a point that fails to
  * configure ends the timing with a line, not the search. */
 static et_status paired_timing(et_session *s, et_search_result *out, run_state *st, et_err *err) {
@@ -1350,14 +1371,14 @@ static void predict_bytes(run_state *st, et_session *prof, et_search_result *out
         free(size);
 }
 
-/* et_search_bar_pp (search.h): why this formula. The largest drop d (pp) measured on a search half of n inputs for which the held-out half's drop is, BAR_Z standard
- * deviations up, still within max_pp: d + BAR_Z sqrt(2) se(d) <= max_pp, with se(d) = sqrt(100 d / n) pp, the spread
- * of a drop of d on n inputs when the inputs it misses are a Poisson count (binomial, 1 - d/100 taken as 1: slightly
- * wider); sqrt(2): the held-out drop is a second draw of the same size, so it differs from the search half's by the
- * spread of two draws. With x = sqrt(d), a = BAR_Z sqrt(2) 10 / sqrt(n): x^2 + a x = max_pp. 1 pp on 1,000 inputs
- * gives 0.64 pp; on 256, 0.42 (one input, 0.39, passes; two do not). Session 14's winner at 0.39 pp on 256 inputs
- * was 1.95 pp held out: the finalists' drops also carry the knapsack's choice of the luckiest layers, which this
- * does not model. n < 1: max_pp. */
+/* et_search_bar_pp (search.h): why this formula. The largest drop d (pp) measured on a search half of n inputs for
+ * which the held-out half's drop is, BAR_Z standard deviations up, still within max_pp: d + BAR_Z sqrt(2) se(d) <=
+ * max_pp, with se(d) = sqrt(100 d / n) pp, the spread of a drop of d on n inputs when the inputs it misses are a
+ * Poisson count (binomial, 1 - d/100 taken as 1: slightly wider); sqrt(2): the held-out drop is a second draw of the
+ * same size, so it differs from the search half's by the spread of two draws. With x = sqrt(d), a = BAR_Z sqrt(2) 10
+ * / sqrt(n): x^2 + a x = max_pp. 1 pp on 1,000 inputs gives 0.64 pp; on 256, 0.42 (one input, 0.39, passes; two do
+ * not). Session 14's winner at 0.39 pp on 256 inputs was 1.95 pp held out: the finalists' drops also carry the
+ * knapsack's choice of the luckiest layers, which this does not model. n < 1: max_pp. */
 double et_search_bar_pp(double max_pp, int n) {
     if (n < 1 || !(max_pp > 0.0))
         return max_pp;
