@@ -274,8 +274,9 @@ et_status et_bench_run(et_session *s, const et_bench_config *cfg, et_result *r, 
     }
     if (st == ET_OK && cfg->fidelity) {
         bool half = cfg->eval_half >= 0;
-        et_status fs = et_session_fidelity_until(s, half ? cfg->eval_half : 0, half ? 2 : 1, cfg->stop_misses,
-                                                 cfg->cancel, &r->fidelity, err);
+        int step = half ? 2 * (cfg->eval_thin > 1 ? cfg->eval_thin : 1) : 1;
+        et_status fs = et_session_fidelity_until(s, half ? cfg->eval_half : 0, step, cfg->stop_misses, cfg->cancel,
+                                                 &r->fidelity, err);
         if (fs == ET_E_CANCELLED) {
             st = fs;
         } else if (fs != ET_OK) {

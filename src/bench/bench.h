@@ -18,6 +18,8 @@ typedef struct et_bench_config {
     bool fidelity;          /* compare with the fp32 baseline on the evaluation set (default true) */
     int eval_half;          /* fidelity on every input (-1, default) or only those at even (0) or odd (1) positions
                                of the set's order (et_session_fidelity_part; a search's sensitivity, search.h) */
+    int eval_thin;          /* with eval_half >= 0: only every eval_thin-th input of that half (positions eval_half +
+                               2 eval_thin j; 0 or 1, default: all of it): a search screens on a subset (search.c) */
     int64_t stop_misses;    /* >= 0: the fidelity pass stops once more inputs than this missed (a search's
                                sensitivity point that has lost too much, et_session_fidelity_until); -1 (default) never */
     const char *deploy_exe; /* the edgetune binary that measures deployed memory (ET_DEPLOY_SELF_EXE from the

@@ -68,17 +68,18 @@ double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bo
         }
         return f->outputs[0].top1_agreement >= 0 ? f->outputs[0].top1_agreement : NAN;
     }
-    /* r evaluated only one half (et_session_fidelity_part): its per-input records are that half's, entry j the
-       input at position half + 2 j (ref_top1 is indexed by position in the whole set); the other half is unknown */
-    bool part = f->eval_step == 2;
-    if (part && f->eval_first != half)
+    /* r evaluated only one half, or every k-th input of it (et_session_fidelity_part): its per-input records are
+       those inputs', entry j the input at position half + eval_step j (ref_top1 is indexed by position in the
+       whole set); the other half is unknown */
+    bool part = f->eval_step >= 2;
+    if (part && (f->eval_first != half || f->eval_step % 2 != 0))
         return NAN;
     if (f->n_per_input <= (part ? 0 : half) || (!f->correct && (!f->top1 || !ref_top1)))
         return NAN;
     *is_acc = f->correct != NULL;
     int64_t hit = 0, n = 0;
     for (int j = part ? 0 : half; j < f->n_per_input; j += part ? 1 : 2, n++) {
-        int i = part ? half + 2 * j : j; /* the input's position in the whole set */
+        int i = part ? half + f->eval_step * j : j; /* the input's position in the whole set */
         hit += f->correct ? f->correct[j] != 0 : f->top1[j] == ref_top1[i];
     }
     return (double)hit / (double)n;
@@ -276,6 +277,7 @@ static et_status measure(et_session *s, const et_knobs *k, timing *tm, et_plan *
     bc.profilers = false;
     bc.cancel = cfg->cancel;
     bc.eval_half = cfg->eval_half; /* a search reads one half: only it is evaluated (half the cost of a point) */
+    bc.eval_thin = cfg->eval_thin;
     bc.stop_misses = stop_misses;
     int iters = 1;
     if ((st = et_bench_run(s, &bc, r, err)) != ET_OK || (st = profile_iters(s, cfg, &iters, err)) != ET_OK)

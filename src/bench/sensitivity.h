@@ -46,6 +46,9 @@ typedef struct et_sens_config {
        positions of the set's order (et_bench_config.eval_half, et_sens_quality): a search looks at one half and
        reports on the other, and its sensitivity points evaluate only that half (about half the cost) */
     int eval_half;
+    /* with eval_half >= 0: only every eval_thin-th input of that half is evaluated (et_bench_config.eval_thin; 0 or 1,
+       default: all of it): a search screens its points on a subset of a large search half (search.c SCREEN_INPUTS) */
+    int eval_thin;
     const int32_t *ref_top1; /* without labels and with eval_half >= 0: the fp32 model's top-1 per input */
     /* > 0: a point's evaluation stops once it has missed so many inputs that its quality is certain to be more than
        this many pp below the base's (et_session_fidelity_until); the point then has quality_bound set. A search sets
@@ -71,7 +74,8 @@ typedef struct et_sens_config {
 
 /* The quality of r on the inputs of `half` (-1 all, 0 even positions, 1 odd): accuracy when r has labels (*is_acc
  * true), else top-1 agreement with the fp32 model (with half >= 0 from ref_top1, one per input of the whole set,
- * which may then not be NULL). r may have evaluated every input, or only that half (fidelity eval_step 2). NaN when
+ * which may then not be NULL). r may have evaluated every input, or only that half or every k-th input of it
+ * (fidelity eval_step 2 k, eval_first == half). NaN when
  * r has no fidelity (or, per half, no per-input record, or it evaluated the other half only). */
 double et_sens_quality(const et_result *r, int half, const int32_t *ref_top1, bool *is_acc);
 

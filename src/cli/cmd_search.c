@@ -46,8 +46,9 @@ static void usage(FILE *out) {
             "A per-layer configuration for this machine: the KNOBS are the base; each weight layer may take one of\n"
             "the candidates instead. The evaluation set is split by position in its order (file names sorted):\n"
             "even positions are the SEARCH half, odd ones the HELD-OUT half. Steps: the fp32 reference; the\n"
-            "sensitivity of every layer x candidate on the search half (accuracy change, or top-1 agreement change\n"
-            "without labels; time saved from the per-layer profile, on every step the change moved: a pruned\n"
+            "sensitivity of every layer x candidate on the search half (on every k-th input of it, k the smallest\n"
+            "that leaves at most 256: a 1,000-input half is screened on 250; accuracy change, or top-1 agreement\n"
+            "change without labels; time saved from the per-layer profile, on every step the change moved: a pruned\n"
             "layer's channel group and their readers, added conversions; bytes saved); the base and the uniform grid\n"
             "(bits x act-bits x prune ratio x method, the base's other knobs) measured for real, once each as the\n"
             "search adds them, the other --rounds of every point at the end while --budget lasts, the fastest\n"
@@ -77,8 +78,11 @@ static void usage(FILE *out) {
             "both sides.\n"
             "With --act-bits 8, --force-int8 keeps each layer's precision fixed (the speed guard re-decides it at\n"
             "every point from timings otherwise, which a loaded machine makes noisy). The winner is\n"
-            "the finalist with the best measured objective whose measured drop on the SEARCH half is within\n"
-            "--max-drop (the best uniform setting is chosen alike); the held-out half is only reported. Prints the\n"
+            "the finalist with the best measured objective whose measured drop on the SEARCH half (all of it) is\n"
+            "within --max-drop less its noise: a drop d of n inputs counts when d + sqrt(200 d / n) <= --max-drop\n"
+            "(one standard deviation of the difference between two halves' drops; 1 pp on 1,000 inputs a half:\n"
+            "0.64 pp, on 256: 0.42), so that it holds on the held-out half; the knapsack, the moves and the best\n"
+            "uniform setting use that bar too; the held-out half is only reported. Prints the\n"
             "measured points with the Pareto front, predicted vs measured for each finalist (predicted from a point\n"
             "measured in the same run: the predicted from column; the drop model's and the additive sum's drop\n"
             "beside the measured), and the winner against the best uniform setting; stores every measured point\n"
@@ -296,6 +300,21 @@ static void set_prediction(et_table *t, int row, const et_search_result *res, in
         et_table_set_text(t, row, C_PRED_FROM, res->pts[p->pred_from].name);
 }
 
+/* The notes on the bar a drop must meet on the search half (et_search_bar_pp) and on the screening of the
+ * sensitivity points (search.c SCREEN_INPUTS). */
+static void add_bar_notes(et_table *t, const et_search_config *cfg, const et_search_result *res) {
+    et_table_add_note(t,
+                      "within %.2f pp: at most %.2f pp on the search half, --max-drop less the noise of a drop on %d "
+                      "inputs a half (one standard deviation of the difference of two halves), so that the winner "
+                      "and the best uniform setting hold on the held-out half",
+                      cfg->max_drop_pp, res->bar_pp, res->n_search);
+    if (res->n_screen < res->n_search)
+        et_table_add_note(t,
+                          "sensitivity points screened on %d inputs of the search half (every %d-th); the grid and "
+                          "the finalists measured on all of it",
+                          res->n_screen, res->n_screen > 0 ? (res->n_search + res->n_screen - 1) / res->n_screen : 0);
+}
+
 static et_table *build_table(const char *model, const et_search_config *cfg, const et_search_result *res,
                              const int64_t *ids) {
     char title[512];
@@ -350,6 +369,7 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
                       "positions (only reported; one input is %.3f pp of it)",
                       res->n_eval, res->eval_source, res->n_search, res->n_heldout,
                       res->n_heldout ? 100.0 / res->n_heldout : NAN);
+    add_bar_notes(t, cfg, res);
     et_table_add_note(t,
                       "drop: the fp32 reference's %s minus the point's, percentage points, on each half; "
                       "held-out: the point's %s on the held-out half",
@@ -386,7 +406,7 @@ static et_table *build_table(const char *model, const et_search_config *cfg, con
     if (res->winner >= 0 && res->best_uniform >= 0) {
         add_winner_note(t, cfg, res);
     } else if (res->winner < 0) {
-        et_table_add_note(t, "no finalist measured within %.2f pp on the search half", cfg->max_drop_pp);
+        et_table_add_note(t, "no finalist measured within %.2f pp on the search half", res->bar_pp);
     }
     if (res->n_sens < res->sens_base.n_points)
         et_table_add_note(t,

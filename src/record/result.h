@@ -159,7 +159,8 @@ typedef struct et_fidelity_info {
     char eval_hash[17]; /* FNV-1a 64 (hex) of every evaluation input's bytes and its label: runs with
                                       the same hash and count ran on the same inputs; "" when unknown */
     /* which inputs of the set were evaluated: those at positions eval_first, eval_first + eval_step, ... (0 or 1:
-       every input; 2: one half, as a search's sensitivity asks, et_session_fidelity_part). Everything above
+       every input; 2: one half, as a search's sensitivity asks, et_session_fidelity_part; 2 k: every k-th input of
+       that half, a search's screening of a large set). Everything above
        (counts, accuracy, per-input arrays in that order, hash) is of those inputs only. Not stored: a stored run's
        count, hash and eval_source say it */
     int eval_first, eval_step;

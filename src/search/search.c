@@ -45,6 +45,16 @@ enum { PAIRED_UNIFORM = 2 };
  * 224x224 a channel-pruned layer that loses 20-68 pp spent ~1.5 s of CPU evaluating 256 inputs it did not need. */
 #define STOP_DROP (1.0 / ET_DROP_SCALE_MIN)
 
+/* The sensitivity points are screened on about this many inputs of the search half (every k-th of it, k the
+ * smallest that leaves at most this many); the reference, the base, the uniform grid and the finalists are evaluated
+ * on the whole set. Why: a point costs its evaluation (~1.7 ms an input for int8 torchvision MobileNetV2 at 224x224
+ * on 2 threads), and 159 points on a 1,000-input half did not fit half of a 10-minute --budget; 256 inputs did
+ * (session 14: ~2 s a point). The finalists, measured on the whole half, are what the winner is chosen by. */
+enum { SCREEN_INPUTS = 256 };
+
+/* How many standard deviations of noise a measured drop on the search half is kept below --max-drop (bar_pp). */
+#define BAR_Z 1.0
+
 /* Finalists of the moves from the best uniform point: the start, two per round, two rounds (and room). */
 enum { MOVES = 8 };
 
@@ -93,6 +103,7 @@ typedef struct run_state {
     int n_done_measures;
     double measure_s;    /* time spent measuring points so far (for "time left") */
     et_size_model *size; /* --objective size: exact bytes of a configuration (size_model.h); NULL otherwise */
+    int screen_thin;     /* the sensitivity evaluates every screen_thin-th input of the search half (SCREEN_INPUTS) */
 } run_state;
 
 static void say(const run_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -906,6 +917,7 @@ static et_sens_config search_sens_config(const et_knobs *base, const et_search_c
     sc.warmup = cfg->warmup;
     sc.profile_s = cfg->point_s;
     sc.eval_half = ET_SEARCH_SEARCH_HALF;
+    sc.eval_thin = st->screen_thin;
     sc.ref_top1 = st->ref_top1;
     sc.cancel = (const volatile int *)cfg->cancel;
     const char *rb = getenv("EDGETUNE_SENS_RECOVER");
@@ -1065,12 +1077,22 @@ done:
     return rc;
 }
 
+/* The base's drop (pp) on the whole search half once the grid has measured it; screened_pp (its drop on the
+ * inputs the sensitivity screened) while it is not measured. */
+static double base_whole_drop(const et_search_result *out, double screened_pp) {
+    const et_search_point *b = &out->pts[out->base];
+    if (!b->measured || isnan(b->q_search) || isnan(out->pts[0].q_search))
+        return screened_pp;
+    return 100.0 * (out->pts[0].q_search - b->q_search);
+}
+
 /* The measured rounds after the sensitivity: the base and the uniform grid first (the uniform points whose setting
  * is a candidate are the drop model's first observations: every layer changed at once), the knapsack's finalists
  * with that model, REFINE more rounds with it refitted (the whole room and 3/4 of it, new choices only), then the
- * moves from the best uniform point, each point in one round; then the other --rounds of every point. Each step goes on while the deadline has not passed (out_of_time(st)), not
- * while out->out_of_time is clear: a sensitivity stopped at half of --budget sets that flag with half the budget
- * left for these. Returns measure_all's or from_uniform's status. */
+ * moves from the best uniform point, each point in one round; then the other --rounds of every point. Each step goes
+ * on while the deadline has not passed (out_of_time(st)), not while out->out_of_time is clear: a sensitivity stopped
+ * at half of --budget sets that flag with half the budget left for these. Returns measure_all's or from_uniform's
+ * status. */
 static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs *base, et_search_result *out,
                                  const double *budgets, double floor_pp, double base_drop_pp, const int *group,
                                  run_state *st, et_err *err) {
@@ -1082,9 +1104,20 @@ static et_status measured_rounds(et_session *prof, et_session *s, const et_knobs
     out->drop_first = refit(out, cfg->max_drop_pp);
     say(st, "drop model from the uniform points: %.2f x the layers' summed drops (%d points)", out->drop_first.scale,
         out->drop_first.n_obs);
+    /* the finalists' room is --max-drop less the base's drop on the whole search half, as the grid measured it, not
+       on the inputs its sensitivity was screened on (session 15, torchvision MobileNetV2 w8a8: 0.40 pp on 250 of
+       1,000 inputs, 1.00 on all: the knapsack proposed finalists over the drop before any layer changed) */
+    double budget[ET_SEARCH_MAX_FINALISTS];
+    double shift = base_whole_drop(out, base_drop_pp) - base_drop_pp;
+    for (int f = 0; f < cfg->n_finalists && f < ET_SEARCH_MAX_FINALISTS; f++)
+        budget[f] = budgets[f] - shift;
+    if (shift != 0.0)
+        say(st, "the base's drop on the whole search half: %.2f pp (%.2f on the screened inputs); budgets from it",
+            base_drop_pp + shift, base_drop_pp);
+    base_drop_pp += shift;
     int before = out->n_pts;
     if ((rc = injected(st, "finalists", err)) != ET_OK ||
-        (rc = add_finalists(base, cfg, out, budgets, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
+        (rc = add_finalists(base, cfg, out, budget, cfg->n_finalists, floor_pp, group, out->drop_first.scale, st->size,
                             err)) != ET_OK)
         return rc;
     rc = measure_all(s, out, before, st, 0, 1);
@@ -1242,8 +1275,8 @@ static bool eligible(const et_search_result *out, int i, bool finalist, double m
 
 /* Every finalist, the fastest uniform points within the drop and the finalists' prediction start points timed again
  * in alternating rounds (paired_points); with the latency objective the winner and the best uniform are re-chosen
- * among those within the drop by the median of their rounds; the winner against the best uniform by the paired
- * rule; each finalist's prediction reckoned again from its start point's paired median (et_search_pred_paired). Runs after
+ * among those within the drop by the median of their rounds; the winner against the best uniform by the paired rule;
+ * each finalist's prediction reckoned again from its start point's paired median (et_search_pred_paired). Runs after
  * --budget too (a few seconds a point); ET_E_CANCELLED when stopped (what was timed kept); a point that fails to
  * configure ends the timing with a line, not the search. */
 static et_status paired_timing(et_session *s, et_search_result *out, run_state *st, et_err *err) {
@@ -1338,10 +1371,50 @@ static void predict_bytes(run_state *st, et_session *prof, et_search_result *out
         free(size);
 }
 
+/* et_search_bar_pp (search.h): why this formula. The largest drop d (pp) measured on a search half of n inputs for
+ * which the held-out half's drop is, BAR_Z standard deviations up, still within max_pp: d + BAR_Z sqrt(2) se(d) <=
+ * max_pp, with se(d) = sqrt(100 d / n) pp, the spread of a drop of d on n inputs when the inputs it misses are a
+ * Poisson count (binomial, 1 - d/100 taken as 1: slightly wider); sqrt(2): the held-out drop is a second draw of the
+ * same size, so it differs from the search half's by the spread of two draws. With x = sqrt(d), a = BAR_Z sqrt(2) 10
+ * / sqrt(n): x^2 + a x = max_pp. 1 pp on 1,000 inputs gives 0.64 pp; on 256, 0.42 (one input, 0.39, passes; two do
+ * not). Session 14's winner at 0.39 pp on 256 inputs was 1.95 pp held out: the finalists' drops also carry the
+ * knapsack's choice of the luckiest layers, which this does not model. n < 1: max_pp. */
+double et_search_bar_pp(double max_pp, int n) {
+    if (n < 1 || !(max_pp > 0.0))
+        return max_pp;
+    double a = BAR_Z * sqrt(2.0) * 10.0 / sqrt((double)n);
+    double x = 0.5 * (-a + sqrt(a * a + 4.0 * max_pp));
+    return x * x;
+}
+
+/* After the reference: how many inputs the sensitivity screens (st->screen_thin, out->n_screen; SCREEN_INPUTS) and
+ * the bar on the search half (out->bar_pp). From then on --max-drop means the bar: *barred is st->cfg with
+ * max_drop_pp the bar, and st->cfg points at it, so that every choice (knapsack budgets, moves' room, winner, best
+ * uniform, paired timing) uses it and the winner holds on the held-out half. */
+static void screen_and_bar(run_state *st, et_search_result *out, et_search_config *barred) {
+    double max_drop_pp = st->cfg->max_drop_pp;
+    out->bar_pp = et_search_bar_pp(max_drop_pp, out->n_search);
+    *barred = *st->cfg;
+    barred->max_drop_pp = out->bar_pp;
+    st->cfg = barred;
+    st->screen_thin = out->n_search > SCREEN_INPUTS ? (out->n_search + SCREEN_INPUTS - 1) / SCREEN_INPUTS : 1;
+    out->n_screen = (out->n_search + st->screen_thin - 1) / st->screen_thin;
+    if (st->screen_thin > 1)
+        say(st,
+            "sensitivity points screened on %d of the search half's %d inputs (every %d-th); the grid and the "
+            "finalists on all of them",
+            out->n_screen, out->n_search, st->screen_thin);
+    say(st,
+        "within --max-drop %.2f pp: at most %.2f pp on the search half (%d inputs; --max-drop less the noise of a "
+        "held-out drop)",
+        max_drop_pp, out->bar_pp, out->n_search);
+}
+
 et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, const et_search_config *cfg,
                         et_search_result *out, et_err *err) {
     memset(out, 0, sizeof *out);
     out->winner = out->best_uniform = -1;
+    out->bar_pp = cfg->max_drop_pp;
     et_drop_model_init(&out->drop_first, DROP_LIMIT * cfg->max_drop_pp); /* scale 1 until a round is measured */
     et_drop_model_init(&out->drop_final, DROP_LIMIT * cfg->max_drop_pp);
     et_ab_na(&out->paired, "not timed in alternating rounds");
@@ -1363,6 +1436,9 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     rc = measure_reference(s, out, &st, err);
     if (rc != ET_OK)
         goto done;
+    et_search_config barred;
+    screen_and_bar(&st, out, &barred);
+    cfg = &barred;
 
     /* sensitivity on the search half: up to half of the time budget */
     sens_ctx sctx = {.st = &st,
@@ -1391,10 +1467,10 @@ et_status et_search_run(et_session *prof, et_session *s, const et_knobs *base, c
     int n_sens_measured = out->n_sens;
     out->n_sens = out->sens_base.n_points;
     double base_drop_pp = 100.0 * (out->pts[0].q_search - out->sens_base.quality);
-    /* a changed layer costs at least one input of the search half, or the budget shared by every layer when that
-       is less (8 random inputs: one input is 25 pp, and no layer could change at all) */
+    /* a changed layer costs at least one input of those its point was screened on, or the budget shared by every
+       layer when that is less (8 random inputs: one input is 25 pp, and no layer could change at all) */
     int n_layers = cfg->n_cand > 0 ? out->sens_base.n_points / cfg->n_cand : 1;
-    double floor_pp = out->n_search > 0 ? 100.0 / out->n_search : 0.0;
+    double floor_pp = out->n_screen > 0 ? 100.0 / out->n_screen : 0.0;
     if (n_layers > 0 && cfg->max_drop_pp / n_layers < floor_pp)
         floor_pp = cfg->max_drop_pp / n_layers;
     double budgets[ET_SEARCH_MAX_FINALISTS];

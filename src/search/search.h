@@ -99,6 +99,11 @@ typedef struct et_search_config {
 
 et_search_config et_search_config_default(void);
 
+/* The drop (pp) a point may have on a search half of n inputs to count as within max_pp: max_pp less one standard
+ * deviation of the difference between its drop there and on the held-out half (search.c says how); max_pp when
+ * n < 1 or max_pp <= 0. 1 pp on 1,000 inputs: 0.64 pp. */
+double et_search_bar_pp(double max_pp, int n);
+
 typedef struct et_search_point {
     et_search_kind kind;
     char name[96]; /* "fp32", "w4a8 + 25% channel", "finalist 2 (budget 0.50 pp)" */
@@ -138,6 +143,9 @@ typedef struct et_search_result {
     int winner, best_uniform; /* -1: none measured within the drop */
     bool is_accuracy;
     int n_eval, n_search, n_heldout;
+    int n_screen;  /* inputs of the search half the sensitivity points are evaluated on (search.c SCREEN_INPUTS) */
+    double bar_pp; /* the drop on the search half a point may have to count as within --max-drop: --max-drop less
+                      the noise of the held-out half's drop (search.c bar_pp); --max-drop before the reference */
     char eval_source[1024];
     bool cancelled, out_of_time;
     bool rounds_cut;     /* --budget ran out in the later latency rounds: some points timed in fewer than --rounds */

@@ -10,6 +10,7 @@
 #include "bench/sensitivity.h"
 #include "et_test.h"
 #include "search/drop_model.h"
+#include "search/search.h"
 #include "search/search_dp.h"
 #include "search/search_paired.h"
 #include "stats/ab.h"
@@ -204,6 +205,38 @@ static void test_halves(void) {
     ET_CHECK(isnan(et_sens_quality(&r, 1, ref, &acc)));
 }
 
+/* A thinned half (a search's screening, et_sens_config.eval_thin): r evaluated positions 0, 4, 8 of 10 (eval_first 0,
+ * eval_step 4); its entry j is the input at position 4 j, compared with ref_top1 there. The odd half is unknown. */
+static void test_thinned(void) {
+    et_output_fidelity of = {0};
+    int32_t top1[] = {3, 5, 7}, ref[] = {3, 9, 9, 9, 5, 9, 9, 9, 1, 9};
+    et_result r = {0};
+    r.fidelity.status = ET_AVAIL_OK;
+    r.fidelity.n_outputs = 1;
+    r.fidelity.outputs = &of;
+    r.fidelity.n_inputs = r.fidelity.n_per_input = 3;
+    r.fidelity.accuracy = -1;
+    r.fidelity.top1 = top1;
+    r.fidelity.eval_first = 0, r.fidelity.eval_step = 4;
+    bool acc = true;
+    ET_CHECK_NEAR(et_sens_quality(&r, 0, ref, &acc), 2.0 / 3.0, 1e-12); /* positions 0 and 4 agree, 8 does not */
+    ET_CHECK(!acc);
+    ET_CHECK(isnan(et_sens_quality(&r, 1, ref, &acc)));
+    r.fidelity.eval_first = 1, r.fidelity.eval_step = 3; /* not a part of a half: unknown */
+    ET_CHECK(isnan(et_sens_quality(&r, 1, ref, &acc)));
+}
+
+/* The bar on the search half (et_search_bar_pp): d + sqrt(2 x 100 d / n) = max; below max, growing with n. */
+static void test_bar(void) {
+    double b1000 = et_search_bar_pp(1.0, 1000), b256 = et_search_bar_pp(1.0, 256);
+    ET_CHECK_NEAR(b1000 + sqrt(200.0 * b1000 / 1000.0), 1.0, 1e-9);
+    ET_CHECK_NEAR(b1000, 0.642, 0.001);
+    ET_CHECK_NEAR(b256, 0.424, 0.001);
+    ET_CHECK(et_search_bar_pp(1.0, 100000) > 0.95 && et_search_bar_pp(1.0, 100000) < 1.0);
+    ET_CHECK_NEAR(et_search_bar_pp(1.0, 0), 1.0, 1e-12);
+    ET_CHECK_NEAR(et_search_bar_pp(0.0, 1000), 0.0, 1e-12);
+}
+
 /* Two layers each lose 0.3 pp alone; together they measured 1.2 pp, twice their sum. The refitted model must
  * predict the pair as measured (the additive sum says 0.6), and a knapsack with the refitted drops must no longer
  * take both within 1 pp. */
@@ -313,6 +346,8 @@ int main(void) {
     ET_RUN(test_against_brute_force);
     ET_RUN(test_moves);
     ET_RUN(test_halves);
+    ET_RUN(test_thinned);
+    ET_RUN(test_bar);
     ET_RUN(test_drop_model_pair);
     ET_RUN(test_paired_rounds);
     return et_test_done();

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "bench/sensitivity_store.h"
 #include "et_test.h"
 
@@ -62,6 +63,34 @@ static void test_fidelity_until(void) {
     ET_CHECK(strcmp(p->eval_hash, f->eval_hash) == 0);
     ET_CHECK_NEAR(p->accuracy, f->accuracy, 0.0);
     et_result_free(&full), et_result_free(&part);
+    et_session_free(s);
+}
+
+/* A bench run that screens every 2nd input of the even half (et_bench_config.eval_thin, a search's screening):
+ * positions 0, 4, ..., 100 of 101, each the same record as in the half's pass. */
+static void test_thinned_bench(void) {
+    et_session *s = open_session(false);
+    ET_REQUIRE(s);
+    et_knobs k = et_knobs_default();
+    k.weight_bits = 2;
+    et_err err = {0};
+    ET_REQUIRE(et_session_configure(s, &k, &err) == ET_OK);
+    et_result half, thin;
+    et_result_init(&half), et_result_init(&thin);
+    ET_REQUIRE(et_session_fidelity_part(s, 0, 2, NULL, &half.fidelity, &err) == ET_OK);
+    et_bench_config bc = et_bench_config_default();
+    bc.iters = 1, bc.warmup = 0, bc.profilers = false;
+    bc.eval_half = 0, bc.eval_thin = 2;
+    ET_REQUIRE(et_bench_run(s, &bc, &thin, &err) == ET_OK);
+    const et_fidelity_info *h = &half.fidelity, *t = &thin.fidelity;
+    ET_CHECK_INT(t->eval_first, 0);
+    ET_CHECK_INT(t->eval_step, 4);
+    ET_REQUIRE(t->n_per_input == 26 && t->correct);
+    for (int j = 0; j < t->n_per_input; j++)
+        ET_CHECK_INT(t->top1[j], h->top1[2 * j]);
+    bool acc = false;
+    ET_CHECK(!isnan(et_sens_quality(&thin, 0, NULL, &acc)) && acc);
+    et_result_free(&half), et_result_free(&thin);
     et_session_free(s);
 }
 
@@ -146,6 +175,7 @@ static void test_stopped_points(void) {
 
 int main(void) {
     ET_RUN(test_fidelity_until);
+    ET_RUN(test_thinned_bench);
     ET_RUN(test_stopped_points);
     return et_test_done();
 }
