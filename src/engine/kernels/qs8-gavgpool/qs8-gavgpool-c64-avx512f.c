@@ -11,7 +11,7 @@ static inline int8_t finish(int32_t sum, size_t pixels, const et_qs8_gavgpool_pa
     return et_qs8_round_clamp((float)(sum - (int32_t)pixels * p->x_zp) * p->mult, &p->out);
 }
 
-/* Channels c..c+count-1 (count <= 16) of the sums in s, requantized into y. */
+/* The first count (<= 16) sums in s, requantized into y[0 .. count). */
 static inline void store16(__m512i s, size_t count, size_t pixels, const et_qs8_gavgpool_params *p, int8_t *y) {
     int32_t sum[16];
     _mm512_storeu_si512(sum, s);
