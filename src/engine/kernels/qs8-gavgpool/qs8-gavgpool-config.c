@@ -5,6 +5,7 @@
 
 static const et_qs8_gavgpool_config configs[] = {
 #if defined(__x86_64__)
+    {et_qs8_gavgpool_ukernel_c64__avx512f, ET_KREQ_AVX512F, "qs8-gavgpool-c64-avx512f"},
     {et_qs8_gavgpool_ukernel_c32__avx2, ET_KREQ_AVX2, "qs8-gavgpool-c32-avx2"},
 #endif
 #if defined(__aarch64__)

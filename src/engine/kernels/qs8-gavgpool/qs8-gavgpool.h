@@ -31,6 +31,7 @@ typedef void (*et_qs8_gavgpool_ukernel_fn)(size_t pixels, size_t channels, const
     ET_KERNEL_REQUIRE(channels == 0 || (x != NULL && y != NULL && (pixels < 2 || x_stride >= channels)))
 
 ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c1__scalar);
+ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c64__avx512f);
 ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c32__avx2);
 ET_QS8_GAVGPOOL_UKERNEL(et_qs8_gavgpool_ukernel_c16__neon);
 

@@ -4,6 +4,7 @@
 
 static const et_qs8_vmul_config configs[] = {
 #if defined(__x86_64__)
+    {et_qs8_vmul_ukernel_x32__avx512f, et_qs8_vmul_rows_x32__avx512f, ET_KREQ_AVX512F, "qs8-vmul-x32-avx512f"},
     {et_qs8_vmul_ukernel_x16__avx2, et_qs8_vmul_rows_x16__avx2, ET_KREQ_AVX2, "qs8-vmul-x16-avx2"},
 #endif
 #if defined(__aarch64__)

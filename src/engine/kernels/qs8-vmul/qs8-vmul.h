@@ -41,9 +41,11 @@ typedef void (*et_qs8_vmul_rows_fn)(size_t rows, size_t n, const int8_t *a, cons
 #define ET_QS8_VMUL_ROWS_REQUIRE() ET_KERNEL_REQUIRE(rows == 0 || n == 0 || (a != NULL && b != NULL && y != NULL))
 
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x1__scalar);
+ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x32__avx512f);
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__avx2);
 ET_QS8_VMUL_UKERNEL(et_qs8_vmul_ukernel_x16__neon);
 ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x1__scalar);
+ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x32__avx512f);
 ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x16__avx2);
 ET_QS8_VMUL_ROWS(et_qs8_vmul_rows_x16__neon);
 
